@@ -1,0 +1,22 @@
+import { forbidden, redirect } from "next/navigation";
+import { headers } from "next/headers";
+import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { getDb } from "@/lib/runtime/db";
+
+/** The signed-in person for a server component, from the same resolver the API uses. */
+export async function currentPrincipal(): Promise<Principal | null> {
+  return resolvePrincipal(await getDb(), await headers());
+}
+
+export async function requireUser(): Promise<Principal> {
+  const principal = await currentPrincipal();
+  if (!principal) redirect("/signin");
+  return principal;
+}
+
+/** Admin pages call this first: a non-admin gets the 403 page and nothing else is rendered. */
+export async function requireAdmin(): Promise<Principal> {
+  const principal = await requireUser();
+  if (!principal.admin) forbidden();
+  return principal;
+}

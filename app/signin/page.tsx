@@ -1,0 +1,46 @@
+import { redirect } from "next/navigation";
+import { DevSignInForm, SsoSignInButton } from "@/components/account/sign-in-form";
+import { getConfig } from "@/lib/config";
+import { currentPrincipal } from "../_lib/page-auth";
+
+const ERRORS: Record<string, string> = {
+  BadUserName: "Your SSO account has no user name Atrium can use (letters, digits, '.', '_' or '-'). Ask your identity team to set preferred_username.",
+  CredentialsSignin: "That user name is not valid: use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.",
+  AccessDenied: "Your account is not allowed to sign in here.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  if (await currentPrincipal()) redirect("/");
+  const { error } = await searchParams;
+  const code = typeof error === "string" ? error : undefined;
+  const message = code ? (ERRORS[code] ?? "Sign-in failed. Try again, and tell your admin if it keeps happening.") : undefined;
+  const sso = getConfig().oidc !== undefined;
+  return (
+    <div className="mx-auto mt-16 max-w-sm">
+      <div className="mb-8 flex items-center justify-center gap-3">
+        <span className="grid h-10 w-10 place-items-center rounded-lg bg-brand-600 text-lg font-bold text-white">A</span>
+        <span className="text-2xl font-semibold tracking-tight text-slate-900">Atrium</span>
+      </div>
+      <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <h1 className="text-lg font-semibold text-slate-900">Sign in</h1>
+        <p className="mb-5 mt-1 text-sm text-slate-600">Notebooks, experiments and models for your team.</p>
+        {message && (
+          <p role="alert" className="mb-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">
+            {message}
+          </p>
+        )}
+        {sso ? (
+          <SsoSignInButton />
+        ) : (
+          <>
+            <p className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="dev-signin-warning">
+              <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set
+              OIDC_ISSUER before others use this portal.
+            </p>
+            <DevSignInForm />
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useState } from "react";
+
+export function SsoSignInButton() {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={busy}
+      onClick={() => {
+        setBusy(true);
+        void signIn("oidc", { redirectTo: "/" });
+      }}
+      className="w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+    >
+      {busy ? "Redirecting to your company sign-in…" : "Sign in with SSO"}
+    </button>
+  );
+}
+
+export function DevSignInForm() {
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        void signIn("dev", { username: name.trim(), redirectTo: "/" });
+      }}
+      className="space-y-3"
+    >
+      <label className="block text-sm font-medium text-slate-700" htmlFor="username">
+        User name
+      </label>
+      <input
+        id="username"
+        name="username"
+        autoFocus
+        required
+        pattern="[a-z0-9][a-z0-9._\-]*"
+        title="Lower-case letters, digits, '.', '_' or '-'"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="e.g. alice"
+        className="w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-100"
+      />
+      <button
+        type="submit"
+        disabled={busy}
+        className="w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+      >
+        {busy ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}

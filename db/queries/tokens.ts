@@ -1,0 +1,49 @@
+import { and, desc, eq, or, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { apiTokens, type TokenKind } from "../schema";
+
+export type TokenRow = typeof apiTokens.$inferSelect;
+
+export async function insertToken(
+  db: Db,
+  values: { id: string; userName: string; hash: string; kind: TokenKind; note: string | null; expiresAt: Date | null },
+): Promise<TokenRow> {
+  const rows = await db.insert(apiTokens).values(values).returning();
+  const row = rows[0];
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+export async function findTokenByHash(db: Db, hash: string): Promise<TokenRow | undefined> {
+  const rows = await db.select().from(apiTokens).where(eq(apiTokens.hash, hash)).limit(1);
+  return rows[0];
+}
+
+export function listTokens(db: Db, userName: string, kind: TokenKind = "personal"): Promise<TokenRow[]> {
+  return db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.userName, userName), eq(apiTokens.kind, kind)))
+    .orderBy(desc(apiTokens.createdAt));
+}
+
+export async function deleteToken(db: Db, userName: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(apiTokens)
+    .where(and(eq(apiTokens.userName, userName), eq(apiTokens.id, id)))
+    .returning({ id: apiTokens.id });
+  return rows.length > 0;
+}
+
+/** At most one write a minute per token: last use is for people, not for accounting. */
+export async function touchTokenLastUsed(db: Db, id: string, now = new Date()): Promise<void> {
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: now })
+    .where(
+      and(
+        eq(apiTokens.id, id),
+        or(sql`${apiTokens.lastUsedAt} is null`, sql`${apiTokens.lastUsedAt} < ${new Date(now.getTime() - 60_000)}`),
+      ),
+    );
+}

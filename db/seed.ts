@@ -1,0 +1,13 @@
+import type { Db } from "./client";
+import { roles } from "./schema";
+
+/** The roles every installation starts with; admins change them on the roles page. */
+export const seedRoles = [
+  { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4 },
+  { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64 },
+  { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128 },
+];
+
+export async function seedDatabase(db: Db): Promise<void> {
+  await db.insert(roles).values(seedRoles).onConflictDoNothing();
+}

@@ -1,0 +1,18 @@
+import type { Db } from "@/db/client";
+import { insertAuditEvent, type AuditInput } from "@/db/queries/audit";
+
+/** Actions recorded in the audit log; one place so the admin page can offer them as a filter. */
+export const AUDIT_ACTIONS = [
+  "user.sign_in",
+  "user.create",
+  "user.update",
+  "user.delete",
+  "role.update",
+  "token.create",
+  "token.revoke",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function recordAudit(db: Db, event: AuditInput & { action: AuditAction }): Promise<void> {
+  return insertAuditEvent(db, event);
+}

@@ -1,0 +1,19 @@
+/** User and server names as DESIGN.md defines them: lower-case, starting with a letter or digit. */
+export const USER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * Turns an SSO user name (preferred_username, an email) into an Atrium name, or null when nothing
+ * usable is left. "Jane.Doe@corp.com" → "jane.doe"; "Ünïcode" → "unicode".
+ */
+export function normaliseUserName(raw: string): string | null {
+  const local = raw.trim().split("@")[0] ?? "";
+  const folded = local
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[._-]+/, "")
+    .replace(/-+$/, "")
+    .slice(0, 63);
+  return USER_NAME_RE.test(folded) ? folded : null;
+}

@@ -1,0 +1,100 @@
+import NextAuth, { type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/runtime/db";
+import { signInUser } from "@/lib/users/sign-in";
+import { normaliseUserName } from "./names";
+import { SESSION_USER_CLAIM } from "./principal";
+import { roleFromGroups } from "./role-from-groups";
+import { getAuthSecret, usesSecureCookies } from "./secret";
+
+interface OidcProfile {
+  sub?: string;
+  preferred_username?: string;
+  email?: string;
+  name?: string;
+  groups?: unknown;
+}
+
+function groupsOf(profile: OidcProfile | undefined): string[] {
+  const g = profile?.groups;
+  return Array.isArray(g) ? g.filter((x): x is string => typeof x === "string") : [];
+}
+
+function userNameFromProfile(profile: OidcProfile | undefined): string | null {
+  return normaliseUserName(profile?.preferred_username ?? profile?.email ?? "");
+}
+
+function buildConfig(): NextAuthConfig {
+  const config = getConfig();
+  const providers: NextAuthConfig["providers"] = [];
+  if (config.oidc) {
+    providers.push({
+      id: "oidc",
+      name: "SSO",
+      type: "oidc",
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.clientId,
+      clientSecret: config.oidc.clientSecret,
+      checks: ["pkce", "state", "nonce"],
+      authorization: { params: { scope: "openid profile email groups" } },
+      profile: (p: OidcProfile) => ({ id: p.sub ?? "", name: p.name ?? null, email: p.email ?? null }),
+    });
+  } else {
+    providers.push(
+      Credentials({
+        id: "dev",
+        name: "Development sign-in",
+        credentials: { username: { label: "User name", type: "text" } },
+        authorize: async (credentials) => {
+          const raw = typeof credentials.username === "string" ? credentials.username : "";
+          const name = normaliseUserName(raw);
+          return name && name === raw.trim() ? { id: name, name } : null;
+        },
+      }),
+    );
+  }
+
+  return {
+    providers,
+    secret: getAuthSecret(),
+    trustHost: true,
+    useSecureCookies: usesSecureCookies(),
+    session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
+    pages: { signIn: "/signin", error: "/signin" },
+    callbacks: {
+      signIn: ({ account, profile }) => {
+        if (account?.provider !== "oidc") return true;
+        return userNameFromProfile(profile as OidcProfile) ? true : "/signin?error=BadUserName";
+      },
+      jwt: async ({ token, account, profile, user }) => {
+        if (!account) return token;
+        const db = await getDb();
+        if (account.provider === "oidc" && config.oidc) {
+          const p = profile as OidcProfile;
+          const name = userNameFromProfile(p);
+          if (!name) throw new Error("unusable user name");
+          const stored = await signInUser(db, {
+            name,
+            displayName: p.name ?? null,
+            email: p.email ?? null,
+            ssoRole: roleFromGroups(groupsOf(p), config.oidc),
+            method: "oidc",
+          });
+          token[SESSION_USER_CLAIM] = stored.name;
+        } else if (account.provider === "dev" && user.id) {
+          const stored = await signInUser(db, { name: user.id, method: "dev" });
+          token[SESSION_USER_CLAIM] = stored.name;
+        }
+        return token;
+      },
+      session: ({ session, token }) => {
+        const name = token[SESSION_USER_CLAIM];
+        if (typeof name === "string") session.user = { ...session.user, name };
+        return session;
+      },
+    },
+  };
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => buildConfig());

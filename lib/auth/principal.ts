@@ -1,0 +1,54 @@
+import { getToken } from "next-auth/jwt";
+import type { Db } from "@/db/client";
+import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
+import { findUser, touchUserLastSeen } from "@/db/queries/users";
+import { getConfig } from "@/lib/config";
+import { getAuthSecret, usesSecureCookies } from "./secret";
+import { constantTimeEqual, hashToken, tokenFromAuthorization } from "./tokens";
+
+/** Who is calling, as every route and the workspace proxy see it. */
+export interface Principal {
+  name: string;
+  role: string;
+  admin: boolean;
+  via: "session" | "token" | "bootstrap";
+}
+
+export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
+
+export type HeaderSource = Headers | { get(name: string): string | null };
+
+/** The name the session JWT carries; set by the sign-in callback. */
+export const SESSION_USER_CLAIM = "atriumUser";
+
+async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {
+  const user = await findUser(db, name);
+  if (!user) return null;
+  await touchUserLastSeen(db, name);
+  return { name: user.name, role: user.role, admin: user.role === "admin", via };
+}
+
+/**
+ * An API token (`Authorization: Bearer|token`) wins over the session cookie. An invalid or expired
+ * token is not silently ignored in favour of the cookie: it yields null, so the caller gets a 401.
+ */
+export async function resolvePrincipal(db: Db, headers: HeaderSource): Promise<Principal | null> {
+  const raw = tokenFromAuthorization(headers.get("authorization"));
+  if (raw) {
+    const bootstrap = getConfig().bootstrapToken;
+    if (bootstrap && constantTimeEqual(raw, bootstrap)) return BOOTSTRAP_PRINCIPAL;
+    const row = await findTokenByHash(db, hashToken(raw));
+    if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
+    await touchTokenLastUsed(db, row.id);
+    return principalForUser(db, row.userName, "token");
+  }
+  const cookie = headers.get("cookie");
+  if (!cookie) return null;
+  const jwt = await getToken({
+    req: { headers: { cookie } },
+    secret: getAuthSecret(),
+    secureCookie: usesSecureCookies(),
+  });
+  const name = jwt?.[SESSION_USER_CLAIM];
+  return typeof name === "string" ? principalForUser(db, name, "session") : null;
+}

@@ -1,0 +1,21 @@
+import type { RoleRow } from "@/db/queries/roles";
+import type { LimitOverrides } from "@/db/schema";
+
+export interface Limits {
+  maxCpu: number;
+  maxMemGb: number;
+  maxServers: number;
+  maxTotalCpu: number;
+  maxTotalMemGb: number;
+}
+
+/** A person's limits: their role's, with any per-user override an admin set taking precedence. */
+export function effectiveLimits(role: RoleRow, overrides: LimitOverrides): Limits {
+  return {
+    maxCpu: overrides.maxCpu ?? role.maxCpu,
+    maxMemGb: overrides.maxMemGb ?? role.maxMemGb,
+    maxServers: overrides.maxServers ?? role.maxServers,
+    maxTotalCpu: overrides.maxTotalCpu ?? role.maxTotalCpu,
+    maxTotalMemGb: overrides.maxTotalMemGb ?? role.maxTotalMemGb,
+  };
+}

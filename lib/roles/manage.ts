@@ -1,0 +1,46 @@
+import type { Db } from "@/db/client";
+import { findRole, listRoles, upsertRole, type RoleRow } from "@/db/queries/roles";
+import type { Principal } from "@/lib/auth/principal";
+import { recordAudit } from "@/lib/audit/record";
+
+export function roleView(r: RoleRow) {
+  return {
+    name: r.name,
+    maxCpu: r.maxCpu,
+    maxMemGb: r.maxMemGb,
+    maxServers: r.maxServers,
+    maxTotalCpu: r.maxTotalCpu,
+    maxTotalMemGb: r.maxTotalMemGb,
+  };
+}
+
+export async function getRoles(db: Db) {
+  return (await listRoles(db)).map(roleView);
+}
+
+/** Creates or changes a role. Totals default to per-server × servers when not given. */
+export async function putRole(
+  db: Db,
+  actor: Principal,
+  name: string,
+  input: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu?: number; maxTotalMemGb?: number },
+) {
+  return db.transaction(async (tx) => {
+    const before = await findRole(tx, name);
+    const servers = Math.max(1, input.maxServers);
+    const row = await upsertRole(tx, name, {
+      maxCpu: input.maxCpu,
+      maxMemGb: input.maxMemGb,
+      maxServers: input.maxServers,
+      maxTotalCpu: input.maxTotalCpu ?? input.maxCpu * servers,
+      maxTotalMemGb: input.maxTotalMemGb ?? input.maxMemGb * servers,
+    });
+    await recordAudit(tx, {
+      actor: actor.name,
+      action: "role.update",
+      target: name,
+      detail: { before: before ? roleView(before) : null, after: roleView(row) },
+    });
+    return { role: roleView(row), created: !before };
+  });
+}

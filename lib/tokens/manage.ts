@@ -1,0 +1,62 @@
+import type { Db } from "@/db/client";
+import { deleteToken, insertToken, listTokens, type TokenRow } from "@/db/queries/tokens";
+import type { TokenKind } from "@/db/schema";
+import type { Principal } from "@/lib/auth/principal";
+import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
+import { recordAudit } from "@/lib/audit/record";
+import { notFound } from "@/lib/http/api-error";
+import { getUserOrThrow } from "@/lib/users/manage";
+
+const DAY_MS = 86_400_000;
+
+/** Returns the token once; only its hash is kept. */
+export async function createApiToken(
+  db: Db,
+  actor: Principal,
+  userName: string,
+  opts: { note?: string; expiresInDays?: number; kind?: TokenKind },
+): Promise<{ id: string; token: string; expiresAt: string | null }> {
+  return db.transaction(async (tx) => {
+    await getUserOrThrow(tx, userName);
+    const token = generateToken();
+    const row = await insertToken(tx, {
+      id: generateId("tok"),
+      userName,
+      hash: hashToken(token),
+      kind: opts.kind ?? "personal",
+      note: opts.note ?? null,
+      expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * DAY_MS) : null,
+    });
+    await recordAudit(tx, {
+      actor: actor.name,
+      action: "token.create",
+      target: userName,
+      detail: { id: row.id, kind: row.kind, note: row.note, expiresAt: row.expiresAt?.toISOString() ?? null },
+    });
+    return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null };
+  });
+}
+
+export function tokenView(t: TokenRow) {
+  return {
+    id: t.id,
+    note: t.note,
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    expired: t.expiresAt !== null && t.expiresAt.getTime() <= Date.now(),
+  };
+}
+export type TokenView = ReturnType<typeof tokenView>;
+
+export async function listApiTokens(db: Db, userName: string): Promise<TokenView[]> {
+  await getUserOrThrow(db, userName);
+  return (await listTokens(db, userName)).map(tokenView);
+}
+
+export async function revokeApiToken(db: Db, actor: Principal, userName: string, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (!(await deleteToken(tx, userName, id))) throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
+    await recordAudit(tx, { actor: actor.name, action: "token.revoke", target: userName, detail: { id } });
+  });
+}

@@ -1,0 +1,29 @@
+import type { Db } from "@/db/client";
+import { findRole } from "@/db/queries/roles";
+import { findUser } from "@/db/queries/users";
+import type { Principal } from "@/lib/auth/principal";
+import { effectiveLimits, type Limits } from "@/lib/quota/limits";
+import { currentUsage, type Usage } from "@/lib/quota/usage";
+
+export interface Me {
+  name: string;
+  displayName: string | null;
+  role: string;
+  admin: boolean;
+  limits: Limits;
+  usage: Usage;
+}
+
+export async function describeMe(db: Db, principal: Principal): Promise<Me> {
+  const user = await findUser(db, principal.name);
+  const role = await findRole(db, principal.role);
+  if (!role) throw new Error(`role ${principal.role} is missing`);
+  return {
+    name: principal.name,
+    displayName: user?.displayName ?? null,
+    role: principal.role,
+    admin: principal.admin,
+    limits: effectiveLimits(role, user?.limits ?? {}),
+    usage: await currentUsage(db, principal.name),
+  };
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { USER_NAME_RE } from "@/lib/auth/names";
+
+export const userNameSchema = z
+  .string()
+  .regex(USER_NAME_RE, "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (at most 63 characters)");
+
+export const roleNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be lower-case letters, digits, '_' or '-', starting with a letter");
+
+const cpu = z.number().positive().max(512);
+const memGb = z.number().positive().max(8192);
+const servers = z.number().int().min(0).max(100);
+
+export const roleLimitsSchema = z.strictObject({
+  maxCpu: cpu,
+  maxMemGb: memGb,
+  maxServers: servers,
+  maxTotalCpu: cpu.optional(),
+  maxTotalMemGb: memGb.optional(),
+});
+
+/** A per-user override: a number sets it, null removes it (back to the role's value). */
+export const limitOverridesSchema = z.strictObject({
+  maxCpu: cpu.nullable().optional(),
+  maxMemGb: memGb.nullable().optional(),
+  maxServers: servers.nullable().optional(),
+  maxTotalCpu: cpu.nullable().optional(),
+  maxTotalMemGb: memGb.nullable().optional(),
+});
+
+export const createUserSchema = z.strictObject({
+  name: userNameSchema,
+  role: roleNameSchema.default("user"),
+  displayName: z.string().max(200).optional(),
+  email: z.string().email().max(320).optional(),
+});
+
+export const patchUserSchema = z.strictObject({
+  role: roleNameSchema.optional(),
+  limits: limitOverridesSchema.nullable().optional(),
+});
+
+export const listUsersQuerySchema = z.object({
+  q: z.string().max(200).optional(),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const createTokenSchema = z.strictObject({
+  note: z.string().max(200).optional(),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+
+export const userParams = z.object({ name: userNameSchema });
+export const tokenParams = z.object({ name: userNameSchema, id: z.string().regex(/^tok_[A-Za-z0-9_-]+$/, "is not a token id") });
+export const roleParams = z.object({ role: roleNameSchema });

@@ -1,0 +1,11 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  // Native or worker-based packages must be loaded by Node at run time, not bundled.
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "dockerode", "ssh2", "cpu-features", "prom-client"],
+  experimental: { authInterrupts: true },
+  poweredByHeader: false,
+  devIndicators: false,
+};
+
+export default config;
