@@ -1,4 +1,4 @@
-import { and, desc, eq, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { apiTokens, type TokenKind } from "../schema";
 
@@ -43,7 +43,7 @@ export async function touchTokenLastUsed(db: Db, id: string, now = new Date()): 
     .where(
       and(
         eq(apiTokens.id, id),
-        or(sql`${apiTokens.lastUsedAt} is null`, sql`${apiTokens.lastUsedAt} < ${new Date(now.getTime() - 60_000)}`),
+        or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now.getTime() - 60_000))),
       ),
     );
 }

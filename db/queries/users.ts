@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, ilike, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { users, type LimitOverrides, type RoleSource } from "../schema";
 
@@ -56,5 +56,5 @@ export async function touchUserLastSeen(db: Db, name: string, now = new Date()):
   await db
     .update(users)
     .set({ lastSeenAt: now })
-    .where(and(eq(users.name, name), or(sql`${users.lastSeenAt} is null`, sql`${users.lastSeenAt} < ${new Date(now.getTime() - 60_000)}`)));
+    .where(and(eq(users.name, name), or(isNull(users.lastSeenAt), lt(users.lastSeenAt, new Date(now.getTime() - 60_000)))));
 }

@@ -1,0 +1,13 @@
+import postgres from "postgres";
+
+/** Empties a test database so every run starts from migrations. Fails loudly when Postgres is absent. */
+export async function resetDatabase(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await sql.unsafe("drop schema if exists public cascade; drop schema if exists drizzle cascade; create schema public;");
+  } catch (err) {
+    throw new Error(`Postgres at ${url.replace(/:[^:@/]+@/, ":***@")} is not usable (${String(err)}); run .ci/run or start Postgres.`);
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}

@@ -1,0 +1,22 @@
+/** Fixed values shared by the global set-up (which starts the portals) and the tests. */
+export const BOOTSTRAP_TOKEN = "e2e-bootstrap-token-0123456789abcdef";
+export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
+export const PORTS = { sso: 3301, dev: 3302, oidc: 3309 } as const;
+export const SSO_URL = `http://127.0.0.1:${PORTS.sso}`;
+export const DEV_URL = `http://127.0.0.1:${PORTS.dev}`;
+
+/** Postgres the e2e portals use; .ci/run creates it. */
+export const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "postgres://atrium:atrium@127.0.0.1:5432/atrium_e2e";
+
+export const TEST_USERS = [
+  { sub: "u-alice", preferred_username: "alice", name: "Alice Liddell", email: "alice@example.com", groups: ["data-science"], password: "alice-pw" },
+  { sub: "u-pat", preferred_username: "Pat.Power@Example.com", name: "Pat Power", email: "pat@example.com", groups: ["gpu-users", "data-science"], password: "pat-pw" },
+  { sub: "u-root", preferred_username: "root-admin", name: "Root Admin", email: "root@example.com", groups: ["platform-admins"], password: "root-pw" },
+  { sub: "u-bad", preferred_username: "!!!", name: "No Name", email: "", groups: [], password: "bad-pw" },
+];
+
+/** One portal per database kind: the SSO one on Postgres, the development one on PGlite. */
+export const PORTALS = [
+  { name: "postgres+sso", url: SSO_URL },
+  { name: "pglite+dev", url: DEV_URL },
+] as const;

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
+import path from "node:path";
+
+export interface RunningPortal {
+  url: string;
+  pid: number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+export const LOG_DIR = path.join(root, "test-results", "logs");
+
+async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`portal exited with ${child.exitCode} before answering; see ${logFile}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`portal at ${url} did not answer /api/health within ${timeoutMs / 1000}s; see ${logFile}`);
+}
+
+/**
+ * Starts the production build of the portal (`next build` must have run) as its own process group,
+ * with its output in test-results/logs/<name>.log, and waits until /api/health answers.
+ */
+export async function startPortal(name: string, port: number, env: Record<string, string>): Promise<RunningPortal> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${name}.log`);
+  const out = openSync(logFile, "a");
+  const child = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["server.ts"], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), ATRIUM_LISTEN_HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", out, out],
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, child, logFile, 60_000);
+  const pid = child.pid ?? 0;
+  return {
+    url,
+    pid,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
