@@ -1,5 +1,4 @@
 import { createServer } from "node:http";
-import next from "next";
 import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDbHandle } from "./lib/runtime/db";
@@ -7,6 +6,8 @@ import { closeDb, getDbHandle } from "./lib/runtime/db";
 async function main(): Promise<void> {
   const config = getConfig();
   process.env.AUTH_SECRET ??= getAuthSecret();
+  // Sign-in callbacks and redirects are built from the public address, not from how Next was bound.
+  process.env.AUTH_URL ??= `${config.publicUrl}/api/auth`;
   const handle = await getDbHandle();
   console.log(`[atrium] database: ${handle.kind === "postgres" ? "Postgres (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}/db`}`);
   if (!config.oidc) {
@@ -15,8 +16,10 @@ async function main(): Promise<void> {
     );
   }
 
+  // Imported only now: Next snapshots process.env when it loads and drops variables added later.
+  const { default: next } = await import("next");
   const dev = process.env.NODE_ENV !== "production";
-  const app = next({ dev, hostname: "localhost", port: config.port });
+  const app = next({ dev, hostname: new URL(config.publicUrl).hostname, port: config.port });
   const handleRequest = app.getRequestHandler();
   await app.prepare();
   const handleUpgrade = app.getUpgradeHandler();

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resetDatabase } from "./support/database";
-import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, PORTS, SSO_URL, TEST_USERS } from "./support/env";
+import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, E2E_DATABASE_URL, PORTS, SSO_URL, TEST_USERS } from "./support/env";
 import { startTestOidc } from "./support/oidc-server";
 import { startPortal, type RunningPortal } from "./support/portal";
 
@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       await startPortal("pglite-dev", PORTS.dev, {
         ...common,
         ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-e2e-")),
-        ATRIUM_PUBLIC_URL: `http://127.0.0.1:${PORTS.dev}`,
+        ATRIUM_PUBLIC_URL: DEV_URL,
         ATRIUM_ADMIN_USERS: "admin",
       }),
     );

@@ -2,8 +2,9 @@
 export const BOOTSTRAP_TOKEN = "e2e-bootstrap-token-0123456789abcdef";
 export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
 export const PORTS = { sso: 3301, dev: 3302, oidc: 3309 } as const;
-export const SSO_URL = `http://127.0.0.1:${PORTS.sso}`;
-export const DEV_URL = `http://127.0.0.1:${PORTS.dev}`;
+// "localhost", not 127.0.0.1: Next rewrites 127.0.0.1 to localhost in request URLs, and cookies follow the host.
+export const SSO_URL = `http://localhost:${PORTS.sso}`;
+export const DEV_URL = `http://localhost:${PORTS.dev}`;
 
 /** Postgres the e2e portals use; .ci/run creates it. */
 export const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "postgres://atrium:atrium@127.0.0.1:5432/atrium_e2e";

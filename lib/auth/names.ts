@@ -13,7 +13,7 @@ export function normaliseUserName(raw: string): string | null {
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, "-")
     .replace(/^[._-]+/, "")
-    .replace(/-+$/, "")
-    .slice(0, 63);
+    .slice(0, 63)
+    .replace(/-+$/, "");
   return USER_NAME_RE.test(folded) ? folded : null;
 }

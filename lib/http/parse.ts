@@ -1,13 +1,22 @@
 import type { z } from "zod";
 import { ApiError, badRequest } from "./api-error";
 
+const TYPE_NAMES: Record<string, string> = {
+  object: "an object",
+  array: "an array",
+  int: "an integer",
+  number: "a number",
+  string: "a string",
+  boolean: "true or false",
+};
+
 /** One sentence naming the first field that is wrong. */
 export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "The request is invalid.";
   const where = issue.path.length ? `"${issue.path.join(".")}"` : "The request body";
   let what = issue.message;
-  if (issue.code === "invalid_type") what = `must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+  if (issue.code === "invalid_type") what = `must be ${TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`}`;
   if (issue.code === "unrecognized_keys") return `Unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}.`;
   return `${where} ${what.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/\.$/, "")}.`;
 }

@@ -52,10 +52,12 @@ export async function changeUser(
       for (const [key, value] of Object.entries(patch.limits)) next[key] = value ?? undefined;
       limits = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as LimitOverrides;
     }
-    const updated = await updateUser(tx, name, {
+    const set = {
       ...(patch.role !== undefined ? { role: patch.role, roleSource: "admin" as const } : {}),
       ...(limits !== undefined ? { limits } : {}),
-    });
+    };
+    if (Object.keys(set).length === 0) return user;
+    const updated = await updateUser(tx, name, set);
     if (!updated) throw notFound("user_not_found", `There is no user named "${name}".`);
     await recordAudit(tx, {
       actor: actor.name,

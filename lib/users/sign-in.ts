@@ -24,7 +24,10 @@ export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
     let wanted: { role: string; source: RoleSource } | undefined;
     if (configured) wanted = { role: "admin", source: "config" };
     else if (p.ssoRole && (await findRole(tx, p.ssoRole))) wanted = { role: p.ssoRole, source: "oidc" };
-    else if (p.ssoRole) console.warn(`[atrium] SSO mapped ${p.name} to unknown role "${p.ssoRole}"; using the default role.`);
+    else if (p.ssoRole) {
+      console.warn(`[atrium] SSO mapped ${p.name} to unknown role "${p.ssoRole}"; using the default role.`);
+      wanted = { role: "user", source: "default" };
+    }
 
     const existing = await findUser(tx, p.name);
     let user: UserRow | undefined;

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Db, DbHandle } from "@/db/client";
+import { apiTokens, auditEvents, users } from "@/db/schema";
+import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { deleteToken, findTokenByHash, insertToken, listTokens, touchTokenLastUsed } from "./tokens";
+import { deleteUser, insertUser } from "./users";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const kind of DB_KINDS) {
+  describe(kind, () => {
+    let handle: DbHandle | undefined;
+    let skipReason: string | undefined;
+    const db = (): Db => {
+      if (!handle) throw new Error("database not open");
+      return handle.db;
+    };
+
+    beforeAll(async () => {
+      if (kind === "postgres" && !(await postgresAvailable())) {
+        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
+        return;
+      }
+      handle = await openTestDatabase(kind);
+    });
+    afterAll(async () => {
+      await handle?.close();
+    });
+    beforeEach(async (ctx) => {
+      if (skipReason) ctx.skip(skipReason);
+      await db().delete(auditEvents);
+      await db().delete(users);
+      await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
+      await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
+    });
+
+    const token = (id: string, userName: string, extra: Partial<{ kind: "personal" | "workspace"; note: string | null; expiresAt: Date | null }> = {}) =>
+      insertToken(db(), { id, userName, hash: `hash-${id}`, kind: extra.kind ?? "personal", note: extra.note ?? null, expiresAt: extra.expiresAt ?? null });
+
+    it("inserts a token and returns the stored row", async () => {
+      const expiresAt = new Date("2031-05-06T07:08:09.123Z");
+      const row = await token("tok_a1", "alice", { note: "ci", expiresAt });
+      expect(row).toMatchObject({
+        id: "tok_a1",
+        userName: "alice",
+        hash: "hash-tok_a1",
+        kind: "personal",
+        note: "ci",
+        lastUsedAt: null,
+        expiresAt,
+      });
+      expect(row.createdAt).toBeInstanceOf(Date);
+    });
+
+    it("refuses a token for an unknown user", async () => {
+      await expect(token("tok_x", "nobody")).rejects.toThrow();
+      expect(await findTokenByHash(db(), "hash-tok_x")).toBeUndefined();
+    });
+
+    it("refuses a second token with the same hash", async () => {
+      await token("tok_a1", "alice");
+      await expect(insertToken(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null })).rejects.toThrow();
+      expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
+    });
+
+    it("finds a token by its hash", async () => {
+      const row = await token("tok_a1", "alice", { kind: "workspace" });
+      await token("tok_b1", "bob");
+      expect(await findTokenByHash(db(), "hash-tok_a1")).toStrictEqual(row);
+      expect((await findTokenByHash(db(), "hash-tok_b1"))?.userName).toBe("bob");
+      expect(await findTokenByHash(db(), "tok_a1")).toBeUndefined();
+      expect(await findTokenByHash(db(), "nope")).toBeUndefined();
+    });
+
+    it("lists one owner's tokens of one kind, newest first", async () => {
+      await token("tok_a1", "alice", { note: "first" });
+      await sleep(5);
+      await token("tok_a2", "alice", { note: "second" });
+      await sleep(5);
+      await token("tok_w1", "alice", { kind: "workspace" });
+      await token("tok_b1", "bob");
+      expect((await listTokens(db(), "alice")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
+      expect((await listTokens(db(), "alice", "personal")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
+      expect((await listTokens(db(), "alice", "workspace")).map((t) => t.id)).toEqual(["tok_w1"]);
+      expect((await listTokens(db(), "bob")).map((t) => t.id)).toEqual(["tok_b1"]);
+      expect(await listTokens(db(), "nobody")).toEqual([]);
+    });
+
+    it("deletes a token only for its owner", async () => {
+      await token("tok_a1", "alice");
+      expect(await deleteToken(db(), "bob", "tok_a1")).toBe(false);
+      expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
+      expect(await deleteToken(db(), "alice", "tok_a1")).toBe(true);
+      expect(await findTokenByHash(db(), "hash-tok_a1")).toBeUndefined();
+      expect(await deleteToken(db(), "alice", "tok_a1")).toBe(false);
+    });
+
+    it("records last use at most once a minute", async () => {
+      await token("tok_a1", "alice");
+      await token("tok_a2", "alice");
+      const t0 = new Date("2030-01-01T00:00:00.000Z");
+      await touchTokenLastUsed(db(), "tok_a1", t0);
+      expect((await findTokenByHash(db(), "hash-tok_a1"))?.lastUsedAt).toEqual(t0);
+      expect((await findTokenByHash(db(), "hash-tok_a2"))?.lastUsedAt).toBeNull();
+
+      await touchTokenLastUsed(db(), "tok_a1", new Date(t0.getTime() + 30_000));
+      expect((await findTokenByHash(db(), "hash-tok_a1"))?.lastUsedAt).toEqual(t0);
+      await touchTokenLastUsed(db(), "tok_a1", new Date(t0.getTime() + 60_000));
+      expect((await findTokenByHash(db(), "hash-tok_a1"))?.lastUsedAt).toEqual(t0);
+
+      const t1 = new Date(t0.getTime() + 61_000);
+      await touchTokenLastUsed(db(), "tok_a1", t1);
+      expect((await findTokenByHash(db(), "hash-tok_a1"))?.lastUsedAt).toEqual(t1);
+    });
+
+    it("defaults last use to now", async () => {
+      await token("tok_a1", "alice");
+      const before = Date.now();
+      await touchTokenLastUsed(db(), "tok_a1");
+      const used = (await findTokenByHash(db(), "hash-tok_a1"))?.lastUsedAt;
+      expect(used).toBeInstanceOf(Date);
+      expect(used!.getTime()).toBeGreaterThanOrEqual(before);
+      expect(used!.getTime()).toBeLessThanOrEqual(Date.now());
+    });
+
+    it("deletes a user's tokens with the user", async () => {
+      await token("tok_a1", "alice");
+      await token("tok_w1", "alice", { kind: "workspace" });
+      await token("tok_b1", "bob");
+      expect(await deleteUser(db(), "alice")).toBe(true);
+      expect(await findTokenByHash(db(), "hash-tok_a1")).toBeUndefined();
+      expect(await findTokenByHash(db(), "hash-tok_w1")).toBeUndefined();
+      const left = await db().select({ id: apiTokens.id }).from(apiTokens);
+      expect(left).toEqual([{ id: "tok_b1" }]);
+    });
+  });
+}

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { vi } from "vitest";
+
+// getConfig() parses process.env once per module graph (vitest gives each test file its own) and
+// resolvePrincipal reads it lazily, so the environment must be in place before the first call.
+// vi.hoisted runs before the imports below.
+const { env, restoreEnv } = vi.hoisted(() => {
+  const values = {
+    ATRIUM_BOOTSTRAP_TOKEN: "bootstrap-token-for-tests-0123456789",
+    AUTH_SECRET: "auth-secret-for-principal-tests-0123456789",
+  };
+  const keys = [...Object.keys(values), "ATRIUM_PUBLIC_URL", "OIDC_ISSUER", "PORT", "DATABASE_URL"];
+  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+  for (const k of keys) delete process.env[k];
+  Object.assign(process.env, values);
+  const restoreEnv = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  return { env: values, restoreEnv };
+});
+afterAll(restoreEnv);
+
+import { encode } from "next-auth/jwt";
+import type { Db, DbHandle } from "@/db/client";
+import { findTokenByHash, insertToken } from "@/db/queries/tokens";
+import { deleteUser, findUser, insertUser } from "@/db/queries/users";
+import { auditEvents, users } from "@/db/schema";
+import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { getConfig } from "@/lib/config";
+import { BOOTSTRAP_PRINCIPAL, SESSION_USER_CLAIM, resolvePrincipal } from "./principal";
+import { generateToken, hashToken } from "./tokens";
+
+const COOKIE = "authjs.session-token";
+
+async function sessionCookie(name: string): Promise<string> {
+  const jwt = await encode({ token: { [SESSION_USER_CLAIM]: name }, secret: env.AUTH_SECRET, salt: COOKIE });
+  return `${COOKIE}=${jwt}`;
+}
+
+describe("configuration used by these tests", () => {
+  it("has the bootstrap token and secret from the environment", () => {
+    expect(getConfig().bootstrapToken).toBe(env.ATRIUM_BOOTSTRAP_TOKEN);
+    expect(getConfig().authSecret).toBe(env.AUTH_SECRET);
+    expect(getConfig().publicUrl).toBe("http://localhost:3000");
+  });
+});
+
+for (const kind of DB_KINDS) {
+  describe(kind, () => {
+    let handle: DbHandle | undefined;
+    let skipReason: string | undefined;
+    const db = (): Db => {
+      if (!handle) throw new Error("database not open");
+      return handle.db;
+    };
+
+    beforeAll(async () => {
+      if (kind === "postgres" && !(await postgresAvailable())) {
+        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
+        return;
+      }
+      handle = await openTestDatabase(kind);
+    });
+    afterAll(async () => {
+      await handle?.close();
+    });
+
+    let aliceToken: string;
+    beforeEach(async (ctx) => {
+      if (skipReason) ctx.skip(skipReason);
+      await db().delete(auditEvents);
+      await db().delete(users);
+      await insertUser(db(), { name: "alice", role: "power", roleSource: "oidc" });
+      await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
+      aliceToken = generateToken();
+      await insertToken(db(), { id: "tok_alice", userName: "alice", hash: hashToken(aliceToken), kind: "personal", note: null, expiresAt: null });
+    });
+
+    const headers = (init: Record<string, string>) => new Headers(init);
+
+    it("resolves a valid Bearer token to its user", async () => {
+      const p = await resolvePrincipal(db(), headers({ authorization: `Bearer ${aliceToken}` }));
+      expect(p).toStrictEqual({ name: "alice", role: "power", admin: false, via: "token" });
+    });
+
+    it("records the token's last use and the user's last activity", async () => {
+      const before = Date.now();
+      await resolvePrincipal(db(), headers({ authorization: `Bearer ${aliceToken}` }));
+      const row = await findTokenByHash(db(), hashToken(aliceToken));
+      expect(row?.lastUsedAt?.getTime()).toBeGreaterThanOrEqual(before);
+      const user = await findUser(db(), "alice");
+      expect(user?.lastSeenAt?.getTime()).toBeGreaterThanOrEqual(before);
+    });
+
+    it("accepts JupyterHub's `token x` form and any case", async () => {
+      expect(await resolvePrincipal(db(), headers({ authorization: `token ${aliceToken}` }))).toStrictEqual({
+        name: "alice",
+        role: "power",
+        admin: false,
+        via: "token",
+      });
+      expect((await resolvePrincipal(db(), headers({ authorization: `BEARER ${aliceToken}` })))?.name).toBe("alice");
+    });
+
+    it("accepts any object with get()", async () => {
+      const source = { get: (n: string) => (n === "authorization" ? `Bearer ${aliceToken}` : null) };
+      expect((await resolvePrincipal(db(), source))?.name).toBe("alice");
+    });
+
+    it("marks admins", async () => {
+      const t = generateToken();
+      await insertToken(db(), { id: "tok_root", userName: "root", hash: hashToken(t), kind: "personal", note: null, expiresAt: null });
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toStrictEqual({
+        name: "root",
+        role: "admin",
+        admin: true,
+        via: "token",
+      });
+    });
+
+    it("accepts a token that has not expired yet", async () => {
+      const t = generateToken();
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      await insertToken(db(), { id: "tok_soon", userName: "alice", hash: hashToken(t), kind: "personal", note: null, expiresAt });
+      expect((await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` })))?.name).toBe("alice");
+    });
+
+    it("refuses an expired token and does not record its use", async () => {
+      const t = generateToken();
+      const expiresAt = new Date(Date.now() - 1000);
+      await insertToken(db(), { id: "tok_old", userName: "alice", hash: hashToken(t), kind: "personal", note: null, expiresAt });
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toBeNull();
+      expect((await findTokenByHash(db(), hashToken(t)))?.lastUsedAt).toBeNull();
+      expect((await findUser(db(), "alice"))?.lastSeenAt).toBeNull();
+    });
+
+    it("refuses an unknown token", async () => {
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${generateToken()}` }))).toBeNull();
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${hashToken(aliceToken)}` }))).toBeNull();
+    });
+
+    it("refuses a token whose user was deleted", async () => {
+      expect(await deleteUser(db(), "alice")).toBe(true);
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${aliceToken}` }))).toBeNull();
+    });
+
+    it("resolves the bootstrap token to the bootstrap admin without touching the database", async () => {
+      const p = await resolvePrincipal(db(), headers({ authorization: `Bearer ${env.ATRIUM_BOOTSTRAP_TOKEN}` }));
+      expect(p).toStrictEqual({ name: "bootstrap", role: "admin", admin: true, via: "bootstrap" });
+      expect(p).toBe(BOOTSTRAP_PRINCIPAL);
+      expect(await findUser(db(), "bootstrap")).toBeUndefined();
+      expect((await resolvePrincipal(db(), headers({ authorization: `token ${env.ATRIUM_BOOTSTRAP_TOKEN}` })))?.via).toBe("bootstrap");
+    });
+
+    it("refuses a near miss of the bootstrap token", async () => {
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${env.ATRIUM_BOOTSTRAP_TOKEN}x` }))).toBeNull();
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${env.ATRIUM_BOOTSTRAP_TOKEN.slice(0, -1)}` }))).toBeNull();
+    });
+
+    it("returns null without an authorization header or cookie", async () => {
+      expect(await resolvePrincipal(db(), new Headers())).toBeNull();
+      expect(await resolvePrincipal(db(), headers({ authorization: "Basic YWxpY2U6cHc=" }))).toBeNull();
+    });
+
+    it("resolves a session cookie to its user", async () => {
+      expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie("alice") }))).toStrictEqual({
+        name: "alice",
+        role: "power",
+        admin: false,
+        via: "session",
+      });
+    });
+
+    it("refuses a session for a user who no longer exists, or a forged cookie", async () => {
+      expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie("ghost") }))).toBeNull();
+      expect(await resolvePrincipal(db(), headers({ cookie: `${COOKIE}=not-a-jwt` }))).toBeNull();
+      expect(await resolvePrincipal(db(), headers({ cookie: "other=1" }))).toBeNull();
+      const foreign = await encode({ token: { [SESSION_USER_CLAIM]: "alice" }, secret: "some-other-secret-0123456789", salt: COOKIE });
+      expect(await resolvePrincipal(db(), headers({ cookie: `${COOKIE}=${foreign}` }))).toBeNull();
+    });
+
+    it("lets a bad token win over a good session cookie (401, not the cookie's user)", async () => {
+      const cookie = await sessionCookie("alice");
+      expect(await resolvePrincipal(db(), headers({ cookie, authorization: `Bearer ${generateToken()}` }))).toBeNull();
+      expect((await resolvePrincipal(db(), headers({ cookie, authorization: `Bearer ${aliceToken}` })))?.via).toBe("token");
+    });
+  });
+}

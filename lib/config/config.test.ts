@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConfigError, parseConfig } from "./index";
+
+type Env = Record<string, string>;
+/** Next's types make NODE_ENV required on ProcessEnv; these tests pass partial environments on purpose. */
+const cfg = (env: Env) => parseConfig(env as NodeJS.ProcessEnv);
+
+const oidcEnv = {
+  OIDC_ISSUER: "https://idp.example.com/realms/corp",
+  OIDC_CLIENT_ID: "atrium",
+  OIDC_CLIENT_SECRET: "s3cret",
+};
+
+function configError(env: Env): ConfigError {
+  let caught: unknown;
+  try {
+    cfg(env);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  return caught as ConfigError;
+}
+
+describe("parseConfig defaults", () => {
+  it("gives every default with an empty environment", () => {
+    expect(cfg({})).toStrictEqual({
+      databaseUrl: undefined,
+      dataDir: ".atrium",
+      authSecret: undefined,
+      oidc: undefined,
+      adminUsers: ["admin"],
+      spawner: "docker",
+      dockerHost: undefined,
+      pypiIndexUrl: undefined,
+      publicUrl: "http://localhost:3000",
+      workspacePortalUrl: "http://host.docker.internal:3000",
+      workspacePipIndexUrl: undefined,
+      idleTimeoutMin: 0,
+      bootstrapToken: undefined,
+      port: 3000,
+      spawnTimeoutS: 120,
+    });
+  });
+
+  it("treats blank values as unset", () => {
+    const c = cfg({ PORT: "   ", DATABASE_URL: "", AUTH_SECRET: " ", ATRIUM_IDLE_TIMEOUT_MIN: "", OIDC_ISSUER: "" });
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.authSecret).toBeUndefined();
+    expect(c.idleTimeoutMin).toBe(0);
+    expect(c.oidc).toBeUndefined();
+  });
+
+  it("derives the public and workspace addresses from PORT", () => {
+    const c = cfg({ PORT: "8080" });
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl).toBe("http://localhost:8080");
+    expect(c.workspacePortalUrl).toBe("http://host.docker.internal:8080");
+  });
+
+  it("strips a trailing slash from ATRIUM_PUBLIC_URL and keeps an explicit workspace portal URL", () => {
+    const c = cfg({ ATRIUM_PUBLIC_URL: "https://atrium.example.com/", ATRIUM_WORKSPACE_PORTAL_URL: "http://portal:3000" });
+    expect(c.publicUrl).toBe("https://atrium.example.com");
+    expect(c.workspacePortalUrl).toBe("http://portal:3000");
+  });
+
+  it("points workspaces at a local PyPI index through host.docker.internal", () => {
+    const c = cfg({ PYPI_INDEX_URL: "http://localhost:3141/root/pypi/+simple/" });
+    expect(c.pypiIndexUrl).toBe("http://localhost:3141/root/pypi/+simple/");
+    expect(c.workspacePipIndexUrl).toBe("http://host.docker.internal:3141/root/pypi/+simple");
+    const remote = cfg({ PYPI_INDEX_URL: "https://pypi.corp.example/simple" });
+    expect(remote.workspacePipIndexUrl).toBe("https://pypi.corp.example/simple");
+  });
+
+  it("reads the remaining settings", () => {
+    const c = cfg({
+      DATABASE_URL: "postgresql://a:b@db:5432/atrium",
+      ATRIUM_DATA_DIR: "/var/lib/atrium",
+      AUTH_SECRET: "0123456789abcdef",
+      ATRIUM_SPAWNER: "swarm",
+      DOCKER_HOST: "tcp://docker:2375",
+      ATRIUM_IDLE_TIMEOUT_MIN: "30",
+      ATRIUM_BOOTSTRAP_TOKEN: "bootstrap-0123456789",
+      ATRIUM_SPAWN_TIMEOUT_S: "300",
+      ATRIUM_ADMIN_USERS: " alice , bob ,,",
+    });
+    expect(c.databaseUrl).toBe("postgresql://a:b@db:5432/atrium");
+    expect(c.dataDir).toBe("/var/lib/atrium");
+    expect(c.authSecret).toBe("0123456789abcdef");
+    expect(c.spawner).toBe("swarm");
+    expect(c.dockerHost).toBe("tcp://docker:2375");
+    expect(c.idleTimeoutMin).toBe(30);
+    expect(c.bootstrapToken).toBe("bootstrap-0123456789");
+    expect(c.spawnTimeoutS).toBe(300);
+    expect(c.adminUsers).toEqual(["alice", "bob"]);
+  });
+});
+
+describe("parseConfig OIDC", () => {
+  it("builds the OIDC settings", () => {
+    const c = cfg({
+      ...oidcEnv,
+      OIDC_ADMIN_GROUPS: "ops, platform",
+      OIDC_ROLE_GROUPS: "gpu-users=power, data-science = user",
+      OIDC_DEFAULT_ROLE: "guest",
+    });
+    expect(c.oidc).toStrictEqual({
+      issuer: "https://idp.example.com/realms/corp",
+      clientId: "atrium",
+      clientSecret: "s3cret",
+      adminGroups: ["ops", "platform"],
+      roleGroups: { "gpu-users": "power", "data-science": "user" },
+      defaultRole: "guest",
+    });
+    expect(Object.keys(c.oidc?.roleGroups ?? {})).toEqual(["gpu-users", "data-science"]);
+  });
+
+  it("defaults the role to user and the group lists to empty", () => {
+    const c = cfg(oidcEnv);
+    expect(c.oidc?.defaultRole).toBe("user");
+    expect(c.oidc?.adminGroups).toEqual([]);
+    expect(c.oidc?.roleGroups).toEqual({});
+  });
+
+  it("has no default admin user with OIDC, but the configured ones", () => {
+    expect(cfg(oidcEnv).adminUsers).toEqual([]);
+    expect(cfg({ ...oidcEnv, ATRIUM_ADMIN_USERS: "jane" }).adminUsers).toEqual(["jane"]);
+    expect(cfg({ ATRIUM_ADMIN_USERS: "jane" }).adminUsers).toEqual(["jane"]);
+  });
+});
+
+describe("parseConfig errors name the variable", () => {
+  const cases: [Env, string][] = [
+    [{ PORT: "abc" }, "PORT is invalid: it must be a positive whole number."],
+    [{ PORT: "0" }, "PORT is invalid: it must be a positive whole number."],
+    [{ PORT: "80.5" }, "PORT is invalid: it must be a positive whole number."],
+    [{ PORT: "70000" }, "PORT is invalid: it must be a port number below 65536."],
+    [{ PORT: "65536" }, "PORT is invalid: it must be a port number below 65536."],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL is invalid: it must start with postgres:// or postgresql://."],
+    [{ OIDC_ISSUER: "https://idp.example.com" }, "OIDC_CLIENT_ID is missing: it is required when OIDC_ISSUER is set."],
+    [
+      { OIDC_ISSUER: "https://idp.example.com", OIDC_CLIENT_ID: "atrium" },
+      "OIDC_CLIENT_SECRET is missing: it is required when OIDC_ISSUER is set.",
+    ],
+    [{ OIDC_ISSUER: "idp.example.com" }, "OIDC_ISSUER is invalid: it must be an http(s) URL for the OIDC issuer."],
+    [{ ...oidcEnv, OIDC_ROLE_GROUPS: "garbage" }, 'OIDC_ROLE_GROUPS is invalid: "garbage" should look like group=role.'],
+    [{ ...oidcEnv, OIDC_ROLE_GROUPS: "a=user, =power" }, 'OIDC_ROLE_GROUPS is invalid: "=power" should look like group=role.'],
+    [{ ATRIUM_SPAWNER: "k8s" }, 'ATRIUM_SPAWNER is invalid: it must be "docker" or "swarm".'],
+    [{ ATRIUM_IDLE_TIMEOUT_MIN: "-1" }, "ATRIUM_IDLE_TIMEOUT_MIN is invalid: it must be a whole number of minutes (0 turns culling off)."],
+    [{ ATRIUM_IDLE_TIMEOUT_MIN: "ten" }, "ATRIUM_IDLE_TIMEOUT_MIN is invalid: it must be a whole number of minutes (0 turns culling off)."],
+    [{ AUTH_SECRET: "too-short" }, "AUTH_SECRET is invalid: it must be at least 16 characters."],
+    [{ ATRIUM_BOOTSTRAP_TOKEN: "short" }, "ATRIUM_BOOTSTRAP_TOKEN is invalid: it must be at least 16 characters."],
+    [{ ATRIUM_SPAWN_TIMEOUT_S: "-5" }, "ATRIUM_SPAWN_TIMEOUT_S is invalid: it must be a positive whole number."],
+    [{ PYPI_INDEX_URL: "file:///simple" }, "PYPI_INDEX_URL is invalid: it must be an http(s) URL for the PyPI index."],
+    [{ ATRIUM_PUBLIC_URL: "atrium.example.com" }, "ATRIUM_PUBLIC_URL is invalid: it must be an http(s) URL for the portal's public address."],
+  ];
+  for (const [env, message] of cases) {
+    it(`${JSON.stringify(env)} → ${message}`, () => {
+      expect(configError(env).message).toBe(message);
+    });
+  }
+
+  it("OIDC_ROLE_GROUPS is only checked when OIDC is on", () => {
+    expect(cfg({ OIDC_ROLE_GROUPS: "garbage" }).oidc).toBeUndefined();
+  });
+});
+
+describe("getConfig", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it("parses process.env once and caches the result", async () => {
+    vi.resetModules();
+    vi.stubEnv("PORT", "4123");
+    const { getConfig } = await import("./index");
+    const first = getConfig();
+    expect(first.port).toBe(4123);
+    vi.stubEnv("PORT", "5000");
+    expect(getConfig()).toBe(first);
+    expect(getConfig().port).toBe(4123);
+  });
+
+  it("throws a ConfigError for a bad process.env", async () => {
+    vi.resetModules();
+    vi.stubEnv("PORT", "nope");
+    const mod = await import("./index");
+    expect(() => mod.getConfig()).toThrow(new mod.ConfigError("PORT is invalid: it must be a positive whole number."));
+  });
+});

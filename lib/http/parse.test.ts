@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createUserSchema, listUsersQuerySchema, patchUserSchema } from "@/lib/users/schemas";
+import { ApiError } from "./api-error";
+import { describeZodError, parseWith, readJson, readQuery } from "./parse";
+
+function zodError(schema: z.ZodType, value: unknown): z.ZodError {
+  const r = schema.safeParse(value);
+  if (r.success) throw new Error("expected a validation error");
+  return r.error;
+}
+
+async function apiError(p: Promise<unknown> | (() => unknown)): Promise<ApiError> {
+  let caught: unknown;
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ApiError);
+  return caught as ApiError;
+}
+
+function post(body: string | undefined, contentType?: string): Request {
+  const headers = new Headers();
+  if (contentType !== undefined) headers.set("content-type", contentType);
+  return new Request("http://atrium.test/api/x", { method: "POST", body, headers });
+}
+
+describe("describeZodError", () => {
+  it("names a missing field and its expected type", () => {
+    expect(describeZodError(zodError(z.object({ name: z.string() }), {}))).toBe('"name" must be a string.');
+    expect(describeZodError(zodError(z.object({ n: z.number() }), { n: "1" }))).toBe('"n" must be a number.');
+  });
+
+  it("joins nested paths with dots", () => {
+    expect(describeZodError(zodError(z.object({ a: z.object({ b: z.boolean() }) }), { a: { b: 1 } }))).toBe('"a.b" must be true or false.');
+  });
+
+  it("speaks of the request body when the root is wrong", () => {
+    expect(describeZodError(zodError(z.object({}), "x"))).toBe("The request body must be an object.");
+    expect(describeZodError(zodError(z.object({}), null))).toBe("The request body must be an object.");
+  });
+
+  it("lists unknown fields", () => {
+    expect(describeZodError(zodError(z.strictObject({ a: z.string() }), { a: "x", b: 1, c: 2 }))).toBe('Unknown field "b", "c".');
+  });
+
+  it("lower-cases the first letter of a custom message and ends with exactly one full stop", () => {
+    const schema = z.object({ x: z.string().refine(() => false, { message: "Must be nice." }) });
+    expect(describeZodError(zodError(schema, { x: "y" }))).toBe('"x" must be nice.');
+  });
+
+  it("describes the app's own schemas in one sentence", () => {
+    expect(describeZodError(zodError(createUserSchema, { name: "Bad Name" }))).toBe(
+      `"name" must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (at most 63 characters).`,
+    );
+    expect(describeZodError(zodError(patchUserSchema, { limits: { maxCpu: -1 } }))).toBe('"limits.maxCpu" too small: expected number to be >0.');
+    expect(describeZodError(zodError(patchUserSchema, { role: "admin", extra: true }))).toBe('Unknown field "extra".');
+  });
+
+  it("gives a sentence for an error without issues", () => {
+    expect(describeZodError(new z.ZodError([]))).toBe("The request is invalid.");
+  });
+
+  it("always gives one sentence ending in a full stop", () => {
+    const errors = [
+      zodError(z.object({ a: z.string().min(3) }), { a: "x" }),
+      zodError(z.object({ a: z.enum(["x", "y"]) }), { a: "z" }),
+      zodError(z.object({ a: z.string().email() }), { a: "nope" }),
+    ];
+    expect(errors.map(describeZodError)).toEqual([
+      '"a" too small: expected string to have >=3 characters.',
+      '"a" invalid option: expected one of "x"|"y".',
+      '"a" invalid email address.',
+    ]);
+    for (const e of errors) expect(describeZodError(e)).toMatch(/^[^\n]*[^.]\.$/);
+  });
+
+  it("calls a wrong type on a plain field by its type", () => {
+    expect(describeZodError(zodError(z.object({ n: z.number().int() }), { n: "3" }))).toBe('"n" must be a number.');
+  });
+
+  it("uses 'an' before array", () => {
+    expect(describeZodError(zodError(z.object({ tags: z.array(z.string()) }), { tags: "x" }))).toBe('"tags" must be an array.');
+  });
+
+  it("describes a non-integer for an int field correctly", () => {
+    expect(describeZodError(zodError(patchUserSchema, { limits: { maxServers: 1.5 } }))).toBe('"limits.maxServers" must be an integer.');
+  });
+});
+
+describe("parseWith", () => {
+  it("returns the parsed value", () => {
+    expect(parseWith(listUsersQuerySchema, { limit: "10" })).toEqual({ offset: 0, limit: 10 });
+  });
+
+  it("throws a 400 with the given code and the described error", async () => {
+    const err = await apiError(() => parseWith(z.object({ name: z.string() }), {}, "invalid_path"));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("invalid_path");
+    expect(err.message).toBe('"name" must be a string.');
+    const def = await apiError(() => parseWith(z.object({ name: z.string() }), {}));
+    expect(def.code).toBe("invalid_request");
+  });
+});
+
+describe("readJson", () => {
+  const schema = z.strictObject({ a: z.string().optional() });
+
+  it("parses and validates a JSON body", async () => {
+    await expect(readJson(post('{"a":"x"}', "application/json"), schema)).resolves.toEqual({ a: "x" });
+    await expect(readJson(post('{"a":"x"}', "application/json; charset=utf-8"), schema)).resolves.toEqual({ a: "x" });
+  });
+
+  it("accepts a body without a content type", async () => {
+    const req = new Request("http://atrium.test/api/x", { method: "POST", body: new Blob(['{"a":"y"}']) });
+    expect(req.headers.get("content-type")).toBeNull();
+    await expect(readJson(req, schema)).resolves.toEqual({ a: "y" });
+  });
+
+  it("treats an empty body as {}", async () => {
+    await expect(readJson(post(undefined, "application/json"), schema)).resolves.toEqual({});
+    await expect(readJson(post("", "application/json"), schema)).resolves.toEqual({});
+    await expect(readJson(post("  \n ", "application/json"), schema)).resolves.toEqual({});
+    await expect(readJson(new Request("http://atrium.test/api/x", { method: "POST" }), schema)).resolves.toEqual({});
+  });
+
+  it("rejects invalid JSON with 400 invalid_json", async () => {
+    const err = await apiError(readJson(post("{bad", "application/json"), schema));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("invalid_json");
+    expect(err.message).toBe("The request body is not valid JSON.");
+  });
+
+  it("rejects a non-JSON content type with 415", async () => {
+    const err = await apiError(readJson(post('{"a":"x"}', "text/plain"), schema));
+    expect(err.status).toBe(415);
+    expect(err.code).toBe("unsupported_media_type");
+    expect(err.message).toBe("Send the body as application/json.");
+    const form = await apiError(readJson(post("a=x", "application/x-www-form-urlencoded"), schema));
+    expect(form.status).toBe(415);
+  });
+
+  it("rejects a body the schema refuses with 400 invalid_request", async () => {
+    const err = await apiError(readJson(post('{"a":1}', "application/json"), schema));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("invalid_request");
+    expect(err.message).toBe('"a" must be a string.');
+    const unknown = await apiError(readJson(post('{"b":1}', "application/json"), schema));
+    expect(unknown.message).toBe('Unknown field "b".');
+    const notObject = await apiError(readJson(post("[1]", "application/json"), schema));
+    expect(notObject.message).toBe("The request body must be an object.");
+  });
+});
+
+describe("readQuery", () => {
+  it("parses the query string", () => {
+    expect(readQuery(new Request("http://atrium.test/api/users?q=jo&offset=5&limit=20"), listUsersQuerySchema)).toEqual({
+      q: "jo",
+      offset: 5,
+      limit: 20,
+    });
+  });
+
+  it("rejects a bad value with 400", async () => {
+    const err = await apiError(() => readQuery(new Request("http://atrium.test/api/users?limit=0"), listUsersQuerySchema));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("invalid_request");
+    expect(err.message).toBe('"limit" too small: expected number to be >=1.');
+  });
+});

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { asc, notInArray } from "drizzle-orm";
+import type { Db, DbHandle } from "@/db/client";
+import { findRole } from "@/db/queries/roles";
+import { auditEvents, roles, users } from "@/db/schema";
+import { seedRoles } from "@/db/seed";
+import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import type { Principal } from "@/lib/auth/principal";
+import { getRoles, putRole } from "./manage";
+
+const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const kind of DB_KINDS) {
+  describe(kind, () => {
+    let handle: DbHandle | undefined;
+    let skipReason: string | undefined;
+    const db = (): Db => {
+      if (!handle) throw new Error("database not open");
+      return handle.db;
+    };
+
+    beforeAll(async () => {
+      if (kind === "postgres" && !(await postgresAvailable())) {
+        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
+        return;
+      }
+      handle = await openTestDatabase(kind);
+    });
+    afterAll(async () => {
+      await handle?.close();
+    });
+    beforeEach(async (ctx) => {
+      if (skipReason) ctx.skip(skipReason);
+      await db().delete(auditEvents);
+      await db().delete(users);
+      await db().delete(roles).where(notInArray(roles.name, seedRoles.map((r) => r.name)));
+      for (const r of seedRoles) {
+        const { name, ...limits } = r;
+        await db().insert(roles).values(r).onConflictDoUpdate({ target: roles.name, set: limits });
+      }
+    });
+
+    const audit = () =>
+      db()
+        .select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target, detail: auditEvents.detail })
+        .from(auditEvents)
+        .orderBy(asc(auditEvents.id));
+
+    it("lists the seeded roles by per-server CPU", async () => {
+      expect(await getRoles(db())).toEqual([
+        { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4 },
+        { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64 },
+        { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128 },
+      ]);
+    });
+
+    it("creates a role with totals defaulting to per-server × servers", async () => {
+      const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2 });
+      expect(r).toEqual({
+        created: true,
+        role: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 },
+      });
+      const stored = await findRole(db(), "gpu");
+      expect(stored).toMatchObject({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 });
+    });
+
+    it("keeps fractional per-server limits exact in the totals", async () => {
+      const r = await putRole(db(), root, "tiny", { maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3 });
+      expect(r.role).toEqual({ name: "tiny", maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3, maxTotalCpu: 1.5, maxTotalMemGb: 4.5 });
+    });
+
+    it("uses one server for the totals of a role allowed no servers", async () => {
+      const r = await putRole(db(), root, "none", { maxCpu: 2, maxMemGb: 4, maxServers: 0 });
+      expect(r.role).toEqual({ name: "none", maxCpu: 2, maxMemGb: 4, maxServers: 0, maxTotalCpu: 2, maxTotalMemGb: 4 });
+    });
+
+    it("takes explicit totals as given", async () => {
+      const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
+      expect(r.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
+      const onlyCpu = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 });
+      expect(onlyCpu.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5, maxTotalMemGb: 32 });
+    });
+
+    it("updates an existing role and bumps its updatedAt", async () => {
+      const before = await findRole(db(), "power");
+      await sleep(5);
+      const r = await putRole(db(), root, "power", { maxCpu: 10, maxMemGb: 40, maxServers: 2 });
+      expect(r).toEqual({
+        created: false,
+        role: { name: "power", maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80 },
+      });
+      const after = await findRole(db(), "power");
+      expect(after).toMatchObject({ maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80 });
+      expect(after!.updatedAt.getTime()).toBeGreaterThan(before!.updatedAt.getTime());
+      expect((await getRoles(db())).map((x) => x.name)).toEqual(["user", "power", "admin"]);
+    });
+
+    it("records creation and change with before and after", async () => {
+      await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2 });
+      await putRole(db(), { ...root, name: "other-admin" }, "gpu", { maxCpu: 6, maxMemGb: 16, maxServers: 1 });
+      expect(await audit()).toEqual([
+        {
+          actor: "root",
+          action: "role.update",
+          target: "gpu",
+          detail: { before: null, after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 } },
+        },
+        {
+          actor: "other-admin",
+          action: "role.update",
+          target: "gpu",
+          detail: {
+            before: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 },
+            after: { name: "gpu", maxCpu: 6, maxMemGb: 16, maxServers: 1, maxTotalCpu: 6, maxTotalMemGb: 16 },
+          },
+        },
+      ]);
+    });
+
+    it("lists a new role in CPU order, ties by name", async () => {
+      await putRole(db(), root, "alpha", { maxCpu: 8, maxMemGb: 8, maxServers: 1 });
+      await putRole(db(), root, "small", { maxCpu: 1, maxMemGb: 1, maxServers: 1 });
+      expect((await getRoles(db())).map((x) => x.name)).toEqual(["small", "user", "alpha", "power", "admin"]);
+    });
+  });
+}

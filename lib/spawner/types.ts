@@ -1,0 +1,122 @@
+/**
+ * The Spawner contract (DESIGN.md "The spawner contract"), modelled on JupyterHub's Spawner.
+ * A backend starts, stops and inspects one Jupyter server per (user, server); Postgres keeps the
+ * rest. Backends: docker.ts (one engine, dockerode); swarm comes later behind the same interface.
+ */
+
+export interface ServerRef {
+  user: string;
+  server: string;
+}
+
+export interface ServerSpec extends ServerRef {
+  /** Environment id; goes in the label atrium.env. */
+  environment: string;
+  image: string;
+  /** undefined = the image's default command; `{baseUrl}` and `{port}` are substituted in each arg. */
+  cmd?: string[];
+  /** Cores, may be fractional. */
+  cpu: number;
+  /** GiB, may be fractional, e.g. 0.25. */
+  memGb: number;
+  /** Jupyter's token; passed as env JUPYTER_TOKEN, never on the command line. */
+  token: string;
+  /** "/user/<user>/<server>/" → env JUPYTER_BASE_URL. */
+  baseUrl: string;
+  /** Extra environment (MLFLOW_TRACKING_URI, PIP_INDEX_URL, ...). */
+  env: Record<string, string>;
+}
+
+/** What a backend needs to find its object again; saved with the server's row by the caller. */
+export interface SpawnerState {
+  containerId: string;
+  containerName: string;
+  /** The published host port (absent when the backend runs on a user-defined network). */
+  port?: number;
+}
+
+export type FailedStatus = { state: "failed"; reason: string; exitCode?: number; oomKilled?: boolean };
+
+export type ServerStatus =
+  | { state: "running"; startedAt?: string }
+  /** No container. */
+  | { state: "stopped" }
+  | FailedStatus;
+
+export interface SpawnEvent {
+  phase: "creating" | "starting";
+  message: string;
+}
+
+export interface ExecResult {
+  /** Output lines (stdout and stderr interleaved, without the newline). */
+  output: AsyncIterable<string>;
+  /** Resolves once the process has ended and its output has been read (or the iterator closed). */
+  exitCode: Promise<number>;
+}
+
+export interface ListedServer extends ServerRef {
+  environment: string;
+  state: SpawnerState;
+  status: ServerStatus;
+  /** Where the server answers, when it is running. */
+  url?: string;
+}
+
+export interface ExecOptions {
+  user?: string;
+  env?: Record<string, string>;
+}
+
+export interface Spawner {
+  /** Idempotent: a running container for (user, server) is returned as is. */
+  start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }>;
+  /** Stops and removes the container; never the volume. */
+  stop(ref: ServerRef): Promise<void>;
+  /** Force-removes the container whatever its state (spawn-timeout clean-up); never the volume. */
+  remove(ref: ServerRef): Promise<void>;
+  status(ref: ServerRef): Promise<ServerStatus>;
+  /** Everything carrying atrium labels, running or dead. */
+  list(): Promise<ListedServer[]>;
+  /** argv only (never a shell string); output streamed line by line. */
+  exec(ref: ServerRef, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** cpu in cores used (e.g. 0.35), from one stats sample. */
+  stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }>;
+  imageInfo(image: string): Promise<{ present: boolean; id?: string }>;
+  ping(): Promise<boolean>;
+  /** Only for tests and an admin purge. */
+  removeVolume?(user: string): Promise<void>;
+}
+
+export type SpawnErrorReason = "image_missing" | "engine_unavailable" | "engine_error";
+
+/** start() could not bring the server up; `message` is a sentence fit to show the person. */
+export class SpawnError extends Error {
+  override name = "SpawnError";
+  constructor(
+    message: string,
+    readonly reason: SpawnErrorReason,
+    /** Set when the container was created and started but died at once (e.g. out of memory). */
+    readonly failure?: FailedStatus,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The engine cannot be reached (socket missing, connection refused, no answer in time). Thrown by
+ * every method (ping() answers false instead). It is also a SpawnError with reason
+ * "engine_unavailable", so a start() caller that only handles SpawnError still gets it right.
+ */
+export class EngineUnavailableError extends SpawnError {
+  override name = "EngineUnavailableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "engine_unavailable");
+    if (options && "cause" in options) this.cause = options.cause;
+  }
+}
+
+/** exec()/stats() on a server that has no running container. */
+export class ServerNotRunningError extends Error {
+  override name = "ServerNotRunningError";
+}

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { asc } from "drizzle-orm";
+import type { Db, DbHandle } from "@/db/client";
+import { findTokenByHash, insertToken } from "@/db/queries/tokens";
+import { insertUser } from "@/db/queries/users";
+import { apiTokens, auditEvents, users } from "@/db/schema";
+import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import type { Principal } from "@/lib/auth/principal";
+import { hashToken } from "@/lib/auth/tokens";
+import { ApiError } from "@/lib/http/api-error";
+import { createApiToken, listApiTokens, revokeApiToken, tokenView } from "./manage";
+
+const DAY_MS = 86_400_000;
+const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
+const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
+
+async function apiError(p: Promise<unknown>): Promise<ApiError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ApiError);
+  return caught as ApiError;
+}
+
+for (const kind of DB_KINDS) {
+  describe(kind, () => {
+    let handle: DbHandle | undefined;
+    let skipReason: string | undefined;
+    const db = (): Db => {
+      if (!handle) throw new Error("database not open");
+      return handle.db;
+    };
+
+    beforeAll(async () => {
+      if (kind === "postgres" && !(await postgresAvailable())) {
+        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
+        return;
+      }
+      handle = await openTestDatabase(kind);
+    });
+    afterAll(async () => {
+      await handle?.close();
+    });
+    beforeEach(async (ctx) => {
+      if (skipReason) ctx.skip(skipReason);
+      await db().delete(auditEvents);
+      await db().delete(users);
+      await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
+      await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
+    });
+
+    const audit = () =>
+      db()
+        .select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target, detail: auditEvents.detail })
+        .from(auditEvents)
+        .orderBy(asc(auditEvents.id));
+
+    describe("createApiToken", () => {
+      it("returns the token once and stores only its hash", async () => {
+        const created = await createApiToken(db(), alice, "alice", { note: "laptop" });
+        expect(created.id).toMatch(/^tok_[A-Za-z0-9_-]{12}$/);
+        expect(created.token).toMatch(/^atr_[A-Za-z0-9_-]{43}$/);
+        expect(created.expiresAt).toBeNull();
+
+        const rows = await db().select().from(apiTokens);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ id: created.id, userName: "alice", hash: hashToken(created.token), kind: "personal", note: "laptop", expiresAt: null });
+        const secret = created.token.slice("atr_".length);
+        expect(JSON.stringify(rows)).not.toContain(secret);
+        for (const value of Object.values(rows[0] ?? {})) expect(String(value)).not.toContain(secret);
+        expect(JSON.stringify(await db().select().from(auditEvents))).not.toContain(secret);
+      });
+
+      it("makes a token that resolves by its hash", async () => {
+        const created = await createApiToken(db(), alice, "alice", {});
+        expect((await findTokenByHash(db(), hashToken(created.token)))?.id).toBe(created.id);
+        expect(await findTokenByHash(db(), created.token)).toBeUndefined();
+      });
+
+      it("sets the expiry from expiresInDays", async () => {
+        const before = Date.now();
+        const created = await createApiToken(db(), alice, "alice", { expiresInDays: 30 });
+        const after = Date.now();
+        expect(created.expiresAt).not.toBeNull();
+        const at = new Date(created.expiresAt ?? "").getTime();
+        expect(at).toBeGreaterThanOrEqual(before + 30 * DAY_MS);
+        expect(at).toBeLessThanOrEqual(after + 30 * DAY_MS);
+        const row = await findTokenByHash(db(), hashToken(created.token));
+        expect(row?.expiresAt?.toISOString()).toBe(created.expiresAt);
+      });
+
+      it("stores the kind", async () => {
+        const created = await createApiToken(db(), root, "alice", { kind: "workspace" });
+        expect((await findTokenByHash(db(), hashToken(created.token)))?.kind).toBe("workspace");
+      });
+
+      it("records the creation without the token", async () => {
+        const created = await createApiToken(db(), root, "alice", { note: "ci", expiresInDays: 1 });
+        expect(await audit()).toEqual([
+          { actor: "root", action: "token.create", target: "alice", detail: { id: created.id, kind: "personal", note: "ci", expiresAt: created.expiresAt } },
+        ]);
+      });
+
+      it("answers 404 for an unknown user and stores nothing", async () => {
+        const err = await apiError(createApiToken(db(), root, "nobody", {}));
+        expect(err.status).toBe(404);
+        expect(err.code).toBe("user_not_found");
+        expect(await db().select().from(apiTokens)).toEqual([]);
+        expect(await audit()).toEqual([]);
+      });
+
+      it("makes a different token every time", async () => {
+        const a = await createApiToken(db(), alice, "alice", {});
+        const b = await createApiToken(db(), alice, "alice", {});
+        expect(a.token).not.toBe(b.token);
+        expect(a.id).not.toBe(b.id);
+      });
+    });
+
+    describe("listApiTokens", () => {
+      it("lists a user's personal tokens as views", async () => {
+        const created = await createApiToken(db(), alice, "alice", { note: "laptop", expiresInDays: 7 });
+        await createApiToken(db(), alice, "alice", { kind: "workspace" });
+        await createApiToken(db(), alice, "bob", {});
+        const list = await listApiTokens(db(), "alice");
+        expect(list).toHaveLength(1);
+        expect(list[0]).toMatchObject({ id: created.id, note: "laptop", lastUsedAt: null, expiresAt: created.expiresAt, expired: false });
+        expect(Object.keys(list[0] ?? {}).sort()).toEqual(["createdAt", "expired", "expiresAt", "id", "lastUsedAt", "note"]);
+      });
+
+      it("marks expired tokens", async () => {
+        await insertToken(db(), { id: "tok_old", userName: "alice", hash: "h-old", kind: "personal", note: null, expiresAt: new Date(Date.now() - 1000) });
+        expect((await listApiTokens(db(), "alice"))[0]?.expired).toBe(true);
+      });
+
+      it("answers 404 for an unknown user", async () => {
+        expect((await apiError(listApiTokens(db(), "nobody"))).status).toBe(404);
+      });
+
+      it("tokenView never exposes the hash", () => {
+        const v = tokenView({
+          id: "tok_x",
+          userName: "alice",
+          hash: "secret-hash",
+          kind: "personal",
+          note: null,
+          createdAt: new Date("2030-01-01T00:00:00Z"),
+          lastUsedAt: null,
+          expiresAt: null,
+        });
+        expect(v).toStrictEqual({ id: "tok_x", note: null, createdAt: "2030-01-01T00:00:00.000Z", lastUsedAt: null, expiresAt: null, expired: false });
+      });
+    });
+
+    describe("revokeApiToken", () => {
+      it("revokes one's own token and records it", async () => {
+        const created = await createApiToken(db(), alice, "alice", {});
+        await revokeApiToken(db(), alice, "alice", created.id);
+        expect(await findTokenByHash(db(), hashToken(created.token))).toBeUndefined();
+        expect((await audit()).at(-1)).toEqual({ actor: "alice", action: "token.revoke", target: "alice", detail: { id: created.id } });
+      });
+
+      it("answers 404 for another user's token id and keeps the token", async () => {
+        const bobs = await createApiToken(db(), root, "bob", {});
+        const err = await apiError(revokeApiToken(db(), alice, "alice", bobs.id));
+        expect(err.status).toBe(404);
+        expect(err.code).toBe("token_not_found");
+        expect(err.message).toBe(`There is no token "${bobs.id}" for alice.`);
+        expect((await findTokenByHash(db(), hashToken(bobs.token)))?.id).toBe(bobs.id);
+        expect((await audit()).map((a) => a.action)).toEqual(["token.create"]);
+      });
+
+      it("answers 404 for an unknown id", async () => {
+        expect((await apiError(revokeApiToken(db(), alice, "alice", "tok_nope"))).code).toBe("token_not_found");
+      });
+    });
+  });
+}
