@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export interface LimitOverrides {
   maxCpu?: number;
@@ -72,4 +72,57 @@ export const auditEvents = pgTable(
     detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
   },
   (t) => [index("audit_at_idx").on(t.at), index("audit_actor_idx").on(t.actor, t.at), index("audit_action_idx").on(t.action, t.at)],
+);
+
+export const environments = pgTable("environments", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description").notNull().default(""),
+  image: text("image").notNull(),
+  /** argv for the container; {baseUrl} and {port} are filled in. Null: the image's own command. */
+  command: jsonb("command").$type<string[] | null>(),
+  defaultCpu: real("default_cpu").notNull(),
+  defaultMemGb: real("default_mem_gb").notNull(),
+  /** The environment's own ceiling, on top of the role's; null means only the role limits. */
+  maxCpu: real("max_cpu"),
+  maxMemGb: real("max_mem_gb"),
+  /** Empty means every role. */
+  rolesAllowed: jsonb("roles_allowed").$type<string[]>().notNull().default([]),
+  deprecated: boolean("deprecated").notNull().default(false),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type ServerState = "pending" | "running" | "stopping" | "stopped" | "failed";
+
+export const servers = pgTable(
+  "servers",
+  {
+    userName: text("user_name")
+      .notNull()
+      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    name: text("name").notNull(),
+    environmentId: text("environment_id").notNull(),
+    cpu: real("cpu").notNull(),
+    memGb: real("mem_gb").notNull(),
+    status: text("status").$type<ServerState>().notNull(),
+    /** Why it failed or stopped, in words a person can act on. */
+    reason: text("reason"),
+    phase: text("phase"),
+    progress: integer("progress").notNull().default(0),
+    message: text("message"),
+    /** Where the portal reaches Jupyter, and the token it adds; never sent to a browser. */
+    url: text("url"),
+    jupyterToken: text("jupyter_token"),
+    /** What the spawner needs to find its object again (JupyterHub's get_state/load_state). */
+    spawnerState: jsonb("spawner_state").$type<Record<string, unknown> | null>(),
+    trackingTokenId: text("tracking_token_id"),
+    imageId: text("image_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    stoppedAt: timestamp("stopped_at", { withTimezone: true }),
+    lastActivity: timestamp("last_activity", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.userName, t.name] }), index("servers_status_idx").on(t.status)],
 );

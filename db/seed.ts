@@ -1,5 +1,5 @@
 import type { Db } from "./client";
-import { roles } from "./schema";
+import { environments, roles } from "./schema";
 
 /** The roles every installation starts with; admins change them on the roles page. */
 export const seedRoles = [
@@ -8,6 +8,20 @@ export const seedRoles = [
   { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128 },
 ];
 
+/** The image scripts/workspace-image/build.sh makes; admins add production images on /environments. */
+export const seedEnvironments = [
+  {
+    id: "python",
+    name: "Python 3.11 · Jupyter Notebook",
+    description: "Debian bookworm with Python 3.11, Jupyter Notebook 6 and pip. Packages you install go to your home folder and survive restarts.",
+    image: "atrium-workspace:1",
+    command: null,
+    defaultCpu: 1,
+    defaultMemGb: 2,
+  },
+];
+
 export async function seedDatabase(db: Db): Promise<void> {
   await db.insert(roles).values(seedRoles).onConflictDoNothing();
+  await db.insert(environments).values(seedEnvironments).onConflictDoNothing();
 }

@@ -47,3 +47,7 @@ export async function touchTokenLastUsed(db: Db, id: string, now = new Date()): 
       ),
     );
 }
+
+export async function deleteTokenById(db: Db, id: string): Promise<void> {
+  await db.delete(apiTokens).where(eq(apiTokens.id, id));
+}

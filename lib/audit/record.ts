@@ -10,6 +10,13 @@ export const AUDIT_ACTIONS = [
   "role.update",
   "token.create",
   "token.revoke",
+  "server.start",
+  "server.stop",
+  "server.cull",
+  "server.fail",
+  "environment.create",
+  "environment.update",
+  "environment.delete",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

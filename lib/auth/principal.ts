@@ -15,6 +15,8 @@ export interface Principal {
 }
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
+/** The portal itself, as the actor of what its background jobs do (tracking tokens, culling). */
+export const SYSTEM_PRINCIPAL: Principal = { name: "atrium", role: "admin", admin: true, via: "bootstrap" };
 
 export type HeaderSource = Headers | { get(name: string): string | null };
 

@@ -1,26 +1,18 @@
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
 
 export interface Health {
   status: "ok" | "degraded";
   db: "ok" | "down";
-  engine: "ok" | "down" | "not_configured";
+  engine: "ok" | "down";
 }
 
-export type EngineProbe = () => Promise<boolean>;
-
-const holder = globalThis as typeof globalThis & { __atriumEngineProbe?: EngineProbe };
-
-/** The workspace layer registers how to ping the container engine; health reports it. */
-export function registerEngineProbe(probe: EngineProbe): void {
-  holder.__atriumEngineProbe = probe;
-}
-
-async function ok(p: Promise<unknown>, ms: number): Promise<boolean> {
+async function answers(p: () => Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([p.then(() => true), timeout]);
+    return await Promise.race([p().then((v) => v !== false), timeout]);
   } catch {
     return false;
   } finally {
@@ -28,9 +20,11 @@ async function ok(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+/** The portal keeps serving when the engine is down; health says "degraded" so operators notice. */
 export async function checkHealth(): Promise<Health> {
-  const db = (await ok(getDb().then((d) => d.execute(sql`select 1`)), 3000)) ? "ok" : "down";
-  const probe = holder.__atriumEngineProbe;
-  const engine = probe ? ((await ok(probe().then((up) => (up ? true : Promise.reject())), 3000)) ? "ok" : "down") : "not_configured";
-  return { status: db === "ok" && engine !== "down" ? "ok" : "degraded", db, engine };
+  const [db, engine] = await Promise.all([
+    answers(async () => (await getDb()).execute(sql`select 1`), 3000),
+    answers(() => getSpawner().ping(), 3000),
+  ]);
+  return { status: db && engine ? "ok" : "degraded", db: db ? "ok" : "down", engine: engine ? "ok" : "down" };
 }

@@ -1,4 +1,5 @@
 import type { Db } from "@/db/client";
+import { sumActiveUsage } from "@/db/queries/servers";
 
 export interface Usage {
   cpu: number;
@@ -6,7 +7,7 @@ export interface Usage {
   servers: number;
 }
 
-/** What a person's running servers hold now. Until workspaces exist nobody holds anything. */
-export async function currentUsage(_db: Db, _name: string): Promise<Usage> {
-  return { cpu: 0, memGb: 0, servers: 0 };
+/** What a person's servers hold now: pending, running and stopping servers all count. */
+export function currentUsage(db: Db, name: string): Promise<Usage> {
+  return sumActiveUsage(db, name);
 }

@@ -1,5 +1,5 @@
 import type { Db } from "@/db/client";
-import { deleteToken, insertToken, listTokens, type TokenRow } from "@/db/queries/tokens";
+import { deleteToken, deleteTokenById, insertToken, listTokens, type TokenRow } from "@/db/queries/tokens";
 import type { TokenKind } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
@@ -59,4 +59,9 @@ export async function revokeApiToken(db: Db, actor: Principal, userName: string,
     if (!(await deleteToken(tx, userName, id))) throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
     await recordAudit(tx, { actor: actor.name, action: "token.revoke", target: userName, detail: { id } });
   });
+}
+
+/** Removes a token the portal made for itself (a workspace's MLflow token) when its server ends. */
+export async function revokeTokenById(db: Db, id: string): Promise<void> {
+  await deleteTokenById(db, id);
 }

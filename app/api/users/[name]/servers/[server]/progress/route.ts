@@ -1,0 +1,13 @@
+import { sseResponse } from "@/lib/http/sse";
+import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
+import { getServer } from "@/lib/workspaces/query";
+import { progressEvents } from "@/lib/workspaces/progress";
+import { serverParams } from "@/lib/workspaces/schemas";
+
+export const GET = withUser(async (req, { db, principal, params }) => {
+  assertSelfOrAdmin(principal, params.name);
+  await getServer(db, params.name, params.server);
+  const abort = new AbortController();
+  req.signal.addEventListener("abort", () => abort.abort());
+  return sseResponse(progressEvents(db, params.name, params.server, abort.signal), abort);
+}, serverParams);

@@ -1,0 +1,92 @@
+import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { servers, users, type ServerState } from "../schema";
+
+export type ServerRow = typeof servers.$inferSelect;
+export type ServerPatch = Partial<Omit<ServerRow, "userName" | "name" | "createdAt">>;
+
+/** States that hold resources against a person's quota. */
+export const ACTIVE_STATES: ServerState[] = ["pending", "running", "stopping"];
+
+export async function findServer(db: Db, userName: string, name: string): Promise<ServerRow | undefined> {
+  const rows = await db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.userName, userName), eq(servers.name, name)))
+    .limit(1);
+  return rows[0];
+}
+
+export function listServersOf(db: Db, userName: string): Promise<ServerRow[]> {
+  return db.select().from(servers).where(eq(servers.userName, userName)).orderBy(asc(servers.name));
+}
+
+export function listServersIn(db: Db, states: ServerState[]): Promise<ServerRow[]> {
+  return db.select().from(servers).where(inArray(servers.status, states)).orderBy(asc(servers.userName), asc(servers.name));
+}
+
+/** Locks the person's row for the rest of the transaction, so concurrent starts are checked one at a time. */
+export async function lockUser(db: Db, userName: string): Promise<boolean> {
+  const rows = await db.select({ name: users.name }).from(users).where(eq(users.name, userName)).for("update");
+  return rows.length > 0;
+}
+
+export async function sumActiveUsage(db: Db, userName: string): Promise<{ cpu: number; memGb: number; servers: number }> {
+  const rows = await db
+    .select({
+      cpu: sql<number>`coalesce(sum(${servers.cpu}), 0)`.mapWith(Number),
+      memGb: sql<number>`coalesce(sum(${servers.memGb}), 0)`.mapWith(Number),
+      servers: sql<number>`count(*)`.mapWith(Number),
+    })
+    .from(servers)
+    .where(and(eq(servers.userName, userName), inArray(servers.status, ACTIVE_STATES)));
+  return rows[0] ?? { cpu: 0, memGb: 0, servers: 0 };
+}
+
+export async function upsertServer(db: Db, row: Omit<ServerRow, "createdAt">): Promise<ServerRow> {
+  const { userName: _u, name: _n, ...rest } = row;
+  const rows = await db
+    .insert(servers)
+    .values(row)
+    .onConflictDoUpdate({ target: [servers.userName, servers.name], set: rest })
+    .returning();
+  const out = rows[0];
+  if (!out) throw new Error("upsert returned no row");
+  return out;
+}
+
+/** Updates a server; with `onlyIf`, only while it is still in one of those states (a stale writer changes nothing). */
+export async function updateServer(
+  db: Db,
+  userName: string,
+  name: string,
+  patch: ServerPatch,
+  onlyIf?: ServerState[],
+): Promise<ServerRow | undefined> {
+  const conds = [eq(servers.userName, userName), eq(servers.name, name)];
+  if (onlyIf) conds.push(inArray(servers.status, onlyIf));
+  const rows = await db.update(servers).set(patch).where(and(...conds)).returning();
+  return rows[0];
+}
+
+export async function deleteServer(db: Db, userName: string, name: string): Promise<boolean> {
+  const rows = await db
+    .delete(servers)
+    .where(and(eq(servers.userName, userName), eq(servers.name, name)))
+    .returning({ name: servers.name });
+  return rows.length > 0;
+}
+
+/** At most one write a minute per server: activity is for culling and for people, not for accounting. */
+export async function touchServerActivity(db: Db, userName: string, name: string, at = new Date()): Promise<void> {
+  await db
+    .update(servers)
+    .set({ lastActivity: at })
+    .where(
+      and(
+        eq(servers.userName, userName),
+        eq(servers.name, name),
+        or(isNull(servers.lastActivity), lt(servers.lastActivity, new Date(at.getTime() - 60_000))),
+      ),
+    );
+}

@@ -1,0 +1,77 @@
+import type { Db } from "@/db/client";
+import {
+  deleteEnvironment,
+  findEnvironment,
+  insertEnvironment,
+  listEnvironments,
+  updateEnvironment,
+  type EnvironmentInput,
+  type EnvironmentRow,
+} from "@/db/queries/environments";
+import { listServersIn } from "@/db/queries/servers";
+import type { Principal } from "@/lib/auth/principal";
+import { recordAudit } from "@/lib/audit/record";
+import { conflict, notFound } from "@/lib/http/api-error";
+import type { Spawner } from "@/lib/spawner";
+
+export function environmentView(e: EnvironmentRow, available: boolean, principal?: Principal) {
+  return {
+    id: e.id,
+    name: e.name,
+    description: e.description,
+    image: e.image,
+    command: e.command,
+    defaultCpu: e.defaultCpu,
+    defaultMemGb: e.defaultMemGb,
+    maxCpu: e.maxCpu,
+    maxMemGb: e.maxMemGb,
+    rolesAllowed: e.rolesAllowed,
+    deprecated: e.deprecated,
+    /** The image is on the engine, so a start won't fail for want of it. */
+    available,
+    /** The caller's role may start it. */
+    allowed: !principal || e.rolesAllowed.length === 0 || e.rolesAllowed.includes(principal.role) || principal.admin,
+  };
+}
+export type EnvironmentView = ReturnType<typeof environmentView>;
+
+/** Every environment, with whether its image is present; an unreachable engine makes none available. */
+export async function listEnvironmentsWithAvailability(db: Db, spawner: Spawner, principal: Principal): Promise<EnvironmentView[]> {
+  const envs = await listEnvironments(db);
+  const images = new Map<string, boolean>();
+  await Promise.all(
+    [...new Set(envs.map((e) => e.image))].map(async (image) => {
+      images.set(image, await spawner.imageInfo(image).then((i) => i.present).catch(() => false));
+    }),
+  );
+  return envs.map((e) => environmentView(e, images.get(e.image) ?? false, principal));
+}
+
+export async function createEnvironment(db: Db, actor: Principal, input: EnvironmentInput): Promise<EnvironmentRow> {
+  return db.transaction(async (tx) => {
+    const row = await insertEnvironment(tx, input);
+    if (!row) throw conflict("environment_exists", `An environment with the id "${input.id}" already exists.`);
+    await recordAudit(tx, { actor: actor.name, action: "environment.create", target: input.id, detail: { image: input.image } });
+    return row;
+  });
+}
+
+export async function changeEnvironment(db: Db, actor: Principal, id: string, input: Omit<EnvironmentInput, "id">): Promise<EnvironmentRow> {
+  return db.transaction(async (tx) => {
+    const before = await findEnvironment(tx, id);
+    const row = await updateEnvironment(tx, id, input);
+    if (!row || !before) throw notFound("environment_not_found", `There is no environment "${id}".`);
+    await recordAudit(tx, { actor: actor.name, action: "environment.update", target: id, detail: { image: row.image, deprecated: row.deprecated } });
+    return row;
+  });
+}
+
+/** Refused while servers use it: deprecate it instead, so nobody new picks it. */
+export async function removeEnvironment(db: Db, actor: Principal, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const inUse = (await listServersIn(tx, ["pending", "running", "stopping"])).filter((s) => s.environmentId === id);
+    if (inUse.length > 0) throw conflict("environment_in_use", `${inUse.length} running server(s) use "${id}"; mark it deprecated instead, or stop them first.`);
+    if (!(await deleteEnvironment(tx, id))) throw notFound("environment_not_found", `There is no environment "${id}".`);
+    await recordAudit(tx, { actor: actor.name, action: "environment.delete", target: id });
+  });
+}

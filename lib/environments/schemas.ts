@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { roleNameSchema } from "@/lib/users/schemas";
+
+export const environmentIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lower-case letters, digits or '-', starting with a letter or digit");
+
+export const environmentParams = z.object({ id: environmentIdSchema });
+
+const fields = {
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(2000).default(""),
+  image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/i, "must be an image reference such as quay.io/jupyter/base-notebook:2024-12-02"),
+  command: z.array(z.string().max(500)).max(50).nullable().default(null),
+  defaultCpu: z.number().positive().max(512),
+  defaultMemGb: z.number().positive().max(8192),
+  maxCpu: z.number().positive().max(512).nullable().default(null),
+  maxMemGb: z.number().positive().max(8192).nullable().default(null),
+  rolesAllowed: z.array(roleNameSchema).max(50).default([]),
+  deprecated: z.boolean().default(false),
+};
+
+export const createEnvironmentSchema = z.strictObject({ id: environmentIdSchema, ...fields });
+export const updateEnvironmentSchema = z.strictObject(fields);

@@ -1,0 +1,72 @@
+import type { Db } from "@/db/client";
+import { listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
+import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
+import { recordAudit } from "@/lib/audit/record";
+import { getConfig } from "@/lib/config";
+import type { ListedServer, Spawner } from "@/lib/spawner";
+import { revokeTokenById } from "@/lib/tokens/manage";
+import { labelOf } from "./names";
+
+export interface ReconcileReport {
+  adopted: string[];
+  stopped: string[];
+  failed: string[];
+  /** Containers with Atrium's labels that no server row claims: reported, never killed. */
+  unknown: string[];
+}
+
+const ENDED = { url: null, jupyterToken: null, spawnerState: null, trackingTokenId: null, phase: null, progress: 0, message: null };
+
+async function end(db: Db, spawner: Spawner, row: ServerRow, status: "stopped" | "failed", reason: string, report: ReconcileReport): Promise<void> {
+  const ref = { user: row.userName, server: row.name };
+  await spawner.remove(ref).catch(() => undefined);
+  if (row.trackingTokenId) await revokeTokenById(db, row.trackingTokenId).catch(() => undefined);
+  const done = await updateServer(db, row.userName, row.name, { ...ENDED, status, reason, stoppedAt: new Date() }, [row.status]);
+  if (!done) return;
+  if (status === "failed") await recordAudit(db, { actor: SYSTEM_PRINCIPAL.name, action: "server.fail", target: labelOf(ref), detail: { reason } });
+  (status === "failed" ? report.failed : report.stopped).push(labelOf(ref));
+}
+
+/**
+ * Compares what the engine runs with what Postgres says. The engine is the truth for "is it running":
+ * running containers are adopted (a portal restart never stops a workspace), dead ones become stopped
+ * or failed with their reason.
+ */
+export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now()): Promise<ReconcileReport | null> {
+  if (!(await spawner.ping())) return null;
+  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [] };
+  const listed = await spawner.list();
+  const byKey = new Map<string, ListedServer>(listed.map((c) => [labelOf(c), c]));
+  const rows = await listServersIn(db, ["pending", "running", "stopping"]);
+  const claimed = new Set(rows.map((r) => labelOf({ user: r.userName, server: r.name })));
+  const graceMs = (getConfig().spawnTimeoutS + 30) * 1000;
+
+  for (const row of rows) {
+    const key = labelOf({ user: row.userName, server: row.name });
+    const c = byKey.get(key);
+    if (row.status === "pending") {
+      // Another process may still be spawning it; only a start older than the timeout is abandoned.
+      if (now - row.requestedAt.getTime() > graceMs) await end(db, spawner, row, "failed", "the portal restarted while the server was starting", report);
+      continue;
+    }
+    if (row.status === "stopping") {
+      if (c?.status.state === "running") await spawner.stop(c).catch(() => undefined);
+      await end(db, spawner, row, "stopped", row.reason ?? "stopped", report);
+      continue;
+    }
+    if (!c) {
+      await end(db, spawner, row, "stopped", "the container disappeared from the engine", report);
+    } else if (c.status.state === "running") {
+      if (c.url && c.url !== row.url) await updateServer(db, row.userName, row.name, { url: c.url, spawnerState: { ...c.state } }, ["running"]);
+      report.adopted.push(key);
+    } else {
+      const reason = c.status.state === "failed" ? c.status.reason : "the container stopped";
+      await end(db, spawner, row, "failed", reason, report);
+    }
+  }
+  for (const c of listed) {
+    const key = labelOf(c);
+    if (!claimed.has(key) && c.status.state === "running") report.unknown.push(key);
+  }
+  return report;
+}

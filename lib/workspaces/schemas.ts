@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { userNameSchema } from "@/lib/users/schemas";
+
+export const serverNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,29}$/, "must be 1 to 30 lower-case letters, digits or '-', starting with a letter or digit");
+
+export const serverParams = z.object({ name: userNameSchema, server: serverNameSchema });
+
+export const startServerSchema = z.strictObject({
+  environment: z.string().min(1).max(64),
+  cpu: z.number().positive().max(512),
+  memGb: z.number().positive().max(8192),
+});
+export type StartRequest = z.output<typeof startServerSchema>;

@@ -1,0 +1,142 @@
+import { randomBytes } from "node:crypto";
+import type { Db } from "@/db/client";
+import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
+import { findRole, listRoles } from "@/db/queries/roles";
+import { findServer, lockUser, sumActiveUsage, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
+import { findUser } from "@/db/queries/users";
+import { SYSTEM_PRINCIPAL, type Principal } from "@/lib/auth/principal";
+import { recordAudit } from "@/lib/audit/record";
+import { getConfig } from "@/lib/config";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
+import { effectiveLimits } from "@/lib/quota/limits";
+import { SpawnError, type Spawner } from "@/lib/spawner";
+import { createApiToken, revokeTokenById } from "@/lib/tokens/manage";
+import { baseUrlOf, labelOf } from "./names";
+import { assertWithinQuota } from "./quota";
+import { waitForJupyter } from "./readiness";
+import type { StartRequest } from "./schemas";
+import { serverView, type ServerView } from "./view";
+import { workspaceEnv } from "./workspace-env";
+
+export const engineUnavailable = () =>
+  new ApiError(503, "engine_unavailable", "The container engine cannot be reached right now; try again in a minute or tell an admin.");
+
+function checkEnvironment(env: EnvironmentRow | undefined, id: string, role: string, ask: StartRequest): EnvironmentRow {
+  if (!env) throw badRequest("unknown_environment", `There is no environment "${id}".`);
+  if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(role)) {
+    throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${role}'.`);
+  }
+  if (env.maxCpu !== null && ask.cpu > env.maxCpu) throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxCpu} CPUs.`);
+  if (env.maxMemGb !== null && ask.memGb > env.maxMemGb) throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxMemGb} GiB.`);
+  return env;
+}
+
+/**
+ * Reserves the server under the person's quota in one transaction that locks their row, so concurrent
+ * starts are counted one at a time, then spawns it in the background. Returns at once (status pending).
+ */
+export async function startServer(db: Db, spawner: Spawner, actor: Principal, user: string, server: string, ask: StartRequest): Promise<ServerView> {
+  if (!(await spawner.ping())) throw engineUnavailable();
+  const jupyterToken = randomBytes(24).toString("base64url");
+  const reserved = await db.transaction(async (tx) => {
+    if (!(await lockUser(tx, user))) throw notFound("user_not_found", `There is no user named "${user}".`);
+    const owner = await findUser(tx, user);
+    const role = owner ? await findRole(tx, owner.role) : undefined;
+    if (!owner || !role) throw notFound("user_not_found", `There is no user named "${user}".`);
+    const env = checkEnvironment(await findEnvironment(tx, ask.environment), ask.environment, owner.role, ask);
+    const existing = await findServer(tx, user, server);
+    if (existing && ACTIVE_STATES.includes(existing.status)) {
+      throw conflict("already_running", `The server ${labelOf({ user, server })} is already ${existing.status}.`);
+    }
+    assertWithinQuota(ask, effectiveLimits(role, owner.limits), await sumActiveUsage(tx, user), owner.role, await listRoles(tx));
+    const now = new Date();
+    const row = await upsertServer(tx, {
+      userName: user,
+      name: server,
+      environmentId: env.id,
+      cpu: ask.cpu,
+      memGb: ask.memGb,
+      status: "pending",
+      reason: null,
+      phase: "queued",
+      progress: 5,
+      message: "Queued",
+      url: null,
+      jupyterToken,
+      spawnerState: null,
+      trackingTokenId: null,
+      imageId: null,
+      requestedAt: now,
+      startedAt: null,
+      stoppedAt: null,
+      lastActivity: now,
+    });
+    await recordAudit(tx, { actor: actor.name, action: "server.start", target: labelOf({ user, server }), detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb } });
+    return { row, env };
+  });
+  void spawnInBackground(db, spawner, reserved.env, reserved.row, jupyterToken);
+  return serverView(reserved.row);
+}
+
+async function progress(db: Db, user: string, server: string, phase: string, pct: number, message: string): Promise<void> {
+  await updateServer(db, user, server, { phase, progress: pct, message }, ["pending"]);
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof SpawnError) {
+    if (err.reason === "engine_unavailable") return "the container engine could not be reached";
+    return err.failure?.reason ?? err.message.replace(/\.$/, "");
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, row: ServerRow, jupyterToken: string): Promise<void> {
+  const user = row.userName;
+  const server = row.name;
+  const ref = { user, server };
+  const deadline = Date.now() + getConfig().spawnTimeoutS * 1000;
+  let trackingTokenId: string | undefined;
+  try {
+    const tracking = await createApiToken(db, SYSTEM_PRINCIPAL, user, {
+      kind: "workspace",
+      note: `MLflow token of ${labelOf(ref)}`,
+    });
+    trackingTokenId = tracking.id;
+    const image = await spawner.imageInfo(env.image);
+    await updateServer(db, user, server, { trackingTokenId, imageId: image.id ?? null, phase: "creating", progress: 15, message: "Creating the container" }, ["pending"]);
+    const started = await spawner.start(
+      {
+        ...ref,
+        environment: env.id,
+        image: env.image,
+        cmd: env.command ?? undefined,
+        cpu: row.cpu,
+        memGb: row.memGb,
+        token: jupyterToken,
+        baseUrl: baseUrlOf(ref),
+        env: workspaceEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token }),
+      },
+      (e) => void progress(db, user, server, e.phase, e.phase === "creating" ? 25 : 40, e.message),
+    );
+    await updateServer(db, user, server, { url: started.url, spawnerState: { ...started.state }, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
+    const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
+      await progress(db, user, server, "waiting", Math.min(95, 50 + Math.floor(ms / 300)), "Waiting for Jupyter to answer");
+    });
+    if (!ready) {
+      const status = await spawner.status(ref).catch(() => undefined);
+      const why = status?.state === "failed" ? status.reason : `Jupyter did not answer within ${getConfig().spawnTimeoutS} s`;
+      throw new Error(why);
+    }
+    const now = new Date();
+    const running = await updateServer(db, user, server, { status: "running", phase: "ready", progress: 100, message: "Ready", startedAt: now, lastActivity: now }, ["pending"]);
+    if (!running) await spawner.stop(ref); // stopped while starting: don't leave a container behind
+  } catch (err) {
+    const reason = reasonOf(err);
+    await spawner.remove(ref).catch(() => undefined);
+    if (trackingTokenId) await revokeTokenById(db, trackingTokenId).catch(() => undefined);
+    await updateServer(db, user, server, { status: "failed", phase: "failed", reason, message: reason, progress: 100, stoppedAt: new Date(), url: null, jupyterToken: null }, ["pending"]).catch(
+      (e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf(ref)}:`, e),
+    );
+    console.warn(`[atrium] spawn of ${labelOf(ref)} failed: ${reason}`);
+  }
+}

@@ -1,0 +1,25 @@
+import { getConfig } from "@/lib/config";
+
+/**
+ * What every workspace finds in its environment so `mlflow` and `pip` work without set-up:
+ * the tracking server (this portal), a token scoped to its owner, and the company index.
+ */
+export function workspaceEnv(opts: { user: string; server: string; environment: string; image: string; trackingToken: string }): Record<string, string> {
+  const config = getConfig();
+  const env: Record<string, string> = {
+    MLFLOW_TRACKING_URI: config.workspacePortalUrl,
+    MLFLOW_TRACKING_TOKEN: opts.trackingToken,
+    ATRIUM_URL: config.workspacePortalUrl,
+    ATRIUM_USER: opts.user,
+    ATRIUM_SERVER: opts.server,
+    ATRIUM_ENVIRONMENT: opts.environment,
+    ATRIUM_IMAGE: opts.image,
+  };
+  const index = config.workspacePipIndexUrl;
+  if (index) {
+    env.PIP_INDEX_URL = index;
+    const u = new URL(index);
+    if (u.protocol === "http:") env.PIP_TRUSTED_HOST = u.hostname;
+  }
+  return env;
+}
