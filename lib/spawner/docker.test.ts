@@ -6,21 +6,11 @@ import Dockerode from "dockerode";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerSpawner, containerName, cpuCores, formatMemLimit, memoryUsed, volumeName } from "./docker";
+import { engineReadiness, TEST_IMAGE } from "./testing";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 
-const IMAGE = process.env.ATRIUM_TEST_WORKSPACE_IMAGE ?? "atrium-workspace:1";
+const IMAGE = TEST_IMAGE;
 const CI = Boolean(process.env.CI);
-
-async function engineReadiness(): Promise<string | undefined> {
-  const probe = new DockerSpawner();
-  if (!(await probe.ping())) return "the Docker engine is not reachable (run scripts/ensure-docker.sh)";
-  try {
-    if (!(await probe.imageInfo(IMAGE)).present) return `the image ${IMAGE} is absent (build it with scripts/workspace-image/build.sh)`;
-  } catch (err) {
-    return `the engine answered ping but not an image inspect: ${String(err)}`;
-  }
-  return undefined;
-}
 
 const notReady = await engineReadiness();
 if (notReady && !CI) console.warn(`[spawner/docker.test] skipped: ${notReady}`);

@@ -119,8 +119,14 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
       (e) => void progress(db, user, server, e.phase, e.phase === "creating" ? 25 : 40, e.message),
     );
     await updateServer(db, user, server, { url: started.url, spawnerState: { ...started.state }, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
+    let polls = 0;
     const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
       await progress(db, user, server, "waiting", Math.min(95, 50 + Math.floor(ms / 300)), "Waiting for Jupyter to answer");
+      // A container that died (out of memory, bad command) will never answer: say why now, not at the timeout.
+      if (++polls % 4 === 0) {
+        const status = await spawner.status(ref);
+        if (status.state === "failed") throw new Error(status.reason);
+      }
     });
     if (!ready) {
       const status = await spawner.status(ref).catch(() => undefined);

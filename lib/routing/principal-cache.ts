@@ -1,0 +1,59 @@
+/**
+ * Who is calling, remembered for a few seconds per credential. resolvePrincipal costs two to four
+ * queries (token or session lookup, user, last-seen writes); a notebook page makes dozens of requests
+ * and a kernel many more, and the proxy's budget is about a millisecond. Only successful answers are
+ * kept, keyed by a hash of the credential (never the credential itself), so a revoked token, a
+ * deleted user or a changed role takes effect within the TTL; a TTL of 0 turns the cache off.
+ */
+import { createHash } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Principal } from "@/lib/auth/principal";
+import { headerValue, portalCookies } from "./headers";
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * The credential that decides the principal, as resolvePrincipal reads it: Authorization wins,
+ * otherwise the portal cookies. Null when there is none (an anonymous request).
+ */
+export function credentialKey(headers: IncomingHttpHeaders): string | null {
+  const auth = headerValue(headers, "authorization");
+  if (auth) return `a:${auth}`;
+  const cookies = portalCookies(headerValue(headers, "cookie"));
+  return cookies ? `c:${cookies}` : null;
+}
+
+export interface PrincipalCache {
+  get(credential: string, load: () => Promise<Principal | null>): Promise<Principal | null>;
+  clear(): void;
+}
+
+export function createPrincipalCache(ttlMs: number): PrincipalCache {
+  const entries = new Map<string, { principal: Principal; expires: number }>();
+  return {
+    async get(credential, load) {
+      if (ttlMs <= 0) return load();
+      const key = createHash("sha256").update(credential).digest("base64url");
+      const now = Date.now();
+      const hit = entries.get(key);
+      if (hit && hit.expires > now) return hit.principal;
+      if (hit) entries.delete(key);
+      const principal = await load();
+      if (principal) {
+        if (entries.size >= MAX_ENTRIES) {
+          for (const [k, e] of entries) if (e.expires <= now) entries.delete(k);
+          // Still full: drop the oldest insertions (Map keeps insertion order).
+          for (const k of entries.keys()) {
+            if (entries.size < MAX_ENTRIES) break;
+            entries.delete(k);
+          }
+        }
+        entries.set(key, { principal, expires: now + ttlMs });
+      }
+      return principal;
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * The workspace lifecycle against the real Docker engine and image, on an in-memory PGlite database:
+ * quota under concurrency, readiness, limits, volumes, OOM, spawn timeout, reconcile, engine down.
+ */
+import Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.ATRIUM_SPAWN_TIMEOUT_S = "20";
+});
+
+import type { DbHandle } from "@/db/client";
+import { insertEnvironment } from "@/db/queries/environments";
+import { findServer, updateServer } from "@/db/queries/servers";
+import { insertUser, updateUser } from "@/db/queries/users";
+import { auditEvents } from "@/db/schema";
+import { openTestDatabase } from "@/db/testing";
+import type { Principal } from "@/lib/auth/principal";
+import { ApiError } from "@/lib/http/api-error";
+import { DockerSpawner, volumeName } from "@/lib/spawner";
+import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { progressEvents } from "./progress";
+import { reconcileServers } from "./reconcile";
+import { startServer } from "./start";
+import { stopServer } from "./stop";
+import { resolveWorkspaceTarget } from "./target";
+
+const CI = Boolean(process.env.CI);
+const notReady = await engineReadiness();
+if (notReady && !CI) console.warn(`[workspaces/lifecycle.test] skipped: ${notReady}`);
+
+const run = Date.now().toString(36);
+const spawner = new DockerSpawner();
+const docker = spawner.docker;
+const people: string[] = [];
+let handle: DbHandle;
+const db = () => handle.db;
+
+function principal(name: string, role = "user"): Principal {
+  return { name, role, admin: role === "admin", via: "token" };
+}
+
+async function person(suffix: string, role = "user"): Promise<Principal> {
+  const name = `w${run}-${suffix}`;
+  people.push(name);
+  await insertUser(db(), { name, role, roleSource: "admin" });
+  return principal(name, role);
+}
+
+async function settle(user: string, server: string, timeoutMs = 40_000) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const row = await findServer(db(), user, server);
+    if (row && row.status !== "pending" && row.status !== "stopping") return row;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${user}/${server} did not settle within ${timeoutMs} ms`);
+}
+
+async function jupyter(user: string, server: string, path: string, init?: RequestInit) {
+  const target = await resolveWorkspaceTarget(db(), user, server);
+  if (!target) throw new Error("not running");
+  return fetch(`${target.url}/user/${user}/${server}/${path}`, { ...init, headers: { authorization: `token ${target.token}`, ...init?.headers } });
+}
+
+async function containersOf(user: string) {
+  return docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } });
+}
+
+describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine)", () => {
+  beforeAll(async () => {
+    if (notReady) throw new Error(`workspace integration tests cannot run in CI: ${notReady}`);
+    handle = await openTestDatabase("pglite");
+    await insertEnvironment(db(), {
+      id: "hog",
+      name: "Memory hog",
+      description: "allocates 1 GiB in its main process",
+      image: TEST_IMAGE,
+      command: ["python3", "-c", "x = bytearray(1024 * 1024 * 1024); import time; time.sleep(60)"],
+      defaultCpu: 0.5,
+      defaultMemGb: 0.25,
+      maxCpu: null,
+      maxMemGb: null,
+      rolesAllowed: [],
+      deprecated: false,
+    });
+    await insertEnvironment(db(), {
+      id: "mute",
+      name: "Never answers",
+      description: "sleeps instead of starting Jupyter",
+      image: TEST_IMAGE,
+      command: ["sleep", "600"],
+      defaultCpu: 0.5,
+      defaultMemGb: 0.5,
+      maxCpu: null,
+      maxMemGb: null,
+      rolesAllowed: [],
+      deprecated: false,
+    });
+  });
+
+  afterAll(async () => {
+    for (const user of people) {
+      for (const c of await containersOf(user)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await spawner.removeVolume(user).catch(() => undefined);
+    }
+    await handle?.close();
+  });
+
+  it("starts a server that Jupyter answers for, with the limits on the container, and stops it keeping the volume", async () => {
+    const me = await person("basic");
+    const view = await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1.5, memGb: 1 });
+    expect(view).toMatchObject({ status: "pending", url: `/user/${me.name}/default/`, cpu: 1.5, memGb: 1 });
+    expect(JSON.stringify(view)).not.toMatch(/jupyter_?token|127\.0\.0\.1/i);
+
+    const events = [];
+    for await (const e of progressEvents(db(), me.name, "default", new AbortController().signal, 100)) events.push(e);
+    expect(events.at(-1)).toMatchObject({ ready: true, progress: 100, url: `/user/${me.name}/default/` });
+    expect(events.length).toBeGreaterThan(1);
+    expect(events[0]?.progress).toBeLessThan(100);
+
+    const row = await settle(me.name, "default");
+    expect(row.status).toBe("running");
+    const status = await jupyter(me.name, "default", "api/status");
+    expect(status.status).toBe(200);
+
+    const [c] = await containersOf(me.name);
+    const inspect = await docker.getContainer(c?.Id ?? "").inspect();
+    expect(inspect.HostConfig.NanoCpus).toBe(1_500_000_000);
+    expect(inspect.HostConfig.Memory).toBe(1024 ** 3);
+    expect(inspect.HostConfig.MemorySwap).toBe(1024 ** 3);
+    expect(inspect.Config.Labels).toMatchObject({ "atrium.user": me.name, "atrium.server": "default", "atrium.env": "python" });
+    const env = inspect.Config.Env ?? [];
+    expect(env.some((e) => e.startsWith("MLFLOW_TRACKING_TOKEN=atr_"))).toBe(true);
+    expect(env.some((e) => e.startsWith("MLFLOW_TRACKING_URI=http://host.docker.internal:"))).toBe(true);
+    expect(inspect.Config.Cmd?.join(" ") ?? "").not.toContain(row.jupyterToken ?? "none");
+
+    const put = await jupyter(me.name, "default", "api/contents/keep.txt", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "file", format: "text", content: "still here" }),
+    });
+    expect(put.status).toBe(201);
+
+    const stopping = await stopServer(db(), spawner, me, me.name, "default", { wait: true });
+    expect(stopping.status).toBe("stopping");
+    expect((await findServer(db(), me.name, "default"))?.status).toBe("stopped");
+    expect(await containersOf(me.name)).toHaveLength(0);
+    expect((await docker.getVolume(volumeName(me.name)).inspect()).Name).toBe(volumeName(me.name));
+    expect(await resolveWorkspaceTarget(db(), me.name, "default")).toBeNull();
+
+    await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
+    expect((await settle(me.name, "default")).status).toBe("running");
+    const file = await jupyter(me.name, "default", "api/contents/keep.txt");
+    expect(((await file.json()) as { content: string }).content).toBe("still here");
+    await stopServer(db(), spawner, me, me.name, "default", { wait: true });
+    const actions = (await db().select().from(auditEvents)).filter((a) => a.target === `${me.name}/default`).map((a) => a.action);
+    expect(actions).toEqual(["server.start", "server.stop", "server.start", "server.stop"]);
+  });
+
+  it("ten concurrent starts against a quota that allows one more: exactly one wins, nothing else is created", async () => {
+    const me = await person("race");
+    await updateUser(db(), me.name, { limits: { maxServers: 10, maxTotalCpu: 1, maxTotalMemGb: 10 } });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => startServer(db(), spawner, me, me.name, `s${i}`, { environment: "python", cpu: 1, memGb: 0.5 })),
+    );
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(9);
+    for (const l of lost) {
+      expect(l.reason).toBeInstanceOf(ApiError);
+      expect((l.reason as ApiError).code).toBe("quota_exceeded");
+      expect((l.reason as ApiError).message).toContain("allows 1 in all");
+    }
+    const winner = won[0]?.status === "fulfilled" ? won[0].value.name : "";
+    expect((await settle(me.name, winner)).status).toBe("running");
+    expect(await containersOf(me.name)).toHaveLength(1);
+    const vols = await docker.listVolumes({ filters: { label: [`atrium.user=${me.name}`] } });
+    expect(vols.Volumes ?? []).toHaveLength(1);
+    await stopServer(db(), spawner, me, me.name, winner, { wait: true });
+  });
+
+  it("refuses with the numbers, and a second start of a running server is a 409", async () => {
+    const me = await person("limits");
+    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 4, memGb: 1 })).rejects.toMatchObject({
+      status: 403,
+      code: "limit_exceeded",
+      message: "You asked for 4 CPUs; role 'user' allows 2 per server; an admin can give you the 'power' role.",
+    });
+    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "nope", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 400, code: "unknown_environment" });
+    await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
+    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 409, code: "already_running" });
+    await expect(startServer(db(), spawner, me, me.name, "other", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 403, code: "quota_exceeded" });
+    await settle(me.name, "default");
+    await stopServer(db(), spawner, me, me.name, "default", { wait: true });
+    expect(await containersOf(me.name)).toHaveLength(0);
+  });
+
+  it("a server limited to 256 MiB that allocates 1 GiB ends failed: out of memory", async () => {
+    const me = await person("oom");
+    await startServer(db(), spawner, me, me.name, "default", { environment: "hog", cpu: 0.5, memGb: 0.25 });
+    const row = await settle(me.name, "default");
+    expect(row.status).toBe("failed");
+    expect(row.reason).toBe("out of memory (limit 256 MiB)");
+    expect(await containersOf(me.name)).toHaveLength(0);
+  });
+
+  it("a server that never answers is removed after the spawn timeout, with the reason", async () => {
+    const me = await person("mute");
+    await startServer(db(), spawner, me, me.name, "default", { environment: "mute", cpu: 0.5, memGb: 0.5 });
+    const row = await settle(me.name, "default", 40_000);
+    expect(row.status).toBe("failed");
+    expect(row.reason).toBe("Jupyter did not answer within 20 s");
+    expect(await containersOf(me.name)).toHaveLength(0);
+  }, 60_000);
+
+  it("reconcile adopts running containers and records ones that died behind its back", async () => {
+    const me = await person("recon");
+    await startServer(db(), spawner, me, me.name, "a", { environment: "python", cpu: 0.5, memGb: 0.5 });
+    await settle(me.name, "a");
+    const report = await reconcileServers(db(), spawner);
+    expect(report?.adopted).toContain(`${me.name}/a`);
+    expect((await findServer(db(), me.name, "a"))?.status).toBe("running");
+
+    const [c] = await containersOf(me.name);
+    await docker.getContainer(c?.Id ?? "").kill({ signal: "SIGKILL" });
+    const after = await reconcileServers(db(), spawner);
+    expect(after?.failed).toContain(`${me.name}/a`);
+    const row = await findServer(db(), me.name, "a");
+    expect(row?.status).toBe("failed");
+    expect(row?.reason).toMatch(/^exited with code 137/);
+
+    await updateServer(db(), me.name, "a", { status: "running", url: "http://127.0.0.1:9" });
+    const gone = await reconcileServers(db(), spawner);
+    expect(gone?.stopped).toContain(`${me.name}/a`);
+    expect((await findServer(db(), me.name, "a"))?.reason).toBe("the container disappeared from the engine");
+  });
+
+  it("an unreachable engine is a clear 503 and changes nothing", async () => {
+    const me = await person("down");
+    const dead = new DockerSpawner({ docker: new Dockerode({ socketPath: "/tmp/atrium-no-engine.sock" }) });
+    await expect(startServer(db(), dead, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 503, code: "engine_unavailable" });
+    expect(await findServer(db(), me.name, "default")).toBeUndefined();
+    expect(await reconcileServers(db(), dead)).toBeNull();
+  });
+});

@@ -1,0 +1,40 @@
+import type { Db } from "@/db/client";
+import { findServer } from "@/db/queries/servers";
+import { conflict, notFound } from "@/lib/http/api-error";
+import { ServerNotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
+import { labelOf } from "./names";
+import { engineUnavailable } from "./start";
+
+const GIB = 1024 ** 3;
+
+export interface ServerStats {
+  /** Cores in use now (one sample). */
+  cpu: number;
+  memBytes: number;
+  /** What the server was given: its CPU and memory allocation. */
+  cpuLimit: number;
+  memLimitBytes: number;
+}
+
+const notRunning = (user: string, server: string) =>
+  conflict("server_not_running", `The server ${labelOf({ user, server })} is not running, so it uses nothing.`);
+
+/**
+ * Live CPU and memory use of a running server against what it was given. One engine sample, so it
+ * takes about a second. 404 when there is no such server, 409 when it is not running, 503 when the
+ * engine cannot be reached.
+ */
+export async function getServerStats(db: Db, spawner: Spawner, user: string, server: string): Promise<ServerStats> {
+  const row = await findServer(db, user, server);
+  if (!row) throw notFound("server_not_found", `There is no server ${labelOf({ user, server })}.`);
+  if (row.status !== "running") throw notRunning(user, server);
+  let used: { cpu: number; memBytes: number };
+  try {
+    used = await spawner.stats({ user, server });
+  } catch (err) {
+    if (err instanceof ServerNotRunningError) throw notRunning(user, server);
+    if (err instanceof SpawnError && err.reason === "engine_unavailable") throw engineUnavailable();
+    throw err;
+  }
+  return { cpu: used.cpu, memBytes: used.memBytes, cpuLimit: row.cpu, memLimitBytes: Math.round(row.memGb * GIB) };
+}
