@@ -120,10 +120,15 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
     );
     await updateServer(db, user, server, { url: started.url, spawnerState: { ...started.state }, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
     let polls = 0;
+    let shown = 50;
     const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
-      await progress(db, user, server, "waiting", Math.min(95, 50 + Math.floor(ms / 300)), "Waiting for Jupyter to answer");
+      const pct = Math.min(95, 50 + Math.floor(ms / 300));
+      if (pct >= shown + 5) {
+        shown = pct;
+        await progress(db, user, server, "waiting", pct, "Waiting for Jupyter to answer");
+      }
       // A container that died (out of memory, bad command) will never answer: say why now, not at the timeout.
-      if (++polls % 4 === 0) {
+      if (++polls % 5 === 0) {
         const status = await spawner.status(ref);
         if (status.state === "failed") throw new Error(status.reason);
       }
