@@ -1,7 +1,11 @@
 import { createServer } from "node:http";
 import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
-import { closeDb, getDbHandle } from "./lib/runtime/db";
+import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
+import { createWorkspaceProxy, isWorkspacePath } from "./lib/routing/workspace-proxy";
+import { touchServerActivity } from "./db/queries/servers";
+import { startWorkspaceLoops } from "./lib/workspaces/background";
+import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -24,20 +28,34 @@ async function main(): Promise<void> {
   await app.prepare();
   const handleUpgrade = app.getUpgradeHandler();
 
+  // /user/<name>/<server>/... goes to the workspace proxy (HTTP and WebSocket), everything else to Next.
+  const workspaces = createWorkspaceProxy({
+    getDb,
+    resolveTarget: resolveWorkspaceTarget,
+    publicOrigin: config.publicUrl,
+    onActivity: (user, name) => void getDb().then((db) => touchServerActivity(db, user, name)).catch(() => undefined),
+  });
   const server = createServer((req, res) => {
-    void handleRequest(req, res);
+    if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
+    else void handleRequest(req, res);
   });
   server.on("upgrade", (req, socket, head) => {
-    void handleUpgrade(req, socket, head);
+    if (isWorkspacePath(req.url)) void workspaces.handleUpgrade(req, socket, head);
+    else void handleUpgrade(req, socket, head);
   });
   server.listen(config.port, process.env.ATRIUM_LISTEN_HOST ?? "0.0.0.0", () => {
     console.log(`[atrium] ready on ${config.publicUrl} (${dev ? "development" : "production"} build)`);
   });
 
+  // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
+  const stopLoops = startWorkspaceLoops();
+
   const shutdown = (signal: string) => {
     console.log(`[atrium] ${signal}: shutting down`);
+    stopLoops();
     server.close();
     server.closeAllConnections();
+    workspaces.close();
     void closeDb().finally(() => process.exit(0));
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));

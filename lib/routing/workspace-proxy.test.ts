@@ -1,0 +1,623 @@
+/**
+ * The workspace proxy against a fake upstream (header checks, errors; always runs) and against a
+ * real Jupyter container started with DockerSpawner (skipped with the reason printed when the
+ * engine or the image is missing, an error in CI).
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// resolvePrincipal reads the config lazily, once per module graph: set the environment first.
+const { env, restoreEnv } = vi.hoisted(() => {
+  const values = { AUTH_SECRET: "auth-secret-for-proxy-tests-0123456789" };
+  const keys = [...Object.keys(values), "ATRIUM_BOOTSTRAP_TOKEN", "ATRIUM_PUBLIC_URL", "OIDC_ISSUER", "PORT", "DATABASE_URL"];
+  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+  for (const k of keys) delete process.env[k];
+  Object.assign(process.env, values);
+  const restoreEnv = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  return { env: values, restoreEnv };
+});
+afterAll(restoreEnv);
+
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { encode } from "next-auth/jwt";
+import type { Db, DbHandle } from "@/db/client";
+import { insertUser } from "@/db/queries/users";
+import { openTestDatabase } from "@/db/testing";
+import type { Principal } from "@/lib/auth/principal";
+import { SESSION_USER_CLAIM } from "@/lib/auth/principal";
+import { DockerSpawner } from "@/lib/spawner";
+import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { createApiToken } from "@/lib/tokens/manage";
+import { isPortalCookie, stripPortalCookies } from "./headers";
+import { isCrossSite } from "./origin";
+import { SecretScrubber } from "./scrub";
+import { createWorkspaceProxy, parseWorkspacePath, type WorkspaceProxy, type WorkspaceTarget } from "./workspace-proxy";
+import { openWebSocket } from "./ws-test-client";
+
+const CI = Boolean(process.env.CI);
+const notReady = await engineReadiness();
+if (notReady && !CI) console.warn(`[routing/workspace-proxy.test] real-Jupyter suite skipped: ${notReady}`);
+
+// ---------------------------------------------------------------------------------------------
+// Pure parts
+
+describe("parseWorkspacePath", () => {
+  it("accepts /user/<name>/<server>/... and the form without the trailing slash", () => {
+    expect(parseWorkspacePath("/user/alice/default/")).toEqual({ user: "alice", server: "default" });
+    expect(parseWorkspacePath("/user/alice/default")).toEqual({ user: "alice", server: "default" });
+    expect(parseWorkspacePath("/user/a/b")).toEqual({ user: "a", server: "b" });
+    expect(parseWorkspacePath("/user/a/b/c?d")).toEqual({ user: "a", server: "b" });
+    expect(parseWorkspacePath("/user/a/b?x=1")).toEqual({ user: "a", server: "b" });
+    expect(parseWorkspacePath("/user/j.doe_2-x/gpu-1/api/kernels/abc/channels?session_id=1")).toEqual({ user: "j.doe_2-x", server: "gpu-1" });
+    expect(parseWorkspacePath("/user/a/b/api/contents/my%20file.ipynb")).toEqual({ user: "a", server: "b" });
+    expect(parseWorkspacePath("/user/a/b/files/x..y/.hidden")).toEqual({ user: "a", server: "b" });
+  });
+
+  it("refuses what is not a workspace address", () => {
+    for (const bad of [
+      "/user/",
+      "/user",
+      "/user/alice",
+      "/user/alice/",
+      "/user/Alice/x/",
+      "/user/alice/X/",
+      "/user/../x",
+      "/user/../x/y/",
+      "/user/./x/y/",
+      "/user/.alice/x/",
+      "/user/alice/_x/",
+      "/user/alice/a.b/",
+      "/user/alice%2Fdefault/x/",
+      "/user/alice/default%2Fapi/",
+      "/user/alice%2fbob/default/",
+      "/user/%61lice/default/",
+      "/user//alice/default/",
+      "/users/alice/default/",
+      "/user/alice/default/../../bob/default/api/status",
+      "/user/alice/default/api/%2e%2e/%2E%2E/bob/default/",
+      "/user/alice/default/api/..%2F..%2Fbob/",
+      "/user/alice/default/..\\..\\bob\\default\\",
+      "/user/alice/default/api/%zz",
+      "http://evil/user/alice/default/",
+      "",
+    ]) {
+      expect(parseWorkspacePath(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe("proxy helpers", () => {
+  it("recognises and strips only the portal's cookies", () => {
+    for (const name of ["authjs.session-token", "__Secure-authjs.session-token", "__Host-authjs.csrf-token", "authjs.session-token.0", "next-auth.session-token", "__Secure-next-auth.callback-url"]) {
+      expect(isPortalCookie(name), name).toBe(true);
+    }
+    for (const name of ["_xsrf", "username-127-0-0-1-8888", "authjs", "myauthjs.x", "session"]) expect(isPortalCookie(name), name).toBe(false);
+    expect(stripPortalCookies("_xsrf=abc; authjs.session-token=s3cret; other=1; __Secure-authjs.callback-url=x")).toBe("_xsrf=abc; other=1");
+    expect(stripPortalCookies("authjs.session-token=s3cret")).toBeUndefined();
+    expect(stripPortalCookies(undefined)).toBeUndefined();
+  });
+
+  it("removes secrets split across chunk boundaries", async () => {
+    const secret = "S3CRET-token-value_0123456789";
+    const text = `<a href="tree?token=${secret}">x</a><body data-jupyter-api-token="${secret}">${secret}${secret}end`;
+    for (const size of [1, 2, 5, 7, secret.length - 1, secret.length, 64, 1000]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(Buffer.from(text.slice(i, i + size)));
+      const out: Buffer[] = [];
+      for await (const c of Readable.from(chunks).pipe(new SecretScrubber([secret]))) out.push(c as Buffer);
+      expect(Buffer.concat(out).toString(), `chunk size ${size}`).toBe('<a href="tree?token=">x</a><body data-jupyter-api-token="">end');
+    }
+  });
+
+  it("tells cross-site requests from same-origin ones", () => {
+    const h = (extra: IncomingHttpHeaders): IncomingHttpHeaders => ({ host: "portal.example:3000", ...extra });
+    expect(isCrossSite(h({}))).toBe(false);
+    expect(isCrossSite(h({ origin: "http://portal.example:3000" }))).toBe(false);
+    expect(isCrossSite(h({ origin: "http://evil.example" }))).toBe(true);
+    expect(isCrossSite(h({ origin: "null" }))).toBe(true);
+    expect(isCrossSite(h({ "sec-fetch-site": "cross-site" }))).toBe(true);
+    expect(isCrossSite(h({ origin: "https://atrium.example.com" }), "https://atrium.example.com")).toBe(false);
+    expect(isCrossSite(h({ origin: "https://atrium.example.com", "x-forwarded-host": "atrium.example.com" }))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The proxy on a local port, a fake upstream, and (below) a real Jupyter
+
+const run = `p${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+const OWNER = `${run}o`;
+const OTHER = `${run}x`;
+const ADMIN = `${run}adm`;
+const ECHO_TOKEN = `echo-${randomBytes(24).toString("base64url")}`;
+const COOKIE = "authjs.session-token";
+
+let handle: DbHandle | undefined;
+const db = (): Db => {
+  if (!handle) throw new Error("database not open");
+  return handle.db;
+};
+const tokens: Record<string, string> = {};
+let proxy: WorkspaceProxy | undefined;
+let proxyServer: Server | undefined;
+let echoServer: Server | undefined;
+let proxyBase = "";
+const targets = new Map<string, WorkspaceTarget>();
+const activity: string[] = [];
+const echoHits: string[] = [];
+
+const connections = new WeakMap<Server, Set<Socket>>();
+
+function listen(server: Server): Promise<number> {
+  const open = new Set<Socket>();
+  connections.set(server, open);
+  server.on("connection", (socket: Socket) => {
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+/** Closes a server and every connection it still has, upgraded ones included. */
+function close(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  for (const socket of connections.get(server) ?? []) socket.destroy();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function sessionCookie(name: string): Promise<string> {
+  const jwt = await encode({ token: { [SESSION_USER_CLAIM]: name }, secret: env.AUTH_SECRET, salt: COOKIE });
+  return `${COOKIE}=${jwt}`;
+}
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+const plainAgent = new Agent({ keepAlive: false });
+
+/** One request through http.request (exact headers, no automatic decompression or redirects). */
+function call(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string; base?: string; agent?: Agent } = {}): Promise<Reply> {
+  // The path is sent exactly as given (new URL() would resolve "..", which some tests send on purpose).
+  const u = new URL(opts.base ?? proxyBase);
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request(
+      { host: u.hostname, port: u.port, path, method: opts.method ?? "GET", headers: opts.headers, agent: opts.agent ?? plainAgent, timeout: 15_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer for ${path}`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+const json = (r: Reply): unknown => JSON.parse(r.body);
+const bearer = (user: string) => ({ Authorization: `Bearer ${tokens[user] ?? "missing"}` });
+
+function wsFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const head = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([head, payload]);
+}
+
+/** Echoes what it received as JSON; some paths misbehave on purpose (token in headers and pages). */
+function startEcho(): Server {
+  const server = createServer((req, res) => {
+    echoHits.push(req.url ?? "");
+    const url = req.url ?? "";
+    if (url.endsWith("/page")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      const page = `<html><body data-jupyter-api-token="${ECHO_TOKEN}"><a href="tree?token=${encodeURIComponent(ECHO_TOKEN)}">home</a>${ECHO_TOKEN}</body></html>`;
+      // Written in small pieces so the token straddles chunk boundaries.
+      let i = 0;
+      const tick = () => {
+        if (i >= page.length) return res.end();
+        res.write(page.slice(i, i + 7));
+        i += 7;
+        setImmediate(tick);
+      };
+      tick();
+      return;
+    }
+    if (url.endsWith("/gz")) {
+      const body = gzipSync(`<html><body>${ECHO_TOKEN} gzipped</body></html>`);
+      res.writeHead(200, { "content-type": "text/html", "content-encoding": "gzip", "content-length": body.length });
+      res.end(body);
+      return;
+    }
+    if (url.endsWith("/leaky-headers")) {
+      res.setHeader("x-leak", `token ${ECHO_TOKEN}`);
+      res.setHeader("location", `/user/x/default/tree?token=${ECHO_TOKEN}`);
+      res.setHeader("set-cookie", [`${COOKIE}=forged; Path=/`, "__Secure-authjs.callback-url=x; Path=/; Secure", "jupyter-ok=1; Path=/"]);
+      res.setHeader("content-type", "application/json");
+      res.end('{"ok":true}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ method: req.method, url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+    });
+  });
+  server.on("upgrade", (req, socket) => {
+    echoHits.push(`ws:${req.url ?? ""}`);
+    if ((req.url ?? "").includes("/nows")) {
+      const body = `<html><body data-jupyter-api-token="${ECHO_TOKEN}">not found</body></html>`;
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    const key = String(req.headers["sec-websocket-key"] ?? "");
+    const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Leak: ${ECHO_TOKEN}\r\n\r\n`,
+    );
+    socket.write(wsFrame(JSON.stringify({ headers: req.headers })));
+    socket.on("error", () => undefined);
+  });
+  return server;
+}
+
+beforeAll(async () => {
+  handle = await openTestDatabase("pglite");
+  const actor: Principal = { name: "test", role: "admin", admin: true, via: "token" };
+  for (const [name, role] of [
+    [OWNER, "user"],
+    [OTHER, "user"],
+    [ADMIN, "admin"],
+  ] as const) {
+    await insertUser(db(), { name, role, roleSource: "default" });
+    tokens[name] = (await createApiToken(db(), actor, name, { note: "proxy test" })).token;
+  }
+
+  echoServer = startEcho();
+  const echoPort = await listen(echoServer);
+  targets.set(`${OWNER}/echo`, { url: `http://127.0.0.1:${echoPort}`, token: ECHO_TOKEN });
+  // A port nobody listens on: bind one, then let it go.
+  const gone = createServer();
+  const gonePort = await listen(gone);
+  await close(gone);
+  targets.set(`${OWNER}/down`, { url: `http://127.0.0.1:${gonePort}`, token: "down-token-0123456789" });
+
+  proxy = createWorkspaceProxy({
+    getDb: () => Promise.resolve(db()),
+    resolveTarget: (_db, user, server) => Promise.resolve(targets.get(`${user}/${server}`) ?? null),
+    onActivity: (user, server) => activity.push(`${user}/${server}`),
+    activityIntervalMs: 50,
+  });
+  const p = proxy;
+  proxyServer = createServer((req, res) => void p.handleRequest(req, res));
+  proxyServer.on("upgrade", (req, socket, head) => void p.handleUpgrade(req, socket, head as Buffer));
+  proxyBase = `http://127.0.0.1:${await listen(proxyServer)}`;
+});
+
+afterAll(async () => {
+  proxy?.close();
+  await close(proxyServer);
+  await close(echoServer);
+  await handle?.close();
+});
+
+describe("workspace proxy: who may pass (fake upstream)", () => {
+  const echo = () => `/user/${OWNER}/echo/api/echo`;
+
+  it("forwards the owner (Bearer and token forms) and an admin, not another user", async () => {
+    const owner = await call(echo(), { headers: bearer(OWNER) });
+    expect(owner.status).toBe(200);
+    expect(json(owner)).toMatchObject({ url: echo() });
+    const tokenForm = await call(echo(), { headers: { Authorization: `token ${tokens[OWNER]}` } });
+    expect(tokenForm.status).toBe(200);
+    expect((await call(echo(), { headers: bearer(ADMIN) })).status).toBe(200);
+
+    const hits = echoHits.length;
+    const other = await call(echo(), { headers: bearer(OTHER) });
+    expect(other.status).toBe(403);
+    expect(other.headers["content-type"]).toMatch(/^application\/json/);
+    expect(json(other)).toEqual({ error: "forbidden", message: `Only ${OWNER} or an admin may open this workspace.` });
+    // POST with a body, a session cookie, a WebSocket: none of it reaches the workspace either.
+    expect((await call(echo(), { method: "POST", headers: { ...bearer(OTHER), "content-type": "text/plain" }, body: "rm -rf" })).status).toBe(403);
+    expect((await call(echo(), { method: "POST", headers: { Cookie: await sessionCookie(OTHER) }, body: "x" })).status).toBe(403);
+    const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, bearer(OTHER));
+    expect(ws.status).toBe(403);
+    expect(echoHits.length).toBe(hits);
+  });
+
+  it("answers the anonymous with 401 JSON, browsers with a redirect to sign in", async () => {
+    const anon = await call(echo());
+    expect(anon.status).toBe(401);
+    expect(json(anon)).toEqual({ error: "unauthorized", message: "Sign in or send a valid API token." });
+    const page = `/user/${OWNER}/echo/tree?a=1&b=2`;
+    const browser = await call(page, { headers: { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+    expect(browser.status).toBe(302);
+    expect(browser.headers.location).toBe(`/signin?callbackUrl=${encodeURIComponent(page)}`);
+    // A POST accepting HTML still gets JSON; a bad token is not silently anonymous-with-cookie.
+    expect((await call(echo(), { method: "POST", headers: { Accept: "text/html" } })).status).toBe(401);
+    expect((await call(echo(), { headers: { Authorization: "Bearer atr_not-a-real-token", Cookie: await sessionCookie(OWNER) } })).status).toBe(401);
+    expect((await call(echo(), { headers: { Authorization: `token ${ECHO_TOKEN}` } })).status).toBe(401);
+    const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, {});
+    expect(ws.status).toBe(401);
+    if (!ws.upgraded) expect(JSON.parse(ws.body)).toMatchObject({ error: "unauthorized" });
+  });
+
+  it("signs in by the session cookie and refuses cross-site unsafe requests and WebSockets", async () => {
+    const cookie = await sessionCookie(OWNER);
+    expect((await call(echo(), { headers: { Cookie: cookie } })).status).toBe(200);
+    const host = new URL(proxyBase).host;
+    expect((await call(echo(), { method: "POST", headers: { Cookie: cookie, Origin: `http://${host}` }, body: "{}" })).status).toBe(200);
+    const evil = await call(echo(), { method: "POST", headers: { Cookie: cookie, Origin: "http://evil.example" }, body: "{}" });
+    expect(evil.status).toBe(403);
+    expect(json(evil)).toEqual({ error: "forbidden", message: "Cross-site requests to a workspace are not allowed." });
+    // A cross-site GET is a navigation; it may pass. An API token is never sent by a browser on its own.
+    expect((await call(echo(), { headers: { Cookie: cookie, Origin: "http://evil.example" } })).status).toBe(200);
+    expect((await call(echo(), { method: "POST", headers: { ...bearer(OWNER), Origin: "http://evil.example" }, body: "{}" })).status).toBe(200);
+    const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: "http://evil.example" });
+    expect(ws.status).toBe(403);
+    const same = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: `http://${host}` });
+    expect(same.status).toBe(101);
+    if (same.upgraded) same.ws.close();
+  });
+});
+
+describe("workspace proxy: what the workspace and the caller see (fake upstream)", () => {
+  it("forwards the full path with the workspace token instead of the caller's credentials", async () => {
+    const cookie = `_xsrf=2|abc; ${await sessionCookie(OWNER)}; __Secure-authjs.callback-url=http%3A%2F%2Fx; theme=dark`;
+    const path = `/user/${OWNER}/echo/api/contents/a%20b.ipynb?content=1`;
+    const r = await call(path, { method: "PUT", headers: { ...bearer(OWNER), Cookie: cookie, "Content-Type": "application/json", "Proxy-Authorization": "Basic eDp5" }, body: '{"x":1}' });
+    expect(r.status).toBe(200);
+    const seen = json(r) as { method: string; url: string; headers: IncomingHttpHeaders; body: string };
+    expect(seen.method).toBe("PUT");
+    expect(seen.url).toBe(path);
+    expect(seen.body).toBe('{"x":1}');
+    expect(seen.headers.authorization).toBe(`token ${ECHO_TOKEN}`);
+    expect(seen.headers.cookie).toBe("_xsrf=2|abc; theme=dark");
+    expect(seen.headers["proxy-authorization"]).toBeUndefined();
+    expect(JSON.stringify(seen.headers)).not.toContain(tokens[OWNER]);
+    expect(JSON.stringify(seen.headers)).not.toContain("authjs");
+    expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(seen.headers["x-forwarded-proto"]).toBe("http");
+    expect(seen.headers["x-forwarded-host"]).toBe(new URL(proxyBase).host);
+
+    // Only the portal cookie: the header goes altogether.
+    const onlyPortal = json(await call(`/user/${OWNER}/echo/x`, { headers: { Cookie: await sessionCookie(OWNER) } })) as { headers: IncomingHttpHeaders };
+    expect(onlyPortal.headers.cookie).toBeUndefined();
+    expect(onlyPortal.headers.authorization).toBe(`token ${ECHO_TOKEN}`);
+    expect(activity).toContain(`${OWNER}/echo`);
+  });
+
+  it("forwards WebSockets with the same header rewrite and no token in the 101", async () => {
+    const cookie = `${await sessionCookie(OWNER)}; _xsrf=k`;
+    const host = new URL(proxyBase).host;
+    const r = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/api/kernels/k/channels?session_id=s`, { Cookie: cookie, Origin: `http://${host}` });
+    expect(r.status).toBe(101);
+    if (!r.upgraded) return;
+    expect(JSON.stringify(r.headers)).not.toContain(ECHO_TOKEN);
+    expect(r.headers["x-leak"]).toBeUndefined();
+    const first = JSON.parse((await r.ws.next(5_000)) ?? "{}") as { headers: IncomingHttpHeaders };
+    expect(first.headers.authorization).toBe(`token ${ECHO_TOKEN}`);
+    expect(first.headers.cookie).toBe("_xsrf=k");
+    r.ws.close();
+  });
+
+  it("relays a refused upgrade without the workspace's page", async () => {
+    const r = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/nows`, bearer(OWNER));
+    expect(r.status).toBe(404);
+    if (r.upgraded) return;
+    expect(r.body).not.toContain(ECHO_TOKEN);
+    expect(JSON.parse(r.body)).toEqual({ error: "upgrade_refused", message: "The workspace answered HTTP 404 instead of opening the WebSocket." });
+  });
+
+  it("removes the token from HTML pages (also gzipped) and from response headers", async () => {
+    const page = await call(`/user/${OWNER}/echo/page`, { headers: bearer(OWNER) });
+    expect(page.status).toBe(200);
+    expect(page.body).toBe('<html><body data-jupyter-api-token=""><a href="tree?token=">home</a></body></html>');
+    const gz = await call(`/user/${OWNER}/echo/gz`, { headers: { ...bearer(OWNER), "Accept-Encoding": "gzip" } });
+    expect(gz.status).toBe(200);
+    expect(gz.headers["content-encoding"]).toBeUndefined();
+    expect(gz.body).toBe("<html><body> gzipped</body></html>");
+    const leaky = await call(`/user/${OWNER}/echo/leaky-headers`, { headers: bearer(OWNER) });
+    expect(leaky.status).toBe(200);
+    expect(JSON.stringify(leaky.headers)).not.toContain(ECHO_TOKEN);
+    expect(leaky.headers["x-leak"]).toBeUndefined();
+    expect(leaky.headers.location).toBeUndefined();
+    // A workspace cannot set the portal's cookies; its own pass.
+    expect(leaky.headers["set-cookie"]).toEqual(["jupyter-ok=1; Path=/"]);
+  });
+
+  it("redirects the bare server address to the one with a slash", async () => {
+    const r = await call(`/user/${OWNER}/echo?x=1`, { headers: bearer(OWNER) });
+    expect(r.status).toBe(302);
+    expect(r.headers.location).toBe(`/user/${OWNER}/echo/?x=1`);
+    const notOurs = await call(`/user/Alice/x/`, { headers: bearer(OWNER) });
+    expect(notOurs.status).toBe(404);
+    expect(json(notOurs)).toMatchObject({ error: "not_found" });
+    expect((await call(`/user/${OWNER}/echo/../../${OTHER}/echo/`, { headers: bearer(OWNER) })).status).toBe(404);
+  });
+
+  it("sends browsers to the server page when it is not running, others get 503", async () => {
+    const html = await call(`/user/${OWNER}/stopped/tree`, { headers: { ...bearer(OWNER), Accept: "text/html" } });
+    expect(html.status).toBe(302);
+    expect(html.headers.location).toBe(`/servers/${OWNER}/stopped`);
+    const api = await call(`/user/${OWNER}/stopped/api/status`, { headers: bearer(OWNER) });
+    expect(api.status).toBe(503);
+    expect(json(api)).toEqual({ error: "server_not_running", message: `The server ${OWNER}/stopped is not running; start it first.` });
+    const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/stopped/api/kernels/k/channels`, bearer(OWNER));
+    expect(ws.status).toBe(503);
+    // Another person learns nothing about whether it runs.
+    expect((await call(`/user/${OWNER}/stopped/api/status`, { headers: bearer(OTHER) })).status).toBe(403);
+  });
+
+  it("answers 502 when the workspace is down, and keeps serving", async () => {
+    const r = await call(`/user/${OWNER}/down/api/status`, { headers: bearer(OWNER) });
+    expect(r.status).toBe(502);
+    expect(json(r)).toEqual({ error: "bad_gateway", message: "The workspace did not answer; it may be starting or may have stopped." });
+    const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/down/api/kernels/k/channels`, bearer(OWNER));
+    expect(ws.status).toBe(502);
+    const html = await call(`/user/${OWNER}/down/tree`, { headers: { ...bearer(OWNER), Accept: "text/html" } });
+    expect(html.status).toBe(502);
+    expect(html.body).not.toContain("down-token");
+    expect((await call(`/user/${OWNER}/echo/still-alive`, { headers: bearer(OWNER) })).status).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real Jupyter
+
+async function waitForApi(url: string, baseUrl: string, token: string, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  let last = "";
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(`${url}${baseUrl}api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(1_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url}${baseUrl}api/status did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+function p50(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", () => {
+  const spawner = new DockerSpawner();
+  const ref = { user: OWNER, server: "default" };
+  const baseUrl = `/user/${OWNER}/default/`;
+  const jupyterToken = randomBytes(24).toString("base64url");
+  let direct = "";
+
+  beforeAll(async () => {
+    if (notReady) throw new Error(`The workspace proxy tests need Docker in CI: ${notReady}`);
+    const started = await spawner.start({
+      ...ref,
+      environment: "test-env",
+      image: TEST_IMAGE,
+      cpu: 1,
+      memGb: 1,
+      token: jupyterToken,
+      baseUrl,
+      env: {},
+    });
+    direct = started.url;
+    await waitForApi(direct, baseUrl, jupyterToken);
+    targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken });
+  }, 60_000);
+
+  afterAll(async () => {
+    await spawner.remove(ref).catch(() => undefined);
+    await spawner.removeVolume?.(OWNER).catch(() => undefined);
+  }, 60_000);
+
+  it("answers api/status for the owner (Bearer and token) and an admin, 403 for another user", async () => {
+    for (const headers of [bearer(OWNER), { Authorization: `token ${tokens[OWNER]}` }, bearer(ADMIN)]) {
+      const r = await call(`${baseUrl}api/status`, { headers });
+      expect(r.status).toBe(200);
+      expect(r.headers["content-type"]).toMatch(/json/);
+      expect(json(r)).toHaveProperty("started");
+    }
+    const other = await call(`${baseUrl}api/status`, { headers: bearer(OTHER) });
+    expect(other.status).toBe(403);
+    expect(json(other)).toEqual({ error: "forbidden", message: `Only ${OWNER} or an admin may open this workspace.` });
+    expect((await call(`${baseUrl}api/status`)).status).toBe(401);
+  });
+
+  it("never shows the workspace token: Jupyter's pages embed it, the proxy removes it", async () => {
+    // Jupyter itself puts the token into the page (data-jupyter-api-token, ?token= links).
+    const raw = await call(`${baseUrl}tree`, { base: direct, headers: { Authorization: `token ${jupyterToken}`, Accept: "text/html" } });
+    expect(raw.status).toBe(200);
+    expect(raw.body).toContain(jupyterToken);
+
+    for (const path of ["tree", "notebooks/nope.ipynb", "edit/nope.txt", "view/nope", "api/status", "api/kernelspecs", "logout"]) {
+      const r = await call(`${baseUrl}${path}`, { headers: { ...bearer(OWNER), Accept: "text/html", Cookie: await sessionCookie(OWNER) } });
+      expect(r.status, path).toBeLessThan(500);
+      expect(r.body, path).not.toContain(jupyterToken);
+      expect(JSON.stringify(r.headers), path).not.toContain(jupyterToken);
+    }
+    const tree = await call(`${baseUrl}tree`, { headers: { ...bearer(OWNER), Accept: "text/html" } });
+    expect(tree.status).toBe(200);
+    expect(tree.headers["content-type"]).toMatch(/text\/html/);
+    expect(tree.body).toContain('data-jupyter-api-token=""');
+    expect(tree.body).toContain("Jupyter");
+  });
+
+  it("runs code in a kernel over the proxied WebSocket", async () => {
+    const started = await call(`${baseUrl}api/kernels`, { method: "POST", headers: { ...bearer(OWNER), "Content-Type": "application/json" }, body: "{}" });
+    expect(started.status).toBe(201);
+    const kernel = json(started) as { id: string };
+    const session = randomUUID();
+    const channels = `${proxyBase}${baseUrl}api/kernels/${kernel.id}/channels?session_id=${session}`;
+
+    // Another user never gets the 101.
+    const refused = await openWebSocket(channels, bearer(OTHER));
+    expect(refused.status).toBe(403);
+
+    const opened = await openWebSocket(channels, bearer(OWNER));
+    expect(opened.status).toBe(101);
+    if (!opened.upgraded) return;
+    const ws = opened.ws;
+    const msgId = randomUUID();
+    ws.send(
+      JSON.stringify({
+        header: { msg_id: msgId, username: OWNER, session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+        parent_header: {},
+        metadata: {},
+        content: { code: "print(6*7)", silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+        channel: "shell",
+        buffers: [],
+      }),
+    );
+    let text: string | undefined;
+    const deadline = Date.now() + 30_000;
+    while (text === undefined && Date.now() < deadline) {
+      const raw = await ws.next(deadline - Date.now());
+      if (raw === null) break;
+      if (!raw.startsWith("{")) continue;
+      const msg = JSON.parse(raw) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { name?: string; text?: string } };
+      if (msg.msg_type === "stream" && msg.parent_header?.msg_id === msgId && msg.content?.name === "stdout") text = msg.content.text;
+    }
+    ws.close();
+    expect(text).toBe("42\n");
+    expect(activity).toContain(`${OWNER}/default`);
+
+    const del = await call(`${baseUrl}api/kernels/${kernel.id}`, { method: "DELETE", headers: bearer(OWNER) });
+    expect(del.status).toBe(204);
+  }, 60_000);
+
+  it("adds little latency (printed, for the benchmark later)", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const time = async (base: string, headers: Record<string, string>): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < 220; i++) {
+        const t0 = process.hrtime.bigint();
+        const r = await call(`${baseUrl}api/status`, { base, headers, agent });
+        if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+        if (i >= 20) out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      return out;
+    };
+    const directMs = p50(await time(direct, { Authorization: `token ${jupyterToken}` }));
+    const proxiedMs = p50(await time(proxyBase, bearer(OWNER)));
+    agent.destroy();
+    console.info(`[routing/workspace-proxy.test] GET api/status p50: direct ${directMs.toFixed(2)} ms, through the proxy ${proxiedMs.toFixed(2)} ms (+${(proxiedMs - directMs).toFixed(2)} ms)`);
+    expect(proxiedMs).toBeGreaterThan(0);
+  }, 60_000);
+});

@@ -1,0 +1,326 @@
+/**
+ * The workspace proxy: `/user/<name>/<server>/...`, HTTP and WebSocket (DESIGN.md "Workspaces").
+ *
+ * Every request is decided here before anything reaches a workspace: who is calling
+ * (resolvePrincipal: API token or session cookie), whether they may (the owner or an admin), whether
+ * the server runs. Then it is forwarded by one http-proxy-3 server with the caller's credentials
+ * replaced by the workspace token, and the answer is passed back with that token removed.
+ * Bodies are streamed, never buffered; HTML pages go through a token scrubber (see scrub.ts).
+ */
+import { Agent, ServerResponse, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { pipeline, type Duplex, type Transform } from "node:stream";
+import { createProxyServer } from "http-proxy-3";
+import type { Db } from "@/db/client";
+import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { throttleActivity } from "./activity";
+import { headerSource, prepareForwardHeaders, wantsHtml } from "./headers";
+import { isCrossSite, needsOriginCheck } from "./origin";
+import { missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
+import { createPrincipalCache, credentialKey } from "./principal-cache";
+import {
+  badGateway,
+  crossSite,
+  forbiddenWorkspace,
+  notAWorkspace,
+  notRunning,
+  portalUnavailable,
+  rejectUpgrade,
+  sendError,
+  sendRedirect,
+  unauthorized,
+  upgradeRefused,
+  type ProxyError,
+} from "./replies";
+import { decoderFor, isHtml, scrubHeaders, SecretScrubber, secretForms } from "./scrub";
+
+export { parseWorkspacePath, isWorkspacePath, type WorkspaceRef } from "./paths";
+
+export interface WorkspaceTarget {
+  /** Where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */
+  url: string;
+  /** The workspace's Jupyter token; sent upstream, never to the caller. */
+  token: string;
+}
+
+export interface WorkspaceProxyDeps {
+  getDb: () => Promise<Db>;
+  /** null: the server is not running. */
+  resolveTarget: (db: Db, user: string, server: string) => Promise<WorkspaceTarget | null>;
+  /** Called at most once per activityIntervalMs per server, for proxied requests and WebSocket data. */
+  onActivity?: (user: string, server: string) => void;
+  /** How long a resolved principal is reused for the same credential (default 5000 ms; 0: never). */
+  principalCacheMs?: number;
+  /** Default 10000 ms. */
+  activityIntervalMs?: number;
+  /** How long the workspace may stay silent on a request or WebSocket handshake (default 120 s). */
+  upstreamTimeoutMs?: number;
+  /** The portal's public origin (ATRIUM_PUBLIC_URL), accepted as Origin besides the Host header. */
+  publicOrigin?: string;
+}
+
+export interface WorkspaceProxy {
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  close(): void;
+}
+
+type Decision =
+  | { kind: "reject"; error: ProxyError }
+  | { kind: "redirect"; location: string }
+  | { kind: "forward"; ref: WorkspaceRef; target: WorkspaceTarget; principal: Principal };
+
+interface Forwarded {
+  ref: WorkspaceRef;
+  secrets: string[];
+  upgraded: boolean;
+}
+
+// Hop-by-hop headers (RFC 9110 7.6.1) and what Node sets on its own.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authenticate"]);
+
+const reject = (error: ProxyError): Decision => ({ kind: "reject", error });
+
+function errorCode(err: unknown): string {
+  if (typeof err === "object" && err !== null) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === "string") return message;
+  }
+  return String(err);
+}
+
+export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
+  const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? 120_000;
+  const principals = createPrincipalCache(deps.principalCacheMs ?? 5_000);
+  const activity = throttleActivity(deps.onActivity, deps.activityIntervalMs ?? 10_000);
+  const forwarded = new WeakMap<IncomingMessage, Forwarded>();
+  const targets = new Map<string, URL>();
+  const opening = new WeakMap<Socket, { ctx: Forwarded; client: Socket }>();
+  /** Open WebSocket connections (client side), closed by close(). */
+  const live = new Set<Socket>();
+
+  // Connections to workspaces are reused; a WebSocket takes its own (agent: false below).
+  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256, scheduling: "lifo" });
+  const proxy = createProxyServer({
+    ws: true,
+    xfwd: true,
+    agent,
+    selfHandleResponse: true,
+    proxyTimeout: upstreamTimeoutMs,
+  });
+
+  function targetUrl(url: string): URL {
+    let parsed = targets.get(url);
+    if (!parsed) {
+      if (targets.size > 1_000) targets.clear();
+      parsed = new URL(url);
+      targets.set(url, parsed);
+    }
+    return parsed;
+  }
+
+  function logUpstream(req: IncomingMessage, err: unknown): void {
+    const ref = forwarded.get(req)?.ref;
+    console.warn(`[atrium] proxy: ${ref ? `${ref.user}/${ref.server}` : (req.url ?? "?")}: workspace error ${errorCode(err)}`);
+  }
+
+  async function decide(req: IncomingMessage, upgrade: boolean): Promise<Decision> {
+    const url = req.url ?? "";
+    const ref = parseWorkspacePath(url);
+    if (!ref) return reject(notAWorkspace());
+    const html = !upgrade && wantsHtml(req.method, req.headers);
+
+    let db: Db | undefined;
+    let principal: Principal | null = null;
+    const credential = credentialKey(req.headers);
+    try {
+      if (credential !== null) {
+        const open = await deps.getDb();
+        db = open;
+        principal = await principals.get(credential, () => resolvePrincipal(open, headerSource(req.headers)));
+      }
+    } catch (err) {
+      console.error("[atrium] proxy: cannot resolve the caller:", err);
+      return reject(portalUnavailable());
+    }
+    if (!principal) {
+      return html ? { kind: "redirect", location: `/signin?callbackUrl=${encodeURIComponent(url)}` } : reject(unauthorized());
+    }
+    if (principal.name !== ref.user && !principal.admin) return reject(forbiddenWorkspace(ref.user));
+    if (principal.via === "session" && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) {
+      return reject(crossSite());
+    }
+    if (!upgrade && (req.method === "GET" || req.method === "HEAD") && missingTrailingSlash(url, ref)) {
+      return { kind: "redirect", location: withTrailingSlash(url, ref) };
+    }
+
+    let target: WorkspaceTarget | null;
+    try {
+      target = await deps.resolveTarget(db ?? (await deps.getDb()), ref.user, ref.server);
+    } catch (err) {
+      console.error(`[atrium] proxy: cannot find where ${ref.user}/${ref.server} runs:`, err);
+      return reject(portalUnavailable());
+    }
+    if (!target) return html ? { kind: "redirect", location: `/servers/${ref.user}/${ref.server}` } : reject(notRunning(ref.user, ref.server));
+    if (!target.token) {
+      // Forwarding without a token would either fail or, worse, reach an unprotected server.
+      console.error(`[atrium] proxy: ${ref.user}/${ref.server} has no workspace token; refusing to forward.`);
+      return reject(badGateway());
+    }
+    return { kind: "forward", ref, target, principal };
+  }
+
+  /** Status and headers from the workspace, minus hop-by-hop and anything holding the token. */
+  function writeResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
+    const ctx = forwarded.get(req);
+    if (!ctx) {
+      // Not something this proxy forwarded: pass nothing on.
+      proxyRes.resume();
+      res.destroy();
+      return;
+    }
+    const headers = proxyRes.headers;
+    scrubHeaders(headers, ctx.secrets);
+    const status = proxyRes.statusCode ?? 502;
+    const transforms: Transform[] = [];
+    const hasBody = req.method !== "HEAD" && status !== 204 && status !== 304;
+    if (hasBody && isHtml(headers["content-type"])) {
+      const decoder = decoderFor(headers["content-encoding"]);
+      if (decoder === "unsupported") {
+        // A page we cannot read cannot be checked for the token.
+        console.warn(`[atrium] proxy: ${ctx.ref.user}/${ctx.ref.server}: HTML with Content-Encoding ${String(headers["content-encoding"])} refused`);
+        proxyRes.resume();
+        sendError(res, badGateway());
+        return;
+      }
+      if (decoder) {
+        transforms.push(decoder);
+        delete headers["content-encoding"];
+      }
+      transforms.push(new SecretScrubber(ctx.secrets));
+      delete headers["content-length"];
+    }
+    try {
+      res.statusCode = status;
+      if (proxyRes.statusMessage && req.httpVersionMajor === 1) res.statusMessage = proxyRes.statusMessage;
+      for (const [key, value] of Object.entries(headers)) {
+        if (value === undefined || HOP_BY_HOP.has(key)) continue;
+        res.setHeader(key, value);
+      }
+    } catch (err) {
+      logUpstream(req, err);
+      proxyRes.resume();
+      sendError(res, badGateway());
+      return;
+    }
+    pipeline([proxyRes, ...transforms, res], (err) => {
+      if (err && !res.destroyed) res.destroy();
+    });
+  }
+
+  proxy.on("proxyRes", writeResponse);
+
+  proxy.on("proxyReqWs", (proxyReq, req, socket) => {
+    const ctx = forwarded.get(req);
+    // The handshake must not hang on a workspace that accepts connections but does not answer.
+    proxyReq.setTimeout(upstreamTimeoutMs, () => proxyReq.destroy(new Error("ETIMEDOUT")));
+    proxyReq.on("upgrade", (proxyRes: IncomingMessage, proxySocket: Socket) => {
+      // Runs before http-proxy writes the 101 from these headers and pipes the sockets.
+      if (!ctx) return;
+      ctx.upgraded = true;
+      scrubHeaders(proxyRes.headers, ctx.secrets);
+      // Activity listeners wait for "open": a "data" listener added now would switch the socket to
+      // flowing mode before http-proxy puts back the bytes that came with the 101, and they would be lost.
+      opening.set(proxySocket, { ctx, client: socket });
+    });
+    // http-proxy relays a non-101 answer (an error page, which may hold the token) verbatim; it adds
+    // that listener right after this event, so it is replaced once the current call stack is done.
+    queueMicrotask(() => {
+      proxyReq.removeAllListeners("response");
+      proxyReq.on("response", (proxyRes: IncomingMessage) => {
+        proxyRes.resume();
+        rejectUpgrade(socket, upgradeRefused(proxyRes.statusCode ?? 502));
+      });
+    });
+  });
+
+  proxy.on("open", (proxySocket) => {
+    const pending = opening.get(proxySocket);
+    if (!pending) return;
+    opening.delete(proxySocket);
+    const { ctx, client } = pending;
+    const tick = () => activity(ctx.ref.user, ctx.ref.server);
+    client.on("data", tick);
+    proxySocket.on("data", tick);
+    live.add(client);
+    client.once("close", () => live.delete(client));
+  });
+
+  // Errors without a per-call callback (e.g. the client socket failing); never let them throw.
+  proxy.on("error", (err, req, resOrSocket) => {
+    logUpstream(req, err);
+    if (resOrSocket instanceof ServerResponse) sendError(resOrSocket, badGateway());
+    else resOrSocket.destroy();
+  });
+  proxy.on("econnreset", () => {
+    // The caller went away; http-proxy already dropped the upstream request.
+  });
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const decision = await decide(req, false);
+      if (decision.kind === "reject") return sendError(res, decision.error);
+      if (decision.kind === "redirect") return sendRedirect(res, decision.location);
+      const { ref, target } = decision;
+      activity(ref.user, ref.server);
+      prepareForwardHeaders(req.headers, target.token);
+      forwarded.set(req, { ref, secrets: secretForms(target.token), upgraded: false });
+      proxy.web(req, res, { target: targetUrl(target.url) }, (err, _req, resOrSocket) => {
+        logUpstream(req, err);
+        if (resOrSocket instanceof ServerResponse) sendError(resOrSocket, badGateway());
+        else resOrSocket.destroy();
+      });
+    } catch (err) {
+      console.error("[atrium] proxy: request failed:", err);
+      if (!res.writableEnded) sendError(res, badGateway());
+    }
+  }
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // The caller may reset the connection while we look things up; that must not crash the process.
+    socket.on("error", () => socket.destroy());
+    try {
+      const decision = await decide(req, true);
+      if (decision.kind !== "forward") return rejectUpgrade(socket, decision.kind === "reject" ? decision.error : notAWorkspace());
+      if (socket.destroyed) return;
+      const { ref, target } = decision;
+      activity(ref.user, ref.server);
+      prepareForwardHeaders(req.headers, target.token);
+      const ctx: Forwarded = { ref, secrets: secretForms(target.token), upgraded: false };
+      forwarded.set(req, ctx);
+      proxy.ws(req, socket, head, { target: targetUrl(target.url), agent: false }, (err) => {
+        logUpstream(req, err);
+        // Before the 101, the caller gets an answer; after it, only the closed connection.
+        if (!ctx.upgraded) rejectUpgrade(socket, badGateway());
+        else socket.destroy();
+      });
+    } catch (err) {
+      console.error("[atrium] proxy: upgrade failed:", err);
+      socket.destroy();
+    }
+  }
+
+  return {
+    handleRequest,
+    handleUpgrade,
+    close() {
+      for (const socket of live) socket.destroy();
+      live.clear();
+      proxy.close();
+      agent.destroy();
+      principals.clear();
+    },
+  };
+}
