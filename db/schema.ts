@@ -1,4 +1,4 @@
-import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export interface LimitOverrides {
   maxCpu?: number;
@@ -125,4 +125,122 @@ export const servers = pgTable(
     lastActivity: timestamp("last_activity", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.userName, t.name] }), index("servers_status_idx").on(t.status)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Tracking (MLflow-compatible experiments and runs). Times are epoch milliseconds, as on the wire.
+
+export type LifecycleStage = "active" | "deleted";
+export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
+
+export const experiments = pgTable(
+  "experiments",
+  {
+    /** Sent as a string on the wire; "0" is the Default experiment, created on first use. */
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    name: text("name").notNull(),
+    artifactLocation: text("artifact_location").notNull(),
+    lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("active"),
+    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
+    lastUpdateTime: bigint("last_update_time", { mode: "number" }).notNull(),
+    /** Who created it (null for Default); only they or an admin may change it. */
+    owner: text("owner"),
+  },
+  (t) => [uniqueIndex("experiments_name_idx").on(t.name), index("experiments_creation_idx").on(t.creationTime)],
+);
+
+export const experimentTags = pgTable(
+  "experiment_tags",
+  {
+    experimentId: bigint("experiment_id", { mode: "number" })
+      .notNull()
+      .references(() => experiments.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.key] })],
+);
+
+export const runs = pgTable(
+  "runs",
+  {
+    /** 32 lower-case hex characters (uuid4().hex). */
+    runUuid: text("run_uuid").primaryKey(),
+    experimentId: bigint("experiment_id", { mode: "number" })
+      .notNull()
+      .references(() => experiments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The Atrium user who created the run; only they or an admin may write to it. */
+    userId: text("user_id").notNull(),
+    status: text("status").$type<RunStatus>().notNull(),
+    startTime: bigint("start_time", { mode: "number" }).notNull(),
+    endTime: bigint("end_time", { mode: "number" }),
+    deletedTime: bigint("deleted_time", { mode: "number" }),
+    lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("active"),
+    artifactUri: text("artifact_uri").notNull(),
+  },
+  (t) => [
+    index("runs_experiment_start_idx").on(t.experimentId, t.startTime, t.runUuid),
+    index("runs_user_idx").on(t.userId),
+  ],
+);
+
+export const runTags = pgTable(
+  "run_tags",
+  {
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runUuid, t.key] })],
+);
+
+export const runParams = pgTable(
+  "run_params",
+  {
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runUuid, t.key] })],
+);
+
+/**
+ * Full metric history, append-only. As in MLflow's SQL store NaN is stored as value 0 with is_nan, and
+ * ±Infinity as ±Number.MAX_VALUE. The primary key (run_uuid, key, step, …) is also the history index, and
+ * makes an exact duplicate point a no-op.
+ */
+export const metrics = pgTable(
+  "metrics",
+  {
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: doublePrecision("value").notNull(),
+    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
+    step: bigint("step", { mode: "number" }).notNull().default(0),
+    isNan: boolean("is_nan").notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.runUuid, t.key, t.step, t.timestamp, t.value, t.isNan] })],
+);
+
+/** Per (run, key) the point with the greatest (step, timestamp, value): what runs/get and search see. */
+export const latestMetrics = pgTable(
+  "latest_metrics",
+  {
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: doublePrecision("value").notNull(),
+    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
+    step: bigint("step", { mode: "number" }).notNull().default(0),
+    isNan: boolean("is_nan").notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.runUuid, t.key] }), index("latest_metrics_key_value_idx").on(t.key, t.value)],
 );

@@ -1,0 +1,11 @@
+import { z } from "zod";
+import { withUser } from "@/lib/http/with-user";
+import { handleTrackingRequest } from "@/lib/tracking/routes";
+
+// MLflow REST API (see /work/shared/mlflow-rest.md); /ajax-api/2.0/mlflow re-exports these handlers.
+const handler = withUser((req, { db, principal, params }) => handleTrackingRequest(req, { db, principal }, params.path), z.object({ path: z.array(z.string()) }));
+
+export const GET = handler;
+export const POST = handler;
+export const PATCH = handler;
+export const DELETE = handler;

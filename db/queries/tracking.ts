@@ -1,0 +1,337 @@
+/** SQL for MLflow-style experiments and runs; the rules (validation, permissions, wire shapes) live in lib/tracking. */
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../client";
+import {
+  experimentTags,
+  experiments,
+  latestMetrics,
+  metrics,
+  runParams,
+  runTags,
+  runs,
+  type LifecycleStage,
+} from "../schema";
+
+export type ExperimentRow = typeof experiments.$inferSelect;
+export type RunRow = typeof runs.$inferSelect;
+export type MetricRow = Omit<typeof metrics.$inferSelect, "runUuid">;
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export const DEFAULT_EXPERIMENT_ID = 0;
+
+// --- experiments ---------------------------------------------------------------------------------
+
+/** Creates experiment "0" ("Default") if it is missing; an explicit id does not move the sequence. */
+export async function ensureDefaultExperiment(db: Db, now = Date.now()): Promise<void> {
+  await db
+    .insert(experiments)
+    .values({
+      id: DEFAULT_EXPERIMENT_ID,
+      name: "Default",
+      artifactLocation: "mlflow-artifacts:/0",
+      creationTime: now,
+      lastUpdateTime: now,
+      owner: null,
+    })
+    .onConflictDoNothing();
+}
+
+/**
+ * Inserts an experiment and its tags; null when the name is taken. Without an artifact location it gets
+ * `<defaultRoot>/<id>`.
+ */
+export async function insertExperiment(
+  db: Db,
+  exp: { name: string; artifactLocation?: string; owner: string; now: number; tags: KeyValue[]; defaultRoot: string },
+): Promise<ExperimentRow | null> {
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(experiments)
+      .values({
+        name: exp.name,
+        artifactLocation: exp.artifactLocation ?? "",
+        creationTime: exp.now,
+        lastUpdateTime: exp.now,
+        owner: exp.owner,
+      })
+      .onConflictDoNothing({ target: experiments.name })
+      .returning();
+    let row = inserted[0];
+    if (!row) return null;
+    if (!exp.artifactLocation) {
+      const updated = await tx
+        .update(experiments)
+        .set({ artifactLocation: `${exp.defaultRoot.replace(/\/+$/, "")}/${row.id}` })
+        .where(eq(experiments.id, row.id))
+        .returning();
+      row = updated[0] ?? row;
+    }
+    if (exp.tags.length > 0) {
+      await tx
+        .insert(experimentTags)
+        .values(exp.tags.map((t) => ({ experimentId: row.id, key: t.key, value: t.value })))
+        .onConflictDoUpdate({ target: [experimentTags.experimentId, experimentTags.key], set: { value: sql`excluded.value` } });
+    }
+    return row;
+  });
+}
+
+export async function findExperiment(db: Db, id: number): Promise<ExperimentRow | undefined> {
+  const rows = await db.select().from(experiments).where(eq(experiments.id, id)).limit(1);
+  return rows[0];
+}
+
+export async function findExperimentByName(db: Db, name: string): Promise<ExperimentRow | undefined> {
+  const rows = await db.select().from(experiments).where(eq(experiments.name, name)).limit(1);
+  return rows[0];
+}
+
+export async function experimentTagsOf(db: Db, ids: number[]): Promise<Map<number, KeyValue[]>> {
+  const out = new Map<number, KeyValue[]>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(experimentTags)
+    .where(inArray(experimentTags.experimentId, ids))
+    .orderBy(asc(experimentTags.experimentId), asc(experimentTags.key));
+  for (const r of rows) {
+    const list = out.get(r.experimentId) ?? [];
+    list.push({ key: r.key, value: r.value });
+    out.set(r.experimentId, list);
+  }
+  return out;
+}
+
+/** Renames; false when the new name is taken. */
+export async function renameExperiment(db: Db, id: number, name: string, now: number): Promise<boolean> {
+  const taken = await findExperimentByName(db, name);
+  if (taken && taken.id !== id) return false;
+  try {
+    await db.update(experiments).set({ name, lastUpdateTime: now }).where(eq(experiments.id, id));
+  } catch (err) {
+    if (await findExperimentByName(db, name)) return false;
+    throw err;
+  }
+  return true;
+}
+
+/** Soft-deletes or restores an experiment together with its runs. */
+export async function setExperimentLifecycle(db: Db, id: number, stage: LifecycleStage, now: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(experiments).set({ lifecycleStage: stage, lastUpdateTime: now }).where(eq(experiments.id, id));
+    await tx
+      .update(runs)
+      .set({ lifecycleStage: stage, deletedTime: stage === "deleted" ? now : null })
+      .where(and(eq(runs.experimentId, id), sql`${runs.lifecycleStage} <> ${stage}`));
+  });
+}
+
+export async function upsertExperimentTag(db: Db, id: number, tag: KeyValue, now: number): Promise<void> {
+  await db
+    .insert(experimentTags)
+    .values({ experimentId: id, key: tag.key, value: tag.value })
+    .onConflictDoUpdate({ target: [experimentTags.experimentId, experimentTags.key], set: { value: tag.value } });
+  await db.update(experiments).set({ lastUpdateTime: now }).where(eq(experiments.id, id));
+}
+
+export async function deleteExperimentTag(db: Db, id: number, key: string): Promise<boolean> {
+  const rows = await db
+    .delete(experimentTags)
+    .where(and(eq(experimentTags.experimentId, id), eq(experimentTags.key, key)))
+    .returning({ key: experimentTags.key });
+  return rows.length > 0;
+}
+
+export async function searchExperimentRows(
+  db: Db,
+  q: { lifecycle: LifecycleStage | null; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
+): Promise<ExperimentRow[]> {
+  return db
+    .select()
+    .from(experiments)
+    .where(and(q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined, q.filter))
+    .orderBy(...q.orderBy)
+    .limit(q.limit)
+    .offset(q.offset);
+}
+
+// --- runs ----------------------------------------------------------------------------------------
+
+export async function insertRun(db: Db, run: Omit<RunRow, "deletedTime" | "lifecycleStage">, tags: KeyValue[]): Promise<RunRow> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.insert(runs).values({ ...run, lifecycleStage: "active" }).returning();
+    const row = rows[0];
+    if (!row) throw new Error("insert returned no run");
+    if (tags.length > 0) await upsertRunTags(tx as unknown as Db, row.runUuid, tags);
+    return row;
+  });
+}
+
+export async function findRun(db: Db, runUuid: string): Promise<RunRow | undefined> {
+  const rows = await db.select().from(runs).where(eq(runs.runUuid, runUuid)).limit(1);
+  return rows[0];
+}
+
+export async function findRunsByIds(db: Db, ids: string[]): Promise<RunRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(runs).where(inArray(runs.runUuid, ids));
+}
+
+export async function updateRunRow(
+  db: Db,
+  runUuid: string,
+  patch: Partial<Pick<RunRow, "status" | "endTime" | "name" | "lifecycleStage" | "deletedTime">>,
+): Promise<RunRow | undefined> {
+  if (Object.keys(patch).length === 0) return findRun(db, runUuid);
+  const rows = await db.update(runs).set(patch).where(eq(runs.runUuid, runUuid)).returning();
+  return rows[0];
+}
+
+export interface RunData {
+  tags: KeyValue[];
+  params: KeyValue[];
+  metrics: MetricRow[];
+}
+
+const CHUNK = 5000;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Tags, params and latest metrics of many runs, each list sorted by key. */
+export async function runDataOf(db: Db, ids: string[]): Promise<Map<string, RunData>> {
+  const out = new Map<string, RunData>(ids.map((id) => [id, { tags: [], params: [], metrics: [] }]));
+  for (const part of chunks(ids)) {
+    const [tagRows, paramRows, metricRows] = await Promise.all([
+      db.select().from(runTags).where(inArray(runTags.runUuid, part)).orderBy(asc(runTags.key)),
+      db.select().from(runParams).where(inArray(runParams.runUuid, part)).orderBy(asc(runParams.key)),
+      db.select().from(latestMetrics).where(inArray(latestMetrics.runUuid, part)).orderBy(asc(latestMetrics.key)),
+    ]);
+    for (const r of tagRows) out.get(r.runUuid)?.tags.push({ key: r.key, value: r.value });
+    for (const r of paramRows) out.get(r.runUuid)?.params.push({ key: r.key, value: r.value });
+    for (const { runUuid, ...m } of metricRows) out.get(runUuid)?.metrics.push(m);
+  }
+  return out;
+}
+
+/** Upserts tags; for a key given twice the last value wins. */
+export async function upsertRunTags(db: Db, runUuid: string, tags: KeyValue[]): Promise<void> {
+  const byKey = new Map<string, string>();
+  for (const t of tags) byKey.set(t.key, t.value);
+  if (byKey.size === 0) return;
+  const values = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ runUuid, key, value }));
+  await db
+    .insert(runTags)
+    .values(values)
+    .onConflictDoUpdate({ target: [runTags.runUuid, runTags.key], set: { value: sql`excluded.value` } });
+}
+
+export async function deleteRunTag(db: Db, runUuid: string, key: string): Promise<boolean> {
+  const rows = await db
+    .delete(runTags)
+    .where(and(eq(runTags.runUuid, runUuid), eq(runTags.key, key)))
+    .returning({ key: runTags.key });
+  return rows.length > 0;
+}
+
+/**
+ * Inserts params that are not there yet. Returns the ones already logged with a different value (nothing is
+ * overwritten); logging the same value again is a no-op.
+ */
+export async function insertParams(db: Db, runUuid: string, params: KeyValue[]): Promise<{ key: string; old: string; new: string }[]> {
+  if (params.length === 0) return [];
+  const sorted = [...params].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const inserted = await db
+    .insert(runParams)
+    .values(sorted.map((p) => ({ runUuid, key: p.key, value: p.value })))
+    .onConflictDoNothing()
+    .returning({ key: runParams.key });
+  if (inserted.length === sorted.length) return [];
+  const done = new Set(inserted.map((r) => r.key));
+  const rest = sorted.filter((p) => !done.has(p.key));
+  const existing = await db
+    .select({ key: runParams.key, value: runParams.value })
+    .from(runParams)
+    .where(and(eq(runParams.runUuid, runUuid), inArray(runParams.key, rest.map((p) => p.key))));
+  const old = new Map(existing.map((r) => [r.key, r.value]));
+  return rest.filter((p) => old.get(p.key) !== p.value).map((p) => ({ key: p.key, old: old.get(p.key) ?? "", new: p.value }));
+}
+
+/** Points as stored: NaN is value 0 + isNan, ±Infinity is ±MAX_VALUE (MLflow's SQL store does the same). */
+export function storedPoint(m: { key: string; value: number; timestamp: number; step: number }): MetricRow {
+  if (Number.isNaN(m.value)) return { key: m.key, value: 0, timestamp: m.timestamp, step: m.step, isNan: true };
+  const value = m.value === Infinity ? Number.MAX_VALUE : m.value === -Infinity ? -Number.MAX_VALUE : m.value;
+  return { key: m.key, value, timestamp: m.timestamp, step: m.step, isNan: false };
+}
+
+function newer(a: MetricRow, b: MetricRow): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}
+
+/**
+ * Appends metric points (an exact duplicate is ignored) and moves latest_metrics forward for each key: the
+ * point with the greatest (step, timestamp, value) wins. One transaction; keys are upserted in sorted order
+ * so concurrent writers to the same run cannot deadlock.
+ */
+export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]): Promise<void> {
+  if (points.length === 0) return;
+  const latest = new Map<string, MetricRow>();
+  for (const p of points) {
+    const cur = latest.get(p.key);
+    if (!cur || newer(p, cur)) latest.set(p.key, p);
+  }
+  const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => ({ runUuid, ...p }));
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(metrics)
+      .values(points.map((p) => ({ runUuid, ...p })))
+      .onConflictDoNothing();
+    await tx
+      .insert(latestMetrics)
+      .values(latestRows)
+      .onConflictDoUpdate({
+        target: [latestMetrics.runUuid, latestMetrics.key],
+        set: {
+          value: sql`excluded.value`,
+          timestamp: sql`excluded.timestamp`,
+          step: sql`excluded.step`,
+          isNan: sql`excluded.is_nan`,
+        },
+        setWhere: sql`(excluded.step, excluded.timestamp, excluded.value) > (${latestMetrics.step}, ${latestMetrics.timestamp}, ${latestMetrics.value})`,
+      });
+  });
+}
+
+/** A metric's history ordered by (timestamp, step, value); `limit` null means all points. */
+export async function metricHistory(db: Db, runUuid: string, key: string, limit: number | null, offset: number): Promise<MetricRow[]> {
+  const q = db
+    .select({ key: metrics.key, value: metrics.value, timestamp: metrics.timestamp, step: metrics.step, isNan: metrics.isNan })
+    .from(metrics)
+    .where(and(eq(metrics.runUuid, runUuid), eq(metrics.key, key)))
+    .orderBy(asc(metrics.timestamp), asc(metrics.step), asc(metrics.value))
+    .offset(offset);
+  return limit === null ? q : q.limit(limit);
+}
+
+/** One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search-sql. */
+export async function searchRunIds(
+  db: Db,
+  q: { experimentIds: number[]; lifecycle: LifecycleStage | null; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: runs.runUuid })
+    .from(runs)
+    .where(and(inArray(runs.experimentId, q.experimentIds), q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined, q.filter))
+    .orderBy(...q.orderBy)
+    .limit(q.limit)
+    .offset(q.offset);
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,36 @@
+/** MLflow's ErrorCode names this server uses, with their HTTP status (mlflow-rest.md §3). */
+export const ERROR_STATUS = {
+  INVALID_PARAMETER_VALUE: 400,
+  BAD_REQUEST: 400,
+  RESOURCE_ALREADY_EXISTS: 400,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  PERMISSION_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  INVALID_STATE: 500,
+  INTERNAL_ERROR: 500,
+  NOT_IMPLEMENTED: 501,
+} as const;
+
+export type TrackingErrorCode = keyof typeof ERROR_STATUS;
+
+/** An error the MLflow client understands: becomes `{ error_code, message }` with the code's status. */
+export class TrackingError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: TrackingErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TrackingError";
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const invalidParam = (message: string) => new TrackingError("INVALID_PARAMETER_VALUE", message);
+export const doesNotExist = (message: string) => new TrackingError("RESOURCE_DOES_NOT_EXIST", message);
+
+export function trackingErrorResponse(err: TrackingError): Response {
+  return Response.json({ error_code: err.code, message: err.message }, { status: err.status });
+}

@@ -1,0 +1,73 @@
+/**
+ * The MLflow REST surface: `<path>` under /api/2.0/mlflow/ and /ajax-api/2.0/mlflow/ → an operation in
+ * service.ts. Errors leave as MLflow's `{ error_code, message }`, unknown paths as 404 ENDPOINT_NOT_FOUND.
+ */
+import type { Db } from "@/db/client";
+import { ensureDefaultExperiment } from "@/db/queries/tracking";
+import type { Principal } from "@/lib/auth/principal";
+import { TrackingError, trackingErrorResponse } from "./errors";
+import * as ops from "./service";
+import { readFields, type Fields } from "./wire";
+
+type Operation = (ctx: ops.TrackingContext, fields: Fields) => Promise<ops.Body>;
+
+interface Route {
+  methods: readonly string[];
+  op: Operation;
+}
+
+const GET = ["GET"] as const;
+const POST = ["POST"] as const;
+const GET_POST = ["GET", "POST"] as const;
+
+export const TRACKING_ROUTES: Readonly<Record<string, Route>> = {
+  "experiments/create": { methods: POST, op: ops.createExperiment },
+  "experiments/get": { methods: GET, op: ops.getExperiment },
+  "experiments/get-by-name": { methods: GET, op: ops.getExperimentByName },
+  "experiments/search": { methods: GET_POST, op: ops.searchExperiments },
+  "experiments/update": { methods: POST, op: ops.updateExperiment },
+  "experiments/delete": { methods: POST, op: ops.deleteExperiment },
+  "experiments/restore": { methods: POST, op: ops.restoreExperiment },
+  "experiments/set-experiment-tag": { methods: POST, op: ops.setExperimentTag },
+  "experiments/delete-experiment-tag": { methods: POST, op: ops.deleteExperimentTag },
+  "runs/create": { methods: POST, op: ops.createRun },
+  "runs/get": { methods: GET, op: ops.getRun },
+  "runs/update": { methods: POST, op: ops.updateRun },
+  "runs/delete": { methods: POST, op: ops.deleteRun },
+  "runs/restore": { methods: POST, op: ops.restoreRun },
+  "runs/search": { methods: GET_POST, op: ops.searchRuns },
+  "runs/log-metric": { methods: POST, op: ops.logMetric },
+  "runs/log-parameter": { methods: POST, op: ops.logParameter },
+  "runs/log-batch": { methods: POST, op: ops.logBatch },
+  "runs/set-tag": { methods: POST, op: ops.setTag },
+  "runs/delete-tag": { methods: POST, op: ops.deleteTag },
+  "metrics/get-history": { methods: GET, op: ops.getMetricHistory },
+};
+
+const defaultEnsured = new WeakSet<Db>();
+
+/** Experiment "0" must exist before the first request a client makes; created once per database handle. */
+async function ensureDefault(db: Db): Promise<void> {
+  if (defaultEnsured.has(db)) return;
+  await ensureDefaultExperiment(db);
+  defaultEnsured.add(db);
+}
+
+/** Answers one MLflow request for an authenticated caller; `path` is the part after `/2.0/mlflow/`. */
+export async function handleTrackingRequest(req: Request, ctx: { db: Db; principal: Principal; now?: () => number }, path: readonly string[]): Promise<Response> {
+  const name = path.join("/");
+  const method = req.method.toUpperCase();
+  try {
+    const route = Object.hasOwn(TRACKING_ROUTES, name) ? TRACKING_ROUTES[name] : undefined;
+    if (!route || !route.methods.includes(method)) {
+      throw new TrackingError("ENDPOINT_NOT_FOUND", route ? `${method} is not supported for /2.0/mlflow/${name}; use ${route.methods.join(" or ")}.` : `No API endpoint /2.0/mlflow/${name}.`);
+    }
+    const fields = await readFields(req);
+    await ensureDefault(ctx.db);
+    return Response.json(await route.op(ctx, fields));
+  } catch (err) {
+    if (err instanceof TrackingError) return trackingErrorResponse(err);
+    console.error(`[atrium] tracking ${method} ${name} failed:`, err);
+    return trackingErrorResponse(new TrackingError("INTERNAL_ERROR", "Something went wrong on the server; the error was logged."));
+  }
+}

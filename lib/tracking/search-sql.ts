@@ -1,0 +1,253 @@
+/**
+ * Compiles parsed search filters and order_by clauses to parameterised SQL over the tracking tables. Every
+ * value and every key is a bound parameter; only fixed column names and operators are spliced in.
+ */
+import { and, asc, desc, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { experimentTags, experiments, latestMetrics, runParams, runTags, runs } from "@/db/schema";
+import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./search";
+import { describeToken, keywordOf, syntaxError, tokenize, type Token } from "./search/lexer";
+
+const TRUE = sql`true`;
+const FALSE = sql`false`;
+
+const RUN_COLUMNS = {
+  run_id: runs.runUuid,
+  run_name: runs.name,
+  status: runs.status,
+  user_id: runs.userId,
+  artifact_uri: runs.artifactUri,
+  lifecycle_stage: runs.lifecycleStage,
+  start_time: runs.startTime,
+  end_time: runs.endTime,
+} as const;
+
+type RunColumnName = keyof typeof RUN_COLUMNS;
+
+function isRunColumn(key: string): key is RunColumnName {
+  return Object.hasOwn(RUN_COLUMNS, key);
+}
+
+function binaryOp(op: string): SQL {
+  switch (op) {
+    case "=":
+    case "!=":
+    case "<":
+    case "<=":
+    case ">":
+    case ">=":
+      return sql.raw(op === "!=" ? "<>" : op);
+    case "LIKE":
+      return sql.raw("LIKE");
+    case "ILIKE":
+      return sql.raw("ILIKE");
+    default:
+      throw new Error(`not a binary operator: ${op}`);
+  }
+}
+
+/** `target <op> value` for one comparison whose operand is `target` (a column or a sub-query column). */
+function compare(target: AnyColumn, c: FilterComparison): SQL {
+  const { op, value } = c;
+  if (op === "IS NULL") return sql`${target} IS NULL`;
+  if (op === "IS NOT NULL") return sql`${target} IS NOT NULL`;
+  if (op === "IN" || op === "NOT IN") {
+    const list = Array.isArray(value) ? value : [];
+    const items = sql.join(
+      list.map((v) => sql`${v}`),
+      sql`, `,
+    );
+    return op === "IN" ? sql`${target} IN (${items})` : sql`${target} NOT IN (${items})`;
+  }
+  if (value === null || Array.isArray(value)) throw new Error(`bad value for ${op}`);
+  return sql`${target} ${binaryOp(op)} ${value}`;
+}
+
+function compileComparison(c: FilterComparison): SQL {
+  switch (c.entity) {
+    case "attribute": {
+      if (!isRunColumn(c.key)) throw new FilterSyntaxError(`Invalid attribute key '${c.key}'.`, 0);
+      return compare(RUN_COLUMNS[c.key], c);
+    }
+    case "metric": {
+      const has = sql`${latestMetrics.runUuid} = ${runs.runUuid} AND ${latestMetrics.key} = ${c.key}`;
+      if (c.op === "IS NULL") return sql`NOT EXISTS (SELECT 1 FROM ${latestMetrics} WHERE ${has})`;
+      if (c.op === "IS NOT NULL") return sql`EXISTS (SELECT 1 FROM ${latestMetrics} WHERE ${has})`;
+      // A NaN latest value never satisfies a numeric comparison.
+      return sql`EXISTS (SELECT 1 FROM ${latestMetrics} WHERE ${has} AND NOT ${latestMetrics.isNan} AND ${compare(latestMetrics.value, c)})`;
+    }
+    case "param":
+    case "tag": {
+      const t = c.entity === "param" ? runParams : runTags;
+      const has = sql`${t.runUuid} = ${runs.runUuid} AND ${t.key} = ${c.key}`;
+      if (c.op === "IS NULL") return sql`NOT EXISTS (SELECT 1 FROM ${t} WHERE ${has})`;
+      if (c.op === "IS NOT NULL") return sql`EXISTS (SELECT 1 FROM ${t} WHERE ${has})`;
+      // Runs without the key never match, not even `!=` (MLflow's rule).
+      return sql`EXISTS (SELECT 1 FROM ${t} WHERE ${has} AND ${compare(t.value, c)})`;
+    }
+    case "dataset":
+      // Dataset inputs (runs/log-inputs) are not stored yet, so no run has any: only IS NULL matches.
+      return c.op === "IS NULL" ? TRUE : FALSE;
+  }
+}
+
+/** The WHERE condition for a parsed run filter (null: no filter). */
+export function compileRunFilter(node: FilterNode | null): SQL | undefined {
+  if (node === null) return undefined;
+  if (node.kind === "cmp") return compileComparison(node);
+  const parts = node.items.map((item) => compileRunFilter(item) ?? TRUE);
+  const joined = node.kind === "and" ? and(...parts) : or(...parts);
+  return joined ? sql`(${joined})` : undefined;
+}
+
+/**
+ * ORDER BY terms for parsed order_by clauses, then MLflow's tiebreak (start_time DESC, run_id ASC).
+ * Missing values sort last in both directions; a NaN metric sorts after every number.
+ */
+export function compileRunOrderBy(clauses: OrderByClause[]): SQL[] {
+  const out: SQL[] = [];
+  const dir = (ascending: boolean) => sql.raw(ascending ? "ASC" : "DESC");
+  for (const c of clauses) {
+    if (c.entity === "attribute") {
+      if (!isRunColumn(c.key)) throw new FilterSyntaxError(`Invalid order_by attribute '${c.key}'.`, 0);
+      out.push(sql`${RUN_COLUMNS[c.key]} ${dir(c.ascending)} NULLS LAST`);
+    } else if (c.entity === "metric") {
+      const where = sql`${latestMetrics.runUuid} = ${runs.runUuid} AND ${latestMetrics.key} = ${c.key}`;
+      out.push(sql`COALESCE((SELECT CASE WHEN ${latestMetrics.isNan} THEN 1 ELSE 0 END FROM ${latestMetrics} WHERE ${where}), 2) ASC`);
+      out.push(sql`(SELECT ${latestMetrics.value} FROM ${latestMetrics} WHERE ${where}) ${dir(c.ascending)}`);
+    } else {
+      const t = c.entity === "param" ? runParams : runTags;
+      out.push(sql`(SELECT ${t.value} FROM ${t} WHERE ${t.runUuid} = ${runs.runUuid} AND ${t.key} = ${c.key}) ${dir(c.ascending)} NULLS LAST`);
+    }
+  }
+  out.push(desc(runs.startTime), asc(runs.runUuid));
+  return out;
+}
+
+// --- experiments ---------------------------------------------------------------------------------
+
+/**
+ * Experiment filters: `name`, `creation_time`, `last_update_time` (optionally prefixed `attribute.`) and
+ * `tags.<key>`, joined by AND / OR with parentheses; strings take = != LIKE ILIKE, times take numeric
+ * comparators.
+ */
+export function compileExperimentFilter(input: string): SQL | undefined {
+  if (input.trim() === "") return undefined;
+  return new ExperimentFilterParser(tokenize(input)).parse();
+}
+
+const EXPERIMENT_STRING_OPS = ["=", "!=", "LIKE", "ILIKE"];
+const EXPERIMENT_NUMBER_OPS = ["=", "!=", "<", "<=", ">", ">="];
+
+class ExperimentFilterParser {
+  private pos = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  private peek(): Token {
+    return this.tokens[this.pos] ?? { kind: "eof", start: 0, end: 0, raw: "" };
+  }
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== "eof") this.pos += 1;
+    return t;
+  }
+  private fail(t: Token, detail: string): FilterSyntaxError {
+    return syntaxError({ kind: "filter" }, t.start, detail);
+  }
+
+  parse(): SQL {
+    const node = this.parseOr();
+    const t = this.peek();
+    if (t.kind !== "eof") throw this.fail(t, `expected AND, OR or end of input, found ${describeToken(t)}`);
+    return node;
+  }
+  private parseOr(): SQL {
+    const items = [this.parseAnd()];
+    while (keywordOf(this.peek()) === "OR") {
+      this.next();
+      items.push(this.parseAnd());
+    }
+    return items.length === 1 && items[0] ? items[0] : sql`(${or(...items)})`;
+  }
+  private parseAnd(): SQL {
+    const items = [this.parsePrimary()];
+    while (keywordOf(this.peek()) === "AND") {
+      this.next();
+      items.push(this.parsePrimary());
+    }
+    return items.length === 1 && items[0] ? items[0] : sql`(${and(...items)})`;
+  }
+  private parsePrimary(): SQL {
+    const t = this.peek();
+    if (t.kind === "lparen") {
+      this.next();
+      const inner = this.parseOr();
+      const close = this.next();
+      if (close.kind !== "rparen") throw this.fail(close, `expected ")", found ${describeToken(close)}`);
+      return inner;
+    }
+    return this.parseComparison();
+  }
+  private parseComparison(): SQL {
+    const id = this.next();
+    if (id.kind !== "ident" && !(id.kind === "string" && id.quote === '"')) {
+      throw this.fail(id, `expected a comparison such as name LIKE 'a%', found ${describeToken(id)}`);
+    }
+    const parts = id.kind === "ident" ? id.parts.map((p) => p.text) : [id.value];
+    const [first, ...rest] = parts;
+    let target: "name" | "creation_time" | "last_update_time" | { tag: string };
+    const prefix = rest.length > 0 ? first : undefined;
+    const key = rest.length > 0 ? rest.join(".") : (first ?? "");
+    if (prefix === "tag" || prefix === "tags") target = { tag: key };
+    else if ((prefix === undefined || prefix === "attribute" || prefix === "attributes" || prefix === "attr") && (key === "name" || key === "creation_time" || key === "last_update_time")) {
+      target = key;
+    } else {
+      throw this.fail(id, `invalid experiment search key "${id.raw}", expected name, creation_time, last_update_time or tags.<key>`);
+    }
+    const opTok = this.next();
+    const kw = keywordOf(opTok);
+    const op = opTok.kind === "op" ? opTok.value : kw === "LIKE" || kw === "ILIKE" ? kw : null;
+    if (op === null) throw this.fail(opTok, `expected a comparison operator after "${id.raw}", found ${describeToken(opTok)}`);
+    const numeric = target === "creation_time" || target === "last_update_time";
+    if (!(numeric ? EXPERIMENT_NUMBER_OPS : EXPERIMENT_STRING_OPS).includes(op)) {
+      throw this.fail(opTok, `the operator ${op} cannot be used with "${id.raw}"`);
+    }
+    const v = this.next();
+    if (numeric) {
+      if (v.kind !== "number" || !Number.isSafeInteger(v.value)) throw this.fail(v, `"${id.raw}" must be compared with an integer, found ${describeToken(v)}`);
+      const col = target === "creation_time" ? experiments.creationTime : experiments.lastUpdateTime;
+      return sql`${col} ${binaryOp(op)} ${v.value}`;
+    }
+    if (v.kind !== "string") throw this.fail(v, `"${id.raw}" must be compared with a quoted string, found ${describeToken(v)}`);
+    if (typeof target === "object") {
+      return sql`EXISTS (SELECT 1 FROM ${experimentTags} WHERE ${experimentTags.experimentId} = ${experiments.id} AND ${experimentTags.key} = ${target.tag} AND ${experimentTags.value} ${binaryOp(op)} ${v.value})`;
+    }
+    return sql`${experiments.name} ${binaryOp(op)} ${v.value}`;
+  }
+}
+
+const EXPERIMENT_ORDER_COLUMNS = {
+  name: experiments.name,
+  experiment_id: experiments.id,
+  creation_time: experiments.creationTime,
+  last_update_time: experiments.lastUpdateTime,
+} as const;
+
+/** `name|experiment_id|creation_time|last_update_time [ASC|DESC]`, then creation_time DESC, experiment_id ASC. */
+export function compileExperimentOrderBy(clauses: string[]): SQL[] {
+  const out: SQL[] = [];
+  for (const clause of clauses) {
+    const m = /^\s*(?:(?:attribute|attributes|attr)\.)?(\w+)\s*(ASC|DESC)?\s*$/i.exec(clause);
+    const col = m?.[1];
+    if (!m || !col || !Object.hasOwn(EXPERIMENT_ORDER_COLUMNS, col)) {
+      throw new FilterSyntaxError(
+        `Invalid order_by clause '${clause}'. Experiments can be ordered by name, experiment_id, creation_time or last_update_time, optionally followed by ASC or DESC.`,
+        0,
+      );
+    }
+    const column = EXPERIMENT_ORDER_COLUMNS[col as keyof typeof EXPERIMENT_ORDER_COLUMNS];
+    out.push(m[2]?.toUpperCase() === "DESC" ? desc(column) : asc(column));
+  }
+  out.push(desc(experiments.creationTime), asc(experiments.id));
+  return out;
+}
+

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { TrackingError } from "./errors";
+import { validateBatchLimits, validateKey } from "./validation";
+import { decodePageToken, encodePageToken, optEnum, optInt, readFields, toDouble, wireDouble } from "./wire";
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err instanceof TrackingError ? err.code : "other";
+  }
+};
+
+describe("validateKey", () => {
+  it.each(["acc", "a/b", "a.b-c d:e", "x_1", "a..b"])("accepts %j", (key) => {
+    expect(code(() => validateKey(key, "metric"))).toBeUndefined();
+  });
+  it.each(["bad//name", "a!b", "a/./b", "trailing/", "/lead", "..", "../x", ".", "x".repeat(251)])("rejects %j", (key) => {
+    expect(code(() => validateKey(key, "metric"))).toBe("INVALID_PARAMETER_VALUE");
+  });
+});
+
+describe("wire coercions", () => {
+  it("encodes page tokens as MLflow does", () => {
+    expect(encodePageToken(1)).toBe("eyJvZmZzZXQiOiAxfQ==");
+    expect(encodePageToken(100)).toBe("eyJvZmZzZXQiOiAxMDB9");
+    expect(decodePageToken("eyJvZmZzZXQiOiAxMDB9")).toBe(100);
+    expect(decodePageToken(undefined)).toBe(0);
+    expect(code(() => decodePageToken("eyJvZmZzZXQiOiAtMX0="))).toBe("INVALID_PARAMETER_VALUE"); // {"offset":-1}
+  });
+  it("reads int64 as numbers or numeric strings and enums by name or number", () => {
+    expect(optInt({ t: "1700000000000" }, "t")).toBe(1700000000000);
+    expect(optInt({ t: 5 }, "t")).toBe(5);
+    expect(code(() => optInt({ t: "1.5" }, "t"))).toBe("INVALID_PARAMETER_VALUE");
+    expect(optEnum({ v: 3 }, "v", ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"])).toBe("ALL");
+    expect(optEnum({ v: "2" }, "v", ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"])).toBe("DELETED_ONLY");
+    expect(code(() => optEnum({ v: 9 }, "v", ["ACTIVE_ONLY"]))).toBe("INVALID_PARAMETER_VALUE");
+  });
+  it("round-trips NaN and infinities as strings", () => {
+    expect(toDouble("NaN", "v")).toBeNaN();
+    expect(toDouble("-Infinity", "v")).toBe(-Infinity);
+    expect(toDouble("0.25", "v")).toBe(0.25);
+    expect(code(() => toDouble("abc", "v"))).toBe("INVALID_PARAMETER_VALUE");
+    expect([NaN, Infinity, -Infinity, 1.5].map(wireDouble)).toEqual(["NaN", "Infinity", "-Infinity", 1.5]);
+  });
+  it("reads repeated query keys as lists and falls back to {} for an empty GET", async () => {
+    const f = await readFields(new Request("http://x/api/2.0/mlflow/runs/search?order_by=a&order_by=b&filter=x"));
+    expect(f).toEqual({ order_by: ["a", "b"], filter: "x" });
+    expect(await readFields(new Request("http://x/api/2.0/mlflow/experiments/get"))).toEqual({});
+  });
+});
+
+describe("validateBatchLimits", () => {
+  it("allows the maximum and rejects one more", () => {
+    expect(code(() => validateBatchLimits(1000, 0, 0))).toBeUndefined();
+    expect(code(() => validateBatchLimits(0, 100, 100))).toBeUndefined();
+    expect(code(() => validateBatchLimits(1001, 0, 0))).toBe("INVALID_PARAMETER_VALUE");
+    expect(code(() => validateBatchLimits(900, 100, 1))).toBe("INVALID_PARAMETER_VALUE");
+  });
+});

@@ -1,0 +1,83 @@
+/** MLflow's validation rules (mlflow-rest.md §4). */
+import { invalidParam } from "./errors";
+
+export const MAX_KEY_LENGTH = 250;
+export const MAX_PARAM_VALUE_LENGTH = 6000;
+export const MAX_RUN_TAG_VALUE_LENGTH = 8000;
+export const MAX_EXPERIMENT_TAG_VALUE_LENGTH = 5000;
+export const MAX_EXPERIMENT_NAME_LENGTH = 500;
+export const MAX_BATCH_METRICS = 1000;
+export const MAX_BATCH_PARAMS = 100;
+export const MAX_BATCH_TAGS = 100;
+export const MAX_BATCH_TOTAL = 1000;
+
+const KEY_CHARS = /^[/\w.\- :]*$/;
+const RUN_ID = /^[a-zA-Z0-9][\w-]{0,255}$/;
+const EXPERIMENT_ID = /^[a-zA-Z0-9][\w-]{0,63}$/;
+
+/** posixpath.normpath, enough to tell whether a key is already normal. */
+function normpath(p: string): string {
+  if (p === "") return ".";
+  const leading = p.startsWith("/") ? (p.startsWith("//") && !p.startsWith("///") ? "//" : "/") : "";
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else if (part !== ".." || !leading) out.push(part);
+  }
+  const joined = leading + out.join("/");
+  return joined || ".";
+}
+
+/** A metric, param or tag name. */
+export function validateKey(key: string, what: "metric" | "param" | "tag"): void {
+  if (!KEY_CHARS.test(key)) {
+    throw invalidParam(
+      `Invalid ${what} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
+    );
+  }
+  if (normpath(key) !== key || key === "." || key.startsWith("..") || key.startsWith("/")) {
+    throw invalidParam(`Invalid ${what} name: '${key}'. Names cannot resolve to a different path when normalized (no '//', '/./', '..' or a trailing '/').`);
+  }
+  if (key.length > MAX_KEY_LENGTH) {
+    throw invalidParam(`'${what === "metric" ? "key" : "key"}' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
+  }
+}
+
+/** Over-long param and run-tag values are truncated, as MLflow does by default (MLFLOW_TRUNCATE_LONG_VALUES). */
+export function truncateValue(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+export function checkMaxLength(value: string, max: number, field: string): void {
+  if (value.length > max) throw invalidParam(`'${field}' exceeds the maximum length of ${max} characters`);
+}
+
+export function validateRunId(id: string): void {
+  if (!RUN_ID.test(id)) throw invalidParam(`Invalid run ID: '${id}'`);
+}
+
+/** Experiment ids are integers here; anything else cannot exist. Returns the number, or null when malformed. */
+export function parseExperimentId(id: string): number | null {
+  if (!EXPERIMENT_ID.test(id)) throw invalidParam(`Invalid experiment ID: '${id}'`);
+  return /^\d{1,15}$/.test(id) ? Number(id) : null;
+}
+
+export function validateExperimentName(name: string): void {
+  if (name === "") throw invalidParam("Invalid experiment name: ''. Expected a non-empty string.");
+  checkMaxLength(name, MAX_EXPERIMENT_NAME_LENGTH, "name");
+}
+
+export function validateBatchLimits(metrics: number, params: number, tags: number): void {
+  const over = (n: number, max: number, what: string) =>
+    invalidParam(`A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`);
+  if (metrics > MAX_BATCH_METRICS) throw over(metrics, MAX_BATCH_METRICS, "metrics");
+  if (params > MAX_BATCH_PARAMS) throw over(params, MAX_BATCH_PARAMS, "params");
+  if (tags > MAX_BATCH_TAGS) throw over(tags, MAX_BATCH_TAGS, "tags");
+  const total = metrics + params + tags;
+  if (total > MAX_BATCH_TOTAL) {
+    throw invalidParam(
+      `A batch logging request can contain at most ${MAX_BATCH_TOTAL} total metrics, params and tags. Got ${total} total. Please split up across multiple requests and try again.`,
+    );
+  }
+}
