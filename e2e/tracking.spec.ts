@@ -1,0 +1,95 @@
+import { expect, test } from "@playwright/test";
+import Dockerode from "dockerode";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { bearer, userWithToken } from "./support/api";
+import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL } from "./support/env";
+import { startPortal } from "./support/portal";
+
+test("the MLflow REST API answers over HTTP with MLflow's shapes and errors", async ({ request }) => {
+  const token = await userWithToken(request, DEV_URL, "tracker");
+  const h = bearer(token);
+  expect(await (await request.get(`${DEV_URL}/health`)).text()).toBe("OK");
+  const exp = await request.post(`${DEV_URL}/api/2.0/mlflow/experiments/create`, { headers: h, data: { name: "e2e-exp" } });
+  expect(exp.status()).toBe(200);
+  const { experiment_id } = (await exp.json()) as { experiment_id: string };
+  const dup = await request.post(`${DEV_URL}/api/2.0/mlflow/experiments/create`, { headers: h, data: { name: "e2e-exp" } });
+  expect(dup.status()).toBe(400);
+  expect(await dup.json()).toMatchObject({ error_code: "RESOURCE_ALREADY_EXISTS" });
+  const run = (await (await request.post(`${DEV_URL}/api/2.0/mlflow/runs/create`, { headers: h, data: { experiment_id, start_time: Date.now() } })).json()) as {
+    run: { info: { run_id: string; user_id: string } };
+  };
+  expect(run.run.info.user_id).toBe("tracker");
+  const id = run.run.info.run_id;
+  const batch = await request.post(`${DEV_URL}/ajax-api/2.0/mlflow/runs/log-batch`, {
+    headers: h,
+    data: { run_id: id, metrics: [0, 1, 2].map((step) => ({ key: "loss", value: 1 / (step + 1), timestamp: Date.now(), step })), params: [{ key: "lr", value: "0.1" }] },
+  });
+  expect(batch.status()).toBe(200);
+  const hist = (await (await request.get(`${DEV_URL}/api/2.0/mlflow/metrics/get-history?run_id=${id}&metric_key=loss`, { headers: h })).json()) as { metrics: unknown[] };
+  expect(hist.metrics).toHaveLength(3);
+  const search = (await (
+    await request.post(`${DEV_URL}/api/2.0/mlflow/runs/search`, { headers: h, data: { experiment_ids: [experiment_id], filter: "metrics.loss < 0.5 or params.lr = '0.9'" } })
+  ).json()) as { runs: { info: { run_id: string } }[] };
+  expect(search.runs.map((r) => r.info.run_id)).toEqual([id]);
+  const bad = await request.post(`${DEV_URL}/api/2.0/mlflow/runs/search`, { headers: h, data: { experiment_ids: [experiment_id], filter: "metrics.loss <" } });
+  expect(bad.status()).toBe(400);
+  expect(await bad.json()).toMatchObject({ error_code: "INVALID_PARAMETER_VALUE" });
+  const other = await userWithToken(request, DEV_URL, "snooper");
+  const denied = await request.post(`${DEV_URL}/api/2.0/mlflow/runs/log-parameter`, { headers: bearer(other), data: { run_id: id, key: "x", value: "1" } });
+  expect(denied.status()).toBe(403);
+  expect((await request.get(`${DEV_URL}/api/2.0/mlflow/runs/get?run_id=${id}`, { headers: bearer(other) })).status()).toBe(200);
+  const missing = await request.get(`${DEV_URL}/api/2.0/mlflow/no/such/thing`, { headers: h });
+  expect(missing.status()).toBe(404);
+  expect(await missing.json()).toMatchObject({ error_code: "ENDPOINT_NOT_FOUND" });
+  expect((await request.get(`${DEV_URL}/api/2.0/mlflow/experiments/get?experiment_id=0`)).status()).toBe(401);
+});
+
+test("code inside a real workspace logs a run through the injected MLFLOW_* variables", async ({ request }) => {
+  const base = "http://localhost:3314";
+  // Listens beyond loopback so the container reaches it through host.docker.internal (the engine's bridge).
+  const portal = await startPortal("tracking-workspace", 3314, {
+    AUTH_SECRET,
+    ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+    ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-tracking-")),
+    ATRIUM_PUBLIC_URL: base,
+    ATRIUM_LISTEN_HOST: "0.0.0.0",
+  });
+  try {
+    const token = await userWithToken(request, base, "notebooker");
+    expect((await request.post(`${base}/api/users/notebooker/servers/default`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } })).status()).toBe(202);
+    await expect
+      .poll(async () => ((await (await request.get(`${base}/api/users/notebooker/servers/default`, { headers: bearer(token) })).json()) as { status: string }).status, { timeout: 60_000 })
+      .toBe("running");
+    const code = [
+      "import json, os, time, urllib.request",
+      "uri, tok = os.environ['MLFLOW_TRACKING_URI'], os.environ['MLFLOW_TRACKING_TOKEN']",
+      "def call(path, body):",
+      "    req = urllib.request.Request(uri + '/api/2.0/mlflow/' + path, data=json.dumps(body).encode(), headers={'Authorization': 'Bearer ' + tok, 'Content-Type': 'application/json'})",
+      "    return json.load(urllib.request.urlopen(req, timeout=20))",
+      "run = call('runs/create', {'experiment_id': '0', 'start_time': int(time.time() * 1000), 'run_name': 'from-the-notebook'})['run']['info']['run_id']",
+      "for step in range(5): call('runs/log-metric', {'run_id': run, 'key': 'acc', 'value': step / 5, 'timestamp': int(time.time() * 1000), 'step': step})",
+      "print(run)",
+    ].join("\n");
+    const docker = new Dockerode();
+    const [c] = await docker.listContainers({ filters: { label: ["atrium.user=notebooker", "atrium.server=default"] } });
+    const exec = await docker.getContainer(c?.Id ?? "").exec({ Cmd: ["python3", "-c", code], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    const out = await new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (d: Buffer) => chunks.push(d));
+      stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
+    expect((await exec.inspect()).ExitCode, out).toBe(0);
+    const runId = /[0-9a-f]{32}/.exec(out)?.[0];
+    const got = (await (await request.get(`${base}/api/2.0/mlflow/runs/get?run_id=${runId}`, { headers: bearer(token) })).json()) as {
+      run: { info: { user_id: string; run_name: string }; data: { metrics: { key: string; value: number }[] } };
+    };
+    expect(got.run.info).toMatchObject({ user_id: "notebooker", run_name: "from-the-notebook" });
+    expect(got.run.data.metrics).toEqual([expect.objectContaining({ key: "acc", value: 0.8 })]);
+    await request.delete(`${base}/api/users/notebooker/servers/default`, { headers: bearer(token) });
+  } finally {
+    await portal.stop();
+  }
+});
