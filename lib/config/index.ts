@@ -41,6 +41,7 @@ const envSchema = z.object({
     message: 'must be "docker" or "swarm"',
   }),
   DOCKER_HOST: optionalString,
+  ATRIUM_DOCKER_NETWORK: optionalString,
   PYPI_INDEX_URL: url("the PyPI index"),
   ATRIUM_PUBLIC_URL: url("the portal's public address"),
   ATRIUM_WORKSPACE_PORTAL_URL: url("the portal as seen from a workspace"),
@@ -65,6 +66,7 @@ export interface AtriumConfig {
   adminUsers: string[];
   spawner: "docker" | "swarm";
   dockerHost: string | undefined;
+  dockerNetwork: string | undefined;
   pypiIndexUrl: string | undefined;
   publicUrl: string;
   workspacePortalUrl: string;
@@ -126,6 +128,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     adminUsers: e.ATRIUM_ADMIN_USERS.length > 0 ? e.ATRIUM_ADMIN_USERS : oidc ? [] : ["admin"],
     spawner: e.ATRIUM_SPAWNER === "swarm" ? "swarm" : "docker",
     dockerHost: e.DOCKER_HOST,
+    dockerNetwork: e.ATRIUM_DOCKER_NETWORK,
     pypiIndexUrl: e.PYPI_INDEX_URL,
     publicUrl,
     workspacePortalUrl: e.ATRIUM_WORKSPACE_PORTAL_URL ?? viaDockerHost(`http://127.0.0.1:${e.PORT}`),

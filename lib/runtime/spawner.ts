@@ -5,11 +5,8 @@ const holder = globalThis as typeof globalThis & { __atriumSpawner?: Spawner };
 
 /** One spawner per process, shared by server.ts (proxy, loops) and Next's route bundles. */
 export function getSpawner(): Spawner {
-  holder.__atriumSpawner ??= createSpawner({
-    spawner: getConfig().spawner,
-    dockerHost: getConfig().dockerHost,
-    network: process.env.ATRIUM_DOCKER_NETWORK || undefined,
-  });
+  const config = getConfig();
+  holder.__atriumSpawner ??= createSpawner({ spawner: config.spawner, dockerHost: config.dockerHost, network: config.dockerNetwork });
   return holder.__atriumSpawner;
 }
 
