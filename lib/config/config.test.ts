@@ -32,6 +32,7 @@ describe("parseConfig defaults", () => {
       adminUsers: ["admin"],
       spawner: "docker",
       dockerHost: undefined,
+      dockerNetwork: undefined,
       pypiIndexUrl: undefined,
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
