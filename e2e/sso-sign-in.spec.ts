@@ -15,7 +15,8 @@ test("a data scientist signs in through the OIDC provider and gets the role of t
   await signInWithSso(page, "alice", "alice-pw");
   await expect(page.getByTestId("me-name")).toHaveText("alice");
   await expect(page.getByTestId("me-role")).toHaveText("user");
-  await expect(page.getByRole("heading", { name: "Welcome, Alice Liddell" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "My workspaces" })).toBeVisible();
+  await expect(page.getByText("Welcome, Alice Liddell.")).toBeVisible();
   await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
   await screenshot(page, "home-user");
 

@@ -5,7 +5,7 @@ import { usePathname } from "next/navigation";
 
 export function NavLink({ href, children }: { href: string; children: string }) {
   const path = usePathname();
-  const active = href === "/" ? path === "/" : path.startsWith(href);
+  const active = href === "/" ? path === "/" || path.startsWith("/servers/") : path.startsWith(href);
   return (
     <Link
       href={href}

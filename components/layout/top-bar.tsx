@@ -4,7 +4,11 @@ import { NavLink } from "./nav-link";
 import { SignOutButton } from "./sign-out-button";
 
 /** Only sections that exist are listed; admin sections only for admins. */
-const NAV = [{ href: "/", label: "Home", admin: false }, { href: "/admin/users", label: "Users", admin: true }] as const;
+const NAV = [
+  { href: "/", label: "Workspaces", admin: false },
+  { href: "/environments", label: "Environments", admin: false },
+  { href: "/admin/users", label: "Users", admin: true },
+] as const;
 
 export function TopBar({ principal }: { principal: Principal }) {
   return (

@@ -23,7 +23,7 @@ export const gib = (n: number) => `${num(n)} GiB`;
 
 /** Bytes in the unit a person reads easily: "85 MiB", "1.4 GiB". */
 export function bytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1).replace(/\.0$/, "")} GiB`;
   if (n >= 1024 ** 2) return `${Math.round(n / 1024 ** 2)} MiB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
   return `${n} B`;

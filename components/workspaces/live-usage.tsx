@@ -35,7 +35,7 @@ export function LiveUsage({ user, server, name }: { user: string; server: string
   const s = stats.data;
   return (
     <div className="flex gap-6" aria-label={`Live use of ${name}`}>
-      <MiniBar label="CPU use" used={s.cpu} max={s.cpuLimit} text={`${s.cpu.toFixed(2)} of ${num(s.cpuLimit)} cores`} testId="live-cpu" />
+      <MiniBar label="CPU use" used={s.cpu} max={s.cpuLimit} text={`${s.cpu.toFixed(2)} of ${num(s.cpuLimit)} core${s.cpuLimit === 1 ? "" : "s"}`} testId="live-cpu" />
       <MiniBar label="Memory use" used={s.memBytes} max={s.memLimitBytes} text={`${bytes(s.memBytes)} of ${bytes(s.memLimitBytes)}`} testId="live-mem" />
     </div>
   );

@@ -23,7 +23,8 @@ export const engineUnavailable = () =>
 
 function checkEnvironment(env: EnvironmentRow | undefined, id: string, role: string, ask: StartRequest): EnvironmentRow {
   if (!env) throw badRequest("unknown_environment", `There is no environment "${id}".`);
-  if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(role)) {
+  // Admins may use every environment, as the catalog shows them (environmentView's `allowed`).
+  if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(role) && role !== "admin") {
     throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${role}'.`);
   }
   if (env.maxCpu !== null && ask.cpu > env.maxCpu) throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxCpu} CPUs.`);

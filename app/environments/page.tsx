@@ -1,0 +1,53 @@
+import Link from "next/link";
+import { AddEnvironmentForm, EnvironmentActions } from "@/components/environments/environment-admin";
+import { EnvironmentCard } from "@/components/environments/environment-card";
+import { Card } from "@/components/ui/card";
+import { listEnvironmentsWithAvailability } from "@/lib/environments/manage";
+import { checkHealth } from "@/lib/health/check";
+import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { requireUser } from "../_lib/page-auth";
+
+export default async function EnvironmentsPage() {
+  const principal = await requireUser();
+  const db = await getDb();
+  const [envs, health] = await Promise.all([listEnvironmentsWithAvailability(db, getSpawner(), principal), checkHealth()]);
+  const engineDown = health.engine === "down";
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold text-slate-900">Environments</h1>
+        <p className="mt-1 text-slate-600">
+          The software a workspace starts with: a container image with Python, Jupyter and libraries. Pick one when you start a workspace on{" "}
+          <Link href="/" className="text-brand-600 hover:underline">
+            My workspaces
+          </Link>
+          .
+        </p>
+      </div>
+      {engineDown && (
+        <p role="status" className="rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+          The container engine cannot be reached right now, so whether each image is on this host is unknown.
+        </p>
+      )}
+      {envs.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">
+          There are no environments yet.{principal.admin ? " Add one below." : " Ask an admin to add one."}
+        </p>
+      ) : (
+        <div className="grid gap-4 md:grid-cols-2" data-testid="environments">
+          {envs.map((env) => (
+            <EnvironmentCard key={env.id} env={env} engineDown={engineDown}>
+              {principal.admin && <EnvironmentActions env={env} />}
+            </EnvironmentCard>
+          ))}
+        </div>
+      )}
+      {principal.admin && (
+        <Card title="Add an environment" description="Admins only. The image must already be on this host (docker pull or docker load), or people see “image missing”.">
+          <AddEnvironmentForm />
+        </Card>
+      )}
+    </div>
+  );
+}

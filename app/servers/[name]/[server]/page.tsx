@@ -1,0 +1,70 @@
+import Link from "next/link";
+import { forbidden, notFound } from "next/navigation";
+import { EngineBanner } from "@/components/workspaces/engine-banner";
+import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
+import { listEnvironmentsWithAvailability } from "@/lib/environments/manage";
+import { ApiError } from "@/lib/http/api-error";
+import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { getServer } from "@/lib/workspaces/query";
+import { serverParams } from "@/lib/workspaces/schemas";
+import { requireUser } from "../../../_lib/page-auth";
+
+/** Where the workspace proxy sends a browser asking for a server that is not running. */
+export default async function ServerPage({ params }: { params: Promise<{ name: string; server: string }> }) {
+  const principal = await requireUser();
+  const parsed = serverParams.safeParse(await params);
+  if (!parsed.success) notFound();
+  const { name, server } = parsed.data;
+  if (principal.name !== name && !principal.admin) forbidden();
+  const db = await getDb();
+  const found = await getServer(db, name, server).catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  });
+  const own = principal.name === name;
+  const back = (
+    <Link href="/" className="text-sm text-brand-600 hover:underline">
+      ← Back to My workspaces
+    </Link>
+  );
+
+  if (!found) {
+    return (
+      <div className="mx-auto mt-10 max-w-xl space-y-4">
+        {back}
+        <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+          <h1 className="text-xl font-semibold text-slate-900">
+            There is no server {name}/{server}.
+          </h1>
+          <p className="mt-2 text-slate-600">
+            {own ? "Nothing was ever started under this name, or it was removed." : `${name} has never started a workspace named “${server}”.`}
+          </p>
+          {own && (
+            <Link href={`/?server=${encodeURIComponent(server)}#start`} className="mt-5 inline-block rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
+              Start a workspace named “{server}”
+            </Link>
+          )}
+        </div>
+      </div>
+    );
+  }
+
+  const envs = await listEnvironmentsWithAvailability(db, getSpawner(), principal);
+  const env = envs.find((e) => e.id === found.environment);
+  return (
+    <div className="mx-auto mt-10 max-w-xl space-y-4">
+      {back}
+      <EngineBanner />
+      <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <p className="text-sm text-slate-500">{own ? "Your workspace" : `Workspace of ${name}`}</p>
+        <h1 className="mt-0.5 font-mono text-xl font-semibold text-slate-900">
+          {name}/{server}
+        </h1>
+        <div className="mt-4">
+          <ServerStartPanel initial={found} envName={env?.name ?? found.environment} imageMissing={env ? !env.available : false} />
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,95 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { apiFetch } from "@/components/ui/api";
+import type { ServerView } from "@/lib/workspaces/view";
+import { cpus, gib, relativeTime, serverPath, workspaceUrl } from "./format";
+import { useHealth } from "./queries";
+import { SpawnProgress } from "./spawn-progress";
+import { StatusBadge } from "./status-badge";
+
+/**
+ * One server, for the page the workspace proxy sends people to when it is not running: start it
+ * again with its last settings, follow the progress, and go to Jupyter once it is ready.
+ */
+export function ServerStartPanel({ initial, envName, imageMissing }: { initial: ServerView; envName: string; imageMissing: boolean }) {
+  const client = useQueryClient();
+  const key = ["server", initial.user, initial.name];
+  const path = serverPath(initial.user, initial.name);
+  const server = useQuery({ queryKey: key, queryFn: () => apiFetch<ServerView>(path), initialData: initial, refetchInterval: 3_000 });
+  const s = server.data;
+  const engineDown = useHealth().data?.engine === "down";
+  const start = useMutation({
+    mutationFn: () => apiFetch<ServerView>(path, { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: s.cpu, memGb: s.memGb }) }),
+    onSuccess: (started) => client.setQueryData(key, started),
+  });
+  const url = workspaceUrl(s.user, s.name);
+
+  return (
+    <div className="space-y-4">
+      <div className="flex items-center gap-3">
+        <span className="text-sm text-slate-500">Status</span>
+        <StatusBadge status={s.status} />
+      </div>
+      <p className="text-sm text-slate-600">
+        {envName} · {cpus(s.cpu)} · {gib(s.memGb)} of memory
+        {s.stoppedAt && (s.status === "stopped" || s.status === "failed") && <span suppressHydrationWarning> · {s.status} {relativeTime(s.stoppedAt)}</span>}
+      </p>
+      {s.status === "failed" && s.reason && (
+        <p className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="server-reason">
+          It failed: {s.reason}
+        </p>
+      )}
+      {s.status === "stopped" && <p className="text-slate-700">This workspace is stopped. Your files are kept; start it again to continue where you left off.</p>}
+      {(s.status === "stopped" || s.status === "failed") && (
+        <div className="flex flex-wrap items-center gap-3">
+          <button
+            type="button"
+            disabled={start.isPending || engineDown || imageMissing}
+            onClick={() => start.mutate()}
+            className="rounded-lg bg-brand-600 px-5 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50"
+          >
+            {start.isPending ? "Starting…" : "Start"}
+          </button>
+          <span className="text-sm text-slate-500">
+            {engineDown
+              ? "Starting is paused until the container engine answers again."
+              : imageMissing
+                ? "Its environment's image is missing on this host — ask an admin."
+                : `With the same settings: ${envName}, ${cpus(s.cpu)}, ${gib(s.memGb)}.`}
+          </span>
+        </div>
+      )}
+      {s.status === "pending" && (
+        <div className="max-w-xl">
+          <SpawnProgress
+            key={s.requestedAt}
+            user={s.user}
+            server={s.name}
+            initial={{ progress: s.progress, message: s.message }}
+            onDone={(e) => {
+              if (e.ready) window.location.assign(url);
+              else void client.invalidateQueries({ queryKey: key });
+            }}
+          />
+          <p className="mt-2 text-xs text-slate-500">Jupyter opens here as soon as it is ready.</p>
+        </div>
+      )}
+      {s.status === "running" && (
+        <p className="text-slate-700">
+          It is running.{" "}
+          <a href={url} className="font-medium text-brand-600 hover:underline">
+            Open it
+          </a>
+          .
+        </p>
+      )}
+      {s.status === "stopping" && <p className="text-slate-700">It is stopping. You can start it again in a moment.</p>}
+      {start.error && (
+        <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">
+          {start.error.message}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,217 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { apiFetch } from "@/components/ui/api";
+import type { EnvironmentView } from "@/lib/environments/manage";
+import type { Me } from "@/lib/users/me";
+import { cpus, gib, num, serverPath } from "./format";
+import { keys } from "./queries";
+
+const STEP = 0.25;
+const NAME_PATTERN = "[a-z0-9][a-z0-9\\-]{0,29}";
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+/** Down to the slider's step, so the maximum is a value the slider can reach. */
+const floorStep = (v: number) => Math.floor(v / STEP + 1e-9) * STEP;
+/** The slider's top: the limit rounded down to a step, or the limit itself when it is below one step. */
+const ceiling = (v: number) => (v >= STEP ? floorStep(v) : v);
+
+/** Why nothing more can start, in one sentence with the numbers; null when there is room. */
+export function noRoomReason(me: Me): string | null {
+  const { limits, usage } = me;
+  if (usage.servers >= limits.maxServers) {
+    return `You are running ${usage.servers} of the ${limits.maxServers} workspace${limits.maxServers === 1 ? "" : "s"} your role (${me.role}) allows; stop one to start another.`;
+  }
+  if (limits.maxTotalCpu - usage.cpu < STEP) {
+    return `Your workspaces already use ${num(usage.cpu)} of your ${cpus(limits.maxTotalCpu)}; stop one to start another.`;
+  }
+  if (limits.maxTotalMemGb - usage.memGb < STEP) {
+    return `Your workspaces already use ${num(usage.memGb)} of your ${gib(limits.maxTotalMemGb)} of memory; stop one to start another.`;
+  }
+  return null;
+}
+
+/** Environments the person may pick: allowed ones, deprecated last. */
+function pickable(envs: EnvironmentView[]): EnvironmentView[] {
+  return envs.filter((e) => e.allowed).sort((a, b) => Number(a.deprecated) - Number(b.deprecated) || a.name.localeCompare(b.name));
+}
+
+function Slider({ id, label, value, min, max, format, onChange, hint }: { id: string; label: string; value: number; min: number; max: number; format: (n: number) => string; onChange: (n: number) => void; hint: string }) {
+  return (
+    <div>
+      <div className="flex items-baseline justify-between text-sm">
+        <label htmlFor={id} className="font-medium text-slate-700">
+          {label}
+        </label>
+        <output htmlFor={id} className="tabular-nums font-semibold text-slate-900" data-testid={`${id}-value`}>
+          {format(value)}
+        </output>
+      </div>
+      <input
+        id={id}
+        type="range"
+        min={min}
+        max={max}
+        step={STEP}
+        value={value}
+        disabled={max <= min}
+        onChange={(e) => onChange(Number(e.target.value))}
+        className="mt-2 w-full accent-brand-600"
+      />
+      <div className="flex justify-between text-xs text-slate-500">
+        <span>{format(min)}</span>
+        <span title={hint}>up to {format(max)}</span>
+      </div>
+    </div>
+  );
+}
+
+export function StartForm({
+  me,
+  environments,
+  environmentsError,
+  engineDown,
+  existing = [],
+  defaultName = "default",
+}: {
+  me: Me;
+  /** The person's servers, to say what a name that is taken will do. */
+  existing?: { name: string; status: string }[];
+  environments: EnvironmentView[] | undefined;
+  environmentsError?: string;
+  engineDown: boolean;
+  defaultName?: string;
+}) {
+  const client = useQueryClient();
+  const [envId, setEnvId] = useState<string | null>(null);
+  const [cpuChoice, setCpuChoice] = useState<number | null>(null);
+  const [memChoice, setMemChoice] = useState<number | null>(null);
+  const [name, setName] = useState(defaultName);
+
+  const start = useMutation({
+    mutationFn: (ask: { environment: string; cpu: number; memGb: number }) => apiFetch(serverPath(me.name, name), { method: "POST", body: JSON.stringify(ask) }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.servers(me.name) });
+      void client.invalidateQueries({ queryKey: keys.me });
+    },
+  });
+
+  const noRoom = noRoomReason(me);
+  if (noRoom) {
+    return (
+      <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-700" data-testid="no-room">
+        {noRoom}
+      </p>
+    );
+  }
+  if (!environments) {
+    return environmentsError ? <p className="text-sm text-red-600">The environments could not be loaded: {environmentsError}</p> : <p className="text-sm text-slate-500">Loading environments…</p>;
+  }
+  const envs = pickable(environments);
+  if (envs.length === 0) {
+    return <p className="text-sm text-slate-600">No environment is available to your role yet. Ask an admin to add one on the Environments page.</p>;
+  }
+  const usable = (e: EnvironmentView) => e.available || engineDown;
+  const env = envs.find((e) => e.id === envId) ?? envs.find((e) => usable(e) && !e.deprecated) ?? envs.find(usable) ?? envs[0];
+  if (!env) return null;
+
+  const { limits, usage } = me;
+  const cpuMax = ceiling(Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env.maxCpu ?? Infinity));
+  const memMax = ceiling(Math.min(limits.maxMemGb, limits.maxTotalMemGb - usage.memGb, env.maxMemGb ?? Infinity));
+  const cpuMin = Math.min(STEP, cpuMax);
+  const memMin = Math.min(STEP, memMax);
+  const cpu = clamp(cpuChoice ?? env.defaultCpu, cpuMin, cpuMax);
+  const memGb = clamp(memChoice ?? env.defaultMemGb, memMin, memMax);
+  const nameOk = new RegExp(`^${NAME_PATTERN}$`).test(name);
+  const taken = existing.find((s) => s.name === name);
+  const busy = taken && (taken.status === "pending" || taken.status === "running" || taken.status === "stopping");
+  const cpuHint = `the smallest of: ${cpus(limits.maxCpu)} per workspace, ${cpus(limits.maxTotalCpu - usage.cpu)} left in your total${env.maxCpu ? `, ${cpus(env.maxCpu)} for this environment` : ""}`;
+  const memHint = `the smallest of: ${gib(limits.maxMemGb)} per workspace, ${gib(limits.maxTotalMemGb - usage.memGb)} left in your total${env.maxMemGb ? `, ${gib(env.maxMemGb)} for this environment` : ""}`;
+
+  return (
+    <form
+      className="space-y-5"
+      data-testid="start-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        start.mutate({ environment: env.id, cpu, memGb });
+      }}
+    >
+      <div className="grid gap-5 md:grid-cols-2">
+        <div>
+          <label htmlFor="environment" className="text-sm font-medium text-slate-700">
+            Environment
+          </label>
+          <select
+            id="environment"
+            value={env.id}
+            onChange={(e) => {
+              setEnvId(e.target.value);
+              setCpuChoice(null);
+              setMemChoice(null);
+              start.reset();
+            }}
+            className="mt-1 w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm"
+          >
+            {envs.map((e) => (
+              <option key={e.id} value={e.id} disabled={!usable(e)}>
+                {e.name}
+                {e.deprecated ? " [deprecated]" : ""}
+                {!e.available && !engineDown ? " — image missing — ask an admin" : ""}
+              </option>
+            ))}
+          </select>
+          <p className="mt-2 text-sm text-slate-600">
+            {env.deprecated && <span className="mr-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800">deprecated</span>}
+            {env.description || <span className="text-slate-400">No description.</span>}
+          </p>
+          {!env.available && !engineDown && <p className="mt-1 text-sm text-red-600">The image {env.image} is missing on this host — ask an admin.</p>}
+        </div>
+        <div>
+          <label htmlFor="server-name" className="text-sm font-medium text-slate-700">
+            Workspace name
+          </label>
+          <input
+            id="server-name"
+            value={name}
+            onChange={(e) => setName(e.target.value.trim())}
+            required
+            pattern={NAME_PATTERN}
+            maxLength={30}
+            title="1 to 30 lower-case letters, digits or '-', starting with a letter or digit"
+            className={`mt-1 w-full rounded-lg border px-3 py-2 font-mono text-sm ${nameOk ? "border-slate-300" : "border-red-400"}`}
+          />
+          {busy ? (
+            <p className="mt-1 text-xs text-red-600">You already have a workspace named “{name}” that is {taken.status}; pick another name.</p>
+          ) : taken ? (
+            <p className="mt-1 text-xs text-slate-500">Your stopped workspace “{name}” starts again with these settings; its files are still there.</p>
+          ) : (
+            <p className={`mt-1 text-xs ${nameOk ? "text-slate-500" : "text-red-600"}`}>
+              Lower-case letters, digits and “-”, up to 30. It will be at <code className="font-mono">/user/{me.name}/{nameOk ? name : "…"}/</code>
+            </p>
+          )}
+        </div>
+        <Slider id="cpu" label="CPU" value={cpu} min={cpuMin} max={cpuMax} format={cpus} onChange={setCpuChoice} hint={cpuHint} />
+        <Slider id="memory" label="Memory" value={memGb} min={memMin} max={memMax} format={gib} onChange={setMemChoice} hint={memHint} />
+      </div>
+      <div className="flex flex-wrap items-center gap-4">
+        <button
+          type="submit"
+          disabled={start.isPending || !nameOk || busy || !usable(env) || engineDown}
+          className="rounded-lg bg-brand-600 px-5 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50"
+        >
+          {start.isPending ? "Starting…" : "Start"}
+        </button>
+        <span className="text-sm text-slate-500">
+          {engineDown ? "Starting is paused until the container engine answers again." : `${env.name} with ${cpus(cpu)} and ${gib(memGb)} of memory.`}
+        </span>
+      </div>
+      {start.error && (
+        <p className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" role="alert" data-testid="start-error">
+          {start.error.message}
+        </p>
+      )}
+    </form>
+  );
+}
