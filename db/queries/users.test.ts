@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Db, DbHandle } from "@/db/client";
+import { beforeEach, describe, expect, it } from "vitest";
 import { auditEvents, users } from "@/db/schema";
-import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { DB_KINDS } from "@/db/testing";
+import { useTestDatabase } from "@/db/testing-hooks";
 import { deleteUser, findUser, insertUser, searchUsers, touchUserLastSeen, updateUser } from "./users";
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {
-    let handle: DbHandle | undefined;
-    let skipReason: string | undefined;
-    const db = (): Db => {
-      if (!handle) throw new Error("database not open");
-      return handle.db;
-    };
-
-    beforeAll(async () => {
-      if (kind === "postgres" && !(await postgresAvailable())) {
-        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
-        return;
-      }
-      handle = await openTestDatabase(kind);
-    });
-    afterAll(async () => {
-      await handle?.close();
-    });
+    const db = useTestDatabase(kind);
     beforeEach(async (ctx) => {
-      if (skipReason) ctx.skip(skipReason);
       await db().delete(auditEvents);
       await db().delete(users);
     });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { vi } from "vitest";
 
 // getConfig() parses process.env once per module graph (vitest gives each test file its own) and
@@ -24,11 +24,11 @@ const { env, restoreEnv } = vi.hoisted(() => {
 afterAll(restoreEnv);
 
 import { encode } from "next-auth/jwt";
-import type { Db, DbHandle } from "@/db/client";
 import { findTokenByHash, insertToken } from "@/db/queries/tokens";
 import { deleteUser, findUser, insertUser } from "@/db/queries/users";
 import { auditEvents, users } from "@/db/schema";
-import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { DB_KINDS } from "@/db/testing";
+import { useTestDatabase } from "@/db/testing-hooks";
 import { getConfig } from "@/lib/config";
 import { BOOTSTRAP_PRINCIPAL, SESSION_USER_CLAIM, resolvePrincipal } from "./principal";
 import { generateToken, hashToken } from "./tokens";
@@ -50,27 +50,10 @@ describe("configuration used by these tests", () => {
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {
-    let handle: DbHandle | undefined;
-    let skipReason: string | undefined;
-    const db = (): Db => {
-      if (!handle) throw new Error("database not open");
-      return handle.db;
-    };
-
-    beforeAll(async () => {
-      if (kind === "postgres" && !(await postgresAvailable())) {
-        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
-        return;
-      }
-      handle = await openTestDatabase(kind);
-    });
-    afterAll(async () => {
-      await handle?.close();
-    });
+    const db = useTestDatabase(kind);
 
     let aliceToken: string;
     beforeEach(async (ctx) => {
-      if (skipReason) ctx.skip(skipReason);
       await db().delete(auditEvents);
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "power", roleSource: "oidc" });

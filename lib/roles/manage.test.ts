@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { asc, notInArray } from "drizzle-orm";
-import type { Db, DbHandle } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
 import { auditEvents, roles, users } from "@/db/schema";
 import { seedRoles } from "@/db/seed";
-import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { DB_KINDS } from "@/db/testing";
+import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { getRoles, putRole } from "./manage";
 
@@ -13,25 +13,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {
-    let handle: DbHandle | undefined;
-    let skipReason: string | undefined;
-    const db = (): Db => {
-      if (!handle) throw new Error("database not open");
-      return handle.db;
-    };
-
-    beforeAll(async () => {
-      if (kind === "postgres" && !(await postgresAvailable())) {
-        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
-        return;
-      }
-      handle = await openTestDatabase(kind);
-    });
-    afterAll(async () => {
-      await handle?.close();
-    });
+    const db = useTestDatabase(kind);
     beforeEach(async (ctx) => {
-      if (skipReason) ctx.skip(skipReason);
       await db().delete(auditEvents);
       await db().delete(users);
       await db().delete(roles).where(notInArray(roles.name, seedRoles.map((r) => r.name)));

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { asc } from "drizzle-orm";
-import type { Db, DbHandle } from "@/db/client";
 import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents, users } from "@/db/schema";
-import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { DB_KINDS } from "@/db/testing";
+import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { changeUser, createUser, getUserOrThrow, listUsers, removeUser } from "./manage";
@@ -23,25 +23,8 @@ async function apiError(p: Promise<unknown>): Promise<ApiError> {
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {
-    let handle: DbHandle | undefined;
-    let skipReason: string | undefined;
-    const db = (): Db => {
-      if (!handle) throw new Error("database not open");
-      return handle.db;
-    };
-
-    beforeAll(async () => {
-      if (kind === "postgres" && !(await postgresAvailable())) {
-        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
-        return;
-      }
-      handle = await openTestDatabase(kind);
-    });
-    afterAll(async () => {
-      await handle?.close();
-    });
+    const db = useTestDatabase(kind);
     beforeEach(async (ctx) => {
-      if (skipReason) ctx.skip(skipReason);
       await db().delete(auditEvents);
       await db().delete(users);
     });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 // signInUser reads getConfig().adminUsers; getConfig() parses process.env once per module graph, on
 // first use, so the environment is set before any import (vi.hoisted runs first) and restored after.
@@ -17,10 +17,10 @@ const restoreEnv = vi.hoisted(() => {
 afterAll(restoreEnv);
 
 import { asc, eq } from "drizzle-orm";
-import type { Db, DbHandle } from "@/db/client";
 import { findUser } from "@/db/queries/users";
 import { auditEvents, users } from "@/db/schema";
-import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { DB_KINDS } from "@/db/testing";
+import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { changeUser } from "./manage";
@@ -36,25 +36,8 @@ describe("configuration used by these tests", () => {
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {
-    let handle: DbHandle | undefined;
-    let skipReason: string | undefined;
-    const db = (): Db => {
-      if (!handle) throw new Error("database not open");
-      return handle.db;
-    };
-
-    beforeAll(async () => {
-      if (kind === "postgres" && !(await postgresAvailable())) {
-        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
-        return;
-      }
-      handle = await openTestDatabase(kind);
-    });
-    afterAll(async () => {
-      await handle?.close();
-    });
+    const db = useTestDatabase(kind);
     beforeEach(async (ctx) => {
-      if (skipReason) ctx.skip(skipReason);
       await db().delete(auditEvents);
       await db().delete(users);
     });
