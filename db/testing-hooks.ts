@@ -6,7 +6,7 @@ import { TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "./testin
  * Opens a fresh database of this kind for the enclosing describe and closes it after. Without
  * Postgres the tests skip with the reason locally; in CI postgresAvailable() throws, so they fail.
  */
-export function useTestDatabase(kind: "pglite" | "postgres"): () => Db {
+export function useTestDatabase(kind: "pglite" | "postgres"): (() => Db) & { ready: () => boolean } {
   let handle: DbHandle | undefined;
   let skipReason: string | undefined;
   beforeAll(async () => {
@@ -22,8 +22,10 @@ export function useTestDatabase(kind: "pglite" | "postgres"): () => Db {
   beforeEach((ctx) => {
     if (skipReason) ctx.skip(skipReason);
   });
-  return () => {
+  const db = () => {
     if (!handle) throw new Error("database not open");
     return handle.db;
   };
+  /** For nested beforeAll hooks, which run even when the suite is being skipped. */
+  return Object.assign(db, { ready: () => handle !== undefined });
 }

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Db, DbHandle } from "@/db/client";
-import { DB_KINDS, TEST_DATABASE_URL, openTestDatabase, postgresAvailable } from "@/db/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "@/db/client";
+import { DB_KINDS } from "@/db/testing";
+import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { handleTrackingRequest } from "./routes";
 
@@ -19,26 +20,7 @@ const unique = (prefix: string) => `${prefix}-${++seq}`;
 
 for (const kind of DB_KINDS) {
   describe(`MLflow tracking API (${kind})`, () => {
-    let handle: DbHandle | undefined;
-    let skipReason: string | undefined;
-    const db = (): Db => {
-      if (!handle) throw new Error("database not open");
-      return handle.db;
-    };
-
-    beforeAll(async () => {
-      if (kind === "postgres" && !(await postgresAvailable())) {
-        skipReason = `Postgres at ${TEST_DATABASE_URL} is not usable`;
-        return;
-      }
-      handle = await openTestDatabase(kind);
-    });
-    afterAll(async () => {
-      await handle?.close();
-    });
-    beforeEach((ctx) => {
-      if (skipReason) ctx.skip(skipReason);
-    });
+    const db = useTestDatabase(kind);
 
     async function call(method: string, path: string, payload: Json = {}, who: Principal = alice, prefix = "/api/2.0/mlflow/"): Promise<Reply> {
       const url = new URL(`http://atrium.test${prefix}${path}`);
@@ -387,7 +369,7 @@ for (const kind of DB_KINDS) {
       const names = (body: Json) => ((body.runs as { info: { run_name: string } }[] | undefined) ?? []).map((r) => r.info.run_name);
 
       beforeAll(async () => {
-        if (skipReason) return;
+        if (!db.ready()) return;
         exp = await newExperiment();
         const specs: [string, number | null, string, string, number][] = [
           ["A", 0.9, "0.1", "alice", 1000],
