@@ -3,6 +3,7 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   testDir: "./e2e",
   testMatch: /.*\.spec\.ts$/,
+  outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results",
   globalSetup: "./e2e/global-setup.ts",
   fullyParallel: false,
   workers: 1,

@@ -7,7 +7,7 @@ import { startTestOidc } from "./support/oidc-server";
 import { startPortal, type RunningPortal } from "./support/portal";
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
+  if (!existsSync(path.join(process.cwd(), process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID"))) {
     throw new Error("No production build: run `npx next build` first (npm run test:e2e does).");
   }
   await resetDatabase(E2E_DATABASE_URL);

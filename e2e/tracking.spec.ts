@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { bearer, userWithToken } from "./support/api";
-import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL } from "./support/env";
+import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort, localUrl } from "./support/env";
 import { startPortal } from "./support/portal";
 
 test("the MLflow REST API answers over HTTP with MLflow's shapes and errors", async ({ request }) => {
@@ -47,9 +47,9 @@ test("the MLflow REST API answers over HTTP with MLflow's shapes and errors", as
 });
 
 test("code inside a real workspace logs a run through the injected MLFLOW_* variables", async ({ request }) => {
-  const base = "http://localhost:3314";
+  const base = localUrl(extraPort(4));
   // Listens beyond loopback so the container reaches it through host.docker.internal (the engine's bridge).
-  const portal = await startPortal("tracking-workspace", 3314, {
+  const portal = await startPortal("tracking-workspace", extraPort(4), {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
     ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-tracking-")),

@@ -4,11 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
 import { resetDatabase } from "./support/database";
-import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL } from "./support/env";
+import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal } from "./support/portal";
 import { startSocketRelay } from "./support/socket-relay";
 
-const RESTART_DB = process.env.E2E_RESTART_DATABASE_URL ?? "postgres://atrium:atrium@127.0.0.1:5432/atrium_e2e_restart";
+const RESTART_DB = process.env.E2E_RESTART_DATABASE_URL ?? E2E_DATABASE_URL.replace(/atrium_e2e(\w*)$/, "atrium_e2e_restart$1");
 
 async function waitForStatus(request: import("@playwright/test").APIRequestContext, base: string, user: string, server: string, token: string, want: string) {
   await expect
@@ -72,15 +72,15 @@ test("start a workspace over the API, reach Jupyter through the proxy, refuse ot
 
 test("kill -9 the portal: its workspace keeps running and is reachable after the restart (Postgres)", async ({ request }) => {
   await resetDatabase(RESTART_DB);
-  const env = { AUTH_SECRET, ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, DATABASE_URL: RESTART_DB, ATRIUM_PUBLIC_URL: "http://localhost:3311" };
-  let portal = await startPortal("restart-1", 3311, env);
-  const base = "http://localhost:3311";
+  const env = { AUTH_SECRET, ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, DATABASE_URL: RESTART_DB, ATRIUM_PUBLIC_URL: localUrl(extraPort(1)) };
+  let portal = await startPortal("restart-1", extraPort(1), env);
+  const base = localUrl(extraPort(1));
   try {
     const token = await userWithToken(request, base, "survivor");
     expect((await request.post(`${base}/api/users/survivor/servers/default`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } })).status()).toBe(202);
     await waitForStatus(request, base, "survivor", "default", token, "running");
     await portal.stop("SIGKILL");
-    portal = await startPortal("restart-2", 3311, env);
+    portal = await startPortal("restart-2", extraPort(1), env);
     const row = await (await request.get(`${base}/api/users/survivor/servers/default`, { headers: bearer(token) })).json();
     expect(row).toMatchObject({ status: "running" });
     const status = await request.get(`${base}/user/survivor/default/api/status`, { headers: bearer(token) });
@@ -94,14 +94,14 @@ test("kill -9 the portal: its workspace keeps running and is reachable after the
 
 test("what was stored survives a restart on PGlite", async ({ request }) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "atrium-restart-"));
-  const env = { AUTH_SECRET, ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ATRIUM_DATA_DIR: dir, ATRIUM_PUBLIC_URL: "http://localhost:3312" };
-  const base = "http://localhost:3312";
-  let portal = await startPortal("pglite-restart-1", 3312, env);
+  const env = { AUTH_SECRET, ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ATRIUM_DATA_DIR: dir, ATRIUM_PUBLIC_URL: localUrl(extraPort(2)) };
+  const base = localUrl(extraPort(2));
+  let portal = await startPortal("pglite-restart-1", extraPort(2), env);
   try {
     const token = await userWithToken(request, base, "keeper");
     await request.patch(`${base}/api/users/keeper`, { headers: asBootstrap, data: { role: "power", limits: { maxCpu: 3 } } });
     await portal.stop();
-    portal = await startPortal("pglite-restart-2", 3312, env);
+    portal = await startPortal("pglite-restart-2", extraPort(2), env);
     expect(await (await request.get(`${base}/api/me`, { headers: bearer(token) })).json()).toMatchObject({ name: "keeper", role: "power", limits: { maxCpu: 3 } });
   } finally {
     await portal.stop();
@@ -110,8 +110,8 @@ test("what was stored survives a restart on PGlite", async ({ request }) => {
 
 test("with the engine gone the API says 503 in one sentence, the portal stays up, and recovers", async ({ request }) => {
   const relay = await startSocketRelay(path.join(os.tmpdir(), `atrium-engine-${Date.now()}.sock`));
-  const base = "http://localhost:3313";
-  const portal = await startPortal("engine-relay", 3313, {
+  const base = localUrl(extraPort(3));
+  const portal = await startPortal("engine-relay", extraPort(3), {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
     ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-engine-")),

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { DockerSpawner } from "../lib/spawner/docker";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
-import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL } from "./support/env";
+import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort } from "./support/env";
 import { startPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
 
@@ -15,7 +15,7 @@ import { screenshot } from "./support/screens";
 
 const OWNER = "ws-ann";
 const OTHER = "ws-bob";
-const ENGINE_DOWN_PORT = 3305;
+const ENGINE_DOWN_PORT = extraPort(5);
 
 test.describe.configure({ mode: "serial" });
 

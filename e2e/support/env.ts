@@ -1,7 +1,12 @@
 /** Fixed values shared by the global set-up (which starts the portals) and the tests. */
 export const BOOTSTRAP_TOKEN = "e2e-bootstrap-token-0123456789abcdef";
 export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
-export const PORTS = { sso: 3301, dev: 3302, oidc: 3309 } as const;
+/** E2E_PORT_BASE lets several test runs share a machine (each developer picks its own base). */
+const BASE = Number(process.env.E2E_PORT_BASE ?? 3300);
+export const PORTS = { sso: BASE + 1, dev: BASE + 2, oidc: BASE + 9 } as const;
+/** Ports for portals a single test starts and stops itself. */
+export const extraPort = (n: number) => BASE + 10 + n;
+export const localUrl = (port: number) => `http://localhost:${port}`;
 // "localhost", not 127.0.0.1: Next rewrites 127.0.0.1 to localhost in request URLs, and cookies follow the host.
 export const SSO_URL = `http://localhost:${PORTS.sso}`;
 export const DEV_URL = `http://localhost:${PORTS.dev}`;

@@ -9,7 +9,7 @@ export interface RunningPortal {
 }
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-export const LOG_DIR = path.join(root, "test-results", "logs");
+export const LOG_DIR = path.join(root, process.env.E2E_OUTPUT_DIR ?? "test-results", "logs");
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
