@@ -4,6 +4,8 @@ import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
 import { createWorkspaceProxy, isWorkspacePath } from "./lib/routing/workspace-proxy";
 import { touchServerActivity } from "./db/queries/servers";
+import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
+import { startUsageLoop } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 
@@ -35,8 +37,10 @@ async function main(): Promise<void> {
     publicOrigin: config.publicUrl,
     onActivity: (user, name) => void getDb().then((db) => touchServerActivity(db, user, name)).catch(() => undefined),
   });
+  const serveMetrics = createMetricsHandler();
   const server = createServer((req, res) => {
     if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
+    else if (isMetricsPath(req.url)) void serveMetrics(req, res);
     else void handleRequest(req, res);
   });
   server.on("upgrade", (req, socket, head) => {
@@ -49,10 +53,13 @@ async function main(): Promise<void> {
 
   // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
   const stopLoops = startWorkspaceLoops();
+  // A usage sample every minute for the admin charts and people's own usage.
+  const stopUsage = startUsageLoop();
 
   const shutdown = (signal: string) => {
     console.log(`[atrium] ${signal}: shutting down`);
     stopLoops();
+    stopUsage();
     server.close();
     server.closeAllConnections();
     workspaces.close();

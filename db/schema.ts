@@ -244,3 +244,176 @@ export const latestMetrics = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runUuid, t.key] }), index("latest_metrics_key_value_idx").on(t.key, t.value)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Usage over time (admin charts, "my usage" on the home page). One row per minute per subject; the
+// sampler deletes rows older than the retention window.
+
+/** "user" rows are per person, "role" rows per role, "total" has the single subject "all". */
+export type UsageScope = "user" | "role" | "total";
+
+export const usageSamples = pgTable(
+  "usage_samples",
+  {
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    scope: text("scope").$type<UsageScope>().notNull(),
+    subject: text("subject").notNull(),
+    /** What running servers were given (their limits) … */
+    cpuAllocated: real("cpu_allocated").notNull(),
+    memGbAllocated: real("mem_gb_allocated").notNull(),
+    /** … and what they used at the sample (one engine stats reading). */
+    cpuUsed: real("cpu_used").notNull(),
+    memGbUsed: real("mem_gb_used").notNull(),
+    servers: integer("servers").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.subject, t.at] }), index("usage_samples_at_idx").on(t.at)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Model registry (MLflow-compatible). Renaming a model moves its versions, tags and aliases through
+// ON UPDATE CASCADE on `name`; deleting a model deletes them (ON DELETE CASCADE).
+
+export type ModelStage = "None" | "Staging" | "Production" | "Archived" | "Deleted_Internal";
+export type ModelVersionStatus = "PENDING_REGISTRATION" | "FAILED_REGISTRATION" | "READY";
+
+export const registeredModels = pgTable(
+  "registered_models",
+  {
+    name: text("name").primaryKey(),
+    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
+    lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
+    description: text("description"),
+    /** Who registered it; only they or an admin may change or delete it. */
+    userId: text("user_id").notNull(),
+  },
+  (t) => [index("registered_models_updated_idx").on(t.lastUpdatedTime)],
+);
+
+export const registeredModelTags = pgTable(
+  "registered_model_tags",
+  {
+    name: text("name")
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.key] })],
+);
+
+export const registeredModelAliases = pgTable(
+  "registered_model_aliases",
+  {
+    name: text("name")
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    alias: text("alias").notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.alias] })],
+);
+
+/** A deleted version stays as a row with stage Deleted_Internal, so its number is never reused. */
+export const modelVersions = pgTable(
+  "model_versions",
+  {
+    name: text("name")
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    version: integer("version").notNull(),
+    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
+    lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
+    description: text("description"),
+    userId: text("user_id").notNull(),
+    currentStage: text("current_stage").$type<ModelStage>().notNull().default("None"),
+    source: text("source").notNull(),
+    runId: text("run_id"),
+    runLink: text("run_link"),
+    status: text("status").$type<ModelVersionStatus>().notNull().default("READY"),
+    statusMessage: text("status_message"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.name, t.version] }),
+    index("model_versions_run_idx").on(t.runId),
+    index("model_versions_updated_idx").on(t.lastUpdatedTime),
+  ],
+);
+
+export const modelVersionTags = pgTable(
+  "model_version_tags",
+  {
+    name: text("name")
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    version: integer("version").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version, t.key] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Dataset inputs of runs (runs/log-inputs): a dataset is per experiment, keyed by (name, digest); an
+// input links it to a run, with tags such as mlflow.data.context.
+
+export const datasets = pgTable(
+  "datasets",
+  {
+    id: text("id").primaryKey(),
+    experimentId: bigint("experiment_id", { mode: "number" })
+      .notNull()
+      .references(() => experiments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    digest: text("digest").notNull(),
+    sourceType: text("source_type").notNull(),
+    source: text("source").notNull(),
+    schema: text("schema"),
+    profile: text("profile"),
+  },
+  (t) => [uniqueIndex("datasets_experiment_name_digest_idx").on(t.experimentId, t.name, t.digest)],
+);
+
+export const runInputs = pgTable(
+  "run_inputs",
+  {
+    id: text("id").primaryKey(),
+    datasetId: text("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+  },
+  (t) => [uniqueIndex("run_inputs_dataset_run_idx").on(t.datasetId, t.runUuid), index("run_inputs_run_idx").on(t.runUuid)],
+);
+
+export const runInputTags = pgTable(
+  "run_input_tags",
+  {
+    inputId: text("input_id")
+      .notNull()
+      .references(() => runInputs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.inputId, t.name] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Packages: what each environment image ships, read once per image id (an image id never changes
+// content, so the row never goes stale; a new image gets a new id and a new row).
+
+export interface ImagePackage {
+  name: string;
+  version: string;
+}
+
+export const imagePackages = pgTable("image_packages", {
+  /** The engine's image id ("sha256:..."). */
+  imageId: text("image_id").primaryKey(),
+  packages: jsonb("packages").$type<ImagePackage[]>().notNull(),
+  pythonVersion: text("python_version"),
+  /** Whether `pip install` as the workspace user lands in the home volume (kept across restarts). */
+  userSiteInHome: boolean("user_site_in_home").notNull(),
+  readAt: timestamp("read_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -90,3 +90,9 @@ export async function touchServerActivity(db: Db, userName: string, name: string
       ),
     );
 }
+
+/** The server whose MLflow token has this api_tokens id (runs created with it are tagged with the server). */
+export async function findServerByTrackingToken(db: Db, tokenId: string): Promise<ServerRow | undefined> {
+  const rows = await db.select().from(servers).where(eq(servers.trackingTokenId, tokenId)).limit(1);
+  return rows[0];
+}

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   "environment.create",
   "environment.update",
   "environment.delete",
+  "package.install",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

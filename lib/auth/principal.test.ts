@@ -66,7 +66,7 @@ for (const kind of DB_KINDS) {
 
     it("resolves a valid Bearer token to its user", async () => {
       const p = await resolvePrincipal(db(), headers({ authorization: `Bearer ${aliceToken}` }));
-      expect(p).toStrictEqual({ name: "alice", role: "power", admin: false, via: "token" });
+      expect(p).toStrictEqual({ name: "alice", role: "power", admin: false, via: "token", tokenId: "tok_alice" });
     });
 
     it("records the token's last use and the user's last activity", async () => {
@@ -84,6 +84,7 @@ for (const kind of DB_KINDS) {
         role: "power",
         admin: false,
         via: "token",
+        tokenId: "tok_alice",
       });
       expect((await resolvePrincipal(db(), headers({ authorization: `BEARER ${aliceToken}` })))?.name).toBe("alice");
     });
@@ -101,6 +102,7 @@ for (const kind of DB_KINDS) {
         role: "admin",
         admin: true,
         via: "token",
+        tokenId: "tok_root",
       });
     });
 

@@ -12,6 +12,8 @@ export interface Principal {
   role: string;
   admin: boolean;
   via: "session" | "token" | "bootstrap";
+  /** The api_tokens row used, when via === "token" (a workspace's MLflow token identifies its server). */
+  tokenId?: string;
 }
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
@@ -42,7 +44,8 @@ export async function resolvePrincipal(db: Db, headers: HeaderSource): Promise<P
     const row = await findTokenByHash(db, hashToken(raw));
     if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
     await touchTokenLastUsed(db, row.id);
-    return principalForUser(db, row.userName, "token");
+    const principal = await principalForUser(db, row.userName, "token");
+    return principal && { ...principal, tokenId: row.id };
   }
   const cookie = headers.get("cookie");
   if (!cookie) return null;

@@ -15,6 +15,7 @@ import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
 import { throttleActivity } from "./activity";
 import { headerSource, prepareForwardHeaders, wantsHtml } from "./headers";
+import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import { isCrossSite, needsOriginCheck } from "./origin";
 import { missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
 import { createPrincipalCache, credentialKey } from "./principal-cache";
@@ -269,6 +270,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   });
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    measureProxyRequest(res);
     try {
       const decision = await decide(req, false);
       if (decision.kind === "reject") return sendError(res, decision.error);
@@ -291,6 +293,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // The caller may reset the connection while we look things up; that must not crash the process.
     socket.on("error", () => socket.destroy());
+    countProxyUpgrade();
     try {
       const decision = await decide(req, true);
       if (decision.kind !== "forward") return rejectUpgrade(socket, decision.kind === "reject" ? decision.error : notAWorkspace());

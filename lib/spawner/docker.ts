@@ -46,6 +46,9 @@ const PORT_KEY = `${JUPYTER_PORT}/tcp`;
 const HOME = "/home/jovyan";
 const DEFAULT_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 5_000;
+/** How long a successful ping and a present image are taken as still true (see ping, imageInfo). */
+const PING_CACHE_MS = 1_000;
+const IMAGE_CACHE_MS = 5_000;
 /** Seconds Jupyter gets to shut down on SIGTERM before the engine kills it. */
 const STOP_GRACE_S = 5;
 const GIB = 1024 ** 3;
@@ -157,6 +160,46 @@ function envList(env: Record<string, string>): string[] {
     if (typeof v !== "string" || v.includes("\0")) throw new TypeError(`The value of ${k} must be a string without NUL characters.`);
     return `${k}=${v}`;
   });
+}
+
+/**
+ * Everything the engine is asked for when a workspace container is created: limits, init, the home
+ * volume, extra hosts, labels, the published port or the network. Exported so bench:spawn's raw
+ * baseline creates exactly the same container.
+ */
+export function containerCreateOptions(spec: ServerSpec, placement: { network?: string; publishHost: string }): Dockerode.ContainerCreateOptions {
+  const env = { ...spec.env };
+  delete env.JUPYTER_TOKEN;
+  delete env.JUPYTER_BASE_URL;
+  const hostConfig: Dockerode.HostConfig = {
+    NanoCpus: Math.round(spec.cpu * 1e9),
+    Memory: Math.round(spec.memGb * GIB),
+    MemorySwap: Math.round(spec.memGb * GIB),
+    Init: true,
+    ExtraHosts: ["host.docker.internal:host-gateway"],
+    RestartPolicy: { Name: "no" },
+    Mounts: [{ Type: "volume", Source: volumeName(spec.user), Target: HOME }],
+    ...(placement.network
+      ? { NetworkMode: placement.network }
+      : { PortBindings: { [PORT_KEY]: [{ HostIp: placement.publishHost, HostPort: "" }] } }),
+  };
+  const create: Dockerode.ContainerCreateOptions = {
+    name: containerName(spec),
+    Image: spec.image,
+    Env: [...envList(env), `JUPYTER_TOKEN=${spec.token}`, `JUPYTER_BASE_URL=${spec.baseUrl}`],
+    Labels: {
+      [LABEL_USER]: spec.user,
+      [LABEL_SERVER]: spec.server,
+      [LABEL_ENV]: spec.environment,
+      [LABEL_MANAGED]: "true",
+    },
+    ExposedPorts: { [PORT_KEY]: {} },
+    HostConfig: hostConfig,
+  };
+  if (spec.cmd) {
+    create.Cmd = spec.cmd.map((arg) => arg.replaceAll("{baseUrl}", spec.baseUrl).replaceAll("{port}", String(JUPYTER_PORT)));
+  }
+  return create;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +373,8 @@ export class DockerSpawner implements Spawner {
   private readonly urlHost: string;
   private readonly timeoutMs: number;
   private readonly where: string;
+  private readonly images = new Map<string, { at: number; info: Promise<{ present: boolean; id?: string }> }>();
+  private pinged: { at: number; ok: Promise<boolean> } | undefined;
 
   constructor(opts: DockerSpawnerOptions = {}) {
     this.docker = opts.docker ?? dockerFromHost(opts.dockerHost);
@@ -538,54 +583,23 @@ export class DockerSpawner implements Spawner {
   private async startContainer(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
     const name = containerName(spec);
 
-    const existing = await this.inspectByName(name);
+    // Independent engine round trips go out together: under 20 simultaneous starts every one of them
+    // queues behind the others' on the engine socket.
+    const [existing, image] = await Promise.all([this.inspectByName(name), this.imageInfo(spec.image)]);
     if (existing && !this.isOurs(existing, spec)) {
       throw new SpawnError(`The container name ${name} is already used by a container that is not this server's.`, "engine_error");
     }
     if (existing?.State.Running) return this.running(existing);
 
-    const image = await this.imageInfo(spec.image);
     if (!image.present) {
       throw new SpawnError(`The image "${spec.image}" is not on the engine; an admin has to build or pull it.`, "image_missing");
     }
 
-    // A leftover from a previous run (exited, dead, or created but never started): replace it.
-    if (existing) await this.removeContainer(existing.Id);
-
     onEvent?.({ phase: "creating", message: `Creating container ${name} from ${spec.image}` });
-    await this.ensureVolume(spec.user);
+    // A leftover from a previous run (exited, dead, or created but never started) is replaced.
+    await Promise.all([existing ? this.removeContainer(existing.Id) : undefined, this.ensureVolume(spec.user)]);
 
-    const env = { ...spec.env };
-    delete env.JUPYTER_TOKEN;
-    delete env.JUPYTER_BASE_URL;
-    const hostConfig: Dockerode.HostConfig = {
-      NanoCpus: Math.round(spec.cpu * 1e9),
-      Memory: Math.round(spec.memGb * GIB),
-      MemorySwap: Math.round(spec.memGb * GIB),
-      Init: true,
-      ExtraHosts: ["host.docker.internal:host-gateway"],
-      RestartPolicy: { Name: "no" },
-      Mounts: [{ Type: "volume", Source: volumeName(spec.user), Target: HOME }],
-      ...(this.network
-        ? { NetworkMode: this.network }
-        : { PortBindings: { [PORT_KEY]: [{ HostIp: this.publishHost, HostPort: "" }] } }),
-    };
-    const create: Dockerode.ContainerCreateOptions = {
-      name,
-      Image: spec.image,
-      Env: [...envList(env), `JUPYTER_TOKEN=${spec.token}`, `JUPYTER_BASE_URL=${spec.baseUrl}`],
-      Labels: {
-        [LABEL_USER]: spec.user,
-        [LABEL_SERVER]: spec.server,
-        [LABEL_ENV]: spec.environment,
-        [LABEL_MANAGED]: "true",
-      },
-      ExposedPorts: { [PORT_KEY]: {} },
-      HostConfig: hostConfig,
-    };
-    if (spec.cmd) {
-      create.Cmd = spec.cmd.map((arg) => arg.replaceAll("{baseUrl}", spec.baseUrl).replaceAll("{port}", String(JUPYTER_PORT)));
-    }
+    const create = containerCreateOptions(spec, { network: this.network, publishHost: this.publishHost });
 
     let id: string;
     try {
@@ -811,7 +825,27 @@ export class DockerSpawner implements Spawner {
     return { cpu: cpuCores(s), memBytes: memoryUsed(s) };
   }
 
-  async imageInfo(image: string): Promise<{ present: boolean; id?: string }> {
+  /**
+   * A present image is remembered for IMAGE_CACHE_MS: a start asks twice (the lifecycle records the
+   * image id, then start() checks it), and 20 starts at once would ask 40 times. An absent image or
+   * an error is never remembered, and a removed image still fails the create with image_missing.
+   */
+  imageInfo(image: string): Promise<{ present: boolean; id?: string }> {
+    const now = Date.now();
+    const hit = this.images.get(image);
+    if (hit && now - hit.at < IMAGE_CACHE_MS) return hit.info;
+    const info = this.inspectImage(image);
+    this.images.set(image, { at: now, info });
+    info.then(
+      (i) => {
+        if (!i.present) this.images.delete(image);
+      },
+      () => this.images.delete(image),
+    );
+    return info;
+  }
+
+  private async inspectImage(image: string): Promise<{ present: boolean; id?: string }> {
     try {
       const info = await this.call((abortSignal) => {
         const opts = { abortSignal } as Dockerode.ImageInspectOptions;
@@ -824,7 +858,23 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  async ping(): Promise<boolean> {
+  /**
+   * Concurrent pings share one request, and a success is reused for PING_CACHE_MS: every start and
+   * stop asks first, and the answer cannot usefully be fresher than that (a start that finds the
+   * engine gone a moment later fails with engine_unavailable all the same). A failure is not reused.
+   */
+  ping(): Promise<boolean> {
+    if (this.pinged && Date.now() - this.pinged.at < PING_CACHE_MS) return this.pinged.ok;
+    const at = Date.now();
+    const ok = this.pingEngine();
+    this.pinged = { at, ok };
+    void ok.then((up) => {
+      if (!up && this.pinged?.ok === ok) this.pinged = undefined;
+    });
+    return ok;
+  }
+
+  private async pingEngine(): Promise<boolean> {
     try {
       const ping = this.docker.ping.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
       await this.call((abortSignal) => ping({ abortSignal }), Math.min(this.timeoutMs, PING_TIMEOUT_MS));

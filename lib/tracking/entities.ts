@@ -1,5 +1,6 @@
 /** Rows → MLflow wire shapes (mlflow-rest.md §0 "Entity shapes"): unset fields and empty lists are omitted. */
 import type { ExperimentRow, KeyValue, MetricRow, RunData, RunRow } from "@/db/queries/tracking";
+import type { WireDatasetInput } from "./inputs";
 import { wireDouble } from "./wire";
 
 export interface WireMetric {
@@ -35,7 +36,7 @@ export interface WireRunInfo {
 export interface WireRun {
   info: WireRunInfo;
   data: { metrics?: WireMetric[]; params?: KeyValue[]; tags?: KeyValue[] };
-  inputs: Record<string, never>;
+  inputs: { dataset_inputs?: WireDatasetInput[] };
 }
 
 export function experimentToWire(row: ExperimentRow, tags: KeyValue[] = []): WireExperiment {
@@ -71,8 +72,8 @@ export function runInfoToWire(row: RunRow): WireRunInfo {
   return out;
 }
 
-export function runToWire(row: RunRow, data: RunData | undefined): WireRun {
-  const wire: WireRun = { info: runInfoToWire(row), data: {}, inputs: {} };
+export function runToWire(row: RunRow, data: RunData | undefined, inputs: WireRun["inputs"] = {}): WireRun {
+  const wire: WireRun = { info: runInfoToWire(row), data: {}, inputs };
   if (data?.metrics.length) wire.data.metrics = data.metrics.map(metricToWire);
   if (data?.params.length) wire.data.params = data.params;
   if (data?.tags.length) wire.data.tags = data.tags;

@@ -6,6 +6,8 @@ import type { Db } from "@/db/client";
 import { ensureDefaultExperiment } from "@/db/queries/tracking";
 import type { Principal } from "@/lib/auth/principal";
 import { TrackingError, trackingErrorResponse } from "./errors";
+import { getMetricHistoryBulkInterval } from "./history-intervals";
+import * as registry from "./registry";
 import * as ops from "./service";
 import { readFields, type Fields } from "./wire";
 
@@ -19,6 +21,8 @@ interface Route {
 const GET = ["GET"] as const;
 const POST = ["POST"] as const;
 const GET_POST = ["GET", "POST"] as const;
+const PATCH = ["PATCH"] as const;
+const DELETE = ["DELETE"] as const;
 
 export const TRACKING_ROUTES: Readonly<Record<string, Route>> = {
   "experiments/create": { methods: POST, op: ops.createExperiment },
@@ -41,8 +45,50 @@ export const TRACKING_ROUTES: Readonly<Record<string, Route>> = {
   "runs/log-batch": { methods: POST, op: ops.logBatch },
   "runs/set-tag": { methods: POST, op: ops.setTag },
   "runs/delete-tag": { methods: POST, op: ops.deleteTag },
+  "runs/log-inputs": { methods: POST, op: ops.logInputs },
   "metrics/get-history": { methods: GET, op: ops.getMetricHistory },
+  "metrics/get-history-bulk-interval": { methods: GET, op: getMetricHistoryBulkInterval },
+  "registered-models/create": { methods: POST, op: registry.createRegisteredModel },
+  "registered-models/get": { methods: GET, op: registry.getRegisteredModel },
+  "registered-models/search": { methods: GET, op: registry.searchRegisteredModels },
+  "registered-models/update": { methods: PATCH, op: registry.updateRegisteredModel },
+  "registered-models/rename": { methods: POST, op: registry.renameModel },
+  "registered-models/delete": { methods: DELETE, op: registry.deleteRegisteredModel },
+  "registered-models/set-tag": { methods: POST, op: registry.setRegisteredModelTag },
+  "registered-models/delete-tag": { methods: DELETE, op: registry.deleteRegisteredModelTag },
+  "registered-models/get-latest-versions": { methods: GET_POST, op: registry.getLatestVersions },
+  "model-versions/create": { methods: POST, op: registry.createModelVersion },
+  "model-versions/get": { methods: GET, op: registry.getModelVersion },
+  "model-versions/search": { methods: GET, op: registry.searchModelVersions },
+  "model-versions/update": { methods: PATCH, op: registry.updateModelVersion },
+  "model-versions/delete": { methods: DELETE, op: registry.deleteModelVersion },
+  "model-versions/transition-stage": { methods: POST, op: registry.transitionModelVersionStage },
+  "model-versions/get-download-uri": { methods: GET, op: registry.getModelVersionDownloadUri },
+  "model-versions/set-tag": { methods: POST, op: registry.setModelVersionTag },
+  "model-versions/delete-tag": { methods: DELETE, op: registry.deleteModelVersionTagOp },
 };
+
+/** Paths whose operation depends on the method: registered-models/alias sets, deletes or reads an alias. */
+const METHOD_ROUTES: Readonly<Record<string, Readonly<Record<string, Operation>>>> = {
+  "registered-models/alias": {
+    POST: registry.setRegisteredModelAlias,
+    DELETE: registry.deleteRegisteredModelAlias,
+    GET: registry.getModelVersionByAlias,
+  },
+};
+
+/** The operation for a path and method, or 404 ENDPOINT_NOT_FOUND saying which methods the path takes. */
+function operationFor(name: string, method: string): Operation {
+  const byMethod = Object.hasOwn(METHOD_ROUTES, name) ? METHOD_ROUTES[name] : undefined;
+  const route = Object.hasOwn(TRACKING_ROUTES, name) ? TRACKING_ROUTES[name] : undefined;
+  const op = byMethod ? byMethod[method] : route?.methods.includes(method) ? route.op : undefined;
+  if (op) return op;
+  const methods = byMethod ? Object.keys(byMethod) : route?.methods;
+  throw new TrackingError(
+    "ENDPOINT_NOT_FOUND",
+    methods ? `${method} is not supported for /2.0/mlflow/${name}; use ${methods.join(" or ")}.` : `No API endpoint /2.0/mlflow/${name}.`,
+  );
+}
 
 const defaultEnsured = new WeakSet<Db>();
 
@@ -58,13 +104,10 @@ export async function handleTrackingRequest(req: Request, ctx: { db: Db; princip
   const name = path.join("/");
   const method = req.method.toUpperCase();
   try {
-    const route = Object.hasOwn(TRACKING_ROUTES, name) ? TRACKING_ROUTES[name] : undefined;
-    if (!route || !route.methods.includes(method)) {
-      throw new TrackingError("ENDPOINT_NOT_FOUND", route ? `${method} is not supported for /2.0/mlflow/${name}; use ${route.methods.join(" or ")}.` : `No API endpoint /2.0/mlflow/${name}.`);
-    }
+    const op = operationFor(name, method);
     const fields = await readFields(req);
     await ensureDefault(ctx.db);
-    return Response.json(await route.op(ctx, fields));
+    return Response.json(await op(ctx, fields));
   } catch (err) {
     if (err instanceof TrackingError) return trackingErrorResponse(err);
     console.error(`[atrium] tracking ${method} ${name} failed:`, err);

@@ -3,12 +3,12 @@
  * value and every key is a bound parameter; only fixed column names and operators are spliced in.
  */
 import { and, asc, desc, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
-import { experimentTags, experiments, latestMetrics, runParams, runTags, runs } from "@/db/schema";
+import { datasets, experimentTags, experiments, latestMetrics, runInputTags, runInputs, runParams, runTags, runs } from "@/db/schema";
+import { DATASET_CONTEXT_TAG } from "./inputs";
 import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./search";
 import { describeToken, keywordOf, syntaxError, tokenize, type Token } from "./search/lexer";
 
 const TRUE = sql`true`;
-const FALSE = sql`false`;
 
 const RUN_COLUMNS = {
   run_id: runs.runUuid,
@@ -85,9 +85,27 @@ function compileComparison(c: FilterComparison): SQL {
       return sql`EXISTS (SELECT 1 FROM ${t} WHERE ${has} AND ${compare(t.value, c)})`;
     }
     case "dataset":
-      // Dataset inputs (runs/log-inputs) are not stored yet, so no run has any: only IS NULL matches.
-      return c.op === "IS NULL" ? TRUE : FALSE;
+      return compileDatasetComparison(c);
   }
+}
+
+/**
+ * `datasets.name|digest|context <op> value`: some dataset input of the run matches (context is the input's
+ * mlflow.data.context tag). IS NULL means the run has no such input.
+ */
+function compileDatasetComparison(c: FilterComparison): SQL {
+  const linked = sql`${runInputs.runUuid} = ${runs.runUuid}`;
+  let exists: SQL;
+  if (c.key === "context") {
+    const tagged = sql`${runInputTags.inputId} = ${runInputs.id} AND ${runInputTags.name} = ${DATASET_CONTEXT_TAG}`;
+    const match = c.op === "IS NULL" || c.op === "IS NOT NULL" ? sql`` : sql` AND ${compare(runInputTags.value, c)}`;
+    exists = sql`EXISTS (SELECT 1 FROM ${runInputs} JOIN ${runInputTags} ON ${tagged} WHERE ${linked}${match})`;
+  } else {
+    const column = c.key === "digest" ? datasets.digest : datasets.name;
+    const match = c.op === "IS NULL" || c.op === "IS NOT NULL" ? sql`` : sql` AND ${compare(column, c)}`;
+    exists = sql`EXISTS (SELECT 1 FROM ${runInputs} JOIN ${datasets} ON ${datasets.id} = ${runInputs.datasetId} WHERE ${linked}${match})`;
+  }
+  return c.op === "IS NULL" ? sql`NOT ${exists}` : exists;
 }
 
 /** The WHERE condition for a parsed run filter (null: no filter). */

@@ -38,7 +38,9 @@ import { experimentToWire, metricToWire, runInfoToWire, runToWire, type WireRun 
 import { TrackingError, doesNotExist, invalidParam } from "./errors";
 import { FilterSyntaxError, parseFilter, parseOrderByList } from "./search";
 import { compileExperimentFilter, compileExperimentOrderBy, compileRunFilter, compileRunOrderBy } from "./search-sql";
+import { readDatasetInputs, recordDatasetInputs, runInputsOf } from "./inputs";
 import { generateRunName } from "./run-names";
+import { workspaceRunTags } from "./workspace-tags";
 import {
   MAX_EXPERIMENT_TAG_VALUE_LENGTH,
   MAX_KEY_LENGTH,
@@ -178,8 +180,8 @@ async function writeParams(db: Db, runUuid: string, params: KeyValue[], batch: b
 }
 
 async function fullRun(db: Db, run: RunRow): Promise<WireRun> {
-  const data = await runDataOf(db, [run.runUuid]);
-  return runToWire(run, data.get(run.runUuid));
+  const [data, inputs] = await Promise.all([runDataOf(db, [run.runUuid]), runInputsOf(db, [run.runUuid])]);
+  return runToWire(run, data.get(run.runUuid), inputs.get(run.runUuid));
 }
 
 // --- experiments -------------------------------------------------------------------------------
@@ -300,6 +302,8 @@ export async function createRun(ctx: TrackingContext, f: Fields): Promise<Body> 
   }
   const name = given ?? tagged ?? generateRunName();
   if (tagged === undefined) tags.push({ key: RUN_NAME_TAG, value: name });
+  // Appended last so they win over what the client sent (upsert: last value per key wins).
+  tags.push(...(await workspaceRunTags(ctx.db, ctx.principal)));
   const runUuid = randomUUID().replace(/-/g, "");
   const run = await insertRun(
     ctx.db,
@@ -403,6 +407,13 @@ export async function deleteTag(ctx: TrackingContext, f: Fields): Promise<Body> 
   return {};
 }
 
+export async function logInputs(ctx: TrackingContext, f: Fields): Promise<Body> {
+  const inputs = readDatasetInputs(f);
+  const run = await writableRun(ctx, reqRunId(f));
+  await recordDatasetInputs(ctx.db, run.experimentId, run.runUuid, inputs);
+  return {};
+}
+
 export async function getMetricHistory(ctx: TrackingContext, f: Fields): Promise<Body> {
   const run = await runOrThrow(ctx.db, reqRunId(f));
   const key = reqString(f, "metric_key");
@@ -434,12 +445,12 @@ export async function searchRuns(ctx: TrackingContext, f: Fields): Promise<Body>
   if (experimentIds.length === 0) return {};
   const ids = await searchRunIds(ctx.db, { experimentIds, lifecycle: lifecycleCondition(view), filter, orderBy, limit: max, offset });
   if (ids.length === 0) return {};
-  const [rows, data] = await Promise.all([findRunsByIds(ctx.db, ids), runDataOf(ctx.db, ids)]);
+  const [rows, data, inputs] = await Promise.all([findRunsByIds(ctx.db, ids), runDataOf(ctx.db, ids), runInputsOf(ctx.db, ids)]);
   const byId = new Map(rows.map((r) => [r.runUuid, r]));
   const out: WireRun[] = [];
   for (const id of ids) {
     const row = byId.get(id);
-    if (row) out.push(runToWire(row, data.get(id)));
+    if (row) out.push(runToWire(row, data.get(id), inputs.get(id)));
   }
   const body: Body = { runs: out };
   if (ids.length === max) body.next_page_token = encodePageToken(offset + max);

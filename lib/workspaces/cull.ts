@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
+import { metrics } from "@/lib/metrics/registry";
 import type { Spawner } from "@/lib/spawner";
 import { baseUrlOf } from "./names";
 import { stopServer } from "./stop";
@@ -46,6 +47,7 @@ export async function cullIdleServers(db: Db, spawner: Spawner, timeoutMin: numb
     if (idleMin >= timeoutMin) {
       await stopServer(db, spawner, SYSTEM_PRINCIPAL, row.userName, row.name, { action: "server.cull", reason: `idle for ${Math.floor(idleMin)} minutes`, wait: true });
       culled.push(`${row.userName}/${row.name}`);
+      metrics().culls.inc();
     }
   }
   return culled;

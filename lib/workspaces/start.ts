@@ -8,6 +8,7 @@ import { SYSTEM_PRINCIPAL, type Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
+import { metrics, spawnFailureReason } from "@/lib/metrics/registry";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { SpawnError, type Spawner } from "@/lib/spawner";
 import { createApiToken, revokeTokenById } from "@/lib/tokens/manage";
@@ -17,6 +18,9 @@ import { waitForJupyter } from "./readiness";
 import type { StartRequest } from "./schemas";
 import { serverView, type ServerView } from "./view";
 import { workspaceEnv } from "./workspace-env";
+
+/** How often a start that Jupyter has not answered yet asks the engine whether the container died. */
+const STATUS_CHECK_MS = 1_000;
 
 export const engineUnavailable = () =>
   new ApiError(503, "engine_unavailable", "The container engine cannot be reached right now; try again in a minute or tell an admin.");
@@ -98,12 +102,13 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
   const deadline = Date.now() + getConfig().spawnTimeoutS * 1000;
   let trackingTokenId: string | undefined;
   try {
-    const tracking = await createApiToken(db, SYSTEM_PRINCIPAL, user, {
-      kind: "workspace",
-      note: `MLflow token of ${labelOf(ref)}`,
-    });
+    // The token is a database transaction, the image check an engine call: neither waits for the other.
+    // The token is awaited first so that a failed image check still revokes it below.
+    const imageLookup = spawner.imageInfo(env.image);
+    void imageLookup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const tracking = await createApiToken(db, SYSTEM_PRINCIPAL, user, { kind: "workspace", note: `MLflow token of ${labelOf(ref)}` });
     trackingTokenId = tracking.id;
-    const image = await spawner.imageInfo(env.image);
+    const image = await imageLookup;
     await updateServer(db, user, server, { trackingTokenId, imageId: image.id ?? null, phase: "creating", progress: 15, message: "Creating the container" }, ["pending"]);
     const started = await spawner.start(
       {
@@ -120,16 +125,18 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
       (e) => void progress(db, user, server, e.phase, e.phase === "creating" ? 25 : 40, e.message),
     );
     await updateServer(db, user, server, { url: started.url, spawnerState: { ...started.state }, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
-    let polls = 0;
     let shown = 50;
+    let checkedAt = 0;
     const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
       const pct = Math.min(95, 50 + Math.floor(ms / 300));
       if (pct >= shown + 5) {
         shown = pct;
         await progress(db, user, server, "waiting", pct, "Waiting for Jupyter to answer");
       }
-      // A container that died (out of memory, bad command) will never answer: say why now, not at the timeout.
-      if (++polls % 5 === 0) {
+      // A container that died (out of memory, bad command) will never answer: say why now, not at the
+      // timeout. Once a second, whatever the poll interval, so the engine is not asked 20 times a second.
+      if (ms - checkedAt >= STATUS_CHECK_MS) {
+        checkedAt = ms;
         const status = await spawner.status(ref);
         if (status.state === "failed") throw new Error(status.reason);
       }
@@ -142,6 +149,7 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
     const now = new Date();
     const running = await updateServer(db, user, server, { status: "running", phase: "ready", progress: 100, message: "Ready", startedAt: now, lastActivity: now }, ["pending"]);
     if (!running) await spawner.stop(ref); // stopped while starting: don't leave a container behind
+    else metrics().spawnDuration.observe((now.getTime() - row.requestedAt.getTime()) / 1000);
   } catch (err) {
     const reason = reasonOf(err);
     await spawner.remove(ref).catch(() => undefined);
@@ -150,5 +158,6 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
       (e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf(ref)}:`, e),
     );
     console.warn(`[atrium] spawn of ${labelOf(ref)} failed: ${reason}`);
+    metrics().spawnFailures.inc({ reason: spawnFailureReason(reason) });
   }
 }

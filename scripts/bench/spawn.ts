@@ -1,93 +1,123 @@
 /**
- * npm run bench:spawn — start→ready through Atrium's lifecycle (quota transaction, spawner, readiness
- * poll) against a raw `docker run` → Jupyter answers, same image, same run. One at a time, then 20 at once.
- * Prints p50/p95 and the ratio; target ≤ 1.10 × raw and 20/20 ready.
+ * npm run bench:spawn — start→ready through Atrium's lifecycle (quota transaction, tracking token,
+ * spawner, readiness poll, the row turning "running") against a raw `docker volume create` +
+ * `docker run` → Jupyter answers, with the very same container (raw-docker.ts). One at a time, then
+ * 20 at once (20 people, 20 fresh home volumes). Clean-up happens after each batch is measured, so
+ * stopping one workspace never slows another's start.
+ *
+ * Prints p50/p95, where the time goes (before the engine creates the container, create→started,
+ * started→ready), and the targets: ≤ 1.10 × raw at p50, 20/20 ready.
+ *
+ * BENCH_DB=postgres runs Atrium on TEST_DATABASE_URL (reset first) instead of in-memory PGlite.
+ * BENCH_SERIAL (5), BENCH_PARALLEL (20), BENCH_ROUNDS (2: parallel batches alternate which side goes first).
  */
-import { randomBytes } from "node:crypto";
-import { insertUser, updateUser } from "../../db/queries/users";
-import { findServer } from "../../db/queries/servers";
+import type { DbHandle } from "../../db/client";
 import { openTestDatabase } from "../../db/testing";
+import type { Principal } from "../../lib/auth/principal";
 import { DockerSpawner } from "../../lib/spawner";
 import { TEST_IMAGE } from "../../lib/spawner/testing";
-import { waitForJupyter } from "../../lib/workspaces/readiness";
-import { startServer } from "../../lib/workspaces/start";
-import { stopServer } from "../../lib/workspaces/stop";
+import { atriumStart, createBenchUser, createReadyWatcher } from "./atrium-start";
+import { rawStart, type StartSample } from "./raw-docker";
+import { median, ms, percentile, verdict } from "./stats";
 
 const SERIAL = Number(process.env.BENCH_SERIAL ?? 5);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const DB_KIND = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
+const TARGET_RATIO = 1.1;
+
 const spawner = new DockerSpawner();
 const docker = spawner.docker;
 const run = Date.now().toString(36);
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
+type Side = "atrium" | "raw";
 
-async function rawStart(i: number): Promise<number> {
-  const name = `bench-raw-${run}-${i}`;
-  const token = randomBytes(16).toString("hex");
-  const t0 = performance.now();
-  const c = await docker.createContainer({
-    name,
-    Image: TEST_IMAGE,
-    Env: [`JUPYTER_TOKEN=${token}`, "JUPYTER_BASE_URL=/b/"],
-    HostConfig: { PortBindings: { "8888/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] }, NanoCpus: 1e9, Memory: 1024 ** 3, Init: true },
-    ExposedPorts: { "8888/tcp": {} },
-  });
-  await c.start();
-  const port = (await c.inspect()).NetworkSettings.Ports["8888/tcp"]?.[0]?.HostPort;
-  const ok = await waitForJupyter(`http://127.0.0.1:${port}`, "/b/", token, Date.now() + 120_000);
-  const ms = performance.now() - t0;
-  await c.remove({ force: true });
-  if (!ok) throw new Error("raw container never answered");
-  return ms;
+function fulfilled(xs: PromiseSettledResult<StartSample>[]): StartSample[] {
+  return xs.flatMap((x) => (x.status === "fulfilled" ? [x.value] : []));
+}
+
+function firstFailure(xs: PromiseSettledResult<StartSample>[]): string | undefined {
+  const bad = xs.find((x): x is PromiseRejectedResult => x.status === "rejected");
+  return bad ? String(bad.reason instanceof Error ? bad.reason.message : bad.reason) : undefined;
+}
+
+function report(label: string, atrium: StartSample[], raw: StartSample[]): number {
+  const a = atrium.map((s) => s.ms);
+  const r = raw.map((s) => s.ms);
+  const ratio = median(a) / median(r);
+  console.log(`\n${label}`);
+  console.log(`  start→ready   atrium p50 ${ms(median(a))}  p95 ${ms(percentile(a, 95))}   raw p50 ${ms(median(r))}  p95 ${ms(percentile(r, 95))}`);
+  console.log(`  ratio         p50 ${ratio.toFixed(2)}  p95 ${(percentile(a, 95) / percentile(r, 95)).toFixed(2)}`);
+  const seg = (xs: StartSample[], f: (s: StartSample) => number) => ms(median(xs.map(f)));
+  const rows: [string, (s: StartSample) => number][] = [
+    ["request→created", (s) => s.created - s.t0],
+    ["created→started", (s) => s.started - s.created],
+    ["started→ready", (s) => s.t0 + s.ms - s.started],
+  ];
+  for (const [name, f] of rows) console.log(`  ${name.padEnd(16)} atrium p50 ${seg(atrium, f).padStart(8)}   raw p50 ${seg(raw, f).padStart(8)}`);
+  return ratio;
+}
+
+async function cleanupAll(samples: StartSample[]): Promise<void> {
+  await Promise.all(samples.map((s) => s.cleanup()));
 }
 
 async function main() {
   if (!(await spawner.ping())) throw new Error("the Docker engine is not reachable (scripts/ensure-docker.sh)");
-  const handle = await openTestDatabase("pglite");
+  if (!(await spawner.imageInfo(TEST_IMAGE)).present) throw new Error(`the image ${TEST_IMAGE} is absent (npm run image:workspace)`);
+  const handle: DbHandle = await openTestDatabase(DB_KIND);
   const db = handle.db;
-  const user = `bench-${run}`;
-  await insertUser(db, { name: user, role: "admin", roleSource: "admin" });
-  await updateUser(db, user, { limits: { maxServers: 100, maxTotalCpu: 500, maxTotalMemGb: 500 } });
-  const me = { name: user, role: "admin", admin: true, via: "token" as const };
+  const waitReady = createReadyWatcher(db);
+  const people: Principal[] = [];
+  let made = 0;
+  const person = async () => {
+    const p = await createBenchUser(db, `bench${run}u${made++}`);
+    people.push(p);
+    return p;
+  };
+  const start = (side: Side, p: Principal | undefined, i: number) =>
+    side === "raw" || !p ? rawStart(docker, TEST_IMAGE, run, i) : atriumStart(db, spawner, waitReady, p);
 
-  async function atriumStart(i: number): Promise<number> {
-    const server = `b${i}`;
-    const t0 = performance.now();
-    await startServer(db, spawner, me, user, server, { environment: "python", cpu: 1, memGb: 1 });
-    for (;;) {
-      const row = await findServer(db, user, server);
-      if (row?.status === "running") break;
-      if (row?.status === "failed") throw new Error(`failed: ${row.reason}`);
-      await new Promise((r) => setTimeout(r, 50));
+  console.log(`bench:spawn — image ${TEST_IMAGE}, Atrium on ${DB_KIND === "postgres" ? "Postgres" : "PGlite (in memory)"}, ${SERIAL} one at a time, ${ROUNDS}×${PARALLEL} at once`);
+  try {
+    // Warm the image's page cache, the JIT and the database before anything is measured.
+    await cleanupAll([await rawStart(docker, TEST_IMAGE, run, -1), await atriumStart(db, spawner, waitReady, await person())]);
+
+    const serial: Record<Side, StartSample[]> = { atrium: [], raw: [] };
+    for (let i = 0; i < SERIAL; i++) {
+      const r = await rawStart(docker, TEST_IMAGE, run, i);
+      await r.cleanup();
+      const a = await atriumStart(db, spawner, waitReady, await person());
+      await a.cleanup();
+      serial.raw.push(r);
+      serial.atrium.push(a);
     }
-    const ms = performance.now() - t0;
-    await stopServer(db, spawner, me, user, server, { wait: true });
-    return ms;
-  }
+    const serialRatio = report(`one at a time (n=${SERIAL})`, serial.atrium, serial.raw);
 
-  await rawStart(-1); // warm the image's page cache
-  const raw: number[] = [];
-  const atrium: number[] = [];
-  for (let i = 0; i < SERIAL; i++) {
-    raw.push(await rawStart(i));
-    atrium.push(await atriumStart(i));
-  }
-  const line = (label: string, a: number[], r: number[]) =>
-    console.log(
-      `${label}: atrium p50 ${pct(a, 50).toFixed(0)} ms p95 ${pct(a, 95).toFixed(0)} ms | raw p50 ${pct(r, 50).toFixed(0)} ms p95 ${pct(r, 95).toFixed(0)} ms | ratio p50 ${(pct(a, 50) / pct(r, 50)).toFixed(2)} p95 ${(pct(a, 95) / pct(r, 95)).toFixed(2)}`,
-    );
-  line(`one at a time (n=${SERIAL})`, atrium, raw);
+    const par: Record<Side, PromiseSettledResult<StartSample>[]> = { atrium: [], raw: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: Side[] = round % 2 === 0 ? ["raw", "atrium"] : ["atrium", "raw"];
+      for (const side of order) {
+        const who = side === "atrium" ? await Promise.all(Array.from({ length: PARALLEL }, () => person())) : [];
+        const batch = await Promise.allSettled(Array.from({ length: PARALLEL }, (_, i) => start(side, who[i], 1000 * (round + 1) + i)));
+        await cleanupAll(fulfilled(batch));
+        par[side].push(...batch);
+        const failure = firstFailure(batch);
+        if (failure) console.warn(`  ${side}, round ${round + 1}: ${failure}`);
+      }
+    }
+    const parRatio = report(`${PARALLEL} at once (${ROUNDS} rounds, n=${ROUNDS * PARALLEL} per side)`, fulfilled(par.atrium), fulfilled(par.raw));
+    const readyAtrium = fulfilled(par.atrium).length;
+    const readyRaw = fulfilled(par.raw).length;
 
-  const rawPar = await Promise.allSettled(Array.from({ length: PARALLEL }, (_, i) => rawStart(100 + i)));
-  const atrPar = await Promise.allSettled(Array.from({ length: PARALLEL }, (_, i) => atriumStart(100 + i)));
-  const ok = <T,>(xs: PromiseSettledResult<T>[]) => xs.flatMap((x) => (x.status === "fulfilled" ? [x.value] : []));
-  line(`${PARALLEL} at once`, ok(atrPar), ok(rawPar));
-  console.log(`${PARALLEL} at once ready: atrium ${ok(atrPar).length}/${PARALLEL}, raw ${ok(rawPar).length}/${PARALLEL}`);
-  await spawner.removeVolume?.(user);
-  await handle.close();
+    console.log("\ntargets");
+    console.log(verdict(serialRatio <= TARGET_RATIO, `one at a time: ${serialRatio.toFixed(2)} × raw at p50 (target ≤ ${TARGET_RATIO})`));
+    console.log(verdict(parRatio <= TARGET_RATIO, `${PARALLEL} at once: ${parRatio.toFixed(2)} × raw at p50 (target ≤ ${TARGET_RATIO})`));
+    console.log(verdict(readyAtrium === ROUNDS * PARALLEL, `${PARALLEL} at once ready: atrium ${readyAtrium}/${ROUNDS * PARALLEL}, raw ${readyRaw}/${ROUNDS * PARALLEL}`));
+  } finally {
+    await Promise.all(people.map((p) => spawner.removeVolume(p.name).catch(() => undefined)));
+    await handle.close();
+  }
 }
 
 main().catch((err: unknown) => {

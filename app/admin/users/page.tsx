@@ -1,9 +1,12 @@
 import Link from "next/link";
+import { AllocationBar } from "@/components/admin/allocation-bar";
 import { RoleSelect } from "@/components/admin/role-select";
+import { SortHeader } from "@/components/admin/sort-header";
+import { relativeTime } from "@/components/workspaces/format";
+import { adminUsersQuerySchema, type AdminUsersQuery } from "@/lib/admin/schemas";
+import { listAdminUsers } from "@/lib/admin/users-table";
 import { getRoles } from "@/lib/roles/manage";
 import { getDb } from "@/lib/runtime/db";
-import { listUsers } from "@/lib/users/manage";
-import { listUsersQuerySchema } from "@/lib/users/schemas";
 import { requireAdmin } from "../../_lib/page-auth";
 
 const PAGE_SIZE = 50;
@@ -12,21 +15,35 @@ const SOURCE_LABEL: Record<string, string> = { oidc: "SSO groups", admin: "set b
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();
   const raw = await searchParams;
-  const parsed = listUsersQuerySchema.safeParse({ q: raw.q, offset: raw.offset, limit: PAGE_SIZE });
-  const query = parsed.success ? parsed.data : { q: undefined, offset: 0, limit: PAGE_SIZE };
+  const parsed = adminUsersQuerySchema.safeParse({ ...raw, limit: raw.limit ?? PAGE_SIZE });
+  const query: AdminUsersQuery = parsed.success ? parsed.data : adminUsersQuerySchema.parse({ limit: PAGE_SIZE });
   const db = await getDb();
-  const [page, roles] = await Promise.all([listUsers(db, query), getRoles(db)]);
+  const [page, roles] = await Promise.all([listAdminUsers(db, query), getRoles(db)]);
   const roleNames = roles.map((r) => r.name);
   const from = page.total === 0 ? 0 : query.offset + 1;
   const to = query.offset + page.items.length;
-  const link = (offset: number) => `/admin/users?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), offset: String(offset) })}`;
+  const link = (patch: Partial<Record<"offset" | "sort" | "dir", string>>) => {
+    const p = new URLSearchParams();
+    if (query.q) p.set("q", query.q);
+    if (query.role) p.set("role", query.role);
+    if (query.limit !== PAGE_SIZE) p.set("limit", String(query.limit));
+    const merged = { sort: query.sort, dir: query.dir, offset: "0", ...patch };
+    if (merged.sort !== "name" || merged.dir !== "asc") {
+      p.set("sort", merged.sort);
+      p.set("dir", merged.dir);
+    }
+    if (merged.offset !== "0") p.set("offset", merged.offset);
+    return `/admin/users?${p}`;
+  };
+  const sortHref = (sort: string, dir: "asc" | "desc") => link({ sort, dir });
+  const header = (label: string, key: string) => <SortHeader label={label} sortKey={key} current={query.sort} dir={query.dir} href={sortHref} />;
 
   return (
     <div className="space-y-5">
-      <div className="flex items-end justify-between gap-4">
+      <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Users</h1>
-          <p className="mt-1 text-slate-600">Everyone who has signed in, with their role and where it came from.</p>
+          <p className="mt-1 text-slate-600">Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits.</p>
         </div>
         <form className="flex gap-2" action="/admin/users">
           <input
@@ -34,8 +51,14 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             defaultValue={query.q ?? ""}
             placeholder="Search name or email"
             aria-label="Search users"
-            className="w-64 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
+            className="w-56 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
           />
+          <select name="role" defaultValue={query.role ?? ""} aria-label="Filter by role" className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+            <option value="">All roles</option>
+            {roleNames.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
           <button className="rounded-lg bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">Search</button>
         </form>
       </div>
@@ -43,38 +66,51 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         <table className="w-full text-sm" data-testid="users-table">
           <thead className="bg-slate-50 text-left text-slate-500">
             <tr>
-              <th className="px-4 py-2.5 font-medium">User</th>
-              <th className="px-4 font-medium">Role</th>
+              <th className="px-4 py-2.5 font-medium">{header("User", "name")}</th>
+              <th className="px-4 font-medium">{header("Role", "role")}</th>
               <th className="px-4 font-medium">Role from</th>
-              <th className="px-4 font-medium">Limit overrides</th>
-              <th className="px-4 font-medium">Last seen</th>
+              <th className="px-4 font-medium">{header("Servers", "servers")}</th>
+              <th className="px-4 font-medium">{header("CPU", "cpu")}</th>
+              <th className="px-4 font-medium">{header("Memory", "memGb")}</th>
+              <th className="px-4 font-medium">{header("Last seen", "lastSeen")}</th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
             {page.items.map((u) => (
-              <tr key={u.name}>
+              <tr key={u.name} data-testid={`user-${u.name}`}>
                 <td className="px-4 py-2.5">
-                  <div className="font-medium text-slate-900">{u.name}</div>
+                  <Link href={`/admin/users/${encodeURIComponent(u.name)}`} className="font-medium text-slate-900 hover:text-brand-600 hover:underline">
+                    {u.name}
+                  </Link>
                   <div className="text-xs text-slate-500">{[u.displayName, u.email].filter(Boolean).join(" · ")}</div>
+                  {Object.keys(u.overrides).length > 0 && (
+                    <span className="mt-0.5 inline-block rounded bg-amber-50 px-1.5 text-xs text-amber-700" title={Object.entries(u.overrides).map(([k, v]) => `${k} ${v}`).join(", ")}>
+                      custom limits
+                    </span>
+                  )}
                 </td>
                 <td className="px-4">
                   <RoleSelect user={u.name} role={u.role} roles={roleNames} />
                 </td>
                 <td className="px-4 text-slate-600">{SOURCE_LABEL[u.roleSource] ?? u.roleSource}</td>
-                <td className="px-4 text-slate-600">
-                  {Object.keys(u.limits).length === 0
-                    ? "—"
-                    : Object.entries(u.limits)
-                        .map(([k, v]) => `${k} ${v}`)
-                        .join(", ")}
+                <td className="px-4">
+                  <AllocationBar used={u.running.servers} max={u.limits.maxServers} unit="" label={`Servers of ${u.name}`} />
                 </td>
-                <td className="px-4 text-slate-600">{u.lastSeenAt ? u.lastSeenAt.toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC" : "never"}</td>
+                <td className="px-4">
+                  <AllocationBar used={u.running.cpu} max={u.limits.maxTotalCpu} unit="CPU" label={`CPU of ${u.name}`} />
+                </td>
+                <td className="px-4">
+                  <AllocationBar used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
+                </td>
+                <td className="px-4 text-slate-600" title={u.lastSeenAt ?? undefined}>
+                  {relativeTime(u.lastSeenAt)}
+                </td>
               </tr>
             ))}
             {page.items.length === 0 && (
               <tr>
-                <td colSpan={5} className="px-4 py-10 text-center text-slate-500">
-                  {query.q ? `No user matches "${query.q}".` : "Nobody has signed in yet. People appear here after their first sign-in."}
+                <td colSpan={7} className="px-4 py-10 text-center text-slate-500">
+                  {query.q ? `No user matches "${query.q}".` : query.role ? `Nobody has the role ${query.role}.` : "Nobody has signed in yet. People appear here after their first sign-in."}
                 </td>
               </tr>
             )}
@@ -87,12 +123,12 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         </span>
         <span className="flex gap-2">
           {query.offset > 0 && (
-            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link(Math.max(0, query.offset - PAGE_SIZE))}>
+            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link({ offset: String(Math.max(0, query.offset - query.limit)) })}>
               Previous
             </Link>
           )}
           {to < page.total && (
-            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link(query.offset + PAGE_SIZE)}>
+            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link({ offset: String(query.offset + query.limit) })}>
               Next
             </Link>
           )}

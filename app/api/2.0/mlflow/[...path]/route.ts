@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { withUser } from "@/lib/http/with-user";
+import { countTrackingWrite } from "@/lib/metrics/tracking";
 import { handleTrackingRequest } from "@/lib/tracking/routes";
 
 // MLflow REST API (see /work/shared/mlflow-rest.md); /ajax-api/2.0/mlflow re-exports these handlers.
-const handler = withUser((req, { db, principal, params }) => handleTrackingRequest(req, { db, principal }, params.path), z.object({ path: z.array(z.string()) }));
+const handler = withUser(
+  async (req, { db, principal, params }) => countTrackingWrite(req, await handleTrackingRequest(req, { db, principal }, params.path)),
+  z.object({ path: z.array(z.string()) }),
+);
 
 export const GET = handler;
 export const POST = handler;

@@ -1,0 +1,69 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { AuditTable } from "@/components/admin/audit-table";
+import { OverridesEditor } from "@/components/admin/overrides-editor";
+import { Card } from "@/components/ui/card";
+import { Meter } from "@/components/ui/meter";
+import { relativeTime } from "@/components/workspaces/format";
+import { StatusBadge } from "@/components/workspaces/status-badge";
+import { getUserDetail } from "@/lib/admin/user-detail";
+import { getDb } from "@/lib/runtime/db";
+import { userNameSchema } from "@/lib/users/schemas";
+import { requireAdmin } from "../../../_lib/page-auth";
+
+export default async function AdminUserPage({ params }: { params: Promise<{ name: string }> }) {
+  await requireAdmin();
+  const name = userNameSchema.safeParse((await params).name);
+  if (!name.success) notFound();
+  const detail = await getUserDetail(await getDb(), name.data);
+  if (!detail) notFound();
+  const { user, limits, roleLimits, usage } = detail;
+  return (
+    <div className="space-y-6">
+      <div>
+        <Link href="/admin/users" className="text-sm text-brand-600 hover:underline">
+          ← All users
+        </Link>
+        <h1 className="mt-1 text-2xl font-semibold text-slate-900">{user.name}</h1>
+        <p className="mt-1 text-slate-600">
+          {[user.displayName, user.email].filter(Boolean).join(" · ")}
+          {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen {relativeTime(user.lastSeenAt)}
+        </p>
+      </div>
+      <Card title="Holding now" description="What this person's active servers hold against their limits.">
+        <div className="grid gap-6 sm:grid-cols-3">
+          <Meter label="Servers" used={usage.servers} max={limits.maxServers} unit="servers" />
+          <Meter label="CPU" used={usage.cpu} max={limits.maxTotalCpu} unit="CPUs" />
+          <Meter label="Memory" used={usage.memGb} max={limits.maxTotalMemGb} unit="GiB" />
+        </div>
+      </Card>
+      <Card
+        title="Limits for this person"
+        description={`Leave a field empty to use the value of the role ${user.role}. Changes apply from the next start; running servers keep what they were given.`}
+      >
+        <OverridesEditor user={user.name} role={user.role} roleLimits={roleLimits} overrides={user.limits} />
+      </Card>
+      <Card title="Servers">
+        {detail.servers.length === 0 ? (
+          <p className="text-sm text-slate-500">{user.name} has never started a server.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100 text-sm">
+            {detail.servers.map((s) => (
+              <li key={s.name} className="flex items-center gap-4 py-2">
+                <span className="w-32 font-medium text-slate-900">{s.name}</span>
+                <StatusBadge status={s.status} />
+                <span className="text-slate-600">
+                  {s.environment} · {s.cpu} CPU · {s.memGb} GiB
+                </span>
+                <span className="ml-auto text-slate-500">last activity {relativeTime(s.lastActivity)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+      <Card title="Recent activity" description={<Link className="text-brand-600 hover:underline" href={`/admin/audit?target=${encodeURIComponent(user.name)}`}>Everything done to {user.name} in the audit log →</Link>}>
+        <AuditTable items={detail.recent} empty={`Nothing recorded for ${user.name} yet.`} />
+      </Card>
+    </div>
+  );
+}

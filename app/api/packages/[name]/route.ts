@@ -1,0 +1,8 @@
+import { getConfig } from "@/lib/config";
+import { withUser } from "@/lib/http/with-user";
+import { catalogFor } from "@/lib/packages/catalog";
+import { packageParams } from "@/lib/packages/schemas";
+
+export const GET = withUser(async (_req, { params }) => {
+  return Response.json(await catalogFor(getConfig().pypiIndexUrl).get(params.name));
+}, packageParams);

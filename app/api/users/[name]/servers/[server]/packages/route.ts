@@ -1,0 +1,23 @@
+import { getConfig } from "@/lib/config";
+import { readJson } from "@/lib/http/parse";
+import { sseResponse } from "@/lib/http/sse";
+import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
+import { startInstall } from "@/lib/packages/install";
+import { listInstalled } from "@/lib/packages/installed";
+import { installRequestSchema } from "@/lib/packages/schemas";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { serverParams } from "@/lib/workspaces/schemas";
+
+/** What pip sees in the workspace, with whether each package lives in the home volume. */
+export const GET = withUser(async (_req, { db, principal, params }) => {
+  assertSelfOrAdmin(principal, params.name);
+  return Response.json(await listInstalled(db, getSpawner(), params.name, params.server));
+}, serverParams);
+
+/** Installs with pip inside the workspace; pip's output streams back as Server-Sent Events. */
+export const POST = withUser(async (req, { db, principal, params }) => {
+  assertSelfOrAdmin(principal, params.name);
+  const ask = await readJson(req, installRequestSchema);
+  const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);
+  return sseResponse(events, new AbortController());
+}, serverParams);

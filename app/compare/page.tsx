@@ -1,0 +1,49 @@
+import Link from "next/link";
+import { parseRunList } from "@/components/tracking/compare";
+import { CompareView } from "@/components/tracking/compare-view";
+import { getDb } from "@/lib/runtime/db";
+import { findRunView } from "@/lib/tracking/overview";
+import { requireUser } from "../_lib/page-auth";
+
+export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireUser();
+  const ids = parseRunList((await searchParams).runs);
+  const db = await getDb();
+  const found = await Promise.all(ids.map((id) => findRunView(db, id)));
+  const runs = found.filter((r) => r !== null);
+  const missing = ids.filter((_, i) => found[i] === null);
+  const experimentId = runs[0]?.info.experiment_id;
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm text-slate-500">
+          <Link href="/experiments" className="hover:underline">
+            Experiments
+          </Link>
+          {experimentId !== undefined && (
+            <>
+              {" / "}
+              <Link href={`/experiments/${experimentId}`} className="hover:underline">
+                runs
+              </Link>
+            </>
+          )}{" "}
+          /
+        </p>
+        <h1 className="text-2xl font-semibold text-slate-900">Compare {runs.length} runs</h1>
+      </div>
+      {missing.length > 0 && (
+        <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+          {missing.length === 1 ? "One run was not found and is left out" : `${missing.length} runs were not found and are left out`}: {missing.join(", ")}.
+        </p>
+      )}
+      {runs.length < 2 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-slate-600" data-testid="compare-empty">
+          Pick 2 to 10 runs to compare: tick them in an experiment’s runs table, then press Compare.
+        </p>
+      ) : (
+        <CompareView runs={runs} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { NotebookPanel } from "@/components/tracking/notebook-panel";
+import { RunsTable } from "@/components/tracking/runs-table";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/runtime/db";
+import { columnKeysOf, findExperimentView } from "@/lib/tracking/overview";
+import { requireUser } from "../../_lib/page-auth";
+
+export default async function ExperimentPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireUser();
+  const { id } = await params;
+  const db = await getDb();
+  const experiment = await findExperimentView(db, id);
+  if (!experiment) notFound();
+  const keys = await columnKeysOf(db, experiment.experiment_id);
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm text-slate-500">
+          <Link href="/experiments" className="hover:underline">
+            Experiments
+          </Link>{" "}
+          /
+        </p>
+        <h1 className="text-2xl font-semibold text-slate-900" data-testid="experiment-name">
+          {experiment.name}
+          {experiment.lifecycle_stage === "deleted" && <span className="ml-2 rounded bg-red-100 px-2 py-0.5 align-middle text-xs font-medium text-red-700">deleted</span>}
+        </h1>
+        <p className="mt-1 text-sm text-slate-500">
+          Experiment ID <code>{experiment.experiment_id}</code> · log to it with <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
+        </p>
+      </div>
+      <RunsTable experimentId={experiment.experiment_id} keys={keys} />
+      {keys.metrics.length === 0 && keys.params.length === 0 && <NotebookPanel trackingUri={getConfig().publicUrl} compact />}
+    </div>
+  );
+}

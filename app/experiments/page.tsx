@@ -1,0 +1,30 @@
+import { ExperimentsList, NewExperimentForm } from "@/components/tracking/experiments-list";
+import { NotebookPanel } from "@/components/tracking/notebook-panel";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/runtime/db";
+import { listExperimentOverview } from "@/lib/tracking/overview";
+import { requireUser } from "../_lib/page-auth";
+
+export default async function ExperimentsPage() {
+  const principal = await requireUser();
+  const experiments = await listExperimentOverview(await getDb());
+  const anyRuns = experiments.some((e) => e.runCount > 0);
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold text-slate-900">Experiments</h1>
+          <p className="mt-1 text-slate-600">Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.</p>
+        </div>
+        <NewExperimentForm />
+      </div>
+      {!anyRuns && (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-4 text-slate-600" data-testid="no-runs">
+          Nothing has been logged yet. Run the three lines below in a notebook and your first run appears here.
+        </p>
+      )}
+      <ExperimentsList experiments={experiments} me={principal.name} admin={principal.admin} />
+      <NotebookPanel trackingUri={getConfig().publicUrl} />
+    </div>
+  );
+}

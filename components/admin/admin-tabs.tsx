@@ -1,0 +1,34 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+const TABS = [
+  { href: "/admin/users", label: "Users" },
+  { href: "/admin/servers", label: "Servers" },
+  { href: "/admin/roles", label: "Roles & limits" },
+  { href: "/admin/usage", label: "Usage" },
+  { href: "/admin/audit", label: "Audit log" },
+  { href: "/environments", label: "Environment catalog" },
+] as const;
+
+/** The admin section's own navigation, under the top bar. */
+export function AdminTabs() {
+  const path = usePathname();
+  return (
+    <nav className="mb-6 flex gap-1 border-b border-slate-200" aria-label="Admin sections">
+      {TABS.map((t) => {
+        const active = path.startsWith(t.href);
+        return (
+          <Link
+            key={t.href}
+            href={t.href}
+            className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${active ? "border-brand-500 text-slate-900" : "border-transparent text-slate-500 hover:text-slate-800"}`}
+          >
+            {t.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

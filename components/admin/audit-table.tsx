@@ -1,0 +1,73 @@
+import type { AuditView } from "@/lib/audit/search";
+
+const TONE: Record<string, string> = {
+  user: "bg-sky-50 text-sky-700",
+  role: "bg-violet-50 text-violet-700",
+  token: "bg-amber-50 text-amber-800",
+  server: "bg-emerald-50 text-emerald-700",
+  environment: "bg-slate-100 text-slate-700",
+};
+
+/** "cpu 1 · memGb 2 · environment python"; before/after pairs as "role user → power". */
+export function describeDetail(detail: Record<string, unknown>): string {
+  const before = detail.before as Record<string, unknown> | null | undefined;
+  const after = detail.after as Record<string, unknown> | undefined;
+  if (after && typeof after === "object") {
+    const changes = Object.keys(after)
+      .filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after[k]))
+      .map((k) => `${k} ${before ? `${short(before[k])} → ` : ""}${short(after[k])}`);
+    return changes.length ? changes.join(" · ") : "no change";
+  }
+  return Object.entries(detail)
+    .map(([k, v]) => `${k} ${short(v)}`)
+    .join(" · ");
+}
+
+function short(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>);
+    return entries.length ? entries.map(([k, x]) => `${k}=${short(x)}`).join(", ") : "none";
+  }
+  return String(v);
+}
+
+const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+
+export function AuditTable({ items, empty }: { items: AuditView[]; empty: string }) {
+  return (
+    <table className="w-full text-sm" data-testid="audit-table">
+      <thead className="text-left text-slate-500">
+        <tr>
+          <th className="py-2 pr-4 font-medium">Time (UTC)</th>
+          <th className="pr-4 font-medium">Who</th>
+          <th className="pr-4 font-medium">Action</th>
+          <th className="pr-4 font-medium">Target</th>
+          <th className="font-medium">Details</th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-100">
+        {items.map((e) => (
+          <tr key={e.id} data-testid="audit-row">
+            <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-600">{utc(e.at)}</td>
+            <td className="pr-4 font-medium text-slate-900">{e.actor}</td>
+            <td className="pr-4">
+              <span className={`rounded px-1.5 py-0.5 font-mono text-xs ${TONE[e.action.split(".")[0] ?? ""] ?? "bg-slate-100 text-slate-700"}`}>{e.action}</span>
+            </td>
+            <td className="pr-4 text-slate-700">{e.target ?? "—"}</td>
+            <td className="max-w-md truncate text-slate-500" title={JSON.stringify(e.detail)}>
+              {describeDetail(e.detail)}
+            </td>
+          </tr>
+        ))}
+        {items.length === 0 && (
+          <tr>
+            <td colSpan={5} className="py-8 text-center text-slate-500">
+              {empty}
+            </td>
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,119 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { relativeTime } from "@/components/workspaces/format";
+import type { ExperimentOverview } from "@/lib/tracking/overview";
+import { dateTime } from "./format";
+import { mlflowPost } from "./mlflow";
+
+/** The experiments table with inline rename; the server page re-renders after a change. */
+export function ExperimentsList({ experiments, me, admin }: { experiments: ExperimentOverview[]; me: string; admin: boolean }) {
+  return (
+    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+      <table className="w-full text-sm" data-testid="experiments-table">
+        <thead className="bg-slate-50 text-left text-slate-500">
+          <tr>
+            <th className="px-4 py-2.5 font-medium">Experiment</th>
+            <th className="px-4 py-2.5 text-right font-medium">Runs</th>
+            <th className="px-4 py-2.5 font-medium">Last activity</th>
+            <th className="px-4 py-2.5 font-medium">Created by</th>
+            <th className="px-4 py-2.5" />
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {experiments.map((e) => (
+            <ExperimentRow key={e.experimentId} exp={e} canEdit={admin || (e.owner !== null && e.owner === me)} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boolean }) {
+  const router = useRouter();
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(exp.name);
+  const rename = useMutation({
+    mutationFn: () => mlflowPost("experiments/update", { experiment_id: exp.experimentId, new_name: name.trim() }),
+    onSuccess: () => {
+      setEditing(false);
+      router.refresh();
+    },
+  });
+  return (
+    <tr data-testid={`experiment-${exp.experimentId}`} className="hover:bg-slate-50/60">
+      <td className="px-4 py-3">
+        {editing ? (
+          <form
+            className="flex items-center gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              rename.mutate();
+            }}
+          >
+            <input aria-label="New name" value={name} onChange={(e) => setName(e.target.value)} className="w-64 rounded-md border border-slate-300 px-2 py-1" autoFocus />
+            <button type="submit" disabled={rename.isPending || name.trim() === ""} className="rounded-md bg-brand-600 px-3 py-1 text-white disabled:opacity-60">
+              Save
+            </button>
+            <button type="button" onClick={() => setEditing(false)} className="text-slate-500 hover:underline">
+              Cancel
+            </button>
+            {rename.error && <span className="text-red-600">{rename.error.message}</span>}
+          </form>
+        ) : (
+          <Link href={`/experiments/${exp.experimentId}`} className="font-medium text-brand-700 hover:underline">
+            {exp.name}
+          </Link>
+        )}
+      </td>
+      <td className="px-4 py-3 text-right tabular-nums">{exp.runCount}</td>
+      <td className="px-4 py-3 text-slate-600" title={dateTime(exp.lastActivity)}>
+        {relativeTime(new Date(exp.lastActivity).toISOString())}
+      </td>
+      <td className="px-4 py-3 text-slate-600">{exp.owner ?? <span className="text-slate-400">built in</span>}</td>
+      <td className="px-4 py-3 text-right">
+        {canEdit && !editing && (
+          <button type="button" onClick={() => setEditing(true)} className="text-slate-500 hover:text-brand-700 hover:underline">
+            Rename
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** Creates an experiment through the MLflow API and opens it. */
+export function NewExperimentForm() {
+  const router = useRouter();
+  const [name, setName] = useState("");
+  const create = useMutation({
+    mutationFn: () => mlflowPost<{ experiment_id: string }>("experiments/create", { name: name.trim() }),
+    onSuccess: (r) => router.push(`/experiments/${r.experiment_id}`),
+  });
+  return (
+    <form
+      className="flex flex-wrap items-center gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate();
+      }}
+    >
+      <input
+        aria-label="Experiment name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="e.g. churn-model"
+        maxLength={500}
+        className="w-64 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
+      />
+      <button type="submit" disabled={create.isPending || name.trim() === ""} className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+        New experiment
+      </button>
+      {create.error && <p className="w-full text-sm text-red-600">{create.error.message}</p>}
+    </form>
+  );
+}

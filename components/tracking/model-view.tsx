@@ -1,0 +1,97 @@
+"use client";
+
+import Link from "next/link";
+import { Card } from "@/components/ui/card";
+import { dateTime } from "./format";
+import { KeyValueTable } from "./key-value-table";
+import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
+import { AliasBadge, StageBadge } from "./stage-badge";
+
+/** A registered model: description, tags, aliases, and every version with its stage and source run. */
+export function ModelView({ name }: { name: string }) {
+  const model = useRegisteredModel(name);
+  const versions = useModelVersions(name);
+  if (model.isPending) return <p className="text-sm text-slate-500">Loading {name}…</p>;
+  if (model.error) {
+    return (
+      <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="registry-error">
+        {registryProblem(model.error)}
+      </p>
+    );
+  }
+  const m = model.data;
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm text-slate-500">
+          <Link href="/models" className="hover:underline">
+            Models
+          </Link>{" "}
+          /
+        </p>
+        <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
+          {m.name}
+        </h1>
+        <p className="mt-1 text-slate-600" data-testid="model-description">
+          {m.description ?? <span className="text-slate-400">No description.</span>}
+        </p>
+        <p className="mt-1 text-sm text-slate-500">
+          Created {dateTime(m.creation_timestamp)}
+          {m.user_id ? ` by ${m.user_id}` : ""} · load it with <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
+        </p>
+      </div>
+
+      <Card title="Versions" description="Newest first. An alias (such as @champion) points at one version; code loads the model by alias.">
+        {versions.isPending ? (
+          <p className="text-sm text-slate-500">Loading versions…</p>
+        ) : versions.error ? (
+          <p className="text-sm text-red-600">{registryProblem(versions.error)}</p>
+        ) : versions.data.length === 0 ? (
+          <p className="text-sm text-slate-500">No versions yet. Register one from a run page.</p>
+        ) : (
+          <table className="w-full text-sm" data-testid="model-versions">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="py-1.5 font-medium">Version</th>
+                <th className="font-medium">Aliases</th>
+                <th className="font-medium">Stage</th>
+                <th className="font-medium">Source run</th>
+                <th className="font-medium">Registered</th>
+                <th className="font-medium">Description</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {versions.data.map((v) => (
+                <tr key={v.version} data-testid={`version-${v.version}`}>
+                  <td className="py-2 font-medium tabular-nums">v{v.version}</td>
+                  <td className="space-x-1">{(v.aliases ?? []).length === 0 ? <span className="text-xs text-slate-400">—</span> : (v.aliases ?? []).map((a) => <AliasBadge key={a} alias={a} />)}</td>
+                  <td>
+                    <StageBadge stage={v.current_stage} />
+                  </td>
+                  <td>
+                    {v.run_id ? (
+                      <Link href={`/runs/${v.run_id}`} className="font-mono text-xs text-brand-700 hover:underline" data-testid="source-run">
+                        {v.run_id.slice(0, 8)}…
+                      </Link>
+                    ) : (
+                      <span className="break-all font-mono text-xs text-slate-500">{v.source}</span>
+                    )}
+                  </td>
+                  <td className="text-slate-600">
+                    {dateTime(v.creation_timestamp)}
+                    {v.user_id ? <span className="text-slate-400"> · {v.user_id}</span> : null}
+                  </td>
+                  <td className="text-slate-600">{v.description ?? <span className="text-slate-300">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+
+      <Card title="Tags">
+        <KeyValueTable rows={m.tags ?? []} empty="No tags." testId="model-tags" />
+      </Card>
+    </div>
+  );
+}

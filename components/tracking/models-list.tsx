@@ -1,0 +1,67 @@
+"use client";
+
+import Link from "next/link";
+import { relativeTime } from "@/components/workspaces/format";
+import { useRegisteredModels, registryProblem } from "./registry-queries";
+import { AliasBadge, StageBadge } from "./stage-badge";
+
+/** Every registered model with its newest version, stages in use and aliases. */
+export function ModelsList() {
+  const models = useRegisteredModels();
+  if (models.isPending) return <p className="text-sm text-slate-500">Loading models…</p>;
+  if (models.error) {
+    return (
+      <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="registry-error">
+        {registryProblem(models.error)}
+      </p>
+    );
+  }
+  if (models.data.length === 0) {
+    return (
+      <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-slate-600" data-testid="no-models">
+        <p className="font-medium text-slate-800">No registered models yet.</p>
+        <p className="mt-1 text-sm">
+          Open a run and press <strong>Register model</strong>, or from a notebook:{" "}
+          <code className="rounded bg-slate-100 px-1">mlflow.register_model(&quot;runs:/&lt;run id&gt;/model&quot;, &quot;my-model&quot;)</code>.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+      <table className="w-full text-sm" data-testid="models-table">
+        <thead className="bg-slate-50 text-left text-slate-500">
+          <tr>
+            <th className="px-4 py-2.5 font-medium">Model</th>
+            <th className="px-4 py-2.5 font-medium">Latest version</th>
+            <th className="px-4 py-2.5 font-medium">Stages</th>
+            <th className="px-4 py-2.5 font-medium">Aliases</th>
+            <th className="px-4 py-2.5 font-medium">Updated</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {models.data.map((m) => {
+            const latest = Math.max(0, ...(m.latest_versions ?? []).map((v) => Number(v.version)));
+            const stages = (m.latest_versions ?? []).filter((v) => v.current_stage && v.current_stage !== "None");
+            return (
+              <tr key={m.name}>
+                <td className="px-4 py-3">
+                  <Link href={`/models/${encodeURIComponent(m.name)}`} className="font-medium text-brand-700 hover:underline">
+                    {m.name}
+                  </Link>
+                  {m.description && <p className="mt-0.5 line-clamp-1 text-xs text-slate-500">{m.description}</p>}
+                </td>
+                <td className="px-4 py-3 tabular-nums">{latest > 0 ? `version ${latest}` : <span className="text-slate-400">none</span>}</td>
+                <td className="space-x-1 px-4 py-3">
+                  {stages.length === 0 ? <span className="text-xs text-slate-400">—</span> : stages.map((v) => <StageBadge key={v.version} stage={`${v.current_stage ?? ""}`} />)}
+                </td>
+                <td className="space-x-1 px-4 py-3">{(m.aliases ?? []).length === 0 ? <span className="text-xs text-slate-400">—</span> : (m.aliases ?? []).map((a) => <AliasBadge key={a.alias} alias={`${a.alias} → v${a.version}`} />)}</td>
+                <td className="px-4 py-3 text-slate-600">{relativeTime(new Date(m.last_updated_timestamp ?? m.creation_timestamp).toISOString())}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { MlflowError, mlflowPost, type WireModelVersion } from "./mlflow";
+
+/**
+ * Registers this run's `model` artifact path as a new version of a registered model, as mlflow.register_model
+ * does: create the model (an existing one is fine), then create a version with source runs:/<run_id>/model.
+ */
+async function registerVersion(name: string, runId: string): Promise<WireModelVersion> {
+  try {
+    await mlflowPost("registered-models/create", { name });
+  } catch (err) {
+    if (!(err instanceof MlflowError && err.code === "RESOURCE_ALREADY_EXISTS")) throw err;
+  }
+  const res = await mlflowPost<{ model_version: WireModelVersion }>("model-versions/create", { name, source: `runs:/${runId}/model`, run_id: runId });
+  return res.model_version;
+}
+
+function explain(err: Error): string {
+  if (err instanceof MlflowError && err.code === "ENDPOINT_NOT_FOUND") return "The model registry is not available on this server yet.";
+  return err.message;
+}
+
+export function RegisterModel({ runId, suggestedName }: { runId: string; suggestedName: string }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(suggestedName);
+  const register = useMutation({ mutationFn: () => registerVersion(name.trim(), runId) });
+  if (register.data) {
+    const v = register.data;
+    return (
+      <p className="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 ring-1 ring-emerald-200" data-testid="registered">
+        Registered as{" "}
+        <Link href={`/models/${encodeURIComponent(v.name)}`} className="font-medium underline">
+          {v.name} version {v.version}
+        </Link>
+        .
+      </p>
+    );
+  }
+  if (!open) {
+    return (
+      <button type="button" onClick={() => setOpen(true)} className="rounded-lg border border-brand-600 px-4 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50">
+        Register model
+      </button>
+    );
+  }
+  return (
+    <form
+      className="flex flex-wrap items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200"
+      onSubmit={(e) => {
+        e.preventDefault();
+        register.mutate();
+      }}
+    >
+      <label className="text-sm text-slate-600" htmlFor="model-name">
+        Model name
+      </label>
+      <input id="model-name" value={name} onChange={(e) => setName(e.target.value)} className="w-56 rounded-md border border-slate-300 px-2 py-1 text-sm" autoFocus />
+      <button type="submit" disabled={register.isPending || name.trim() === ""} className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60">
+        {register.isPending ? "Registering…" : "Register"}
+      </button>
+      <button type="button" onClick={() => setOpen(false)} className="text-sm text-slate-500 hover:underline">
+        Cancel
+      </button>
+      <p className="w-full text-xs text-slate-500">
+        Adds a new version whose source is <code>runs:/{runId.slice(0, 8)}…/model</code>. An existing model name gets its next version.
+      </p>
+      {register.error && (
+        <p role="alert" className="w-full text-sm text-red-700">
+          {explain(register.error)}
+        </p>
+      )}
+    </form>
+  );
+}

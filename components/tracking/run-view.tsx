@@ -1,0 +1,102 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { Card } from "@/components/ui/card";
+import { dateTime, metricValue, runDuration } from "./format";
+import { KeyValueTable } from "./key-value-table";
+import { MetricChart, XAxisSwitch, type XAxisMode } from "./metric-chart";
+import type { WireRun } from "./mlflow";
+import { RegisterModel } from "./register-model";
+import { RunStatus } from "./run-status";
+
+const isSystemTag = (key: string) => key.startsWith("mlflow.") || key.startsWith("atrium.");
+
+/** One run: what it is, its latest metrics, a chart per metric, its params and tags, and registering its model. */
+export function RunView({ run, experimentName }: { run: WireRun; experimentName: string }) {
+  const { info, data } = run;
+  const [mode, setMode] = useState<XAxisMode>("step");
+  const metrics = data.metrics ?? [];
+  const tags = data.tags ?? [];
+  const userTags = tags.filter((t) => !isSystemTag(t.key));
+  const systemTags = tags.filter((t) => isSystemTag(t.key));
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link href="/experiments" className="hover:underline">
+              Experiments
+            </Link>{" "}
+            /{" "}
+            <Link href={`/experiments/${info.experiment_id}`} className="hover:underline" data-testid="run-experiment">
+              {experimentName}
+            </Link>{" "}
+            /
+          </p>
+          <h1 className="flex items-center gap-3 text-2xl font-semibold text-slate-900">
+            <span data-testid="run-title">{info.run_name}</span> <RunStatus status={info.status} />
+            {info.lifecycle_stage === "deleted" && <span className="rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-700">deleted</span>}
+          </h1>
+          <p className="mt-1 text-sm text-slate-500">
+            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {dateTime(info.start_time)} · {runDuration(info)} · run ID{" "}
+            <code className="text-xs">{info.run_id}</code>
+          </p>
+        </div>
+        <RegisterModel runId={info.run_id} suggestedName={experimentName} />
+      </div>
+
+      {metrics.length > 0 && (
+        <div className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="latest-metrics">
+          {metrics.map((m) => (
+            <div key={m.key} className="rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm">
+              <div className="truncate font-mono text-xs text-slate-500" title={m.key}>
+                {m.key}
+              </div>
+              <div className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{metricValue(m.value)}</div>
+              <div className="text-xs text-slate-400">at step {m.step}</div>
+            </div>
+          ))}
+        </div>
+      )}
+
+      <Card
+        title="Metric history"
+        description={metrics.length > 0 ? "Each metric over the run, downsampled on the server so long histories draw quickly." : undefined}
+        action={metrics.length > 0 ? <XAxisSwitch mode={mode} onChange={setMode} /> : undefined}
+      >
+        {metrics.length === 0 ? (
+          <p className="text-sm text-slate-500">
+            This run has no metrics. Log one with <code>mlflow.log_metric(&quot;loss&quot;, 0.3, step=1)</code>.
+          </p>
+        ) : (
+          <div className="grid gap-6 md:grid-cols-2">
+            {metrics.map((m) => (
+              <div key={m.key}>
+                <h3 className="mb-1 font-mono text-sm text-slate-700">{m.key}</h3>
+                <MetricChart metricKey={m.key} runs={[{ id: info.run_id, name: info.run_name }]} mode={mode} />
+              </div>
+            ))}
+          </div>
+        )}
+      </Card>
+
+      <div className="grid gap-6 md:grid-cols-2">
+        <Card title="Parameters" description="Written once per run.">
+          <KeyValueTable rows={data.params ?? []} empty="No parameters logged." testId="run-params" />
+        </Card>
+        <Card title="Tags">
+          <KeyValueTable rows={userTags} empty="No tags of your own; system tags below." testId="run-tags" />
+          {systemTags.length > 0 && (
+            <details className="mt-3">
+              <summary className="cursor-pointer text-sm text-slate-500">System tags ({systemTags.length})</summary>
+              <div className="mt-2">
+                <KeyValueTable rows={systemTags} empty="" muted={() => true} />
+              </div>
+            </details>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+/** Read-only aggregates for the experiment pages: run counts, last activity and the column keys of an experiment. */
+import { and, asc, count, desc, eq, max, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { experiments, latestMetrics, runParams, runTags, runs } from "../schema";
+
+export interface ExperimentOverviewRow {
+  id: number;
+  name: string;
+  owner: string | null;
+  creationTime: number;
+  lastUpdateTime: number;
+  runCount: number;
+  /** The latest start or end of any of its active runs; null when it has none. */
+  lastRunActivity: number | null;
+}
+
+/** Active experiments with how many active runs each has and when one last started or ended. */
+export async function experimentOverviewRows(db: Db): Promise<ExperimentOverviewRow[]> {
+  const perRun = db
+    .select({
+      experimentId: runs.experimentId,
+      runCount: count().as("run_count"),
+      lastRunActivity: max(sql<number>`greatest(${runs.startTime}, coalesce(${runs.endTime}, 0))`).as("last_run_activity"),
+    })
+    .from(runs)
+    .where(eq(runs.lifecycleStage, "active"))
+    .groupBy(runs.experimentId)
+    .as("per_run");
+  const rows = await db
+    .select({
+      id: experiments.id,
+      name: experiments.name,
+      owner: experiments.owner,
+      creationTime: experiments.creationTime,
+      lastUpdateTime: experiments.lastUpdateTime,
+      runCount: perRun.runCount,
+      lastRunActivity: perRun.lastRunActivity,
+    })
+    .from(experiments)
+    .leftJoin(perRun, eq(perRun.experimentId, experiments.id))
+    .where(eq(experiments.lifecycleStage, "active"))
+    .orderBy(desc(experiments.creationTime), asc(experiments.id));
+  // Aggregates come back as strings from postgres.js (bigint) and numbers from PGlite: normalise here.
+  return rows.map((r) => ({
+    ...r,
+    runCount: r.runCount === null ? 0 : Number(r.runCount),
+    lastRunActivity: r.lastRunActivity === null ? null : Number(r.lastRunActivity),
+  }));
+}
+
+export interface ColumnKeys {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+/** Distinct metric, param and tag keys over an experiment's active runs, sorted; at most `limit` of each. */
+export async function experimentColumnKeys(db: Db, experimentId: number, limit = 500): Promise<ColumnKeys> {
+  const inExperiment = and(eq(runs.experimentId, experimentId), eq(runs.lifecycleStage, "active"));
+  const [m, p, t] = await Promise.all([
+    db.selectDistinct({ key: latestMetrics.key }).from(latestMetrics).innerJoin(runs, eq(runs.runUuid, latestMetrics.runUuid)).where(inExperiment).orderBy(asc(latestMetrics.key)).limit(limit),
+    db.selectDistinct({ key: runParams.key }).from(runParams).innerJoin(runs, eq(runs.runUuid, runParams.runUuid)).where(inExperiment).orderBy(asc(runParams.key)).limit(limit),
+    db.selectDistinct({ key: runTags.key }).from(runTags).innerJoin(runs, eq(runs.runUuid, runTags.runUuid)).where(inExperiment).orderBy(asc(runTags.key)).limit(limit),
+  ]);
+  return { metrics: m.map((r) => r.key), params: p.map((r) => r.key), tags: t.map((r) => r.key) };
+}

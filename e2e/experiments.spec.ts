@@ -1,0 +1,270 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { bearer, userWithToken } from "./support/api";
+import { DEV_URL } from "./support/env";
+import { screenshot } from "./support/screens";
+
+/**
+ * The experiment pages in Chromium against the development portal: data is logged through the MLflow REST
+ * API with a personal token (as a notebook would), then looked at through the pages.
+ */
+
+const USER = "xp-ann";
+const EXPERIMENT = "xp-churn";
+const SWEEP_RUNS = 27;
+
+test.describe.configure({ mode: "serial" });
+
+type Json = Record<string, unknown>;
+
+function mlflow(request: APIRequestContext, token: string) {
+  const h = bearer(token);
+  const check = async (res: Awaited<ReturnType<APIRequestContext["post"]>>, what: string): Promise<Json> => {
+    const text = await res.text();
+    if (res.status() !== 200) throw new Error(`${what}: ${res.status()} ${text}`);
+    return text ? (JSON.parse(text) as Json) : {};
+  };
+  return {
+    post: async (path: string, data: Json) => check(await request.post(`${DEV_URL}/api/2.0/mlflow/${path}`, { headers: h, data }), path),
+    get: (path: string, params: Record<string, string>) => request.get(`${DEV_URL}/api/2.0/mlflow/${path}`, { headers: h, params }),
+  };
+}
+
+interface Seeded {
+  experimentId: string;
+  runs: Record<"deep" | "shallow" | "logreg", string>;
+}
+
+let seeded: Seeded | undefined;
+let token = "";
+
+/** 3 named runs with 50-step histories plus a sweep, so the table has two pages. */
+async function seed(request: APIRequestContext): Promise<Seeded> {
+  token = await userWithToken(request, DEV_URL, USER);
+  const api = mlflow(request, token);
+  const { experiment_id } = (await api.post("experiments/create", { name: EXPERIMENT })) as { experiment_id: string };
+  const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+  const named = [
+    { name: "xgb-deep", model: "xgboost", depth: "8", lr: "0.1", final: 0.93, minutes: 42 },
+    { name: "xgb-shallow", model: "xgboost", depth: "3", lr: "0.1", final: 0.81, minutes: 12 },
+    { name: "logreg", model: "logreg", depth: "1", lr: "0.01", final: 0.72, minutes: 3 },
+  ] as const;
+  const ids: string[] = [];
+  for (const [i, r] of named.entries()) {
+    const start = t0 + i * 3_600_000;
+    const created = (await api.post("runs/create", { experiment_id, run_name: r.name, start_time: start })) as { run: { info: { run_id: string } } };
+    const id = created.run.info.run_id;
+    ids.push(id);
+    const metrics = Array.from({ length: 50 }, (_, step) => {
+      const progress = 1 - Math.exp(-step / 8);
+      return [
+        { key: "acc", value: 0.5 + (r.final - 0.5) * progress, timestamp: start + step * 1000 * r.minutes, step },
+        { key: "loss", value: 1.2 * (1 - progress) + 0.1 + i * 0.05, timestamp: start + step * 1000 * r.minutes, step },
+      ];
+    }).flat();
+    await api.post("runs/log-batch", {
+      run_id: id,
+      metrics,
+      params: [
+        { key: "model", value: r.model },
+        { key: "depth", value: r.depth },
+        { key: "lr", value: r.lr },
+        { key: "seed", value: "42" },
+      ],
+      tags: [{ key: "team", value: i === 0 ? "growth" : "risk" }],
+    });
+    await api.post("runs/update", { run_id: id, status: "FINISHED", end_time: start + r.minutes * 60_000 });
+  }
+  for (let i = 0; i < SWEEP_RUNS; i++) {
+    const start = t0 + 86_400_000 + i * 60_000;
+    const created = (await api.post("runs/create", { experiment_id, run_name: `sweep-${String(i).padStart(2, "0")}`, start_time: start })) as { run: { info: { run_id: string } } };
+    const id = created.run.info.run_id;
+    // Sweep accuracies stay between 0.6 and 0.86, below xgb-deep's 0.93 and above logreg's 0.72 only sometimes.
+    await api.post("runs/log-batch", {
+      run_id: id,
+      metrics: [{ key: "acc", value: 0.6 + (i % 14) * 0.02, timestamp: start, step: 0 }],
+      params: [{ key: "model", value: "xgboost" }, { key: "depth", value: String(2 + (i % 6)) }, { key: "lr", value: "0.05" }],
+    });
+    if (i % 5 !== 0) await api.post("runs/update", { run_id: id, status: i % 7 === 0 ? "FAILED" : "FINISHED", end_time: start + (i + 1) * 7_000 });
+  }
+  const [deep = "", shallow = "", logreg = ""] = ids;
+  return { experimentId: experiment_id, runs: { deep, shallow, logreg } };
+}
+
+async function signIn(page: Page, name: string): Promise<void> {
+  await page.goto(`${DEV_URL}/signin`);
+  // Typing before React hydrates the form is lost; wait until the page has settled.
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel("User name").fill(name);
+  await expect(page.getByLabel("User name")).toHaveValue(name);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("me-name")).toHaveText(name);
+}
+
+const runNames = (page: Page) => page.getByTestId("run-row").getByTestId("run-name").allTextContents();
+
+test.beforeAll(async ({ request }) => {
+  seeded = await seed(request);
+});
+
+function data(): Seeded {
+  if (!seeded) throw new Error("seeding failed");
+  return seeded;
+}
+
+test("the experiments list shows run counts and how to log from a notebook; a new experiment can be created and renamed", async ({ page }) => {
+  await signIn(page, USER);
+  await page.getByRole("link", { name: "Experiments" }).click();
+  await expect(page.getByRole("heading", { name: "Experiments", exact: true })).toBeVisible();
+  const row = page.getByTestId(`experiment-${data().experimentId}`);
+  await expect(row.getByRole("link", { name: EXPERIMENT })).toBeVisible();
+  await expect(row.locator("td").nth(1)).toHaveText(String(3 + SWEEP_RUNS));
+  await expect(page.getByTestId("notebook-panel")).toContainText('mlflow.set_experiment("my-experiment")');
+  await expect(page.getByTestId("notebook-panel")).toContainText(`export MLFLOW_TRACKING_URI=${DEV_URL}`);
+  await screenshot(page, "experiments-list");
+
+  await page.getByLabel("Experiment name").fill("xp-scratch");
+  await page.getByRole("button", { name: "New experiment" }).click();
+  await expect(page.getByTestId("experiment-name")).toHaveText("xp-scratch");
+  await expect(page.getByTestId("no-matching-runs")).toHaveText("No runs in this experiment yet. Log one from a notebook (see below).");
+  await expect(page.getByTestId("notebook-panel")).toBeVisible();
+  await screenshot(page, "experiments-empty-experiment");
+
+  await page.goto(`${DEV_URL}/experiments`);
+  const scratch = page.getByRole("row").filter({ hasText: "xp-scratch" });
+  await scratch.getByRole("button", { name: "Rename" }).click();
+  await page.getByLabel("New name").fill("xp-scratch-2");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("link", { name: "xp-scratch-2" })).toBeVisible();
+  // The Default experiment is built in: nobody but an admin may rename it.
+  await expect(page.getByTestId("experiment-0").getByRole("button", { name: "Rename" })).toHaveCount(0);
+});
+
+test("the runs table pages, filters (a bad filter says why inline), sorts by a metric and picks columns", async ({ page }) => {
+  await signIn(page, USER);
+  await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
+  await expect(page.getByTestId("run-row")).toHaveCount(25);
+  await expect(page.getByTestId("page-range")).toHaveText("Runs 1–25");
+  // Newest first by default: the sweep started a day after the named runs.
+  expect((await runNames(page))[0]).toBe("sweep-26");
+  await page.getByRole("button", { name: "Next →" }).click();
+  await expect(page.getByTestId("page-range")).toHaveText("Runs 26–30");
+  await expect.poll(() => runNames(page)).toEqual(["sweep-01", "sweep-00", "logreg", "xgb-shallow", "xgb-deep"]);
+  await page.getByRole("button", { name: "← Previous" }).click();
+  await expect(page.getByTestId("page-range")).toHaveText("Runs 1–25");
+
+  const filter = page.getByLabel("Filter runs");
+  await filter.fill("metrics.acc >");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(page.getByTestId("filter-error")).toBeVisible();
+  await expect(page.getByTestId("filter-error")).not.toBeEmpty();
+  await screenshot(page, "experiments-runs-bad-filter");
+
+  await filter.fill("metrics.acc > 0.8 AND (params.depth = '8' OR params.lr = '0.1')");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(page.getByTestId("filter-error")).toHaveCount(0);
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
+  expect((await runNames(page)).sort()).toEqual(["xgb-deep", "xgb-shallow"]);
+
+  await filter.fill("params.model = 'xgboost' AND attributes.run_name LIKE 'xgb-%'");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
+
+  await page.getByRole("button", { name: "Clear" }).click();
+  await expect(page.getByTestId("run-row")).toHaveCount(25);
+  const accHeader = page.getByRole("columnheader", { name: /metric\s*acc/ });
+  await accHeader.getByRole("button").click();
+  await expect(accHeader).toHaveAttribute("aria-sort", "ascending");
+  await expect.poll(async () => (await runNames(page))[0]).toBe("sweep-14"); // 0.6 ties with sweep-00; the newer run comes first
+  await accHeader.getByRole("button").click();
+  await expect(accHeader).toHaveAttribute("aria-sort", "descending");
+  await expect.poll(async () => (await runNames(page)).slice(0, 2)).toEqual(["xgb-deep", "sweep-13"]);
+
+  // Column picker: add the tag "team", drop the param "seed".
+  await expect(page.getByRole("columnheader", { name: /param\s*seed/ })).toBeVisible();
+  await page.getByRole("button", { name: /Columns/ }).click();
+  const picker = page.getByRole("dialog", { name: "Choose columns" });
+  await picker.getByRole("checkbox", { name: "team" }).check();
+  await picker.getByRole("checkbox", { name: "seed" }).uncheck();
+  await screenshot(page, "experiments-column-picker");
+  await picker.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("columnheader", { name: /param\s*seed/ })).toHaveCount(0);
+  const deepRow = page.getByTestId("run-row").filter({ hasText: "xgb-deep" });
+  await expect(deepRow.locator('[data-column="tags:team"]')).toHaveText("growth");
+  await expect(deepRow.locator('[data-column="metrics:acc"]')).toHaveText("0.9291");
+  await screenshot(page, "experiments-runs-table");
+});
+
+test("a run page shows params, tags, latest metrics and a chart per metric, by step and by time", async ({ page }) => {
+  await signIn(page, USER);
+  await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
+  await page.getByRole("link", { name: "xgb-deep" }).click();
+  await expect(page.getByTestId("run-title")).toHaveText("xgb-deep");
+  await expect(page.getByTestId("run-params")).toContainText("depth");
+  await expect(page.getByTestId("run-params").getByRole("row", { name: /depth/ })).toContainText("8");
+  await expect(page.getByTestId("run-tags")).toContainText("growth");
+  await expect(page.getByTestId("latest-metrics")).toContainText("0.9291");
+  const curve = page.getByTestId("chart-acc").locator("path.recharts-curve");
+  await expect(curve).toHaveCount(1);
+  // 50 points: a move and 49 line segments.
+  const d = (await curve.getAttribute("d")) ?? "";
+  expect(d.match(/[ML]/g)?.length).toBe(50);
+  await expect(page.getByTestId("chart-loss").locator("path.recharts-curve")).toHaveCount(1);
+  await screenshot(page, "experiments-run-page");
+  await page.getByRole("radio", { name: "By time" }).click();
+  await expect(page.getByTestId("chart-acc").locator(".recharts-xAxis")).toContainText("min");
+  await screenshot(page, "experiments-run-page-by-time");
+});
+
+test("comparing three runs highlights the params that differ and overlays their metrics", async ({ page }) => {
+  await signIn(page, USER);
+  await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
+  await page.getByLabel("Filter runs").fill("attributes.run_name IN ('xgb-deep', 'xgb-shallow', 'logreg')");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(page.getByTestId("run-row")).toHaveCount(3);
+  for (const name of ["xgb-deep", "xgb-shallow", "logreg"]) await page.getByLabel(`Select ${name}`).check();
+  await page.getByRole("link", { name: "Compare" }).click();
+  await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
+  const params = page.getByTestId("compare-params");
+  await expect(params.getByRole("row", { name: /depth/ })).toHaveAttribute("data-differs", "true");
+  await expect(params.getByRole("row", { name: /^≠?\s*model/ })).toHaveAttribute("data-differs", "true");
+  await expect(params.getByRole("row", { name: /seed/ })).toHaveAttribute("data-differs", "false");
+  await expect(params.getByRole("row", { name: /depth/ })).toContainText("8");
+  await expect(page.getByTestId("chart-acc").locator("path.recharts-curve")).toHaveCount(3);
+  await expect(page.getByTestId("chart-loss").locator("path.recharts-curve")).toHaveCount(3);
+  await screenshot(page, "experiments-compare");
+  await page.getByLabel("Only differences").check();
+  await expect(params.getByRole("row", { name: /seed/ })).toHaveCount(0);
+});
+
+test("a model page lists versions with aliases, stage and the source run; a run registers a new version", async ({ page, request }) => {
+  const api = mlflow(request, token);
+  const probe = await api.get("registered-models/search", { max_results: "1" });
+  test.skip(probe.status() === 404, "the registry endpoints are not on this server yet");
+  const { deep, shallow } = data().runs;
+  await api.post("registered-models/create", { name: "xp-churn-model", description: "Predicts which customers leave next month.", tags: [{ key: "owner", value: "growth" }] });
+  await api.post("model-versions/create", { name: "xp-churn-model", source: `runs:/${shallow}/model`, run_id: shallow });
+  await api.post("model-versions/create", { name: "xp-churn-model", source: `runs:/${deep}/model`, run_id: deep });
+  await api.post("registered-models/alias", { name: "xp-churn-model", alias: "champion", version: "2" });
+  await api.post("model-versions/transition-stage", { name: "xp-churn-model", version: "1", stage: "Staging", archive_existing_versions: false });
+
+  await signIn(page, USER);
+  await page.getByRole("link", { name: "Models" }).click();
+  await expect(page.getByTestId("models-table").getByRole("link", { name: "xp-churn-model" })).toBeVisible();
+  await screenshot(page, "experiments-models-list");
+  await page.getByRole("link", { name: "xp-churn-model" }).click();
+  await expect(page.getByTestId("model-description")).toHaveText("Predicts which customers leave next month.");
+  await expect(page.getByTestId("version-2")).toContainText("@champion");
+  await expect(page.getByTestId("version-1")).toContainText("Staging");
+  await expect(page.getByTestId("model-tags")).toContainText("growth");
+  await screenshot(page, "experiments-model-page");
+  await page.getByTestId("version-2").getByTestId("source-run").click();
+  await expect(page.getByTestId("run-title")).toHaveText("xgb-deep");
+
+  // Register from the run page: a third version of the same model.
+  await page.getByRole("button", { name: "Register model" }).click();
+  await page.getByLabel("Model name").fill("xp-churn-model");
+  await page.getByRole("button", { name: "Register", exact: true }).click();
+  await expect(page.getByTestId("registered")).toHaveText("Registered as xp-churn-model version 3.");
+  await page.getByTestId("registered").getByRole("link").click();
+  await expect(page.getByTestId("version-3")).toBeVisible();
+});

@@ -1,0 +1,47 @@
+import type { Db } from "@/db/client";
+import { searchAudit } from "@/db/queries/audit-search";
+import { findRole } from "@/db/queries/roles";
+import { listServersOf } from "@/db/queries/servers";
+import { findUser } from "@/db/queries/users";
+import { auditView, type AuditView } from "@/lib/audit/search";
+import { effectiveLimits, type Limits } from "@/lib/quota/limits";
+import { currentUsage, type Usage } from "@/lib/quota/usage";
+import { userView, type UserView } from "@/lib/users/view";
+import { serverView, type ServerView } from "@/lib/workspaces/view";
+
+export interface UserDetail {
+  user: UserView;
+  roleLimits: Limits;
+  limits: Limits;
+  usage: Usage;
+  servers: ServerView[];
+  /** The newest things done by or to this person. */
+  recent: AuditView[];
+}
+
+/** Everything the per-person admin page shows; null when there is no such person. */
+export async function getUserDetail(db: Db, name: string): Promise<UserDetail | null> {
+  const user = await findUser(db, name);
+  const role = user ? await findRole(db, user.role) : undefined;
+  if (!user || !role) return null;
+  const [usage, servers, byThem, toThem] = await Promise.all([
+    currentUsage(db, name),
+    listServersOf(db, name),
+    searchAudit(db, { actor: name, offset: 0, limit: 10 }),
+    searchAudit(db, { target: name, offset: 0, limit: 10 }),
+  ]);
+  const seen = new Set<number>();
+  const recent = [...byThem.items, ...toThem.items]
+    .filter((r) => !seen.has(r.id) && seen.add(r.id))
+    .sort((a, b) => b.at.getTime() - a.at.getTime() || b.id - a.id)
+    .slice(0, 10)
+    .map(auditView);
+  return {
+    user: userView(user),
+    roleLimits: effectiveLimits(role, {}),
+    limits: effectiveLimits(role, user.limits),
+    usage,
+    servers: servers.map(serverView),
+    recent,
+  };
+}

@@ -1,0 +1,40 @@
+import type { Db } from "@/db/client";
+import { ApiError } from "@/lib/http/api-error";
+import type { Spawner } from "@/lib/spawner";
+import { WORKSPACE_HOME } from "./image-scan";
+import { PIP_LIST_ARGV } from "./pip-argv";
+import { execError, requireRunningWorkspace } from "./workspace-target";
+
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  location: string;
+  /** Installed into the home volume (by the person): kept when the workspace restarts. */
+  inHome: boolean;
+}
+
+/** Everything pip sees in the workspace; PIP_USER=0 because with PIP_USER=1 pip lists only user installs. */
+export async function listInstalled(db: Db, spawner: Spawner, user: string, server: string): Promise<InstalledPackage[]> {
+  await requireRunningWorkspace(db, user, server);
+  let exec: Awaited<ReturnType<Spawner["exec"]>>;
+  try {
+    exec = await spawner.exec({ user, server }, PIP_LIST_ARGV, { env: { PIP_USER: "0" } });
+  } catch (err) {
+    throw execError(err, user, server);
+  }
+  const lines: string[] = [];
+  for await (const line of exec.output) lines.push(line);
+  const code = await exec.exitCode.catch((err: unknown) => {
+    throw execError(err, user, server);
+  });
+  const json = lines.find((l) => l.startsWith("["));
+  if (code !== 0 || !json) throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${lines.at(-1) ?? "no output"}`);
+  const raw = JSON.parse(json) as { name?: unknown; version?: unknown; location?: unknown }[];
+  return raw
+    .filter((p): p is { name: string; version: string; location?: unknown } => typeof p.name === "string" && typeof p.version === "string")
+    .map((p) => {
+      const location = typeof p.location === "string" ? p.location : "";
+      return { name: p.name, version: p.version, location, inHome: location.startsWith(`${WORKSPACE_HOME}/`) };
+    })
+    .sort((a, b) => Number(b.inHome) - Number(a.inHome) || a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+}

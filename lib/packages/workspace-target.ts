@@ -1,0 +1,21 @@
+import type { Db } from "@/db/client";
+import { findServer } from "@/db/queries/servers";
+import { ApiError, conflict, notFound } from "@/lib/http/api-error";
+import { EngineUnavailableError, ServerNotRunningError } from "@/lib/spawner";
+
+/** The workspace must exist and be running before pip can run in it; a sentence otherwise. */
+export async function requireRunningWorkspace(db: Db, user: string, server: string) {
+  const row = await findServer(db, user, server);
+  if (!row) throw notFound("server_not_found", `There is no server ${user}/${server}.`);
+  if (row.status !== "running") {
+    throw conflict("server_not_running", `The workspace ${user}/${server} is ${row.status}, not running; start it first.`);
+  }
+  return row;
+}
+
+/** Errors of spawner.exec as API errors a person can act on. */
+export function execError(err: unknown, user: string, server: string): unknown {
+  if (err instanceof ServerNotRunningError) return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
+  if (err instanceof EngineUnavailableError) return new ApiError(503, "engine_unavailable", err.message);
+  return err;
+}

@@ -1,0 +1,63 @@
+/**
+ * What the experiment pages show beyond the MLflow API: run counts and last activity per experiment, and
+ * the metric/param/tag keys a runs table can offer as columns. Read-only; every signed-in person may read.
+ */
+import type { Db } from "@/db/client";
+import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
+import { ensureDefaultExperiment, experimentTagsOf, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
+import { experimentToWire, runToWire, type WireExperiment, type WireRun } from "./entities";
+
+export type { ColumnKeys };
+
+/** Experiment ids are decimal integers here; anything else names no experiment (a page shows 404, not an error). */
+function experimentNumber(id: string): number | null {
+  return /^\d{1,15}$/.test(id) ? Number(id) : null;
+}
+
+export interface ExperimentOverview {
+  experimentId: string;
+  name: string;
+  owner: string | null;
+  runCount: number;
+  creationTime: number;
+  /** The later of the experiment's own last change and its newest run start or end. */
+  lastActivity: number;
+}
+
+export async function listExperimentOverview(db: Db): Promise<ExperimentOverview[]> {
+  // The Default experiment exists for every client from its first request; the list shows it from the start too.
+  await ensureDefaultExperiment(db);
+  const rows = await experimentOverviewRows(db);
+  return rows.map((r) => ({
+    experimentId: String(r.id),
+    name: r.name,
+    owner: r.owner,
+    runCount: r.runCount,
+    creationTime: r.creationTime,
+    lastActivity: Math.max(r.lastUpdateTime, r.lastRunActivity ?? 0),
+  }));
+}
+
+/** The experiment in MLflow's shape, or null when the id is malformed or unknown. */
+export async function findExperimentView(db: Db, id: string): Promise<WireExperiment | null> {
+  const n = experimentNumber(id);
+  const row = n === null ? undefined : await findExperiment(db, n);
+  if (!row) return null;
+  const tags = await experimentTagsOf(db, [row.id]);
+  return experimentToWire(row, tags.get(row.id));
+}
+
+export async function columnKeysOf(db: Db, experimentId: string): Promise<ColumnKeys> {
+  const n = experimentNumber(experimentId);
+  if (n === null) return { metrics: [], params: [], tags: [] };
+  return experimentColumnKeys(db, n);
+}
+
+/** A run in MLflow's shape (info + data), or null when the id is unknown. */
+export async function findRunView(db: Db, runId: string): Promise<WireRun | null> {
+  if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) return null;
+  const row = await findRun(db, runId);
+  if (!row) return null;
+  const data = await runDataOf(db, [row.runUuid]);
+  return runToWire(row, data.get(row.runUuid));
+}

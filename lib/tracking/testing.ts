@@ -1,0 +1,52 @@
+/** A tiny in-process MLflow client for tests: real requests through handleTrackingRequest, real database. */
+import { expect } from "vitest";
+import type { Db } from "@/db/client";
+import type { Principal } from "@/lib/auth/principal";
+import { handleTrackingRequest } from "./routes";
+
+export type Json = Record<string, unknown>;
+export interface Reply {
+  status: number;
+  body: Json;
+}
+
+export const principal = (name: string, admin = false, extra: Partial<Principal> = {}): Principal => ({
+  name,
+  role: admin ? "admin" : "user",
+  admin,
+  via: "token",
+  ...extra,
+});
+
+export function trackingClient(db: () => Db, prefix = "/api/2.0/mlflow/") {
+  async function call(method: string, path: string, payload: Json, who: Principal): Promise<Reply> {
+    const url = new URL(`http://atrium.test${prefix}${path}`);
+    let init: RequestInit = { method };
+    if (method === "GET") {
+      for (const [k, v] of Object.entries(payload)) {
+        for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
+      }
+    } else {
+      init = { method, headers: { "content-type": "application/json" }, body: JSON.stringify(payload) };
+    }
+    const res = await handleTrackingRequest(new Request(url, init), { db: db(), principal: who }, path.split("/"));
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
+  }
+  async function ok(p: Promise<Reply>): Promise<Json> {
+    const r = await p;
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
+  }
+  /** Asserts the status, MLflow error code and (a part of) the message; returns the message. */
+  async function fails(p: Promise<Reply>, status: number, code: string, message?: string | RegExp): Promise<string> {
+    const r = await p;
+    expect(r.status, JSON.stringify(r.body)).toBe(status);
+    expect(r.body.error_code).toBe(code);
+    const msg = String(r.body.message);
+    if (typeof message === "string") expect(msg).toContain(message);
+    else if (message) expect(msg).toMatch(message);
+    return msg;
+  }
+  return { call, ok, fails };
+}

@@ -1,0 +1,26 @@
+import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { recordUsageSample } from "./sample";
+
+/**
+ * Records a usage sample every minute (the first one at once). Started from server.ts next to the
+ * workspace loops; returns a function that stops it.
+ */
+export function startUsageLoop(intervalMs = 60_000): () => void {
+  let running = false;
+  const tick = async () => {
+    if (running) return; // a slow engine must not pile up samplers
+    running = true;
+    try {
+      await recordUsageSample(await getDb(), getSpawner());
+    } catch (err) {
+      console.error("[atrium] usage sample failed:", err);
+    } finally {
+      running = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

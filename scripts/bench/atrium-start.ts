@@ -1,0 +1,75 @@
+/**
+ * bench:spawn's Atrium side: one person per start (as when 20 people start at once), each with a
+ * fresh home volume, through startServer → the row turns "running". Waiting uses one shared poll of
+ * the database for every start in flight, so the bench itself adds one query per tick, not one per
+ * server.
+ */
+import type { Db } from "../../db/client";
+import { listServersIn } from "../../db/queries/servers";
+import { insertUser, updateUser } from "../../db/queries/users";
+import type { Principal } from "../../lib/auth/principal";
+import { containerName, type DockerSpawner } from "../../lib/spawner";
+import { startServer } from "../../lib/workspaces/start";
+import { stopServer } from "../../lib/workspaces/stop";
+import { engineTime, type StartSample } from "./raw-docker";
+import { sleep } from "./stats";
+
+const TICK_MS = 25;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Resolves when a server's row is running (rejects when it failed); one query per tick for all. */
+export function createReadyWatcher(db: Db) {
+  const waiters = new Map<string, Waiter>();
+  let looping = false;
+  async function loop() {
+    looping = true;
+    while (waiters.size > 0) {
+      const rows = await listServersIn(db, ["running", "failed"]);
+      for (const row of rows) {
+        const key = `${row.userName}/${row.name}`;
+        const w = waiters.get(key);
+        if (!w) continue;
+        waiters.delete(key);
+        if (row.status === "running") w.resolve();
+        else w.reject(new Error(`${key} failed: ${row.reason ?? "no reason"}`));
+      }
+      await sleep(TICK_MS);
+    }
+    looping = false;
+  }
+  return (user: string, server: string) =>
+    new Promise<void>((resolve, reject) => {
+      waiters.set(`${user}/${server}`, { resolve, reject });
+      if (!looping) void loop();
+    });
+}
+
+export async function createBenchUser(db: Db, name: string): Promise<Principal> {
+  await insertUser(db, { name, role: "admin", roleSource: "admin" });
+  await updateUser(db, name, { limits: { maxServers: 5, maxTotalCpu: 16, maxTotalMemGb: 16 } });
+  return { name, role: "admin", admin: true, via: "token" };
+}
+
+export async function atriumStart(
+  db: Db,
+  spawner: DockerSpawner,
+  waitReady: (user: string, server: string) => Promise<void>,
+  me: Principal,
+): Promise<StartSample> {
+  const user = me.name;
+  const server = "b";
+  const t0 = Date.now();
+  await startServer(db, spawner, me, user, server, { environment: "python", cpu: 1, memGb: 1 });
+  await waitReady(user, server);
+  const ms = Date.now() - t0;
+  const info = await spawner.docker.getContainer(containerName({ user, server })).inspect();
+  const cleanup = async () => {
+    await stopServer(db, spawner, me, user, server, { wait: true }).catch(() => undefined);
+    await spawner.removeVolume(user).catch(() => undefined);
+  };
+  return { ms, t0, created: engineTime(info.Created), started: engineTime(info.State.StartedAt), cleanup };
+}
