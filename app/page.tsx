@@ -1,5 +1,6 @@
 import { TokensPanel } from "@/components/account/tokens-panel";
 import { Card } from "@/components/ui/card";
+import { MyUsageCard } from "@/components/usage/my-usage-card";
 import { WorkspacesHome } from "@/components/workspaces/workspaces-home";
 import { getDb } from "@/lib/runtime/db";
 import { describeMe } from "@/lib/users/me";
@@ -24,6 +25,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
         </p>
       </div>
       <WorkspacesHome initialMe={me} initialServers={servers} defaultName={wanted.success ? wanted.data : undefined} />
+      <MyUsageCard principal={principal} />
       <Card title="API tokens" description="For scripts, the REST API and the MLflow client outside Atrium. Stored hashed; shown once.">
         <TokensPanel userName={me.name} />
       </Card>

@@ -84,10 +84,14 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
     expect((await exec.inspect()).ExitCode, out).toBe(0);
     const runId = /[0-9a-f]{32}/.exec(out)?.[0];
     const got = (await (await request.get(`${base}/api/2.0/mlflow/runs/get?run_id=${runId}`, { headers: bearer(token) })).json()) as {
-      run: { info: { user_id: string; run_name: string }; data: { metrics: { key: string; value: number }[] } };
+      run: { info: { user_id: string; run_name: string }; data: { metrics: { key: string; value: number }[]; tags: { key: string; value: string }[] } };
     };
     expect(got.run.info).toMatchObject({ user_id: "notebooker", run_name: "from-the-notebook" });
     expect(got.run.data.metrics).toEqual([expect.objectContaining({ key: "acc", value: 0.8 })]);
+    // The workspace's token tells the portal where the run came from: server, environment, image, owner.
+    const tags = Object.fromEntries(got.run.data.tags.map((t) => [t.key, t.value]));
+    expect(c?.ImageID).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(tags).toMatchObject({ "atrium.server": "default", "atrium.environment": "python", "atrium.image_id": c?.ImageID, "mlflow.user": "notebooker" });
     await request.delete(`${base}/api/users/notebooker/servers/default`, { headers: bearer(token) });
   } finally {
     await portal.stop();

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { AddEnvironmentForm, EnvironmentActions } from "@/components/environments/environment-admin";
 import { EnvironmentCard } from "@/components/environments/environment-card";
+import { EnvironmentPackages } from "@/components/packages/environment-packages";
 import { Card } from "@/components/ui/card";
 import { listEnvironmentsWithAvailability } from "@/lib/environments/manage";
 import { checkHealth } from "@/lib/health/check";
@@ -38,10 +39,18 @@ export default async function EnvironmentsPage() {
         <div className="grid gap-4 md:grid-cols-2" data-testid="environments">
           {envs.map((env) => (
             <EnvironmentCard key={env.id} env={env} engineDown={engineDown}>
+              {env.available && !engineDown && <EnvironmentPackages environmentId={env.id} />}
               {principal.admin && <EnvironmentActions env={env} />}
             </EnvironmentCard>
           ))}
         </div>
+      )}
+      {envs.length > 1 && (
+        <p className="text-sm text-slate-600">
+          <Link href={`/environments/compare?left=${envs[0]?.id ?? ""}&right=${envs[1]?.id ?? ""}`} className="font-medium text-brand-600 hover:underline" data-testid="compare-link">
+            Compare the packages of two environments →
+          </Link>
+        </p>
       )}
       {principal.admin && (
         <Card title="Add an environment" description="Admins only. The image must already be on this host (docker pull or docker load), or people see “image missing”.">

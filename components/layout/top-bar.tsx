@@ -7,6 +7,7 @@ import { SignOutButton } from "./sign-out-button";
 const NAV = [
   { href: "/", label: "Workspaces", admin: false },
   { href: "/environments", label: "Environments", admin: false },
+  { href: "/packages", label: "Packages", admin: false },
   { href: "/experiments", label: "Experiments", admin: false },
   { href: "/models", label: "Models", admin: false },
   { href: "/admin/users", label: "Users", admin: true },

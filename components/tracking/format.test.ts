@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { alignByKey, parseRunList } from "./compare";
-import { duration, metricValue, runDuration, searchIdentifier } from "./format";
+import { duration, elapsedTick, metricValue, runDuration, searchIdentifier } from "./format";
 
 describe("experiment page formatting", () => {
   it("says durations the way a person would", () => {
@@ -11,9 +11,17 @@ describe("experiment page formatting", () => {
     expect(duration(180_000)).toBe("3 min");
     expect(duration(7_380_000)).toBe("2 h 3 min");
     expect(duration(-1)).toBe("—");
+    expect(duration(3 * 86_400_000 + 5_000_000)).toBe("3 days");
     expect(runDuration({ start_time: 1000, end_time: 3000, status: "FINISHED" })).toBe("2 s");
     expect(runDuration({ start_time: 1000, status: "RUNNING" }, 61_000)).toBe("1 min so far");
     expect(runDuration({ start_time: 1000, status: "KILLED" })).toBe("—");
+  });
+
+  it("labels elapsed-time ticks briefly", () => {
+    expect(elapsedTick(0)).toBe("0");
+    expect(elapsedTick(45)).toBe("45 s");
+    expect(elapsedTick(550)).toBe("9.2 min");
+    expect(elapsedTick(9000)).toBe("2.5 h");
   });
 
   it("shows metric values with 4 significant digits and spells out NaN and infinities", () => {

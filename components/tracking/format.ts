@@ -1,6 +1,6 @@
 /** Formatting and small pure helpers for the experiment pages (client and server). */
 
-/** 950 → "950 ms", 12_300 → "12.3 s", 125_000 → "2 min 5 s", 7_380_000 → "2 h 3 min". */
+/** 950 → "950 ms", 1_500 → "1.5 s", 125_000 → "2 min 5 s", 7_380_000 → "2 h 3 min", beyond two days "3 days". */
 export function duration(ms: number): string {
   if (ms < 0) return "—";
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -10,7 +10,16 @@ export function duration(ms: number): string {
   const m = Math.floor(totalS / 60);
   if (m < 60) return totalS % 60 === 0 ? `${m} min` : `${m} min ${totalS % 60} s`;
   const h = Math.floor(m / 60);
+  if (h >= 48) return `${Math.floor(h / 24)} days`;
   return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+}
+
+/** A tick on an elapsed-time axis: 0 → "0", 45 → "45 s", 550 → "9.2 min", 9000 → "2.5 h". */
+export function elapsedTick(seconds: number): string {
+  if (seconds === 0) return "0";
+  if (seconds < 120) return `${Number(seconds.toPrecision(3))} s`;
+  if (seconds < 7200) return `${Number((seconds / 60).toFixed(1))} min`;
+  return `${Number((seconds / 3600).toFixed(1))} h`;
 }
 
 /** How long a run took, or has been running for (as of `now`). */

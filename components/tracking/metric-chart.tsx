@@ -1,7 +1,7 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { duration, metricValue } from "./format";
+import { duration, elapsedTick, metricValue } from "./format";
 import { useMetricSeries, type RunSeries } from "./metric-series";
 
 export type XAxisMode = "step" | "time";
@@ -49,7 +49,7 @@ export function MetricChart({ metricKey, runs, mode, height = 220 }: { metricKey
             domain={["dataMin", "dataMax"]}
             allowDuplicatedCategory={false}
             tick={{ fontSize: 11, fill: "#64748b" }}
-            tickFormatter={(v: number) => (mode === "step" ? String(v) : duration(v * 1000))}
+            tickFormatter={(v: number) => (mode === "step" ? String(v) : elapsedTick(v))}
           />
           <YAxis width={56} tick={{ fontSize: 11, fill: "#64748b" }} tickFormatter={(v: number) => metricValue(v)} domain={["auto", "auto"]} />
           <Tooltip

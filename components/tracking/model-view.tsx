@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { dateTime } from "./format";
 import { KeyValueTable } from "./key-value-table";
+import { SourceRunLink } from "./source-run-link";
 import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
 
@@ -70,9 +71,7 @@ export function ModelView({ name }: { name: string }) {
                   </td>
                   <td>
                     {v.run_id ? (
-                      <Link href={`/runs/${v.run_id}`} className="font-mono text-xs text-brand-700 hover:underline" data-testid="source-run">
-                        {v.run_id.slice(0, 8)}…
-                      </Link>
+                      <SourceRunLink runId={v.run_id} />
                     ) : (
                       <span className="break-all font-mono text-xs text-slate-500">{v.source}</span>
                     )}

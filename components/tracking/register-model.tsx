@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { MlflowError, mlflowPost, type WireModelVersion } from "./mlflow";
@@ -27,7 +27,17 @@ function explain(err: Error): string {
 export function RegisterModel({ runId, suggestedName }: { runId: string; suggestedName: string }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(suggestedName);
-  const register = useMutation({ mutationFn: () => registerVersion(name.trim(), runId) });
+  const client = useQueryClient();
+  const register = useMutation({
+    mutationFn: () => registerVersion(name.trim(), runId),
+    // The models pages may already hold this model in the cache; the new version must show there at once.
+    onSuccess: (v) =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: ["registered-models"] }),
+        client.invalidateQueries({ queryKey: ["registered-model", v.name] }),
+        client.invalidateQueries({ queryKey: ["model-versions", v.name] }),
+      ]),
+  });
   if (register.data) {
     const v = register.data;
     return (

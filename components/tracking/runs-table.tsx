@@ -217,7 +217,7 @@ function RunRow({ run, columns, checked, onToggle, disabled }: { run: WireRun; c
       <td className="px-3 py-2">
         <input type="checkbox" aria-label={`Select ${info.run_name}`} checked={checked} disabled={disabled} onChange={onToggle} />
       </td>
-      <td className="px-3 py-2">
+      <td className="whitespace-nowrap px-3 py-2">
         <Link href={`/runs/${info.run_id}`} className="font-medium text-brand-700 hover:underline" data-testid="run-name">
           {info.run_name}
         </Link>
@@ -227,12 +227,12 @@ function RunRow({ run, columns, checked, onToggle, disabled }: { run: WireRun; c
       </td>
       <td className="whitespace-nowrap px-3 py-2 text-slate-600">{dateTime(info.start_time)}</td>
       <td className="whitespace-nowrap px-3 py-2 text-slate-600">{runDuration(info)}</td>
-      <td className="px-3 py-2 text-slate-600">{info.user_id}</td>
+      <td className="whitespace-nowrap px-3 py-2 text-slate-600">{info.user_id}</td>
       {columns.map((id) => {
         const v = cellValue(run, id);
         const metric = id.startsWith("metrics:");
         return (
-          <td key={id} data-column={id} className={`max-w-48 truncate px-3 py-2 ${metric ? "text-right font-mono tabular-nums" : "font-mono text-xs"}`} title={v}>
+          <td key={id} data-column={id} className={`max-w-48 truncate whitespace-nowrap px-3 py-2 ${metric ? "text-right font-mono tabular-nums" : "font-mono text-xs"}`} title={v}>
             {v ?? <span className="text-slate-300">–</span>}
           </td>
         );

@@ -108,3 +108,9 @@ export async function searchAdminUsers(
     })),
   };
 }
+
+/** How many people have each role (roles nobody has are absent). */
+export async function countUsersByRole(db: Db): Promise<Map<string, number>> {
+  const rows = await db.select({ role: users.role, n: count() }).from(users).groupBy(users.role);
+  return new Map(rows.map((r) => [r.role, r.n]));
+}

@@ -1,5 +1,6 @@
 /** SQL for MLflow-style experiments and runs; the rules (validation, permissions, wire shapes) live in lib/tracking. */
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import {
   experimentTags,
@@ -289,11 +290,15 @@ export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]
     if (!cur || newer(p, cur)) latest.set(p.key, p);
   }
   const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => ({ runUuid, ...p }));
+  // The points travel as one JSON parameter rather than six bound parameters per point: building, sending and
+  // parsing 6,000 parameters per 1,000-point batch cost several times more than the insert itself.
+  const rows = JSON.stringify(points.map((p) => [p.key, p.value, p.timestamp, p.step, p.isNan]));
   await db.transaction(async (tx) => {
-    await tx
-      .insert(metrics)
-      .values(points.map((p) => ({ runUuid, ...p })))
-      .onConflictDoNothing();
+    await tx.execute(sql`
+      INSERT INTO ${metrics} (run_uuid, key, value, timestamp, step, is_nan)
+      SELECT ${runUuid}, p->>0, (p->>1)::double precision, (p->>2)::bigint, (p->>3)::bigint, (p->>4)::boolean
+      FROM json_array_elements(${rows}::json) AS p
+      ON CONFLICT DO NOTHING`);
     await tx
       .insert(latestMetrics)
       .values(latestRows)
@@ -321,17 +326,65 @@ export async function metricHistory(db: Db, runUuid: string, key: string, limit:
   return limit === null ? q : q.limit(limit);
 }
 
-/** One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search-sql. */
+/** The latest_metrics row of the metric a search is ordered by, joined to each run (see searchRunIds). */
+export const orderMetric = alias(latestMetrics, "order_metric");
+
+/**
+ * When runs are ordered by a metric first: the metric's key, extra conditions on its joined row (`orderMetric`)
+ * and the ORDER BY terms on it; `orderBy` then holds the remaining terms.
+ */
+export interface LeadingMetricOrder {
+  key: string;
+  on: SQL | undefined;
+  orderBy: SQL[];
+}
+
+/**
+ * One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search-sql.
+ * Ordered by a metric, runs having it come first, read in index order from latest_metrics so a page over
+ * 100k runs touches about a page of rows; runs without it follow, as MLflow sorts missing values last.
+ */
 export async function searchRunIds(
   db: Db,
-  q: { experimentIds: number[]; lifecycle: LifecycleStage | null; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
+  q: {
+    experimentIds: number[];
+    lifecycle: LifecycleStage | null;
+    filter: SQL | undefined;
+    orderBy: SQL[];
+    leading?: LeadingMetricOrder;
+    limit: number;
+    offset: number;
+  },
 ): Promise<string[]> {
-  const rows = await db
+  const where = and(inArray(runs.experimentId, q.experimentIds), q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined, q.filter);
+  const lead = q.leading;
+  if (!lead) {
+    const rows = await db.select({ id: runs.runUuid }).from(runs).where(where).orderBy(...q.orderBy).limit(q.limit).offset(q.offset);
+    return rows.map((r) => r.id);
+  }
+  const joinOn = and(eq(orderMetric.runUuid, runs.runUuid), eq(orderMetric.key, lead.key), lead.on);
+  const withMetric = await db
     .select({ id: runs.runUuid })
     .from(runs)
-    .where(and(inArray(runs.experimentId, q.experimentIds), q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined, q.filter))
-    .orderBy(...q.orderBy)
+    .innerJoin(orderMetric, joinOn)
+    .where(where)
+    .orderBy(...lead.orderBy, ...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);
-  return rows.map((r) => r.id);
+  if (withMetric.length === q.limit) return withMetric.map((r) => r.id);
+  // How many runs have the metric decides where the runs without it start.
+  let having = q.offset + withMetric.length;
+  if (withMetric.length === 0 && q.offset > 0) {
+    const [c] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(runs).innerJoin(orderMetric, joinOn).where(where);
+    having = c?.n ?? 0;
+  }
+  const missing = sql`NOT EXISTS (SELECT 1 FROM ${latestMetrics} WHERE ${latestMetrics.runUuid} = ${runs.runUuid} AND ${latestMetrics.key} = ${lead.key})`;
+  const without = await db
+    .select({ id: runs.runUuid })
+    .from(runs)
+    .where(and(where, missing))
+    .orderBy(...q.orderBy)
+    .limit(q.limit - withMetric.length)
+    .offset(Math.max(0, q.offset - having));
+  return [...withMetric, ...without].map((r) => r.id);
 }

@@ -6,8 +6,21 @@ export type UsageSampleRow = typeof usageSamples.$inferSelect;
 
 export async function insertUsageSamples(db: Db, rows: UsageSampleRow[]): Promise<void> {
   if (rows.length === 0) return;
-  // A second sampler in the same minute (two replicas) keeps the first reading.
-  await db.insert(usageSamples).values(rows).onConflictDoNothing();
+  // One row per subject and minute: a second reading in the same minute (another replica, or a
+  // short test interval) replaces the first, so the stored minute is the latest view of it.
+  await db
+    .insert(usageSamples)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [usageSamples.scope, usageSamples.subject, usageSamples.at],
+      set: {
+        cpuAllocated: sql`excluded.cpu_allocated`,
+        memGbAllocated: sql`excluded.mem_gb_allocated`,
+        cpuUsed: sql`excluded.cpu_used`,
+        memGbUsed: sql`excluded.mem_gb_used`,
+        servers: sql`excluded.servers`,
+      },
+    });
 }
 
 export async function deleteUsageBefore(db: Db, before: Date): Promise<number> {
@@ -37,7 +50,10 @@ export interface UsagePoint {
  * minute samples come back as a few hundred points). `subjects` narrows to some subjects.
  */
 export async function usageSeries(db: Db, f: { scope: UsageScope; subjects?: string[]; since: Date; bucketS: number }): Promise<UsagePoint[]> {
-  const bucket = sql<Date>`to_timestamp(floor(extract(epoch from ${usageSamples.at}) / ${f.bucketS}) * ${f.bucketS})`;
+  if (!Number.isInteger(f.bucketS) || f.bucketS <= 0) throw new Error(`bad bucket size ${f.bucketS}`);
+  // Inlined, not a parameter: Postgres matches GROUP BY and ORDER BY to the select list by text.
+  const width = sql.raw(String(f.bucketS));
+  const bucket = sql<Date>`to_timestamp(floor(extract(epoch from ${usageSamples.at}) / ${width}) * ${width})`;
   const conds = [eq(usageSamples.scope, f.scope), gte(usageSamples.at, f.since)];
   if (f.subjects) conds.push(inArray(usageSamples.subject, f.subjects.length ? f.subjects : [""]));
   const rows = await db

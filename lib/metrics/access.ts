@@ -31,7 +31,7 @@ function addEntry(list: BlockList, entry: string): void {
  * Who may scrape /metrics, as JupyterHub guards its own: ATRIUM_METRICS_TOKEN (sent as a bearer
  * token) and/or ATRIUM_METRICS_ALLOW (IP addresses and CIDR ranges). With neither, loopback only.
  */
-export function readMetricsAccess(env: NodeJS.ProcessEnv = process.env): MetricsAccess {
+export function readMetricsAccess(env: Record<string, string | undefined> = process.env): MetricsAccess {
   const token = env.ATRIUM_METRICS_TOKEN?.trim() || undefined;
   if (token && token.length < 16) throw new ConfigError("ATRIUM_METRICS_TOKEN is invalid: it must be at least 16 characters.");
   const entries = (env.ATRIUM_METRICS_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean);

@@ -14,9 +14,9 @@ function sendError(res: ServerResponse, status: number, error: string, message: 
  * allow-list needs the TCP peer address, which a Next route cannot see. Reads its configuration at
  * creation, so a bad value stops the start.
  */
-export function createMetricsHandler(env: NodeJS.ProcessEnv = process.env) {
+export function createMetricsHandler(env: Record<string, string | undefined> = process.env) {
   const access = readMetricsAccess(env);
-  console.log(`[atrium] /metrics answers ${access.describe}`);
+  console.log(`[atrium] /metrics is open to ${access.describe}`);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "method_not_allowed", "Use GET for /metrics.");
     const decision = decideMetricsAccess(access, { authorization: req.headers.authorization ?? null, remoteAddress: req.socket.remoteAddress });

@@ -75,7 +75,7 @@ export function spawnFailureReason(reason: string): string {
   if (r.includes("out of memory")) return "oom";
   if (r.includes("did not answer within")) return "timeout";
   if (r.includes("engine could not be reached") || r.includes("engine_unavailable")) return "engine_unavailable";
-  if (r.includes("image") && (r.includes("missing") || r.includes("not found") || r.includes("absent"))) return "image_missing";
+  if (r.includes("image") && /missing|not found|absent|not on the engine/.test(r)) return "image_missing";
   if (r.includes("exited") || r.includes("exit code")) return "exited";
   return "other";
 }

@@ -86,6 +86,9 @@ export interface TestIndex {
   /** Every request: method, path and Accept header, for assertions. */
   requests: { path: string; accept: string }[];
   files: BuiltFile[];
+  /** From now on requests get no answer at all (a hung proxy), until resume(). */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -106,7 +109,9 @@ export async function startTestIndex(opts: { format: "html" | "json"; dists: Tes
   }
   for (const extra of opts.extraProjects ?? []) if (!projects.has(normalizeName(extra))) projects.set(normalizeName(extra), { display: extra, files: [] });
   const requests: TestIndex["requests"] = [];
+  let paused = false;
   const server = http.createServer((req, res) => {
+    if (paused) return;
     const url = new URL(req.url ?? "/", "http://x");
     const accept = req.headers.accept ?? "";
     requests.push({ path: url.pathname, accept });
@@ -178,6 +183,12 @@ export async function startTestIndex(opts: { format: "html" | "json"; dists: Tes
     urlVia: (host) => `http://${host}:${port}/simple/`,
     requests,
     files,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+    },
     stop: () => closeServer(server, sockets),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { datasets, experimentTags, experiments, latestMetrics, runInputTags, runInputs, runParams, runTags, runs } from "@/db/schema";
+import { orderMetric, type LeadingMetricOrder } from "@/db/queries/tracking";
 import { DATASET_CONTEXT_TAG } from "./inputs";
 import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./search";
 import { describeToken, keywordOf, syntaxError, tokenize, type Token } from "./search/lexer";
@@ -139,6 +140,23 @@ export function compileRunOrderBy(clauses: OrderByClause[]): SQL[] {
   }
   out.push(desc(runs.startTime), asc(runs.runUuid));
   return out;
+}
+
+const RANGE_OPS = new Set(["=", "<", "<=", ">", ">="]);
+
+/**
+ * Sorting for runs/search. When the first order_by clause is a metric, the query joins that metric's row and
+ * orders by it (an index walk instead of a sort of every matching run); comparisons on the same metric that
+ * the filter ANDs at its top level are repeated on the joined row so the walk starts at the right value.
+ */
+export function compileRunSort(clauses: OrderByClause[], filter: FilterNode | null): { leading?: LeadingMetricOrder; orderBy: SQL[] } {
+  const [first, ...rest] = clauses;
+  if (first?.entity !== "metric") return { orderBy: compileRunOrderBy(clauses) };
+  const top = filter === null ? [] : filter.kind === "and" ? filter.items : [filter];
+  const bounds = top.filter((n): n is FilterComparison => n.kind === "cmp" && n.entity === "metric" && n.key === first.key && RANGE_OPS.has(n.op) && typeof n.value === "number");
+  const on = bounds.length > 0 ? and(sql`NOT ${orderMetric.isNan}`, ...bounds.map((b) => compare(orderMetric.value, b))) : undefined;
+  const dir = first.ascending ? asc(orderMetric.value) : desc(orderMetric.value);
+  return { leading: { key: first.key, on, orderBy: [asc(orderMetric.isNan), dir] }, orderBy: compileRunOrderBy(rest) };
 }
 
 // --- experiments ---------------------------------------------------------------------------------

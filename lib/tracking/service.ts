@@ -37,7 +37,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { experimentToWire, metricToWire, runInfoToWire, runToWire, type WireRun } from "./entities";
 import { TrackingError, doesNotExist, invalidParam } from "./errors";
 import { FilterSyntaxError, parseFilter, parseOrderByList } from "./search";
-import { compileExperimentFilter, compileExperimentOrderBy, compileRunFilter, compileRunOrderBy } from "./search-sql";
+import { compileExperimentFilter, compileExperimentOrderBy, compileRunFilter, compileRunSort } from "./search-sql";
 import { readDatasetInputs, recordDatasetInputs, runInputsOf } from "./inputs";
 import { generateRunName } from "./run-names";
 import { workspaceRunTags } from "./workspace-tags";
@@ -440,10 +440,11 @@ export async function searchRuns(ctx: TrackingContext, f: Fields): Promise<Body>
     throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_SEARCH_RESULTS} and at least 1.`);
   }
   const offset = decodePageToken(optString(f, "page_token"));
-  const filter = asInvalidParam(() => compileRunFilter(parseFilter(optString(f, "filter") ?? "")));
-  const orderBy = asInvalidParam(() => compileRunOrderBy(parseOrderByList(optStringList(f, "order_by"))));
+  const parsed = asInvalidParam(() => parseFilter(optString(f, "filter") ?? ""));
+  const filter = asInvalidParam(() => compileRunFilter(parsed));
+  const { leading, orderBy } = asInvalidParam(() => compileRunSort(parseOrderByList(optStringList(f, "order_by")), parsed));
   if (experimentIds.length === 0) return {};
-  const ids = await searchRunIds(ctx.db, { experimentIds, lifecycle: lifecycleCondition(view), filter, orderBy, limit: max, offset });
+  const ids = await searchRunIds(ctx.db, { experimentIds, lifecycle: lifecycleCondition(view), filter, orderBy, leading, limit: max, offset });
   if (ids.length === 0) return {};
   const [rows, data, inputs] = await Promise.all([findRunsByIds(ctx.db, ids), runDataOf(ctx.db, ids), runInputsOf(ctx.db, ids)]);
   const byId = new Map(rows.map((r) => [r.runUuid, r]));

@@ -6,6 +6,7 @@ import { getConfig } from "@/lib/config";
 import type { ListedServer, Spawner } from "@/lib/spawner";
 import { revokeTokenById } from "@/lib/tokens/manage";
 import { labelOf } from "./names";
+import { forgetWorkspaceTarget } from "./target";
 
 export interface ReconcileReport {
   adopted: string[];
@@ -22,6 +23,7 @@ async function end(db: Db, spawner: Spawner, row: ServerRow, status: "stopped" |
   await spawner.remove(ref).catch(() => undefined);
   if (row.trackingTokenId) await revokeTokenById(db, row.trackingTokenId).catch(() => undefined);
   const done = await updateServer(db, row.userName, row.name, { ...ENDED, status, reason, stoppedAt: new Date() }, [row.status]);
+  forgetWorkspaceTarget(db, row.userName, row.name);
   if (!done) return;
   if (status === "failed") await recordAudit(db, { actor: SYSTEM_PRINCIPAL.name, action: "server.fail", target: labelOf(ref), detail: { reason } });
   (status === "failed" ? report.failed : report.stopped).push(labelOf(ref));
@@ -57,7 +59,10 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
     if (!c) {
       await end(db, spawner, row, "stopped", "the container disappeared from the engine", report);
     } else if (c.status.state === "running") {
-      if (c.url && c.url !== row.url) await updateServer(db, row.userName, row.name, { url: c.url, spawnerState: { ...c.state } }, ["running"]);
+      if (c.url && c.url !== row.url) {
+        await updateServer(db, row.userName, row.name, { url: c.url, spawnerState: { ...c.state } }, ["running"]);
+        forgetWorkspaceTarget(db, row.userName, row.name);
+      }
       report.adopted.push(key);
     } else {
       const reason = c.status.state === "failed" ? c.status.reason : "the container stopped";

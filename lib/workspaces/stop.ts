@@ -7,6 +7,7 @@ import type { Spawner } from "@/lib/spawner";
 import { revokeTokenById } from "@/lib/tokens/manage";
 import { labelOf } from "./names";
 import { engineUnavailable } from "./start";
+import { forgetWorkspaceTarget } from "./target";
 import { serverView, type ServerView } from "./view";
 
 /**
@@ -26,6 +27,8 @@ export async function stopServer(
   if (row.status === "stopped" || row.status === "failed") return serverView(row);
   if (!(await spawner.ping())) throw engineUnavailable();
   const stopping = await updateServer(db, user, server, { status: "stopping", phase: "stopping", message: "Stopping" }, ["pending", "running", "stopping"]);
+  // The proxy stops forwarding now, not when its cached target expires.
+  forgetWorkspaceTarget(db, user, server);
   if (!stopping) return serverView((await findServer(db, user, server)) ?? row);
   await recordAudit(db, { actor: actor.name, action: opts.action ?? "server.stop", target: labelOf({ user, server }), detail: opts.reason ? { reason: opts.reason } : {} });
   const finish = finishStop(db, spawner, user, server, row.trackingTokenId, opts.reason);

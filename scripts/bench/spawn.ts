@@ -11,6 +11,7 @@
  * BENCH_DB=postgres runs Atrium on TEST_DATABASE_URL (reset first) instead of in-memory PGlite.
  * BENCH_SERIAL (5), BENCH_PARALLEL (20), BENCH_ROUNDS (2: parallel batches alternate which side goes first).
  */
+import { loadavg } from "node:os";
 import type { DbHandle } from "../../db/client";
 import { openTestDatabase } from "../../db/testing";
 import type { Principal } from "../../lib/auth/principal";
@@ -31,6 +32,23 @@ const docker = spawner.docker;
 const run = Date.now().toString(36);
 
 type Side = "atrium" | "raw";
+
+/** CPU ms this process spent per start (Atrium's lifecycle and database run in it; raw only polls). */
+const cpuMs: Record<Side, { total: number; n: number }> = { atrium: { total: 0, n: 0 }, raw: { total: 0, n: 0 } };
+
+async function measured<T>(side: Side, n: number, fn: () => Promise<T>): Promise<T> {
+  const before = process.cpuUsage();
+  try {
+    return await fn();
+  } finally {
+    const used = process.cpuUsage(before);
+    cpuMs[side].total += (used.user + used.system) / 1000;
+    cpuMs[side].n += n;
+  }
+}
+
+const perStart = (side: Side) => ms(cpuMs[side].total / Math.max(1, cpuMs[side].n));
+const load = () => `load ${loadavg()[0]?.toFixed(1) ?? "?"}`;
 
 function fulfilled(xs: PromiseSettledResult<StartSample>[]): StartSample[] {
   return xs.flatMap((x) => (x.status === "fulfilled" ? [x.value] : []));
@@ -85,28 +103,37 @@ async function main() {
 
     const serial: Record<Side, StartSample[]> = { atrium: [], raw: [] };
     for (let i = 0; i < SERIAL; i++) {
-      const r = await rawStart(docker, TEST_IMAGE, run, i);
+      const r = await measured("raw", 1, () => rawStart(docker, TEST_IMAGE, run, i));
       await r.cleanup();
-      const a = await atriumStart(db, spawner, waitReady, await person());
+      const p = await person();
+      const a = await measured("atrium", 1, () => atriumStart(db, spawner, waitReady, p));
       await a.cleanup();
       serial.raw.push(r);
       serial.atrium.push(a);
     }
     const serialRatio = report(`one at a time (n=${SERIAL})`, serial.atrium, serial.raw);
+    console.log(`  portal-process CPU per start: atrium ${perStart("atrium")}, raw ${perStart("raw")} (bench polling only)`);
+    for (const side of ["atrium", "raw"] as const) cpuMs[side] = { total: 0, n: 0 };
 
     const par: Record<Side, PromiseSettledResult<StartSample>[]> = { atrium: [], raw: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order: Side[] = round % 2 === 0 ? ["raw", "atrium"] : ["atrium", "raw"];
       for (const side of order) {
         const who = side === "atrium" ? await Promise.all(Array.from({ length: PARALLEL }, () => person())) : [];
-        const batch = await Promise.allSettled(Array.from({ length: PARALLEL }, (_, i) => start(side, who[i], 1000 * (round + 1) + i)));
+        const loadBefore = load();
+        const batch = await measured(side, PARALLEL, () =>
+          Promise.allSettled(Array.from({ length: PARALLEL }, (_, i) => start(side, who[i], 1000 * (round + 1) + i))),
+        );
         await cleanupAll(fulfilled(batch));
         par[side].push(...batch);
+        const ok = fulfilled(batch).map((x) => x.ms);
+        console.log(`  round ${round + 1} ${side.padEnd(6)} p50 ${ms(median(ok))} (${loadBefore} before)`);
         const failure = firstFailure(batch);
         if (failure) console.warn(`  ${side}, round ${round + 1}: ${failure}`);
       }
     }
     const parRatio = report(`${PARALLEL} at once (${ROUNDS} rounds, n=${ROUNDS * PARALLEL} per side)`, fulfilled(par.atrium), fulfilled(par.raw));
+    console.log(`  portal-process CPU per start: atrium ${perStart("atrium")}, raw ${perStart("raw")} (bench polling only)`);
     const readyAtrium = fulfilled(par.atrium).length;
     const readyRaw = fulfilled(par.raw).length;
 

@@ -32,7 +32,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ id:
         </p>
       </div>
       <RunsTable experimentId={experiment.experiment_id} keys={keys} />
-      {keys.metrics.length === 0 && keys.params.length === 0 && <NotebookPanel trackingUri={getConfig().publicUrl} compact />}
+      {keys.metrics.length === 0 && keys.params.length === 0 && <NotebookPanel trackingUri={getConfig().publicUrl} experiment={experiment.name} compact />}
     </div>
   );
 }

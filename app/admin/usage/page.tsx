@@ -1,0 +1,81 @@
+import Link from "next/link";
+import { TopUsersChart } from "@/components/usage/top-users-chart";
+import { AllocationChart } from "@/components/usage/allocation-chart";
+import { Card } from "@/components/ui/card";
+import { num } from "@/components/workspaces/format";
+import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { USAGE_RANGES, usageRangeSchema, type UsageRange } from "@/lib/usage/ranges";
+import { adminUsageReport } from "@/lib/usage/report";
+import { USAGE_RETENTION_DAYS } from "@/lib/usage/sample";
+import { requireAdmin } from "../../_lib/page-auth";
+
+export default async function UsagePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireAdmin();
+  const range: UsageRange = usageRangeSchema.parse((await searchParams).range);
+  const report = await adminUsageReport(await getDb(), getSpawner(), range);
+  const { ms } = USAGE_RANGES[range];
+  const latest = [...report.cpu].reverse().find((r) => r.used !== null);
+  const latestMem = [...report.memGb].reverse().find((r) => r.used !== null);
+  const allocatedNow = (row: typeof latest) => (row ? report.roles.reduce((s, role) => s + (row[`role:${role}`] ?? 0), 0) : 0);
+  const capacityNote = `Machine capacity from ${report.capacity.source === "engine" ? "the container engine" : "the portal's host (the engine did not answer)"}.`;
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold text-slate-900">Usage</h1>
+          <p className="mt-1 max-w-3xl text-slate-600">
+            What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days. Times are UTC.
+          </p>
+        </div>
+        <nav className="flex gap-1 rounded-lg border border-slate-200 bg-white p-1 text-sm" aria-label="Time range">
+          {(Object.keys(USAGE_RANGES) as UsageRange[]).map((r) => (
+            <Link key={r} href={`/admin/usage?range=${r}`} aria-current={r === range ? "page" : undefined} className={`rounded-md px-3 py-1 ${r === range ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}>
+              {USAGE_RANGES[r].label}
+            </Link>
+          ))}
+        </nav>
+      </div>
+      {report.samples === 0 ? (
+        <Card title="No samples yet">
+          <p className="text-sm text-slate-600" data-testid="usage-empty">
+            The portal records usage once a minute while it runs; the first points appear a minute after it starts. Nothing was recorded in this window.
+          </p>
+        </Card>
+      ) : (
+        <>
+          <div className="grid gap-4 sm:grid-cols-3" data-testid="usage-now">
+            <Stat label="CPU allocated now" value={`${num(allocatedNow(latest))} of ${num(report.capacity.cpu)}`} note={`${num(latest?.used ?? 0)} CPUs in use`} />
+            <Stat label="Memory allocated now" value={`${num(Math.round(allocatedNow(latestMem) * 10) / 10)} of ${num(Math.round(report.capacity.memGb))} GiB`} note={`${num(Math.round((latestMem?.used ?? 0) * 10) / 10)} GiB in use`} />
+            <Stat label="Busiest people in this window" value={String(report.topUsers.length)} note={report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${num(report.topUsers[0].cpuPeak)} CPUs` : "nobody ran a server"} />
+          </div>
+          <Card title="CPU: allocated by role against the machine" description={capacityNote}>
+            <AllocationChart rows={report.cpu} roles={report.roles} capacity={report.capacity.cpu} unit="CPUs" rangeMs={ms} testId="chart-cpu" />
+          </Card>
+          <Card title="Memory: allocated by role against the machine" description={capacityNote}>
+            <AllocationChart rows={report.memGb} roles={report.roles} capacity={Math.round(report.capacity.memGb * 10) / 10} unit="GiB" rangeMs={ms} testId="chart-memory" />
+          </Card>
+          <div className="grid gap-6 lg:grid-cols-2">
+            <Card title="CPU per person against their quota" description="Peak allocation in this window, average use while running, and the person's total CPU limit.">
+              <TopUsersChart testId="chart-top-cpu" unit="CPUs" bars={report.topUsers.map((u) => ({ name: u.name, peak: u.cpuPeak, used: Math.round(u.cpuUsedAvg * 100) / 100, quota: u.limits?.maxTotalCpu ?? null }))} />
+            </Card>
+            <Card title="Memory per person against their quota" description="Peak allocation, average use while running, and the person's total memory limit.">
+              <TopUsersChart testId="chart-top-memory" unit="GiB" bars={report.topUsers.map((u) => ({ name: u.name, peak: u.memGbPeak, used: Math.round(u.memGbUsedAvg * 100) / 100, quota: u.limits?.maxTotalMemGb ?? null }))} />
+            </Card>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Stat({ label, value, note }: { label: string; value: string; note: string }) {
+  return (
+    <div className="rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm">
+      <div className="text-sm text-slate-500">{label}</div>
+      <div className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{value}</div>
+      <div className="mt-0.5 text-sm text-slate-500">{note}</div>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { CompareView } from "@/components/packages/compare-view";
+import { Card } from "@/components/ui/card";
+import { listEnvironments } from "@/db/queries/environments";
+import { ApiError } from "@/lib/http/api-error";
+import { comparePackages } from "@/lib/packages/compare";
+import { environmentPackages } from "@/lib/packages/environment-packages";
+import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { requireUser } from "../../_lib/page-auth";
+
+const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
+
+export default async function CompareEnvironmentsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireUser();
+  const db = await getDb();
+  const envs = await listEnvironments(db);
+  const sp = await searchParams;
+  const left = one(sp.left) ?? envs[0]?.id;
+  const right = one(sp.right) ?? envs[1]?.id ?? envs[0]?.id;
+  let body: ReactNode = null;
+  if (left && right && sp.left && sp.right) {
+    try {
+      const [a, b] = await Promise.all([environmentPackages(db, getSpawner(), left), environmentPackages(db, getSpawner(), right)]);
+      body = (
+        <Card title={`${a.environment.name} compared with ${b.environment.name}`} description={`Python ${a.pythonVersion ?? "?"} and ${b.pythonVersion ?? "?"}; ${a.packages.length} and ${b.packages.length} packages.`}>
+          <CompareView comparison={comparePackages(a.packages, b.packages)} left={a.environment.name} right={b.environment.name} />
+        </Card>
+      );
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      body = (
+        <p role="alert" className="rounded-xl border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+          {err.message}
+        </p>
+      );
+    }
+  }
+  const select = "mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+  return (
+    <div className="space-y-6">
+      <p className="text-sm">
+        <Link href="/environments" className="text-brand-600 hover:underline">
+          ← Environments
+        </Link>
+      </p>
+      <div>
+        <h1 className="text-2xl font-semibold text-slate-900">Compare environments</h1>
+        <p className="mt-1 text-slate-600">Which Python packages two environments ship, and where their versions differ.</p>
+      </div>
+      {envs.length < 2 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">There is only one environment, so there is nothing to compare yet.</p>
+      ) : (
+        <form method="get" action="/environments/compare" className="flex flex-wrap items-end gap-3">
+          <label className="text-sm">
+            <span className="block font-medium text-slate-700">Environment</span>
+            <select name="left" defaultValue={left} className={select}>
+              {envs.map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            <span className="block font-medium text-slate-700">with</span>
+            <select name="right" defaultValue={right} className={select}>
+              {envs.map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Compare</button>
+        </form>
+      )}
+      {body}
+    </div>
+  );
+}

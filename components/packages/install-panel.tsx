@@ -1,0 +1,142 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import type { InstallEvent } from "@/lib/packages/install";
+import type { InstallTarget } from "@/lib/packages/install-targets";
+import { postEventStream } from "./read-sse";
+
+type Done = Extract<InstallEvent, { type: "done" }>;
+
+/** "Install into…": pick a running workspace and a version; pip's output streams into a terminal box. */
+export function InstallPanel({ user, packageName, versions, latest, targets }: { user: string; packageName: string; versions: string[]; latest?: string; targets: InstallTarget[] }) {
+  const [server, setServer] = useState(targets[0]?.server ?? "");
+  const [version, setVersion] = useState("");
+  const [lines, setLines] = useState<string[]>([]);
+  const [running, setRunning] = useState(false);
+  const [startedAt, setStartedAt] = useState(0);
+  const [now, setNow] = useState(0);
+  const [result, setResult] = useState<Done | { type: "error"; message: string } | null>(null);
+  const box = useRef<HTMLPreElement>(null);
+
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [running]);
+  useEffect(() => {
+    box.current?.scrollTo({ top: box.current.scrollHeight });
+  }, [lines]);
+
+  if (targets.length === 0) {
+    return (
+      <div data-testid="install-empty" className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">
+        Packages are installed into a running workspace, and you have none running.{" "}
+        <Link href="/#start" className="font-medium text-brand-600 hover:underline">
+          Start one on My workspaces
+        </Link>{" "}
+        and come back here.
+      </div>
+    );
+  }
+
+  const target = targets.find((t) => t.server === server);
+  const install = async () => {
+    setLines([]);
+    setResult(null);
+    setRunning(true);
+    setStartedAt(Date.now());
+    setNow(Date.now());
+    try {
+      await postEventStream<InstallEvent>(
+        `/api/users/${encodeURIComponent(user)}/servers/${encodeURIComponent(server)}/packages`,
+        version ? { name: packageName, version } : { name: packageName },
+        (e) => {
+          if (e.type === "start") setLines([`$ ${e.command}`]);
+          else if (e.type === "line") setLines((l) => [...l.slice(-499), e.line]);
+          else setResult(e);
+        },
+      );
+    } catch (err) {
+      setResult({ type: "error", message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const elapsed = Math.max(0, Math.round(((running ? now : now || startedAt) - startedAt) / 1000));
+  return (
+    <div className="space-y-4" data-testid="install-panel">
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="block font-medium text-slate-700">Workspace</span>
+          <select data-testid="install-server" value={server} onChange={(e) => setServer(e.target.value)} disabled={running} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+            {targets.map((t) => (
+              <option key={t.server} value={t.server}>
+                {t.server} · {t.environmentName}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="block font-medium text-slate-700">Version</span>
+          <select data-testid="install-version" value={version} onChange={(e) => setVersion(e.target.value)} disabled={running} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+            <option value="">newest pip picks{latest ? ` (${latest})` : ""}</option>
+            {versions.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          onClick={() => void install()}
+          disabled={running || !server}
+          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-60"
+        >
+          {running ? "Installing…" : `Install into ${server}`}
+        </button>
+      </div>
+      {target && (
+        <p className="text-xs text-slate-500" data-testid="install-persistence">
+          {target.keptOnRestart === true
+            ? `Installs in ${target.server} go to your home folder and are kept when the workspace restarts.`
+            : target.keptOnRestart === false
+              ? `The ${target.environmentName} environment installs outside your home folder: packages are lost when ${target.server} stops.`
+              : "Whether installs survive a restart is unknown for this environment."}
+        </p>
+      )}
+      {(running || lines.length > 0) && (
+        <div>
+          {running && (
+            <div className="mb-2" data-testid="install-working">
+              <div className="flex justify-between text-xs text-slate-600">
+                <span>pip is working in {server}…</span>
+                <span className="tabular-nums">{elapsed} s</span>
+              </div>
+              <div className="mt-1 h-1.5 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label="Installing">
+                <div className="h-1.5 w-1/3 animate-[atrium-slide_1.2s_ease-in-out_infinite] rounded-full bg-brand-500" />
+              </div>
+            </div>
+          )}
+          <pre ref={box} data-testid="install-output" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100">
+            {lines.join("\n")}
+          </pre>
+        </div>
+      )}
+      {result && (
+        <p
+          role="status"
+          data-testid="install-result"
+          className={`rounded-lg px-4 py-3 text-sm ${result.type === "done" && result.ok ? "border border-emerald-200 bg-emerald-50 text-emerald-900" : "border border-red-200 bg-red-50 text-red-800"}`}
+        >
+          {result.message}
+          {result.type === "done" && result.ok && <span className="text-emerald-800"> Import it in a notebook of {server}; a running kernel may need a restart to see a changed version.</span>}
+          {result.type === "done" && <span className="ml-1 text-xs opacity-70">({elapsed} s)</span>}
+        </p>
+      )}
+      <style>{`@keyframes atrium-slide { 0% { transform: translateX(-100%); } 100% { transform: translateX(300%); } }`}</style>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import { Card } from "@/components/ui/card";
+import type { Principal } from "@/lib/auth/principal";
+import { getDb } from "@/lib/runtime/db";
+import { USAGE_RANGES } from "@/lib/usage/ranges";
+import { myUsageReport } from "@/lib/usage/report";
+import { describeMe } from "@/lib/users/me";
+import { MyUsageChart } from "./my-usage-chart";
+
+/** "My usage" on the home page: the last 24 hours of the person's own CPU and memory against their limits. */
+export async function MyUsageCard({ principal }: { principal: Principal }) {
+  const db = await getDb();
+  const me = await describeMe(db, principal);
+  const report = await myUsageReport(db, me.name, me.limits, "24h");
+  const ran = report.rows.some((r) => (r.cpuAllocated ?? 0) > 0);
+  const ms = USAGE_RANGES["24h"].ms;
+  return (
+    <Card title="My usage" description="The last 24 hours of your workspaces, sampled every minute (UTC).">
+      {ran ? (
+        <div className="grid gap-6 md:grid-cols-2" data-testid="my-usage">
+          <div>
+            <h3 className="text-sm font-medium text-slate-700">CPU</h3>
+            <MyUsageChart rows={report.rows} allocatedKey="cpuAllocated" usedKey="cpuUsed" limit={me.limits.maxTotalCpu} unit="CPUs" rangeMs={ms} testId="my-usage-cpu" />
+          </div>
+          <div>
+            <h3 className="text-sm font-medium text-slate-700">Memory</h3>
+            <MyUsageChart rows={report.rows} allocatedKey="memGbAllocated" usedKey="memGbUsed" limit={me.limits.maxTotalMemGb} unit="GiB" rangeMs={ms} testId="my-usage-memory" />
+          </div>
+        </div>
+      ) : (
+        <p className="text-sm text-slate-500" data-testid="my-usage-empty">
+          No workspace of yours ran in the last 24 hours. Start one above; its CPU and memory show up here a minute later.
+        </p>
+      )}
+    </Card>
+  );
+}

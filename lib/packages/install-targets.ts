@@ -1,0 +1,27 @@
+import type { Db } from "@/db/client";
+import { listEnvironments } from "@/db/queries/environments";
+import { listServersOf } from "@/db/queries/servers";
+import type { Spawner } from "@/lib/spawner";
+import { packagesOfImage } from "./environment-packages";
+
+export interface InstallTarget {
+  server: string;
+  environmentId: string;
+  environmentName: string;
+  /** Installs land in the home volume and survive a restart; null when that could not be read. */
+  keptOnRestart: boolean | null;
+}
+
+/** The person's running workspaces a package can go into, with whether installs there are kept. */
+export async function installTargets(db: Db, spawner: Spawner, user: string): Promise<InstallTarget[]> {
+  const [servers, envs] = await Promise.all([listServersOf(db, user), listEnvironments(db)]);
+  const running = servers.filter((s) => s.status === "running");
+  return Promise.all(
+    running.map(async (s) => {
+      const env = envs.find((e) => e.id === s.environmentId);
+      const image = s.imageId ?? env?.image;
+      const kept = image ? await packagesOfImage(db, spawner, image).then((p) => p.userSiteInHome, () => null) : null;
+      return { server: s.name, environmentId: s.environmentId, environmentName: env?.name ?? s.environmentId, keptOnRestart: kept };
+    }),
+  );
+}

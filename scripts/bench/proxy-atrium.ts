@@ -1,0 +1,78 @@
+/**
+ * bench:proxy's Atrium side, run as its own process: a real database (in-memory PGlite, or Postgres
+ * on TEST_DATABASE_URL with BENCH_DB=postgres), a real user with a personal API token, a server row
+ * that is running at the upstream, and the workspace proxy behind the same dispatch as server.ts
+ * (workspace paths to the proxy, everything else elsewhere), with the same target resolution and
+ * activity hook. Prints {"port", "token", "path"} once it listens on 127.0.0.1.
+ *
+ * Usage: tsx scripts/bench/proxy-atrium.ts <upstream url>
+ */
+import { createServer } from "node:http";
+import { touchServerActivity, upsertServer } from "../../db/queries/servers";
+import { insertUser } from "../../db/queries/users";
+import { openTestDatabase } from "../../db/testing";
+import { SYSTEM_PRINCIPAL } from "../../lib/auth/principal";
+import { createWorkspaceProxy, isWorkspacePath } from "../../lib/routing/workspace-proxy";
+import { createApiToken } from "../../lib/tokens/manage";
+import { resolveWorkspaceTarget } from "../../lib/workspaces/target";
+
+const USER = "benchproxy";
+const SERVER = "default";
+
+async function main() {
+  const upstream = process.argv[2];
+  if (!upstream) throw new Error("usage: proxy-atrium.ts <upstream url>");
+  const handle = await openTestDatabase(process.env.BENCH_DB === "postgres" ? "postgres" : "pglite");
+  const db = handle.db;
+  await insertUser(db, { name: USER, role: "user", roleSource: "admin" });
+  const { token } = await createApiToken(db, SYSTEM_PRINCIPAL, USER, { note: "bench:proxy" });
+  const now = new Date();
+  await upsertServer(db, {
+    userName: USER,
+    name: SERVER,
+    environmentId: "python",
+    cpu: 1,
+    memGb: 1,
+    status: "running",
+    reason: null,
+    phase: "ready",
+    progress: 100,
+    message: "Ready",
+    url: upstream,
+    jupyterToken: "bench-workspace-token-0123456789",
+    spawnerState: null,
+    trackingTokenId: null,
+    imageId: null,
+    requestedAt: now,
+    startedAt: now,
+    stoppedAt: null,
+    lastActivity: now,
+  });
+
+  const workspaces = createWorkspaceProxy({
+    getDb: () => Promise.resolve(db),
+    resolveTarget: resolveWorkspaceTarget,
+    onActivity: (user, name) => void touchServerActivity(db, user, name).catch(() => undefined),
+  });
+  const server = createServer((req, res) => {
+    if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
+    else {
+      res.writeHead(404).end();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    if (address && typeof address === "object") console.log(JSON.stringify({ port: address.port, token, path: `/user/${USER}/${SERVER}/api/status` }));
+  });
+  process.on("SIGTERM", () => {
+    workspaces.close();
+    server.close();
+    void handle.close().finally(() => process.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
