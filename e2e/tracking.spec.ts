@@ -46,6 +46,41 @@ test("the MLflow REST API answers over HTTP with MLflow's shapes and errors", as
   expect((await request.get(`${DEV_URL}/api/2.0/mlflow/experiments/get?experiment_id=0`)).status()).toBe(401);
 });
 
+test("the model registry and chart endpoint answer over HTTP (PATCH and DELETE with JSON bodies, repeated query keys)", async ({ request }) => {
+  const h = bearer(await userWithToken(request, DEV_URL, "registrar"));
+  const P = `${DEV_URL}/api/2.0/mlflow`;
+  const run = (await (await request.post(`${P}/runs/create`, { headers: h, data: { experiment_id: "0" } })).json()) as { run: { info: { run_id: string } } };
+  const runId = run.run.info.run_id;
+  const metrics = Array.from({ length: 1000 }, (_, step) => ({ key: "loss", value: 1 / (step + 1), timestamp: 1_700_000_000_000 + step, step }));
+  expect((await request.post(`${P}/runs/log-batch`, { headers: h, data: { run_id: runId, metrics } })).status()).toBe(200);
+  const chart = await request.get(`${DEV_URL}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids=${runId}&run_ids=${runId}&metric_key=loss&max_results=50`, { headers: h });
+  expect(chart.status()).toBe(200);
+  const points = ((await chart.json()) as { metrics: { step: number; run_id: string }[] }).metrics;
+  expect(points).toHaveLength(50);
+  expect([points[0]?.step, points[49]?.step, points[0]?.run_id]).toEqual([0, 999, runId]);
+
+  const name = `e2e-model-${Date.now().toString(36)}`;
+  expect((await request.post(`${P}/registered-models/create`, { headers: h, data: { name } })).status()).toBe(200);
+  const dup = await request.post(`${P}/registered-models/create`, { headers: h, data: { name } });
+  expect([dup.status(), ((await dup.json()) as { error_code: string }).error_code]).toEqual([400, "RESOURCE_ALREADY_EXISTS"]);
+  const mv = (await (await request.post(`${P}/model-versions/create`, { headers: h, data: { name, source: `mlflow-artifacts:/0/${runId}/artifacts/model`, run_id: runId } })).json()) as {
+    model_version: { version: string; status: string };
+  };
+  expect(mv.model_version).toMatchObject({ version: "1", status: "READY" });
+  expect((await request.patch(`${P}/registered-models/update`, { headers: h, data: { name, description: "churn model" } })).status()).toBe(200);
+  expect((await request.post(`${P}/registered-models/alias`, { headers: h, data: { name, alias: "champion", version: "1" } })).status()).toBe(200);
+  const byAlias = (await (await request.get(`${P}/registered-models/alias?name=${name}&alias=champion`, { headers: h })).json()) as { model_version: { version: string; run_id: string } };
+  expect(byAlias.model_version).toMatchObject({ version: "1", run_id: runId });
+  expect((await request.delete(`${P}/registered-models/alias`, { headers: h, data: { name, alias: "champion" } })).status()).toBe(200);
+  const gone = await request.get(`${P}/registered-models/alias?name=${name}&alias=champion`, { headers: h });
+  expect(gone.status()).toBe(400);
+  const model = (await (await request.get(`${P}/registered-models/get?name=${name}`, { headers: h })).json()) as { registered_model: { description: string; aliases?: unknown } };
+  expect(model.registered_model).toMatchObject({ description: "churn model" });
+  expect(model.registered_model.aliases).toBeUndefined();
+  expect((await request.delete(`${P}/registered-models/delete`, { headers: h, data: { name } })).status()).toBe(200);
+  expect((await request.get(`${P}/registered-models/get?name=${name}`, { headers: h })).status()).toBe(404);
+});
+
 test("code inside a real workspace logs a run through the injected MLFLOW_* variables", async ({ request }) => {
   const base = localUrl(extraPort(4));
   // Listens beyond loopback so the container reaches it through host.docker.internal (the engine's bridge).

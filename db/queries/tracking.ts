@@ -289,30 +289,25 @@ export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]
     const cur = latest.get(p.key);
     if (!cur || newer(p, cur)) latest.set(p.key, p);
   }
-  const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => ({ runUuid, ...p }));
-  // The points travel as one JSON parameter rather than six bound parameters per point: building, sending and
-  // parsing 6,000 parameters per 1,000-point batch cost several times more than the insert itself.
-  const rows = JSON.stringify(points.map((p) => [p.key, p.value, p.timestamp, p.step, p.isNan]));
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`
+  const encode = (list: MetricRow[]) => JSON.stringify(list.map((p) => [p.key, p.value, p.timestamp, p.step, p.isNan]));
+  const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const columns = (x: SQL) =>
+    sql`${runUuid}, ${x}->>0, (${x}->>1)::double precision, (${x}->>2)::bigint, (${x}->>3)::bigint, (${x}->>4)::boolean`;
+  // One statement (atomic without BEGIN/COMMIT round trips), and the points travel as one JSON parameter: six
+  // bound parameters per point cost several times more to build, send and parse than the insert itself.
+  // latest_metrics rows are upserted in key order so concurrent writers to one run cannot deadlock.
+  await db.execute(sql`
+    WITH history AS (
       INSERT INTO ${metrics} (run_uuid, key, value, timestamp, step, is_nan)
-      SELECT ${runUuid}, p->>0, (p->>1)::double precision, (p->>2)::bigint, (p->>3)::bigint, (p->>4)::boolean
-      FROM json_array_elements(${rows}::json) AS p
-      ON CONFLICT DO NOTHING`);
-    await tx
-      .insert(latestMetrics)
-      .values(latestRows)
-      .onConflictDoUpdate({
-        target: [latestMetrics.runUuid, latestMetrics.key],
-        set: {
-          value: sql`excluded.value`,
-          timestamp: sql`excluded.timestamp`,
-          step: sql`excluded.step`,
-          isNan: sql`excluded.is_nan`,
-        },
-        setWhere: sql`(excluded.step, excluded.timestamp, excluded.value) > (${latestMetrics.step}, ${latestMetrics.timestamp}, ${latestMetrics.value})`,
-      });
-  });
+      SELECT ${columns(sql`p`)} FROM json_array_elements(${encode(points)}::json) AS p
+      ON CONFLICT DO NOTHING
+    )
+    INSERT INTO ${latestMetrics} (run_uuid, key, value, timestamp, step, is_nan)
+    SELECT ${columns(sql`l.p`)} FROM json_array_elements(${encode(latestRows)}::json) WITH ORDINALITY AS l(p, n)
+    ORDER BY l.n
+    ON CONFLICT (run_uuid, key) DO UPDATE
+      SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+      WHERE (excluded.step, excluded.timestamp, excluded.value) > (${latestMetrics.step}, ${latestMetrics.timestamp}, ${latestMetrics.value})`);
 }
 
 /** A metric's history ordered by (timestamp, step, value); `limit` null means all points. */

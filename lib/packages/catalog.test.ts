@@ -47,6 +47,7 @@ for (const format of ["html", "json"] as const) {
     it("finds a project under any spelling of its name, with latest ignoring pre-releases and yanked versions", async () => {
       const hits = await catalog.search("atrium.demo_PKG", 0, 10);
       expect(hits.items).toEqual([{ name: "Atrium_Demo.Pkg", latest: "1.1.0" }]);
+      expect((await catalog.search("  atrium demo ", 0, 10)).items.map((i) => i.name)).toEqual(["Atrium_Demo.Pkg"]);
       const d = await catalog.get("ATRIUM-demo-pkg");
       expect(d.versions.map((v) => v.version)).toEqual(["2.0.0b1", "1.2.0", "1.1.0", "1.0.0"]);
       expect(d.versions.map((v) => [v.version, v.yanked, v.prerelease])).toEqual([

@@ -111,7 +111,8 @@ export class PackageCatalog {
 
 /** Exact name first, then names starting with the query, then names containing it; shorter first within each. */
 export function rank(projects: ListedProject[], q: string): ListedProject[] {
-  const needle = normalizeName(q.trim());
+  // Spaces count as separators too: "scikit learn" finds scikit-learn.
+  const needle = normalizeName(q.trim().replace(/\s+/g, "-"));
   if (!needle) return projects;
   const hits: { p: ListedProject; r: number }[] = [];
   for (const p of projects) {

@@ -7,7 +7,7 @@ import { findEnvironment } from "@/db/queries/environments";
 import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/db/queries/image-packages";
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import { DockerSpawner, EngineUnavailableError, type Spawner } from "@/lib/spawner";
+import { EngineUnavailableError, type DockerSpawner, type Spawner } from "@/lib/spawner";
 import { ImageScanError, scanImage } from "./image-scan";
 
 export interface ImagePackagesView {
@@ -26,8 +26,13 @@ export interface EnvironmentPackagesView extends ImagePackagesView {
 
 const holder = globalThis as typeof globalThis & { __atriumImageScans?: Map<string, Promise<ImagePackagesRow>> };
 
-function dockerOf(spawner: Spawner) {
-  if (spawner instanceof DockerSpawner) return spawner.docker;
+/**
+ * The Docker spawner's dockerode client. Not `instanceof`: server.ts and Next's route bundles each load
+ * their own copy of lib/spawner, and the process-wide spawner may come from the other copy.
+ */
+function dockerOf(spawner: Spawner): DockerSpawner["docker"] {
+  const docker = (spawner as Partial<Pick<DockerSpawner, "docker">>).docker;
+  if (docker && typeof docker.createContainer === "function") return docker;
   throw new ApiError(501, "not_supported", "Reading an image's packages needs the docker spawner.");
 }
 

@@ -3,8 +3,9 @@
  *
  * Every request is decided here before anything reaches a workspace: who is calling
  * (resolvePrincipal: API token or session cookie), whether they may (the owner or an admin), whether
- * the server runs. Then it is forwarded by one http-proxy-3 server with the caller's credentials
- * replaced by the workspace token, and the answer is passed back with that token removed.
+ * the server runs. Then it is forwarded (HTTP by forward.ts, WebSocket by one http-proxy-3 server) with
+ * the caller's credentials replaced by the workspace token, and the answer is passed back with that
+ * token removed.
  * Bodies are streamed, never buffered; HTML pages go through a token scrubber (see scrub.ts).
  */
 import { Agent, ServerResponse, type IncomingMessage } from "node:http";
@@ -14,6 +15,7 @@ import { createProxyServer } from "http-proxy-3";
 import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
 import { throttleActivity } from "./activity";
+import { forwardRequest, forwardTarget, type ForwardTarget } from "./forward";
 import { headerSource, prepareForwardHeaders, wantsHtml } from "./headers";
 import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import { isCrossSite, needsOriginCheck } from "./origin";
@@ -97,7 +99,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   const principals = createPrincipalCache(deps.principalCacheMs ?? 5_000);
   const activity = throttleActivity(deps.onActivity, deps.activityIntervalMs ?? 10_000);
   const forwarded = new WeakMap<IncomingMessage, Forwarded>();
-  const targets = new Map<string, URL>();
+  const targets = new Map<string, { url: URL; forward: ForwardTarget }>();
   const opening = new WeakMap<Socket, { ctx: Forwarded; client: Socket }>();
   /** Open WebSocket connections (client side), closed by close(). */
   const live = new Set<Socket>();
@@ -112,11 +114,12 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     proxyTimeout: upstreamTimeoutMs,
   });
 
-  function targetUrl(url: string): URL {
+  function targetOf(url: string): { url: URL; forward: ForwardTarget } {
     let parsed = targets.get(url);
     if (!parsed) {
       if (targets.size > 1_000) targets.clear();
-      parsed = new URL(url);
+      const u = new URL(url);
+      parsed = { url: u, forward: forwardTarget(u) };
       targets.set(url, parsed);
     }
     return parsed;
@@ -229,7 +232,6 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     });
   }
 
-  proxy.on("proxyRes", writeResponse);
 
   proxy.on("proxyReqWs", (proxyReq, req, socket) => {
     const ctx = forwarded.get(req);
@@ -287,10 +289,14 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       activity(ref.user, ref.server);
       prepareForwardHeaders(req.headers, target.token);
       forwarded.set(req, { ref, secrets: secretForms(target.token), upgraded: false });
-      proxy.web(req, res, { target: targetUrl(target.url) }, (err, _req, resOrSocket) => {
-        logUpstream(req, err);
-        if (resOrSocket instanceof ServerResponse) sendError(resOrSocket, badGateway());
-        else resOrSocket.destroy();
+      forwardRequest(req, res, targetOf(target.url).forward, {
+        agent,
+        timeoutMs: upstreamTimeoutMs,
+        onResponse: (proxyRes) => writeResponse(proxyRes, req, res),
+        onError: (err) => {
+          logUpstream(req, err);
+          sendError(res, badGateway());
+        },
       });
     } catch (err) {
       console.error("[atrium] proxy: request failed:", err);
@@ -311,7 +317,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       prepareForwardHeaders(req.headers, target.token);
       const ctx: Forwarded = { ref, secrets: secretForms(target.token), upgraded: false };
       forwarded.set(req, ctx);
-      proxy.ws(req, socket, head, { target: targetUrl(target.url), agent: false }, (err) => {
+      proxy.ws(req, socket, head, { target: targetOf(target.url).url, agent: false }, (err) => {
         logUpstream(req, err);
         // Before the 101, the caller gets an answer; after it, only the closed connection.
         if (!ctx.upgraded) rejectUpgrade(socket, badGateway());

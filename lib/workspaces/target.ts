@@ -47,12 +47,12 @@ async function lookup(db: Db, user: string, server: string): Promise<WorkspaceTa
 }
 
 /** Where the proxy sends a workspace's traffic, or null when it is not running. */
-export async function resolveWorkspaceTarget(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
+export function resolveWorkspaceTarget(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
   const key = keyOf(user, server);
   const entries = mapFor(cache.entries, db);
   const now = Date.now();
   const hit = entries.get(key);
-  if (hit && hit.expires > now) return hit.target;
+  if (hit && hit.expires > now) return Promise.resolve(hit.target);
   // Concurrent requests for the same workspace share one query.
   const loading = mapFor(cache.loading, db);
   const pending = loading.get(key);
