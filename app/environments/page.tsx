@@ -36,7 +36,7 @@ export default async function EnvironmentsPage() {
           There are no environments yet.{principal.admin ? " Add one below." : " Ask an admin to add one."}
         </p>
       ) : (
-        <div className="grid gap-4 md:grid-cols-2" data-testid="environments">
+        <div className="grid items-start gap-4 md:grid-cols-2" data-testid="environments">
           {envs.map((env) => (
             <EnvironmentCard key={env.id} env={env} engineDown={engineDown}>
               {env.available && !engineDown && <EnvironmentPackages environmentId={env.id} />}

@@ -121,7 +121,7 @@ export function InstallPanel({ user, packageName, versions, latest, targets }: {
             </div>
           )}
           <pre ref={box} data-testid="install-output" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100">
-            {lines.join("\n")}
+            {lines.length > 0 ? lines.join("\n") : "Starting pip in the workspace…"}
           </pre>
         </div>
       )}

@@ -20,8 +20,8 @@ export function TopUsersChart({ bars, unit, testId }: { bars: TopUserBar[]; unit
           <XAxis type="number" stroke="#64748b" fontSize={12} />
           <YAxis type="category" dataKey="name" stroke="#64748b" fontSize={12} width={110} />
           <Tooltip formatter={amount(unit)} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="quota" name="quota (in all)" fill="#e2e8f0" isAnimationActive={false} />
+          <Legend wrapperStyle={{ fontSize: 12 }} formatter={(value: string) => <span className="text-slate-600">{value}</span>} />
+          <Bar dataKey="quota" name="quota (in all)" fill="#cbd5e1" isAnimationActive={false} />
           <Bar dataKey="peak" name="peak allocated" fill="#4e79a7" isAnimationActive={false} />
           <Bar dataKey="used" name="average used" fill="#59a14f" isAnimationActive={false} />
         </BarChart>

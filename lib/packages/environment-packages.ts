@@ -7,8 +7,9 @@ import { findEnvironment } from "@/db/queries/environments";
 import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/db/queries/image-packages";
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import { EngineUnavailableError, type DockerSpawner, type Spawner } from "@/lib/spawner";
+import type { DockerSpawner, Spawner } from "@/lib/spawner";
 import { ImageScanError, scanImage } from "./image-scan";
+import { isSpawnerError } from "./workspace-target";
 
 export interface ImagePackagesView {
   image: string;
@@ -42,7 +43,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
   try {
     info = await spawner.imageInfo(image);
   } catch (err) {
-    if (err instanceof EngineUnavailableError) throw new ApiError(503, "engine_unavailable", err.message);
+    if (isSpawnerError(err, "EngineUnavailableError")) throw new ApiError(503, "engine_unavailable", err.message);
     throw err;
   }
   if (!info.present || !info.id) throw conflict("image_missing", `The image ${image} is not on this host, so its packages cannot be read.`);
@@ -62,7 +63,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
       row = await scan;
     } catch (err) {
       if (err instanceof ImageScanError) throw new ApiError(502, "image_scan_failed", err.message);
-      if (err instanceof EngineUnavailableError) throw new ApiError(503, "engine_unavailable", err.message);
+      if (isSpawnerError(err, "EngineUnavailableError")) throw new ApiError(503, "engine_unavailable", err.message);
       throw err;
     }
   }

@@ -1,6 +1,7 @@
 /**
  * The MLflow REST surface: `<path>` under /api/2.0/mlflow/ and /ajax-api/2.0/mlflow/ → an operation in
- * service.ts. Errors leave as MLflow's `{ error_code, message }`, unknown paths as 404 ENDPOINT_NOT_FOUND.
+ * service.ts (tracking), registry.ts (model registry) or history-intervals.ts (charts). Errors leave as
+ * MLflow's `{ error_code, message }`, unknown paths as 404 ENDPOINT_NOT_FOUND.
  */
 import type { Db } from "@/db/client";
 import { ensureDefaultExperiment } from "@/db/queries/tracking";

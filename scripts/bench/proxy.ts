@@ -15,7 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { freePort, startBinary, startScript, stopAll } from "./children";
+import { cpuSeconds, freePort, startBinary, startScript, stopAll } from "./children";
 import { runLoad, type LoadResult } from "./load";
 import { median, ms, percentile, sleep, verdict } from "./stats";
 
@@ -33,6 +33,13 @@ const LABEL: Record<Mode, string> = { direct: "direct", chp: "configurable-http-
 interface Endpoint {
   url: string;
   headers: Record<string, string>;
+  /** The process doing the forwarding (none for direct). */
+  pid?: number;
+}
+
+interface Measured extends LoadResult {
+  /** CPU seconds the forwarding process used during the measurement. */
+  cpu: number;
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -44,11 +51,11 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   throw new Error(`${what} did not answer within ${timeoutMs / 1000} s`);
 }
 
-async function startChp(upstream: string, routePath: string): Promise<string> {
+async function startChp(upstream: string, routePath: string): Promise<{ url: string; pid: number | undefined }> {
   const [port, apiPort] = [await freePort(), await freePort()];
   const secret = randomBytes(16).toString("hex");
   const bin = path.join(process.cwd(), "node_modules", ".bin", "configurable-http-proxy");
-  startBinary(bin, ["--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--log-level", "error"], {
+  const chp = startBinary(bin, ["--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--log-level", "error"], {
     ...process.env,
     CONFIGPROXY_AUTH_TOKEN: secret,
   });
@@ -58,7 +65,7 @@ async function startChp(upstream: string, routePath: string): Promise<string> {
   // JupyterHub adds one route per server, /user/<name>/<server>, exactly like this.
   const res = await fetch(`${api}${routePath}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ target: upstream }) });
   if (res.status !== 201) throw new Error(`configurable-http-proxy refused the route: ${res.status}`);
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: chp.proc.pid };
 }
 
 /** One request must come back as the upstream's JSON through every path, or the figures mean nothing. */
@@ -68,10 +75,20 @@ async function sanityCheck(mode: Mode, e: Endpoint): Promise<void> {
   if (res.status !== 200 || !body.includes('"kernels"')) throw new Error(`${LABEL[mode]} answered ${res.status}: ${body.slice(0, 200)}`);
 }
 
-function summary(results: LoadResult[]) {
+function summary(results: Measured[]) {
   const latencies = results.flatMap((r) => r.latencies);
-  const rps = results.reduce((a, r) => a + r.requests, 0) / results.reduce((a, r) => a + r.seconds, 0);
-  return { rps, p50: median(latencies), p99: percentile(latencies, 99), errors: results.reduce((a, r) => a + r.errors, 0) };
+  const requests = results.reduce((a, r) => a + r.requests, 0);
+  const rps = requests / results.reduce((a, r) => a + r.seconds, 0);
+  // Requests per CPU-second of the proxy: its capacity on a core of its own, whatever else runs here.
+  const perCpu = requests / results.reduce((a, r) => a + r.cpu, 0);
+  return { rps, perCpu, p50: median(latencies), p99: percentile(latencies, 99), errors: results.reduce((a, r) => a + r.errors, 0) };
+}
+
+async function measure(e: Endpoint, conns: number): Promise<Measured> {
+  await runLoad(e.url, e.headers, conns, WARMUP_MS);
+  const before = cpuSeconds(e.pid);
+  const result = await runLoad(e.url, e.headers, conns, DURATION_MS);
+  return { ...result, cpu: cpuSeconds(e.pid) - before };
 }
 
 async function main() {
@@ -84,25 +101,23 @@ async function main() {
   });
   const reqPath = atrium.info.path;
   const routePath = reqPath.split("/").slice(0, 4).join("/"); // /user/<name>/<server>
-  const chpUrl = await startChp(upstreamUrl, routePath);
+  const chp = await startChp(upstreamUrl, routePath);
   const headers = { authorization: `token ${atrium.info.token}` };
   const endpoints: Record<Mode, Endpoint> = {
     direct: { url: `${upstreamUrl}${reqPath}`, headers },
-    chp: { url: `${chpUrl}${reqPath}`, headers },
-    atrium: { url: `http://127.0.0.1:${atrium.info.port}${reqPath}`, headers },
+    chp: { url: `${chp.url}${reqPath}`, headers, pid: chp.pid },
+    atrium: { url: `http://127.0.0.1:${atrium.info.port}${reqPath}`, headers, pid: atrium.child.proc.pid },
   };
   for (const mode of MODES) await sanityCheck(mode, endpoints[mode]);
 
   console.log(`bench:proxy — GET ${reqPath} (${process.env.BENCH_DB === "postgres" ? "Postgres" : "PGlite"}), ${ROUNDS} rounds × ${DURATION_MS / 1000} s per measurement`);
   const figures = new Map<number, Record<Mode, ReturnType<typeof summary>>>();
   for (const conns of CONNECTIONS) {
-    const results: Record<Mode, LoadResult[]> = { direct: [], chp: [], atrium: [] };
+    const results: Record<Mode, Measured[]> = { direct: [], chp: [], atrium: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
       for (const mode of order) {
-        const e = endpoints[mode];
-        await runLoad(e.url, e.headers, conns, WARMUP_MS);
-        results[mode].push(await runLoad(e.url, e.headers, conns, DURATION_MS));
+        results[mode].push(await measure(endpoints[mode], conns));
       }
     }
     const row = { direct: summary(results.direct), chp: summary(results.chp), atrium: summary(results.atrium) };
@@ -110,11 +125,14 @@ async function main() {
     console.log(`\n${conns} connection${conns === 1 ? "" : "s"}`);
     for (const mode of MODES) {
       const s = row[mode];
+      const capacity = mode === "direct" ? "" : `   ${s.perCpu.toFixed(0).padStart(6)} req per proxy CPU-s`;
       console.log(
-        `  ${LABEL[mode].padEnd(24)} ${s.rps.toFixed(0).padStart(6)} req/s   p50 ${ms(s.p50).padStart(8)}   p99 ${ms(s.p99).padStart(8)}${s.errors ? `   ${s.errors} errors` : ""}`,
+        `  ${LABEL[mode].padEnd(24)} ${s.rps.toFixed(0).padStart(6)} req/s   p50 ${ms(s.p50).padStart(8)}   p99 ${ms(s.p99).padStart(8)}${capacity}${s.errors ? `   ${s.errors} errors` : ""}`,
       );
     }
-    console.log(`  atrium / chp req/s ${(row.atrium.rps / row.chp.rps).toFixed(2)}   added to direct at p50 ${ms(row.atrium.p50 - row.direct.p50)} (chp ${ms(row.chp.p50 - row.direct.p50)})`);
+    console.log(
+      `  atrium / chp: req/s ${(row.atrium.rps / row.chp.rps).toFixed(2)}, per proxy CPU-s ${(row.atrium.perCpu / row.chp.perCpu).toFixed(2)}   added to direct at p50 ${ms(row.atrium.p50 - row.direct.p50)} (chp ${ms(row.chp.p50 - row.direct.p50)})`,
+    );
   }
 
   const most = Math.max(...CONNECTIONS);
@@ -123,9 +141,13 @@ async function main() {
   const quiet = figures.get(least);
   if (busy && quiet) {
     const ratio = busy.atrium.rps / busy.chp.rps;
+    const capacityRatio = busy.atrium.perCpu / busy.chp.perCpu;
     const added = quiet.atrium.p50 - quiet.direct.p50;
     console.log("\ntargets");
     console.log(verdict(ratio >= TARGET_THROUGHPUT, `throughput at ${most} connections: ${ratio.toFixed(2)} × configurable-http-proxy (target ≥ ${TARGET_THROUGHPUT})`));
+    console.log(
+      verdict(capacityRatio >= TARGET_THROUGHPUT, `requests per proxy CPU-second at ${most} connections: ${capacityRatio.toFixed(2)} × configurable-http-proxy (target ≥ ${TARGET_THROUGHPUT})`),
+    );
     console.log(verdict(added <= TARGET_ADDED_P50_MS, `added latency at p50, ${least} connection${least === 1 ? "" : "s"}: ${ms(added)} (target ≤ ${TARGET_ADDED_P50_MS} ms)`));
     const errors = MODES.reduce((a, m) => a + busy[m].errors + quiet[m].errors, 0);
     console.log(verdict(errors === 0, `${errors} failed requests`));
