@@ -1,16 +1,17 @@
 import { getConfig } from "@/lib/config";
 import { createSpawner, type Spawner } from "@/lib/spawner";
 
-const holder = globalThis as typeof globalThis & { __atriumSpawner?: Spawner };
+// Deliberately per module graph (server.ts and Next's bundles each get one): the spawner holds no
+// state worth sharing, and errors it throws must be instances of the classes the caller imported.
+let spawner: Spawner | undefined;
 
-/** One spawner per process, shared by server.ts (proxy, loops) and Next's route bundles. */
 export function getSpawner(): Spawner {
   const config = getConfig();
-  holder.__atriumSpawner ??= createSpawner({ spawner: config.spawner, dockerHost: config.dockerHost, network: config.dockerNetwork });
-  return holder.__atriumSpawner;
+  spawner ??= createSpawner({ spawner: config.spawner, dockerHost: config.dockerHost, network: config.dockerNetwork });
+  return spawner;
 }
 
 /** Tests swap in another backend (a fake for lifecycle logic, or a differently configured engine). */
-export function setSpawner(spawner: Spawner | undefined): void {
-  holder.__atriumSpawner = spawner;
+export function setSpawner(next: Spawner | undefined): void {
+  spawner = next;
 }
