@@ -182,7 +182,9 @@ test("the usage page charts allocation by role against the machine and per perso
   await expect(page.getByTestId("chart-cpu").getByRole("application")).toBeVisible();
   expect(await page.getByTestId("chart-cpu").locator(".recharts-area").count()).toBeGreaterThanOrEqual(3);
   await expect(page.getByTestId("chart-top-cpu").getByText(ANN)).toBeVisible();
-  await expect(page.getByTestId("usage-now")).toContainText("CPU allocated now");
+  // The newest sample, not a bucket average: both workspaces run, 1 + 0.5 CPUs.
+  await expect(page.getByTestId("usage-now")).toContainText(/CPU allocated now1\.5 of \d+/);
+  await expect(page.getByTestId("usage-now")).toContainText("by 2 servers");
   await screenshot(page, "admin-usage");
 });
 

@@ -102,7 +102,8 @@ export function RolesEditor({ roles }: { roles: RoleView[] }) {
       </thead>
       <tbody className="divide-y divide-slate-100">
         {roles.map((r) => (
-          <RoleRow key={`${r.name}:${LIMIT_FIELDS.map((f) => r[f.key]).join("/")}`} role={r} />
+          // Keyed by name only: a refresh after saving must not remount the row and drop its "Saved" note.
+          <RoleRow key={r.name} role={r} />
         ))}
         <RoleRow key="new" role={blank} isNew />
       </tbody>

@@ -34,7 +34,7 @@ export function AllocationChart({ rows, roles, capacity, unit, rangeMs, testId }
             />
           ))}
           <Line type="monotone" dataKey="used" name="used (all)" stroke="#0f172a" strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
-          <ReferenceLine y={capacity} stroke="#dc2626" strokeDasharray="6 4" label={{ value: `machine: ${Math.round(capacity * 10) / 10} ${unit}`, position: "insideTopRight", fill: "#dc2626", fontSize: 12 }} />
+          <ReferenceLine y={capacity} stroke="#dc2626" strokeDasharray="6 4" label={{ value: `machine: ${Math.round(capacity * 10) / 10} ${unit}`, position: "insideTopLeft", fill: "#dc2626", fontSize: 12 }} />
         </ComposedChart>
       </ResponsiveContainer>
     </div>

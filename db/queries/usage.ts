@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { usageSamples, users, type UsageScope } from "../schema";
 
@@ -91,4 +91,15 @@ export async function topUsageSubjects(db: Db, f: { scope: UsageScope; since: Da
     .groupBy(usageSamples.subject)
     .orderBy(sql`max(${usageSamples.cpuAllocated}) desc`, asc(usageSamples.subject))
     .limit(f.limit);
+}
+
+/** The newest sample of one subject, if any. */
+export async function latestUsage(db: Db, scope: UsageScope, subject: string): Promise<UsageSampleRow | undefined> {
+  const rows = await db
+    .select()
+    .from(usageSamples)
+    .where(and(eq(usageSamples.scope, scope), eq(usageSamples.subject, subject)))
+    .orderBy(desc(usageSamples.at))
+    .limit(1);
+  return rows[0];
 }

@@ -836,12 +836,12 @@ export class DockerSpawner implements Spawner {
     if (hit && now - hit.at < IMAGE_CACHE_MS) return hit.info;
     const info = this.inspectImage(image);
     this.images.set(image, { at: now, info });
-    info.then(
-      (i) => {
-        if (!i.present) this.images.delete(image);
-      },
-      () => this.images.delete(image),
-    );
+    const forget = () => {
+      if (this.images.get(image)?.info === info) this.images.delete(image);
+    };
+    void info.then((i) => {
+      if (!i.present) forget();
+    }, forget);
     return info;
   }
 

@@ -1,6 +1,6 @@
 import type { Db } from "@/db/client";
 import { findRole, listRoles } from "@/db/queries/roles";
-import { topUsageSubjects, usageSeries, type UsagePoint } from "@/db/queries/usage";
+import { latestUsage, topUsageSubjects, usageSeries, type UsagePoint, type UsageSampleRow } from "@/db/queries/usage";
 import { findUser } from "@/db/queries/users";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
 import type { Spawner } from "@/lib/spawner";
@@ -29,6 +29,8 @@ export interface AdminUsage {
   memGb: ChartRow[];
   topUsers: TopUser[];
   samples: number;
+  /** The newest sample in total (the charts average over buckets), null before the first one. */
+  latest: UsageSampleRow | null;
 }
 
 const roleKey = (role: string) => `role:${role}`;
@@ -46,12 +48,13 @@ function table(range: UsageRange, now: Date, points: UsagePoint[], columns: (p: 
 export async function adminUsageReport(db: Db, spawner: Spawner, range: UsageRange, now = new Date()): Promise<AdminUsage> {
   const { ms, bucketS } = USAGE_RANGES[range];
   const since = new Date(now.getTime() - ms);
-  const [capacity, roles, byRole, total, top] = await Promise.all([
+  const [capacity, roles, byRole, total, top, latest] = await Promise.all([
     machineCapacity(spawner),
     listRoles(db),
     usageSeries(db, { scope: "role", since, bucketS }),
     usageSeries(db, { scope: "total", since, bucketS }),
     topUsageSubjects(db, { scope: "user", since, limit: 10 }),
+    latestUsage(db, "total", "all"),
   ]);
   const roleNames = roles.map((r) => r.name);
   const empty = Object.fromEntries([...roleNames.map(roleKey), "used"].map((k) => [k, null]));
@@ -71,7 +74,7 @@ export async function adminUsageReport(db: Db, spawner: Spawner, range: UsageRan
       limits: user && role ? effectiveLimits(role, user.limits) : null,
     });
   }
-  return { range, capacity, roles: roleNames, cpu, memGb, topUsers, samples: total.length };
+  return { range, capacity, roles: roleNames, cpu, memGb, topUsers, samples: total.length, latest: latest ?? null };
 }
 
 export interface MyUsage {

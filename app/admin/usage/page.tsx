@@ -15,9 +15,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const range: UsageRange = usageRangeSchema.parse((await searchParams).range);
   const report = await adminUsageReport(await getDb(), getSpawner(), range);
   const { ms } = USAGE_RANGES[range];
-  const latest = [...report.cpu].reverse().find((r) => r.used !== null);
-  const latestMem = [...report.memGb].reverse().find((r) => r.used !== null);
-  const allocatedNow = (row: typeof latest) => (row ? report.roles.reduce((s, role) => s + (row[`role:${role}`] ?? 0), 0) : 0);
+  const now = report.latest;
+  const round1 = (n: number) => Math.round(n * 10) / 10;
   const capacityNote = `Machine capacity from ${report.capacity.source === "engine" ? "the container engine" : "the portal's host (the engine did not answer)"}.`;
 
   return (
@@ -46,8 +45,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       ) : (
         <>
           <div className="grid gap-4 sm:grid-cols-3" data-testid="usage-now">
-            <Stat label="CPU allocated now" value={`${num(allocatedNow(latest))} of ${num(report.capacity.cpu)}`} note={`${num(latest?.used ?? 0)} CPUs in use`} />
-            <Stat label="Memory allocated now" value={`${num(Math.round(allocatedNow(latestMem) * 10) / 10)} of ${num(Math.round(report.capacity.memGb))} GiB`} note={`${num(Math.round((latestMem?.used ?? 0) * 10) / 10)} GiB in use`} />
+            <Stat label="CPU allocated now" value={`${num(now?.cpuAllocated ?? 0)} of ${num(report.capacity.cpu)}`} note={`${num(round1(now?.cpuUsed ?? 0))} CPUs in use by ${now?.servers ?? 0} server${now?.servers === 1 ? "" : "s"}`} />
+            <Stat label="Memory allocated now" value={`${num(round1(now?.memGbAllocated ?? 0))} of ${num(Math.round(report.capacity.memGb))} GiB`} note={`${num(round1(now?.memGbUsed ?? 0))} GiB in use`} />
             <Stat label="Busiest people in this window" value={String(report.topUsers.length)} note={report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${num(report.topUsers[0].cpuPeak)} CPUs` : "nobody ran a server"} />
           </div>
           <Card title="CPU: allocated by role against the machine" description={capacityNote}>
