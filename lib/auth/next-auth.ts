@@ -13,11 +13,12 @@ interface OidcProfile {
   preferred_username?: string;
   email?: string;
   name?: string;
-  groups?: unknown;
+  [claim: string]: unknown;
 }
 
-function groupsOf(profile: OidcProfile | undefined): string[] {
-  const g = profile?.groups;
+/** Providers name the claim differently (Keycloak "groups", GitLab "groups_direct"): OIDC_GROUPS_CLAIM. */
+function groupsOf(profile: OidcProfile | undefined, claim: string): string[] {
+  const g = profile?.[claim];
   return Array.isArray(g) ? g.filter((x): x is string => typeof x === "string") : [];
 }
 
@@ -37,7 +38,7 @@ function buildConfig(): NextAuthConfig {
       clientId: config.oidc.clientId,
       clientSecret: config.oidc.clientSecret,
       checks: ["pkce", "state", "nonce"],
-      authorization: { params: { scope: "openid profile email groups" } },
+      authorization: { params: { scope: config.oidc.scopes } },
       profile: (p: OidcProfile) => ({ id: p.sub ?? "", name: p.name ?? null, email: p.email ?? null }),
     });
   } else {
@@ -78,7 +79,7 @@ function buildConfig(): NextAuthConfig {
             name,
             displayName: p.name ?? null,
             email: p.email ?? null,
-            ssoRole: roleFromGroups(groupsOf(p), config.oidc),
+            ssoRole: roleFromGroups(groupsOf(p, config.oidc.groupsClaim), config.oidc),
             method: "oidc",
           });
           token[SESSION_USER_CLAIM] = stored.name;

@@ -105,6 +105,8 @@ describe("parseConfig OIDC", () => {
       OIDC_ADMIN_GROUPS: "ops, platform",
       OIDC_ROLE_GROUPS: "gpu-users=power, data-science = user",
       OIDC_DEFAULT_ROLE: "guest",
+      OIDC_SCOPES: "openid profile email",
+      OIDC_GROUPS_CLAIM: "groups_direct",
     });
     expect(c.oidc).toStrictEqual({
       issuer: "https://idp.example.com/realms/corp",
@@ -113,6 +115,8 @@ describe("parseConfig OIDC", () => {
       adminGroups: ["ops", "platform"],
       roleGroups: { "gpu-users": "power", "data-science": "user" },
       defaultRole: "guest",
+      scopes: "openid profile email",
+      groupsClaim: "groups_direct",
     });
     expect(Object.keys(c.oidc?.roleGroups ?? {})).toEqual(["gpu-users", "data-science"]);
   });
@@ -120,6 +124,8 @@ describe("parseConfig OIDC", () => {
   it("defaults the role to user and the group lists to empty", () => {
     const c = cfg(oidcEnv);
     expect(c.oidc?.defaultRole).toBe("user");
+    expect(c.oidc?.scopes).toBe("openid profile email groups");
+    expect(c.oidc?.groupsClaim).toBe("groups");
     expect(c.oidc?.adminGroups).toEqual([]);
     expect(c.oidc?.roleGroups).toEqual({});
   });

@@ -36,6 +36,8 @@ const envSchema = z.object({
   OIDC_ADMIN_GROUPS: list,
   OIDC_ROLE_GROUPS: optionalString,
   OIDC_DEFAULT_ROLE: optionalString,
+  OIDC_SCOPES: optionalString,
+  OIDC_GROUPS_CLAIM: optionalString,
   ATRIUM_ADMIN_USERS: list,
   ATRIUM_SPAWNER: optionalString.refine((v) => v === undefined || v === "docker" || v === "swarm", {
     message: 'must be "docker" or "swarm"',
@@ -62,7 +64,7 @@ export interface AtriumConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   authSecret: string | undefined;
-  oidc: { issuer: string; clientId: string; clientSecret: string; adminGroups: string[]; roleGroups: RoleGroupMap; defaultRole: string } | undefined;
+  oidc: { issuer: string; clientId: string; clientSecret: string; adminGroups: string[]; roleGroups: RoleGroupMap; defaultRole: string; scopes: string; groupsClaim: string } | undefined;
   adminUsers: string[];
   spawner: "docker" | "swarm";
   dockerHost: string | undefined;
@@ -117,6 +119,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
       adminGroups: e.OIDC_ADMIN_GROUPS,
       roleGroups: parseRoleGroups(e.OIDC_ROLE_GROUPS),
       defaultRole: e.OIDC_DEFAULT_ROLE ?? "user",
+      scopes: e.OIDC_SCOPES ?? "openid profile email groups",
+      groupsClaim: e.OIDC_GROUPS_CLAIM ?? "groups",
     };
   }
   const publicUrl = (e.ATRIUM_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
