@@ -5,7 +5,8 @@ import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
 import { createWorkspaceProxy, isWorkspacePath } from "./lib/routing/workspace-proxy";
 import { touchServerActivity } from "./db/queries/servers";
 import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
-import { startUsageLoop } from "./lib/usage/loop";
+import { startLeadership } from "./lib/leader/leadership";
+import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 
@@ -51,19 +52,28 @@ async function main(): Promise<void> {
     console.log(`[atrium] ready on ${config.publicUrl} (${dev ? "development" : "production"} build)`);
   });
 
-  // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
-  const stopLoops = startWorkspaceLoops();
-  // A usage sample every minute for the admin charts and people's own usage.
-  const stopUsage = startUsageLoop();
+  // Background loops run on one replica only, the leader (a Postgres advisory lock); another replica
+  // takes them over within seconds when the leader dies. Read before the election so a bad value
+  // stops the start on every replica, not later on whichever one leads.
+  const usageEveryMs = usageIntervalMs();
+  const leadership = startLeadership(() => {
+    // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
+    const stopLoops = startWorkspaceLoops();
+    // A usage sample every minute for the admin charts and people's own usage.
+    const stopUsage = startUsageLoop(usageEveryMs);
+    return () => {
+      stopLoops();
+      stopUsage();
+    };
+  });
 
   const shutdown = (signal: string) => {
     console.log(`[atrium] ${signal}: shutting down`);
-    stopLoops();
-    stopUsage();
     server.close();
     server.closeAllConnections();
     workspaces.close();
-    void closeDb().finally(() => process.exit(0));
+    // Ending the lock session hands leadership to another replica at its next try.
+    void Promise.allSettled([leadership.stop(), closeDb()]).finally(() => process.exit(0));
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));

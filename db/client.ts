@@ -24,7 +24,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     const client = postgres(opts.databaseUrl, { max: 10, onnotice: () => {} });
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder });
+    const { withMigrationLock } = await import("./migration-lock");
+    await withMigrationLock(opts.databaseUrl, () => migrate(db, { migrationsFolder }));
     return { db: db as unknown as Db, kind: "postgres", close: () => client.end({ timeout: 5 }) };
   }
   const { PGlite } = await import("@electric-sql/pglite");

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
+import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
 import { dateTime, metricValue, runDuration } from "./format";
 import { KeyValueTable } from "./key-value-table";
@@ -97,6 +98,8 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
           )}
         </Card>
       </div>
+
+      <ArtifactBrowser artifactUri={info.artifact_uri} />
     </div>
   );
 }

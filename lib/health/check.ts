@@ -1,11 +1,14 @@
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
+import { replicaState, type ReplicaState } from "@/lib/leader/state";
 
 export interface Health {
   status: "ok" | "degraded";
   db: "ok" | "down";
   engine: "ok" | "down";
+  /** Which portal process answered, and whether it runs the background loops. */
+  replica: ReplicaState;
 }
 
 async function answers(p: () => Promise<unknown>, ms: number): Promise<boolean> {
@@ -26,5 +29,5 @@ export async function checkHealth(): Promise<Health> {
     answers(async () => (await getDb()).execute(sql`select 1`), 3000),
     answers(() => getSpawner().ping(), 3000),
   ]);
-  return { status: db && engine ? "ok" : "degraded", db: db ? "ok" : "down", engine: engine ? "ok" : "down" };
+  return { status: db && engine ? "ok" : "degraded", db: db ? "ok" : "down", engine: engine ? "ok" : "down", replica: replicaState() };
 }

@@ -131,6 +131,10 @@ async function main() {
         const failure = firstFailure(batch);
         if (failure) console.warn(`  ${side}, round ${round + 1}: ${failure}`);
       }
+      // Each round's two batches ran minutes apart at most: their ratio is the least disturbed by
+      // whatever else the machine was doing, which the pooled p50 below is not.
+      const last = (side: Side) => median(fulfilled(par[side].slice(-PARALLEL)).map((x) => x.ms));
+      console.log(`  round ${round + 1} ratio p50 ${(last("atrium") / last("raw")).toFixed(2)}`);
     }
     const parRatio = report(`${PARALLEL} at once (${ROUNDS} rounds, n=${ROUNDS * PARALLEL} per side)`, fulfilled(par.atrium), fulfilled(par.raw));
     console.log(`  portal-process CPU per start: atrium ${perStart("atrium")}, raw ${perStart("raw")} (bench polling only)`);

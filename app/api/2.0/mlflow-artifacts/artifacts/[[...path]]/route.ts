@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { bodyChunks, downloadHeaders, encodedTailOf } from "@/lib/artifacts/http";
+import { segmentsFromPath, segmentsFromUrlTail } from "@/lib/artifacts/paths";
+import { getArtifactStore } from "@/lib/artifacts/runtime";
+import { deleteArtifact, downloadArtifact, listArtifacts, pathOrBadRequest, uploadArtifact } from "@/lib/artifacts/service";
+import { withUser } from "@/lib/http/with-user";
+
+// MLflow's proxied artifact API (`mlflow server --serve-artifacts`): the client resolves a run's
+// `mlflow-artifacts:/<experiment>/<run>/artifacts` to these URLs. Bodies stream both ways.
+// The path is read from the raw URL, not from params, so encoded tricks (%2e%2e, %2f) are judged as sent.
+const params = z.object({ path: z.array(z.string()).optional() });
+
+const tailSegments = (req: Request) => pathOrBadRequest(() => segmentsFromUrlTail(encodedTailOf(req.url)));
+
+/** GET with a path downloads that file; GET without one lists the folder named by `?path=`. */
+export const GET = withUser(async (req, { db, principal }) => {
+  const ctx = { db, principal, store: getArtifactStore() };
+  const tail = tailSegments(req);
+  if (tail.length === 0) {
+    const listed = pathOrBadRequest(() => segmentsFromPath(new URL(req.url).searchParams.get("path") ?? ""));
+    return Response.json(await listArtifacts(ctx, listed));
+  }
+  const { name, file } = await downloadArtifact(ctx, tail);
+  return new Response(file.stream, { headers: downloadHeaders(name, file.size) });
+}, params);
+
+export const PUT = withUser(async (req, { db, principal }) => {
+  await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body));
+  return Response.json({});
+}, params);
+
+export const DELETE = withUser(async (req, { db, principal }) => {
+  return Response.json(await deleteArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req)));
+}, params);

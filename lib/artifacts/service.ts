@@ -1,0 +1,66 @@
+import type { Db } from "@/db/client";
+import type { Principal } from "@/lib/auth/principal";
+import { badRequest, conflict, notFound } from "@/lib/http/api-error";
+import { UnsafeArtifactPath } from "./paths";
+import { assertArtifactWriter, resolveRunScope } from "./scope";
+import { ArtifactConflict, type ArtifactFile, type ArtifactStore } from "./store";
+
+export interface ArtifactContext {
+  db: Db;
+  principal: Principal;
+  store: ArtifactStore;
+}
+
+/** MLflow's FileInfo as the mlflow-artifacts list endpoint returns it: the name only, relative to the listed folder. */
+export interface WireFileInfo {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+/** Path mistakes are the caller's: one sentence and a 400, whichever check caught them. */
+export function pathOrBadRequest<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UnsafeArtifactPath) throw badRequest("invalid_path", err.message);
+    throw err;
+  }
+}
+
+export async function uploadArtifact(ctx: ArtifactContext, segments: string[], data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+  const scope = await resolveRunScope(ctx.db, segments);
+  assertArtifactWriter(ctx.principal, scope);
+  if (scope.inside.length === 0) throw badRequest("invalid_path", "Upload to a file path inside the run's artifacts, not to the folder itself.");
+  try {
+    return await ctx.store.put(scope.key, data);
+  } catch (err) {
+    if (err instanceof ArtifactConflict) throw conflict("artifact_conflict", err.message);
+    throw err;
+  }
+}
+
+export async function downloadArtifact(ctx: ArtifactContext, segments: string[]): Promise<{ name: string; file: ArtifactFile }> {
+  const scope = await resolveRunScope(ctx.db, segments);
+  const file = await ctx.store.open(scope.key);
+  const name = scope.inside.at(-1);
+  if (!file || name === undefined) throw notFound("artifact_not_found", `Run ${scope.runId} has no artifact file "${scope.inside.join("/")}".`);
+  return { name, file };
+}
+
+/** `{ files: [...] }`, or `{}` for an empty or missing folder, as MLflow's protobuf JSON leaves empty lists out. */
+export async function listArtifacts(ctx: ArtifactContext, segments: string[]): Promise<{ files?: WireFileInfo[] }> {
+  const scope = await resolveRunScope(ctx.db, segments);
+  const entries = await ctx.store.list(scope.key);
+  if (entries.length === 0) return {};
+  return {
+    files: entries.map((e) => (e.isDir ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: e.size ?? 0 })),
+  };
+}
+
+export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): Promise<Record<string, never>> {
+  const scope = await resolveRunScope(ctx.db, segments);
+  assertArtifactWriter(ctx.principal, scope);
+  await ctx.store.remove(scope.key);
+  return {};
+}
