@@ -203,6 +203,7 @@ test("a 1 GiB artifact streams up and down while the portal grows by less than 1
   expect(upPeak - before).toBeLessThan(100 * 1000 * 1000);
   expect(downPeak - before).toBeLessThan(100 * 1000 * 1000);
   await raw("DELETE", `${API}/${runPath}/big`, owner);
+  await raw("DELETE", `${API}/${runPath}/warm.bin`, owner);
 });
 
 /** A small line chart as a PNG, drawn by Chromium, so the image preview has a real image to show. */
@@ -246,15 +247,16 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
   await signIn(page, OTHER);
   await page.goto(`${BASE}/runs/${runId}`);
   const tree = page.getByTestId("artifact-tree");
-  await expect(tree.getByTestId("artifact-folder")).toHaveText(["▸ 📁 data", "▸ 📁 model", "▸ 📁 plots"]);
-  await tree.getByRole("button", { name: "📁 model" }).click();
+  await expect(tree.getByTestId("artifact-folder")).toHaveText(["▸data", "▸model", "▸plots"]);
+  await tree.getByRole("button", { name: "model", exact: true }).click();
   await tree.getByRole("button", { name: /MLmodel/ }).click();
-  await expect(page.getByTestId("mlmodel-flavors")).toContainText("An MLflow model with flavors python_functionsklearn");
+  await expect(page.getByTestId("mlmodel-flavors")).toContainText("An MLflow model with flavors python_functionsklearn. Load it with");
   await expect(page.getByTestId("artifact-text")).toContainText("pickled_model: model.pkl");
+  await expect(page.getByTestId("mlmodel-flavors")).toContainText(`mlflow.pyfunc.load_model("runs:/${runId}/model")`);
   await page.getByTestId("artifact-preview").scrollIntoViewIfNeeded();
   await screenshot(page, "run-artifacts-mlmodel");
 
-  await tree.getByRole("button", { name: "📁 data" }).click();
+  await tree.getByRole("button", { name: "data", exact: true }).click();
   await tree.getByRole("button", { name: /sample\.csv/ }).click();
   const table = page.getByTestId("artifact-csv");
   await expect(table.locator("thead th")).toHaveText(["customer_id", "tenure_months", "monthly_charges", "churned"]);
@@ -262,7 +264,7 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
   await expect(table.locator("tbody tr").first().locator("td")).toHaveText(["C1000", "0", "20.00", "yes"]);
   await screenshot(page, "run-artifacts-csv");
 
-  await tree.getByRole("button", { name: "📁 plots" }).click();
+  await tree.getByRole("button", { name: "plots", exact: true }).click();
   await tree.getByRole("button", { name: /val_accuracy\.png/ }).click();
   const img = page.getByTestId("artifact-preview").locator("img");
   await expect(img).toBeVisible();

@@ -41,9 +41,16 @@ async function serverStatus(request: APIRequestContext, base: string, user: stri
   return (await (await request.get(`${base}/api/users/${user}/servers/default`, { headers: bearer(token) })).json()) as { status: string; reason?: string };
 }
 
-async function startWorkspace(request: APIRequestContext, base: string, user: string, token: string): Promise<void> {
+/** Starts through `base` and, when given, follows the start's progress through another replica. */
+async function startWorkspace(request: APIRequestContext, base: string, user: string, token: string, progressBase?: string): Promise<void> {
   const res = await request.post(`${base}/api/users/${user}/servers/default`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } });
   expect(res.status(), await res.text()).toBe(202);
+  if (progressBase) {
+    // The spawn runs in `base`'s process; its progress is in Postgres, so the other replica streams it.
+    const progress = await request.get(`${progressBase}/api/users/${user}/servers/default/progress`, { headers: bearer(token), timeout: 120_000 });
+    const events = (await progress.text()).split("\n\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as { progress: number; ready?: boolean });
+    expect(events.at(-1)).toMatchObject({ ready: true, progress: 100 });
+  }
   await expect.poll(async () => (await serverStatus(request, base, user, token)).status, { timeout: 90_000 }).toBe("running");
 }
 
@@ -72,7 +79,7 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
 
     // Start through A, open through B: the target comes from Postgres, not from A's memory.
     const owner = await userWithToken(request, A_URL, "rep-owner");
-    await startWorkspace(request, A_URL, "rep-owner", owner);
+    await startWorkspace(request, A_URL, "rep-owner", owner, B_URL);
     const viaB = await request.get(`${B_URL}/user/rep-owner/default/api/status`, { headers: bearer(owner) });
     expect(viaB.status()).toBe(200);
     expect(await viaB.json()).toHaveProperty("started");

@@ -71,7 +71,7 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
               ))}
             </>
           ) : null}
-          ; load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;runs:/&lt;run_id&gt;/{file.relPath.replace(/\/?MLmodel$/, "")}&quot;)</code>.
+          . Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;runs:/{file.fullPath.split("/")[1]}/{file.relPath.replace(/\/?MLmodel$/, "")}&quot;)</code>.
         </p>
       )}
       <pre className="max-h-[28rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="artifact-text">{text}</pre>

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { bytes } from "@/components/workspaces/format";
 import { useArtifactFolder } from "./artifact-api";
+import { FileIcon, FolderIcon } from "./icons";
 
 export interface SelectedFile {
   /** Store path, `<experiment>/<run>/artifacts/...`. */
@@ -43,7 +44,10 @@ export function ArtifactFolder({ fullPath, relPath, depth, selected, onSelect }:
               style={{ paddingLeft: depth * 16 + 8 }}
               data-testid="artifact-file"
             >
-              <span className="truncate">📄 {f.path}</span>
+              <span className="flex min-w-0 items-center gap-1.5">
+                <FileIcon />
+                <span className="truncate">{f.path}</span>
+              </span>
               <span className="shrink-0 text-xs tabular-nums text-slate-400">{bytes(f.file_size ?? 0)}</span>
             </button>
           </li>
@@ -65,7 +69,9 @@ function FolderRow({ name, depth, ...rest }: Omit<FolderProps, "depth"> & { name
         aria-expanded={open}
         data-testid="artifact-folder"
       >
-        <span className="w-3 text-slate-400">{open ? "▾" : "▸"}</span> 📁 {name}
+        <span className="w-3 text-slate-400">{open ? "▾" : "▸"}</span>
+        <FolderIcon />
+        <span className="truncate">{name}</span>
       </button>
       {open && <ArtifactFolder {...rest} depth={depth + 1} />}
     </li>
