@@ -69,7 +69,7 @@ function FolderRow({ name, depth, ...rest }: Omit<FolderProps, "depth"> & { name
         aria-expanded={open}
         data-testid="artifact-folder"
       >
-        <span className="w-3 text-slate-400">{open ? "▾" : "▸"}</span>
+        <span className="w-3 text-slate-400" aria-hidden="true">{open ? "▾" : "▸"}</span>
         <FolderIcon />
         <span className="truncate">{name}</span>
       </button>
