@@ -417,3 +417,70 @@ export const imagePackages = pgTable("image_packages", {
   userSiteInHome: boolean("user_site_in_home").notNull(),
   readAt: timestamp("read_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// MLflow 3 logged models: a model logged to an experiment (optionally from a run), with its own
+// artifact folder `mlflow-artifacts:/<experiment>/models/<model_id>/artifacts`.
+
+export type LoggedModelStatus = "LOGGED_MODEL_PENDING" | "LOGGED_MODEL_READY" | "LOGGED_MODEL_UPLOAD_FAILED";
+
+export const loggedModels = pgTable(
+  "logged_models",
+  {
+    /** "m-" + 32 lower-case hex characters, as MLflow 3 makes them. */
+    modelId: text("model_id").primaryKey(),
+    experimentId: bigint("experiment_id", { mode: "number" })
+      .notNull()
+      .references(() => experiments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    modelType: text("model_type"),
+    sourceRunId: text("source_run_id"),
+    status: text("status").$type<LoggedModelStatus>().notNull(),
+    statusMessage: text("status_message"),
+    /** The Atrium user who created it; only they or an admin may change it or its files. */
+    creator: text("creator").notNull(),
+    artifactLocation: text("artifact_location").notNull(),
+    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
+    lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
+  },
+  (t) => [index("logged_models_experiment_idx").on(t.experimentId, t.creationTime), index("logged_models_source_run_idx").on(t.sourceRunId, t.name)],
+);
+
+export const loggedModelTags = pgTable(
+  "logged_model_tags",
+  {
+    modelId: text("model_id")
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.key] })],
+);
+
+export const loggedModelParams = pgTable(
+  "logged_model_params",
+  {
+    modelId: text("model_id")
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.key] })],
+);
+
+/** A run's outputs (MLflow 3 LogOutputs): the models it produced, at which step. */
+export const loggedModelOutputs = pgTable(
+  "logged_model_outputs",
+  {
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    modelId: text("model_id")
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
+    step: bigint("step", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runUuid, t.modelId, t.step] })],
+);

@@ -2,7 +2,12 @@ import { expect, test, type APIRequestContext, type Page } from "@playwright/tes
 import postgres from "postgres";
 import { DockerSpawner } from "../lib/spawner/docker";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
+import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
+
+// A database of its own: the background loops (usage sampling) run on one leader per database, and the
+// global set-up's portal already leads on E2E_DATABASE_URL.
+const ADMIN_DB = E2E_DATABASE_URL.replace(/atrium_e2e(\w*)$/, "atrium_e2e_admin$1");
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
 
@@ -67,7 +72,7 @@ async function waitRunning(request: APIRequestContext, user: string): Promise<vo
 
 /** Six hours of earlier minutes: a working day's shape for the roles and the two people. */
 async function seedHistory(): Promise<void> {
-  const sql = postgres(E2E_DATABASE_URL, { max: 1, onnotice: () => {} });
+  const sql = postgres(ADMIN_DB, { max: 1, onnotice: () => {} });
   try {
     const now = Math.floor(Date.now() / 60_000) * 60_000;
     const rows: Record<string, unknown>[] = [];
@@ -93,10 +98,12 @@ async function seedHistory(): Promise<void> {
 test.beforeAll(async ({ request }) => {
   test.setTimeout(240_000);
   await cleanEngine();
+  await ensureDatabase(ADMIN_DB);
+  await resetDatabase(ADMIN_DB);
   portal = await startPortal("admin-pages", PORT, {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
-    DATABASE_URL: E2E_DATABASE_URL,
+    DATABASE_URL: ADMIN_DB,
     ATRIUM_PUBLIC_URL: BASE,
     ATRIUM_ADMIN_USERS: ROOT,
     ATRIUM_USAGE_SAMPLE_S: "5",

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import postgres from "postgres";
 import { bearer, errorCode, userWithToken } from "./support/api";
-import { resetDatabase } from "./support/database";
+import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
@@ -20,19 +20,6 @@ interface HealthBody {
 }
 
 /** CI's set-up creates the standard databases only; this one is made on first use. */
-async function ensureDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = "/postgres";
-  const sql = postgres(u.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    const found = await sql`select 1 from pg_database where datname = ${name}`;
-    if (found.length === 0) await sql.unsafe(`create database "${name.replace(/"/g, "")}"`);
-  } finally {
-    await sql.end({ timeout: 2 });
-  }
-}
-
 async function health(request: APIRequestContext, base: string): Promise<HealthBody> {
   return (await (await request.get(`${base}/api/health`)).json()) as HealthBody;
 }

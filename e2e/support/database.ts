@@ -11,3 +11,17 @@ export async function resetDatabase(url: string): Promise<void> {
     await sql.end({ timeout: 2 });
   }
 }
+
+/** Creates a test database if it is missing (the atrium role may create databases). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = "/postgres";
+  const sql = postgres(u.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    const found = await sql`select 1 from pg_database where datname = ${name}`;
+    if (found.length === 0) await sql.unsafe(`create database "${name.replace(/"/g, "")}"`);
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}

@@ -1,40 +1,65 @@
 import type { Db } from "@/db/client";
+import { findLoggedModel } from "@/db/queries/logged-models";
 import { findRun } from "@/db/queries/tracking";
 import type { Principal } from "@/lib/auth/principal";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
 
-/** The run an artifact path belongs to: `<experiment_id>/<run_id>/artifacts/<rest...>`. */
-export interface RunArtifactScope {
+/**
+ * What an artifact path belongs to: a run (`<experiment_id>/<run_id>/artifacts/<rest...>`) or an MLflow 3
+ * logged model (`<experiment_id>/models/<model_id>/artifacts/<rest...>`).
+ */
+export interface ArtifactScope {
   experimentId: string;
-  runId: string;
+  /** Who may change the files: the run's or the logged model's creator (or an admin). */
   owner: string;
-  /** The segments after `artifacts`, i.e. the path inside the run's artifacts. */
+  /** "run <id>" or "logged model <id>", for messages. */
+  label: string;
+  /** The segments after `artifacts`, i.e. the path inside the run's or model's artifacts. */
   inside: string[];
   /** The full store key of the path. */
   key: string;
 }
+/** The name the first version of this module used; kept for callers. */
+export type RunArtifactScope = ArtifactScope;
 
 const EXPERIMENT_ID = /^[0-9]{1,18}$/;
 const RUN_ID = /^[0-9a-f]{32}$/;
+const MODEL_ID = /^m-[0-9a-f]{32}$/;
+const RUN_LAYOUT = "Artifact paths start with <experiment_id>/<run_id>/artifacts, as in a run's artifact_uri.";
+const MODEL_LAYOUT = "Logged model artifact paths start with <experiment_id>/models/<model_id>/artifacts, as in the model's artifact_uri.";
 
-/**
- * Maps a checked path to its run, so reads and writes have an owner to check. Paths outside a run's
- * `artifacts` folder are refused: runs' artifact_uri is `mlflow-artifacts:/<experiment>/<run>/artifacts`.
- */
-export async function resolveRunScope(db: Db, segments: string[]): Promise<RunArtifactScope> {
-  const [experimentId, runId, artifacts, ...inside] = segments;
-  if (experimentId === undefined || runId === undefined || artifacts !== "artifacts" || !EXPERIMENT_ID.test(experimentId) || !RUN_ID.test(runId)) {
-    throw badRequest("invalid_path", "Artifact paths start with <experiment_id>/<run_id>/artifacts, as in a run's artifact_uri.");
+/** A logged model's files: the path after the experiment is `models/<model_id>/artifacts/...`. */
+async function resolveLoggedModelScope(db: Db, experimentId: string, rest: string[], key: string): Promise<ArtifactScope> {
+  const [modelId, artifacts, ...inside] = rest;
+  if (modelId === undefined || artifacts !== "artifacts" || !MODEL_ID.test(modelId)) throw badRequest("invalid_path", MODEL_LAYOUT);
+  const model = await findLoggedModel(db, modelId);
+  if (!model || String(model.experimentId) !== experimentId) {
+    throw notFound("model_not_found", `There is no logged model ${modelId} in experiment ${experimentId}.`);
   }
-  const run = await findRun(db, runId);
-  if (!run || String(run.experimentId) !== experimentId) {
-    throw notFound("run_not_found", `There is no run ${runId} in experiment ${experimentId}.`);
-  }
-  return { experimentId, runId, owner: run.userId, inside, key: segments.join("/") };
+  return { experimentId, owner: model.creator, label: `logged model ${modelId}`, inside, key };
 }
 
-/** Anyone signed in may read a run's artifacts (as its metrics); only its owner or an admin may change them. */
-export function assertArtifactWriter(principal: Principal, scope: RunArtifactScope): void {
+/**
+ * Maps a checked path to its run or logged model, so reads and writes have an owner to check. Paths outside
+ * an `artifacts` folder are refused: artifact URIs are `mlflow-artifacts:/<experiment>/<run>/artifacts` for
+ * runs and `mlflow-artifacts:/<experiment>/models/<model_id>/artifacts` for logged models.
+ */
+export async function resolveRunScope(db: Db, segments: string[]): Promise<ArtifactScope> {
+  const [experimentId, second, ...rest] = segments;
+  if (experimentId === undefined || second === undefined || !EXPERIMENT_ID.test(experimentId)) throw badRequest("invalid_path", RUN_LAYOUT);
+  const key = segments.join("/");
+  if (second === "models") return resolveLoggedModelScope(db, experimentId, rest, key);
+  const [artifacts, ...inside] = rest;
+  if (artifacts !== "artifacts" || !RUN_ID.test(second)) throw badRequest("invalid_path", RUN_LAYOUT);
+  const run = await findRun(db, second);
+  if (!run || String(run.experimentId) !== experimentId) {
+    throw notFound("run_not_found", `There is no run ${second} in experiment ${experimentId}.`);
+  }
+  return { experimentId, owner: run.userId, label: `run ${second}`, inside, key };
+}
+
+/** Anyone signed in may read artifacts (as metrics); only the run's or model's creator or an admin may change them. */
+export function assertArtifactWriter(principal: Principal, scope: ArtifactScope): void {
   if (principal.admin || principal.name === scope.owner) return;
-  throw forbidden("forbidden", `Only ${scope.owner} or an admin may change the artifacts of run ${scope.runId}.`);
+  throw forbidden("forbidden", `Only ${scope.owner} or an admin may change the artifacts of ${scope.label}.`);
 }

@@ -31,7 +31,7 @@ export function pathOrBadRequest<T>(fn: () => T): T {
 export async function uploadArtifact(ctx: ArtifactContext, segments: string[], data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
   const scope = await resolveRunScope(ctx.db, segments);
   assertArtifactWriter(ctx.principal, scope);
-  if (scope.inside.length === 0) throw badRequest("invalid_path", "Upload to a file path inside the run's artifacts, not to the folder itself.");
+  if (scope.inside.length === 0) throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
   try {
     return await ctx.store.put(scope.key, data);
   } catch (err) {
@@ -44,7 +44,7 @@ export async function downloadArtifact(ctx: ArtifactContext, segments: string[])
   const scope = await resolveRunScope(ctx.db, segments);
   const file = await ctx.store.open(scope.key);
   const name = scope.inside.at(-1);
-  if (!file || name === undefined) throw notFound("artifact_not_found", `Run ${scope.runId} has no artifact file "${scope.inside.join("/")}".`);
+  if (!file || name === undefined) throw notFound("artifact_not_found", `The ${scope.label} has no artifact file "${scope.inside.join("/")}".`);
   return { name, file };
 }
 

@@ -43,6 +43,7 @@ import { FilterSyntaxError } from "./search";
 import type { Body, TrackingContext } from "./service";
 import { MAX_KEY_LENGTH, checkMaxLength, validateKey, validateRunId } from "./validation";
 import { decodePageToken, encodePageToken, optBool, optInt, optObjectList, optString, optStringList, reqString, type Fields } from "./wire";
+import { loggedModelForSource, noteModelVersion } from "./logged-models";
 
 export const MAX_MODEL_NAME_LENGTH = 256;
 export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;
@@ -274,8 +275,13 @@ export async function createModelVersion(ctx: TrackingContext, f: Fields): Promi
   const description = optDescription(f) || null;
   const runLink = optString(f, "run_link") || null;
   const model = await writableModel(ctx, name);
-  const row = await insertModelVersion(ctx.db, { name: model.name, source, runId: runId ?? null, runLink, description, userId: ctx.principal.name, now: nowOf(ctx), tags });
+  // MLflow 3 clients register `models:/<model_id>` or `runs:/<run>/<name>`; the version then points at the
+  // logged model's files, so get-download-uri answers with a location the artifact API serves.
+  const logged = await loggedModelForSource(ctx.db, source, optString(f, "model_id") || undefined);
+  const stored = logged ? { source: logged.artifactLocation, runId: runId ?? logged.sourceRunId } : { source, runId: runId ?? null };
+  const row = await insertModelVersion(ctx.db, { name: model.name, ...stored, runLink, description, userId: ctx.principal.name, now: nowOf(ctx), tags });
   if (!row) throw doesNotExist(`Registered Model with name=${name} not found`);
+  if (logged) await noteModelVersion(ctx.db, logged, row.name, row.version, nowOf(ctx));
   return versionBody(ctx.db, row);
 }
 

@@ -8,8 +8,10 @@ import { ensureDefaultExperiment } from "@/db/queries/tracking";
 import type { Principal } from "@/lib/auth/principal";
 import { TrackingError, trackingErrorResponse } from "./errors";
 import { getMetricHistoryBulkInterval } from "./history-intervals";
+import { matchLoggedModelRoute } from "./logged-model-routes";
 import * as registry from "./registry";
 import * as ops from "./service";
+import { logOutputs } from "./run-outputs";
 import { readFields, type Fields } from "./wire";
 
 type Operation = (ctx: ops.TrackingContext, fields: Fields) => Promise<ops.Body>;
@@ -47,6 +49,7 @@ export const TRACKING_ROUTES: Readonly<Record<string, Route>> = {
   "runs/set-tag": { methods: POST, op: ops.setTag },
   "runs/delete-tag": { methods: POST, op: ops.deleteTag },
   "runs/log-inputs": { methods: POST, op: ops.logInputs },
+  "runs/outputs": { methods: POST, op: logOutputs },
   "metrics/get-history": { methods: GET, op: ops.getMetricHistory },
   "metrics/get-history-bulk-interval": { methods: GET, op: getMetricHistoryBulkInterval },
   "registered-models/create": { methods: POST, op: registry.createRegisteredModel },
@@ -105,10 +108,11 @@ export async function handleTrackingRequest(req: Request, ctx: { db: Db; princip
   const name = path.join("/");
   const method = req.method.toUpperCase();
   try {
-    const op = operationFor(name, method);
+    const logged = matchLoggedModelRoute(path, method);
+    const op = logged ? logged.op : operationFor(name, method);
     const fields = await readFields(req);
     await ensureDefault(ctx.db);
-    return Response.json(await op(ctx, fields));
+    return Response.json(await op(ctx, logged ? { ...fields, ...logged.pathFields } : fields));
   } catch (err) {
     if (err instanceof TrackingError) return trackingErrorResponse(err);
     console.error(`[atrium] tracking ${method} ${name} failed:`, err);

@@ -1,0 +1,39 @@
+/**
+ * ListLoggedModelArtifacts (`GET logged-models/<id>/artifacts/directories?artifact_directory_path=`): the
+ * files of a logged model, with paths relative to its artifact root, as runs/list-artifacts answers for runs.
+ */
+import { findLoggedModel } from "@/db/queries/logged-models";
+import { segmentsFromPath, UnsafeArtifactPath } from "@/lib/artifacts/paths";
+import { getArtifactStore } from "@/lib/artifacts/runtime";
+import type { ArtifactStore } from "@/lib/artifacts/store";
+import { doesNotExist, invalidParam } from "./errors";
+import type { Body, TrackingContext } from "./service";
+import { optString, reqString, type Fields } from "./wire";
+
+const PROXIED = "mlflow-artifacts:/";
+
+export async function listLoggedModelArtifacts(ctx: TrackingContext & { store?: ArtifactStore }, f: Fields): Promise<Body> {
+  const id = reqString(f, "model_id");
+  const model = await findLoggedModel(ctx.db, id);
+  if (!model) throw doesNotExist(`Logged model with ID '${id}' not found.`);
+  const root = model.artifactLocation;
+  if (!root.startsWith(PROXIED)) throw invalidParam(`The files of logged model ${id} are stored at ${root}, outside Atrium; list them there.`);
+  const dir = optString(f, "artifact_directory_path") ?? "";
+  let inside: string[];
+  try {
+    inside = segmentsFromPath(dir);
+  } catch (err) {
+    if (err instanceof UnsafeArtifactPath) throw invalidParam(err.message);
+    throw err;
+  }
+  const store = ctx.store ?? getArtifactStore();
+  const entries = await store.list([root.slice(PROXIED.length), ...inside].join("/"));
+  const body: Body = { root_uri: root };
+  if (entries.length > 0) {
+    body.files = entries.map((e) => {
+      const rel = [...inside, e.name].join("/");
+      return e.isDir ? { path: rel, is_dir: true } : { path: rel, is_dir: false, file_size: e.size ?? 0 };
+    });
+  }
+  return body;
+}

@@ -1,0 +1,40 @@
+/** Logged model rows → MLflow 3's LoggedModel wire shape (service.proto); unset fields and empty lists are omitted. */
+import type { LoggedModelData, LoggedModelKeyValue, LoggedModelRow } from "@/db/queries/logged-models";
+
+export interface WireLoggedModelInfo {
+  model_id: string;
+  experiment_id: string;
+  name: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+  artifact_uri: string;
+  status: string;
+  model_type?: string;
+  source_run_id?: string;
+  status_message?: string;
+  tags?: LoggedModelKeyValue[];
+}
+
+export interface WireLoggedModel {
+  info: WireLoggedModelInfo;
+  data: { params?: LoggedModelKeyValue[] };
+}
+
+// creator_id is an int64 in MLflow's proto (a Databricks user id), so Atrium's user name cannot go there;
+// the client records the user in the `mlflow.user` tag anyway.
+export function loggedModelToWire(row: LoggedModelRow, data: LoggedModelData | undefined): WireLoggedModel {
+  const info: WireLoggedModelInfo = {
+    model_id: row.modelId,
+    experiment_id: String(row.experimentId),
+    name: row.name,
+    creation_timestamp_ms: row.creationTime,
+    last_updated_timestamp_ms: row.lastUpdatedTime,
+    artifact_uri: row.artifactLocation,
+    status: row.status,
+  };
+  if (row.modelType) info.model_type = row.modelType;
+  if (row.sourceRunId) info.source_run_id = row.sourceRunId;
+  if (row.statusMessage) info.status_message = row.statusMessage;
+  if (data && data.tags.length > 0) info.tags = data.tags;
+  return { info, data: data && data.params.length > 0 ? { params: data.params } : {} };
+}
