@@ -16,7 +16,7 @@ import { screenshot } from "./support/screens";
  * sample every 5 s, a metrics token), two real workspaces on the engine, and six hours of earlier
  * usage history written into usage_samples so the charts have a past to show.
  */
-const PORT = extraPort(7);
+const PORT = extraPort(11);
 const BASE = localUrl(PORT);
 const METRICS_TOKEN = "adm-e-metrics-token-0123456789";
 const ROOT = "adm-e-root";

@@ -14,7 +14,7 @@ import { screenshot } from "./support/screens";
  * MLflow's proxied artifact API and the run page's artifact browser, against a portal of their own
  * (Postgres, development sign-in, artifacts in a temporary ATRIUM_DATA_DIR) whose memory is measured.
  */
-const PORT = extraPort(6);
+const PORT = extraPort(9);
 const BASE = localUrl(PORT);
 const OWNER = "art-e-owner";
 const OTHER = "art-e-other";

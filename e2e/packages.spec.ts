@@ -16,7 +16,7 @@ import { screenshot } from "./support/screens";
 
 const OWNER = "pk-dana";
 const OTHER = "pk-eve";
-const BASE = localUrl(extraPort(6));
+const BASE = localUrl(extraPort(10));
 const DISTS = [
   { name: "Atrium_Demo.Pkg", version: "1.0.0", summary: "A tiny package the Atrium tests build and serve.", sdist: true },
   { name: "Atrium_Demo.Pkg", version: "1.1.0", summary: "A tiny package the Atrium tests build and serve.", requiresPython: ">=3.8" },
@@ -68,7 +68,7 @@ test.beforeAll(async () => {
   await cleanEngine();
   // On all interfaces: the workspace reaches it through host.docker.internal (the engine's bridge).
   index = await startTestIndex({ format: "json", dists: DISTS, extraProjects: EXTRA, host: "0.0.0.0" });
-  portal = await startPortal("packages", extraPort(6), {
+  portal = await startPortal("packages", extraPort(10), {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
     ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-packages-")),

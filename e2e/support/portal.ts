@@ -30,7 +30,17 @@ async function waitForHealth(url: string, child: ChildProcess, logFile: string, 
  * Starts the production build of the portal (`next build` must have run) as its own process group,
  * with its output in test-results/logs/<name>.log, and waits until /api/health answers.
  */
+async function assertPortFree(port: number): Promise<void> {
+  const taken = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+    () => true,
+    () => false,
+  );
+  // A portal left over from another test would answer the health check in place of the new one.
+  if (taken) throw new Error(`port ${port} is already answering; a portal from another test is still running there`);
+}
+
 export async function startPortal(name: string, port: number, env: Record<string, string>): Promise<RunningPortal> {
+  await assertPortFree(port);
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const out = openSync(logFile, "a");
