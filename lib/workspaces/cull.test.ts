@@ -1,0 +1,99 @@
+/**
+ * Idle culling against a real Jupyter: an idle server is stopped once it has been idle longer than the
+ * timeout, a kernel that is busy computing keeps it alive. "Later" is simulated by the `now` argument.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "@/db/client";
+import { findServer } from "@/db/queries/servers";
+import { insertUser } from "@/db/queries/users";
+import { auditEvents } from "@/db/schema";
+import { openTestDatabase } from "@/db/testing";
+import { openWebSocket } from "@/lib/routing/ws-test-client";
+import { DockerSpawner } from "@/lib/spawner";
+import { engineReadiness } from "@/lib/spawner/testing";
+import { cullIdleServers } from "./cull";
+import { startServer } from "./start";
+import { resolveWorkspaceTarget } from "./target";
+
+const CI = Boolean(process.env.CI);
+const notReady = await engineReadiness();
+if (notReady && !CI) console.warn(`[workspaces/cull.test] skipped: ${notReady}`);
+
+const spawner = new DockerSpawner();
+const user = `cull${Date.now().toString(36)}`;
+const me = { name: user, role: "user", admin: false, via: "token" as const };
+let handle: DbHandle;
+const inMinutes = (m: number) => new Date(Date.now() + m * 60_000);
+
+async function running(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await findServer(handle.db, user, "default"))?.status === "running") return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server never ran");
+}
+
+describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", () => {
+  beforeAll(async () => {
+    if (notReady) throw new Error(`culling tests cannot run in CI: ${notReady}`);
+    handle = await openTestDatabase("pglite");
+    await insertUser(handle.db, { name: user, role: "user", roleSource: "admin" });
+    await startServer(handle.db, spawner, me, user, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
+    await running();
+  });
+
+  afterAll(async () => {
+    await spawner.remove({ user, server: "default" }).catch(() => undefined);
+    await spawner.removeVolume(user).catch(() => undefined);
+    await handle?.close();
+  });
+
+  it("keeps a server whose kernel is busy, and culls it once it is idle past the timeout", async () => {
+    expect(await cullIdleServers(handle.db, spawner, 0, inMinutes(120))).toEqual([]); // 0 turns culling off
+    expect(await cullIdleServers(handle.db, spawner, 30)).toEqual([]); // just started
+
+    const target = await resolveWorkspaceTarget(handle.db, user, "default");
+    if (!target) throw new Error("no target");
+    const base = `${target.url}/user/${user}/default/`;
+    const auth = { authorization: `token ${target.token}` };
+    const kernel = (await (await fetch(`${base}api/kernels`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" })).json()) as { id: string };
+    const opened = await openWebSocket(`${base.replace("http", "ws")}api/kernels/${kernel.id}/channels?session_id=${randomUUID()}`, auth);
+    if (!opened.upgraded) throw new Error(`no websocket: ${opened.status}`);
+    opened.ws.send(
+      JSON.stringify({
+        header: { msg_id: randomUUID(), username: user, session: randomUUID(), msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+        parent_header: {},
+        metadata: {},
+        content: { code: "import time; time.sleep(20)", silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+        channel: "shell",
+        buffers: [],
+      }),
+    );
+    let busy = false;
+    for (let i = 0; i < 50 && !busy; i++) {
+      const kernels = (await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[];
+      busy = kernels.some((k) => k.execution_state === "busy");
+      if (!busy) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(busy).toBe(true);
+    // Two hours "later" but the kernel is computing: not idle.
+    expect(await cullIdleServers(handle.db, spawner, 30, inMinutes(120))).toEqual([]);
+    expect((await findServer(handle.db, user, "default"))?.status).toBe("running");
+    opened.ws.close();
+
+    await fetch(`${base}api/kernels/${kernel.id}/interrupt`, { method: "POST", headers: auth });
+    for (let i = 0; i < 50; i++) {
+      const kernels = (await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[];
+      if (kernels.every((k) => k.execution_state !== "busy")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The busy kernel counted as activity "now"; idle past 30 minutes after that, it is culled.
+    expect(await cullIdleServers(handle.db, spawner, 30, inMinutes(200))).toEqual([`${user}/default`]);
+    const row = await findServer(handle.db, user, "default");
+    expect(row?.status).toBe("stopped");
+    expect(row?.reason).toMatch(/^idle for \d+ minutes$/);
+    const audit = (await handle.db.select().from(auditEvents)).filter((a) => a.action === "server.cull");
+    expect(audit).toMatchObject([{ actor: "atrium", target: `${user}/default` }]);
+  }, 60_000);
+});
