@@ -2,10 +2,11 @@
  * Filters and order_by for registered-models/search and model-versions/search, compiled to SQL (values are
  * bound parameters). MLflow's grammar (`clause AND clause`) plus OR and parentheses, as for runs.
  */
-import { and, asc, desc, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { asc, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { modelVersionTags, modelVersions, registeredModelTags, registeredModels } from "@/db/schema";
 import { FilterSyntaxError } from "./search";
-import { describeToken, keywordOf, syntaxError, tokenize, type Token } from "./search/lexer";
+import { BooleanSqlParser } from "./boolean-sql-parser";
+import { describeToken, keywordOf, tokenize, type Token } from "./search/lexer";
 
 /** The tag MLflow 3 uses to mark prompts; a model without it counts as `'false'`. */
 export const PROMPT_TAG = "mlflow.prompt.is_prompt";
@@ -56,59 +57,15 @@ const VERSION_TARGET: Target = {
   },
 };
 
-class RegistryFilterParser {
-  private pos = 0;
+class RegistryFilterParser extends BooleanSqlParser {
   /** Whether the filter mentions the prompt tag (then prompts are not hidden). */
   mentionsPrompt = false;
 
   constructor(
-    private readonly tokens: Token[],
+    tokens: Token[],
     private readonly target: Target,
-  ) {}
-
-  private peek(): Token {
-    return this.tokens[this.pos] ?? { kind: "eof", start: 0, end: 0, raw: "" };
-  }
-  private next(): Token {
-    const t = this.peek();
-    if (t.kind !== "eof") this.pos += 1;
-    return t;
-  }
-  private fail(t: Token, detail: string): FilterSyntaxError {
-    return syntaxError({ kind: "filter" }, t.start, detail);
-  }
-
-  parse(): SQL {
-    const node = this.parseOr();
-    const t = this.peek();
-    if (t.kind !== "eof") throw this.fail(t, `expected AND, OR or end of input, found ${describeToken(t)}`);
-    return node;
-  }
-  private parseOr(): SQL {
-    const items = [this.parseAnd()];
-    while (keywordOf(this.peek()) === "OR") {
-      this.next();
-      items.push(this.parseAnd());
-    }
-    return items.length === 1 && items[0] ? items[0] : sql`(${or(...items)})`;
-  }
-  private parseAnd(): SQL {
-    const items = [this.parsePrimary()];
-    while (keywordOf(this.peek()) === "AND") {
-      this.next();
-      items.push(this.parsePrimary());
-    }
-    return items.length === 1 && items[0] ? items[0] : sql`(${and(...items)})`;
-  }
-  private parsePrimary(): SQL {
-    if (this.peek().kind === "lparen") {
-      this.next();
-      const inner = this.parseOr();
-      const close = this.next();
-      if (close.kind !== "rparen") throw this.fail(close, `expected ")", found ${describeToken(close)}`);
-      return inner;
-    }
-    return this.parseComparison();
+  ) {
+    super(tokens);
   }
 
   private parseOperator(id: Token): string {
@@ -137,7 +94,7 @@ class RegistryFilterParser {
     }
   }
 
-  private parseComparison(): SQL {
+  protected parseComparison(): SQL {
     const id = this.next();
     if (id.kind !== "ident" && !(id.kind === "string" && id.quote === '"')) {
       throw this.fail(id, `expected a comparison such as name LIKE 'a%', found ${describeToken(id)}`);

@@ -7,7 +7,8 @@ import { datasets, experimentTags, experiments, latestMetrics, runInputTags, run
 import { orderMetric, type LeadingMetricOrder } from "@/db/queries/tracking";
 import { DATASET_CONTEXT_TAG } from "./inputs";
 import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./search";
-import { describeToken, keywordOf, syntaxError, tokenize, type Token } from "./search/lexer";
+import { BooleanSqlParser } from "./boolean-sql-parser";
+import { describeToken, keywordOf, tokenize } from "./search/lexer";
 
 const TRUE = sql`true`;
 
@@ -174,56 +175,8 @@ export function compileExperimentFilter(input: string): SQL | undefined {
 const EXPERIMENT_STRING_OPS = ["=", "!=", "LIKE", "ILIKE"];
 const EXPERIMENT_NUMBER_OPS = ["=", "!=", "<", "<=", ">", ">="];
 
-class ExperimentFilterParser {
-  private pos = 0;
-  constructor(private readonly tokens: Token[]) {}
-
-  private peek(): Token {
-    return this.tokens[this.pos] ?? { kind: "eof", start: 0, end: 0, raw: "" };
-  }
-  private next(): Token {
-    const t = this.peek();
-    if (t.kind !== "eof") this.pos += 1;
-    return t;
-  }
-  private fail(t: Token, detail: string): FilterSyntaxError {
-    return syntaxError({ kind: "filter" }, t.start, detail);
-  }
-
-  parse(): SQL {
-    const node = this.parseOr();
-    const t = this.peek();
-    if (t.kind !== "eof") throw this.fail(t, `expected AND, OR or end of input, found ${describeToken(t)}`);
-    return node;
-  }
-  private parseOr(): SQL {
-    const items = [this.parseAnd()];
-    while (keywordOf(this.peek()) === "OR") {
-      this.next();
-      items.push(this.parseAnd());
-    }
-    return items.length === 1 && items[0] ? items[0] : sql`(${or(...items)})`;
-  }
-  private parseAnd(): SQL {
-    const items = [this.parsePrimary()];
-    while (keywordOf(this.peek()) === "AND") {
-      this.next();
-      items.push(this.parsePrimary());
-    }
-    return items.length === 1 && items[0] ? items[0] : sql`(${and(...items)})`;
-  }
-  private parsePrimary(): SQL {
-    const t = this.peek();
-    if (t.kind === "lparen") {
-      this.next();
-      const inner = this.parseOr();
-      const close = this.next();
-      if (close.kind !== "rparen") throw this.fail(close, `expected ")", found ${describeToken(close)}`);
-      return inner;
-    }
-    return this.parseComparison();
-  }
-  private parseComparison(): SQL {
+class ExperimentFilterParser extends BooleanSqlParser {
+  protected parseComparison(): SQL {
     const id = this.next();
     if (id.kind !== "ident" && !(id.kind === "string" && id.quote === '"')) {
       throw this.fail(id, `expected a comparison such as name LIKE 'a%', found ${describeToken(id)}`);
