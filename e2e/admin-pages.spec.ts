@@ -1,6 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
 import postgres from "postgres";
-import { DockerSpawner } from "../lib/spawner/docker";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
 import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
@@ -10,6 +9,7 @@ import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } f
 const ADMIN_DB = E2E_DATABASE_URL.replace(/atrium_e2e(\w*)$/, "atrium_e2e_admin$1");
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
+import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 
 /**
  * The admin pages with real data: a portal of their own (Postgres, development sign-in, a usage
@@ -28,36 +28,6 @@ test.describe.configure({ mode: "serial" });
 
 let portal: RunningPortal | undefined;
 const tokens: Record<string, string> = {};
-
-async function visit(page: Page, url: string) {
-  // Docker adds and removes veth interfaces when containers start or stop; Chromium aborts a navigation then.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await page.goto(url);
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
-      await page.waitForTimeout(500);
-    }
-  }
-}
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await visit(page, `${BASE}/signin`);
-  await page.waitForLoadState("networkidle");
-  await page.getByLabel("User name").fill(name);
-  await expect(page.getByLabel("User name")).toHaveValue(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(name);
-}
-
-async function cleanEngine(): Promise<void> {
-  const docker = new DockerSpawner();
-  if (!(await docker.ping())) return;
-  for (const user of [ANN, BOB]) {
-    await docker.remove({ user, server: "default" }).catch(() => undefined);
-    await docker.removeVolume(user).catch(() => undefined);
-  }
-}
 
 async function startWorkspace(request: APIRequestContext, user: string, cpu: number, memGb: number): Promise<void> {
   const res = await request.post(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap, data: { environment: "python", cpu, memGb } });
@@ -97,7 +67,7 @@ async function seedHistory(): Promise<void> {
 
 test.beforeAll(async ({ request }) => {
   test.setTimeout(240_000);
-  await cleanEngine();
+  await removeWorkspaces([ANN, BOB]);
   await ensureDatabase(ADMIN_DB);
   await resetDatabase(ADMIN_DB);
   portal = await startPortal("admin-pages", PORT, {
@@ -122,11 +92,11 @@ test.beforeAll(async ({ request }) => {
 test.afterAll(async ({ request }) => {
   for (const user of [ANN, BOB]) await request.delete(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap }).catch(() => undefined);
   await portal?.stop();
-  await cleanEngine();
+  await removeWorkspaces([ANN, BOB]);
 });
 
 test("the users table shows roles, their source and what each person holds against their limits", async ({ page }) => {
-  await signIn(page, ROOT);
+  await devSignIn(page, BASE, ROOT);
   await visit(page, `${BASE}/admin/users?sort=cpu&dir=desc`);
   const table = page.getByTestId("users-table");
   const first = table.locator("tbody tr").first();
@@ -145,7 +115,7 @@ test("the users table shows roles, their source and what each person holds again
 });
 
 test("an admin lowers one person's limit and their next start is refused with the new number", async ({ page, request }) => {
-  await signIn(page, ROOT);
+  await devSignIn(page, BASE, ROOT);
   await visit(page, `${BASE}/admin/users/${BOB}`);
   await expect(page.getByRole("heading", { name: BOB })).toBeVisible();
   await expect(page.getByRole("meter", { name: "CPU" })).toHaveAttribute("aria-valuenow", "0.5");
@@ -166,7 +136,7 @@ test("an admin lowers one person's limit and their next start is refused with th
 });
 
 test("the roles editor adds a role and changes a limit", async ({ page, request }) => {
-  await signIn(page, ROOT);
+  await devSignIn(page, BASE, ROOT);
   await visit(page, `${BASE}/admin/roles`);
   const add = page.getByTestId("role-new");
   await add.getByLabel("New role name").fill("adm-e-gpu");
@@ -184,7 +154,7 @@ test("the roles editor adds a role and changes a limit", async ({ page, request 
 });
 
 test("the usage page charts allocation by role against the machine and per person against quota", async ({ page }) => {
-  await signIn(page, ROOT);
+  await devSignIn(page, BASE, ROOT);
   await visit(page, `${BASE}/admin/usage?range=24h`);
   await expect(page.getByTestId("chart-cpu").getByRole("application")).toBeVisible();
   expect(await page.getByTestId("chart-cpu").locator(".recharts-area").count()).toBeGreaterThanOrEqual(3);
@@ -222,7 +192,7 @@ test("the proxy and the metrics: a scrape needs the token and parses", async ({ 
 
 test("the servers table shows live use and stops several at once, each recorded in the audit log", async ({ page }) => {
   test.setTimeout(120_000);
-  await signIn(page, ROOT);
+  await devSignIn(page, BASE, ROOT);
   page.on("dialog", (d) => void d.accept());
   await visit(page, `${BASE}/admin/servers`);
   await expect(page.getByTestId("servers-summary")).toHaveText("2 active servers holding 1.5 CPUs and 1.5 GiB");
@@ -243,7 +213,7 @@ test("the servers table shows live use and stops several at once, each recorded 
 });
 
 test("a person sees their own usage on the home page", async ({ page }) => {
-  await signIn(page, ANN);
+  await devSignIn(page, BASE, ANN);
   await expect(page.getByTestId("my-usage-cpu").getByRole("application")).toBeVisible();
   await page.getByTestId("my-usage").scrollIntoViewIfNeeded();
   await screenshot(page, "home-my-usage");

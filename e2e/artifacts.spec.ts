@@ -9,6 +9,7 @@ import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } f
 import { startPortal, type RunningPortal } from "./support/portal";
 import { sampleRss, treeRssBytes } from "./support/process-memory";
 import { screenshot } from "./support/screens";
+import { devSignIn } from "./support/browser";
 
 /**
  * MLflow's proxied artifact API and the run page's artifact browser, against a portal of their own
@@ -82,15 +83,6 @@ async function mlflowPost(request: APIRequestContext, token: string, op: string,
   const res = await request.post(`${BASE}/api/2.0/mlflow/${op}`, { headers: bearer(token), data });
   expect(res.status(), await res.text()).toBe(200);
   return (await res.json()) as Record<string, unknown>;
-}
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto(`${BASE}/signin`);
-  await page.waitForLoadState("networkidle");
-  await page.getByLabel("User name").fill(name);
-  await expect(page.getByLabel("User name")).toHaveValue(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(name);
 }
 
 test.beforeAll(async ({ request }) => {
@@ -244,7 +236,7 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
   ];
   for (const [p, body] of files) expect((await raw("PUT", `${API}/${runPath}/${p}`, owner, body)).status).toBe(200);
 
-  await signIn(page, OTHER);
+  await devSignIn(page, BASE, OTHER);
   await page.goto(`${BASE}/runs/${runId}`);
   const tree = page.getByTestId("artifact-tree");
   await expect(tree.getByTestId("artifact-folder")).toHaveText(["▸data", "▸model", "▸plots"]);
@@ -280,7 +272,7 @@ test("a run without artifacts says how to log them", async ({ page, request }) =
   const owner = tokens[OWNER] ?? "";
   const exp = runPath.split("/")[0];
   const empty = (await mlflowPost(request, owner, "runs/create", { experiment_id: exp, run_name: "no-files-yet" })) as { run: { info: { run_id: string } } };
-  await signIn(page, OWNER);
+  await devSignIn(page, BASE, OWNER);
   await page.goto(`${BASE}/runs/${empty.run.info.run_id}`);
   await expect(page.getByTestId("artifacts-empty")).toContainText("This run has no artifacts yet.");
   await screenshot(page, "run-artifacts-empty");

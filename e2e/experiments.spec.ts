@@ -2,6 +2,7 @@ import { expect, test, type APIRequestContext, type Page } from "@playwright/tes
 import { bearer, userWithToken } from "./support/api";
 import { DEV_URL } from "./support/env";
 import { screenshot } from "./support/screens";
+import { devSignIn } from "./support/browser";
 
 /**
  * The experiment pages in Chromium against the development portal: data is logged through the MLflow REST
@@ -90,16 +91,6 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
   return { experimentId: experiment_id, runs: { deep, shallow, logreg } };
 }
 
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto(`${DEV_URL}/signin`);
-  // Typing before React hydrates the form is lost; wait until the page has settled.
-  await page.waitForLoadState("networkidle");
-  await page.getByLabel("User name").fill(name);
-  await expect(page.getByLabel("User name")).toHaveValue(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(name);
-}
-
 const runNames = (page: Page) => page.getByTestId("run-row").getByTestId("run-name").allTextContents();
 
 test.beforeAll(async ({ request }) => {
@@ -112,7 +103,7 @@ function data(): Seeded {
 }
 
 test("the experiments list shows run counts and how to log from a notebook; a new experiment can be created and renamed", async ({ page }) => {
-  await signIn(page, USER);
+  await devSignIn(page, DEV_URL, USER);
   await page.getByRole("link", { name: "Experiments" }).click();
   await expect(page.getByRole("heading", { name: "Experiments", exact: true })).toBeVisible();
   const row = page.getByTestId(`experiment-${data().experimentId}`);
@@ -140,7 +131,7 @@ test("the experiments list shows run counts and how to log from a notebook; a ne
 });
 
 test("the runs table pages, filters (a bad filter says why inline), sorts by a metric and picks columns", async ({ page }) => {
-  await signIn(page, USER);
+  await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
   await expect(page.getByTestId("run-row")).toHaveCount(25);
   await expect(page.getByTestId("page-range")).toHaveText("Runs 1–25");
@@ -195,7 +186,7 @@ test("the runs table pages, filters (a bad filter says why inline), sorts by a m
 });
 
 test("a run page shows params, tags, latest metrics and a chart per metric, by step and by time", async ({ page }) => {
-  await signIn(page, USER);
+  await devSignIn(page, DEV_URL, USER);
   // The charts read the server's downsampled history, not the full get-history.
   const sampled = page.waitForResponse((r) => r.url().includes("/metrics/get-history-bulk-interval?") && r.status() === 200);
   await page.goto(`${DEV_URL}/runs/${data().runs.deep}`);
@@ -219,7 +210,7 @@ test("a run page shows params, tags, latest metrics and a chart per metric, by s
 });
 
 test("comparing three runs highlights the params that differ and overlays their metrics", async ({ page }) => {
-  await signIn(page, USER);
+  await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
   await page.getByLabel("Filter runs").fill("attributes.run_name IN ('xgb-deep', 'xgb-shallow', 'logreg')");
   await page.getByRole("button", { name: "Filter", exact: true }).click();
@@ -250,7 +241,7 @@ test("a model page lists versions with aliases, stage and the source run; a run 
   await api.post("registered-models/alias", { name: "xp-churn-model", alias: "champion", version: "2" });
   await api.post("model-versions/transition-stage", { name: "xp-churn-model", version: "1", stage: "Staging", archive_existing_versions: false });
 
-  await signIn(page, USER);
+  await devSignIn(page, DEV_URL, USER);
   await page.getByRole("link", { name: "Models" }).click();
   await expect(page.getByTestId("models-table").getByRole("link", { name: "xp-churn-model" })).toBeVisible();
   await screenshot(page, "experiments-models-list");

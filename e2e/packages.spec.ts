@@ -1,13 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startTestIndex, type TestIndex } from "../lib/packages/test-index";
-import { DockerSpawner } from "../lib/spawner/docker";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
+import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 
 /**
  * The package browser against a PEP 691 index served by this test from wheels it builds, on a portal
@@ -34,38 +34,9 @@ let portal: RunningPortal;
 let ownerToken = "";
 let otherToken = "";
 
-async function visit(page: Page, url: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await page.goto(url);
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
-      await page.waitForTimeout(500);
-    }
-  }
-}
-
-async function signIn(page: Page, name: string, base = BASE): Promise<void> {
-  await visit(page, `${base}/signin`);
-  await page.waitForLoadState("networkidle");
-  await page.getByLabel("User name").fill(name);
-  await expect(page.getByLabel("User name")).toHaveValue(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(name);
-}
-
-async function cleanEngine(): Promise<void> {
-  const docker = new DockerSpawner();
-  if (!(await docker.ping())) return;
-  for (const user of [OWNER, OTHER]) {
-    await docker.remove({ user, server: "default" }).catch(() => undefined);
-    await docker.removeVolume(user).catch(() => undefined);
-  }
-}
-
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  await cleanEngine();
+  await removeWorkspaces([OWNER, OTHER]);
   // On all interfaces: the workspace reaches it through host.docker.internal (the engine's bridge).
   index = await startTestIndex({ format: "json", dists: DISTS, extraProjects: EXTRA, host: "0.0.0.0" });
   portal = await startPortal("packages", extraPort(10), {
@@ -82,7 +53,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await portal?.stop();
   await index?.stop();
-  await cleanEngine();
+  await removeWorkspaces([OWNER, OTHER]);
 });
 
 test("the API searches, pages and describes packages, and refuses bad names", async ({ request }) => {
@@ -136,7 +107,7 @@ test("install checks the name, version, owner and workspace state before pip run
 
 test("a person searches, opens a package and installs it into their running workspace", async ({ page, request }) => {
   test.setTimeout(120_000);
-  await signIn(page, OWNER);
+  await devSignIn(page, BASE, OWNER);
   await page.getByRole("link", { name: "Packages" }).click();
   await expect(page.getByRole("heading", { name: "Packages" })).toBeVisible();
   await expect(page.getByTestId("packages-range")).toHaveText("1–20 of 42");
@@ -178,7 +149,7 @@ test("environments show their Python packages and compare side by side", async (
     data: { id: "python-copy", name: "Python (copy)", description: "The same image under another name.", image: "atrium-workspace:1", defaultCpu: 1, defaultMemGb: 1 },
   });
   expect([201, 409]).toContain(created.status());
-  await signIn(page, OWNER);
+  await devSignIn(page, BASE, OWNER);
   await visit(page, `${BASE}/environments`);
   const python = page.getByTestId("env-packages-python");
   await expect(python).toContainText("Python 3.11", { timeout: 60_000 });
@@ -222,7 +193,7 @@ test("without PYPI_INDEX_URL the page explains what it is for and how to connect
   const res = await request.get(`${DEV_URL}/api/packages?q=x`, { headers: bearer(token) });
   expect(res.status()).toBe(503);
   expect(await errorCode(res)).toBe("index_not_configured");
-  await signIn(page, "pk-fay", DEV_URL);
+  await devSignIn(page, DEV_URL, "pk-fay");
   await visit(page, `${DEV_URL}/packages`);
   await expect(page.getByTestId("packages-unconfigured")).toContainText("PYPI_INDEX_URL");
   await screenshot(page, "packages-unconfigured");

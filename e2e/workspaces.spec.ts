@@ -1,12 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { DockerSpawner } from "../lib/spawner/docker";
+import { expect, test } from "@playwright/test";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort } from "./support/env";
 import { startPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
+import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 
 /**
  * My workspaces, environments and the stopped-server page, in a real browser against the development
@@ -19,50 +19,15 @@ const ENGINE_DOWN_PORT = extraPort(5);
 
 test.describe.configure({ mode: "serial" });
 
-async function signIn(page: Page, name: string, base = DEV_URL): Promise<void> {
-  await visit(page, `${base}/signin`);
-  // Typing before React hydrates the form is lost; wait until the page has settled.
-  await page.waitForLoadState("networkidle");
-  await page.getByLabel("User name").fill(name);
-  await expect(page.getByLabel("User name")).toHaveValue(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(name);
-}
-
-/**
- * page.goto that tries again when Chromium reports ERR_NETWORK_CHANGED: Docker adds and removes a
- * veth interface whenever a container starts or stops, and Chromium aborts a navigation under way then.
- */
-async function visit(page: Page, url: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await page.goto(url);
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
-      await page.waitForTimeout(500);
-    }
-  }
-}
-
-/** Whatever a run leaves behind on the shared engine (a crashed earlier run, too) is removed. */
-async function cleanEngine(): Promise<void> {
-  const docker = new DockerSpawner();
-  if (!(await docker.ping())) return;
-  for (const user of [OWNER, OTHER]) {
-    await docker.remove({ user, server: "default" }).catch(() => undefined);
-    await docker.removeVolume(user).catch(() => undefined);
-  }
-}
-
-test.beforeAll(cleanEngine);
+test.beforeAll(() => removeWorkspaces([OWNER, OTHER]));
 test.afterAll(async ({ request }) => {
   for (const user of [OWNER, OTHER]) await request.delete(`${DEV_URL}/api/users/${user}/servers/default`, { headers: asBootstrap }).catch(() => undefined);
-  await cleanEngine();
+  await removeWorkspaces([OWNER, OTHER]);
 });
 
 test("a new person starts a workspace, watches it start, sees its live use, opens Jupyter and stops it", async ({ page, context }) => {
   test.setTimeout(240_000);
-  await signIn(page, OWNER);
+  await devSignIn(page, DEV_URL, OWNER);
   await expect(page.getByRole("heading", { name: "My workspaces" })).toBeVisible();
   await expect(page.getByTestId("no-servers")).toHaveText("You have no workspaces yet. Pick an environment and start one.");
 
@@ -133,7 +98,7 @@ test("the stats endpoint answers only for running servers and only to their owne
 
 test("the page for a stopped server starts it again and then opens Jupyter; others are refused", async ({ page, browser }) => {
   test.setTimeout(180_000);
-  await signIn(page, OWNER);
+  await devSignIn(page, DEV_URL, OWNER);
   await visit(page, `${DEV_URL}/servers/${OWNER}/default`);
   await expect(page.getByRole("heading", { name: `${OWNER}/default` })).toBeVisible();
   await expect(page.getByTestId("server-status")).toHaveAttribute("data-status", "stopped");
@@ -146,7 +111,7 @@ test("the page for a stopped server starts it again and then opens Jupyter; othe
   // Someone else sees a refusal, not the server.
   const bobContext = await browser.newContext();
   const bob = await bobContext.newPage();
-  await signIn(bob, OTHER);
+  await devSignIn(bob, DEV_URL, OTHER);
   const res = await visit(bob, `${DEV_URL}/servers/${OWNER}/default`);
   expect(res?.status()).toBe(403);
   await expect(bob.getByRole("heading", { name: "Not your workspace" })).toBeVisible();
@@ -173,7 +138,7 @@ test("the page for a stopped server starts it again and then opens Jupyter; othe
 });
 
 test("everyone sees the environments; only admins add, deprecate and delete them", async ({ page }) => {
-  await signIn(page, OTHER);
+  await devSignIn(page, DEV_URL, OTHER);
   await page.getByRole("link", { name: "Environments" }).click();
   await expect(page).toHaveURL(`${DEV_URL}/environments`);
   const python = page.getByTestId("environment-python");
@@ -187,7 +152,7 @@ test("everyone sees the environments; only admins add, deprecate and delete them
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
-  await signIn(page, "admin");
+  await devSignIn(page, DEV_URL, "admin");
   await visit(page, `${DEV_URL}/environments`);
   const form = page.getByTestId("add-environment");
   await form.getByLabel("Id", { exact: true }).fill("e2e-missing");
@@ -249,7 +214,7 @@ test("when the container engine is unreachable, the home page says so and the re
   });
   try {
     const base = `http://localhost:${ENGINE_DOWN_PORT}`;
-    await signIn(page, "ws-cleo", base);
+    await devSignIn(page, base, "ws-cleo");
     await expect(page.getByTestId("engine-banner")).toContainText(
       "The container engine cannot be reached right now; workspaces can't start or stop. Everything else works.",
     );

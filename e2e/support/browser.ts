@@ -1,0 +1,38 @@
+import { expect, type Page } from "@playwright/test";
+import { DockerSpawner } from "../../lib/spawner";
+
+/**
+ * page.goto that tries again when Chromium reports ERR_NETWORK_CHANGED: Docker adds and removes a
+ * veth interface whenever a container starts or stops, and Chromium aborts a navigation under way then.
+ */
+export async function visit(page: Page, url: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.goto(url);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
+/** Signs in through the development sign-in of the portal at `base`. */
+export async function devSignIn(page: Page, base: string, name: string): Promise<void> {
+  await visit(page, `${base}/signin`);
+  // Typing before React hydrates the form is lost; wait until the page has settled.
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel("User name").fill(name);
+  await expect(page.getByLabel("User name")).toHaveValue(name);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("me-name")).toHaveText(name);
+}
+
+/** Removes the default servers and home volumes a spec's people left behind on the engine. */
+export async function removeWorkspaces(users: string[]): Promise<void> {
+  const docker = new DockerSpawner();
+  if (!(await docker.ping())) return;
+  for (const user of users) {
+    await docker.remove({ user, server: "default" }).catch(() => undefined);
+    await docker.removeVolume(user).catch(() => undefined);
+  }
+}
