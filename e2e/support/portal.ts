@@ -14,7 +14,7 @@ export const LOG_DIR = path.join(root, process.env.E2E_OUTPUT_DIR ?? "test-resul
 async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`portal exited with ${child.exitCode} before answering; see ${logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`portal exited (${child.exitCode ?? child.signalCode}) before answering; see ${logFile}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) return;
@@ -53,12 +53,19 @@ export async function startPortal(name: string, port: number, env: Record<string
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, logFile, 60_000);
   const pid = child.pid ?? 0;
+  // Listened for from the start: a process killed by a signal has exitCode null, and "exit" fires once.
+  let gone = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      gone = true;
+      resolve();
+    }),
+  );
   return {
     url,
     pid,
     stop: async (signal = "SIGTERM") => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      if (gone) return;
       try {
         process.kill(-pid, signal);
       } catch {
