@@ -57,9 +57,30 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
     if (!target) throw new Error("no target");
     const base = `${target.url}/user/${user}/default/`;
     const auth = { authorization: `token ${target.token}` };
-    const kernel = (await (await fetch(`${base}api/kernels`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" })).json()) as { id: string };
-    const opened = await openWebSocket(`${base.replace("http", "ws")}api/kernels/${kernel.id}/channels?session_id=${randomUUID()}`, auth);
-    if (!opened.upgraded) throw new Error(`no websocket: ${opened.status}`);
+    // The culler reads the server's /api/kernels. A new kernel shows "starting" there until the
+    // server's activity stream is connected, and now and then that never happens (the culler then
+    // counts the kernel as busy). The idle-then-busy path needs a kernel the server follows.
+    const kernelStates = async () => ((await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[]).map((k) => k.execution_state);
+    const waitForState = async (state: string, tries = 200) => {
+      for (let i = 0; i < tries; i++) {
+        if ((await kernelStates()).includes(state)) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    let kernel: { id: string } | undefined;
+    let opened: Awaited<ReturnType<typeof openWebSocket>> | undefined;
+    for (let attempt = 0; attempt < 5 && !kernel; attempt++) {
+      const created = (await (await fetch(`${base}api/kernels`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" })).json()) as { id: string };
+      opened = await openWebSocket(`${base.replace("http", "ws")}api/kernels/${created.id}/channels?session_id=${randomUUID()}`, auth);
+      if (!opened.upgraded) throw new Error(`no websocket: ${opened.status}`);
+      if (await waitForState("idle", 50)) kernel = created;
+      else {
+        opened.ws.close();
+        await fetch(`${base}api/kernels/${created.id}`, { method: "DELETE", headers: auth });
+      }
+    }
+    if (!kernel || !opened?.upgraded) throw new Error("Jupyter never followed a new kernel's state");
     opened.ws.send(
       JSON.stringify({
         header: { msg_id: randomUUID(), username: user, session: randomUUID(), msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
@@ -70,12 +91,7 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
         buffers: [],
       }),
     );
-    let busy = false;
-    for (let i = 0; i < 50 && !busy; i++) {
-      const kernels = (await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[];
-      busy = kernels.some((k) => k.execution_state === "busy");
-      if (!busy) await new Promise((r) => setTimeout(r, 100));
-    }
+    const busy = await waitForState("busy");
     expect(busy).toBe(true);
     // Two hours "later" but the kernel is computing: not idle.
     expect(await cullIdleServers(handle.db, spawner, 30, inMinutes(120))).toEqual([]);
@@ -83,11 +99,7 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
     opened.ws.close();
 
     await fetch(`${base}api/kernels/${kernel.id}/interrupt`, { method: "POST", headers: auth });
-    for (let i = 0; i < 50; i++) {
-      const kernels = (await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[];
-      if (kernels.every((k) => k.execution_state !== "busy")) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    expect(await waitForState("idle")).toBe(true);
     // The busy kernel counted as activity "now"; idle past 30 minutes after that, it is culled.
     expect(await cullIdleServers(handle.db, spawner, 30, inMinutes(200))).toEqual([`${user}/default`]);
     const row = await findServer(handle.db, user, "default");

@@ -24,7 +24,10 @@ async function readJupyterActivity(row: ServerRow): Promise<JupyterActivity | nu
     const stamps = [status.last_activity, ...kernels.map((k) => k.last_activity)].filter((s): s is string => typeof s === "string").map((s) => new Date(s).getTime());
     return {
       lastActivity: stamps.length ? new Date(Math.max(...stamps)) : null,
-      busy: kernels.some((k) => k.execution_state === "busy"),
+      // Jupyter Server sometimes never connects its activity stream to a new kernel, and then reports
+      // it as "starting" for good while the kernel computes. Not knowing means not idle: a server kept
+      // too long costs CPU, a culled one costs someone's work.
+      busy: kernels.some((k) => k.execution_state === "busy" || k.execution_state === "starting"),
     };
   } catch {
     return null;
