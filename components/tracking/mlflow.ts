@@ -55,6 +55,7 @@ async function call<T>(method: string, path: string, body?: unknown, query?: Que
 export const mlflowGet = <T>(path: string, query: Query) => call<T>("GET", path, undefined, query);
 export const mlflowPost = <T>(path: string, body: unknown) => call<T>("POST", path, body);
 export const mlflowPatch = <T>(path: string, body: unknown) => call<T>("PATCH", path, body);
+export const mlflowDelete = <T>(path: string, body: unknown) => call<T>("DELETE", path, body);
 
 /** A double from the wire: NaN and infinities arrive as strings. */
 export function wireNumber(v: number | string): number {

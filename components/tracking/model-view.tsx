@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { dateTime } from "./format";
 import { KeyValueTable } from "./key-value-table";
+import { DescriptionEditor } from "./registry-edit";
 import { SourceRunLink } from "./source-run-link";
 import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
@@ -33,16 +34,16 @@ export function ModelView({ name }: { name: string }) {
         <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
           {m.name}
         </h1>
-        <p className="mt-1 text-slate-600" data-testid="model-description">
-          {m.description ?? <span className="text-slate-400">No description.</span>}
-        </p>
+        <div className="mt-1" data-testid="model-description">
+          <DescriptionEditor name={m.name} value={m.description} />
+        </div>
         <p className="mt-1 text-sm text-slate-500">
           Created {dateTime(m.creation_timestamp)}
           {m.user_id ? ` by ${m.user_id}` : ""} · load it with <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
         </p>
       </div>
 
-      <Card title="Versions" description="Newest first. An alias (such as @champion) points at one version; code loads the model by alias.">
+      <Card title="Versions" description="Newest first. An alias (such as @champion) points at one version; code loads the model by alias. Open a version to move its stage, point an alias at it, or browse its files.">
         {versions.isPending ? (
           <p className="text-sm text-slate-500">Loading versions…</p>
         ) : versions.error ? (
@@ -64,7 +65,11 @@ export function ModelView({ name }: { name: string }) {
             <tbody className="divide-y divide-slate-100">
               {versions.data.map((v) => (
                 <tr key={v.version} data-testid={`version-${v.version}`}>
-                  <td className="py-2 font-medium tabular-nums">v{v.version}</td>
+                  <td className="py-2 font-medium tabular-nums">
+                    <Link href={`/models/${encodeURIComponent(m.name)}/versions/${v.version}`} className="text-brand-700 hover:underline">
+                      v{v.version}
+                    </Link>
+                  </td>
                   <td className="space-x-1">{(v.aliases ?? []).length === 0 ? <span className="text-xs text-slate-400">—</span> : (v.aliases ?? []).map((a) => <AliasBadge key={a} alias={a} />)}</td>
                   <td>
                     <StageBadge stage={v.current_stage} />

@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { MlflowError, mlflowGet, type WireModelVersion, type WireRegisteredModel } from "./mlflow";
 
 /** A sentence for a registry error; a server without the registry endpoints says so plainly. */
@@ -39,5 +39,40 @@ export function useModelVersions(name: string) {
       return (res.model_versions ?? []).sort((a, b) => Number(b.version) - Number(a.version));
     },
     retry: false,
+  });
+}
+
+export function useModelVersion(name: string, version: string) {
+  return useQuery({
+    queryKey: ["model-version", name, version],
+    queryFn: async () => (await mlflowGet<{ model_version: WireModelVersion }>("model-versions/get", { name, version })).model_version,
+    retry: false,
+  });
+}
+
+/** Where a version's files are (`models:/` and `runs:/` sources resolved by the server). */
+export function useVersionDownloadUri(name: string, version: string) {
+  return useQuery({
+    queryKey: ["model-version-uri", name, version],
+    queryFn: async () => (await mlflowGet<{ artifact_uri: string }>("model-versions/get-download-uri", { name, version })).artifact_uri,
+    retry: false,
+  });
+}
+
+/**
+ * A change to a registered model or one of its versions; afterwards every registry view of that model is
+ * fetched again, since an alias or a stage move touches other versions too.
+ */
+export function useRegistryChange<A>(name: string, change: (args: A) => Promise<unknown>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: change,
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: ["registered-models"] }),
+        client.invalidateQueries({ queryKey: ["registered-model", name] }),
+        client.invalidateQueries({ queryKey: ["model-versions", name] }),
+        client.invalidateQueries({ queryKey: ["model-version", name] }),
+      ]),
   });
 }

@@ -2,21 +2,17 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { Fragment, useState, type ReactNode } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { Fragment, useMemo, useState, type ReactNode } from "react";
 import type { ColumnKeys } from "@/lib/tracking/overview";
 import { ColumnPicker, defaultColumns, splitColumnId, type ColumnId } from "./column-picker";
 import { dateTime, metricValue, runDuration, searchIdentifier } from "./format";
 import { mlflowPost, type WireRun } from "./mlflow";
 import { RunStatus } from "./run-status";
+import { parseRunsView, runsViewQuery, type RunsSort, type RunsView } from "./runs-view-url";
 
 const PAGE_SIZE = 25;
 const MAX_COMPARE = 10;
-
-interface Sort {
-  /** An order_by identifier in MLflow's grammar, e.g. `metrics.acc` or `attributes.start_time`. */
-  by: string;
-  desc: boolean;
-}
 
 interface SearchResult {
   runs?: WireRun[];
@@ -25,12 +21,19 @@ interface SearchResult {
 
 /** One experiment's runs: server-side filter, sort and paging through runs/search; pick columns; select runs to compare. */
 export function RunsTable({ experimentId, keys }: { experimentId: string; keys: ColumnKeys }) {
-  const [draft, setDraft] = useState("");
-  const [filter, setFilter] = useState("");
-  const [sort, setSort] = useState<Sort | null>(null);
+  // Filter, sort and columns live in the URL (bookmarkable, shareable); paging and selection do not.
+  const searchParams = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const defaults = useMemo(() => defaultColumns(keys), [keys]);
+  const { filter, sort, columns } = parseRunsView(searchParams, defaults);
+  const setView = (change: Partial<RunsView>) => {
+    const q = runsViewQuery({ filter, sort, columns, ...change }, defaults, new URLSearchParams(searchParams));
+    router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
+  };
+  const [draft, setDraft] = useState(filter);
   // Tokens of the pages before the current one; the last entry is the current page's token.
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
-  const [columns, setColumns] = useState<ColumnId[]>(() => defaultColumns(keys));
   const [selected, setSelected] = useState<string[]>([]);
   const pageToken = tokens[tokens.length - 1];
 
@@ -51,7 +54,8 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
   const resetPaging = () => setTokens([undefined]);
   const sortBy = (by: string) => {
     // First click sorts ascending, the second descending, the third goes back to newest first.
-    setSort((s) => (s?.by !== by ? { by, desc: false } : s.desc ? null : { by, desc: true }));
+    const next: RunsSort | null = sort?.by !== by ? { by, desc: false } : sort.desc ? null : { by, desc: true };
+    setView({ sort: next });
     resetPaging();
   };
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= MAX_COMPARE ? s : [...s, id]));
@@ -79,7 +83,7 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
           className="min-w-80 flex-1"
           onSubmit={(e) => {
             e.preventDefault();
-            setFilter(draft.trim());
+            setView({ filter: draft.trim() });
             resetPaging();
           }}
         >
@@ -100,7 +104,7 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
                 type="button"
                 onClick={() => {
                   setDraft("");
-                  setFilter("");
+                  setView({ filter: "" });
                   resetPaging();
                 }}
                 className="rounded-lg px-2 text-sm text-slate-500 hover:underline"
@@ -120,7 +124,7 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
             </p>
           )}
         </form>
-        <ColumnPicker keys={keys} chosen={columns} onChange={setColumns} />
+        <ColumnPicker keys={keys} chosen={columns} onChange={(next) => setView({ columns: next })} />
         <CompareButton selected={selected} />
       </div>
 
