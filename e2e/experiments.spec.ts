@@ -289,24 +289,24 @@ test("a model version page edits the description, points an alias, moves the sta
   await expect(page.getByTestId("source-run")).toHaveText("xgb-deep");
 
   await page.getByRole("button", { name: "Edit" }).click();
-  await page.getByLabel("Description").fill("Depth 8, trained on January data.");
+  await page.getByLabel("Description", { exact: true }).fill("Depth 8, trained on January data.");
   await page.getByRole("button", { name: "Save description" }).click();
   await expect(page.getByTestId("description")).toHaveText("Depth 8, trained on January data.");
 
-  await page.getByLabel("Alias").fill("candidate");
+  await page.getByLabel("Alias", { exact: true }).fill("candidate");
   await page.getByRole("button", { name: "Point here" }).click();
   await expect(page.getByTestId("aliases")).toContainText("@candidate");
   await expect(page.getByTestId("aliases")).toContainText("@champion");
   await page.getByRole("button", { name: "Remove alias champion" }).click();
   await expect(page.getByTestId("aliases")).not.toContainText("@champion");
   // A reserved alias is refused with MLflow's reason, and nothing changes.
-  await page.getByLabel("Alias").fill("latest");
+  await page.getByLabel("Alias", { exact: true }).fill("latest");
   await page.getByRole("button", { name: "Point here" }).click();
-  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "'latest' alias name (case insensitive) is reserved." })).toBeVisible();
   await expect(page.getByTestId("aliases")).not.toContainText("@latest");
 
-  await page.getByLabel("Stage").selectOption("Production");
-  await page.getByRole("button", { name: "Move" }).click();
+  await page.getByLabel("Stage", { exact: true }).selectOption("Production");
+  await page.getByRole("button", { name: "Move", exact: true }).click();
   await expect(page.getByTestId("version-title")).toContainText("Production");
 
   await page.getByTestId("artifact-tree").getByText("MLmodel").click();

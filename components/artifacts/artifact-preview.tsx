@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { bytes } from "@/components/workspaces/format";
 import { downloadUrl, fetchHead } from "./artifact-api";
+import { modelLoadUri } from "./load-uri";
 import type { SelectedFile } from "./artifact-tree";
 import { csvHead, mlmodelFlavors, previewKind } from "./preview-kind";
 
@@ -59,6 +60,7 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
     );
   }
   const flavors = kind === "mlmodel" ? mlmodelFlavors(text) : [];
+  const loadUri = modelLoadUri(file.fullPath);
   return (
     <div className="space-y-2">
       {kind === "mlmodel" && (
@@ -71,7 +73,12 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
               ))}
             </>
           ) : null}
-          . Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;runs:/{file.fullPath.split("/")[1]}/{file.relPath.replace(/\/?MLmodel$/, "")}&quot;)</code>.
+          .
+          {loadUri && (
+            <>
+              {" "}Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;{loadUri}&quot;)</code>.
+            </>
+          )}
         </p>
       )}
       <pre className="max-h-[28rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="artifact-text">{text}</pre>

@@ -84,7 +84,7 @@ export function StagePicker({ name, version, stage }: { name: string; version: s
         move.mutate(target);
       }}
     >
-      <label htmlFor="stage-select" className="text-sm text-slate-600">
+      <label htmlFor="stage-select" className="sr-only">
         Stage
       </label>
       <select id="stage-select" value={target} onChange={(e) => setTarget(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1 text-sm">
@@ -133,10 +133,10 @@ export function AliasEditor({ name, version, aliases }: { name: string; version:
           add.mutate(alias.trim(), { onSuccess: () => setAlias("") });
         }}
       >
-        <label htmlFor="alias-input" className="text-sm text-slate-600">
+        <label htmlFor="alias-input" className="sr-only">
           Alias
         </label>
-        <input id="alias-input" value={alias} onChange={(e) => setAlias(e.target.value)} placeholder="champion" className="w-40 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm" />
+        <input id="alias-input" value={alias} onChange={(e) => setAlias(e.target.value)} placeholder="new alias, e.g. champion" className="w-56 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm" />
         <button type="submit" disabled={add.isPending || alias.trim() === ""} className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50">
           {add.isPending ? "Pointing…" : "Point here"}
         </button>

@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useSearchParams } from "next/navigation";
 import { Fragment, useMemo, useState, type ReactNode } from "react";
 import type { ColumnKeys } from "@/lib/tracking/overview";
 import { ColumnPicker, defaultColumns, splitColumnId, type ColumnId } from "./column-picker";
@@ -22,14 +22,17 @@ interface SearchResult {
 /** One experiment's runs: server-side filter, sort and paging through runs/search; pick columns; select runs to compare. */
 export function RunsTable({ experimentId, keys }: { experimentId: string; keys: ColumnKeys }) {
   // Filter, sort and columns live in the URL (bookmarkable, shareable); paging and selection do not.
+  // The URL is read once; afterwards the state leads and the URL follows through history.replaceState,
+  // which Next keeps in step with useSearchParams without a server round trip.
   const searchParams = useSearchParams();
-  const router = useRouter();
-  const pathname = usePathname();
   const defaults = useMemo(() => defaultColumns(keys), [keys]);
-  const { filter, sort, columns } = parseRunsView(searchParams, defaults);
+  const [view, setViewState] = useState<RunsView>(() => parseRunsView(searchParams, defaults));
+  const { filter, sort, columns } = view;
   const setView = (change: Partial<RunsView>) => {
-    const q = runsViewQuery({ filter, sort, columns, ...change }, defaults, new URLSearchParams(searchParams));
-    router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
+    const next = { ...view, ...change };
+    setViewState(next);
+    const q = runsViewQuery(next, defaults, new URLSearchParams(window.location.search));
+    window.history.replaceState(null, "", q ? `${window.location.pathname}?${q}` : window.location.pathname);
   };
   const [draft, setDraft] = useState(filter);
   // Tokens of the pages before the current one; the last entry is the current page's token.

@@ -214,6 +214,12 @@ for (const kind of DB_KINDS) {
         await fails(patch("model-versions/update", { name, version: "3" }), 404, "RESOURCE_DOES_NOT_EXIST");
         expect(await ok(get("model-versions/get-download-uri", { name, version: "1" }))).toEqual({ artifact_uri: `mlflow-artifacts:/1/${RUN}/artifacts/model` });
         await fails(get("model-versions/get-download-uri", { name, version: "5" }), 404, "RESOURCE_DOES_NOT_EXIST");
+        // runs:/ sources answer with where the run keeps the files, as MLflow's get_underlying_uri does.
+        const run = ((await ok(post("runs/create", { experiment_id: "0" }))).run as { info: { run_id: string; artifact_uri: string } }).info;
+        await newVersion(name, { source: `runs:/${run.run_id}/model/`, run_id: run.run_id });
+        expect(await ok(get("model-versions/get-download-uri", { name, version: "2" }))).toEqual({ artifact_uri: `${run.artifact_uri}/model` });
+        await newVersion(name, { source: `runs:/${RUN}/model` });
+        expect(await ok(get("model-versions/get-download-uri", { name, version: "3" }))).toEqual({ artifact_uri: `runs:/${RUN}/model` });
       });
 
       it("transitions stages, archiving others on request (conformance example 16)", async () => {

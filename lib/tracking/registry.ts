@@ -28,7 +28,7 @@ import {
   type ModelVersionRow,
   type RegisteredModelRow,
 } from "@/db/queries/registry";
-import type { KeyValue } from "@/db/queries/tracking";
+import { findRun, type KeyValue } from "@/db/queries/tracking";
 import type { ModelStage } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { TrackingError, doesNotExist, invalidParam } from "./errors";
@@ -352,5 +352,19 @@ export async function deleteModelVersionTagOp(ctx: TrackingContext, f: Fields): 
 
 export async function getModelVersionDownloadUri(ctx: TrackingContext, f: Fields): Promise<Body> {
   const mv = await versionOrThrow(ctx.db, reqModelName(f), reqVersion(f));
-  return { artifact_uri: mv.source };
+  return { artifact_uri: await underlyingUri(ctx.db, mv.source) };
+}
+
+/**
+ * MLflow answers get-download-uri with where the files are, not with the `runs:/<run>/<path>` the
+ * version was registered from (RunsArtifactRepository.get_underlying_uri); a run that is gone leaves
+ * the source as it was.
+ */
+async function underlyingUri(db: Db, source: string): Promise<string> {
+  const m = /^runs:\/([^/]+)(?:\/(.*))?$/.exec(source);
+  if (!m?.[1]) return source;
+  const run = await findRun(db, m[1]);
+  if (!run) return source;
+  const path = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
+  return path ? `${run.artifactUri.replace(/\/+$/, "")}/${path}` : run.artifactUri;
 }
