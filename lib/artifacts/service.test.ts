@@ -1,13 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { ApiError } from "@/lib/http/api-error";
 import { principal, trackingClient } from "@/lib/tracking/testing";
 import { segmentsFromPath } from "./paths";
 import { LocalArtifactStore } from "./local-store";
+import { S3ArtifactStore } from "./s3-store";
+import { startTestS3, type TestS3 } from "./s3-testing";
+import type { ArtifactStore } from "./store";
 import { deleteArtifact, downloadArtifact, listArtifacts, uploadArtifact } from "./service";
 
 async function* text(s: string): AsyncIterable<Uint8Array> {
@@ -24,13 +28,34 @@ async function rejection(p: Promise<unknown>): Promise<{ status: number; code: s
 }
 
 const root = mkdtempSync(path.join(os.tmpdir(), "atrium-artifact-service-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+let s3: TestS3 | undefined;
+beforeAll(async () => {
+  s3 = await startTestS3();
+});
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await s3?.stop();
+});
 
-for (const kind of DB_KINDS) {
-  describe(kind, () => {
+/** The same service behaviour on either store. */
+const STORES: Record<string, (kind: string) => ArtifactStore> = {
+  local: (kind) => new LocalArtifactStore(path.join(root, kind)),
+  s3: (kind) => {
+    if (!s3) throw new Error("s3rver is not running");
+    return new S3ArtifactStore({ client: s3.client, bucket: s3.bucket, prefix: `service/${kind}/${randomUUID()}` });
+  },
+};
+
+const CASES = Object.entries(STORES).flatMap(([storeKind, makeStore]) => DB_KINDS.map((kind) => ({ kind, storeKind, makeStore })));
+
+for (const { kind, storeKind, makeStore } of CASES) {
+  describe(`${kind}, ${storeKind} store`, () => {
     const db = useTestDatabase(kind);
     const mlflow = trackingClient(db);
-    const store = new LocalArtifactStore(path.join(root, kind));
+    let store: ArtifactStore;
+    beforeAll(() => {
+      store = makeStore(kind);
+    });
     const owner = principal("art-owner");
     const other = principal("art-other");
     const admin = principal("art-admin", true);

@@ -33,6 +33,8 @@ describe("parseConfig defaults", () => {
       spawner: "docker",
       dockerHost: undefined,
       dockerNetwork: undefined,
+      swarmNetwork: "atrium-swarm",
+      swarmPublish: "host",
       pypiIndexUrl: undefined,
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
@@ -41,6 +43,7 @@ describe("parseConfig defaults", () => {
       bootstrapToken: undefined,
       port: 3000,
       spawnTimeoutS: 120,
+      artifactS3: undefined,
     });
   });
 
@@ -80,6 +83,8 @@ describe("parseConfig defaults", () => {
       ATRIUM_DATA_DIR: "/var/lib/atrium",
       AUTH_SECRET: "0123456789abcdef",
       ATRIUM_SPAWNER: "swarm",
+      ATRIUM_SWARM_NETWORK: "atrium-net",
+      ATRIUM_SWARM_PUBLISH: "none",
       DOCKER_HOST: "tcp://docker:2375",
       ATRIUM_IDLE_TIMEOUT_MIN: "30",
       ATRIUM_BOOTSTRAP_TOKEN: "bootstrap-0123456789",
@@ -90,6 +95,8 @@ describe("parseConfig defaults", () => {
     expect(c.dataDir).toBe("/var/lib/atrium");
     expect(c.authSecret).toBe("0123456789abcdef");
     expect(c.spawner).toBe("swarm");
+    expect(c.swarmNetwork).toBe("atrium-net");
+    expect(c.swarmPublish).toBe("none");
     expect(c.dockerHost).toBe("tcp://docker:2375");
     expect(c.idleTimeoutMin).toBe(30);
     expect(c.bootstrapToken).toBe("bootstrap-0123456789");
@@ -137,6 +144,43 @@ describe("parseConfig OIDC", () => {
   });
 });
 
+describe("parseConfig artifact storage on S3", () => {
+  it("turns S3 on with the bucket alone, on AWS's own addressing", () => {
+    expect(cfg({ ATRIUM_ARTIFACT_S3_BUCKET: "ml-artifacts" }).artifactS3).toStrictEqual({
+      bucket: "ml-artifacts",
+      prefix: undefined,
+      endpoint: undefined,
+      region: "us-east-1",
+      forcePathStyle: false,
+    });
+  });
+
+  it("uses path-style addressing with an endpoint unless told otherwise, and trims the prefix's slashes", () => {
+    const minio = {
+      ATRIUM_ARTIFACT_S3_BUCKET: "atrium",
+      ATRIUM_ARTIFACT_S3_PREFIX: "/team-a/artifacts/",
+      ATRIUM_ARTIFACT_S3_ENDPOINT: "http://minio:9000/",
+      ATRIUM_ARTIFACT_S3_REGION: "eu-central-1",
+      AWS_ACCESS_KEY_ID: "minioadmin",
+      AWS_SECRET_ACCESS_KEY: "minioadmin",
+    };
+    expect(cfg(minio).artifactS3).toStrictEqual({
+      bucket: "atrium",
+      prefix: "team-a/artifacts",
+      endpoint: "http://minio:9000",
+      region: "eu-central-1",
+      forcePathStyle: true,
+    });
+    expect(cfg({ ...minio, ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: "false" }).artifactS3?.forcePathStyle).toBe(false);
+    expect(cfg({ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: "TRUE" }).artifactS3?.forcePathStyle).toBe(true);
+  });
+
+  it("keeps artifacts local when every S3 setting is blank", () => {
+    expect(cfg({ ATRIUM_ARTIFACT_S3_BUCKET: " ", ATRIUM_ARTIFACT_S3_PREFIX: "", ATRIUM_ARTIFACT_S3_ENDPOINT: "" }).artifactS3).toBeUndefined();
+    expect(cfg({ AWS_ACCESS_KEY_ID: "only-for-something-else" }).artifactS3).toBeUndefined();
+  });
+});
+
 describe("parseConfig errors name the variable", () => {
   const cases: [Env, string][] = [
     [{ PORT: "abc" }, "PORT is invalid: it must be a positive whole number."],
@@ -154,6 +198,8 @@ describe("parseConfig errors name the variable", () => {
     [{ ...oidcEnv, OIDC_ROLE_GROUPS: "garbage" }, 'OIDC_ROLE_GROUPS is invalid: "garbage" should look like group=role.'],
     [{ ...oidcEnv, OIDC_ROLE_GROUPS: "a=user, =power" }, 'OIDC_ROLE_GROUPS is invalid: "=power" should look like group=role.'],
     [{ ATRIUM_SPAWNER: "k8s" }, 'ATRIUM_SPAWNER is invalid: it must be "docker" or "swarm".'],
+    [{ ATRIUM_SWARM_NETWORK: "-bad name" }, "ATRIUM_SWARM_NETWORK is invalid: it must be a network name (letters, digits, '_', '.', '-')."],
+    [{ ATRIUM_SWARM_PUBLISH: "ingress" }, 'ATRIUM_SWARM_PUBLISH is invalid: it must be "host" (the portal runs on a host) or "none" (the portal is a service on ATRIUM_SWARM_NETWORK).'],
     [{ ATRIUM_IDLE_TIMEOUT_MIN: "-1" }, "ATRIUM_IDLE_TIMEOUT_MIN is invalid: it must be a whole number of minutes (0 turns culling off)."],
     [{ ATRIUM_IDLE_TIMEOUT_MIN: "ten" }, "ATRIUM_IDLE_TIMEOUT_MIN is invalid: it must be a whole number of minutes (0 turns culling off)."],
     [{ AUTH_SECRET: "too-short" }, "AUTH_SECRET is invalid: it must be at least 16 characters."],
@@ -161,6 +207,24 @@ describe("parseConfig errors name the variable", () => {
     [{ ATRIUM_SPAWN_TIMEOUT_S: "-5" }, "ATRIUM_SPAWN_TIMEOUT_S is invalid: it must be a positive whole number."],
     [{ PYPI_INDEX_URL: "file:///simple" }, "PYPI_INDEX_URL is invalid: it must be an http(s) URL for the PyPI index."],
     [{ ATRIUM_PUBLIC_URL: "atrium.example.com" }, "ATRIUM_PUBLIC_URL is invalid: it must be an http(s) URL for the portal's public address."],
+    ...["My_Bucket", "ab", "-atrium", "atrium.", "a..b", "x".repeat(64), "s3://atrium"].map((bucket): [Env, string] => [
+      { ATRIUM_ARTIFACT_S3_BUCKET: bucket },
+      "ATRIUM_ARTIFACT_S3_BUCKET is invalid: it must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.",
+    ]),
+    ...["a//b", "a/../b", "./a", "a\\b"].map((prefix): [Env, string] => [
+      { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_PREFIX: prefix },
+      'ATRIUM_ARTIFACT_S3_PREFIX is invalid: it must be a key prefix such as "atrium/artifacts": segments joined by single slashes, none of them empty, "." or "..".',
+    ]),
+    [
+      { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_ENDPOINT: "minio:9000" },
+      "ATRIUM_ARTIFACT_S3_ENDPOINT is invalid: it must be an http(s) URL for the S3-compatible artifact storage.",
+    ],
+    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_REGION: "us east" }, "ATRIUM_ARTIFACT_S3_REGION is invalid: it must be a region name such as us-east-1."],
+    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: "sometimes" }, 'ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE is invalid: it must be "true" or "false".'],
+    [{ ATRIUM_ARTIFACT_S3_ENDPOINT: "http://minio:9000" }, "ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ATRIUM_ARTIFACT_S3_ENDPOINT is set."],
+    [{ ATRIUM_ARTIFACT_S3_PREFIX: "artifacts" }, "ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ATRIUM_ARTIFACT_S3_PREFIX is set."],
+    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", AWS_ACCESS_KEY_ID: "minioadmin" }, "AWS_SECRET_ACCESS_KEY is missing: it is required when AWS_ACCESS_KEY_ID is set."],
+    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", AWS_SECRET_ACCESS_KEY: "minioadmin" }, "AWS_ACCESS_KEY_ID is missing: it is required when AWS_SECRET_ACCESS_KEY is set."],
   ];
   for (const [env, message] of cases) {
     it(`${JSON.stringify(env)} → ${message}`, () => {

@@ -18,6 +18,11 @@ const positiveInt = (fallback: number) =>
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .refine((n) => Number.isInteger(n) && n > 0, { message: "must be a positive whole number" });
 
+/** "true"/"false" (also 1/0, yes/no); undefined when unset, so the caller can pick a default. */
+const optionalBoolean = optionalString
+  .refine((v) => v === undefined || /^(true|false|1|0|yes|no)$/i.test(v), { message: 'must be "true" or "false"' })
+  .transform((v) => (v === undefined ? undefined : /^(true|1|yes)$/i.test(v)));
+
 const list = optionalString.transform((v) =>
   v === undefined ? [] : v.split(",").map((s) => s.trim()).filter(Boolean),
 );
@@ -44,6 +49,12 @@ const envSchema = z.object({
   }),
   DOCKER_HOST: optionalString,
   ATRIUM_DOCKER_NETWORK: optionalString,
+  ATRIUM_SWARM_NETWORK: optionalString.refine((v) => v === undefined || /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v), {
+    message: "must be a network name (letters, digits, '_', '.', '-')",
+  }),
+  ATRIUM_SWARM_PUBLISH: optionalString.refine((v) => v === undefined || v === "host" || v === "none", {
+    message: 'must be "host" (the portal runs on a host) or "none" (the portal is a service on ATRIUM_SWARM_NETWORK)',
+  }),
   PYPI_INDEX_URL: url("the PyPI index"),
   ATRIUM_PUBLIC_URL: url("the portal's public address"),
   ATRIUM_WORKSPACE_PORTAL_URL: url("the portal as seen from a workspace"),
@@ -56,7 +67,37 @@ const envSchema = z.object({
   }),
   PORT: positiveInt(3000).refine((n) => n < 65536, { message: "must be a port number below 65536" }),
   ATRIUM_SPAWN_TIMEOUT_S: positiveInt(120),
+  // S3's bucket naming rules (MinIO applies the same ones); dots are allowed but not at the ends.
+  ATRIUM_ARTIFACT_S3_BUCKET: optionalString.refine((v) => v === undefined || (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !v.includes("..")), {
+    message: "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit",
+  }),
+  ATRIUM_ARTIFACT_S3_PREFIX: optionalString
+    .transform((v) => (v === undefined ? undefined : v.replace(/^\/+|\/+$/g, "") || undefined))
+    .refine((v) => v === undefined || v.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && !seg.includes("\\")), {
+      message: 'must be a key prefix such as "atrium/artifacts": segments joined by single slashes, none of them empty, "." or ".."',
+    }),
+  ATRIUM_ARTIFACT_S3_ENDPOINT: url("the S3-compatible artifact storage"),
+  ATRIUM_ARTIFACT_S3_REGION: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v), {
+    message: "must be a region name such as us-east-1",
+  }),
+  ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: optionalBoolean,
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
 });
+
+/**
+ * Artifacts in an S3 bucket (AWS, MinIO, Ceph...). Credentials are not here: the AWS SDK's default chain finds
+ * them (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then AWS_PROFILE and ~/.aws, web identity, container or instance roles).
+ */
+export interface ArtifactS3Config {
+  bucket: string;
+  /** Prepended to every key with a "/", without leading or trailing slashes; undefined for the bucket's root. */
+  prefix: string | undefined;
+  endpoint: string | undefined;
+  region: string;
+  /** `<endpoint>/<bucket>/<key>` rather than `<bucket>.<endpoint>/<key>`, as MinIO and most self-hosted servers need. */
+  forcePathStyle: boolean;
+}
 
 export type RoleGroupMap = Record<string, string>;
 
@@ -69,6 +110,10 @@ export interface AtriumConfig {
   spawner: "docker" | "swarm";
   dockerHost: string | undefined;
   dockerNetwork: string | undefined;
+  /** The overlay network swarm workspaces join. */
+  swarmNetwork: string;
+  /** "none": the portal is on swarmNetwork and reaches workspaces by service name; nothing is published. */
+  swarmPublish: "host" | "none";
   pypiIndexUrl: string | undefined;
   publicUrl: string;
   workspacePortalUrl: string;
@@ -77,6 +122,8 @@ export interface AtriumConfig {
   bootstrapToken: string | undefined;
   port: number;
   spawnTimeoutS: number;
+  /** undefined: artifacts are files under `<dataDir>/artifacts`. */
+  artifactS3: ArtifactS3Config | undefined;
 }
 
 /** "data-science=user,gpu-users=power" → { "data-science": "user", "gpu-users": "power" } */
@@ -98,6 +145,27 @@ function viaDockerHost(u: string): string {
   const parsed = new URL(u);
   if (parsed.hostname === "localhost" || parsed.hostname === "127.0.0.1") parsed.hostname = "host.docker.internal";
   return parsed.toString().replace(/\/$/, "");
+}
+
+const S3_SETTINGS = ["ATRIUM_ARTIFACT_S3_PREFIX", "ATRIUM_ARTIFACT_S3_ENDPOINT", "ATRIUM_ARTIFACT_S3_REGION", "ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE"] as const;
+
+function parseArtifactS3(e: z.infer<typeof envSchema>): ArtifactS3Config | undefined {
+  if (!e.ATRIUM_ARTIFACT_S3_BUCKET) {
+    // Otherwise a forgotten bucket would quietly put every artifact on the portal's local disk.
+    const stray = S3_SETTINGS.find((name) => e[name] !== undefined);
+    if (stray) throw new ConfigError(`ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ${stray} is set.`);
+    return undefined;
+  }
+  // The SDK would skip half a key pair and go on to the next credential source, failing much later and less clearly.
+  if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) throw new ConfigError("AWS_SECRET_ACCESS_KEY is missing: it is required when AWS_ACCESS_KEY_ID is set.");
+  if (e.AWS_SECRET_ACCESS_KEY && !e.AWS_ACCESS_KEY_ID) throw new ConfigError("AWS_ACCESS_KEY_ID is missing: it is required when AWS_SECRET_ACCESS_KEY is set.");
+  return {
+    bucket: e.ATRIUM_ARTIFACT_S3_BUCKET,
+    prefix: e.ATRIUM_ARTIFACT_S3_PREFIX,
+    endpoint: e.ATRIUM_ARTIFACT_S3_ENDPOINT?.replace(/\/$/, ""),
+    region: e.ATRIUM_ARTIFACT_S3_REGION ?? "us-east-1",
+    forcePathStyle: e.ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE ?? e.ATRIUM_ARTIFACT_S3_ENDPOINT !== undefined,
+  };
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
@@ -133,6 +201,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     spawner: e.ATRIUM_SPAWNER === "swarm" ? "swarm" : "docker",
     dockerHost: e.DOCKER_HOST,
     dockerNetwork: e.ATRIUM_DOCKER_NETWORK,
+    swarmNetwork: e.ATRIUM_SWARM_NETWORK ?? "atrium-swarm",
+    swarmPublish: e.ATRIUM_SWARM_PUBLISH === "none" ? "none" : "host",
     pypiIndexUrl: e.PYPI_INDEX_URL,
     publicUrl,
     workspacePortalUrl: e.ATRIUM_WORKSPACE_PORTAL_URL ?? viaDockerHost(`http://127.0.0.1:${e.PORT}`),
@@ -141,6 +211,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     bootstrapToken: e.ATRIUM_BOOTSTRAP_TOKEN,
     port: e.PORT,
     spawnTimeoutS: e.ATRIUM_SPAWN_TIMEOUT_S,
+    artifactS3: parseArtifactS3(e),
   };
 }
 

@@ -1,0 +1,228 @@
+import { Readable } from "node:stream";
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+  type ListObjectsV2CommandOutput,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { ArtifactS3Config } from "@/lib/config";
+import { ArtifactConflict, type ArtifactEntry, type ArtifactFile, type ArtifactStore } from "./store";
+
+const MIB = 1024 * 1024;
+/** S3's own ceiling for ListObjectsV2's MaxKeys and for one DeleteObjects call. */
+const S3_BATCH_LIMIT = 1000;
+
+export interface S3ArtifactStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Keys live under `<prefix>/`; undefined for the bucket's root. No leading or trailing slash. */
+  prefix?: string;
+  /** MaxKeys per ListObjectsV2 page (at most 1000); small values let tests walk many pages cheaply. */
+  listPageSize?: number;
+  /** Multipart part size and how many parts are in flight: together they bound an upload's memory. */
+  partSize?: number;
+  queueSize?: number;
+}
+
+/** The SDK client for the configured bucket; credentials come from the SDK's default chain unless given. */
+export function s3ClientFor(settings: Pick<ArtifactS3Config, "endpoint" | "region" | "forcePathStyle">, credentials?: S3ClientConfig["credentials"]): S3Client {
+  return new S3Client({
+    region: settings.region,
+    credentials,
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    // The SDK's newer default sends CRC32 trailers in aws-chunked bodies, which MinIO releases before 2024,
+    // Ceph and other S3-compatible servers store as part of the object; checksums only where S3 requires them.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
+
+export function s3ArtifactStoreFor(settings: ArtifactS3Config): S3ArtifactStore {
+  return new S3ArtifactStore({ client: s3ClientFor(settings), bucket: settings.bucket, prefix: settings.prefix });
+}
+
+function isMissing(err: unknown): boolean {
+  return err instanceof S3ServiceException && (err.name === "NoSuchKey" || err.name === "NotFound" || err.$metadata.httpStatusCode === 404);
+}
+
+const byName = (a: ArtifactEntry, b: ArtifactEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Reads a Node stream one chunk per pull, so the reader's pace sets the network's (as the local store does the disk's). */
+function pullStream(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        // Ends the HTTP response, so an abandoned download does not keep a socket open.
+        await chunks.return?.();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+/**
+ * Artifacts as objects in one bucket. S3 has no folders: a "folder" is a key prefix ending in "/", so one
+ * exists exactly while some object lies under it, and an empty folder cannot exist (as MLflow's S3 store).
+ * Readers never see a partial object: S3 makes a PutObject or a completed multipart upload visible at once.
+ * The checks for a file where a folder is (ArtifactConflict) are made before the upload and are not atomic
+ * with it; two writers racing on the same path can still leave both `a` and `a/b`, which list shows as both.
+ */
+export class S3ArtifactStore implements ArtifactStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly listPageSize: number;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  constructor(options: S3ArtifactStoreOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ? `${options.prefix}/` : "";
+    this.listPageSize = Math.min(S3_BATCH_LIMIT, Math.max(1, options.listPageSize ?? S3_BATCH_LIMIT));
+    this.partSize = options.partSize ?? 8 * MIB;
+    this.queueSize = options.queueSize ?? 2;
+  }
+
+  /** Keys are checked before they get here; this second check keeps a bug elsewhere from writing odd keys. */
+  private objectKey(key: string): string {
+    if (key.split("/").some((seg) => seg === "" || seg === "." || seg === "..")) throw new Error(`artifact key escapes the store: ${key}`);
+    return this.prefix + key;
+  }
+
+  /** The key prefix of the folder at `key`; the store's root for "". */
+  private folderPrefix(key: string): string {
+    return key === "" ? this.prefix : `${this.objectKey(key)}/`;
+  }
+
+  private async exists(objectKey: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  private async hasAnythingUnder(folderPrefix: string): Promise<boolean> {
+    const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: folderPrefix, MaxKeys: 1 }));
+    return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
+  }
+
+  /** ArtifactConflict when `key` is a folder or one of its parents is a file, as the local store's file system says. */
+  private async assertWritable(key: string): Promise<void> {
+    const segments = key.split("/");
+    const parents = segments.slice(0, -1).map((_, i) => this.objectKey(segments.slice(0, i + 1).join("/")));
+    const [isFolder, ...parentIsFile] = await Promise.all([this.hasAnythingUnder(`${this.objectKey(key)}/`), ...parents.map((p) => this.exists(p))]);
+    if (isFolder || parentIsFile.some(Boolean)) throw new ArtifactConflict(key);
+  }
+
+  async put(key: string, data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+    const objectKey = this.objectKey(key);
+    await this.assertWritable(key);
+    let size = 0;
+    let sourceError: unknown;
+    const counted = async function* () {
+      try {
+        for await (const chunk of data) {
+          size += chunk.byteLength;
+          yield chunk;
+        }
+      } catch (err) {
+        sourceError = err;
+        throw err;
+      }
+    };
+    // Parts are cut from the stream as it arrives; at most queueSize parts (plus the one filling) are in memory.
+    // A failed stream aborts the multipart upload, so neither the old object nor S3's part storage changes.
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: objectKey, Body: Readable.from(counted(), { objectMode: false, highWaterMark: 64 * 1024 }) },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      // A broken request body is the cause, even when aborting the multipart upload then failed as well.
+      throw sourceError ?? err;
+    }
+    return { size };
+  }
+
+  async open(key: string): Promise<ArtifactFile | null> {
+    if (key === "") return null;
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    const body = res.Body;
+    if (!body) return null;
+    const stream = body instanceof Readable ? pullStream(body) : body.transformToWebStream();
+    return { size: res.ContentLength ?? 0, stream };
+  }
+
+  /** Every page of a ListObjectsV2 listing; S3 returns at most 1000 keys per call. */
+  private async *pages(prefix: string, delimiter?: string): AsyncIterable<ListObjectsV2CommandOutput> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: this.listPageSize, ContinuationToken: token }),
+      );
+      yield page;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async list(key: string): Promise<ArtifactEntry[]> {
+    const prefix = this.folderPrefix(key);
+    // Keyed by kind and name: a common prefix may come back on more than one page from some servers.
+    const entries = new Map<string, ArtifactEntry>();
+    for await (const page of this.pages(prefix, "/")) {
+      for (const obj of page.Contents ?? []) {
+        const name = obj.Key?.slice(prefix.length);
+        // "<folder>/" itself is the marker object some tools create for an empty folder: not a file.
+        if (!name || name.includes("/")) continue;
+        entries.set(`f:${name}`, { name, isDir: false, size: obj.Size ?? 0 });
+      }
+      for (const common of page.CommonPrefixes ?? []) {
+        const name = common.Prefix?.slice(prefix.length, -1);
+        if (name) entries.set(`d:${name}`, { name, isDir: true });
+      }
+    }
+    return [...entries.values()].sort(byName);
+  }
+
+  async remove(key: string): Promise<void> {
+    if (key === "") throw new Error("refusing to delete the whole artifact store");
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    for await (const page of this.pages(this.folderPrefix(key))) {
+      const keys = (page.Contents ?? []).flatMap((obj) => (obj.Key ? [{ Key: obj.Key }] : []));
+      for (let i = 0; i < keys.length; i += S3_BATCH_LIMIT) {
+        const res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + S3_BATCH_LIMIT), Quiet: true } }),
+        );
+        const failed = res.Errors?.[0];
+        if (failed) throw new Error(`S3 did not delete ${res.Errors?.length ?? 1} object(s) under "${key}", first ${failed.Key}: ${failed.Code} ${failed.Message}`);
+      }
+    }
+  }
+}
