@@ -85,6 +85,13 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, target
     if (!res.writableFinished) proxyReq.destroy();
   });
   proxyReq.on("response", opts.onResponse);
-  req.pipe(proxyReq);
+  const length = headers["content-length"];
+  if (headers["transfer-encoding"] === undefined && (length === undefined || length === "0")) {
+    // No body (nearly every GET): headers and end go out in one write, without a pipe's listeners.
+    proxyReq.end();
+    req.resume();
+  } else {
+    req.pipe(proxyReq);
+  }
   return proxyReq;
 }
