@@ -91,6 +91,8 @@ export const environments = pgTable("environments", {
   deprecated: boolean("deprecated").notNull().default(false),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  /** Swarm placement constraints for its servers ("node.labels.gpu==true"); ignored by the docker backend. */
+  constraints: jsonb("placement_constraints").$type<string[]>().notNull().default([]),
 });
 
 export type ServerState = "pending" | "running" | "stopping" | "stopped" | "failed";

@@ -3,7 +3,8 @@ import type { Db } from "../client";
 import { environments } from "../schema";
 
 export type EnvironmentRow = typeof environments.$inferSelect;
-export type EnvironmentInput = Omit<EnvironmentRow, "createdAt" | "updatedAt">;
+/** `constraints` may be left out (none); it came after the other columns. */
+export type EnvironmentInput = Omit<EnvironmentRow, "createdAt" | "updatedAt" | "constraints"> & { constraints?: string[] };
 
 export function listEnvironments(db: Db): Promise<EnvironmentRow[]> {
   return db.select().from(environments).orderBy(asc(environments.deprecated), asc(environments.name));

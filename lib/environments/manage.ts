@@ -27,6 +27,7 @@ export function environmentView(e: EnvironmentRow, available: boolean, principal
     maxMemGb: e.maxMemGb,
     rolesAllowed: e.rolesAllowed,
     deprecated: e.deprecated,
+    constraints: e.constraints,
     /** The image is on the engine, so a start won't fail for want of it. */
     available,
     /** The caller's role may start it. */

@@ -20,5 +20,11 @@ const fields = {
   deprecated: z.boolean().default(false),
 };
 
-export const createEnvironmentSchema = z.strictObject({ id: environmentIdSchema, ...fields });
-export const updateEnvironmentSchema = z.strictObject(fields);
+/** Swarm placement constraints, as `docker service create --constraint` takes them. */
+const constraints = z
+  .array(z.string().trim().regex(/^[A-Za-z0-9_.-]+ *(==|!=) *[^\s=!][^\s]*$/, "must be a placement constraint such as node.labels.gpu==true"))
+  .max(20);
+
+export const createEnvironmentSchema = z.strictObject({ id: environmentIdSchema, ...fields, constraints: constraints.default([]) });
+/** Without `constraints` an update keeps them: the pages send every other field but have none for them. */
+export const updateEnvironmentSchema = z.strictObject({ ...fields, constraints: constraints.optional() });

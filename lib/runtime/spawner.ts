@@ -7,7 +7,13 @@ let spawner: Spawner | undefined;
 
 export function getSpawner(): Spawner {
   const config = getConfig();
-  spawner ??= createSpawner({ spawner: config.spawner, dockerHost: config.dockerHost, network: config.dockerNetwork });
+  spawner ??= createSpawner({
+    spawner: config.spawner,
+    dockerHost: config.dockerHost,
+    network: config.dockerNetwork,
+    swarmNetwork: config.swarmNetwork,
+    swarmPublish: config.swarmPublish,
+  });
   return spawner;
 }
 

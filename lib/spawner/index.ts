@@ -1,13 +1,20 @@
 import { DockerSpawner } from "./docker";
+import { SwarmSpawner } from "./swarm";
 import type { Spawner } from "./types";
 
 export * from "./types";
 export { DockerSpawner, containerName, volumeName, type DockerSpawnerOptions } from "./docker";
+export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";
 
 export interface SpawnerConfig {
   spawner: "docker" | "swarm";
   dockerHost?: string;
+  /** docker: the user-defined network the portal shares with workspaces (unset: publish on 127.0.0.1). */
   network?: string;
+  /** swarm: the attachable overlay network for workspaces (default atrium-swarm). */
+  swarmNetwork?: string;
+  /** swarm: "none" when the portal is a service on swarmNetwork; "host" publishes Jupyter's port. */
+  swarmPublish?: "host" | "none";
 }
 
 /** The backend ATRIUM_SPAWNER names; DOCKER_HOST (dockerHost) says where the engine is. */
@@ -16,7 +23,7 @@ export function createSpawner(config: SpawnerConfig): Spawner {
     case "docker":
       return new DockerSpawner({ dockerHost: config.dockerHost, network: config.network });
     case "swarm":
-      throw new Error('The "swarm" spawner is not yet implemented; set ATRIUM_SPAWNER=docker.');
+      return new SwarmSpawner({ dockerHost: config.dockerHost, network: config.swarmNetwork, portalOnNetwork: config.swarmPublish === "none" });
     default: {
       const unknown: never = config.spawner;
       throw new Error(`Unknown spawner "${String(unknown)}"; ATRIUM_SPAWNER must be "docker" or "swarm".`);

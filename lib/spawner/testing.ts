@@ -13,3 +13,21 @@ export async function engineReadiness(image = TEST_IMAGE): Promise<string | unde
   }
   return undefined;
 }
+
+/**
+ * Why the swarm backend can't be tested here, or undefined when it can: the engine and image as
+ * above, and this engine a manager of an active swarm (`docker swarm init --advertise-addr 127.0.0.1`).
+ */
+export async function swarmReadiness(image = TEST_IMAGE): Promise<string | undefined> {
+  const notReady = await engineReadiness(image);
+  if (notReady) return notReady;
+  try {
+    const info = (await new DockerSpawner().docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    const state = info.Swarm?.LocalNodeState ?? "unknown";
+    if (state !== "active") return `the engine is not in a swarm (state "${state}"; run docker swarm init --advertise-addr 127.0.0.1)`;
+    if (!info.Swarm?.ControlAvailable) return "the engine is a swarm worker, not a manager: services can only be created on a manager";
+  } catch (err) {
+    return `the engine answered ping but not docker info: ${String(err)}`;
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 /**
  * The Spawner contract (DESIGN.md "The spawner contract"), modelled on JupyterHub's Spawner.
  * A backend starts, stops and inspects one Jupyter server per (user, server); Postgres keeps the
- * rest. Backends: docker.ts (one engine, dockerode); swarm comes later behind the same interface.
+ * rest. Backends: docker.ts (one engine, dockerode) and swarm.ts (Docker Swarm services, dockerode).
  */
 
 export interface ServerRef {
@@ -25,9 +25,17 @@ export interface ServerSpec extends ServerRef {
   baseUrl: string;
   /** Extra environment (MLFLOW_TRACKING_URI, PIP_INDEX_URL, ...). */
   env: Record<string, string>;
+  /**
+   * The environment's placement constraints ("node.labels.gpu==true"); swarm passes them to
+   * Placement.Constraints, docker (one host) ignores them.
+   */
+  constraints?: string[];
 }
 
-/** What a backend needs to find its object again; saved with the server's row by the caller. */
+/**
+ * What a backend needs to find its object again; saved with the server's row by the caller.
+ * docker: the container; swarm: the service (id and name).
+ */
 export interface SpawnerState {
   containerId: string;
   containerName: string;

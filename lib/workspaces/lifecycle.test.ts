@@ -1,6 +1,7 @@
 /**
  * The workspace lifecycle against the real Docker engine and image, on an in-memory PGlite database:
  * quota under concurrency, readiness, limits, volumes, OOM, spawn timeout, reconcile, engine down.
+ * The same tests run on both backends: docker (containers) and swarm (services on a one-node swarm).
  */
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -17,8 +18,8 @@ import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
-import { DockerSpawner, volumeName } from "@/lib/spawner";
-import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { DockerSpawner, SwarmSpawner, volumeName, type Spawner } from "@/lib/spawner";
+import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { progressEvents } from "./progress";
 import { reconcileServers } from "./reconcile";
 import { startServer } from "./start";
@@ -26,50 +27,93 @@ import { stopServer } from "./stop";
 import { resolveWorkspaceTarget } from "./target";
 
 const CI = Boolean(process.env.CI);
-const notReady = await engineReadiness();
-if (notReady && !CI) console.warn(`[workspaces/lifecycle.test] skipped: ${notReady}`);
-
 const run = Date.now().toString(36);
-const spawner = new DockerSpawner();
-const docker = spawner.docker;
-const people: string[] = [];
-let handle: DbHandle;
-const db = () => handle.db;
+const swarmNetwork = `atrium-lifecycle-${run}`;
+
+/** What differs between backends: how to make one, and where a server's engine objects are. */
+interface Backend {
+  name: "docker" | "swarm";
+  notReady: string | undefined;
+  spawner: Spawner;
+  /** A spawner whose engine cannot be reached. */
+  dead: () => Spawner;
+  /** What the backend keeps for a user's servers: containers (docker) or services (swarm). */
+  workloadsOf: (user: string) => Promise<unknown[]>;
+  /** The swarm has no swap limit (MemorySwap stays the engine's default). */
+  swapLimited: boolean;
+  cleanUp: () => Promise<void>;
+}
+
+const docker = new Dockerode();
 
 function principal(name: string, role = "user"): Principal {
   return { name, role, admin: role === "admin", via: "token" };
 }
+const deadEngine = () => new Dockerode({ socketPath: "/tmp/atrium-no-engine.sock" });
+const containersOf = (user: string) => docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } });
+/** The running container of a user's (only) server, whichever backend made it. */
+const runningContainerOf = async (user: string) => (await docker.listContainers({ filters: { label: [`atrium.user=${user}`] } }))[0];
 
-async function person(suffix: string, role = "user"): Promise<Principal> {
-  const name = `w${run}-${suffix}`;
-  people.push(name);
-  await insertUser(db(), { name, role, roleSource: "admin" });
-  return principal(name, role);
-}
+const backends: Backend[] = [
+  {
+    name: "docker",
+    notReady: await engineReadiness(),
+    spawner: new DockerSpawner(),
+    dead: () => new DockerSpawner({ docker: deadEngine() }),
+    workloadsOf: containersOf,
+    swapLimited: true,
+    cleanUp: async () => undefined,
+  },
+  {
+    name: "swarm",
+    notReady: await swarmReadiness(),
+    spawner: new SwarmSpawner({ network: swarmNetwork }),
+    dead: () => new SwarmSpawner({ docker: deadEngine() }),
+    workloadsOf: (user) => docker.listServices({ filters: { label: [`atrium.user=${user}`] } }),
+    swapLimited: false,
+    cleanUp: async () => {
+      // The swarm removes stopped task containers a few seconds after their service; the network waits.
+      for (let i = 0; i < 40; i++) {
+        const gone = await docker.getNetwork(swarmNetwork).remove().then(() => true, (err: { statusCode?: number }) => err.statusCode === 404);
+        if (gone) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+  },
+];
+for (const b of backends) if (b.notReady && !CI) console.warn(`[workspaces/lifecycle.test] ${b.name} skipped: ${b.notReady}`);
 
-async function settle(user: string, server: string, timeoutMs = 40_000) {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    const row = await findServer(db(), user, server);
-    if (row && row.status !== "pending" && row.status !== "stopping") return row;
-    await new Promise((r) => setTimeout(r, 200));
+describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace lifecycle on $name (real engine)", (backend) => {
+  const { spawner, workloadsOf } = backend;
+  const people: string[] = [];
+  let handle: DbHandle;
+  const db = () => handle.db;
+
+  async function person(suffix: string, role = "user"): Promise<Principal> {
+    const name = `w${run}${backend.name[0]}-${suffix}`;
+    people.push(name);
+    await insertUser(db(), { name, role, roleSource: "admin" });
+    return principal(name, role);
   }
-  throw new Error(`${user}/${server} did not settle within ${timeoutMs} ms`);
-}
 
-async function jupyter(user: string, server: string, path: string, init?: RequestInit) {
-  const target = await resolveWorkspaceTarget(db(), user, server);
-  if (!target) throw new Error("not running");
-  return fetch(`${target.url}/user/${user}/${server}/${path}`, { ...init, headers: { authorization: `token ${target.token}`, ...init?.headers } });
-}
+  async function settle(user: string, server: string, timeoutMs = 40_000) {
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      const row = await findServer(db(), user, server);
+      if (row && row.status !== "pending" && row.status !== "stopping") return row;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${user}/${server} did not settle within ${timeoutMs} ms`);
+  }
 
-async function containersOf(user: string) {
-  return docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } });
-}
+  async function jupyter(user: string, server: string, path: string, init?: RequestInit) {
+    const target = await resolveWorkspaceTarget(db(), user, server);
+    if (!target) throw new Error("not running");
+    return fetch(`${target.url}/user/${user}/${server}/${path}`, { ...init, headers: { authorization: `token ${target.token}`, ...init?.headers } });
+  }
 
-describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine)", () => {
   beforeAll(async () => {
-    if (notReady) throw new Error(`workspace integration tests cannot run in CI: ${notReady}`);
+    if (backend.notReady) throw new Error(`workspace integration tests on ${backend.name} cannot run in CI: ${backend.notReady}`);
     handle = await openTestDatabase("pglite");
     await insertEnvironment(db(), {
       id: "hog",
@@ -101,11 +145,13 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
 
   afterAll(async () => {
     for (const user of people) {
+      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.user === user)) await spawner.remove(l).catch(() => undefined);
       for (const c of await containersOf(user)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-      await spawner.removeVolume(user).catch(() => undefined);
     }
+    await backend.cleanUp();
+    for (const user of people) await spawner.removeVolume?.(user).catch(() => undefined);
     await handle?.close();
-  });
+  }, 60_000);
 
   it("starts a server that Jupyter answers for, with the limits on the container, and stops it keeping the volume", async () => {
     const me = await person("basic");
@@ -124,11 +170,11 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     const status = await jupyter(me.name, "default", "api/status");
     expect(status.status).toBe(200);
 
-    const [c] = await containersOf(me.name);
+    const c = await runningContainerOf(me.name);
     const inspect = await docker.getContainer(c?.Id ?? "").inspect();
     expect(inspect.HostConfig.NanoCpus).toBe(1_500_000_000);
     expect(inspect.HostConfig.Memory).toBe(1024 ** 3);
-    expect(inspect.HostConfig.MemorySwap).toBe(1024 ** 3);
+    if (backend.swapLimited) expect(inspect.HostConfig.MemorySwap).toBe(1024 ** 3);
     expect(inspect.Config.Labels).toMatchObject({ "atrium.user": me.name, "atrium.server": "default", "atrium.env": "python" });
     const env = inspect.Config.Env ?? [];
     expect(env.some((e) => e.startsWith("MLFLOW_TRACKING_TOKEN=atr_"))).toBe(true);
@@ -145,7 +191,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     const stopping = await stopServer(db(), spawner, me, me.name, "default", { wait: true });
     expect(stopping.status).toBe("stopping");
     expect((await findServer(db(), me.name, "default"))?.status).toBe("stopped");
-    expect(await containersOf(me.name)).toHaveLength(0);
+    expect(await workloadsOf(me.name)).toHaveLength(0);
     expect((await docker.getVolume(volumeName(me.name)).inspect()).Name).toBe(volumeName(me.name));
     expect(await resolveWorkspaceTarget(db(), me.name, "default")).toBeNull();
 
@@ -175,7 +221,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     }
     const winner = won[0]?.status === "fulfilled" ? won[0].value.name : "";
     expect((await settle(me.name, winner)).status).toBe("running");
-    expect(await containersOf(me.name)).toHaveLength(1);
+    expect(await workloadsOf(me.name)).toHaveLength(1);
     const vols = await docker.listVolumes({ filters: { label: [`atrium.user=${me.name}`] } });
     expect(vols.Volumes ?? []).toHaveLength(1);
     await stopServer(db(), spawner, me, me.name, winner, { wait: true });
@@ -194,7 +240,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     await expect(startServer(db(), spawner, me, me.name, "other", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 403, code: "quota_exceeded" });
     await settle(me.name, "default");
     await stopServer(db(), spawner, me, me.name, "default", { wait: true });
-    expect(await containersOf(me.name)).toHaveLength(0);
+    expect(await workloadsOf(me.name)).toHaveLength(0);
   });
 
   it("a server limited to 256 MiB that allocates 1 GiB ends failed: out of memory", async () => {
@@ -203,7 +249,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     const row = await settle(me.name, "default");
     expect(row.status).toBe("failed");
     expect(row.reason).toBe("out of memory (limit 256 MiB)");
-    expect(await containersOf(me.name)).toHaveLength(0);
+    expect(await workloadsOf(me.name)).toHaveLength(0);
   });
 
   it("a server that never answers is removed after the spawn timeout, with the reason", async () => {
@@ -212,7 +258,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     const row = await settle(me.name, "default", 40_000);
     expect(row.status).toBe("failed");
     expect(row.reason).toBe("Jupyter did not answer within 20 s");
-    expect(await containersOf(me.name)).toHaveLength(0);
+    expect(await workloadsOf(me.name)).toHaveLength(0);
   }, 60_000);
 
   it("reconcile adopts running containers and records ones that died behind its back", async () => {
@@ -223,7 +269,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
     expect(report?.adopted).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.status).toBe("running");
 
-    const [c] = await containersOf(me.name);
+    const c = await runningContainerOf(me.name);
     await docker.getContainer(c?.Id ?? "").kill({ signal: "SIGKILL" });
     const after = await reconcileServers(db(), spawner);
     expect(after?.failed).toContain(`${me.name}/a`);
@@ -239,7 +285,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace lifecycle (real engine
 
   it("an unreachable engine is a clear 503 and changes nothing", async () => {
     const me = await person("down");
-    const dead = new DockerSpawner({ docker: new Dockerode({ socketPath: "/tmp/atrium-no-engine.sock" }) });
+    const dead = backend.dead();
     await expect(startServer(db(), dead, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 503, code: "engine_unavailable" });
     expect(await findServer(db(), me.name, "default")).toBeUndefined();
     expect(await reconcileServers(db(), dead)).toBeNull();

@@ -77,9 +77,13 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
       lastActivity: now,
     });
     await recordAudit(tx, { actor: actor.name, action: "server.start", target: labelOf({ user, server }), detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb } });
-    return { row, env };
+    // The workspace's MLflow token is made in the same transaction: a refused start leaves none behind,
+    // and a start does one round of commits instead of two before the engine is asked for anything.
+    const tracking = await createApiToken(tx, SYSTEM_PRINCIPAL, user, { kind: "workspace", note: `MLflow token of ${labelOf({ user, server })}` });
+    const withToken = (await updateServer(tx, user, server, { trackingTokenId: tracking.id }, ["pending"])) ?? row;
+    return { row: withToken, env, tracking };
   });
-  void spawnInBackground(db, spawner, reserved.env, reserved.row, jupyterToken);
+  void spawnInBackground(db, spawner, reserved.env, reserved.row, jupyterToken, reserved.tracking);
   return serverView(reserved.row);
 }
 
@@ -95,27 +99,21 @@ function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, row: ServerRow, jupyterToken: string): Promise<void> {
+async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, row: ServerRow, jupyterToken: string, tracking: { id: string; token: string }): Promise<void> {
   const user = row.userName;
   const server = row.name;
   const ref = { user, server };
   const deadline = Date.now() + getConfig().spawnTimeoutS * 1000;
-  let trackingTokenId: string | undefined;
   try {
-    // The token is a database transaction, the image check an engine call: neither waits for the other.
-    // The token is awaited first so that a failed image check still revokes it below.
-    const imageLookup = spawner.imageInfo(env.image);
-    void imageLookup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    const tracking = await createApiToken(db, SYSTEM_PRINCIPAL, user, { kind: "workspace", note: `MLflow token of ${labelOf(ref)}` });
-    trackingTokenId = tracking.id;
-    const image = await imageLookup;
-    await updateServer(db, user, server, { trackingTokenId, imageId: image.id ?? null, phase: "creating", progress: 15, message: "Creating the container" }, ["pending"]);
+    const image = await spawner.imageInfo(env.image);
+    await updateServer(db, user, server, { imageId: image.id ?? null, phase: "creating", progress: 15, message: "Creating the container" }, ["pending"]);
     const started = await spawner.start(
       {
         ...ref,
         environment: env.id,
         image: env.image,
         cmd: env.command ?? undefined,
+        constraints: env.constraints,
         cpu: row.cpu,
         memGb: row.memGb,
         token: jupyterToken,
@@ -153,7 +151,7 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
   } catch (err) {
     const reason = reasonOf(err);
     await spawner.remove(ref).catch(() => undefined);
-    if (trackingTokenId) await revokeTokenById(db, trackingTokenId).catch(() => undefined);
+    await revokeTokenById(db, tracking.id).catch(() => undefined);
     await updateServer(db, user, server, { status: "failed", phase: "failed", reason, message: reason, progress: 100, stoppedAt: new Date(), url: null, jupyterToken: null }, ["pending"]).catch(
       (e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf(ref)}:`, e),
     );

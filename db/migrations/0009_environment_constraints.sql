@@ -1,0 +1,1 @@
+ALTER TABLE "environments" ADD COLUMN "placement_constraints" jsonb DEFAULT '[]'::jsonb NOT NULL;

@@ -1,0 +1,582 @@
+/**
+ * The Docker Swarm backend of the Spawner, as dockerspawner's SwarmSpawner: one service with one
+ * replica per (user, server), on an attachable overlay network, with the same labels, limits,
+ * environment and home volume as the docker backend (container-spec.ts). The swarm places the task
+ * on a node that satisfies the environment's constraints and has the reserved CPU and memory free;
+ * the service's labels let the portal find everything again after a restart.
+ */
+import type Dockerode from "dockerode";
+import {
+  HOST_GATEWAY_NAME,
+  JUPYTER_PORT,
+  LABEL_ENV,
+  LABEL_MANAGED,
+  LABEL_SERVER,
+  LABEL_USER,
+  STOP_GRACE_S,
+  containerName,
+  exitReason,
+  formatMemLimit,
+  homeMount,
+  imageMissingMessage,
+  memoryBytes,
+  nanoCpus,
+  notRunning,
+  oomReason,
+  validateName,
+  validateSpec,
+  volumeLabels,
+  workspaceCmd,
+  workspaceEnv,
+  urlHostOf,
+  workspaceLabels,
+} from "./container-spec";
+import { Engine, engineMessage, mapLimit, statusCodeOf, type EngineOptions } from "./engine";
+import {
+  EngineUnavailableError,
+  SpawnError,
+  type ExecOptions,
+  type ExecResult,
+  type FailedStatus,
+  type ListedServer,
+  type ServerRef,
+  type ServerSpec,
+  type ServerStatus,
+  type SpawnEvent,
+  type Spawner,
+  type SpawnerState,
+} from "./types";
+
+export const DEFAULT_SWARM_NETWORK = "atrium-swarm";
+
+export interface SwarmSpawnerOptions extends EngineOptions {
+  /** The attachable overlay network workspaces join; created when missing (default "atrium-swarm"). */
+  network?: string;
+  /**
+   * The portal itself is a service on that network: it reaches a workspace by service name and no
+   * port is published. Otherwise (the portal on a host, as in the tests) the port is published.
+   */
+  portalOnNetwork?: boolean;
+  /** The address of a port published on the portal's own node (default 127.0.0.1). */
+  publishHost?: string;
+  /** How long start() waits for the task to run (default 120 s). */
+  startTimeoutMs?: number;
+  /** How long start() lets a task wait for a suitable node before it gives up (default 10 s). */
+  unschedulableGraceMs?: number;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 120_000;
+const DEFAULT_UNSCHEDULABLE_GRACE_MS = 10_000;
+const POLL_MS = 250;
+const NANOS_PER_S = 1e9;
+/** Label the swarm puts on a task's container: how a local container is tied to its service. */
+const SERVICE_ID_LABEL = "com.docker.swarm.service.id";
+
+/** The part of a swarm task Atrium reads (dockerode types tasks as any). */
+interface SwarmTask {
+  ID: string;
+  ServiceID?: string;
+  NodeID?: string;
+  CreatedAt?: string;
+  DesiredState?: string;
+  Version?: { Index?: number };
+  Status?: {
+    Timestamp?: string;
+    State?: string;
+    Message?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }> };
+  };
+}
+
+interface SwarmNode {
+  ID: string;
+  Description?: { Hostname?: string };
+  Status?: { Addr?: string };
+}
+
+/** Task states before "running": the task is still on its way (contract: counted as running). */
+const ON_ITS_WAY = new Set(["new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"]);
+
+function cpusText(n: number): string {
+  return `${Math.round(n * 100) / 100} CPU${n === 1 ? "" : "s"}`;
+}
+
+export class SwarmSpawner implements Spawner {
+  readonly docker: Dockerode;
+  private readonly engine: Engine;
+  readonly network: string;
+  private readonly portalOnNetwork: boolean;
+  private readonly urlHost: string;
+  private readonly startTimeoutMs: number;
+  private readonly unschedulableGraceMs: number;
+  private networkReady: Promise<void> | undefined;
+  private localNode: Promise<string> | undefined;
+
+  constructor(opts: SwarmSpawnerOptions = {}) {
+    this.engine = new Engine(opts);
+    this.docker = this.engine.docker;
+    this.network = opts.network?.trim() || DEFAULT_SWARM_NETWORK;
+    this.portalOnNetwork = opts.portalOnNetwork ?? false;
+    this.urlHost = urlHostOf(opts.publishHost?.trim() || "127.0.0.1");
+    this.startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    this.unschedulableGraceMs = opts.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS;
+  }
+
+  private call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.engine.call(fn, timeoutMs);
+  }
+
+  // --- the service's spec ------------------------------------------------------------------------
+
+  /**
+   * How the portal on a host reaches Jupyter: the port is published in host mode, on the node that
+   * runs the task, and read back from the task's Status.PortStatus. Not the ingress routing mesh:
+   * on a one-node swarm advertised on 127.0.0.1 (this machine, CI) a port published through ingress
+   * never answered (connections hang), while host mode answered at once. Swarm cannot bind a
+   * published port to one address, so host mode listens on all of the node's interfaces; Jupyter
+   * still wants its token, but on a node with a public interface run the portal in the swarm
+   * (portalOnNetwork), where nothing is published and workspaces are reached by service name.
+   *
+   * The endpoint mode is DNS round robin, not a virtual IP: the service name then resolves to the
+   * task's own address. The virtual IP goes through IPVS, which (like ingress) never answered here,
+   * and one replica gains nothing from load balancing.
+   */
+  serviceSpec(spec: ServerSpec): Dockerode.CreateServiceOptions {
+    const cmd = workspaceCmd(spec);
+    const labels = workspaceLabels(spec);
+    const resources = { NanoCPUs: nanoCpus(spec), MemoryBytes: memoryBytes(spec) };
+    return {
+      Name: containerName(spec),
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: spec.image,
+          ...(cmd ? { Args: cmd } : {}),
+          Env: workspaceEnv(spec),
+          Labels: labels,
+          Init: true,
+          // "IP name" in swarm's order; the engine resolves host-gateway as for `--add-host`.
+          Hosts: [`host-gateway ${HOST_GATEWAY_NAME}`],
+          // On whichever node the task lands, a missing home volume is created with Atrium's labels.
+          Mounts: [{ ...homeMount(spec.user), VolumeOptions: { Labels: volumeLabels(spec.user) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> }],
+          StopGracePeriod: STOP_GRACE_S * NANOS_PER_S,
+        },
+        // Reserved as much as granted: the quota check in Postgres promised it, so the scheduler
+        // must not put more on a node than the node has. (Swarm has no swap limit: a node with
+        // swap lets a workspace swap before it is killed for memory.)
+        Resources: { Limits: resources, Reservations: resources },
+        // A crashed server shows as failed with its reason, instead of restarting in a loop.
+        RestartPolicy: { Condition: "none" },
+        Placement: { Constraints: [...(spec.constraints ?? [])] },
+        Networks: [{ Target: this.network }],
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+      EndpointSpec: this.portalOnNetwork
+        ? { Mode: "dnsrr" }
+        : { Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: JUPYTER_PORT, PublishMode: "host" }] },
+    };
+  }
+
+  private ensureNetwork(): Promise<void> {
+    this.networkReady ??= this.createNetworkIfMissing();
+    const ready = this.networkReady;
+    ready.catch(() => {
+      if (this.networkReady === ready) this.networkReady = undefined; // try again on the next start
+    });
+    return ready;
+  }
+
+  private async createNetworkIfMissing(): Promise<void> {
+    const name = this.network;
+    let found: Dockerode.NetworkInspectInfo | undefined;
+    try {
+      // The name filter matches substrings; only the exact name counts.
+      const nets = await this.call((abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
+      found = nets.find((n) => n.Name === name);
+    } catch (err) {
+      throw this.spawnFailure(`list the networks`, err);
+    }
+    if (found) {
+      if (found.Driver !== "overlay" || !found.Attachable) {
+        throw new SpawnError(`The network ${name} exists but is not an attachable overlay network; remove it or set ATRIUM_SWARM_NETWORK to another name.`, "engine_error");
+      }
+      return;
+    }
+    try {
+      await this.call((abortSignal) =>
+        this.docker.createNetwork({ Name: name, Driver: "overlay", Attachable: true, CheckDuplicate: true, Labels: { [LABEL_MANAGED]: "true" }, abortSignal }),
+      );
+    } catch (err) {
+      if (statusCodeOf(err) === 409) return; // created meanwhile by another start
+      throw this.spawnFailure(`create the overlay network ${name}`, err);
+    }
+  }
+
+  private spawnFailure(what: string, err: unknown): SpawnError {
+    if (err instanceof SpawnError) return err;
+    if (err instanceof EngineUnavailableError) return err;
+    return new SpawnError(`The swarm could not ${what}: ${engineMessage(err)}`, "engine_error");
+  }
+
+  // --- finding services and tasks ----------------------------------------------------------------
+
+  private async inspectService(nameOrId: string): Promise<Dockerode.Service | undefined> {
+    try {
+      return (await this.call((abortSignal) => this.docker.getService(nameOrId).inspect({ abortSignal }))) as Dockerode.Service;
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return undefined;
+      throw this.engine.failure(`inspect the service ${nameOrId}`, err);
+    }
+  }
+
+  private isOurs(service: Dockerode.Service, ref: ServerRef): boolean {
+    const labels = service.Spec?.Labels ?? {};
+    return labels[LABEL_MANAGED] === "true" && labels[LABEL_USER] === ref.user && labels[LABEL_SERVER] === ref.server;
+  }
+
+  private async findOwn(ref: ServerRef): Promise<Dockerode.Service | undefined> {
+    validateName("user", ref.user);
+    validateName("server", ref.server);
+    const service = await this.inspectService(containerName(ref));
+    return service && this.isOurs(service, ref) ? service : undefined;
+  }
+
+  /** The service's newest task; one replica and no restarts make it the only one that matters. */
+  private async latestTask(serviceId: string): Promise<SwarmTask | undefined> {
+    let tasks: SwarmTask[];
+    try {
+      tasks = (await this.call((abortSignal) => this.docker.listTasks({ filters: { service: [serviceId] }, abortSignal }))) as SwarmTask[];
+    } catch (err) {
+      throw this.engine.failure("list the service's tasks", err);
+    }
+    return tasks
+      .filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId)
+      .sort((a, b) => (b.Version?.Index ?? 0) - (a.Version?.Index ?? 0) || (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""))[0];
+  }
+
+  private localNodeId(): Promise<string> {
+    const info = this.docker.info.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<{ Swarm?: { NodeID?: string } }>;
+    this.localNode ??= this.call((abortSignal) => info({ abortSignal })).then(
+      (info) => info.Swarm?.NodeID ?? "",
+    );
+    const p = this.localNode;
+    p.catch(() => {
+      if (this.localNode === p) this.localNode = undefined;
+    });
+    return p;
+  }
+
+  private async node(id: string): Promise<SwarmNode | undefined> {
+    try {
+      return (await this.call((abortSignal) => this.docker.getNode(id).inspect({ abortSignal }))) as SwarmNode;
+    } catch {
+      return undefined; // only used to make a message or an address better
+    }
+  }
+
+  // --- status ------------------------------------------------------------------------------------
+
+  /** "no suitable node (…)" with what the workspace asked for, so a person knows what to change. */
+  private unschedulableReason(service: Dockerode.Service, err: string): string {
+    const task = service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined;
+    const constraints = task?.Placement?.Constraints ?? [];
+    const limits = task?.Resources?.Reservations;
+    const asks: string[] = [];
+    if (/constraint/i.test(err) && constraints.length > 0) asks.push(`the environment needs ${constraints.join(", ")}`);
+    if (/resource/i.test(err) && limits) {
+      asks.push(`${cpusText((limits.NanoCPUs ?? 0) / NANOS_PER_S)} and ${formatMemLimit(limits.MemoryBytes ?? 0)} asked for`);
+    }
+    return asks.length > 0 ? `${err}: ${asks.join("; ")}` : err;
+  }
+
+  private async statusOf(service: Dockerode.Service, task: SwarmTask | undefined): Promise<ServerStatus> {
+    if (!task) return { state: "running" }; // just created: the orchestrator has not made the task yet
+    const st = task.Status ?? {};
+    const state = st.State ?? "new";
+    const err = st.Err?.trim() ?? "";
+    const containerId = st.ContainerStatus?.ContainerID;
+    if (state === "running") {
+      // The task's state lags a few seconds behind its container (the agent reports it): a container
+      // on this node that has died is believed at once, as the docker backend would see it.
+      const local = containerId ? await this.engine.inspectContainer(containerId).catch(() => undefined) : undefined;
+      if (local && !local.State.Running) return this.exitedStatus(service, local.State.ExitCode, local);
+      return st.Timestamp ? { state: "running", startedAt: st.Timestamp } : { state: "running" };
+    }
+    if (state === "pending" && /no suitable node/i.test(err)) return { state: "failed", reason: this.unschedulableReason(service, err) };
+    // The contract knows no "starting": the lifecycle waits for Jupyter to answer anyway.
+    if (ON_ITS_WAY.has(state)) return { state: "running" };
+    if (state === "shutdown" || state === "remove") return { state: "stopped" };
+    if (state === "orphaned") return { state: "failed", reason: "the node that ran it left the swarm or is down" };
+    if (state === "rejected") {
+      if (/no such image|pull access denied|manifest unknown|not found/i.test(err)) {
+        const image = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? "";
+        return { state: "failed", reason: `image "${image}" is not on the engine of the node it was placed on` };
+      }
+      return { state: "failed", reason: err ? `could not start: ${err}` : "the swarm rejected the task" };
+    }
+    // failed or complete: the container ran and exited.
+    const local = containerId ? await this.engine.inspectContainer(containerId).catch(() => undefined) : undefined;
+    return this.exitedStatus(service, st.ContainerStatus?.ExitCode, local);
+  }
+
+  /** Why a task's container ended: from the container itself on this node, from the task elsewhere. */
+  private async exitedStatus(service: Dockerode.Service, code: number | undefined, local: Dockerode.ContainerInspectInfo | undefined): Promise<FailedStatus> {
+    const exitCode = typeof code === "number" ? code : undefined;
+    if (local?.State.OOMKilled) {
+      const limit = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes;
+      const reason = oomReason(limit);
+      return exitCode === undefined ? { state: "failed", reason, oomKilled: true } : { state: "failed", reason, exitCode, oomKilled: true };
+    }
+    let detail: string | undefined;
+    if (local) {
+      const line = await this.engine.lastLogLine(local.Id);
+      if (line && line.length <= 200) detail = line;
+    } else if (exitCode === 137) {
+      // Another node's engine holds the container: whether it was the memory limit is not visible here.
+      detail = "killed (out of memory or stopped by the node)";
+    }
+    const reason = exitReason(exitCode, detail);
+    return exitCode === undefined ? { state: "failed", reason } : { state: "failed", reason, exitCode };
+  }
+
+  async status(ref: ServerRef): Promise<ServerStatus> {
+    const service = await this.findOwn(ref);
+    if (!service) return { state: "stopped" };
+    return this.statusOf(service, await this.latestTask(service.ID));
+  }
+
+  // --- where it answers --------------------------------------------------------------------------
+
+  private publishedPort(task: SwarmTask): number | undefined {
+    const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === JUPYTER_PORT)?.PublishedPort;
+    return typeof port === "number" && port > 0 ? port : undefined;
+  }
+
+  /** The node's address when the task runs elsewhere; the portal's own publish host on its own node. */
+  private async hostOf(task: SwarmTask): Promise<string> {
+    if (!task.NodeID || task.NodeID === (await this.localNodeId())) return this.urlHost;
+    const addr = (await this.node(task.NodeID))?.Status?.Addr;
+    return addr && addr !== "0.0.0.0" ? urlHostOf(addr) : this.urlHost;
+  }
+
+  private async located(service: Dockerode.Service, task: SwarmTask): Promise<{ url?: string; state: SpawnerState }> {
+    const name = service.Spec?.Name ?? "";
+    if (this.portalOnNetwork) return { url: `http://${name}:${JUPYTER_PORT}`, state: { containerId: service.ID, containerName: name } };
+    const port = this.publishedPort(task);
+    if (port === undefined) return { state: { containerId: service.ID, containerName: name } };
+    return { url: `http://${await this.hostOf(task)}:${port}`, state: { containerId: service.ID, containerName: name, port } };
+  }
+
+  // --- start -------------------------------------------------------------------------------------
+
+  async start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
+    validateSpec(spec);
+    try {
+      return await this.startService(spec, onEvent);
+    } catch (err) {
+      if (err instanceof SpawnError || err instanceof TypeError) throw err;
+      throw new SpawnError(err instanceof Error ? err.message : String(err), "engine_error");
+    }
+  }
+
+  private async startService(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
+    const name = containerName(spec);
+    const [existing, image] = await Promise.all([this.inspectService(name), this.engine.imageInfo(spec.image), this.ensureNetwork()]);
+    if (existing && !this.isOurs(existing, spec)) {
+      throw new SpawnError(`The service name ${name} is already used by a service that is not this server's.`, "engine_error");
+    }
+    if (existing) {
+      const status = await this.statusOf(existing, await this.latestTask(existing.ID));
+      // Running or on its way (another start got there first): wait for it rather than start twice.
+      if (status.state === "running") return this.waitUntilRunning(existing.ID, name);
+      await this.endService(existing.ID, "kill"); // a leftover that failed or ended: replaced
+    }
+    // The portal's own engine is asked, as the docker backend does: on a multi-node swarm the image
+    // must also be on the manager the portal talks to (see docs/deploy-swarm.md).
+    if (!image.present) throw new SpawnError(imageMissingMessage(spec.image), "image_missing");
+
+    onEvent?.({ phase: "creating", message: `Creating service ${name} from ${spec.image}` });
+    let id: string;
+    try {
+      const service = await this.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }));
+      id = service.id;
+    } catch (err) {
+      if (statusCodeOf(err) === 409) {
+        const other = await this.inspectService(name);
+        if (!other || !this.isOurs(other, spec)) throw new SpawnError(`The service name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
+        id = other.ID;
+      } else {
+        throw this.spawnFailure(`create the service ${name}`, err);
+      }
+    }
+    onEvent?.({ phase: "starting", message: `Starting service ${name}: waiting for the swarm to place and run it` });
+    return this.waitUntilRunning(id, name);
+  }
+
+  private async waitUntilRunning(id: string, name: string): Promise<{ url: string; state: SpawnerState }> {
+    const t0 = Date.now();
+    let unschedulableSince: number | undefined;
+    for (;;) {
+      const service = await this.inspectService(id);
+      if (!service) throw new SpawnError(`The service ${name} disappeared while it was starting.`, "engine_error");
+      const task = await this.latestTask(id);
+      const status = await this.statusOf(service, task);
+      if (task && status.state === "running" && task.Status?.State === "running") {
+        const where = await this.located(service, task);
+        if (where.url) return { url: where.url, state: where.state };
+        // Host-mode ports appear in the task's status with the running state; a moment's lag is allowed.
+        if (Date.now() - t0 > 5_000) {
+          throw new SpawnError(`The service ${name} is running but publishes no port ${JUPYTER_PORT}; stop the server and start it again.`, "engine_error");
+        }
+      } else if (status.state === "failed") {
+        const unschedulable = task?.Status?.State === "pending";
+        unschedulableSince ??= unschedulable ? Date.now() : undefined;
+        // A node may still join or free up: an unplaceable task gets a short grace, a dead one none.
+        if (!unschedulable || Date.now() - (unschedulableSince ?? 0) >= this.unschedulableGraceMs) {
+          const failure: FailedStatus = status;
+          throw new SpawnError(`The server could not start: ${failure.reason}.`, "engine_error", failure);
+        }
+      } else if (status.state === "stopped") {
+        throw new SpawnError(`The service ${name} was removed while it was starting.`, "engine_error");
+      } else {
+        unschedulableSince = undefined;
+      }
+      if (Date.now() - t0 > this.startTimeoutMs) {
+        const state = task?.Status?.State ?? "not yet created";
+        throw new SpawnError(`The swarm did not run the service ${name} within ${Math.round(this.startTimeoutMs / 1000)} s (its task is ${state}).`, "engine_error");
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  // --- stop / remove -----------------------------------------------------------------------------
+
+  /**
+   * Ends the server: its container is stopped (or killed) on this node first, then the service is
+   * removed. The swarm alone would get there too, but its agent took about 3 s to send the signal
+   * and 3 s more to remove the container; stopping Jupyter directly takes well under a second. This
+   * waits until no container of the service runs on this node, so a stopped server has really
+   * stopped writing to its home (a task on another node is left to that node's agent).
+   */
+  private async endService(id: string, how: "stop" | "kill"): Promise<void> {
+    const task = await this.latestTask(id);
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if (containerId && task?.Status?.State === "running" && (!task.NodeID || task.NodeID === (await this.localNodeId()))) {
+      try {
+        const container = this.docker.getContainer(containerId);
+        if (how === "stop") await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.engine.timeoutMs);
+        else await this.call((abortSignal) => container.kill({ abortSignal }));
+      } catch (err) {
+        // Already stopped or gone: removing the service below is what counts.
+        if (err instanceof EngineUnavailableError) throw err;
+      }
+    }
+    await this.removeService(id);
+    const deadline = Date.now() + STOP_GRACE_S * 1000 + this.engine.timeoutMs;
+    while (Date.now() < deadline) {
+      const left = await this.call((abortSignal) => this.docker.listContainers({ filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }));
+      if (left.length === 0) return;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  private async removeService(id: string): Promise<void> {
+    try {
+      await this.call((abortSignal) => this.docker.getService(id).remove({ abortSignal }));
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw this.engine.failure("remove a service", err);
+    }
+  }
+
+  async stop(ref: ServerRef): Promise<void> {
+    const service = await this.findOwn(ref);
+    if (service) await this.endService(service.ID, "stop");
+  }
+
+  /** Kills whatever runs and removes the service (spawn-timeout clean-up); never the volume. */
+  async remove(ref: ServerRef): Promise<void> {
+    const service = await this.findOwn(ref);
+    if (service) await this.endService(service.ID, "kill");
+  }
+
+  removeVolume(user: string): Promise<void> {
+    return this.engine.removeVolume(user);
+  }
+
+  // --- list --------------------------------------------------------------------------------------
+
+  async list(): Promise<ListedServer[]> {
+    let services: Dockerode.Service[];
+    try {
+      services = await this.call((abortSignal) => this.docker.listServices({ filters: { label: [`${LABEL_MANAGED}=true`] }, abortSignal }));
+    } catch (err) {
+      throw this.engine.failure("list services", err);
+    }
+    const listed = await mapLimit(services, 8, async (service): Promise<ListedServer | undefined> => {
+      const labels = service.Spec?.Labels ?? {};
+      const user = labels[LABEL_USER];
+      const server = labels[LABEL_SERVER];
+      if (!user || !server) return undefined;
+      const task = await this.latestTask(service.ID);
+      const status = await this.statusOf(service, task);
+      const where = task && status.state === "running" && task.Status?.State === "running" ? await this.located(service, task) : undefined;
+      const name = service.Spec?.Name ?? "";
+      const entry: ListedServer = {
+        user,
+        server,
+        environment: labels[LABEL_ENV] ?? "",
+        state: where?.state ?? { containerId: service.ID, containerName: name },
+        status,
+      };
+      if (where?.url) entry.url = where.url;
+      return entry;
+    });
+    return listed.filter((x): x is ListedServer => x !== undefined);
+  }
+
+  // --- exec, stats -------------------------------------------------------------------------------
+
+  /**
+   * The running task's container, which must be on this node: exec and stats go to a container's
+   * own engine, and the portal talks to one engine (enough for a one-node swarm; a multi-node
+   * swarm would need a client per node, reached through that node's engine address).
+   */
+  private async runningContainer(ref: ServerRef): Promise<string> {
+    const service = await this.findOwn(ref);
+    const task = service ? await this.latestTask(service.ID) : undefined;
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if (!task || task.Status?.State !== "running" || !containerId) throw notRunning(ref);
+    if (task.NodeID && task.NodeID !== (await this.localNodeId())) {
+      const node = await this.node(task.NodeID);
+      throw new Error(
+        `The server ${ref.user}/${ref.server} runs on node ${node?.Description?.Hostname ?? task.NodeID}; commands and usage can only be read on the portal's own node.`,
+      );
+    }
+    return containerId;
+  }
+
+  async exec(ref: ServerRef, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((a) => typeof a !== "string")) {
+      throw new TypeError("exec needs a non-empty argv array of strings.");
+    }
+    const containerId = await this.runningContainer(ref);
+    return this.engine.exec(containerId, cmd, opts, () => notRunning(ref));
+  }
+
+  async stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }> {
+    const containerId = await this.runningContainer(ref);
+    return this.engine.stats(containerId, () => notRunning(ref));
+  }
+
+  // --- images, ping ------------------------------------------------------------------------------
+
+  imageInfo(image: string): Promise<{ present: boolean; id?: string }> {
+    return this.engine.imageInfo(image);
+  }
+
+  ping(): Promise<boolean> {
+    return this.engine.ping();
+  }
+}
