@@ -16,7 +16,7 @@ export async function requireRunningWorkspace(db: Db, user: string, server: stri
  * By name, not `instanceof`: the process-wide spawner may come from server.ts's copy of lib/spawner,
  * whose error classes are not the ones this route bundle imports.
  */
-export function isSpawnerError(err: unknown, name: "ServerNotRunningError" | "EngineUnavailableError"): err is Error {
+export function isSpawnerError(err: unknown, name: "ServerNotRunningError" | "EngineUnavailableError" | "OtherNodeError"): err is Error {
   return err instanceof Error && err.name === name;
 }
 
@@ -24,5 +24,6 @@ export function isSpawnerError(err: unknown, name: "ServerNotRunningError" | "En
 export function execError(err: unknown, user: string, server: string): unknown {
   if (isSpawnerError(err, "ServerNotRunningError")) return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
   if (isSpawnerError(err, "EngineUnavailableError")) return new ApiError(503, "engine_unavailable", err.message);
+  if (isSpawnerError(err, "OtherNodeError")) return new ApiError(501, "other_node", err.message);
   return err;
 }

@@ -34,6 +34,7 @@ import {
 import { Engine, engineMessage, mapLimit, statusCodeOf, type EngineOptions } from "./engine";
 import {
   EngineUnavailableError,
+  OtherNodeError,
   SpawnError,
   type ExecOptions,
   type ExecResult,
@@ -550,7 +551,7 @@ export class SwarmSpawner implements Spawner {
     if (!task || task.Status?.State !== "running" || !containerId) throw notRunning(ref);
     if (task.NodeID && task.NodeID !== (await this.localNodeId())) {
       const node = await this.node(task.NodeID);
-      throw new Error(
+      throw new OtherNodeError(
         `The server ${ref.user}/${ref.server} runs on node ${node?.Description?.Hostname ?? task.NodeID}; commands and usage can only be read on the portal's own node.`,
       );
     }

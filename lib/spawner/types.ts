@@ -128,3 +128,8 @@ export class EngineUnavailableError extends SpawnError {
 export class ServerNotRunningError extends Error {
   override name = "ServerNotRunningError";
 }
+
+/** exec and stats reach only containers on the portal's own engine; the server runs on another node. */
+export class OtherNodeError extends Error {
+  override name = "OtherNodeError";
+}

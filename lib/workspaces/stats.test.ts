@@ -5,7 +5,7 @@ import { upsertServer } from "@/db/queries/servers";
 import { insertUser } from "@/db/queries/users";
 import { openTestDatabase } from "@/db/testing";
 import { ApiError } from "@/lib/http/api-error";
-import { EngineUnavailableError, ServerNotRunningError, type Spawner } from "@/lib/spawner";
+import { EngineUnavailableError, OtherNodeError, ServerNotRunningError, type Spawner } from "@/lib/spawner";
 import { getServerStats } from "./stats";
 
 let handle: DbHandle;
@@ -85,5 +85,10 @@ describe("getServerStats", () => {
   it("is a 503 when the engine cannot be reached", async () => {
     const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new EngineUnavailableError("down"))), "sam", "default"));
     expect([err.status, err.code]).toEqual([503, "engine_unavailable"]);
+  });
+
+  it("is a 501 with the node's name when the server runs on another swarm node", async () => {
+    const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new OtherNodeError("The server sam/default runs on node gpu-2; commands and usage can only be read on the portal's own node."))), "sam", "default"));
+    expect([err.status, err.code, err.message]).toEqual([501, "other_node", "The server sam/default runs on node gpu-2; commands and usage can only be read on the portal's own node."]);
   });
 });

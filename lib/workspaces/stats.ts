@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
-import { conflict, notFound } from "@/lib/http/api-error";
-import { ServerNotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
+import { ApiError, conflict, notFound } from "@/lib/http/api-error";
+import { OtherNodeError, ServerNotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
 import { labelOf } from "./names";
 import { engineUnavailable } from "./start";
 
@@ -34,6 +34,7 @@ export async function getServerStats(db: Db, spawner: Spawner, user: string, ser
   } catch (err) {
     if (err instanceof ServerNotRunningError) throw notRunning(user, server);
     if (err instanceof SpawnError && err.reason === "engine_unavailable") throw engineUnavailable();
+    if (err instanceof OtherNodeError) throw new ApiError(501, "other_node", err.message);
     throw err;
   }
   return { cpu: used.cpu, memBytes: used.memBytes, cpuLimit: row.cpu, memLimitBytes: Math.round(row.memGb * GIB) };
