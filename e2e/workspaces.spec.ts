@@ -161,12 +161,14 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await form.getByLabel("Description", { exact: true }).fill("R with the tidyverse; its image was never built here.");
   await form.getByLabel("Command", { exact: true }).fill("jupyter\nlab\n--ServerApp.base_url={baseUrl}");
   await form.getByLabel("Roles allowed", { exact: true }).fill("user, admin");
+  await form.getByLabel("Placement constraints", { exact: true }).fill("node.labels.lang==r");
   await form.getByRole("button", { name: "Add environment" }).click();
   const added = page.getByTestId("environment-e2e-missing");
   await expect(added).toBeVisible();
   await expect(added.getByTestId("availability")).toHaveText("image missing");
   await expect(added).toContainText("user, admin");
   await expect(added).toContainText("jupyter lab --ServerApp.base_url={baseUrl}");
+  await expect(added.getByTestId("env-constraints")).toHaveText("Runs only on nodes with node.labels.lang==r");
   // The same id twice: the API's sentence is shown.
   await form.getByLabel("Id", { exact: true }).fill("e2e-missing");
   await form.getByLabel("Name", { exact: true }).fill("Again");
@@ -177,6 +179,8 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await added.getByRole("button", { name: "Deprecate" }).click();
   await expect(added).toContainText("deprecated");
   await expect(added.getByRole("button", { name: "Undeprecate" })).toBeVisible();
+  // Deprecating sends every field but the constraints; they are kept.
+  await expect(added.getByTestId("env-constraints")).toHaveText("Runs only on nodes with node.labels.lang==r");
   await screenshot(page, "environments-admin");
 
   // In the start form it comes last, tagged, and cannot be picked.

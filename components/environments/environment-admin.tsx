@@ -41,10 +41,12 @@ export function AddEnvironmentForm() {
         const form = e.currentTarget;
         const f = new FormData(form);
         const text = (k: string) => String(f.get(k) ?? "").trim();
-        const command = text("command")
-          .split("\n")
-          .map((l) => l.trim())
-          .filter(Boolean);
+        const lines = (k: string) =>
+          text(k)
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean);
+        const command = lines("command");
         const body = {
           id: text("id"),
           name: text("name"),
@@ -59,6 +61,7 @@ export function AddEnvironmentForm() {
             .split(",")
             .map((r) => r.trim())
             .filter(Boolean),
+          constraints: lines("constraints"),
         };
         setBusy(true);
         setError(null);
@@ -93,6 +96,9 @@ export function AddEnvironmentForm() {
         </Field>
         <Field for="command" label="Command" hint="One argument per line; empty uses the image's own command. {baseUrl} and {port} are filled in.">
           <textarea id="env-command" aria-describedby="env-command-hint" name="command" rows={3} placeholder={"jupyter\nlab\n--ServerApp.base_url={baseUrl}"} className={`${input} font-mono`} />
+        </Field>
+        <Field for="constraints" label="Placement constraints" hint="Swarm backend only: one per line, e.g. node.labels.gpu==true. Empty: any node.">
+          <textarea id="env-constraints" aria-describedby="env-constraints-hint" name="constraints" rows={2} placeholder="node.labels.gpu==true" className={`${input} font-mono`} />
         </Field>
       </div>
       <div className="grid gap-4 sm:grid-cols-4">

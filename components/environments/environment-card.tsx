@@ -63,6 +63,11 @@ export function EnvironmentCard({ env, engineDown, children }: { env: Environmen
           Command: <code className="font-mono text-slate-700">{env.command.join(" ")}</code>
         </p>
       )}
+      {env.constraints.length > 0 && (
+        <p className="mt-1 text-xs text-slate-500" data-testid="env-constraints">
+          Runs only on nodes with <code className="font-mono text-slate-700">{env.constraints.join(", ")}</code>
+        </p>
+      )}
       {children && <div className="mt-auto">{children}</div>}
     </article>
   );
