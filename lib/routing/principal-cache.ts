@@ -5,7 +5,7 @@
  * kept, keyed by a hash of the credential (never the credential itself), so a revoked token, a
  * deleted user or a changed role takes effect within the TTL; a TTL of 0 turns the cache off.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Principal } from "@/lib/auth/principal";
 import { headerValue, portalCookies } from "./headers";
@@ -33,7 +33,8 @@ export function createPrincipalCache(ttlMs: number): PrincipalCache {
   return {
     async get(credential, load) {
       if (ttlMs <= 0) return load();
-      const key = createHash("sha256").update(credential).digest("base64url");
+      // crypto.hash: the one-shot form, without a Hash object per request.
+      const key = hash("sha256", credential, "base64url");
       const now = Date.now();
       const hit = entries.get(key);
       if (hit && hit.expires > now) return hit.principal;

@@ -9,7 +9,7 @@
  * started→ready), and the targets: ≤ 1.10 × raw at p50, 20/20 ready.
  *
  * BENCH_DB=postgres runs Atrium on TEST_DATABASE_URL (reset first) instead of in-memory PGlite.
- * BENCH_SERIAL (5), BENCH_PARALLEL (20), BENCH_ROUNDS (2: parallel batches alternate which side goes first).
+ * BENCH_SERIAL (10), BENCH_PARALLEL (20), BENCH_ROUNDS (2: parallel batches alternate which side goes first).
  */
 import { loadavg } from "node:os";
 import type { DbHandle } from "../../db/client";
@@ -21,7 +21,7 @@ import { atriumStart, createBenchUser, createReadyWatcher } from "./atrium-start
 import { rawStart, type StartSample } from "./raw-docker";
 import { median, ms, percentile, verdict } from "./stats";
 
-const SERIAL = Number(process.env.BENCH_SERIAL ?? 5);
+const SERIAL = Number(process.env.BENCH_SERIAL ?? 10);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DB_KIND = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
