@@ -58,13 +58,22 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, target
   }
   addForwardedHeaders(req);
 
+  // A flat [name, value, ...] list goes to the wire as is; an object is copied through setHeader one
+  // header at a time. The caller's Host is in it, as http-proxy forwards it (changeOrigin off).
+  const flat: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === "string") flat.push(name, value);
+    else for (const v of value) flat.push(name, v);
+  }
   const proxyReq = request({
     agent: opts.agent,
     hostname: target.hostname,
     port: target.port,
     method: req.method,
     path: req.url,
-    headers,
+    headers: flat,
   });
   let failed = false;
   const fail = (err: Error) => {

@@ -1,6 +1,18 @@
 import type { ServerResponse } from "node:http";
 import { metrics } from "@/lib/metrics/registry";
 
+// One counter child per status code: inc({labels}) hashes the label set on every request.
+const byCode = new Map<number, { inc(): void }>();
+
+function countHttp(code: number): void {
+  let child = byCode.get(code);
+  if (!child) {
+    child = metrics().proxyRequests.labels("http", String(code));
+    byCode.set(code, child);
+  }
+  child.inc();
+}
+
 /** Counts a proxied HTTP request by its status and times it until the response has ended. */
 export function measureProxyRequest(res: ServerResponse): void {
   const m = metrics();
@@ -10,7 +22,7 @@ export function measureProxyRequest(res: ServerResponse): void {
     if (done) return;
     done = true;
     stop();
-    m.proxyRequests.inc({ kind: "http", code: String(res.statusCode) });
+    countHttp(res.statusCode);
   };
   res.once("finish", end);
   res.once("close", end);

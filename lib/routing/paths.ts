@@ -21,6 +21,8 @@ export function isWorkspacePath(url: string | undefined): boolean {
 }
 
 function hasDotSegment(rest: string): boolean {
+  // Without a dot or an escape no segment can be one (most API calls): skip the decoding.
+  if (!rest.includes(".") && !rest.includes("%")) return false;
   for (const segment of rest.split("/")) {
     if (segment === "") continue;
     let decoded: string;
