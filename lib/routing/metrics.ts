@@ -17,15 +17,11 @@ function countHttp(code: number): void {
 export function measureProxyRequest(res: ServerResponse): void {
   const m = metrics();
   const stop = m.proxyDuration.startTimer();
-  let done = false;
-  const end = () => {
-    if (done) return;
-    done = true;
+  // "close" follows "finish" on every response and also comes alone when the caller goes away.
+  res.once("close", () => {
     stop();
     countHttp(res.statusCode);
-  };
-  res.once("finish", end);
-  res.once("close", end);
+  });
 }
 
 /** Counts a WebSocket upgrade request to a workspace (allowed or not). */
