@@ -8,6 +8,7 @@ import { indexNotConfigured } from "./errors";
 import { normalizeName } from "./names";
 import { SimpleIndexClient, type ProjectFile, type VersionInfo } from "./simple-client";
 import { TtlCache } from "./ttl-cache";
+import { mapLimit } from "@/lib/util/map-limit";
 
 const LIST_TTL_MS = 5 * 60_000;
 const PAGE_TTL_MS = 60_000;
@@ -124,18 +125,6 @@ export function rank(projects: ListedProject[], q: string): ListedProject[] {
   return hits.map((h) => h.p);
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 const holder = globalThis as typeof globalThis & { __atriumCatalogs?: Map<string, PackageCatalog> };
 

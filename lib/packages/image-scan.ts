@@ -6,6 +6,7 @@
  */
 import type Dockerode from "dockerode";
 import type { ImagePackage } from "@/db/schema";
+import { demuxBuffer } from "@/lib/spawner/exec-lines";
 
 /** Mounted as the home volume in every workspace (lib/spawner/docker.ts). */
 export const WORKSPACE_HOME = "/home/jovyan";
@@ -67,7 +68,7 @@ export async function scanImage(docker: Dockerode, image: string): Promise<Image
         timer.id = setTimeout(() => reject(new ImageScanError(`Reading the packages of ${image} took longer than ${SCAN_TIMEOUT_MS / 1000} s.`)), SCAN_TIMEOUT_MS);
       }),
     ]);
-    const logs = demux(await c.logs({ stdout: true, stderr: true, follow: false }));
+    const logs = demuxBuffer(await c.logs({ stdout: true, stderr: true, follow: false }));
     if (waited.StatusCode !== 0) {
       throw new ImageScanError(`Python in ${image} could not list its packages (exit ${waited.StatusCode}): ${lastLine(logs.err || logs.out)}`);
     }
@@ -103,19 +104,3 @@ function lastLine(s: string): string {
   return (lines[lines.length - 1] ?? "").trim();
 }
 
-/** Docker's multiplexed log stream (8-byte headers: stream, 0, 0, 0, uint32 BE length). */
-function demux(buf: Buffer): { out: string; err: string } {
-  let out = "";
-  let err = "";
-  let off = 0;
-  while (off + 8 <= buf.length) {
-    const type = buf[off];
-    if (type !== 1 && type !== 2) return { out: out + buf.subarray(off).toString("utf8"), err };
-    const len = buf.readUInt32BE(off + 4);
-    const text = buf.subarray(off + 8, off + 8 + len).toString("utf8");
-    if (type === 2) err += text;
-    else out += text;
-    off += 8 + len;
-  }
-  return { out, err };
-}

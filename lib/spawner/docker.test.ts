@@ -3,11 +3,11 @@
  * Without an engine or the image the suite is skipped with the reason printed; in CI it fails.
  */
 import Dockerode from "dockerode";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerSpawner, containerName, cpuCores, formatMemLimit, memoryUsed, volumeName } from "./docker";
+import { collectLines, specFactory, waitForJupyterApi, waitForStatus } from "./spawner-test-support";
 import { engineReadiness, TEST_IMAGE } from "./testing";
-import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
+import { EngineUnavailableError, ServerNotRunningError, SpawnError } from "./types";
 
 const IMAGE = TEST_IMAGE;
 const CI = Boolean(process.env.CI);
@@ -18,60 +18,7 @@ if (notReady && !CI) console.warn(`[spawner/docker.test] skipped: ${notReady}`);
 const run = `t${Date.now().toString(36)}`;
 const spawner = new DockerSpawner();
 const docker = spawner.docker;
-const users = new Set<string>();
-const refs: ServerRef[] = [];
-
-function spec(user: string, server: string, extra: Partial<ServerSpec> = {}): ServerSpec {
-  users.add(user);
-  if (!refs.some((r) => r.user === user && r.server === server)) refs.push({ user, server });
-  return {
-    user,
-    server,
-    environment: "test-env",
-    image: IMAGE,
-    cpu: 0.5,
-    memGb: 1,
-    token: randomBytes(16).toString("hex"),
-    baseUrl: `/user/${user}/${server}/`,
-    env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000", ATRIUM_TEST: "yes" },
-    ...extra,
-  };
-}
-
-async function collect(output: AsyncIterable<string>): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of output) lines.push(line);
-  return lines;
-}
-
-async function waitForApi(url: string, baseUrl: string, token: string, timeoutMs = 30_000): Promise<number> {
-  const t0 = Date.now();
-  let last = "";
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      const res = await fetch(`${url}${baseUrl}api/status`, {
-        headers: { Authorization: `token ${token}` },
-        signal: AbortSignal.timeout(500), // docker-proxy accepts before Jupyter listens; an early try can hang
-      });
-      if (res.status === 200) return Date.now() - t0;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url}${baseUrl}api/status did not answer 200 within ${timeoutMs} ms (last: ${last})`);
-}
-
-async function waitForStatus(ref: ServerRef, pred: (s: ServerStatus) => boolean, timeoutMs: number): Promise<ServerStatus> {
-  const t0 = Date.now();
-  let s = await spawner.status(ref);
-  while (!pred(s) && Date.now() - t0 < timeoutMs) {
-    await new Promise((r) => setTimeout(r, 250));
-    s = await spawner.status(ref);
-  }
-  return s;
-}
+const { spec, users, refs } = specFactory();
 
 describe("DockerSpawner helpers", () => {
   it("formats a memory limit in whole GiB or MiB", () => {
@@ -117,7 +64,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     const t0 = Date.now();
     const started = await spawner.start(main, (e) => events.push(e.phase));
     const startMs = Date.now() - t0;
-    const readyMs = await waitForApi(started.url, main.baseUrl, main.token);
+    const readyMs = await waitForJupyterApi(started.url, main.baseUrl, main.token);
     console.info(`[spawner/docker.test] start() took ${startMs} ms; api/status answered ${readyMs} ms later (${startMs + readyMs} ms in all)`);
 
     expect(events).toEqual(["creating", "starting"]);
@@ -175,7 +122,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
   it("streams exec output line by line with the exit code", async () => {
     const t0 = Date.now();
     const r = await spawner.exec(main, ["python3", "-c", "print(1);print(2);import sys;sys.exit(3)"]);
-    expect(await collect(r.output)).toEqual(["1", "2"]);
+    expect(await collectLines(r.output)).toEqual(["1", "2"]);
     expect(await r.exitCode).toBe(3);
     console.info(`[spawner/docker.test] exec round trip ${Date.now() - t0} ms`);
 
@@ -186,15 +133,15 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       { env: { X_TEST: "a b;c" } },
     );
     // stdout and stderr are separate pipes: their relative order is only as good as the timing.
-    expect(await collect(r2.output)).toEqual(["out", "err", "a b;c 1000 ['$HOME; echo no']"]);
+    expect(await collectLines(r2.output)).toEqual(["out", "err", "a b;c 1000 ['$HOME; echo no']"]);
     expect(await r2.exitCode).toBe(0);
 
     // Multi-byte characters across frame boundaries, a last line without a newline.
     const r2b = await spawner.exec(main, ["python3", "-c", "import sys; sys.stdout.write('\u00e9' * 50000 + '\\nlast')"]);
-    expect(await collect(r2b.output)).toEqual(["\u00e9".repeat(50000), "last"]);
+    expect(await collectLines(r2b.output)).toEqual(["\u00e9".repeat(50000), "last"]);
 
     const r3 = await spawner.exec(main, ["id", "-u"], { user: "root" });
-    expect(await collect(r3.output)).toEqual(["0"]);
+    expect(await collectLines(r3.output)).toEqual(["0"]);
 
     // Nobody reads the output: the exit code still arrives.
     const r4 = await spawner.exec(main, ["sh", "-c", "seq 1 20000; exit 7"]);
@@ -208,7 +155,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     // A command that is quiet for longer than the request timeout is not cut off.
     const quiet = new DockerSpawner({ requestTimeoutMs: 1500 });
     const r6 = await quiet.exec(main, ["sh", "-c", "sleep 3; echo late"]);
-    expect(await collect(r6.output)).toEqual(["late"]);
+    expect(await collectLines(r6.output)).toEqual(["late"]);
     expect(await r6.exitCode).toBe(0);
   }, 30_000);
 
@@ -246,7 +193,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     const again = await spawner.start(main);
     expect(again.state.containerId).not.toBe(firstId);
     const r = await spawner.exec(main, ["cat", "/home/jovyan/f.txt"]);
-    expect(await collect(r.output)).toEqual(["hi"]);
+    expect(await collectLines(r.output)).toEqual(["hi"]);
     expect(await r.exitCode).toBe(0);
   }, 60_000);
 
@@ -258,7 +205,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       expect(err).toBeInstanceOf(SpawnError);
       failure = err as SpawnError;
     });
-    const st = await waitForStatus(s, (x) => x.state === "failed", 10_000);
+    const st = await waitForStatus(spawner, s, (x) => x.state === "failed", 10_000);
     expect(st).toEqual({ state: "failed", reason: "exited with code 2: boom: no such module", exitCode: 2 });
     if (failure) expect(failure.failure).toMatchObject({ exitCode: 2 });
     const logs = await docker.getContainer(containerName(s)).logs({ stdout: true, stderr: true, follow: false });
@@ -291,7 +238,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       expect((err as SpawnError).message).toBe("The server stopped right after it started: out of memory (limit 256 MiB).");
       expect((err as SpawnError).failure).toMatchObject({ oomKilled: true });
     });
-    const st = await waitForStatus(s, (x) => x.state === "failed", 20_000);
+    const st = await waitForStatus(spawner, s, (x) => x.state === "failed", 20_000);
     console.info(`[spawner/docker.test] OOM reported after ${Date.now() - t0} ms: ${JSON.stringify(st)}`);
     expect(st).toMatchObject({ state: "failed", oomKilled: true, reason: "out of memory (limit 256 MiB)" });
     const info = await docker.getContainer(containerName(s)).inspect();
@@ -355,7 +302,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "sys.exit(1)",
       ].join("\n");
       const r = await onNet.exec(s, ["python3", "-c", probe]);
-      expect(await collect(r.output)).toEqual(["200"]);
+      expect(await collectLines(r.output)).toEqual(["200"]);
       expect(await r.exitCode).toBe(0);
       expect((await onNet.list()).find((l) => l.user === s.user)?.url).toBe(started.url);
       await onNet.stop(s);

@@ -29,7 +29,8 @@ import {
   urlHostOf,
   workspaceLabels,
 } from "./container-spec";
-import { Engine, engineMessage, mapLimit, statusCodeOf, type EngineOptions } from "./engine";
+import { mapLimit } from "@/lib/util/map-limit";
+import { Engine, engineMessage, statusCodeOf, type EngineOptions } from "./engine";
 import {
   EngineUnavailableError,
   SpawnError,

@@ -4,13 +4,14 @@
  * docker.test.ts, plus what only a swarm has (service spec, placement constraints, task states).
  * Without a swarm the suite is skipped with the reason printed; in CI it fails.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWebSocket } from "@/lib/routing/ws-test-client";
 import { containerName, volumeName } from "./container-spec";
 import { SwarmSpawner } from "./swarm";
-import { swarmReadiness, TEST_IMAGE } from "./testing";
-import { ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
+import { collectLines, specFactory, waitForJupyterApi, waitForStatus } from "./spawner-test-support";
+import { swarmReadiness } from "./testing";
+import { ServerNotRunningError, SpawnError } from "./types";
 
 const CI = Boolean(process.env.CI);
 const notReady = await swarmReadiness();
@@ -20,57 +21,7 @@ const run = `s${Date.now().toString(36)}`;
 const network = `atrium-swarm-test-${run}`;
 const spawner = new SwarmSpawner({ network, unschedulableGraceMs: 1_000, startTimeoutMs: 60_000 });
 const docker = spawner.docker;
-const users = new Set<string>();
-const refs: ServerRef[] = [];
-
-function spec(user: string, server: string, extra: Partial<ServerSpec> = {}): ServerSpec {
-  users.add(user);
-  if (!refs.some((r) => r.user === user && r.server === server)) refs.push({ user, server });
-  return {
-    user,
-    server,
-    environment: "test-env",
-    image: TEST_IMAGE,
-    cpu: 0.5,
-    memGb: 1,
-    token: randomBytes(16).toString("hex"),
-    baseUrl: `/user/${user}/${server}/`,
-    env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000", ATRIUM_TEST: "yes" },
-    ...extra,
-  };
-}
-
-async function collect(output: AsyncIterable<string>): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of output) lines.push(line);
-  return lines;
-}
-
-async function waitForApi(url: string, baseUrl: string, token: string, timeoutMs = 30_000): Promise<number> {
-  const t0 = Date.now();
-  let last = "";
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      const res = await fetch(`${url}${baseUrl}api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return Date.now() - t0;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url}${baseUrl}api/status did not answer 200 within ${timeoutMs} ms (last: ${last})`);
-}
-
-async function waitForStatus(ref: ServerRef, pred: (s: ServerStatus) => boolean, timeoutMs: number): Promise<ServerStatus> {
-  const t0 = Date.now();
-  let s = await spawner.status(ref);
-  while (!pred(s) && Date.now() - t0 < timeoutMs) {
-    await new Promise((r) => setTimeout(r, 250));
-    s = await spawner.status(ref);
-  }
-  return s;
-}
+const { spec, users, refs } = specFactory();
 
 /** The task containers of a service on this node (running ones only, unless `all`). */
 async function taskContainers(serviceName: string, all = false) {
@@ -105,7 +56,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     const t0 = Date.now();
     const started = await spawner.start(main, (e) => events.push(e.phase));
     const startMs = Date.now() - t0;
-    const readyMs = await waitForApi(started.url, main.baseUrl, main.token);
+    const readyMs = await waitForJupyterApi(started.url, main.baseUrl, main.token);
     console.info(`[spawner/swarm.test] start() took ${startMs} ms; api/status answered ${readyMs} ms later`);
 
     expect(events).toEqual(["creating", "starting"]);
@@ -201,10 +152,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
 
   it("runs commands in the task's container and reads its usage", async () => {
     const r = await spawner.exec(main, ["python3", "-c", "import os;print(os.getuid());print(os.environ['X']);raise SystemExit(3)"], { env: { X: "a b" } });
-    expect(await collect(r.output)).toEqual(["1000", "a b"]);
+    expect(await collectLines(r.output)).toEqual(["1000", "a b"]);
     expect(await r.exitCode).toBe(3);
     const root = await spawner.exec(main, ["id", "-u"], { user: "root" });
-    expect(await collect(root.output)).toEqual(["0"]);
+    expect(await collectLines(root.output)).toEqual(["0"]);
     const s = await spawner.stats(main);
     expect(s.memBytes).toBeGreaterThan(0);
     expect(s.memBytes).toBeLessThan(1024 ** 3);
@@ -236,9 +187,9 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
 
     const again = await spawner.start(main);
     expect(again.state.containerId).not.toBe(serviceId);
-    await waitForApi(again.url, main.baseUrl, main.token);
+    await waitForJupyterApi(again.url, main.baseUrl, main.token);
     const r = await spawner.exec(main, ["cat", "/home/jovyan/f.txt"]);
-    expect(await collect(r.output)).toEqual(["hi"]);
+    expect(await collectLines(r.output)).toEqual(["hi"]);
     await spawner.stop(main);
   }, 90_000);
 
@@ -251,7 +202,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     );
     // Either start() saw it die, or it was running for a moment and status() sees it now.
     if (err) expect(err).toMatchObject({ failure: { reason: "exited with code 2: boom: no such module", exitCode: 2 } });
-    const st = await waitForStatus(s, (x) => x.state === "failed", 15_000);
+    const st = await waitForStatus(spawner, s, (x) => x.state === "failed", 15_000);
     expect(st).toEqual({ state: "failed", reason: "exited with code 2: boom: no such module", exitCode: 2 });
     expect((await spawner.list()).find((l) => l.user === bob)?.status).toMatchObject({ state: "failed", exitCode: 2 });
 
@@ -273,7 +224,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       expect(err).toBeInstanceOf(SpawnError);
       expect((err as SpawnError).message).toBe("The server could not start: out of memory (limit 256 MiB).");
     }
-    const st = await waitForStatus(s, (x) => x.state === "failed", 20_000);
+    const st = await waitForStatus(spawner, s, (x) => x.state === "failed", 20_000);
     expect(st).toEqual({ state: "failed", reason: "out of memory (limit 256 MiB)", exitCode: 137, oomKilled: true });
     await spawner.remove(s);
     expect(await spawner.status(s)).toEqual({ state: "stopped" });
@@ -343,7 +294,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       "sys.exit(1)",
     ].join("\n");
     const r = await onNet.exec(s, ["python3", "-c", probe]);
-    expect(await collect(r.output)).toEqual(["200"]);
+    expect(await collectLines(r.output)).toEqual(["200"]);
     expect((await onNet.list()).find((l) => l.user === s.user)?.url).toBe(started.url);
     await onNet.stop(s);
   }, 90_000);
