@@ -19,8 +19,15 @@ import type { StartRequest } from "./schemas";
 import { serverView, type ServerView } from "./view";
 import { workspaceEnv } from "./workspace-env";
 
-/** How often a start that Jupyter has not answered yet asks the engine whether the container died. */
-const STATUS_CHECK_MS = 1_000;
+/**
+ * How long to wait before asking the engine again whether a container that Jupyter has not answered
+ * from yet has died: each second at first (a bad command or an early out-of-memory dies at once), then
+ * less often as the wait grows, because 20 starts in a queue would otherwise put 20 inspects a second
+ * on the same engine that is starting their containers.
+ */
+export function statusCheckGapMs(elapsedMs: number): number {
+  return Math.min(3_000, Math.max(1_000, elapsedMs / 3));
+}
 
 export const engineUnavailable = () =>
   new ApiError(503, "engine_unavailable", "The container engine cannot be reached right now; try again in a minute or tell an admin.");
@@ -132,8 +139,8 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
         await progress(db, user, server, "waiting", pct, "Waiting for Jupyter to answer");
       }
       // A container that died (out of memory, bad command) will never answer: say why now, not at the
-      // timeout. Once a second, whatever the poll interval, so the engine is not asked 20 times a second.
-      if (ms - checkedAt >= STATUS_CHECK_MS) {
+      // timeout; how often the engine is asked grows with the wait (statusCheckGapMs).
+      if (ms - checkedAt >= statusCheckGapMs(ms)) {
         checkedAt = ms;
         const status = await spawner.status(ref);
         if (status.state === "failed") throw new Error(status.reason);

@@ -15,7 +15,7 @@ import { stopServer } from "../../lib/workspaces/stop";
 import { engineTime, type StartSample } from "./raw-docker";
 import { sleep } from "./stats";
 
-const TICK_MS = 200;
+const TICK_MS = 500;
 
 interface Waiter {
   /** With the moment Atrium marked the server running. */
