@@ -26,9 +26,10 @@ export function listServersIn(db: Db, states: ServerState[]): Promise<ServerRow[
 }
 
 /** Locks the person's row for the rest of the transaction, so concurrent starts are checked one at a time. */
-export async function lockUser(db: Db, userName: string): Promise<boolean> {
-  const rows = await db.select({ name: users.name }).from(users).where(eq(users.name, userName)).for("update");
-  return rows.length > 0;
+/** The person's row, locked until the transaction ends (starts are counted one at a time); undefined: no such user. */
+export async function lockUser(db: Db, userName: string): Promise<typeof users.$inferSelect | undefined> {
+  const rows = await db.select().from(users).where(eq(users.name, userName)).for("update");
+  return rows[0];
 }
 
 export async function sumActiveUsage(db: Db, userName: string): Promise<{ cpu: number; memGb: number; servers: number }> {

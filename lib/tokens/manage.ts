@@ -18,23 +18,36 @@ export async function createApiToken(
 ): Promise<{ id: string; token: string; expiresAt: string | null }> {
   return db.transaction(async (tx) => {
     await getUserOrThrow(tx, userName);
-    const token = generateToken();
-    const row = await insertToken(tx, {
-      id: generateId("tok"),
-      userName,
-      hash: hashToken(token),
-      kind: opts.kind ?? "personal",
-      note: opts.note ?? null,
-      expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * DAY_MS) : null,
-    });
-    await recordAudit(tx, {
-      actor: actor.name,
-      action: "token.create",
-      target: userName,
-      detail: { id: row.id, kind: row.kind, note: row.note, expiresAt: row.expiresAt?.toISOString() ?? null },
-    });
-    return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null };
+    return insertApiToken(tx, actor, userName, opts);
   });
+}
+
+/**
+ * The token row and its audit row, inside a transaction the caller holds and for a user the caller
+ * has already found (a workspace start makes its MLflow token this way).
+ */
+export async function insertApiToken(
+  tx: Db,
+  actor: Principal,
+  userName: string,
+  opts: { note?: string; expiresInDays?: number; kind?: TokenKind },
+): Promise<{ id: string; token: string; expiresAt: string | null }> {
+  const token = generateToken();
+  const row = await insertToken(tx, {
+    id: generateId("tok"),
+    userName,
+    hash: hashToken(token),
+    kind: opts.kind ?? "personal",
+    note: opts.note ?? null,
+    expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * DAY_MS) : null,
+  });
+  await recordAudit(tx, {
+    actor: actor.name,
+    action: "token.create",
+    target: userName,
+    detail: { id: row.id, kind: row.kind, note: row.note, expiresAt: row.expiresAt?.toISOString() ?? null },
+  });
+  return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null };
 }
 
 export function tokenView(t: TokenRow) {

@@ -18,33 +18,52 @@ function betterRole(roles: RoleRow[], current: string, fits: (r: RoleRow) => boo
     .sort((a, b) => a.maxCpu - b.maxCpu || a.maxMemGb - b.maxMemGb)[0]?.name;
 }
 
-function refuse(code: "limit_exceeded" | "quota_exceeded", sentence: string, hint: string | undefined): never {
-  const tail = hint ? `; an admin can give you the '${hint}' role` : "; an admin can raise your limits";
-  throw new ApiError(403, code, `${sentence}${tail}.`);
+export interface QuotaRefusal {
+  code: "limit_exceeded" | "quota_exceeded";
+  /** The numbers, without the hint. */
+  sentence: string;
+  /** Whether a role's limits would allow the ask. */
+  fits: (r: RoleRow) => boolean;
 }
 
 /**
- * Checks one start against the person's limits and what they already hold. Throws a 403 whose
- * message has the numbers: per-server limits are `limit_exceeded`, totals and counts `quota_exceeded`.
+ * Why one start does not fit the person's limits and what they already hold, or null when it does:
+ * per-server limits are `limit_exceeded`, totals and counts `quota_exceeded`.
  */
-export function assertWithinQuota(ask: Ask, limits: Limits, usage: Usage, role: string, roles: RoleRow[]): void {
+export function quotaRefusal(ask: Ask, limits: Limits, usage: Usage, role: string): QuotaRefusal | null {
   if (ask.cpu > limits.maxCpu) {
-    refuse("limit_exceeded", `You asked for ${cores(ask.cpu)}; role '${role}' allows ${limits.maxCpu} per server`, betterRole(roles, role, (r) => r.maxCpu >= ask.cpu));
+    return { code: "limit_exceeded", sentence: `You asked for ${cores(ask.cpu)}; role '${role}' allows ${limits.maxCpu} per server`, fits: (r) => r.maxCpu >= ask.cpu };
   }
   if (ask.memGb > limits.maxMemGb) {
-    refuse("limit_exceeded", `You asked for ${gib(ask.memGb)} of memory; role '${role}' allows ${gib(limits.maxMemGb)} per server`, betterRole(roles, role, (r) => r.maxMemGb >= ask.memGb));
+    return { code: "limit_exceeded", sentence: `You asked for ${gib(ask.memGb)} of memory; role '${role}' allows ${gib(limits.maxMemGb)} per server`, fits: (r) => r.maxMemGb >= ask.memGb };
   }
   if (usage.servers + 1 > limits.maxServers) {
-    refuse(
-      "quota_exceeded",
-      `You already run ${usage.servers} of the ${limits.maxServers} server${limits.maxServers === 1 ? "" : "s"} role '${role}' allows; stop one first`,
-      betterRole(roles, role, (r) => r.maxServers > usage.servers),
-    );
+    return {
+      code: "quota_exceeded",
+      sentence: `You already run ${usage.servers} of the ${limits.maxServers} server${limits.maxServers === 1 ? "" : "s"} role '${role}' allows; stop one first`,
+      fits: (r) => r.maxServers > usage.servers,
+    };
   }
   if (usage.cpu + ask.cpu > limits.maxTotalCpu) {
-    refuse("quota_exceeded", `Your servers already use ${cores(usage.cpu)} and you asked for ${ask.cpu} more; role '${role}' allows ${limits.maxTotalCpu} in all`, betterRole(roles, role, (r) => r.maxTotalCpu >= usage.cpu + ask.cpu));
+    return {
+      code: "quota_exceeded",
+      sentence: `Your servers already use ${cores(usage.cpu)} and you asked for ${ask.cpu} more; role '${role}' allows ${limits.maxTotalCpu} in all`,
+      fits: (r) => r.maxTotalCpu >= usage.cpu + ask.cpu,
+    };
   }
   if (usage.memGb + ask.memGb > limits.maxTotalMemGb) {
-    refuse("quota_exceeded", `Your servers already use ${gib(usage.memGb)} and you asked for ${gib(ask.memGb)} more; role '${role}' allows ${gib(limits.maxTotalMemGb)} in all`, betterRole(roles, role, (r) => r.maxTotalMemGb >= usage.memGb + ask.memGb));
+    return {
+      code: "quota_exceeded",
+      sentence: `Your servers already use ${gib(usage.memGb)} and you asked for ${gib(ask.memGb)} more; role '${role}' allows ${gib(limits.maxTotalMemGb)} in all`,
+      fits: (r) => r.maxTotalMemGb >= usage.memGb + ask.memGb,
+    };
   }
+  return null;
+}
+
+/** The 403 for a refusal, naming the smallest other role that would allow the ask. */
+export function quotaError(refusal: QuotaRefusal, role: string, roles: RoleRow[]): ApiError {
+  const hint = betterRole(roles, role, refusal.fits);
+  const tail = hint ? `; an admin can give you the '${hint}' role` : "; an admin can raise your limits";
+  return new ApiError(403, refusal.code, `${refusal.sentence}${tail}.`);
 }

@@ -3,7 +3,6 @@ import type { Db } from "@/db/client";
 import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { findRole, listRoles } from "@/db/queries/roles";
 import { findServer, lockUser, sumActiveUsage, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
-import { findUser } from "@/db/queries/users";
 import { SYSTEM_PRINCIPAL, type Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
@@ -11,9 +10,9 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from "@/lib/http/
 import { metrics, spawnFailureReason } from "@/lib/metrics/registry";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { SpawnError, type Spawner } from "@/lib/spawner";
-import { createApiToken, revokeTokenById } from "@/lib/tokens/manage";
+import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { baseUrlOf, labelOf } from "./names";
-import { assertWithinQuota } from "./quota";
+import { quotaError, quotaRefusal } from "./quota";
 import { waitForJupyter } from "./readiness";
 import type { StartRequest } from "./schemas";
 import { serverView, type ServerView } from "./view";
@@ -51,8 +50,7 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
   if (!(await spawner.ping())) throw engineUnavailable();
   const jupyterToken = randomBytes(24).toString("base64url");
   const reserved = await db.transaction(async (tx) => {
-    if (!(await lockUser(tx, user))) throw notFound("user_not_found", `There is no user named "${user}".`);
-    const owner = await findUser(tx, user);
+    const owner = await lockUser(tx, user);
     const role = owner ? await findRole(tx, owner.role) : undefined;
     if (!owner || !role) throw notFound("user_not_found", `There is no user named "${user}".`);
     const env = checkEnvironment(await findEnvironment(tx, ask.environment), ask.environment, owner.role, ask);
@@ -60,7 +58,13 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
     if (existing && ACTIVE_STATES.includes(existing.status)) {
       throw conflict("already_running", `The server ${labelOf({ user, server })} is already ${existing.status}.`);
     }
-    assertWithinQuota(ask, effectiveLimits(role, owner.limits), await sumActiveUsage(tx, user), owner.role, await listRoles(tx));
+    const refusal = quotaRefusal(ask, effectiveLimits(role, owner.limits), await sumActiveUsage(tx, user), owner.role);
+    // Every role is read only to name one that would allow the ask.
+    if (refusal) throw quotaError(refusal, owner.role, await listRoles(tx));
+    await recordAudit(tx, { actor: actor.name, action: "server.start", target: labelOf({ user, server }), detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb } });
+    // The workspace's MLflow token is made in the same transaction: a refused start leaves none behind,
+    // and a start commits once before the engine is asked for anything.
+    const tracking = await insertApiToken(tx, SYSTEM_PRINCIPAL, user, { kind: "workspace", note: `MLflow token of ${labelOf({ user, server })}` });
     const now = new Date();
     const row = await upsertServer(tx, {
       userName: user,
@@ -76,19 +80,14 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
       url: null,
       jupyterToken,
       spawnerState: null,
-      trackingTokenId: null,
+      trackingTokenId: tracking.id,
       imageId: null,
       requestedAt: now,
       startedAt: null,
       stoppedAt: null,
       lastActivity: now,
     });
-    await recordAudit(tx, { actor: actor.name, action: "server.start", target: labelOf({ user, server }), detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb } });
-    // The workspace's MLflow token is made in the same transaction: a refused start leaves none behind,
-    // and a start does one round of commits instead of two before the engine is asked for anything.
-    const tracking = await createApiToken(tx, SYSTEM_PRINCIPAL, user, { kind: "workspace", note: `MLflow token of ${labelOf({ user, server })}` });
-    const withToken = (await updateServer(tx, user, server, { trackingTokenId: tracking.id }, ["pending"])) ?? row;
-    return { row: withToken, env, tracking };
+    return { row, env, tracking };
   });
   void spawnInBackground(db, spawner, reserved.env, reserved.row, jupyterToken, reserved.tracking);
   return serverView(reserved.row);
@@ -127,14 +126,17 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
         baseUrl: baseUrlOf(ref),
         env: workspaceEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token }),
       },
-      (e) => void progress(db, user, server, e.phase, e.phase === "creating" ? 25 : 40, e.message),
+      // "creating" was written just before; only the step to "starting" is news.
+      (e) => void (e.phase === "starting" ? progress(db, user, server, e.phase, 40, e.message) : undefined),
     );
     await updateServer(db, user, server, { url: started.url, spawnerState: { ...started.state }, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
     let shown = 50;
     let checkedAt = 0;
     const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
+      // Every 10 points (about 3 s): under 20 simultaneous starts each write queues on the same
+      // database connection as the "running" writes that end the others' waits.
       const pct = Math.min(95, 50 + Math.floor(ms / 300));
-      if (pct >= shown + 5) {
+      if (pct >= shown + 10) {
         shown = pct;
         await progress(db, user, server, "waiting", pct, "Waiting for Jupyter to answer");
       }
