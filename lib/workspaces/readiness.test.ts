@@ -5,7 +5,12 @@ import { pollDelayMs, waitForJupyter } from "./readiness";
 
 describe("pollDelayMs", () => {
   it("polls every 50 ms for the first two seconds, then backs off to 250 ms by ten seconds", () => {
-    expect([0, 1_000, 2_000, 4_000, 8_000, 10_000, 60_000].map(pollDelayMs)).toEqual([50, 50, 50, 100, 200, 250, 250]);
+    expect([0, 1_000, 2_000, 4_000, 8_000, 10_000, 60_000].map((ms) => pollDelayMs(ms))).toEqual([50, 50, 50, 100, 200, 250, 250]);
+  });
+
+  it("polls less often while many starts are waiting at once", () => {
+    expect([1, 5, 10, 20, 40].map((n) => pollDelayMs(0, n))).toEqual([50, 50, 100, 200, 250]);
+    expect(pollDelayMs(8_000, 10)).toBe(200);
   });
 });
 
