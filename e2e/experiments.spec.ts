@@ -316,3 +316,28 @@ test("a model version page edits the description, points an alias, moves the sta
   const stored = (await (await api.get("model-versions/get", { name: "xp-churn-model", version: "2" })).json()) as { model_version: { description: string; current_stage: string; aliases: string[] } };
   expect(stored.model_version).toMatchObject({ description: "Depth 8, trained on January data.", current_stage: "Production", aliases: ["candidate"] });
 });
+
+test("a model is renamed and then deleted from its page; its runs stay", async ({ page, request }) => {
+  const api = mlflow(request, token);
+  const { logreg } = data().runs;
+  await api.post("registered-models/create", { name: "xp-scratch-model" });
+  await api.post("model-versions/create", { name: "xp-scratch-model", source: `runs:/${logreg}/model`, run_id: logreg });
+
+  await devSignIn(page, DEV_URL, USER);
+  await page.goto(`${DEV_URL}/models/xp-scratch-model`);
+  await page.getByRole("button", { name: "Rename" }).click();
+  await page.getByLabel("New name").fill("xp-baseline-model");
+  await page.getByRole("button", { name: "Rename", exact: true }).click();
+  await expect(page).toHaveURL(/\/models\/xp-baseline-model$/);
+  await expect(page.getByTestId("model-name")).toHaveText("xp-baseline-model");
+  await expect(page.getByTestId("version-1").getByTestId("source-run")).toHaveText("logreg");
+
+  await page.getByRole("button", { name: "Delete model" }).click();
+  await expect(page.getByRole("group", { name: "Confirm deletion" })).toContainText("Delete xp-baseline-model and its 1 version?");
+  await screenshot(page, "experiments-model-delete-confirm");
+  await page.getByRole("button", { name: "Delete for good" }).click();
+  await expect(page).toHaveURL(/\/models$/);
+  await expect(page.getByTestId("models-table")).not.toContainText("xp-baseline-model");
+  expect((await api.get("registered-models/get", { name: "xp-baseline-model" })).status()).toBe(404);
+  expect((await api.get("runs/get", { run_id: logreg })).status()).toBe(200);
+});

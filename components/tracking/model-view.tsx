@@ -4,7 +4,7 @@ import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { dateTime } from "./format";
 import { KeyValueTable } from "./key-value-table";
-import { DescriptionEditor } from "./registry-edit";
+import { DescriptionEditor, ModelActions } from "./registry-edit";
 import { SourceRunLink } from "./source-run-link";
 import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
@@ -31,9 +31,12 @@ export function ModelView({ name }: { name: string }) {
           </Link>{" "}
           /
         </p>
-        <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
-          {m.name}
-        </h1>
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
+            {m.name}
+          </h1>
+          <ModelActions name={m.name} versions={versions.data?.length ?? 0} />
+        </div>
         <div className="mt-1" data-testid="model-description">
           <DescriptionEditor name={m.name} value={m.description} />
         </div>

@@ -1,5 +1,7 @@
 "use client";
 
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { mlflowDelete, mlflowPatch, mlflowPost } from "./mlflow";
 import { registryProblem, useRegistryChange } from "./registry-queries";
@@ -143,6 +145,89 @@ export function AliasEditor({ name, version, aliases }: { name: string; version:
         <span className="text-xs text-slate-500">An alias already on another version moves to this one.</span>
       </form>
       <Problem error={add.error ?? remove.error} />
+    </div>
+  );
+}
+
+/**
+ * Rename or delete a registered model. Deleting asks once more, naming how many versions go with it;
+ * afterwards the page moves to where the model now is (or to the models list).
+ */
+export function ModelActions({ name, versions }: { name: string; versions: number }) {
+  const router = useRouter();
+  const [mode, setMode] = useState<"idle" | "rename" | "delete">("idle");
+  const [newName, setNewName] = useState(name);
+  const client = useQueryClient();
+  // Not useRegistryChange: refetching the old name would flash "not found" before the page moves.
+  const leave = (to: string) => {
+    for (const key of ["registered-model", "model-versions", "model-version"]) client.removeQueries({ queryKey: [key, name] });
+    router.replace(to);
+    return client.invalidateQueries({ queryKey: ["registered-models"] });
+  };
+  const rename = useMutation({
+    mutationFn: (to: string) => mlflowPost("registered-models/rename", { name, new_name: to }),
+    onSuccess: (_, to) => leave(`/models/${encodeURIComponent(to)}`),
+  });
+  const remove = useMutation({
+    mutationFn: () => mlflowDelete("registered-models/delete", { name }),
+    onSuccess: () => leave("/models"),
+  });
+  if (mode === "rename") {
+    return (
+      <form
+        className="flex flex-wrap items-center gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const to = newName.trim();
+          rename.mutate(to);
+        }}
+      >
+        <label htmlFor="rename-input" className="sr-only">
+          New name
+        </label>
+        <input id="rename-input" value={newName} onChange={(e) => setNewName(e.target.value)} className="w-64 rounded-md border border-slate-300 px-2 py-1 text-sm" autoFocus />
+        <button type="submit" disabled={rename.isPending || newName.trim() === "" || newName.trim() === name} className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60">
+          {rename.isPending ? "Renaming…" : "Rename"}
+        </button>
+        <button type="button" onClick={() => setMode("idle")} className="text-sm text-slate-500 hover:underline">
+          Cancel
+        </button>
+        <p className="w-full text-xs text-slate-500">Code that loads <code>models:/{name}/…</code> must use the new name afterwards.</p>
+        <Problem error={rename.error} />
+      </form>
+    );
+  }
+  if (mode === "delete") {
+    return (
+      <div className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200" role="group" aria-label="Confirm deletion">
+        <p>
+          Delete {name} and its {versions} version{versions === 1 ? "" : "s"}? Aliases and stages go with them; the runs and their files stay.
+        </p>
+        <div className="mt-2 flex gap-2">
+          <button
+            type="button"
+            disabled={remove.isPending}
+            onClick={() => remove.mutate()}
+            className="rounded-md bg-red-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
+          >
+            {remove.isPending ? "Deleting…" : "Delete for good"}
+          </button>
+          <button type="button" onClick={() => setMode("idle")} className="text-sm text-slate-600 hover:underline">
+            Keep it
+          </button>
+        </div>
+        <Problem error={remove.error} />
+      </div>
+    );
+  }
+  return (
+    <div className="flex gap-3 text-sm">
+      <button type="button" onClick={() => setMode("rename")} className="text-brand-700 hover:underline">
+        Rename
+      </button>
+      <button type="button" onClick={() => setMode("delete")} className="text-red-700 hover:underline">
+        Delete model
+      </button>
     </div>
   );
 }
