@@ -40,6 +40,7 @@ import { isPortalCookie, stripPortalCookies } from "./headers";
 import { isCrossSite } from "./origin";
 import { SecretScrubber } from "./scrub";
 import { createWorkspaceProxy, parseWorkspacePath, type WorkspaceProxy, type WorkspaceTarget } from "./workspace-proxy";
+import { sendExecute, stdoutOf } from "./kernel-test-client";
 import { openWebSocket } from "./ws-test-client";
 
 const CI = Boolean(process.env.CI);
@@ -574,26 +575,8 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     expect(opened.status).toBe(101);
     if (!opened.upgraded) return;
     const ws = opened.ws;
-    const msgId = randomUUID();
-    ws.send(
-      JSON.stringify({
-        header: { msg_id: msgId, username: OWNER, session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
-        parent_header: {},
-        metadata: {},
-        content: { code: "print(6*7)", silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-        channel: "shell",
-        buffers: [],
-      }),
-    );
-    let text: string | undefined;
-    const deadline = Date.now() + 30_000;
-    while (text === undefined && Date.now() < deadline) {
-      const raw = await ws.next(deadline - Date.now());
-      if (raw === null) break;
-      if (!raw.startsWith("{")) continue;
-      const msg = JSON.parse(raw) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { name?: string; text?: string } };
-      if (msg.msg_type === "stream" && msg.parent_header?.msg_id === msgId && msg.content?.name === "stdout") text = msg.content.text;
-    }
+    const msgId = sendExecute(ws, { code: "print(6*7)", username: OWNER, session });
+    const text = await stdoutOf(ws, msgId);
     ws.close();
     expect(text).toBe("42\n");
     expect(activity).toContain(`${OWNER}/default`);

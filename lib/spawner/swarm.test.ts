@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendExecute, stdoutOf } from "@/lib/routing/kernel-test-client";
 import { openWebSocket } from "@/lib/routing/ws-test-client";
 import { containerName, volumeName } from "./container-spec";
 import { SwarmSpawner } from "./swarm";
@@ -117,26 +118,8 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     const opened = await openWebSocket(`${base.replace("http", "ws")}api/kernels/${kernel.id}/channels?session_id=${session}`, auth);
     expect(opened.status).toBe(101);
     if (!opened.upgraded) return;
-    const msgId = randomUUID();
-    opened.ws.send(
-      JSON.stringify({
-        header: { msg_id: msgId, username: alice, session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
-        parent_header: {},
-        metadata: {},
-        content: { code: "print(6*7)", silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-        channel: "shell",
-        buffers: [],
-      }),
-    );
-    let text: string | undefined;
-    const deadline = Date.now() + 30_000;
-    while (text === undefined && Date.now() < deadline) {
-      const raw = await opened.ws.next(deadline - Date.now());
-      if (raw === null) break;
-      if (!raw.startsWith("{")) continue;
-      const msg = JSON.parse(raw) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { name?: string; text?: string } };
-      if (msg.msg_type === "stream" && msg.parent_header?.msg_id === msgId && msg.content?.name === "stdout") text = msg.content.text;
-    }
+    const msgId = sendExecute(opened.ws, { code: "print(6*7)", username: alice, session });
+    const text = await stdoutOf(opened.ws, msgId);
     opened.ws.close();
     expect(text).toBe("42\n");
     expect((await fetch(`${base}api/kernels/${kernel.id}`, { method: "DELETE", headers: auth })).status).toBe(204);
