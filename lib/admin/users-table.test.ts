@@ -6,14 +6,12 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Db } from "@/db/client";
 import { adminUsersQuerySchema } from "./schemas";
 import { listAdminUsers } from "./users-table";
+import { serverRowFixture } from "@/db/server-fixture";
 
 const query = (q: Record<string, unknown> = {}) => adminUsersQuerySchema.parse(q);
 
 async function server(db: Db, user: string, name: string, status: "pending" | "running" | "stopping" | "stopped" | "failed", cpu: number, memGb: number) {
-  await upsertServer(db, {
-    userName: user, name, environmentId: "python", cpu, memGb, status, reason: null, phase: null, progress: 0, message: null, url: null,
-    jupyterToken: null, spawnerState: null, trackingTokenId: null, imageId: null, requestedAt: new Date(), startedAt: null, stoppedAt: null, lastActivity: null,
-  });
+  await upsertServer(db, serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }));
 }
 
 for (const kind of DB_KINDS) {

@@ -5,6 +5,7 @@ import { insertUser } from "@/db/queries/users";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { principal, trackingClient, type Json } from "./testing";
+import { serverRowFixture } from "@/db/server-fixture";
 
 let seq = 0;
 
@@ -18,27 +19,7 @@ for (const kind of DB_KINDS) {
       const tokenId = `tok_${user}`;
       await insertUser(db(), { name: user, role: "user", roleSource: "default" });
       await insertToken(db(), { id: tokenId, userName: user, hash: `hash-${user}`, kind: "workspace", note: null, expiresAt: null });
-      await upsertServer(db(), {
-        userName: user,
-        name: "gpu-box",
-        environmentId: "python",
-        cpu: 1,
-        memGb: 1,
-        status: "running",
-        reason: null,
-        phase: "ready",
-        progress: 100,
-        message: null,
-        url: "http://127.0.0.1:1",
-        jupyterToken: null,
-        spawnerState: null,
-        trackingTokenId: tokenId,
-        imageId: "sha256:abc123",
-        requestedAt: new Date(),
-        startedAt: new Date(),
-        stoppedAt: null,
-        lastActivity: null,
-      });
+      await upsertServer(db(), serverRowFixture(user, "gpu-box", { message: null, url: "http://127.0.0.1:1", trackingTokenId: tokenId, imageId: "sha256:abc123", lastActivity: null }));
       return tokenId;
     }
 

@@ -8,15 +8,13 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import { DockerSpawner } from "@/lib/spawner";
 import { myUsageReport } from "./report";
 import { recordUsageSample } from "./sample";
+import { serverRowFixture } from "@/db/server-fixture";
 
 // The real spawner: these rows have no containers, so every stats reading fails and "used" is 0.
 const spawner = new DockerSpawner();
 
 async function server(db: Db, user: string, name: string, status: "running" | "pending" | "stopped", cpu: number, memGb: number) {
-  await upsertServer(db, {
-    userName: user, name, environmentId: "python", cpu, memGb, status, reason: null, phase: null, progress: 0, message: null, url: null,
-    jupyterToken: null, spawnerState: null, trackingTokenId: null, imageId: null, requestedAt: new Date(), startedAt: null, stoppedAt: null, lastActivity: null,
-  });
+  await upsertServer(db, serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }));
 }
 
 for (const kind of DB_KINDS) {

@@ -13,6 +13,7 @@ import { servers } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Spawner } from "@/lib/spawner";
 import { cullIdleServers } from "./cull";
+import { serverRowFixture } from "@/db/server-fixture";
 
 let handle: DbHandle;
 let jupyter: Server;
@@ -53,27 +54,7 @@ afterAll(async () => {
 });
 
 async function runningServer(name: string): Promise<void> {
-  await upsertServer(handle.db, {
-    userName: "kim",
-    name,
-    environmentId: "python",
-    cpu: 1,
-    memGb: 1,
-    status: "running",
-    reason: null,
-    phase: null,
-    progress: 100,
-    message: null,
-    url: `http://127.0.0.1:${(jupyter.address() as AddressInfo).port}`,
-    jupyterToken: "t",
-    spawnerState: null,
-    trackingTokenId: null,
-    imageId: null,
-    requestedAt: started,
-    startedAt: started,
-    stoppedAt: null,
-    lastActivity: started,
-  });
+  await upsertServer(handle.db, serverRowFixture("kim", name, { url: `http://127.0.0.1:${(jupyter.address() as AddressInfo).port}`, jupyterToken: "t", requestedAt: started, startedAt: started, lastActivity: started }));
 }
 
 describe("kernel states and culling", () => {

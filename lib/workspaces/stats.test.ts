@@ -7,6 +7,7 @@ import { openTestDatabase } from "@/db/testing";
 import { ApiError } from "@/lib/http/api-error";
 import { EngineUnavailableError, OtherNodeError, ServerNotRunningError, type Spawner } from "@/lib/spawner";
 import { getServerStats } from "./stats";
+import { serverRowFixture } from "@/db/server-fixture";
 
 let handle: DbHandle;
 
@@ -16,28 +17,7 @@ function fakeSpawner(stats: Spawner["stats"]): Spawner {
 }
 
 async function server(name: string, status: "running" | "stopped") {
-  const now = new Date();
-  await upsertServer(handle.db, {
-    userName: "sam",
-    name,
-    environmentId: "python",
-    cpu: 1.5,
-    memGb: 2,
-    status,
-    reason: null,
-    phase: null,
-    progress: 0,
-    message: null,
-    url: null,
-    jupyterToken: null,
-    spawnerState: null,
-    trackingTokenId: null,
-    imageId: null,
-    requestedAt: now,
-    startedAt: now,
-    stoppedAt: null,
-    lastActivity: now,
-  });
+  await upsertServer(handle.db, serverRowFixture("sam", name, { cpu: 1.5, memGb: 2, status, phase: null, progress: 0, message: null }));
 }
 
 async function refusal(p: Promise<unknown>): Promise<ApiError> {

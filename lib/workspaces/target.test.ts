@@ -9,31 +9,11 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Db } from "@/db/client";
 import { forgetWorkspaceTarget, resolveWorkspaceTarget } from "./target";
+import { serverRowFixture } from "@/db/server-fixture";
 
 async function runningServer(db: Db, user: string, server: string, url: string, token: string): Promise<void> {
   await insertUser(db, { name: user, role: "user", roleSource: "admin" });
-  const now = new Date();
-  await upsertServer(db, {
-    userName: user,
-    name: server,
-    environmentId: "python",
-    cpu: 1,
-    memGb: 1,
-    status: "running",
-    reason: null,
-    phase: "ready",
-    progress: 100,
-    message: "Ready",
-    url,
-    jupyterToken: token,
-    spawnerState: null,
-    trackingTokenId: null,
-    imageId: null,
-    requestedAt: now,
-    startedAt: now,
-    stoppedAt: null,
-    lastActivity: now,
-  });
+  await upsertServer(db, serverRowFixture(user, server, { url, jupyterToken: token }));
 }
 
 for (const kind of DB_KINDS) {

@@ -15,6 +15,7 @@ import { SYSTEM_PRINCIPAL } from "../../lib/auth/principal";
 import { createWorkspaceProxy, isWorkspacePath } from "../../lib/routing/workspace-proxy";
 import { createApiToken } from "../../lib/tokens/manage";
 import { resolveWorkspaceTarget } from "../../lib/workspaces/target";
+import { serverRowFixture } from "../../db/server-fixture";
 
 const USER = "benchproxy";
 const SERVER = "default";
@@ -26,28 +27,7 @@ async function main() {
   const db = handle.db;
   await insertUser(db, { name: USER, role: "user", roleSource: "admin" });
   const { token } = await createApiToken(db, SYSTEM_PRINCIPAL, USER, { note: "bench:proxy" });
-  const now = new Date();
-  await upsertServer(db, {
-    userName: USER,
-    name: SERVER,
-    environmentId: "python",
-    cpu: 1,
-    memGb: 1,
-    status: "running",
-    reason: null,
-    phase: "ready",
-    progress: 100,
-    message: "Ready",
-    url: upstream,
-    jupyterToken: "bench-workspace-token-0123456789",
-    spawnerState: null,
-    trackingTokenId: null,
-    imageId: null,
-    requestedAt: now,
-    startedAt: now,
-    stoppedAt: null,
-    lastActivity: now,
-  });
+  await upsertServer(db, serverRowFixture(USER, SERVER, { url: upstream, jupyterToken: "bench-workspace-token-0123456789" }));
 
   const workspaces = createWorkspaceProxy({
     getDb: () => Promise.resolve(db),
