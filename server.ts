@@ -21,6 +21,11 @@ async function main(): Promise<void> {
     console.warn(
       "[atrium] DEVELOPMENT SIGN-IN: OIDC_ISSUER is not set, so anyone can sign in as any user name. Never expose this to a network.",
     );
+    console.warn(
+      process.env.ATRIUM_LISTEN_HOST
+        ? `[atrium] listening on ${config.listenHost} as ATRIUM_LISTEN_HOST says: everyone who reaches that address, code in workspaces included, can sign in as anyone.`
+        : "[atrium] listening on 127.0.0.1 only (the development sign-in); workspaces cannot reach the MLflow API until OIDC_ISSUER or ATRIUM_LISTEN_HOST is set.",
+    );
   }
 
   // Imported only now: Next snapshots process.env when it loads and drops variables added later.
@@ -48,7 +53,7 @@ async function main(): Promise<void> {
     if (isWorkspacePath(req.url)) void workspaces.handleUpgrade(req, socket, head);
     else void handleUpgrade(req, socket, head);
   });
-  server.listen(config.port, process.env.ATRIUM_LISTEN_HOST ?? "0.0.0.0", () => {
+  server.listen(config.port, config.listenHost, () => {
     console.log(`[atrium] ready on ${config.publicUrl} (${dev ? "development" : "production"} build)`);
   });
 

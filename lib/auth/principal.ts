@@ -3,8 +3,9 @@ import type { Db } from "@/db/client";
 import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
 import { findUser, touchUserLastSeen } from "@/db/queries/users";
 import { getConfig } from "@/lib/config";
+import { credentialOf, type Credential, type HeaderSource } from "./credential";
 import { getAuthSecret, usesSecureCookies } from "./secret";
-import { constantTimeEqual, hashToken, tokenFromAuthorization } from "./tokens";
+import { constantTimeEqual, hashToken } from "./tokens";
 
 /** Who is calling, as every route and the workspace proxy see it. */
 export interface Principal {
@@ -20,7 +21,7 @@ export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin"
 /** The portal itself, as the actor of what its background jobs do (tracking tokens, culling). */
 export const SYSTEM_PRINCIPAL: Principal = { name: "atrium", role: "admin", admin: true, via: "bootstrap" };
 
-export type HeaderSource = Headers | { get(name: string): string | null };
+export type { HeaderSource } from "./credential";
 
 /** The name the session JWT carries; set by the sign-in callback. */
 export const SESSION_USER_CLAIM = "atriumUser";
@@ -37,8 +38,14 @@ async function principalForUser(db: Db, name: string, via: Principal["via"]): Pr
  * token is not silently ignored in favour of the cookie: it yields null, so the caller gets a 401.
  */
 export async function resolvePrincipal(db: Db, headers: HeaderSource): Promise<Principal | null> {
-  const raw = tokenFromAuthorization(headers.get("authorization"));
-  if (raw) {
+  const credential = credentialOf(headers);
+  return credential ? resolveCredential(db, credential) : null;
+}
+
+/** The principal for one credential (see credential.ts): what callers that cache answers key by. */
+export async function resolveCredential(db: Db, credential: Credential): Promise<Principal | null> {
+  if (credential.kind === "token") {
+    const raw = credential.token;
     const bootstrap = getConfig().bootstrapToken;
     if (bootstrap && constantTimeEqual(raw, bootstrap)) return BOOTSTRAP_PRINCIPAL;
     const row = await findTokenByHash(db, hashToken(raw));
@@ -47,10 +54,8 @@ export async function resolvePrincipal(db: Db, headers: HeaderSource): Promise<P
     const principal = await principalForUser(db, row.userName, "token");
     return principal && { ...principal, tokenId: row.id };
   }
-  const cookie = headers.get("cookie");
-  if (!cookie) return null;
   const jwt = await getToken({
-    req: { headers: { cookie } },
+    req: { headers: { cookie: credential.cookies } },
     secret: getAuthSecret(),
     secureCookie: usesSecureCookies(),
   });

@@ -42,9 +42,19 @@ describe("parseConfig defaults", () => {
       idleTimeoutMin: 0,
       bootstrapToken: undefined,
       port: 3000,
+      listenHost: "127.0.0.1",
       spawnTimeoutS: 120,
       artifactS3: undefined,
     });
+  });
+
+  it("listens on loopback with the development sign-in, on every address with SSO, or where ATRIUM_LISTEN_HOST says", () => {
+    const sso = { OIDC_ISSUER: "https://sso.example.com", OIDC_CLIENT_ID: "atrium", OIDC_CLIENT_SECRET: "s" };
+    expect(cfg({}).listenHost).toBe("127.0.0.1");
+    expect(cfg(sso).listenHost).toBe("0.0.0.0");
+    expect(cfg({ ATRIUM_LISTEN_HOST: "0.0.0.0" }).listenHost).toBe("0.0.0.0");
+    expect(cfg({ ...sso, ATRIUM_LISTEN_HOST: "[::1]" }).listenHost).toBe("::1");
+    expect(() => cfg({ ATRIUM_LISTEN_HOST: "0.0.0.0; rm -rf /" })).toThrow(/ATRIUM_LISTEN_HOST is invalid/);
   });
 
   it("treats blank values as unset", () => {

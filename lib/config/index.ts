@@ -65,6 +65,9 @@ const envSchema = z.object({
   ATRIUM_BOOTSTRAP_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
+  ATRIUM_LISTEN_HOST: optionalString.refine((v) => v === undefined || /^(?:[0-9.]+|\[?[0-9a-fA-F:]+\]?|[a-zA-Z0-9.-]+)$/.test(v), {
+    message: "must be an address to listen on, such as 127.0.0.1 or 0.0.0.0",
+  }),
   PORT: positiveInt(3000).refine((n) => n < 65536, { message: "must be a port number below 65536" }),
   ATRIUM_SPAWN_TIMEOUT_S: positiveInt(120),
   // S3's bucket naming rules (MinIO applies the same ones); dots are allowed but not at the ends.
@@ -121,6 +124,8 @@ export interface AtriumConfig {
   idleTimeoutMin: number;
   bootstrapToken: string | undefined;
   port: number;
+  /** Where the server listens: loopback by default with the development sign-in, which must not face a network. */
+  listenHost: string;
   spawnTimeoutS: number;
   /** undefined: artifacts are files under `<dataDir>/artifacts`. */
   artifactS3: ArtifactS3Config | undefined;
@@ -210,6 +215,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     idleTimeoutMin: e.ATRIUM_IDLE_TIMEOUT_MIN,
     bootstrapToken: e.ATRIUM_BOOTSTRAP_TOKEN,
     port: e.PORT,
+    listenHost: e.ATRIUM_LISTEN_HOST?.replace(/^\[|\]$/g, "") ?? (oidc ? "0.0.0.0" : "127.0.0.1"),
     spawnTimeoutS: e.ATRIUM_SPAWN_TIMEOUT_S,
     artifactS3: parseArtifactS3(e),
   };

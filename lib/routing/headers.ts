@@ -47,16 +47,6 @@ export function stripPortalCookies(cookie: string | undefined): string | undefin
   return kept.length ? kept.join("; ") : undefined;
 }
 
-/** Only the portal cookies, in order: what decides a cookie-signed-in caller's identity. */
-export function portalCookies(cookie: string | undefined): string {
-  if (!cookie) return "";
-  return cookie
-    .split(";")
-    .map((pair) => pair.trim())
-    .filter((pair) => pair !== "" && isPortalCookie(cookieName(pair)))
-    .join("; ");
-}
-
 /**
  * Rewrites the request's headers in place for the workspace (http-proxy copies `req.headers` when
  * it builds the upstream request): the caller's credentials go, the workspace token comes.

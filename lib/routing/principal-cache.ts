@@ -5,26 +5,14 @@
  * kept, keyed by a hash of the credential (never the credential itself), so a revoked token, a
  * deleted user or a changed role takes effect within the TTL; a TTL of 0 turns the cache off.
  */
-import { hash } from "node:crypto";
-import type { IncomingHttpHeaders } from "node:http";
 import type { Principal } from "@/lib/auth/principal";
-import { headerValue, portalCookies } from "./headers";
+import { credentialCacheKey, type Credential } from "@/lib/auth/credential";
 
 const MAX_ENTRIES = 10_000;
 
-/**
- * The credential that decides the principal, as resolvePrincipal reads it: Authorization wins,
- * otherwise the portal cookies. Null when there is none (an anonymous request).
- */
-export function credentialKey(headers: IncomingHttpHeaders): string | null {
-  const auth = headerValue(headers, "authorization");
-  if (auth) return `a:${auth}`;
-  const cookies = portalCookies(headerValue(headers, "cookie"));
-  return cookies ? `c:${cookies}` : null;
-}
-
 export interface PrincipalCache {
-  get(credential: string, load: () => Promise<Principal | null>): Promise<Principal | null>;
+  /** Keyed by the credential that authenticates (credential.ts), never by other request bytes. */
+  get(credential: Credential, load: () => Promise<Principal | null>): Promise<Principal | null>;
   clear(): void;
 }
 
@@ -33,8 +21,7 @@ export function createPrincipalCache(ttlMs: number): PrincipalCache {
   return {
     async get(credential, load) {
       if (ttlMs <= 0) return load();
-      // crypto.hash: the one-shot form, without a Hash object per request.
-      const key = hash("sha256", credential, "base64url");
+      const key = credentialCacheKey(credential);
       const now = Date.now();
       const hit = entries.get(key);
       if (hit && hit.expires > now) return hit.principal;

@@ -37,7 +37,12 @@ export function scrubHeaders(headers: IncomingHttpHeaders, secrets: readonly str
     if (value === undefined) continue;
     if (key === "set-cookie") {
       const list = Array.isArray(value) ? value : [value];
-      const kept = list.filter((c) => !isPortalCookie(setCookieName(c)) && !containsSecret(c, secrets));
+      const kept = list.filter((c) => {
+        const name = setCookieName(c);
+        // A nameless cookie goes back as its bare value ("authjs.session-token=x" when set as
+        // "=authjs.session-token=x"), so it could pose as any cookie: none pass.
+        return name !== "" && !isPortalCookie(name) && !containsSecret(c, secrets);
+      });
       if (kept.length) headers["set-cookie"] = kept;
       else delete headers["set-cookie"];
       continue;

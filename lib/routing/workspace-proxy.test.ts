@@ -243,7 +243,8 @@ function startEcho(): Server {
     if (url.endsWith("/leaky-headers")) {
       res.setHeader("x-leak", `token ${ECHO_TOKEN}`);
       res.setHeader("location", `/user/x/default/tree?token=${ECHO_TOKEN}`);
-      res.setHeader("set-cookie", [`${COOKIE}=forged; Path=/`, "__Secure-authjs.callback-url=x; Path=/; Secure", "jupyter-ok=1; Path=/"]);
+      // A nameless cookie is sent back as its bare value, here "authjs.session-token=forged".
+      res.setHeader("set-cookie", [`${COOKIE}=forged; Path=/`, "__Secure-authjs.callback-url=x; Path=/; Secure", `=${COOKIE}=forged; Path=/`, ` =${COOKIE}=x`, "jupyter-ok=1; Path=/"]);
       res.setHeader("content-type", "application/json");
       res.end('{"ok":true}');
       return;
@@ -370,6 +371,43 @@ describe("workspace proxy: who may pass (fake upstream)", () => {
     const same = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: `http://${host}` });
     expect(same.status).toBe(101);
     if (same.upgraded) same.ws.close();
+  });
+});
+
+describe("workspace proxy: the principal cache (fake upstream)", () => {
+  const echo = () => `/user/${OWNER}/echo/api/echo`;
+  // Authorization headers that are not a credential: resolvePrincipal falls back to the cookie.
+  const notCredentials = ["Basic Zm9vOmJhcg==", "Digest username=x", "Bearer two words", "Bearer"];
+
+  it("never hands a cached identity to a request that only repeats a non-credential Authorization header", async () => {
+    const cookie = await sessionCookie(OWNER);
+    for (const authorization of notCredentials) {
+      const signedIn = await call(echo(), { headers: { Authorization: authorization, Cookie: cookie } });
+      expect(signedIn.status, authorization).toBe(200);
+      const anonymous = await call(echo(), { headers: { Authorization: authorization } });
+      expect(anonymous.status, `anonymous with ${authorization}`).toBe(401);
+      // Another person with the same header is herself, not the one cached before.
+      const other = await call(echo(), { headers: { Authorization: authorization, Cookie: await sessionCookie(OTHER) } });
+      expect(other.status, `${OTHER} with ${authorization}`).toBe(403);
+    }
+  });
+
+  it("does the same for kernel WebSockets", async () => {
+    const host = new URL(proxyBase).host;
+    const authorization = "Basic d3M6Y2FjaGU=";
+    const owner = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Authorization: authorization, Cookie: await sessionCookie(OWNER), Origin: `http://${host}` });
+    expect(owner.status).toBe(101);
+    if (owner.upgraded) owner.ws.close();
+    const anonymous = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Authorization: authorization, Origin: `http://${host}` });
+    expect(anonymous.status).toBe(401);
+    if (anonymous.upgraded) anonymous.ws.close();
+  });
+
+  it("keys session callers by the session cookie alone, not by other cookies beside it", async () => {
+    const cookie = await sessionCookie(OWNER);
+    expect((await call(echo(), { headers: { Cookie: `authjs.csrf-token=abc; ${cookie}` } })).status).toBe(200);
+    expect((await call(echo(), { headers: { Cookie: "authjs.csrf-token=abc" } })).status).toBe(401);
+    expect((await call(echo(), { headers: { Cookie: `=${cookie.split("=")[0]}` } })).status).toBe(401);
   });
 });
 

@@ -13,14 +13,15 @@ import type { Socket } from "node:net";
 import { pipeline, type Duplex, type Transform } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import type { Db } from "@/db/client";
-import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { credentialOf } from "@/lib/auth/credential";
+import { resolveCredential, type Principal } from "@/lib/auth/principal";
 import { throttleActivity } from "./activity";
 import { forwardRequest, forwardTarget, type ForwardTarget } from "./forward";
 import { headerSource, prepareForwardHeaders, wantsHtml } from "./headers";
 import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import { isCrossSite, needsOriginCheck } from "./origin";
 import { missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
-import { createPrincipalCache, credentialKey } from "./principal-cache";
+import { createPrincipalCache } from "./principal-cache";
 import {
   badGateway,
   crossSite,
@@ -138,12 +139,12 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
 
     let db: Db | undefined;
     let principal: Principal | null = null;
-    const credential = credentialKey(req.headers);
+    const credential = credentialOf(headerSource(req.headers));
     try {
       if (credential !== null) {
         const open = await deps.getDb();
         db = open;
-        principal = await principals.get(credential, () => resolvePrincipal(open, headerSource(req.headers)));
+        principal = await principals.get(credential, () => resolveCredential(open, credential));
       }
     } catch (err) {
       console.error("[atrium] proxy: cannot resolve the caller:", err);
