@@ -191,7 +191,7 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await screenshot(page, "workspaces-admin");
 
   // Started anyway through the API, it fails, and the row says why in red.
-  const started = await page.request.post(`${DEV_URL}/api/users/admin/servers/broken`, { data: { environment: "e2e-missing", cpu: 1, memGb: 1 } });
+  const started = await page.request.post(`${DEV_URL}/api/users/admin/servers/broken`, { headers: { origin: DEV_URL }, data: { environment: "e2e-missing", cpu: 1, memGb: 1 } });
   expect(started.status()).toBe(202);
   const broken = page.getByTestId("server-broken");
   await expect(broken.getByTestId("server-status")).toHaveAttribute("data-status", "failed", { timeout: 30_000 });

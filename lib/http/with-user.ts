@@ -1,9 +1,11 @@
 import type { z } from "zod";
 import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { ApiError, errorResponse } from "./api-error";
 import { parseWith } from "./parse";
+import { hasBody, isJsonContentType, isSameOriginRequest, isUnsafeMethod } from "./same-origin";
 
 export interface HandlerContext<P> {
   principal: Principal;
@@ -14,6 +16,11 @@ export interface HandlerContext<P> {
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
 type Handler<P> = (req: Request, ctx: HandlerContext<P>) => Promise<Response>;
 type Params<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+export interface GuardOptions {
+  /** What a body must be when a signed-in browser sends one: JSON (the default) or anything (artifact uploads). */
+  body?: "json" | "any";
+}
 
 /** Turns thrown ApiErrors into JSON errors and anything else into a logged 500 that reveals nothing. */
 export async function respond(fn: () => Promise<Response>): Promise<Response> {
@@ -26,12 +33,28 @@ export async function respond(fn: () => Promise<Response>): Promise<Response> {
   }
 }
 
-function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: Handler<Params<S>>, paramsSchema?: S) {
+/**
+ * A state change signed in by the session cookie comes from the portal's own pages (same-origin.ts),
+ * with a JSON body only as application/json: a form or a beacon can send text/plain without asking
+ * the browser's permission first, application/json it cannot.
+ */
+export function assertNotForged(req: Request, principal: Principal, options: GuardOptions = {}): void {
+  if (principal.via !== "session" || !isUnsafeMethod(req.method)) return;
+  if (!isSameOriginRequest(req.headers, getConfig().publicUrl)) {
+    throw new ApiError(403, "cross_origin", "Changes made with your sign-in must come from the portal's own pages; scripts can use an API token.");
+  }
+  if ((options.body ?? "json") === "json" && hasBody(req.headers) && !isJsonContentType(req.headers.get("content-type"))) {
+    throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
+  }
+}
+
+function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) {
   return (req: Request, ctx: RouteContext): Promise<Response> =>
     respond(async () => {
       const db = await getDb();
       const principal = await resolvePrincipal(db, req.headers);
       if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send a valid API token.");
+      assertNotForged(req, principal, options);
       if (requireAdmin && !principal.admin) throw new ApiError(403, "forbidden", "Only admins may do this.");
       const raw = await ctx.params;
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
@@ -41,14 +64,29 @@ function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: 
 
 /** Every route handler goes through one of these: the caller is checked on the server before anything runs. */
 /** `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs. */
-export const withUser = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S) =>
-  guard(false, handler, paramsSchema);
-export const withAdmin = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S) =>
-  guard(true, handler, paramsSchema);
+export const withUser = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
+  guard(false, handler, paramsSchema, options);
+export const withAdmin = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
+  guard(true, handler, paramsSchema, options);
 
 /** Self or admin: for `/api/users/<name>/...` routes a person may use on their own account. */
 export function assertSelfOrAdmin(principal: Principal, name: string): void {
   if (principal.name !== name && !principal.admin) {
     throw new ApiError(403, "forbidden", `Only ${name} or an admin may do this.`);
   }
+}
+
+/**
+ * For the sign-in routes, which have no principal yet: their POSTs (sign in, sign out) come from the
+ * portal's pages only. next-auth's own CSRF token is a double-submit cookie, and a page on another
+ * port of the same host can write cookies for this one, so it does not stop a same-site forgery.
+ */
+export function withSameOrigin<R extends Request>(handler: (req: R) => Promise<Response>) {
+  return (req: R): Promise<Response> =>
+    respond(async () => {
+      if (isUnsafeMethod(req.method) && !isSameOriginRequest(req.headers, getConfig().publicUrl)) {
+        throw new ApiError(403, "cross_origin", "Signing in and out must happen on the portal's own pages.");
+      }
+      return handler(req);
+    });
 }

@@ -1,3 +1,5 @@
 import { handlers } from "@/lib/auth/next-auth";
+import { withSameOrigin } from "@/lib/http/with-user";
 
-export const { GET, POST } = handlers;
+export const GET = handlers.GET;
+export const POST = withSameOrigin(handlers.POST);

@@ -27,7 +27,7 @@ export const GET = withUser(async (req, { db, principal }) => {
 export const PUT = withUser(async (req, { db, principal }) => {
   await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body));
   return Response.json({});
-}, params);
+}, params, { body: "any" });
 
 export const DELETE = withUser(async (req, { db, principal }) => {
   return Response.json(await deleteArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req)));
