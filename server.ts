@@ -4,6 +4,7 @@ import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
 import { createWorkspaceProxy, isWorkspacePath } from "./lib/routing/workspace-proxy";
 import { touchServerActivity } from "./db/queries/servers";
+import { securityHeaders } from "./lib/http/security-headers";
 import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
 import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
@@ -47,7 +48,12 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => {
     if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
     else if (isMetricsPath(req.url)) void serveMetrics(req, res);
-    else void handleRequest(req, res);
+    else {
+      const security = securityHeaders({ dev });
+      req.headers["content-security-policy"] = security.policy;
+      for (const [name, value] of security.headers) res.setHeader(name, value);
+      void handleRequest(req, res);
+    }
   });
   server.on("upgrade", (req, socket, head) => {
     if (isWorkspacePath(req.url)) void workspaces.handleUpgrade(req, socket, head);
