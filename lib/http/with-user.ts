@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { assertRouteAccess, type RouteAccess, type ScopeName } from "@/lib/auth/scopes";
 import { getDb } from "@/lib/runtime/db";
 import { ApiError, errorResponse } from "./api-error";
 import { parseWith } from "./parse";
@@ -26,25 +27,29 @@ export async function respond(fn: () => Promise<Response>): Promise<Response> {
   }
 }
 
-function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: Handler<Params<S>>, paramsSchema?: S) {
+function guard<S extends z.ZodType | undefined>(access: RouteAccess, handler: Handler<Params<S>>, paramsSchema?: S) {
   return (req: Request, ctx: RouteContext): Promise<Response> =>
     respond(async () => {
       const db = await getDb();
       const principal = await resolvePrincipal(db, req.headers);
       if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send a valid API token.");
-      if (requireAdmin && !principal.admin) throw new ApiError(403, "forbidden", "Only admins may do this.");
+      assertRouteAccess(principal, access);
       const raw = await ctx.params;
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
       return handler(req, { principal, params, db });
     });
 }
 
-/** Every route handler goes through one of these: the caller is checked on the server before anything runs. */
-/** `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs. */
-export const withUser = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S) =>
-  guard(false, handler, paramsSchema);
+/**
+ * Every route handler goes through one of these: the caller is checked on the server before anything runs.
+ * `scope` is what an API token must carry for this route (lib/auth/scopes.ts; JupyterHub's @needs_scope);
+ * withAdmin's routes need the admin role and, for a token, the "admin" scope.
+ * `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs.
+ */
+export const withUser = <S extends z.ZodType | undefined = undefined>(scope: ScopeName, handler: Handler<Params<S>>, paramsSchema?: S) =>
+  guard({ scope, admin: false }, handler, paramsSchema);
 export const withAdmin = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S) =>
-  guard(true, handler, paramsSchema);
+  guard({ scope: "admin", admin: true }, handler, paramsSchema);
 
 /** Self or admin: for `/api/users/<name>/...` routes a person may use on their own account. */
 export function assertSelfOrAdmin(principal: Principal, name: string): void {
