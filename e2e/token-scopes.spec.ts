@@ -72,6 +72,9 @@ test("a workspace's MLflow token reaches MLflow and its own server's packages, a
     await refusedFor(await request.get(`${DEV_URL}/user/${OWNER}/default/api/status`, { headers: ws }), "workspaces:access");
     await refusedFor(await request.get(`${DEV_URL}/user/${OWNER}/second/api/contents`, { headers: ws }), "workspaces:access");
     await refusedFor(await request.get(`${DEV_URL}/api/me`, { headers: ws }), "account:read");
+    // Pages show a whole account (servers, usage, tokens): a token needs "account" to render one.
+    expect((await request.get(`${DEV_URL}/`, { headers: ws, maxRedirects: 0 })).status()).toBe(403);
+    expect((await request.get(`${DEV_URL}/servers/${OWNER}/default`, { headers: ws, maxRedirects: 0 })).status()).toBe(403);
 
     // Packages: browsing passes the scope check (this portal has no index), and its own server is reachable...
     const browse = await request.get(`${DEV_URL}/api/packages?q=numpy`, { headers: ws });
@@ -164,6 +167,14 @@ test("the tokens panel creates a token with the scopes ticked and lists each tok
   await expect(row).toContainText("packages:read");
   await expect(row).not.toContainText("account");
   await screenshot(page, "tokens-panel-scopes");
+  // Ticking a scope ticks and greys what it includes.
+  await panel.getByRole("checkbox", { name: "account", exact: true }).check();
+  for (const implied of ["tokens", "workspaces:access", "account:read"]) {
+    const box = panel.getByRole("checkbox", { name: implied, exact: true });
+    await expect(box).toBeChecked();
+    await expect(box).toBeDisabled();
+  }
+  await screenshot(page, "tokens-panel-account-scope");
   const created = (await (await page.request.get(`${DEV_URL}/api/users/d-panel/tokens`)).json()) as { note: string; scopes: string[] }[];
   expect(created.find((t) => t.note === "laptop mlflow + packages")?.scopes).toEqual(["mlflow", "packages:read"]);
 });
