@@ -27,7 +27,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
       <WorkspacesHome initialMe={me} initialServers={servers} defaultName={wanted.success ? wanted.data : undefined} />
       <MyUsageCard principal={principal} />
       <Card title="API tokens" description="For scripts, the REST API and the MLflow client outside Atrium. Stored hashed; shown once.">
-        <TokensPanel userName={me.name} />
+        <TokensPanel userName={me.name} admin={me.admin} />
       </Card>
     </div>
   );

@@ -54,6 +54,8 @@ export const apiTokens = pgTable(
     hash: text("hash").notNull(),
     kind: text("kind").$type<TokenKind>().notNull().default("personal"),
     note: text("note"),
+    /** Scope names from lib/auth/scopes.ts as granted (not expanded); none: the token can do nothing. */
+    scopes: jsonb("scopes").$type<string[]>().notNull().default([]),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }),

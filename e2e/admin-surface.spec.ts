@@ -10,6 +10,8 @@ import { PORTALS } from "./support/env";
  */
 const surface = scanAdminSurface();
 const PLEB = "adm-e-pleb";
+/** An admin whose token lacks the "admin" scope (lib/auth/scopes.ts): refused like a non-admin. */
+const UNSCOPED_ADMIN = "d-adm-unscoped";
 const samples = { name: PLEB, server: "default", role: "user", id: "x", path: "x" };
 
 test("the scan finds the admin surface and nothing under /admin escapes it", () => {
@@ -26,8 +28,10 @@ for (const portal of PORTALS) {
   test.describe(`admin surface on ${portal.name}`, () => {
     const base = portal.url;
     let plebToken = "";
+    let unscopedAdminToken = "";
     test.beforeAll(async ({ request }) => {
       plebToken = await userWithToken(request, base, PLEB, "power");
+      unscopedAdminToken = await userWithToken(request, base, UNSCOPED_ADMIN, "admin");
     });
 
     for (const api of surface.apis) {
@@ -39,6 +43,9 @@ for (const portal of PORTALS) {
         const pleb = await request.fetch(`${base}${url}`, { method: api.method, headers: bearer(plebToken) });
         expect(pleb.status(), `non-admin ${api.method} ${url}`).toBe(403);
         expect(await errorCode(pleb)).toBe("forbidden");
+        const unscoped = await request.fetch(`${base}${url}`, { method: api.method, headers: bearer(unscopedAdminToken) });
+        expect(unscoped.status(), `admin token without the admin scope ${api.method} ${url}`).toBe(403);
+        expect(await errorCode(unscoped)).toBe("insufficient_scope");
         if (api.method === "GET") {
           const admin = await request.get(`${base}${url}`, { headers: asBootstrap });
           expect(admin.status(), `admin GET ${url}`).toBe(200);
@@ -57,6 +64,8 @@ for (const portal of PORTALS) {
         const html = await pleb.text();
         expect(html).toContain("Admins only");
         expect(html).not.toContain('data-testid="users-table"');
+        const unscoped = await request.get(`${base}${url}`, { headers: bearer(unscopedAdminToken), maxRedirects: 0 });
+        expect(unscoped.status(), `admin token without the admin scope ${url}`).toBe(403);
         const admin = await request.get(`${base}${url}`, { headers: asBootstrap, maxRedirects: 0 });
         expect(admin.status(), `admin ${url}`).toBe(200);
       });

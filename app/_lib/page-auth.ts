@@ -1,6 +1,7 @@
 import { forbidden, redirect } from "next/navigation";
 import { headers } from "next/headers";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { hasScope } from "@/lib/auth/scopes";
 import { getDb } from "@/lib/runtime/db";
 
 /** The signed-in person for a server component, from the same resolver the API uses. */
@@ -8,9 +9,11 @@ export async function currentPrincipal(): Promise<Principal | null> {
   return resolvePrincipal(await getDb(), await headers());
 }
 
+/** Pages show everything of an account at once, so an API token needs the whole "account" scope to render one. */
 export async function requireUser(): Promise<Principal> {
   const principal = await currentPrincipal();
   if (!principal) redirect("/signin");
+  if (!hasScope(principal, "account")) forbidden();
   return principal;
 }
 

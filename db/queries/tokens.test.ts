@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { apiTokens, auditEvents, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
@@ -33,6 +36,37 @@ for (const kind of DB_KINDS) {
         expiresAt,
       });
       expect(row.createdAt).toBeInstanceOf(Date);
+    });
+
+    it("stores scopes as given, and none when the insert names none", async () => {
+      const row = await insertToken(db(), { id: "tok_s1", userName: "alice", hash: "hash-s1", kind: "personal", note: null, scopes: ["mlflow", "packages:read"], expiresAt: null });
+      expect(row.scopes).toEqual(["mlflow", "packages:read"]);
+      expect((await findTokenByHash(db(), "hash-s1"))?.scopes).toEqual(["mlflow", "packages:read"]);
+      expect((await token("tok_s2", "alice")).scopes).toEqual([]);
+    });
+
+    it("the token_scopes migration gives old tokens what they could do before: the account, admin for admins, a workspace's set", async () => {
+      // The rows as they were before the migration (scopes empty); then its UPDATE statements run again.
+      await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
+      await token("tok_alice", "alice");
+      await token("tok_root", "root");
+      await token("tok_ws", "alice", { kind: "workspace" });
+      await token("tok_root_ws", "root", { kind: "workspace" });
+      const dir = path.join(process.cwd(), "db", "migrations");
+      const file = readdirSync(dir).find((f) => /^\d+_token_scopes\.sql$/.test(f));
+      const updates = readFileSync(path.join(dir, file ?? "missing"), "utf8")
+        .split("--> statement-breakpoint")
+        .map((s) => s.replace(/^--.*$/gm, "").trim())
+        .filter((s) => s.startsWith("UPDATE"));
+      expect(updates).toHaveLength(3);
+      for (const statement of updates) await db().execute(sql.raw(statement));
+      const rows = await db().select({ id: apiTokens.id, scopes: apiTokens.scopes }).from(apiTokens).orderBy(apiTokens.id);
+      expect(rows).toEqual([
+        { id: "tok_alice", scopes: ["account"] },
+        { id: "tok_root", scopes: ["account", "admin"] },
+        { id: "tok_root_ws", scopes: ["mlflow", "packages:read", "servers:install"] },
+        { id: "tok_ws", scopes: ["mlflow", "packages:read", "servers:install"] },
+      ]);
     });
 
     it("refuses a token for an unknown user", async () => {

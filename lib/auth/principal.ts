@@ -2,8 +2,10 @@ import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
 import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
 import { findUser, touchUserLastSeen } from "@/db/queries/users";
+import type { TokenKind } from "@/db/schema";
 import { getConfig } from "@/lib/config";
 import { credentialOf, type Credential, type HeaderSource } from "./credential";
+import { tokenGrant, type ScopeName } from "./scopes";
 import { getAuthSecret, usesSecureCookies } from "./secret";
 import { constantTimeEqual, hashToken } from "./tokens";
 
@@ -11,10 +13,14 @@ import { constantTimeEqual, hashToken } from "./tokens";
 export interface Principal {
   name: string;
   role: string;
+  /** Admin rights: the admin role, and for an API token also the "admin" scope (lib/auth/scopes.ts). */
   admin: boolean;
   via: "session" | "token" | "bootstrap";
   /** The api_tokens row used, when via === "token" (a workspace's MLflow token identifies its server). */
   tokenId?: string;
+  tokenKind?: TokenKind;
+  /** The token's scopes, expanded (lib/auth/scopes.ts); read only when via === "token": people and bootstrap have all. */
+  scopes?: readonly ScopeName[];
 }
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
@@ -52,7 +58,7 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
     if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
     await touchTokenLastUsed(db, row.id);
     const principal = await principalForUser(db, row.userName, "token");
-    return principal && { ...principal, tokenId: row.id };
+    return principal && { ...principal, ...tokenGrant(row, principal.admin) };
   }
   const jwt = await getToken({
     req: { headers: { cookie: credential.cookies } },

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { assertRouteAccess, type RouteAccess, type ScopeName } from "@/lib/auth/scopes";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { ApiError, errorResponse } from "./api-error";
@@ -48,26 +49,30 @@ export function assertNotForged(req: Request, principal: Principal, options: Gua
   }
 }
 
-function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) {
+function guard<S extends z.ZodType | undefined>(access: RouteAccess, handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) {
   return (req: Request, ctx: RouteContext): Promise<Response> =>
     respond(async () => {
       const db = await getDb();
       const principal = await resolvePrincipal(db, req.headers);
       if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send a valid API token.");
       assertNotForged(req, principal, options);
-      if (requireAdmin && !principal.admin) throw new ApiError(403, "forbidden", "Only admins may do this.");
+      assertRouteAccess(principal, access);
       const raw = await ctx.params;
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
       return handler(req, { principal, params, db });
     });
 }
 
-/** Every route handler goes through one of these: the caller is checked on the server before anything runs. */
-/** `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs. */
-export const withUser = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
-  guard(false, handler, paramsSchema, options);
+/**
+ * Every route handler goes through one of these: the caller is checked on the server before anything runs.
+ * `scope` is what an API token must carry for this route (lib/auth/scopes.ts; JupyterHub's @needs_scope);
+ * withAdmin's routes need the admin role and, for a token, the "admin" scope.
+ * `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs.
+ */
+export const withUser = <S extends z.ZodType | undefined = undefined>(scope: ScopeName, handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
+  guard({ scope, admin: false }, handler, paramsSchema, options);
 export const withAdmin = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
-  guard(true, handler, paramsSchema, options);
+  guard({ scope: "admin", admin: true }, handler, paramsSchema, options);
 
 /** Self or admin: for `/api/users/<name>/...` routes a person may use on their own account. */
 export function assertSelfOrAdmin(principal: Principal, name: string): void {

@@ -102,7 +102,7 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
     const events = await collect(await startInstall(db(), spawner, me, user, "default", { name: "Atrium_Demo.Pkg", version: "1.0.0" }, htmlIndex.urlVia("host.docker.internal")));
     expect(events.at(-1)).toMatchObject({ type: "done", ok: true, installedVersion: "1.0.0", message: `Installed Atrium_Demo.Pkg==1.0.0 into ${user}/default.` });
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.__version__)")).toBe("1.0.0");
-    const installed = await listInstalled(db(), spawner, user, "default");
+    const installed = await listInstalled(db(), spawner, me, user, "default");
     const mine = installed.filter((p) => p.inHome);
     expect(mine.map((p) => [p.name, p.version])).toEqual([["Atrium_Demo.Pkg", "1.0.0"]]);
     expect(mine[0]?.location).toMatch(/^\/home\/jovyan\/\.local\/lib\/python3\.\d+\/site-packages$/);

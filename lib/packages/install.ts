@@ -31,7 +31,7 @@ export async function startInstall(
   req: InstallRequest,
   indexUrl: string | undefined,
 ): Promise<AsyncIterable<InstallEvent>> {
-  await requireRunningWorkspace(db, user, server);
+  await requireRunningWorkspace(db, actor, user, server);
   if (!indexUrl) throw indexNotConfigured();
   const argv = pipInstallArgv(req.name, req.version, indexUrl);
   const requirement = requirementOf(req.name, req.version);

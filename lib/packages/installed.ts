@@ -1,4 +1,5 @@
 import type { Db } from "@/db/client";
+import type { ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError } from "@/lib/http/api-error";
 import type { Spawner } from "@/lib/spawner";
 import { WORKSPACE_HOME } from "./image-scan";
@@ -14,8 +15,8 @@ export interface InstalledPackage {
 }
 
 /** Everything pip sees in the workspace; PIP_USER=0 because with PIP_USER=1 pip lists only user installs. */
-export async function listInstalled(db: Db, spawner: Spawner, user: string, server: string): Promise<InstalledPackage[]> {
-  await requireRunningWorkspace(db, user, server);
+export async function listInstalled(db: Db, spawner: Spawner, caller: ScopedCaller, user: string, server: string): Promise<InstalledPackage[]> {
+  await requireRunningWorkspace(db, caller, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
     exec = await spawner.exec({ user, server }, PIP_LIST_ARGV, { env: { PIP_USER: "0" } });

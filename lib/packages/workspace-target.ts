@@ -1,10 +1,15 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
+import { assertServerOfToken, type ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
 
-/** The workspace must exist and be running before pip can run in it; a sentence otherwise. */
-export async function requireRunningWorkspace(db: Db, user: string, server: string) {
+/**
+ * The workspace must exist and be running before pip can run in it; a sentence otherwise. A workspace's
+ * own token is refused any other server first (and so learns nothing about whether it exists).
+ */
+export async function requireRunningWorkspace(db: Db, caller: ScopedCaller, user: string, server: string) {
   const row = await findServer(db, user, server);
+  assertServerOfToken(caller, user, server, row);
   if (!row) throw notFound("server_not_found", `There is no server ${user}/${server}.`);
   if (row.status !== "running") {
     throw conflict("server_not_running", `The workspace ${user}/${server} is ${row.status}, not running; start it first.`);

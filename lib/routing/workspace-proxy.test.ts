@@ -276,15 +276,18 @@ function startEcho(): Server {
 
 beforeAll(async () => {
   handle = await openTestDatabase("pglite");
-  const actor: Principal = { name: "test", role: "admin", admin: true, via: "token" };
+  const actor: Principal = { name: "test", role: "admin", admin: true, via: "bootstrap" };
   for (const [name, role] of [
     [OWNER, "user"],
     [OTHER, "user"],
     [ADMIN, "admin"],
   ] as const) {
     await insertUser(db(), { name, role, roleSource: "default" });
-    tokens[name] = (await createApiToken(db(), actor, name, { note: "proxy test" })).token;
+    // An admin's token opens other people's workspaces only with the admin scope (lib/auth/scopes.ts).
+    tokens[name] = (await createApiToken(db(), actor, name, { note: "proxy test", scopes: role === "admin" ? ["admin"] : ["account"] })).token;
   }
+  tokens.mlflowOnly = (await createApiToken(db(), actor, OWNER, { scopes: ["mlflow"] })).token;
+  tokens.adminPlain = (await createApiToken(db(), actor, ADMIN, { scopes: ["account"] })).token;
 
   echoServer = startEcho();
   const echoPort = await listen(echoServer);
@@ -335,6 +338,16 @@ describe("workspace proxy: who may pass (fake upstream)", () => {
     expect((await call(echo(), { method: "POST", headers: { Cookie: await sessionCookie(OTHER) }, body: "x" })).status).toBe(403);
     const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, bearer(OTHER));
     expect(ws.status).toBe(403);
+    expect(echoHits.length).toBe(hits);
+  });
+
+  it("refuses a token without workspaces:access, and an admin's token without the admin scope", async () => {
+    const hits = echoHits.length;
+    const scoped = await call(echo(), { headers: bearer("mlflowOnly") });
+    expect(scoped.status).toBe(403);
+    expect(json(scoped)).toEqual({ error: "insufficient_scope", message: 'This token lacks the "workspaces:access" scope this needs.' });
+    expect((await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, bearer("mlflowOnly"))).status).toBe(403);
+    expect(json(await call(echo(), { headers: bearer("adminPlain") }))).toEqual({ error: "forbidden", message: `Only ${OWNER} or an admin may open this workspace.` });
     expect(echoHits.length).toBe(hits);
   });
 

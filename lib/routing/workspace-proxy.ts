@@ -15,6 +15,7 @@ import { createProxyServer } from "http-proxy-3";
 import type { Db } from "@/db/client";
 import { credentialOf } from "@/lib/auth/credential";
 import { resolveCredential, type Principal } from "@/lib/auth/principal";
+import { hasScope, insufficientScope } from "@/lib/auth/scopes";
 import { throttleActivity } from "./activity";
 import { forwardRequest, forwardTarget, type ForwardTarget } from "./forward";
 import { headerSource, prepareForwardHeaders, wantsHtml } from "./headers";
@@ -153,6 +154,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     if (!principal) {
       return html ? { kind: "redirect", location: `/signin?callbackUrl=${encodeURIComponent(url)}` } : reject(unauthorized());
     }
+    if (!hasScope(principal, "workspaces:access")) return reject(insufficientScope("workspaces:access"));
     if (principal.name !== ref.user && !principal.admin) return reject(forbiddenWorkspace(ref.user));
     if (principal.via === "session" && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) {
       return reject(crossSite());

@@ -8,7 +8,8 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/tokens";
 import { ApiError } from "@/lib/http/api-error";
-import { createApiToken, listApiTokens, revokeApiToken, tokenView } from "./manage";
+import { DEFAULT_SCOPES, expandScopes } from "@/lib/auth/scopes";
+import { createApiToken, insertApiToken, listApiTokens, revokeApiToken, tokenView } from "./manage";
 
 const DAY_MS = 86_400_000;
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
@@ -75,15 +76,16 @@ for (const kind of DB_KINDS) {
         expect(row?.expiresAt?.toISOString()).toBe(created.expiresAt);
       });
 
-      it("stores the kind", async () => {
-        const created = await createApiToken(db(), root, "alice", { kind: "workspace" });
-        expect((await findTokenByHash(db(), hashToken(created.token)))?.kind).toBe("workspace");
+      it("stores the kind, and a workspace token gets the workspace's scopes", async () => {
+        const created = await db().transaction((tx) => insertApiToken(tx, root, "alice", { kind: "workspace" }));
+        expect(await findTokenByHash(db(), hashToken(created.token))).toMatchObject({ kind: "workspace", scopes: ["mlflow", "packages:read", "servers:install"] });
+        expect(DEFAULT_SCOPES.workspace).toEqual(["mlflow", "packages:read", "servers:install"]);
       });
 
       it("records the creation without the token", async () => {
         const created = await createApiToken(db(), root, "alice", { note: "ci", expiresInDays: 1 });
         expect(await audit()).toEqual([
-          { actor: "root", action: "token.create", target: "alice", detail: { id: created.id, kind: "personal", note: "ci", expiresAt: created.expiresAt } },
+          { actor: "root", action: "token.create", target: "alice", detail: { id: created.id, kind: "personal", note: "ci", scopes: ["account"], expiresAt: created.expiresAt } },
         ]);
       });
 
@@ -103,15 +105,54 @@ for (const kind of DB_KINDS) {
       });
     });
 
+    describe("scopes at creation", () => {
+      const scopesOf = async (token: string) => (await findTokenByHash(db(), hashToken(token)))?.scopes;
+
+      it("defaults to the whole account and stores what was asked, once each", async () => {
+        const plain = await createApiToken(db(), alice, "alice", {});
+        expect([plain.scopes, await scopesOf(plain.token)]).toEqual([["account"], ["account"]]);
+        const picked = await createApiToken(db(), alice, "alice", { scopes: ["mlflow", "packages:read", "mlflow"] });
+        expect(await scopesOf(picked.token)).toEqual(["mlflow", "packages:read"]);
+      });
+
+      it("answers 400 naming an unknown scope, and 400 for none, storing nothing", async () => {
+        const err = await apiError(createApiToken(db(), alice, "alice", { scopes: ["mlflow", "root:everything"] }));
+        expect([err.status, err.code]).toEqual([400, "invalid_scope"]);
+        expect(err.message).toContain('"root:everything"');
+        expect((await apiError(createApiToken(db(), alice, "alice", { scopes: [] }))).status).toBe(400);
+        expect(await db().select().from(apiTokens)).toEqual([]);
+        expect(await audit()).toEqual([]);
+      });
+
+      it("gives the admin scope only to an admin's token", async () => {
+        expect((await apiError(createApiToken(db(), root, "alice", { scopes: ["admin"] }))).status).toBe(403);
+        await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
+        expect((await createApiToken(db(), root, "root", { scopes: ["admin"] })).scopes).toEqual(["admin"]);
+      });
+
+      it("lets a token pass on only the scopes it has itself", async () => {
+        const viaToken: Principal = { name: "alice", role: "user", admin: false, via: "token", tokenId: "tok_maker", tokenKind: "personal", scopes: expandScopes(["tokens", "mlflow"]) };
+        expect((await createApiToken(db(), viaToken, "alice", { scopes: ["mlflow"] })).scopes).toEqual(["mlflow"]);
+        for (const scopes of [["account"], ["servers"], ["mlflow", "workspaces:access"], undefined]) {
+          const err = await apiError(createApiToken(db(), viaToken, "alice", { scopes }));
+          expect([err.status, err.code], String(scopes)).toEqual([403, "insufficient_scope"]);
+        }
+        const full: Principal = { ...viaToken, scopes: expandScopes(["account"]) };
+        expect((await createApiToken(db(), full, "alice", { scopes: ["servers", "tokens"] })).scopes).toEqual(["servers", "tokens"]);
+        expect((await apiError(createApiToken(db(), full, "alice", { scopes: ["admin"] }))).status).toBe(403);
+      });
+    });
+
     describe("listApiTokens", () => {
       it("lists a user's personal tokens as views", async () => {
         const created = await createApiToken(db(), alice, "alice", { note: "laptop", expiresInDays: 7 });
-        await createApiToken(db(), alice, "alice", { kind: "workspace" });
+        await insertApiToken(db(), alice, "alice", { kind: "workspace" });
         await createApiToken(db(), alice, "bob", {});
         const list = await listApiTokens(db(), "alice");
         expect(list).toHaveLength(1);
         expect(list[0]).toMatchObject({ id: created.id, note: "laptop", lastUsedAt: null, expiresAt: created.expiresAt, expired: false });
-        expect(Object.keys(list[0] ?? {}).sort()).toEqual(["createdAt", "expired", "expiresAt", "id", "lastUsedAt", "note"]);
+        expect(Object.keys(list[0] ?? {}).sort()).toEqual(["createdAt", "expired", "expiresAt", "id", "lastUsedAt", "note", "scopes"]);
+        expect(list[0]?.scopes).toEqual(["account"]);
       });
 
       it("marks expired tokens", async () => {
@@ -130,11 +171,12 @@ for (const kind of DB_KINDS) {
           hash: "secret-hash",
           kind: "personal",
           note: null,
+          scopes: ["mlflow"],
           createdAt: new Date("2030-01-01T00:00:00Z"),
           lastUsedAt: null,
           expiresAt: null,
         });
-        expect(v).toStrictEqual({ id: "tok_x", note: null, createdAt: "2030-01-01T00:00:00.000Z", lastUsedAt: null, expiresAt: null, expired: false });
+        expect(v).toStrictEqual({ id: "tok_x", note: null, scopes: ["mlflow"], createdAt: "2030-01-01T00:00:00.000Z", lastUsedAt: null, expiresAt: null, expired: false });
       });
     });
 

@@ -2,6 +2,7 @@ import type { Db } from "@/db/client";
 import { deleteToken, deleteTokenById, insertToken, listTokens, type TokenRow } from "@/db/queries/tokens";
 import type { TokenKind } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
+import { DEFAULT_SCOPES, scopesToGrant, type ScopeName } from "@/lib/auth/scopes";
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { notFound } from "@/lib/http/api-error";
@@ -9,16 +10,22 @@ import { getUserOrThrow } from "@/lib/users/manage";
 
 const DAY_MS = 86_400_000;
 
-/** Returns the token once; only its hash is kept. */
+type Created = { id: string; token: string; expiresAt: string | null; scopes: string[] };
+
+/**
+ * A personal token, returned once; only its hash is kept. Its scopes are the ones asked for (default
+ * DEFAULT_SCOPES.personal), checked by scopesToGrant against the table, the owner and the creator.
+ */
 export async function createApiToken(
   db: Db,
   actor: Principal,
   userName: string,
-  opts: { note?: string; expiresInDays?: number; kind?: TokenKind },
-): Promise<{ id: string; token: string; expiresAt: string | null }> {
+  opts: { note?: string; expiresInDays?: number; scopes?: readonly string[] },
+): Promise<Created> {
   return db.transaction(async (tx) => {
-    await getUserOrThrow(tx, userName);
-    return insertApiToken(tx, actor, userName, opts);
+    const owner = await getUserOrThrow(tx, userName);
+    const scopes = scopesToGrant(actor, opts.scopes ?? DEFAULT_SCOPES.personal, owner.role === "admin");
+    return insertApiToken(tx, actor, userName, { ...opts, scopes });
   });
 }
 
@@ -30,30 +37,33 @@ export async function insertApiToken(
   tx: Db,
   actor: Principal,
   userName: string,
-  opts: { note?: string; expiresInDays?: number; kind?: TokenKind },
-): Promise<{ id: string; token: string; expiresAt: string | null }> {
+  opts: { note?: string; expiresInDays?: number; kind?: TokenKind; scopes?: readonly ScopeName[] },
+): Promise<Created> {
   const token = generateToken();
+  const kind = opts.kind ?? "personal";
   const row = await insertToken(tx, {
     id: generateId("tok"),
     userName,
     hash: hashToken(token),
-    kind: opts.kind ?? "personal",
+    kind,
     note: opts.note ?? null,
+    scopes: [...(opts.scopes ?? DEFAULT_SCOPES[kind])],
     expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * DAY_MS) : null,
   });
   await recordAudit(tx, {
     actor: actor.name,
     action: "token.create",
     target: userName,
-    detail: { id: row.id, kind: row.kind, note: row.note, expiresAt: row.expiresAt?.toISOString() ?? null },
+    detail: { id: row.id, kind: row.kind, note: row.note, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
   });
-  return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null };
+  return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null, scopes: row.scopes };
 }
 
 export function tokenView(t: TokenRow) {
   return {
     id: t.id,
     note: t.note,
+    scopes: t.scopes,
     createdAt: t.createdAt.toISOString(),
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
     expiresAt: t.expiresAt?.toISOString() ?? null,

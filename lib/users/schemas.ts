@@ -51,6 +51,8 @@ export const listUsersQuerySchema = z.object({
 export const createTokenSchema = z.strictObject({
   note: z.string().max(200).optional(),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
+  /** Names from lib/auth/scopes.ts, checked there so an unknown one is named in the 400. */
+  scopes: z.array(z.string().max(64)).max(32).optional(),
 });
 
 export const userParams = z.object({ name: userNameSchema });

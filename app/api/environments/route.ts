@@ -4,7 +4,7 @@ import { readJson } from "@/lib/http/parse";
 import { withAdmin, withUser } from "@/lib/http/with-user";
 import { getSpawner } from "@/lib/runtime/spawner";
 
-export const GET = withUser(async (_req, { db, principal }) => Response.json(await listEnvironmentsWithAvailability(db, getSpawner(), principal)));
+export const GET = withUser("account:read", async (_req, { db, principal }) => Response.json(await listEnvironmentsWithAvailability(db, getSpawner(), principal)));
 
 export const POST = withAdmin(async (req, { db, principal }) => {
   const input = await readJson(req, createEnvironmentSchema);

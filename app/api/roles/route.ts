@@ -1,4 +1,4 @@
 import { withUser } from "@/lib/http/with-user";
 import { getRoles } from "@/lib/roles/manage";
 
-export const GET = withUser(async (_req, { db }) => Response.json(await getRoles(db)));
+export const GET = withUser("account:read", async (_req, { db }) => Response.json(await getRoles(db)));

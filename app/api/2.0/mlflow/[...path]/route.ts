@@ -5,6 +5,7 @@ import { handleTrackingRequest } from "@/lib/tracking/routes";
 
 // MLflow REST API (see /work/shared/mlflow-rest.md); /ajax-api/2.0/mlflow re-exports these handlers.
 const handler = withUser(
+  "mlflow",
   async (req, { db, principal, params }) => countTrackingWrite(req, await handleTrackingRequest(req, { db, principal }, params.path)),
   z.object({ path: z.array(z.string()) }),
 );

@@ -3,12 +3,12 @@ import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
 import { createApiToken, listApiTokens } from "@/lib/tokens/manage";
 import { createTokenSchema, userParams } from "@/lib/users/schemas";
 
-export const GET = withUser(async (_req, { db, principal, params }) => {
+export const GET = withUser("tokens", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   return Response.json(await listApiTokens(db, params.name));
 }, userParams);
 
-export const POST = withUser(async (req, { db, principal, params }) => {
+export const POST = withUser("tokens", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   const input = await readJson(req, createTokenSchema);
   return Response.json(await createApiToken(db, principal, params.name, input), { status: 201 });

@@ -13,7 +13,7 @@ const params = z.object({ path: z.array(z.string()).optional() });
 const tailSegments = (req: Request) => pathOrBadRequest(() => segmentsFromUrlTail(encodedTailOf(req.url)));
 
 /** GET with a path downloads that file; GET without one lists the folder named by `?path=`. */
-export const GET = withUser(async (req, { db, principal }) => {
+export const GET = withUser("mlflow", async (req, { db, principal }) => {
   const ctx = { db, principal, store: getArtifactStore() };
   const tail = tailSegments(req);
   if (tail.length === 0) {
@@ -24,11 +24,11 @@ export const GET = withUser(async (req, { db, principal }) => {
   return new Response(file.stream, { headers: downloadHeaders(name, file.size) });
 }, params);
 
-export const PUT = withUser(async (req, { db, principal }) => {
+export const PUT = withUser("mlflow", async (req, { db, principal }) => {
   await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body));
   return Response.json({});
 }, params, { body: "any" });
 
-export const DELETE = withUser(async (req, { db, principal }) => {
+export const DELETE = withUser("mlflow", async (req, { db, principal }) => {
   return Response.json(await deleteArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req)));
 }, params);

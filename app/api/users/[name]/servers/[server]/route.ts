@@ -6,18 +6,18 @@ import { serverParams, startServerSchema } from "@/lib/workspaces/schemas";
 import { startServer } from "@/lib/workspaces/start";
 import { stopServer } from "@/lib/workspaces/stop";
 
-export const GET = withUser(async (_req, { db, principal, params }) => {
+export const GET = withUser("servers", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   return Response.json(await getServer(db, params.name, params.server));
 }, serverParams);
 
-export const POST = withUser(async (req, { db, principal, params }) => {
+export const POST = withUser("servers", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   const ask = await readJson(req, startServerSchema);
   return Response.json(await startServer(db, getSpawner(), principal, params.name, params.server, ask), { status: 202 });
 }, serverParams);
 
-export const DELETE = withUser(async (_req, { db, principal, params }) => {
+export const DELETE = withUser("servers", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   return Response.json(await stopServer(db, getSpawner(), principal, params.name, params.server), { status: 202 });
 }, serverParams);

@@ -2,7 +2,7 @@ import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
 import { revokeApiToken } from "@/lib/tokens/manage";
 import { tokenParams } from "@/lib/users/schemas";
 
-export const DELETE = withUser(async (_req, { db, principal, params }) => {
+export const DELETE = withUser("tokens", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   await revokeApiToken(db, principal, params.name, params.id);
   return new Response(null, { status: 204 });

@@ -9,13 +9,13 @@ import { getSpawner } from "@/lib/runtime/spawner";
 import { serverParams } from "@/lib/workspaces/schemas";
 
 /** What pip sees in the workspace, with whether each package lives in the home volume. */
-export const GET = withUser(async (_req, { db, principal, params }) => {
+export const GET = withUser("servers:install", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
-  return Response.json(await listInstalled(db, getSpawner(), params.name, params.server));
+  return Response.json(await listInstalled(db, getSpawner(), principal, params.name, params.server));
 }, serverParams);
 
 /** Installs with pip inside the workspace; pip's output streams back as Server-Sent Events. */
-export const POST = withUser(async (req, { db, principal, params }) => {
+export const POST = withUser("servers:install", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   const ask = await readJson(req, installRequestSchema);
   const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);

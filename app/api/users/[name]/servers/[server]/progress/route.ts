@@ -4,7 +4,7 @@ import { getServer } from "@/lib/workspaces/query";
 import { progressEvents } from "@/lib/workspaces/progress";
 import { serverParams } from "@/lib/workspaces/schemas";
 
-export const GET = withUser(async (req, { db, principal, params }) => {
+export const GET = withUser("servers", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
   await getServer(db, params.name, params.server);
   const abort = new AbortController();

@@ -1,0 +1,141 @@
+/**
+ * API token scopes: the one table the route wrappers (lib/http/with-user.ts), the workspace proxy and
+ * the tokens panel read (JupyterHub's model, simplified). A person in the browser (session cookie) and
+ * the bootstrap token have every scope; an API token has the scopes stored on its row, expanded
+ * through `implies`. Admin rights need the `admin` scope on top of the admin role.
+ */
+import type { TokenKind } from "@/db/schema";
+import { ApiError } from "@/lib/http/api-error";
+
+export interface ScopeInfo {
+  /** One sentence for the tokens panel and error messages. */
+  summary: string;
+  /** Scopes this one includes. */
+  implies: readonly ScopeName[];
+  /** Shown only to admins on the tokens panel, and granted only to admins' tokens. */
+  adminOnly?: boolean;
+}
+
+export const SCOPE_NAMES = ["admin", "account", "account:read", "tokens", "servers", "servers:install", "workspaces:access", "mlflow", "packages:read"] as const;
+export type ScopeName = (typeof SCOPE_NAMES)[number];
+
+export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
+  admin: {
+    summary: "Use your admin rights: the admin API (users, roles, environments, audit, all servers) and other people's servers, tokens and runs.",
+    implies: ["account"],
+    adminOnly: true,
+  },
+  account: {
+    summary: "Everything you may do yourself (every scope below).",
+    implies: ["account:read", "tokens", "servers", "workspaces:access", "mlflow", "packages:read"],
+  },
+  "account:read": { summary: "Read your profile, limits and usage, the roles and the environments (GET /api/me, /api/roles, /api/environments).", implies: [] },
+  tokens: { summary: "List, create and revoke your API tokens (only with scopes this token has itself).", implies: [] },
+  servers: { summary: "Start, stop and watch your servers; includes servers:install.", implies: ["servers:install"] },
+  "servers:install": { summary: "List and install packages in your running servers.", implies: [] },
+  "workspaces:access": { summary: "Open your workspaces (/user/<you>/<server>/) with this token.", implies: [] },
+  mlflow: { summary: "Experiments, runs, models and artifacts through the MLflow API.", implies: [] },
+  "packages:read": { summary: "Browse the package index and the packages of the environments.", implies: [] },
+};
+
+/**
+ * What a token gets when its creator names no scopes. Personal: `account`, what every token could do
+ * before scopes existed, so scripts keep working. Workspace (the MLFLOW_TRACKING_TOKEN of a server):
+ * MLflow, the package browser and installing into its own server only (see assertServerOfToken).
+ */
+export const DEFAULT_SCOPES: Readonly<Record<TokenKind, readonly ScopeName[]>> = {
+  personal: ["account"],
+  workspace: ["mlflow", "packages:read", "servers:install"],
+};
+
+export const isScopeName = (s: string): s is ScopeName => (SCOPE_NAMES as readonly string[]).includes(s);
+
+/** The scopes named plus everything they imply; names not in the table (a removed scope) are dropped. */
+export function expandScopes(names: readonly string[]): ScopeName[] {
+  const out = new Set<ScopeName>();
+  const visit = (s: ScopeName) => {
+    if (out.has(s)) return;
+    out.add(s);
+    for (const implied of SCOPES[s].implies) visit(implied);
+  };
+  for (const name of names) if (isScopeName(name)) visit(name);
+  return SCOPE_NAMES.filter((s) => out.has(s));
+}
+
+/** The caller's side of a check: who they are, how they came, and (for tokens) what the token holds. */
+export interface ScopedCaller {
+  name: string;
+  role: string;
+  via: "session" | "token" | "bootstrap";
+  /** Expanded scopes of the token; only read when via === "token" (people and bootstrap have all). */
+  scopes?: readonly ScopeName[];
+  tokenId?: string;
+  tokenKind?: TokenKind;
+}
+
+export function hasScope(caller: ScopedCaller, scope: ScopeName): boolean {
+  if (caller.via !== "token") return true;
+  return caller.scopes?.includes(scope) ?? false;
+}
+
+/** The error every refusal for a missing scope is: the routes' ApiError and the proxy's reply share it. */
+export function insufficientScope(scope: ScopeName): { status: 403; error: "insufficient_scope"; message: string } {
+  return { status: 403, error: "insufficient_scope", message: `This token lacks the "${scope}" scope this needs.` };
+}
+
+/** Throws the 403 a route answers when the caller's token lacks the scope. */
+export function assertScope(caller: ScopedCaller, scope: ScopeName): void {
+  if (hasScope(caller, scope)) return;
+  const e = insufficientScope(scope);
+  throw new ApiError(e.status, e.error, e.message);
+}
+
+/** What a route declares (lib/http/with-user.ts): the scope a token needs, and whether only admins may call it. */
+export interface RouteAccess {
+  scope: ScopeName;
+  admin: boolean;
+}
+
+/** Admin routes: a non-admin is refused as a person (403 forbidden) before their token's scopes matter. */
+export function assertRouteAccess(caller: ScopedCaller, access: RouteAccess): void {
+  if (access.admin && caller.role !== "admin") throw new ApiError(403, "forbidden", "Only admins may do this.");
+  assertScope(caller, access.scope);
+}
+
+/**
+ * The fields of a token caller's principal: its scopes, and admin rights only when the owner is an
+ * admin AND the token carries `admin` (an admin's MLflow-only token cannot read everyone's runs).
+ */
+export function tokenGrant(row: { id: string; kind: TokenKind; scopes: readonly string[] }, ownerIsAdmin: boolean) {
+  const scopes = expandScopes(row.scopes);
+  return { scopes, admin: ownerIsAdmin && scopes.includes("admin"), tokenId: row.id, tokenKind: row.kind };
+}
+
+/**
+ * A workspace's token may act only on the server it was made for (servers.tracking_token_id names
+ * it); another server of the same person, or one that does not exist, is a 403 before anything else.
+ */
+export function assertServerOfToken(caller: ScopedCaller, user: string, server: string, row: { trackingTokenId: string | null } | undefined): void {
+  if (caller.via !== "token" || caller.tokenKind !== "workspace") return;
+  if (row && caller.tokenId !== undefined && row.trackingTokenId === caller.tokenId) return;
+  throw new ApiError(403, "insufficient_scope", `This workspace's token may act only on its own server, not on ${user}/${server}.`);
+}
+
+/**
+ * Which scopes a new token may get. Each name must be in the table (400 naming the first that is
+ * not); `admin` only for an admin's token; and a token-authenticated creator can pass on only scopes
+ * it holds itself (403 naming the first it lacks). Returns the names as asked, without duplicates.
+ */
+export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], ownerIsAdmin: boolean): ScopeName[] {
+  const names: ScopeName[] = [];
+  for (const s of asked) {
+    if (!isScopeName(s)) throw new ApiError(400, "invalid_scope", `There is no scope "${s}"; the scopes are ${SCOPE_NAMES.join(", ")}.`);
+    if (!names.includes(s)) names.push(s);
+  }
+  if (names.length === 0) throw new ApiError(400, "invalid_scope", "A token needs at least one scope.");
+  if (names.includes("admin") && !ownerIsAdmin) throw new ApiError(403, "forbidden", 'Only an admin\'s token may have the "admin" scope.');
+  for (const s of expandScopes(names)) {
+    if (!hasScope(creator, s)) throw new ApiError(403, "insufficient_scope", `This token cannot grant the "${s}" scope: it does not have it itself.`);
+  }
+  return names;
+}
