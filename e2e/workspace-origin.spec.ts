@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
@@ -8,8 +8,9 @@ import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 import { attackOutcome, attackScript, expectNotTakenOver, plantCustomJs } from "./support/custom-js-attack";
 import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
-import { hostRequest } from "./support/host-request";
-import { startPortal, type RunningPortal } from "./support/portal";
+import { openWebSocket } from "../lib/routing/ws-test-client";
+import { hostRequest, setCookies } from "./support/host-request";
+import { LOG_DIR, startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
 
 /**
@@ -88,7 +89,37 @@ test("without a workspace host, an admin opening a user's workspace is refused, 
   await expectNotTakenOver(request, base, ADMIN, EVE);
   // API tokens are not affected: a script cannot attach the admin's Authorization header.
   expect((await request.get(`${base}/user/${EVE}/${SERVER}/api/status`, { headers: asBootstrap })).status()).toBe(200);
+  // The admin Servers page says why.
+  await visit(page, `${base}/admin/servers`);
+  await expect(page.getByTestId("workspace-origin-notice")).toHaveText(
+    "Workspaces are served on the portal's origin, so admins cannot open other people's workspaces (set ATRIUM_WORKSPACE_HOST to allow it safely).",
+  );
   await request.delete(`${base}/api/users/${EVE}/servers/${SERVER}`, { headers: bearer(eve) });
+});
+
+test("ATRIUM_ADMIN_ACCESS=true on the portal's origin: the start-up log and the admin Servers page say why that is dangerous", async ({ page }) => {
+  const port = extraPort(22);
+  const base = localUrl(port);
+  const portal = await startPortal("c-admin-access", port, {
+    AUTH_SECRET,
+    ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+    ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-c-adminaccess-")),
+    ATRIUM_PUBLIC_URL: base,
+    ATRIUM_ADMIN_USERS: ADMIN,
+    ATRIUM_ADMIN_ACCESS: "true",
+  });
+  try {
+    const log = readFileSync(path.join(LOG_DIR, "c-admin-access.log"), "utf8");
+    expect(log).toContain("[atrium] ATRIUM_ADMIN_ACCESS=true while workspaces share the portal's origin: any script a person puts in her workspace");
+    await devSignIn(page, base, ADMIN);
+    await visit(page, `${base}/admin/servers`);
+    const notice = page.getByRole("alert").filter({ hasText: "ATRIUM_ADMIN_ACCESS=true" });
+    await expect(notice).toContainText("can make her an admin or create API tokens for that admin");
+    await expect(notice).toContainText("Set ATRIUM_WORKSPACE_HOST");
+    await screenshot(page, "admin-servers-admin-access-warning");
+  } finally {
+    await portal.stop();
+  }
 });
 
 test.describe("with ATRIUM_WORKSPACE_HOST", () => {
@@ -154,5 +185,107 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect(own).toMatchObject({ httpOnly: true, sameSite: "Lax", path: `/user/${MAL}/${SERVER}/`, domain: new URL(origin).hostname });
     const portalCookies = await page.context().cookies(base);
     expect(portalCookies.find((c) => c.name === "authjs.session-token")?.domain).toBe("localhost");
+  });
+
+  test("the handshake: a single-use code for one server, a cookie for that server only, no open redirect, no portal on the workspace origin", async ({ request }) => {
+    test.setTimeout(150_000);
+    await startAndWait(request, base, BOB, bob);
+    const malHost = wsHostHeader(MAL);
+    const bobHost = wsHostHeader(BOB);
+    const portalHost = `localhost:${WS_PORT}`;
+    const malOrigin = workspaceOrigin(wsHost, { user: MAL, server: SERVER });
+
+    /** Steps 1 and 2: the workspace origin sends the browser to the portal, which hands out a code. */
+    async function codeFor(user: string, token: string, path: string) {
+      const start = await hostRequest(WS_PORT, wsHostHeader(user), path, { headers: { accept: "text/html" } });
+      expect(start.status).toBe(302);
+      const authorize = new URL(String(start.headers.location));
+      expect(authorize.origin).toBe(base);
+      const state = setCookies(start).get("atrium-workspace-state")?.value ?? "";
+      expect(authorize.searchParams.get("state")).toBe(state);
+      const issued = await hostRequest(WS_PORT, portalHost, `${authorize.pathname}${authorize.search}`, { headers: { authorization: `token ${token}` } });
+      expect(issued.status, issued.body).toBe(302);
+      return { callback: new URL(String(issued.headers.location)), state };
+    }
+
+    const { callback, state } = await codeFor(MAL, mal, `/user/${MAL}/${SERVER}/tree?x=1`);
+    expect(callback.origin).toBe(malOrigin);
+    expect(callback.pathname).toBe(`/user/${MAL}/${SERVER}/_atrium/auth-callback`);
+    const done = await hostRequest(WS_PORT, malHost, `${callback.pathname}${callback.search}`, { headers: { cookie: `atrium-workspace-state=${state}` } });
+    expect(done.status).toBe(302);
+    expect(done.headers.location).toBe(`/user/${MAL}/${SERVER}/tree?x=1`);
+    const cookie = setCookies(done).get("atrium-workspace");
+    expect(cookie?.raw).toMatch(new RegExp(`; Path=/user/${MAL}/${SERVER}/; HttpOnly; SameSite=Lax; Max-Age=\\d+$`));
+    const wsCookie = `atrium-workspace=${cookie?.value ?? ""}`;
+    expect((await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { cookie: wsCookie } })).status).toBe(200);
+
+    // The code works once.
+    const again = await hostRequest(WS_PORT, malHost, `${callback.pathname}${callback.search}`, { headers: { cookie: `atrium-workspace-state=${state}` } });
+    expect(again.status).toBe(400);
+    expect(JSON.parse(again.body)).toMatchObject({ error: "invalid_code" });
+    // Mal's cookie does not open Bob's server, on Bob's origin or sent along with Bob's path to hers.
+    expect((await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { cookie: wsCookie } })).status).toBe(401);
+    expect((await hostRequest(WS_PORT, malHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { cookie: wsCookie } })).status).toBe(404);
+    expect((await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { authorization: `token ${bob}` } })).status).toBe(200);
+    // A code for Mal's server, taken to Bob's callback: refused, and burnt.
+    const second = await codeFor(MAL, mal, `/user/${MAL}/${SERVER}/`);
+    const atBob = await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/_atrium/auth-callback${second.callback.search}`, {
+      headers: { cookie: `atrium-workspace-state=${second.state}` },
+    });
+    expect(atBob.status).toBe(400);
+    const burnt = await hostRequest(WS_PORT, malHost, `${second.callback.pathname}${second.callback.search}`, { headers: { cookie: `atrium-workspace-state=${second.state}` } });
+    expect(burnt.status).toBe(400);
+    // Mal gets no code for Bob's server.
+    const forBob = await hostRequest(WS_PORT, portalHost, `/api/users/${BOB}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`, { headers: { authorization: `token ${mal}` } });
+    expect(forBob.status).toBe(403);
+
+    // Open redirects: next must stay under the server's prefix.
+    for (const next of ["https://evil.example/", "//evil.example/x", "/\\evil.example/", `/user/${BOB}/${SERVER}/`, `/api/users/${MAL}`, `/user/${MAL}/${SERVER}/%2e%2e/%2e%2e/api/me`]) {
+      const q = new URLSearchParams({ state: "s".repeat(32), next });
+      const r = await hostRequest(WS_PORT, portalHost, `/api/users/${MAL}/servers/${SERVER}/authorize?${q.toString()}`, { headers: { authorization: `token ${mal}` } });
+      expect(r.status, next).toBe(400);
+      expect(JSON.parse(r.body), next).toMatchObject({ error: "invalid_next" });
+    }
+
+    // The workspace origin has no portal pages or APIs, and one server per label.
+    for (const p of ["/api/me", `/api/users/${MAL}`, "/", "/admin/users", "/api/health"]) {
+      expect((await hostRequest(WS_PORT, malHost, p, { headers: { authorization: `token ${mal}` } })).status, p).toBe(404);
+    }
+    // On the portal's host, /user/... only ever redirects there.
+    const fromPortal = await hostRequest(WS_PORT, portalHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { authorization: `token ${mal}` } });
+    expect(fromPortal.status).toBe(307);
+    expect(fromPortal.headers.location).toBe(`${malOrigin}/user/${MAL}/${SERVER}/api/status`);
+
+    // WebSocket: a kernel's channels open from the workspace origin only.
+    const kernel = await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/kernels`, {
+      method: "POST",
+      headers: { authorization: `token ${mal}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(kernel.status, kernel.body).toBe(201);
+    const id = (JSON.parse(kernel.body) as { id: string }).id;
+    const channels = `http://127.0.0.1:${WS_PORT}/user/${MAL}/${SERVER}/api/kernels/${id}/channels`;
+    for (const origin of [base, workspaceOrigin(wsHost, { user: BOB, server: SERVER })]) {
+      expect((await openWebSocket(channels, { Host: malHost, Cookie: wsCookie, Origin: origin })).status, origin).toBe(403);
+    }
+    const opened = await openWebSocket(channels, { Host: malHost, Cookie: wsCookie, Origin: malOrigin });
+    expect(opened.status).toBe(101);
+    if (opened.upgraded) opened.ws.close();
+    await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/kernels/${id}`, { method: "DELETE", headers: { authorization: `token ${mal}` } });
+    await request.delete(`${base}/api/users/${BOB}/servers/${SERVER}`, { headers: bearer(bob) });
+  });
+
+  test("links and the servers API point at the workspace origin; the admin Servers page says where workspaces are served", async ({ page, request }) => {
+    const origin = workspaceOrigin(wsHost, { user: MAL, server: SERVER });
+    const view = (await (await request.get(`${base}/api/users/${MAL}/servers/${SERVER}`, { headers: bearer(mal) })).json()) as { url: string };
+    expect(view.url).toBe(`${origin}/user/${MAL}/${SERVER}/`);
+    await devSignIn(page, base, MAL);
+    await expect(page.getByTestId(`server-${SERVER}`).getByRole("link", { name: /Open/ })).toHaveAttribute("href", `${origin}/user/${MAL}/${SERVER}/`);
+    await page.context().clearCookies();
+    await devSignIn(page, base, ADMIN);
+    await visit(page, `${base}/admin/servers`);
+    await expect(page.getByTestId("workspace-origin-notice")).toContainText(`Workspaces are served on their own origins, <label>.${WS_DOMAIN}`);
+    await screenshot(page, "admin-servers-workspace-host");
+    await request.delete(`${base}/api/users/${MAL}/servers/${SERVER}`, { headers: bearer(mal) });
   });
 });
