@@ -235,6 +235,12 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect(atBob.status).toBe(400);
     const burnt = await hostRequest(WS_PORT, malHost, `${second.callback.pathname}${second.callback.search}`, { headers: { cookie: `atrium-workspace-state=${second.state}` } });
     expect(burnt.status).toBe(400);
+    // Not signed in at the portal: a browser is sent to sign in, an API client gets 401.
+    const authorizePath = `/api/users/${MAL}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`;
+    const anonymous = await hostRequest(WS_PORT, portalHost, authorizePath, { headers: { accept: "text/html" } });
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.location).toBe("/signin");
+    expect((await hostRequest(WS_PORT, portalHost, authorizePath)).status).toBe(401);
     // Mal gets no code for Bob's server.
     const forBob = await hostRequest(WS_PORT, portalHost, `/api/users/${BOB}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`, { headers: { authorization: `token ${mal}` } });
     expect(forBob.status).toBe(403);
