@@ -113,7 +113,6 @@ interface Forwarded {
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authenticate"]);
 
 const reject = (error: ProxyError): Decision => ({ kind: "reject", error });
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function pathOf(url: string): string {
   const cut = url.search(/[?#]/);
@@ -270,8 +269,9 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       if (!onWorkspaceOrigin && principal.via === "session" && !deps.adminAccess) return reject(adminAccessOff(ref.user));
     }
     if (onWorkspaceOrigin && wsHost) {
+      // Unsafe methods by cookie, and every WebSocket: from this workspace's own origin only.
       const cookie = principal.via === "session";
-      const checked = upgrade || (cookie && !SAFE_METHODS.has((req.method ?? "GET").toUpperCase()));
+      const checked = needsOriginCheck(req.method, upgrade) && (upgrade || cookie);
       if (checked && isForeignOrigin(req.headers, workspaceOrigin(wsHost, ref), { upgrade, cookie })) return reject(crossSite());
     } else if (principal.via === "session" && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) {
       return reject(crossSite());
