@@ -174,6 +174,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     // Same-origin calls hit the workspace proxy, which has no portal API.
     expect(outcome).toMatchObject({ samePatch: 404, sameToken: 404 });
     await screenshot(page, "workspace-origin-notebook");
+    // An admin in someone else's workspace is on the record.
+    const audit = (await (await request.get(`${base}/api/audit?action=server.admin_open`, { headers: asBootstrap })).json()) as { items: { actor: string; target: string }[] };
+    expect(audit.items).toContainEqual(expect.objectContaining({ actor: ADMIN, target: `${MAL}/${SERVER}` }));
 
     // The portal's session cookie never went to the workspace origin; the workspace's own cookie is
     // HttpOnly, Lax and scoped to this server.

@@ -601,6 +601,8 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     const r = await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: `${cookie}; _xsrf=k` });
     expect(r.status).toBe(200);
     expect((json(r) as { headers: IncomingHttpHeaders }).headers.cookie).toBe("_xsrf=k");
+    // A cookie of the same name tossed by a sibling workspace (Domain=ws.test) does not lock the owner out.
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: `atrium-workspace=tossed; ${cookie}` })).status).toBe(200);
     // Another server of the same person (its own label): not with this cookie.
     expect((await call(`/user/${OWNER}/down/api/status`, { base: ws.base, headers: { Host: hostOf(OWNER, "down"), Cookie: cookie } })).status).toBe(401);
 

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { insertUser, updateUser } from "@/db/queries/users";
-import { users, workspaceCodes, workspaceSessions } from "@/db/schema";
+import { auditEvents, users, workspaceCodes, workspaceSessions } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
-import { CODE_TTL_MS, issueWorkspaceCode, openWorkspaceSession, redeemWorkspaceCode, safeNext, SESSION_TTL_MS, workspaceSessionPrincipal } from "./origin-auth";
+import { authorizeWorkspace, CODE_TTL_MS, issueWorkspaceCode, openWorkspaceSession, redeemWorkspaceCode, safeNext, SESSION_TTL_MS, workspaceSessionPrincipal } from "./origin-auth";
 
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
@@ -76,6 +76,21 @@ for (const kind of DB_KINDS) {
       const code = await issueWorkspaceCode(db(), alice, X, "/user/alice/default/", t0);
       const results = await Promise.all([redeemWorkspaceCode(db(), code, X, at(1)), redeemWorkspaceCode(db(), code, X, at(1))]);
       expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it("authorize: the code goes to the server's own origin only, and an admin opening someone else's is audited", async () => {
+      await db().delete(auditEvents);
+      const host = { domain: "ws.example.net", port: undefined, scheme: "https" as const };
+      const own = new URL(await authorizeWorkspace(db(), alice, X, { state: "s".repeat(32) }, host));
+      expect(own.origin).toBe("https://alice--default.ws.example.net");
+      expect(own.pathname).toBe("/user/alice/default/_atrium/auth-callback");
+      expect(await db().select().from(auditEvents)).toHaveLength(0);
+      await authorizeWorkspace(db(), root, X, { state: "s".repeat(32), next: "/user/alice/default/tree" }, host);
+      expect(await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents)).toEqual([
+        { actor: "root", action: "server.admin_open", target: "alice/default" },
+      ]);
+      await expect(authorizeWorkspace(db(), alice, X, { state: "s".repeat(32) }, undefined)).rejects.toMatchObject({ status: 404, code: "no_workspace_host" });
+      await expect(authorizeWorkspace(db(), { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" }, X, { state: "s".repeat(32) }, host)).rejects.toMatchObject({ status: 403 });
     });
 
     it("a cookie session answers for its server only, until it expires, and follows the person's role", async () => {

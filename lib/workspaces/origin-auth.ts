@@ -16,10 +16,11 @@ import { findUser } from "@/db/queries/users";
 import { findWorkspaceSession, insertWorkspaceCode, insertWorkspaceSession, takeWorkspaceCode } from "@/db/queries/workspace-auth";
 import type { Principal } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/tokens";
+import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
 import { parseWorkspacePath } from "@/lib/routing/paths";
-import { baseUrlOf } from "./names";
+import { baseUrlOf, labelOf } from "./names";
 import { workspaceOrigin, type WorkspaceHost } from "./workspace-host";
 
 export const CODE_TTL_MS = 60_000;
@@ -110,6 +111,8 @@ export async function authorizeWorkspace(
   const next = safeNext(ref, query.next ?? baseUrlOf(ref));
   if (next === null) throw badRequest("invalid_next", `next must be a path under ${baseUrlOf(ref)} on the workspace's own address.`);
   const code = await issueWorkspaceCode(db, principal, ref, next);
+  // An admin in someone else's workspace sees her files and can run code as her: on the record.
+  if (principal.name !== ref.user) await recordAudit(db, { actor: principal.name, action: "server.admin_open", target: labelOf(ref), detail: {} });
   const q = new URLSearchParams({ code, state: query.state });
   return `${workspaceOrigin(host, ref)}${callbackPath(ref)}?${q.toString()}`;
 }
