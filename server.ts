@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
-import { createWorkspaceProxy, isWorkspacePath } from "./lib/routing/workspace-proxy";
+import { createWorkspaceProxy } from "./lib/routing/workspace-proxy";
+import { workspaceOriginNotice } from "./lib/workspaces/origin-notice";
 import { touchServerActivity } from "./db/queries/servers";
 import { securityHeaders } from "./lib/http/security-headers";
 import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
     );
   }
 
+  const notice = workspaceOriginNotice(config);
+  if (notice.level === "warn") console.warn(`[atrium] ${notice.text}`);
+  else console.log(`[atrium] ${notice.text}`);
+
   // Imported only now: Next snapshots process.env when it loads and drops variables added later.
   const { default: next } = await import("next");
   const dev = process.env.NODE_ENV !== "production";
@@ -38,15 +43,19 @@ async function main(): Promise<void> {
   const handleUpgrade = app.getUpgradeHandler();
 
   // /user/<name>/<server>/... goes to the workspace proxy (HTTP and WebSocket), everything else to Next.
+  // With ATRIUM_WORKSPACE_HOST the Host decides first: a workspace origin reaches the proxy only (no
+  // page or API of the portal there), and the portal's /user/... redirects to the workspace origin.
   const workspaces = createWorkspaceProxy({
     getDb,
     resolveTarget: resolveWorkspaceTarget,
     publicOrigin: config.publicUrl,
+    workspaceHost: config.workspaceHost,
+    adminAccess: config.adminAccess,
     onActivity: (user, name) => void getDb().then((db) => touchServerActivity(db, user, name)).catch(() => undefined),
   });
   const serveMetrics = createMetricsHandler();
   const server = createServer((req, res) => {
-    if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
+    if (workspaces.claims(req)) void workspaces.handleRequest(req, res);
     else if (isMetricsPath(req.url)) void serveMetrics(req, res);
     else {
       const security = securityHeaders({ dev });
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
     }
   });
   server.on("upgrade", (req, socket, head) => {
-    if (isWorkspacePath(req.url)) void workspaces.handleUpgrade(req, socket, head);
+    if (workspaces.claims(req)) void workspaces.handleUpgrade(req, socket, head);
     else void handleUpgrade(req, socket, head);
   });
   server.listen(config.port, config.listenHost, () => {

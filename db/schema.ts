@@ -488,3 +488,37 @@ export const loggedModelOutputs = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runUuid, t.modelId, t.step] })],
 );
+
+/**
+ * The workspace-origin handshake (docs/workspace-origin.md): a single-use code the portal issues to a
+ * signed-in person for one server, consumed by the proxy on the workspace origin within a minute.
+ * Only its SHA-256 is stored.
+ */
+export const workspaceCodes = pgTable("workspace_codes", {
+  hash: text("hash").primaryKey(),
+  userName: text("user_name").notNull(),
+  serverName: text("server_name").notNull(),
+  /** Who it was issued to: the owner or an admin. */
+  principalName: text("principal_name")
+    .notNull()
+    .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+  /** Where to go after the handshake: a path under the server's prefix. */
+  next: text("next").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
+/** The workspace origin's own cookie sessions, one server each; only the cookie's SHA-256 is stored. */
+export const workspaceSessions = pgTable(
+  "workspace_sessions",
+  {
+    hash: text("hash").primaryKey(),
+    userName: text("user_name").notNull(),
+    serverName: text("server_name").notNull(),
+    principalName: text("principal_name")
+      .notNull()
+      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("workspace_sessions_expires_idx").on(t.expiresAt), index("workspace_sessions_server_idx").on(t.userName, t.serverName)],
+);

@@ -30,4 +30,3 @@ export function bytes(n: number): string {
 }
 
 export const serverPath = (user: string, server: string) => `/api/users/${encodeURIComponent(user)}/servers/${encodeURIComponent(server)}`;
-export const workspaceUrl = (user: string, server: string) => `/user/${encodeURIComponent(user)}/${encodeURIComponent(server)}/`;

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { ServerView } from "@/lib/workspaces/view";
-import { cpus, gib, relativeTime, serverPath, workspaceUrl } from "./format";
+import { cpus, gib, relativeTime, serverPath } from "./format";
 import { LiveUsage } from "./live-usage";
 import { keys } from "./queries";
 import { SpawnProgress } from "./spawn-progress";
@@ -62,7 +62,7 @@ function ServerRow({ user, s, envName, engineDown }: { user: string; s: ServerVi
         </div>
         <div className="flex items-center gap-2">
           {s.status === "running" && (
-            <a href={workspaceUrl(user, s.name)} target="_blank" rel="noopener noreferrer" className={`${buttonBase} bg-brand-600 text-white hover:bg-brand-700`}>
+            <a href={s.url} target="_blank" rel="noopener noreferrer" className={`${buttonBase} bg-brand-600 text-white hover:bg-brand-700`}>
               Open ↗
             </a>
           )}

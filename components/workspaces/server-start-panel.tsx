@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "@/components/ui/api";
 import type { ServerView } from "@/lib/workspaces/view";
-import { cpus, gib, relativeTime, serverPath, workspaceUrl } from "./format";
+import { cpus, gib, relativeTime, serverPath } from "./format";
 import { useHealth } from "./queries";
 import { SpawnProgress } from "./spawn-progress";
 import { StatusBadge } from "./status-badge";
@@ -23,7 +23,8 @@ export function ServerStartPanel({ initial, envName, imageMissing }: { initial: 
     mutationFn: () => apiFetch<ServerView>(path, { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: s.cpu, memGb: s.memGb }) }),
     onSuccess: (started) => client.setQueryData(key, started),
   });
-  const url = workspaceUrl(s.user, s.name);
+  // The API's address: on the workspace origin when ATRIUM_WORKSPACE_HOST is set.
+  const url = s.url;
 
   return (
     <div className="space-y-4">

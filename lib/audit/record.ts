@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   "server.stop",
   "server.cull",
   "server.fail",
+  "server.admin_open",
   "environment.create",
   "environment.update",
   "environment.delete",

@@ -45,9 +45,13 @@ export function credentialOf(headers: HeaderSource): Credential | null {
   return cookies ? { kind: "session", cookies } : null;
 }
 
+/** What a principal may be cached by: a credential, or a workspace origin's own cookie for one server. */
+export type CachedCredential = Credential | { kind: "workspace-session"; server: string; value: string };
+
 /** A cache key for the credential: a hash, never the secret itself, and distinct per kind. */
-export function credentialCacheKey(credential: Credential): string {
-  const material = credential.kind === "token" ? `t:${credential.token}` : `s:${credential.cookies}`;
+export function credentialCacheKey(credential: CachedCredential): string {
+  const material =
+    credential.kind === "token" ? `t:${credential.token}` : credential.kind === "session" ? `s:${credential.cookies}` : `w:${credential.server}:${credential.value}`;
   // crypto.hash: the one-shot form, without a Hash object per request.
   return hash("sha256", material, "base64url");
 }

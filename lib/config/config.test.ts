@@ -45,6 +45,8 @@ describe("parseConfig defaults", () => {
       listenHost: "127.0.0.1",
       spawnTimeoutS: 120,
       artifactS3: undefined,
+      workspaceHost: undefined,
+      adminAccess: false,
     });
   });
 
@@ -191,8 +193,27 @@ describe("parseConfig artifact storage on S3", () => {
   });
 });
 
+describe("parseConfig workspace host", () => {
+  it("takes the domain with or without '*.', the port, and the portal's scheme", () => {
+    expect(cfg({ ATRIUM_WORKSPACE_HOST: "*.WS.example.com", ATRIUM_PUBLIC_URL: "https://portal.example.org" }).workspaceHost).toEqual({
+      domain: "ws.example.com",
+      port: undefined,
+      scheme: "https",
+    });
+    expect(cfg({ ATRIUM_WORKSPACE_HOST: "ws.localhost:4321" }).workspaceHost).toEqual({ domain: "ws.localhost", port: "4321", scheme: "http" });
+    expect(cfg({ ATRIUM_ADMIN_ACCESS: "true" }).adminAccess).toBe(true);
+  });
+});
+
 describe("parseConfig errors name the variable", () => {
   const cases: [Env, string][] = [
+    [{ ATRIUM_WORKSPACE_HOST: "https://ws.example.com" }, 'ATRIUM_WORKSPACE_HOST is invalid: it must be a host name such as "ws.example.com" or "*.ws.example.com", optionally with ":port".'],
+    [{ ATRIUM_WORKSPACE_HOST: "ws.example.com:0" }, "ATRIUM_WORKSPACE_HOST is invalid: its port must be between 1 and 65535."],
+    [
+      { ATRIUM_WORKSPACE_HOST: "example.com", ATRIUM_PUBLIC_URL: "https://portal.example.com" },
+      "ATRIUM_WORKSPACE_HOST is invalid: the portal (portal.example.com) must not be on the workspace domain example.com.",
+    ],
+    [{ ATRIUM_ADMIN_ACCESS: "maybe" }, 'ATRIUM_ADMIN_ACCESS is invalid: it must be "true" or "false".'],
     [{ PORT: "abc" }, "PORT is invalid: it must be a positive whole number."],
     [{ PORT: "0" }, "PORT is invalid: it must be a positive whole number."],
     [{ PORT: "80.5" }, "PORT is invalid: it must be a positive whole number."],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { WorkspaceHost } from "@/lib/workspaces/workspace-host";
 
 /** Thrown when the environment is unusable; the message is one sentence naming the variable. */
 export class ConfigError extends Error {}
@@ -86,6 +87,12 @@ const envSchema = z.object({
   ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: optionalBoolean,
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
+  ATRIUM_WORKSPACE_HOST: optionalString
+    .transform((v) => v?.toLowerCase().replace(/^\*\./, ""))
+    .refine((v) => v === undefined || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/.test(v), {
+      message: 'must be a host name such as "ws.example.com" or "*.ws.example.com", optionally with ":port"',
+    }),
+  ATRIUM_ADMIN_ACCESS: optionalBoolean,
 });
 
 /**
@@ -129,6 +136,13 @@ export interface AtriumConfig {
   spawnTimeoutS: number;
   /** undefined: artifacts are files under `<dataDir>/artifacts`. */
   artifactS3: ArtifactS3Config | undefined;
+  /** Workspaces on their own origin, `<label>.<domain>`; undefined: served on the portal's origin. */
+  workspaceHost: WorkspaceHost | undefined;
+  /**
+   * Whether admins may open other people's workspaces when they share the portal's origin
+   * (ATRIUM_ADMIN_ACCESS, JupyterHub's admin_access). With a workspace host they always may.
+   */
+  adminAccess: boolean;
 }
 
 /** "data-science=user,gpu-users=power" → { "data-science": "user", "gpu-users": "power" } */
@@ -171,6 +185,24 @@ function parseArtifactS3(e: z.infer<typeof envSchema>): ArtifactS3Config | undef
     region: e.ATRIUM_ARTIFACT_S3_REGION ?? "us-east-1",
     forcePathStyle: e.ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE ?? e.ATRIUM_ARTIFACT_S3_ENDPOINT !== undefined,
   };
+}
+
+/**
+ * ATRIUM_WORKSPACE_HOST as a WorkspaceHost. The portal's own host must lie outside it: the server
+ * routes every request for that domain to workspaces only.
+ */
+function parseWorkspaceHost(raw: string | undefined, publicUrl: string): WorkspaceHost | undefined {
+  if (raw === undefined) return undefined;
+  const [domain = "", port] = raw.split(":");
+  const portal = new URL(publicUrl);
+  const portalHost = portal.hostname.toLowerCase();
+  if (portalHost === domain || portalHost.endsWith(`.${domain}`)) {
+    throw new ConfigError(`ATRIUM_WORKSPACE_HOST is invalid: the portal (${portalHost}) must not be on the workspace domain ${domain}.`);
+  }
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new ConfigError("ATRIUM_WORKSPACE_HOST is invalid: its port must be between 1 and 65535.");
+  }
+  return { domain, port, scheme: portal.protocol === "https:" ? "https" : "http" };
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
@@ -218,6 +250,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     listenHost: e.ATRIUM_LISTEN_HOST?.replace(/^\[|\]$/g, "") ?? (oidc ? "0.0.0.0" : "127.0.0.1"),
     spawnTimeoutS: e.ATRIUM_SPAWN_TIMEOUT_S,
     artifactS3: parseArtifactS3(e),
+    workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
+    adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
   };
 }
 

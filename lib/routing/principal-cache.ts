@@ -6,13 +6,13 @@
  * deleted user or a changed role takes effect within the TTL; a TTL of 0 turns the cache off.
  */
 import type { Principal } from "@/lib/auth/principal";
-import { credentialCacheKey, type Credential } from "@/lib/auth/credential";
+import { credentialCacheKey, type CachedCredential } from "@/lib/auth/credential";
 
 const MAX_ENTRIES = 10_000;
 
 export interface PrincipalCache {
   /** Keyed by the credential that authenticates (credential.ts), never by other request bytes. */
-  get(credential: Credential, load: () => Promise<Principal | null>): Promise<Principal | null>;
+  get(credential: CachedCredential, load: () => Promise<Principal | null>): Promise<Principal | null>;
   clear(): void;
 }
 

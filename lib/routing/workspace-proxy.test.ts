@@ -39,7 +39,9 @@ import { createApiToken } from "@/lib/tokens/manage";
 import { isPortalCookie, stripPortalCookies } from "./headers";
 import { isCrossSite } from "./origin";
 import { SecretScrubber } from "./scrub";
-import { createWorkspaceProxy, parseWorkspacePath, type WorkspaceProxy, type WorkspaceTarget } from "./workspace-proxy";
+import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
+import { workspaceLabel, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
+import { createWorkspaceProxy, parseWorkspacePath, type WorkspaceProxy, type WorkspaceProxyDeps, type WorkspaceTarget } from "./workspace-proxy";
 import { sendExecute, stdoutOf } from "./kernel-test-client";
 import { openWebSocket } from "./ws-test-client";
 
@@ -522,6 +524,188 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
     expect(html.status).toBe(502);
     expect(html.body).not.toContain("down-token");
     expect((await call(`/user/${OWNER}/echo/still-alive`, { headers: bearer(OWNER) })).status).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Admins on the portal's origin, and workspaces on their own origin (docs/workspace-origin.md)
+
+/** Another proxy over the same upstreams with other settings; the principal cache off so every check is fresh. */
+async function extraProxy(extra: Partial<WorkspaceProxyDeps>): Promise<{ base: string; port: number; stop(): Promise<void> }> {
+  const p = createWorkspaceProxy({
+    getDb: () => Promise.resolve(db()),
+    resolveTarget: (_db, user, server) => Promise.resolve(targets.get(`${user}/${server}`) ?? null),
+    principalCacheMs: 0,
+    ...extra,
+  });
+  const server = createServer((req, res) => void p.handleRequest(req, res));
+  server.on("upgrade", (req, socket, head) => void p.handleUpgrade(req, socket, head as Buffer));
+  const port = await listen(server);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      p.close();
+      await close(server);
+    },
+  };
+}
+
+describe("workspace proxy: admins and other people's workspaces on the portal's origin", () => {
+  const echo = () => `/user/${OWNER}/echo/api/echo`;
+
+  it("refuses an admin signed in by cookie (a script in the workspace would act as the admin), with a page saying why", async () => {
+    const cookie = await sessionCookie(ADMIN);
+    const hits = echoHits.length;
+    const api = await call(echo(), { headers: { Cookie: cookie } });
+    expect(api.status).toBe(403);
+    expect(json(api)).toMatchObject({ error: "admin_access_disabled" });
+    const page = await call(`/user/${OWNER}/echo/tree`, { headers: { Cookie: cookie, Accept: "text/html" } });
+    expect(page.status).toBe(403);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.body).toContain("Admins cannot open other people&#39;s workspaces here");
+    expect(page.body).toContain("<code>ATRIUM_WORKSPACE_HOST</code>");
+    const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: proxyBase });
+    expect(ws.status).toBe(403);
+    expect(echoHits.length).toBe(hits);
+    // Their own workspace, and API tokens (no script can attach one), are not affected.
+    expect((await call(echo(), { headers: bearer(ADMIN) })).status).toBe(200);
+  });
+
+  it("lets the admin's cookie in with ATRIUM_ADMIN_ACCESS=true", async () => {
+    const open = await extraProxy({ adminAccess: true });
+    try {
+      expect((await call(echo(), { base: open.base, headers: { Cookie: await sessionCookie(ADMIN) } })).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
+describe("workspace proxy: workspaces on their own origin (fake upstream)", () => {
+  const wsHost: WorkspaceHost = { domain: "ws.test", port: undefined, scheme: "http" };
+  const PORTAL = "http://portal.test";
+  const echoRef = () => ({ user: OWNER, server: "echo" });
+  const hostOf = (user: string, server: string) => `${workspaceLabel(user, server)}.${wsHost.domain}`;
+  const originOf = (user: string, server: string) => `http://${hostOf(user, server)}`;
+  let ws: Awaited<ReturnType<typeof extraProxy>>;
+  beforeAll(async () => {
+    ws = await extraProxy({ workspaceHost: wsHost, publicOrigin: PORTAL });
+  });
+  afterAll(() => ws.stop());
+
+  const onWs = (path: string, headers: Record<string, string> = {}, more: { method?: string; body?: string } = {}) =>
+    call(path, { base: ws.base, headers: { Host: hostOf(OWNER, "echo"), ...headers }, ...more });
+
+  /** The whole handshake, as the browser would do it; returns the workspace cookie. */
+  async function signIn(principal: Principal, next = `/user/${OWNER}/echo/tree`): Promise<string> {
+    const start = await onWs(next, { Accept: "text/html" });
+    expect(start.status).toBe(302);
+    const authorize = new URL(String(start.headers.location));
+    const state = authorize.searchParams.get("state") ?? "";
+    const stateCookie = (start.headers["set-cookie"] ?? []).find((c) => c.startsWith("atrium-workspace-state="));
+    expect(stateCookie).toBe(`atrium-workspace-state=${state}; Path=/user/${OWNER}/echo/_atrium/auth-callback; HttpOnly; SameSite=Lax; Max-Age=600`);
+    const back = new URL(await authorizeWorkspace(db(), principal, echoRef(), { state, next: authorize.searchParams.get("next") ?? "" }, wsHost));
+    expect(back.origin).toBe(originOf(OWNER, "echo"));
+    const done = await onWs(`${back.pathname}${back.search}`, { Cookie: `atrium-workspace-state=${state}` });
+    expect(done.status).toBe(302);
+    expect(done.headers.location).toBe(next);
+    const set = (done.headers["set-cookie"] ?? []).find((c) => c.startsWith("atrium-workspace="));
+    expect(set).toMatch(new RegExp(`^atrium-workspace=[A-Za-z0-9_-]{43}; Path=/user/${OWNER}/echo/; HttpOnly; SameSite=Lax; Max-Age=43200$`));
+    return (set ?? "").split(";")[0] ?? "";
+  }
+
+  it("on the portal's host, sends /user/... to the workspace origin and serves nothing there", async () => {
+    const r = await call(`${echo()}?x=1`, { base: ws.base, headers: { Host: "portal.test", ...bearer(OWNER) } });
+    expect(r.status).toBe(307);
+    expect(r.headers.location).toBe(`${originOf(OWNER, "echo")}${echo()}?x=1`);
+    const upgrade = await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { Host: "portal.test", ...bearer(OWNER) });
+    expect(upgrade.status).toBe(404);
+    function echo() {
+      return `/user/${OWNER}/echo/api/echo`;
+    }
+  });
+
+  it("serves one server per label: another server's path, the bare domain and portal paths are refused", async () => {
+    const hits = echoHits.length;
+    expect((await onWs(`/user/${OTHER}/echo/api/echo`, bearer(OTHER))).status).toBe(404);
+    expect((await call(`/user/${OWNER}/echo/api/echo`, { base: ws.base, headers: { Host: "ws.test", ...bearer(OWNER) } })).status).toBe(404);
+    expect((await call(`/user/${OWNER}/echo/api/echo`, { base: ws.base, headers: { Host: `x.${hostOf(OWNER, "echo")}`, ...bearer(OWNER) } })).status).toBe(404);
+    for (const path of ["/api/me", `/api/users/${OWNER}`, "/", "/signin"]) expect((await onWs(path, bearer(OWNER))).status, path).toBe(404);
+    expect(echoHits.length).toBe(hits);
+    // An API token works here as on the portal.
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, bearer(OWNER))).status).toBe(200);
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, bearer(OTHER))).status).toBe(403);
+  });
+
+  it("never takes the portal's session cookie as a credential on a workspace origin", async () => {
+    const cookie = await sessionCookie(OWNER);
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: cookie })).status).toBe(401);
+    const page = await onWs(`/user/${OWNER}/echo/tree`, { Cookie: cookie, Accept: "text/html" });
+    expect(page.status).toBe(302);
+    expect(String(page.headers.location)).toMatch(new RegExp(`^${PORTAL}/api/users/${OWNER}/servers/echo/authorize\\?state=[A-Za-z0-9_-]{32}&next=%2Fuser%2F${OWNER}%2Fecho%2Ftree$`));
+  });
+
+  it("signs in through the portal's code once; the cookie opens this server only and never reaches the workspace", async () => {
+    const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
+    const cookie = await signIn(owner);
+    const r = await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: `${cookie}; _xsrf=k` });
+    expect(r.status).toBe(200);
+    expect((json(r) as { headers: IncomingHttpHeaders }).headers.cookie).toBe("_xsrf=k");
+    // A cookie of the same name tossed by a sibling workspace (Domain=ws.test) does not lock the owner out.
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: `atrium-workspace=tossed; ${cookie}` })).status).toBe(200);
+    // Another server of the same person (its own label): not with this cookie.
+    expect((await call(`/user/${OWNER}/down/api/status`, { base: ws.base, headers: { Host: hostOf(OWNER, "down"), Cookie: cookie } })).status).toBe(401);
+
+    // A code is single-use.
+    const state = "s".repeat(32);
+    const back = new URL(await authorizeWorkspace(db(), owner, echoRef(), { state }, wsHost));
+    const first = await onWs(`${back.pathname}${back.search}`, { Cookie: `atrium-workspace-state=${state}` });
+    expect(first.status).toBe(302);
+    const again = await onWs(`${back.pathname}${back.search}`, { Cookie: `atrium-workspace-state=${state}` });
+    expect(again.status).toBe(400);
+    expect(json(again)).toMatchObject({ error: "invalid_code" });
+    // Without the state cookie of the browser that started it, a code is refused.
+    const other = new URL(await authorizeWorkspace(db(), owner, echoRef(), { state }, wsHost));
+    expect((await onWs(`${other.pathname}${other.search}`)).status).toBe(400);
+    // A code for this server, taken to another server's callback.
+    const stolen = new URL(await authorizeWorkspace(db(), owner, echoRef(), { state }, wsHost));
+    const elsewhere = await call(`/user/${OWNER}/down/_atrium/auth-callback${stolen.search}`, {
+      base: ws.base,
+      headers: { Host: hostOf(OWNER, "down"), Cookie: `atrium-workspace-state=${state}` },
+    });
+    expect(elsewhere.status).toBe(400);
+  });
+
+  it("refuses a next that leaves the server's prefix", async () => {
+    const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
+    for (const next of ["https://evil.example/", "//evil.example/", `/user/${OTHER}/echo/`, `/user/${OWNER}/echo/../../../api/me`]) {
+      await expect(authorizeWorkspace(db(), owner, echoRef(), { state: "s".repeat(32), next }, wsHost), next).rejects.toMatchObject({ status: 400, code: "invalid_next" });
+    }
+  });
+
+  it("takes unsafe requests and WebSockets from this workspace's own origin only", async () => {
+    const admin: Principal = { name: ADMIN, role: "admin", admin: true, via: "session" };
+    const cookie = await signIn(admin);
+    const own = originOf(OWNER, "echo");
+    const sibling = originOf(OTHER, "echo");
+    const echo = `/user/${OWNER}/echo/api/echo`;
+    expect((await onWs(echo, { Cookie: cookie, Origin: own }, { method: "POST", body: "{}" })).status).toBe(200);
+    expect((await onWs(echo, { Cookie: cookie, Origin: sibling }, { method: "POST", body: "{}" })).status).toBe(403);
+    expect((await onWs(echo, { Cookie: cookie, Origin: PORTAL }, { method: "POST", body: "{}" })).status).toBe(403);
+    expect((await onWs(echo, { Cookie: cookie, "Sec-Fetch-Site": "same-site" }, { method: "POST", body: "{}" })).status).toBe(403);
+    // A navigation from elsewhere (a link) is fine.
+    expect((await onWs(echo, { Cookie: cookie, "Sec-Fetch-Site": "cross-site" })).status).toBe(200);
+    const headers = { Host: hostOf(OWNER, "echo"), Cookie: cookie };
+    const good = await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { ...headers, Origin: own });
+    expect(good.status).toBe(101);
+    if (good.upgraded) good.ws.close();
+    expect((await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { ...headers, Origin: sibling })).status).toBe(403);
+    expect((await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, headers)).status).toBe(403);
+    // A token client without Origin is not a browser.
+    const token = await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { Host: hostOf(OWNER, "echo"), ...bearer(OWNER) });
+    expect(token.status).toBe(101);
+    if (token.upgraded) token.ws.close();
   });
 });
 

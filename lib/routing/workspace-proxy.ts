@@ -11,20 +11,27 @@
 import { Agent, ServerResponse, type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { pipeline, type Duplex, type Transform } from "node:stream";
+import { randomBytes } from "node:crypto";
 import { createProxyServer } from "http-proxy-3";
 import type { Db } from "@/db/client";
 import { credentialOf } from "@/lib/auth/credential";
 import { resolveCredential, type Principal } from "@/lib/auth/principal";
 import { hasScope, insufficientScope } from "@/lib/auth/scopes";
+import { constantTimeEqual } from "@/lib/auth/tokens";
+import { baseUrlOf } from "@/lib/workspaces/names";
+import { callbackPath, openWorkspaceSession, redeemWorkspaceCode, safeNext, workspaceSessionPrincipal } from "@/lib/workspaces/origin-auth";
+import { classifyHost, workspaceLabel, workspaceOrigin, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
 import { throttleActivity } from "./activity";
 import { forwardRequest, forwardTarget, type ForwardTarget } from "./forward";
-import { headerSource, prepareForwardHeaders, wantsHtml } from "./headers";
+import { headerSource, headerValue, prepareForwardHeaders, wantsHtml } from "./headers";
 import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import { isCrossSite, needsOriginCheck } from "./origin";
-import { missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
+import { isWorkspacePath, missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
 import { createPrincipalCache } from "./principal-cache";
 import {
+  adminAccessOff,
   badGateway,
+  badHandshake,
   crossSite,
   forbiddenWorkspace,
   notAWorkspace,
@@ -32,12 +39,26 @@ import {
   portalUnavailable,
   rejectUpgrade,
   sendError,
+  sendErrorPage,
   sendRedirect,
+  servedElsewhere,
   unauthorized,
   upgradeRefused,
+  wrongWorkspaceHost,
   type ProxyError,
 } from "./replies";
 import { decoderFor, isHtml, scrubHeaders, SecretScrubber, secretForms } from "./scrub";
+import {
+  authorizeUrl,
+  clearStateCookie,
+  cookieValues,
+  isForeignOrigin,
+  sessionCookie,
+  STATE_COOKIE,
+  stateCookie,
+  stripWorkspaceCookies,
+  WORKSPACE_COOKIE,
+} from "./workspace-origin";
 
 export { parseWorkspacePath, isWorkspacePath, type WorkspaceRef } from "./paths";
 
@@ -62,9 +83,18 @@ export interface WorkspaceProxyDeps {
   upstreamTimeoutMs?: number;
   /** The portal's public origin (ATRIUM_PUBLIC_URL), accepted as Origin besides the Host header. */
   publicOrigin?: string;
+  /**
+   * ATRIUM_WORKSPACE_HOST: every server on its own origin, reached through the code handshake with
+   * the portal (publicOrigin must be set). Undefined: workspaces are served on the portal's origin.
+   */
+  workspaceHost?: WorkspaceHost;
+  /** ATRIUM_ADMIN_ACCESS: without a workspace host, whether admins signed in by cookie may open others' workspaces. */
+  adminAccess?: boolean;
 }
 
 export interface WorkspaceProxy {
+  /** Whether server.ts should hand this request to the proxy: a workspace path, or any path on a workspace origin. */
+  claims(req: IncomingMessage): boolean;
   handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
   close(): void;
@@ -72,7 +102,7 @@ export interface WorkspaceProxy {
 
 type Decision =
   | { kind: "reject"; error: ProxyError }
-  | { kind: "redirect"; location: string }
+  | { kind: "redirect"; location: string; status?: 302 | 307; cookies?: string[] }
   | { kind: "forward"; ref: WorkspaceRef; target: WorkspaceTarget; principal: Principal };
 
 interface Forwarded {
@@ -85,6 +115,11 @@ interface Forwarded {
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authenticate"]);
 
 const reject = (error: ProxyError): Decision => ({ kind: "reject", error });
+
+function pathOf(url: string): string {
+  const cut = url.search(/[?#]/);
+  return cut === -1 ? url : url.slice(0, cut);
+}
 
 function errorCode(err: unknown): string {
   if (typeof err === "object" && err !== null) {
@@ -132,31 +167,118 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     console.warn(`[atrium] proxy: ${ref ? `${ref.user}/${ref.server}` : (req.url ?? "?")}: workspace error ${errorCode(err)}`);
   }
 
+  const wsHost = deps.workspaceHost;
+  const secureCookies = wsHost?.scheme === "https";
+  const portalOrigin = deps.publicOrigin ?? "";
+
+  function whereIs(req: IncomingMessage): ReturnType<typeof classifyHost> {
+    return wsHost ? classifyHost(wsHost, headerValue(req.headers, "host")) : { kind: "portal" };
+  }
+
+  /** Step 3 of the handshake (lib/workspaces/origin-auth.ts): the code, once, for a cookie of this server only. */
+  async function callback(req: IncomingMessage, ref: WorkspaceRef): Promise<Decision> {
+    if (req.method !== "GET") return reject(badHandshake());
+    const query = new URL(req.url ?? "", "http://workspace.invalid").searchParams;
+    const code = query.get("code");
+    const state = query.get("state");
+    // The state ties the callback to the browser that started the handshake (no signing someone in by a link).
+    const expected = cookieValues(req.headers, STATE_COOKIE);
+    if (!code || !state || !expected.some((v) => constantTimeEqual(v, state))) return reject(badHandshake());
+    let redeemed: Awaited<ReturnType<typeof redeemWorkspaceCode>>;
+    let session: { value: string; expiresAt: Date };
+    try {
+      const db = await deps.getDb();
+      redeemed = await redeemWorkspaceCode(db, code, ref);
+      if (!redeemed) return reject(badHandshake());
+      session = await openWorkspaceSession(db, redeemed.principalName, ref);
+    } catch (err) {
+      console.error("[atrium] proxy: cannot complete the workspace sign-in:", err);
+      return reject(portalUnavailable());
+    }
+    return {
+      kind: "redirect",
+      location: redeemed.next,
+      cookies: [sessionCookie(ref, session.value, session.expiresAt, secureCookies), clearStateCookie(ref, secureCookies)],
+    };
+  }
+
+  /** Step 1: off to the portal, which knows who this is. */
+  function startHandshake(ref: WorkspaceRef, url: string): Decision {
+    const state = randomBytes(24).toString("base64url");
+    const next = safeNext(ref, url) ?? baseUrlOf(ref);
+    return { kind: "redirect", location: authorizeUrl(portalOrigin, ref, state, next), cookies: [stateCookie(ref, state, secureCookies)] };
+  }
+
+  /** The caller on a workspace origin: an API token, else this server's own cookie (never the portal's). */
+  async function workspaceCaller(req: IncomingMessage, ref: WorkspaceRef): Promise<{ principal: Principal | null; db?: Db }> {
+    // An API token counts here as on the portal; the portal's session cookie never does (it is
+    // host-only and should not arrive, and a workspace origin must not act on it if it did).
+    const credential = credentialOf(headerSource(req.headers));
+    if (credential?.kind === "token") {
+      const db = await deps.getDb();
+      return { principal: await principals.get(credential, () => resolveCredential(db, credential)), db };
+    }
+    const values = cookieValues(req.headers, WORKSPACE_COOKIE);
+    if (values.length === 0) return { principal: null };
+    const db = await deps.getDb();
+    for (const value of values) {
+      const principal = await principals.get({ kind: "workspace-session", server: `${ref.user}/${ref.server}`, value }, () => workspaceSessionPrincipal(db, value, ref));
+      if (principal) return { principal, db };
+    }
+    return { principal: null, db };
+  }
+
   async function decide(req: IncomingMessage, upgrade: boolean): Promise<Decision> {
     const url = req.url ?? "";
     const ref = parseWorkspacePath(url);
     if (!ref) return reject(notAWorkspace());
+    const where = whereIs(req);
+    if (where.kind === "portal" && wsHost) {
+      // Never served on the portal's origin, so a workspace's scripts never run there.
+      const origin = workspaceOrigin(wsHost, ref);
+      return upgrade ? reject(servedElsewhere(origin)) : { kind: "redirect", location: `${origin}${url}`, status: 307 };
+    }
+    const onWorkspaceOrigin = where.kind === "workspace";
+    if (onWorkspaceOrigin) {
+      if (where.label !== workspaceLabel(ref.user, ref.server)) return reject(wrongWorkspaceHost());
+      if (pathOf(url) === callbackPath(ref)) return upgrade ? reject(notAWorkspace()) : callback(req, ref);
+    }
     const html = !upgrade && wantsHtml(req.method, req.headers);
 
     let db: Db | undefined;
     let principal: Principal | null = null;
-    const credential = credentialOf(headerSource(req.headers));
     try {
-      if (credential !== null) {
-        const open = await deps.getDb();
-        db = open;
-        principal = await principals.get(credential, () => resolveCredential(open, credential));
+      if (onWorkspaceOrigin) {
+        ({ principal, db } = await workspaceCaller(req, ref));
+      } else {
+        const credential = credentialOf(headerSource(req.headers));
+        if (credential !== null) {
+          const open = await deps.getDb();
+          db = open;
+          principal = await principals.get(credential, () => resolveCredential(open, credential));
+        }
       }
     } catch (err) {
       console.error("[atrium] proxy: cannot resolve the caller:", err);
       return reject(portalUnavailable());
     }
     if (!principal) {
+      if (onWorkspaceOrigin) return html ? startHandshake(ref, url) : reject(unauthorized());
       return html ? { kind: "redirect", location: `/signin?callbackUrl=${encodeURIComponent(url)}` } : reject(unauthorized());
     }
     if (!hasScope(principal, "workspaces:access")) return reject(insufficientScope("workspaces:access"));
-    if (principal.name !== ref.user && !principal.admin) return reject(forbiddenWorkspace(ref.user));
-    if (principal.via === "session" && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) {
+    if (principal.name !== ref.user) {
+      if (!principal.admin) return reject(forbiddenWorkspace(ref.user));
+      // On the portal's origin the workspace's scripts would act with the admin's cookie
+      // (JupyterHub's admin_access). API tokens are not at risk: no script can attach one.
+      if (!onWorkspaceOrigin && principal.via === "session" && !deps.adminAccess) return reject(adminAccessOff(ref.user));
+    }
+    if (onWorkspaceOrigin && wsHost) {
+      // Unsafe methods by cookie, and every WebSocket: from this workspace's own origin only.
+      const cookie = principal.via === "session";
+      const checked = needsOriginCheck(req.method, upgrade) && (upgrade || cookie);
+      if (checked && isForeignOrigin(req.headers, workspaceOrigin(wsHost, ref), { upgrade, cookie })) return reject(crossSite());
+    } else if (principal.via === "session" && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) {
       return reject(crossSite());
     }
     if (!upgrade && (req.method === "GET" || req.method === "HEAD") && missingTrailingSlash(url, ref)) {
@@ -170,7 +292,8 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       console.error(`[atrium] proxy: cannot find where ${ref.user}/${ref.server} runs:`, err);
       return reject(portalUnavailable());
     }
-    if (!target) return html ? { kind: "redirect", location: `/servers/${ref.user}/${ref.server}` } : reject(notRunning(ref.user, ref.server));
+    // The portal's page for a stopped server (on the portal's origin when this is a workspace origin).
+    if (!target) return html ? { kind: "redirect", location: `${onWorkspaceOrigin ? portalOrigin : ""}/servers/${ref.user}/${ref.server}` } : reject(notRunning(ref.user, ref.server));
     if (!target.token) {
       // Forwarding without a token would either fail or, worse, reach an unprotected server.
       console.error(`[atrium] proxy: ${ref.user}/${ref.server} has no workspace token; refusing to forward.`);
@@ -291,10 +414,15 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     measureProxyRequest(res);
     try {
       const decision = await decide(req, false);
-      if (decision.kind === "reject") return sendError(res, decision.error);
-      if (decision.kind === "redirect") return sendRedirect(res, decision.location);
+      if (decision.kind === "reject") {
+        const { error } = decision;
+        if (error.title !== undefined && wantsHtml(req.method, req.headers)) return sendErrorPage(res, { ...error, title: error.title }, portalOrigin || "/");
+        return sendError(res, error);
+      }
+      if (decision.kind === "redirect") return sendRedirect(res, decision.location, decision);
       const { ref, target } = decision;
       activity(ref.user, ref.server);
+      stripWorkspaceCookies(req.headers);
       prepareForwardHeaders(req.headers, target.token);
       forwarded.set(req, { ref, secrets: secretForms(target.token), upgraded: false });
       forwardRequest(req, res, targetOf(target.url).forward, {
@@ -322,6 +450,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       if (socket.destroyed) return;
       const { ref, target } = decision;
       activity(ref.user, ref.server);
+      stripWorkspaceCookies(req.headers);
       prepareForwardHeaders(req.headers, target.token);
       const ctx: Forwarded = { ref, secrets: secretForms(target.token), upgraded: false };
       forwarded.set(req, ctx);
@@ -338,6 +467,9 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   }
 
   return {
+    claims(req) {
+      return isWorkspacePath(req.url) || whereIs(req).kind === "workspace";
+    },
     handleRequest,
     handleUpgrade,
     close() {

@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
+import { workspaceAddress } from "./names";
 
 export interface ProgressEvent {
   progress: number;
@@ -23,7 +24,7 @@ export async function* progressEvents(db: Db, user: string, server: string, sign
       return;
     }
     let event: ProgressEvent;
-    if (row.status === "running") event = { progress: 100, phase: "ready", message: "Ready", ready: true, url: `/user/${user}/${server}/` };
+    if (row.status === "running") event = { progress: 100, phase: "ready", message: "Ready", ready: true, url: workspaceAddress({ user, server }) };
     else if (row.status === "failed") event = { progress: 100, phase: "failed", message: row.reason ?? "The server failed to start.", failed: true };
     else if (row.status === "stopped") event = { progress: 100, phase: "failed", message: "The server is stopped.", failed: true };
     else event = { progress: row.progress, phase: row.phase ?? row.status, message: row.message ?? row.status };

@@ -13,3 +13,9 @@ export const startServerSchema = z.strictObject({
   memGb: z.number().positive().max(8192),
 });
 export type StartRequest = z.output<typeof startServerSchema>;
+
+/** The query of the workspace-origin handshake's authorize step (lib/workspaces/origin-auth.ts). */
+export const authorizeQuerySchema = z.object({
+  state: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "must be the state the workspace origin sent"),
+  next: z.string().max(2048).optional(),
+});

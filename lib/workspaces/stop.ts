@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
 import { findServer, updateServer } from "@/db/queries/servers";
+import { deleteWorkspaceSessions } from "@/db/queries/workspace-auth";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { notFound } from "@/lib/http/api-error";
@@ -29,6 +30,8 @@ export async function stopServer(
   const stopping = await updateServer(db, user, server, { status: "stopping", phase: "stopping", message: "Stopping" }, ["pending", "running", "stopping"]);
   // The proxy stops forwarding now, not when its cached target expires.
   forgetWorkspaceTarget(db, user, server);
+  // Its workspace-origin cookies end with it; whoever comes back goes through the portal again.
+  await deleteWorkspaceSessions(db, user, server);
   if (!stopping) return serverView((await findServer(db, user, server)) ?? row);
   await recordAudit(db, { actor: actor.name, action: opts.action ?? "server.stop", target: labelOf({ user, server }), detail: opts.reason ? { reason: opts.reason } : {} });
   const finish = finishStop(db, spawner, user, server, row.trackingTokenId, opts.reason);

@@ -1,5 +1,5 @@
 import type { ServerRow } from "@/db/queries/servers";
-import { baseUrlOf } from "./names";
+import { workspaceAddress } from "./names";
 
 /** What people and the API see of a server: never its upstream address or Jupyter token. */
 export function serverView(s: ServerRow) {
@@ -7,7 +7,7 @@ export function serverView(s: ServerRow) {
     name: s.name,
     user: s.userName,
     status: s.status,
-    url: baseUrlOf({ user: s.userName, server: s.name }),
+    url: workspaceAddress({ user: s.userName, server: s.name }),
     environment: s.environmentId,
     cpu: s.cpu,
     memGb: s.memGb,

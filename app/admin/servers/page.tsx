@@ -1,6 +1,8 @@
 import { ServersTable } from "@/components/admin/servers-table";
 import { listActiveServers } from "@/lib/admin/servers-table";
+import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
+import { workspaceOriginNotice } from "@/lib/workspaces/origin-notice";
 import { getSpawner } from "@/lib/runtime/spawner";
 import { requireAdmin } from "../../_lib/page-auth";
 
@@ -8,12 +10,22 @@ export default async function ServersPage() {
   await requireAdmin();
   // The first render comes from Postgres alone; the table then reads live use from the engine.
   const servers = await listActiveServers(await getDb(), getSpawner(), { live: false });
+  // Why admins can or cannot open the workspaces listed here, and the danger when they can on the portal's origin.
+  const notice = workspaceOriginNotice(getConfig());
   return (
     <div className="space-y-5">
       <div>
         <h1 className="text-2xl font-semibold text-slate-900">Servers</h1>
         <p className="mt-1 text-slate-600">Every workspace that is starting, running or stopping, with what it uses now against what it was given.</p>
       </div>
+      <p
+        data-testid="workspace-origin-notice"
+        data-level={notice.level}
+        role={notice.level === "warn" ? "alert" : undefined}
+        className={notice.level === "warn" ? "rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" : "rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600"}
+      >
+        {notice.text}
+      </p>
       <ServersTable initial={servers} />
     </div>
   );

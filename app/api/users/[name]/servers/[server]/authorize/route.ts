@@ -1,0 +1,19 @@
+import { parseWith } from "@/lib/http/parse";
+import { signInWhenUnauthorized } from "@/lib/http/sign-in-redirect";
+import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
+import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
+import { authorizeQuerySchema, serverParams } from "@/lib/workspaces/schemas";
+
+/**
+ * The portal's step of the workspace-origin handshake: the browser arrives from the workspace origin,
+ * signed in here, and leaves with a single-use code for that one server (docs/workspace-origin.md).
+ * Not signed in: the sign-in page (a browser), or 401 (an API client).
+ */
+export const GET = signInWhenUnauthorized(
+  withUser("workspaces:access", async (req, { db, principal, params }) => {
+    assertSelfOrAdmin(principal, params.name);
+    const query = parseWith(authorizeQuerySchema, Object.fromEntries(new URL(req.url).searchParams), "invalid_query");
+    const location = await authorizeWorkspace(db, principal, { user: params.name, server: params.server }, query);
+    return new Response(null, { status: 302, headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+  }, serverParams),
+);
