@@ -677,6 +677,14 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     expect(elsewhere.status).toBe(400);
   });
 
+  it("caches callers here by the credential that authenticated too, not by a stray Authorization header", async () => {
+    const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
+    const cookie = await signIn(owner);
+    const basic = "Basic Y2FjaGU6d3M=";
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Authorization: basic, Cookie: cookie })).status).toBe(200);
+    expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Authorization: basic })).status).toBe(401);
+  });
+
   it("refuses a next that leaves the server's prefix", async () => {
     const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
     for (const next of ["https://evil.example/", "//evil.example/", `/user/${OTHER}/echo/`, `/user/${OWNER}/echo/../../../api/me`]) {
