@@ -4,6 +4,7 @@ import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
 import { findUser, touchUserLastSeen } from "@/db/queries/users";
 import { getConfig } from "@/lib/config";
 import { getAuthSecret, usesSecureCookies } from "./secret";
+import { userOfSession } from "./sessions";
 import { constantTimeEqual, hashToken, tokenFromAuthorization } from "./tokens";
 
 /** Who is calling, as every route and the workspace proxy see it. */
@@ -22,8 +23,8 @@ export const SYSTEM_PRINCIPAL: Principal = { name: "atrium", role: "admin", admi
 
 export type HeaderSource = Headers | { get(name: string): string | null };
 
-/** The name the session JWT carries; set by the sign-in callback. */
-export const SESSION_USER_CLAIM = "atriumUser";
+/** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
+export { SESSION_USER_CLAIM } from "./sessions";
 
 async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {
   const user = await findUser(db, name);
@@ -54,6 +55,7 @@ export async function resolvePrincipal(db: Db, headers: HeaderSource): Promise<P
     secret: getAuthSecret(),
     secureCookie: usesSecureCookies(),
   });
-  const name = jwt?.[SESSION_USER_CLAIM];
-  return typeof name === "string" ? principalForUser(db, name, "session") : null;
+  // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
+  const user = await userOfSession(db, jwt);
+  return user && { name: user.name, role: user.role, admin: user.role === "admin", via: "session" };
 }
