@@ -33,7 +33,7 @@ import { insertUser } from "@/db/queries/users";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { SESSION_USER_CLAIM } from "@/lib/auth/principal";
-import { DockerSpawner } from "@/lib/spawner";
+import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
 import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { createApiToken } from "@/lib/tokens/manage";
 import { isPortalCookie, stripPortalCookies } from "./headers";
@@ -510,6 +510,8 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     if (notReady) throw new Error(`The workspace proxy tests need Docker in CI: ${notReady}`);
     const started = await spawner.start({
       ...ref,
+      userId: `id-${OWNER}`,
+      homeVolume: legacyVolumeName(OWNER),
       environment: "test-env",
       image: TEST_IMAGE,
       cpu: 1,

@@ -13,12 +13,12 @@ vi.hoisted(() => {
 import type { DbHandle } from "@/db/client";
 import { insertEnvironment } from "@/db/queries/environments";
 import { findServer, updateServer } from "@/db/queries/servers";
-import { insertUser, updateUser } from "@/db/queries/users";
+import { findUser, insertUser, updateUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
-import { DockerSpawner, SwarmSpawner, volumeName, type Spawner } from "@/lib/spawner";
+import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { progressEvents } from "./progress";
 import { reconcileServers } from "./reconcile";
@@ -149,7 +149,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
       for (const c of await containersOf(user)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
     await backend.cleanUp();
-    for (const user of people) await spawner.removeVolume?.(user).catch(() => undefined);
+    for (const user of people) {
+      const home = (await findUser(db(), user))?.homeVolume;
+      if (home) await spawner.removeVolume(home).catch(() => undefined);
+    }
     await handle?.close();
   }, 60_000);
 
@@ -192,7 +195,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(stopping.status).toBe("stopping");
     expect((await findServer(db(), me.name, "default"))?.status).toBe("stopped");
     expect(await workloadsOf(me.name)).toHaveLength(0);
-    expect((await docker.getVolume(volumeName(me.name)).inspect()).Name).toBe(volumeName(me.name));
+    const home = (await findUser(db(), me.name))?.homeVolume ?? "none";
+    expect(home).toMatch(/^atrium-home-[0-9a-f]{32}$/);
+    expect((await docker.getVolume(home).inspect()).Name).toBe(home);
     expect(await resolveWorkspaceTarget(db(), me.name, "default")).toBeNull();
 
     await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
