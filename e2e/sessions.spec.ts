@@ -11,7 +11,7 @@ import { screenshot } from "./support/screens";
  * user whose name is created again, the home volume and the running container a deleted user leaves.
  */
 
-const PEOPLE = ["b-sam", "b-del", "b-vol", "b-rm", "b-ui"];
+const PEOPLE = ["b-sam", "b-del", "b-vol", "b-rm", "b-ses", "b-ui"];
 /** How long a revocation may take to reach every replica (docs: sessions are checked on every request). */
 const REVOCATION_MS = 6_000;
 
@@ -103,21 +103,38 @@ test("deleting a user with volume=remove removes her home volume from the engine
   await expect(new Dockerode().getVolume(volume!).inspect()).rejects.toMatchObject({ statusCode: 404 });
 });
 
+test("an admin ends every session of a user from her page, and her copied cookie stops working", async ({ browser, page, request }) => {
+  const hers = await browser.newContext();
+  const herPage = await hers.newPage();
+  await devSignIn(herPage, DEV_URL, "b-ses");
+  const cookie = await cookieHeader(hers);
+  await hers.close();
+  expect(await meStatus(request, cookie)).toBe(200);
+  await devSignIn(page, DEV_URL, "admin");
+  await page.goto(`${DEV_URL}/admin/users/b-ses`);
+  await page.getByRole("button", { name: "End all sessions (1)" }).click();
+  await expect(page.getByText("1 session ended; b-ses has to sign in again.")).toBeVisible();
+  await expect.poll(() => meStatus(request, cookie), { timeout: REVOCATION_MS }).toBe(401);
+});
+
 test("an admin deletes a user from her page after a dialog that names what goes with her", async ({ page, request }) => {
-  await userWithToken(request, DEV_URL, "b-ui");
+  test.setTimeout(180_000);
+  const token = await userWithToken(request, DEV_URL, "b-ui");
+  await startAndWait(request, "b-ui", token);
   await devSignIn(page, DEV_URL, "admin");
   await page.goto(`${DEV_URL}/admin/users/b-ui`);
   await page.getByRole("button", { name: "Delete user…" }).click();
   const dialog = page.getByRole("dialog", { name: "Delete b-ui?" });
   await expect(dialog).toBeVisible();
-  await expect(dialog).toContainText("1 API token");
-  await expect(dialog).toContainText("no running servers");
+  await expect(dialog).toContainText("1 running server (default) will be stopped and removed");
+  await expect(dialog).toContainText("1 API token will stop working.");
   await dialog.getByLabel(/Remove the home volume/).check();
-  await expect(dialog).toContainText(/atrium-home-[0-9a-f]{32}/);
+  await expect(dialog).toContainText(/atrium-home-[0-9a-f]{32} and all of b-ui's files in it will be deleted for good/);
   await screenshot(page, "admin-user-delete-dialog");
   await dialog.getByRole("button", { name: "Delete b-ui" }).click();
-  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page).toHaveURL(/\/admin\/users$/, { timeout: 30_000 });
   expect((await request.get(`${DEV_URL}/api/users/b-ui`, { headers: asBootstrap })).status()).toBe(404);
-  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-ui`, { headers: asBootstrap })).json()) as { items: { actor: string; detail: { volume?: string } }[] };
-  expect(audit.items[0]).toMatchObject({ actor: "admin", detail: { volume: "remove" } });
+  expect(await containersOf("b-ui")).toHaveLength(0);
+  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-ui`, { headers: asBootstrap })).json()) as { items: { actor: string; detail: Record<string, unknown> }[] };
+  expect(audit.items[0]).toMatchObject({ actor: "admin", detail: { volume: "remove", servers: ["default"], tokens: 1 } });
 });
