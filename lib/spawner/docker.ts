@@ -142,7 +142,7 @@ export class DockerSpawner implements Spawner {
    * The container whose labels are ref's, whatever it is named: containers made before names became
    * injective are called atrium-<user>-<server> and are still adopted, stopped and removed.
    */
-  private async findByLabel(ref: ServerRef, userId?: string): Promise<ContainerInfo | undefined> {
+  private async findByLabel(ref: ServerRef): Promise<ContainerInfo | undefined> {
     let found: Dockerode.ContainerInfo[];
     try {
       found = await this.call((abortSignal) =>
@@ -151,7 +151,7 @@ export class DockerSpawner implements Spawner {
     } catch (err) {
       throw this.failure("list containers", err);
     }
-    const c = found.find((x) => labelsMatch(x.Labels, ref, userId));
+    const c = found.find((x) => labelsMatch(x.Labels, ref));
     return c ? this.inspectByName(c.Id) : undefined;
   }
 
@@ -258,12 +258,13 @@ export class DockerSpawner implements Spawner {
 
     // Independent engine round trips go out together: under 20 simultaneous starts every one of them
     // queues behind the others' on the engine socket.
-    const [byName, image] = await Promise.all([this.inspectByName(name), this.engine.imageInfo(spec.image)]);
-    if (byName && !this.isOurs(byName, spec, spec.userId)) {
+    // Only the container of this name is reused (a concurrent start's): one found by label under an old
+    // name has another Jupyter token, and may be another portal's on a shared engine. One labelled with
+    // another person's id (a deleted namesake's) is never this server's.
+    const [existing, image] = await Promise.all([this.inspectByName(name), this.engine.imageInfo(spec.image)]);
+    if (existing && !this.isOurs(existing, spec, spec.userId)) {
       throw new SpawnError(`The container name ${name} is already used by a container that is not this server's.`, "engine_error");
     }
-    // One from before injective names is still this server's; one of a deleted person of this name is not.
-    const existing = byName ?? (await this.findByLabel(spec, spec.userId));
     if (existing?.State.Running) return this.running(existing);
 
     if (!image.present) {

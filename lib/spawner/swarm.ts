@@ -240,7 +240,7 @@ export class SwarmSpawner implements Spawner {
   }
 
   /** The service whose labels are ref's, whatever it is named (services from before injective names too). */
-  private async findByLabel(ref: ServerRef, userId?: string): Promise<Dockerode.Service | undefined> {
+  private async findByLabel(ref: ServerRef): Promise<Dockerode.Service | undefined> {
     let found: Dockerode.Service[];
     try {
       found = await this.call((abortSignal) =>
@@ -249,7 +249,7 @@ export class SwarmSpawner implements Spawner {
     } catch (err) {
       throw this.engine.failure("list services", err);
     }
-    return found.find((x) => this.isOurs(x, ref, userId));
+    return found.find((x) => this.isOurs(x, ref));
   }
 
   private async findOwn(ref: ServerRef): Promise<Dockerode.Service | undefined> {
@@ -399,16 +399,15 @@ export class SwarmSpawner implements Spawner {
 
   private async startService(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
     const name = containerName(spec);
-    const [byName, image] = await Promise.all([this.inspectService(name), this.engine.imageInfo(spec.image), this.ensureNetwork()]);
-    if (byName && !this.isOurs(byName, spec, spec.userId)) {
+    // Only the service of this name is reused (see the docker backend's start).
+    const [existing, image] = await Promise.all([this.inspectService(name), this.engine.imageInfo(spec.image), this.ensureNetwork()]);
+    if (existing && !this.isOurs(existing, spec, spec.userId)) {
       throw new SpawnError(`The service name ${name} is already used by a service that is not this server's.`, "engine_error");
     }
-    // One from before injective names is still this server's; one of a deleted person of this name is not.
-    const existing = byName ?? (await this.findByLabel(spec, spec.userId));
     if (existing) {
       const status = await this.statusOf(existing, await this.latestTask(existing.ID));
       // Running or on its way (another start got there first): wait for it rather than start twice.
-      if (status.state === "running") return this.waitUntilRunning(existing.ID, existing.Spec?.Name ?? name);
+      if (status.state === "running") return this.waitUntilRunning(existing.ID, name);
       await this.endService(existing.ID, "kill"); // a leftover that failed or ended: replaced
     }
     // The portal's own engine is asked, as the docker backend does: on a multi-node swarm the image

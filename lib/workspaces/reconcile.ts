@@ -66,14 +66,19 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
   if (!(await spawner.ping())) return null;
   const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
   const listed = await removeOrphans(db, spawner, await spawner.list(), report);
-  const byKey = new Map<string, ListedServer>(listed.map((c) => [labelOf(c), c]));
+  // Two containers can carry one server's labels (one under the name from before injective names, or
+  // another portal's on a shared engine): a row takes the one it recorded, else the first.
+  const byKey = new Map<string, ListedServer[]>();
+  for (const c of listed) byKey.set(labelOf(c), [...(byKey.get(labelOf(c)) ?? []), c]);
   const rows = await listServersIn(db, ["pending", "running", "stopping"]);
   const claimed = new Set(rows.map((r) => labelOf({ user: r.userName, server: r.name })));
   const graceMs = (getConfig().spawnTimeoutS + 30) * 1000;
 
   for (const row of rows) {
     const key = labelOf({ user: row.userName, server: row.name });
-    const c = byKey.get(key);
+    const candidates = byKey.get(key) ?? [];
+    const recorded = row.spawnerState?.containerId;
+    const c = candidates.find((x) => x.state.containerId === recorded) ?? candidates[0];
     if (row.status === "pending") {
       // Another process may still be spawning it; only a start older than the timeout is abandoned.
       if (now - row.requestedAt.getTime() > graceMs) await end(db, spawner, row, "failed", "the portal restarted while the server was starting", report);
