@@ -11,7 +11,7 @@ import { screenshot } from "./support/screens";
  * user whose name is created again, the home volume and the running container a deleted user leaves.
  */
 
-const PEOPLE = ["b-sam", "b-del", "b-vol", "b-rm", "b-ses", "b-ui"];
+const PEOPLE = ["b-sam", "b-del", "b-vol", "b-rm", "b-ses", "b-ui", "b-list"];
 /** How long a revocation may take to reach every replica (docs: sessions are checked on every request). */
 const REVOCATION_MS = 6_000;
 
@@ -137,4 +137,24 @@ test("an admin deletes a user from her page after a dialog that names what goes 
   expect(await containersOf("b-ui")).toHaveLength(0);
   const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-ui`, { headers: asBootstrap })).json()) as { items: { actor: string; detail: Record<string, unknown> }[] };
   expect(audit.items[0]).toMatchObject({ actor: "admin", detail: { volume: "remove", servers: ["default"], tokens: 1 } });
+});
+
+test("an admin deletes a user from the Users list, keeping her home volume", async ({ page, request }) => {
+  await userWithToken(request, DEV_URL, "b-list");
+  await devSignIn(page, DEV_URL, "admin");
+  await page.goto(`${DEV_URL}/admin/users?q=b-list`);
+  const row = page.getByTestId("user-b-list");
+  await row.getByRole("button", { name: "Delete b-list…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete b-list?" });
+  await expect(dialog).toContainText("b-list has no running servers.");
+  await expect(dialog.getByLabel(/Keep the home volume atrium-home-[0-9a-f]{32}/)).toBeChecked();
+  await screenshot(page, "admin-users-delete-dialog-keep");
+  await dialog.getByRole("button", { name: "Delete b-list" }).click();
+  await expect(row).toHaveCount(0);
+  expect((await request.get(`${DEV_URL}/api/users/b-list`, { headers: asBootstrap })).status()).toBe(404);
+  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-list`, { headers: asBootstrap })).json()) as { items: { detail: Record<string, unknown> }[] };
+  expect(audit.items[0]?.detail).toMatchObject({ volume: "keep", tokens: 1 });
+  // The admin's own row offers no delete: deleting oneself is refused anyway.
+  await page.goto(`${DEV_URL}/admin/users?q=admin`);
+  await expect(page.getByTestId("user-admin").getByRole("button", { name: /Delete/ })).toHaveCount(0);
 });

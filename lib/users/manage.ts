@@ -152,3 +152,7 @@ export function listUsers(db: Db, opts: { q?: string; offset: number; limit: num
 export async function revokeUserSessions(db: Db, actor: Principal, name: string): Promise<number> {
   return revokeSessions(db, actor, await getUserOrThrow(db, name));
 }
+
+export async function countUserSessions(db: Db, name: string): Promise<number> {
+  return countLiveSessions(db, (await getUserOrThrow(db, name)).id);
+}

@@ -9,7 +9,7 @@ import { relativeTime } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import { getUserDetail } from "@/lib/admin/user-detail";
 import { getDb } from "@/lib/runtime/db";
-import { deletionSummary } from "@/lib/users/manage";
+import { countUserSessions } from "@/lib/users/manage";
 import { userNameSchema } from "@/lib/users/schemas";
 import { requireAdmin } from "../../../_lib/page-auth";
 
@@ -20,7 +20,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
   const db = await getDb();
   const detail = await getUserDetail(db, name.data);
   if (!detail) notFound();
-  const summary = await deletionSummary(db, name.data);
+  const sessions = await countUserSessions(db, detail.user.name);
   const { user, limits, roleLimits, usage } = detail;
   return (
     <div className="space-y-6">
@@ -66,7 +66,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
         )}
       </Card>
       <Card title="Account" description="Ending the sessions signs this person out of every browser at once; API tokens keep working.">
-        <AccountActions summary={summary} />
+        <AccountActions name={user.name} sessions={sessions} />
       </Card>
       <Card title="Recent activity" description={<Link className="text-brand-600 hover:underline" href={`/admin/audit?target=${encodeURIComponent(user.name)}`}>Everything done to {user.name} in the audit log →</Link>}>
         <AuditTable items={detail.recent} empty={`Nothing recorded for ${user.name} yet.`} />
