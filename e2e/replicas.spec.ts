@@ -7,6 +7,7 @@ import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
+import { removeEverythingOf } from "./support/engine";
 
 // Two replicas on one database of their own: the global set-up's portal on E2E_DATABASE_URL would
 // otherwise compete for the leader lock (advisory locks are per database).
@@ -42,6 +43,9 @@ async function startWorkspace(request: APIRequestContext, base: string, user: st
 }
 
 test.describe.configure({ timeout: 240_000 });
+
+// Each run's people get new ids and so new home volumes: remove what they leave on the engine.
+test.afterAll(() => removeEverythingOf(["rep-owner", "rep-victim"]));
 
 test("two replicas on one Postgres: start on A, use and stop on B, one leader, and B takes over when A is killed", async ({ request, page }) => {
   await ensureDatabase(REPLICA_DB);

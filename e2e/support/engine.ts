@@ -26,12 +26,17 @@ export async function execIn(containerId: string, cmd: string[]): Promise<{ code
   return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("latin1") };
 }
 
-/** Removes every container and volume labelled with one of `users` (test clean-up). */
+/**
+ * Removes the containers and volumes of `users` that a portal made (test clean-up). Only objects that
+ * carry an owner id: what an older portal sharing the engine made for a namesake is not this run's.
+ */
 export async function removeEverythingOf(users: string[]): Promise<void> {
   if (!(await docker.ping().then(() => true, () => false))) return;
   for (const user of users) {
-    for (const c of await containersOf(user)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    const { Volumes } = await docker.listVolumes({ filters: { label: [`atrium.user=${user}`] } });
+    for (const c of await containersOf(user)) {
+      if (c.Labels["atrium.user-id"]) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+    const { Volumes } = await docker.listVolumes({ filters: { label: [`atrium.user=${user}`, "atrium.user-id"] } });
     for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
   }
 }
