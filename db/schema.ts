@@ -26,6 +26,13 @@ export const users = pgTable(
   "users",
   {
     name: text("name").primaryKey(),
+    /**
+     * Random and never reused (newUserId): sessions and home volumes are bound to it, so a person
+     * created again under a deleted person's name is someone else.
+     */
+    id: text("id").notNull().unique("users_id_unique"),
+    /** The engine volume mounted as her home: atrium-home-<id>, or atrium-home-<name> for people older than ids. */
+    homeVolume: text("home_volume").notNull(),
     displayName: text("display_name"),
     email: text("email"),
     role: text("role")
@@ -39,6 +46,41 @@ export const users = pgTable(
   (t) => [
     index("users_role_idx").on(t.role),
   ],
+);
+
+/**
+ * Server-side sessions: the session cookie (a JWT) carries a random session id whose hash is the key
+ * here, so signing out, deleting the person or an admin's revocation ends the cookie on every replica.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    /** sha256 of the session id; the id itself is only in the cookie. */
+    idHash: text("id_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * People who were deleted: their id (never given again), name and home volume. The reconcile loop
+ * stops containers still labelled with such an id, and no new person gets such a volume.
+ */
+export const deletedUsers = pgTable(
+  "deleted_users",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    homeVolume: text("home_volume").notNull(),
+    volumeKept: boolean("volume_kept").notNull(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("deleted_users_name_idx").on(t.name)],
 );
 
 export type TokenKind = "personal" | "workspace";

@@ -134,7 +134,12 @@ for (const portal of PORTALS) {
       const list = await request.get(`${base}/api/users?q=managed-${tag}&limit=10`, { headers: asBootstrap });
       expect(await list.json()).toMatchObject({ total: 1, items: [{ name, email: "m@example.com" }] });
 
-      expect((await request.delete(`${base}/api/users/${name}`, { headers: asBootstrap })).status()).toBe(204);
+      const deleted = await request.delete(`${base}/api/users/${name}`, { headers: asBootstrap });
+      expect(deleted.status()).toBe(200);
+      // Without ?volume the home volume is kept; what went with the user is answered.
+      expect(await deleted.json()).toMatchObject({ name, servers: [], tokens: 1, volume: { name: expect.stringMatching(/^atrium-home-[0-9a-f]{32}$/), removed: false } });
+      const badChoice = await request.delete(`${base}/api/users/${name}?volume=shred`, { headers: asBootstrap });
+      expect(badChoice.status()).toBe(400);
       expect((await request.delete(`${base}/api/users/${name}`, { headers: asBootstrap })).status()).toBe(404);
       expect((await request.get(`${base}/api/me`, { headers: bearer(token.token) })).status()).toBe(401);
     });

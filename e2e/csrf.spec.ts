@@ -13,7 +13,7 @@ import { DEV_URL, extraPort } from "./support/env";
  * it may change anything. The same calls with an API token still work: tokens are never sent by a
  * browser on its own.
  */
-const ATTACKER_PORT = extraPort(20);
+const ATTACKER_PORT = extraPort(30);
 const ATTACKER = `http://localhost:${ATTACKER_PORT}`;
 const MLFLOW = `${DEV_URL}/api/2.0/mlflow`;
 

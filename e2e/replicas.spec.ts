@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { containerName } from "../lib/spawner/container-spec";
 import { bearer, errorCode, userWithToken } from "./support/api";
 import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
+import { removeEverythingOf } from "./support/engine";
 
 // Two replicas on one database of their own: the global set-up's portal on E2E_DATABASE_URL would
 // otherwise compete for the leader lock (advisory locks are per database).
@@ -41,6 +43,9 @@ async function startWorkspace(request: APIRequestContext, base: string, user: st
 }
 
 test.describe.configure({ timeout: 240_000 });
+
+// Each run's people get new ids and so new home volumes: remove what they leave on the engine.
+test.afterAll(() => removeEverythingOf(["rep-owner", "rep-victim"]));
 
 test("two replicas on one Postgres: start on A, use and stop on B, one leader, and B takes over when A is killed", async ({ request, page }) => {
   await ensureDatabase(REPLICA_DB);
@@ -97,7 +102,7 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     await startWorkspace(request, B_URL, "rep-victim", victim);
     const killedAt = Date.now();
     await a.stop("SIGKILL");
-    await promisify(execFile)("docker", ["kill", "atrium-rep-victim-default"]);
+    await promisify(execFile)("docker", ["kill", containerName({ user: "rep-victim", server: "default" })]);
     await expect.poll(async () => (await health(request, B_URL)).replica.leader, { timeout: 30_000, intervals: [250] }).toBe(true);
     const tookOverMs = Date.now() - killedAt;
     console.log(`[replicas] B became the leader ${tookOverMs} ms after A was killed`);
@@ -107,6 +112,6 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     expect((await serverStatus(request, B_URL, "rep-victim", victim)).reason).toMatch(/^exited with code 137/);
   } finally {
     await Promise.all(portals.map((p) => p.stop()));
-    await promisify(execFile)("docker", ["rm", "-f", "atrium-rep-owner-default", "atrium-rep-victim-default"]).catch(() => undefined);
+    await promisify(execFile)("docker", ["rm", "-f", containerName({ user: "rep-owner", server: "default" }), containerName({ user: "rep-victim", server: "default" })]).catch(() => undefined);
   }
 });

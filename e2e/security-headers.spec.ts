@@ -8,7 +8,7 @@ import { DEV_URL, extraPort } from "./support/env";
  * pages hydrate and nothing is refused), refuse to be framed by another site, and keep their URLs
  * to themselves.
  */
-const FRAMER_PORT = extraPort(21);
+const FRAMER_PORT = extraPort(31);
 
 test("pages send CSP with a per-request nonce that every script carries, and nothing is refused", async ({ page }) => {
   const violations: string[] = [];

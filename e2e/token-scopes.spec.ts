@@ -5,8 +5,8 @@ import { expect, test, type APIRequestContext, type APIResponse } from "@playwri
 import Dockerode from "dockerode";
 import { startTestIndex, type TestIndex } from "../lib/packages/test-index";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
-import { DockerSpawner } from "../lib/spawner";
 import { devSignIn, visit } from "./support/browser";
+import { removeEverythingOf } from "./support/engine";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";
@@ -40,10 +40,7 @@ async function waitForStatus(request: APIRequestContext, server: string, token: 
 
 /** Containers and the home volume a failed run may have left behind. */
 async function removeServers(): Promise<void> {
-  const docker = new DockerSpawner();
-  if (!(await docker.ping())) return;
-  for (const server of ["default", "second"]) await docker.remove({ user: OWNER, server }).catch(() => undefined);
-  await docker.removeVolume(OWNER).catch(() => undefined);
+  await removeEverythingOf([OWNER]);
 }
 
 /** The MLFLOW_TRACKING_TOKEN the portal put into the workspace's container, as code inside it sees it. */

@@ -7,6 +7,7 @@ import { resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal } from "./support/portal";
 import { startSocketRelay } from "./support/socket-relay";
+import { removeEverythingOf } from "./support/engine";
 
 const RESTART_DB = process.env.E2E_RESTART_DATABASE_URL ?? E2E_DATABASE_URL.replace(/atrium_e2e(\w*)$/, "atrium_e2e_restart$1");
 
@@ -17,6 +18,9 @@ async function waitForStatus(request: import("@playwright/test").APIRequestConte
     })
     .toBe(want);
 }
+
+// Each run's people get new ids and so new home volumes: remove what they leave on the engine.
+test.afterAll(() => removeEverythingOf(["ws-owner", "ws-other", "survivor", "keeper", "unlucky"]));
 
 test("start a workspace over the API, reach Jupyter through the proxy, refuse others, stop it", async ({ request }) => {
   const owner = await userWithToken(request, DEV_URL, "ws-owner");

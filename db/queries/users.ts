@@ -1,8 +1,22 @@
+import { randomBytes } from "node:crypto";
 import { and, asc, count, eq, ilike, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { users, type LimitOverrides, type RoleSource } from "../schema";
 
 export type UserRow = typeof users.$inferSelect;
+
+/** 128 random bits as 32 hex digits: never given twice, so a name created again is a new person. */
+export function newUserId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/**
+ * The home volume of a person created today: named from her id, so a person later created under the
+ * same name never mounts it. People older than ids keep atrium-home-<name> (migration 0010).
+ */
+export function homeVolumeOf(id: string): string {
+  return `atrium-home-${id}`;
+}
 
 export async function findUser(db: Db, name: string): Promise<UserRow | undefined> {
   const rows = await db.select().from(users).where(eq(users.name, name)).limit(1);
@@ -13,7 +27,22 @@ export async function insertUser(
   db: Db,
   values: { name: string; role: string; roleSource: RoleSource; displayName?: string | null; email?: string | null },
 ): Promise<UserRow | undefined> {
-  const rows = await db.insert(users).values(values).onConflictDoNothing().returning();
+  const rows = await db
+    .insert(users)
+    .values(withNewIdentity(values))
+    .onConflictDoNothing()
+    .returning();
+  return rows[0];
+}
+
+/** A user row to insert, given a fresh id and the home volume named from it (for bulk inserts too). */
+export function withNewIdentity(values: Omit<typeof users.$inferInsert, "id" | "homeVolume">): typeof users.$inferInsert {
+  const id = newUserId();
+  return { ...values, id, homeVolume: homeVolumeOf(id) };
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
+  const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return rows[0];
 }
 

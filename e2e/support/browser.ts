@@ -1,5 +1,5 @@
 import { expect, type Page } from "@playwright/test";
-import { DockerSpawner } from "../../lib/spawner";
+import { removeEverythingOf } from "./engine";
 
 /**
  * page.goto that tries again when Chromium reports ERR_NETWORK_CHANGED: Docker adds and removes a
@@ -27,12 +27,7 @@ export async function devSignIn(page: Page, base: string, name: string): Promise
   await expect(page.getByTestId("me-name")).toHaveText(name);
 }
 
-/** Removes the default servers and home volumes a spec's people left behind on the engine. */
+/** Removes the containers and home volumes a spec's people left behind on the engine (found by label). */
 export async function removeWorkspaces(users: string[]): Promise<void> {
-  const docker = new DockerSpawner();
-  if (!(await docker.ping())) return;
-  for (const user of users) {
-    await docker.remove({ user, server: "default" }).catch(() => undefined);
-    await docker.removeVolume(user).catch(() => undefined);
-  }
+  await removeEverythingOf(users);
 }

@@ -1,3 +1,4 @@
+import { withNewIdentity } from "@/db/queries/users";
 import { beforeEach, describe, expect, it } from "vitest";
 import { upsertServer } from "@/db/queries/servers";
 import { auditEvents, servers, users } from "@/db/schema";
@@ -21,12 +22,16 @@ for (const kind of DB_KINDS) {
       await db().delete(servers);
       await db().delete(auditEvents);
       await db().delete(users);
-      await db().insert(users).values([
+      await db().insert(users).values(
+        (
+          [
         { name: "ann", role: "power", roleSource: "oidc", email: "ann@corp.com", lastSeenAt: new Date("2026-01-02T00:00:00Z") },
         { name: "bob", role: "user", roleSource: "admin", limits: { maxTotalCpu: 3, maxServers: 2 }, lastSeenAt: new Date("2026-01-03T00:00:00Z") },
         { name: "cy", role: "user", roleSource: "default", displayName: "Cy Ann" },
         { name: "dee", role: "admin", roleSource: "config", lastSeenAt: new Date("2026-01-01T00:00:00Z") },
-      ]);
+      ] as const
+        ).map(withNewIdentity),
+      );
       await server(db(), "ann", "default", "running", 2, 8);
       await server(db(), "ann", "big", "pending", 4, 16);
       await server(db(), "ann", "old", "stopped", 8, 32);

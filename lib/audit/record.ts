@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   "user.create",
   "user.update",
   "user.delete",
+  "user.sessions_revoke",
   "role.update",
   "token.create",
   "token.revoke",

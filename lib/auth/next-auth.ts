@@ -4,7 +4,7 @@ import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { signInUser } from "@/lib/users/sign-in";
 import { normaliseUserName } from "./names";
-import { SESSION_USER_CLAIM } from "./principal";
+import { endSession, SESSION_MAX_AGE_S, SESSION_USER_CLAIM, startSession } from "./sessions";
 import { roleFromGroups } from "./role-from-groups";
 import { getAuthSecret, usesSecureCookies } from "./secret";
 
@@ -61,8 +61,15 @@ function buildConfig(): NextAuthConfig {
     secret: getAuthSecret(),
     trustHost: true,
     useSecureCookies: usesSecureCookies(),
-    session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
+    // The JWT only carries the session's id: lib/auth/sessions.ts checks its row on every request.
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: "/signin", error: "/signin" },
+    events: {
+      // A copy of the cookie taken before sign-out must not work after it: the session row goes.
+      signOut: async (message) => {
+        if ("token" in message) await endSession(await getDb(), message.token);
+      },
+    },
     callbacks: {
       signIn: ({ account, profile }) => {
         if (account?.provider !== "oidc") return true;
@@ -82,10 +89,10 @@ function buildConfig(): NextAuthConfig {
             ssoRole: roleFromGroups(groupsOf(p, config.oidc.groupsClaim), config.oidc),
             method: "oidc",
           });
-          token[SESSION_USER_CLAIM] = stored.name;
+          await startSession(db, stored, token);
         } else if (account.provider === "dev" && user.id) {
           const stored = await signInUser(db, { name: user.id, method: "dev" });
-          token[SESSION_USER_CLAIM] = stored.name;
+          await startSession(db, stored, token);
         }
         return token;
       },

@@ -24,6 +24,7 @@ const { env, restoreEnv } = vi.hoisted(() => {
 afterAll(restoreEnv);
 
 import { encode } from "next-auth/jwt";
+import type { Db } from "@/db/client";
 import { findTokenByHash, insertToken } from "@/db/queries/tokens";
 import { deleteUser, findUser, insertUser } from "@/db/queries/users";
 import { auditEvents, users } from "@/db/schema";
@@ -32,12 +33,18 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import { getConfig } from "@/lib/config";
 import { BOOTSTRAP_PRINCIPAL, SESSION_USER_CLAIM, resolvePrincipal } from "./principal";
 import { expandScopes } from "./scopes";
+import { startSession } from "./sessions";
 import { generateToken, hashToken } from "./tokens";
 
 const COOKIE = "authjs.session-token";
 
-async function sessionCookie(name: string): Promise<string> {
-  const jwt = await encode({ token: { [SESSION_USER_CLAIM]: name }, secret: env.AUTH_SECRET, salt: COOKIE });
+/** A cookie as sign-in makes it: a live session row for the person, named in the JWT (lib/auth/sessions.ts). */
+async function sessionCookie(db: Db, name: string): Promise<string> {
+  const claims: Record<string, unknown> = {};
+  const user = await findUser(db, name);
+  if (user) await startSession(db, user, claims);
+  else claims[SESSION_USER_CLAIM] = name;
+  const jwt = await encode({ token: claims, secret: env.AUTH_SECRET, salt: COOKIE });
   return `${COOKIE}=${jwt}`;
 }
 
@@ -168,7 +175,7 @@ for (const kind of DB_KINDS) {
     });
 
     it("resolves a session cookie to its user", async () => {
-      expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie("alice") }))).toStrictEqual({
+      expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie(db(), "alice") }))).toStrictEqual({
         name: "alice",
         role: "power",
         admin: false,
@@ -177,7 +184,7 @@ for (const kind of DB_KINDS) {
     });
 
     it("refuses a session for a user who no longer exists, or a forged cookie", async () => {
-      expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie("ghost") }))).toBeNull();
+      expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie(db(), "ghost") }))).toBeNull();
       expect(await resolvePrincipal(db(), headers({ cookie: `${COOKIE}=not-a-jwt` }))).toBeNull();
       expect(await resolvePrincipal(db(), headers({ cookie: "other=1" }))).toBeNull();
       const foreign = await encode({ token: { [SESSION_USER_CLAIM]: "alice" }, secret: "some-other-secret-0123456789", salt: COOKIE });
@@ -185,7 +192,7 @@ for (const kind of DB_KINDS) {
     });
 
     it("lets a bad token win over a good session cookie (401, not the cookie's user)", async () => {
-      const cookie = await sessionCookie("alice");
+      const cookie = await sessionCookie(db(), "alice");
       expect(await resolvePrincipal(db(), headers({ cookie, authorization: `Bearer ${generateToken()}` }))).toBeNull();
       expect((await resolvePrincipal(db(), headers({ cookie, authorization: `Bearer ${aliceToken}` })))?.via).toBe("token");
     });

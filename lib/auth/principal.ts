@@ -7,6 +7,7 @@ import { getConfig } from "@/lib/config";
 import { credentialOf, type Credential, type HeaderSource } from "./credential";
 import { tokenGrant, type ScopeName } from "./scopes";
 import { getAuthSecret, usesSecureCookies } from "./secret";
+import { userOfSession } from "./sessions";
 import { constantTimeEqual, hashToken } from "./tokens";
 
 /** Who is calling, as every route and the workspace proxy see it. */
@@ -29,8 +30,8 @@ export const SYSTEM_PRINCIPAL: Principal = { name: "atrium", role: "admin", admi
 
 export type { HeaderSource } from "./credential";
 
-/** The name the session JWT carries; set by the sign-in callback. */
-export const SESSION_USER_CLAIM = "atriumUser";
+/** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
+export { SESSION_USER_CLAIM } from "./sessions";
 
 async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {
   const user = await findUser(db, name);
@@ -65,6 +66,7 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
     secret: getAuthSecret(),
     secureCookie: usesSecureCookies(),
   });
-  const name = jwt?.[SESSION_USER_CLAIM];
-  return typeof name === "string" ? principalForUser(db, name, "session") : null;
+  // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
+  const user = await userOfSession(db, jwt);
+  return user && { name: user.name, role: user.role, admin: user.role === "admin", via: "session" };
 }

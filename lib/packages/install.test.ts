@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
-import { insertUser } from "@/db/queries/users";
+import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
-import { DockerSpawner, volumeName } from "@/lib/spawner";
+import { DockerSpawner } from "@/lib/spawner";
 import { engineReadiness } from "@/lib/spawner/testing";
 import { startServer } from "@/lib/workspaces/start";
 import { stopServer } from "@/lib/workspaces/stop";
@@ -60,7 +60,8 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
 
   afterAll(async () => {
     await spawner.remove({ user, server: "default" }).catch(() => undefined);
-    await spawner.removeVolume(user).catch(() => undefined);
+    const home = (await findUser(db(), user))?.homeVolume;
+    if (home) await spawner.removeVolume(home).catch(() => undefined);
     await Promise.all([jsonIndex?.stop(), htmlIndex?.stop()]);
     await handle?.close();
   });
@@ -136,6 +137,6 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.__version__)")).toBe("1.0.0");
-    expect(volumeName(user)).toBe(`atrium-home-${user}`);
+    expect((await findUser(db(), user))?.homeVolume).toMatch(/^atrium-home-[0-9a-f]{32}$/);
   }, 120_000);
 });

@@ -29,11 +29,11 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { encode } from "next-auth/jwt";
 import type { Db, DbHandle } from "@/db/client";
-import { insertUser } from "@/db/queries/users";
+import { findUser, insertUser } from "@/db/queries/users";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
-import { SESSION_USER_CLAIM } from "@/lib/auth/principal";
-import { DockerSpawner } from "@/lib/spawner";
+import { startSession } from "@/lib/auth/sessions";
+import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
 import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { createApiToken } from "@/lib/tokens/manage";
 import { isPortalCookie, stripPortalCookies } from "./headers";
@@ -175,8 +175,13 @@ function close(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** A cookie as sign-in makes it: a live session row of the person, named in the JWT. */
 async function sessionCookie(name: string): Promise<string> {
-  const jwt = await encode({ token: { [SESSION_USER_CLAIM]: name }, secret: env.AUTH_SECRET, salt: COOKIE });
+  const user = await findUser(db(), name);
+  if (!user) throw new Error(`no user ${name}`);
+  const claims: Record<string, unknown> = {};
+  await startSession(db(), user, claims);
+  const jwt = await encode({ token: claims, secret: env.AUTH_SECRET, salt: COOKIE });
   return `${COOKIE}=${jwt}`;
 }
 
@@ -753,6 +758,8 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     if (notReady) throw new Error(`The workspace proxy tests need Docker in CI: ${notReady}`);
     const started = await spawner.start({
       ...ref,
+      userId: `id-${OWNER}`,
+      homeVolume: legacyVolumeName(OWNER),
       environment: "test-env",
       image: TEST_IMAGE,
       cpu: 1,

@@ -6,6 +6,8 @@
 import { ServerNotRunningError, type ServerRef, type ServerSpec } from "./types";
 
 export const LABEL_USER = "atrium.user";
+/** The owner's immutable id (users.id): a container of a deleted person is never taken for a new one of that name. */
+export const LABEL_USER_ID = "atrium.user-id";
 export const LABEL_SERVER = "atrium.server";
 export const LABEL_ENV = "atrium.env";
 export const LABEL_MANAGED = "atrium.managed";
@@ -24,11 +26,19 @@ export const MIB = 1024 ** 2;
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * The container (docker) or service (swarm) name of a server: `atrium-<user>_<server>`. Injective:
+ * server names never contain "_" (lib/workspaces/schemas.ts), so the last "_" splits the two. The
+ * old form `atrium-<user>-<server>` was not ("sec" + "alice-w5" and "sec-alice" + "w5" shared one
+ * name, so one person could squat another's); containers that still carry it are found by label.
+ */
 export function containerName(ref: ServerRef): string {
-  return `atrium-${ref.user}-${ref.server}`;
+  if (ref.server.includes("_")) throw new TypeError(`The server name "${ref.server}" cannot contain "_".`);
+  return `atrium-${ref.user}_${ref.server}`;
 }
 
-export function volumeName(user: string): string {
+/** The home volume of people created before user ids (and of tests); new people get atrium-home-<id>. */
+export function legacyVolumeName(user: string): string {
   return `atrium-home-${user}`;
 }
 
@@ -57,6 +67,8 @@ export function envList(env: Record<string, string>): string[] {
 export function validateSpec(spec: ServerSpec): void {
   validateName("user", spec.user);
   validateName("server", spec.server);
+  validateName("home volume", spec.homeVolume);
+  if (spec.server.includes("_")) throw new TypeError(`The server name "${spec.server}" cannot contain "_".`);
   if (!Number.isFinite(spec.cpu) || spec.cpu <= 0) throw new TypeError(`cpu must be a positive number of cores, not ${spec.cpu}.`);
   if (!Number.isFinite(spec.memGb) || spec.memGb <= 0) throw new TypeError(`memGb must be a positive number of GiB, not ${spec.memGb}.`);
   envList(spec.env);
@@ -68,14 +80,26 @@ export function validateSpec(spec: ServerSpec): void {
 export function workspaceLabels(spec: ServerSpec): Record<string, string> {
   return {
     [LABEL_USER]: spec.user,
+    [LABEL_USER_ID]: spec.userId,
     [LABEL_SERVER]: spec.server,
     [LABEL_ENV]: spec.environment,
     [LABEL_MANAGED]: "true",
   };
 }
 
-export function volumeLabels(user: string): Record<string, string> {
-  return { [LABEL_USER]: user, [LABEL_MANAGED]: "true" };
+export function volumeLabels(spec: Pick<ServerSpec, "user" | "userId">): Record<string, string> {
+  return { [LABEL_USER]: spec.user, [LABEL_USER_ID]: spec.userId, [LABEL_MANAGED]: "true" };
+}
+
+/**
+ * Whether an object's labels say it is this server's: Atrium's, the same user and server names, and,
+ * when both the labels and the caller know it, the same user id (objects from before ids have none).
+ */
+export function labelsMatch(labels: Record<string, string> | undefined, ref: ServerRef, userId?: string): boolean {
+  const l = labels ?? {};
+  if (l[LABEL_MANAGED] !== "true" || l[LABEL_USER] !== ref.user || l[LABEL_SERVER] !== ref.server) return false;
+  const labelled = l[LABEL_USER_ID];
+  return !userId || !labelled || labelled === userId;
 }
 
 /** The spec's environment plus the token and base URL, which only the spec itself may set. */
@@ -91,8 +115,9 @@ export function workspaceCmd(spec: ServerSpec): string[] | undefined {
   return spec.cmd?.map((arg) => arg.replaceAll("{baseUrl}", spec.baseUrl).replaceAll("{port}", String(JUPYTER_PORT)));
 }
 
-export function homeMount(user: string): { Type: "volume"; Source: string; Target: string } {
-  return { Type: "volume", Source: volumeName(user), Target: HOME_DIR };
+/** The person's home volume, named by the spec (from her row), never derived from her name here. */
+export function homeMount(spec: Pick<ServerSpec, "homeVolume">): { Type: "volume"; Source: string; Target: string } {
+  return { Type: "volume", Source: spec.homeVolume, Target: HOME_DIR };
 }
 
 export function nanoCpus(spec: ServerSpec): number {

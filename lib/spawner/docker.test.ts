@@ -4,7 +4,7 @@
  */
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerSpawner, containerName, cpuCores, formatMemLimit, memoryUsed, volumeName } from "./docker";
+import { DockerSpawner, containerCreateOptions, containerName, cpuCores, formatMemLimit, memoryUsed, legacyVolumeName } from "./docker";
 import { collectLines, specFactory, waitForJupyterApi, waitForStatus } from "./spawner-test-support";
 import { engineReadiness, TEST_IMAGE } from "./testing";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError } from "./types";
@@ -56,7 +56,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
 
   afterAll(async () => {
     for (const ref of refs) await spawner.remove(ref).catch(() => undefined);
-    for (const user of users) await spawner.removeVolume(user).catch(() => undefined);
+    for (const user of users) await spawner.removeVolume(legacyVolumeName(user)).catch(() => undefined);
   }, 60_000);
 
   it("starts a workspace that answers api/status with the token and 403 without it", async () => {
@@ -103,13 +103,13 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(published.length).toBeGreaterThan(0);
     for (const b of published) expect(b.HostIp).toBe("127.0.0.1");
     expect(info.Config.User).toBe("jovyan"); // the image's user, not overridden
-    expect(info.Mounts).toEqual([expect.objectContaining({ Type: "volume", Name: volumeName(alice), Destination: "/home/jovyan" })]);
+    expect(info.Mounts).toEqual([expect.objectContaining({ Type: "volume", Name: legacyVolumeName(alice), Destination: "/home/jovyan" })]);
     // The token travels in the environment, never on the command line.
     expect(info.Config.Env).toContain(`JUPYTER_TOKEN=${main.token}`);
     expect(info.Config.Env).toContain(`JUPYTER_BASE_URL=${main.baseUrl}`);
     expect(info.Config.Env).toContain("ATRIUM_TEST=yes");
     expect(JSON.stringify([info.Path, info.Args, info.Config.Cmd])).not.toContain(main.token);
-    const vol = await docker.getVolume(volumeName(alice)).inspect();
+    const vol = await docker.getVolume(legacyVolumeName(alice)).inspect();
     expect(vol.Labels).toMatchObject({ "atrium.user": alice, "atrium.managed": "true" });
   });
 
@@ -184,8 +184,8 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
 
     await spawner.stop(main);
     expect(await spawner.status(main)).toEqual({ state: "stopped" });
-    const vol = await docker.getVolume(volumeName(alice)).inspect();
-    expect(vol.Name).toBe(volumeName(alice));
+    const vol = await docker.getVolume(legacyVolumeName(alice)).inspect();
+    expect(vol.Name).toBe(legacyVolumeName(alice));
     await expect(spawner.exec(main, ["true"])).rejects.toBeInstanceOf(ServerNotRunningError);
     await expect(spawner.stats(main)).rejects.toBeInstanceOf(ServerNotRunningError);
     await spawner.stop(main); // stopping a stopped server is a no-op
@@ -265,18 +265,48 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(await spawner.status(s)).toEqual({ state: "stopped" });
   });
 
-  it("does not touch a container whose name belongs to another server", async () => {
-    // "atrium-<u>-x-y" is both (u, "x-y") and (u-x, "y"): labels decide.
+  it("gives (sec, alice-w5) and (sec-alice, w5) different containers: one person cannot squat another's name", async () => {
+    // With atrium-<user>-<server> both were "atrium-<u>-x-y": the second person's start failed, or
+    // whoever started first held the other's name.
     const u = `${run}e`;
     const a = spec(u, "x-y", { cmd: ["sleep", "30"] });
     const b = spec(`${u}-x`, "y", { cmd: ["sleep", "30"] });
-    expect(containerName(a)).toBe(containerName(b));
+    expect(containerName(a)).not.toBe(containerName(b));
     await spawner.start(a);
     expect(await spawner.status(b)).toEqual({ state: "stopped" });
-    await spawner.stop(b); // not its container: left alone
+    await spawner.stop(b); // nothing of b's: a is left alone
     expect(await spawner.status(a)).toMatchObject({ state: "running" });
-    await expect(spawner.start(b)).rejects.toMatchObject({ reason: "engine_error" });
+    await spawner.start(b);
+    expect(await spawner.status(b)).toMatchObject({ state: "running" });
     await spawner.remove(a);
+    expect(await spawner.status(a)).toEqual({ state: "stopped" });
+    expect(await spawner.status(b)).toMatchObject({ state: "running" });
+    await spawner.remove(b);
+  }, 30_000);
+
+  it("adopts, stops and removes a container made under the old name, by its labels", async () => {
+    const s = spec(`${run}l`, "old-one", { cmd: ["sleep", "30"] });
+    const legacy = containerCreateOptions(s, { publishHost: "127.0.0.1" });
+    legacy.name = `atrium-${s.user}-${s.server}`;
+    delete legacy.Labels?.["atrium.user-id"]; // containers from before ids carry none
+    await docker.createVolume({ Name: s.homeVolume });
+    const c = await docker.createContainer(legacy);
+    await c.start();
+    expect(await spawner.status(s)).toMatchObject({ state: "running" });
+    expect((await spawner.list()).find((x) => x.user === s.user)).toMatchObject({ server: "old-one", state: { containerId: c.id, containerName: legacy.name } });
+    await spawner.stop(s);
+    await expect(c.inspect()).rejects.toMatchObject({ statusCode: 404 });
+  }, 30_000);
+
+  it("never hands a deleted person's container to a new person of the same name", async () => {
+    const old = spec(`${run}n`, "default", { cmd: ["sleep", "30"], userId: "id-old" });
+    const fresh = { ...old, userId: "id-new", token: "other-token" };
+    const first = await spawner.start(old);
+    await expect(spawner.start(fresh)).rejects.toMatchObject({ reason: "engine_error" });
+    const info = await docker.getContainer(first.state.containerId).inspect();
+    expect(info.Config.Labels["atrium.user-id"]).toBe("id-old");
+    expect((await spawner.list()).find((x) => x.user === old.user)?.userId).toBe("id-old");
+    await spawner.remove(old);
   }, 30_000);
 
   it("attaches to a user-defined network instead of publishing a port", async () => {
@@ -336,7 +366,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     await expect(dead.exec(ref, ["true"])).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.stats(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.imageInfo(IMAGE)).rejects.toBeInstanceOf(EngineUnavailableError);
-    await expect(dead.removeVolume(alice)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.removeVolume(legacyVolumeName(alice))).rejects.toBeInstanceOf(EngineUnavailableError);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 

@@ -13,11 +13,13 @@ import {
   LABEL_ENV,
   LABEL_SERVER,
   LABEL_USER,
+  LABEL_USER_ID,
   STOP_GRACE_S,
   containerName,
   exitReason,
   homeMount,
   imageMissingMessage,
+  labelsMatch,
   memoryBytes,
   nanoCpus,
   notRunning,
@@ -27,6 +29,7 @@ import {
   workspaceCmd,
   workspaceEnv,
   urlHostOf,
+  volumeLabels,
   workspaceLabels,
 } from "./container-spec";
 import { mapLimit } from "@/lib/util/map-limit";
@@ -52,9 +55,10 @@ export {
   LABEL_MANAGED,
   LABEL_SERVER,
   LABEL_USER,
+  LABEL_USER_ID,
   containerName,
   formatMemLimit,
-  volumeName,
+  legacyVolumeName,
 } from "./container-spec";
 export { cpuCores, memoryUsed } from "./engine";
 
@@ -80,7 +84,7 @@ export function containerCreateOptions(spec: ServerSpec, placement: { network?: 
     Init: true,
     ExtraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
     RestartPolicy: { Name: "no" },
-    Mounts: [homeMount(spec.user)],
+    Mounts: [homeMount(spec)],
     ...(placement.network
       ? { NetworkMode: placement.network }
       : { PortBindings: { [PORT_KEY]: [{ HostIp: placement.publishHost, HostPort: "" }] } }),
@@ -125,9 +129,8 @@ export class DockerSpawner implements Spawner {
     return this.engine.failure(what, err);
   }
 
-  private isOurs(info: ContainerInfo, ref: ServerRef): boolean {
-    const labels = info.Config?.Labels ?? {};
-    return labels[LABEL_MANAGED] === "true" && labels[LABEL_USER] === ref.user && labels[LABEL_SERVER] === ref.server;
+  private isOurs(info: ContainerInfo, ref: ServerRef, userId?: string): boolean {
+    return labelsMatch(info.Config?.Labels, ref, userId);
   }
 
   /** The container named for ref, whoever owns it; undefined when there is none. */
@@ -135,12 +138,29 @@ export class DockerSpawner implements Spawner {
     return this.engine.inspectContainer(name);
   }
 
-  /** The container of ref; undefined when there is none or the name belongs to another server. */
+  /**
+   * The container whose labels are ref's, whatever it is named: containers made before names became
+   * injective are called atrium-<user>-<server> and are still adopted, stopped and removed.
+   */
+  private async findByLabel(ref: ServerRef): Promise<ContainerInfo | undefined> {
+    let found: Dockerode.ContainerInfo[];
+    try {
+      found = await this.call((abortSignal) =>
+        this.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_USER}=${ref.user}`, `${LABEL_SERVER}=${ref.server}`] }, abortSignal }),
+      );
+    } catch (err) {
+      throw this.failure("list containers", err);
+    }
+    const c = found.find((x) => labelsMatch(x.Labels, ref));
+    return c ? this.inspectByName(c.Id) : undefined;
+  }
+
+  /** The container of ref; undefined when there is none (a name taken by another server's container does not count). */
   private async findOwn(ref: ServerRef): Promise<ContainerInfo | undefined> {
     validateName("user", ref.user);
     validateName("server", ref.server);
     const info = await this.inspectByName(containerName(ref));
-    return info && this.isOurs(info, ref) ? info : undefined;
+    return info && this.isOurs(info, ref) ? info : this.findByLabel(ref);
   }
 
   private async removeContainer(id: string): Promise<void> {
@@ -238,8 +258,11 @@ export class DockerSpawner implements Spawner {
 
     // Independent engine round trips go out together: under 20 simultaneous starts every one of them
     // queues behind the others' on the engine socket.
+    // Only the container of this name is reused (a concurrent start's): one found by label under an old
+    // name has another Jupyter token, and may be another portal's on a shared engine. One labelled with
+    // another person's id (a deleted namesake's) is never this server's.
     const [existing, image] = await Promise.all([this.inspectByName(name), this.engine.imageInfo(spec.image)]);
-    if (existing && !this.isOurs(existing, spec)) {
+    if (existing && !this.isOurs(existing, spec, spec.userId)) {
       throw new SpawnError(`The container name ${name} is already used by a container that is not this server's.`, "engine_error");
     }
     if (existing?.State.Running) return this.running(existing);
@@ -250,7 +273,7 @@ export class DockerSpawner implements Spawner {
 
     onEvent?.({ phase: "creating", message: `Creating container ${name} from ${spec.image}` });
     // A leftover from a previous run (exited, dead, or created but never started) is replaced.
-    await Promise.all([existing ? this.removeContainer(existing.Id) : undefined, this.engine.ensureVolume(spec.user)]);
+    await Promise.all([existing ? this.removeContainer(existing.Id) : undefined, this.engine.ensureVolume(spec.homeVolume, volumeLabels(spec))]);
 
     const create = containerCreateOptions(spec, { network: this.network, publishHost: this.publishHost });
 
@@ -263,7 +286,7 @@ export class DockerSpawner implements Spawner {
       if (code === 409) {
         // Another start() for the same server got there first: carry on with its container.
         const other = await this.inspectByName(name);
-        if (!other || !this.isOurs(other, spec)) {
+        if (!other || !this.isOurs(other, spec, spec.userId)) {
           throw new SpawnError(`The container name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
         }
         if (other.State.Running) return this.running(other);
@@ -322,8 +345,8 @@ export class DockerSpawner implements Spawner {
     if (info) await this.removeContainer(info.Id);
   }
 
-  removeVolume(user: string): Promise<void> {
-    return this.engine.removeVolume(user);
+  removeVolume(volume: string): Promise<void> {
+    return this.engine.removeVolume(volume);
   }
 
   // --- list ------------------------------------------------------------------------------------
@@ -347,6 +370,8 @@ export class DockerSpawner implements Spawner {
       const status = await this.statusOf(info);
       const url = status.state === "running" ? this.urlFor(state.containerName, state.port) : undefined;
       const entry: ListedServer = { user, server, environment: c.Labels[LABEL_ENV] ?? "", state, status };
+      const userId = c.Labels[LABEL_USER_ID];
+      if (userId) entry.userId = userId;
       if (url) entry.url = url;
       return entry;
     });

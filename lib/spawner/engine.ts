@@ -6,7 +6,7 @@
  */
 import Dockerode from "dockerode";
 import type { Duplex } from "node:stream";
-import { envList, validateName, volumeLabels, volumeName } from "./container-spec";
+import { envList, validateName } from "./container-spec";
 import { ExecLines, lastLogLine } from "./exec-lines";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult } from "./types";
 
@@ -190,23 +190,23 @@ export class Engine {
 
   // --- volumes -----------------------------------------------------------------------------------
 
-  async ensureVolume(user: string): Promise<void> {
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     // Creating a volume that exists returns the existing one, so this is idempotent.
     try {
-      await this.call((abortSignal) => this.docker.createVolume({ Name: volumeName(user), Labels: volumeLabels(user), abortSignal }));
+      await this.call((abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, abortSignal }));
     } catch (err) {
       if (err instanceof EngineUnavailableError) throw err;
-      throw new SpawnError(`The container engine could not create the volume ${volumeName(user)}: ${engineMessage(err)}`, "engine_error");
+      throw new SpawnError(`The container engine could not create the volume ${name}: ${engineMessage(err)}`, "engine_error");
     }
   }
 
-  async removeVolume(user: string): Promise<void> {
-    validateName("user", user);
+  async removeVolume(name: string): Promise<void> {
+    validateName("volume", name);
     try {
-      await this.call((abortSignal) => this.docker.getVolume(volumeName(user)).remove({ abortSignal }));
+      await this.call((abortSignal) => this.docker.getVolume(name).remove({ abortSignal }));
     } catch (err) {
       if (statusCodeOf(err) === 404) return;
-      throw this.failure(`remove the volume ${volumeName(user)}`, err);
+      throw this.failure(`remove the volume ${name}`, err);
     }
   }
 

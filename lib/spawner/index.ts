@@ -3,7 +3,7 @@ import { SwarmSpawner } from "./swarm";
 import type { Spawner } from "./types";
 
 export * from "./types";
-export { DockerSpawner, containerName, volumeName, type DockerSpawnerOptions } from "./docker";
+export { DockerSpawner, containerName, legacyVolumeName, type DockerSpawnerOptions } from "./docker";
 export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";
 
 export interface SpawnerConfig {

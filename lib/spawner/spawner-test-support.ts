@@ -3,6 +3,7 @@
  * Jupyter and on a backend's status. Test-only; it starts nothing by itself.
  */
 import { randomBytes } from "node:crypto";
+import { legacyVolumeName } from "./container-spec";
 import { TEST_IMAGE } from "./testing";
 import type { ServerRef, ServerSpec, ServerStatus, Spawner } from "./types";
 
@@ -16,6 +17,8 @@ export function specFactory() {
     return {
       user,
       server,
+      userId: `id-${user}`,
+      homeVolume: legacyVolumeName(user),
       environment: "test-env",
       image: TEST_IMAGE,
       cpu: 0.5,

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendExecute, stdoutOf } from "@/lib/routing/kernel-test-client";
 import { openWebSocket } from "@/lib/routing/ws-test-client";
-import { containerName, volumeName } from "./container-spec";
+import { containerName, legacyVolumeName } from "./container-spec";
 import { SwarmSpawner } from "./swarm";
 import { collectLines, specFactory, waitForJupyterApi, waitForStatus } from "./spawner-test-support";
 import { swarmReadiness } from "./testing";
@@ -49,7 +49,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       await new Promise((r) => setTimeout(r, 250));
     }
     await docker.getNetwork(network).remove().catch(() => undefined);
-    for (const user of users) await spawner.removeVolume(user).catch((err: unknown) => console.warn(`[spawner/swarm.test] volume of ${user} left: ${String(err)}`));
+    for (const user of users) await spawner.removeVolume(legacyVolumeName(user)).catch((err: unknown) => console.warn(`[spawner/swarm.test] volume of ${user} left: ${String(err)}`));
   }, 120_000);
 
   it("starts a service whose Jupyter answers through the published port with the token, 403 without", async () => {
@@ -99,12 +99,12 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(info.HostConfig.Init).toBe(true);
     expect(info.HostConfig.ExtraHosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(info.Config.User).toBe("jovyan");
-    expect(info.Mounts).toEqual([expect.objectContaining({ Type: "volume", Name: volumeName(alice), Destination: "/home/jovyan" })]);
+    expect(info.Mounts).toEqual([expect.objectContaining({ Type: "volume", Name: legacyVolumeName(alice), Destination: "/home/jovyan" })]);
     expect(info.Config.Env).toContain(`JUPYTER_TOKEN=${main.token}`);
     expect(info.Config.Env).toContain(`JUPYTER_BASE_URL=${main.baseUrl}`);
     expect(info.Config.Env).toContain("ATRIUM_TEST=yes");
     expect(JSON.stringify([info.Path, info.Args, info.Config.Cmd])).not.toContain(main.token);
-    const vol = await docker.getVolume(volumeName(alice)).inspect();
+    const vol = await docker.getVolume(legacyVolumeName(alice)).inspect();
     expect(vol.Labels).toMatchObject({ "atrium.user": alice, "atrium.managed": "true" });
   });
 
@@ -163,7 +163,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     await spawner.stop(main);
     expect(await spawner.status(main)).toEqual({ state: "stopped" });
     expect(await taskContainers(containerName(main))).toHaveLength(0);
-    expect((await docker.getVolume(volumeName(alice)).inspect()).Name).toBe(volumeName(alice));
+    expect((await docker.getVolume(legacyVolumeName(alice)).inspect()).Name).toBe(legacyVolumeName(alice));
     await expect(spawner.exec(main, ["true"])).rejects.toBeInstanceOf(ServerNotRunningError);
     await expect(spawner.stats(main)).rejects.toBeInstanceOf(ServerNotRunningError);
     await spawner.stop(main); // stopping a stopped server is a no-op
@@ -246,17 +246,30 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(await spawner.status(s)).toEqual({ state: "stopped" });
   });
 
-  it("does not touch a service whose name belongs to another server", async () => {
+  it("gives (sec, alice-w5) and (sec-alice, w5) different services: one person cannot squat another's name", async () => {
     const u = `${run}f`;
     const a = spec(u, "x-y", { cmd: ["sleep", "60"] });
     const b = spec(`${u}-x`, "y", { cmd: ["sleep", "60"] });
-    expect(containerName(a)).toBe(containerName(b));
+    expect(containerName(a)).not.toBe(containerName(b));
     await spawner.start(a);
     expect(await spawner.status(b)).toEqual({ state: "stopped" });
     await spawner.stop(b);
     expect(await spawner.status(a)).toMatchObject({ state: "running" });
-    await expect(spawner.start(b)).rejects.toMatchObject({ reason: "engine_error" });
+    await spawner.start(b);
+    expect(await spawner.status(b)).toMatchObject({ state: "running" });
     await spawner.remove(a);
+    await spawner.remove(b);
+  }, 60_000);
+
+  it("adopts and stops a service made under the old name, by its labels", async () => {
+    const s = spec(`${run}l`, "old-one", { cmd: ["sleep", "60"] });
+    const legacy = spawner.serviceSpec(s);
+    legacy.Name = `atrium-${s.user}-${s.server}`;
+    const created = await docker.createService(legacy);
+    expect(await waitForStatus(spawner, s, (x) => x.state === "running", 30_000)).toMatchObject({ state: "running" });
+    expect((await spawner.list()).find((x) => x.user === s.user)).toMatchObject({ server: "old-one" });
+    await spawner.stop(s);
+    await expect(docker.getService(created.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 60_000);
 
   it("publishes nothing when the portal is on the overlay network, and answers by service name there", async () => {

@@ -13,12 +13,14 @@ import {
   LABEL_MANAGED,
   LABEL_SERVER,
   LABEL_USER,
+  LABEL_USER_ID,
   STOP_GRACE_S,
   containerName,
   exitReason,
   formatMemLimit,
   homeMount,
   imageMissingMessage,
+  labelsMatch,
   memoryBytes,
   nanoCpus,
   notRunning,
@@ -162,7 +164,7 @@ export class SwarmSpawner implements Spawner {
           // "IP name" in swarm's order; the engine resolves host-gateway as for `--add-host`.
           Hosts: [`host-gateway ${HOST_GATEWAY_NAME}`],
           // On whichever node the task lands, a missing home volume is created with Atrium's labels.
-          Mounts: [{ ...homeMount(spec.user), VolumeOptions: { Labels: volumeLabels(spec.user) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> }],
+          Mounts: [{ ...homeMount(spec), VolumeOptions: { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> }],
           StopGracePeriod: STOP_GRACE_S * NANOS_PER_S,
         },
         // Reserved as much as granted: the quota check in Postgres promised it, so the scheduler
@@ -233,16 +235,28 @@ export class SwarmSpawner implements Spawner {
     }
   }
 
-  private isOurs(service: Dockerode.Service, ref: ServerRef): boolean {
-    const labels = service.Spec?.Labels ?? {};
-    return labels[LABEL_MANAGED] === "true" && labels[LABEL_USER] === ref.user && labels[LABEL_SERVER] === ref.server;
+  private isOurs(service: Dockerode.Service, ref: ServerRef, userId?: string): boolean {
+    return labelsMatch(service.Spec?.Labels, ref, userId);
+  }
+
+  /** The service whose labels are ref's, whatever it is named (services from before injective names too). */
+  private async findByLabel(ref: ServerRef): Promise<Dockerode.Service | undefined> {
+    let found: Dockerode.Service[];
+    try {
+      found = await this.call((abortSignal) =>
+        this.docker.listServices({ filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_USER}=${ref.user}`, `${LABEL_SERVER}=${ref.server}`] }, abortSignal }),
+      );
+    } catch (err) {
+      throw this.engine.failure("list services", err);
+    }
+    return found.find((x) => this.isOurs(x, ref));
   }
 
   private async findOwn(ref: ServerRef): Promise<Dockerode.Service | undefined> {
     validateName("user", ref.user);
     validateName("server", ref.server);
     const service = await this.inspectService(containerName(ref));
-    return service && this.isOurs(service, ref) ? service : undefined;
+    return service && this.isOurs(service, ref) ? service : this.findByLabel(ref);
   }
 
   /** The service's newest task; one replica and no restarts make it the only one that matters. */
@@ -385,8 +399,9 @@ export class SwarmSpawner implements Spawner {
 
   private async startService(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
     const name = containerName(spec);
+    // Only the service of this name is reused (see the docker backend's start).
     const [existing, image] = await Promise.all([this.inspectService(name), this.engine.imageInfo(spec.image), this.ensureNetwork()]);
-    if (existing && !this.isOurs(existing, spec)) {
+    if (existing && !this.isOurs(existing, spec, spec.userId)) {
       throw new SpawnError(`The service name ${name} is already used by a service that is not this server's.`, "engine_error");
     }
     if (existing) {
@@ -407,7 +422,7 @@ export class SwarmSpawner implements Spawner {
     } catch (err) {
       if (statusCodeOf(err) === 409) {
         const other = await this.inspectService(name);
-        if (!other || !this.isOurs(other, spec)) throw new SpawnError(`The service name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
+        if (!other || !this.isOurs(other, spec, spec.userId)) throw new SpawnError(`The service name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
         id = other.ID;
       } else {
         throw this.spawnFailure(`create the service ${name}`, err);
@@ -503,8 +518,8 @@ export class SwarmSpawner implements Spawner {
     if (service) await this.endService(service.ID, "kill");
   }
 
-  removeVolume(user: string): Promise<void> {
-    return this.engine.removeVolume(user);
+  removeVolume(volume: string): Promise<void> {
+    return this.engine.removeVolume(volume);
   }
 
   // --- list --------------------------------------------------------------------------------------
@@ -533,6 +548,7 @@ export class SwarmSpawner implements Spawner {
         status,
       };
       if (where?.url) entry.url = where.url;
+      if (labels[LABEL_USER_ID]) entry.userId = labels[LABEL_USER_ID];
       return entry;
     });
     return listed.filter((x): x is ListedServer => x !== undefined);

@@ -10,6 +10,10 @@ export interface ServerRef {
 }
 
 export interface ServerSpec extends ServerRef {
+  /** The owner's immutable id (users.id); goes in the label atrium.user-id. */
+  userId: string;
+  /** The owner's home volume (users.home_volume), mounted at /home/jovyan. */
+  homeVolume: string;
   /** Environment id; goes in the label atrium.env. */
   environment: string;
   image: string;
@@ -64,6 +68,8 @@ export interface ExecResult {
 }
 
 export interface ListedServer extends ServerRef {
+  /** The label atrium.user-id; absent on containers from before user ids. */
+  userId?: string;
   environment: string;
   state: SpawnerState;
   status: ServerStatus;
@@ -92,8 +98,8 @@ export interface Spawner {
   stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }>;
   imageInfo(image: string): Promise<{ present: boolean; id?: string }>;
   ping(): Promise<boolean>;
-  /** Only for tests and an admin purge. */
-  removeVolume?(user: string): Promise<void>;
+  /** Removes a home volume by its name (deleting a person, tests); a missing one is no error. */
+  removeVolume(volume: string): Promise<void>;
 }
 
 export type SpawnErrorReason = "image_missing" | "engine_unavailable" | "engine_error";

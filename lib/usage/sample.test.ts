@@ -1,3 +1,4 @@
+import { withNewIdentity } from "@/db/queries/users";
 import { and, asc, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
@@ -25,11 +26,15 @@ for (const kind of DB_KINDS) {
       await db().delete(servers);
       await db().delete(auditEvents);
       await db().delete(users);
-      await db().insert(users).values([
+      await db().insert(users).values(
+        (
+          [
         { name: "ann", role: "power", roleSource: "oidc" },
         { name: "bob", role: "user", roleSource: "oidc" },
         { name: "cy", role: "user", roleSource: "oidc" },
-      ]);
+      ] as const
+        ).map(withNewIdentity),
+      );
       await server(db(), "ann", "default", "running", 2, 8);
       await server(db(), "ann", "gpu", "pending", 4, 16);
       await server(db(), "bob", "default", "running", 1, 2);

@@ -1,7 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { asc } from "drizzle-orm";
+import { upsertServer } from "@/db/queries/servers";
+import { insertToken } from "@/db/queries/tokens";
 import { findUser, insertUser } from "@/db/queries/users";
-import { auditEvents, users } from "@/db/schema";
+import { auditEvents, deletedUsers, sessions, users } from "@/db/schema";
+import { serverRowFixture } from "@/db/server-fixture";
+import { startSession } from "@/lib/auth/sessions";
+import type { Spawner } from "@/lib/spawner";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
@@ -9,6 +14,32 @@ import { ApiError } from "@/lib/http/api-error";
 import { changeUser, createUser, getUserOrThrow, listUsers, removeUser } from "./manage";
 
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
+
+/** An engine that records what it is asked to do; `down` makes it unreachable. */
+function recordingSpawner() {
+  const calls: string[] = [];
+  const state = { down: false, calls };
+  const no = () => Promise.reject(new Error("not used"));
+  const spawner: Spawner = {
+    start: no,
+    exec: no,
+    stats: no,
+    imageInfo: no,
+    list: () => Promise.resolve([]),
+    status: () => Promise.resolve({ state: "stopped" }),
+    ping: () => Promise.resolve(!state.down),
+    stop: (ref) => {
+      calls.push(`stop ${ref.user}/${ref.server}`);
+      return Promise.resolve();
+    },
+    remove: () => Promise.resolve(),
+    removeVolume: (v) => {
+      calls.push(`removeVolume ${v}`);
+      return Promise.resolve();
+    },
+  };
+  return Object.assign(state, { spawner });
+}
 
 async function apiError(p: Promise<unknown>): Promise<ApiError> {
   let caught: unknown;
@@ -27,6 +58,7 @@ for (const kind of DB_KINDS) {
     beforeEach(async (ctx) => {
       await db().delete(auditEvents);
       await db().delete(users);
+      await db().delete(deletedUsers);
     });
 
     const audit = () =>
@@ -151,19 +183,50 @@ for (const kind of DB_KINDS) {
     });
 
     describe("removeUser", () => {
+      let engine: ReturnType<typeof recordingSpawner>;
       beforeEach(async () => {
+        engine = recordingSpawner();
         await insertUser(db(), { name: "jane", role: "user", roleSource: "oidc" });
         await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
       });
 
-      it("deletes the user and records it", async () => {
-        await removeUser(db(), root, "jane");
+      it("deletes the user, keeps her volume by default, and records what went with her", async () => {
+        const jane = (await findUser(db(), "jane"))!;
+        await startSession(db(), jane, {});
+        await insertToken(db(), { id: "tok_j", userName: "jane", hash: "h-j", kind: "personal", note: null, expiresAt: null });
+        const removed = await removeUser(db(), engine.spawner, root, "jane", { volume: "keep" });
+        expect(removed).toEqual({ name: "jane", servers: [], tokens: 1, sessions: 1, volume: { name: jane.homeVolume, removed: false } });
         expect(await findUser(db(), "jane")).toBeUndefined();
-        expect(await audit()).toEqual([{ actor: "root", action: "user.delete", target: "jane", detail: {} }]);
+        expect(await db().select().from(sessions)).toEqual([]);
+        expect(engine.calls).toEqual([]);
+        expect(await db().select().from(deletedUsers)).toMatchObject([{ id: jane.id, name: "jane", homeVolume: jane.homeVolume, volumeKept: true }]);
+        expect(await audit()).toEqual([
+          { actor: "root", action: "user.delete", target: "jane", detail: { volume: "keep", homeVolume: jane.homeVolume, servers: [], tokens: 1, sessions: 1 } },
+        ]);
+      });
+
+      it("stops her active servers through the engine and removes her volume when asked", async () => {
+        const jane = (await findUser(db(), "jane"))!;
+        await upsertServer(db(), serverRowFixture("jane", "default", { status: "running" }));
+        await upsertServer(db(), serverRowFixture("jane", "old", { status: "stopped" }));
+        const removed = await removeUser(db(), engine.spawner, root, "jane", { volume: "remove" });
+        expect(removed.servers).toEqual(["default"]);
+        expect(removed.volume).toEqual({ name: jane.homeVolume, removed: true });
+        expect(engine.calls).toEqual(["stop jane/default", `removeVolume ${jane.homeVolume}`]);
+        expect(await db().select().from(deletedUsers)).toMatchObject([{ id: jane.id, volumeKept: false }]);
+      });
+
+      it("deletes nothing when the engine cannot be reached to stop her servers", async () => {
+        await upsertServer(db(), serverRowFixture("jane", "default", { status: "running" }));
+        engine.down = true;
+        const err = await apiError(removeUser(db(), engine.spawner, root, "jane", { volume: "keep" }));
+        expect(err.status).toBe(503);
+        expect((await findUser(db(), "jane"))?.name).toBe("jane");
+        expect(await db().select().from(deletedUsers)).toEqual([]);
       });
 
       it("refuses to delete oneself with 400", async () => {
-        const err = await apiError(removeUser(db(), root, "root"));
+        const err = await apiError(removeUser(db(), engine.spawner, root, "root", { volume: "keep" }));
         expect(err.status).toBe(400);
         expect(err.code).toBe("cannot_delete_self");
         expect(err.message).toBe("You cannot delete your own account.");
@@ -172,10 +235,18 @@ for (const kind of DB_KINDS) {
       });
 
       it("answers 404 for an unknown user and records nothing", async () => {
-        const err = await apiError(removeUser(db(), root, "nobody"));
+        const err = await apiError(removeUser(db(), engine.spawner, root, "nobody", { volume: "keep" }));
         expect(err.status).toBe(404);
         expect(err.code).toBe("user_not_found");
         expect(await audit()).toEqual([]);
+      });
+
+      it("gives a name created again a new id and a new home volume", async () => {
+        const before = (await findUser(db(), "jane"))!;
+        await removeUser(db(), engine.spawner, root, "jane", { volume: "keep" });
+        const again = await createUser(db(), root, { name: "jane", role: "user" });
+        expect(again.id).not.toBe(before.id);
+        expect(again.homeVolume).not.toBe(before.homeVolume);
       });
     });
 
@@ -201,7 +272,8 @@ for (const kind of DB_KINDS) {
     it("records each action in order", async () => {
       await createUser(db(), root, { name: "jane", role: "user" });
       await changeUser(db(), root, "jane", { role: "power", limits: { maxCpu: 6 } });
-      await removeUser(db(), root, "jane");
+      const jane = (await findUser(db(), "jane"))!;
+      await removeUser(db(), recordingSpawner().spawner, root, "jane", { volume: "keep" });
       expect(await audit()).toEqual([
         { actor: "root", action: "user.create", target: "jane", detail: { role: "user" } },
         {
@@ -210,7 +282,7 @@ for (const kind of DB_KINDS) {
           target: "jane",
           detail: { before: { role: "user", limits: {} }, after: { role: "power", limits: { maxCpu: 6 } } },
         },
-        { actor: "root", action: "user.delete", target: "jane", detail: {} },
+        { actor: "root", action: "user.delete", target: "jane", detail: { volume: "keep", homeVolume: jane.homeVolume, servers: [], tokens: 0, sessions: 0 } },
       ]);
     });
   });

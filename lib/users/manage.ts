@@ -1,10 +1,17 @@
 import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
+import { insertDeletedUser } from "@/db/queries/deleted-users";
+import { ACTIVE_STATES, listServersOf, lockUser, sumActiveUsage } from "@/db/queries/servers";
+import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
+import { listTokens } from "@/db/queries/tokens";
 import { deleteUser, findUser, insertUser, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
 import type { LimitOverrides } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
+import { revokeSessions } from "@/lib/auth/sessions";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound } from "@/lib/http/api-error";
+import type { Spawner } from "@/lib/spawner";
+import { removeHomeVolume, stopAllServersOf } from "@/lib/workspaces/stop";
 
 async function assertRoleExists(db: Db, role: string): Promise<void> {
   if (!(await findRole(db, role))) throw badRequest("unknown_role", `There is no role named "${role}".`);
@@ -69,14 +76,83 @@ export async function changeUser(
   });
 }
 
-export async function removeUser(db: Db, actor: Principal, name: string): Promise<void> {
+export type VolumeChoice = "keep" | "remove";
+
+/** What deleting a person takes with her; the admin's confirmation dialog names all of it. */
+export interface DeletionSummary {
+  name: string;
+  /** Her servers that are pending, running or stopping: stopped and removed on the engine. */
+  activeServers: string[];
+  /** Personal API tokens, revoked (workspace tokens go with their servers). */
+  tokens: number;
+  /** Browser sessions, ended. */
+  sessions: number;
+  /** Her home volume on the engine, kept or removed as the admin chooses. */
+  homeVolume: string;
+}
+
+export async function deletionSummary(db: Db, name: string): Promise<DeletionSummary> {
+  const user = await getUserOrThrow(db, name);
+  const [servers, tokens, sessions] = await Promise.all([listServersOf(db, name), listTokens(db, name), countLiveSessions(db, user.id)]);
+  return {
+    name,
+    activeServers: servers.filter((r) => ACTIVE_STATES.includes(r.status)).map((r) => r.name),
+    tokens: tokens.length,
+    sessions,
+    homeVolume: user.homeVolume,
+  };
+}
+
+export interface RemovedUser {
+  name: string;
+  /** The servers that were stopped and removed on the engine. */
+  servers: string[];
+  tokens: number;
+  sessions: number;
+  volume: { name: string; removed: boolean };
+}
+
+/**
+ * Deletes a person: stops and removes her servers on the engine (the workspace stop logic), removes
+ * her home volume when the admin says so, then in one transaction revokes her tokens and sessions,
+ * keeps a record of her id and volume (deleted_users: no one is given either again, and the reconcile
+ * loop stops anything still labelled with the id) and deletes her row. A failure before the
+ * transaction leaves her in place, so the admin can try again.
+ */
+export async function removeUser(db: Db, spawner: Spawner, actor: Principal, name: string, opts: { volume: VolumeChoice }): Promise<RemovedUser> {
   if (actor.name === name) throw badRequest("cannot_delete_self", "You cannot delete your own account.");
-  await db.transaction(async (tx) => {
+  const user = await getUserOrThrow(db, name);
+  const servers = await stopAllServersOf(db, spawner, actor, name, "the user was deleted");
+  if (opts.volume === "remove") await removeHomeVolume(spawner, user.homeVolume);
+  const { tokens, sessions } = await db.transaction(async (tx) => {
+    const locked = await lockUser(tx, name);
+    if (!locked || locked.id !== user.id) throw notFound("user_not_found", `There is no user named "${name}".`);
+    // Starts lock the same row: one that got in after the servers were stopped is caught here.
+    if ((await sumActiveUsage(tx, name)).servers > 0) throw conflict("server_started", `${name} started a server while being deleted; try again.`);
+    const tokens = (await listTokens(tx, name)).length;
+    const sessions = await deleteSessionsOf(tx, user.id);
+    await insertDeletedUser(tx, { id: user.id, name, homeVolume: user.homeVolume, volumeKept: opts.volume === "keep" });
+    // Her tokens and server rows go with the row (foreign keys ON DELETE CASCADE).
     if (!(await deleteUser(tx, name))) throw notFound("user_not_found", `There is no user named "${name}".`);
-    await recordAudit(tx, { actor: actor.name, action: "user.delete", target: name });
+    await recordAudit(tx, {
+      actor: actor.name,
+      action: "user.delete",
+      target: name,
+      detail: { volume: opts.volume, homeVolume: user.homeVolume, servers, tokens, sessions },
+    });
+    return { tokens, sessions };
   });
+  return { name, servers, tokens, sessions, volume: { name: user.homeVolume, removed: opts.volume === "remove" } };
 }
 
 export function listUsers(db: Db, opts: { q?: string; offset: number; limit: number }) {
   return searchUsers(db, opts);
+}
+
+export async function revokeUserSessions(db: Db, actor: Principal, name: string): Promise<number> {
+  return revokeSessions(db, actor, await getUserOrThrow(db, name));
+}
+
+export async function countUserSessions(db: Db, name: string): Promise<number> {
+  return countLiveSessions(db, (await getUserOrThrow(db, name)).id);
 }

@@ -56,5 +56,10 @@ export const createTokenSchema = z.strictObject({
 });
 
 export const userParams = z.object({ name: userNameSchema });
+
+/** DELETE /api/users/<name>?volume=keep|remove: keep is the default, since a removed volume cannot come back. */
+export const deleteUserQuerySchema = z.strictObject({
+  volume: z.enum(["keep", "remove"]).default("keep"),
+});
 export const tokenParams = z.object({ name: userNameSchema, id: z.string().regex(/^tok_[A-Za-z0-9_-]+$/, "is not a token id") });
 export const roleParams = z.object({ role: roleNameSchema });

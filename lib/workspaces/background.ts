@@ -1,3 +1,4 @@
+import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
@@ -18,7 +19,9 @@ export function startWorkspaceLoops(intervalMs = 30_000): () => void {
       else {
         for (const key of report.failed) console.warn(`[atrium] ${key} failed while nobody watched`);
         for (const key of report.unknown) console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
+        for (const key of report.orphaned) console.warn(`[atrium] removed the container of ${key}: its user was deleted`);
       }
+      await deleteExpiredSessions(db);
       const culled = await cullIdleServers(db, spawner, getConfig().idleTimeoutMin);
       for (const key of culled) console.log(`[atrium] culled idle server ${key}`);
     } catch (err) {

@@ -31,6 +31,7 @@ const spawner: Spawner = {
   },
   status: () => Promise.resolve({ state: "stopped" }),
   list: () => Promise.resolve([]),
+  removeVolume: () => Promise.reject(new Error("not used")),
   exec: () => Promise.reject(new Error("not used")),
   imageInfo: () => Promise.reject(new Error("not used")),
   ping: () => Promise.resolve(true),

@@ -13,13 +13,15 @@ vi.hoisted(() => {
 import type { DbHandle } from "@/db/client";
 import { insertEnvironment } from "@/db/queries/environments";
 import { findServer, updateServer } from "@/db/queries/servers";
-import { insertUser, updateUser } from "@/db/queries/users";
+import { insertDeletedUser } from "@/db/queries/deleted-users";
+import { deleteUser, findUser, insertUser, updateUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
-import { DockerSpawner, SwarmSpawner, volumeName, type Spawner } from "@/lib/spawner";
+import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { removeUser } from "@/lib/users/manage";
 import { progressEvents } from "./progress";
 import { reconcileServers } from "./reconcile";
 import { startServer } from "./start";
@@ -149,7 +151,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
       for (const c of await containersOf(user)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
     await backend.cleanUp();
-    for (const user of people) await spawner.removeVolume?.(user).catch(() => undefined);
+    for (const user of people) {
+      const home = (await findUser(db(), user))?.homeVolume;
+      if (home) await spawner.removeVolume(home).catch(() => undefined);
+    }
     await handle?.close();
   }, 60_000);
 
@@ -192,7 +197,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(stopping.status).toBe("stopping");
     expect((await findServer(db(), me.name, "default"))?.status).toBe("stopped");
     expect(await workloadsOf(me.name)).toHaveLength(0);
-    expect((await docker.getVolume(volumeName(me.name)).inspect()).Name).toBe(volumeName(me.name));
+    const home = (await findUser(db(), me.name))?.homeVolume ?? "none";
+    expect(home).toMatch(/^atrium-home-[0-9a-f]{32}$/);
+    expect((await docker.getVolume(home).inspect()).Name).toBe(home);
     expect(await resolveWorkspaceTarget(db(), me.name, "default")).toBeNull();
 
     await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
@@ -282,6 +289,39 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(gone?.stopped).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.reason).toBe("the container disappeared from the engine");
   });
+
+  it("deleting a user stops and removes her servers on the engine, and removes her volume when asked", async () => {
+    const me = await person("gone");
+    await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
+    expect((await settle(me.name, "default")).status).toBe("running");
+    const home = (await findUser(db(), me.name))?.homeVolume ?? "none";
+    const removed = await removeUser(db(), spawner, principal("root", "admin"), me.name, { volume: "remove" });
+    expect(removed).toMatchObject({ servers: ["default"], volume: { name: home, removed: true } });
+    expect(await workloadsOf(me.name)).toHaveLength(0);
+    await expect(docker.getVolume(home).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  }, 60_000);
+
+  it("reconcile removes what a deleted user left running, and leaves containers this database never knew", async () => {
+    const ghost = await person("ghost");
+    const foreign = await person("foreign");
+    for (const p of [ghost, foreign]) {
+      await startServer(db(), spawner, p, p.name, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
+      expect((await settle(p.name, "default")).status).toBe("running");
+    }
+    // As if the container escaped the deletion (a start that raced it): the row is gone, the id recorded.
+    const row = (await findUser(db(), ghost.name))!;
+    await insertDeletedUser(db(), { id: row.id, name: ghost.name, homeVolume: row.homeVolume, volumeKept: true });
+    await deleteUser(db(), ghost.name);
+    // Another portal's person on the same engine: unknown to this database, never recorded as deleted.
+    await deleteUser(db(), foreign.name);
+    const report = await reconcileServers(db(), spawner);
+    expect(report?.orphaned).toContain(`${ghost.name}/default`);
+    expect(report?.orphaned).not.toContain(`${foreign.name}/default`);
+    expect(report?.unknown).toContain(`${foreign.name}/default`);
+    expect(await workloadsOf(ghost.name)).toHaveLength(0);
+    expect(await workloadsOf(foreign.name)).toHaveLength(1);
+    await spawner.remove({ user: foreign.name, server: "default" });
+  }, 90_000);
 
   it("an unreachable engine is a clear 503 and changes nothing", async () => {
     const me = await person("down");

@@ -1,5 +1,7 @@
 import type { Db } from "@/db/client";
+import { deletedUserIds, deletedUsersNamed } from "@/db/queries/deleted-users";
 import { listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
+import { findUser } from "@/db/queries/users";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
@@ -14,6 +16,8 @@ export interface ReconcileReport {
   failed: string[];
   /** Containers with Atrium's labels that no server row claims: reported, never killed. */
   unknown: string[];
+  /** Containers of people who were deleted (their id is in deleted_users): removed. */
+  orphaned: string[];
 }
 
 const ENDED = { url: null, jupyterToken: null, spawnerState: null, trackingTokenId: null, phase: null, progress: 0, message: null };
@@ -30,22 +34,51 @@ async function end(db: Db, spawner: Spawner, row: ServerRow, status: "stopped" |
 }
 
 /**
+ * Removes the containers of deleted people and returns the rest. Only ids recorded in deleted_users
+ * count: another portal sharing the engine (tests, a second deployment) labels its containers with
+ * people this database never had, and those are left alone. Containers from before user ids carry
+ * no id: they are removed when their user name was deleted and no one holds that name now.
+ */
+async function removeOrphans(db: Db, spawner: Spawner, listed: ListedServer[], report: ReconcileReport): Promise<ListedServer[]> {
+  const ids = [...new Set(listed.flatMap((c) => (c.userId ? [c.userId] : [])))];
+  const deleted = await deletedUserIds(db, ids);
+  const unlabelled = [...new Set(listed.filter((c) => !c.userId).map((c) => c.user))];
+  const goneNames = new Set<string>();
+  for (const name of unlabelled) {
+    if (!(await findUser(db, name)) && (await deletedUsersNamed(db, name)).length > 0) goneNames.add(name);
+  }
+  const kept: ListedServer[] = [];
+  for (const c of listed) {
+    if ((c.userId && deleted.has(c.userId)) || (!c.userId && goneNames.has(c.user))) {
+      await spawner.remove(c).catch((err: unknown) => console.warn(`[atrium] could not remove ${labelOf(c)} of a deleted user:`, err));
+      report.orphaned.push(labelOf(c));
+    } else kept.push(c);
+  }
+  return kept;
+}
+
+/**
  * Compares what the engine runs with what Postgres says. The engine is the truth for "is it running":
  * running containers are adopted (a portal restart never stops a workspace), dead ones become stopped
  * or failed with their reason.
  */
 export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now()): Promise<ReconcileReport | null> {
   if (!(await spawner.ping())) return null;
-  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [] };
-  const listed = await spawner.list();
-  const byKey = new Map<string, ListedServer>(listed.map((c) => [labelOf(c), c]));
+  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
+  const listed = await removeOrphans(db, spawner, await spawner.list(), report);
+  // Two containers can carry one server's labels (one under the name from before injective names, or
+  // another portal's on a shared engine): a row takes the one it recorded, else the first.
+  const byKey = new Map<string, ListedServer[]>();
+  for (const c of listed) byKey.set(labelOf(c), [...(byKey.get(labelOf(c)) ?? []), c]);
   const rows = await listServersIn(db, ["pending", "running", "stopping"]);
   const claimed = new Set(rows.map((r) => labelOf({ user: r.userName, server: r.name })));
   const graceMs = (getConfig().spawnTimeoutS + 30) * 1000;
 
   for (const row of rows) {
     const key = labelOf({ user: row.userName, server: row.name });
-    const c = byKey.get(key);
+    const candidates = byKey.get(key) ?? [];
+    const recorded = row.spawnerState?.containerId;
+    const c = candidates.find((x) => x.state.containerId === recorded) ?? candidates[0];
     if (row.status === "pending") {
       // Another process may still be spawning it; only a start older than the timeout is abandoned.
       if (now - row.requestedAt.getTime() > graceMs) await end(db, spawner, row, "failed", "the portal restarted while the server was starting", report);

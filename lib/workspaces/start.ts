@@ -87,9 +87,9 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
       stoppedAt: null,
       lastActivity: now,
     });
-    return { row, env, tracking };
+    return { row, env, tracking, owner: { id: owner.id, homeVolume: owner.homeVolume } };
   });
-  void spawnInBackground(db, spawner, reserved.env, reserved.row, jupyterToken, reserved.tracking);
+  void spawnInBackground(db, spawner, reserved.env, reserved.row, reserved.owner, jupyterToken, reserved.tracking);
   return serverView(reserved.row);
 }
 
@@ -105,7 +105,15 @@ function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, row: ServerRow, jupyterToken: string, tracking: { id: string; token: string }): Promise<void> {
+async function spawnInBackground(
+  db: Db,
+  spawner: Spawner,
+  env: EnvironmentRow,
+  row: ServerRow,
+  owner: { id: string; homeVolume: string },
+  jupyterToken: string,
+  tracking: { id: string; token: string },
+): Promise<void> {
   const user = row.userName;
   const server = row.name;
   const ref = { user, server };
@@ -116,6 +124,9 @@ async function spawnInBackground(db: Db, spawner: Spawner, env: EnvironmentRow, 
     const started = await spawner.start(
       {
         ...ref,
+        // The volume stored with the person, never one derived from her name (a deleted namesake's).
+        userId: owner.id,
+        homeVolume: owner.homeVolume,
         environment: env.id,
         image: env.image,
         cmd: env.command ?? undefined,

@@ -1,10 +1,10 @@
 import type { Db } from "@/db/client";
-import { findServer, updateServer } from "@/db/queries/servers";
+import { ACTIVE_STATES, findServer, listServersOf, updateServer } from "@/db/queries/servers";
 import { deleteWorkspaceSessions } from "@/db/queries/workspace-auth";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
-import { notFound } from "@/lib/http/api-error";
-import type { Spawner } from "@/lib/spawner";
+import { ApiError, notFound } from "@/lib/http/api-error";
+import { EngineUnavailableError, type Spawner } from "@/lib/spawner";
 import { revokeTokenById } from "@/lib/tokens/manage";
 import { labelOf } from "./names";
 import { engineUnavailable } from "./start";
@@ -59,5 +59,41 @@ async function finishStop(db: Db, spawner: Spawner, user: string, server: string
   } catch (err) {
     // Left as "stopping": the reconcile loop finishes it once the engine answers again.
     console.error(`[atrium] stopping ${labelOf({ user, server })} failed:`, err);
+  }
+}
+
+/**
+ * Stops every active server of a person and waits until the engine has removed them (deleting the
+ * person). Returns the servers that were active. Throws, having deleted nothing, when the engine
+ * cannot be reached or a server is still active afterwards.
+ */
+export async function stopAllServersOf(db: Db, spawner: Spawner, actor: Principal, user: string, reason: string): Promise<string[]> {
+  const active = (await listServersOf(db, user)).filter((r) => ACTIVE_STATES.includes(r.status));
+  for (const row of active) await stopServer(db, spawner, actor, user, row.name, { reason, wait: true });
+  const left = (await listServersOf(db, user)).filter((r) => ACTIVE_STATES.includes(r.status));
+  if (left.length > 0) {
+    throw new ApiError(503, "engine_error", `The engine did not stop ${left.map((r) => labelOf({ user, server: r.name })).join(", ")}; try again in a minute.`);
+  }
+  return active.map((r) => r.name);
+}
+
+/**
+ * Removes a home volume once nothing uses it. A swarm removes a service's task container a few
+ * seconds after the service, and the engine refuses (409) to remove a volume a container still
+ * holds, so a refusal is retried for a while.
+ */
+export async function removeHomeVolume(spawner: Spawner, volume: string, waitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await spawner.removeVolume(volume);
+      return;
+    } catch (err) {
+      if (err instanceof EngineUnavailableError) throw engineUnavailable();
+      if (Date.now() >= deadline) {
+        throw new ApiError(409, "volume_in_use", `The engine would not remove the volume ${volume}: ${err instanceof Error ? err.message : String(err)}`.replace(/\.?$/, "."));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { Db } from "../../db/client";
 import { listServersIn } from "../../db/queries/servers";
-import { insertUser, updateUser } from "../../db/queries/users";
+import { findUser, insertUser, updateUser } from "../../db/queries/users";
 import type { Principal } from "../../lib/auth/principal";
 import { containerName, type DockerSpawner } from "../../lib/spawner";
 import { startServer } from "../../lib/workspaces/start";
@@ -70,7 +70,8 @@ export async function atriumStart(
   const info = await spawner.docker.getContainer(containerName({ user, server })).inspect();
   const cleanup = async () => {
     await stopServer(db, spawner, me, user, server, { wait: true }).catch(() => undefined);
-    await spawner.removeVolume(user).catch(() => undefined);
+    const home = (await findUser(db, user))?.homeVolume;
+    if (home) await spawner.removeVolume(home).catch(() => undefined);
   };
   return { ms, t0, created: engineTime(info.Created), started: engineTime(info.State.StartedAt), cleanup };
 }

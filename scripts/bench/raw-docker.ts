@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import { containerCreateOptions, JUPYTER_PORT, volumeName } from "../../lib/spawner/docker";
+import { containerCreateOptions, JUPYTER_PORT, legacyVolumeName } from "../../lib/spawner/docker";
 import { sleep } from "./stats";
 
 export const BENCH_LABEL = "atrium.bench";
@@ -47,12 +47,12 @@ export async function rawStart(docker: Dockerode, image: string, run: string, i:
   const token = randomBytes(24).toString("base64url");
   const baseUrl = `/user/${user}/${server}/`;
   const create = containerCreateOptions(
-    { user, server, environment: "python", image, cpu: 1, memGb: 1, token, baseUrl, env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000" } },
+    { user, server, userId: `bench-${user}`, homeVolume: legacyVolumeName(user), environment: "python", image, cpu: 1, memGb: 1, token, baseUrl, env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000" } },
     { publishHost: "127.0.0.1" },
   );
   // Not Atrium's labels: a portal running on this engine must not see these as workspaces.
   create.Labels = { [BENCH_LABEL]: run };
-  const volume = volumeName(user);
+  const volume = legacyVolumeName(user);
 
   const t0 = Date.now();
   await docker.createVolume({ Name: volume, Labels: { [BENCH_LABEL]: run } });

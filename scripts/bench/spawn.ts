@@ -14,6 +14,7 @@
 import { loadavg } from "node:os";
 import type { DbHandle } from "../../db/client";
 import { openTestDatabase } from "../../db/testing";
+import { findUser } from "../../db/queries/users";
 import type { Principal } from "../../lib/auth/principal";
 import { DockerSpawner } from "../../lib/spawner";
 import { TEST_IMAGE } from "../../lib/spawner/testing";
@@ -146,7 +147,10 @@ async function main() {
     console.log(verdict(parRatio <= TARGET_RATIO, `${PARALLEL} at once: ${parRatio.toFixed(2)} × raw at p50 (target ≤ ${TARGET_RATIO})`));
     console.log(verdict(readyAtrium === ROUNDS * PARALLEL, `${PARALLEL} at once ready: atrium ${readyAtrium}/${ROUNDS * PARALLEL}, raw ${readyRaw}/${ROUNDS * PARALLEL}`));
   } finally {
-    await Promise.all(people.map((p) => spawner.removeVolume(p.name).catch(() => undefined)));
+    for (const p of people) {
+      const home = (await findUser(handle.db, p.name))?.homeVolume;
+      if (home) await spawner.removeVolume(home).catch(() => undefined);
+    }
     await handle.close();
   }
 }

@@ -9,6 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { servers, users } from "../../db/schema";
+import { withNewIdentity } from "../../db/queries/users";
 import { openTestDatabase } from "../../db/testing";
 import { adminUsersQuerySchema } from "../../lib/admin/schemas";
 import { listAdminUsers } from "../../lib/admin/users-table";
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       await db.insert(users).values(
         Array.from({ length: Math.min(1000, USERS - i) }, (_, k) => {
           const n = i + k;
-          return {
+          return withNewIdentity({
             name: `user-${String(n).padStart(5, "0")}`,
             displayName: `Person ${n}`,
             email: `user${n}@corp.example`,
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
             roleSource: "oidc" as const,
             limits: n % 50 === 0 ? { maxTotalCpu: 6 } : {},
             lastSeenAt: n % 3 === 0 ? null : new Date(Date.now() - n * 60_000),
-          };
+          });
         }),
       );
     }

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AllocationBar } from "@/components/admin/allocation-bar";
+import { DeleteUserButton } from "@/components/admin/delete-user";
 import { RoleSelect } from "@/components/admin/role-select";
 import { SortHeader } from "@/components/admin/sort-header";
 import { relativeTime } from "@/components/workspaces/format";
@@ -13,7 +14,7 @@ const PAGE_SIZE = 50;
 const SOURCE_LABEL: Record<string, string> = { oidc: "SSO groups", admin: "set by an admin", config: "ATRIUM_ADMIN_USERS", default: "default" };
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requireAdmin();
+  const me = await requireAdmin();
   const raw = await searchParams;
   const parsed = adminUsersQuerySchema.safeParse({ ...raw, limit: raw.limit ?? PAGE_SIZE });
   const query: AdminUsersQuery = parsed.success ? parsed.data : adminUsersQuerySchema.parse({ limit: PAGE_SIZE });
@@ -73,6 +74,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
               <th className="px-4 font-medium">{header("CPU", "cpu")}</th>
               <th className="px-4 font-medium">{header("Memory", "memGb")}</th>
               <th className="px-4 font-medium">{header("Last seen", "lastSeen")}</th>
+              <th className="px-4 font-medium">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -105,11 +109,12 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                 <td className="px-4 text-slate-600" title={u.lastSeenAt ?? undefined}>
                   {relativeTime(u.lastSeenAt)}
                 </td>
+                <td className="px-4 text-right">{u.name !== me.name && <DeleteUserButton name={u.name} compact />}</td>
               </tr>
             ))}
             {page.items.length === 0 && (
               <tr>
-                <td colSpan={7} className="px-4 py-10 text-center text-slate-500">
+                <td colSpan={8} className="px-4 py-10 text-center text-slate-500">
                   {query.q ? `No user matches "${query.q}".` : query.role ? `Nobody has the role ${query.role}.` : "Nobody has signed in yet. People appear here after their first sign-in."}
                 </td>
               </tr>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AccountActions } from "@/components/admin/account-actions";
 import { AuditTable } from "@/components/admin/audit-table";
 import { OverridesEditor } from "@/components/admin/overrides-editor";
 import { Card } from "@/components/ui/card";
@@ -8,6 +9,7 @@ import { relativeTime } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import { getUserDetail } from "@/lib/admin/user-detail";
 import { getDb } from "@/lib/runtime/db";
+import { countUserSessions } from "@/lib/users/manage";
 import { userNameSchema } from "@/lib/users/schemas";
 import { requireAdmin } from "../../../_lib/page-auth";
 
@@ -15,8 +17,10 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
   await requireAdmin();
   const name = userNameSchema.safeParse((await params).name);
   if (!name.success) notFound();
-  const detail = await getUserDetail(await getDb(), name.data);
+  const db = await getDb();
+  const detail = await getUserDetail(db, name.data);
   if (!detail) notFound();
+  const sessions = await countUserSessions(db, detail.user.name);
   const { user, limits, roleLimits, usage } = detail;
   return (
     <div className="space-y-6">
@@ -60,6 +64,9 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
             ))}
           </ul>
         )}
+      </Card>
+      <Card title="Account" description="Ending the sessions signs this person out of every browser at once; API tokens keep working.">
+        <AccountActions name={user.name} sessions={sessions} />
       </Card>
       <Card title="Recent activity" description={<Link className="text-brand-600 hover:underline" href={`/admin/audit?target=${encodeURIComponent(user.name)}`}>Everything done to {user.name} in the audit log →</Link>}>
         <AuditTable items={detail.recent} empty={`Nothing recorded for ${user.name} yet.`} />

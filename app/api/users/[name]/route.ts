@@ -1,7 +1,8 @@
-import { readJson } from "@/lib/http/parse";
+import { readJson, readQuery } from "@/lib/http/parse";
 import { withAdmin } from "@/lib/http/with-user";
+import { getSpawner } from "@/lib/runtime/spawner";
 import { changeUser, getUserOrThrow, removeUser } from "@/lib/users/manage";
-import { patchUserSchema, userParams } from "@/lib/users/schemas";
+import { deleteUserQuerySchema, patchUserSchema, userParams } from "@/lib/users/schemas";
 import { userView } from "@/lib/users/view";
 
 export const GET = withAdmin(async (_req, { db, params }) => Response.json(userView(await getUserOrThrow(db, params.name))), userParams);
@@ -11,7 +12,8 @@ export const PATCH = withAdmin(async (req, { db, principal, params }) => {
   return Response.json(userView(await changeUser(db, principal, params.name, patch)));
 }, userParams);
 
-export const DELETE = withAdmin(async (_req, { db, principal, params }) => {
-  await removeUser(db, principal, params.name);
-  return new Response(null, { status: 204 });
+/** `?volume=keep` (the default) or `?volume=remove`; answers what went with her. */
+export const DELETE = withAdmin(async (req, { db, principal, params }) => {
+  const { volume } = readQuery(req, deleteUserQuerySchema);
+  return Response.json(await removeUser(db, getSpawner(), principal, params.name, { volume }));
 }, userParams);

@@ -1,0 +1,45 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { apiFetch } from "@/components/ui/api";
+import { buttonClass, DeleteUserButton, plural } from "./delete-user";
+
+/** On a person's admin page: end all her sessions (she signs in again), or delete her. */
+export function AccountActions({ name, sessions }: { name: string; sessions: number }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const endSessions = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { revoked } = await apiFetch<{ revoked: number }>(`/api/users/${encodeURIComponent(name)}/sessions`, { method: "DELETE" });
+      setNotice(`${plural(revoked, "session")} ended; ${name} has to sign in again.`);
+      router.refresh();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : "That did not work.");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div>
+      <div className="flex flex-wrap items-center gap-3">
+        <button type="button" disabled={busy || sessions === 0} onClick={() => void endSessions()} className={`${buttonClass} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}>
+          End all sessions ({sessions})
+        </button>
+        <DeleteUserButton name={name} />
+        {notice && <span className="text-sm text-slate-600">{notice}</span>}
+      </div>
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
