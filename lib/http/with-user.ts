@@ -3,7 +3,8 @@ import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
 import { getDb } from "@/lib/runtime/db";
 import { ApiError, errorResponse } from "./api-error";
-import { parseWith } from "./parse";
+import { findNulInPairs } from "./input-guard";
+import { assertCleanInput, parseWith } from "./parse";
 
 export interface HandlerContext<P> {
   principal: Principal;
@@ -34,6 +35,8 @@ function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: 
       if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send a valid API token.");
       if (requireAdmin && !principal.admin) throw new ApiError(403, "forbidden", "Only admins may do this.");
       const raw = await ctx.params;
+      // Every dynamic segment, schema or not: a NUL would reach Postgres as a 22021 (a 500).
+      assertCleanInput(findNulInPairs(Object.entries(raw)), "invalid_path");
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
       return handler(req, { principal, params, db });
     });
