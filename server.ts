@@ -9,6 +9,7 @@ import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
+import { earlyAnswer } from "./lib/http/pre-route";
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -42,7 +43,12 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => {
     if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
     else if (isMetricsPath(req.url)) void serveMetrics(req, res);
-    else void handleRequest(req, res);
+    else {
+      // TRACE and malformed %-escapes make Next answer a plain-text 500 before any handler runs.
+      const early = earlyAnswer(req.method, req.url);
+      if (early) res.writeHead(early.status, early.headers).end(early.body);
+      else void handleRequest(req, res);
+    }
   });
   server.on("upgrade", (req, socket, head) => {
     if (isWorkspacePath(req.url)) void workspaces.handleUpgrade(req, socket, head);

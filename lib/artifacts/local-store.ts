@@ -118,6 +118,12 @@ export class LocalArtifactStore implements ArtifactStore {
   async remove(key: string): Promise<void> {
     const target = this.fileOf(key);
     if (target === this.root) throw new Error("refusing to delete the whole artifact store");
-    await rm(target, { recursive: true, force: true });
+    try {
+      await rm(target, { recursive: true, force: true });
+    } catch (err) {
+      // A path through a file ("a.txt/inner") names nothing, and nothing there is not an error.
+      if (isErrno(err, "ENOTDIR")) return;
+      throw err;
+    }
   }
 }

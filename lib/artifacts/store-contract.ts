@@ -129,6 +129,8 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
     expect(await store.list(`${A}/model/MLmodel`)).toEqual([]);
     await store.remove(`${A}/never-there`);
     await store.remove("9/none");
+    // A path through a file names nothing: ENOTDIR on disk, no such key on S3.
+    await store.remove(`${A}/model/MLmodel/inner`);
     expect(await store.list(A)).toEqual([{ name: "model", isDir: true }]);
   });
 
