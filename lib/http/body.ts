@@ -21,7 +21,7 @@ function formatLimit(bytes: number): string {
 }
 
 /** The declared length when the client sent a well-formed Content-Length, else undefined. */
-function declaredLength(req: Request): number | undefined {
+export function declaredLength(req: Request): number | undefined {
   const raw = req.headers.get("content-length");
   if (raw === null || !/^\d+$/.test(raw.trim())) return undefined;
   return Number(raw.trim());

@@ -36,7 +36,7 @@ function guard<S extends z.ZodType | undefined>(requireAdmin: boolean, handler: 
       if (requireAdmin && !principal.admin) throw new ApiError(403, "forbidden", "Only admins may do this.");
       const raw = await ctx.params;
       // Every dynamic segment, schema or not: a NUL would reach Postgres as a 22021 (a 500).
-      assertCleanInput(findNulInPairs(Object.entries(raw)), "invalid_path");
+      assertCleanInput(findNulInPairs(Object.entries(raw ?? {})), "invalid_path");
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
       return handler(req, { principal, params, db });
     });

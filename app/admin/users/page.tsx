@@ -10,6 +10,7 @@ import { getDb } from "@/lib/runtime/db";
 import { requireAdmin } from "../../_lib/page-auth";
 
 const PAGE_SIZE = 50;
+const GIB = 1024 ** 3;
 const SOURCE_LABEL: Record<string, string> = { oidc: "SSO groups", admin: "set by an admin", config: "ATRIUM_ADMIN_USERS", default: "default" };
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -72,6 +73,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
               <th className="px-4 font-medium">{header("Servers", "servers")}</th>
               <th className="px-4 font-medium">{header("CPU", "cpu")}</th>
               <th className="px-4 font-medium">{header("Memory", "memGb")}</th>
+              <th className="px-4 font-medium">Storage</th>
               <th className="px-4 font-medium">{header("Last seen", "lastSeen")}</th>
             </tr>
           </thead>
@@ -102,6 +104,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                 <td className="px-4">
                   <AllocationBar used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
                 </td>
+                <td className="px-4">
+                  <AllocationBar used={u.storedBytes / GIB} max={u.limits.maxStorageGb} unit="GiB" label={`Artifact storage of ${u.name}`} />
+                </td>
                 <td className="px-4 text-slate-600" title={u.lastSeenAt ?? undefined}>
                   {relativeTime(u.lastSeenAt)}
                 </td>
@@ -109,7 +114,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             ))}
             {page.items.length === 0 && (
               <tr>
-                <td colSpan={7} className="px-4 py-10 text-center text-slate-500">
+                <td colSpan={8} className="px-4 py-10 text-center text-slate-500">
                   {query.q ? `No user matches "${query.q}".` : query.role ? `Nobody has the role ${query.role}.` : "Nobody has signed in yet. People appear here after their first sign-in."}
                 </td>
               </tr>

@@ -7,6 +7,7 @@ import { Meter } from "@/components/ui/meter";
 import { relativeTime } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import { getUserDetail } from "@/lib/admin/user-detail";
+import { formatBytes } from "@/lib/quota/bytes";
 import { getDb } from "@/lib/runtime/db";
 import { userNameSchema } from "@/lib/users/schemas";
 import { requireAdmin } from "../../../_lib/page-auth";
@@ -17,7 +18,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
   if (!name.success) notFound();
   const detail = await getUserDetail(await getDb(), name.data);
   if (!detail) notFound();
-  const { user, limits, roleLimits, usage } = detail;
+  const { user, limits, roleLimits, usage, storage } = detail;
   return (
     <div className="space-y-6">
       <div>
@@ -30,11 +31,19 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
           {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen {relativeTime(user.lastSeenAt)}
         </p>
       </div>
-      <Card title="Holding now" description="What this person's active servers hold against their limits.">
-        <div className="grid gap-6 sm:grid-cols-3">
+      <Card title="Holding now" description="What this person's active servers hold, and their runs' and models' artifacts, against their limits.">
+        <div className="grid gap-6 sm:grid-cols-4">
           <Meter label="Servers" used={usage.servers} max={limits.maxServers} unit="servers" />
           <Meter label="CPU" used={usage.cpu} max={limits.maxTotalCpu} unit="CPUs" />
           <Meter label="Memory" used={usage.memGb} max={limits.maxTotalMemGb} unit="GiB" />
+          <Meter
+            label="Artifact storage"
+            used={storage.usedBytes}
+            max={limits.maxStorageGb * 1024 ** 3}
+            unit="bytes"
+            text={`${formatBytes(storage.usedBytes)} / ${formatBytes(limits.maxStorageGb * 1024 ** 3)}`}
+            testId="user-storage"
+          />
         </div>
       </Card>
       <Card
