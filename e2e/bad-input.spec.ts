@@ -24,14 +24,15 @@ const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 /** Field names the handlers read, taken from the source so a new field is fuzzed the day it appears. */
 function fieldNames(): string[] {
   const names = new Set<string>();
-  const read = (dir: string, re: RegExp) => {
+  const read = (dir: string, re: RegExp, only?: string) => {
     for (const f of readdirSync(path.join(ROOT, dir))) {
-      if (!f.endsWith(".ts") || f.endsWith(".test.ts")) continue;
+      if (!f.endsWith(".ts") || f.endsWith(".test.ts") || (only && f !== only)) continue;
       for (const m of readFileSync(path.join(ROOT, dir, f), "utf8").matchAll(re)) if (m[1]) names.add(m[1]);
     }
   };
   read("lib/tracking", /(?:req|opt)\w*\(\s*\w+,\s*"(\w+)"/g);
-  for (const dir of ["lib/admin", "lib/environments", "lib/packages", "lib/users", "lib/workspaces"]) read(dir, /^\s+(\w+): /gm);
+  // The portal's request schemas: the keys of the zod objects in lib/<domain>/schemas.ts.
+  for (const dir of ["lib/admin", "lib/environments", "lib/packages", "lib/users", "lib/workspaces"]) read(dir, /^\s+(\w+): /gm, "schemas.ts");
   return [...names].sort();
 }
 const FIELDS = fieldNames();

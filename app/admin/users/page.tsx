@@ -5,6 +5,7 @@ import { SortHeader } from "@/components/admin/sort-header";
 import { relativeTime } from "@/components/workspaces/format";
 import { adminUsersQuerySchema, type AdminUsersQuery } from "@/lib/admin/schemas";
 import { listAdminUsers } from "@/lib/admin/users-table";
+import { formatBytes } from "@/lib/quota/bytes";
 import { getRoles } from "@/lib/roles/manage";
 import { getDb } from "@/lib/runtime/db";
 import { requireAdmin } from "../../_lib/page-auth";
@@ -105,7 +106,13 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                   <AllocationBar used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
                 </td>
                 <td className="px-4">
-                  <AllocationBar used={u.storedBytes / GIB} max={u.limits.maxStorageGb} unit="GiB" label={`Artifact storage of ${u.name}`} />
+                  <AllocationBar
+                    used={u.storedBytes}
+                    max={u.limits.maxStorageGb * GIB}
+                    unit="bytes"
+                    label={`Artifact storage of ${u.name}`}
+                    text={`${formatBytes(u.storedBytes)} / ${formatBytes(u.limits.maxStorageGb * GIB)}`}
+                  />
                 </td>
                 <td className="px-4 text-slate-600" title={u.lastSeenAt ?? undefined}>
                   {relativeTime(u.lastSeenAt)}
