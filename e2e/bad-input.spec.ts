@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { asBootstrap, bearer, userWithToken } from "./support/api";
-import { scanApiRoutes, type ApiRoute } from "./support/admin-surface";
+import { scanApiRoutes, scanPages, type ApiRoute } from "./support/admin-surface";
 import { PORTALS } from "./support/env";
 import { rawRequest, type RawResponse } from "./support/raw-http";
 
@@ -76,9 +76,30 @@ function queryOf(value: unknown): string {
   return FIELDS.map((f) => `${f}=${encodeURIComponent(text)}`).join("&");
 }
 
+/** `adminOnly`: one-field variants go past the permission checks only as an admin; a plain user's would stop at 403. */
+const QUERIES: { label: string; query: string; adminOnly?: boolean; time?: boolean }[] = Object.entries(BAD_VALUES).map(([label, v]) => ({ label: `query ${label}`, query: queryOf(v) }));
+
+/**
+ * One field at a time for the values a type check lets through (a well-formed time in year 0, an
+ * integer past int32): with every field bad at once, a failing `limit` would hide a bad `since`.
+ */
+const TIME_FIELDS = FIELDS.filter((f) => /since|until|time|date/i.test(f));
+const NUMBER_FIELDS = FIELDS.filter((f) => /version|step|offset|limit|max_results|servers|cpu|mem|days/i.test(f));
+const SINGLE_FIELD: { field: string; label: string; value: string | number; time?: boolean }[] = [
+  ...TIME_FIELDS.flatMap((field) => [
+    { field, label: "year 0", value: "0000-01-01T00:00:00Z", time: true },
+    { field, label: "year 10000 by its offset", value: "9999-12-31T23:30:00-01:00", time: true },
+  ]),
+  ...NUMBER_FIELDS.map((field) => ({ field, label: "int32 + 1", value: 2147483648 })),
+];
+for (const s of SINGLE_FIELD) {
+  QUERIES.push({ label: `query only ${s.field} ${s.label}`, query: `${s.field}=${encodeURIComponent(String(s.value))}`, adminOnly: true, time: s.time });
+}
+
 interface Body {
   label: string;
   body?: string;
+  adminOnly?: boolean;
 }
 
 let deep = "1";
@@ -93,11 +114,11 @@ const BODIES: Body[] = [
   { label: "deep nesting", body: deep },
   ...Object.entries(BAD_VALUES).map(([label, v]) => ({ label: `every field ${label}`, body: JSON.stringify(allFields(v)) })),
   { label: "every field a list of NUL objects", body: JSON.stringify(allFields([{ key: NUL, value: NUL, name: NUL, timestamp: 99999999999999999999, step: -1 }])) },
+  ...SINGLE_FIELD.map((s) => ({ label: `only ${s.field} ${s.label}`, body: JSON.stringify({ [s.field]: s.value }), adminOnly: true })),
 ];
-const QUERIES: { label: string; query: string }[] = Object.entries(BAD_VALUES).map(([label, v]) => ({ label: `query ${label}`, query: queryOf(v) }));
 
 /** Dynamic segments: sensible values, then each bad one in turn. */
-const SEGMENT_SAMPLES: Record<string, string> = { name: NOBODY, server: "default", role: "a-fuzz-role", id: "x", path: "x", nextauth: "session" };
+const SEGMENT_SAMPLES: Record<string, string> = { name: NOBODY, server: "default", role: "a-fuzz-role", id: "x", path: "x", nextauth: "session", version: "1" };
 const BAD_SEGMENTS: Record<string, string> = {
   "NUL segment": "a%00b",
   "malformed %": "%zz%E0%A4%A",
@@ -112,6 +133,9 @@ interface Case {
   path: string;
   body?: string;
   mlflow: boolean;
+  /** A page: any status < 500 will do, the body is HTML. */
+  page?: boolean;
+  adminOnly?: boolean;
 }
 
 function concretePath(route: string, override?: [string, string]): string {
@@ -120,8 +144,10 @@ function concretePath(route: string, override?: [string, string]): string {
 
 function casesFor(method: string, base: string, mlflow: boolean, label: string): Case[] {
   const out: Case[] = [];
-  if (method === "GET" || method === "DELETE") for (const q of QUERIES) out.push({ label: `${label} ${q.label}`, method, path: `${base}?${q.query}`, mlflow });
-  if (method !== "GET") for (const b of BODIES) out.push({ label: `${label} ${b.label}`, method, path: base, body: b.body, mlflow });
+  if (method === "GET" || method === "DELETE") {
+    for (const q of QUERIES) out.push({ label: `${label} ${q.label}`, method, path: `${base}?${q.query}`, mlflow, adminOnly: q.adminOnly });
+  }
+  if (method !== "GET") for (const b of BODIES) out.push({ label: `${label} ${b.label}`, method, path: base, body: b.body, mlflow, adminOnly: b.adminOnly });
   return out;
 }
 
@@ -136,6 +162,20 @@ function routeCases(r: ApiRoute): Case[] {
     }
   }
   out.push({ label: `TRACE ${r.route}`, method: "TRACE", path: concretePath(r.route), mlflow });
+  return out;
+}
+
+/** Pages read dynamic segments and query strings too: each bad segment and each bad query, as GETs. */
+function pageCases(route: string): Case[] {
+  // Pages filter by time (the audit page) but take no numbers past a page offset: the one-field time variants only.
+  const queries = QUERIES.filter((q) => !q.adminOnly || q.time);
+  const out: Case[] = queries.map((q) => ({ label: `page ${route} ${q.label}`, method: "GET", path: `${concretePath(route)}?${q.query}`, mlflow: false, page: true, adminOnly: q.adminOnly }));
+  for (const m of route.matchAll(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g)) {
+    const seg = m[1] ?? "";
+    for (const [label, value] of Object.entries(BAD_SEGMENTS)) {
+      out.push({ label: `page ${route} ${label} in [${seg}]`, method: "GET", path: concretePath(route, [seg, value]), mlflow: false, page: true });
+    }
+  }
   return out;
 }
 
@@ -168,7 +208,7 @@ function problemOf(c: Case, res: RawResponse): string | undefined {
   // The e2e portals have no package index: a 503 saying so is the truth about the server, not bad input.
   if (res.status === 503 && res.text.includes('"index_not_configured"')) return undefined;
   if (res.status >= 500) return `${res.status} ${res.text.slice(0, 160)}`;
-  if (res.status < 400 || c.path.startsWith("/api/auth/")) return undefined;
+  if (res.status < 400 || c.page || c.path.startsWith("/api/auth/")) return undefined;
   if (!String(res.headers["content-type"] ?? "").includes("json")) return `${res.status} is not JSON: ${res.text.slice(0, 120)}`;
   let body: Record<string, unknown>;
   try {
@@ -181,7 +221,7 @@ function problemOf(c: Case, res: RawResponse): string | undefined {
   return undefined;
 }
 
-async function runAll(base: string, cases: Case[], headers: Record<string, string>, parallel = 6): Promise<string[]> {
+async function runAll(base: string, cases: Case[], headers: Record<string, string>, parallel = 8): Promise<string[]> {
   const failures: string[] = [];
   let next = 0;
   const worker = async () => {
@@ -203,15 +243,19 @@ async function runAll(base: string, cases: Case[], headers: Record<string, strin
 }
 
 const routes = scanApiRoutes();
+const pages = scanPages();
 
 test("the scan finds every API route and every MLflow operation is fuzzed", () => {
   const found = routes.map((r) => `${r.method} ${r.route}`);
   for (const known of ["GET /api/me", "POST /api/users", "PUT /api/roles/[role]", "PUT /api/2.0/mlflow-artifacts/artifacts/[[...path]]", "POST /api/2.0/mlflow/[...path]", "GET /api/auth/[...nextauth]", "GET /api/audit"]) {
     expect(found).toContain(known);
   }
+  expect(pages).toEqual(expect.arrayContaining(["/models/[name]/versions/[version]", "/admin/audit", "/runs/[id]"]));
   expect(Object.keys(TRACKING_ROUTES).length).toBeGreaterThan(40);
   expect(Object.values(TRACKING_ROUTES).every((m) => m.length > 0)).toBe(true);
   expect(FIELDS).toEqual(expect.arrayContaining(["run_id", "experiment_id", "version", "since", "name", "maxCpu"]));
+  expect(TIME_FIELDS).toEqual(expect.arrayContaining(["since", "until", "start_time"]));
+  expect(NUMBER_FIELDS).toEqual(expect.arrayContaining(["version", "offset", "max_results"]));
 });
 
 for (const portal of PORTALS) {
@@ -239,7 +283,8 @@ for (const portal of PORTALS) {
       test(`no route answers 5xx to bad input from ${who === "admin" ? "an admin" : "a plain user"}`, async () => {
         test.setTimeout(180_000);
         const headers = who === "admin" ? asBootstrap : bearer(userToken);
-        const cases = [...routes.flatMap(routeCases), ...mlflowCases(), ...artifactCases(runPath)];
+        const all = [...routes.flatMap(routeCases), ...mlflowCases(), ...artifactCases(runPath), ...pages.flatMap(pageCases)];
+        const cases = who === "admin" ? all : all.filter((c) => !c.adminOnly);
         const failures = await runAll(base, cases, headers);
         expect(failures, `${failures.length} of ${cases.length} requests failed`).toEqual([]);
       });

@@ -95,6 +95,14 @@ export function scanAdminSurface(): { pages: AdminPage[]; apis: AdminApi[]; prob
   return { pages, apis, problems };
 }
 
+/** Every page route under app/ (e.g. /models/[name]/versions/[version]), admin-only or not. */
+export function scanPages(): string[] {
+  return walk(APP)
+    .filter((f) => /\/page\.tsx$/.test(f))
+    .map(routeOf)
+    .sort();
+}
+
 /** A concrete URL for a route pattern: each dynamic segment gets a sample value. */
 export function concrete(route: string, samples: Record<string, string>): string {
   return route.replace(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g, (_, name: string) => encodeURIComponent(samples[name] ?? "x"));
