@@ -20,7 +20,8 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
     setBusy(true);
     setStatus(null);
     try {
-      const body = Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, Number(values[f.key])]));
+      // An empty field is left out: the server names a missing required one, and keeps the storage quota as it was.
+      const body = Object.fromEntries(LIMIT_FIELDS.filter((f) => values[f.key]?.trim()).map((f) => [f.key, Number(values[f.key])]));
       await apiFetch(`/api/roles/${encodeURIComponent(name.trim())}`, { method: "PUT", body: JSON.stringify(body) });
       setStatus({ ok: true, text: isNew ? `Role ${name.trim()} added.` : "Saved; applies from the next start." });
       if (isNew) {
