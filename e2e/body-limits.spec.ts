@@ -185,6 +185,11 @@ test("an upload past the owner's storage quota is refused with 413 and leaves no
   expect((await request.delete(`${BASE}${ARTIFACTS}/${runPath}/model.bin`, { headers: bearer(ownerToken) })).status()).toBe(200);
   const again = await request.put(`${BASE}${ARTIFACTS}/${runPath}/big/data.bin`, { headers: bearer(ownerToken), data: Buffer.alloc(900 * 1024, 2) });
   expect(again.status(), await again.text()).toBe(200);
+  // A recount from the store agrees with what uploads and deletes counted.
+  const recount = await request.post(`${BASE}/api/admin/storage/recount`, { headers: asBootstrap });
+  expect(await recount.json()).toMatchObject({ orphanBytes: 0 });
+  const after = (await (await request.get(`${BASE}/api/me`, { headers: bearer(ownerToken) })).json()) as { storage: { usedBytes: number } };
+  expect(after.storage.usedBytes).toBe(900 * 1024);
 });
 
 test("PUT /api/roles/<role> sets a role's storage quota", async ({ request }) => {

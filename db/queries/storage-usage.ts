@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { storageUsage } from "../schema";
 
@@ -32,4 +32,21 @@ export async function addStorage(db: Db, userName: string, delta: number): Promi
       target: storageUsage.userName,
       set: { bytes: sql`greatest(${storageUsage.bytes} + ${delta}::bigint, 0)`, updatedAt: new Date() },
     });
+}
+
+/** Sets every person's usage to what was measured; people not in `bytesByOwner` own nothing. */
+export async function replaceStorage(db: Db, bytesByOwner: ReadonlyMap<string, number>): Promise<void> {
+  await db.transaction(async (tx) => {
+    const owners = [...bytesByOwner.keys()];
+    await tx
+      .update(storageUsage)
+      .set({ bytes: 0, updatedAt: new Date() })
+      .where(owners.length ? notInArray(storageUsage.userName, owners) : undefined);
+    for (const [userName, bytes] of bytesByOwner) {
+      await tx
+        .insert(storageUsage)
+        .values({ userName, bytes })
+        .onConflictDoUpdate({ target: storageUsage.userName, set: { bytes, updatedAt: new Date() } });
+    }
+  });
 }
