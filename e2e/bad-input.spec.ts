@@ -85,12 +85,16 @@ const QUERIES: { label: string; query: string; adminOnly?: boolean; time?: boole
  */
 const TIME_FIELDS = FIELDS.filter((f) => /since|until|time|date/i.test(f));
 const NUMBER_FIELDS = FIELDS.filter((f) => /version|step|offset|limit|max_results|servers|cpu|mem|days/i.test(f));
+/** Free-text filters, which pages and list routes pass to SQL (ILIKE) once their schema accepts them. */
+const TEXT_FIELDS = ["q", "actor", "target", "filter", "name", "experiment_name", "run_name", "note", "description", "displayName"].filter((f) => FIELDS.includes(f));
+/** `time`: also sent to pages (they filter by time and text, but take no numbers past a page offset). */
 const SINGLE_FIELD: { field: string; label: string; value: string | number; time?: boolean }[] = [
   ...TIME_FIELDS.flatMap((field) => [
     { field, label: "year 0", value: "0000-01-01T00:00:00Z", time: true },
     { field, label: "year 10000 by its offset", value: "9999-12-31T23:30:00-01:00", time: true },
   ]),
   ...NUMBER_FIELDS.map((field) => ({ field, label: "int32 + 1", value: 2147483648 })),
+  ...TEXT_FIELDS.map((field) => ({ field, label: "NUL", value: NUL, time: true })),
 ];
 for (const s of SINGLE_FIELD) {
   QUERIES.push({ label: `query only ${s.field} ${s.label}`, query: `${s.field}=${encodeURIComponent(String(s.value))}`, adminOnly: true, time: s.time });
@@ -167,7 +171,6 @@ function routeCases(r: ApiRoute): Case[] {
 
 /** Pages read dynamic segments and query strings too: each bad segment and each bad query, as GETs. */
 function pageCases(route: string): Case[] {
-  // Pages filter by time (the audit page) but take no numbers past a page offset: the one-field time variants only.
   const queries = QUERIES.filter((q) => !q.adminOnly || q.time);
   const out: Case[] = queries.map((q) => ({ label: `page ${route} ${q.label}`, method: "GET", path: `${concretePath(route)}?${q.query}`, mlflow: false, page: true, adminOnly: q.adminOnly }));
   for (const m of route.matchAll(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g)) {
@@ -247,7 +250,7 @@ const pages = scanPages();
 
 test("the scan finds every API route and every MLflow operation is fuzzed", () => {
   const found = routes.map((r) => `${r.method} ${r.route}`);
-  for (const known of ["GET /api/me", "POST /api/users", "PUT /api/roles/[role]", "PUT /api/2.0/mlflow-artifacts/artifacts/[[...path]]", "POST /api/2.0/mlflow/[...path]", "GET /api/auth/[...nextauth]", "GET /api/audit"]) {
+  for (const known of ["GET /api/me", "POST /api/users", "PUT /api/roles/[role]", "PUT /api/2.0/mlflow-artifacts/artifacts/[[...path]]", "POST /api/2.0/mlflow/[...path]", "GET /api/auth/[...nextauth]", "GET /api/audit", "GET /version"]) {
     expect(found).toContain(known);
   }
   expect(pages).toEqual(expect.arrayContaining(["/models/[name]/versions/[version]", "/admin/audit", "/runs/[id]"]));

@@ -55,13 +55,12 @@ export interface ApiRoute extends AdminApi {
   admin: boolean;
 }
 
-/** Every route method under app/api (and app/ajax-api), admin-only or not: the surface bad input is thrown at. */
+/** Every route handler under app/ (app/api, app/ajax-api, /health, /version), admin-only or not: the surface bad input is thrown at. */
 export function scanApiRoutes(): ApiRoute[] {
   const routes: ApiRoute[] = [];
   for (const file of walk(APP)) {
     if (!/\/route\.ts$/.test(file)) continue;
     const route = routeOf(file);
-    if (!/^\/(api|ajax-api)\//.test(route)) continue;
     const source = readFileSync(file, "utf8");
     const { admin } = adminMethods(source);
     for (const method of exportedMethods(source)) {

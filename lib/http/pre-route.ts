@@ -2,6 +2,9 @@
  * Requests refused before Next sees them, because Next itself answers them with a plain-text 500 before
  * any route handler (and so withUser's error handling) runs: TRACE, and a path with a malformed `%`
  * escape (Next decodes dynamic segments with decodeURIComponent and does not catch the URIError).
+ * Also a NUL (`%00`) anywhere in the path or query: pages pass search parameters to SQL themselves, and
+ * Postgres refuses NUL in text (22021, a 500). Route handlers check their input again where they parse
+ * it (lib/http/parse.ts, lib/tracking/wire.ts), naming the field; this is the net for pages.
  * Framework-free: server.ts calls it for everything it hands to Next.
  */
 
@@ -34,6 +37,13 @@ function hasMalformedEscape(pathname: string): boolean {
   return false;
 }
 
+function hasNul(pathname: string, query: string): boolean {
+  if (!pathname.includes("%00") && !query.includes("%00") && !query.includes("\u0000")) return false;
+  if (pathname.split("/").some((s) => decodeURIComponent(s).includes("\u0000"))) return true;
+  for (const [k, v] of new URLSearchParams(query)) if (k.includes("\u0000") || v.includes("\u0000")) return true;
+  return false;
+}
+
 /** The answer for a request Next cannot be trusted with, or undefined to hand it on. */
 export function earlyAnswer(method: string | undefined, rawUrl: string | undefined): EarlyAnswer | undefined {
   const url = rawUrl ?? "/";
@@ -45,6 +55,10 @@ export function earlyAnswer(method: string | undefined, rawUrl: string | undefin
   }
   if (hasMalformedEscape(pathname)) {
     return answer(400, pathname, { portal: "invalid_path", mlflow: "INVALID_PARAMETER_VALUE" }, "The request path has a malformed percent-escape (a '%' not followed by two hex digits of valid UTF-8).");
+  }
+  const query = url.includes("?") ? url.slice(url.indexOf("?") + 1).split("#", 1)[0] ?? "" : "";
+  if (hasNul(pathname, query)) {
+    return answer(400, pathname, { portal: "invalid_request", mlflow: "INVALID_PARAMETER_VALUE" }, "The request URL contains a NUL character (%00), which text may not contain.");
   }
   return undefined;
 }
