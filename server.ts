@@ -11,6 +11,7 @@ import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
+import { earlyAnswer } from "./lib/http/pre-route";
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -59,9 +60,14 @@ async function main(): Promise<void> {
     else if (isMetricsPath(req.url)) void serveMetrics(req, res);
     else {
       const security = securityHeaders({ dev });
-      req.headers["content-security-policy"] = security.policy;
       for (const [name, value] of security.headers) res.setHeader(name, value);
-      void handleRequest(req, res);
+      // TRACE and malformed %-escapes make Next answer a plain-text 500 before any handler runs.
+      const early = earlyAnswer(req.method, req.url);
+      if (early) res.writeHead(early.status, early.headers).end(early.body);
+      else {
+        req.headers["content-security-policy"] = security.policy;
+        void handleRequest(req, res);
+      }
     }
   });
   server.on("upgrade", (req, socket, head) => {

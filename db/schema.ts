@@ -6,6 +6,7 @@ export interface LimitOverrides {
   maxServers?: number;
   maxTotalCpu?: number;
   maxTotalMemGb?: number;
+  maxStorageGb?: number;
 }
 
 export const roles = pgTable("roles", {
@@ -17,6 +18,8 @@ export const roles = pgTable("roles", {
   /** Summed over a person's running servers. */
   maxTotalCpu: real("max_total_cpu").notNull(),
   maxTotalMemGb: real("max_total_mem_gb").notNull(),
+  /** Artifact bytes (runs' and logged models' files) a person may own, in GiB. */
+  maxStorageGb: real("max_storage_gb").notNull().default(10),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -564,3 +567,14 @@ export const workspaceSessions = pgTable(
   },
   (t) => [index("workspace_sessions_expires_idx").on(t.expiresAt), index("workspace_sessions_server_idx").on(t.userName, t.serverName)],
 );
+
+/**
+ * Artifact bytes each person owns (a run's or logged model's files belong to its creator), counted as
+ * files are uploaded and deleted (lib/quota/storage.ts). Not a foreign key: runs outlive their owners,
+ * and the bootstrap token's runs have no users row.
+ */
+export const storageUsage = pgTable("storage_usage", {
+  userName: text("user_name").primaryKey(),
+  bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

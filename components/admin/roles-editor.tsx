@@ -20,7 +20,8 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
     setBusy(true);
     setStatus(null);
     try {
-      const body = Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, Number(values[f.key])]));
+      // An empty field is left out: the server names a missing required one, and keeps the storage quota as it was.
+      const body = Object.fromEntries(LIMIT_FIELDS.filter((f) => values[f.key]?.trim()).map((f) => [f.key, Number(values[f.key])]));
       await apiFetch(`/api/roles/${encodeURIComponent(name.trim())}`, { method: "PUT", body: JSON.stringify(body) });
       setStatus({ ok: true, text: isNew ? `Role ${name.trim()} added.` : "Saved; applies from the next start." });
       if (isNew) {
@@ -85,7 +86,7 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
 
 /** Every role's limits in one table; each row saves with PUT /api/roles/<role>. */
 export function RolesEditor({ roles }: { roles: RoleView[] }) {
-  const blank: RoleView = { name: "", people: 0, maxCpu: 0, maxMemGb: 0, maxServers: 0, maxTotalCpu: 0, maxTotalMemGb: 0 };
+  const blank: RoleView = { name: "", people: 0, maxCpu: 0, maxMemGb: 0, maxServers: 0, maxTotalCpu: 0, maxTotalMemGb: 0, maxStorageGb: 0 };
   return (
     <table className="w-full text-sm" data-testid="roles-table">
       <thead className="bg-slate-50 text-left text-slate-500">

@@ -1,10 +1,14 @@
 import { Card } from "@/components/ui/card";
+import { Meter } from "@/components/ui/meter";
+import { formatBytes } from "@/lib/quota/bytes";
 import type { Principal } from "@/lib/auth/principal";
 import { getDb } from "@/lib/runtime/db";
 import { USAGE_RANGES } from "@/lib/usage/ranges";
 import { myUsageReport } from "@/lib/usage/report";
 import { describeMe } from "@/lib/users/me";
 import { MyUsageChart } from "./my-usage-chart";
+
+const GIB = 1024 ** 3;
 
 /** "My usage" on the home page: the last 24 hours of the person's own CPU and memory against their limits. */
 export async function MyUsageCard({ principal }: { principal: Principal }) {
@@ -14,7 +18,18 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
   const ran = report.rows.some((r) => (r.cpuAllocated ?? 0) > 0);
   const ms = USAGE_RANGES["24h"].ms;
   return (
-    <Card title="My usage" description="The last 24 hours of your workspaces, sampled every minute (UTC).">
+    <Card title="My usage" description="Your artifacts against your storage quota, and the last 24 hours of your workspaces, sampled every minute (UTC).">
+      <div className="mb-6 max-w-md">
+        <Meter
+          label="Artifact storage"
+          used={me.storage.usedBytes}
+          max={me.limits.maxStorageGb * GIB}
+          unit="bytes"
+          text={`${formatBytes(me.storage.usedBytes)} of ${formatBytes(me.limits.maxStorageGb * GIB)}`}
+          testId="my-storage"
+        />
+        <p className="mt-1 text-xs text-slate-500">The files of your runs and logged models. An upload that would pass the quota is refused.</p>
+      </div>
       {ran ? (
         <div className="grid gap-6 md:grid-cols-2" data-testid="my-usage">
           <div>

@@ -30,8 +30,9 @@ describe("noRoomReason", () => {
     displayName: null,
     role: "user",
     admin: false,
-    limits: { maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 6 },
+    limits: { maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 6, maxStorageGb: 10 },
     usage,
+    storage: { usedBytes: 0, limitBytes: 10 * 1024 ** 3 },
   });
   it("is null while there is room", () => {
     expect(noRoomReason(me({ servers: 1, cpu: 2, memGb: 4 }))).toBeNull();

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { roles, servers, users, type LimitOverrides, type RoleSource } from "../schema";
+import { roles, servers, storageUsage, users, type LimitOverrides, type RoleSource } from "../schema";
 import { ACTIVE_STATES } from "./servers";
 
 export const ADMIN_USER_SORTS = ["name", "role", "lastSeen", "servers", "cpu", "memGb"] as const;
@@ -16,11 +16,13 @@ export interface AdminUserRow {
   lastSeenAt: Date | null;
   createdAt: Date;
   /** The role's limits, for the effective limits (overrides win). */
-  roleLimits: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu: number; maxTotalMemGb: number };
+  roleLimits: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu: number; maxTotalMemGb: number; maxStorageGb: number };
   /** What the person's active servers hold now. */
   servers: number;
   cpu: number;
   memGb: number;
+  /** Artifact bytes the person owns (lib/quota/storage.ts). */
+  storedBytes: number;
 }
 
 function escapeLike(q: string): string {
@@ -74,8 +76,9 @@ export async function searchAdminUsers(
   const rows = await db
     .select({
       user: users,
-      role: { maxCpu: roles.maxCpu, maxMemGb: roles.maxMemGb, maxServers: roles.maxServers, maxTotalCpu: roles.maxTotalCpu, maxTotalMemGb: roles.maxTotalMemGb },
+      role: { maxCpu: roles.maxCpu, maxMemGb: roles.maxMemGb, maxServers: roles.maxServers, maxTotalCpu: roles.maxTotalCpu, maxTotalMemGb: roles.maxTotalMemGb, maxStorageGb: roles.maxStorageGb },
       servers: heldServers,
+      storedBytes: sql<number>`coalesce(${storageUsage.bytes}, 0)`.mapWith(Number),
       cpu: heldCpu,
       memGb: heldMem,
       total: sql<number>`count(*) over ()`.mapWith(Number),
@@ -83,6 +86,7 @@ export async function searchAdminUsers(
     .from(users)
     .innerJoin(roles, eq(roles.name, users.role))
     .leftJoin(held, eq(held.userName, users.name))
+    .leftJoin(storageUsage, eq(storageUsage.userName, users.name))
     .where(where)
     .orderBy(order, asc(users.name))
     .limit(opts.limit)
@@ -105,6 +109,7 @@ export async function searchAdminUsers(
       servers: r.servers,
       cpu: r.cpu,
       memGb: r.memGb,
+      storedBytes: r.storedBytes,
     })),
   };
 }

@@ -41,6 +41,35 @@ function adminMethods(source: string): { admin: string[]; all: string[] } {
   return { admin, all };
 }
 
+/** Every method a route file exports: `export const GET =`, `export function GET`, `export { GET } from` and `export const { GET } =`. */
+function exportedMethods(source: string): string[] {
+  const found = new Set<string>();
+  for (const m of source.matchAll(/export\s+(?:async\s+)?(?:const|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) found.add(m[1] ?? "");
+  for (const m of source.matchAll(/export\s+(?:const\s+)?\{([^}]*)\}/g)) {
+    for (const name of (m[1] ?? "").split(",").map((n) => n.trim())) if ((METHODS as readonly string[]).includes(name)) found.add(name);
+  }
+  return METHODS.filter((m) => found.has(m));
+}
+
+export interface ApiRoute extends AdminApi {
+  admin: boolean;
+}
+
+/** Every route handler under app/ (app/api, app/ajax-api, /health, /version), admin-only or not: the surface bad input is thrown at. */
+export function scanApiRoutes(): ApiRoute[] {
+  const routes: ApiRoute[] = [];
+  for (const file of walk(APP)) {
+    if (!/\/route\.ts$/.test(file)) continue;
+    const route = routeOf(file);
+    const source = readFileSync(file, "utf8");
+    const { admin } = adminMethods(source);
+    for (const method of exportedMethods(source)) {
+      routes.push({ file: path.relative(path.dirname(APP), file), route, method: method as ApiRoute["method"], admin: admin.includes(method) });
+    }
+  }
+  return routes;
+}
+
 export function scanAdminSurface(): { pages: AdminPage[]; apis: AdminApi[]; problems: string[] } {
   const pages: AdminPage[] = [];
   const apis: AdminApi[] = [];
@@ -63,6 +92,14 @@ export function scanAdminSurface(): { pages: AdminPage[]; apis: AdminApi[]; prob
     }
   }
   return { pages, apis, problems };
+}
+
+/** Every page route under app/ (e.g. /models/[name]/versions/[version]), admin-only or not. */
+export function scanPages(): string[] {
+  return walk(APP)
+    .filter((f) => /\/page\.tsx$/.test(f))
+    .map(routeOf)
+    .sort();
 }
 
 /** A concrete URL for a route pattern: each dynamic segment gets a sample value. */

@@ -16,9 +16,11 @@ export const adminUsersQuerySchema = z.object({
 export type AdminUsersQuery = z.output<typeof adminUsersQuerySchema>;
 
 // A time without an offset (what a datetime-local field sends) is read as UTC, as the pages label it.
+// Years 0001-9999 only: Date accepts year 0, which Postgres refuses as a timestamp (a 500 before this check).
 const isoTime = z.iso
   .datetime({ offset: true, local: true })
-  .transform((s) => new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(s) ? s : `${s}Z`));
+  .transform((s) => new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(s) ? s : `${s}Z`))
+  .refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, { message: "must be a time in the years 0001 to 9999" });
 
 /** GET /api/audit and the audit page: filter by person, action and time range. */
 export const auditQuerySchema = z

@@ -5,6 +5,7 @@ import { listServersOf } from "@/db/queries/servers";
 import { findUser } from "@/db/queries/users";
 import { auditView, type AuditView } from "@/lib/audit/search";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
+import { storageUsageOf, type StorageUsage } from "@/lib/quota/storage";
 import { currentUsage, type Usage } from "@/lib/quota/usage";
 import { userView, type UserView } from "@/lib/users/view";
 import { serverView, type ServerView } from "@/lib/workspaces/view";
@@ -14,6 +15,8 @@ export interface UserDetail {
   roleLimits: Limits;
   limits: Limits;
   usage: Usage;
+  /** Artifact bytes owned against the storage quota. */
+  storage: StorageUsage;
   servers: ServerView[];
   /** The newest things done by or to this person. */
   recent: AuditView[];
@@ -24,8 +27,10 @@ export async function getUserDetail(db: Db, name: string): Promise<UserDetail | 
   const user = await findUser(db, name);
   const role = user ? await findRole(db, user.role) : undefined;
   if (!user || !role) return null;
-  const [usage, servers, byThem, toThem] = await Promise.all([
+  const limits = effectiveLimits(role, user.limits);
+  const [usage, storage, servers, byThem, toThem] = await Promise.all([
     currentUsage(db, name),
+    storageUsageOf(db, name, limits.maxStorageGb),
     listServersOf(db, name),
     searchAudit(db, { actor: name, offset: 0, limit: 10 }),
     searchAudit(db, { target: name, offset: 0, limit: 10 }),
@@ -39,8 +44,9 @@ export async function getUserDetail(db: Db, name: string): Promise<UserDetail | 
   return {
     user: userView(user),
     roleLimits: effectiveLimits(role, {}),
-    limits: effectiveLimits(role, user.limits),
+    limits,
     usage,
+    storage,
     servers: servers.map(serverView),
     recent,
   };

@@ -14,6 +14,8 @@ export interface AdminUserView {
   /** The role's limits with the overrides applied: what the next start is checked against. */
   limits: Limits;
   running: { servers: number; cpu: number; memGb: number };
+  /** Artifact bytes owned, against `limits.maxStorageGb`. */
+  storedBytes: number;
   lastSeenAt: string | null;
 }
 
@@ -27,6 +29,7 @@ export function adminUserView(row: AdminUserRow): AdminUserView {
     overrides: row.limits,
     limits: effectiveLimits({ name: row.role, updatedAt: row.createdAt, ...row.roleLimits }, row.limits),
     running: { servers: row.servers, cpu: row.cpu, memGb: row.memGb },
+    storedBytes: row.storedBytes,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
   };
 }

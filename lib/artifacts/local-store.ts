@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { ArtifactConflict, type ArtifactEntry, type ArtifactFile, type ArtifactStore } from "./store";
@@ -30,8 +30,9 @@ export class LocalArtifactStore implements ArtifactStore {
   async put(key: string, data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
     const target = this.fileOf(key);
     const dir = path.dirname(target);
+    let made: string | undefined;
     try {
-      await mkdir(dir, { recursive: true });
+      made = await mkdir(dir, { recursive: true });
     } catch (err) {
       if (isErrno(err, "EEXIST", "ENOTDIR")) throw new ArtifactConflict(key);
       throw err;
@@ -50,10 +51,26 @@ export class LocalArtifactStore implements ArtifactStore {
       await rename(temp, target);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
+      await this.removeEmptyFolders(dir, made);
       if (isErrno(err, "EISDIR", "ENOTDIR", "ENOTEMPTY", "EEXIST")) throw new ArtifactConflict(key);
       throw err;
     }
     return { size };
+  }
+
+  /**
+   * After a failed upload: the folders its mkdir made, deepest first, while they are empty (a parallel
+   * upload may have written into one since; rmdir then refuses and the rest stay).
+   */
+  private async removeEmptyFolders(deepest: string, firstMade: string | undefined): Promise<void> {
+    if (!firstMade) return;
+    for (let d = deepest; d.length >= firstMade.length && d !== this.root; d = path.dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch {
+        return;
+      }
+    }
   }
 
   async open(key: string): Promise<ArtifactFile | null> {
@@ -115,9 +132,33 @@ export class LocalArtifactStore implements ArtifactStore {
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  async sizeOf(key: string): Promise<number> {
+    const walk = async (at: string): Promise<number> => {
+      let info;
+      try {
+        info = await lstat(at);
+      } catch (err) {
+        if (isErrno(err, "ENOENT", "ENOTDIR")) return 0;
+        throw err;
+      }
+      if (info.isFile()) return path.basename(at).startsWith(TEMP_PREFIX) ? 0 : info.size;
+      if (!info.isDirectory()) return 0;
+      let total = 0;
+      for (const name of await readdir(at)) total += await walk(path.join(at, name));
+      return total;
+    };
+    return walk(this.fileOf(key));
+  }
+
   async remove(key: string): Promise<void> {
     const target = this.fileOf(key);
     if (target === this.root) throw new Error("refusing to delete the whole artifact store");
-    await rm(target, { recursive: true, force: true });
+    try {
+      await rm(target, { recursive: true, force: true });
+    } catch (err) {
+      // A path through a file ("a.txt/inner") names nothing, and nothing there is not an error.
+      if (isErrno(err, "ENOTDIR")) return;
+      throw err;
+    }
   }
 }

@@ -29,6 +29,18 @@ describe("segmentsFromUrlTail", () => {
   });
 });
 
+describe("length limits (ENAMETOOLONG on disk, S3's 1024-byte keys)", () => {
+  it("allows a 255-byte name and refuses a 256-byte one, counted in bytes", () => {
+    expect(segmentsFromUrlTail(`${RUN}/${"a".repeat(255)}`).at(-1)).toHaveLength(255);
+    expect(() => segmentsFromUrlTail(`${RUN}/${"a".repeat(256)}`)).toThrow("The artifact path has a name of 256 bytes; each file or folder name may have at most 255.");
+    expect(() => segmentsFromPath(`${RUN}/${"é".repeat(128)}`)).toThrow("a name of 256 bytes");
+  });
+  it("refuses a whole path over 1024 bytes", () => {
+    const deep = Array(10).fill("b".repeat(100)).join("/");
+    expect(() => segmentsFromUrlTail(`${RUN}/${deep}`)).toThrow(/The artifact path has 1\d{3} bytes; it may have at most 1024\./);
+  });
+});
+
 describe("segmentsFromPath (the ?path= of a listing)", () => {
   it("accepts a run folder with or without one trailing slash", () => {
     expect(segmentsFromPath(`${RUN}/model/`)).toEqual(["1", "0123456789abcdef0123456789abcdef", "artifacts", "model"]);

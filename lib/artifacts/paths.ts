@@ -5,11 +5,20 @@
  */
 
 export class UnsafeArtifactPath extends Error {
-  constructor(readonly path: string) {
-    super(`The artifact path "${path}" is not a plain relative path inside a run's artifacts.`);
+  constructor(
+    readonly path: string,
+    message = `The artifact path "${path}" is not a plain relative path inside a run's artifacts.`,
+  ) {
+    super(message);
     this.name = "UnsafeArtifactPath";
   }
 }
+
+/** File systems refuse longer names (ENAMETOOLONG); S3 keys stop at 1024 bytes, so whole paths do too. */
+export const MAX_SEGMENT_BYTES = 255;
+export const MAX_PATH_BYTES = 1024;
+
+const bytesOf = (s: string) => Buffer.byteLength(s, "utf8");
 
 /** A segment that names a file or folder and nothing else: no separators, no dot-segments, no control characters. */
 function isSafeSegment(segment: string): boolean {
@@ -24,6 +33,12 @@ function isSafeSegment(segment: string): boolean {
 
 function checked(segments: string[], original: string): string[] {
   if (!segments.every(isSafeSegment)) throw new UnsafeArtifactPath(original);
+  const long = segments.find((s) => bytesOf(s) > MAX_SEGMENT_BYTES);
+  if (long !== undefined) {
+    throw new UnsafeArtifactPath(original, `The artifact path has a name of ${bytesOf(long)} bytes; each file or folder name may have at most ${MAX_SEGMENT_BYTES}.`);
+  }
+  const total = bytesOf(segments.join("/"));
+  if (total > MAX_PATH_BYTES) throw new UnsafeArtifactPath(original, `The artifact path has ${total} bytes; it may have at most ${MAX_PATH_BYTES}.`);
   return segments;
 }
 

@@ -211,6 +211,20 @@ export class S3ArtifactStore implements ArtifactStore {
     return [...entries.values()].sort(byName);
   }
 
+  async sizeOf(key: string): Promise<number> {
+    let total = 0;
+    if (key !== "") {
+      try {
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+        total += head.ContentLength ?? 0;
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+    for await (const page of this.pages(this.folderPrefix(key))) for (const obj of page.Contents ?? []) total += obj.Size ?? 0;
+    return total;
+  }
+
   async remove(key: string): Promise<void> {
     if (key === "") throw new Error("refusing to delete the whole artifact store");
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));

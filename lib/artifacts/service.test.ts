@@ -5,6 +5,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
+import { storedBytes } from "@/db/queries/storage-usage";
+import { withNewIdentity } from "@/db/queries/users";
+import { storageUsage, users } from "@/db/schema";
 import { ApiError } from "@/lib/http/api-error";
 import { principal, trackingClient } from "@/lib/tracking/testing";
 import { segmentsFromPath } from "./paths";
@@ -18,13 +21,21 @@ async function* text(s: string): AsyncIterable<Uint8Array> {
   yield Buffer.from(s);
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
+async function rejection(p: Promise<unknown>): Promise<{ status: number; code: string; message: string; extra?: Record<string, string> }> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
   if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(err)}`);
-  return { status: err.status, code: err.code, message: err.message };
+  return { status: err.status, code: err.code, message: err.message, ...(Object.keys(err.extra).length ? { extra: err.extra } : {}) };
+}
+
+/** `n` chunks of `size` bytes, counting how many the consumer pulled. */
+async function* sized(n: number, size: number, pulled = { n: 0 }): AsyncIterable<Uint8Array> {
+  for (let i = 0; i < n; i++) {
+    pulled.n++;
+    yield new Uint8Array(size).fill(0x61);
+  }
 }
 
 const root = mkdtempSync(path.join(os.tmpdir(), "atrium-artifact-service-"));
@@ -101,6 +112,70 @@ for (const { kind, storeKind, makeStore } of CASES) {
       });
       expect((await rejection(deleteArtifact(asOther, under("")))).status).toBe(403);
       expect(await listArtifacts(asOther, under(""))).toEqual({});
+    });
+
+    describe("the owner's storage quota", () => {
+      // 4 KiB: 2^-18 GiB is exact in floating point.
+      const QUOTA = 4096;
+      const quotaOwner = principal("art-quota");
+      let quotaRun: string[] = [];
+      beforeEach(async () => {
+        await db().insert(users).values(withNewIdentity({ name: "art-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } })).onConflictDoNothing();
+        await db().delete(storageUsage);
+        const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `quota-${Math.random()}` }, quotaOwner));
+        const created = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, quotaOwner));
+        quotaRun = segmentsFromPath((created.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length));
+      });
+      const at = (rel: string) => [...quotaRun, ...rel.split("/")];
+
+      it("refuses an upload past the quota mid-stream, keeps nothing of it, and counts uploads and deletes", async () => {
+        const ctx = { db: db(), principal: quotaOwner, store };
+        await uploadArtifact(ctx, at("a.bin"), sized(3, 1000));
+        expect(await storedBytes(db(), "art-quota")).toBe(3000);
+        const pulled = { n: 0 };
+        expect(await rejection(uploadArtifact(ctx, at("big/b.bin"), sized(100, 256, pulled)))).toEqual({
+          status: 413,
+          code: "storage_quota_exceeded",
+          message: "This upload would take art-quota's artifacts past their storage quota of 4.0 KiB (2.9 KiB in use); delete artifacts or ask an admin for more.",
+          extra: { error_code: "RESOURCE_EXHAUSTED" },
+        });
+        // 3000 + 4 × 256 fits in 4096; the fifth chunk does not, and the other 95 are never read.
+        expect(pulled.n).toBe(5);
+        expect(await listArtifacts(ctx, at("big"))).toEqual({});
+        expect(await listArtifacts(ctx, quotaRun)).toEqual({ files: [{ path: "a.bin", is_dir: false, file_size: 3000 }] });
+        expect(await storedBytes(db(), "art-quota")).toBe(3000);
+        // An admin's upload to the run counts against the run's owner.
+        await uploadArtifact({ db: db(), principal: admin, store }, at("dir/c.bin"), sized(1, 1000));
+        expect(await storedBytes(db(), "art-quota")).toBe(4000);
+        await deleteArtifact(ctx, at("dir"));
+        expect(await storedBytes(db(), "art-quota")).toBe(3000);
+      });
+
+      it("refuses a declared length that cannot fit before reading a byte", async () => {
+        const pulled = { n: 0 };
+        const refused = await rejection(uploadArtifact({ db: db(), principal: quotaOwner, store }, at("x.bin"), sized(1, 10, pulled), 5000));
+        expect([refused.status, refused.code, pulled.n]).toEqual([413, "storage_quota_exceeded", 0]);
+        expect(await storedBytes(db(), "art-quota")).toBe(0);
+      });
+
+      it("lets an overwrite reuse the bytes of the file it replaces", async () => {
+        const ctx = { db: db(), principal: quotaOwner, store };
+        await uploadArtifact(ctx, at("model.bin"), sized(3, 1000));
+        await uploadArtifact(ctx, at("model.bin"), sized(4, 1000));
+        expect(await storedBytes(db(), "art-quota")).toBe(4000);
+        await uploadArtifact(ctx, at("model.bin"), sized(1, 10));
+        expect(await storedBytes(db(), "art-quota")).toBe(10);
+      });
+
+      it("never lets parallel uploads pass the quota together", async () => {
+        const ctx = { db: db(), principal: quotaOwner, store };
+        const outcomes = await Promise.allSettled([1, 2, 3].map((i) => uploadArtifact(ctx, at(`p${i}.bin`), sized(10, 300))));
+        const stored = outcomes.filter((o) => o.status === "fulfilled").length;
+        expect(stored).toBeLessThanOrEqual(1);
+        expect(await storedBytes(db(), "art-quota")).toBe(stored * 3000);
+        const files = (await listArtifacts(ctx, quotaRun)).files ?? [];
+        expect(files).toHaveLength(stored);
+      });
     });
 
     it("refuses paths outside a run, unknown runs and missing files", async () => {

@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import type { Principal } from "@/lib/auth/principal";
-import { badRequest, conflict, notFound } from "@/lib/http/api-error";
+import { ApiError, badRequest, conflict, notFound } from "@/lib/http/api-error";
+import { freeStorage, StorageMeter, StorageQuotaExceeded } from "@/lib/quota/storage";
 import { UnsafeArtifactPath } from "./paths";
 import { assertArtifactWriter, resolveRunScope } from "./scope";
 import { ArtifactConflict, type ArtifactFile, type ArtifactStore } from "./store";
@@ -28,16 +29,39 @@ export function pathOrBadRequest<T>(fn: () => T): T {
   }
 }
 
-export async function uploadArtifact(ctx: ArtifactContext, segments: string[], data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+/** 413 in both formats: MLflow's client shows `error_code`, the portal's API readers `error`. */
+function quotaError(err: StorageQuotaExceeded): ApiError {
+  return new ApiError(413, "storage_quota_exceeded", err.message, { error_code: "RESOURCE_EXHAUSTED" });
+}
+
+/**
+ * Stores an upload, counted against the scope owner's storage quota as it streams: a body that passes
+ * the quota (or declares a length that would) is refused with 413 and nothing of it is kept.
+ */
+export async function uploadArtifact(
+  ctx: ArtifactContext,
+  segments: string[],
+  data: AsyncIterable<Uint8Array>,
+  declaredBytes?: number,
+): Promise<{ size: number }> {
   const scope = await resolveRunScope(ctx.db, segments);
   assertArtifactWriter(ctx.principal, scope);
   if (scope.inside.length === 0) throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
+  // An overwritten file's bytes are already counted: the new one may reuse them. (A folder there is a conflict.)
+  const replaced = await ctx.store.sizeOf(scope.key);
+  const meter = await StorageMeter.forOwner(ctx.db, scope.owner, replaced);
+  let stored: { size: number };
   try {
-    return await ctx.store.put(scope.key, data);
+    await meter.expect(declaredBytes);
+    stored = await ctx.store.put(scope.key, meter.metered(data));
+    await meter.commit(stored.size);
   } catch (err) {
+    await meter.release();
+    if (err instanceof StorageQuotaExceeded) throw quotaError(err);
     if (err instanceof ArtifactConflict) throw conflict("artifact_conflict", err.message);
     throw err;
   }
+  return stored;
 }
 
 export async function downloadArtifact(ctx: ArtifactContext, segments: string[]): Promise<{ name: string; file: ArtifactFile }> {
@@ -61,6 +85,8 @@ export async function listArtifacts(ctx: ArtifactContext, segments: string[]): P
 export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): Promise<Record<string, never>> {
   const scope = await resolveRunScope(ctx.db, segments);
   assertArtifactWriter(ctx.principal, scope);
+  const bytes = await ctx.store.sizeOf(scope.key);
   await ctx.store.remove(scope.key);
+  await freeStorage(ctx.db, scope.owner, bytes);
   return {};
 }

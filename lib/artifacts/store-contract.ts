@@ -73,6 +73,18 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
     expect(await store.list(A)).toEqual([{ name: "loss.csv", isDir: false, size: 16 }]);
   });
 
+  it("measures what a file or a folder holds (the storage quota counts it on delete)", async () => {
+    const store = await hooks.fresh();
+    await store.put(`${A}/model/MLmodel`, chunks("12345"));
+    await store.put(`${A}/model/data/weights.bin`, chunks("1234567890"));
+    await store.put(`${A}/model.txt`, chunks("abc"));
+    expect(await store.sizeOf(`${A}/model/MLmodel`)).toBe(5);
+    expect(await store.sizeOf(`${A}/model`)).toBe(15);
+    expect(await store.sizeOf(A)).toBe(18);
+    expect(await store.sizeOf(`${A}/missing`)).toBe(0);
+    expect(await store.sizeOf(`${A}/model.txt/inner`)).toBe(0);
+  });
+
   it("lists nested folders level by level, from the root down", async () => {
     const store = await hooks.fresh();
     await store.put("7/run/artifacts/a/b/c/deep.txt", chunks("deep"));
@@ -115,6 +127,8 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
     await store.put(`${A}/a.txt`, chunks("old"));
     await expect(store.put(`${A}/a.txt`, failing())).rejects.toThrow("client went away");
     await expect(store.put(`${A}/b.txt`, failing())).rejects.toThrow("client went away");
+    // Nor the folders a broken upload would have been the first file in (a quota refusal breaks one so).
+    await expect(store.put(`${A}/new/deeper/c.txt`, failing())).rejects.toThrow("client went away");
     expect(await readText(store, `${A}/a.txt`)).toBe("old");
     expect(await store.list(A)).toEqual([{ name: "a.txt", isDir: false, size: 3 }]);
   });
@@ -129,6 +143,8 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
     expect(await store.list(`${A}/model/MLmodel`)).toEqual([]);
     await store.remove(`${A}/never-there`);
     await store.remove("9/none");
+    // A path through a file names nothing: ENOTDIR on disk, no such key on S3.
+    await store.remove(`${A}/model/MLmodel/inner`);
     expect(await store.list(A)).toEqual([{ name: "model", isDir: true }]);
   });
 

@@ -28,6 +28,8 @@ export interface ArtifactStore {
   list(key: string): Promise<ArtifactEntry[]>;
   /** Deletes a file, or a folder with everything in it; nothing there is not an error. */
   remove(key: string): Promise<void>;
+  /** Bytes stored at `key`: a file's size, or everything under a folder; 0 when nothing is there. */
+  sizeOf(key: string): Promise<number>;
 }
 
 /** A file cannot be written where a folder is, or under a path whose parent is a file. */

@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   "environment.update",
   "environment.delete",
   "package.install",
+  "storage.recount",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -48,6 +48,10 @@ for (const kind of DB_KINDS) {
       expect(auditQuerySchema.safeParse({ action: "server.explode" }).success).toBe(false);
       expect(auditQuerySchema.safeParse({ since: "2026-03-02T00:00", until: "2026-03-01T00:00" }).success).toBe(false);
       expect(auditQuerySchema.safeParse({ since: "yesterday" }).success).toBe(false);
+      // Year 0 is a valid Date but not a Postgres timestamp: refused here, not a 500 in the query.
+      expect(auditQuerySchema.safeParse({ since: "0000-01-01T00:00" }).success).toBe(false);
+      expect(auditQuerySchema.safeParse({ until: "0001-01-01T00:00+01:00" }).success).toBe(false);
+      expect(auditQuerySchema.safeParse({ since: "0001-01-01T00:00:00Z" }).success).toBe(true);
     });
   });
 }

@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** More fields for the body, e.g. MLflow's `error_code` on the artifact routes its client reads. */
+    readonly extra: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -15,5 +17,5 @@ export const forbidden = (code: string, message: string) => new ApiError(403, co
 export const conflict = (code: string, message: string) => new ApiError(409, code, message);
 
 export function errorResponse(err: ApiError): Response {
-  return Response.json({ error: err.code, message: err.message }, { status: err.status });
+  return Response.json({ ...err.extra, error: err.code, message: err.message }, { status: err.status });
 }

@@ -170,3 +170,30 @@ describe("readQuery", () => {
     expect(err.message).toBe('"limit" too small: expected number to be >=1.');
   });
 });
+
+describe("input every route gets checked for", () => {
+  const anything = z.unknown();
+
+  it("refuses a NUL in any string or field name of a JSON body, with the field named", async () => {
+    const nested = await apiError(readJson(post(JSON.stringify({ tags: [{ key: "a\u0000b" }] }), "application/json"), anything));
+    expect([nested.status, nested.code, nested.message]).toEqual([400, "invalid_request", '"tags.0.key" contains a NUL character (\\u0000), which text may not contain.']);
+    const key = await apiError(readJson(post('{"a\\u0000":1}', "application/json"), anything));
+    expect(key.message).toBe("A field name in the request body contains a NUL character (\\u0000), which text may not contain.");
+  });
+
+  it("refuses JSON nested deeper than 64 levels without walking it recursively", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const err = await apiError(readJson(post(deep, "application/json"), anything));
+    expect([err.status, err.message]).toEqual([400, `"${Array(64).fill(0).join(".")}" is nested more than 64 levels deep.`]);
+  });
+
+  it("answers 413 for a body over 1 MiB", async () => {
+    const err = await apiError(readJson(post(JSON.stringify({ note: "x".repeat(1024 * 1024) }), "application/json"), anything));
+    expect([err.status, err.code, err.message]).toEqual([413, "body_too_large", "The request body is larger than the 1 MiB limit."]);
+  });
+
+  it("refuses a NUL in a query parameter", async () => {
+    const err = await apiError(() => readQuery(new Request("http://atrium.test/api/users?q=a%00b"), listUsersQuerySchema));
+    expect([err.status, err.message]).toEqual([400, '"q" contains a NUL character (\\u0000), which text may not contain.']);
+  });
+});

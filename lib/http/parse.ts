@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import { ApiError, badRequest } from "./api-error";
+import { BodyTooLarge, MAX_JSON_BODY_BYTES, readBodyText } from "./body";
+import { describeInputProblem, findInputProblem, findNulInPairs, type InputProblem } from "./input-guard";
 
 const TYPE_NAMES: Record<string, string> = {
   object: "an object",
@@ -27,20 +29,34 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, code =
   return result.data;
 }
 
+/** A NUL character or over-deep nesting anywhere in the input: a 400 before any schema or query sees it. */
+export function assertCleanInput(problem: InputProblem | undefined, code = "invalid_request"): void {
+  if (problem) throw badRequest(code, describeInputProblem(problem));
+}
+
+/** Reads at most MAX_JSON_BODY_BYTES (a 413 as soon as the body passes it), parses and validates. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
   const type = req.headers.get("content-type") ?? "";
   if (type && !type.includes("json")) throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
-  const text = await req.text();
+  let text: string;
+  try {
+    text = await readBodyText(req, MAX_JSON_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) throw new ApiError(413, "body_too_large", err.message);
+    throw err;
+  }
   let value: unknown;
   try {
     value = text.trim() === "" ? {} : JSON.parse(text);
   } catch {
     throw badRequest("invalid_json", "The request body is not valid JSON.");
   }
+  assertCleanInput(findInputProblem(value));
   return parseWith(schema, value);
 }
 
 export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
-  const params = Object.fromEntries(new URL(req.url).searchParams.entries());
-  return parseWith(schema, params);
+  const entries = [...new URL(req.url).searchParams.entries()];
+  assertCleanInput(findNulInPairs(entries));
+  return parseWith(schema, Object.fromEntries(entries));
 }

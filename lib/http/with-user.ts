@@ -5,7 +5,8 @@ import { assertRouteAccess, type RouteAccess, type ScopeName } from "@/lib/auth/
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { ApiError, errorResponse } from "./api-error";
-import { parseWith } from "./parse";
+import { findNulInPairs } from "./input-guard";
+import { assertCleanInput, parseWith } from "./parse";
 import { hasBody, isJsonContentType, isSameOriginRequest, isUnsafeMethod } from "./same-origin";
 
 export interface HandlerContext<P> {
@@ -58,6 +59,8 @@ function guard<S extends z.ZodType | undefined>(access: RouteAccess, handler: Ha
       assertNotForged(req, principal, options);
       assertRouteAccess(principal, access);
       const raw = await ctx.params;
+      // Every dynamic segment, schema or not: a NUL would reach Postgres as a 22021 (a 500).
+      assertCleanInput(findNulInPairs(Object.entries(raw ?? {})), "invalid_path");
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
       return handler(req, { principal, params, db });
     });

@@ -9,29 +9,32 @@ const power: RoleRow = {
   maxServers: 3,
   maxTotalCpu: 16,
   maxTotalMemGb: 64,
+  maxStorageGb: 50,
   updatedAt: new Date("2024-01-01T00:00:00Z"),
 };
 
 describe("effectiveLimits", () => {
   it("is the role's limits when there are no overrides", () => {
-    expect(effectiveLimits(power, {})).toStrictEqual({ maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64 });
+    expect(effectiveLimits(power, {})).toStrictEqual({ maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 });
   });
 
   it("lets each override win over the role's value", () => {
-    expect(effectiveLimits(power, { maxCpu: 4 })).toStrictEqual({ maxCpu: 4, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64 });
+    expect(effectiveLimits(power, { maxCpu: 4 })).toStrictEqual({ maxCpu: 4, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 });
     expect(effectiveLimits(power, { maxMemGb: 128, maxTotalMemGb: 256 })).toStrictEqual({
       maxCpu: 8,
       maxMemGb: 128,
       maxServers: 3,
       maxTotalCpu: 16,
       maxTotalMemGb: 256,
+      maxStorageGb: 50,
     });
-    expect(effectiveLimits(power, { maxCpu: 1, maxMemGb: 2, maxServers: 5, maxTotalCpu: 3, maxTotalMemGb: 4 })).toStrictEqual({
+    expect(effectiveLimits(power, { maxCpu: 1, maxMemGb: 2, maxServers: 5, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 1 })).toStrictEqual({
       maxCpu: 1,
       maxMemGb: 2,
       maxServers: 5,
       maxTotalCpu: 3,
       maxTotalMemGb: 4,
+      maxStorageGb: 1,
     });
   });
 
@@ -40,6 +43,6 @@ describe("effectiveLimits", () => {
   });
 
   it("does not carry the role's name or timestamp", () => {
-    expect(Object.keys(effectiveLimits(power, {})).sort()).toEqual(["maxCpu", "maxMemGb", "maxServers", "maxTotalCpu", "maxTotalMemGb"]);
+    expect(Object.keys(effectiveLimits(power, {})).sort()).toEqual(["maxCpu", "maxMemGb", "maxServers", "maxStorageGb", "maxTotalCpu", "maxTotalMemGb"]);
   });
 });

@@ -7,6 +7,8 @@ export interface Limits {
   maxServers: number;
   maxTotalCpu: number;
   maxTotalMemGb: number;
+  /** Artifact storage a person may own, GiB (lib/quota/storage.ts). */
+  maxStorageGb: number;
 }
 
 /** A person's limits: their role's, with any per-user override an admin set taking precedence. */
@@ -17,5 +19,6 @@ export function effectiveLimits(role: RoleRow, overrides: LimitOverrides): Limit
     maxServers: overrides.maxServers ?? role.maxServers,
     maxTotalCpu: overrides.maxTotalCpu ?? role.maxTotalCpu,
     maxTotalMemGb: overrides.maxTotalMemGb ?? role.maxTotalMemGb,
+    maxStorageGb: overrides.maxStorageGb ?? role.maxStorageGb,
   };
 }

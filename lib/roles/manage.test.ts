@@ -32,9 +32,9 @@ for (const kind of DB_KINDS) {
 
     it("lists the seeded roles by per-server CPU", async () => {
       expect(await getRoles(db())).toEqual([
-        { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4 },
-        { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64 },
-        { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128 },
+        { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10 },
+        { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 },
+        { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128, maxStorageGb: 200 },
       ]);
     });
 
@@ -42,27 +42,28 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2 });
       expect(r).toEqual({
         created: true,
-        role: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 },
+        role: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 },
       });
       const stored = await findRole(db(), "gpu");
-      expect(stored).toMatchObject({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 });
+      // A new role without a storage quota gets the seeded user role's 10 GiB.
+      expect(stored).toMatchObject({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 });
     });
 
     it("keeps fractional per-server limits exact in the totals", async () => {
       const r = await putRole(db(), root, "tiny", { maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3 });
-      expect(r.role).toEqual({ name: "tiny", maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3, maxTotalCpu: 1.5, maxTotalMemGb: 4.5 });
+      expect(r.role).toEqual({ name: "tiny", maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3, maxTotalCpu: 1.5, maxTotalMemGb: 4.5, maxStorageGb: 10 });
     });
 
     it("uses one server for the totals of a role allowed no servers", async () => {
       const r = await putRole(db(), root, "none", { maxCpu: 2, maxMemGb: 4, maxServers: 0 });
-      expect(r.role).toEqual({ name: "none", maxCpu: 2, maxMemGb: 4, maxServers: 0, maxTotalCpu: 2, maxTotalMemGb: 4 });
+      expect(r.role).toEqual({ name: "none", maxCpu: 2, maxMemGb: 4, maxServers: 0, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10 });
     });
 
     it("takes explicit totals as given", async () => {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
-      expect(r.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
+      expect(r.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20, maxStorageGb: 10 });
       const onlyCpu = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 });
-      expect(onlyCpu.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5, maxTotalMemGb: 32 });
+      expect(onlyCpu.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5, maxTotalMemGb: 32, maxStorageGb: 10 });
     });
 
     it("updates an existing role and bumps its updatedAt", async () => {
@@ -71,7 +72,7 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "power", { maxCpu: 10, maxMemGb: 40, maxServers: 2 });
       expect(r).toEqual({
         created: false,
-        role: { name: "power", maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80 },
+        role: { name: "power", maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80, maxStorageGb: 50 },
       });
       const after = await findRole(db(), "power");
       expect(after).toMatchObject({ maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80 });
@@ -87,18 +88,24 @@ for (const kind of DB_KINDS) {
           actor: "root",
           action: "role.update",
           target: "gpu",
-          detail: { before: null, after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 } },
+          detail: { before: null, after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 } },
         },
         {
           actor: "other-admin",
           action: "role.update",
           target: "gpu",
           detail: {
-            before: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32 },
-            after: { name: "gpu", maxCpu: 6, maxMemGb: 16, maxServers: 1, maxTotalCpu: 6, maxTotalMemGb: 16 },
+            before: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 },
+            after: { name: "gpu", maxCpu: 6, maxMemGb: 16, maxServers: 1, maxTotalCpu: 6, maxTotalMemGb: 16, maxStorageGb: 10 },
           },
         },
       ]);
+    });
+
+    it("sets a role's storage quota and keeps it when a later PUT leaves it out", async () => {
+      expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxStorageGb: 75 })).role.maxStorageGb).toBe(75);
+      expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3 })).role.maxStorageGb).toBe(75);
+      expect((await findRole(db(), "power"))?.maxStorageGb).toBe(75);
     });
 
     it("lists a new role in CPU order, ties by name", async () => {

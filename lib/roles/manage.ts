@@ -11,6 +11,7 @@ export function roleView(r: RoleRow) {
     maxServers: r.maxServers,
     maxTotalCpu: r.maxTotalCpu,
     maxTotalMemGb: r.maxTotalMemGb,
+    maxStorageGb: r.maxStorageGb,
   };
 }
 
@@ -18,12 +19,15 @@ export async function getRoles(db: Db) {
   return (await listRoles(db)).map(roleView);
 }
 
-/** Creates or changes a role. Totals default to per-server × servers when not given. */
+/** Storage for a role created without one: the seeded `user` role's. */
+const DEFAULT_STORAGE_GB = 10;
+
+/** Creates or changes a role. Totals default to per-server × servers when not given; storage keeps its value. */
 export async function putRole(
   db: Db,
   actor: Principal,
   name: string,
-  input: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu?: number; maxTotalMemGb?: number },
+  input: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu?: number; maxTotalMemGb?: number; maxStorageGb?: number },
 ) {
   return db.transaction(async (tx) => {
     const before = await findRole(tx, name);
@@ -34,6 +38,7 @@ export async function putRole(
       maxServers: input.maxServers,
       maxTotalCpu: input.maxTotalCpu ?? input.maxCpu * servers,
       maxTotalMemGb: input.maxTotalMemGb ?? input.maxMemGb * servers,
+      maxStorageGb: input.maxStorageGb ?? before?.maxStorageGb ?? DEFAULT_STORAGE_GB,
     });
     await recordAudit(tx, {
       actor: actor.name,

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   RESOURCE_DOES_NOT_EXIST: 404,
   ENDPOINT_NOT_FOUND: 404,
   PERMISSION_DENIED: 403,
+  /** A body over the cap (lib/http/body.ts); MLflow's own code for it, with HTTP's status for it. */
+  REQUEST_LIMIT_EXCEEDED: 413,
   UNAUTHENTICATED: 401,
   INVALID_STATE: 500,
   INTERNAL_ERROR: 500,

@@ -74,10 +74,15 @@ function reqModelName(f: Fields, field = "name"): string {
   return name;
 }
 
+/** Versions are stored as Postgres `integer`; a larger number cannot name one and would fail the query (22003). */
+const MAX_VERSION = 2 ** 31 - 1;
+
 function reqVersion(f: Fields): number {
   const raw = reqString(f, "version");
   if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw invalidParam(`Parameter 'version' must be an integer, got '${raw}'.`);
-  return Number(raw);
+  const n = Number(raw);
+  if (n > MAX_VERSION) throw invalidParam(`Parameter 'version' must be at most ${MAX_VERSION}, got '${raw.trim()}'.`);
+  return n;
 }
 
 function optDescription(f: Fields): string | undefined {

@@ -49,6 +49,20 @@ describe("wire coercions", () => {
     expect(f).toEqual({ order_by: ["a", "b"], filter: "x" });
     expect(await readFields(new Request("http://x/api/2.0/mlflow/experiments/get"))).toEqual({});
   });
+  const post = (body: string) => new Request("http://x/api/2.0/mlflow/runs/log-batch", { method: "POST", body, headers: { "content-type": "application/json" } });
+  it("caps the body at 2 MiB counted in bytes, as a 413 in MLflow's format", async () => {
+    // 1.1 M two-byte characters: under 2 Mi characters, over 2 MiB.
+    const err = await readFields(post(JSON.stringify({ run_id: "é".repeat(1_100_000) }))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrackingError);
+    expect([(err as TrackingError).status, (err as TrackingError).code]).toEqual([413, "REQUEST_LIMIT_EXCEEDED"]);
+    expect(await readFields(post(JSON.stringify({ run_id: "é".repeat(1_000_000) })))).toEqual({ run_id: "é".repeat(1_000_000) });
+  });
+  it("refuses NUL in body and query fields", async () => {
+    expect(await readFields(post('{"tags":[{"key":"a\\u0000"}]}')).catch((e: unknown) => (e as TrackingError).message)).toBe(
+      '"tags.0.key" contains a NUL character (\\u0000), which text may not contain.',
+    );
+    expect(await readFields(new Request("http://x/api/2.0/mlflow/runs/get?run_id=a%00")).catch((e: unknown) => (e as TrackingError).code)).toBe("INVALID_PARAMETER_VALUE");
+  });
 });
 
 describe("validateBatchLimits", () => {

@@ -3,11 +3,18 @@
  * with the coercions the contract asks for (int64 as number or numeric string, enums by name or number,
  * doubles with "NaN"/"Infinity"/"-Infinity").
  */
-import { invalidParam } from "./errors";
+import { BodyTooLarge, readBodyText } from "@/lib/http/body";
+import { describeInputProblem, findInputProblem, findNulInPairs, type InputProblem } from "@/lib/http/input-guard";
+import { invalidParam, TrackingError } from "./errors";
 
 export type Fields = Readonly<Record<string, unknown>>;
 
-const MAX_BODY_BYTES = 1024 * 1024 * 2;
+/** MLflow bodies carry batches (log-batch: 1000 metrics, 100 params, 100 tags); 2 MiB holds the largest. */
+export const MAX_TRACKING_BODY_BYTES = 2 * 1024 * 1024;
+
+function assertClean(problem: InputProblem | undefined): void {
+  if (problem) throw invalidParam(describeInputProblem(problem));
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -15,7 +22,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function queryFields(url: URL): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of url.searchParams.entries()) {
+  const entries = [...url.searchParams.entries()];
+  assertClean(findNulInPairs(entries));
+  for (const [k, v] of entries) {
     const prev = out[k];
     if (prev === undefined) out[k] = v;
     else if (Array.isArray(prev)) prev.push(v);
@@ -30,8 +39,13 @@ async function bodyFields(req: Request, requireJsonType: boolean): Promise<Recor
   if (requireJsonType && type && !type.toLowerCase().includes("json")) {
     throw invalidParam(`Bad Request. Content-Type must be application/json, got '${type}'.`);
   }
-  const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) throw invalidParam("The request body is larger than the 1 MB limit.");
+  let text: string;
+  try {
+    text = await readBodyText(req, MAX_TRACKING_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) throw new TrackingError("REQUEST_LIMIT_EXCEEDED", err.message);
+    throw err;
+  }
   if (text.trim() === "") return {};
   let value: unknown;
   try {
@@ -40,6 +54,7 @@ async function bodyFields(req: Request, requireJsonType: boolean): Promise<Recor
     throw invalidParam("Malformed JSON in the request body.");
   }
   if (!isRecord(value)) throw invalidParam("The request body must be a JSON object.");
+  assertClean(findInputProblem(value));
   return value;
 }
 

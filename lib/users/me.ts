@@ -3,6 +3,7 @@ import { findRole } from "@/db/queries/roles";
 import { findUser } from "@/db/queries/users";
 import type { Principal } from "@/lib/auth/principal";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
+import { storageUsageOf, type StorageUsage } from "@/lib/quota/storage";
 import { currentUsage, type Usage } from "@/lib/quota/usage";
 
 export interface Me {
@@ -12,18 +13,22 @@ export interface Me {
   admin: boolean;
   limits: Limits;
   usage: Usage;
+  /** Artifact bytes of the person's runs and models against `limits.maxStorageGb`. */
+  storage: StorageUsage;
 }
 
 export async function describeMe(db: Db, principal: Principal): Promise<Me> {
   const user = await findUser(db, principal.name);
   const role = await findRole(db, principal.role);
   if (!role) throw new Error(`role ${principal.role} is missing`);
+  const limits = effectiveLimits(role, user?.limits ?? {});
   return {
     name: principal.name,
     displayName: user?.displayName ?? null,
     role: principal.role,
     admin: principal.admin,
-    limits: effectiveLimits(role, user?.limits ?? {}),
+    limits,
     usage: await currentUsage(db, principal.name),
+    storage: await storageUsageOf(db, principal.name, limits.maxStorageGb),
   };
 }

@@ -12,6 +12,8 @@ export const roleNameSchema = z
 const cpu = z.number().positive().max(512);
 const memGb = z.number().positive().max(8192);
 const servers = z.number().int().min(0).max(100);
+/** GiB of artifacts; a PiB is far beyond any one person. */
+const storageGb = z.number().min(0).max(1024 * 1024);
 
 export const roleLimitsSchema = z.strictObject({
   maxCpu: cpu,
@@ -19,6 +21,7 @@ export const roleLimitsSchema = z.strictObject({
   maxServers: servers,
   maxTotalCpu: cpu.optional(),
   maxTotalMemGb: memGb.optional(),
+  maxStorageGb: storageGb.optional(),
 });
 
 /** A per-user override: a number sets it, null removes it (back to the role's value). */
@@ -28,6 +31,7 @@ export const limitOverridesSchema = z.strictObject({
   maxServers: servers.nullable().optional(),
   maxTotalCpu: cpu.nullable().optional(),
   maxTotalMemGb: memGb.nullable().optional(),
+  maxStorageGb: storageGb.nullable().optional(),
 });
 
 export const createUserSchema = z.strictObject({

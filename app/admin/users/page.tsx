@@ -6,11 +6,13 @@ import { SortHeader } from "@/components/admin/sort-header";
 import { relativeTime } from "@/components/workspaces/format";
 import { adminUsersQuerySchema, type AdminUsersQuery } from "@/lib/admin/schemas";
 import { listAdminUsers } from "@/lib/admin/users-table";
+import { formatBytes } from "@/lib/quota/bytes";
 import { getRoles } from "@/lib/roles/manage";
 import { getDb } from "@/lib/runtime/db";
 import { requireAdmin } from "../../_lib/page-auth";
 
 const PAGE_SIZE = 50;
+const GIB = 1024 ** 3;
 const SOURCE_LABEL: Record<string, string> = { oidc: "SSO groups", admin: "set by an admin", config: "ATRIUM_ADMIN_USERS", default: "default" };
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -73,6 +75,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
               <th className="px-4 font-medium">{header("Servers", "servers")}</th>
               <th className="px-4 font-medium">{header("CPU", "cpu")}</th>
               <th className="px-4 font-medium">{header("Memory", "memGb")}</th>
+              <th className="px-4 font-medium">Storage</th>
               <th className="px-4 font-medium">{header("Last seen", "lastSeen")}</th>
               <th className="px-4 font-medium">
                 <span className="sr-only">Actions</span>
@@ -105,6 +108,15 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                 </td>
                 <td className="px-4">
                   <AllocationBar used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
+                </td>
+                <td className="px-4">
+                  <AllocationBar
+                    used={u.storedBytes}
+                    max={u.limits.maxStorageGb * GIB}
+                    unit="bytes"
+                    label={`Artifact storage of ${u.name}`}
+                    text={`${formatBytes(u.storedBytes)} / ${formatBytes(u.limits.maxStorageGb * GIB)}`}
+                  />
                 </td>
                 <td className="px-4 text-slate-600" title={u.lastSeenAt ?? undefined}>
                   {relativeTime(u.lastSeenAt)}

@@ -8,6 +8,7 @@ import { Meter } from "@/components/ui/meter";
 import { relativeTime } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import { getUserDetail } from "@/lib/admin/user-detail";
+import { formatBytes } from "@/lib/quota/bytes";
 import { getDb } from "@/lib/runtime/db";
 import { countUserSessions } from "@/lib/users/manage";
 import { userNameSchema } from "@/lib/users/schemas";
@@ -21,7 +22,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
   const detail = await getUserDetail(db, name.data);
   if (!detail) notFound();
   const sessions = await countUserSessions(db, detail.user.name);
-  const { user, limits, roleLimits, usage } = detail;
+  const { user, limits, roleLimits, usage, storage } = detail;
   return (
     <div className="space-y-6">
       <div>
@@ -34,11 +35,19 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
           {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen {relativeTime(user.lastSeenAt)}
         </p>
       </div>
-      <Card title="Holding now" description="What this person's active servers hold against their limits.">
-        <div className="grid gap-6 sm:grid-cols-3">
+      <Card title="Holding now" description="What this person's active servers hold, and their runs' and models' artifacts, against their limits.">
+        <div className="grid gap-6 sm:grid-cols-4">
           <Meter label="Servers" used={usage.servers} max={limits.maxServers} unit="servers" />
           <Meter label="CPU" used={usage.cpu} max={limits.maxTotalCpu} unit="CPUs" />
           <Meter label="Memory" used={usage.memGb} max={limits.maxTotalMemGb} unit="GiB" />
+          <Meter
+            label="Artifact storage"
+            used={storage.usedBytes}
+            max={limits.maxStorageGb * 1024 ** 3}
+            unit="bytes"
+            text={`${formatBytes(storage.usedBytes)} / ${formatBytes(limits.maxStorageGb * 1024 ** 3)}`}
+            testId="user-storage"
+          />
         </div>
       </Card>
       <Card

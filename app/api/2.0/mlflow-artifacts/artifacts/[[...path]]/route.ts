@@ -3,6 +3,7 @@ import { bodyChunks, downloadHeaders, encodedTailOf } from "@/lib/artifacts/http
 import { segmentsFromPath, segmentsFromUrlTail } from "@/lib/artifacts/paths";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import { deleteArtifact, downloadArtifact, listArtifacts, pathOrBadRequest, uploadArtifact } from "@/lib/artifacts/service";
+import { declaredLength } from "@/lib/http/body";
 import { withUser } from "@/lib/http/with-user";
 
 // MLflow's proxied artifact API (`mlflow server --serve-artifacts`): the client resolves a run's
@@ -25,7 +26,7 @@ export const GET = withUser("mlflow", async (req, { db, principal }) => {
 }, params);
 
 export const PUT = withUser("mlflow", async (req, { db, principal }) => {
-  await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body));
+  await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body), declaredLength(req));
   return Response.json({});
 }, params, { body: "any" });
 

@@ -1,0 +1,58 @@
+/**
+ * Checks every piece of input at the one place it is parsed (JSON bodies, query strings, path segments),
+ * so no endpoint has to: Postgres refuses NUL in text (error 22021, which would surface as a 500), and
+ * deeply nested JSON can exhaust a recursive walk or Postgres's stack when stored as jsonb.
+ */
+
+/** Deeper than any real request (MLflow's nest a few levels); deeper ones are refused, not walked. */
+export const MAX_JSON_DEPTH = 64;
+
+export type InputProblem = { kind: "nul"; where: string } | { kind: "depth"; where: string };
+
+const hasNul = (s: string) => s.includes("\u0000");
+
+/** A readable location: `"tags.0.key"`; the body itself is "the request body". */
+function where(path: readonly (string | number)[]): string {
+  return path.length ? `"${path.join(".")}"` : "The request body";
+}
+
+/**
+ * The first NUL character (in a string or an object key) or over-deep nesting in a parsed JSON value.
+ * Iterative, so a value nested as deep as the body cap allows cannot overflow the call stack here.
+ */
+export function findInputProblem(value: unknown): InputProblem | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value: v, path } = item;
+    if (typeof v === "string") {
+      if (hasNul(v)) return { kind: "nul", where: where(path) };
+      continue;
+    }
+    if (typeof v !== "object" || v === null) continue;
+    if (path.length >= MAX_JSON_DEPTH) return { kind: "depth", where: where(path) };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, i] });
+      continue;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      if (hasNul(k)) return { kind: "nul", where: `A field name in ${where(path).replace(/^The/, "the")}` };
+      stack.push({ value: child, path: [...path, k] });
+    }
+  }
+  return undefined;
+}
+
+/** The first NUL in query parameters or path segments (names and values). */
+export function findNulInPairs(pairs: Iterable<readonly [string, string | readonly string[] | undefined]>): InputProblem | undefined {
+  for (const [k, v] of pairs) {
+    const values = v === undefined ? [] : typeof v === "string" ? [v] : v;
+    if (hasNul(k) || values.some(hasNul)) return { kind: "nul", where: `"${k.replace(/\u0000/g, "\\u0000")}"` };
+  }
+  return undefined;
+}
+
+/** One sentence for a problem, the same in both error formats. */
+export function describeInputProblem(p: InputProblem): string {
+  if (p.kind === "nul") return `${p.where} contains a NUL character (\\u0000), which text may not contain.`;
+  return `${p.where} is nested more than ${MAX_JSON_DEPTH} levels deep.`;
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { earlyAnswer } from "./pre-route";
+
+describe("earlyAnswer", () => {
+  it("refuses TRACE with a 405 in the route's error format", () => {
+    const portal = earlyAnswer("TRACE", "/api/me");
+    expect([portal?.status, JSON.parse(portal?.body ?? "{}")]).toEqual([405, { error: "method_not_allowed", message: "The TRACE method is not allowed here." }]);
+    expect(JSON.parse(earlyAnswer("trace", "/api/2.0/mlflow/runs/get")?.body ?? "{}").error_code).toBe("BAD_REQUEST");
+  });
+
+  it.each(["/api/users/%zz", "/api/users/a%E0%A4%A", "/api/2.0/mlflow-artifacts/artifacts/1/%", "/models/%C0%AF"])("refuses the malformed escape in %s with a 400", (url) => {
+    expect(earlyAnswer("GET", url)?.status).toBe(400);
+  });
+
+  it.each(["/admin/audit?actor=a%00b", "/admin/users?q=%00", "/api/users/a%00", "/models/x?%00=1"])("refuses the NUL in %s with a 400", (url) => {
+    const a = earlyAnswer("GET", url);
+    expect([a?.status, JSON.parse(a?.body ?? "{}").message]).toEqual([400, "The request URL contains a NUL character (%00), which text may not contain."]);
+  });
+
+  it("hands on everything else, including %-escapes in the query and well-formed ones in the path", () => {
+    expect(earlyAnswer("GET", "/api/users/a%20b%2Fc?q=%zz")).toBeUndefined();
+    expect(earlyAnswer("GET", "/admin/audit?actor=a%2500b")).toBeUndefined();
+    expect(earlyAnswer("POST", "/api/2.0/mlflow/runs/create")).toBeUndefined();
+    expect(earlyAnswer(undefined, undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Artifact storage per person against their role's quota (`maxStorageGb`, a per-user override winning).
+ * An upload reserves its bytes as they arrive, in slices, each with one conditional UPDATE
+ * (db/queries/storage-usage.ts), so parallel uploads cannot together pass the quota, and the first
+ * chunk that does not fit stops the upload: the store then throws the partial file away.
+ */
+import type { Db } from "@/db/client";
+import { findRole } from "@/db/queries/roles";
+import { addStorage, reserveStorage, storedBytes } from "@/db/queries/storage-usage";
+import { findUser } from "@/db/queries/users";
+import { formatBytes } from "./bytes";
+import { effectiveLimits } from "./limits";
+
+const GIB = 1024 ** 3;
+/** Bytes reserved per database round trip while an upload streams. */
+const RESERVE_SLICE = 8 * 1024 * 1024;
+
+/** Thrown from inside an upload's byte stream when the next bytes would pass the owner's quota. */
+export class StorageQuotaExceeded extends Error {
+  constructor(
+    readonly owner: string,
+    readonly limitBytes: number,
+    readonly usedBytes: number,
+  ) {
+    super(`This upload would take ${owner}'s artifacts past their storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use); delete artifacts or ask an admin for more.`);
+    this.name = "StorageQuotaExceeded";
+  }
+}
+
+export interface StorageUsage {
+  usedBytes: number;
+  /** null for an owner without a users row (the bootstrap token's runs): counted, never limited. */
+  limitBytes: number | null;
+}
+
+/** The quota in bytes of a person, from their role and overrides; null when there is no such person. */
+export async function storageLimitBytes(db: Db, owner: string): Promise<number | null> {
+  const user = await findUser(db, owner);
+  const role = user ? await findRole(db, user.role) : undefined;
+  if (!user || !role) return null;
+  return Math.floor(effectiveLimits(role, user.limits).maxStorageGb * GIB);
+}
+
+export async function storageUsageOf(db: Db, owner: string, maxStorageGb?: number): Promise<StorageUsage> {
+  const [usedBytes, limitBytes] = await Promise.all([
+    storedBytes(db, owner),
+    maxStorageGb === undefined ? storageLimitBytes(db, owner) : Promise.resolve(Math.floor(maxStorageGb * GIB)),
+  ]);
+  return { usedBytes, limitBytes };
+}
+
+/**
+ * Counts one upload against its owner's quota. `metered` wraps the body; then exactly one of `commit`
+ * (with the size of the file it replaced) or `release` (the upload failed) settles the reservation.
+ */
+export class StorageMeter {
+  private reserved = 0;
+  private seen = 0;
+
+  /** `replacedBytes`: the file the upload overwrites, whose bytes it may reuse (already counted). */
+  constructor(
+    private readonly db: Db,
+    private readonly owner: string,
+    private readonly limitBytes: number | null,
+    private readonly replacedBytes = 0,
+  ) {}
+
+  static async forOwner(db: Db, owner: string, replacedBytes = 0): Promise<StorageMeter> {
+    return new StorageMeter(db, owner, await storageLimitBytes(db, owner), replacedBytes);
+  }
+
+  /** Reserves at least what `total` upload bytes need beyond the replaced file, a slice ahead; throws when they do not fit. */
+  private async reserveUpTo(total: number): Promise<void> {
+    const needed = total - this.replacedBytes;
+    if (this.limitBytes === null || needed <= this.reserved) return;
+    const ahead = needed - this.reserved + RESERVE_SLICE;
+    if (await reserveStorage(this.db, this.owner, ahead, this.limitBytes)) {
+      this.reserved += ahead;
+      return;
+    }
+    // The slice ahead did not fit: the bytes actually needed may still.
+    if (await reserveStorage(this.db, this.owner, needed - this.reserved, this.limitBytes)) {
+      this.reserved = needed;
+      return;
+    }
+    // "In use" without this upload's own reservation, which release() gives back.
+    throw new StorageQuotaExceeded(this.owner, this.limitBytes, Math.max(0, (await storedBytes(this.db, this.owner)) - this.reserved));
+  }
+
+  /** Refuses at once when the declared length (Content-Length) cannot fit, before a byte is written. */
+  async expect(declaredBytes: number | undefined): Promise<void> {
+    if (declaredBytes !== undefined && declaredBytes > 0) await this.reserveUpTo(declaredBytes);
+  }
+
+  metered(data: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    const meter = this;
+    return (async function* () {
+      for await (const chunk of data) {
+        meter.seen += chunk.byteLength;
+        await meter.reserveUpTo(meter.seen);
+        yield chunk;
+      }
+    })();
+  }
+
+  /** The upload is stored: usage becomes what it was, plus the new file, minus the file it replaced. */
+  async commit(size: number): Promise<void> {
+    const counted = this.limitBytes === null ? 0 : this.reserved;
+    this.reserved = 0;
+    await addStorage(this.db, this.owner, size - this.replacedBytes - counted);
+  }
+
+  /** The upload failed or was refused: nothing was stored, so the reservation is given back. */
+  async release(): Promise<void> {
+    const counted = this.limitBytes === null ? 0 : this.reserved;
+    this.reserved = 0;
+    await addStorage(this.db, this.owner, -counted);
+  }
+}
+
+/** Files removed: their bytes no longer count. */
+export function freeStorage(db: Db, owner: string, bytes: number): Promise<void> {
+  return addStorage(db, owner, -bytes);
+}
