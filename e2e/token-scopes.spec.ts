@@ -20,7 +20,7 @@ import { screenshot } from "./support/screens";
 const OWNER = "d-scoped";
 const ASK = { cpu: 0.5, memGb: 0.5, environment: "python" };
 const MLFLOW = `${DEV_URL}/api/2.0/mlflow`;
-const WS_BASE = localUrl(extraPort(20));
+const WS_BASE = localUrl(extraPort(23));
 
 test.describe.configure({ mode: "serial" });
 
@@ -64,7 +64,7 @@ test("a workspace's MLflow token reaches MLflow and its own server's packages, a
     await removeServers();
     // On all interfaces: the workspace reaches it through host.docker.internal (the engine's bridge).
     index = await startTestIndex({ format: "json", dists: [{ name: "d-scope-demo", version: "1.0.0", summary: "Installed by a workspace's own token." }], host: "0.0.0.0" });
-    portal = await startPortal("token-scopes", extraPort(20), {
+    portal = await startPortal("token-scopes", extraPort(23), {
       AUTH_SECRET,
       ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-scopes-")),
