@@ -550,6 +550,8 @@ export const workspaceCodes = pgTable("workspace_codes", {
   /** Where to go after the handshake: a path under the server's prefix. */
   next: text("next").notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  /** The portal session it was issued from (null for an API token): signing out there ends it. */
+  portalSession: text("portal_session").references(() => sessions.idHash, { onDelete: "cascade" }),
 });
 
 /** The workspace origin's own cookie sessions, one server each; only the cookie's SHA-256 is stored. */
@@ -564,6 +566,8 @@ export const workspaceSessions = pgTable(
       .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The portal session behind it (null for an API token): signing out of the portal, or a revocation, ends it too. */
+    portalSession: text("portal_session").references(() => sessions.idHash, { onDelete: "cascade" }),
   },
   (t) => [index("workspace_sessions_expires_idx").on(t.expiresAt), index("workspace_sessions_server_idx").on(t.userName, t.serverName)],
 );

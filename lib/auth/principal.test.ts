@@ -180,6 +180,7 @@ for (const kind of DB_KINDS) {
         role: "power",
         admin: false,
         via: "session",
+        sessionIdHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
     });
 

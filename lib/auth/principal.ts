@@ -22,6 +22,8 @@ export interface Principal {
   tokenKind?: TokenKind;
   /** The token's scopes, expanded (lib/auth/scopes.ts); read only when via === "token": people and bootstrap have all. */
   scopes?: readonly ScopeName[];
+  /** The sessions row (its id's hash) when via === "session": what a workspace origin's cookie is tied to. */
+  sessionIdHash?: string;
 }
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
@@ -67,6 +69,6 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
     secureCookie: usesSecureCookies(),
   });
   // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
-  const user = await userOfSession(db, jwt);
-  return user && { name: user.name, role: user.role, admin: user.role === "admin", via: "session" };
+  const live = await userOfSession(db, jwt);
+  return live && { name: live.user.name, role: live.user.role, admin: live.user.role === "admin", via: "session", sessionIdHash: live.idHash };
 }

@@ -47,7 +47,7 @@ export async function endSession(db: Db, token: Claims | null | undefined): Prom
  * belong to the person of that name AND id (a cookie made for a deleted "alice" names her old id,
  * which no new "alice" has). Cookies from before server-side sessions carry no session id: refused.
  */
-export async function userOfSession(db: Db, token: Claims | null): Promise<UserRow | null> {
+export async function userOfSession(db: Db, token: Claims | null): Promise<{ user: UserRow; idHash: string } | null> {
   const name = token?.[SESSION_USER_CLAIM];
   const userId = token?.[SESSION_USER_ID_CLAIM];
   const sessionId = token?.[SESSION_ID_CLAIM];
@@ -63,7 +63,7 @@ export async function userOfSession(db: Db, token: Claims | null): Promise<UserR
     due(live.session.lastSeenAt) ? touchSession(db, idHash, SESSION_MAX_AGE_S * 1000) : undefined,
     due(live.user.lastSeenAt) ? touchUserLastSeen(db, name) : undefined,
   ]);
-  return live.user;
+  return { user: live.user, idHash };
 }
 
 /** An admin ends every session of a person (she has to sign in again); returns how many there were. */

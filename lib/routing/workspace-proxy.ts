@@ -190,7 +190,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       const db = await deps.getDb();
       redeemed = await redeemWorkspaceCode(db, code, ref);
       if (!redeemed) return reject(badHandshake());
-      session = await openWorkspaceSession(db, redeemed.principalName, ref);
+      session = await openWorkspaceSession(db, redeemed, ref);
     } catch (err) {
       console.error("[atrium] proxy: cannot complete the workspace sign-in:", err);
       return reject(portalUnavailable());

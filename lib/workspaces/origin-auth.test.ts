@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { insertUser, updateUser } from "@/db/queries/users";
+import { findUser, insertUser, updateUser } from "@/db/queries/users";
 import { auditEvents, users, workspaceCodes, workspaceSessions } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { endSession, revokeSessions, startSession, userOfSession } from "@/lib/auth/sessions";
 import { authorizeWorkspace, CODE_TTL_MS, issueWorkspaceCode, openWorkspaceSession, redeemWorkspaceCode, safeNext, SESSION_TTL_MS, workspaceSessionPrincipal } from "./origin-auth";
 
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
@@ -55,7 +56,7 @@ for (const kind of DB_KINDS) {
       const stored = await db().select().from(workspaceCodes);
       expect(stored).toHaveLength(1);
       expect(JSON.stringify(stored)).not.toContain(code);
-      expect(await redeemWorkspaceCode(db(), code, X, at(1_000))).toEqual({ principalName: "root", next: "/user/alice/default/tree" });
+      expect(await redeemWorkspaceCode(db(), code, X, at(1_000))).toEqual({ principalName: "root", portalSession: null, next: "/user/alice/default/tree" });
       expect(await redeemWorkspaceCode(db(), code, X, at(2_000))).toBeNull();
     });
 
@@ -93,8 +94,28 @@ for (const kind of DB_KINDS) {
       await expect(authorizeWorkspace(db(), { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" }, X, { state: "s".repeat(32) }, host)).rejects.toMatchObject({ status: 403 });
     });
 
+    it("a workspace cookie made from a portal session ends with it: sign-out and an admin's revocation", async () => {
+      const person = await findUser(db(), "alice");
+      if (!person) throw new Error("alice is missing");
+      for (const end of ["sign-out", "revocation"] as const) {
+        const claims: Record<string, unknown> = {};
+        await startSession(db(), person, claims);
+        const live = await userOfSession(db(), claims);
+        expect(live?.user.name).toBe("alice");
+        const code = await issueWorkspaceCode(db(), { ...alice, sessionIdHash: live?.idHash }, X, "/user/alice/default/");
+        const redeemed = await redeemWorkspaceCode(db(), code, X);
+        expect(redeemed?.portalSession).toBe(live?.idHash);
+        if (!redeemed) throw new Error("the code did not redeem");
+        const { value } = await openWorkspaceSession(db(), redeemed, X);
+        expect(await workspaceSessionPrincipal(db(), value, X)).toMatchObject({ name: "alice" });
+        if (end === "sign-out") await endSession(db(), claims);
+        else await revokeSessions(db(), root, person);
+        expect(await workspaceSessionPrincipal(db(), value, X), end).toBeNull();
+      }
+    });
+
     it("a cookie session answers for its server only, until it expires, and follows the person's role", async () => {
-      const { value, expiresAt } = await openWorkspaceSession(db(), "root", X, t0);
+      const { value, expiresAt } = await openWorkspaceSession(db(), { principalName: "root", portalSession: null }, X, t0);
       expect(expiresAt.getTime()).toBe(t0.getTime() + SESSION_TTL_MS);
       expect(JSON.stringify(await db().select().from(workspaceSessions))).not.toContain(value);
       expect(await workspaceSessionPrincipal(db(), value, X, at(1_000))).toEqual({ name: "root", role: "admin", admin: true, via: "session" });

@@ -56,7 +56,15 @@ export async function issueWorkspaceCode(db: Db, principal: Principal, ref: Serv
   const code = random();
   await insertWorkspaceCode(
     db,
-    { hash: hashToken(code), userName: ref.user, serverName: ref.server, principalName: principal.name, next, expiresAt: new Date(now.getTime() + CODE_TTL_MS) },
+    {
+      hash: hashToken(code),
+      userName: ref.user,
+      serverName: ref.server,
+      principalName: principal.name,
+      next,
+      expiresAt: new Date(now.getTime() + CODE_TTL_MS),
+      portalSession: principal.sessionIdHash ?? null,
+    },
     now,
   );
   return code;
@@ -66,17 +74,27 @@ export async function issueWorkspaceCode(db: Db, principal: Principal, ref: Serv
  * Step 3: the code, once. Null when unknown, used, expired or issued for another server (the code is
  * burnt in every case). `next` is checked again: it is only ever a path under this server's prefix.
  */
-export async function redeemWorkspaceCode(db: Db, code: string, ref: ServerRef, now = new Date()): Promise<{ principalName: string; next: string } | null> {
+export async function redeemWorkspaceCode(db: Db, code: string, ref: ServerRef, now = new Date()): Promise<(WorkspaceSessionOwner & { next: string }) | null> {
   const row = await takeWorkspaceCode(db, hashToken(code));
   if (!row || row.expiresAt.getTime() <= now.getTime() || row.userName !== ref.user || row.serverName !== ref.server) return null;
-  return { principalName: row.principalName, next: safeNext(ref, row.next) ?? baseUrlOf(ref) };
+  return { principalName: row.principalName, portalSession: row.portalSession, next: safeNext(ref, row.next) ?? baseUrlOf(ref) };
+}
+
+/** Whom a workspace cookie session is for, and the portal session it lives and dies with (null: an API token's). */
+export interface WorkspaceSessionOwner {
+  principalName: string;
+  portalSession: string | null;
 }
 
 /** A cookie session for one server: the cookie's value (random) and when it ends. */
-export async function openWorkspaceSession(db: Db, principalName: string, ref: ServerRef, now = new Date()): Promise<{ value: string; expiresAt: Date }> {
+export async function openWorkspaceSession(db: Db, owner: WorkspaceSessionOwner, ref: ServerRef, now = new Date()): Promise<{ value: string; expiresAt: Date }> {
   const value = random();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-  await insertWorkspaceSession(db, { hash: hashToken(value), userName: ref.user, serverName: ref.server, principalName, expiresAt }, now);
+  await insertWorkspaceSession(
+    db,
+    { hash: hashToken(value), userName: ref.user, serverName: ref.server, principalName: owner.principalName, portalSession: owner.portalSession, expiresAt },
+    now,
+  );
   return { value, expiresAt };
 }
 

@@ -1,0 +1,4 @@
+ALTER TABLE "workspace_codes" ADD COLUMN "portal_session" text;--> statement-breakpoint
+ALTER TABLE "workspace_sessions" ADD COLUMN "portal_session" text;--> statement-breakpoint
+ALTER TABLE "workspace_codes" ADD CONSTRAINT "workspace_codes_portal_session_sessions_id_hash_fk" FOREIGN KEY ("portal_session") REFERENCES "public"."sessions"("id_hash") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "workspace_sessions" ADD CONSTRAINT "workspace_sessions_portal_session_sessions_id_hash_fk" FOREIGN KEY ("portal_session") REFERENCES "public"."sessions"("id_hash") ON DELETE cascade ON UPDATE no action;
