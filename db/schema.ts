@@ -192,8 +192,13 @@ export const experiments = pgTable(
     lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("active"),
     creationTime: bigint("creation_time", { mode: "number" }).notNull(),
     lastUpdateTime: bigint("last_update_time", { mode: "number" }).notNull(),
-    /** Who created it (null for Default); only they or an admin may change it. */
+    /** Who created it, by name (null for Default): what pages show. */
     owner: text("owner"),
+    /**
+     * Who created it, by id (users.id): only she or an admin may change it (lib/auth/ownership.ts). Null for
+     * Default and for what nobody owns (the bootstrap token's); then only admins may.
+     */
+    ownerId: text("owner_id"),
   },
   (t) => [uniqueIndex("experiments_name_idx").on(t.name), index("experiments_creation_idx").on(t.creationTime)],
 );
@@ -219,8 +224,10 @@ export const runs = pgTable(
       .notNull()
       .references(() => experiments.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    /** The Atrium user who created the run; only they or an admin may write to it. */
+    /** The name of the Atrium user who created the run: MLflow's `user_id`, shown by clients. */
     userId: text("user_id").notNull(),
+    /** Her id (users.id): only she or an admin may write to the run; null (admins only) for the bootstrap token's. */
+    ownerId: text("owner_id"),
     status: text("status").$type<RunStatus>().notNull(),
     startTime: bigint("start_time", { mode: "number" }).notNull(),
     endTime: bigint("end_time", { mode: "number" }),
@@ -332,8 +339,10 @@ export const registeredModels = pgTable(
     creationTime: bigint("creation_time", { mode: "number" }).notNull(),
     lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
     description: text("description"),
-    /** Who registered it; only they or an admin may change or delete it. */
+    /** The name of who registered it: MLflow's `user_id`. */
     userId: text("user_id").notNull(),
+    /** Her id (users.id): only she or an admin may change or delete the model and its versions; null: admins only. */
+    ownerId: text("owner_id"),
   },
   (t) => [index("registered_models_updated_idx").on(t.lastUpdatedTime)],
 );
@@ -486,8 +495,10 @@ export const loggedModels = pgTable(
     sourceRunId: text("source_run_id"),
     status: text("status").$type<LoggedModelStatus>().notNull(),
     statusMessage: text("status_message"),
-    /** The Atrium user who created it; only they or an admin may change it or its files. */
+    /** The name of the Atrium user who created it. */
     creator: text("creator").notNull(),
+    /** Her id (users.id): only she or an admin may change it or its files; null: admins only. */
+    ownerId: text("owner_id"),
     artifactLocation: text("artifact_location").notNull(),
     creationTime: bigint("creation_time", { mode: "number" }).notNull(),
     lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
@@ -574,11 +585,12 @@ export const workspaceSessions = pgTable(
 
 /**
  * Artifact bytes each person owns (a run's or logged model's files belong to its creator), counted as
- * files are uploaded and deleted (lib/quota/storage.ts). Not a foreign key: runs outlive their owners,
- * and the bootstrap token's runs have no users row.
+ * files are uploaded and deleted (lib/quota/storage.ts). Keyed by the person's id, so a name created
+ * again starts at 0. Not a foreign key: runs outlive their owners (a deleted person's count stays with
+ * her id). What nobody owns (the bootstrap token's runs) is not counted.
  */
 export const storageUsage = pgTable("storage_usage", {
-  userName: text("user_name").primaryKey(),
+  userId: text("user_id").primaryKey(),
   bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -26,12 +26,12 @@ const live = ne(modelVersions.currentStage, DELETED_STAGE);
 /** Inserts a model and its tags; null when the name is taken. */
 export async function insertRegisteredModel(
   db: Db,
-  m: { name: string; description: string | null; userId: string; now: number; tags: KeyValue[] },
+  m: { name: string; description: string | null; userId: string; ownerId: string | null; now: number; tags: KeyValue[] },
 ): Promise<RegisteredModelRow | null> {
   return db.transaction(async (tx) => {
     const rows = await tx
       .insert(registeredModels)
-      .values({ name: m.name, description: m.description, userId: m.userId, creationTime: m.now, lastUpdatedTime: m.now })
+      .values({ name: m.name, description: m.description, userId: m.userId, ownerId: m.ownerId, creationTime: m.now, lastUpdatedTime: m.now })
       .onConflictDoNothing()
       .returning();
     const row = rows[0];

@@ -2,9 +2,9 @@ import { eq, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { storageUsage } from "../schema";
 
-/** Artifact bytes a person owns; 0 before their first upload. */
-export async function storedBytes(db: Db, userName: string): Promise<number> {
-  const rows = await db.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.userName, userName)).limit(1);
+/** Artifact bytes a person (by id) owns; 0 before their first upload. */
+export async function storedBytes(db: Db, userId: string): Promise<number> {
+  const rows = await db.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.userId, userId)).limit(1);
   return rows[0]?.bytes ?? 0;
 }
 
@@ -12,41 +12,41 @@ export async function storedBytes(db: Db, userName: string): Promise<number> {
  * Adds `bytes` to a person's usage only if the total stays within `limitBytes`, in one statement, so
  * concurrent uploads cannot together pass the quota. Returns whether the bytes were added.
  */
-export async function reserveStorage(db: Db, userName: string, bytes: number, limitBytes: number): Promise<boolean> {
-  await db.insert(storageUsage).values({ userName, bytes: 0 }).onConflictDoNothing();
+export async function reserveStorage(db: Db, userId: string, bytes: number, limitBytes: number): Promise<boolean> {
+  await db.insert(storageUsage).values({ userId, bytes: 0 }).onConflictDoNothing();
   const rows = await db
     .update(storageUsage)
     .set({ bytes: sql`${storageUsage.bytes} + ${bytes}::bigint`, updatedAt: new Date() })
-    .where(sql`${storageUsage.userName} = ${userName} and ${storageUsage.bytes} + ${bytes}::bigint <= ${limitBytes}::bigint`)
+    .where(sql`${storageUsage.userId} = ${userId} and ${storageUsage.bytes} + ${bytes}::bigint <= ${limitBytes}::bigint`)
     .returning({ bytes: storageUsage.bytes });
   return rows.length > 0;
 }
 
 /** Adds (or with a negative delta, frees) bytes without a limit; usage never goes below 0. */
-export async function addStorage(db: Db, userName: string, delta: number): Promise<void> {
+export async function addStorage(db: Db, userId: string, delta: number): Promise<void> {
   if (delta === 0) return;
   await db
     .insert(storageUsage)
-    .values({ userName, bytes: Math.max(0, delta) })
+    .values({ userId, bytes: Math.max(0, delta) })
     .onConflictDoUpdate({
-      target: storageUsage.userName,
+      target: storageUsage.userId,
       set: { bytes: sql`greatest(${storageUsage.bytes} + ${delta}::bigint, 0)`, updatedAt: new Date() },
     });
 }
 
-/** Sets every person's usage to what was measured; people not in `bytesByOwner` own nothing. */
+/** Sets every person's usage (by id) to what was measured; people not in `bytesByOwner` own nothing. */
 export async function replaceStorage(db: Db, bytesByOwner: ReadonlyMap<string, number>): Promise<void> {
   await db.transaction(async (tx) => {
     const owners = [...bytesByOwner.keys()];
     await tx
       .update(storageUsage)
       .set({ bytes: 0, updatedAt: new Date() })
-      .where(owners.length ? notInArray(storageUsage.userName, owners) : undefined);
-    for (const [userName, bytes] of bytesByOwner) {
+      .where(owners.length ? notInArray(storageUsage.userId, owners) : undefined);
+    for (const [userId, bytes] of bytesByOwner) {
       await tx
         .insert(storageUsage)
-        .values({ userName, bytes })
-        .onConflictDoUpdate({ target: storageUsage.userName, set: { bytes, updatedAt: new Date() } });
+        .values({ userId, bytes })
+        .onConflictDoUpdate({ target: storageUsage.userId, set: { bytes, updatedAt: new Date() } });
     }
   });
 }

@@ -46,7 +46,7 @@ export async function ensureDefaultExperiment(db: Db, now = Date.now()): Promise
  */
 export async function insertExperiment(
   db: Db,
-  exp: { name: string; artifactLocation?: string; owner: string; now: number; tags: KeyValue[]; defaultRoot: string },
+  exp: { name: string; artifactLocation?: string; owner: string; ownerId: string | null; now: number; tags: KeyValue[]; defaultRoot: string },
 ): Promise<ExperimentRow | null> {
   return db.transaction(async (tx) => {
     const inserted = await tx
@@ -57,6 +57,7 @@ export async function insertExperiment(
         creationTime: exp.now,
         lastUpdateTime: exp.now,
         owner: exp.owner,
+        ownerId: exp.ownerId,
       })
       .onConflictDoNothing({ target: experiments.name })
       .returning();

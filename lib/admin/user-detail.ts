@@ -30,7 +30,7 @@ export async function getUserDetail(db: Db, name: string): Promise<UserDetail | 
   const limits = effectiveLimits(role, user.limits);
   const [usage, storage, servers, byThem, toThem] = await Promise.all([
     currentUsage(db, name),
-    storageUsageOf(db, name, limits.maxStorageGb),
+    storageUsageOf(db, user.id, limits.maxStorageGb),
     listServersOf(db, name),
     searchAudit(db, { actor: name, offset: 0, limit: 10 }),
     searchAudit(db, { target: name, offset: 0, limit: 10 }),

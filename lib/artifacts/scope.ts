@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
 import { findRun } from "@/db/queries/tracking";
+import { assertMayChange, type Owner } from "@/lib/auth/ownership";
 import type { Principal } from "@/lib/auth/principal";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
 
@@ -10,8 +11,8 @@ import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
  */
 export interface ArtifactScope {
   experimentId: string;
-  /** Who may change the files: the run's or the logged model's creator (or an admin). */
-  owner: string;
+  /** Who may change the files, and whose storage they count against: the run's or the logged model's creator (or an admin). */
+  owner: Owner;
   /** "run <id>" or "logged model <id>", for messages. */
   label: string;
   /** The segments after `artifacts`, i.e. the path inside the run's or model's artifacts. */
@@ -36,7 +37,7 @@ async function resolveLoggedModelScope(db: Db, experimentId: string, rest: strin
   if (!model || String(model.experimentId) !== experimentId) {
     throw notFound("model_not_found", `There is no logged model ${modelId} in experiment ${experimentId}.`);
   }
-  return { experimentId, owner: model.creator, label: `logged model ${modelId}`, inside, key };
+  return { experimentId, owner: { id: model.ownerId, name: model.creator }, label: `logged model ${modelId}`, inside, key };
 }
 
 /**
@@ -55,11 +56,10 @@ export async function resolveRunScope(db: Db, segments: string[]): Promise<Artif
   if (!run || String(run.experimentId) !== experimentId) {
     throw notFound("run_not_found", `There is no run ${second} in experiment ${experimentId}.`);
   }
-  return { experimentId, owner: run.userId, label: `run ${second}`, inside, key };
+  return { experimentId, owner: { id: run.ownerId, name: run.userId }, label: `run ${second}`, inside, key };
 }
 
 /** Anyone signed in may read artifacts (as metrics); only the run's or model's creator or an admin may change them. */
 export function assertArtifactWriter(principal: Principal, scope: ArtifactScope): void {
-  if (principal.admin || principal.name === scope.owner) return;
-  throw forbidden("forbidden", `Only ${scope.owner} or an admin may change the artifacts of ${scope.label}.`);
+  assertMayChange(principal, scope.owner, `change the artifacts of ${scope.label}`, (message) => forbidden("forbidden", message));
 }

@@ -9,7 +9,7 @@ import { storedBytes } from "@/db/queries/storage-usage";
 import { withNewIdentity } from "@/db/queries/users";
 import { storageUsage, users } from "@/db/schema";
 import { ApiError } from "@/lib/http/api-error";
-import { principal, trackingClient } from "@/lib/tracking/testing";
+import { principal, testUserId, trackingClient } from "@/lib/tracking/testing";
 import { segmentsFromPath } from "./paths";
 import { LocalArtifactStore } from "./local-store";
 import { S3ArtifactStore } from "./s3-store";
@@ -120,7 +120,7 @@ for (const { kind, storeKind, makeStore } of CASES) {
       const quotaOwner = principal("art-quota");
       let quotaRun: string[] = [];
       beforeEach(async () => {
-        await db().insert(users).values(withNewIdentity({ name: "art-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } })).onConflictDoNothing();
+        await db().insert(users).values({ ...withNewIdentity({ name: "art-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } }), id: testUserId("art-quota") }).onConflictDoNothing();
         await db().delete(storageUsage);
         const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `quota-${Math.random()}` }, quotaOwner));
         const created = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, quotaOwner));
@@ -131,7 +131,7 @@ for (const { kind, storeKind, makeStore } of CASES) {
       it("refuses an upload past the quota mid-stream, keeps nothing of it, and counts uploads and deletes", async () => {
         const ctx = { db: db(), principal: quotaOwner, store };
         await uploadArtifact(ctx, at("a.bin"), sized(3, 1000));
-        expect(await storedBytes(db(), "art-quota")).toBe(3000);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(3000);
         const pulled = { n: 0 };
         expect(await rejection(uploadArtifact(ctx, at("big/b.bin"), sized(100, 256, pulled)))).toEqual({
           status: 413,
@@ -143,28 +143,28 @@ for (const { kind, storeKind, makeStore } of CASES) {
         expect(pulled.n).toBe(5);
         expect(await listArtifacts(ctx, at("big"))).toEqual({});
         expect(await listArtifacts(ctx, quotaRun)).toEqual({ files: [{ path: "a.bin", is_dir: false, file_size: 3000 }] });
-        expect(await storedBytes(db(), "art-quota")).toBe(3000);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(3000);
         // An admin's upload to the run counts against the run's owner.
         await uploadArtifact({ db: db(), principal: admin, store }, at("dir/c.bin"), sized(1, 1000));
-        expect(await storedBytes(db(), "art-quota")).toBe(4000);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(4000);
         await deleteArtifact(ctx, at("dir"));
-        expect(await storedBytes(db(), "art-quota")).toBe(3000);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(3000);
       });
 
       it("refuses a declared length that cannot fit before reading a byte", async () => {
         const pulled = { n: 0 };
         const refused = await rejection(uploadArtifact({ db: db(), principal: quotaOwner, store }, at("x.bin"), sized(1, 10, pulled), 5000));
         expect([refused.status, refused.code, pulled.n]).toEqual([413, "storage_quota_exceeded", 0]);
-        expect(await storedBytes(db(), "art-quota")).toBe(0);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(0);
       });
 
       it("lets an overwrite reuse the bytes of the file it replaces", async () => {
         const ctx = { db: db(), principal: quotaOwner, store };
         await uploadArtifact(ctx, at("model.bin"), sized(3, 1000));
         await uploadArtifact(ctx, at("model.bin"), sized(4, 1000));
-        expect(await storedBytes(db(), "art-quota")).toBe(4000);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(4000);
         await uploadArtifact(ctx, at("model.bin"), sized(1, 10));
-        expect(await storedBytes(db(), "art-quota")).toBe(10);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(10);
       });
 
       it("never lets parallel uploads pass the quota together", async () => {
@@ -172,7 +172,7 @@ for (const { kind, storeKind, makeStore } of CASES) {
         const outcomes = await Promise.allSettled([1, 2, 3].map((i) => uploadArtifact(ctx, at(`p${i}.bin`), sized(10, 300))));
         const stored = outcomes.filter((o) => o.status === "fulfilled").length;
         expect(stored).toBeLessThanOrEqual(1);
-        expect(await storedBytes(db(), "art-quota")).toBe(stored * 3000);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(stored * 3000);
         const files = (await listArtifacts(ctx, quotaRun)).files ?? [];
         expect(files).toHaveLength(stored);
       });

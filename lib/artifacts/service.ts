@@ -87,6 +87,6 @@ export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): 
   assertArtifactWriter(ctx.principal, scope);
   const bytes = await ctx.store.sizeOf(scope.key);
   await ctx.store.remove(scope.key);
-  await freeStorage(ctx.db, scope.owner, bytes);
+  await freeStorage(ctx.db, scope.owner.id, bytes);
   return {};
 }

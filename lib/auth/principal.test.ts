@@ -71,10 +71,12 @@ for (const kind of DB_KINDS) {
     });
 
     const headers = (init: Record<string, string>) => new Headers(init);
+    /** The person's immutable id, which the principal carries (what she makes is owned by it). */
+    const idOf = async (name: string) => (await findUser(db(), name))?.id;
 
     it("resolves a valid Bearer token to its user", async () => {
       const p = await resolvePrincipal(db(), headers({ authorization: `Bearer ${aliceToken}` }));
-      expect(p).toStrictEqual({ name: "alice", role: "power", admin: false, via: "token", tokenId: "tok_alice", tokenKind: "personal", scopes: expandScopes(["account"]) });
+      expect(p).toStrictEqual({ name: "alice", userId: await idOf("alice"), role: "power", admin: false, via: "token", tokenId: "tok_alice", tokenKind: "personal", scopes: expandScopes(["account"]) });
     });
 
     it("records the token's last use and the user's last activity", async () => {
@@ -89,6 +91,7 @@ for (const kind of DB_KINDS) {
     it("accepts JupyterHub's `token x` form and any case", async () => {
       expect(await resolvePrincipal(db(), headers({ authorization: `token ${aliceToken}` }))).toStrictEqual({
         name: "alice",
+        userId: await idOf("alice"),
         role: "power",
         admin: false,
         via: "token",
@@ -109,6 +112,7 @@ for (const kind of DB_KINDS) {
       await insertToken(db(), { id: "tok_root", userName: "root", hash: hashToken(t), kind: "personal", note: null, scopes: ["admin"], expiresAt: null });
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toStrictEqual({
         name: "root",
+        userId: await idOf("root"),
         role: "admin",
         admin: true,
         via: "token",
@@ -177,6 +181,7 @@ for (const kind of DB_KINDS) {
     it("resolves a session cookie to its user", async () => {
       expect(await resolvePrincipal(db(), headers({ cookie: await sessionCookie(db(), "alice") }))).toStrictEqual({
         name: "alice",
+        userId: await idOf("alice"),
         role: "power",
         admin: false,
         via: "session",

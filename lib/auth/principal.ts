@@ -13,6 +13,11 @@ import { constantTimeEqual, hashToken } from "./tokens";
 /** Who is calling, as every route and the workspace proxy see it. */
 export interface Principal {
   name: string;
+  /**
+   * The person's immutable id (users.id); undefined for the bootstrap and system principals, which are
+   * nobody's. What a person makes is owned by this id, not by the name (lib/auth/ownership.ts).
+   */
+  userId?: string;
   role: string;
   /** Admin rights: the admin role, and for an API token also the "admin" scope (lib/auth/scopes.ts). */
   admin: boolean;
@@ -39,7 +44,7 @@ async function principalForUser(db: Db, name: string, via: Principal["via"]): Pr
   const user = await findUser(db, name);
   if (!user) return null;
   await touchUserLastSeen(db, name);
-  return { name: user.name, role: user.role, admin: user.role === "admin", via };
+  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via };
 }
 
 /**
@@ -70,5 +75,7 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
   });
   // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
   const live = await userOfSession(db, jwt);
-  return live && { name: live.user.name, role: live.user.role, admin: live.user.role === "admin", via: "session", sessionIdHash: live.idHash };
+  return (
+    live && { name: live.user.name, userId: live.user.id, role: live.user.role, admin: live.user.role === "admin", via: "session", sessionIdHash: live.idHash }
+  );
 }

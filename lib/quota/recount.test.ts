@@ -7,7 +7,7 @@ import { auditEvents } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
-import { principal, trackingClient } from "@/lib/tracking/testing";
+import { principal, testUserId, trackingClient } from "@/lib/tracking/testing";
 import { recountStorage } from "./recount";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "atrium-recount-"));
@@ -37,13 +37,18 @@ for (const kind of DB_KINDS) {
       await store.put(`${b}/y.bin`, bytes(70));
       // A run the database no longer has.
       await store.put(`1/${"f".repeat(32)}/artifacts/gone.bin`, bytes(9));
-      await addStorage(db(), "rc-a", 999_999);
-      await addStorage(db(), "rc-old", 5);
+      // A run of the bootstrap token's: nobody's, measured but counted for nobody.
+      const bootstrap = { ...principal("bootstrap", true), userId: undefined };
+      const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `rc-bootstrap-${Math.random()}` }, bootstrap));
+      const ownerless = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, bootstrap));
+      await store.put(`${(ownerless.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length)}/z.bin`, bytes(11));
+      await addStorage(db(), testUserId("rc-a"), 999_999);
+      await addStorage(db(), testUserId("rc-old"), 5);
 
-      expect(await recountStorage(db(), store, principal("rc-admin", true))).toEqual({ owners: 2, bytes: 1594, orphanBytes: 9 });
-      expect([await storedBytes(db(), "rc-a"), await storedBytes(db(), "rc-b"), await storedBytes(db(), "rc-old")]).toEqual([1524, 70, 0]);
+      expect(await recountStorage(db(), store, principal("rc-admin", true))).toEqual({ owners: 2, bytes: 1594, orphanBytes: 20 });
+      expect([await storedBytes(db(), testUserId("rc-a")), await storedBytes(db(), testUserId("rc-b")), await storedBytes(db(), testUserId("rc-old"))]).toEqual([1524, 70, 0]);
       const audit = await db().select().from(auditEvents);
-      expect(audit.map((e) => [e.actor, e.action, e.detail])).toContainEqual(["rc-admin", "storage.recount", { owners: 2, bytes: 1594, orphanBytes: 9 }]);
+      expect(audit.map((e) => [e.actor, e.action, e.detail])).toContainEqual(["rc-admin", "storage.recount", { owners: 2, bytes: 1594, orphanBytes: 20 }]);
     });
   });
 }

@@ -2,7 +2,7 @@
  * Recounts everyone's artifact storage from the store itself: for installations that had artifacts
  * before storage was counted (the count starts at 0 for everyone), or after files were changed behind
  * the portal's back. Walks `<experiment>/<run>` and `<experiment>/models/<model>` folders, the layout
- * lib/artifacts/scope.ts maps to owners. Uploads that finish during the walk may be miscounted by their
+ * lib/artifacts/scope.ts maps to owners (by id, as storage is counted). Uploads that finish during the walk may be miscounted by their
  * own size; run it when uploads are quiet.
  */
 import type { Db } from "@/db/client";
@@ -16,22 +16,23 @@ import type { Principal } from "@/lib/auth/principal";
 export interface RecountResult {
   owners: number;
   bytes: number;
-  /** Folders whose run or logged model is not in the database any more: measured, owned by nobody. */
+  /** Folders whose run or logged model is not in the database any more, or is nobody's (the bootstrap token's): measured, counted for nobody. */
   orphanBytes: number;
 }
 
-async function ownedFolders(db: Db, store: ArtifactStore): Promise<{ key: string; owner: string | undefined }[]> {
-  const out: { key: string; owner: string | undefined }[] = [];
+/** Each run's and logged model's folder with its owner's id (null: nobody's, or no such row any more). */
+async function ownedFolders(db: Db, store: ArtifactStore): Promise<{ key: string; ownerId: string | null }[]> {
+  const out: { key: string; ownerId: string | null }[] = [];
   for (const exp of await store.list("")) {
     if (!exp.isDir) continue;
     for (const child of await store.list(exp.name)) {
       if (!child.isDir) continue;
       if (child.name === "models") {
         for (const model of await store.list(`${exp.name}/models`)) {
-          if (model.isDir) out.push({ key: `${exp.name}/models/${model.name}`, owner: (await findLoggedModel(db, model.name))?.creator });
+          if (model.isDir) out.push({ key: `${exp.name}/models/${model.name}`, ownerId: (await findLoggedModel(db, model.name))?.ownerId ?? null });
         }
       } else {
-        out.push({ key: `${exp.name}/${child.name}`, owner: (await findRun(db, child.name))?.userId });
+        out.push({ key: `${exp.name}/${child.name}`, ownerId: (await findRun(db, child.name))?.ownerId ?? null });
       }
     }
   }
@@ -41,10 +42,10 @@ async function ownedFolders(db: Db, store: ArtifactStore): Promise<{ key: string
 export async function recountStorage(db: Db, store: ArtifactStore, actor: Principal): Promise<RecountResult> {
   const byOwner = new Map<string, number>();
   let orphanBytes = 0;
-  for (const { key, owner } of await ownedFolders(db, store)) {
+  for (const { key, ownerId } of await ownedFolders(db, store)) {
     const bytes = await store.sizeOf(key);
-    if (owner === undefined) orphanBytes += bytes;
-    else byOwner.set(owner, (byOwner.get(owner) ?? 0) + bytes);
+    if (ownerId === null) orphanBytes += bytes;
+    else byOwner.set(ownerId, (byOwner.get(ownerId) ?? 0) + bytes);
   }
   await replaceStorage(db, byOwner);
   const result = { owners: byOwner.size, bytes: [...byOwner.values()].reduce((a, b) => a + b, 0), orphanBytes };

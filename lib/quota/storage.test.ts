@@ -33,20 +33,24 @@ for (const kind of DB_KINDS) {
       expect(await storedBytes(db(), "q-race")).toBe(0);
     });
 
-    it("takes the quota from the role, a per-user override winning, and none for an unknown owner", async () => {
-      await db().insert(users).values([
-        withNewIdentity({ name: "q-plain", role: "power" }),
-        withNewIdentity({ name: "q-custom", role: "user", limits: { maxStorageGb: 0.5 } }),
-      ]);
-      expect(await storageLimitBytes(db(), "q-plain")).toBe(50 * GIB);
-      expect(await storageLimitBytes(db(), "q-custom")).toBe(GIB / 2);
-      expect(await storageLimitBytes(db(), "bootstrap")).toBeNull();
-      expect(await storageUsageOf(db(), "q-custom")).toEqual({ usedBytes: 0, limitBytes: GIB / 2 });
+    it("takes the quota from the role, a per-user override winning, and none for an unknown or no owner", async () => {
+      const [plain, custom] = await db()
+        .insert(users)
+        .values([withNewIdentity({ name: "q-plain", role: "power" }), withNewIdentity({ name: "q-custom", role: "user", limits: { maxStorageGb: 0.5 } })])
+        .returning();
+      if (!plain || !custom) throw new Error("users not inserted");
+      expect(await storageLimitBytes(db(), plain.id)).toBe(50 * GIB);
+      expect(await storageLimitBytes(db(), custom.id)).toBe(GIB / 2);
+      // Keyed by id: the name is not an owner.
+      expect(await storageLimitBytes(db(), "q-custom")).toBeNull();
+      expect(await storageLimitBytes(db(), null)).toBeNull();
+      expect(await storageUsageOf(db(), custom.id)).toEqual({ usedBytes: 0, limitBytes: GIB / 2 });
+      expect(await storageUsageOf(db(), null)).toEqual({ usedBytes: 0, limitBytes: null });
     });
 
     it("stops a stream at the first chunk past the quota, and a refused or failed upload gives its bytes back", async () => {
       await addStorage(db(), "q-meter", 1000);
-      const meter = new StorageMeter(db(), "q-meter", 2048);
+      const meter = new StorageMeter(db(), { id: "q-meter", name: "q-meter" }, 2048);
       const pulled = { n: 0 };
       const err = await drain(meter.metered(chunks(10, 256, pulled))).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageQuotaExceeded);
@@ -59,20 +63,28 @@ for (const kind of DB_KINDS) {
 
     it("refuses a declared length that cannot fit before reading, and counts a replaced file's bytes once", async () => {
       await addStorage(db(), "q-replace", 1500);
-      await expect(new StorageMeter(db(), "q-replace", 2048).expect(600)).rejects.toBeInstanceOf(StorageQuotaExceeded);
+      await expect(new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048).expect(600)).rejects.toBeInstanceOf(StorageQuotaExceeded);
       // Overwriting the 1500-byte file with 2000 bytes needs 500 more, which fit.
-      const meter = new StorageMeter(db(), "q-replace", 2048, 1500);
+      const meter = new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048, 1500);
       await meter.expect(2000);
       expect(await drain(meter.metered(chunks(8, 250, { n: 0 })))).toBe(2000);
       await meter.commit(2000);
       expect(await storedBytes(db(), "q-replace")).toBe(2000);
     });
 
-    it("counts without limiting when the owner has no quota", async () => {
-      const meter = new StorageMeter(db(), "q-nobody", null);
+    it("counts without limiting when the owner has no quota (a deleted person)", async () => {
+      const meter = new StorageMeter(db(), { id: "q-nobody", name: "q-nobody" }, null);
       expect(await drain(meter.metered(chunks(4, 1024, { n: 0 })))).toBe(4096);
       await meter.commit(4096);
       expect(await storedBytes(db(), "q-nobody")).toBe(4096);
+    });
+
+    it("neither counts nor limits what nobody owns (the bootstrap token's runs)", async () => {
+      const meter = await StorageMeter.forOwner(db(), { id: null, name: "bootstrap" });
+      await meter.expect(10 * GIB);
+      expect(await drain(meter.metered(chunks(4, 1024, { n: 0 })))).toBe(4096);
+      await meter.commit(4096);
+      expect(await storedBytes(db(), "bootstrap")).toBe(0);
     });
   });
 }

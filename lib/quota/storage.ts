@@ -3,11 +3,14 @@
  * An upload reserves its bytes as they arrive, in slices, each with one conditional UPDATE
  * (db/queries/storage-usage.ts), so parallel uploads cannot together pass the quota, and the first
  * chunk that does not fit stops the upload: the store then throws the partial file away.
+ * Counted per person id (not name): a name created again after a deletion starts at 0, and what nobody
+ * owns (an owner id of null: the bootstrap token's runs) is neither counted nor limited.
  */
 import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
 import { addStorage, reserveStorage, storedBytes } from "@/db/queries/storage-usage";
-import { findUser } from "@/db/queries/users";
+import { findUserById } from "@/db/queries/users";
+import type { Owner } from "@/lib/auth/ownership";
 import { formatBytes } from "./bytes";
 import { effectiveLimits } from "./limits";
 
@@ -18,33 +21,34 @@ const RESERVE_SLICE = 8 * 1024 * 1024;
 /** Thrown from inside an upload's byte stream when the next bytes would pass the owner's quota. */
 export class StorageQuotaExceeded extends Error {
   constructor(
-    readonly owner: string,
+    readonly owner: string | null,
     readonly limitBytes: number,
     readonly usedBytes: number,
   ) {
-    super(`This upload would take ${owner}'s artifacts past their storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use); delete artifacts or ask an admin for more.`);
+    super(`This upload would take ${owner ?? "the owner"}'s artifacts past their storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use); delete artifacts or ask an admin for more.`);
     this.name = "StorageQuotaExceeded";
   }
 }
 
 export interface StorageUsage {
   usedBytes: number;
-  /** null for an owner without a users row (the bootstrap token's runs): counted, never limited. */
+  /** null for an owner id without a users row (a deleted person): counted, never limited. */
   limitBytes: number | null;
 }
 
-/** The quota in bytes of a person, from their role and overrides; null when there is no such person. */
-export async function storageLimitBytes(db: Db, owner: string): Promise<number | null> {
-  const user = await findUser(db, owner);
+/** The quota in bytes of a person (by id), from their role and overrides; null when there is no such person. */
+export async function storageLimitBytes(db: Db, ownerId: string | null): Promise<number | null> {
+  const user = ownerId === null ? undefined : await findUserById(db, ownerId);
   const role = user ? await findRole(db, user.role) : undefined;
   if (!user || !role) return null;
   return Math.floor(effectiveLimits(role, user.limits).maxStorageGb * GIB);
 }
 
-export async function storageUsageOf(db: Db, owner: string, maxStorageGb?: number): Promise<StorageUsage> {
+/** A person's usage by id; null (the bootstrap token, which is nobody) owns nothing that is counted. */
+export async function storageUsageOf(db: Db, ownerId: string | null, maxStorageGb?: number): Promise<StorageUsage> {
   const [usedBytes, limitBytes] = await Promise.all([
-    storedBytes(db, owner),
-    maxStorageGb === undefined ? storageLimitBytes(db, owner) : Promise.resolve(Math.floor(maxStorageGb * GIB)),
+    ownerId === null ? Promise.resolve(0) : storedBytes(db, ownerId),
+    maxStorageGb === undefined ? storageLimitBytes(db, ownerId) : Promise.resolve(Math.floor(maxStorageGb * GIB)),
   ]);
   return { usedBytes, limitBytes };
 }
@@ -60,31 +64,32 @@ export class StorageMeter {
   /** `replacedBytes`: the file the upload overwrites, whose bytes it may reuse (already counted). */
   constructor(
     private readonly db: Db,
-    private readonly owner: string,
+    private readonly owner: Owner,
     private readonly limitBytes: number | null,
     private readonly replacedBytes = 0,
   ) {}
 
-  static async forOwner(db: Db, owner: string, replacedBytes = 0): Promise<StorageMeter> {
-    return new StorageMeter(db, owner, await storageLimitBytes(db, owner), replacedBytes);
+  static async forOwner(db: Db, owner: Owner, replacedBytes = 0): Promise<StorageMeter> {
+    return new StorageMeter(db, owner, await storageLimitBytes(db, owner.id), replacedBytes);
   }
 
   /** Reserves at least what `total` upload bytes need beyond the replaced file, a slice ahead; throws when they do not fit. */
   private async reserveUpTo(total: number): Promise<void> {
     const needed = total - this.replacedBytes;
-    if (this.limitBytes === null || needed <= this.reserved) return;
+    const ownerId = this.owner.id;
+    if (this.limitBytes === null || ownerId === null || needed <= this.reserved) return;
     const ahead = needed - this.reserved + RESERVE_SLICE;
-    if (await reserveStorage(this.db, this.owner, ahead, this.limitBytes)) {
+    if (await reserveStorage(this.db, ownerId, ahead, this.limitBytes)) {
       this.reserved += ahead;
       return;
     }
     // The slice ahead did not fit: the bytes actually needed may still.
-    if (await reserveStorage(this.db, this.owner, needed - this.reserved, this.limitBytes)) {
+    if (await reserveStorage(this.db, ownerId, needed - this.reserved, this.limitBytes)) {
       this.reserved = needed;
       return;
     }
     // "In use" without this upload's own reservation, which release() gives back.
-    throw new StorageQuotaExceeded(this.owner, this.limitBytes, Math.max(0, (await storedBytes(this.db, this.owner)) - this.reserved));
+    throw new StorageQuotaExceeded(this.owner.name, this.limitBytes, Math.max(0, (await storedBytes(this.db, ownerId)) - this.reserved));
   }
 
   /** Refuses at once when the declared length (Content-Length) cannot fit, before a byte is written. */
@@ -107,18 +112,18 @@ export class StorageMeter {
   async commit(size: number): Promise<void> {
     const counted = this.limitBytes === null ? 0 : this.reserved;
     this.reserved = 0;
-    await addStorage(this.db, this.owner, size - this.replacedBytes - counted);
+    if (this.owner.id !== null) await addStorage(this.db, this.owner.id, size - this.replacedBytes - counted);
   }
 
   /** The upload failed or was refused: nothing was stored, so the reservation is given back. */
   async release(): Promise<void> {
     const counted = this.limitBytes === null ? 0 : this.reserved;
     this.reserved = 0;
-    await addStorage(this.db, this.owner, -counted);
+    if (this.owner.id !== null) await addStorage(this.db, this.owner.id, -counted);
   }
 }
 
-/** Files removed: their bytes no longer count. */
-export function freeStorage(db: Db, owner: string, bytes: number): Promise<void> {
-  return addStorage(db, owner, -bytes);
+/** Files removed: their bytes no longer count (for their owner, by id; ownerless files were never counted). */
+export async function freeStorage(db: Db, ownerId: string | null, bytes: number): Promise<void> {
+  if (ownerId !== null) await addStorage(db, ownerId, -bytes);
 }

@@ -32,6 +32,7 @@ export class TrackingError extends Error {
 
 export const invalidParam = (message: string) => new TrackingError("INVALID_PARAMETER_VALUE", message);
 export const doesNotExist = (message: string) => new TrackingError("RESOURCE_DOES_NOT_EXIST", message);
+export const permissionDenied = (message: string) => new TrackingError("PERMISSION_DENIED", message);
 
 export function trackingErrorResponse(err: TrackingError): Response {
   return Response.json({ error_code: err.code, message: err.message }, { status: err.status });

@@ -21,11 +21,12 @@ import {
 } from "@/db/queries/logged-models";
 import { findExperiment, findRun } from "@/db/queries/tracking";
 import type { LoggedModelStatus } from "@/db/schema";
-import { TrackingError, doesNotExist, invalidParam } from "./errors";
+import { assertMayChange } from "@/lib/auth/ownership";
+import { doesNotExist, invalidParam, permissionDenied } from "./errors";
 import { loggedModelToWire, type WireLoggedModel } from "./logged-model-entities";
 import { parseLoggedModelFilter, parseLoggedModelOrderBy } from "./logged-model-search";
 import { generateRunName } from "./run-names";
-import type { Body, TrackingContext } from "./service";
+import { assertRunWriter, type Body, type TrackingContext } from "./service";
 import { MAX_PARAM_VALUE_LENGTH, MAX_RUN_TAG_VALUE_LENGTH, checkMaxLength, parseExperimentId, validateKey, validateRunId } from "./validation";
 import { decodePageToken, encodePageToken, optEnum, optInt, optObjectList, optString, optStringList, reqString, type Fields } from "./wire";
 
@@ -57,9 +58,7 @@ async function modelOrThrow(db: Db, id: string): Promise<LoggedModelRow> {
 
 async function writableModel(ctx: TrackingContext, id: string): Promise<LoggedModelRow> {
   const row = await modelOrThrow(ctx.db, id);
-  if (!ctx.principal.admin && row.creator !== ctx.principal.name) {
-    throw new TrackingError("PERMISSION_DENIED", `Only ${row.creator} or an admin may change logged model ${row.modelId}.`);
-  }
+  assertMayChange(ctx.principal, { id: row.ownerId, name: row.creator }, `change logged model ${row.modelId}`, permissionDenied);
   return row;
 }
 
@@ -79,9 +78,7 @@ export async function createLoggedModel(ctx: TrackingContext, f: Fields): Promis
     validateRunId(sourceRunId);
     const run = await findRun(ctx.db, sourceRunId);
     if (!run) throw doesNotExist(`Run with id=${sourceRunId} not found`);
-    if (!ctx.principal.admin && run.userId !== ctx.principal.name) {
-      throw new TrackingError("PERMISSION_DENIED", `Only ${run.userId} or an admin may log models to run ${run.runUuid}.`);
-    }
+    assertRunWriter(ctx.principal, run, `log models to run ${run.runUuid}`);
   }
   const tags = readKeyValues(f, "tags", MAX_RUN_TAG_VALUE_LENGTH, "tag");
   const params = readKeyValues(f, "params", MAX_PARAM_VALUE_LENGTH, "param");
@@ -97,6 +94,7 @@ export async function createLoggedModel(ctx: TrackingContext, f: Fields): Promis
       sourceRunId,
       status: "LOGGED_MODEL_PENDING",
       creator: ctx.principal.name,
+      ownerId: ctx.principal.userId ?? null,
       artifactLocation: `${exp.artifactLocation.replace(/\/+$/, "")}/models/${modelId}/artifacts`,
       creationTime: now,
       lastUpdatedTime: now,

@@ -5,7 +5,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { columnKeysOf, findExperimentView, findRunView, listExperimentOverview } from "./overview";
 import * as ops from "./service";
 
-const ann: Principal = { name: "xp-ann", role: "user", admin: false, via: "token" };
+const ann: Principal = { name: "xp-ann", userId: "id-xp-ann", role: "user", admin: false, via: "token" };
 let seq = 0;
 
 for (const kind of DB_KINDS) {

@@ -30,8 +30,9 @@ import {
 } from "@/db/queries/registry";
 import { findRun, type KeyValue } from "@/db/queries/tracking";
 import type { ModelStage } from "@/db/schema";
+import { assertMayChange } from "@/lib/auth/ownership";
 import type { Principal } from "@/lib/auth/principal";
-import { TrackingError, doesNotExist, invalidParam } from "./errors";
+import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "./errors";
 import { modelVersionsToWire, registeredModelsToWire } from "./registry-entities";
 import {
   compileModelVersionFilter,
@@ -147,8 +148,7 @@ async function versionOrThrow(db: Db, name: string, version: number): Promise<Mo
 }
 
 function assertModelWriter(p: Principal, model: RegisteredModelRow): void {
-  if (p.admin || model.userId === p.name) return;
-  throw new TrackingError("PERMISSION_DENIED", `Only ${model.userId} or an admin may change registered model ${model.name}.`);
+  assertMayChange(p, { id: model.ownerId, name: model.userId }, `change registered model ${model.name}`, permissionDenied);
 }
 
 /** The model, if the caller may change it. */
@@ -174,7 +174,7 @@ export async function createRegisteredModel(ctx: TrackingContext, f: Fields): Pr
   const name = reqModelName(f);
   const tags = readTags(f);
   const description = optDescription(f) || null;
-  const row = await insertRegisteredModel(ctx.db, { name, description, userId: ctx.principal.name, now: nowOf(ctx), tags });
+  const row = await insertRegisteredModel(ctx.db, { name, description, userId: ctx.principal.name, ownerId: ctx.principal.userId ?? null, now: nowOf(ctx), tags });
   if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `Registered Model (name=${name}) already exists.`);
   return modelBody(ctx.db, row);
 }

@@ -1,7 +1,8 @@
 /**
  * The MLflow tracking operations: each takes the request's fields and returns the response body. Validation
  * and error messages follow mlflow-rest.md; everyone signed in may read, only a run's creator (or an admin)
- * may write to it, and only an experiment's creator (or an admin) may change the experiment.
+ * may write to it, and only an experiment's creator (or an admin) may change the experiment. Creators are
+ * recognised by id, not name (lib/auth/ownership.ts).
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/db/client";
@@ -33,9 +34,10 @@ import {
   type RunRow,
 } from "@/db/queries/tracking";
 import type { RunStatus } from "@/db/schema";
+import { assertMayChange } from "@/lib/auth/ownership";
 import type { Principal } from "@/lib/auth/principal";
 import { experimentToWire, metricToWire, runInfoToWire, runToWire, type WireRun } from "./entities";
-import { TrackingError, doesNotExist, invalidParam } from "./errors";
+import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "./errors";
 import { FilterSyntaxError, parseFilter, parseOrderByList } from "./search";
 import { compileExperimentFilter, compileExperimentOrderBy, compileRunFilter, compileRunSort } from "./search-sql";
 import { readDatasetInputs, recordDatasetInputs, runInputsOf } from "./inputs";
@@ -114,9 +116,12 @@ async function runOrThrow(db: Db, id: string): Promise<RunRow> {
 }
 
 function assertExperimentWriter(p: Principal, exp: ExperimentRow): void {
-  if (p.admin || (exp.owner !== null && exp.owner === p.name)) return;
-  const who = exp.owner === null ? "an admin" : `${exp.owner} or an admin`;
-  throw new TrackingError("PERMISSION_DENIED", `Only ${who} may change experiment ${exp.id}.`);
+  assertMayChange(p, { id: exp.ownerId, name: exp.owner }, `change experiment ${exp.id}`, permissionDenied);
+}
+
+/** Only the run's creator or an admin may write to it (and say it produced a model). */
+export function assertRunWriter(p: Principal, run: RunRow, action = `write to run ${run.runUuid}`): void {
+  assertMayChange(p, { id: run.ownerId, name: run.userId }, action, permissionDenied);
 }
 
 function assertExperimentActive(exp: ExperimentRow): void {
@@ -126,11 +131,9 @@ function assertExperimentActive(exp: ExperimentRow): void {
 }
 
 /** The run, if the caller may write to it and it is active. */
-async function writableRun(ctx: TrackingContext, id: string, requireActive = true): Promise<RunRow> {
+export async function writableRun(ctx: TrackingContext, id: string, requireActive = true): Promise<RunRow> {
   const run = await runOrThrow(ctx.db, id);
-  if (!ctx.principal.admin && run.userId !== ctx.principal.name) {
-    throw new TrackingError("PERMISSION_DENIED", `Only ${run.userId} or an admin may write to run ${run.runUuid}.`);
-  }
+  assertRunWriter(ctx.principal, run);
   if (requireActive && run.lifecycleStage !== "active") {
     throw invalidParam(`The run ${run.runUuid} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
   }
@@ -197,7 +200,7 @@ export async function createExperiment(ctx: TrackingContext, f: Fields): Promise
     checkMaxLength(value, MAX_EXPERIMENT_TAG_VALUE_LENGTH, "value");
     return { key, value };
   });
-  const row = await insertExperiment(ctx.db, { name, artifactLocation, owner: ctx.principal.name, now: nowOf(ctx), tags, defaultRoot: DEFAULT_ARTIFACT_ROOT });
+  const row = await insertExperiment(ctx.db, { name, artifactLocation, owner: ctx.principal.name, ownerId: ctx.principal.userId ?? null, now: nowOf(ctx), tags, defaultRoot: DEFAULT_ARTIFACT_ROOT });
   if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `Experiment(name=${name}) already exists. Error: an experiment with this name exists (it may be deleted).`);
   return { experiment_id: String(row.id) };
 }
@@ -312,6 +315,7 @@ export async function createRun(ctx: TrackingContext, f: Fields): Promise<Body> 
       experimentId: exp.id,
       name,
       userId: ctx.principal.name,
+      ownerId: ctx.principal.userId ?? null,
       status: "RUNNING",
       startTime: optInt(f, "start_time") ?? nowOf(ctx),
       endTime: null,

@@ -10,8 +10,12 @@ export interface Reply {
   body: Json;
 }
 
+/** The id `principal(name)` carries: a stand-in for users.id, which owns what the principal makes. */
+export const testUserId = (name: string) => `id-of-${name}`;
+
 export const principal = (name: string, admin = false, extra: Partial<Principal> = {}): Principal => ({
   name,
+  userId: testUserId(name),
   role: admin ? "admin" : "user",
   admin,
   via: "token",

@@ -5,8 +5,8 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { handleTrackingRequest } from "./routes";
 
-const alice: Principal = { name: "alice", role: "user", admin: false, via: "token" };
-const bob: Principal = { name: "bob", role: "user", admin: false, via: "token" };
+const alice: Principal = { name: "alice", userId: "id-alice", role: "user", admin: false, via: "token" };
+const bob: Principal = { name: "bob", userId: "id-bob", role: "user", admin: false, via: "token" };
 const admin: Principal = { name: "root", role: "admin", admin: true, via: "token" };
 
 type Json = Record<string, unknown>;

@@ -29,6 +29,6 @@ export async function describeMe(db: Db, principal: Principal): Promise<Me> {
     admin: principal.admin,
     limits,
     usage: await currentUsage(db, principal.name),
-    storage: await storageUsageOf(db, principal.name, limits.maxStorageGb),
+    storage: await storageUsageOf(db, principal.userId ?? null, limits.maxStorageGb),
   };
 }

@@ -118,7 +118,7 @@ for (const kind of DB_KINDS) {
       const { value, expiresAt } = await openWorkspaceSession(db(), { principalName: "root", portalSession: null }, X, t0);
       expect(expiresAt.getTime()).toBe(t0.getTime() + SESSION_TTL_MS);
       expect(JSON.stringify(await db().select().from(workspaceSessions))).not.toContain(value);
-      expect(await workspaceSessionPrincipal(db(), value, X, at(1_000))).toEqual({ name: "root", role: "admin", admin: true, via: "session" });
+      expect(await workspaceSessionPrincipal(db(), value, X, at(1_000))).toEqual({ name: "root", userId: (await findUser(db(), "root"))?.id, role: "admin", admin: true, via: "session" });
       expect(await workspaceSessionPrincipal(db(), value, Y, at(1_000))).toBeNull();
       expect(await workspaceSessionPrincipal(db(), value, BOB, at(1_000))).toBeNull();
       expect(await workspaceSessionPrincipal(db(), value, X, at(SESSION_TTL_MS + 1))).toBeNull();

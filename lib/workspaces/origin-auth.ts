@@ -107,7 +107,7 @@ export async function workspaceSessionPrincipal(db: Db, value: string, ref: Serv
   if (!row || row.expiresAt.getTime() <= now.getTime() || row.userName !== ref.user || row.serverName !== ref.server) return null;
   const user = await findUser(db, row.principalName);
   if (!user) return null;
-  return { name: user.name, role: user.role, admin: user.role === "admin", via: "session" };
+  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via: "session" };
 }
 
 /**
