@@ -7,7 +7,7 @@ import { requireUser } from "../_lib/page-auth";
 
 export default async function ExperimentsPage() {
   const principal = await requireUser();
-  const experiments = await listExperimentOverview(await getDb());
+  const experiments = await listExperimentOverview(await getDb(), principal);
   const anyRuns = experiments.some((e) => e.runCount > 0);
   return (
     <div className="space-y-6">
@@ -23,7 +23,7 @@ export default async function ExperimentsPage() {
           Nothing has been logged yet. Run the three lines below in a notebook and your first run appears here.
         </p>
       )}
-      <ExperimentsList experiments={experiments} me={principal.name} admin={principal.admin} />
+      <ExperimentsList experiments={experiments} />
       <NotebookPanel trackingUri={getConfig().publicUrl} />
     </div>
   );

@@ -10,7 +10,7 @@ import { dateTime } from "./format";
 import { mlflowPost } from "./mlflow";
 
 /** The experiments table with inline rename; the server page re-renders after a change. */
-export function ExperimentsList({ experiments, me, admin }: { experiments: ExperimentOverview[]; me: string; admin: boolean }) {
+export function ExperimentsList({ experiments }: { experiments: ExperimentOverview[] }) {
   return (
     <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
       <table className="w-full text-sm" data-testid="experiments-table">
@@ -25,7 +25,7 @@ export function ExperimentsList({ experiments, me, admin }: { experiments: Exper
         </thead>
         <tbody className="divide-y divide-slate-100">
           {experiments.map((e) => (
-            <ExperimentRow key={e.experimentId} exp={e} canEdit={admin || (e.owner !== null && e.owner === me)} />
+            <ExperimentRow key={e.experimentId} exp={e} canEdit={e.canEdit} />
           ))}
         </tbody>
       </table>

@@ -7,6 +7,7 @@ export interface ExperimentOverviewRow {
   id: number;
   name: string;
   owner: string | null;
+  ownerId: string | null;
   creationTime: number;
   lastUpdateTime: number;
   runCount: number;
@@ -31,6 +32,7 @@ export async function experimentOverviewRows(db: Db): Promise<ExperimentOverview
       id: experiments.id,
       name: experiments.name,
       owner: experiments.owner,
+      ownerId: experiments.ownerId,
       creationTime: experiments.creationTime,
       lastUpdateTime: experiments.lastUpdateTime,
       runCount: perRun.runCount,

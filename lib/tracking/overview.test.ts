@@ -29,9 +29,14 @@ for (const kind of DB_KINDS) {
       const idle = await experimentWithRuns([]);
       const lastRun = busy.runIds[2] ?? "";
       await ops.deleteRun(ctx(10_000), { run_id: lastRun });
-      const list = await listExperimentOverview(db());
+      const list = await listExperimentOverview(db(), ann);
       const byId = new Map(list.map((e) => [e.experimentId, e]));
-      expect(byId.get(busy.id)).toMatchObject({ runCount: 2, lastActivity: 9_000, owner: "xp-ann" });
+      expect(byId.get(busy.id)).toMatchObject({ runCount: 2, lastActivity: 9_000, owner: "xp-ann", canEdit: true });
+      // Whether one may rename is by id: another person of the same name may not, an admin may.
+      const namesake: Principal = { ...ann, userId: "id-of-a-later-xp-ann" };
+      expect((await listExperimentOverview(db(), namesake)).find((e) => e.experimentId === busy.id)?.canEdit).toBe(false);
+      expect((await listExperimentOverview(db(), { ...namesake, admin: true })).find((e) => e.experimentId === busy.id)?.canEdit).toBe(true);
+      expect(byId.get("0")?.canEdit).toBe(false);
       expect(byId.get(idle.id)).toMatchObject({ runCount: 0, lastActivity: 1_000 });
       // The Default experiment is always listed, even before anyone logged to it.
       expect(byId.get("0")?.name).toBe("Default");

@@ -3,6 +3,8 @@
  * the metric/param/tag keys a runs table can offer as columns. Read-only; every signed-in person may read.
  */
 import type { Db } from "@/db/client";
+import { mayChange } from "@/lib/auth/ownership";
+import type { Principal } from "@/lib/auth/principal";
 import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
 import { ensureDefaultExperiment, experimentTagsOf, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
 import { experimentToWire, runToWire, type WireExperiment, type WireRun } from "./entities";
@@ -18,13 +20,15 @@ export interface ExperimentOverview {
   experimentId: string;
   name: string;
   owner: string | null;
+  /** Whether the viewer may rename it: its creator (by id, lib/auth/ownership.ts) or an admin. */
+  canEdit: boolean;
   runCount: number;
   creationTime: number;
   /** The later of the experiment's own last change and its newest run start or end. */
   lastActivity: number;
 }
 
-export async function listExperimentOverview(db: Db): Promise<ExperimentOverview[]> {
+export async function listExperimentOverview(db: Db, viewer: Principal): Promise<ExperimentOverview[]> {
   // The Default experiment exists for every client from its first request; the list shows it from the start too.
   await ensureDefaultExperiment(db);
   const rows = await experimentOverviewRows(db);
@@ -32,6 +36,7 @@ export async function listExperimentOverview(db: Db): Promise<ExperimentOverview
     experimentId: String(r.id),
     name: r.name,
     owner: r.owner,
+    canEdit: mayChange(viewer, r.ownerId),
     runCount: r.runCount,
     creationTime: r.creationTime,
     lastActivity: Math.max(r.lastUpdateTime, r.lastRunActivity ?? 0),
