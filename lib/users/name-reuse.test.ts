@@ -146,11 +146,15 @@ for (const kind of DB_KINDS) {
       await ok(call("DELETE", "registered-models/delete", { name: `${name}-by-admin` }, admin));
     });
 
-    it("may not finalize, tag or delete the old logged model; an admin may", async () => {
+    it("may not finalize, tag or delete the old logged model or upload its files; an admin may", async () => {
       const model_id = old.loggedModel;
       await denied(call("PATCH", `logged-models/${model_id}`, { model_id, status: "LOGGED_MODEL_READY" }, newAlice));
       await denied(call("PATCH", `logged-models/${model_id}/tags`, { model_id, tags: [{ key: "k", value: "v" }] }, newAlice));
       await denied(call("DELETE", `logged-models/${model_id}`, { model_id }, newAlice));
+      // Nor its files (`<experiment>/models/<model_id>/artifacts/...`).
+      const files = [old.experimentId, "models", model_id, "artifacts", "MLmodel"];
+      expect(await apiStatus(uploadArtifact(ctx(newAlice), files, bytes(5)))).toBe(403);
+      await uploadArtifact(ctx(admin), files, bytes(5));
       await ok(call("DELETE", `logged-models/${model_id}`, { model_id }, admin));
     });
 
