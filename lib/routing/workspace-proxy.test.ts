@@ -835,6 +835,23 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     expect(del.status).toBe(204);
   }, 60_000);
 
+  it("a kernel WebSocket with a stray Authorization header is its caller's alone (the principal cache)", async () => {
+    const started = await call(`${baseUrl}api/kernels`, { method: "POST", headers: { ...bearer(OWNER), "Content-Type": "application/json" }, body: "{}" });
+    expect(started.status).toBe(201);
+    const kernel = json(started) as { id: string };
+    const channels = `${proxyBase}${baseUrl}api/kernels/${kernel.id}/channels?session_id=${randomUUID()}`;
+    const host = new URL(proxyBase).host;
+    const stray = { Authorization: "Basic a2VybmVsOmNhY2hl", Origin: `http://${host}` };
+    const owner = await openWebSocket(channels, { ...stray, Cookie: await sessionCookie(OWNER) });
+    expect(owner.status).toBe(101);
+    if (owner.upgraded) owner.ws.close();
+    // Within the cache's 5 s: the same header alone must not open the owner's kernel.
+    const anonymous = await openWebSocket(channels, stray);
+    expect(anonymous.status).toBe(401);
+    if (anonymous.upgraded) anonymous.ws.close();
+    await call(`${baseUrl}api/kernels/${kernel.id}`, { method: "DELETE", headers: bearer(OWNER) });
+  }, 60_000);
+
   it("adds little latency (printed, for the benchmark later)", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const time = async (base: string, headers: Record<string, string>): Promise<number[]> => {
