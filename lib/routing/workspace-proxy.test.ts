@@ -122,13 +122,18 @@ describe("proxy helpers", () => {
 
   it("tells cross-site requests from same-origin ones", () => {
     const h = (extra: IncomingHttpHeaders): IncomingHttpHeaders => ({ host: "portal.example:3000", ...extra });
-    expect(isCrossSite(h({}))).toBe(false);
     expect(isCrossSite(h({ origin: "http://portal.example:3000" }))).toBe(false);
+    expect(isCrossSite(h({ "sec-fetch-site": "same-origin" }))).toBe(false);
     expect(isCrossSite(h({ origin: "http://evil.example" }))).toBe(true);
     expect(isCrossSite(h({ origin: "null" }))).toBe(true);
     expect(isCrossSite(h({ "sec-fetch-site": "cross-site" }))).toBe(true);
     expect(isCrossSite(h({ origin: "https://atrium.example.com" }), "https://atrium.example.com")).toBe(false);
-    expect(isCrossSite(h({ origin: "https://atrium.example.com", "x-forwarded-host": "atrium.example.com" }))).toBe(false);
+    // Another port of the same host is the same site, not the same origin; X-Forwarded-Host is the client's word.
+    expect(isCrossSite(h({ origin: "http://portal.example:9999", "sec-fetch-site": "same-site" }))).toBe(true);
+    expect(isCrossSite(h({ origin: "http://portal.example:9999" }))).toBe(true);
+    expect(isCrossSite(h({ origin: "https://evil.example", "x-forwarded-host": "evil.example" }))).toBe(true);
+    // A cookie-borne state change or handshake that says nowhere where it comes from.
+    expect(isCrossSite(h({}))).toBe(true);
   });
 });
 
