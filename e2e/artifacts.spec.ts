@@ -4,7 +4,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { bearer, errorCode, userWithToken } from "./support/api";
+import { bearer, errorCode, userWithToken, mlflowPost } from "./support/api";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { sampleRss, treeRssBytes } from "./support/process-memory";
@@ -79,11 +79,6 @@ function hashDownload(rawPath: string, token: string): Promise<{ status: number;
   });
 }
 
-async function mlflowPost(request: APIRequestContext, token: string, op: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await request.post(`${BASE}/api/2.0/mlflow/${op}`, { headers: bearer(token), data });
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as Record<string, unknown>;
-}
 
 test.beforeAll(async ({ request }) => {
   test.setTimeout(120_000);
@@ -97,8 +92,8 @@ test.beforeAll(async ({ request }) => {
   });
   tokens[OWNER] = await userWithToken(request, BASE, OWNER);
   tokens[OTHER] = await userWithToken(request, BASE, OTHER);
-  const exp = await mlflowPost(request, tokens[OWNER], "experiments/create", { name: `art-e-${Date.now()}` });
-  const run = (await mlflowPost(request, tokens[OWNER], "runs/create", { experiment_id: exp.experiment_id, run_name: "churn-xgb" })) as {
+  const exp = await mlflowPost(request, BASE, tokens[OWNER], "experiments/create", { name: `art-e-${Date.now()}` });
+  const run = (await mlflowPost(request, BASE, tokens[OWNER], "runs/create", { experiment_id: exp.experiment_id, run_name: "churn-xgb" })) as {
     run: { info: { run_id: string; artifact_uri: string } };
   };
   runId = run.run.info.run_id;
@@ -271,7 +266,7 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
 test("a run without artifacts says how to log them", async ({ page, request }) => {
   const owner = tokens[OWNER] ?? "";
   const exp = runPath.split("/")[0];
-  const empty = (await mlflowPost(request, owner, "runs/create", { experiment_id: exp, run_name: "no-files-yet" })) as { run: { info: { run_id: string } } };
+  const empty = (await mlflowPost(request, BASE, owner, "runs/create", { experiment_id: exp, run_name: "no-files-yet" })) as { run: { info: { run_id: string } } };
   await devSignIn(page, BASE, OWNER);
   await page.goto(`${BASE}/runs/${empty.run.info.run_id}`);
   await expect(page.getByTestId("artifacts-empty")).toContainText("This run has no artifacts yet.");

@@ -3,7 +3,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { asBootstrap, bearer, userWithToken } from "./support/api";
+import { asBootstrap, bearer, userWithToken, mlflowPost } from "./support/api";
 import { devSignIn, visit } from "./support/browser";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
@@ -72,11 +72,6 @@ function sendLargeBody(method: string, rawPath: string, token: string, total: nu
   });
 }
 
-async function mlflowPost(request: APIRequestContext, token: string, op: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await request.post(`${BASE}/api/2.0/mlflow/${op}`, { headers: bearer(token), data });
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as Record<string, unknown>;
-}
 
 test.beforeAll(async ({ request }) => {
   test.setTimeout(120_000);
@@ -135,8 +130,8 @@ test("an upload past the owner's storage quota is refused with 413 and leaves no
   // 1 MiB for this person (a per-user override of their role's 10 GiB).
   const patched = await request.patch(`${BASE}/api/users/${OWNER}`, { headers: asBootstrap, data: { limits: { maxStorageGb: 1 / 1024 } } });
   expect(patched.status(), await patched.text()).toBe(200);
-  const exp = await mlflowPost(request, ownerToken, "experiments/create", { name: `a-quota-${Date.now()}` });
-  const run = (await mlflowPost(request, ownerToken, "runs/create", { experiment_id: exp.experiment_id })) as { run: { info: { run_id: string } } };
+  const exp = await mlflowPost(request, BASE, ownerToken, "experiments/create", { name: `a-quota-${Date.now()}` });
+  const run = (await mlflowPost(request, BASE, ownerToken, "runs/create", { experiment_id: exp.experiment_id })) as { run: { info: { run_id: string } } };
   const runPath = `${String(exp.experiment_id)}/${run.run.info.run_id}/artifacts`;
 
   const small = await request.put(`${BASE}${ARTIFACTS}/${runPath}/model.bin`, { headers: bearer(ownerToken), data: Buffer.alloc(600 * 1024, 1) });

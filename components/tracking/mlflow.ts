@@ -65,7 +65,7 @@ export function wireNumber(v: number | string): number {
   return v === "NaN" ? NaN : Number(v);
 }
 
-// --- registry shapes (mlflow-rest.md §0) ---------------------------------------------------------
+// --- registry shapes (docs/mlflow-rest.md §0) ---------------------------------------------------------
 
 export interface KeyValue {
   key: string;

@@ -1,4 +1,4 @@
-import type { APIRequestContext, APIResponse } from "@playwright/test";
+import { expect, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { BOOTSTRAP_TOKEN } from "./env";
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -20,4 +20,11 @@ export async function errorCode(res: APIResponse): Promise<string> {
     throw new Error(`not an {error, message} body: ${JSON.stringify(body)}`);
   }
   return body.error;
+}
+
+/** An MLflow POST to the portal at `base` that must succeed; returns the JSON answer. */
+export async function mlflowPost(request: APIRequestContext, base: string, token: string, op: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const res = await request.post(`${base}/api/2.0/mlflow/${op}`, { headers: bearer(token), data });
+  expect(res.status(), await res.text()).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-/** User and server names as DESIGN.md defines them: lower-case, starting with a letter or digit. */
+/** User and server names as the API defines them (docs/architecture.md): lower-case, starting with a letter or digit. */
 export const USER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /**

@@ -17,6 +17,12 @@ describe("earlyAnswer", () => {
     expect([a?.status, JSON.parse(a?.body ?? "{}").message]).toEqual([400, "The request URL contains a NUL character (%00), which text may not contain."]);
   });
 
+  it("answers the artifact routes in the portal's format, as their handlers do", () => {
+    expect(JSON.parse(earlyAnswer("PUT", "/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/a%00.txt")?.body ?? "{}").error).toBe("invalid_path");
+    expect(JSON.parse(earlyAnswer("GET", "/api/2.0/mlflow/runs/get?run_id=%00")?.body ?? "{}").error_code).toBe("INVALID_PARAMETER_VALUE");
+    expect(JSON.parse(earlyAnswer("GET", "/admin/users?q=%00")?.body ?? "{}").error).toBe("invalid_request");
+  });
+
   it("hands on everything else, including %-escapes in the query and well-formed ones in the path", () => {
     expect(earlyAnswer("GET", "/api/users/a%20b%2Fc?q=%zz")).toBeUndefined();
     expect(earlyAnswer("GET", "/admin/audit?actor=a%2500b")).toBeUndefined();

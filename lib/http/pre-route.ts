@@ -17,7 +17,8 @@ export interface EarlyAnswer {
 /** Methods that echo or trace and that no route implements; Node's parser refuses unknown ones itself. */
 const REFUSED_METHODS = new Set(["TRACE", "TRACK"]);
 
-const MLFLOW_PATH = /^\/(?:api|ajax-api)\/2\.0\/mlflow(?:-artifacts)?(?:\/|$)/;
+// The MLflow REST API; its artifact routes (mlflow-artifacts) answer in the portal's format, as their handlers do.
+const MLFLOW_PATH = /^\/(?:api|ajax-api)\/2\.0\/mlflow(?:\/|$)/;
 
 function answer(status: number, path: string, code: { portal: string; mlflow: string }, message: string, extra: Record<string, string> = {}): EarlyAnswer {
   // MLflow routes answer in MLflow's format, so its clients show the message.
@@ -37,11 +38,12 @@ function hasMalformedEscape(pathname: string): boolean {
   return false;
 }
 
-function hasNul(pathname: string, query: string): boolean {
-  if (!pathname.includes("%00") && !query.includes("%00") && !query.includes("\u0000")) return false;
-  if (pathname.split("/").some((s) => decodeURIComponent(s).includes("\u0000"))) return true;
-  for (const [k, v] of new URLSearchParams(query)) if (k.includes("\u0000") || v.includes("\u0000")) return true;
-  return false;
+/** Where the URL holds a NUL, if anywhere. */
+function nulIn(pathname: string, query: string): "path" | "query" | undefined {
+  if (!pathname.includes("%00") && !query.includes("%00") && !query.includes("\u0000")) return undefined;
+  if (pathname.split("/").some((s) => decodeURIComponent(s).includes("\u0000"))) return "path";
+  for (const [k, v] of new URLSearchParams(query)) if (k.includes("\u0000") || v.includes("\u0000")) return "query";
+  return undefined;
 }
 
 /** The answer for a request Next cannot be trusted with, or undefined to hand it on. */
@@ -57,8 +59,9 @@ export function earlyAnswer(method: string | undefined, rawUrl: string | undefin
     return answer(400, pathname, { portal: "invalid_path", mlflow: "INVALID_PARAMETER_VALUE" }, "The request path has a malformed percent-escape (a '%' not followed by two hex digits of valid UTF-8).");
   }
   const query = url.includes("?") ? url.slice(url.indexOf("?") + 1).split("#", 1)[0] ?? "" : "";
-  if (hasNul(pathname, query)) {
-    return answer(400, pathname, { portal: "invalid_request", mlflow: "INVALID_PARAMETER_VALUE" }, "The request URL contains a NUL character (%00), which text may not contain.");
+  const nul = nulIn(pathname, query);
+  if (nul) {
+    return answer(400, pathname, { portal: nul === "path" ? "invalid_path" : "invalid_request", mlflow: "INVALID_PARAMETER_VALUE" }, "The request URL contains a NUL character (%00), which text may not contain.");
   }
   return undefined;
 }

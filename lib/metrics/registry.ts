@@ -1,5 +1,5 @@
 /**
- * The Prometheus registry and the portal's metrics (DESIGN.md: lib/metrics). server.ts and Next's
+ * The Prometheus registry and the portal's metrics (docs/architecture.md §2). server.ts and Next's
  * route bundles are separate module graphs in one process, so the registry lives on globalThis:
  * a counter bumped by a route and one bumped by the proxy must be the same object.
  */

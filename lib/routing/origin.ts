@@ -4,43 +4,21 @@
  * and its Origin check is off (allow_origin='*'); without this, another site could drive a signed-in
  * person's kernels through their cookie, WebSocket included (browsers send cookies on cross-site
  * WebSocket handshakes when SameSite allows, and Origin is the only defence there).
+ * The rule is the portal API's (lib/http/same-origin.ts): the portal's own origin only, so a page on
+ * another port of the same host (same-site) is refused too, and a client-sent X-Forwarded-Host
+ * counts for nothing.
  * API-token callers are not affected: a browser never attaches an Authorization header by itself.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { headerValue } from "./headers";
+import { isSameOriginRequest, isUnsafeMethod } from "@/lib/http/same-origin";
+import { headerSource } from "./headers";
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-function hostOf(origin: string): string | null {
-  try {
-    return new URL(origin).host.toLowerCase();
-  } catch {
-    return null;
-  }
-}
-
-/**
- * True when a browser says the request comes from another site: Sec-Fetch-Site cross-site, or an
- * Origin whose host is neither the Host header, the first X-Forwarded-Host, nor the public origin.
- * A request without Origin (non-browser clients, same-origin GETs) passes.
- */
-export function isCrossSite(headers: IncomingHttpHeaders, publicOrigin?: string): boolean {
-  if (headerValue(headers, "sec-fetch-site") === "cross-site") return true;
-  const origin = headerValue(headers, "origin");
-  if (origin === undefined) return false;
-  const from = hostOf(origin); // "null" (sandboxed frames, privacy redirects) parses to null: refused
-  if (from === null) return true;
-  const allowed = new Set<string>();
-  const host = headerValue(headers, "host");
-  if (host) allowed.add(host.trim().toLowerCase());
-  const forwarded = headerValue(headers, "x-forwarded-host")?.split(",")[0]?.trim();
-  if (forwarded) allowed.add(forwarded.toLowerCase());
-  const pub = publicOrigin ? hostOf(publicOrigin) : null;
-  if (pub) allowed.add(pub);
-  return !allowed.has(from);
+/** True unless the browser says the request comes from the portal's own origin (or its Host). */
+export function isCrossSite(headers: IncomingHttpHeaders, publicOrigin = ""): boolean {
+  return !isSameOriginRequest(headerSource(headers), publicOrigin);
 }
 
 /** Session-cookie requests that must pass the check: WebSocket upgrades and unsafe methods. */
 export function needsOriginCheck(method: string | undefined, upgrade: boolean): boolean {
-  return upgrade || !SAFE_METHODS.has((method ?? "GET").toUpperCase());
+  return upgrade || isUnsafeMethod(method ?? "GET");
 }

@@ -1,5 +1,5 @@
 /**
- * Which workspace a request is for: `/user/<name>/<server>/...` (DESIGN.md "Workspaces").
+ * Which workspace a request is for: `/user/<name>/<server>/...` (docs/architecture.md §3).
  * The two names are matched literally (no percent-decoding, lower case only), so `%2F`, upper case
  * and `..` can never select another person's workspace. The rest of the path is refused when it
  * holds a dot segment, raw or encoded: the proxy's URL handling would resolve it, and a path that

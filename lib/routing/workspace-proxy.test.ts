@@ -122,13 +122,18 @@ describe("proxy helpers", () => {
 
   it("tells cross-site requests from same-origin ones", () => {
     const h = (extra: IncomingHttpHeaders): IncomingHttpHeaders => ({ host: "portal.example:3000", ...extra });
-    expect(isCrossSite(h({}))).toBe(false);
     expect(isCrossSite(h({ origin: "http://portal.example:3000" }))).toBe(false);
+    expect(isCrossSite(h({ "sec-fetch-site": "same-origin" }))).toBe(false);
     expect(isCrossSite(h({ origin: "http://evil.example" }))).toBe(true);
     expect(isCrossSite(h({ origin: "null" }))).toBe(true);
     expect(isCrossSite(h({ "sec-fetch-site": "cross-site" }))).toBe(true);
     expect(isCrossSite(h({ origin: "https://atrium.example.com" }), "https://atrium.example.com")).toBe(false);
-    expect(isCrossSite(h({ origin: "https://atrium.example.com", "x-forwarded-host": "atrium.example.com" }))).toBe(false);
+    // Another port of the same host is the same site, not the same origin; X-Forwarded-Host is the client's word.
+    expect(isCrossSite(h({ origin: "http://portal.example:9999", "sec-fetch-site": "same-site" }))).toBe(true);
+    expect(isCrossSite(h({ origin: "http://portal.example:9999" }))).toBe(true);
+    expect(isCrossSite(h({ origin: "https://evil.example", "x-forwarded-host": "evil.example" }))).toBe(true);
+    // A cookie-borne state change or handshake that says nowhere where it comes from.
+    expect(isCrossSite(h({}))).toBe(true);
   });
 });
 
@@ -833,6 +838,23 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
 
     const del = await call(`${baseUrl}api/kernels/${kernel.id}`, { method: "DELETE", headers: bearer(OWNER) });
     expect(del.status).toBe(204);
+  }, 60_000);
+
+  it("a kernel WebSocket with a stray Authorization header is its caller's alone (the principal cache)", async () => {
+    const started = await call(`${baseUrl}api/kernels`, { method: "POST", headers: { ...bearer(OWNER), "Content-Type": "application/json" }, body: "{}" });
+    expect(started.status).toBe(201);
+    const kernel = json(started) as { id: string };
+    const channels = `${proxyBase}${baseUrl}api/kernels/${kernel.id}/channels?session_id=${randomUUID()}`;
+    const host = new URL(proxyBase).host;
+    const stray = { Authorization: "Basic a2VybmVsOmNhY2hl", Origin: `http://${host}` };
+    const owner = await openWebSocket(channels, { ...stray, Cookie: await sessionCookie(OWNER) });
+    expect(owner.status).toBe(101);
+    if (owner.upgraded) owner.ws.close();
+    // Within the cache's 5 s: the same header alone must not open the owner's kernel.
+    const anonymous = await openWebSocket(channels, stray);
+    expect(anonymous.status).toBe(401);
+    if (anonymous.upgraded) anonymous.ws.close();
+    await call(`${baseUrl}api/kernels/${kernel.id}`, { method: "DELETE", headers: bearer(OWNER) });
   }, 60_000);
 
   it("adds little latency (printed, for the benchmark later)", async () => {

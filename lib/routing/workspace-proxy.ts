@@ -1,5 +1,5 @@
 /**
- * The workspace proxy: `/user/<name>/<server>/...`, HTTP and WebSocket (DESIGN.md "Workspaces").
+ * The workspace proxy: `/user/<name>/<server>/...`, HTTP and WebSocket (docs/architecture.md §3).
  *
  * Every request is decided here before anything reaches a workspace: who is calling
  * (resolvePrincipal: API token or session cookie), whether they may (the owner or an admin), whether

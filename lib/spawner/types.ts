@@ -1,5 +1,5 @@
 /**
- * The Spawner contract (DESIGN.md "The spawner contract"), modelled on JupyterHub's Spawner.
+ * The Spawner contract (docs/architecture.md §7), modelled on JupyterHub's Spawner.
  * A backend starts, stops and inspects one Jupyter server per (user, server); Postgres keeps the
  * rest. Backends: docker.ts (one engine, dockerode) and swarm.ts (Docker Swarm services, dockerode).
  */

@@ -3,7 +3,7 @@ import { withUser } from "@/lib/http/with-user";
 import { countTrackingWrite } from "@/lib/metrics/tracking";
 import { handleTrackingRequest } from "@/lib/tracking/routes";
 
-// MLflow REST API (see /work/shared/mlflow-rest.md); /ajax-api/2.0/mlflow re-exports these handlers.
+// MLflow REST API (docs/mlflow-rest.md); /ajax-api/2.0/mlflow re-exports these handlers.
 const handler = withUser(
   "mlflow",
   async (req, { db, principal, params }) => countTrackingWrite(req, await handleTrackingRequest(req, { db, principal }, params.path)),
