@@ -1,4 +1,4 @@
-/** Rows → MLflow wire shapes (mlflow-rest.md §0 "Entity shapes"): unset fields and empty lists are omitted. */
+/** Rows → MLflow wire shapes (docs/mlflow-rest.md §0 "Entity shapes"): unset fields and empty lists are omitted. */
 import type { ExperimentRow, KeyValue, MetricRow, RunData, RunRow } from "@/db/queries/tracking";
 import type { WireDatasetInput } from "./inputs";
 import { wireDouble } from "./wire";

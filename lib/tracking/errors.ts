@@ -1,4 +1,4 @@
-/** MLflow's ErrorCode names this server uses, with their HTTP status (mlflow-rest.md §3). */
+/** MLflow's ErrorCode names this server uses, with their HTTP status (docs/mlflow-rest.md §3). */
 export const ERROR_STATUS = {
   INVALID_PARAMETER_VALUE: 400,
   BAD_REQUEST: 400,

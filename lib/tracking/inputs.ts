@@ -1,5 +1,5 @@
 /**
- * runs/log-inputs: dataset inputs of a run (mlflow-rest.md §1), stored so `datasets.name`, `datasets.digest`
+ * runs/log-inputs: dataset inputs of a run (docs/mlflow-rest.md §1), stored so `datasets.name`, `datasets.digest`
  * and `datasets.context` filters work in runs/search. Model inputs (MLflow 3 logged models) are accepted and
  * not stored, as logged models are out of scope.
  */

@@ -1,4 +1,4 @@
-/** Registry rows → MLflow wire shapes (mlflow-rest.md §0): `version` is a string, unset fields and empty lists are omitted. */
+/** Registry rows → MLflow wire shapes (docs/mlflow-rest.md §0): `version` is a string, unset fields and empty lists are omitted. */
 import type { Db } from "@/db/client";
 import {
   aliasesOf,

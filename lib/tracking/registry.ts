@@ -1,5 +1,5 @@
 /**
- * The MLflow model registry operations (mlflow-rest.md §1 "Model registry", §3, §4 "Registry"). Everyone
+ * The MLflow model registry operations (docs/mlflow-rest.md §1 "Model registry", §3, §4 "Registry"). Everyone
  * signed in may read; a registered model and its versions are changed only by whoever registered the model,
  * or an admin. Aliases are the main way to point at a version; stages are kept for older clients.
  */

@@ -1,6 +1,6 @@
 /**
  * The MLflow tracking operations: each takes the request's fields and returns the response body. Validation
- * and error messages follow mlflow-rest.md; everyone signed in may read, only a run's creator (or an admin)
+ * and error messages follow docs/mlflow-rest.md; everyone signed in may read, only a run's creator (or an admin)
  * may write to it, and only an experiment's creator (or an admin) may change the experiment. Creators are
  * recognised by id, not name (lib/auth/ownership.ts).
  */

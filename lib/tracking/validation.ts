@@ -1,4 +1,4 @@
-/** MLflow's validation rules (mlflow-rest.md §4). */
+/** MLflow's validation rules (docs/mlflow-rest.md §4). */
 import { invalidParam } from "./errors";
 
 export const MAX_KEY_LENGTH = 250;
