@@ -389,9 +389,12 @@ export async function logBatch(ctx: TrackingContext, f: Fields): Promise<Body> {
     );
   }
   const run = await writableRun(ctx, reqRunId(f));
-  await writeParams(ctx.db, run.runUuid, params, true);
-  await insertMetrics(ctx.db, run.runUuid, points);
-  await touchTags(ctx.db, run, tags);
+  // All or nothing: a batch refused for one changed param leaves none of its params, metrics or tags.
+  await ctx.db.transaction(async (tx) => {
+    await writeParams(tx, run.runUuid, params, true);
+    await insertMetrics(tx, run.runUuid, points);
+    await touchTags(tx, run, tags);
+  });
   return {};
 }
 

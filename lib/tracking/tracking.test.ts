@@ -242,6 +242,24 @@ for (const kind of DB_KINDS) {
         );
         await ok(post("runs/log-batch", { run_id: id, params: [{ key: "lr", value: "0.1" }, { key: "bs", value: "32" }] }));
         await fails(post("runs/log-batch", { run_id: id, params: [{ key: "lr", value: "0.3" }] }), 400, "INVALID_PARAMETER_VALUE", "Params were already logged=");
+        // A refused batch writes nothing of itself: not its new params, metrics or tags.
+        await fails(
+          post("runs/log-batch", {
+            run_id: id,
+            params: [{ key: "fresh", value: "1" }, { key: "lr", value: "0.4" }],
+            metrics: [{ key: "loss", value: 1, timestamp: 1700000000000, step: 0 }],
+            tags: [{ key: "t", value: "v" }],
+          }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+        );
+        const after = runOf(await ok(get("runs/get", { run_id: id }))).data;
+        expect(after.params).toEqual([
+          { key: "bs", value: "32" },
+          { key: "lr", value: "0.1" },
+        ]);
+        expect(after.metrics ?? []).toEqual([]);
+        expect(JSON.stringify(after.tags ?? [])).not.toContain('"key":"t"');
         expect(runOf(await ok(get("runs/get", { run_id: id }))).data.params).toEqual([
           { key: "bs", value: "32" },
           { key: "lr", value: "0.1" },
