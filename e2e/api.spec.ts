@@ -25,6 +25,25 @@ for (const portal of PORTALS) {
       expect(bad.status()).toBe(401);
     });
 
+    test("the MLflow API refuses in MLflow's format: anonymous, a token without the mlflow scope, a forged cookie request", async ({ request }) => {
+      const mlflowError = async (res: { status(): number; json(): Promise<unknown> }) => {
+        const body = (await res.json()) as { error_code?: unknown; message?: unknown };
+        expect(typeof body.message, JSON.stringify(body)).toBe("string");
+        return [res.status(), body.error_code];
+      };
+      for (const prefix of ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"]) {
+        expect(await mlflowError(await request.get(`${base}${prefix}/experiments/search?max_results=1`))).toEqual([401, "UNAUTHENTICATED"]);
+      }
+      const owner = `api-mlf-${tag}`;
+      await userWithToken(request, base, owner);
+      const made = await request.post(`${base}/api/users/${owner}/tokens`, { headers: asBootstrap, data: { note: "packages only", scopes: ["packages:read"] } });
+      const narrow = ((await made.json()) as { token: string }).token;
+      const refused = await request.post(`${base}/api/2.0/mlflow/experiments/create`, { headers: bearer(narrow), data: { name: `api-mlf-${tag}-x` } });
+      expect(await mlflowError(refused)).toEqual([403, "PERMISSION_DENIED"]);
+      const bad = await request.post(`${base}/api/2.0/mlflow/runs/search`, { headers: bearer("atr_not-a-real-token"), data: {} });
+      expect(await mlflowError(bad)).toEqual([401, "UNAUTHENTICATED"]);
+    });
+
     test("the bootstrap token is an admin", async ({ request }) => {
       const res = await request.get(`${base}/api/me`, { headers: asBootstrap });
       expect(res.status()).toBe(200);

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { bearer, userWithToken } from "./support/api";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort, localUrl } from "./support/env";
+import { removeEverythingOf } from "./support/engine";
 import { startPortal } from "./support/portal";
 
 test("the MLflow REST API answers over HTTP with MLflow's shapes and errors", async ({ request }) => {
@@ -91,6 +92,8 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
     ATRIUM_PUBLIC_URL: base,
     ATRIUM_LISTEN_HOST: "0.0.0.0",
   });
+  // A stopped container from an earlier run belongs to another "notebooker" (another database's id).
+  await removeEverythingOf(["notebooker"]);
   try {
     const token = await userWithToken(request, base, "notebooker");
     expect((await request.post(`${base}/api/users/notebooker/servers/default`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } })).status()).toBe(202);
@@ -130,5 +133,6 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
     await request.delete(`${base}/api/users/notebooker/servers/default`, { headers: bearer(token) });
   } finally {
     await portal.stop();
+    await removeEverythingOf(["notebooker"]);
   }
 });

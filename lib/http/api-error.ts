@@ -19,3 +19,19 @@ export const conflict = (code: string, message: string) => new ApiError(409, cod
 export function errorResponse(err: ApiError): Response {
   return Response.json({ ...err.extra, error: err.code, message: err.message }, { status: err.status });
 }
+
+/** MLflow's ErrorCode for a refusal the portal makes before an MLflow operation runs (docs/mlflow-rest.md §3). */
+const MLFLOW_CODES: Readonly<Record<number, string>> = {
+  400: "INVALID_PARAMETER_VALUE",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "RESOURCE_DOES_NOT_EXIST",
+  413: "REQUEST_LIMIT_EXCEEDED",
+  415: "BAD_REQUEST",
+};
+
+/** The same refusal as MLflow's clients read it: `{ error_code, message }`. */
+export function mlflowErrorResponse(err: ApiError): Response {
+  const code = MLFLOW_CODES[err.status] ?? (err.status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
+  return Response.json({ error_code: code, message: err.message }, { status: err.status });
+}

@@ -4,7 +4,7 @@ import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
 import { assertRouteAccess, type RouteAccess, type ScopeName } from "@/lib/auth/scopes";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
-import { ApiError, errorResponse } from "./api-error";
+import { ApiError, errorResponse, mlflowErrorResponse } from "./api-error";
 import { findNulInPairs } from "./input-guard";
 import { assertCleanInput, parseWith } from "./parse";
 import { hasBody, isJsonContentType, isSameOriginRequest, isUnsafeMethod } from "./same-origin";
@@ -19,19 +19,27 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 type Handler<P> = (req: Request, ctx: HandlerContext<P>) => Promise<Response>;
 type Params<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
+type ErrorFormat = "portal" | "mlflow";
+
 export interface GuardOptions {
+  /** How refusals made here (sign-in, scope, same-origin, path) are written: MLflow routes want MLflow's format. */
+  errors?: ErrorFormat;
   /** What a body must be when a signed-in browser sends one: JSON (the default) or anything (artifact uploads). */
   body?: "json" | "any";
 }
 
-/** Turns thrown ApiErrors into JSON errors and anything else into a logged 500 that reveals nothing. */
-export async function respond(fn: () => Promise<Response>): Promise<Response> {
+/**
+ * Turns thrown ApiErrors into JSON errors and anything else into a logged 500 that reveals nothing;
+ * in MLflow's `{ error_code, message }` on MLflow routes, so its clients show the sentence.
+ */
+export async function respond(fn: () => Promise<Response>, errors: ErrorFormat = "portal"): Promise<Response> {
+  const reply = errors === "mlflow" ? mlflowErrorResponse : errorResponse;
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ApiError) return errorResponse(err);
+    if (err instanceof ApiError) return reply(err);
     console.error("[atrium] unhandled error in a route:", err);
-    return errorResponse(new ApiError(500, "internal_error", "Something went wrong on the server; the error was logged."));
+    return reply(new ApiError(500, "internal_error", "Something went wrong on the server; the error was logged."));
   }
 }
 
@@ -63,7 +71,7 @@ function guard<S extends z.ZodType | undefined>(access: RouteAccess, handler: Ha
       assertCleanInput(findNulInPairs(Object.entries(raw ?? {})), "invalid_path");
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
       return handler(req, { principal, params, db });
-    });
+    }, options?.errors);
 }
 
 /**

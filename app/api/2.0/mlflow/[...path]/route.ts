@@ -8,6 +8,7 @@ const handler = withUser(
   "mlflow",
   async (req, { db, principal, params }) => countTrackingWrite(req, await handleTrackingRequest(req, { db, principal }, params.path)),
   z.object({ path: z.array(z.string()) }),
+  { errors: "mlflow" },
 );
 
 export const GET = handler;
