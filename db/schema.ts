@@ -163,8 +163,6 @@ export const servers = pgTable(
     /** Where the portal reaches Jupyter, and the token it adds; never sent to a browser. */
     url: text("url"),
     jupyterToken: text("jupyter_token"),
-    /** What the spawner needs to find its object again (JupyterHub's get_state/load_state). */
-    spawnerState: jsonb("spawner_state").$type<Record<string, unknown> | null>(),
     trackingTokenId: text("tracking_token_id"),
     imageId: text("image_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

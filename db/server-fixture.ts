@@ -19,7 +19,6 @@ export function serverRowFixture(userName: string, name: string, overrides: Part
     message: "Ready",
     url: null,
     jupyterToken: null,
-    spawnerState: null,
     trackingTokenId: null,
     imageId: null,
     requestedAt: now,

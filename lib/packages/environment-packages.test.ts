@@ -1,16 +1,25 @@
-/** Packages per environment: read once per image id in a short-lived container, then from the database. */
+/** Packages per environment: read once per image id in a one-off container, then from the database, on both backends. */
+import Dockerode from "dockerode";
 import { describe, expect, it } from "vitest";
 import { imagePackages } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import { DockerSpawner } from "@/lib/spawner";
-import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
+import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { comparePackages } from "./compare";
 import { environmentPackages, packagesOfImage } from "./environment-packages";
 
 const CI = Boolean(process.env.CI);
 const notReady = await engineReadiness();
 if (notReady && !CI) console.warn(`[packages/environment-packages.test] skipped: ${notReady}`);
+const swarmNotReady = await swarmReadiness();
+if (swarmNotReady && !CI) console.warn(`[packages/environment-packages.test] swarm backend skipped: ${swarmNotReady}`);
+const oneOffs = async () => (await new Dockerode().listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length;
+
+const backends: { name: string; notReady: string | undefined; make: () => Spawner }[] = [
+  { name: "docker", notReady, make: () => new DockerSpawner() },
+  { name: "swarm", notReady: swarmNotReady, make: () => new SwarmSpawner() },
+];
 
 describe("comparing two package lists", () => {
   it("matches by normalised name and counts each kind of difference", () => {
@@ -29,34 +38,35 @@ describe("comparing two package lists", () => {
 });
 
 for (const kind of DB_KINDS)
-  describe.skipIf(notReady !== undefined && !CI)(`${kind}: packages of an environment (real engine)`, () => {
-    const db = useTestDatabase(kind);
-    const spawner = new DockerSpawner();
+  for (const backend of backends)
+    describe.skipIf(backend.notReady !== undefined && !CI)(`${kind}, ${backend.name}: packages of an environment (real engine)`, () => {
+      const db = useTestDatabase(kind);
+      const spawner = backend.make();
 
-    it("lists the image's system packages, says installs survive restarts, and reads the image only once", async () => {
-      if (notReady) throw new Error(`cannot run in CI: ${notReady}`);
-      const before = (await spawner.docker.listContainers({ all: true, filters: { label: ["atrium.purpose=image-packages"] } })).length;
-      const first = await environmentPackages(db(), spawner, "python");
-      expect(first.environment).toEqual({ id: "python", name: expect.any(String) });
-      expect(first.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
-      expect(first.pythonVersion).toMatch(/^3\.11\.\d+$/);
-      expect(first.userSiteInHome).toBe(true);
-      expect(first.packages.find((p) => p.name === "pip")?.version).toBe("23.0.1");
-      expect(first.packages.some((p) => p.name === "notebook")).toBe(true);
-      // The short-lived container is gone.
-      expect((await spawner.docker.listContainers({ all: true, filters: { label: ["atrium.purpose=image-packages"] } })).length).toBe(before);
-      const second = await packagesOfImage(db(), spawner, TEST_IMAGE);
-      expect(second.readAt).toBe(first.readAt);
-      expect(second.packages).toEqual(first.packages);
-      expect(await db().select().from(imagePackages)).toHaveLength(1);
-    }, 90_000);
+      it("lists the image's system packages, says installs survive restarts, and reads the image only once", async () => {
+        if (backend.notReady) throw new Error(`cannot run in CI: ${backend.notReady}`);
+        const before = await oneOffs();
+        const first = await environmentPackages(db(), spawner, "python");
+        expect(first.environment).toEqual({ id: "python", name: expect.any(String) });
+        expect(first.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(first.pythonVersion).toMatch(/^3\.11\.\d+$/);
+        expect(first.userSiteInHome).toBe(true);
+        expect(first.packages.find((p) => p.name === "pip")?.version).toBe("23.0.1");
+        expect(first.packages.some((p) => p.name === "notebook")).toBe(true);
+        // The one-off container is gone.
+        expect(await oneOffs()).toBe(before);
+        const second = await packagesOfImage(db(), spawner, TEST_IMAGE);
+        expect(second.readAt).toBe(first.readAt);
+        expect(second.packages).toEqual(first.packages);
+        expect(await db().select().from(imagePackages)).toHaveLength(1);
+      }, 90_000);
 
-    it("answers 404 for an unknown environment and 409 for an image that is not on the host", async () => {
-      await expect(environmentPackages(db(), spawner, "nope")).rejects.toMatchObject({ status: 404, code: "environment_not_found" });
-      await expect(packagesOfImage(db(), spawner, "atrium-no-such-image:0")).rejects.toMatchObject({
-        status: 409,
-        code: "image_missing",
-        message: "The image atrium-no-such-image:0 is not on this host, so its packages cannot be read.",
+      it("answers 404 for an unknown environment and 409 for an image that is not on the host", async () => {
+        await expect(environmentPackages(db(), spawner, "nope")).rejects.toMatchObject({ status: 404, code: "environment_not_found" });
+        await expect(packagesOfImage(db(), spawner, "atrium-no-such-image:0")).rejects.toMatchObject({
+          status: 409,
+          code: "image_missing",
+          message: "The image atrium-no-such-image:0 is not on this host, so its packages cannot be read.",
+        });
       });
     });
-  });

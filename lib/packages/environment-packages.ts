@@ -1,13 +1,14 @@
 /**
  * The Python packages each environment ships, read once per image id and kept in Postgres, so the
- * Environments page costs one short-lived container per image ever, not one per visit.
+ * Environments page costs one one-off container per image ever, not one per visit, on whichever
+ * backend is configured (Spawner.runInImage).
  */
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/db/queries/image-packages";
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import type { DockerSpawner, Spawner } from "@/lib/spawner";
+import type { Spawner } from "@/lib/spawner";
 import { ImageScanError, scanImage } from "./image-scan";
 import { isSpawnerError } from "./workspace-target";
 
@@ -27,16 +28,6 @@ export interface EnvironmentPackagesView extends ImagePackagesView {
 
 const holder = globalThis as typeof globalThis & { __atriumImageScans?: Map<string, Promise<ImagePackagesRow>> };
 
-/**
- * The Docker spawner's dockerode client. Not `instanceof`: server.ts and Next's route bundles each load
- * their own copy of lib/spawner, and the process-wide spawner may come from the other copy.
- */
-function dockerOf(spawner: Spawner): DockerSpawner["docker"] {
-  const docker = (spawner as Partial<Pick<DockerSpawner, "docker">>).docker;
-  if (docker && typeof docker.createContainer === "function") return docker;
-  throw new ApiError(501, "not_supported", "Reading an image's packages needs the docker spawner.");
-}
-
 /** The packages of an image (by name or id): from Postgres when this image id was read before. */
 export async function packagesOfImage(db: Db, spawner: Spawner, image: string): Promise<ImagePackagesView> {
   let info: { present: boolean; id?: string };
@@ -54,7 +45,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
     const scans = holder.__atriumImageScans;
     let scan = scans.get(imageId);
     if (!scan) {
-      scan = scanImage(dockerOf(spawner), imageId)
+      scan = scanImage(spawner, imageId)
         .then((s) => saveImagePackages(db, { imageId, packages: s.packages, pythonVersion: s.pythonVersion || null, userSiteInHome: s.userSiteInHome }))
         .finally(() => scans.delete(imageId));
       scans.set(imageId, scan);

@@ -1,14 +1,13 @@
 /**
- * Reads what an image ships: a short-lived container of the image (no network, small limits) runs
- * `pip list --format json` with PIP_USER=0 (so system packages are listed, not just user ones) and
- * reports where `pip install` as the workspace user would put files. Uses dockerode directly, through
- * the Docker spawner's client; the Spawner interface itself is left unchanged.
+ * Reads what an image ships: a one-off container of the image (Spawner.runInImage: no network,
+ * small limits) runs `pip list --format json` with PIP_USER=0 (so system packages are listed, not
+ * just user ones) and reports where `pip install` as the workspace user would put files.
  */
-import type Dockerode from "dockerode";
 import type { ImagePackage } from "@/db/schema";
-import { demuxBuffer } from "@/lib/spawner/exec-lines";
+import type { RunResult, Spawner } from "@/lib/spawner";
+import { isSpawnerError } from "./workspace-target";
 
-/** Mounted as the home volume in every workspace (lib/spawner/docker.ts). */
+/** Mounted as the home volume in every workspace (HOME_DIR in lib/spawner/container-spec.ts). */
 export const WORKSPACE_HOME = "/home/jovyan";
 const SCAN_TIMEOUT_MS = 60_000;
 
@@ -45,38 +44,18 @@ interface ScanOutput {
   userSiteEnabled?: unknown;
 }
 
-export async function scanImage(docker: Dockerode, image: string): Promise<ImageScan> {
-  const name = `atrium-pkgscan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  let container: Dockerode.Container | undefined;
-  const timer = { id: undefined as NodeJS.Timeout | undefined };
+export async function scanImage(spawner: Pick<Spawner, "runInImage">, image: string): Promise<ImageScan> {
+  let run: RunResult;
   try {
-    container = await docker.createContainer({
-      name,
-      Image: image,
-      Entrypoint: ["python3", "-c", SCRIPT],
-      Cmd: [],
-      // Not atrium.managed: reconcile must never take this for a workspace.
-      Labels: { "atrium.purpose": "image-packages" },
-      NetworkDisabled: true,
-      HostConfig: { NetworkMode: "none", Memory: 512 * 1024 ** 2, NanoCpus: 1e9, AutoRemove: false },
-    });
-    const c = container;
-    await c.start();
-    const waited = await Promise.race([
-      c.wait() as Promise<{ StatusCode: number }>,
-      new Promise<never>((_, reject) => {
-        timer.id = setTimeout(() => reject(new ImageScanError(`Reading the packages of ${image} took longer than ${SCAN_TIMEOUT_MS / 1000} s.`)), SCAN_TIMEOUT_MS);
-      }),
-    ]);
-    const logs = demuxBuffer(await c.logs({ stdout: true, stderr: true, follow: false }));
-    if (waited.StatusCode !== 0) {
-      throw new ImageScanError(`Python in ${image} could not list its packages (exit ${waited.StatusCode}): ${lastLine(logs.err || logs.out)}`);
-    }
-    return parseScan(image, logs.out);
-  } finally {
-    clearTimeout(timer.id);
-    await container?.remove({ force: true }).catch(() => undefined);
+    run = await spawner.runInImage(image, ["python3", "-c", SCRIPT], SCAN_TIMEOUT_MS);
+  } catch (err) {
+    if (isSpawnerError(err, "EngineUnavailableError")) throw err;
+    throw new ImageScanError(`Reading the packages of ${image} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (run.exitCode !== 0) {
+    throw new ImageScanError(`Python in ${image} could not list its packages (exit ${run.exitCode}): ${lastLine(run.stderr || run.stdout)}`);
+  }
+  return parseScan(image, run.stdout);
 }
 
 export function parseScan(image: string, stdout: string): ImageScan {

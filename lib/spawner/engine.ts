@@ -6,9 +6,9 @@
  */
 import Dockerode from "dockerode";
 import type { Duplex } from "node:stream";
-import { envList, validateName } from "./container-spec";
-import { ExecLines, lastLogLine } from "./exec-lines";
-import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult } from "./types";
+import { MIB, envList, imageMissingMessage, validateName } from "./container-spec";
+import { ExecLines, demuxBuffer, lastLogLine } from "./exec-lines";
+import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
 
 export interface EngineOptions {
   /** A ready client (tests); otherwise one is made from dockerHost / DOCKER_HOST / the default socket. */
@@ -285,6 +285,42 @@ export class Engine {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new ServerNotRunningError("The command was cut off: the server stopped while it ran.");
+  }
+
+  // --- one-off commands ------------------------------------------------------------------------------
+
+  /** See Spawner.runInImage. Labelled atrium.purpose, never atrium.managed: reconcile leaves it alone. */
+  async runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult> {
+    let id: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      try {
+        const create: Dockerode.ContainerCreateOptions = {
+          name: `atrium-once-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+          Image: image,
+          Entrypoint: [...argv],
+          Cmd: [],
+          Labels: { "atrium.purpose": "run-in-image" },
+          NetworkDisabled: true,
+          HostConfig: { NetworkMode: "none", Memory: 512 * MIB, NanoCpus: 1e9 },
+        };
+        id = (await this.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
+      } catch (err) {
+        if (statusCodeOf(err) === 404) throw new SpawnError(imageMissingMessage(image), "image_missing");
+        throw this.failure(`create a container of ${image}`, err);
+      }
+      const container = this.docker.getContainer(id);
+      await this.call((abortSignal) => container.start({ abortSignal }));
+      const ended = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SpawnError(`The command in ${image} did not end within ${timeoutMs / 1000} s.`, "engine_error")), timeoutMs);
+      });
+      const waited = (await Promise.race([container.wait().catch((err: unknown) => Promise.reject(this.translate(err))), ended])) as { StatusCode: number };
+      const logs = demuxBuffer(await this.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal })));
+      return { exitCode: waited.StatusCode, stdout: logs.out, stderr: logs.err };
+    } finally {
+      clearTimeout(timer);
+      if (id) await this.call((abortSignal) => this.docker.getContainer(id ?? "").remove({ force: true, abortSignal })).catch(() => undefined);
+    }
   }
 
   // --- stats ---------------------------------------------------------------------------------------

@@ -3,53 +3,30 @@
  * replica per (user, server), on an attachable overlay network, with the same labels, limits,
  * environment and home volume as the docker backend (container-spec.ts). The swarm places the task
  * on a node that satisfies the environment's constraints and has the reserved CPU and memory free;
- * the service's labels let the portal find everything again after a restart.
+ * the service's labels let the portal find everything again after a restart. What it shares with
+ * the docker backend is workload-spawner.ts; this file says what a service is.
  */
 import type Dockerode from "dockerode";
 import {
   HOST_GATEWAY_NAME,
   JUPYTER_PORT,
-  LABEL_ENV,
   LABEL_MANAGED,
-  LABEL_SERVER,
-  LABEL_USER,
-  LABEL_USER_ID,
   STOP_GRACE_S,
   containerName,
-  exitReason,
   formatMemLimit,
   homeMount,
-  imageMissingMessage,
-  labelsMatch,
   memoryBytes,
   nanoCpus,
   notRunning,
-  oomReason,
-  validateName,
-  validateSpec,
   volumeLabels,
   workspaceCmd,
   workspaceEnv,
   urlHostOf,
   workspaceLabels,
 } from "./container-spec";
-import { mapLimit } from "@/lib/util/map-limit";
 import { Engine, engineMessage, statusCodeOf, type EngineOptions } from "./engine";
-import {
-  EngineUnavailableError,
-  OtherNodeError,
-  SpawnError,
-  type ExecOptions,
-  type ExecResult,
-  type FailedStatus,
-  type ListedServer,
-  type ServerRef,
-  type ServerSpec,
-  type ServerStatus,
-  type SpawnEvent,
-  type Spawner,
-  type SpawnerState,
-} from "./types";
+import { EngineUnavailableError, OtherNodeError, SpawnError, type FailedStatus, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
+import { WorkloadSpawner } from "./workload-spawner";
 
 export const DEFAULT_SWARM_NETWORK = "atrium-swarm";
 
@@ -107,9 +84,11 @@ function cpusText(n: number): string {
   return `${Math.round(n * 100) / 100} CPU${n === 1 ? "" : "s"}`;
 }
 
-export class SwarmSpawner implements Spawner {
+export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   readonly docker: Dockerode;
-  private readonly engine: Engine;
+  protected readonly runtime: Engine;
+  protected readonly kind = "service";
+  protected override readonly engineName = "swarm";
   readonly network: string;
   private readonly portalOnNetwork: boolean;
   private readonly urlHost: string;
@@ -119,8 +98,9 @@ export class SwarmSpawner implements Spawner {
   private localNode: Promise<string> | undefined;
 
   constructor(opts: SwarmSpawnerOptions = {}) {
-    this.engine = new Engine(opts);
-    this.docker = this.engine.docker;
+    super();
+    this.runtime = new Engine(opts);
+    this.docker = this.runtime.docker;
     this.network = opts.network?.trim() || DEFAULT_SWARM_NETWORK;
     this.portalOnNetwork = opts.portalOnNetwork ?? false;
     this.urlHost = urlHostOf(opts.publishHost?.trim() || "127.0.0.1");
@@ -129,7 +109,11 @@ export class SwarmSpawner implements Spawner {
   }
 
   private call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {
-    return this.engine.call(fn, timeoutMs);
+    return this.runtime.call(fn, timeoutMs);
+  }
+
+  protected override startingMessage(name: string): string {
+    return `Starting service ${name}: waiting for the swarm to place and run it`;
   }
 
   // --- the service's spec ------------------------------------------------------------------------
@@ -183,7 +167,7 @@ export class SwarmSpawner implements Spawner {
     };
   }
 
-  private ensureNetwork(): Promise<void> {
+  protected prepare(): Promise<void> {
     this.networkReady ??= this.createNetworkIfMissing();
     const ready = this.networkReady;
     ready.catch(() => {
@@ -226,37 +210,29 @@ export class SwarmSpawner implements Spawner {
 
   // --- finding services and tasks ----------------------------------------------------------------
 
-  private async inspectService(nameOrId: string): Promise<Dockerode.Service | undefined> {
+  protected async inspect(nameOrId: string): Promise<Dockerode.Service | undefined> {
     try {
       return (await this.call((abortSignal) => this.docker.getService(nameOrId).inspect({ abortSignal }))) as Dockerode.Service;
     } catch (err) {
       if (statusCodeOf(err) === 404) return undefined;
-      throw this.engine.failure(`inspect the service ${nameOrId}`, err);
+      throw this.runtime.failure(`inspect the service ${nameOrId}`, err);
     }
   }
 
-  private isOurs(service: Dockerode.Service, ref: ServerRef, userId?: string): boolean {
-    return labelsMatch(service.Spec?.Labels, ref, userId);
-  }
-
-  /** The service whose labels are ref's, whatever it is named (services from before injective names too). */
-  private async findByLabel(ref: ServerRef): Promise<Dockerode.Service | undefined> {
-    let found: Dockerode.Service[];
+  protected async listLabelled(labels: string[]): Promise<Dockerode.Service[]> {
     try {
-      found = await this.call((abortSignal) =>
-        this.docker.listServices({ filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_USER}=${ref.user}`, `${LABEL_SERVER}=${ref.server}`] }, abortSignal }),
-      );
+      return await this.call((abortSignal) => this.docker.listServices({ filters: { label: labels }, abortSignal }));
     } catch (err) {
-      throw this.engine.failure("list services", err);
+      throw this.runtime.failure("list services", err);
     }
-    return found.find((x) => this.isOurs(x, ref));
   }
 
-  private async findOwn(ref: ServerRef): Promise<Dockerode.Service | undefined> {
-    validateName("user", ref.user);
-    validateName("server", ref.server);
-    const service = await this.inspectService(containerName(ref));
-    return service && this.isOurs(service, ref) ? service : this.findByLabel(ref);
+  protected labelsOf(service: Dockerode.Service): Record<string, string> | undefined {
+    return service.Spec?.Labels;
+  }
+
+  protected idOf(service: Dockerode.Service): string {
+    return service.ID;
   }
 
   /** The service's newest task; one replica and no restarts make it the only one that matters. */
@@ -265,7 +241,7 @@ export class SwarmSpawner implements Spawner {
     try {
       tasks = (await this.call((abortSignal) => this.docker.listTasks({ filters: { service: [serviceId] }, abortSignal }))) as SwarmTask[];
     } catch (err) {
-      throw this.engine.failure("list the service's tasks", err);
+      throw this.runtime.failure("list the service's tasks", err);
     }
     return tasks
       .filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId)
@@ -316,7 +292,7 @@ export class SwarmSpawner implements Spawner {
     if (state === "running") {
       // The task's state lags a few seconds behind its container (the agent reports it): a container
       // on this node that has died is believed at once, as the docker backend would see it.
-      const local = containerId ? await this.engine.inspectContainer(containerId).catch(() => undefined) : undefined;
+      const local = containerId ? await this.runtime.inspectContainer(containerId).catch(() => undefined) : undefined;
       if (local && !local.State.Running) return this.exitedStatus(service, local.State.ExitCode, local);
       return st.Timestamp ? { state: "running", startedAt: st.Timestamp } : { state: "running" };
     }
@@ -333,34 +309,28 @@ export class SwarmSpawner implements Spawner {
       return { state: "failed", reason: err ? `could not start: ${err}` : "the swarm rejected the task" };
     }
     // failed or complete: the container ran and exited.
-    const local = containerId ? await this.engine.inspectContainer(containerId).catch(() => undefined) : undefined;
+    const local = containerId ? await this.runtime.inspectContainer(containerId).catch(() => undefined) : undefined;
     return this.exitedStatus(service, st.ContainerStatus?.ExitCode, local);
   }
 
   /** Why a task's container ended: from the container itself on this node, from the task elsewhere. */
-  private async exitedStatus(service: Dockerode.Service, code: number | undefined, local: Dockerode.ContainerInspectInfo | undefined): Promise<FailedStatus> {
+  private exitedStatus(service: Dockerode.Service, code: number | undefined, local: Dockerode.ContainerInspectInfo | undefined): Promise<FailedStatus> {
     const exitCode = typeof code === "number" ? code : undefined;
-    if (local?.State.OOMKilled) {
-      const limit = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes;
-      const reason = oomReason(limit);
-      return exitCode === undefined ? { state: "failed", reason, oomKilled: true } : { state: "failed", reason, exitCode, oomKilled: true };
-    }
-    let detail: string | undefined;
-    if (local) {
-      const line = await this.engine.lastLogLine(local.Id);
-      if (line && line.length <= 200) detail = line;
-    } else if (exitCode === 137) {
+    return this.ended({
+      exitCode,
+      oomKilled: local?.State.OOMKilled,
+      memLimitBytes: (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes,
+      logsOf: local?.Id,
       // Another node's engine holds the container: whether it was the memory limit is not visible here.
-      detail = "killed (out of memory or stopped by the node)";
-    }
-    const reason = exitReason(exitCode, detail);
-    return exitCode === undefined ? { state: "failed", reason } : { state: "failed", reason, exitCode };
+      detail: !local && exitCode === 137 ? "killed (out of memory or stopped by the node)" : undefined,
+    });
   }
 
-  async status(ref: ServerRef): Promise<ServerStatus> {
-    const service = await this.findOwn(ref);
-    if (!service) return { state: "stopped" };
-    return this.statusOf(service, await this.latestTask(service.ID));
+  protected async describe(service: Dockerode.Service): Promise<{ status: ServerStatus; url?: string }> {
+    const task = await this.latestTask(service.ID);
+    const status = await this.statusOf(service, task);
+    const url = task && status.state === "running" && task.Status?.State === "running" ? await this.urlOf(service, task) : undefined;
+    return url ? { status, url } : { status };
   }
 
   // --- where it answers --------------------------------------------------------------------------
@@ -377,72 +347,39 @@ export class SwarmSpawner implements Spawner {
     return addr && addr !== "0.0.0.0" ? urlHostOf(addr) : this.urlHost;
   }
 
-  private async located(service: Dockerode.Service, task: SwarmTask): Promise<{ url?: string; state: SpawnerState }> {
-    const name = service.Spec?.Name ?? "";
-    if (this.portalOnNetwork) return { url: `http://${name}:${JUPYTER_PORT}`, state: { containerId: service.ID, containerName: name } };
+  private async urlOf(service: Dockerode.Service, task: SwarmTask): Promise<string | undefined> {
+    if (this.portalOnNetwork) return `http://${service.Spec?.Name ?? ""}:${JUPYTER_PORT}`;
     const port = this.publishedPort(task);
-    if (port === undefined) return { state: { containerId: service.ID, containerName: name } };
-    return { url: `http://${await this.hostOf(task)}:${port}`, state: { containerId: service.ID, containerName: name, port } };
+    return port === undefined ? undefined : `http://${await this.hostOf(task)}:${port}`;
   }
 
   // --- start -------------------------------------------------------------------------------------
 
-  async start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
-    validateSpec(spec);
-    try {
-      return await this.startService(spec, onEvent);
-    } catch (err) {
-      if (err instanceof SpawnError || err instanceof TypeError) throw err;
-      throw new SpawnError(err instanceof Error ? err.message : String(err), "engine_error");
-    }
+  /** Running or on its way (another start got there first): waited for rather than started twice. */
+  protected async reuse(service: Dockerode.Service): Promise<string | undefined> {
+    const status = await this.statusOf(service, await this.latestTask(service.ID));
+    return status.state === "running" ? this.waitUntilRunning(service.ID, service.Spec?.Name ?? service.ID) : undefined;
   }
 
-  private async startService(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }> {
-    const name = containerName(spec);
-    // Only the service of this name is reused (see the docker backend's start).
-    const [existing, image] = await Promise.all([this.inspectService(name), this.engine.imageInfo(spec.image), this.ensureNetwork()]);
-    if (existing && !this.isOurs(existing, spec, spec.userId)) {
-      throw new SpawnError(`The service name ${name} is already used by a service that is not this server's.`, "engine_error");
-    }
-    if (existing) {
-      const status = await this.statusOf(existing, await this.latestTask(existing.ID));
-      // Running or on its way (another start got there first): wait for it rather than start twice.
-      if (status.state === "running") return this.waitUntilRunning(existing.ID, name);
-      await this.endService(existing.ID, "kill"); // a leftover that failed or ended: replaced
-    }
-    // The portal's own engine is asked, as the docker backend does: on a multi-node swarm the image
-    // must also be on the manager the portal talks to (see docs/deploy-swarm.md).
-    if (!image.present) throw new SpawnError(imageMissingMessage(spec.image), "image_missing");
+  protected async create(spec: ServerSpec): Promise<string> {
+    return (await this.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }))).id;
+  }
 
-    onEvent?.({ phase: "creating", message: `Creating service ${name} from ${spec.image}` });
-    let id: string;
-    try {
-      const service = await this.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }));
-      id = service.id;
-    } catch (err) {
-      if (statusCodeOf(err) === 409) {
-        const other = await this.inspectService(name);
-        if (!other || !this.isOurs(other, spec, spec.userId)) throw new SpawnError(`The service name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
-        id = other.ID;
-      } else {
-        throw this.spawnFailure(`create the service ${name}`, err);
-      }
-    }
-    onEvent?.({ phase: "starting", message: `Starting service ${name}: waiting for the swarm to place and run it` });
+  protected run(id: string, name: string): Promise<string> {
     return this.waitUntilRunning(id, name);
   }
 
-  private async waitUntilRunning(id: string, name: string): Promise<{ url: string; state: SpawnerState }> {
+  private async waitUntilRunning(id: string, name: string): Promise<string> {
     const t0 = Date.now();
     let unschedulableSince: number | undefined;
     for (;;) {
-      const service = await this.inspectService(id);
+      const service = await this.inspect(id);
       if (!service) throw new SpawnError(`The service ${name} disappeared while it was starting.`, "engine_error");
       const task = await this.latestTask(id);
       const status = await this.statusOf(service, task);
       if (task && status.state === "running" && task.Status?.State === "running") {
-        const where = await this.located(service, task);
-        if (where.url) return { url: where.url, state: where.state };
+        const url = await this.urlOf(service, task);
+        if (url) return url;
         // Host-mode ports appear in the task's status with the running state; a moment's lag is allowed.
         if (Date.now() - t0 > 5_000) {
           throw new SpawnError(`The service ${name} is running but publishes no port ${JUPYTER_PORT}; stop the server and start it again.`, "engine_error");
@@ -477,13 +414,14 @@ export class SwarmSpawner implements Spawner {
    * waits until no container of the service runs on this node, so a stopped server has really
    * stopped writing to its home (a task on another node is left to that node's agent).
    */
-  private async endService(id: string, how: "stop" | "kill"): Promise<void> {
+  protected async end(service: Dockerode.Service, how: "stop" | "kill"): Promise<void> {
+    const id = service.ID;
     const task = await this.latestTask(id);
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
     if (containerId && task?.Status?.State === "running" && (!task.NodeID || task.NodeID === (await this.localNodeId()))) {
       try {
         const container = this.docker.getContainer(containerId);
-        if (how === "stop") await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.engine.timeoutMs);
+        if (how === "stop") await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.runtime.timeoutMs);
         else await this.call((abortSignal) => container.kill({ abortSignal }));
       } catch (err) {
         // Already stopped or gone: removing the service below is what counts.
@@ -491,7 +429,7 @@ export class SwarmSpawner implements Spawner {
       }
     }
     await this.removeService(id);
-    const deadline = Date.now() + STOP_GRACE_S * 1000 + this.engine.timeoutMs;
+    const deadline = Date.now() + STOP_GRACE_S * 1000 + this.runtime.timeoutMs;
     while (Date.now() < deadline) {
       const left = await this.call((abortSignal) => this.docker.listContainers({ filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }));
       if (left.length === 0) return;
@@ -503,55 +441,8 @@ export class SwarmSpawner implements Spawner {
     try {
       await this.call((abortSignal) => this.docker.getService(id).remove({ abortSignal }));
     } catch (err) {
-      if (statusCodeOf(err) !== 404) throw this.engine.failure("remove a service", err);
+      if (statusCodeOf(err) !== 404) throw this.runtime.failure("remove a service", err);
     }
-  }
-
-  async stop(ref: ServerRef): Promise<void> {
-    const service = await this.findOwn(ref);
-    if (service) await this.endService(service.ID, "stop");
-  }
-
-  /** Kills whatever runs and removes the service (spawn-timeout clean-up); never the volume. */
-  async remove(ref: ServerRef): Promise<void> {
-    const service = await this.findOwn(ref);
-    if (service) await this.endService(service.ID, "kill");
-  }
-
-  removeVolume(volume: string): Promise<void> {
-    return this.engine.removeVolume(volume);
-  }
-
-  // --- list --------------------------------------------------------------------------------------
-
-  async list(): Promise<ListedServer[]> {
-    let services: Dockerode.Service[];
-    try {
-      services = await this.call((abortSignal) => this.docker.listServices({ filters: { label: [`${LABEL_MANAGED}=true`] }, abortSignal }));
-    } catch (err) {
-      throw this.engine.failure("list services", err);
-    }
-    const listed = await mapLimit(services, 8, async (service): Promise<ListedServer | undefined> => {
-      const labels = service.Spec?.Labels ?? {};
-      const user = labels[LABEL_USER];
-      const server = labels[LABEL_SERVER];
-      if (!user || !server) return undefined;
-      const task = await this.latestTask(service.ID);
-      const status = await this.statusOf(service, task);
-      const where = task && status.state === "running" && task.Status?.State === "running" ? await this.located(service, task) : undefined;
-      const name = service.Spec?.Name ?? "";
-      const entry: ListedServer = {
-        user,
-        server,
-        environment: labels[LABEL_ENV] ?? "",
-        state: where?.state ?? { containerId: service.ID, containerName: name },
-        status,
-      };
-      if (where?.url) entry.url = where.url;
-      if (labels[LABEL_USER_ID]) entry.userId = labels[LABEL_USER_ID];
-      return entry;
-    });
-    return listed.filter((x): x is ListedServer => x !== undefined);
   }
 
   // --- exec, stats -------------------------------------------------------------------------------
@@ -561,7 +452,7 @@ export class SwarmSpawner implements Spawner {
    * own engine, and the portal talks to one engine (enough for a one-node swarm; a multi-node
    * swarm would need a client per node, reached through that node's engine address).
    */
-  private async runningContainer(ref: ServerRef): Promise<string> {
+  protected async runningContainer(ref: ServerRef): Promise<string> {
     const service = await this.findOwn(ref);
     const task = service ? await this.latestTask(service.ID) : undefined;
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
@@ -573,28 +464,5 @@ export class SwarmSpawner implements Spawner {
       );
     }
     return containerId;
-  }
-
-  async exec(ref: ServerRef, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((a) => typeof a !== "string")) {
-      throw new TypeError("exec needs a non-empty argv array of strings.");
-    }
-    const containerId = await this.runningContainer(ref);
-    return this.engine.exec(containerId, cmd, opts, () => notRunning(ref));
-  }
-
-  async stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }> {
-    const containerId = await this.runningContainer(ref);
-    return this.engine.stats(containerId, () => notRunning(ref));
-  }
-
-  // --- images, ping ------------------------------------------------------------------------------
-
-  imageInfo(image: string): Promise<{ present: boolean; id?: string }> {
-    return this.engine.imageInfo(image);
-  }
-
-  ping(): Promise<boolean> {
-    return this.engine.ping();
   }
 }

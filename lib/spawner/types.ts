@@ -1,7 +1,9 @@
 /**
  * The Spawner contract (docs/architecture.md §7), modelled on JupyterHub's Spawner.
  * A backend starts, stops and inspects one Jupyter server per (user, server); Postgres keeps the
- * rest. Backends: docker.ts (one engine, dockerode) and swarm.ts (Docker Swarm services, dockerode).
+ * rest. Backends: docker.ts (one engine, dockerode) and swarm.ts (Docker Swarm services, dockerode),
+ * both on workload-spawner.ts, which does what they share. Nothing is saved for a backend between
+ * calls: it finds its object again by name and labels, so a restarted portal needs nothing else.
  */
 
 export interface ServerRef {
@@ -36,17 +38,6 @@ export interface ServerSpec extends ServerRef {
   constraints?: string[];
 }
 
-/**
- * What a backend needs to find its object again; saved with the server's row by the caller.
- * docker: the container; swarm: the service (id and name).
- */
-export interface SpawnerState {
-  containerId: string;
-  containerName: string;
-  /** The published host port (absent when the backend runs on a user-defined network). */
-  port?: number;
-}
-
 export type FailedStatus = { state: "failed"; reason: string; exitCode?: number; oomKilled?: boolean };
 
 export type ServerStatus =
@@ -71,7 +62,6 @@ export interface ListedServer extends ServerRef {
   /** The label atrium.user-id; absent on containers from before user ids. */
   userId?: string;
   environment: string;
-  state: SpawnerState;
   status: ServerStatus;
   /** Where the server answers, when it is running. */
   url?: string;
@@ -82,9 +72,16 @@ export interface ExecOptions {
   env?: Record<string, string>;
 }
 
+/** What a one-off command in an image printed, and how it ended. */
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface Spawner {
   /** Idempotent: a running container for (user, server) is returned as is. */
-  start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string; state: SpawnerState }>;
+  start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string }>;
   /** Stops and removes the container; never the volume. */
   stop(ref: ServerRef): Promise<void>;
   /** Force-removes the container whatever its state (spawn-timeout clean-up); never the volume. */
@@ -97,6 +94,12 @@ export interface Spawner {
   /** cpu in cores used (e.g. 0.35), from one stats sample. */
   stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }>;
   imageInfo(image: string): Promise<{ present: boolean; id?: string }>;
+  /**
+   * argv in a one-off container of `image` (no network, small limits, no Atrium labels) on the
+   * engine the portal talks to, removed afterwards; for reading what an image ships
+   * (lib/packages/image-scan.ts). A SpawnError when it does not end within timeoutMs.
+   */
+  runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
   ping(): Promise<boolean>;
   /** Removes a home volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;

@@ -25,6 +25,7 @@ function recordingSpawner() {
     exec: no,
     stats: no,
     imageInfo: no,
+    runInImage: no,
     list: () => Promise.resolve([]),
     status: () => Promise.resolve({ state: "stopped" }),
     ping: () => Promise.resolve(!state.down),

@@ -34,6 +34,7 @@ const spawner: Spawner = {
   removeVolume: () => Promise.reject(new Error("not used")),
   exec: () => Promise.reject(new Error("not used")),
   imageInfo: () => Promise.reject(new Error("not used")),
+  runInImage: () => Promise.reject(new Error("not used")),
   ping: () => Promise.resolve(true),
   stats: () => Promise.reject(new Error("not used")),
 };

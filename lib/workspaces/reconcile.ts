@@ -20,7 +20,7 @@ export interface ReconcileReport {
   orphaned: string[];
 }
 
-const ENDED = { url: null, jupyterToken: null, spawnerState: null, trackingTokenId: null, phase: null, progress: 0, message: null };
+const ENDED = { url: null, jupyterToken: null, trackingTokenId: null, phase: null, progress: 0, message: null };
 
 async function end(db: Db, spawner: Spawner, row: ServerRow, status: "stopped" | "failed", reason: string, report: ReconcileReport): Promise<void> {
   const ref = { user: row.userName, server: row.name };
@@ -67,7 +67,7 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
   const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
   const listed = await removeOrphans(db, spawner, await spawner.list(), report);
   // Two containers can carry one server's labels (one under the name from before injective names, or
-  // another portal's on a shared engine): a row takes the one it recorded, else the first.
+  // another portal's on a shared engine): a row takes the one at the URL it recorded, else the first.
   const byKey = new Map<string, ListedServer[]>();
   for (const c of listed) byKey.set(labelOf(c), [...(byKey.get(labelOf(c)) ?? []), c]);
   const rows = await listServersIn(db, ["pending", "running", "stopping"]);
@@ -77,8 +77,7 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
   for (const row of rows) {
     const key = labelOf({ user: row.userName, server: row.name });
     const candidates = byKey.get(key) ?? [];
-    const recorded = row.spawnerState?.containerId;
-    const c = candidates.find((x) => x.state.containerId === recorded) ?? candidates[0];
+    const c = candidates.find((x) => x.url !== undefined && x.url === row.url) ?? candidates[0];
     if (row.status === "pending") {
       // Another process may still be spawning it; only a start older than the timeout is abandoned.
       if (now - row.requestedAt.getTime() > graceMs) await end(db, spawner, row, "failed", "the portal restarted while the server was starting", report);
@@ -93,7 +92,7 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
       await end(db, spawner, row, "stopped", "the container disappeared from the engine", report);
     } else if (c.status.state === "running") {
       if (c.url && c.url !== row.url) {
-        await updateServer(db, row.userName, row.name, { url: c.url, spawnerState: { ...c.state } }, ["running"]);
+        await updateServer(db, row.userName, row.name, { url: c.url }, ["running"]);
         forgetWorkspaceTarget(db, row.userName, row.name);
       }
       report.adopted.push(key);

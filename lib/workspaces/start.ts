@@ -79,7 +79,6 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
       message: "Queued",
       url: null,
       jupyterToken,
-      spawnerState: null,
       trackingTokenId: tracking.id,
       imageId: null,
       requestedAt: now,
@@ -140,7 +139,7 @@ async function spawnInBackground(
       // "creating" was written just before; only the step to "starting" is news.
       (e) => void (e.phase === "starting" ? progress(db, user, server, e.phase, 40, e.message) : undefined),
     );
-    await updateServer(db, user, server, { url: started.url, spawnerState: { ...started.state }, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
+    await updateServer(db, user, server, { url: started.url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
     let shown = 50;
     let checkedAt = 0;
     const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {

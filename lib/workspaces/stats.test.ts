@@ -13,7 +13,7 @@ let handle: DbHandle;
 
 function fakeSpawner(stats: Spawner["stats"]): Spawner {
   const no = () => Promise.reject(new Error("not used"));
-  return { start: no, stop: no, remove: no, status: no, list: no, exec: no, imageInfo: no, removeVolume: no, ping: () => Promise.resolve(true), stats };
+  return { start: no, stop: no, remove: no, status: no, list: no, exec: no, imageInfo: no, runInImage: no, removeVolume: no, ping: () => Promise.resolve(true), stats };
 }
 
 async function server(name: string, status: "running" | "stopped") {

@@ -52,7 +52,6 @@ async function finishStop(db: Db, spawner: Spawner, user: string, server: string
       reason: reason ?? null,
       url: null,
       jupyterToken: null,
-      spawnerState: null,
       trackingTokenId: null,
       stoppedAt: new Date(),
     });

@@ -1,0 +1,261 @@
+/**
+ * What every Spawner backend must do, as tests: docker.test.ts and swarm.test.ts run this same suite
+ * against the real engine and the real one-node swarm, so the lifecycle above behaves the same
+ * whichever backend is configured. Call it inside the backend's describe; the cases share one
+ * running server and run in order.
+ */
+import { expect, it } from "vitest";
+import { containerName } from "./container-spec";
+import { collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./spawner-test-support";
+import { TEST_IMAGE } from "./testing";
+import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type Spawner } from "./types";
+
+export interface SpawnerContractHooks {
+  /** In the timing lines: "spawner/docker.test". */
+  label: string;
+  spawner: Spawner;
+  /** Another instance of the same backend on the same engine: a restarted portal. */
+  fresh(): Spawner;
+  /** The same backend on a socket that does not exist. */
+  dead(): Spawner;
+  spec: ReturnType<typeof specFactory>["spec"];
+  /** A prefix no earlier run used, for user names. */
+  run: string;
+  /** The engine's id of ref's object (container or service), undefined when there is none. */
+  objectId(ref: ServerRef): Promise<string | undefined>;
+  /** Creates and starts spec's object as a portal from before injective names did: atrium-<user>-<server>, no user id label. */
+  createLegacy(spec: ServerSpec): Promise<void>;
+  /** The number of one-off containers (atrium.purpose=run-in-image) on the engine. */
+  oneOffs(): Promise<number>;
+}
+
+const startError = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+export function spawnerContract(h: SpawnerContractHooks): void {
+  const { spawner, spec, run } = h;
+  const main = spec(`${run}a`, "default");
+  let url = "";
+  let firstId: string | undefined;
+
+  it("starts a workspace that answers api/status with the token and 403 without it", async () => {
+    const events: string[] = [];
+    const t0 = Date.now();
+    const started = await spawner.start(main, (e) => events.push(e.phase));
+    const startMs = Date.now() - t0;
+    const readyMs = await waitForJupyterApi(started.url, main.baseUrl, main.token);
+    console.info(`[${h.label}] start() took ${startMs} ms; api/status answered ${readyMs} ms later (${startMs + readyMs} ms in all)`);
+    expect(events).toEqual(["creating", "starting"]);
+    expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    url = started.url;
+    firstId = await h.objectId(main);
+    expect(firstId).toBeDefined();
+
+    expect((await fetch(`${url}${main.baseUrl}api/status`)).status).toBe(403);
+    const body = (await (await fetch(`${url}${main.baseUrl}api/status`, { headers: { Authorization: `token ${main.token}` } })).json()) as Record<string, unknown>;
+    expect(body).toHaveProperty("started");
+    expect(await spawner.status(main)).toMatchObject({ state: "running", startedAt: expect.any(String) });
+  }, 90_000);
+
+  it("is idempotent: a second start returns the running server as is", async () => {
+    const events: string[] = [];
+    const again = await spawner.start({ ...main, token: "another-token-ignored" }, (e) => events.push(e.phase));
+    expect(again.url).toBe(url);
+    expect(events).toEqual([]);
+    expect(await h.objectId(main)).toBe(firstId);
+  });
+
+  it("streams exec output line by line with the exit code, argv as is, env and user honoured", async () => {
+    const t0 = Date.now();
+    const r = await spawner.exec(main, ["python3", "-c", "print(1);print(2);import sys;sys.exit(3)"]);
+    expect(await collectLines(r.output)).toEqual(["1", "2"]);
+    expect(await r.exitCode).toBe(3);
+    console.info(`[${h.label}] exec round trip ${Date.now() - t0} ms`);
+
+    const r2 = await spawner.exec(
+      main,
+      ["python3", "-c", "import os,sys,time;print('out',flush=True);time.sleep(0.2);print('err',file=sys.stderr,flush=True);time.sleep(0.2);print(os.environ['X_TEST'], os.getuid(), sys.argv[1:])", "$HOME; echo no"],
+      { env: { X_TEST: "a b;c" } },
+    );
+    // stdout and stderr are separate pipes: their relative order is only as good as the timing.
+    expect(await collectLines(r2.output)).toEqual(["out", "err", "a b;c 1000 ['$HOME; echo no']"]);
+    expect(await r2.exitCode).toBe(0);
+
+    // Multi-byte characters across frame boundaries, a last line without a newline.
+    const r3 = await spawner.exec(main, ["python3", "-c", "import sys; sys.stdout.write('\u00e9' * 50000 + '\\nlast')"]);
+    expect(await collectLines(r3.output)).toEqual(["\u00e9".repeat(50000), "last"]);
+
+    const root = await spawner.exec(main, ["id", "-u"], { user: "root" });
+    expect(await collectLines(root.output)).toEqual(["0"]);
+
+    // Nobody reads the output, or reading stops early: the exit code still arrives.
+    expect(await (await spawner.exec(main, ["sh", "-c", "seq 1 20000; exit 7"])).exitCode).toBe(7);
+    const r5 = await spawner.exec(main, ["sh", "-c", "seq 1 1000; exit 4"]);
+    for await (const line of r5.output) if (line === "3") break;
+    expect(await r5.exitCode).toBe(4);
+
+    await expect(spawner.exec(main, [])).rejects.toBeInstanceOf(TypeError);
+  }, 30_000);
+
+  it("reads one stats sample", async () => {
+    const s = await spawner.stats(main);
+    expect(s.memBytes).toBeGreaterThan(0);
+    expect(s.memBytes).toBeLessThan(1024 ** 3);
+    expect(s.cpu).toBeGreaterThanOrEqual(0);
+    expect(s.cpu).toBeLessThanOrEqual(2);
+  });
+
+  it("lists the servers it manages from their labels alone, as a restarted portal sees them", async () => {
+    const mine = (await h.fresh().list()).find((l) => l.user === main.user && l.server === "default");
+    expect(mine).toEqual({ user: main.user, server: "default", userId: main.userId, environment: "test-env", status: { state: "running", startedAt: expect.any(String) }, url });
+  });
+
+  it("keeps the home volume and a file in it across stop and start", async () => {
+    const w = await spawner.exec(main, ["sh", "-c", "echo hi > ~/f.txt"]);
+    expect(await w.exitCode).toBe(0);
+
+    await spawner.stop(main);
+    expect(await spawner.status(main)).toEqual({ state: "stopped" });
+    expect(await h.objectId(main)).toBeUndefined();
+    await expect(spawner.exec(main, ["true"])).rejects.toBeInstanceOf(ServerNotRunningError);
+    await expect(spawner.stats(main)).rejects.toBeInstanceOf(ServerNotRunningError);
+    await spawner.stop(main); // stopping a stopped server is a no-op
+
+    const again = await spawner.start(main);
+    expect(await h.objectId(main)).not.toBe(firstId);
+    await waitForJupyterApi(again.url, main.baseUrl, main.token);
+    const r = await spawner.exec(main, ["cat", "/home/jovyan/f.txt"]);
+    expect(await collectLines(r.output)).toEqual(["hi"]);
+    expect(await r.exitCode).toBe(0);
+    await spawner.stop(main);
+  }, 90_000);
+
+  it("reports why a server exited, with {baseUrl} and {port} substituted, and replaces the leftover", async () => {
+    const s = spec(`${run}b`, "crash", { cmd: ["sh", "-c", "echo 'boom at {baseUrl} on {port}' >&2; exit 2"] });
+    const failure = { state: "failed", reason: `exited with code 2: boom at /user/${s.user}/crash/ on 8888`, exitCode: 2 };
+    // Either start() saw it die, or it ran for a moment and status() sees it now.
+    const err = await startError(spawner.start(s));
+    if (err) expect(err).toMatchObject({ reason: "engine_error", failure });
+    expect(await waitForStatus(spawner, s, (x) => x.state === "failed", 15_000)).toEqual(failure);
+    expect((await spawner.list()).find((l) => l.user === s.user)?.status).toEqual(failure);
+
+    const old = await h.objectId(s);
+    await spawner.start({ ...s, cmd: ["sleep", "60"] });
+    expect(await h.objectId(s)).not.toBe(old);
+    expect(await spawner.status(s)).toMatchObject({ state: "running" });
+    await spawner.remove(s);
+    expect(await spawner.status(s)).toEqual({ state: "stopped" });
+    await spawner.remove(s); // nothing left: still fine
+  }, 60_000);
+
+  it("reports an out-of-memory kill with the limit (256 MiB, allocating 1 GiB)", async () => {
+    const s = spec(`${run}c`, "oom", { memGb: 0.25, cmd: ["python3", "-c", "x = bytearray(1024*1024*1024); import time; time.sleep(60)"] });
+    const t0 = Date.now();
+    const err = await startError(spawner.start(s));
+    if (err) {
+      expect(err).toBeInstanceOf(SpawnError);
+      expect((err as SpawnError).failure).toMatchObject({ reason: "out of memory (limit 256 MiB)", oomKilled: true });
+    }
+    const st = await waitForStatus(spawner, s, (x) => x.state === "failed", 20_000);
+    console.info(`[${h.label}] OOM reported after ${Date.now() - t0} ms: ${JSON.stringify(st)}`);
+    expect(st).toEqual({ state: "failed", reason: "out of memory (limit 256 MiB)", exitCode: 137, oomKilled: true });
+    await spawner.remove(s);
+    expect(await spawner.status(s)).toEqual({ state: "stopped" });
+  }, 60_000);
+
+  it("refuses a missing image without pulling or creating anything", async () => {
+    const s = spec(`${run}d`, "default", { image: `atrium-no-such-image-${run}:1` });
+    const err = await startError(spawner.start(s));
+    expect(err).toBeInstanceOf(SpawnError);
+    expect(err).not.toBeInstanceOf(EngineUnavailableError);
+    expect(err).toMatchObject({ reason: "image_missing", message: `The image "${s.image}" is not on the engine; an admin has to build or pull it.` });
+    expect(await h.objectId(s)).toBeUndefined();
+    expect(await spawner.imageInfo(s.image)).toEqual({ present: false });
+    expect(await spawner.imageInfo(TEST_IMAGE)).toMatchObject({ present: true, id: expect.stringMatching(/^sha256:/) });
+    expect(await spawner.status(s)).toEqual({ state: "stopped" });
+  });
+
+  it("gives (sec, alice-w5) and (sec-alice, w5) different objects: one person cannot squat another's name", async () => {
+    // With atrium-<user>-<server> both were "atrium-<u>-x-y".
+    const a = spec(`${run}e`, "x-y", { cmd: ["sleep", "60"] });
+    const b = spec(`${run}e-x`, "y", { cmd: ["sleep", "60"] });
+    expect(containerName(a)).not.toBe(containerName(b));
+    await spawner.start(a);
+    expect(await spawner.status(b)).toEqual({ state: "stopped" });
+    await spawner.stop(b); // nothing of b's: a is left alone
+    expect(await spawner.status(a)).toMatchObject({ state: "running" });
+    await spawner.start(b);
+    expect(await spawner.status(b)).toMatchObject({ state: "running" });
+    await spawner.remove(a);
+    expect(await spawner.status(a)).toEqual({ state: "stopped" });
+    expect(await spawner.status(b)).toMatchObject({ state: "running" });
+    await spawner.remove(b);
+  }, 60_000);
+
+  it("adopts, lists and stops an object made under the old name, by its labels", async () => {
+    const s = spec(`${run}l`, "old-one", { cmd: ["sleep", "60"] });
+    await h.createLegacy(s);
+    expect(await waitForStatus(spawner, s, (x) => x.state === "running", 30_000)).toMatchObject({ state: "running" });
+    const listed = (await spawner.list()).find((x) => x.user === s.user);
+    expect(listed).toMatchObject({ server: "old-one", status: { state: "running" } });
+    expect(listed?.userId).toBeUndefined();
+    expect(await h.objectId(s)).toBeDefined();
+    await spawner.stop(s);
+    expect(await h.objectId(s)).toBeUndefined();
+  }, 60_000);
+
+  it("never hands a deleted person's object to a new person of the same name", async () => {
+    const old = spec(`${run}n`, "default", { cmd: ["sleep", "60"], userId: "id-old" });
+    await spawner.start(old);
+    const id = await h.objectId(old);
+    await expect(spawner.start({ ...old, userId: "id-new", token: "other-token" })).rejects.toMatchObject({ reason: "engine_error" });
+    expect(await h.objectId(old)).toBe(id);
+    expect((await spawner.list()).find((x) => x.user === old.user)?.userId).toBe("id-old");
+    await spawner.remove(old);
+  }, 60_000);
+
+  it("runs a one-off command in an image without network and leaves nothing behind", async () => {
+    const before = await h.oneOffs();
+    const r = await spawner.runInImage(
+      TEST_IMAGE,
+      ["python3", "-c", "import socket,sys; print('out'); print('err', file=sys.stderr); print(sorted(n for _, n in socket.if_nameindex())); sys.exit(5)"],
+      30_000,
+    );
+    expect(r).toEqual({ exitCode: 5, stdout: "out\n['lo']\n", stderr: "err\n" });
+    expect(await h.oneOffs()).toBe(before);
+
+    const t0 = Date.now();
+    const slow = await startError(spawner.runInImage(TEST_IMAGE, ["sleep", "30"], 1_000));
+    expect(slow).toBeInstanceOf(SpawnError);
+    expect((slow as SpawnError).message).toBe(`The command in ${TEST_IMAGE} did not end within 1 s.`);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await h.oneOffs()).toBe(before);
+
+    await expect(spawner.runInImage(`atrium-no-such-image-${run}:1`, ["true"], 5_000)).rejects.toMatchObject({ reason: "image_missing" });
+    await expect(spawner.runInImage(TEST_IMAGE, [], 5_000)).rejects.toBeInstanceOf(TypeError);
+  }, 60_000);
+
+  it("reports an unreachable engine quickly, from every method", async () => {
+    const dead = h.dead();
+    const t0 = Date.now();
+    expect(await dead.ping()).toBe(false);
+    const err = await startError(dead.start(spec(`${run}f`, "default")));
+    expect(err).toBeInstanceOf(EngineUnavailableError);
+    expect((err as EngineUnavailableError).message).toBe("The container engine is not reachable: the socket /tmp/nope.sock does not exist (is dockerd running?).");
+    expect((err as SpawnError).reason).toBe("engine_unavailable");
+    const ref = { user: main.user, server: "default" };
+    await expect(dead.status(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.stop(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.remove(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.list()).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.exec(ref, ["true"])).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.stats(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.imageInfo(TEST_IMAGE)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.runInImage(TEST_IMAGE, ["true"], 5_000)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.removeVolume(main.homeVolume)).rejects.toBeInstanceOf(EngineUnavailableError);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+}
