@@ -1,7 +1,7 @@
 /** Rows → MLflow wire shapes (docs/mlflow-rest.md §0 "Entity shapes"): unset fields and empty lists are omitted. */
 import type { ExperimentRow, KeyValue, MetricRow, RunData, RunRow } from "@/db/queries/tracking";
-import type { WireDatasetInput } from "./inputs";
-import { wireDouble } from "./wire";
+import type { WireDatasetInput } from "./runs/inputs";
+import { wireDouble } from "./http/wire";
 
 export interface WireMetric {
   key: string;

@@ -39,10 +39,10 @@ import type { Principal } from "@/lib/auth/principal";
 import { experimentToWire, metricToWire, runInfoToWire, runToWire, type WireRun } from "./entities";
 import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "./errors";
 import { FilterSyntaxError, parseFilter, parseOrderByList } from "./search";
-import { compileExperimentFilter, compileExperimentOrderBy, compileRunFilter, compileRunSort } from "./search-sql";
-import { readDatasetInputs, recordDatasetInputs, runInputsOf } from "./inputs";
-import { generateRunName } from "./run-names";
-import { workspaceRunTags } from "./workspace-tags";
+import { compileExperimentFilter, compileExperimentOrderBy, compileRunFilter, compileRunSort } from "./search/runs-and-experiments-sql";
+import { readDatasetInputs, recordDatasetInputs, runInputsOf } from "./runs/inputs";
+import { generateRunName } from "./runs/run-names";
+import { workspaceRunTags } from "./runs/workspace-tags";
 import {
   MAX_EXPERIMENT_TAG_VALUE_LENGTH,
   MAX_KEY_LENGTH,
@@ -69,7 +69,7 @@ import {
   reqString,
   toDouble,
   type Fields,
-} from "./wire";
+} from "./http/wire";
 
 export interface TrackingContext {
   db: Db;

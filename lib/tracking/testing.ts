@@ -2,7 +2,7 @@
 import { expect } from "vitest";
 import type { Db } from "@/db/client";
 import type { Principal } from "@/lib/auth/principal";
-import { handleTrackingRequest } from "./routes";
+import { handleTrackingRequest } from "./http/dispatch";
 
 export type Json = Record<string, unknown>;
 export interface Reply {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TrackingError } from "./errors";
 import { validateBatchLimits, validateKey } from "./validation";
-import { decodePageToken, encodePageToken, optEnum, optInt, readFields, toDouble, wireDouble } from "./wire";
+import { decodePageToken, encodePageToken, optEnum, optInt, readFields, toDouble, wireDouble } from "./http/wire";
 
 const code = (fn: () => unknown): string | undefined => {
   try {

@@ -2,10 +2,10 @@
  * The logged-models endpoints carry ids in the path (`logged-models/<model_id>/tags/<key>`), unlike the
  * rest of MLflow's REST surface, so they are matched here and the path values handed on as fields.
  */
-import { TrackingError } from "./errors";
-import { listLoggedModelArtifacts } from "./logged-model-artifacts";
-import * as logged from "./logged-models";
-import type { Body, TrackingContext } from "./service";
+import { TrackingError } from "../errors";
+import { listLoggedModelArtifacts } from "../logged-models/artifacts";
+import * as logged from "../logged-models/operations";
+import type { Body, TrackingContext } from "../service";
 import type { Fields } from "./wire";
 
 type Operation = (ctx: TrackingContext, fields: Fields) => Promise<Body>;

@@ -3,7 +3,7 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { columnKeysOf, findExperimentView, findRunView, listExperimentOverview } from "./overview";
-import * as ops from "./service";
+import * as ops from "../service";
 
 const ann: Principal = { name: "xp-ann", userId: "id-xp-ann", role: "user", admin: false, via: "token" };
 let seq = 0;

@@ -5,7 +5,7 @@
  */
 import { BodyTooLarge, readBodyText } from "@/lib/http/body";
 import { describeInputProblem, findInputProblem, findNulInPairs, type InputProblem } from "@/lib/http/input-guard";
-import { invalidParam, TrackingError } from "./errors";
+import { invalidParam, TrackingError } from "../errors";
 
 export type Fields = Readonly<Record<string, unknown>>;
 

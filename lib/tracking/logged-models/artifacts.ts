@@ -6,9 +6,9 @@ import { findLoggedModel } from "@/db/queries/logged-models";
 import { segmentsFromPath, UnsafeArtifactPath } from "@/lib/artifacts/paths";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import { doesNotExist, invalidParam } from "./errors";
-import type { Body, TrackingContext } from "./service";
-import { optString, reqString, type Fields } from "./wire";
+import { doesNotExist, invalidParam } from "../errors";
+import type { Body, TrackingContext } from "../service";
+import { optString, reqString, type Fields } from "../http/wire";
 
 const PROXIED = "mlflow-artifacts:/";
 

@@ -22,13 +22,13 @@ import {
 import { findExperiment, findRun } from "@/db/queries/tracking";
 import type { LoggedModelStatus } from "@/db/schema";
 import { assertMayChange } from "@/lib/auth/ownership";
-import { doesNotExist, invalidParam, permissionDenied } from "./errors";
-import { loggedModelToWire, type WireLoggedModel } from "./logged-model-entities";
-import { parseLoggedModelFilter, parseLoggedModelOrderBy } from "./logged-model-search";
-import { generateRunName } from "./run-names";
-import { assertRunWriter, type Body, type TrackingContext } from "./service";
-import { MAX_PARAM_VALUE_LENGTH, MAX_RUN_TAG_VALUE_LENGTH, checkMaxLength, parseExperimentId, validateKey, validateRunId } from "./validation";
-import { decodePageToken, encodePageToken, optEnum, optInt, optObjectList, optString, optStringList, reqString, type Fields } from "./wire";
+import { doesNotExist, invalidParam, permissionDenied } from "../errors";
+import { loggedModelToWire, type WireLoggedModel } from "./entities";
+import { parseLoggedModelFilter, parseLoggedModelOrderBy } from "./search";
+import { generateRunName } from "../runs/run-names";
+import { assertRunWriter, type Body, type TrackingContext } from "../service";
+import { MAX_PARAM_VALUE_LENGTH, MAX_RUN_TAG_VALUE_LENGTH, checkMaxLength, parseExperimentId, validateKey, validateRunId } from "../validation";
+import { decodePageToken, encodePageToken, optEnum, optInt, optObjectList, optString, optStringList, reqString, type Fields } from "../http/wire";
 
 /** Proto order of LoggedModelStatus, numbered from 0 (LOGGED_MODEL_STATUS_UNSPECIFIED). */
 const STATUSES = ["LOGGED_MODEL_STATUS_UNSPECIFIED", "LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"] as const;

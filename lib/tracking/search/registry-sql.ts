@@ -4,9 +4,9 @@
  */
 import { asc, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { modelVersionTags, modelVersions, registeredModelTags, registeredModels } from "@/db/schema";
-import { FilterSyntaxError } from "./search";
+import { FilterSyntaxError } from "./index";
 import { BooleanSqlParser } from "./boolean-sql-parser";
-import { describeToken, keywordOf, tokenize, type Token } from "./search/lexer";
+import { describeToken, keywordOf, tokenize, type Token } from "./lexer";
 
 /** The tag MLflow 3 uses to mark prompts; a model without it counts as `'false'`. */
 export const PROMPT_TAG = "mlflow.prompt.is_prompt";

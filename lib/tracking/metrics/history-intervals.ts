@@ -6,10 +6,10 @@
  */
 import { findRunsByIds } from "@/db/queries/tracking";
 import { sampledHistory } from "@/db/queries/metric-intervals";
-import { doesNotExist, invalidParam } from "./errors";
-import type { Body, TrackingContext } from "./service";
-import { validateRunId } from "./validation";
-import { optInt, optStringList, reqString, wireDouble, type Fields } from "./wire";
+import { doesNotExist, invalidParam } from "../errors";
+import type { Body, TrackingContext } from "../service";
+import { validateRunId } from "../validation";
+import { optInt, optStringList, reqString, wireDouble, type Fields } from "../http/wire";
 
 export const MAX_RUNS_PER_INTERVAL_REQUEST = 100;
 export const MAX_POINTS_PER_RUN = 2500;

@@ -6,9 +6,9 @@
 import { datasetInputsOf, insertDatasetInputs, type DatasetInputRow } from "@/db/queries/datasets";
 import type { Db } from "@/db/client";
 import type { KeyValue } from "@/db/queries/tracking";
-import { invalidParam } from "./errors";
-import { checkMaxLength } from "./validation";
-import { optObjectList, optString, reqString, type Fields } from "./wire";
+import { invalidParam } from "../errors";
+import { checkMaxLength } from "../validation";
+import { optObjectList, optString, reqString, type Fields } from "../http/wire";
 
 export const MAX_DATASET_NAME_LENGTH = 500;
 export const MAX_DATASET_DIGEST_LENGTH = 36;

@@ -3,9 +3,9 @@
  * inside an active run to say the run produced the logged model. Only the run's creator or an admin may.
  */
 import { findLoggedModel, insertRunOutputs } from "@/db/queries/logged-models";
-import { doesNotExist, invalidParam } from "./errors";
-import { writableRun, type Body, type TrackingContext } from "./service";
-import { optInt, optObjectList, reqRunId, reqString, type Fields } from "./wire";
+import { doesNotExist, invalidParam } from "../errors";
+import { writableRun, type Body, type TrackingContext } from "../service";
+import { optInt, optObjectList, reqRunId, reqString, type Fields } from "../http/wire";
 
 export async function logOutputs(ctx: TrackingContext, f: Fields): Promise<Body> {
   const runId = reqRunId(f);

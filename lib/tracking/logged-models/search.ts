@@ -9,8 +9,8 @@ import {
   type LoggedModelFilterColumn,
   type LoggedModelOrderColumn,
 } from "@/db/queries/logged-models";
-import { invalidParam } from "./errors";
-import { optBool, reqString, type Fields } from "./wire";
+import { invalidParam } from "../errors";
+import { optBool, reqString, type Fields } from "../http/wire";
 
 export interface LoggedModelEquality {
   column: LoggedModelFilterColumn;

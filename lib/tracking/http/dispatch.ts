@@ -6,12 +6,12 @@
 import type { Db } from "@/db/client";
 import { ensureDefaultExperiment } from "@/db/queries/tracking";
 import type { Principal } from "@/lib/auth/principal";
-import { TrackingError, trackingErrorResponse } from "./errors";
-import { getMetricHistoryBulkInterval } from "./history-intervals";
+import { TrackingError, trackingErrorResponse } from "../errors";
+import { getMetricHistoryBulkInterval } from "../metrics/history-intervals";
 import { matchLoggedModelRoute } from "./logged-model-routes";
-import * as registry from "./registry";
-import * as ops from "./service";
-import { logOutputs } from "./run-outputs";
+import * as registry from "../registry/operations";
+import * as ops from "../service";
+import { logOutputs } from "../runs/outputs";
 import { readFields, type Fields } from "./wire";
 
 type Operation = (ctx: ops.TrackingContext, fields: Fields) => Promise<ops.Body>;

@@ -32,19 +32,19 @@ import { findRun, type KeyValue } from "@/db/queries/tracking";
 import type { ModelStage } from "@/db/schema";
 import { assertMayChange } from "@/lib/auth/ownership";
 import type { Principal } from "@/lib/auth/principal";
-import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "./errors";
-import { modelVersionsToWire, registeredModelsToWire } from "./registry-entities";
+import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "../errors";
+import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 import {
   compileModelVersionFilter,
   compileModelVersionOrderBy,
   compileRegisteredModelFilter,
   compileRegisteredModelOrderBy,
-} from "./registry-search";
-import { FilterSyntaxError } from "./search";
-import type { Body, TrackingContext } from "./service";
-import { MAX_KEY_LENGTH, checkMaxLength, validateKey, validateRunId } from "./validation";
-import { decodePageToken, encodePageToken, optBool, optInt, optObjectList, optString, optStringList, reqString, type Fields } from "./wire";
-import { loggedModelForSource, noteModelVersion } from "./logged-models";
+} from "../search/registry-sql";
+import { FilterSyntaxError } from "../search";
+import type { Body, TrackingContext } from "../service";
+import { MAX_KEY_LENGTH, checkMaxLength, validateKey, validateRunId } from "../validation";
+import { decodePageToken, encodePageToken, optBool, optInt, optObjectList, optString, optStringList, reqString, type Fields } from "../http/wire";
+import { loggedModelForSource, noteModelVersion } from "../logged-models/operations";
 
 export const MAX_MODEL_NAME_LENGTH = 256;
 export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;

@@ -5,10 +5,10 @@
 import { and, asc, desc, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { datasets, experimentTags, experiments, latestMetrics, runInputTags, runInputs, runParams, runTags, runs } from "@/db/schema";
 import { orderMetric, type LeadingMetricOrder } from "@/db/queries/tracking";
-import { DATASET_CONTEXT_TAG } from "./inputs";
-import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./search";
+import { DATASET_CONTEXT_TAG } from "../runs/inputs";
+import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./index";
 import { BooleanSqlParser } from "./boolean-sql-parser";
-import { describeToken, keywordOf, tokenize } from "./search/lexer";
+import { describeToken, keywordOf, tokenize } from "./lexer";
 
 const TRUE = sql`true`;
 
