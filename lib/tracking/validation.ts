@@ -40,7 +40,7 @@ export function validateKey(key: string, what: "metric" | "param" | "tag"): void
     throw invalidParam(`Invalid ${what} name: '${key}'. Names cannot resolve to a different path when normalized (no '//', '/./', '..' or a trailing '/').`);
   }
   if (key.length > MAX_KEY_LENGTH) {
-    throw invalidParam(`'${what === "metric" ? "key" : "key"}' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
+    throw invalidParam(`'key' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
   }
 }
 

@@ -20,7 +20,7 @@ import { TrackingError, doesNotExist, invalidParam } from "../errors";
 import type { experiments, Input } from "../http/schemas";
 import { DEFAULT_ARTIFACT_ROOT, lifecycleOf } from "../runs/constants";
 import { decodePageToken, pageOf } from "../search/page-token";
-import { compileExperimentFilter, compileExperimentOrderBy } from "../search/runs-and-experiments-sql";
+import { compileExperimentFilter, compileExperimentOrderBy } from "../search/experiments-sql";
 
 export const MAX_EXPERIMENTS_SEARCH_RESULTS = 50000;
 

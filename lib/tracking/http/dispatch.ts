@@ -22,11 +22,8 @@ interface Matched {
   pathFields: Record<string, string>;
 }
 
-const segmentsOf = (path: string) => path.split("/");
-const isLiteral = (op: Operation) => !op.path.includes("{");
-
 function matchPath(pattern: string, path: readonly string[]): Record<string, string> | undefined {
-  const parts = segmentsOf(pattern);
+  const parts = pattern.split("/");
   if (parts.length !== path.length) return undefined;
   const fields: Record<string, string> = {};
   for (const [i, part] of parts.entries()) {
@@ -45,7 +42,7 @@ export function matchOperation(path: readonly string[], method: string): Matched
     const pathFields = matchPath(op.path, path);
     if (pathFields) candidates.push({ op, pathFields });
   }
-  const literal = candidates.filter((c) => isLiteral(c.op));
+  const literal = candidates.filter((c) => !c.op.path.includes("{"));
   const onPath = literal.length > 0 ? literal : candidates;
   const found = onPath.find((c) => (c.op.methods as readonly string[]).includes(method));
   if (found) return found;
@@ -56,9 +53,8 @@ export function matchOperation(path: readonly string[], method: string): Matched
 
 /** The schema's field types, so the query reader knows which repeated keys make a list. */
 function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
-  const def = schema._zod.def as { shape?: Record<string, z.ZodType>; in?: z.ZodType; left?: z.ZodType };
-  if (def.shape) return def.shape;
-  return def.in ? shapeOf(def.in) : def.left ? shapeOf(def.left) : {};
+  const def = schema._zod.def as { shape?: Record<string, z.ZodType>; in?: z.ZodType };
+  return def.shape ?? (def.in ? shapeOf(def.in) : {});
 }
 
 /** Validates, resolves the target and runs the handler; a create or change in one transaction. */

@@ -61,26 +61,22 @@ function enumDecoder<T extends string>(values: readonly T[], firstNumber: number
 /** Unset: absent, or (as protobuf reads it) an empty string for a non-text field. */
 const unset = (v: unknown, text: boolean) => v === undefined || (!text && v === "");
 
+const refuse = (ctx: z.core.$RefinementCtx, d: Decoder<unknown>, input: unknown) => ctx.addIssue({ code: "custom", params: { expected: d.expected }, input });
+
 function optionalField<T>(d: Decoder<T>) {
-  return z
-    .unknown()
-    .transform((v, ctx): T | undefined => {
-      if (unset(v, d === TEXT)) return undefined;
-      const out = d.decode(v);
-      if (out !== BAD) return out;
-      ctx.addIssue({ code: "custom", params: { expected: d.expected }, input: v });
-      return z.NEVER;
-    })
-    .optional();
+  const decode = (v: unknown, ctx: z.core.$RefinementCtx): T | undefined => {
+    const out = unset(v, d === TEXT) ? undefined : d.decode(v);
+    return out !== BAD ? out : (refuse(ctx, d, v), z.NEVER);
+  };
+  return z.unknown().transform(decode).optional();
 }
 
 /** Absent or empty is MLflow's "Missing value for required parameter". */
 function requiredField<T>(d: Decoder<T>) {
   return z.unknown().transform((v, ctx): T => {
-    const out = v === undefined || v === "" ? BAD : d.decode(v);
-    if (out !== BAD) return out;
-    ctx.addIssue(v === undefined || v === "" ? { code: "custom", message: MISSING } : { code: "custom", params: { expected: d.expected }, input: v });
-    return z.NEVER;
+    if (v === undefined || v === "") return (ctx.addIssue({ code: "custom", message: MISSING }), z.NEVER);
+    const out = d.decode(v);
+    return out !== BAD ? out : (refuse(ctx, d, v), z.NEVER);
   });
 }
 
@@ -96,14 +92,8 @@ export const readDouble = (v: unknown): number | undefined => {
 export const bool = () => optionalField(BOOL);
 export const oneOf = <T extends string>(values: readonly T[], firstNumber = 1) => optionalField(enumDecoder(values, firstNumber));
 
-/** A registry version: a string on the wire, a number from older callers; an integer either way. */
-export const requiredVersion = () =>
-  z.unknown().transform((v, ctx): string => {
-    if (v === undefined || v === "") ctx.addIssue({ code: "custom", message: MISSING });
-    else if (typeof v === "string" || typeof v === "number") return String(v);
-    else ctx.addIssue({ code: "custom", params: { expected: "a string" }, input: v });
-    return z.NEVER;
-  });
+/** A registry version: a string on the wire, a number from older callers. */
+export const requiredVersion = () => requiredField<string>({ expected: "a string", decode: (v) => (typeof v === "string" || typeof v === "number" ? String(v) : BAD) });
 
 /** The issue for an absent required field at `path`, for object-level checks. */
 export const missingAt = (path: string): z.core.$ZodRawIssue => ({ code: "custom", message: MISSING, path: [path], input: undefined });

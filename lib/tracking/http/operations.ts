@@ -11,8 +11,7 @@ import * as loggedModelOps from "../logged-models/operations";
 import { listLoggedModelArtifacts } from "../logged-models/artifacts";
 import { getMetricHistoryBulkInterval } from "../metrics/history-intervals";
 import * as metricOps from "../metrics/operations";
-import * as versionOps from "../registry/model-versions";
-import * as modelOps from "../registry/registered-models";
+import * as registryOps from "../registry/operations";
 import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
 import { logOutputs } from "../runs/outputs";
@@ -71,27 +70,27 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("runs/outputs", POST, runs.logOutputs, changes("active-run"), logOutputs),
   op("metrics/get-history", GET, metrics.getHistory, reads("run"), metricOps.getMetricHistory),
   op("metrics/get-history-bulk-interval", GET, metrics.bulkInterval, reads(), getMetricHistoryBulkInterval),
-  op("registered-models/create", POST, registry.createModel, creates(), modelOps.createRegisteredModel),
-  op("registered-models/get", GET, registry.model, reads("registered-model"), modelOps.getRegisteredModel),
-  op("registered-models/search", GET, registry.search, reads(), modelOps.searchRegisteredModels),
-  op("registered-models/update", PATCH, registry.updateModel, changes("registered-model"), modelOps.updateRegisteredModel),
-  op("registered-models/rename", POST, registry.rename, changes("registered-model"), modelOps.renameModel),
-  op("registered-models/delete", DELETE, registry.model, changes("registered-model"), modelOps.deleteRegisteredModel),
-  op("registered-models/set-tag", POST, registry.setModelTag, changes("registered-model"), modelOps.setRegisteredModelTag),
-  op("registered-models/delete-tag", DELETE, registry.deleteModelTag, changes("registered-model"), modelOps.deleteRegisteredModelTag),
-  op("registered-models/alias", POST, registry.setAlias, changes("registered-model"), modelOps.setRegisteredModelAlias),
-  op("registered-models/alias", DELETE, registry.alias, changes("registered-model"), modelOps.deleteRegisteredModelAlias),
-  op("registered-models/alias", GET, registry.alias, reads("registered-model"), modelOps.getModelVersionByAlias),
-  op("registered-models/get-latest-versions", GET_POST, registry.latestVersions, reads("registered-model"), modelOps.getLatestVersions),
-  op("model-versions/create", POST, registry.createVersion, changes("registered-model"), versionOps.createModelVersion),
-  op("model-versions/get", GET, registry.version, reads("model-version"), versionOps.getModelVersion),
-  op("model-versions/search", GET, registry.search, reads(), versionOps.searchModelVersions),
-  op("model-versions/update", PATCH, registry.updateVersion, changes("model-version"), versionOps.updateModelVersion),
-  op("model-versions/delete", DELETE, registry.version, changes("model-version"), versionOps.deleteModelVersion),
-  op("model-versions/transition-stage", POST, registry.transition, changes("model-version"), versionOps.transitionModelVersionStage),
-  op("model-versions/get-download-uri", GET, registry.version, reads("model-version"), versionOps.getModelVersionDownloadUri),
-  op("model-versions/set-tag", POST, registry.setVersionTag, changes("model-version"), versionOps.setModelVersionTag),
-  op("model-versions/delete-tag", DELETE, registry.deleteVersionTag, changes("model-version"), versionOps.deleteModelVersionTagOp),
+  op("registered-models/create", POST, registry.createModel, creates(), registryOps.createRegisteredModel),
+  op("registered-models/get", GET, registry.model, reads("registered-model"), registryOps.getRegisteredModel),
+  op("registered-models/search", GET, registry.search, reads(), registryOps.searchRegisteredModels),
+  op("registered-models/update", PATCH, registry.updateModel, changes("registered-model"), registryOps.updateRegisteredModel),
+  op("registered-models/rename", POST, registry.rename, changes("registered-model"), registryOps.renameModel),
+  op("registered-models/delete", DELETE, registry.model, changes("registered-model"), registryOps.deleteRegisteredModel),
+  op("registered-models/set-tag", POST, registry.setModelTag, changes("registered-model"), registryOps.setRegisteredModelTag),
+  op("registered-models/delete-tag", DELETE, registry.deleteModelTag, changes("registered-model"), registryOps.deleteRegisteredModelTag),
+  op("registered-models/alias", POST, registry.setAlias, changes("registered-model"), registryOps.setRegisteredModelAlias),
+  op("registered-models/alias", DELETE, registry.alias, changes("registered-model"), registryOps.deleteRegisteredModelAlias),
+  op("registered-models/alias", GET, registry.alias, reads("registered-model"), registryOps.getModelVersionByAlias),
+  op("registered-models/get-latest-versions", GET_POST, registry.latestVersions, reads("registered-model"), registryOps.getLatestVersions),
+  op("model-versions/create", POST, registry.createVersion, changes("registered-model"), registryOps.createModelVersion),
+  op("model-versions/get", GET, registry.version, reads("model-version"), registryOps.getModelVersion),
+  op("model-versions/search", GET, registry.search, reads(), registryOps.searchModelVersions),
+  op("model-versions/update", PATCH, registry.updateVersion, changes("model-version"), registryOps.updateModelVersion),
+  op("model-versions/delete", DELETE, registry.version, changes("model-version"), registryOps.deleteModelVersion),
+  op("model-versions/transition-stage", POST, registry.transition, changes("model-version"), registryOps.transitionModelVersionStage),
+  op("model-versions/get-download-uri", GET, registry.version, reads("model-version"), registryOps.getModelVersionDownloadUri),
+  op("model-versions/set-tag", POST, registry.setVersionTag, changes("model-version"), registryOps.setModelVersionTag),
+  op("model-versions/delete-tag", DELETE, registry.deleteVersionTag, changes("model-version"), registryOps.deleteModelVersionTagOp),
   op("logged-models", POST, loggedModels.create, creates("experiment"), loggedModelOps.createLoggedModel),
   op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
   op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),

@@ -15,16 +15,9 @@ import { doesNotExist, invalidParam, permissionDenied } from "../errors";
 import { parseExperimentId, validateRunId } from "../validation";
 import { missingParam } from "./fields";
 
-export interface ModelVersionTarget {
-  model: RegisteredModelRow;
-  version: ModelVersionRow;
-}
-
+export type ModelVersionTarget = { model: RegisteredModelRow; version: ModelVersionRow };
 /** `run_id`, or the deprecated `run_uuid` the client sends beside it. */
-interface RunRef {
-  run_id?: string | undefined;
-  run_uuid?: string | undefined;
-}
+type RunRef = { run_id?: string | undefined; run_uuid?: string | undefined };
 
 /** Each kind of target, the input fields that name it, and what dispatch hands the handler. */
 interface Kinds {
@@ -54,22 +47,9 @@ export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mo
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
 
-export async function experimentOrThrow(db: Db, id: string): Promise<ExperimentRow> {
-  const n = parseExperimentId(id);
-  const row = n === null ? undefined : await findExperiment(db, n);
-  if (!row) throw doesNotExist(`No Experiment with id=${id} exists`);
-  return row;
-}
-
 export async function runOrThrow(db: Db, id: string): Promise<RunRow> {
   const row = await findRun(db, id);
   if (!row) throw doesNotExist(`Run with id=${id} not found`);
-  return row;
-}
-
-export async function registeredModelOrThrow(db: Db, name: string): Promise<RegisteredModelRow> {
-  const row = await findRegisteredModel(db, name);
-  if (!row) throw doesNotExist(`Registered Model with name=${name} not found`);
   return row;
 }
 
@@ -90,44 +70,52 @@ export function assertRunWriter(p: Principal, run: RunRow, action = `write to ru
   assertMayChange(p, { id: run.ownerId, name: run.userId }, action, permissionDenied);
 }
 
-async function load<K extends TargetKind>(db: Db, kind: K, keys: TargetKeys<K>): Promise<{ row: TargetOf<K>; owner?: Owner; action?: string }> {
-  // Each case returns the row of its own kind; TypeScript cannot narrow K from `kind`, hence the casts.
-  const k = keys as Partial<TargetKeys<"model-version"> & TargetKeys<"experiment"> & TargetKeys<"logged-model">> & RunRef;
-  const need = <T>(v: T | undefined): T => v as T;
-  switch (kind) {
-    case "experiment": {
-      const exp = await experimentOrThrow(db, need(k.experiment_id));
-      return { row: exp as TargetOf<K>, owner: { id: exp.ownerId, name: exp.owner }, action: `change experiment ${exp.id}` };
-    }
-    case "run":
-    case "active-run": {
-      const id = k.run_id || k.run_uuid;
-      if (!id) throw missingParam("run_id");
-      validateRunId(id);
-      const run = await runOrThrow(db, id);
-      return { row: run as TargetOf<K>, owner: { id: run.ownerId, name: run.userId }, action: `write to run ${run.runUuid}` };
-    }
-    case "registered-model": {
-      const model = await registeredModelOrThrow(db, need(k.name));
-      return { row: model as TargetOf<K>, owner: { id: model.ownerId, name: model.userId }, action: `change registered model ${model.name}` };
-    }
-    case "model-version": {
-      const version = await modelVersionOrThrow(db, need(k.name), need(k.version));
-      const model = await registeredModelOrThrow(db, version.name);
-      return { row: { model, version } as TargetOf<K>, owner: { id: model.ownerId, name: model.userId }, action: `change registered model ${model.name}` };
-    }
-    case "logged-model": {
-      const model = await loggedModelOrThrow(db, need(k.model_id));
-      return { row: model as TargetOf<K>, owner: { id: model.ownerId, name: model.creator }, action: `change logged model ${model.modelId}` };
-    }
-    default:
-      return { row: undefined as TargetOf<K> };
-  }
+interface Loaded<T> {
+  row: T;
+  /** Who may change it, and the refusal's words for what. */
+  owner?: Owner;
+  action?: string;
 }
+
+async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<RunRow>> {
+  const id = run_id || run_uuid;
+  if (!id) throw missingParam("run_id");
+  validateRunId(id);
+  const run = await runOrThrow(db, id);
+  return { row: run, owner: { id: run.ownerId, name: run.userId }, action: `write to run ${run.runUuid}` };
+}
+
+async function loadRegisteredModel(db: Db, name: string): Promise<Loaded<RegisteredModelRow>> {
+  const model = await findRegisteredModel(db, name);
+  if (!model) throw doesNotExist(`Registered Model with name=${name} not found`);
+  return { row: model, owner: { id: model.ownerId, name: model.userId }, action: `change registered model ${model.name}` };
+}
+
+const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>) => Promise<Loaded<TargetOf<K>>> } = {
+  none: async () => ({ row: undefined }),
+  experiment: async (db, { experiment_id: id }) => {
+    const n = parseExperimentId(id);
+    const exp = n === null ? undefined : await findExperiment(db, n);
+    if (!exp) throw doesNotExist(`No Experiment with id=${id} exists`);
+    return { row: exp, owner: { id: exp.ownerId, name: exp.owner }, action: `change experiment ${exp.id}` };
+  },
+  run: loadRun,
+  "active-run": loadRun,
+  "registered-model": (db, { name }) => loadRegisteredModel(db, name),
+  "model-version": async (db, { name, version }) => {
+    const row = await modelVersionOrThrow(db, name, version);
+    const model = await loadRegisteredModel(db, row.name);
+    return { ...model, row: { model: model.row, version: row } };
+  },
+  "logged-model": async (db, { model_id: id }) => {
+    const model = await loggedModelOrThrow(db, id);
+    return { row: model, owner: { id: model.ownerId, name: model.creator }, action: `change logged model ${model.modelId}` };
+  },
+};
 
 /** The operation's target, after the owner-or-admin check for a change. */
 export async function resolveTarget<K extends TargetKind>(ctx: TrackingContext, access: Access<K>, keys: TargetKeys<K>): Promise<TargetOf<K>> {
-  const { row, owner, action } = await load(ctx.db, access.kind, keys);
+  const { row, owner, action } = await LOADERS[access.kind](ctx.db, keys);
   if (access.mode !== "change" || !owner || !action) return row;
   assertMayChange(ctx.principal, owner, action, permissionDenied);
   if (access.kind === "active-run") {

@@ -3,12 +3,7 @@
  * (`name = 'model' AND source_run_id = '<run>'`, what the client sends to resolve `runs:/<run>/model`),
  * and order_by on the creation time, update time or name.
  */
-import {
-  LOGGED_MODEL_FILTER_COLUMNS,
-  LOGGED_MODEL_ORDER_COLUMNS,
-  type LoggedModelFilterColumn,
-  type LoggedModelOrderColumn,
-} from "@/db/queries/logged-models";
+import { LOGGED_MODEL_FILTER_COLUMNS, LOGGED_MODEL_ORDER_COLUMNS, type LoggedModelFilterColumn, type LoggedModelOrderColumn } from "@/db/queries/logged-models";
 import { invalidParam } from "../errors";
 
 export interface LoggedModelEquality {

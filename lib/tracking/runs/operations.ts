@@ -12,7 +12,7 @@ import { assertExperimentActive } from "../experiments/operations";
 import type { Input, runs } from "../http/schemas";
 import { parseFilter, parseOrderByList } from "../search";
 import { decodePageToken, encodePageToken } from "../search/page-token";
-import { compileRunFilter, compileRunSort } from "../search/runs-and-experiments-sql";
+import { compileRunFilter, compileRunSort } from "../search/runs-sql";
 import { parseExperimentId } from "../validation";
 import { RUN_NAME_TAG, lifecycleOf } from "./constants";
 import { runInputsOf } from "./inputs";
