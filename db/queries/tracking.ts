@@ -336,7 +336,7 @@ export interface LeadingMetricOrder {
 }
 
 /**
- * One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search-sql.
+ * One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search/runs-sql.ts.
  * Ordered by a metric, runs having it come first, read in index order from latest_metrics so a page over
  * 100k runs touches about a page of rows; runs without it follow, as MLflow sorts missing values last.
  */
