@@ -85,6 +85,11 @@ const datasetInput = z.object({
   tags: list(z.object({ key: rule(requiredText(), maxLength(255, "tags.key")), value: rule(requiredText(), maxLength(500, "tags.value")) })),
 });
 
+function outputStep(step = 0): number {
+  if (step < 0) throw invalidParam(`Invalid step ${step} for a model output: steps are non-negative integers.`);
+  return step;
+}
+
 export const runs = {
   /** Without an experiment, the client's default experiment "0". */
   create: z.object({ experiment_id: convert(text(), (id) => id || "0"), run_name: text(), start_time: int64(), tags: list(runTag) }),
@@ -96,14 +101,7 @@ export const runs = {
   setTag: withRunId(runTag.shape),
   deleteTag: withRunId({ key: requiredText() }),
   logInputs: withRunId({ datasets: list(datasetInput), models: list(z.object({ model_id: requiredText() })) }),
-  logOutputs: withRunId({
-    models: list(
-      z.object({ model_id: requiredText(), step: convert(int64(), (s = 0) => {
-        if (s < 0) throw invalidParam(`Invalid step ${s} for a model output: steps are non-negative integers.`);
-        return s;
-      }) }),
-    ),
-  }),
+  logOutputs: withRunId({ models: list(z.object({ model_id: requiredText(), step: convert(int64(), outputStep) })) }),
 };
 
 export const metrics = {
@@ -123,12 +121,10 @@ const version = convert(requiredVersion(), parseVersion);
 const description = rule(text(), maxLength(MAX_DESCRIPTION_LENGTH, "description"));
 const alias = rule(requiredText(), validateAlias);
 const modelKey = rule(requiredText(), maxLength(MAX_KEY_LENGTH, "key"));
-const named = z.object({ name: modelName() });
-const versioned = z.object({ name: modelName(), version });
 
 export const registry = {
   createModel: z.object({ name: modelName(), tags: list(registryTag), description }),
-  model: named,
+  model: z.object({ name: modelName() }),
   search: z.object(search),
   updateModel: z.object({ name: modelName(), description }),
   rename: z.object({ name: modelName(), new_name: modelName("new_name") }),
@@ -146,7 +142,7 @@ export const registry = {
     run_link: text(),
     model_id: text(),
   }),
-  version: versioned,
+  version: z.object({ name: modelName(), version }),
   updateVersion: z.object({ name: modelName(), version, description }),
   transition: z.object({ name: modelName(), version, stage: convert(requiredText(), parseStage), archive_existing_versions: bool() }),
   setVersionTag: z.object({ name: modelName(), version, ...registryTag.shape }),
