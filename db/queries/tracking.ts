@@ -112,7 +112,8 @@ export async function renameExperiment(db: Db, id: number, name: string, now: nu
   const taken = await findExperimentByName(db, name);
   if (taken && taken.id !== id) return false;
   try {
-    await db.update(experiments).set({ name, lastUpdateTime: now }).where(eq(experiments.id, id));
+    // A savepoint: the caller's transaction (lib/tracking/http/dispatch.ts) survives a lost race for the name.
+    await db.transaction((tx) => tx.update(experiments).set({ name, lastUpdateTime: now }).where(eq(experiments.id, id)));
   } catch (err) {
     if (await findExperimentByName(db, name)) return false;
     throw err;
