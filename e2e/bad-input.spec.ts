@@ -8,7 +8,7 @@ import { rawRequest, type RawResponse } from "./support/raw-http";
 
 /**
  * Bad input never makes the portal answer 5xx. Every route under app/api (found by reading app/, as the
- * admin-surface test does) and every MLflow operation in TRACKING_ROUTES gets NUL characters, huge and
+ * admin-surface test does) and every MLflow operation in the operation table gets NUL characters, huge and
  * negative numbers, wrong types, very long strings, malformed `%` escapes, deep nesting, arrays for
  * objects, empty bodies and invalid JSON, as an admin and as a plain user, on both portals (Postgres and
  * PGlite). Each answer must be < 500, and an error must be a JSON `{error, message}` (MLflow's
@@ -30,19 +30,27 @@ function fieldNames(): string[] {
       for (const m of readFileSync(path.join(ROOT, dir, f), "utf8").matchAll(re)) if (m[1]) names.add(m[1]);
     }
   };
-  read("lib/tracking", /(?:req|opt)\w*\(\s*\w+,\s*"(\w+)"/g);
+  // MLflow's: the keys of the input schemas (lib/tracking/http/schemas.ts), `name: text()` and shorthand `{ name, version }`.
+  read("lib/tracking/http", /\b([a-z][a-z_]*): /g, "schemas.ts");
+  read("lib/tracking/http", /[{,] ([a-z][a-z_]*)(?= [,}])/g, "schemas.ts");
   // The portal's request schemas: the keys of the zod objects in lib/<domain>/schemas.ts.
   for (const dir of ["lib/admin", "lib/environments", "lib/packages", "lib/users", "lib/workspaces"]) read(dir, /^\s+(\w+): /gm, "schemas.ts");
   return [...names].sort();
 }
 const FIELDS = fieldNames();
 
-/** TRACKING_ROUTES (lib/tracking/routes.ts) read from the source: operation → methods. */
+/**
+ * The operation table (lib/tracking/http/operations.ts) read from the source: path → methods. A `{field}`
+ * segment (logged-models/{model_id}) gets a sample value.
+ */
 function trackingRoutes(): Record<string, string[]> {
-  const source = readFileSync(path.join(ROOT, "lib/tracking/routes.ts"), "utf8");
+  const source = readFileSync(path.join(ROOT, "lib/tracking/http/operations.ts"), "utf8");
   const lists: Record<string, string[]> = { GET: ["GET"], POST: ["POST"], GET_POST: ["GET", "POST"], PATCH: ["PATCH"], DELETE: ["DELETE"] };
   const out: Record<string, string[]> = {};
-  for (const m of source.matchAll(/^\s+"([\w/-]+)": \{ methods: (\w+), op:/gm)) out[m[1] ?? ""] = lists[m[2] ?? ""] ?? [];
+  for (const m of source.matchAll(/^\s+op\("([\w/{}-]+)", (\w+),/gm)) {
+    const route = (m[1] ?? "").replace(/\{\w+\}/g, "x");
+    out[route] = [...(out[route] ?? []), ...(lists[m[2] ?? ""] ?? [])];
+  }
   return out;
 }
 const TRACKING_ROUTES = trackingRoutes();
@@ -187,7 +195,6 @@ function mlflowCases(): Case[] {
   for (const [op, methods] of Object.entries(TRACKING_ROUTES)) {
     for (const method of methods) out.push(...casesFor(method, `${MLFLOW}/${op}`, true, `${method} mlflow ${op}`));
   }
-  for (const method of ["GET", "POST", "DELETE"]) out.push(...casesFor(method, `${MLFLOW}/registered-models/alias`, true, `${method} mlflow registered-models/alias`));
   out.push({ label: "mlflow malformed % in the operation", method: "GET", path: `${MLFLOW}/runs/%zz`, mlflow: true });
   out.push({ label: "mlflow NUL in the operation", method: "POST", path: `${MLFLOW}/runs%00/create`, body: "{}", mlflow: true });
   return out;

@@ -2,7 +2,7 @@ import { ExperimentsList, NewExperimentForm } from "@/components/tracking/experi
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
-import { listExperimentOverview } from "@/lib/tracking/overview";
+import { listExperimentOverview } from "@/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function ExperimentsPage() {

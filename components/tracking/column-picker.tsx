@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { ColumnKeys } from "@/lib/tracking/overview";
+import type { ColumnKeys } from "@/lib/tracking/overview/overview";
 
 export type ColumnGroup = "metrics" | "params" | "tags";
 /** A chosen column, `<group>:<key>`. */

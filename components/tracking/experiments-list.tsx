@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { relativeTime } from "@/components/workspaces/format";
-import type { ExperimentOverview } from "@/lib/tracking/overview";
+import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
 import { dateTime } from "./format";
 import { mlflowPost } from "./mlflow";
 

@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { Fragment, useMemo, useState, type ReactNode } from "react";
-import type { ColumnKeys } from "@/lib/tracking/overview";
+import type { ColumnKeys } from "@/lib/tracking/overview/overview";
 import { ColumnPicker, defaultColumns, splitColumnId, type ColumnId } from "./column-picker";
 import { dateTime, metricValue, runDuration, searchIdentifier } from "./format";
 import { mlflowPost, type WireRun } from "./mlflow";

@@ -1,4 +1,4 @@
-/** SQL for the MLflow-compatible model registry; rules, validation and wire shapes live in lib/tracking/registry*. */
+/** SQL for the MLflow-compatible model registry; rules, validation and wire shapes live in lib/tracking/registry/ and lib/tracking/http/schemas.ts. */
 import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import {

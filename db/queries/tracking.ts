@@ -112,7 +112,8 @@ export async function renameExperiment(db: Db, id: number, name: string, now: nu
   const taken = await findExperimentByName(db, name);
   if (taken && taken.id !== id) return false;
   try {
-    await db.update(experiments).set({ name, lastUpdateTime: now }).where(eq(experiments.id, id));
+    // A savepoint: the caller's transaction (lib/tracking/http/dispatch.ts) survives a lost race for the name.
+    await db.transaction((tx) => tx.update(experiments).set({ name, lastUpdateTime: now }).where(eq(experiments.id, id)));
   } catch (err) {
     if (await findExperimentByName(db, name)) return false;
     throw err;
@@ -336,7 +337,7 @@ export interface LeadingMetricOrder {
 }
 
 /**
- * One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search-sql.
+ * One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search/runs-sql.ts.
  * Ordered by a metric, runs having it come first, read in index order from latest_metrics so a page over
  * 100k runs touches about a page of rows; runs without it follow, as MLflow sorts missing values last.
  */

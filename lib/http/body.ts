@@ -1,7 +1,7 @@
 /**
  * Reading a request body with a byte cap, chunk by chunk: the read stops (and the rest is never pulled
  * off the socket) as soon as the cap is passed, so a large body costs at most the cap in memory. Both
- * the portal's JSON API (parse.ts) and the MLflow API (lib/tracking/wire.ts) read their bodies here.
+ * the portal's JSON API (parse.ts) and the MLflow API (lib/tracking/http/read-request.ts) read their bodies here.
  */
 
 /** The cap on a portal JSON body: the largest real ones (an environment, a user's limits) are a few KiB. */

@@ -4,7 +4,7 @@
  * escape (Next decodes dynamic segments with decodeURIComponent and does not catch the URIError).
  * Also a NUL (`%00`) anywhere in the path or query: pages pass search parameters to SQL themselves, and
  * Postgres refuses NUL in text (22021, a 500). Route handlers check their input again where they parse
- * it (lib/http/parse.ts, lib/tracking/wire.ts), naming the field; this is the net for pages.
+ * it (lib/http/parse.ts, lib/tracking/http/fields.ts), naming the field; this is the net for pages.
  * Framework-free: server.ts calls it for everything it hands to Next.
  */
 

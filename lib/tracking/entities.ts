@@ -1,7 +1,14 @@
 /** Rows → MLflow wire shapes (docs/mlflow-rest.md §0 "Entity shapes"): unset fields and empty lists are omitted. */
 import type { ExperimentRow, KeyValue, MetricRow, RunData, RunRow } from "@/db/queries/tracking";
-import type { WireDatasetInput } from "./inputs";
-import { wireDouble } from "./wire";
+import type { WireDatasetInput } from "./runs/inputs";
+
+/** A double on the wire: NaN and ±Infinity as strings. */
+export function wireDouble(v: number): number | string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return v;
+}
 
 export interface WireMetric {
   key: string;

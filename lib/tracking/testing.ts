@@ -2,7 +2,8 @@
 import { expect } from "vitest";
 import type { Db } from "@/db/client";
 import type { Principal } from "@/lib/auth/principal";
-import { handleTrackingRequest } from "./routes";
+import type { TrackingContext } from "./context";
+import { handleTrackingRequest, matchOperation, runOperation } from "./http/dispatch";
 
 export type Json = Record<string, unknown>;
 export interface Reply {
@@ -53,4 +54,10 @@ export function trackingClient(db: () => Db, prefix = "/api/2.0/mlflow/") {
     return msg;
   }
   return { call, ok, fails };
+}
+
+/** One operation of the table as a function of its raw fields, for tests that set the clock (`ctx.now`). */
+export function operation(path: string, method = "POST") {
+  const { op } = matchOperation(path.split("/"), method);
+  return (ctx: TrackingContext, fields: Json) => runOperation(ctx, op, fields);
 }

@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
-import { handleTrackingRequest } from "./routes";
+import { handleTrackingRequest } from "./http/dispatch";
 
 const alice: Principal = { name: "alice", userId: "id-alice", role: "user", admin: false, via: "token" };
 const bob: Principal = { name: "bob", userId: "id-bob", role: "user", admin: false, via: "token" };

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { TrackingError } from "./errors";
 import { validateBatchLimits, validateKey } from "./validation";
-import { decodePageToken, encodePageToken, optEnum, optInt, readFields, toDouble, wireDouble } from "./wire";
+import { z } from "zod";
+import { wireDouble } from "./entities";
+import { int64, oneOf, parseInput, readDouble } from "./http/fields";
+import { readFields } from "./http/read-request";
+import { decodePageToken, encodePageToken } from "./search/page-token";
+
+const optInt = (fields: Record<string, unknown>, name: string) => parseInput(z.object({ [name]: int64() }), fields)[name];
+const optEnum = <T extends string>(fields: Record<string, unknown>, name: string, values: readonly T[]) => parseInput(z.object({ [name]: oneOf(values) }), fields)[name];
+const toDouble = (v: unknown) => {
+  const n = readDouble(v);
+  if (n === undefined) throw new TrackingError("INVALID_PARAMETER_VALUE", `Invalid value ${JSON.stringify(v)}: expected a number.`);
+  return n;
+};
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -38,14 +50,14 @@ describe("wire coercions", () => {
     expect(code(() => optEnum({ v: 9 }, "v", ["ACTIVE_ONLY"]))).toBe("INVALID_PARAMETER_VALUE");
   });
   it("round-trips NaN and infinities as strings", () => {
-    expect(toDouble("NaN", "v")).toBeNaN();
-    expect(toDouble("-Infinity", "v")).toBe(-Infinity);
-    expect(toDouble("0.25", "v")).toBe(0.25);
-    expect(code(() => toDouble("abc", "v"))).toBe("INVALID_PARAMETER_VALUE");
+    expect(toDouble("NaN")).toBeNaN();
+    expect(toDouble("-Infinity")).toBe(-Infinity);
+    expect(toDouble("0.25")).toBe(0.25);
+    expect(code(() => toDouble("abc"))).toBe("INVALID_PARAMETER_VALUE");
     expect([NaN, Infinity, -Infinity, 1.5].map(wireDouble)).toEqual(["NaN", "Infinity", "-Infinity", 1.5]);
   });
   it("reads repeated query keys as lists and falls back to {} for an empty GET", async () => {
-    const f = await readFields(new Request("http://x/api/2.0/mlflow/runs/search?order_by=a&order_by=b&filter=x"));
+    const f = await readFields(new Request("http://x/api/2.0/mlflow/runs/search?order_by=a&order_by=b&filter=x"), (name) => name === "order_by");
     expect(f).toEqual({ order_by: ["a", "b"], filter: "x" });
     expect(await readFields(new Request("http://x/api/2.0/mlflow/experiments/get"))).toEqual({});
   });

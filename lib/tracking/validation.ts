@@ -40,7 +40,7 @@ export function validateKey(key: string, what: "metric" | "param" | "tag"): void
     throw invalidParam(`Invalid ${what} name: '${key}'. Names cannot resolve to a different path when normalized (no '//', '/./', '..' or a trailing '/').`);
   }
   if (key.length > MAX_KEY_LENGTH) {
-    throw invalidParam(`'${what === "metric" ? "key" : "key"}' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
+    throw invalidParam(`'key' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
   }
 }
 
@@ -80,4 +80,45 @@ export function validateBatchLimits(metrics: number, params: number, tags: numbe
       `A batch logging request can contain at most ${MAX_BATCH_TOTAL} total metrics, params and tags. Got ${total} total. Please split up across multiple requests and try again.`,
     );
   }
+}
+
+// --- model registry (docs/mlflow-rest.md §4 "Registry") ------------------------------------------
+
+export const MAX_MODEL_NAME_LENGTH = 256;
+export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;
+export const MAX_DESCRIPTION_LENGTH = 5000;
+export const MAX_ALIAS_LENGTH = 255;
+export const MAX_SOURCE_LENGTH = 500;
+/** Stages a client may set, in MLflow's order. */
+export const MODEL_STAGES = ["None", "Staging", "Production", "Archived"] as const;
+/** Versions are stored as Postgres `integer`; a larger number cannot name one and would fail the query (22003). */
+const MAX_VERSION = 2 ** 31 - 1;
+
+export function parseVersion(raw: string): number {
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw invalidParam(`Parameter 'version' must be an integer, got '${raw}'.`);
+  const n = Number(raw);
+  if (n > MAX_VERSION) throw invalidParam(`Parameter 'version' must be at most ${MAX_VERSION}, got '${raw.trim()}'.`);
+  return n;
+}
+
+/** Alias names: `^[\w\-]*$`, at most 255 characters, not `latest` and not `v<digits>` (those name versions). */
+export function validateAlias(alias: string): void {
+  checkMaxLength(alias, MAX_ALIAS_LENGTH, "alias");
+  if (!/^[\w-]*$/.test(alias)) {
+    throw invalidParam(`Invalid alias name: '${alias}'. Aliases may only contain alphanumerics, underscores (_) and dashes (-).`);
+  }
+  if (alias.toLowerCase() === "latest") throw invalidParam("'latest' alias name (case insensitive) is reserved.");
+  if (/^[vV]\d+$/.test(alias)) throw invalidParam(`Version alias name '${alias}' is reserved.`);
+}
+
+export function parseStage(raw: string): (typeof MODEL_STAGES)[number] {
+  const stage = MODEL_STAGES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
+  if (!stage) throw invalidParam(`Invalid Model Version stage: ${raw}. Value must be one of ${MODEL_STAGES.join(", ")}.`);
+  return stage;
+}
+
+export function validateSource(source: string): void {
+  checkMaxLength(source, MAX_SOURCE_LENGTH, "source");
+  const path = source.replace(/^[a-zA-Z][\w+.-]*:/, "");
+  if (path.split(/[/\\]/).includes("..")) throw invalidParam(`Invalid model version source: '${source}'. A source may not contain '..' path segments.`);
 }

@@ -16,7 +16,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { TEST_DATABASE_URL, openTestDatabase } from "../../db/testing";
 import type { Principal } from "../../lib/auth/principal";
-import { handleTrackingRequest } from "../../lib/tracking/routes";
+import { handleTrackingRequest } from "../../lib/tracking/http/dispatch";
 import { median, ms, percentile, verdict } from "./stats";
 
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);

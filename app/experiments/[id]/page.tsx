@@ -4,7 +4,7 @@ import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
-import { columnKeysOf, findExperimentView } from "@/lib/tracking/overview";
+import { columnKeysOf, findExperimentView } from "@/lib/tracking/overview/overview";
 import { requireUser } from "../../_lib/page-auth";
 
 export default async function ExperimentPage({ params }: { params: Promise<{ id: string }> }) {

@@ -4,7 +4,7 @@ import { insertToken } from "@/db/queries/tokens";
 import { insertUser } from "@/db/queries/users";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import { principal, trackingClient, type Json } from "./testing";
+import { principal, trackingClient, type Json } from "../testing";
 import { serverRowFixture } from "@/db/server-fixture";
 
 let seq = 0;

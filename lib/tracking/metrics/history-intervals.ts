@@ -6,28 +6,27 @@
  */
 import { findRunsByIds } from "@/db/queries/tracking";
 import { sampledHistory } from "@/db/queries/metric-intervals";
-import { doesNotExist, invalidParam } from "./errors";
-import type { Body, TrackingContext } from "./service";
-import { validateRunId } from "./validation";
-import { optInt, optStringList, reqString, wireDouble, type Fields } from "./wire";
+import type { Body, TrackingContext } from "../context";
+import { wireDouble } from "../entities";
+import { doesNotExist, invalidParam } from "../errors";
+import type { Input, metrics } from "../http/schemas";
 
 export const MAX_RUNS_PER_INTERVAL_REQUEST = 100;
 export const MAX_POINTS_PER_RUN = 2500;
 
-export async function getMetricHistoryBulkInterval(ctx: TrackingContext, f: Fields): Promise<Body> {
-  const runIds = [...new Set(optStringList(f, "run_ids"))];
+export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: Input<typeof metrics.bulkInterval>): Promise<Body> {
+  const runIds = [...new Set(input.run_ids)];
   if (runIds.length === 0) throw invalidParam("GetMetricHistoryBulkInterval request must specify at least one run_id.");
   if (runIds.length > MAX_RUNS_PER_INTERVAL_REQUEST) {
     throw invalidParam(`GetMetricHistoryBulkInterval request cannot specify more than ${MAX_RUNS_PER_INTERVAL_REQUEST} run_ids. Received ${runIds.length} run_ids.`);
   }
-  for (const id of runIds) validateRunId(id);
-  const key = reqString(f, "metric_key");
-  const max = optInt(f, "max_results") ?? MAX_POINTS_PER_RUN;
+  const key = input.metric_key;
+  const max = input.max_results ?? MAX_POINTS_PER_RUN;
   if (max < 1 || max > MAX_POINTS_PER_RUN) {
     throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_POINTS_PER_RUN}.`);
   }
-  const start = optInt(f, "start_step") ?? null;
-  const end = optInt(f, "end_step") ?? null;
+  const start = input.start_step ?? null;
+  const end = input.end_step ?? null;
   if (start !== null && end !== null && start > end) {
     throw invalidParam(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
   }

@@ -7,7 +7,7 @@ import { mayChange } from "@/lib/auth/ownership";
 import type { Principal } from "@/lib/auth/principal";
 import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
 import { ensureDefaultExperiment, experimentTagsOf, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
-import { experimentToWire, runToWire, type WireExperiment, type WireRun } from "./entities";
+import { experimentToWire, runToWire, type WireExperiment, type WireRun } from "../entities";
 
 export type { ColumnKeys };
 

@@ -1,28 +1,25 @@
 /**
- * Filters and order_by for registered-models/search and model-versions/search, compiled to SQL (values are
- * bound parameters). MLflow's grammar (`clause AND clause`) plus OR and parentheses, as for runs.
+ * Filters over a few attributes and tags (experiments, registered models, model versions), compiled to SQL
+ * with bound values: MLflow's grammar (`clause AND clause`) plus OR and parentheses, as for runs; and
+ * order_by over named columns.
  */
-import { asc, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
-import { modelVersionTags, modelVersions, registeredModelTags, registeredModels } from "@/db/schema";
-import { FilterSyntaxError } from "./search";
+import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { FilterSyntaxError } from "./index";
 import { BooleanSqlParser } from "./boolean-sql-parser";
-import { describeToken, keywordOf, tokenize, type Token } from "./search/lexer";
-
-/** The tag MLflow 3 uses to mark prompts; a model without it counts as `'false'`. */
-export const PROMPT_TAG = "mlflow.prompt.is_prompt";
+import { describeToken, keywordOf, tokenize, type Token } from "./lexer";
 
 const STRING_OPS = ["=", "!=", "LIKE", "ILIKE"] as const;
 const LIST_OPS = ["IN", "NOT IN"] as const;
 const NUMBER_OPS = ["=", "!=", "<", "<=", ">", ">="] as const;
 
-interface Field {
+export interface Field {
   column: AnyColumn;
   kind: "string" | "number";
   /** Whether `IN (…)` / `NOT IN (…)` are allowed. */
   lists?: boolean;
 }
 
-interface Target {
+export interface FilterTarget {
   /** Searchable attributes by name. */
   fields: Readonly<Record<string, Field>>;
   /** `tags.<key> <op> <value>` as SQL. */
@@ -30,40 +27,15 @@ interface Target {
   what: string;
 }
 
-const opSql = (op: string) => sql.raw(op === "!=" ? "<>" : op);
+export const opSql = (op: string) => sql.raw(op === "!=" ? "<>" : op);
 
-const MODEL_TARGET: Target = {
-  what: "registered model",
-  fields: { name: { column: registeredModels.name, kind: "string" } },
-  tag: (key, op, value) =>
-    key === PROMPT_TAG
-      ? sql`COALESCE((SELECT ${registeredModelTags.value} FROM ${registeredModelTags} WHERE ${registeredModelTags.name} = ${registeredModels.name} AND ${registeredModelTags.key} = ${key}), 'false') ${op} ${value}`
-      : sql`EXISTS (SELECT 1 FROM ${registeredModelTags} WHERE ${registeredModelTags.name} = ${registeredModels.name} AND ${registeredModelTags.key} = ${key} AND ${registeredModelTags.value} ${op} ${value})`,
-};
-
-const VERSION_TARGET: Target = {
-  what: "model version",
-  fields: {
-    name: { column: modelVersions.name, kind: "string" },
-    run_id: { column: modelVersions.runId, kind: "string", lists: true },
-    source_path: { column: modelVersions.source, kind: "string" },
-    version_number: { column: modelVersions.version, kind: "number" },
-  },
-  tag: (key, op, value) => {
-    const has = sql`${modelVersionTags.name} = ${modelVersions.name} AND ${modelVersionTags.version} = ${modelVersions.version} AND ${modelVersionTags.key} = ${key}`;
-    return key === PROMPT_TAG
-      ? sql`COALESCE((SELECT ${modelVersionTags.value} FROM ${modelVersionTags} WHERE ${has}), 'false') ${op} ${value}`
-      : sql`EXISTS (SELECT 1 FROM ${modelVersionTags} WHERE ${has} AND ${modelVersionTags.value} ${op} ${value})`;
-  },
-};
-
-class RegistryFilterParser extends BooleanSqlParser {
-  /** Whether the filter mentions the prompt tag (then prompts are not hidden). */
-  mentionsPrompt = false;
+export class AttributeFilterParser extends BooleanSqlParser {
+  /** The tag keys the filter mentions. */
+  readonly mentionedTags = new Set<string>();
 
   constructor(
     tokens: Token[],
-    private readonly target: Target,
+    private readonly target: FilterTarget,
   ) {
     super(tokens);
   }
@@ -105,7 +77,7 @@ class RegistryFilterParser extends BooleanSqlParser {
     const key = rest.length > 0 ? rest.join(".") : (first ?? "");
     const names = Object.keys(this.target.fields).join(", ");
     if (prefix === "tag" || prefix === "tags") {
-      if (key === PROMPT_TAG) this.mentionsPrompt = true;
+      this.mentionedTags.add(key);
       const op = this.parseOperator(id);
       if (!(STRING_OPS as readonly string[]).includes(op)) throw this.fail(id, `the operator ${op} cannot be used with "${id.raw}"; use =, !=, LIKE or ILIKE`);
       const v = this.next();
@@ -133,22 +105,14 @@ class RegistryFilterParser extends BooleanSqlParser {
   }
 }
 
-/** WHERE for registered-models/search; prompts (MLflow 3) are hidden unless the filter asks about them. */
-export function compileRegisteredModelFilter(input: string): SQL {
-  const hidePrompts = MODEL_TARGET.tag(PROMPT_TAG, opSql("!="), "true");
-  if (input.trim() === "") return hidePrompts;
-  const parser = new RegistryFilterParser(tokenize(input), MODEL_TARGET);
-  const where = parser.parse();
-  return parser.mentionsPrompt ? where : sql`(${where}) AND ${hidePrompts}`;
+/** WHERE for `input` over `target` (undefined: no filter), with the tag keys it mentions. */
+export function compileAttributeFilter(input: string, target: FilterTarget): { where: SQL | undefined; tags: ReadonlySet<string> } {
+  if (input.trim() === "") return { where: undefined, tags: new Set() };
+  const parser = new AttributeFilterParser(tokenize(input), target);
+  return { where: parser.parse(), tags: parser.mentionedTags };
 }
 
-/** WHERE for model-versions/search (undefined: no filter). */
-export function compileModelVersionFilter(input: string): SQL | undefined {
-  if (input.trim() === "") return undefined;
-  return new RegistryFilterParser(tokenize(input), VERSION_TARGET).parse();
-}
-
-function compileOrderBy(clauses: string[], columns: Readonly<Record<string, AnyColumn>>, what: string): { column: AnyColumn; ascending: boolean }[] {
+export function compileOrderBy(clauses: string[], columns: Readonly<Record<string, AnyColumn>>, what: string): { column: AnyColumn; ascending: boolean }[] {
   return clauses.map((clause) => {
     const m = /^\s*(?:(?:attribute|attributes|attr)\.)?(\w+)\s*(ASC|DESC)?\s*$/i.exec(clause);
     const name = m?.[1];
@@ -161,33 +125,4 @@ function compileOrderBy(clauses: string[], columns: Readonly<Record<string, AnyC
     }
     return { column, ascending: m[2]?.toUpperCase() !== "DESC" };
   });
-}
-
-const MODEL_ORDER = {
-  name: registeredModels.name,
-  timestamp: registeredModels.lastUpdatedTime,
-  last_updated_timestamp: registeredModels.lastUpdatedTime,
-  creation_timestamp: registeredModels.creationTime,
-} as const;
-
-/** Registered models: the given clauses, then name ASC (MLflow's default and tiebreak). */
-export function compileRegisteredModelOrderBy(clauses: string[]): SQL[] {
-  const out = compileOrderBy(clauses, MODEL_ORDER, "Registered models").map((c) => (c.ascending ? asc(c.column) : desc(c.column)));
-  out.push(asc(registeredModels.name));
-  return out;
-}
-
-const VERSION_ORDER = {
-  name: modelVersions.name,
-  version_number: modelVersions.version,
-  creation_timestamp: modelVersions.creationTime,
-  last_updated_timestamp: modelVersions.lastUpdatedTime,
-  timestamp: modelVersions.lastUpdatedTime,
-} as const;
-
-/** Model versions: the given clauses, then last_updated_timestamp DESC, name ASC, version_number DESC. */
-export function compileModelVersionOrderBy(clauses: string[]): SQL[] {
-  const out = compileOrderBy(clauses, VERSION_ORDER, "Model versions").map((c) => (c.ascending ? asc(c.column) : desc(c.column)));
-  out.push(desc(modelVersions.lastUpdatedTime), asc(modelVersions.name), desc(modelVersions.version));
-  return out;
 }

@@ -6,19 +6,19 @@ import { findLoggedModel } from "@/db/queries/logged-models";
 import { segmentsFromPath, UnsafeArtifactPath } from "@/lib/artifacts/paths";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import { doesNotExist, invalidParam } from "./errors";
-import type { Body, TrackingContext } from "./service";
-import { optString, reqString, type Fields } from "./wire";
+import { doesNotExist, invalidParam } from "../errors";
+import type { Body, TrackingContext } from "../context";
+import type { Input, loggedModels } from "../http/schemas";
 
 const PROXIED = "mlflow-artifacts:/";
 
-export async function listLoggedModelArtifacts(ctx: TrackingContext & { store?: ArtifactStore }, f: Fields): Promise<Body> {
-  const id = reqString(f, "model_id");
+export async function listLoggedModelArtifacts(ctx: TrackingContext & { store?: ArtifactStore }, input: Input<typeof loggedModels.listArtifacts>): Promise<Body> {
+  const id = input.model_id;
   const model = await findLoggedModel(ctx.db, id);
   if (!model) throw doesNotExist(`Logged model with ID '${id}' not found.`);
   const root = model.artifactLocation;
   if (!root.startsWith(PROXIED)) throw invalidParam(`The files of logged model ${id} are stored at ${root}, outside Atrium; list them there.`);
-  const dir = optString(f, "artifact_directory_path") ?? "";
+  const dir = input.artifact_directory_path ?? "";
   let inside: string[];
   try {
     inside = segmentsFromPath(dir);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import { principal, trackingClient, type Json } from "./testing";
+import { principal, trackingClient, type Json } from "../testing";
 
 const alice = principal("alice");
 const bob = principal("bob");
@@ -58,10 +58,10 @@ for (const kind of DB_KINDS) {
     it("validates inputs and checks the run", async () => {
       const { a } = await setup();
       await fails(post("runs/log-inputs", { datasets: [] }), 400, "INVALID_PARAMETER_VALUE", "'run_id'");
-      await fails(post("runs/log-inputs", { run_id: a, datasets: [{ tags: [] }] }), 400, "INVALID_PARAMETER_VALUE", "'dataset'");
-      await fails(post("runs/log-inputs", { run_id: a, datasets: [{ dataset: { name: "x", digest: "d", source_type: "local" } }] }), 400, "INVALID_PARAMETER_VALUE", "'source'");
+      await fails(post("runs/log-inputs", { run_id: a, datasets: [{ tags: [] }] }), 400, "INVALID_PARAMETER_VALUE", "'datasets[0].dataset'");
+      await fails(post("runs/log-inputs", { run_id: a, datasets: [{ dataset: { name: "x", digest: "d", source_type: "local" } }] }), 400, "INVALID_PARAMETER_VALUE", "'datasets[0].dataset.source'");
       await fails(post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d".repeat(37))] }), 400, "INVALID_PARAMETER_VALUE", "'dataset.digest' exceeds the maximum length of 36");
-      await fails(post("runs/log-inputs", { run_id: a, models: [{}] }), 400, "INVALID_PARAMETER_VALUE", "'model_id'");
+      await fails(post("runs/log-inputs", { run_id: a, models: [{}] }), 400, "INVALID_PARAMETER_VALUE", "'models[0].model_id'");
       await fails(post("runs/log-inputs", { run_id: "0123456789abcdef0123456789abcdef", datasets: [] }), 404, "RESOURCE_DOES_NOT_EXIST");
       await fails(post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d")] }, bob), 403, "PERMISSION_DENIED");
       await ok(post("runs/delete", { run_id: a }));

@@ -14,8 +14,8 @@ import { segmentsFromPath } from "@/lib/artifacts/paths";
 import { downloadArtifact, listArtifacts, uploadArtifact } from "@/lib/artifacts/service";
 import { ApiError } from "@/lib/http/api-error";
 import { runOutputsOf } from "@/db/queries/logged-models";
-import { listLoggedModelArtifacts } from "./logged-model-artifacts";
-import { principal, trackingClient, type Json } from "./testing";
+import { listLoggedModelArtifacts } from "./artifacts";
+import { principal, trackingClient, type Json } from "../testing";
 
 const alice = principal("lm-alice");
 const bob = principal("lm-bob");

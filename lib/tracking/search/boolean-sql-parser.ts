@@ -1,6 +1,6 @@
 import { and, or, sql, type SQL } from "drizzle-orm";
-import type { FilterSyntaxError } from "./search";
-import { describeToken, keywordOf, syntaxError, type Token } from "./search/lexer";
+import type { FilterSyntaxError } from "./index";
+import { describeToken, keywordOf, syntaxError, type Token } from "./lexer";
 
 /**
  * AND / OR / parentheses over comparisons, straight to SQL, for the filters that don't go through the

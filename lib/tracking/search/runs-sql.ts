@@ -1,14 +1,12 @@
 /**
- * Compiles parsed search filters and order_by clauses to parameterised SQL over the tracking tables. Every
+ * Compiles parsed run filters and order_by clauses (search/parse-filter.ts) to parameterised SQL. Every
  * value and every key is a bound parameter; only fixed column names and operators are spliced in.
  */
 import { and, asc, desc, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
-import { datasets, experimentTags, experiments, latestMetrics, runInputTags, runInputs, runParams, runTags, runs } from "@/db/schema";
+import { datasets, latestMetrics, runInputTags, runInputs, runParams, runTags, runs } from "@/db/schema";
 import { orderMetric, type LeadingMetricOrder } from "@/db/queries/tracking";
-import { DATASET_CONTEXT_TAG } from "./inputs";
-import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./search";
-import { BooleanSqlParser } from "./boolean-sql-parser";
-import { describeToken, keywordOf, tokenize } from "./search/lexer";
+import { DATASET_CONTEXT_TAG } from "../runs/inputs";
+import { FilterSyntaxError, type FilterComparison, type FilterNode, type OrderByClause } from "./index";
 
 const TRUE = sql`true`;
 
@@ -161,82 +159,3 @@ export function compileRunSort(clauses: OrderByClause[], filter: FilterNode | nu
 }
 
 // --- experiments ---------------------------------------------------------------------------------
-
-/**
- * Experiment filters: `name`, `creation_time`, `last_update_time` (optionally prefixed `attribute.`) and
- * `tags.<key>`, joined by AND / OR with parentheses; strings take = != LIKE ILIKE, times take numeric
- * comparators.
- */
-export function compileExperimentFilter(input: string): SQL | undefined {
-  if (input.trim() === "") return undefined;
-  return new ExperimentFilterParser(tokenize(input)).parse();
-}
-
-const EXPERIMENT_STRING_OPS = ["=", "!=", "LIKE", "ILIKE"];
-const EXPERIMENT_NUMBER_OPS = ["=", "!=", "<", "<=", ">", ">="];
-
-class ExperimentFilterParser extends BooleanSqlParser {
-  protected parseComparison(): SQL {
-    const id = this.next();
-    if (id.kind !== "ident" && !(id.kind === "string" && id.quote === '"')) {
-      throw this.fail(id, `expected a comparison such as name LIKE 'a%', found ${describeToken(id)}`);
-    }
-    const parts = id.kind === "ident" ? id.parts.map((p) => p.text) : [id.value];
-    const [first, ...rest] = parts;
-    let target: "name" | "creation_time" | "last_update_time" | { tag: string };
-    const prefix = rest.length > 0 ? first : undefined;
-    const key = rest.length > 0 ? rest.join(".") : (first ?? "");
-    if (prefix === "tag" || prefix === "tags") target = { tag: key };
-    else if ((prefix === undefined || prefix === "attribute" || prefix === "attributes" || prefix === "attr") && (key === "name" || key === "creation_time" || key === "last_update_time")) {
-      target = key;
-    } else {
-      throw this.fail(id, `invalid experiment search key "${id.raw}", expected name, creation_time, last_update_time or tags.<key>`);
-    }
-    const opTok = this.next();
-    const kw = keywordOf(opTok);
-    const op = opTok.kind === "op" ? opTok.value : kw === "LIKE" || kw === "ILIKE" ? kw : null;
-    if (op === null) throw this.fail(opTok, `expected a comparison operator after "${id.raw}", found ${describeToken(opTok)}`);
-    const numeric = target === "creation_time" || target === "last_update_time";
-    if (!(numeric ? EXPERIMENT_NUMBER_OPS : EXPERIMENT_STRING_OPS).includes(op)) {
-      throw this.fail(opTok, `the operator ${op} cannot be used with "${id.raw}"`);
-    }
-    const v = this.next();
-    if (numeric) {
-      if (v.kind !== "number" || !Number.isSafeInteger(v.value)) throw this.fail(v, `"${id.raw}" must be compared with an integer, found ${describeToken(v)}`);
-      const col = target === "creation_time" ? experiments.creationTime : experiments.lastUpdateTime;
-      return sql`${col} ${binaryOp(op)} ${v.value}`;
-    }
-    if (v.kind !== "string") throw this.fail(v, `"${id.raw}" must be compared with a quoted string, found ${describeToken(v)}`);
-    if (typeof target === "object") {
-      return sql`EXISTS (SELECT 1 FROM ${experimentTags} WHERE ${experimentTags.experimentId} = ${experiments.id} AND ${experimentTags.key} = ${target.tag} AND ${experimentTags.value} ${binaryOp(op)} ${v.value})`;
-    }
-    return sql`${experiments.name} ${binaryOp(op)} ${v.value}`;
-  }
-}
-
-const EXPERIMENT_ORDER_COLUMNS = {
-  name: experiments.name,
-  experiment_id: experiments.id,
-  creation_time: experiments.creationTime,
-  last_update_time: experiments.lastUpdateTime,
-} as const;
-
-/** `name|experiment_id|creation_time|last_update_time [ASC|DESC]`, then creation_time DESC, experiment_id ASC. */
-export function compileExperimentOrderBy(clauses: string[]): SQL[] {
-  const out: SQL[] = [];
-  for (const clause of clauses) {
-    const m = /^\s*(?:(?:attribute|attributes|attr)\.)?(\w+)\s*(ASC|DESC)?\s*$/i.exec(clause);
-    const col = m?.[1];
-    if (!m || !col || !Object.hasOwn(EXPERIMENT_ORDER_COLUMNS, col)) {
-      throw new FilterSyntaxError(
-        `Invalid order_by clause '${clause}'. Experiments can be ordered by name, experiment_id, creation_time or last_update_time, optionally followed by ASC or DESC.`,
-        0,
-      );
-    }
-    const column = EXPERIMENT_ORDER_COLUMNS[col as keyof typeof EXPERIMENT_ORDER_COLUMNS];
-    out.push(m[2]?.toUpperCase() === "DESC" ? desc(column) : asc(column));
-  }
-  out.push(desc(experiments.creationTime), asc(experiments.id));
-  return out;
-}
-

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import { principal, trackingClient, type Json } from "./testing";
+import { principal, trackingClient, type Json } from "../testing";
 
 const alice = principal("alice");
 const bob = principal("bob");

@@ -3,7 +3,16 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { columnKeysOf, findExperimentView, findRunView, listExperimentOverview } from "./overview";
-import * as ops from "./service";
+import { operation } from "../testing";
+
+/** The operations this test logs with, called through the operation table (validation, target, transaction). */
+const ops = {
+  createExperiment: operation("experiments/create"),
+  createRun: operation("runs/create"),
+  updateRun: operation("runs/update"),
+  deleteRun: operation("runs/delete"),
+  logBatch: operation("runs/log-batch"),
+};
 
 const ann: Principal = { name: "xp-ann", userId: "id-xp-ann", role: "user", admin: false, via: "token" };
 let seq = 0;

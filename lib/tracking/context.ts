@@ -1,0 +1,15 @@
+/** What every MLflow operation receives besides its input. */
+import type { Db } from "@/db/client";
+import type { Principal } from "@/lib/auth/principal";
+
+export interface TrackingContext {
+  /** The request's transaction for write operations (lib/tracking/http/dispatch.ts). */
+  db: Db;
+  principal: Principal;
+  /** Epoch milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+export type Body = Record<string, unknown>;
+
+export const nowOf = (ctx: TrackingContext) => (ctx.now ? ctx.now() : Date.now());

@@ -1,0 +1,102 @@
+/**
+ * Every MLflow operation this server answers, declared once: path (under /2.0/mlflow/; `{field}` segments are
+ * input fields), methods, input schema (schemas.ts), who may call it (targets.ts: reads, creates, or changes
+ * — owner or admin — which entity), and the handler, which gets the typed input and the loaded entity.
+ * Dispatch (dispatch.ts) reads nothing else, as MLflow's HANDLERS table and JupyterHub's @needs_scope do.
+ */
+import type { z } from "zod";
+import type { Body, TrackingContext } from "../context";
+import * as experimentOps from "../experiments/operations";
+import * as loggedModelOps from "../logged-models/operations";
+import { listLoggedModelArtifacts } from "../logged-models/artifacts";
+import { getMetricHistoryBulkInterval } from "../metrics/history-intervals";
+import * as metricOps from "../metrics/operations";
+import * as registryOps from "../registry/operations";
+import * as runData from "../runs/data";
+import * as runOps from "../runs/operations";
+import { logOutputs } from "../runs/outputs";
+import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
+import { changes, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface Operation {
+  path: string;
+  methods: readonly Method[];
+  input: z.ZodType;
+  access: Access<TargetKind>;
+  handle: (ctx: TrackingContext, input: never, target: never) => Promise<Body>;
+}
+
+/** One row; the types tie the schema's output to what the target needs and the handler takes. */
+function op<K extends TargetKind, S extends z.ZodType<TargetKeys<K>>>(
+  path: string,
+  methods: readonly Method[],
+  input: S,
+  access: Access<K>,
+  handle: (ctx: TrackingContext, input: z.output<S>, target: TargetOf<K>) => Promise<Body>,
+): Operation {
+  return { path, methods, input, access, handle };
+}
+
+const GET = ["GET"] as const;
+const POST = ["POST"] as const;
+const GET_POST = ["GET", "POST"] as const;
+const PATCH = ["PATCH"] as const;
+const DELETE = ["DELETE"] as const;
+
+export const TRACKING_OPERATIONS: readonly Operation[] = [
+  op("experiments/create", POST, experiments.create, creates(), experimentOps.createExperiment),
+  op("experiments/get", GET, experiments.get, reads("experiment"), experimentOps.getExperiment),
+  op("experiments/get-by-name", GET, experiments.getByName, reads(), experimentOps.getExperimentByName),
+  op("experiments/search", GET_POST, experiments.search, reads(), experimentOps.searchExperiments),
+  op("experiments/update", POST, experiments.update, changes("experiment"), experimentOps.updateExperiment),
+  op("experiments/delete", POST, experiments.get, changes("experiment"), experimentOps.deleteExperiment),
+  op("experiments/restore", POST, experiments.get, changes("experiment"), experimentOps.restoreExperiment),
+  op("experiments/set-experiment-tag", POST, experiments.setTag, changes("experiment"), experimentOps.setExperimentTag),
+  op("experiments/delete-experiment-tag", POST, experiments.deleteTag, changes("experiment"), experimentOps.deleteExperimentTag),
+  op("runs/create", POST, runs.create, creates("experiment"), runOps.createRun),
+  op("runs/get", GET, runs.id, reads("run"), runOps.getRun),
+  op("runs/update", POST, runs.update, changes("active-run"), runOps.updateRun),
+  op("runs/delete", POST, runs.id, changes("run"), runOps.deleteRun),
+  op("runs/restore", POST, runs.id, changes("run"), runOps.restoreRun),
+  op("runs/search", GET_POST, runs.search, reads(), runOps.searchRuns),
+  op("runs/log-metric", POST, metrics.logMetric, changes("active-run"), metricOps.logMetric),
+  op("runs/log-parameter", POST, runs.logParameter, changes("active-run"), runData.logParameter),
+  op("runs/log-batch", POST, runs.logBatch, changes("active-run"), runData.logBatch),
+  op("runs/set-tag", POST, runs.setTag, changes("active-run"), runData.setTag),
+  op("runs/delete-tag", POST, runs.deleteTag, changes("active-run"), runData.deleteTag),
+  op("runs/log-inputs", POST, runs.logInputs, changes("active-run"), runData.logInputs),
+  op("runs/outputs", POST, runs.logOutputs, changes("active-run"), logOutputs),
+  op("metrics/get-history", GET, metrics.getHistory, reads("run"), metricOps.getMetricHistory),
+  op("metrics/get-history-bulk-interval", GET, metrics.bulkInterval, reads(), getMetricHistoryBulkInterval),
+  op("registered-models/create", POST, registry.createModel, creates(), registryOps.createRegisteredModel),
+  op("registered-models/get", GET, registry.model, reads("registered-model"), registryOps.getRegisteredModel),
+  op("registered-models/search", GET, registry.search, reads(), registryOps.searchRegisteredModels),
+  op("registered-models/update", PATCH, registry.updateModel, changes("registered-model"), registryOps.updateRegisteredModel),
+  op("registered-models/rename", POST, registry.rename, changes("registered-model"), registryOps.renameModel),
+  op("registered-models/delete", DELETE, registry.model, changes("registered-model"), registryOps.deleteRegisteredModel),
+  op("registered-models/set-tag", POST, registry.setModelTag, changes("registered-model"), registryOps.setRegisteredModelTag),
+  op("registered-models/delete-tag", DELETE, registry.deleteModelTag, changes("registered-model"), registryOps.deleteRegisteredModelTag),
+  op("registered-models/alias", POST, registry.setAlias, changes("registered-model"), registryOps.setRegisteredModelAlias),
+  op("registered-models/alias", DELETE, registry.alias, changes("registered-model"), registryOps.deleteRegisteredModelAlias),
+  op("registered-models/alias", GET, registry.alias, reads("registered-model"), registryOps.getModelVersionByAlias),
+  op("registered-models/get-latest-versions", GET_POST, registry.latestVersions, reads("registered-model"), registryOps.getLatestVersions),
+  op("model-versions/create", POST, registry.createVersion, changes("registered-model"), registryOps.createModelVersion),
+  op("model-versions/get", GET, registry.version, reads("model-version"), registryOps.getModelVersion),
+  op("model-versions/search", GET, registry.search, reads(), registryOps.searchModelVersions),
+  op("model-versions/update", PATCH, registry.updateVersion, changes("model-version"), registryOps.updateModelVersion),
+  op("model-versions/delete", DELETE, registry.version, changes("model-version"), registryOps.deleteModelVersion),
+  op("model-versions/transition-stage", POST, registry.transition, changes("model-version"), registryOps.transitionModelVersionStage),
+  op("model-versions/get-download-uri", GET, registry.version, reads("model-version"), registryOps.getModelVersionDownloadUri),
+  op("model-versions/set-tag", POST, registry.setVersionTag, changes("model-version"), registryOps.setModelVersionTag),
+  op("model-versions/delete-tag", DELETE, registry.deleteVersionTag, changes("model-version"), registryOps.deleteModelVersionTagOp),
+  op("logged-models", POST, loggedModels.create, creates("experiment"), loggedModelOps.createLoggedModel),
+  op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
+  op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),
+  op("logged-models/{model_id}", PATCH, loggedModels.finalize, changes("logged-model"), loggedModelOps.finalizeLoggedModel),
+  op("logged-models/{model_id}", DELETE, loggedModels.model, changes("logged-model"), loggedModelOps.deleteLoggedModel),
+  op("logged-models/{model_id}/tags", PATCH, loggedModels.setTags, changes("logged-model"), loggedModelOps.setLoggedModelTags),
+  op("logged-models/{model_id}/tags/{tag_key}", DELETE, loggedModels.deleteTag, changes("logged-model"), loggedModelOps.deleteLoggedModelTag),
+  op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
+];

@@ -1,0 +1,104 @@
+/**
+ * Run lifecycle and search (docs/mlflow-rest.md §1, §4 "runs/create semantics"). Inputs arrive validated and
+ * the run loaded, and for changes its owner checked, by dispatch (lib/tracking/http/operations.ts).
+ */
+import { randomUUID } from "node:crypto";
+import type { Db } from "@/db/client";
+import { findRunsByIds, insertRun, runDataOf, searchRunIds, updateRunRow, upsertRunTags, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import { nowOf, type Body, type TrackingContext } from "../context";
+import { runInfoToWire, runToWire, type WireRun } from "../entities";
+import { invalidParam } from "../errors";
+import { assertExperimentActive } from "../experiments/operations";
+import type { Input, runs } from "../http/schemas";
+import { parseFilter, parseOrderByList } from "../search";
+import { decodePageToken, encodePageToken } from "../search/page-token";
+import { compileRunFilter, compileRunSort } from "../search/runs-sql";
+import { parseExperimentId } from "../validation";
+import { RUN_NAME_TAG, lifecycleOf } from "./constants";
+import { runInputsOf } from "./inputs";
+import { generateRunName } from "./run-names";
+import { workspaceRunTags } from "./workspace-tags";
+
+export const MAX_RUNS_SEARCH_RESULTS = 50000;
+
+async function fullRun(db: Db, run: RunRow): Promise<WireRun> {
+  const [data, inputs] = await Promise.all([runDataOf(db, [run.runUuid]), runInputsOf(db, [run.runUuid])]);
+  return runToWire(run, data.get(run.runUuid), inputs.get(run.runUuid));
+}
+
+export async function createRun(ctx: TrackingContext, input: Input<typeof runs.create>, exp: ExperimentRow): Promise<Body> {
+  assertExperimentActive(exp);
+  const tags = [...input.tags];
+  const given = input.run_name || undefined;
+  const tagged = [...tags].reverse().find((t) => t.key === RUN_NAME_TAG)?.value;
+  if (given !== undefined && tagged !== undefined && given !== tagged) {
+    throw invalidParam(
+      `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${given}', mlflow.runName='${tagged}').`,
+    );
+  }
+  const name = given ?? tagged ?? generateRunName();
+  if (tagged === undefined) tags.push({ key: RUN_NAME_TAG, value: name });
+  // Appended last so they win over what the client sent (upsert: last value per key wins).
+  tags.push(...(await workspaceRunTags(ctx.db, ctx.principal)));
+  const runUuid = randomUUID().replace(/-/g, "");
+  const row = {
+    runUuid,
+    experimentId: exp.id,
+    name,
+    userId: ctx.principal.name,
+    ownerId: ctx.principal.userId ?? null,
+    status: "RUNNING" as const,
+    startTime: input.start_time ?? nowOf(ctx),
+    endTime: null,
+    artifactUri: `${exp.artifactLocation}/${runUuid}/artifacts`,
+  };
+  return { run: await fullRun(ctx.db, await insertRun(ctx.db, row, tags)) };
+}
+
+export const getRun = async (ctx: TrackingContext, _input: unknown, run: RunRow): Promise<Body> => ({ run: await fullRun(ctx.db, run) });
+
+export async function updateRun(ctx: TrackingContext, input: Input<typeof runs.update>, run: RunRow): Promise<Body> {
+  const name = input.run_name || undefined;
+  const patch: Parameters<typeof updateRunRow>[2] = {};
+  if (input.status !== undefined) patch.status = input.status;
+  if (input.end_time !== undefined) patch.endTime = input.end_time;
+  if (name !== undefined) patch.name = name;
+  const row = await updateRunRow(ctx.db, run.runUuid, patch);
+  if (name !== undefined) await upsertRunTags(ctx.db, run.runUuid, [{ key: RUN_NAME_TAG, value: name }]);
+  return { run_info: runInfoToWire(row ?? run) };
+}
+
+export async function deleteRun(ctx: TrackingContext, _input: unknown, run: RunRow): Promise<Body> {
+  await updateRunRow(ctx.db, run.runUuid, { lifecycleStage: "deleted", deletedTime: nowOf(ctx) });
+  return {};
+}
+
+export async function restoreRun(ctx: TrackingContext, _input: unknown, run: RunRow): Promise<Body> {
+  await updateRunRow(ctx.db, run.runUuid, { lifecycleStage: "active", deletedTime: null });
+  return {};
+}
+
+export async function searchRuns(ctx: TrackingContext, input: Input<typeof runs.search>): Promise<Body> {
+  const experimentIds = input.experiment_ids.map(parseExperimentId).filter((n) => n !== null);
+  const max = input.max_results ?? 1000;
+  if (max < 1 || max > MAX_RUNS_SEARCH_RESULTS) {
+    throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_SEARCH_RESULTS} and at least 1.`);
+  }
+  const offset = decodePageToken(input.page_token);
+  const parsed = parseFilter(input.filter ?? "");
+  const filter = compileRunFilter(parsed);
+  const { leading, orderBy } = compileRunSort(parseOrderByList(input.order_by), parsed);
+  if (experimentIds.length === 0) return {};
+  const lifecycle = lifecycleOf(input.run_view_type);
+  const ids = await searchRunIds(ctx.db, { experimentIds, lifecycle, filter, orderBy, leading, limit: max, offset });
+  if (ids.length === 0) return {};
+  const [rows, data, inputs] = await Promise.all([findRunsByIds(ctx.db, ids), runDataOf(ctx.db, ids), runInputsOf(ctx.db, ids)]);
+  const byId = new Map(rows.map((r) => [r.runUuid, r]));
+  const out: WireRun[] = [];
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (row) out.push(runToWire(row, data.get(id), inputs.get(id)));
+  }
+  // A full page always carries a token, as MLflow's runs/search does (docs/mlflow-rest.md §5).
+  return ids.length === max ? { runs: out, next_page_token: encodePageToken(offset + max) } : { runs: out };
+}
