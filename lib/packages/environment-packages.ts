@@ -4,12 +4,12 @@
  */
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
-import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/db/queries/image-packages";
+import { findImagePackages, saveImagePackages } from "@/db/queries/image-packages";
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import type { DockerSpawner, Spawner } from "@/lib/spawner";
+import { DockerSpawner, EngineUnavailableError, SwarmSpawner, type Spawner } from "@/lib/spawner";
+import { runtime } from "@/lib/runtime/context";
 import { ImageScanError, scanImage } from "./image-scan";
-import { isSpawnerError } from "./workspace-target";
 
 export interface ImagePackagesView {
   image: string;
@@ -25,15 +25,9 @@ export interface EnvironmentPackagesView extends ImagePackagesView {
   environment: { id: string; name: string };
 }
 
-const holder = globalThis as typeof globalThis & { __atriumImageScans?: Map<string, Promise<ImagePackagesRow>> };
-
-/**
- * The Docker spawner's dockerode client. Not `instanceof`: server.ts and Next's route bundles each load
- * their own copy of lib/spawner, and the process-wide spawner may come from the other copy.
- */
+/** The engine's dockerode client (the swarm spawner's is the manager's engine, where the scan runs). */
 function dockerOf(spawner: Spawner): DockerSpawner["docker"] {
-  const docker = (spawner as Partial<Pick<DockerSpawner, "docker">>).docker;
-  if (docker && typeof docker.createContainer === "function") return docker;
+  if (spawner instanceof DockerSpawner || spawner instanceof SwarmSpawner) return spawner.docker;
   throw new ApiError(501, "not_supported", "Reading an image's packages needs the docker spawner.");
 }
 
@@ -43,15 +37,15 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
   try {
     info = await spawner.imageInfo(image);
   } catch (err) {
-    if (isSpawnerError(err, "EngineUnavailableError")) throw new ApiError(503, "engine_unavailable", err.message);
+    if (err instanceof EngineUnavailableError) throw new ApiError(503, "engine_unavailable", err.message);
     throw err;
   }
   if (!info.present || !info.id) throw conflict("image_missing", `The image ${image} is not on this host, so its packages cannot be read.`);
   const imageId = info.id;
   let row = await findImagePackages(db, imageId);
   if (!row) {
-    holder.__atriumImageScans ??= new Map();
-    const scans = holder.__atriumImageScans;
+    // One scan per image id in flight in this process, however many pages ask.
+    const scans = runtime.imageScans;
     let scan = scans.get(imageId);
     if (!scan) {
       scan = scanImage(dockerOf(spawner), imageId)
@@ -63,7 +57,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
       row = await scan;
     } catch (err) {
       if (err instanceof ImageScanError) throw new ApiError(502, "image_scan_failed", err.message);
-      if (isSpawnerError(err, "EngineUnavailableError")) throw new ApiError(503, "engine_unavailable", err.message);
+      if (err instanceof EngineUnavailableError) throw new ApiError(503, "engine_unavailable", err.message);
       throw err;
     }
   }
