@@ -33,7 +33,7 @@ function sourceFiles() {
 }
 
 /** The source file an import inside the project names (`@/lib/x`, `./x`, `../x`), or null for a package. */
-function projectFile(spec, importer) {
+export function projectFile(spec, importer) {
   let base;
   if (spec.startsWith("@/")) base = path.join(root, spec.slice(2));
   else if (spec.startsWith(".")) base = path.resolve(path.dirname(importer), spec);
