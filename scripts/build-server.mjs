@@ -133,7 +133,7 @@ async function runDev() {
     }, 150);
   };
   for (const dir of SOURCE_DIRS) watch(path.join(root, dir), { recursive: true }, (_e, name) => name?.endsWith(".ts") && changed());
-  watch(path.join(root, "server.ts"), changed);
+  watch(root, (_e, name) => name === "server.ts" && changed());
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, () => {
       stopping = true;
