@@ -2,7 +2,8 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  // As in tsconfig.json: server-side app/ files name lib/ as @atrium/core/lib/...; tests use the sources.
+  resolve: { alias: { "@atrium/core": path.resolve(import.meta.dirname), "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", "e2e/**", ".next/**"],

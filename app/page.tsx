@@ -2,10 +2,10 @@ import { TokensPanel } from "@/components/account/tokens-panel";
 import { Card } from "@/components/ui/card";
 import { MyUsageCard } from "@/components/usage/my-usage-card";
 import { WorkspacesHome } from "@/components/workspaces/workspaces-home";
-import { getDb } from "@/lib/runtime/db";
-import { describeMe } from "@/lib/users/me";
-import { listServers } from "@/lib/workspaces/query";
-import { serverNameSchema } from "@/lib/workspaces/schemas";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { describeMe } from "@atrium/core/lib/users/me";
+import { listServers } from "@atrium/core/lib/workspaces/query";
+import { serverNameSchema } from "@atrium/core/lib/workspaces/schemas";
 import { requireUser } from "./_lib/page-auth";
 
 export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -11,7 +11,8 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+// Next to this file, in the source tree and in the built package (scripts/build-server.mjs copies them).
+const migrationsFolder = path.join(import.meta.dirname, "migrations");
 
 /**
  * Opens the database and applies pending migrations: Postgres through postgres.js when a URL is given,

@@ -4,11 +4,11 @@ import path from "node:path";
 import { resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, E2E_DATABASE_URL, PORTS, SSO_URL, TEST_USERS } from "./support/env";
 import { startTestOidc } from "./support/oidc-server";
-import { startPortal, type RunningPortal } from "./support/portal";
+import { SERVER_ENTRY, startPortal, type RunningPortal } from "./support/portal";
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(path.join(process.cwd(), process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID"))) {
-    throw new Error("No production build: run `npx next build` first (npm run test:e2e does).");
+  if (!existsSync(path.join(process.cwd(), process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID")) || !existsSync(SERVER_ENTRY)) {
+    throw new Error("No production build: run `npm run build` first (npm run test:e2e does).");
   }
   await resetDatabase(E2E_DATABASE_URL);
   const oidc = await startTestOidc({

@@ -63,9 +63,9 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     await expect.poll(async () => (await health(request, A_URL)).replica.leader, { timeout: 10_000 }).toBe(true);
     await new Promise((r) => setTimeout(r, 6_000)); // more than one retry round of B
     const [ha, hb] = [await health(request, A_URL), await health(request, B_URL)];
-    // host:pid of the portal process (tsx runs it as a child, so not the pid startPortal saw).
-    expect(ha.replica).toEqual({ id: expect.stringMatching(/^.+:\d+$/), leader: true });
-    expect(hb.replica).toEqual({ id: expect.stringMatching(/^.+:\d+$/), leader: false });
+    // host:pid of the portal process: node runs the built server itself, so the pid startPortal saw.
+    expect(ha.replica).toEqual({ id: expect.stringMatching(new RegExp(`^.+:${a.pid}$`)), leader: true });
+    expect(hb.replica).toEqual({ id: expect.stringMatching(new RegExp(`^.+:${b.pid}$`)), leader: false });
     expect(hb.replica.id).not.toBe(ha.replica.id);
 
     // Start through A, open through B: the target comes from Postgres, not from A's memory.

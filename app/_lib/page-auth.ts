@@ -1,8 +1,8 @@
 import { forbidden, redirect } from "next/navigation";
 import { headers } from "next/headers";
-import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
-import { hasScope } from "@/lib/auth/scopes";
-import { getDb } from "@/lib/runtime/db";
+import { resolvePrincipal, type Principal } from "@atrium/core/lib/auth/principal";
+import { hasScope } from "@atrium/core/lib/auth/scopes";
+import { getDb } from "@atrium/core/lib/runtime/db";
 
 /** The signed-in person for a server component, from the same resolver the API uses. */
 export async function currentPrincipal(): Promise<Principal | null> {

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { parseRunList } from "@/components/tracking/compare";
 import { CompareView } from "@/components/tracking/compare-view";
-import { getDb } from "@/lib/runtime/db";
-import { findRunView } from "@/lib/tracking/overview/overview";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { findRunView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -3,10 +3,10 @@ import { AddEnvironmentForm, EnvironmentActions } from "@/components/environment
 import { EnvironmentCard } from "@/components/environments/environment-card";
 import { EnvironmentPackages } from "@/components/packages/environment-packages";
 import { Card } from "@/components/ui/card";
-import { listEnvironmentsWithAvailability } from "@/lib/environments/manage";
-import { checkHealth } from "@/lib/health/check";
-import { getDb } from "@/lib/runtime/db";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
+import { checkHealth } from "@atrium/core/lib/health/check";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function EnvironmentsPage() {

@@ -1,8 +1,8 @@
 import { ExperimentsList, NewExperimentForm } from "@/components/tracking/experiments-list";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
-import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/runtime/db";
-import { listExperimentOverview } from "@/lib/tracking/overview/overview";
+import { getConfig } from "@atrium/core/lib/config";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { listExperimentOverview } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function ExperimentsPage() {

@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { IndexUnset } from "@/components/packages/index-unset";
 import { Pager } from "@/components/packages/pager";
-import { getConfig } from "@/lib/config";
-import { ApiError } from "@/lib/http/api-error";
-import { catalogFor, type PackageSearch } from "@/lib/packages/catalog";
-import { searchQuerySchema } from "@/lib/packages/schemas";
+import { getConfig } from "@atrium/core/lib/config";
+import { ApiError } from "@atrium/core/lib/http/api-error";
+import { catalogFor, type PackageSearch } from "@atrium/core/lib/packages/catalog";
+import { searchQuerySchema } from "@atrium/core/lib/packages/schemas";
 import { requireUser } from "../_lib/page-auth";
 
 const PAGE_SIZE = 20;

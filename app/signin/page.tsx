@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { DevSignInForm, SsoSignInButton } from "@/components/account/sign-in-form";
-import { getConfig } from "@/lib/config";
+import { getConfig } from "@atrium/core/lib/config";
 import { currentPrincipal } from "../_lib/page-auth";
 
 const ERRORS: Record<string, string> = {

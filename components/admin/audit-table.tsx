@@ -1,4 +1,4 @@
-import type { AuditView } from "@/lib/audit/search";
+import type { AuditView } from "@atrium/core/lib/audit/search";
 
 const TONE: Record<string, string> = {
   user: "bg-sky-50 text-sky-700",

@@ -1,4 +1,4 @@
-import type { Limits } from "@/lib/quota/limits";
+import type { Limits } from "@atrium/core/lib/quota/limits";
 
 /** The six limits in the order the editors show them, with the words people read. */
 export const LIMIT_FIELDS: { key: keyof Limits; label: string; unit: string; hint: string; integer?: boolean }[] = [

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { EnvironmentView } from "@/lib/environments/manage";
+import type { EnvironmentView } from "@atrium/core/lib/environments/manage";
 import { cpus, gib } from "@/components/workspaces/format";
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {

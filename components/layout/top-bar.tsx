@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { Principal } from "@/lib/auth/principal";
+import type { Principal } from "@atrium/core/lib/auth/principal";
 import { NavLink } from "./nav-link";
 import { SignOutButton } from "./sign-out-button";
 

@@ -1,4 +1,4 @@
-import type { VersionInfo } from "@/lib/packages/simple-client";
+import type { VersionInfo } from "@atrium/core/lib/packages/simple-client";
 
 const badge = "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
 

@@ -2,7 +2,7 @@
  * The browser's side of the MLflow REST API: calls /ajax-api/2.0/mlflow/<path> with the session cookie and
  * turns `{ error_code, message }` into an MlflowError the pages can show (and branch on, e.g. a missing endpoint).
  */
-import type { WireExperiment, WireMetric, WireRun } from "@/lib/tracking/entities";
+import type { WireExperiment, WireMetric, WireRun } from "@atrium/core/lib/tracking/entities";
 
 export type { WireExperiment, WireMetric, WireRun };
 

@@ -1,11 +1,11 @@
 import { Card } from "@/components/ui/card";
 import { Meter } from "@/components/ui/meter";
-import { formatBytes } from "@/lib/quota/bytes";
-import type { Principal } from "@/lib/auth/principal";
-import { getDb } from "@/lib/runtime/db";
-import { USAGE_RANGES } from "@/lib/usage/ranges";
-import { myUsageReport } from "@/lib/usage/report";
-import { describeMe } from "@/lib/users/me";
+import { formatBytes } from "@atrium/core/lib/quota/bytes";
+import type { Principal } from "@atrium/core/lib/auth/principal";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { USAGE_RANGES } from "@atrium/core/lib/usage/ranges";
+import { myUsageReport } from "@atrium/core/lib/usage/report";
+import { describeMe } from "@atrium/core/lib/users/me";
 import { MyUsageChart } from "./my-usage-chart";
 
 const GIB = 1024 ** 3;

@@ -1,4 +1,4 @@
-import type { ServerView } from "@/lib/workspaces/view";
+import type { ServerView } from "@atrium/core/lib/workspaces/view";
 
 const TONES: Record<ServerView["status"], string> = {
   pending: "bg-amber-50 text-amber-800 ring-amber-200",

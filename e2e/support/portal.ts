@@ -10,6 +10,8 @@ export interface RunningPortal {
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 export const LOG_DIR = path.join(root, process.env.E2E_OUTPUT_DIR ?? "test-results", "logs");
+/** The built server (scripts/build-server.mjs), as `npm start` runs it. */
+export const SERVER_ENTRY = path.join(root, "node_modules", "@atrium", "core", "server.js");
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -27,7 +29,7 @@ async function waitForHealth(url: string, child: ChildProcess, logFile: string, 
 }
 
 /**
- * Starts the production build of the portal (`next build` must have run) as its own process group,
+ * Starts the production build of the portal (`npm run build` must have run) as its own process group,
  * with its output in test-results/logs/<name>.log, and waits until /api/health answers.
  */
 async function assertPortFree(port: number): Promise<void> {
@@ -44,7 +46,7 @@ export async function startPortal(name: string, port: number, env: Record<string
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const out = openSync(logFile, "a");
-  const child = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["server.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", SERVER_ENTRY], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), ATRIUM_LISTEN_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", out, out],

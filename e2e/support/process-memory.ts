@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-/** The pids of a process and all its descendants (the portal runs as tsx → node). */
+/** The pids of a process and all its descendants (the portal's own, and the helpers it starts). */
 export function processTree(pid: number): number[] {
   const out = [pid];
   let tasks: string[] = [];

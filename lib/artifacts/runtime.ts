@@ -1,20 +1,7 @@
-import path from "node:path";
-import { getConfig, type AtriumConfig } from "@/lib/config";
-import { LocalArtifactStore } from "./local-store";
-import { s3ArtifactStoreFor } from "./s3-store";
+import { runtime } from "@/lib/runtime/context";
 import type { ArtifactStore } from "./store";
 
-// One store per process; Next's route bundles and server.ts are separate module graphs, hence globalThis.
-const holder = globalThis as typeof globalThis & { __atriumArtifacts?: ArtifactStore };
-
-/** The S3 bucket when ATRIUM_ARTIFACT_S3_BUCKET is set, otherwise files under `<ATRIUM_DATA_DIR>/artifacts`. */
-export function artifactStoreFor(config: Pick<AtriumConfig, "artifactS3" | "dataDir">): ArtifactStore {
-  if (config.artifactS3) return s3ArtifactStoreFor(config.artifactS3);
-  return new LocalArtifactStore(path.join(config.dataDir, "artifacts"));
-}
-
-/** The configured artifact store. */
+/** The configured artifact store (one per process, lib/runtime/context.ts). */
 export function getArtifactStore(): ArtifactStore {
-  holder.__atriumArtifacts ??= artifactStoreFor(getConfig());
-  return holder.__atriumArtifacts;
+  return runtime.artifacts;
 }

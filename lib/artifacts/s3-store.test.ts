@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalArtifactStore } from "./local-store";
-import { artifactStoreFor } from "./runtime";
+import { artifactStoreFor } from "./store-for-config";
 import { S3ArtifactStore } from "./s3-store";
 import { startTestS3, type TestS3 } from "./s3-testing";
 import { artifactStoreContract, chunks } from "./store-contract";

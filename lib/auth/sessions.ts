@@ -14,7 +14,7 @@ import type { Principal } from "./principal";
 import { recordAudit } from "@/lib/audit/record";
 import { hashToken } from "./tokens";
 
-/** The claims the session JWT carries; set by the sign-in callback (lib/auth/next-auth.ts). */
+/** The claims the session JWT carries; set by the sign-in callback (app/_lib/next-auth.ts). */
 export const SESSION_USER_CLAIM = "atriumUser";
 export const SESSION_USER_ID_CLAIM = "atriumUserId";
 export const SESSION_ID_CLAIM = "atriumSession";

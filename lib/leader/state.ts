@@ -1,4 +1,4 @@
-import os from "node:os";
+import { runtime } from "@/lib/runtime/context";
 
 export interface ReplicaState {
   /** Which portal process this is, as operators see it in logs and /api/health: host:pid. */
@@ -7,20 +7,12 @@ export interface ReplicaState {
   leader: boolean;
 }
 
-// server.ts (which runs the election) and Next's route bundles (/api/health) are separate module
-// graphs in one process: the state lives on globalThis so health reports what the election decided.
-const holder = globalThis as typeof globalThis & { __atriumReplica?: ReplicaState };
-
-function state(): ReplicaState {
-  holder.__atriumReplica ??= { id: `${os.hostname()}:${process.pid}`, leader: false };
-  return holder.__atriumReplica;
-}
-
+/** What the election in server.ts decided, as /api/health reports it (one per process, lib/runtime/context.ts). */
 export function replicaState(): ReplicaState {
-  const s = state();
+  const s = runtime.replica;
   return { id: s.id, leader: s.leader };
 }
 
 export function setLeader(leader: boolean): void {
-  state().leader = leader;
+  runtime.replica.leader = leader;
 }

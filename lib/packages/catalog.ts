@@ -9,6 +9,7 @@ import { normalizeName } from "./names";
 import { SimpleIndexClient, type ProjectFile, type VersionInfo } from "./simple-client";
 import { TtlCache } from "./ttl-cache";
 import { mapLimit } from "@/lib/util/map-limit";
+import { runtime } from "@/lib/runtime/context";
 
 const LIST_TTL_MS = 5 * 60_000;
 const PAGE_TTL_MS = 60_000;
@@ -125,17 +126,13 @@ export function rank(projects: ListedProject[], q: string): ListedProject[] {
   return hits.map((h) => h.p);
 }
 
-
-const holder = globalThis as typeof globalThis & { __atriumCatalogs?: Map<string, PackageCatalog> };
-
-/** One catalog (and so one cache) per index URL per process, shared by every route bundle. */
+/** One catalog (and so one cache) per index URL per process (lib/runtime/context.ts). */
 export function catalogFor(indexUrl: string | undefined): PackageCatalog {
   if (!indexUrl) throw indexNotConfigured();
-  holder.__atriumCatalogs ??= new Map();
-  let c = holder.__atriumCatalogs.get(indexUrl);
+  let c = runtime.catalogs.get(indexUrl);
   if (!c) {
     c = new PackageCatalog(new SimpleIndexClient({ url: indexUrl }));
-    holder.__atriumCatalogs.set(indexUrl, c);
+    runtime.catalogs.set(indexUrl, c);
   }
   return c;
 }

@@ -5,12 +5,12 @@
  */
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
-import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/db/queries/image-packages";
+import { findImagePackages, saveImagePackages } from "@/db/queries/image-packages";
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import type { Spawner } from "@/lib/spawner";
+import { EngineUnavailableError, type Spawner } from "@/lib/spawner";
+import { runtime } from "@/lib/runtime/context";
 import { ImageScanError, scanImage } from "./image-scan";
-import { isSpawnerError } from "./workspace-target";
 
 export interface ImagePackagesView {
   image: string;
@@ -26,7 +26,6 @@ export interface EnvironmentPackagesView extends ImagePackagesView {
   environment: { id: string; name: string };
 }
 
-const holder = globalThis as typeof globalThis & { __atriumImageScans?: Map<string, Promise<ImagePackagesRow>> };
 
 /** The packages of an image (by name or id): from Postgres when this image id was read before. */
 export async function packagesOfImage(db: Db, spawner: Spawner, image: string): Promise<ImagePackagesView> {
@@ -34,15 +33,15 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
   try {
     info = await spawner.imageInfo(image);
   } catch (err) {
-    if (isSpawnerError(err, "EngineUnavailableError")) throw new ApiError(503, "engine_unavailable", err.message);
+    if (err instanceof EngineUnavailableError) throw new ApiError(503, "engine_unavailable", err.message);
     throw err;
   }
   if (!info.present || !info.id) throw conflict("image_missing", `The image ${image} is not on this host, so its packages cannot be read.`);
   const imageId = info.id;
   let row = await findImagePackages(db, imageId);
   if (!row) {
-    holder.__atriumImageScans ??= new Map();
-    const scans = holder.__atriumImageScans;
+    // One scan per image id in flight in this process, however many pages ask.
+    const scans = runtime.imageScans;
     let scan = scans.get(imageId);
     if (!scan) {
       scan = scanImage(spawner, imageId)
@@ -54,7 +53,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
       row = await scan;
     } catch (err) {
       if (err instanceof ImageScanError) throw new ApiError(502, "image_scan_failed", err.message);
-      if (isSpawnerError(err, "EngineUnavailableError")) throw new ApiError(503, "engine_unavailable", err.message);
+      if (err instanceof EngineUnavailableError) throw new ApiError(503, "engine_unavailable", err.message);
       throw err;
     }
   }

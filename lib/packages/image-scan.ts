@@ -4,8 +4,7 @@
  * just user ones) and reports where `pip install` as the workspace user would put files.
  */
 import type { ImagePackage } from "@/db/schema";
-import type { RunResult, Spawner } from "@/lib/spawner";
-import { isSpawnerError } from "./workspace-target";
+import { EngineUnavailableError, type RunResult, type Spawner } from "@/lib/spawner";
 
 /** Mounted as the home volume in every workspace (HOME_DIR in lib/spawner/container-spec.ts). */
 export const WORKSPACE_HOME = "/home/jovyan";
@@ -49,7 +48,7 @@ export async function scanImage(spawner: Pick<Spawner, "runInImage">, image: str
   try {
     run = await spawner.runInImage(image, ["python3", "-c", SCRIPT], SCAN_TIMEOUT_MS);
   } catch (err) {
-    if (isSpawnerError(err, "EngineUnavailableError")) throw err;
+    if (err instanceof EngineUnavailableError) throw err;
     throw new ImageScanError(`Reading the packages of ${image} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (run.exitCode !== 0) {

@@ -2,6 +2,7 @@ import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
 import { assertServerOfToken, type ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
+import { EngineUnavailableError, OtherNodeError, ServerNotRunningError } from "@/lib/spawner";
 
 /**
  * The workspace must exist and be running before pip can run in it; a sentence otherwise. A workspace's
@@ -17,18 +18,10 @@ export async function requireRunningWorkspace(db: Db, caller: ScopedCaller, user
   return row;
 }
 
-/**
- * By name, not `instanceof`: the process-wide spawner may come from server.ts's copy of lib/spawner,
- * whose error classes are not the ones this route bundle imports.
- */
-export function isSpawnerError(err: unknown, name: "ServerNotRunningError" | "EngineUnavailableError" | "OtherNodeError"): err is Error {
-  return err instanceof Error && err.name === name;
-}
-
 /** Errors of spawner.exec as API errors a person can act on. */
 export function execError(err: unknown, user: string, server: string): unknown {
-  if (isSpawnerError(err, "ServerNotRunningError")) return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
-  if (isSpawnerError(err, "EngineUnavailableError")) return new ApiError(503, "engine_unavailable", err.message);
-  if (isSpawnerError(err, "OtherNodeError")) return new ApiError(501, "other_node", err.message);
+  if (err instanceof ServerNotRunningError) return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
+  if (err instanceof EngineUnavailableError) return new ApiError(503, "engine_unavailable", err.message);
+  if (err instanceof OtherNodeError) return new ApiError(501, "other_node", err.message);
   return err;
 }

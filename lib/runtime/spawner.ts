@@ -1,23 +1,12 @@
-import { getConfig } from "@/lib/config";
-import { createSpawner, type Spawner } from "@/lib/spawner";
+import type { Spawner } from "@/lib/spawner";
+import { runtime } from "./context";
 
-// Deliberately per module graph (server.ts and Next's bundles each get one): the spawner holds no
-// state worth sharing, and errors it throws must be instances of the classes the caller imported.
-let spawner: Spawner | undefined;
-
+/** The process's spawner (lib/runtime/context.ts), created from the configuration on first use. */
 export function getSpawner(): Spawner {
-  const config = getConfig();
-  spawner ??= createSpawner({
-    spawner: config.spawner,
-    dockerHost: config.dockerHost,
-    network: config.dockerNetwork,
-    swarmNetwork: config.swarmNetwork,
-    swarmPublish: config.swarmPublish,
-  });
-  return spawner;
+  return runtime.spawner;
 }
 
 /** Tests swap in another backend (a fake for lifecycle logic, or a differently configured engine). */
 export function setSpawner(next: Spawner | undefined): void {
-  spawner = next;
+  runtime.replace({ spawner: next });
 }

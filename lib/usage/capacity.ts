@@ -1,5 +1,5 @@
 import os from "node:os";
-import type { Spawner } from "@/lib/spawner";
+import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 
 const GIB = 1024 ** 3;
 
@@ -19,11 +19,9 @@ let cached: { at: number; value: Capacity } | undefined;
 export async function machineCapacity(spawner: Spawner): Promise<Capacity> {
   if (cached && Date.now() - cached.at < 60_000) return cached.value;
   let value: Capacity = { cpu: os.cpus().length, memGb: os.totalmem() / GIB, source: "portal host" };
-  // Duck-typed, not instanceof: server.ts and Next's route bundles load separate copies of the class.
-  const engine = (spawner as Partial<{ docker: { info(): Promise<unknown> } }>).docker;
-  if (engine && typeof engine.info === "function") {
+  if (spawner instanceof DockerSpawner || spawner instanceof SwarmSpawner) {
     try {
-      const info = (await engine.info()) as { NCPU?: number; MemTotal?: number };
+      const info = (await spawner.docker.info()) as { NCPU?: number; MemTotal?: number };
       if (info.NCPU && info.MemTotal) value = { cpu: info.NCPU, memGb: info.MemTotal / GIB, source: "engine" };
     } catch {
       // engine unreachable: the host's numbers are the best guess

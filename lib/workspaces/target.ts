@@ -1,86 +1,15 @@
 import type { Db } from "@/db/client";
-import { findServer } from "@/db/queries/servers";
+import { runtime } from "@/lib/runtime/context";
+import type { WorkspaceTarget } from "./target-cache";
 
-export interface WorkspaceTarget {
-  url: string;
-  token: string;
-}
+export type { WorkspaceTarget } from "./target-cache";
 
-/**
- * Where a running workspace answers, remembered for TARGET_TTL_MS. The proxy asks on every request
- * (a notebook page makes dozens, a kernel many more) and a database round trip costs more than the
- * rest of the proxy's work together. Only running servers are remembered, so a server that has just
- * become ready is reachable at once; stopServer and reconcile forget a server the moment it stops
- * being running here, and the TTL bounds what another portal replica's stop leaves behind (a stale
- * entry points at a workspace token the next container does not accept).
- */
-const TARGET_TTL_MS = 2_000;
-const MAX_ENTRIES = 10_000;
-
-interface TargetCache {
-  entries: WeakMap<Db, Map<string, { target: WorkspaceTarget; expires: number }>>;
-  loading: WeakMap<Db, Map<string, Promise<WorkspaceTarget | null>>>;
-  /** Bumped by every forget: a lookup that began before it must not store what it read. */
-  epoch: number;
-}
-
-// server.ts (the proxy) and Next's route bundles (stopServer) are separate module graphs in one
-// process: the cache lives on globalThis so a stop in a route handler is seen by the proxy.
-const holder = globalThis as typeof globalThis & { __atriumTargetCache?: TargetCache };
-const cache = (holder.__atriumTargetCache ??= { entries: new WeakMap(), loading: new WeakMap(), epoch: 0 });
-
-const keyOf = (user: string, server: string) => `${user}/${server}`;
-
-function mapFor<V>(maps: WeakMap<Db, Map<string, V>>, db: Db): Map<string, V> {
-  let map = maps.get(db);
-  if (!map) {
-    map = new Map();
-    maps.set(db, map);
-  }
-  return map;
-}
-
-async function lookup(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
-  const row = await findServer(db, user, server);
-  if (!row || row.status !== "running" || !row.url || !row.jupyterToken) return null;
-  return { url: row.url, token: row.jupyterToken };
-}
-
-/** Where the proxy sends a workspace's traffic, or null when it is not running. */
+/** Where the proxy sends a workspace's traffic, or null when it is not running (the process's cache). */
 export function resolveWorkspaceTarget(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
-  const key = keyOf(user, server);
-  const entries = mapFor(cache.entries, db);
-  const now = Date.now();
-  const hit = entries.get(key);
-  if (hit && hit.expires > now) return Promise.resolve(hit.target);
-  // Concurrent requests for the same workspace share one query.
-  const loading = mapFor(cache.loading, db);
-  const pending = loading.get(key);
-  if (pending) return pending;
-  const epoch = cache.epoch;
-  const load = lookup(db, user, server).then(
-    (target) => {
-      if (loading.get(key) === load) loading.delete(key);
-      if (!target) entries.delete(key);
-      else if (cache.epoch === epoch) {
-        if (entries.size >= MAX_ENTRIES) entries.clear();
-        entries.set(key, { target, expires: Date.now() + TARGET_TTL_MS });
-      }
-      return target;
-    },
-    (err: unknown) => {
-      if (loading.get(key) === load) loading.delete(key);
-      throw err;
-    },
-  );
-  loading.set(key, load);
-  return load;
+  return runtime.targets.resolve(db, user, server);
 }
 
 /** The proxy must look this server up again: it is stopping, stopped, failed or moved. */
 export function forgetWorkspaceTarget(db: Db, user: string, server: string): void {
-  cache.epoch++;
-  const key = keyOf(user, server);
-  cache.entries.get(db)?.delete(key);
-  cache.loading.get(db)?.delete(key);
+  runtime.targets.forget(db, user, server);
 }

@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { AuditTable } from "@/components/admin/audit-table";
-import { auditQuerySchema, type AuditQuery } from "@/lib/admin/schemas";
-import { AUDIT_ACTIONS } from "@/lib/audit/record";
-import { listAuditEvents } from "@/lib/audit/search";
-import { describeZodError } from "@/lib/http/parse";
-import { getDb } from "@/lib/runtime/db";
+import { auditQuerySchema, type AuditQuery } from "@atrium/core/lib/admin/schemas";
+import { AUDIT_ACTIONS } from "@atrium/core/lib/audit/record";
+import { listAuditEvents } from "@atrium/core/lib/audit/search";
+import { describeZodError } from "@atrium/core/lib/http/parse";
+import { getDb } from "@atrium/core/lib/runtime/db";
 import { requireAdmin } from "../../_lib/page-auth";
 
 const PAGE_SIZE = 50;

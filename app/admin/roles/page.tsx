@@ -1,6 +1,6 @@
 import { RolesEditor } from "@/components/admin/roles-editor";
-import { getRolesWithPeople } from "@/lib/admin/roles-overview";
-import { getDb } from "@/lib/runtime/db";
+import { getRolesWithPeople } from "@atrium/core/lib/admin/roles-overview";
+import { getDb } from "@atrium/core/lib/runtime/db";
 import { requireAdmin } from "../../_lib/page-auth";
 
 export default async function RolesPage() {

@@ -1,9 +1,9 @@
 import { ServersTable } from "@/components/admin/servers-table";
-import { listActiveServers } from "@/lib/admin/servers-table";
-import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/runtime/db";
-import { workspaceOriginNotice } from "@/lib/workspaces/origin-notice";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { listActiveServers } from "@atrium/core/lib/admin/servers-table";
+import { getConfig } from "@atrium/core/lib/config";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { workspaceOriginNotice } from "@atrium/core/lib/workspaces/origin-notice";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { requireAdmin } from "../../_lib/page-auth";
 
 export default async function ServersPage() {

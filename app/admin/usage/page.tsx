@@ -3,11 +3,11 @@ import { TopUsersChart } from "@/components/usage/top-users-chart";
 import { AllocationChart } from "@/components/usage/allocation-chart";
 import { Card } from "@/components/ui/card";
 import { num } from "@/components/workspaces/format";
-import { getDb } from "@/lib/runtime/db";
-import { getSpawner } from "@/lib/runtime/spawner";
-import { USAGE_RANGES, usageRangeSchema, type UsageRange } from "@/lib/usage/ranges";
-import { adminUsageReport } from "@/lib/usage/report";
-import { USAGE_RETENTION_DAYS } from "@/lib/usage/sample";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { USAGE_RANGES, usageRangeSchema, type UsageRange } from "@atrium/core/lib/usage/ranges";
+import { adminUsageReport } from "@atrium/core/lib/usage/report";
+import { USAGE_RETENTION_DAYS } from "@atrium/core/lib/usage/sample";
 import { requireAdmin } from "../../_lib/page-auth";
 
 export default async function UsagePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

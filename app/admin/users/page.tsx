@@ -4,11 +4,11 @@ import { DeleteUserButton } from "@/components/admin/delete-user";
 import { RoleSelect } from "@/components/admin/role-select";
 import { SortHeader } from "@/components/admin/sort-header";
 import { relativeTime } from "@/components/workspaces/format";
-import { adminUsersQuerySchema, type AdminUsersQuery } from "@/lib/admin/schemas";
-import { listAdminUsers } from "@/lib/admin/users-table";
-import { formatBytes } from "@/lib/quota/bytes";
-import { getRoles } from "@/lib/roles/manage";
-import { getDb } from "@/lib/runtime/db";
+import { adminUsersQuerySchema, type AdminUsersQuery } from "@atrium/core/lib/admin/schemas";
+import { listAdminUsers } from "@atrium/core/lib/admin/users-table";
+import { formatBytes } from "@atrium/core/lib/quota/bytes";
+import { getRoles } from "@atrium/core/lib/roles/manage";
+import { getDb } from "@atrium/core/lib/runtime/db";
 import { requireAdmin } from "../../_lib/page-auth";
 
 const PAGE_SIZE = 50;

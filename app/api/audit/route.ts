@@ -1,7 +1,7 @@
-import { auditQuerySchema } from "@/lib/admin/schemas";
-import { listAuditEvents } from "@/lib/audit/search";
-import { readQuery } from "@/lib/http/parse";
-import { withAdmin } from "@/lib/http/with-user";
+import { auditQuerySchema } from "@atrium/core/lib/admin/schemas";
+import { listAuditEvents } from "@atrium/core/lib/audit/search";
+import { readQuery } from "@atrium/core/lib/http/parse";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
 
 export const GET = withAdmin(async (req, { db }) => {
   const query = readQuery(req, auditQuerySchema);

@@ -1,8 +1,8 @@
-import { createEnvironmentSchema } from "@/lib/environments/schemas";
-import { createEnvironment, environmentView, listEnvironmentsWithAvailability } from "@/lib/environments/manage";
-import { readJson } from "@/lib/http/parse";
-import { withAdmin, withUser } from "@/lib/http/with-user";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { createEnvironmentSchema } from "@atrium/core/lib/environments/schemas";
+import { createEnvironment, environmentView, listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
+import { readJson } from "@atrium/core/lib/http/parse";
+import { withAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
 export const GET = withUser("account:read", async (_req, { db, principal }) => Response.json(await listEnvironmentsWithAvailability(db, getSpawner(), principal)));
 

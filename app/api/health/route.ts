@@ -1,5 +1,5 @@
-import { checkHealth } from "@/lib/health/check";
-import { respond } from "@/lib/http/with-user";
+import { checkHealth } from "@atrium/core/lib/health/check";
+import { respond } from "@atrium/core/lib/http/with-user";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
-import { readJson, readQuery } from "@/lib/http/parse";
-import { withAdmin } from "@/lib/http/with-user";
-import { createUser, listUsers } from "@/lib/users/manage";
-import { createUserSchema, listUsersQuerySchema } from "@/lib/users/schemas";
-import { userView } from "@/lib/users/view";
+import { readJson, readQuery } from "@atrium/core/lib/http/parse";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
+import { createUser, listUsers } from "@atrium/core/lib/users/manage";
+import { createUserSchema, listUsersQuerySchema } from "@atrium/core/lib/users/schemas";
+import { userView } from "@atrium/core/lib/users/view";
 
 export const GET = withAdmin(async (req, { db }) => {
   const query = readQuery(req, listUsersQuerySchema);

@@ -2,12 +2,12 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { CompareView } from "@/components/packages/compare-view";
 import { Card } from "@/components/ui/card";
-import { listEnvironments } from "@/db/queries/environments";
-import { ApiError } from "@/lib/http/api-error";
-import { comparePackages } from "@/lib/packages/compare";
-import { environmentPackages } from "@/lib/packages/environment-packages";
-import { getDb } from "@/lib/runtime/db";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { listEnvironments } from "@atrium/core/db/queries/environments";
+import { ApiError } from "@atrium/core/lib/http/api-error";
+import { comparePackages } from "@atrium/core/lib/packages/compare";
+import { environmentPackages } from "@atrium/core/lib/packages/environment-packages";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { requireUser } from "../../_lib/page-auth";
 
 const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);

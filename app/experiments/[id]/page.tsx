@@ -2,9 +2,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
-import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/runtime/db";
-import { columnKeysOf, findExperimentView } from "@/lib/tracking/overview/overview";
+import { getConfig } from "@atrium/core/lib/config";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { columnKeysOf, findExperimentView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../../_lib/page-auth";
 
 export default async function ExperimentPage({ params }: { params: Promise<{ id: string }> }) {

@@ -5,13 +5,13 @@ import { IndexUnset } from "@/components/packages/index-unset";
 import { VersionTable } from "@/components/packages/version-table";
 import { Card } from "@/components/ui/card";
 import { bytes } from "@/components/workspaces/format";
-import { getConfig } from "@/lib/config";
-import { ApiError } from "@/lib/http/api-error";
-import { catalogFor, type PackageDetail } from "@/lib/packages/catalog";
-import { installTargets } from "@/lib/packages/install-targets";
-import { packageNameSchema } from "@/lib/packages/schemas";
-import { getDb } from "@/lib/runtime/db";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { getConfig } from "@atrium/core/lib/config";
+import { ApiError } from "@atrium/core/lib/http/api-error";
+import { catalogFor, type PackageDetail } from "@atrium/core/lib/packages/catalog";
+import { installTargets } from "@atrium/core/lib/packages/install-targets";
+import { packageNameSchema } from "@atrium/core/lib/packages/schemas";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { requireUser } from "../../_lib/page-auth";
 
 export default async function PackagePage({ params }: { params: Promise<{ name: string }> }) {

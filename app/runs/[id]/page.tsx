@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { RunView } from "@/components/tracking/run-view";
-import { getDb } from "@/lib/runtime/db";
-import { findExperimentView, findRunView } from "@/lib/tracking/overview/overview";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { findExperimentView, findRunView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../../_lib/page-auth";
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {

@@ -7,11 +7,11 @@ import { Card } from "@/components/ui/card";
 import { Meter } from "@/components/ui/meter";
 import { relativeTime } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
-import { getUserDetail } from "@/lib/admin/user-detail";
-import { formatBytes } from "@/lib/quota/bytes";
-import { getDb } from "@/lib/runtime/db";
-import { countUserSessions } from "@/lib/users/manage";
-import { userNameSchema } from "@/lib/users/schemas";
+import { getUserDetail } from "@atrium/core/lib/admin/user-detail";
+import { formatBytes } from "@atrium/core/lib/quota/bytes";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { countUserSessions } from "@atrium/core/lib/users/manage";
+import { userNameSchema } from "@atrium/core/lib/users/schemas";
 import { requireAdmin } from "../../../_lib/page-auth";
 
 export default async function AdminUserPage({ params }: { params: Promise<{ name: string }> }) {

@@ -1,7 +1,7 @@
-import { adminUsersQuerySchema } from "@/lib/admin/schemas";
-import { listAdminUsers } from "@/lib/admin/users-table";
-import { readQuery } from "@/lib/http/parse";
-import { withAdmin } from "@/lib/http/with-user";
+import { adminUsersQuerySchema } from "@atrium/core/lib/admin/schemas";
+import { listAdminUsers } from "@atrium/core/lib/admin/users-table";
+import { readQuery } from "@atrium/core/lib/http/parse";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
 
 export const GET = withAdmin(async (req, { db }) => {
   const query = readQuery(req, adminUsersQuerySchema);

@@ -1,5 +1,5 @@
-import { handlers } from "@/lib/auth/next-auth";
-import { withSameOrigin } from "@/lib/http/with-user";
+import { handlers } from "@/app/_lib/next-auth";
+import { withSameOrigin } from "@atrium/core/lib/http/with-user";
 
 export const GET = handlers.GET;
 export const POST = withSameOrigin(handlers.POST);

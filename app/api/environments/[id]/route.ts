@@ -1,8 +1,8 @@
-import { changeEnvironment, environmentView, removeEnvironment } from "@/lib/environments/manage";
-import { environmentParams, updateEnvironmentSchema } from "@/lib/environments/schemas";
-import { readJson } from "@/lib/http/parse";
-import { withAdmin } from "@/lib/http/with-user";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { changeEnvironment, environmentView, removeEnvironment } from "@atrium/core/lib/environments/manage";
+import { environmentParams, updateEnvironmentSchema } from "@atrium/core/lib/environments/schemas";
+import { readJson } from "@atrium/core/lib/http/parse";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
 export const PUT = withAdmin(async (req, { db, principal, params }) => {
   const input = await readJson(req, updateEnvironmentSchema);

@@ -1,7 +1,7 @@
-import { readJson } from "@/lib/http/parse";
-import { withAdmin } from "@/lib/http/with-user";
-import { putRole } from "@/lib/roles/manage";
-import { roleLimitsSchema, roleParams } from "@/lib/users/schemas";
+import { readJson } from "@atrium/core/lib/http/parse";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
+import { putRole } from "@atrium/core/lib/roles/manage";
+import { roleLimitsSchema, roleParams } from "@atrium/core/lib/users/schemas";
 
 export const PUT = withAdmin(async (req, { db, principal, params }) => {
   const limits = await readJson(req, roleLimitsSchema);

@@ -1,9 +1,9 @@
-import { readJson, readQuery } from "@/lib/http/parse";
-import { withAdmin } from "@/lib/http/with-user";
-import { getSpawner } from "@/lib/runtime/spawner";
-import { changeUser, getUserOrThrow, removeUser } from "@/lib/users/manage";
-import { deleteUserQuerySchema, patchUserSchema, userParams } from "@/lib/users/schemas";
-import { userView } from "@/lib/users/view";
+import { readJson, readQuery } from "@atrium/core/lib/http/parse";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { changeUser, getUserOrThrow, removeUser } from "@atrium/core/lib/users/manage";
+import { deleteUserQuerySchema, patchUserSchema, userParams } from "@atrium/core/lib/users/schemas";
+import { userView } from "@atrium/core/lib/users/view";
 
 export const GET = withAdmin(async (_req, { db, params }) => Response.json(userView(await getUserOrThrow(db, params.name))), userParams);
 

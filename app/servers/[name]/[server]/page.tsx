@@ -2,12 +2,12 @@ import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
-import { listEnvironmentsWithAvailability } from "@/lib/environments/manage";
-import { ApiError } from "@/lib/http/api-error";
-import { getDb } from "@/lib/runtime/db";
-import { getSpawner } from "@/lib/runtime/spawner";
-import { getServer } from "@/lib/workspaces/query";
-import { serverParams } from "@/lib/workspaces/schemas";
+import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
+import { ApiError } from "@atrium/core/lib/http/api-error";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { getServer } from "@atrium/core/lib/workspaces/query";
+import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 import { requireUser } from "../../../_lib/page-auth";
 
 /** Where the workspace proxy sends a browser asking for a server that is not running. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { withUser } from "@/lib/http/with-user";
-import { countTrackingWrite } from "@/lib/metrics/tracking";
-import { handleTrackingRequest } from "@/lib/tracking/http/dispatch";
+import { withUser } from "@atrium/core/lib/http/with-user";
+import { countTrackingWrite } from "@atrium/core/lib/metrics/tracking";
+import { handleTrackingRequest } from "@atrium/core/lib/tracking/http/dispatch";
 
 // MLflow REST API (docs/mlflow-rest.md); /ajax-api/2.0/mlflow re-exports these handlers.
 const handler = withUser(

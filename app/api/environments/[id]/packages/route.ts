@@ -1,7 +1,7 @@
-import { environmentParams } from "@/lib/environments/schemas";
-import { withUser } from "@/lib/http/with-user";
-import { environmentPackages } from "@/lib/packages/environment-packages";
-import { getSpawner } from "@/lib/runtime/spawner";
+import { environmentParams } from "@atrium/core/lib/environments/schemas";
+import { withUser } from "@atrium/core/lib/http/with-user";
+import { environmentPackages } from "@atrium/core/lib/packages/environment-packages";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
 export const GET = withUser("packages:read", async (_req, { db, params }) => {
   return Response.json(await environmentPackages(db, getSpawner(), params.id));

@@ -1,6 +1,6 @@
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { userParams } from "@/lib/users/schemas";
-import { listServers } from "@/lib/workspaces/query";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { userParams } from "@atrium/core/lib/users/schemas";
+import { listServers } from "@atrium/core/lib/workspaces/query";
 
 export const GET = withUser("servers", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);

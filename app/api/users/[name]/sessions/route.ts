@@ -1,6 +1,6 @@
-import { withAdmin } from "@/lib/http/with-user";
-import { revokeUserSessions } from "@/lib/users/manage";
-import { userParams } from "@/lib/users/schemas";
+import { withAdmin } from "@atrium/core/lib/http/with-user";
+import { revokeUserSessions } from "@atrium/core/lib/users/manage";
+import { userParams } from "@atrium/core/lib/users/schemas";
 
 /** Signs the person out everywhere: every session cookie of hers stops working at once. */
 export const DELETE = withAdmin(

@@ -1,7 +1,7 @@
-import { readJson } from "@/lib/http/parse";
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { createApiToken, listApiTokens } from "@/lib/tokens/manage";
-import { createTokenSchema, userParams } from "@/lib/users/schemas";
+import { readJson } from "@atrium/core/lib/http/parse";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { createApiToken, listApiTokens } from "@atrium/core/lib/tokens/manage";
+import { createTokenSchema, userParams } from "@atrium/core/lib/users/schemas";
 
 export const GET = withUser("tokens", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);

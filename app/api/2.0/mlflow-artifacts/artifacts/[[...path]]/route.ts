@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { bodyChunks, downloadHeaders, encodedTailOf } from "@/lib/artifacts/http";
-import { segmentsFromPath, segmentsFromUrlTail } from "@/lib/artifacts/paths";
-import { getArtifactStore } from "@/lib/artifacts/runtime";
-import { deleteArtifact, downloadArtifact, listArtifacts, pathOrBadRequest, uploadArtifact } from "@/lib/artifacts/service";
-import { declaredLength } from "@/lib/http/body";
-import { withUser } from "@/lib/http/with-user";
+import { bodyChunks, downloadHeaders, encodedTailOf } from "@atrium/core/lib/artifacts/http";
+import { segmentsFromPath, segmentsFromUrlTail } from "@atrium/core/lib/artifacts/paths";
+import { getArtifactStore } from "@atrium/core/lib/artifacts/runtime";
+import { deleteArtifact, downloadArtifact, listArtifacts, pathOrBadRequest, uploadArtifact } from "@atrium/core/lib/artifacts/service";
+import { declaredLength } from "@atrium/core/lib/http/body";
+import { withUser } from "@atrium/core/lib/http/with-user";
 
 // MLflow's proxied artifact API (`mlflow server --serve-artifacts`): the client resolves a run's
 // `mlflow-artifacts:/<experiment>/<run>/artifacts` to these URLs. Bodies stream both ways.

@@ -1,10 +1,10 @@
-import { readJson } from "@/lib/http/parse";
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { getSpawner } from "@/lib/runtime/spawner";
-import { getServer } from "@/lib/workspaces/query";
-import { serverParams, startServerSchema } from "@/lib/workspaces/schemas";
-import { startServer } from "@/lib/workspaces/start";
-import { stopServer } from "@/lib/workspaces/stop";
+import { readJson } from "@atrium/core/lib/http/parse";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { getServer } from "@atrium/core/lib/workspaces/query";
+import { serverParams, startServerSchema } from "@atrium/core/lib/workspaces/schemas";
+import { startServer } from "@atrium/core/lib/workspaces/start";
+import { stopServer } from "@atrium/core/lib/workspaces/stop";
 
 export const GET = withUser("servers", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);

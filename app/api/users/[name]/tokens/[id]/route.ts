@@ -1,6 +1,6 @@
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { revokeApiToken } from "@/lib/tokens/manage";
-import { tokenParams } from "@/lib/users/schemas";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { revokeApiToken } from "@atrium/core/lib/tokens/manage";
+import { tokenParams } from "@atrium/core/lib/users/schemas";
 
 export const DELETE = withUser("tokens", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);

@@ -1,8 +1,8 @@
-import { parseWith } from "@/lib/http/parse";
-import { signInWhenUnauthorized } from "@/lib/http/sign-in-redirect";
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
-import { authorizeQuerySchema, serverParams } from "@/lib/workspaces/schemas";
+import { parseWith } from "@atrium/core/lib/http/parse";
+import { signInWhenUnauthorized } from "@atrium/core/lib/http/sign-in-redirect";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { authorizeWorkspace } from "@atrium/core/lib/workspaces/origin-auth";
+import { authorizeQuerySchema, serverParams } from "@atrium/core/lib/workspaces/schemas";
 
 /**
  * The portal's step of the workspace-origin handshake: the browser arrives from the workspace origin,

@@ -1,12 +1,12 @@
-import { getConfig } from "@/lib/config";
-import { readJson } from "@/lib/http/parse";
-import { sseResponse } from "@/lib/http/sse";
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { startInstall } from "@/lib/packages/install";
-import { listInstalled } from "@/lib/packages/installed";
-import { installRequestSchema } from "@/lib/packages/schemas";
-import { getSpawner } from "@/lib/runtime/spawner";
-import { serverParams } from "@/lib/workspaces/schemas";
+import { getConfig } from "@atrium/core/lib/config";
+import { readJson } from "@atrium/core/lib/http/parse";
+import { sseResponse } from "@atrium/core/lib/http/sse";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { startInstall } from "@atrium/core/lib/packages/install";
+import { listInstalled } from "@atrium/core/lib/packages/installed";
+import { installRequestSchema } from "@atrium/core/lib/packages/schemas";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 
 /** What pip sees in the workspace, with whether each package lives in the home volume. */
 export const GET = withUser("servers:install", async (_req, { db, principal, params }) => {

@@ -1,8 +1,8 @@
-import { sseResponse } from "@/lib/http/sse";
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { getServer } from "@/lib/workspaces/query";
-import { progressEvents } from "@/lib/workspaces/progress";
-import { serverParams } from "@/lib/workspaces/schemas";
+import { sseResponse } from "@atrium/core/lib/http/sse";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { getServer } from "@atrium/core/lib/workspaces/query";
+import { progressEvents } from "@atrium/core/lib/workspaces/progress";
+import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 
 export const GET = withUser("servers", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);

@@ -1,7 +1,7 @@
-import { assertSelfOrAdmin, withUser } from "@/lib/http/with-user";
-import { getSpawner } from "@/lib/runtime/spawner";
-import { serverParams } from "@/lib/workspaces/schemas";
-import { getServerStats } from "@/lib/workspaces/stats";
+import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { serverParams } from "@atrium/core/lib/workspaces/schemas";
+import { getServerStats } from "@atrium/core/lib/workspaces/stats";
 
 /** Live CPU (cores) and memory (bytes) of a running server, with its allocation. Takes about a second. */
 export const GET = withUser("servers", async (_req, { db, principal, params }) => {

@@ -1,12 +1,12 @@
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/runtime/db";
-import { signInUser } from "@/lib/users/sign-in";
-import { normaliseUserName } from "./names";
-import { endSession, SESSION_MAX_AGE_S, SESSION_USER_CLAIM, startSession } from "./sessions";
-import { roleFromGroups } from "./role-from-groups";
-import { getAuthSecret, usesSecureCookies } from "./secret";
+import { getConfig } from "@atrium/core/lib/config";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { signInUser } from "@atrium/core/lib/users/sign-in";
+import { normaliseUserName } from "@atrium/core/lib/auth/names";
+import { endSession, SESSION_MAX_AGE_S, SESSION_USER_CLAIM, startSession } from "@atrium/core/lib/auth/sessions";
+import { roleFromGroups } from "@atrium/core/lib/auth/role-from-groups";
+import { getAuthSecret, usesSecureCookies } from "@atrium/core/lib/auth/secret";
 
 interface OidcProfile {
   sub?: string;
