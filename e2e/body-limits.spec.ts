@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { asBootstrap, bearer, userWithToken, mlflowPost } from "./support/api";
 import { devSignIn, visit } from "./support/browser";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, extraPort, localUrl } from "./support/env";

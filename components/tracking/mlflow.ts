@@ -39,7 +39,7 @@ async function call<T>(method: string, path: string, body?: unknown, query?: Que
     cache: "no-store",
   });
   const text = await res.text();
-  let parsed: unknown = {};
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : {};
   } catch {

@@ -36,7 +36,7 @@ export async function insertRegisteredModel(
       .returning();
     const row = rows[0];
     if (!row) return null;
-    if (m.tags.length > 0) await upsertModelTags(tx as unknown as Db, m.name, m.tags);
+    if (m.tags.length > 0) await upsertModelTags(tx, m.name, m.tags);
     return row;
   });
 }

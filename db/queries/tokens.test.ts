@@ -13,7 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
-    beforeEach(async (ctx) => {
+    beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });

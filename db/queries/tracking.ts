@@ -168,7 +168,7 @@ export async function insertRun(db: Db, run: Omit<RunRow, "deletedTime" | "lifec
     const rows = await tx.insert(runs).values({ ...run, lifecycleStage: "active" }).returning();
     const row = rows[0];
     if (!row) throw new Error("insert returned no run");
-    if (tags.length > 0) await upsertRunTags(tx as unknown as Db, row.runUuid, tags);
+    if (tags.length > 0) await upsertRunTags(tx, row.runUuid, tags);
     return row;
   });
 }

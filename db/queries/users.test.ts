@@ -7,7 +7,7 @@ import { deleteUser, findUser, insertUser, searchUsers, touchUserLastSeen, updat
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
-    beforeEach(async (ctx) => {
+    beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
     });

@@ -23,7 +23,7 @@ declare module "oidc-provider" {
   export interface Account {
     accountId: string;
     claims(
-      use: "id_token" | "userinfo" | string,
+      use: string,
       scope: string,
       claims: Record<string, unknown>,
       rejected: string[],
@@ -65,7 +65,7 @@ declare module "oidc-provider" {
   }
 
   export interface PromptDetail {
-    name: "login" | "consent" | string;
+    name: string;
     reasons: string[];
     details: {
       missingOIDCScope?: string[];
@@ -114,7 +114,7 @@ declare module "oidc-provider" {
       result: InteractionResults,
       options?: { mergeWithLastSubmission?: boolean },
     ): Promise<void>;
-    on(event: string, listener: (...args: any[]) => void): this;
+    on(event: string, listener: (...args: unknown[]) => void): this;
   }
 
   export default Provider;

@@ -351,9 +351,7 @@ export async function startTestOidc(opts: StartTestOidcOptions): Promise<TestOid
 
   for (const event of ["server_error", "authorization.error", "grant.error", "userinfo.error"]) {
     provider.on(event, (...args: unknown[]) => {
-      const err = args.find((a) => a instanceof Error) as
-        | (Error & { error_description?: string })
-        | undefined;
+      const err = args.find((a): a is Error & { error_description?: string } => a instanceof Error);
       console.error(
         `[test-oidc] ${event}: ${err?.message ?? "unknown error"}${
           err?.error_description ? ` (${err.error_description})` : ""

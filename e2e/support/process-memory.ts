@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 /** The pids of a process and all its descendants (the portal's own, and the helpers it starts). */
 export function processTree(pid: number): number[] {
   const out = [pid];
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
   } catch {

@@ -20,7 +20,7 @@ export interface AdminServerView extends ServerView {
  */
 export async function listActiveServers(db: Db, spawner: Spawner, opts: { live: boolean }): Promise<AdminServerView[]> {
   const rows = await listServersIn(db, ACTIVE_STATES);
-  const uses = opts.live ? await sampleLiveUse(spawner, rows) : new Map();
+  const uses = opts.live ? await sampleLiveUse(spawner, rows) : new Map<string, never>();
   return rows.map((row) => {
     const use = liveUseOf(uses, row);
     return { ...serverView(row), used: use ? { cpu: use.cpu, memGb: use.memBytes / GIB } : null };

@@ -60,7 +60,8 @@ function pullStream(body: Readable): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { done, value } = await chunks.next();
+        const next: IteratorResult<Uint8Array, undefined> = (await chunks.next()) as IteratorResult<Uint8Array, undefined>;
+        const { done, value } = next;
         if (done) controller.close();
         else controller.enqueue(value);
       },
@@ -176,7 +177,7 @@ export class S3ArtifactStore implements ArtifactStore {
     }
     const body = res.Body;
     if (!body) return null;
-    const stream = body instanceof Readable ? pullStream(body) : body.transformToWebStream();
+    const stream = body instanceof Readable ? pullStream(body) : (body.transformToWebStream() as ReadableStream<Uint8Array>);
     return { size: res.ContentLength ?? 0, stream };
   }
 

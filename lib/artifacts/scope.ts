@@ -20,8 +20,6 @@ export interface ArtifactScope {
   /** The full store key of the path. */
   key: string;
 }
-/** The name the first version of this module used; kept for callers. */
-export type RunArtifactScope = ArtifactScope;
 
 const EXPERIMENT_ID = /^[0-9]{1,18}$/;
 const RUN_ID = /^[0-9a-f]{32}$/;

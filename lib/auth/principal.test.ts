@@ -61,7 +61,7 @@ for (const kind of DB_KINDS) {
     const db = useTestDatabase(kind);
 
     let aliceToken: string;
-    beforeEach(async (ctx) => {
+    beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "power", roleSource: "oidc" });

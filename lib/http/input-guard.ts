@@ -46,6 +46,7 @@ export function findInputProblem(value: unknown): InputProblem | undefined {
 export function findNulInPairs(pairs: Iterable<readonly [string, string | readonly string[] | undefined]>): InputProblem | undefined {
   for (const [k, v] of pairs) {
     const values = v === undefined ? [] : typeof v === "string" ? [v] : v;
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
     if (hasNul(k) || values.some(hasNul)) return { kind: "nul", where: `"${k.replace(/\u0000/g, "\\u0000")}"` };
   }
   return undefined;

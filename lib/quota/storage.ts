@@ -98,14 +98,15 @@ export class StorageMeter {
   }
 
   metered(data: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-    const meter = this;
-    return (async function* () {
-      for await (const chunk of data) {
-        meter.seen += chunk.byteLength;
-        await meter.reserveUpTo(meter.seen);
-        yield chunk;
-      }
-    })();
+    return this.meter(data);
+  }
+
+  private async *meter(data: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of data) {
+      this.seen += chunk.byteLength;
+      await this.reserveUpTo(this.seen);
+      yield chunk;
+    }
   }
 
   /** The upload is stored: usage becomes what it was, plus the new file, minus the file it replaced. */

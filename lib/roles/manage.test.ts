@@ -14,12 +14,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
-    beforeEach(async (ctx) => {
+    beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
       await db().delete(roles).where(notInArray(roles.name, seedRoles.map((r) => r.name)));
       for (const r of seedRoles) {
-        const { name, ...limits } = r;
+        const { name: _name, ...limits } = r;
         await db().insert(roles).values(r).onConflictDoUpdate({ target: roles.name, set: limits });
       }
     });

@@ -318,7 +318,7 @@ beforeAll(async () => {
   });
   const p = proxy;
   proxyServer = createServer((req, res) => void p.handleRequest(req, res));
-  proxyServer.on("upgrade", (req, socket, head) => void p.handleUpgrade(req, socket, head as Buffer));
+  proxyServer.on("upgrade", (req, socket, head) => void p.handleUpgrade(req, socket, head));
   proxyBase = `http://127.0.0.1:${await listen(proxyServer)}`;
 });
 
@@ -549,7 +549,7 @@ async function extraProxy(extra: Partial<WorkspaceProxyDeps>): Promise<{ base: s
     ...extra,
   });
   const server = createServer((req, res) => void p.handleRequest(req, res));
-  server.on("upgrade", (req, socket, head) => void p.handleUpgrade(req, socket, head as Buffer));
+  server.on("upgrade", (req, socket, head) => void p.handleUpgrade(req, socket, head));
   const port = await listen(server);
   return {
     base: `http://127.0.0.1:${port}`,

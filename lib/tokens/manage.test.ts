@@ -29,7 +29,7 @@ async function apiError(p: Promise<unknown>): Promise<ApiError> {
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
-    beforeEach(async (ctx) => {
+    beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });

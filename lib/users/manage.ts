@@ -57,7 +57,7 @@ export async function changeUser(
     else if (patch.limits) {
       const next: Record<string, number | undefined> = { ...user.limits };
       for (const [key, value] of Object.entries(patch.limits)) next[key] = value ?? undefined;
-      limits = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as LimitOverrides;
+      limits = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined));
     }
     const set = {
       ...(patch.role !== undefined ? { role: patch.role, roleSource: "admin" as const } : {}),

@@ -37,7 +37,7 @@ describe("configuration used by these tests", () => {
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
-    beforeEach(async (ctx) => {
+    beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
     });

@@ -42,6 +42,7 @@ const random = () => randomBytes(32).toString("base64url");
  * (`//evil`), absolute, backslash and dot-segment forms are all refused, as is another server's path.
  */
 export function safeNext(ref: ServerRef, next: string): string | null {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   if (!next.startsWith(baseUrlOf(ref)) || /[\\\u0000-\u0020\u007f]/.test(next)) return null;
   const parsed = parseWorkspacePath(next);
   if (!parsed || parsed.user !== ref.user || parsed.server !== ref.server) return null;

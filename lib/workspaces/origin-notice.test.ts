@@ -12,14 +12,14 @@ describe("workspaceOriginNotice", () => {
   it("explains that admins are kept out by default", () => {
     expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: undefined, adminAccess: false })).toMatchObject({
       level: "info",
-      text: expect.stringContaining("admins cannot open other people's workspaces") as unknown as string,
+      text: expect.stringContaining("admins cannot open other people's workspaces"),
     });
   });
 
   it("warns about cookie tossing when the workspace domain shares the portal's parent domain", () => {
     expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: host("ws.example.com"), adminAccess: false })).toMatchObject({
       level: "warn",
-      text: expect.stringContaining("share example.com with the portal") as unknown as string,
+      text: expect.stringContaining("share example.com with the portal"),
     });
     expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: host("atrium-ws.example.net"), adminAccess: true }).level).toBe("info");
     expect(workspaceOriginNotice({ publicUrl: "http://localhost:3000", workspaceHost: host("ws.localhost"), adminAccess: false }).level).toBe("info");

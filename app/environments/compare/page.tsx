@@ -19,23 +19,31 @@ export default async function CompareEnvironmentsPage({ searchParams }: { search
   const sp = await searchParams;
   const left = one(sp.left) ?? envs[0]?.id;
   const right = one(sp.right) ?? envs[1]?.id ?? envs[0]?.id;
-  let body: ReactNode = null;
+  type Scans = [Awaited<ReturnType<typeof environmentPackages>>, Awaited<ReturnType<typeof environmentPackages>>];
+  let scans: Scans | null = null;
+  let refusal: string | null = null;
   if (left && right && sp.left && sp.right) {
     try {
-      const [a, b] = await Promise.all([environmentPackages(db, getSpawner(), left), environmentPackages(db, getSpawner(), right)]);
-      body = (
-        <Card title={`${a.environment.name} compared with ${b.environment.name}`} description={`Python ${a.pythonVersion ?? "?"} and ${b.pythonVersion ?? "?"}; ${a.packages.length} and ${b.packages.length} packages.`}>
-          <CompareView comparison={comparePackages(a.packages, b.packages)} left={a.environment.name} right={b.environment.name} />
-        </Card>
-      );
+      scans = await Promise.all([environmentPackages(db, getSpawner(), left), environmentPackages(db, getSpawner(), right)]);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      body = (
-        <p role="alert" className="rounded-xl border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
-          {err.message}
-        </p>
-      );
+      refusal = err.message;
     }
+  }
+  let body: ReactNode = null;
+  if (scans) {
+    const [a, b] = scans;
+    body = (
+      <Card title={`${a.environment.name} compared with ${b.environment.name}`} description={`Python ${a.pythonVersion ?? "?"} and ${b.pythonVersion ?? "?"}; ${a.packages.length} and ${b.packages.length} packages.`}>
+        <CompareView comparison={comparePackages(a.packages, b.packages)} left={a.environment.name} right={b.environment.name} />
+      </Card>
+    );
+  } else if (refusal) {
+    body = (
+      <p role="alert" className="rounded-xl border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+        {refusal}
+      </p>
+    );
   }
   const select = "mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
   return (
