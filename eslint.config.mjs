@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON bodies and assert their shape with expect(); typing every body buys nothing there.
-    files: ["**/*.test.ts", "e2e/**/*.ts"],
+    files: ["**/*.test.ts", "lib/**/*-contract.ts", "e2e/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

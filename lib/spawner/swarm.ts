@@ -272,6 +272,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
 
   /** "no suitable node (…)" with what the workspace asked for, so a person knows what to change. */
   private unschedulableReason(service: Dockerode.Service, err: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
     const task = service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined;
     const constraints = task?.Placement?.Constraints ?? [];
     const limits = task?.Resources?.Reservations;
@@ -303,6 +304,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     if (state === "orphaned") return { state: "failed", reason: "the node that ran it left the swarm or is down" };
     if (state === "rejected") {
       if (/no such image|pull access denied|manifest unknown|not found/i.test(err)) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
         const image = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? "";
         return { state: "failed", reason: `image "${image}" is not on the engine of the node it was placed on` };
       }
@@ -319,6 +321,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     return this.ended({
       exitCode,
       oomKilled: local?.State.OOMKilled,
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
       memLimitBytes: (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes,
       logsOf: local?.Id,
       // Another node's engine holds the container: whether it was the memory limit is not visible here.
