@@ -2,13 +2,13 @@ import { readJson, readQuery } from "@/lib/http/parse";
 import { withAdmin } from "@/lib/http/with-user";
 import { getSpawner } from "@/lib/runtime/spawner";
 import { changeUser, getUserOrThrow, removeUser } from "@/lib/users/manage";
-import { deleteUserQuerySchema, patchUserSchema, userParams } from "@/lib/users/schemas";
+import { deleteUserQuerySchema, patchUserLabels, patchUserSchema, userParams } from "@/lib/users/schemas";
 import { userView } from "@/lib/users/view";
 
 export const GET = withAdmin(async (_req, { db, params }) => Response.json(userView(await getUserOrThrow(db, params.name))), userParams);
 
 export const PATCH = withAdmin(async (req, { db, principal, params }) => {
-  const patch = await readJson(req, patchUserSchema);
+  const patch = await readJson(req, patchUserSchema, patchUserLabels);
   return Response.json(userView(await changeUser(db, principal, params.name, patch)));
 }, userParams);
 
