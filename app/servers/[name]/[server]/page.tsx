@@ -2,10 +2,13 @@ import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
+import { restartSize } from "@/components/workspaces/allowed-size";
+import { missingImageAdvice } from "@/lib/environments/image-hint";
 import { listEnvironmentsWithAvailability } from "@/lib/environments/manage";
 import { ApiError } from "@/lib/http/api-error";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
+import { describeMe } from "@/lib/users/me";
 import { getServer } from "@/lib/workspaces/query";
 import { serverParams } from "@/lib/workspaces/schemas";
 import { requireUser } from "../../../_lib/page-auth";
@@ -52,6 +55,8 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
 
   const envs = await listEnvironmentsWithAvailability(db, getSpawner(), principal);
   const env = envs.find((e) => e.id === found.environment);
+  // The owner's own page offers what their limits allow now; an admin starts it as it was.
+  const size = own ? restartSize(await describeMe(db, principal), env, found) : { cpu: found.cpu, memGb: found.memGb, reduced: false };
   return (
     <div className="mx-auto mt-10 max-w-xl space-y-4">
       {back}
@@ -62,7 +67,7 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
           {name}/{server}
         </h1>
         <div className="mt-4">
-          <ServerStartPanel initial={found} envName={env?.name ?? found.environment} imageMissing={env ? !env.available : false} />
+          <ServerStartPanel initial={found} envName={env?.name ?? found.environment} imageMissing={env && !env.available ? missingImageAdvice(env.image) : null} size={size} />
         </div>
       </div>
     </div>
