@@ -32,6 +32,8 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
   const now = useNow();
   // The last start's events stay readable after it ended (why it failed, or how long it took).
   const [lastLog, setLastLog] = useState<SpawnLogEntry[] | null>(null);
+  // A start made here is followed from its 202 on: one that fails at once may never be seen pending in the list.
+  const [following, setFollowing] = useState<ServerView | null>(null);
   const refresh = () => {
     void client.invalidateQueries({ queryKey: keys.servers(user) });
     void client.invalidateQueries({ queryKey: keys.me });
@@ -41,7 +43,8 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
   const noRoom = noRoomReason(me);
   const stop = useMutation({ mutationFn: () => apiFetch(serverPath(user, s.name), { method: "DELETE" }), onSettled: refresh });
   const start = useMutation({
-    mutationFn: () => apiFetch(serverPath(user, s.name), { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }) }),
+    mutationFn: () => apiFetch<ServerView>(serverPath(user, s.name), { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }) }),
+    onSuccess: (started) => setFollowing(started),
     onSettled: refresh,
   });
   const remove = useMutation({
@@ -49,7 +52,7 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
     onSettled: refresh,
   });
   const error = stop.error ?? start.error ?? remove.error;
-  const inactive = s.status === "stopped" || s.status === "failed";
+  const inactive = (s.status === "stopped" || s.status === "failed") && !following;
   const when =
     s.status === "running"
       ? `started ${relativeTime(s.startedAt, now)} · last active ${relativeTime(s.lastActivity, now)}`
@@ -120,21 +123,22 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
           It failed: {s.reason}
         </p>
       )}
-      {s.status === "pending" && (
+      {(s.status === "pending" || following) && (
         <div className="mt-3 max-w-xl">
           <SpawnProgress
-            key={s.requestedAt}
+            key={(following ?? s).requestedAt}
             user={user}
             server={s.name}
-            initial={{ progress: s.progress, message: s.message }}
+            initial={{ progress: (following ?? s).progress, message: (following ?? s).message, requestedAt: (following ?? s).requestedAt }}
             onDone={(_e, log) => {
+              setFollowing(null);
               setLastLog(log);
               refresh();
             }}
           />
         </div>
       )}
-      {s.status !== "pending" && lastLog && (
+      {s.status !== "pending" && !following && lastLog && (
         <div className="mt-2 max-w-xl">
           <SpawnLog entries={lastLog} />
         </div>

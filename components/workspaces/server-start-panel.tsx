@@ -81,7 +81,7 @@ export function ServerStartPanel({
             key={s.requestedAt}
             user={s.user}
             server={s.name}
-            initial={{ progress: s.progress, message: s.message }}
+            initial={{ progress: s.progress, message: s.message, requestedAt: s.requestedAt }}
             onDone={(e) => {
               if (e.ready) window.location.assign(url);
               else void client.invalidateQueries({ queryKey: key });

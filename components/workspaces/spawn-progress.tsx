@@ -68,11 +68,15 @@ export function SpawnProgress({
 }: {
   user: string;
   server: string;
-  initial?: { progress: number; message: string | null };
+  initial?: { progress: number; message: string | null; requestedAt?: string };
   onDone?: (e: ProgressEvent, log: SpawnLogEntry[]) => void;
 }) {
   const [event, setEvent] = useState<ProgressEvent | null>(null);
-  const [log, setLog] = useState<SpawnLogEntry[]>(() => appendEntry([], { message: initial?.message ?? "Queued" }, Date.now()));
+  // Begins, as JupyterHub's, with the request, then whatever step the server is at when this mounts.
+  const [log, setLog] = useState<SpawnLogEntry[]>(() => {
+    const requested = initial?.requestedAt ? [{ at: Date.parse(initial.requestedAt), message: "Server requested" }] : [];
+    return appendEntry(requested, { message: initial?.message ?? "Queued" }, Date.now());
+  });
   // The stream's handler outlives renders; the log it hands to onDone must be the latest.
   const logRef = useRef(log);
   const done = useRef(onDone);
