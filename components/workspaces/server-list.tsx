@@ -118,7 +118,7 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
           It last ran with {cpus(s.cpu)} and {gib(s.memGb)}; your limits now allow {cpus(size.cpu)} and {gib(size.memGb)}, so it starts again with that.
         </p>
       )}
-      {s.status === "failed" && s.reason && (
+      {s.status === "failed" && s.reason && !following && (
         <p className="mt-2 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="server-reason">
           It failed: {s.reason}
         </p>
