@@ -125,7 +125,7 @@ test("a missing image names its build command; Start again fits lowered limits; 
 
   await devSignIn(page, DEV_URL, ANN);
   const row = page.getByTestId("server-lab");
-  await expect(row.getByTestId("server-reason")).toContainText(`The image ${MISSING_IMAGE} is not built yet: run \`npm run image:workspace\``);
+  await expect(row.getByTestId("server-reason")).toContainText(`The image ${MISSING_IMAGE} is missing: build it with \`npm run image:workspace\``);
   const again = row.getByRole("button", { name: "Start again with 1 CPU, 4 GiB" });
   await expect(again).toBeVisible();
   await expect(row.getByTestId("restart-size-note")).toHaveText("It last ran with 2 CPUs and 4 GiB; your limits now allow 1 CPU and 4 GiB, so it starts again with that.");
@@ -134,7 +134,7 @@ test("a missing image names its build command; Start again fits lowered limits; 
   await again.click();
   // Accepted (no quota refusal), it fails again for the image, and its event log stays to read.
   const log = row.getByTestId("spawn-log");
-  await expect(log).toContainText(`Failed: The image ${MISSING_IMAGE} is not built yet`, { timeout: 30_000 });
+  await expect(log).toContainText(`Failed: The image ${MISSING_IMAGE} is missing`, { timeout: 30_000 });
   await expect(row.getByRole("alert")).toHaveCount(0);
   expect((await serverOf(request, ANN, "lab")).body).toMatchObject({ status: "failed", cpu: 1, memGb: 4 });
   await log.locator("summary").click();
