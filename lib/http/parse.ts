@@ -69,8 +69,8 @@ function labelOf(path: readonly PropertyKey[], labels: FieldLabels): string | un
   if (exact !== undefined) return exact;
   const last = path.at(-1);
   if (typeof last !== "number") return undefined;
-  const list = labels[path.slice(0, -1).map(String).join(".")];
-  return list === undefined ? undefined : `${list} (item ${last + 1})`;
+  const parent = labels[path.slice(0, -1).map(String).join(".")];
+  return parent === undefined ? undefined : `${parent} (item ${last + 1})`;
 }
 
 /** One sentence naming the first field that is wrong, in the form's words when `labels` names it. */
