@@ -17,7 +17,7 @@ export const installRequestSchema = z.strictObject({
 export type InstallRequest = z.output<typeof installRequestSchema>;
 
 /** The install panel's labels (components/packages/install-panel.tsx). */
-export const installRequestLabels: FieldLabels = { name: "Package", version: "Version" };
+export const installRequestLabels: FieldLabels = { name: "The package", version: "Version" };
 
 export const packageParams = z.object({ name: packageNameSchema });
 
