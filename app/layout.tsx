@@ -5,7 +5,12 @@ import { TopBar } from "@/components/layout/top-bar";
 import { currentPrincipal } from "./_lib/page-auth";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "Atrium", description: "Notebooks, experiments and models for your team" };
+export const metadata: Metadata = {
+  title: "Atrium",
+  description: "Notebooks, experiments and models for your team",
+  // public/favicon.ico stays for clients that ask for it without reading the page.
+  icons: { icon: [{ url: "/favicon.svg", type: "image/svg+xml" }, { url: "/favicon.ico", sizes: "any" }] },
+};
 export const dynamic = "force-dynamic";
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

@@ -186,7 +186,7 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   // In the start form it comes last, tagged, and cannot be picked.
   await visit(page, `${DEV_URL}/`);
   const options = page.getByLabel("Environment").locator("option");
-  await expect(options.last()).toHaveText("R 4.4 · JupyterLab [deprecated] — image missing — ask an admin");
+  await expect(options.last()).toHaveText("R 4.4 · JupyterLab [deprecated] — image missing");
   await expect(options.last()).toBeDisabled();
   await screenshot(page, "workspaces-admin");
 

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { IndexUnset } from "@/components/packages/index-unset";
 import { Pager } from "@/components/packages/pager";
+import { formatDateTime } from "@/components/ui/dates";
 import { getConfig } from "@atrium/core/lib/config";
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { catalogFor, type PackageSearch } from "@atrium/core/lib/packages/catalog";
@@ -74,7 +75,7 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
                 </ul>
               )}
               <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-400">
-                From {result.index} ({result.format === "json" ? "PEP 691 JSON" : "PEP 503 HTML"}), list read {new Date(result.listedAt).toLocaleTimeString("en-GB")}
+                From {result.index} ({result.format === "json" ? "PEP 691 JSON" : "PEP 503 HTML"}), list read {formatDateTime(result.listedAt, { seconds: true })}
                 {result.stale ? " — the index is not answering right now, so this is the last list it sent" : ""}.
               </p>
             </section>

@@ -1,4 +1,5 @@
 import { redirect } from "next/navigation";
+import { OnPublicOrigin } from "@/components/account/public-origin";
 import { DevSignInForm, SsoSignInButton } from "@/components/account/sign-in-form";
 import { getConfig } from "@atrium/core/lib/config";
 import { currentPrincipal } from "../_lib/page-auth";
@@ -14,7 +15,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const { error } = await searchParams;
   const code = typeof error === "string" ? error : undefined;
   const message = code ? (ERRORS[code] ?? "Sign-in failed. Try again, and tell your admin if it keeps happening.") : undefined;
-  const sso = getConfig().oidc !== undefined;
+  const config = getConfig();
+  const sso = config.oidc !== undefined;
   return (
     <div className="mx-auto mt-16 max-w-sm">
       <div className="mb-8 flex items-center justify-center gap-3">
@@ -29,17 +31,19 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             {message}
           </p>
         )}
-        {sso ? (
-          <SsoSignInButton />
-        ) : (
-          <>
-            <p className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="dev-signin-warning">
-              <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set
-              OIDC_ISSUER before others use this portal.
-            </p>
-            <DevSignInForm />
-          </>
-        )}
+        <OnPublicOrigin publicUrl={config.publicUrl}>
+          {sso ? (
+            <SsoSignInButton />
+          ) : (
+            <>
+              <p className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="dev-signin-warning">
+                <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set
+                OIDC_ISSUER before others use this portal.
+              </p>
+              <DevSignInForm />
+            </>
+          )}
+        </OnPublicOrigin>
       </div>
     </div>
   );

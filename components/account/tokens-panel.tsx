@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { formatDateTime } from "@/components/ui/dates";
 import { expandScopes, SCOPE_NAMES, SCOPES, type ScopeName } from "@/lib/auth/scopes";
 import type { TokenView } from "@/lib/tokens/manage";
 
@@ -144,9 +145,9 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
                     ))}
                   </span>
                 </td>
-                <td>{new Date(t.createdAt).toLocaleDateString()}</td>
-                <td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}</td>
-                <td className={t.expired ? "text-red-600" : ""}>{t.expiresAt ? `${t.expired ? "expired " : ""}${new Date(t.expiresAt).toLocaleDateString()}` : "never"}</td>
+                <td>{formatDateTime(t.createdAt)}</td>
+                <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
+                <td className={t.expired ? "text-red-600" : ""}>{t.expiresAt ? `${t.expired ? "expired " : ""}${formatDateTime(t.expiresAt)}` : "never"}</td>
                 <td className="text-right">
                   <button type="button" onClick={() => revoke.mutate(t.id)} className="text-red-600 hover:underline">
                     Revoke

@@ -1,4 +1,5 @@
 import type { AuditView } from "@atrium/core/lib/audit/search";
+import { formatDateTime } from "@/components/ui/dates";
 
 const TONE: Record<string, string> = {
   user: "bg-sky-50 text-sky-700",
@@ -32,14 +33,13 @@ function short(v: unknown): string {
   return String(v);
 }
 
-const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 
 export function AuditTable({ items, empty }: { items: AuditView[]; empty: string }) {
   return (
     <table className="w-full text-sm" data-testid="audit-table">
       <thead className="text-left text-slate-500">
         <tr>
-          <th className="py-2 pr-4 font-medium">Time (UTC)</th>
+          <th className="py-2 pr-4 font-medium">Time</th>
           <th className="pr-4 font-medium">Who</th>
           <th className="pr-4 font-medium">Action</th>
           <th className="pr-4 font-medium">Target</th>
@@ -49,7 +49,7 @@ export function AuditTable({ items, empty }: { items: AuditView[]; empty: string
       <tbody className="divide-y divide-slate-100">
         {items.map((e) => (
           <tr key={e.id} data-testid="audit-row">
-            <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-600">{utc(e.at)}</td>
+            <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-600">{formatDateTime(e.at, { seconds: true })}</td>
             <td className="pr-4 font-medium text-slate-900">{e.actor}</td>
             <td className="pr-4">
               <span className={`rounded px-1.5 py-0.5 font-mono text-xs ${TONE[e.action.split(".")[0] ?? ""] ?? "bg-slate-100 text-slate-700"}`}>{e.action}</span>

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { missingImageAdvice } from "@atrium/core/lib/environments/image-hint";
 import type { EnvironmentView } from "@atrium/core/lib/environments/manage";
 import { cpus, gib } from "@/components/workspaces/format";
 
@@ -41,7 +42,11 @@ export function EnvironmentCard({ env, engineDown, children }: { env: Environmen
       </div>
       <p className="mt-2 text-sm text-slate-600">{env.description || <span className="text-slate-400">No description.</span>}</p>
       <code className="mt-3 block break-all rounded-md bg-slate-50 px-2 py-1 font-mono text-xs text-slate-700">{env.image}</code>
-      {!env.available && !engineDown && <p className="mt-2 text-xs text-red-600">Nobody can start it until an admin puts this image on the host.</p>}
+      {!env.available && !engineDown && (
+        <p className="mt-2 text-xs text-red-600" data-testid="image-missing">
+          Nobody can start it yet. {missingImageAdvice(env.image)}
+        </p>
+      )}
       {!env.allowed && <p className="mt-2 text-xs text-amber-700">Your role cannot start this environment.</p>}
       <dl className="mt-4 grid grid-cols-3 gap-3 text-sm">
         <Fact label="Default">

@@ -1,12 +1,13 @@
 "use client";
 
+import { formatDateTime } from "@/components/ui/dates";
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { relativeTime } from "@/components/workspaces/format";
 import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
-import { dateTime } from "./format";
+
 import { mlflowPost } from "./mlflow";
 
 /** The experiments table with inline rename; the server page re-renders after a change. */
@@ -71,7 +72,7 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
         )}
       </td>
       <td className="px-4 py-3 text-right tabular-nums">{exp.runCount}</td>
-      <td className="px-4 py-3 text-slate-600" title={dateTime(exp.lastActivity)}>
+      <td className="px-4 py-3 text-slate-600" title={formatDateTime(exp.lastActivity)}>
         {relativeTime(new Date(exp.lastActivity).toISOString())}
       </td>
       <td className="px-4 py-3 text-slate-600">{exp.owner ?? <span className="text-slate-400">built in</span>}</td>

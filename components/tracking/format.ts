@@ -39,13 +39,6 @@ export function metricValue(v: number | string): string {
   return String(Number(n.toPrecision(4)));
 }
 
-/** "2026-01-05 14:03" in the viewer's time zone. */
-export function dateTime(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 export type ColumnKind = "metrics" | "params" | "tags" | "attributes";
 
 /**

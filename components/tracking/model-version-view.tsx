@@ -1,9 +1,10 @@
 "use client";
 
+import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
-import { dateTime } from "./format";
+
 import { KeyValueTable } from "./key-value-table";
 import { AliasEditor, DescriptionEditor, StagePicker } from "./registry-edit";
 import { registryProblem, useModelVersion, useVersionDownloadUri } from "./registry-queries";
@@ -41,7 +42,7 @@ export function ModelVersionView({ name, version }: { name: string; version: str
           {name} v{v.version} <StageBadge stage={v.current_stage} />
         </h1>
         <p className="mt-1 text-sm text-slate-500">
-          Registered {dateTime(v.creation_timestamp)}
+          Registered {formatDateTime(v.creation_timestamp)}
           {v.user_id ? ` by ${v.user_id}` : ""} · load it with <code>mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)</code>
         </p>
       </div>

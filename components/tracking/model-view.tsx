@@ -1,8 +1,9 @@
 "use client";
 
+import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
-import { dateTime } from "./format";
+
 import { KeyValueTable } from "./key-value-table";
 import { DescriptionEditor, ModelActions } from "./registry-edit";
 import { SourceRunLink } from "./source-run-link";
@@ -41,7 +42,7 @@ export function ModelView({ name }: { name: string }) {
           <DescriptionEditor name={m.name} value={m.description} />
         </div>
         <p className="mt-1 text-sm text-slate-500">
-          Created {dateTime(m.creation_timestamp)}
+          Created {formatDateTime(m.creation_timestamp)}
           {m.user_id ? ` by ${m.user_id}` : ""} · load it with <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
         </p>
       </div>
@@ -85,7 +86,7 @@ export function ModelView({ name }: { name: string }) {
                     )}
                   </td>
                   <td className="text-slate-600">
-                    {dateTime(v.creation_timestamp)}
+                    {formatDateTime(v.creation_timestamp)}
                     {v.user_id ? <span className="text-slate-400"> · {v.user_id}</span> : null}
                   </td>
                   <td className="text-slate-600">{v.description ?? <span className="text-slate-300">—</span>}</td>

@@ -1,10 +1,11 @@
 "use client";
 
+import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { useState } from "react";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
-import { dateTime, metricValue, runDuration } from "./format";
+import { metricValue, runDuration } from "./format";
 import { KeyValueTable } from "./key-value-table";
 import { MetricChart, XAxisSwitch, type XAxisMode } from "./metric-chart";
 import type { WireRun } from "./mlflow";
@@ -40,7 +41,7 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
             {info.lifecycle_stage === "deleted" && <span className="rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-700">deleted</span>}
           </h1>
           <p className="mt-1 text-sm text-slate-500">
-            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {dateTime(info.start_time)} · {runDuration(info)} · run ID{" "}
+            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)} · {runDuration(info)} · run ID{" "}
             <code className="text-xs">{info.run_id}</code>
           </p>
         </div>

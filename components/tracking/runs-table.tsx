@@ -1,12 +1,13 @@
 "use client";
 
+import { formatDateTime } from "@/components/ui/dates";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { Fragment, useMemo, useState, type ReactNode } from "react";
 import type { ColumnKeys } from "@/lib/tracking/overview/overview";
 import { ColumnPicker, defaultColumns, splitColumnId, type ColumnId } from "./column-picker";
-import { dateTime, metricValue, runDuration, searchIdentifier } from "./format";
+import { metricValue, runDuration, searchIdentifier } from "./format";
 import { mlflowPost, type WireRun } from "./mlflow";
 import { RunStatus } from "./run-status";
 import { parseRunsView, runsViewQuery, type RunsSort, type RunsView } from "./runs-view-url";
@@ -232,7 +233,7 @@ function RunRow({ run, columns, checked, onToggle, disabled }: { run: WireRun; c
       <td className="px-3 py-2">
         <RunStatus status={info.status} />
       </td>
-      <td className="whitespace-nowrap px-3 py-2 text-slate-600">{dateTime(info.start_time)}</td>
+      <td className="whitespace-nowrap px-3 py-2 text-slate-600">{formatDateTime(info.start_time)}</td>
       <td className="whitespace-nowrap px-3 py-2 text-slate-600">{runDuration(info)}</td>
       <td className="whitespace-nowrap px-3 py-2 text-slate-600">{info.user_id}</td>
       {columns.map((id) => {

@@ -1,3 +1,4 @@
+import { formatDateTime } from "@/components/ui/dates";
 import { num } from "@/components/workspaces/format";
 
 /** Tick labels: hours and minutes within a day, the date for longer windows (UTC, as the pages say). */
@@ -8,7 +9,7 @@ export function timeTick(rangeMs: number) {
   };
 }
 
-export const fullTime = (t: unknown) => `${new Date(Number(t)).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+export const fullTime = (t: unknown) => formatDateTime(Number(t));
 
 export const amount = (unit: string) => (v: unknown) => (typeof v === "number" ? `${num(v)} ${unit}` : "no sample");
 

@@ -4,7 +4,7 @@ import { formatBytes } from "@atrium/core/lib/quota/bytes";
 import type { Principal } from "@atrium/core/lib/auth/principal";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { USAGE_RANGES } from "@atrium/core/lib/usage/ranges";
-import { myUsageReport } from "@atrium/core/lib/usage/report";
+import { myRecentUsage } from "@atrium/core/lib/usage/report";
 import { describeMe } from "@atrium/core/lib/users/me";
 import { MyUsageChart } from "./my-usage-chart";
 
@@ -14,11 +14,12 @@ const GIB = 1024 ** 3;
 export async function MyUsageCard({ principal }: { principal: Principal }) {
   const db = await getDb();
   const me = await describeMe(db, principal);
-  const report = await myUsageReport(db, me.name, me.limits, "24h");
+  const report = await myRecentUsage(db, me.name, me.limits);
   const ran = report.rows.some((r) => (r.cpuAllocated ?? 0) > 0);
-  const ms = USAGE_RANGES["24h"].ms;
+  const ms = USAGE_RANGES[report.range].ms;
+  const window = report.range === "1h" ? "the last hour (your workspaces ran only in that hour)" : "the last 24 hours";
   return (
-    <Card title="My usage" description="Your artifacts against your storage quota, and the last 24 hours of your workspaces, sampled every minute (UTC).">
+    <Card title="My usage" description={`Your artifacts against your storage quota, and ${window} of your workspaces, sampled every minute (UTC).`}>
       <div className="mb-6 max-w-md">
         <Meter
           label="Artifact storage"
@@ -33,11 +34,13 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
       {ran ? (
         <div className="grid gap-6 md:grid-cols-2" data-testid="my-usage">
           <div>
-            <h3 className="text-sm font-medium text-slate-700">CPU</h3>
+            <h3 className="text-sm font-medium text-slate-700" data-testid="my-usage-window">
+              CPU · {USAGE_RANGES[report.range].label.toLowerCase()}
+            </h3>
             <MyUsageChart rows={report.rows} allocatedKey="cpuAllocated" usedKey="cpuUsed" limit={me.limits.maxTotalCpu} unit="CPUs" rangeMs={ms} testId="my-usage-cpu" />
           </div>
           <div>
-            <h3 className="text-sm font-medium text-slate-700">Memory</h3>
+            <h3 className="text-sm font-medium text-slate-700">Memory · {USAGE_RANGES[report.range].label.toLowerCase()}</h3>
             <MyUsageChart rows={report.rows} allocatedKey="memGbAllocated" usedKey="memGbUsed" limit={me.limits.maxTotalMemGb} unit="GiB" rangeMs={ms} testId="my-usage-memory" />
           </div>
         </div>

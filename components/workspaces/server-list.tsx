@@ -4,11 +4,14 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import type { EnvironmentView } from "@/lib/environments/manage";
+import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
+import { restartSize } from "./allowed-size";
+import { noRoomReason } from "./start-form";
 import { cpus, gib, relativeTime, serverPath } from "./format";
 import { LiveUsage } from "./live-usage";
 import { keys } from "./queries";
-import { SpawnProgress } from "./spawn-progress";
+import { SpawnLog, SpawnProgress, type SpawnLogEntry } from "./spawn-progress";
 import { StatusBadge } from "./status-badge";
 
 /** Re-renders every `ms` so "5 min ago" stays true between polls. */
@@ -23,19 +26,33 @@ function useNow(ms = 30_000): number {
 
 const buttonBase = "rounded-lg px-3 py-1.5 text-sm font-medium disabled:cursor-not-allowed disabled:opacity-50";
 
-function ServerRow({ user, s, envName, engineDown }: { user: string; s: ServerView; envName: string; engineDown: boolean }) {
+function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView; env: EnvironmentView | undefined; envName: string; engineDown: boolean }) {
+  const user = me.name;
   const client = useQueryClient();
   const now = useNow();
+  // The last start's events stay readable after it ended (why it failed, or how long it took).
+  const [lastLog, setLastLog] = useState<SpawnLogEntry[] | null>(null);
+  // A start made here is followed from its 202 on: one that fails at once may never be seen pending in the list.
+  const [following, setFollowing] = useState<ServerView | null>(null);
   const refresh = () => {
     void client.invalidateQueries({ queryKey: keys.servers(user) });
     void client.invalidateQueries({ queryKey: keys.me });
   };
+  // The size it last had, or the most the person may use now if an admin lowered the limits since.
+  const size = restartSize(me, env, s);
+  const noRoom = noRoomReason(me);
   const stop = useMutation({ mutationFn: () => apiFetch(serverPath(user, s.name), { method: "DELETE" }), onSettled: refresh });
   const start = useMutation({
-    mutationFn: () => apiFetch(serverPath(user, s.name), { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: s.cpu, memGb: s.memGb }) }),
+    mutationFn: () => apiFetch<ServerView>(serverPath(user, s.name), { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }) }),
+    onSuccess: (started) => setFollowing(started),
     onSettled: refresh,
   });
-  const error = stop.error ?? start.error;
+  const remove = useMutation({
+    mutationFn: () => apiFetch(serverPath(user, s.name), { method: "DELETE", body: JSON.stringify({ remove: true }) }),
+    onSettled: refresh,
+  });
+  const error = stop.error ?? start.error ?? remove.error;
+  const inactive = (s.status === "stopped" || s.status === "failed") && !following;
   const when =
     s.status === "running"
       ? `started ${relativeTime(s.startedAt, now)} · last active ${relativeTime(s.lastActivity, now)}`
@@ -71,27 +88,59 @@ function ServerRow({ user, s, envName, engineDown }: { user: string; s: ServerVi
               {stop.isPending ? "Stopping…" : "Stop"}
             </button>
           )}
-          {(s.status === "stopped" || s.status === "failed") && (
+          {inactive && (
             <button
               type="button"
-              disabled={start.isPending || engineDown}
+              disabled={start.isPending || remove.isPending || engineDown || noRoom !== null}
               onClick={() => start.mutate()}
-              title={`Starts ${s.name} again with ${envName}, ${cpus(s.cpu)} and ${gib(s.memGb)}`}
+              title={noRoom ?? `Starts ${s.name} again with ${envName}, ${cpus(size.cpu)} and ${gib(size.memGb)}`}
               className={`${buttonBase} border border-brand-600 bg-white text-brand-700 hover:bg-brand-50`}
             >
-              {start.isPending ? "Starting…" : "Start again"}
+              {start.isPending ? "Starting…" : size.reduced ? `Start again with ${cpus(size.cpu)}, ${gib(size.memGb)}` : "Start again"}
+            </button>
+          )}
+          {inactive && (
+            <button
+              type="button"
+              disabled={start.isPending || remove.isPending}
+              onClick={() => {
+                if (window.confirm(`Delete ${s.name} from your list? Your home folder stays; a new workspace of this name starts with the same files.`)) remove.mutate();
+              }}
+              className={`${buttonBase} border border-slate-300 bg-white text-slate-700 hover:border-red-300 hover:text-red-700`}
+            >
+              {remove.isPending ? "Deleting…" : "Delete"}
             </button>
           )}
         </div>
       </div>
-      {s.status === "failed" && s.reason && (
+      {inactive && size.reduced && !noRoom && (
+        <p className="mt-2 text-sm text-amber-800" data-testid="restart-size-note">
+          It last ran with {cpus(s.cpu)} and {gib(s.memGb)}; your limits now allow {cpus(size.cpu)} and {gib(size.memGb)}, so it starts again with that.
+        </p>
+      )}
+      {s.status === "failed" && s.reason && !following && (
         <p className="mt-2 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="server-reason">
           It failed: {s.reason}
         </p>
       )}
-      {s.status === "pending" && (
+      {(s.status === "pending" || following) && (
         <div className="mt-3 max-w-xl">
-          <SpawnProgress key={s.requestedAt} user={user} server={s.name} initial={{ progress: s.progress, message: s.message }} onDone={refresh} />
+          <SpawnProgress
+            key={(following ?? s).requestedAt}
+            user={user}
+            server={s.name}
+            initial={{ progress: (following ?? s).progress, message: (following ?? s).message, requestedAt: (following ?? s).requestedAt }}
+            onDone={(_e, log) => {
+              setFollowing(null);
+              setLastLog(log);
+              refresh();
+            }}
+          />
+        </div>
+      )}
+      {s.status !== "pending" && !following && lastLog && (
+        <div className="mt-2 max-w-xl">
+          <SpawnLog entries={lastLog} />
         </div>
       )}
       {s.status === "running" && (
@@ -108,7 +157,7 @@ function ServerRow({ user, s, envName, engineDown }: { user: string; s: ServerVi
   );
 }
 
-export function ServerList({ user, servers, environments, engineDown }: { user: string; servers: ServerView[]; environments: EnvironmentView[] | undefined; engineDown: boolean }) {
+export function ServerList({ me, servers, environments, engineDown }: { me: Me; servers: ServerView[]; environments: EnvironmentView[] | undefined; engineDown: boolean }) {
   if (servers.length === 0) {
     return (
       <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-slate-600" data-testid="no-servers">
@@ -116,11 +165,11 @@ export function ServerList({ user, servers, environments, engineDown }: { user: 
       </p>
     );
   }
-  const names = new Map(environments?.map((e) => [e.id, e.name]));
+  const byId = new Map(environments?.map((e) => [e.id, e]));
   return (
     <ul className="divide-y divide-slate-100" data-testid="server-list">
       {servers.map((s) => (
-        <ServerRow key={s.name} user={user} s={s} envName={names.get(s.environment) ?? s.environment} engineDown={engineDown} />
+        <ServerRow key={s.name} me={me} s={s} env={byId.get(s.environment)} envName={byId.get(s.environment)?.name ?? s.environment} engineDown={engineDown} />
       ))}
     </ul>
   );

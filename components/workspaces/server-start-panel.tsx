@@ -12,7 +12,19 @@ import { StatusBadge } from "./status-badge";
  * One server, for the page the workspace proxy sends people to when it is not running: start it
  * again with its last settings, follow the progress, and go to Jupyter once it is ready.
  */
-export function ServerStartPanel({ initial, envName, imageMissing }: { initial: ServerView; envName: string; imageMissing: boolean }) {
+export function ServerStartPanel({
+  initial,
+  envName,
+  imageMissing,
+  size,
+}: {
+  initial: ServerView;
+  envName: string;
+  /** What to do about a missing image (lib/environments/image-hint.ts); null when it is there. */
+  imageMissing: string | null;
+  /** The size it starts with: its last one, or what the owner's limits allow now (allowed-size.ts). */
+  size: { cpu: number; memGb: number; reduced: boolean };
+}) {
   const client = useQueryClient();
   const key = ["server", initial.user, initial.name];
   const path = serverPath(initial.user, initial.name);
@@ -20,7 +32,7 @@ export function ServerStartPanel({ initial, envName, imageMissing }: { initial: 
   const s = server.data;
   const engineDown = useHealth().data?.engine === "down";
   const start = useMutation({
-    mutationFn: () => apiFetch<ServerView>(path, { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: s.cpu, memGb: s.memGb }) }),
+    mutationFn: () => apiFetch<ServerView>(path, { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }) }),
     onSuccess: (started) => client.setQueryData(key, started),
   });
   // The API's address: on the workspace origin when ATRIUM_WORKSPACE_HOST is set.
@@ -46,7 +58,7 @@ export function ServerStartPanel({ initial, envName, imageMissing }: { initial: 
         <div className="flex flex-wrap items-center gap-3">
           <button
             type="button"
-            disabled={start.isPending || engineDown || imageMissing}
+            disabled={start.isPending || engineDown || imageMissing !== null}
             onClick={() => start.mutate()}
             className="rounded-lg bg-brand-600 px-5 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50"
           >
@@ -56,8 +68,10 @@ export function ServerStartPanel({ initial, envName, imageMissing }: { initial: 
             {engineDown
               ? "Starting is paused until the container engine answers again."
               : imageMissing
-                ? "Its environment's image is missing on this host — ask an admin."
-                : `With the same settings: ${envName}, ${cpus(s.cpu)}, ${gib(s.memGb)}.`}
+                ? imageMissing
+                : size.reduced
+                  ? `With ${envName}, ${cpus(size.cpu)} and ${gib(size.memGb)}: it last ran with ${cpus(s.cpu)} and ${gib(s.memGb)}, more than the limits allow now.`
+                  : `With the same settings: ${envName}, ${cpus(s.cpu)}, ${gib(s.memGb)}.`}
           </span>
         </div>
       )}
@@ -67,7 +81,7 @@ export function ServerStartPanel({ initial, envName, imageMissing }: { initial: 
             key={s.requestedAt}
             user={s.user}
             server={s.name}
-            initial={{ progress: s.progress, message: s.message }}
+            initial={{ progress: s.progress, message: s.message, requestedAt: s.requestedAt }}
             onDone={(e) => {
               if (e.ready) window.location.assign(url);
               else void client.invalidateQueries({ queryKey: key });

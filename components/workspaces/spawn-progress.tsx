@@ -1,8 +1,42 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { formatClock } from "@/components/ui/dates";
 import type { ProgressEvent } from "@/lib/workspaces/progress";
 import { serverPath } from "./format";
+
+/** One line of a start's event log: when the portal saw the step, and what it was. */
+export interface SpawnLogEntry {
+  at: number;
+  message: string;
+  failed?: boolean;
+}
+
+/** The steps a start went through, as JupyterHub's spawn page lists them; repeated messages once. */
+export function SpawnLog({ entries, open = false }: { entries: SpawnLogEntry[]; open?: boolean }) {
+  return (
+    <details open={open} className="text-xs text-slate-600" data-testid="spawn-log">
+      <summary className="cursor-pointer select-none text-slate-500">Event log ({entries.length})</summary>
+      <ol className="mt-1 space-y-0.5 border-l border-slate-200 pl-3 font-mono">
+        {entries.map((e, i) => (
+          <li key={i} className={e.failed ? "text-red-700" : undefined}>
+            <span className="text-slate-400" suppressHydrationWarning>
+              {formatClock(e.at)}
+            </span>{" "}
+            {e.message}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
+/** Appends an event's message unless it repeats the last line (the percentage moves, the words do not). */
+function appendEntry(log: SpawnLogEntry[], e: { message: string; failed?: boolean; ready?: boolean }, at: number): SpawnLogEntry[] {
+  const message = e.ready ? "Ready" : e.failed ? `Failed: ${e.message}` : e.message;
+  if (log.at(-1)?.message === message) return log;
+  return [...log, { at, message, ...(e.failed ? { failed: true } : {}) }];
+}
 
 export function ProgressBar({ label, value, message }: { label: string; value: number; message: string }) {
   const pct = Math.max(0, Math.min(100, Math.round(value)));
@@ -34,10 +68,17 @@ export function SpawnProgress({
 }: {
   user: string;
   server: string;
-  initial?: { progress: number; message: string | null };
-  onDone?: (e: ProgressEvent) => void;
+  initial?: { progress: number; message: string | null; requestedAt?: string };
+  onDone?: (e: ProgressEvent, log: SpawnLogEntry[]) => void;
 }) {
   const [event, setEvent] = useState<ProgressEvent | null>(null);
+  // Begins, as JupyterHub's, with the request, then whatever step the server is at when this mounts.
+  const [log, setLog] = useState<SpawnLogEntry[]>(() => {
+    const requested = initial?.requestedAt ? [{ at: Date.parse(initial.requestedAt), message: "Server requested" }] : [];
+    return appendEntry(requested, { message: initial?.message ?? "Queued" }, Date.now());
+  });
+  // The stream's handler outlives renders; the log it hands to onDone must be the latest.
+  const logRef = useRef(log);
   const done = useRef(onDone);
   useEffect(() => {
     done.current = onDone;
@@ -52,10 +93,12 @@ export function SpawnProgress({
         return;
       }
       setEvent(e);
+      logRef.current = appendEntry(logRef.current, e, Date.now());
+      setLog(logRef.current);
       if (e.ready || e.failed) {
         // The stream ends here; closing stops the browser from reconnecting.
         es.close();
-        done.current?.(e);
+        done.current?.(e, logRef.current);
       }
     };
     return () => es.close();
@@ -63,12 +106,20 @@ export function SpawnProgress({
 
   if (event?.failed) {
     return (
-      <p className="text-sm text-red-700" role="alert">
-        It could not start: {event.message}
-      </p>
+      <div className="space-y-2">
+        <p className="text-sm text-red-700" role="alert">
+          It could not start: {event.message}
+        </p>
+        <SpawnLog entries={log} open />
+      </div>
     );
   }
   const value = event?.progress ?? initial?.progress ?? 0;
   const message = event?.message ?? initial?.message ?? "Queued";
-  return <ProgressBar label={`Starting ${server}`} value={value} message={event?.ready ? "Ready" : message} />;
+  return (
+    <div className="space-y-2">
+      <ProgressBar label={`Starting ${server}`} value={value} message={event?.ready ? "Ready" : message} />
+      <SpawnLog entries={log} open />
+    </div>
+  );
 }

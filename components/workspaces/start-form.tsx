@@ -3,19 +3,14 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { missingImageAdvice } from "@/lib/environments/image-hint";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
+import { fitSize, sizeRange, STEP } from "./allowed-size";
 import { cpus, gib, num, serverPath } from "./format";
 import { keys } from "./queries";
 
-const STEP = 0.25;
 const NAME_PATTERN = "[a-z0-9][a-z0-9\\-]{0,29}";
-
-const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-/** Down to the slider's step, so the maximum is a value the slider can reach. */
-const floorStep = (v: number) => Math.floor(v / STEP + 1e-9) * STEP;
-/** The slider's top: the limit rounded down to a step, or the limit itself when it is below one step. */
-const ceiling = (v: number) => (v >= STEP ? floorStep(v) : v);
 
 /** Why nothing more can start, in one sentence with the numbers; null when there is room. */
 export function noRoomReason(me: Me): string | null {
@@ -117,12 +112,9 @@ export function StartForm({
   if (!env) return null;
 
   const { limits, usage } = me;
-  const cpuMax = ceiling(Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env.maxCpu ?? Infinity));
-  const memMax = ceiling(Math.min(limits.maxMemGb, limits.maxTotalMemGb - usage.memGb, env.maxMemGb ?? Infinity));
-  const cpuMin = Math.min(STEP, cpuMax);
-  const memMin = Math.min(STEP, memMax);
-  const cpu = clamp(cpuChoice ?? env.defaultCpu, cpuMin, cpuMax);
-  const memGb = clamp(memChoice ?? env.defaultMemGb, memMin, memMax);
+  const range = sizeRange(me, env);
+  const { cpuMin, cpuMax, memMin, memMax } = range;
+  const { cpu, memGb } = fitSize(range, { cpu: cpuChoice ?? env.defaultCpu, memGb: memChoice ?? env.defaultMemGb });
   const nameOk = new RegExp(`^${NAME_PATTERN}$`).test(name);
   const taken = existing.find((s) => s.name === name);
   const busy = taken && (taken.status === "pending" || taken.status === "running" || taken.status === "stopping");
@@ -158,7 +150,7 @@ export function StartForm({
               <option key={e.id} value={e.id} disabled={!usable(e)}>
                 {e.name}
                 {e.deprecated ? " [deprecated]" : ""}
-                {!e.available && !engineDown ? " — image missing — ask an admin" : ""}
+                {!e.available && !engineDown ? " — image missing" : ""}
               </option>
             ))}
           </select>
@@ -166,7 +158,11 @@ export function StartForm({
             {env.deprecated && <span className="mr-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800">deprecated</span>}
             {env.description || <span className="text-slate-400">No description.</span>}
           </p>
-          {!env.available && !engineDown && <p className="mt-1 text-sm text-red-600">The image {env.image} is missing on this host — ask an admin.</p>}
+          {!env.available && !engineDown && (
+            <p className="mt-1 text-sm text-red-600" data-testid="image-missing">
+              {missingImageAdvice(env.image)}
+            </p>
+          )}
         </div>
         <div>
           <label htmlFor="server-name" className="text-sm font-medium text-slate-700">

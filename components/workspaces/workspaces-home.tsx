@@ -22,7 +22,7 @@ export function WorkspacesHome({ initialMe, initialServers, defaultName }: { ini
       <EngineBanner />
       <Card title="Your workspaces" description="Each workspace is a Jupyter server of your own. Your home folder is kept when you stop one.">
         {servers.data ? (
-          <ServerList user={me.name} servers={servers.data} environments={environments.data} engineDown={engineDown} />
+          <ServerList me={me} servers={servers.data} environments={environments.data} engineDown={engineDown} />
         ) : servers.error ? (
           <p className="text-sm text-red-600">{servers.error.message}</p>
         ) : (

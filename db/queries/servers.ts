@@ -70,10 +70,13 @@ export async function updateServer(
   return rows[0];
 }
 
-export async function deleteServer(db: Db, userName: string, name: string): Promise<boolean> {
+/** Deletes a server's row; with `onlyIf`, only while it is in one of those states (a start that won keeps it). */
+export async function deleteServer(db: Db, userName: string, name: string, onlyIf?: ServerState[]): Promise<boolean> {
+  const conds = [eq(servers.userName, userName), eq(servers.name, name)];
+  if (onlyIf) conds.push(inArray(servers.status, onlyIf));
   const rows = await db
     .delete(servers)
-    .where(and(eq(servers.userName, userName), eq(servers.name, name)))
+    .where(and(...conds))
     .returning({ name: servers.name });
   return rows.length > 0;
 }

@@ -10,6 +10,7 @@ import { insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
+import { missingImageAdvice } from "@/lib/environments/image-hint";
 import { ApiError } from "@/lib/http/api-error";
 import { metrics } from "@/lib/metrics/registry";
 import { putRole } from "@/lib/roles/manage";
@@ -75,7 +76,7 @@ describe.skipIf(!engineUp && !CI)("a limit change affects the next start", () =>
       row = await findServer(db(), person, "default");
     }
     expect(row?.status).toBe("failed");
-    expect(row?.reason).toBe('The image "atrium-e-no-such-image:0" is not on the engine; an admin has to build or pull it');
+    expect(row?.reason).toBe(missingImageAdvice("atrium-e-no-such-image:0"));
     expect(await failuresFor("image_missing")).toBe(before + 1);
 
     // An admin "stopping" a failed server changes nothing and says so.

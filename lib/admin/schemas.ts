@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FieldLabels } from "@/lib/http/parse";
 import { ADMIN_USER_SORTS } from "@/db/queries/admin-users";
 import { AUDIT_ACTIONS } from "@/lib/audit/record";
 import { roleNameSchema, userNameSchema } from "@/lib/users/schemas";
@@ -33,8 +34,11 @@ export const auditQuerySchema = z
     offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
-  .refine((q) => !q.since || !q.until || q.since <= q.until, { message: "must not be after until", path: ["since"] });
+  .refine((q) => !q.since || !q.until || q.since <= q.until, { message: "must not be later than the end of the range", path: ["since"] });
 export type AuditQuery = z.output<typeof auditQuerySchema>;
+
+/** The audit page's filter form. */
+export const auditQueryLabels: FieldLabels = { actor: "Who", target: "Target", action: "Action", since: "From", until: "To" };
 
 /** POST /api/admin/servers/stop: several servers at once. */
 export const stopServersSchema = z.strictObject({

@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   "server.stop",
   "server.cull",
   "server.fail",
+  "server.delete",
   "server.admin_open",
   "environment.create",
   "environment.update",

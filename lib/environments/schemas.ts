@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FieldLabels } from "@/lib/http/parse";
 import { roleNameSchema } from "@/lib/users/schemas";
 
 export const environmentIdSchema = z
@@ -28,3 +29,19 @@ const constraints = z
 export const createEnvironmentSchema = z.strictObject({ id: environmentIdSchema, ...fields, constraints: constraints.default([]) });
 /** Without `constraints` an update keeps them: the pages send every other field but have none for them. */
 export const updateEnvironmentSchema = z.strictObject({ ...fields, constraints: constraints.optional() });
+
+/** The environment form's labels (components/environments/environment-admin.tsx). */
+export const environmentLabels: FieldLabels = {
+  id: "Id",
+  name: "Name",
+  description: "Description",
+  image: "Image",
+  command: "Command",
+  defaultCpu: "Default CPUs",
+  defaultMemGb: "Default memory",
+  maxCpu: "Max CPUs",
+  maxMemGb: "Max memory",
+  rolesAllowed: "Roles allowed",
+  deprecated: "Deprecated",
+  constraints: "Placement constraints",
+};

@@ -28,8 +28,8 @@ function post(body: string | undefined, contentType?: string): Request {
 }
 
 describe("describeZodError", () => {
-  it("names a missing field and its expected type", () => {
-    expect(describeZodError(zodError(z.object({ name: z.string() }), {}))).toBe('"name" must be a string.');
+  it("names a missing field, and a wrong one with its expected type", () => {
+    expect(describeZodError(zodError(z.object({ name: z.string() }), {}))).toBe('"name" is required.');
     expect(describeZodError(zodError(z.object({ n: z.number() }), { n: "1" }))).toBe('"n" must be a number.');
   });
 
@@ -55,8 +55,25 @@ describe("describeZodError", () => {
     expect(describeZodError(zodError(createUserSchema, { name: "Bad Name" }))).toBe(
       `"name" must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (at most 63 characters).`,
     );
-    expect(describeZodError(zodError(patchUserSchema, { limits: { maxCpu: -1 } }))).toBe('"limits.maxCpu" too small: expected number to be >0.');
+    expect(describeZodError(zodError(patchUserSchema, { limits: { maxCpu: -1 } }))).toBe('"limits.maxCpu" must be more than 0.');
     expect(describeZodError(zodError(patchUserSchema, { role: "admin", extra: true }))).toBe('Unknown field "extra".');
+  });
+
+  it("speaks of the form's fields by their labels, in sentences without zod's words", () => {
+    const labels = { "limits.maxCpu": "CPU per server", "limits.maxServers": "Servers", name: "name" };
+    const say = (schema: z.ZodType, value: unknown) => describeZodError(zodError(schema, value), labels);
+    expect(say(patchUserSchema, { limits: { maxCpu: 0 } })).toBe("CPU per server must be more than 0.");
+    expect(say(patchUserSchema, { limits: { maxCpu: 600 } })).toBe("CPU per server must be at most 512.");
+    expect(say(patchUserSchema, { limits: { maxServers: 1.5 } })).toBe("Servers must be an integer.");
+    expect(say(z.object({ name: z.string() }), {})).toBe("Name is required.");
+    expect(say(z.object({ name: z.string().min(1) }), { name: "" })).toBe("Name must not be empty.");
+    expect(say(z.object({ name: z.string().max(3) }), { name: "abcd" })).toBe("Name must have at most 3 characters.");
+    expect(say(z.object({ name: z.string().regex(/^a$/) }), { name: "b" })).toBe("Name is not in the expected format.");
+    expect(say(z.object({ name: z.literal("a") }), { name: "b" })).toBe('Name must be "a".');
+    expect(say(z.object({ name: z.array(z.string()).min(1) }), { name: [] })).toBe("Name must have at least one item.");
+    expect(say(z.object({ name: z.number().multipleOf(0.25) }), { name: 0.3 })).toBe("Name must be a multiple of 0.25.");
+    expect(describeZodError(zodError(z.object({ lines: z.array(z.string().max(2)) }), { lines: ["ok", "long"] }), { lines: "Command" })).toBe("Command (item 2) must have at most 2 characters.");
+    for (const value of [{ limits: { maxCpu: -1 } }, { limits: { maxServers: "x" } }]) expect(say(patchUserSchema, value)).not.toMatch(/expected|Too small|Invalid|[<>]=?\d/);
   });
 
   it("gives a sentence for an error without issues", () => {
@@ -69,11 +86,7 @@ describe("describeZodError", () => {
       zodError(z.object({ a: z.enum(["x", "y"]) }), { a: "z" }),
       zodError(z.object({ a: z.string().email() }), { a: "nope" }),
     ];
-    expect(errors.map(describeZodError)).toEqual([
-      '"a" too small: expected string to have >=3 characters.',
-      '"a" invalid option: expected one of "x"|"y".',
-      '"a" invalid email address.',
-    ]);
+    expect(errors.map((e) => describeZodError(e))).toEqual(['"a" must have at least 3 characters.', '"a" must be one of "x", "y".', '"a" must be an email address.']);
     for (const e of errors) expect(describeZodError(e)).toMatch(/^[^\n]*[^.]\.$/);
   });
 
@@ -99,7 +112,7 @@ describe("parseWith", () => {
     const err = await apiError(() => parseWith(z.object({ name: z.string() }), {}, "invalid_path"));
     expect(err.status).toBe(400);
     expect(err.code).toBe("invalid_path");
-    expect(err.message).toBe('"name" must be a string.');
+    expect(err.message).toBe('"name" is required.');
     const def = await apiError(() => parseWith(z.object({ name: z.string() }), {}));
     expect(def.code).toBe("invalid_request");
   });
@@ -167,7 +180,7 @@ describe("readQuery", () => {
     const err = await apiError(() => readQuery(new Request("http://atrium.test/api/users?limit=0"), listUsersQuerySchema));
     expect(err.status).toBe(400);
     expect(err.code).toBe("invalid_request");
-    expect(err.message).toBe('"limit" too small: expected number to be >=1.');
+    expect(err.message).toBe('"limit" must be at least 1.');
   });
 });
 

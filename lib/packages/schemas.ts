@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FieldLabels } from "@/lib/http/parse";
 import { isValidProjectName, MAX_NAME_LENGTH } from "./names";
 import { isValidVersion } from "./version";
 
@@ -14,6 +15,9 @@ export const installRequestSchema = z.strictObject({
     .optional(),
 });
 export type InstallRequest = z.output<typeof installRequestSchema>;
+
+/** The install panel's labels (components/packages/install-panel.tsx). */
+export const installRequestLabels: FieldLabels = { name: "The package", version: "Version" };
 
 export const packageParams = z.object({ name: packageNameSchema });
 

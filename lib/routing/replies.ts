@@ -22,6 +22,7 @@ export const unauthorized = (): ProxyError => ({
 export const forbiddenWorkspace = (user: string): ProxyError => ({
   status: 403,
   error: "forbidden",
+  title: "This workspace is not yours",
   message: `Only ${user} or an admin may open this workspace.`,
 });
 

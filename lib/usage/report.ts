@@ -41,7 +41,12 @@ function table(range: UsageRange, now: Date, points: UsagePoint[], columns: (p: 
     const row = rows.get(p.at.getTime());
     if (row) Object.assign(row, columns(p));
   }
-  return [...rows.values()];
+  const out = [...rows.values()];
+  // The newest bucket is still filling: a closing row at `now` gives it its width on a step chart
+  // (otherwise the freshest samples sit on the chart's right edge, where they cannot be seen).
+  const last = out.at(-1);
+  if (last && last.t < now.getTime()) out.push({ ...last, t: now.getTime() });
+  return out;
 }
 
 /** Allocation per role against the machine's capacity, use in total, and the biggest users against their quota. */
@@ -96,4 +101,15 @@ export async function myUsageReport(db: Db, name: string, limits: Limits, range:
     { cpuAllocated: 0, cpuUsed: 0, memGbAllocated: 0, memGbUsed: 0 },
   );
   return { range, limits, rows };
+}
+
+/**
+ * "My usage" on the home page: the last 24 hours, or the last hour minute by minute when nothing ran
+ * before it. A workspace started a few minutes ago is a sliver one pixel wide at the 24-hour scale.
+ */
+export async function myRecentUsage(db: Db, name: string, limits: Limits, now = new Date()): Promise<MyUsage> {
+  const day = await myUsageReport(db, name, limits, "24h", now);
+  const first = day.rows.find((r) => (r.cpuAllocated ?? 0) > 0 || (r.memGbAllocated ?? 0) > 0);
+  if (!first || first.t < now.getTime() - USAGE_RANGES["1h"].ms) return day;
+  return myUsageReport(db, name, limits, "1h", now);
 }

@@ -7,7 +7,7 @@ import { auditEvents, servers, usageSamples, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { DockerSpawner } from "@/lib/spawner";
-import { myUsageReport } from "./report";
+import { myRecentUsage, myUsageReport } from "./report";
 import { recordUsageSample } from "./sample";
 import { serverRowFixture } from "@/db/server-fixture";
 
@@ -85,6 +85,22 @@ for (const kind of DB_KINDS) {
       const ran = report.rows.filter((r) => (r.cpuAllocated ?? 0) > 0);
       expect(ran).toEqual([{ t: Date.parse("2026-05-01T09:30:00Z"), cpuAllocated: 6, cpuUsed: 0, memGbAllocated: 24, memGbUsed: 0 }]);
       expect(report.rows[0]).toEqual({ t: Date.parse("2026-05-01T09:01:00Z"), cpuAllocated: 0, cpuUsed: 0, memGbAllocated: 0, memGbUsed: 0 });
+    });
+
+    it("draws the newest, still filling bucket up to now, and shows a fresh start minute by minute", async () => {
+      const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 };
+      const now = new Date("2026-05-01T10:07:30Z");
+      await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T10:05:00Z") });
+      const day = await myUsageReport(db(), "ann", limits, "24h", now);
+      // 10-minute buckets: the 10:00 one holds the sample, and a closing row at now gives it its width.
+      expect(day.rows.at(-2)).toMatchObject({ t: Date.parse("2026-05-01T10:00:00Z"), cpuAllocated: 6 });
+      expect(day.rows.at(-1)).toMatchObject({ t: now.getTime(), cpuAllocated: 6 });
+      const recent = await myRecentUsage(db(), "ann", limits, now);
+      expect(recent.range).toBe("1h");
+      expect(recent.rows.filter((r) => (r.cpuAllocated ?? 0) > 0).map((r) => r.t)).toEqual([Date.parse("2026-05-01T10:05:00Z")]);
+      await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T07:00:00Z") });
+      expect((await myRecentUsage(db(), "ann", limits, now)).range).toBe("24h");
+      expect((await myRecentUsage(db(), "cy", limits, now)).range).toBe("24h");
     });
   });
 }

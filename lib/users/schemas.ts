@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { USER_NAME_RE } from "@/lib/auth/names";
+import type { FieldLabels } from "@/lib/http/parse";
+import { LIMIT_LABELS } from "@/lib/quota/limit-labels";
 
 export const userNameSchema = z
   .string()
@@ -34,6 +36,9 @@ export const limitOverridesSchema = z.strictObject({
   maxStorageGb: storageGb.nullable().optional(),
 });
 
+/** The role editor's words (PUT /api/roles/<role>). */
+export const roleLimitsLabels: FieldLabels = LIMIT_LABELS;
+
 export const createUserSchema = z.strictObject({
   name: userNameSchema,
   role: roleNameSchema.default("user"),
@@ -45,6 +50,12 @@ export const patchUserSchema = z.strictObject({
   role: roleNameSchema.optional(),
   limits: limitOverridesSchema.nullable().optional(),
 });
+
+/** A person's admin page: the role picker and the override editor. */
+export const patchUserLabels: FieldLabels = {
+  role: "Role",
+  ...Object.fromEntries(Object.entries(LIMIT_LABELS).map(([k, label]) => [`limits.${k}`, label])),
+};
 
 export const listUsersQuerySchema = z.object({
   q: z.string().max(200).optional(),
@@ -58,6 +69,9 @@ export const createTokenSchema = z.strictObject({
   /** Names from lib/auth/scopes.ts, checked there so an unknown one is named in the 400. */
   scopes: z.array(z.string().max(64)).max(32).optional(),
 });
+
+/** The tokens panel on the home page. */
+export const createTokenLabels: FieldLabels = { note: "What it is for", expiresInDays: "Expiry (days)", scopes: "Scopes" };
 
 export const userParams = z.object({ name: userNameSchema });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FieldLabels } from "@/lib/http/parse";
 import { userNameSchema } from "@/lib/users/schemas";
 
 export const serverNameSchema = z
@@ -13,6 +14,12 @@ export const startServerSchema = z.strictObject({
   memGb: z.number().positive().max(8192),
 });
 export type StartRequest = z.output<typeof startServerSchema>;
+
+/** The start form's labels (components/workspaces/start-form.tsx). */
+export const startServerLabels: FieldLabels = { environment: "Environment", cpu: "CPU", memGb: "Memory" };
+
+/** DELETE's body, as JupyterHub's: `{ "remove": true }` deletes a stopped or failed server instead of stopping it. */
+export const stopServerSchema = z.strictObject({ remove: z.boolean().optional() });
 
 /** The query of the workspace-origin handshake's authorize step (lib/workspaces/origin-auth.ts). */
 export const authorizeQuerySchema = z.object({

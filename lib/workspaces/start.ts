@@ -8,6 +8,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
 import { metrics, spawnFailureReason } from "@/lib/metrics/registry";
+import { missingImageAdvice } from "@/lib/environments/image-hint";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { SpawnError, type Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
@@ -96,9 +97,11 @@ async function progress(db: Db, user: string, server: string, phase: string, pct
   await updateServer(db, user, server, { phase, progress: pct, message }, ["pending"]);
 }
 
-function reasonOf(err: unknown): string {
+function reasonOf(err: unknown, image: string): string {
   if (err instanceof SpawnError) {
     if (err.reason === "engine_unavailable") return "the container engine could not be reached";
+    // Often a new installation's first start: say which command builds the image.
+    if (err.reason === "image_missing") return missingImageAdvice(image);
     return err.failure?.reason ?? err.message.replace(/\.$/, "");
   }
   return err instanceof Error ? err.message : String(err);
@@ -168,7 +171,7 @@ async function spawnInBackground(
     if (!running) await spawner.stop(ref); // stopped while starting: don't leave a container behind
     else metrics().spawnDuration.observe((now.getTime() - row.requestedAt.getTime()) / 1000);
   } catch (err) {
-    const reason = reasonOf(err);
+    const reason = reasonOf(err, env.image);
     await spawner.remove(ref).catch(() => undefined);
     await revokeTokenById(db, tracking.id).catch(() => undefined);
     await updateServer(db, user, server, { status: "failed", phase: "failed", reason, message: reason, progress: 100, stoppedAt: new Date(), url: null, jupyterToken: null }, ["pending"]).catch(

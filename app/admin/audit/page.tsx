@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { AuditTable } from "@/components/admin/audit-table";
-import { auditQuerySchema, type AuditQuery } from "@atrium/core/lib/admin/schemas";
+import { auditQueryLabels, auditQuerySchema, type AuditQuery } from "@atrium/core/lib/admin/schemas";
 import { AUDIT_ACTIONS } from "@atrium/core/lib/audit/record";
 import { listAuditEvents } from "@atrium/core/lib/audit/search";
 import { describeZodError } from "@atrium/core/lib/http/parse";
@@ -61,7 +61,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       </form>
       {!parsed.success && (
         <p role="alert" className="text-sm text-red-600">
-          The filter was ignored: {describeZodError(parsed.error)}
+          The filter was ignored: {describeZodError(parsed.error, auditQueryLabels)}
         </p>
       )}
       <div className="rounded-xl border border-slate-200 bg-white px-5 py-2 shadow-sm">

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notFound } from "next/navigation";
 import { ModelView } from "@/components/tracking/model-view";
 import { requireUser } from "../../_lib/page-auth";
-import { decodedSegment } from "./segment";
+import { assertModelExists, decodedSegment } from "./segment";
 
 // Registered model names are free text up to 256 characters; the registry API decides whether one exists.
 const paramsSchema = z.object({ name: z.string().min(1).max(256) });
@@ -11,5 +11,7 @@ export default async function ModelPage({ params }: { params: Promise<{ name: st
   await requireUser();
   const parsed = paramsSchema.safeParse(await params);
   if (!parsed.success) notFound();
-  return <ModelView name={decodedSegment(parsed.data.name)} />;
+  const name = decodedSegment(parsed.data.name);
+  await assertModelExists(name);
+  return <ModelView name={name} />;
 }

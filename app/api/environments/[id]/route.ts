@@ -1,11 +1,11 @@
 import { changeEnvironment, environmentView, removeEnvironment } from "@atrium/core/lib/environments/manage";
-import { environmentParams, updateEnvironmentSchema } from "@atrium/core/lib/environments/schemas";
+import { environmentLabels, environmentParams, updateEnvironmentSchema } from "@atrium/core/lib/environments/schemas";
 import { readJson } from "@atrium/core/lib/http/parse";
 import { withAdmin } from "@atrium/core/lib/http/with-user";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
 export const PUT = withAdmin(async (req, { db, principal, params }) => {
-  const input = await readJson(req, updateEnvironmentSchema);
+  const input = await readJson(req, updateEnvironmentSchema, environmentLabels);
   const row = await changeEnvironment(db, principal, params.id, input);
   const present = await getSpawner().imageInfo(row.image).then((i) => i.present).catch(() => false);
   return Response.json(environmentView(row, present));

@@ -2,10 +2,13 @@ import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
+import { restartSize } from "@/components/workspaces/allowed-size";
+import { missingImageAdvice } from "@atrium/core/lib/environments/image-hint";
 import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { describeMe } from "@atrium/core/lib/users/me";
 import { getServer } from "@atrium/core/lib/workspaces/query";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 import { requireUser } from "../../../_lib/page-auth";
@@ -52,6 +55,8 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
 
   const envs = await listEnvironmentsWithAvailability(db, getSpawner(), principal);
   const env = envs.find((e) => e.id === found.environment);
+  // The owner's own page offers what their limits allow now; an admin starts it as it was.
+  const size = own ? restartSize(await describeMe(db, principal), env, found) : { cpu: found.cpu, memGb: found.memGb, reduced: false };
   return (
     <div className="mx-auto mt-10 max-w-xl space-y-4">
       {back}
@@ -62,7 +67,7 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
           {name}/{server}
         </h1>
         <div className="mt-4">
-          <ServerStartPanel initial={found} envName={env?.name ?? found.environment} imageMissing={env ? !env.available : false} />
+          <ServerStartPanel initial={found} envName={env?.name ?? found.environment} imageMissing={env && !env.available ? missingImageAdvice(env.image) : null} size={size} />
         </div>
       </div>
     </div>

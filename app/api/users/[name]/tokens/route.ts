@@ -1,7 +1,7 @@
 import { readJson } from "@atrium/core/lib/http/parse";
 import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
 import { createApiToken, listApiTokens } from "@atrium/core/lib/tokens/manage";
-import { createTokenSchema, userParams } from "@atrium/core/lib/users/schemas";
+import { createTokenLabels, createTokenSchema, userParams } from "@atrium/core/lib/users/schemas";
 
 export const GET = withUser("tokens", async (_req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
@@ -10,6 +10,6 @@ export const GET = withUser("tokens", async (_req, { db, principal, params }) =>
 
 export const POST = withUser("tokens", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
-  const input = await readJson(req, createTokenSchema);
+  const input = await readJson(req, createTokenSchema, createTokenLabels);
   return Response.json(await createApiToken(db, principal, params.name, input), { status: 201 });
 }, userParams);

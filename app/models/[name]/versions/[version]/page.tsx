@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notFound } from "next/navigation";
 import { ModelVersionView } from "@/components/tracking/model-version-view";
 import { requireUser } from "../../../../_lib/page-auth";
-import { decodedSegment } from "../../segment";
+import { assertModelExists, decodedSegment } from "../../segment";
 
 const paramsSchema = z.object({ name: z.string().min(1).max(256), version: z.string().regex(/^[1-9]\d{0,9}$/) });
 
@@ -10,5 +10,7 @@ export default async function ModelVersionPage({ params }: { params: Promise<{ n
   await requireUser();
   const parsed = paramsSchema.safeParse(await params);
   if (!parsed.success) notFound();
-  return <ModelVersionView name={decodedSegment(parsed.data.name)} version={parsed.data.version} />;
+  const name = decodedSegment(parsed.data.name);
+  await assertModelExists(name, parsed.data.version);
+  return <ModelVersionView name={name} version={parsed.data.version} />;
 }

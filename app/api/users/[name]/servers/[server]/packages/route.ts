@@ -4,7 +4,7 @@ import { sseResponse } from "@atrium/core/lib/http/sse";
 import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
 import { startInstall } from "@atrium/core/lib/packages/install";
 import { listInstalled } from "@atrium/core/lib/packages/installed";
-import { installRequestSchema } from "@atrium/core/lib/packages/schemas";
+import { installRequestLabels, installRequestSchema } from "@atrium/core/lib/packages/schemas";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 
@@ -17,7 +17,7 @@ export const GET = withUser("servers:install", async (_req, { db, principal, par
 /** Installs with pip inside the workspace; pip's output streams back as Server-Sent Events. */
 export const POST = withUser("servers:install", async (req, { db, principal, params }) => {
   assertSelfOrAdmin(principal, params.name);
-  const ask = await readJson(req, installRequestSchema);
+  const ask = await readJson(req, installRequestSchema, installRequestLabels);
   const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);
   return sseResponse(events, new AbortController());
 }, serverParams);
