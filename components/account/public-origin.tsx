@@ -1,6 +1,8 @@
 "use client";
 
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useSyncExternalStore, type ReactNode } from "react";
+
+const noSubscription = () => () => {};
 
 /**
  * Sign-in only works on the portal's public address: next-auth sends the browser back to
@@ -10,14 +12,15 @@ import { useEffect, useState, type ReactNode } from "react";
  * reliable witness (a reverse proxy may rewrite Host), so the check runs here, before the form.
  */
 export function OnPublicOrigin({ publicUrl, children }: { publicUrl: string; children: ReactNode }) {
-  const [elsewhere, setElsewhere] = useState(false);
   const target = new URL(publicUrl);
+  // The server renders as if on the public origin; the browser then reads where it really is.
+  const origin = useSyncExternalStore(noSubscription, () => window.location.origin, () => target.origin);
+  const elsewhere = origin !== target.origin;
   useEffect(() => {
-    if (window.location.origin === target.origin) return;
-    setElsewhere(true);
+    if (!elsewhere) return;
     const { pathname, search, hash } = window.location;
     window.location.replace(`${target.origin}${pathname}${search}${hash}`);
-  }, [target.origin]);
+  }, [elsewhere, target.origin]);
   if (!elsewhere) return children;
   return (
     <p className="text-sm text-slate-600" data-testid="public-origin-redirect">
