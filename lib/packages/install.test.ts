@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
+import { insertEnvironment } from "@/db/queries/environments";
 import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner } from "@/lib/spawner";
-import { engineReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { engineReadiness, SEEDED_IMAGE, TEST_IMAGE } from "@/lib/spawner/testing";
 import { startServer } from "@/lib/workspaces/start";
 import { stopServer } from "@/lib/workspaces/stop";
 import { startInstall, type InstallEvent } from "./install";
@@ -20,11 +21,13 @@ import { listInstalled } from "./installed";
 import { startTestIndex, type TestIndex } from "./test-index";
 
 const CI = Boolean(process.env.CI);
-const notReady = await engineReadiness(SEEDED_IMAGE);
+const notReady = (await engineReadiness(SEEDED_IMAGE)) ?? (await engineReadiness(TEST_IMAGE));
 if (notReady && !CI) console.warn(`[packages/install.test] skipped: ${notReady}`);
 
 const user = `pkgd${Date.now().toString(36)}`;
 const me: Principal = { name: user, role: "user", admin: false, via: "token" };
+const other = `${user}c`;
+const them: Principal = { name: other, role: "user", admin: false, via: "token" };
 const spawner = new DockerSpawner();
 let handle: DbHandle;
 const db = () => handle.db;
@@ -59,9 +62,11 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   });
 
   afterAll(async () => {
-    await spawner.remove({ user, server: "default" }).catch(() => undefined);
-    const home = (await findUser(db(), user))?.homeVolume;
-    if (home) await spawner.removeVolume(home).catch(() => undefined);
+    for (const name of [user, other]) {
+      await spawner.remove({ user: name, server: "default" }).catch(() => undefined);
+      const home = (await findUser(db(), name))?.homeVolume;
+      if (home) await spawner.removeVolume(home).catch(() => undefined);
+    }
     await Promise.all([jsonIndex?.stop(), htmlIndex?.stop()]);
     await handle?.close();
   });
@@ -140,4 +145,31 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.__version__)")).toBe("1.0.0");
     expect((await findUser(db(), user))?.homeVolume).toMatch(/^atrium-home-[0-9a-f]{32}$/);
   }, 180_000);
+
+  it("says a restart is needed when pip had to create the user site folder (an image that does not make it at start)", async () => {
+    await insertEnvironment(db(), {
+      id: "classic",
+      name: "Notebook 6",
+      description: "does not create ~/.local/lib/python3.X/site-packages at start",
+      image: TEST_IMAGE,
+      command: null,
+      defaultCpu: 0.5,
+      defaultMemGb: 0.5,
+      maxCpu: null,
+      maxMemGb: null,
+      rolesAllowed: [],
+      deprecated: false,
+    });
+    await insertUser(db(), { name: other, role: "user", roleSource: "admin" });
+    await startServer(db(), spawner, them, other, "default", { environment: "classic", cpu: 0.5, memGb: 0.5 });
+    const t0 = Date.now();
+    while ((await findServer(db(), other, "default"))?.status !== "running") {
+      if (Date.now() - t0 > 60_000) throw new Error("the workspace did not start");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const install = async (version: string) =>
+      (await collect(await startInstall(db(), spawner, them, other, "default", { name: "atrium-demo-pkg", version }, jsonIndex.urlVia("host.docker.internal")))).at(-1);
+    expect(await install("1.0.0")).toMatchObject({ type: "done", ok: true, runningKernelsSeeIt: false });
+    expect(await install("1.1.0")).toMatchObject({ type: "done", ok: true, runningKernelsSeeIt: true });
+  }, 120_000);
 });
