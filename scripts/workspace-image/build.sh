@@ -71,8 +71,6 @@ path-exclude /usr/share/man/*
 path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 EOF
-  # Flavour-specific files dpkg should not unpack (words of $DPKG_EXCLUDE; not globbed here).
-  if [ -n "${DPKG_EXCLUDE:-}" ]; then tr ' ' '\n' <<<"$DPKG_EXCLUDE" | sed 's/^/path-exclude /' >>"$ROOT/etc/dpkg/dpkg.cfg.d/atrium-nodoc"; fi
   # No daemons may start inside the chroot.
   printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
   chmod +x "$ROOT/usr/sbin/policy-rc.d"
@@ -86,6 +84,7 @@ EOF
     apt-get update
     apt-get -y upgrade
     apt-get install -y --no-install-recommends $packages
+    rm -rf ${PRUNE:-}
     useradd --create-home --home-dir /home/jovyan --shell /bin/bash --uid 1000 --gid 100 jovyan
     apt-get clean
     find /var/log -type f -delete
@@ -129,16 +128,17 @@ configure_lab() {
 for flavour in "${FLAVOURS[@]}"; do
   case "$flavour" in
     lab)
-      # Debian builds JupyterLab's frontend from ~540 node-* packages and ships the built bundle
+      # Debian's jupyterlab depends on ~540 node-* packages and nodejs, but ships its frontend built
       # (/usr/share/jupyter/lab/static); the node modules are there only to rebuild it, which this
-      # image never does (no extensions are built in a workspace). They are 0.9 GB of the 1.7 GB, so
-      # dpkg is told not to unpack them: the packages stay installed, apt stays consistent.
-      DPKG_EXCLUDE="/usr/share/nodejs/* /usr/lib/nodejs/* /usr/lib/*/libnode.so*" CONFIGURE=configure_lab build_image atrium-jupyterlab:1 trixie \
+      # image never does (no extensions are built in a workspace). They are 0.9 GB of 1.5 GB, so their
+      # files are deleted after the install. (Excluding them from unpacking with dpkg's path-exclude
+      # does not work: node-babel7's postinst needs its files.) dpkg still lists the packages.
+      PRUNE="/usr/share/nodejs /usr/lib/nodejs /usr/lib/*/libnode.so*" CONFIGURE=configure_lab build_image atrium-jupyterlab:1 trixie \
         "jupyterlab jupyter-core python3-pip python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib" \
         lab/start.sh
       ;;
     classic)
-      DPKG_EXCLUDE="" CONFIGURE="" build_image atrium-workspace:1 bookworm "jupyter-notebook python3-pip" classic/start.sh
+      PRUNE="" CONFIGURE="" build_image atrium-workspace:1 bookworm "jupyter-notebook python3-pip" classic/start.sh
       docker tag atrium-workspace:1 atrium-workspace:latest
       ;;
   esac
