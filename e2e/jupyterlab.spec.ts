@@ -234,6 +234,10 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   await screenshot(page, "jupyterlab-shut-down");
   await seen.check();
   await seen2.check();
-  // The workspace loop notices within its 30 s beat.
-  await expect.poll(async () => serverOf(request), { timeout: 60_000, intervals: [1000] }).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
+  // Jupyter ends, and with it the container, with exit code 0 ...
+  await expect.poll(async () => (await containersOf(OWNER)).map((c) => c.State), { timeout: 60_000, intervals: [1000] }).not.toContain("running");
+  const [ended] = await containersOf(OWNER);
+  if (ended) expect((await docker.getContainer(ended.Id).inspect()).State.ExitCode).toBe(0);
+  // ... which the workspace loop (every 30 s) records as the owner's stop.
+  await expect.poll(async () => serverOf(request), { timeout: 90_000, intervals: [1000] }).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
 });
