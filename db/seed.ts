@@ -12,9 +12,10 @@ export const seedRoles = [
 export const seedEnvironments = [
   {
     id: "python",
-    name: "Python 3.11 · Jupyter Notebook",
-    description: "Debian bookworm with Python 3.11, Jupyter Notebook 6 and pip. Packages you install go to your home folder and survive restarts.",
-    image: "atrium-workspace:1",
+    name: "Python 3.13 · JupyterLab",
+    description:
+      "Debian trixie with Python 3.13, JupyterLab 4, numpy, pandas, SciPy, scikit-learn, matplotlib and pip. Packages you install go to your home folder and survive restarts.",
+    image: "atrium-jupyterlab:1",
     command: null,
     defaultCpu: 1,
     defaultMemGb: 2,

@@ -146,25 +146,25 @@ test("environments show their Python packages and compare side by side", async (
   test.setTimeout(90_000);
   const created = await request.post(`${BASE}/api/environments`, {
     headers: asBootstrap,
-    data: { id: "python-copy", name: "Python (copy)", description: "The same image under another name.", image: "atrium-workspace:1", defaultCpu: 1, defaultMemGb: 1 },
+    data: { id: "python-copy", name: "Python (copy)", description: "The same image under another name.", image: "atrium-jupyterlab:1", defaultCpu: 1, defaultMemGb: 1 },
   });
   expect([201, 409]).toContain(created.status());
   await devSignIn(page, BASE, OWNER);
   await visit(page, `${BASE}/environments`);
   const python = page.getByTestId("env-packages-python");
-  await expect(python).toContainText("Python 3.11", { timeout: 60_000 });
+  await expect(python).toContainText("Python 3.13", { timeout: 60_000 });
   await expect(python.getByTestId("env-persistence")).toHaveText("Packages you install go to your home folder and survive a restart.");
   const count = Number(await python.getByTestId("env-package-count").textContent());
   expect(count).toBeGreaterThan(20);
   await python.getByText("Show the packages").click();
-  await expect(python).toContainText("notebook");
+  await expect(python).toContainText("jupyterlab");
   await screenshot(page, "environments-packages");
   await page.getByTestId("compare-link").click();
   await page.getByRole("button", { name: "Compare" }).click();
   await expect(page.getByTestId("compare-counts")).toContainText(`${count} same version`);
   await expect(page.getByText("Both environments have exactly the same packages.")).toBeVisible();
   await page.getByText(/Also show the/).click();
-  await expect(page.getByTestId("compare-table")).toContainText("notebook");
+  await expect(page.getByTestId("compare-table")).toContainText("jupyterlab");
   await screenshot(page, "environments-compare");
 });
 

@@ -44,7 +44,13 @@ test.afterAll(async () => {
 });
 
 async function startAndWait(request: APIRequestContext, base: string, user: string, token: string): Promise<void> {
-  const started = await request.post(`${base}/api/users/${user}/servers/${SERVER}`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } });
+  // Notebook 6 (the classic image) runs custom.js; the seeded JupyterLab 4 does not.
+  const env = await request.post(`${base}/api/environments`, {
+    headers: asBootstrap,
+    data: { id: "classic", name: "Notebook 6", description: "Runs ~/.jupyter/custom/custom.js on every page.", image: "atrium-workspace:1", defaultCpu: 0.5, defaultMemGb: 0.5 },
+  });
+  expect([201, 409], await env.text()).toContain(env.status());
+  const started = await request.post(`${base}/api/users/${user}/servers/${SERVER}`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "classic" } });
   expect(started.status(), await started.text()).toBe(202);
   await expect
     .poll(async () => ((await (await request.get(`${base}/api/users/${user}/servers/${SERVER}`, { headers: bearer(token) })).json()) as { status: string }).status, {

@@ -10,7 +10,7 @@ import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 
 /**
  * My workspaces, environments and the stopped-server page, in a real browser against the development
- * portal, with the real Docker engine and the image atrium-workspace:1.
+ * portal, with the real Docker engine and the seeded image atrium-jupyterlab:1 (JupyterLab 4).
  */
 
 const OWNER = "ws-ann";
@@ -33,7 +33,7 @@ test("a new person starts a workspace, watches it start, sees its live use, open
 
   // The start form: the seeded environment with its defaults, bounded by the user role (2 CPUs, 4 GiB).
   const env = page.getByLabel("Environment");
-  await expect(env.locator("option:checked")).toHaveText("Python 3.11 · Jupyter Notebook");
+  await expect(env.locator("option:checked")).toHaveText("Python 3.13 · JupyterLab");
   await expect(page.getByTestId("cpu-value")).toHaveText("1 CPU");
   await expect(page.getByTestId("memory-value")).toHaveText("2 GiB");
   await expect(page.getByLabel("CPU", { exact: true })).toHaveAttribute("max", "2");
@@ -54,7 +54,7 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   await screenshot(page, "workspaces-starting");
 
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running", { timeout: 120_000 });
-  await expect(row).toContainText("Python 3.11 · Jupyter Notebook · 1 CPU · 2 GiB of memory");
+  await expect(row).toContainText("Python 3.13 · JupyterLab · 1 CPU · 2 GiB of memory");
   await expect(row).toContainText(/started just now · last active just now/);
   // Live use: one sample from the engine, against the allocation.
   await expect(row.getByTestId("live-cpu")).toContainText(/\d+\.\d\d of 1 core$/, { timeout: 20_000 });
@@ -64,13 +64,13 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   await expect(page.getByRole("meter", { name: "Servers" })).toHaveAttribute("aria-valuenow", "1");
   await screenshot(page, "workspaces-running");
 
-  // Open: a new tab on /user/<name>/default/, through the portal's proxy, lands on Jupyter's file tree.
+  // Open: a new tab on /user/<name>/default/, through the portal's proxy, lands on JupyterLab.
   const [jupyter] = await Promise.all([context.waitForEvent("page"), row.getByRole("link", { name: /Open/ }).click()]);
   await jupyter.waitForLoadState();
-  await expect(jupyter).toHaveURL(new RegExp(`/user/${OWNER}/default/tree`), { timeout: 30_000 });
-  await expect(jupyter.locator("#notebook_list")).toBeVisible();
-  await expect(jupyter).toHaveTitle(/Jupyter|Home/);
-  await screenshot(jupyter, "workspace-jupyter-tree");
+  await expect(jupyter).toHaveURL(new RegExp(`/user/${OWNER}/default/lab`), { timeout: 30_000 });
+  await expect(jupyter.locator(".jp-LabShell")).toBeVisible({ timeout: 60_000 });
+  await expect(jupyter).toHaveTitle(/JupyterLab/);
+  await screenshot(jupyter, "workspace-jupyterlab");
   await jupyter.close();
 
   await row.getByRole("button", { name: "Stop" }).click();
@@ -129,7 +129,7 @@ test("the page for a stopped server starts it again and then opens Jupyter; othe
   await expect(page.getByRole("progressbar", { name: "Starting default" })).toBeVisible();
   await screenshot(page, "server-starting");
   await expect(page).toHaveURL(new RegExp(`/user/${OWNER}/default/`), { timeout: 120_000 });
-  await expect(page.locator("#notebook_list")).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator(".jp-LabShell")).toBeVisible({ timeout: 60_000 });
   await visit(page, `${DEV_URL}/`);
   const row = page.getByTestId("server-default");
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running");
@@ -142,8 +142,8 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await page.getByRole("link", { name: "Environments" }).click();
   await expect(page).toHaveURL(`${DEV_URL}/environments`);
   const python = page.getByTestId("environment-python");
-  await expect(python).toContainText("Python 3.11 · Jupyter Notebook");
-  await expect(python).toContainText("atrium-workspace:1");
+  await expect(python).toContainText("Python 3.13 · JupyterLab");
+  await expect(python).toContainText("atrium-jupyterlab:1");
   await expect(python).toContainText("all roles");
   await expect(python.getByTestId("availability")).toHaveText("image ready on this host");
   await expect(page.getByTestId("add-environment")).toHaveCount(0);

@@ -132,7 +132,13 @@ export function InstallPanel({ user, packageName, versions, latest, targets }: {
           className={`rounded-lg px-4 py-3 text-sm ${result.type === "done" && result.ok ? "border border-emerald-200 bg-emerald-50 text-emerald-900" : "border border-red-200 bg-red-50 text-red-800"}`}
         >
           {result.message}
-          {result.type === "done" && result.ok && <span className="text-emerald-800"> Import it in a notebook of {server}; a running kernel may need a restart to see a changed version.</span>}
+          {result.type === "done" && result.ok && (
+            <span className="text-emerald-800" data-testid="install-kernel-advice">
+              {result.runningKernelsSeeIt
+                ? ` Notebooks open in ${server} can import it now; a kernel that had already imported an older version needs a restart.`
+                : ` Restart the kernel of any notebook already open in ${server} to import it: pip created your package folder just now, and Python only looks there when a kernel starts.`}
+            </span>
+          )}
           {result.type === "done" && <span className="ml-1 text-xs opacity-70">({elapsed} s)</span>}
         </p>
       )}

@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
+import { insertEnvironment } from "@/db/queries/environments";
 import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner } from "@/lib/spawner";
-import { engineReadiness } from "@/lib/spawner/testing";
+import { engineReadiness, SEEDED_IMAGE, TEST_IMAGE } from "@/lib/spawner/testing";
 import { startServer } from "@/lib/workspaces/start";
 import { stopServer } from "@/lib/workspaces/stop";
 import { startInstall, type InstallEvent } from "./install";
@@ -20,11 +21,13 @@ import { listInstalled } from "./installed";
 import { startTestIndex, type TestIndex } from "./test-index";
 
 const CI = Boolean(process.env.CI);
-const notReady = await engineReadiness();
+const notReady = (await engineReadiness(SEEDED_IMAGE)) ?? (await engineReadiness(TEST_IMAGE));
 if (notReady && !CI) console.warn(`[packages/install.test] skipped: ${notReady}`);
 
 const user = `pkgd${Date.now().toString(36)}`;
 const me: Principal = { name: user, role: "user", admin: false, via: "token" };
+const other = `${user}c`;
+const them: Principal = { name: other, role: "user", admin: false, via: "token" };
 const spawner = new DockerSpawner();
 let handle: DbHandle;
 const db = () => handle.db;
@@ -59,9 +62,11 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   });
 
   afterAll(async () => {
-    await spawner.remove({ user, server: "default" }).catch(() => undefined);
-    const home = (await findUser(db(), user))?.homeVolume;
-    if (home) await spawner.removeVolume(home).catch(() => undefined);
+    for (const name of [user, other]) {
+      await spawner.remove({ user: name, server: "default" }).catch(() => undefined);
+      const home = (await findUser(db(), name))?.homeVolume;
+      if (home) await spawner.removeVolume(home).catch(() => undefined);
+    }
     await Promise.all([jsonIndex?.stop(), htmlIndex?.stop()]);
     await handle?.close();
   });
@@ -78,17 +83,18 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
     expect(err).toMatchObject({ status: 409, code: "server_not_running", message: `The workspace ${user}/default is pending, not running; start it first.` });
     const t0 = Date.now();
     while ((await findServer(db(), user, "default"))?.status !== "running") {
-      if (Date.now() - t0 > 60_000) throw new Error("the workspace did not start");
+      if (Date.now() - t0 > 120_000) throw new Error("the workspace did not start");
       await new Promise((r) => setTimeout(r, 250));
     }
-  }, 90_000);
+  }, 150_000);
 
   it("installs the newest version from the PEP 691 index, streams pip's output, audits it, and the package imports", async () => {
     const events = await collect(await startInstall(db(), spawner, me, user, "default", { name: "atrium-demo-pkg" }, jsonIndex.urlVia("host.docker.internal")));
     const lines = events.filter((e) => e.type === "line").map((e) => (e as { line: string }).line);
     expect(events[0]).toEqual({ type: "start", requirement: "atrium-demo-pkg", command: "pip install atrium-demo-pkg" });
     expect(lines.some((l) => l.startsWith("Successfully installed"))).toBe(true);
-    expect(events.at(-1)).toEqual({ type: "done", ok: true, exitCode: 0, installedVersion: "1.1.0", message: `Installed atrium-demo-pkg 1.1.0 into ${user}/default.` });
+    // The image makes the user site folder at start, so kernels already running see the install.
+    expect(events.at(-1)).toEqual({ type: "done", ok: true, exitCode: 0, installedVersion: "1.1.0", message: `Installed atrium-demo-pkg 1.1.0 into ${user}/default.`, runningKernelsSeeIt: true });
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.GREETING)")).toBe("hello from atrium_demo_pkg 1.1.0");
     // pip asked the index for JSON (PEP 691) and fetched the wheel from it.
     expect(jsonIndex.requests.some((r) => r.path === "/simple/atrium-demo-pkg/" && r.accept.includes("application/vnd.pypi.simple.v1+json"))).toBe(true);
@@ -133,10 +139,37 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
     await startServer(db(), spawner, me, user, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
     const t0 = Date.now();
     while ((await findServer(db(), user, "default"))?.status !== "running") {
-      if (Date.now() - t0 > 60_000) throw new Error("the workspace did not restart");
+      if (Date.now() - t0 > 120_000) throw new Error("the workspace did not restart");
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.__version__)")).toBe("1.0.0");
     expect((await findUser(db(), user))?.homeVolume).toMatch(/^atrium-home-[0-9a-f]{32}$/);
+  }, 180_000);
+
+  it("says a restart is needed when pip had to create the user site folder (an image that does not make it at start)", async () => {
+    await insertEnvironment(db(), {
+      id: "classic",
+      name: "Notebook 6",
+      description: "does not create ~/.local/lib/python3.X/site-packages at start",
+      image: TEST_IMAGE,
+      command: null,
+      defaultCpu: 0.5,
+      defaultMemGb: 0.5,
+      maxCpu: null,
+      maxMemGb: null,
+      rolesAllowed: [],
+      deprecated: false,
+    });
+    await insertUser(db(), { name: other, role: "user", roleSource: "admin" });
+    await startServer(db(), spawner, them, other, "default", { environment: "classic", cpu: 0.5, memGb: 0.5 });
+    const t0 = Date.now();
+    while ((await findServer(db(), other, "default"))?.status !== "running") {
+      if (Date.now() - t0 > 60_000) throw new Error("the workspace did not start");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const install = async (version: string) =>
+      (await collect(await startInstall(db(), spawner, them, other, "default", { name: "atrium-demo-pkg", version }, jsonIndex.urlVia("host.docker.internal")))).at(-1);
+    expect(await install("1.0.0")).toMatchObject({ type: "done", ok: true, runningKernelsSeeIt: false });
+    expect(await install("1.1.0")).toMatchObject({ type: "done", ok: true, runningKernelsSeeIt: true });
   }, 120_000);
 });

@@ -16,7 +16,34 @@ import { execError, requireRunningWorkspace } from "./workspace-target";
 export type InstallEvent =
   | { type: "start"; requirement: string; command: string }
   | { type: "line"; line: string }
-  | { type: "done"; ok: boolean; exitCode: number; message: string; installedVersion?: string };
+  | {
+      type: "done";
+      ok: boolean;
+      exitCode: number;
+      message: string;
+      installedVersion?: string;
+      /** False when pip created the user site folder: kernels started before it do not look there. */
+      runningKernelsSeeIt?: boolean;
+    };
+
+/**
+ * Python puts the user site folder (~/.local/lib/python3.X/site-packages, where PIP_USER installs go)
+ * on sys.path only if it exists when the interpreter starts. Atrium's JupyterLab image creates it at
+ * start (scripts/workspace-image/lab/start.sh); other images may not, and then the first install
+ * creates it behind the back of every running kernel.
+ */
+const USER_SITE_EXISTS_ARGV = ["python3", "-c", "import os, site; print(os.path.isdir(site.getusersitepackages()))"];
+
+async function userSiteExists(spawner: Spawner, user: string, server: string): Promise<boolean> {
+  try {
+    const exec = await spawner.exec({ user, server }, USER_SITE_EXISTS_ARGV);
+    let answer = "";
+    for await (const line of exec.output) answer ||= line.trim();
+    return (await exec.exitCode) === 0 && answer === "True";
+  } catch {
+    return false; // unknown: the panel then advises a kernel restart, which is never wrong
+  }
+}
 
 /**
  * Checks everything that can be checked before pip runs (the workspace is running, the index is set,
@@ -35,13 +62,14 @@ export async function startInstall(
   if (!indexUrl) throw indexNotConfigured();
   const argv = pipInstallArgv(req.name, req.version, indexUrl);
   const requirement = requirementOf(req.name, req.version);
+  const siteExisted = await userSiteExists(spawner, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
     exec = await spawner.exec({ user, server }, argv);
   } catch (err) {
     throw execError(err, user, server);
   }
-  return installEvents(db, actor, user, server, req, requirement, argv, exec);
+  return installEvents(db, actor, user, server, req, requirement, argv, exec, siteExisted);
 }
 
 async function* installEvents(
@@ -53,6 +81,7 @@ async function* installEvents(
   requirement: string,
   argv: string[],
   exec: Awaited<ReturnType<Spawner["exec"]>>,
+  siteExisted: boolean,
 ): AsyncGenerator<InstallEvent> {
   let finished = false;
   const lines: string[] = [];
@@ -76,6 +105,7 @@ async function* installEvents(
     finished = true;
     const done: InstallEvent = { type: "done", ok: exitCode === 0, exitCode, message: resultSentence(exitCode, lines, requirement, user, server, installedVersion) };
     if (installedVersion) done.installedVersion = installedVersion;
+    if (exitCode === 0) done.runningKernelsSeeIt = siteExisted;
     yield done;
   } catch (err) {
     if (!finished) {

@@ -244,6 +244,9 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       if (pathOf(url) === callbackPath(ref)) return upgrade ? reject(notAWorkspace()) : callback(req, ref);
     }
     const html = !upgrade && wantsHtml(req.method, req.headers);
+    // Jupyter's File > Log Out navigates to <base>/logout, which would only end Jupyter's own cookie
+    // (there is none: the portal signs the caller in). It means "sign out", so it goes to the portal's.
+    if (!upgrade && req.method === "GET" && pathOf(url) === `${baseUrlOf(ref)}logout`) return { kind: "redirect", location: `${portalOrigin}/signout` };
 
     let db: Db | undefined;
     let principal: Principal | null = null;

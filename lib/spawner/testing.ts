@@ -1,6 +1,10 @@
+import { seedEnvironments } from "@/db/seed";
 import { DockerSpawner } from "./docker";
 
+/** The small Notebook 6 image (scripts/workspace-image/build.sh classic), for tests that only need "a Jupyter". */
 export const TEST_IMAGE = process.env.ATRIUM_TEST_WORKSPACE_IMAGE ?? "atrium-workspace:1";
+/** The image of the seeded environment "python" (JupyterLab 4), for tests that start that environment. */
+export const SEEDED_IMAGE = seedEnvironments[0]?.image ?? "atrium-jupyterlab:1";
 
 /** Why the real engine can't be used for tests, or undefined when it can. */
 export async function engineReadiness(image = TEST_IMAGE): Promise<string | undefined> {

@@ -12,13 +12,13 @@ import { openTestDatabase } from "@/db/testing";
 import { sendExecute, startedExecuting } from "@/lib/routing/kernel-test-client";
 import { openWebSocket } from "@/lib/routing/ws-test-client";
 import { DockerSpawner } from "@/lib/spawner";
-import { engineReadiness } from "@/lib/spawner/testing";
+import { engineReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { cullIdleServers } from "./cull";
 import { startServer } from "./start";
 import { resolveWorkspaceTarget } from "./target";
 
 const CI = Boolean(process.env.CI);
-const notReady = await engineReadiness();
+const notReady = await engineReadiness(SEEDED_IMAGE);
 if (notReady && !CI) console.warn(`[workspaces/cull.test] skipped: ${notReady}`);
 
 const spawner = new DockerSpawner();
@@ -28,7 +28,7 @@ let handle: DbHandle;
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000);
 
 async function running(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     if ((await findServer(handle.db, user, "default"))?.status === "running") return;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -11,7 +11,7 @@ vi.hoisted(() => {
 });
 
 import type { DbHandle } from "@/db/client";
-import { insertEnvironment } from "@/db/queries/environments";
+import { findEnvironment, insertEnvironment, updateEnvironment } from "@/db/queries/environments";
 import { findServer, updateServer } from "@/db/queries/servers";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { deleteUser, findUser, insertUser, updateUser } from "@/db/queries/users";
@@ -117,6 +117,12 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
   beforeAll(async () => {
     if (backend.notReady) throw new Error(`workspace integration tests on ${backend.name} cannot run in CI: ${backend.notReady}`);
     handle = await openTestDatabase("pglite");
+    // Many starts at once: the seeded environment runs the small Notebook 6 image here (JupyterLab
+    // takes several times as long to start; e2e/jupyterlab.spec.ts covers it).
+    const seeded = await findEnvironment(db(), "python");
+    if (!seeded) throw new Error("the seeded environment python is missing");
+    const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = seeded;
+    await updateEnvironment(db(), "python", { ...rest, image: TEST_IMAGE });
     await insertEnvironment(db(), {
       id: "hog",
       name: "Memory hog",
@@ -288,6 +294,21 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     const gone = await reconcileServers(db(), spawner);
     expect(gone?.stopped).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.reason).toBe("the container disappeared from the engine");
+  });
+
+  it("a server shut down from Jupyter (File > Shut Down: POST api/shutdown, exit 0) is recorded as stopped from Jupyter, not failed", async () => {
+    const me = await person("quit");
+    await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
+    expect((await settle(me.name, "default")).status).toBe("running");
+    expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
+    const t0 = Date.now();
+    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+    expect(await spawner.status({ user: me.name, server: "default" })).toMatchObject({ state: "failed", exitCode: 0 });
+    const report = await reconcileServers(db(), spawner);
+    expect(report?.stopped).toContain(`${me.name}/default`);
+    expect(report?.failed).not.toContain(`${me.name}/default`);
+    expect(await findServer(db(), me.name, "default")).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
+    expect(await workloadsOf(me.name)).toHaveLength(0);
   });
 
   it("deleting a user stops and removes her servers on the engine, and removes her volume when asked", async () => {

@@ -5,7 +5,7 @@ import { findUser } from "@/db/queries/users";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
-import type { ListedServer, Spawner } from "@/lib/spawner";
+import type { ListedServer, ServerStatus, Spawner } from "@/lib/spawner";
 import { revokeTokenById } from "@/lib/tokens/manage";
 import { labelOf } from "./names";
 import { forgetWorkspaceTarget } from "./target";
@@ -58,6 +58,14 @@ async function removeOrphans(db: Db, spawner: Spawner, listed: ListedServer[], r
 }
 
 /**
+ * Jupyter's File > Shut Down (POST api/shutdown) ends the server, and with it the container, with
+ * exit code 0; a crash, a kill or the OOM killer never exit 0. So a clean exit is the owner's stop.
+ */
+function quitFromJupyter(status: ServerStatus): boolean {
+  return status.state === "failed" && status.exitCode === 0 && !status.oomKilled;
+}
+
+/**
  * Compares what the engine runs with what Postgres says. The engine is the truth for "is it running":
  * running containers are adopted (a portal restart never stops a workspace), dead ones become stopped
  * or failed with their reason.
@@ -96,6 +104,8 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
         forgetWorkspaceTarget(db, row.userName, row.name);
       }
       report.adopted.push(key);
+    } else if (quitFromJupyter(c.status)) {
+      await end(db, spawner, row, "stopped", "stopped from Jupyter", report);
     } else {
       const reason = c.status.state === "failed" ? c.status.reason : "the container stopped";
       await end(db, spawner, row, "failed", reason, report);

@@ -10,6 +10,9 @@ export function workspaceEnv(opts: { user: string; server: string; environment: 
     MLFLOW_TRACKING_URI: config.workspacePortalUrl,
     MLFLOW_TRACKING_TOKEN: opts.trackingToken,
     ATRIUM_URL: config.workspacePortalUrl,
+    // The portal as the browser reaches it (ATRIUM_URL may be an address only containers can use):
+    // JupyterLab's "Back to Atrium" links point there.
+    ATRIUM_PUBLIC_URL: config.publicUrl,
     ATRIUM_USER: opts.user,
     ATRIUM_SERVER: opts.server,
     ATRIUM_ENVIRONMENT: opts.environment,
