@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     publicOrigin: config.publicUrl,
     workspaceHost: config.workspaceHost,
     adminAccess: config.adminAccess,
-    onActivity: (user, name) => void getDb().then((db) => touchServerActivity(db, user, name)).catch(() => undefined),
+    onActivity: (user, name) =>
+      void getDb()
+        .then((db) => touchServerActivity(db, user, name))
+        .catch(() => undefined),
   });
   const serveMetrics = createMetricsHandler();
   const server = createServer((req, res) => {

@@ -9,7 +9,12 @@ export const metadata: Metadata = {
   title: "Atrium",
   description: "Notebooks, experiments and models for your team",
   // public/favicon.ico stays for clients that ask for it without reading the page.
-  icons: { icon: [{ url: "/favicon.svg", type: "image/svg+xml" }, { url: "/favicon.ico", sizes: "any" }] },
+  icons: {
+    icon: [
+      { url: "/favicon.svg", type: "image/svg+xml" },
+      { url: "/favicon.ico", sizes: "any" },
+    ],
+  },
 };
 export const dynamic = "force-dynamic";
 

@@ -19,8 +19,8 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
       <div>
         <h1 className="text-2xl font-semibold text-slate-900">My workspaces</h1>
         <p className="mt-1 text-slate-600">
-          {me.displayName ? `Welcome, ${me.displayName}. ` : ""}You are signed in as <strong data-testid="me-name">{me.name}</strong> with the role{" "}
-          <strong data-testid="me-role">{me.role}</strong>
+          {me.displayName ? `Welcome, ${me.displayName}. ` : ""}You are signed in as <strong data-testid="me-name">{me.name}</strong> with
+          the role <strong data-testid="me-role">{me.role}</strong>
           {me.admin && " (platform admin)"}.
         </p>
       </div>

@@ -26,11 +26,15 @@ for (const kind of DB_KINDS) {
       try {
         await h.migrate(migrationsBefore("_owner_ids"));
         const x = (q: ReturnType<typeof sql>) => h.db.execute(q);
-        await x(sql`insert into roles (name, max_cpu, max_mem_gb, max_servers, max_total_cpu, max_total_mem_gb) values ('user', 2, 4, 1, 2, 4)`);
+        await x(
+          sql`insert into roles (name, max_cpu, max_mem_gb, max_servers, max_total_cpu, max_total_mem_gb) values ('user', 2, 4, 1, 2, 4)`,
+        );
         await x(sql`insert into users (name, id, home_volume, role, created_at) values
           ('alice', ${ALICE}, 'atrium-home-alice', 'user', now()),
           ('carol', ${CAROL}, ${`atrium-home-${CAROL}`}, 'user', ${new Date(CAROL_CREATED).toISOString()})`);
-        await x(sql`insert into deleted_users (id, name, home_volume, volume_kept) values (${CAROL_OLD}, 'carol', 'atrium-home-carol', true)`);
+        await x(
+          sql`insert into deleted_users (id, name, home_volume, volume_kept) values (${CAROL_OLD}, 'carol', 'atrium-home-carol', true)`,
+        );
         await x(sql`insert into experiments (id, name, artifact_location, creation_time, last_update_time, owner) values
           (1, 'by-alice', 'mlflow-artifacts:/1', ${BEFORE}, ${BEFORE}, 'alice'),
           (2, 'by-ghost', 'mlflow-artifacts:/2', ${BEFORE}, ${BEFORE}, 'ghost'),
@@ -51,7 +55,8 @@ for (const kind of DB_KINDS) {
 
         await h.migrate(MIGRATIONS);
 
-        const owners = async (q: ReturnType<typeof sql>) => rowsOf<{ k: string; owner_id: string | null }>(await x(q)).map((r) => [String(r.k), r.owner_id]);
+        const owners = async (q: ReturnType<typeof sql>) =>
+          rowsOf<{ k: string; owner_id: string | null }>(await x(q)).map((r) => [String(r.k), r.owner_id]);
         expect(await owners(sql`select id as k, owner_id from experiments order by id`)).toEqual([
           ["1", ALICE],
           ["2", null],

@@ -37,7 +37,11 @@ export async function openEmpty(kind: "pglite" | "postgres"): Promise<MigratingD
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     const client = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} });
     const db = drizzle(client);
-    return { db: db as unknown as Db, migrate: (folder) => migrate(db, { migrationsFolder: folder }), close: () => client.end({ timeout: 1 }) };
+    return {
+      db: db as unknown as Db,
+      migrate: (folder) => migrate(db, { migrationsFolder: folder }),
+      close: () => client.end({ timeout: 1 }),
+    };
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");

@@ -16,10 +16,14 @@ for (const kind of DB_KINDS) {
       const h = await open(kind);
       try {
         await h.migrate(migrationsBefore("_sessions_user_ids"));
-        await h.db.execute(sql`insert into roles (name, max_cpu, max_mem_gb, max_servers, max_total_cpu, max_total_mem_gb) values ('user', 2, 4, 1, 2, 4)`);
+        await h.db.execute(
+          sql`insert into roles (name, max_cpu, max_mem_gb, max_servers, max_total_cpu, max_total_mem_gb) values ('user', 2, 4, 1, 2, 4)`,
+        );
         await h.db.execute(sql`insert into users (name, role) values ('alice', 'user'), ('jane.doe', 'user')`);
         await h.migrate(MIGRATIONS);
-        const list = rowsOf<{ name: string; id: string; home_volume: string }>(await h.db.execute(sql`select name, id, home_volume from users order by name`));
+        const list = rowsOf<{ name: string; id: string; home_volume: string }>(
+          await h.db.execute(sql`select name, id, home_volume from users order by name`),
+        );
         expect(list.map((r) => [r.name, r.home_volume])).toEqual([
           ["alice", "atrium-home-alice"],
           ["jane.doe", "atrium-home-jane.doe"],

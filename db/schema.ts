@@ -1,4 +1,18 @@
-import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 export interface LimitOverrides {
   maxCpu?: number;
@@ -46,9 +60,7 @@ export const users = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
   },
-  (t) => [
-    index("users_role_idx").on(t.role),
-  ],
+  (t) => [index("users_role_idx").on(t.role)],
 );
 
 /**
@@ -233,10 +245,7 @@ export const runs = pgTable(
     lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("active"),
     artifactUri: text("artifact_uri").notNull(),
   },
-  (t) => [
-    index("runs_experiment_start_idx").on(t.experimentId, t.startTime, t.runUuid),
-    index("runs_user_idx").on(t.userId),
-  ],
+  (t) => [index("runs_experiment_start_idx").on(t.experimentId, t.startTime, t.runUuid), index("runs_user_idx").on(t.userId)],
 );
 
 export const runTags = pgTable(
@@ -501,7 +510,10 @@ export const loggedModels = pgTable(
     creationTime: bigint("creation_time", { mode: "number" }).notNull(),
     lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
   },
-  (t) => [index("logged_models_experiment_idx").on(t.experimentId, t.creationTime), index("logged_models_source_run_idx").on(t.sourceRunId, t.name)],
+  (t) => [
+    index("logged_models_experiment_idx").on(t.experimentId, t.creationTime),
+    index("logged_models_source_run_idx").on(t.sourceRunId, t.name),
+  ],
 );
 
 export const loggedModelTags = pgTable(

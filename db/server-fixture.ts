@@ -4,7 +4,11 @@
  */
 import type { ServerRow } from "./queries/servers";
 
-export function serverRowFixture(userName: string, name: string, overrides: Partial<Omit<ServerRow, "createdAt">> = {}): Omit<ServerRow, "createdAt"> {
+export function serverRowFixture(
+  userName: string,
+  name: string,
+  overrides: Partial<Omit<ServerRow, "createdAt">> = {},
+): Omit<ServerRow, "createdAt"> {
   const now = overrides.requestedAt ?? new Date();
   return {
     userName,

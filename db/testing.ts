@@ -20,7 +20,8 @@ export async function postgresAvailable(): Promise<boolean> {
     await resetPostgres(TEST_DATABASE_URL);
     return true;
   } catch (err) {
-    if (process.env.CI) throw new Error(`Postgres is required in CI but ${TEST_DATABASE_URL} is not usable: ${String(err)}`, { cause: err });
+    if (process.env.CI)
+      throw new Error(`Postgres is required in CI but ${TEST_DATABASE_URL} is not usable: ${String(err)}`, { cause: err });
     console.warn(`[test] skipping Postgres suites: ${TEST_DATABASE_URL} is not usable (${String(err)})`);
     return false;
   }

@@ -30,13 +30,21 @@ let portal: RunningPortal | undefined;
 const tokens: Record<string, string> = {};
 
 async function startWorkspace(request: APIRequestContext, user: string, cpu: number, memGb: number): Promise<void> {
-  const res = await request.post(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap, data: { environment: "python", cpu, memGb } });
+  const res = await request.post(`${BASE}/api/users/${user}/servers/default`, {
+    headers: asBootstrap,
+    data: { environment: "python", cpu, memGb },
+  });
   expect(res.status(), await res.text()).toBe(202);
 }
 
 async function waitRunning(request: APIRequestContext, user: string): Promise<void> {
   await expect
-    .poll(async () => ((await (await request.get(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap })).json()) as { status: string }).status, { timeout: 120_000 })
+    .poll(
+      async () =>
+        ((await (await request.get(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap })).json()) as { status: string })
+          .status,
+      { timeout: 120_000 },
+    )
     .toBe("running");
 }
 
@@ -49,15 +57,36 @@ async function seedHistory(): Promise<void> {
     for (let m = 360; m >= 3; m--) {
       const at = new Date(now - m * 60_000);
       const busy = m > 60 && m < 300;
-      const ann = busy ? { cpu: 4, mem: 12, used: 2.5 + Math.sin(m / 9), memUsed: 7 + Math.sin(m / 13) * 2 } : { cpu: 1, mem: 1, used: 0.2, memUsed: 0.5 };
-      const bob = m % 120 < 70 ? { cpu: 1, mem: 2, used: 0.6 + Math.cos(m / 7) * 0.3, memUsed: 1.1 } : { cpu: 0, mem: 0, used: 0, memUsed: 0 };
+      const ann = busy
+        ? { cpu: 4, mem: 12, used: 2.5 + Math.sin(m / 9), memUsed: 7 + Math.sin(m / 13) * 2 }
+        : { cpu: 1, mem: 1, used: 0.2, memUsed: 0.5 };
+      const bob =
+        m % 120 < 70 ? { cpu: 1, mem: 2, used: 0.6 + Math.cos(m / 7) * 0.3, memUsed: 1.1 } : { cpu: 0, mem: 0, used: 0, memUsed: 0 };
       const row = (scope: string, subject: string, v: { cpu: number; mem: number; used: number; memUsed: number }, servers: number) => ({
-        at, scope, subject, cpu_allocated: v.cpu, mem_gb_allocated: v.mem, cpu_used: v.used, mem_gb_used: v.memUsed, servers,
+        at,
+        scope,
+        subject,
+        cpu_allocated: v.cpu,
+        mem_gb_allocated: v.mem,
+        cpu_used: v.used,
+        mem_gb_used: v.memUsed,
+        servers,
       });
       rows.push(row("user", ANN, ann, 1));
       if (bob.cpu > 0) rows.push(row("user", BOB, bob, 1));
-      rows.push(row("role", "power", ann, 1), row("role", "user", bob, bob.cpu > 0 ? 1 : 0), row("role", "admin", { cpu: 0, mem: 0, used: 0, memUsed: 0 }, 0));
-      rows.push(row("total", "all", { cpu: ann.cpu + bob.cpu, mem: ann.mem + bob.mem, used: ann.used + bob.used, memUsed: ann.memUsed + bob.memUsed }, bob.cpu > 0 ? 2 : 1));
+      rows.push(
+        row("role", "power", ann, 1),
+        row("role", "user", bob, bob.cpu > 0 ? 1 : 0),
+        row("role", "admin", { cpu: 0, mem: 0, used: 0, memUsed: 0 }, 0),
+      );
+      rows.push(
+        row(
+          "total",
+          "all",
+          { cpu: ann.cpu + bob.cpu, mem: ann.mem + bob.mem, used: ann.used + bob.used, memUsed: ann.memUsed + bob.memUsed },
+          bob.cpu > 0 ? 2 : 1,
+        ),
+      );
     }
     for (let i = 0; i < rows.length; i += 500) await sql`insert into usage_samples ${sql(rows.slice(i, i + 500))} on conflict do nothing`;
   } finally {
@@ -90,7 +119,8 @@ test.beforeAll(async ({ request }) => {
 });
 
 test.afterAll(async ({ request }) => {
-  for (const user of [ANN, BOB]) await request.delete(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap }).catch(() => undefined);
+  for (const user of [ANN, BOB])
+    await request.delete(`${BASE}/api/users/${user}/servers/default`, { headers: asBootstrap }).catch(() => undefined);
   await portal?.stop();
   await removeWorkspaces([ANN, BOB]);
 });
@@ -127,7 +157,10 @@ test("an admin lowers one person's limit and their next start is refused with th
   const stored = (await (await request.get(`${BASE}/api/users/${BOB}`, { headers: asBootstrap })).json()) as { limits: unknown };
   expect(stored.limits).toEqual({ maxServers: 2, maxCpu: 0.5 });
 
-  const refused = await request.post(`${BASE}/api/users/${BOB}/servers/second`, { headers: bearer(tokens[BOB] ?? ""), data: { environment: "python", cpu: 1, memGb: 0.5 } });
+  const refused = await request.post(`${BASE}/api/users/${BOB}/servers/second`, {
+    headers: bearer(tokens[BOB] ?? ""),
+    data: { environment: "python", cpu: 1, memGb: 0.5 },
+  });
   expect(refused.status()).toBe(403);
   expect(await errorCode(refused)).toBe("limit_exceeded");
   await visit(page, `${BASE}/admin/users/${BOB}`);
@@ -148,7 +181,11 @@ test("the roles editor adds a role and changes a limit", async ({ page, request 
   await row.getByLabel("Servers for adm-e-gpu").fill("3");
   await row.getByRole("button", { name: "Save" }).click();
   await expect(row.getByRole("status")).toHaveText("Saved; applies from the next start.");
-  const roles = (await (await request.get(`${BASE}/api/roles`, { headers: asBootstrap })).json()) as { name: string; maxServers: number; maxTotalCpu: number }[];
+  const roles = (await (await request.get(`${BASE}/api/roles`, { headers: asBootstrap })).json()) as {
+    name: string;
+    maxServers: number;
+    maxTotalCpu: number;
+  }[];
   expect(roles.find((r) => r.name === "adm-e-gpu")).toMatchObject({ maxServers: 3, maxTotalCpu: 8 });
   await screenshot(page, "admin-roles");
 });
@@ -187,7 +224,8 @@ test("the proxy and the metrics: a scrape needs the token and parses", async ({ 
   expect(samples.get("atrium_proxy_request_duration_seconds_count")).toBeGreaterThanOrEqual(1);
   expect(samples.get("atrium_culls_total")).toBe(0);
   expect(samples.get("atrium_tracking_writes_total")).toBe(0);
-  for (const family of ["atrium_spawn_failures_total", "atrium_spawn_duration_seconds", "atrium_proxy_requests_total"]) expect(text).toContain(`# TYPE ${family} `);
+  for (const family of ["atrium_spawn_failures_total", "atrium_spawn_duration_seconds", "atrium_proxy_requests_total"])
+    expect(text).toContain(`# TYPE ${family} `);
 });
 
 test("the servers table shows live use and stops several at once, each recorded in the audit log", async ({ page }) => {

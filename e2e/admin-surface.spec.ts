@@ -18,10 +18,19 @@ test("the scan finds the admin surface and nothing under /admin escapes it", () 
   expect(surface.problems).toEqual([]);
   const apis = surface.apis.map((a) => `${a.method} ${a.route}`);
   const pages = surface.pages.map((p) => p.route);
-  for (const known of ["GET /api/audit", "GET /api/users", "PATCH /api/users/[name]", "PUT /api/roles/[role]", "GET /api/admin/servers", "POST /api/admin/servers/stop", "POST /api/environments"]) {
+  for (const known of [
+    "GET /api/audit",
+    "GET /api/users",
+    "PATCH /api/users/[name]",
+    "PUT /api/roles/[role]",
+    "GET /api/admin/servers",
+    "POST /api/admin/servers/stop",
+    "POST /api/environments",
+  ]) {
     expect(apis).toContain(known);
   }
-  for (const known of ["/admin/users", "/admin/users/[name]", "/admin/roles", "/admin/servers", "/admin/audit", "/admin/usage"]) expect(pages).toContain(known);
+  for (const known of ["/admin/users", "/admin/users/[name]", "/admin/roles", "/admin/servers", "/admin/audit", "/admin/usage"])
+    expect(pages).toContain(known);
 });
 
 for (const portal of PORTALS) {

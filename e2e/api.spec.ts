@@ -25,7 +25,9 @@ for (const portal of PORTALS) {
       expect(bad.status()).toBe(401);
     });
 
-    test("the MLflow API refuses in MLflow's format: anonymous, a token without the mlflow scope, a forged cookie request", async ({ request }) => {
+    test("the MLflow API refuses in MLflow's format: anonymous, a token without the mlflow scope, a forged cookie request", async ({
+      request,
+    }) => {
       const mlflowError = async (res: { status(): number; json(): Promise<unknown> }) => {
         const body = (await res.json()) as { error_code?: unknown; message?: unknown };
         expect(typeof body.message, JSON.stringify(body)).toBe("string");
@@ -36,9 +38,15 @@ for (const portal of PORTALS) {
       }
       const owner = `api-mlf-${tag}`;
       await userWithToken(request, base, owner);
-      const made = await request.post(`${base}/api/users/${owner}/tokens`, { headers: asBootstrap, data: { note: "packages only", scopes: ["packages:read"] } });
+      const made = await request.post(`${base}/api/users/${owner}/tokens`, {
+        headers: asBootstrap,
+        data: { note: "packages only", scopes: ["packages:read"] },
+      });
       const narrow = ((await made.json()) as { token: string }).token;
-      const refused = await request.post(`${base}/api/2.0/mlflow/experiments/create`, { headers: bearer(narrow), data: { name: `api-mlf-${tag}-x` } });
+      const refused = await request.post(`${base}/api/2.0/mlflow/experiments/create`, {
+        headers: bearer(narrow),
+        data: { name: `api-mlf-${tag}-x` },
+      });
       expect(await mlflowError(refused)).toEqual([403, "PERMISSION_DENIED"]);
       const bad = await request.post(`${base}/api/2.0/mlflow/runs/search`, { headers: bearer("atr_not-a-real-token"), data: {} });
       expect(await mlflowError(bad)).toEqual([401, "UNAUTHENTICATED"]);
@@ -57,7 +65,13 @@ for (const portal of PORTALS) {
       for (const header of [`Bearer ${token}`, `token ${token}`]) {
         const me = await request.get(`${base}/api/me`, { headers: { authorization: header } });
         expect(me.status()).toBe(200);
-        expect(await me.json()).toMatchObject({ name, role: "user", admin: false, limits: { maxCpu: 2, maxMemGb: 4, maxServers: 1 }, usage: { servers: 0 } });
+        expect(await me.json()).toMatchObject({
+          name,
+          role: "user",
+          admin: false,
+          limits: { maxCpu: 2, maxMemGb: 4, maxServers: 1 },
+          usage: { servers: 0 },
+        });
       }
       const list = await request.get(`${base}/api/users/${name}/tokens`, { headers: bearer(token) });
       const tokens = (await list.json()) as { id: string; lastUsedAt: string | null }[];
@@ -95,21 +109,51 @@ for (const portal of PORTALS) {
       const name = `victim-${tag}`;
       await userWithToken(request, base, name);
       const cases: { res: Promise<import("@playwright/test").APIResponse>; code: string }[] = [
-        { res: request.post(`${base}/api/users`, { headers: { ...asBootstrap, "content-type": "application/json" }, data: Buffer.from("{not json") }), code: "invalid_json" },
-        { res: request.post(`${base}/api/users`, { headers: asBootstrap, data: { name: "Bad Name!", role: "user" } }), code: "invalid_request" },
+        {
+          res: request.post(`${base}/api/users`, {
+            headers: { ...asBootstrap, "content-type": "application/json" },
+            data: Buffer.from("{not json"),
+          }),
+          code: "invalid_json",
+        },
+        {
+          res: request.post(`${base}/api/users`, { headers: asBootstrap, data: { name: "Bad Name!", role: "user" } }),
+          code: "invalid_request",
+        },
         { res: request.post(`${base}/api/users`, { headers: asBootstrap, data: { name: 42, role: "user" } }), code: "invalid_request" },
-        { res: request.post(`${base}/api/users`, { headers: asBootstrap, data: { name: "ok-name", role: "wizard" } }), code: "unknown_role" },
+        {
+          res: request.post(`${base}/api/users`, { headers: asBootstrap, data: { name: "ok-name", role: "wizard" } }),
+          code: "unknown_role",
+        },
         { res: request.get(`${base}/api/users/BAD%20NAME`, { headers: asBootstrap }), code: "invalid_path" },
         { res: request.get(`${base}/api/users?limit=0`, { headers: asBootstrap }), code: "invalid_request" },
         { res: request.get(`${base}/api/users?offset=-1`, { headers: asBootstrap }), code: "invalid_request" },
-        { res: request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { role: "power", limits: { maxCpu: -1 } } }), code: "invalid_request" },
+        {
+          res: request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { role: "power", limits: { maxCpu: -1 } } }),
+          code: "invalid_request",
+        },
         { res: request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { role: "wizard" } }), code: "unknown_role" },
-        { res: request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { limits: { maxServers: 1.5 } } }), code: "invalid_request" },
+        {
+          res: request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { limits: { maxServers: 1.5 } } }),
+          code: "invalid_request",
+        },
         { res: request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { colour: "blue" } }), code: "invalid_request" },
-        { res: request.put(`${base}/api/roles/user`, { headers: asBootstrap, data: { maxCpu: "two", maxMemGb: 4, maxServers: 1 } }), code: "invalid_request" },
-        { res: request.put(`${base}/api/roles/user`, { headers: asBootstrap, data: { maxCpu: 1e9, maxMemGb: 4, maxServers: 1 } }), code: "invalid_request" },
-        { res: request.put(`${base}/api/roles/Not%20A%20Role`, { headers: asBootstrap, data: { maxCpu: 1, maxMemGb: 1, maxServers: 1 } }), code: "invalid_path" },
-        { res: request.post(`${base}/api/users/${name}/tokens`, { headers: asBootstrap, data: { expiresInDays: 0 } }), code: "invalid_request" },
+        {
+          res: request.put(`${base}/api/roles/user`, { headers: asBootstrap, data: { maxCpu: "two", maxMemGb: 4, maxServers: 1 } }),
+          code: "invalid_request",
+        },
+        {
+          res: request.put(`${base}/api/roles/user`, { headers: asBootstrap, data: { maxCpu: 1e9, maxMemGb: 4, maxServers: 1 } }),
+          code: "invalid_request",
+        },
+        {
+          res: request.put(`${base}/api/roles/Not%20A%20Role`, { headers: asBootstrap, data: { maxCpu: 1, maxMemGb: 1, maxServers: 1 } }),
+          code: "invalid_path",
+        },
+        {
+          res: request.post(`${base}/api/users/${name}/tokens`, { headers: asBootstrap, data: { expiresInDays: 0 } }),
+          code: "invalid_request",
+        },
         { res: request.post(`${base}/api/users/${name}/tokens`, { headers: asBootstrap, data: { note: 5 } }), code: "invalid_request" },
       ];
       for (const c of cases) {
@@ -127,26 +171,40 @@ for (const portal of PORTALS) {
 
     test("admins manage users, overrides and roles", async ({ request }) => {
       const name = `managed-${tag}`;
-      const created = await request.post(`${base}/api/users`, { headers: asBootstrap, data: { name, role: "user", email: "m@example.com" } });
+      const created = await request.post(`${base}/api/users`, {
+        headers: asBootstrap,
+        data: { name, role: "user", email: "m@example.com" },
+      });
       expect(created.status()).toBe(201);
       expect(await created.json()).toMatchObject({ name, role: "user", roleSource: "admin" });
       const dup = await request.post(`${base}/api/users`, { headers: asBootstrap, data: { name, role: "user" } });
       expect(dup.status()).toBe(409);
       expect(await errorCode(dup)).toBe("user_exists");
 
-      const patched = await request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { role: "power", limits: { maxCpu: 6 } } });
+      const patched = await request.patch(`${base}/api/users/${name}`, {
+        headers: asBootstrap,
+        data: { role: "power", limits: { maxCpu: 6 } },
+      });
       expect(patched.status()).toBe(200);
       expect(await patched.json()).toMatchObject({ role: "power", limits: { maxCpu: 6 } });
-      const token = (await (await request.post(`${base}/api/users/${name}/tokens`, { headers: asBootstrap, data: {} })).json()) as { token: string };
+      const token = (await (await request.post(`${base}/api/users/${name}/tokens`, { headers: asBootstrap, data: {} })).json()) as {
+        token: string;
+      };
       const me = await (await request.get(`${base}/api/me`, { headers: bearer(token.token) })).json();
       expect(me).toMatchObject({ role: "power", limits: { maxCpu: 6, maxMemGb: 32, maxServers: 3 } });
       const cleared = await request.patch(`${base}/api/users/${name}`, { headers: asBootstrap, data: { limits: { maxCpu: null } } });
       expect(await cleared.json()).toMatchObject({ limits: {} });
 
-      const role = await request.put(`${base}/api/roles/gpu-${tag}`, { headers: asBootstrap, data: { maxCpu: 4, maxMemGb: 16, maxServers: 2 } });
+      const role = await request.put(`${base}/api/roles/gpu-${tag}`, {
+        headers: asBootstrap,
+        data: { maxCpu: 4, maxMemGb: 16, maxServers: 2 },
+      });
       expect(role.status()).toBe(201);
       expect(await role.json()).toMatchObject({ name: `gpu-${tag}`, maxTotalCpu: 8, maxTotalMemGb: 32 });
-      const again = await request.put(`${base}/api/roles/gpu-${tag}`, { headers: asBootstrap, data: { maxCpu: 5, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 } });
+      const again = await request.put(`${base}/api/roles/gpu-${tag}`, {
+        headers: asBootstrap,
+        data: { maxCpu: 5, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 },
+      });
       expect(again.status()).toBe(200);
       expect(await again.json()).toMatchObject({ maxCpu: 5, maxTotalCpu: 5 });
 
@@ -156,7 +214,12 @@ for (const portal of PORTALS) {
       const deleted = await request.delete(`${base}/api/users/${name}`, { headers: asBootstrap });
       expect(deleted.status()).toBe(200);
       // Without ?volume the home volume is kept; what went with the user is answered.
-      expect(await deleted.json()).toMatchObject({ name, servers: [], tokens: 1, volume: { name: expect.stringMatching(/^atrium-home-[0-9a-f]{32}$/), removed: false } });
+      expect(await deleted.json()).toMatchObject({
+        name,
+        servers: [],
+        tokens: 1,
+        volume: { name: expect.stringMatching(/^atrium-home-[0-9a-f]{32}$/), removed: false },
+      });
       const badChoice = await request.delete(`${base}/api/users/${name}?volume=shred`, { headers: asBootstrap });
       expect(badChoice.status()).toBe(400);
       expect((await request.delete(`${base}/api/users/${name}`, { headers: asBootstrap })).status()).toBe(404);

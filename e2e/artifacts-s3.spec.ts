@@ -79,7 +79,12 @@ test("uploads, lists, downloads and deletes artifacts kept in the S3 bucket", as
   expect(model.status()).toBe(200);
 
   const listed = await request.get(`${BASE}${API}?path=${encodeURIComponent(runPath)}`, { headers: auth });
-  expect(await listed.json()).toEqual({ files: [{ path: "model", is_dir: true }, { path: "x.txt", is_dir: false, file_size: 19 }] });
+  expect(await listed.json()).toEqual({
+    files: [
+      { path: "model", is_dir: true },
+      { path: "x.txt", is_dir: false, file_size: 19 },
+    ],
+  });
   const file = await request.get(`${BASE}${API}/${runPath}/x.txt`, { headers: auth });
   expect([file.status(), await file.text()]).toEqual([200, "stored in a bucket\n"]);
 
@@ -94,7 +99,9 @@ test("uploads, lists, downloads and deletes artifacts kept in the S3 bucket", as
   expect((await request.delete(`${BASE}${API}/${runPath}/model`, { headers: auth })).status()).toBe(200);
   expect(await bucketKeys()).toEqual([`${PREFIX}/${runPath}/x.txt`]);
   expect((await request.delete(`${BASE}${API}/${runPath}/x.txt`, { headers: auth })).status()).toBe(200);
-  await expect(server().client.send(new HeadObjectCommand({ Bucket: server().bucket, Key: `${PREFIX}/${runPath}/x.txt` }))).rejects.toMatchObject({ name: "NotFound" });
+  await expect(
+    server().client.send(new HeadObjectCommand({ Bucket: server().bucket, Key: `${PREFIX}/${runPath}/x.txt` })),
+  ).rejects.toMatchObject({ name: "NotFound" });
   const gone = await request.get(`${BASE}${API}/${runPath}/x.txt`, { headers: auth });
   expect(gone.status()).toBe(404);
 });

@@ -32,13 +32,21 @@ let runPath = ""; // <experiment>/<run>/artifacts
 let runId = "";
 
 /** A raw HTTP request: the path goes out byte for byte (fetch would resolve `..` and `%2e%2e` first). */
-function raw(method: string, rawPath: string, token: string, body?: AsyncIterable<Buffer> | Buffer): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+function raw(
+  method: string,
+  rawPath: string,
+  token: string,
+  body?: AsyncIterable<Buffer> | Buffer,
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: PORT, method, path: rawPath, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on("data", (c: Buffer) => parts.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8"), headers: res.headers }));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port: PORT, method, path: rawPath, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8"), headers: res.headers }));
+      },
+    );
     req.on("error", reject);
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
@@ -54,7 +62,7 @@ function raw(method: string, rawPath: string, token: string, body?: AsyncIterabl
 function generated(total: number, hash: ReturnType<typeof createHash>): AsyncIterable<Buffer> {
   return (async function* () {
     for (let off = 0; off < total; off += MIB) {
-      const chunk = Buffer.alloc(Math.min(MIB, total - off), off / MIB % 251);
+      const chunk = Buffer.alloc(Math.min(MIB, total - off), (off / MIB) % 251);
       chunk.writeUInt32BE(off / MIB, 0);
       hash.update(chunk);
       yield chunk;
@@ -79,7 +87,6 @@ function hashDownload(rawPath: string, token: string): Promise<{ status: number;
   });
 }
 
-
 test.beforeAll(async ({ request }) => {
   test.setTimeout(120_000);
   dataDir = mkdtempSync(path.join(os.tmpdir(), "atrium-art-e2e-"));
@@ -93,7 +100,10 @@ test.beforeAll(async ({ request }) => {
   tokens[OWNER] = await userWithToken(request, BASE, OWNER);
   tokens[OTHER] = await userWithToken(request, BASE, OTHER);
   const exp = await mlflowPost(request, BASE, tokens[OWNER], "experiments/create", { name: `art-e-${Date.now()}` });
-  const run = (await mlflowPost(request, BASE, tokens[OWNER], "runs/create", { experiment_id: exp.experiment_id, run_name: "churn-xgb" })) as {
+  const run = (await mlflowPost(request, BASE, tokens[OWNER], "runs/create", {
+    experiment_id: exp.experiment_id,
+    run_name: "churn-xgb",
+  })) as {
     run: { info: { run_id: string; artifact_uri: string } };
   };
   runId = run.run.info.run_id;
@@ -111,11 +121,23 @@ test("uploads, lists, downloads and deletes as the MLflow client does", async ()
   expect((await raw("PUT", `${API}/${runPath}/model/MLmodel`, owner, Buffer.from("flavors:\n  sklearn: {}\n"))).text).toBe("{}");
   expect((await raw("PUT", `${API}/${runPath}/notes%20v1.txt`, owner, Buffer.from("hello"))).status).toBe(200);
   const listed = await raw("GET", `${API}?path=${encodeURIComponent(runPath)}`, owner);
-  expect(JSON.parse(listed.text)).toEqual({ files: [{ path: "model", is_dir: true }, { path: "notes v1.txt", is_dir: false, file_size: 5 }] });
+  expect(JSON.parse(listed.text)).toEqual({
+    files: [
+      { path: "model", is_dir: true },
+      { path: "notes v1.txt", is_dir: false, file_size: 5 },
+    ],
+  });
   const file = await raw("GET", `${API}/${runPath}/notes%20v1.txt`, tokens[OTHER] ?? "");
-  expect([file.status, file.text, file.headers["content-type"], file.headers["x-content-type-options"]]).toEqual([200, "hello", "text/plain; charset=utf-8", "nosniff"]);
+  expect([file.status, file.text, file.headers["content-type"], file.headers["x-content-type-options"]]).toEqual([
+    200,
+    "hello",
+    "text/plain; charset=utf-8",
+    "nosniff",
+  ]);
   expect((await raw("DELETE", `${API}/${runPath}/notes%20v1.txt`, owner)).text).toBe("{}");
-  expect(JSON.parse((await raw("GET", `${API}?path=${encodeURIComponent(runPath)}`, owner)).text)).toEqual({ files: [{ path: "model", is_dir: true }] });
+  expect(JSON.parse((await raw("GET", `${API}?path=${encodeURIComponent(runPath)}`, owner)).text)).toEqual({
+    files: [{ path: "model", is_dir: true }],
+  });
   const missing = await raw("GET", `${API}/${runPath}/notes%20v1.txt`, owner);
   expect([missing.status, JSON.parse(missing.text).error]).toEqual([404, "artifact_not_found"]);
 });
@@ -220,10 +242,16 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
     `run_id: ${runId}`,
     "",
   ].join("\n");
-  const csv = ["customer_id,tenure_months,monthly_charges,churned", ...Array.from({ length: 30 }, (_, i) => `C${1000 + i},${(i * 7) % 60},${(20 + i * 3.5).toFixed(2)},${i % 3 === 0 ? "yes" : "no"}`)].join("\n");
+  const csv = [
+    "customer_id,tenure_months,monthly_charges,churned",
+    ...Array.from({ length: 30 }, (_, i) => `C${1000 + i},${(i * 7) % 60},${(20 + i * 3.5).toFixed(2)},${i % 3 === 0 ? "yes" : "no"}`),
+  ].join("\n");
   const files: Array<[string, Buffer]> = [
     ["model/MLmodel", Buffer.from(mlmodel)],
-    ["model/conda.yaml", Buffer.from("channels: [conda-forge]\ndependencies:\n  - python=3.11.2\n  - pip:\n    - mlflow==3.1.0\n    - scikit-learn==1.5.1\n")],
+    [
+      "model/conda.yaml",
+      Buffer.from("channels: [conda-forge]\ndependencies:\n  - python=3.11.2\n  - pip:\n    - mlflow==3.1.0\n    - scikit-learn==1.5.1\n"),
+    ],
     ["model/model.pkl", Buffer.alloc(48_213, 7)],
     ["model/requirements.txt", Buffer.from("mlflow==3.1.0\nscikit-learn==1.5.1\n")],
     ["plots/val_accuracy.png", await chartPng(page)],
@@ -266,7 +294,9 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
 test("a run without artifacts says how to log them", async ({ page, request }) => {
   const owner = tokens[OWNER] ?? "";
   const exp = runPath.split("/")[0];
-  const empty = (await mlflowPost(request, BASE, owner, "runs/create", { experiment_id: exp, run_name: "no-files-yet" })) as { run: { info: { run_id: string } } };
+  const empty = (await mlflowPost(request, BASE, owner, "runs/create", { experiment_id: exp, run_name: "no-files-yet" })) as {
+    run: { info: { run_id: string } };
+  };
   await devSignIn(page, BASE, OWNER);
   await page.goto(`${BASE}/runs/${empty.run.info.run_id}`);
   await expect(page.getByTestId("artifacts-empty")).toContainText("This run has no artifacts yet.");

@@ -34,7 +34,8 @@ function fieldNames(): string[] {
   read("lib/tracking/http", /\b([a-z][a-z_]*): /g, "schemas.ts");
   read("lib/tracking/http", /[{,] ([a-z][a-z_]*)(?= [,}])/g, "schemas.ts");
   // The portal's request schemas: the keys of the zod objects in lib/<domain>/schemas.ts.
-  for (const dir of ["lib/admin", "lib/environments", "lib/packages", "lib/users", "lib/workspaces"]) read(dir, /^\s+(\w+): /gm, "schemas.ts");
+  for (const dir of ["lib/admin", "lib/environments", "lib/packages", "lib/users", "lib/workspaces"])
+    read(dir, /^\s+(\w+): /gm, "schemas.ts");
   return [...names].sort();
 }
 const FIELDS = fieldNames();
@@ -85,7 +86,10 @@ function queryOf(value: unknown): string {
 }
 
 /** `adminOnly`: one-field variants go past the permission checks only as an admin; a plain user's would stop at 403. */
-const QUERIES: { label: string; query: string; adminOnly?: boolean; time?: boolean }[] = Object.entries(BAD_VALUES).map(([label, v]) => ({ label: `query ${label}`, query: queryOf(v) }));
+const QUERIES: { label: string; query: string; adminOnly?: boolean; time?: boolean }[] = Object.entries(BAD_VALUES).map(([label, v]) => ({
+  label: `query ${label}`,
+  query: queryOf(v),
+}));
 
 /**
  * One field at a time for the values a type check lets through (a well-formed time in year 0, an
@@ -94,7 +98,9 @@ const QUERIES: { label: string; query: string; adminOnly?: boolean; time?: boole
 const TIME_FIELDS = FIELDS.filter((f) => /since|until|time|date/i.test(f));
 const NUMBER_FIELDS = FIELDS.filter((f) => /version|step|offset|limit|max_results|servers|cpu|mem|days/i.test(f));
 /** Free-text filters, which pages and list routes pass to SQL (ILIKE) once their schema accepts them. */
-const TEXT_FIELDS = ["q", "actor", "target", "filter", "name", "experiment_name", "run_name", "note", "description", "displayName"].filter((f) => FIELDS.includes(f));
+const TEXT_FIELDS = ["q", "actor", "target", "filter", "name", "experiment_name", "run_name", "note", "description", "displayName"].filter(
+  (f) => FIELDS.includes(f),
+);
 /** `time`: also sent to pages (they filter by time and text, but take no numbers past a page offset). */
 const SINGLE_FIELD: { field: string; label: string; value: string | number; time?: boolean }[] = [
   ...TIME_FIELDS.flatMap((field) => [
@@ -105,7 +111,12 @@ const SINGLE_FIELD: { field: string; label: string; value: string | number; time
   ...TEXT_FIELDS.map((field) => ({ field, label: "NUL", value: NUL, time: true })),
 ];
 for (const s of SINGLE_FIELD) {
-  QUERIES.push({ label: `query only ${s.field} ${s.label}`, query: `${s.field}=${encodeURIComponent(String(s.value))}`, adminOnly: true, time: s.time });
+  QUERIES.push({
+    label: `query only ${s.field} ${s.label}`,
+    query: `${s.field}=${encodeURIComponent(String(s.value))}`,
+    adminOnly: true,
+    time: s.time,
+  });
 }
 
 interface Body {
@@ -125,12 +136,23 @@ const BODIES: Body[] = [
   { label: "null body", body: "null" },
   { label: "deep nesting", body: deep },
   ...Object.entries(BAD_VALUES).map(([label, v]) => ({ label: `every field ${label}`, body: JSON.stringify(allFields(v)) })),
-  { label: "every field a list of NUL objects", body: JSON.stringify(allFields([{ key: NUL, value: NUL, name: NUL, timestamp: 1e20, step: -1 }])) },
+  {
+    label: "every field a list of NUL objects",
+    body: JSON.stringify(allFields([{ key: NUL, value: NUL, name: NUL, timestamp: 1e20, step: -1 }])),
+  },
   ...SINGLE_FIELD.map((s) => ({ label: `only ${s.field} ${s.label}`, body: JSON.stringify({ [s.field]: s.value }), adminOnly: true })),
 ];
 
 /** Dynamic segments: sensible values, then each bad one in turn. */
-const SEGMENT_SAMPLES: Record<string, string> = { name: NOBODY, server: "default", role: "a-fuzz-role", id: "x", path: "x", nextauth: "session", version: "1" };
+const SEGMENT_SAMPLES: Record<string, string> = {
+  name: NOBODY,
+  server: "default",
+  role: "a-fuzz-role",
+  id: "x",
+  path: "x",
+  nextauth: "session",
+  version: "1",
+};
 const BAD_SEGMENTS: Record<string, string> = {
   "NUL segment": "a%00b",
   "malformed %": "%zz%E0%A4%A",
@@ -151,7 +173,9 @@ interface Case {
 }
 
 function concretePath(route: string, override?: [string, string]): string {
-  return route.replace(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g, (_, name: string) => (override?.[0] === name ? override[1] : encodeURIComponent(SEGMENT_SAMPLES[name] ?? "x")));
+  return route.replace(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g, (_, name: string) =>
+    override?.[0] === name ? override[1] : encodeURIComponent(SEGMENT_SAMPLES[name] ?? "x"),
+  );
 }
 
 function casesFor(method: string, base: string, mlflow: boolean, label: string): Case[] {
@@ -159,7 +183,8 @@ function casesFor(method: string, base: string, mlflow: boolean, label: string):
   if (method === "GET" || method === "DELETE") {
     for (const q of QUERIES) out.push({ label: `${label} ${q.label}`, method, path: `${base}?${q.query}`, mlflow, adminOnly: q.adminOnly });
   }
-  if (method !== "GET") for (const b of BODIES) out.push({ label: `${label} ${b.label}`, method, path: base, body: b.body, mlflow, adminOnly: b.adminOnly });
+  if (method !== "GET")
+    for (const b of BODIES) out.push({ label: `${label} ${b.label}`, method, path: base, body: b.body, mlflow, adminOnly: b.adminOnly });
   return out;
 }
 
@@ -167,10 +192,16 @@ function routeCases(r: ApiRoute): Case[] {
   // The MLflow catch-all is fuzzed below operation by operation; here it gets its path checks only.
   const mlflow = r.route.includes("/2.0/mlflow");
   const dynamic = [...r.route.matchAll(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g)].map((m) => m[1] ?? "");
-  const out: Case[] = mlflow && !r.route.includes("mlflow-artifacts") ? [] : casesFor(r.method, concretePath(r.route), mlflow, `${r.method} ${r.route}`);
+  const out: Case[] =
+    mlflow && !r.route.includes("mlflow-artifacts") ? [] : casesFor(r.method, concretePath(r.route), mlflow, `${r.method} ${r.route}`);
   for (const seg of dynamic) {
     for (const [label, value] of Object.entries(BAD_SEGMENTS)) {
-      out.push({ label: `${r.method} ${r.route} ${label} in [${seg}]`, method: r.method, path: concretePath(r.route, [seg, value]), mlflow });
+      out.push({
+        label: `${r.method} ${r.route} ${label} in [${seg}]`,
+        method: r.method,
+        path: concretePath(r.route, [seg, value]),
+        mlflow,
+      });
     }
   }
   out.push({ label: `TRACE ${r.route}`, method: "TRACE", path: concretePath(r.route), mlflow });
@@ -180,11 +211,24 @@ function routeCases(r: ApiRoute): Case[] {
 /** Pages read dynamic segments and query strings too: each bad segment and each bad query, as GETs. */
 function pageCases(route: string): Case[] {
   const queries = QUERIES.filter((q) => !q.adminOnly || q.time);
-  const out: Case[] = queries.map((q) => ({ label: `page ${route} ${q.label}`, method: "GET", path: `${concretePath(route)}?${q.query}`, mlflow: false, page: true, adminOnly: q.adminOnly }));
+  const out: Case[] = queries.map((q) => ({
+    label: `page ${route} ${q.label}`,
+    method: "GET",
+    path: `${concretePath(route)}?${q.query}`,
+    mlflow: false,
+    page: true,
+    adminOnly: q.adminOnly,
+  }));
   for (const m of route.matchAll(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g)) {
     const seg = m[1] ?? "";
     for (const [label, value] of Object.entries(BAD_SEGMENTS)) {
-      out.push({ label: `page ${route} ${label} in [${seg}]`, method: "GET", path: concretePath(route, [seg, value]), mlflow: false, page: true });
+      out.push({
+        label: `page ${route} ${label} in [${seg}]`,
+        method: "GET",
+        path: concretePath(route, [seg, value]),
+        mlflow: false,
+        page: true,
+      });
     }
   }
   return out;
@@ -205,11 +249,34 @@ function artifactCases(runPath: string): Case[] {
   const long = "y".repeat(300);
   const out: Case[] = [];
   for (const method of ["GET", "PUT", "DELETE"]) {
-    out.push({ label: `${method} artifact segment of 300 bytes`, method, path: `${ARTIFACTS}/${runPath}/${long}`, body: method === "PUT" ? "x" : undefined, mlflow: true });
-    out.push({ label: `${method} artifact path through a file`, method, path: `${ARTIFACTS}/${runPath}/f.txt/inner`, body: method === "PUT" ? "x" : undefined, mlflow: true });
-    out.push({ label: `${method} artifact path of 5000 bytes`, method, path: `${ARTIFACTS}/${runPath}/${Array(40).fill("z".repeat(120)).join("/")}`, body: method === "PUT" ? "x" : undefined, mlflow: true });
+    out.push({
+      label: `${method} artifact segment of 300 bytes`,
+      method,
+      path: `${ARTIFACTS}/${runPath}/${long}`,
+      body: method === "PUT" ? "x" : undefined,
+      mlflow: true,
+    });
+    out.push({
+      label: `${method} artifact path through a file`,
+      method,
+      path: `${ARTIFACTS}/${runPath}/f.txt/inner`,
+      body: method === "PUT" ? "x" : undefined,
+      mlflow: true,
+    });
+    out.push({
+      label: `${method} artifact path of 5000 bytes`,
+      method,
+      path: `${ARTIFACTS}/${runPath}/${Array(40).fill("z".repeat(120)).join("/")}`,
+      body: method === "PUT" ? "x" : undefined,
+      mlflow: true,
+    });
   }
-  out.push({ label: "GET artifact list ?path= of a 300-byte segment", method: "GET", path: `${ARTIFACTS}?path=${runPath}/${long}`, mlflow: true });
+  out.push({
+    label: "GET artifact list ?path= of a 300-byte segment",
+    method: "GET",
+    path: `${ARTIFACTS}?path=${runPath}/${long}`,
+    mlflow: true,
+  });
   return out;
 }
 
@@ -226,7 +293,14 @@ function validButNulCases(): Case[] {
     ["PUT", "/api/environments/python", { name: "Python", description: NUL, ...env }],
     ["PUT", "/api/roles/a-fuzz-role", { maxCpu: 1, maxMemGb: 1, maxServers: 1, [`a${NUL}`]: 1 }],
   ];
-  return cases.map(([method, p, body]) => ({ label: `${method} ${p} valid but for a NUL`, method, path: p, body: JSON.stringify(body), mlflow: false, adminOnly: true }));
+  return cases.map(([method, p, body]) => ({
+    label: `${method} ${p} valid but for a NUL`,
+    method,
+    path: p,
+    body: JSON.stringify(body),
+    mlflow: false,
+    adminOnly: true,
+  }));
 }
 
 /** Why an answer is wrong, or undefined when it is fine. */
@@ -273,7 +347,16 @@ const pages = scanPages();
 
 test("the scan finds every API route and every MLflow operation is fuzzed", () => {
   const found = routes.map((r) => `${r.method} ${r.route}`);
-  for (const known of ["GET /api/me", "POST /api/users", "PUT /api/roles/[role]", "PUT /api/2.0/mlflow-artifacts/artifacts/[[...path]]", "POST /api/2.0/mlflow/[...path]", "GET /api/auth/[...nextauth]", "GET /api/audit", "GET /version"]) {
+  for (const known of [
+    "GET /api/me",
+    "POST /api/users",
+    "PUT /api/roles/[role]",
+    "PUT /api/2.0/mlflow-artifacts/artifacts/[[...path]]",
+    "POST /api/2.0/mlflow/[...path]",
+    "GET /api/auth/[...nextauth]",
+    "GET /api/audit",
+    "GET /version",
+  ]) {
     expect(found).toContain(known);
   }
   expect(pages).toEqual(expect.arrayContaining(["/models/[name]/versions/[version]", "/admin/audit", "/runs/[id]"]));
@@ -309,7 +392,13 @@ for (const portal of PORTALS) {
       test(`no route answers 5xx to bad input from ${who === "admin" ? "an admin" : "a plain user"}`, async () => {
         test.setTimeout(180_000);
         const headers = who === "admin" ? asBootstrap : bearer(userToken);
-        const all = [...routes.flatMap(routeCases), ...mlflowCases(), ...artifactCases(runPath), ...pages.flatMap(pageCases), ...validButNulCases()];
+        const all = [
+          ...routes.flatMap(routeCases),
+          ...mlflowCases(),
+          ...artifactCases(runPath),
+          ...pages.flatMap(pageCases),
+          ...validButNulCases(),
+        ];
         const cases = who === "admin" ? all : all.filter((c) => !c.adminOnly);
         const failures = await runAll(base, cases, headers);
         expect(failures, `${failures.length} of ${cases.length} requests failed`).toEqual([]);

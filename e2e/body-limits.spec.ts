@@ -72,7 +72,6 @@ function sendLargeBody(method: string, rawPath: string, token: string, total: nu
   });
 }
 
-
 test.beforeAll(async ({ request }) => {
   test.setTimeout(120_000);
   dataDir = mkdtempSync(path.join(os.tmpdir(), "atrium-limits-e2e-"));
@@ -90,7 +89,9 @@ test.afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test("four parallel 50 MB JSON bodies to the portal API and the MLflow API: 413 each, and the portal grows by far less", async ({ request }) => {
+test("four parallel 50 MB JSON bodies to the portal API and the MLflow API: 413 each, and the portal grows by far less", async ({
+  request,
+}) => {
   test.setTimeout(120_000);
   if (!portal) throw new Error("portal not started");
   // Both routes loaded and answering once, so what is measured is the bodies, not the first compile of a route.
@@ -111,7 +112,8 @@ test("four parallel 50 MB JSON bodies to the portal API and the MLflow API: 413 
         const label = `${t.path} ${withLength ? "with" : "without"} Content-Length`;
         expect(a.status, `${label}: ${a.text}`).toBe(413);
         const body = JSON.parse(a.text) as Record<string, string>;
-        if (t.format === "portal") expect(body).toEqual({ error: "body_too_large", message: "The request body is larger than the 1 MiB limit." });
+        if (t.format === "portal")
+          expect(body).toEqual({ error: "body_too_large", message: "The request body is larger than the 1 MiB limit." });
         else expect(body).toEqual({ error_code: "REQUEST_LIMIT_EXCEEDED", message: "The request body is larger than the 2 MiB limit." });
         // Answered long before the 50 MB were sent: the portal did not wait for (or read) the rest.
         expect(a.sentWhenAnswered, label).toBeLessThan(BODY);
@@ -125,16 +127,24 @@ test("four parallel 50 MB JSON bodies to the portal API and the MLflow API: 413 
   expect((await request.get(`${BASE}/api/me`, { headers: asBootstrap })).status()).toBe(200);
 });
 
-test("an upload past the owner's storage quota is refused with 413 and leaves nothing; usage shows on the home and admin pages", async ({ request, browser }) => {
+test("an upload past the owner's storage quota is refused with 413 and leaves nothing; usage shows on the home and admin pages", async ({
+  request,
+  browser,
+}) => {
   test.setTimeout(120_000);
   // 1 MiB for this person (a per-user override of their role's 10 GiB).
   const patched = await request.patch(`${BASE}/api/users/${OWNER}`, { headers: asBootstrap, data: { limits: { maxStorageGb: 1 / 1024 } } });
   expect(patched.status(), await patched.text()).toBe(200);
   const exp = await mlflowPost(request, BASE, ownerToken, "experiments/create", { name: `a-quota-${Date.now()}` });
-  const run = (await mlflowPost(request, BASE, ownerToken, "runs/create", { experiment_id: exp.experiment_id })) as { run: { info: { run_id: string } } };
+  const run = (await mlflowPost(request, BASE, ownerToken, "runs/create", { experiment_id: exp.experiment_id })) as {
+    run: { info: { run_id: string } };
+  };
   const runPath = `${String(exp.experiment_id)}/${run.run.info.run_id}/artifacts`;
 
-  const small = await request.put(`${BASE}${ARTIFACTS}/${runPath}/model.bin`, { headers: bearer(ownerToken), data: Buffer.alloc(600 * 1024, 1) });
+  const small = await request.put(`${BASE}${ARTIFACTS}/${runPath}/model.bin`, {
+    headers: bearer(ownerToken),
+    data: Buffer.alloc(600 * 1024, 1),
+  });
   expect(small.status(), await small.text()).toBe(200);
 
   // Declared too large: refused before anything is written. Streamed without a length: stopped mid-stream.
@@ -144,7 +154,9 @@ test("an upload past the owner's storage quota is refused with 413 and leaves no
     const body = JSON.parse(over.text) as Record<string, string>;
     expect(body.error).toBe("storage_quota_exceeded");
     expect(body.error_code).toBe("RESOURCE_EXHAUSTED");
-    expect(body.message).toBe(`This upload would take ${OWNER}'s artifacts past their storage quota of 1.0 MiB (600.0 KiB in use); delete artifacts or ask an admin for more.`);
+    expect(body.message).toBe(
+      `This upload would take ${OWNER}'s artifacts past their storage quota of 1.0 MiB (600.0 KiB in use); delete artifacts or ask an admin for more.`,
+    );
   }
   const listed = await request.get(`${BASE}${ARTIFACTS}?path=${runPath}`, { headers: bearer(ownerToken) });
   expect(await listed.json()).toEqual({ files: [{ path: "model.bin", is_dir: false, file_size: 600 * 1024 }] });
@@ -152,7 +164,10 @@ test("an upload past the owner's storage quota is refused with 413 and leaves no
   const runDir = path.join(dataDir, "artifacts", ...runPath.split("/"));
   expect(readdirSync(runDir)).toEqual(["model.bin"]);
 
-  const me = (await (await request.get(`${BASE}/api/me`, { headers: bearer(ownerToken) })).json()) as { storage: unknown; limits: { maxStorageGb: number } };
+  const me = (await (await request.get(`${BASE}/api/me`, { headers: bearer(ownerToken) })).json()) as {
+    storage: unknown;
+    limits: { maxStorageGb: number };
+  };
   expect(me.storage).toEqual({ usedBytes: 600 * 1024, limitBytes: MIB });
 
   const ctx = await browser.newContext();
@@ -178,7 +193,10 @@ test("an upload past the owner's storage quota is refused with 413 and leaves no
 
   // Deleting the file frees its bytes; the same upload then fits.
   expect((await request.delete(`${BASE}${ARTIFACTS}/${runPath}/model.bin`, { headers: bearer(ownerToken) })).status()).toBe(200);
-  const again = await request.put(`${BASE}${ARTIFACTS}/${runPath}/big/data.bin`, { headers: bearer(ownerToken), data: Buffer.alloc(900 * 1024, 2) });
+  const again = await request.put(`${BASE}${ARTIFACTS}/${runPath}/big/data.bin`, {
+    headers: bearer(ownerToken),
+    data: Buffer.alloc(900 * 1024, 2),
+  });
   expect(again.status(), await again.text()).toBe(200);
   // A recount from the store agrees with what uploads and deletes counted.
   const recount = await request.post(`${BASE}/api/admin/storage/recount`, { headers: asBootstrap });
@@ -188,11 +206,20 @@ test("an upload past the owner's storage quota is refused with 413 and leaves no
 });
 
 test("PUT /api/roles/<role> sets a role's storage quota", async ({ request }) => {
-  const put = await request.put(`${BASE}/api/roles/power`, { headers: asBootstrap, data: { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxStorageGb: 75 } });
+  const put = await request.put(`${BASE}/api/roles/power`, {
+    headers: asBootstrap,
+    data: { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxStorageGb: 75 },
+  });
   expect(put.status(), await put.text()).toBe(200);
   expect(((await put.json()) as { maxStorageGb: number }).maxStorageGb).toBe(75);
-  const roles = (await (await request.get(`${BASE}/api/roles`, { headers: asBootstrap })).json()) as { name: string; maxStorageGb: number }[];
+  const roles = (await (await request.get(`${BASE}/api/roles`, { headers: asBootstrap })).json()) as {
+    name: string;
+    maxStorageGb: number;
+  }[];
   expect(roles.find((r) => r.name === "power")?.maxStorageGb).toBe(75);
-  const bad = await request.put(`${BASE}/api/roles/power`, { headers: asBootstrap, data: { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxStorageGb: -1 } });
+  const bad = await request.put(`${BASE}/api/roles/power`, {
+    headers: asBootstrap,
+    data: { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxStorageGb: -1 },
+  });
   expect(bad.status()).toBe(400);
 });

@@ -73,17 +73,23 @@ test("a page on another port of the same host cannot change anything with a sign
   const experimentId = ((await exp.json()) as { experiment_id: string }).experiment_id;
   const run = await request.post(`${MLFLOW}/runs/create`, { headers: asBootstrap, data: { experiment_id: experimentId } });
   const runId = ((await run.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
-  const tokensBefore = ((await (await request.get(`${DEV_URL}/api/users/admin/tokens`, { headers: asBootstrap })).json()) as unknown[]).length;
+  const tokensBefore = ((await (await request.get(`${DEV_URL}/api/users/admin/tokens`, { headers: asBootstrap })).json()) as unknown[])
+    .length;
   page_ = attackPage(runId);
   await visit(page, `${ATTACKER}/`);
   await expect(page).toHaveTitle("done", { timeout: 20_000 });
 
   // Nothing changed.
   expect((await request.get(`${DEV_URL}/api/users/admin/servers/csrf`, { headers: asBootstrap })).status()).toBe(404);
-  const tokensAfter = (await (await request.get(`${DEV_URL}/api/users/admin/tokens`, { headers: asBootstrap })).json()) as { note: string | null }[];
+  const tokensAfter = (await (await request.get(`${DEV_URL}/api/users/admin/tokens`, { headers: asBootstrap })).json()) as {
+    note: string | null;
+  }[];
   expect(tokensAfter.length).toBe(tokensBefore);
-  for (const name of ["csrf-evil", "csrf-form"]) expect((await request.get(`${DEV_URL}/api/users/${name}`, { headers: asBootstrap })).status(), name).toBe(404);
-  const runNow = (await (await request.get(`${MLFLOW}/runs/get?run_id=${runId}`, { headers: asBootstrap })).json()) as { run: { info: { lifecycle_stage: string } } };
+  for (const name of ["csrf-evil", "csrf-form"])
+    expect((await request.get(`${DEV_URL}/api/users/${name}`, { headers: asBootstrap })).status(), name).toBe(404);
+  const runNow = (await (await request.get(`${MLFLOW}/runs/get?run_id=${runId}`, { headers: asBootstrap })).json()) as {
+    run: { info: { lifecycle_stage: string } };
+  };
   expect(runNow.run.info.lifecycle_stage).toBe("active");
   expect((await request.get(`${MLFLOW}/experiments/get-by-name?experiment_name=csrf-beacon`, { headers: asBootstrap })).status()).toBe(404);
 
@@ -91,7 +97,11 @@ test("a page on another port of the same host cannot change anything with a sign
   await visit(page, `${DEV_URL}/`);
   await expect(page.getByTestId("me-name")).toHaveText("admin");
   const own = await page.evaluate(async (url) => {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ note: "made on the portal's page" }) });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ note: "made on the portal's page" }),
+    });
     return res.status;
   }, `${DEV_URL}/api/users/admin/tokens`);
   expect(own).toBe(201);
@@ -116,6 +126,9 @@ test("API-token callers are unaffected: any Origin, the mlflow client's JSON", a
     data: { name: `csrf-token-ok-${Date.now()}` },
   });
   expect(made.status()).toBe(200);
-  const token = await request.post(`${DEV_URL}/api/users/admin/tokens`, { headers: { ...asBootstrap, origin: "http://elsewhere.example" }, data: { note: "automation" } });
+  const token = await request.post(`${DEV_URL}/api/users/admin/tokens`, {
+    headers: { ...asBootstrap, origin: "http://elsewhere.example" },
+    data: { note: "automation" },
+  });
   expect(token.status()).toBe(201);
 });

@@ -17,7 +17,10 @@ test("the development sign-in is marked as such and lets a person in by name", a
 
 test("the admin user pages through and searches the users list", async ({ page, request }) => {
   for (let i = 0; i < 60; i++) {
-    await request.post(`${DEV_URL}/api/users`, { headers: asBootstrap, data: { name: `member-${String(i).padStart(2, "0")}`, role: i % 5 === 0 ? "power" : "user" } });
+    await request.post(`${DEV_URL}/api/users`, {
+      headers: asBootstrap,
+      data: { name: `member-${String(i).padStart(2, "0")}`, role: i % 5 === 0 ? "power" : "user" },
+    });
   }
   await page.goto(`${DEV_URL}/signin`);
   await page.getByLabel("User name").fill("admin");

@@ -52,7 +52,9 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
   const ids: string[] = [];
   for (const [i, r] of named.entries()) {
     const start = t0 + i * 3_600_000;
-    const created = (await api.post("runs/create", { experiment_id, run_name: r.name, start_time: start })) as { run: { info: { run_id: string } } };
+    const created = (await api.post("runs/create", { experiment_id, run_name: r.name, start_time: start })) as {
+      run: { info: { run_id: string } };
+    };
     const id = created.run.info.run_id;
     ids.push(id);
     const metrics = Array.from({ length: 50 }, (_, step) => {
@@ -77,15 +79,24 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
   }
   for (let i = 0; i < SWEEP_RUNS; i++) {
     const start = t0 + 86_400_000 + i * 60_000;
-    const created = (await api.post("runs/create", { experiment_id, run_name: `sweep-${String(i).padStart(2, "0")}`, start_time: start })) as { run: { info: { run_id: string } } };
+    const created = (await api.post("runs/create", {
+      experiment_id,
+      run_name: `sweep-${String(i).padStart(2, "0")}`,
+      start_time: start,
+    })) as { run: { info: { run_id: string } } };
     const id = created.run.info.run_id;
     // Sweep accuracies stay between 0.6 and 0.86, below xgb-deep's 0.93 and above logreg's 0.72 only sometimes.
     await api.post("runs/log-batch", {
       run_id: id,
       metrics: [{ key: "acc", value: 0.6 + (i % 14) * 0.02, timestamp: start, step: 0 }],
-      params: [{ key: "model", value: "xgboost" }, { key: "depth", value: String(2 + (i % 6)) }, { key: "lr", value: "0.05" }],
+      params: [
+        { key: "model", value: "xgboost" },
+        { key: "depth", value: String(2 + (i % 6)) },
+        { key: "lr", value: "0.05" },
+      ],
     });
-    if (i % 5 !== 0) await api.post("runs/update", { run_id: id, status: i % 7 === 0 ? "FAILED" : "FINISHED", end_time: start + (i + 1) * 7_000 });
+    if (i % 5 !== 0)
+      await api.post("runs/update", { run_id: id, status: i % 7 === 0 ? "FAILED" : "FINISHED", end_time: start + (i + 1) * 7_000 });
   }
   const [deep = "", shallow = "", logreg = ""] = ids;
   return { experimentId: experiment_id, runs: { deep, shallow, logreg } };
@@ -102,7 +113,9 @@ function data(): Seeded {
   return seeded;
 }
 
-test("the experiments list shows run counts and how to log from a notebook; a new experiment can be created and renamed", async ({ page }) => {
+test("the experiments list shows run counts and how to log from a notebook; a new experiment can be created and renamed", async ({
+  page,
+}) => {
   await devSignIn(page, DEV_URL, USER);
   await page.getByRole("link", { name: "Experiments" }).click();
   await expect(page.getByRole("heading", { name: "Experiments", exact: true })).toBeVisible();
@@ -160,7 +173,9 @@ test("the runs table pages, filters (a bad filter says why inline), sorts by a m
   await page.getByRole("button", { name: "Filter", exact: true }).click();
   await expect(page.getByTestId("run-row")).toHaveCount(2);
   // The view is in the URL: a reload (or a colleague opening the link) sees the same filtered table.
-  await expect.poll(() => new URL(page.url()).searchParams.get("filter")).toBe("params.model = 'xgboost' AND attributes.run_name LIKE 'xgb-%'");
+  await expect
+    .poll(() => new URL(page.url()).searchParams.get("filter"))
+    .toBe("params.model = 'xgboost' AND attributes.run_name LIKE 'xgb-%'");
   await page.reload();
   await expect(page.getByLabel("Filter runs")).toHaveValue("params.model = 'xgboost' AND attributes.run_name LIKE 'xgb-%'");
   await expect(page.getByTestId("run-row")).toHaveCount(2);
@@ -243,11 +258,20 @@ test("comparing three runs highlights the params that differ and overlays their 
 test("a model page lists versions with aliases, stage and the source run; a run registers a new version", async ({ page, request }) => {
   const api = mlflow(request, token);
   const { deep, shallow } = data().runs;
-  await api.post("registered-models/create", { name: "xp-churn-model", description: "Predicts which customers leave next month.", tags: [{ key: "owner", value: "growth" }] });
+  await api.post("registered-models/create", {
+    name: "xp-churn-model",
+    description: "Predicts which customers leave next month.",
+    tags: [{ key: "owner", value: "growth" }],
+  });
   await api.post("model-versions/create", { name: "xp-churn-model", source: `runs:/${shallow}/model`, run_id: shallow });
   await api.post("model-versions/create", { name: "xp-churn-model", source: `runs:/${deep}/model`, run_id: deep });
   await api.post("registered-models/alias", { name: "xp-churn-model", alias: "champion", version: "2" });
-  await api.post("model-versions/transition-stage", { name: "xp-churn-model", version: "1", stage: "Staging", archive_existing_versions: false });
+  await api.post("model-versions/transition-stage", {
+    name: "xp-churn-model",
+    version: "1",
+    stage: "Staging",
+    archive_existing_versions: false,
+  });
 
   await devSignIn(page, DEV_URL, USER);
   await page.getByRole("link", { name: "Models" }).click();
@@ -273,13 +297,19 @@ test("a model page lists versions with aliases, stage and the source run; a run 
   await expect(page.getByTestId("version-3")).toBeVisible();
 });
 
-test("a model version page edits the description, points an alias, moves the stage and shows the model's files", async ({ page, request }) => {
+test("a model version page edits the description, points an alias, moves the stage and shows the model's files", async ({
+  page,
+  request,
+}) => {
   const api = mlflow(request, token);
   const { deep } = data().runs;
   const run = (await (await api.get("runs/get", { run_id: deep })).json()) as { run: { info: { artifact_uri: string } } };
   const folder = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\/*/, "");
   const mlmodel = "artifact_path: model\nflavors:\n  sklearn:\n    pickled_model: model.pkl\n";
-  const put = await request.put(`${DEV_URL}/api/2.0/mlflow-artifacts/artifacts/${folder}/model/MLmodel`, { headers: bearer(token), data: Buffer.from(mlmodel) });
+  const put = await request.put(`${DEV_URL}/api/2.0/mlflow-artifacts/artifacts/${folder}/model/MLmodel`, {
+    headers: bearer(token),
+    data: Buffer.from(mlmodel),
+  });
   expect(put.status(), await put.text()).toBe(200);
 
   await devSignIn(page, DEV_URL, USER);
@@ -313,8 +343,14 @@ test("a model version page edits the description, points an alias, moves the sta
   await expect(page.getByText("pickled_model: model.pkl")).toBeVisible();
   await screenshot(page, "experiments-model-version-page");
 
-  const stored = (await (await api.get("model-versions/get", { name: "xp-churn-model", version: "2" })).json()) as { model_version: { description: string; current_stage: string; aliases: string[] } };
-  expect(stored.model_version).toMatchObject({ description: "Depth 8, trained on January data.", current_stage: "Production", aliases: ["candidate"] });
+  const stored = (await (await api.get("model-versions/get", { name: "xp-churn-model", version: "2" })).json()) as {
+    model_version: { description: string; current_stage: string; aliases: string[] };
+  };
+  expect(stored.model_version).toMatchObject({
+    description: "Depth 8, trained on January data.",
+    current_stage: "Production",
+    aliases: ["candidate"],
+  });
 });
 
 test("a model is renamed and then deleted from its page; its runs stay", async ({ page, request }) => {

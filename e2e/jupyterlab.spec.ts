@@ -34,7 +34,11 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   await removeWorkspaces([OWNER]);
   // On all interfaces: the workspace reaches it through host.docker.internal (the engine's bridge).
-  index = await startTestIndex({ format: "json", dists: [{ name: "Atrium_Demo.Pkg", version: "1.0.0", summary: "demo" }], host: "0.0.0.0" });
+  index = await startTestIndex({
+    format: "json",
+    dists: [{ name: "Atrium_Demo.Pkg", version: "1.0.0", summary: "demo" }],
+    host: "0.0.0.0",
+  });
   portal = await startPortal("jupyterlab", extraPort(40), {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
@@ -60,7 +64,10 @@ async function serverOf(request: APIRequestContext): Promise<ServerView> {
 }
 
 async function startAndWait(request: APIRequestContext): Promise<void> {
-  const res = await request.post(`${BASE}/api/users/${OWNER}/servers/default`, { headers: bearer(token), data: { environment: "python", cpu: 1, memGb: 2 } });
+  const res = await request.post(`${BASE}/api/users/${OWNER}/servers/default`, {
+    headers: bearer(token),
+    data: { environment: "python", cpu: 1, memGb: 2 },
+  });
   expect(res.status(), await res.text()).toBe(202);
   await expect.poll(async () => (await serverOf(request)).status, { timeout: 120_000, intervals: [500] }).toBe("running");
 }
@@ -120,7 +127,11 @@ async function openLab(page: Page): Promise<void> {
 
 async function menu(page: Page, top: string, ...path: string[]): Promise<void> {
   await page.locator(".lm-MenuBar-itemLabel", { hasText: new RegExp(`^${top}$`) }).click();
-  for (const item of path) await page.locator(".lm-Menu-itemLabel", { hasText: new RegExp(`^${item}$`) }).last().click();
+  for (const item of path)
+    await page
+      .locator(".lm-Menu-itemLabel", { hasText: new RegExp(`^${item}$`) })
+      .last()
+      .click();
 }
 
 async function runCell(page: Page, code: string): Promise<void> {
@@ -130,7 +141,11 @@ async function runCell(page: Page, code: string): Promise<void> {
   await page.keyboard.press("Shift+Enter");
 }
 
-test("JupyterLab through the portal: notebook, terminal, settings, packages, the way back, Log Out and Shut Down", async ({ page, context, request }) => {
+test("JupyterLab through the portal: notebook, terminal, settings, packages, the way back, Log Out and Shut Down", async ({
+  page,
+  context,
+  request,
+}) => {
   test.setTimeout(480_000);
   token = await userWithToken(request, BASE, OWNER);
   await startAndWait(request);
@@ -151,7 +166,10 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   await launcher.locator('.jp-LauncherCard[data-category="Notebook"]').click();
   await expect(page.locator(".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator, .jp-NotebookPanel:visible")).toBeVisible();
   await expect(page.locator("#jp-main-statusbar")).toContainText("Idle", { timeout: 60_000 });
-  await runCell(page, "import numpy as np, pandas as pd, scipy, sklearn, matplotlib\nprint('answer', int(pd.Series(np.arange(10)).sum() - 3))");
+  await runCell(
+    page,
+    "import numpy as np, pandas as pd, scipy, sklearn, matplotlib\nprint('answer', int(pd.Series(np.arange(10)).sum() - 3))",
+  );
   await expect(page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").first()).toHaveText("answer 42", { timeout: 60_000 });
   await page.keyboard.press("Control+s");
   // JupyterLab 4 offers a name on the first save of an untitled notebook.
@@ -164,12 +182,16 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   const packages = await context.newPage();
   await visit(packages, `${BASE}/packages/atrium-demo-pkg`);
   await packages.getByRole("button", { name: "Install into default" }).click();
-  await expect(packages.getByTestId("install-result")).toContainText(`Installed Atrium_Demo.Pkg 1.0.0 into ${OWNER}/default.`, { timeout: 90_000 });
+  await expect(packages.getByTestId("install-result")).toContainText(`Installed Atrium_Demo.Pkg 1.0.0 into ${OWNER}/default.`, {
+    timeout: 90_000,
+  });
   await expect(packages.getByTestId("install-kernel-advice")).toContainText("Notebooks open in default can import it now");
   await screenshot(packages, "jupyterlab-package-installed");
   await packages.close();
   await runCell(page, "import atrium_demo_pkg; print(atrium_demo_pkg.GREETING)");
-  await expect(page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").last()).toHaveText("hello from atrium_demo_pkg 1.0.0", { timeout: 30_000 });
+  await expect(page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").last()).toHaveText("hello from atrium_demo_pkg 1.0.0", {
+    timeout: 30_000,
+  });
   await page.keyboard.press("Control+s");
   await expect(page.locator(".lm-TabBar-tab.jp-mod-dirty")).toHaveCount(0);
 
@@ -181,7 +203,10 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   await page.waitForTimeout(1000); // the shell's prompt
   await page.keyboard.type("echo from-terminal-$((6*7)) > terminal-proof.txt\n");
   await expect(page.locator(".jp-DirListing-item", { hasText: "terminal-proof.txt" })).toBeVisible({ timeout: 30_000 });
-  const proof = await page.evaluate(async (url) => (await (await fetch(url)).json()) as { content: string }, `${BASE}/user/${OWNER}/default/api/contents/terminal-proof.txt?type=file&format=text`);
+  const proof = await page.evaluate(
+    async (url) => (await (await fetch(url)).json()) as { content: string },
+    `${BASE}/user/${OWNER}/default/api/contents/terminal-proof.txt?type=file&format=text`,
+  );
   expect(proof.content.trim()).toBe("from-terminal-42");
   await screenshot(page, "jupyterlab-terminal");
 
@@ -194,7 +219,10 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   await page.locator(".lm-MenuBar-itemLabel", { hasText: /^File$/ }).click();
   await expect(page.locator(".lm-Menu-itemLabel", { hasText: /^Back to Atrium$/ })).toBeVisible();
   await screenshot(page, "jupyterlab-file-menu");
-  const [portalTab] = await Promise.all([context.waitForEvent("page"), page.locator(".lm-Menu-itemLabel", { hasText: /^Back to Atrium$/ }).click()]);
+  const [portalTab] = await Promise.all([
+    context.waitForEvent("page"),
+    page.locator(".lm-Menu-itemLabel", { hasText: /^Back to Atrium$/ }).click(),
+  ]);
   await portalTab.waitForLoadState();
   await expect(portalTab).toHaveURL(`${BASE}/`);
   await expect(portalTab.getByRole("heading", { name: "My workspaces" })).toBeVisible();
@@ -223,7 +251,13 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   await screenshot(page, "jupyterlab-logout");
   await page.getByRole("main").getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
-  expect((await request.get(`${BASE}/api/me`, { headers: { cookie: (await context.cookies(BASE)).map((c) => `${c.name}=${c.value}`).join("; ") } })).status()).toBe(401);
+  expect(
+    (
+      await request.get(`${BASE}/api/me`, {
+        headers: { cookie: (await context.cookies(BASE)).map((c) => `${c.name}=${c.value}`).join("; ") },
+      })
+    ).status(),
+  ).toBe(401);
 
   // Shut Down: the server ends, and the portal records a stop from Jupyter, not a failure.
   await devSignIn(page, BASE, OWNER);
@@ -235,9 +269,13 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
   await seen.check();
   await seen2.check();
   // Jupyter ends, and with it the container, with exit code 0 ...
-  await expect.poll(async () => (await containersOf(OWNER)).map((c) => c.State), { timeout: 60_000, intervals: [1000] }).not.toContain("running");
+  await expect
+    .poll(async () => (await containersOf(OWNER)).map((c) => c.State), { timeout: 60_000, intervals: [1000] })
+    .not.toContain("running");
   const [ended] = await containersOf(OWNER);
   if (ended) expect((await docker.getContainer(ended.Id).inspect()).State.ExitCode).toBe(0);
   // ... which the workspace loop (every 30 s) records as the owner's stop.
-  await expect.poll(async () => serverOf(request), { timeout: 90_000, intervals: [1000] }).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
+  await expect
+    .poll(async () => serverOf(request), { timeout: 90_000, intervals: [1000] })
+    .toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
 });

@@ -22,7 +22,12 @@ let portal: RunningPortal | undefined;
 let dataDir = "";
 let token = "";
 
-async function mlflow(request: APIRequestContext, method: "GET" | "POST" | "PATCH", op: string, data?: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function mlflow(
+  request: APIRequestContext,
+  method: "GET" | "POST" | "PATCH",
+  op: string,
+  data?: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const url = `${BASE}/api/2.0/mlflow/${op}`;
   const res = await request.fetch(url, { method, headers: bearer(token), ...(data ? { data } : {}) });
   expect(res.status(), await res.text()).toBe(200);
@@ -50,7 +55,9 @@ test.afterAll(async () => {
 test("a model logged and registered as the MLflow 3 client does appears in the registry with its files", async ({ request, page }) => {
   const exp = await mlflow(request, "POST", "experiments/create", { name: `lm-e-${Date.now()}` });
   const experimentId = String(exp.experiment_id);
-  const run = (await mlflow(request, "POST", "runs/create", { experiment_id: experimentId, run_name: "churn-sklearn" })) as { run: { info: { run_id: string } } };
+  const run = (await mlflow(request, "POST", "runs/create", { experiment_id: experimentId, run_name: "churn-sklearn" })) as {
+    run: { info: { run_id: string } };
+  };
   const runId = run.run.info.run_id;
 
   const created = (await mlflow(request, "POST", "logged-models", {
@@ -68,7 +75,10 @@ test("a model logged and registered as the MLflow 3 client does appears in the r
   const folder = `${BASE}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/models/${modelId}/artifacts`;
   const mlmodel = `artifact_path: model\nflavors:\n  sklearn:\n    pickled_model: model.pkl\nmodel_id: ${modelId}\nrun_id: ${runId}\n`;
   const pkl = Buffer.from([0x80, 0x04, 0x95, 0x10, 0x00, 0x2e]);
-  for (const [name, body] of [["MLmodel", Buffer.from(mlmodel)], ["model.pkl", pkl]] as const) {
+  for (const [name, body] of [
+    ["MLmodel", Buffer.from(mlmodel)],
+    ["model.pkl", pkl],
+  ] as const) {
     const put = await request.put(`${folder}/${name}`, { headers: bearer(token), data: body });
     expect(put.status(), await put.text()).toBe(200);
   }
@@ -80,8 +90,12 @@ test("a model logged and registered as the MLflow 3 client does appears in the r
       { path: "model.pkl", is_dir: false, file_size: pkl.length },
     ],
   });
-  expect(await mlflow(request, "PATCH", `logged-models/${modelId}/tags`, { tags: [{ key: "mlflow.source.name", value: "train.py" }] })).toEqual({});
-  const ready = (await mlflow(request, "PATCH", `logged-models/${modelId}`, { model_id: modelId, status: "LOGGED_MODEL_READY" })) as { model: { info: { status: string } } };
+  expect(
+    await mlflow(request, "PATCH", `logged-models/${modelId}/tags`, { tags: [{ key: "mlflow.source.name", value: "train.py" }] }),
+  ).toEqual({});
+  const ready = (await mlflow(request, "PATCH", `logged-models/${modelId}`, { model_id: modelId, status: "LOGGED_MODEL_READY" })) as {
+    model: { info: { status: string } };
+  };
   expect(ready.model.info.status).toBe("LOGGED_MODEL_READY");
 
   const found = (await mlflow(request, "POST", "logged-models/search", {
@@ -91,14 +105,21 @@ test("a model logged and registered as the MLflow 3 client does appears in the r
   })) as { models: { info: { model_id: string } }[] };
   expect(found.models.map((m) => m.info.model_id)).toEqual([modelId]);
   await mlflow(request, "POST", "registered-models/create", { name: MODEL_NAME });
-  const mv = (await mlflow(request, "POST", "model-versions/create", { name: MODEL_NAME, source: `runs:/${runId}/model`, run_id: runId })) as {
+  const mv = (await mlflow(request, "POST", "model-versions/create", {
+    name: MODEL_NAME,
+    source: `runs:/${runId}/model`,
+    run_id: runId,
+  })) as {
     model_version: { version: string; source: string };
   };
   expect([mv.model_version.version, mv.model_version.source]).toEqual(["1", artifactUri]);
 
   const uri = await mlflow(request, "GET", `model-versions/get-download-uri?name=${encodeURIComponent(MODEL_NAME)}&version=1`);
   expect(uri).toEqual({ artifact_uri: artifactUri });
-  const listed = await request.get(`${BASE}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(artifactUri.slice("mlflow-artifacts:/".length))}`, { headers: bearer(token) });
+  const listed = await request.get(
+    `${BASE}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(artifactUri.slice("mlflow-artifacts:/".length))}`,
+    { headers: bearer(token) },
+  );
   expect(await listed.json()).toEqual({
     files: [
       { path: "MLmodel", is_dir: false, file_size: Buffer.byteLength(mlmodel) },

@@ -106,7 +106,10 @@ test("a refused form says which field is wrong in the form's words", async ({ pa
   expect(((await patched.json()) as { message: string }).message).toBe("Servers must be an integer.");
 });
 
-test("a missing image names its build command; Start again fits lowered limits; a failed server can be deleted", async ({ page, request }) => {
+test("a missing image names its build command; Start again fits lowered limits; a failed server can be deleted", async ({
+  page,
+  request,
+}) => {
   test.setTimeout(120_000);
   const env = await request.post(`${DEV_URL}/api/environments`, {
     headers: asBootstrap,
@@ -114,7 +117,10 @@ test("a missing image names its build command; Start again fits lowered limits; 
   });
   expect(env.status(), await env.text()).toBe(201);
   const token = await userWithToken(request, DEV_URL, ANN);
-  const started = await request.post(`${DEV_URL}/api/users/${ANN}/servers/lab`, { headers: bearer(token), data: { environment: MISSING_ENV, cpu: 2, memGb: 4 } });
+  const started = await request.post(`${DEV_URL}/api/users/${ANN}/servers/lab`, {
+    headers: bearer(token),
+    data: { environment: MISSING_ENV, cpu: 2, memGb: 4 },
+  });
   expect(started.status(), await started.text()).toBe(202);
   await expect.poll(async () => (await serverOf(request, ANN, "lab")).body.status, { timeout: 30_000 }).toBe("failed");
   expect((await serverOf(request, ANN, "lab")).body.reason).toContain("npm run image:workspace");
@@ -125,10 +131,14 @@ test("a missing image names its build command; Start again fits lowered limits; 
 
   await devSignIn(page, DEV_URL, ANN);
   const row = page.getByTestId("server-lab");
-  await expect(row.getByTestId("server-reason")).toContainText(`The image ${MISSING_IMAGE} is missing: build it with \`npm run image:workspace\``);
+  await expect(row.getByTestId("server-reason")).toContainText(
+    `The image ${MISSING_IMAGE} is missing: build it with \`npm run image:workspace\``,
+  );
   const again = row.getByRole("button", { name: "Start again with 1 CPU, 4 GiB" });
   await expect(again).toBeVisible();
-  await expect(row.getByTestId("restart-size-note")).toHaveText("It last ran with 2 CPUs and 4 GiB; your limits now allow 1 CPU and 4 GiB, so it starts again with that.");
+  await expect(row.getByTestId("restart-size-note")).toHaveText(
+    "It last ran with 2 CPUs and 4 GiB; your limits now allow 1 CPU and 4 GiB, so it starts again with that.",
+  );
   await screenshot(page, "newcomer-start-again-fits");
 
   await again.click();
@@ -187,7 +197,12 @@ test("my usage shows a workspace started minutes ago minute by minute", async ({
   await ensureDatabase(url);
   await resetDatabase(url);
   const port = extraPort(21);
-  const portal = await startPortal("newcomer-usage", port, { AUTH_SECRET, ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, DATABASE_URL: url, ATRIUM_PUBLIC_URL: localUrl(port) });
+  const portal = await startPortal("newcomer-usage", port, {
+    AUTH_SECRET,
+    ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+    DATABASE_URL: url,
+    ATRIUM_PUBLIC_URL: localUrl(port),
+  });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await devSignIn(page, localUrl(port), ANN);

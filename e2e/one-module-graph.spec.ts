@@ -14,7 +14,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const serverDir = path.join(root, process.env.NEXT_DIST_DIR ?? ".next", "server");
 const IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*["']([^"']+)["']/g;
 
-const filesUnder = (dir: string) => readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(root, dir, f));
+const filesUnder = (dir: string) =>
+  readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(root, dir, f));
 const isLibOrDb = (file: string) => /^(lib|db)\//.test(path.relative(root, file));
 
 /** lib/ and db/ modules that "use client" files import, directly or through other lib/ modules. */

@@ -20,12 +20,18 @@ const BASE = localUrl(extraPort(10));
 const DISTS = [
   { name: "Atrium_Demo.Pkg", version: "1.0.0", summary: "A tiny package the Atrium tests build and serve.", sdist: true },
   { name: "Atrium_Demo.Pkg", version: "1.1.0", summary: "A tiny package the Atrium tests build and serve.", requiresPython: ">=3.8" },
-  { name: "Atrium_Demo.Pkg", version: "1.2.0", summary: "A tiny package the Atrium tests build and serve.", yanked: "imports the wrong module" },
+  {
+    name: "Atrium_Demo.Pkg",
+    version: "1.2.0",
+    summary: "A tiny package the Atrium tests build and serve.",
+    yanked: "imports the wrong module",
+  },
   { name: "Atrium_Demo.Pkg", version: "2.0.0rc1", summary: "A tiny package the Atrium tests build and serve." },
   { name: "atrium-plots", version: "0.3.1", summary: "Charts for the demo." },
 ];
-const EXTRA = ["numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "seaborn", "polars", "pyarrow", "requests", "torch"]
-  .concat(Array.from({ length: 30 }, (_, i) => `demo-lib-${String(i).padStart(2, "0")}`));
+const EXTRA = ["numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "seaborn", "polars", "pyarrow", "requests", "torch"].concat(
+  Array.from({ length: 30 }, (_, i) => `demo-lib-${String(i).padStart(2, "0")}`),
+);
 
 test.describe.configure({ mode: "serial" });
 
@@ -62,8 +68,16 @@ test("the API searches, pages and describes packages, and refuses bad names", as
   const h = bearer(ownerToken);
   const search = await request.get(`${BASE}/api/packages?q=ATRIUM&limit=1`, { headers: h });
   expect(search.status()).toBe(200);
-  expect(await search.json()).toMatchObject({ total: 2, offset: 0, limit: 1, items: [{ name: "atrium-plots", latest: "0.3.1" }], format: "json" });
-  const page2 = (await (await request.get(`${BASE}/api/packages?q=atrium&offset=1&limit=1`, { headers: h })).json()) as { items: unknown[] };
+  expect(await search.json()).toMatchObject({
+    total: 2,
+    offset: 0,
+    limit: 1,
+    items: [{ name: "atrium-plots", latest: "0.3.1" }],
+    format: "json",
+  });
+  const page2 = (await (await request.get(`${BASE}/api/packages?q=atrium&offset=1&limit=1`, { headers: h })).json()) as {
+    items: unknown[];
+  };
   expect(page2.items).toEqual([{ name: "Atrium_Demo.Pkg", latest: "1.1.0" }]);
   const detail = await request.get(`${BASE}/api/packages/atrium.demo-pkg`, { headers: h });
   expect(detail.status()).toBe(200);
@@ -85,14 +99,25 @@ test("install checks the name, version, owner and workspace state before pip run
   const notYet = await request.post(url, { headers: h, data: { name: "atrium-demo-pkg" } });
   expect(notYet.status()).toBe(404);
   expect(await errorCode(notYet)).toBe("server_not_found");
-  expect((await request.post(`${BASE}/api/users/${OWNER}/servers/default`, { headers: h, data: { environment: "python", cpu: 0.5, memGb: 0.5 } })).status()).toBe(202);
+  expect(
+    (
+      await request.post(`${BASE}/api/users/${OWNER}/servers/default`, {
+        headers: h,
+        data: { environment: "python", cpu: 0.5, memGb: 0.5 },
+      })
+    ).status(),
+  ).toBe(202);
   await expect
-    .poll(async () => ((await (await request.get(`${BASE}/api/users/${OWNER}/servers/default`, { headers: h })).json()) as { status: string }).status, { timeout: 90_000 })
+    .poll(
+      async () =>
+        ((await (await request.get(`${BASE}/api/users/${OWNER}/servers/default`, { headers: h })).json()) as { status: string }).status,
+      { timeout: 90_000 },
+    )
     .toBe("running");
   for (const [data, field] of [
-    [{ name: "--index-url=http://evil.example/simple" }, 'The package must be a package name'],
-    [{ name: "atrium-demo-pkg", version: "1.0; rm -rf ~" }, 'Version must be a PEP 440 version'],
-    [{ name: "atrium-demo-pkg", version: ">=1.0" }, 'Version must be a PEP 440 version'],
+    [{ name: "--index-url=http://evil.example/simple" }, "The package must be a package name"],
+    [{ name: "atrium-demo-pkg", version: "1.0; rm -rf ~" }, "Version must be a PEP 440 version"],
+    [{ name: "atrium-demo-pkg", version: ">=1.0" }, "Version must be a PEP 440 version"],
     [{ name: "atrium-demo-pkg", extra: ["--pre"] }, 'Unknown field "extra"'],
   ] as const) {
     const res = await request.post(url, { headers: h, data });
@@ -123,18 +148,24 @@ test("a person searches, opens a package and installs it into their running work
   await expect(page.getByTestId("version-1.2.0")).toContainText("yanked: imports the wrong module");
   await expect(page.getByTestId("version-2.0.0rc1")).toContainText("pre-release");
   await expect(page.getByTestId("version-1.1.0")).toContainText(">=3.8");
-  await expect(page.getByTestId("install-persistence")).toHaveText("Installs in default go to your home folder and are kept when the workspace restarts.");
+  await expect(page.getByTestId("install-persistence")).toHaveText(
+    "Installs in default go to your home folder and are kept when the workspace restarts.",
+  );
   await screenshot(page, "package-detail");
   await page.getByTestId("install-version").selectOption("1.0.0");
   await page.getByRole("button", { name: "Install into default" }).click();
   await expect(page.getByTestId("install-working")).toBeVisible();
   await screenshot(page, "package-installing");
-  await expect(page.getByTestId("install-result")).toContainText(`Installed Atrium_Demo.Pkg==1.0.0 into ${OWNER}/default.`, { timeout: 90_000 });
+  await expect(page.getByTestId("install-result")).toContainText(`Installed Atrium_Demo.Pkg==1.0.0 into ${OWNER}/default.`, {
+    timeout: 90_000,
+  });
   await expect(page.getByTestId("install-output")).toContainText("Successfully installed Atrium_Demo.Pkg-1.0.0");
   await expect(page.getByTestId("install-output")).toContainText("$ pip install Atrium_Demo.Pkg==1.0.0");
   await screenshot(page, "package-installed");
 
-  const installed = (await (await request.get(`${BASE}/api/users/${OWNER}/servers/default/packages`, { headers: bearer(ownerToken) })).json()) as {
+  const installed = (await (
+    await request.get(`${BASE}/api/users/${OWNER}/servers/default/packages`, { headers: bearer(ownerToken) })
+  ).json()) as {
     name: string;
     version: string;
     inHome: boolean;
@@ -146,7 +177,14 @@ test("environments show their Python packages and compare side by side", async (
   test.setTimeout(90_000);
   const created = await request.post(`${BASE}/api/environments`, {
     headers: asBootstrap,
-    data: { id: "python-copy", name: "Python (copy)", description: "The same image under another name.", image: "atrium-jupyterlab:1", defaultCpu: 1, defaultMemGb: 1 },
+    data: {
+      id: "python-copy",
+      name: "Python (copy)",
+      description: "The same image under another name.",
+      image: "atrium-jupyterlab:1",
+      defaultCpu: 1,
+      defaultMemGb: 1,
+    },
   });
   expect([201, 409]).toContain(created.status());
   await devSignIn(page, BASE, OWNER);
@@ -181,9 +219,14 @@ test("a hung index answers 504 within seconds, a dead one 502, and a stopped wor
   await index.stop();
   const dead = await request.get(`${BASE}/api/packages/numpy`, { headers: h });
   expect(dead.status()).toBe(502);
-  expect(((await dead.json()) as { message: string }).message).toBe(`The package index at ${index.url} cannot be reached (connection refused).`);
+  expect(((await dead.json()) as { message: string }).message).toBe(
+    `The package index at ${index.url} cannot be reached (connection refused).`,
+  );
   expect((await request.delete(`${BASE}/api/users/${OWNER}/servers/default`, { headers: h })).status()).toBe(202);
-  const stopped = await request.post(`${BASE}/api/users/${OWNER}/servers/default/packages`, { headers: h, data: { name: "atrium-demo-pkg" } });
+  const stopped = await request.post(`${BASE}/api/users/${OWNER}/servers/default/packages`, {
+    headers: h,
+    data: { name: "atrium-demo-pkg" },
+  });
   expect(stopped.status()).toBe(409);
   expect(await errorCode(stopped)).toBe("server_not_running");
 });

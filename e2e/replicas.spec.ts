@@ -25,18 +25,35 @@ async function health(request: APIRequestContext, base: string): Promise<HealthB
   return (await (await request.get(`${base}/api/health`)).json()) as HealthBody;
 }
 
-async function serverStatus(request: APIRequestContext, base: string, user: string, token: string): Promise<{ status: string; reason?: string }> {
-  return (await (await request.get(`${base}/api/users/${user}/servers/default`, { headers: bearer(token) })).json()) as { status: string; reason?: string };
+async function serverStatus(
+  request: APIRequestContext,
+  base: string,
+  user: string,
+  token: string,
+): Promise<{ status: string; reason?: string }> {
+  return (await (await request.get(`${base}/api/users/${user}/servers/default`, { headers: bearer(token) })).json()) as {
+    status: string;
+    reason?: string;
+  };
 }
 
 /** Starts through `base` and, when given, follows the start's progress through another replica. */
 async function startWorkspace(request: APIRequestContext, base: string, user: string, token: string, progressBase?: string): Promise<void> {
-  const res = await request.post(`${base}/api/users/${user}/servers/default`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } });
+  const res = await request.post(`${base}/api/users/${user}/servers/default`, {
+    headers: bearer(token),
+    data: { cpu: 0.5, memGb: 0.5, environment: "python" },
+  });
   expect(res.status(), await res.text()).toBe(202);
   if (progressBase) {
     // The spawn runs in `base`'s process; its progress is in Postgres, so the other replica streams it.
-    const progress = await request.get(`${progressBase}/api/users/${user}/servers/default/progress`, { headers: bearer(token), timeout: 120_000 });
-    const events = (await progress.text()).split("\n\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as { progress: number; ready?: boolean });
+    const progress = await request.get(`${progressBase}/api/users/${user}/servers/default/progress`, {
+      headers: bearer(token),
+      timeout: 120_000,
+    });
+    const events = (await progress.text())
+      .split("\n\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => JSON.parse(l.slice(6)) as { progress: number; ready?: boolean });
     expect(events.at(-1)).toMatchObject({ ready: true, progress: 100 });
   }
   await expect.poll(async () => (await serverStatus(request, base, user, token)).status, { timeout: 90_000 }).toBe("running");
@@ -47,7 +64,10 @@ test.describe.configure({ timeout: 240_000 });
 // Each run's people get new ids and so new home volumes: remove what they leave on the engine.
 test.afterAll(() => removeEverythingOf(["rep-owner", "rep-victim"]));
 
-test("two replicas on one Postgres: start on A, use and stop on B, one leader, and B takes over when A is killed", async ({ request, page }) => {
+test("two replicas on one Postgres: start on A, use and stop on B, one leader, and B takes over when A is killed", async ({
+  request,
+  page,
+}) => {
   await ensureDatabase(REPLICA_DB);
   await resetDatabase(REPLICA_DB);
   const common = { AUTH_SECRET, ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, DATABASE_URL: REPLICA_DB, ATRIUM_USAGE_SAMPLE_S: "2" };
@@ -90,11 +110,18 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     expect((await request.get(`${A_URL}/user/rep-owner/default/api/status`, { headers: bearer(owner) })).status()).toBe(200);
     const stopAt = Date.now();
     expect((await request.delete(`${B_URL}/api/users/rep-owner/servers/default`, { headers: bearer(owner) })).status()).toBe(202);
-    await expect.poll(async () => (await request.get(`${A_URL}/user/rep-owner/default/api/status`, { headers: bearer(owner) })).status(), { timeout: 5_000, intervals: [100] }).toBe(503);
+    await expect
+      .poll(async () => (await request.get(`${A_URL}/user/rep-owner/default/api/status`, { headers: bearer(owner) })).status(), {
+        timeout: 5_000,
+        intervals: [100],
+      })
+      .toBe(503);
     const refusedAfterMs = Date.now() - stopAt;
     console.log(`[replicas] A refused the stopped workspace ${refusedAfterMs} ms after the stop through B`);
     expect(refusedAfterMs).toBeLessThan(5_000);
-    expect(await errorCode(await request.get(`${A_URL}/user/rep-owner/default/api/status`, { headers: bearer(owner) }))).toBe("server_not_running");
+    expect(await errorCode(await request.get(`${A_URL}/user/rep-owner/default/api/status`, { headers: bearer(owner) }))).toBe(
+      "server_not_running",
+    );
     await expect.poll(async () => (await serverStatus(request, A_URL, "rep-owner", owner)).status, { timeout: 30_000 }).toBe("stopped");
 
     // A workspace whose container dies while the leader is dead: the new leader's reconcile finds it.
@@ -112,6 +139,11 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     expect((await serverStatus(request, B_URL, "rep-victim", victim)).reason).toMatch(/^exited with code 137/);
   } finally {
     await Promise.all(portals.map((p) => p.stop()));
-    await promisify(execFile)("docker", ["rm", "-f", containerName({ user: "rep-owner", server: "default" }), containerName({ user: "rep-victim", server: "default" })]).catch(() => undefined);
+    await promisify(execFile)("docker", [
+      "rm",
+      "-f",
+      containerName({ user: "rep-owner", server: "default" }),
+      containerName({ user: "rep-victim", server: "default" }),
+    ]).catch(() => undefined);
   }
 });

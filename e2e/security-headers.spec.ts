@@ -52,7 +52,12 @@ test("another site cannot frame the portal", async ({ page }) => {
     await page.waitForTimeout(1500);
     const frame = page.frames().find((f) => f.url().startsWith(DEV_URL));
     // Chromium either leaves the frame on an error page or never commits the portal's document.
-    const rendered = frame ? await frame.locator("body").innerText().catch(() => "") : "";
+    const rendered = frame
+      ? await frame
+          .locator("body")
+          .innerText()
+          .catch(() => "")
+      : "";
     expect(rendered).not.toContain("Sign in");
   } finally {
     await new Promise<void>((resolve) => framer.close(() => resolve()));

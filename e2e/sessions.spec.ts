@@ -18,7 +18,8 @@ const REVOCATION_MS = 6_000;
 test.describe.configure({ mode: "serial" });
 test.beforeAll(() => removeEverythingOf(PEOPLE));
 test.afterAll(async ({ request }) => {
-  for (const name of PEOPLE) await request.delete(`${DEV_URL}/api/users/${name}?volume=remove`, { headers: asBootstrap }).catch(() => undefined);
+  for (const name of PEOPLE)
+    await request.delete(`${DEV_URL}/api/users/${name}?volume=remove`, { headers: asBootstrap }).catch(() => undefined);
   await removeEverythingOf(PEOPLE);
 });
 
@@ -28,13 +29,25 @@ async function cookieHeader(context: BrowserContext): Promise<string> {
   return cookies.map((c) => `${c.name}=${c.value}`).join("; ");
 }
 
-const meStatus = async (request: APIRequestContext, cookie: string) => (await request.get(`${DEV_URL}/api/me`, { headers: { cookie } })).status();
+const meStatus = async (request: APIRequestContext, cookie: string) =>
+  (await request.get(`${DEV_URL}/api/me`, { headers: { cookie } })).status();
 
 async function startAndWait(request: APIRequestContext, user: string, token: string): Promise<string> {
-  const started = await request.post(`${DEV_URL}/api/users/${user}/servers/default`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "python" } });
+  const started = await request.post(`${DEV_URL}/api/users/${user}/servers/default`, {
+    headers: bearer(token),
+    data: { cpu: 0.5, memGb: 0.5, environment: "python" },
+  });
   expect(started.status(), await started.text()).toBe(202);
   await expect
-    .poll(async () => ((await (await request.get(`${DEV_URL}/api/users/${user}/servers/default`, { headers: bearer(token) })).json()) as { status: string }).status, { timeout: 120_000 })
+    .poll(
+      async () =>
+        (
+          (await (await request.get(`${DEV_URL}/api/users/${user}/servers/default`, { headers: bearer(token) })).json()) as {
+            status: string;
+          }
+        ).status,
+      { timeout: 120_000 },
+    )
     .toBe("running");
   const running = (await containersOf(user)).filter((c) => c.State === "running");
   expect(running).toHaveLength(1);
@@ -135,7 +148,9 @@ test("an admin deletes a user from her page after a dialog that names what goes 
   await expect(page).toHaveURL(/\/admin\/users$/, { timeout: 30_000 });
   expect((await request.get(`${DEV_URL}/api/users/b-ui`, { headers: asBootstrap })).status()).toBe(404);
   expect(await containersOf("b-ui")).toHaveLength(0);
-  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-ui`, { headers: asBootstrap })).json()) as { items: { actor: string; detail: Record<string, unknown> }[] };
+  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-ui`, { headers: asBootstrap })).json()) as {
+    items: { actor: string; detail: Record<string, unknown> }[];
+  };
   expect(audit.items[0]).toMatchObject({ actor: "admin", detail: { volume: "remove", servers: ["default"], tokens: 1 } });
 });
 
@@ -152,7 +167,9 @@ test("an admin deletes a user from the Users list, keeping her home volume", asy
   await dialog.getByRole("button", { name: "Delete b-list" }).click();
   await expect(row).toHaveCount(0);
   expect((await request.get(`${DEV_URL}/api/users/b-list`, { headers: asBootstrap })).status()).toBe(404);
-  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-list`, { headers: asBootstrap })).json()) as { items: { detail: Record<string, unknown> }[] };
+  const audit = (await (await request.get(`${DEV_URL}/api/audit?action=user.delete&target=b-list`, { headers: asBootstrap })).json()) as {
+    items: { detail: Record<string, unknown> }[];
+  };
   expect(audit.items[0]?.detail).toMatchObject({ volume: "keep", tokens: 1 });
   // The admin's own row offers no delete: deleting oneself is refused anyway.
   await page.goto(`${DEV_URL}/admin/users?q=admin`);

@@ -32,9 +32,17 @@ async function refusedFor(res: APIResponse, scope: string): Promise<void> {
 
 async function waitForStatus(request: APIRequestContext, server: string, token: string, want: string): Promise<void> {
   await expect
-    .poll(async () => ((await (await request.get(`${WS_BASE}/api/users/${OWNER}/servers/${server}`, { headers: bearer(token) })).json()) as { status: string }).status, {
-      timeout: 60_000,
-    })
+    .poll(
+      async () =>
+        (
+          (await (await request.get(`${WS_BASE}/api/users/${OWNER}/servers/${server}`, { headers: bearer(token) })).json()) as {
+            status: string;
+          }
+        ).status,
+      {
+        timeout: 60_000,
+      },
+    )
     .toBe(want);
 }
 
@@ -63,7 +71,11 @@ test("a workspace's MLflow token reaches MLflow and its own server's packages, a
   try {
     await removeServers();
     // On all interfaces: the workspace reaches it through host.docker.internal (the engine's bridge).
-    index = await startTestIndex({ format: "json", dists: [{ name: "d-scope-demo", version: "1.0.0", summary: "Installed by a workspace's own token." }], host: "0.0.0.0" });
+    index = await startTestIndex({
+      format: "json",
+      dists: [{ name: "d-scope-demo", version: "1.0.0", summary: "Installed by a workspace's own token." }],
+      host: "0.0.0.0",
+    });
     portal = await startPortal("token-scopes", extraPort(23), {
       AUTH_SECRET,
       ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
@@ -76,7 +88,8 @@ test("a workspace's MLflow token reaches MLflow and its own server's packages, a
     await wsTokenChecks(request, personal);
   } finally {
     if (portal) {
-      for (const server of ["default", "second"]) await request.delete(`${WS_BASE}/api/users/${OWNER}/servers/${server}`, { headers: own() });
+      for (const server of ["default", "second"])
+        await request.delete(`${WS_BASE}/api/users/${OWNER}/servers/${server}`, { headers: own() });
       await waitForStatus(request, "default", personal, "stopped").catch(() => undefined);
       await waitForStatus(request, "second", personal, "stopped").catch(() => undefined);
     }
@@ -101,10 +114,20 @@ async function wsTokenChecks(request: APIRequestContext, personal: string): Prom
   const exp = await request.post(`${MLFLOW_API}/experiments/create`, { headers: ws, data: { name: `d-scopes-${Date.now()}` } });
   expect(exp.status()).toBe(200);
   const experimentId = ((await exp.json()) as { experiment_id: string }).experiment_id;
-  const run = await request.post(`${MLFLOW_API}/runs/create`, { headers: ws, data: { experiment_id: experimentId, start_time: Date.now() } });
+  const run = await request.post(`${MLFLOW_API}/runs/create`, {
+    headers: ws,
+    data: { experiment_id: experimentId, start_time: Date.now() },
+  });
   expect(run.status()).toBe(200);
   const runId = ((await run.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
-  expect((await request.post(`${MLFLOW_API}/runs/log-metric`, { headers: ws, data: { run_id: runId, key: "acc", value: 0.9, timestamp: Date.now(), step: 0 } })).status()).toBe(200);
+  expect(
+    (
+      await request.post(`${MLFLOW_API}/runs/log-metric`, {
+        headers: ws,
+        data: { run_id: runId, key: "acc", value: 0.9, timestamp: Date.now(), step: 0 },
+      })
+    ).status(),
+  ).toBe(200);
 
   // Minting a full token, managing tokens, starting or stopping servers, opening the proxy: refused.
   await refusedFor(await request.post(`${WS_BASE}/api/users/${OWNER}/tokens`, { headers: ws, data: { note: "escalate" } }), "tokens");
@@ -123,15 +146,24 @@ async function wsTokenChecks(request: APIRequestContext, personal: string): Prom
   const browse = await request.get(`${WS_BASE}/api/packages/d-scope-demo`, { headers: ws });
   expect(browse.status()).toBe(200);
   expect(await browse.json()).toMatchObject({ name: "d-scope-demo", latest: "1.0.0" });
-  const install = await request.post(`${WS_BASE}/api/users/${OWNER}/servers/default/packages`, { headers: ws, data: { name: "d-scope-demo" } });
+  const install = await request.post(`${WS_BASE}/api/users/${OWNER}/servers/default/packages`, {
+    headers: ws,
+    data: { name: "d-scope-demo" },
+  });
   expect(install.status()).toBe(200);
-  const events = (await install.text()).split("\n\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as { type: string; ok?: boolean });
+  const events = (await install.text())
+    .split("\n\n")
+    .filter((l) => l.startsWith("data: "))
+    .map((l) => JSON.parse(l.slice(6)) as { type: string; ok?: boolean });
   expect(events.at(-1)).toMatchObject({ type: "done", ok: true });
   const listed = await request.get(`${WS_BASE}/api/users/${OWNER}/servers/default/packages`, { headers: ws });
   expect(listed.status()).toBe(200);
   expect(((await listed.json()) as { name: string; version: string }[]).find((p) => p.name === "d-scope-demo")?.version).toBe("1.0.0");
   // ...but not into another server of the same person.
-  const otherInstall = await request.post(`${WS_BASE}/api/users/${OWNER}/servers/second/packages`, { headers: ws, data: { name: "d-scope-demo" } });
+  const otherInstall = await request.post(`${WS_BASE}/api/users/${OWNER}/servers/second/packages`, {
+    headers: ws,
+    data: { name: "d-scope-demo" },
+  });
   expect([otherInstall.status(), await errorCode(otherInstall)]).toEqual([403, "insufficient_scope"]);
   const otherList = await request.get(`${WS_BASE}/api/users/${OWNER}/servers/second/packages`, { headers: ws });
   expect([otherList.status(), await errorCode(otherList)]).toEqual([403, "insufficient_scope"]);
@@ -155,7 +187,10 @@ test("personal tokens get the scopes chosen at creation, never more than their c
   await refusedFor(await request.get(`${DEV_URL}/api/me`, { headers: h }), "account:read");
   await refusedFor(await request.get(`${DEV_URL}/api/users/${name}/servers`, { headers: h }), "servers");
   await refusedFor(await create(h, { scopes: ["mlflow"] }), "tokens");
-  const listed = (await (await request.get(`${DEV_URL}/api/users/${name}/tokens`, { headers: asBootstrap })).json()) as { id: string; scopes: string[] }[];
+  const listed = (await (await request.get(`${DEV_URL}/api/users/${name}/tokens`, { headers: asBootstrap })).json()) as {
+    id: string;
+    scopes: string[];
+  }[];
   expect(listed.find((t) => t.id === mlflowOnly.id)?.scopes).toEqual(["mlflow"]);
   // Without scopes a token is what every token was before scopes: the whole account.
   expect(listed.find((t) => t.id !== mlflowOnly.id)?.scopes).toEqual(["account"]);
@@ -179,7 +214,13 @@ test("an admin's token uses admin rights only with the admin scope", async ({ re
   const name = "d-boss";
   await userWithToken(request, DEV_URL, name, "admin");
   const tokenWith = async (scopes: string[]) =>
-    bearer(((await (await request.post(`${DEV_URL}/api/users/${name}/tokens`, { headers: asBootstrap, data: { scopes } })).json()) as { token: string }).token);
+    bearer(
+      (
+        (await (await request.post(`${DEV_URL}/api/users/${name}/tokens`, { headers: asBootstrap, data: { scopes } })).json()) as {
+          token: string;
+        }
+      ).token,
+    );
   const plain = await tokenWith(["account"]);
   await refusedFor(await request.get(`${DEV_URL}/api/users`, { headers: plain }), "admin");
   await refusedFor(await request.get(`${DEV_URL}/api/audit`, { headers: plain }), "admin");

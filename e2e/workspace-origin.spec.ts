@@ -47,19 +47,40 @@ async function startAndWait(request: APIRequestContext, base: string, user: stri
   // Notebook 6 (the classic image) runs custom.js; the seeded JupyterLab 4 does not.
   const env = await request.post(`${base}/api/environments`, {
     headers: asBootstrap,
-    data: { id: "classic", name: "Notebook 6", description: "Runs ~/.jupyter/custom/custom.js on every page.", image: "atrium-workspace:1", defaultCpu: 0.5, defaultMemGb: 0.5 },
+    data: {
+      id: "classic",
+      name: "Notebook 6",
+      description: "Runs ~/.jupyter/custom/custom.js on every page.",
+      image: "atrium-workspace:1",
+      defaultCpu: 0.5,
+      defaultMemGb: 0.5,
+    },
   });
   expect([201, 409], await env.text()).toContain(env.status());
-  const started = await request.post(`${base}/api/users/${user}/servers/${SERVER}`, { headers: bearer(token), data: { cpu: 0.5, memGb: 0.5, environment: "classic" } });
+  const started = await request.post(`${base}/api/users/${user}/servers/${SERVER}`, {
+    headers: bearer(token),
+    data: { cpu: 0.5, memGb: 0.5, environment: "classic" },
+  });
   expect(started.status(), await started.text()).toBe(202);
   await expect
-    .poll(async () => ((await (await request.get(`${base}/api/users/${user}/servers/${SERVER}`, { headers: bearer(token) })).json()) as { status: string }).status, {
-      timeout: 90_000,
-    })
+    .poll(
+      async () =>
+        (
+          (await (await request.get(`${base}/api/users/${user}/servers/${SERVER}`, { headers: bearer(token) })).json()) as {
+            status: string;
+          }
+        ).status,
+      {
+        timeout: 90_000,
+      },
+    )
     .toBe("running");
 }
 
-test("without a workspace host, an admin opening a user's workspace is refused, so her custom.js cannot take the admin over", async ({ page, request }) => {
+test("without a workspace host, an admin opening a user's workspace is refused, so her custom.js cannot take the admin over", async ({
+  page,
+  request,
+}) => {
   test.setTimeout(180_000);
   const base = localUrl(NO_HOST_PORT);
   portals.push(
@@ -103,7 +124,9 @@ test("without a workspace host, an admin opening a user's workspace is refused, 
   await request.delete(`${base}/api/users/${EVE}/servers/${SERVER}`, { headers: bearer(eve) });
 });
 
-test("ATRIUM_ADMIN_ACCESS=true on the portal's origin: the start-up log and the admin Servers page say why that is dangerous", async ({ page }) => {
+test("ATRIUM_ADMIN_ACCESS=true on the portal's origin: the start-up log and the admin Servers page say why that is dangerous", async ({
+  page,
+}) => {
   const port = extraPort(22);
   const base = localUrl(port);
   const portal = await startPortal("c-admin-access", port, {
@@ -116,7 +139,9 @@ test("ATRIUM_ADMIN_ACCESS=true on the portal's origin: the start-up log and the 
   });
   try {
     const log = readFileSync(path.join(LOG_DIR, "c-admin-access.log"), "utf8");
-    expect(log).toContain("[atrium] ATRIUM_ADMIN_ACCESS=true while workspaces share the portal's origin: any script a person puts in her workspace");
+    expect(log).toContain(
+      "[atrium] ATRIUM_ADMIN_ACCESS=true while workspaces share the portal's origin: any script a person puts in her workspace",
+    );
     await devSignIn(page, base, ADMIN);
     await visit(page, `${base}/admin/servers`);
     const notice = page.getByRole("alert").filter({ hasText: "ATRIUM_ADMIN_ACCESS=true" });
@@ -153,7 +178,10 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     await startAndWait(request, base, MAL, mal);
   });
 
-  test("the admin opens a user's workspace on its own origin: her custom.js runs there and takes nothing over", async ({ page, request }) => {
+  test("the admin opens a user's workspace on its own origin: her custom.js runs there and takes nothing over", async ({
+    page,
+    request,
+  }) => {
     test.setTimeout(120_000);
     const origin = workspaceOrigin(wsHost, { user: MAL, server: SERVER });
     await plantCustomJs(MAL, SERVER, attackScript(base, ADMIN, MAL));
@@ -181,7 +209,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect(outcome).toMatchObject({ samePatch: 404, sameToken: 404 });
     await screenshot(page, "workspace-origin-notebook");
     // An admin in someone else's workspace is on the record.
-    const audit = (await (await request.get(`${base}/api/audit?action=server.admin_open`, { headers: asBootstrap })).json()) as { items: { actor: string; target: string }[] };
+    const audit = (await (await request.get(`${base}/api/audit?action=server.admin_open`, { headers: asBootstrap })).json()) as {
+      items: { actor: string; target: string }[];
+    };
     expect(audit.items).toContainEqual(expect.objectContaining({ actor: ADMIN, target: `${MAL}/${SERVER}` }));
 
     // The portal's session cookie never went to the workspace origin; the workspace's own cookie is
@@ -196,7 +226,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect(portalCookies.find((c) => c.name === "authjs.session-token")?.domain).toBe("localhost");
   });
 
-  test("the handshake: a single-use code for one server, a cookie for that server only, no open redirect, no portal on the workspace origin", async ({ request }) => {
+  test("the handshake: a single-use code for one server, a cookie for that server only, no open redirect, no portal on the workspace origin", async ({
+    request,
+  }) => {
     test.setTimeout(150_000);
     await startAndWait(request, base, BOB, bob);
     const malHost = wsHostHeader(MAL);
@@ -212,7 +244,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
       expect(authorize.origin).toBe(base);
       const state = setCookies(start).get("atrium-workspace-state")?.value ?? "";
       expect(authorize.searchParams.get("state")).toBe(state);
-      const issued = await hostRequest(WS_PORT, portalHost, `${authorize.pathname}${authorize.search}`, { headers: { authorization: `token ${token}` } });
+      const issued = await hostRequest(WS_PORT, portalHost, `${authorize.pathname}${authorize.search}`, {
+        headers: { authorization: `token ${token}` },
+      });
       expect(issued.status, issued.body).toBe(302);
       return { callback: new URL(String(issued.headers.location)), state };
     }
@@ -220,7 +254,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     const { callback, state } = await codeFor(MAL, mal, `/user/${MAL}/${SERVER}/tree?x=1`);
     expect(callback.origin).toBe(malOrigin);
     expect(callback.pathname).toBe(`/user/${MAL}/${SERVER}/_atrium/auth-callback`);
-    const done = await hostRequest(WS_PORT, malHost, `${callback.pathname}${callback.search}`, { headers: { cookie: `atrium-workspace-state=${state}` } });
+    const done = await hostRequest(WS_PORT, malHost, `${callback.pathname}${callback.search}`, {
+      headers: { cookie: `atrium-workspace-state=${state}` },
+    });
     expect(done.status).toBe(302);
     expect(done.headers.location).toBe(`/user/${MAL}/${SERVER}/tree?x=1`);
     const cookie = setCookies(done).get("atrium-workspace");
@@ -229,20 +265,26 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect((await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { cookie: wsCookie } })).status).toBe(200);
 
     // The code works once.
-    const again = await hostRequest(WS_PORT, malHost, `${callback.pathname}${callback.search}`, { headers: { cookie: `atrium-workspace-state=${state}` } });
+    const again = await hostRequest(WS_PORT, malHost, `${callback.pathname}${callback.search}`, {
+      headers: { cookie: `atrium-workspace-state=${state}` },
+    });
     expect(again.status).toBe(400);
     expect(JSON.parse(again.body)).toMatchObject({ error: "invalid_code" });
     // Mal's cookie does not open Bob's server, on Bob's origin or sent along with Bob's path to hers.
     expect((await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { cookie: wsCookie } })).status).toBe(401);
     expect((await hostRequest(WS_PORT, malHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { cookie: wsCookie } })).status).toBe(404);
-    expect((await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { authorization: `token ${bob}` } })).status).toBe(200);
+    expect(
+      (await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/api/status`, { headers: { authorization: `token ${bob}` } })).status,
+    ).toBe(200);
     // A code for Mal's server, taken to Bob's callback: refused, and burnt.
     const second = await codeFor(MAL, mal, `/user/${MAL}/${SERVER}/`);
     const atBob = await hostRequest(WS_PORT, bobHost, `/user/${BOB}/${SERVER}/_atrium/auth-callback${second.callback.search}`, {
       headers: { cookie: `atrium-workspace-state=${second.state}` },
     });
     expect(atBob.status).toBe(400);
-    const burnt = await hostRequest(WS_PORT, malHost, `${second.callback.pathname}${second.callback.search}`, { headers: { cookie: `atrium-workspace-state=${second.state}` } });
+    const burnt = await hostRequest(WS_PORT, malHost, `${second.callback.pathname}${second.callback.search}`, {
+      headers: { cookie: `atrium-workspace-state=${second.state}` },
+    });
     expect(burnt.status).toBe(400);
     // Not signed in at the portal: a browser is sent to sign in, an API client gets 401.
     const authorizePath = `/api/users/${MAL}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`;
@@ -251,13 +293,24 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect(anonymous.headers.location).toBe("/signin");
     expect((await hostRequest(WS_PORT, portalHost, authorizePath)).status).toBe(401);
     // Mal gets no code for Bob's server.
-    const forBob = await hostRequest(WS_PORT, portalHost, `/api/users/${BOB}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`, { headers: { authorization: `token ${mal}` } });
+    const forBob = await hostRequest(WS_PORT, portalHost, `/api/users/${BOB}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`, {
+      headers: { authorization: `token ${mal}` },
+    });
     expect(forBob.status).toBe(403);
 
     // Open redirects: next must stay under the server's prefix.
-    for (const next of ["https://evil.example/", "//evil.example/x", "/\\evil.example/", `/user/${BOB}/${SERVER}/`, `/api/users/${MAL}`, `/user/${MAL}/${SERVER}/%2e%2e/%2e%2e/api/me`]) {
+    for (const next of [
+      "https://evil.example/",
+      "//evil.example/x",
+      "/\\evil.example/",
+      `/user/${BOB}/${SERVER}/`,
+      `/api/users/${MAL}`,
+      `/user/${MAL}/${SERVER}/%2e%2e/%2e%2e/api/me`,
+    ]) {
       const q = new URLSearchParams({ state: "s".repeat(32), next });
-      const r = await hostRequest(WS_PORT, portalHost, `/api/users/${MAL}/servers/${SERVER}/authorize?${q.toString()}`, { headers: { authorization: `token ${mal}` } });
+      const r = await hostRequest(WS_PORT, portalHost, `/api/users/${MAL}/servers/${SERVER}/authorize?${q.toString()}`, {
+        headers: { authorization: `token ${mal}` },
+      });
       expect(r.status, next).toBe(400);
       expect(JSON.parse(r.body), next).toMatchObject({ error: "invalid_next" });
     }
@@ -267,7 +320,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
       expect((await hostRequest(WS_PORT, malHost, p, { headers: { authorization: `token ${mal}` } })).status, p).toBe(404);
     }
     // On the portal's host, /user/... only ever redirects there.
-    const fromPortal = await hostRequest(WS_PORT, portalHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { authorization: `token ${mal}` } });
+    const fromPortal = await hostRequest(WS_PORT, portalHost, `/user/${MAL}/${SERVER}/api/status`, {
+      headers: { authorization: `token ${mal}` },
+    });
     expect(fromPortal.status).toBe(307);
     expect(fromPortal.headers.location).toBe(`${malOrigin}/user/${MAL}/${SERVER}/api/status`);
 
@@ -286,20 +341,33 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     const opened = await openWebSocket(channels, { Host: malHost, Cookie: wsCookie, Origin: malOrigin });
     expect(opened.status).toBe(101);
     if (opened.upgraded) opened.ws.close();
-    await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/kernels/${id}`, { method: "DELETE", headers: { authorization: `token ${mal}` } });
+    await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/kernels/${id}`, {
+      method: "DELETE",
+      headers: { authorization: `token ${mal}` },
+    });
     await request.delete(`${base}/api/users/${BOB}/servers/${SERVER}`, { headers: bearer(bob) });
   });
 
-  test("links and the servers API point at the workspace origin; the admin Servers page says where workspaces are served", async ({ page, request }) => {
+  test("links and the servers API point at the workspace origin; the admin Servers page says where workspaces are served", async ({
+    page,
+    request,
+  }) => {
     const origin = workspaceOrigin(wsHost, { user: MAL, server: SERVER });
-    const view = (await (await request.get(`${base}/api/users/${MAL}/servers/${SERVER}`, { headers: bearer(mal) })).json()) as { url: string };
+    const view = (await (await request.get(`${base}/api/users/${MAL}/servers/${SERVER}`, { headers: bearer(mal) })).json()) as {
+      url: string;
+    };
     expect(view.url).toBe(`${origin}/user/${MAL}/${SERVER}/`);
     await devSignIn(page, base, MAL);
-    await expect(page.getByTestId(`server-${SERVER}`).getByRole("link", { name: /Open/ })).toHaveAttribute("href", `${origin}/user/${MAL}/${SERVER}/`);
+    await expect(page.getByTestId(`server-${SERVER}`).getByRole("link", { name: /Open/ })).toHaveAttribute(
+      "href",
+      `${origin}/user/${MAL}/${SERVER}/`,
+    );
     await page.context().clearCookies();
     await devSignIn(page, base, ADMIN);
     await visit(page, `${base}/admin/servers`);
-    await expect(page.getByTestId("workspace-origin-notice")).toContainText(`Workspaces are served on their own origins, <label>.${WS_DOMAIN}`);
+    await expect(page.getByTestId("workspace-origin-notice")).toContainText(
+      `Workspaces are served on their own origins, <label>.${WS_DOMAIN}`,
+    );
     await screenshot(page, "admin-servers-workspace-host");
     await request.delete(`${base}/api/users/${MAL}/servers/${SERVER}`, { headers: bearer(mal) });
   });

@@ -21,7 +21,8 @@ test.describe.configure({ mode: "serial" });
 
 test.beforeAll(() => removeWorkspaces([OWNER, OTHER]));
 test.afterAll(async ({ request }) => {
-  for (const user of [OWNER, OTHER]) await request.delete(`${DEV_URL}/api/users/${user}/servers/default`, { headers: asBootstrap }).catch(() => undefined);
+  for (const user of [OWNER, OTHER])
+    await request.delete(`${DEV_URL}/api/users/${user}/servers/default`, { headers: asBootstrap }).catch(() => undefined);
   await removeWorkspaces([OWNER, OTHER]);
 });
 
@@ -60,7 +61,9 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   await expect(row.getByTestId("live-cpu")).toContainText(/\d+\.\d\d of 1 core$/, { timeout: 20_000 });
   await expect(row.getByTestId("live-mem")).toContainText(/\d+(\.\d)? [KMG]iB of 2 GiB$/);
   // One server is all the user role allows: the form says so instead of offering a useless start.
-  await expect(page.getByTestId("no-room")).toHaveText("You are running 1 of the 1 workspace your role (user) allows; stop one to start another.");
+  await expect(page.getByTestId("no-room")).toHaveText(
+    "You are running 1 of the 1 workspace your role (user) allows; stop one to start another.",
+  );
   await expect(page.getByRole("meter", { name: "Servers" })).toHaveAttribute("aria-valuenow", "1");
   await screenshot(page, "workspaces-running");
 
@@ -191,7 +194,10 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await screenshot(page, "workspaces-admin");
 
   // Started anyway through the API, it fails, and the row says why in red.
-  const started = await page.request.post(`${DEV_URL}/api/users/admin/servers/broken`, { headers: { origin: DEV_URL }, data: { environment: "e2e-missing", cpu: 1, memGb: 1 } });
+  const started = await page.request.post(`${DEV_URL}/api/users/admin/servers/broken`, {
+    headers: { origin: DEV_URL },
+    data: { environment: "e2e-missing", cpu: 1, memGb: 1 },
+  });
   expect(started.status()).toBe(202);
   const broken = page.getByTestId("server-broken");
   await expect(broken.getByTestId("server-status")).toHaveAttribute("data-status", "failed", { timeout: 30_000 });

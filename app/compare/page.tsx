@@ -34,11 +34,15 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       </div>
       {missing.length > 0 && (
         <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900">
-          {missing.length === 1 ? "One run was not found and is left out" : `${missing.length} runs were not found and are left out`}: {missing.join(", ")}.
+          {missing.length === 1 ? "One run was not found and is left out" : `${missing.length} runs were not found and are left out`}:{" "}
+          {missing.join(", ")}.
         </p>
       )}
       {runs.length < 2 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-slate-600" data-testid="compare-empty">
+        <p
+          className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-slate-600"
+          data-testid="compare-empty"
+        >
           Pick 2 to 10 runs to compare: tick them in an experiment’s runs table, then press Compare.
         </p>
       ) : (

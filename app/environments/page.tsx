@@ -47,13 +47,20 @@ export default async function EnvironmentsPage() {
       )}
       {envs.length > 1 && (
         <p className="text-sm text-slate-600">
-          <Link href={`/environments/compare?left=${envs[0]?.id ?? ""}&right=${envs[1]?.id ?? ""}`} className="font-medium text-brand-600 hover:underline" data-testid="compare-link">
+          <Link
+            href={`/environments/compare?left=${envs[0]?.id ?? ""}&right=${envs[1]?.id ?? ""}`}
+            className="font-medium text-brand-600 hover:underline"
+            data-testid="compare-link"
+          >
             Compare the packages of two environments →
           </Link>
         </p>
       )}
       {principal.admin && (
-        <Card title="Add an environment" description="Admins only. The image must already be on this host (docker pull or docker load), or people see “image missing”.">
+        <Card
+          title="Add an environment"
+          description="Admins only. The image must already be on this host (docker pull or docker load), or people see “image missing”."
+        >
           <AddEnvironmentForm />
         </Card>
       )}

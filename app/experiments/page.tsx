@@ -14,7 +14,9 @@ export default async function ExperimentsPage() {
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Experiments</h1>
-          <p className="mt-1 text-slate-600">Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.</p>
+          <p className="mt-1 text-slate-600">
+            Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.
+          </p>
         </div>
         <NewExperimentForm />
       </div>

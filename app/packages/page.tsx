@@ -13,7 +13,11 @@ const PAGE_SIZE = 20;
 export default async function PackagesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const principal = await requireUser();
   const raw = await searchParams;
-  const parsed = searchQuerySchema.safeParse({ q: typeof raw.q === "string" ? raw.q : "", offset: typeof raw.offset === "string" ? raw.offset : "0", limit: String(PAGE_SIZE) });
+  const parsed = searchQuerySchema.safeParse({
+    q: typeof raw.q === "string" ? raw.q : "",
+    offset: typeof raw.offset === "string" ? raw.offset : "0",
+    limit: String(PAGE_SIZE),
+  });
   const { q, offset } = parsed.success ? parsed.data : { q: "", offset: 0 };
   const indexUrl = getConfig().pypiIndexUrl;
 
@@ -32,7 +36,9 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold text-slate-900">Packages</h1>
-        <p className="mt-1 text-slate-600">Python packages from the company index. Open one to see its versions and install it into a running workspace.</p>
+        <p className="mt-1 text-slate-600">
+          Python packages from the company index. Open one to see its versions and install it into a running workspace.
+        </p>
       </div>
       {!indexUrl ? (
         <IndexUnset admin={principal.admin} />
@@ -50,7 +56,11 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
             <button className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Search</button>
           </form>
           {error ? (
-            <p role="alert" data-testid="packages-error" className="rounded-xl border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+            <p
+              role="alert"
+              data-testid="packages-error"
+              className="rounded-xl border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800"
+            >
               {error} Try again in a moment; if it keeps failing, tell an admin.
             </p>
           ) : result ? (
@@ -66,7 +76,10 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
                 <ul className="divide-y divide-slate-100" data-testid="package-results">
                   {result.items.map((p) => (
                     <li key={p.name}>
-                      <Link href={`/packages/${encodeURIComponent(p.name)}`} className="flex items-center justify-between px-5 py-3 hover:bg-slate-50">
+                      <Link
+                        href={`/packages/${encodeURIComponent(p.name)}`}
+                        className="flex items-center justify-between px-5 py-3 hover:bg-slate-50"
+                      >
                         <span className="font-medium text-brand-700">{p.name}</span>
                         <span className="font-mono text-xs text-slate-500">{p.latest ?? ""}</span>
                       </Link>
@@ -75,7 +88,8 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
                 </ul>
               )}
               <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-400">
-                From {result.index} ({result.format === "json" ? "PEP 691 JSON" : "PEP 503 HTML"}), list read {formatDateTime(result.listedAt, { seconds: true })}
+                From {result.index} ({result.format === "json" ? "PEP 691 JSON" : "PEP 503 HTML"}), list read{" "}
+                {formatDateTime(result.listedAt, { seconds: true })}
                 {result.stale ? " — the index is not answering right now, so this is the last list it sent" : ""}.
               </p>
             </section>

@@ -5,7 +5,8 @@ import { getConfig } from "@atrium/core/lib/config";
 import { currentPrincipal } from "../_lib/page-auth";
 
 const ERRORS: Record<string, string> = {
-  BadUserName: "Your SSO account has no user name Atrium can use (letters, digits, '.', '_' or '-'). Ask your identity team to set preferred_username.",
+  BadUserName:
+    "Your SSO account has no user name Atrium can use (letters, digits, '.', '_' or '-'). Ask your identity team to set preferred_username.",
   CredentialsSignin: "That user name is not valid: use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.",
   AccessDenied: "Your account is not allowed to sign in here.",
 };
@@ -36,9 +37,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             <SsoSignInButton />
           ) : (
             <>
-              <p className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="dev-signin-warning">
-                <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set
-                OIDC_ISSUER before others use this portal.
+              <p
+                className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800"
+                data-testid="dev-signin-warning"
+              >
+                <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set OIDC_ISSUER before others
+                use this portal.
               </p>
               <DevSignInForm />
             </>

@@ -15,8 +15,8 @@ export default async function SignOutPage() {
       <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         <h1 className="text-lg font-semibold text-slate-900">Sign out of Atrium?</h1>
         <p className="mb-5 mt-1 text-sm text-slate-600">
-          You are signed in as <strong data-testid="signout-name">{principal.name}</strong>. Your workspaces keep running until
-          you stop them or they are idle for too long.
+          You are signed in as <strong data-testid="signout-name">{principal.name}</strong>. Your workspaces keep running until you stop
+          them or they are idle for too long.
         </p>
         <SignOutConfirm />
         <Link href="/" className="mt-3 block text-center text-sm text-slate-600 hover:text-slate-900">

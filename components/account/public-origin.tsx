@@ -14,7 +14,11 @@ const noSubscription = () => () => {};
 export function OnPublicOrigin({ publicUrl, children }: { publicUrl: string; children: ReactNode }) {
   const target = new URL(publicUrl);
   // The server renders as if on the public origin; the browser then reads where it really is.
-  const origin = useSyncExternalStore(noSubscription, () => window.location.origin, () => target.origin);
+  const origin = useSyncExternalStore(
+    noSubscription,
+    () => window.location.origin,
+    () => target.origin,
+  );
   const elsewhere = origin !== target.origin;
   useEffect(() => {
     if (!elsewhere) return;

@@ -33,7 +33,11 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
     mutationFn: () =>
       apiFetch<{ token: string }>(base, {
         method: "POST",
-        body: JSON.stringify({ note: note || undefined, expiresInDays: days === "never" ? undefined : Number(days), scopes: SCOPE_NAMES.filter((s) => picked.has(s)) }),
+        body: JSON.stringify({
+          note: note || undefined,
+          expiresInDays: days === "never" ? undefined : Number(days),
+          scopes: SCOPE_NAMES.filter((s) => picked.has(s)),
+        }),
       }),
     onSuccess: (r) => {
       setFresh(r.token);
@@ -58,7 +62,13 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
         <div className="flex flex-wrap items-end gap-3">
           <label className="flex flex-col text-sm">
             <span className="mb-1 text-slate-600">What is it for?</span>
-            <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="e.g. laptop mlflow" maxLength={200} className="w-64 rounded-lg border border-slate-300 px-3 py-1.5" />
+            <input
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+              placeholder="e.g. laptop mlflow"
+              maxLength={200}
+              className="w-64 rounded-lg border border-slate-300 px-3 py-1.5"
+            />
           </label>
           <label className="flex flex-col text-sm">
             <span className="mb-1 text-slate-600">Expires</span>
@@ -70,7 +80,11 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
               <option value="never">never</option>
             </select>
           </label>
-          <button type="submit" disabled={create.isPending || picked.size === 0} className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+          <button
+            type="submit"
+            disabled={create.isPending || picked.size === 0}
+            className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+          >
             Create token
           </button>
         </div>
@@ -119,7 +133,9 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
       ) : tokens.error ? (
         <p className="text-sm text-red-600">{tokens.error.message}</p>
       ) : tokens.data.length === 0 ? (
-        <p className="text-sm text-slate-500">You have no API tokens. Create one to call the Atrium API or log to MLflow from outside a workspace.</p>
+        <p className="text-sm text-slate-500">
+          You have no API tokens. Create one to call the Atrium API or log to MLflow from outside a workspace.
+        </p>
       ) : (
         <table className="w-full text-sm">
           <thead className="text-left text-slate-500">
@@ -147,7 +163,9 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
                 </td>
                 <td>{formatDateTime(t.createdAt)}</td>
                 <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
-                <td className={t.expired ? "text-red-600" : ""}>{t.expiresAt ? `${t.expired ? "expired " : ""}${formatDateTime(t.expiresAt)}` : "never"}</td>
+                <td className={t.expired ? "text-red-600" : ""}>
+                  {t.expiresAt ? `${t.expired ? "expired " : ""}${formatDateTime(t.expiresAt)}` : "never"}
+                </td>
                 <td className="text-right">
                   <button type="button" onClick={() => revoke.mutate(t.id)} className="text-red-600 hover:underline">
                     Revoke

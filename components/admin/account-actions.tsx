@@ -29,7 +29,12 @@ export function AccountActions({ name, sessions }: { name: string; sessions: num
   return (
     <div>
       <div className="flex flex-wrap items-center gap-3">
-        <button type="button" disabled={busy || sessions === 0} onClick={() => void endSessions()} className={`${buttonClass} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}>
+        <button
+          type="button"
+          disabled={busy || sessions === 0}
+          onClick={() => void endSessions()}
+          className={`${buttonClass} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
+        >
           End all sessions ({sessions})
         </button>
         <DeleteUserButton name={name} />

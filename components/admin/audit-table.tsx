@@ -33,7 +33,6 @@ function short(v: unknown): string {
   return String(v);
 }
 
-
 export function AuditTable({ items, empty }: { items: AuditView[]; empty: string }) {
   return (
     <table className="w-full text-sm" data-testid="audit-table">
@@ -52,7 +51,11 @@ export function AuditTable({ items, empty }: { items: AuditView[]; empty: string
             <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-600">{formatDateTime(e.at, { seconds: true })}</td>
             <td className="pr-4 font-medium text-slate-900">{e.actor}</td>
             <td className="pr-4">
-              <span className={`rounded px-1.5 py-0.5 font-mono text-xs ${TONE[e.action.split(".")[0] ?? ""] ?? "bg-slate-100 text-slate-700"}`}>{e.action}</span>
+              <span
+                className={`rounded px-1.5 py-0.5 font-mono text-xs ${TONE[e.action.split(".")[0] ?? ""] ?? "bg-slate-100 text-slate-700"}`}
+              >
+                {e.action}
+              </span>
             </td>
             <td className="pr-4 text-slate-700">{e.target ?? "—"}</td>
             <td className="max-w-md truncate text-slate-500" title={JSON.stringify(e.detail)}>

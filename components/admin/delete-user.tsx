@@ -48,10 +48,18 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
     }
   };
 
-  const trigger = compact ? "text-sm text-red-700 hover:underline disabled:opacity-50" : `${buttonClass} border-red-300 bg-white text-red-700 hover:bg-red-50`;
+  const trigger = compact
+    ? "text-sm text-red-700 hover:underline disabled:opacity-50"
+    : `${buttonClass} border-red-300 bg-white text-red-700 hover:bg-red-50`;
   return (
     <>
-      <button type="button" disabled={busy} onClick={() => void open()} className={trigger} aria-label={compact ? `Delete ${name}…` : undefined}>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void open()}
+        className={trigger}
+        aria-label={compact ? `Delete ${name}…` : undefined}
+      >
         {compact ? "Delete…" : "Delete user…"}
       </button>
       {error && !summary && (
@@ -61,11 +69,18 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
       )}
       {summary && (
         <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4">
-          <div role="dialog" aria-modal="true" aria-labelledby={`delete-${name}-title`} className="w-full max-w-lg rounded-xl bg-white p-6 text-left shadow-xl">
+          <div
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby={`delete-${name}-title`}
+            className="w-full max-w-lg rounded-xl bg-white p-6 text-left shadow-xl"
+          >
             <h2 id={`delete-${name}-title`} className="text-lg font-semibold text-slate-900">
               Delete {name}?
             </h2>
-            <p className="mt-1 text-sm text-slate-600">This cannot be undone. A new user of the same name later is a different person and gets none of this back.</p>
+            <p className="mt-1 text-sm text-slate-600">
+              This cannot be undone. A new user of the same name later is a different person and gets none of this back.
+            </p>
             <ul className="mt-4 list-disc space-y-1 pl-5 text-sm text-slate-700">
               <li>
                 {summary.activeServers.length === 0
@@ -78,19 +93,32 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
             <fieldset className="mt-4 space-y-2 text-sm">
               <legend className="font-medium text-slate-900">Home volume</legend>
               <label className="flex items-start gap-2">
-                <input type="radio" name={`volume-${name}`} checked={volume === "keep"} onChange={() => setVolume("keep")} className="mt-1" />
+                <input
+                  type="radio"
+                  name={`volume-${name}`}
+                  checked={volume === "keep"}
+                  onChange={() => setVolume("keep")}
+                  className="mt-1"
+                />
                 <span>
-                  Keep the home volume <code className="font-mono text-xs">{summary.homeVolume}</code> on the engine (no new user is given it; an admin can still
-                  copy files out)
+                  Keep the home volume <code className="font-mono text-xs">{summary.homeVolume}</code> on the engine (no new user is given
+                  it; an admin can still copy files out)
                 </span>
               </label>
               <label className="flex items-start gap-2">
-                <input type="radio" name={`volume-${name}`} checked={volume === "remove"} onChange={() => setVolume("remove")} className="mt-1" />
+                <input
+                  type="radio"
+                  name={`volume-${name}`}
+                  checked={volume === "remove"}
+                  onChange={() => setVolume("remove")}
+                  className="mt-1"
+                />
                 <span>Remove the home volume and every file in it</span>
               </label>
               {volume === "remove" && (
                 <p className="rounded-md bg-red-50 px-3 py-2 text-red-800">
-                  <code className="font-mono text-xs">{summary.homeVolume}</code> and all of {name}&apos;s files in it will be deleted for good.
+                  <code className="font-mono text-xs">{summary.homeVolume}</code> and all of {name}&apos;s files in it will be deleted for
+                  good.
                 </p>
               )}
             </fieldset>
@@ -100,10 +128,20 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
               </p>
             )}
             <div className="mt-6 flex justify-end gap-2">
-              <button type="button" disabled={busy} onClick={() => setSummary(null)} className={`${buttonClass} border-slate-300 bg-white text-slate-700`}>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => setSummary(null)}
+                className={`${buttonClass} border-slate-300 bg-white text-slate-700`}
+              >
                 Cancel
               </button>
-              <button type="button" disabled={busy} onClick={() => void remove()} className={`${buttonClass} border-red-600 bg-red-600 text-white hover:bg-red-700`}>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => void remove()}
+                className={`${buttonClass} border-red-600 bg-red-600 text-white hover:bg-red-700`}
+              >
                 {busy ? "Deleting…" : `Delete ${name}`}
               </button>
             </div>

@@ -8,5 +8,10 @@ export const LIMIT_FIELDS: { key: keyof Limits; label: string; unit: string; hin
   { key: "maxServers", label: LIMIT_LABELS.maxServers, unit: "servers", hint: "How many may run at once.", integer: true },
   { key: "maxTotalCpu", label: LIMIT_LABELS.maxTotalCpu, unit: "CPUs", hint: "Summed over the person's running servers." },
   { key: "maxTotalMemGb", label: LIMIT_LABELS.maxTotalMemGb, unit: "GiB", hint: "Summed over the person's running servers." },
-  { key: "maxStorageGb", label: LIMIT_LABELS.maxStorageGb, unit: "GiB", hint: "Files of the person's runs and logged models; an upload past it is refused." },
+  {
+    key: "maxStorageGb",
+    label: LIMIT_LABELS.maxStorageGb,
+    unit: "GiB",
+    hint: "Files of the person's runs and logged models; an upload past it is refused.",
+  },
 ];

@@ -11,7 +11,17 @@ import { LIMIT_FIELDS } from "./limit-fields";
  * Per-person limits: an empty field means "the role's value" (shown as the placeholder); a number
  * overrides it. Saved with PATCH /api/users/<name> { limits }, where null removes an override.
  */
-export function OverridesEditor({ user, role, roleLimits, overrides }: { user: string; role: string; roleLimits: Limits; overrides: LimitOverrides }) {
+export function OverridesEditor({
+  user,
+  role,
+  roleLimits,
+  overrides,
+}: {
+  user: string;
+  role: string;
+  roleLimits: Limits;
+  overrides: LimitOverrides;
+}) {
   const router = useRouter();
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, overrides[f.key] === undefined ? "" : String(overrides[f.key])])),
@@ -25,7 +35,10 @@ export function OverridesEditor({ user, role, roleLimits, overrides }: { user: s
     try {
       await apiFetch(`/api/users/${encodeURIComponent(user)}`, { method: "PATCH", body: JSON.stringify({ limits }) });
       if (limits === null) setValues(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, ""])));
-      setStatus({ ok: true, text: limits === null ? `${user} now has the limits of role ${role}.` : "Saved. The next start is checked against these limits." });
+      setStatus({
+        ok: true,
+        text: limits === null ? `${user} now has the limits of role ${role}.` : "Saved. The next start is checked against these limits.",
+      });
       router.refresh();
     } catch (err) {
       setStatus({ ok: false, text: err instanceof Error ? err.message : "Could not save the limits." });
@@ -63,10 +76,18 @@ export function OverridesEditor({ user, role, roleLimits, overrides }: { user: s
         ))}
       </div>
       <div className="flex items-center gap-3">
-        <button disabled={busy} className="rounded-lg bg-brand-500 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-600 disabled:opacity-50">
+        <button
+          disabled={busy}
+          className="rounded-lg bg-brand-500 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-600 disabled:opacity-50"
+        >
           Save limits
         </button>
-        <button type="button" disabled={busy} onClick={() => void save(null)} className="rounded-lg border border-slate-300 bg-white px-4 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void save(null)}
+          className="rounded-lg border border-slate-300 bg-white px-4 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
+        >
           Use the role&apos;s limits
         </button>
         {status && (

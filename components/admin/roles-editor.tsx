@@ -12,7 +12,9 @@ const cell = "w-24 rounded-md border border-slate-300 bg-white px-2 py-1 text-ri
 function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
   const router = useRouter();
   const [name, setName] = useState(role.name);
-  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, isNew ? "" : String(role[f.key])])));
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, isNew ? "" : String(role[f.key])])),
+  );
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const label = isNew ? "new role" : role.name;
@@ -39,7 +41,13 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
     <tr data-testid={`role-${isNew ? "new" : role.name}`} className={isNew ? "bg-slate-50/60" : undefined}>
       <td className="px-4 py-2.5">
         {isNew ? (
-          <input aria-label="New role name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. gpu" className="w-28 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm" />
+          <input
+            aria-label="New role name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. gpu"
+            className="w-28 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+          />
         ) : (
           <>
             <div className="font-medium text-slate-900">{role.name}</div>

@@ -21,15 +21,30 @@ function uptime(startedAt: string | null, now: number): string {
 
 /** Use against allocation: the bar is what the server was given, the fill what it uses now. */
 function UseBar({ used, given, unit, label }: { used: number | undefined; given: number; unit: string; label: string }) {
-  if (used === undefined) return <span className="text-xs text-slate-400">— of {num(given)} {unit}</span>;
+  if (used === undefined)
+    return (
+      <span className="text-xs text-slate-400">
+        — of {num(given)} {unit}
+      </span>
+    );
   const pct = given > 0 ? Math.min(100, (used / given) * 100) : 0;
   return (
     <div className="w-32">
       <div className="text-xs tabular-nums text-slate-600">
         {num(used)} of {num(given)} {unit}
       </div>
-      <div className="mt-1 h-1.5 rounded-full bg-slate-100" role="meter" aria-label={label} aria-valuenow={used} aria-valuemin={0} aria-valuemax={given}>
-        <div className={`h-1.5 rounded-full ${pct >= 90 ? "bg-red-500" : "bg-emerald-500"}`} style={{ width: `${Math.max(pct, used > 0 ? 3 : 0)}%` }} />
+      <div
+        className="mt-1 h-1.5 rounded-full bg-slate-100"
+        role="meter"
+        aria-label={label}
+        aria-valuenow={used}
+        aria-valuemin={0}
+        aria-valuemax={given}
+      >
+        <div
+          className={`h-1.5 rounded-full ${pct >= 90 ? "bg-red-500" : "bg-emerald-500"}`}
+          style={{ width: `${Math.max(pct, used > 0 ? 3 : 0)}%` }}
+        />
       </div>
     </div>
   );
@@ -41,7 +56,11 @@ function UseBar({ used, given, unit, label }: { used: number | undefined; given:
  */
 export function ServersTable({ initial }: { initial: AdminServerView[] }) {
   const client = useQueryClient();
-  const live = useQuery({ queryKey: ["admin-servers"], queryFn: () => apiFetch<AdminServerView[]>("/api/admin/servers"), refetchInterval: 15_000 });
+  const live = useQuery({
+    queryKey: ["admin-servers"],
+    queryFn: () => apiFetch<AdminServerView[]>("/api/admin/servers"),
+    refetchInterval: 15_000,
+  });
   const rows = live.data ?? initial;
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [now, setNow] = useState(() => Date.now());
@@ -78,7 +97,13 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
     });
   const stopKeys = (keys: string[]) => {
     const refs = rows.filter((r) => keys.includes(keyOf(r))).map((r) => ({ user: r.user, server: r.name }));
-    if (refs.length && window.confirm(`Stop ${refs.length === 1 ? keys[0] : `${refs.length} servers`}? Unsaved notebook work in ${refs.length === 1 ? "it" : "them"} is lost.`)) stop.mutate(refs);
+    if (
+      refs.length &&
+      window.confirm(
+        `Stop ${refs.length === 1 ? keys[0] : `${refs.length} servers`}? Unsaved notebook work in ${refs.length === 1 ? "it" : "them"} is lost.`,
+      )
+    )
+      stop.mutate(refs);
   };
   const totals = rows.reduce((t, r) => ({ cpu: t.cpu + r.cpu, mem: t.mem + r.memGb }), { cpu: 0, mem: 0 });
 
@@ -138,10 +163,19 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
               return (
                 <tr key={k} data-testid={`server-row-${k}`}>
                   <td className="px-4 py-2.5">
-                    <input type="checkbox" aria-label={`Select ${k}`} disabled={s.status === "stopping"} checked={picked.has(k)} onChange={() => toggle(k)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${k}`}
+                      disabled={s.status === "stopping"}
+                      checked={picked.has(k)}
+                      onChange={() => toggle(k)}
+                    />
                   </td>
                   <td className="px-2">
-                    <Link href={`/admin/users/${encodeURIComponent(s.user)}`} className="font-medium text-slate-900 hover:text-brand-600 hover:underline">
+                    <Link
+                      href={`/admin/users/${encodeURIComponent(s.user)}`}
+                      className="font-medium text-slate-900 hover:text-brand-600 hover:underline"
+                    >
                       {s.user}
                     </Link>
                     <span className="text-slate-500"> / {s.name}</span>

@@ -7,7 +7,17 @@ import { ArtifactPreview } from "./artifact-preview";
 import { ArtifactFolder, type SelectedFile } from "./artifact-tree";
 
 /** A run's artifacts: a folder tree on the left, the selected file's preview and download on the right. */
-export function ArtifactBrowser({ artifactUri, title = "Artifacts", description = "Files the run logged: models, plots, data samples. Pick one to look inside.", empty }: { artifactUri: string; title?: string; description?: string; empty?: ReactNode }) {
+export function ArtifactBrowser({
+  artifactUri,
+  title = "Artifacts",
+  description = "Files the run logged: models, plots, data samples. Pick one to look inside.",
+  empty,
+}: {
+  artifactUri: string;
+  title?: string;
+  description?: string;
+  empty?: ReactNode;
+}) {
   const root = artifactRoot(artifactUri);
   return (
     <Card title={title} description={description}>
@@ -38,7 +48,11 @@ function Browser({ root, empty }: { root: string; empty?: ReactNode }) {
         <ArtifactFolder fullPath={root} relPath="" depth={0} selected={selected?.fullPath ?? null} onSelect={setSelected} />
       </div>
       <div className="min-w-0">
-        {selected ? <ArtifactPreview file={selected} /> : <p className="py-6 text-center text-sm text-slate-500">Pick a file on the left to preview or download it.</p>}
+        {selected ? (
+          <ArtifactPreview file={selected} />
+        ) : (
+          <p className="py-6 text-center text-sm text-slate-500">Pick a file on the left to preview or download it.</p>
+        )}
       </div>
     </div>
   );
@@ -47,8 +61,8 @@ function Browser({ root, empty }: { root: string; empty?: ReactNode }) {
 function RunEmpty() {
   return (
     <>
-      This run has no artifacts yet. Log one from a notebook with <code className="text-xs">mlflow.log_artifact(&quot;plot.png&quot;)</code>, or a model with{" "}
-      <code className="text-xs">mlflow.sklearn.log_model(model, name=&quot;model&quot;)</code>.
+      This run has no artifacts yet. Log one from a notebook with <code className="text-xs">mlflow.log_artifact(&quot;plot.png&quot;)</code>
+      , or a model with <code className="text-xs">mlflow.sklearn.log_model(model, name=&quot;model&quot;)</code>.
     </>
   );
 }

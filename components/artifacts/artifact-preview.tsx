@@ -19,7 +19,11 @@ export function ArtifactPreview({ file }: { file: SelectedFile }) {
           <div className="truncate font-mono text-sm text-slate-900">{file.relPath}</div>
           <div className="text-xs text-slate-500">{bytes(file.size)}</div>
         </div>
-        <a href={downloadUrl(file.fullPath)} download={file.name} className="shrink-0 rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+        <a
+          href={downloadUrl(file.fullPath)}
+          download={file.name}
+          className="shrink-0 rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+        >
           Download
         </a>
       </div>
@@ -27,7 +31,9 @@ export function ArtifactPreview({ file }: { file: SelectedFile }) {
         // eslint-disable-next-line @next/next/no-img-element -- an artifact, not a static asset
         <img src={downloadUrl(file.fullPath)} alt={file.name} className="max-h-[28rem] rounded border border-slate-200" />
       ) : kind === "none" ? (
-        <p className="rounded bg-slate-50 px-3 py-6 text-center text-sm text-slate-500">No preview for this kind of file; download it to open it.</p>
+        <p className="rounded bg-slate-50 px-3 py-6 text-center text-sm text-slate-500">
+          No preview for this kind of file; download it to open it.
+        </p>
       ) : (
         <TextualPreview file={file} kind={kind} />
       )}
@@ -47,15 +53,29 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
       <div className="overflow-x-auto">
         <table className="min-w-full text-left text-sm" data-testid="artifact-csv">
           <thead className="bg-slate-50 text-xs font-medium uppercase text-slate-500">
-            <tr>{header?.map((h, i) => <th key={i} className="px-3 py-2">{h}</th>)}</tr>
+            <tr>
+              {header?.map((h, i) => (
+                <th key={i} className="px-3 py-2">
+                  {h}
+                </th>
+              ))}
+            </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 font-mono tabular-nums">
             {body.map((r, i) => (
-              <tr key={i}>{r.map((c, j) => <td key={j} className="px-3 py-1.5">{c}</td>)}</tr>
+              <tr key={i}>
+                {r.map((c, j) => (
+                  <td key={j} className="px-3 py-1.5">
+                    {c}
+                  </td>
+                ))}
+              </tr>
             ))}
           </tbody>
         </table>
-        <p className="mt-2 text-xs text-slate-500">The first {body.length} rows{truncated || body.length === CSV_ROWS ? "; download the file for the rest" : ""}.</p>
+        <p className="mt-2 text-xs text-slate-500">
+          The first {body.length} rows{truncated || body.length === CSV_ROWS ? "; download the file for the rest" : ""}.
+        </p>
       </div>
     );
   }
@@ -65,23 +85,30 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
     <div className="space-y-2">
       {kind === "mlmodel" && (
         <p className="text-sm text-slate-700" data-testid="mlmodel-flavors">
-          An MLflow model{flavors.length > 0 ? (
+          An MLflow model
+          {flavors.length > 0 ? (
             <>
-              {" "}with flavors{" "}
+              {" "}
+              with flavors{" "}
               {flavors.map((f) => (
-                <span key={f} className="mr-1 rounded bg-indigo-100 px-1.5 py-0.5 font-mono text-xs text-indigo-800">{f}</span>
+                <span key={f} className="mr-1 rounded bg-indigo-100 px-1.5 py-0.5 font-mono text-xs text-indigo-800">
+                  {f}
+                </span>
               ))}
             </>
           ) : null}
           .
           {loadUri && (
             <>
-              {" "}Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;{loadUri}&quot;)</code>.
+              {" "}
+              Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;{loadUri}&quot;)</code>.
             </>
           )}
         </p>
       )}
-      <pre className="max-h-[28rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="artifact-text">{text}</pre>
+      <pre className="max-h-[28rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="artifact-text">
+        {text}
+      </pre>
       {truncated && <p className="text-xs text-slate-500">Only the first 64 KiB are shown; download the file for the rest.</p>}
     </div>
   );

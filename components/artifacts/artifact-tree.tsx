@@ -25,16 +25,39 @@ interface FolderProps {
 /** One folder's children; sub-folders load when opened, so a large model folder costs nothing until then. */
 export function ArtifactFolder({ fullPath, relPath, depth, selected, onSelect }: FolderProps) {
   const folder = useArtifactFolder(fullPath);
-  if (folder.isPending) return <p className="py-1 text-sm text-slate-400" style={{ paddingLeft: depth * 16 }}>Loading…</p>;
-  if (folder.isError) return <p className="py-1 text-sm text-red-600" style={{ paddingLeft: depth * 16 }}>{folder.error.message}</p>;
-  if (folder.data.length === 0 && depth > 0) return <p className="py-1 text-sm text-slate-400" style={{ paddingLeft: depth * 16 }}>(empty folder)</p>;
+  if (folder.isPending)
+    return (
+      <p className="py-1 text-sm text-slate-400" style={{ paddingLeft: depth * 16 }}>
+        Loading…
+      </p>
+    );
+  if (folder.isError)
+    return (
+      <p className="py-1 text-sm text-red-600" style={{ paddingLeft: depth * 16 }}>
+        {folder.error.message}
+      </p>
+    );
+  if (folder.data.length === 0 && depth > 0)
+    return (
+      <p className="py-1 text-sm text-slate-400" style={{ paddingLeft: depth * 16 }}>
+        (empty folder)
+      </p>
+    );
   return (
     <ul>
       {folder.data.map((f) => {
         const childRel = relPath ? `${relPath}/${f.path}` : f.path;
         const childFull = `${fullPath}/${f.path}`;
         return f.is_dir ? (
-          <FolderRow key={f.path} name={f.path} fullPath={childFull} relPath={childRel} depth={depth} selected={selected} onSelect={onSelect} />
+          <FolderRow
+            key={f.path}
+            name={f.path}
+            fullPath={childFull}
+            relPath={childRel}
+            depth={depth}
+            selected={selected}
+            onSelect={onSelect}
+          />
         ) : (
           <li key={f.path}>
             <button
@@ -69,7 +92,9 @@ function FolderRow({ name, depth, ...rest }: Omit<FolderProps, "depth"> & { name
         aria-expanded={open}
         data-testid="artifact-folder"
       >
-        <span className="w-3 text-slate-400" aria-hidden="true">{open ? "▾" : "▸"}</span>
+        <span className="w-3 text-slate-400" aria-hidden="true">
+          {open ? "▾" : "▸"}
+        </span>
         <FolderIcon />
         <span className="truncate">{name}</span>
       </button>

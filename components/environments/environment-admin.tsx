@@ -80,25 +80,83 @@ export function AddEnvironmentForm() {
     >
       <div className="grid gap-4 md:grid-cols-2">
         <Field for="id" label="Id" hint="Lower-case letters, digits and '-'; used in the API and cannot change.">
-          <input id="env-id" aria-describedby="env-id-hint" name="id" required pattern="[a-z0-9][a-z0-9\-]{0,63}" placeholder="e.g. pytorch" className={`${input} font-mono`} />
+          <input
+            id="env-id"
+            aria-describedby="env-id-hint"
+            name="id"
+            required
+            pattern="[a-z0-9][a-z0-9\-]{0,63}"
+            placeholder="e.g. pytorch"
+            className={`${input} font-mono`}
+          />
         </Field>
         <Field for="name" label="Name" hint="What people see in the list.">
-          <input id="env-name" aria-describedby="env-name-hint" name="name" required maxLength={100} placeholder="e.g. PyTorch 2.5 · JupyterLab" className={input} />
+          <input
+            id="env-name"
+            aria-describedby="env-name-hint"
+            name="name"
+            required
+            maxLength={100}
+            placeholder="e.g. PyTorch 2.5 · JupyterLab"
+            className={input}
+          />
         </Field>
         <Field for="image" label="Image" hint="An image on this host, e.g. quay.io/jupyter/pytorch-notebook:2024-12-02.">
-          <input id="env-image" aria-describedby="env-image-hint" name="image" required placeholder="registry/name:tag" className={`${input} font-mono`} />
+          <input
+            id="env-image"
+            aria-describedby="env-image-hint"
+            name="image"
+            required
+            placeholder="registry/name:tag"
+            className={`${input} font-mono`}
+          />
         </Field>
         <Field for="rolesAllowed" label="Roles allowed" hint="Comma-separated, e.g. power, admin. Empty: all roles.">
-          <input id="env-rolesAllowed" aria-describedby="env-rolesAllowed-hint" name="rolesAllowed" placeholder="all roles" className={input} />
+          <input
+            id="env-rolesAllowed"
+            aria-describedby="env-rolesAllowed-hint"
+            name="rolesAllowed"
+            placeholder="all roles"
+            className={input}
+          />
         </Field>
         <Field for="description" label="Description">
-          <textarea id="env-description" name="description" rows={3} maxLength={2000} placeholder="What is installed, and what it is for." className={input} />
+          <textarea
+            id="env-description"
+            name="description"
+            rows={3}
+            maxLength={2000}
+            placeholder="What is installed, and what it is for."
+            className={input}
+          />
         </Field>
-        <Field for="command" label="Command" hint="One argument per line; empty uses the image's own command. {baseUrl} and {port} are filled in.">
-          <textarea id="env-command" aria-describedby="env-command-hint" name="command" rows={3} placeholder={"jupyter\nlab\n--ServerApp.base_url={baseUrl}"} className={`${input} font-mono`} />
+        <Field
+          for="command"
+          label="Command"
+          hint="One argument per line; empty uses the image's own command. {baseUrl} and {port} are filled in."
+        >
+          <textarea
+            id="env-command"
+            aria-describedby="env-command-hint"
+            name="command"
+            rows={3}
+            placeholder={"jupyter\nlab\n--ServerApp.base_url={baseUrl}"}
+            className={`${input} font-mono`}
+          />
         </Field>
-        <Field for="constraints" label="Placement constraints" hint="Swarm backend only: one per line, e.g. node.labels.gpu==true. Empty: any node.">
-          <textarea id="env-constraints" aria-describedby="env-constraints-hint" name="constraints" rows={2} placeholder="node.labels.gpu==true" className={`${input} font-mono`} />
+        <Field
+          for="constraints"
+          label="Placement constraints"
+          hint="Swarm backend only: one per line, e.g. node.labels.gpu==true. Empty: any node."
+        >
+          <textarea
+            id="env-constraints"
+            aria-describedby="env-constraints-hint"
+            name="constraints"
+            rows={2}
+            placeholder="node.labels.gpu==true"
+            className={`${input} font-mono`}
+          />
         </Field>
       </div>
       <div className="grid gap-4 sm:grid-cols-4">
@@ -106,17 +164,38 @@ export function AddEnvironmentForm() {
           <input id="env-defaultCpu" name="defaultCpu" type="number" required min={0.25} step={0.25} defaultValue={1} className={input} />
         </Field>
         <Field for="defaultMemGb" label="Default memory (GiB)">
-          <input id="env-defaultMemGb" name="defaultMemGb" type="number" required min={0.25} step={0.25} defaultValue={2} className={input} />
+          <input
+            id="env-defaultMemGb"
+            name="defaultMemGb"
+            type="number"
+            required
+            min={0.25}
+            step={0.25}
+            defaultValue={2}
+            className={input}
+          />
         </Field>
         <Field for="maxCpu" label="Max CPUs" hint="Empty: the role's limit.">
           <input id="env-maxCpu" aria-describedby="env-maxCpu-hint" name="maxCpu" type="number" min={0.25} step={0.25} className={input} />
         </Field>
         <Field for="maxMemGb" label="Max memory (GiB)" hint="Empty: the role's limit.">
-          <input id="env-maxMemGb" aria-describedby="env-maxMemGb-hint" name="maxMemGb" type="number" min={0.25} step={0.25} className={input} />
+          <input
+            id="env-maxMemGb"
+            aria-describedby="env-maxMemGb-hint"
+            name="maxMemGb"
+            type="number"
+            min={0.25}
+            step={0.25}
+            className={input}
+          />
         </Field>
       </div>
       <div className="flex items-center gap-4">
-        <button type="submit" disabled={busy} className="rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+        <button
+          type="submit"
+          disabled={busy}
+          className="rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+        >
           {busy ? "Adding…" : "Add environment"}
         </button>
         {added && <span className="text-sm text-emerald-700">Added “{added}”.</span>}
@@ -173,21 +252,41 @@ export function EnvironmentActions({ env }: { env: EnvironmentView }) {
     <div className="mt-4 border-t border-slate-100 pt-3">
       <div className="flex flex-wrap items-center gap-2">
         <span className="mr-auto text-xs uppercase tracking-wide text-slate-400">Admin</span>
-        <button type="button" disabled={busy} onClick={toggle} className={`${btn} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={toggle}
+          className={`${btn} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
+        >
           {env.deprecated ? "Undeprecate" : "Deprecate"}
         </button>
         {confirming ? (
           <>
             <span className="text-xs text-slate-600">Delete “{env.name}”?</span>
-            <button type="button" disabled={busy} onClick={() => run(() => apiFetch(path, { method: "DELETE" }))} className={`${btn} border-red-600 bg-red-600 text-white hover:bg-red-700`}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => run(() => apiFetch(path, { method: "DELETE" }))}
+              className={`${btn} border-red-600 bg-red-600 text-white hover:bg-red-700`}
+            >
               Yes, delete
             </button>
-            <button type="button" disabled={busy} onClick={() => setConfirming(false)} className={`${btn} border-slate-300 bg-white text-slate-700`}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => setConfirming(false)}
+              className={`${btn} border-slate-300 bg-white text-slate-700`}
+            >
               Cancel
             </button>
           </>
         ) : (
-          <button type="button" disabled={busy} onClick={() => setConfirming(true)} className={`${btn} border-red-300 bg-white text-red-700 hover:bg-red-50`}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => setConfirming(true)}
+            className={`${btn} border-red-300 bg-white text-red-700 hover:bg-red-50`}
+          >
             Delete
           </button>
         )}

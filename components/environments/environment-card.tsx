@@ -14,14 +14,24 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 
 export function AvailabilityBadge({ available, engineDown }: { available: boolean; engineDown: boolean }) {
   if (engineDown) {
-    return <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-inset ring-slate-200">engine unreachable</span>;
+    return (
+      <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-inset ring-slate-200">
+        engine unreachable
+      </span>
+    );
   }
   return available ? (
-    <span data-testid="availability" className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-inset ring-emerald-200">
+    <span
+      data-testid="availability"
+      className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-inset ring-emerald-200"
+    >
       image ready on this host
     </span>
   ) : (
-    <span data-testid="availability" className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-700 ring-1 ring-inset ring-red-200">
+    <span
+      data-testid="availability"
+      className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-700 ring-1 ring-inset ring-red-200"
+    >
       image missing
     </span>
   );
@@ -29,7 +39,10 @@ export function AvailabilityBadge({ available, engineDown }: { available: boolea
 
 export function EnvironmentCard({ env, engineDown, children }: { env: EnvironmentView; engineDown: boolean; children?: ReactNode }) {
   return (
-    <article data-testid={`environment-${env.id}`} className={`flex flex-col rounded-xl border bg-white p-5 shadow-sm ${env.deprecated ? "border-slate-200 opacity-80" : "border-slate-200"}`}>
+    <article
+      data-testid={`environment-${env.id}`}
+      className={`flex flex-col rounded-xl border bg-white p-5 shadow-sm ${env.deprecated ? "border-slate-200 opacity-80" : "border-slate-200"}`}
+    >
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div>
           <h2 className="font-semibold text-slate-900">{env.name}</h2>

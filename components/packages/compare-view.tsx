@@ -19,9 +19,21 @@ export function CompareView({ comparison, left, right }: { comparison: PackageCo
   return (
     <div className="space-y-4">
       <div>
-        <div className="flex h-4 overflow-hidden rounded-full bg-slate-100" role="img" aria-label="How the two environments' packages compare" data-testid="compare-bar">
+        <div
+          className="flex h-4 overflow-hidden rounded-full bg-slate-100"
+          role="img"
+          aria-label="How the two environments' packages compare"
+          data-testid="compare-bar"
+        >
           {ORDER.map((s) =>
-            comparison.counts[s] ? <div key={s} className={TONE[s].bar} style={{ width: `${(comparison.counts[s] / total) * 100}%` }} title={`${comparison.counts[s]} ${TONE[s].label(left, right)}`} /> : null,
+            comparison.counts[s] ? (
+              <div
+                key={s}
+                className={TONE[s].bar}
+                style={{ width: `${(comparison.counts[s] / total) * 100}%` }}
+                title={`${comparison.counts[s]} ${TONE[s].label(left, right)}`}
+              />
+            ) : null,
           )}
         </div>
         <ul className="mt-2 flex flex-wrap gap-4 text-xs text-slate-600" data-testid="compare-counts">
@@ -34,10 +46,13 @@ export function CompareView({ comparison, left, right }: { comparison: PackageCo
         </ul>
       </div>
       <label className="flex items-center gap-2 text-sm text-slate-700">
-        <input type="checkbox" checked={showSame} onChange={(e) => setShowSame(e.target.checked)} /> Also show the {comparison.counts.same} packages that are the same
+        <input type="checkbox" checked={showSame} onChange={(e) => setShowSame(e.target.checked)} /> Also show the {comparison.counts.same}{" "}
+        packages that are the same
       </label>
       {rows.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">Both environments have exactly the same packages.</p>
+        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">
+          Both environments have exactly the same packages.
+        </p>
       ) : (
         <table className="w-full text-sm" data-testid="compare-table">
           <thead>

@@ -9,7 +9,19 @@ import { postEventStream } from "./read-sse";
 type Done = Extract<InstallEvent, { type: "done" }>;
 
 /** "Install into…": pick a running workspace and a version; pip's output streams into a terminal box. */
-export function InstallPanel({ user, packageName, versions, latest, targets }: { user: string; packageName: string; versions: string[]; latest?: string; targets: InstallTarget[] }) {
+export function InstallPanel({
+  user,
+  packageName,
+  versions,
+  latest,
+  targets,
+}: {
+  user: string;
+  packageName: string;
+  versions: string[];
+  latest?: string;
+  targets: InstallTarget[];
+}) {
   const [server, setServer] = useState(targets[0]?.server ?? "");
   const [version, setVersion] = useState("");
   const [lines, setLines] = useState<string[]>([]);
@@ -30,7 +42,10 @@ export function InstallPanel({ user, packageName, versions, latest, targets }: {
 
   if (targets.length === 0) {
     return (
-      <div data-testid="install-empty" className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">
+      <div
+        data-testid="install-empty"
+        className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600"
+      >
         Packages are installed into a running workspace, and you have none running.{" "}
         <Link href="/#start" className="font-medium text-brand-600 hover:underline">
           Start one on My workspaces
@@ -70,7 +85,13 @@ export function InstallPanel({ user, packageName, versions, latest, targets }: {
       <div className="flex flex-wrap items-end gap-3">
         <label className="text-sm">
           <span className="block font-medium text-slate-700">Workspace</span>
-          <select data-testid="install-server" value={server} onChange={(e) => setServer(e.target.value)} disabled={running} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+          <select
+            data-testid="install-server"
+            value={server}
+            onChange={(e) => setServer(e.target.value)}
+            disabled={running}
+            className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          >
             {targets.map((t) => (
               <option key={t.server} value={t.server}>
                 {t.server} · {t.environmentName}
@@ -80,7 +101,13 @@ export function InstallPanel({ user, packageName, versions, latest, targets }: {
         </label>
         <label className="text-sm">
           <span className="block font-medium text-slate-700">Version</span>
-          <select data-testid="install-version" value={version} onChange={(e) => setVersion(e.target.value)} disabled={running} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+          <select
+            data-testid="install-version"
+            value={version}
+            onChange={(e) => setVersion(e.target.value)}
+            disabled={running}
+            className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          >
             <option value="">newest pip picks{latest ? ` (${latest})` : ""}</option>
             {versions.map((v) => (
               <option key={v} value={v}>
@@ -120,7 +147,11 @@ export function InstallPanel({ user, packageName, versions, latest, targets }: {
               </div>
             </div>
           )}
-          <pre ref={box} data-testid="install-output" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100">
+          <pre
+            ref={box}
+            data-testid="install-output"
+            className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100"
+          >
             {lines.length > 0 ? lines.join("\n") : "Starting pip in the workspace…"}
           </pre>
         </div>

@@ -40,7 +40,11 @@ export function ColumnPicker({ keys, chosen, onChange }: { keys: ColumnKeys; cho
         Columns ({chosen.length}) ▾
       </button>
       {open && (
-        <div role="dialog" aria-label="Choose columns" className="absolute right-0 z-20 mt-2 max-h-96 w-80 overflow-y-auto rounded-xl border border-slate-200 bg-white p-4 shadow-lg">
+        <div
+          role="dialog"
+          aria-label="Choose columns"
+          className="absolute right-0 z-20 mt-2 max-h-96 w-80 overflow-y-auto rounded-xl border border-slate-200 bg-white p-4 shadow-lg"
+        >
           {GROUPS.map(({ group, label }) => (
             <fieldset key={group} className="mb-3 last:mb-0">
               <legend className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">{label}</legend>
@@ -59,7 +63,11 @@ export function ColumnPicker({ keys, chosen, onChange }: { keys: ColumnKeys; cho
               )}
             </fieldset>
           ))}
-          <button type="button" onClick={() => setOpen(false)} className="mt-2 w-full rounded-md bg-slate-100 py-1 text-sm text-slate-700 hover:bg-slate-200">
+          <button
+            type="button"
+            onClick={() => setOpen(false)}
+            className="mt-2 w-full rounded-md bg-slate-100 py-1 text-sm text-slate-700 hover:bg-slate-200"
+          >
             Done
           </button>
         </div>

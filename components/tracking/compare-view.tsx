@@ -36,7 +36,11 @@ export function CompareView({ runs }: { runs: WireRun[] }) {
     <div className="space-y-6">
       <Card
         title="Parameters"
-        description={differing === 0 ? "All runs used the same parameters." : `${differing} of ${params.length} parameters differ between these runs (highlighted).`}
+        description={
+          differing === 0
+            ? "All runs used the same parameters."
+            : `${differing} of ${params.length} parameters differ between these runs (highlighted).`
+        }
         action={
           <label className="flex items-center gap-2 text-sm text-slate-600">
             <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} /> Only differences
@@ -52,12 +56,22 @@ export function CompareView({ runs }: { runs: WireRun[] }) {
               <tbody className="divide-y divide-slate-100">
                 {shownParams.map((p) => (
                   <tr key={p.key} data-differs={p.differs} className={p.differs ? "bg-amber-50" : ""}>
-                    <th scope="row" className={`px-3 py-1.5 text-left font-mono text-xs font-normal ${p.differs ? "text-amber-900" : "text-slate-600"}`}>
-                      {p.differs && <span className="mr-1 font-sans font-bold text-amber-600" aria-label="differs">≠</span>}
+                    <th
+                      scope="row"
+                      className={`px-3 py-1.5 text-left font-mono text-xs font-normal ${p.differs ? "text-amber-900" : "text-slate-600"}`}
+                    >
+                      {p.differs && (
+                        <span className="mr-1 font-sans font-bold text-amber-600" aria-label="differs">
+                          ≠
+                        </span>
+                      )}
                       {p.key}
                     </th>
                     {p.values.map((v, i) => (
-                      <td key={i} className={`px-3 py-1.5 font-mono text-xs ${p.differs ? "font-semibold text-amber-950" : "text-slate-800"}`}>
+                      <td
+                        key={i}
+                        className={`px-3 py-1.5 font-mono text-xs ${p.differs ? "font-semibold text-amber-950" : "text-slate-800"}`}
+                      >
                         {v ?? <span className="text-slate-300">–</span>}
                       </td>
                     ))}
@@ -96,7 +110,11 @@ export function CompareView({ runs }: { runs: WireRun[] }) {
       </Card>
 
       {latest.length > 0 && (
-        <Card title="Metric history" description="Each metric with every run overlaid; colours match the run names above." action={<XAxisSwitch mode={mode} onChange={setMode} />}>
+        <Card
+          title="Metric history"
+          description="Each metric with every run overlaid; colours match the run names above."
+          action={<XAxisSwitch mode={mode} onChange={setMode} />}
+        >
           <div className="grid gap-6 md:grid-cols-2">
             {latest.map((m) => (
               <div key={m.key}>

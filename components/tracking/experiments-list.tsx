@@ -56,8 +56,18 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
               rename.mutate();
             }}
           >
-            <input aria-label="New name" value={name} onChange={(e) => setName(e.target.value)} className="w-64 rounded-md border border-slate-300 px-2 py-1" autoFocus />
-            <button type="submit" disabled={rename.isPending || name.trim() === ""} className="rounded-md bg-brand-600 px-3 py-1 text-white disabled:opacity-60">
+            <input
+              aria-label="New name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              className="w-64 rounded-md border border-slate-300 px-2 py-1"
+              autoFocus
+            />
+            <button
+              type="submit"
+              disabled={rename.isPending || name.trim() === ""}
+              className="rounded-md bg-brand-600 px-3 py-1 text-white disabled:opacity-60"
+            >
               Save
             </button>
             <button type="button" onClick={() => setEditing(false)} className="text-slate-500 hover:underline">
@@ -111,7 +121,11 @@ export function NewExperimentForm() {
         maxLength={500}
         className="w-64 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
       />
-      <button type="submit" disabled={create.isPending || name.trim() === ""} className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={create.isPending || name.trim() === ""}
+        className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+      >
         New experiment
       </button>
       {create.error && <p className="w-full text-sm text-red-600">{create.error.message}</p>}

@@ -21,7 +21,17 @@ function plotted(series: RunSeries, mode: XAxisMode): Plotted[] {
 }
 
 /** One metric's history for one or more runs, drawn as lines on one chart. */
-export function MetricChart({ metricKey, runs, mode, height = 220 }: { metricKey: string; runs: { id: string; name: string }[]; mode: XAxisMode; height?: number }) {
+export function MetricChart({
+  metricKey,
+  runs,
+  mode,
+  height = 220,
+}: {
+  metricKey: string;
+  runs: { id: string; name: string }[];
+  mode: XAxisMode;
+  height?: number;
+}) {
   const series = useMetricSeries(
     runs.map((r) => r.id),
     metricKey,
@@ -34,7 +44,11 @@ export function MetricChart({ metricKey, runs, mode, height = 220 }: { metricKey
     );
   }
   if (series.error) return <p className="text-sm text-red-600">{series.error.message}</p>;
-  const lines = series.data.map((s, i) => ({ run: runs[i], data: plotted(s, mode), color: RUN_COLORS[i % RUN_COLORS.length] ?? "#0072B2" }));
+  const lines = series.data.map((s, i) => ({
+    run: runs[i],
+    data: plotted(s, mode),
+    color: RUN_COLORS[i % RUN_COLORS.length] ?? "#0072B2",
+  }));
   const points = lines.reduce((n, l) => n + l.data.length, 0);
   if (points === 0) return <p className="text-sm text-slate-500">No finite values to draw for {metricKey}.</p>;
   const single = runs.length === 1 && points === 1;
@@ -51,7 +65,12 @@ export function MetricChart({ metricKey, runs, mode, height = 220 }: { metricKey
             tick={{ fontSize: 11, fill: "#64748b" }}
             tickFormatter={(v: number) => (mode === "step" ? String(v) : elapsedTick(v))}
           />
-          <YAxis width={56} tick={{ fontSize: 11, fill: "#64748b" }} tickFormatter={(v: number) => metricValue(v)} domain={["auto", "auto"]} />
+          <YAxis
+            width={56}
+            tick={{ fontSize: 11, fill: "#64748b" }}
+            tickFormatter={(v: number) => metricValue(v)}
+            domain={["auto", "auto"]}
+          />
           <Tooltip
             formatter={(v) => metricValue(typeof v === "number" ? v : Number(v))}
             labelFormatter={(x) => (mode === "step" ? `step ${String(x)}` : `${duration(Number(x) * 1000)} in`)}

@@ -51,7 +51,11 @@ let bulkMissing = false;
 async function fetchSeries(runIds: readonly string[], key: string): Promise<RunSeries[]> {
   if (!bulkMissing) {
     try {
-      const res = await mlflowGet<{ metrics?: BulkMetric[] }>("metrics/get-history-bulk-interval", { run_ids: runIds, metric_key: key, max_results: CHART_POINTS });
+      const res = await mlflowGet<{ metrics?: BulkMetric[] }>("metrics/get-history-bulk-interval", {
+        run_ids: runIds,
+        metric_key: key,
+        max_results: CHART_POINTS,
+      });
       return groupByRun(runIds, res.metrics ?? []);
     } catch (err) {
       if (!(err instanceof MlflowError && err.code === "ENDPOINT_NOT_FOUND")) throw err;

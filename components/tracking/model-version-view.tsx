@@ -15,10 +15,19 @@ import { StageBadge } from "./stage-badge";
 export function ModelVersionView({ name, version }: { name: string; version: string }) {
   const mv = useModelVersion(name, version);
   const uri = useVersionDownloadUri(name, version);
-  if (mv.isPending) return <p className="text-sm text-slate-500">Loading {name} version {version}…</p>;
+  if (mv.isPending)
+    return (
+      <p className="text-sm text-slate-500">
+        Loading {name} version {version}…
+      </p>
+    );
   if (mv.error) {
     return (
-      <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="registry-error">
+      <p
+        role="alert"
+        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+        data-testid="registry-error"
+      >
         {registryProblem(mv.error)}
       </p>
     );
@@ -43,7 +52,10 @@ export function ModelVersionView({ name, version }: { name: string; version: str
         </h1>
         <p className="mt-1 text-sm text-slate-500">
           Registered {formatDateTime(v.creation_timestamp)}
-          {v.user_id ? ` by ${v.user_id}` : ""} · load it with <code>mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)</code>
+          {v.user_id ? ` by ${v.user_id}` : ""} · load it with{" "}
+          <code>
+            mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)
+          </code>
         </p>
       </div>
 
@@ -77,8 +89,8 @@ export function ModelVersionView({ name, version }: { name: string; version: str
           description="The model's files as mlflow.pyfunc.load_model downloads them: MLmodel, the environment and the weights."
           empty={
             <>
-              No files at this version&apos;s source yet. A version registered from <code className="text-xs">runs:/&lt;run&gt;/model</code> shows the files the run logged under{" "}
-              <code className="text-xs">model/</code>.
+              No files at this version&apos;s source yet. A version registered from <code className="text-xs">runs:/&lt;run&gt;/model</code>{" "}
+              shows the files the run logged under <code className="text-xs">model/</code>.
             </>
           }
         />

@@ -17,7 +17,11 @@ export function ModelView({ name }: { name: string }) {
   if (model.isPending) return <p className="text-sm text-slate-500">Loading {name}…</p>;
   if (model.error) {
     return (
-      <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="registry-error">
+      <p
+        role="alert"
+        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+        data-testid="registry-error"
+      >
         {registryProblem(model.error)}
       </p>
     );
@@ -43,11 +47,15 @@ export function ModelView({ name }: { name: string }) {
         </div>
         <p className="mt-1 text-sm text-slate-500">
           Created {formatDateTime(m.creation_timestamp)}
-          {m.user_id ? ` by ${m.user_id}` : ""} · load it with <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
+          {m.user_id ? ` by ${m.user_id}` : ""} · load it with{" "}
+          <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
         </p>
       </div>
 
-      <Card title="Versions" description="Newest first. An alias (such as @champion) points at one version; code loads the model by alias. Open a version to move its stage, point an alias at it, or browse its files.">
+      <Card
+        title="Versions"
+        description="Newest first. An alias (such as @champion) points at one version; code loads the model by alias. Open a version to move its stage, point an alias at it, or browse its files."
+      >
         {versions.isPending ? (
           <p className="text-sm text-slate-500">Loading versions…</p>
         ) : versions.error ? (
@@ -74,7 +82,13 @@ export function ModelView({ name }: { name: string }) {
                       v{v.version}
                     </Link>
                   </td>
-                  <td className="space-x-1">{(v.aliases ?? []).length === 0 ? <span className="text-xs text-slate-400">—</span> : (v.aliases ?? []).map((a) => <AliasBadge key={a} alias={a} />)}</td>
+                  <td className="space-x-1">
+                    {(v.aliases ?? []).length === 0 ? (
+                      <span className="text-xs text-slate-400">—</span>
+                    ) : (
+                      (v.aliases ?? []).map((a) => <AliasBadge key={a} alias={a} />)
+                    )}
+                  </td>
                   <td>
                     <StageBadge stage={v.current_stage} />
                   </td>

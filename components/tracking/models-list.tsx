@@ -11,7 +11,11 @@ export function ModelsList() {
   if (models.isPending) return <p className="text-sm text-slate-500">Loading models…</p>;
   if (models.error) {
     return (
-      <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="registry-error">
+      <p
+        role="alert"
+        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+        data-testid="registry-error"
+      >
         {registryProblem(models.error)}
       </p>
     );
@@ -22,7 +26,10 @@ export function ModelsList() {
         <p className="font-medium text-slate-800">No registered models yet.</p>
         <p className="mt-1 text-sm">
           Open a run and press <strong>Register model</strong>, or from a notebook:{" "}
-          <code className="rounded bg-slate-100 px-1">mlflow.register_model(&quot;runs:/&lt;run id&gt;/model&quot;, &quot;my-model&quot;)</code>.
+          <code className="rounded bg-slate-100 px-1">
+            mlflow.register_model(&quot;runs:/&lt;run id&gt;/model&quot;, &quot;my-model&quot;)
+          </code>
+          .
         </p>
       </div>
     );
@@ -51,12 +58,26 @@ export function ModelsList() {
                   </Link>
                   {m.description && <p className="mt-0.5 line-clamp-1 text-xs text-slate-500">{m.description}</p>}
                 </td>
-                <td className="px-4 py-3 tabular-nums">{latest > 0 ? `version ${latest}` : <span className="text-slate-400">none</span>}</td>
-                <td className="space-x-1 px-4 py-3">
-                  {stages.length === 0 ? <span className="text-xs text-slate-400">—</span> : stages.map((v) => <StageBadge key={v.version} stage={`${v.current_stage ?? ""}`} />)}
+                <td className="px-4 py-3 tabular-nums">
+                  {latest > 0 ? `version ${latest}` : <span className="text-slate-400">none</span>}
                 </td>
-                <td className="space-x-1 px-4 py-3">{(m.aliases ?? []).length === 0 ? <span className="text-xs text-slate-400">—</span> : (m.aliases ?? []).map((a) => <AliasBadge key={a.alias} alias={`${a.alias} → v${a.version}`} />)}</td>
-                <td className="px-4 py-3 text-slate-600">{relativeTime(new Date(m.last_updated_timestamp ?? m.creation_timestamp).toISOString())}</td>
+                <td className="space-x-1 px-4 py-3">
+                  {stages.length === 0 ? (
+                    <span className="text-xs text-slate-400">—</span>
+                  ) : (
+                    stages.map((v) => <StageBadge key={v.version} stage={`${v.current_stage ?? ""}`} />)
+                  )}
+                </td>
+                <td className="space-x-1 px-4 py-3">
+                  {(m.aliases ?? []).length === 0 ? (
+                    <span className="text-xs text-slate-400">—</span>
+                  ) : (
+                    (m.aliases ?? []).map((a) => <AliasBadge key={a.alias} alias={`${a.alias} → v${a.version}`} />)
+                  )}
+                </td>
+                <td className="px-4 py-3 text-slate-600">
+                  {relativeTime(new Date(m.last_updated_timestamp ?? m.creation_timestamp).toISOString())}
+                </td>
               </tr>
             );
           })}

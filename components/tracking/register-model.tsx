@@ -15,7 +15,11 @@ async function registerVersion(name: string, runId: string): Promise<WireModelVe
   } catch (err) {
     if (!(err instanceof MlflowError && err.code === "RESOURCE_ALREADY_EXISTS")) throw err;
   }
-  const res = await mlflowPost<{ model_version: WireModelVersion }>("model-versions/create", { name, source: `runs:/${runId}/model`, run_id: runId });
+  const res = await mlflowPost<{ model_version: WireModelVersion }>("model-versions/create", {
+    name,
+    source: `runs:/${runId}/model`,
+    run_id: runId,
+  });
   return res.model_version;
 }
 
@@ -52,7 +56,11 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
   }
   if (!open) {
     return (
-      <button type="button" onClick={() => setOpen(true)} className="rounded-lg border border-brand-600 px-4 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50">
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        className="rounded-lg border border-brand-600 px-4 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50"
+      >
         Register model
       </button>
     );
@@ -68,8 +76,18 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
       <label className="text-sm text-slate-600" htmlFor="model-name">
         Model name
       </label>
-      <input id="model-name" value={name} onChange={(e) => setName(e.target.value)} className="w-56 rounded-md border border-slate-300 px-2 py-1 text-sm" autoFocus />
-      <button type="submit" disabled={register.isPending || name.trim() === ""} className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60">
+      <input
+        id="model-name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        className="w-56 rounded-md border border-slate-300 px-2 py-1 text-sm"
+        autoFocus
+      />
+      <button
+        type="submit"
+        disabled={register.isPending || name.trim() === ""}
+        className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
+      >
         {register.isPending ? "Registering…" : "Register"}
       </button>
       <button type="button" onClick={() => setOpen(false)} className="text-sm text-slate-500 hover:underline">

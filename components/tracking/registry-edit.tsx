@@ -25,13 +25,21 @@ function Problem({ error }: { error: Error | null }) {
 export function DescriptionEditor({ name, version, value }: { name: string; version?: string; value: string | undefined }) {
   const [draft, setDraft] = useState<string | null>(null);
   const save = useRegistryChange(name, (description: string) =>
-    version === undefined ? mlflowPatch("registered-models/update", { name, description }) : mlflowPatch("model-versions/update", { name, version, description }),
+    version === undefined
+      ? mlflowPatch("registered-models/update", { name, description })
+      : mlflowPatch("model-versions/update", { name, version, description }),
   );
   if (draft === null) {
     return (
       <div className="flex items-start gap-3">
         <p className="whitespace-pre-wrap text-slate-600" data-testid="description">
-          {value ? value : <span className="text-slate-400">No description. Say what this {version ? "version" : "model"} is for and how it was trained.</span>}
+          {value ? (
+            value
+          ) : (
+            <span className="text-slate-400">
+              No description. Say what this {version ? "version" : "model"} is for and how it was trained.
+            </span>
+          )}
         </p>
         <button type="button" onClick={() => setDraft(value ?? "")} className="shrink-0 text-sm text-brand-700 hover:underline">
           Edit
@@ -59,7 +67,11 @@ export function DescriptionEditor({ name, version, value }: { name: string; vers
         autoFocus
       />
       <div className="mt-1 flex gap-2">
-        <button type="submit" disabled={save.isPending} className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60">
+        <button
+          type="submit"
+          disabled={save.isPending}
+          className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
+        >
           {save.isPending ? "Saving…" : "Save description"}
         </button>
         <button type="button" onClick={() => setDraft(null)} className="text-sm text-slate-500 hover:underline">
@@ -76,7 +88,12 @@ export function StagePicker({ name, version, stage }: { name: string; version: s
   const [target, setTarget] = useState(stage);
   const [archiveOthers, setArchiveOthers] = useState(true);
   const move = useRegistryChange(name, (to: string) =>
-    mlflowPost("model-versions/transition-stage", { name, version, stage: to, archive_existing_versions: archiveOthers && (to === "Staging" || to === "Production") }),
+    mlflowPost("model-versions/transition-stage", {
+      name,
+      version,
+      stage: to,
+      archive_existing_versions: archiveOthers && (to === "Staging" || to === "Production"),
+    }),
   );
   return (
     <form
@@ -89,7 +106,12 @@ export function StagePicker({ name, version, stage }: { name: string; version: s
       <label htmlFor="stage-select" className="sr-only">
         Stage
       </label>
-      <select id="stage-select" value={target} onChange={(e) => setTarget(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1 text-sm">
+      <select
+        id="stage-select"
+        value={target}
+        onChange={(e) => setTarget(e.target.value)}
+        className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+      >
         {STAGES.map((s) => (
           <option key={s} value={s}>
             {s}
@@ -102,7 +124,11 @@ export function StagePicker({ name, version, stage }: { name: string; version: s
           archive the versions now in {target}
         </label>
       )}
-      <button type="submit" disabled={move.isPending || target === stage} className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50">
+      <button
+        type="submit"
+        disabled={move.isPending || target === stage}
+        className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50"
+      >
         {move.isPending ? "Moving…" : "Move"}
       </button>
       <Problem error={move.error} />
@@ -122,7 +148,12 @@ export function AliasEditor({ name, version, aliases }: { name: string; version:
         {aliases.map((a) => (
           <li key={a} className="flex items-center gap-1">
             <AliasBadge alias={a} />
-            <button type="button" aria-label={`Remove alias ${a}`} onClick={() => remove.mutate(a)} className="text-xs text-slate-400 hover:text-red-600">
+            <button
+              type="button"
+              aria-label={`Remove alias ${a}`}
+              onClick={() => remove.mutate(a)}
+              className="text-xs text-slate-400 hover:text-red-600"
+            >
               ✕
             </button>
           </li>
@@ -138,8 +169,18 @@ export function AliasEditor({ name, version, aliases }: { name: string; version:
         <label htmlFor="alias-input" className="sr-only">
           Alias
         </label>
-        <input id="alias-input" value={alias} onChange={(e) => setAlias(e.target.value)} placeholder="new alias, e.g. champion" className="w-56 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm" />
-        <button type="submit" disabled={add.isPending || alias.trim() === ""} className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50">
+        <input
+          id="alias-input"
+          value={alias}
+          onChange={(e) => setAlias(e.target.value)}
+          placeholder="new alias, e.g. champion"
+          className="w-56 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm"
+        />
+        <button
+          type="submit"
+          disabled={add.isPending || alias.trim() === ""}
+          className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50"
+        >
           {add.isPending ? "Pointing…" : "Point here"}
         </button>
         <span className="text-xs text-slate-500">An alias already on another version moves to this one.</span>
@@ -185,14 +226,26 @@ export function ModelActions({ name, versions }: { name: string; versions: numbe
         <label htmlFor="rename-input" className="sr-only">
           New name
         </label>
-        <input id="rename-input" value={newName} onChange={(e) => setNewName(e.target.value)} className="w-64 rounded-md border border-slate-300 px-2 py-1 text-sm" autoFocus />
-        <button type="submit" disabled={rename.isPending || newName.trim() === "" || newName.trim() === name} className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60">
+        <input
+          id="rename-input"
+          value={newName}
+          onChange={(e) => setNewName(e.target.value)}
+          className="w-64 rounded-md border border-slate-300 px-2 py-1 text-sm"
+          autoFocus
+        />
+        <button
+          type="submit"
+          disabled={rename.isPending || newName.trim() === "" || newName.trim() === name}
+          className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
+        >
           {rename.isPending ? "Renaming…" : "Rename"}
         </button>
         <button type="button" onClick={() => setMode("idle")} className="text-sm text-slate-500 hover:underline">
           Cancel
         </button>
-        <p className="w-full text-xs text-slate-500">Code that loads <code>models:/{name}/…</code> must use the new name afterwards.</p>
+        <p className="w-full text-xs text-slate-500">
+          Code that loads <code>models:/{name}/…</code> must use the new name afterwards.
+        </p>
         <Problem error={rename.error} />
       </form>
     );
@@ -201,7 +254,8 @@ export function ModelActions({ name, versions }: { name: string; versions: numbe
     return (
       <div className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200" role="group" aria-label="Confirm deletion">
         <p>
-          Delete {name} and its {versions} version{versions === 1 ? "" : "s"}? Aliases and stages go with them; the runs and their files stay.
+          Delete {name} and its {versions} version{versions === 1 ? "" : "s"}? Aliases and stages go with them; the runs and their files
+          stay.
         </p>
         <div className="mt-2 flex gap-2">
           <button

@@ -16,7 +16,10 @@ export function useRegisteredModels() {
   return useQuery({
     queryKey: ["registered-models"],
     queryFn: async () => {
-      const res = await mlflowGet<{ registered_models?: WireRegisteredModel[] }>("registered-models/search", { max_results: 1000, order_by: "name ASC" });
+      const res = await mlflowGet<{ registered_models?: WireRegisteredModel[] }>("registered-models/search", {
+        max_results: 1000,
+        order_by: "name ASC",
+      });
       return res.registered_models ?? [];
     },
     retry: false,
@@ -35,7 +38,10 @@ export function useModelVersions(name: string) {
   return useQuery({
     queryKey: ["model-versions", name],
     queryFn: async () => {
-      const res = await mlflowGet<{ model_versions?: WireModelVersion[] }>("model-versions/search", { filter: `name=${quoted(name)}`, max_results: 1000 });
+      const res = await mlflowGet<{ model_versions?: WireModelVersion[] }>("model-versions/search", {
+        filter: `name=${quoted(name)}`,
+        max_results: 1000,
+      });
       return (res.model_versions ?? []).sort((a, b) => Number(b.version) - Number(a.version));
     },
     retry: false,

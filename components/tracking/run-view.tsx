@@ -38,11 +38,13 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
           </p>
           <h1 className="flex items-center gap-3 text-2xl font-semibold text-slate-900">
             <span data-testid="run-title">{info.run_name}</span> <RunStatus status={info.status} />
-            {info.lifecycle_stage === "deleted" && <span className="rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-700">deleted</span>}
+            {info.lifecycle_stage === "deleted" && (
+              <span className="rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-700">deleted</span>
+            )}
           </h1>
           <p className="mt-1 text-sm text-slate-500">
-            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)} · {runDuration(info)} · run ID{" "}
-            <code className="text-xs">{info.run_id}</code>
+            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started{" "}
+            {formatDateTime(info.start_time)} · {runDuration(info)} · run ID <code className="text-xs">{info.run_id}</code>
           </p>
         </div>
         <RegisterModel runId={info.run_id} suggestedName={experimentName} />

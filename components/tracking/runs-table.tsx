@@ -62,7 +62,8 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
     setView({ sort: next });
     resetPaging();
   };
-  const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= MAX_COMPARE ? s : [...s, id]));
+  const toggle = (id: string) =>
+    setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= MAX_COMPARE ? s : [...s, id]));
 
   const page = runs.data?.runs ?? [];
   const first = (tokens.length - 1) * PAGE_SIZE + 1;
@@ -71,10 +72,17 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
   const header = (label: ReactNode, by: string, align: "left" | "right" = "left") => {
     const active = sort?.by === by;
     return (
-      <th className={`whitespace-nowrap px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`} aria-sort={active ? (sort.desc ? "descending" : "ascending") : "none"}>
-        <button type="button" onClick={() => sortBy(by)} className={`inline-flex items-center gap-1 hover:text-slate-900 ${active ? "text-slate-900" : ""}`}>
+      <th
+        className={`whitespace-nowrap px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}
+        aria-sort={active ? (sort.desc ? "descending" : "ascending") : "none"}
+      >
+        <button
+          type="button"
+          onClick={() => sortBy(by)}
+          className={`inline-flex items-center gap-1 hover:text-slate-900 ${active ? "text-slate-900" : ""}`}
+        >
           {label}
-          <span className="text-xs">{active ? (sort.desc ? "▼" : "▲") : <span className="text-slate-300">↕</span>}</span>
+          <span className="text-xs">{active ? sort.desc ? "▼" : "▲" : <span className="text-slate-300">↕</span>}</span>
         </button>
       </th>
     );
@@ -123,8 +131,8 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
             </p>
           ) : (
             <p className="mt-1.5 text-xs text-slate-500">
-              MLflow’s search syntax: <code>metrics.</code>, <code>params.</code>, <code>tags.</code>, <code>attributes.</code>; <code>= != &lt; &gt; LIKE ILIKE IN</code>; combine with AND, OR and
-              parentheses.
+              MLflow’s search syntax: <code>metrics.</code>, <code>params.</code>, <code>tags.</code>, <code>attributes.</code>;{" "}
+              <code>= != &lt; &gt; LIKE ILIKE IN</code>; combine with AND, OR and parentheses.
             </p>
           )}
         </form>
@@ -132,7 +140,9 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
         <CompareButton selected={selected} />
       </div>
 
-      <div className={`overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm transition-opacity ${runs.isFetching ? "opacity-60" : ""}`}>
+      <div
+        className={`overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm transition-opacity ${runs.isFetching ? "opacity-60" : ""}`}
+      >
         <table className="w-full text-sm" data-testid="runs-table">
           <thead className="bg-slate-50 text-slate-500">
             <tr>
@@ -148,7 +158,9 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
                 const { group, key } = splitColumnId(id);
                 const label = (
                   <span>
-                    <span className="mr-1 text-[10px] uppercase tracking-wide text-slate-400">{group === "metrics" ? "metric" : group === "params" ? "param" : "tag"}</span>
+                    <span className="mr-1 text-[10px] uppercase tracking-wide text-slate-400">
+                      {group === "metrics" ? "metric" : group === "params" ? "param" : "tag"}
+                    </span>
                     <span className="font-mono text-xs">{key}</span>
                   </span>
                 );
@@ -158,14 +170,25 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
           </thead>
           <tbody className="divide-y divide-slate-100">
             {page.map((run) => (
-              <RunRow key={run.info.run_id} run={run} columns={columns} checked={selected.includes(run.info.run_id)} onToggle={() => toggle(run.info.run_id)} disabled={!selected.includes(run.info.run_id) && selected.length >= MAX_COMPARE} />
+              <RunRow
+                key={run.info.run_id}
+                run={run}
+                columns={columns}
+                checked={selected.includes(run.info.run_id)}
+                onToggle={() => toggle(run.info.run_id)}
+                disabled={!selected.includes(run.info.run_id) && selected.length >= MAX_COMPARE}
+              />
             ))}
           </tbody>
         </table>
         {runs.isPending && <p className="px-4 py-6 text-center text-sm text-slate-500">Loading runs…</p>}
         {!runs.isPending && page.length === 0 && !badFilter && (
           <p className="px-4 py-8 text-center text-sm text-slate-500" data-testid="no-matching-runs">
-            {filter ? "No run matches this filter." : tokens.length > 1 ? "No more runs." : "No runs in this experiment yet. Log one from a notebook (see below)."}
+            {filter
+              ? "No run matches this filter."
+              : tokens.length > 1
+                ? "No more runs."
+                : "No runs in this experiment yet. Log one from a notebook (see below)."}
           </p>
         )}
       </div>
@@ -173,7 +196,12 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
       <div className="flex items-center justify-between text-sm text-slate-600">
         <span data-testid="page-range">{page.length > 0 ? `Runs ${first}–${first + page.length - 1}` : ""}</span>
         <div className="flex gap-2">
-          <button type="button" disabled={tokens.length <= 1} onClick={() => setTokens((t) => t.slice(0, -1))} className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40">
+          <button
+            type="button"
+            disabled={tokens.length <= 1}
+            onClick={() => setTokens((t) => t.slice(0, -1))}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40"
+          >
             ← Previous
           </button>
           <button
@@ -192,12 +220,20 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
 
 function CompareButton({ selected }: { selected: string[] }) {
   const ready = selected.length >= 2;
-  const hint = selected.length === 0 ? "Tick 2–10 runs to compare them" : selected.length === 1 ? "Tick one more run" : `${selected.length} runs selected`;
+  const hint =
+    selected.length === 0
+      ? "Tick 2–10 runs to compare them"
+      : selected.length === 1
+        ? "Tick one more run"
+        : `${selected.length} runs selected`;
   return (
     <div className="flex items-center gap-2">
       <span className="text-xs text-slate-500">{hint}</span>
       {ready ? (
-        <Link href={`/compare?runs=${selected.join(",")}`} className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700">
+        <Link
+          href={`/compare?runs=${selected.join(",")}`}
+          className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700"
+        >
           Compare
         </Link>
       ) : (
@@ -218,7 +254,19 @@ function cellValue(run: WireRun, id: ColumnId): string | undefined {
   return run.data[group]?.find((x) => x.key === key)?.value;
 }
 
-function RunRow({ run, columns, checked, onToggle, disabled }: { run: WireRun; columns: ColumnId[]; checked: boolean; onToggle: () => void; disabled: boolean }) {
+function RunRow({
+  run,
+  columns,
+  checked,
+  onToggle,
+  disabled,
+}: {
+  run: WireRun;
+  columns: ColumnId[];
+  checked: boolean;
+  onToggle: () => void;
+  disabled: boolean;
+}) {
   const { info } = run;
   return (
     <tr data-testid="run-row" className={checked ? "bg-brand-50/50" : "hover:bg-slate-50/60"}>
@@ -240,7 +288,12 @@ function RunRow({ run, columns, checked, onToggle, disabled }: { run: WireRun; c
         const v = cellValue(run, id);
         const metric = id.startsWith("metrics:");
         return (
-          <td key={id} data-column={id} className={`max-w-48 truncate whitespace-nowrap px-3 py-2 ${metric ? "text-right font-mono tabular-nums" : "font-mono text-xs"}`} title={v}>
+          <td
+            key={id}
+            data-column={id}
+            className={`max-w-48 truncate whitespace-nowrap px-3 py-2 ${metric ? "text-right font-mono tabular-nums" : "font-mono text-xs"}`}
+            title={v}
+          >
             {v ?? <span className="text-slate-300">–</span>}
           </td>
         );

@@ -6,7 +6,11 @@ const defaults: ColumnId[] = ["metrics:acc", "params:lr"];
 
 describe("runs view in the URL", () => {
   it("round-trips a filter, a sort and chosen columns", () => {
-    const view: RunsView = { filter: "metrics.acc > 0.9 AND params.model = 'x&y'", sort: { by: "metrics.acc", desc: true }, columns: ["metrics:loss", "tags:team"] };
+    const view: RunsView = {
+      filter: "metrics.acc > 0.9 AND params.model = 'x&y'",
+      sort: { by: "metrics.acc", desc: true },
+      columns: ["metrics:loss", "tags:team"],
+    };
     const q = runsViewQuery(view, defaults);
     expect(parseRunsView(new URLSearchParams(q), defaults)).toEqual(view);
   });
@@ -17,7 +21,11 @@ describe("runs view in the URL", () => {
   });
 
   it("keeps an explicit empty column choice and other parameters", () => {
-    const q = runsViewQuery({ filter: "", sort: { by: "attributes.start_time", desc: false }, columns: [] }, defaults, new URLSearchParams("tab=runs"));
+    const q = runsViewQuery(
+      { filter: "", sort: { by: "attributes.start_time", desc: false }, columns: [] },
+      defaults,
+      new URLSearchParams("tab=runs"),
+    );
     expect(q).toBe("tab=runs&sort=attributes.start_time&cols=");
     expect(parseRunsView(new URLSearchParams(q), defaults).columns).toEqual([]);
   });

@@ -19,7 +19,10 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
   const ms = USAGE_RANGES[report.range].ms;
   const window = report.range === "1h" ? "the last hour (your workspaces ran only in that hour)" : "the last 24 hours";
   return (
-    <Card title="My usage" description={`Your artifacts against your storage quota, and ${window} of your workspaces, sampled every minute (UTC).`}>
+    <Card
+      title="My usage"
+      description={`Your artifacts against your storage quota, and ${window} of your workspaces, sampled every minute (UTC).`}
+    >
       <div className="mb-6 max-w-md">
         <Meter
           label="Artifact storage"
@@ -29,7 +32,9 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
           text={`${formatBytes(me.storage.usedBytes)} of ${formatBytes(me.limits.maxStorageGb * GIB)}`}
           testId="my-storage"
         />
-        <p className="mt-1 text-xs text-slate-500">The files of your runs and logged models. An upload that would pass the quota is refused.</p>
+        <p className="mt-1 text-xs text-slate-500">
+          The files of your runs and logged models. An upload that would pass the quota is refused.
+        </p>
       </div>
       {ran ? (
         <div className="grid gap-6 md:grid-cols-2" data-testid="my-usage">
@@ -37,11 +42,27 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
             <h3 className="text-sm font-medium text-slate-700" data-testid="my-usage-window">
               CPU · {USAGE_RANGES[report.range].label.toLowerCase()}
             </h3>
-            <MyUsageChart rows={report.rows} allocatedKey="cpuAllocated" usedKey="cpuUsed" limit={me.limits.maxTotalCpu} unit="CPUs" rangeMs={ms} testId="my-usage-cpu" />
+            <MyUsageChart
+              rows={report.rows}
+              allocatedKey="cpuAllocated"
+              usedKey="cpuUsed"
+              limit={me.limits.maxTotalCpu}
+              unit="CPUs"
+              rangeMs={ms}
+              testId="my-usage-cpu"
+            />
           </div>
           <div>
             <h3 className="text-sm font-medium text-slate-700">Memory · {USAGE_RANGES[report.range].label.toLowerCase()}</h3>
-            <MyUsageChart rows={report.rows} allocatedKey="memGbAllocated" usedKey="memGbUsed" limit={me.limits.maxTotalMemGb} unit="GiB" rangeMs={ms} testId="my-usage-memory" />
+            <MyUsageChart
+              rows={report.rows}
+              allocatedKey="memGbAllocated"
+              usedKey="memGbUsed"
+              limit={me.limits.maxTotalMemGb}
+              unit="GiB"
+              rangeMs={ms}
+              testId="my-usage-memory"
+            />
           </div>
         </div>
       ) : (

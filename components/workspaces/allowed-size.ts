@@ -18,7 +18,10 @@ export interface SizeRange {
 }
 
 /** The smallest of the per-workspace limit, what is left of the total, and the environment's ceiling. */
-export function sizeRange(me: Pick<Me, "limits" | "usage">, env: { maxCpu: number | null; maxMemGb: number | null } | undefined): SizeRange {
+export function sizeRange(
+  me: Pick<Me, "limits" | "usage">,
+  env: { maxCpu: number | null; maxMemGb: number | null } | undefined,
+): SizeRange {
   const { limits, usage } = me;
   const cpuMax = ceiling(Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env?.maxCpu ?? Infinity));
   const memMax = ceiling(Math.min(limits.maxMemGb, limits.maxTotalMemGb - usage.memGb, env?.maxMemGb ?? Infinity));

@@ -20,7 +20,12 @@ describe("relativeTime", () => {
 describe("units", () => {
   it("formats cores, GiB and bytes", () => {
     expect([cpus(1), cpus(0.5), cpus(2), gib(1.25)]).toEqual(["1 CPU", "0.5 CPUs", "2 CPUs", "1.25 GiB"]);
-    expect([bytes(512), bytes(85 * 1024 ** 2), bytes(2 * 1024 ** 3), bytes(1.5 * 1024 ** 3)]).toEqual(["512 B", "85 MiB", "2 GiB", "1.5 GiB"]);
+    expect([bytes(512), bytes(85 * 1024 ** 2), bytes(2 * 1024 ** 3), bytes(1.5 * 1024 ** 3)]).toEqual([
+      "512 B",
+      "85 MiB",
+      "2 GiB",
+      "1.5 GiB",
+    ]);
   });
 });
 
@@ -38,8 +43,14 @@ describe("noRoomReason", () => {
     expect(noRoomReason(me({ servers: 1, cpu: 2, memGb: 4 }))).toBeNull();
   });
   it("names the numbers that are used up", () => {
-    expect(noRoomReason(me({ servers: 2, cpu: 2, memGb: 2 }))).toBe("You are running 2 of the 2 workspaces your role (user) allows; stop one to start another.");
-    expect(noRoomReason(me({ servers: 1, cpu: 3, memGb: 2 }))).toBe("Your workspaces already use 3 of your 3 CPUs; stop one to start another.");
-    expect(noRoomReason(me({ servers: 1, cpu: 1, memGb: 6 }))).toBe("Your workspaces already use 6 of your 6 GiB of memory; stop one to start another.");
+    expect(noRoomReason(me({ servers: 2, cpu: 2, memGb: 2 }))).toBe(
+      "You are running 2 of the 2 workspaces your role (user) allows; stop one to start another.",
+    );
+    expect(noRoomReason(me({ servers: 1, cpu: 3, memGb: 2 }))).toBe(
+      "Your workspaces already use 3 of your 3 CPUs; stop one to start another.",
+    );
+    expect(noRoomReason(me({ servers: 1, cpu: 1, memGb: 6 }))).toBe(
+      "Your workspaces already use 6 of your 6 GiB of memory; stop one to start another.",
+    );
   });
 });

@@ -14,8 +14,18 @@ function MiniBar({ label, used, max, text, testId }: { label: string; used: numb
         <span className="font-medium text-slate-600">{label}</span>
         <span className="truncate tabular-nums text-slate-500">{text}</span>
       </div>
-      <div className="mt-1 h-1.5 rounded-full bg-slate-100" role="meter" aria-label={label} aria-valuenow={used} aria-valuemin={0} aria-valuemax={max}>
-        <div className={`h-1.5 rounded-full ${tone} transition-[width] duration-500`} style={{ width: `${Math.max(pct, used > 0 ? 1 : 0)}%` }} />
+      <div
+        className="mt-1 h-1.5 rounded-full bg-slate-100"
+        role="meter"
+        aria-label={label}
+        aria-valuenow={used}
+        aria-valuemin={0}
+        aria-valuemax={max}
+      >
+        <div
+          className={`h-1.5 rounded-full ${tone} transition-[width] duration-500`}
+          style={{ width: `${Math.max(pct, used > 0 ? 1 : 0)}%` }}
+        />
       </div>
     </div>
   );
@@ -31,12 +41,25 @@ export function LiveUsage({ user, server, name }: { user: string; server: string
     retry: false,
   });
   if (stats.isPending) return <p className="text-xs text-slate-400">Measuring CPU and memory use…</p>;
-  if (stats.error && !stats.data) return <p className="text-xs text-slate-400">Live use is not available right now ({stats.error.message})</p>;
+  if (stats.error && !stats.data)
+    return <p className="text-xs text-slate-400">Live use is not available right now ({stats.error.message})</p>;
   const s = stats.data;
   return (
     <div className="flex gap-6" aria-label={`Live use of ${name}`}>
-      <MiniBar label="CPU use" used={s.cpu} max={s.cpuLimit} text={`${s.cpu.toFixed(2)} of ${num(s.cpuLimit)} core${s.cpuLimit === 1 ? "" : "s"}`} testId="live-cpu" />
-      <MiniBar label="Memory use" used={s.memBytes} max={s.memLimitBytes} text={`${bytes(s.memBytes)} of ${bytes(s.memLimitBytes)}`} testId="live-mem" />
+      <MiniBar
+        label="CPU use"
+        used={s.cpu}
+        max={s.cpuLimit}
+        text={`${s.cpu.toFixed(2)} of ${num(s.cpuLimit)} core${s.cpuLimit === 1 ? "" : "s"}`}
+        testId="live-cpu"
+      />
+      <MiniBar
+        label="Memory use"
+        used={s.memBytes}
+        max={s.memLimitBytes}
+        text={`${bytes(s.memBytes)} of ${bytes(s.memLimitBytes)}`}
+        testId="live-mem"
+      />
     </div>
   );
 }

@@ -28,7 +28,11 @@ export function useServers(user: string, initial?: ServerView[]) {
 }
 
 export function useEnvironments() {
-  return useQuery({ queryKey: keys.environments, queryFn: () => apiFetch<EnvironmentView[]>("/api/environments"), refetchInterval: 60_000 });
+  return useQuery({
+    queryKey: keys.environments,
+    queryFn: () => apiFetch<EnvironmentView[]>("/api/environments"),
+    refetchInterval: 60_000,
+  });
 }
 
 /** /api/health answers 503 when the database is down; its body still says what is down. */

@@ -26,7 +26,19 @@ function useNow(ms = 30_000): number {
 
 const buttonBase = "rounded-lg px-3 py-1.5 text-sm font-medium disabled:cursor-not-allowed disabled:opacity-50";
 
-function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView; env: EnvironmentView | undefined; envName: string; engineDown: boolean }) {
+function ServerRow({
+  me,
+  s,
+  env,
+  envName,
+  engineDown,
+}: {
+  me: Me;
+  s: ServerView;
+  env: EnvironmentView | undefined;
+  envName: string;
+  engineDown: boolean;
+}) {
   const user = me.name;
   const client = useQueryClient();
   const now = useNow();
@@ -43,7 +55,11 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
   const noRoom = noRoomReason(me);
   const stop = useMutation({ mutationFn: () => apiFetch(serverPath(user, s.name), { method: "DELETE" }), onSettled: refresh });
   const start = useMutation({
-    mutationFn: () => apiFetch<ServerView>(serverPath(user, s.name), { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }) }),
+    mutationFn: () =>
+      apiFetch<ServerView>(serverPath(user, s.name), {
+        method: "POST",
+        body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }),
+      }),
     onSuccess: (started) => setFollowing(started),
     onSettled: refresh,
   });
@@ -79,12 +95,22 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
         </div>
         <div className="flex items-center gap-2">
           {s.status === "running" && (
-            <a href={s.url} target="_blank" rel="noopener noreferrer" className={`${buttonBase} bg-brand-600 text-white hover:bg-brand-700`}>
+            <a
+              href={s.url}
+              target="_blank"
+              rel="noopener noreferrer"
+              className={`${buttonBase} bg-brand-600 text-white hover:bg-brand-700`}
+            >
               Open ↗
             </a>
           )}
           {(s.status === "running" || s.status === "pending") && (
-            <button type="button" disabled={stop.isPending || engineDown} onClick={() => stop.mutate()} className={`${buttonBase} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}>
+            <button
+              type="button"
+              disabled={stop.isPending || engineDown}
+              onClick={() => stop.mutate()}
+              className={`${buttonBase} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
+            >
               {stop.isPending ? "Stopping…" : "Stop"}
             </button>
           )}
@@ -104,7 +130,12 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
               type="button"
               disabled={start.isPending || remove.isPending}
               onClick={() => {
-                if (window.confirm(`Delete ${s.name} from your list? Your home folder stays; a new workspace of this name starts with the same files.`)) remove.mutate();
+                if (
+                  window.confirm(
+                    `Delete ${s.name} from your list? Your home folder stays; a new workspace of this name starts with the same files.`,
+                  )
+                )
+                  remove.mutate();
               }}
               className={`${buttonBase} border border-slate-300 bg-white text-slate-700 hover:border-red-300 hover:text-red-700`}
             >
@@ -115,7 +146,8 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
       </div>
       {inactive && size.reduced && !noRoom && (
         <p className="mt-2 text-sm text-amber-800" data-testid="restart-size-note">
-          It last ran with {cpus(s.cpu)} and {gib(s.memGb)}; your limits now allow {cpus(size.cpu)} and {gib(size.memGb)}, so it starts again with that.
+          It last ran with {cpus(s.cpu)} and {gib(s.memGb)}; your limits now allow {cpus(size.cpu)} and {gib(size.memGb)}, so it starts
+          again with that.
         </p>
       )}
       {s.status === "failed" && s.reason && !following && (
@@ -157,7 +189,17 @@ function ServerRow({ me, s, env, envName, engineDown }: { me: Me; s: ServerView;
   );
 }
 
-export function ServerList({ me, servers, environments, engineDown }: { me: Me; servers: ServerView[]; environments: EnvironmentView[] | undefined; engineDown: boolean }) {
+export function ServerList({
+  me,
+  servers,
+  environments,
+  engineDown,
+}: {
+  me: Me;
+  servers: ServerView[];
+  environments: EnvironmentView[] | undefined;
+  engineDown: boolean;
+}) {
   if (servers.length === 0) {
     return (
       <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-slate-600" data-testid="no-servers">
@@ -169,7 +211,14 @@ export function ServerList({ me, servers, environments, engineDown }: { me: Me; 
   return (
     <ul className="divide-y divide-slate-100" data-testid="server-list">
       {servers.map((s) => (
-        <ServerRow key={s.name} me={me} s={s} env={byId.get(s.environment)} envName={byId.get(s.environment)?.name ?? s.environment} engineDown={engineDown} />
+        <ServerRow
+          key={s.name}
+          me={me}
+          s={s}
+          env={byId.get(s.environment)}
+          envName={byId.get(s.environment)?.name ?? s.environment}
+          engineDown={engineDown}
+        />
       ))}
     </ul>
   );

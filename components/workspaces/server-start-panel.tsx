@@ -32,7 +32,11 @@ export function ServerStartPanel({
   const s = server.data;
   const engineDown = useHealth().data?.engine === "down";
   const start = useMutation({
-    mutationFn: () => apiFetch<ServerView>(path, { method: "POST", body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }) }),
+    mutationFn: () =>
+      apiFetch<ServerView>(path, {
+        method: "POST",
+        body: JSON.stringify({ environment: s.environment, cpu: size.cpu, memGb: size.memGb }),
+      }),
     onSuccess: (started) => client.setQueryData(key, started),
   });
   // The API's address: on the workspace origin when ATRIUM_WORKSPACE_HOST is set.
@@ -46,14 +50,21 @@ export function ServerStartPanel({
       </div>
       <p className="text-sm text-slate-600">
         {envName} · {cpus(s.cpu)} · {gib(s.memGb)} of memory
-        {s.stoppedAt && (s.status === "stopped" || s.status === "failed") && <span suppressHydrationWarning> · {s.status} {relativeTime(s.stoppedAt)}</span>}
+        {s.stoppedAt && (s.status === "stopped" || s.status === "failed") && (
+          <span suppressHydrationWarning>
+            {" "}
+            · {s.status} {relativeTime(s.stoppedAt)}
+          </span>
+        )}
       </p>
       {s.status === "failed" && s.reason && (
         <p className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="server-reason">
           It failed: {s.reason}
         </p>
       )}
-      {s.status === "stopped" && <p className="text-slate-700">This workspace is stopped. Your files are kept; start it again to continue where you left off.</p>}
+      {s.status === "stopped" && (
+        <p className="text-slate-700">This workspace is stopped. Your files are kept; start it again to continue where you left off.</p>
+      )}
       {(s.status === "stopped" || s.status === "failed") && (
         <div className="flex flex-wrap items-center gap-3">
           <button

@@ -48,7 +48,14 @@ export function ProgressBar({ label, value, message }: { label: string; value: n
         </span>
         <span className="tabular-nums text-slate-500">{pct}%</span>
       </div>
-      <div className="mt-1.5 h-2 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label={label} aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+      <div
+        className="mt-1.5 h-2 overflow-hidden rounded-full bg-slate-100"
+        role="progressbar"
+        aria-label={label}
+        aria-valuenow={pct}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
         <div className="h-2 rounded-full bg-brand-500 transition-[width] duration-500" style={{ width: `${pct}%` }} />
       </div>
     </div>

@@ -32,7 +32,25 @@ function pickable(envs: EnvironmentView[]): EnvironmentView[] {
   return envs.filter((e) => e.allowed).sort((a, b) => Number(a.deprecated) - Number(b.deprecated) || a.name.localeCompare(b.name));
 }
 
-function Slider({ id, label, value, min, max, format, onChange, hint }: { id: string; label: string; value: number; min: number; max: number; format: (n: number) => string; onChange: (n: number) => void; hint: string }) {
+function Slider({
+  id,
+  label,
+  value,
+  min,
+  max,
+  format,
+  onChange,
+  hint,
+}: {
+  id: string;
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  format: (n: number) => string;
+  onChange: (n: number) => void;
+  hint: string;
+}) {
   return (
     <div>
       <div className="flex items-baseline justify-between text-sm">
@@ -85,7 +103,8 @@ export function StartForm({
   const [name, setName] = useState(defaultName);
 
   const start = useMutation({
-    mutationFn: (ask: { environment: string; cpu: number; memGb: number }) => apiFetch(serverPath(me.name, name), { method: "POST", body: JSON.stringify(ask) }),
+    mutationFn: (ask: { environment: string; cpu: number; memGb: number }) =>
+      apiFetch(serverPath(me.name, name), { method: "POST", body: JSON.stringify(ask) }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: keys.servers(me.name) });
       void client.invalidateQueries({ queryKey: keys.me });
@@ -101,11 +120,19 @@ export function StartForm({
     );
   }
   if (!environments) {
-    return environmentsError ? <p className="text-sm text-red-600">The environments could not be loaded: {environmentsError}</p> : <p className="text-sm text-slate-500">Loading environments…</p>;
+    return environmentsError ? (
+      <p className="text-sm text-red-600">The environments could not be loaded: {environmentsError}</p>
+    ) : (
+      <p className="text-sm text-slate-500">Loading environments…</p>
+    );
   }
   const envs = pickable(environments);
   if (envs.length === 0) {
-    return <p className="text-sm text-slate-600">No environment is available to your role yet. Ask an admin to add one on the Environments page.</p>;
+    return (
+      <p className="text-sm text-slate-600">
+        No environment is available to your role yet. Ask an admin to add one on the Environments page.
+      </p>
+    );
   }
   const usable = (e: EnvironmentView) => e.available || engineDown;
   const env = envs.find((e) => e.id === envId) ?? envs.find((e) => usable(e) && !e.deprecated) ?? envs.find(usable) ?? envs[0];
@@ -155,7 +182,9 @@ export function StartForm({
             ))}
           </select>
           <p className="mt-2 text-sm text-slate-600">
-            {env.deprecated && <span className="mr-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800">deprecated</span>}
+            {env.deprecated && (
+              <span className="mr-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800">deprecated</span>
+            )}
             {env.description || <span className="text-slate-400">No description.</span>}
           </p>
           {!env.available && !engineDown && (
@@ -179,12 +208,19 @@ export function StartForm({
             className={`mt-1 w-full rounded-lg border px-3 py-2 font-mono text-sm ${nameOk ? "border-slate-300" : "border-red-400"}`}
           />
           {busy ? (
-            <p className="mt-1 text-xs text-red-600">You already have a workspace named “{name}” that is {taken.status}; pick another name.</p>
+            <p className="mt-1 text-xs text-red-600">
+              You already have a workspace named “{name}” that is {taken.status}; pick another name.
+            </p>
           ) : taken ? (
-            <p className="mt-1 text-xs text-slate-500">Your stopped workspace “{name}” starts again with these settings; its files are still there.</p>
+            <p className="mt-1 text-xs text-slate-500">
+              Your stopped workspace “{name}” starts again with these settings; its files are still there.
+            </p>
           ) : (
             <p className={`mt-1 text-xs ${nameOk ? "text-slate-500" : "text-red-600"}`}>
-              Lower-case letters, digits and “-”, up to 30. It will be at <code className="font-mono">/user/{me.name}/{nameOk ? name : "…"}/</code>
+              Lower-case letters, digits and “-”, up to 30. It will be at{" "}
+              <code className="font-mono">
+                /user/{me.name}/{nameOk ? name : "…"}/
+              </code>
             </p>
           )}
         </div>
@@ -200,7 +236,9 @@ export function StartForm({
           {start.isPending ? "Starting…" : "Start"}
         </button>
         <span className="text-sm text-slate-500">
-          {engineDown ? "Starting is paused until the container engine answers again." : `${env.name} with ${cpus(cpu)} and ${gib(memGb)} of memory.`}
+          {engineDown
+            ? "Starting is paused until the container engine answers again."
+            : `${env.name} with ${cpus(cpu)} and ${gib(memGb)} of memory.`}
         </span>
       </div>
       {start.error && (

@@ -18,8 +18,14 @@ const LABELS: Record<ServerView["status"], string> = {
 
 export function StatusBadge({ status }: { status: ServerView["status"] }) {
   return (
-    <span data-testid="server-status" data-status={status} className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[status]}`}>
-      <span className={`h-1.5 w-1.5 rounded-full ${status === "running" ? "bg-emerald-500" : status === "pending" ? "animate-pulse bg-amber-500" : status === "failed" ? "bg-red-500" : "bg-slate-400"}`} />
+    <span
+      data-testid="server-status"
+      data-status={status}
+      className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[status]}`}
+    >
+      <span
+        className={`h-1.5 w-1.5 rounded-full ${status === "running" ? "bg-emerald-500" : status === "pending" ? "animate-pulse bg-amber-500" : status === "failed" ? "bg-red-500" : "bg-slate-400"}`}
+      />
       {LABELS[status]}
     </span>
   );

@@ -11,7 +11,15 @@ import { ServerList } from "./server-list";
 import { StartForm } from "./start-form";
 
 /** The home page's live part: the person's servers, the start form and their limits, all polled. */
-export function WorkspacesHome({ initialMe, initialServers, defaultName }: { initialMe: Me; initialServers: ServerView[]; defaultName?: string }) {
+export function WorkspacesHome({
+  initialMe,
+  initialServers,
+  defaultName,
+}: {
+  initialMe: Me;
+  initialServers: ServerView[];
+  defaultName?: string;
+}) {
   const me = useMe(initialMe).data ?? initialMe;
   const servers = useServers(initialMe.name, initialServers);
   const environments = useEnvironments();
@@ -20,7 +28,10 @@ export function WorkspacesHome({ initialMe, initialServers, defaultName }: { ini
   return (
     <>
       <EngineBanner />
-      <Card title="Your workspaces" description="Each workspace is a Jupyter server of your own. Your home folder is kept when you stop one.">
+      <Card
+        title="Your workspaces"
+        description="Each workspace is a Jupyter server of your own. Your home folder is kept when you stop one."
+      >
         {servers.data ? (
           <ServerList me={me} servers={servers.data} environments={environments.data} engineDown={engineDown} />
         ) : servers.error ? (
@@ -28,11 +39,23 @@ export function WorkspacesHome({ initialMe, initialServers, defaultName }: { ini
         ) : (
           <p className="text-sm text-slate-500">Loading your workspaces…</p>
         )}
-        {servers.error && servers.data && <p className="mt-3 text-xs text-amber-700">Could not refresh the list: {servers.error.message}</p>}
+        {servers.error && servers.data && (
+          <p className="mt-3 text-xs text-amber-700">Could not refresh the list: {servers.error.message}</p>
+        )}
       </Card>
       <div id="start">
-        <Card title="Start a workspace" description="Pick an environment and how much CPU and memory it gets. The sliders stop at what you may still use.">
-          <StartForm me={me} environments={environments.data} environmentsError={environments.error?.message} engineDown={engineDown} existing={servers.data} defaultName={defaultName} />
+        <Card
+          title="Start a workspace"
+          description="Pick an environment and how much CPU and memory it gets. The sliders stop at what you may still use."
+        >
+          <StartForm
+            me={me}
+            environments={environments.data}
+            environmentsError={environments.error?.message}
+            engineDown={engineDown}
+            existing={servers.data}
+            defaultName={defaultName}
+          />
         </Card>
       </div>
       <Card title="Your limits" description={`What the ${me.role} role lets you run at once. An admin can raise them.`}>

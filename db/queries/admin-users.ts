@@ -76,7 +76,14 @@ export async function searchAdminUsers(
   const rows = await db
     .select({
       user: users,
-      role: { maxCpu: roles.maxCpu, maxMemGb: roles.maxMemGb, maxServers: roles.maxServers, maxTotalCpu: roles.maxTotalCpu, maxTotalMemGb: roles.maxTotalMemGb, maxStorageGb: roles.maxStorageGb },
+      role: {
+        maxCpu: roles.maxCpu,
+        maxMemGb: roles.maxMemGb,
+        maxServers: roles.maxServers,
+        maxTotalCpu: roles.maxTotalCpu,
+        maxTotalMemGb: roles.maxTotalMemGb,
+        maxStorageGb: roles.maxStorageGb,
+      },
       servers: heldServers,
       storedBytes: sql<number>`coalesce(${storageUsage.bytes}, 0)`.mapWith(Number),
       cpu: heldCpu,

@@ -38,7 +38,10 @@ export async function insertDatasetInputs(db: Db, experimentId: number, runUuid:
         .where(and(eq(datasets.experimentId, experimentId), eq(datasets.name, d.name), eq(datasets.digest, d.digest)))
         .limit(1);
       if (!ds) throw new Error("dataset row vanished inside its transaction");
-      await tx.insert(runInputs).values({ id: randomUUID(), datasetId: ds.id, runUuid }).onConflictDoNothing({ target: [runInputs.datasetId, runInputs.runUuid] });
+      await tx
+        .insert(runInputs)
+        .values({ id: randomUUID(), datasetId: ds.id, runUuid })
+        .onConflictDoNothing({ target: [runInputs.datasetId, runInputs.runUuid] });
       const [link] = await tx
         .select({ id: runInputs.id })
         .from(runInputs)
@@ -70,13 +73,21 @@ export async function datasetInputsOf(db: Db, runIds: string[]): Promise<Map<str
   const tagRows = await db
     .select()
     .from(runInputTags)
-    .where(inArray(runInputTags.inputId, rows.map((r) => r.inputId)))
+    .where(
+      inArray(
+        runInputTags.inputId,
+        rows.map((r) => r.inputId),
+      ),
+    )
     .orderBy(asc(runInputTags.name));
   const tags = new Map<string, KeyValue[]>();
   for (const t of tagRows) tags.set(t.inputId, [...(tags.get(t.inputId) ?? []), { key: t.name, value: t.value }]);
   for (const r of rows) {
     const { name, digest, sourceType, source, schema, profile } = r.d;
-    out.set(r.runUuid, [...(out.get(r.runUuid) ?? []), { dataset: { name, digest, sourceType, source, schema, profile }, tags: tags.get(r.inputId) ?? [] }]);
+    out.set(r.runUuid, [
+      ...(out.get(r.runUuid) ?? []),
+      { dataset: { name, digest, sourceType, source, schema, profile }, tags: tags.get(r.inputId) ?? [] },
+    ]);
   }
   return out;
 }

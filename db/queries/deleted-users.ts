@@ -4,7 +4,10 @@ import { deletedUsers } from "../schema";
 
 export type DeletedUserRow = typeof deletedUsers.$inferSelect;
 
-export async function insertDeletedUser(db: Db, values: { id: string; name: string; homeVolume: string; volumeKept: boolean }): Promise<void> {
+export async function insertDeletedUser(
+  db: Db,
+  values: { id: string; name: string; homeVolume: string; volumeKept: boolean },
+): Promise<void> {
   await db.insert(deletedUsers).values(values).onConflictDoNothing();
 }
 

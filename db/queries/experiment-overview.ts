@@ -60,9 +60,27 @@ export interface ColumnKeys {
 export async function experimentColumnKeys(db: Db, experimentId: number, limit = 500): Promise<ColumnKeys> {
   const inExperiment = and(eq(runs.experimentId, experimentId), eq(runs.lifecycleStage, "active"));
   const [m, p, t] = await Promise.all([
-    db.selectDistinct({ key: latestMetrics.key }).from(latestMetrics).innerJoin(runs, eq(runs.runUuid, latestMetrics.runUuid)).where(inExperiment).orderBy(asc(latestMetrics.key)).limit(limit),
-    db.selectDistinct({ key: runParams.key }).from(runParams).innerJoin(runs, eq(runs.runUuid, runParams.runUuid)).where(inExperiment).orderBy(asc(runParams.key)).limit(limit),
-    db.selectDistinct({ key: runTags.key }).from(runTags).innerJoin(runs, eq(runs.runUuid, runTags.runUuid)).where(inExperiment).orderBy(asc(runTags.key)).limit(limit),
+    db
+      .selectDistinct({ key: latestMetrics.key })
+      .from(latestMetrics)
+      .innerJoin(runs, eq(runs.runUuid, latestMetrics.runUuid))
+      .where(inExperiment)
+      .orderBy(asc(latestMetrics.key))
+      .limit(limit),
+    db
+      .selectDistinct({ key: runParams.key })
+      .from(runParams)
+      .innerJoin(runs, eq(runs.runUuid, runParams.runUuid))
+      .where(inExperiment)
+      .orderBy(asc(runParams.key))
+      .limit(limit),
+    db
+      .selectDistinct({ key: runTags.key })
+      .from(runTags)
+      .innerJoin(runs, eq(runs.runUuid, runTags.runUuid))
+      .where(inExperiment)
+      .orderBy(asc(runTags.key))
+      .limit(limit),
   ]);
   return { metrics: m.map((r) => r.key), params: p.map((r) => r.key), tags: t.map((r) => r.key) };
 }

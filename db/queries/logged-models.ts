@@ -29,7 +29,12 @@ export async function findLoggedModel(db: Db, modelId: string): Promise<LoggedMo
   return rows[0];
 }
 
-export async function updateLoggedModelStatus(db: Db, modelId: string, status: LoggedModelStatus, now: number): Promise<LoggedModelRow | undefined> {
+export async function updateLoggedModelStatus(
+  db: Db,
+  modelId: string,
+  status: LoggedModelStatus,
+  now: number,
+): Promise<LoggedModelRow | undefined> {
   const rows = await db.update(loggedModels).set({ status, lastUpdatedTime: now }).where(eq(loggedModels.modelId, modelId)).returning();
   return rows[0];
 }
@@ -106,7 +111,9 @@ export interface LoggedModelSearch {
 export async function searchLoggedModelRows(db: Db, q: LoggedModelSearch): Promise<LoggedModelRow[]> {
   const where: SQL[] = [inArray(loggedModels.experimentId, q.experimentIds)];
   for (const e of q.equals) where.push(eq(LOGGED_MODEL_FILTER_COLUMNS[e.column], e.value));
-  const order = q.orderBy.map((o) => (o.ascending ? asc(LOGGED_MODEL_ORDER_COLUMNS[o.column]) : desc(LOGGED_MODEL_ORDER_COLUMNS[o.column])));
+  const order = q.orderBy.map((o) =>
+    o.ascending ? asc(LOGGED_MODEL_ORDER_COLUMNS[o.column]) : desc(LOGGED_MODEL_ORDER_COLUMNS[o.column]),
+  );
   // Newest first by default, as MLflow does; the id breaks ties so pages never overlap.
   if (order.length === 0) order.push(desc(loggedModels.creationTime));
   order.push(asc(loggedModels.modelId));

@@ -20,7 +20,11 @@ interface Bounds {
   hiTime: number;
 }
 
-const runList = (runIds: string[]) => sql.join(runIds.map((id) => sql`(${id})`), sql`, `);
+const runList = (runIds: string[]) =>
+  sql.join(
+    runIds.map((id) => sql`(${id})`),
+    sql`, `,
+  );
 
 /** The smallest and largest step (and, at those steps, timestamps) of the metric over the runs, within [start, end]. */
 async function boundsOf(db: Db, runIds: string[], key: string, start: number | null, end: number | null): Promise<Bounds | null> {
@@ -37,7 +41,12 @@ async function boundsOf(db: Db, runIds: string[], key: string, start: number | n
     if (r.lo_step === null || r.lo_step === undefined) continue;
     const b = { loStep: Number(r.lo_step), hiStep: Number(r.hi_step), loTime: Number(r.lo_time), hiTime: Number(r.hi_time) };
     out = out
-      ? { loStep: Math.min(out.loStep, b.loStep), hiStep: Math.max(out.hiStep, b.hiStep), loTime: Math.min(out.loTime, b.loTime), hiTime: Math.max(out.hiTime, b.hiTime) }
+      ? {
+          loStep: Math.min(out.loStep, b.loStep),
+          hiStep: Math.max(out.hiStep, b.hiStep),
+          loTime: Math.min(out.loTime, b.loTime),
+          hiTime: Math.max(out.hiTime, b.hiTime),
+        }
       : b;
   }
   return out;
@@ -68,7 +77,9 @@ export async function sampledHistory(
   const span = hi - lo + 1;
   // One bucket per value when the range is small; the last point is added separately, hence maxPoints - 1.
   const buckets = Math.max(1, Math.min(q.maxPoints - 1, span));
-  const fixed: SQL = byTime ? sql` AND ${metrics.step} = ${b.loStep}` : sql`${q.startStep !== null ? sql` AND ${metrics.step} >= ${q.startStep}` : sql``}`;
+  const fixed: SQL = byTime
+    ? sql` AND ${metrics.step} = ${b.loStep}`
+    : sql`${q.startStep !== null ? sql` AND ${metrics.step} >= ${q.startStep}` : sql``}`;
   const upper: SQL = byTime ? sql`` : sql` AND ${metrics.step} <= ${hi}`;
   const point = sql`${metrics.key} AS key, ${metrics.value} AS value, ${metrics.timestamp} AS timestamp, ${metrics.step} AS step, ${metrics.isNan} AS is_nan`;
   const result = await db.execute(sql`

@@ -1,14 +1,7 @@
 /** SQL for the MLflow-compatible model registry; rules, validation and wire shapes live in lib/tracking/registry/ and lib/tracking/http/schemas.ts. */
 import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import {
-  modelVersionTags,
-  modelVersions,
-  registeredModelAliases,
-  registeredModelTags,
-  registeredModels,
-  type ModelStage,
-} from "../schema";
+import { modelVersionTags, modelVersions, registeredModelAliases, registeredModelTags, registeredModels, type ModelStage } from "../schema";
 import type { KeyValue } from "./tracking";
 
 export type RegisteredModelRow = typeof registeredModels.$inferSelect;
@@ -31,7 +24,14 @@ export async function insertRegisteredModel(
   return db.transaction(async (tx) => {
     const rows = await tx
       .insert(registeredModels)
-      .values({ name: m.name, description: m.description, userId: m.userId, ownerId: m.ownerId, creationTime: m.now, lastUpdatedTime: m.now })
+      .values({
+        name: m.name,
+        description: m.description,
+        userId: m.userId,
+        ownerId: m.ownerId,
+        creationTime: m.now,
+        lastUpdatedTime: m.now,
+      })
       .onConflictDoNothing()
       .returning();
     const row = rows[0];
@@ -50,7 +50,13 @@ export async function searchRegisteredModelRows(
   db: Db,
   q: { filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
 ): Promise<RegisteredModelRow[]> {
-  return db.select().from(registeredModels).where(q.filter).orderBy(...q.orderBy).limit(q.limit).offset(q.offset);
+  return db
+    .select()
+    .from(registeredModels)
+    .where(q.filter)
+    .orderBy(...q.orderBy)
+    .limit(q.limit)
+    .offset(q.offset);
 }
 
 export async function updateRegisteredModelRow(
@@ -65,7 +71,11 @@ export async function updateRegisteredModelRow(
 /** Renames a model; its versions, tags and aliases follow through ON UPDATE CASCADE. Null when the new name is taken. */
 export async function renameRegisteredModel(db: Db, name: string, newName: string, now: number): Promise<RegisteredModelRow | null> {
   return db.transaction(async (tx) => {
-    const taken = await tx.select({ name: registeredModels.name }).from(registeredModels).where(eq(registeredModels.name, newName)).limit(1);
+    const taken = await tx
+      .select({ name: registeredModels.name })
+      .from(registeredModels)
+      .where(eq(registeredModels.name, newName))
+      .limit(1);
     if (taken.length > 0) return null;
     const rows = await tx
       .update(registeredModels)
@@ -155,7 +165,11 @@ export async function insertModelVersion(
   v: Pick<ModelVersionRow, "name" | "description" | "userId" | "source" | "runId" | "runLink"> & { now: number; tags: KeyValue[] },
 ): Promise<ModelVersionRow | null> {
   return db.transaction(async (tx) => {
-    const locked = await tx.select({ name: registeredModels.name }).from(registeredModels).where(eq(registeredModels.name, v.name)).for("update");
+    const locked = await tx
+      .select({ name: registeredModels.name })
+      .from(registeredModels)
+      .where(eq(registeredModels.name, v.name))
+      .for("update");
     if (locked.length === 0) return null;
     const [max] = await tx
       .select({ n: sql<number>`coalesce(max(${modelVersions.version}), 0)`.mapWith(Number) })
@@ -199,7 +213,13 @@ export async function searchModelVersionRows(
   db: Db,
   q: { filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
 ): Promise<ModelVersionRow[]> {
-  return db.select().from(modelVersions).where(and(live, q.filter)).orderBy(...q.orderBy).limit(q.limit).offset(q.offset);
+  return db
+    .select()
+    .from(modelVersions)
+    .where(and(live, q.filter))
+    .orderBy(...q.orderBy)
+    .limit(q.limit)
+    .offset(q.offset);
 }
 
 /** For each model, the highest live version in each stage (MLflow's latest_versions), optionally only some stages. */
@@ -208,7 +228,9 @@ export async function latestVersionsOf(db: Db, names: string[], stages?: ModelSt
   const rows = await db
     .selectDistinctOn([modelVersions.name, modelVersions.currentStage])
     .from(modelVersions)
-    .where(and(inArray(modelVersions.name, names), live, stages && stages.length > 0 ? inArray(modelVersions.currentStage, stages) : undefined))
+    .where(
+      and(inArray(modelVersions.name, names), live, stages && stages.length > 0 ? inArray(modelVersions.currentStage, stages) : undefined),
+    )
     .orderBy(asc(modelVersions.name), asc(modelVersions.currentStage), desc(modelVersions.version));
   return rows;
 }

@@ -66,7 +66,11 @@ export async function updateServer(
 ): Promise<ServerRow | undefined> {
   const conds = [eq(servers.userName, userName), eq(servers.name, name)];
   if (onlyIf) conds.push(inArray(servers.status, onlyIf));
-  const rows = await db.update(servers).set(patch).where(and(...conds)).returning();
+  const rows = await db
+    .update(servers)
+    .set(patch)
+    .where(and(...conds))
+    .returning();
   return rows[0];
 }
 

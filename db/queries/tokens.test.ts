@@ -20,8 +20,19 @@ for (const kind of DB_KINDS) {
       await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
     });
 
-    const token = (id: string, userName: string, extra: Partial<{ kind: "personal" | "workspace"; note: string | null; expiresAt: Date | null }> = {}) =>
-      insertToken(db(), { id, userName, hash: `hash-${id}`, kind: extra.kind ?? "personal", note: extra.note ?? null, expiresAt: extra.expiresAt ?? null });
+    const token = (
+      id: string,
+      userName: string,
+      extra: Partial<{ kind: "personal" | "workspace"; note: string | null; expiresAt: Date | null }> = {},
+    ) =>
+      insertToken(db(), {
+        id,
+        userName,
+        hash: `hash-${id}`,
+        kind: extra.kind ?? "personal",
+        note: extra.note ?? null,
+        expiresAt: extra.expiresAt ?? null,
+      });
 
     it("inserts a token and returns the stored row", async () => {
       const expiresAt = new Date("2031-05-06T07:08:09.123Z");
@@ -39,7 +50,15 @@ for (const kind of DB_KINDS) {
     });
 
     it("stores scopes as given, and none when the insert names none", async () => {
-      const row = await insertToken(db(), { id: "tok_s1", userName: "alice", hash: "hash-s1", kind: "personal", note: null, scopes: ["mlflow", "packages:read"], expiresAt: null });
+      const row = await insertToken(db(), {
+        id: "tok_s1",
+        userName: "alice",
+        hash: "hash-s1",
+        kind: "personal",
+        note: null,
+        scopes: ["mlflow", "packages:read"],
+        expiresAt: null,
+      });
       expect(row.scopes).toEqual(["mlflow", "packages:read"]);
       expect((await findTokenByHash(db(), "hash-s1"))?.scopes).toEqual(["mlflow", "packages:read"]);
       expect((await token("tok_s2", "alice")).scopes).toEqual([]);
@@ -76,7 +95,9 @@ for (const kind of DB_KINDS) {
 
     it("refuses a second token with the same hash", async () => {
       await token("tok_a1", "alice");
-      await expect(insertToken(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null })).rejects.toThrow();
+      await expect(
+        insertToken(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null }),
+      ).rejects.toThrow();
       expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
     });
 

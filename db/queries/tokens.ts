@@ -40,12 +40,7 @@ export async function touchTokenLastUsed(db: Db, id: string, now = new Date()): 
   await db
     .update(apiTokens)
     .set({ lastUsedAt: now })
-    .where(
-      and(
-        eq(apiTokens.id, id),
-        or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now.getTime() - 60_000))),
-      ),
-    );
+    .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now.getTime() - 60_000)))));
 }
 
 export async function deleteTokenById(db: Db, id: string): Promise<void> {

@@ -2,16 +2,7 @@
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
-import {
-  experimentTags,
-  experiments,
-  latestMetrics,
-  metrics,
-  runParams,
-  runTags,
-  runs,
-  type LifecycleStage,
-} from "../schema";
+import { experimentTags, experiments, latestMetrics, metrics, runParams, runTags, runs, type LifecycleStage } from "../schema";
 
 export type ExperimentRow = typeof experiments.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
@@ -46,7 +37,15 @@ export async function ensureDefaultExperiment(db: Db, now = Date.now()): Promise
  */
 export async function insertExperiment(
   db: Db,
-  exp: { name: string; artifactLocation?: string; owner: string; ownerId: string | null; now: number; tags: KeyValue[]; defaultRoot: string },
+  exp: {
+    name: string;
+    artifactLocation?: string;
+    owner: string;
+    ownerId: string | null;
+    now: number;
+    tags: KeyValue[];
+    defaultRoot: string;
+  },
 ): Promise<ExperimentRow | null> {
   return db.transaction(async (tx) => {
     const inserted = await tx
@@ -165,7 +164,10 @@ export async function searchExperimentRows(
 
 export async function insertRun(db: Db, run: Omit<RunRow, "deletedTime" | "lifecycleStage">, tags: KeyValue[]): Promise<RunRow> {
   return db.transaction(async (tx) => {
-    const rows = await tx.insert(runs).values({ ...run, lifecycleStage: "active" }).returning();
+    const rows = await tx
+      .insert(runs)
+      .values({ ...run, lifecycleStage: "active" })
+      .returning();
     const row = rows[0];
     if (!row) throw new Error("insert returned no run");
     if (tags.length > 0) await upsertRunTags(tx, row.runUuid, tags);
@@ -261,7 +263,15 @@ export async function insertParams(db: Db, runUuid: string, params: KeyValue[]):
   const existing = await db
     .select({ key: runParams.key, value: runParams.value })
     .from(runParams)
-    .where(and(eq(runParams.runUuid, runUuid), inArray(runParams.key, rest.map((p) => p.key))));
+    .where(
+      and(
+        eq(runParams.runUuid, runUuid),
+        inArray(
+          runParams.key,
+          rest.map((p) => p.key),
+        ),
+      ),
+    );
   const old = new Map(existing.map((r) => [r.key, r.value]));
   return rest.filter((p) => old.get(p.key) !== p.value).map((p) => ({ key: p.key, old: old.get(p.key) ?? "", new: p.value }));
 }
@@ -356,7 +366,13 @@ export async function searchRunIds(
   const where = and(inArray(runs.experimentId, q.experimentIds), q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined, q.filter);
   const lead = q.leading;
   if (!lead) {
-    const rows = await db.select({ id: runs.runUuid }).from(runs).where(where).orderBy(...q.orderBy).limit(q.limit).offset(q.offset);
+    const rows = await db
+      .select({ id: runs.runUuid })
+      .from(runs)
+      .where(where)
+      .orderBy(...q.orderBy)
+      .limit(q.limit)
+      .offset(q.offset);
     return rows.map((r) => r.id);
   }
   const joinOn = and(eq(orderMetric.runUuid, runs.runUuid), eq(orderMetric.key, lead.key), lead.on);
@@ -372,7 +388,11 @@ export async function searchRunIds(
   // How many runs have the metric decides where the runs without it start.
   let having = q.offset + withMetric.length;
   if (withMetric.length === 0 && q.offset > 0) {
-    const [c] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(runs).innerJoin(orderMetric, joinOn).where(where);
+    const [c] = await db
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(runs)
+      .innerJoin(orderMetric, joinOn)
+      .where(where);
     having = c?.n ?? 0;
   }
   const missing = sql`NOT EXISTS (SELECT 1 FROM ${latestMetrics} WHERE ${latestMetrics.runUuid} = ${runs.runUuid} AND ${latestMetrics.key} = ${lead.key})`;

@@ -49,7 +49,10 @@ export interface UsagePoint {
  * Samples of one scope since a time, averaged into buckets of `bucketS` seconds (so 14 days of
  * minute samples come back as a few hundred points). `subjects` narrows to some subjects.
  */
-export async function usageSeries(db: Db, f: { scope: UsageScope; subjects?: string[]; since: Date; bucketS: number }): Promise<UsagePoint[]> {
+export async function usageSeries(
+  db: Db,
+  f: { scope: UsageScope; subjects?: string[]; since: Date; bucketS: number },
+): Promise<UsagePoint[]> {
   if (!Number.isInteger(f.bucketS) || f.bucketS <= 0) throw new Error(`bad bucket size ${f.bucketS}`);
   // Inlined, not a parameter: Postgres matches GROUP BY and ORDER BY to the select list by text.
   const width = sql.raw(String(f.bucketS));
@@ -77,7 +80,10 @@ export async function usageSeries(db: Db, f: { scope: UsageScope; subjects?: str
  * The subjects of a scope with the largest peak CPU allocation since a time, largest first; use is
  * averaged over the minutes they held servers (minutes without servers store no row).
  */
-export async function topUsageSubjects(db: Db, f: { scope: UsageScope; since: Date; limit: number }): Promise<{ subject: string; cpuAllocated: number; memGbAllocated: number; cpuUsed: number; memGbUsed: number }[]> {
+export async function topUsageSubjects(
+  db: Db,
+  f: { scope: UsageScope; since: Date; limit: number },
+): Promise<{ subject: string; cpuAllocated: number; memGbAllocated: number; cpuUsed: number; memGbUsed: number }[]> {
   return db
     .select({
       subject: usageSamples.subject,

@@ -14,7 +14,13 @@ for (const kind of DB_KINDS) {
 
     describe("insert / find / update / delete", () => {
       it("inserts a user with defaults and finds it", async () => {
-        const row = await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc", displayName: "Alice", email: "alice@corp.com" });
+        const row = await insertUser(db(), {
+          name: "alice",
+          role: "user",
+          roleSource: "oidc",
+          displayName: "Alice",
+          email: "alice@corp.com",
+        });
         expect(row).toBeDefined();
         expect(row).toMatchObject({
           name: "alice",
@@ -58,7 +64,14 @@ for (const kind of DB_KINDS) {
       it("updates the given fields only", async () => {
         await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc", displayName: "Alice", email: "a@x.org" });
         const updated = await updateUser(db(), "alice", { role: "power", roleSource: "admin", limits: { maxCpu: 4 } });
-        expect(updated).toMatchObject({ name: "alice", role: "power", roleSource: "admin", limits: { maxCpu: 4 }, displayName: "Alice", email: "a@x.org" });
+        expect(updated).toMatchObject({
+          name: "alice",
+          role: "power",
+          roleSource: "admin",
+          limits: { maxCpu: 4 },
+          displayName: "Alice",
+          email: "a@x.org",
+        });
         expect(await findUser(db(), "alice")).toStrictEqual(updated);
         const cleared = await updateUser(db(), "alice", { displayName: null, email: null });
         expect(cleared?.displayName).toBeNull();

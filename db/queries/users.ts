@@ -27,11 +27,7 @@ export async function insertUser(
   db: Db,
   values: { name: string; role: string; roleSource: RoleSource; displayName?: string | null; email?: string | null },
 ): Promise<UserRow | undefined> {
-  const rows = await db
-    .insert(users)
-    .values(withNewIdentity(values))
-    .onConflictDoNothing()
-    .returning();
+  const rows = await db.insert(users).values(withNewIdentity(values)).onConflictDoNothing().returning();
   return rows[0];
 }
 
@@ -49,7 +45,14 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
 export async function updateUser(
   db: Db,
   name: string,
-  set: Partial<{ role: string; roleSource: RoleSource; limits: LimitOverrides; displayName: string | null; email: string | null; lastSeenAt: Date }>,
+  set: Partial<{
+    role: string;
+    roleSource: RoleSource;
+    limits: LimitOverrides;
+    displayName: string | null;
+    email: string | null;
+    lastSeenAt: Date;
+  }>,
 ): Promise<UserRow | undefined> {
   const rows = await db.update(users).set(set).where(eq(users.name, name)).returning();
   return rows[0];

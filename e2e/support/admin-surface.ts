@@ -20,11 +20,16 @@ export interface AdminApi extends AdminPage {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 function routeOf(file: string): string {
-  const rel = path.relative(APP, path.dirname(file)).split(path.sep).filter((s) => s && !/^\(.*\)$/.test(s));
+  const rel = path
+    .relative(APP, path.dirname(file))
+    .split(path.sep)
+    .filter((s) => s && !/^\(.*\)$/.test(s));
   return `/${rel.join("/")}`;
 }
 
@@ -64,7 +69,12 @@ export function scanApiRoutes(): ApiRoute[] {
     const source = readFileSync(file, "utf8");
     const { admin } = adminMethods(source);
     for (const method of exportedMethods(source)) {
-      routes.push({ file: path.relative(path.dirname(APP), file), route, method: method as ApiRoute["method"], admin: admin.includes(method) });
+      routes.push({
+        file: path.relative(path.dirname(APP), file),
+        route,
+        method: method as ApiRoute["method"],
+        admin: admin.includes(method),
+      });
     }
   }
   return routes;
@@ -87,7 +97,8 @@ export function scanAdminSurface(): { pages: AdminPage[]; apis: AdminApi[]; prob
       const { admin, all } = adminMethods(source);
       for (const method of admin) apis.push({ file: rel, route, method: method as AdminApi["method"] });
       if (route.startsWith("/api/admin")) {
-        for (const method of all.filter((m) => !admin.includes(m))) problems.push(`${method} ${route} is under /api/admin but not wrapped in withAdmin`);
+        for (const method of all.filter((m) => !admin.includes(m)))
+          problems.push(`${method} ${route} is under /api/admin but not wrapped in withAdmin`);
       }
     }
   }

@@ -37,7 +37,16 @@ export function attackScript(portal: string, victim: string, attacker: string): 
  */
 export async function plantCustomJs(user: string, server: string, script: string): Promise<void> {
   const { stderr, code } = await new Promise<{ stderr: string; code: number | null }>((resolve, reject) => {
-    const child = spawn("docker", ["exec", "-i", "-u", "jovyan", containerName({ user, server }), "sh", "-c", 'mkdir -p "$HOME/.jupyter/custom" && cat > "$HOME/.jupyter/custom/custom.js"']);
+    const child = spawn("docker", [
+      "exec",
+      "-i",
+      "-u",
+      "jovyan",
+      containerName({ user, server }),
+      "sh",
+      "-c",
+      'mkdir -p "$HOME/.jupyter/custom" && cat > "$HOME/.jupyter/custom/custom.js"',
+    ]);
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     child.on("error", reject);
@@ -50,7 +59,11 @@ export async function plantCustomJs(user: string, server: string, script: string
 /** Waits (up to `ms`) for the planted script to report; null when it never ran. */
 export async function attackOutcome(page: Page, ms = 20_000): Promise<Record<string, unknown> | null> {
   try {
-    const handle = await page.waitForFunction(() => (window as unknown as { __atriumAttack?: Record<string, unknown> }).__atriumAttack, null, { timeout: ms });
+    const handle = await page.waitForFunction(
+      () => (window as unknown as { __atriumAttack?: Record<string, unknown> }).__atriumAttack,
+      null,
+      { timeout: ms },
+    );
     return (await handle.jsonValue()) as Record<string, unknown>;
   } catch {
     return null;
@@ -61,6 +74,11 @@ export async function attackOutcome(page: Page, ms = 20_000): Promise<Record<str
 export async function expectNotTakenOver(request: APIRequestContext, base: string, victim: string, attacker: string): Promise<void> {
   const user = (await (await request.get(`${base}/api/users/${attacker}`, { headers: asBootstrap })).json()) as { role: string };
   expect(user.role, `${attacker}'s role after ${victim} opened her workspace`).toBe("user");
-  const tokens = (await (await request.get(`${base}/api/users/${victim}/tokens`, { headers: asBootstrap })).json()) as { note: string | null }[];
-  expect(tokens.filter((t) => t.note === STOLEN_NOTE), `tokens of ${victim} made by the script`).toEqual([]);
+  const tokens = (await (await request.get(`${base}/api/users/${victim}/tokens`, { headers: asBootstrap })).json()) as {
+    note: string | null;
+  }[];
+  expect(
+    tokens.filter((t) => t.note === STOLEN_NOTE),
+    `tokens of ${victim} made by the script`,
+  ).toEqual([]);
 }

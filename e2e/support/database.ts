@@ -6,7 +6,9 @@ export async function resetDatabase(url: string): Promise<void> {
   try {
     await sql.unsafe("drop schema if exists public cascade; drop schema if exists drizzle cascade; create schema public;");
   } catch (err) {
-    throw new Error(`Postgres at ${url.replace(/:[^:@/]+@/, ":***@")} is not usable (${String(err)}); run .ci/run or start Postgres.`, { cause: err });
+    throw new Error(`Postgres at ${url.replace(/:[^:@/]+@/, ":***@")} is not usable (${String(err)}); run .ci/run or start Postgres.`, {
+      cause: err,
+    });
   } finally {
     await sql.end({ timeout: 2 });
   }

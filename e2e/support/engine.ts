@@ -31,12 +31,26 @@ export async function execIn(containerId: string, cmd: string[]): Promise<{ code
  * carry an owner id: what an older portal sharing the engine made for a namesake is not this run's.
  */
 export async function removeEverythingOf(users: string[]): Promise<void> {
-  if (!(await docker.ping().then(() => true, () => false))) return;
+  if (
+    !(await docker.ping().then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
   for (const user of users) {
     for (const c of await containersOf(user)) {
-      if (c.Labels["atrium.user-id"]) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      if (c.Labels["atrium.user-id"])
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
     const { Volumes } = await docker.listVolumes({ filters: { label: [`atrium.user=${user}`, "atrium.user-id"] } });
-    for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const v of Volumes ?? [])
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
   }
 }

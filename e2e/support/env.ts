@@ -15,9 +15,30 @@ export const DEV_URL = `http://localhost:${PORTS.dev}`;
 export const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "postgres://atrium:atrium@127.0.0.1:5432/atrium_e2e";
 
 export const TEST_USERS = [
-  { sub: "u-alice", preferred_username: "alice", name: "Alice Liddell", email: "alice@example.com", groups: ["data-science"], password: "alice-pw" },
-  { sub: "u-pat", preferred_username: "Pat.Power@Example.com", name: "Pat Power", email: "pat@example.com", groups: ["gpu-users", "data-science"], password: "pat-pw" },
-  { sub: "u-root", preferred_username: "root-admin", name: "Root Admin", email: "root@example.com", groups: ["platform-admins"], password: "root-pw" },
+  {
+    sub: "u-alice",
+    preferred_username: "alice",
+    name: "Alice Liddell",
+    email: "alice@example.com",
+    groups: ["data-science"],
+    password: "alice-pw",
+  },
+  {
+    sub: "u-pat",
+    preferred_username: "Pat.Power@Example.com",
+    name: "Pat Power",
+    email: "pat@example.com",
+    groups: ["gpu-users", "data-science"],
+    password: "pat-pw",
+  },
+  {
+    sub: "u-root",
+    preferred_username: "root-admin",
+    name: "Root Admin",
+    email: "root@example.com",
+    groups: ["platform-admins"],
+    password: "root-pw",
+  },
   { sub: "u-bad", preferred_username: "!!!", name: "No Name", email: "", groups: [], password: "bad-pw" },
 ];
 

@@ -18,7 +18,14 @@ export function hostRequest(
   opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: { host, ...opts.headers }, timeout: 30_000 });
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      path,
+      method: opts.method ?? "GET",
+      headers: { host, ...opts.headers },
+      timeout: 30_000,
+    });
     req.on("timeout", () => req.destroy(new Error(`no answer from ${host}${path}`)));
     req.on("error", reject);
     req.on("response", (res) => {

@@ -54,11 +54,7 @@ declare module "oidc-provider" {
     features?: Record<string, { enabled?: boolean; [key: string]: unknown }>;
     pkce?: { required?: (ctx: unknown, client: unknown) => boolean };
     interactions?: { url?: (ctx: unknown, interaction: Interaction) => string | Promise<string> };
-    findAccount?: (
-      ctx: unknown,
-      sub: string,
-      token?: unknown,
-    ) => Promise<Account | undefined> | Account | undefined;
+    findAccount?: (ctx: unknown, sub: string, token?: unknown) => Promise<Account | undefined> | Account | undefined;
     ttl?: Record<string, number | ((...args: unknown[]) => number)>;
     clientBasedCORS?: (ctx: unknown, origin: string, client: unknown) => boolean;
     [key: string]: unknown;

@@ -128,12 +128,7 @@ function createMemoryAdapterFactory(): (model: string) => Adapter {
 }
 
 function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 function loginPage(uid: string, opts: { username?: string; error?: string } = {}): string {
@@ -246,12 +241,7 @@ export async function startTestOidc(opts: StartTestOidcOptions): Promise<TestOid
       sendHtml(res, 401, loginPage(uid, { username, error: "Invalid username or password" }));
       return;
     }
-    await p.interactionFinished(
-      req,
-      res,
-      { login: { accountId: user.sub } },
-      { mergeWithLastSubmission: false },
-    );
+    await p.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
   }
 
   const server = createServer((req, res) => {
@@ -353,9 +343,7 @@ export async function startTestOidc(opts: StartTestOidcOptions): Promise<TestOid
     provider.on(event, (...args: unknown[]) => {
       const err = args.find((a): a is Error & { error_description?: string } => a instanceof Error);
       console.error(
-        `[test-oidc] ${event}: ${err?.message ?? "unknown error"}${
-          err?.error_description ? ` (${err.error_description})` : ""
-        }`,
+        `[test-oidc] ${event}: ${err?.message ?? "unknown error"}${err?.error_description ? ` (${err.error_description})` : ""}`,
       );
     });
   }
@@ -393,10 +381,7 @@ if (isMain()) {
     port,
     clientId: process.env.OIDC_CLIENT_ID ?? DEFAULT_CLIENT_ID,
     clientSecret: process.env.OIDC_CLIENT_SECRET ?? DEFAULT_CLIENT_SECRET,
-    redirectUris: [
-      "http://localhost:3000/api/auth/callback/oidc",
-      "http://127.0.0.1:3000/api/auth/callback/oidc",
-    ],
+    redirectUris: ["http://localhost:3000/api/auth/callback/oidc", "http://127.0.0.1:3000/api/auth/callback/oidc"],
     users: [
       {
         sub: "alice",

@@ -16,7 +16,8 @@ export const SERVER_ENTRY = path.join(root, "node_modules", "@atrium", "core", "
 async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`portal exited (${child.exitCode ?? child.signalCode}) before answering; see ${logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`portal exited (${child.exitCode ?? child.signalCode}) before answering; see ${logFile}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) return;

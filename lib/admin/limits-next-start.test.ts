@@ -30,7 +30,10 @@ let handle: DbHandle;
 const db = () => handle.db;
 
 async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApiError);
   return err as ApiError;
 }
@@ -45,8 +48,17 @@ describe.skipIf(!engineUp && !CI)("a limit change affects the next start", () =>
     if (!engineUp) throw new Error("the Docker engine is required in CI");
     handle = await openTestDatabase("pglite");
     await insertEnvironment(db(), {
-      id: "ghost", name: "Ghost", description: "an image that is not on the engine", image: "atrium-e-no-such-image:0",
-      command: null, defaultCpu: 1, defaultMemGb: 1, maxCpu: null, maxMemGb: null, rolesAllowed: [], deprecated: false,
+      id: "ghost",
+      name: "Ghost",
+      description: "an image that is not on the engine",
+      image: "atrium-e-no-such-image:0",
+      command: null,
+      defaultCpu: 1,
+      defaultMemGb: 1,
+      maxCpu: null,
+      maxMemGb: null,
+      rolesAllowed: [],
+      deprecated: false,
     });
     await insertUser(db(), { name: person, role: "user", roleSource: "oidc" });
   });
@@ -80,12 +92,20 @@ describe.skipIf(!engineUp && !CI)("a limit change affects the next start", () =>
     expect(await failuresFor("image_missing")).toBe(before + 1);
 
     // An admin "stopping" a failed server changes nothing and says so.
-    expect(await stopServers(db(), spawner, root, [{ user: person, server: "default" }, { user: person, server: "nope" }])).toEqual([
+    expect(
+      await stopServers(db(), spawner, root, [
+        { user: person, server: "default" },
+        { user: person, server: "nope" },
+      ]),
+    ).toEqual([
       { user: person, server: "default", ok: true, status: "failed" },
       { user: person, server: "nope", ok: false, message: `There is no server ${person}/nope.` },
     ]);
 
-    const audit = await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents).orderBy(auditEvents.id);
+    const audit = await db()
+      .select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target })
+      .from(auditEvents)
+      .orderBy(auditEvents.id);
     expect(audit).toEqual([
       { actor: "root-e", action: "role.update", target: "user" },
       { actor: "root-e", action: "user.update", target: person },

@@ -7,8 +7,16 @@ import { serverNameSchema } from "@/lib/workspaces/schemas";
 
 /** Query of the admin users table (page and GET /api/admin/users). */
 export const adminUsersQuerySchema = z.object({
-  q: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
-  role: z.union([roleNameSchema, z.literal("")]).optional().transform((v) => (v ? v : undefined)),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  role: z
+    .union([roleNameSchema, z.literal("")])
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   sort: z.enum(ADMIN_USER_SORTS).default("name"),
   dir: z.enum(["asc", "desc"]).default("asc"),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
@@ -26,11 +34,30 @@ const isoTime = z.iso
 /** GET /api/audit and the audit page: filter by person, action and time range. */
 export const auditQuerySchema = z
   .object({
-    actor: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
-    target: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
-    action: z.union([z.enum(AUDIT_ACTIONS), z.literal("")]).optional().transform((v) => (v ? v : undefined)),
-    since: z.union([isoTime, z.literal("")]).optional().transform((v) => (v ? v : undefined)),
-    until: z.union([isoTime, z.literal("")]).optional().transform((v) => (v ? v : undefined)),
+    actor: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    target: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    action: z
+      .union([z.enum(AUDIT_ACTIONS), z.literal("")])
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    since: z
+      .union([isoTime, z.literal("")])
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    until: z
+      .union([isoTime, z.literal("")])
+      .optional()
+      .transform((v) => (v ? v : undefined)),
     offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
@@ -42,5 +69,8 @@ export const auditQueryLabels: FieldLabels = { actor: "Who", target: "Target", a
 
 /** POST /api/admin/servers/stop: several servers at once. */
 export const stopServersSchema = z.strictObject({
-  servers: z.array(z.strictObject({ user: userNameSchema, server: serverNameSchema })).min(1).max(200),
+  servers: z
+    .array(z.strictObject({ user: userNameSchema, server: serverNameSchema }))
+    .min(1)
+    .max(200),
 });

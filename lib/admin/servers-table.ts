@@ -27,13 +27,19 @@ export async function listActiveServers(db: Db, spawner: Spawner, opts: { live: 
   });
 }
 
-export type StopOutcome = { user: string; server: string; ok: true; status: string } | { user: string; server: string; ok: false; message: string };
+export type StopOutcome =
+  { user: string; server: string; ok: true; status: string } | { user: string; server: string; ok: false; message: string };
 
 /**
  * Stops each listed server as `actor` (each recorded in the audit log by stopServer). One failure
  * does not stop the rest; each outcome says what happened.
  */
-export async function stopServers(db: Db, spawner: Spawner, actor: Principal, refs: { user: string; server: string }[]): Promise<StopOutcome[]> {
+export async function stopServers(
+  db: Db,
+  spawner: Spawner,
+  actor: Principal,
+  refs: { user: string; server: string }[],
+): Promise<StopOutcome[]> {
   const outcomes: StopOutcome[] = [];
   for (const { user, server } of refs) {
     try {

@@ -11,8 +11,18 @@ import { serverRowFixture } from "@/db/server-fixture";
 
 const query = (q: Record<string, unknown> = {}) => adminUsersQuerySchema.parse(q);
 
-async function server(db: Db, user: string, name: string, status: "pending" | "running" | "stopping" | "stopped" | "failed", cpu: number, memGb: number) {
-  await upsertServer(db, serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }));
+async function server(
+  db: Db,
+  user: string,
+  name: string,
+  status: "pending" | "running" | "stopping" | "stopped" | "failed",
+  cpu: number,
+  memGb: number,
+) {
+  await upsertServer(
+    db,
+    serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }),
+  );
 }
 
 for (const kind of DB_KINDS) {
@@ -22,16 +32,24 @@ for (const kind of DB_KINDS) {
       await db().delete(servers);
       await db().delete(auditEvents);
       await db().delete(users);
-      await db().insert(users).values(
-        (
-          [
-        { name: "ann", role: "power", roleSource: "oidc", email: "ann@corp.com", lastSeenAt: new Date("2026-01-02T00:00:00Z") },
-        { name: "bob", role: "user", roleSource: "admin", limits: { maxTotalCpu: 3, maxServers: 2 }, lastSeenAt: new Date("2026-01-03T00:00:00Z") },
-        { name: "cy", role: "user", roleSource: "default", displayName: "Cy Ann" },
-        { name: "dee", role: "admin", roleSource: "config", lastSeenAt: new Date("2026-01-01T00:00:00Z") },
-      ] as const
-        ).map(withNewIdentity),
-      );
+      await db()
+        .insert(users)
+        .values(
+          (
+            [
+              { name: "ann", role: "power", roleSource: "oidc", email: "ann@corp.com", lastSeenAt: new Date("2026-01-02T00:00:00Z") },
+              {
+                name: "bob",
+                role: "user",
+                roleSource: "admin",
+                limits: { maxTotalCpu: 3, maxServers: 2 },
+                lastSeenAt: new Date("2026-01-03T00:00:00Z"),
+              },
+              { name: "cy", role: "user", roleSource: "default", displayName: "Cy Ann" },
+              { name: "dee", role: "admin", roleSource: "config", lastSeenAt: new Date("2026-01-01T00:00:00Z") },
+            ] as const
+          ).map(withNewIdentity),
+        );
       await server(db(), "ann", "default", "running", 2, 8);
       await server(db(), "ann", "big", "pending", 4, 16);
       await server(db(), "ann", "old", "stopped", 8, 32);
@@ -51,7 +69,14 @@ for (const kind of DB_KINDS) {
       const bob = page.items[1];
       expect(bob).toMatchObject({ role: "user", roleSource: "admin", overrides: { maxTotalCpu: 3, maxServers: 2 } });
       expect(bob?.limits).toStrictEqual({ maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 10 });
-      expect(page.items[0]?.limits).toStrictEqual({ maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 });
+      expect(page.items[0]?.limits).toStrictEqual({
+        maxCpu: 8,
+        maxMemGb: 32,
+        maxServers: 3,
+        maxTotalCpu: 16,
+        maxTotalMemGb: 64,
+        maxStorageGb: 50,
+      });
       expect(page.items[0]?.lastSeenAt).toBe("2026-01-02T00:00:00.000Z");
       expect(page.items[2]?.lastSeenAt).toBeNull();
     });

@@ -32,7 +32,9 @@ describe("segmentsFromUrlTail", () => {
 describe("length limits (ENAMETOOLONG on disk, S3's 1024-byte keys)", () => {
   it("allows a 255-byte name and refuses a 256-byte one, counted in bytes", () => {
     expect(segmentsFromUrlTail(`${RUN}/${"a".repeat(255)}`).at(-1)).toHaveLength(255);
-    expect(() => segmentsFromUrlTail(`${RUN}/${"a".repeat(256)}`)).toThrow("The artifact path has a name of 256 bytes; each file or folder name may have at most 255.");
+    expect(() => segmentsFromUrlTail(`${RUN}/${"a".repeat(256)}`)).toThrow(
+      "The artifact path has a name of 256 bytes; each file or folder name may have at most 255.",
+    );
     expect(() => segmentsFromPath(`${RUN}/${"é".repeat(128)}`)).toThrow("a name of 256 bytes");
   });
   it("refuses a whole path over 1024 bytes", () => {
@@ -52,7 +54,9 @@ describe("segmentsFromPath (the ?path= of a listing)", () => {
   });
 
   it("quotes control characters escaped in the message", () => {
-    expect(() => segmentsFromPath("a\u0000b")).toThrow('The artifact path "a\\x00b" is not a plain relative path inside a run\'s artifacts.');
+    expect(() => segmentsFromPath("a\u0000b")).toThrow(
+      'The artifact path "a\\x00b" is not a plain relative path inside a run\'s artifacts.',
+    );
   });
 });
 

@@ -35,10 +35,14 @@ function checked(segments: string[], original: string): string[] {
   if (!segments.every(isSafeSegment)) throw new UnsafeArtifactPath(original);
   const long = segments.find((s) => bytesOf(s) > MAX_SEGMENT_BYTES);
   if (long !== undefined) {
-    throw new UnsafeArtifactPath(original, `The artifact path has a name of ${bytesOf(long)} bytes; each file or folder name may have at most ${MAX_SEGMENT_BYTES}.`);
+    throw new UnsafeArtifactPath(
+      original,
+      `The artifact path has a name of ${bytesOf(long)} bytes; each file or folder name may have at most ${MAX_SEGMENT_BYTES}.`,
+    );
   }
   const total = bytesOf(segments.join("/"));
-  if (total > MAX_PATH_BYTES) throw new UnsafeArtifactPath(original, `The artifact path has ${total} bytes; it may have at most ${MAX_PATH_BYTES}.`);
+  if (total > MAX_PATH_BYTES)
+    throw new UnsafeArtifactPath(original, `The artifact path has ${total} bytes; it may have at most ${MAX_PATH_BYTES}.`);
   return segments;
 }
 

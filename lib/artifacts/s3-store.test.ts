@@ -38,7 +38,8 @@ async function bucketKeys(): Promise<string[]> {
 describe("S3ArtifactStore under a key prefix", () => {
   // A fresh prefix per test: the tests share one bucket without seeing each other's objects.
   artifactStoreContract({
-    fresh: async (options) => new S3ArtifactStore({ client: server().client, bucket: server().bucket, prefix: `contract/${randomUUID()}`, ...options }),
+    fresh: async (options) =>
+      new S3ArtifactStore({ client: server().client, bucket: server().bucket, prefix: `contract/${randomUUID()}`, ...options }),
   });
 });
 
@@ -68,7 +69,10 @@ describe("S3ArtifactStore keys", () => {
     const neighbour = new S3ArtifactStore({ client, bucket, prefix: `${prefix}-other` });
     await store.put("1/r/artifacts/model/MLmodel", chunks("x"));
     await neighbour.put("1/r/artifacts/model/MLmodel", chunks("y"));
-    expect((await bucketKeys()).filter((k) => k.startsWith(prefix))).toEqual([`${prefix}-other/1/r/artifacts/model/MLmodel`, `${prefix}/1/r/artifacts/model/MLmodel`]);
+    expect((await bucketKeys()).filter((k) => k.startsWith(prefix))).toEqual([
+      `${prefix}-other/1/r/artifacts/model/MLmodel`,
+      `${prefix}/1/r/artifacts/model/MLmodel`,
+    ]);
     await store.remove("1");
     expect((await bucketKeys()).filter((k) => k.startsWith(prefix))).toEqual([`${prefix}-other/1/r/artifacts/model/MLmodel`]);
     expect(await store.list("")).toEqual([]);

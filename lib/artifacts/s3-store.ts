@@ -31,7 +31,10 @@ export interface S3ArtifactStoreOptions {
 }
 
 /** The SDK client for the configured bucket; credentials come from the SDK's default chain unless given. */
-export function s3ClientFor(settings: Pick<ArtifactS3Config, "endpoint" | "region" | "forcePathStyle">, credentials?: S3ClientConfig["credentials"]): S3Client {
+export function s3ClientFor(
+  settings: Pick<ArtifactS3Config, "endpoint" | "region" | "forcePathStyle">,
+  credentials?: S3ClientConfig["credentials"],
+): S3Client {
   return new S3Client({
     region: settings.region,
     credentials,
@@ -128,7 +131,10 @@ export class S3ArtifactStore implements ArtifactStore {
   private async assertWritable(key: string): Promise<void> {
     const segments = key.split("/");
     const parents = segments.slice(0, -1).map((_, i) => this.objectKey(segments.slice(0, i + 1).join("/")));
-    const [isFolder, ...parentIsFile] = await Promise.all([this.hasAnythingUnder(`${this.objectKey(key)}/`), ...parents.map((p) => this.exists(p))]);
+    const [isFolder, ...parentIsFile] = await Promise.all([
+      this.hasAnythingUnder(`${this.objectKey(key)}/`),
+      ...parents.map((p) => this.exists(p)),
+    ]);
     if (isFolder || parentIsFile.some(Boolean)) throw new ArtifactConflict(key);
   }
 
@@ -186,7 +192,13 @@ export class S3ArtifactStore implements ArtifactStore {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: this.listPageSize, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          Delimiter: delimiter,
+          MaxKeys: this.listPageSize,
+          ContinuationToken: token,
+        }),
       );
       yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -236,7 +248,10 @@ export class S3ArtifactStore implements ArtifactStore {
           new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + S3_BATCH_LIMIT), Quiet: true } }),
         );
         const failed = res.Errors?.[0];
-        if (failed) throw new Error(`S3 did not delete ${res.Errors?.length ?? 1} object(s) under "${key}", first ${failed.Key}: ${failed.Code} ${failed.Message}`);
+        if (failed)
+          throw new Error(
+            `S3 did not delete ${res.Errors?.length ?? 1} object(s) under "${key}", first ${failed.Key}: ${failed.Code} ${failed.Message}`,
+          );
       }
     }
   }

@@ -33,12 +33,16 @@ export async function startTestS3(buckets: string[] = ["atrium"], timeoutMs = 20
   const portFile = path.join(directory, "port");
   const log = openSync(path.join(directory, "s3rver.log"), "a");
   // stdin is a pipe on purpose: when this process dies, the server sees it close and exits.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "s3rver-process.ts"), path.join(directory, "data"), buckets.join(","), portFile], {
-    cwd: root,
-    // The parent's NODE_OPTIONS are left out: a test runner's own loader hooks are no business of the server's.
-    env: { ...process.env, NODE_OPTIONS: "--openssl-legacy-provider" },
-    stdio: ["pipe", log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "s3rver-process.ts"), path.join(directory, "data"), buckets.join(","), portFile],
+    {
+      cwd: root,
+      // The parent's NODE_OPTIONS are left out: a test runner's own loader hooks are no business of the server's.
+      env: { ...process.env, NODE_OPTIONS: "--openssl-legacy-provider" },
+      stdio: ["pipe", log, log],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(portFile)) {

@@ -85,7 +85,9 @@ for (const { kind, storeKind, makeStore } of CASES) {
     const under = (rel: string) => segmentsFromPath(`${artifactUri.slice("mlflow-artifacts:/".length)}${rel ? `/${rel}` : ""}`);
 
     it("lets the owner upload, anyone read and list, and the owner delete", async () => {
-      expect(await uploadArtifact({ db: db(), principal: owner, store }, under("model/MLmodel"), text("flavors: {}\n"))).toEqual({ size: 12 });
+      expect(await uploadArtifact({ db: db(), principal: owner, store }, under("model/MLmodel"), text("flavors: {}\n"))).toEqual({
+        size: 12,
+      });
       await uploadArtifact({ db: db(), principal: admin, store }, under("notes.txt"), text("by an admin"));
       const asOther = { db: db(), principal: other, store };
       expect(await listArtifacts(asOther, under(""))).toEqual({
@@ -120,11 +122,19 @@ for (const { kind, storeKind, makeStore } of CASES) {
       const quotaOwner = principal("art-quota");
       let quotaRun: string[] = [];
       beforeEach(async () => {
-        await db().insert(users).values({ ...withNewIdentity({ name: "art-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } }), id: testUserId("art-quota") }).onConflictDoNothing();
+        await db()
+          .insert(users)
+          .values({
+            ...withNewIdentity({ name: "art-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } }),
+            id: testUserId("art-quota"),
+          })
+          .onConflictDoNothing();
         await db().delete(storageUsage);
         const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `quota-${Math.random()}` }, quotaOwner));
         const created = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, quotaOwner));
-        quotaRun = segmentsFromPath((created.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length));
+        quotaRun = segmentsFromPath(
+          (created.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length),
+        );
       });
       const at = (rel: string) => [...quotaRun, ...rel.split("/")];
 
@@ -136,7 +146,8 @@ for (const { kind, storeKind, makeStore } of CASES) {
         expect(await rejection(uploadArtifact(ctx, at("big/b.bin"), sized(100, 256, pulled)))).toEqual({
           status: 413,
           code: "storage_quota_exceeded",
-          message: "This upload would take art-quota's artifacts past their storage quota of 4.0 KiB (2.9 KiB in use); delete artifacts or ask an admin for more.",
+          message:
+            "This upload would take art-quota's artifacts past their storage quota of 4.0 KiB (2.9 KiB in use); delete artifacts or ask an admin for more.",
           extra: { error_code: "RESOURCE_EXHAUSTED" },
         });
         // 3000 + 4 × 256 fits in 4096; the fifth chunk does not, and the other 95 are never read.
@@ -153,7 +164,9 @@ for (const { kind, storeKind, makeStore } of CASES) {
 
       it("refuses a declared length that cannot fit before reading a byte", async () => {
         const pulled = { n: 0 };
-        const refused = await rejection(uploadArtifact({ db: db(), principal: quotaOwner, store }, at("x.bin"), sized(1, 10, pulled), 5000));
+        const refused = await rejection(
+          uploadArtifact({ db: db(), principal: quotaOwner, store }, at("x.bin"), sized(1, 10, pulled), 5000),
+        );
         expect([refused.status, refused.code, pulled.n]).toEqual([413, "storage_quota_exceeded", 0]);
         expect(await storedBytes(db(), testUserId("art-quota"))).toBe(0);
       });

@@ -46,7 +46,8 @@ export async function uploadArtifact(
 ): Promise<{ size: number }> {
   const scope = await resolveRunScope(ctx.db, segments);
   assertArtifactWriter(ctx.principal, scope);
-  if (scope.inside.length === 0) throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
+  if (scope.inside.length === 0)
+    throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
   // An overwritten file's bytes are already counted: the new one may reuse them. (A folder there is a conflict.)
   const replaced = await ctx.store.sizeOf(scope.key);
   const meter = await StorageMeter.forOwner(ctx.db, scope.owner, replaced);
@@ -68,7 +69,8 @@ export async function downloadArtifact(ctx: ArtifactContext, segments: string[])
   const scope = await resolveRunScope(ctx.db, segments);
   const file = await ctx.store.open(scope.key);
   const name = scope.inside.at(-1);
-  if (!file || name === undefined) throw notFound("artifact_not_found", `The ${scope.label} has no artifact file "${scope.inside.join("/")}".`);
+  if (!file || name === undefined)
+    throw notFound("artifact_not_found", `The ${scope.label} has no artifact file "${scope.inside.join("/")}".`);
   return { name, file };
 }
 

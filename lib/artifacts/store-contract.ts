@@ -184,7 +184,9 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
     const store = await hooks.fresh({ listPageSize: 4 });
     const files = Array.from({ length: 23 }, (_, i) => `f-${String(i).padStart(3, "0")}.txt`);
     const folders = ["d-a", "d-m", "d-z"];
-    await inParallel([...files.map((f) => `${A}/${f}`), ...folders.flatMap((d) => [`${A}/${d}/1`, `${A}/${d}/2`])], 6, (k) => store.put(k, chunks("12345")));
+    await inParallel([...files.map((f) => `${A}/${f}`), ...folders.flatMap((d) => [`${A}/${d}/1`, `${A}/${d}/2`])], 6, (k) =>
+      store.put(k, chunks("12345")),
+    );
     expect(await store.list(A)).toEqual([
       ...folders.map((name) => ({ name, isDir: true })),
       ...files.map((name) => ({ name, isDir: false, size: 5 })),
@@ -238,7 +240,9 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
       received.update(value);
     }
     const downPeak = down.stop();
-    console.log(`[store-contract] 256 MiB: RSS before ${(before / MIB).toFixed(0)} MiB, peak +${((upPeak - before) / MIB).toFixed(1)} MiB up, +${((downPeak - before) / MIB).toFixed(1)} MiB down`);
+    console.log(
+      `[store-contract] 256 MiB: RSS before ${(before / MIB).toFixed(0)} MiB, peak +${((upPeak - before) / MIB).toFixed(1)} MiB up, +${((downPeak - before) / MIB).toFixed(1)} MiB down`,
+    );
     expect([bytes, received.digest("hex")]).toEqual([total, sent.digest("hex")]);
     expect(upPeak - before).toBeLessThan(100 * 1000 * 1000);
     expect(downPeak - before).toBeLessThan(100 * 1000 * 1000);

@@ -12,13 +12,21 @@ for (const kind of DB_KINDS) {
     const db = useTestDatabase(kind);
     beforeEach(async () => {
       await db().delete(auditEvents);
-      await db().insert(auditEvents).values([
-        { at: at("2026-03-01T10:00:00Z"), actor: "ann", action: "user.sign_in", target: "ann", detail: { method: "oidc" } },
-        { at: at("2026-03-01T10:05:00Z"), actor: "ann", action: "server.start", target: "ann/default", detail: { cpu: 1 } },
-        { at: at("2026-03-01T11:00:00Z"), actor: "root", action: "role.update", target: "user", detail: {} },
-        { at: at("2026-03-01T12:00:00Z"), actor: "atrium", action: "server.cull", target: "ann/default", detail: { reason: "idle for 60 minutes" } },
-        { at: at("2026-03-01T12:00:00Z"), actor: "root", action: "server.stop", target: "annie/default", detail: {} },
-      ]);
+      await db()
+        .insert(auditEvents)
+        .values([
+          { at: at("2026-03-01T10:00:00Z"), actor: "ann", action: "user.sign_in", target: "ann", detail: { method: "oidc" } },
+          { at: at("2026-03-01T10:05:00Z"), actor: "ann", action: "server.start", target: "ann/default", detail: { cpu: 1 } },
+          { at: at("2026-03-01T11:00:00Z"), actor: "root", action: "role.update", target: "user", detail: {} },
+          {
+            at: at("2026-03-01T12:00:00Z"),
+            actor: "atrium",
+            action: "server.cull",
+            target: "ann/default",
+            detail: { reason: "idle for 60 minutes" },
+          },
+          { at: at("2026-03-01T12:00:00Z"), actor: "root", action: "server.stop", target: "annie/default", detail: {} },
+        ]);
     });
     const list = async (q: Record<string, unknown>) => listAuditEvents(db(), auditQuerySchema.parse(q));
     const actions = async (q: Record<string, unknown>) => (await list(q)).items.map((e) => e.action);
@@ -26,7 +34,13 @@ for (const kind of DB_KINDS) {
     it("lists newest first, the later insert first at the same time", async () => {
       expect(await actions({})).toEqual(["server.stop", "server.cull", "role.update", "server.start", "user.sign_in"]);
       const first = (await list({ limit: 1 })).items[0];
-      expect(first).toMatchObject({ at: "2026-03-01T12:00:00.000Z", actor: "root", action: "server.stop", target: "annie/default", detail: {} });
+      expect(first).toMatchObject({
+        at: "2026-03-01T12:00:00.000Z",
+        actor: "root",
+        action: "server.stop",
+        target: "annie/default",
+        detail: {},
+      });
     });
 
     it("filters by who, by target (a user's servers included, not other users'), by action and by time", async () => {
@@ -34,7 +48,13 @@ for (const kind of DB_KINDS) {
       expect(await actions({ target: "ann" })).toEqual(["server.cull", "server.start", "user.sign_in"]);
       expect(await actions({ action: "server.cull" })).toEqual(["server.cull"]);
       expect(await actions({ since: "2026-03-01T10:05", until: "2026-03-01T11:00" })).toEqual(["role.update", "server.start"]);
-      expect(await actions({ since: "2026-03-01T11:00:00+01:00" })).toEqual(["server.stop", "server.cull", "role.update", "server.start", "user.sign_in"]);
+      expect(await actions({ since: "2026-03-01T11:00:00+01:00" })).toEqual([
+        "server.stop",
+        "server.cull",
+        "role.update",
+        "server.start",
+        "user.sign_in",
+      ]);
     });
 
     it("pages and says whether there is more", async () => {

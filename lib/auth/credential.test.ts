@@ -6,13 +6,19 @@ const headers = (h: Record<string, string>) => new Headers(h);
 describe("credentialOf", () => {
   it("takes a Bearer or token Authorization as the credential", () => {
     expect(credentialOf(headers({ authorization: "Bearer atr_x" }))).toEqual({ kind: "token", token: "atr_x" });
-    expect(credentialOf(headers({ authorization: "token atr_x", cookie: "authjs.session-token=s" }))).toEqual({ kind: "token", token: "atr_x" });
+    expect(credentialOf(headers({ authorization: "token atr_x", cookie: "authjs.session-token=s" }))).toEqual({
+      kind: "token",
+      token: "atr_x",
+    });
   });
 
   it("ignores Authorization headers that are no token and reads the session cookie alone", () => {
     for (const authorization of ["Basic Zm9vOmJhcg==", "Bearer two words", "Bearer", "Digest x"]) {
       expect(credentialOf(headers({ authorization }))).toBeNull();
-      expect(credentialOf(headers({ authorization, cookie: "a=1; authjs.session-token=s; b=2" }))).toEqual({ kind: "session", cookies: "authjs.session-token=s" });
+      expect(credentialOf(headers({ authorization, cookie: "a=1; authjs.session-token=s; b=2" }))).toEqual({
+        kind: "session",
+        cookies: "authjs.session-token=s",
+      });
     }
   });
 

@@ -51,7 +51,11 @@ export type CachedCredential = Credential | { kind: "workspace-session"; server:
 /** A cache key for the credential: a hash, never the secret itself, and distinct per kind. */
 export function credentialCacheKey(credential: CachedCredential): string {
   const material =
-    credential.kind === "token" ? `t:${credential.token}` : credential.kind === "session" ? `s:${credential.cookies}` : `w:${credential.server}:${credential.value}`;
+    credential.kind === "token"
+      ? `t:${credential.token}`
+      : credential.kind === "session"
+        ? `s:${credential.cookies}`
+        : `w:${credential.server}:${credential.value}`;
   // crypto.hash: the one-shot form, without a Hash object per request.
   return hash("sha256", material, "base64url");
 }

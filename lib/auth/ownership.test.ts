@@ -19,7 +19,13 @@ describe("ownership", () => {
   });
 
   it("lets the owner and admins change, nobody else", () => {
-    expect([mayChange(alice, "id-1"), mayChange(laterAlice, "id-1"), mayChange(root, "id-1"), mayChange(root, null), mayChange(BOOTSTRAP_PRINCIPAL, null)]).toEqual([true, false, true, true, true]);
+    expect([
+      mayChange(alice, "id-1"),
+      mayChange(laterAlice, "id-1"),
+      mayChange(root, "id-1"),
+      mayChange(root, null),
+      mayChange(BOOTSTRAP_PRINCIPAL, null),
+    ]).toEqual([true, false, true, true, true]);
   });
 
   it("says who may, and tells a namesake that the owner's account was deleted", () => {

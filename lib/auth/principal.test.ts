@@ -67,7 +67,15 @@ for (const kind of DB_KINDS) {
       await insertUser(db(), { name: "alice", role: "power", roleSource: "oidc" });
       await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
       aliceToken = generateToken();
-      await insertToken(db(), { id: "tok_alice", userName: "alice", hash: hashToken(aliceToken), kind: "personal", note: null, scopes: ["account"], expiresAt: null });
+      await insertToken(db(), {
+        id: "tok_alice",
+        userName: "alice",
+        hash: hashToken(aliceToken),
+        kind: "personal",
+        note: null,
+        scopes: ["account"],
+        expiresAt: null,
+      });
     });
 
     const headers = (init: Record<string, string>) => new Headers(init);
@@ -76,7 +84,16 @@ for (const kind of DB_KINDS) {
 
     it("resolves a valid Bearer token to its user", async () => {
       const p = await resolvePrincipal(db(), headers({ authorization: `Bearer ${aliceToken}` }));
-      expect(p).toStrictEqual({ name: "alice", userId: await idOf("alice"), role: "power", admin: false, via: "token", tokenId: "tok_alice", tokenKind: "personal", scopes: expandScopes(["account"]) });
+      expect(p).toStrictEqual({
+        name: "alice",
+        userId: await idOf("alice"),
+        role: "power",
+        admin: false,
+        via: "token",
+        tokenId: "tok_alice",
+        tokenKind: "personal",
+        scopes: expandScopes(["account"]),
+      });
     });
 
     it("records the token's last use and the user's last activity", async () => {
@@ -109,7 +126,15 @@ for (const kind of DB_KINDS) {
 
     it("marks admins whose token has the admin scope, and only those", async () => {
       const t = generateToken();
-      await insertToken(db(), { id: "tok_root", userName: "root", hash: hashToken(t), kind: "personal", note: null, scopes: ["admin"], expiresAt: null });
+      await insertToken(db(), {
+        id: "tok_root",
+        userName: "root",
+        hash: hashToken(t),
+        kind: "personal",
+        note: null,
+        scopes: ["admin"],
+        expiresAt: null,
+      });
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toStrictEqual({
         name: "root",
         userId: await idOf("root"),
@@ -121,14 +146,37 @@ for (const kind of DB_KINDS) {
         scopes: expandScopes(["admin"]),
       });
       const plain = generateToken();
-      await insertToken(db(), { id: "tok_root_plain", userName: "root", hash: hashToken(plain), kind: "personal", note: null, scopes: ["account"], expiresAt: null });
-      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${plain}` }))).toMatchObject({ name: "root", role: "admin", admin: false });
+      await insertToken(db(), {
+        id: "tok_root_plain",
+        userName: "root",
+        hash: hashToken(plain),
+        kind: "personal",
+        note: null,
+        scopes: ["account"],
+        expiresAt: null,
+      });
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${plain}` }))).toMatchObject({
+        name: "root",
+        role: "admin",
+        admin: false,
+      });
     });
 
     it("gives a token only the scopes on its row: none when the row has none", async () => {
       const t = generateToken();
-      await insertToken(db(), { id: "tok_ws", userName: "alice", hash: hashToken(t), kind: "workspace", note: null, scopes: ["mlflow", "servers:install", "no-such-scope"], expiresAt: null });
-      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toMatchObject({ tokenKind: "workspace", scopes: ["servers:install", "mlflow"] });
+      await insertToken(db(), {
+        id: "tok_ws",
+        userName: "alice",
+        hash: hashToken(t),
+        kind: "workspace",
+        note: null,
+        scopes: ["mlflow", "servers:install", "no-such-scope"],
+        expiresAt: null,
+      });
+      expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toMatchObject({
+        tokenKind: "workspace",
+        scopes: ["servers:install", "mlflow"],
+      });
       const bare = generateToken();
       await insertToken(db(), { id: "tok_bare", userName: "alice", hash: hashToken(bare), kind: "personal", note: null, expiresAt: null });
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${bare}` }))).toMatchObject({ scopes: [] });

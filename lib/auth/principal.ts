@@ -76,6 +76,13 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
   // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
   const live = await userOfSession(db, jwt);
   return (
-    live && { name: live.user.name, userId: live.user.id, role: live.user.role, admin: live.user.role === "admin", via: "session", sessionIdHash: live.idHash }
+    live && {
+      name: live.user.name,
+      userId: live.user.id,
+      role: live.user.role,
+      admin: live.user.role === "admin",
+      via: "session",
+      sessionIdHash: live.idHash,
+    }
   );
 }

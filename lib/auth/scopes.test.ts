@@ -61,7 +61,8 @@ describe("the scope table", () => {
   it("gives a workspace's token MLflow, the package browser and installing, and nothing that reaches further", () => {
     const ws = expandScopes(DEFAULT_SCOPES.workspace);
     expect(ws).toEqual(["servers:install", "mlflow", "packages:read"]);
-    for (const s of ["tokens", "servers", "workspaces:access", "account", "account:read", "admin"] as ScopeName[]) expect(ws).not.toContain(s);
+    for (const s of ["tokens", "servers", "workspaces:access", "account", "account:read", "admin"] as ScopeName[])
+      expect(ws).not.toContain(s);
     expect(DEFAULT_SCOPES.personal).toEqual(["account"]);
   });
 });
@@ -97,7 +98,11 @@ describe("hasScope and assertRouteAccess", () => {
   });
 
   it("tokenGrant: admin rights need both the role and the admin scope", () => {
-    expect(tokenGrant({ id: "t", kind: "personal", scopes: ["account"] }, true)).toMatchObject({ admin: false, tokenId: "t", tokenKind: "personal" });
+    expect(tokenGrant({ id: "t", kind: "personal", scopes: ["account"] }, true)).toMatchObject({
+      admin: false,
+      tokenId: "t",
+      tokenKind: "personal",
+    });
     expect(tokenGrant({ id: "t", kind: "personal", scopes: ["admin"] }, true).admin).toBe(true);
     expect(tokenGrant({ id: "t", kind: "personal", scopes: ["admin"] }, false).admin).toBe(false);
   });
@@ -110,7 +115,11 @@ describe("assertServerOfToken", () => {
     expect(() => assertServerOfToken(ws, "ann", "one", { trackingTokenId: "tok_ws" })).not.toThrow();
     for (const row of [{ trackingTokenId: "tok_other" }, { trackingTokenId: null }, undefined]) {
       const err = thrown(() => assertServerOfToken(ws, "ann", "two", row));
-      expect([err.status, err.code, err.message]).toEqual([403, "insufficient_scope", "This workspace's token may act only on its own server, not on ann/two."]);
+      expect([err.status, err.code, err.message]).toEqual([
+        403,
+        "insufficient_scope",
+        "This workspace's token may act only on its own server, not on ann/two.",
+      ]);
     }
   });
 

@@ -16,12 +16,23 @@ export interface ScopeInfo {
   adminOnly?: boolean;
 }
 
-export const SCOPE_NAMES = ["admin", "account", "account:read", "tokens", "servers", "servers:install", "workspaces:access", "mlflow", "packages:read"] as const;
+export const SCOPE_NAMES = [
+  "admin",
+  "account",
+  "account:read",
+  "tokens",
+  "servers",
+  "servers:install",
+  "workspaces:access",
+  "mlflow",
+  "packages:read",
+] as const;
 export type ScopeName = (typeof SCOPE_NAMES)[number];
 
 export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
   admin: {
-    summary: "Use your admin rights: the admin API (users, roles, environments, audit, all servers) and other people's servers, tokens and runs.",
+    summary:
+      "Use your admin rights: the admin API (users, roles, environments, audit, all servers) and other people's servers, tokens and runs.",
     implies: ["account"],
     adminOnly: true,
   },
@@ -29,7 +40,10 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
     summary: "Everything you may do yourself (every scope below).",
     implies: ["account:read", "tokens", "servers", "workspaces:access", "mlflow", "packages:read"],
   },
-  "account:read": { summary: "Read your profile, limits and usage, the roles and the environments (GET /api/me, /api/roles, /api/environments).", implies: [] },
+  "account:read": {
+    summary: "Read your profile, limits and usage, the roles and the environments (GET /api/me, /api/roles, /api/environments).",
+    implies: [],
+  },
   tokens: { summary: "List, create and revoke your API tokens (only with scopes this token has itself).", implies: [] },
   servers: { summary: "Start, stop and watch your servers; includes servers:install.", implies: ["servers:install"] },
   "servers:install": { summary: "List and install packages in your running servers.", implies: [] },
@@ -115,7 +129,12 @@ export function tokenGrant(row: { id: string; kind: TokenKind; scopes: readonly 
  * A workspace's token may act only on the server it was made for (servers.tracking_token_id names
  * it); another server of the same person, or one that does not exist, is a 403 before anything else.
  */
-export function assertServerOfToken(caller: ScopedCaller, user: string, server: string, row: { trackingTokenId: string | null } | undefined): void {
+export function assertServerOfToken(
+  caller: ScopedCaller,
+  user: string,
+  server: string,
+  row: { trackingTokenId: string | null } | undefined,
+): void {
   if (caller.via !== "token" || caller.tokenKind !== "workspace") return;
   if (row && caller.tokenId !== undefined && row.trackingTokenId === caller.tokenId) return;
   throw new ApiError(403, "insufficient_scope", `This workspace's token may act only on its own server, not on ${user}/${server}.`);
@@ -135,7 +154,8 @@ export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], o
   if (names.length === 0) throw new ApiError(400, "invalid_scope", "A token needs at least one scope.");
   if (names.includes("admin") && !ownerIsAdmin) throw new ApiError(403, "forbidden", 'Only an admin\'s token may have the "admin" scope.');
   for (const s of expandScopes(names)) {
-    if (!hasScope(creator, s)) throw new ApiError(403, "insufficient_scope", `This token cannot grant the "${s}" scope: it does not have it itself.`);
+    if (!hasScope(creator, s))
+      throw new ApiError(403, "insufficient_scope", `This token cannot grant the "${s}" scope: it does not have it itself.`);
   }
   return names;
 }

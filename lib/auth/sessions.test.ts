@@ -69,7 +69,12 @@ for (const kind of DB_KINDS) {
 
     it("refuses a correctly signed cookie that names no session (forged claims, cookies from before sessions)", async () => {
       expect(await whoIs(db(), await cookieOf({ [SESSION_USER_CLAIM]: "alice" }))).toBeNull();
-      expect(await whoIs(db(), await cookieOf({ [SESSION_USER_CLAIM]: "alice", [SESSION_USER_ID_CLAIM]: alice.id, [SESSION_ID_CLAIM]: "made-up" }))).toBeNull();
+      expect(
+        await whoIs(
+          db(),
+          await cookieOf({ [SESSION_USER_CLAIM]: "alice", [SESSION_USER_ID_CLAIM]: alice.id, [SESSION_ID_CLAIM]: "made-up" }),
+        ),
+      ).toBeNull();
     });
 
     it("refuses a session of one person presented under another's name or id", async () => {
@@ -94,7 +99,9 @@ for (const kind of DB_KINDS) {
 
     it("refuses an expired session and removes expired rows", async () => {
       const { cookie } = await signIn(db(), alice);
-      await db().update(sessions).set({ expiresAt: new Date(Date.now() - 1000) });
+      await db()
+        .update(sessions)
+        .set({ expiresAt: new Date(Date.now() - 1000) });
       expect(await whoIs(db(), cookie)).toBeNull();
       expect(await deleteExpiredSessions(db())).toBe(1);
       expect(await countLiveSessions(db(), alice.id)).toBe(0);
@@ -103,7 +110,9 @@ for (const kind of DB_KINDS) {
     it("slides a session's expiry when it is used, at most once a minute", async () => {
       const { cookie } = await signIn(db(), alice);
       const soon = new Date(Date.now() + 3_600_000);
-      await db().update(sessions).set({ expiresAt: soon, lastSeenAt: new Date(Date.now() - 120_000) });
+      await db()
+        .update(sessions)
+        .set({ expiresAt: soon, lastSeenAt: new Date(Date.now() - 120_000) });
       expect(await whoIs(db(), cookie)).toBe("alice");
       const [row] = await db().select().from(sessions);
       expect(row!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 6 * 24 * 3_600_000);

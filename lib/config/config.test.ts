@@ -188,7 +188,9 @@ describe("parseConfig artifact storage on S3", () => {
   });
 
   it("keeps artifacts local when every S3 setting is blank", () => {
-    expect(cfg({ ATRIUM_ARTIFACT_S3_BUCKET: " ", ATRIUM_ARTIFACT_S3_PREFIX: "", ATRIUM_ARTIFACT_S3_ENDPOINT: "" }).artifactS3).toBeUndefined();
+    expect(
+      cfg({ ATRIUM_ARTIFACT_S3_BUCKET: " ", ATRIUM_ARTIFACT_S3_PREFIX: "", ATRIUM_ARTIFACT_S3_ENDPOINT: "" }).artifactS3,
+    ).toBeUndefined();
     expect(cfg({ AWS_ACCESS_KEY_ID: "only-for-something-else" }).artifactS3).toBeUndefined();
   });
 });
@@ -200,14 +202,21 @@ describe("parseConfig workspace host", () => {
       port: undefined,
       scheme: "https",
     });
-    expect(cfg({ ATRIUM_WORKSPACE_HOST: "ws.localhost:4321" }).workspaceHost).toEqual({ domain: "ws.localhost", port: "4321", scheme: "http" });
+    expect(cfg({ ATRIUM_WORKSPACE_HOST: "ws.localhost:4321" }).workspaceHost).toEqual({
+      domain: "ws.localhost",
+      port: "4321",
+      scheme: "http",
+    });
     expect(cfg({ ATRIUM_ADMIN_ACCESS: "true" }).adminAccess).toBe(true);
   });
 });
 
 describe("parseConfig errors name the variable", () => {
   const cases: [Env, string][] = [
-    [{ ATRIUM_WORKSPACE_HOST: "https://ws.example.com" }, 'ATRIUM_WORKSPACE_HOST is invalid: it must be a host name such as "ws.example.com" or "*.ws.example.com", optionally with ":port".'],
+    [
+      { ATRIUM_WORKSPACE_HOST: "https://ws.example.com" },
+      'ATRIUM_WORKSPACE_HOST is invalid: it must be a host name such as "ws.example.com" or "*.ws.example.com", optionally with ":port".',
+    ],
     [{ ATRIUM_WORKSPACE_HOST: "ws.example.com:0" }, "ATRIUM_WORKSPACE_HOST is invalid: its port must be between 1 and 65535."],
     [
       { ATRIUM_WORKSPACE_HOST: "example.com", ATRIUM_PUBLIC_URL: "https://portal.example.com" },
@@ -230,14 +239,20 @@ describe("parseConfig errors name the variable", () => {
     [{ ...oidcEnv, OIDC_ROLE_GROUPS: "a=user, =power" }, 'OIDC_ROLE_GROUPS is invalid: "=power" should look like group=role.'],
     [{ ATRIUM_SPAWNER: "k8s" }, 'ATRIUM_SPAWNER is invalid: it must be "docker" or "swarm".'],
     [{ ATRIUM_SWARM_NETWORK: "-bad name" }, "ATRIUM_SWARM_NETWORK is invalid: it must be a network name (letters, digits, '_', '.', '-')."],
-    [{ ATRIUM_SWARM_PUBLISH: "ingress" }, 'ATRIUM_SWARM_PUBLISH is invalid: it must be "host" (the portal runs on a host) or "none" (the portal is a service on ATRIUM_SWARM_NETWORK).'],
+    [
+      { ATRIUM_SWARM_PUBLISH: "ingress" },
+      'ATRIUM_SWARM_PUBLISH is invalid: it must be "host" (the portal runs on a host) or "none" (the portal is a service on ATRIUM_SWARM_NETWORK).',
+    ],
     [{ ATRIUM_IDLE_TIMEOUT_MIN: "-1" }, "ATRIUM_IDLE_TIMEOUT_MIN is invalid: it must be a whole number of minutes (0 turns culling off)."],
     [{ ATRIUM_IDLE_TIMEOUT_MIN: "ten" }, "ATRIUM_IDLE_TIMEOUT_MIN is invalid: it must be a whole number of minutes (0 turns culling off)."],
     [{ AUTH_SECRET: "too-short" }, "AUTH_SECRET is invalid: it must be at least 16 characters."],
     [{ ATRIUM_BOOTSTRAP_TOKEN: "short" }, "ATRIUM_BOOTSTRAP_TOKEN is invalid: it must be at least 16 characters."],
     [{ ATRIUM_SPAWN_TIMEOUT_S: "-5" }, "ATRIUM_SPAWN_TIMEOUT_S is invalid: it must be a positive whole number."],
     [{ PYPI_INDEX_URL: "file:///simple" }, "PYPI_INDEX_URL is invalid: it must be an http(s) URL for the PyPI index."],
-    [{ ATRIUM_PUBLIC_URL: "atrium.example.com" }, "ATRIUM_PUBLIC_URL is invalid: it must be an http(s) URL for the portal's public address."],
+    [
+      { ATRIUM_PUBLIC_URL: "atrium.example.com" },
+      "ATRIUM_PUBLIC_URL is invalid: it must be an http(s) URL for the portal's public address.",
+    ],
     ...["My_Bucket", "ab", "-atrium", "atrium.", "a..b", "x".repeat(64), "s3://atrium"].map((bucket): [Env, string] => [
       { ATRIUM_ARTIFACT_S3_BUCKET: bucket },
       "ATRIUM_ARTIFACT_S3_BUCKET is invalid: it must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.",
@@ -250,12 +265,30 @@ describe("parseConfig errors name the variable", () => {
       { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_ENDPOINT: "minio:9000" },
       "ATRIUM_ARTIFACT_S3_ENDPOINT is invalid: it must be an http(s) URL for the S3-compatible artifact storage.",
     ],
-    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_REGION: "us east" }, "ATRIUM_ARTIFACT_S3_REGION is invalid: it must be a region name such as us-east-1."],
-    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: "sometimes" }, 'ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE is invalid: it must be "true" or "false".'],
-    [{ ATRIUM_ARTIFACT_S3_ENDPOINT: "http://minio:9000" }, "ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ATRIUM_ARTIFACT_S3_ENDPOINT is set."],
-    [{ ATRIUM_ARTIFACT_S3_PREFIX: "artifacts" }, "ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ATRIUM_ARTIFACT_S3_PREFIX is set."],
-    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", AWS_ACCESS_KEY_ID: "minioadmin" }, "AWS_SECRET_ACCESS_KEY is missing: it is required when AWS_ACCESS_KEY_ID is set."],
-    [{ ATRIUM_ARTIFACT_S3_BUCKET: "atrium", AWS_SECRET_ACCESS_KEY: "minioadmin" }, "AWS_ACCESS_KEY_ID is missing: it is required when AWS_SECRET_ACCESS_KEY is set."],
+    [
+      { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_REGION: "us east" },
+      "ATRIUM_ARTIFACT_S3_REGION is invalid: it must be a region name such as us-east-1.",
+    ],
+    [
+      { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE: "sometimes" },
+      'ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE is invalid: it must be "true" or "false".',
+    ],
+    [
+      { ATRIUM_ARTIFACT_S3_ENDPOINT: "http://minio:9000" },
+      "ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ATRIUM_ARTIFACT_S3_ENDPOINT is set.",
+    ],
+    [
+      { ATRIUM_ARTIFACT_S3_PREFIX: "artifacts" },
+      "ATRIUM_ARTIFACT_S3_BUCKET is missing: it is required when ATRIUM_ARTIFACT_S3_PREFIX is set.",
+    ],
+    [
+      { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", AWS_ACCESS_KEY_ID: "minioadmin" },
+      "AWS_SECRET_ACCESS_KEY is missing: it is required when AWS_ACCESS_KEY_ID is set.",
+    ],
+    [
+      { ATRIUM_ARTIFACT_S3_BUCKET: "atrium", AWS_SECRET_ACCESS_KEY: "minioadmin" },
+      "AWS_ACCESS_KEY_ID is missing: it is required when AWS_SECRET_ACCESS_KEY is set.",
+    ],
   ];
   for (const [env, message] of cases) {
     it(`${JSON.stringify(env)} → ${message}`, () => {

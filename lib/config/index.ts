@@ -25,7 +25,12 @@ const optionalBoolean = optionalString
   .transform((v) => (v === undefined ? undefined : /^(true|1|yes)$/i.test(v)));
 
 const list = optionalString.transform((v) =>
-  v === undefined ? [] : v.split(",").map((s) => s.trim()).filter(Boolean),
+  v === undefined
+    ? []
+    : v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
 );
 
 const envSchema = z.object({
@@ -72,9 +77,13 @@ const envSchema = z.object({
   PORT: positiveInt(3000).refine((n) => n < 65536, { message: "must be a port number below 65536" }),
   ATRIUM_SPAWN_TIMEOUT_S: positiveInt(120),
   // S3's bucket naming rules (MinIO applies the same ones); dots are allowed but not at the ends.
-  ATRIUM_ARTIFACT_S3_BUCKET: optionalString.refine((v) => v === undefined || (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !v.includes("..")), {
-    message: "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit",
-  }),
+  ATRIUM_ARTIFACT_S3_BUCKET: optionalString.refine(
+    (v) => v === undefined || (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !v.includes("..")),
+    {
+      message:
+        "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit",
+    },
+  ),
   ATRIUM_ARTIFACT_S3_PREFIX: optionalString
     .transform((v) => (v === undefined ? undefined : v.replace(/^\/+|\/+$/g, "") || undefined))
     .refine((v) => v === undefined || v.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && !seg.includes("\\")), {
@@ -89,9 +98,12 @@ const envSchema = z.object({
   AWS_SECRET_ACCESS_KEY: optionalString,
   ATRIUM_WORKSPACE_HOST: optionalString
     .transform((v) => v?.toLowerCase().replace(/^\*\./, ""))
-    .refine((v) => v === undefined || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/.test(v), {
-      message: 'must be a host name such as "ws.example.com" or "*.ws.example.com", optionally with ":port"',
-    }),
+    .refine(
+      (v) => v === undefined || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/.test(v),
+      {
+        message: 'must be a host name such as "ws.example.com" or "*.ws.example.com", optionally with ":port"',
+      },
+    ),
   ATRIUM_ADMIN_ACCESS: optionalBoolean,
 });
 
@@ -115,7 +127,18 @@ export interface AtriumConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   authSecret: string | undefined;
-  oidc: { issuer: string; clientId: string; clientSecret: string; adminGroups: string[]; roleGroups: RoleGroupMap; defaultRole: string; scopes: string; groupsClaim: string } | undefined;
+  oidc:
+    | {
+        issuer: string;
+        clientId: string;
+        clientSecret: string;
+        adminGroups: string[];
+        roleGroups: RoleGroupMap;
+        defaultRole: string;
+        scopes: string;
+        groupsClaim: string;
+      }
+    | undefined;
   adminUsers: string[];
   spawner: "docker" | "swarm";
   dockerHost: string | undefined;
@@ -166,7 +189,12 @@ function viaDockerHost(u: string): string {
   return parsed.toString().replace(/\/$/, "");
 }
 
-const S3_SETTINGS = ["ATRIUM_ARTIFACT_S3_PREFIX", "ATRIUM_ARTIFACT_S3_ENDPOINT", "ATRIUM_ARTIFACT_S3_REGION", "ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE"] as const;
+const S3_SETTINGS = [
+  "ATRIUM_ARTIFACT_S3_PREFIX",
+  "ATRIUM_ARTIFACT_S3_ENDPOINT",
+  "ATRIUM_ARTIFACT_S3_REGION",
+  "ATRIUM_ARTIFACT_S3_FORCE_PATH_STYLE",
+] as const;
 
 function parseArtifactS3(e: z.infer<typeof envSchema>): ArtifactS3Config | undefined {
   if (!e.ATRIUM_ARTIFACT_S3_BUCKET) {
@@ -176,8 +204,10 @@ function parseArtifactS3(e: z.infer<typeof envSchema>): ArtifactS3Config | undef
     return undefined;
   }
   // The SDK would skip half a key pair and go on to the next credential source, failing much later and less clearly.
-  if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) throw new ConfigError("AWS_SECRET_ACCESS_KEY is missing: it is required when AWS_ACCESS_KEY_ID is set.");
-  if (e.AWS_SECRET_ACCESS_KEY && !e.AWS_ACCESS_KEY_ID) throw new ConfigError("AWS_ACCESS_KEY_ID is missing: it is required when AWS_SECRET_ACCESS_KEY is set.");
+  if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY)
+    throw new ConfigError("AWS_SECRET_ACCESS_KEY is missing: it is required when AWS_ACCESS_KEY_ID is set.");
+  if (e.AWS_SECRET_ACCESS_KEY && !e.AWS_ACCESS_KEY_ID)
+    throw new ConfigError("AWS_ACCESS_KEY_ID is missing: it is required when AWS_SECRET_ACCESS_KEY is set.");
   return {
     bucket: e.ATRIUM_ARTIFACT_S3_BUCKET,
     prefix: e.ATRIUM_ARTIFACT_S3_PREFIX,

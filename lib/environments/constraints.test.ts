@@ -24,10 +24,9 @@ afterAll(async () => {
 describe("environment placement constraints", () => {
   it("accepts swarm constraint expressions and refuses anything else", () => {
     expect(createEnvironmentSchema.parse({ id: "gpu", ...base }).constraints).toEqual([]);
-    expect(createEnvironmentSchema.parse({ id: "gpu", ...base, constraints: ["node.labels.gpu==true", "node.role != manager"] }).constraints).toEqual([
-      "node.labels.gpu==true",
-      "node.role != manager",
-    ]);
+    expect(
+      createEnvironmentSchema.parse({ id: "gpu", ...base, constraints: ["node.labels.gpu==true", "node.role != manager"] }).constraints,
+    ).toEqual(["node.labels.gpu==true", "node.role != manager"]);
     for (const bad of ["gpu", "node.labels.gpu=true", "node.labels.gpu==", "a==b; rm -rf /", ""]) {
       expect(createEnvironmentSchema.safeParse({ id: "gpu", ...base, constraints: [bad] }).success, bad).toBe(false);
     }
@@ -35,7 +34,11 @@ describe("environment placement constraints", () => {
   });
 
   it("stores them and keeps them through an update that leaves them out", async () => {
-    await createEnvironment(handle.db, admin, createEnvironmentSchema.parse({ id: "gpu", ...base, constraints: ["node.labels.gpu==true"] }));
+    await createEnvironment(
+      handle.db,
+      admin,
+      createEnvironmentSchema.parse({ id: "gpu", ...base, constraints: ["node.labels.gpu==true"] }),
+    );
     expect((await findEnvironment(handle.db, "gpu"))?.constraints).toEqual(["node.labels.gpu==true"]);
 
     await changeEnvironment(handle.db, admin, "gpu", updateEnvironmentSchema.parse({ ...base, deprecated: true }));

@@ -42,7 +42,13 @@ export async function listEnvironmentsWithAvailability(db: Db, spawner: Spawner,
   const images = new Map<string, boolean>();
   await Promise.all(
     [...new Set(envs.map((e) => e.image))].map(async (image) => {
-      images.set(image, await spawner.imageInfo(image).then((i) => i.present).catch(() => false));
+      images.set(
+        image,
+        await spawner
+          .imageInfo(image)
+          .then((i) => i.present)
+          .catch(() => false),
+      );
     }),
   );
   return envs.map((e) => environmentView(e, images.get(e.image) ?? false, principal));
@@ -57,12 +63,22 @@ export async function createEnvironment(db: Db, actor: Principal, input: Environ
   });
 }
 
-export async function changeEnvironment(db: Db, actor: Principal, id: string, input: Omit<EnvironmentInput, "id">): Promise<EnvironmentRow> {
+export async function changeEnvironment(
+  db: Db,
+  actor: Principal,
+  id: string,
+  input: Omit<EnvironmentInput, "id">,
+): Promise<EnvironmentRow> {
   return db.transaction(async (tx) => {
     const before = await findEnvironment(tx, id);
     const row = await updateEnvironment(tx, id, input);
     if (!row || !before) throw notFound("environment_not_found", `There is no environment "${id}".`);
-    await recordAudit(tx, { actor: actor.name, action: "environment.update", target: id, detail: { image: row.image, deprecated: row.deprecated } });
+    await recordAudit(tx, {
+      actor: actor.name,
+      action: "environment.update",
+      target: id,
+      detail: { image: row.image, deprecated: row.deprecated },
+    });
     return row;
   });
 }
@@ -71,7 +87,11 @@ export async function changeEnvironment(db: Db, actor: Principal, id: string, in
 export async function removeEnvironment(db: Db, actor: Principal, id: string): Promise<void> {
   await db.transaction(async (tx) => {
     const inUse = (await listServersIn(tx, ["pending", "running", "stopping"])).filter((s) => s.environmentId === id);
-    if (inUse.length > 0) throw conflict("environment_in_use", `${inUse.length} running server(s) use "${id}"; mark it deprecated instead, or stop them first.`);
+    if (inUse.length > 0)
+      throw conflict(
+        "environment_in_use",
+        `${inUse.length} running server(s) use "${id}"; mark it deprecated instead, or stop them first.`,
+      );
     if (!(await deleteEnvironment(tx, id))) throw notFound("environment_not_found", `There is no environment "${id}".`);
     await recordAudit(tx, { actor: actor.name, action: "environment.delete", target: id });
   });

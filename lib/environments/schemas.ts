@@ -11,7 +11,9 @@ export const environmentParams = z.object({ id: environmentIdSchema });
 const fields = {
   name: z.string().trim().min(1).max(100),
   description: z.string().max(2000).default(""),
-  image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/i, "must be an image reference such as quay.io/jupyter/base-notebook:2024-12-02"),
+  image: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/i, "must be an image reference such as quay.io/jupyter/base-notebook:2024-12-02"),
   command: z.array(z.string().max(500)).max(50).nullable().default(null),
   defaultCpu: z.number().positive().max(512),
   defaultMemGb: z.number().positive().max(8192),
@@ -23,7 +25,12 @@ const fields = {
 
 /** Swarm placement constraints, as `docker service create --constraint` takes them. */
 const constraints = z
-  .array(z.string().trim().regex(/^[A-Za-z0-9_.-]+ *(==|!=) *[^\s=!][^\s]*$/, "must be a placement constraint such as node.labels.gpu==true"))
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]+ *(==|!=) *[^\s=!][^\s]*$/, "must be a placement constraint such as node.labels.gpu==true"),
+  )
   .max(20);
 
 export const createEnvironmentSchema = z.strictObject({ id: environmentIdSchema, ...fields, constraints: constraints.default([]) });

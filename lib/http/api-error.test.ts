@@ -18,7 +18,10 @@ describe("refusals in the portal's and in MLflow's format", () => {
       const res = mlflowErrorResponse(new ApiError(status, "x", "One sentence."));
       expect([res.status, await res.json()]).toEqual([status, { error_code: code, message: "One sentence." }]);
     }
-    expect(await errorResponse(new ApiError(401, "unauthorized", "Sign in.")).json()).toEqual({ error: "unauthorized", message: "Sign in." });
+    expect(await errorResponse(new ApiError(401, "unauthorized", "Sign in.")).json()).toEqual({
+      error: "unauthorized",
+      message: "Sign in.",
+    });
   });
 
   it("respond writes thrown errors in the format asked for, and hides unexpected ones", async () => {
@@ -26,6 +29,9 @@ describe("refusals in the portal's and in MLflow's format", () => {
     expect(await denied.json()).toEqual({ error_code: "PERMISSION_DENIED", message: "No." });
     const crash = await respond(() => Promise.reject(new Error("db down")), "mlflow");
     expect([crash.status, ((await crash.json()) as { error_code: string }).error_code]).toEqual([500, "INTERNAL_ERROR"]);
-    expect(await (await respond(() => Promise.reject(new ApiError(403, "forbidden", "No.")))).json()).toEqual({ error: "forbidden", message: "No." });
+    expect(await (await respond(() => Promise.reject(new ApiError(403, "forbidden", "No.")))).json()).toEqual({
+      error: "forbidden",
+      message: "No.",
+    });
   });
 });

@@ -72,8 +72,11 @@ describe("describeZodError", () => {
     expect(say(z.object({ name: z.literal("a") }), { name: "b" })).toBe('Name must be "a".');
     expect(say(z.object({ name: z.array(z.string()).min(1) }), { name: [] })).toBe("Name must have at least one item.");
     expect(say(z.object({ name: z.number().multipleOf(0.25) }), { name: 0.3 })).toBe("Name must be a multiple of 0.25.");
-    expect(describeZodError(zodError(z.object({ lines: z.array(z.string().max(2)) }), { lines: ["ok", "long"] }), { lines: "Command" })).toBe("Command (item 2) must have at most 2 characters.");
-    for (const value of [{ limits: { maxCpu: -1 } }, { limits: { maxServers: "x" } }]) expect(say(patchUserSchema, value)).not.toMatch(/expected|Too small|Invalid|[<>]=?\d/);
+    expect(
+      describeZodError(zodError(z.object({ lines: z.array(z.string().max(2)) }), { lines: ["ok", "long"] }), { lines: "Command" }),
+    ).toBe("Command (item 2) must have at most 2 characters.");
+    for (const value of [{ limits: { maxCpu: -1 } }, { limits: { maxServers: "x" } }])
+      expect(say(patchUserSchema, value)).not.toMatch(/expected|Too small|Invalid|[<>]=?\d/);
   });
 
   it("gives a sentence for an error without issues", () => {
@@ -86,7 +89,11 @@ describe("describeZodError", () => {
       zodError(z.object({ a: z.enum(["x", "y"]) }), { a: "z" }),
       zodError(z.object({ a: z.string().email() }), { a: "nope" }),
     ];
-    expect(errors.map((e) => describeZodError(e))).toEqual(['"a" must have at least 3 characters.', '"a" must be one of "x", "y".', '"a" must be an email address.']);
+    expect(errors.map((e) => describeZodError(e))).toEqual([
+      '"a" must have at least 3 characters.',
+      '"a" must be one of "x", "y".',
+      '"a" must be an email address.',
+    ]);
     for (const e of errors) expect(describeZodError(e)).toMatch(/^[^\n]*[^.]\.$/);
   });
 
@@ -189,7 +196,11 @@ describe("input every route gets checked for", () => {
 
   it("refuses a NUL in any string or field name of a JSON body, with the field named", async () => {
     const nested = await apiError(readJson(post(JSON.stringify({ tags: [{ key: "a\u0000b" }] }), "application/json"), anything));
-    expect([nested.status, nested.code, nested.message]).toEqual([400, "invalid_request", '"tags.0.key" contains a NUL character (\\u0000), which text may not contain.']);
+    expect([nested.status, nested.code, nested.message]).toEqual([
+      400,
+      "invalid_request",
+      '"tags.0.key" contains a NUL character (\\u0000), which text may not contain.',
+    ]);
     const key = await apiError(readJson(post('{"a\\u0000":1}', "application/json"), anything));
     expect(key.message).toBe("A field name in the request body contains a NUL character (\\u0000), which text may not contain.");
   });

@@ -40,13 +40,15 @@ function predicate(issue: z.core.$ZodIssue): string {
       return `must be ${TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`}`;
     case "too_small": {
       const n = Number(issue.minimum);
-      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return issue.inclusive ? `must be at least ${n}` : `must be more than ${n}`;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint")
+        return issue.inclusive ? `must be at least ${n}` : `must be more than ${n}`;
       if (n === 1 && issue.inclusive) return issue.origin === "string" ? "must not be empty" : "must have at least one item";
       return `must have at least ${sizeWord(issue.origin, issue.inclusive ? n : n + 1)}`;
     }
     case "too_big": {
       const n = Number(issue.maximum);
-      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return issue.inclusive ? `must be at most ${n}` : `must be less than ${n}`;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint")
+        return issue.inclusive ? `must be at most ${n}` : `must be less than ${n}`;
       return `must have at most ${sizeWord(issue.origin, issue.inclusive ? n : n - 1)}`;
     }
     case "invalid_value":

@@ -20,7 +20,13 @@ const REFUSED_METHODS = new Set(["TRACE", "TRACK"]);
 // The MLflow REST API; its artifact routes (mlflow-artifacts) answer in the portal's format, as their handlers do.
 const MLFLOW_PATH = /^\/(?:api|ajax-api)\/2\.0\/mlflow(?:\/|$)/;
 
-function answer(status: number, path: string, code: { portal: string; mlflow: string }, message: string, extra: Record<string, string> = {}): EarlyAnswer {
+function answer(
+  status: number,
+  path: string,
+  code: { portal: string; mlflow: string },
+  message: string,
+  extra: Record<string, string> = {},
+): EarlyAnswer {
   // MLflow routes answer in MLflow's format, so its clients show the message.
   const body = MLFLOW_PATH.test(path) ? { error_code: code.mlflow, message } : { error: code.portal, message };
   return { status, headers: { "content-type": "application/json", ...extra }, body: JSON.stringify(body) };
@@ -51,17 +57,33 @@ export function earlyAnswer(method: string | undefined, rawUrl: string | undefin
   const url = rawUrl ?? "/";
   const pathname = url.split(/[?#]/, 1)[0] ?? "/";
   if (method && REFUSED_METHODS.has(method.toUpperCase())) {
-    return answer(405, pathname, { portal: "method_not_allowed", mlflow: "BAD_REQUEST" }, `The ${method.toUpperCase()} method is not allowed here.`, {
-      allow: "GET, HEAD, POST, PUT, PATCH, DELETE",
-    });
+    return answer(
+      405,
+      pathname,
+      { portal: "method_not_allowed", mlflow: "BAD_REQUEST" },
+      `The ${method.toUpperCase()} method is not allowed here.`,
+      {
+        allow: "GET, HEAD, POST, PUT, PATCH, DELETE",
+      },
+    );
   }
   if (hasMalformedEscape(pathname)) {
-    return answer(400, pathname, { portal: "invalid_path", mlflow: "INVALID_PARAMETER_VALUE" }, "The request path has a malformed percent-escape (a '%' not followed by two hex digits of valid UTF-8).");
+    return answer(
+      400,
+      pathname,
+      { portal: "invalid_path", mlflow: "INVALID_PARAMETER_VALUE" },
+      "The request path has a malformed percent-escape (a '%' not followed by two hex digits of valid UTF-8).",
+    );
   }
-  const query = url.includes("?") ? url.slice(url.indexOf("?") + 1).split("#", 1)[0] ?? "" : "";
+  const query = url.includes("?") ? (url.slice(url.indexOf("?") + 1).split("#", 1)[0] ?? "") : "";
   const nul = nulIn(pathname, query);
   if (nul) {
-    return answer(400, pathname, { portal: nul === "path" ? "invalid_path" : "invalid_request", mlflow: "INVALID_PARAMETER_VALUE" }, "The request URL contains a NUL character (%00), which text may not contain.");
+    return answer(
+      400,
+      pathname,
+      { portal: nul === "path" ? "invalid_path" : "invalid_request", mlflow: "INVALID_PARAMETER_VALUE" },
+      "The request URL contains a NUL character (%00), which text may not contain.",
+    );
   }
   return undefined;
 }

@@ -30,7 +30,14 @@ describe("request shape", () => {
     expect(["GET", "HEAD", "options"].some(isUnsafeMethod)).toBe(false);
     expect(isJsonContentType("application/json; charset=utf-8")).toBe(true);
     expect(isJsonContentType("application/merge-patch+json")).toBe(true);
-    for (const t of ["text/plain", "text/plain; application/json", "application/x-www-form-urlencoded", "multipart/form-data", "application/jsonx"]) expect(isJsonContentType(t), t).toBe(false);
+    for (const t of [
+      "text/plain",
+      "text/plain; application/json",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data",
+      "application/jsonx",
+    ])
+      expect(isJsonContentType(t), t).toBe(false);
     expect(isJsonContentType(null)).toBe(false);
     expect(hasBody(h({ "content-length": "2" }))).toBe(true);
     expect(hasBody(h({ "content-length": "0" }))).toBe(false);

@@ -51,14 +51,23 @@ export async function respond(fn: () => Promise<Response>, errors: ErrorFormat =
 export function assertNotForged(req: Request, principal: Principal, options: GuardOptions = {}): void {
   if (principal.via !== "session" || !isUnsafeMethod(req.method)) return;
   if (!isSameOriginRequest(req.headers, getConfig().publicUrl)) {
-    throw new ApiError(403, "cross_origin", "Changes made with your sign-in must come from the portal's own pages; scripts can use an API token.");
+    throw new ApiError(
+      403,
+      "cross_origin",
+      "Changes made with your sign-in must come from the portal's own pages; scripts can use an API token.",
+    );
   }
   if ((options.body ?? "json") === "json" && hasBody(req.headers) && !isJsonContentType(req.headers.get("content-type"))) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
   }
 }
 
-function guard<S extends z.ZodType | undefined>(access: RouteAccess, handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) {
+function guard<S extends z.ZodType | undefined>(
+  access: RouteAccess,
+  handler: Handler<Params<S>>,
+  paramsSchema?: S,
+  options?: GuardOptions,
+) {
   return (req: Request, ctx: RouteContext): Promise<Response> =>
     respond(async () => {
       const db = await getDb();
@@ -80,10 +89,17 @@ function guard<S extends z.ZodType | undefined>(access: RouteAccess, handler: Ha
  * withAdmin's routes need the admin role and, for a token, the "admin" scope.
  * `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs.
  */
-export const withUser = <S extends z.ZodType | undefined = undefined>(scope: ScopeName, handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
-  guard({ scope, admin: false }, handler, paramsSchema, options);
-export const withAdmin = <S extends z.ZodType | undefined = undefined>(handler: Handler<Params<S>>, paramsSchema?: S, options?: GuardOptions) =>
-  guard({ scope: "admin", admin: true }, handler, paramsSchema, options);
+export const withUser = <S extends z.ZodType | undefined = undefined>(
+  scope: ScopeName,
+  handler: Handler<Params<S>>,
+  paramsSchema?: S,
+  options?: GuardOptions,
+) => guard({ scope, admin: false }, handler, paramsSchema, options);
+export const withAdmin = <S extends z.ZodType | undefined = undefined>(
+  handler: Handler<Params<S>>,
+  paramsSchema?: S,
+  options?: GuardOptions,
+) => guard({ scope: "admin", admin: true }, handler, paramsSchema, options);
 
 /** Self or admin: for `/api/users/<name>/...` routes a person may use on their own account. */
 export function assertSelfOrAdmin(principal: Principal, name: string): void {

@@ -73,7 +73,10 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
       if (!stopped && session === current) setLeading(held);
     } catch (err) {
       // The connection is gone or hanging: whatever this session held is no longer ours to trust.
-      if (stopWork) console.warn(`[atrium] leader: lost the lock session (${err instanceof Error ? err.message : String(err)}); stopping background loops`);
+      if (stopWork)
+        console.warn(
+          `[atrium] leader: lost the lock session (${err instanceof Error ? err.message : String(err)}); stopping background loops`,
+        );
       setLeading(false);
       dropSession();
     }

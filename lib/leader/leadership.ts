@@ -12,7 +12,7 @@ export function startLeadership(
   lead: () => () => void,
   opts: { databaseUrl?: string | null; retryMs?: number; name?: string } = {},
 ): LeaderElection {
-  const url = opts.databaseUrl === undefined ? getConfig().databaseUrl : opts.databaseUrl ?? undefined;
+  const url = opts.databaseUrl === undefined ? getConfig().databaseUrl : (opts.databaseUrl ?? undefined);
   const id = replicaState().id;
   if (!url) {
     const stopWork = lead();
@@ -31,7 +31,9 @@ export function startLeadership(
     retryMs: opts.retryMs ?? 5_000,
     onChange: (leader) => {
       setLeader(leader);
-      console.log(`[atrium] replica ${id} ${leader ? "is now the leader: running reconcile, cull and usage sampling" : "is a follower: background loops stopped"}`);
+      console.log(
+        `[atrium] replica ${id} ${leader ? "is now the leader: running reconcile, cull and usage sampling" : "is a follower: background loops stopped"}`,
+      );
     },
   });
 }

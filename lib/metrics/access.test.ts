@@ -33,8 +33,14 @@ describe("metrics access", () => {
   });
 
   it("stops the start with one sentence for a bad value", () => {
-    expect(() => readMetricsAccess({ ATRIUM_METRICS_ALLOW: "10.0.0.0/33" })).toThrow(new ConfigError('ATRIUM_METRICS_ALLOW is invalid: "10.0.0.0/33" has a bad prefix length.'));
-    expect(() => readMetricsAccess({ ATRIUM_METRICS_ALLOW: "prometheus" })).toThrow(new ConfigError('ATRIUM_METRICS_ALLOW is invalid: "prometheus" is not an IP address or CIDR range.'));
-    expect(() => readMetricsAccess({ ATRIUM_METRICS_TOKEN: "short" })).toThrow(new ConfigError("ATRIUM_METRICS_TOKEN is invalid: it must be at least 16 characters."));
+    expect(() => readMetricsAccess({ ATRIUM_METRICS_ALLOW: "10.0.0.0/33" })).toThrow(
+      new ConfigError('ATRIUM_METRICS_ALLOW is invalid: "10.0.0.0/33" has a bad prefix length.'),
+    );
+    expect(() => readMetricsAccess({ ATRIUM_METRICS_ALLOW: "prometheus" })).toThrow(
+      new ConfigError('ATRIUM_METRICS_ALLOW is invalid: "prometheus" is not an IP address or CIDR range.'),
+    );
+    expect(() => readMetricsAccess({ ATRIUM_METRICS_TOKEN: "short" })).toThrow(
+      new ConfigError("ATRIUM_METRICS_TOKEN is invalid: it must be at least 16 characters."),
+    );
   });
 });

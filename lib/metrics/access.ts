@@ -34,16 +34,26 @@ function addEntry(list: BlockList, entry: string): void {
 export function readMetricsAccess(env: Record<string, string | undefined> = process.env): MetricsAccess {
   const token = env.ATRIUM_METRICS_TOKEN?.trim() || undefined;
   if (token && token.length < 16) throw new ConfigError("ATRIUM_METRICS_TOKEN is invalid: it must be at least 16 characters.");
-  const entries = (env.ATRIUM_METRICS_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = (env.ATRIUM_METRICS_ALLOW ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const allow = new BlockList();
   if (entries.length === 0 && !token) entries.push("127.0.0.1", "::1");
   for (const e of entries) addEntry(allow, e);
-  return { token, allow, describe: [token ? "a bearer token" : "", entries.length ? `addresses ${entries.join(", ")}` : ""].filter(Boolean).join(" or ") };
+  return {
+    token,
+    allow,
+    describe: [token ? "a bearer token" : "", entries.length ? `addresses ${entries.join(", ")}` : ""].filter(Boolean).join(" or "),
+  };
 }
 
 export type MetricsDecision = "allowed" | "unauthorized" | "forbidden";
 
-export function decideMetricsAccess(access: MetricsAccess, req: { authorization: string | null; remoteAddress: string | undefined }): MetricsDecision {
+export function decideMetricsAccess(
+  access: MetricsAccess,
+  req: { authorization: string | null; remoteAddress: string | undefined },
+): MetricsDecision {
   const addr = req.remoteAddress ? plainAddress(req.remoteAddress) : undefined;
   const family = addr ? isIP(addr) : 0;
   if (addr && family && access.allow.check(addr, family === 4 ? "ipv4" : "ipv6")) return "allowed";

@@ -5,7 +5,10 @@ import { metrics } from "./registry";
 export const isMetricsPath = (url: string | undefined) => url === "/metrics" || url?.startsWith("/metrics?") === true;
 
 function sendError(res: ServerResponse, status: number, error: string, message: string): void {
-  res.writeHead(status, { "content-type": "application/json", ...(status === 401 ? { "www-authenticate": 'Bearer realm="metrics"' } : {}) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    ...(status === 401 ? { "www-authenticate": 'Bearer realm="metrics"' } : {}),
+  });
   res.end(JSON.stringify({ error, message }));
 }
 
@@ -19,9 +22,13 @@ export function createMetricsHandler(env: Record<string, string | undefined> = p
   console.log(`[atrium] /metrics is open to ${access.describe}`);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "method_not_allowed", "Use GET for /metrics.");
-    const decision = decideMetricsAccess(access, { authorization: req.headers.authorization ?? null, remoteAddress: req.socket.remoteAddress });
+    const decision = decideMetricsAccess(access, {
+      authorization: req.headers.authorization ?? null,
+      remoteAddress: req.socket.remoteAddress,
+    });
     if (decision === "unauthorized") return sendError(res, 401, "unauthorized", "Send the metrics token as Authorization: Bearer <token>.");
-    if (decision === "forbidden") return sendError(res, 403, "forbidden", "This address may not read the metrics; add it to ATRIUM_METRICS_ALLOW.");
+    if (decision === "forbidden")
+      return sendError(res, 403, "forbidden", "This address may not read the metrics; add it to ATRIUM_METRICS_ALLOW.");
     try {
       const { registry } = metrics();
       const body = await registry.metrics();

@@ -71,7 +71,11 @@ for (const format of ["html", "json"] as const) {
     it("says 404 with the name for a package the index does not have", async () => {
       const err = await catalog.get("no-such-thing").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
-      expect(err).toMatchObject({ status: 404, code: "package_not_found", message: 'The package index has no package called "no-such-thing".' });
+      expect(err).toMatchObject({
+        status: 404,
+        code: "package_not_found",
+        message: 'The package index has no package called "no-such-thing".',
+      });
     });
   });
 }
@@ -81,7 +85,11 @@ describe("an index that is down or too slow", () => {
     const url = await closedPortUrl();
     const t0 = Date.now();
     const err = await new PackageCatalog(new SimpleIndexClient({ url })).search("x", 0, 10).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 502, code: "index_unreachable", message: `The package index at ${url} cannot be reached (connection refused).` });
+    expect(err).toMatchObject({
+      status: 502,
+      code: "index_unreachable",
+      message: `The package index at ${url} cannot be reached (connection refused).`,
+    });
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
@@ -91,7 +99,11 @@ describe("an index that is down or too slow", () => {
       const t0 = Date.now();
       const err = await new SimpleIndexClient({ url: silent.url, answerTimeoutMs: 1_500 }).getProject("numpy").catch((e: unknown) => e);
       const took = Date.now() - t0;
-      expect(err).toMatchObject({ status: 504, code: "index_timeout", message: `The package index at ${silent.url} did not answer within 1.5 s.` });
+      expect(err).toMatchObject({
+        status: 504,
+        code: "index_timeout",
+        message: `The package index at ${silent.url} did not answer within 1.5 s.`,
+      });
       expect(took).toBeGreaterThanOrEqual(1_400);
       expect(took).toBeLessThan(3_000);
     } finally {

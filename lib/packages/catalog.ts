@@ -68,7 +68,10 @@ export class PackageCatalog {
     const page = matches.slice(offset, offset + limit);
     const items = await mapLimit(page, 6, async (p): Promise<PackageHit> => {
       // The latest version is a nicety on a results page: a project page that fails leaves it out.
-      const latest = await this.detail(p.name).then((d) => d?.latest, () => undefined);
+      const latest = await this.detail(p.name).then(
+        (d) => d?.latest,
+        () => undefined,
+      );
       return latest ? { name: p.name, latest } : { name: p.name };
     });
     return {

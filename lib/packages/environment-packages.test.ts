@@ -14,7 +14,8 @@ const notReady = await engineReadiness();
 if (notReady && !CI) console.warn(`[packages/environment-packages.test] skipped: ${notReady}`);
 const swarmNotReady = await swarmReadiness();
 if (swarmNotReady && !CI) console.warn(`[packages/environment-packages.test] swarm backend skipped: ${swarmNotReady}`);
-const oneOffs = async () => (await new Dockerode().listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length;
+const oneOffs = async () =>
+  (await new Dockerode().listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length;
 
 const backends: { name: string; notReady: string | undefined; make: () => Spawner }[] = [
   { name: "docker", notReady, make: () => new DockerSpawner() },
@@ -24,8 +25,16 @@ const backends: { name: string; notReady: string | undefined; make: () => Spawne
 describe("comparing two package lists", () => {
   it("matches by normalised name and counts each kind of difference", () => {
     const c = comparePackages(
-      [{ name: "NumPy", version: "1.26.4" }, { name: "pandas", version: "2.1.0" }, { name: "only_left", version: "1" }],
-      [{ name: "numpy", version: "1.26.4" }, { name: "Pandas", version: "2.2.0" }, { name: "only-right", version: "2" }],
+      [
+        { name: "NumPy", version: "1.26.4" },
+        { name: "pandas", version: "2.1.0" },
+        { name: "only_left", version: "1" },
+      ],
+      [
+        { name: "numpy", version: "1.26.4" },
+        { name: "Pandas", version: "2.2.0" },
+        { name: "only-right", version: "2" },
+      ],
     );
     expect(c.rows).toEqual([
       { name: "NumPy", left: "1.26.4", right: "1.26.4", status: "same" },

@@ -26,7 +26,6 @@ export interface EnvironmentPackagesView extends ImagePackagesView {
   environment: { id: string; name: string };
 }
 
-
 /** The packages of an image (by name or id): from Postgres when this image id was read before. */
 export async function packagesOfImage(db: Db, spawner: Spawner, image: string): Promise<ImagePackagesView> {
   let info: { present: boolean; id?: string };
@@ -45,7 +44,14 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
     let scan = scans.get(imageId);
     if (!scan) {
       scan = scanImage(spawner, imageId)
-        .then((s) => saveImagePackages(db, { imageId, packages: s.packages, pythonVersion: s.pythonVersion || null, userSiteInHome: s.userSiteInHome }))
+        .then((s) =>
+          saveImagePackages(db, {
+            imageId,
+            packages: s.packages,
+            pythonVersion: s.pythonVersion || null,
+            userSiteInHome: s.userSiteInHome,
+          }),
+        )
         .finally(() => scans.delete(imageId));
       scans.set(imageId, scan);
     }
@@ -57,7 +63,14 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
       throw err;
     }
   }
-  return { image, imageId, pythonVersion: row.pythonVersion, userSiteInHome: row.userSiteInHome, packages: row.packages, readAt: row.readAt.toISOString() };
+  return {
+    image,
+    imageId,
+    pythonVersion: row.pythonVersion,
+    userSiteInHome: row.userSiteInHome,
+    packages: row.packages,
+    readAt: row.readAt.toISOString(),
+  };
 }
 
 export async function environmentPackages(db: Db, spawner: Spawner, environmentId: string): Promise<EnvironmentPackagesView> {

@@ -52,7 +52,9 @@ export async function scanImage(spawner: Pick<Spawner, "runInImage">, image: str
     throw new ImageScanError(`Reading the packages of ${image} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (run.exitCode !== 0) {
-    throw new ImageScanError(`Python in ${image} could not list its packages (exit ${run.exitCode}): ${lastLine(run.stderr || run.stdout)}`);
+    throw new ImageScanError(
+      `Python in ${image} could not list its packages (exit ${run.exitCode}): ${lastLine(run.stderr || run.stdout)}`,
+    );
   }
   return parseScan(image, run.stdout);
 }
@@ -64,7 +66,8 @@ export function parseScan(image: string, stdout: string): ImageScan {
   } catch {
     throw new ImageScanError(`The package list of ${image} could not be read.`);
   }
-  if (!Array.isArray(out.packages)) throw new ImageScanError(`pip does not work in ${image}: ${typeof out.pipError === "string" ? out.pipError : "no output"}`);
+  if (!Array.isArray(out.packages))
+    throw new ImageScanError(`pip does not work in ${image}: ${typeof out.pipError === "string" ? out.pipError : "no output"}`);
   const packages = (out.packages as { name?: unknown; version?: unknown }[])
     .filter((p): p is { name: string; version: string } => typeof p.name === "string" && typeof p.version === "string")
     .map((p) => ({ name: p.name, version: p.version }))
@@ -81,4 +84,3 @@ function lastLine(s: string): string {
   const lines = s.trim().split("\n");
   return (lines[lines.length - 1] ?? "").trim();
 }
-

@@ -20,7 +20,12 @@ export async function installTargets(db: Db, spawner: Spawner, user: string): Pr
     running.map(async (s) => {
       const env = envs.find((e) => e.id === s.environmentId);
       const image = s.imageId ?? env?.image;
-      const kept = image ? await packagesOfImage(db, spawner, image).then((p) => p.userSiteInHome, () => null) : null;
+      const kept = image
+        ? await packagesOfImage(db, spawner, image).then(
+            (p) => p.userSiteInHome,
+            () => null,
+          )
+        : null;
       return { server: s.name, environmentId: s.environmentId, environmentName: env?.name ?? s.environmentId, keptOnRestart: kept };
     }),
   );

@@ -58,7 +58,10 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
       { name: "Atrium_Demo.Pkg", version: "1.1.0", summary: "demo" },
     ];
     // On all interfaces so the container reaches it through the engine's bridge.
-    [jsonIndex, htmlIndex] = await Promise.all([startTestIndex({ format: "json", dists, host: "0.0.0.0" }), startTestIndex({ format: "html", dists, host: "0.0.0.0" })]);
+    [jsonIndex, htmlIndex] = await Promise.all([
+      startTestIndex({ format: "json", dists, host: "0.0.0.0" }),
+      startTestIndex({ format: "html", dists, host: "0.0.0.0" }),
+    ]);
   });
 
   afterAll(async () => {
@@ -72,15 +75,23 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   });
 
   it("refuses with 409 while the workspace is not running", async () => {
-    await expect(startInstall(db(), spawner, me, user, "default", { name: "x" }, jsonIndex.urlVia("host.docker.internal"))).rejects.toMatchObject({
+    await expect(
+      startInstall(db(), spawner, me, user, "default", { name: "x" }, jsonIndex.urlVia("host.docker.internal")),
+    ).rejects.toMatchObject({
       status: 404,
       code: "server_not_found",
     });
     await startServer(db(), spawner, me, user, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
     // Still pending: pip must not run yet.
-    const err = await startInstall(db(), spawner, me, user, "default", { name: "x" }, jsonIndex.urlVia("host.docker.internal")).catch((e: unknown) => e);
+    const err = await startInstall(db(), spawner, me, user, "default", { name: "x" }, jsonIndex.urlVia("host.docker.internal")).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ status: 409, code: "server_not_running", message: `The workspace ${user}/default is pending, not running; start it first.` });
+    expect(err).toMatchObject({
+      status: 409,
+      code: "server_not_running",
+      message: `The workspace ${user}/default is pending, not running; start it first.`,
+    });
     const t0 = Date.now();
     while ((await findServer(db(), user, "default"))?.status !== "running") {
       if (Date.now() - t0 > 120_000) throw new Error("the workspace did not start");
@@ -89,15 +100,26 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   }, 150_000);
 
   it("installs the newest version from the PEP 691 index, streams pip's output, audits it, and the package imports", async () => {
-    const events = await collect(await startInstall(db(), spawner, me, user, "default", { name: "atrium-demo-pkg" }, jsonIndex.urlVia("host.docker.internal")));
+    const events = await collect(
+      await startInstall(db(), spawner, me, user, "default", { name: "atrium-demo-pkg" }, jsonIndex.urlVia("host.docker.internal")),
+    );
     const lines = events.filter((e) => e.type === "line").map((e) => (e as { line: string }).line);
     expect(events[0]).toEqual({ type: "start", requirement: "atrium-demo-pkg", command: "pip install atrium-demo-pkg" });
     expect(lines.some((l) => l.startsWith("Successfully installed"))).toBe(true);
     // The image makes the user site folder at start, so kernels already running see the install.
-    expect(events.at(-1)).toEqual({ type: "done", ok: true, exitCode: 0, installedVersion: "1.1.0", message: `Installed atrium-demo-pkg 1.1.0 into ${user}/default.`, runningKernelsSeeIt: true });
+    expect(events.at(-1)).toEqual({
+      type: "done",
+      ok: true,
+      exitCode: 0,
+      installedVersion: "1.1.0",
+      message: `Installed atrium-demo-pkg 1.1.0 into ${user}/default.`,
+      runningKernelsSeeIt: true,
+    });
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.GREETING)")).toBe("hello from atrium_demo_pkg 1.1.0");
     // pip asked the index for JSON (PEP 691) and fetched the wheel from it.
-    expect(jsonIndex.requests.some((r) => r.path === "/simple/atrium-demo-pkg/" && r.accept.includes("application/vnd.pypi.simple.v1+json"))).toBe(true);
+    expect(
+      jsonIndex.requests.some((r) => r.path === "/simple/atrium-demo-pkg/" && r.accept.includes("application/vnd.pypi.simple.v1+json")),
+    ).toBe(true);
     expect(jsonIndex.requests.some((r) => r.path === "/files/atrium_demo_pkg-1.1.0-py3-none-any.whl")).toBe(true);
     const audit = await db().select().from(auditEvents).where(eq(auditEvents.action, "package.install"));
     expect(audit.map((a) => [a.actor, a.target, a.detail])).toEqual([
@@ -106,8 +128,23 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   }, 90_000);
 
   it("pins a version from the HTML-only index, and lists it as installed in the home volume", async () => {
-    const events = await collect(await startInstall(db(), spawner, me, user, "default", { name: "Atrium_Demo.Pkg", version: "1.0.0" }, htmlIndex.urlVia("host.docker.internal")));
-    expect(events.at(-1)).toMatchObject({ type: "done", ok: true, installedVersion: "1.0.0", message: `Installed Atrium_Demo.Pkg==1.0.0 into ${user}/default.` });
+    const events = await collect(
+      await startInstall(
+        db(),
+        spawner,
+        me,
+        user,
+        "default",
+        { name: "Atrium_Demo.Pkg", version: "1.0.0" },
+        htmlIndex.urlVia("host.docker.internal"),
+      ),
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: "done",
+      ok: true,
+      installedVersion: "1.0.0",
+      message: `Installed Atrium_Demo.Pkg==1.0.0 into ${user}/default.`,
+    });
     expect(await python("import atrium_demo_pkg; print(atrium_demo_pkg.__version__)")).toBe("1.0.0");
     const installed = await listInstalled(db(), spawner, me, user, "default");
     const mine = installed.filter((p) => p.inHome);
@@ -118,7 +155,17 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   }, 90_000);
 
   it("reports pip's failure for a version the index does not have, and audits it as failed", async () => {
-    const events = await collect(await startInstall(db(), spawner, me, user, "default", { name: "atrium-demo-pkg", version: "9.9.9" }, jsonIndex.urlVia("host.docker.internal")));
+    const events = await collect(
+      await startInstall(
+        db(),
+        spawner,
+        me,
+        user,
+        "default",
+        { name: "atrium-demo-pkg", version: "9.9.9" },
+        jsonIndex.urlVia("host.docker.internal"),
+      ),
+    );
     expect(events.at(-1)).toMatchObject({
       type: "done",
       ok: false,
@@ -168,7 +215,19 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
       await new Promise((r) => setTimeout(r, 250));
     }
     const install = async (version: string) =>
-      (await collect(await startInstall(db(), spawner, them, other, "default", { name: "atrium-demo-pkg", version }, jsonIndex.urlVia("host.docker.internal")))).at(-1);
+      (
+        await collect(
+          await startInstall(
+            db(),
+            spawner,
+            them,
+            other,
+            "default",
+            { name: "atrium-demo-pkg", version },
+            jsonIndex.urlVia("host.docker.internal"),
+          ),
+        )
+      ).at(-1);
     expect(await install("1.0.0")).toMatchObject({ type: "done", ok: true, runningKernelsSeeIt: false });
     expect(await install("1.1.0")).toMatchObject({ type: "done", ok: true, runningKernelsSeeIt: true });
   }, 120_000);

@@ -103,7 +103,12 @@ async function* installEvents(
     const installedVersion = installedVersionOf(lines, req.name);
     await audit(exitCode, installedVersion);
     finished = true;
-    const done: InstallEvent = { type: "done", ok: exitCode === 0, exitCode, message: resultSentence(exitCode, lines, requirement, user, server, installedVersion) };
+    const done: InstallEvent = {
+      type: "done",
+      ok: exitCode === 0,
+      exitCode,
+      message: resultSentence(exitCode, lines, requirement, user, server, installedVersion),
+    };
     if (installedVersion) done.installedVersion = installedVersion;
     if (exitCode === 0) done.runningKernelsSeeIt = siteExisted;
     yield done;
@@ -111,15 +116,22 @@ async function* installEvents(
     if (!finished) {
       finished = true;
       await audit(-1, undefined).catch(() => undefined);
-      yield { type: "done", ok: false, exitCode: -1, message: `The install was cut off: ${err instanceof Error ? err.message : String(err)}` };
+      yield {
+        type: "done",
+        ok: false,
+        exitCode: -1,
+        message: `The install was cut off: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
   } finally {
     if (!finished) {
       // The watcher went away (tab closed): pip keeps running in the workspace; record how it ends.
-      void exec.exitCode.then(
-        (code) => audit(code, undefined),
-        () => audit(-1, undefined),
-      ).catch((e: unknown) => console.error("[atrium] could not record a package install:", e));
+      void exec.exitCode
+        .then(
+          (code) => audit(code, undefined),
+          () => audit(-1, undefined),
+        )
+        .catch((e: unknown) => console.error("[atrium] could not record a package install:", e));
     }
   }
 }
@@ -142,10 +154,18 @@ export function installedVersionOf(lines: string[], name: string): string | unde
   return undefined;
 }
 
-function resultSentence(exitCode: number, lines: string[], requirement: string, user: string, server: string, version: string | undefined): string {
+function resultSentence(
+  exitCode: number,
+  lines: string[],
+  requirement: string,
+  user: string,
+  server: string,
+  version: string | undefined,
+): string {
   const where = `${user}/${server}`;
   if (exitCode === 0) {
-    if (lines.some((l) => l.startsWith("Requirement already satisfied"))) return `${requirement} was already installed in ${where}${version ? ` (${version})` : ""}.`;
+    if (lines.some((l) => l.startsWith("Requirement already satisfied")))
+      return `${requirement} was already installed in ${where}${version ? ` (${version})` : ""}.`;
     return `Installed ${requirement}${version && !requirement.includes("==") ? ` ${version}` : ""} into ${where}.`;
   }
   const error = [...lines].reverse().find((l) => l.startsWith("ERROR:"));

@@ -15,7 +15,13 @@ export interface InstalledPackage {
 }
 
 /** Everything pip sees in the workspace; PIP_USER=0 because with PIP_USER=1 pip lists only user installs. */
-export async function listInstalled(db: Db, spawner: Spawner, caller: ScopedCaller, user: string, server: string): Promise<InstalledPackage[]> {
+export async function listInstalled(
+  db: Db,
+  spawner: Spawner,
+  caller: ScopedCaller,
+  user: string,
+  server: string,
+): Promise<InstalledPackage[]> {
   await requireRunningWorkspace(db, caller, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
@@ -29,7 +35,8 @@ export async function listInstalled(db: Db, spawner: Spawner, caller: ScopedCall
     throw execError(err, user, server);
   });
   const json = lines.find((l) => l.startsWith("["));
-  if (code !== 0 || !json) throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${lines.at(-1) ?? "no output"}`);
+  if (code !== 0 || !json)
+    throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${lines.at(-1) ?? "no output"}`);
   const raw = JSON.parse(json) as { name?: unknown; version?: unknown; location?: unknown }[];
   return raw
     .filter((p): p is { name: string; version: string; location?: unknown } => typeof p.name === "string" && typeof p.version === "string")

@@ -16,11 +16,21 @@ export function pipInstallArgv(name: string, version: string | undefined, indexU
   const requirement = requirementOf(name, version);
   const index = new URL(indexUrl);
   const argv = [
-    "python3", "-m", "pip", "install",
-    "--no-input", "--disable-pip-version-check", "--progress-bar", "off",
+    "python3",
+    "-m",
+    "pip",
+    "install",
+    "--no-input",
+    "--disable-pip-version-check",
+    "--progress-bar",
+    "off",
     // A dead index fails in seconds instead of pip's default of 15 s times 5 retries.
-    "--timeout", "10", "--retries", "1",
-    "--index-url", index.toString(),
+    "--timeout",
+    "10",
+    "--retries",
+    "1",
+    "--index-url",
+    index.toString(),
   ];
   // pip refuses plain-http indexes unless their host is trusted.
   if (index.protocol === "http:") argv.push("--trusted-host", index.hostname);

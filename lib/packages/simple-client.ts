@@ -86,10 +86,17 @@ export class SimpleIndexClient {
     if (res.status !== 200) throw this.badStatus(res.status, "the project list");
     if (res.json) {
       const body = parseJson(res.text, "the project list", this.label) as { projects?: { name?: unknown }[] };
-      const names = (Array.isArray(body.projects) ? body.projects : []).map((p) => p.name).filter((n): n is string => typeof n === "string");
+      const names = (Array.isArray(body.projects) ? body.projects : [])
+        .map((p) => p.name)
+        .filter((n): n is string => typeof n === "string");
       return { format: "json", names };
     }
-    return { format: "html", names: parseAnchors(res.text).map((a) => a.text).filter(Boolean) };
+    return {
+      format: "html",
+      names: parseAnchors(res.text)
+        .map((a) => a.text)
+        .filter(Boolean),
+    };
   }
 
   /** undefined when the index has no such project. */
@@ -101,7 +108,9 @@ export class SimpleIndexClient {
     if (res.status !== 200) throw this.badStatus(res.status, `the page of ${normalized}`);
     if (res.json) {
       const body = parseJson(res.text, `the page of ${normalized}`, this.label) as JsonProject;
-      const files = (Array.isArray(body.files) ? body.files : []).map((f) => fileFromJson(f, res.url, normalized)).filter((f): f is ProjectFile => !!f);
+      const files = (Array.isArray(body.files) ? body.files : [])
+        .map((f) => fileFromJson(f, res.url, normalized))
+        .filter((f): f is ProjectFile => !!f);
       const extra = Array.isArray(body.versions) ? body.versions.filter((v): v is string => typeof v === "string") : [];
       return buildPage(typeof body.name === "string" ? body.name : normalized, "json", files, extra);
     }
@@ -133,7 +142,11 @@ export class SimpleIndexClient {
     return new IndexUnavailableError(502, "index_error", `The package index at ${this.label} answered ${status} for ${what}.`);
   }
 
-  private async get(url: string, accept: string, bodyTimeoutMs: number): Promise<{ status: number; json: boolean; text: string; url: string }> {
+  private async get(
+    url: string,
+    accept: string,
+    bodyTimeoutMs: number,
+  ): Promise<{ status: number; json: boolean; text: string; url: string }> {
     const ac = new AbortController();
     let phase: "answer" | "body" = "answer";
     const answerTimer = setTimeout(() => ac.abort(), this.answerTimeoutMs);
@@ -151,7 +164,11 @@ export class SimpleIndexClient {
         const what = phase === "answer" ? "did not answer" : "did not finish sending its answer";
         throw new IndexUnavailableError(504, "index_timeout", `The package index at ${this.label} ${what} within ${s} s.`);
       }
-      throw new IndexUnavailableError(502, "index_unreachable", `The package index at ${this.label} cannot be reached (${networkReason(err)}).`);
+      throw new IndexUnavailableError(
+        502,
+        "index_unreachable",
+        `The package index at ${this.label} cannot be reached (${networkReason(err)}).`,
+      );
     } finally {
       clearTimeout(answerTimer);
       clearTimeout(bodyTimer);
@@ -197,7 +214,7 @@ function fileFromJson(f: JsonFile, base: string, project: string): ProjectFile |
     filename: f.filename,
     url: new URL(f.url, base).toString(),
     kind: fileKind(f.filename),
-    yanked: f.yanked === true || (typeof f.yanked === "string"),
+    yanked: f.yanked === true || typeof f.yanked === "string",
   };
   const version = versionFromFilename(f.filename, project);
   if (version) out.version = version;

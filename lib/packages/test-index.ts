@@ -70,7 +70,13 @@ export function buildDistributions(dists: TestDist[]): BuiltFile[] {
     return dists.flatMap((d) => {
       const mod = normalizeName(d.name).replaceAll("-", "_");
       const names = [`${mod}-${d.version}-py3-none-any.whl`, ...(d.sdist ? [`${d.name}-${d.version}.tar.gz`] : [])];
-      return names.map((filename) => ({ project: normalizeName(d.name), version: d.version, filename, body: readFileSync(path.join(dir, filename)), dist: d }));
+      return names.map((filename) => ({
+        project: normalizeName(d.name),
+        version: d.version,
+        filename,
+        body: readFileSync(path.join(dir, filename)),
+        dist: d,
+      }));
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -99,7 +105,12 @@ const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
  * Serves `dists` as a simple index. "html": PEP 503 only, whatever the client asks for. "json": PEP 691,
  * JSON when the Accept header asks for it (HTML otherwise), plus the /pypi/<name>/json API.
  */
-export async function startTestIndex(opts: { format: "html" | "json"; dists: TestDist[]; host?: string; extraProjects?: string[] }): Promise<TestIndex> {
+export async function startTestIndex(opts: {
+  format: "html" | "json";
+  dists: TestDist[];
+  host?: string;
+  extraProjects?: string[];
+}): Promise<TestIndex> {
   const files = buildDistributions(opts.dists);
   const projects = new Map<string, { display: string; files: BuiltFile[] }>();
   for (const f of files) {
@@ -107,7 +118,8 @@ export async function startTestIndex(opts: { format: "html" | "json"; dists: Tes
     p.files.push(f);
     projects.set(f.project, p);
   }
-  for (const extra of opts.extraProjects ?? []) if (!projects.has(normalizeName(extra))) projects.set(normalizeName(extra), { display: extra, files: [] });
+  for (const extra of opts.extraProjects ?? [])
+    if (!projects.has(normalizeName(extra))) projects.set(normalizeName(extra), { display: extra, files: [] });
   const requests: TestIndex["requests"] = [];
   let paused = false;
   const server = http.createServer((req, res) => {
@@ -123,8 +135,13 @@ export async function startTestIndex(opts: { format: "html" | "json"; dists: Tes
     const parts = url.pathname.split("/").filter(Boolean);
     if (parts[0] === "simple" && parts.length === 1) {
       const names = [...projects.values()].map((p) => p.display);
-      if (wantsJson) return send(200, JSON_TYPE, JSON.stringify({ meta: { "api-version": "1.1" }, projects: names.map((name) => ({ name })) }));
-      return send(200, "text/html; charset=utf-8", `<!DOCTYPE html><html><body>\n${names.map((n) => `<a href="/simple/${normalizeName(n)}/">${esc(n)}</a>`).join("\n")}\n</body></html>`);
+      if (wantsJson)
+        return send(200, JSON_TYPE, JSON.stringify({ meta: { "api-version": "1.1" }, projects: names.map((name) => ({ name })) }));
+      return send(
+        200,
+        "text/html; charset=utf-8",
+        `<!DOCTYPE html><html><body>\n${names.map((n) => `<a href="/simple/${normalizeName(n)}/">${esc(n)}</a>`).join("\n")}\n</body></html>`,
+      );
     }
     if (parts[0] === "simple" && parts.length === 2) {
       const key = decodeURIComponent(parts[1] ?? "");
@@ -157,7 +174,11 @@ export async function startTestIndex(opts: { format: "html" | "json"; dists: Tes
         const y = f.dist.yanked === undefined ? "" : f.dist.yanked === true ? " data-yanked" : ` data-yanked="${esc(f.dist.yanked)}"`;
         return `<a href="../../files/${f.filename}#sha256=${sha}"${rp}${y}>${f.filename}</a><br/>`;
       });
-      return send(200, "text/html; charset=utf-8", `<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.0"></head><body>\n<h1>Links for ${esc(key)}</h1>\n${links.join("\n")}\n</body></html>`);
+      return send(
+        200,
+        "text/html; charset=utf-8",
+        `<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.0"></head><body>\n<h1>Links for ${esc(key)}</h1>\n${links.join("\n")}\n</body></html>`,
+      );
     }
     if (parts[0] === "files" && parts.length === 2) {
       const f = files.find((x) => x.filename === decodeURIComponent(parts[1] ?? ""));
@@ -166,7 +187,12 @@ export async function startTestIndex(opts: { format: "html" | "json"; dists: Tes
     if (opts.format === "json" && parts[0] === "pypi" && parts[2] === "json" && parts.length === 3) {
       const project = projects.get(normalizeName(decodeURIComponent(parts[1] ?? "")));
       const first = project?.files[project.files.length - 1];
-      if (project && first) return send(200, "application/json", JSON.stringify({ info: { name: project.display, version: first.version, summary: first.dist.summary ?? "" } }));
+      if (project && first)
+        return send(
+          200,
+          "application/json",
+          JSON.stringify({ info: { name: project.display, version: first.version, summary: first.dist.summary ?? "" } }),
+        );
     }
     send(404, "text/plain", "not found");
   });

@@ -10,7 +10,20 @@ describe("PEP 503 names", () => {
   });
   it("accepts PEP 508 names and refuses options, paths, URLs and specifiers", () => {
     for (const ok of ["numpy", "A", "zope.interface", "atrium_demo-pkg2"]) expect(isValidProjectName(ok), ok).toBe(true);
-    for (const bad of ["--index-url=http://evil/", "-e", "foo bar", "foo==1.0", "../x", "http://x/y.whl", "foo[extra]", "foo;python_version>'3'", "_x", "x-", "", "a".repeat(201)]) {
+    for (const bad of [
+      "--index-url=http://evil/",
+      "-e",
+      "foo bar",
+      "foo==1.0",
+      "../x",
+      "http://x/y.whl",
+      "foo[extra]",
+      "foo;python_version>'3'",
+      "_x",
+      "x-",
+      "",
+      "a".repeat(201),
+    ]) {
       expect(isValidProjectName(bad), bad).toBe(false);
     }
   });
@@ -18,12 +31,39 @@ describe("PEP 503 names", () => {
 
 describe("PEP 440 versions", () => {
   it("accepts versions and refuses anything pip would read as more than a version", () => {
-    for (const ok of ["1", "1.0", "2!1.0", "1.0a1", "1.0rc2", "1.0.post1", "1.0.dev3", "1.0+local.7", "v1.2"]) expect(isValidVersion(ok), ok).toBe(true);
+    for (const ok of ["1", "1.0", "2!1.0", "1.0a1", "1.0rc2", "1.0.post1", "1.0.dev3", "1.0+local.7", "v1.2"])
+      expect(isValidVersion(ok), ok).toBe(true);
     for (const bad of ["1.0 ", ">=1.0", "1.0,<2", "--pre", "1.0; rm", "latest", "", "1.*"]) expect(isValidVersion(bad), bad).toBe(false);
   });
   it("orders as packaging does, newest first", () => {
-    const sorted = ["1.0", "1.0.dev1", "1.0a1", "1.0b2", "1.0rc1", "1.0.post1", "1.0+local", "0.9", "1!0.1", "1.10", "1.2", "not-a-version"].sort(compareVersionsDesc);
-    expect(sorted).toEqual(["1!0.1", "1.10", "1.2", "1.0.post1", "1.0+local", "1.0", "1.0rc1", "1.0b2", "1.0a1", "1.0.dev1", "0.9", "not-a-version"]);
+    const sorted = [
+      "1.0",
+      "1.0.dev1",
+      "1.0a1",
+      "1.0b2",
+      "1.0rc1",
+      "1.0.post1",
+      "1.0+local",
+      "0.9",
+      "1!0.1",
+      "1.10",
+      "1.2",
+      "not-a-version",
+    ].sort(compareVersionsDesc);
+    expect(sorted).toEqual([
+      "1!0.1",
+      "1.10",
+      "1.2",
+      "1.0.post1",
+      "1.0+local",
+      "1.0",
+      "1.0rc1",
+      "1.0b2",
+      "1.0a1",
+      "1.0.dev1",
+      "0.9",
+      "not-a-version",
+    ]);
     expect(["1.0.0", "1.0"].sort(compareVersionsDesc)).toEqual(["1.0.0", "1.0"]);
   });
 });

@@ -48,7 +48,11 @@ export function parseVersion(v: string): ParsedVersion | undefined {
   if (g.pre_l) out.pre = [preLetter(g.pre_l), Number(g.pre_n ?? 0)];
   if (g.post) out.post = Number(g.post_n1 ?? g.post_n2 ?? 0);
   if (g.dev) out.dev = Number(g.dev_n ?? 0);
-  if (g.local) out.local = g.local.toLowerCase().split(/[-_.]/).map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p));
+  if (g.local)
+    out.local = g.local
+      .toLowerCase()
+      .split(/[-_.]/)
+      .map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p));
   return out;
 }
 

@@ -10,9 +10,21 @@ describe("execError", () => {
   };
 
   it("turns the spawner's refusals into answers a person can act on", () => {
-    expect(mapped(new ServerNotRunningError("gone"))).toEqual([409, "server_not_running", "The workspace ann/default is not running; start it first."]);
-    expect(mapped(new EngineUnavailableError("The container engine cannot be reached."))).toEqual([503, "engine_unavailable", "The container engine cannot be reached."]);
-    expect(mapped(new OtherNodeError("The server ann/default runs on node gpu-2; commands and usage can only be read on the portal's own node."))).toEqual([
+    expect(mapped(new ServerNotRunningError("gone"))).toEqual([
+      409,
+      "server_not_running",
+      "The workspace ann/default is not running; start it first.",
+    ]);
+    expect(mapped(new EngineUnavailableError("The container engine cannot be reached."))).toEqual([
+      503,
+      "engine_unavailable",
+      "The container engine cannot be reached.",
+    ]);
+    expect(
+      mapped(
+        new OtherNodeError("The server ann/default runs on node gpu-2; commands and usage can only be read on the portal's own node."),
+      ),
+    ).toEqual([
       501,
       "other_node",
       "The server ann/default runs on node gpu-2; commands and usage can only be read on the portal's own node.",

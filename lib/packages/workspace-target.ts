@@ -20,7 +20,8 @@ export async function requireRunningWorkspace(db: Db, caller: ScopedCaller, user
 
 /** Errors of spawner.exec as API errors a person can act on. */
 export function execError(err: unknown, user: string, server: string): unknown {
-  if (err instanceof ServerNotRunningError) return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
+  if (err instanceof ServerNotRunningError)
+    return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
   if (err instanceof EngineUnavailableError) return new ApiError(503, "engine_unavailable", err.message);
   if (err instanceof OtherNodeError) return new ApiError(501, "other_node", err.message);
   return err;

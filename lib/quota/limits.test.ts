@@ -15,11 +15,25 @@ const power: RoleRow = {
 
 describe("effectiveLimits", () => {
   it("is the role's limits when there are no overrides", () => {
-    expect(effectiveLimits(power, {})).toStrictEqual({ maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 });
+    expect(effectiveLimits(power, {})).toStrictEqual({
+      maxCpu: 8,
+      maxMemGb: 32,
+      maxServers: 3,
+      maxTotalCpu: 16,
+      maxTotalMemGb: 64,
+      maxStorageGb: 50,
+    });
   });
 
   it("lets each override win over the role's value", () => {
-    expect(effectiveLimits(power, { maxCpu: 4 })).toStrictEqual({ maxCpu: 4, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 });
+    expect(effectiveLimits(power, { maxCpu: 4 })).toStrictEqual({
+      maxCpu: 4,
+      maxMemGb: 32,
+      maxServers: 3,
+      maxTotalCpu: 16,
+      maxTotalMemGb: 64,
+      maxStorageGb: 50,
+    });
     expect(effectiveLimits(power, { maxMemGb: 128, maxTotalMemGb: 256 })).toStrictEqual({
       maxCpu: 8,
       maxMemGb: 128,
@@ -28,7 +42,9 @@ describe("effectiveLimits", () => {
       maxTotalMemGb: 256,
       maxStorageGb: 50,
     });
-    expect(effectiveLimits(power, { maxCpu: 1, maxMemGb: 2, maxServers: 5, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 1 })).toStrictEqual({
+    expect(
+      effectiveLimits(power, { maxCpu: 1, maxMemGb: 2, maxServers: 5, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 1 }),
+    ).toStrictEqual({
       maxCpu: 1,
       maxMemGb: 2,
       maxServers: 5,
@@ -43,6 +59,13 @@ describe("effectiveLimits", () => {
   });
 
   it("does not carry the role's name or timestamp", () => {
-    expect(Object.keys(effectiveLimits(power, {})).sort()).toEqual(["maxCpu", "maxMemGb", "maxServers", "maxStorageGb", "maxTotalCpu", "maxTotalMemGb"]);
+    expect(Object.keys(effectiveLimits(power, {})).sort()).toEqual([
+      "maxCpu",
+      "maxMemGb",
+      "maxServers",
+      "maxStorageGb",
+      "maxTotalCpu",
+      "maxTotalMemGb",
+    ]);
   });
 });

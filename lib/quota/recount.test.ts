@@ -41,14 +41,25 @@ for (const kind of DB_KINDS) {
       const bootstrap = { ...principal("bootstrap", true), userId: undefined };
       const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `rc-bootstrap-${Math.random()}` }, bootstrap));
       const ownerless = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, bootstrap));
-      await store.put(`${(ownerless.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length)}/z.bin`, bytes(11));
+      await store.put(
+        `${(ownerless.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length)}/z.bin`,
+        bytes(11),
+      );
       await addStorage(db(), testUserId("rc-a"), 999_999);
       await addStorage(db(), testUserId("rc-old"), 5);
 
       expect(await recountStorage(db(), store, principal("rc-admin", true))).toEqual({ owners: 2, bytes: 1594, orphanBytes: 20 });
-      expect([await storedBytes(db(), testUserId("rc-a")), await storedBytes(db(), testUserId("rc-b")), await storedBytes(db(), testUserId("rc-old"))]).toEqual([1524, 70, 0]);
+      expect([
+        await storedBytes(db(), testUserId("rc-a")),
+        await storedBytes(db(), testUserId("rc-b")),
+        await storedBytes(db(), testUserId("rc-old")),
+      ]).toEqual([1524, 70, 0]);
       const audit = await db().select().from(auditEvents);
-      expect(audit.map((e) => [e.actor, e.action, e.detail])).toContainEqual(["rc-admin", "storage.recount", { owners: 2, bytes: 1594, orphanBytes: 20 }]);
+      expect(audit.map((e) => [e.actor, e.action, e.detail])).toContainEqual([
+        "rc-admin",
+        "storage.recount",
+        { owners: 2, bytes: 1594, orphanBytes: 20 },
+      ]);
     });
   });
 }

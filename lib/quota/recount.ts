@@ -29,7 +29,8 @@ async function ownedFolders(db: Db, store: ArtifactStore): Promise<{ key: string
       if (!child.isDir) continue;
       if (child.name === "models") {
         for (const model of await store.list(`${exp.name}/models`)) {
-          if (model.isDir) out.push({ key: `${exp.name}/models/${model.name}`, ownerId: (await findLoggedModel(db, model.name))?.ownerId ?? null });
+          if (model.isDir)
+            out.push({ key: `${exp.name}/models/${model.name}`, ownerId: (await findLoggedModel(db, model.name))?.ownerId ?? null });
         }
       } else {
         out.push({ key: `${exp.name}/${child.name}`, ownerId: (await findRun(db, child.name))?.ownerId ?? null });

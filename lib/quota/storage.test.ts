@@ -36,7 +36,10 @@ for (const kind of DB_KINDS) {
     it("takes the quota from the role, a per-user override winning, and none for an unknown or no owner", async () => {
       const [plain, custom] = await db()
         .insert(users)
-        .values([withNewIdentity({ name: "q-plain", role: "power" }), withNewIdentity({ name: "q-custom", role: "user", limits: { maxStorageGb: 0.5 } })])
+        .values([
+          withNewIdentity({ name: "q-plain", role: "power" }),
+          withNewIdentity({ name: "q-custom", role: "user", limits: { maxStorageGb: 0.5 } }),
+        ])
         .returning();
       if (!plain || !custom) throw new Error("users not inserted");
       expect(await storageLimitBytes(db(), plain.id)).toBe(50 * GIB);
@@ -54,7 +57,9 @@ for (const kind of DB_KINDS) {
       const pulled = { n: 0 };
       const err = await drain(meter.metered(chunks(10, 256, pulled))).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageQuotaExceeded);
-      expect((err as Error).message).toBe("This upload would take q-meter's artifacts past their storage quota of 2.0 KiB (1000 bytes in use); delete artifacts or ask an admin for more.");
+      expect((err as Error).message).toBe(
+        "This upload would take q-meter's artifacts past their storage quota of 2.0 KiB (1000 bytes in use); delete artifacts or ask an admin for more.",
+      );
       // 1000 + 4 × 256 = 2024 fits; the fifth chunk would not, and nothing after it is read.
       expect(pulled.n).toBe(5);
       await meter.release();
@@ -63,7 +68,9 @@ for (const kind of DB_KINDS) {
 
     it("refuses a declared length that cannot fit before reading, and counts a replaced file's bytes once", async () => {
       await addStorage(db(), "q-replace", 1500);
-      await expect(new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048).expect(600)).rejects.toBeInstanceOf(StorageQuotaExceeded);
+      await expect(new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048).expect(600)).rejects.toBeInstanceOf(
+        StorageQuotaExceeded,
+      );
       // Overwriting the 1500-byte file with 2000 bytes needs 500 more, which fit.
       const meter = new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048, 1500);
       await meter.expect(2000);

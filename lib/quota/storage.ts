@@ -25,7 +25,9 @@ export class StorageQuotaExceeded extends Error {
     readonly limitBytes: number,
     readonly usedBytes: number,
   ) {
-    super(`This upload would take ${owner ?? "the owner"}'s artifacts past their storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use); delete artifacts or ask an admin for more.`);
+    super(
+      `This upload would take ${owner ?? "the owner"}'s artifacts past their storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use); delete artifacts or ask an admin for more.`,
+    );
     this.name = "StorageQuotaExceeded";
   }
 }

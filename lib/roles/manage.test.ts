@@ -17,7 +17,14 @@ for (const kind of DB_KINDS) {
     beforeEach(async () => {
       await db().delete(auditEvents);
       await db().delete(users);
-      await db().delete(roles).where(notInArray(roles.name, seedRoles.map((r) => r.name)));
+      await db()
+        .delete(roles)
+        .where(
+          notInArray(
+            roles.name,
+            seedRoles.map((r) => r.name),
+          ),
+        );
       for (const r of seedRoles) {
         const { name: _name, ...limits } = r;
         await db().insert(roles).values(r).onConflictDoUpdate({ target: roles.name, set: limits });
@@ -46,12 +53,28 @@ for (const kind of DB_KINDS) {
       });
       const stored = await findRole(db(), "gpu");
       // A new role without a storage quota gets the seeded user role's 10 GiB.
-      expect(stored).toMatchObject({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 });
+      expect(stored).toMatchObject({
+        name: "gpu",
+        maxCpu: 4,
+        maxMemGb: 16,
+        maxServers: 2,
+        maxTotalCpu: 8,
+        maxTotalMemGb: 32,
+        maxStorageGb: 10,
+      });
     });
 
     it("keeps fractional per-server limits exact in the totals", async () => {
       const r = await putRole(db(), root, "tiny", { maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3 });
-      expect(r.role).toEqual({ name: "tiny", maxCpu: 0.5, maxMemGb: 1.5, maxServers: 3, maxTotalCpu: 1.5, maxTotalMemGb: 4.5, maxStorageGb: 10 });
+      expect(r.role).toEqual({
+        name: "tiny",
+        maxCpu: 0.5,
+        maxMemGb: 1.5,
+        maxServers: 3,
+        maxTotalCpu: 1.5,
+        maxTotalMemGb: 4.5,
+        maxStorageGb: 10,
+      });
     });
 
     it("uses one server for the totals of a role allowed no servers", async () => {
@@ -63,7 +86,15 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
       expect(r.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20, maxStorageGb: 10 });
       const onlyCpu = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 });
-      expect(onlyCpu.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5, maxTotalMemGb: 32, maxStorageGb: 10 });
+      expect(onlyCpu.role).toEqual({
+        name: "gpu",
+        maxCpu: 4,
+        maxMemGb: 16,
+        maxServers: 2,
+        maxTotalCpu: 5,
+        maxTotalMemGb: 32,
+        maxStorageGb: 10,
+      });
     });
 
     it("updates an existing role and bumps its updatedAt", async () => {
@@ -88,7 +119,10 @@ for (const kind of DB_KINDS) {
           actor: "root",
           action: "role.update",
           target: "gpu",
-          detail: { before: null, after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 } },
+          detail: {
+            before: null,
+            after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 },
+          },
         },
         {
           actor: "other-admin",

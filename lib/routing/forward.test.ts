@@ -81,7 +81,12 @@ describe("forwardRequest", () => {
 
   it("passes method, path (verbatim), headers and body, adds X-Forwarded-*, and returns the answer", async () => {
     seen = [];
-    const res = await call("POST", "/user/a/b//api/x?y=1&z=%2F", { "content-type": "text/plain", "x-forwarded-for": "10.0.0.1", authorization: "token w" }, "hello");
+    const res = await call(
+      "POST",
+      "/user/a/b//api/x?y=1&z=%2F",
+      { "content-type": "text/plain", "x-forwarded-for": "10.0.0.1", authorization: "token w" },
+      "hello",
+    );
     expect(res.status).toBe(201);
     expect(res.headers["x-upstream"]).toBe("yes");
     expect(JSON.parse(res.body)).toEqual({ ok: true });
@@ -101,7 +106,9 @@ describe("forwardRequest", () => {
     // Node's client refuses to send a Trailer header itself, so this request is written by hand.
     const answer = await new Promise<string>((resolve, reject) => {
       const sock = connect(frontPort, "127.0.0.1", () => {
-        sock.write(`DELETE /user/a/b/api/kernels/1 HTTP/1.1\r\nHost: 127.0.0.1:${frontPort}\r\nTrailer: x-checksum\r\nConnection: close\r\n\r\n`);
+        sock.write(
+          `DELETE /user/a/b/api/kernels/1 HTTP/1.1\r\nHost: 127.0.0.1:${frontPort}\r\nTrailer: x-checksum\r\nConnection: close\r\n\r\n`,
+        );
       });
       let text = "";
       sock.on("data", (d: Buffer) => (text += d.toString()));

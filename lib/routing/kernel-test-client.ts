@@ -10,7 +10,14 @@ export function sendExecute(ws: TestWebSocket, opts: { code: string; username: s
   const msgId = randomUUID();
   ws.send(
     JSON.stringify({
-      header: { msg_id: msgId, username: opts.username, session: opts.session ?? randomUUID(), msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+      header: {
+        msg_id: msgId,
+        username: opts.username,
+        session: opts.session ?? randomUUID(),
+        msg_type: "execute_request",
+        version: "5.3",
+        date: new Date().toISOString(),
+      },
       parent_header: {},
       metadata: {},
       content: { code: opts.code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },

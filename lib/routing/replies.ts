@@ -108,7 +108,12 @@ export function sendError(res: ServerResponse, e: ProxyError): void {
 }
 
 export function sendRedirect(res: ServerResponse, location: string, opts: { status?: 302 | 307; cookies?: string[] } = {}): void {
-  res.writeHead(opts.status ?? 302, { ...COMMON_HEADERS, location, "content-length": 0, ...(opts.cookies?.length ? { "set-cookie": opts.cookies } : {}) });
+  res.writeHead(opts.status ?? 302, {
+    ...COMMON_HEADERS,
+    location,
+    "content-length": 0,
+    ...(opts.cookies?.length ? { "set-cookie": opts.cookies } : {}),
+  });
   res.end();
 }
 

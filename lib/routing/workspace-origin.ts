@@ -50,7 +50,8 @@ export function sessionCookie(ref: ServerRef, value: string, expiresAt: Date, se
 }
 
 /** Ten minutes for the round trip through the portal, which may include signing in. */
-export const stateCookie = (ref: ServerRef, state: string, secure: boolean) => `${STATE_COOKIE}=${state}; ${attrs(callbackPath(ref), secure)}; Max-Age=600`;
+export const stateCookie = (ref: ServerRef, state: string, secure: boolean) =>
+  `${STATE_COOKIE}=${state}; ${attrs(callbackPath(ref), secure)}; Max-Age=600`;
 export const clearStateCookie = (ref: ServerRef, secure: boolean) => `${STATE_COOKIE}=; ${attrs(callbackPath(ref), secure)}; Max-Age=0`;
 
 /** The portal endpoint that issues the code (app/api/users/[name]/servers/[server]/authorize). */

@@ -41,7 +41,13 @@ import { isCrossSite } from "./origin";
 import { SecretScrubber } from "./scrub";
 import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
 import { workspaceLabel, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
-import { createWorkspaceProxy, parseWorkspacePath, type WorkspaceProxy, type WorkspaceProxyDeps, type WorkspaceTarget } from "./workspace-proxy";
+import {
+  createWorkspaceProxy,
+  parseWorkspacePath,
+  type WorkspaceProxy,
+  type WorkspaceProxyDeps,
+  type WorkspaceTarget,
+} from "./workspace-proxy";
 import { sendExecute, stdoutOf } from "./kernel-test-client";
 import { openWebSocket } from "./ws-test-client";
 
@@ -59,7 +65,10 @@ describe("parseWorkspacePath", () => {
     expect(parseWorkspacePath("/user/a/b")).toEqual({ user: "a", server: "b" });
     expect(parseWorkspacePath("/user/a/b/c?d")).toEqual({ user: "a", server: "b" });
     expect(parseWorkspacePath("/user/a/b?x=1")).toEqual({ user: "a", server: "b" });
-    expect(parseWorkspacePath("/user/j.doe_2-x/gpu-1/api/kernels/abc/channels?session_id=1")).toEqual({ user: "j.doe_2-x", server: "gpu-1" });
+    expect(parseWorkspacePath("/user/j.doe_2-x/gpu-1/api/kernels/abc/channels?session_id=1")).toEqual({
+      user: "j.doe_2-x",
+      server: "gpu-1",
+    });
     expect(parseWorkspacePath("/user/a/b/api/contents/my%20file.ipynb")).toEqual({ user: "a", server: "b" });
     expect(parseWorkspacePath("/user/a/b/files/x..y/.hidden")).toEqual({ user: "a", server: "b" });
   });
@@ -99,11 +108,21 @@ describe("parseWorkspacePath", () => {
 
 describe("proxy helpers", () => {
   it("recognises and strips only the portal's cookies", () => {
-    for (const name of ["authjs.session-token", "__Secure-authjs.session-token", "__Host-authjs.csrf-token", "authjs.session-token.0", "next-auth.session-token", "__Secure-next-auth.callback-url"]) {
+    for (const name of [
+      "authjs.session-token",
+      "__Secure-authjs.session-token",
+      "__Host-authjs.csrf-token",
+      "authjs.session-token.0",
+      "next-auth.session-token",
+      "__Secure-next-auth.callback-url",
+    ]) {
       expect(isPortalCookie(name), name).toBe(true);
     }
-    for (const name of ["_xsrf", "username-127-0-0-1-8888", "authjs", "myauthjs.x", "session"]) expect(isPortalCookie(name), name).toBe(false);
-    expect(stripPortalCookies("_xsrf=abc; authjs.session-token=s3cret; other=1; __Secure-authjs.callback-url=x")).toBe("_xsrf=abc; other=1");
+    for (const name of ["_xsrf", "username-127-0-0-1-8888", "authjs", "myauthjs.x", "session"])
+      expect(isPortalCookie(name), name).toBe(false);
+    expect(stripPortalCookies("_xsrf=abc; authjs.session-token=s3cret; other=1; __Secure-authjs.callback-url=x")).toBe(
+      "_xsrf=abc; other=1",
+    );
     expect(stripPortalCookies("authjs.session-token=s3cret")).toBeUndefined();
     expect(stripPortalCookies(undefined)).toBeUndefined();
   });
@@ -199,12 +218,23 @@ interface Reply {
 const plainAgent = new Agent({ keepAlive: false });
 
 /** One request through http.request (exact headers, no automatic decompression or redirects). */
-function call(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string; base?: string; agent?: Agent } = {}): Promise<Reply> {
+function call(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; base?: string; agent?: Agent } = {},
+): Promise<Reply> {
   // The path is sent exactly as given (new URL() would resolve "..", which some tests send on purpose).
   const u = new URL(opts.base ?? proxyBase);
   return new Promise<Reply>((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path, method: opts.method ?? "GET", headers: opts.headers, agent: opts.agent ?? plainAgent, timeout: 15_000 },
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: opts.method ?? "GET",
+        headers: opts.headers,
+        agent: opts.agent ?? plainAgent,
+        timeout: 15_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -223,7 +253,8 @@ const bearer = (user: string) => ({ Authorization: `Bearer ${tokens[user] ?? "mi
 
 function wsFrame(text: string): Buffer {
   const payload = Buffer.from(text);
-  const head = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  const head =
+    payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
   return Buffer.concat([head, payload]);
 }
 
@@ -256,7 +287,13 @@ function startEcho(): Server {
       res.setHeader("x-leak", `token ${ECHO_TOKEN}`);
       res.setHeader("location", `/user/x/default/tree?token=${ECHO_TOKEN}`);
       // A nameless cookie is sent back as its bare value, here "authjs.session-token=forged".
-      res.setHeader("set-cookie", [`${COOKIE}=forged; Path=/`, "__Secure-authjs.callback-url=x; Path=/; Secure", `=${COOKIE}=forged; Path=/`, ` =${COOKIE}=x`, "jupyter-ok=1; Path=/"]);
+      res.setHeader("set-cookie", [
+        `${COOKIE}=forged; Path=/`,
+        "__Secure-authjs.callback-url=x; Path=/; Secure",
+        `=${COOKIE}=forged; Path=/`,
+        ` =${COOKIE}=x`,
+        "jupyter-ok=1; Path=/",
+      ]);
       res.setHeader("content-type", "application/json");
       res.end('{"ok":true}');
       return;
@@ -296,7 +333,9 @@ beforeAll(async () => {
   ] as const) {
     await insertUser(db(), { name, role, roleSource: "default" });
     // An admin's token opens other people's workspaces only with the admin scope (lib/auth/scopes.ts).
-    tokens[name] = (await createApiToken(db(), actor, name, { note: "proxy test", scopes: role === "admin" ? ["admin"] : ["account"] })).token;
+    tokens[name] = (
+      await createApiToken(db(), actor, name, { note: "proxy test", scopes: role === "admin" ? ["admin"] : ["account"] })
+    ).token;
   }
   tokens.mlflowOnly = (await createApiToken(db(), actor, OWNER, { scopes: ["mlflow"] })).token;
   tokens.adminPlain = (await createApiToken(db(), actor, ADMIN, { scopes: ["account"] })).token;
@@ -346,7 +385,9 @@ describe("workspace proxy: who may pass (fake upstream)", () => {
     expect(other.headers["content-type"]).toMatch(/^application\/json/);
     expect(json(other)).toEqual({ error: "forbidden", message: `Only ${OWNER} or an admin may open this workspace.` });
     // POST with a body, a session cookie, a WebSocket: none of it reaches the workspace either.
-    expect((await call(echo(), { method: "POST", headers: { ...bearer(OTHER), "content-type": "text/plain" }, body: "rm -rf" })).status).toBe(403);
+    expect(
+      (await call(echo(), { method: "POST", headers: { ...bearer(OTHER), "content-type": "text/plain" }, body: "rm -rf" })).status,
+    ).toBe(403);
     expect((await call(echo(), { method: "POST", headers: { Cookie: await sessionCookie(OTHER) }, body: "x" })).status).toBe(403);
     const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, bearer(OTHER));
     expect(ws.status).toBe(403);
@@ -359,7 +400,10 @@ describe("workspace proxy: who may pass (fake upstream)", () => {
     expect(scoped.status).toBe(403);
     expect(json(scoped)).toEqual({ error: "insufficient_scope", message: 'This token lacks the "workspaces:access" scope this needs.' });
     expect((await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, bearer("mlflowOnly"))).status).toBe(403);
-    expect(json(await call(echo(), { headers: bearer("adminPlain") }))).toEqual({ error: "forbidden", message: `Only ${OWNER} or an admin may open this workspace.` });
+    expect(json(await call(echo(), { headers: bearer("adminPlain") }))).toEqual({
+      error: "forbidden",
+      message: `Only ${OWNER} or an admin may open this workspace.`,
+    });
     expect(echoHits.length).toBe(hits);
   });
 
@@ -373,7 +417,9 @@ describe("workspace proxy: who may pass (fake upstream)", () => {
     expect(browser.headers.location).toBe(`/signin?callbackUrl=${encodeURIComponent(page)}`);
     // A POST accepting HTML still gets JSON; a bad token is not silently anonymous-with-cookie.
     expect((await call(echo(), { method: "POST", headers: { Accept: "text/html" } })).status).toBe(401);
-    expect((await call(echo(), { headers: { Authorization: "Bearer atr_not-a-real-token", Cookie: await sessionCookie(OWNER) } })).status).toBe(401);
+    expect(
+      (await call(echo(), { headers: { Authorization: "Bearer atr_not-a-real-token", Cookie: await sessionCookie(OWNER) } })).status,
+    ).toBe(401);
     expect((await call(echo(), { headers: { Authorization: `token ${ECHO_TOKEN}` } })).status).toBe(401);
     const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, {});
     expect(ws.status).toBe(401);
@@ -390,7 +436,9 @@ describe("workspace proxy: who may pass (fake upstream)", () => {
     expect(json(evil)).toEqual({ error: "forbidden", message: "Cross-site requests to a workspace are not allowed." });
     // A cross-site GET is a navigation; it may pass. An API token is never sent by a browser on its own.
     expect((await call(echo(), { headers: { Cookie: cookie, Origin: "http://evil.example" } })).status).toBe(200);
-    expect((await call(echo(), { method: "POST", headers: { ...bearer(OWNER), Origin: "http://evil.example" }, body: "{}" })).status).toBe(200);
+    expect((await call(echo(), { method: "POST", headers: { ...bearer(OWNER), Origin: "http://evil.example" }, body: "{}" })).status).toBe(
+      200,
+    );
     const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: "http://evil.example" });
     expect(ws.status).toBe(403);
     const same = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: `http://${host}` });
@@ -420,7 +468,11 @@ describe("workspace proxy: the principal cache (fake upstream)", () => {
   it("does the same for kernel WebSockets", async () => {
     const host = new URL(proxyBase).host;
     const authorization = "Basic d3M6Y2FjaGU=";
-    const owner = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Authorization: authorization, Cookie: await sessionCookie(OWNER), Origin: `http://${host}` });
+    const owner = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, {
+      Authorization: authorization,
+      Cookie: await sessionCookie(OWNER),
+      Origin: `http://${host}`,
+    });
     expect(owner.status).toBe(101);
     if (owner.upgraded) owner.ws.close();
     const anonymous = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Authorization: authorization, Origin: `http://${host}` });
@@ -440,7 +492,11 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
   it("forwards the full path with the workspace token instead of the caller's credentials", async () => {
     const cookie = `_xsrf=2|abc; ${await sessionCookie(OWNER)}; __Secure-authjs.callback-url=http%3A%2F%2Fx; theme=dark`;
     const path = `/user/${OWNER}/echo/api/contents/a%20b.ipynb?content=1`;
-    const r = await call(path, { method: "PUT", headers: { ...bearer(OWNER), Cookie: cookie, "Content-Type": "application/json", "Proxy-Authorization": "Basic eDp5" }, body: '{"x":1}' });
+    const r = await call(path, {
+      method: "PUT",
+      headers: { ...bearer(OWNER), Cookie: cookie, "Content-Type": "application/json", "Proxy-Authorization": "Basic eDp5" },
+      body: '{"x":1}',
+    });
     expect(r.status).toBe(200);
     const seen = json(r) as { method: string; url: string; headers: IncomingHttpHeaders; body: string };
     expect(seen.method).toBe("PUT");
@@ -456,7 +512,9 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
     expect(seen.headers["x-forwarded-host"]).toBe(new URL(proxyBase).host);
 
     // Only the portal cookie: the header goes altogether.
-    const onlyPortal = json(await call(`/user/${OWNER}/echo/x`, { headers: { Cookie: await sessionCookie(OWNER) } })) as { headers: IncomingHttpHeaders };
+    const onlyPortal = json(await call(`/user/${OWNER}/echo/x`, { headers: { Cookie: await sessionCookie(OWNER) } })) as {
+      headers: IncomingHttpHeaders;
+    };
     expect(onlyPortal.headers.cookie).toBeUndefined();
     expect(onlyPortal.headers.authorization).toBe(`token ${ECHO_TOKEN}`);
     expect(activity).toContain(`${OWNER}/echo`);
@@ -465,7 +523,10 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
   it("forwards WebSockets with the same header rewrite and no token in the 101", async () => {
     const cookie = `${await sessionCookie(OWNER)}; _xsrf=k`;
     const host = new URL(proxyBase).host;
-    const r = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/api/kernels/k/channels?session_id=s`, { Cookie: cookie, Origin: `http://${host}` });
+    const r = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/api/kernels/k/channels?session_id=s`, {
+      Cookie: cookie,
+      Origin: `http://${host}`,
+    });
     expect(r.status).toBe(101);
     if (!r.upgraded) return;
     expect(JSON.stringify(r.headers)).not.toContain(ECHO_TOKEN);
@@ -481,7 +542,10 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
     expect(r.status).toBe(404);
     if (r.upgraded) return;
     expect(r.body).not.toContain(ECHO_TOKEN);
-    expect(JSON.parse(r.body)).toEqual({ error: "upgrade_refused", message: "The workspace answered HTTP 404 instead of opening the WebSocket." });
+    expect(JSON.parse(r.body)).toEqual({
+      error: "upgrade_refused",
+      message: "The workspace answered HTTP 404 instead of opening the WebSocket.",
+    });
   });
 
   it("removes the token from HTML pages (also gzipped) and from response headers", async () => {
@@ -614,14 +678,20 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     const authorize = new URL(String(start.headers.location));
     const state = authorize.searchParams.get("state") ?? "";
     const stateCookie = (start.headers["set-cookie"] ?? []).find((c) => c.startsWith("atrium-workspace-state="));
-    expect(stateCookie).toBe(`atrium-workspace-state=${state}; Path=/user/${OWNER}/echo/_atrium/auth-callback; HttpOnly; SameSite=Lax; Max-Age=600`);
-    const back = new URL(await authorizeWorkspace(db(), principal, echoRef(), { state, next: authorize.searchParams.get("next") ?? "" }, wsHost));
+    expect(stateCookie).toBe(
+      `atrium-workspace-state=${state}; Path=/user/${OWNER}/echo/_atrium/auth-callback; HttpOnly; SameSite=Lax; Max-Age=600`,
+    );
+    const back = new URL(
+      await authorizeWorkspace(db(), principal, echoRef(), { state, next: authorize.searchParams.get("next") ?? "" }, wsHost),
+    );
     expect(back.origin).toBe(originOf(OWNER, "echo"));
     const done = await onWs(`${back.pathname}${back.search}`, { Cookie: `atrium-workspace-state=${state}` });
     expect(done.status).toBe(302);
     expect(done.headers.location).toBe(next);
     const set = (done.headers["set-cookie"] ?? []).find((c) => c.startsWith("atrium-workspace="));
-    expect(set).toMatch(new RegExp(`^atrium-workspace=[A-Za-z0-9_-]{43}; Path=/user/${OWNER}/echo/; HttpOnly; SameSite=Lax; Max-Age=43200$`));
+    expect(set).toMatch(
+      new RegExp(`^atrium-workspace=[A-Za-z0-9_-]{43}; Path=/user/${OWNER}/echo/; HttpOnly; SameSite=Lax; Max-Age=43200$`),
+    );
     return (set ?? "").split(";")[0] ?? "";
   }
 
@@ -639,8 +709,13 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
   it("serves one server per label: another server's path, the bare domain and portal paths are refused", async () => {
     const hits = echoHits.length;
     expect((await onWs(`/user/${OTHER}/echo/api/echo`, bearer(OTHER))).status).toBe(404);
-    expect((await call(`/user/${OWNER}/echo/api/echo`, { base: ws.base, headers: { Host: "ws.test", ...bearer(OWNER) } })).status).toBe(404);
-    expect((await call(`/user/${OWNER}/echo/api/echo`, { base: ws.base, headers: { Host: `x.${hostOf(OWNER, "echo")}`, ...bearer(OWNER) } })).status).toBe(404);
+    expect((await call(`/user/${OWNER}/echo/api/echo`, { base: ws.base, headers: { Host: "ws.test", ...bearer(OWNER) } })).status).toBe(
+      404,
+    );
+    expect(
+      (await call(`/user/${OWNER}/echo/api/echo`, { base: ws.base, headers: { Host: `x.${hostOf(OWNER, "echo")}`, ...bearer(OWNER) } }))
+        .status,
+    ).toBe(404);
     for (const path of ["/api/me", `/api/users/${OWNER}`, "/", "/signin"]) expect((await onWs(path, bearer(OWNER))).status, path).toBe(404);
     expect(echoHits.length).toBe(hits);
     // An API token works here as on the portal.
@@ -653,7 +728,9 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: cookie })).status).toBe(401);
     const page = await onWs(`/user/${OWNER}/echo/tree`, { Cookie: cookie, Accept: "text/html" });
     expect(page.status).toBe(302);
-    expect(String(page.headers.location)).toMatch(new RegExp(`^${PORTAL}/api/users/${OWNER}/servers/echo/authorize\\?state=[A-Za-z0-9_-]{32}&next=%2Fuser%2F${OWNER}%2Fecho%2Ftree$`));
+    expect(String(page.headers.location)).toMatch(
+      new RegExp(`^${PORTAL}/api/users/${OWNER}/servers/echo/authorize\\?state=[A-Za-z0-9_-]{32}&next=%2Fuser%2F${OWNER}%2Fecho%2Ftree$`),
+    );
   });
 
   it("signs in through the portal's code once; the cookie opens this server only and never reaches the workspace", async () => {
@@ -665,7 +742,9 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     // A cookie of the same name tossed by a sibling workspace (Domain=ws.test) does not lock the owner out.
     expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: `atrium-workspace=tossed; ${cookie}` })).status).toBe(200);
     // Another server of the same person (its own label): not with this cookie.
-    expect((await call(`/user/${OWNER}/down/api/status`, { base: ws.base, headers: { Host: hostOf(OWNER, "down"), Cookie: cookie } })).status).toBe(401);
+    expect(
+      (await call(`/user/${OWNER}/down/api/status`, { base: ws.base, headers: { Host: hostOf(OWNER, "down"), Cookie: cookie } })).status,
+    ).toBe(401);
 
     // A code is single-use.
     const state = "s".repeat(32);
@@ -698,7 +777,10 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
   it("refuses a next that leaves the server's prefix", async () => {
     const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
     for (const next of ["https://evil.example/", "//evil.example/", `/user/${OTHER}/echo/`, `/user/${OWNER}/echo/../../../api/me`]) {
-      await expect(authorizeWorkspace(db(), owner, echoRef(), { state: "s".repeat(32), next }, wsHost), next).rejects.toMatchObject({ status: 400, code: "invalid_next" });
+      await expect(authorizeWorkspace(db(), owner, echoRef(), { state: "s".repeat(32), next }, wsHost), next).rejects.toMatchObject({
+        status: 400,
+        code: "invalid_next",
+      });
     }
   });
 
@@ -735,7 +817,10 @@ async function waitForApi(url: string, baseUrl: string, token: string, timeoutMs
   let last = "";
   while (Date.now() - t0 < timeoutMs) {
     try {
-      const res = await fetch(`${url}${baseUrl}api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(`${url}${baseUrl}api/status`, {
+        headers: { Authorization: `token ${token}` },
+        signal: AbortSignal.timeout(1_000),
+      });
       await res.body?.cancel();
       if (res.status === 200) return;
       last = `HTTP ${res.status}`;
@@ -816,7 +901,11 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
   });
 
   it("runs code in a kernel over the proxied WebSocket", async () => {
-    const started = await call(`${baseUrl}api/kernels`, { method: "POST", headers: { ...bearer(OWNER), "Content-Type": "application/json" }, body: "{}" });
+    const started = await call(`${baseUrl}api/kernels`, {
+      method: "POST",
+      headers: { ...bearer(OWNER), "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(started.status).toBe(201);
     const kernel = json(started) as { id: string };
     const session = randomUUID();
@@ -841,7 +930,11 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
   }, 60_000);
 
   it("a kernel WebSocket with a stray Authorization header is its caller's alone (the principal cache)", async () => {
-    const started = await call(`${baseUrl}api/kernels`, { method: "POST", headers: { ...bearer(OWNER), "Content-Type": "application/json" }, body: "{}" });
+    const started = await call(`${baseUrl}api/kernels`, {
+      method: "POST",
+      headers: { ...bearer(OWNER), "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(started.status).toBe(201);
     const kernel = json(started) as { id: string };
     const channels = `${proxyBase}${baseUrl}api/kernels/${kernel.id}/channels?session_id=${randomUUID()}`;
@@ -872,7 +965,9 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     const directMs = p50(await time(direct, { Authorization: `token ${jupyterToken}` }));
     const proxiedMs = p50(await time(proxyBase, bearer(OWNER)));
     agent.destroy();
-    console.info(`[routing/workspace-proxy.test] GET api/status p50: direct ${directMs.toFixed(2)} ms, through the proxy ${proxiedMs.toFixed(2)} ms (+${(proxiedMs - directMs).toFixed(2)} ms)`);
+    console.info(
+      `[routing/workspace-proxy.test] GET api/status p50: direct ${directMs.toFixed(2)} ms, through the proxy ${proxiedMs.toFixed(2)} ms (+${(proxiedMs - directMs).toFixed(2)} ms)`,
+    );
     expect(proxiedMs).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -112,7 +112,16 @@ interface Forwarded {
 }
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and what Node sets on its own.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authenticate"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "proxy-authenticate",
+]);
 
 const reject = (error: ProxyError): Decision => ({ kind: "reject", error });
 
@@ -222,7 +231,9 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     if (values.length === 0) return { principal: null };
     const db = await deps.getDb();
     for (const value of values) {
-      const principal = await principals.get({ kind: "workspace-session", server: `${ref.user}/${ref.server}`, value }, () => workspaceSessionPrincipal(db, value, ref));
+      const principal = await principals.get({ kind: "workspace-session", server: `${ref.user}/${ref.server}`, value }, () =>
+        workspaceSessionPrincipal(db, value, ref),
+      );
       if (principal) return { principal, db };
     }
     return { principal: null, db };
@@ -246,7 +257,8 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     const html = !upgrade && wantsHtml(req.method, req.headers);
     // Jupyter's File > Log Out navigates to <base>/logout, which would only end Jupyter's own cookie
     // (there is none: the portal signs the caller in). It means "sign out", so it goes to the portal's.
-    if (!upgrade && req.method === "GET" && pathOf(url) === `${baseUrlOf(ref)}logout`) return { kind: "redirect", location: `${portalOrigin}/signout` };
+    if (!upgrade && req.method === "GET" && pathOf(url) === `${baseUrlOf(ref)}logout`)
+      return { kind: "redirect", location: `${portalOrigin}/signout` };
 
     let db: Db | undefined;
     let principal: Principal | null = null;
@@ -296,7 +308,10 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       return reject(portalUnavailable());
     }
     // The portal's page for a stopped server (on the portal's origin when this is a workspace origin).
-    if (!target) return html ? { kind: "redirect", location: `${onWorkspaceOrigin ? portalOrigin : ""}/servers/${ref.user}/${ref.server}` } : reject(notRunning(ref.user, ref.server));
+    if (!target)
+      return html
+        ? { kind: "redirect", location: `${onWorkspaceOrigin ? portalOrigin : ""}/servers/${ref.user}/${ref.server}` }
+        : reject(notRunning(ref.user, ref.server));
     if (!target.token) {
       // Forwarding without a token would either fail or, worse, reach an unprotected server.
       console.error(`[atrium] proxy: ${ref.user}/${ref.server} has no workspace token; refusing to forward.`);
@@ -323,7 +338,9 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       const decoder = decoderFor(headers["content-encoding"]);
       if (decoder === "unsupported") {
         // A page we cannot read cannot be checked for the token.
-        console.warn(`[atrium] proxy: ${ctx.ref.user}/${ctx.ref.server}: HTML with Content-Encoding ${String(headers["content-encoding"])} refused`);
+        console.warn(
+          `[atrium] proxy: ${ctx.ref.user}/${ctx.ref.server}: HTML with Content-Encoding ${String(headers["content-encoding"])} refused`,
+        );
         proxyRes.resume();
         sendError(res, badGateway());
         return;
@@ -365,7 +382,6 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       if (err && !res.destroyed) res.destroy();
     });
   }
-
 
   proxy.on("proxyReqWs", (proxyReq, req, socket) => {
     const ctx = forwarded.get(req);
@@ -419,7 +435,8 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       const decision = await decide(req, false);
       if (decision.kind === "reject") {
         const { error } = decision;
-        if (error.title !== undefined && wantsHtml(req.method, req.headers)) return sendErrorPage(res, { ...error, title: error.title }, portalOrigin || "/");
+        if (error.title !== undefined && wantsHtml(req.method, req.headers))
+          return sendErrorPage(res, { ...error, title: error.title }, portalOrigin || "/");
         return sendError(res, error);
       }
       if (decision.kind === "redirect") return sendRedirect(res, decision.location, decision);

@@ -21,7 +21,10 @@ export class TestWebSocket {
   private waiters: (() => void)[] = [];
   closed = false;
 
-  constructor(private readonly socket: Socket, head: Buffer) {
+  constructor(
+    private readonly socket: Socket,
+    head: Buffer,
+  ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("close", () => {
       this.closed = true;
@@ -161,7 +164,9 @@ export function openWebSocket(url: string, headers: Record<string, string>, time
     req.on("timeout", () => req.destroy(new Error(`no answer to the WebSocket handshake within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.on("upgrade", (res, socket, head) => {
-      const expected = createHash("sha1").update(key + GUID).digest("base64");
+      const expected = createHash("sha1")
+        .update(key + GUID)
+        .digest("base64");
       if (res.headers["sec-websocket-accept"] !== expected) {
         socket.destroy();
         reject(new Error("bad Sec-WebSocket-Accept"));
@@ -173,7 +178,9 @@ export function openWebSocket(url: string, headers: Record<string, string>, time
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ upgraded: false, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ upgraded: false, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", reject);
     });
     req.end();

@@ -32,14 +32,15 @@ describe("DockerSpawner helpers", () => {
   });
 
   it("computes cores and memory as docker stats does", () => {
-    const sample = (over: Record<string, unknown>) => ({
-      cpu_stats: { cpu_usage: { total_usage: 1_700_000_000 }, system_cpu_usage: 12_000_000_000, online_cpus: 2 },
-      precpu_stats: { cpu_usage: { total_usage: 1_000_000_000 }, system_cpu_usage: 10_000_000_000, online_cpus: 2 },
-      memory_stats: { usage: 100, stats: { total_inactive_file: 30 } },
-      ...over,
-    }) as unknown as Parameters<typeof cpuCores>[0];
+    const sample = (over: Record<string, unknown>) =>
+      ({
+        cpu_stats: { cpu_usage: { total_usage: 1_700_000_000 }, system_cpu_usage: 12_000_000_000, online_cpus: 2 },
+        precpu_stats: { cpu_usage: { total_usage: 1_000_000_000 }, system_cpu_usage: 10_000_000_000, online_cpus: 2 },
+        memory_stats: { usage: 100, stats: { total_inactive_file: 30 } },
+        ...over,
+      }) as unknown as Parameters<typeof cpuCores>[0];
     expect(cpuCores(sample({}))).toBeCloseTo(0.7);
-    expect(cpuCores(sample({ precpu_stats: {} }))).toBeCloseTo(1.7 / 12 * 2); // first sample: no previous one
+    expect(cpuCores(sample({ precpu_stats: {} }))).toBeCloseTo((1.7 / 12) * 2); // first sample: no previous one
     expect(memoryUsed(sample({}))).toBe(70); // cgroup v1
     expect(memoryUsed(sample({ memory_stats: { usage: 100, stats: { inactive_file: 40 } } }))).toBe(60); // cgroup v2
     expect(memoryUsed(sample({ memory_stats: {} }))).toBe(0);
@@ -153,7 +154,10 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       await expect(missing.start(spec(`${run}g`, "other"))).rejects.toMatchObject({ reason: "engine_error" });
       await missing.remove({ user: `${run}g`, server: "other" });
     } finally {
-      await docker.getNetwork(netName).remove().catch(() => undefined);
+      await docker
+        .getNetwork(netName)
+        .remove()
+        .catch(() => undefined);
     }
   }, 60_000);
 
@@ -167,7 +171,9 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       const hung = new DockerSpawner({ docker: new Dockerode({ socketPath: path }), requestTimeoutMs: 500 });
       const t0 = Date.now();
       expect(await hung.ping()).toBe(false);
-      await expect(hung.status({ user: `${run}h`, server: "default" })).rejects.toThrow(`The container engine at ${path} did not answer within 0.5 s.`);
+      await expect(hung.status({ user: `${run}h`, server: "default" })).rejects.toThrow(
+        `The container engine at ${path} did not answer within 0.5 s.`,
+      );
       expect(Date.now() - t0).toBeLessThan(2500);
     } finally {
       for (const s of sockets) s.destroy();

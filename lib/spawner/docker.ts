@@ -54,7 +54,10 @@ const PORT_KEY = `${JUPYTER_PORT}/tcp`;
  * volume, extra hosts, labels, the published port or the network. Exported so bench:spawn's raw
  * baseline creates exactly the same container.
  */
-export function containerCreateOptions(spec: ServerSpec, placement: { network?: string; publishHost: string }): Dockerode.ContainerCreateOptions {
+export function containerCreateOptions(
+  spec: ServerSpec,
+  placement: { network?: string; publishHost: string },
+): Dockerode.ContainerCreateOptions {
   const hostConfig: Dockerode.HostConfig = {
     NanoCpus: nanoCpus(spec),
     Memory: memoryBytes(spec),
@@ -174,7 +177,10 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     const url = this.urlOf(info);
     if (url) return url;
     const name = info.Name.replace(/^\//, "");
-    throw new SpawnError(`The container ${name} is running but publishes no port ${PORT_KEY}; stop the server and start it again.`, "engine_error");
+    throw new SpawnError(
+      `The container ${name} is running but publishes no port ${PORT_KEY}; stop the server and start it again.`,
+      "engine_error",
+    );
   }
 
   // --- start -----------------------------------------------------------------------------------

@@ -124,7 +124,8 @@ export class Engine {
       let message: string;
       if (code === "ENOENT") message = `The container engine is not reachable: the socket ${where} does not exist (is dockerd running?).`;
       else if (code === "ECONNREFUSED") message = `The container engine at ${where} refused the connection (is dockerd running?).`;
-      else if (code === "EACCES" || code === "EPERM") message = `Atrium may not use the container engine socket ${where} (permission denied).`;
+      else if (code === "EACCES" || code === "EPERM")
+        message = `Atrium may not use the container engine socket ${where} (permission denied).`;
       else message = `The container engine at ${where} cannot be reached (${code}).`;
       return new EngineUnavailableError(message, { cause: err });
     }
@@ -312,14 +313,22 @@ export class Engine {
       const container = this.docker.getContainer(id);
       await this.call((abortSignal) => container.start({ abortSignal }));
       const ended = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SpawnError(`The command in ${image} did not end within ${timeoutMs / 1000} s.`, "engine_error")), timeoutMs);
+        timer = setTimeout(
+          () => reject(new SpawnError(`The command in ${image} did not end within ${timeoutMs / 1000} s.`, "engine_error")),
+          timeoutMs,
+        );
       });
-      const waited = (await Promise.race([container.wait().catch((err: unknown) => Promise.reject(this.translate(err))), ended])) as { StatusCode: number };
-      const logs = demuxBuffer(await this.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal })));
+      const waited = (await Promise.race([container.wait().catch((err: unknown) => Promise.reject(this.translate(err))), ended])) as {
+        StatusCode: number;
+      };
+      const logs = demuxBuffer(
+        await this.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal })),
+      );
       return { exitCode: waited.StatusCode, stdout: logs.out, stderr: logs.err };
     } finally {
       clearTimeout(timer);
-      if (id) await this.call((abortSignal) => this.docker.getContainer(id ?? "").remove({ force: true, abortSignal })).catch(() => undefined);
+      if (id)
+        await this.call((abortSignal) => this.docker.getContainer(id ?? "").remove({ force: true, abortSignal })).catch(() => undefined);
     }
   }
 
@@ -423,4 +432,3 @@ export function memoryUsed(s: Dockerode.ContainerStats): number {
   if (typeof v2 === "number" && v2 < usage) return usage - v2;
   return usage;
 }
-

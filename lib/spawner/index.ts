@@ -23,7 +23,11 @@ export function createSpawner(config: SpawnerConfig): Spawner {
     case "docker":
       return new DockerSpawner({ dockerHost: config.dockerHost, network: config.network });
     case "swarm":
-      return new SwarmSpawner({ dockerHost: config.dockerHost, network: config.swarmNetwork, portalOnNetwork: config.swarmPublish === "none" });
+      return new SwarmSpawner({
+        dockerHost: config.dockerHost,
+        network: config.swarmNetwork,
+        portalOnNetwork: config.swarmPublish === "none",
+      });
     default: {
       const unknown: never = config.spawner;
       throw new Error(`Unknown spawner "${String(unknown)}"; ATRIUM_SPAWNER must be "docker" or "swarm".`);

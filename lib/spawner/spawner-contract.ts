@@ -55,7 +55,9 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     expect(firstId).toBeDefined();
 
     expect((await fetch(`${url}${main.baseUrl}api/status`)).status).toBe(403);
-    const body = (await (await fetch(`${url}${main.baseUrl}api/status`, { headers: { Authorization: `token ${main.token}` } })).json()) as Record<string, unknown>;
+    const body = (await (
+      await fetch(`${url}${main.baseUrl}api/status`, { headers: { Authorization: `token ${main.token}` } })
+    ).json()) as Record<string, unknown>;
     expect(body).toHaveProperty("started");
     expect(await spawner.status(main)).toMatchObject({ state: "running", startedAt: expect.any(String) });
   }, 90_000);
@@ -77,7 +79,12 @@ export function spawnerContract(h: SpawnerContractHooks): void {
 
     const r2 = await spawner.exec(
       main,
-      ["python3", "-c", "import os,sys,time;print('out',flush=True);time.sleep(0.2);print('err',file=sys.stderr,flush=True);time.sleep(0.2);print(os.environ['X_TEST'], os.getuid(), sys.argv[1:])", "$HOME; echo no"],
+      [
+        "python3",
+        "-c",
+        "import os,sys,time;print('out',flush=True);time.sleep(0.2);print('err',file=sys.stderr,flush=True);time.sleep(0.2);print(os.environ['X_TEST'], os.getuid(), sys.argv[1:])",
+        "$HOME; echo no",
+      ],
       { env: { X_TEST: "a b;c" } },
     );
     // stdout and stderr are separate pipes: their relative order is only as good as the timing.
@@ -110,7 +117,14 @@ export function spawnerContract(h: SpawnerContractHooks): void {
 
   it("lists the servers it manages from their labels alone, as a restarted portal sees them", async () => {
     const mine = (await h.fresh().list()).find((l) => l.user === main.user && l.server === "default");
-    expect(mine).toEqual({ user: main.user, server: "default", userId: main.userId, environment: "test-env", status: { state: "running", startedAt: expect.any(String) }, url });
+    expect(mine).toEqual({
+      user: main.user,
+      server: "default",
+      userId: main.userId,
+      environment: "test-env",
+      status: { state: "running", startedAt: expect.any(String) },
+      url,
+    });
   });
 
   it("keeps the home volume and a file in it across stop and start", async () => {
@@ -171,7 +185,10 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     const err = await startError(spawner.start(s));
     expect(err).toBeInstanceOf(SpawnError);
     expect(err).not.toBeInstanceOf(EngineUnavailableError);
-    expect(err).toMatchObject({ reason: "image_missing", message: `The image "${s.image}" is not on the engine; an admin has to build or pull it.` });
+    expect(err).toMatchObject({
+      reason: "image_missing",
+      message: `The image "${s.image}" is not on the engine; an admin has to build or pull it.`,
+    });
     expect(await h.objectId(s)).toBeUndefined();
     expect(await spawner.imageInfo(s.image)).toEqual({ present: false });
     expect(await spawner.imageInfo(TEST_IMAGE)).toMatchObject({ present: true, id: expect.stringMatching(/^sha256:/) });
@@ -221,7 +238,11 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     const before = await h.oneOffs();
     const r = await spawner.runInImage(
       TEST_IMAGE,
-      ["python3", "-c", "import socket,sys; print('out'); print('err', file=sys.stderr); print(sorted(n for _, n in socket.if_nameindex())); sys.exit(5)"],
+      [
+        "python3",
+        "-c",
+        "import socket,sys; print('out'); print('err', file=sys.stderr); print(sorted(n for _, n in socket.if_nameindex())); sys.exit(5)",
+      ],
       30_000,
     );
     expect(r).toEqual({ exitCode: 5, stdout: "out\n['lo']\n", stderr: "err\n" });
@@ -244,7 +265,9 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     expect(await dead.ping()).toBe(false);
     const err = await startError(dead.start(spec(`${run}f`, "default")));
     expect(err).toBeInstanceOf(EngineUnavailableError);
-    expect((err as EngineUnavailableError).message).toBe("The container engine is not reachable: the socket /tmp/nope.sock does not exist (is dockerd running?).");
+    expect((err as EngineUnavailableError).message).toBe(
+      "The container engine is not reachable: the socket /tmp/nope.sock does not exist (is dockerd running?).",
+    );
     expect((err as SpawnError).reason).toBe("engine_unavailable");
     const ref = { user: main.user, server: "default" };
     await expect(dead.status(ref)).rejects.toBeInstanceOf(EngineUnavailableError);

@@ -59,7 +59,12 @@ export async function waitForJupyterApi(url: string, baseUrl: string, token: str
 }
 
 /** The backend's status once `pred` holds, or the last one seen when the time is up. */
-export async function waitForStatus(spawner: Spawner, ref: ServerRef, pred: (s: ServerStatus) => boolean, timeoutMs: number): Promise<ServerStatus> {
+export async function waitForStatus(
+  spawner: Spawner,
+  ref: ServerRef,
+  pred: (s: ServerStatus) => boolean,
+  timeoutMs: number,
+): Promise<ServerStatus> {
   const t0 = Date.now();
   let s = await spawner.status(ref);
   while (!pred(s) && Date.now() - t0 < timeoutMs) {

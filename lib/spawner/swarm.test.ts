@@ -46,8 +46,14 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       if (!left.some((c) => users.has(c.Labels["atrium.user"] ?? ""))) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    await docker.getNetwork(network).remove().catch(() => undefined);
-    for (const user of users) await spawner.removeVolume(legacyVolumeName(user)).catch((err: unknown) => console.warn(`[spawner/swarm.test] volume of ${user} left: ${String(err)}`));
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
+    for (const user of users)
+      await spawner
+        .removeVolume(legacyVolumeName(user))
+        .catch((err: unknown) => console.warn(`[spawner/swarm.test] volume of ${user} left: ${String(err)}`));
   }, 120_000);
 
   describe("spawner contract", () => {
@@ -58,7 +64,8 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       dead: () => new SwarmSpawner({ docker: new Dockerode({ socketPath: "/tmp/nope.sock" }) }),
       spec,
       run,
-      objectId: async (ref: ServerRef) => (await docker.listServices({ filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.ID,
+      objectId: async (ref: ServerRef) =>
+        (await docker.listServices({ filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.ID,
       createLegacy: async (s) => {
         const legacy = spawner.serviceSpec(s);
         legacy.Name = `atrium-${s.user}-${s.server}`;
@@ -92,7 +99,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(spec0?.Labels).toMatchObject(labels);
     expect(task.ContainerSpec?.Labels).toMatchObject(labels);
     expect(spec0?.Mode).toEqual({ Replicated: { Replicas: 1 } });
-    expect(task.Resources).toEqual({ Limits: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3 }, Reservations: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3 } });
+    expect(task.Resources).toEqual({
+      Limits: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3 },
+      Reservations: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3 },
+    });
     expect(task.RestartPolicy?.Condition).toBe("none");
     expect(service.Endpoint?.Spec).toEqual({ Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: 8888, PublishMode: "host" }] });
 
@@ -121,7 +131,11 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
   it("runs code in a kernel over a WebSocket through the URL", async () => {
     const auth = { Authorization: `token ${main.token}` };
     const base = `${url}${main.baseUrl}`;
-    const created = await fetch(`${base}api/kernels`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" });
+    const created = await fetch(`${base}api/kernels`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(created.status).toBe(201);
     const kernel = (await created.json()) as { id: string };
     const session = randomUUID();

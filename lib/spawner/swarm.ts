@@ -25,7 +25,15 @@ import {
   workspaceLabels,
 } from "./container-spec";
 import { Engine, engineMessage, statusCodeOf, type EngineOptions } from "./engine";
-import { EngineUnavailableError, OtherNodeError, SpawnError, type FailedStatus, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
+import {
+  EngineUnavailableError,
+  OtherNodeError,
+  SpawnError,
+  type FailedStatus,
+  type ServerRef,
+  type ServerSpec,
+  type ServerStatus,
+} from "./types";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export const DEFAULT_SWARM_NETWORK = "atrium-swarm";
@@ -148,7 +156,9 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
           // "IP name" in swarm's order; the engine resolves host-gateway as for `--add-host`.
           Hosts: [`host-gateway ${HOST_GATEWAY_NAME}`],
           // On whichever node the task lands, a missing home volume is created with Atrium's labels.
-          Mounts: [{ ...homeMount(spec), VolumeOptions: { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> }],
+          Mounts: [
+            { ...homeMount(spec), VolumeOptions: { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> },
+          ],
           StopGracePeriod: STOP_GRACE_S * NANOS_PER_S,
         },
         // Reserved as much as granted: the quota check in Postgres promised it, so the scheduler
@@ -188,13 +198,23 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     }
     if (found) {
       if (found.Driver !== "overlay" || !found.Attachable) {
-        throw new SpawnError(`The network ${name} exists but is not an attachable overlay network; remove it or set ATRIUM_SWARM_NETWORK to another name.`, "engine_error");
+        throw new SpawnError(
+          `The network ${name} exists but is not an attachable overlay network; remove it or set ATRIUM_SWARM_NETWORK to another name.`,
+          "engine_error",
+        );
       }
       return;
     }
     try {
       await this.call((abortSignal) =>
-        this.docker.createNetwork({ Name: name, Driver: "overlay", Attachable: true, CheckDuplicate: true, Labels: { [LABEL_MANAGED]: "true" }, abortSignal }),
+        this.docker.createNetwork({
+          Name: name,
+          Driver: "overlay",
+          Attachable: true,
+          CheckDuplicate: true,
+          Labels: { [LABEL_MANAGED]: "true" },
+          abortSignal,
+        }),
       );
     } catch (err) {
       if (statusCodeOf(err) === 409) return; // created meanwhile by another start
@@ -250,9 +270,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
 
   private localNodeId(): Promise<string> {
     const info = this.docker.info.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<{ Swarm?: { NodeID?: string } }>;
-    this.localNode ??= this.call((abortSignal) => info({ abortSignal })).then(
-      (info) => info.Swarm?.NodeID ?? "",
-    );
+    this.localNode ??= this.call((abortSignal) => info({ abortSignal })).then((info) => info.Swarm?.NodeID ?? "");
     const p = this.localNode;
     p.catch(() => {
       if (this.localNode === p) this.localNode = undefined;
@@ -316,7 +334,11 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   }
 
   /** Why a task's container ended: from the container itself on this node, from the task elsewhere. */
-  private exitedStatus(service: Dockerode.Service, code: number | undefined, local: Dockerode.ContainerInspectInfo | undefined): Promise<FailedStatus> {
+  private exitedStatus(
+    service: Dockerode.Service,
+    code: number | undefined,
+    local: Dockerode.ContainerInspectInfo | undefined,
+  ): Promise<FailedStatus> {
     const exitCode = typeof code === "number" ? code : undefined;
     return this.ended({
       exitCode,
@@ -385,7 +407,10 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
         if (url) return url;
         // Host-mode ports appear in the task's status with the running state; a moment's lag is allowed.
         if (Date.now() - t0 > 5_000) {
-          throw new SpawnError(`The service ${name} is running but publishes no port ${JUPYTER_PORT}; stop the server and start it again.`, "engine_error");
+          throw new SpawnError(
+            `The service ${name} is running but publishes no port ${JUPYTER_PORT}; stop the server and start it again.`,
+            "engine_error",
+          );
         }
       } else if (status.state === "failed") {
         const unschedulable = task?.Status?.State === "pending";
@@ -402,7 +427,10 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       }
       if (Date.now() - t0 > this.startTimeoutMs) {
         const state = task?.Status?.State ?? "not yet created";
-        throw new SpawnError(`The swarm did not run the service ${name} within ${Math.round(this.startTimeoutMs / 1000)} s (its task is ${state}).`, "engine_error");
+        throw new SpawnError(
+          `The swarm did not run the service ${name} within ${Math.round(this.startTimeoutMs / 1000)} s (its task is ${state}).`,
+          "engine_error",
+        );
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -424,7 +452,8 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     if (containerId && task?.Status?.State === "running" && (!task.NodeID || task.NodeID === (await this.localNodeId()))) {
       try {
         const container = this.docker.getContainer(containerId);
-        if (how === "stop") await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.runtime.timeoutMs);
+        if (how === "stop")
+          await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.runtime.timeoutMs);
         else await this.call((abortSignal) => container.kill({ abortSignal }));
       } catch (err) {
         // Already stopped or gone: removing the service below is what counts.
@@ -434,7 +463,9 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     await this.removeService(id);
     const deadline = Date.now() + STOP_GRACE_S * 1000 + this.runtime.timeoutMs;
     while (Date.now() < deadline) {
-      const left = await this.call((abortSignal) => this.docker.listContainers({ filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }));
+      const left = await this.call((abortSignal) =>
+        this.docker.listContainers({ filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }),
+      );
       if (left.length === 0) return;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

@@ -51,7 +51,14 @@ for (const kind of DB_KINDS) {
 
         const rows = await db().select().from(apiTokens);
         expect(rows).toHaveLength(1);
-        expect(rows[0]).toMatchObject({ id: created.id, userName: "alice", hash: hashToken(created.token), kind: "personal", note: "laptop", expiresAt: null });
+        expect(rows[0]).toMatchObject({
+          id: created.id,
+          userName: "alice",
+          hash: hashToken(created.token),
+          kind: "personal",
+          note: "laptop",
+          expiresAt: null,
+        });
         const secret = created.token.slice("atr_".length);
         expect(JSON.stringify(rows)).not.toContain(secret);
         for (const value of Object.values(rows[0] ?? {})) expect(String(value)).not.toContain(secret);
@@ -78,14 +85,22 @@ for (const kind of DB_KINDS) {
 
       it("stores the kind, and a workspace token gets the workspace's scopes", async () => {
         const created = await db().transaction((tx) => insertApiToken(tx, root, "alice", { kind: "workspace" }));
-        expect(await findTokenByHash(db(), hashToken(created.token))).toMatchObject({ kind: "workspace", scopes: ["mlflow", "packages:read", "servers:install"] });
+        expect(await findTokenByHash(db(), hashToken(created.token))).toMatchObject({
+          kind: "workspace",
+          scopes: ["mlflow", "packages:read", "servers:install"],
+        });
         expect(DEFAULT_SCOPES.workspace).toEqual(["mlflow", "packages:read", "servers:install"]);
       });
 
       it("records the creation without the token", async () => {
         const created = await createApiToken(db(), root, "alice", { note: "ci", expiresInDays: 1 });
         expect(await audit()).toEqual([
-          { actor: "root", action: "token.create", target: "alice", detail: { id: created.id, kind: "personal", note: "ci", scopes: ["account"], expiresAt: created.expiresAt } },
+          {
+            actor: "root",
+            action: "token.create",
+            target: "alice",
+            detail: { id: created.id, kind: "personal", note: "ci", scopes: ["account"], expiresAt: created.expiresAt },
+          },
         ]);
       });
 
@@ -131,7 +146,15 @@ for (const kind of DB_KINDS) {
       });
 
       it("lets a token pass on only the scopes it has itself", async () => {
-        const viaToken: Principal = { name: "alice", role: "user", admin: false, via: "token", tokenId: "tok_maker", tokenKind: "personal", scopes: expandScopes(["tokens", "mlflow"]) };
+        const viaToken: Principal = {
+          name: "alice",
+          role: "user",
+          admin: false,
+          via: "token",
+          tokenId: "tok_maker",
+          tokenKind: "personal",
+          scopes: expandScopes(["tokens", "mlflow"]),
+        };
         expect((await createApiToken(db(), viaToken, "alice", { scopes: ["mlflow"] })).scopes).toEqual(["mlflow"]);
         for (const scopes of [["account"], ["servers"], ["mlflow", "workspaces:access"], undefined]) {
           const err = await apiError(createApiToken(db(), viaToken, "alice", { scopes }));
@@ -156,7 +179,14 @@ for (const kind of DB_KINDS) {
       });
 
       it("marks expired tokens", async () => {
-        await insertToken(db(), { id: "tok_old", userName: "alice", hash: "h-old", kind: "personal", note: null, expiresAt: new Date(Date.now() - 1000) });
+        await insertToken(db(), {
+          id: "tok_old",
+          userName: "alice",
+          hash: "h-old",
+          kind: "personal",
+          note: null,
+          expiresAt: new Date(Date.now() - 1000),
+        });
         expect((await listApiTokens(db(), "alice"))[0]?.expired).toBe(true);
       });
 
@@ -176,7 +206,15 @@ for (const kind of DB_KINDS) {
           lastUsedAt: null,
           expiresAt: null,
         });
-        expect(v).toStrictEqual({ id: "tok_x", note: null, scopes: ["mlflow"], createdAt: "2030-01-01T00:00:00.000Z", lastUsedAt: null, expiresAt: null, expired: false });
+        expect(v).toStrictEqual({
+          id: "tok_x",
+          note: null,
+          scopes: ["mlflow"],
+          createdAt: "2030-01-01T00:00:00.000Z",
+          lastUsedAt: null,
+          expiresAt: null,
+          expired: false,
+        });
       });
     });
 

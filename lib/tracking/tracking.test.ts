@@ -21,7 +21,13 @@ for (const kind of DB_KINDS) {
   describe(`MLflow tracking API (${kind})`, () => {
     const db = useTestDatabase(kind);
 
-    async function call(method: string, path: string, payload: Json = {}, who: Principal = alice, prefix = "/api/2.0/mlflow/"): Promise<Reply> {
+    async function call(
+      method: string,
+      path: string,
+      payload: Json = {},
+      who: Principal = alice,
+      prefix = "/api/2.0/mlflow/",
+    ): Promise<Reply> {
       const url = new URL(`http://atrium.test${prefix}${path}`);
       let init: RequestInit = { method };
       if (method === "GET") {
@@ -82,14 +88,24 @@ for (const kind of DB_KINDS) {
         expect(res.status).toBe(400);
         expect(((await res.json()) as Json).error_code).toBe("INVALID_PARAMETER_VALUE");
         await fails(post("experiments/create", {}), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name'");
-        await fails(post("runs/log-metric", { key: "a", value: 1, timestamp: 1 }), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'run_id'");
+        await fails(
+          post("runs/log-metric", { key: "a", value: 1, timestamp: 1 }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Missing value for required parameter 'run_id'",
+        );
       });
     });
 
     describe("experiments", () => {
       it("has the Default experiment 0", async () => {
         const body = await ok(get("experiments/get", { experiment_id: "0" }));
-        expect(body.experiment).toMatchObject({ experiment_id: "0", name: "Default", artifact_location: "mlflow-artifacts:/0", lifecycle_stage: "active" });
+        expect(body.experiment).toMatchObject({
+          experiment_id: "0",
+          name: "Default",
+          artifact_location: "mlflow-artifacts:/0",
+          lifecycle_stage: "active",
+        });
         expect(typeof (body.experiment as Json).creation_time).toBe("number");
       });
 
@@ -100,11 +116,26 @@ for (const kind of DB_KINDS) {
         expect(id).toMatch(/^[1-9]\d*$/);
         await fails(post("experiments/create", { name }), 400, "RESOURCE_ALREADY_EXISTS", `Experiment(name=${name}) already exists.`);
         const byId = await ok(get("experiments/get", { experiment_id: id }));
-        expect(byId.experiment).toMatchObject({ experiment_id: id, name, artifact_location: `mlflow-artifacts:/${id}`, tags: [{ key: "team", value: "ml" }] });
+        expect(byId.experiment).toMatchObject({
+          experiment_id: id,
+          name,
+          artifact_location: `mlflow-artifacts:/${id}`,
+          tags: [{ key: "team", value: "ml" }],
+        });
         const byName = await ok(get("experiments/get-by-name", { experiment_name: name }));
         expect(byName.experiment).toEqual(byId.experiment);
-        await fails(get("experiments/get-by-name", { experiment_name: "nope" }), 404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with name 'nope'");
-        await fails(get("experiments/get", { experiment_id: "999999" }), 404, "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=999999 exists");
+        await fails(
+          get("experiments/get-by-name", { experiment_name: "nope" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          "Could not find experiment with name 'nope'",
+        );
+        await fails(
+          get("experiments/get", { experiment_id: "999999" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          "No Experiment with id=999999 exists",
+        );
         await fails(get("experiments/get", {}), 400, "INVALID_PARAMETER_VALUE", "experiment_id");
       });
 
@@ -121,13 +152,28 @@ for (const kind of DB_KINDS) {
         await ok(post("experiments/set-experiment-tag", { experiment_id: id, key: "k", value: "v2" }));
         expect((await ok(get("experiments/get", { experiment_id: id }))).experiment).toMatchObject({ tags: [{ key: "k", value: "v2" }] });
         await ok(post("experiments/delete-experiment-tag", { experiment_id: id, key: "k" }));
-        await fails(post("experiments/delete-experiment-tag", { experiment_id: id, key: "k" }), 404, "RESOURCE_DOES_NOT_EXIST", `No tag with name: k in experiment with id ${id}`);
+        await fails(
+          post("experiments/delete-experiment-tag", { experiment_id: id, key: "k" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `No tag with name: k in experiment with id ${id}`,
+        );
 
         await ok(post("experiments/delete", { experiment_id: id }, admin));
         expect((await ok(get("experiments/get", { experiment_id: id }))).experiment).toMatchObject({ lifecycle_stage: "deleted" });
         expect(runOf(await ok(get("runs/get", { run_id: runId }))).info.lifecycle_stage).toBe("deleted");
-        await fails(post("experiments/update", { experiment_id: id, new_name: unique("x") }), 500, "INVALID_STATE", "Cannot rename a non-active experiment.");
-        await fails(post("runs/create", { experiment_id: id }), 400, "INVALID_PARAMETER_VALUE", `The experiment ${id} must be in the 'active' state. Current state is deleted.`);
+        await fails(
+          post("experiments/update", { experiment_id: id, new_name: unique("x") }),
+          500,
+          "INVALID_STATE",
+          "Cannot rename a non-active experiment.",
+        );
+        await fails(
+          post("runs/create", { experiment_id: id }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          `The experiment ${id} must be in the 'active' state. Current state is deleted.`,
+        );
 
         await ok(post("experiments/restore", { experiment_id: id }));
         expect(runOf(await ok(get("runs/get", { run_id: runId }))).info.lifecycle_stage).toBe("active");
@@ -138,7 +184,8 @@ for (const kind of DB_KINDS) {
         const tag = unique("s");
         const names = [`${tag}-b`, `${tag}-a`, `${tag}-c`];
         const ids: string[] = [];
-        for (const name of names) ids.push(String((await ok(post("experiments/create", { name, tags: [{ key: "grp", value: tag }] }))).experiment_id));
+        for (const name of names)
+          ids.push(String((await ok(post("experiments/create", { name, tags: [{ key: "grp", value: tag }] }))).experiment_id));
         await ok(post("experiments/delete", { experiment_id: ids[2] }));
 
         const active = await ok(post("experiments/search", { filter: `name LIKE '${tag}-%'`, order_by: ["name ASC"], max_results: 1000 }));
@@ -150,10 +197,19 @@ for (const kind of DB_KINDS) {
         const deleted = await ok(post("experiments/search", { filter: `tags.grp = '${tag}'`, view_type: 2 }));
         expect((deleted.experiments as Json[]).map((e) => e.name)).toEqual([`${tag}-c`]);
 
-        const page1 = await ok(post("experiments/search", { filter: `name ILIKE '${tag.toUpperCase()}-%'`, max_results: 1, order_by: ["name"] }));
+        const page1 = await ok(
+          post("experiments/search", { filter: `name ILIKE '${tag.toUpperCase()}-%'`, max_results: 1, order_by: ["name"] }),
+        );
         expect((page1.experiments as Json[]).map((e) => e.name)).toEqual([`${tag}-a`]);
         expect(page1.next_page_token).toBe("eyJvZmZzZXQiOiAxfQ==");
-        const page2 = await ok(post("experiments/search", { filter: `name ILIKE '${tag}-%'`, max_results: 1, order_by: ["name"], page_token: page1.next_page_token }));
+        const page2 = await ok(
+          post("experiments/search", {
+            filter: `name ILIKE '${tag}-%'`,
+            max_results: 1,
+            order_by: ["name"],
+            page_token: page1.next_page_token,
+          }),
+        );
         expect((page2.experiments as Json[]).map((e) => e.name)).toEqual([`${tag}-b`]);
         expect(page2.next_page_token).toBeUndefined();
 
@@ -170,21 +226,54 @@ for (const kind of DB_KINDS) {
     describe("runs", () => {
       it("creates a run as the caller with mlflow.runName, gets it, and rejects unknown experiments", async () => {
         const exp = await newExperiment();
-        const body = await ok(post("runs/create", { experiment_id: exp, user_id: "someone-else", start_time: 1700000000000, run_name: "r1", tags: [{ key: "mlflow.user", value: "alice" }] }));
+        const body = await ok(
+          post("runs/create", {
+            experiment_id: exp,
+            user_id: "someone-else",
+            start_time: 1700000000000,
+            run_name: "r1",
+            tags: [{ key: "mlflow.user", value: "alice" }],
+          }),
+        );
         const run = runOf(body);
         const id = String(run.info.run_id);
         expect(id).toMatch(/^[0-9a-f]{32}$/);
         expect(body.run).toEqual({
-          info: { run_uuid: id, run_id: id, experiment_id: exp, user_id: "alice", status: "RUNNING", start_time: 1700000000000, artifact_uri: `mlflow-artifacts:/${exp}/${id}/artifacts`, lifecycle_stage: "active", run_name: "r1" },
-          data: { tags: [{ key: "mlflow.runName", value: "r1" }, { key: "mlflow.user", value: "alice" }] },
+          info: {
+            run_uuid: id,
+            run_id: id,
+            experiment_id: exp,
+            user_id: "alice",
+            status: "RUNNING",
+            start_time: 1700000000000,
+            artifact_uri: `mlflow-artifacts:/${exp}/${id}/artifacts`,
+            lifecycle_stage: "active",
+            run_name: "r1",
+          },
+          data: {
+            tags: [
+              { key: "mlflow.runName", value: "r1" },
+              { key: "mlflow.user", value: "alice" },
+            ],
+          },
           inputs: {},
         });
         expect((await ok(get("runs/get", { run_id: id }, bob))).run).toEqual(body.run);
         expect((await ok(get("runs/get", { run_uuid: id }))).run).toEqual(body.run);
 
         await fails(post("runs/create", { experiment_id: "999" }), 404, "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=999 exists");
-        await fails(get("runs/get", { run_id: "0123456789abcdef0123456789abcdef" }), 404, "RESOURCE_DOES_NOT_EXIST", "Run with id=0123456789abcdef0123456789abcdef not found");
-        await fails(post("runs/create", { experiment_id: exp, run_name: "a", tags: [{ key: "mlflow.runName", value: "b" }] }), 400, "INVALID_PARAMETER_VALUE", "different values");
+        await fails(
+          get("runs/get", { run_id: "0123456789abcdef0123456789abcdef" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          "Run with id=0123456789abcdef0123456789abcdef not found",
+        );
+        await fails(
+          post("runs/create", { experiment_id: exp, run_name: "a", tags: [{ key: "mlflow.runName", value: "b" }] }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "different values",
+        );
 
         const generated = runOf(await ok(post("runs/create", {})));
         expect(generated.info.experiment_id).toBe("0");
@@ -207,7 +296,12 @@ for (const kind of DB_KINDS) {
         expect(runOf(await ok(get("runs/get", { run_id: id }))).info.run_name).toBe("via-tag");
 
         await ok(post("runs/delete", { run_id: id }));
-        await fails(post("runs/set-tag", { run_id: id, key: "k", value: "v" }), 400, "INVALID_PARAMETER_VALUE", `The run ${id} must be in the 'active' state. Current state is deleted.`);
+        await fails(
+          post("runs/set-tag", { run_id: id, key: "k", value: "v" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          `The run ${id} must be in the 'active' state. Current state is deleted.`,
+        );
         expect(runOf(await ok(get("runs/get", { run_id: id }))).info.lifecycle_stage).toBe("deleted");
         expect((await ok(post("runs/search", { experiment_ids: [exp] }))).runs).toBeUndefined();
         expect(((await ok(post("runs/search", { experiment_ids: [exp], run_view_type: "DELETED_ONLY" }))).runs as Json[]).length).toBe(1);
@@ -239,13 +333,29 @@ for (const kind of DB_KINDS) {
           "INVALID_PARAMETER_VALUE",
           `Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='${id}'. Attempted logging new value '0.2'.`,
         );
-        await ok(post("runs/log-batch", { run_id: id, params: [{ key: "lr", value: "0.1" }, { key: "bs", value: "32" }] }));
-        await fails(post("runs/log-batch", { run_id: id, params: [{ key: "lr", value: "0.3" }] }), 400, "INVALID_PARAMETER_VALUE", "Params were already logged=");
+        await ok(
+          post("runs/log-batch", {
+            run_id: id,
+            params: [
+              { key: "lr", value: "0.1" },
+              { key: "bs", value: "32" },
+            ],
+          }),
+        );
+        await fails(
+          post("runs/log-batch", { run_id: id, params: [{ key: "lr", value: "0.3" }] }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Params were already logged=",
+        );
         // A refused batch writes nothing of itself: not its new params, metrics or tags.
         await fails(
           post("runs/log-batch", {
             run_id: id,
-            params: [{ key: "fresh", value: "1" }, { key: "lr", value: "0.4" }],
+            params: [
+              { key: "fresh", value: "1" },
+              { key: "lr", value: "0.4" },
+            ],
             metrics: [{ key: "loss", value: 1, timestamp: 1700000000000, step: 0 }],
             tags: [{ key: "t", value: "v" }],
           }),
@@ -270,7 +380,9 @@ for (const kind of DB_KINDS) {
         await ok(post("runs/log-metric", { run_id: id, key: "acc", value: 0.5, timestamp: 1700000001000, step: 0 }));
         await ok(post("runs/log-metric", { run_id: id, key: "acc", value: 0.4, timestamp: 1700000000500, step: 1 }));
         await ok(post("runs/log-metric", { run_id: id, key: "acc", value: 0.4, timestamp: 1700000000500, step: 1 })); // exact duplicate: ignored
-        expect(runOf(await ok(get("runs/get", { run_id: id }))).data.metrics).toEqual([{ key: "acc", value: 0.4, timestamp: 1700000000500, step: 1 }]);
+        expect(runOf(await ok(get("runs/get", { run_id: id }))).data.metrics).toEqual([
+          { key: "acc", value: 0.4, timestamp: 1700000000500, step: 1 },
+        ]);
         const hist = await ok(get("metrics/get-history", { run_id: id, metric_key: "acc" }));
         expect(hist).toEqual({
           metrics: [
@@ -280,21 +392,29 @@ for (const kind of DB_KINDS) {
         });
         const p1 = await ok(get("metrics/get-history", { run_id: id, metric_key: "acc", max_results: 1 }));
         expect((p1.metrics as Json[]).length).toBe(1);
-        const p2 = await ok(get("metrics/get-history", { run_id: id, metric_key: "acc", max_results: 1, page_token: String(p1.next_page_token) }));
+        const p2 = await ok(
+          get("metrics/get-history", { run_id: id, metric_key: "acc", max_results: 1, page_token: String(p1.next_page_token) }),
+        );
         expect(p2).toEqual({ metrics: [{ key: "acc", value: 0.5, timestamp: 1700000001000, step: 0 }] });
         expect(await ok(get("metrics/get-history", { run_id: id, metric_key: "none" }))).toEqual({});
-        await fails(get("metrics/get-history", { run_id: "0123456789abcdef0123456789abcdef", metric_key: "acc" }), 404, "RESOURCE_DOES_NOT_EXIST");
+        await fails(
+          get("metrics/get-history", { run_id: "0123456789abcdef0123456789abcdef", metric_key: "acc" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+        );
 
         // Same step, later timestamp wins; NaN and infinities travel as strings; step as a numeric string.
-        await ok(post("runs/log-batch", {
-          run_id: id,
-          metrics: [
-            { key: "loss", value: 2, timestamp: 10, step: "3" },
-            { key: "loss", value: 1, timestamp: 11, step: 3 },
-            { key: "nan", value: "NaN", timestamp: 1 },
-            { key: "inf", value: "-Infinity", timestamp: 1 },
-          ],
-        }));
+        await ok(
+          post("runs/log-batch", {
+            run_id: id,
+            metrics: [
+              { key: "loss", value: 2, timestamp: 10, step: "3" },
+              { key: "loss", value: 1, timestamp: 11, step: 3 },
+              { key: "nan", value: "NaN", timestamp: 1 },
+              { key: "inf", value: "-Infinity", timestamp: 1 },
+            ],
+          }),
+        );
         const metrics = runOf(await ok(get("runs/get", { run_id: id }))).data.metrics ?? [];
         expect(metrics).toContainEqual({ key: "loss", value: 1, timestamp: 11, step: 3 });
         expect(metrics).toContainEqual({ key: "nan", value: "NaN", timestamp: 1, step: 0 });
@@ -327,15 +447,34 @@ for (const kind of DB_KINDS) {
           "at most 1000 total",
         );
         await fails(
-          post("runs/log-batch", { run_id: id, params: [{ key: "a", value: "1" }, { key: "a", value: "2" }] }),
+          post("runs/log-batch", {
+            run_id: id,
+            params: [
+              { key: "a", value: "1" },
+              { key: "a", value: "2" },
+            ],
+          }),
           400,
           "INVALID_PARAMETER_VALUE",
           "Duplicate parameter keys have been submitted: ['a']",
         );
-        await ok(post("runs/log-batch", { run_id: id, tags: [{ key: "t", value: "1" }, { key: "t", value: "2" }] }));
+        await ok(
+          post("runs/log-batch", {
+            run_id: id,
+            tags: [
+              { key: "t", value: "1" },
+              { key: "t", value: "2" },
+            ],
+          }),
+        );
         expect(runOf(await ok(get("runs/get", { run_id: id }))).data.tags).toContainEqual({ key: "t", value: "2" });
         await ok(post("runs/delete-tag", { run_id: id, key: "t" }));
-        await fails(post("runs/delete-tag", { run_id: id, key: "t" }), 404, "RESOURCE_DOES_NOT_EXIST", `No tag with name: t in run with id ${id}`);
+        await fails(
+          post("runs/delete-tag", { run_id: id, key: "t" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `No tag with name: t in run with id ${id}`,
+        );
         // Over-long tag values are truncated, as MLflow does by default.
         await ok(post("runs/set-tag", { run_id: id, key: "long", value: "x".repeat(9000) }));
         const long = runOf(await ok(get("runs/get", { run_id: id }))).data.tags?.find((t) => t.key === "long");
@@ -369,7 +508,12 @@ for (const kind of DB_KINDS) {
         // The highest step for key k<r> is written by the last writer (w = 7) at i = 9990 + r.
         for (let r = 0; r < 10; r++) {
           const i = 9990 + r;
-          expect(latest).toContainEqual({ key: `k${r}`, value: 7 * 1_000_000 + i, timestamp: 1_000 + i, step: Math.floor(i / 10) * writers + 7 });
+          expect(latest).toContainEqual({
+            key: `k${r}`,
+            value: 7 * 1_000_000 + i,
+            timestamp: 1_000 + i,
+            step: Math.floor(i / 10) * writers + 7,
+          });
         }
         const hist = await ok(get("metrics/get-history", { run_id: id, metric_key: "k3" }));
         expect((hist.metrics as Json[]).length).toBe(writers * 1000);
@@ -399,7 +543,18 @@ for (const kind of DB_KINDS) {
           const id = await newRun(exp, { run_name: name, start_time: start }, principal);
           ids[name] = id;
           const metrics = acc === null ? [] : [{ key: "acc", value: acc, timestamp: 1, step: 0 }];
-          await ok(post("runs/log-batch", { run_id: id, metrics, params: [{ key: "lr", value: lr }], tags: [{ key: "model", value: name === "D" ? "Tree" : "linear" }] }, principal));
+          await ok(
+            post(
+              "runs/log-batch",
+              {
+                run_id: id,
+                metrics,
+                params: [{ key: "lr", value: lr }],
+                tags: [{ key: "model", value: name === "D" ? "Tree" : "linear" }],
+              },
+              principal,
+            ),
+          );
         }
       });
 
@@ -412,7 +567,12 @@ for (const kind of DB_KINDS) {
         expect(names(p2)).toEqual(["B"]);
         expect(p2.next_page_token).toBe("eyJvZmZzZXQiOiAyfQ==");
         expect(await search({ ...q, page_token: p2.next_page_token })).toEqual({});
-        await fails(post("runs/search", { experiment_ids: [exp], filter: "metrics.acc > 'x'" }), 400, "INVALID_PARAMETER_VALUE", "Invalid filter");
+        await fails(
+          post("runs/search", { experiment_ids: [exp], filter: "metrics.acc > 'x'" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid filter",
+        );
       });
 
       it("defaults to start_time DESC and returns full runs", async () => {
@@ -426,7 +586,11 @@ for (const kind of DB_KINDS) {
 
       it("supports OR, parentheses, IN, LIKE/ILIKE and IS NULL", async () => {
         expect(names(await search({ filter: "metrics.acc < 0.5 OR params.lr = '0.3'" }))).toEqual(["D", "C"]);
-        expect(names(await search({ filter: "(params.lr = '0.1' OR params.lr = '0.2') AND attributes.user_id = 'alice'", order_by: ["run_name"] }))).toEqual(["A", "B"]);
+        expect(
+          names(
+            await search({ filter: "(params.lr = '0.1' OR params.lr = '0.2') AND attributes.user_id = 'alice'", order_by: ["run_name"] }),
+          ),
+        ).toEqual(["A", "B"]);
         expect(names(await search({ filter: "params.lr IN ('0.2', '0.3')", order_by: ["run_name DESC"] }))).toEqual(["D", "C"]);
         expect(names(await search({ filter: "tags.model ILIKE 'TREE'" }))).toEqual(["D"]);
         expect(names(await search({ filter: "tags.model LIKE 'lin%'", order_by: ["start_time ASC"] }))).toEqual(["A", "B", "C"]);
@@ -450,7 +614,12 @@ for (const kind of DB_KINDS) {
       it("validates max_results and page_token", async () => {
         await fails(post("runs/search", { experiment_ids: [exp], max_results: 50001 }), 400, "INVALID_PARAMETER_VALUE");
         await fails(post("runs/search", { experiment_ids: [exp], max_results: 0 }), 400, "INVALID_PARAMETER_VALUE");
-        await fails(post("runs/search", { experiment_ids: [exp], page_token: "bm9wZQ==" }), 400, "INVALID_PARAMETER_VALUE", "Invalid page token");
+        await fails(
+          post("runs/search", { experiment_ids: [exp], page_token: "bm9wZQ==" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid page token",
+        );
         const two = await search({ max_results: 2 });
         expect(names(two)).toEqual(["D", "C"]);
         expect(names(await search({ max_results: 2, page_token: two.next_page_token }))).toEqual(["B", "A"]);

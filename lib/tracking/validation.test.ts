@@ -8,7 +8,8 @@ import { readFields } from "./http/read-request";
 import { decodePageToken, encodePageToken } from "./search/page-token";
 
 const optInt = (fields: Record<string, unknown>, name: string) => parseInput(z.object({ [name]: int64() }), fields)[name];
-const optEnum = <T extends string>(fields: Record<string, unknown>, name: string, values: readonly T[]) => parseInput(z.object({ [name]: oneOf(values) }), fields)[name];
+const optEnum = <T extends string>(fields: Record<string, unknown>, name: string, values: readonly T[]) =>
+  parseInput(z.object({ [name]: oneOf(values) }), fields)[name];
 const toDouble = (v: unknown) => {
   const n = readDouble(v);
   if (n === undefined) throw new TrackingError("INVALID_PARAMETER_VALUE", `Invalid value ${JSON.stringify(v)}: expected a number.`);
@@ -57,11 +58,15 @@ describe("wire coercions", () => {
     expect([NaN, Infinity, -Infinity, 1.5].map(wireDouble)).toEqual(["NaN", "Infinity", "-Infinity", 1.5]);
   });
   it("reads repeated query keys as lists and falls back to {} for an empty GET", async () => {
-    const f = await readFields(new Request("http://x/api/2.0/mlflow/runs/search?order_by=a&order_by=b&filter=x"), (name) => name === "order_by");
+    const f = await readFields(
+      new Request("http://x/api/2.0/mlflow/runs/search?order_by=a&order_by=b&filter=x"),
+      (name) => name === "order_by",
+    );
     expect(f).toEqual({ order_by: ["a", "b"], filter: "x" });
     expect(await readFields(new Request("http://x/api/2.0/mlflow/experiments/get"))).toEqual({});
   });
-  const post = (body: string) => new Request("http://x/api/2.0/mlflow/runs/log-batch", { method: "POST", body, headers: { "content-type": "application/json" } });
+  const post = (body: string) =>
+    new Request("http://x/api/2.0/mlflow/runs/log-batch", { method: "POST", body, headers: { "content-type": "application/json" } });
   it("caps the body at 2 MiB counted in bytes, as a 413 in MLflow's format", async () => {
     // 1.1 M two-byte characters: under 2 Mi characters, over 2 MiB.
     const err = await readFields(post(JSON.stringify({ run_id: "é".repeat(1_100_000) }))).catch((e: unknown) => e);
@@ -73,7 +78,9 @@ describe("wire coercions", () => {
     expect(await readFields(post('{"tags":[{"key":"a\\u0000"}]}')).catch((e: unknown) => (e as TrackingError).message)).toBe(
       '"tags.0.key" contains a NUL character (\\u0000), which text may not contain.',
     );
-    expect(await readFields(new Request("http://x/api/2.0/mlflow/runs/get?run_id=a%00")).catch((e: unknown) => (e as TrackingError).code)).toBe("INVALID_PARAMETER_VALUE");
+    expect(
+      await readFields(new Request("http://x/api/2.0/mlflow/runs/get?run_id=a%00")).catch((e: unknown) => (e as TrackingError).code),
+    ).toBe("INVALID_PARAMETER_VALUE");
   });
 });
 

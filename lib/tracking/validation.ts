@@ -37,7 +37,9 @@ export function validateKey(key: string, what: "metric" | "param" | "tag"): void
     );
   }
   if (normpath(key) !== key || key === "." || key.startsWith("..") || key.startsWith("/")) {
-    throw invalidParam(`Invalid ${what} name: '${key}'. Names cannot resolve to a different path when normalized (no '//', '/./', '..' or a trailing '/').`);
+    throw invalidParam(
+      `Invalid ${what} name: '${key}'. Names cannot resolve to a different path when normalized (no '//', '/./', '..' or a trailing '/').`,
+    );
   }
   if (key.length > MAX_KEY_LENGTH) {
     throw invalidParam(`'key' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
@@ -70,7 +72,9 @@ export function validateExperimentName(name: string): void {
 
 export function validateBatchLimits(metrics: number, params: number, tags: number): void {
   const over = (n: number, max: number, what: string) =>
-    invalidParam(`A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`);
+    invalidParam(
+      `A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`,
+    );
   if (metrics > MAX_BATCH_METRICS) throw over(metrics, MAX_BATCH_METRICS, "metrics");
   if (params > MAX_BATCH_PARAMS) throw over(params, MAX_BATCH_PARAMS, "params");
   if (tags > MAX_BATCH_TAGS) throw over(tags, MAX_BATCH_TAGS, "tags");
@@ -95,7 +99,8 @@ export const MODEL_STAGES = ["None", "Staging", "Production", "Archived"] as con
 const MAX_VERSION = 2 ** 31 - 1;
 
 export function parseVersion(raw: string): number {
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw invalidParam(`Parameter 'version' must be an integer, got '${raw}'.`);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(Number(raw)))
+    throw invalidParam(`Parameter 'version' must be an integer, got '${raw}'.`);
   const n = Number(raw);
   if (n > MAX_VERSION) throw invalidParam(`Parameter 'version' must be at most ${MAX_VERSION}, got '${raw.trim()}'.`);
   return n;
@@ -120,5 +125,6 @@ export function parseStage(raw: string): (typeof MODEL_STAGES)[number] {
 export function validateSource(source: string): void {
   checkMaxLength(source, MAX_SOURCE_LENGTH, "source");
   const path = source.replace(/^[a-zA-Z][\w+.-]*:/, "");
-  if (path.split(/[/\\]/).includes("..")) throw invalidParam(`Invalid model version source: '${source}'. A source may not contain '..' path segments.`);
+  if (path.split(/[/\\]/).includes(".."))
+    throw invalidParam(`Invalid model version source: '${source}'. A source may not contain '..' path segments.`);
 }

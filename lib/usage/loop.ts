@@ -8,7 +8,8 @@ export function usageIntervalMs(env: Record<string, string | undefined> = proces
   const raw = env.ATRIUM_USAGE_SAMPLE_S?.trim();
   if (!raw) return 60_000;
   const s = Number(raw);
-  if (!Number.isInteger(s) || s < 1 || s > 3600) throw new ConfigError("ATRIUM_USAGE_SAMPLE_S is invalid: it must be a whole number of seconds from 1 to 3600.");
+  if (!Number.isInteger(s) || s < 1 || s > 3600)
+    throw new ConfigError("ATRIUM_USAGE_SAMPLE_S is invalid: it must be a whole number of seconds from 1 to 3600.");
   return s * 1000;
 }
 

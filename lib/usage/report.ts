@@ -35,7 +35,13 @@ export interface AdminUsage {
 
 const roleKey = (role: string) => `role:${role}`;
 
-function table(range: UsageRange, now: Date, points: UsagePoint[], columns: (p: UsagePoint) => Record<string, number>, empty: Record<string, number | null>): ChartRow[] {
+function table(
+  range: UsageRange,
+  now: Date,
+  points: UsagePoint[],
+  columns: (p: UsagePoint) => Record<string, number>,
+  empty: Record<string, number | null>,
+): ChartRow[] {
   const rows = new Map<number, ChartRow>(bucketsOf(range, now).map((d) => [d.getTime(), { t: d.getTime(), ...empty }]));
   for (const p of points) {
     const row = rows.get(p.at.getTime());
@@ -63,8 +69,20 @@ export async function adminUsageReport(db: Db, spawner: Spawner, range: UsageRan
   ]);
   const roleNames = roles.map((r) => r.name);
   const empty = Object.fromEntries([...roleNames.map(roleKey), "used"].map((k) => [k, null]));
-  const cpu = table(range, now, [...byRole, ...total], (p) => (p.subject === "all" ? { used: p.cpuUsed } : { [roleKey(p.subject)]: p.cpuAllocated }), empty);
-  const memGb = table(range, now, [...byRole, ...total], (p) => (p.subject === "all" ? { used: p.memGbUsed } : { [roleKey(p.subject)]: p.memGbAllocated }), empty);
+  const cpu = table(
+    range,
+    now,
+    [...byRole, ...total],
+    (p) => (p.subject === "all" ? { used: p.cpuUsed } : { [roleKey(p.subject)]: p.cpuAllocated }),
+    empty,
+  );
+  const memGb = table(
+    range,
+    now,
+    [...byRole, ...total],
+    (p) => (p.subject === "all" ? { used: p.memGbUsed } : { [roleKey(p.subject)]: p.memGbAllocated }),
+    empty,
+  );
   const topUsers: TopUser[] = [];
   for (const t of top) {
     const user = await findUser(db, t.subject);

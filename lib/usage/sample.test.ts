@@ -15,7 +15,10 @@ import { serverRowFixture } from "@/db/server-fixture";
 const spawner = new DockerSpawner();
 
 async function server(db: Db, user: string, name: string, status: "running" | "pending" | "stopped", cpu: number, memGb: number) {
-  await upsertServer(db, serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }));
+  await upsertServer(
+    db,
+    serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }),
+  );
 }
 
 for (const kind of DB_KINDS) {
@@ -26,15 +29,17 @@ for (const kind of DB_KINDS) {
       await db().delete(servers);
       await db().delete(auditEvents);
       await db().delete(users);
-      await db().insert(users).values(
-        (
-          [
-        { name: "ann", role: "power", roleSource: "oidc" },
-        { name: "bob", role: "user", roleSource: "oidc" },
-        { name: "cy", role: "user", roleSource: "oidc" },
-      ] as const
-        ).map(withNewIdentity),
-      );
+      await db()
+        .insert(users)
+        .values(
+          (
+            [
+              { name: "ann", role: "power", roleSource: "oidc" },
+              { name: "bob", role: "user", roleSource: "oidc" },
+              { name: "cy", role: "user", roleSource: "oidc" },
+            ] as const
+          ).map(withNewIdentity),
+        );
       await server(db(), "ann", "default", "running", 2, 8);
       await server(db(), "ann", "gpu", "pending", 4, 16);
       await server(db(), "bob", "default", "running", 1, 2);
@@ -43,7 +48,13 @@ for (const kind of DB_KINDS) {
 
     const rows = (scope: "user" | "role" | "total") =>
       db()
-        .select({ subject: usageSamples.subject, cpu: usageSamples.cpuAllocated, mem: usageSamples.memGbAllocated, used: usageSamples.cpuUsed, servers: usageSamples.servers })
+        .select({
+          subject: usageSamples.subject,
+          cpu: usageSamples.cpuAllocated,
+          mem: usageSamples.memGbAllocated,
+          used: usageSamples.cpuUsed,
+          servers: usageSamples.servers,
+        })
         .from(usageSamples)
         .where(eq(usageSamples.scope, scope))
         .orderBy(asc(usageSamples.subject));
@@ -61,7 +72,10 @@ for (const kind of DB_KINDS) {
         { subject: "user", cpu: 1, mem: 2, used: 0, servers: 1 },
       ]);
       expect(await rows("total")).toEqual([{ subject: "all", cpu: 7, mem: 26, used: 0, servers: 3 }]);
-      const [stamp] = await db().select({ at: usageSamples.at }).from(usageSamples).where(and(eq(usageSamples.scope, "total")));
+      const [stamp] = await db()
+        .select({ at: usageSamples.at })
+        .from(usageSamples)
+        .where(and(eq(usageSamples.scope, "total")));
       expect(stamp?.at.toISOString()).toBe("2026-05-01T10:00:00.000Z");
     });
 
@@ -73,7 +87,11 @@ for (const kind of DB_KINDS) {
       expect(later.deleted).toBe(0);
       const after = await recordUsageSample(db(), spawner, { now: new Date("2026-05-15T10:00:30Z"), retentionDays: 14 });
       expect(after.deleted).toBe(6);
-      const left = await db().select({ at: usageSamples.at }).from(usageSamples).where(eq(usageSamples.scope, "total")).orderBy(asc(usageSamples.at));
+      const left = await db()
+        .select({ at: usageSamples.at })
+        .from(usageSamples)
+        .where(eq(usageSamples.scope, "total"))
+        .orderBy(asc(usageSamples.at));
       expect(left.map((r) => r.at.toISOString())).toEqual(["2026-05-15T09:59:00.000Z", "2026-05-15T10:00:00.000Z"]);
     });
 
@@ -84,7 +102,13 @@ for (const kind of DB_KINDS) {
       expect(report.rows).toHaveLength(60);
       const ran = report.rows.filter((r) => (r.cpuAllocated ?? 0) > 0);
       expect(ran).toEqual([{ t: Date.parse("2026-05-01T09:30:00Z"), cpuAllocated: 6, cpuUsed: 0, memGbAllocated: 24, memGbUsed: 0 }]);
-      expect(report.rows[0]).toEqual({ t: Date.parse("2026-05-01T09:01:00Z"), cpuAllocated: 0, cpuUsed: 0, memGbAllocated: 0, memGbUsed: 0 });
+      expect(report.rows[0]).toEqual({
+        t: Date.parse("2026-05-01T09:01:00Z"),
+        cpuAllocated: 0,
+        cpuUsed: 0,
+        memGbAllocated: 0,
+        memGbUsed: 0,
+      });
     });
 
     it("draws the newest, still filling bucket up to now, and shows a fresh start minute by minute", async () => {

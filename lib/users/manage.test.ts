@@ -71,7 +71,15 @@ for (const kind of DB_KINDS) {
     describe("createUser", () => {
       it("creates a user with roleSource admin and records it", async () => {
         const u = await createUser(db(), root, { name: "jane", role: "power", displayName: "Jane", email: "jane@corp.com" });
-        expect(u).toMatchObject({ name: "jane", role: "power", roleSource: "admin", displayName: "Jane", email: "jane@corp.com", limits: {}, lastSeenAt: null });
+        expect(u).toMatchObject({
+          name: "jane",
+          role: "power",
+          roleSource: "admin",
+          displayName: "Jane",
+          email: "jane@corp.com",
+          limits: {},
+          lastSeenAt: null,
+        });
         expect(await findUser(db(), "jane")).toStrictEqual(u);
         expect(await audit()).toEqual([{ actor: "root", action: "user.create", target: "jane", detail: { role: "power" } }]);
       });
@@ -93,7 +101,9 @@ for (const kind of DB_KINDS) {
 
       it("refuses a duplicate with 409 user_exists and changes nothing", async () => {
         await createUser(db(), root, { name: "jane", role: "power", displayName: "Jane" });
-        const err = await apiError(createUser(db(), { ...root, name: "other-admin" }, { name: "jane", role: "admin", displayName: "Imposter" }));
+        const err = await apiError(
+          createUser(db(), { ...root, name: "other-admin" }, { name: "jane", role: "admin", displayName: "Imposter" }),
+        );
         expect(err.status).toBe(409);
         expect(err.code).toBe("user_exists");
         expect(err.message).toBe('A user named "jane" already exists.');
@@ -200,9 +210,16 @@ for (const kind of DB_KINDS) {
         expect(await findUser(db(), "jane")).toBeUndefined();
         expect(await db().select().from(sessions)).toEqual([]);
         expect(engine.calls).toEqual([]);
-        expect(await db().select().from(deletedUsers)).toMatchObject([{ id: jane.id, name: "jane", homeVolume: jane.homeVolume, volumeKept: true }]);
+        expect(await db().select().from(deletedUsers)).toMatchObject([
+          { id: jane.id, name: "jane", homeVolume: jane.homeVolume, volumeKept: true },
+        ]);
         expect(await audit()).toEqual([
-          { actor: "root", action: "user.delete", target: "jane", detail: { volume: "keep", homeVolume: jane.homeVolume, servers: [], tokens: 1, sessions: 1 } },
+          {
+            actor: "root",
+            action: "user.delete",
+            target: "jane",
+            detail: { volume: "keep", homeVolume: jane.homeVolume, servers: [], tokens: 1, sessions: 1 },
+          },
         ]);
       });
 
@@ -283,7 +300,12 @@ for (const kind of DB_KINDS) {
           target: "jane",
           detail: { before: { role: "user", limits: {} }, after: { role: "power", limits: { maxCpu: 6 } } },
         },
-        { actor: "root", action: "user.delete", target: "jane", detail: { volume: "keep", homeVolume: jane.homeVolume, servers: [], tokens: 0, sessions: 0 } },
+        {
+          actor: "root",
+          action: "user.delete",
+          target: "jane",
+          detail: { volume: "keep", homeVolume: jane.homeVolume, servers: [], tokens: 0, sessions: 0 },
+        },
       ]);
     });
   });

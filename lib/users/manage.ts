@@ -119,7 +119,13 @@ export interface RemovedUser {
  * loop stops anything still labelled with the id) and deletes her row. A failure before the
  * transaction leaves her in place, so the admin can try again.
  */
-export async function removeUser(db: Db, spawner: Spawner, actor: Principal, name: string, opts: { volume: VolumeChoice }): Promise<RemovedUser> {
+export async function removeUser(
+  db: Db,
+  spawner: Spawner,
+  actor: Principal,
+  name: string,
+  opts: { volume: VolumeChoice },
+): Promise<RemovedUser> {
   if (actor.name === name) throw badRequest("cannot_delete_self", "You cannot delete your own account.");
   const user = await getUserOrThrow(db, name);
   const servers = await stopAllServersOf(db, spawner, actor, name, "the user was deleted");
@@ -128,7 +134,8 @@ export async function removeUser(db: Db, spawner: Spawner, actor: Principal, nam
     const locked = await lockUser(tx, name);
     if (!locked || locked.id !== user.id) throw notFound("user_not_found", `There is no user named "${name}".`);
     // Starts lock the same row: one that got in after the servers were stopped is caught here.
-    if ((await sumActiveUsage(tx, name)).servers > 0) throw conflict("server_started", `${name} started a server while being deleted; try again.`);
+    if ((await sumActiveUsage(tx, name)).servers > 0)
+      throw conflict("server_started", `${name} started a server while being deleted; try again.`);
     const tokens = (await listTokens(tx, name)).length;
     const sessions = await deleteSessionsOf(tx, user.id);
     await insertDeletedUser(tx, { id: user.id, name, homeVolume: user.homeVolume, volumeKept: opts.volume === "keep" });

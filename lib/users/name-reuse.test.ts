@@ -48,7 +48,15 @@ async function apiStatus(p: Promise<unknown>): Promise<number> {
 /** A personal token for `name`, resolved the way every API request is. */
 async function tokenPrincipal(db: Db, name: string, scopes: string[] = ["account"]): Promise<Principal> {
   const token = generateToken();
-  await insertToken(db, { id: `tok_${name}_${Math.random().toString(36).slice(2)}`, userName: name, hash: hashToken(token), kind: "personal", note: null, scopes, expiresAt: null });
+  await insertToken(db, {
+    id: `tok_${name}_${Math.random().toString(36).slice(2)}`,
+    userName: name,
+    hash: hashToken(token),
+    kind: "personal",
+    note: null,
+    scopes,
+    expiresAt: null,
+  });
   const p = await resolvePrincipal(db, new Headers({ authorization: `Bearer ${token}` }));
   if (!p) throw new Error(`the token of ${name} did not resolve`);
   return p;
@@ -84,11 +92,17 @@ for (const kind of DB_KINDS) {
 
       const suffix = Math.random().toString(36).slice(2);
       const exp = await ok(call("POST", "experiments/create", { name: `e-old-${suffix}` }, oldAlice));
-      const run = (await ok(call("POST", "runs/create", { experiment_id: exp.experiment_id }, oldAlice))).run as { info: { run_id: string; artifact_uri: string } };
+      const run = (await ok(call("POST", "runs/create", { experiment_id: exp.experiment_id }, oldAlice))).run as {
+        info: { run_id: string; artifact_uri: string };
+      };
       const model = `e-old-model-${suffix}`;
       await ok(call("POST", "registered-models/create", { name: model }, oldAlice));
-      await ok(call("POST", "model-versions/create", { name: model, source: `${run.info.artifact_uri}/model`, run_id: run.info.run_id }, oldAlice));
-      const logged = (await ok(call("POST", "logged-models", { experiment_id: exp.experiment_id, source_run_id: run.info.run_id }, oldAlice))).model as { info: { model_id: string } };
+      await ok(
+        call("POST", "model-versions/create", { name: model, source: `${run.info.artifact_uri}/model`, run_id: run.info.run_id }, oldAlice),
+      );
+      const logged = (
+        await ok(call("POST", "logged-models", { experiment_id: exp.experiment_id, source_run_id: run.info.run_id }, oldAlice))
+      ).model as { info: { model_id: string } };
       old = {
         experimentId: String(exp.experiment_id),
         runId: run.info.run_id,
@@ -174,7 +188,9 @@ for (const kind of DB_KINDS) {
       expect((await describeMe(db(), newAlice)).storage.usedBytes).toBe(0);
       const exp = await ok(call("POST", "experiments/create", { name: `e-new-${Math.random()}` }, newAlice));
       await ok(call("POST", "experiments/set-experiment-tag", { experiment_id: exp.experiment_id, key: "k", value: "v" }, newAlice));
-      const run = (await ok(call("POST", "runs/create", { experiment_id: exp.experiment_id }, newAlice))).run as { info: { run_id: string; user_id: string } };
+      const run = (await ok(call("POST", "runs/create", { experiment_id: exp.experiment_id }, newAlice))).run as {
+        info: { run_id: string; user_id: string };
+      };
       // The wire keeps the name: clients show it.
       expect(run.info.user_id).toBe(ALICE);
       await ok(call("POST", "runs/log-metric", { run_id: run.info.run_id, key: "loss", value: 1, timestamp: 1 }, newAlice));
@@ -188,7 +204,9 @@ for (const kind of DB_KINDS) {
     /** A path inside a new run of the new alice's. */
     async function ownRunArtifact(rel: string): Promise<string[]> {
       const exp = await ok(call("POST", "experiments/create", { name: `e-own-${Math.random()}` }, newAlice));
-      const run = (await ok(call("POST", "runs/create", { experiment_id: exp.experiment_id }, newAlice))).run as { info: { artifact_uri: string } };
+      const run = (await ok(call("POST", "runs/create", { experiment_id: exp.experiment_id }, newAlice))).run as {
+        info: { artifact_uri: string };
+      };
       return [...segmentsFromPath(run.info.artifact_uri.slice("mlflow-artifacts:/".length)), rel];
     }
   });

@@ -15,7 +15,10 @@ const cpu = z.number().positive().max(512);
 const memGb = z.number().positive().max(8192);
 const servers = z.number().int().min(0).max(100);
 /** GiB of artifacts; a PiB is far beyond any one person. */
-const storageGb = z.number().min(0).max(1024 * 1024);
+const storageGb = z
+  .number()
+  .min(0)
+  .max(1024 * 1024);
 
 export const roleLimitsSchema = z.strictObject({
   maxCpu: cpu,

@@ -54,7 +54,14 @@ for (const kind of DB_KINDS) {
 
     it("creates the user at the first SSO sign-in with the SSO role", async () => {
       const u = await signInUser(db(), { name: "jane", displayName: "Jane Doe", email: "jane@corp.com", ssoRole: "power", method: "oidc" });
-      expect(u).toMatchObject({ name: "jane", role: "power", roleSource: "oidc", displayName: "Jane Doe", email: "jane@corp.com", limits: {} });
+      expect(u).toMatchObject({
+        name: "jane",
+        role: "power",
+        roleSource: "oidc",
+        displayName: "Jane Doe",
+        email: "jane@corp.com",
+        limits: {},
+      });
       expect(await findUser(db(), "jane")).toStrictEqual(u);
     });
 

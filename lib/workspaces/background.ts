@@ -18,7 +18,8 @@ export function startWorkspaceLoops(intervalMs = 30_000): () => void {
       if (report === null) console.warn("[atrium] reconcile skipped: the container engine is not reachable");
       else {
         for (const key of report.failed) console.warn(`[atrium] ${key} failed while nobody watched`);
-        for (const key of report.unknown) console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
+        for (const key of report.unknown)
+          console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
         for (const key of report.orphaned) console.warn(`[atrium] removed the container of ${key}: its user was deleted`);
       }
       await deleteExpiredSessions(db);

@@ -56,7 +56,16 @@ afterAll(async () => {
 });
 
 async function runningServer(name: string): Promise<void> {
-  await upsertServer(handle.db, serverRowFixture("kim", name, { url: `http://127.0.0.1:${(jupyter.address() as AddressInfo).port}`, jupyterToken: "t", requestedAt: started, startedAt: started, lastActivity: started }));
+  await upsertServer(
+    handle.db,
+    serverRowFixture("kim", name, {
+      url: `http://127.0.0.1:${(jupyter.address() as AddressInfo).port}`,
+      jupyterToken: "t",
+      requestedAt: started,
+      startedAt: started,
+      lastActivity: started,
+    }),
+  );
 }
 
 describe("kernel states and culling", () => {

@@ -61,7 +61,10 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
     // The culler reads the server's /api/kernels. A new kernel shows "starting" there until the
     // server's activity stream is connected, and now and then that never happens (the culler then
     // counts the kernel as busy). The idle-then-busy path needs a kernel the server follows.
-    const kernelStates = async () => ((await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[]).map((k) => k.execution_state);
+    const kernelStates = async () =>
+      ((await (await fetch(`${base}api/kernels`, { headers: auth })).json()) as { execution_state: string }[]).map(
+        (k) => k.execution_state,
+      );
     const waitForState = async (state: string, tries = 200) => {
       for (let i = 0; i < tries; i++) {
         if ((await kernelStates()).includes(state)) return true;
@@ -72,7 +75,9 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
     let kernel: { id: string } | undefined;
     let opened: Awaited<ReturnType<typeof openWebSocket>> | undefined;
     for (let attempt = 0; attempt < 5 && !kernel; attempt++) {
-      const created = (await (await fetch(`${base}api/kernels`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" })).json()) as { id: string };
+      const created = (await (
+        await fetch(`${base}api/kernels`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" })
+      ).json()) as { id: string };
       opened = await openWebSocket(`${base.replace("http", "ws")}api/kernels/${created.id}/channels?session_id=${randomUUID()}`, auth);
       if (!opened.upgraded) throw new Error(`no websocket: ${opened.status}`);
       if (await waitForState("idle", 50)) kernel = created;

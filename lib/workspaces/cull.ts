@@ -18,10 +18,16 @@ async function readJupyterActivity(row: ServerRow): Promise<JupyterActivity | nu
   const headers = { authorization: `token ${row.jupyterToken}` };
   try {
     const [status, kernels] = await Promise.all([
-      fetch(`${base}api/status`, { headers, signal: AbortSignal.timeout(3000) }).then((r) => r.json() as Promise<{ last_activity?: string }>),
-      fetch(`${base}api/kernels`, { headers, signal: AbortSignal.timeout(3000) }).then((r) => r.json() as Promise<{ execution_state?: string; last_activity?: string }[]>),
+      fetch(`${base}api/status`, { headers, signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.json() as Promise<{ last_activity?: string }>,
+      ),
+      fetch(`${base}api/kernels`, { headers, signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.json() as Promise<{ execution_state?: string; last_activity?: string }[]>,
+      ),
     ]);
-    const stamps = [status.last_activity, ...kernels.map((k) => k.last_activity)].filter((s): s is string => typeof s === "string").map((s) => new Date(s).getTime());
+    const stamps = [status.last_activity, ...kernels.map((k) => k.last_activity)]
+      .filter((s): s is string => typeof s === "string")
+      .map((s) => new Date(s).getTime());
     return {
       lastActivity: stamps.length ? new Date(Math.max(...stamps)) : null,
       // Jupyter Server sometimes never connects its activity stream to a new kernel, and then reports
@@ -45,10 +51,15 @@ export async function cullIdleServers(db: Db, spawner: Spawner, timeoutMin: numb
     const jupyter = await readJupyterActivity(row);
     if (!jupyter) continue;
     const last = Math.max(row.lastActivity?.getTime() ?? 0, jupyter.lastActivity?.getTime() ?? 0, jupyter.busy ? now.getTime() : 0);
-    if (last > (row.lastActivity?.getTime() ?? 0)) await updateServer(db, row.userName, row.name, { lastActivity: new Date(last) }, ["running"]);
+    if (last > (row.lastActivity?.getTime() ?? 0))
+      await updateServer(db, row.userName, row.name, { lastActivity: new Date(last) }, ["running"]);
     const idleMin = (now.getTime() - last) / 60_000;
     if (idleMin >= timeoutMin) {
-      await stopServer(db, spawner, SYSTEM_PRINCIPAL, row.userName, row.name, { action: "server.cull", reason: `idle for ${Math.floor(idleMin)} minutes`, wait: true });
+      await stopServer(db, spawner, SYSTEM_PRINCIPAL, row.userName, row.name, {
+        action: "server.cull",
+        reason: `idle for ${Math.floor(idleMin)} minutes`,
+        wait: true,
+      });
       culled.push(`${row.userName}/${row.name}`);
       metrics().culls.inc();
     }

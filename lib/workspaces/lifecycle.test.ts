@@ -76,7 +76,13 @@ const backends: Backend[] = [
     cleanUp: async () => {
       // The swarm removes stopped task containers a few seconds after their service; the network waits.
       for (let i = 0; i < 40; i++) {
-        const gone = await docker.getNetwork(swarmNetwork).remove().then(() => true, (err: { statusCode?: number }) => err.statusCode === 404);
+        const gone = await docker
+          .getNetwork(swarmNetwork)
+          .remove()
+          .then(
+            () => true,
+            (err: { statusCode?: number }) => err.statusCode === 404,
+          );
         if (gone) return;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -111,7 +117,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
   async function jupyter(user: string, server: string, path: string, init?: RequestInit) {
     const target = await resolveWorkspaceTarget(db(), user, server);
     if (!target) throw new Error("not running");
-    return fetch(`${target.url}/user/${user}/${server}/${path}`, { ...init, headers: { authorization: `token ${target.token}`, ...init?.headers } });
+    return fetch(`${target.url}/user/${user}/${server}/${path}`, {
+      ...init,
+      headers: { authorization: `token ${target.token}`, ...init?.headers },
+    });
   }
 
   beforeAll(async () => {
@@ -154,7 +163,11 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
   afterAll(async () => {
     for (const user of people) {
       for (const l of (await spawner.list().catch(() => [])).filter((x) => x.user === user)) await spawner.remove(l).catch(() => undefined);
-      for (const c of await containersOf(user)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      for (const c of await containersOf(user))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
     await backend.cleanUp();
     for (const user of people) {
@@ -247,10 +260,19 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
       code: "limit_exceeded",
       message: "You asked for 4 CPUs; role 'user' allows 2 per server; an admin can give you the 'power' role.",
     });
-    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "nope", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 400, code: "unknown_environment" });
+    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "nope", cpu: 1, memGb: 1 })).rejects.toMatchObject({
+      status: 400,
+      code: "unknown_environment",
+    });
     await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
-    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 409, code: "already_running" });
-    await expect(startServer(db(), spawner, me, me.name, "other", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 403, code: "quota_exceeded" });
+    await expect(startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({
+      status: 409,
+      code: "already_running",
+    });
+    await expect(startServer(db(), spawner, me, me.name, "other", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({
+      status: 403,
+      code: "quota_exceeded",
+    });
     await settle(me.name, "default");
     await stopServer(db(), spawner, me, me.name, "default", { wait: true });
     expect(await workloadsOf(me.name)).toHaveLength(0);
@@ -302,7 +324,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect((await settle(me.name, "default")).status).toBe("running");
     expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
     const t0 = Date.now();
-    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 200));
     expect(await spawner.status({ user: me.name, server: "default" })).toMatchObject({ state: "failed", exitCode: 0 });
     const report = await reconcileServers(db(), spawner);
     expect(report?.stopped).toContain(`${me.name}/default`);
@@ -347,7 +370,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
   it("an unreachable engine is a clear 503 and changes nothing", async () => {
     const me = await person("down");
     const dead = backend.dead();
-    await expect(startServer(db(), dead, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({ status: 503, code: "engine_unavailable" });
+    await expect(startServer(db(), dead, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 })).rejects.toMatchObject({
+      status: 503,
+      code: "engine_unavailable",
+    });
     expect(await findServer(db(), me.name, "default")).toBeUndefined();
     expect(await reconcileServers(db(), dead)).toBeNull();
   });

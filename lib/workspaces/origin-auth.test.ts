@@ -5,7 +5,16 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { endSession, revokeSessions, startSession, userOfSession } from "@/lib/auth/sessions";
-import { authorizeWorkspace, CODE_TTL_MS, issueWorkspaceCode, openWorkspaceSession, redeemWorkspaceCode, safeNext, SESSION_TTL_MS, workspaceSessionPrincipal } from "./origin-auth";
+import {
+  authorizeWorkspace,
+  CODE_TTL_MS,
+  issueWorkspaceCode,
+  openWorkspaceSession,
+  redeemWorkspaceCode,
+  safeNext,
+  SESSION_TTL_MS,
+  workspaceSessionPrincipal,
+} from "./origin-auth";
 
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
@@ -56,7 +65,11 @@ for (const kind of DB_KINDS) {
       const stored = await db().select().from(workspaceCodes);
       expect(stored).toHaveLength(1);
       expect(JSON.stringify(stored)).not.toContain(code);
-      expect(await redeemWorkspaceCode(db(), code, X, at(1_000))).toEqual({ principalName: "root", portalSession: null, next: "/user/alice/default/tree" });
+      expect(await redeemWorkspaceCode(db(), code, X, at(1_000))).toEqual({
+        principalName: "root",
+        portalSession: null,
+        next: "/user/alice/default/tree",
+      });
       expect(await redeemWorkspaceCode(db(), code, X, at(2_000))).toBeNull();
     });
 
@@ -87,11 +100,16 @@ for (const kind of DB_KINDS) {
       expect(own.pathname).toBe("/user/alice/default/_atrium/auth-callback");
       expect(await db().select().from(auditEvents)).toHaveLength(0);
       await authorizeWorkspace(db(), root, X, { state: "s".repeat(32), next: "/user/alice/default/tree" }, host);
-      expect(await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents)).toEqual([
-        { actor: "root", action: "server.admin_open", target: "alice/default" },
-      ]);
-      await expect(authorizeWorkspace(db(), alice, X, { state: "s".repeat(32) }, undefined)).rejects.toMatchObject({ status: 404, code: "no_workspace_host" });
-      await expect(authorizeWorkspace(db(), { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" }, X, { state: "s".repeat(32) }, host)).rejects.toMatchObject({ status: 403 });
+      expect(
+        await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents),
+      ).toEqual([{ actor: "root", action: "server.admin_open", target: "alice/default" }]);
+      await expect(authorizeWorkspace(db(), alice, X, { state: "s".repeat(32) }, undefined)).rejects.toMatchObject({
+        status: 404,
+        code: "no_workspace_host",
+      });
+      await expect(
+        authorizeWorkspace(db(), { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" }, X, { state: "s".repeat(32) }, host),
+      ).rejects.toMatchObject({ status: 403 });
     });
 
     it("a workspace cookie made from a portal session ends with it: sign-out and an admin's revocation", async () => {
@@ -118,7 +136,13 @@ for (const kind of DB_KINDS) {
       const { value, expiresAt } = await openWorkspaceSession(db(), { principalName: "root", portalSession: null }, X, t0);
       expect(expiresAt.getTime()).toBe(t0.getTime() + SESSION_TTL_MS);
       expect(JSON.stringify(await db().select().from(workspaceSessions))).not.toContain(value);
-      expect(await workspaceSessionPrincipal(db(), value, X, at(1_000))).toEqual({ name: "root", userId: (await findUser(db(), "root"))?.id, role: "admin", admin: true, via: "session" });
+      expect(await workspaceSessionPrincipal(db(), value, X, at(1_000))).toEqual({
+        name: "root",
+        userId: (await findUser(db(), "root"))?.id,
+        role: "admin",
+        admin: true,
+        via: "session",
+      });
       expect(await workspaceSessionPrincipal(db(), value, Y, at(1_000))).toBeNull();
       expect(await workspaceSessionPrincipal(db(), value, BOB, at(1_000))).toBeNull();
       expect(await workspaceSessionPrincipal(db(), value, X, at(SESSION_TTL_MS + 1))).toBeNull();

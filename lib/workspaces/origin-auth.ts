@@ -75,7 +75,12 @@ export async function issueWorkspaceCode(db: Db, principal: Principal, ref: Serv
  * Step 3: the code, once. Null when unknown, used, expired or issued for another server (the code is
  * burnt in every case). `next` is checked again: it is only ever a path under this server's prefix.
  */
-export async function redeemWorkspaceCode(db: Db, code: string, ref: ServerRef, now = new Date()): Promise<(WorkspaceSessionOwner & { next: string }) | null> {
+export async function redeemWorkspaceCode(
+  db: Db,
+  code: string,
+  ref: ServerRef,
+  now = new Date(),
+): Promise<(WorkspaceSessionOwner & { next: string }) | null> {
   const row = await takeWorkspaceCode(db, hashToken(code));
   if (!row || row.expiresAt.getTime() <= now.getTime() || row.userName !== ref.user || row.serverName !== ref.server) return null;
   return { principalName: row.principalName, portalSession: row.portalSession, next: safeNext(ref, row.next) ?? baseUrlOf(ref) };
@@ -88,12 +93,24 @@ export interface WorkspaceSessionOwner {
 }
 
 /** A cookie session for one server: the cookie's value (random) and when it ends. */
-export async function openWorkspaceSession(db: Db, owner: WorkspaceSessionOwner, ref: ServerRef, now = new Date()): Promise<{ value: string; expiresAt: Date }> {
+export async function openWorkspaceSession(
+  db: Db,
+  owner: WorkspaceSessionOwner,
+  ref: ServerRef,
+  now = new Date(),
+): Promise<{ value: string; expiresAt: Date }> {
   const value = random();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await insertWorkspaceSession(
     db,
-    { hash: hashToken(value), userName: ref.user, serverName: ref.server, principalName: owner.principalName, portalSession: owner.portalSession, expiresAt },
+    {
+      hash: hashToken(value),
+      userName: ref.user,
+      serverName: ref.server,
+      principalName: owner.principalName,
+      portalSession: owner.portalSession,
+      expiresAt,
+    },
     now,
   );
   return { value, expiresAt };
@@ -123,14 +140,17 @@ export async function authorizeWorkspace(
   query: { state: string; next?: string | undefined },
   host: WorkspaceHost | undefined = getConfig().workspaceHost,
 ): Promise<string> {
-  if (!host) throw notFound("no_workspace_host", `Workspaces are served on the portal's own address here; open ${baseUrlOf(ref)} directly.`);
+  if (!host)
+    throw notFound("no_workspace_host", `Workspaces are served on the portal's own address here; open ${baseUrlOf(ref)} directly.`);
   // The bootstrap token is for automation; it has no user row to tie a browser session to.
-  if (principal.via === "bootstrap") throw forbidden("forbidden", "The bootstrap token cannot open a workspace in a browser; use it as an API token.");
+  if (principal.via === "bootstrap")
+    throw forbidden("forbidden", "The bootstrap token cannot open a workspace in a browser; use it as an API token.");
   const next = safeNext(ref, query.next ?? baseUrlOf(ref));
   if (next === null) throw badRequest("invalid_next", `next must be a path under ${baseUrlOf(ref)} on the workspace's own address.`);
   const code = await issueWorkspaceCode(db, principal, ref, next);
   // An admin in someone else's workspace sees her files and can run code as her: on the record.
-  if (principal.name !== ref.user) await recordAudit(db, { actor: principal.name, action: "server.admin_open", target: labelOf(ref), detail: {} });
+  if (principal.name !== ref.user)
+    await recordAudit(db, { actor: principal.name, action: "server.admin_open", target: labelOf(ref), detail: {} });
   const q = new URLSearchParams({ code, state: query.state });
   return `${workspaceOrigin(host, ref)}${callbackPath(ref)}?${q.toString()}`;
 }

@@ -5,7 +5,10 @@ const host = (domain: string) => ({ domain, port: undefined, scheme: "https" as 
 
 describe("workspaceOriginNotice", () => {
   it("warns when admins may open workspaces on the portal's origin, and says why", () => {
-    expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: undefined, adminAccess: true })).toEqual({ level: "warn", text: ADMIN_ACCESS_DANGER });
+    expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: undefined, adminAccess: true })).toEqual({
+      level: "warn",
+      text: ADMIN_ACCESS_DANGER,
+    });
     expect(ADMIN_ACCESS_DANGER).toContain("can make her an admin or create API tokens for that admin");
   });
 
@@ -17,11 +20,18 @@ describe("workspaceOriginNotice", () => {
   });
 
   it("warns about cookie tossing when the workspace domain shares the portal's parent domain", () => {
-    expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: host("ws.example.com"), adminAccess: false })).toMatchObject({
+    expect(
+      workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: host("ws.example.com"), adminAccess: false }),
+    ).toMatchObject({
       level: "warn",
       text: expect.stringContaining("share example.com with the portal"),
     });
-    expect(workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: host("atrium-ws.example.net"), adminAccess: true }).level).toBe("info");
-    expect(workspaceOriginNotice({ publicUrl: "http://localhost:3000", workspaceHost: host("ws.localhost"), adminAccess: false }).level).toBe("info");
+    expect(
+      workspaceOriginNotice({ publicUrl: "https://atrium.example.com", workspaceHost: host("atrium-ws.example.net"), adminAccess: true })
+        .level,
+    ).toBe("info");
+    expect(
+      workspaceOriginNotice({ publicUrl: "http://localhost:3000", workspaceHost: host("ws.localhost"), adminAccess: false }).level,
+    ).toBe("info");
   });
 });

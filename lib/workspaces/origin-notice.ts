@@ -34,7 +34,10 @@ export function workspaceOriginNotice(config: Pick<AtriumConfig, "workspaceHost"
           `a workspace's script can set cookies for ${shared} that the portal receives. Prefer a separate registrable domain for workspaces.`,
       };
     }
-    return { level: "info", text: `Workspaces are served on their own origins, <label>.${host.domain} (ATRIUM_WORKSPACE_HOST); admins may open them.` };
+    return {
+      level: "info",
+      text: `Workspaces are served on their own origins, <label>.${host.domain} (ATRIUM_WORKSPACE_HOST); admins may open them.`,
+    };
   }
   if (config.adminAccess) return { level: "warn", text: ADMIN_ACCESS_DANGER };
   return {

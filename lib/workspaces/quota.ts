@@ -13,9 +13,7 @@ const gib = (n: number) => `${n} GiB`;
 
 /** The smallest other role that would allow the ask, to tell people whom to ask for what. */
 function betterRole(roles: RoleRow[], current: string, fits: (r: RoleRow) => boolean): string | undefined {
-  return roles
-    .filter((r) => r.name !== current && fits(r))
-    .sort((a, b) => a.maxCpu - b.maxCpu || a.maxMemGb - b.maxMemGb)[0]?.name;
+  return roles.filter((r) => r.name !== current && fits(r)).sort((a, b) => a.maxCpu - b.maxCpu || a.maxMemGb - b.maxMemGb)[0]?.name;
 }
 
 export interface QuotaRefusal {
@@ -32,10 +30,18 @@ export interface QuotaRefusal {
  */
 export function quotaRefusal(ask: Ask, limits: Limits, usage: Usage, role: string): QuotaRefusal | null {
   if (ask.cpu > limits.maxCpu) {
-    return { code: "limit_exceeded", sentence: `You asked for ${cores(ask.cpu)}; role '${role}' allows ${limits.maxCpu} per server`, fits: (r) => r.maxCpu >= ask.cpu };
+    return {
+      code: "limit_exceeded",
+      sentence: `You asked for ${cores(ask.cpu)}; role '${role}' allows ${limits.maxCpu} per server`,
+      fits: (r) => r.maxCpu >= ask.cpu,
+    };
   }
   if (ask.memGb > limits.maxMemGb) {
-    return { code: "limit_exceeded", sentence: `You asked for ${gib(ask.memGb)} of memory; role '${role}' allows ${gib(limits.maxMemGb)} per server`, fits: (r) => r.maxMemGb >= ask.memGb };
+    return {
+      code: "limit_exceeded",
+      sentence: `You asked for ${gib(ask.memGb)} of memory; role '${role}' allows ${gib(limits.maxMemGb)} per server`,
+      fits: (r) => r.maxMemGb >= ask.memGb,
+    };
   }
   if (usage.servers + 1 > limits.maxServers) {
     return {

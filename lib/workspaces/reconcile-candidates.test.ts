@@ -30,7 +30,14 @@ const spawner: Spawner = {
   ping: () => Promise.resolve(true),
 };
 
-const running = (url: string): ListedServer => ({ user: "rae", server: "default", userId: "id-rae", environment: "python", status: { state: "running" }, url });
+const running = (url: string): ListedServer => ({
+  user: "rae",
+  server: "default",
+  userId: "id-rae",
+  environment: "python",
+  status: { state: "running" },
+  url,
+});
 
 beforeAll(async () => {
   handle = await openTestDatabase("pglite");

@@ -22,14 +22,22 @@ export interface ReconcileReport {
 
 const ENDED = { url: null, jupyterToken: null, trackingTokenId: null, phase: null, progress: 0, message: null };
 
-async function end(db: Db, spawner: Spawner, row: ServerRow, status: "stopped" | "failed", reason: string, report: ReconcileReport): Promise<void> {
+async function end(
+  db: Db,
+  spawner: Spawner,
+  row: ServerRow,
+  status: "stopped" | "failed",
+  reason: string,
+  report: ReconcileReport,
+): Promise<void> {
   const ref = { user: row.userName, server: row.name };
   await spawner.remove(ref).catch(() => undefined);
   if (row.trackingTokenId) await revokeTokenById(db, row.trackingTokenId).catch(() => undefined);
   const done = await updateServer(db, row.userName, row.name, { ...ENDED, status, reason, stoppedAt: new Date() }, [row.status]);
   forgetWorkspaceTarget(db, row.userName, row.name);
   if (!done) return;
-  if (status === "failed") await recordAudit(db, { actor: SYSTEM_PRINCIPAL.name, action: "server.fail", target: labelOf(ref), detail: { reason } });
+  if (status === "failed")
+    await recordAudit(db, { actor: SYSTEM_PRINCIPAL.name, action: "server.fail", target: labelOf(ref), detail: { reason } });
   (status === "failed" ? report.failed : report.stopped).push(labelOf(ref));
 }
 
@@ -88,7 +96,8 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
     const c = candidates.find((x) => x.url !== undefined && x.url === row.url) ?? candidates[0];
     if (row.status === "pending") {
       // Another process may still be spawning it; only a start older than the timeout is abandoned.
-      if (now - row.requestedAt.getTime() > graceMs) await end(db, spawner, row, "failed", "the portal restarted while the server was starting", report);
+      if (now - row.requestedAt.getTime() > graceMs)
+        await end(db, spawner, row, "failed", "the portal restarted while the server was starting", report);
       continue;
     }
     if (row.status === "stopping") {

@@ -19,7 +19,9 @@ for (const kind of DB_KINDS) {
       await db().delete(servers);
       await db().delete(auditEvents);
       await db().delete(users);
-      await db().insert(users).values([withNewIdentity({ name: "dee", role: "user", roleSource: "oidc" })]);
+      await db()
+        .insert(users)
+        .values([withNewIdentity({ name: "dee", role: "user", roleSource: "oidc" })]);
     });
 
     it("deletes a stopped or failed server and records who did", async () => {
@@ -41,7 +43,11 @@ for (const kind of DB_KINDS) {
         await upsertServer(db(), serverRowFixture("dee", status, { status }));
         const err = await removeServer(db(), dee, "dee", status).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ApiError);
-        expect(err).toMatchObject({ status: 409, code: "server_active", message: `The server dee/${status} is ${status}; stop it before deleting it.` });
+        expect(err).toMatchObject({
+          status: 409,
+          code: "server_active",
+          message: `The server dee/${status} is ${status}; stop it before deleting it.`,
+        });
         expect(await findServer(db(), "dee", status)).toBeDefined();
       }
       await expect(removeServer(db(), dee, "dee", "nothing")).rejects.toMatchObject({ status: 404, code: "server_not_found" });

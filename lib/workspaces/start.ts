@@ -38,8 +38,10 @@ function checkEnvironment(env: EnvironmentRow | undefined, id: string, role: str
   if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(role) && role !== "admin") {
     throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${role}'.`);
   }
-  if (env.maxCpu !== null && ask.cpu > env.maxCpu) throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxCpu} CPUs.`);
-  if (env.maxMemGb !== null && ask.memGb > env.maxMemGb) throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxMemGb} GiB.`);
+  if (env.maxCpu !== null && ask.cpu > env.maxCpu)
+    throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxCpu} CPUs.`);
+  if (env.maxMemGb !== null && ask.memGb > env.maxMemGb)
+    throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxMemGb} GiB.`);
   return env;
 }
 
@@ -47,7 +49,14 @@ function checkEnvironment(env: EnvironmentRow | undefined, id: string, role: str
  * Reserves the server under the person's quota in one transaction that locks their row, so concurrent
  * starts are counted one at a time, then spawns it in the background. Returns at once (status pending).
  */
-export async function startServer(db: Db, spawner: Spawner, actor: Principal, user: string, server: string, ask: StartRequest): Promise<ServerView> {
+export async function startServer(
+  db: Db,
+  spawner: Spawner,
+  actor: Principal,
+  user: string,
+  server: string,
+  ask: StartRequest,
+): Promise<ServerView> {
   if (!(await spawner.ping())) throw engineUnavailable();
   const jupyterToken = randomBytes(24).toString("base64url");
   const reserved = await db.transaction(async (tx) => {
@@ -62,10 +71,18 @@ export async function startServer(db: Db, spawner: Spawner, actor: Principal, us
     const refusal = quotaRefusal(ask, effectiveLimits(role, owner.limits), await sumActiveUsage(tx, user), owner.role);
     // Every role is read only to name one that would allow the ask.
     if (refusal) throw quotaError(refusal, owner.role, await listRoles(tx));
-    await recordAudit(tx, { actor: actor.name, action: "server.start", target: labelOf({ user, server }), detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb } });
+    await recordAudit(tx, {
+      actor: actor.name,
+      action: "server.start",
+      target: labelOf({ user, server }),
+      detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb },
+    });
     // The workspace's MLflow token is made in the same transaction: a refused start leaves none behind,
     // and a start commits once before the engine is asked for anything.
-    const tracking = await insertApiToken(tx, SYSTEM_PRINCIPAL, user, { kind: "workspace", note: `MLflow token of ${labelOf({ user, server })}` });
+    const tracking = await insertApiToken(tx, SYSTEM_PRINCIPAL, user, {
+      kind: "workspace",
+      note: `MLflow token of ${labelOf({ user, server })}`,
+    });
     const now = new Date();
     const row = await upsertServer(tx, {
       userName: user,
@@ -122,7 +139,13 @@ async function spawnInBackground(
   const deadline = Date.now() + getConfig().spawnTimeoutS * 1000;
   try {
     const image = await spawner.imageInfo(env.image);
-    await updateServer(db, user, server, { imageId: image.id ?? null, phase: "creating", progress: 15, message: "Creating the container" }, ["pending"]);
+    await updateServer(
+      db,
+      user,
+      server,
+      { imageId: image.id ?? null, phase: "creating", progress: 15, message: "Creating the container" },
+      ["pending"],
+    );
     const started = await spawner.start(
       {
         ...ref,
@@ -142,7 +165,9 @@ async function spawnInBackground(
       // "creating" was written just before; only the step to "starting" is news.
       (e) => void (e.phase === "starting" ? progress(db, user, server, e.phase, 40, e.message) : undefined),
     );
-    await updateServer(db, user, server, { url: started.url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
+    await updateServer(db, user, server, { url: started.url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, [
+      "pending",
+    ]);
     let shown = 50;
     let checkedAt = 0;
     const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
@@ -167,16 +192,27 @@ async function spawnInBackground(
       throw new Error(why);
     }
     const now = new Date();
-    const running = await updateServer(db, user, server, { status: "running", phase: "ready", progress: 100, message: "Ready", startedAt: now, lastActivity: now }, ["pending"]);
-    if (!running) await spawner.stop(ref); // stopped while starting: don't leave a container behind
+    const running = await updateServer(
+      db,
+      user,
+      server,
+      { status: "running", phase: "ready", progress: 100, message: "Ready", startedAt: now, lastActivity: now },
+      ["pending"],
+    );
+    if (!running)
+      await spawner.stop(ref); // stopped while starting: don't leave a container behind
     else metrics().spawnDuration.observe((now.getTime() - row.requestedAt.getTime()) / 1000);
   } catch (err) {
     const reason = reasonOf(err, env.image);
     await spawner.remove(ref).catch(() => undefined);
     await revokeTokenById(db, tracking.id).catch(() => undefined);
-    await updateServer(db, user, server, { status: "failed", phase: "failed", reason, message: reason, progress: 100, stoppedAt: new Date(), url: null, jupyterToken: null }, ["pending"]).catch(
-      (e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf(ref)}:`, e),
-    );
+    await updateServer(
+      db,
+      user,
+      server,
+      { status: "failed", phase: "failed", reason, message: reason, progress: 100, stoppedAt: new Date(), url: null, jupyterToken: null },
+      ["pending"],
+    ).catch((e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf(ref)}:`, e));
     console.warn(`[atrium] spawn of ${labelOf(ref)} failed: ${reason}`);
     metrics().spawnFailures.inc({ reason: spawnFailureReason(reason) });
   }

@@ -13,7 +13,19 @@ let handle: DbHandle;
 
 function fakeSpawner(stats: Spawner["stats"]): Spawner {
   const no = () => Promise.reject(new Error("not used"));
-  return { start: no, stop: no, remove: no, status: no, list: no, exec: no, imageInfo: no, runInImage: no, removeVolume: no, ping: () => Promise.resolve(true), stats };
+  return {
+    start: no,
+    stop: no,
+    remove: no,
+    status: no,
+    list: no,
+    exec: no,
+    imageInfo: no,
+    runInImage: no,
+    removeVolume: no,
+    ping: () => Promise.resolve(true),
+    stats,
+  };
 }
 
 async function server(name: string, status: "running" | "stopped") {
@@ -43,32 +55,80 @@ describe("getServerStats", () => {
       expect(ref).toEqual({ user: "sam", server: "default" });
       return { cpu: 0.42, memBytes: 300 * 1024 ** 2 };
     });
-    expect(await getServerStats(handle.db, spawner, "sam", "default")).toEqual({ cpu: 0.42, memBytes: 300 * 1024 ** 2, cpuLimit: 1.5, memLimitBytes: 2 * 1024 ** 3 });
+    expect(await getServerStats(handle.db, spawner, "sam", "default")).toEqual({
+      cpu: 0.42,
+      memBytes: 300 * 1024 ** 2,
+      cpuLimit: 1.5,
+      memLimitBytes: 2 * 1024 ** 3,
+    });
   });
 
   it("is a 404 for a server that does not exist", async () => {
-    const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new Error("not called"))), "sam", "nothing"));
+    const err = await refusal(
+      getServerStats(
+        handle.db,
+        fakeSpawner(() => Promise.reject(new Error("not called"))),
+        "sam",
+        "nothing",
+      ),
+    );
     expect([err.status, err.code, err.message]).toEqual([404, "server_not_found", "There is no server sam/nothing."]);
   });
 
   it("is a 409 for a stopped server, without asking the engine", async () => {
-    const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new Error("not called"))), "sam", "old"));
+    const err = await refusal(
+      getServerStats(
+        handle.db,
+        fakeSpawner(() => Promise.reject(new Error("not called"))),
+        "sam",
+        "old",
+      ),
+    );
     expect([err.status, err.code]).toEqual([409, "server_not_running"]);
     expect(err.message).toMatch(/^The server sam\/old is not running/);
   });
 
   it("is a 409 when the container is gone although the row says running", async () => {
-    const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new ServerNotRunningError("gone"))), "sam", "default"));
+    const err = await refusal(
+      getServerStats(
+        handle.db,
+        fakeSpawner(() => Promise.reject(new ServerNotRunningError("gone"))),
+        "sam",
+        "default",
+      ),
+    );
     expect([err.status, err.code]).toEqual([409, "server_not_running"]);
   });
 
   it("is a 503 when the engine cannot be reached", async () => {
-    const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new EngineUnavailableError("down"))), "sam", "default"));
+    const err = await refusal(
+      getServerStats(
+        handle.db,
+        fakeSpawner(() => Promise.reject(new EngineUnavailableError("down"))),
+        "sam",
+        "default",
+      ),
+    );
     expect([err.status, err.code]).toEqual([503, "engine_unavailable"]);
   });
 
   it("is a 501 with the node's name when the server runs on another swarm node", async () => {
-    const err = await refusal(getServerStats(handle.db, fakeSpawner(() => Promise.reject(new OtherNodeError("The server sam/default runs on node gpu-2; commands and usage can only be read on the portal's own node."))), "sam", "default"));
-    expect([err.status, err.code, err.message]).toEqual([501, "other_node", "The server sam/default runs on node gpu-2; commands and usage can only be read on the portal's own node."]);
+    const err = await refusal(
+      getServerStats(
+        handle.db,
+        fakeSpawner(() =>
+          Promise.reject(
+            new OtherNodeError("The server sam/default runs on node gpu-2; commands and usage can only be read on the portal's own node."),
+          ),
+        ),
+        "sam",
+        "default",
+      ),
+    );
+    expect([err.status, err.code, err.message]).toEqual([
+      501,
+      "other_node",
+      "The server sam/default runs on node gpu-2; commands and usage can only be read on the portal's own node.",
+    ]);
   });
 });

@@ -27,20 +27,36 @@ export async function stopServer(
   if (!row) throw notFound("server_not_found", `There is no server ${labelOf({ user, server })}.`);
   if (row.status === "stopped" || row.status === "failed") return serverView(row);
   if (!(await spawner.ping())) throw engineUnavailable();
-  const stopping = await updateServer(db, user, server, { status: "stopping", phase: "stopping", message: "Stopping" }, ["pending", "running", "stopping"]);
+  const stopping = await updateServer(db, user, server, { status: "stopping", phase: "stopping", message: "Stopping" }, [
+    "pending",
+    "running",
+    "stopping",
+  ]);
   // The proxy stops forwarding now, not when its cached target expires.
   forgetWorkspaceTarget(db, user, server);
   // Its workspace-origin cookies end with it; whoever comes back goes through the portal again.
   await deleteWorkspaceSessions(db, user, server);
   if (!stopping) return serverView((await findServer(db, user, server)) ?? row);
-  await recordAudit(db, { actor: actor.name, action: opts.action ?? "server.stop", target: labelOf({ user, server }), detail: opts.reason ? { reason: opts.reason } : {} });
+  await recordAudit(db, {
+    actor: actor.name,
+    action: opts.action ?? "server.stop",
+    target: labelOf({ user, server }),
+    detail: opts.reason ? { reason: opts.reason } : {},
+  });
   const finish = finishStop(db, spawner, user, server, row.trackingTokenId, opts.reason);
   if (opts.wait) await finish;
   else void finish;
   return serverView(stopping);
 }
 
-async function finishStop(db: Db, spawner: Spawner, user: string, server: string, trackingTokenId: string | null, reason?: string): Promise<void> {
+async function finishStop(
+  db: Db,
+  spawner: Spawner,
+  user: string,
+  server: string,
+  trackingTokenId: string | null,
+  reason?: string,
+): Promise<void> {
   try {
     await spawner.stop({ user, server });
     if (trackingTokenId) await revokeTokenById(db, trackingTokenId);
@@ -71,7 +87,11 @@ export async function stopAllServersOf(db: Db, spawner: Spawner, actor: Principa
   for (const row of active) await stopServer(db, spawner, actor, user, row.name, { reason, wait: true });
   const left = (await listServersOf(db, user)).filter((r) => ACTIVE_STATES.includes(r.status));
   if (left.length > 0) {
-    throw new ApiError(503, "engine_error", `The engine did not stop ${left.map((r) => labelOf({ user, server: r.name })).join(", ")}; try again in a minute.`);
+    throw new ApiError(
+      503,
+      "engine_error",
+      `The engine did not stop ${left.map((r) => labelOf({ user, server: r.name })).join(", ")}; try again in a minute.`,
+    );
   }
   return active.map((r) => r.name);
 }
@@ -90,7 +110,11 @@ export async function removeHomeVolume(spawner: Spawner, volume: string, waitMs 
     } catch (err) {
       if (err instanceof EngineUnavailableError) throw engineUnavailable();
       if (Date.now() >= deadline) {
-        throw new ApiError(409, "volume_in_use", `The engine would not remove the volume ${volume}: ${err instanceof Error ? err.message : String(err)}`.replace(/\.?$/, "."));
+        throw new ApiError(
+          409,
+          "volume_in_use",
+          `The engine would not remove the volume ${volume}: ${err instanceof Error ? err.message : String(err)}`.replace(/\.?$/, "."),
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }

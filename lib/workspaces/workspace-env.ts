@@ -4,7 +4,13 @@ import { getConfig } from "@/lib/config";
  * What every workspace finds in its environment so `mlflow` and `pip` work without set-up:
  * the tracking server (this portal), a token of its owner with only the workspace scopes (DEFAULT_SCOPES.workspace in lib/auth/scopes.ts), and the company index.
  */
-export function workspaceEnv(opts: { user: string; server: string; environment: string; image: string; trackingToken: string }): Record<string, string> {
+export function workspaceEnv(opts: {
+  user: string;
+  server: string;
+  environment: string;
+  image: string;
+  trackingToken: string;
+}): Record<string, string> {
   const config = getConfig();
   const env: Record<string, string> = {
     MLFLOW_TRACKING_URI: config.workspacePortalUrl,

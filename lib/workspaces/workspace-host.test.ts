@@ -70,7 +70,9 @@ describe("workspace origins and hosts", () => {
 
   it("builds the origin from the label, the domain and the port", () => {
     expect(workspaceOrigin(host, { user: "alice", server: "default" })).toBe("http://alice--default.ws.localhost:4321");
-    expect(workspaceOrigin({ domain: "ws.example.com", port: undefined, scheme: "https" }, { user: "bob", server: "x" })).toBe("https://bob--x.ws.example.com");
+    expect(workspaceOrigin({ domain: "ws.example.com", port: undefined, scheme: "https" }, { user: "bob", server: "x" })).toBe(
+      "https://bob--x.ws.example.com",
+    );
   });
 
   it("tells the portal's hosts from one workspace label", () => {

@@ -77,7 +77,10 @@ export function workspaceOrigin(host: WorkspaceHost, ref: ServerRefLike): string
  * one label in front of it (null: the bare domain or more than one label, which no server has).
  * The port is not compared: behind a reverse proxy the Host may carry the listening port or none.
  */
-export function classifyHost(host: WorkspaceHost, hostHeader: string | undefined): { kind: "portal" } | { kind: "workspace"; label: string | null } {
+export function classifyHost(
+  host: WorkspaceHost,
+  hostHeader: string | undefined,
+): { kind: "portal" } | { kind: "workspace"; label: string | null } {
   if (!hostHeader) return { kind: "portal" };
   const name = hostHeader.trim().toLowerCase().replace(/:\d+$/, "").replace(/\.$/, "");
   if (name === host.domain) return { kind: "workspace", label: null };

@@ -37,7 +37,11 @@ function track(proc: ChildProcess, name: string): Child {
 }
 
 /** Runs a TypeScript file of this folder with tsx and waits for its first JSON line. */
-export async function startScript<T>(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: Child; info: T }> {
+export async function startScript<T>(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: Child; info: T }> {
   // BENCH_PROFILE=<dir> writes a CPU profile of each helper there (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const proc = spawn(process.execPath, [...profile, "--import", "tsx", path.join(import.meta.dirname, file), ...args], {

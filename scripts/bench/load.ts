@@ -24,7 +24,12 @@ function getOnce(agent: Agent, url: URL, headers: Record<string, string>): Promi
   });
 }
 
-export async function runLoad(target: string, headers: Record<string, string>, connections: number, durationMs: number): Promise<LoadResult> {
+export async function runLoad(
+  target: string,
+  headers: Record<string, string>,
+  connections: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const url = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const latencies: number[] = [];

@@ -43,7 +43,8 @@ async function main() {
   server.keepAliveTimeout = 60_000;
   server.listen(0, "127.0.0.1", () => {
     const address = server.address();
-    if (address && typeof address === "object") console.log(JSON.stringify({ port: address.port, token, path: `/user/${USER}/${SERVER}/api/status` }));
+    if (address && typeof address === "object")
+      console.log(JSON.stringify({ port: address.port, token, path: `/user/${USER}/${SERVER}/api/status` }));
   });
   process.on("SIGTERM", () => {
     workspaces.close();

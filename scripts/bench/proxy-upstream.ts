@@ -5,7 +5,9 @@
  */
 import { createServer } from "node:http";
 
-const body = Buffer.from(JSON.stringify({ started: "2025-01-01T00:00:00.000000Z", last_activity: "2025-01-01T00:00:00.000000Z", connections: 0, kernels: 0 }));
+const body = Buffer.from(
+  JSON.stringify({ started: "2025-01-01T00:00:00.000000Z", last_activity: "2025-01-01T00:00:00.000000Z", connections: 0, kernels: 0 }),
+);
 
 const server = createServer((req, res) => {
   // Drain any request body so keep-alive connections stay usable.

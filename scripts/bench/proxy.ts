@@ -19,7 +19,10 @@ import { cpuSeconds, freePort, startBinary, startScript, stopAll } from "./child
 import { runLoad, type LoadResult } from "./load";
 import { median, ms, percentile, sleep, verdict } from "./stats";
 
-const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,16").split(",").map(Number).filter((n) => n > 0);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,16")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 5) * 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP_MS = 1000;
@@ -55,15 +58,23 @@ async function startChp(upstream: string, routePath: string): Promise<{ url: str
   const [port, apiPort] = [await freePort(), await freePort()];
   const secret = randomBytes(16).toString("hex");
   const bin = path.join(process.cwd(), "node_modules", ".bin", "configurable-http-proxy");
-  const chp = startBinary(bin, ["--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--log-level", "error"], {
-    ...process.env,
-    CONFIGPROXY_AUTH_TOKEN: secret,
-  });
+  const chp = startBinary(
+    bin,
+    ["--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--log-level", "error"],
+    {
+      ...process.env,
+      CONFIGPROXY_AUTH_TOKEN: secret,
+    },
+  );
   const api = `http://127.0.0.1:${apiPort}/api/routes`;
   const auth = { authorization: `token ${secret}` };
   await waitFor(async () => (await fetch(api, { headers: auth })).ok, "configurable-http-proxy's API");
   // JupyterHub adds one route per server, /user/<name>/<server>, exactly like this.
-  const res = await fetch(`${api}${routePath}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ target: upstream }) });
+  const res = await fetch(`${api}${routePath}`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ target: upstream }),
+  });
   if (res.status !== 201) throw new Error(`configurable-http-proxy refused the route: ${res.status}`);
   return { url: `http://127.0.0.1:${port}`, pid: chp.proc.pid };
 }
@@ -110,7 +121,9 @@ async function main() {
   };
   for (const mode of MODES) await sanityCheck(mode, endpoints[mode]);
 
-  console.log(`bench:proxy — GET ${reqPath} (${process.env.BENCH_DB === "postgres" ? "Postgres" : "PGlite"}), ${ROUNDS} rounds × ${DURATION_MS / 1000} s per measurement`);
+  console.log(
+    `bench:proxy — GET ${reqPath} (${process.env.BENCH_DB === "postgres" ? "Postgres" : "PGlite"}), ${ROUNDS} rounds × ${DURATION_MS / 1000} s per measurement`,
+  );
   const figures = new Map<number, Record<Mode, ReturnType<typeof summary>>>();
   for (const conns of CONNECTIONS) {
     const results: Record<Mode, Measured[]> = { direct: [], chp: [], atrium: [] };
@@ -144,11 +157,24 @@ async function main() {
     const capacityRatio = busy.atrium.perCpu / busy.chp.perCpu;
     const added = quiet.atrium.p50 - quiet.direct.p50;
     console.log("\ntargets");
-    console.log(verdict(ratio >= TARGET_THROUGHPUT, `throughput at ${most} connections: ${ratio.toFixed(2)} × configurable-http-proxy (target ≥ ${TARGET_THROUGHPUT})`));
     console.log(
-      verdict(capacityRatio >= TARGET_THROUGHPUT, `requests per proxy CPU-second at ${most} connections: ${capacityRatio.toFixed(2)} × configurable-http-proxy (target ≥ ${TARGET_THROUGHPUT})`),
+      verdict(
+        ratio >= TARGET_THROUGHPUT,
+        `throughput at ${most} connections: ${ratio.toFixed(2)} × configurable-http-proxy (target ≥ ${TARGET_THROUGHPUT})`,
+      ),
     );
-    console.log(verdict(added <= TARGET_ADDED_P50_MS, `added latency at p50, ${least} connection${least === 1 ? "" : "s"}: ${ms(added)} (target ≤ ${TARGET_ADDED_P50_MS} ms)`));
+    console.log(
+      verdict(
+        capacityRatio >= TARGET_THROUGHPUT,
+        `requests per proxy CPU-second at ${most} connections: ${capacityRatio.toFixed(2)} × configurable-http-proxy (target ≥ ${TARGET_THROUGHPUT})`,
+      ),
+    );
+    console.log(
+      verdict(
+        added <= TARGET_ADDED_P50_MS,
+        `added latency at p50, ${least} connection${least === 1 ? "" : "s"}: ${ms(added)} (target ≤ ${TARGET_ADDED_P50_MS} ms)`,
+      ),
+    );
     const errors = MODES.reduce((a, m) => a + busy[m].errors + quiet[m].errors, 0);
     console.log(verdict(errors === 0, `${errors} failed requests`));
   }

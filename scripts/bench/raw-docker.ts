@@ -47,7 +47,19 @@ export async function rawStart(docker: Dockerode, image: string, run: string, i:
   const token = randomBytes(24).toString("base64url");
   const baseUrl = `/user/${user}/${server}/`;
   const create = containerCreateOptions(
-    { user, server, userId: `bench-${user}`, homeVolume: legacyVolumeName(user), environment: "python", image, cpu: 1, memGb: 1, token, baseUrl, env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000" } },
+    {
+      user,
+      server,
+      userId: `bench-${user}`,
+      homeVolume: legacyVolumeName(user),
+      environment: "python",
+      image,
+      cpu: 1,
+      memGb: 1,
+      token,
+      baseUrl,
+      env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000" },
+    },
     { publishHost: "127.0.0.1" },
   );
   // Not Atrium's labels: a portal running on this engine must not see these as workspaces.
@@ -64,7 +76,10 @@ export async function rawStart(docker: Dockerode, image: string, run: string, i:
   const ms = Date.now() - t0;
   const cleanup = async () => {
     await container.remove({ force: true }).catch(() => undefined);
-    await docker.getVolume(volume).remove().catch(() => undefined);
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined);
   };
   if (!ok) {
     await cleanup();

@@ -65,7 +65,9 @@ function report(label: string, atrium: StartSample[], raw: StartSample[]): numbe
   const r = raw.map((s) => s.ms);
   const ratio = median(a) / median(r);
   console.log(`\n${label}`);
-  console.log(`  start→ready   atrium p50 ${ms(median(a))}  p95 ${ms(percentile(a, 95))}   raw p50 ${ms(median(r))}  p95 ${ms(percentile(r, 95))}`);
+  console.log(
+    `  start→ready   atrium p50 ${ms(median(a))}  p95 ${ms(percentile(a, 95))}   raw p50 ${ms(median(r))}  p95 ${ms(percentile(r, 95))}`,
+  );
   console.log(`  ratio         p50 ${ratio.toFixed(2)}  p95 ${(percentile(a, 95) / percentile(r, 95)).toFixed(2)}`);
   const seg = (xs: StartSample[], f: (s: StartSample) => number) => ms(median(xs.map(f)));
   const rows: [string, (s: StartSample) => number][] = [
@@ -73,7 +75,8 @@ function report(label: string, atrium: StartSample[], raw: StartSample[]): numbe
     ["created→started", (s) => s.started - s.created],
     ["started→ready", (s) => s.t0 + s.ms - s.started],
   ];
-  for (const [name, f] of rows) console.log(`  ${name.padEnd(16)} atrium p50 ${seg(atrium, f).padStart(8)}   raw p50 ${seg(raw, f).padStart(8)}`);
+  for (const [name, f] of rows)
+    console.log(`  ${name.padEnd(16)} atrium p50 ${seg(atrium, f).padStart(8)}   raw p50 ${seg(raw, f).padStart(8)}`);
   return ratio;
 }
 
@@ -97,7 +100,9 @@ async function main() {
   const start = (side: Side, p: Principal | undefined, i: number) =>
     side === "raw" || !p ? rawStart(docker, TEST_IMAGE, run, i) : atriumStart(db, spawner, waitReady, p);
 
-  console.log(`bench:spawn — image ${TEST_IMAGE}, Atrium on ${DB_KIND === "postgres" ? "Postgres" : "PGlite (in memory)"}, ${SERIAL} one at a time, ${ROUNDS}×${PARALLEL} at once`);
+  console.log(
+    `bench:spawn — image ${TEST_IMAGE}, Atrium on ${DB_KIND === "postgres" ? "Postgres" : "PGlite (in memory)"}, ${SERIAL} one at a time, ${ROUNDS}×${PARALLEL} at once`,
+  );
   try {
     // Warm the image's page cache, the JIT and the database before anything is measured.
     await cleanupAll([await rawStart(docker, TEST_IMAGE, run, -1), await atriumStart(db, spawner, waitReady, await person())]);
@@ -137,7 +142,11 @@ async function main() {
       const last = (side: Side) => median(fulfilled(par[side].slice(-PARALLEL)).map((x) => x.ms));
       console.log(`  round ${round + 1} ratio p50 ${(last("atrium") / last("raw")).toFixed(2)}`);
     }
-    const parRatio = report(`${PARALLEL} at once (${ROUNDS} rounds, n=${ROUNDS * PARALLEL} per side)`, fulfilled(par.atrium), fulfilled(par.raw));
+    const parRatio = report(
+      `${PARALLEL} at once (${ROUNDS} rounds, n=${ROUNDS * PARALLEL} per side)`,
+      fulfilled(par.atrium),
+      fulfilled(par.raw),
+    );
     console.log(`  portal-process CPU per start: atrium ${perStart("atrium")}, raw ${perStart("raw")} (bench polling only)`);
     const readyAtrium = fulfilled(par.atrium).length;
     const readyRaw = fulfilled(par.raw).length;
@@ -145,7 +154,12 @@ async function main() {
     console.log("\ntargets");
     console.log(verdict(serialRatio <= TARGET_RATIO, `one at a time: ${serialRatio.toFixed(2)} × raw at p50 (target ≤ ${TARGET_RATIO})`));
     console.log(verdict(parRatio <= TARGET_RATIO, `${PARALLEL} at once: ${parRatio.toFixed(2)} × raw at p50 (target ≤ ${TARGET_RATIO})`));
-    console.log(verdict(readyAtrium === ROUNDS * PARALLEL, `${PARALLEL} at once ready: atrium ${readyAtrium}/${ROUNDS * PARALLEL}, raw ${readyRaw}/${ROUNDS * PARALLEL}`));
+    console.log(
+      verdict(
+        readyAtrium === ROUNDS * PARALLEL,
+        `${PARALLEL} at once ready: atrium ${readyAtrium}/${ROUNDS * PARALLEL}, raw ${readyRaw}/${ROUNDS * PARALLEL}`,
+      ),
+    );
   } finally {
     for (const p of people) {
       const home = (await findUser(handle.db, p.name))?.homeVolume;

@@ -68,7 +68,12 @@ async function benchIngest(db: Db): Promise<number> {
     runIds.map(async (runId) => {
       for (let b = 0; b < BATCHES; b++) {
         // 10 keys × 100 steps per batch, as a training loop logging every step would.
-        const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: `m${i % 10}`, value: Math.random(), timestamp: Date.now(), step: b * 100 + Math.floor(i / 10) }));
+        const metrics = Array.from({ length: 1000 }, (_, i) => ({
+          key: `m${i % 10}`,
+          value: Math.random(),
+          timestamp: Date.now(),
+          step: b * 100 + Math.floor(i / 10),
+        }));
         await call(db, "POST", "runs/log-batch", { run_id: runId, metrics });
       }
     }),
@@ -76,7 +81,9 @@ async function benchIngest(db: Db): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   const points = WRITERS * BATCHES * 1000;
   const rate = points / seconds;
-  console.log(`ingest: ${points.toLocaleString("en")} points from ${WRITERS} writers in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en")} points/s`);
+  console.log(
+    `ingest: ${points.toLocaleString("en")} points from ${WRITERS} writers in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en")} points/s`,
+  );
   // The same number of rows written by Postgres alone (one INSERT … SELECT, no client, no parsing): the ceiling
   // this machine allows right now, so a miss can be told apart from a busy machine.
   const raw = await newRun(db, exp);
@@ -85,7 +92,9 @@ async function benchIngest(db: Db): Promise<number> {
     INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
     SELECT ${raw}, 'm' || (g % 10), random(), 1700000000000 + g, g / 10, false FROM generate_series(0, ${points - 1}) AS g`);
   const rawRate = points / ((performance.now() - t1) / 1000);
-  console.log(`ingest: raw INSERT … SELECT of the same ${points.toLocaleString("en")} rows: ${Math.round(rawRate).toLocaleString("en")} rows/s; the API reaches ${((rate / rawRate) * 100).toFixed(0)}% of it`);
+  console.log(
+    `ingest: raw INSERT … SELECT of the same ${points.toLocaleString("en")} rows: ${Math.round(rawRate).toLocaleString("en")} rows/s; the API reaches ${((rate / rawRate) * 100).toFixed(0)}% of it`,
+  );
   return rate;
 }
 
@@ -104,8 +113,15 @@ async function benchSearch(db: Db): Promise<number> {
     INSERT INTO run_params (run_uuid, key, value)
     SELECT md5('bench-' || g), 'lr', (ARRAY['0.1', '0.01', '0.001'])[1 + g % 3] FROM generate_series(1, ${RUNS}) AS g`);
   await db.execute(sql`ANALYZE runs; ANALYZE latest_metrics; ANALYZE run_params`);
-  console.log(`search: seeded ${RUNS.toLocaleString("en")} runs × 3 metrics + 1 param in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const query = { experiment_ids: [exp], filter: "metrics.acc > 0.5 AND params.lr = '0.01'", order_by: ["metrics.acc DESC"], max_results: 100 };
+  console.log(
+    `search: seeded ${RUNS.toLocaleString("en")} runs × 3 metrics + 1 param in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const query = {
+    experiment_ids: [exp],
+    filter: "metrics.acc > 0.5 AND params.lr = '0.01'",
+    order_by: ["metrics.acc DESC"],
+    max_results: 100,
+  };
   let first: string[] = [];
   const times = await timed(REPEAT, async () => {
     const body = await call(db, "POST", "runs/search", query);
@@ -113,7 +129,9 @@ async function benchSearch(db: Db): Promise<number> {
   });
   if (first.length !== 100) throw new Error(`runs/search returned ${first.length} runs, expected a full page of 100`);
   const p50 = median(times);
-  console.log(`search: "${query.filter}" order_by ${query.order_by.join(", ")}, first page of 100: p50 ${ms(p50)}, p95 ${ms(percentile(times, 95))}`);
+  console.log(
+    `search: "${query.filter}" order_by ${query.order_by.join(", ")}, first page of 100: p50 ${ms(p50)}, p95 ${ms(percentile(times, 95))}`,
+  );
   return p50;
 }
 
@@ -133,7 +151,9 @@ async function benchChart(db: Db): Promise<number> {
   });
   if (count !== 2500) throw new Error(`get-history-bulk-interval returned ${count} points, expected 2500`);
   const p50 = median(times);
-  console.log(`chart: get-history-bulk-interval → ${count} of ${POINTS.toLocaleString("en")} points: p50 ${ms(p50)}, p95 ${ms(percentile(times, 95))}`);
+  console.log(
+    `chart: get-history-bulk-interval → ${count} of ${POINTS.toLocaleString("en")} points: p50 ${ms(p50)}, p95 ${ms(percentile(times, 95))}`,
+  );
   return p50;
 }
 
@@ -145,9 +165,24 @@ async function main(): Promise<void> {
     const search = await benchSearch(handle.db);
     const chart = await benchChart(handle.db);
     console.log("");
-    console.log(verdict(rate >= TARGET_INGEST, `log-batch ingest ${Math.round(rate).toLocaleString("en")} points/s (target ≥ ${TARGET_INGEST.toLocaleString("en")}/s, ${(rate / TARGET_INGEST).toFixed(2)}× target)`));
-    console.log(verdict(search <= TARGET_SEARCH_MS, `runs/search over ${RUNS.toLocaleString("en")} runs, first page p50 ${ms(search)} (target ≤ ${TARGET_SEARCH_MS} ms, ${(search / TARGET_SEARCH_MS).toFixed(2)}× target)`));
-    console.log(verdict(chart <= TARGET_CHART_MS, `chart data for a ${POINTS.toLocaleString("en")}-point metric p50 ${ms(chart)} (target ≤ ${TARGET_CHART_MS} ms, ${(chart / TARGET_CHART_MS).toFixed(2)}× target)`));
+    console.log(
+      verdict(
+        rate >= TARGET_INGEST,
+        `log-batch ingest ${Math.round(rate).toLocaleString("en")} points/s (target ≥ ${TARGET_INGEST.toLocaleString("en")}/s, ${(rate / TARGET_INGEST).toFixed(2)}× target)`,
+      ),
+    );
+    console.log(
+      verdict(
+        search <= TARGET_SEARCH_MS,
+        `runs/search over ${RUNS.toLocaleString("en")} runs, first page p50 ${ms(search)} (target ≤ ${TARGET_SEARCH_MS} ms, ${(search / TARGET_SEARCH_MS).toFixed(2)}× target)`,
+      ),
+    );
+    console.log(
+      verdict(
+        chart <= TARGET_CHART_MS,
+        `chart data for a ${POINTS.toLocaleString("en")}-point metric p50 ${ms(chart)} (target ≤ ${TARGET_CHART_MS} ms, ${(chart / TARGET_CHART_MS).toFixed(2)}× target)`,
+      ),
+    );
   } finally {
     await handle.close();
   }

@@ -53,7 +53,14 @@ async function main(): Promise<void> {
       await db.insert(servers).values(
         Array.from({ length: Math.min(500, SERVERS - i) }, (_, k) => {
           const n = i + k;
-          return { userName: `user-${String((n * 7) % USERS).padStart(5, "0")}`, name: `s${n}`, environmentId: "python", cpu: 1 + (n % 4), memGb: 2 + (n % 8), status: n % 10 === 0 ? ("pending" as const) : ("running" as const) };
+          return {
+            userName: `user-${String((n * 7) % USERS).padStart(5, "0")}`,
+            name: `s${n}`,
+            environmentId: "python",
+            cpu: 1 + (n % 4),
+            memGb: 2 + (n % 8),
+            status: n % 10 === 0 ? ("pending" as const) : ("running" as const),
+          };
         }),
       );
     }
@@ -84,9 +91,13 @@ async function main(): Promise<void> {
       }
       const p50 = pct(times, 50);
       worst = Math.max(worst, p50);
-      console.log(`  ${label.padEnd(36)} ${String(rows).padStart(3)} of ${String(total).padStart(5)}   p50 ${p50.toFixed(1).padStart(6)} ms   p95 ${pct(times, 95).toFixed(1).padStart(6)} ms   ${(p50 / TARGET_MS).toFixed(2)}× the ${TARGET_MS} ms target`);
+      console.log(
+        `  ${label.padEnd(36)} ${String(rows).padStart(3)} of ${String(total).padStart(5)}   p50 ${p50.toFixed(1).padStart(6)} ms   p95 ${pct(times, 95).toFixed(1).padStart(6)} ms   ${(p50 / TARGET_MS).toFixed(2)}× the ${TARGET_MS} ms target`,
+      );
     }
-    console.log(`worst p50 ${worst.toFixed(1)} ms = ${(worst / TARGET_MS).toFixed(2)}× the ${TARGET_MS} ms target: ${worst < TARGET_MS ? "PASS" : "FAIL"}`);
+    console.log(
+      `worst p50 ${worst.toFixed(1)} ms = ${(worst / TARGET_MS).toFixed(2)}× the ${TARGET_MS} ms target: ${worst < TARGET_MS ? "PASS" : "FAIL"}`,
+    );
     if (worst >= TARGET_MS) process.exitCode = 1;
   } finally {
     await handle.close();

@@ -24,7 +24,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     <div className="space-y-5">
       <div>
         <h1 className="text-2xl font-semibold text-slate-900">Audit log</h1>
-        <p className="mt-1 text-slate-600">Every sign-in, start, stop, cull, role or limit change and token, with who did it, to whom and when. Newest first.</p>
+        <p className="mt-1 text-slate-600">
+          Every sign-in, start, stop, cull, role or limit change and token, with who did it, to whom and when. Newest first.
+        </p>
       </div>
       <form action="/admin/audit" className="flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
         <label className="text-sm text-slate-700">
@@ -65,20 +67,31 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </p>
       )}
       <div className="rounded-xl border border-slate-200 bg-white px-5 py-2 shadow-sm">
-        <AuditTable items={page.items} empty={filtered ? "Nothing matches these filters; widen the time range or clear a filter." : "Nothing has been recorded yet. Sign-ins, starts and changes appear here as they happen."} />
+        <AuditTable
+          items={page.items}
+          empty={
+            filtered
+              ? "Nothing matches these filters; widen the time range or clear a filter."
+              : "Nothing has been recorded yet. Sign-ins, starts and changes appear here as they happen."
+          }
+        />
       </div>
       <div className="flex items-center justify-between text-sm text-slate-600">
-        <span>
-          {page.items.length === 0 ? "No events" : `Events ${query.offset + 1}–${query.offset + page.items.length}`}
-        </span>
+        <span>{page.items.length === 0 ? "No events" : `Events ${query.offset + 1}–${query.offset + page.items.length}`}</span>
         <span className="flex gap-2">
           {query.offset > 0 && (
-            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link(Math.max(0, query.offset - query.limit))}>
+            <Link
+              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
+              href={link(Math.max(0, query.offset - query.limit))}
+            >
               Newer
             </Link>
           )}
           {page.hasMore && (
-            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link(query.offset + query.limit)}>
+            <Link
+              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
+              href={link(query.offset + query.limit)}
+            >
               Older
             </Link>
           )}

@@ -16,13 +16,19 @@ export default async function ServersPage() {
     <div className="space-y-5">
       <div>
         <h1 className="text-2xl font-semibold text-slate-900">Servers</h1>
-        <p className="mt-1 text-slate-600">Every workspace that is starting, running or stopping, with what it uses now against what it was given.</p>
+        <p className="mt-1 text-slate-600">
+          Every workspace that is starting, running or stopping, with what it uses now against what it was given.
+        </p>
       </div>
       <p
         data-testid="workspace-origin-notice"
         data-level={notice.level}
         role={notice.level === "warn" ? "alert" : undefined}
-        className={notice.level === "warn" ? "rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" : "rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600"}
+        className={
+          notice.level === "warn"
+            ? "rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800"
+            : "rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600"
+        }
       >
         {notice.text}
       </p>

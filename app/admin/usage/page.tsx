@@ -25,12 +25,18 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Usage</h1>
           <p className="mt-1 max-w-3xl text-slate-600">
-            What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days. Times are UTC.
+            What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days.
+            Times are UTC.
           </p>
         </div>
         <nav className="flex gap-1 rounded-lg border border-slate-200 bg-white p-1 text-sm" aria-label="Time range">
           {(Object.keys(USAGE_RANGES) as UsageRange[]).map((r) => (
-            <Link key={r} href={`/admin/usage?range=${r}`} aria-current={r === range ? "page" : undefined} className={`rounded-md px-3 py-1 ${r === range ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}>
+            <Link
+              key={r}
+              href={`/admin/usage?range=${r}`}
+              aria-current={r === range ? "page" : undefined}
+              className={`rounded-md px-3 py-1 ${r === range ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
+            >
               {USAGE_RANGES[r].label}
             </Link>
           ))}
@@ -39,28 +45,81 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       {report.samples === 0 ? (
         <Card title="No samples yet">
           <p className="text-sm text-slate-600" data-testid="usage-empty">
-            The portal records usage once a minute while it runs; the first points appear a minute after it starts. Nothing was recorded in this window.
+            The portal records usage once a minute while it runs; the first points appear a minute after it starts. Nothing was recorded in
+            this window.
           </p>
         </Card>
       ) : (
         <>
           <div className="grid gap-4 sm:grid-cols-3" data-testid="usage-now">
-            <Stat label="CPU allocated now" value={`${num(now?.cpuAllocated ?? 0)} of ${num(report.capacity.cpu)}`} note={`${num(round1(now?.cpuUsed ?? 0))} CPUs in use by ${now?.servers ?? 0} server${now?.servers === 1 ? "" : "s"}`} />
-            <Stat label="Memory allocated now" value={`${num(round1(now?.memGbAllocated ?? 0))} of ${num(Math.round(report.capacity.memGb))} GiB`} note={`${num(round1(now?.memGbUsed ?? 0))} GiB in use`} />
-            <Stat label="Busiest people in this window" value={String(report.topUsers.length)} note={report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${num(report.topUsers[0].cpuPeak)} CPUs` : "nobody ran a server"} />
+            <Stat
+              label="CPU allocated now"
+              value={`${num(now?.cpuAllocated ?? 0)} of ${num(report.capacity.cpu)}`}
+              note={`${num(round1(now?.cpuUsed ?? 0))} CPUs in use by ${now?.servers ?? 0} server${now?.servers === 1 ? "" : "s"}`}
+            />
+            <Stat
+              label="Memory allocated now"
+              value={`${num(round1(now?.memGbAllocated ?? 0))} of ${num(Math.round(report.capacity.memGb))} GiB`}
+              note={`${num(round1(now?.memGbUsed ?? 0))} GiB in use`}
+            />
+            <Stat
+              label="Busiest people in this window"
+              value={String(report.topUsers.length)}
+              note={
+                report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${num(report.topUsers[0].cpuPeak)} CPUs` : "nobody ran a server"
+              }
+            />
           </div>
           <Card title="CPU: allocated by role against the machine" description={capacityNote}>
-            <AllocationChart rows={report.cpu} roles={report.roles} capacity={report.capacity.cpu} unit="CPUs" rangeMs={ms} testId="chart-cpu" />
+            <AllocationChart
+              rows={report.cpu}
+              roles={report.roles}
+              capacity={report.capacity.cpu}
+              unit="CPUs"
+              rangeMs={ms}
+              testId="chart-cpu"
+            />
           </Card>
           <Card title="Memory: allocated by role against the machine" description={capacityNote}>
-            <AllocationChart rows={report.memGb} roles={report.roles} capacity={Math.round(report.capacity.memGb * 10) / 10} unit="GiB" rangeMs={ms} testId="chart-memory" />
+            <AllocationChart
+              rows={report.memGb}
+              roles={report.roles}
+              capacity={Math.round(report.capacity.memGb * 10) / 10}
+              unit="GiB"
+              rangeMs={ms}
+              testId="chart-memory"
+            />
           </Card>
           <div className="grid gap-6 lg:grid-cols-2">
-            <Card title="CPU per person against their quota" description="Peak allocation in this window, average use while running, and the person's total CPU limit.">
-              <TopUsersChart testId="chart-top-cpu" unit="CPUs" bars={report.topUsers.map((u) => ({ name: u.name, peak: u.cpuPeak, used: Math.round(u.cpuUsedAvg * 100) / 100, quota: u.limits?.maxTotalCpu ?? null }))} />
+            <Card
+              title="CPU per person against their quota"
+              description="Peak allocation in this window, average use while running, and the person's total CPU limit."
+            >
+              <TopUsersChart
+                testId="chart-top-cpu"
+                unit="CPUs"
+                bars={report.topUsers.map((u) => ({
+                  name: u.name,
+                  peak: u.cpuPeak,
+                  used: Math.round(u.cpuUsedAvg * 100) / 100,
+                  quota: u.limits?.maxTotalCpu ?? null,
+                }))}
+              />
             </Card>
-            <Card title="Memory per person against their quota" description="Peak allocation, average use while running, and the person's total memory limit.">
-              <TopUsersChart testId="chart-top-memory" unit="GiB" bars={report.topUsers.map((u) => ({ name: u.name, peak: u.memGbPeak, used: Math.round(u.memGbUsedAvg * 100) / 100, quota: u.limits?.maxTotalMemGb ?? null }))} />
+            <Card
+              title="Memory per person against their quota"
+              description="Peak allocation, average use while running, and the person's total memory limit."
+            >
+              <TopUsersChart
+                testId="chart-top-memory"
+                unit="GiB"
+                bars={report.topUsers.map((u) => ({
+                  name: u.name,
+                  peak: u.memGbPeak,
+                  used: Math.round(u.memGbUsedAvg * 100) / 100,
+                  quota: u.limits?.maxTotalMemGb ?? null,
+                }))}
+              />
             </Card>
           </div>
         </>

@@ -13,7 +13,12 @@ import { requireAdmin } from "../../_lib/page-auth";
 
 const PAGE_SIZE = 50;
 const GIB = 1024 ** 3;
-const SOURCE_LABEL: Record<string, string> = { oidc: "SSO groups", admin: "set by an admin", config: "ATRIUM_ADMIN_USERS", default: "default" };
+const SOURCE_LABEL: Record<string, string> = {
+  oidc: "SSO groups",
+  admin: "set by an admin",
+  config: "ATRIUM_ADMIN_USERS",
+  default: "default",
+};
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const me = await requireAdmin();
@@ -39,14 +44,18 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
     return `/admin/users?${p}`;
   };
   const sortHref = (sort: string, dir: "asc" | "desc") => link({ sort, dir });
-  const header = (label: string, key: string) => <SortHeader label={label} sortKey={key} current={query.sort} dir={query.dir} href={sortHref} />;
+  const header = (label: string, key: string) => (
+    <SortHeader label={label} sortKey={key} current={query.sort} dir={query.dir} href={sortHref} />
+  );
 
   return (
     <div className="space-y-5">
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Users</h1>
-          <p className="mt-1 text-slate-600">Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits.</p>
+          <p className="mt-1 text-slate-600">
+            Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits.
+          </p>
         </div>
         <form className="flex gap-2" action="/admin/users">
           <input
@@ -56,7 +65,12 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             aria-label="Search users"
             className="w-56 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
           />
-          <select name="role" defaultValue={query.role ?? ""} aria-label="Filter by role" className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+          <select
+            name="role"
+            defaultValue={query.role ?? ""}
+            aria-label="Filter by role"
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+          >
             <option value="">All roles</option>
             {roleNames.map((r) => (
               <option key={r}>{r}</option>
@@ -86,12 +100,20 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             {page.items.map((u) => (
               <tr key={u.name} data-testid={`user-${u.name}`}>
                 <td className="px-4 py-2.5">
-                  <Link href={`/admin/users/${encodeURIComponent(u.name)}`} className="font-medium text-slate-900 hover:text-brand-600 hover:underline">
+                  <Link
+                    href={`/admin/users/${encodeURIComponent(u.name)}`}
+                    className="font-medium text-slate-900 hover:text-brand-600 hover:underline"
+                  >
                     {u.name}
                   </Link>
                   <div className="text-xs text-slate-500">{[u.displayName, u.email].filter(Boolean).join(" · ")}</div>
                   {Object.keys(u.overrides).length > 0 && (
-                    <span className="mt-0.5 inline-block rounded bg-amber-50 px-1.5 text-xs text-amber-700" title={Object.entries(u.overrides).map(([k, v]) => `${k} ${v}`).join(", ")}>
+                    <span
+                      className="mt-0.5 inline-block rounded bg-amber-50 px-1.5 text-xs text-amber-700"
+                      title={Object.entries(u.overrides)
+                        .map(([k, v]) => `${k} ${v}`)
+                        .join(", ")}
+                    >
                       custom limits
                     </span>
                   )}
@@ -127,7 +149,11 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             {page.items.length === 0 && (
               <tr>
                 <td colSpan={8} className="px-4 py-10 text-center text-slate-500">
-                  {query.q ? `No user matches "${query.q}".` : query.role ? `Nobody has the role ${query.role}.` : "Nobody has signed in yet. People appear here after their first sign-in."}
+                  {query.q
+                    ? `No user matches "${query.q}".`
+                    : query.role
+                      ? `Nobody has the role ${query.role}.`
+                      : "Nobody has signed in yet. People appear here after their first sign-in."}
                 </td>
               </tr>
             )}
@@ -140,12 +166,18 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         </span>
         <span className="flex gap-2">
           {query.offset > 0 && (
-            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link({ offset: String(Math.max(0, query.offset - query.limit)) })}>
+            <Link
+              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
+              href={link({ offset: String(Math.max(0, query.offset - query.limit)) })}
+            >
               Previous
             </Link>
           )}
           {to < page.total && (
-            <Link className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={link({ offset: String(query.offset + query.limit) })}>
+            <Link
+              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
+              href={link({ offset: String(query.offset + query.limit) })}
+            >
               Next
             </Link>
           )}

@@ -4,11 +4,16 @@ import { readJson } from "@atrium/core/lib/http/parse";
 import { withAdmin, withUser } from "@atrium/core/lib/http/with-user";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
-export const GET = withUser("account:read", async (_req, { db, principal }) => Response.json(await listEnvironmentsWithAvailability(db, getSpawner(), principal)));
+export const GET = withUser("account:read", async (_req, { db, principal }) =>
+  Response.json(await listEnvironmentsWithAvailability(db, getSpawner(), principal)),
+);
 
 export const POST = withAdmin(async (req, { db, principal }) => {
   const input = await readJson(req, createEnvironmentSchema, environmentLabels);
   const row = await createEnvironment(db, principal, input);
-  const present = await getSpawner().imageInfo(row.image).then((i) => i.present).catch(() => false);
+  const present = await getSpawner()
+    .imageInfo(row.image)
+    .then((i) => i.present)
+    .catch(() => false);
   return Response.json(environmentView(row, present), { status: 201 });
 });

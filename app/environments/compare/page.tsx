@@ -12,7 +12,11 @@ import { requireUser } from "../../_lib/page-auth";
 
 const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
 
-export default async function CompareEnvironmentsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CompareEnvironmentsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireUser();
   const db = await getDb();
   const envs = await listEnvironments(db);
@@ -34,7 +38,10 @@ export default async function CompareEnvironmentsPage({ searchParams }: { search
   if (scans) {
     const [a, b] = scans;
     body = (
-      <Card title={`${a.environment.name} compared with ${b.environment.name}`} description={`Python ${a.pythonVersion ?? "?"} and ${b.pythonVersion ?? "?"}; ${a.packages.length} and ${b.packages.length} packages.`}>
+      <Card
+        title={`${a.environment.name} compared with ${b.environment.name}`}
+        description={`Python ${a.pythonVersion ?? "?"} and ${b.pythonVersion ?? "?"}; ${a.packages.length} and ${b.packages.length} packages.`}
+      >
         <CompareView comparison={comparePackages(a.packages, b.packages)} left={a.environment.name} right={b.environment.name} />
       </Card>
     );
@@ -58,7 +65,9 @@ export default async function CompareEnvironmentsPage({ searchParams }: { search
         <p className="mt-1 text-slate-600">Which Python packages two environments ship, and where their versions differ.</p>
       </div>
       {envs.length < 2 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">There is only one environment, so there is nothing to compare yet.</p>
+        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">
+          There is only one environment, so there is nothing to compare yet.
+        </p>
       ) : (
         <form method="get" action="/environments/compare" className="flex flex-wrap items-end gap-3">
           <label className="text-sm">

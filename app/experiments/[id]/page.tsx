@@ -25,14 +25,19 @@ export default async function ExperimentPage({ params }: { params: Promise<{ id:
         </p>
         <h1 className="text-2xl font-semibold text-slate-900" data-testid="experiment-name">
           {experiment.name}
-          {experiment.lifecycle_stage === "deleted" && <span className="ml-2 rounded bg-red-100 px-2 py-0.5 align-middle text-xs font-medium text-red-700">deleted</span>}
+          {experiment.lifecycle_stage === "deleted" && (
+            <span className="ml-2 rounded bg-red-100 px-2 py-0.5 align-middle text-xs font-medium text-red-700">deleted</span>
+          )}
         </h1>
         <p className="mt-1 text-sm text-slate-500">
-          Experiment ID <code>{experiment.experiment_id}</code> · log to it with <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
+          Experiment ID <code>{experiment.experiment_id}</code> · log to it with{" "}
+          <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
         </p>
       </div>
       <RunsTable experimentId={experiment.experiment_id} keys={keys} />
-      {keys.metrics.length === 0 && keys.params.length === 0 && <NotebookPanel trackingUri={getConfig().publicUrl} experiment={experiment.name} compact />}
+      {keys.metrics.length === 0 && keys.params.length === 0 && (
+        <NotebookPanel trackingUri={getConfig().publicUrl} experiment={experiment.name} compact />
+      )}
     </div>
   );
 }

@@ -53,10 +53,14 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
               {pkg.summary ?? <span className="text-slate-400">The index gives no summary for this package.</span>}
             </p>
             <p className="mt-1 text-xs text-slate-400">
-              {pkg.versions.length} version{pkg.versions.length === 1 ? "" : "s"} · {pkg.files.length} file{pkg.files.length === 1 ? "" : "s"} · from {pkg.index}
+              {pkg.versions.length} version{pkg.versions.length === 1 ? "" : "s"} · {pkg.files.length} file
+              {pkg.files.length === 1 ? "" : "s"} · from {pkg.index}
             </p>
           </div>
-          <Card title="Install into a workspace" description="pip runs inside the workspace you pick, using the company index. You see its output as it works.">
+          <Card
+            title="Install into a workspace"
+            description="pip runs inside the workspace you pick, using the company index. You see its output as it works."
+          >
             <InstallPanel
               user={principal.name}
               packageName={pkg.name}

@@ -41,7 +41,11 @@ export async function createExperiment(ctx: TrackingContext, input: Input<typeof
     tags,
     defaultRoot: DEFAULT_ARTIFACT_ROOT,
   });
-  if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `Experiment(name=${name}) already exists. Error: an experiment with this name exists (it may be deleted).`);
+  if (!row)
+    throw new TrackingError(
+      "RESOURCE_ALREADY_EXISTS",
+      `Experiment(name=${name}) already exists. Error: an experiment with this name exists (it may be deleted).`,
+    );
   return { experiment_id: String(row.id) };
 }
 
@@ -52,7 +56,10 @@ async function experimentBody(db: Db, row: ExperimentRow): Promise<Body> {
 
 export const getExperiment = (ctx: TrackingContext, _input: unknown, exp: ExperimentRow) => experimentBody(ctx.db, exp);
 
-export async function getExperimentByName(ctx: TrackingContext, { experiment_name: name }: Input<typeof experiments.getByName>): Promise<Body> {
+export async function getExperimentByName(
+  ctx: TrackingContext,
+  { experiment_name: name }: Input<typeof experiments.getByName>,
+): Promise<Body> {
   const row = await findExperimentByName(ctx.db, name);
   if (!row) throw doesNotExist(`Could not find experiment with name '${name}'`);
   return experimentBody(ctx.db, row);
@@ -60,7 +67,8 @@ export async function getExperimentByName(ctx: TrackingContext, { experiment_nam
 
 export async function searchExperiments(ctx: TrackingContext, input: Input<typeof experiments.search>): Promise<Body> {
   const requested = input.max_results;
-  if (requested !== undefined && requested < 0) throw invalidParam(`Invalid value ${requested} for parameter 'max_results' supplied: it must be at least 1.`);
+  if (requested !== undefined && requested < 0)
+    throw invalidParam(`Invalid value ${requested} for parameter 'max_results' supplied: it must be at least 1.`);
   const max = requested ? requested : 1000;
   if (max > MAX_EXPERIMENTS_SEARCH_RESULTS) {
     throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_EXPERIMENTS_SEARCH_RESULTS}.`);
@@ -70,11 +78,21 @@ export async function searchExperiments(ctx: TrackingContext, input: Input<typeo
   const orderBy = compileExperimentOrderBy(input.order_by);
   const rows = await searchExperimentRows(ctx.db, { lifecycle: lifecycleOf(input.view_type), filter, orderBy, limit: max + 1, offset });
   const { page, next_page_token } = pageOf(rows, max, offset);
-  const tags = await experimentTagsOf(ctx.db, page.map((r) => r.id));
-  return { ...(page.length > 0 ? { experiments: page.map((r) => experimentToWire(r, tags.get(r.id))) } : {}), ...(next_page_token ? { next_page_token } : {}) };
+  const tags = await experimentTagsOf(
+    ctx.db,
+    page.map((r) => r.id),
+  );
+  return {
+    ...(page.length > 0 ? { experiments: page.map((r) => experimentToWire(r, tags.get(r.id))) } : {}),
+    ...(next_page_token ? { next_page_token } : {}),
+  };
 }
 
-export async function updateExperiment(ctx: TrackingContext, { new_name: newName }: Input<typeof experiments.update>, exp: ExperimentRow): Promise<Body> {
+export async function updateExperiment(
+  ctx: TrackingContext,
+  { new_name: newName }: Input<typeof experiments.update>,
+  exp: ExperimentRow,
+): Promise<Body> {
   if (exp.lifecycleStage !== "active") throw new TrackingError("INVALID_STATE", "Cannot rename a non-active experiment.");
   if (!(await renameExperiment(ctx.db, exp.id, newName, nowOf(ctx)))) {
     throw new TrackingError("RESOURCE_ALREADY_EXISTS", `Experiment(name=${newName}) already exists.`);
@@ -89,13 +107,21 @@ const setStage = (stage: "active" | "deleted") => async (ctx: TrackingContext, _
 export const deleteExperiment = setStage("deleted");
 export const restoreExperiment = setStage("active");
 
-export async function setExperimentTag(ctx: TrackingContext, { key, value }: Input<typeof experiments.setTag>, exp: ExperimentRow): Promise<Body> {
+export async function setExperimentTag(
+  ctx: TrackingContext,
+  { key, value }: Input<typeof experiments.setTag>,
+  exp: ExperimentRow,
+): Promise<Body> {
   assertExperimentActive(exp);
   await upsertExperimentTag(ctx.db, exp.id, { key, value }, nowOf(ctx));
   return {};
 }
 
-export async function deleteExperimentTag(ctx: TrackingContext, { key }: Input<typeof experiments.deleteTag>, exp: ExperimentRow): Promise<Body> {
+export async function deleteExperimentTag(
+  ctx: TrackingContext,
+  { key }: Input<typeof experiments.deleteTag>,
+  exp: ExperimentRow,
+): Promise<Body> {
   assertExperimentActive(exp);
   if (!(await deleteExperimentTagRow(ctx.db, exp.id, key))) throw doesNotExist(`No tag with name: ${key} in experiment with id ${exp.id}`);
   return {};

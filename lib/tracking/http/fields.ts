@@ -61,7 +61,8 @@ function enumDecoder<T extends string>(values: readonly T[], firstNumber: number
 /** Unset: absent, or (as protobuf reads it) an empty string for a non-text field. */
 const unset = (v: unknown, text: boolean) => v === undefined || (!text && v === "");
 
-const refuse = (ctx: z.core.$RefinementCtx, d: Decoder<unknown>, input: unknown) => ctx.addIssue({ code: "custom", params: { expected: d.expected }, input });
+const refuse = (ctx: z.core.$RefinementCtx, d: Decoder<unknown>, input: unknown) =>
+  ctx.addIssue({ code: "custom", params: { expected: d.expected }, input });
 
 function optionalField<T>(d: Decoder<T>) {
   const decode = (v: unknown, ctx: z.core.$RefinementCtx): T | undefined => {
@@ -93,7 +94,8 @@ export const bool = () => optionalField(BOOL);
 export const oneOf = <T extends string>(values: readonly T[], firstNumber = 1) => optionalField(enumDecoder(values, firstNumber));
 
 /** A registry version: a string on the wire, a number from older callers. */
-export const requiredVersion = () => requiredField<string>({ expected: "a string", decode: (v) => (typeof v === "string" || typeof v === "number" ? String(v) : BAD) });
+export const requiredVersion = () =>
+  requiredField<string>({ expected: "a string", decode: (v) => (typeof v === "string" || typeof v === "number" ? String(v) : BAD) });
 
 /** The issue for an absent required field at `path`, for object-level checks. */
 export const missingAt = (path: string): z.core.$ZodRawIssue => ({ code: "custom", message: MISSING, path: [path], input: undefined });
@@ -143,7 +145,13 @@ function fieldName(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-const EXPECTED: Record<string, string> = { string: "a string", number: "a number", boolean: "true or false", object: "an object", array: "a list" };
+const EXPECTED: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object",
+  array: "a list",
+};
 
 function shown(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);

@@ -39,17 +39,50 @@ for (const kind of DB_KINDS) {
 
     it("refuses a wrong-typed field with 400 naming it, at any depth, and stores nothing", async () => {
       const name = unique("123");
-      await fails(post("experiments/create", { name: 123 }), 400, "INVALID_PARAMETER_VALUE", "Invalid value 123 for parameter 'name' supplied: expected a string.");
+      await fails(
+        post("experiments/create", { name: 123 }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Invalid value 123 for parameter 'name' supplied: expected a string.",
+      );
       await fails(get("experiments/get-by-name", { experiment_name: "123" }), 404, "RESOURCE_DOES_NOT_EXIST");
       await fails(post("experiments/create", { name, tags: [{ key: "k", value: 5 }] }), 400, "INVALID_PARAMETER_VALUE", "'tags[0].value'");
       await fails(get("experiments/get-by-name", { experiment_name: name }), 404, "RESOURCE_DOES_NOT_EXIST");
-      await fails(post("runs/update", { run_id: 31 }), 400, "INVALID_PARAMETER_VALUE", "Invalid value 31 for parameter 'run_id' supplied: expected a string.");
+      await fails(
+        post("runs/update", { run_id: 31 }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Invalid value 31 for parameter 'run_id' supplied: expected a string.",
+      );
       const id = await newRun();
-      const metrics = [{ key: "loss", value: 1, timestamp: 1 }, { key: "loss", value: 2, timestamp: "soon" }];
-      await fails(post("runs/log-batch", { run_id: id, metrics }), 400, "INVALID_PARAMETER_VALUE", "Invalid value \"soon\" for parameter 'metrics[1].timestamp' supplied: expected an integer.");
-      await fails(post("runs/log-batch", { run_id: id, metrics: [{ key: "loss", value: 1 }] }), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'metrics[0].timestamp'.");
-      await fails(post("runs/log-batch", { run_id: id, params: { key: "a" } }), 400, "INVALID_PARAMETER_VALUE", "for parameter 'params' supplied: expected a list.");
-      await fails(post("runs/update", { run_id: id, status: "DONE" }), 400, "INVALID_PARAMETER_VALUE", "parameter 'status' supplied: expected one of RUNNING");
+      const metrics = [
+        { key: "loss", value: 1, timestamp: 1 },
+        { key: "loss", value: 2, timestamp: "soon" },
+      ];
+      await fails(
+        post("runs/log-batch", { run_id: id, metrics }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Invalid value \"soon\" for parameter 'metrics[1].timestamp' supplied: expected an integer.",
+      );
+      await fails(
+        post("runs/log-batch", { run_id: id, metrics: [{ key: "loss", value: 1 }] }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Missing value for required parameter 'metrics[0].timestamp'.",
+      );
+      await fails(
+        post("runs/log-batch", { run_id: id, params: { key: "a" } }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "for parameter 'params' supplied: expected a list.",
+      );
+      await fails(
+        post("runs/update", { run_id: id, status: "DONE" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "parameter 'status' supplied: expected one of RUNNING",
+      );
       const data = ((await ok(get("runs/get", { run_id: id }))).run as { data: Json }).data;
       expect(data.metrics).toBeUndefined();
     });
@@ -60,7 +93,10 @@ for (const kind of DB_KINDS) {
       await ok(post("runs/update", { run_uuid: id, status: 3, end_time: "1700000009000" }));
       const history = await ok(get("metrics/get-history", { run_id: id, metric_key: "acc", max_results: "5" }));
       expect(history.metrics).toEqual([{ key: "acc", value: 0.5, timestamp: 1700000000000, step: 2 }]);
-      expect(((await ok(get("runs/get", { run_id: id }))).run as { info: Json }).info).toMatchObject({ status: "FINISHED", end_time: 1700000009000 });
+      expect(((await ok(get("runs/get", { run_id: id }))).run as { info: Json }).info).toMatchObject({
+        status: "FINISHED",
+        end_time: 1700000009000,
+      });
     });
 
     it("answers unknown paths and wrong methods with 404 ENDPOINT_NOT_FOUND", async () => {
@@ -74,14 +110,27 @@ for (const kind of DB_KINDS) {
     it("lets only the owner (or an admin) change a run, a registered model or a logged model, in MLflow's format", async () => {
       const id = await newRun();
       const refused = await call("POST", "runs/set-tag", { run_id: id, key: "k", value: "v" }, bob);
-      expect(refused).toEqual({ status: 403, body: { error_code: "PERMISSION_DENIED", message: `Only op-alice or an admin may write to run ${id}.` } });
+      expect(refused).toEqual({
+        status: 403,
+        body: { error_code: "PERMISSION_DENIED", message: `Only op-alice or an admin may write to run ${id}.` },
+      });
       await ok(post("runs/set-tag", { run_id: id, key: "k", value: "v" }, principal("op-root", true)));
       const model = unique("op-model");
       await ok(post("registered-models/create", { name: model }));
-      await fails(call("PATCH", "registered-models/update", { name: model, description: "mine" }, bob), 403, "PERMISSION_DENIED", `Only op-alice or an admin may change registered model ${model}.`);
+      await fails(
+        call("PATCH", "registered-models/update", { name: model, description: "mine" }, bob),
+        403,
+        "PERMISSION_DENIED",
+        `Only op-alice or an admin may change registered model ${model}.`,
+      );
       const { experiment_id } = await ok(post("experiments/create", { name: unique("op-lm") }));
       const { model: logged } = (await ok(post("logged-models", { experiment_id }))) as { model: { info: { model_id: string } } };
-      await fails(call("DELETE", `logged-models/${logged.info.model_id}`, {}, bob), 403, "PERMISSION_DENIED", "Only op-alice or an admin may change logged model");
+      await fails(
+        call("DELETE", `logged-models/${logged.info.model_id}`, {}, bob),
+        403,
+        "PERMISSION_DENIED",
+        "Only op-alice or an admin may change logged model",
+      );
       await ok(get(`logged-models/${logged.info.model_id}`, {}, bob));
     });
 

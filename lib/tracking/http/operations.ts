@@ -97,6 +97,12 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("logged-models/{model_id}", PATCH, loggedModels.finalize, changes("logged-model"), loggedModelOps.finalizeLoggedModel),
   op("logged-models/{model_id}", DELETE, loggedModels.model, changes("logged-model"), loggedModelOps.deleteLoggedModel),
   op("logged-models/{model_id}/tags", PATCH, loggedModels.setTags, changes("logged-model"), loggedModelOps.setLoggedModelTags),
-  op("logged-models/{model_id}/tags/{tag_key}", DELETE, loggedModels.deleteTag, changes("logged-model"), loggedModelOps.deleteLoggedModelTag),
+  op(
+    "logged-models/{model_id}/tags/{tag_key}",
+    DELETE,
+    loggedModels.deleteTag,
+    changes("logged-model"),
+    loggedModelOps.deleteLoggedModelTag,
+  ),
   op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
 ];

@@ -23,7 +23,20 @@ import {
   validateSource,
 } from "../validation";
 import { invalidParam } from "../errors";
-import { bool, convert, readDouble, int64, list, missingAt, oneOf, requiredInt64, requiredText, requiredVersion, rule, text } from "./fields";
+import {
+  bool,
+  convert,
+  readDouble,
+  int64,
+  list,
+  missingAt,
+  oneOf,
+  requiredInt64,
+  requiredText,
+  requiredVersion,
+  rule,
+  text,
+} from "./fields";
 
 export type Input<S extends z.ZodType> = z.output<S>;
 
@@ -35,7 +48,10 @@ const limited = (max: number) => convert(text(), (v) => (checkMaxLength(v ?? "",
 
 const runTag = z.object({ key: key("tag"), value: truncated(MAX_RUN_TAG_VALUE_LENGTH) });
 const param = z.object({ key: key("param"), value: truncated(MAX_PARAM_VALUE_LENGTH) });
-const experimentTag = z.object({ key: rule(requiredText(), maxLength(MAX_KEY_LENGTH, "key")), value: limited(MAX_EXPERIMENT_TAG_VALUE_LENGTH) });
+const experimentTag = z.object({
+  key: rule(requiredText(), maxLength(MAX_KEY_LENGTH, "key")),
+  value: limited(MAX_EXPERIMENT_TAG_VALUE_LENGTH),
+});
 const registryTag = z.object({ key: key("tag"), value: limited(MAX_REGISTRY_TAG_VALUE_LENGTH) });
 const stringList = () => list(z.string());
 
@@ -64,10 +80,16 @@ function toPoint(m: MetricFields, ctx: z.core.$RefinementCtx) {
   const value = readDouble(m.value);
   if (m.value === undefined) ctx.addIssue(missingAt("value"));
   else if (typeof m.value === "boolean") {
-    ctx.addIssue({ code: "custom", message: `Got invalid value ${m.value} for metric '${m.key}' (timestamp=${m.timestamp}). Please specify value as a valid double (64-bit floating point)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `Got invalid value ${m.value} for metric '${m.key}' (timestamp=${m.timestamp}). Please specify value as a valid double (64-bit floating point)`,
+    });
   } else if (value === undefined) ctx.addIssue({ code: "custom", params: { expected: "a number" }, input: m.value, path: ["value"] });
   else if (m.timestamp < 0) {
-    ctx.addIssue({ code: "custom", message: `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer)`,
+    });
   } else return { key: m.key, value, timestamp: m.timestamp, step: m.step ?? 0 };
   return z.NEVER;
 }
@@ -82,7 +104,9 @@ const datasetInput = z.object({
     schema: rule(text(), maxLength(1048575, "dataset.schema")),
     profile: rule(text(), maxLength(16777215, "dataset.profile")),
   }),
-  tags: list(z.object({ key: rule(requiredText(), maxLength(255, "tags.key")), value: rule(requiredText(), maxLength(500, "tags.value")) })),
+  tags: list(
+    z.object({ key: rule(requiredText(), maxLength(255, "tags.key")), value: rule(requiredText(), maxLength(500, "tags.value")) }),
+  ),
 });
 
 function outputStep(step = 0): number {
@@ -150,7 +174,12 @@ export const registry = {
 };
 
 /** Proto order of LoggedModelStatus, numbered from 0 (LOGGED_MODEL_STATUS_UNSPECIFIED). */
-export const LOGGED_MODEL_STATUSES = ["LOGGED_MODEL_STATUS_UNSPECIFIED", "LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"] as const;
+export const LOGGED_MODEL_STATUSES = [
+  "LOGGED_MODEL_STATUS_UNSPECIFIED",
+  "LOGGED_MODEL_PENDING",
+  "LOGGED_MODEL_READY",
+  "LOGGED_MODEL_UPLOAD_FAILED",
+] as const;
 const loggedTag = z.object({ key: key("tag"), value: limited(MAX_RUN_TAG_VALUE_LENGTH) });
 const loggedParam = z.object({ key: key("param"), value: limited(MAX_PARAM_VALUE_LENGTH) });
 const modelId = z.object({ model_id: requiredText() });
@@ -164,7 +193,11 @@ export const loggedModels = {
     tags: list(loggedTag),
     params: list(loggedParam),
   }),
-  search: z.object({ ...search, experiment_ids: stringList(), order_by: list(z.object({ field_name: requiredText(), ascending: bool() })) }),
+  search: z.object({
+    ...search,
+    experiment_ids: stringList(),
+    order_by: list(z.object({ field_name: requiredText(), ascending: bool() })),
+  }),
   model: modelId,
   finalize: z.object({ model_id: requiredText(), status: oneOf(LOGGED_MODEL_STATUSES, 0) }),
   setTags: z.object({ model_id: requiredText(), tags: list(loggedTag) }),

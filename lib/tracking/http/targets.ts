@@ -114,13 +114,18 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>) => Promise<Loa
 };
 
 /** The operation's target, after the owner-or-admin check for a change. */
-export async function resolveTarget<K extends TargetKind>(ctx: TrackingContext, access: Access<K>, keys: TargetKeys<K>): Promise<TargetOf<K>> {
+export async function resolveTarget<K extends TargetKind>(
+  ctx: TrackingContext,
+  access: Access<K>,
+  keys: TargetKeys<K>,
+): Promise<TargetOf<K>> {
   const { row, owner, action } = await LOADERS[access.kind](ctx.db, keys);
   if (access.mode !== "change" || !owner || !action) return row;
   assertMayChange(ctx.principal, owner, action, permissionDenied);
   if (access.kind === "active-run") {
     const run = row as RunRow;
-    if (run.lifecycleStage !== "active") throw invalidParam(`The run ${run.runUuid} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
+    if (run.lifecycleStage !== "active")
+      throw invalidParam(`The run ${run.runUuid} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
   }
   return row;
 }

@@ -12,12 +12,16 @@ import type { Input, loggedModels } from "../http/schemas";
 
 const PROXIED = "mlflow-artifacts:/";
 
-export async function listLoggedModelArtifacts(ctx: TrackingContext & { store?: ArtifactStore }, input: Input<typeof loggedModels.listArtifacts>): Promise<Body> {
+export async function listLoggedModelArtifacts(
+  ctx: TrackingContext & { store?: ArtifactStore },
+  input: Input<typeof loggedModels.listArtifacts>,
+): Promise<Body> {
   const id = input.model_id;
   const model = await findLoggedModel(ctx.db, id);
   if (!model) throw doesNotExist(`Logged model with ID '${id}' not found.`);
   const root = model.artifactLocation;
-  if (!root.startsWith(PROXIED)) throw invalidParam(`The files of logged model ${id} are stored at ${root}, outside Atrium; list them there.`);
+  if (!root.startsWith(PROXIED))
+    throw invalidParam(`The files of logged model ${id} are stored at ${root}, outside Atrium; list them there.`);
   const dir = input.artifact_directory_path ?? "";
   let inside: string[];
   try {

@@ -84,12 +84,20 @@ for (const kind of DB_KINDS) {
       const mlmodel = MLMODEL.replace("MODEL_ID", modelId);
       const asAlice = { db: db(), principal: alice, store };
       expect(await uploadArtifact(asAlice, segmentsOf(artifactUri, "MLmodel"), bytes(mlmodel))).toEqual({ size: mlmodel.length });
-      expect(await uploadArtifact(asAlice, segmentsOf(artifactUri, "model.pkl"), bytes(Buffer.from([0x80, 0x04, 0x95, 0x2e])))).toEqual({ size: 4 });
+      expect(await uploadArtifact(asAlice, segmentsOf(artifactUri, "model.pkl"), bytes(Buffer.from([0x80, 0x04, 0x95, 0x2e])))).toEqual({
+        size: 4,
+      });
 
       // The run says it produced the model (LogOutputs); the client may send it twice.
-      for (let i = 0; i < 2; i++) expect(await ok(post("runs/outputs", { run_id: runId, models: [{ model_id: modelId, step: "0" }] }))).toEqual({});
+      for (let i = 0; i < 2; i++)
+        expect(await ok(post("runs/outputs", { run_id: runId, models: [{ model_id: modelId, step: "0" }] }))).toEqual({});
       expect(await runOutputsOf(db(), runId)).toEqual([{ modelId, step: 0 }]);
-      await fails(post("runs/outputs", { run_id: runId, models: [{ model_id: modelId, step: 1 }] }, bob), 403, "PERMISSION_DENIED", `Only lm-alice or an admin may write to run ${runId}.`);
+      await fails(
+        post("runs/outputs", { run_id: runId, models: [{ model_id: modelId, step: 1 }] }, bob),
+        403,
+        "PERMISSION_DENIED",
+        `Only lm-alice or an admin may write to run ${runId}.`,
+      );
       expect(await listLoggedModelArtifacts({ db: db(), principal: bob, store }, { model_id: modelId })).toEqual({
         root_uri: artifactUri,
         files: [
@@ -104,11 +112,18 @@ for (const kind of DB_KINDS) {
       expect((finalized.model as { info: Json }).info.status).toBe("LOGGED_MODEL_READY");
 
       // 4. register_model("runs:/<run>/model"): the client searches the run's logged models by name…
-      const search = await ok(post("logged-models/search", { experiment_ids: [experimentId], filter: `source_run_id='${runId}' AND name='model'`, max_results: 2 }));
+      const search = await ok(
+        post("logged-models/search", {
+          experiment_ids: [experimentId],
+          filter: `source_run_id='${runId}' AND name='model'`,
+          max_results: 2,
+        }),
+      );
       expect((search.models as { info: Json }[]).map((m) => m.info.model_id)).toEqual([modelId]);
       // …then creates the version; the server resolves the source to the logged model's files.
       await ok(post("registered-models/create", { name: `churn-${kind}` }));
-      const mv = (await ok(post("model-versions/create", { name: `churn-${kind}`, source: `runs:/${runId}/model`, run_id: runId }))).model_version as Json;
+      const mv = (await ok(post("model-versions/create", { name: `churn-${kind}`, source: `runs:/${runId}/model`, run_id: runId })))
+        .model_version as Json;
       expect(mv.version).toBe("1");
       expect(mv.source).toBe(artifactUri);
       expect(mv.run_id).toBe(runId);
@@ -126,7 +141,9 @@ for (const kind of DB_KINDS) {
       const { file } = await downloadArtifact(asBob, segmentsOf(artifactUri, "MLmodel"));
       expect(await new Response(file.stream).text()).toBe(mlmodel);
       const latest = await ok(get("registered-models/get", { name: `churn-${kind}` }));
-      expect((latest.registered_model as { latest_versions: Json[] }).latest_versions.map((v) => [v.version, v.source])).toEqual([["1", artifactUri]]);
+      expect((latest.registered_model as { latest_versions: Json[] }).latest_versions.map((v) => [v.version, v.source])).toEqual([
+        ["1", artifactUri],
+      ]);
 
       // The logged model now says where it is registered, and keeps its other tags.
       const after = (await ok(get(`logged-models/${modelId}`))).model as { info: Json };
@@ -146,39 +163,91 @@ for (const kind of DB_KINDS) {
       const name = `by-id-${kind}`;
       await ok(post("registered-models/create", { name }));
       const v1 = (await ok(post("model-versions/create", { name, source: `models:/${String(info.model_id)}` }))).model_version as Json;
-      const v2 = (await ok(post("model-versions/create", { name, source: "ignored-when-model-id-is-given", model_id: info.model_id }))).model_version as Json;
+      const v2 = (await ok(post("model-versions/create", { name, source: "ignored-when-model-id-is-given", model_id: info.model_id })))
+        .model_version as Json;
       expect([v1.source, v2.source]).toEqual([info.artifact_uri, info.artifact_uri]);
-      await fails(post("model-versions/create", { name, source: "models:/m-00000000000000000000000000000000" }), 404, "RESOURCE_DOES_NOT_EXIST", "Logged model with ID 'm-00000000000000000000000000000000' not found.");
+      await fails(
+        post("model-versions/create", { name, source: "models:/m-00000000000000000000000000000000" }),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+        "Logged model with ID 'm-00000000000000000000000000000000' not found.",
+      );
     });
 
     it("searches by experiment with order_by and pages, and refuses filters it cannot answer", async () => {
       const { experimentId } = await experimentAndRun();
       const ids: string[] = [];
-      for (const name of ["b", "a", "c"]) ids.push(String(((await ok(post("logged-models", { experiment_id: experimentId, name }))).model as { info: Json }).info.model_id));
-      const byName = await ok(post("logged-models/search", { experiment_ids: [experimentId], order_by: [{ field_name: "name", ascending: true }], max_results: 2 }));
+      for (const name of ["b", "a", "c"])
+        ids.push(String(((await ok(post("logged-models", { experiment_id: experimentId, name }))).model as { info: Json }).info.model_id));
+      const byName = await ok(
+        post("logged-models/search", {
+          experiment_ids: [experimentId],
+          order_by: [{ field_name: "name", ascending: true }],
+          max_results: 2,
+        }),
+      );
       expect((byName.models as { info: Json }[]).map((m) => m.info.name)).toEqual(["a", "b"]);
       expect(typeof byName.next_page_token).toBe("string");
-      const rest = await ok(post("logged-models/search", { experiment_ids: [experimentId], order_by: [{ field_name: "name", ascending: true }], max_results: 2, page_token: byName.next_page_token }));
+      const rest = await ok(
+        post("logged-models/search", {
+          experiment_ids: [experimentId],
+          order_by: [{ field_name: "name", ascending: true }],
+          max_results: 2,
+          page_token: byName.next_page_token,
+        }),
+      );
       expect((rest.models as { info: Json }[]).map((m) => m.info.name)).toEqual(["c"]);
       expect(rest.next_page_token).toBeUndefined();
       expect(await ok(post("logged-models/search", { experiment_ids: [experimentId], filter: "name = 'nope'" }))).toEqual({});
-      await fails(post("logged-models/search", { experiment_ids: [experimentId], filter: "metrics.acc > 0.9" }), 400, "INVALID_PARAMETER_VALUE", "Invalid logged model filter clause 'metrics.acc > 0.9'");
+      await fails(
+        post("logged-models/search", { experiment_ids: [experimentId], filter: "metrics.acc > 0.9" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Invalid logged model filter clause 'metrics.acc > 0.9'",
+      );
       await fails(post("logged-models/search", {}), 400, "INVALID_PARAMETER_VALUE", "experiment_ids");
     });
 
     it("lets only the creator change a model or its files; deletes tags and models", async () => {
       const { experimentId } = await experimentAndRun();
-      const info = ((await ok(post("logged-models", { experiment_id: experimentId, name: "m", tags: [{ key: "k", value: "v" }] }))).model as { info: Json }).info;
+      const info = (
+        (await ok(post("logged-models", { experiment_id: experimentId, name: "m", tags: [{ key: "k", value: "v" }] }))).model as {
+          info: Json;
+        }
+      ).info;
       const id = String(info.model_id);
-      await fails(patch(`logged-models/${id}`, { status: "LOGGED_MODEL_READY" }, bob), 403, "PERMISSION_DENIED", `Only lm-alice or an admin may change logged model ${id}.`);
+      await fails(
+        patch(`logged-models/${id}`, { status: "LOGGED_MODEL_READY" }, bob),
+        403,
+        "PERMISSION_DENIED",
+        `Only lm-alice or an admin may change logged model ${id}.`,
+      );
       await fails(patch(`logged-models/${id}/tags`, { tags: [{ key: "x", value: "y" }] }, bob), 403, "PERMISSION_DENIED");
       const upload = uploadArtifact({ db: db(), principal: bob, store }, segmentsOf(String(info.artifact_uri), "MLmodel"), bytes("x"));
       await expect(upload).rejects.toBeInstanceOf(ApiError);
-      await expect(upload).rejects.toMatchObject({ status: 403, message: `Only lm-alice or an admin may change the artifacts of logged model ${id}.` });
+      await expect(upload).rejects.toMatchObject({
+        status: 403,
+        message: `Only lm-alice or an admin may change the artifacts of logged model ${id}.`,
+      });
       await fails(patch(`logged-models/${id}`, {}), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'status'");
-      await fails(get("logged-models/m-ffffffffffffffffffffffffffffffff"), 404, "RESOURCE_DOES_NOT_EXIST", "Logged model with ID 'm-ffffffffffffffffffffffffffffffff' not found.");
-      await fails(post(`logged-models/${id}`), 404, "ENDPOINT_NOT_FOUND", `POST is not supported for /2.0/mlflow/logged-models/${id}; use GET or PATCH or DELETE.`);
-      await fails(post("logged-models", { experiment_id: "999999" }), 404, "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=999999 exists");
+      await fails(
+        get("logged-models/m-ffffffffffffffffffffffffffffffff"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+        "Logged model with ID 'm-ffffffffffffffffffffffffffffffff' not found.",
+      );
+      await fails(
+        post(`logged-models/${id}`),
+        404,
+        "ENDPOINT_NOT_FOUND",
+        `POST is not supported for /2.0/mlflow/logged-models/${id}; use GET or PATCH or DELETE.`,
+      );
+      await fails(
+        post("logged-models", { experiment_id: "999999" }),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+        "No Experiment with id=999999 exists",
+      );
       expect(await ok(del(`logged-models/${id}/tags/k`))).toEqual({});
       await fails(del(`logged-models/${id}/tags/k`), 404, "RESOURCE_DOES_NOT_EXIST", `No tag with key 'k' found for logged model ${id}.`);
       expect(await ok(del(`logged-models/${id}`))).toEqual({});

@@ -66,7 +66,11 @@ export async function createLoggedModel(ctx: TrackingContext, input: Input<typeo
 export const getLoggedModel = (ctx: TrackingContext, _input: unknown, row: LoggedModelRow) => modelBody(ctx.db, row);
 
 /** PATCH logged-models/<id>: the client marks the model READY once its files are uploaded (or UPLOAD_FAILED). */
-export async function finalizeLoggedModel(ctx: TrackingContext, { status }: Input<typeof loggedModels.finalize>, row: LoggedModelRow): Promise<Body> {
+export async function finalizeLoggedModel(
+  ctx: TrackingContext,
+  { status }: Input<typeof loggedModels.finalize>,
+  row: LoggedModelRow,
+): Promise<Body> {
   if (status === undefined || status === "LOGGED_MODEL_STATUS_UNSPECIFIED") {
     throw invalidParam("Missing value for required parameter 'status': use LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.");
   }
@@ -80,18 +84,28 @@ export async function deleteLoggedModel(ctx: TrackingContext, _input: unknown, r
   return {};
 }
 
-export async function setLoggedModelTags(ctx: TrackingContext, { tags }: Input<typeof loggedModels.setTags>, row: LoggedModelRow): Promise<Body> {
+export async function setLoggedModelTags(
+  ctx: TrackingContext,
+  { tags }: Input<typeof loggedModels.setTags>,
+  row: LoggedModelRow,
+): Promise<Body> {
   if (tags.length > 0) await upsertLoggedModelTags(ctx.db, row.modelId, tags, nowOf(ctx));
   return {};
 }
 
-export async function deleteLoggedModelTag(ctx: TrackingContext, { tag_key: key }: Input<typeof loggedModels.deleteTag>, row: LoggedModelRow): Promise<Body> {
-  if (!(await deleteLoggedModelTagRow(ctx.db, row.modelId, key))) throw doesNotExist(`No tag with key '${key}' found for logged model ${row.modelId}.`);
+export async function deleteLoggedModelTag(
+  ctx: TrackingContext,
+  { tag_key: key }: Input<typeof loggedModels.deleteTag>,
+  row: LoggedModelRow,
+): Promise<Body> {
+  if (!(await deleteLoggedModelTagRow(ctx.db, row.modelId, key)))
+    throw doesNotExist(`No tag with key '${key}' found for logged model ${row.modelId}.`);
   return {};
 }
 
 export async function searchLoggedModels(ctx: TrackingContext, input: Input<typeof loggedModels.search>): Promise<Body> {
-  if (input.experiment_ids.length === 0) throw invalidParam("Missing value for required parameter 'experiment_ids': name at least one experiment to search.");
+  if (input.experiment_ids.length === 0)
+    throw invalidParam("Missing value for required parameter 'experiment_ids': name at least one experiment to search.");
   const experimentIds = input.experiment_ids.map((id) => {
     const n = parseExperimentId(id);
     if (n === null) throw invalidParam(`Invalid experiment ID '${id}' in experiment_ids.`);
@@ -99,12 +113,26 @@ export async function searchLoggedModels(ctx: TrackingContext, input: Input<type
   });
   const max = input.max_results ?? DEFAULT_LOGGED_MODELS_SEARCH_RESULTS;
   if (max < 1 || max > MAX_LOGGED_MODELS_SEARCH_RESULTS) {
-    throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_LOGGED_MODELS_SEARCH_RESULTS}.`);
+    throw invalidParam(
+      `Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_LOGGED_MODELS_SEARCH_RESULTS}.`,
+    );
   }
   const offset = decodePageToken(input.page_token);
   const equals = parseLoggedModelFilter(input.filter ?? "");
-  const rows = await searchLoggedModelRows(ctx.db, { experimentIds, equals, orderBy: parseLoggedModelOrderBy(input.order_by), limit: max + 1, offset });
+  const rows = await searchLoggedModelRows(ctx.db, {
+    experimentIds,
+    equals,
+    orderBy: parseLoggedModelOrderBy(input.order_by),
+    limit: max + 1,
+    offset,
+  });
   const { page, next_page_token } = pageOf(rows, max, offset);
-  const data = await loggedModelDataOf(ctx.db, page.map((r) => r.modelId));
-  return { ...(page.length > 0 ? { models: page.map((r) => loggedModelToWire(r, data.get(r.modelId))) } : {}), ...(next_page_token ? { next_page_token } : {}) };
+  const data = await loggedModelDataOf(
+    ctx.db,
+    page.map((r) => r.modelId),
+  );
+  return {
+    ...(page.length > 0 ? { models: page.map((r) => loggedModelToWire(r, data.get(r.modelId))) } : {}),
+    ...(next_page_token ? { next_page_token } : {}),
+  };
 }

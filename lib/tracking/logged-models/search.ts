@@ -3,7 +3,12 @@
  * (`name = 'model' AND source_run_id = '<run>'`, what the client sends to resolve `runs:/<run>/model`),
  * and order_by on the creation time, update time or name.
  */
-import { LOGGED_MODEL_FILTER_COLUMNS, LOGGED_MODEL_ORDER_COLUMNS, type LoggedModelFilterColumn, type LoggedModelOrderColumn } from "@/db/queries/logged-models";
+import {
+  LOGGED_MODEL_FILTER_COLUMNS,
+  LOGGED_MODEL_ORDER_COLUMNS,
+  type LoggedModelFilterColumn,
+  type LoggedModelOrderColumn,
+} from "@/db/queries/logged-models";
 import { invalidParam } from "../errors";
 
 export interface LoggedModelEquality {
@@ -28,11 +33,15 @@ export function parseLoggedModelFilter(filter: string): LoggedModelEquality[] {
 }
 
 /** order_by entries are objects `{ field_name, ascending }` in SearchLoggedModels (not strings, as for runs). */
-export function parseLoggedModelOrderBy(items: { field_name: string; ascending?: boolean | undefined }[]): { column: LoggedModelOrderColumn; ascending: boolean }[] {
+export function parseLoggedModelOrderBy(
+  items: { field_name: string; ascending?: boolean | undefined }[],
+): { column: LoggedModelOrderColumn; ascending: boolean }[] {
   return items.map((item) => {
     const field = item.field_name.replace(/^attributes\./, "");
     if (!Object.hasOwn(LOGGED_MODEL_ORDER_COLUMNS, field)) {
-      throw invalidParam(`Invalid order_by field '${field}' for logged models: use one of ${Object.keys(LOGGED_MODEL_ORDER_COLUMNS).join(", ")}.`);
+      throw invalidParam(
+        `Invalid order_by field '${field}' for logged models: use one of ${Object.keys(LOGGED_MODEL_ORDER_COLUMNS).join(", ")}.`,
+      );
     }
     return { column: field as LoggedModelOrderColumn, ascending: item.ascending ?? true };
   });

@@ -26,14 +26,20 @@ for (const kind of DB_KINDS) {
       const exp = String((await ok(post("experiments/create", { name: `intervals-${kind}-${++seq}` }))).experiment_id);
       const id = ((await ok(post("runs/create", { experiment_id: exp }))).run as { info: { run_id: string } }).info.run_id;
       for (let i = 0; i < points.length; i += 1000) {
-        const metrics = points.slice(i, i + 1000).map((p) => ({ key, value: p.value, timestamp: p.timestamp ?? 1_000 + p.step, step: p.step }));
+        const metrics = points
+          .slice(i, i + 1000)
+          .map((p) => ({ key, value: p.value, timestamp: p.timestamp ?? 1_000 + p.step, step: p.step }));
         await ok(post("runs/log-batch", { run_id: id, metrics }));
       }
       return id;
     }
 
     it("returns every point when there are fewer than max_results, with run_id, NaN as a string", async () => {
-      const id = await runWith([{ value: 1, step: 0 }, { value: "NaN", step: 1 }, { value: 0.25, step: 2 }]);
+      const id = await runWith([
+        { value: 1, step: 0 },
+        { value: "NaN", step: 1 },
+        { value: 0.25, step: 2 },
+      ]);
       const body = await ok(interval({ run_ids: id, metric_key: "loss" }));
       expect(body.metrics).toEqual([
         { key: "loss", value: 1, timestamp: 1000, step: 0, run_id: id },
@@ -50,7 +56,8 @@ for (const kind of DB_KINDS) {
       // 99 buckets of ~101 steps each take their first step; the final point is the last step.
       expect(pts.map((p) => p.step)).toEqual([...Array.from({ length: 99 }, (_, i) => Math.floor((i * 10_000) / 99)), 9999]);
       expect(pts.every((p) => p.value === p.step * 2)).toBe(true);
-      const ranged = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 11, start_step: 100, end_step: 200 }))).metrics as Point[];
+      const ranged = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 11, start_step: 100, end_step: 200 })))
+        .metrics as Point[];
       expect(ranged.map((p) => p.step)).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200]);
     });
 
@@ -77,11 +84,31 @@ for (const kind of DB_KINDS) {
       await fails(interval({ run_ids: id }), 400, "INVALID_PARAMETER_VALUE", "'metric_key'");
       await fails(interval({ run_ids: id, metric_key: "loss", max_results: 2501 }), 400, "INVALID_PARAMETER_VALUE", "at most 2500");
       await fails(interval({ run_ids: id, metric_key: "loss", max_results: 0 }), 400, "INVALID_PARAMETER_VALUE", "at least 1");
-      await fails(interval({ run_ids: id, metric_key: "loss", start_step: 5, end_step: 2 }), 400, "INVALID_PARAMETER_VALUE", "end_step must be greater than start_step. Found start_step=5 and end_step=2.");
+      await fails(
+        interval({ run_ids: id, metric_key: "loss", start_step: 5, end_step: 2 }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "end_step must be greater than start_step. Found start_step=5 and end_step=2.",
+      );
       const many = Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, "0"));
-      await fails(interval({ run_ids: many, metric_key: "loss" }), 400, "INVALID_PARAMETER_VALUE", "cannot specify more than 100 run_ids. Received 101 run_ids.");
-      await fails(interval({ run_ids: "0123456789abcdef0123456789abcdef", metric_key: "loss" }), 404, "RESOURCE_DOES_NOT_EXIST", "Run with id=0123456789abcdef0123456789abcdef not found");
-      await fails(call("POST", "metrics/get-history-bulk-interval", { run_ids: [id], metric_key: "loss" }, bob), 404, "ENDPOINT_NOT_FOUND", "use GET");
+      await fails(
+        interval({ run_ids: many, metric_key: "loss" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "cannot specify more than 100 run_ids. Received 101 run_ids.",
+      );
+      await fails(
+        interval({ run_ids: "0123456789abcdef0123456789abcdef", metric_key: "loss" }),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+        "Run with id=0123456789abcdef0123456789abcdef not found",
+      );
+      await fails(
+        call("POST", "metrics/get-history-bulk-interval", { run_ids: [id], metric_key: "loss" }, bob),
+        404,
+        "ENDPOINT_NOT_FOUND",
+        "use GET",
+      );
     });
   });
 }

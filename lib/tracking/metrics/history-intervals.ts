@@ -18,12 +18,16 @@ export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: 
   const runIds = [...new Set(input.run_ids)];
   if (runIds.length === 0) throw invalidParam("GetMetricHistoryBulkInterval request must specify at least one run_id.");
   if (runIds.length > MAX_RUNS_PER_INTERVAL_REQUEST) {
-    throw invalidParam(`GetMetricHistoryBulkInterval request cannot specify more than ${MAX_RUNS_PER_INTERVAL_REQUEST} run_ids. Received ${runIds.length} run_ids.`);
+    throw invalidParam(
+      `GetMetricHistoryBulkInterval request cannot specify more than ${MAX_RUNS_PER_INTERVAL_REQUEST} run_ids. Received ${runIds.length} run_ids.`,
+    );
   }
   const key = input.metric_key;
   const max = input.max_results ?? MAX_POINTS_PER_RUN;
   if (max < 1 || max > MAX_POINTS_PER_RUN) {
-    throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_POINTS_PER_RUN}.`);
+    throw invalidParam(
+      `Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_POINTS_PER_RUN}.`,
+    );
   }
   const start = input.start_step ?? null;
   const end = input.end_step ?? null;
@@ -36,6 +40,12 @@ export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: 
   const points = await sampledHistory(ctx.db, { runIds, key, maxPoints: max, startStep: start, endStep: end });
   if (points.length === 0) return {};
   return {
-    metrics: points.map((p) => ({ key: p.key, value: wireDouble(p.isNan ? NaN : p.value), timestamp: p.timestamp, step: p.step, run_id: p.runUuid })),
+    metrics: points.map((p) => ({
+      key: p.key,
+      value: wireDouble(p.isNan ? NaN : p.value),
+      timestamp: p.timestamp,
+      step: p.step,
+      run_id: p.runUuid,
+    })),
   };
 }

@@ -23,10 +23,14 @@ for (const kind of DB_KINDS) {
     const ctx = (now: number) => ({ db: db(), principal: ann, now: () => now });
 
     async function experimentWithRuns(starts: { start: number; end?: number }[]): Promise<{ id: string; runIds: string[] }> {
-      const { experiment_id } = (await ops.createExperiment(ctx(1_000), { name: `overview-${kind}-${++seq}` })) as { experiment_id: string };
+      const { experiment_id } = (await ops.createExperiment(ctx(1_000), { name: `overview-${kind}-${++seq}` })) as {
+        experiment_id: string;
+      };
       const runIds: string[] = [];
       for (const s of starts) {
-        const { run } = (await ops.createRun(ctx(s.start), { experiment_id, start_time: s.start })) as { run: { info: { run_id: string } } };
+        const { run } = (await ops.createRun(ctx(s.start), { experiment_id, start_time: s.start })) as {
+          run: { info: { run_id: string } };
+        };
         runIds.push(run.info.run_id);
         if (s.end !== undefined) await ops.updateRun(ctx(s.end), { run_id: run.info.run_id, status: "FINISHED", end_time: s.end });
       }
@@ -44,7 +48,9 @@ for (const kind of DB_KINDS) {
       // Whether one may rename is by id: another person of the same name may not, an admin may.
       const namesake: Principal = { ...ann, userId: "id-of-a-later-xp-ann" };
       expect((await listExperimentOverview(db(), namesake)).find((e) => e.experimentId === busy.id)?.canEdit).toBe(false);
-      expect((await listExperimentOverview(db(), { ...namesake, admin: true })).find((e) => e.experimentId === busy.id)?.canEdit).toBe(true);
+      expect((await listExperimentOverview(db(), { ...namesake, admin: true })).find((e) => e.experimentId === busy.id)?.canEdit).toBe(
+        true,
+      );
       expect(byId.get("0")?.canEdit).toBe(false);
       expect(byId.get(idle.id)).toMatchObject({ runCount: 0, lastActivity: 1_000 });
       // The Default experiment is always listed, even before anyone logged to it.
@@ -54,8 +60,17 @@ for (const kind of DB_KINDS) {
     it("lists the metric, param and tag keys of an experiment's active runs, sorted", async () => {
       const { id, runIds } = await experimentWithRuns([{ start: 1_000 }, { start: 2_000 }]);
       const [a = "", b = ""] = runIds;
-      await ops.logBatch(ctx(3_000), { run_id: a, metrics: [{ key: "loss", value: 0.5, timestamp: 1 }], params: [{ key: "lr", value: "0.1" }], tags: [{ key: "team", value: "x" }] });
-      await ops.logBatch(ctx(3_000), { run_id: b, metrics: [{ key: "acc", value: 0.9, timestamp: 1 }], params: [{ key: "depth", value: "3" }] });
+      await ops.logBatch(ctx(3_000), {
+        run_id: a,
+        metrics: [{ key: "loss", value: 0.5, timestamp: 1 }],
+        params: [{ key: "lr", value: "0.1" }],
+        tags: [{ key: "team", value: "x" }],
+      });
+      await ops.logBatch(ctx(3_000), {
+        run_id: b,
+        metrics: [{ key: "acc", value: 0.9, timestamp: 1 }],
+        params: [{ key: "depth", value: "3" }],
+      });
       const keys = await columnKeysOf(db(), id);
       expect(keys).toEqual({ metrics: ["acc", "loss"], params: ["depth", "lr"], tags: ["mlflow.runName", "team"] });
       await ops.deleteRun(ctx(4_000), { run_id: b });

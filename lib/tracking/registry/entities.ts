@@ -60,7 +60,8 @@ export function modelVersionToWire(row: ModelVersionRow, tags: KeyValue[] = [], 
   return out;
 }
 
-const aliasNamesFor = (aliases: AliasRow[] | undefined, version: number) => (aliases ?? []).filter((a) => a.version === version).map((a) => a.alias);
+const aliasNamesFor = (aliases: AliasRow[] | undefined, version: number) =>
+  (aliases ?? []).filter((a) => a.version === version).map((a) => a.alias);
 
 /** Versions with their tags and aliases, in the order given. */
 export async function modelVersionsToWire(db: Db, rows: ModelVersionRow[]): Promise<WireModelVersion[]> {

@@ -35,7 +35,12 @@ import type { Input, registry } from "../http/schemas";
 import { modelVersionOrThrow, type ModelVersionTarget } from "../http/targets";
 import { loggedModelForSource, noteModelVersion } from "../logged-models/registry-link";
 import { decodePageToken, pageOf } from "../search/page-token";
-import { compileModelVersionFilter, compileModelVersionOrderBy, compileRegisteredModelFilter, compileRegisteredModelOrderBy } from "../search/registry-sql";
+import {
+  compileModelVersionFilter,
+  compileModelVersionOrderBy,
+  compileRegisteredModelFilter,
+  compileRegisteredModelOrderBy,
+} from "../search/registry-sql";
 import { MODEL_STAGES } from "../validation";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 
@@ -45,7 +50,8 @@ export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
 /** max_results within [1, max], `def` when absent. */
 export function maxResults(n: number | undefined, def: number, max: number): number {
   if (n === undefined) return def;
-  if (n < 1 || n > max) throw invalidParam(`Invalid value ${n} for parameter 'max_results' supplied. It must be at least 1 and at most ${max}.`);
+  if (n < 1 || n > max)
+    throw invalidParam(`Invalid value ${n} for parameter 'max_results' supplied. It must be at least 1 and at most ${max}.`);
   return n;
 }
 
@@ -54,8 +60,18 @@ async function modelBody(db: Db, row: RegisteredModelRow): Promise<Body> {
   return { registered_model: wire };
 }
 
-export async function createRegisteredModel(ctx: TrackingContext, { name, tags, description }: Input<typeof registry.createModel>): Promise<Body> {
-  const row = await insertRegisteredModel(ctx.db, { name, description: description || null, userId: ctx.principal.name, ownerId: ctx.principal.userId ?? null, now: nowOf(ctx), tags });
+export async function createRegisteredModel(
+  ctx: TrackingContext,
+  { name, tags, description }: Input<typeof registry.createModel>,
+): Promise<Body> {
+  const row = await insertRegisteredModel(ctx.db, {
+    name,
+    description: description || null,
+    userId: ctx.principal.name,
+    ownerId: ctx.principal.userId ?? null,
+    now: nowOf(ctx),
+    tags,
+  });
   if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `Registered Model (name=${name}) already exists.`);
   return modelBody(ctx.db, row);
 }
@@ -67,16 +83,34 @@ export async function searchRegisteredModels(ctx: TrackingContext, input: Input<
   const offset = decodePageToken(input.page_token);
   const filter = compileRegisteredModelFilter(input.filter ?? "");
   const orderBy = compileRegisteredModelOrderBy(input.order_by);
-  const { page, next_page_token } = pageOf(await searchRegisteredModelRows(ctx.db, { filter, orderBy, limit: max + 1, offset }), max, offset);
-  return { ...(page.length > 0 ? { registered_models: await registeredModelsToWire(ctx.db, page) } : {}), ...(next_page_token ? { next_page_token } : {}) };
+  const { page, next_page_token } = pageOf(
+    await searchRegisteredModelRows(ctx.db, { filter, orderBy, limit: max + 1, offset }),
+    max,
+    offset,
+  );
+  return {
+    ...(page.length > 0 ? { registered_models: await registeredModelsToWire(ctx.db, page) } : {}),
+    ...(next_page_token ? { next_page_token } : {}),
+  };
 }
 
-export async function updateRegisteredModel(ctx: TrackingContext, { description }: Input<typeof registry.updateModel>, model: RegisteredModelRow): Promise<Body> {
-  const row = await updateRegisteredModelRow(ctx.db, model.name, { lastUpdatedTime: nowOf(ctx), ...(description !== undefined ? { description } : {}) });
+export async function updateRegisteredModel(
+  ctx: TrackingContext,
+  { description }: Input<typeof registry.updateModel>,
+  model: RegisteredModelRow,
+): Promise<Body> {
+  const row = await updateRegisteredModelRow(ctx.db, model.name, {
+    lastUpdatedTime: nowOf(ctx),
+    ...(description !== undefined ? { description } : {}),
+  });
   return modelBody(ctx.db, row ?? model);
 }
 
-export async function renameModel(ctx: TrackingContext, { new_name: newName }: Input<typeof registry.rename>, model: RegisteredModelRow): Promise<Body> {
+export async function renameModel(
+  ctx: TrackingContext,
+  { new_name: newName }: Input<typeof registry.rename>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   if (newName === model.name) return modelBody(ctx.db, model);
   const row = await renameRegisteredModel(ctx.db, model.name, newName, nowOf(ctx));
   if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `Registered Model (name=${newName}) already exists.`);
@@ -88,35 +122,59 @@ export async function deleteRegisteredModel(ctx: TrackingContext, _input: unknow
   return {};
 }
 
-export async function setRegisteredModelTag(ctx: TrackingContext, { key, value }: Input<typeof registry.setModelTag>, model: RegisteredModelRow): Promise<Body> {
+export async function setRegisteredModelTag(
+  ctx: TrackingContext,
+  { key, value }: Input<typeof registry.setModelTag>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   await upsertModelTags(ctx.db, model.name, [{ key, value }]);
   return {};
 }
 
-export async function deleteRegisteredModelTag(ctx: TrackingContext, { key }: Input<typeof registry.deleteModelTag>, model: RegisteredModelRow): Promise<Body> {
+export async function deleteRegisteredModelTag(
+  ctx: TrackingContext,
+  { key }: Input<typeof registry.deleteModelTag>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   await deleteModelTag(ctx.db, model.name, key);
   return {};
 }
 
-export async function setRegisteredModelAlias(ctx: TrackingContext, { alias, version }: Input<typeof registry.setAlias>, model: RegisteredModelRow): Promise<Body> {
+export async function setRegisteredModelAlias(
+  ctx: TrackingContext,
+  { alias, version }: Input<typeof registry.setAlias>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   await modelVersionOrThrow(ctx.db, model.name, version);
   await setAlias(ctx.db, model.name, alias, version, nowOf(ctx));
   return {};
 }
 
-export async function deleteRegisteredModelAlias(ctx: TrackingContext, { alias }: Input<typeof registry.alias>, model: RegisteredModelRow): Promise<Body> {
+export async function deleteRegisteredModelAlias(
+  ctx: TrackingContext,
+  { alias }: Input<typeof registry.alias>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   await deleteAlias(ctx.db, model.name, alias);
   return {};
 }
 
-export async function getModelVersionByAlias(ctx: TrackingContext, { alias }: Input<typeof registry.alias>, model: RegisteredModelRow): Promise<Body> {
+export async function getModelVersionByAlias(
+  ctx: TrackingContext,
+  { alias }: Input<typeof registry.alias>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   const found = await findAlias(ctx.db, model.name, alias);
   const row = found && (await findModelVersion(ctx.db, model.name, found.version));
   if (!row) throw invalidParam(`Registered model alias ${alias} not found.`);
   return versionBody(ctx.db, row);
 }
 
-export async function getLatestVersions(ctx: TrackingContext, { stages }: Input<typeof registry.latestVersions>, model: RegisteredModelRow): Promise<Body> {
+export async function getLatestVersions(
+  ctx: TrackingContext,
+  { stages }: Input<typeof registry.latestVersions>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   const rows = await latestVersionsOf(ctx.db, [model.name], stages);
   const order = (s: string) => (MODEL_STAGES as readonly string[]).indexOf(s);
   rows.sort((a, b) => order(a.currentStage) - order(b.currentStage));
@@ -130,12 +188,18 @@ async function versionBody(db: Db, row: ModelVersionRow): Promise<Body> {
   return { model_version: wire };
 }
 
-export async function createModelVersion(ctx: TrackingContext, input: Input<typeof registry.createVersion>, model: RegisteredModelRow): Promise<Body> {
+export async function createModelVersion(
+  ctx: TrackingContext,
+  input: Input<typeof registry.createVersion>,
+  model: RegisteredModelRow,
+): Promise<Body> {
   const runId = input.run_id || undefined;
   // MLflow 3 clients register `models:/<model_id>` or `runs:/<run>/<name>`; the version then points at the
   // logged model's files, so get-download-uri answers with a location the artifact API serves.
   const logged = await loggedModelForSource(ctx.db, input.source, input.model_id || undefined);
-  const stored = logged ? { source: logged.artifactLocation, runId: runId ?? logged.sourceRunId } : { source: input.source, runId: runId ?? null };
+  const stored = logged
+    ? { source: logged.artifactLocation, runId: runId ?? logged.sourceRunId }
+    : { source: input.source, runId: runId ?? null };
   const row = await insertModelVersion(ctx.db, {
     name: model.name,
     ...stored,
@@ -158,11 +222,21 @@ export async function searchModelVersions(ctx: TrackingContext, input: Input<typ
   const filter = compileModelVersionFilter(input.filter ?? "");
   const orderBy = compileModelVersionOrderBy(input.order_by);
   const { page, next_page_token } = pageOf(await searchModelVersionRows(ctx.db, { filter, orderBy, limit: max + 1, offset }), max, offset);
-  return { ...(page.length > 0 ? { model_versions: await modelVersionsToWire(ctx.db, page) } : {}), ...(next_page_token ? { next_page_token } : {}) };
+  return {
+    ...(page.length > 0 ? { model_versions: await modelVersionsToWire(ctx.db, page) } : {}),
+    ...(next_page_token ? { next_page_token } : {}),
+  };
 }
 
-export async function updateModelVersion(ctx: TrackingContext, { description }: Input<typeof registry.updateVersion>, { version: mv }: ModelVersionTarget): Promise<Body> {
-  const row = await updateModelVersionRow(ctx.db, mv.name, mv.version, { lastUpdatedTime: nowOf(ctx), ...(description !== undefined ? { description } : {}) });
+export async function updateModelVersion(
+  ctx: TrackingContext,
+  { description }: Input<typeof registry.updateVersion>,
+  { version: mv }: ModelVersionTarget,
+): Promise<Body> {
+  const row = await updateModelVersionRow(ctx.db, mv.name, mv.version, {
+    lastUpdatedTime: nowOf(ctx),
+    ...(description !== undefined ? { description } : {}),
+  });
   return versionBody(ctx.db, row ?? mv);
 }
 
@@ -171,27 +245,45 @@ export async function deleteModelVersion(ctx: TrackingContext, _input: unknown, 
   return {};
 }
 
-export async function transitionModelVersionStage(ctx: TrackingContext, input: Input<typeof registry.transition>, { version: mv }: ModelVersionTarget): Promise<Body> {
+export async function transitionModelVersionStage(
+  ctx: TrackingContext,
+  input: Input<typeof registry.transition>,
+  { version: mv }: ModelVersionTarget,
+): Promise<Body> {
   const { stage } = input;
   const archive = input.archive_existing_versions ?? false;
   if (archive && stage !== "Staging" && stage !== "Production") {
-    throw invalidParam(`Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are Staging, Production.`);
+    throw invalidParam(
+      `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are Staging, Production.`,
+    );
   }
   const row = await transitionModelVersion(ctx.db, mv.name, mv.version, stage, archive, nowOf(ctx));
   return versionBody(ctx.db, row ?? mv);
 }
 
-export async function setModelVersionTag(ctx: TrackingContext, { key, value }: Input<typeof registry.setVersionTag>, { version: mv }: ModelVersionTarget): Promise<Body> {
+export async function setModelVersionTag(
+  ctx: TrackingContext,
+  { key, value }: Input<typeof registry.setVersionTag>,
+  { version: mv }: ModelVersionTarget,
+): Promise<Body> {
   await upsertModelVersionTag(ctx.db, mv.name, mv.version, { key, value });
   return {};
 }
 
-export async function deleteModelVersionTagOp(ctx: TrackingContext, { key }: Input<typeof registry.deleteVersionTag>, { version: mv }: ModelVersionTarget): Promise<Body> {
+export async function deleteModelVersionTagOp(
+  ctx: TrackingContext,
+  { key }: Input<typeof registry.deleteVersionTag>,
+  { version: mv }: ModelVersionTarget,
+): Promise<Body> {
   await deleteModelVersionTag(ctx.db, mv.name, mv.version, key);
   return {};
 }
 
-export async function getModelVersionDownloadUri(ctx: TrackingContext, _input: unknown, { version: mv }: ModelVersionTarget): Promise<Body> {
+export async function getModelVersionDownloadUri(
+  ctx: TrackingContext,
+  _input: unknown,
+  { version: mv }: ModelVersionTarget,
+): Promise<Body> {
   return { artifact_uri: await underlyingUri(ctx.db, mv.source) };
 }
 

@@ -26,7 +26,9 @@ for (const kind of DB_KINDS) {
       return name;
     }
     async function newVersion(name: string, extra: Json = {}, who = alice): Promise<Json> {
-      const body = await ok(post("model-versions/create", { name, source: `mlflow-artifacts:/1/${RUN}/artifacts/model`, run_id: RUN, ...extra }, who));
+      const body = await ok(
+        post("model-versions/create", { name, source: `mlflow-artifacts:/1/${RUN}/artifacts/model`, run_id: RUN, ...extra }, who),
+      );
       return body.model_version as Json;
     }
 
@@ -44,25 +46,52 @@ for (const kind of DB_KINDS) {
           tags: [{ key: "team", value: "ds" }],
         });
         expect(typeof rm.creation_timestamp).toBe("number");
-        await fails(post("registered-models/create", { name }), 400, "RESOURCE_ALREADY_EXISTS", `Registered Model (name=${name}) already exists.`);
+        await fails(
+          post("registered-models/create", { name }),
+          400,
+          "RESOURCE_ALREADY_EXISTS",
+          `Registered Model (name=${name}) already exists.`,
+        );
         await fails(post("registered-models/create", {}), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name'");
-        await fails(post("registered-models/create", { name: unique("m"), tags: [{ key: "a//b", value: "1" }] }), 400, "INVALID_PARAMETER_VALUE", "Invalid tag name");
-        await fails(post("registered-models/create", { name: unique("m"), tags: [{ key: "k", value: "v".repeat(5001) }] }), 400, "INVALID_PARAMETER_VALUE", "'value' exceeds the maximum length of 5000");
+        await fails(
+          post("registered-models/create", { name: unique("m"), tags: [{ key: "a//b", value: "1" }] }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid tag name",
+        );
+        await fails(
+          post("registered-models/create", { name: unique("m"), tags: [{ key: "k", value: "v".repeat(5001) }] }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "'value' exceeds the maximum length of 5000",
+        );
       });
 
       it("gets a model, and 404s an unknown one", async () => {
         const name = await newModel();
         const rm = (await ok(get("registered-models/get", { name }))).registered_model as Json;
         expect(rm.name).toBe(name);
-        await fails(get("registered-models/get", { name: "nope-x" }), 404, "RESOURCE_DOES_NOT_EXIST", "Registered Model with name=nope-x not found");
+        await fails(
+          get("registered-models/get", { name: "nope-x" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          "Registered Model with name=nope-x not found",
+        );
       });
 
       it("updates the description with PATCH; only the owner or an admin may", async () => {
         const name = await newModel();
         const rm = (await ok(patch("registered-models/update", { name, description: "v2 of the model" }))).registered_model as Json;
         expect(rm.description).toBe("v2 of the model");
-        await fails(patch("registered-models/update", { name, description: "x" }, bob), 403, "PERMISSION_DENIED", `Only alice or an admin may change registered model ${name}.`);
-        expect(((await ok(patch("registered-models/update", { name, description: "by admin" }, root))).registered_model as Json).description).toBe("by admin");
+        await fails(
+          patch("registered-models/update", { name, description: "x" }, bob),
+          403,
+          "PERMISSION_DENIED",
+          `Only alice or an admin may change registered model ${name}.`,
+        );
+        expect(
+          ((await ok(patch("registered-models/update", { name, description: "by admin" }, root))).registered_model as Json).description,
+        ).toBe("by admin");
         await fails(post("registered-models/update", { name }), 404, "ENDPOINT_NOT_FOUND", "use PATCH");
         await fails(patch("registered-models/update", { name: "nope-y" }), 404, "RESOURCE_DOES_NOT_EXIST");
       });
@@ -72,7 +101,12 @@ for (const kind of DB_KINDS) {
         await newVersion(name, { tags: [{ key: "vk", value: "vv" }] });
         await ok(post("registered-models/alias", { name, alias: "champion", version: "1" }));
         const other = await newModel();
-        await fails(post("registered-models/rename", { name, new_name: other }), 400, "RESOURCE_ALREADY_EXISTS", `Registered Model (name=${other}) already exists.`);
+        await fails(
+          post("registered-models/rename", { name, new_name: other }),
+          400,
+          "RESOURCE_ALREADY_EXISTS",
+          `Registered Model (name=${other}) already exists.`,
+        );
         await fails(post("registered-models/rename", { name }), 400, "INVALID_PARAMETER_VALUE", "'new_name'");
         const renamed = `${name}-renamed`;
         const rm = (await ok(post("registered-models/rename", { name, new_name: renamed }))).registered_model as Json;
@@ -88,7 +122,12 @@ for (const kind of DB_KINDS) {
         await fails(del("registered-models/delete", { name }, bob), 403, "PERMISSION_DENIED");
         expect(await ok(del("registered-models/delete", { name }))).toEqual({});
         await fails(get("registered-models/get", { name }), 404, "RESOURCE_DOES_NOT_EXIST");
-        await fails(get("model-versions/get", { name, version: "1" }), 404, "RESOURCE_DOES_NOT_EXIST", `Model Version (name=${name}, version=1) not found`);
+        await fails(
+          get("model-versions/get", { name, version: "1" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `Model Version (name=${name}, version=1) not found`,
+        );
         await fails(del("registered-models/delete", { name }), 404, "RESOURCE_DOES_NOT_EXIST");
         // The name is free again.
         await ok(post("registered-models/create", { name }));
@@ -109,27 +148,53 @@ for (const kind of DB_KINDS) {
 
       it("searches with filter, OR, order_by and page tokens; prompts are hidden unless asked for", async () => {
         const prefix = unique("search");
-        for (const suffix of ["c", "a", "b"]) await ok(post("registered-models/create", { name: `${prefix}-${suffix}`, tags: [{ key: "grp", value: suffix === "b" ? "x" : "y" }] }));
+        for (const suffix of ["c", "a", "b"])
+          await ok(
+            post("registered-models/create", { name: `${prefix}-${suffix}`, tags: [{ key: "grp", value: suffix === "b" ? "x" : "y" }] }),
+          );
         await ok(post("registered-models/create", { name: `${prefix}-prompt`, tags: [{ key: "mlflow.prompt.is_prompt", value: "true" }] }));
         const names = (b: Json) => ((b.registered_models as Json[] | undefined) ?? []).map((m) => m.name);
         const page1 = await ok(get("registered-models/search", { filter: `name LIKE '${prefix}-%'`, max_results: 2 }));
         expect(names(page1)).toEqual([`${prefix}-a`, `${prefix}-b`]);
         expect(page1.next_page_token).toBe("eyJvZmZzZXQiOiAyfQ==");
-        const page2 = await ok(get("registered-models/search", { filter: `name LIKE '${prefix}-%'`, max_results: 2, page_token: page1.next_page_token }));
+        const page2 = await ok(
+          get("registered-models/search", { filter: `name LIKE '${prefix}-%'`, max_results: 2, page_token: page1.next_page_token }),
+        );
         expect(names(page2)).toEqual([`${prefix}-c`]);
         expect(page2.next_page_token).toBeUndefined();
         const desc = await ok(get("registered-models/search", { filter: `name LIKE '${prefix}-%'`, order_by: "name DESC" }));
         expect(names(desc)).toEqual([`${prefix}-c`, `${prefix}-b`, `${prefix}-a`]);
-        const or = await ok(get("registered-models/search", { filter: `(name = '${prefix}-a' OR tags.grp = 'x') AND name ILIKE '${prefix.toUpperCase()}%'` }));
+        const or = await ok(
+          get("registered-models/search", { filter: `(name = '${prefix}-a' OR tags.grp = 'x') AND name ILIKE '${prefix.toUpperCase()}%'` }),
+        );
         expect(names(or)).toEqual([`${prefix}-a`, `${prefix}-b`]);
-        const prompts = await ok(get("registered-models/search", { filter: `name LIKE '${prefix}-%' AND tags.\`mlflow.prompt.is_prompt\` = 'true'` }));
+        const prompts = await ok(
+          get("registered-models/search", { filter: `name LIKE '${prefix}-%' AND tags.\`mlflow.prompt.is_prompt\` = 'true'` }),
+        );
         expect(names(prompts)).toEqual([`${prefix}-prompt`]);
-        const notPrompts = await ok(get("registered-models/search", { filter: `name LIKE '${prefix}-%' AND tags.\`mlflow.prompt.is_prompt\` != 'true'` }));
+        const notPrompts = await ok(
+          get("registered-models/search", { filter: `name LIKE '${prefix}-%' AND tags.\`mlflow.prompt.is_prompt\` != 'true'` }),
+        );
         expect(names(notPrompts)).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
-        await fails(get("registered-models/search", { filter: "name ~ 'a'" }), 400, "INVALID_PARAMETER_VALUE", "Invalid filter at position");
-        await fails(get("registered-models/search", { filter: "owner = 'a'" }), 400, "INVALID_PARAMETER_VALUE", 'invalid registered model search key "owner"');
+        await fails(
+          get("registered-models/search", { filter: "name ~ 'a'" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid filter at position",
+        );
+        await fails(
+          get("registered-models/search", { filter: "owner = 'a'" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          'invalid registered model search key "owner"',
+        );
         await fails(get("registered-models/search", { filter: "name = 'a' AND" }), 400, "INVALID_PARAMETER_VALUE", "position 14");
-        await fails(get("registered-models/search", { order_by: "size DESC" }), 400, "INVALID_PARAMETER_VALUE", "Invalid order_by clause 'size DESC'");
+        await fails(
+          get("registered-models/search", { order_by: "size DESC" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid order_by clause 'size DESC'",
+        );
         await fails(get("registered-models/search", { max_results: 1001 }), 400, "INVALID_PARAMETER_VALUE", "at most 1000");
         await fails(get("registered-models/search", { max_results: 0 }), 400, "INVALID_PARAMETER_VALUE", "at least 1");
         await fails(get("registered-models/search", { page_token: "garbage!" }), 400, "INVALID_PARAMETER_VALUE", "Invalid page token");
@@ -144,24 +209,61 @@ for (const kind of DB_KINDS) {
         expect(await ok(post("registered-models/alias", { name, alias: "champion", version: "1" }))).toEqual({});
         const mv = (await ok(get("registered-models/alias", { name, alias: "champion" }))).model_version as Json;
         expect(mv).toMatchObject({ name, version: "1", aliases: ["champion"] });
-        expect(((await ok(get("registered-models/get", { name }))).registered_model as Json).aliases).toEqual([{ alias: "champion", version: "1" }]);
+        expect(((await ok(get("registered-models/get", { name }))).registered_model as Json).aliases).toEqual([
+          { alias: "champion", version: "1" },
+        ]);
         await ok(post("registered-models/alias", { name, alias: "champion", version: 2 }));
         expect(((await ok(get("registered-models/alias", { name, alias: "champion" }))).model_version as Json).version).toBe("2");
         await ok(del("registered-models/alias", { name, alias: "champion" }));
-        await fails(get("registered-models/alias", { name, alias: "champion" }), 400, "INVALID_PARAMETER_VALUE", "Registered model alias champion not found.");
+        await fails(
+          get("registered-models/alias", { name, alias: "champion" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Registered model alias champion not found.",
+        );
         await ok(del("registered-models/alias", { name, alias: "champion" }));
       });
 
       it("refuses reserved and malformed aliases, missing versions and other people's models", async () => {
         const name = await newModel();
         await newVersion(name);
-        await fails(post("registered-models/alias", { name, alias: "latest", version: "1" }), 400, "INVALID_PARAMETER_VALUE", "'latest' alias name (case insensitive) is reserved.");
+        await fails(
+          post("registered-models/alias", { name, alias: "latest", version: "1" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "'latest' alias name (case insensitive) is reserved.",
+        );
         await fails(post("registered-models/alias", { name, alias: "LATEST", version: "1" }), 400, "INVALID_PARAMETER_VALUE", "reserved");
-        await fails(post("registered-models/alias", { name, alias: "v2", version: "1" }), 400, "INVALID_PARAMETER_VALUE", "Version alias name 'v2' is reserved.");
-        await fails(post("registered-models/alias", { name, alias: "a b", version: "1" }), 400, "INVALID_PARAMETER_VALUE", "Invalid alias name: 'a b'");
-        await fails(post("registered-models/alias", { name, alias: "x".repeat(256), version: "1" }), 400, "INVALID_PARAMETER_VALUE", "'alias' exceeds the maximum length of 255");
-        await fails(post("registered-models/alias", { name, alias: "ok", version: "9" }), 404, "RESOURCE_DOES_NOT_EXIST", `Model Version (name=${name}, version=9) not found`);
-        await fails(post("registered-models/alias", { name, alias: "ok", version: "one" }), 400, "INVALID_PARAMETER_VALUE", "Parameter 'version' must be an integer, got 'one'.");
+        await fails(
+          post("registered-models/alias", { name, alias: "v2", version: "1" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Version alias name 'v2' is reserved.",
+        );
+        await fails(
+          post("registered-models/alias", { name, alias: "a b", version: "1" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid alias name: 'a b'",
+        );
+        await fails(
+          post("registered-models/alias", { name, alias: "x".repeat(256), version: "1" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "'alias' exceeds the maximum length of 255",
+        );
+        await fails(
+          post("registered-models/alias", { name, alias: "ok", version: "9" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `Model Version (name=${name}, version=9) not found`,
+        );
+        await fails(
+          post("registered-models/alias", { name, alias: "ok", version: "one" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Parameter 'version' must be an integer, got 'one'.",
+        );
         await fails(post("registered-models/alias", { name, alias: "ok", version: "1" }, bob), 403, "PERMISSION_DENIED");
         await fails(get("registered-models/alias", { name: "nope-q", alias: "ok" }), 404, "RESOURCE_DOES_NOT_EXIST");
         await fails(call("PUT", "registered-models/alias", { name }, alice), 404, "ENDPOINT_NOT_FOUND", "use POST or DELETE or GET");
@@ -189,10 +291,25 @@ for (const kind of DB_KINDS) {
         expect((await newVersion(name)).version).toBe("2");
         const rm = (await ok(get("registered-models/get", { name }))).registered_model as Json;
         expect((rm.latest_versions as Json[]).map((v) => [v.version, v.current_stage])).toEqual([["2", "None"]]);
-        await fails(post("model-versions/create", { name: "nope-m", source: "s3://b/m" }), 404, "RESOURCE_DOES_NOT_EXIST", "Registered Model with name=nope-m not found");
+        await fails(
+          post("model-versions/create", { name: "nope-m", source: "s3://b/m" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          "Registered Model with name=nope-m not found",
+        );
         await fails(post("model-versions/create", { name }), 400, "INVALID_PARAMETER_VALUE", "'source'");
-        await fails(post("model-versions/create", { name, source: "s3://b/../etc" }), 400, "INVALID_PARAMETER_VALUE", "Invalid model version source: 's3://b/../etc'");
-        await fails(post("model-versions/create", { name, source: "s3://b/m", run_id: "not a run!" }), 400, "INVALID_PARAMETER_VALUE", "Invalid run ID");
+        await fails(
+          post("model-versions/create", { name, source: "s3://b/../etc" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid model version source: 's3://b/../etc'",
+        );
+        await fails(
+          post("model-versions/create", { name, source: "s3://b/m", run_id: "not a run!" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid run ID",
+        );
         await fails(post("model-versions/create", { name, source: "s3://b/m" }, bob), 403, "PERMISSION_DENIED");
       });
 
@@ -206,18 +323,33 @@ for (const kind of DB_KINDS) {
         const name = await newModel();
         await newVersion(name);
         expect(((await ok(get("model-versions/get", { name, version: "1" }))).model_version as Json).version).toBe("1");
-        await fails(get("model-versions/get", { name, version: "7" }), 404, "RESOURCE_DOES_NOT_EXIST", `Model Version (name=${name}, version=7) not found`);
-        await fails(get("model-versions/get", { name, version: "x" }), 400, "INVALID_PARAMETER_VALUE", "Parameter 'version' must be an integer, got 'x'.");
+        await fails(
+          get("model-versions/get", { name, version: "7" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `Model Version (name=${name}, version=7) not found`,
+        );
+        await fails(
+          get("model-versions/get", { name, version: "x" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Parameter 'version' must be an integer, got 'x'.",
+        );
         const mv = (await ok(patch("model-versions/update", { name, version: "1", description: "tuned" }))).model_version as Json;
         expect(mv.description).toBe("tuned");
         await fails(patch("model-versions/update", { name, version: "1", description: "x" }, bob), 403, "PERMISSION_DENIED");
         await fails(patch("model-versions/update", { name, version: "3" }), 404, "RESOURCE_DOES_NOT_EXIST");
-        expect(await ok(get("model-versions/get-download-uri", { name, version: "1" }))).toEqual({ artifact_uri: `mlflow-artifacts:/1/${RUN}/artifacts/model` });
+        expect(await ok(get("model-versions/get-download-uri", { name, version: "1" }))).toEqual({
+          artifact_uri: `mlflow-artifacts:/1/${RUN}/artifacts/model`,
+        });
         await fails(get("model-versions/get-download-uri", { name, version: "5" }), 404, "RESOURCE_DOES_NOT_EXIST");
         // runs:/ sources answer with where the run keeps the files, as MLflow's get_underlying_uri does.
-        const run = ((await ok(post("runs/create", { experiment_id: "0" }))).run as { info: { run_id: string; artifact_uri: string } }).info;
+        const run = ((await ok(post("runs/create", { experiment_id: "0" }))).run as { info: { run_id: string; artifact_uri: string } })
+          .info;
         await newVersion(name, { source: `runs:/${run.run_id}/model/`, run_id: run.run_id });
-        expect(await ok(get("model-versions/get-download-uri", { name, version: "2" }))).toEqual({ artifact_uri: `${run.artifact_uri}/model` });
+        expect(await ok(get("model-versions/get-download-uri", { name, version: "2" }))).toEqual({
+          artifact_uri: `${run.artifact_uri}/model`,
+        });
         await newVersion(name, { source: `runs:/${RUN}/model` });
         expect(await ok(get("model-versions/get-download-uri", { name, version: "3" }))).toEqual({ artifact_uri: `runs:/${RUN}/model` });
       });
@@ -226,17 +358,29 @@ for (const kind of DB_KINDS) {
         const name = await newModel();
         await newVersion(name);
         await newVersion(name);
-        const v1 = (await ok(post("model-versions/transition-stage", { name, version: "1", stage: "production", archive_existing_versions: false }))).model_version as Json;
+        const v1 = (
+          await ok(post("model-versions/transition-stage", { name, version: "1", stage: "production", archive_existing_versions: false }))
+        ).model_version as Json;
         expect(v1.current_stage).toBe("Production");
-        const v2 = (await ok(post("model-versions/transition-stage", { name, version: "2", stage: "Production", archive_existing_versions: true }))).model_version as Json;
+        const v2 = (
+          await ok(post("model-versions/transition-stage", { name, version: "2", stage: "Production", archive_existing_versions: true }))
+        ).model_version as Json;
         expect(v2.current_stage).toBe("Production");
         expect(((await ok(get("model-versions/get", { name, version: "1" }))).model_version as Json).current_stage).toBe("Archived");
         const latest = await ok(post("registered-models/get-latest-versions", { name }));
-        expect((latest.model_versions as Json[]).map((v) => [v.version, v.current_stage])).toEqual([["2", "Production"], ["1", "Archived"]]);
+        expect((latest.model_versions as Json[]).map((v) => [v.version, v.current_stage])).toEqual([
+          ["2", "Production"],
+          ["1", "Archived"],
+        ]);
         const onlyProd = await ok(post("registered-models/get-latest-versions", { name, stages: ["production"] }));
         expect((onlyProd.model_versions as Json[]).map((v) => v.version)).toEqual(["2"]);
         expect(await ok(post("registered-models/get-latest-versions", { name, stages: ["Staging"] }))).toEqual({});
-        await fails(post("registered-models/get-latest-versions", { name, stages: ["Live"] }), 400, "INVALID_PARAMETER_VALUE", "Invalid Model Version stage: Live.");
+        await fails(
+          post("registered-models/get-latest-versions", { name, stages: ["Live"] }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid Model Version stage: Live.",
+        );
         await fails(post("registered-models/get-latest-versions", { name: "nope-l" }), 404, "RESOURCE_DOES_NOT_EXIST");
         await fails(
           post("model-versions/transition-stage", { name, version: "1", stage: "foo" }),
@@ -244,7 +388,12 @@ for (const kind of DB_KINDS) {
           "INVALID_PARAMETER_VALUE",
           "Invalid Model Version stage: foo. Value must be one of None, Staging, Production, Archived.",
         );
-        await fails(post("model-versions/transition-stage", { name, version: "1", stage: "Archived", archive_existing_versions: true }), 400, "INVALID_PARAMETER_VALUE", "not an Active stage");
+        await fails(
+          post("model-versions/transition-stage", { name, version: "1", stage: "Archived", archive_existing_versions: true }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "not an Active stage",
+        );
         await fails(post("model-versions/transition-stage", { name, version: "1" }), 400, "INVALID_PARAMETER_VALUE", "'stage'");
         await fails(post("model-versions/transition-stage", { name, version: "1", stage: "None" }, bob), 403, "PERMISSION_DENIED");
         await fails(post("model-versions/transition-stage", { name, version: "4", stage: "None" }), 404, "RESOURCE_DOES_NOT_EXIST");
@@ -254,11 +403,18 @@ for (const kind of DB_KINDS) {
         const name = await newModel();
         await newVersion(name);
         await ok(post("model-versions/set-tag", { name, version: "1", key: "validated", value: "yes" }));
-        expect(((await ok(get("model-versions/get", { name, version: "1" }))).model_version as Json).tags).toEqual([{ key: "validated", value: "yes" }]);
+        expect(((await ok(get("model-versions/get", { name, version: "1" }))).model_version as Json).tags).toEqual([
+          { key: "validated", value: "yes" },
+        ]);
         await ok(del("model-versions/delete-tag", { name, version: "1", key: "validated" }));
         await ok(del("model-versions/delete-tag", { name, version: "1", key: "validated" }));
         expect(((await ok(get("model-versions/get", { name, version: "1" }))).model_version as Json).tags).toBeUndefined();
-        await fails(post("model-versions/set-tag", { name, version: "1", key: "bad!key", value: "x" }), 400, "INVALID_PARAMETER_VALUE", "Invalid tag name");
+        await fails(
+          post("model-versions/set-tag", { name, version: "1", key: "bad!key", value: "x" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Invalid tag name",
+        );
         await fails(post("model-versions/set-tag", { name, version: "2", key: "k", value: "x" }), 404, "RESOURCE_DOES_NOT_EXIST");
         await fails(post("model-versions/set-tag", { name, version: "1", key: "k", value: "x" }, bob), 403, "PERMISSION_DENIED");
         await fails(del("model-versions/delete-tag", { name, version: "1" }), 400, "INVALID_PARAMETER_VALUE", "'key'");
@@ -270,9 +426,19 @@ for (const kind of DB_KINDS) {
         await ok(post("registered-models/alias", { name, alias: "prod", version: "1" }));
         await fails(del("model-versions/delete", { name, version: "1" }, bob), 403, "PERMISSION_DENIED");
         expect(await ok(del("model-versions/delete", { name, version: "1" }))).toEqual({});
-        await fails(get("model-versions/get", { name, version: "1" }), 404, "RESOURCE_DOES_NOT_EXIST", `Model Version (name=${name}, version=1) not found`);
+        await fails(
+          get("model-versions/get", { name, version: "1" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `Model Version (name=${name}, version=1) not found`,
+        );
         await fails(del("model-versions/delete", { name, version: "1" }), 404, "RESOURCE_DOES_NOT_EXIST");
-        await fails(get("registered-models/alias", { name, alias: "prod" }), 400, "INVALID_PARAMETER_VALUE", "Registered model alias prod not found.");
+        await fails(
+          get("registered-models/alias", { name, alias: "prod" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Registered model alias prod not found.",
+        );
         expect(await ok(get("model-versions/search", { filter: `name = '${name}'` }))).toEqual({});
         expect((await newVersion(name)).version).toBe("2");
       });
@@ -284,17 +450,48 @@ for (const kind of DB_KINDS) {
         await newVersion(name, { run_id: other, tags: [{ key: "q", value: "good" }] });
         await newVersion(name);
         const versions = (b: Json) => ((b.model_versions as Json[] | undefined) ?? []).map((v) => v.version);
-        expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}'`, order_by: "version_number ASC" })))).toEqual(["1", "2", "3"]);
+        expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}'`, order_by: "version_number ASC" })))).toEqual([
+          "1",
+          "2",
+          "3",
+        ]);
         expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}'` })))).toEqual(["3", "2", "1"]);
-        expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}' AND run_id IN ('${other}', 'zzz')` })))).toEqual(["2"]);
-        expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}' AND (version_number >= 3 OR tags.q = 'good')`, order_by: "version_number" })))).toEqual(["2", "3"]);
-        expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}' AND source_path LIKE '%/model'`, order_by: "version_number DESC" })))).toEqual(["3", "2", "1"]);
+        expect(versions(await ok(get("model-versions/search", { filter: `name = '${name}' AND run_id IN ('${other}', 'zzz')` })))).toEqual([
+          "2",
+        ]);
+        expect(
+          versions(
+            await ok(
+              get("model-versions/search", {
+                filter: `name = '${name}' AND (version_number >= 3 OR tags.q = 'good')`,
+                order_by: "version_number",
+              }),
+            ),
+          ),
+        ).toEqual(["2", "3"]);
+        expect(
+          versions(
+            await ok(
+              get("model-versions/search", { filter: `name = '${name}' AND source_path LIKE '%/model'`, order_by: "version_number DESC" }),
+            ),
+          ),
+        ).toEqual(["3", "2", "1"]);
         const page = await ok(get("model-versions/search", { filter: `name = '${name}'`, order_by: "version_number", max_results: 2 }));
         expect(versions(page)).toEqual(["1", "2"]);
         expect(page.next_page_token).toBe("eyJvZmZzZXQiOiAyfQ==");
-        await fails(get("model-versions/search", { filter: "version_number > 'x'" }), 400, "INVALID_PARAMETER_VALUE", "must be compared with an integer");
+        await fails(
+          get("model-versions/search", { filter: "version_number > 'x'" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "must be compared with an integer",
+        );
         await fails(get("model-versions/search", { filter: "name IN ('a')" }), 400, "INVALID_PARAMETER_VALUE", "IN cannot be used");
-        await fails(get("model-versions/search", { filter: "stage = 'x'" }), 400, "INVALID_PARAMETER_VALUE", 'invalid model version search key "stage"');
+        await fails(
+          get("model-versions/search", { filter: "stage = 'x'" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          'invalid model version search key "stage"',
+        );
         await fails(get("model-versions/search", { order_by: "run_id" }), 400, "INVALID_PARAMETER_VALUE", "Invalid order_by clause");
         await fails(get("model-versions/search", { max_results: 200001 }), 400, "INVALID_PARAMETER_VALUE", "at most 200000");
       });

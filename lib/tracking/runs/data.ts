@@ -5,7 +5,16 @@
  */
 import type { Db } from "@/db/client";
 import { insertDatasetInputs } from "@/db/queries/datasets";
-import { deleteRunTag, insertMetrics, insertParams, storedPoint, updateRunRow, upsertRunTags, type KeyValue, type RunRow } from "@/db/queries/tracking";
+import {
+  deleteRunTag,
+  insertMetrics,
+  insertParams,
+  storedPoint,
+  updateRunRow,
+  upsertRunTags,
+  type KeyValue,
+  type RunRow,
+} from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import type { Input, runs } from "../http/schemas";
@@ -67,7 +76,14 @@ export async function deleteTag(ctx: TrackingContext, { key }: Input<typeof runs
 /** Model inputs (MLflow 3 logged models) are checked for shape and not stored. */
 export async function logInputs(ctx: TrackingContext, { datasets }: Input<typeof runs.logInputs>, run: RunRow): Promise<Body> {
   const rows = datasets.map(({ dataset: d, tags }) => ({
-    dataset: { name: d.name, digest: d.digest, sourceType: d.source_type, source: d.source, schema: d.schema || null, profile: d.profile || null },
+    dataset: {
+      name: d.name,
+      digest: d.digest,
+      sourceType: d.source_type,
+      source: d.source,
+      schema: d.schema || null,
+      profile: d.profile || null,
+    },
     tags,
   }));
   await insertDatasetInputs(ctx.db, run.experimentId, run.runUuid, rows);

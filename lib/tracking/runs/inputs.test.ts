@@ -32,7 +32,10 @@ for (const kind of DB_KINDS) {
       const run = (await ok(call("GET", "runs/get", { run_id: a }, alice))).run as Json;
       expect(run.inputs).toEqual({
         dataset_inputs: [
-          { tags: [{ key: "mlflow.data.context", value: "eval" }], dataset: { name: "iris", digest: "d1", source_type: "local", source: "/data/iris.csv", schema: '{"cols":["a"]}' } },
+          {
+            tags: [{ key: "mlflow.data.context", value: "eval" }],
+            dataset: { name: "iris", digest: "d1", source_type: "local", source: "/data/iris.csv", schema: '{"cols":["a"]}' },
+          },
           { dataset: { name: "wine", digest: "d2", source_type: "local", source: "/data/wine.csv", schema: '{"cols":["a"]}' } },
         ],
       });
@@ -52,20 +55,45 @@ for (const kind of DB_KINDS) {
       expect(await ids("datasets.name LIKE 'w%' OR datasets.context = 'training'")).toEqual([a, b].sort());
       expect(await ids("datasets.name != 'iris'")).toEqual([b]);
       expect(await ids("datasets.name IS NULL")).toEqual([c]);
-      await fails(post("runs/search", { experiment_ids: [exp], filter: "datasets.size = 'x'" }), 400, "INVALID_PARAMETER_VALUE", "unknown dataset field");
+      await fails(
+        post("runs/search", { experiment_ids: [exp], filter: "datasets.size = 'x'" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "unknown dataset field",
+      );
     });
 
     it("validates inputs and checks the run", async () => {
       const { a } = await setup();
       await fails(post("runs/log-inputs", { datasets: [] }), 400, "INVALID_PARAMETER_VALUE", "'run_id'");
-      await fails(post("runs/log-inputs", { run_id: a, datasets: [{ tags: [] }] }), 400, "INVALID_PARAMETER_VALUE", "'datasets[0].dataset'");
-      await fails(post("runs/log-inputs", { run_id: a, datasets: [{ dataset: { name: "x", digest: "d", source_type: "local" } }] }), 400, "INVALID_PARAMETER_VALUE", "'datasets[0].dataset.source'");
-      await fails(post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d".repeat(37))] }), 400, "INVALID_PARAMETER_VALUE", "'dataset.digest' exceeds the maximum length of 36");
+      await fails(
+        post("runs/log-inputs", { run_id: a, datasets: [{ tags: [] }] }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "'datasets[0].dataset'",
+      );
+      await fails(
+        post("runs/log-inputs", { run_id: a, datasets: [{ dataset: { name: "x", digest: "d", source_type: "local" } }] }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "'datasets[0].dataset.source'",
+      );
+      await fails(
+        post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d".repeat(37))] }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "'dataset.digest' exceeds the maximum length of 36",
+      );
       await fails(post("runs/log-inputs", { run_id: a, models: [{}] }), 400, "INVALID_PARAMETER_VALUE", "'models[0].model_id'");
       await fails(post("runs/log-inputs", { run_id: "0123456789abcdef0123456789abcdef", datasets: [] }), 404, "RESOURCE_DOES_NOT_EXIST");
       await fails(post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d")] }, bob), 403, "PERMISSION_DENIED");
       await ok(post("runs/delete", { run_id: a }));
-      await fails(post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d")] }), 400, "INVALID_PARAMETER_VALUE", "must be in the 'active' state");
+      await fails(
+        post("runs/log-inputs", { run_id: a, datasets: [dataset("x", "d")] }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "must be in the 'active' state",
+      );
     });
   });
 }

@@ -4,7 +4,16 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/db/client";
-import { findRunsByIds, insertRun, runDataOf, searchRunIds, updateRunRow, upsertRunTags, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import {
+  findRunsByIds,
+  insertRun,
+  runDataOf,
+  searchRunIds,
+  updateRunRow,
+  upsertRunTags,
+  type ExperimentRow,
+  type RunRow,
+} from "@/db/queries/tracking";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { runInfoToWire, runToWire, type WireRun } from "../entities";
 import { invalidParam } from "../errors";
@@ -82,7 +91,9 @@ export async function searchRuns(ctx: TrackingContext, input: Input<typeof runs.
   const experimentIds = input.experiment_ids.map(parseExperimentId).filter((n) => n !== null);
   const max = input.max_results ?? 1000;
   if (max < 1 || max > MAX_RUNS_SEARCH_RESULTS) {
-    throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_SEARCH_RESULTS} and at least 1.`);
+    throw invalidParam(
+      `Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_SEARCH_RESULTS} and at least 1.`,
+    );
   }
   const offset = decodePageToken(input.page_token);
   const parsed = parseFilter(input.filter ?? "");

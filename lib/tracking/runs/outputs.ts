@@ -13,6 +13,10 @@ export async function logOutputs(ctx: TrackingContext, { models }: Input<typeof 
   for (const m of models) {
     if (!(await findLoggedModel(ctx.db, m.model_id))) throw doesNotExist(`Logged model with ID '${m.model_id}' not found.`);
   }
-  await insertRunOutputs(ctx.db, run.runUuid, models.map((m) => ({ modelId: m.model_id, step: m.step })));
+  await insertRunOutputs(
+    ctx.db,
+    run.runUuid,
+    models.map((m) => ({ modelId: m.model_id, step: m.step })),
+  );
   return {};
 }

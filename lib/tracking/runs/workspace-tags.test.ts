@@ -19,16 +19,33 @@ for (const kind of DB_KINDS) {
       const tokenId = `tok_${user}`;
       await insertUser(db(), { name: user, role: "user", roleSource: "default" });
       await insertToken(db(), { id: tokenId, userName: user, hash: `hash-${user}`, kind: "workspace", note: null, expiresAt: null });
-      await upsertServer(db(), serverRowFixture(user, "gpu-box", { message: null, url: "http://127.0.0.1:1", trackingTokenId: tokenId, imageId: "sha256:abc123", lastActivity: null }));
+      await upsertServer(
+        db(),
+        serverRowFixture(user, "gpu-box", {
+          message: null,
+          url: "http://127.0.0.1:1",
+          trackingTokenId: tokenId,
+          imageId: "sha256:abc123",
+          lastActivity: null,
+        }),
+      );
       return tokenId;
     }
 
-    const tagsOf = async (body: Json) => Object.fromEntries(((body.run as { data: { tags: { key: string; value: string }[] } }).data.tags ?? []).map((t) => [t.key, t.value]));
+    const tagsOf = async (body: Json) =>
+      Object.fromEntries(((body.run as { data: { tags: { key: string; value: string }[] } }).data.tags ?? []).map((t) => [t.key, t.value]));
 
     it("adds atrium.server, atrium.environment, atrium.image_id and the owner as mlflow.user", async () => {
       const user = `ws-${kind}-${++seq}`;
       const tokenId = await workspaceOf(user);
-      const body = await ok(call("POST", "runs/create", { experiment_id: "0", tags: [{ key: "mlflow.user", value: "jovyan" }] }, principal(user, false, { tokenId })));
+      const body = await ok(
+        call(
+          "POST",
+          "runs/create",
+          { experiment_id: "0", tags: [{ key: "mlflow.user", value: "jovyan" }] },
+          principal(user, false, { tokenId }),
+        ),
+      );
       expect(await tagsOf(body)).toMatchObject({
         "atrium.server": "gpu-box",
         "atrium.environment": "python",
@@ -41,8 +58,14 @@ for (const kind of DB_KINDS) {
     it("adds nothing for a personal token, a session, or someone else's workspace token", async () => {
       const user = `ws-${kind}-${++seq}`;
       const tokenId = await workspaceOf(user);
-      for (const who of [principal(user, false, { tokenId: "tok_personal" }), principal(user, false, { via: "session" }), principal("intruder", false, { tokenId })]) {
-        const tags = await tagsOf(await ok(call("POST", "runs/create", { experiment_id: "0", tags: [{ key: "mlflow.user", value: "me" }] }, who)));
+      for (const who of [
+        principal(user, false, { tokenId: "tok_personal" }),
+        principal(user, false, { via: "session" }),
+        principal("intruder", false, { tokenId }),
+      ]) {
+        const tags = await tagsOf(
+          await ok(call("POST", "runs/create", { experiment_id: "0", tags: [{ key: "mlflow.user", value: "me" }] }, who)),
+        );
         expect(Object.keys(tags).filter((k) => k.startsWith("atrium."))).toEqual([]);
         expect(tags["mlflow.user"]).toBe("me");
       }

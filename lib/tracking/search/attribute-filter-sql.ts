@@ -79,17 +79,25 @@ export class AttributeFilterParser extends BooleanSqlParser {
     if (prefix === "tag" || prefix === "tags") {
       this.mentionedTags.add(key);
       const op = this.parseOperator(id);
-      if (!(STRING_OPS as readonly string[]).includes(op)) throw this.fail(id, `the operator ${op} cannot be used with "${id.raw}"; use =, !=, LIKE or ILIKE`);
+      if (!(STRING_OPS as readonly string[]).includes(op))
+        throw this.fail(id, `the operator ${op} cannot be used with "${id.raw}"; use =, !=, LIKE or ILIKE`);
       const v = this.next();
       if (v.kind !== "string") throw this.fail(v, `"${id.raw}" must be compared with a quoted string, found ${describeToken(v)}`);
       return this.target.tag(key, opSql(op), v.value);
     }
-    const field = (prefix === undefined || prefix === "attribute" || prefix === "attributes" || prefix === "attr") && Object.hasOwn(this.target.fields, key) ? this.target.fields[key] : undefined;
+    const field =
+      (prefix === undefined || prefix === "attribute" || prefix === "attributes" || prefix === "attr") &&
+      Object.hasOwn(this.target.fields, key)
+        ? this.target.fields[key]
+        : undefined;
     if (!field) throw this.fail(id, `invalid ${this.target.what} search key "${id.raw}", expected ${names} or tags.<key>`);
     const op = this.parseOperator(id);
     if ((LIST_OPS as readonly string[]).includes(op)) {
       if (!field.lists) throw this.fail(id, `${op} cannot be used with "${id.raw}"`);
-      const items = sql.join(this.parseStringList().map((v) => sql`${v}`), sql`, `);
+      const items = sql.join(
+        this.parseStringList().map((v) => sql`${v}`),
+        sql`, `,
+      );
       return op === "IN" ? sql`${field.column} IN (${items})` : sql`${field.column} NOT IN (${items})`;
     }
     const allowed: readonly string[] = field.kind === "number" ? NUMBER_OPS : STRING_OPS;
@@ -112,7 +120,11 @@ export function compileAttributeFilter(input: string, target: FilterTarget): { w
   return { where: parser.parse(), tags: parser.mentionedTags };
 }
 
-export function compileOrderBy(clauses: string[], columns: Readonly<Record<string, AnyColumn>>, what: string): { column: AnyColumn; ascending: boolean }[] {
+export function compileOrderBy(
+  clauses: string[],
+  columns: Readonly<Record<string, AnyColumn>>,
+  what: string,
+): { column: AnyColumn; ascending: boolean }[] {
   return clauses.map((clause) => {
     const m = /^\s*(?:(?:attribute|attributes|attr)\.)?(\w+)\s*(ASC|DESC)?\s*$/i.exec(clause);
     const name = m?.[1];

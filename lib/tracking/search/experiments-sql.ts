@@ -19,7 +19,12 @@ const EXPERIMENT_TARGET: FilterTarget = {
 
 export const compileExperimentFilter = (input: string): SQL | undefined => compileAttributeFilter(input, EXPERIMENT_TARGET).where;
 
-const EXPERIMENT_ORDER = { name: experiments.name, experiment_id: experiments.id, creation_time: experiments.creationTime, last_update_time: experiments.lastUpdateTime } as const;
+const EXPERIMENT_ORDER = {
+  name: experiments.name,
+  experiment_id: experiments.id,
+  creation_time: experiments.creationTime,
+  last_update_time: experiments.lastUpdateTime,
+} as const;
 
 /** The given clauses, then creation_time DESC, experiment_id ASC. */
 export function compileExperimentOrderBy(clauses: string[]): SQL[] {

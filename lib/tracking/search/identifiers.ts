@@ -28,10 +28,7 @@ export const ENTITY_PREFIXES: ReadonlyMap<string, FilterEntity> = new Map<string
  * types. `lifecycle_stage` is an Atrium extension; MLflow only exposes it via
  * `run_view_type`.
  */
-export const RUN_ATTRIBUTES: ReadonlyMap<string, AttributeValueType> = new Map<
-  string,
-  AttributeValueType
->([
+export const RUN_ATTRIBUTES: ReadonlyMap<string, AttributeValueType> = new Map<string, AttributeValueType>([
   ["run_id", "string"],
   ["run_name", "string"],
   ["status", "string"],
@@ -82,23 +79,15 @@ const ATTRIBUTE_LIST = [...RUN_ATTRIBUTES.keys(), ...ATTRIBUTE_ALIASES.keys()]
  * identifier position such as `"run name"`) to an entity and key.
  * Throws FilterSyntaxError for unknown entities, attributes and dataset keys.
  */
-export function resolveIdentifier(
-  token: IdentToken | StringToken,
-  subject: SyntaxSubject,
-): ResolvedIdentifier {
-  const parts: IdentPart[] =
-    token.kind === "ident" ? token.parts : [{ text: token.value, quote: '"', start: token.start }];
+export function resolveIdentifier(token: IdentToken | StringToken, subject: SyntaxSubject): ResolvedIdentifier {
+  const parts: IdentPart[] = token.kind === "ident" ? token.parts : [{ text: token.value, quote: '"', start: token.start }];
   const label = clip(token.raw);
   const [first, ...rest] = parts;
   if (first === undefined) throw syntaxError(subject, token.start, "expected an identifier");
 
   if (rest.length === 0) {
     if (first.quote === null && ENTITY_PREFIXES.has(first.text)) {
-      throw syntaxError(
-        subject,
-        token.end,
-        `expected a key after "${first.text}", such as ${first.text}.<key>`,
-      );
+      throw syntaxError(subject, token.end, `expected a key after "${first.text}", such as ${first.text}.<key>`);
     }
     return resolveAttribute(first.text, first.start, label, subject, true);
   }
@@ -146,25 +135,13 @@ export function resolveIdentifier(
   }
 }
 
-function resolveAttribute(
-  name: string,
-  position: number,
-  label: string,
-  subject: SyntaxSubject,
-  bare: boolean,
-): ResolvedIdentifier {
+function resolveAttribute(name: string, position: number, label: string, subject: SyntaxSubject, bare: boolean): ResolvedIdentifier {
   const key = canonicalAttribute(name);
   const valueType = key === undefined ? undefined : RUN_ATTRIBUTES.get(key);
   if (key === undefined || valueType === undefined) {
     const k = /^[\p{L}_][\p{L}\p{N}_]*$/u.test(name) ? name : `\`${name}\``;
-    const hint = bare
-      ? `, or use metrics.${clip(k)}, params.${clip(k)} or tags.${clip(k)} for run data`
-      : "";
-    throw syntaxError(
-      subject,
-      position,
-      `unknown attribute "${clip(name)}", expected one of ${ATTRIBUTE_LIST}${hint}`,
-    );
+    const hint = bare ? `, or use metrics.${clip(k)}, params.${clip(k)} or tags.${clip(k)} for run data` : "";
+    throw syntaxError(subject, position, `unknown attribute "${clip(name)}", expected one of ${ATTRIBUTE_LIST}${hint}`);
   }
   return { entity: "attribute", key, valueType, label };
 }

@@ -31,15 +31,8 @@ export function clip(text: string, max = 40): string {
  * Build a FilterSyntaxError whose message is a single sentence:
  * `Invalid filter at position 17: <detail>.`
  */
-export function syntaxError(
-  subject: SyntaxSubject,
-  position: number,
-  detail: string,
-): FilterSyntaxError {
-  const what =
-    subject.kind === "filter"
-      ? "Invalid filter"
-      : `Invalid order_by clause "${clip(subject.clause, 80)}"`;
+export function syntaxError(subject: SyntaxSubject, position: number, detail: string): FilterSyntaxError {
+  const what = subject.kind === "filter" ? "Invalid filter" : `Invalid order_by clause "${clip(subject.clause, 80)}"`;
   return new FilterSyntaxError(`${what} at position ${position}: ${detail}.`, position);
 }
 
@@ -145,11 +138,7 @@ export function tokenize(input: string, subject: SyntaxSubject = FILTER_SUBJECT)
       k += 1;
     }
     const what = quote === "`" ? "quoted name" : "string";
-    throw syntaxError(
-      subject,
-      start,
-      `the ${what} starting here is missing its closing ${quote} quote`,
-    );
+    throw syntaxError(subject, start, `the ${what} starting here is missing its closing ${quote} quote`);
   };
 
   const readWord = (start: number): number => {
@@ -182,17 +171,8 @@ export function tokenize(input: string, subject: SyntaxSubject = FILTER_SUBJECT)
           k = end;
         } else {
           const soFar = input.slice(start, k);
-          const found =
-            k >= input.length
-              ? "end of input"
-              : WHITESPACE.test(c)
-                ? "whitespace"
-                : `"${c}"`;
-          throw syntaxError(
-            subject,
-            k,
-            `expected a key after "${clip(soFar)}", found ${found}`,
-          );
+          const found = k >= input.length ? "end of input" : WHITESPACE.test(c) ? "whitespace" : `"${c}"`;
+          throw syntaxError(subject, k, `expected a key after "${clip(soFar)}", found ${found}`);
         }
         if (at(k) !== ".") break;
         k += 1; // consume the dot and read the next segment
@@ -226,11 +206,7 @@ export function tokenize(input: string, subject: SyntaxSubject = FILTER_SUBJECT)
       let end = start + (m ? m[0].length : 1);
       if (end < input.length && (IDENT_CHAR.test(at(end)) || at(end) === ".")) {
         while (end < input.length && (IDENT_CHAR.test(at(end)) || at(end) === ".")) end += 1;
-        throw syntaxError(
-          subject,
-          start,
-          `"${clip(input.slice(start, end))}" is not a valid number`,
-        );
+        throw syntaxError(subject, start, `"${clip(input.slice(start, end))}" is not a valid number`);
       }
       const raw = input.slice(start, end);
       const value = Number(raw);

@@ -13,7 +13,8 @@ export function decodePageToken(token: string | undefined): number {
   } catch {
     throw invalidParam(`Invalid page token, could not base64-decode and parse it: ${token}`);
   }
-  const offset = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as { offset?: unknown }).offset : undefined;
+  const offset =
+    typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as { offset?: unknown }).offset : undefined;
   if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
     throw invalidParam(`Invalid page token, it has no valid offset: ${token}`);
   }

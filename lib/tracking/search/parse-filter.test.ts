@@ -47,9 +47,7 @@ describe("parseFilter: comparisons", () => {
   });
 
   it("parses the MLflow conformance example", () => {
-    expect(parseFilter("metrics.acc > 0.5 and params.lr = '0.1'")).toStrictEqual(
-      and(metric("acc", ">", 0.5), param("lr", "=", "0.1")),
-    );
+    expect(parseFilter("metrics.acc > 0.5 and params.lr = '0.1'")).toStrictEqual(and(metric("acc", ">", 0.5), param("lr", "=", "0.1")));
   });
 
   it.each<[string, FilterOp]>([
@@ -123,10 +121,10 @@ describe("parseFilter: identifiers", () => {
     ["lifecycle_stage = 'x'", "lifecycle_stage"],
     ["attributes.run_name = 'x'", "run_name"],
     ["`run name` = 'x'", "run_name"],
-    ['"run name" = \'x\'', "run_name"],
-    ['"Run name" = \'x\'', "run_name"],
+    ["\"run name\" = 'x'", "run_name"],
+    ["\"Run name\" = 'x'", "run_name"],
     ["attributes.`Run Name` = 'x'", "run_name"],
-    ['attributes."run name" = \'x\'', "run_name"],
+    ["attributes.\"run name\" = 'x'", "run_name"],
   ])("string attribute: %s", (input, key) => {
     expect(parseFilter(input)).toStrictEqual(attr(key, "=", "x"));
   });
@@ -146,7 +144,7 @@ describe("parseFilter: identifiers", () => {
     ["metrics.`my metric` > 1", metric("my metric", ">", 1)],
     ['metrics."my metric" > 1', metric("my metric", ">", 1)],
     ["tags.`mlflow.runName` = 'x'", tag("mlflow.runName", "=", "x")],
-    ['tags."mlflow.runName" = \'x\'', tag("mlflow.runName", "=", "x")],
+    ["tags.\"mlflow.runName\" = 'x'", tag("mlflow.runName", "=", "x")],
     ["tags.mlflow.runName = 'x'", tag("mlflow.runName", "=", "x")],
     ["tags.mlflow.source.type = 'LOCAL'", tag("mlflow.source.type", "=", "LOCAL")],
     ["`metrics`.acc > 1", metric("acc", ">", 1)],
@@ -267,39 +265,23 @@ describe("parseFilter: AND / OR / parentheses", () => {
   });
 
   it("AND binds tighter than OR (OR first)", () => {
-    expect(parseFilter("metrics.a > 1 OR metrics.b > 2 AND metrics.c > 3")).toStrictEqual(
-      or(a, and(b, c)),
-    );
+    expect(parseFilter("metrics.a > 1 OR metrics.b > 2 AND metrics.c > 3")).toStrictEqual(or(a, and(b, c)));
   });
 
   it("AND binds tighter than OR (AND first)", () => {
-    expect(parseFilter("metrics.a > 1 AND metrics.b > 2 OR metrics.c > 3")).toStrictEqual(
-      or(and(a, b), c),
-    );
+    expect(parseFilter("metrics.a > 1 AND metrics.b > 2 OR metrics.c > 3")).toStrictEqual(or(and(a, b), c));
   });
 
   it("parentheses override precedence", () => {
-    expect(parseFilter("(metrics.a > 1 OR metrics.b > 2) AND metrics.c > 3")).toStrictEqual(
-      and(or(a, b), c),
-    );
-    expect(parseFilter("metrics.a > 1 AND (metrics.b > 2 OR metrics.c > 3)")).toStrictEqual(
-      and(a, or(b, c)),
-    );
+    expect(parseFilter("(metrics.a > 1 OR metrics.b > 2) AND metrics.c > 3")).toStrictEqual(and(or(a, b), c));
+    expect(parseFilter("metrics.a > 1 AND (metrics.b > 2 OR metrics.c > 3)")).toStrictEqual(and(a, or(b, c)));
   });
 
   it("flattens chains and same-kind nesting", () => {
-    expect(parseFilter("metrics.a > 1 AND metrics.b > 2 AND metrics.c > 3")).toStrictEqual(
-      and(a, b, c),
-    );
-    expect(parseFilter("metrics.a > 1 AND (metrics.b > 2 AND metrics.c > 3)")).toStrictEqual(
-      and(a, b, c),
-    );
-    expect(parseFilter("(metrics.a > 1 OR metrics.b > 2) OR metrics.c > 3")).toStrictEqual(
-      or(a, b, c),
-    );
-    expect(
-      parseFilter("metrics.a > 1 OR metrics.b > 2 AND metrics.c > 3 OR metrics.d > 4"),
-    ).toStrictEqual(or(a, and(b, c), d));
+    expect(parseFilter("metrics.a > 1 AND metrics.b > 2 AND metrics.c > 3")).toStrictEqual(and(a, b, c));
+    expect(parseFilter("metrics.a > 1 AND (metrics.b > 2 AND metrics.c > 3)")).toStrictEqual(and(a, b, c));
+    expect(parseFilter("(metrics.a > 1 OR metrics.b > 2) OR metrics.c > 3")).toStrictEqual(or(a, b, c));
+    expect(parseFilter("metrics.a > 1 OR metrics.b > 2 AND metrics.c > 3 OR metrics.d > 4")).toStrictEqual(or(a, and(b, c), d));
   });
 
   it("unwraps redundant parentheses", () => {
@@ -309,24 +291,14 @@ describe("parseFilter: AND / OR / parentheses", () => {
   });
 
   it("parses nested parentheses", () => {
-    expect(
-      parseFilter(
-        "((metrics.a > 1 OR metrics.b > 2) AND (metrics.c > 3 OR (metrics.d > 4 AND metrics.e > 5)))",
-      ),
-    ).toStrictEqual(and(or(a, b), or(c, and(d, e))));
+    expect(parseFilter("((metrics.a > 1 OR metrics.b > 2) AND (metrics.c > 3 OR (metrics.d > 4 AND metrics.e > 5)))")).toStrictEqual(
+      and(or(a, b), or(c, and(d, e))),
+    );
   });
 
   it("mixes entities, operators and quoting", () => {
-    expect(
-      parseFilter(
-        "metrics.acc > 0.5 OR (tags.`mlflow.runName` LIKE 'a%' AND run_name = \"x\") OR run_id IN ('r1')",
-      ),
-    ).toStrictEqual(
-      or(
-        metric("acc", ">", 0.5),
-        and(tag("mlflow.runName", "LIKE", "a%"), attr("run_name", "=", "x")),
-        attr("run_id", "IN", ["r1"]),
-      ),
+    expect(parseFilter("metrics.acc > 0.5 OR (tags.`mlflow.runName` LIKE 'a%' AND run_name = \"x\") OR run_id IN ('r1')")).toStrictEqual(
+      or(metric("acc", ">", 0.5), and(tag("mlflow.runName", "LIKE", "a%"), attr("run_name", "=", "x")), attr("run_id", "IN", ["r1"])),
     );
   });
 
@@ -349,24 +321,22 @@ describe("parseFilter: AND / OR / parentheses", () => {
 describe("parseFilter: errors", () => {
   it("uses the example message format", () => {
     const err = expectError("metrics.acc > 1 and metrics.acc foo", 32);
-    expect(err.message).toBe(
-      'Invalid filter at position 32: expected a comparison operator after "metrics.acc", found "foo".',
-    );
+    expect(err.message).toBe('Invalid filter at position 32: expected a comparison operator after "metrics.acc", found "foo".');
   });
 
   it.each<[string, number, string]>([
     // Strings and quoting.
     ["tags.x = 'abc", 9, "missing its closing ' quote"],
-    ['tags.x = "abc', 9, "missing its closing \" quote"],
+    ['tags.x = "abc', 9, 'missing its closing " quote'],
     ["tags.x = 'it''s", 9, "closing ' quote"],
     ["metrics.`acc > 1", 8, "missing its closing ` quote"],
     ["`run name = 'x'", 0, "missing its closing ` quote"],
     ["tags.`a`.b = 'x'", 5, "quoted key must be the whole key"],
-    ["metrics.`` > 1", 8, "key after \"metrics.\" is empty"],
+    ["metrics.`` > 1", 8, 'key after "metrics." is empty'],
     ["metrics. acc > 1", 8, 'expected a key after "metrics.", found whitespace'],
     ["metrics.", 8, "found end of input"],
-    ["tags.'x' = 'y'", 5, "expected a key after \"tags.\""],
-    ["metrics > 1", 7, "expected a key after \"metrics\""],
+    ["tags.'x' = 'y'", 5, 'expected a key after "tags."'],
+    ["metrics > 1", 7, 'expected a key after "metrics"'],
     ["'a' = params.x", 0, "expected a comparison such as"],
     // Missing pieces.
     ["metrics.a >", 11, 'expected a value after ">", found end of input'],
@@ -396,7 +366,7 @@ describe("parseFilter: errors", () => {
     ["RUN_NAME = 'x'", 0, 'unknown attribute "RUN_NAME"'],
     ["datasets.foo = 'x'", 9, 'unknown dataset field "foo"'],
     // Operator / type mismatches.
-    ["metrics.x LIKE 'a'", 10, "the operator LIKE cannot be used with the metric \"metrics.x\""],
+    ["metrics.x LIKE 'a'", 10, 'the operator LIKE cannot be used with the metric "metrics.x"'],
     ["metrics.x ILIKE 'a'", 10, "ILIKE cannot be used"],
     ["metrics.x IN ('a')", 10, "IN cannot be used"],
     ["metrics.x NOT IN ('a')", 10, "NOT IN cannot be used"],
@@ -406,7 +376,7 @@ describe("parseFilter: errors", () => {
     ["tags.x < 'a'", 7, 'the tag "tags.x"'],
     ["run_name < 'b'", 9, 'the operator < cannot be used with the attribute "run_name"'],
     ["datasets.name > 'b'", 14, 'the dataset field "datasets.name"'],
-    ["metrics.acc > 'x'", 14, 'the metric "metrics.acc" must be compared with a number, found the string \'x\''],
+    ["metrics.acc > 'x'", 14, "the metric \"metrics.acc\" must be compared with a number, found the string 'x'"],
     ['metrics.acc = "0.5"', 14, "must be compared with a number"],
     ["metrics.acc > abc", 14, 'found "abc"'],
     ["params.lr = 0.1", 12, "must be compared with a quoted string, found \"0.1\" (write '0.1'"],
@@ -424,7 +394,7 @@ describe("parseFilter: errors", () => {
     ["end_time IS NOT 5", 16, "expected NULL after IS NOT"],
     ["end_time IS", 11, "found end of input"],
     // IN lists.
-    ["run_id IN 'a'", 10, 'expected "(" and a list of quoted strings after IN, found the string \'a\''],
+    ["run_id IN 'a'", 10, "expected \"(\" and a list of quoted strings after IN, found the string 'a'"],
     ["run_id IN ()", 11, "at least one quoted string"],
     ["run_id IN ('a',)", 15, 'expected a quoted string in the list after IN, found ")"'],
     ["run_id IN ('a' 'b')", 15, 'expected "," or ")" in the list after IN'],

@@ -16,15 +16,7 @@
  *
  * Keywords are case-insensitive; AND binds tighter than OR.
  */
-import {
-  FILTER_SUBJECT,
-  describeToken,
-  keywordOf,
-  syntaxError,
-  tokenize,
-  type FilterSyntaxError,
-  type Token,
-} from "./lexer";
+import { FILTER_SUBJECT, describeToken, keywordOf, syntaxError, tokenize, type FilterSyntaxError, type Token } from "./lexer";
 import { resolveIdentifier, type ResolvedIdentifier } from "./identifiers";
 import type { FilterComparison, FilterNode, FilterOp, FilterValue } from "./types";
 
@@ -34,28 +26,10 @@ export { FilterSyntaxError } from "./lexer";
 export const MAX_FILTER_DEPTH = 64;
 
 /** Operators valid on metrics and numeric attributes (start_time, end_time). */
-export const NUMERIC_OPERATORS: readonly FilterOp[] = [
-  "=",
-  "!=",
-  "<",
-  "<=",
-  ">",
-  ">=",
-  "IS NULL",
-  "IS NOT NULL",
-];
+export const NUMERIC_OPERATORS: readonly FilterOp[] = ["=", "!=", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL"];
 
 /** Operators valid on params, tags, string attributes and dataset fields. */
-export const STRING_OPERATORS: readonly FilterOp[] = [
-  "=",
-  "!=",
-  "LIKE",
-  "ILIKE",
-  "IN",
-  "NOT IN",
-  "IS NULL",
-  "IS NOT NULL",
-];
+export const STRING_OPERATORS: readonly FilterOp[] = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"];
 
 const RESERVED = new Set(["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"]);
 
@@ -87,9 +61,7 @@ function describeField(id: ResolvedIdentifier): string {
     case "dataset":
       return `the dataset field "${id.label}"`;
     case "attribute":
-      return id.valueType === "number"
-        ? `the time attribute "${id.label}"`
-        : `the attribute "${id.label}"`;
+      return id.valueType === "number" ? `the time attribute "${id.label}"` : `the attribute "${id.label}"`;
   }
 }
 
@@ -116,10 +88,7 @@ class FilterParser {
       if (tok.kind === "rparen") {
         throw this.error(tok, `unexpected ")" without a matching "("`);
       }
-      throw this.error(
-        tok,
-        `expected AND, OR or end of input after ${this.describePrevious()}, found ${describeToken(tok)}`,
-      );
+      throw this.error(tok, `expected AND, OR or end of input after ${this.describePrevious()}, found ${describeToken(tok)}`);
     }
     return node;
   }
@@ -192,9 +161,7 @@ class FilterParser {
 
   private parseComparison(): FilterComparison {
     const tok = this.peek();
-    const isIdentifier =
-      (tok.kind === "ident" && !RESERVED.has(keywordOf(tok) ?? "")) ||
-      (tok.kind === "string" && tok.quote === '"');
+    const isIdentifier = (tok.kind === "ident" && !RESERVED.has(keywordOf(tok) ?? "")) || (tok.kind === "string" && tok.quote === '"');
     if (!isIdentifier) {
       const detail =
         this.pos === 0
@@ -209,10 +176,7 @@ class FilterParser {
     const op = this.parseOperator(opTok, id);
     const allowed = id.valueType === "number" ? NUMERIC_OPERATORS : STRING_OPERATORS;
     if (!allowed.includes(op)) {
-      throw this.error(
-        opTok,
-        `the operator ${op} cannot be used with ${describeField(id)}, which supports ${listOperators(allowed)}`,
-      );
+      throw this.error(opTok, `the operator ${op} cannot be used with ${describeField(id)}, which supports ${listOperators(allowed)}`);
     }
 
     const value = this.parseValue(op, opTok, id);
@@ -245,10 +209,7 @@ class FilterParser {
         throw this.error(t, `expected NULL or NOT NULL after IS, found ${describeToken(t)}`);
       }
       default:
-        throw this.error(
-          opTok,
-          `expected a comparison operator after "${id.label}", found ${describeToken(opTok)}`,
-        );
+        throw this.error(opTok, `expected a comparison operator after "${id.label}", found ${describeToken(opTok)}`);
     }
   }
 
@@ -270,16 +231,10 @@ class FilterParser {
         }
         return t.value;
       }
-      throw this.error(
-        t,
-        `${describeField(id)} must be compared with a number, found ${describeToken(t)}${this.valueHint(t)}`,
-      );
+      throw this.error(t, `${describeField(id)} must be compared with a number, found ${describeToken(t)}${this.valueHint(t)}`);
     }
     if (t.kind === "string") return t.value;
-    throw this.error(
-      t,
-      `${describeField(id)} must be compared with a quoted string, found ${describeToken(t)}${this.valueHint(t)}`,
-    );
+    throw this.error(t, `${describeField(id)} must be compared with a quoted string, found ${describeToken(t)}${this.valueHint(t)}`);
   }
 
   private valueHint(t: Token): string {
@@ -294,10 +249,7 @@ class FilterParser {
   private parseList(op: "IN" | "NOT IN"): string[] {
     const open = this.next();
     if (open.kind !== "lparen") {
-      throw this.error(
-        open,
-        `expected "(" and a list of quoted strings after ${op}, found ${describeToken(open)}`,
-      );
+      throw this.error(open, `expected "(" and a list of quoted strings after ${op}, found ${describeToken(open)}`);
     }
     const values: string[] = [];
     for (;;) {
@@ -307,18 +259,12 @@ class FilterParser {
       } else if (t.kind === "rparen" && values.length === 0) {
         throw this.error(t, `the list after ${op} must contain at least one quoted string`);
       } else {
-        throw this.error(
-          t,
-          `expected a quoted string in the list after ${op}, found ${describeToken(t)}`,
-        );
+        throw this.error(t, `expected a quoted string in the list after ${op}, found ${describeToken(t)}`);
       }
       const sep = this.next();
       if (sep.kind === "rparen") return values;
       if (sep.kind !== "comma") {
-        throw this.error(
-          sep,
-          `expected "," or ")" in the list after ${op}, found ${describeToken(sep)}`,
-        );
+        throw this.error(sep, `expected "," or ")" in the list after ${op}, found ${describeToken(sep)}`);
       }
     }
   }

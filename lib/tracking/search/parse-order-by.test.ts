@@ -61,9 +61,7 @@ describe("parseOrderBy", () => {
 
 describe("parseOrderByList", () => {
   it("parses every clause in order", () => {
-    expect(
-      parseOrderByList(["metrics.rmse DESC", "params.alpha", "attributes.start_time"]),
-    ).toStrictEqual([
+    expect(parseOrderByList(["metrics.rmse DESC", "params.alpha", "attributes.start_time"])).toStrictEqual([
       { entity: "metric", key: "rmse", ascending: false },
       { entity: "param", key: "alpha", ascending: true },
       { entity: "attribute", key: "start_time", ascending: true },

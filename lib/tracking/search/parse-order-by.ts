@@ -30,8 +30,7 @@ export function parseOrderBy(clause: string): OrderByClause {
   }
   const keyword = keywordOf(first);
   const isIdentifier =
-    (first.kind === "ident" && keyword !== "ASC" && keyword !== "DESC") ||
-    (first.kind === "string" && first.quote === '"');
+    (first.kind === "ident" && keyword !== "ASC" && keyword !== "DESC") || (first.kind === "string" && first.quote === '"');
   if (!isIdentifier) {
     throw fail(first.start, `expected a column such as metrics.acc, found ${describeToken(first)}`);
   }

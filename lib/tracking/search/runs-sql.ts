@@ -134,7 +134,9 @@ export function compileRunOrderBy(clauses: OrderByClause[]): SQL[] {
       out.push(sql`(SELECT ${latestMetrics.value} FROM ${latestMetrics} WHERE ${where}) ${dir(c.ascending)}`);
     } else {
       const t = c.entity === "param" ? runParams : runTags;
-      out.push(sql`(SELECT ${t.value} FROM ${t} WHERE ${t.runUuid} = ${runs.runUuid} AND ${t.key} = ${c.key}) ${dir(c.ascending)} NULLS LAST`);
+      out.push(
+        sql`(SELECT ${t.value} FROM ${t} WHERE ${t.runUuid} = ${runs.runUuid} AND ${t.key} = ${c.key}) ${dir(c.ascending)} NULLS LAST`,
+      );
     }
   }
   out.push(desc(runs.startTime), asc(runs.runUuid));
@@ -152,7 +154,10 @@ export function compileRunSort(clauses: OrderByClause[], filter: FilterNode | nu
   const [first, ...rest] = clauses;
   if (first?.entity !== "metric") return { orderBy: compileRunOrderBy(clauses) };
   const top = filter === null ? [] : filter.kind === "and" ? filter.items : [filter];
-  const bounds = top.filter((n): n is FilterComparison => n.kind === "cmp" && n.entity === "metric" && n.key === first.key && RANGE_OPS.has(n.op) && typeof n.value === "number");
+  const bounds = top.filter(
+    (n): n is FilterComparison =>
+      n.kind === "cmp" && n.entity === "metric" && n.key === first.key && RANGE_OPS.has(n.op) && typeof n.value === "number",
+  );
   const on = bounds.length > 0 ? and(sql`NOT ${orderMetric.isNan}`, ...bounds.map((b) => compare(orderMetric.value, b))) : undefined;
   const dir = first.ascending ? asc(orderMetric.value) : desc(orderMetric.value);
   return { leading: { key: first.key, on, orderBy: [asc(orderMetric.isNan), dir] }, orderBy: compileRunOrderBy(rest) };

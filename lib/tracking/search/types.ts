@@ -8,19 +8,7 @@
 export type FilterEntity = "metric" | "param" | "tag" | "attribute" | "dataset";
 
 /** Comparison operators, always normalised to upper case. */
-export type FilterOp =
-  | "="
-  | "!="
-  | "<"
-  | "<="
-  | ">"
-  | ">="
-  | "LIKE"
-  | "ILIKE"
-  | "IN"
-  | "NOT IN"
-  | "IS NULL"
-  | "IS NOT NULL";
+export type FilterOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "LIKE" | "ILIKE" | "IN" | "NOT IN" | "IS NULL" | "IS NOT NULL";
 
 /**
  * The right-hand side of a comparison:

@@ -35,7 +35,10 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
           {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen {relativeTime(user.lastSeenAt)}
         </p>
       </div>
-      <Card title="Holding now" description="What this person's active servers hold, and their runs' and models' artifacts, against their limits.">
+      <Card
+        title="Holding now"
+        description="What this person's active servers hold, and their runs' and models' artifacts, against their limits."
+      >
         <div className="grid gap-6 sm:grid-cols-4">
           <Meter label="Servers" used={usage.servers} max={limits.maxServers} unit="servers" />
           <Meter label="CPU" used={usage.cpu} max={limits.maxTotalCpu} unit="CPUs" />
@@ -77,7 +80,14 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
       <Card title="Account" description="Ending the sessions signs this person out of every browser at once; API tokens keep working.">
         <AccountActions name={user.name} sessions={sessions} />
       </Card>
-      <Card title="Recent activity" description={<Link className="text-brand-600 hover:underline" href={`/admin/audit?target=${encodeURIComponent(user.name)}`}>Everything done to {user.name} in the audit log →</Link>}>
+      <Card
+        title="Recent activity"
+        description={
+          <Link className="text-brand-600 hover:underline" href={`/admin/audit?target=${encodeURIComponent(user.name)}`}>
+            Everything done to {user.name} in the audit log →
+          </Link>
+        }
+      >
         <AuditTable items={detail.recent} empty={`Nothing recorded for ${user.name} yet.`} />
       </Card>
     </div>

@@ -7,7 +7,10 @@ import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 export const PUT = withAdmin(async (req, { db, principal, params }) => {
   const input = await readJson(req, updateEnvironmentSchema, environmentLabels);
   const row = await changeEnvironment(db, principal, params.id, input);
-  const present = await getSpawner().imageInfo(row.image).then((i) => i.present).catch(() => false);
+  const present = await getSpawner()
+    .imageInfo(row.image)
+    .then((i) => i.present)
+    .catch(() => false);
   return Response.json(environmentView(row, present));
 }, environmentParams);
 

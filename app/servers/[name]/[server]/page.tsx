@@ -41,10 +41,15 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
             There is no server {name}/{server}.
           </h1>
           <p className="mt-2 text-slate-600">
-            {own ? "Nothing was ever started under this name, or it was removed." : `${name} has never started a workspace named “${server}”.`}
+            {own
+              ? "Nothing was ever started under this name, or it was removed."
+              : `${name} has never started a workspace named “${server}”.`}
           </p>
           {own && (
-            <Link href={`/?server=${encodeURIComponent(server)}#start`} className="mt-5 inline-block rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
+            <Link
+              href={`/?server=${encodeURIComponent(server)}#start`}
+              className="mt-5 inline-block rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
+            >
               Start a workspace named “{server}”
             </Link>
           )}
@@ -67,7 +72,12 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
           {name}/{server}
         </h1>
         <div className="mt-4">
-          <ServerStartPanel initial={found} envName={env?.name ?? found.environment} imageMissing={env && !env.available ? missingImageAdvice(env.image) : null} size={size} />
+          <ServerStartPanel
+            initial={found}
+            envName={env?.name ?? found.environment}
+            imageMissing={env && !env.available ? missingImageAdvice(env.image) : null}
+            size={size}
+          />
         </div>
       </div>
     </div>

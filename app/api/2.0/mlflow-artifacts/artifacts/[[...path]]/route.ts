@@ -14,22 +14,35 @@ const params = z.object({ path: z.array(z.string()).optional() });
 const tailSegments = (req: Request) => pathOrBadRequest(() => segmentsFromUrlTail(encodedTailOf(req.url)));
 
 /** GET with a path downloads that file; GET without one lists the folder named by `?path=`. */
-export const GET = withUser("mlflow", async (req, { db, principal }) => {
-  const ctx = { db, principal, store: getArtifactStore() };
-  const tail = tailSegments(req);
-  if (tail.length === 0) {
-    const listed = pathOrBadRequest(() => segmentsFromPath(new URL(req.url).searchParams.get("path") ?? ""));
-    return Response.json(await listArtifacts(ctx, listed));
-  }
-  const { name, file } = await downloadArtifact(ctx, tail);
-  return new Response(file.stream, { headers: downloadHeaders(name, file.size) });
-}, params);
+export const GET = withUser(
+  "mlflow",
+  async (req, { db, principal }) => {
+    const ctx = { db, principal, store: getArtifactStore() };
+    const tail = tailSegments(req);
+    if (tail.length === 0) {
+      const listed = pathOrBadRequest(() => segmentsFromPath(new URL(req.url).searchParams.get("path") ?? ""));
+      return Response.json(await listArtifacts(ctx, listed));
+    }
+    const { name, file } = await downloadArtifact(ctx, tail);
+    return new Response(file.stream, { headers: downloadHeaders(name, file.size) });
+  },
+  params,
+);
 
-export const PUT = withUser("mlflow", async (req, { db, principal }) => {
-  await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body), declaredLength(req));
-  return Response.json({});
-}, params, { body: "any" });
+export const PUT = withUser(
+  "mlflow",
+  async (req, { db, principal }) => {
+    await uploadArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req), bodyChunks(req.body), declaredLength(req));
+    return Response.json({});
+  },
+  params,
+  { body: "any" },
+);
 
-export const DELETE = withUser("mlflow", async (req, { db, principal }) => {
-  return Response.json(await deleteArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req)));
-}, params);
+export const DELETE = withUser(
+  "mlflow",
+  async (req, { db, principal }) => {
+    return Response.json(await deleteArtifact({ db, principal, store: getArtifactStore() }, tailSegments(req)));
+  },
+  params,
+);

@@ -2,8 +2,12 @@ import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
 import { revokeApiToken } from "@atrium/core/lib/tokens/manage";
 import { tokenParams } from "@atrium/core/lib/users/schemas";
 
-export const DELETE = withUser("tokens", async (_req, { db, principal, params }) => {
-  assertSelfOrAdmin(principal, params.name);
-  await revokeApiToken(db, principal, params.name, params.id);
-  return new Response(null, { status: 204 });
-}, tokenParams);
+export const DELETE = withUser(
+  "tokens",
+  async (_req, { db, principal, params }) => {
+    assertSelfOrAdmin(principal, params.name);
+    await revokeApiToken(db, principal, params.name, params.id);
+    return new Response(null, { status: 204 });
+  },
+  tokenParams,
+);

@@ -10,10 +10,14 @@ import { authorizeQuerySchema, serverParams } from "@atrium/core/lib/workspaces/
  * Not signed in: the sign-in page (a browser), or 401 (an API client).
  */
 export const GET = signInWhenUnauthorized(
-  withUser("workspaces:access", async (req, { db, principal, params }) => {
-    assertSelfOrAdmin(principal, params.name);
-    const query = parseWith(authorizeQuerySchema, Object.fromEntries(new URL(req.url).searchParams), "invalid_query");
-    const location = await authorizeWorkspace(db, principal, { user: params.name, server: params.server }, query);
-    return new Response(null, { status: 302, headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
-  }, serverParams),
+  withUser(
+    "workspaces:access",
+    async (req, { db, principal, params }) => {
+      assertSelfOrAdmin(principal, params.name);
+      const query = parseWith(authorizeQuerySchema, Object.fromEntries(new URL(req.url).searchParams), "invalid_query");
+      const location = await authorizeWorkspace(db, principal, { user: params.name, server: params.server }, query);
+      return new Response(null, { status: 302, headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+    },
+    serverParams,
+  ),
 );

@@ -9,15 +9,23 @@ import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 
 /** What pip sees in the workspace, with whether each package lives in the home volume. */
-export const GET = withUser("servers:install", async (_req, { db, principal, params }) => {
-  assertSelfOrAdmin(principal, params.name);
-  return Response.json(await listInstalled(db, getSpawner(), principal, params.name, params.server));
-}, serverParams);
+export const GET = withUser(
+  "servers:install",
+  async (_req, { db, principal, params }) => {
+    assertSelfOrAdmin(principal, params.name);
+    return Response.json(await listInstalled(db, getSpawner(), principal, params.name, params.server));
+  },
+  serverParams,
+);
 
 /** Installs with pip inside the workspace; pip's output streams back as Server-Sent Events. */
-export const POST = withUser("servers:install", async (req, { db, principal, params }) => {
-  assertSelfOrAdmin(principal, params.name);
-  const ask = await readJson(req, installRequestSchema, installRequestLabels);
-  const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);
-  return sseResponse(events, new AbortController());
-}, serverParams);
+export const POST = withUser(
+  "servers:install",
+  async (req, { db, principal, params }) => {
+    assertSelfOrAdmin(principal, params.name);
+    const ask = await readJson(req, installRequestSchema, installRequestLabels);
+    const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);
+    return sseResponse(events, new AbortController());
+  },
+  serverParams,
+);

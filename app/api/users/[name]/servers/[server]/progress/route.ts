@@ -4,10 +4,14 @@ import { getServer } from "@atrium/core/lib/workspaces/query";
 import { progressEvents } from "@atrium/core/lib/workspaces/progress";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 
-export const GET = withUser("servers", async (req, { db, principal, params }) => {
-  assertSelfOrAdmin(principal, params.name);
-  await getServer(db, params.name, params.server);
-  const abort = new AbortController();
-  req.signal.addEventListener("abort", () => abort.abort());
-  return sseResponse(progressEvents(db, params.name, params.server, abort.signal), abort);
-}, serverParams);
+export const GET = withUser(
+  "servers",
+  async (req, { db, principal, params }) => {
+    assertSelfOrAdmin(principal, params.name);
+    await getServer(db, params.name, params.server);
+    const abort = new AbortController();
+    req.signal.addEventListener("abort", () => abort.abort());
+    return sseResponse(progressEvents(db, params.name, params.server, abort.signal), abort);
+  },
+  serverParams,
+);

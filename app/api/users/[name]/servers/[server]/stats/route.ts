@@ -4,7 +4,11 @@ import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 import { getServerStats } from "@atrium/core/lib/workspaces/stats";
 
 /** Live CPU (cores) and memory (bytes) of a running server, with its allocation. Takes about a second. */
-export const GET = withUser("servers", async (_req, { db, principal, params }) => {
-  assertSelfOrAdmin(principal, params.name);
-  return Response.json(await getServerStats(db, getSpawner(), params.name, params.server), { headers: { "cache-control": "no-store" } });
-}, serverParams);
+export const GET = withUser(
+  "servers",
+  async (_req, { db, principal, params }) => {
+    assertSelfOrAdmin(principal, params.name);
+    return Response.json(await getServerStats(db, getSpawner(), params.name, params.server), { headers: { "cache-control": "no-store" } });
+  },
+  serverParams,
+);
