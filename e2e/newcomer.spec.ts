@@ -155,6 +155,15 @@ test("a missing image names its build command; Start again fits lowered limits; 
   const created = page.getByTestId("tokens-panel").locator("tbody tr").first().locator("td").nth(2);
   await expect(created).toHaveText(UTC_MINUTE);
 
+  // Another person cannot delete it, and a body that is not a boolean is refused; both leave it in place.
+  const bobToken = await userWithToken(request, DEV_URL, BOB);
+  const stranger = await request.delete(`${DEV_URL}/api/users/${ANN}/servers/lab`, { headers: bearer(bobToken), data: { remove: true } });
+  expect(stranger.status()).toBe(403);
+  const garbled = await request.delete(`${DEV_URL}/api/users/${ANN}/servers/lab`, { headers: bearer(token), data: { remove: "yes" } });
+  expect(garbled.status()).toBe(400);
+  expect(((await garbled.json()) as { error: string }).error).toBeTruthy();
+  expect((await serverOf(request, ANN, "lab")).body.status).toBe("failed");
+
   page.once("dialog", (d) => void d.accept());
   await row.getByRole("button", { name: "Delete" }).click();
   await expect(row).toHaveCount(0);
