@@ -604,3 +604,102 @@ export const storageUsage = pgTable("storage_usage", {
   bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * MLflow 3 traces (docs/mlflow-rest.md §6): one row per trace, its tags and metadata as JSON objects (MLflow's
+ * maps; searched with `->>`), its spans in `trace_spans`. A trace lives in an experiment; its creator (or the
+ * experiment's owner, or an admin) may change it (lib/tracking/traces/access.ts).
+ */
+export const traces = pgTable(
+  "traces",
+  {
+    /** `tr-` and the OpenTelemetry trace id in 32 hex characters, as the MLflow 3 client makes them. */
+    traceId: text("trace_id").primaryKey(),
+    experimentId: bigint("experiment_id", { mode: "number" })
+      .notNull()
+      .references(() => experiments.id, { onDelete: "cascade" }),
+    clientRequestId: text("client_request_id"),
+    /** Epoch milliseconds. */
+    requestTime: bigint("request_time", { mode: "number" }).notNull(),
+    /** Milliseconds; null while the trace is in progress. */
+    executionDuration: bigint("execution_duration", { mode: "number" }),
+    state: text("state").$type<"STATE_UNSPECIFIED" | "OK" | "ERROR" | "IN_PROGRESS">().notNull(),
+    requestPreview: text("request_preview"),
+    responsePreview: text("response_preview"),
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+    /** Who started it (name and users.id), as runs keep theirs. */
+    creator: text("creator"),
+    ownerId: text("owner_id"),
+    /** Bytes of span JSON stored for it, against MAX_TRACE_SPAN_BYTES (lib/tracking/traces/limits.ts). */
+    spanBytes: integer("span_bytes").notNull().default(0),
+  },
+  (t) => [index("traces_experiment_time_idx").on(t.experimentId, t.requestTime, t.traceId)],
+);
+
+/** One span per row, its whole MLflow span dictionary in `content`; pages are read in (start, span_id) order. */
+export const traceSpans = pgTable(
+  "trace_spans",
+  {
+    traceId: text("trace_id")
+      .notNull()
+      .references(() => traces.traceId, { onDelete: "cascade" }),
+    /** 16 hex characters. */
+    spanId: text("span_id").notNull(),
+    parentSpanId: text("parent_span_id"),
+    name: text("name").notNull(),
+    spanType: text("span_type"),
+    statusCode: text("status_code").notNull(),
+    /** Epoch microseconds (nanoseconds do not fit a JavaScript number); `content` keeps the client's values. */
+    startUs: bigint("start_us", { mode: "number" }).notNull(),
+    endUs: bigint("end_us", { mode: "number" }),
+    content: jsonb("content").$type<Record<string, unknown>>().notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.traceId, t.spanId] }), index("trace_spans_order_idx").on(t.traceId, t.startUs, t.spanId)],
+);
+
+/** LinkTracesToRun: a trace shown under a run. Deleting either side drops the link, never the other side. */
+export const traceRunLinks = pgTable(
+  "trace_run_links",
+  {
+    traceId: text("trace_id")
+      .notNull()
+      .references(() => traces.traceId, { onDelete: "cascade" }),
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.traceId, t.runUuid] }), index("trace_run_links_run_idx").on(t.runUuid)],
+);
+
+/** Feedback and expectations on a trace (or one of its spans), after mlflow/protos/assessments.proto. */
+export const traceAssessments = pgTable(
+  "trace_assessments",
+  {
+    /** `a-` and 32 hex characters. */
+    assessmentId: text("assessment_id").primaryKey(),
+    traceId: text("trace_id")
+      .notNull()
+      .references(() => traces.traceId, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind").$type<"feedback" | "expectation">().notNull(),
+    /** The google.protobuf.Value (any JSON), or an expectation's serialized_value object. */
+    value: jsonb("value").$type<unknown>(),
+    /** Feedback's AssessmentError. */
+    error: jsonb("error").$type<Record<string, string>>(),
+    spanId: text("span_id"),
+    sourceType: text("source_type").notNull(),
+    sourceId: text("source_id"),
+    rationale: text("rationale"),
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    /** The assessment this one replaces; that one becomes `valid = false`. */
+    overrides: text("overrides"),
+    valid: boolean("valid").notNull().default(true),
+    createTime: bigint("create_time", { mode: "number" }).notNull(),
+    lastUpdateTime: bigint("last_update_time", { mode: "number" }).notNull(),
+    creator: text("creator"),
+    ownerId: text("owner_id"),
+  },
+  (t) => [index("trace_assessments_trace_idx").on(t.traceId)],
+);

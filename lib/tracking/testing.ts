@@ -34,7 +34,8 @@ export function trackingClient(db: () => Db, prefix = "/api/2.0/mlflow/") {
     } else {
       init = { method, headers: { "content-type": "application/json" }, body: JSON.stringify(payload) };
     }
-    const res = await handleTrackingRequest(new Request(url, init), { db: db(), principal: who }, path.split("/"));
+    const api = prefix.includes("/3.0/") ? "3.0" : "2.0";
+    const res = await handleTrackingRequest(new Request(url, init), { db: db(), principal: who }, path.split("/"), api);
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
   }

@@ -12,7 +12,7 @@ import type { Body, TrackingContext } from "../context";
 import { TrackingError, invalidParam, trackingErrorResponse } from "../errors";
 import { FilterSyntaxError } from "../search";
 import { isList, parseInput } from "./fields";
-import { TRACKING_OPERATIONS, type Operation } from "./operations";
+import { TRACKING_OPERATIONS, type ApiVersion, type Operation } from "./operations";
 import { readFields, type Fields } from "./read-request";
 import { resolveTarget } from "./targets";
 
@@ -34,11 +34,15 @@ function matchPath(pattern: string, path: readonly string[]): Record<string, str
   return fields;
 }
 
-/** The row for a path and method; a literal path (logged-models/search) wins over a pattern ({model_id}). */
-export function matchOperation(path: readonly string[], method: string): Matched {
+/**
+ * The row for a path and method under an API version (`/api/2.0/mlflow/` or `/api/3.0/mlflow/`); a literal
+ * path (logged-models/search) wins over a pattern ({model_id}).
+ */
+export function matchOperation(path: readonly string[], method: string, api: ApiVersion = "2.0"): Matched {
   const name = path.join("/");
   const candidates: Matched[] = [];
   for (const op of TRACKING_OPERATIONS) {
+    if ((op.api ?? "2.0") !== api) continue;
     const pathFields = matchPath(op.path, path);
     if (pathFields) candidates.push({ op, pathFields });
   }
@@ -46,9 +50,9 @@ export function matchOperation(path: readonly string[], method: string): Matched
   const onPath = literal.length > 0 ? literal : candidates;
   const found = onPath.find((c) => (c.op.methods as readonly string[]).includes(method));
   if (found) return found;
-  if (onPath.length === 0) throw new TrackingError("ENDPOINT_NOT_FOUND", `No API endpoint /2.0/mlflow/${name}.`);
+  if (onPath.length === 0) throw new TrackingError("ENDPOINT_NOT_FOUND", `No API endpoint /${api}/mlflow/${name}.`);
   const methods = [...new Set(onPath.flatMap((c) => c.op.methods))];
-  throw new TrackingError("ENDPOINT_NOT_FOUND", `${method} is not supported for /2.0/mlflow/${name}; use ${methods.join(" or ")}.`);
+  throw new TrackingError("ENDPOINT_NOT_FOUND", `${method} is not supported for /${api}/mlflow/${name}; use ${methods.join(" or ")}.`);
 }
 
 /** The schema's field types, so the query reader knows which repeated keys make a list. */
@@ -76,11 +80,16 @@ async function ensureDefault(db: Db): Promise<void> {
   defaultEnsured.add(db);
 }
 
-/** Answers one MLflow request for an authenticated caller; `path` is the part after `/2.0/mlflow/`. */
-export async function handleTrackingRequest(req: Request, ctx: TrackingContext, path: readonly string[]): Promise<Response> {
+/** Answers one MLflow request for an authenticated caller; `path` is the part after `/<api>/mlflow/`. */
+export async function handleTrackingRequest(
+  req: Request,
+  ctx: TrackingContext,
+  path: readonly string[],
+  api: ApiVersion = "2.0",
+): Promise<Response> {
   const method = req.method.toUpperCase();
   try {
-    const { op, pathFields } = matchOperation(path, method);
+    const { op, pathFields } = matchOperation(path, method, api);
     const shape = shapeOf(op.input);
     const fields = await readFields(req, (name) => isList(shape[name]));
     await ensureDefault(ctx.db);

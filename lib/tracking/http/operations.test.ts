@@ -20,7 +20,7 @@ describe("the operation table", () => {
     const writes = TRACKING_OPERATIONS.filter((op) => !op.methods.includes("GET") && !op.path.endsWith("search"));
     expect(writes.length).toBeGreaterThan(30);
     expect(writes.filter((op) => op.access.mode === "read").map((op) => op.path)).toEqual([]);
-    const keys = TRACKING_OPERATIONS.flatMap((op) => op.methods.map((m) => `${m} ${op.path}`));
+    const keys = TRACKING_OPERATIONS.flatMap((op) => op.methods.map((m) => `${m} ${op.api ?? "2.0"}/${op.path}`));
     expect(new Set(keys).size).toBe(keys.length);
   });
 });

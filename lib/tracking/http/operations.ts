@@ -15,13 +15,20 @@ import * as registryOps from "../registry/operations";
 import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
 import { logOutputs } from "../runs/outputs";
+import * as traceAssessments from "../traces/assessments";
+import * as traceOps from "../traces/operations";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
+import { traceSchemas as traces } from "./trace-schemas";
 import { changes, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+/** Which prefix a row answers under: MLflow 3's trace API lives under /api/3.0/mlflow/ (service.proto `since`). */
+export type ApiVersion = "2.0" | "3.0";
 
 export interface Operation {
   path: string;
+  /** Absent: 2.0. */
+  api?: ApiVersion;
   methods: readonly Method[];
   input: z.ZodType;
   access: Access<TargetKind>;
@@ -44,6 +51,8 @@ const POST = ["POST"] as const;
 const GET_POST = ["GET", "POST"] as const;
 const PATCH = ["PATCH"] as const;
 const DELETE = ["DELETE"] as const;
+/** A row of MLflow 3's /api/3.0/mlflow/ surface. */
+const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
 
 export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("experiments/create", POST, experiments.create, creates(), experimentOps.createExperiment),
@@ -105,4 +114,26 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     loggedModelOps.deleteLoggedModelTag,
   ),
   op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
+  // Traces (lib/tracking/traces/): who may change one is checked there (access.ts), so writes are creates() here.
+  op("traces", POST, traces.startV2, creates(), traceOps.startTraceV2),
+  op("traces", GET, traces.searchV2, reads(), traceOps.searchTracesV2),
+  op("traces/{request_id}", PATCH, traces.endV2, creates(), traceOps.endTraceV2),
+  op("traces/{request_id}/info", GET, traces.requestId, reads(), traceOps.getTraceInfoV2),
+  op("traces/{request_id}/tags", PATCH, traces.setTagV2, creates(), traceOps.setTraceTagV2),
+  op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, creates(), traceOps.deleteTraceTagV2),
+  op("traces/delete-traces", POST, traces.delete, creates(), traceOps.deleteTraces),
+  op("traces/link-to-run", POST, traces.link, creates(), traceOps.linkTraces),
+  op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData),
+  v3(op("traces", POST, traces.startV3, creates(), traceOps.startTraceV3)),
+  v3(op("traces/search", GET_POST, traces.searchV3, reads(), traceOps.searchTracesV3)),
+  v3(op("traces/{trace_id}", GET, traces.traceId, reads(), traceOps.getTraceInfoV3)),
+  v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, creates(), traceOps.setTraceTagV3)),
+  v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, creates(), traceOps.deleteTraceTagV3)),
+  v3(op("traces/delete-traces", POST, traces.delete, creates(), traceOps.deleteTraces)),
+  v3(op("traces/link-to-run", POST, traces.link, creates(), traceOps.linkTraces)),
+  v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, creates(), traceAssessments.createAssessment)),
+  v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads(), traceAssessments.getAssessment)),
+  v3(op("traces/{trace_id}/assessments/{assessment_id}", PATCH, traces.updateAssessment, creates(), traceAssessments.updateAssessment)),
+  v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, creates(), traceAssessments.deleteAssessment)),
+  v3(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData)),
 ];

@@ -1,0 +1,237 @@
+/**
+ * OTLP/HTTP trace export bodies (opentelemetry/proto/collector/trace/v1/trace_service.proto), in protobuf
+ * (what the MLflow 3 client sends, mlflow/store/tracking/rest_store.py `log_spans`) or in OTLP JSON (hex ids,
+ * lowerCamelCase keys, 64-bit integers as strings). Both become the span dictionaries MLflow keeps in
+ * traces.json (spans.ts), so a span reads back the same whichever way it came.
+ */
+import protobuf from "protobufjs";
+import { invalidParam } from "../errors";
+
+/** The subset of opentelemetry/proto/trace/v1/trace.proto and common.proto that spans use. */
+const OTLP_DESCRIPTOR = {
+  nested: {
+    ExportTraceServiceRequest: { fields: { resourceSpans: { rule: "repeated", type: "ResourceSpans", id: 1 } } },
+    ResourceSpans: { fields: { resource: { type: "Resource", id: 1 }, scopeSpans: { rule: "repeated", type: "ScopeSpans", id: 2 } } },
+    Resource: { fields: { attributes: { rule: "repeated", type: "KeyValue", id: 1 } } },
+    ScopeSpans: { fields: { spans: { rule: "repeated", type: "Span", id: 2 } } },
+    Span: {
+      fields: {
+        traceId: { type: "bytes", id: 1 },
+        spanId: { type: "bytes", id: 2 },
+        traceState: { type: "string", id: 3 },
+        parentSpanId: { type: "bytes", id: 4 },
+        name: { type: "string", id: 5 },
+        kind: { type: "int32", id: 6 },
+        startTimeUnixNano: { type: "fixed64", id: 7 },
+        endTimeUnixNano: { type: "fixed64", id: 8 },
+        attributes: { rule: "repeated", type: "KeyValue", id: 9 },
+        events: { rule: "repeated", type: "Event", id: 11 },
+        status: { type: "Status", id: 15 },
+      },
+    },
+    Event: {
+      fields: {
+        timeUnixNano: { type: "fixed64", id: 1 },
+        name: { type: "string", id: 2 },
+        attributes: { rule: "repeated", type: "KeyValue", id: 3 },
+      },
+    },
+    Status: { fields: { message: { type: "string", id: 2 }, code: { type: "int32", id: 3 } } },
+    KeyValue: { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } },
+    AnyValue: {
+      oneofs: { value: { oneof: ["stringValue", "boolValue", "intValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue"] } },
+      fields: {
+        stringValue: { type: "string", id: 1 },
+        boolValue: { type: "bool", id: 2 },
+        intValue: { type: "int64", id: 3 },
+        doubleValue: { type: "double", id: 4 },
+        arrayValue: { type: "ArrayValue", id: 5 },
+        kvlistValue: { type: "KeyValueList", id: 6 },
+        bytesValue: { type: "bytes", id: 7 },
+      },
+    },
+    ArrayValue: { fields: { values: { rule: "repeated", type: "AnyValue", id: 1 } } },
+    KeyValueList: { fields: { values: { rule: "repeated", type: "KeyValue", id: 1 } } },
+  },
+};
+
+const ExportRequest = protobuf.Root.fromJSON(OTLP_DESCRIPTOR).lookupType("ExportTraceServiceRequest");
+
+type Dict = Record<string, unknown>;
+const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** One span, ids in hex, times in nanoseconds as decimal strings. */
+export interface OtlpSpan {
+  traceIdHex: string;
+  spanIdHex: string;
+  parentSpanIdHex?: string;
+  name: string;
+  startNs: string;
+  endNs?: string;
+  attributes: Dict;
+  statusCode: number;
+  statusMessage: string;
+  events: { name: string; timeNs: string; attributes: Dict }[];
+}
+
+/** An AnyValue (either encoding, after toObject) → plain JSON. */
+function anyValue(v: unknown): unknown {
+  if (!isDict(v)) return null;
+  if ("stringValue" in v) return v.stringValue;
+  if ("boolValue" in v) return v.boolValue;
+  if ("intValue" in v) return Number(v.intValue);
+  if ("doubleValue" in v) return Number(v.doubleValue);
+  if ("arrayValue" in v) return list(isDict(v.arrayValue) ? v.arrayValue.values : []).map(anyValue);
+  if ("kvlistValue" in v) return keyValues(isDict(v.kvlistValue) ? v.kvlistValue.values : []);
+  if ("bytesValue" in v) return String(v.bytesValue);
+  return null;
+}
+
+function keyValues(kvs: unknown): Dict {
+  const out: Dict = {};
+  for (const kv of list(kvs)) if (isDict(kv) && typeof kv.key === "string") out[kv.key] = anyValue(kv.value);
+  return out;
+}
+
+const HEX = (bytes: number) => new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`);
+
+function idHex(v: unknown, bytes: number, encoding: "base64" | "hex", field: string): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  const hex = typeof v !== "string" ? "" : encoding === "hex" ? v : Buffer.from(v, "base64").toString("hex");
+  if (!HEX(bytes).test(hex)) throw invalidParam(`Invalid OTLP span: '${field}' must be ${bytes} bytes.`);
+  return hex.toLowerCase();
+}
+
+const nanos = (v: unknown): string => (typeof v === "string" && /^\d+$/.test(v) ? v : typeof v === "number" ? String(Math.trunc(v)) : "0");
+
+function spansOf(request: Dict, encoding: "base64" | "hex"): OtlpSpan[] {
+  const out: OtlpSpan[] = [];
+  for (const rs of list(request.resourceSpans)) {
+    for (const ss of list(isDict(rs) ? rs.scopeSpans : [])) {
+      for (const s of list(isDict(ss) ? ss.spans : [])) {
+        if (!isDict(s)) continue;
+        const status = isDict(s.status) ? s.status : {};
+        const traceIdHex = idHex(s.traceId, 16, encoding, "traceId");
+        const spanIdHex = idHex(s.spanId, 8, encoding, "spanId");
+        if (!traceIdHex || !spanIdHex) throw invalidParam("Invalid OTLP span: 'traceId' and 'spanId' are required.");
+        const parent = idHex(s.parentSpanId, 8, encoding, "parentSpanId");
+        const end = nanos(s.endTimeUnixNano);
+        out.push({
+          traceIdHex,
+          spanIdHex,
+          ...(parent ? { parentSpanIdHex: parent } : {}),
+          name: typeof s.name === "string" ? s.name : "",
+          startNs: nanos(s.startTimeUnixNano),
+          ...(end !== "0" ? { endNs: end } : {}),
+          attributes: keyValues(s.attributes),
+          statusCode:
+            typeof status.code === "number"
+              ? status.code
+              : status.code === "STATUS_CODE_OK"
+                ? 1
+                : status.code === "STATUS_CODE_ERROR"
+                  ? 2
+                  : 0,
+          statusMessage: typeof status.message === "string" ? status.message : "",
+          events: list(s.events).map((e) => {
+            const ev = isDict(e) ? e : {};
+            return {
+              name: typeof ev.name === "string" ? ev.name : "",
+              timeNs: nanos(ev.timeUnixNano),
+              attributes: keyValues(ev.attributes),
+            };
+          }),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** An `application/x-protobuf` body. */
+export function decodeOtlpProtobuf(body: Uint8Array): OtlpSpan[] {
+  let message: protobuf.Message;
+  try {
+    message = ExportRequest.decode(body);
+  } catch {
+    throw invalidParam("Invalid OpenTelemetry protobuf format.");
+  }
+  const obj = ExportRequest.toObject(message, { longs: String, bytes: String, defaults: false, oneofs: false });
+  return spansOf(obj, "base64");
+}
+
+/** An `application/json` body (OTLP JSON: ids in hex). */
+export function decodeOtlpJson(text: string): OtlpSpan[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidParam("Malformed JSON in the OTLP request body.");
+  }
+  if (!isDict(value)) throw invalidParam("The OTLP request body must be a JSON object with 'resourceSpans'.");
+  return spansOf(value, "hex");
+}
+
+/** For tests and the benchmark: a protobuf body holding these spans. */
+export function encodeOtlpProtobuf(spans: OtlpSpan[]): Uint8Array {
+  const kv = (attrs: Dict) =>
+    Object.entries(attrs).map(([key, v]) => ({
+      key,
+      value:
+        typeof v === "string"
+          ? { stringValue: v }
+          : typeof v === "boolean"
+            ? { boolValue: v }
+            : typeof v === "number"
+              ? { doubleValue: v }
+              : { stringValue: JSON.stringify(v) },
+    }));
+  const b64 = (hex: string) => Buffer.from(hex, "hex");
+  const message = ExportRequest.fromObject({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: spans.map((s) => ({
+              traceId: b64(s.traceIdHex),
+              spanId: b64(s.spanIdHex),
+              ...(s.parentSpanIdHex ? { parentSpanId: b64(s.parentSpanIdHex) } : {}),
+              name: s.name,
+              startTimeUnixNano: s.startNs,
+              ...(s.endNs ? { endTimeUnixNano: s.endNs } : {}),
+              attributes: kv(s.attributes),
+              status: { code: s.statusCode, message: s.statusMessage },
+              events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeNs, attributes: kv(e.attributes) })),
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return ExportRequest.encode(message).finish();
+}
+
+const STATUS_NAMES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
+/** Attribute values as MLflow keeps them: strings as sent (MLflow's own are JSON already), anything else JSON-encoded. */
+const mlflowAttributes = (attrs: Dict): Dict =>
+  Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+const b64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
+/** A JSON number, as the client reads it; past 2^53 the last digits round (a few hundred nanoseconds today). */
+const nsValue = (ns: string) => Number(ns);
+
+/** The span as `Span.to_dict` writes it in traces.json. */
+export function mlflowSpanDict(s: OtlpSpan): Dict {
+  return {
+    trace_id: b64(s.traceIdHex),
+    span_id: b64(s.spanIdHex),
+    trace_state: "",
+    parent_span_id: s.parentSpanIdHex ? b64(s.parentSpanIdHex) : "",
+    name: s.name,
+    start_time_unix_nano: nsValue(s.startNs),
+    end_time_unix_nano: s.endNs ? nsValue(s.endNs) : null,
+    attributes: mlflowAttributes(s.attributes),
+    status: { code: STATUS_NAMES[s.statusCode] ?? "STATUS_CODE_UNSET", message: s.statusMessage },
+    events: s.events.map((e) => ({ name: e.name, time_unix_nano: nsValue(e.timeNs), attributes: mlflowAttributes(e.attributes) })),
+  };
+}
