@@ -71,6 +71,7 @@ async function ingestTrace(ctx: TrackingContext, exp: ExperimentRow, traceId: st
     if (root && row.state === "IN_PROGRESS") {
       await updateTrace(ctx.db, traceId, {
         ...completion(root),
+        requestTime: Math.min(row.requestTime, startMs),
         tags: { ...row.tags, [TRACE_NAME_TAG]: row.tags[TRACE_NAME_TAG] ?? root.name },
       });
     }

@@ -174,7 +174,7 @@ export function decodeOtlpJson(text: string): OtlpSpan[] {
 }
 
 /** For tests and the benchmark: a protobuf body holding these spans. */
-export function encodeOtlpProtobuf(spans: OtlpSpan[]): Uint8Array {
+export function encodeOtlpProtobuf(spans: OtlpSpan[]): Uint8Array<ArrayBuffer> {
   const kv = (attrs: Dict) =>
     Object.entries(attrs).map(([key, v]) => ({
       key,
@@ -209,7 +209,7 @@ export function encodeOtlpProtobuf(spans: OtlpSpan[]): Uint8Array {
       },
     ],
   });
-  return ExportRequest.encode(message).finish();
+  return new Uint8Array(ExportRequest.encode(message).finish());
 }
 
 const STATUS_NAMES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
