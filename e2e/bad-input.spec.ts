@@ -41,16 +41,16 @@ function fieldNames(): string[] {
 const FIELDS = fieldNames();
 
 /**
- * The operation table (lib/tracking/http/operations.ts) read from the source: path → methods. A `{field}`
- * segment (logged-models/{model_id}) gets a sample value.
+ * The operation table (lib/tracking/http/operations.ts) read from the source: path under /api/ → methods. A
+ * `{field}` segment (logged-models/{model_id}) gets a sample value; `v3(op(...))` rows are under 3.0/mlflow.
  */
 function trackingRoutes(): Record<string, string[]> {
   const source = readFileSync(path.join(ROOT, "lib/tracking/http/operations.ts"), "utf8");
   const lists: Record<string, string[]> = { GET: ["GET"], POST: ["POST"], GET_POST: ["GET", "POST"], PATCH: ["PATCH"], DELETE: ["DELETE"] };
   const out: Record<string, string[]> = {};
-  for (const m of source.matchAll(/^\s+op\("([\w/{}-]+)", (\w+),/gm)) {
-    const route = (m[1] ?? "").replace(/\{\w+\}/g, "x");
-    out[route] = [...(out[route] ?? []), ...(lists[m[2] ?? ""] ?? [])];
+  for (const m of source.matchAll(/^\s+(v3\()?op\("([\w/{}-]+)", (\w+),/gm)) {
+    const route = `${m[1] ? "3.0" : "2.0"}/mlflow/${(m[2] ?? "").replace(/\{\w+\}/g, "x")}`;
+    out[route] = [...(out[route] ?? []), ...(lists[m[3] ?? ""] ?? [])];
   }
   return out;
 }
@@ -190,7 +190,7 @@ function casesFor(method: string, base: string, mlflow: boolean, label: string):
 
 function routeCases(r: ApiRoute): Case[] {
   // The MLflow catch-all is fuzzed below operation by operation; here it gets its path checks only.
-  const mlflow = r.route.includes("/2.0/mlflow");
+  const mlflow = /\/[23]\.0\/mlflow/.test(r.route);
   const dynamic = [...r.route.matchAll(/\[\[?(?:\.\.\.)?(\w+)\]?\]/g)].map((m) => m[1] ?? "");
   const out: Case[] =
     mlflow && !r.route.includes("mlflow-artifacts") ? [] : casesFor(r.method, concretePath(r.route), mlflow, `${r.method} ${r.route}`);
@@ -237,7 +237,7 @@ function pageCases(route: string): Case[] {
 function mlflowCases(): Case[] {
   const out: Case[] = [];
   for (const [op, methods] of Object.entries(TRACKING_ROUTES)) {
-    for (const method of methods) out.push(...casesFor(method, `${MLFLOW}/${op}`, true, `${method} mlflow ${op}`));
+    for (const method of methods) out.push(...casesFor(method, `/api/${op}`, true, `${method} ${op}`));
   }
   out.push({ label: "mlflow malformed % in the operation", method: "GET", path: `${MLFLOW}/runs/%zz`, mlflow: true });
   out.push({ label: "mlflow NUL in the operation", method: "POST", path: `${MLFLOW}/runs%00/create`, body: "{}", mlflow: true });
