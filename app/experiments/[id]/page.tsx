@@ -2,14 +2,24 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
+import { TracesView } from "@/components/tracking/traces-view";
 import { getConfig } from "@atrium/core/lib/config";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { columnKeysOf, findExperimentView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../../_lib/page-auth";
 
-export default async function ExperimentPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function ExperimentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireUser();
   const { id } = await params;
+  const query = await searchParams;
+  const tab = query.tab === "traces" ? "traces" : "runs";
+  const trace = typeof query.trace === "string" ? query.trace : undefined;
   const db = await getDb();
   const experiment = await findExperimentView(db, id);
   if (!experiment) notFound();
@@ -34,9 +44,28 @@ export default async function ExperimentPage({ params }: { params: Promise<{ id:
           <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
         </p>
       </div>
-      <RunsTable experimentId={experiment.experiment_id} keys={keys} />
-      {keys.metrics.length === 0 && keys.params.length === 0 && (
-        <NotebookPanel trackingUri={getConfig().publicUrl} experiment={experiment.name} compact />
+      <nav className="flex gap-1 border-b border-slate-200 text-sm" aria-label="Experiment views">
+        {(["runs", "traces"] as const).map((t) => (
+          <Link
+            key={t}
+            href={t === "runs" ? `/experiments/${experiment.experiment_id}` : `/experiments/${experiment.experiment_id}?tab=traces`}
+            aria-current={tab === t ? "page" : undefined}
+            data-testid={`tab-${t}`}
+            className={`-mb-px border-b-2 px-3 py-2 font-medium ${tab === t ? "border-slate-800 text-slate-900" : "border-transparent text-slate-500 hover:text-slate-800"}`}
+          >
+            {t === "runs" ? "Runs" : "Traces"}
+          </Link>
+        ))}
+      </nav>
+      {tab === "traces" ? (
+        <TracesView experimentId={experiment.experiment_id} experimentName={experiment.name} initialTrace={trace} />
+      ) : (
+        <>
+          <RunsTable experimentId={experiment.experiment_id} keys={keys} />
+          {keys.metrics.length === 0 && keys.params.length === 0 && (
+            <NotebookPanel trackingUri={getConfig().publicUrl} experiment={experiment.name} compact />
+          )}
+        </>
       )}
     </div>
   );

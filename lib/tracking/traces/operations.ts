@@ -18,6 +18,7 @@ import {
   mergeTraceTags,
   searchTraceRows,
   spansPage,
+  tracesOfRun,
   updateTrace,
   type TraceRow,
 } from "@/db/queries/traces";
@@ -35,7 +36,7 @@ import { activeExperimentOrThrow, experimentOrThrow, mayChangeTrace, traceOrThro
 import { validateTraceId } from "./ids";
 import { MAX_PREVIEW_CHARS, MAX_TRACE_TAG_KEY, MAX_TRACE_TAG_VALUE, MAX_TRACES_PER_LINK, SPAN_PAGE_SIZE } from "./limits";
 import { traceFilterSql, traceOrderSql } from "./search";
-import { ARTIFACT_LOCATION_TAG, parseDuration, parseTimestamp, stateOfStatus, traceInfoV2, traceInfoV3 } from "./wire";
+import { ARTIFACT_LOCATION_TAG, TRACE_NAME_TAG, parseDuration, parseTimestamp, stateOfStatus, traceInfoV2, traceInfoV3 } from "./wire";
 
 type In<K extends keyof typeof traceSchemas> = z.output<(typeof traceSchemas)[K]>;
 
@@ -295,4 +296,25 @@ export async function getTraceData(ctx: TrackingContext, input: In<"traceData">)
   const spans: Record<string, unknown>[] = [];
   for await (const s of traceSpanContents(ctx, trace.traceId)) spans.push(s);
   return { spans };
+}
+
+export interface TraceSummary {
+  traceId: string;
+  name: string | null;
+  state: TraceRow["state"];
+  requestTime: number;
+  durationMs: number | null;
+  requestPreview: string | null;
+}
+
+/** The run page's list: traces made in the run or linked to it, newest first. */
+export async function tracesOfRunView(ctx: TrackingContext, runUuid: string, limit = 100): Promise<TraceSummary[]> {
+  return (await tracesOfRun(ctx.db, runUuid, limit)).map((t) => ({
+    traceId: t.traceId,
+    name: t.tags[TRACE_NAME_TAG] ?? null,
+    state: t.state,
+    requestTime: t.requestTime,
+    durationMs: t.executionDuration,
+    requestPreview: t.requestPreview,
+  }));
 }
