@@ -317,7 +317,7 @@ export function TracesView({
           )}
         </div>
       )}
-      <div className="flex justify-end gap-2 text-sm">
+      <div className={`flex justify-end gap-2 text-sm ${empty ? "hidden" : ""}`}>
         <button
           type="button"
           className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40"

@@ -7,7 +7,9 @@
  *   2. runs/search over BENCH_RUNS (100,000) runs in one experiment, filtered on a metric and sorted by it,
  *      first page of 100 → p50 (target ≤ 100 ms);
  *   3. metrics/get-history-bulk-interval on a BENCH_POINTS (1,000,000)-point metric, 2,500 points back → p50
- *      (target ≤ 200 ms).
+ *      (target ≤ 200 ms);
+ *   4. and 5. trace span ingest over OTLP against plain SQL, and trace search over 100,000 traces
+ *      (scripts/bench/traces.ts).
  *
  * The 100k runs and the 1M points are seeded with SQL (generate_series), not through the API: what is
  * measured is the read path over them.
@@ -18,6 +20,7 @@ import { TEST_DATABASE_URL, openTestDatabase } from "../../db/testing";
 import type { Principal } from "../../lib/auth/principal";
 import { handleTrackingRequest } from "../../lib/tracking/http/dispatch";
 import { median, ms, percentile, verdict } from "./stats";
+import { TARGET_TRACE_SEARCH_MS, TRACE_ROWS, benchTraceIngest, benchTraceSearch } from "./traces";
 
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
@@ -164,6 +167,8 @@ async function main(): Promise<void> {
     const rate = await benchIngest(handle.db);
     const search = await benchSearch(handle.db);
     const chart = await benchChart(handle.db);
+    const traceIngest = await benchTraceIngest(handle.db);
+    const traceSearch = await benchTraceSearch(handle.db);
     console.log("");
     console.log(
       verdict(
@@ -181,6 +186,15 @@ async function main(): Promise<void> {
       verdict(
         chart <= TARGET_CHART_MS,
         `chart data for a ${POINTS.toLocaleString("en")}-point metric p50 ${ms(chart)} (target ≤ ${TARGET_CHART_MS} ms, ${(chart / TARGET_CHART_MS).toFixed(2)}× target)`,
+      ),
+    );
+    console.log(
+      `INFO  trace ingest ${Math.round(traceIngest.rate).toLocaleString("en")} spans/s from 8 writers over OTLP = ${traceIngest.ratio.toFixed(3)} × a plain SQL insert in the same run`,
+    );
+    console.log(
+      verdict(
+        traceSearch <= TARGET_TRACE_SEARCH_MS,
+        `trace search over ${TRACE_ROWS.toLocaleString("en")} traces, first page p50 ${ms(traceSearch)} (target ≤ ${TARGET_TRACE_SEARCH_MS} ms, ${(traceSearch / TARGET_TRACE_SEARCH_MS).toFixed(2)}× target)`,
       ),
     );
   } finally {
