@@ -23,6 +23,7 @@ import { assertExperimentActive } from "../experiments/operations";
 import type { Input, loggedModels } from "../http/schemas";
 import { assertRunWriter, runOrThrow } from "../http/targets";
 import { generateRunName } from "../runs/run-names";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { parseExperimentId } from "../validation";
 import { loggedModelToWire, type WireLoggedModel } from "./entities";
@@ -111,12 +112,7 @@ export async function searchLoggedModels(ctx: TrackingContext, input: Input<type
     if (n === null) throw invalidParam(`Invalid experiment ID '${id}' in experiment_ids.`);
     return n;
   });
-  const max = input.max_results ?? DEFAULT_LOGGED_MODELS_SEARCH_RESULTS;
-  if (max < 1 || max > MAX_LOGGED_MODELS_SEARCH_RESULTS) {
-    throw invalidParam(
-      `Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_LOGGED_MODELS_SEARCH_RESULTS}.`,
-    );
-  }
+  const max = maxResults(input.max_results, DEFAULT_LOGGED_MODELS_SEARCH_RESULTS, MAX_LOGGED_MODELS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
   const equals = parseLoggedModelFilter(input.filter ?? "");
   const rows = await searchLoggedModelRows(ctx.db, {

@@ -4,6 +4,7 @@ import type { Body, TrackingContext } from "../context";
 import { metricToWire } from "../entities";
 import { invalidParam } from "../errors";
 import type { Input, metrics } from "../http/schemas";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, encodePageToken } from "../search/page-token";
 
 export async function logMetric(ctx: TrackingContext, { point }: Input<typeof metrics.logMetric>, run: RunRow): Promise<Body> {
@@ -13,8 +14,7 @@ export async function logMetric(ctx: TrackingContext, { point }: Input<typeof me
 
 /** Without max_results, the whole history ordered by (timestamp, step, value). */
 export async function getMetricHistory(ctx: TrackingContext, input: Input<typeof metrics.getHistory>, run: RunRow): Promise<Body> {
-  const max = input.max_results;
-  if (max !== undefined && max < 1) throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied: it must be at least 1.`);
+  const max = input.max_results === undefined ? undefined : maxResults(input.max_results, 0);
   const offset = decodePageToken(input.page_token);
   const rows = await metricHistory(ctx.db, run.runUuid, input.metric_key, max === undefined ? null : max + 1, offset);
   const page = max === undefined ? rows : rows.slice(0, max);

@@ -34,6 +34,7 @@ import { TrackingError, doesNotExist, invalidParam } from "../errors";
 import type { Input, registry } from "../http/schemas";
 import { modelVersionOrThrow, type ModelVersionTarget } from "../http/targets";
 import { loggedModelForSource, noteModelVersion } from "../logged-models/registry-link";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import {
   compileModelVersionFilter,
@@ -47,13 +48,6 @@ import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
 export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
 
-/** max_results within [1, max], `def` when absent. */
-export function maxResults(n: number | undefined, def: number, max: number): number {
-  if (n === undefined) return def;
-  if (n < 1 || n > max)
-    throw invalidParam(`Invalid value ${n} for parameter 'max_results' supplied. It must be at least 1 and at most ${max}.`);
-  return n;
-}
 
 async function modelBody(db: Db, row: RegisteredModelRow): Promise<Body> {
   const [wire] = await registeredModelsToWire(db, [row]);
@@ -66,7 +60,7 @@ export async function createRegisteredModel(
 ): Promise<Body> {
   const row = await insertRegisteredModel(ctx.db, {
     name,
-    description: description || null,
+    description: description ?? null,
     userId: ctx.principal.name,
     ownerId: ctx.principal.userId ?? null,
     now: nowOf(ctx),
@@ -204,7 +198,7 @@ export async function createModelVersion(
     name: model.name,
     ...stored,
     runLink: input.run_link || null,
-    description: input.description || null,
+    description: input.description ?? null,
     userId: ctx.principal.name,
     now: nowOf(ctx),
     tags: input.tags,

@@ -20,6 +20,7 @@ import { invalidParam } from "../errors";
 import { assertExperimentActive } from "../experiments/operations";
 import type { Input, runs } from "../http/schemas";
 import { parseFilter, parseOrderByList } from "../search";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, encodePageToken } from "../search/page-token";
 import { compileRunFilter, compileRunSort } from "../search/runs-sql";
 import { parseExperimentId } from "../validation";
@@ -89,12 +90,7 @@ export async function restoreRun(ctx: TrackingContext, _input: unknown, run: Run
 
 export async function searchRuns(ctx: TrackingContext, input: Input<typeof runs.search>): Promise<Body> {
   const experimentIds = input.experiment_ids.map(parseExperimentId).filter((n) => n !== null);
-  const max = input.max_results ?? 1000;
-  if (max < 1 || max > MAX_RUNS_SEARCH_RESULTS) {
-    throw invalidParam(
-      `Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_SEARCH_RESULTS} and at least 1.`,
-    );
-  }
+  const max = maxResults(input.max_results, 1000, MAX_RUNS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
   const parsed = parseFilter(input.filter ?? "");
   const filter = compileRunFilter(parsed);
