@@ -105,4 +105,5 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     loggedModelOps.deleteLoggedModelTag,
   ),
   op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
+  op("logged-models/{model_id}/params", POST, loggedModels.logParams, changes("logged-model"), loggedModelOps.logLoggedModelParams),
 ];

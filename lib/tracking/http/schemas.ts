@@ -72,7 +72,16 @@ export const experiments = {
   deleteTag: z.object({ experiment_id: requiredText(), key: requiredText() }),
 };
 
-const metricFields = { key: key("metric"), value: z.unknown(), timestamp: requiredInt64(), step: int64() };
+/** model_id, dataset_name and dataset_digest: MLflow 3 also attaches the point to a logged model (service.proto Metric). */
+const metricFields = {
+  key: key("metric"),
+  value: z.unknown(),
+  timestamp: requiredInt64(),
+  step: int64(),
+  model_id: text(),
+  dataset_name: text(),
+  dataset_digest: text(),
+};
 type MetricFields = z.output<z.ZodObject<typeof metricFields>>;
 
 /** A metric point, with MLflow's sentences for a boolean value and a negative timestamp. */
@@ -90,7 +99,11 @@ function toPoint(m: MetricFields, ctx: z.core.$RefinementCtx) {
       code: "custom",
       message: `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer)`,
     });
-  } else return { key: m.key, value, timestamp: m.timestamp, step: m.step ?? 0 };
+  } else {
+    const point = { key: m.key, value, timestamp: m.timestamp, step: m.step ?? 0 };
+    const model = m.model_id ? { modelId: m.model_id, datasetName: m.dataset_name || null, datasetDigest: m.dataset_digest || null } : null;
+    return { ...point, model };
+  }
   return z.NEVER;
 }
 const metric = z.object(metricFields).transform(toPoint);
@@ -196,11 +209,13 @@ export const loggedModels = {
   search: z.object({
     ...search,
     experiment_ids: stringList(),
-    order_by: list(z.object({ field_name: requiredText(), ascending: bool() })),
+    order_by: list(z.object({ field_name: requiredText(), ascending: bool(), dataset_name: text(), dataset_digest: text() })),
+    datasets: list(z.object({ dataset_name: requiredText(), dataset_digest: text() })),
   }),
   model: modelId,
   finalize: z.object({ model_id: requiredText(), status: oneOf(LOGGED_MODEL_STATUSES, 0) }),
   setTags: z.object({ model_id: requiredText(), tags: list(loggedTag) }),
+  logParams: z.object({ model_id: requiredText(), params: list(loggedParam) }),
   deleteTag: z.object({ model_id: requiredText(), tag_key: requiredText() }),
   listArtifacts: z.object({ model_id: requiredText(), artifact_directory_path: text() }),
 };

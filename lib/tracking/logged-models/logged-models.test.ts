@@ -200,10 +200,16 @@ for (const kind of DB_KINDS) {
       expect(rest.next_page_token).toBeUndefined();
       expect(await ok(post("logged-models/search", { experiment_ids: [experimentId], filter: "name = 'nope'" }))).toEqual({});
       await fails(
-        post("logged-models/search", { experiment_ids: [experimentId], filter: "metrics.acc > 0.9" }),
+        post("logged-models/search", { experiment_ids: [experimentId], filter: "metrics.acc > 'high'" }),
         400,
         "INVALID_PARAMETER_VALUE",
-        "Invalid logged model filter clause 'metrics.acc > 0.9'",
+        "Invalid logged model filter clause 'metrics.acc > 'high'': a metric is compared with a number",
+      );
+      await fails(
+        post("logged-models/search", { experiment_ids: [experimentId], filter: "params.alpha > '1'" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "use one of =, !=, LIKE, ILIKE",
       );
       await fails(post("logged-models/search", {}), 400, "INVALID_PARAMETER_VALUE", "experiment_ids");
     });

@@ -10,18 +10,19 @@ import {
   deleteLoggedModelRow,
   deleteLoggedModelTagRow,
   insertLoggedModel,
+  insertLoggedModelParams,
   loggedModelDataOf,
   searchLoggedModelRows,
   updateLoggedModelStatus,
   upsertLoggedModelTags,
   type LoggedModelRow,
 } from "@/db/queries/logged-models";
-import type { ExperimentRow } from "@/db/queries/tracking";
+import { findRun, type ExperimentRow } from "@/db/queries/tracking";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import { assertExperimentActive } from "../experiments/operations";
 import type { Input, loggedModels } from "../http/schemas";
-import { assertRunWriter, runOrThrow } from "../http/targets";
+import { assertRunWriter } from "../http/targets";
 import { generateRunName } from "../runs/run-names";
 import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
@@ -40,7 +41,10 @@ async function modelBody(db: Db, row: LoggedModelRow): Promise<{ model: WireLogg
 export async function createLoggedModel(ctx: TrackingContext, input: Input<typeof loggedModels.create>, exp: ExperimentRow): Promise<Body> {
   assertExperimentActive(exp);
   const sourceRunId = input.source_run_id || null;
-  if (sourceRunId !== null) assertRunWriter(ctx.principal, await runOrThrow(ctx.db, sourceRunId), `log models to run ${sourceRunId}`);
+  // MLflow's store records source_run_id without looking the run up (mlflow/store/tracking/sqlalchemy_store.py
+  // create_logged_model), so a model from a run this server never saw is accepted; a known run must be the caller's.
+  const sourceRun = sourceRunId === null ? undefined : await findRun(ctx.db, sourceRunId);
+  if (sourceRun) assertRunWriter(ctx.principal, sourceRun, `log models to run ${sourceRunId}`);
   const modelId = `m-${randomUUID().replaceAll("-", "")}`;
   const now = nowOf(ctx);
   const row = await insertLoggedModel(
@@ -94,6 +98,16 @@ export async function setLoggedModelTags(
   return {};
 }
 
+/** POST logged-models/<id>/params (LogLoggedModelParamsRequest): what log_model(params=...) sends after creating the model. */
+export async function logLoggedModelParams(
+  ctx: TrackingContext,
+  { params }: Input<typeof loggedModels.logParams>,
+  row: LoggedModelRow,
+): Promise<Body> {
+  await insertLoggedModelParams(ctx.db, row.modelId, params);
+  return {};
+}
+
 export async function deleteLoggedModelTag(
   ctx: TrackingContext,
   { tag_key: key }: Input<typeof loggedModels.deleteTag>,
@@ -114,10 +128,10 @@ export async function searchLoggedModels(ctx: TrackingContext, input: Input<type
   });
   const max = maxResults(input.max_results, DEFAULT_LOGGED_MODELS_SEARCH_RESULTS, MAX_LOGGED_MODELS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
-  const equals = parseLoggedModelFilter(input.filter ?? "");
   const rows = await searchLoggedModelRows(ctx.db, {
     experimentIds,
-    equals,
+    clauses: parseLoggedModelFilter(input.filter ?? ""),
+    datasets: input.datasets.map((d) => ({ name: d.dataset_name, digest: d.dataset_digest || undefined })),
     orderBy: parseLoggedModelOrderBy(input.order_by),
     limit: max + 1,
     offset,
