@@ -9,11 +9,13 @@ import type { Body, TrackingContext } from "../context";
 import * as experimentOps from "../experiments/operations";
 import * as loggedModelOps from "../logged-models/operations";
 import { listLoggedModelArtifacts } from "../logged-models/artifacts";
+import { getMetricHistoryBulk } from "../metrics/history-bulk";
 import { getMetricHistoryBulkInterval } from "../metrics/history-intervals";
 import * as metricOps from "../metrics/operations";
 import * as registryOps from "../registry/operations";
 import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
+import { listRunArtifacts } from "../runs/artifacts";
 import { logOutputs } from "../runs/outputs";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
 import { changes, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
@@ -70,6 +72,8 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("runs/outputs", POST, runs.logOutputs, changes("active-run"), logOutputs),
   op("metrics/get-history", GET, metrics.getHistory, reads("run"), metricOps.getMetricHistory),
   op("metrics/get-history-bulk-interval", GET, metrics.bulkInterval, reads(), getMetricHistoryBulkInterval),
+  op("metrics/get-history-bulk", GET, metrics.bulk, reads(), getMetricHistoryBulk),
+  op("artifacts/list", GET, runs.listArtifacts, reads("run"), listRunArtifacts),
   op("registered-models/create", POST, registry.createModel, creates(), registryOps.createRegisteredModel),
   op("registered-models/get", GET, registry.model, reads("registered-model"), registryOps.getRegisteredModel),
   op("registered-models/search", GET, registry.search, reads(), registryOps.searchRegisteredModels),

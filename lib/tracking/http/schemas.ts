@@ -138,12 +138,15 @@ export const runs = {
   setTag: withRunId(runTag.shape),
   deleteTag: withRunId({ key: requiredText() }),
   logInputs: withRunId({ datasets: list(datasetInput), models: list(z.object({ model_id: requiredText() })) }),
+  listArtifacts: withRunId({ path: text(), page_token: text() }),
   logOutputs: withRunId({ models: list(z.object({ model_id: requiredText(), step: convert(int64(), outputStep) })) }),
 };
 
 export const metrics = {
   logMetric: withRunId(metricFields).transform((v, ctx) => ({ run_id: v.run_id, run_uuid: v.run_uuid, point: toPoint(v, ctx) })),
   getHistory: withRunId({ metric_key: requiredText(), max_results: int64(), page_token: text() }),
+  /** get-history-bulk names its runs `run_id`, repeated (mlflow/server/handlers.py get_metric_history_bulk_handler). */
+  bulk: z.object({ run_id: list(z.string()), metric_key: text(), max_results: int64() }),
   bulkInterval: z.object({
     run_ids: list(rule(z.string(), validateRunId)),
     metric_key: requiredText(),

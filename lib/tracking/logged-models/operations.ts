@@ -23,11 +23,13 @@ import { doesNotExist, invalidParam } from "../errors";
 import { assertExperimentActive } from "../experiments/operations";
 import type { Input, loggedModels } from "../http/schemas";
 import { assertRunWriter } from "../http/targets";
+import { appendToUriPath } from "../artifact-uri";
 import { generateRunName } from "../runs/run-names";
 import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { parseExperimentId } from "../validation";
 import { loggedModelToWire, type WireLoggedModel } from "./entities";
+import { normalizeModelVersionsTag } from "./registry-link";
 import { parseLoggedModelFilter, parseLoggedModelOrderBy } from "./search";
 
 export const MAX_LOGGED_MODELS_SEARCH_RESULTS = 1000;
@@ -58,7 +60,7 @@ export async function createLoggedModel(ctx: TrackingContext, input: Input<typeo
       status: "LOGGED_MODEL_PENDING",
       creator: ctx.principal.name,
       ownerId: ctx.principal.userId ?? null,
-      artifactLocation: `${exp.artifactLocation.replace(/\/+$/, "")}/models/${modelId}/artifacts`,
+      artifactLocation: appendToUriPath(exp.artifactLocation, "models", modelId, "artifacts"),
       creationTime: now,
       lastUpdatedTime: now,
     },
@@ -94,7 +96,7 @@ export async function setLoggedModelTags(
   { tags }: Input<typeof loggedModels.setTags>,
   row: LoggedModelRow,
 ): Promise<Body> {
-  if (tags.length > 0) await upsertLoggedModelTags(ctx.db, row.modelId, tags, nowOf(ctx));
+  if (tags.length > 0) await upsertLoggedModelTags(ctx.db, row.modelId, tags.map(normalizeModelVersionsTag), nowOf(ctx));
   return {};
 }
 

@@ -43,6 +43,7 @@ import {
   compileRegisteredModelOrderBy,
 } from "../search/registry-sql";
 import { MODEL_STAGES } from "../validation";
+import { appendToUriPath } from "../artifact-uri";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
@@ -197,6 +198,7 @@ export async function createModelVersion(
   const row = await insertModelVersion(ctx.db, {
     name: model.name,
     ...stored,
+    storageLocation: logged ? null : await copiedFrom(ctx.db, input.source),
     runLink: input.run_link || null,
     description: input.description ?? null,
     userId: ctx.principal.name,
@@ -278,7 +280,23 @@ export async function getModelVersionDownloadUri(
   _input: unknown,
   { version: mv }: ModelVersionTarget,
 ): Promise<Body> {
-  return { artifact_uri: await underlyingUri(ctx.db, mv.source) };
+  return { artifact_uri: mv.storageLocation ?? (await underlyingUri(ctx.db, mv.source)) };
+}
+
+/**
+ * A version registered from `models:/<name>/<version>` (MlflowClient.copy_model_version sends that as the
+ * source) keeps the source as given and stores where the original's files are, so get-download-uri
+ * answers the original's location (mlflow/store/model_registry/sqlalchemy_store.py create_model_version).
+ * Null for any other source.
+ */
+async function copiedFrom(db: Db, source: string): Promise<string | null> {
+  const m = /^models:\/([^/@]+)\/(\d+)\/?$/.exec(source);
+  if (!m?.[1] || !m[2]) return null;
+  const original = await findModelVersion(db, m[1], Number(m[2]));
+  if (!original) {
+    throw doesNotExist(`Unable to fetch model from model URI source artifact location '${source}'.`);
+  }
+  return original.storageLocation ?? (await underlyingUri(db, original.source));
 }
 
 /**
@@ -292,5 +310,5 @@ async function underlyingUri(db: Db, source: string): Promise<string> {
   const run = await findRun(db, m[1]);
   if (!run) return source;
   const path = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
-  return path ? `${run.artifactUri.replace(/\/+$/, "")}/${path}` : run.artifactUri;
+  return path ? appendToUriPath(run.artifactUri, path) : run.artifactUri;
 }

@@ -24,6 +24,7 @@ import { maxResults } from "../search/max-results";
 import { decodePageToken, encodePageToken } from "../search/page-token";
 import { compileRunFilter, compileRunSort } from "../search/runs-sql";
 import { parseExperimentId } from "../validation";
+import { appendToUriPath } from "../artifact-uri";
 import { RUN_NAME_TAG, lifecycleOf } from "./constants";
 import { runInputsOf } from "./inputs";
 import { generateRunName } from "./run-names";
@@ -60,7 +61,7 @@ export async function createRun(ctx: TrackingContext, input: Input<typeof runs.c
     status: "RUNNING" as const,
     startTime: input.start_time ?? nowOf(ctx),
     endTime: null,
-    artifactUri: `${exp.artifactLocation}/${runUuid}/artifacts`,
+    artifactUri: appendToUriPath(exp.artifactLocation, runUuid, "artifacts"),
   };
   return { run: await fullRun(ctx.db, await insertRun(ctx.db, row, tags)) };
 }
