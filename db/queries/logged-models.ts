@@ -1,7 +1,15 @@
 /** MLflow 3 logged models: rows, their tags and params, and the searches the client makes. */
 import { and, asc, desc, eq, exists, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { loggedModelInputs, loggedModelMetrics, loggedModelOutputs, loggedModelParams, loggedModels, loggedModelTags, type LoggedModelStatus } from "../schema";
+import {
+  loggedModelInputs,
+  loggedModelMetrics,
+  loggedModelOutputs,
+  loggedModelParams,
+  loggedModels,
+  loggedModelTags,
+  type LoggedModelStatus,
+} from "../schema";
 
 export type LoggedModelRow = typeof loggedModels.$inferSelect;
 export interface LoggedModelKeyValue {
@@ -174,7 +182,12 @@ function clauseSql(db: Db, c: LoggedModelClause, datasets: DatasetRef[]): SQL {
     ];
     const onAny = datasets.map((d) => and(...onDataset(d)));
     if (onAny.length > 0) where.push(sql`(${sql.join(onAny as SQL[], sql` OR `)})`);
-    return exists(db.select({ one: sql`1` }).from(loggedModelMetrics).where(and(...where)));
+    return exists(
+      db
+        .select({ one: sql`1` })
+        .from(loggedModelMetrics)
+        .where(and(...where)),
+    );
   }
   const table = c.kind === "param" ? loggedModelParams : loggedModelTags;
   return exists(

@@ -28,8 +28,7 @@ function unquote(v: string): string | undefined {
 
 function parseClause(clause: string): LoggedModelClause {
   const m = CLAUSE.exec(clause);
-  const bad = (why: string) =>
-    invalidParam(`Invalid logged model filter clause '${clause.trim()}': ${why}.`);
+  const bad = (why: string) => invalidParam(`Invalid logged model filter clause '${clause.trim()}': ${why}.`);
   if (!m?.[2] || !m[3] || !m[4]) throw bad("use <entity> <comparator> <value>, e.g. metrics.acc > 0.8 or name = 'model', joined by AND");
   const entity = (m[1] ?? "attributes").toLowerCase().replace(/s$/, "");
   const key = m[2].replace(/^`|`$/g, "");
@@ -44,8 +43,7 @@ function parseClause(clause: string): LoggedModelClause {
   if (text === undefined) throw bad("the value must be a quoted string");
   if (!STRING_OPS.includes(op)) throw bad(`use one of ${STRING_OPS.join(", ")}`);
   if (entity === "param" || entity === "tag") return { kind: entity, key, op: op as StringOp, value: text };
-  if (!Object.hasOwn(LOGGED_MODEL_FILTER_COLUMNS, key))
-    throw bad(`attributes are ${Object.keys(LOGGED_MODEL_FILTER_COLUMNS).join(", ")}`);
+  if (!Object.hasOwn(LOGGED_MODEL_FILTER_COLUMNS, key)) throw bad(`attributes are ${Object.keys(LOGGED_MODEL_FILTER_COLUMNS).join(", ")}`);
   return { kind: "attribute", column: key as LoggedModelFilterColumn, op: op as StringOp, value: text };
 }
 
@@ -67,7 +65,12 @@ export function parseLoggedModelOrderBy(items: OrderByInput[]): LoggedModelOrder
     const ascending = item.ascending ?? true;
     const metric = /^metrics\.(.+)$/.exec(item.field_name)?.[1];
     if (metric !== undefined) {
-      return { kind: "metric", key: metric.replace(/^`|`$/g, ""), ascending, dataset: { name: item.dataset_name, digest: item.dataset_digest } };
+      return {
+        kind: "metric",
+        key: metric.replace(/^`|`$/g, ""),
+        ascending,
+        dataset: { name: item.dataset_name, digest: item.dataset_digest },
+      };
     }
     const field = item.field_name.replace(/^attributes\./, "");
     if (!Object.hasOwn(LOGGED_MODEL_ORDER_COLUMNS, field)) {

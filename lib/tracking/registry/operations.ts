@@ -49,7 +49,6 @@ import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
 export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
 
-
 async function modelBody(db: Db, row: RegisteredModelRow): Promise<Body> {
   const [wire] = await registeredModelsToWire(db, [row]);
   return { registered_model: wire };

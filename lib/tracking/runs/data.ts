@@ -6,14 +6,7 @@
 import type { Db } from "@/db/client";
 import { insertDatasetInputs } from "@/db/queries/datasets";
 import { insertRunModelInputs } from "@/db/queries/logged-models";
-import {
-  deleteRunTag,
-  insertParams,
-  updateRunRow,
-  upsertRunTags,
-  type KeyValue,
-  type RunRow,
-} from "@/db/queries/tracking";
+import { deleteRunTag, insertParams, updateRunRow, upsertRunTags, type KeyValue, type RunRow } from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import type { Input, runs } from "../http/schemas";

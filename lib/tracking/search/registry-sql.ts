@@ -81,7 +81,8 @@ const DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "versi
 export function compileModelVersionOrderBy(clauses: string[]): SQL[] {
   const parsed = compileOrderBy(clauses.length > 0 ? clauses : DEFAULT_VERSION_ORDER, VERSION_ORDER, "Model versions");
   const seen = new Set(parsed.map((c) => c.column));
-  if (seen.size < parsed.length) throw new FilterSyntaxError(`\`order_by\` contains duplicate fields: [${clauses.map((c) => `'${c}'`).join(", ")}]`, 0);
+  if (seen.size < parsed.length)
+    throw new FilterSyntaxError(`\`order_by\` contains duplicate fields: [${clauses.map((c) => `'${c}'`).join(", ")}]`, 0);
   const out = parsed.map((c) => (c.ascending ? asc(c.column) : desc(c.column)));
   if (!seen.has(modelVersions.name)) out.push(asc(modelVersions.name));
   if (!seen.has(modelVersions.version)) out.push(desc(modelVersions.version));
