@@ -20,7 +20,7 @@ export async function loggedModelForSource(db: Db, source: string, modelId: stri
   return findLoggedModelOfRun(db, fromRun[1], fromRun[2]);
 }
 
-/** What `json.dumps` writes: `", "` and `": "` between items, non-ASCII as `\\uXXXX`. */
+/** What `json.dumps` writes: `", "` and `": "` between items, non-ASCII as `\uXXXX`. */
 export function pythonJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
   if (value !== null && typeof value === "object") {
