@@ -392,6 +392,8 @@ export const modelVersions = pgTable(
     userId: text("user_id").notNull(),
     currentStage: text("current_stage").$type<ModelStage>().notNull().default("None"),
     source: text("source").notNull(),
+    /** Where the files are when `source` is a `models:/<name>/<version>` (a copied version): get-download-uri answers it. */
+    storageLocation: text("storage_location"),
     runId: text("run_id"),
     runLink: text("run_link"),
     status: text("status").$type<ModelVersionStatus>().notNull().default("READY"),
@@ -538,6 +540,39 @@ export const loggedModelParams = pgTable(
     value: text("value").notNull(),
   },
   (t) => [primaryKey({ columns: [t.modelId, t.key] })],
+);
+
+/**
+ * Metrics logged with a `model_id` (MLflow 3 LogMetric / LogBatch): each point also belongs to that logged
+ * model, optionally measured on a dataset (name and digest), and is returned in the model's `data.metrics`.
+ */
+export const loggedModelMetrics = pgTable(
+  "logged_model_metrics",
+  {
+    modelId: text("model_id")
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: doublePrecision("value").notNull(),
+    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
+    step: bigint("step", { mode: "number" }).notNull(),
+    runId: text("run_id"),
+    datasetName: text("dataset_name"),
+    datasetDigest: text("dataset_digest"),
+  },
+  (t) => [index("logged_model_metrics_model_key_idx").on(t.modelId, t.key, t.timestamp)],
+);
+
+/** A run's model inputs (MLflow 3 LogInputs `models`): the logged models it used, e.g. to evaluate them. */
+export const loggedModelInputs = pgTable(
+  "logged_model_inputs",
+  {
+    runUuid: text("run_uuid")
+      .notNull()
+      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    modelId: text("model_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runUuid, t.modelId] })],
 );
 
 /** A run's outputs (MLflow 3 LogOutputs): the models it produced, at which step. */

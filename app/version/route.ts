@@ -1,4 +1,6 @@
-/** The MLflow server version the tracking API speaks; MLflow 3 clients probe it. */
+import { MLFLOW_API_VERSION } from "@atrium/core/lib/tracking/api-version";
+
+/** The MLflow server version the tracking API speaks (lib/tracking/api-version.ts); MLflow 3 clients probe it. */
 export function GET(): Response {
-  return new Response("3.1.0", { headers: { "content-type": "text/plain" } });
+  return new Response(MLFLOW_API_VERSION, { headers: { "content-type": "text/plain" } });
 }

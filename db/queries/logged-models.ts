@@ -1,7 +1,15 @@
 /** MLflow 3 logged models: rows, their tags and params, and the searches the client makes. */
-import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { loggedModelOutputs, loggedModelParams, loggedModels, loggedModelTags, type LoggedModelStatus } from "../schema";
+import {
+  loggedModelInputs,
+  loggedModelMetrics,
+  loggedModelOutputs,
+  loggedModelParams,
+  loggedModels,
+  loggedModelTags,
+  type LoggedModelStatus,
+} from "../schema";
 
 export type LoggedModelRow = typeof loggedModels.$inferSelect;
 export interface LoggedModelKeyValue {
@@ -65,22 +73,45 @@ export async function deleteLoggedModelTagRow(db: Db, modelId: string, key: stri
   return rows.length > 0;
 }
 
+export type LoggedModelMetricRow = typeof loggedModelMetrics.$inferSelect;
+
 export interface LoggedModelData {
   tags: LoggedModelKeyValue[];
   params: LoggedModelKeyValue[];
+  metrics: LoggedModelMetricRow[];
 }
 
-/** Tags and params of many models at once, sorted by key so answers are stable. */
+/** Tags, params and metric points of many models at once, in a stable order (key, then time). */
 export async function loggedModelDataOf(db: Db, modelIds: string[]): Promise<Map<string, LoggedModelData>> {
-  const out = new Map<string, LoggedModelData>(modelIds.map((id) => [id, { tags: [], params: [] }]));
+  const out = new Map<string, LoggedModelData>(modelIds.map((id) => [id, { tags: [], params: [], metrics: [] }]));
   if (modelIds.length === 0) return out;
-  const [tags, params] = await Promise.all([
+  const [tags, params, metrics] = await Promise.all([
     db.select().from(loggedModelTags).where(inArray(loggedModelTags.modelId, modelIds)).orderBy(asc(loggedModelTags.key)),
     db.select().from(loggedModelParams).where(inArray(loggedModelParams.modelId, modelIds)).orderBy(asc(loggedModelParams.key)),
+    db
+      .select()
+      .from(loggedModelMetrics)
+      .where(inArray(loggedModelMetrics.modelId, modelIds))
+      .orderBy(asc(loggedModelMetrics.key), asc(loggedModelMetrics.timestamp), asc(loggedModelMetrics.step)),
   ]);
   for (const t of tags) out.get(t.modelId)?.tags.push({ key: t.key, value: t.value });
   for (const p of params) out.get(p.modelId)?.params.push({ key: p.key, value: p.value });
+  for (const m of metrics) out.get(m.modelId)?.metrics.push(m);
   return out;
+}
+
+/** Appends metric points to logged models (log-metric / log-batch with `model_id`). */
+export async function insertLoggedModelMetrics(db: Db, points: LoggedModelMetricRow[]): Promise<void> {
+  if (points.length > 0) await db.insert(loggedModelMetrics).values(points);
+}
+
+/** Adds params to a logged model; a key logged again keeps its first value, as MLflow's store does. */
+export async function insertLoggedModelParams(db: Db, modelId: string, params: LoggedModelKeyValue[]): Promise<void> {
+  if (params.length === 0) return;
+  await db
+    .insert(loggedModelParams)
+    .values(params.map((p) => ({ modelId, ...p })))
+    .onConflictDoNothing();
 }
 
 /** Columns a search may compare with `=`. */
@@ -100,22 +131,101 @@ export const LOGGED_MODEL_ORDER_COLUMNS = {
 } as const;
 export type LoggedModelOrderColumn = keyof typeof LOGGED_MODEL_ORDER_COLUMNS;
 
+export type StringOp = "=" | "!=" | "LIKE" | "ILIKE";
+export type NumberOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+export interface DatasetRef {
+  name: string;
+  digest?: string | undefined;
+}
+
+export type LoggedModelClause =
+  | { kind: "attribute"; column: LoggedModelFilterColumn; op: StringOp; value: string }
+  | { kind: "param" | "tag"; key: string; op: StringOp; value: string }
+  | { kind: "metric"; key: string; op: NumberOp; value: number };
+
+export type LoggedModelOrder =
+  | { kind: "attribute"; column: LoggedModelOrderColumn; ascending: boolean }
+  | { kind: "metric"; key: string; ascending: boolean; dataset: Partial<DatasetRef> };
+
 export interface LoggedModelSearch {
   experimentIds: number[];
-  equals: { column: LoggedModelFilterColumn; value: string }[];
-  orderBy: { column: LoggedModelOrderColumn; ascending: boolean }[];
+  clauses: LoggedModelClause[];
+  /** Metric clauses count only points on one of these datasets; alone, they keep models with any metric on one. */
+  datasets: DatasetRef[];
+  orderBy: LoggedModelOrder[];
   limit: number;
   offset: number;
 }
 
+function stringTest(column: SQL | AnyColumn, op: StringOp, value: string): SQL {
+  const ops: Record<StringOp, string> = { "=": "=", "!=": "<>", LIKE: "LIKE", ILIKE: "ILIKE" };
+  return sql`${column} ${sql.raw(ops[op])} ${value}`;
+}
+
+const NUMBER_OPS: Record<NumberOp, string> = { "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+
+function onDataset(d: Partial<DatasetRef>): SQL[] {
+  const out: SQL[] = [];
+  if (d.name) out.push(eq(loggedModelMetrics.datasetName, d.name));
+  if (d.digest) out.push(eq(loggedModelMetrics.datasetDigest, d.digest));
+  return out;
+}
+
+/** As mlflow/store/tracking/sqlalchemy_store.py filters: any point of the metric may match. */
+function clauseSql(db: Db, c: LoggedModelClause, datasets: DatasetRef[]): SQL {
+  if (c.kind === "attribute") return stringTest(LOGGED_MODEL_FILTER_COLUMNS[c.column], c.op, c.value);
+  if (c.kind === "metric") {
+    const where: SQL[] = [
+      eq(loggedModelMetrics.modelId, loggedModels.modelId),
+      eq(loggedModelMetrics.key, c.key),
+      sql`${loggedModelMetrics.value} ${sql.raw(NUMBER_OPS[c.op])} ${c.value}`,
+    ];
+    const onAny = datasets.map((d) => and(...onDataset(d)));
+    if (onAny.length > 0) where.push(sql`(${sql.join(onAny as SQL[], sql` OR `)})`);
+    return exists(
+      db
+        .select({ one: sql`1` })
+        .from(loggedModelMetrics)
+        .where(and(...where)),
+    );
+  }
+  const table = c.kind === "param" ? loggedModelParams : loggedModelTags;
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(table)
+      .where(and(eq(table.modelId, loggedModels.modelId), eq(table.key, c.key), stringTest(table.value, c.op, c.value))),
+  );
+}
+
+/** The metric's latest value (newest timestamp, then step) on the dataset, as MLflow orders by it. */
+function latestMetric(key: string, dataset: Partial<DatasetRef>): SQL {
+  const m = loggedModelMetrics;
+  const where = and(eq(m.modelId, loggedModels.modelId), eq(m.key, key), ...onDataset(dataset));
+  return sql`(SELECT ${m.value} FROM ${m} WHERE ${where} ORDER BY ${m.timestamp} DESC, ${m.step} DESC LIMIT 1)`;
+}
+
 export async function searchLoggedModelRows(db: Db, q: LoggedModelSearch): Promise<LoggedModelRow[]> {
   const where: SQL[] = [inArray(loggedModels.experimentId, q.experimentIds)];
-  for (const e of q.equals) where.push(eq(LOGGED_MODEL_FILTER_COLUMNS[e.column], e.value));
-  const order = q.orderBy.map((o) =>
-    o.ascending ? asc(LOGGED_MODEL_ORDER_COLUMNS[o.column]) : desc(LOGGED_MODEL_ORDER_COLUMNS[o.column]),
-  );
-  // Newest first by default, as MLflow does; the id breaks ties so pages never overlap.
-  if (order.length === 0) order.push(desc(loggedModels.creationTime));
+  for (const c of q.clauses) where.push(clauseSql(db, c, q.datasets));
+  if (q.datasets.length > 0 && !q.clauses.some((c) => c.kind === "metric")) {
+    const onAny = q.datasets.map((d) => and(...onDataset(d)) as SQL);
+    where.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(loggedModelMetrics)
+          .where(and(eq(loggedModelMetrics.modelId, loggedModels.modelId), sql`(${sql.join(onAny, sql` OR `)})`)),
+      ),
+    );
+  }
+  // Models without the value sort last either way; newest first unless the caller orders by creation time
+  // (mlflow/store/tracking/sqlalchemy_store.py); the id breaks ties so pages never overlap.
+  const order = q.orderBy.map((o) => {
+    const value = o.kind === "metric" ? latestMetric(o.key, o.dataset) : sql`${LOGGED_MODEL_ORDER_COLUMNS[o.column]}`;
+    return sql`${value} ${sql.raw(o.ascending ? "ASC" : "DESC")} NULLS LAST`;
+  });
+  if (!q.orderBy.some((o) => o.kind === "attribute" && o.column === "creation_timestamp")) order.push(desc(loggedModels.creationTime));
   order.push(asc(loggedModels.modelId));
   return db
     .select()
@@ -157,4 +267,34 @@ export async function runOutputsOf(db: Db, runUuid: string): Promise<RunOutput[]
     .from(loggedModelOutputs)
     .where(eq(loggedModelOutputs.runUuid, runUuid))
     .orderBy(asc(loggedModelOutputs.step), asc(loggedModelOutputs.modelId));
+}
+
+/** Records the logged models a run used (LogInputs `models`); sending one again changes nothing. */
+export async function insertRunModelInputs(db: Db, runUuid: string, modelIds: string[]): Promise<void> {
+  if (modelIds.length === 0) return;
+  await db
+    .insert(loggedModelInputs)
+    .values(modelIds.map((modelId) => ({ runUuid, modelId })))
+    .onConflictDoNothing();
+}
+
+/** Model inputs and outputs of many runs, for get-run and search-runs. */
+export async function runModelsOf(
+  db: Db,
+  runUuids: string[],
+): Promise<{ inputs: Map<string, string[]>; outputs: Map<string, RunOutput[]> }> {
+  const inputs = new Map<string, string[]>();
+  const outputs = new Map<string, RunOutput[]>();
+  if (runUuids.length === 0) return { inputs, outputs };
+  const [ins, outs] = await Promise.all([
+    db.select().from(loggedModelInputs).where(inArray(loggedModelInputs.runUuid, runUuids)).orderBy(asc(loggedModelInputs.modelId)),
+    db
+      .select()
+      .from(loggedModelOutputs)
+      .where(inArray(loggedModelOutputs.runUuid, runUuids))
+      .orderBy(asc(loggedModelOutputs.step), asc(loggedModelOutputs.modelId)),
+  ]);
+  for (const i of ins) inputs.set(i.runUuid, [...(inputs.get(i.runUuid) ?? []), i.modelId]);
+  for (const o of outs) outputs.set(o.runUuid, [...(outputs.get(o.runUuid) ?? []), { modelId: o.modelId, step: o.step }]);
+  return { inputs, outputs };
 }

@@ -162,7 +162,11 @@ export async function aliasesOf(db: Db, names: string[]): Promise<Map<string, Al
  */
 export async function insertModelVersion(
   db: Db,
-  v: Pick<ModelVersionRow, "name" | "description" | "userId" | "source" | "runId" | "runLink"> & { now: number; tags: KeyValue[] },
+  v: Pick<ModelVersionRow, "name" | "description" | "userId" | "source" | "runId" | "runLink"> & {
+    storageLocation?: string | null;
+    now: number;
+    tags: KeyValue[];
+  },
 ): Promise<ModelVersionRow | null> {
   return db.transaction(async (tx) => {
     const locked = await tx
@@ -186,6 +190,7 @@ export async function insertModelVersion(
         description: v.description,
         userId: v.userId,
         source: v.source,
+        storageLocation: v.storageLocation ?? null,
         runId: v.runId,
         runLink: v.runLink,
       })

@@ -1,6 +1,6 @@
 /** Rows → MLflow wire shapes (docs/mlflow-rest.md §0 "Entity shapes"): unset fields and empty lists are omitted. */
 import type { ExperimentRow, KeyValue, MetricRow, RunData, RunRow } from "@/db/queries/tracking";
-import type { WireDatasetInput } from "./runs/inputs";
+import type { WireRunInputs, WireRunOutputs } from "./runs/inputs";
 
 /** A double on the wire: NaN and ±Infinity as strings. */
 export function wireDouble(v: number): number | string {
@@ -43,7 +43,8 @@ export interface WireRunInfo {
 export interface WireRun {
   info: WireRunInfo;
   data: { metrics?: WireMetric[]; params?: KeyValue[]; tags?: KeyValue[] };
-  inputs: { dataset_inputs?: WireDatasetInput[] };
+  inputs: WireRunInputs;
+  outputs?: WireRunOutputs;
 }
 
 export function experimentToWire(row: ExperimentRow, tags: KeyValue[] = []): WireExperiment {
@@ -79,8 +80,13 @@ export function runInfoToWire(row: RunRow): WireRunInfo {
   return out;
 }
 
-export function runToWire(row: RunRow, data: RunData | undefined, inputs: WireRun["inputs"] = {}): WireRun {
-  const wire: WireRun = { info: runInfoToWire(row), data: {}, inputs };
+export function runToWire(
+  row: RunRow,
+  data: RunData | undefined,
+  io: { inputs: WireRunInputs; outputs?: WireRunOutputs } = { inputs: {} },
+): WireRun {
+  const wire: WireRun = { info: runInfoToWire(row), data: {}, inputs: io.inputs };
+  if (io.outputs) wire.outputs = io.outputs;
   if (data?.metrics.length) wire.data.metrics = data.metrics.map(metricToWire);
   if (data?.params.length) wire.data.params = data.params;
   if (data?.tags.length) wire.data.tags = data.tags;

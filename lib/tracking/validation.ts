@@ -61,6 +61,9 @@ export function validateRunId(id: string): void {
 
 /** Experiment ids are integers here; anything else cannot exist. Returns the number, or null when malformed. */
 export function parseExperimentId(id: string): number | null {
+  // A negative number is an id no experiment has: MLflow's SQL store looks it up and answers 404
+  // RESOURCE_DOES_NOT_EXIST, which `set_experiment(experiment_id="-1337")` expects (tests/tracking/test_rest_tracking.py).
+  if (/^-\d{1,18}$/.test(id)) return null;
   if (!EXPERIMENT_ID.test(id)) throw invalidParam(`Invalid experiment ID: '${id}'`);
   return /^\d{1,15}$/.test(id) ? Number(id) : null;
 }

@@ -19,6 +19,7 @@ import { experimentToWire } from "../entities";
 import { TrackingError, doesNotExist, invalidParam } from "../errors";
 import type { experiments, Input } from "../http/schemas";
 import { DEFAULT_ARTIFACT_ROOT, lifecycleOf } from "../runs/constants";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { compileExperimentFilter, compileExperimentOrderBy } from "../search/experiments-sql";
 
@@ -66,13 +67,7 @@ export async function getExperimentByName(
 }
 
 export async function searchExperiments(ctx: TrackingContext, input: Input<typeof experiments.search>): Promise<Body> {
-  const requested = input.max_results;
-  if (requested !== undefined && requested < 0)
-    throw invalidParam(`Invalid value ${requested} for parameter 'max_results' supplied: it must be at least 1.`);
-  const max = requested ? requested : 1000;
-  if (max > MAX_EXPERIMENTS_SEARCH_RESULTS) {
-    throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_EXPERIMENTS_SEARCH_RESULTS}.`);
-  }
+  const max = maxResults(input.max_results, 1000, MAX_EXPERIMENTS_SEARCH_RESULTS, true);
   const offset = decodePageToken(input.page_token);
   const filter = compileExperimentFilter(input.filter ?? "");
   const orderBy = compileExperimentOrderBy(input.order_by);

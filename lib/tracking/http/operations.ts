@@ -9,11 +9,13 @@ import type { Body, TrackingContext } from "../context";
 import * as experimentOps from "../experiments/operations";
 import * as loggedModelOps from "../logged-models/operations";
 import { listLoggedModelArtifacts } from "../logged-models/artifacts";
+import { getMetricHistoryBulk } from "../metrics/history-bulk";
 import { getMetricHistoryBulkInterval } from "../metrics/history-intervals";
 import * as metricOps from "../metrics/operations";
 import * as registryOps from "../registry/operations";
 import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
+import { listRunArtifacts } from "../runs/artifacts";
 import { logOutputs } from "../runs/outputs";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
@@ -79,6 +81,8 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("runs/outputs", POST, runs.logOutputs, changes("active-run"), logOutputs),
   op("metrics/get-history", GET, metrics.getHistory, reads("run"), metricOps.getMetricHistory),
   op("metrics/get-history-bulk-interval", GET, metrics.bulkInterval, reads(), getMetricHistoryBulkInterval),
+  op("metrics/get-history-bulk", GET, metrics.bulk, reads(), getMetricHistoryBulk),
+  op("artifacts/list", GET, runs.listArtifacts, reads("run"), listRunArtifacts),
   op("registered-models/create", POST, registry.createModel, creates(), registryOps.createRegisteredModel),
   op("registered-models/get", GET, registry.model, reads("registered-model"), registryOps.getRegisteredModel),
   op("registered-models/search", GET, registry.search, reads(), registryOps.searchRegisteredModels),
@@ -114,6 +118,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     loggedModelOps.deleteLoggedModelTag,
   ),
   op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
+  op("logged-models/{model_id}/params", POST, loggedModels.logParams, changes("logged-model"), loggedModelOps.logLoggedModelParams),
   // Traces (lib/tracking/traces/): who may change one is checked there (access.ts), so writes are creates() here.
   op("traces", POST, traces.startV2, creates(), traceOps.startTraceV2),
   op("traces", GET, traces.searchV2, reads(), traceOps.searchTracesV2),

@@ -72,7 +72,16 @@ export const experiments = {
   deleteTag: z.object({ experiment_id: requiredText(), key: requiredText() }),
 };
 
-const metricFields = { key: key("metric"), value: z.unknown(), timestamp: requiredInt64(), step: int64() };
+/** model_id, dataset_name and dataset_digest: MLflow 3 also attaches the point to a logged model (service.proto Metric). */
+const metricFields = {
+  key: key("metric"),
+  value: z.unknown(),
+  timestamp: requiredInt64(),
+  step: int64(),
+  model_id: text(),
+  dataset_name: text(),
+  dataset_digest: text(),
+};
 type MetricFields = z.output<z.ZodObject<typeof metricFields>>;
 
 /** A metric point, with MLflow's sentences for a boolean value and a negative timestamp. */
@@ -90,7 +99,11 @@ function toPoint(m: MetricFields, ctx: z.core.$RefinementCtx) {
       code: "custom",
       message: `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer)`,
     });
-  } else return { key: m.key, value, timestamp: m.timestamp, step: m.step ?? 0 };
+  } else {
+    const point = { key: m.key, value, timestamp: m.timestamp, step: m.step ?? 0 };
+    const model = m.model_id ? { modelId: m.model_id, datasetName: m.dataset_name || null, datasetDigest: m.dataset_digest || null } : null;
+    return { ...point, model };
+  }
   return z.NEVER;
 }
 const metric = z.object(metricFields).transform(toPoint);
@@ -125,12 +138,15 @@ export const runs = {
   setTag: withRunId(runTag.shape),
   deleteTag: withRunId({ key: requiredText() }),
   logInputs: withRunId({ datasets: list(datasetInput), models: list(z.object({ model_id: requiredText() })) }),
+  listArtifacts: withRunId({ path: text(), page_token: text() }),
   logOutputs: withRunId({ models: list(z.object({ model_id: requiredText(), step: convert(int64(), outputStep) })) }),
 };
 
 export const metrics = {
   logMetric: withRunId(metricFields).transform((v, ctx) => ({ run_id: v.run_id, run_uuid: v.run_uuid, point: toPoint(v, ctx) })),
   getHistory: withRunId({ metric_key: requiredText(), max_results: int64(), page_token: text() }),
+  /** get-history-bulk names its runs `run_id`, repeated (mlflow/server/handlers.py get_metric_history_bulk_handler). */
+  bulk: z.object({ run_id: list(z.string()), metric_key: text(), max_results: int64() }),
   bulkInterval: z.object({
     run_ids: list(rule(z.string(), validateRunId)),
     metric_key: requiredText(),
@@ -196,11 +212,13 @@ export const loggedModels = {
   search: z.object({
     ...search,
     experiment_ids: stringList(),
-    order_by: list(z.object({ field_name: requiredText(), ascending: bool() })),
+    order_by: list(z.object({ field_name: requiredText(), ascending: bool(), dataset_name: text(), dataset_digest: text() })),
+    datasets: list(z.object({ dataset_name: requiredText(), dataset_digest: text() })),
   }),
   model: modelId,
   finalize: z.object({ model_id: requiredText(), status: oneOf(LOGGED_MODEL_STATUSES, 0) }),
   setTags: z.object({ model_id: requiredText(), tags: list(loggedTag) }),
+  logParams: z.object({ model_id: requiredText(), params: list(loggedParam) }),
   deleteTag: z.object({ model_id: requiredText(), tag_key: requiredText() }),
   listArtifacts: z.object({ model_id: requiredText(), artifact_directory_path: text() }),
 };

@@ -12,17 +12,18 @@ import type { Input, loggedModels } from "../http/schemas";
 
 const PROXIED = "mlflow-artifacts:/";
 
-export async function listLoggedModelArtifacts(
+/**
+ * The files under `dir` of an artifact root the portal serves (`mlflow-artifacts:/…`), as MLflow's ListArtifacts
+ * answers (mlflow/server/handlers.py `_list_artifacts`): `{ root_uri, files: [{ path, is_dir, file_size }] }`,
+ * paths relative to the root, `files` omitted when empty.
+ */
+export async function listFilesUnder(
   ctx: TrackingContext & { store?: ArtifactStore },
-  input: Input<typeof loggedModels.listArtifacts>,
+  root: string,
+  dir: string,
+  owner: string,
 ): Promise<Body> {
-  const id = input.model_id;
-  const model = await findLoggedModel(ctx.db, id);
-  if (!model) throw doesNotExist(`Logged model with ID '${id}' not found.`);
-  const root = model.artifactLocation;
-  if (!root.startsWith(PROXIED))
-    throw invalidParam(`The files of logged model ${id} are stored at ${root}, outside Atrium; list them there.`);
-  const dir = input.artifact_directory_path ?? "";
+  if (!root.startsWith(PROXIED)) throw invalidParam(`The files of ${owner} are stored at ${root}, outside Atrium; list them there.`);
   let inside: string[];
   try {
     inside = segmentsFromPath(dir);
@@ -40,4 +41,14 @@ export async function listLoggedModelArtifacts(
     });
   }
   return body;
+}
+
+export async function listLoggedModelArtifacts(
+  ctx: TrackingContext & { store?: ArtifactStore },
+  input: Input<typeof loggedModels.listArtifacts>,
+): Promise<Body> {
+  const id = input.model_id;
+  const model = await findLoggedModel(ctx.db, id);
+  if (!model) throw doesNotExist(`Logged model with ID '${id}' not found.`);
+  return listFilesUnder(ctx, model.artifactLocation, input.artifact_directory_path ?? "", `logged model ${id}`);
 }

@@ -1,5 +1,6 @@
 /** Logged model rows → MLflow 3's LoggedModel wire shape (service.proto); unset fields and empty lists are omitted. */
-import type { LoggedModelData, LoggedModelKeyValue, LoggedModelRow } from "@/db/queries/logged-models";
+import type { LoggedModelData, LoggedModelKeyValue, LoggedModelMetricRow, LoggedModelRow } from "@/db/queries/logged-models";
+import { wireDouble } from "../entities";
 
 export interface WireLoggedModelInfo {
   model_id: string;
@@ -15,9 +16,29 @@ export interface WireLoggedModelInfo {
   tags?: LoggedModelKeyValue[];
 }
 
+/** service.proto Metric as a logged model carries it: the point, plus the run and dataset it was measured in. */
+export interface WireModelMetric {
+  key: string;
+  value: number | string;
+  timestamp: number;
+  step: number;
+  model_id: string;
+  run_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
+}
+
 export interface WireLoggedModel {
   info: WireLoggedModelInfo;
-  data: { params?: LoggedModelKeyValue[] };
+  data: { params?: LoggedModelKeyValue[]; metrics?: WireModelMetric[] };
+}
+
+function metricToWire(m: LoggedModelMetricRow): WireModelMetric {
+  const out: WireModelMetric = { key: m.key, value: wireDouble(m.value), timestamp: m.timestamp, step: m.step, model_id: m.modelId };
+  if (m.runId) out.run_id = m.runId;
+  if (m.datasetName) out.dataset_name = m.datasetName;
+  if (m.datasetDigest) out.dataset_digest = m.datasetDigest;
+  return out;
 }
 
 // creator_id is an int64 in MLflow's proto (a Databricks user id), so Atrium's user name cannot go there;
@@ -36,5 +57,8 @@ export function loggedModelToWire(row: LoggedModelRow, data: LoggedModelData | u
   if (row.sourceRunId) info.source_run_id = row.sourceRunId;
   if (row.statusMessage) info.status_message = row.statusMessage;
   if (data && data.tags.length > 0) info.tags = data.tags;
-  return { info, data: data && data.params.length > 0 ? { params: data.params } : {} };
+  const wireData: WireLoggedModel["data"] = {};
+  if (data && data.params.length > 0) wireData.params = data.params;
+  if (data && data.metrics.length > 0) wireData.metrics = data.metrics.map(metricToWire);
+  return { info, data: wireData };
 }

@@ -148,7 +148,8 @@ for (const kind of DB_KINDS) {
       // The logged model now says where it is registered, and keeps its other tags.
       const after = (await ok(get(`logged-models/${modelId}`))).model as { info: Json };
       expect(after.info.tags).toEqual([
-        { key: "mlflow.modelVersions", value: JSON.stringify([{ name: `churn-${kind}`, version: "1" }]) },
+        // json.dumps of the list, the version a number (mlflow/tracking/_model_registry/fluent.py _register_model).
+        { key: "mlflow.modelVersions", value: `[{"name": "churn-${kind}", "version": 1}]` },
         { key: "mlflow.source.name", value: "train.py" },
         { key: "mlflow.user", value: "lm-alice" },
       ]);
@@ -200,10 +201,16 @@ for (const kind of DB_KINDS) {
       expect(rest.next_page_token).toBeUndefined();
       expect(await ok(post("logged-models/search", { experiment_ids: [experimentId], filter: "name = 'nope'" }))).toEqual({});
       await fails(
-        post("logged-models/search", { experiment_ids: [experimentId], filter: "metrics.acc > 0.9" }),
+        post("logged-models/search", { experiment_ids: [experimentId], filter: "metrics.acc > 'high'" }),
         400,
         "INVALID_PARAMETER_VALUE",
-        "Invalid logged model filter clause 'metrics.acc > 0.9'",
+        "Invalid logged model filter clause 'metrics.acc > 'high'': a metric is compared with a number",
+      );
+      await fails(
+        post("logged-models/search", { experiment_ids: [experimentId], filter: "params.alpha > '1'" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "use one of =, !=, LIKE, ILIKE",
       );
       await fails(post("logged-models/search", {}), 400, "INVALID_PARAMETER_VALUE", "experiment_ids");
     });

@@ -10,22 +10,26 @@ import {
   deleteLoggedModelRow,
   deleteLoggedModelTagRow,
   insertLoggedModel,
+  insertLoggedModelParams,
   loggedModelDataOf,
   searchLoggedModelRows,
   updateLoggedModelStatus,
   upsertLoggedModelTags,
   type LoggedModelRow,
 } from "@/db/queries/logged-models";
-import type { ExperimentRow } from "@/db/queries/tracking";
+import { findRun, type ExperimentRow } from "@/db/queries/tracking";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import { assertExperimentActive } from "../experiments/operations";
 import type { Input, loggedModels } from "../http/schemas";
-import { assertRunWriter, runOrThrow } from "../http/targets";
+import { assertRunWriter } from "../http/targets";
+import { appendToUriPath } from "../artifact-uri";
 import { generateRunName } from "../runs/run-names";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { parseExperimentId } from "../validation";
 import { loggedModelToWire, type WireLoggedModel } from "./entities";
+import { normalizeModelVersionsTag } from "./registry-link";
 import { parseLoggedModelFilter, parseLoggedModelOrderBy } from "./search";
 
 export const MAX_LOGGED_MODELS_SEARCH_RESULTS = 1000;
@@ -39,7 +43,10 @@ async function modelBody(db: Db, row: LoggedModelRow): Promise<{ model: WireLogg
 export async function createLoggedModel(ctx: TrackingContext, input: Input<typeof loggedModels.create>, exp: ExperimentRow): Promise<Body> {
   assertExperimentActive(exp);
   const sourceRunId = input.source_run_id || null;
-  if (sourceRunId !== null) assertRunWriter(ctx.principal, await runOrThrow(ctx.db, sourceRunId), `log models to run ${sourceRunId}`);
+  // MLflow's store records source_run_id without looking the run up (mlflow/store/tracking/sqlalchemy_store.py
+  // create_logged_model), so a model from a run this server never saw is accepted; a known run must be the caller's.
+  const sourceRun = sourceRunId === null ? undefined : await findRun(ctx.db, sourceRunId);
+  if (sourceRun) assertRunWriter(ctx.principal, sourceRun, `log models to run ${sourceRunId}`);
   const modelId = `m-${randomUUID().replaceAll("-", "")}`;
   const now = nowOf(ctx);
   const row = await insertLoggedModel(
@@ -53,7 +60,7 @@ export async function createLoggedModel(ctx: TrackingContext, input: Input<typeo
       status: "LOGGED_MODEL_PENDING",
       creator: ctx.principal.name,
       ownerId: ctx.principal.userId ?? null,
-      artifactLocation: `${exp.artifactLocation.replace(/\/+$/, "")}/models/${modelId}/artifacts`,
+      artifactLocation: appendToUriPath(exp.artifactLocation, "models", modelId, "artifacts"),
       creationTime: now,
       lastUpdatedTime: now,
     },
@@ -89,7 +96,17 @@ export async function setLoggedModelTags(
   { tags }: Input<typeof loggedModels.setTags>,
   row: LoggedModelRow,
 ): Promise<Body> {
-  if (tags.length > 0) await upsertLoggedModelTags(ctx.db, row.modelId, tags, nowOf(ctx));
+  if (tags.length > 0) await upsertLoggedModelTags(ctx.db, row.modelId, tags.map(normalizeModelVersionsTag), nowOf(ctx));
+  return {};
+}
+
+/** POST logged-models/<id>/params (LogLoggedModelParamsRequest): what log_model(params=...) sends after creating the model. */
+export async function logLoggedModelParams(
+  ctx: TrackingContext,
+  { params }: Input<typeof loggedModels.logParams>,
+  row: LoggedModelRow,
+): Promise<Body> {
+  await insertLoggedModelParams(ctx.db, row.modelId, params);
   return {};
 }
 
@@ -111,17 +128,12 @@ export async function searchLoggedModels(ctx: TrackingContext, input: Input<type
     if (n === null) throw invalidParam(`Invalid experiment ID '${id}' in experiment_ids.`);
     return n;
   });
-  const max = input.max_results ?? DEFAULT_LOGGED_MODELS_SEARCH_RESULTS;
-  if (max < 1 || max > MAX_LOGGED_MODELS_SEARCH_RESULTS) {
-    throw invalidParam(
-      `Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_LOGGED_MODELS_SEARCH_RESULTS}.`,
-    );
-  }
+  const max = maxResults(input.max_results, DEFAULT_LOGGED_MODELS_SEARCH_RESULTS, MAX_LOGGED_MODELS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
-  const equals = parseLoggedModelFilter(input.filter ?? "");
   const rows = await searchLoggedModelRows(ctx.db, {
     experimentIds,
-    equals,
+    clauses: parseLoggedModelFilter(input.filter ?? ""),
+    datasets: input.datasets.map((d) => ({ name: d.dataset_name, digest: d.dataset_digest || undefined })),
     orderBy: parseLoggedModelOrderBy(input.order_by),
     limit: max + 1,
     offset,

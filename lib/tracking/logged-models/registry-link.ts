@@ -20,17 +20,65 @@ export async function loggedModelForSource(db: Db, source: string, modelId: stri
   return findLoggedModelOfRun(db, fromRun[1], fromRun[2]);
 }
 
-/** Adds `{ name, version }` to the model's `mlflow.modelVersions` tag, so the model lists where it is registered. */
+/** What `json.dumps` writes: `", "` and `": "` between items, non-ASCII as `\uXXXX`. */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .join(", ")}}`;
+  }
+  return (JSON.stringify(value) ?? "null").replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+interface VersionEntry {
+  name?: unknown;
+  version?: unknown;
+}
+
+function entriesOf(value: string | undefined): VersionEntry[] {
+  try {
+    const parsed: unknown = value ? JSON.parse(value) : [];
+    return Array.isArray(parsed) ? (parsed as VersionEntry[]) : [];
+  } catch {
+    // A hand-edited tag that is not JSON is replaced rather than failing the registration.
+    return [];
+  }
+}
+
+/** Each registered version once, the first spelling kept (`1` and `"1"` are the same version). */
+function distinct(entries: VersionEntry[]): VersionEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const id = JSON.stringify([e.name, String(e.version)]);
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
+/**
+ * Adds `{"name": ..., "version": <number>}` to the model's `mlflow.modelVersions` tag, in the JSON
+ * mlflow/tracking/_model_registry/fluent.py `_register_model` writes (json.dumps of the list), so the
+ * portal's own registrations list where a model is registered too.
+ */
 export async function noteModelVersion(db: Db, model: LoggedModelRow, name: string, version: number, now: number): Promise<void> {
   const data = (await loggedModelDataOf(db, [model.modelId])).get(model.modelId);
   const current = data?.tags.find((t) => t.key === MODEL_VERSIONS_TAG)?.value;
-  let list: unknown[] = [];
+  const list = distinct([...entriesOf(current), { name, version }]);
+  await upsertLoggedModelTags(db, model.modelId, [{ key: MODEL_VERSIONS_TAG, value: pythonJson(list) }], now);
+}
+
+/**
+ * The stock client, after model-versions/create, reads the tag and sets it to what it read plus its own
+ * entry (fluent.py `_register_model`); the server noted the version already, so the repeat is dropped and
+ * the tag lists each version once, as it does against MLflow's server.
+ */
+export function normalizeModelVersionsTag(tag: { key: string; value: string }): { key: string; value: string } {
+  if (tag.key !== MODEL_VERSIONS_TAG) return tag;
+  let parsed: unknown;
   try {
-    const parsed: unknown = current ? JSON.parse(current) : [];
-    if (Array.isArray(parsed)) list = parsed;
+    parsed = JSON.parse(tag.value);
   } catch {
-    // A hand-edited tag that is not JSON is replaced rather than failing the registration.
+    return tag;
   }
-  list.push({ name, version: String(version) });
-  await upsertLoggedModelTags(db, model.modelId, [{ key: MODEL_VERSIONS_TAG, value: JSON.stringify(list) }], now);
+  return Array.isArray(parsed) ? { key: tag.key, value: pythonJson(distinct(parsed as VersionEntry[])) } : tag;
 }

@@ -10,6 +10,7 @@ import type { Body, TrackingContext } from "../context";
 import { wireDouble } from "../entities";
 import { doesNotExist, invalidParam } from "../errors";
 import type { Input, metrics } from "../http/schemas";
+import { maxResults } from "../search/max-results";
 
 export const MAX_RUNS_PER_INTERVAL_REQUEST = 100;
 export const MAX_POINTS_PER_RUN = 2500;
@@ -23,12 +24,7 @@ export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: 
     );
   }
   const key = input.metric_key;
-  const max = input.max_results ?? MAX_POINTS_PER_RUN;
-  if (max < 1 || max > MAX_POINTS_PER_RUN) {
-    throw invalidParam(
-      `Invalid value ${max} for parameter 'max_results' supplied. It must be at least 1 and at most ${MAX_POINTS_PER_RUN}.`,
-    );
-  }
+  const max = maxResults(input.max_results, MAX_POINTS_PER_RUN, MAX_POINTS_PER_RUN);
   const start = input.start_step ?? null;
   const end = input.end_step ?? null;
   if (start !== null && end !== null && start > end) {

@@ -51,7 +51,7 @@ export function modelVersionToWire(row: ModelVersionRow, tags: KeyValue[] = [], 
     status: row.status,
   };
   if (row.userId) out.user_id = row.userId;
-  if (row.description) out.description = row.description;
+  if (row.description !== null) out.description = row.description;
   if (row.runId) out.run_id = row.runId;
   if (row.statusMessage) out.status_message = row.statusMessage;
   if (tags.length > 0) out.tags = tags;
@@ -77,7 +77,7 @@ export async function registeredModelsToWire(db: Db, rows: RegisteredModelRow[])
   return rows.map((r) => {
     const out: WireRegisteredModel = { name: r.name, creation_timestamp: r.creationTime, last_updated_timestamp: r.lastUpdatedTime };
     if (r.userId) out.user_id = r.userId;
-    if (r.description) out.description = r.description;
+    if (r.description !== null) out.description = r.description;
     const mine = latest.filter((v) => v.name === r.name).sort((a, b) => Number(a.version) - Number(b.version));
     if (mine.length > 0) out.latest_versions = mine;
     const t = tags.get(r.name);

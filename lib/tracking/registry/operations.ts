@@ -34,6 +34,7 @@ import { TrackingError, doesNotExist, invalidParam } from "../errors";
 import type { Input, registry } from "../http/schemas";
 import { modelVersionOrThrow, type ModelVersionTarget } from "../http/targets";
 import { loggedModelForSource, noteModelVersion } from "../logged-models/registry-link";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import {
   compileModelVersionFilter,
@@ -42,18 +43,11 @@ import {
   compileRegisteredModelOrderBy,
 } from "../search/registry-sql";
 import { MODEL_STAGES } from "../validation";
+import { appendToUriPath } from "../artifact-uri";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
 export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
-
-/** max_results within [1, max], `def` when absent. */
-export function maxResults(n: number | undefined, def: number, max: number): number {
-  if (n === undefined) return def;
-  if (n < 1 || n > max)
-    throw invalidParam(`Invalid value ${n} for parameter 'max_results' supplied. It must be at least 1 and at most ${max}.`);
-  return n;
-}
 
 async function modelBody(db: Db, row: RegisteredModelRow): Promise<Body> {
   const [wire] = await registeredModelsToWire(db, [row]);
@@ -66,7 +60,7 @@ export async function createRegisteredModel(
 ): Promise<Body> {
   const row = await insertRegisteredModel(ctx.db, {
     name,
-    description: description || null,
+    description: description ?? null,
     userId: ctx.principal.name,
     ownerId: ctx.principal.userId ?? null,
     now: nowOf(ctx),
@@ -203,8 +197,9 @@ export async function createModelVersion(
   const row = await insertModelVersion(ctx.db, {
     name: model.name,
     ...stored,
+    storageLocation: logged ? null : await copiedFrom(ctx.db, input.source),
     runLink: input.run_link || null,
-    description: input.description || null,
+    description: input.description ?? null,
     userId: ctx.principal.name,
     now: nowOf(ctx),
     tags: input.tags,
@@ -284,7 +279,23 @@ export async function getModelVersionDownloadUri(
   _input: unknown,
   { version: mv }: ModelVersionTarget,
 ): Promise<Body> {
-  return { artifact_uri: await underlyingUri(ctx.db, mv.source) };
+  return { artifact_uri: mv.storageLocation ?? (await underlyingUri(ctx.db, mv.source)) };
+}
+
+/**
+ * A version registered from `models:/<name>/<version>` (MlflowClient.copy_model_version sends that as the
+ * source) keeps the source as given and stores where the original's files are, so get-download-uri
+ * answers the original's location (mlflow/store/model_registry/sqlalchemy_store.py create_model_version).
+ * Null for any other source.
+ */
+async function copiedFrom(db: Db, source: string): Promise<string | null> {
+  const m = /^models:\/([^/@]+)\/(\d+)\/?$/.exec(source);
+  if (!m?.[1] || !m[2]) return null;
+  const original = await findModelVersion(db, m[1], Number(m[2]));
+  if (!original) {
+    throw doesNotExist(`Unable to fetch model from model URI source artifact location '${source}'.`);
+  }
+  return original.storageLocation ?? (await underlyingUri(db, original.source));
 }
 
 /**
@@ -298,5 +309,5 @@ async function underlyingUri(db: Db, source: string): Promise<string> {
   const run = await findRun(db, m[1]);
   if (!run) return source;
   const path = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
-  return path ? `${run.artifactUri.replace(/\/+$/, "")}/${path}` : run.artifactUri;
+  return path ? appendToUriPath(run.artifactUri, path) : run.artifactUri;
 }

@@ -5,20 +5,13 @@
  */
 import type { Db } from "@/db/client";
 import { insertDatasetInputs } from "@/db/queries/datasets";
-import {
-  deleteRunTag,
-  insertMetrics,
-  insertParams,
-  storedPoint,
-  updateRunRow,
-  upsertRunTags,
-  type KeyValue,
-  type RunRow,
-} from "@/db/queries/tracking";
+import { insertRunModelInputs } from "@/db/queries/logged-models";
+import { deleteRunTag, insertParams, updateRunRow, upsertRunTags, type KeyValue, type RunRow } from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import type { Input, runs } from "../http/schemas";
 import { validateBatchLimits } from "../validation";
+import { logRunMetrics } from "../metrics/operations";
 import { RUN_NAME_TAG } from "./constants";
 
 async function touchTags(db: Db, run: RunRow, tags: KeyValue[]): Promise<void> {
@@ -58,7 +51,7 @@ export async function logBatch(ctx: TrackingContext, { metrics, params, tags }: 
     );
   }
   await writeParams(ctx.db, run.runUuid, params, true);
-  await insertMetrics(ctx.db, run.runUuid, metrics.map(storedPoint));
+  await logRunMetrics(ctx.db, run, metrics);
   await touchTags(ctx.db, run, tags);
   return {};
 }
@@ -73,8 +66,13 @@ export async function deleteTag(ctx: TrackingContext, { key }: Input<typeof runs
   return {};
 }
 
-/** Model inputs (MLflow 3 logged models) are checked for shape and not stored. */
-export async function logInputs(ctx: TrackingContext, { datasets }: Input<typeof runs.logInputs>, run: RunRow): Promise<Body> {
+/** Dataset inputs, and model inputs (MLflow 3: the logged models the run used), which get-run returns. */
+export async function logInputs(ctx: TrackingContext, { datasets, models }: Input<typeof runs.logInputs>, run: RunRow): Promise<Body> {
+  await insertRunModelInputs(
+    ctx.db,
+    run.runUuid,
+    models.map((m) => m.model_id),
+  );
   const rows = datasets.map(({ dataset: d, tags }) => ({
     dataset: {
       name: d.name,

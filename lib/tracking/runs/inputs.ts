@@ -4,6 +4,7 @@
  */
 import { datasetInputsOf, type DatasetInputRow } from "@/db/queries/datasets";
 import type { Db } from "@/db/client";
+import { runModelsOf } from "@/db/queries/logged-models";
 import type { KeyValue } from "@/db/queries/tracking";
 
 /** The input tag that `datasets.context` filters on ("training", "eval", …). */
@@ -22,13 +23,29 @@ export function datasetInputToWire(row: DatasetInputRow): WireDatasetInput {
   return row.tags.length > 0 ? { tags: row.tags, dataset } : { dataset };
 }
 
-/** `inputs` of each run on the wire: `{ dataset_inputs: [...] }`, or `{}` without any. */
-export async function runInputsOf(db: Db, runIds: string[]): Promise<Map<string, { dataset_inputs?: WireDatasetInput[] }>> {
-  const rows = await datasetInputsOf(db, runIds);
-  const out = new Map<string, { dataset_inputs?: WireDatasetInput[] }>();
+export interface WireRunInputs {
+  dataset_inputs?: WireDatasetInput[];
+  model_inputs?: { model_id: string }[];
+}
+export interface WireRunOutputs {
+  model_outputs?: { model_id: string; step: number }[];
+}
+
+/**
+ * `inputs` (dataset and model inputs) and `outputs` (the logged models the run produced, MLflow 3 RunOutputs)
+ * of each run on the wire; `inputs` is `{}` without any, `outputs` absent without model outputs.
+ */
+export async function runInputsOf(db: Db, runIds: string[]): Promise<Map<string, { inputs: WireRunInputs; outputs?: WireRunOutputs }>> {
+  const [rows, models] = await Promise.all([datasetInputsOf(db, runIds), runModelsOf(db, runIds)]);
+  const out = new Map<string, { inputs: WireRunInputs; outputs?: WireRunOutputs }>();
   for (const id of runIds) {
+    const inputs: WireRunInputs = {};
     const list = rows.get(id);
-    out.set(id, list && list.length > 0 ? { dataset_inputs: list.map(datasetInputToWire) } : {});
+    if (list && list.length > 0) inputs.dataset_inputs = list.map(datasetInputToWire);
+    const used = models.inputs.get(id);
+    if (used) inputs.model_inputs = used.map((model_id) => ({ model_id }));
+    const made = models.outputs.get(id);
+    out.set(id, made ? { inputs, outputs: { model_outputs: made.map((o) => ({ model_id: o.modelId, step: o.step })) } } : { inputs });
   }
   return out;
 }

@@ -20,9 +20,11 @@ import { invalidParam } from "../errors";
 import { assertExperimentActive } from "../experiments/operations";
 import type { Input, runs } from "../http/schemas";
 import { parseFilter, parseOrderByList } from "../search";
+import { maxResults } from "../search/max-results";
 import { decodePageToken, encodePageToken } from "../search/page-token";
 import { compileRunFilter, compileRunSort } from "../search/runs-sql";
 import { parseExperimentId } from "../validation";
+import { appendToUriPath } from "../artifact-uri";
 import { RUN_NAME_TAG, lifecycleOf } from "./constants";
 import { runInputsOf } from "./inputs";
 import { generateRunName } from "./run-names";
@@ -59,7 +61,7 @@ export async function createRun(ctx: TrackingContext, input: Input<typeof runs.c
     status: "RUNNING" as const,
     startTime: input.start_time ?? nowOf(ctx),
     endTime: null,
-    artifactUri: `${exp.artifactLocation}/${runUuid}/artifacts`,
+    artifactUri: appendToUriPath(exp.artifactLocation, runUuid, "artifacts"),
   };
   return { run: await fullRun(ctx.db, await insertRun(ctx.db, row, tags)) };
 }
@@ -89,12 +91,7 @@ export async function restoreRun(ctx: TrackingContext, _input: unknown, run: Run
 
 export async function searchRuns(ctx: TrackingContext, input: Input<typeof runs.search>): Promise<Body> {
   const experimentIds = input.experiment_ids.map(parseExperimentId).filter((n) => n !== null);
-  const max = input.max_results ?? 1000;
-  if (max < 1 || max > MAX_RUNS_SEARCH_RESULTS) {
-    throw invalidParam(
-      `Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_SEARCH_RESULTS} and at least 1.`,
-    );
-  }
+  const max = maxResults(input.max_results, 1000, MAX_RUNS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
   const parsed = parseFilter(input.filter ?? "");
   const filter = compileRunFilter(parsed);

@@ -5,6 +5,7 @@
 import { asc, desc, sql, type SQL } from "drizzle-orm";
 import { modelVersionTags, modelVersions, registeredModelTags, registeredModels } from "@/db/schema";
 import { compileAttributeFilter, compileOrderBy, opSql, type FilterTarget } from "./attribute-filter-sql";
+import { FilterSyntaxError } from "./lexer";
 
 /** The tag MLflow 3 uses to mark prompts; a model without it counts as `'false'`. */
 export const PROMPT_TAG = "mlflow.prompt.is_prompt";
@@ -69,9 +70,21 @@ const VERSION_ORDER = {
   timestamp: modelVersions.lastUpdatedTime,
 } as const;
 
-/** Model versions: the given clauses, then last_updated_timestamp DESC, name ASC, version_number DESC. */
+const DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"];
+
+/**
+ * Model versions as MLflow's SQL store orders them (mlflow/store/model_registry/sqlalchemy_store.py,
+ * _parse_search_model_versions_order_by): the given clauses (or last_updated_timestamp DESC, name ASC,
+ * version_number DESC without any), then name ASC and version_number DESC for whichever was not given.
+ * So `version_number ASC` breaks ties by name, not by update time.
+ */
 export function compileModelVersionOrderBy(clauses: string[]): SQL[] {
-  const out = compileOrderBy(clauses, VERSION_ORDER, "Model versions").map((c) => (c.ascending ? asc(c.column) : desc(c.column)));
-  out.push(desc(modelVersions.lastUpdatedTime), asc(modelVersions.name), desc(modelVersions.version));
+  const parsed = compileOrderBy(clauses.length > 0 ? clauses : DEFAULT_VERSION_ORDER, VERSION_ORDER, "Model versions");
+  const seen = new Set(parsed.map((c) => c.column));
+  if (seen.size < parsed.length)
+    throw new FilterSyntaxError(`\`order_by\` contains duplicate fields: [${clauses.map((c) => `'${c}'`).join(", ")}]`, 0);
+  const out = parsed.map((c) => (c.ascending ? asc(c.column) : desc(c.column)));
+  if (!seen.has(modelVersions.name)) out.push(asc(modelVersions.name));
+  if (!seen.has(modelVersions.version)) out.push(desc(modelVersions.version));
   return out;
 }
