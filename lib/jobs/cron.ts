@@ -1,0 +1,67 @@
+/**
+ * Cron expressions for scheduled jobs: five fields (minute hour day-of-month month day-of-week) in an
+ * IANA time zone, through croner, which keeps DST right: a time skipped by a spring-forward runs at
+ * the first minute after the gap, a time repeated in autumn runs once.
+ */
+import { Cron } from "croner";
+import { badRequest } from "@/lib/http/api-error";
+
+const FIELDS = 5;
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Why an expression or a zone cannot be used, as one sentence; undefined when both are fine. */
+export function cronProblem(expression: string, timeZone: string): string | undefined {
+  const fields = expression.trim().split(/\s+/).filter(Boolean);
+  if (fields.length !== FIELDS) {
+    return `A cron expression has ${FIELDS} fields (minute hour day-of-month month day-of-week); "${expression}" has ${fields.length}.`;
+  }
+  if (!isTimeZone(timeZone)) return `"${timeZone}" is not an IANA time zone such as Europe/Berlin or UTC.`;
+  try {
+    const c = schedule(expression, timeZone);
+    if (c.nextRun(new Date()) === null) return `The cron expression "${expression}" never fires.`;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.replace(/^CronPattern: /, "") : String(err);
+    return `The cron expression "${expression}" is not valid: ${detail.replace(/\.$/, "")}.`;
+  }
+  return undefined;
+}
+
+export function assertCron(expression: string, timeZone: string): void {
+  const problem = cronProblem(expression, timeZone);
+  if (problem) throw badRequest("invalid_cron", problem);
+}
+
+function schedule(expression: string, timeZone: string): Cron {
+  // croner's default ORs day-of-month and day-of-week, as Vixie cron does.
+  return new Cron(expression.trim(), { timezone: timeZone, paused: true, mode: "5-part" });
+}
+
+/** The next `count` times strictly after `after`. */
+export function nextTimes(expression: string, timeZone: string, count: number, after: Date = new Date()): Date[] {
+  assertCron(expression, timeZone);
+  return schedule(expression, timeZone).nextRuns(count, after);
+}
+
+/**
+ * The fire times in (from, to], oldest first, at most `limit`. The scheduler uses it to find the
+ * minute it is deciding and the ones it missed while no leader ran.
+ */
+export function timesBetween(expression: string, timeZone: string, from: Date, to: Date, limit = 1000): Date[] {
+  const c = schedule(expression, timeZone);
+  const out: Date[] = [];
+  let t: Date | null = from;
+  while (out.length < limit) {
+    t = c.nextRun(t);
+    if (!t || t.getTime() > to.getTime()) break;
+    out.push(t);
+  }
+  return out;
+}
