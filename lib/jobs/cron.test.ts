@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/http/api-error";
-import { assertCron, cronProblem, nextTimes, timesBetween } from "./cron";
+import { assertCron, cronProblem, latestTimeAtOrBefore, nextTimes } from "./cron";
 
 const iso = (ds: Date[]) => ds.map((d) => d.toISOString());
 
@@ -26,25 +26,16 @@ describe("cron", () => {
       "2026-03-30T00:30:00.000Z",
     ]);
     // 2026-10-25 02:30 happens twice in Berlin; the job runs once that night.
-    const night = timesBetween("30 2 * * *", "Europe/Berlin", new Date("2026-10-24T22:00:00Z"), new Date("2026-10-25T06:00:00Z"));
-    expect(night).toHaveLength(1);
+    expect(iso(nextTimes("30 2 * * *", "Europe/Berlin", 2, new Date("2026-10-24T22:00:00Z")))).toEqual([
+      "2026-10-25T00:30:00.000Z",
+      "2026-10-26T01:30:00.000Z",
+    ]);
   });
 
   it("ORs day-of-month and day-of-week as Vixie cron does", () => {
     // The 1st of the month or any Monday, at noon UTC; 2026-06-01 is a Monday, then 2026-06-08.
     const times = iso(nextTimes("0 12 1 * 1", "UTC", 3, new Date("2026-05-31T00:00:00Z")));
     expect(times).toEqual(["2026-06-01T12:00:00.000Z", "2026-06-08T12:00:00.000Z", "2026-06-15T12:00:00.000Z"]);
-  });
-
-  it("lists the minutes between two instants, oldest first, without the start", () => {
-    const from = new Date("2026-06-01T10:00:00Z");
-    const to = new Date("2026-06-01T10:03:00Z");
-    expect(iso(timesBetween("* * * * *", "UTC", from, to))).toEqual([
-      "2026-06-01T10:01:00.000Z",
-      "2026-06-01T10:02:00.000Z",
-      "2026-06-01T10:03:00.000Z",
-    ]);
-    expect(timesBetween("* * * * *", "UTC", from, to, 2)).toHaveLength(2);
   });
 
   it("says in one sentence what is wrong with a bad expression or zone", () => {
@@ -63,5 +54,15 @@ describe("cron", () => {
       expect((err as ApiError).status).toBe(400);
       expect((err as ApiError).code).toBe("invalid_cron");
     }
+  });
+});
+
+describe("latestTimeAtOrBefore", () => {
+  it("counts a fire time equal to the instant, and never one after it", () => {
+    expect(latestTimeAtOrBefore("0 * * * *", "UTC", new Date("2026-06-01T11:00:00Z"))?.toISOString()).toBe("2026-06-01T11:00:00.000Z");
+    expect(latestTimeAtOrBefore("0 * * * *", "UTC", new Date("2026-06-01T10:59:59.500Z"))?.toISOString()).toBe("2026-06-01T10:00:00.000Z");
+    expect(latestTimeAtOrBefore("30 2 * * *", "Europe/Berlin", new Date("2026-03-29T12:00:00Z"))?.toISOString()).toBe(
+      "2026-03-29T01:00:00.000Z",
+    );
   });
 });

@@ -50,18 +50,10 @@ export function nextTimes(expression: string, timeZone: string, count: number, a
   return schedule(expression, timeZone).nextRuns(count, after);
 }
 
-/**
- * The fire times in (from, to], oldest first, at most `limit`. The scheduler uses it to find the
- * minute it is deciding and the ones it missed while no leader ran.
- */
-export function timesBetween(expression: string, timeZone: string, from: Date, to: Date, limit = 1000): Date[] {
-  const c = schedule(expression, timeZone);
-  const out: Date[] = [];
-  let t: Date | null = from;
-  while (out.length < limit) {
-    t = c.nextRun(t);
-    if (!t || t.getTime() > to.getTime()) break;
-    out.push(t);
-  }
-  return out;
+/** The latest fire time at or before `at`, or undefined when there is none. */
+export function latestTimeAtOrBefore(expression: string, timeZone: string, at: Date): Date | undefined {
+  // croner looks strictly before its reference, at whole seconds: one second later, then the first not after `at`.
+  return schedule(expression, timeZone)
+    .previousRuns(2, new Date(at.getTime() + 1000))
+    .find((t) => t.getTime() <= at.getTime());
 }

@@ -8,7 +8,7 @@
 import type { Db } from "@/db/client";
 import { findExecution, listExecutionsIn, listScheduledJobs, updateJob, type JobRow } from "@/db/queries/jobs";
 import { mapLimit } from "@/lib/util/map-limit";
-import { timesBetween } from "./cron";
+import { latestTimeAtOrBefore } from "./cron";
 import { launchExecution, queueExecution, watchExecution, type JobDeps } from "./execute";
 
 /** The cron slot's run key: the same for every scheduler that decides it. */
@@ -20,23 +20,13 @@ export function cronRunKey(jobId: string, at: Date): string {
 export function dueTime(job: JobRow, now: Date): Date | undefined {
   if (job.trigger !== "cron" || job.paused || !job.cron) return undefined;
   const from = job.scheduledThrough ?? job.createdAt;
-  if (from.getTime() >= now.getTime()) return undefined;
-  let due: Date | undefined;
   try {
-    // Bounded: a leader away for a year finds its slot without listing every minute of it.
-    let cursor = from;
-    for (;;) {
-      const batch = timesBetween(job.cron, job.timeZone ?? "UTC", cursor, now, 1000);
-      const last = batch.at(-1);
-      if (!last) break;
-      due = last;
-      if (batch.length < 1000) break;
-      cursor = last;
-    }
+    // Looked up backwards from now: a leader away for a year finds its slot without listing every minute.
+    const latest = latestTimeAtOrBefore(job.cron, job.timeZone ?? "UTC", now);
+    return latest && latest.getTime() > from.getTime() ? latest : undefined;
   } catch {
     return undefined; // an expression a newer rule refuses: the edit form says why
   }
-  return due;
 }
 
 /** Queues each cron job's due slot; returns how many executions this call queued. */
