@@ -4,6 +4,7 @@
  * finishes the execution here, on whichever replica took the request.
  */
 import type { Db } from "@/db/client";
+import { findRun } from "@/db/queries/tracking";
 import { findExecution, listExecutions, updateExecution, type ExecutionRow } from "@/db/queries/jobs";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
@@ -81,4 +82,37 @@ export async function executionLogLines(
   const exec = await executionOf(db, principal, jobId, executionId);
   const follow = exec.state === "running";
   return { state: exec.state, lines: await spawner.jobLogs(exec.id, { follow }) };
+}
+
+/** The log of an ended execution, as its MLflow run keeps it (job.log); null when there is none. */
+export async function storedLog(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<string | null> {
+  const exec = await executionOf(deps.db, principal, jobId, executionId);
+  const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
+  if (!run) return null;
+  const file = await deps.store.open(`${run.experimentId}/${run.runUuid}/artifacts/job.log`);
+  return file ? new Response(file.stream).text() : null;
+}
+
+/** Live log events of an execution: its lines while it runs, then its end. */
+export async function* liveLogEvents(
+  deps: JobDeps,
+  principal: Principal,
+  jobId: string,
+  executionId: string,
+  signal: AbortSignal,
+): AsyncGenerator<{ line: string } | { state: string; reason: string | null }> {
+  const { lines } = await executionLogLines(deps.db, deps.spawner, principal, jobId, executionId);
+  for await (const line of lines) {
+    if (signal.aborted) return;
+    yield { line };
+  }
+  // The object ends before its row: wait a moment for the finish to be recorded.
+  for (let i = 0; i < 40 && !signal.aborted; i++) {
+    const exec = await findExecution(deps.db, executionId);
+    if (exec && exec.state !== "running" && exec.state !== "queued") {
+      yield { state: exec.state, reason: exec.reason };
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
