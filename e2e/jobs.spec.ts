@@ -1,7 +1,9 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { bearer, errorCode, userWithToken } from "./support/api";
+import { devSignIn, visit } from "./support/browser";
 import { removeEverythingOf } from "./support/engine";
-import { PORTALS } from "./support/env";
+import { DEV_URL, PORTALS } from "./support/env";
+import { screenshot } from "./support/screens";
 
 const job = (over: Record<string, unknown> = {}) => ({
   name: "nightly",
@@ -106,4 +108,46 @@ PORTALS.forEach((portal, i) => {
 
     expect((await request.delete(`${base}/api/jobs/${j.id}`, { headers: bearer(ada) })).status()).toBe(204);
   });
+});
+
+test("the Jobs pages: a form that checks the cron and shows the next five times, the job page, run now, history and log", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const name = "jobs-page-user";
+  await devSignIn(page, DEV_URL, name);
+  await visit(page, `${DEV_URL}/jobs`);
+  await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  const form = page.getByTestId("job-form");
+  await form.getByLabel("Name", { exact: true }).fill("nightly");
+  await form.getByLabel("Notebook or script in your home").fill("jobs/missing.py");
+  await page.getByTestId("cron-input").fill("0 25 * * *");
+  await expect(page.getByTestId("cron-error")).toHaveText('The cron expression "0 25 * * *" is not valid: Invalid value for hour: 25.');
+  await page.getByTestId("cron-input").fill("*/30 * * * *");
+  await expect(page.getByTestId("cron-next").locator("li")).toHaveCount(5);
+  await expect(page.getByTestId("cron-next").locator("li").first()).toHaveText(/:(00|30) UTC$/);
+  await screenshot(page, "jobs-form");
+  await form.getByLabel("CPU", { exact: true }).fill("0.5");
+  await form.getByLabel("Memory (GiB)").fill("0.5");
+  await form.getByRole("button", { name: "Create job" }).click();
+  await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible();
+  await page.getByTestId("run-now").click();
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.getByTestId("execution-state").first().textContent();
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toBe("failed");
+  await expect(page.getByTestId("executions-table")).toContainText("exited with code 2");
+  await expect(page.getByTestId("execution-log")).toContainText("can't open file");
+  await screenshot(page, "jobs-job-page");
+  await visit(page, `${DEV_URL}/jobs`);
+  await expect(page.getByTestId("jobs-table")).toContainText("nightly");
+  await expect(page.getByTestId("last-state")).toHaveText("failed");
+  await screenshot(page, "jobs-list");
+  await removeEverythingOf([name]);
 });
