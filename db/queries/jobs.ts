@@ -78,6 +78,22 @@ export async function insertExecution(db: Db, row: ExecutionInsert): Promise<Exe
   return rows[0];
 }
 
+/** insertExecution for many rows in one statement; returns the rows that were inserted. */
+export async function insertExecutions(db: Db, rows: ExecutionInsert[]): Promise<ExecutionRow[]> {
+  if (rows.length === 0) return [];
+  return db.insert(jobExecutions).values(rows).onConflictDoNothing({ target: jobExecutions.runKey }).returning();
+}
+
+/** Moves each job's scheduled_through to its time, in one statement. */
+export async function setScheduledThrough(db: Db, pairs: Array<{ id: string; at: Date }>): Promise<void> {
+  if (pairs.length === 0) return;
+  const values = sql.join(
+    pairs.map((p) => sql`(${p.id}, ${p.at.toISOString()}::timestamptz)`),
+    sql`, `,
+  );
+  await db.execute(sql`update ${jobs} set scheduled_through = v.at from (values ${values}) as v(id, at) where ${jobs.id} = v.id`);
+}
+
 export async function findExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
   return (await db.select().from(jobExecutions).where(eq(jobExecutions.id, id)).limit(1))[0];
 }

@@ -39,9 +39,28 @@ export function assertCron(expression: string, timeZone: string): void {
   if (problem) throw badRequest("invalid_cron", problem);
 }
 
+const schedules = new Map<string, Cron>();
+
+/**
+ * One parsed schedule per (expression, zone), reused: making one costs about 0.4 ms (croner fills
+ * a table per field, years included), and 1,000 jobs share a handful of expressions. Bounded; the
+ * map starts over when full.
+ */
 function schedule(expression: string, timeZone: string): Cron {
-  // croner's default ORs day-of-month and day-of-week, as Vixie cron does.
-  return new Cron(expression.trim(), { timezone: timeZone, paused: true, mode: "5-part" });
+  const key = `${timeZone} ${expression.trim()}`;
+  let c = schedules.get(key);
+  if (!c) {
+    if (schedules.size >= 2000) schedules.clear();
+    // croner's default ORs day-of-month and day-of-week, as Vixie cron does.
+    c = new Cron(expression.trim(), { timezone: timeZone, paused: true, mode: "5-part" });
+    schedules.set(key, c);
+  }
+  return c;
+}
+
+/** The first fire time strictly after `after`, or undefined when it never fires again. */
+export function nextTimeAfter(expression: string, timeZone: string, after: Date): Date | undefined {
+  return schedule(expression, timeZone).nextRun(after) ?? undefined;
 }
 
 /** The next `count` times strictly after `after`. */

@@ -6,41 +6,70 @@
  * insert the same run key; the unique index lets one of them through (queueExecution).
  */
 import type { Db } from "@/db/client";
-import { findExecution, listExecutionsIn, listScheduledJobs, updateJob, type JobRow } from "@/db/queries/jobs";
+import { findExecution, insertExecutions, listExecutionsIn, listScheduledJobs, setScheduledThrough, type JobRow } from "@/db/queries/jobs";
 import { mapLimit } from "@/lib/util/map-limit";
-import { latestTimeAtOrBefore } from "./cron";
-import { launchExecution, queueExecution, watchExecution, type JobDeps } from "./execute";
+import { latestTimeAtOrBefore, nextTimeAfter } from "./cron";
+import { launchExecution, newExecutionId, watchExecution, type JobDeps } from "./execute";
 
 /** The cron slot's run key: the same for every scheduler that decides it. */
 export function cronRunKey(jobId: string, at: Date): string {
   return `${jobId}@${at.toISOString()}`;
 }
 
+/**
+ * When each job next fires after its scheduled_through, remembered by the scheduler between ticks
+ * so a tick with nothing due asks croner nothing (about 0.3 ms a lookup, 1,000 jobs a tick).
+ */
+export type NextFireMemo = Map<string, number>;
+
 /** The latest due time of a job in (scheduledThrough, now], or undefined when nothing is due. */
-export function dueTime(job: JobRow, now: Date): Date | undefined {
+export function dueTime(job: JobRow, now: Date, memo?: NextFireMemo): Date | undefined {
   if (job.trigger !== "cron" || job.paused || !job.cron) return undefined;
   const from = job.scheduledThrough ?? job.createdAt;
+  const tz = job.timeZone ?? "UTC";
   try {
+    const key = `${job.id} ${from.getTime()} ${tz} ${job.cron}`;
+    let next = memo?.get(key);
+    if (next === undefined) {
+      next = nextTimeAfter(job.cron, tz, from)?.getTime() ?? Number.POSITIVE_INFINITY;
+      if (memo) {
+        if (memo.size >= 100_000) memo.clear();
+        memo.set(key, next);
+      }
+    }
+    if (next > now.getTime()) return undefined;
     // Looked up backwards from now: a leader away for a year finds its slot without listing every minute.
-    const latest = latestTimeAtOrBefore(job.cron, job.timeZone ?? "UTC", now);
-    return latest && latest.getTime() > from.getTime() ? latest : undefined;
+    return latestTimeAtOrBefore(job.cron, tz, now);
   } catch {
     return undefined; // an expression a newer rule refuses: the edit form says why
   }
 }
 
-/** Queues each cron job's due slot; returns how many executions this call queued. */
-export async function decideDue(db: Db, now: Date = new Date()): Promise<number> {
-  const jobs = await listScheduledJobs(db);
-  let queued = 0;
-  for (const job of jobs) {
-    const at = dueTime(job, now);
-    if (!at) continue;
-    const row = await queueExecution(db, job, { runKey: cronRunKey(job.id, at), cause: "cron", scheduledFor: at });
-    if (row) queued++;
-    await updateJob(db, job.id, { scheduledThrough: at });
+/** Queues each cron job's due slot, in one insert and one update; returns how many executions this call queued. */
+export async function decideDue(db: Db, now: Date = new Date(), memo?: NextFireMemo): Promise<number> {
+  const due: Array<{ job: JobRow; at: Date }> = [];
+  for (const job of await listScheduledJobs(db)) {
+    const at = dueTime(job, now, memo);
+    if (at) due.push({ job, at });
   }
-  return queued;
+  const queued = await insertExecutions(
+    db,
+    due.map(({ job, at }) => ({
+      id: newExecutionId(),
+      jobId: job.id,
+      runKey: cronRunKey(job.id, at),
+      cause: "cron" as const,
+      scheduledFor: at,
+      state: "queued" as const,
+      cpu: job.cpu,
+      memGb: job.memGb,
+    })),
+  );
+  await setScheduledThrough(
+    db,
+    due.map(({ job, at }) => ({ id: job.id, at })),
+  );
+  return queued.length;
 }
 
 export interface JobsScheduler {
@@ -53,6 +82,7 @@ export interface JobsScheduler {
 
 export function createJobsScheduler(deps: JobDeps): JobsScheduler {
   const watched = new Set<string>();
+  const nextFire: NextFireMemo = new Map();
   const ac = new AbortController();
   let current: Promise<void> | undefined;
   let removedStrays = false;
@@ -82,7 +112,7 @@ export function createJobsScheduler(deps: JobDeps): JobsScheduler {
   const pass = async () => {
     if (!(await deps.spawner.ping())) return;
     if (!removedStrays) await removeStrays();
-    await decideDue(deps.db);
+    await decideDue(deps.db, new Date(), nextFire);
     // Adopt before launching: what runs now was started by this leader or a previous one.
     for (const e of await listExecutionsIn(deps.db, ["running"])) watch(e.id);
     const queued = await listExecutionsIn(deps.db, ["queued"]);
