@@ -22,8 +22,7 @@ import {
   validateName,
   validateSpec,
 } from "./container-spec";
-import { containerFile, containerLogLines } from "./container-output";
-import { engineMessage, statusCodeOf, type Engine } from "./engine";
+import { engineMessage, statusCodeOf } from "./engine";
 import type { JobRunner } from "./job-runner";
 import { isJobLabelled } from "./job-spec";
 import {
@@ -52,6 +51,10 @@ export interface WorkloadRuntime {
   stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }>;
   lastLogLine(containerId: string): Promise<string | undefined>;
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  /** A container's output as lines, followed until it ends or as it stands (container-output.ts). */
+  logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>>;
+  /** One file copied out of a container's filesystem; undefined when absent. */
+  fileOf(containerId: string, path: string): Promise<Buffer | undefined>;
 }
 
 /** How a container ended, as the runtime saw it. */
@@ -73,7 +76,7 @@ function assertArgv(what: string, argv: string[]): void {
 }
 
 export abstract class WorkloadSpawner<W> implements Spawner {
-  protected abstract readonly runtime: WorkloadRuntime & Engine;
+  protected abstract readonly runtime: WorkloadRuntime;
   /** How this backend runs a job execution (docker-jobs.ts, swarm-jobs.ts). */
   protected abstract readonly jobs: JobRunner;
   /** What the object is called in messages: "container", "service". */
@@ -273,12 +276,12 @@ export abstract class WorkloadSpawner<W> implements Spawner {
   async jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>> {
     const id = await this.jobs.localContainer(executionId);
     if (!id) return (async function* () {})();
-    return containerLogLines(this.runtime, id, opts.follow);
+    return this.runtime.logLines(id, opts.follow);
   }
 
   async jobFile(executionId: string, path: string): Promise<Buffer | undefined> {
     const id = await this.jobs.localContainer(executionId);
-    return id ? containerFile(this.runtime, id, path) : undefined;
+    return id ? this.runtime.fileOf(id, path) : undefined;
   }
 
   removeJob(executionId: string): Promise<void> {
