@@ -10,6 +10,7 @@ import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
 import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
+import { startJobsLoop } from "./lib/jobs/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { earlyAnswer } from "./lib/http/pre-route";
 
@@ -90,9 +91,12 @@ async function main(): Promise<void> {
     const stopLoops = startWorkspaceLoops();
     // A usage sample every minute for the admin charts and people's own usage.
     const stopUsage = startUsageLoop(usageEveryMs);
+    // Due cron slots, queued executions, and watching (or adopting) the running ones (docs/jobs.md).
+    const stopJobs = startJobsLoop();
     return () => {
       stopLoops();
       stopUsage();
+      stopJobs();
     };
   });
 

@@ -738,3 +738,79 @@ export const traceAssessments = pgTable(
   },
   (t) => [index("trace_assessments_trace_idx").on(t.traceId)],
 );
+
+// --- jobs (docs/jobs.md) ---------------------------------------------------------------------------
+
+export type JobTrigger = "manual" | "cron" | "after";
+
+/** A notebook or script in its owner's home, run on a trigger in one of the environments. */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    ownerName: text("owner_name")
+      .notNull()
+      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    name: text("name").notNull(),
+    /** Relative to the home volume; a .ipynb runs through nbconvert, a .py as `python3 path args`. */
+    path: text("path").notNull(),
+    environmentId: text("environment_id").notNull(),
+    cpu: real("cpu").notNull(),
+    memGb: real("mem_gb").notNull(),
+    parameters: jsonb("parameters").$type<Record<string, string>>().notNull().default({}),
+    timeoutS: integer("timeout_s").notNull(),
+    retries: integer("retries").notNull().default(0),
+    trigger: text("trigger").$type<JobTrigger>().notNull(),
+    cron: text("cron"),
+    timeZone: text("time_zone"),
+    /** trigger "after": runs when this job (of the same owner) succeeds. */
+    afterJobId: text("after_job_id"),
+    paused: boolean("paused").notNull().default(false),
+    /** The latest cron time the scheduler has decided (started or skipped); a later due time is missed work. */
+    scheduledThrough: timestamp("scheduled_through", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("jobs_owner_name_idx").on(t.ownerName, t.name), index("jobs_after_idx").on(t.afterJobId)],
+);
+
+export type ExecutionState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out";
+
+export const jobExecutions = pgTable(
+  "job_executions",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    /**
+     * Unique per thing to run: "<job id>@<scheduled ISO time>" for a cron slot, "…#<attempt>" for a
+     * retry, "<job id>@after:<execution id>" for a follower. Two schedulers deciding the same minute
+     * insert the same key; one insert wins and the other skips (insertExecution).
+     */
+    runKey: text("run_key").notNull(),
+    attempt: integer("attempt").notNull().default(1),
+    cause: text("cause").$type<"manual" | "cron" | "after" | "retry">().notNull(),
+    scheduledFor: timestamp("scheduled_for", { withTimezone: true }).notNull(),
+    state: text("state").$type<ExecutionState>().notNull(),
+    /** Why it ended, in words: "exited with code 2", "out of memory (limit 256 MiB)", "timed out after 60 s", "cancelled by ada". */
+    reason: text("reason"),
+    exitCode: integer("exit_code"),
+    /** What it holds against the owner's totals while running (copied from the job when it starts). */
+    cpu: real("cpu").notNull(),
+    memGb: real("mem_gb").notNull(),
+    requestedBy: text("requested_by"),
+    /** The MLflow token injected as MLFLOW_TRACKING_TOKEN (api_tokens, hashed there); revoked at the end. */
+    tokenId: text("token_id"),
+    mlflowRunId: text("mlflow_run_id"),
+    imageId: text("image_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("job_executions_run_key_idx").on(t.runKey),
+    index("job_executions_job_idx").on(t.jobId, t.createdAt),
+    index("job_executions_state_idx").on(t.state),
+  ],
+);

@@ -8,6 +8,7 @@ const NAV = [
   { href: "/", label: "Workspaces", admin: false },
   { href: "/environments", label: "Environments", admin: false },
   { href: "/packages", label: "Packages", admin: false },
+  { href: "/jobs", label: "Jobs", admin: false },
   { href: "/experiments", label: "Experiments", admin: false },
   { href: "/models", label: "Models", admin: false },
   { href: "/admin/users", label: "Users", admin: true },

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { servers, users, type ServerState } from "../schema";
+import { sumRunningExecutions } from "./jobs";
 
 export type ServerRow = typeof servers.$inferSelect;
 export type ServerPatch = Partial<Omit<ServerRow, "userName" | "name" | "createdAt">>;
@@ -32,6 +33,7 @@ export async function lockUser(db: Db, userName: string): Promise<typeof users.$
   return rows[0];
 }
 
+/** What the person's active servers and running job executions hold. */
 export async function sumActiveUsage(db: Db, userName: string): Promise<{ cpu: number; memGb: number; servers: number }> {
   const rows = await db
     .select({
@@ -41,7 +43,10 @@ export async function sumActiveUsage(db: Db, userName: string): Promise<{ cpu: n
     })
     .from(servers)
     .where(and(eq(servers.userName, userName), inArray(servers.status, ACTIVE_STATES)));
-  return rows[0] ?? { cpu: 0, memGb: 0, servers: 0 };
+  const held = rows[0] ?? { cpu: 0, memGb: 0, servers: 0 };
+  // A running job execution holds its CPU and memory against the same totals (docs/jobs.md), not a server slot.
+  const running = await sumRunningExecutions(db, userName);
+  return { cpu: held.cpu + running.cpu, memGb: held.memGb + running.memGb, servers: held.servers };
 }
 
 export async function upsertServer(db: Db, row: Omit<ServerRow, "createdAt">): Promise<ServerRow> {

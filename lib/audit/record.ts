@@ -22,6 +22,13 @@ export const AUDIT_ACTIONS = [
   "environment.delete",
   "package.install",
   "storage.recount",
+  "job.create",
+  "job.update",
+  "job.delete",
+  "job.pause",
+  "job.resume",
+  "job.run",
+  "job.cancel",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -23,6 +23,7 @@ export const SCOPE_NAMES = [
   "tokens",
   "servers",
   "servers:install",
+  "jobs",
   "workspaces:access",
   "mlflow",
   "packages:read",
@@ -38,7 +39,7 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
   },
   account: {
     summary: "Everything you may do yourself (every scope below).",
-    implies: ["account:read", "tokens", "servers", "workspaces:access", "mlflow", "packages:read"],
+    implies: ["account:read", "tokens", "servers", "jobs", "workspaces:access", "mlflow", "packages:read"],
   },
   "account:read": {
     summary: "Read your profile, limits and usage, the roles and the environments (GET /api/me, /api/roles, /api/environments).",
@@ -47,6 +48,7 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
   tokens: { summary: "List, create and revoke your API tokens (only with scopes this token has itself).", implies: [] },
   servers: { summary: "Start, stop and watch your servers; includes servers:install.", implies: ["servers:install"] },
   "servers:install": { summary: "List and install packages in your running servers.", implies: [] },
+  jobs: { summary: "Create, run, change and watch your jobs (scheduled notebooks and scripts).", implies: [] },
   "workspaces:access": { summary: "Open your workspaces (/user/<you>/<server>/) with this token.", implies: [] },
   mlflow: { summary: "Experiments, runs, models and artifacts through the MLflow API.", implies: [] },
   "packages:read": { summary: "Browse the package index and the packages of the environments.", implies: [] },

@@ -25,6 +25,7 @@ import {
 import { mapLimit } from "@/lib/util/map-limit";
 import { Engine, engineMessage, statusCodeOf, type EngineOptions } from "./engine";
 import { EngineUnavailableError, SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
+import { DockerJobRunner } from "./docker-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export {
@@ -91,6 +92,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   readonly docker: Dockerode;
   protected readonly runtime: Engine;
   protected readonly kind = "container";
+  protected readonly jobs: DockerJobRunner;
   private readonly network: string | undefined;
   private readonly publishHost: string;
   private readonly urlHost: string;
@@ -102,6 +104,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     this.network = opts.network?.trim() || undefined;
     this.publishHost = opts.publishHost?.trim() || "127.0.0.1";
     this.urlHost = urlHostOf(this.publishHost);
+    this.jobs = new DockerJobRunner(this.runtime, this.network);
   }
 
   private call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {

@@ -7,6 +7,7 @@
 import Dockerode from "dockerode";
 import type { Duplex } from "node:stream";
 import { MIB, envList, imageMissingMessage, validateName } from "./container-spec";
+import { containerFile, containerLogLines } from "./container-output";
 import { ExecLines, demuxBuffer, lastLogLine } from "./exec-lines";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
 
@@ -187,6 +188,14 @@ export class Engine {
     } catch {
       return undefined;
     }
+  }
+
+  logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>> {
+    return containerLogLines(this, containerId, follow);
+  }
+
+  fileOf(containerId: string, path: string): Promise<Buffer | undefined> {
+    return containerFile(this, containerId, path);
   }
 
   // --- volumes -----------------------------------------------------------------------------------

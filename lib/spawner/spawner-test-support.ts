@@ -73,3 +73,14 @@ export async function waitForStatus(
   }
   return s;
 }
+
+/** The job methods of a fake Spawner that a test does not expect to be called. */
+export const NO_JOBS: Pick<Spawner, "startJob" | "jobStatus" | "jobLogs" | "jobFile" | "removeJob" | "listJobs"> = {
+  startJob: () => Promise.reject(new Error("not used")),
+  jobStatus: () => Promise.reject(new Error("not used")),
+  jobLogs: () => Promise.reject(new Error("not used")),
+  jobFile: () => Promise.reject(new Error("not used")),
+  removeJob: () => Promise.reject(new Error("not used")),
+  // Reconcile-style callers list everything: an engine without jobs.
+  listJobs: () => Promise.resolve([]),
+};

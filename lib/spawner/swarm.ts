@@ -34,6 +34,7 @@ import {
   type ServerSpec,
   type ServerStatus,
 } from "./types";
+import { SwarmJobRunner } from "./swarm-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export const DEFAULT_SWARM_NETWORK = "atrium-swarm";
@@ -97,6 +98,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   protected readonly runtime: Engine;
   protected readonly kind = "service";
   protected override readonly engineName = "swarm";
+  protected readonly jobs: SwarmJobRunner;
   readonly network: string;
   private readonly portalOnNetwork: boolean;
   private readonly urlHost: string;
@@ -114,6 +116,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     this.urlHost = urlHostOf(opts.publishHost?.trim() || "127.0.0.1");
     this.startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.unschedulableGraceMs = opts.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS;
+    this.jobs = new SwarmJobRunner(this.runtime, this.network, () => this.prepare());
   }
 
   private call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {

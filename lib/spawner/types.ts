@@ -79,6 +79,40 @@ export interface RunResult {
   stderr: string;
 }
 
+/** One job execution as a backend runs it: a container (docker) or a replicated-job service (swarm). */
+export interface JobSpec {
+  /** The execution's id (job_executions.id); names the object: atrium-job-<id>. */
+  executionId: string;
+  jobId: string;
+  user: string;
+  /** The owner's immutable id (users.id), as on workspaces. */
+  userId: string;
+  /** The owner's home volume, mounted at /home/jovyan, which is also the working directory. */
+  homeVolume: string;
+  environment: string;
+  image: string;
+  /** argv, never a shell string; replaces the image's entrypoint. */
+  argv: string[];
+  cpu: number;
+  memGb: number;
+  env: Record<string, string>;
+  constraints?: string[];
+}
+
+export type JobStatus =
+  | { state: "running"; startedAt?: string }
+  | { state: "succeeded" }
+  | { state: "failed"; reason: string; exitCode?: number; oomKilled?: boolean }
+  /** No object for this execution (never started, or removed). */
+  | { state: "missing" };
+
+export interface ListedJob {
+  executionId: string;
+  jobId: string;
+  user: string;
+  status: JobStatus;
+}
+
 export interface Spawner {
   /** Idempotent: a running container for (user, server) is returned as is. */
   start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string }>;
@@ -103,6 +137,19 @@ export interface Spawner {
   ping(): Promise<boolean>;
   /** Removes a home volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;
+
+  // --- job executions (lib/jobs/, docs/jobs.md) ---------------------------------------------------
+  /** Creates and starts the execution's object; one that exists already is left as it is (idempotent). */
+  startJob(spec: JobSpec): Promise<void>;
+  jobStatus(executionId: string): Promise<JobStatus>;
+  /** Its output lines (stdout and stderr interleaved); `follow` keeps reading until it ends. */
+  jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>>;
+  /** A file from the execution's own filesystem (e.g. the executed notebook), once it ended; undefined when absent. */
+  jobFile(executionId: string, path: string): Promise<Buffer | undefined>;
+  /** Kills and removes it; a missing one is no error. */
+  removeJob(executionId: string): Promise<void>;
+  /** Every execution object carrying Atrium's job labels (adoption after a restart). */
+  listJobs(): Promise<ListedJob[]>;
 }
 
 export type SpawnErrorReason = "image_missing" | "engine_unavailable" | "engine_error";

@@ -23,11 +23,16 @@ import {
   validateSpec,
 } from "./container-spec";
 import { engineMessage, statusCodeOf } from "./engine";
+import type { JobRunner } from "./job-runner";
+import { isJobLabelled } from "./job-spec";
 import {
   SpawnError,
   type ExecOptions,
   type ExecResult,
   type FailedStatus,
+  type JobSpec,
+  type JobStatus,
+  type ListedJob,
   type ListedServer,
   type RunResult,
   type ServerRef,
@@ -46,6 +51,10 @@ export interface WorkloadRuntime {
   stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }>;
   lastLogLine(containerId: string): Promise<string | undefined>;
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  /** A container's output as lines, followed until it ends or as it stands (container-output.ts). */
+  logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>>;
+  /** One file copied out of a container's filesystem; undefined when absent. */
+  fileOf(containerId: string, path: string): Promise<Buffer | undefined>;
 }
 
 /** How a container ended, as the runtime saw it. */
@@ -68,6 +77,8 @@ function assertArgv(what: string, argv: string[]): void {
 
 export abstract class WorkloadSpawner<W> implements Spawner {
   protected abstract readonly runtime: WorkloadRuntime;
+  /** How this backend runs a job execution (docker-jobs.ts, swarm-jobs.ts). */
+  protected abstract readonly jobs: JobRunner;
   /** What the object is called in messages: "container", "service". */
   protected abstract readonly kind: string;
   /** Who is said to fail in a create error: "container engine", "swarm". */
@@ -209,6 +220,7 @@ export abstract class WorkloadSpawner<W> implements Spawner {
     const all = await this.listLabelled([`${LABEL_MANAGED}=true`]);
     const listed = await mapLimit(all, 8, async (w): Promise<ListedServer | undefined> => {
       const labels = this.labelsOf(w) ?? {};
+      if (isJobLabelled(labels)) return undefined; // a job execution's object, never a server
       const user = labels[LABEL_USER];
       const server = labels[LABEL_SERVER];
       if (!user || !server) return undefined;
@@ -249,5 +261,34 @@ export abstract class WorkloadSpawner<W> implements Spawner {
 
   removeVolume(volume: string): Promise<void> {
     return this.runtime.removeVolume(volume);
+  }
+
+  // --- job executions ----------------------------------------------------------------------------
+
+  startJob(spec: JobSpec): Promise<void> {
+    return this.jobs.start(spec);
+  }
+
+  jobStatus(executionId: string): Promise<JobStatus> {
+    return this.jobs.status(executionId);
+  }
+
+  async jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>> {
+    const id = await this.jobs.localContainer(executionId);
+    if (!id) return (async function* () {})();
+    return this.runtime.logLines(id, opts.follow);
+  }
+
+  async jobFile(executionId: string, path: string): Promise<Buffer | undefined> {
+    const id = await this.jobs.localContainer(executionId);
+    return id ? this.runtime.fileOf(id, path) : undefined;
+  }
+
+  removeJob(executionId: string): Promise<void> {
+    return this.jobs.remove(executionId);
+  }
+
+  listJobs(): Promise<ListedJob[]> {
+    return this.jobs.list();
   }
 }

@@ -12,6 +12,7 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { changeUser, createUser, getUserOrThrow, listUsers, removeUser } from "./manage";
+import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
 
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
 
@@ -26,6 +27,7 @@ function recordingSpawner() {
     stats: no,
     imageInfo: no,
     runInImage: no,
+    ...NO_JOBS,
     list: () => Promise.resolve([]),
     status: () => Promise.resolve({ state: "stopped" }),
     ping: () => Promise.resolve(!state.down),

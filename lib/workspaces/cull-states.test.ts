@@ -14,6 +14,7 @@ import { openTestDatabase } from "@/db/testing";
 import type { Spawner } from "@/lib/spawner";
 import { cullIdleServers } from "./cull";
 import { serverRowFixture } from "@/db/server-fixture";
+import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
 
 let handle: DbHandle;
 let jupyter: Server;
@@ -35,6 +36,7 @@ const spawner: Spawner = {
   exec: () => Promise.reject(new Error("not used")),
   imageInfo: () => Promise.reject(new Error("not used")),
   runInImage: () => Promise.reject(new Error("not used")),
+  ...NO_JOBS,
   ping: () => Promise.resolve(true),
   stats: () => Promise.reject(new Error("not used")),
 };

@@ -12,6 +12,7 @@ import { serverRowFixture } from "@/db/server-fixture";
 import { openTestDatabase } from "@/db/testing";
 import type { ListedServer, Spawner } from "@/lib/spawner";
 import { reconcileServers } from "./reconcile";
+import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
 
 let handle: DbHandle;
 let listed: ListedServer[] = [];
@@ -25,6 +26,7 @@ const spawner: Spawner = {
   stats: no,
   imageInfo: no,
   runInImage: no,
+  ...NO_JOBS,
   removeVolume: no,
   list: () => Promise.resolve(listed),
   ping: () => Promise.resolve(true),

@@ -8,6 +8,7 @@ import { ApiError } from "@/lib/http/api-error";
 import { EngineUnavailableError, OtherNodeError, ServerNotRunningError, type Spawner } from "@/lib/spawner";
 import { getServerStats } from "./stats";
 import { serverRowFixture } from "@/db/server-fixture";
+import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
 
 let handle: DbHandle;
 
@@ -22,6 +23,7 @@ function fakeSpawner(stats: Spawner["stats"]): Spawner {
     exec: no,
     imageInfo: no,
     runInImage: no,
+    ...NO_JOBS,
     removeVolume: no,
     ping: () => Promise.resolve(true),
     stats,

@@ -1,0 +1,27 @@
+import { notFound } from "@atrium/core/lib/http/api-error";
+import { sseResponse } from "@atrium/core/lib/http/sse";
+import { withUser } from "@atrium/core/lib/http/with-user";
+import { getExecution, liveLogEvents, storedLog } from "@atrium/core/lib/jobs/run";
+import { jobDeps } from "@atrium/core/lib/jobs/runtime";
+import { executionParams } from "@atrium/core/lib/jobs/schemas";
+
+/** A running execution's log as Server-Sent Events (`{line}`, then `{state, reason}`); an ended one's as text. */
+export const GET = withUser(
+  "jobs",
+  async (req, { db, principal, params }) => {
+    const deps = jobDeps(db);
+    const exec = await getExecution(db, principal, params.id, params.execution);
+    if (exec.state === "running") {
+      const abort = new AbortController();
+      req.signal.addEventListener("abort", () => abort.abort());
+      return sseResponse(liveLogEvents(deps, principal, params.id, params.execution, abort.signal), abort);
+    }
+    const text = await storedLog(deps, principal, params.id, params.execution);
+    if (text === null) {
+      const why = exec.state === "queued" ? "it has not started yet" : "it kept none";
+      throw notFound("log_not_found", `Execution ${exec.id} has no stored log (${why}).`);
+    }
+    return new Response(text, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  },
+  executionParams,
+);

@@ -1,0 +1,28 @@
+import { readJson } from "@atrium/core/lib/http/parse";
+import { withUser } from "@atrium/core/lib/http/with-user";
+import { deleteJobOf, getJob, updateJobOf } from "@atrium/core/lib/jobs/manage";
+import { jobLabels, jobParams, updateJobSchema } from "@atrium/core/lib/jobs/schemas";
+
+export const GET = withUser(
+  "jobs",
+  async (_req, { db, principal, params }) => Response.json(await getJob(db, principal, params.id)),
+  jobParams,
+);
+
+export const PATCH = withUser(
+  "jobs",
+  async (req, { db, principal, params }) => {
+    const ask = await readJson(req, updateJobSchema, jobLabels);
+    return Response.json(await updateJobOf(db, principal, params.id, ask));
+  },
+  jobParams,
+);
+
+export const DELETE = withUser(
+  "jobs",
+  async (_req, { db, principal, params }) => {
+    await deleteJobOf(db, principal, params.id);
+    return new Response(null, { status: 204 });
+  },
+  jobParams,
+);

@@ -1,0 +1,117 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ExecutionLog } from "@/components/jobs/execution-log";
+import { JobActions } from "@/components/jobs/job-actions";
+import { JobForm } from "@/components/jobs/job-form";
+import { Card } from "@/components/ui/card";
+import { formatDateTime } from "@/components/ui/dates";
+import { ApiError } from "@atrium/core/lib/http/api-error";
+import { getJob, listJobsFor } from "@atrium/core/lib/jobs/manage";
+import { listExecutionsFor } from "@atrium/core/lib/jobs/run";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { requireUser } from "../../_lib/page-auth";
+
+export default async function JobPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const principal = await requireUser();
+  const db = await getDb();
+  const { id } = await params;
+  let job;
+  try {
+    job = await getJob(db, principal, id);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) notFound();
+    throw err;
+  }
+  const [executions, jobs] = await Promise.all([listExecutionsFor(db, principal, id), listJobsFor(db, principal)]);
+  const shown = (await searchParams).execution;
+  const selected = executions.find((e) => e.id === shown) ?? executions[0];
+  const others = jobs.filter((j) => j.id !== id && j.owner === job.owner).map((j) => ({ id: j.id, name: j.name }));
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link href="/jobs" className="hover:underline">
+              Jobs
+            </Link>{" "}
+            / {job.owner}
+          </p>
+          <h1 className="text-2xl font-semibold text-slate-900">{job.name}</h1>
+          <p className="mt-1 text-sm text-slate-600">
+            <span className="font-mono">{job.path}</span> in {job.environment}, {job.cpu} CPU, {job.memGb} GiB, timeout {job.timeoutS} s,{" "}
+            {job.retries} {job.retries === 1 ? "retry" : "retries"}.{" "}
+            {job.trigger.kind === "cron"
+              ? `Runs at "${job.trigger.cron}" (${job.trigger.timeZone}); next ${job.nextRun ? formatDateTime(job.nextRun) : "— (paused)"}.`
+              : job.trigger.kind === "after"
+                ? "Runs after another job succeeds."
+                : "Runs when started."}
+          </p>
+        </div>
+        <JobActions jobId={job.id} paused={job.paused} />
+      </div>
+      <Card title="History" description="Newest first. Each execution is an MLflow run.">
+        {executions.length === 0 ? (
+          <p className="text-sm text-slate-500">Not run yet.</p>
+        ) : (
+          <table className="w-full text-left text-sm" data-testid="executions-table">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th className="py-2">Started</th>
+                <th>Cause</th>
+                <th>State</th>
+                <th>Duration</th>
+                <th>Reason</th>
+                <th>Run</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {executions.map((e) => (
+                <tr key={e.id} className="border-t border-slate-100">
+                  <td className="py-2">
+                    <Link href={`/jobs/${job.id}?execution=${e.id}`} className="text-sky-700 hover:underline">
+                      {formatDateTime(e.startedAt ?? e.createdAt, { seconds: true })}
+                    </Link>
+                  </td>
+                  <td>
+                    {e.cause}
+                    {e.attempt > 1 ? ` #${e.attempt}` : ""}
+                  </td>
+                  <td data-testid="execution-state">{e.state}</td>
+                  <td>{e.durationS === null ? "—" : `${e.durationS} s`}</td>
+                  <td className="max-w-xs truncate" title={e.reason ?? ""}>
+                    {e.reason ?? ""}
+                  </td>
+                  <td>
+                    {e.mlflowRunId ? (
+                      <Link href={`/runs/${e.mlflowRunId}`} className="text-sky-700 hover:underline">
+                        run
+                      </Link>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td>{(e.state === "running" || e.state === "queued") && <JobActions jobId={job.id} execution={e.id} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      {selected && (
+        <Card title="Log" description={`Execution ${selected.id} (${selected.state})`}>
+          <ExecutionLog key={selected.id} jobId={job.id} executionId={selected.id} running={selected.state === "running"} />
+        </Card>
+      )}
+      <Card title="Edit">
+        <JobForm job={job} otherJobs={others} />
+      </Card>
+    </div>
+  );
+}

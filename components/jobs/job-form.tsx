@@ -1,0 +1,200 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { apiFetch } from "@/components/ui/api";
+import { formatDateTime } from "@/components/ui/dates";
+import type { JobView } from "@/lib/jobs/view";
+
+type Kind = "manual" | "cron" | "after";
+
+const input = "mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+const label = "block text-sm font-medium text-slate-700";
+
+/** "alpha=0.5" lines → a parameter map; a line without "=" is a mistake the server names. */
+function parseParameters(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
+    const at = line.indexOf("=");
+    if (at < 1) throw new Error(`The parameter line "${line}" needs the form name=value.`);
+    out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/** The next five times of the expression, or the server's sentence about what is wrong with it. */
+function CronPreview({ cron, timeZone }: { cron: string; timeZone: string }) {
+  const [state, setState] = useState<{ next?: string[]; error?: string }>({});
+  useEffect(() => {
+    if (!cron.trim()) return;
+    const t = setTimeout(() => {
+      const q = new URLSearchParams({ cron, timeZone: timeZone || "UTC" });
+      apiFetch<{ next: string[] }>(`/api/jobs/cron-preview?${q.toString()}`).then(
+        (r) => setState({ next: r.next }),
+        (err: unknown) => setState({ error: err instanceof Error ? err.message : String(err) }),
+      );
+    }, 250);
+    return () => clearTimeout(t);
+  }, [cron, timeZone]);
+  if (state.error)
+    return (
+      <p className="mt-1 text-sm text-red-700" data-testid="cron-error">
+        {state.error}
+      </p>
+    );
+  if (!state.next) return null;
+  return (
+    <ul className="mt-1 text-xs text-slate-600" data-testid="cron-next">
+      {state.next.map((t) => (
+        <li key={t}>{formatDateTime(t)}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** Creates a job, or changes one (`job` given). */
+export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ id: string; name: string }> }) {
+  const router = useRouter();
+  const [name, setName] = useState(job?.name ?? "");
+  const [path, setPath] = useState(job?.path ?? "");
+  const [environment, setEnvironment] = useState(job?.environment ?? "python");
+  const [cpu, setCpu] = useState(String(job?.cpu ?? 1));
+  const [memGb, setMemGb] = useState(String(job?.memGb ?? 1));
+  const [timeoutS, setTimeoutS] = useState(String(job?.timeoutS ?? 3600));
+  const [retries, setRetries] = useState(String(job?.retries ?? 0));
+  const [kind, setKind] = useState<Kind>(job?.trigger.kind ?? "cron");
+  const [cron, setCron] = useState(job?.trigger.kind === "cron" ? job.trigger.cron : "0 6 * * *");
+  // UTC, not the browser's zone: the form is rendered on the server too, and the two must agree.
+  const [timeZone, setTimeZone] = useState(job?.trigger.kind === "cron" ? job.trigger.timeZone : "UTC");
+  const [after, setAfter] = useState(job?.trigger.kind === "after" ? job.trigger.jobId : (otherJobs[0]?.id ?? ""));
+  const [params, setParams] = useState(
+    Object.entries(job?.parameters ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n"),
+  );
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      const trigger = kind === "cron" ? { kind, cron, timeZone } : kind === "after" ? { kind, jobId: after } : { kind };
+      const body = JSON.stringify({
+        name,
+        path,
+        environment,
+        cpu: Number(cpu),
+        memGb: Number(memGb),
+        timeoutS: Number(timeoutS),
+        retries: Number(retries),
+        parameters: parseParameters(params),
+        trigger,
+      });
+      const saved = job
+        ? await apiFetch<JobView>(`/api/jobs/${job.id}`, { method: "PATCH", body })
+        : await apiFetch<JobView>("/api/jobs", { method: "POST", body });
+      router.push(`/jobs/${saved.id}`);
+      router.refresh();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} className="grid gap-3 sm:grid-cols-2" data-testid="job-form">
+      <label className={label}>
+        Name
+        <input className={input} value={name} onChange={(e) => setName(e.target.value)} placeholder="nightly-train" required />
+      </label>
+      <label className={label}>
+        Notebook or script in your home
+        <input className={input} value={path} onChange={(e) => setPath(e.target.value)} placeholder="jobs/train.ipynb" required />
+      </label>
+      <label className={label}>
+        Environment
+        <input className={input} value={environment} onChange={(e) => setEnvironment(e.target.value)} />
+      </label>
+      <div className="grid grid-cols-2 gap-3">
+        <label className={label}>
+          CPU
+          <input className={input} type="number" step="0.25" min="0.25" value={cpu} onChange={(e) => setCpu(e.target.value)} />
+        </label>
+        <label className={label}>
+          Memory (GiB)
+          <input className={input} type="number" step="0.25" min="0.25" value={memGb} onChange={(e) => setMemGb(e.target.value)} />
+        </label>
+      </div>
+      <div className="grid grid-cols-2 gap-3">
+        <label className={label}>
+          Timeout (s)
+          <input className={input} type="number" min="10" value={timeoutS} onChange={(e) => setTimeoutS(e.target.value)} />
+        </label>
+        <label className={label}>
+          Retries
+          <input className={input} type="number" min="0" max="10" value={retries} onChange={(e) => setRetries(e.target.value)} />
+        </label>
+      </div>
+      <label className={label}>
+        Parameters (one name=value a line)
+        <textarea className={input} rows={3} value={params} onChange={(e) => setParams(e.target.value)} placeholder="alpha=0.5" />
+      </label>
+      <div>
+        <label className={label}>
+          Trigger
+          <select className={input} value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
+            <option value="cron">On a schedule (cron)</option>
+            <option value="manual">Only when I run it</option>
+            <option value="after" disabled={otherJobs.length === 0}>
+              After another job succeeds
+            </option>
+          </select>
+        </label>
+        {kind === "cron" && (
+          <div className="mt-2 grid grid-cols-2 gap-3">
+            <label className={label}>
+              Cron (min hour day month weekday)
+              <input className={`${input} font-mono`} value={cron} onChange={(e) => setCron(e.target.value)} data-testid="cron-input" />
+            </label>
+            <label className={label}>
+              Time zone
+              <input className={input} value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
+            </label>
+            <div className="col-span-2">
+              <CronPreview cron={cron} timeZone={timeZone} />
+            </div>
+          </div>
+        )}
+        {kind === "after" && (
+          <select className={`${input} mt-2`} value={after} onChange={(e) => setAfter(e.target.value)}>
+            {otherJobs.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      <div className="sm:col-span-2 flex items-center gap-3">
+        <button
+          type="submit"
+          disabled={busy}
+          className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white disabled:opacity-50"
+        >
+          {job ? "Save" : "Create job"}
+        </button>
+        {error && (
+          <p className="text-sm text-red-700" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,153 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { bearer, errorCode, userWithToken } from "./support/api";
+import { devSignIn, visit } from "./support/browser";
+import { removeEverythingOf } from "./support/engine";
+import { DEV_URL, PORTALS } from "./support/env";
+import { screenshot } from "./support/screens";
+
+const job = (over: Record<string, unknown> = {}) => ({
+  name: "nightly",
+  path: "jobs/missing.py",
+  environment: "python",
+  cpu: 0.5,
+  memGb: 0.5,
+  timeoutS: 120,
+  trigger: { kind: "cron", cron: "0 3 * * *", timeZone: "Europe/Berlin" },
+  ...over,
+});
+
+test.afterAll(() => removeEverythingOf(PORTALS.flatMap((_, i) => [`jobs-ada-${i}`, `jobs-bob-${i}`])));
+
+async function execution(request: APIRequestContext, base: string, token: string, jobId: string, id: string) {
+  return (await (await request.get(`${base}/api/jobs/${jobId}/executions/${id}`, { headers: bearer(token) })).json()) as {
+    state: string;
+    reason: string | null;
+    exitCode: number | null;
+    mlflowRunId: string | null;
+  };
+}
+
+PORTALS.forEach((portal, i) => {
+  test(`jobs API on ${portal.name}: create, refuse, preview, run now, history, log, pause`, async ({ request }) => {
+    test.setTimeout(120_000);
+    const base = portal.url;
+    const ada = await userWithToken(request, base, `jobs-ada-${i}`);
+    const bob = await userWithToken(request, base, `jobs-bob-${i}`);
+
+    // Refusals, each an {error, message} sentence.
+    const refused = async (data: Record<string, unknown>, status: number, code: string) => {
+      const res = await request.post(`${base}/api/jobs`, { headers: bearer(ada), data });
+      expect(res.status(), await res.text()).toBe(status);
+      expect(await errorCode(res)).toBe(code);
+    };
+    await refused(job({ trigger: { kind: "cron", cron: "0 25 * * *", timeZone: "UTC" } }), 400, "invalid_cron");
+    await refused(job({ trigger: { kind: "cron", cron: "0 3 * * *", timeZone: "Mars/Base" } }), 400, "invalid_cron");
+    await refused(job({ path: "../other/x.py" }), 400, "invalid_path");
+    await refused(job({ path: "/etc/x.py" }), 400, "invalid_path");
+    await refused(job({ cpu: 64 }), 403, "limit_exceeded");
+
+    const preview = await request.get(`${base}/api/jobs/cron-preview?cron=${encodeURIComponent("*/30 * * * *")}&timeZone=UTC`, {
+      headers: bearer(ada),
+    });
+    expect(preview.status()).toBe(200);
+    const { next } = (await preview.json()) as { next: string[] };
+    expect(next).toHaveLength(5);
+    expect(next.every((t) => /T\d\d:(00|30):00\.000Z$/.test(t))).toBe(true);
+    const badPreview = await request.get(`${base}/api/jobs/cron-preview?cron=nope&timeZone=UTC`, { headers: bearer(ada) });
+    expect(badPreview.status()).toBe(400);
+    expect(await errorCode(badPreview)).toBe("invalid_cron");
+
+    const created = await request.post(`${base}/api/jobs`, { headers: bearer(ada), data: job() });
+    expect(created.status(), await created.text()).toBe(201);
+    const j = (await created.json()) as { id: string; nextRun: string | null };
+    expect(j.nextRun).toMatch(/Z$/);
+    const listed = (await (await request.get(`${base}/api/jobs`, { headers: bearer(ada) })).json()) as { jobs: Array<{ id: string }> };
+    expect(listed.jobs.map((x) => x.id)).toEqual([j.id]);
+
+    // Another person's job does not exist for him.
+    for (const res of [
+      await request.get(`${base}/api/jobs/${j.id}`, { headers: bearer(bob) }),
+      await request.post(`${base}/api/jobs/${j.id}/executions`, { headers: bearer(bob) }),
+      await request.delete(`${base}/api/jobs/${j.id}`, { headers: bearer(bob) }),
+    ]) {
+      expect(res.status()).toBe(404);
+      expect(await errorCode(res)).toBe("job_not_found");
+    }
+    expect(((await (await request.get(`${base}/api/jobs`, { headers: bearer(bob) })).json()) as { jobs: unknown[] }).jobs).toEqual([]);
+
+    // Pause and resume.
+    const paused = (await (await request.post(`${base}/api/jobs/${j.id}/pause`, { headers: bearer(ada) })).json()) as {
+      paused: boolean;
+      nextRun: string | null;
+    };
+    expect(paused).toMatchObject({ paused: true, nextRun: null });
+    expect(
+      ((await (await request.post(`${base}/api/jobs/${j.id}/resume`, { headers: bearer(ada) })).json()) as { paused: boolean }).paused,
+    ).toBe(false);
+
+    // Run now: the script does not exist in the new home, so python3 exits with 2 and says why.
+    const run = await request.post(`${base}/api/jobs/${j.id}/executions`, { headers: bearer(ada) });
+    expect(run.status(), await run.text()).toBe(202);
+    const { id } = (await run.json()) as { id: string };
+    await expect.poll(async () => (await execution(request, base, ada, j.id, id)).state, { timeout: 60_000 }).toBe("failed");
+    const ended = await execution(request, base, ada, j.id, id);
+    expect(ended.exitCode).toBe(2);
+    expect(ended.reason).toMatch(/^exited with code 2: .*can't open file/);
+    expect(ended.mlflowRunId).toMatch(/^[0-9a-f]{32}$/);
+    const log = await request.get(`${base}/api/jobs/${j.id}/executions/${id}/log`, { headers: bearer(ada) });
+    expect(log.status()).toBe(200);
+    expect(await log.text()).toContain("can't open file");
+    const history = (await (await request.get(`${base}/api/jobs/${j.id}/executions`, { headers: bearer(ada) })).json()) as {
+      executions: Array<{ id: string; state: string; durationS: number | null }>;
+    };
+    expect(history.executions[0]).toMatchObject({ id, state: "failed" });
+    expect(history.executions[0]?.durationS).toBeGreaterThanOrEqual(0);
+    const cancelEnded = await request.post(`${base}/api/jobs/${j.id}/executions/${id}/cancel`, { headers: bearer(ada) });
+    expect(cancelEnded.status()).toBe(409);
+    expect(await errorCode(cancelEnded)).toBe("execution_ended");
+
+    expect((await request.delete(`${base}/api/jobs/${j.id}`, { headers: bearer(ada) })).status()).toBe(204);
+  });
+});
+
+test("the Jobs pages: a form that checks the cron and shows the next five times, the job page, run now, history and log", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const name = "jobs-page-user";
+  await devSignIn(page, DEV_URL, name);
+  await visit(page, `${DEV_URL}/jobs`);
+  await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  const form = page.getByTestId("job-form");
+  await form.getByLabel("Name", { exact: true }).fill("nightly");
+  await form.getByLabel("Notebook or script in your home").fill("jobs/missing.py");
+  await page.getByTestId("cron-input").fill("0 25 * * *");
+  await expect(page.getByTestId("cron-error")).toHaveText('The cron expression "0 25 * * *" is not valid: Invalid value for hour: 25.');
+  await page.getByTestId("cron-input").fill("*/30 * * * *");
+  await expect(page.getByTestId("cron-next").locator("li")).toHaveCount(5);
+  await expect(page.getByTestId("cron-next").locator("li").first()).toHaveText(/:(00|30) UTC$/);
+  await screenshot(page, "jobs-form");
+  await form.getByLabel("CPU", { exact: true }).fill("0.5");
+  await form.getByLabel("Memory (GiB)").fill("0.5");
+  await form.getByRole("button", { name: "Create job" }).click();
+  await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible();
+  await page.getByTestId("run-now").click();
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.getByTestId("execution-state").first().textContent();
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toBe("failed");
+  await expect(page.getByTestId("executions-table")).toContainText("exited with code 2");
+  await expect(page.getByTestId("execution-log")).toContainText("can't open file");
+  await screenshot(page, "jobs-job-page");
+  await visit(page, `${DEV_URL}/jobs`);
+  await expect(page.getByTestId("jobs-table")).toContainText("nightly");
+  await expect(page.getByTestId("last-state")).toHaveText("failed");
+  await screenshot(page, "jobs-list");
+  await removeEverythingOf([name]);
+});

@@ -1,0 +1,248 @@
+/**
+ * Running one execution (docs/jobs.md): launch (claim the owner's quota and an MLflow token in one
+ * transaction, open the MLflow run, start the object through the Spawner), watch (until it ends, or
+ * its timeout), finish (whoever moves the row out of `running` first also collects the log and the
+ * executed notebook, closes the run, revokes the token, removes the object, and queues a retry or
+ * the jobs that follow it). Only the leader launches and watches (scheduler.ts); a cancel may
+ * finish from any replica, and the conditional update decides between them.
+ */
+import { randomBytes } from "node:crypto";
+import type { Db } from "@/db/client";
+import { findEnvironment } from "@/db/queries/environments";
+import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
+import { findRole, listRoles } from "@/db/queries/roles";
+import { lockUser, sumActiveUsage } from "@/db/queries/servers";
+import { findUser } from "@/db/queries/users";
+import type { ExecutionState } from "@/db/schema";
+import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
+import type { ArtifactStore } from "@/lib/artifacts/store";
+import { effectiveLimits } from "@/lib/quota/limits";
+import type { JobStatus, Spawner } from "@/lib/spawner";
+import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
+import { quotaError, quotaRefusal } from "@/lib/workspaces/quota";
+import { workspaceEnv } from "@/lib/workspaces/workspace-env";
+import { EXECUTED_NOTEBOOK, executionArgv } from "./command";
+import { jobKindOf } from "./paths";
+import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
+
+export interface JobDeps {
+  db: Db;
+  spawner: Spawner;
+  store: ArtifactStore;
+  /** The environment every execution gets on top of its own (tests point MLflow at their own server). */
+  env?: (base: Record<string, string>) => Record<string, string>;
+  pollMs?: number;
+}
+
+export function newExecutionId(): string {
+  return `jex_${randomBytes(10).toString("hex")}`;
+}
+
+/** Inserts a queued execution unless its run key is taken (then undefined: someone else has it). */
+export function queueExecution(
+  db: Db,
+  job: JobRow,
+  what: { runKey: string; cause: ExecutionRow["cause"]; scheduledFor: Date; attempt?: number; requestedBy?: string | null },
+): Promise<ExecutionRow | undefined> {
+  return insertExecution(db, {
+    id: newExecutionId(),
+    jobId: job.id,
+    runKey: what.runKey,
+    attempt: what.attempt ?? 1,
+    cause: what.cause,
+    scheduledFor: what.scheduledFor,
+    state: "queued",
+    cpu: job.cpu,
+    memGb: job.memGb,
+    requestedBy: what.requestedBy ?? null,
+  });
+}
+
+type Outcome = { state: Exclude<ExecutionState, "queued" | "running">; reason: string | null; exitCode?: number | null };
+
+/** The sentence of a quota refusal without its advice, for an execution's reason. */
+function refusalReason(message: string): string {
+  return `not started: ${message.replace(/\.$/, "")}`;
+}
+
+/**
+ * Claims the owner's quota and starts the execution's object. Returns false when the row was not
+ * queued (another launch got it) or the execution could not start (then it is finished as failed).
+ */
+export async function launchExecution(deps: JobDeps, executionId: string): Promise<boolean> {
+  const { db, spawner } = deps;
+  const claimed = await db.transaction(async (tx) => {
+    const exec = await findExecution(tx, executionId);
+    const job = exec ? await findJob(tx, exec.jobId) : undefined;
+    if (!exec || !job || exec.state !== "queued") return undefined;
+    const owner = await lockUser(tx, job.ownerName);
+    const role = owner ? await findRole(tx, owner.role) : undefined;
+    const env = await findEnvironment(tx, job.environmentId);
+    const fail = async (reason: string) => {
+      await updateExecution(tx, exec.id, { state: "failed", reason, finishedAt: new Date() }, ["queued"]);
+      return undefined;
+    };
+    if (!owner || !role) return fail("not started: the owner no longer exists");
+    if (!env) return fail(`not started: the environment "${job.environmentId}" no longer exists`);
+    // A job takes no server slot, only CPU and memory within the per-server limits and the totals.
+    const limits = { ...effectiveLimits(role, owner.limits), maxServers: Number.POSITIVE_INFINITY };
+    const refusal = quotaRefusal(exec, limits, await sumActiveUsage(tx, owner.name), owner.role);
+    if (refusal) return fail(refusalReason(quotaError(refusal, owner.role, await listRoles(tx)).message));
+    const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner.name, {
+      kind: "workspace",
+      scopes: ["mlflow"],
+      note: `MLflow token of job execution ${exec.id}`,
+    });
+    const running = await updateExecution(tx, exec.id, { state: "running", startedAt: new Date(), tokenId: token.id }, ["queued"]);
+    if (!running) return undefined;
+    return { exec: running, job, owner, env, token };
+  });
+  if (!claimed) return false;
+  const { exec, job, owner, env, token } = claimed;
+  try {
+    const image = await spawner.imageInfo(env.image);
+    if (!image.present) throw new Error(`the image "${env.image}" is not on the engine; an admin has to build or pull it`);
+    const run = await openRun(db, ownerPrincipal(owner), job, exec, image.id);
+    await updateExecution(db, exec.id, { mlflowRunId: run.runId, imageId: image.id ?? null }, ["running"]);
+    const base = workspaceEnv({
+      user: owner.name,
+      server: `job-${job.name}`,
+      environment: env.id,
+      image: env.image,
+      trackingToken: token.token,
+    });
+    const extra = {
+      MLFLOW_RUN_ID: run.runId,
+      MLFLOW_EXPERIMENT_ID: String(run.experimentId),
+      ATRIUM_JOB: job.name,
+      ATRIUM_JOB_ID: job.id,
+      ATRIUM_EXECUTION: exec.id,
+    };
+    await spawner.startJob({
+      executionId: exec.id,
+      jobId: job.id,
+      user: owner.name,
+      userId: owner.id,
+      homeVolume: owner.homeVolume,
+      environment: env.id,
+      image: env.image,
+      argv: executionArgv(job.path, job.parameters),
+      cpu: exec.cpu,
+      memGb: exec.memGb,
+      env: deps.env ? deps.env({ ...base, ...extra }) : { ...base, ...extra },
+      constraints: env.constraints,
+    });
+    return true;
+  } catch (err) {
+    await finishExecution(deps, exec.id, {
+      state: "failed",
+      reason: `could not start: ${err instanceof Error ? err.message : String(err)}`,
+    });
+    return false;
+  }
+}
+
+function outcomeOf(status: JobStatus): Outcome | undefined {
+  if (status.state === "running") return undefined;
+  if (status.state === "succeeded") return { state: "succeeded", reason: "exited with code 0", exitCode: 0 };
+  if (status.state === "missing") return { state: "failed", reason: "its container disappeared (removed outside Atrium?)" };
+  return { state: "failed", reason: status.reason, exitCode: status.exitCode ?? null };
+}
+
+/** Polls the execution's object until it ends, its timeout passes or its row leaves `running`. */
+export async function watchExecution(deps: JobDeps, executionId: string, signal?: AbortSignal): Promise<void> {
+  const pollMs = deps.pollMs ?? 1000;
+  for (;;) {
+    if (signal?.aborted) return;
+    const exec = await findExecution(deps.db, executionId);
+    if (!exec || exec.state !== "running") return;
+    const job = await findJob(deps.db, exec.jobId);
+    const startedAt = exec.startedAt?.getTime() ?? Date.now();
+    const timeoutS = job?.timeoutS ?? Number.POSITIVE_INFINITY;
+    if (Date.now() - startedAt > timeoutS * 1000) {
+      await finishExecution(deps, executionId, { state: "timed_out", reason: `timed out after ${timeoutS} s` });
+      return;
+    }
+    const outcome = outcomeOf(await deps.spawner.jobStatus(executionId));
+    if (outcome) {
+      await finishExecution(deps, executionId, outcome);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+const RUN_END: Record<Outcome["state"], RunEnd> = { succeeded: "FINISHED", failed: "FAILED", timed_out: "FAILED", cancelled: "KILLED" };
+
+async function collectFiles(deps: JobDeps, exec: ExecutionRow, job: JobRow | undefined): Promise<Array<{ name: string; body: Buffer }>> {
+  const files: Array<{ name: string; body: Buffer }> = [];
+  try {
+    const lines: string[] = [];
+    for await (const line of await deps.spawner.jobLogs(exec.id, { follow: false })) lines.push(line);
+    files.push({ name: "job.log", body: Buffer.from(lines.join("\n") + (lines.length ? "\n" : "")) });
+    if (job && jobKindOf(job.path) === "notebook") {
+      const nb = await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK);
+      if (nb) files.push({ name: job.path.split("/").pop() ?? "executed.ipynb", body: nb });
+    }
+  } catch (err) {
+    console.warn(`[atrium] could not read the output of job execution ${exec.id}:`, err);
+  }
+  return files;
+}
+
+/**
+ * Ends an execution with `outcome` if it is still queued or running; the caller whose update wins
+ * does the rest. Returns whether this call finished it.
+ */
+export async function finishExecution(deps: JobDeps, executionId: string, outcome: Outcome): Promise<boolean> {
+  const { db, spawner } = deps;
+  const now = new Date();
+  const done = await updateExecution(
+    db,
+    executionId,
+    { state: outcome.state, reason: outcome.reason, exitCode: outcome.exitCode ?? null, finishedAt: now },
+    ["queued", "running"],
+  );
+  if (!done) return false;
+  const job = await findJob(db, done.jobId);
+  const owner = job ? await findUser(db, job.ownerName) : undefined;
+  if (done.startedAt) {
+    const files = await collectFiles(deps, done, job);
+    if (done.mlflowRunId && owner) {
+      const durationS = (now.getTime() - done.startedAt.getTime()) / 1000;
+      await closeRun(
+        db,
+        ownerPrincipal(owner),
+        deps.store,
+        done.mlflowRunId,
+        { status: RUN_END[outcome.state], durationS, reason: outcome.reason },
+        files,
+      ).catch((err: unknown) => console.warn(`[atrium] could not close the MLflow run of job execution ${executionId}:`, err));
+    }
+    await spawner
+      .removeJob(executionId)
+      .catch((err: unknown) => console.warn(`[atrium] could not remove job execution ${executionId}:`, err));
+  }
+  if (done.tokenId) await revokeTokenById(db, done.tokenId);
+  if (job) await queueNext(db, job, done);
+  return true;
+}
+
+/** A retry of a failed or timed-out execution while attempts are left; the followers of a success. */
+async function queueNext(db: Db, job: JobRow, done: ExecutionRow): Promise<void> {
+  if ((done.state === "failed" || done.state === "timed_out") && done.attempt <= job.retries) {
+    const base = done.runKey.replace(/#\d+$/, "");
+    await queueExecution(db, job, {
+      runKey: `${base}#${done.attempt + 1}`,
+      cause: "retry",
+      scheduledFor: new Date(),
+      attempt: done.attempt + 1,
+    });
+  }
+  if (done.state === "succeeded") {
+    for (const next of await listFollowers(db, job.id)) {
+      if (next.ownerName !== job.ownerName) continue;
+      await queueExecution(db, next, { runKey: `${next.id}@after:${done.id}`, cause: "after", scheduledFor: new Date() });
+    }
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * Job executions against the real engine, on both backends (a container; a replicated-job service
+ * on the one-node swarm), with Postgres: a script that logs a metric through the MLflow variables
+ * with plain urllib, a notebook with a parameters cell, a timeout, an out-of-memory kill, a failing
+ * exit code, retries, a follower, a cancel, adoption by a new scheduler, and two schedulers racing
+ * for one cron slot.
+ */
+import Dockerode from "dockerode";
+import type { Server } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "@/db/client";
+import { findExecution, listExecutions, updateJob } from "@/db/queries/jobs";
+import { findRun } from "@/db/queries/tracking";
+import { insertUser } from "@/db/queries/users";
+import { apiTokens, latestMetrics, runParams, runTags } from "@/db/schema";
+import { openTestDatabase, postgresAvailable } from "@/db/testing";
+import type { Principal } from "@/lib/auth/principal";
+import { LocalArtifactStore } from "@/lib/artifacts/local-store";
+import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
+import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { eq } from "drizzle-orm";
+import { launchExecution, watchExecution, type JobDeps } from "./execute";
+import { createJob } from "./manage";
+import { cancelExecution, runJobNow } from "./run";
+import { createJobsScheduler, decideDue } from "./scheduler";
+import { createJobSchema } from "./schemas";
+import { notebook, startTrackingEndpoint, writeHomeFiles } from "./testing";
+
+const CI = Boolean(process.env.CI);
+const run = Date.now().toString(36);
+const docker = new Dockerode();
+const swarmNetwork = `atrium-jobs-${run}`;
+
+const backends = [
+  { name: "docker", notReady: await engineReadiness(SEEDED_IMAGE), make: () => new DockerSpawner() as Spawner },
+  { name: "swarm", notReady: await swarmReadiness(SEEDED_IMAGE), make: () => new SwarmSpawner({ network: swarmNetwork }) as Spawner },
+];
+for (const b of backends) if (b.notReady && !CI) console.warn(`[jobs/execution.test] ${b.name} skipped: ${b.notReady}`);
+
+const SCRIPT = `
+import json, os, sys, time, urllib.request
+uri, token, run_id = os.environ["MLFLOW_TRACKING_URI"], os.environ["MLFLOW_TRACKING_TOKEN"], os.environ["MLFLOW_RUN_ID"]
+body = json.dumps({"run_id": run_id, "key": "score", "value": float(sys.argv[2]), "timestamp": int(time.time() * 1000)}).encode()
+req = urllib.request.Request(uri + "/api/2.0/mlflow/runs/log-metric", data=body, method="POST",
+    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+print("logged", urllib.request.urlopen(req).status, "argv", sys.argv[1:], flush=True)
+`;
+
+describe.each(backends.filter((b) => b.notReady === undefined || CI))("job executions on $name (real engine, Postgres)", (backend) => {
+  let handle: DbHandle | undefined;
+  let tracking: { server: Server; url: string };
+  let artifactsDir: string;
+  let deps: JobDeps;
+  const db = () => {
+    if (!handle) throw new Error("database not open");
+    return handle.db;
+  };
+  const volumes: string[] = [];
+  let owner: Principal;
+
+  const job = async (over: Record<string, unknown>) =>
+    createJob(
+      db(),
+      owner,
+      createJobSchema.parse({ environment: "python", cpu: 0.5, memGb: 0.5, timeoutS: 120, trigger: { kind: "manual" }, ...over }),
+    );
+
+  /** Runs one queued execution to its end in this process, as the leader's loop would. */
+  const runToEnd = async (executionId: string) => {
+    await launchExecution(deps, executionId);
+    await watchExecution(deps, executionId);
+    const row = await findExecution(db(), executionId);
+    if (!row) throw new Error("execution vanished");
+    return row;
+  };
+
+  beforeAll(async () => {
+    if (backend.notReady) throw new Error(`job tests on ${backend.name} cannot run in CI: ${backend.notReady}`);
+    if (!(await postgresAvailable())) throw new Error("Postgres is required for the job execution tests");
+    handle = await openTestDatabase("postgres");
+    tracking = await startTrackingEndpoint(db);
+    artifactsDir = await mkdtemp(join(tmpdir(), "atrium-jobs-"));
+    deps = {
+      db: db(),
+      spawner: backend.make(),
+      store: new LocalArtifactStore(artifactsDir),
+      pollMs: 250,
+      env: (base) => ({ ...base, MLFLOW_TRACKING_URI: tracking.url }),
+    };
+    const name = `j${run}${backend.name[0]}`;
+    const row = await insertUser(db(), { name, role: "user", roleSource: "admin" });
+    if (!row) throw new Error("no user");
+    volumes.push(row.homeVolume);
+    owner = { name, userId: row.id, role: "user", admin: false, via: "session" };
+    await writeHomeFiles(docker, SEEDED_IMAGE, row.homeVolume, {
+      "jobs/score.py": SCRIPT,
+      "jobs/fail.py": 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)\n',
+      "jobs/sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
+      "jobs/hog.py": 'x = b"1" * (512 * 1024 * 1024)\nprint(len(x))\n',
+      "notebooks/report.ipynb": notebook([
+        { source: 'alpha = "1"\nlabel = "default"', tags: ["parameters"] },
+        { source: 'print("alpha is", alpha, "label is", label)\nopen("report-out.txt", "w").write(alpha)' },
+      ]),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    tracking?.server.close();
+    const spawner = deps?.spawner;
+    if (spawner) for (const j of await spawner.listJobs()) if (j.user === owner?.name) await spawner.removeJob(j.executionId);
+    await handle?.close();
+    if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
+    // Swarm removes a job's task containers a moment after its service; the volume waits for them.
+    for (const v of volumes) {
+      for (let i = 0; i < 120; i++) {
+        const gone = await docker
+          .getVolume(v)
+          .remove({ force: true })
+          .then(
+            () => true,
+            (err: { statusCode?: number }) => err.statusCode === 404,
+          );
+        if (gone) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    if (backend.name === "swarm")
+      await docker
+        .getNetwork(swarmNetwork)
+        .remove()
+        .catch(() => undefined);
+  }, 90_000);
+
+  it("runs a script that logs a metric through the MLflow variables; the run has params, tags, status, duration and the log", async () => {
+    const j = await job({ name: "score", path: "jobs/score.py", parameters: { alpha: "0.75" } });
+    const queued = await runJobNow(db(), owner, j.id);
+    const done = await runToEnd(queued.id);
+    expect(done.state, done.reason ?? "").toBe("succeeded");
+    expect(done.exitCode).toBe(0);
+    expect(done.mlflowRunId).toMatch(/^[0-9a-f]{32}$/);
+    const runId = done.mlflowRunId ?? "";
+    const runRow = await findRun(db(), runId);
+    expect(runRow?.status).toBe("FINISHED");
+    expect(runRow?.endTime).toBeGreaterThan(0);
+    const metrics = await db().select().from(latestMetrics).where(eq(latestMetrics.runUuid, runId));
+    expect(Object.fromEntries(metrics.map((m) => [m.key, m.value]))).toMatchObject({ score: 0.75 });
+    expect(metrics.find((m) => m.key === "duration_s")?.value).toBeGreaterThan(0);
+    const params = await db().select().from(runParams).where(eq(runParams.runUuid, runId));
+    expect(params.map((p) => [p.key, p.value])).toEqual([["alpha", "0.75"]]);
+    const tags = Object.fromEntries((await db().select().from(runTags).where(eq(runTags.runUuid, runId))).map((t) => [t.key, t.value]));
+    expect(tags["atrium.job"]).toBe(j.id);
+    expect(tags["atrium.environment"]).toBe("python");
+    expect(tags["atrium.image_digest"]).toMatch(/^sha256:/);
+    const log = await deps.store.open(`${runRow?.experimentId}/${runId}/artifacts/job.log`);
+    expect(await new Response(log?.stream).text()).toContain("logged 200 argv ['--alpha', '0.75']");
+    // The execution's token was revoked and its object removed.
+    expect(
+      await db()
+        .select()
+        .from(apiTokens)
+        .where(eq(apiTokens.id, done.tokenId ?? "")),
+    ).toEqual([]);
+    expect((await deps.spawner.jobStatus(done.id)).state).toBe("missing");
+  }, 120_000);
+
+  it("runs a notebook headless with the parameters in a new cell after the tagged one, and keeps the executed notebook", async () => {
+    const j = await job({ name: "report", path: "notebooks/report.ipynb", parameters: { alpha: "7" } });
+    const done = await runToEnd((await runJobNow(db(), owner, j.id)).id);
+    expect(done.state, done.reason ?? "").toBe("succeeded");
+    const runRow = await findRun(db(), done.mlflowRunId ?? "");
+    const file = await deps.store.open(`${runRow?.experimentId}/${done.mlflowRunId}/artifacts/report.ipynb`);
+    const executed = JSON.parse(await new Response(file?.stream).text()) as {
+      cells: Array<{ source: string | string[]; metadata: { tags?: string[] }; outputs: Array<{ text?: string | string[] }> }>;
+    };
+    const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
+    expect(executed.cells.map((c) => c.metadata.tags ?? [])).toEqual([["parameters"], ["injected-parameters"], []]);
+    expect(text(executed.cells[1]?.source)).toBe('# Parameters\nalpha = "7"\n');
+    expect(text(executed.cells[2]?.outputs[0]?.text)).toBe("alpha is 7 label is default\n");
+    const log = await deps.store.open(`${runRow?.experimentId}/${done.mlflowRunId}/artifacts/job.log`);
+    expect(await new Response(log?.stream).text()).toContain("alpha is 7 label is default");
+  }, 180_000);
+
+  it("records a failing exit code with its last line, and retries as many times as the job says", async () => {
+    const j = await job({ name: "fails", path: "jobs/fail.py", retries: 1 });
+    const first = await runToEnd((await runJobNow(db(), owner, j.id)).id);
+    expect(first).toMatchObject({ state: "failed", exitCode: 3, reason: "exited with code 3: boom" });
+    expect((await findRun(db(), first.mlflowRunId ?? ""))?.status).toBe("FAILED");
+    const retry = (await listExecutions(db(), j.id)).find((e) => e.attempt === 2);
+    expect(retry).toMatchObject({ cause: "retry", state: "queued", runKey: `${first.runKey}#2` });
+    const second = await runToEnd(retry?.id ?? "");
+    expect(second.state).toBe("failed");
+    // No third attempt: one retry was asked for.
+    expect(await listExecutions(db(), j.id)).toHaveLength(2);
+  }, 120_000);
+
+  it("kills an execution at its timeout and says so", async () => {
+    const j = await job({ name: "sleeps", path: "jobs/sleep.py" });
+    await updateJob(db(), j.id, { timeoutS: 3 });
+    const t0 = Date.now();
+    const done = await runToEnd((await runJobNow(db(), owner, j.id)).id);
+    expect(done).toMatchObject({ state: "timed_out", reason: "timed out after 3 s" });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect((await deps.spawner.jobStatus(done.id)).state).toBe("missing");
+  }, 60_000);
+
+  it("records an out-of-memory kill with the limit", async () => {
+    const j = await job({ name: "hog", path: "jobs/hog.py", memGb: 0.125 });
+    const done = await runToEnd((await runJobNow(db(), owner, j.id)).id);
+    expect(done.state).toBe("failed");
+    expect(done.reason).toBe("out of memory (limit 128 MiB)");
+  }, 60_000);
+
+  it("cancels a running execution, naming who did", async () => {
+    const j = await job({ name: "cancelled", path: "jobs/sleep.py" });
+    const queued = await runJobNow(db(), owner, j.id);
+    await launchExecution(deps, queued.id);
+    const watching = watchExecution(deps, queued.id);
+    const cancelled = await cancelExecution(deps, owner, j.id, queued.id);
+    await watching;
+    expect(cancelled).toMatchObject({ state: "cancelled", reason: `cancelled by ${owner.name}` });
+    expect((await findRun(db(), cancelled.mlflowRunId ?? ""))?.status).toBe("KILLED");
+  }, 60_000);
+
+  it("starts a follower when the job it follows succeeds", async () => {
+    const first = await job({ name: "first", path: "jobs/score.py", parameters: { alpha: "1" } });
+    const next = await job({
+      name: "second",
+      path: "jobs/score.py",
+      parameters: { alpha: "2" },
+      trigger: { kind: "after", jobId: first.id },
+    });
+    const done = await runToEnd((await runJobNow(db(), owner, first.id)).id);
+    expect(done.state).toBe("succeeded");
+    const follower = await listExecutions(db(), next.id);
+    expect(follower).toMatchObject([{ cause: "after", state: "queued", runKey: `${next.id}@after:${done.id}` }]);
+  }, 120_000);
+
+  it("two schedulers deciding the same due minute start it once; a new scheduler adopts what is running", async () => {
+    const j = await job({ name: "cron", path: "jobs/sleep.py", trigger: { kind: "cron", cron: "* * * * *", timeZone: "UTC" } });
+    // As if the previous leader died three minutes ago: the missed minutes run once, not three times.
+    await updateJob(db(), j.id, { scheduledThrough: new Date(Date.now() - 3 * 60_000), timeoutS: 600 });
+    const a = createJobsScheduler(deps);
+    const b = createJobsScheduler({ ...deps, spawner: backend.make() });
+    await Promise.all([a.tick(), b.tick(), decideDue(db())]);
+    const execs = await listExecutions(db(), j.id);
+    expect(execs).toHaveLength(1);
+    expect(execs[0]?.state).toBe("running");
+    const id = execs[0]?.id ?? "";
+    const objects = (await deps.spawner.listJobs()).filter((x) => x.executionId === id);
+    expect(objects).toHaveLength(1);
+    // The first leader goes away; a new one adopts the running execution rather than starting another.
+    a.stop();
+    b.stop();
+    const c = createJobsScheduler(deps);
+    await c.tick();
+    expect(c.watching().has(id)).toBe(true);
+    expect(await listExecutions(db(), j.id)).toHaveLength(1);
+    await cancelExecution(deps, owner, j.id, id);
+    for (let i = 0; i < 40 && c.watching().size > 0; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(c.watching().size).toBe(0);
+    c.stop();
+    await updateJob(db(), j.id, { paused: true });
+  }, 120_000);
+});

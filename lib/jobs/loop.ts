@@ -1,0 +1,34 @@
+import { getArtifactStore } from "@/lib/artifacts/runtime";
+import { getDb } from "@/lib/runtime/db";
+import { getSpawner } from "@/lib/runtime/spawner";
+import { jobsConfig } from "./config";
+import { createJobsScheduler, type JobsScheduler } from "./scheduler";
+
+let active: JobsScheduler | undefined;
+
+/** The leader's jobs loop (server.ts starts it with the other loops); returns its stop. */
+export function startJobsLoop(): () => void {
+  const { tickMs, pollMs } = jobsConfig();
+  let scheduler: JobsScheduler | undefined;
+  let stopped = false;
+  const tick = async () => {
+    if (stopped) return;
+    scheduler ??= createJobsScheduler({ db: await getDb(), spawner: getSpawner(), store: getArtifactStore(), pollMs });
+    active = scheduler;
+    await scheduler.tick();
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), tickMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    scheduler?.stop();
+    if (active === scheduler) active = undefined;
+  };
+}
+
+/** A run-now or a cancel on the leader need not wait for the next tick; elsewhere the leader's tick picks it up. */
+export function nudgeJobsLoop(): void {
+  void active?.tick();
+}

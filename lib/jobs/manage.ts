@@ -1,0 +1,166 @@
+/**
+ * Creating, reading, changing and deleting jobs: who may (the owner, or an admin), what a job may be
+ * (a path inside the home, a cron that parses, an environment the owner may use, CPU and memory
+ * within the role's per-server limits) and the audit entries. Running them is execute.ts.
+ */
+import type { Db } from "@/db/client";
+import { findEnvironment } from "@/db/queries/environments";
+import { deleteJob, findJob, findJobByName, insertJob, latestExecutions, listJobs, updateJob, type JobRow } from "@/db/queries/jobs";
+import { findRole } from "@/db/queries/roles";
+import { findUser } from "@/db/queries/users";
+import type { JobTrigger } from "@/db/schema";
+import type { Principal } from "@/lib/auth/principal";
+import { generateId } from "@/lib/auth/tokens";
+import { recordAudit } from "@/lib/audit/record";
+import { badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
+import { effectiveLimits } from "@/lib/quota/limits";
+import { assertCron } from "./cron";
+import { assertJobPath } from "./paths";
+import type { CreateJobRequest, TriggerInput, UpdateJobRequest } from "./schemas";
+import { jobView, type JobView } from "./view";
+
+const jobNotFound = (id: string) => notFound("job_not_found", `There is no job "${id}".`);
+
+/** The job, when the caller may see it; another person's job is a 404 unless the caller is an admin. */
+export async function jobFor(db: Db, principal: Principal, id: string): Promise<JobRow> {
+  const job = await findJob(db, id);
+  if (!job || (job.ownerName !== principal.name && !principal.admin)) throw jobNotFound(id);
+  return job;
+}
+
+interface TriggerColumns {
+  trigger: JobTrigger;
+  cron: string | null;
+  timeZone: string | null;
+  afterJobId: string | null;
+}
+
+async function triggerColumns(db: Db, owner: string, self: string, t: TriggerInput): Promise<TriggerColumns> {
+  if (t.kind === "cron") {
+    assertCron(t.cron, t.timeZone);
+    return { trigger: "cron", cron: t.cron.trim(), timeZone: t.timeZone, afterJobId: null };
+  }
+  if (t.kind === "after") {
+    const upstream = await findJob(db, t.jobId);
+    if (!upstream || upstream.ownerName !== owner) {
+      throw badRequest("invalid_trigger", `A job can only follow another job of ${owner}; "${t.jobId}" is not one.`);
+    }
+    if (upstream.id === self) throw badRequest("invalid_trigger", "A job cannot follow itself.");
+    return { trigger: "after", cron: null, timeZone: null, afterJobId: upstream.id };
+  }
+  return { trigger: "manual", cron: null, timeZone: null, afterJobId: null };
+}
+
+/** The environment exists and the owner may use it, and the ask fits one server's limits of her role. */
+async function assertRunnable(db: Db, owner: string, ask: { environment: string; cpu: number; memGb: number }): Promise<void> {
+  const user = await findUser(db, owner);
+  const role = user ? await findRole(db, user.role) : undefined;
+  if (!user || !role) throw notFound("user_not_found", `There is no user named "${owner}".`);
+  const env = await findEnvironment(db, ask.environment);
+  if (!env) throw badRequest("unknown_environment", `There is no environment "${ask.environment}".`);
+  if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(user.role) && user.role !== "admin") {
+    throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${user.role}'.`);
+  }
+  const limits = effectiveLimits(role, user.limits);
+  const maxCpu = Math.min(limits.maxCpu, env.maxCpu ?? Infinity);
+  const maxMem = Math.min(limits.maxMemGb, env.maxMemGb ?? Infinity);
+  if (ask.cpu > maxCpu)
+    throw forbidden("limit_exceeded", `A job may ask for at most ${maxCpu} CPUs (role '${user.role}'); you asked for ${ask.cpu}.`);
+  if (ask.memGb > maxMem) {
+    throw forbidden("limit_exceeded", `A job may ask for at most ${maxMem} GiB (role '${user.role}'); you asked for ${ask.memGb} GiB.`);
+  }
+}
+
+async function assertNameFree(db: Db, owner: string, name: string, self?: string): Promise<void> {
+  const other = await findJobByName(db, owner, name);
+  if (other && other.id !== self) throw conflict("job_exists", `${owner} already has a job named "${name}".`);
+}
+
+export async function createJob(db: Db, principal: Principal, ask: CreateJobRequest, owner = principal.name): Promise<JobView> {
+  if (owner !== principal.name && !principal.admin) throw forbidden("forbidden", "Only an admin can create another person's jobs.");
+  assertJobPath(ask.path);
+  const id = generateId("job");
+  return db.transaction(async (tx) => {
+    await assertRunnable(tx, owner, ask);
+    await assertNameFree(tx, owner, ask.name);
+    const row = await insertJob(tx, {
+      id,
+      ownerName: owner,
+      name: ask.name,
+      path: ask.path,
+      environmentId: ask.environment,
+      cpu: ask.cpu,
+      memGb: ask.memGb,
+      parameters: ask.parameters,
+      timeoutS: ask.timeoutS,
+      retries: ask.retries,
+      paused: ask.paused,
+      // Schedules count from now: a new job does not run the times before it existed.
+      scheduledThrough: new Date(),
+      ...(await triggerColumns(tx, owner, id, ask.trigger)),
+    });
+    await recordAudit(tx, { actor: principal.name, action: "job.create", target: `${owner}/${ask.name}`, detail: { id, path: ask.path } });
+    return jobView(row);
+  });
+}
+
+export async function updateJobOf(db: Db, principal: Principal, id: string, ask: UpdateJobRequest): Promise<JobView> {
+  if (ask.path !== undefined) assertJobPath(ask.path);
+  return db.transaction(async (tx) => {
+    const job = await jobFor(tx, principal, id);
+    const environment = ask.environment ?? job.environmentId;
+    const cpu = ask.cpu ?? job.cpu;
+    const memGb = ask.memGb ?? job.memGb;
+    await assertRunnable(tx, job.ownerName, { environment, cpu, memGb });
+    if (ask.name !== undefined) await assertNameFree(tx, job.ownerName, ask.name, id);
+    const trigger = ask.trigger ? await triggerColumns(tx, job.ownerName, id, ask.trigger) : {};
+    // A changed schedule starts counting now, like a new one.
+    const rescheduled = ask.trigger?.kind === "cron" || (ask.paused === false && job.paused) ? { scheduledThrough: new Date() } : {};
+    const row = await updateJob(tx, id, {
+      ...(ask.name !== undefined ? { name: ask.name } : {}),
+      ...(ask.path !== undefined ? { path: ask.path } : {}),
+      environmentId: environment,
+      cpu,
+      memGb,
+      ...(ask.parameters !== undefined ? { parameters: ask.parameters } : {}),
+      ...(ask.timeoutS !== undefined ? { timeoutS: ask.timeoutS } : {}),
+      ...(ask.retries !== undefined ? { retries: ask.retries } : {}),
+      ...(ask.paused !== undefined ? { paused: ask.paused } : {}),
+      ...trigger,
+      ...rescheduled,
+    });
+    if (!row) throw jobNotFound(id);
+    const pausedOnly = Object.keys(ask).length === 1 && ask.paused !== undefined;
+    const action = pausedOnly ? (ask.paused ? "job.pause" : "job.resume") : "job.update";
+    await recordAudit(tx, {
+      actor: principal.name,
+      action,
+      target: `${row.ownerName}/${row.name}`,
+      detail: { id, changed: Object.keys(ask) },
+    });
+    return jobView(row);
+  });
+}
+
+export async function deleteJobOf(db: Db, principal: Principal, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const job = await jobFor(tx, principal, id);
+    await deleteJob(tx, id);
+    await recordAudit(tx, { actor: principal.name, action: "job.delete", target: `${job.ownerName}/${job.name}`, detail: { id } });
+  });
+}
+
+export async function getJob(db: Db, principal: Principal, id: string): Promise<JobView> {
+  const job = await jobFor(db, principal, id);
+  return jobView(job, (await latestExecutions(db, [id])).get(id));
+}
+
+/** The caller's jobs; an admin's `all` lists everyone's. */
+export async function listJobsFor(db: Db, principal: Principal, all = false): Promise<JobView[]> {
+  const rows = await listJobs(db, all && principal.admin ? undefined : principal.name);
+  const last = await latestExecutions(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => jobView(r, last.get(r.id)));
+}

@@ -1,0 +1,118 @@
+/**
+ * What a person does with executions: run a job now, cancel an execution, list a job's history,
+ * read an execution's log (live while it runs). Launching is the leader's (scheduler.ts); a cancel
+ * finishes the execution here, on whichever replica took the request.
+ */
+import type { Db } from "@/db/client";
+import { findRun } from "@/db/queries/tracking";
+import { findExecution, listExecutions, updateExecution, type ExecutionRow } from "@/db/queries/jobs";
+import type { Principal } from "@/lib/auth/principal";
+import { recordAudit } from "@/lib/audit/record";
+import { conflict, notFound } from "@/lib/http/api-error";
+import type { Spawner } from "@/lib/spawner";
+import { finishExecution, newExecutionId, queueExecution, type JobDeps } from "./execute";
+import { jobFor } from "./manage";
+import { executionView, type ExecutionView } from "./view";
+
+/** Queues an execution now, paused or not (pausing stops only the schedule). */
+export async function runJobNow(db: Db, principal: Principal, jobId: string): Promise<ExecutionView> {
+  return db.transaction(async (tx) => {
+    const job = await jobFor(tx, principal, jobId);
+    const key = newExecutionId(); // a manual run is its own slot
+    const row = await queueExecution(tx, job, {
+      runKey: `${job.id}@manual:${key}`,
+      cause: "manual",
+      scheduledFor: new Date(),
+      requestedBy: principal.name,
+    });
+    if (!row) throw new Error("a fresh run key was taken");
+    await recordAudit(tx, {
+      actor: principal.name,
+      action: "job.run",
+      target: `${job.ownerName}/${job.name}`,
+      detail: { id: job.id, execution: row.id },
+    });
+    return executionView(row);
+  });
+}
+
+async function executionOf(db: Db, principal: Principal, jobId: string, executionId: string): Promise<ExecutionRow> {
+  await jobFor(db, principal, jobId);
+  const exec = await findExecution(db, executionId);
+  if (!exec || exec.jobId !== jobId) throw notFound("execution_not_found", `Job ${jobId} has no execution "${executionId}".`);
+  return exec;
+}
+
+export async function cancelExecution(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<ExecutionView> {
+  const exec = await executionOf(deps.db, principal, jobId, executionId);
+  if (exec.state !== "queued" && exec.state !== "running") {
+    throw conflict("execution_ended", `The execution ${executionId} has already ended (${exec.state}).`);
+  }
+  const reason = `cancelled by ${principal.name}`;
+  const finished =
+    exec.state === "queued"
+      ? Boolean(await updateExecution(deps.db, exec.id, { state: "cancelled", reason, finishedAt: new Date() }, ["queued"]))
+      : await finishExecution(deps, exec.id, { state: "cancelled", reason });
+  if (!finished) throw conflict("execution_ended", `The execution ${executionId} ended before it could be cancelled.`);
+  await recordAudit(deps.db, { actor: principal.name, action: "job.cancel", target: jobId, detail: { execution: executionId } });
+  const row = await findExecution(deps.db, exec.id);
+  return executionView(row ?? exec);
+}
+
+export async function listExecutionsFor(db: Db, principal: Principal, jobId: string, limit = 50): Promise<ExecutionView[]> {
+  await jobFor(db, principal, jobId);
+  return (await listExecutions(db, jobId, limit)).map(executionView);
+}
+
+export async function getExecution(db: Db, principal: Principal, jobId: string, executionId: string): Promise<ExecutionView> {
+  return executionView(await executionOf(db, principal, jobId, executionId));
+}
+
+/**
+ * The log lines of an execution: followed while it runs, as it stands once it ended (the object is
+ * then gone: the log is the run's artifact, see the `log` route). undefined when there is no object.
+ */
+export async function executionLogLines(
+  db: Db,
+  spawner: Spawner,
+  principal: Principal,
+  jobId: string,
+  executionId: string,
+): Promise<{ state: ExecutionRow["state"]; lines: AsyncIterable<string> }> {
+  const exec = await executionOf(db, principal, jobId, executionId);
+  const follow = exec.state === "running";
+  return { state: exec.state, lines: await spawner.jobLogs(exec.id, { follow }) };
+}
+
+/** The log of an ended execution, as its MLflow run keeps it (job.log); null when there is none. */
+export async function storedLog(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<string | null> {
+  const exec = await executionOf(deps.db, principal, jobId, executionId);
+  const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
+  if (!run) return null;
+  const file = await deps.store.open(`${run.experimentId}/${run.runUuid}/artifacts/job.log`);
+  return file ? new Response(file.stream).text() : null;
+}
+
+/** Live log events of an execution: its lines while it runs, then its end. */
+export async function* liveLogEvents(
+  deps: JobDeps,
+  principal: Principal,
+  jobId: string,
+  executionId: string,
+  signal: AbortSignal,
+): AsyncGenerator<{ line: string } | { state: string; reason: string | null }> {
+  const { lines } = await executionLogLines(deps.db, deps.spawner, principal, jobId, executionId);
+  for await (const line of lines) {
+    if (signal.aborted) return;
+    yield { line };
+  }
+  // The object ends before its row: wait a moment for the finish to be recorded.
+  for (let i = 0; i < 40 && !signal.aborted; i++) {
+    const exec = await findExecution(deps.db, executionId);
+    if (exec && exec.state !== "running" && exec.state !== "queued") {
+      yield { state: exec.state, reason: exec.reason };
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * What the jobs' engine tests share: an MLflow endpoint the containers reach (the real tracking
+ * dispatch behind a node http server on all interfaces, reached as host.docker.internal), and
+ * writing files into a person's home volume with a one-off container (argv, no shell).
+ */
+import { createServer, type Server } from "node:http";
+import type Dockerode from "dockerode";
+import type { Db } from "@/db/client";
+import { resolvePrincipal } from "@/lib/auth/principal";
+import { handleTrackingRequest } from "@/lib/tracking/http/dispatch";
+
+export async function startTrackingEndpoint(db: () => Db): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void (async () => {
+        const url = new URL(req.url ?? "/", "http://tracking.test");
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+        const body = chunks.length ? Buffer.concat(chunks) : undefined;
+        const request = new Request(url, { method: req.method ?? "GET", headers, ...(body && req.method !== "GET" ? { body } : {}) });
+        const principal = await resolvePrincipal(db(), headers);
+        const path = url.pathname.replace(/^\/api\/2\.0\/mlflow\//, "").split("/");
+        const answer = principal
+          ? await handleTrackingRequest(request, { db: db(), principal }, path)
+          : Response.json({ error_code: "UNAUTHENTICATED", message: "no token" }, { status: 401 });
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      })().catch((err: unknown) => {
+        res.writeHead(500);
+        res.end(String(err));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { server, url: `http://host.docker.internal:${port}` };
+}
+
+/** Writes files (path relative to the home → text) into a home volume, as the image's user. */
+export async function writeHomeFiles(docker: Dockerode, image: string, volume: string, files: Record<string, string>): Promise<void> {
+  const code = [
+    "import json, os, sys",
+    "for p, t in json.loads(sys.argv[1]).items():",
+    "    os.makedirs(os.path.dirname(os.path.join('/home/jovyan', p)), exist_ok=True)",
+    "    open(os.path.join('/home/jovyan', p), 'w').write(t)",
+  ].join("\n");
+  const c = await docker.createContainer({
+    Image: image,
+    Entrypoint: ["python3", "-c", code, JSON.stringify(files)],
+    Cmd: [],
+    Labels: { "atrium.purpose": "test-write-home" },
+    HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: "/home/jovyan" }] },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    if (StatusCode !== 0) throw new Error(`writing into ${volume} exited with ${StatusCode}`);
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+export function notebook(cells: Array<{ source: string; tags?: string[] }>): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } },
+    cells: cells.map((c, i) => ({
+      cell_type: "code",
+      id: `c${i}`,
+      metadata: c.tags ? { tags: c.tags } : {},
+      source: c.source,
+      outputs: [],
+      execution_count: null,
+    })),
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Each execution is an MLflow run (docs/jobs.md): in the experiment `jobs/<owner>/<job>`, owned by
+ * the job's owner, with the parameters as params, the job, environment and image digest as tags,
+ * its end status and duration, and the log and executed notebook as artifacts. Through the tracking
+ * layer's own operations and schemas, as a request would, never over HTTP.
+ */
+import type { Db } from "@/db/client";
+import type { JobRow } from "@/db/queries/jobs";
+import { findExperimentByName, findRun } from "@/db/queries/tracking";
+import type { Principal } from "@/lib/auth/principal";
+import { uploadArtifact } from "@/lib/artifacts/service";
+import type { ArtifactStore } from "@/lib/artifacts/store";
+import { createExperiment } from "@/lib/tracking/experiments/operations";
+import { experiments, runs } from "@/lib/tracking/http/schemas";
+import { logBatch } from "@/lib/tracking/runs/data";
+import { createRun, updateRun } from "@/lib/tracking/runs/operations";
+
+export const JOB_TAG = "atrium.job";
+export const EXECUTION_TAG = "atrium.execution";
+export const ENVIRONMENT_TAG = "atrium.environment";
+export const IMAGE_DIGEST_TAG = "atrium.image_digest";
+
+export function experimentNameOf(job: Pick<JobRow, "ownerName" | "name">): string {
+  return `jobs/${job.ownerName}/${job.name}`;
+}
+
+/** The owner as the tracking layer sees her: runs and experiments are hers, not the portal's. */
+export function ownerPrincipal(owner: { name: string; id: string; role: string }): Principal {
+  return { name: owner.name, userId: owner.id, role: owner.role, admin: false, via: "token" };
+}
+
+async function experimentOf(db: Db, principal: Principal, job: JobRow) {
+  const name = experimentNameOf(job);
+  const found = await findExperimentByName(db, name);
+  if (found) return found;
+  await createExperiment({ db, principal }, experiments.create.parse({ name, tags: [{ key: JOB_TAG, value: job.id }] }));
+  const made = await findExperimentByName(db, name);
+  if (!made) throw new Error(`the experiment ${name} was not created`);
+  return made;
+}
+
+/** Creates the run of an execution that is starting; returns its id and where its artifacts go. */
+export async function openRun(
+  db: Db,
+  principal: Principal,
+  job: JobRow,
+  exec: { id: string; attempt: number },
+  imageDigest: string | undefined,
+): Promise<{ runId: string; experimentId: number }> {
+  const exp = await experimentOf(db, principal, job);
+  const tags = [
+    { key: JOB_TAG, value: job.id },
+    { key: EXECUTION_TAG, value: exec.id },
+    { key: ENVIRONMENT_TAG, value: job.environmentId },
+    ...(imageDigest ? [{ key: IMAGE_DIGEST_TAG, value: imageDigest }] : []),
+  ];
+  const input = runs.create.parse({ experiment_id: String(exp.id), run_name: `${job.name} #${exec.attempt} ${exec.id}`, tags });
+  const body = (await createRun({ db, principal }, input, exp)) as { run: { info: { run_id: string } } };
+  const runId = body.run.info.run_id;
+  const params = Object.entries(job.parameters).map(([key, value]) => ({ key, value }));
+  const row = await findRun(db, runId);
+  if (row && params.length > 0) await logBatch({ db, principal }, runs.logBatch.parse({ run_id: runId, params }), row);
+  return { runId, experimentId: exp.id };
+}
+
+export type RunEnd = "FINISHED" | "FAILED" | "KILLED";
+
+/** Ends the run with its status and a duration metric, and stores the files as its artifacts. */
+export async function closeRun(
+  db: Db,
+  principal: Principal,
+  store: ArtifactStore,
+  runId: string,
+  end: { status: RunEnd; durationS: number; reason: string | null },
+  files: Array<{ name: string; body: Buffer }>,
+): Promise<void> {
+  const row = await findRun(db, runId);
+  if (!row) return; // deleted by its owner meanwhile
+  const now = Date.now();
+  const tags = end.reason ? [{ key: "atrium.reason", value: end.reason }] : [];
+  await logBatch(
+    { db, principal },
+    runs.logBatch.parse({ run_id: runId, metrics: [{ key: "duration_s", value: end.durationS, timestamp: now, step: 0 }], tags }),
+    row,
+  );
+  for (const f of files) {
+    async function* chunks() {
+      yield new Uint8Array(f.body);
+    }
+    await uploadArtifact({ db, principal, store }, [String(row.experimentId), runId, "artifacts", f.name], chunks(), f.body.length);
+  }
+  await updateRun({ db, principal }, runs.update.parse({ run_id: runId, status: end.status, end_time: now }), row);
+}
