@@ -27,7 +27,10 @@ def mlflow_api(path, body):
         return json.load(res)
 
 found = mlflow_api("experiments/search", {"filter": ${filter}, "max_results": 1}).get("experiments", [])
-experiment_id = found[0]["experiment_id"] if found else mlflow_api("experiments/create", {"name": ${name}})["experiment_id"]
+if found:
+    experiment_id = found[0]["experiment_id"]
+else:
+    experiment_id = mlflow_api("experiments/create", {"name": ${name}})["experiment_id"]
 now = int(time.time() * 1000)
 run_id = mlflow_api("runs/create", {"experiment_id": experiment_id, "start_time": now})["run"]["info"]["run_id"]
 mlflow_api("runs/log-metric", {"run_id": run_id, "key": "accuracy", "value": 0.91, "timestamp": now, "step": 0})
