@@ -11,6 +11,8 @@ import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
+import { reconcileServer } from "./lib/workspaces/reconcile";
+import { getSpawner } from "./lib/runtime/spawner";
 import { earlyAnswer } from "./lib/http/pre-route";
 
 async function main(): Promise<void> {
@@ -56,6 +58,10 @@ async function main(): Promise<void> {
       void getDb()
         .then((db) => touchServerActivity(db, user, name))
         .catch(() => undefined),
+    onUnreachable: (user, name) =>
+      void getDb()
+        .then((db) => reconcileServer(db, getSpawner(), user, name))
+        .catch((err: unknown) => console.warn(`[atrium] checking ${user}/${name} after a proxy error failed:`, err)),
   });
   const serveMetrics = createMetricsHandler();
   const server = createServer((req, res) => {

@@ -8,7 +8,7 @@ import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
 import { restartSize } from "./allowed-size";
 import { noRoomReason } from "./start-form";
-import { cpus, gib, relativeTime, serverPath } from "./format";
+import { cpus, endedAs, gib, relativeTime, serverPath } from "./format";
 import { LiveUsage } from "./live-usage";
 import { keys } from "./queries";
 import { SpawnLog, SpawnProgress, type SpawnLogEntry } from "./spawn-progress";
@@ -76,7 +76,7 @@ function ServerRow({
         ? `requested ${relativeTime(s.requestedAt, now)}`
         : s.status === "stopping"
           ? `last active ${relativeTime(s.lastActivity, now)}`
-          : `${s.status} ${relativeTime(s.stoppedAt ?? s.lastActivity, now)}`;
+          : `${endedAs(s.status, s.reason)} ${relativeTime(s.stoppedAt ?? s.lastActivity, now)}`;
 
   return (
     <li className="py-4 first:pt-0 last:pb-0" data-testid={`server-${s.name}`}>
@@ -89,7 +89,7 @@ function ServerRow({
           <p className="mt-0.5 text-sm text-slate-600">
             {envName} · {cpus(s.cpu)} · {gib(s.memGb)} of memory
           </p>
-          <p className="text-xs text-slate-500" suppressHydrationWarning>
+          <p className="text-xs text-slate-500" suppressHydrationWarning data-testid="server-when">
             {when}
           </p>
         </div>

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "@/components/ui/api";
 import type { ServerView } from "@/lib/workspaces/view";
-import { cpus, gib, relativeTime, serverPath } from "./format";
+import { cpus, endedAs, gib, relativeTime, serverPath } from "./format";
 import { useHealth } from "./queries";
 import { SpawnProgress } from "./spawn-progress";
 import { StatusBadge } from "./status-badge";
@@ -53,7 +53,7 @@ export function ServerStartPanel({
         {s.stoppedAt && (s.status === "stopped" || s.status === "failed") && (
           <span suppressHydrationWarning>
             {" "}
-            · {s.status} {relativeTime(s.stoppedAt)}
+            · {endedAs(s.status, s.reason)} {relativeTime(s.stoppedAt)}
           </span>
         )}
       </p>
