@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import type { EnvironmentView } from "@/lib/environments/manage";
@@ -8,7 +9,7 @@ import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
 import { restartSize } from "./allowed-size";
 import { noRoomReason } from "./start-form";
-import { cpus, endedAs, gib, relativeTime, serverPath } from "./format";
+import { cpus, endedAs, gib, serverPath } from "./format";
 import { LiveUsage } from "./live-usage";
 import { keys } from "./queries";
 import { SpawnLog, SpawnProgress, type SpawnLogEntry } from "./spawn-progress";
@@ -69,14 +70,21 @@ function ServerRow({
   });
   const error = stop.error ?? start.error ?? remove.error;
   const inactive = (s.status === "stopped" || s.status === "failed") && !following;
+  const ago = (at: string | null | undefined) => <RelativeTime at={at} now={now} />;
   const when =
-    s.status === "running"
-      ? `started ${relativeTime(s.startedAt, now)} · last active ${relativeTime(s.lastActivity, now)}`
-      : s.status === "pending"
-        ? `requested ${relativeTime(s.requestedAt, now)}`
-        : s.status === "stopping"
-          ? `last active ${relativeTime(s.lastActivity, now)}`
-          : `${endedAs(s.status, s.reason)} ${relativeTime(s.stoppedAt ?? s.lastActivity, now)}`;
+    s.status === "running" ? (
+      <>
+        started {ago(s.startedAt)} · last active {ago(s.lastActivity)}
+      </>
+    ) : s.status === "pending" ? (
+      <>requested {ago(s.requestedAt)}</>
+    ) : s.status === "stopping" ? (
+      <>last active {ago(s.lastActivity)}</>
+    ) : (
+      <>
+        {endedAs(s.status, s.reason)} {ago(s.stoppedAt ?? s.lastActivity)}
+      </>
+    );
 
   return (
     <li className="py-4 first:pt-0 last:pb-0" data-testid={`server-${s.name}`}>

@@ -1,9 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { apiFetch } from "@/components/ui/api";
 import type { ServerView } from "@/lib/workspaces/view";
-import { cpus, endedAs, gib, relativeTime, serverPath } from "./format";
+import { cpus, endedAs, gib, serverPath } from "./format";
 import { useHealth } from "./queries";
 import { SpawnProgress } from "./spawn-progress";
 import { StatusBadge } from "./status-badge";
@@ -53,7 +54,7 @@ export function ServerStartPanel({
         {s.stoppedAt && (s.status === "stopped" || s.status === "failed") && (
           <span suppressHydrationWarning>
             {" "}
-            · {endedAs(s.status, s.reason)} {relativeTime(s.stoppedAt)}
+            · {endedAs(s.status, s.reason)} <RelativeTime at={s.stoppedAt} />
           </span>
         )}
       </p>
