@@ -1,10 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { RelativeTime } from "@/components/ui/relative-time";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { num } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import type { AdminServerView, StopOutcome } from "@/lib/admin/servers-table";

@@ -1,10 +1,10 @@
 "use client";
 
-import { RelativeTime } from "@/components/ui/relative-time";
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { RelativeTime } from "@/components/ui/relative-time";
 import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
 
 import { mlflowPost } from "./mlflow";

@@ -1,9 +1,9 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { RelativeTime } from "@/components/ui/relative-time";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { RelativeTime } from "@/components/ui/relative-time";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";

@@ -1,8 +1,8 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { RelativeTime } from "@/components/ui/relative-time";
 import { apiFetch } from "@/components/ui/api";
+import { RelativeTime } from "@/components/ui/relative-time";
 import type { ServerView } from "@/lib/workspaces/view";
 import { cpus, endedAs, gib, serverPath } from "./format";
 import { useHealth } from "./queries";

@@ -1,9 +1,9 @@
 import Link from "next/link";
-import { RelativeTime } from "@/components/ui/relative-time";
 import { AllocationBar } from "@/components/admin/allocation-bar";
 import { DeleteUserButton } from "@/components/admin/delete-user";
 import { RoleSelect } from "@/components/admin/role-select";
 import { SortHeader } from "@/components/admin/sort-header";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { adminUsersQuerySchema, type AdminUsersQuery } from "@atrium/core/lib/admin/schemas";
 import { listAdminUsers } from "@atrium/core/lib/admin/users-table";
 import { formatBytes } from "@atrium/core/lib/quota/bytes";

@@ -1,11 +1,11 @@
 import Link from "next/link";
-import { RelativeTime } from "@/components/ui/relative-time";
 import { notFound } from "next/navigation";
 import { AccountActions } from "@/components/admin/account-actions";
 import { AuditTable } from "@/components/admin/audit-table";
 import { OverridesEditor } from "@/components/admin/overrides-editor";
 import { Card } from "@/components/ui/card";
 import { Meter } from "@/components/ui/meter";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import { getUserDetail } from "@atrium/core/lib/admin/user-detail";
 import { formatBytes } from "@atrium/core/lib/quota/bytes";
