@@ -12,6 +12,8 @@ import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { startJobsLoop } from "./lib/jobs/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
+import { reconcileServer } from "./lib/workspaces/reconcile";
+import { getSpawner } from "./lib/runtime/spawner";
 import { earlyAnswer } from "./lib/http/pre-route";
 
 async function main(): Promise<void> {
@@ -57,6 +59,10 @@ async function main(): Promise<void> {
       void getDb()
         .then((db) => touchServerActivity(db, user, name))
         .catch(() => undefined),
+    onUnreachable: (user, name) =>
+      void getDb()
+        .then((db) => reconcileServer(db, getSpawner(), user, name))
+        .catch((err: unknown) => console.warn(`[atrium] checking ${user}/${name} after a proxy error failed:`, err)),
   });
   const serveMetrics = createMetricsHandler();
   const server = createServer((req, res) => {

@@ -122,6 +122,8 @@ test("the experiments list shows run counts and how to log from a notebook; a ne
   const row = page.getByTestId(`experiment-${data().experimentId}`);
   await expect(row.getByRole("link", { name: EXPERIMENT })).toBeVisible();
   await expect(row.locator("td").nth(1)).toHaveText(String(3 + SWEEP_RUNS));
+  // The first visit reads the default image's packages: it has no mlflow, so the panel says how to get it.
+  await expect(page.getByTestId("mlflow-env-python")).toHaveAttribute("data-state", "missing", { timeout: 60_000 });
   await expect(page.getByTestId("notebook-panel")).toContainText('mlflow.set_experiment("my-experiment")');
   await expect(page.getByTestId("notebook-panel")).toContainText(`export MLFLOW_TRACKING_URI=${DEV_URL}`);
   await screenshot(page, "experiments-list");

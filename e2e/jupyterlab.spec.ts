@@ -274,8 +274,12 @@ test("JupyterLab through the portal: notebook, terminal, settings, packages, the
     .not.toContain("running");
   const [ended] = await containersOf(OWNER);
   if (ended) expect((await docker.getContainer(ended.Id).inspect()).State.ExitCode).toBe(0);
-  // ... which the workspace loop (every 30 s) records as the owner's stop.
-  await expect
-    .poll(async () => serverOf(request), { timeout: 90_000, intervals: [1000] })
-    .toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
+  // ... which the portal records as the owner's stop at once, not at the next reconcile (every 30 s): the
+  // workspace list's usage poll finds the container gone (lib/workspaces/reconcile.ts, reconcileServer).
+  const t0 = Date.now();
+  await visit(page, `${BASE}/`);
+  await expect(page.getByTestId("server-default").getByTestId("server-when")).toContainText("stopped from Jupyter", { timeout: 20_000 });
+  expect(Date.now() - t0).toBeLessThan(20_000);
+  await screenshot(page, "workspaces-stopped-from-jupyter");
+  expect(await serverOf(request)).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
 });

@@ -1,13 +1,19 @@
 import { ExperimentsList, NewExperimentForm } from "@/components/tracking/experiments-list";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { getConfig } from "@atrium/core/lib/config";
+import { startableEnvironments } from "@atrium/core/lib/environments/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { listExperimentOverview } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function ExperimentsPage() {
   const principal = await requireUser();
-  const experiments = await listExperimentOverview(await getDb(), principal);
+  const db = await getDb();
+  const [experiments, environments] = await Promise.all([
+    listExperimentOverview(db, principal),
+    startableEnvironments(db, getSpawner(), principal),
+  ]);
   const anyRuns = experiments.some((e) => e.runCount > 0);
   return (
     <div className="space-y-6">
@@ -22,11 +28,14 @@ export default async function ExperimentsPage() {
       </div>
       {!anyRuns && (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-4 text-slate-600" data-testid="no-runs">
-          Nothing has been logged yet. Run the three lines below in a notebook and your first run appears here.
+          Nothing has been logged yet. Run one of the snippets below in a notebook and your first run appears here.
         </p>
       )}
       <ExperimentsList experiments={experiments} />
-      <NotebookPanel trackingUri={getConfig().publicUrl} />
+      <NotebookPanel
+        trackingUri={getConfig().publicUrl}
+        environments={environments.map(({ id, name, available }) => ({ id, name, available }))}
+      />
     </div>
   );
 }

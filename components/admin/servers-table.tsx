@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
-import { num, relativeTime } from "@/components/workspaces/format";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { num } from "@/components/workspaces/format";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import type { AdminServerView, StopOutcome } from "@/lib/admin/servers-table";
 
@@ -191,7 +192,9 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
                   <td className="px-2">
                     <UseBar used={s.used?.memGb} given={s.memGb} unit="GiB" label={`Memory of ${k}`} />
                   </td>
-                  <td className="px-2 text-slate-600">{relativeTime(s.lastActivity, now)}</td>
+                  <td className="px-2 text-slate-600">
+                    <RelativeTime at={s.lastActivity} now={now} />
+                  </td>
                   <td className="px-4 text-right">
                     <button
                       type="button"

@@ -1,11 +1,10 @@
 "use client";
 
-import { formatDateTime } from "@/components/ui/dates";
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { relativeTime } from "@/components/workspaces/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
 
 import { mlflowPost } from "./mlflow";
@@ -82,8 +81,8 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
         )}
       </td>
       <td className="px-4 py-3 text-right tabular-nums">{exp.runCount}</td>
-      <td className="px-4 py-3 text-slate-600" title={formatDateTime(exp.lastActivity)}>
-        {relativeTime(new Date(exp.lastActivity).toISOString())}
+      <td className="px-4 py-3 text-slate-600">
+        <RelativeTime at={exp.lastActivity} />
       </td>
       <td className="px-4 py-3 text-slate-600">{exp.owner ?? <span className="text-slate-400">built in</span>}</td>
       <td className="px-4 py-3 text-right">

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { relativeTime } from "@/components/workspaces/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { useRegisteredModels, registryProblem } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
 
@@ -76,7 +76,7 @@ export function ModelsList() {
                   )}
                 </td>
                 <td className="px-4 py-3 text-slate-600">
-                  {relativeTime(new Date(m.last_updated_timestamp ?? m.creation_timestamp).toISOString())}
+                  <RelativeTime at={m.last_updated_timestamp ?? m.creation_timestamp} />
                 </td>
               </tr>
             );

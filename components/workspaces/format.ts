@@ -13,6 +13,15 @@ export function relativeTime(iso: string | null | undefined, now = Date.now()): 
   return `${d} day${d === 1 ? "" : "s"} ago`;
 }
 
+/**
+ * How a stopped or failed server ended, to go before its time: "stopped from Jupyter", "stopped (idle for
+ * 30 minutes)", "stopped", "failed" (a failure's reason is shown on its own).
+ */
+export function endedAs(status: "stopped" | "failed", reason: string | undefined): string {
+  if (status === "failed" || !reason) return status;
+  return reason.startsWith("stopped") ? reason : `stopped (${reason})`;
+}
+
 /** 1 → "1", 0.5 → "0.5", 1.25 → "1.25", 0.333 → "0.33". */
 export function num(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);

@@ -3,12 +3,13 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { RelativeTime } from "@/components/ui/relative-time";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
 import { restartSize } from "./allowed-size";
 import { noRoomReason } from "./start-form";
-import { cpus, gib, relativeTime, serverPath } from "./format";
+import { cpus, endedAs, gib, serverPath } from "./format";
 import { LiveUsage } from "./live-usage";
 import { keys } from "./queries";
 import { SpawnLog, SpawnProgress, type SpawnLogEntry } from "./spawn-progress";
@@ -69,14 +70,21 @@ function ServerRow({
   });
   const error = stop.error ?? start.error ?? remove.error;
   const inactive = (s.status === "stopped" || s.status === "failed") && !following;
+  const ago = (at: string | null | undefined) => <RelativeTime at={at} now={now} />;
   const when =
-    s.status === "running"
-      ? `started ${relativeTime(s.startedAt, now)} · last active ${relativeTime(s.lastActivity, now)}`
-      : s.status === "pending"
-        ? `requested ${relativeTime(s.requestedAt, now)}`
-        : s.status === "stopping"
-          ? `last active ${relativeTime(s.lastActivity, now)}`
-          : `${s.status} ${relativeTime(s.stoppedAt ?? s.lastActivity, now)}`;
+    s.status === "running" ? (
+      <>
+        started {ago(s.startedAt)} · last active {ago(s.lastActivity)}
+      </>
+    ) : s.status === "pending" ? (
+      <>requested {ago(s.requestedAt)}</>
+    ) : s.status === "stopping" ? (
+      <>last active {ago(s.lastActivity)}</>
+    ) : (
+      <>
+        {endedAs(s.status, s.reason)} {ago(s.stoppedAt ?? s.lastActivity)}
+      </>
+    );
 
   return (
     <li className="py-4 first:pt-0 last:pb-0" data-testid={`server-${s.name}`}>
@@ -89,7 +97,7 @@ function ServerRow({
           <p className="mt-0.5 text-sm text-slate-600">
             {envName} · {cpus(s.cpu)} · {gib(s.memGb)} of memory
           </p>
-          <p className="text-xs text-slate-500" suppressHydrationWarning>
+          <p className="text-xs text-slate-500" suppressHydrationWarning data-testid="server-when">
             {when}
           </p>
         </div>

@@ -2,8 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "@/components/ui/api";
+import { RelativeTime } from "@/components/ui/relative-time";
 import type { ServerView } from "@/lib/workspaces/view";
-import { cpus, gib, relativeTime, serverPath } from "./format";
+import { cpus, endedAs, gib, serverPath } from "./format";
 import { useHealth } from "./queries";
 import { SpawnProgress } from "./spawn-progress";
 import { StatusBadge } from "./status-badge";
@@ -53,7 +54,7 @@ export function ServerStartPanel({
         {s.stoppedAt && (s.status === "stopped" || s.status === "failed") && (
           <span suppressHydrationWarning>
             {" "}
-            · {s.status} {relativeTime(s.stoppedAt)}
+            · {endedAs(s.status, s.reason)} <RelativeTime at={s.stoppedAt} />
           </span>
         )}
       </p>

@@ -16,6 +16,8 @@ import { metrics } from "@/lib/metrics/registry";
 import { putRole } from "@/lib/roles/manage";
 import { DockerSpawner } from "@/lib/spawner";
 import { changeUser } from "@/lib/users/manage";
+import { allowanceOf } from "@/lib/users/me";
+import { restartSize } from "@/components/workspaces/allowed-size";
 import { startServer } from "@/lib/workspaces/start";
 import { stopServers } from "./servers-table";
 
@@ -112,5 +114,29 @@ describe.skipIf(!engineUp && !CI)("a limit change affects the next start", () =>
       { actor: person, action: "server.start", target: `${person}/default` },
       { actor: "atrium", action: "token.create", target: person },
     ]);
+  });
+
+  it("an admin restarting someone else's failed server gets the size the owner's limits allow now, not the old one", async () => {
+    // The server last ran with 2 CPUs (above); the owner's limit is lowered to 1 CPU.
+    await changeUser(db(), root, person, { limits: { maxCpu: 1, maxTotalCpu: 1 } });
+    const last = await findServer(db(), person, "default");
+    expect(last).toMatchObject({ status: "failed", cpu: 2, memGb: 1 });
+    // The admin's own (unlimited) role does not count: the owner's does (app/servers/[name]/[server]/page.tsx).
+    const allowance = await allowanceOf(db(), person);
+    expect(allowance?.limits).toMatchObject({ maxCpu: 1, maxTotalCpu: 1 });
+    if (!allowance) throw new Error(`no allowance for ${person}`);
+    const size = restartSize(allowance, undefined, { cpu: last?.cpu ?? 0, memGb: last?.memGb ?? 0 });
+    expect(size).toEqual({ cpu: 1, memGb: 1, reduced: true });
+    // The start API counts the owner's quota for an admin too: the old size is refused, the clamped one accepted.
+    const refused = await refusal(startServer(db(), spawner, root, person, "default", { environment: "ghost", cpu: 2, memGb: 1 }));
+    expect(refused.code).toBe("limit_exceeded");
+    expect(await startServer(db(), spawner, root, person, "default", { environment: "ghost", ...size })).toMatchObject({
+      status: "pending",
+      cpu: 1,
+    });
+    // Let the background start end (the image is absent) before the database closes.
+    for (let i = 0; i < 100 && (await findServer(db(), person, "default"))?.status === "pending"; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await allowanceOf(db(), "nobody-here")).toBeUndefined();
   });
 });

@@ -54,6 +54,11 @@ export async function listEnvironmentsWithAvailability(db: Db, spawner: Spawner,
   return envs.map((e) => environmentView(e, images.get(e.image) ?? false, principal));
 }
 
+/** What the person may start now: allowed for their role and not deprecated, with whether the image is here. */
+export async function startableEnvironments(db: Db, spawner: Spawner, principal: Principal): Promise<EnvironmentView[]> {
+  return (await listEnvironmentsWithAvailability(db, spawner, principal)).filter((e) => e.allowed && !e.deprecated);
+}
+
 export async function createEnvironment(db: Db, actor: Principal, input: EnvironmentInput): Promise<EnvironmentRow> {
   return db.transaction(async (tx) => {
     const row = await insertEnvironment(tx, input);

@@ -178,6 +178,7 @@ let echoServer: Server | undefined;
 let proxyBase = "";
 const targets = new Map<string, WorkspaceTarget>();
 const activity: string[] = [];
+const unreachable: string[] = [];
 const echoHits: string[] = [];
 
 const connections = new WeakMap<Server, Set<Socket>>();
@@ -354,6 +355,7 @@ beforeAll(async () => {
     resolveTarget: (_db, user, server) => Promise.resolve(targets.get(`${user}/${server}`) ?? null),
     onActivity: (user, server) => activity.push(`${user}/${server}`),
     activityIntervalMs: 50,
+    onUnreachable: (user, server) => unreachable.push(`${user}/${server}`),
   });
   const p = proxy;
   proxyServer = createServer((req, res) => void p.handleRequest(req, res));
@@ -589,7 +591,12 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
   });
 
   it("answers 502 when the workspace is down, and keeps serving", async () => {
+    unreachable.length = 0;
     const r = await call(`/user/${OWNER}/down/api/status`, { headers: bearer(OWNER) });
+    // The portal is told, so it checks that server against the engine now (reconcileServer), once per 2 s however many fail.
+    expect(unreachable).toEqual([`${OWNER}/down`]);
+    expect((await call(`/user/${OWNER}/down/api/status`, { headers: bearer(OWNER) })).status).toBe(502);
+    expect(unreachable).toEqual([`${OWNER}/down`]);
     expect(r.status).toBe(502);
     expect(json(r)).toEqual({ error: "bad_gateway", message: "The workspace did not answer; it may be starting or may have stopped." });
     const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/down/api/kernels/k/channels`, bearer(OWNER));
@@ -598,6 +605,7 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
     expect(html.status).toBe(502);
     expect(html.body).not.toContain("down-token");
     expect((await call(`/user/${OWNER}/echo/still-alive`, { headers: bearer(OWNER) })).status).toBe(200);
+    expect(unreachable).toEqual([`${OWNER}/down`]);
   });
 });
 

@@ -79,6 +79,11 @@ export interface WorkspaceProxyDeps {
   principalCacheMs?: number;
   /** Default 10000 ms. */
   activityIntervalMs?: number;
+  /**
+   * Called (at most once per 2 s per server) when a workspace fails to answer or drops a connection, e.g.
+   * after Jupyter's Shut Down, so the portal can check that one server at once instead of at the next reconcile.
+   */
+  onUnreachable?: (user: string, server: string) => void;
   /** How long the workspace may stay silent on a request or WebSocket handshake (default 120 s). */
   upstreamTimeoutMs?: number;
   /** The portal's public origin (ATRIUM_PUBLIC_URL), accepted as Origin besides the Host header. */
@@ -144,6 +149,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? 120_000;
   const principals = createPrincipalCache(deps.principalCacheMs ?? 5_000);
   const activity = throttleActivity(deps.onActivity, deps.activityIntervalMs ?? 10_000);
+  const unreachable = throttleActivity(deps.onUnreachable, 2_000);
   const forwarded = new WeakMap<IncomingMessage, Forwarded>();
   const targets = new Map<string, { url: URL; forward: ForwardTarget }>();
   const opening = new WeakMap<Socket, { ctx: Forwarded; client: Socket }>();
@@ -174,6 +180,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   function logUpstream(req: IncomingMessage, err: unknown): void {
     const ref = forwarded.get(req)?.ref;
     console.warn(`[atrium] proxy: ${ref ? `${ref.user}/${ref.server}` : (req.url ?? "?")}: workspace error ${errorCode(err)}`);
+    if (ref) unreachable(ref.user, ref.server);
   }
 
   const wsHost = deps.workspaceHost;

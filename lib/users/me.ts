@@ -32,3 +32,14 @@ export async function describeMe(db: Db, principal: Principal): Promise<Me> {
     storage: await storageUsageOf(db, principal.userId ?? null, limits.maxStorageGb),
   };
 }
+
+/**
+ * A person's limits and what their active servers use, by name: what an admin restarting someone else's
+ * server must fit (the owner's quota counts, not the admin's). Undefined when there is no such user.
+ */
+export async function allowanceOf(db: Db, name: string): Promise<Pick<Me, "limits" | "usage"> | undefined> {
+  const user = await findUser(db, name);
+  const role = user ? await findRole(db, user.role) : undefined;
+  if (!user || !role) return undefined;
+  return { limits: effectiveLimits(role, user.limits ?? {}), usage: await currentUsage(db, name) };
+}

@@ -23,8 +23,9 @@ import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { removeUser } from "@/lib/users/manage";
 import { progressEvents } from "./progress";
-import { reconcileServers } from "./reconcile";
+import { reconcileServer, reconcileServers } from "./reconcile";
 import { startServer } from "./start";
+import { getServerStats } from "./stats";
 import { stopServer } from "./stop";
 import { resolveWorkspaceTarget } from "./target";
 
@@ -332,6 +333,28 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(report?.failed).not.toContain(`${me.name}/default`);
     expect(await findServer(db(), me.name, "default")).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
     expect(await workloadsOf(me.name)).toHaveLength(0);
+  });
+
+  it("after Jupyter's Shut Down, the next stats poll records the stop at once, without waiting for the reconcile loop", async () => {
+    const me = await person("quit-now");
+    await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
+    expect((await settle(me.name, "default")).status).toBe("running");
+    // Only a running row is checked; one that is running on the engine too stays as it is.
+    expect(await reconcileServer(db(), spawner, me.name, "default")).toMatchObject({ adopted: [`${me.name}/default`] });
+    expect(await reconcileServer(db(), spawner, me.name, "nope")).toBeNull();
+    expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
+    const t0 = Date.now();
+    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await findServer(db(), me.name, "default"))?.status).toBe("running");
+    // A swarm task still reads "running" for a moment after its container exited; the page polls every 5 s.
+    await vi.waitFor(
+      () => expect(getServerStats(db(), spawner, me.name, "default")).rejects.toMatchObject({ status: 409, code: "server_not_running" }),
+      { timeout: 10_000, interval: 500 },
+    );
+    expect(await findServer(db(), me.name, "default")).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
+    expect(await workloadsOf(me.name)).toHaveLength(0);
+    expect(await reconcileServer(db(), spawner, me.name, "default")).toBeNull();
   });
 
   it("deleting a user stops and removes her servers on the engine, and removes her volume when asked", async () => {

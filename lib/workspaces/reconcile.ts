@@ -1,6 +1,6 @@
 import type { Db } from "@/db/client";
 import { deletedUserIds, deletedUsersNamed } from "@/db/queries/deleted-users";
-import { listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
+import { findServer, listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
 import { findUser } from "@/db/queries/users";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
@@ -73,6 +73,49 @@ function quitFromJupyter(status: ServerStatus): boolean {
   return status.state === "failed" && status.exitCode === 0 && !status.oomKilled;
 }
 
+/** A running row against its container (undefined: none): adopted, or ended with why. */
+async function settleRunning(
+  db: Db,
+  spawner: Spawner,
+  row: ServerRow,
+  c: { status: ServerStatus; url?: string } | undefined,
+  report: ReconcileReport,
+): Promise<void> {
+  if (!c) {
+    await end(db, spawner, row, "stopped", "the container disappeared from the engine", report);
+  } else if (c.status.state === "running") {
+    if (c.url && c.url !== row.url) {
+      await updateServer(db, row.userName, row.name, { url: c.url }, ["running"]);
+      forgetWorkspaceTarget(db, row.userName, row.name);
+    }
+    report.adopted.push(labelOf({ user: row.userName, server: row.name }));
+  } else if (quitFromJupyter(c.status)) {
+    await end(db, spawner, row, "stopped", "stopped from Jupyter", report);
+  } else {
+    const reason = c.status.state === "failed" ? c.status.reason : "the container stopped";
+    await end(db, spawner, row, "failed", reason, report);
+  }
+}
+
+/**
+ * One running server against the engine now, not at the next reconcile (every 30 s): the proxy asks when
+ * the workspace stops answering, the stats poll when its container is not running. What it did, or null
+ * when the row is not running or the engine cannot be reached.
+ */
+export async function reconcileServer(db: Db, spawner: Spawner, user: string, server: string): Promise<ReconcileReport | null> {
+  const row = await findServer(db, user, server);
+  if (row?.status !== "running") return null;
+  let status: ServerStatus;
+  try {
+    status = await spawner.status({ user, server });
+  } catch {
+    return null;
+  }
+  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
+  await settleRunning(db, spawner, row, status.state === "stopped" ? undefined : { status }, report);
+  return report;
+}
+
 /**
  * Compares what the engine runs with what Postgres says. The engine is the truth for "is it running":
  * running containers are adopted (a portal restart never stops a workspace), dead ones become stopped
@@ -105,20 +148,7 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
       await end(db, spawner, row, "stopped", row.reason ?? "stopped", report);
       continue;
     }
-    if (!c) {
-      await end(db, spawner, row, "stopped", "the container disappeared from the engine", report);
-    } else if (c.status.state === "running") {
-      if (c.url && c.url !== row.url) {
-        await updateServer(db, row.userName, row.name, { url: c.url }, ["running"]);
-        forgetWorkspaceTarget(db, row.userName, row.name);
-      }
-      report.adopted.push(key);
-    } else if (quitFromJupyter(c.status)) {
-      await end(db, spawner, row, "stopped", "stopped from Jupyter", report);
-    } else {
-      const reason = c.status.state === "failed" ? c.status.reason : "the container stopped";
-      await end(db, spawner, row, "failed", reason, report);
-    }
+    await settleRunning(db, spawner, row, c, report);
   }
   for (const c of listed) {
     const key = labelOf(c);

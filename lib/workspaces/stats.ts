@@ -3,6 +3,7 @@ import { findServer } from "@/db/queries/servers";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
 import { OtherNodeError, ServerNotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
 import { labelOf } from "./names";
+import { reconcileServer } from "./reconcile";
 import { engineUnavailable } from "./start";
 
 const GIB = 1024 ** 3;
@@ -32,7 +33,11 @@ export async function getServerStats(db: Db, spawner: Spawner, user: string, ser
   try {
     used = await spawner.stats({ user, server });
   } catch (err) {
-    if (err instanceof ServerNotRunningError) throw notRunning(user, server);
+    if (err instanceof ServerNotRunningError) {
+      // The row says running but the container is not (Jupyter's Shut Down, a crash): record it now.
+      await reconcileServer(db, spawner, user, server).catch(() => undefined);
+      throw notRunning(user, server);
+    }
     if (err instanceof SpawnError && err.reason === "engine_unavailable") throw engineUnavailable();
     if (err instanceof OtherNodeError) throw new ApiError(501, "other_node", err.message);
     throw err;

@@ -3,7 +3,7 @@ import { AllocationBar } from "@/components/admin/allocation-bar";
 import { DeleteUserButton } from "@/components/admin/delete-user";
 import { RoleSelect } from "@/components/admin/role-select";
 import { SortHeader } from "@/components/admin/sort-header";
-import { relativeTime } from "@/components/workspaces/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { adminUsersQuerySchema, type AdminUsersQuery } from "@atrium/core/lib/admin/schemas";
 import { listAdminUsers } from "@atrium/core/lib/admin/users-table";
 import { formatBytes } from "@atrium/core/lib/quota/bytes";
@@ -140,8 +140,8 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                     text={`${formatBytes(u.storedBytes)} / ${formatBytes(u.limits.maxStorageGb * GIB)}`}
                   />
                 </td>
-                <td className="px-4 text-slate-600" title={u.lastSeenAt ?? undefined}>
-                  {relativeTime(u.lastSeenAt)}
+                <td className="px-4 text-slate-600">
+                  <RelativeTime at={u.lastSeenAt} />
                 </td>
                 <td className="px-4 text-right">{u.name !== me.name && <DeleteUserButton name={u.name} compact />}</td>
               </tr>

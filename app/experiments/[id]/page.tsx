@@ -4,7 +4,9 @@ import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
 import { TracesView } from "@/components/tracking/traces-view";
 import { getConfig } from "@atrium/core/lib/config";
+import { startableEnvironments } from "@atrium/core/lib/environments/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { columnKeysOf, findExperimentView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../../_lib/page-auth";
 
@@ -15,7 +17,7 @@ export default async function ExperimentPage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  await requireUser();
+  const principal = await requireUser();
   const { id } = await params;
   const query = await searchParams;
   const tab = query.tab === "traces" ? "traces" : "runs";
@@ -24,6 +26,8 @@ export default async function ExperimentPage({
   const experiment = await findExperimentView(db, id);
   if (!experiment) notFound();
   const keys = await columnKeysOf(db, experiment.experiment_id);
+  const empty = keys.metrics.length === 0 && keys.params.length === 0;
+  const environments = empty ? await startableEnvironments(db, getSpawner(), principal) : [];
   return (
     <div className="space-y-6">
       <div>
@@ -62,8 +66,13 @@ export default async function ExperimentPage({
       ) : (
         <>
           <RunsTable experimentId={experiment.experiment_id} keys={keys} />
-          {keys.metrics.length === 0 && keys.params.length === 0 && (
-            <NotebookPanel trackingUri={getConfig().publicUrl} experiment={experiment.name} compact />
+          {empty && (
+            <NotebookPanel
+              trackingUri={getConfig().publicUrl}
+              environments={environments.map(({ id, name, available }) => ({ id, name, available }))}
+              experiment={experiment.name}
+              compact
+            />
           )}
         </>
       )}

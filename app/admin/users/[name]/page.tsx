@@ -5,7 +5,7 @@ import { AuditTable } from "@/components/admin/audit-table";
 import { OverridesEditor } from "@/components/admin/overrides-editor";
 import { Card } from "@/components/ui/card";
 import { Meter } from "@/components/ui/meter";
-import { relativeTime } from "@/components/workspaces/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import { getUserDetail } from "@atrium/core/lib/admin/user-detail";
 import { formatBytes } from "@atrium/core/lib/quota/bytes";
@@ -32,7 +32,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
         <h1 className="mt-1 text-2xl font-semibold text-slate-900">{user.name}</h1>
         <p className="mt-1 text-slate-600">
           {[user.displayName, user.email].filter(Boolean).join(" · ")}
-          {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen {relativeTime(user.lastSeenAt)}
+          {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen <RelativeTime at={user.lastSeenAt} />
         </p>
       </div>
       <Card
@@ -71,7 +71,9 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
                 <span className="text-slate-600">
                   {s.environment} · {s.cpu} CPU · {s.memGb} GiB
                 </span>
-                <span className="ml-auto text-slate-500">last activity {relativeTime(s.lastActivity)}</span>
+                <span className="ml-auto text-slate-500">
+                  last activity <RelativeTime at={s.lastActivity} />
+                </span>
               </li>
             ))}
           </ul>

@@ -8,7 +8,7 @@ import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
-import { describeMe } from "@atrium/core/lib/users/me";
+import { allowanceOf, describeMe } from "@atrium/core/lib/users/me";
 import { getServer } from "@atrium/core/lib/workspaces/query";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 import { requireUser } from "../../../_lib/page-auth";
@@ -60,8 +60,9 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
 
   const envs = await listEnvironmentsWithAvailability(db, getSpawner(), principal);
   const env = envs.find((e) => e.id === found.environment);
-  // The owner's own page offers what their limits allow now; an admin starts it as it was.
-  const size = own ? restartSize(await describeMe(db, principal), env, found) : { cpu: found.cpu, memGb: found.memGb, reduced: false };
+  // What the owner's limits allow now, whoever restarts it: an admin's start is counted against the owner's quota.
+  const allowance = own ? await describeMe(db, principal) : await allowanceOf(db, name);
+  const size = allowance ? restartSize(allowance, env, found) : { cpu: found.cpu, memGb: found.memGb, reduced: false };
   return (
     <div className="mx-auto mt-10 max-w-xl space-y-4">
       {back}
