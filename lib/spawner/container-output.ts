@@ -36,9 +36,7 @@ export function firstTarFile(tar: Buffer): Buffer | undefined {
 export async function containerFile(engine: Engine, containerId: string, path: string): Promise<Buffer | undefined> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engine.call((abortSignal) =>
-      engine.docker.getContainer(containerId).getArchive({ path, abortSignal }),
-    );
+    stream = await engine.call((abortSignal) => engine.docker.getContainer(containerId).getArchive({ path, abortSignal }));
   } catch (err) {
     if (statusCodeOf(err) === 404) return undefined;
     throw engine.failure(`copy ${path} out of a container`, err);
