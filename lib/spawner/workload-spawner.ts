@@ -46,6 +46,7 @@ export interface WorkloadRuntime {
   stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }>;
   lastLogLine(containerId: string): Promise<string | undefined>;
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  capacity(): Promise<{ cpu: number; memBytes: number }>;
 }
 
 /** How a container ended, as the runtime saw it. */
@@ -241,6 +242,10 @@ export abstract class WorkloadSpawner<W> implements Spawner {
   async runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult> {
     assertArgv("runInImage", argv);
     return this.runtime.runInImage(image, argv, timeoutMs);
+  }
+
+  capacity(): Promise<{ cpu: number; memBytes: number }> {
+    return this.runtime.capacity();
   }
 
   ping(): Promise<boolean> {

@@ -26,6 +26,7 @@ function recordingSpawner() {
     stats: no,
     imageInfo: no,
     runInImage: no,
+    capacity: no,
     list: () => Promise.resolve([]),
     status: () => Promise.resolve({ state: "stopped" }),
     ping: () => Promise.resolve(!state.down),

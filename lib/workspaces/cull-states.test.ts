@@ -35,6 +35,7 @@ const spawner: Spawner = {
   exec: () => Promise.reject(new Error("not used")),
   imageInfo: () => Promise.reject(new Error("not used")),
   runInImage: () => Promise.reject(new Error("not used")),
+  capacity: () => Promise.reject(new Error("not used")),
   ping: () => Promise.resolve(true),
   stats: () => Promise.reject(new Error("not used")),
 };

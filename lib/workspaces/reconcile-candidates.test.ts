@@ -25,6 +25,7 @@ const spawner: Spawner = {
   stats: no,
   imageInfo: no,
   runInImage: no,
+  capacity: no,
   removeVolume: no,
   list: () => Promise.resolve(listed),
   ping: () => Promise.resolve(true),

@@ -22,6 +22,7 @@ function fakeSpawner(stats: Spawner["stats"]): Spawner {
     exec: no,
     imageInfo: no,
     runInImage: no,
+    capacity: no,
     removeVolume: no,
     ping: () => Promise.resolve(true),
     stats,
