@@ -8,7 +8,7 @@ import { touchServerActivity } from "./db/queries/servers";
 import { securityHeaders } from "./lib/http/security-headers";
 import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
 import { startLeadership } from "./lib/leader/leadership";
-import { startUsageLoop, usageIntervalMs } from "./lib/usage/loop";
+import { startUsageLoop } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { startJobsLoop } from "./lib/jobs/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
@@ -89,14 +89,12 @@ async function main(): Promise<void> {
   });
 
   // Background loops run on one replica only, the leader (a Postgres advisory lock); another replica
-  // takes them over within seconds when the leader dies. Read before the election so a bad value
-  // stops the start on every replica, not later on whichever one leads.
-  const usageEveryMs = usageIntervalMs();
+  // takes them over within seconds when the leader dies.
   const leadership = startLeadership(() => {
     // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
     const stopLoops = startWorkspaceLoops();
     // A usage sample every minute for the admin charts and people's own usage.
-    const stopUsage = startUsageLoop(usageEveryMs);
+    const stopUsage = startUsageLoop(config.usageSampleMs);
     // Due cron slots, queued executions, and watching (or adopting) the running ones (docs/jobs.md).
     const stopJobs = startJobsLoop();
     return () => {

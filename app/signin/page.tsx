@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import { OnPublicOrigin } from "@/components/account/public-origin";
-import { DevSignInForm, SsoSignInButton } from "@/components/account/sign-in-form";
+import { AuthCard } from "@/components/account/auth-card";
+import { AuthButton, DevSignInForm } from "@/components/account/sign-in-form";
 import { getConfig } from "@atrium/core/lib/config";
 import { currentPrincipal } from "../_lib/page-auth";
 
@@ -19,36 +20,37 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const config = getConfig();
   const sso = config.oidc !== undefined;
   return (
-    <div className="mx-auto mt-16 max-w-sm">
-      <div className="mb-8 flex items-center justify-center gap-3">
-        <span className="grid h-10 w-10 place-items-center rounded-lg bg-brand-600 text-lg font-bold text-white">A</span>
-        <span className="text-2xl font-semibold tracking-tight text-slate-900">Atrium</span>
-      </div>
-      <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-        <h1 className="text-lg font-semibold text-slate-900">Sign in</h1>
-        <p className="mb-5 mt-1 text-sm text-slate-600">Notebooks, experiments and models for your team.</p>
-        {message && (
-          <p role="alert" className="mb-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">
-            {message}
-          </p>
+    <AuthCard
+      title="Sign in"
+      intro="Notebooks, experiments and models for your team."
+      above={
+        <div className="mb-8 flex items-center justify-center gap-3">
+          <span className="grid h-10 w-10 place-items-center rounded-lg bg-brand-600 text-lg font-bold text-white">A</span>
+          <span className="text-2xl font-semibold tracking-tight text-slate-900">Atrium</span>
+        </div>
+      }
+    >
+      {message && (
+        <p role="alert" className="mb-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">
+          {message}
+        </p>
+      )}
+      <OnPublicOrigin publicUrl={config.publicUrl}>
+        {sso ? (
+          <AuthButton action="sso" />
+        ) : (
+          <>
+            <p
+              className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800"
+              data-testid="dev-signin-warning"
+            >
+              <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set OIDC_ISSUER before others
+              use this portal.
+            </p>
+            <DevSignInForm />
+          </>
         )}
-        <OnPublicOrigin publicUrl={config.publicUrl}>
-          {sso ? (
-            <SsoSignInButton />
-          ) : (
-            <>
-              <p
-                className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800"
-                data-testid="dev-signin-warning"
-              >
-                <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set OIDC_ISSUER before others
-                use this portal.
-              </p>
-              <DevSignInForm />
-            </>
-          )}
-        </OnPublicOrigin>
-      </div>
-    </div>
+      </OnPublicOrigin>
+    </AuthCard>
   );
 }

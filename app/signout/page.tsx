@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { SignOutConfirm } from "@/components/account/sign-out-confirm";
+import { AuthCard } from "@/components/account/auth-card";
+import { AuthButton } from "@/components/account/sign-in-form";
 import { currentPrincipal } from "../_lib/page-auth";
 
 /**
@@ -11,18 +12,19 @@ export default async function SignOutPage() {
   const principal = await currentPrincipal();
   if (!principal) redirect("/signin");
   return (
-    <div className="mx-auto mt-16 max-w-sm">
-      <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-        <h1 className="text-lg font-semibold text-slate-900">Sign out of Atrium?</h1>
-        <p className="mb-5 mt-1 text-sm text-slate-600">
+    <AuthCard
+      title="Sign out of Atrium?"
+      intro={
+        <>
           You are signed in as <strong data-testid="signout-name">{principal.name}</strong>. Your workspaces keep running until you stop
           them or they are idle for too long.
-        </p>
-        <SignOutConfirm />
-        <Link href="/" className="mt-3 block text-center text-sm text-slate-600 hover:text-slate-900">
-          Back to my workspaces
-        </Link>
-      </div>
-    </div>
+        </>
+      }
+    >
+      <AuthButton action="signOut" />
+      <Link href="/" className="mt-3 block text-center text-sm text-slate-600 hover:text-slate-900">
+        Back to my workspaces
+      </Link>
+    </AuthCard>
   );
 }

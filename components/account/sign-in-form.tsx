@@ -1,21 +1,30 @@
 "use client";
 
-import { signIn } from "next-auth/react";
+import { signIn, signOut } from "next-auth/react";
 import { useState } from "react";
 
-export function SsoSignInButton() {
+const BUTTON = "w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60";
+
+const ACTIONS = {
+  sso: { label: "Sign in with SSO", busy: "Redirecting to your company sign-in…", run: () => signIn("oidc", { redirectTo: "/" }) },
+  signOut: { label: "Sign out", busy: "Signing out…", run: () => signOut({ redirectTo: "/signin" }) },
+};
+
+/** One click that hands over to next-auth (the SSO sign-in, or signing out), disabled while it redirects. */
+export function AuthButton({ action }: { action: keyof typeof ACTIONS }) {
   const [busy, setBusy] = useState(false);
+  const { label, busy: busyLabel, run } = ACTIONS[action];
   return (
     <button
       type="button"
       disabled={busy}
       onClick={() => {
         setBusy(true);
-        void signIn("oidc", { redirectTo: "/" });
+        void run();
       }}
-      className="w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+      className={BUTTON}
     >
-      {busy ? "Redirecting to your company sign-in…" : "Sign in with SSO"}
+      {busy ? busyLabel : label}
     </button>
   );
 }
@@ -47,11 +56,7 @@ export function DevSignInForm() {
         placeholder="e.g. alice"
         className="w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-100"
       />
-      <button
-        type="submit"
-        disabled={busy}
-        className="w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
-      >
+      <button type="submit" disabled={busy} className={BUTTON}>
         {busy ? "Signing in…" : "Sign in"}
       </button>
     </form>

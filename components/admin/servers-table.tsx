@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { num } from "@/components/workspaces/format";
+import { CellMeter } from "@/components/ui/meter";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import type { AdminServerView, StopOutcome } from "@/lib/admin/servers-table";
 
@@ -28,26 +29,20 @@ function UseBar({ used, given, unit, label }: { used: number | undefined; given:
         — of {num(given)} {unit}
       </span>
     );
-  const pct = given > 0 ? Math.min(100, (used / given) * 100) : 0;
   return (
-    <div className="w-32">
-      <div className="text-xs tabular-nums text-slate-600">
-        {num(used)} of {num(given)} {unit}
-      </div>
-      <div
-        className="mt-1 h-1.5 rounded-full bg-slate-100"
-        role="meter"
-        aria-label={label}
-        aria-valuenow={used}
-        aria-valuemin={0}
-        aria-valuemax={given}
-      >
-        <div
-          className={`h-1.5 rounded-full ${pct >= 90 ? "bg-red-500" : "bg-emerald-500"}`}
-          style={{ width: `${Math.max(pct, used > 0 ? 3 : 0)}%` }}
-        />
-      </div>
-    </div>
+    <CellMeter
+      width="w-32"
+      label={label}
+      used={used}
+      max={given}
+      red={90}
+      amber={false}
+      fullWithoutMax={false}
+      base="bg-emerald-500"
+      minPct={3}
+      unit={unit}
+      text={`${num(used)} of ${num(given)} ${unit}`}
+    />
   );
 }
 

@@ -6,7 +6,7 @@ import { getDb } from "@atrium/core/lib/runtime/db";
 import { USAGE_RANGES } from "@atrium/core/lib/usage/ranges";
 import { myRecentUsage } from "@atrium/core/lib/usage/report";
 import { describeMe } from "@atrium/core/lib/users/me";
-import { MyUsageChart } from "./my-usage-chart";
+import { UsageChart } from "./usage-chart";
 
 const GIB = 1024 ** 3;
 
@@ -38,32 +38,30 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
       </div>
       {ran ? (
         <div className="grid gap-6 md:grid-cols-2" data-testid="my-usage">
-          <div>
-            <h3 className="text-sm font-medium text-slate-700" data-testid="my-usage-window">
-              CPU · {USAGE_RANGES[report.range].label.toLowerCase()}
-            </h3>
-            <MyUsageChart
-              rows={report.rows}
-              allocatedKey="cpuAllocated"
-              usedKey="cpuUsed"
-              limit={me.limits.maxTotalCpu}
-              unit="CPUs"
-              rangeMs={ms}
-              testId="my-usage-cpu"
-            />
-          </div>
-          <div>
-            <h3 className="text-sm font-medium text-slate-700">Memory · {USAGE_RANGES[report.range].label.toLowerCase()}</h3>
-            <MyUsageChart
-              rows={report.rows}
-              allocatedKey="memGbAllocated"
-              usedKey="memGbUsed"
-              limit={me.limits.maxTotalMemGb}
-              unit="GiB"
-              rangeMs={ms}
-              testId="my-usage-memory"
-            />
-          </div>
+          {(
+            [
+              ["CPU", "cpu", me.limits.maxTotalCpu, "CPUs", "my-usage-cpu", "my-usage-window"],
+              ["Memory", "memGb", me.limits.maxTotalMemGb, "GiB", "my-usage-memory", undefined],
+            ] as const
+          ).map(([what, key, limit, unit, testId, windowTestId]) => (
+            <div key={testId}>
+              <h3 className="text-sm font-medium text-slate-700" data-testid={windowTestId}>
+                {what} · {USAGE_RANGES[report.range].label.toLowerCase()}
+              </h3>
+              <UsageChart
+                small
+                rows={report.rows}
+                areas={[{ key: `${key}Allocated`, name: "allocated" }]}
+                usedKey={`${key}Used`}
+                usedName="used"
+                ceiling={limit}
+                ceilingLabel={`your limit ${limit} ${unit}`}
+                unit={unit}
+                rangeMs={ms}
+                testId={testId}
+              />
+            </div>
+          ))}
         </div>
       ) : (
         <p className="text-sm text-slate-500" data-testid="my-usage-empty">

@@ -47,7 +47,17 @@ describe("parseConfig defaults", () => {
       artifactS3: undefined,
       workspaceHost: undefined,
       adminAccess: false,
+      usageSampleMs: 60_000,
+      metrics: { token: undefined, allow: [] },
     });
+  });
+
+  it("reads the usage sampling interval in whole seconds from 1 to 3600", () => {
+    expect(cfg({ ATRIUM_USAGE_SAMPLE_S: "5" }).usageSampleMs).toBe(5000);
+    for (const bad of ["0", "1.5", "3601", "soon"])
+      expect(() => cfg({ ATRIUM_USAGE_SAMPLE_S: bad })).toThrow(
+        new ConfigError("ATRIUM_USAGE_SAMPLE_S is invalid: it must be a whole number of seconds from 1 to 3600."),
+      );
   });
 
   it("listens on loopback with the development sign-in, on every address with SSO, or where ATRIUM_LISTEN_HOST says", () => {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import type { WorkspaceHost } from "@/lib/workspaces/workspace-host";
 
@@ -105,6 +106,13 @@ const envSchema = z.object({
       },
     ),
   ATRIUM_ADMIN_ACCESS: optionalBoolean,
+  ATRIUM_USAGE_SAMPLE_S: optionalString
+    .transform((v) => (v === undefined ? 60 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 3600, { message: "must be a whole number of seconds from 1 to 3600" }),
+  ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: "must be at least 16 characters",
+  }),
+  ATRIUM_METRICS_ALLOW: list,
 });
 
 /**
@@ -166,6 +174,10 @@ export interface AtriumConfig {
    * (ATRIUM_ADMIN_ACCESS, JupyterHub's admin_access). With a workspace host they always may.
    */
   adminAccess: boolean;
+  /** Between two usage samples (ATRIUM_USAGE_SAMPLE_S). */
+  usageSampleMs: number;
+  /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
+  metrics: { token: string | undefined; allow: string[] };
 }
 
 /** "data-science=user,gpu-users=power" → { "data-science": "user", "gpu-users": "power" } */
@@ -180,6 +192,19 @@ function parseRoleGroups(raw: string | undefined): RoleGroupMap {
     map[group] = role;
   }
   return map;
+}
+
+/** ATRIUM_METRICS_ALLOW's entries, each an IP address or a CIDR range. */
+function checkMetricsAllow(entries: string[]): string[] {
+  for (const entry of entries) {
+    const [addr = "", bits] = entry.split("/");
+    const family = isIP(addr);
+    if (!family) throw new ConfigError(`ATRIUM_METRICS_ALLOW is invalid: "${entry}" is not an IP address or CIDR range.`);
+    const prefix = Number(bits);
+    if (bits !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 4 ? 32 : 128)))
+      throw new ConfigError(`ATRIUM_METRICS_ALLOW is invalid: "${entry}" has a bad prefix length.`);
+  }
+  return entries;
 }
 
 /** Replaces the host of a URL so a container can reach a service listening on the host. */
@@ -282,6 +307,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     artifactS3: parseArtifactS3(e),
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
+    usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
+    metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
   };
 }
 

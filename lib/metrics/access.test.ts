@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "@/lib/config";
-import { decideMetricsAccess, readMetricsAccess } from "./access";
+import { ConfigError, parseConfig } from "@/lib/config";
+import { decideMetricsAccess, metricsAccess } from "./access";
+
+const readMetricsAccess = (env: Record<string, string>) => metricsAccess(parseConfig(env as NodeJS.ProcessEnv).metrics);
 
 const TOKEN = "metrics-token-0123456789";
 const ask = (access: ReturnType<typeof readMetricsAccess>, remoteAddress: string, authorization: string | null = null) =>

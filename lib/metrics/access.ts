@@ -1,5 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { ConfigError } from "@/lib/config";
+import type { AtriumConfig } from "@/lib/config";
 import { constantTimeEqual, tokenFromAuthorization } from "@/lib/auth/tokens";
 
 export interface MetricsAccess {
@@ -14,33 +14,20 @@ function plainAddress(addr: string): string {
   return addr.startsWith("::ffff:") && isIP(addr.slice(7)) === 4 ? addr.slice(7) : addr;
 }
 
-function addEntry(list: BlockList, entry: string): void {
-  const [addr = "", bits] = entry.split("/");
-  const family = isIP(addr);
-  if (!family) throw new ConfigError(`ATRIUM_METRICS_ALLOW is invalid: "${entry}" is not an IP address or CIDR range.`);
-  const type = family === 4 ? "ipv4" : "ipv6";
-  if (bits === undefined) return list.addAddress(addr, type);
-  const prefix = Number(bits);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
-    throw new ConfigError(`ATRIUM_METRICS_ALLOW is invalid: "${entry}" has a bad prefix length.`);
-  }
-  list.addSubnet(addr, prefix, type);
-}
-
 /**
  * Who may scrape /metrics, as JupyterHub guards its own: ATRIUM_METRICS_TOKEN (sent as a bearer
- * token) and/or ATRIUM_METRICS_ALLOW (IP addresses and CIDR ranges). With neither, loopback only.
+ * token) and/or ATRIUM_METRICS_ALLOW (IP addresses and CIDR ranges, checked by lib/config). With
+ * neither, loopback only.
  */
-export function readMetricsAccess(env: Record<string, string | undefined> = process.env): MetricsAccess {
-  const token = env.ATRIUM_METRICS_TOKEN?.trim() || undefined;
-  if (token && token.length < 16) throw new ConfigError("ATRIUM_METRICS_TOKEN is invalid: it must be at least 16 characters.");
-  const entries = (env.ATRIUM_METRICS_ALLOW ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+export function metricsAccess({ token, allow: listed }: AtriumConfig["metrics"]): MetricsAccess {
+  const entries = listed.length === 0 && !token ? ["127.0.0.1", "::1"] : listed;
   const allow = new BlockList();
-  if (entries.length === 0 && !token) entries.push("127.0.0.1", "::1");
-  for (const e of entries) addEntry(allow, e);
+  for (const entry of entries) {
+    const [addr = "", bits] = entry.split("/");
+    const type = isIP(addr) === 4 ? "ipv4" : "ipv6";
+    if (bits === undefined) allow.addAddress(addr, type);
+    else allow.addSubnet(addr, Number(bits), type);
+  }
   return {
     token,
     allow,

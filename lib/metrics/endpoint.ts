@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decideMetricsAccess, readMetricsAccess } from "./access";
+import { getConfig, type AtriumConfig } from "@/lib/config";
+import { decideMetricsAccess, metricsAccess } from "./access";
 import { metrics } from "./registry";
 
 export const isMetricsPath = (url: string | undefined) => url === "/metrics" || url?.startsWith("/metrics?") === true;
@@ -14,11 +15,10 @@ function sendError(res: ServerResponse, status: number, error: string, message: 
 
 /**
  * GET /metrics in the Prometheus text format. Served by server.ts before Next, because the address
- * allow-list needs the TCP peer address, which a Next route cannot see. Reads its configuration at
- * creation, so a bad value stops the start.
+ * allow-list needs the TCP peer address, which a Next route cannot see.
  */
-export function createMetricsHandler(env: Record<string, string | undefined> = process.env) {
-  const access = readMetricsAccess(env);
+export function createMetricsHandler(settings: AtriumConfig["metrics"] = getConfig().metrics) {
+  const access = metricsAccess(settings);
   console.log(`[atrium] /metrics is open to ${access.describe}`);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "method_not_allowed", "Use GET for /metrics.");

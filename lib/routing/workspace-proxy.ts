@@ -26,7 +26,7 @@ import { forwardRequest, forwardTarget, type ForwardTarget } from "./forward";
 import { headerSource, headerValue, prepareForwardHeaders, wantsHtml } from "./headers";
 import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import { isCrossSite, needsOriginCheck } from "./origin";
-import { isWorkspacePath, missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
+import { isWorkspacePath, missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "@/lib/workspaces/paths";
 import { createPrincipalCache } from "./principal-cache";
 import {
   adminAccessOff,
@@ -60,7 +60,7 @@ import {
   WORKSPACE_COOKIE,
 } from "./workspace-origin";
 
-export { parseWorkspacePath, isWorkspacePath, type WorkspaceRef } from "./paths";
+export { parseWorkspacePath, isWorkspacePath, type WorkspaceRef } from "@/lib/workspaces/paths";
 
 export interface WorkspaceTarget {
   /** Where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */

@@ -357,6 +357,18 @@ export class Engine {
     return { cpu: cpuCores(s), memBytes: memoryUsed(s) };
   }
 
+  /** `docker info`: the engine's CPUs, memory and swarm node. */
+  info(): Promise<EngineInfo> {
+    const info = this.docker.info.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<EngineInfo>;
+    return this.call((abortSignal) => info({ abortSignal }));
+  }
+
+  /** The CPUs and memory of the machine the engine runs on (on a swarm, the node the portal talks to). */
+  async capacity(): Promise<{ cpu: number; memBytes: number }> {
+    const { NCPU, MemTotal } = await this.info();
+    return { cpu: NCPU ?? 0, memBytes: MemTotal ?? 0 };
+  }
+
   // --- images, ping --------------------------------------------------------------------------------
 
   /**
@@ -417,6 +429,12 @@ export class Engine {
       return false;
     }
   }
+}
+
+export interface EngineInfo {
+  NCPU?: number;
+  MemTotal?: number;
+  Swarm?: { NodeID?: string };
 }
 
 /** Cores in use, as `docker stats` computes its CPU % (divided by 100). */

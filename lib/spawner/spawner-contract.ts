@@ -259,6 +259,12 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     await expect(spawner.runInImage(TEST_IMAGE, [], 5_000)).rejects.toBeInstanceOf(TypeError);
   }, 60_000);
 
+  it("reports the CPUs and memory of the engine's machine", async () => {
+    const { cpu, memBytes } = await spawner.capacity();
+    expect(Number.isInteger(cpu) && cpu >= 1).toBe(true);
+    expect(memBytes).toBeGreaterThan(256 * 1024 ** 2);
+  });
+
   it("reports an unreachable engine quickly, from every method", async () => {
     const dead = h.dead();
     const t0 = Date.now();
@@ -279,6 +285,7 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     await expect(dead.imageInfo(TEST_IMAGE)).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.runInImage(TEST_IMAGE, ["true"], 5_000)).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.removeVolume(main.homeVolume)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.capacity()).rejects.toBeInstanceOf(EngineUnavailableError);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 }

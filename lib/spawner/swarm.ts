@@ -272,8 +272,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   }
 
   private localNodeId(): Promise<string> {
-    const info = this.docker.info.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<{ Swarm?: { NodeID?: string } }>;
-    this.localNode ??= this.call((abortSignal) => info({ abortSignal })).then((info) => info.Swarm?.NodeID ?? "");
+    this.localNode ??= this.runtime.info().then((info) => info.Swarm?.NodeID ?? "");
     const p = this.localNode;
     p.catch(() => {
       if (this.localNode === p) this.localNode = undefined;

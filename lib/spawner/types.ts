@@ -134,6 +134,8 @@ export interface Spawner {
    * (lib/packages/image-scan.ts). A SpawnError when it does not end within timeoutMs.
    */
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  /** The CPUs and memory of the machine the engine runs on (0 where the engine does not say). */
+  capacity(): Promise<{ cpu: number; memBytes: number }>;
   ping(): Promise<boolean>;
   /** Removes a home volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;

@@ -55,6 +55,7 @@ export interface WorkloadRuntime {
   logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>>;
   /** One file copied out of a container's filesystem; undefined when absent. */
   fileOf(containerId: string, path: string): Promise<Buffer | undefined>;
+  capacity(): Promise<{ cpu: number; memBytes: number }>;
 }
 
 /** How a container ended, as the runtime saw it. */
@@ -253,6 +254,10 @@ export abstract class WorkloadSpawner<W> implements Spawner {
   async runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult> {
     assertArgv("runInImage", argv);
     return this.runtime.runInImage(image, argv, timeoutMs);
+  }
+
+  capacity(): Promise<{ cpu: number; memBytes: number }> {
+    return this.runtime.capacity();
   }
 
   ping(): Promise<boolean> {

@@ -6,7 +6,7 @@ import { DEFAULT_SCOPES, scopesToGrant, type ScopeName } from "@/lib/auth/scopes
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { notFound } from "@/lib/http/api-error";
-import { getUserOrThrow } from "@/lib/users/manage";
+import { getUserOrThrow } from "@/lib/users/find";
 
 const DAY_MS = 86_400_000;
 

@@ -28,6 +28,7 @@ function recordingSpawner() {
     imageInfo: no,
     runInImage: no,
     ...NO_JOBS,
+    capacity: no,
     list: () => Promise.resolve([]),
     status: () => Promise.resolve({ state: "stopped" }),
     ping: () => Promise.resolve(!state.down),

@@ -4,7 +4,7 @@ import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { ACTIVE_STATES, listServersOf, lockUser, sumActiveUsage } from "@/db/queries/servers";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
 import { listTokens } from "@/db/queries/tokens";
-import { deleteUser, findUser, insertUser, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
+import { deleteUser, insertUser, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
 import type { LimitOverrides } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { revokeSessions } from "@/lib/auth/sessions";
@@ -12,15 +12,12 @@ import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound } from "@/lib/http/api-error";
 import type { Spawner } from "@/lib/spawner";
 import { removeHomeVolume, stopAllServersOf } from "@/lib/workspaces/stop";
+import { getUserOrThrow } from "./find";
+
+export { getUserOrThrow };
 
 async function assertRoleExists(db: Db, role: string): Promise<void> {
   if (!(await findRole(db, role))) throw badRequest("unknown_role", `There is no role named "${role}".`);
-}
-
-export async function getUserOrThrow(db: Db, name: string): Promise<UserRow> {
-  const user = await findUser(db, name);
-  if (!user) throw notFound("user_not_found", `There is no user named "${name}".`);
-  return user;
 }
 
 export async function createUser(

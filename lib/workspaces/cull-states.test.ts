@@ -37,6 +37,7 @@ const spawner: Spawner = {
   imageInfo: () => Promise.reject(new Error("not used")),
   runInImage: () => Promise.reject(new Error("not used")),
   ...NO_JOBS,
+  capacity: () => Promise.reject(new Error("not used")),
   ping: () => Promise.resolve(true),
   stats: () => Promise.reject(new Error("not used")),
 };

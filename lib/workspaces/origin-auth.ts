@@ -19,7 +19,7 @@ import { hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
-import { parseWorkspacePath } from "@/lib/routing/paths";
+import { parseWorkspacePath } from "./paths";
 import { baseUrlOf, labelOf } from "./names";
 import { workspaceOrigin, type WorkspaceHost } from "./workspace-host";
 

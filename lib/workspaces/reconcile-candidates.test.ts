@@ -27,6 +27,7 @@ const spawner: Spawner = {
   imageInfo: no,
   runInImage: no,
   ...NO_JOBS,
+  capacity: no,
   removeVolume: no,
   list: () => Promise.resolve(listed),
   ping: () => Promise.resolve(true),

@@ -24,6 +24,7 @@ function fakeSpawner(stats: Spawner["stats"]): Spawner {
     imageInfo: no,
     runInImage: no,
     ...NO_JOBS,
+    capacity: no,
     removeVolume: no,
     ping: () => Promise.resolve(true),
     stats,

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { TopUsersChart } from "@/components/usage/top-users-chart";
-import { AllocationChart } from "@/components/usage/allocation-chart";
+import { UsageChart } from "@/components/usage/usage-chart";
 import { Card } from "@/components/ui/card";
 import { num } from "@/components/workspaces/format";
 import { getDb } from "@atrium/core/lib/runtime/db";
@@ -70,57 +70,60 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               }
             />
           </div>
-          <Card title="CPU: allocated by role against the machine" description={capacityNote}>
-            <AllocationChart
-              rows={report.cpu}
-              roles={report.roles}
-              capacity={report.capacity.cpu}
-              unit="CPUs"
-              rangeMs={ms}
-              testId="chart-cpu"
-            />
-          </Card>
-          <Card title="Memory: allocated by role against the machine" description={capacityNote}>
-            <AllocationChart
-              rows={report.memGb}
-              roles={report.roles}
-              capacity={Math.round(report.capacity.memGb * 10) / 10}
-              unit="GiB"
-              rangeMs={ms}
-              testId="chart-memory"
-            />
-          </Card>
+          {(
+            [
+              ["CPU", report.cpu, report.capacity.cpu, "CPUs", "chart-cpu"],
+              ["Memory", report.memGb, round1(report.capacity.memGb), "GiB", "chart-memory"],
+            ] as const
+          ).map(([what, rows, capacity, unit, testId]) => (
+            <Card key={testId} title={`${what}: allocated by role against the machine`} description={capacityNote}>
+              <UsageChart
+                rows={rows}
+                areas={report.roles.map((role) => ({ key: `role:${role}`, name: `allocated · ${role}` }))}
+                usedKey="used"
+                usedName="used (all)"
+                ceiling={capacity}
+                ceilingLabel={`machine: ${round1(capacity)} ${unit}`}
+                unit={unit}
+                rangeMs={ms}
+                testId={testId}
+              />
+            </Card>
+          ))}
           <div className="grid gap-6 lg:grid-cols-2">
-            <Card
-              title="CPU per person against their quota"
-              description="Peak allocation in this window, average use while running, and the person's total CPU limit."
-            >
-              <TopUsersChart
-                testId="chart-top-cpu"
-                unit="CPUs"
-                bars={report.topUsers.map((u) => ({
-                  name: u.name,
-                  peak: u.cpuPeak,
-                  used: Math.round(u.cpuUsedAvg * 100) / 100,
-                  quota: u.limits?.maxTotalCpu ?? null,
-                }))}
-              />
-            </Card>
-            <Card
-              title="Memory per person against their quota"
-              description="Peak allocation, average use while running, and the person's total memory limit."
-            >
-              <TopUsersChart
-                testId="chart-top-memory"
-                unit="GiB"
-                bars={report.topUsers.map((u) => ({
-                  name: u.name,
-                  peak: u.memGbPeak,
-                  used: Math.round(u.memGbUsedAvg * 100) / 100,
-                  quota: u.limits?.maxTotalMemGb ?? null,
-                }))}
-              />
-            </Card>
+            {(
+              [
+                [
+                  "CPU",
+                  "CPUs",
+                  "chart-top-cpu",
+                  "Peak allocation in this window, average use while running, and the person's total CPU limit.",
+                  "cpu",
+                  "maxTotalCpu",
+                ],
+                [
+                  "Memory",
+                  "GiB",
+                  "chart-top-memory",
+                  "Peak allocation, average use while running, and the person's total memory limit.",
+                  "memGb",
+                  "maxTotalMemGb",
+                ],
+              ] as const
+            ).map(([what, unit, testId, description, key, limitKey]) => (
+              <Card key={testId} title={`${what} per person against their quota`} description={description}>
+                <TopUsersChart
+                  testId={testId}
+                  unit={unit}
+                  bars={report.topUsers.map((u) => ({
+                    name: u.name,
+                    peak: u[`${key}Peak`],
+                    used: Math.round(u[`${key}UsedAvg`] * 100) / 100,
+                    quota: u.limits?.[limitKey] ?? null,
+                  }))}
+                />
+              </Card>
+            ))}
           </div>
         </>
       )}

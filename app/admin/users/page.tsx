@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { AllocationBar } from "@/components/admin/allocation-bar";
+import { CellMeter } from "@/components/ui/meter";
 import { DeleteUserButton } from "@/components/admin/delete-user";
 import { RoleSelect } from "@/components/admin/role-select";
 import { SortHeader } from "@/components/admin/sort-header";
@@ -123,16 +123,16 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                 </td>
                 <td className="px-4 text-slate-600">{SOURCE_LABEL[u.roleSource] ?? u.roleSource}</td>
                 <td className="px-4">
-                  <AllocationBar used={u.running.servers} max={u.limits.maxServers} unit="" label={`Servers of ${u.name}`} />
+                  <CellMeter used={u.running.servers} max={u.limits.maxServers} unit="" label={`Servers of ${u.name}`} />
                 </td>
                 <td className="px-4">
-                  <AllocationBar used={u.running.cpu} max={u.limits.maxTotalCpu} unit="CPU" label={`CPU of ${u.name}`} />
+                  <CellMeter used={u.running.cpu} max={u.limits.maxTotalCpu} unit="CPU" label={`CPU of ${u.name}`} />
                 </td>
                 <td className="px-4">
-                  <AllocationBar used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
+                  <CellMeter used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
                 </td>
                 <td className="px-4">
-                  <AllocationBar
+                  <CellMeter
                     used={u.storedBytes}
                     max={u.limits.maxStorageGb * GIB}
                     unit="bytes"

@@ -4,37 +4,48 @@ import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, Respon
 import type { ChartRow } from "@/lib/usage/report";
 import { amount, fullTime, ROLE_COLOURS, timeTick } from "./chart-format";
 
+export interface UsageArea {
+  key: string;
+  name: string;
+}
+
 /**
- * Allocation stacked by role, what was actually used as a line, and the machine's capacity as a
- * dashed ceiling: where the stack nears the ceiling, new starts will soon not fit.
+ * Allocation as areas (stacked, one colour each), what was actually used as a line, and a ceiling
+ * (the machine's capacity, or a person's limit) dashed: where the areas near it, new starts will
+ * soon not fit. `small` is the home page's card: lower, tighter, and no axis label.
  */
-export function AllocationChart({
+export function UsageChart({
   rows,
-  roles,
-  capacity,
+  areas,
+  usedKey,
+  usedName,
+  ceiling,
+  ceilingLabel,
   unit,
   rangeMs,
   testId,
+  small = false,
 }: {
   rows: ChartRow[];
-  roles: string[];
-  capacity: number;
+  areas: UsageArea[];
+  usedKey: string;
+  usedName: string;
+  ceiling: number;
+  ceilingLabel: string;
   unit: string;
   rangeMs: number;
   testId: string;
+  small?: boolean;
 }) {
-  const peak = Math.max(
-    capacity,
-    ...rows.flatMap((r) =>
-      Object.entries(r)
-        .filter(([k]) => k !== "t")
-        .map(([, v]) => v ?? 0),
-    ),
-  );
+  const fontSize = small ? 11 : 12;
+  const peak = Math.max(ceiling, ...rows.flatMap((r) => [...areas.map((a) => r[a.key] ?? 0), r[usedKey] ?? 0]));
   return (
-    <div className="h-72" data-testid={testId}>
+    <div className={small ? "h-48" : "h-72"} data-testid={testId}>
       <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={rows} margin={{ top: 16, right: 24, bottom: 0, left: 0 }}>
+        <ComposedChart
+          data={rows}
+          margin={small ? { top: 12, right: 16, bottom: 0, left: -16 } : { top: 16, right: 24, bottom: 0, left: 0 }}
+        >
           <CartesianGrid stroke="#e2e8f0" vertical={false} />
           <XAxis
             dataKey="t"
@@ -43,36 +54,35 @@ export function AllocationChart({
             domain={["dataMin", "dataMax"]}
             tickFormatter={timeTick(rangeMs)}
             stroke="#64748b"
-            fontSize={12}
+            fontSize={fontSize}
             minTickGap={40}
           />
           <YAxis
             stroke="#64748b"
-            fontSize={12}
-            domain={[0, Math.ceil(peak * 1.1)]}
-            tickFormatter={(v: number) => `${v}`}
-            label={{ value: unit, angle: -90, position: "insideLeft", fill: "#64748b", fontSize: 12 }}
+            fontSize={fontSize}
+            domain={[0, Math.ceil(peak * (small ? 1.15 : 1.1))]}
+            label={small ? undefined : { value: unit, angle: -90, position: "insideLeft", fill: "#64748b", fontSize }}
           />
           <Tooltip labelFormatter={fullTime} formatter={amount(unit)} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          {roles.map((role, i) => (
+          {areas.map((a, i) => (
             <Area
-              key={role}
+              key={a.key}
               type="stepAfter"
-              dataKey={`role:${role}`}
-              name={`allocated · ${role}`}
+              dataKey={a.key}
+              name={a.name}
               stackId="allocated"
               stroke={ROLE_COLOURS[i % ROLE_COLOURS.length]}
               fill={ROLE_COLOURS[i % ROLE_COLOURS.length]}
-              fillOpacity={0.35}
+              fillOpacity={small ? 0.3 : 0.35}
               isAnimationActive={false}
               connectNulls={false}
             />
           ))}
           <Line
             type="monotone"
-            dataKey="used"
-            name="used (all)"
+            dataKey={usedKey}
+            name={usedName}
             stroke="#0f172a"
             strokeWidth={2}
             dot={false}
@@ -80,15 +90,10 @@ export function AllocationChart({
             connectNulls={false}
           />
           <ReferenceLine
-            y={capacity}
+            y={ceiling}
             stroke="#dc2626"
             strokeDasharray="6 4"
-            label={{
-              value: `machine: ${Math.round(capacity * 10) / 10} ${unit}`,
-              position: "insideTopLeft",
-              fill: "#dc2626",
-              fontSize: 12,
-            }}
+            label={{ value: ceilingLabel, position: small ? "insideTopRight" : "insideTopLeft", fill: "#dc2626", fontSize }}
           />
         </ComposedChart>
       </ResponsiveContainer>
