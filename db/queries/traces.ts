@@ -161,9 +161,9 @@ export function madeInOrLinkedTo(runUuid: string): SQL {
   return sql`(${traces.metadata}->>'mlflow.sourceRun' = ${runUuid} or exists (select 1 from ${traceRunLinks} where ${traceRunLinks.traceId} = ${traces.traceId} and ${traceRunLinks.runUuid} = ${runUuid}))`;
 }
 
-export async function insertAssessment(db: Db, row: NewAssessment): Promise<AssessmentRow> {
-  const [inserted] = await db.insert(traceAssessments).values(row).returning();
-  if (!inserted) throw new Error("insert into trace_assessments returned no row");
+/** Undefined when the id is taken (ids may come from the client, inside StartTraceV3's trace info). */
+export async function insertAssessment(db: Db, row: NewAssessment): Promise<AssessmentRow | undefined> {
+  const [inserted] = await db.insert(traceAssessments).values(row).onConflictDoNothing().returning();
   return inserted;
 }
 

@@ -16,22 +16,6 @@ const location = z.object({
   mlflow_experiment: z.object({ experiment_id: requiredText() }).optional(),
 });
 
-const traceInfoV3 = z.object({
-  trace_id: requiredText(),
-  client_request_id: text(),
-  trace_location: location.optional(),
-  request_preview: text(),
-  response_preview: text(),
-  request_time: timeValue().optional(),
-  execution_duration: timeValue().optional(),
-  state: oneOf(TRACE_STATES, 0),
-  trace_metadata: stringMap(),
-  tags: stringMap(),
-  assessments: list(z.unknown()),
-});
-
-const search = { filter: text(), max_results: int64(), order_by: list(z.string()), page_token: text() };
-
 const source = z.object({ source_type: oneOf(["SOURCE_TYPE_UNSPECIFIED", "HUMAN", "LLM_JUDGE", "CODE"], 0), source_id: text() });
 const assessmentError = z.object({ error_code: text(), error_message: text(), stack_trace: text() });
 const assessmentFields = {
@@ -49,6 +33,23 @@ const assessmentFields = {
   overrides: text(),
   valid: z.boolean().optional(),
 };
+const traceInfoV3 = z.object({
+  trace_id: requiredText(),
+  client_request_id: text(),
+  trace_location: location.optional(),
+  request_preview: text(),
+  response_preview: text(),
+  request_time: timeValue().optional(),
+  execution_duration: timeValue().optional(),
+  state: oneOf(TRACE_STATES, 0),
+  trace_metadata: stringMap(),
+  tags: stringMap(),
+  // A trace may arrive with its assessments (the stores' start_trace keep them); each as CreateAssessment's.
+  assessments: list(z.object({ ...assessmentFields, assessment_id: text() })),
+});
+
+const search = { filter: text(), max_results: int64(), order_by: list(z.string()), page_token: text() };
+
 const assessmentRef = { trace_id: requiredText(), assessment_id: requiredText() };
 
 export const traceSchemas = {

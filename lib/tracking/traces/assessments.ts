@@ -19,7 +19,7 @@ import { doesNotExist, invalidParam } from "../errors";
 import { missingParam } from "../http/fields";
 import type { AssessmentInput, traceSchemas } from "../http/trace-schemas";
 import { traceOrThrow, writableTrace } from "./access";
-import { newAssessmentId } from "./ids";
+import { isAssessmentId, newAssessmentId } from "./ids";
 import { idToHex } from "./spans";
 import { assessmentView } from "./wire";
 
@@ -53,19 +53,49 @@ function spanIdOf(v: string | undefined): string | null {
   return v;
 }
 
+function checkedAssessmentId(id: string): string {
+  if (!isAssessmentId(id)) throw invalidParam(`Invalid value ${JSON.stringify(id.slice(0, 80))} for parameter 'assessment_id' supplied.`);
+  return id;
+}
+
+/** StartTraceV3's assessments; one the trace already has (the client retried) is kept as it is. */
+export async function storeTraceInfoAssessments(
+  ctx: TrackingContext,
+  traceId: string,
+  list: readonly (AssessmentInput & { assessment_id?: string | undefined })[],
+): Promise<void> {
+  for (const a of list) {
+    if (a.trace_id && a.trace_id !== traceId) throw invalidParam(`An assessment's trace_id ${a.trace_id} is not the trace ${traceId}.`);
+    if (a.assessment_id && (await findAssessment(ctx.db, traceId, a.assessment_id))) continue;
+    await storeAssessment(ctx, traceId, a);
+  }
+}
+
 export async function createAssessment(ctx: TrackingContext, input: In<"createAssessment">): Promise<Body> {
   const a = input.assessment;
   if (a.trace_id && a.trace_id !== input.trace_id) {
     throw invalidParam(`The assessment's trace_id ${a.trace_id} is not the trace in the path, ${input.trace_id}.`);
   }
   const trace = await writableTrace(ctx.db, ctx.principal, input.trace_id);
+  return { assessment: assessmentView(await storeAssessment(ctx, trace.traceId, a)) };
+}
+
+/**
+ * One assessment written to a trace the caller may change: CreateAssessment's, or one that came inside
+ * StartTraceV3's trace info (which may carry its own id).
+ */
+export async function storeAssessment(
+  ctx: TrackingContext,
+  traceId: string,
+  a: AssessmentInput & { assessment_id?: string | undefined },
+): Promise<AssessmentRow> {
   if (!a.assessment_name) throw missingParam("assessment.assessment_name");
   if (!a.source?.source_type) throw missingParam("assessment.source.source_type");
-  if (a.overrides) await assessmentOrThrow(ctx, trace.traceId, a.overrides);
+  if (a.overrides) await assessmentOrThrow(ctx, traceId, a.overrides);
   const now = nowOf(ctx);
   const row = await insertAssessment(ctx.db, {
-    assessmentId: newAssessmentId(),
-    traceId: trace.traceId,
+    assessmentId: a.assessment_id ? checkedAssessmentId(a.assessment_id) : newAssessmentId(),
+    traceId,
     name: a.assessment_name,
     ...valueOf(a),
     spanId: spanIdOf(a.span_id),
@@ -80,8 +110,9 @@ export async function createAssessment(ctx: TrackingContext, input: In<"createAs
     creator: ctx.principal.name,
     ownerId: ctx.principal.userId ?? null,
   });
-  if (a.overrides) await setAssessmentValid(ctx.db, trace.traceId, a.overrides, false);
-  return { assessment: assessmentView(row) };
+  if (!row) throw invalidParam(`Assessment ID '${a.assessment_id}' is already in use.`);
+  if (a.overrides) await setAssessmentValid(ctx.db, traceId, a.overrides, false);
+  return row;
 }
 
 export async function getAssessment(ctx: TrackingContext, input: In<"assessment">): Promise<Body> {

@@ -33,6 +33,7 @@ import { decodePageToken, pageOf } from "../search/page-token";
 import { parseExperimentId } from "../validation";
 import type { z } from "zod";
 import { activeExperimentOrThrow, experimentOrThrow, mayChangeTrace, traceOrThrow, writableTrace } from "./access";
+import { storeTraceInfoAssessments } from "./assessments";
 import { validateTraceId } from "./ids";
 import { MAX_PREVIEW_CHARS, MAX_TRACE_TAG_KEY, MAX_TRACE_TAG_VALUE, MAX_TRACES_PER_LINK, SPAN_PAGE_SIZE } from "./limits";
 import { traceFilterSql, traceOrderSql } from "./search";
@@ -108,6 +109,7 @@ export async function startTraceV3(ctx: TrackingContext, input: In<"startV3">): 
       tags: { ...row.tags, ...tags },
     });
   }
+  await storeTraceInfoAssessments(ctx, traceId, info.assessments);
   const [view] = await withAssessments(ctx, [trace]);
   return { trace: { trace_info: view } };
 }

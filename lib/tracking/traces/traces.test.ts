@@ -291,6 +291,40 @@ for (const kind of DB_KINDS) {
       await fails(v3.call("GET", `traces/${id}`, {}), 404, "RESOURCE_DOES_NOT_EXIST");
     });
 
+    it("keeps the assessments StartTraceV3's trace info carries, once even when the client retries", async () => {
+      // mlflow/entities/trace_info.py to_proto puts `assessments` in the TraceInfo that StartTraceV3 sends.
+      const exp = await newExperiment();
+      const id = `tr-${hex(16)}`;
+      const aid = `a-${hex(16)}`;
+      const feedback = {
+        assessment_id: aid,
+        assessment_name: "correct",
+        trace_id: id,
+        source: { source_type: "HUMAN", source_id: "alice" },
+        feedback: { value: true },
+        rationale: "matches the reference",
+      };
+      const expectation = { assessment_name: "expected", source: { source_type: "CODE" }, expectation: { value: "a-predict" } };
+      await ok(startV3(id, exp, { assessments: [feedback, expectation] }));
+      await ok(startV3(id, exp, { assessments: [feedback] }));
+      const info = ((await ok(v3.call("GET", `traces/${id}`, {}, bob))).trace as { trace_info: { assessments: Json[] } }).trace_info;
+      expect(info.assessments.map((a) => [a.assessment_name, a.rationale ?? null])).toEqual([
+        ["correct", "matches the reference"],
+        ["expected", null],
+      ]);
+      expect(info.assessments[0]?.assessment_id).toBe(aid);
+      // A bad assessment refuses the whole start: neither the trace nor its other assessment is kept.
+      const bad = `tr-${hex(16)}`;
+      await fails(
+        startV3(bad, exp, { assessments: [expectation, { assessment_name: "x", source: { source_type: "HUMAN" } }] }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+      );
+      await fails(startV3(bad, exp, { assessments: [{ ...feedback, trace_id: id }] }), 400, "INVALID_PARAMETER_VALUE", id);
+      await fails(startV3(bad, exp, { assessments: [{ ...feedback, trace_id: bad }] }), 400, "INVALID_PARAMETER_VALUE", "already in use");
+      await fails(v3.call("GET", `traces/${bad}`, {}), 404, "RESOURCE_DOES_NOT_EXIST");
+    });
+
     it("searches with MLflow's trace filters, orders and pages (v3 and v2)", async () => {
       const exp = await newExperiment();
       const other = await newExperiment();
