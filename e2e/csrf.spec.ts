@@ -17,12 +17,39 @@ const ATTACKER_PORT = extraPort(30);
 const ATTACKER = `http://localhost:${ATTACKER_PORT}`;
 const MLFLOW = `${DEV_URL}/api/2.0/mlflow`;
 
-function attackPage(runId: string): string {
+const CSRF_TRACE = `tr-${"c5".repeat(16)}`;
+
+function attackPage(runId: string, experimentId: string): string {
   // Only POST is possible without CORS permission (no-cors allows GET, HEAD and POST).
   const calls = [
     { url: `${DEV_URL}/api/users/admin/servers/csrf`, body: JSON.stringify({ environment: "python", cpu: 1, memGb: 1 }) },
     { url: `${DEV_URL}/api/users/admin/tokens`, body: JSON.stringify({ note: "csrf" }) },
     { url: `${DEV_URL}/api/users`, body: JSON.stringify({ name: "csrf-evil", role: "admin" }) },
+    // A job would run the attacker's choice of script in the admin's home, under the admin's name.
+    {
+      url: `${DEV_URL}/api/jobs`,
+      body: JSON.stringify({
+        name: "csrf-job",
+        path: "evil.py",
+        environment: "python",
+        cpu: 0.5,
+        memGb: 0.5,
+        timeoutS: 60,
+        trigger: { kind: "manual" },
+      }),
+    },
+    {
+      url: `${DEV_URL}/api/3.0/mlflow/traces`,
+      body: JSON.stringify({
+        trace: {
+          trace_info: {
+            trace_id: CSRF_TRACE,
+            trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: experimentId } },
+            state: "OK",
+          },
+        },
+      }),
+    },
   ];
   return `<!doctype html><html><body>
 <form id="f" method="POST" enctype="text/plain" action="${DEV_URL}/api/users" target="sink"><input name='{"name":"csrf-form","role":"admin","x":"' value='"}'></form>
@@ -75,7 +102,7 @@ test("a page on another port of the same host cannot change anything with a sign
   const runId = ((await run.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
   const tokensBefore = ((await (await request.get(`${DEV_URL}/api/users/admin/tokens`, { headers: asBootstrap })).json()) as unknown[])
     .length;
-  page_ = attackPage(runId);
+  page_ = attackPage(runId, experimentId);
   await visit(page, `${ATTACKER}/`);
   await expect(page).toHaveTitle("done", { timeout: 20_000 });
 
@@ -92,6 +119,10 @@ test("a page on another port of the same host cannot change anything with a sign
   };
   expect(runNow.run.info.lifecycle_stage).toBe("active");
   expect((await request.get(`${MLFLOW}/experiments/get-by-name?experiment_name=csrf-beacon`, { headers: asBootstrap })).status()).toBe(404);
+  const jobs = await request.get(`${DEV_URL}/api/jobs?all=true`, { headers: asBootstrap });
+  expect(jobs.status()).toBe(200);
+  expect(JSON.stringify(await jobs.json())).not.toContain("csrf-job");
+  expect((await request.get(`${DEV_URL}/api/3.0/mlflow/traces/${CSRF_TRACE}`, { headers: asBootstrap })).status()).toBe(404);
 
   // The admin is still signed in (the forged sign-out did not land), and the portal's own pages still work.
   await visit(page, `${DEV_URL}/`);
