@@ -138,6 +138,10 @@ async function wsTokenChecks(request: APIRequestContext, personal: string): Prom
   await refusedFor(await request.get(`${WS_BASE}/user/${OWNER}/default/api/status`, { headers: ws }), "workspaces:access");
   await refusedFor(await request.get(`${WS_BASE}/user/${OWNER}/second/api/contents`, { headers: ws }), "workspaces:access");
   await refusedFor(await request.get(`${WS_BASE}/api/me`, { headers: ws }), "account:read");
+  // Nor may a script in the workspace schedule a job (it would run under the owner's name on a timer).
+  const JOB = { name: "ws-job", path: "evil.py", environment: "python", cpu: 0.5, memGb: 0.5, timeoutS: 60, trigger: { kind: "manual" } };
+  await refusedFor(await request.post(`${WS_BASE}/api/jobs`, { headers: ws, data: JOB }), "jobs");
+  await refusedFor(await request.get(`${WS_BASE}/api/jobs`, { headers: ws }), "jobs");
   // Pages show a whole account (servers, usage, tokens): a token needs "account" to render one.
   expect((await request.get(`${WS_BASE}/`, { headers: ws, maxRedirects: 0 })).status()).toBe(403);
   expect((await request.get(`${WS_BASE}/servers/${OWNER}/default`, { headers: ws, maxRedirects: 0 })).status()).toBe(403);
@@ -187,6 +191,8 @@ test("personal tokens get the scopes chosen at creation, never more than their c
   await refusedFor(await request.get(`${DEV_URL}/api/me`, { headers: h }), "account:read");
   await refusedFor(await request.get(`${DEV_URL}/api/users/${name}/servers`, { headers: h }), "servers");
   await refusedFor(await create(h, { scopes: ["mlflow"] }), "tokens");
+  // An mlflow-only token is what a job's execution gets: it cannot make or run jobs.
+  await refusedFor(await request.get(`${DEV_URL}/api/jobs`, { headers: h }), "jobs");
   const listed = (await (await request.get(`${DEV_URL}/api/users/${name}/tokens`, { headers: asBootstrap })).json()) as {
     id: string;
     scopes: string[];
