@@ -4,7 +4,7 @@
  * runner writes outside the person's home so it never clutters it).
  */
 import { Readable, type Duplex } from "node:stream";
-import { statusCodeOf, type Engine } from "./engine";
+import type { Engine } from "./engine";
 import { ExecLines } from "./exec-lines";
 
 export async function containerLogLines(engine: Engine, containerId: string, follow: boolean): Promise<AsyncIterable<string>> {
@@ -19,7 +19,7 @@ export async function containerLogLines(engine: Engine, containerId: string, fol
 }
 
 /** The first file of a tar stream (GNU/ustar headers; Docker's archive of one path holds that file first). */
-export function firstTarFile(tar: Buffer): Buffer | undefined {
+function firstTarFile(tar: Buffer): Buffer | undefined {
   let off = 0;
   while (off + 512 <= tar.length) {
     const header = tar.subarray(off, off + 512);
@@ -34,13 +34,9 @@ export function firstTarFile(tar: Buffer): Buffer | undefined {
 }
 
 export async function containerFile(engine: Engine, containerId: string, path: string): Promise<Buffer | undefined> {
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = await engine.call((abortSignal) => engine.docker.getContainer(containerId).getArchive({ path, abortSignal }));
-  } catch (err) {
-    if (statusCodeOf(err) === 404) return undefined;
-    throw engine.failure(`copy ${path} out of a container`, err);
-  }
+  const archive = (abortSignal: AbortSignal) => engine.docker.getContainer(containerId).getArchive({ path, abortSignal });
+  const stream = await engine.lookup(`copy ${path} out of a container`, archive);
+  if (!stream) return undefined;
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return firstTarFile(Buffer.concat(chunks));

@@ -6,7 +6,9 @@
  */
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerSpawner, containerCreateOptions, containerName, cpuCores, formatMemLimit, memoryUsed, legacyVolumeName } from "./docker";
+import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
+import { DockerSpawner, containerCreateOptions } from "./docker";
+import { cpuCores, memoryUsed } from "./engine";
 import { spawnerContract } from "./spawner-contract";
 import { collectLines, specFactory } from "./spawner-test-support";
 import { engineReadiness } from "./testing";

@@ -10,7 +10,6 @@ import Dockerode from "dockerode";
 import {
   HOST_GATEWAY_NAME,
   JUPYTER_PORT,
-  STOP_GRACE_S,
   containerName,
   homeMount,
   memoryBytes,
@@ -23,23 +22,10 @@ import {
   workspaceLabels,
 } from "./container-spec";
 import { mapLimit } from "@/lib/util/map-limit";
-import { Engine, engineMessage, statusCodeOf, type EngineOptions } from "./engine";
-import { EngineUnavailableError, SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
+import { Engine, type EngineOptions } from "./engine";
+import { SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 import { DockerJobRunner } from "./docker-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
-
-export {
-  JUPYTER_PORT,
-  LABEL_ENV,
-  LABEL_MANAGED,
-  LABEL_SERVER,
-  LABEL_USER,
-  LABEL_USER_ID,
-  containerName,
-  formatMemLimit,
-  legacyVolumeName,
-} from "./container-spec";
-export { cpuCores, memoryUsed } from "./engine";
 
 export interface DockerSpawnerOptions extends EngineOptions {
   /** A user-defined network to attach workspaces to; then no port is published. */
@@ -116,12 +102,9 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   }
 
   protected async listLabelled(labels: string[]): Promise<ContainerInfo[]> {
-    let found: Dockerode.ContainerInfo[];
-    try {
-      found = await this.call((abortSignal) => this.docker.listContainers({ all: true, filters: { label: labels }, abortSignal }));
-    } catch (err) {
-      throw this.runtime.failure("list containers", err);
-    }
+    const found = await this.runtime.request("list containers", (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: labels }, abortSignal }),
+    );
     const infos = await mapLimit(found, 8, (c) => this.inspect(c.Id));
     return infos.filter((i): i is ContainerInfo => i !== undefined); // removed meanwhile
   }
@@ -202,15 +185,8 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   }
 
   protected async run(id: string, name: string): Promise<string> {
-    try {
-      await this.call((abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
-    } catch (err) {
-      // 304: already started (a concurrent start's container).
-      if (statusCodeOf(err) !== 304) {
-        if (err instanceof EngineUnavailableError) throw err;
-        throw new SpawnError(`The container engine could not start the container ${name}: ${engineMessage(err)}`, "engine_error");
-      }
-    }
+    // 304: already started (a concurrent start's container).
+    await this.runtime.lookup(`start the container ${name}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), [304]);
     const info = await this.inspect(id);
     if (!info) throw new SpawnError(`The container ${name} disappeared right after it started.`, "engine_error");
     if (!info.State.Running) {
@@ -224,26 +200,11 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   // --- stop / remove ---------------------------------------------------------------------------
 
   protected async end(info: ContainerInfo, how: "stop" | "kill"): Promise<void> {
-    if (how === "stop" && (info.State.Running || info.State.Paused || info.State.Restarting)) {
-      try {
-        await this.call(
-          (abortSignal) => this.docker.getContainer(info.Id).stop({ t: STOP_GRACE_S, abortSignal }),
-          STOP_GRACE_S * 1000 + this.runtime.timeoutMs,
-        );
-      } catch (err) {
-        // 304 (already stopped), 404 (already gone) or any other refusal: the forced removal below
-        // still applies and reports a real problem. Only an unreachable engine stops here.
-        if (err instanceof EngineUnavailableError) throw err;
-      }
-    }
-    try {
-      await this.call((abortSignal) => this.docker.getContainer(info.Id).remove({ force: true, abortSignal }));
-    } catch (err) {
-      const code = statusCodeOf(err);
-      // 404: already gone; 409: a removal is already in progress.
-      if (code === 404 || code === 409) return;
-      throw this.runtime.failure("remove a container", err);
-    }
+    // The forced removal kills; a graceful stop comes first.
+    if (how === "stop" && (info.State.Running || info.State.Paused || info.State.Restarting)) await this.runtime.halt(info.Id, "stop");
+    // 404: already gone; 409: a removal is already in progress.
+    const remove = (abortSignal: AbortSignal) => this.docker.getContainer(info.Id).remove({ force: true, abortSignal });
+    await this.runtime.lookup("remove a container", remove, [404, 409]);
   }
 
   // --- exec, stats -------------------------------------------------------------------------------

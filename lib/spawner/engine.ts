@@ -6,7 +6,8 @@
  */
 import Dockerode from "dockerode";
 import type { Duplex } from "node:stream";
-import { MIB, envList, imageMissingMessage, validateName } from "./container-spec";
+import { RecentAnswers } from "@/lib/util/recent-answers";
+import { MIB, STOP_GRACE_S, envList, imageMissingMessage, validateName } from "./container-spec";
 import { containerFile, containerLogLines } from "./container-output";
 import { ExecLines, demuxBuffer, lastLogLine } from "./exec-lines";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
@@ -86,7 +87,7 @@ function describeEngine(docker: Dockerode): string {
   return "the default socket";
 }
 
-export function dockerFromHost(dockerHost: string | undefined): Dockerode {
+function dockerFromHost(dockerHost: string | undefined): Dockerode {
   const host = dockerHost?.trim();
   if (!host) return new Dockerode();
   // host: undefined overrides a tcp DOCKER_HOST that docker-modem would otherwise merge in.
@@ -107,8 +108,18 @@ export class Engine {
   readonly docker: Dockerode;
   readonly timeoutMs: number;
   private readonly where: string;
-  private readonly images = new Map<string, { at: number; info: Promise<{ present: boolean; id?: string }> }>();
-  private pinged: { at: number; ok: Promise<boolean> } | undefined;
+  /**
+   * A present image is remembered for IMAGE_CACHE_MS: a start asks twice (the lifecycle records the
+   * image id, then start() checks it), and 20 starts at once would ask 40 times. An absent image is
+   * never remembered, and a removed image still fails the create with image_missing.
+   */
+  private readonly images = new RecentAnswers<{ present: boolean; id?: string }>(IMAGE_CACHE_MS, (i) => i.present);
+  /**
+   * Concurrent pings share one request, and a success is reused for PING_CACHE_MS: every start and
+   * stop asks first, and the answer cannot usefully be fresher than that (a start that finds the
+   * engine gone a moment later fails with engine_unavailable all the same).
+   */
+  private readonly pings = new RecentAnswers<boolean>(PING_CACHE_MS, (up) => up);
 
   constructor(opts: EngineOptions = {}) {
     this.docker = opts.docker ?? dockerFromHost(opts.dockerHost);
@@ -160,21 +171,44 @@ export class Engine {
     }
   }
 
-  /** A non-engine-availability failure, as one sentence. */
-  failure(what: string, err: unknown): Error {
+  /** A failure other than an unreachable engine, as one sentence: "The <who> could not <what>: <why>". */
+  failure(what: string, err: unknown, who = "container engine"): Error {
     if (err instanceof EngineUnavailableError) return err;
-    return new Error(`The container engine could not ${what}: ${engineMessage(err)}`, { cause: err });
+    return new Error(`The ${who} could not ${what}: ${engineMessage(err)}`, { cause: err });
+  }
+
+  /** call(), every refusal said as failure(what). */
+  request<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, who?: string): Promise<T> {
+    return this.call(fn).catch((err: unknown) => Promise.reject(this.failure(what, err, who)));
+  }
+
+  /** request(), a refusal with one of `absent`'s status codes (404: no such object) being undefined. */
+  async lookup<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, absent: readonly number[] = [404]): Promise<T | undefined> {
+    try {
+      return await this.call(fn);
+    } catch (err) {
+      if (absent.includes(statusCodeOf(err) ?? 0)) return undefined;
+      throw this.failure(what, err);
+    }
   }
 
   // --- containers --------------------------------------------------------------------------------
 
   /** undefined when there is no such container. */
-  async inspectContainer(nameOrId: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  inspectContainer(nameOrId: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+    return this.lookup(`inspect the container ${nameOrId}`, (abortSignal) => this.docker.getContainer(nameOrId).inspect({ abortSignal }));
+  }
+
+  /** Stops it (SIGTERM, then STOP_GRACE_S) or kills it. Stopped or gone already is no error: removing it comes next. */
+  async halt(id: string, how: "stop" | "kill"): Promise<void> {
+    const container = this.docker.getContainer(id);
     try {
-      return await this.call((abortSignal) => this.docker.getContainer(nameOrId).inspect({ abortSignal }));
+      if (how === "kill") await this.call((abortSignal) => container.kill({ abortSignal }));
+      else await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.timeoutMs);
     } catch (err) {
-      if (statusCodeOf(err) === 404) return undefined;
-      throw this.failure(`inspect the container ${nameOrId}`, err);
+      // 304 (already stopped), 404 (already gone) or any other refusal: the removal that follows
+      // still reports a real problem. Only an unreachable engine stops here.
+      if (err instanceof EngineUnavailableError) throw err;
     }
   }
 
@@ -202,46 +236,24 @@ export class Engine {
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     // Creating a volume that exists returns the existing one, so this is idempotent.
-    try {
-      await this.call((abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, abortSignal }));
-    } catch (err) {
-      if (err instanceof EngineUnavailableError) throw err;
-      throw new SpawnError(`The container engine could not create the volume ${name}: ${engineMessage(err)}`, "engine_error");
-    }
+    await this.request(`create the volume ${name}`, (abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, abortSignal }));
   }
 
   async removeVolume(name: string): Promise<void> {
     validateName("volume", name);
-    try {
-      await this.call((abortSignal) => this.docker.getVolume(name).remove({ abortSignal }));
-    } catch (err) {
-      if (statusCodeOf(err) === 404) return;
-      throw this.failure(`remove the volume ${name}`, err);
-    }
+    await this.lookup(`remove the volume ${name}`, (abortSignal) => this.docker.getVolume(name).remove({ abortSignal }));
   }
 
   // --- exec ----------------------------------------------------------------------------------------
 
   /** argv in a running container; `notRunning` is the error for a container that is gone. */
   async exec(containerId: string, cmd: string[], opts: ExecOptions, notRunning: () => Error): Promise<ExecResult> {
-    const createOpts: Dockerode.ExecCreateOptions = {
-      Cmd: [...cmd],
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    };
-    if (opts.user) createOpts.User = opts.user;
-    if (opts.env) createOpts.Env = envList(opts.env);
-
-    let exec: Dockerode.Exec;
-    try {
-      exec = await this.call((abortSignal) => this.docker.getContainer(containerId).exec({ ...createOpts, abortSignal }));
-    } catch (err) {
-      const code = statusCodeOf(err);
-      if (code === 404 || code === 409) throw notRunning();
-      throw this.failure("run a command in the workspace", err);
-    }
+    const create: Dockerode.ExecCreateOptions = { Cmd: [...cmd], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false };
+    if (opts.user) create.User = opts.user;
+    if (opts.env) create.Env = envList(opts.env);
+    const run = (abortSignal: AbortSignal) => this.docker.getContainer(containerId).exec({ ...create, abortSignal });
+    const exec = await this.lookup("run a command in the workspace", run, [404, 409]);
+    if (!exec) throw notRunning();
 
     const sock = await this.startExec(exec);
     const lines = new ExecLines(sock, (err) => this.translate(err));
@@ -284,13 +296,8 @@ export class Engine {
   private async execExitCode(exec: Dockerode.Exec): Promise<number> {
     // The stream ends when the process does; the engine may need a moment to record the exit code.
     for (let i = 0; i < 30; i++) {
-      let info: Dockerode.ExecInspectInfo;
-      try {
-        info = await this.call((abortSignal) => exec.inspect({ abortSignal }));
-      } catch (err) {
-        if (statusCodeOf(err) === 404) break; // the container (and its execs) went away
-        throw this.failure("read the command's exit code", err);
-      }
+      const info = await this.lookup("read the command's exit code", (abortSignal) => exec.inspect({ abortSignal }));
+      if (!info) break; // the container (and its execs) went away
       if (!info.Running && typeof info.ExitCode === "number") return info.ExitCode;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -301,59 +308,47 @@ export class Engine {
 
   /** See Spawner.runInImage. Labelled atrium.purpose, never atrium.managed: reconcile leaves it alone. */
   async runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult> {
-    let id: string | undefined;
+    const create: Dockerode.ContainerCreateOptions = {
+      name: `atrium-once-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      Image: image,
+      Entrypoint: [...argv],
+      Cmd: [],
+      Labels: { "atrium.purpose": "run-in-image" },
+      NetworkDisabled: true,
+      HostConfig: { NetworkMode: "none", Memory: 512 * MIB, NanoCpus: 1e9 },
+    };
+    const created = await this.lookup(`create a container of ${image}`, (abortSignal) =>
+      this.docker.createContainer({ ...create, abortSignal }),
+    );
+    if (!created) throw new SpawnError(imageMissingMessage(image), "image_missing");
+    const container = this.docker.getContainer(created.id);
     let timer: NodeJS.Timeout | undefined;
     try {
-      try {
-        const create: Dockerode.ContainerCreateOptions = {
-          name: `atrium-once-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
-          Image: image,
-          Entrypoint: [...argv],
-          Cmd: [],
-          Labels: { "atrium.purpose": "run-in-image" },
-          NetworkDisabled: true,
-          HostConfig: { NetworkMode: "none", Memory: 512 * MIB, NanoCpus: 1e9 },
-        };
-        id = (await this.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
-      } catch (err) {
-        if (statusCodeOf(err) === 404) throw new SpawnError(imageMissingMessage(image), "image_missing");
-        throw this.failure(`create a container of ${image}`, err);
-      }
-      const container = this.docker.getContainer(id);
       await this.call((abortSignal) => container.start({ abortSignal }));
       const ended = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new SpawnError(`The command in ${image} did not end within ${timeoutMs / 1000} s.`, "engine_error")),
-          timeoutMs,
-        );
+        const late = new SpawnError(`The command in ${image} did not end within ${timeoutMs / 1000} s.`, "engine_error");
+        timer = setTimeout(() => reject(late), timeoutMs);
       });
-      const waited = (await Promise.race([container.wait().catch((err: unknown) => Promise.reject(this.translate(err))), ended])) as {
-        StatusCode: number;
-      };
+      const waited = container.wait().catch((err: unknown) => Promise.reject(this.translate(err))) as Promise<{ StatusCode: number }>;
+      const { StatusCode } = await Promise.race([waited, ended]);
       const logs = demuxBuffer(
         await this.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal })),
       );
-      return { exitCode: waited.StatusCode, stdout: logs.out, stderr: logs.err };
+      return { exitCode: StatusCode, stdout: logs.out, stderr: logs.err };
     } finally {
       clearTimeout(timer);
-      if (id)
-        await this.call((abortSignal) => this.docker.getContainer(id ?? "").remove({ force: true, abortSignal })).catch(() => undefined);
+      await this.call((abortSignal) => container.remove({ force: true, abortSignal })).catch(() => undefined);
     }
   }
 
   // --- stats ---------------------------------------------------------------------------------------
 
   async stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }> {
-    let s: Dockerode.ContainerStats;
-    try {
-      s = await this.call((abortSignal) => {
-        const opts = { stream: false as const, abortSignal };
-        return this.docker.getContainer(containerId).stats(opts);
-      });
-    } catch (err) {
-      if (statusCodeOf(err) === 404) throw notRunning();
-      throw this.failure("read the workspace's usage", err);
-    }
+    const s = await this.lookup("read the workspace's usage", (abortSignal) => {
+      const opts = { stream: false as const, abortSignal }; // a variable: dockerode's types know no abortSignal here
+      return this.docker.getContainer(containerId).stats(opts);
+    });
+    if (!s) throw notRunning();
     return { cpu: cpuCores(s), memBytes: memoryUsed(s) };
   }
 
@@ -371,53 +366,16 @@ export class Engine {
 
   // --- images, ping --------------------------------------------------------------------------------
 
-  /**
-   * A present image is remembered for IMAGE_CACHE_MS: a start asks twice (the lifecycle records the
-   * image id, then start() checks it), and 20 starts at once would ask 40 times. An absent image or
-   * an error is never remembered, and a removed image still fails the create with image_missing.
-   */
   imageInfo(image: string): Promise<{ present: boolean; id?: string }> {
-    const now = Date.now();
-    const hit = this.images.get(image);
-    if (hit && now - hit.at < IMAGE_CACHE_MS) return hit.info;
-    const info = this.inspectImage(image);
-    this.images.set(image, { at: now, info });
-    const forget = () => {
-      if (this.images.get(image)?.info === info) this.images.delete(image);
-    };
-    void info.then((i) => {
-      if (!i.present) forget();
-    }, forget);
-    return info;
-  }
-
-  private async inspectImage(image: string): Promise<{ present: boolean; id?: string }> {
-    try {
-      const info = await this.call((abortSignal) => {
-        const opts = { abortSignal } as Dockerode.ImageInspectOptions;
-        return this.docker.getImage(image).inspect(opts);
-      });
-      return { present: true, id: info.Id };
-    } catch (err) {
-      if (statusCodeOf(err) === 404) return { present: false };
-      throw this.failure(`inspect the image ${image}`, err);
-    }
-  }
-
-  /**
-   * Concurrent pings share one request, and a success is reused for PING_CACHE_MS: every start and
-   * stop asks first, and the answer cannot usefully be fresher than that (a start that finds the
-   * engine gone a moment later fails with engine_unavailable all the same). A failure is not reused.
-   */
-  ping(): Promise<boolean> {
-    if (this.pinged && Date.now() - this.pinged.at < PING_CACHE_MS) return this.pinged.ok;
-    const at = Date.now();
-    const ok = this.pingEngine();
-    this.pinged = { at, ok };
-    void ok.then((up) => {
-      if (!up && this.pinged?.ok === ok) this.pinged = undefined;
+    return this.images.get(image, async () => {
+      const inspect = (abortSignal: AbortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Dockerode.ImageInspectOptions);
+      const info = await this.lookup(`inspect the image ${image}`, inspect);
+      return info ? { present: true, id: info.Id } : { present: false };
     });
-    return ok;
+  }
+
+  ping(): Promise<boolean> {
+    return this.pings.get("", () => this.pingEngine());
   }
 
   private async pingEngine(): Promise<boolean> {

@@ -3,7 +3,8 @@ import { SwarmSpawner } from "./swarm";
 import type { Spawner } from "./types";
 
 export * from "./types";
-export { DockerSpawner, containerName, legacyVolumeName, type DockerSpawnerOptions } from "./docker";
+export { containerName, legacyVolumeName } from "./container-spec";
+export { DockerSpawner, type DockerSpawnerOptions } from "./docker";
 export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";
 
 export interface SpawnerConfig {

@@ -24,20 +24,13 @@ import {
   urlHostOf,
   workspaceLabels,
 } from "./container-spec";
-import { Engine, engineMessage, statusCodeOf, type EngineOptions } from "./engine";
-import {
-  EngineUnavailableError,
-  OtherNodeError,
-  SpawnError,
-  type FailedStatus,
-  type ServerRef,
-  type ServerSpec,
-  type ServerStatus,
-} from "./types";
+import { Engine, statusCodeOf, type EngineOptions } from "./engine";
+import { OtherNodeError, SpawnError, type FailedStatus, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 import { SwarmJobRunner } from "./swarm-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
+import { RecentAnswers } from "@/lib/util/recent-answers";
 
-export const DEFAULT_SWARM_NETWORK = "atrium-swarm";
+const DEFAULT_SWARM_NETWORK = "atrium-swarm";
 
 export interface SwarmSpawnerOptions extends EngineOptions {
   /** The attachable overlay network workspaces join; created when missing (default "atrium-swarm"). */
@@ -89,6 +82,11 @@ interface SwarmNode {
 /** Task states before "running": the task is still on its way (contract: counted as running). */
 const ON_ITS_WAY = new Set(["new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"]);
 
+function taskTemplate(service: Dockerode.Service): Dockerode.ContainerTaskSpec | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
+  return service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined;
+}
+
 function cpusText(n: number): string {
   return `${Math.round(n * 100) / 100} CPU${n === 1 ? "" : "s"}`;
 }
@@ -104,8 +102,8 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   private readonly urlHost: string;
   private readonly startTimeoutMs: number;
   private readonly unschedulableGraceMs: number;
-  private networkReady: Promise<void> | undefined;
-  private localNode: Promise<string> | undefined;
+  /** Asked once (again only after a failure): the overlay network, and this engine's swarm node id. */
+  private readonly once = new RecentAnswers<string>(Infinity);
 
   constructor(opts: SwarmSpawnerOptions = {}) {
     super();
@@ -117,10 +115,6 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     this.startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.unschedulableGraceMs = opts.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS;
     this.jobs = new SwarmJobRunner(this.runtime, this.network, () => this.prepare());
-  }
-
-  private call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {
-    return this.runtime.call(fn, timeoutMs);
   }
 
   protected override startingMessage(name: string): string {
@@ -180,25 +174,18 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     };
   }
 
-  protected prepare(): Promise<void> {
-    this.networkReady ??= this.createNetworkIfMissing();
-    const ready = this.networkReady;
-    ready.catch(() => {
-      if (this.networkReady === ready) this.networkReady = undefined; // try again on the next start
-    });
-    return ready;
+  protected async prepare(): Promise<void> {
+    await this.once.get("network", () => this.createNetworkIfMissing().then(() => this.network));
   }
 
   private async createNetworkIfMissing(): Promise<void> {
     const name = this.network;
-    let found: Dockerode.NetworkInspectInfo | undefined;
-    try {
-      // The name filter matches substrings; only the exact name counts.
-      const nets = await this.call((abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
-      found = nets.find((n) => n.Name === name);
-    } catch (err) {
-      throw this.spawnFailure(`list the networks`, err);
-    }
+    const nets = await this.runtime.request(
+      "list the networks",
+      (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
+      "swarm",
+    );
+    const found = nets.find((n) => n.Name === name); // the name filter matches substrings
     if (found) {
       if (found.Driver !== "overlay" || !found.Attachable) {
         throw new SpawnError(
@@ -208,46 +195,23 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       }
       return;
     }
+    const create = { Name: name, Driver: "overlay", Attachable: true, CheckDuplicate: true, Labels: { [LABEL_MANAGED]: "true" } };
     try {
-      await this.call((abortSignal) =>
-        this.docker.createNetwork({
-          Name: name,
-          Driver: "overlay",
-          Attachable: true,
-          CheckDuplicate: true,
-          Labels: { [LABEL_MANAGED]: "true" },
-          abortSignal,
-        }),
-      );
+      await this.runtime.call((abortSignal) => this.docker.createNetwork({ ...create, abortSignal }));
     } catch (err) {
-      if (statusCodeOf(err) === 409) return; // created meanwhile by another start
-      throw this.spawnFailure(`create the overlay network ${name}`, err);
+      if (statusCodeOf(err) !== 409) throw this.runtime.failure(`create the overlay network ${name}`, err, "swarm"); // 409: created meanwhile
     }
-  }
-
-  private spawnFailure(what: string, err: unknown): SpawnError {
-    if (err instanceof SpawnError) return err;
-    if (err instanceof EngineUnavailableError) return err;
-    return new SpawnError(`The swarm could not ${what}: ${engineMessage(err)}`, "engine_error");
   }
 
   // --- finding services and tasks ----------------------------------------------------------------
 
-  protected async inspect(nameOrId: string): Promise<Dockerode.Service | undefined> {
-    try {
-      return (await this.call((abortSignal) => this.docker.getService(nameOrId).inspect({ abortSignal }))) as Dockerode.Service;
-    } catch (err) {
-      if (statusCodeOf(err) === 404) return undefined;
-      throw this.runtime.failure(`inspect the service ${nameOrId}`, err);
-    }
+  protected inspect(nameOrId: string): Promise<Dockerode.Service | undefined> {
+    const inspect = (abortSignal: AbortSignal) => this.docker.getService(nameOrId).inspect({ abortSignal }) as Promise<Dockerode.Service>;
+    return this.runtime.lookup(`inspect the service ${nameOrId}`, inspect);
   }
 
-  protected async listLabelled(labels: string[]): Promise<Dockerode.Service[]> {
-    try {
-      return await this.call((abortSignal) => this.docker.listServices({ filters: { label: labels }, abortSignal }));
-    } catch (err) {
-      throw this.runtime.failure("list services", err);
-    }
+  protected listLabelled(labels: string[]): Promise<Dockerode.Service[]> {
+    return this.runtime.request("list services", (abortSignal) => this.docker.listServices({ filters: { label: labels }, abortSignal }));
   }
 
   protected labelsOf(service: Dockerode.Service): Record<string, string> | undefined {
@@ -260,40 +224,29 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
 
   /** The service's newest task; one replica and no restarts make it the only one that matters. */
   private async latestTask(serviceId: string): Promise<SwarmTask | undefined> {
-    let tasks: SwarmTask[];
-    try {
-      tasks = (await this.call((abortSignal) => this.docker.listTasks({ filters: { service: [serviceId] }, abortSignal }))) as SwarmTask[];
-    } catch (err) {
-      throw this.runtime.failure("list the service's tasks", err);
-    }
+    const list = (abortSignal: AbortSignal) =>
+      this.docker.listTasks({ filters: { service: [serviceId] }, abortSignal }) as Promise<SwarmTask[]>;
+    const tasks = await this.runtime.request("list the service's tasks", list);
     return tasks
       .filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId)
       .sort((a, b) => (b.Version?.Index ?? 0) - (a.Version?.Index ?? 0) || (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""))[0];
   }
 
   private localNodeId(): Promise<string> {
-    this.localNode ??= this.runtime.info().then((info) => info.Swarm?.NodeID ?? "");
-    const p = this.localNode;
-    p.catch(() => {
-      if (this.localNode === p) this.localNode = undefined;
-    });
-    return p;
+    return this.once.get("node", () => this.runtime.info().then((info) => info.Swarm?.NodeID ?? ""));
   }
 
-  private async node(id: string): Promise<SwarmNode | undefined> {
-    try {
-      return (await this.call((abortSignal) => this.docker.getNode(id).inspect({ abortSignal }))) as SwarmNode;
-    } catch {
-      return undefined; // only used to make a message or an address better
-    }
+  /** Only used to make a message or an address better: undefined when it cannot be read. */
+  private node(id: string): Promise<SwarmNode | undefined> {
+    const inspect = (abortSignal: AbortSignal) => this.docker.getNode(id).inspect({ abortSignal }) as Promise<SwarmNode>;
+    return this.runtime.call(inspect).catch(() => undefined);
   }
 
   // --- status ------------------------------------------------------------------------------------
 
   /** "no suitable node (…)" with what the workspace asked for, so a person knows what to change. */
   private unschedulableReason(service: Dockerode.Service, err: string): string {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
-    const task = service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined;
+    const task = taskTemplate(service);
     const constraints = task?.Placement?.Constraints ?? [];
     const limits = task?.Resources?.Reservations;
     const asks: string[] = [];
@@ -324,8 +277,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     if (state === "orphaned") return { state: "failed", reason: "the node that ran it left the swarm or is down" };
     if (state === "rejected") {
       if (/no such image|pull access denied|manifest unknown|not found/i.test(err)) {
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
-        const image = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? "";
+        const image = taskTemplate(service)?.ContainerSpec?.Image ?? "";
         return { state: "failed", reason: `image "${image}" is not on the engine of the node it was placed on` };
       }
       return { state: "failed", reason: err ? `could not start: ${err}` : "the swarm rejected the task" };
@@ -345,8 +297,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     return this.ended({
       exitCode,
       oomKilled: local?.State.OOMKilled,
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
-      memLimitBytes: (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes,
+      memLimitBytes: taskTemplate(service)?.Resources?.Limits?.MemoryBytes,
       logsOf: local?.Id,
       // Another node's engine holds the container: whether it was the memory limit is not visible here.
       detail: !local && exitCode === 137 ? "killed (out of memory or stopped by the node)" : undefined,
@@ -389,7 +340,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   }
 
   protected async create(spec: ServerSpec): Promise<string> {
-    return (await this.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }))).id;
+    return (await this.runtime.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }))).id;
   }
 
   protected run(id: string, name: string): Promise<string> {
@@ -452,32 +403,16 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     const task = await this.latestTask(id);
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
     if (containerId && task?.Status?.State === "running" && (!task.NodeID || task.NodeID === (await this.localNodeId()))) {
-      try {
-        const container = this.docker.getContainer(containerId);
-        if (how === "stop")
-          await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.runtime.timeoutMs);
-        else await this.call((abortSignal) => container.kill({ abortSignal }));
-      } catch (err) {
-        // Already stopped or gone: removing the service below is what counts.
-        if (err instanceof EngineUnavailableError) throw err;
-      }
+      await this.runtime.halt(containerId, how);
     }
-    await this.removeService(id);
+    await this.runtime.lookup("remove a service", (abortSignal) => this.docker.getService(id).remove({ abortSignal }));
     const deadline = Date.now() + STOP_GRACE_S * 1000 + this.runtime.timeoutMs;
     while (Date.now() < deadline) {
-      const left = await this.call((abortSignal) =>
+      const left = await this.runtime.call((abortSignal) =>
         this.docker.listContainers({ filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }),
       );
       if (left.length === 0) return;
       await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  }
-
-  private async removeService(id: string): Promise<void> {
-    try {
-      await this.call((abortSignal) => this.docker.getService(id).remove({ abortSignal }));
-    } catch (err) {
-      if (statusCodeOf(err) !== 404) throw this.runtime.failure("remove a service", err);
     }
   }
 

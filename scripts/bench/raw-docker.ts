@@ -6,7 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import { containerCreateOptions, JUPYTER_PORT, legacyVolumeName } from "../../lib/spawner/docker";
+import { JUPYTER_PORT, legacyVolumeName } from "../../lib/spawner/container-spec";
+import { containerCreateOptions } from "../../lib/spawner/docker";
 import { sleep } from "./stats";
 
 export const BENCH_LABEL = "atrium.bench";
