@@ -68,7 +68,6 @@ export function validateSpec(spec: ServerSpec): void {
   validateName("user", spec.user);
   validateName("server", spec.server);
   validateName("home volume", spec.homeVolume);
-  if (spec.server.includes("_")) throw new TypeError(`The server name "${spec.server}" cannot contain "_".`);
   if (!Number.isFinite(spec.cpu) || spec.cpu <= 0) throw new TypeError(`cpu must be a positive number of cores, not ${spec.cpu}.`);
   if (!Number.isFinite(spec.memGb) || spec.memGb <= 0) throw new TypeError(`memGb must be a positive number of GiB, not ${spec.memGb}.`);
   envList(spec.env);

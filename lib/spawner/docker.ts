@@ -93,10 +93,6 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     this.jobs = new DockerJobRunner(this.runtime, this.network);
   }
 
-  private call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {
-    return this.runtime.call(fn, timeoutMs);
-  }
-
   protected inspect(nameOrId: string): Promise<ContainerInfo | undefined> {
     return this.runtime.inspectContainer(nameOrId);
   }
@@ -128,10 +124,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     if (st.Status === "removing") return { state: "stopped" };
     const engineError = st.Error?.trim();
     if (st.Status === "created") {
-      return {
-        state: "failed",
-        reason: engineError ? `could not start: ${engineError}` : "the container was created but never started",
-      };
+      return { state: "failed", reason: engineError ? `could not start: ${engineError}` : "the container was created but never started" };
     }
     // exited or dead
     return this.ended({
@@ -145,8 +138,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
 
   protected async describe(info: ContainerInfo): Promise<{ status: ServerStatus; url?: string }> {
     const status = await this.statusOf(info);
-    const url = status.state === "running" ? this.urlOf(info) : undefined;
-    return url ? { status, url } : { status };
+    return { status, url: status.state === "running" ? this.urlOf(info) : undefined };
   }
 
   // --- where it answers --------------------------------------------------------------------------
@@ -181,7 +173,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
 
   protected async create(spec: ServerSpec): Promise<string> {
     const create = containerCreateOptions(spec, { network: this.network, publishHost: this.publishHost });
-    return (await this.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
+    return (await this.runtime.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
   }
 
   protected async run(id: string, name: string): Promise<string> {

@@ -36,9 +36,13 @@ interface DockerodeHttpError {
   message?: string;
 }
 
+/** A property of whatever was thrown. */
+function prop(err: unknown, key: string): unknown {
+  return typeof err === "object" && err !== null ? (err as Record<string, unknown>)[key] : undefined;
+}
+
 export function statusCodeOf(err: unknown): number | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const code = (err as DockerodeHttpError).statusCode;
+  const code = prop(err, "statusCode");
   return typeof code === "number" ? code : undefined;
 }
 
@@ -67,16 +71,6 @@ const UNREACHABLE_CODES = new Set([
   "EACCES",
   "EPERM",
 ]);
-
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function isAbort(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { name?: unknown }).name === "AbortError";
-}
 
 function describeEngine(docker: Dockerode): string {
   const modem = docker.modem as unknown as { socketPath?: unknown; host?: unknown; port?: unknown };
@@ -130,8 +124,8 @@ export class Engine {
   /** Turns a socket-level failure into EngineUnavailableError; anything else is returned as is. */
   translate(err: unknown): Error {
     if (err instanceof EngineUnavailableError) return err;
-    const code = errnoCode(err);
-    if (code !== undefined && statusCodeOf(err) === undefined && UNREACHABLE_CODES.has(code)) {
+    const code = prop(err, "code");
+    if (typeof code === "string" && statusCodeOf(err) === undefined && UNREACHABLE_CODES.has(code)) {
       const where = this.where;
       let message: string;
       if (code === "ENOENT") message = `The container engine is not reachable: the socket ${where} does not exist (is dockerd running?).`;
@@ -141,7 +135,7 @@ export class Engine {
       else message = `The container engine at ${where} cannot be reached (${code}).`;
       return new EngineUnavailableError(message, { cause: err });
     }
-    if (isAbort(err)) return this.timeoutError(this.timeoutMs);
+    if (prop(err, "name") === "AbortError") return this.timeoutError(this.timeoutMs);
     return err instanceof Error ? err : new Error(engineMessage(err));
   }
 
@@ -263,34 +257,21 @@ export class Engine {
   }
 
   /** Starts the exec on a hijacked connection; only the handshake has a deadline, not the stream. */
-  private startExec(exec: Dockerode.Exec): Promise<Duplex> {
-    return new Promise<Duplex>((resolve, reject) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        done = true;
-        reject(this.timeoutError(this.timeoutMs));
-      }, this.timeoutMs);
-      exec.start({ hijack: true, stdin: false }).then(
-        (sock) => {
-          clearTimeout(timer);
-          if (done) {
-            sock.destroy(); // too late: the caller has been told the engine did not answer
-            return;
-          }
-          done = true;
-          // The modem sets no timeout unless configured; make sure a quiet command is never cut off.
-          const maybeSocket = sock as Duplex & { setTimeout?: (ms: number) => unknown };
-          maybeSocket.setTimeout?.(0);
-          resolve(sock);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          if (done) return;
-          done = true;
-          reject(this.failure("run a command in the workspace", this.translate(err)));
-        },
-      );
+  private async startExec(exec: Dockerode.Exec): Promise<Duplex> {
+    let late = false;
+    const started = exec.start({ hijack: true, stdin: false }).then((sock) => {
+      if (late) sock.destroy(); // the caller has been told the engine did not answer
+      return sock;
     });
+    try {
+      const sock = await this.call(() => started);
+      // The modem sets no timeout unless configured; make sure a quiet command is never cut off.
+      (sock as Duplex & { setTimeout?: (ms: number) => unknown }).setTimeout?.(0);
+      return sock;
+    } catch (err) {
+      late = true;
+      throw this.failure("run a command in the workspace", err);
+    }
   }
 
   private async execExitCode(exec: Dockerode.Exec): Promise<number> {

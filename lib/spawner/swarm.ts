@@ -57,24 +57,20 @@ const SERVICE_ID_LABEL = "com.docker.swarm.service.id";
 
 /** The part of a swarm task Atrium reads (dockerode types tasks as any). */
 interface SwarmTask {
-  ID: string;
   ServiceID?: string;
   NodeID?: string;
   CreatedAt?: string;
-  DesiredState?: string;
   Version?: { Index?: number };
   Status?: {
     Timestamp?: string;
     State?: string;
-    Message?: string;
     Err?: string;
     ContainerStatus?: { ContainerID?: string; ExitCode?: number };
-    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }> };
+    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number }> };
   };
 }
 
 interface SwarmNode {
-  ID: string;
   Description?: { Hostname?: string };
   Status?: { Addr?: string };
 }
@@ -102,8 +98,9 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   private readonly urlHost: string;
   private readonly startTimeoutMs: number;
   private readonly unschedulableGraceMs: number;
-  /** Asked once (again only after a failure): the overlay network, and this engine's swarm node id. */
-  private readonly once = new RecentAnswers<string>(Infinity);
+  /** Asked once, and again only after a failure. */
+  private readonly networkReady = new RecentAnswers<void>(Infinity);
+  private readonly localNode = new RecentAnswers<string>(Infinity);
 
   constructor(opts: SwarmSpawnerOptions = {}) {
     super();
@@ -174,8 +171,8 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     };
   }
 
-  protected async prepare(): Promise<void> {
-    await this.once.get("network", () => this.createNetworkIfMissing().then(() => this.network));
+  protected prepare(): Promise<void> {
+    return this.networkReady.get("", () => this.createNetworkIfMissing());
   }
 
   private async createNetworkIfMissing(): Promise<void> {
@@ -233,7 +230,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   }
 
   private localNodeId(): Promise<string> {
-    return this.once.get("node", () => this.runtime.info().then((info) => info.Swarm?.NodeID ?? ""));
+    return this.localNode.get("", () => this.runtime.info().then((info) => info.Swarm?.NodeID ?? ""));
   }
 
   /** Only used to make a message or an address better: undefined when it cannot be read. */
@@ -290,10 +287,9 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   /** Why a task's container ended: from the container itself on this node, from the task elsewhere. */
   private exitedStatus(
     service: Dockerode.Service,
-    code: number | undefined,
-    local: Dockerode.ContainerInspectInfo | undefined,
+    exitCode: number | undefined,
+    local?: Dockerode.ContainerInspectInfo,
   ): Promise<FailedStatus> {
-    const exitCode = typeof code === "number" ? code : undefined;
     return this.ended({
       exitCode,
       oomKilled: local?.State.OOMKilled,
@@ -304,19 +300,15 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     });
   }
 
-  protected async describe(service: Dockerode.Service): Promise<{ status: ServerStatus; url?: string }> {
+  /** Its newest task, its status, and where it answers once the task runs. */
+  protected async describe(service: Dockerode.Service): Promise<{ task?: SwarmTask; status: ServerStatus; url?: string }> {
     const task = await this.latestTask(service.ID);
     const status = await this.statusOf(service, task);
     const url = task && status.state === "running" && task.Status?.State === "running" ? await this.urlOf(service, task) : undefined;
-    return url ? { status, url } : { status };
+    return { task, status, url };
   }
 
   // --- where it answers --------------------------------------------------------------------------
-
-  private publishedPort(task: SwarmTask): number | undefined {
-    const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === JUPYTER_PORT)?.PublishedPort;
-    return typeof port === "number" && port > 0 ? port : undefined;
-  }
 
   /** The node's address when the task runs elsewhere; the portal's own publish host on its own node. */
   private async hostOf(task: SwarmTask): Promise<string> {
@@ -327,8 +319,8 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
 
   private async urlOf(service: Dockerode.Service, task: SwarmTask): Promise<string | undefined> {
     if (this.portalOnNetwork) return `http://${service.Spec?.Name ?? ""}:${JUPYTER_PORT}`;
-    const port = this.publishedPort(task);
-    return port === undefined ? undefined : `http://${await this.hostOf(task)}:${port}`;
+    const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === JUPYTER_PORT)?.PublishedPort;
+    return typeof port === "number" && port > 0 ? `http://${await this.hostOf(task)}:${port}` : undefined;
   }
 
   // --- start -------------------------------------------------------------------------------------
@@ -336,28 +328,23 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   /** Running or on its way (another start got there first): waited for rather than started twice. */
   protected async reuse(service: Dockerode.Service): Promise<string | undefined> {
     const status = await this.statusOf(service, await this.latestTask(service.ID));
-    return status.state === "running" ? this.waitUntilRunning(service.ID, service.Spec?.Name ?? service.ID) : undefined;
+    return status.state === "running" ? this.run(service.ID, service.Spec?.Name ?? service.ID) : undefined;
   }
 
   protected async create(spec: ServerSpec): Promise<string> {
     return (await this.runtime.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }))).id;
   }
 
-  protected run(id: string, name: string): Promise<string> {
-    return this.waitUntilRunning(id, name);
-  }
-
-  private async waitUntilRunning(id: string, name: string): Promise<string> {
+  /** Waits until the swarm runs the service's task. */
+  protected async run(id: string, name: string): Promise<string> {
     const t0 = Date.now();
     let unschedulableSince: number | undefined;
     for (;;) {
       const service = await this.inspect(id);
       if (!service) throw new SpawnError(`The service ${name} disappeared while it was starting.`, "engine_error");
-      const task = await this.latestTask(id);
-      const status = await this.statusOf(service, task);
-      if (task && status.state === "running" && task.Status?.State === "running") {
-        const url = await this.urlOf(service, task);
-        if (url) return url;
+      const { task, status, url } = await this.describe(service);
+      if (url) return url;
+      if (status.state === "running" && task?.Status?.State === "running") {
         // Host-mode ports appear in the task's status with the running state; a moment's lag is allowed.
         if (Date.now() - t0 > 5_000) {
           throw new SpawnError(
