@@ -9,13 +9,12 @@ import { ExecLines } from "./exec-lines";
 
 export async function containerLogLines(engine: Engine, containerId: string, follow: boolean): Promise<AsyncIterable<string>> {
   const container = engine.docker.getContainer(containerId);
-  if (follow) {
-    // No deadline on the stream itself: it lasts as long as the execution does.
-    const stream = await engine.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: true, abortSignal }));
-    return new ExecLines(stream as unknown as Duplex, (err) => engine.translate(err));
-  }
-  const buf = await engine.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }));
-  return new ExecLines(Readable.from([buf]) as unknown as Duplex, (err) => engine.translate(err));
+  // No deadline on a followed stream itself: it lasts as long as the execution does.
+  const logs: Buffer | NodeJS.ReadableStream = follow
+    ? await engine.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: true, abortSignal }))
+    : await engine.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }));
+  const stream = Buffer.isBuffer(logs) ? Readable.from([logs]) : logs;
+  return new ExecLines(stream as unknown as Duplex, (err) => engine.translate(err));
 }
 
 /** The first file of a tar stream (GNU/ustar headers; Docker's archive of one path holds that file first). */

@@ -10,8 +10,7 @@ import { containerName, formatMemLimit, legacyVolumeName } from "./container-spe
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { cpuCores, memoryUsed } from "./engine";
 import { spawnerContract } from "./spawner-contract";
-import { collectLines, specFactory } from "./spawner-test-support";
-import { engineReadiness } from "./testing";
+import { collectLines, engineReadiness, specFactory } from "./testing";
 import type { ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);

@@ -6,8 +6,7 @@
  */
 import { expect, it } from "vitest";
 import { containerName } from "./container-spec";
-import { collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./spawner-test-support";
-import { TEST_IMAGE } from "./testing";
+import { TEST_IMAGE, collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./testing";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type Spawner } from "./types";
 
 export interface SpawnerContractHooks {

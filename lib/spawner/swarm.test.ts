@@ -13,8 +13,7 @@ import { openWebSocket } from "@/lib/routing/ws-test-client";
 import { containerName, legacyVolumeName } from "./container-spec";
 import { spawnerContract } from "./spawner-contract";
 import { SwarmSpawner } from "./swarm";
-import { collectLines, specFactory, waitForJupyterApi } from "./spawner-test-support";
-import { swarmReadiness } from "./testing";
+import { collectLines, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
 import { SpawnError, type ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);

@@ -1,5 +1,13 @@
+/**
+ * What tests of the spawner and of its callers share: the test images, whether the engine (and a
+ * swarm) can be used, specs that remember what to clean up, waits on Jupyter and on a backend's
+ * status, and a fake's job methods. Test-only.
+ */
+import { randomBytes } from "node:crypto";
 import { seedEnvironments } from "@/db/seed";
+import { legacyVolumeName } from "./container-spec";
 import { DockerSpawner } from "./docker";
+import type { ServerRef, ServerSpec, ServerStatus, Spawner } from "./types";
 
 /** The small Notebook 6 image (scripts/workspace-image/build.sh classic), for tests that only need "a Jupyter". */
 export const TEST_IMAGE = process.env.ATRIUM_TEST_WORKSPACE_IMAGE ?? "atrium-workspace:1";
@@ -35,3 +43,81 @@ export async function swarmReadiness(image = TEST_IMAGE): Promise<string | undef
   }
   return undefined;
 }
+
+/** A spec factory that records every user and (user, server) it made, for afterAll's clean-up. */
+export function specFactory() {
+  const users = new Set<string>();
+  const refs: ServerRef[] = [];
+  function spec(user: string, server: string, extra: Partial<ServerSpec> = {}): ServerSpec {
+    users.add(user);
+    if (!refs.some((r) => r.user === user && r.server === server)) refs.push({ user, server });
+    return {
+      user,
+      server,
+      userId: `id-${user}`,
+      homeVolume: legacyVolumeName(user),
+      environment: "test-env",
+      image: TEST_IMAGE,
+      cpu: 0.5,
+      memGb: 1,
+      token: randomBytes(16).toString("hex"),
+      baseUrl: `/user/${user}/${server}/`,
+      env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000", ATRIUM_TEST: "yes" },
+      ...extra,
+    };
+  }
+  return { spec, users, refs };
+}
+
+export async function collectLines(output: AsyncIterable<string>): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of output) lines.push(line);
+  return lines;
+}
+
+/** Milliseconds until Jupyter's /api/status answered 200 with the token; throws with the last answer. */
+export async function waitForJupyterApi(url: string, baseUrl: string, token: string, timeoutMs = 30_000): Promise<number> {
+  const t0 = Date.now();
+  let last = "";
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(`${url}${baseUrl}api/status`, {
+        headers: { Authorization: `token ${token}` },
+        signal: AbortSignal.timeout(1000), // a published port accepts before Jupyter listens; an early try can hang
+      });
+      if (res.status === 200) return Date.now() - t0;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url}${baseUrl}api/status did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** The backend's status once `pred` holds, or the last one seen when the time is up. */
+export async function waitForStatus(
+  spawner: Spawner,
+  ref: ServerRef,
+  pred: (s: ServerStatus) => boolean,
+  timeoutMs: number,
+): Promise<ServerStatus> {
+  const t0 = Date.now();
+  let s = await spawner.status(ref);
+  while (!pred(s) && Date.now() - t0 < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 250));
+    s = await spawner.status(ref);
+  }
+  return s;
+}
+
+/** The job methods of a fake Spawner that a test does not expect to be called. */
+export const NO_JOBS: Pick<Spawner, "startJob" | "jobStatus" | "jobLogs" | "jobFile" | "removeJob" | "listJobs"> = {
+  startJob: () => Promise.reject(new Error("not used")),
+  jobStatus: () => Promise.reject(new Error("not used")),
+  jobLogs: () => Promise.reject(new Error("not used")),
+  jobFile: () => Promise.reject(new Error("not used")),
+  removeJob: () => Promise.reject(new Error("not used")),
+  // Reconcile-style callers list everything: an engine without jobs.
+  listJobs: () => Promise.resolve([]),
+};

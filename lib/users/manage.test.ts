@@ -12,7 +12,7 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { changeUser, createUser, getUserOrThrow, listUsers, removeUser } from "./manage";
-import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
+import { NO_JOBS } from "@/lib/spawner/testing";
 
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
 

@@ -14,7 +14,7 @@ import { openTestDatabase } from "@/db/testing";
 import type { Spawner } from "@/lib/spawner";
 import { cullIdleServers } from "./cull";
 import { serverRowFixture } from "@/db/server-fixture";
-import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
+import { NO_JOBS } from "@/lib/spawner/testing";
 
 let handle: DbHandle;
 let jupyter: Server;

@@ -12,7 +12,7 @@ import { serverRowFixture } from "@/db/server-fixture";
 import { openTestDatabase } from "@/db/testing";
 import type { ListedServer, Spawner } from "@/lib/spawner";
 import { reconcileServers } from "./reconcile";
-import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
+import { NO_JOBS } from "@/lib/spawner/testing";
 
 let handle: DbHandle;
 let listed: ListedServer[] = [];

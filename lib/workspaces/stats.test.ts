@@ -8,7 +8,7 @@ import { ApiError } from "@/lib/http/api-error";
 import { EngineUnavailableError, OtherNodeError, ServerNotRunningError, type Spawner } from "@/lib/spawner";
 import { getServerStats } from "./stats";
 import { serverRowFixture } from "@/db/server-fixture";
-import { NO_JOBS } from "@/lib/spawner/spawner-test-support";
+import { NO_JOBS } from "@/lib/spawner/testing";
 
 let handle: DbHandle;
 
