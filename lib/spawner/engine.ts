@@ -207,15 +207,10 @@ export class Engine {
   }
 
   /** The last line the container wrote; best effort, since a reason without it is still a reason. */
-  async lastLogLine(id: string): Promise<string | undefined> {
-    try {
-      const buf = await this.call((abortSignal) =>
-        this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 20, follow: false, abortSignal }),
-      );
-      return lastLogLine(buf);
-    } catch {
-      return undefined;
-    }
+  lastLogLine(id: string): Promise<string | undefined> {
+    const tail = (abortSignal: AbortSignal) =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 20, follow: false, abortSignal });
+    return this.call(tail).then(lastLogLine, () => undefined);
   }
 
   logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>> {

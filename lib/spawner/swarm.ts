@@ -260,10 +260,11 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     const state = st.State ?? "new";
     const err = st.Err?.trim() ?? "";
     const containerId = st.ContainerStatus?.ContainerID;
+    const localContainer = () => (containerId ? this.runtime.inspectContainer(containerId).catch(() => undefined) : undefined);
     if (state === "running") {
       // The task's state lags a few seconds behind its container (the agent reports it): a container
       // on this node that has died is believed at once, as the docker backend would see it.
-      const local = containerId ? await this.runtime.inspectContainer(containerId).catch(() => undefined) : undefined;
+      const local = await localContainer();
       if (local && !local.State.Running) return this.exitedStatus(service, local.State.ExitCode, local);
       return st.Timestamp ? { state: "running", startedAt: st.Timestamp } : { state: "running" };
     }
@@ -280,8 +281,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       return { state: "failed", reason: err ? `could not start: ${err}` : "the swarm rejected the task" };
     }
     // failed or complete: the container ran and exited.
-    const local = containerId ? await this.runtime.inspectContainer(containerId).catch(() => undefined) : undefined;
-    return this.exitedStatus(service, st.ContainerStatus?.ExitCode, local);
+    return this.exitedStatus(service, st.ContainerStatus?.ExitCode, await localContainer());
   }
 
   /** Why a task's container ended: from the container itself on this node, from the task elsewhere. */
