@@ -3,10 +3,11 @@
 import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
+import { Crumbs } from "@/components/ui/crumbs";
 import { DataTable } from "@/components/ui/data-table";
 
 import { KeyValueTable } from "./key-value-table";
-import { DescriptionEditor, ModelActions } from "./registry-edit";
+import { DescriptionEditor, ModelActions, RegistryAlert } from "./registry-edit";
 import { SourceRunLink } from "./source-run-link";
 import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
@@ -16,27 +17,12 @@ export function ModelView({ name }: { name: string }) {
   const model = useRegisteredModel(name);
   const versions = useModelVersions(name);
   if (model.isPending) return <p className="text-sm text-slate-500">Loading {name}…</p>;
-  if (model.error) {
-    return (
-      <p
-        role="alert"
-        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
-        data-testid="registry-error"
-      >
-        {registryProblem(model.error)}
-      </p>
-    );
-  }
+  if (model.error) return <RegistryAlert error={model.error} />;
   const m = model.data;
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
-          <Link href="/models" className="hover:underline">
-            Models
-          </Link>{" "}
-          /
-        </p>
+        <Crumbs links={[{ href: "/models", label: "Models" }]} />
         <div className="flex flex-wrap items-center justify-between gap-3">
           <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
             {m.name}

@@ -3,24 +3,15 @@
 import Link from "next/link";
 import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { useRegisteredModels, registryProblem } from "./registry-queries";
+import { RegistryAlert } from "./registry-edit";
+import { useRegisteredModels } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
 
 /** Every registered model with its newest version, stages in use and aliases. */
 export function ModelsList() {
   const models = useRegisteredModels();
   if (models.isPending) return <p className="text-sm text-slate-500">Loading models…</p>;
-  if (models.error) {
-    return (
-      <p
-        role="alert"
-        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
-        data-testid="registry-error"
-      >
-        {registryProblem(models.error)}
-      </p>
-    );
-  }
+  if (models.error) return <RegistryAlert error={models.error} />;
   if (models.data.length === 0) {
     return (
       <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-slate-600" data-testid="no-models">
