@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, type InputHTMLAttributes } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { Field } from "@/components/ui/field";
+import { useAction } from "@/components/ui/use-action";
 import type { EnvironmentView } from "@/lib/environments/manage";
 
 const input = "mt-1 w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm";
@@ -95,8 +96,7 @@ const optionalNumber = (v: string) => (v.trim() === "" ? null : Number(v));
 /** Admins add an environment: POST /api/environments. */
 export function AddEnvironmentForm() {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction("Could not add the environment.");
   const [added, setAdded] = useState<string | null>(null);
   return (
     <form
@@ -107,12 +107,12 @@ export function AddEnvironmentForm() {
         const form = e.currentTarget;
         const f = new FormData(form);
         const text = (k: string) => String(f.get(k) ?? "").trim();
-        const lines = (k: string) =>
+        const list = (k: string, by: string) =>
           text(k)
-            .split("\n")
+            .split(by)
             .map((l) => l.trim())
             .filter(Boolean);
-        const command = lines("command");
+        const command = list("command", "\n");
         const body = {
           id: text("id"),
           name: text("name"),
@@ -123,24 +123,14 @@ export function AddEnvironmentForm() {
           defaultMemGb: Number(text("defaultMemGb")),
           maxCpu: optionalNumber(text("maxCpu")),
           maxMemGb: optionalNumber(text("maxMemGb")),
-          rolesAllowed: text("rolesAllowed")
-            .split(",")
-            .map((r) => r.trim())
-            .filter(Boolean),
-          constraints: lines("constraints"),
+          rolesAllowed: list("rolesAllowed", ","),
+          constraints: list("constraints", "\n"),
         };
-        setBusy(true);
-        setError(null);
         setAdded(null);
-        try {
-          await apiFetch("/api/environments", { method: "POST", body: JSON.stringify(body) });
+        if (await run(() => apiFetch("/api/environments", { method: "POST", body: JSON.stringify(body) }))) {
           form.reset();
           setAdded(body.name);
           router.refresh();
-        } catch (err) {
-          setError(err instanceof Error ? err.message : "Could not add the environment.");
-        } finally {
-          setBusy(false);
         }
       }}
     >
@@ -176,21 +166,11 @@ export function AddEnvironmentForm() {
 /** Deprecate/undeprecate (PUT with every field, as the API takes it) and delete (refused while in use). */
 export function EnvironmentActions({ env }: { env: EnvironmentView }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: request } = useAction();
   const [confirming, setConfirming] = useState(false);
   const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      router.refresh();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : "That did not work.");
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    if (await request(fn)) router.refresh();
+    setConfirming(false);
   };
   const path = `/api/environments/${encodeURIComponent(env.id)}`;
   const toggle = () =>
