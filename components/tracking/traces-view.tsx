@@ -103,18 +103,14 @@ function SpanRow({ node, open, onToggle }: { node: SpanNode; open: boolean; onTo
         <tr className="bg-slate-50">
           <td colSpan={3} className="px-3 py-2">
             <div className="grid gap-3 md:grid-cols-2">
-              <div>
-                <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Inputs</p>
-                <pre className="mt-1 max-h-60 overflow-auto rounded bg-white p-2 text-xs" data-testid="span-inputs">
-                  {node.inputs === undefined ? "—" : shown(node.inputs)}
-                </pre>
-              </div>
-              <div>
-                <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Outputs</p>
-                <pre className="mt-1 max-h-60 overflow-auto rounded bg-white p-2 text-xs" data-testid="span-outputs">
-                  {node.outputs === undefined ? "—" : shown(node.outputs)}
-                </pre>
-              </div>
+              {Object.entries({ Inputs: node.inputs, Outputs: node.outputs }).map(([label, value]) => (
+                <div key={label}>
+                  <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
+                  <pre className="mt-1 max-h-60 overflow-auto rounded bg-white p-2 text-xs" data-testid={`span-${label.toLowerCase()}`}>
+                    {value === undefined ? "—" : shown(value)}
+                  </pre>
+                </div>
+              ))}
             </div>
             <p className="mt-1 text-xs text-slate-500">Starts {node.startMs.toFixed(1)} ms into the trace.</p>
           </td>
