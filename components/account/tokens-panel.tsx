@@ -141,7 +141,7 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
         <DataTable
           columns={["Note", "Scopes", "Created", "Last used", "Expires", ""]}
           head="text-left text-slate-500"
-          cell="py-1.5 font-medium"
+          cell="font-medium first:py-1.5"
         >
           {tokens.data.map((t) => (
             <tr key={t.id}>

@@ -40,7 +40,7 @@ export function AuditTable({ items, empty }: { items: AuditView[]; empty: string
       testId="audit-table"
       columns={["Time", "Who", "Action", "Target", "Details"]}
       head="text-left text-slate-500"
-      cell="py-2 pr-4 font-medium last:pr-0"
+      cell="pr-4 font-medium first:py-2 last:pr-0"
       empty={items.length === 0 && empty}
     >
       {items.map((e) => (

@@ -155,7 +155,7 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
           "Last activity",
           "",
         ]}
-        cell="px-2 py-2.5 font-medium first:px-4 last:px-4"
+        cell="px-2 font-medium first:px-4 first:py-2.5 last:px-4"
         panel="scroll"
       >
         {rows.map((s) => {

@@ -54,7 +54,7 @@ export function ModelView({ name }: { name: string }) {
             testId="model-versions"
             columns={["Version", "Aliases", "Stage", "Source run", "Registered", "Description"]}
             head="text-left text-slate-500"
-            cell="py-1.5 font-medium"
+            cell="font-medium first:py-1.5"
           >
             {versions.data.map((v) => (
               <tr key={v.version} data-testid={`version-${v.version}`}>

@@ -93,6 +93,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
           { label: header("Last seen", "lastSeen") },
           { label: <span className="sr-only">Actions</span> },
         ]}
+        cell="px-4 font-medium first:py-2.5"
         panel="clip"
       >
         {page.items.map((u) => (
