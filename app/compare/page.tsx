@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Crumbs } from "@/components/ui/crumbs";
 import { parseRunList } from "@/components/tracking/compare";
 import { CompareView } from "@/components/tracking/compare-view";
 import { getDb } from "@atrium/core/lib/runtime/db";
@@ -16,20 +16,12 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
-          <Link href="/experiments" className="hover:underline">
-            Experiments
-          </Link>
-          {experimentId !== undefined && (
-            <>
-              {" / "}
-              <Link href={`/experiments/${experimentId}`} className="hover:underline">
-                runs
-              </Link>
-            </>
-          )}{" "}
-          /
-        </p>
+        <Crumbs
+          links={[
+            { href: "/experiments", label: "Experiments" },
+            ...(experimentId === undefined ? [] : [{ href: `/experiments/${experimentId}`, label: "runs" }]),
+          ]}
+        />
         <h1 className="text-2xl font-semibold text-slate-900">Compare {runs.length} runs</h1>
       </div>
       {missing.length > 0 && (

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 import { expandScopes, SCOPE_NAMES, SCOPES, type ScopeName } from "@/lib/auth/scopes";
 import type { TokenView } from "@/lib/tokens/manage";
@@ -137,44 +138,36 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
           You have no API tokens. Create one to call the Atrium API or log to MLflow from outside a workspace.
         </p>
       ) : (
-        <table className="w-full text-sm">
-          <thead className="text-left text-slate-500">
-            <tr>
-              <th className="py-1.5 font-medium">Note</th>
-              <th className="font-medium">Scopes</th>
-              <th className="font-medium">Created</th>
-              <th className="font-medium">Last used</th>
-              <th className="font-medium">Expires</th>
-              <th />
+        <DataTable
+          columns={["Note", "Scopes", "Created", "Last used", "Expires", ""]}
+          head="text-left text-slate-500"
+          cell="font-medium first:py-1.5"
+        >
+          {tokens.data.map((t) => (
+            <tr key={t.id}>
+              <td className="py-2">{t.note ?? <span className="text-slate-400">(no note)</span>}</td>
+              <td>
+                <span className="flex flex-wrap gap-1">
+                  {t.scopes.map((s) => (
+                    <span key={s} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
+                      {s}
+                    </span>
+                  ))}
+                </span>
+              </td>
+              <td>{formatDateTime(t.createdAt)}</td>
+              <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
+              <td className={t.expired ? "text-red-600" : ""}>
+                {t.expiresAt ? `${t.expired ? "expired " : ""}${formatDateTime(t.expiresAt)}` : "never"}
+              </td>
+              <td className="text-right">
+                <button type="button" onClick={() => revoke.mutate(t.id)} className="text-red-600 hover:underline">
+                  Revoke
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {tokens.data.map((t) => (
-              <tr key={t.id}>
-                <td className="py-2">{t.note ?? <span className="text-slate-400">(no note)</span>}</td>
-                <td>
-                  <span className="flex flex-wrap gap-1">
-                    {t.scopes.map((s) => (
-                      <span key={s} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
-                        {s}
-                      </span>
-                    ))}
-                  </span>
-                </td>
-                <td>{formatDateTime(t.createdAt)}</td>
-                <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
-                <td className={t.expired ? "text-red-600" : ""}>
-                  {t.expiresAt ? `${t.expired ? "expired " : ""}${formatDateTime(t.expiresAt)}` : "never"}
-                </td>
-                <td className="text-right">
-                  <button type="button" onClick={() => revoke.mutate(t.id)} className="text-red-600 hover:underline">
-                    Revoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -3,28 +3,21 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { useAction } from "@/components/ui/use-action";
 import { buttonClass, DeleteUserButton, plural } from "./delete-user";
 
 /** On a person's admin page: end all her sessions (she signs in again), or delete her. */
 export function AccountActions({ name, sessions }: { name: string; sessions: number }) {
   const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
 
-  const endSessions = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const endSessions = () =>
+    run(async () => {
       const { revoked } = await apiFetch<{ revoked: number }>(`/api/users/${encodeURIComponent(name)}/sessions`, { method: "DELETE" });
       setNotice(`${plural(revoked, "session")} ended; ${name} has to sign in again.`);
       router.refresh();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : "That did not work.");
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div>

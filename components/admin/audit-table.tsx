@@ -1,4 +1,5 @@
 import type { AuditView } from "@atrium/core/lib/audit/search";
+import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 
 const TONE: Record<string, string> = {
@@ -35,42 +36,30 @@ function short(v: unknown): string {
 
 export function AuditTable({ items, empty }: { items: AuditView[]; empty: string }) {
   return (
-    <table className="w-full text-sm" data-testid="audit-table">
-      <thead className="text-left text-slate-500">
-        <tr>
-          <th className="py-2 pr-4 font-medium">Time</th>
-          <th className="pr-4 font-medium">Who</th>
-          <th className="pr-4 font-medium">Action</th>
-          <th className="pr-4 font-medium">Target</th>
-          <th className="font-medium">Details</th>
+    <DataTable
+      testId="audit-table"
+      columns={["Time", "Who", "Action", "Target", "Details"]}
+      head="text-left text-slate-500"
+      cell="pr-4 font-medium first:py-2 last:pr-0"
+      empty={items.length === 0 && empty}
+    >
+      {items.map((e) => (
+        <tr key={e.id} data-testid="audit-row">
+          <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-600">{formatDateTime(e.at, { seconds: true })}</td>
+          <td className="pr-4 font-medium text-slate-900">{e.actor}</td>
+          <td className="pr-4">
+            <span
+              className={`rounded px-1.5 py-0.5 font-mono text-xs ${TONE[e.action.split(".")[0] ?? ""] ?? "bg-slate-100 text-slate-700"}`}
+            >
+              {e.action}
+            </span>
+          </td>
+          <td className="pr-4 text-slate-700">{e.target ?? "—"}</td>
+          <td className="max-w-md truncate text-slate-500" title={JSON.stringify(e.detail)}>
+            {describeDetail(e.detail)}
+          </td>
         </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {items.map((e) => (
-          <tr key={e.id} data-testid="audit-row">
-            <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-600">{formatDateTime(e.at, { seconds: true })}</td>
-            <td className="pr-4 font-medium text-slate-900">{e.actor}</td>
-            <td className="pr-4">
-              <span
-                className={`rounded px-1.5 py-0.5 font-mono text-xs ${TONE[e.action.split(".")[0] ?? ""] ?? "bg-slate-100 text-slate-700"}`}
-              >
-                {e.action}
-              </span>
-            </td>
-            <td className="pr-4 text-slate-700">{e.target ?? "—"}</td>
-            <td className="max-w-md truncate text-slate-500" title={JSON.stringify(e.detail)}>
-              {describeDetail(e.detail)}
-            </td>
-          </tr>
-        ))}
-        {items.length === 0 && (
-          <tr>
-            <td colSpan={5} className="py-8 text-center text-slate-500">
-              {empty}
-            </td>
-          </tr>
-        )}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }

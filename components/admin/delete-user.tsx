@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { useAction } from "@/components/ui/use-action";
 import type { DeletionSummary } from "@/lib/users/manage";
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -17,36 +18,21 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
   const router = useRouter();
   const [summary, setSummary] = useState<DeletionSummary | null>(null);
   const [volume, setVolume] = useState<"keep" | "remove">("keep");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const path = `/api/users/${encodeURIComponent(name)}`;
 
-  const open = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const open = () =>
+    run(async () => {
       setVolume("keep");
       setSummary(await apiFetch<DeletionSummary>(`${path}/deletion`));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : "That did not work.");
-    } finally {
-      setBusy(false);
-    }
-  };
-  const remove = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    });
+  const remove = () =>
+    run(async () => {
       await apiFetch(`${path}?volume=${volume}`, { method: "DELETE" });
       setSummary(null);
       router.push("/admin/users");
       router.refresh();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : "That did not work.");
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const trigger = compact
     ? "text-sm text-red-700 hover:underline disabled:opacity-50"

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { useAction } from "@/components/ui/use-action";
 import type { LimitOverrides } from "@/db/schema";
 import type { Limits } from "@/lib/quota/limits";
 import { LIMIT_FIELDS } from "./limit-fields";
@@ -26,26 +27,18 @@ export function OverridesEditor({
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, overrides[f.key] === undefined ? "" : String(overrides[f.key])])),
   );
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction("Could not save the limits.");
+  const [saved, setSaved] = useState<string | null>(null);
 
   const save = async (limits: Record<string, number | null> | null) => {
-    setBusy(true);
-    setStatus(null);
-    try {
-      await apiFetch(`/api/users/${encodeURIComponent(user)}`, { method: "PATCH", body: JSON.stringify({ limits }) });
-      if (limits === null) setValues(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, ""])));
-      setStatus({
-        ok: true,
-        text: limits === null ? `${user} now has the limits of role ${role}.` : "Saved. The next start is checked against these limits.",
-      });
-      router.refresh();
-    } catch (err) {
-      setStatus({ ok: false, text: err instanceof Error ? err.message : "Could not save the limits." });
-    } finally {
-      setBusy(false);
-    }
+    setSaved(null);
+    if (!(await run(() => apiFetch(`/api/users/${encodeURIComponent(user)}`, { method: "PATCH", body: JSON.stringify({ limits }) }))))
+      return;
+    if (limits === null) setValues(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, ""])));
+    setSaved(limits === null ? `${user} now has the limits of role ${role}.` : "Saved. The next start is checked against these limits.");
+    router.refresh();
   };
+  const status = error ? { ok: false, text: error } : saved ? { ok: true, text: saved } : null;
 
   return (
     <form

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { useAction } from "@/components/ui/use-action";
 import type { Limits } from "@/lib/quota/limits";
 import { LIMIT_FIELDS } from "./limit-fields";
 
@@ -15,28 +16,23 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, isNew ? "" : String(role[f.key])])),
   );
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction("Could not save the role.");
+  const [saved, setSaved] = useState<string | null>(null);
   const label = isNew ? "new role" : role.name;
   const save = async () => {
-    setBusy(true);
-    setStatus(null);
-    try {
-      // An empty field is left out: the server names a missing required one, and keeps the storage quota as it was.
-      const body = Object.fromEntries(LIMIT_FIELDS.filter((f) => values[f.key]?.trim()).map((f) => [f.key, Number(values[f.key])]));
-      await apiFetch(`/api/roles/${encodeURIComponent(name.trim())}`, { method: "PUT", body: JSON.stringify(body) });
-      setStatus({ ok: true, text: isNew ? `Role ${name.trim()} added.` : "Saved; applies from the next start." });
-      if (isNew) {
-        setName("");
-        setValues(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, ""])));
-      }
-      router.refresh();
-    } catch (err) {
-      setStatus({ ok: false, text: err instanceof Error ? err.message : "Could not save the role." });
-    } finally {
-      setBusy(false);
+    setSaved(null);
+    // An empty field is left out: the server names a missing required one, and keeps the storage quota as it was.
+    const body = Object.fromEntries(LIMIT_FIELDS.filter((f) => values[f.key]?.trim()).map((f) => [f.key, Number(values[f.key])]));
+    if (!(await run(() => apiFetch(`/api/roles/${encodeURIComponent(name.trim())}`, { method: "PUT", body: JSON.stringify(body) }))))
+      return;
+    setSaved(isNew ? `Role ${name.trim()} added.` : "Saved; applies from the next start.");
+    if (isNew) {
+      setName("");
+      setValues(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, ""])));
     }
+    router.refresh();
   };
+  const status = error ? { ok: false, text: error } : saved ? { ok: true, text: saved } : null;
   return (
     <tr data-testid={`role-${isNew ? "new" : role.name}`} className={isNew ? "bg-slate-50/60" : undefined}>
       <td className="px-4 py-2.5">

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { num } from "@/components/workspaces/format";
 import { CellMeter } from "@/components/ui/meter";
@@ -131,88 +132,89 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
           {message.text}
         </p>
       )}
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-sm" data-testid="servers-table">
-          <thead className="bg-slate-50 text-left text-slate-500">
-            <tr>
-              <th className="w-10 px-4 py-2.5">
+      <DataTable
+        testId="servers-table"
+        columns={[
+          {
+            label: (
+              <input
+                type="checkbox"
+                aria-label="Select all servers"
+                checked={allPicked}
+                onChange={() => setPicked(allPicked ? new Set() : new Set(stoppable.map(keyOf)))}
+              />
+            ),
+            className: "w-10",
+          },
+          "Server",
+          "Status",
+          "Environment",
+          "Up for",
+          "CPU now",
+          "Memory now",
+          "Last activity",
+          "",
+        ]}
+        cell="px-2 font-medium first:px-4 first:py-2.5 last:px-4"
+        panel="scroll"
+      >
+        {rows.map((s) => {
+          const k = keyOf(s);
+          return (
+            <tr key={k} data-testid={`server-row-${k}`}>
+              <td className="px-4 py-2.5">
                 <input
                   type="checkbox"
-                  aria-label="Select all servers"
-                  checked={allPicked}
-                  onChange={() => setPicked(allPicked ? new Set() : new Set(stoppable.map(keyOf)))}
+                  aria-label={`Select ${k}`}
+                  disabled={s.status === "stopping"}
+                  checked={picked.has(k)}
+                  onChange={() => toggle(k)}
                 />
-              </th>
-              <th className="px-2 font-medium">Server</th>
-              <th className="px-2 font-medium">Status</th>
-              <th className="px-2 font-medium">Environment</th>
-              <th className="px-2 font-medium">Up for</th>
-              <th className="px-2 font-medium">CPU now</th>
-              <th className="px-2 font-medium">Memory now</th>
-              <th className="px-2 font-medium">Last activity</th>
-              <th className="px-4" />
+              </td>
+              <td className="px-2">
+                <Link
+                  href={`/admin/users/${encodeURIComponent(s.user)}`}
+                  className="font-medium text-slate-900 hover:text-brand-600 hover:underline"
+                >
+                  {s.user}
+                </Link>
+                <span className="text-slate-500"> / {s.name}</span>
+              </td>
+              <td className="px-2">
+                <StatusBadge status={s.status} />
+              </td>
+              <td className="px-2 text-slate-600">{s.environment}</td>
+              <td className="px-2 tabular-nums text-slate-600">{uptime(s.startedAt, now)}</td>
+              <td className="px-2">
+                <UseBar used={s.used?.cpu} given={s.cpu} unit="CPU" label={`CPU of ${k}`} />
+              </td>
+              <td className="px-2">
+                <UseBar used={s.used?.memGb} given={s.memGb} unit="GiB" label={`Memory of ${k}`} />
+              </td>
+              <td className="px-2 text-slate-600">
+                <RelativeTime at={s.lastActivity} now={now} />
+              </td>
+              <td className="px-4 text-right">
+                <button
+                  type="button"
+                  disabled={s.status === "stopping" || stop.isPending}
+                  onClick={() => stopKeys([k])}
+                  className="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:border-red-300 hover:bg-red-50 hover:text-red-700 disabled:opacity-40"
+                >
+                  Stop
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {rows.map((s) => {
-              const k = keyOf(s);
-              return (
-                <tr key={k} data-testid={`server-row-${k}`}>
-                  <td className="px-4 py-2.5">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${k}`}
-                      disabled={s.status === "stopping"}
-                      checked={picked.has(k)}
-                      onChange={() => toggle(k)}
-                    />
-                  </td>
-                  <td className="px-2">
-                    <Link
-                      href={`/admin/users/${encodeURIComponent(s.user)}`}
-                      className="font-medium text-slate-900 hover:text-brand-600 hover:underline"
-                    >
-                      {s.user}
-                    </Link>
-                    <span className="text-slate-500"> / {s.name}</span>
-                  </td>
-                  <td className="px-2">
-                    <StatusBadge status={s.status} />
-                  </td>
-                  <td className="px-2 text-slate-600">{s.environment}</td>
-                  <td className="px-2 tabular-nums text-slate-600">{uptime(s.startedAt, now)}</td>
-                  <td className="px-2">
-                    <UseBar used={s.used?.cpu} given={s.cpu} unit="CPU" label={`CPU of ${k}`} />
-                  </td>
-                  <td className="px-2">
-                    <UseBar used={s.used?.memGb} given={s.memGb} unit="GiB" label={`Memory of ${k}`} />
-                  </td>
-                  <td className="px-2 text-slate-600">
-                    <RelativeTime at={s.lastActivity} now={now} />
-                  </td>
-                  <td className="px-4 text-right">
-                    <button
-                      type="button"
-                      disabled={s.status === "stopping" || stop.isPending}
-                      onClick={() => stopKeys([k])}
-                      className="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:border-red-300 hover:bg-red-50 hover:text-red-700 disabled:opacity-40"
-                    >
-                      Stop
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-            {rows.length === 0 && (
-              <tr>
-                <td colSpan={9} className="px-4 py-10 text-center text-slate-500" data-testid="no-active-servers">
-                  No workspace is running. When people start one on their home page it appears here, with its live CPU and memory.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+        {rows.length === 0 && (
+          <tr>
+            <td colSpan={9} className="px-4 py-10 text-center text-slate-500" data-testid="no-active-servers">
+              No workspace is running. When people start one on their home page it appears here, with its live CPU and memory.
+            </td>
+          </tr>
+        )}
+      </DataTable>
     </div>
   );
 }

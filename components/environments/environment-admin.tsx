@@ -1,26 +1,93 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type ReactNode } from "react";
+import { useState, type InputHTMLAttributes } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { Field } from "@/components/ui/field";
+import { useAction } from "@/components/ui/use-action";
 import type { EnvironmentView } from "@/lib/environments/manage";
 
 const input = "mt-1 w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm";
+const size = { type: "number", min: 0.25, step: 0.25 } as const;
 
-/** A label, its control (whose id must be `env-<for>`) and a hint the control is described by. */
-function Field({ label, for: name, hint, children }: { label: string; for: string; hint?: string; children: ReactNode }) {
+/** One field of the form: a textarea when it has `rows`, else an input; its id is `env-<name>`. */
+interface FieldSpec {
+  name: string;
+  label: string;
+  hint?: string;
+  rows?: number;
+  mono?: boolean;
+  attrs?: Pick<
+    InputHTMLAttributes<HTMLInputElement>,
+    "required" | "pattern" | "placeholder" | "maxLength" | "type" | "min" | "step" | "defaultValue"
+  >;
+}
+
+const TEXT_FIELDS: FieldSpec[] = [
+  {
+    name: "id",
+    label: "Id",
+    hint: "Lower-case letters, digits and '-'; used in the API and cannot change.",
+    mono: true,
+    attrs: { required: true, pattern: "[a-z0-9][a-z0-9\\-]{0,63}", placeholder: "e.g. pytorch" },
+  },
+  {
+    name: "name",
+    label: "Name",
+    hint: "What people see in the list.",
+    attrs: { required: true, maxLength: 100, placeholder: "e.g. PyTorch 2.5 · JupyterLab" },
+  },
+  {
+    name: "image",
+    label: "Image",
+    hint: "An image on this host, e.g. quay.io/jupyter/pytorch-notebook:2024-12-02.",
+    mono: true,
+    attrs: { required: true, placeholder: "registry/name:tag" },
+  },
+  {
+    name: "rolesAllowed",
+    label: "Roles allowed",
+    hint: "Comma-separated, e.g. power, admin. Empty: all roles.",
+    attrs: { placeholder: "all roles" },
+  },
+  { name: "description", label: "Description", rows: 3, attrs: { maxLength: 2000, placeholder: "What is installed, and what it is for." } },
+  {
+    name: "command",
+    label: "Command",
+    hint: "One argument per line; empty uses the image's own command. {baseUrl} and {port} are filled in.",
+    rows: 3,
+    mono: true,
+    attrs: { placeholder: "jupyter\nlab\n--ServerApp.base_url={baseUrl}" },
+  },
+  {
+    name: "constraints",
+    label: "Placement constraints",
+    hint: "Swarm backend only: one per line, e.g. node.labels.gpu==true. Empty: any node.",
+    rows: 2,
+    mono: true,
+    attrs: { placeholder: "node.labels.gpu==true" },
+  },
+];
+
+const SIZE_FIELDS: FieldSpec[] = [
+  { name: "defaultCpu", label: "Default CPUs", attrs: { ...size, required: true, defaultValue: 1 } },
+  { name: "defaultMemGb", label: "Default memory (GiB)", attrs: { ...size, required: true, defaultValue: 2 } },
+  { name: "maxCpu", label: "Max CPUs", hint: "Empty: the role's limit.", attrs: size },
+  { name: "maxMemGb", label: "Max memory (GiB)", hint: "Empty: the role's limit.", attrs: size },
+];
+
+function SpecField({ spec }: { spec: FieldSpec }) {
+  const id = `env-${spec.name}`;
+  const control = {
+    id,
+    name: spec.name,
+    "aria-describedby": spec.hint ? `${id}-hint` : undefined,
+    className: spec.mono ? `${input} font-mono` : input,
+  };
   return (
-    <div className="text-sm">
-      <label htmlFor={`env-${name}`} className="block font-medium text-slate-700">
-        {label}
-      </label>
-      {children}
-      {hint && (
-        <p id={`env-${name}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      )}
-    </div>
+    <Field id={id} label={spec.label} hint={spec.hint}>
+      {spec.rows ? <textarea {...control} rows={spec.rows} {...spec.attrs} /> : <input {...control} {...spec.attrs} />}
+    </Field>
   );
 }
 
@@ -29,8 +96,7 @@ const optionalNumber = (v: string) => (v.trim() === "" ? null : Number(v));
 /** Admins add an environment: POST /api/environments. */
 export function AddEnvironmentForm() {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction("Could not add the environment.");
   const [added, setAdded] = useState<string | null>(null);
   return (
     <form
@@ -41,12 +107,12 @@ export function AddEnvironmentForm() {
         const form = e.currentTarget;
         const f = new FormData(form);
         const text = (k: string) => String(f.get(k) ?? "").trim();
-        const lines = (k: string) =>
+        const list = (k: string, by: string) =>
           text(k)
-            .split("\n")
+            .split(by)
             .map((l) => l.trim())
             .filter(Boolean);
-        const command = lines("command");
+        const command = list("command", "\n");
         const body = {
           id: text("id"),
           name: text("name"),
@@ -57,138 +123,26 @@ export function AddEnvironmentForm() {
           defaultMemGb: Number(text("defaultMemGb")),
           maxCpu: optionalNumber(text("maxCpu")),
           maxMemGb: optionalNumber(text("maxMemGb")),
-          rolesAllowed: text("rolesAllowed")
-            .split(",")
-            .map((r) => r.trim())
-            .filter(Boolean),
-          constraints: lines("constraints"),
+          rolesAllowed: list("rolesAllowed", ","),
+          constraints: list("constraints", "\n"),
         };
-        setBusy(true);
-        setError(null);
         setAdded(null);
-        try {
-          await apiFetch("/api/environments", { method: "POST", body: JSON.stringify(body) });
+        if (await run(() => apiFetch("/api/environments", { method: "POST", body: JSON.stringify(body) }))) {
           form.reset();
           setAdded(body.name);
           router.refresh();
-        } catch (err) {
-          setError(err instanceof Error ? err.message : "Could not add the environment.");
-        } finally {
-          setBusy(false);
         }
       }}
     >
       <div className="grid gap-4 md:grid-cols-2">
-        <Field for="id" label="Id" hint="Lower-case letters, digits and '-'; used in the API and cannot change.">
-          <input
-            id="env-id"
-            aria-describedby="env-id-hint"
-            name="id"
-            required
-            pattern="[a-z0-9][a-z0-9\-]{0,63}"
-            placeholder="e.g. pytorch"
-            className={`${input} font-mono`}
-          />
-        </Field>
-        <Field for="name" label="Name" hint="What people see in the list.">
-          <input
-            id="env-name"
-            aria-describedby="env-name-hint"
-            name="name"
-            required
-            maxLength={100}
-            placeholder="e.g. PyTorch 2.5 · JupyterLab"
-            className={input}
-          />
-        </Field>
-        <Field for="image" label="Image" hint="An image on this host, e.g. quay.io/jupyter/pytorch-notebook:2024-12-02.">
-          <input
-            id="env-image"
-            aria-describedby="env-image-hint"
-            name="image"
-            required
-            placeholder="registry/name:tag"
-            className={`${input} font-mono`}
-          />
-        </Field>
-        <Field for="rolesAllowed" label="Roles allowed" hint="Comma-separated, e.g. power, admin. Empty: all roles.">
-          <input
-            id="env-rolesAllowed"
-            aria-describedby="env-rolesAllowed-hint"
-            name="rolesAllowed"
-            placeholder="all roles"
-            className={input}
-          />
-        </Field>
-        <Field for="description" label="Description">
-          <textarea
-            id="env-description"
-            name="description"
-            rows={3}
-            maxLength={2000}
-            placeholder="What is installed, and what it is for."
-            className={input}
-          />
-        </Field>
-        <Field
-          for="command"
-          label="Command"
-          hint="One argument per line; empty uses the image's own command. {baseUrl} and {port} are filled in."
-        >
-          <textarea
-            id="env-command"
-            aria-describedby="env-command-hint"
-            name="command"
-            rows={3}
-            placeholder={"jupyter\nlab\n--ServerApp.base_url={baseUrl}"}
-            className={`${input} font-mono`}
-          />
-        </Field>
-        <Field
-          for="constraints"
-          label="Placement constraints"
-          hint="Swarm backend only: one per line, e.g. node.labels.gpu==true. Empty: any node."
-        >
-          <textarea
-            id="env-constraints"
-            aria-describedby="env-constraints-hint"
-            name="constraints"
-            rows={2}
-            placeholder="node.labels.gpu==true"
-            className={`${input} font-mono`}
-          />
-        </Field>
+        {TEXT_FIELDS.map((f) => (
+          <SpecField key={f.name} spec={f} />
+        ))}
       </div>
       <div className="grid gap-4 sm:grid-cols-4">
-        <Field for="defaultCpu" label="Default CPUs">
-          <input id="env-defaultCpu" name="defaultCpu" type="number" required min={0.25} step={0.25} defaultValue={1} className={input} />
-        </Field>
-        <Field for="defaultMemGb" label="Default memory (GiB)">
-          <input
-            id="env-defaultMemGb"
-            name="defaultMemGb"
-            type="number"
-            required
-            min={0.25}
-            step={0.25}
-            defaultValue={2}
-            className={input}
-          />
-        </Field>
-        <Field for="maxCpu" label="Max CPUs" hint="Empty: the role's limit.">
-          <input id="env-maxCpu" aria-describedby="env-maxCpu-hint" name="maxCpu" type="number" min={0.25} step={0.25} className={input} />
-        </Field>
-        <Field for="maxMemGb" label="Max memory (GiB)" hint="Empty: the role's limit.">
-          <input
-            id="env-maxMemGb"
-            aria-describedby="env-maxMemGb-hint"
-            name="maxMemGb"
-            type="number"
-            min={0.25}
-            step={0.25}
-            className={input}
-          />
-        </Field>
+        {SIZE_FIELDS.map((f) => (
+          <SpecField key={f.name} spec={f} />
+        ))}
       </div>
       <div className="flex items-center gap-4">
         <button
@@ -212,21 +166,11 @@ export function AddEnvironmentForm() {
 /** Deprecate/undeprecate (PUT with every field, as the API takes it) and delete (refused while in use). */
 export function EnvironmentActions({ env }: { env: EnvironmentView }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: request } = useAction();
   const [confirming, setConfirming] = useState(false);
   const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      router.refresh();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : "That did not work.");
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    if (await request(fn)) router.refresh();
+    setConfirming(false);
   };
   const path = `/api/environments/${encodeURIComponent(env.id)}`;
   const toggle = () =>
@@ -247,48 +191,32 @@ export function EnvironmentActions({ env }: { env: EnvironmentView }) {
         }),
       }),
     );
-  const btn = "rounded-md border px-2.5 py-1 text-xs font-medium disabled:opacity-50";
+  const button = (label: string, tone: string, onClick: () => unknown) => (
+    <button
+      type="button"
+      disabled={busy}
+      onClick={onClick}
+      className={`rounded-md border px-2.5 py-1 text-xs font-medium disabled:opacity-50 ${tone}`}
+    >
+      {label}
+    </button>
+  );
+  const plain = "border-slate-300 bg-white text-slate-700";
   return (
     <div className="mt-4 border-t border-slate-100 pt-3">
       <div className="flex flex-wrap items-center gap-2">
         <span className="mr-auto text-xs uppercase tracking-wide text-slate-400">Admin</span>
-        <button
-          type="button"
-          disabled={busy}
-          onClick={toggle}
-          className={`${btn} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
-        >
-          {env.deprecated ? "Undeprecate" : "Deprecate"}
-        </button>
+        {button(env.deprecated ? "Undeprecate" : "Deprecate", `${plain} hover:bg-slate-50`, toggle)}
         {confirming ? (
           <>
             <span className="text-xs text-slate-600">Delete “{env.name}”?</span>
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() => run(() => apiFetch(path, { method: "DELETE" }))}
-              className={`${btn} border-red-600 bg-red-600 text-white hover:bg-red-700`}
-            >
-              Yes, delete
-            </button>
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() => setConfirming(false)}
-              className={`${btn} border-slate-300 bg-white text-slate-700`}
-            >
-              Cancel
-            </button>
+            {button("Yes, delete", "border-red-600 bg-red-600 text-white hover:bg-red-700", () =>
+              run(() => apiFetch(path, { method: "DELETE" })),
+            )}
+            {button("Cancel", plain, () => setConfirming(false))}
           </>
         ) : (
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => setConfirming(true)}
-            className={`${btn} border-red-300 bg-white text-red-700 hover:bg-red-50`}
-          >
-            Delete
-          </button>
+          button("Delete", "border-red-300 bg-white text-red-700 hover:bg-red-50", () => setConfirming(true))
         )}
       </div>
       {error && (

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
+import { LabelledSelect } from "@/components/ui/field";
 import type { InstallEvent } from "@/lib/packages/install";
 import type { InstallTarget } from "@/lib/packages/install-targets";
 import { postEventStream } from "./read-sse";
@@ -83,39 +84,33 @@ export function InstallPanel({
   return (
     <div className="space-y-4" data-testid="install-panel">
       <div className="flex flex-wrap items-end gap-3">
-        <label className="text-sm">
-          <span className="block font-medium text-slate-700">Workspace</span>
-          <select
-            data-testid="install-server"
-            value={server}
-            onChange={(e) => setServer(e.target.value)}
-            disabled={running}
-            className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-          >
-            {targets.map((t) => (
-              <option key={t.server} value={t.server}>
-                {t.server} · {t.environmentName}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="text-sm">
-          <span className="block font-medium text-slate-700">Version</span>
-          <select
-            data-testid="install-version"
-            value={version}
-            onChange={(e) => setVersion(e.target.value)}
-            disabled={running}
-            className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-          >
-            <option value="">newest pip picks{latest ? ` (${latest})` : ""}</option>
-            {versions.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LabelledSelect
+          label="Workspace"
+          data-testid="install-server"
+          value={server}
+          onChange={(e) => setServer(e.target.value)}
+          disabled={running}
+        >
+          {targets.map((t) => (
+            <option key={t.server} value={t.server}>
+              {t.server} · {t.environmentName}
+            </option>
+          ))}
+        </LabelledSelect>
+        <LabelledSelect
+          label="Version"
+          data-testid="install-version"
+          value={version}
+          onChange={(e) => setVersion(e.target.value)}
+          disabled={running}
+        >
+          <option value="">newest pip picks{latest ? ` (${latest})` : ""}</option>
+          {versions.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </LabelledSelect>
         <button
           type="button"
           onClick={() => void install()}

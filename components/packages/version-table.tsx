@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/ui/data-table";
 import type { VersionInfo } from "@atrium/core/lib/packages/simple-client";
 
 const badge = "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
@@ -5,35 +6,30 @@ const badge = "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
 /** Versions newest first, with what pip would think of each: latest, pre-release, yanked, Python range. */
 export function VersionTable({ versions, latest }: { versions: VersionInfo[]; latest?: string }) {
   return (
-    <table className="w-full text-sm" data-testid="versions">
-      <thead>
-        <tr className="text-left text-xs uppercase tracking-wide text-slate-400">
-          <th className="py-2 pr-4 font-medium">Version</th>
-          <th className="py-2 pr-4 font-medium">Status</th>
-          <th className="py-2 pr-4 font-medium">Python</th>
-          <th className="py-2 font-medium">Files</th>
+    <DataTable
+      testId="versions"
+      columns={["Version", "Status", "Python", "Files"]}
+      head="text-left text-xs uppercase tracking-wide text-slate-400"
+      cell="py-2 pr-4 font-medium last:pr-0"
+    >
+      {versions.map((v) => (
+        <tr key={v.version} data-testid={`version-${v.version}`} className={v.yanked ? "text-slate-400" : "text-slate-800"}>
+          <td className="py-2 pr-4 font-mono">{v.yanked ? <s>{v.version}</s> : v.version}</td>
+          <td className="py-2 pr-4">
+            <span className="flex flex-wrap gap-1">
+              {v.version === latest && <span className={`${badge} bg-emerald-50 text-emerald-800 ring-emerald-200`}>latest</span>}
+              {v.prerelease && <span className={`${badge} bg-amber-50 text-amber-800 ring-amber-200`}>pre-release</span>}
+              {v.yanked && (
+                <span className={`${badge} bg-red-50 text-red-700 ring-red-200`} title={v.yankedReason}>
+                  yanked{v.yankedReason ? `: ${v.yankedReason}` : ""}
+                </span>
+              )}
+            </span>
+          </td>
+          <td className="py-2 pr-4 font-mono text-xs">{v.requiresPython ?? <span className="text-slate-400">any</span>}</td>
+          <td className="py-2 text-xs text-slate-500">{v.kinds.length ? v.kinds.join(", ") : "—"}</td>
         </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {versions.map((v) => (
-          <tr key={v.version} data-testid={`version-${v.version}`} className={v.yanked ? "text-slate-400" : "text-slate-800"}>
-            <td className="py-2 pr-4 font-mono">{v.yanked ? <s>{v.version}</s> : v.version}</td>
-            <td className="py-2 pr-4">
-              <span className="flex flex-wrap gap-1">
-                {v.version === latest && <span className={`${badge} bg-emerald-50 text-emerald-800 ring-emerald-200`}>latest</span>}
-                {v.prerelease && <span className={`${badge} bg-amber-50 text-amber-800 ring-amber-200`}>pre-release</span>}
-                {v.yanked && (
-                  <span className={`${badge} bg-red-50 text-red-700 ring-red-200`} title={v.yankedReason}>
-                    yanked{v.yankedReason ? `: ${v.yankedReason}` : ""}
-                  </span>
-                )}
-              </span>
-            </td>
-            <td className="py-2 pr-4 font-mono text-xs">{v.requiresPython ?? <span className="text-slate-400">any</span>}</td>
-            <td className="py-2 text-xs text-slate-500">{v.kinds.length ? v.kinds.join(", ") : "—"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { Card } from "@/components/ui/card";
 import { alignByKey } from "./compare";
 import { metricValue } from "./format";
@@ -32,6 +32,15 @@ export function CompareView({ runs }: { runs: WireRun[] }) {
     </tr>
   );
 
+  const table = (testId: string, rows: ReactNode) => (
+    <div className="overflow-x-auto">
+      <table className="w-full text-sm" data-testid={testId}>
+        <thead className="border-b border-slate-200">{headerRow}</thead>
+        <tbody className="divide-y divide-slate-100">{rows}</tbody>
+      </table>
+    </div>
+  );
+
   return (
     <div className="space-y-6">
       <Card
@@ -50,36 +59,29 @@ export function CompareView({ runs }: { runs: WireRun[] }) {
         {params.length === 0 ? (
           <p className="text-sm text-slate-500">None of these runs logged parameters.</p>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" data-testid="compare-params">
-              <thead className="border-b border-slate-200">{headerRow}</thead>
-              <tbody className="divide-y divide-slate-100">
-                {shownParams.map((p) => (
-                  <tr key={p.key} data-differs={p.differs} className={p.differs ? "bg-amber-50" : ""}>
-                    <th
-                      scope="row"
-                      className={`px-3 py-1.5 text-left font-mono text-xs font-normal ${p.differs ? "text-amber-900" : "text-slate-600"}`}
-                    >
-                      {p.differs && (
-                        <span className="mr-1 font-sans font-bold text-amber-600" aria-label="differs">
-                          ≠
-                        </span>
-                      )}
-                      {p.key}
-                    </th>
-                    {p.values.map((v, i) => (
-                      <td
-                        key={i}
-                        className={`px-3 py-1.5 font-mono text-xs ${p.differs ? "font-semibold text-amber-950" : "text-slate-800"}`}
-                      >
-                        {v ?? <span className="text-slate-300">–</span>}
-                      </td>
-                    ))}
-                  </tr>
+          table(
+            "compare-params",
+            shownParams.map((p) => (
+              <tr key={p.key} data-differs={p.differs} className={p.differs ? "bg-amber-50" : ""}>
+                <th
+                  scope="row"
+                  className={`px-3 py-1.5 text-left font-mono text-xs font-normal ${p.differs ? "text-amber-900" : "text-slate-600"}`}
+                >
+                  {p.differs && (
+                    <span className="mr-1 font-sans font-bold text-amber-600" aria-label="differs">
+                      ≠
+                    </span>
+                  )}
+                  {p.key}
+                </th>
+                {p.values.map((v, i) => (
+                  <td key={i} className={`px-3 py-1.5 font-mono text-xs ${p.differs ? "font-semibold text-amber-950" : "text-slate-800"}`}>
+                    {v ?? <span className="text-slate-300">–</span>}
+                  </td>
                 ))}
-              </tbody>
-            </table>
-          </div>
+              </tr>
+            )),
+          )
         )}
       </Card>
 
@@ -87,25 +89,21 @@ export function CompareView({ runs }: { runs: WireRun[] }) {
         {latest.length === 0 ? (
           <p className="text-sm text-slate-500">None of these runs logged metrics.</p>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" data-testid="compare-metrics">
-              <thead className="border-b border-slate-200">{headerRow}</thead>
-              <tbody className="divide-y divide-slate-100">
-                {latest.map((m) => (
-                  <tr key={m.key}>
-                    <th scope="row" className="px-3 py-1.5 text-left font-mono text-xs font-normal text-slate-600">
-                      {m.key}
-                    </th>
-                    {m.values.map((v, i) => (
-                      <td key={i} className="px-3 py-1.5 font-mono text-xs tabular-nums text-slate-900">
-                        {v ?? <span className="text-slate-300">–</span>}
-                      </td>
-                    ))}
-                  </tr>
+          table(
+            "compare-metrics",
+            latest.map((m) => (
+              <tr key={m.key}>
+                <th scope="row" className="px-3 py-1.5 text-left font-mono text-xs font-normal text-slate-600">
+                  {m.key}
+                </th>
+                {m.values.map((v, i) => (
+                  <td key={i} className="px-3 py-1.5 font-mono text-xs tabular-nums text-slate-900">
+                    {v ?? <span className="text-slate-300">–</span>}
+                  </td>
                 ))}
-              </tbody>
-            </table>
-          </div>
+              </tr>
+            )),
+          )
         )}
       </Card>
 

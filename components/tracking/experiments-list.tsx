@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
 import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
 
@@ -12,24 +13,15 @@ import { mlflowPost } from "./mlflow";
 /** The experiments table with inline rename; the server page re-renders after a change. */
 export function ExperimentsList({ experiments }: { experiments: ExperimentOverview[] }) {
   return (
-    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-      <table className="w-full text-sm" data-testid="experiments-table">
-        <thead className="bg-slate-50 text-left text-slate-500">
-          <tr>
-            <th className="px-4 py-2.5 font-medium">Experiment</th>
-            <th className="px-4 py-2.5 text-right font-medium">Runs</th>
-            <th className="px-4 py-2.5 font-medium">Last activity</th>
-            <th className="px-4 py-2.5 font-medium">Created by</th>
-            <th className="px-4 py-2.5" />
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {experiments.map((e) => (
-            <ExperimentRow key={e.experimentId} exp={e} canEdit={e.canEdit} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="experiments-table"
+      columns={["Experiment", { label: "Runs", className: "text-right" }, "Last activity", "Created by", ""]}
+      panel="clip"
+    >
+      {experiments.map((e) => (
+        <ExperimentRow key={e.experimentId} exp={e} canEdit={e.canEdit} />
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,12 +1,12 @@
 "use client";
 
 import { formatDateTime } from "@/components/ui/dates";
-import Link from "next/link";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
+import { Crumbs } from "@/components/ui/crumbs";
 
 import { KeyValueTable } from "./key-value-table";
-import { AliasEditor, DescriptionEditor, StagePicker } from "./registry-edit";
+import { AliasEditor, DescriptionEditor, RegistryAlert, StagePicker } from "./registry-edit";
 import { registryProblem, useModelVersion, useVersionDownloadUri } from "./registry-queries";
 import { SourceRunLink } from "./source-run-link";
 import { StageBadge } from "./stage-badge";
@@ -21,32 +21,18 @@ export function ModelVersionView({ name, version }: { name: string; version: str
         Loading {name} version {version}…
       </p>
     );
-  if (mv.error) {
-    return (
-      <p
-        role="alert"
-        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
-        data-testid="registry-error"
-      >
-        {registryProblem(mv.error)}
-      </p>
-    );
-  }
+  if (mv.error) return <RegistryAlert error={mv.error} />;
   const v = mv.data;
   const modelHref = `/models/${encodeURIComponent(name)}`;
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
-          <Link href="/models" className="hover:underline">
-            Models
-          </Link>{" "}
-          /{" "}
-          <Link href={modelHref} className="hover:underline">
-            {name}
-          </Link>{" "}
-          /
-        </p>
+        <Crumbs
+          links={[
+            { href: "/models", label: "Models" },
+            { href: modelHref, label: name },
+          ]}
+        />
         <h1 className="flex items-center gap-3 text-2xl font-semibold text-slate-900" data-testid="version-title">
           {name} v{v.version} <StageBadge stage={v.current_stage} />
         </h1>

@@ -3,9 +3,11 @@
 import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
+import { Crumbs } from "@/components/ui/crumbs";
+import { DataTable } from "@/components/ui/data-table";
 
 import { KeyValueTable } from "./key-value-table";
-import { DescriptionEditor, ModelActions } from "./registry-edit";
+import { DescriptionEditor, ModelActions, RegistryAlert } from "./registry-edit";
 import { SourceRunLink } from "./source-run-link";
 import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
@@ -15,27 +17,12 @@ export function ModelView({ name }: { name: string }) {
   const model = useRegisteredModel(name);
   const versions = useModelVersions(name);
   if (model.isPending) return <p className="text-sm text-slate-500">Loading {name}…</p>;
-  if (model.error) {
-    return (
-      <p
-        role="alert"
-        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
-        data-testid="registry-error"
-      >
-        {registryProblem(model.error)}
-      </p>
-    );
-  }
+  if (model.error) return <RegistryAlert error={model.error} />;
   const m = model.data;
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
-          <Link href="/models" className="hover:underline">
-            Models
-          </Link>{" "}
-          /
-        </p>
+        <Crumbs links={[{ href: "/models", label: "Models" }]} />
         <div className="flex flex-wrap items-center justify-between gap-3">
           <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
             {m.name}
@@ -63,51 +50,44 @@ export function ModelView({ name }: { name: string }) {
         ) : versions.data.length === 0 ? (
           <p className="text-sm text-slate-500">No versions yet. Register one from a run page.</p>
         ) : (
-          <table className="w-full text-sm" data-testid="model-versions">
-            <thead className="text-left text-slate-500">
-              <tr>
-                <th className="py-1.5 font-medium">Version</th>
-                <th className="font-medium">Aliases</th>
-                <th className="font-medium">Stage</th>
-                <th className="font-medium">Source run</th>
-                <th className="font-medium">Registered</th>
-                <th className="font-medium">Description</th>
+          <DataTable
+            testId="model-versions"
+            columns={["Version", "Aliases", "Stage", "Source run", "Registered", "Description"]}
+            head="text-left text-slate-500"
+            cell="font-medium first:py-1.5"
+          >
+            {versions.data.map((v) => (
+              <tr key={v.version} data-testid={`version-${v.version}`}>
+                <td className="py-2 font-medium tabular-nums">
+                  <Link href={`/models/${encodeURIComponent(m.name)}/versions/${v.version}`} className="text-brand-700 hover:underline">
+                    v{v.version}
+                  </Link>
+                </td>
+                <td className="space-x-1">
+                  {(v.aliases ?? []).length === 0 ? (
+                    <span className="text-xs text-slate-400">—</span>
+                  ) : (
+                    (v.aliases ?? []).map((a) => <AliasBadge key={a} alias={a} />)
+                  )}
+                </td>
+                <td>
+                  <StageBadge stage={v.current_stage} />
+                </td>
+                <td>
+                  {v.run_id ? (
+                    <SourceRunLink runId={v.run_id} />
+                  ) : (
+                    <span className="break-all font-mono text-xs text-slate-500">{v.source}</span>
+                  )}
+                </td>
+                <td className="text-slate-600">
+                  {formatDateTime(v.creation_timestamp)}
+                  {v.user_id ? <span className="text-slate-400"> · {v.user_id}</span> : null}
+                </td>
+                <td className="text-slate-600">{v.description ?? <span className="text-slate-300">—</span>}</td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {versions.data.map((v) => (
-                <tr key={v.version} data-testid={`version-${v.version}`}>
-                  <td className="py-2 font-medium tabular-nums">
-                    <Link href={`/models/${encodeURIComponent(m.name)}/versions/${v.version}`} className="text-brand-700 hover:underline">
-                      v{v.version}
-                    </Link>
-                  </td>
-                  <td className="space-x-1">
-                    {(v.aliases ?? []).length === 0 ? (
-                      <span className="text-xs text-slate-400">—</span>
-                    ) : (
-                      (v.aliases ?? []).map((a) => <AliasBadge key={a} alias={a} />)
-                    )}
-                  </td>
-                  <td>
-                    <StageBadge stage={v.current_stage} />
-                  </td>
-                  <td>
-                    {v.run_id ? (
-                      <SourceRunLink runId={v.run_id} />
-                    ) : (
-                      <span className="break-all font-mono text-xs text-slate-500">{v.source}</span>
-                    )}
-                  </td>
-                  <td className="text-slate-600">
-                    {formatDateTime(v.creation_timestamp)}
-                    {v.user_id ? <span className="text-slate-400"> · {v.user_id}</span> : null}
-                  </td>
-                  <td className="text-slate-600">{v.description ?? <span className="text-slate-300">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </Card>
 

@@ -1,25 +1,17 @@
 "use client";
 
 import Link from "next/link";
+import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { useRegisteredModels, registryProblem } from "./registry-queries";
+import { RegistryAlert } from "./registry-edit";
+import { useRegisteredModels } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
 
 /** Every registered model with its newest version, stages in use and aliases. */
 export function ModelsList() {
   const models = useRegisteredModels();
   if (models.isPending) return <p className="text-sm text-slate-500">Loading models…</p>;
-  if (models.error) {
-    return (
-      <p
-        role="alert"
-        className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
-        data-testid="registry-error"
-      >
-        {registryProblem(models.error)}
-      </p>
-    );
-  }
+  if (models.error) return <RegistryAlert error={models.error} />;
   if (models.data.length === 0) {
     return (
       <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8 text-slate-600" data-testid="no-models">
@@ -35,54 +27,39 @@ export function ModelsList() {
     );
   }
   return (
-    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-      <table className="w-full text-sm" data-testid="models-table">
-        <thead className="bg-slate-50 text-left text-slate-500">
-          <tr>
-            <th className="px-4 py-2.5 font-medium">Model</th>
-            <th className="px-4 py-2.5 font-medium">Latest version</th>
-            <th className="px-4 py-2.5 font-medium">Stages</th>
-            <th className="px-4 py-2.5 font-medium">Aliases</th>
-            <th className="px-4 py-2.5 font-medium">Updated</th>
+    <DataTable testId="models-table" columns={["Model", "Latest version", "Stages", "Aliases", "Updated"]} panel="clip">
+      {models.data.map((m) => {
+        const latest = Math.max(0, ...(m.latest_versions ?? []).map((v) => Number(v.version)));
+        const stages = (m.latest_versions ?? []).filter((v) => v.current_stage && v.current_stage !== "None");
+        return (
+          <tr key={m.name}>
+            <td className="px-4 py-3">
+              <Link href={`/models/${encodeURIComponent(m.name)}`} className="font-medium text-brand-700 hover:underline">
+                {m.name}
+              </Link>
+              {m.description && <p className="mt-0.5 line-clamp-1 text-xs text-slate-500">{m.description}</p>}
+            </td>
+            <td className="px-4 py-3 tabular-nums">{latest > 0 ? `version ${latest}` : <span className="text-slate-400">none</span>}</td>
+            <td className="space-x-1 px-4 py-3">
+              {stages.length === 0 ? (
+                <span className="text-xs text-slate-400">—</span>
+              ) : (
+                stages.map((v) => <StageBadge key={v.version} stage={`${v.current_stage ?? ""}`} />)
+              )}
+            </td>
+            <td className="space-x-1 px-4 py-3">
+              {(m.aliases ?? []).length === 0 ? (
+                <span className="text-xs text-slate-400">—</span>
+              ) : (
+                (m.aliases ?? []).map((a) => <AliasBadge key={a.alias} alias={`${a.alias} → v${a.version}`} />)
+              )}
+            </td>
+            <td className="px-4 py-3 text-slate-600">
+              <RelativeTime at={m.last_updated_timestamp ?? m.creation_timestamp} />
+            </td>
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {models.data.map((m) => {
-            const latest = Math.max(0, ...(m.latest_versions ?? []).map((v) => Number(v.version)));
-            const stages = (m.latest_versions ?? []).filter((v) => v.current_stage && v.current_stage !== "None");
-            return (
-              <tr key={m.name}>
-                <td className="px-4 py-3">
-                  <Link href={`/models/${encodeURIComponent(m.name)}`} className="font-medium text-brand-700 hover:underline">
-                    {m.name}
-                  </Link>
-                  {m.description && <p className="mt-0.5 line-clamp-1 text-xs text-slate-500">{m.description}</p>}
-                </td>
-                <td className="px-4 py-3 tabular-nums">
-                  {latest > 0 ? `version ${latest}` : <span className="text-slate-400">none</span>}
-                </td>
-                <td className="space-x-1 px-4 py-3">
-                  {stages.length === 0 ? (
-                    <span className="text-xs text-slate-400">—</span>
-                  ) : (
-                    stages.map((v) => <StageBadge key={v.version} stage={`${v.current_stage ?? ""}`} />)
-                  )}
-                </td>
-                <td className="space-x-1 px-4 py-3">
-                  {(m.aliases ?? []).length === 0 ? (
-                    <span className="text-xs text-slate-400">—</span>
-                  ) : (
-                    (m.aliases ?? []).map((a) => <AliasBadge key={a.alias} alias={`${a.alias} → v${a.version}`} />)
-                  )}
-                </td>
-                <td className="px-4 py-3 text-slate-600">
-                  <RelativeTime at={m.last_updated_timestamp ?? m.creation_timestamp} />
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

@@ -18,6 +18,19 @@ function Problem({ error }: { error: Error | null }) {
   );
 }
 
+/** The registry's refusal in place of a whole page (models, a model, a version). */
+export function RegistryAlert({ error }: { error: Error }) {
+  return (
+    <p
+      role="alert"
+      className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+      data-testid="registry-error"
+    >
+      {registryProblem(error)}
+    </p>
+  );
+}
+
 /**
  * A description shown as text with an Edit button; editing opens a textarea in place. `version` absent
  * means the registered model's own description.

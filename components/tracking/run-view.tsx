@@ -1,10 +1,10 @@
 "use client";
 
 import { formatDateTime } from "@/components/ui/dates";
-import Link from "next/link";
 import { useState } from "react";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
+import { Crumbs } from "@/components/ui/crumbs";
 import { metricValue, runDuration } from "./format";
 import { KeyValueTable } from "./key-value-table";
 import { MetricChart, XAxisSwitch, type XAxisMode } from "./metric-chart";
@@ -26,16 +26,12 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-slate-500">
-            <Link href="/experiments" className="hover:underline">
-              Experiments
-            </Link>{" "}
-            /{" "}
-            <Link href={`/experiments/${info.experiment_id}`} className="hover:underline" data-testid="run-experiment">
-              {experimentName}
-            </Link>{" "}
-            /
-          </p>
+          <Crumbs
+            links={[
+              { href: "/experiments", label: "Experiments" },
+              { href: `/experiments/${info.experiment_id}`, label: experimentName, testId: "run-experiment" },
+            ]}
+          />
           <h1 className="flex items-center gap-3 text-2xl font-semibold text-slate-900">
             <span data-testid="run-title">{info.run_name}</span> <RunStatus status={info.status} />
             {info.lifecycle_stage === "deleted" && (

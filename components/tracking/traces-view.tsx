@@ -1,5 +1,6 @@
 "use client";
 
+import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -102,18 +103,14 @@ function SpanRow({ node, open, onToggle }: { node: SpanNode; open: boolean; onTo
         <tr className="bg-slate-50">
           <td colSpan={3} className="px-3 py-2">
             <div className="grid gap-3 md:grid-cols-2">
-              <div>
-                <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Inputs</p>
-                <pre className="mt-1 max-h-60 overflow-auto rounded bg-white p-2 text-xs" data-testid="span-inputs">
-                  {node.inputs === undefined ? "—" : shown(node.inputs)}
-                </pre>
-              </div>
-              <div>
-                <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Outputs</p>
-                <pre className="mt-1 max-h-60 overflow-auto rounded bg-white p-2 text-xs" data-testid="span-outputs">
-                  {node.outputs === undefined ? "—" : shown(node.outputs)}
-                </pre>
-              </div>
+              {Object.entries({ Inputs: node.inputs, Outputs: node.outputs }).map(([label, value]) => (
+                <div key={label}>
+                  <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
+                  <pre className="mt-1 max-h-60 overflow-auto rounded bg-white p-2 text-xs" data-testid={`span-${label.toLowerCase()}`}>
+                    {value === undefined ? "—" : shown(value)}
+                  </pre>
+                </div>
+              ))}
             </div>
             <p className="mt-1 text-xs text-slate-500">Starts {node.startMs.toFixed(1)} ms into the trace.</p>
           </td>
@@ -182,32 +179,28 @@ export function TraceDetail({ traceId, onClose }: { traceId: string; onClose?: (
         )}
       </div>
       {(info.error ?? data.error) && <p className="text-sm text-red-700">{String((info.error ?? data.error)?.message)}</p>}
-      <table className="w-full text-sm" data-testid="span-tree">
-        <thead className="text-left text-xs text-slate-500">
-          <tr>
-            <th className="px-3 py-1 font-medium">Span</th>
-            <th className="px-3 py-1 font-medium">Timeline</th>
-            <th className="px-3 py-1 text-right font-medium">Duration</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {nodes.map((n) => (
-            <SpanRow
-              key={n.id}
-              node={n}
-              open={open.has(n.id)}
-              onToggle={() =>
-                setOpen((prev) => {
-                  const next = new Set(prev);
-                  if (next.has(n.id)) next.delete(n.id);
-                  else next.add(n.id);
-                  return next;
-                })
-              }
-            />
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        testId="span-tree"
+        columns={["Span", "Timeline", { label: "Duration", className: "text-right" }]}
+        head="text-left text-xs text-slate-500"
+        cell="px-3 py-1 font-medium"
+      >
+        {nodes.map((n) => (
+          <SpanRow
+            key={n.id}
+            node={n}
+            open={open.has(n.id)}
+            onToggle={() =>
+              setOpen((prev) => {
+                const next = new Set(prev);
+                if (next.has(n.id)) next.delete(n.id);
+                else next.add(n.id);
+                return next;
+              })
+            }
+          />
+        ))}
+      </DataTable>
       {data.isSuccess && nodes.length === 0 && <p className="text-sm text-slate-500">This trace has no span data yet.</p>}
       <div>
         <h3 className="text-sm font-semibold text-slate-800">Assessments</h3>
@@ -279,43 +272,36 @@ export function TracesView({
       {empty ? (
         <EmptyTraces experimentName={experimentName} />
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-sm" data-testid="traces-table">
-            <thead className="bg-slate-50 text-left text-slate-500">
-              <tr>
-                <th className="px-3 py-2 font-medium">Trace</th>
-                <th className="px-3 py-2 font-medium">Request</th>
-                <th className="px-3 py-2 font-medium">State</th>
-                <th className="px-3 py-2 text-right font-medium">Duration</th>
-                <th className="px-3 py-2 font-medium">Time</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {rows.map((t) => (
-                <tr
-                  key={t.trace_id}
-                  className={`cursor-pointer hover:bg-slate-50 ${selected === t.trace_id ? "bg-sky-50" : ""}`}
-                  onClick={() => setSelected(t.trace_id)}
-                  data-testid="trace-row"
-                >
-                  <td className="px-3 py-2">
-                    <span className="font-medium text-slate-800">{t.tags?.["mlflow.traceName"] ?? "—"}</span>
-                    <span className="block font-mono text-[11px] text-slate-400">{t.trace_id}</span>
-                  </td>
-                  <td className="max-w-md truncate px-3 py-2 font-mono text-xs text-slate-600">{t.request_preview ?? ""}</td>
-                  <td className="px-3 py-2">
-                    <StateBadge state={t.state} />
-                  </td>
-                  <td className="whitespace-nowrap px-3 py-2 text-right font-mono text-xs">{durationMs(t.execution_duration) ?? "…"} ms</td>
-                  <td className="whitespace-nowrap px-3 py-2 text-slate-600">{formatDateTime(t.request_time, { seconds: true })}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {traces.isSuccess && rows.length === 0 && (
-            <p className="px-4 py-6 text-center text-sm text-slate-500">No traces match this filter.</p>
-          )}
-        </div>
+        <DataTable
+          testId="traces-table"
+          columns={["Trace", "Request", "State", { label: "Duration", className: "text-right" }, "Time"]}
+          cell="px-3 py-2 font-medium"
+          panel="scroll"
+          footer={
+            traces.isSuccess &&
+            rows.length === 0 && <p className="px-4 py-6 text-center text-sm text-slate-500">No traces match this filter.</p>
+          }
+        >
+          {rows.map((t) => (
+            <tr
+              key={t.trace_id}
+              className={`cursor-pointer hover:bg-slate-50 ${selected === t.trace_id ? "bg-sky-50" : ""}`}
+              onClick={() => setSelected(t.trace_id)}
+              data-testid="trace-row"
+            >
+              <td className="px-3 py-2">
+                <span className="font-medium text-slate-800">{t.tags?.["mlflow.traceName"] ?? "—"}</span>
+                <span className="block font-mono text-[11px] text-slate-400">{t.trace_id}</span>
+              </td>
+              <td className="max-w-md truncate px-3 py-2 font-mono text-xs text-slate-600">{t.request_preview ?? ""}</td>
+              <td className="px-3 py-2">
+                <StateBadge state={t.state} />
+              </td>
+              <td className="whitespace-nowrap px-3 py-2 text-right font-mono text-xs">{durationMs(t.execution_duration) ?? "…"} ms</td>
+              <td className="whitespace-nowrap px-3 py-2 text-slate-600">{formatDateTime(t.request_time, { seconds: true })}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <div className={`flex justify-end gap-2 text-sm ${empty ? "hidden" : ""}`}>
         <button

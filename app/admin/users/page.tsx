@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { DataTable } from "@/components/ui/data-table";
 import { CellMeter } from "@/components/ui/meter";
 import { DeleteUserButton } from "@/components/admin/delete-user";
 import { RoleSelect } from "@/components/admin/role-select";
@@ -79,87 +80,83 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
           <button className="rounded-lg bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">Search</button>
         </form>
       </div>
-      <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-sm" data-testid="users-table">
-          <thead className="bg-slate-50 text-left text-slate-500">
-            <tr>
-              <th className="px-4 py-2.5 font-medium">{header("User", "name")}</th>
-              <th className="px-4 font-medium">{header("Role", "role")}</th>
-              <th className="px-4 font-medium">Role from</th>
-              <th className="px-4 font-medium">{header("Servers", "servers")}</th>
-              <th className="px-4 font-medium">{header("CPU", "cpu")}</th>
-              <th className="px-4 font-medium">{header("Memory", "memGb")}</th>
-              <th className="px-4 font-medium">Storage</th>
-              <th className="px-4 font-medium">{header("Last seen", "lastSeen")}</th>
-              <th className="px-4 font-medium">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {page.items.map((u) => (
-              <tr key={u.name} data-testid={`user-${u.name}`}>
-                <td className="px-4 py-2.5">
-                  <Link
-                    href={`/admin/users/${encodeURIComponent(u.name)}`}
-                    className="font-medium text-slate-900 hover:text-brand-600 hover:underline"
-                  >
-                    {u.name}
-                  </Link>
-                  <div className="text-xs text-slate-500">{[u.displayName, u.email].filter(Boolean).join(" · ")}</div>
-                  {Object.keys(u.overrides).length > 0 && (
-                    <span
-                      className="mt-0.5 inline-block rounded bg-amber-50 px-1.5 text-xs text-amber-700"
-                      title={Object.entries(u.overrides)
-                        .map(([k, v]) => `${k} ${v}`)
-                        .join(", ")}
-                    >
-                      custom limits
-                    </span>
-                  )}
-                </td>
-                <td className="px-4">
-                  <RoleSelect user={u.name} role={u.role} roles={roleNames} />
-                </td>
-                <td className="px-4 text-slate-600">{SOURCE_LABEL[u.roleSource] ?? u.roleSource}</td>
-                <td className="px-4">
-                  <CellMeter used={u.running.servers} max={u.limits.maxServers} unit="" label={`Servers of ${u.name}`} />
-                </td>
-                <td className="px-4">
-                  <CellMeter used={u.running.cpu} max={u.limits.maxTotalCpu} unit="CPU" label={`CPU of ${u.name}`} />
-                </td>
-                <td className="px-4">
-                  <CellMeter used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
-                </td>
-                <td className="px-4">
-                  <CellMeter
-                    used={u.storedBytes}
-                    max={u.limits.maxStorageGb * GIB}
-                    unit="bytes"
-                    label={`Artifact storage of ${u.name}`}
-                    text={`${formatBytes(u.storedBytes)} / ${formatBytes(u.limits.maxStorageGb * GIB)}`}
-                  />
-                </td>
-                <td className="px-4 text-slate-600">
-                  <RelativeTime at={u.lastSeenAt} />
-                </td>
-                <td className="px-4 text-right">{u.name !== me.name && <DeleteUserButton name={u.name} compact />}</td>
-              </tr>
-            ))}
-            {page.items.length === 0 && (
-              <tr>
-                <td colSpan={8} className="px-4 py-10 text-center text-slate-500">
-                  {query.q
-                    ? `No user matches "${query.q}".`
-                    : query.role
-                      ? `Nobody has the role ${query.role}.`
-                      : "Nobody has signed in yet. People appear here after their first sign-in."}
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="users-table"
+        columns={[
+          { label: header("User", "name") },
+          { label: header("Role", "role") },
+          "Role from",
+          { label: header("Servers", "servers") },
+          { label: header("CPU", "cpu") },
+          { label: header("Memory", "memGb") },
+          "Storage",
+          { label: header("Last seen", "lastSeen") },
+          { label: <span className="sr-only">Actions</span> },
+        ]}
+        cell="px-4 font-medium first:py-2.5"
+        panel="clip"
+      >
+        {page.items.map((u) => (
+          <tr key={u.name} data-testid={`user-${u.name}`}>
+            <td className="px-4 py-2.5">
+              <Link
+                href={`/admin/users/${encodeURIComponent(u.name)}`}
+                className="font-medium text-slate-900 hover:text-brand-600 hover:underline"
+              >
+                {u.name}
+              </Link>
+              <div className="text-xs text-slate-500">{[u.displayName, u.email].filter(Boolean).join(" · ")}</div>
+              {Object.keys(u.overrides).length > 0 && (
+                <span
+                  className="mt-0.5 inline-block rounded bg-amber-50 px-1.5 text-xs text-amber-700"
+                  title={Object.entries(u.overrides)
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(", ")}
+                >
+                  custom limits
+                </span>
+              )}
+            </td>
+            <td className="px-4">
+              <RoleSelect user={u.name} role={u.role} roles={roleNames} />
+            </td>
+            <td className="px-4 text-slate-600">{SOURCE_LABEL[u.roleSource] ?? u.roleSource}</td>
+            <td className="px-4">
+              <CellMeter used={u.running.servers} max={u.limits.maxServers} unit="" label={`Servers of ${u.name}`} />
+            </td>
+            <td className="px-4">
+              <CellMeter used={u.running.cpu} max={u.limits.maxTotalCpu} unit="CPU" label={`CPU of ${u.name}`} />
+            </td>
+            <td className="px-4">
+              <CellMeter used={u.running.memGb} max={u.limits.maxTotalMemGb} unit="GiB" label={`Memory of ${u.name}`} />
+            </td>
+            <td className="px-4">
+              <CellMeter
+                used={u.storedBytes}
+                max={u.limits.maxStorageGb * GIB}
+                unit="bytes"
+                label={`Artifact storage of ${u.name}`}
+                text={`${formatBytes(u.storedBytes)} / ${formatBytes(u.limits.maxStorageGb * GIB)}`}
+              />
+            </td>
+            <td className="px-4 text-slate-600">
+              <RelativeTime at={u.lastSeenAt} />
+            </td>
+            <td className="px-4 text-right">{u.name !== me.name && <DeleteUserButton name={u.name} compact />}</td>
+          </tr>
+        ))}
+        {page.items.length === 0 && (
+          <tr>
+            <td colSpan={8} className="px-4 py-10 text-center text-slate-500">
+              {query.q
+                ? `No user matches "${query.q}".`
+                : query.role
+                  ? `Nobody has the role ${query.role}.`
+                  : "Nobody has signed in yet. People appear here after their first sign-in."}
+            </td>
+          </tr>
+        )}
+      </DataTable>
       <div className="flex items-center justify-between text-sm text-slate-600">
         <span>
           {from}–{to} of {page.total}

@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { CompareView } from "@/components/packages/compare-view";
 import { Card } from "@/components/ui/card";
+import { LabelledSelect } from "@/components/ui/field";
 import { listEnvironments } from "@atrium/core/db/queries/environments";
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { comparePackages } from "@atrium/core/lib/packages/compare";
@@ -52,7 +53,11 @@ export default async function CompareEnvironmentsPage({
       </p>
     );
   }
-  const select = "mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+  const options = envs.map((e) => (
+    <option key={e.id} value={e.id}>
+      {e.name}
+    </option>
+  ));
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -70,26 +75,12 @@ export default async function CompareEnvironmentsPage({
         </p>
       ) : (
         <form method="get" action="/environments/compare" className="flex flex-wrap items-end gap-3">
-          <label className="text-sm">
-            <span className="block font-medium text-slate-700">Environment</span>
-            <select name="left" defaultValue={left} className={select}>
-              {envs.map((e) => (
-                <option key={e.id} value={e.id}>
-                  {e.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            <span className="block font-medium text-slate-700">with</span>
-            <select name="right" defaultValue={right} className={select}>
-              {envs.map((e) => (
-                <option key={e.id} value={e.id}>
-                  {e.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LabelledSelect label="Environment" name="left" defaultValue={left}>
+            {options}
+          </LabelledSelect>
+          <LabelledSelect label="with" name="right" defaultValue={right}>
+            {options}
+          </LabelledSelect>
           <button className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Compare</button>
         </form>
       )}

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Crumbs } from "@/components/ui/crumbs";
 import { notFound } from "next/navigation";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
@@ -31,12 +32,7 @@ export default async function ExperimentPage({
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
-          <Link href="/experiments" className="hover:underline">
-            Experiments
-          </Link>{" "}
-          /
-        </p>
+        <Crumbs links={[{ href: "/experiments", label: "Experiments" }]} />
         <h1 className="text-2xl font-semibold text-slate-900" data-testid="experiment-name">
           {experiment.name}
           {experiment.lifecycle_stage === "deleted" && (
