@@ -52,8 +52,8 @@ export async function insertDatasetInputs(db: Db, experimentId: number, runUuid:
       if (byName.size > 0) {
         await tx
           .insert(runInputTags)
-          .values([...byName].map(([name, value]) => ({ inputId: link.id, name, value })))
-          .onConflictDoUpdate({ target: [runInputTags.inputId, runInputTags.name], set: { value: sql`excluded.value` } });
+          .values([...byName].map(([key, value]) => ({ inputId: link.id, key, value })))
+          .onConflictDoUpdate({ target: [runInputTags.inputId, runInputTags.key], set: { value: sql`excluded.value` } });
       }
     }
   });
@@ -79,9 +79,9 @@ export async function datasetInputsOf(db: Db, runIds: string[]): Promise<Map<str
         rows.map((r) => r.inputId),
       ),
     )
-    .orderBy(asc(runInputTags.name));
+    .orderBy(asc(runInputTags.key));
   const tags = new Map<string, KeyValue[]>();
-  for (const t of tagRows) tags.set(t.inputId, [...(tags.get(t.inputId) ?? []), { key: t.name, value: t.value }]);
+  for (const t of tagRows) tags.set(t.inputId, [...(tags.get(t.inputId) ?? []), { key: t.key, value: t.value }]);
   for (const r of rows) {
     const { name, digest, sourceType, source, schema, profile } = r.d;
     out.set(r.runUuid, [
