@@ -26,31 +26,34 @@ function lastPerKey(pairs: KeyValue[]): KeyValue[] {
 }
 
 export class KeyValueRows<T extends PgTable> {
-  private readonly columns: Record<string, PgColumn>;
   /** The table as selects take it (drizzle's select types do not resolve a generic table). */
   private readonly source: PgTable;
+  private readonly key: PgColumn;
+  private readonly value: PgColumn;
+  /** The owner's columns by property name: all but key and value. */
+  private readonly owner: [string, PgColumn][];
 
   constructor(private readonly table: T) {
-    this.columns = getTableColumns(table);
     this.source = table;
+    const { key, value, ...owner }: Record<string, PgColumn> = getTableColumns(table);
+    if (!key || !value) throw new Error("a key/value table has columns key and value");
+    this.key = key;
+    this.value = value;
+    this.owner = Object.entries(owner);
   }
 
-  private column(name: string): PgColumn {
-    const c = this.columns[name];
-    if (!c) throw new Error(`no column ${name}`);
-    return c;
+  /** The owner's column values, in column order (as a map key, or a row's). */
+  private ownerValues(o: OwnerOf<T>): unknown[] {
+    return this.owner.map(([n]) => (o as Record<string, unknown>)[n]);
   }
 
-  private ownerColumns(owner: OwnerOf<T>): PgColumn[] {
-    return Object.keys(owner).map((k) => this.column(k));
+  private matches(o: OwnerOf<T>, key?: string) {
+    const conditions = this.owner.map(([n, c]) => eq(c, (o as Record<string, unknown>)[n]));
+    return and(...conditions, key === undefined ? undefined : eq(this.key, key));
   }
 
-  private matches(owner: OwnerOf<T>, key?: string) {
-    const conditions = Object.entries(owner).map(([k, v]) => eq(this.column(k), v));
-    return and(...conditions, key === undefined ? undefined : eq(this.column("key"), key));
-  }
-
-  private rowsFor(owner: OwnerOf<T>, pairs: KeyValue[]): T["$inferInsert"][] {
+  private rowsFor(o: OwnerOf<T>, pairs: KeyValue[]): T["$inferInsert"][] {
+    const owner = Object.fromEntries(this.owner.map(([n]) => [n, (o as Record<string, unknown>)[n]]));
     return pairs.map((p) => ({ ...owner, key: p.key, value: p.value }));
   }
 
@@ -62,7 +65,7 @@ export class KeyValueRows<T extends PgTable> {
       .insert(this.table)
       .values(rows)
       .onConflictDoUpdate({
-        target: [...this.ownerColumns(owner), this.column("key")],
+        target: [...this.owner.map(([, c]) => c), this.key],
         set: { value: sql`excluded.value` } as PgUpdateSetSource<T>,
       });
   }
@@ -74,14 +77,14 @@ export class KeyValueRows<T extends PgTable> {
   async addMissing(db: Db, owner: OwnerOf<T>, pairs: KeyValue[]): Promise<{ key: string; old: string; new: string }[]> {
     if (pairs.length === 0) return [];
     const sorted = [...pairs].sort(byKey);
-    const key = this.column("key");
+    const key = this.key;
     const inserted = await db.insert(this.table).values(this.rowsFor(owner, sorted)).onConflictDoNothing().returning({ key });
     const done = new Set(inserted.map((r) => r.key));
     const rest = sorted.filter((p) => !done.has(p.key));
     const keys = rest.map((p) => p.key);
     if (keys.length === 0) return [];
     const existing = await db
-      .select({ key, value: this.column("value") })
+      .select({ key, value: this.value })
       .from(this.source)
       .where(and(this.matches(owner), inArray(key, keys)));
     const old = new Map(existing.map((r) => [r.key as string, r.value as string]));
@@ -90,10 +93,7 @@ export class KeyValueRows<T extends PgTable> {
 
   /** Whether the key was there to delete. */
   async remove(db: Db, owner: OwnerOf<T>, key: string): Promise<boolean> {
-    const rows = await db
-      .delete(this.table)
-      .where(this.matches(owner, key))
-      .returning({ key: this.column("key") });
+    const rows = await db.delete(this.table).where(this.matches(owner, key)).returning({ key: this.key });
     return rows.length > 0;
   }
 
@@ -110,17 +110,16 @@ export class KeyValueRows<T extends PgTable> {
   /** The pairs of many owners at once, each sorted by key: a lookup by owner (an owner without any has none). */
   async of(db: Db, owners: OwnerOf<T>[]): Promise<(owner: OwnerOf<T>) => KeyValue[]> {
     const found = new Map<string, KeyValue[]>();
-    const names = Object.keys(owners[0] ?? {});
-    const keyOf = (o: Record<string, unknown>) => JSON.stringify(names.map((n) => o[n]));
+    const keyOf = (o: OwnerOf<T>) => JSON.stringify(this.ownerValues(o));
     for (let i = 0; i < owners.length; i += CHUNK) {
-      const part = owners.slice(i, i + CHUNK) as Record<string, unknown>[];
-      // One IN list per owner column: for a composite owner a superset of the pairs asked for, narrowed by keyOf.
-      const where = names.map((n) => inArray(this.column(n), [...new Set(part.map((o) => o[n]))]));
+      const part = owners.slice(i, i + CHUNK).map((o) => this.ownerValues(o));
+      // One IN list per owner column: for a composite owner a superset of the owners asked for, narrowed by keyOf.
+      const where = this.owner.map(([, c], n) => inArray(c, [...new Set(part.map((values) => values[n]))]));
       const rows = (await db
         .select()
         .from(this.source)
         .where(and(...where))
-        .orderBy(asc(this.column("key")))) as (KeyValue & Record<string, unknown>)[];
+        .orderBy(asc(this.key))) as (OwnerOf<T> & KeyValue)[];
       for (const r of rows) {
         const k = keyOf(r);
         const list = found.get(k) ?? [];
