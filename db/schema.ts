@@ -1,5 +1,4 @@
 import {
-  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -10,9 +9,33 @@ import {
   primaryKey,
   real,
   text,
-  timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import {
+  belongsTo,
+  bigintNumber,
+  createdAt,
+  keyValueTable,
+  onDeleteCascade,
+  onDeleteUpdateCascade,
+  timestampTz,
+  updatedAt,
+} from "./columns";
+
+// The references many tables make; the referenced tables are defined below.
+const userNameRef = (name: string) => belongsTo(text(name), () => users.name, onDeleteUpdateCascade);
+const experimentRef = () => belongsTo(bigintNumber("experiment_id"), () => experiments.id);
+const runRef = () => belongsTo(text("run_uuid"), () => runs.runUuid);
+const registeredModelRef = () => belongsTo(text("name"), () => registeredModels.name, onDeleteUpdateCascade);
+const loggedModelRef = () => belongsTo(text("model_id"), () => loggedModels.modelId);
+const traceRef = () => belongsTo(text("trace_id"), () => traces.traceId);
+/** Who may use a workspace code or session: the server's owner and name, and the person it was issued to (the owner or an admin). */
+const workspaceGrant = () => ({
+  hash: text("hash").primaryKey(),
+  userName: text("user_name").notNull(),
+  serverName: text("server_name").notNull(),
+  principalName: userNameRef("principal_name"),
+});
 
 export interface LimitOverrides {
   maxCpu?: number;
@@ -34,7 +57,7 @@ export const roles = pgTable("roles", {
   maxTotalMemGb: real("max_total_mem_gb").notNull(),
   /** Artifact bytes (runs' and logged models' files) a person may own, in GiB. */
   maxStorageGb: real("max_storage_gb").notNull().default(10),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: updatedAt(),
 });
 
 export type RoleSource = "default" | "oidc" | "admin" | "config";
@@ -52,13 +75,11 @@ export const users = pgTable(
     homeVolume: text("home_volume").notNull(),
     displayName: text("display_name"),
     email: text("email"),
-    role: text("role")
-      .notNull()
-      .references(() => roles.name, { onUpdate: "cascade" }),
+    role: belongsTo(text("role"), () => roles.name, { onUpdate: "cascade" }),
     roleSource: text("role_source").$type<RoleSource>().notNull().default("default"),
     limits: jsonb("limits").$type<LimitOverrides>().notNull().default({}),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    lastSeenAt: timestampTz("last_seen_at"),
   },
   (t) => [index("users_role_idx").on(t.role)],
 );
@@ -72,12 +93,10 @@ export const sessions = pgTable(
   {
     /** sha256 of the session id; the id itself is only in the cookie. */
     idHash: text("id_hash").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    userId: belongsTo(text("user_id"), () => users.id),
+    createdAt: createdAt(),
+    expiresAt: timestampTz("expires_at").notNull(),
+    lastSeenAt: timestampTz("last_seen_at").notNull().defaultNow(),
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );
@@ -93,7 +112,7 @@ export const deletedUsers = pgTable(
     name: text("name").notNull(),
     homeVolume: text("home_volume").notNull(),
     volumeKept: boolean("volume_kept").notNull(),
-    deletedAt: timestamp("deleted_at", { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestampTz("deleted_at").notNull().defaultNow(),
   },
   (t) => [index("deleted_users_name_idx").on(t.name)],
 );
@@ -104,18 +123,16 @@ export const apiTokens = pgTable(
   "api_tokens",
   {
     id: text("id").primaryKey(),
-    userName: text("user_name")
-      .notNull()
-      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    userName: userNameRef("user_name"),
     /** sha256 of the token; the token itself is never stored. */
     hash: text("hash").notNull(),
     kind: text("kind").$type<TokenKind>().notNull().default("personal"),
     note: text("note"),
     /** Scope names from lib/auth/scopes.ts as granted (not expanded); none: the token can do nothing. */
     scopes: jsonb("scopes").$type<string[]>().notNull().default([]),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
-    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    lastUsedAt: timestampTz("last_used_at"),
+    expiresAt: timestampTz("expires_at"),
   },
   (t) => [uniqueIndex("api_tokens_hash_idx").on(t.hash), index("api_tokens_user_idx").on(t.userName)],
 );
@@ -124,7 +141,7 @@ export const auditEvents = pgTable(
   "audit_events",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: timestampTz("at").notNull().defaultNow(),
     actor: text("actor").notNull(),
     action: text("action").notNull(),
     target: text("target"),
@@ -148,8 +165,8 @@ export const environments = pgTable("environments", {
   /** Empty means every role. */
   rolesAllowed: jsonb("roles_allowed").$type<string[]>().notNull().default([]),
   deprecated: boolean("deprecated").notNull().default(false),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
   /** Swarm placement constraints for its servers ("node.labels.gpu==true"); ignored by the docker backend. */
   constraints: jsonb("placement_constraints").$type<string[]>().notNull().default([]),
 });
@@ -159,9 +176,7 @@ export type ServerState = "pending" | "running" | "stopping" | "stopped" | "fail
 export const servers = pgTable(
   "servers",
   {
-    userName: text("user_name")
-      .notNull()
-      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    userName: userNameRef("user_name"),
     name: text("name").notNull(),
     environmentId: text("environment_id").notNull(),
     cpu: real("cpu").notNull(),
@@ -177,11 +192,11 @@ export const servers = pgTable(
     jupyterToken: text("jupyter_token"),
     trackingTokenId: text("tracking_token_id"),
     imageId: text("image_id"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp("started_at", { withTimezone: true }),
-    stoppedAt: timestamp("stopped_at", { withTimezone: true }),
-    lastActivity: timestamp("last_activity", { withTimezone: true }),
+    createdAt: createdAt(),
+    requestedAt: timestampTz("requested_at").notNull().defaultNow(),
+    startedAt: timestampTz("started_at"),
+    stoppedAt: timestampTz("stopped_at"),
+    lastActivity: timestampTz("last_activity"),
   },
   (t) => [primaryKey({ columns: [t.userName, t.name] }), index("servers_status_idx").on(t.status)],
 );
@@ -200,8 +215,8 @@ export const experiments = pgTable(
     name: text("name").notNull(),
     artifactLocation: text("artifact_location").notNull(),
     lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("active"),
-    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
-    lastUpdateTime: bigint("last_update_time", { mode: "number" }).notNull(),
+    creationTime: bigintNumber("creation_time").notNull(),
+    lastUpdateTime: bigintNumber("last_update_time").notNull(),
     /** Who created it, by name (null for Default): what pages show. */
     owner: text("owner"),
     /**
@@ -213,100 +228,57 @@ export const experiments = pgTable(
   (t) => [uniqueIndex("experiments_name_idx").on(t.name), index("experiments_creation_idx").on(t.creationTime)],
 );
 
-export const experimentTags = pgTable(
-  "experiment_tags",
-  {
-    experimentId: bigint("experiment_id", { mode: "number" })
-      .notNull()
-      .references(() => experiments.id, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.experimentId, t.key] })],
-);
+export const experimentTags = keyValueTable("experiment_tags", { experimentId: experimentRef() });
 
 export const runs = pgTable(
   "runs",
   {
     /** 32 lower-case hex characters (uuid4().hex). */
     runUuid: text("run_uuid").primaryKey(),
-    experimentId: bigint("experiment_id", { mode: "number" })
-      .notNull()
-      .references(() => experiments.id, { onDelete: "cascade" }),
+    experimentId: experimentRef(),
     name: text("name").notNull(),
     /** The name of the Atrium user who created the run: MLflow's `user_id`, shown by clients. */
     userId: text("user_id").notNull(),
     /** Her id (users.id): only she or an admin may write to the run; null (admins only) for the bootstrap token's. */
     ownerId: text("owner_id"),
     status: text("status").$type<RunStatus>().notNull(),
-    startTime: bigint("start_time", { mode: "number" }).notNull(),
-    endTime: bigint("end_time", { mode: "number" }),
-    deletedTime: bigint("deleted_time", { mode: "number" }),
+    startTime: bigintNumber("start_time").notNull(),
+    endTime: bigintNumber("end_time"),
+    deletedTime: bigintNumber("deleted_time"),
     lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("active"),
     artifactUri: text("artifact_uri").notNull(),
   },
   (t) => [index("runs_experiment_start_idx").on(t.experimentId, t.startTime, t.runUuid), index("runs_user_idx").on(t.userId)],
 );
 
-export const runTags = pgTable(
-  "run_tags",
-  {
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.runUuid, t.key] })],
-);
+export const runTags = keyValueTable("run_tags", { runUuid: runRef() });
 
-export const runParams = pgTable(
-  "run_params",
-  {
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.runUuid, t.key] })],
-);
+export const runParams = keyValueTable("run_params", { runUuid: runRef() });
+
+/** A run's metric point, in history and as the latest one. */
+const metricPoint = () => ({
+  runUuid: runRef(),
+  key: text("key").notNull(),
+  value: doublePrecision("value").notNull(),
+  timestamp: bigintNumber("timestamp").notNull(),
+  step: bigintNumber("step").notNull().default(0),
+  isNan: boolean("is_nan").notNull().default(false),
+});
 
 /**
  * Full metric history, append-only. As in MLflow's SQL store NaN is stored as value 0 with is_nan, and
  * ±Infinity as ±Number.MAX_VALUE. The primary key (run_uuid, key, step, …) is also the history index, and
  * makes an exact duplicate point a no-op.
  */
-export const metrics = pgTable(
-  "metrics",
-  {
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: doublePrecision("value").notNull(),
-    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
-    step: bigint("step", { mode: "number" }).notNull().default(0),
-    isNan: boolean("is_nan").notNull().default(false),
-  },
-  (t) => [primaryKey({ columns: [t.runUuid, t.key, t.step, t.timestamp, t.value, t.isNan] })],
-);
+export const metrics = pgTable("metrics", metricPoint(), (t) => [
+  primaryKey({ columns: [t.runUuid, t.key, t.step, t.timestamp, t.value, t.isNan] }),
+]);
 
 /** Per (run, key) the point with the greatest (step, timestamp, value): what runs/get and search see. */
-export const latestMetrics = pgTable(
-  "latest_metrics",
-  {
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: doublePrecision("value").notNull(),
-    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
-    step: bigint("step", { mode: "number" }).notNull().default(0),
-    isNan: boolean("is_nan").notNull().default(false),
-  },
-  (t) => [primaryKey({ columns: [t.runUuid, t.key] }), index("latest_metrics_key_value_idx").on(t.key, t.value)],
-);
+export const latestMetrics = pgTable("latest_metrics", metricPoint(), (t) => [
+  primaryKey({ columns: [t.runUuid, t.key] }),
+  index("latest_metrics_key_value_idx").on(t.key, t.value),
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Usage over time (admin charts, "my usage" on the home page). One row per minute per subject; the
@@ -318,7 +290,7 @@ export type UsageScope = "user" | "role" | "total";
 export const usageSamples = pgTable(
   "usage_samples",
   {
-    at: timestamp("at", { withTimezone: true }).notNull(),
+    at: timestampTz("at").notNull(),
     scope: text("scope").$type<UsageScope>().notNull(),
     subject: text("subject").notNull(),
     /** What running servers were given (their limits) … */
@@ -343,8 +315,8 @@ export const registeredModels = pgTable(
   "registered_models",
   {
     name: text("name").primaryKey(),
-    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
-    lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
+    creationTime: bigintNumber("creation_time").notNull(),
+    lastUpdatedTime: bigintNumber("last_updated_time").notNull(),
     description: text("description"),
     /** The name of who registered it: MLflow's `user_id`. */
     userId: text("user_id").notNull(),
@@ -354,24 +326,12 @@ export const registeredModels = pgTable(
   (t) => [index("registered_models_updated_idx").on(t.lastUpdatedTime)],
 );
 
-export const registeredModelTags = pgTable(
-  "registered_model_tags",
-  {
-    name: text("name")
-      .notNull()
-      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.name, t.key] })],
-);
+export const registeredModelTags = keyValueTable("registered_model_tags", { name: registeredModelRef() });
 
 export const registeredModelAliases = pgTable(
   "registered_model_aliases",
   {
-    name: text("name")
-      .notNull()
-      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    name: registeredModelRef(),
     alias: text("alias").notNull(),
     version: integer("version").notNull(),
   },
@@ -382,12 +342,10 @@ export const registeredModelAliases = pgTable(
 export const modelVersions = pgTable(
   "model_versions",
   {
-    name: text("name")
-      .notNull()
-      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    name: registeredModelRef(),
     version: integer("version").notNull(),
-    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
-    lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
+    creationTime: bigintNumber("creation_time").notNull(),
+    lastUpdatedTime: bigintNumber("last_updated_time").notNull(),
     description: text("description"),
     userId: text("user_id").notNull(),
     currentStage: text("current_stage").$type<ModelStage>().notNull().default("None"),
@@ -406,18 +364,7 @@ export const modelVersions = pgTable(
   ],
 );
 
-export const modelVersionTags = pgTable(
-  "model_version_tags",
-  {
-    name: text("name")
-      .notNull()
-      .references(() => registeredModels.name, { onDelete: "cascade", onUpdate: "cascade" }),
-    version: integer("version").notNull(),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.name, t.version, t.key] })],
-);
+export const modelVersionTags = keyValueTable("model_version_tags", { name: registeredModelRef(), version: integer("version").notNull() });
 
 // ---------------------------------------------------------------------------------------------
 // Dataset inputs of runs (runs/log-inputs): a dataset is per experiment, keyed by (name, digest); an
@@ -427,9 +374,7 @@ export const datasets = pgTable(
   "datasets",
   {
     id: text("id").primaryKey(),
-    experimentId: bigint("experiment_id", { mode: "number" })
-      .notNull()
-      .references(() => experiments.id, { onDelete: "cascade" }),
+    experimentId: experimentRef(),
     name: text("name").notNull(),
     digest: text("digest").notNull(),
     sourceType: text("source_type").notNull(),
@@ -444,26 +389,19 @@ export const runInputs = pgTable(
   "run_inputs",
   {
     id: text("id").primaryKey(),
-    datasetId: text("dataset_id")
-      .notNull()
-      .references(() => datasets.id, { onDelete: "cascade" }),
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    datasetId: belongsTo(text("dataset_id"), () => datasets.id),
+    runUuid: runRef(),
   },
   (t) => [uniqueIndex("run_inputs_dataset_run_idx").on(t.datasetId, t.runUuid), index("run_inputs_run_idx").on(t.runUuid)],
 );
 
-export const runInputTags = pgTable(
+/** The tag's name is in column `name`. */
+export const runInputTags = keyValueTable(
   "run_input_tags",
   {
-    inputId: text("input_id")
-      .notNull()
-      .references(() => runInputs.id, { onDelete: "cascade" }),
-    name: text("name").notNull(),
-    value: text("value").notNull(),
+    inputId: belongsTo(text("input_id"), () => runInputs.id),
   },
-  (t) => [primaryKey({ columns: [t.inputId, t.name] })],
+  "name",
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -482,7 +420,7 @@ export const imagePackages = pgTable("image_packages", {
   pythonVersion: text("python_version"),
   /** Whether `pip install` as the workspace user lands in the home volume (kept across restarts). */
   userSiteInHome: boolean("user_site_in_home").notNull(),
-  readAt: timestamp("read_at", { withTimezone: true }).notNull().defaultNow(),
+  readAt: timestampTz("read_at").notNull().defaultNow(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -496,9 +434,7 @@ export const loggedModels = pgTable(
   {
     /** "m-" + 32 lower-case hex characters, as MLflow 3 makes them. */
     modelId: text("model_id").primaryKey(),
-    experimentId: bigint("experiment_id", { mode: "number" })
-      .notNull()
-      .references(() => experiments.id, { onDelete: "cascade" }),
+    experimentId: experimentRef(),
     name: text("name").notNull(),
     modelType: text("model_type"),
     sourceRunId: text("source_run_id"),
@@ -509,8 +445,8 @@ export const loggedModels = pgTable(
     /** Her id (users.id): only she or an admin may change it or its files; null: admins only. */
     ownerId: text("owner_id"),
     artifactLocation: text("artifact_location").notNull(),
-    creationTime: bigint("creation_time", { mode: "number" }).notNull(),
-    lastUpdatedTime: bigint("last_updated_time", { mode: "number" }).notNull(),
+    creationTime: bigintNumber("creation_time").notNull(),
+    lastUpdatedTime: bigintNumber("last_updated_time").notNull(),
   },
   (t) => [
     index("logged_models_experiment_idx").on(t.experimentId, t.creationTime),
@@ -518,29 +454,9 @@ export const loggedModels = pgTable(
   ],
 );
 
-export const loggedModelTags = pgTable(
-  "logged_model_tags",
-  {
-    modelId: text("model_id")
-      .notNull()
-      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.modelId, t.key] })],
-);
+export const loggedModelTags = keyValueTable("logged_model_tags", { modelId: loggedModelRef() });
 
-export const loggedModelParams = pgTable(
-  "logged_model_params",
-  {
-    modelId: text("model_id")
-      .notNull()
-      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.modelId, t.key] })],
-);
+export const loggedModelParams = keyValueTable("logged_model_params", { modelId: loggedModelRef() });
 
 /**
  * Metrics logged with a `model_id` (MLflow 3 LogMetric / LogBatch): each point also belongs to that logged
@@ -549,13 +465,11 @@ export const loggedModelParams = pgTable(
 export const loggedModelMetrics = pgTable(
   "logged_model_metrics",
   {
-    modelId: text("model_id")
-      .notNull()
-      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
+    modelId: loggedModelRef(),
     key: text("key").notNull(),
     value: doublePrecision("value").notNull(),
-    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
-    step: bigint("step", { mode: "number" }).notNull(),
+    timestamp: bigintNumber("timestamp").notNull(),
+    step: bigintNumber("step").notNull(),
     runId: text("run_id"),
     datasetName: text("dataset_name"),
     datasetDigest: text("dataset_digest"),
@@ -567,9 +481,7 @@ export const loggedModelMetrics = pgTable(
 export const loggedModelInputs = pgTable(
   "logged_model_inputs",
   {
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    runUuid: runRef(),
     modelId: text("model_id").notNull(),
   },
   (t) => [primaryKey({ columns: [t.runUuid, t.modelId] })],
@@ -579,13 +491,9 @@ export const loggedModelInputs = pgTable(
 export const loggedModelOutputs = pgTable(
   "logged_model_outputs",
   {
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
-    modelId: text("model_id")
-      .notNull()
-      .references(() => loggedModels.modelId, { onDelete: "cascade" }),
-    step: bigint("step", { mode: "number" }).notNull(),
+    runUuid: runRef(),
+    modelId: loggedModelRef(),
+    step: bigintNumber("step").notNull(),
   },
   (t) => [primaryKey({ columns: [t.runUuid, t.modelId, t.step] })],
 );
@@ -596,34 +504,23 @@ export const loggedModelOutputs = pgTable(
  * Only its SHA-256 is stored.
  */
 export const workspaceCodes = pgTable("workspace_codes", {
-  hash: text("hash").primaryKey(),
-  userName: text("user_name").notNull(),
-  serverName: text("server_name").notNull(),
-  /** Who it was issued to: the owner or an admin. */
-  principalName: text("principal_name")
-    .notNull()
-    .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+  ...workspaceGrant(),
   /** Where to go after the handshake: a path under the server's prefix. */
   next: text("next").notNull(),
-  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  expiresAt: timestampTz("expires_at").notNull(),
   /** The portal session it was issued from (null for an API token): signing out there ends it. */
-  portalSession: text("portal_session").references(() => sessions.idHash, { onDelete: "cascade" }),
+  portalSession: text("portal_session").references(() => sessions.idHash, onDeleteCascade),
 });
 
 /** The workspace origin's own cookie sessions, one server each; only the cookie's SHA-256 is stored. */
 export const workspaceSessions = pgTable(
   "workspace_sessions",
   {
-    hash: text("hash").primaryKey(),
-    userName: text("user_name").notNull(),
-    serverName: text("server_name").notNull(),
-    principalName: text("principal_name")
-      .notNull()
-      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    ...workspaceGrant(),
+    createdAt: createdAt(),
+    expiresAt: timestampTz("expires_at").notNull(),
     /** The portal session behind it (null for an API token): signing out of the portal, or a revocation, ends it too. */
-    portalSession: text("portal_session").references(() => sessions.idHash, { onDelete: "cascade" }),
+    portalSession: text("portal_session").references(() => sessions.idHash, onDeleteCascade),
   },
   (t) => [index("workspace_sessions_expires_idx").on(t.expiresAt), index("workspace_sessions_server_idx").on(t.userName, t.serverName)],
 );
@@ -636,8 +533,8 @@ export const workspaceSessions = pgTable(
  */
 export const storageUsage = pgTable("storage_usage", {
   userId: text("user_id").primaryKey(),
-  bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  bytes: bigintNumber("bytes").notNull().default(0),
+  updatedAt: updatedAt(),
 });
 
 /**
@@ -650,14 +547,12 @@ export const traces = pgTable(
   {
     /** `tr-` and the OpenTelemetry trace id in 32 hex characters, as the MLflow 3 client makes them. */
     traceId: text("trace_id").primaryKey(),
-    experimentId: bigint("experiment_id", { mode: "number" })
-      .notNull()
-      .references(() => experiments.id, { onDelete: "cascade" }),
+    experimentId: experimentRef(),
     clientRequestId: text("client_request_id"),
     /** Epoch milliseconds. */
-    requestTime: bigint("request_time", { mode: "number" }).notNull(),
+    requestTime: bigintNumber("request_time").notNull(),
     /** Milliseconds; null while the trace is in progress. */
-    executionDuration: bigint("execution_duration", { mode: "number" }),
+    executionDuration: bigintNumber("execution_duration"),
     state: text("state").$type<"STATE_UNSPECIFIED" | "OK" | "ERROR" | "IN_PROGRESS">().notNull(),
     requestPreview: text("request_preview"),
     responsePreview: text("response_preview"),
@@ -676,9 +571,7 @@ export const traces = pgTable(
 export const traceSpans = pgTable(
   "trace_spans",
   {
-    traceId: text("trace_id")
-      .notNull()
-      .references(() => traces.traceId, { onDelete: "cascade" }),
+    traceId: traceRef(),
     /** 16 hex characters. */
     spanId: text("span_id").notNull(),
     parentSpanId: text("parent_span_id"),
@@ -686,8 +579,8 @@ export const traceSpans = pgTable(
     spanType: text("span_type"),
     statusCode: text("status_code").notNull(),
     /** Epoch microseconds (nanoseconds do not fit a JavaScript number); `content` keeps the client's values. */
-    startUs: bigint("start_us", { mode: "number" }).notNull(),
-    endUs: bigint("end_us", { mode: "number" }),
+    startUs: bigintNumber("start_us").notNull(),
+    endUs: bigintNumber("end_us"),
     content: jsonb("content").$type<Record<string, unknown>>().notNull(),
     sizeBytes: integer("size_bytes").notNull(),
   },
@@ -698,12 +591,8 @@ export const traceSpans = pgTable(
 export const traceRunLinks = pgTable(
   "trace_run_links",
   {
-    traceId: text("trace_id")
-      .notNull()
-      .references(() => traces.traceId, { onDelete: "cascade" }),
-    runUuid: text("run_uuid")
-      .notNull()
-      .references(() => runs.runUuid, { onDelete: "cascade" }),
+    traceId: traceRef(),
+    runUuid: runRef(),
   },
   (t) => [primaryKey({ columns: [t.traceId, t.runUuid] }), index("trace_run_links_run_idx").on(t.runUuid)],
 );
@@ -714,9 +603,7 @@ export const traceAssessments = pgTable(
   {
     /** `a-` and 32 hex characters. */
     assessmentId: text("assessment_id").primaryKey(),
-    traceId: text("trace_id")
-      .notNull()
-      .references(() => traces.traceId, { onDelete: "cascade" }),
+    traceId: traceRef(),
     name: text("name").notNull(),
     kind: text("kind").$type<"feedback" | "expectation">().notNull(),
     /** The google.protobuf.Value (any JSON), or an expectation's serialized_value object. */
@@ -731,8 +618,8 @@ export const traceAssessments = pgTable(
     /** The assessment this one replaces; that one becomes `valid = false`. */
     overrides: text("overrides"),
     valid: boolean("valid").notNull().default(true),
-    createTime: bigint("create_time", { mode: "number" }).notNull(),
-    lastUpdateTime: bigint("last_update_time", { mode: "number" }).notNull(),
+    createTime: bigintNumber("create_time").notNull(),
+    lastUpdateTime: bigintNumber("last_update_time").notNull(),
     creator: text("creator"),
     ownerId: text("owner_id"),
   },
@@ -748,9 +635,7 @@ export const jobs = pgTable(
   "jobs",
   {
     id: text("id").primaryKey(),
-    ownerName: text("owner_name")
-      .notNull()
-      .references(() => users.name, { onDelete: "cascade", onUpdate: "cascade" }),
+    ownerName: userNameRef("owner_name"),
     name: text("name").notNull(),
     /** Relative to the home volume; a .ipynb runs through nbconvert, a .py as `python3 path args`. */
     path: text("path").notNull(),
@@ -767,9 +652,9 @@ export const jobs = pgTable(
     afterJobId: text("after_job_id"),
     paused: boolean("paused").notNull().default(false),
     /** The latest cron time the scheduler has decided (started or skipped); a later due time is missed work. */
-    scheduledThrough: timestamp("scheduled_through", { withTimezone: true }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    scheduledThrough: timestampTz("scheduled_through"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("jobs_owner_name_idx").on(t.ownerName, t.name), index("jobs_after_idx").on(t.afterJobId)],
 );
@@ -780,9 +665,7 @@ export const jobExecutions = pgTable(
   "job_executions",
   {
     id: text("id").primaryKey(),
-    jobId: text("job_id")
-      .notNull()
-      .references(() => jobs.id, { onDelete: "cascade" }),
+    jobId: belongsTo(text("job_id"), () => jobs.id),
     /**
      * Unique per thing to run: "<job id>@<scheduled ISO time>" for a cron slot, "…#<attempt>" for a
      * retry, "<job id>@after:<execution id>" for a follower. Two schedulers deciding the same minute
@@ -791,7 +674,7 @@ export const jobExecutions = pgTable(
     runKey: text("run_key").notNull(),
     attempt: integer("attempt").notNull().default(1),
     cause: text("cause").$type<"manual" | "cron" | "after" | "retry">().notNull(),
-    scheduledFor: timestamp("scheduled_for", { withTimezone: true }).notNull(),
+    scheduledFor: timestampTz("scheduled_for").notNull(),
     state: text("state").$type<ExecutionState>().notNull(),
     /** Why it ended, in words: "exited with code 2", "out of memory (limit 256 MiB)", "timed out after 60 s", "cancelled by ada". */
     reason: text("reason"),
@@ -804,9 +687,9 @@ export const jobExecutions = pgTable(
     tokenId: text("token_id"),
     mlflowRunId: text("mlflow_run_id"),
     imageId: text("image_id"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp("started_at", { withTimezone: true }),
-    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    startedAt: timestampTz("started_at"),
+    finishedAt: timestampTz("finished_at"),
   },
   (t) => [
     uniqueIndex("job_executions_run_key_idx").on(t.runKey),

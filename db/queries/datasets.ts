@@ -1,9 +1,11 @@
 /** SQL for run dataset inputs (runs/log-inputs): datasets per experiment, linked to runs with input tags. */
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../client";
 import { datasets, runInputTags, runInputs } from "../schema";
-import type { KeyValue } from "./tracking";
+import { KeyValueRows, type KeyValue } from "./key-values";
+
+const inputTagRows = new KeyValueRows(runInputTags);
 
 export interface DatasetFields {
   name: string;
@@ -48,13 +50,7 @@ export async function insertDatasetInputs(db: Db, experimentId: number, runUuid:
         .where(and(eq(runInputs.datasetId, ds.id), eq(runInputs.runUuid, runUuid)))
         .limit(1);
       if (!link) throw new Error("run input row vanished inside its transaction");
-      const byName = new Map(input.tags.map((t) => [t.key, t.value]));
-      if (byName.size > 0) {
-        await tx
-          .insert(runInputTags)
-          .values([...byName].map(([name, value]) => ({ inputId: link.id, name, value })))
-          .onConflictDoUpdate({ target: [runInputTags.inputId, runInputTags.name], set: { value: sql`excluded.value` } });
-      }
+      await inputTagRows.set(tx, { inputId: link.id }, input.tags);
     }
   });
 }
@@ -70,24 +66,10 @@ export async function datasetInputsOf(db: Db, runIds: string[]): Promise<Map<str
     .where(inArray(runInputs.runUuid, runIds))
     .orderBy(asc(datasets.name), asc(datasets.digest));
   if (rows.length === 0) return out;
-  const tagRows = await db
-    .select()
-    .from(runInputTags)
-    .where(
-      inArray(
-        runInputTags.inputId,
-        rows.map((r) => r.inputId),
-      ),
-    )
-    .orderBy(asc(runInputTags.name));
-  const tags = new Map<string, KeyValue[]>();
-  for (const t of tagRows) tags.set(t.inputId, [...(tags.get(t.inputId) ?? []), { key: t.name, value: t.value }]);
+  const tags = await inputTagRows.of(db, rows);
   for (const r of rows) {
     const { name, digest, sourceType, source, schema, profile } = r.d;
-    out.set(r.runUuid, [
-      ...(out.get(r.runUuid) ?? []),
-      { dataset: { name, digest, sourceType, source, schema, profile }, tags: tags.get(r.inputId) ?? [] },
-    ]);
+    out.set(r.runUuid, [...(out.get(r.runUuid) ?? []), { dataset: { name, digest, sourceType, source, schema, profile }, tags: tags(r) }]);
   }
   return out;
 }

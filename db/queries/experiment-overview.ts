@@ -59,28 +59,16 @@ export interface ColumnKeys {
 /** Distinct metric, param and tag keys over an experiment's active runs, sorted; at most `limit` of each. */
 export async function experimentColumnKeys(db: Db, experimentId: number, limit = 500): Promise<ColumnKeys> {
   const inExperiment = and(eq(runs.experimentId, experimentId), eq(runs.lifecycleStage, "active"));
-  const [m, p, t] = await Promise.all([
-    db
-      .selectDistinct({ key: latestMetrics.key })
-      .from(latestMetrics)
-      .innerJoin(runs, eq(runs.runUuid, latestMetrics.runUuid))
+  const keysOf = async (table: typeof latestMetrics | typeof runParams | typeof runTags) => {
+    const rows = await db
+      .selectDistinct({ key: table.key })
+      .from(table)
+      .innerJoin(runs, eq(runs.runUuid, table.runUuid))
       .where(inExperiment)
-      .orderBy(asc(latestMetrics.key))
-      .limit(limit),
-    db
-      .selectDistinct({ key: runParams.key })
-      .from(runParams)
-      .innerJoin(runs, eq(runs.runUuid, runParams.runUuid))
-      .where(inExperiment)
-      .orderBy(asc(runParams.key))
-      .limit(limit),
-    db
-      .selectDistinct({ key: runTags.key })
-      .from(runTags)
-      .innerJoin(runs, eq(runs.runUuid, runTags.runUuid))
-      .where(inExperiment)
-      .orderBy(asc(runTags.key))
-      .limit(limit),
-  ]);
-  return { metrics: m.map((r) => r.key), params: p.map((r) => r.key), tags: t.map((r) => r.key) };
+      .orderBy(asc(table.key))
+      .limit(limit);
+    return rows.map((r) => r.key);
+  };
+  const [metrics, params, tags] = await Promise.all([keysOf(latestMetrics), keysOf(runParams), keysOf(runTags)]);
+  return { metrics, params, tags };
 }

@@ -1,6 +1,7 @@
 /** MLflow 3 logged models: rows, their tags and params, and the searches the client makes. */
 import { and, asc, desc, eq, exists, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
+import { KeyValueRows, type KeyValue } from "./key-values";
 import {
   loggedModelInputs,
   loggedModelMetrics,
@@ -12,22 +13,21 @@ import {
 } from "../schema";
 
 export type LoggedModelRow = typeof loggedModels.$inferSelect;
-export interface LoggedModelKeyValue {
-  key: string;
-  value: string;
-}
+export const loggedModelTagRows = new KeyValueRows(loggedModelTags);
+/** A key logged again keeps its first value, as MLflow's store does. */
+export const loggedModelParamRows = new KeyValueRows(loggedModelParams);
 
 export async function insertLoggedModel(
   db: Db,
   row: typeof loggedModels.$inferInsert,
-  tags: LoggedModelKeyValue[],
-  params: LoggedModelKeyValue[],
+  tags: KeyValue[],
+  params: KeyValue[],
 ): Promise<LoggedModelRow> {
   return db.transaction(async (tx) => {
     const [inserted] = await tx.insert(loggedModels).values(row).returning();
     if (!inserted) throw new Error("insert into logged_models returned no row");
-    if (tags.length > 0) await tx.insert(loggedModelTags).values(tags.map((t) => ({ modelId: row.modelId, ...t })));
-    if (params.length > 0) await tx.insert(loggedModelParams).values(params.map((p) => ({ modelId: row.modelId, ...p })));
+    await loggedModelTagRows.set(tx, inserted, tags);
+    await loggedModelParamRows.addMissing(tx, inserted, params);
     return inserted;
   });
 }
@@ -52,50 +52,36 @@ export async function deleteLoggedModelRow(db: Db, modelId: string): Promise<voi
 }
 
 /** Sets (inserts or replaces) tags and bumps the model's update time, all or nothing. */
-export async function upsertLoggedModelTags(db: Db, modelId: string, tags: LoggedModelKeyValue[], now: number): Promise<void> {
+export async function upsertLoggedModelTags(db: Db, modelId: string, tags: KeyValue[], now: number): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const t of tags) {
-      await tx
-        .insert(loggedModelTags)
-        .values({ modelId, ...t })
-        .onConflictDoUpdate({ target: [loggedModelTags.modelId, loggedModelTags.key], set: { value: t.value } });
-    }
+    await loggedModelTagRows.set(tx, { modelId }, tags);
     await tx.update(loggedModels).set({ lastUpdatedTime: now }).where(eq(loggedModels.modelId, modelId));
   });
-}
-
-/** Whether a tag was there to delete. */
-export async function deleteLoggedModelTagRow(db: Db, modelId: string, key: string): Promise<boolean> {
-  const rows = await db
-    .delete(loggedModelTags)
-    .where(and(eq(loggedModelTags.modelId, modelId), eq(loggedModelTags.key, key)))
-    .returning({ key: loggedModelTags.key });
-  return rows.length > 0;
 }
 
 export type LoggedModelMetricRow = typeof loggedModelMetrics.$inferSelect;
 
 export interface LoggedModelData {
-  tags: LoggedModelKeyValue[];
-  params: LoggedModelKeyValue[];
+  tags: KeyValue[];
+  params: KeyValue[];
   metrics: LoggedModelMetricRow[];
 }
 
 /** Tags, params and metric points of many models at once, in a stable order (key, then time). */
 export async function loggedModelDataOf(db: Db, modelIds: string[]): Promise<Map<string, LoggedModelData>> {
-  const out = new Map<string, LoggedModelData>(modelIds.map((id) => [id, { tags: [], params: [], metrics: [] }]));
+  const owners = modelIds.map((modelId) => ({ modelId }));
+  const out = new Map<string, LoggedModelData>();
   if (modelIds.length === 0) return out;
   const [tags, params, metrics] = await Promise.all([
-    db.select().from(loggedModelTags).where(inArray(loggedModelTags.modelId, modelIds)).orderBy(asc(loggedModelTags.key)),
-    db.select().from(loggedModelParams).where(inArray(loggedModelParams.modelId, modelIds)).orderBy(asc(loggedModelParams.key)),
+    loggedModelTagRows.of(db, owners),
+    loggedModelParamRows.of(db, owners),
     db
       .select()
       .from(loggedModelMetrics)
       .where(inArray(loggedModelMetrics.modelId, modelIds))
       .orderBy(asc(loggedModelMetrics.key), asc(loggedModelMetrics.timestamp), asc(loggedModelMetrics.step)),
   ]);
-  for (const t of tags) out.get(t.modelId)?.tags.push({ key: t.key, value: t.value });
-  for (const p of params) out.get(p.modelId)?.params.push({ key: p.key, value: p.value });
+  for (const o of owners) out.set(o.modelId, { tags: tags(o), params: params(o), metrics: [] });
   for (const m of metrics) out.get(m.modelId)?.metrics.push(m);
   return out;
 }
@@ -103,15 +89,6 @@ export async function loggedModelDataOf(db: Db, modelIds: string[]): Promise<Map
 /** Appends metric points to logged models (log-metric / log-batch with `model_id`). */
 export async function insertLoggedModelMetrics(db: Db, points: LoggedModelMetricRow[]): Promise<void> {
   if (points.length > 0) await db.insert(loggedModelMetrics).values(points);
-}
-
-/** Adds params to a logged model; a key logged again keeps its first value, as MLflow's store does. */
-export async function insertLoggedModelParams(db: Db, modelId: string, params: LoggedModelKeyValue[]): Promise<void> {
-  if (params.length === 0) return;
-  await db
-    .insert(loggedModelParams)
-    .values(params.map((p) => ({ modelId, ...p })))
-    .onConflictDoNothing();
 }
 
 /** Columns a search may compare with `=`. */

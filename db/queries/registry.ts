@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { modelVersionTags, modelVersions, registeredModelAliases, registeredModelTags, registeredModels, type ModelStage } from "../schema";
-import type { KeyValue } from "./tracking";
+import { KeyValueRows, type KeyValue } from "./key-values";
 
 export type RegisteredModelRow = typeof registeredModels.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
@@ -10,6 +10,9 @@ export interface AliasRow {
   alias: string;
   version: number;
 }
+
+export const modelTagRows = new KeyValueRows(registeredModelTags);
+export const versionTagRows = new KeyValueRows(modelVersionTags);
 
 export const DELETED_STAGE: ModelStage = "Deleted_Internal";
 const live = ne(modelVersions.currentStage, DELETED_STAGE);
@@ -36,7 +39,7 @@ export async function insertRegisteredModel(
       .returning();
     const row = rows[0];
     if (!row) return null;
-    if (m.tags.length > 0) await upsertModelTags(tx, m.name, m.tags);
+    await modelTagRows.set(tx, { name: m.name }, m.tags);
     return row;
   });
 }
@@ -89,31 +92,6 @@ export async function renameRegisteredModel(db: Db, name: string, newName: strin
 /** Hard delete: versions, tags and aliases go with it. */
 export async function deleteRegisteredModelRow(db: Db, name: string): Promise<void> {
   await db.delete(registeredModels).where(eq(registeredModels.name, name));
-}
-
-export async function upsertModelTags(db: Db, name: string, tags: KeyValue[]): Promise<void> {
-  const byKey = new Map(tags.map((t) => [t.key, t.value]));
-  if (byKey.size === 0) return;
-  await db
-    .insert(registeredModelTags)
-    .values([...byKey].map(([key, value]) => ({ name, key, value })))
-    .onConflictDoUpdate({ target: [registeredModelTags.name, registeredModelTags.key], set: { value: sql`excluded.value` } });
-}
-
-export async function deleteModelTag(db: Db, name: string, key: string): Promise<void> {
-  await db.delete(registeredModelTags).where(and(eq(registeredModelTags.name, name), eq(registeredModelTags.key, key)));
-}
-
-export async function modelTagsOf(db: Db, names: string[]): Promise<Map<string, KeyValue[]>> {
-  const out = new Map<string, KeyValue[]>();
-  if (names.length === 0) return out;
-  const rows = await db
-    .select()
-    .from(registeredModelTags)
-    .where(inArray(registeredModelTags.name, names))
-    .orderBy(asc(registeredModelTags.name), asc(registeredModelTags.key));
-  for (const r of rows) out.set(r.name, [...(out.get(r.name) ?? []), { key: r.key, value: r.value }]);
-  return out;
 }
 
 // --- aliases -------------------------------------------------------------------------------------
@@ -195,10 +173,7 @@ export async function insertModelVersion(
         runLink: v.runLink,
       })
       .returning();
-    if (v.tags.length > 0) {
-      const byKey = new Map(v.tags.map((t) => [t.key, t.value]));
-      await tx.insert(modelVersionTags).values([...byKey].map(([key, value]) => ({ name: v.name, version, key, value })));
-    }
+    await versionTagRows.set(tx, { name: v.name, version }, v.tags);
     await tx.update(registeredModels).set({ lastUpdatedTime: v.now }).where(eq(registeredModels.name, v.name));
     return rows[0] ?? null;
   });
@@ -299,40 +274,8 @@ export async function softDeleteModelVersion(db: Db, name: string, version: numb
         statusMessage: null,
       })
       .where(and(eq(modelVersions.name, name), eq(modelVersions.version, version)));
-    await tx.delete(modelVersionTags).where(and(eq(modelVersionTags.name, name), eq(modelVersionTags.version, version)));
+    await versionTagRows.removeAll(tx, { name, version });
     await tx.delete(registeredModelAliases).where(and(eq(registeredModelAliases.name, name), eq(registeredModelAliases.version, version)));
     await tx.update(registeredModels).set({ lastUpdatedTime: now }).where(eq(registeredModels.name, name));
   });
 }
-
-export async function upsertModelVersionTag(db: Db, name: string, version: number, tag: KeyValue): Promise<void> {
-  await db
-    .insert(modelVersionTags)
-    .values({ name, version, key: tag.key, value: tag.value })
-    .onConflictDoUpdate({ target: [modelVersionTags.name, modelVersionTags.version, modelVersionTags.key], set: { value: tag.value } });
-}
-
-export async function deleteModelVersionTag(db: Db, name: string, version: number, key: string): Promise<void> {
-  await db
-    .delete(modelVersionTags)
-    .where(and(eq(modelVersionTags.name, name), eq(modelVersionTags.version, version), eq(modelVersionTags.key, key)));
-}
-
-/** Tags per `${name}\u0000${version}`, sorted by key. */
-export async function versionTagsOf(db: Db, versions: { name: string; version: number }[]): Promise<Map<string, KeyValue[]>> {
-  const out = new Map<string, KeyValue[]>();
-  if (versions.length === 0) return out;
-  const names = [...new Set(versions.map((v) => v.name))];
-  const rows = await db
-    .select()
-    .from(modelVersionTags)
-    .where(and(inArray(modelVersionTags.name, names), inArray(modelVersionTags.version, [...new Set(versions.map((v) => v.version))])))
-    .orderBy(asc(modelVersionTags.key));
-  for (const r of rows) {
-    const k = versionKey(r.name, r.version);
-    out.set(k, [...(out.get(k) ?? []), { key: r.key, value: r.value }]);
-  }
-  return out;
-}
-
-export const versionKey = (name: string, version: number) => `${name}\u0000${version}`;

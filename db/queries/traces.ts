@@ -1,6 +1,7 @@
 /** MLflow 3 traces: their info rows, spans (paged), run links and assessments (lib/tracking/traces/). */
 import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
+import { fromExcluded } from "./excluded";
 import { traceAssessments, traceRunLinks, traces, traceSpans } from "../schema";
 
 export type TraceRow = typeof traces.$inferSelect;
@@ -108,16 +109,7 @@ export async function upsertSpans(db: Db, traceId: string, spans: NewSpan[]): Pr
       .values(chunk)
       .onConflictDoUpdate({
         target: [traceSpans.traceId, traceSpans.spanId],
-        set: {
-          parentSpanId: sql`excluded.parent_span_id`,
-          name: sql`excluded.name`,
-          spanType: sql`excluded.span_type`,
-          statusCode: sql`excluded.status_code`,
-          startUs: sql`excluded.start_us`,
-          endUs: sql`excluded.end_us`,
-          content: sql`excluded.content`,
-          sizeBytes: sql`excluded.size_bytes`,
-        },
+        set: fromExcluded(traceSpans, ["parentSpanId", "name", "spanType", "statusCode", "startUs", "endUs", "content", "sizeBytes"]),
       });
   }
   const [row] = await db

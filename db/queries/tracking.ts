@@ -3,14 +3,16 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import { experimentTags, experiments, latestMetrics, metrics, runParams, runTags, runs, type LifecycleStage } from "../schema";
+import { KeyValueRows, type KeyValue } from "./key-values";
+
+export type { KeyValue } from "./key-values";
 
 export type ExperimentRow = typeof experiments.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type MetricRow = Omit<typeof metrics.$inferSelect, "runUuid">;
-export interface KeyValue {
-  key: string;
-  value: string;
-}
+export const experimentTagRows = new KeyValueRows(experimentTags);
+export const runTagRows = new KeyValueRows(runTags);
+export const runParamRows = new KeyValueRows(runParams);
 
 export const DEFAULT_EXPERIMENT_ID = 0;
 
@@ -70,12 +72,7 @@ export async function insertExperiment(
         .returning();
       row = updated[0] ?? row;
     }
-    if (exp.tags.length > 0) {
-      await tx
-        .insert(experimentTags)
-        .values(exp.tags.map((t) => ({ experimentId: row.id, key: t.key, value: t.value })))
-        .onConflictDoUpdate({ target: [experimentTags.experimentId, experimentTags.key], set: { value: sql`excluded.value` } });
-    }
+    await experimentTagRows.set(tx, { experimentId: row.id }, exp.tags);
     return row;
   });
 }
@@ -88,22 +85,6 @@ export async function findExperiment(db: Db, id: number): Promise<ExperimentRow 
 export async function findExperimentByName(db: Db, name: string): Promise<ExperimentRow | undefined> {
   const rows = await db.select().from(experiments).where(eq(experiments.name, name)).limit(1);
   return rows[0];
-}
-
-export async function experimentTagsOf(db: Db, ids: number[]): Promise<Map<number, KeyValue[]>> {
-  const out = new Map<number, KeyValue[]>();
-  if (ids.length === 0) return out;
-  const rows = await db
-    .select()
-    .from(experimentTags)
-    .where(inArray(experimentTags.experimentId, ids))
-    .orderBy(asc(experimentTags.experimentId), asc(experimentTags.key));
-  for (const r of rows) {
-    const list = out.get(r.experimentId) ?? [];
-    list.push({ key: r.key, value: r.value });
-    out.set(r.experimentId, list);
-  }
-  return out;
 }
 
 /** Renames; false when the new name is taken. */
@@ -132,19 +113,8 @@ export async function setExperimentLifecycle(db: Db, id: number, stage: Lifecycl
 }
 
 export async function upsertExperimentTag(db: Db, id: number, tag: KeyValue, now: number): Promise<void> {
-  await db
-    .insert(experimentTags)
-    .values({ experimentId: id, key: tag.key, value: tag.value })
-    .onConflictDoUpdate({ target: [experimentTags.experimentId, experimentTags.key], set: { value: tag.value } });
+  await experimentTagRows.set(db, { experimentId: id }, [tag]);
   await db.update(experiments).set({ lastUpdateTime: now }).where(eq(experiments.id, id));
-}
-
-export async function deleteExperimentTag(db: Db, id: number, key: string): Promise<boolean> {
-  const rows = await db
-    .delete(experimentTags)
-    .where(and(eq(experimentTags.experimentId, id), eq(experimentTags.key, key)))
-    .returning({ key: experimentTags.key });
-  return rows.length > 0;
 }
 
 export async function searchExperimentRows(
@@ -170,7 +140,7 @@ export async function insertRun(db: Db, run: Omit<RunRow, "deletedTime" | "lifec
       .returning();
     const row = rows[0];
     if (!row) throw new Error("insert returned no run");
-    if (tags.length > 0) await upsertRunTags(tx, row.runUuid, tags);
+    await runTagRows.set(tx, { runUuid: row.runUuid }, tags);
     return row;
   });
 }
@@ -201,79 +171,17 @@ export interface RunData {
   metrics: MetricRow[];
 }
 
-const CHUNK = 5000;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
 /** Tags, params and latest metrics of many runs, each list sorted by key. */
 export async function runDataOf(db: Db, ids: string[]): Promise<Map<string, RunData>> {
-  const out = new Map<string, RunData>(ids.map((id) => [id, { tags: [], params: [], metrics: [] }]));
-  for (const part of chunks(ids)) {
-    const [tagRows, paramRows, metricRows] = await Promise.all([
-      db.select().from(runTags).where(inArray(runTags.runUuid, part)).orderBy(asc(runTags.key)),
-      db.select().from(runParams).where(inArray(runParams.runUuid, part)).orderBy(asc(runParams.key)),
-      db.select().from(latestMetrics).where(inArray(latestMetrics.runUuid, part)).orderBy(asc(latestMetrics.key)),
-    ]);
-    for (const r of tagRows) out.get(r.runUuid)?.tags.push({ key: r.key, value: r.value });
-    for (const r of paramRows) out.get(r.runUuid)?.params.push({ key: r.key, value: r.value });
-    for (const { runUuid, ...m } of metricRows) out.get(runUuid)?.metrics.push(m);
+  const owners = ids.map((runUuid) => ({ runUuid }));
+  const [tags, params] = await Promise.all([runTagRows.of(db, owners), runParamRows.of(db, owners)]);
+  const out = new Map<string, RunData>(owners.map((o) => [o.runUuid, { tags: tags(o), params: params(o), metrics: [] }]));
+  for (let i = 0; i < ids.length; i += 5000) {
+    const part = ids.slice(i, i + 5000);
+    const rows = await db.select().from(latestMetrics).where(inArray(latestMetrics.runUuid, part)).orderBy(asc(latestMetrics.key));
+    for (const { runUuid, ...m } of rows) out.get(runUuid)?.metrics.push(m);
   }
   return out;
-}
-
-/** Upserts tags; for a key given twice the last value wins. */
-export async function upsertRunTags(db: Db, runUuid: string, tags: KeyValue[]): Promise<void> {
-  const byKey = new Map<string, string>();
-  for (const t of tags) byKey.set(t.key, t.value);
-  if (byKey.size === 0) return;
-  const values = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ runUuid, key, value }));
-  await db
-    .insert(runTags)
-    .values(values)
-    .onConflictDoUpdate({ target: [runTags.runUuid, runTags.key], set: { value: sql`excluded.value` } });
-}
-
-export async function deleteRunTag(db: Db, runUuid: string, key: string): Promise<boolean> {
-  const rows = await db
-    .delete(runTags)
-    .where(and(eq(runTags.runUuid, runUuid), eq(runTags.key, key)))
-    .returning({ key: runTags.key });
-  return rows.length > 0;
-}
-
-/**
- * Inserts params that are not there yet. Returns the ones already logged with a different value (nothing is
- * overwritten); logging the same value again is a no-op.
- */
-export async function insertParams(db: Db, runUuid: string, params: KeyValue[]): Promise<{ key: string; old: string; new: string }[]> {
-  if (params.length === 0) return [];
-  const sorted = [...params].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const inserted = await db
-    .insert(runParams)
-    .values(sorted.map((p) => ({ runUuid, key: p.key, value: p.value })))
-    .onConflictDoNothing()
-    .returning({ key: runParams.key });
-  if (inserted.length === sorted.length) return [];
-  const done = new Set(inserted.map((r) => r.key));
-  const rest = sorted.filter((p) => !done.has(p.key));
-  const existing = await db
-    .select({ key: runParams.key, value: runParams.value })
-    .from(runParams)
-    .where(
-      and(
-        eq(runParams.runUuid, runUuid),
-        inArray(
-          runParams.key,
-          rest.map((p) => p.key),
-        ),
-      ),
-    );
-  const old = new Map(existing.map((r) => [r.key, r.value]));
-  return rest.filter((p) => old.get(p.key) !== p.value).map((p) => ({ key: p.key, old: old.get(p.key) ?? "", new: p.value }));
 }
 
 /** Points as stored: NaN is value 0 + isNan, ±Infinity is ±MAX_VALUE (MLflow's SQL store does the same). */

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { fromExcluded } from "./excluded";
 import { usageSamples, users, type UsageScope } from "../schema";
 
 export type UsageSampleRow = typeof usageSamples.$inferSelect;
@@ -13,13 +14,7 @@ export async function insertUsageSamples(db: Db, rows: UsageSampleRow[]): Promis
     .values(rows)
     .onConflictDoUpdate({
       target: [usageSamples.scope, usageSamples.subject, usageSamples.at],
-      set: {
-        cpuAllocated: sql`excluded.cpu_allocated`,
-        memGbAllocated: sql`excluded.mem_gb_allocated`,
-        cpuUsed: sql`excluded.cpu_used`,
-        memGbUsed: sql`excluded.mem_gb_used`,
-        servers: sql`excluded.servers`,
-      },
+      set: fromExcluded(usageSamples, ["cpuAllocated", "memGbAllocated", "cpuUsed", "memGbUsed", "servers"]),
     });
 }
 

@@ -4,8 +4,7 @@
  */
 import type { Db } from "@/db/client";
 import {
-  deleteExperimentTag as deleteExperimentTagRow,
-  experimentTagsOf,
+  experimentTagRows,
   findExperimentByName,
   insertExperiment,
   renameExperiment,
@@ -51,8 +50,7 @@ export async function createExperiment(ctx: TrackingContext, input: Input<typeof
 }
 
 async function experimentBody(db: Db, row: ExperimentRow): Promise<Body> {
-  const tags = await experimentTagsOf(db, [row.id]);
-  return { experiment: experimentToWire(row, tags.get(row.id)) };
+  return { experiment: experimentToWire(row, await experimentTagRows.get(db, { experimentId: row.id })) };
 }
 
 export const getExperiment = (ctx: TrackingContext, _input: unknown, exp: ExperimentRow) => experimentBody(ctx.db, exp);
@@ -73,12 +71,12 @@ export async function searchExperiments(ctx: TrackingContext, input: Input<typeo
   const orderBy = compileExperimentOrderBy(input.order_by);
   const rows = await searchExperimentRows(ctx.db, { lifecycle: lifecycleOf(input.view_type), filter, orderBy, limit: max + 1, offset });
   const { page, next_page_token } = pageOf(rows, max, offset);
-  const tags = await experimentTagsOf(
+  const tags = await experimentTagRows.of(
     ctx.db,
-    page.map((r) => r.id),
+    page.map((r) => ({ experimentId: r.id })),
   );
   return {
-    ...(page.length > 0 ? { experiments: page.map((r) => experimentToWire(r, tags.get(r.id))) } : {}),
+    ...(page.length > 0 ? { experiments: page.map((r) => experimentToWire(r, tags({ experimentId: r.id }))) } : {}),
     ...(next_page_token ? { next_page_token } : {}),
   };
 }
@@ -118,6 +116,7 @@ export async function deleteExperimentTag(
   exp: ExperimentRow,
 ): Promise<Body> {
   assertExperimentActive(exp);
-  if (!(await deleteExperimentTagRow(ctx.db, exp.id, key))) throw doesNotExist(`No tag with name: ${key} in experiment with id ${exp.id}`);
+  if (!(await experimentTagRows.remove(ctx.db, { experimentId: exp.id }, key)))
+    throw doesNotExist(`No tag with name: ${key} in experiment with id ${exp.id}`);
   return {};
 }

@@ -1,7 +1,7 @@
 /** The operation table's behaviour: typed input, unknown paths and methods, who may write, one transaction per write. */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { upsertRunTags } from "@/db/queries/tracking";
+import { runTagRows } from "@/db/queries/tracking";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { invalidParam } from "../errors";
@@ -142,7 +142,7 @@ for (const kind of DB_KINDS) {
         input: z.object({ run_id: z.string() }),
         access: changes("active-run"),
         handle: async (ctx, _input, run: { runUuid: string }) => {
-          await upsertRunTags(ctx.db, run.runUuid, [{ key: "half", value: "way" }]);
+          await runTagRows.set(ctx.db, { runUuid: run.runUuid }, [{ key: "half", value: "way" }]);
           throw invalidParam("Refused after the first write.");
         },
       };

@@ -1,5 +1,6 @@
 /** Logged model rows → MLflow 3's LoggedModel wire shape (service.proto); unset fields and empty lists are omitted. */
-import type { LoggedModelData, LoggedModelKeyValue, LoggedModelMetricRow, LoggedModelRow } from "@/db/queries/logged-models";
+import type { KeyValue } from "@/db/queries/key-values";
+import type { LoggedModelData, LoggedModelMetricRow, LoggedModelRow } from "@/db/queries/logged-models";
 import { wireDouble } from "../entities";
 
 export interface WireLoggedModelInfo {
@@ -13,7 +14,7 @@ export interface WireLoggedModelInfo {
   model_type?: string;
   source_run_id?: string;
   status_message?: string;
-  tags?: LoggedModelKeyValue[];
+  tags?: KeyValue[];
 }
 
 /** service.proto Metric as a logged model carries it: the point, plus the run and dataset it was measured in. */
@@ -30,7 +31,7 @@ export interface WireModelMetric {
 
 export interface WireLoggedModel {
   info: WireLoggedModelInfo;
-  data: { params?: LoggedModelKeyValue[]; metrics?: WireModelMetric[] };
+  data: { params?: KeyValue[]; metrics?: WireModelMetric[] };
 }
 
 function metricToWire(m: LoggedModelMetricRow): WireModelMetric {

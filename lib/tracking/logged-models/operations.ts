@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "@/db/client";
 import {
   deleteLoggedModelRow,
-  deleteLoggedModelTagRow,
   insertLoggedModel,
-  insertLoggedModelParams,
+  loggedModelParamRows,
+  loggedModelTagRows,
   loggedModelDataOf,
   searchLoggedModelRows,
   updateLoggedModelStatus,
@@ -106,7 +106,7 @@ export async function logLoggedModelParams(
   { params }: Input<typeof loggedModels.logParams>,
   row: LoggedModelRow,
 ): Promise<Body> {
-  await insertLoggedModelParams(ctx.db, row.modelId, params);
+  await loggedModelParamRows.addMissing(ctx.db, row, params);
   return {};
 }
 
@@ -115,7 +115,7 @@ export async function deleteLoggedModelTag(
   { tag_key: key }: Input<typeof loggedModels.deleteTag>,
   row: LoggedModelRow,
 ): Promise<Body> {
-  if (!(await deleteLoggedModelTagRow(ctx.db, row.modelId, key)))
+  if (!(await loggedModelTagRows.remove(ctx.db, row, key)))
     throw doesNotExist(`No tag with key '${key}' found for logged model ${row.modelId}.`);
   return {};
 }

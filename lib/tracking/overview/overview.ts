@@ -6,7 +6,7 @@ import type { Db } from "@/db/client";
 import { mayChange } from "@/lib/auth/ownership";
 import type { Principal } from "@/lib/auth/principal";
 import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
-import { ensureDefaultExperiment, experimentTagsOf, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
+import { ensureDefaultExperiment, experimentTagRows, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
 import { experimentToWire, runToWire, type WireExperiment, type WireRun } from "../entities";
 
 export type { ColumnKeys };
@@ -48,8 +48,7 @@ export async function findExperimentView(db: Db, id: string): Promise<WireExperi
   const n = experimentNumber(id);
   const row = n === null ? undefined : await findExperiment(db, n);
   if (!row) return null;
-  const tags = await experimentTagsOf(db, [row.id]);
-  return experimentToWire(row, tags.get(row.id));
+  return experimentToWire(row, await experimentTagRows.get(db, { experimentId: row.id }));
 }
 
 export async function columnKeysOf(db: Db, experimentId: string): Promise<ColumnKeys> {

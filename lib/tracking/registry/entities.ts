@@ -3,9 +3,8 @@ import type { Db } from "@/db/client";
 import {
   aliasesOf,
   latestVersionsOf,
-  modelTagsOf,
-  versionKey,
-  versionTagsOf,
+  modelTagRows,
+  versionTagRows,
   type AliasRow,
   type ModelVersionRow,
   type RegisteredModelRow,
@@ -65,14 +64,14 @@ const aliasNamesFor = (aliases: AliasRow[] | undefined, version: number) =>
 
 /** Versions with their tags and aliases, in the order given. */
 export async function modelVersionsToWire(db: Db, rows: ModelVersionRow[]): Promise<WireModelVersion[]> {
-  const [tags, aliases] = await Promise.all([versionTagsOf(db, rows), aliasesOf(db, [...new Set(rows.map((r) => r.name))])]);
-  return rows.map((r) => modelVersionToWire(r, tags.get(versionKey(r.name, r.version)), aliasNamesFor(aliases.get(r.name), r.version)));
+  const [tags, aliases] = await Promise.all([versionTagRows.of(db, rows), aliasesOf(db, [...new Set(rows.map((r) => r.name))])]);
+  return rows.map((r) => modelVersionToWire(r, tags(r), aliasNamesFor(aliases.get(r.name), r.version)));
 }
 
 /** Models with tags, aliases and latest_versions (the highest version per stage), in the order given. */
 export async function registeredModelsToWire(db: Db, rows: RegisteredModelRow[]): Promise<WireRegisteredModel[]> {
   const names = rows.map((r) => r.name);
-  const [tags, aliases, latestRows] = await Promise.all([modelTagsOf(db, names), aliasesOf(db, names), latestVersionsOf(db, names)]);
+  const [tags, aliases, latestRows] = await Promise.all([modelTagRows.of(db, rows), aliasesOf(db, names), latestVersionsOf(db, names)]);
   const latest = await modelVersionsToWire(db, latestRows);
   return rows.map((r) => {
     const out: WireRegisteredModel = { name: r.name, creation_timestamp: r.creationTime, last_updated_timestamp: r.lastUpdatedTime };
@@ -80,8 +79,8 @@ export async function registeredModelsToWire(db: Db, rows: RegisteredModelRow[])
     if (r.description !== null) out.description = r.description;
     const mine = latest.filter((v) => v.name === r.name).sort((a, b) => Number(a.version) - Number(b.version));
     if (mine.length > 0) out.latest_versions = mine;
-    const t = tags.get(r.name);
-    if (t && t.length > 0) out.tags = t;
+    const t = tags(r);
+    if (t.length > 0) out.tags = t;
     const a = aliases.get(r.name);
     if (a && a.length > 0) out.aliases = a.map((x) => ({ alias: x.alias, version: String(x.version) }));
     return out;

@@ -7,8 +7,6 @@
 import type { Db } from "@/db/client";
 import {
   deleteAlias,
-  deleteModelTag,
-  deleteModelVersionTag,
   deleteRegisteredModelRow,
   findAlias,
   findModelVersion,
@@ -23,8 +21,8 @@ import {
   transitionModelVersion,
   updateModelVersionRow,
   updateRegisteredModelRow,
-  upsertModelTags,
-  upsertModelVersionTag,
+  modelTagRows,
+  versionTagRows,
   type ModelVersionRow,
   type RegisteredModelRow,
 } from "@/db/queries/registry";
@@ -121,7 +119,7 @@ export async function setRegisteredModelTag(
   { key, value }: Input<typeof registry.setModelTag>,
   model: RegisteredModelRow,
 ): Promise<Body> {
-  await upsertModelTags(ctx.db, model.name, [{ key, value }]);
+  await modelTagRows.set(ctx.db, model, [{ key, value }]);
   return {};
 }
 
@@ -130,7 +128,7 @@ export async function deleteRegisteredModelTag(
   { key }: Input<typeof registry.deleteModelTag>,
   model: RegisteredModelRow,
 ): Promise<Body> {
-  await deleteModelTag(ctx.db, model.name, key);
+  await modelTagRows.remove(ctx.db, model, key);
   return {};
 }
 
@@ -261,7 +259,7 @@ export async function setModelVersionTag(
   { key, value }: Input<typeof registry.setVersionTag>,
   { version: mv }: ModelVersionTarget,
 ): Promise<Body> {
-  await upsertModelVersionTag(ctx.db, mv.name, mv.version, { key, value });
+  await versionTagRows.set(ctx.db, mv, [{ key, value }]);
   return {};
 }
 
@@ -270,7 +268,7 @@ export async function deleteModelVersionTagOp(
   { key }: Input<typeof registry.deleteVersionTag>,
   { version: mv }: ModelVersionTarget,
 ): Promise<Body> {
-  await deleteModelVersionTag(ctx.db, mv.name, mv.version, key);
+  await versionTagRows.remove(ctx.db, mv, key);
   return {};
 }
 

@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { insertDatasetInputs } from "@/db/queries/datasets";
 import { insertRunModelInputs } from "@/db/queries/logged-models";
-import { deleteRunTag, insertParams, updateRunRow, upsertRunTags, type KeyValue, type RunRow } from "@/db/queries/tracking";
+import { runParamRows, runTagRows, updateRunRow, type KeyValue, type RunRow } from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import type { Input, runs } from "../http/schemas";
@@ -16,13 +16,13 @@ import { RUN_NAME_TAG } from "./constants";
 
 async function touchTags(db: Db, run: RunRow, tags: KeyValue[]): Promise<void> {
   if (tags.length === 0) return;
-  await upsertRunTags(db, run.runUuid, tags);
+  await runTagRows.set(db, { runUuid: run.runUuid }, tags);
   const renamed = [...tags].reverse().find((t) => t.key === RUN_NAME_TAG);
   if (renamed && renamed.value !== run.name) await updateRunRow(db, run.runUuid, { name: renamed.value });
 }
 
 async function writeParams(db: Db, runUuid: string, params: KeyValue[], batch: boolean): Promise<void> {
-  const conflicts = await insertParams(db, runUuid, params);
+  const conflicts = await runParamRows.addMissing(db, { runUuid }, params);
   const first = conflicts[0];
   if (!first) return;
   if (!batch) {
@@ -62,7 +62,8 @@ export async function setTag(ctx: TrackingContext, { key, value }: Input<typeof 
 }
 
 export async function deleteTag(ctx: TrackingContext, { key }: Input<typeof runs.deleteTag>, run: RunRow): Promise<Body> {
-  if (!(await deleteRunTag(ctx.db, run.runUuid, key))) throw doesNotExist(`No tag with name: ${key} in run with id ${run.runUuid}`);
+  if (!(await runTagRows.remove(ctx.db, { runUuid: run.runUuid }, key)))
+    throw doesNotExist(`No tag with name: ${key} in run with id ${run.runUuid}`);
   return {};
 }
 

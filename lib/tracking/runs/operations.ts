@@ -10,7 +10,7 @@ import {
   runDataOf,
   searchRunIds,
   updateRunRow,
-  upsertRunTags,
+  runTagRows,
   type ExperimentRow,
   type RunRow,
 } from "@/db/queries/tracking";
@@ -75,7 +75,7 @@ export async function updateRun(ctx: TrackingContext, input: Input<typeof runs.u
   if (input.end_time !== undefined) patch.endTime = input.end_time;
   if (name !== undefined) patch.name = name;
   const row = await updateRunRow(ctx.db, run.runUuid, patch);
-  if (name !== undefined) await upsertRunTags(ctx.db, run.runUuid, [{ key: RUN_NAME_TAG, value: name }]);
+  if (name !== undefined) await runTagRows.set(ctx.db, { runUuid: run.runUuid }, [{ key: RUN_NAME_TAG, value: name }]);
   return { run_info: runInfoToWire(row ?? run) };
 }
 

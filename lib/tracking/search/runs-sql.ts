@@ -97,7 +97,7 @@ function compileDatasetComparison(c: FilterComparison): SQL {
   const linked = sql`${runInputs.runUuid} = ${runs.runUuid}`;
   let exists: SQL;
   if (c.key === "context") {
-    const tagged = sql`${runInputTags.inputId} = ${runInputs.id} AND ${runInputTags.name} = ${DATASET_CONTEXT_TAG}`;
+    const tagged = sql`${runInputTags.inputId} = ${runInputs.id} AND ${runInputTags.key} = ${DATASET_CONTEXT_TAG}`;
     const match = c.op === "IS NULL" || c.op === "IS NOT NULL" ? sql`` : sql` AND ${compare(runInputTags.value, c)}`;
     exists = sql`EXISTS (SELECT 1 FROM ${runInputs} JOIN ${runInputTags} ON ${tagged} WHERE ${linked}${match})`;
   } else {
