@@ -1,5 +1,11 @@
+import { z } from "zod";
+
 /** User and server names as the API defines them (docs/architecture.md): lower-case, starting with a letter or digit. */
 export const USER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export const userNameSchema = z
+  .string()
+  .regex(USER_NAME_RE, "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (at most 63 characters)");
 
 /**
  * Turns an SSO user name (preferred_username, an email) into an Atrium name, or null when nothing

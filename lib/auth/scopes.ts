@@ -5,7 +5,6 @@
  * through `implies`. Admin rights need the `admin` scope on top of the admin role.
  */
 import type { TokenKind } from "@/db/schema";
-import { ApiError } from "@/lib/http/api-error";
 
 export interface ScopeInfo {
   /** One sentence for the tokens panel and error messages. */
@@ -99,25 +98,6 @@ export function insufficientScope(scope: ScopeName): { status: 403; error: "insu
   return { status: 403, error: "insufficient_scope", message: `This token lacks the "${scope}" scope this needs.` };
 }
 
-/** Throws the 403 a route answers when the caller's token lacks the scope. */
-export function assertScope(caller: ScopedCaller, scope: ScopeName): void {
-  if (hasScope(caller, scope)) return;
-  const e = insufficientScope(scope);
-  throw new ApiError(e.status, e.error, e.message);
-}
-
-/** What a route declares (lib/http/with-user.ts): the scope a token needs, and whether only admins may call it. */
-export interface RouteAccess {
-  scope: ScopeName;
-  admin: boolean;
-}
-
-/** Admin routes: a non-admin is refused as a person (403 forbidden) before their token's scopes matter. */
-export function assertRouteAccess(caller: ScopedCaller, access: RouteAccess): void {
-  if (access.admin && caller.role !== "admin") throw new ApiError(403, "forbidden", "Only admins may do this.");
-  assertScope(caller, access.scope);
-}
-
 /**
  * The fields of a token caller's principal: its scopes, and admin rights only when the owner is an
  * admin AND the token carries `admin` (an admin's MLflow-only token cannot read everyone's runs).
@@ -125,39 +105,4 @@ export function assertRouteAccess(caller: ScopedCaller, access: RouteAccess): vo
 export function tokenGrant(row: { id: string; kind: TokenKind; scopes: readonly string[] }, ownerIsAdmin: boolean) {
   const scopes = expandScopes(row.scopes);
   return { scopes, admin: ownerIsAdmin && scopes.includes("admin"), tokenId: row.id, tokenKind: row.kind };
-}
-
-/**
- * A workspace's token may act only on the server it was made for (servers.tracking_token_id names
- * it); another server of the same person, or one that does not exist, is a 403 before anything else.
- */
-export function assertServerOfToken(
-  caller: ScopedCaller,
-  user: string,
-  server: string,
-  row: { trackingTokenId: string | null } | undefined,
-): void {
-  if (caller.via !== "token" || caller.tokenKind !== "workspace") return;
-  if (row && caller.tokenId !== undefined && row.trackingTokenId === caller.tokenId) return;
-  throw new ApiError(403, "insufficient_scope", `This workspace's token may act only on its own server, not on ${user}/${server}.`);
-}
-
-/**
- * Which scopes a new token may get. Each name must be in the table (400 naming the first that is
- * not); `admin` only for an admin's token; and a token-authenticated creator can pass on only scopes
- * it holds itself (403 naming the first it lacks). Returns the names as asked, without duplicates.
- */
-export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], ownerIsAdmin: boolean): ScopeName[] {
-  const names: ScopeName[] = [];
-  for (const s of asked) {
-    if (!isScopeName(s)) throw new ApiError(400, "invalid_scope", `There is no scope "${s}"; the scopes are ${SCOPE_NAMES.join(", ")}.`);
-    if (!names.includes(s)) names.push(s);
-  }
-  if (names.length === 0) throw new ApiError(400, "invalid_scope", "A token needs at least one scope.");
-  if (names.includes("admin") && !ownerIsAdmin) throw new ApiError(403, "forbidden", 'Only an admin\'s token may have the "admin" scope.');
-  for (const s of expandScopes(names)) {
-    if (!hasScope(creator, s))
-      throw new ApiError(403, "insufficient_scope", `This token cannot grant the "${s}" scope: it does not have it itself.`);
-  }
-  return names;
 }

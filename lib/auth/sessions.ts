@@ -10,7 +10,6 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { deleteSession, deleteSessionsOf, findLiveSession, insertSession, touchSession } from "@/db/queries/sessions";
 import { touchUserLastSeen, type UserRow } from "@/db/queries/users";
-import type { Principal } from "./principal";
 import { recordAudit } from "@/lib/audit/record";
 import { hashToken } from "./tokens";
 
@@ -66,8 +65,8 @@ export async function userOfSession(db: Db, token: Claims | null): Promise<{ use
   return { user: live.user, idHash };
 }
 
-/** An admin ends every session of a person (she has to sign in again); returns how many there were. */
-export async function revokeSessions(db: Db, actor: Principal, user: Pick<UserRow, "id" | "name">): Promise<number> {
+/** An admin (`actor`) ends every session of a person (she has to sign in again); returns how many there were. */
+export async function revokeSessions(db: Db, actor: { name: string }, user: Pick<UserRow, "id" | "name">): Promise<number> {
   return db.transaction(async (tx) => {
     const n = await deleteSessionsOf(tx, user.id);
     await recordAudit(tx, { actor: actor.name, action: "user.sessions_revoke", target: user.name, detail: { sessions: n } });

@@ -1,7 +1,6 @@
 import type { Db } from "@/db/client";
 import {
   deleteEnvironment,
-  findEnvironment,
   insertEnvironment,
   listEnvironments,
   updateEnvironment,
@@ -75,15 +74,10 @@ export async function changeEnvironment(
   input: Omit<EnvironmentInput, "id">,
 ): Promise<EnvironmentRow> {
   return db.transaction(async (tx) => {
-    const before = await findEnvironment(tx, id);
     const row = await updateEnvironment(tx, id, input);
-    if (!row || !before) throw notFound("environment_not_found", `There is no environment "${id}".`);
-    await recordAudit(tx, {
-      actor: actor.name,
-      action: "environment.update",
-      target: id,
-      detail: { image: row.image, deprecated: row.deprecated },
-    });
+    if (!row) throw notFound("environment_not_found", `There is no environment "${id}".`);
+    const detail = { image: row.image, deprecated: row.deprecated };
+    await recordAudit(tx, { actor: actor.name, action: "environment.update", target: id, detail });
     return row;
   });
 }

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createUserSchema, listUsersQuerySchema, patchUserSchema } from "@/lib/users/schemas";
-import { ApiError } from "./api-error";
 import { describeZodError, parseWith, readJson, readQuery } from "./parse";
+import { apiError } from "./testing";
 
 function zodError(schema: z.ZodType, value: unknown): z.ZodError {
   const r = schema.safeParse(value);
   if (r.success) throw new Error("expected a validation error");
   return r.error;
-}
-
-async function apiError(p: Promise<unknown> | (() => unknown)): Promise<ApiError> {
-  let caught: unknown;
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  return caught as ApiError;
 }
 
 function post(body: string | undefined, contentType?: string): Request {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Db } from "@/db/client";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
-import { assertRouteAccess, type RouteAccess, type ScopeName } from "@/lib/auth/scopes";
+import { hasScope, insufficientScope, type ScopedCaller, type ScopeName } from "@/lib/auth/scopes";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { ApiError, errorResponse, mlflowErrorResponse } from "./api-error";
@@ -60,6 +60,23 @@ export function assertNotForged(req: Request, principal: Principal, options: Gua
   if ((options.body ?? "json") === "json" && hasBody(req.headers) && !isJsonContentType(req.headers.get("content-type"))) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
   }
+}
+
+/** What a route declares: the scope a token needs, and whether only admins may call it. */
+export interface RouteAccess {
+  scope: ScopeName;
+  admin: boolean;
+}
+
+/**
+ * Admin routes: a non-admin is refused as a person (403 forbidden) before their token's scopes matter;
+ * then a token without the route's scope gets the 403 the proxy also answers (insufficientScope).
+ */
+export function assertRouteAccess(caller: ScopedCaller, access: RouteAccess): void {
+  if (access.admin && caller.role !== "admin") throw new ApiError(403, "forbidden", "Only admins may do this.");
+  if (hasScope(caller, access.scope)) return;
+  const e = insufficientScope(access.scope);
+  throw new ApiError(e.status, e.error, e.message);
 }
 
 function guard<S extends z.ZodType | undefined>(

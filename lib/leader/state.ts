@@ -1,3 +1,4 @@
+import os from "node:os";
 import { runtime } from "@/lib/runtime/context";
 
 export interface ReplicaState {
@@ -7,12 +8,15 @@ export interface ReplicaState {
   leader: boolean;
 }
 
-/** What the election in server.ts decided, as /api/health reports it (one per process, lib/runtime/context.ts). */
+/** Written by the election in server.ts, read by /api/health (one per process, lib/runtime/context.ts). */
+const replica = () => runtime.part("replica", (): ReplicaState => ({ id: `${os.hostname()}:${process.pid}`, leader: false }));
+
+/** What the election decided, as /api/health reports it. */
 export function replicaState(): ReplicaState {
-  const s = runtime.replica;
+  const s = replica();
   return { id: s.id, leader: s.leader };
 }
 
 export function setLeader(leader: boolean): void {
-  runtime.replica.leader = leader;
+  replica().leader = leader;
 }

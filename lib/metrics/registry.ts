@@ -1,11 +1,12 @@
 /** The process's metrics (lib/runtime/context.ts): a counter bumped by a route and one bumped by the proxy are one object. */
 import { runtime } from "@/lib/runtime/context";
-import type { AtriumMetrics } from "./create";
+import { getDb } from "@/lib/runtime/db";
+import { createMetrics, type AtriumMetrics } from "./create";
 
 export type { AtriumMetrics } from "./create";
 
 export function metrics(): AtriumMetrics {
-  return runtime.metrics;
+  return runtime.part("metrics", () => createMetrics(getDb));
 }
 
 /** Bounded label values for spawn failures, from the sentence stored as the server's reason. */

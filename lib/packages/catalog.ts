@@ -132,10 +132,11 @@ export function rank(projects: ListedProject[], q: string): ListedProject[] {
 /** One catalog (and so one cache) per index URL per process (lib/runtime/context.ts). */
 export function catalogFor(indexUrl: string | undefined): PackageCatalog {
   if (!indexUrl) throw indexNotConfigured();
-  let c = runtime.catalogs.get(indexUrl);
+  const catalogs = runtime.part("pypi-catalogs", () => new Map<string, PackageCatalog>());
+  let c = catalogs.get(indexUrl);
   if (!c) {
     c = new PackageCatalog(new SimpleIndexClient({ url: indexUrl }));
-    runtime.catalogs.set(indexUrl, c);
+    catalogs.set(indexUrl, c);
   }
   return c;
 }

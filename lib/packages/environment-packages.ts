@@ -5,7 +5,7 @@
  */
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
-import { findImagePackages, saveImagePackages } from "@/db/queries/image-packages";
+import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/db/queries/image-packages";
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
 import { EngineUnavailableError, type Spawner } from "@/lib/spawner";
@@ -40,7 +40,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
   let row = await findImagePackages(db, imageId);
   if (!row) {
     // One scan per image id in flight in this process, however many pages ask.
-    const scans = runtime.imageScans;
+    const scans = runtime.part("image-scans", () => new Map<string, Promise<ImagePackagesRow>>());
     let scan = scans.get(imageId);
     if (!scan) {
       scan = scanImage(spawner, imageId)

@@ -1,8 +1,23 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
-import { assertServerOfToken, type ScopedCaller } from "@/lib/auth/scopes";
+import type { ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
 import { EngineUnavailableError, OtherNodeError, ServerNotRunningError } from "@/lib/spawner";
+
+/**
+ * A workspace's token may act only on the server it was made for (servers.tracking_token_id names
+ * it); another server of the same person, or one that does not exist, is a 403 before anything else.
+ */
+export function assertServerOfToken(
+  caller: ScopedCaller,
+  user: string,
+  server: string,
+  row: { trackingTokenId: string | null } | undefined,
+): void {
+  if (caller.via !== "token" || caller.tokenKind !== "workspace") return;
+  if (row && caller.tokenId !== undefined && row.trackingTokenId === caller.tokenId) return;
+  throw new ApiError(403, "insufficient_scope", `This workspace's token may act only on its own server, not on ${user}/${server}.`);
+}
 
 /**
  * The workspace must exist and be running before pip can run in it; a sentence otherwise. A workspace's

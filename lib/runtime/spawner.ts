@@ -8,5 +8,5 @@ export function getSpawner(): Spawner {
 
 /** Tests swap in another backend (a fake for lifecycle logic, or a differently configured engine). */
 export function setSpawner(next: Spawner | undefined): void {
-  runtime.replace({ spawner: next });
+  runtime.spawner = next;
 }

@@ -7,24 +7,42 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/tokens";
-import { ApiError } from "@/lib/http/api-error";
+import { apiError } from "@/lib/http/testing";
 import { DEFAULT_SCOPES, expandScopes } from "@/lib/auth/scopes";
-import { createApiToken, insertApiToken, listApiTokens, revokeApiToken, tokenView } from "./manage";
+import { bootstrap, person, tokenCaller as token } from "@/lib/auth/testing";
+import { createApiToken, insertApiToken, listApiTokens, revokeApiToken, scopesToGrant, tokenView } from "./manage";
 
 const DAY_MS = 86_400_000;
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
 
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  return caught as ApiError;
-}
+describe("scopesToGrant", () => {
+  it("names the first unknown scope in a 400 and refuses an empty list", async () => {
+    const err = await apiError(() => scopesToGrant(person, ["mlflow", "Mlflow"], false));
+    expect([err.status, err.code]).toEqual([400, "invalid_scope"]);
+    expect(err.message).toMatch(/^There is no scope "Mlflow"; the scopes are admin, account, .*\.$/);
+    expect((await apiError(() => scopesToGrant(person, [], false))).status).toBe(400);
+  });
+
+  it("keeps the names as asked, without duplicates", async () => {
+    expect(scopesToGrant(person, ["servers", "mlflow", "servers"], false)).toEqual(["servers", "mlflow"]);
+  });
+
+  it("gives admin only to an admin's token", async () => {
+    expect((await apiError(() => scopesToGrant(bootstrap, ["admin"], false))).code).toBe("forbidden");
+    expect(scopesToGrant(bootstrap, ["admin"], true)).toEqual(["admin"]);
+  });
+
+  it("lets a token grant only what it holds, judged after implications", async () => {
+    const maker = token(["tokens", "servers"]);
+    expect(scopesToGrant(maker, ["servers:install"], false)).toEqual(["servers:install"]);
+    expect(scopesToGrant(maker, ["servers"], false)).toEqual(["servers"]);
+    const err = await apiError(() => scopesToGrant(maker, ["account"], false));
+    expect([err.status, err.code]).toEqual([403, "insufficient_scope"]);
+    expect(err.message).toBe('This token cannot grant the "account" scope: it does not have it itself.');
+    expect((await apiError(() => scopesToGrant(token(["account"]), ["admin"], true))).message).toContain('"admin"');
+  });
+});
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {

@@ -2,15 +2,35 @@ import type { Db } from "@/db/client";
 import { deleteToken, deleteTokenById, insertToken, listTokens, type TokenRow } from "@/db/queries/tokens";
 import type { TokenKind } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { DEFAULT_SCOPES, scopesToGrant, type ScopeName } from "@/lib/auth/scopes";
+import { DEFAULT_SCOPES, expandScopes, hasScope, isScopeName, SCOPE_NAMES, type ScopedCaller, type ScopeName } from "@/lib/auth/scopes";
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
-import { notFound } from "@/lib/http/api-error";
+import { ApiError, notFound } from "@/lib/http/api-error";
 import { getUserOrThrow } from "@/lib/users/find";
 
 const DAY_MS = 86_400_000;
 
 type Created = { id: string; token: string; expiresAt: string | null; scopes: string[] };
+
+/**
+ * Which scopes a new token may get. Each name must be in the table (400 naming the first that is
+ * not); `admin` only for an admin's token; and a token-authenticated creator can pass on only scopes
+ * it holds itself (403 naming the first it lacks). Returns the names as asked, without duplicates.
+ */
+export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], ownerIsAdmin: boolean): ScopeName[] {
+  const names: ScopeName[] = [];
+  for (const s of asked) {
+    if (!isScopeName(s)) throw new ApiError(400, "invalid_scope", `There is no scope "${s}"; the scopes are ${SCOPE_NAMES.join(", ")}.`);
+    if (!names.includes(s)) names.push(s);
+  }
+  if (names.length === 0) throw new ApiError(400, "invalid_scope", "A token needs at least one scope.");
+  if (names.includes("admin") && !ownerIsAdmin) throw new ApiError(403, "forbidden", 'Only an admin\'s token may have the "admin" scope.');
+  for (const s of expandScopes(names)) {
+    if (!hasScope(creator, s))
+      throw new ApiError(403, "insufficient_scope", `This token cannot grant the "${s}" scope: it does not have it itself.`);
+  }
+  return names;
+}
 
 /**
  * A personal token, returned once; only its hash is kept. Its scopes are the ones asked for (default

@@ -10,9 +10,9 @@ import type { Spawner } from "@/lib/spawner";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
-import { ApiError } from "@/lib/http/api-error";
 import { changeUser, createUser, getUserOrThrow, listUsers, removeUser } from "./manage";
 import { NO_JOBS } from "@/lib/spawner/testing";
+import { apiError } from "@/lib/http/testing";
 
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
 
@@ -43,17 +43,6 @@ function recordingSpawner() {
     },
   };
   return Object.assign(state, { spawner });
-}
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  return caught as ApiError;
 }
 
 for (const kind of DB_KINDS) {

@@ -1,11 +1,7 @@
 import { z } from "zod";
-import { USER_NAME_RE } from "@/lib/auth/names";
+import { userNameSchema } from "@/lib/auth/names";
 import type { FieldLabels } from "@/lib/http/parse";
 import { LIMIT_LABELS } from "@/lib/quota/limit-labels";
-
-export const userNameSchema = z
-  .string()
-  .regex(USER_NAME_RE, "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (at most 63 characters)");
 
 export const roleNameSchema = z
   .string()

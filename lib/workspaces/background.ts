@@ -2,37 +2,25 @@ import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
+import { startLoop } from "@/lib/util/loop";
 import { cullIdleServers } from "./cull";
 import { reconcileServers } from "./reconcile";
 
 /** Reconcile at start and every 30 s; cull on the same beat. Returns a function that stops the loop. */
 export function startWorkspaceLoops(intervalMs = 30_000): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const db = await getDb();
-      const spawner = getSpawner();
-      const report = await reconcileServers(db, spawner);
-      if (report === null) console.warn("[atrium] reconcile skipped: the container engine is not reachable");
-      else {
-        for (const key of report.failed) console.warn(`[atrium] ${key} failed while nobody watched`);
-        for (const key of report.unknown)
-          console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
-        for (const key of report.orphaned) console.warn(`[atrium] removed the container of ${key}: its user was deleted`);
-      }
-      await deleteExpiredSessions(db);
-      const culled = await cullIdleServers(db, spawner, getConfig().idleTimeoutMin);
-      for (const key of culled) console.log(`[atrium] culled idle server ${key}`);
-    } catch (err) {
-      console.error("[atrium] workspace loop failed:", err);
-    } finally {
-      running = false;
+  return startLoop("workspace loop", intervalMs, async () => {
+    const db = await getDb();
+    const spawner = getSpawner();
+    const report = await reconcileServers(db, spawner);
+    if (report === null) console.warn("[atrium] reconcile skipped: the container engine is not reachable");
+    else {
+      for (const key of report.failed) console.warn(`[atrium] ${key} failed while nobody watched`);
+      for (const key of report.unknown)
+        console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
+      for (const key of report.orphaned) console.warn(`[atrium] removed the container of ${key}: its user was deleted`);
     }
-  };
-  void tick();
-  const timer = setInterval(() => void tick(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    await deleteExpiredSessions(db);
+    const culled = await cullIdleServers(db, spawner, getConfig().idleTimeoutMin);
+    for (const key of culled) console.log(`[atrium] culled idle server ${key}`);
+  });
 }

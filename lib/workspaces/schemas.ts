@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { FieldLabels } from "@/lib/http/parse";
-import { userNameSchema } from "@/lib/users/schemas";
+import { userNameSchema } from "@/lib/auth/names";
 
 export const serverNameSchema = z
   .string()

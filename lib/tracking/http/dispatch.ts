@@ -5,9 +5,11 @@
  * a write runs in one transaction, so a refusal half-way leaves nothing. Errors leave as MLflow's
  * `{ error_code, message }`, unknown paths as 404 ENDPOINT_NOT_FOUND.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import { ensureDefaultExperiment } from "@/db/queries/tracking";
+import { withUser } from "@/lib/http/with-user";
+import { countTrackingWrite } from "@/lib/metrics/tracking";
 import type { Body, TrackingContext } from "../context";
 import { TrackingError, invalidParam, trackingErrorResponse } from "../errors";
 import { FilterSyntaxError } from "../search";
@@ -101,3 +103,16 @@ export async function handleTrackingRequest(
     return trackingErrorResponse(new TrackingError("INTERNAL_ERROR", "Something went wrong on the server; the error was logged."));
   }
 }
+
+/**
+ * The route handler of /api/<api>/mlflow/[...path] (and /ajax-api/<api>/mlflow/, which re-exports it):
+ * a token needs the "mlflow" scope, refusals before the operation are in MLflow's format, writes are counted.
+ */
+export const mlflowRouteHandler = (api: ApiVersion) =>
+  withUser(
+    "mlflow",
+    async (req, { db, principal, params }) =>
+      countTrackingWrite(req, await handleTrackingRequest(req, { db, principal }, params.path, api)),
+    z.object({ path: z.array(z.string()) }),
+    { errors: "mlflow" },
+  );

@@ -55,6 +55,8 @@ const PATCH = ["PATCH"] as const;
 const DELETE = ["DELETE"] as const;
 /** A row of MLflow 3's /api/3.0/mlflow/ surface. */
 const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
+/** A row both surfaces answer the same way. */
+const v2AndV3 = (row: Operation): Operation[] => [row, v3(row)];
 
 export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("experiments/create", POST, experiments.create, creates(), experimentOps.createExperiment),
@@ -126,19 +128,16 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("traces/{request_id}/info", GET, traces.requestId, reads(), traceOps.getTraceInfoV2),
   op("traces/{request_id}/tags", PATCH, traces.setTagV2, creates(), traceOps.setTraceTagV2),
   op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, creates(), traceOps.deleteTraceTagV2),
-  op("traces/delete-traces", POST, traces.delete, creates(), traceOps.deleteTraces),
-  op("traces/link-to-run", POST, traces.link, creates(), traceOps.linkTraces),
-  op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData),
+  ...v2AndV3(op("traces/delete-traces", POST, traces.delete, creates(), traceOps.deleteTraces)),
+  ...v2AndV3(op("traces/link-to-run", POST, traces.link, creates(), traceOps.linkTraces)),
+  ...v2AndV3(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData)),
   v3(op("traces", POST, traces.startV3, creates(), traceOps.startTraceV3)),
   v3(op("traces/search", GET_POST, traces.searchV3, reads(), traceOps.searchTracesV3)),
   v3(op("traces/{trace_id}", GET, traces.traceId, reads(), traceOps.getTraceInfoV3)),
   v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, creates(), traceOps.setTraceTagV3)),
   v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, creates(), traceOps.deleteTraceTagV3)),
-  v3(op("traces/delete-traces", POST, traces.delete, creates(), traceOps.deleteTraces)),
-  v3(op("traces/link-to-run", POST, traces.link, creates(), traceOps.linkTraces)),
   v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, creates(), traceAssessments.createAssessment)),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads(), traceAssessments.getAssessment)),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", PATCH, traces.updateAssessment, creates(), traceAssessments.updateAssessment)),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, creates(), traceAssessments.deleteAssessment)),
-  v3(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData)),
 ];

@@ -7,55 +7,32 @@
 import protobuf from "protobufjs";
 import { invalidParam } from "../errors";
 
-/** The subset of opentelemetry/proto/trace/v1/trace.proto and common.proto that spans use. */
-const OTLP_DESCRIPTOR = {
-  nested: {
-    ExportTraceServiceRequest: { fields: { resourceSpans: { rule: "repeated", type: "ResourceSpans", id: 1 } } },
-    ResourceSpans: { fields: { resource: { type: "Resource", id: 1 }, scopeSpans: { rule: "repeated", type: "ScopeSpans", id: 2 } } },
-    Resource: { fields: { attributes: { rule: "repeated", type: "KeyValue", id: 1 } } },
-    ScopeSpans: { fields: { spans: { rule: "repeated", type: "Span", id: 2 } } },
-    Span: {
-      fields: {
-        traceId: { type: "bytes", id: 1 },
-        spanId: { type: "bytes", id: 2 },
-        traceState: { type: "string", id: 3 },
-        parentSpanId: { type: "bytes", id: 4 },
-        name: { type: "string", id: 5 },
-        kind: { type: "int32", id: 6 },
-        startTimeUnixNano: { type: "fixed64", id: 7 },
-        endTimeUnixNano: { type: "fixed64", id: 8 },
-        attributes: { rule: "repeated", type: "KeyValue", id: 9 },
-        events: { rule: "repeated", type: "Event", id: 11 },
-        status: { type: "Status", id: 15 },
-      },
-    },
-    Event: {
-      fields: {
-        timeUnixNano: { type: "fixed64", id: 1 },
-        name: { type: "string", id: 2 },
-        attributes: { rule: "repeated", type: "KeyValue", id: 3 },
-      },
-    },
-    Status: { fields: { message: { type: "string", id: 2 }, code: { type: "int32", id: 3 } } },
-    KeyValue: { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } },
-    AnyValue: {
-      oneofs: { value: { oneof: ["stringValue", "boolValue", "intValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue"] } },
-      fields: {
-        stringValue: { type: "string", id: 1 },
-        boolValue: { type: "bool", id: 2 },
-        intValue: { type: "int64", id: 3 },
-        doubleValue: { type: "double", id: 4 },
-        arrayValue: { type: "ArrayValue", id: 5 },
-        kvlistValue: { type: "KeyValueList", id: 6 },
-        bytesValue: { type: "bytes", id: 7 },
-      },
-    },
-    ArrayValue: { fields: { values: { rule: "repeated", type: "AnyValue", id: 1 } } },
-    KeyValueList: { fields: { values: { rule: "repeated", type: "KeyValue", id: 1 } } },
-  },
-};
+/** The subset of opentelemetry/proto/trace/v1/trace.proto and common.proto that spans use, with the names and numbers those files give. */
+const OTLP_PROTO = `
+syntax = "proto3";
+message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
+message Resource { repeated KeyValue attributes = 1; }
+message ScopeSpans { repeated Span spans = 2; }
+message Span {
+  bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
+  fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
+  repeated KeyValue attributes = 9; repeated Event events = 11; Status status = 15;
+}
+message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
+message Status { string message = 2; int32 code = 3; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message AnyValue {
+  oneof value {
+    string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4;
+    ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7;
+  }
+}
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+`;
 
-const ExportRequest = protobuf.Root.fromJSON(OTLP_DESCRIPTOR).lookupType("ExportTraceServiceRequest");
+const ExportRequest = protobuf.parse(OTLP_PROTO).root.lookupType("ExportTraceServiceRequest");
 
 type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null && !Array.isArray(v);

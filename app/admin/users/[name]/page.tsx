@@ -11,7 +11,7 @@ import { getUserDetail } from "@atrium/core/lib/admin/user-detail";
 import { formatBytes } from "@atrium/core/lib/quota/bytes";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { countUserSessions } from "@atrium/core/lib/users/manage";
-import { userNameSchema } from "@atrium/core/lib/users/schemas";
+import { userNameSchema } from "@atrium/core/lib/auth/names";
 import { requireAdmin } from "../../../_lib/page-auth";
 
 export default async function AdminUserPage({ params }: { params: Promise<{ name: string }> }) {

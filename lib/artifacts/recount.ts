@@ -2,14 +2,14 @@
  * Recounts everyone's artifact storage from the store itself: for installations that had artifacts
  * before storage was counted (the count starts at 0 for everyone), or after files were changed behind
  * the portal's back. Walks `<experiment>/<run>` and `<experiment>/models/<model>` folders, the layout
- * lib/artifacts/scope.ts maps to owners (by id, as storage is counted). Uploads that finish during the walk may be miscounted by their
+ * scope.ts maps to owners (by id, as storage is counted). Uploads that finish during the walk may be miscounted by their
  * own size; run it when uploads are quiet.
  */
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
 import { replaceStorage } from "@/db/queries/storage-usage";
 import { findRun } from "@/db/queries/tracking";
-import type { ArtifactStore } from "@/lib/artifacts/store";
+import type { ArtifactStore } from "./store";
 import { recordAudit } from "@/lib/audit/record";
 import type { Principal } from "@/lib/auth/principal";
 
