@@ -40,7 +40,6 @@ import {
   portalUnavailable,
   rejectUpgrade,
   sendError,
-  sendErrorPage,
   sendRedirect,
   servedElsewhere,
   unauthorized,
@@ -90,7 +89,7 @@ export interface WorkspaceProxy {
 type Decision =
   | { kind: "reject"; error: ProxyError }
   | { kind: "redirect"; location: string; status?: 302 | 307; cookies?: string[] }
-  | { kind: "forward"; ref: WorkspaceRef; target: WorkspaceTarget; principal: Principal };
+  | { kind: "forward"; ref: WorkspaceRef; target: WorkspaceTarget };
 
 interface Forwarded {
   ref: WorkspaceRef;
@@ -131,7 +130,6 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   const unreachable = throttleActivity(deps.onUnreachable, 2_000);
   /** WebSocket handshakes on their way to the workspace (http-proxy's events name only the request). */
   const upgrading = new WeakMap<IncomingMessage, Forwarded>();
-  const opening = new WeakMap<Socket, { ctx: Forwarded; client: Socket }>();
   /** Open WebSocket connections (client side), closed by close(). */
   const live = new Set<Socket>();
 
@@ -161,22 +159,20 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     // The state ties the callback to the browser that started the handshake (no signing someone in by a link).
     const expected = cookieValues(req.headers, STATE_COOKIE);
     if (!code || !state || !expected.some((v) => constantTimeEqual(v, state))) return reject(badHandshake());
-    let redeemed: Awaited<ReturnType<typeof redeemWorkspaceCode>>;
-    let session: { value: string; expiresAt: Date };
     try {
       const db = await deps.getDb();
-      redeemed = await redeemWorkspaceCode(db, code, ref);
+      const redeemed = await redeemWorkspaceCode(db, code, ref);
       if (!redeemed) return reject(badHandshake());
-      session = await openWorkspaceSession(db, redeemed, ref);
+      const session = await openWorkspaceSession(db, redeemed, ref);
+      return {
+        kind: "redirect",
+        location: redeemed.next,
+        cookies: [sessionCookie(ref, session.value, session.expiresAt, secureCookies), clearStateCookie(ref, secureCookies)],
+      };
     } catch (err) {
       console.error("[atrium] proxy: cannot complete the workspace sign-in:", err);
       return reject(portalUnavailable());
     }
-    return {
-      kind: "redirect",
-      location: redeemed.next,
-      cookies: [sessionCookie(ref, session.value, session.expiresAt, secureCookies), clearStateCookie(ref, secureCookies)],
-    };
   }
 
   /** Step 1: off to the portal, which knows who this is. */
@@ -278,7 +274,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       console.error(`[atrium] proxy: ${ref.user}/${ref.server} has no workspace token; refusing to forward.`);
       return reject(badGateway());
     }
-    return { kind: "forward", ref, target, principal };
+    return { kind: "forward", ref, target };
   }
 
   /** The caller's credentials out, the workspace token in (headers.ts). */
@@ -316,9 +312,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     try {
       // One flat list for writeHead: setHeader per header costs a lookup and a copy each.
       const flat = flatHeaders(headers, HOP_BY_HOP);
-      const message = proxyRes.statusMessage && req.httpVersionMajor === 1 ? proxyRes.statusMessage : undefined;
-      if (message === undefined) res.writeHead(status, flat);
-      else res.writeHead(status, message, flat);
+      res.writeHead(status, proxyRes.statusMessage && req.httpVersionMajor === 1 ? proxyRes.statusMessage : undefined, flat);
     } catch (err) {
       logUpstream(ctx.ref, err);
       proxyRes.resume();
@@ -347,9 +341,17 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       if (!ctx) return;
       ctx.upgraded = true;
       scrubHeaders(proxyRes.headers, ctx.secrets);
-      // Activity listeners wait for "open": a "data" listener added now would switch the socket to
-      // flowing mode before http-proxy puts back the bytes that came with the 101, and they would be lost.
-      opening.set(proxySocket, { ctx, client: socket });
+      // Activity listeners wait until http-proxy's own "upgrade" listener, next in line, has piped the
+      // sockets: a "data" listener added now would switch the socket to flowing mode before http-proxy
+      // puts back the bytes that came with the 101, and they would be lost.
+      queueMicrotask(() => {
+        if (socket.destroyed) return;
+        const tick = () => activity(ctx.ref.user, ctx.ref.server);
+        socket.on("data", tick);
+        proxySocket.on("data", tick);
+        live.add(socket);
+        socket.once("close", () => live.delete(socket));
+      });
     });
     // http-proxy relays a non-101 answer (an error page, which may hold the token) verbatim; it adds
     // that listener right after this event, so it is replaced once the current call stack is done.
@@ -362,18 +364,6 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     });
   });
 
-  proxy.on("open", (proxySocket) => {
-    const pending = opening.get(proxySocket);
-    if (!pending) return;
-    opening.delete(proxySocket);
-    const { ctx, client } = pending;
-    const tick = () => activity(ctx.ref.user, ctx.ref.server);
-    client.on("data", tick);
-    proxySocket.on("data", tick);
-    live.add(client);
-    client.once("close", () => live.delete(client));
-  });
-
   // proxy.ws() below reports its errors to its callback; an "error" event without a listener would throw.
   proxy.on("error", (_err, _req, socket) => socket.destroy());
 
@@ -381,12 +371,8 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     measureProxyRequest(res);
     try {
       const decision = await decide(req, false);
-      if (decision.kind === "reject") {
-        const { error } = decision;
-        if (error.title !== undefined && wantsHtml(req.method, req.headers))
-          return sendErrorPage(res, { ...error, title: error.title }, portalOrigin || "/");
-        return sendError(res, error);
-      }
+      if (decision.kind === "reject")
+        return sendError(res, decision.error, wantsHtml(req.method, req.headers) ? portalOrigin || "/" : undefined);
       if (decision.kind === "redirect") return sendRedirect(res, decision.location, decision);
       const ctx = prepareForward(req, decision);
       forwardRequest(req, res, decision.target.url, {
