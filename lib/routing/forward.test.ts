@@ -5,7 +5,7 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forwardRequest, forwardTarget } from "./forward";
+import { forwardRequest } from "./forward";
 
 interface Seen {
   method?: string;
@@ -44,7 +44,7 @@ describe("forwardRequest", () => {
       });
     });
     const upstreamPort = await listen(upstream);
-    const target = forwardTarget(new URL(`http://127.0.0.1:${upstreamPort}`));
+    const target = `http://127.0.0.1:${upstreamPort}`;
     front = createServer((req, res) => {
       forwardRequest(req, res, target, {
         agent,

@@ -7,10 +7,11 @@
  * Node forwarder at about 1.8 × http-proxy's throughput on this path, which every notebook request
  * takes. WebSockets still go through http-proxy (see workspace-proxy.ts).
  */
-import { request, type Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { request, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { flatHeaders } from "./headers";
 
-export interface ForwardTarget {
+interface ForwardTarget {
   hostname: string;
   port: number;
 }
@@ -20,16 +21,22 @@ export interface ForwardOptions {
   /** How long the workspace may stay silent before the request fails. */
   timeoutMs: number;
   onResponse: (proxyRes: IncomingMessage) => void;
-  /** Called once, for a failure before or while the answer arrives. */
+  /** Called once, for a failure before or while the answer arrives (not when the caller reset the connection). */
   onError: (err: Error) => void;
-  /** The caller reset the connection: nothing to answer. */
-  onCallerGone?: () => void;
 }
 
-/** "http://127.0.0.1:32768" → host and port, parsed once per distinct URL by the caller. */
-export function forwardTarget(url: URL): ForwardTarget {
-  const hostname = url.hostname.startsWith("[") && url.hostname.endsWith("]") ? url.hostname.slice(1, -1) : url.hostname;
-  return { hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)) };
+const targets = new Map<string, ForwardTarget>();
+
+/** "http://127.0.0.1:32768" → host and port, parsed once per distinct URL. */
+function forwardTarget(url: string): ForwardTarget {
+  let target = targets.get(url);
+  if (!target) {
+    const { hostname, port, protocol } = new URL(url);
+    target = { hostname: hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(port || (protocol === "https:" ? 443 : 80)) };
+    if (targets.size >= 1_000) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
 
 function appendForwarded(headers: IncomingMessage["headers"], name: string, value: string): void {
@@ -48,7 +55,8 @@ function addForwardedHeaders(req: IncomingMessage): void {
   req.headers["x-forwarded-host"] ??= host ?? "";
 }
 
-export function forwardRequest(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, opts: ForwardOptions): ClientRequest {
+/** `url`: where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, url: string, opts: ForwardOptions): void {
   const headers = req.headers;
   // A Trailer header puts Node's client into a state that wastes the connection (http-proxy #1647).
   delete headers.trailer;
@@ -58,33 +66,14 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, target
   }
   addForwardedHeaders(req);
 
-  // A flat [name, value, ...] list goes to the wire as is; an object is copied through setHeader one
-  // header at a time. The caller's Host is in it, as http-proxy forwards it (changeOrigin off).
-  const flat: string[] = [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (typeof value === "string") flat.push(name, value);
-    else for (const v of value) flat.push(name, v);
-  }
-  const proxyReq = request({
-    agent: opts.agent,
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path: req.url,
-    headers: flat,
-  });
+  // The caller's Host goes along, as http-proxy forwards it (changeOrigin off).
+  const proxyReq = request({ agent: opts.agent, ...forwardTarget(url), method: req.method, path: req.url, headers: flatHeaders(headers) });
   let failed = false;
   const fail = (err: Error) => {
     if (failed) return;
     failed = true;
-    if (req.socket.destroyed && (err as NodeJS.ErrnoException).code === "ECONNRESET") {
-      proxyReq.destroy();
-      opts.onCallerGone?.();
-      return;
-    }
-    opts.onError(err);
+    if (req.socket.destroyed && (err as NodeJS.ErrnoException).code === "ECONNRESET") proxyReq.destroy();
+    else opts.onError(err);
   };
   proxyReq.setTimeout(opts.timeoutMs, () => proxyReq.destroy(Object.assign(new Error("ETIMEDOUT"), { code: "ETIMEDOUT" })));
   proxyReq.on("error", fail);
@@ -102,5 +91,4 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, target
   } else {
     req.pipe(proxyReq);
   }
-  return proxyReq;
 }

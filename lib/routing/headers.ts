@@ -29,21 +29,27 @@ export function isPortalCookie(name: string): boolean {
   return PORTAL_COOKIE_RE.test(name.trim());
 }
 
+/** The proxy's own cookies on a workspace origin (workspace-origin.ts): the session and the handshake's state. */
+export const WORKSPACE_COOKIE = "atrium-workspace";
+export const STATE_COOKIE = "atrium-workspace-state";
+
 function cookieName(pair: string): string {
   const eq = pair.indexOf("=");
   return (eq === -1 ? pair : pair.slice(0, eq)).trim();
 }
 
+const isCredentialCookie = (name: string) => isPortalCookie(name) || name === WORKSPACE_COOKIE || name === STATE_COOKIE;
+
 /**
- * The Cookie header without the portal's own cookies; undefined when nothing is left.
+ * The Cookie header without the portal's and the proxy's own cookies; undefined when nothing is left.
  * Node joins repeated Cookie headers with "; ", so one string covers them all.
  */
-export function stripPortalCookies(cookie: string | undefined): string | undefined {
+export function forwardableCookies(cookie: string | undefined): string | undefined {
   if (!cookie) return undefined;
   const kept = cookie
     .split(";")
     .map((pair) => pair.trim())
-    .filter((pair) => pair !== "" && !isPortalCookie(cookieName(pair)));
+    .filter((pair) => pair !== "" && !isCredentialCookie(cookieName(pair)));
   return kept.length ? kept.join("; ") : undefined;
 }
 
@@ -54,9 +60,21 @@ export function stripPortalCookies(cookie: string | undefined): string | undefin
 export function prepareForwardHeaders(headers: IncomingHttpHeaders, workspaceToken: string): void {
   delete headers["proxy-authorization"];
   headers.authorization = `token ${workspaceToken}`;
-  const cookie = stripPortalCookies(headerValue(headers, "cookie"));
+  const cookie = forwardableCookies(headerValue(headers, "cookie"));
   if (cookie === undefined) delete headers.cookie;
   else headers.cookie = cookie;
+}
+
+/** Headers as one flat [name, value, ...] list, which Node writes as is (an object is copied header by header). */
+export function flatHeaders(headers: IncomingHttpHeaders, skip?: ReadonlySet<string>): string[] {
+  const flat: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || skip?.has(name)) continue;
+    if (typeof value === "string") flat.push(name, value);
+    else for (const v of value) flat.push(name, v);
+  }
+  return flat;
 }
 
 /** A browser navigation: a GET that accepts HTML (answered with redirects rather than JSON). */

@@ -7,10 +7,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { callbackPath, type ServerRef } from "@/lib/workspaces/origin-auth";
 import { baseUrlOf } from "@/lib/workspaces/names";
-import { headerValue } from "./headers";
+import { headerValue, STATE_COOKIE, WORKSPACE_COOKIE } from "./headers";
 
-export const WORKSPACE_COOKIE = "atrium-workspace";
-export const STATE_COOKIE = "atrium-workspace-state";
 /** Cookies tossed by a sibling workspace (Domain=<workspace domain>) are tried too, up to this many. */
 const MAX_COOKIE_VALUES = 4;
 
@@ -25,21 +23,6 @@ export function cookieValues(headers: IncomingHttpHeaders, name: string): string
     if (out.length >= MAX_COOKIE_VALUES) break;
   }
   return out;
-}
-
-/** Drops the proxy's own cookies from the request before it goes to the workspace. */
-export function stripWorkspaceCookies(headers: IncomingHttpHeaders): void {
-  const header = headerValue(headers, "cookie");
-  if (!header || !header.includes(WORKSPACE_COOKIE)) return;
-  const kept = header
-    .split(";")
-    .map((pair) => pair.trim())
-    .filter((pair) => {
-      const name = pair.split("=", 1)[0]?.trim();
-      return pair !== "" && name !== WORKSPACE_COOKIE && name !== STATE_COOKIE;
-    });
-  if (kept.length) headers.cookie = kept.join("; ");
-  else delete headers.cookie;
 }
 
 const attrs = (path: string, secure: boolean) => `Path=${path}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;

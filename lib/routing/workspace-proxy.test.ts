@@ -34,20 +34,16 @@ import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { startSession } from "@/lib/auth/sessions";
 import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
-import { engineReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { engineReadiness, TEST_IMAGE, waitForJupyterApi } from "@/lib/spawner/testing";
 import { createApiToken } from "@/lib/tokens/manage";
-import { isPortalCookie, stripPortalCookies } from "./headers";
+import { isPortalCookie, forwardableCookies } from "./headers";
 import { isCrossSite } from "./origin";
 import { SecretScrubber } from "./scrub";
 import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
 import { workspaceLabel, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
-import {
-  createWorkspaceProxy,
-  parseWorkspacePath,
-  type WorkspaceProxy,
-  type WorkspaceProxyDeps,
-  type WorkspaceTarget,
-} from "./workspace-proxy";
+import { parseWorkspacePath } from "@/lib/workspaces/paths";
+import type { WorkspaceTarget } from "@/lib/workspaces/target";
+import { createWorkspaceProxy, type WorkspaceProxy, type WorkspaceProxyDeps } from "./workspace-proxy";
 import { sendExecute, stdoutOf } from "./kernel-test-client";
 import { openWebSocket } from "./ws-test-client";
 
@@ -120,11 +116,12 @@ describe("proxy helpers", () => {
     }
     for (const name of ["_xsrf", "username-127-0-0-1-8888", "authjs", "myauthjs.x", "session"])
       expect(isPortalCookie(name), name).toBe(false);
-    expect(stripPortalCookies("_xsrf=abc; authjs.session-token=s3cret; other=1; __Secure-authjs.callback-url=x")).toBe(
+    expect(forwardableCookies("_xsrf=abc; authjs.session-token=s3cret; other=1; __Secure-authjs.callback-url=x")).toBe(
       "_xsrf=abc; other=1",
     );
-    expect(stripPortalCookies("authjs.session-token=s3cret")).toBeUndefined();
-    expect(stripPortalCookies(undefined)).toBeUndefined();
+    expect(forwardableCookies("authjs.session-token=s3cret")).toBeUndefined();
+    expect(forwardableCookies(undefined)).toBeUndefined();
+    expect(forwardableCookies("atrium-workspace=w; a=1; atrium-workspace-state=s; atrium-workspace-x=y")).toBe("a=1; atrium-workspace-x=y");
   });
 
   it("removes secrets split across chunk boundaries", async () => {
@@ -820,26 +817,6 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
 // ---------------------------------------------------------------------------------------------
 // Real Jupyter
 
-async function waitForApi(url: string, baseUrl: string, token: string, timeoutMs = 30_000): Promise<void> {
-  const t0 = Date.now();
-  let last = "";
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      const res = await fetch(`${url}${baseUrl}api/status`, {
-        headers: { Authorization: `token ${token}` },
-        signal: AbortSignal.timeout(1_000),
-      });
-      await res.body?.cancel();
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url}${baseUrl}api/status did not answer 200 within ${timeoutMs} ms (last: ${last})`);
-}
-
 function p50(samples: number[]): number {
   const s = [...samples].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -867,7 +844,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
       env: {},
     });
     direct = started.url;
-    await waitForApi(direct, baseUrl, jupyterToken);
+    await waitForJupyterApi(direct, baseUrl, jupyterToken);
     targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken });
   }, 60_000);
 
@@ -927,11 +904,14 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     expect(opened.status).toBe(101);
     if (!opened.upgraded) return;
     const ws = opened.ws;
+    // Frames count as activity too, not only the handshake (past the 50 ms throttle).
+    await new Promise((r) => setTimeout(r, 60));
+    const beforeFrames = activity.length;
     const msgId = sendExecute(ws, { code: "print(6*7)", username: OWNER, session });
     const text = await stdoutOf(ws, msgId);
     ws.close();
     expect(text).toBe("42\n");
-    expect(activity).toContain(`${OWNER}/default`);
+    expect(activity.slice(beforeFrames)).toContain(`${OWNER}/default`);
 
     const del = await call(`${baseUrl}api/kernels/${kernel.id}`, { method: "DELETE", headers: bearer(OWNER) });
     expect(del.status).toBe(204);

@@ -8,7 +8,7 @@
  * token removed.
  * Bodies are streamed, never buffered; HTML pages go through a token scrubber (see scrub.ts).
  */
-import { Agent, ServerResponse, type IncomingMessage } from "node:http";
+import { Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { pipeline, type Duplex, type Transform } from "node:stream";
 import { randomBytes } from "node:crypto";
@@ -22,11 +22,12 @@ import { baseUrlOf } from "@/lib/workspaces/names";
 import { callbackPath, openWorkspaceSession, redeemWorkspaceCode, safeNext, workspaceSessionPrincipal } from "@/lib/workspaces/origin-auth";
 import { classifyHost, workspaceLabel, workspaceOrigin, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
 import { throttleActivity } from "./activity";
-import { forwardRequest, forwardTarget, type ForwardTarget } from "./forward";
-import { headerSource, headerValue, prepareForwardHeaders, wantsHtml } from "./headers";
+import { forwardRequest } from "./forward";
+import { flatHeaders, headerSource, headerValue, prepareForwardHeaders, STATE_COOKIE, wantsHtml, WORKSPACE_COOKIE } from "./headers";
 import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import { isCrossSite, needsOriginCheck } from "./origin";
 import { isWorkspacePath, missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "@/lib/workspaces/paths";
+import type { WorkspaceTarget } from "@/lib/workspaces/target";
 import { createPrincipalCache } from "./principal-cache";
 import {
   adminAccessOff,
@@ -39,7 +40,6 @@ import {
   portalUnavailable,
   rejectUpgrade,
   sendError,
-  sendErrorPage,
   sendRedirect,
   servedElsewhere,
   unauthorized,
@@ -48,26 +48,7 @@ import {
   type ProxyError,
 } from "./replies";
 import { decoderFor, isHtml, scrubHeaders, SecretScrubber, secretForms } from "./scrub";
-import {
-  authorizeUrl,
-  clearStateCookie,
-  cookieValues,
-  isForeignOrigin,
-  sessionCookie,
-  STATE_COOKIE,
-  stateCookie,
-  stripWorkspaceCookies,
-  WORKSPACE_COOKIE,
-} from "./workspace-origin";
-
-export { parseWorkspacePath, isWorkspacePath, type WorkspaceRef } from "@/lib/workspaces/paths";
-
-export interface WorkspaceTarget {
-  /** Where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */
-  url: string;
-  /** The workspace's Jupyter token; sent upstream, never to the caller. */
-  token: string;
-}
+import { authorizeUrl, clearStateCookie, cookieValues, isForeignOrigin, sessionCookie, stateCookie } from "./workspace-origin";
 
 export interface WorkspaceProxyDeps {
   getDb: () => Promise<Db>;
@@ -108,12 +89,14 @@ export interface WorkspaceProxy {
 type Decision =
   | { kind: "reject"; error: ProxyError }
   | { kind: "redirect"; location: string; status?: 302 | 307; cookies?: string[] }
-  | { kind: "forward"; ref: WorkspaceRef; target: WorkspaceTarget; principal: Principal };
+  | { kind: "forward"; ref: WorkspaceRef; target: WorkspaceTarget };
 
 interface Forwarded {
   ref: WorkspaceRef;
+  /** The workspace token's forms, removed from whatever comes back. */
   secrets: string[];
-  upgraded: boolean;
+  /** A WebSocket's handshake got its 101. */
+  upgraded?: boolean;
 }
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and what Node sets on its own.
@@ -136,13 +119,8 @@ function pathOf(url: string): string {
 }
 
 function errorCode(err: unknown): string {
-  if (typeof err === "object" && err !== null) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    const message = (err as { message?: unknown }).message;
-    if (typeof message === "string") return message;
-  }
-  return String(err);
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code === "string" ? code : typeof message === "string" ? message : String(err);
 }
 
 export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
@@ -150,37 +128,18 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   const principals = createPrincipalCache(deps.principalCacheMs ?? 5_000);
   const activity = throttleActivity(deps.onActivity, deps.activityIntervalMs ?? 10_000);
   const unreachable = throttleActivity(deps.onUnreachable, 2_000);
-  const forwarded = new WeakMap<IncomingMessage, Forwarded>();
-  const targets = new Map<string, { url: URL; forward: ForwardTarget }>();
-  const opening = new WeakMap<Socket, { ctx: Forwarded; client: Socket }>();
+  /** WebSocket handshakes on their way to the workspace (http-proxy's events name only the request). */
+  const upgrading = new WeakMap<IncomingMessage, Forwarded>();
   /** Open WebSocket connections (client side), closed by close(). */
   const live = new Set<Socket>();
 
-  // Connections to workspaces are reused; a WebSocket takes its own (agent: false below).
+  // Connections to workspaces are reused (HTTP, forward.ts); a WebSocket takes its own (agent: false below).
   const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256, scheduling: "lifo" });
-  const proxy = createProxyServer({
-    ws: true,
-    xfwd: true,
-    agent,
-    selfHandleResponse: true,
-    proxyTimeout: upstreamTimeoutMs,
-  });
+  const proxy = createProxyServer({ ws: true, xfwd: true });
 
-  function targetOf(url: string): { url: URL; forward: ForwardTarget } {
-    let parsed = targets.get(url);
-    if (!parsed) {
-      if (targets.size > 1_000) targets.clear();
-      const u = new URL(url);
-      parsed = { url: u, forward: forwardTarget(u) };
-      targets.set(url, parsed);
-    }
-    return parsed;
-  }
-
-  function logUpstream(req: IncomingMessage, err: unknown): void {
-    const ref = forwarded.get(req)?.ref;
-    console.warn(`[atrium] proxy: ${ref ? `${ref.user}/${ref.server}` : (req.url ?? "?")}: workspace error ${errorCode(err)}`);
-    if (ref) unreachable(ref.user, ref.server);
+  function logUpstream(ref: WorkspaceRef, err: unknown): void {
+    console.warn(`[atrium] proxy: ${ref.user}/${ref.server}: workspace error ${errorCode(err)}`);
+    unreachable(ref.user, ref.server);
   }
 
   const wsHost = deps.workspaceHost;
@@ -200,22 +159,20 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     // The state ties the callback to the browser that started the handshake (no signing someone in by a link).
     const expected = cookieValues(req.headers, STATE_COOKIE);
     if (!code || !state || !expected.some((v) => constantTimeEqual(v, state))) return reject(badHandshake());
-    let redeemed: Awaited<ReturnType<typeof redeemWorkspaceCode>>;
-    let session: { value: string; expiresAt: Date };
     try {
       const db = await deps.getDb();
-      redeemed = await redeemWorkspaceCode(db, code, ref);
+      const redeemed = await redeemWorkspaceCode(db, code, ref);
       if (!redeemed) return reject(badHandshake());
-      session = await openWorkspaceSession(db, redeemed, ref);
+      const session = await openWorkspaceSession(db, redeemed, ref);
+      return {
+        kind: "redirect",
+        location: redeemed.next,
+        cookies: [sessionCookie(ref, session.value, session.expiresAt, secureCookies), clearStateCookie(ref, secureCookies)],
+      };
     } catch (err) {
       console.error("[atrium] proxy: cannot complete the workspace sign-in:", err);
       return reject(portalUnavailable());
     }
-    return {
-      kind: "redirect",
-      location: redeemed.next,
-      cookies: [sessionCookie(ref, session.value, session.expiresAt, secureCookies), clearStateCookie(ref, secureCookies)],
-    };
   }
 
   /** Step 1: off to the portal, which knows who this is. */
@@ -225,16 +182,20 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     return { kind: "redirect", location: authorizeUrl(portalOrigin, ref, state, next), cookies: [stateCookie(ref, state, secureCookies)] };
   }
 
-  /** The caller on a workspace origin: an API token, else this server's own cookie (never the portal's). */
-  async function workspaceCaller(req: IncomingMessage, ref: WorkspaceRef): Promise<{ principal: Principal | null; db?: Db }> {
-    // An API token counts here as on the portal; the portal's session cookie never does (it is
-    // host-only and should not arrive, and a workspace origin must not act on it if it did).
+  /** The caller: an API token, else on the portal's origin its session cookie, on a workspace origin this server's own cookie. */
+  async function callerOf(
+    req: IncomingMessage,
+    ref: WorkspaceRef,
+    onWorkspaceOrigin: boolean,
+  ): Promise<{ principal: Principal | null; db?: Db }> {
+    // The portal's session cookie never counts on a workspace origin (it is host-only and should not
+    // arrive, and a workspace origin must not act on it if it did).
     const credential = credentialOf(headerSource(req.headers));
-    if (credential?.kind === "token") {
+    if (credential && (credential.kind === "token" || !onWorkspaceOrigin)) {
       const db = await deps.getDb();
       return { principal: await principals.get(credential, () => resolveCredential(db, credential)), db };
     }
-    const values = cookieValues(req.headers, WORKSPACE_COOKIE);
+    const values = onWorkspaceOrigin ? cookieValues(req.headers, WORKSPACE_COOKIE) : [];
     if (values.length === 0) return { principal: null };
     const db = await deps.getDb();
     for (const value of values) {
@@ -267,23 +228,14 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     if (!upgrade && req.method === "GET" && pathOf(url) === `${baseUrlOf(ref)}logout`)
       return { kind: "redirect", location: `${portalOrigin}/signout` };
 
-    let db: Db | undefined;
-    let principal: Principal | null = null;
+    let caller: Awaited<ReturnType<typeof callerOf>>;
     try {
-      if (onWorkspaceOrigin) {
-        ({ principal, db } = await workspaceCaller(req, ref));
-      } else {
-        const credential = credentialOf(headerSource(req.headers));
-        if (credential !== null) {
-          const open = await deps.getDb();
-          db = open;
-          principal = await principals.get(credential, () => resolveCredential(open, credential));
-        }
-      }
+      caller = await callerOf(req, ref, onWorkspaceOrigin);
     } catch (err) {
       console.error("[atrium] proxy: cannot resolve the caller:", err);
       return reject(portalUnavailable());
     }
+    const { principal, db } = caller;
     if (!principal) {
       if (onWorkspaceOrigin) return html ? startHandshake(ref, url) : reject(unauthorized());
       return html ? { kind: "redirect", location: `/signin?callbackUrl=${encodeURIComponent(url)}` } : reject(unauthorized());
@@ -295,14 +247,12 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       // (JupyterHub's admin_access). API tokens are not at risk: no script can attach one.
       if (!onWorkspaceOrigin && principal.via === "session" && !deps.adminAccess) return reject(adminAccessOff(ref.user));
     }
+    const cookie = principal.via === "session";
     if (onWorkspaceOrigin && wsHost) {
       // Unsafe methods by cookie, and every WebSocket: from this workspace's own origin only.
-      const cookie = principal.via === "session";
       const checked = needsOriginCheck(req.method, upgrade) && (upgrade || cookie);
       if (checked && isForeignOrigin(req.headers, workspaceOrigin(wsHost, ref), { upgrade, cookie })) return reject(crossSite());
-    } else if (principal.via === "session" && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) {
-      return reject(crossSite());
-    }
+    } else if (cookie && needsOriginCheck(req.method, upgrade) && isCrossSite(req.headers, deps.publicOrigin)) return reject(crossSite());
     if (!upgrade && (req.method === "GET" || req.method === "HEAD") && missingTrailingSlash(url, ref)) {
       return { kind: "redirect", location: withTrailingSlash(url, ref) };
     }
@@ -324,18 +274,18 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       console.error(`[atrium] proxy: ${ref.user}/${ref.server} has no workspace token; refusing to forward.`);
       return reject(badGateway());
     }
-    return { kind: "forward", ref, target, principal };
+    return { kind: "forward", ref, target };
+  }
+
+  /** The caller's credentials out, the workspace token in (headers.ts). */
+  function prepareForward(req: IncomingMessage, { ref, target }: { ref: WorkspaceRef; target: WorkspaceTarget }): Forwarded {
+    activity(ref.user, ref.server);
+    prepareForwardHeaders(req.headers, target.token);
+    return { ref, secrets: secretForms(target.token) };
   }
 
   /** Status and headers from the workspace, minus hop-by-hop and anything holding the token. */
-  function writeResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
-    const ctx = forwarded.get(req);
-    if (!ctx) {
-      // Not something this proxy forwarded: pass nothing on.
-      proxyRes.resume();
-      res.destroy();
-      return;
-    }
+  function writeResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, ctx: Forwarded): void {
     const headers = proxyRes.headers;
     scrubHeaders(headers, ctx.secrets);
     const status = proxyRes.statusCode ?? 502;
@@ -361,18 +311,10 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     }
     try {
       // One flat list for writeHead: setHeader per header costs a lookup and a copy each.
-      const flat: string[] = [];
-      for (const key in headers) {
-        const value = headers[key];
-        if (value === undefined || HOP_BY_HOP.has(key)) continue;
-        if (typeof value === "string") flat.push(key, value);
-        else for (const v of value) flat.push(key, v);
-      }
-      const message = proxyRes.statusMessage && req.httpVersionMajor === 1 ? proxyRes.statusMessage : undefined;
-      if (message === undefined) res.writeHead(status, flat);
-      else res.writeHead(status, message, flat);
+      const flat = flatHeaders(headers, HOP_BY_HOP);
+      res.writeHead(status, proxyRes.statusMessage && req.httpVersionMajor === 1 ? proxyRes.statusMessage : undefined, flat);
     } catch (err) {
-      logUpstream(req, err);
+      logUpstream(ctx.ref, err);
       proxyRes.resume();
       sendError(res, badGateway());
       return;
@@ -391,7 +333,7 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
   }
 
   proxy.on("proxyReqWs", (proxyReq, req, socket) => {
-    const ctx = forwarded.get(req);
+    const ctx = upgrading.get(req);
     // The handshake must not hang on a workspace that accepts connections but does not answer.
     proxyReq.setTimeout(upstreamTimeoutMs, () => proxyReq.destroy(new Error("ETIMEDOUT")));
     proxyReq.on("upgrade", (proxyRes: IncomingMessage, proxySocket: Socket) => {
@@ -399,9 +341,17 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       if (!ctx) return;
       ctx.upgraded = true;
       scrubHeaders(proxyRes.headers, ctx.secrets);
-      // Activity listeners wait for "open": a "data" listener added now would switch the socket to
-      // flowing mode before http-proxy puts back the bytes that came with the 101, and they would be lost.
-      opening.set(proxySocket, { ctx, client: socket });
+      // Activity listeners wait until http-proxy's own "upgrade" listener, next in line, has piped the
+      // sockets: a "data" listener added now would switch the socket to flowing mode before http-proxy
+      // puts back the bytes that came with the 101, and they would be lost.
+      queueMicrotask(() => {
+        if (socket.destroyed) return;
+        const tick = () => activity(ctx.ref.user, ctx.ref.server);
+        socket.on("data", tick);
+        proxySocket.on("data", tick);
+        live.add(socket);
+        socket.once("close", () => live.delete(socket));
+      });
     });
     // http-proxy relays a non-101 answer (an error page, which may hold the token) verbatim; it adds
     // that listener right after this event, so it is replaced once the current call stack is done.
@@ -414,50 +364,23 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     });
   });
 
-  proxy.on("open", (proxySocket) => {
-    const pending = opening.get(proxySocket);
-    if (!pending) return;
-    opening.delete(proxySocket);
-    const { ctx, client } = pending;
-    const tick = () => activity(ctx.ref.user, ctx.ref.server);
-    client.on("data", tick);
-    proxySocket.on("data", tick);
-    live.add(client);
-    client.once("close", () => live.delete(client));
-  });
-
-  // Errors without a per-call callback (e.g. the client socket failing); never let them throw.
-  proxy.on("error", (err, req, resOrSocket) => {
-    logUpstream(req, err);
-    if (resOrSocket instanceof ServerResponse) sendError(resOrSocket, badGateway());
-    else resOrSocket.destroy();
-  });
-  proxy.on("econnreset", () => {
-    // The caller went away; http-proxy already dropped the upstream request.
-  });
+  // proxy.ws() below reports its errors to its callback; an "error" event without a listener would throw.
+  proxy.on("error", (_err, _req, socket) => socket.destroy());
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     measureProxyRequest(res);
     try {
       const decision = await decide(req, false);
-      if (decision.kind === "reject") {
-        const { error } = decision;
-        if (error.title !== undefined && wantsHtml(req.method, req.headers))
-          return sendErrorPage(res, { ...error, title: error.title }, portalOrigin || "/");
-        return sendError(res, error);
-      }
+      if (decision.kind === "reject")
+        return sendError(res, decision.error, wantsHtml(req.method, req.headers) ? portalOrigin || "/" : undefined);
       if (decision.kind === "redirect") return sendRedirect(res, decision.location, decision);
-      const { ref, target } = decision;
-      activity(ref.user, ref.server);
-      stripWorkspaceCookies(req.headers);
-      prepareForwardHeaders(req.headers, target.token);
-      forwarded.set(req, { ref, secrets: secretForms(target.token), upgraded: false });
-      forwardRequest(req, res, targetOf(target.url).forward, {
+      const ctx = prepareForward(req, decision);
+      forwardRequest(req, res, decision.target.url, {
         agent,
         timeoutMs: upstreamTimeoutMs,
-        onResponse: (proxyRes) => writeResponse(proxyRes, req, res),
+        onResponse: (proxyRes) => writeResponse(proxyRes, req, res, ctx),
         onError: (err) => {
-          logUpstream(req, err);
+          logUpstream(ctx.ref, err);
           sendError(res, badGateway());
         },
       });
@@ -475,14 +398,10 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
       const decision = await decide(req, true);
       if (decision.kind !== "forward") return rejectUpgrade(socket, decision.kind === "reject" ? decision.error : notAWorkspace());
       if (socket.destroyed) return;
-      const { ref, target } = decision;
-      activity(ref.user, ref.server);
-      stripWorkspaceCookies(req.headers);
-      prepareForwardHeaders(req.headers, target.token);
-      const ctx: Forwarded = { ref, secrets: secretForms(target.token), upgraded: false };
-      forwarded.set(req, ctx);
-      proxy.ws(req, socket, head, { target: targetOf(target.url).url, agent: false }, (err) => {
-        logUpstream(req, err);
+      const ctx = prepareForward(req, decision);
+      upgrading.set(req, ctx);
+      proxy.ws(req, socket, head, { target: decision.target.url, agent: false }, (err) => {
+        logUpstream(ctx.ref, err);
         // Before the 101, the caller gets an answer; after it, only the closed connection.
         if (!ctx.upgraded) rejectUpgrade(socket, badGateway());
         else socket.destroy();
@@ -502,7 +421,6 @@ export function createWorkspaceProxy(deps: WorkspaceProxyDeps): WorkspaceProxy {
     close() {
       for (const socket of live) socket.destroy();
       live.clear();
-      proxy.close();
       agent.destroy();
       principals.clear();
     },

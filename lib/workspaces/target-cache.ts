@@ -2,7 +2,9 @@ import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
 
 export interface WorkspaceTarget {
+  /** Where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */
   url: string;
+  /** The workspace's Jupyter token; the proxy sends it upstream, never to the caller. */
   token: string;
 }
 

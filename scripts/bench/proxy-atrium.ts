@@ -12,7 +12,7 @@ import { touchServerActivity, upsertServer } from "../../db/queries/servers";
 import { insertUser } from "../../db/queries/users";
 import { openTestDatabase } from "../../db/testing";
 import { SYSTEM_PRINCIPAL } from "../../lib/auth/principal";
-import { createWorkspaceProxy, isWorkspacePath } from "../../lib/routing/workspace-proxy";
+import { createWorkspaceProxy } from "../../lib/routing/workspace-proxy";
 import { createApiToken } from "../../lib/tokens/manage";
 import { resolveWorkspaceTarget } from "../../lib/workspaces/target";
 import { serverRowFixture } from "../../db/server-fixture";
@@ -35,7 +35,7 @@ async function main() {
     onActivity: (user, name) => void touchServerActivity(db, user, name).catch(() => undefined),
   });
   const server = createServer((req, res) => {
-    if (isWorkspacePath(req.url)) void workspaces.handleRequest(req, res);
+    if (workspaces.claims(req)) void workspaces.handleRequest(req, res);
     else {
       res.writeHead(404).end();
     }
