@@ -111,6 +111,12 @@ export function listExecutionsIn(db: Db, states: ExecutionState[]): Promise<Exec
   return db.select().from(jobExecutions).where(inArray(jobExecutions.state, states)).orderBy(asc(jobExecutions.createdAt));
 }
 
+/** Jobs that have an execution still queued (waiting for quota, or not launched yet). */
+export async function jobsWithQueuedExecutions(db: Db): Promise<Set<string>> {
+  const rows = await db.selectDistinct({ jobId: jobExecutions.jobId }).from(jobExecutions).where(eq(jobExecutions.state, "queued"));
+  return new Set(rows.map((r) => r.jobId));
+}
+
 /** The newest execution of each of these jobs (the Jobs list's "last status"). */
 export async function latestExecutions(db: Db, jobIds: string[]): Promise<Map<string, ExecutionRow>> {
   if (jobIds.length === 0) return new Map();

@@ -10,19 +10,17 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
-import { findRole, listRoles } from "@/db/queries/roles";
-import { lockUser, sumActiveUsage } from "@/db/queries/servers";
+import { lockUser } from "@/db/queries/servers";
 import { findUser } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import { effectiveLimits } from "@/lib/quota/limits";
 import type { JobStatus, Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
-import { quotaError, quotaRefusal } from "@/lib/workspaces/quota";
 import { workspaceEnv } from "@/lib/workspaces/workspace-env";
 import { EXECUTED_NOTEBOOK, executionArgv } from "./command";
 import { jobKindOf } from "./paths";
+import { quotaVerdict } from "./quota";
 import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
 
 export interface JobDeps {
@@ -42,7 +40,14 @@ export function newExecutionId(): string {
 export function queueExecution(
   db: Db,
   job: JobRow,
-  what: { runKey: string; cause: ExecutionRow["cause"]; scheduledFor: Date; attempt?: number; requestedBy?: string | null },
+  what: {
+    runKey: string;
+    cause: ExecutionRow["cause"];
+    scheduledFor: Date;
+    attempt?: number;
+    requestedBy?: string | null;
+    reason?: string;
+  },
 ): Promise<ExecutionRow | undefined> {
   return insertExecution(db, {
     id: newExecutionId(),
@@ -55,19 +60,16 @@ export function queueExecution(
     cpu: job.cpu,
     memGb: job.memGb,
     requestedBy: what.requestedBy ?? null,
+    reason: what.reason ?? null,
   });
 }
 
 type Outcome = { state: Exclude<ExecutionState, "queued" | "running">; reason: string | null; exitCode?: number | null };
 
-/** The sentence of a quota refusal without its advice, for an execution's reason. */
-function refusalReason(message: string): string {
-  return `not started: ${message.replace(/\.$/, "")}`;
-}
-
 /**
  * Claims the owner's quota and starts the execution's object. Returns false when the row was not
- * queued (another launch got it) or the execution could not start (then it is finished as failed).
+ * queued (another launch got it), when it waits for quota (it stays queued, the reason says why),
+ * or when it could not start (then it is finished as failed).
  */
 export async function launchExecution(deps: JobDeps, executionId: string): Promise<boolean> {
   const { db, spawner } = deps;
@@ -76,24 +78,27 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
     const job = exec ? await findJob(tx, exec.jobId) : undefined;
     if (!exec || !job || exec.state !== "queued") return undefined;
     const owner = await lockUser(tx, job.ownerName);
-    const role = owner ? await findRole(tx, owner.role) : undefined;
     const env = await findEnvironment(tx, job.environmentId);
     const fail = async (reason: string) => {
       await updateExecution(tx, exec.id, { state: "failed", reason, finishedAt: new Date() }, ["queued"]);
       return undefined;
     };
-    if (!owner || !role) return fail("not started: the owner no longer exists");
+    if (!owner) return fail("not started: the owner no longer exists");
     if (!env) return fail(`not started: the environment "${job.environmentId}" no longer exists`);
-    // A job takes no server slot, only CPU and memory within the per-server limits and the totals.
-    const limits = { ...effectiveLimits(role, owner.limits), maxServers: Number.POSITIVE_INFINITY };
-    const refusal = quotaRefusal(exec, limits, await sumActiveUsage(tx, owner.name), owner.role);
-    if (refusal) return fail(refusalReason(quotaError(refusal, owner.role, await listRoles(tx)).message));
+    const verdict = await quotaVerdict(tx, owner, exec);
+    if (!verdict.fits && verdict.never) return fail(`not started: ${verdict.reason.replace(/\.$/, "")}`);
+    if (!verdict.fits) {
+      if (exec.reason !== verdict.reason) await updateExecution(tx, exec.id, { reason: verdict.reason }, ["queued"]);
+      return undefined;
+    }
     const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner.name, {
       kind: "workspace",
       scopes: ["mlflow"],
       note: `MLflow token of job execution ${exec.id}`,
     });
-    const running = await updateExecution(tx, exec.id, { state: "running", startedAt: new Date(), tokenId: token.id }, ["queued"]);
+    const running = await updateExecution(tx, exec.id, { state: "running", reason: null, startedAt: new Date(), tokenId: token.id }, [
+      "queued",
+    ]);
     if (!running) return undefined;
     return { exec: running, job, owner, env, token };
   });

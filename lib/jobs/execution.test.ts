@@ -15,7 +15,7 @@ import type { DbHandle } from "@/db/client";
 import { findExecution, listExecutions, updateJob } from "@/db/queries/jobs";
 import { findRun } from "@/db/queries/tracking";
 import { insertUser } from "@/db/queries/users";
-import { apiTokens, latestMetrics, runParams, runTags } from "@/db/schema";
+import { apiTokens, latestMetrics, runParams, runTags, users } from "@/db/schema";
 import { openTestDatabase, postgresAvailable } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
@@ -223,6 +223,30 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(cancelled).toMatchObject({ state: "cancelled", reason: `cancelled by ${owner.name}` });
     expect((await findRun(db(), cancelled.mlflowRunId ?? ""))?.status).toBe("KILLED");
   }, 60_000);
+
+  it("holds an execution that does not fit beside a running one as queued with its reason, and starts it once the room is there", async () => {
+    await db()
+      .update(users)
+      .set({ limits: { maxTotalCpu: 1 } })
+      .where(eq(users.name, owner.name));
+    try {
+      const big = await job({ name: "holds-cpu", path: "jobs/sleep.py", cpu: 0.75 });
+      const small = await job({ name: "waits", path: "jobs/score.py", cpu: 0.5, parameters: { alpha: "0.5" } });
+      const holding = await runJobNow(db(), owner, big.id);
+      expect(await launchExecution(deps, holding.id)).toBe(true);
+      const queued = await runJobNow(db(), owner, small.id);
+      const reason = "waiting for quota: 0.75 CPUs of the 1 role 'user' allows are in use, this job needs 0.5";
+      expect(queued).toMatchObject({ state: "queued", reason });
+      expect(await launchExecution(deps, queued.id)).toBe(false);
+      expect(await findExecution(db(), queued.id)).toMatchObject({ state: "queued", reason });
+      expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+      await cancelExecution(deps, owner, big.id, holding.id);
+      const done = await runToEnd(queued.id);
+      expect(done).toMatchObject({ state: "succeeded", reason: "exited with code 0" });
+    } finally {
+      await db().update(users).set({ limits: {} }).where(eq(users.name, owner.name));
+    }
+  }, 120_000);
 
   it("starts a follower when the job it follows succeeds", async () => {
     const first = await job({ name: "first", path: "jobs/score.py", parameters: { alpha: "1" } });

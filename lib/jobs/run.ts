@@ -6,24 +6,32 @@
 import type { Db } from "@/db/client";
 import { findRun } from "@/db/queries/tracking";
 import { findExecution, listExecutions, updateExecution, type ExecutionRow } from "@/db/queries/jobs";
+import { findUser } from "@/db/queries/users";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
 import type { Spawner } from "@/lib/spawner";
 import { finishExecution, newExecutionId, queueExecution, type JobDeps } from "./execute";
 import { jobFor } from "./manage";
+import { assertCanEverRun } from "./quota";
 import { executionView, type ExecutionView } from "./view";
 
-/** Queues an execution now, paused or not (pausing stops only the schedule). */
+/**
+ * Queues an execution now, paused or not (pausing stops only the schedule). A 403 when the job alone
+ * is more than its owner's role allows; when it only does not fit beside what she runs now, it is
+ * queued with the reason it waits (docs/jobs.md, "Quota").
+ */
 export async function runJobNow(db: Db, principal: Principal, jobId: string): Promise<ExecutionView> {
   return db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, jobId);
+    const verdict = await assertCanEverRun(tx, await findUser(tx, job.ownerName), job);
     const key = newExecutionId(); // a manual run is its own slot
     const row = await queueExecution(tx, job, {
       runKey: `${job.id}@manual:${key}`,
       cause: "manual",
       scheduledFor: new Date(),
       requestedBy: principal.name,
+      ...(verdict.fits ? {} : { reason: verdict.reason }),
     });
     if (!row) throw new Error("a fresh run key was taken");
     await recordAudit(tx, {
