@@ -11,6 +11,7 @@ import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
 import { lockUser } from "@/db/queries/servers";
+import { findRun } from "@/db/queries/tracking";
 import { findUser } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
@@ -18,7 +19,7 @@ import type { ArtifactStore } from "@/lib/artifacts/store";
 import type { JobStatus, Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { workspaceEnv } from "@/lib/workspaces/workspace-env";
-import { EXECUTED_NOTEBOOK, executionArgv } from "./command";
+import { EXECUTED_NOTEBOOK, executionArgv, notebookArtifactName } from "./command";
 import { jobKindOf } from "./paths";
 import { quotaVerdict } from "./quota";
 import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
@@ -179,6 +180,10 @@ export async function watchExecution(deps: JobDeps, executionId: string, signal?
 
 const RUN_END: Record<Outcome["state"], RunEnd> = { succeeded: "FINISHED", failed: "FAILED", timed_out: "FAILED", cancelled: "KILLED" };
 
+/**
+ * The log, and for a notebook the executed notebook unless the runner uploaded it to the run
+ * already (it does, from any node: lib/jobs/command.ts); read before the object is removed.
+ */
 async function collectFiles(deps: JobDeps, exec: ExecutionRow, job: JobRow | undefined): Promise<Array<{ name: string; body: Buffer }>> {
   const files: Array<{ name: string; body: Buffer }> = [];
   try {
@@ -186,8 +191,11 @@ async function collectFiles(deps: JobDeps, exec: ExecutionRow, job: JobRow | und
     for await (const line of await deps.spawner.jobLogs(exec.id, { follow: false })) lines.push(line);
     files.push({ name: "job.log", body: Buffer.from(lines.join("\n") + (lines.length ? "\n" : "")) });
     if (job && jobKindOf(job.path) === "notebook") {
-      const nb = await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK);
-      if (nb) files.push({ name: job.path.split("/").pop() ?? "executed.ipynb", body: nb });
+      const name = notebookArtifactName(job.path);
+      const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
+      const uploaded = run ? (await deps.store.sizeOf(`${run.experimentId}/${run.runUuid}/artifacts/${name}`)) > 0 : false;
+      const nb = uploaded ? undefined : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK);
+      if (nb) files.push({ name, body: nb });
     }
   } catch (err) {
     console.warn(`[atrium] could not read the output of job execution ${exec.id}:`, err);

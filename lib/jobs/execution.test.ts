@@ -24,7 +24,7 @@ import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/tes
 import { eq } from "drizzle-orm";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
 import { createJob } from "./manage";
-import { cancelExecution, runJobNow } from "./run";
+import { cancelExecution, liveLogEvents, runJobNow } from "./run";
 import { createJobsScheduler, decideDue } from "./scheduler";
 import { createJobSchema } from "./schemas";
 import { notebook, startTrackingEndpoint, writeHomeFiles } from "./testing";
@@ -34,9 +34,28 @@ const run = Date.now().toString(36);
 const docker = new Dockerode();
 const swarmNetwork = `atrium-jobs-${run}`;
 
+/**
+ * The swarm's engine client here cannot reach a container: on a cluster the task may run on another
+ * node, so status, log, out-of-memory reason and executed notebook must come through the manager
+ * (tasks, service logs) and the runner's own upload, never from the task's container.
+ */
+function managerOnlyClient(): Dockerode {
+  const refuse = () => {
+    throw new Error("this test's swarm client has no access to containers (as for a task on another node)");
+  };
+  return Object.assign(new Dockerode(), {
+    getContainer: refuse,
+    listContainers: () => Promise.reject(new Error("no access to containers")),
+  });
+}
+
 const backends = [
   { name: "docker", notReady: await engineReadiness(SEEDED_IMAGE), make: () => new DockerSpawner() as Spawner },
-  { name: "swarm", notReady: await swarmReadiness(SEEDED_IMAGE), make: () => new SwarmSpawner({ network: swarmNetwork }) as Spawner },
+  {
+    name: "swarm",
+    notReady: await swarmReadiness(SEEDED_IMAGE),
+    make: () => new SwarmSpawner({ network: swarmNetwork, docker: managerOnlyClient() }) as Spawner,
+  },
 ];
 for (const b of backends) if (b.notReady && !CI) console.warn(`[jobs/execution.test] ${b.name} skipped: ${b.notReady}`);
 
@@ -81,12 +100,13 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     if (backend.notReady) throw new Error(`job tests on ${backend.name} cannot run in CI: ${backend.notReady}`);
     if (!(await postgresAvailable())) throw new Error("Postgres is required for the job execution tests");
     handle = await openTestDatabase("postgres");
-    tracking = await startTrackingEndpoint(db);
     artifactsDir = await mkdtemp(join(tmpdir(), "atrium-jobs-"));
+    const store = new LocalArtifactStore(artifactsDir);
+    tracking = await startTrackingEndpoint(db, () => store);
     deps = {
       db: db(),
       spawner: backend.make(),
-      store: new LocalArtifactStore(artifactsDir),
+      store,
       pollMs: 250,
       env: (base) => ({ ...base, MLFLOW_TRACKING_URI: tracking.url }),
     };
@@ -100,6 +120,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       "jobs/fail.py": 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)\n',
       "jobs/sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
       "jobs/hog.py": 'x = b"1" * (512 * 1024 * 1024)\nprint(len(x))\n',
+      "notebooks/live.ipynb": notebook([{ source: 'import time\nprint("first line", flush=True)\ntime.sleep(8)\nprint("second line")' }]),
       "notebooks/report.ipynb": notebook([
         { source: 'alpha = "1"\nlabel = "default"', tags: ["parameters"] },
         { source: 'print("alpha is", alpha, "label is", label)\nopen("report-out.txt", "w").write(alpha)' },
@@ -111,6 +132,13 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     tracking?.server.close();
     const spawner = deps?.spawner;
     if (spawner) for (const j of await spawner.listJobs()) if (j.user === owner?.name) await spawner.removeJob(j.executionId);
+    // The swarm client here cannot remove the tasks' exited containers (managerOnlyClient); this one can.
+    if (owner)
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${owner.name}`] } }))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     await handle?.close();
     if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
     // Swarm removes a job's task containers a moment after its service; the volume waits for them.
@@ -182,6 +210,28 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const log = await deps.store.open(`${runRow?.experimentId}/${done.mlflowRunId}/artifacts/job.log`);
     expect(await new Response(log?.stream).text()).toContain("alpha is 7 label is default");
   }, 180_000);
+
+  it("streams a running notebook's output to the live log as the cell prints, before the execution ends", async () => {
+    const j = await job({ name: "live", path: "notebooks/live.ipynb" });
+    const queued = await runJobNow(db(), owner, j.id);
+    expect(await launchExecution(deps, queued.id)).toBe(true);
+    const watching = watchExecution(deps, queued.id);
+    const at: Record<string, number> = {};
+    let objectAtFirst: string | undefined;
+    let end: { state: string; reason: string | null } | undefined;
+    for await (const event of liveLogEvents(deps, owner, j.id, queued.id, new AbortController().signal)) {
+      if (!("line" in event)) end = event;
+      else if (event.line === "first line" || event.line === "second line") {
+        at[event.line] = Date.now();
+        if (event.line === "first line") objectAtFirst = (await deps.spawner.jobStatus(queued.id)).state;
+      }
+    }
+    await watching;
+    // The cell sleeps 8 s between its two prints: the first one came while it slept, not with the second.
+    expect(objectAtFirst).toBe("running");
+    expect((at["second line"] ?? 0) - (at["first line"] ?? Infinity)).toBeGreaterThan(5000);
+    expect(end).toEqual({ state: "succeeded", reason: "exited with code 0" });
+  }, 120_000);
 
   it("records a failing exit code with its last line, and retries as many times as the job says", async () => {
     const j = await job({ name: "fails", path: "jobs/fail.py", retries: 1 });

@@ -1,15 +1,20 @@
 /**
  * What the jobs' engine tests share: an MLflow endpoint the containers reach (the real tracking
- * dispatch behind a node http server on all interfaces, reached as host.docker.internal), and
+ * dispatch, and the artifact upload the notebook runner uses, behind a node http server on all
+ * interfaces, reached as host.docker.internal), and
  * writing files into a person's home volume with a one-off container (argv, no shell).
  */
 import { createServer, type Server } from "node:http";
 import type Dockerode from "dockerode";
 import type { Db } from "@/db/client";
+import { ARTIFACTS_ROUTE_PREFIX, bodyChunks, encodedTailOf } from "@/lib/artifacts/http";
+import { segmentsFromUrlTail } from "@/lib/artifacts/paths";
+import { uploadArtifact } from "@/lib/artifacts/service";
+import type { ArtifactStore } from "@/lib/artifacts/store";
 import { resolvePrincipal } from "@/lib/auth/principal";
 import { handleTrackingRequest } from "@/lib/tracking/http/dispatch";
 
-export async function startTrackingEndpoint(db: () => Db): Promise<{ server: Server; url: string }> {
+export async function startTrackingEndpoint(db: () => Db, store: () => ArtifactStore): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -22,9 +27,16 @@ export async function startTrackingEndpoint(db: () => Db): Promise<{ server: Ser
         const request = new Request(url, { method: req.method ?? "GET", headers, ...(body && req.method !== "GET" ? { body } : {}) });
         const principal = await resolvePrincipal(db(), headers);
         const path = url.pathname.replace(/^\/api\/2\.0\/mlflow\//, "").split("/");
-        const answer = principal
-          ? await handleTrackingRequest(request, { db: db(), principal }, path)
-          : Response.json({ error_code: "UNAUTHENTICATED", message: "no token" }, { status: 401 });
+        const artifact = req.method === "PUT" && url.pathname.startsWith(ARTIFACTS_ROUTE_PREFIX);
+        const answer = !principal
+          ? Response.json({ error_code: "UNAUTHENTICATED", message: "no token" }, { status: 401 })
+          : artifact
+            ? await uploadArtifact(
+                { db: db(), principal, store: store() },
+                segmentsFromUrlTail(encodedTailOf(req.url ?? "")),
+                bodyChunks(request.body),
+              ).then(() => Response.json({}))
+            : await handleTrackingRequest(request, { db: db(), principal }, path);
         res.writeHead(answer.status, { "content-type": "application/json" });
         res.end(Buffer.from(await answer.arrayBuffer()));
       })().catch((err: unknown) => {

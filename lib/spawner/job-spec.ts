@@ -32,6 +32,13 @@ export function jobLabels(spec: JobSpec): Record<string, string> {
   };
 }
 
+/**
+ * The last line an execution's runner prints when its container's memory cgroup counted an
+ * out-of-memory kill (lib/jobs/command.ts): the swarm reads it from the service's log, since a
+ * task's status has the exit code but not the engine's OOMKilled.
+ */
+export const OOM_LOG_LINE = "[atrium] out of memory: the kernel killed a process at the memory limit";
+
 export const JOB_LIST_FILTER = [`${LABEL_MANAGED}=true`, `${LABEL_KIND}=${JOB_KIND}`];
 
 export function isJobLabelled(labels: Record<string, string> | undefined): boolean {
