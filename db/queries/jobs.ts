@@ -111,6 +111,16 @@ export function listExecutionsIn(db: Db, states: ExecutionState[]): Promise<Exec
   return db.select().from(jobExecutions).where(inArray(jobExecutions.state, states)).orderBy(asc(jobExecutions.createdAt));
 }
 
+/** A person's executions that have not ended, with their job's name, oldest first. */
+export function listUnfinishedExecutionsOf(db: Db, ownerName: string): Promise<Array<{ execution: ExecutionRow; jobName: string }>> {
+  return db
+    .select({ execution: jobExecutions, jobName: jobs.name })
+    .from(jobExecutions)
+    .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
+    .where(and(eq(jobs.ownerName, ownerName), inArray(jobExecutions.state, UNFINISHED_STATES)))
+    .orderBy(asc(jobExecutions.createdAt));
+}
+
 /** Jobs that have an execution still queued (waiting for quota, or not launched yet). */
 export async function jobsWithQueuedExecutions(db: Db): Promise<Set<string>> {
   const rows = await db.selectDistinct({ jobId: jobExecutions.jobId }).from(jobExecutions).where(eq(jobExecutions.state, "queued"));

@@ -15,7 +15,7 @@ import type { DbHandle } from "@/db/client";
 import { findExecution, listExecutions, updateJob } from "@/db/queries/jobs";
 import { findRun } from "@/db/queries/tracking";
 import { insertUser } from "@/db/queries/users";
-import { apiTokens, latestMetrics, runParams, runTags, users } from "@/db/schema";
+import { apiTokens, auditEvents, latestMetrics, runParams, runTags, users as usersTable } from "@/db/schema";
 import { openTestDatabase, postgresAvailable } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
@@ -23,6 +23,7 @@ import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { eq } from "drizzle-orm";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
+import { removeUser } from "@/lib/users/manage";
 import { createJob } from "./manage";
 import { cancelExecution, liveLogEvents, runJobNow } from "./run";
 import { createJobsScheduler, decideDue } from "./scheduler";
@@ -78,6 +79,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     return handle.db;
   };
   const volumes: string[] = [];
+  /** The people this suite made (their objects are removed at the end). */
+  const users: string[] = [];
   let owner: Principal;
 
   const job = async (over: Record<string, unknown>) =>
@@ -114,6 +117,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const row = await insertUser(db(), { name, role: "user", roleSource: "admin" });
     if (!row) throw new Error("no user");
     volumes.push(row.homeVolume);
+    users.push(name);
     owner = { name, userId: row.id, role: "user", admin: false, via: "session" };
     await writeHomeFiles(docker, SEEDED_IMAGE, row.homeVolume, {
       "jobs/score.py": SCRIPT,
@@ -131,10 +135,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
   afterAll(async () => {
     tracking?.server.close();
     const spawner = deps?.spawner;
-    if (spawner) for (const j of await spawner.listJobs()) if (j.user === owner?.name) await spawner.removeJob(j.executionId);
+    if (spawner) for (const j of await spawner.listJobs()) if (users.includes(j.user)) await spawner.removeJob(j.executionId);
     // The swarm client here cannot remove the tasks' exited containers (managerOnlyClient); this one can.
-    if (owner)
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${owner.name}`] } }))
+    for (const user of users)
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } }))
         await docker
           .getContainer(c.Id)
           .remove({ force: true })
@@ -276,9 +280,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
 
   it("holds an execution that does not fit beside a running one as queued with its reason, and starts it once the room is there", async () => {
     await db()
-      .update(users)
+      .update(usersTable)
       .set({ limits: { maxTotalCpu: 1 } })
-      .where(eq(users.name, owner.name));
+      .where(eq(usersTable.name, owner.name));
     try {
       const big = await job({ name: "holds-cpu", path: "jobs/sleep.py", cpu: 0.75 });
       const small = await job({ name: "waits", path: "jobs/score.py", cpu: 0.5, parameters: { alpha: "0.5" } });
@@ -294,8 +298,44 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       const done = await runToEnd(queued.id);
       expect(done).toMatchObject({ state: "succeeded", reason: "exited with code 0" });
     } finally {
-      await db().update(users).set({ limits: {} }).where(eq(users.name, owner.name));
+      await db().update(usersTable).set({ limits: {} }).where(eq(usersTable.name, owner.name));
     }
+  }, 120_000);
+
+  it("deleting a person cancels her running and queued executions, removes the object and records why", async () => {
+    const name = `gone${run}${backend.name[0]}`;
+    const row = await insertUser(db(), { name, role: "user", roleSource: "admin" });
+    if (!row) throw new Error("no user");
+    volumes.push(row.homeVolume);
+    users.push(name);
+    await writeHomeFiles(docker, SEEDED_IMAGE, row.homeVolume, {
+      "sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
+    });
+    const gone: Principal = { name, userId: row.id, role: "user", admin: false, via: "session" };
+    const spec = { environment: "python", cpu: 0.5, memGb: 0.25, timeoutS: 600, trigger: { kind: "manual" }, path: "sleep.py" };
+    const j = await createJob(db(), gone, createJobSchema.parse({ ...spec, name: "long" }));
+    const running = await runJobNow(db(), gone, j.id);
+    expect(await launchExecution(deps, running.id)).toBe(true);
+    const runId = (await findExecution(db(), running.id))?.mlflowRunId ?? "";
+    const queued = await runJobNow(db(), gone, j.id);
+    const admin: Principal = { name: "root", role: "admin", admin: true, via: "session" };
+    const removed = await removeUser(db(), deps.spawner, admin, name, { volume: "keep", store: deps.store });
+    expect(removed.executions).toEqual([running.id, queued.id]);
+    expect((await deps.spawner.jobStatus(running.id)).state).toBe("missing");
+    const reason = "cancelled: the owner was deleted by root";
+    const entries = await db()
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.target, `${name}/long`));
+    expect(entries.filter((e) => e.action === "job.cancel").map((e) => e.detail)).toEqual([
+      { id: j.id, execution: running.id, reason },
+      { id: j.id, execution: queued.id, reason },
+    ]);
+    // The rows went with her jobs; her MLflow run stays, closed as killed with the reason.
+    expect(await findExecution(db(), running.id)).toBeUndefined();
+    expect((await findRun(db(), runId))?.status).toBe("KILLED");
+    const tags = await db().select().from(runTags).where(eq(runTags.runUuid, runId));
+    expect(tags.find((t) => t.key === "atrium.reason")?.value).toBe(reason);
   }, 120_000);
 
   it("starts a follower when the job it follows succeeds", async () => {
