@@ -111,13 +111,23 @@ export function listExecutionsIn(db: Db, states: ExecutionState[]): Promise<Exec
   return db.select().from(jobExecutions).where(inArray(jobExecutions.state, states)).orderBy(asc(jobExecutions.createdAt));
 }
 
-/** A person's executions that have not ended, with their job's name, oldest first. */
-export function listUnfinishedExecutionsOf(db: Db, ownerName: string): Promise<Array<{ execution: ExecutionRow; jobName: string }>> {
+/** A person's executions that have not ended (of one job of hers, when given), with their job's name, oldest first. */
+export function listUnfinishedExecutions(
+  db: Db,
+  ownerName: string,
+  jobId?: string,
+): Promise<Array<{ execution: ExecutionRow; jobName: string }>> {
   return db
     .select({ execution: jobExecutions, jobName: jobs.name })
     .from(jobExecutions)
     .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
-    .where(and(eq(jobs.ownerName, ownerName), inArray(jobExecutions.state, UNFINISHED_STATES)))
+    .where(
+      and(
+        eq(jobs.ownerName, ownerName),
+        inArray(jobExecutions.state, UNFINISHED_STATES),
+        jobId === undefined ? undefined : eq(jobs.id, jobId),
+      ),
+    )
     .orderBy(asc(jobExecutions.createdAt));
 }
 

@@ -24,7 +24,7 @@ import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/tes
 import { eq } from "drizzle-orm";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
 import { removeUser } from "@/lib/users/manage";
-import { createJob } from "./manage";
+import { createJob, deleteJobOf } from "./manage";
 import { cancelExecution, liveLogEvents, runJobNow } from "./run";
 import { createJobsScheduler, decideDue } from "./scheduler";
 import { createJobSchema } from "./schemas";
@@ -276,6 +276,16 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     await watching;
     expect(cancelled).toMatchObject({ state: "cancelled", reason: `cancelled by ${owner.name}` });
     expect((await findRun(db(), cancelled.mlflowRunId ?? ""))?.status).toBe("KILLED");
+  }, 60_000);
+
+  it("deleting a job stops its running execution first, which would otherwise outlive its row", async () => {
+    const j = await job({ name: "deleted", path: "jobs/sleep.py" });
+    const queued = await runJobNow(db(), owner, j.id);
+    expect(await launchExecution(deps, queued.id)).toBe(true);
+    await deleteJobOf(deps, owner, j.id);
+    expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+    const entries = await db().select().from(auditEvents).where(eq(auditEvents.target, `${owner.name}/deleted`));
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(["job.cancel", "job.delete"]));
   }, 60_000);
 
   it("holds an execution that does not fit beside a running one as queued with its reason, and starts it once the room is there", async () => {

@@ -15,9 +15,11 @@ import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { assertCron } from "./cron";
+import type { JobDeps } from "./execute";
 import { assertJobPath } from "./paths";
 import { aloneTooBig } from "./quota";
 import type { CreateJobRequest, TriggerInput, UpdateJobRequest } from "./schemas";
+import { stopExecutions } from "./stop-executions";
 import { jobView, type JobView } from "./view";
 
 const jobNotFound = (id: string) => notFound("job_not_found", `There is no job "${id}".`);
@@ -137,7 +139,11 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
   });
 }
 
-export async function deleteJobOf(db: Db, principal: Principal, id: string): Promise<void> {
+/** Deletes a job with its history, ending its queued and running executions first (stop-executions.ts). */
+export async function deleteJobOf(deps: JobDeps, principal: Principal, id: string): Promise<void> {
+  const { db } = deps;
+  const found = await jobFor(db, principal, id);
+  await stopExecutions(deps, principal, { owner: found.ownerName, jobId: id }, `the job was deleted by ${principal.name}`);
   await db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, id);
     await deleteJob(tx, id);

@@ -8,30 +8,18 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { findExecution, insertExecution, listExecutions, updateExecution, updateJob } from "@/db/queries/jobs";
 import { insertUser } from "@/db/queries/users";
-import { auditEvents, jobExecutions, jobs, users, type LimitOverrides } from "@/db/schema";
+import { users, type LimitOverrides } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
-import { LocalArtifactStore } from "@/lib/artifacts/local-store";
-import { ApiError } from "@/lib/http/api-error";
-import { DockerSpawner } from "@/lib/spawner";
-import { launchExecution, type JobDeps } from "./execute";
+import { launchExecution } from "./execute";
 import { createJob, updateJobOf } from "./manage";
 import { runJobNow } from "./run";
 import { decideDue } from "./scheduler";
 import { createJobSchema } from "./schemas";
+import { engineFreeDeps, refusal, resetJobTables } from "./testing";
 
 const ada: Principal = { name: "ada", role: "user", admin: false, via: "session" };
-
-async function refusal(p: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 
 for (const kind of DB_KINDS) {
   describe(`job quota (${kind})`, () => {
@@ -67,10 +55,7 @@ for (const kind of DB_KINDS) {
       });
 
     beforeEach(async () => {
-      await db().delete(jobExecutions);
-      await db().delete(jobs);
-      await db().delete(auditEvents);
-      await db().delete(users);
+      await resetJobTables(db());
       await insertUser(db(), { name: "ada", role: "user", roleSource: "default" });
     });
 
@@ -92,11 +77,7 @@ for (const kind of DB_KINDS) {
       const reason = "waiting for quota: 1.5 CPUs of the 2 role 'user' allows are in use, this job needs 1";
       expect(queued).toMatchObject({ state: "queued", reason });
       // No engine is asked: the launch stops at the quota and the execution keeps waiting.
-      const deps: JobDeps = {
-        db: db(),
-        spawner: new DockerSpawner({ dockerHost: "tcp://127.0.0.1:9" }),
-        store: new LocalArtifactStore("/nonexistent"),
-      };
+      const deps = engineFreeDeps(db());
       expect(await launchExecution(deps, queued.id)).toBe(false);
       expect(await findExecution(db(), queued.id)).toMatchObject({ state: "queued", reason, startedAt: null });
       // Memory is the other total.
@@ -117,11 +98,7 @@ for (const kind of DB_KINDS) {
         message: "A job may ask for at most 0.5 CPUs (role 'user'); this one asks for 1.",
       });
       expect(await listExecutions(db(), j.id)).toHaveLength(1);
-      const deps: JobDeps = {
-        db: db(),
-        spawner: new DockerSpawner({ dockerHost: "tcp://127.0.0.1:9" }),
-        store: new LocalArtifactStore("/nonexistent"),
-      };
+      const deps = engineFreeDeps(db());
       expect(await launchExecution(deps, early.id)).toBe(false);
       expect(await findExecution(db(), early.id)).toMatchObject({
         state: "failed",

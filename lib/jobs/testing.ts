@@ -12,6 +12,11 @@ import { segmentsFromUrlTail } from "@/lib/artifacts/paths";
 import { uploadArtifact } from "@/lib/artifacts/service";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { resolvePrincipal } from "@/lib/auth/principal";
+import { LocalArtifactStore } from "@/lib/artifacts/local-store";
+import { ApiError } from "@/lib/http/api-error";
+import { DockerSpawner } from "@/lib/spawner";
+import { auditEvents, jobExecutions, jobs, users } from "@/db/schema";
+import type { JobDeps } from "./execute";
 import { handleTrackingRequest } from "@/lib/tracking/http/dispatch";
 
 export async function startTrackingEndpoint(db: () => Db, store: () => ArtifactStore): Promise<{ server: Server; url: string }> {
@@ -89,4 +94,35 @@ export function notebook(cells: Array<{ source: string; tags?: string[] }>): str
       execution_count: null,
     })),
   });
+}
+
+/**
+ * Job deps whose engine nobody listens on and whose store is nowhere: for the database tests, where
+ * what is tested must not reach the engine (a call would fail the test, loudly).
+ */
+export function engineFreeDeps(db: Db): JobDeps {
+  return {
+    db,
+    spawner: new DockerSpawner({ dockerHost: "tcp://127.0.0.1:9" }),
+    store: new LocalArtifactStore("/nonexistent/atrium-jobs-test"),
+  };
+}
+
+/** The refusal a promise ends with (an ApiError's status, code and sentence); fails when it resolves. */
+export async function refusal(p: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
+    throw err;
+  }
+  throw new Error("expected a refusal");
+}
+
+/** Empties what the jobs' database tests write, people included, before each test. */
+export async function resetJobTables(db: Db): Promise<void> {
+  await db.delete(jobExecutions);
+  await db.delete(jobs);
+  await db.delete(auditEvents);
+  await db.delete(users);
 }

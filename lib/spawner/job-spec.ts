@@ -5,7 +5,7 @@
  * reconcile (WorkloadSpawner.list) never takes one for a server.
  */
 import { HOME_DIR, LABEL_ENV, LABEL_MANAGED, LABEL_USER, LABEL_USER_ID, envList, validateName } from "./container-spec";
-import type { JobSpec, JobStatus } from "./types";
+import type { JobSpec } from "./types";
 
 export const LABEL_KIND = "atrium.kind";
 export const LABEL_JOB = "atrium.job";
@@ -55,9 +55,4 @@ export function validateJobSpec(spec: JobSpec): void {
   if (!Number.isFinite(spec.cpu) || spec.cpu <= 0) throw new TypeError(`cpu must be a positive number of cores, not ${spec.cpu}.`);
   if (!Number.isFinite(spec.memGb) || spec.memGb <= 0) throw new TypeError(`memGb must be a positive number of GiB, not ${spec.memGb}.`);
   envList(spec.env);
-}
-
-/** How an exited container ended, as a job status. */
-export function exitedJobStatus(exitCode: number | undefined, failure: () => Promise<JobStatus>): Promise<JobStatus> {
-  return exitCode === 0 ? Promise.resolve({ state: "succeeded" }) : failure();
 }

@@ -3,7 +3,7 @@ import { findRole } from "@/db/queries/roles";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { ACTIVE_STATES, listServersOf, lockUser, sumActiveUsage } from "@/db/queries/servers";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
-import { listUnfinishedExecutionsOf } from "@/db/queries/jobs";
+import { listUnfinishedExecutions } from "@/db/queries/jobs";
 import { listTokens } from "@/db/queries/tokens";
 import { deleteUser, insertUser, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
 import type { LimitOverrides } from "@/db/schema";
@@ -13,7 +13,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound } from "@/lib/http/api-error";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
-import { stopExecutionsOf } from "@/lib/jobs/stop-owner";
+import { stopExecutions } from "@/lib/jobs/stop-executions";
 import type { Spawner } from "@/lib/spawner";
 import { removeHomeVolume, stopAllServersOf } from "@/lib/workspaces/stop";
 import { getUserOrThrow } from "./find";
@@ -117,7 +117,7 @@ export interface RemovedUser {
 
 /**
  * Deletes a person: stops and removes her servers on the engine (the workspace stop logic), cancels
- * her queued and running job executions (lib/jobs/stop-owner.ts), removes her home volume when the
+ * her queued and running job executions (lib/jobs/stop-executions.ts), removes her home volume when the
  * admin says so, then in one transaction revokes her tokens and sessions,
  * keeps a record of her id and volume (deleted_users: no one is given either again, and the reconcile
  * loop stops anything still labelled with the id) and deletes her row. A failure before the
@@ -134,12 +134,12 @@ export async function removeUser(
   const user = await getUserOrThrow(db, name);
   const servers = await stopAllServersOf(db, spawner, actor, name, "the user was deleted");
   // The process's artifact store is asked for only when there is a run to close.
-  const unfinished = (await listUnfinishedExecutionsOf(db, name)).length > 0;
+  const unfinished = (await listUnfinishedExecutions(db, name)).length > 0;
   const executions = unfinished
-    ? await stopExecutionsOf(
+    ? await stopExecutions(
         { db, spawner, store: opts.store ?? getArtifactStore() },
         actor,
-        name,
+        { owner: name },
         `the owner was deleted by ${actor.name}`,
       )
     : [];
@@ -151,7 +151,7 @@ export async function removeUser(
     if ((await sumActiveUsage(tx, name)).servers > 0)
       throw conflict("server_started", `${name} started a server while being deleted; try again.`);
     // The same for an execution the jobs loop launched meanwhile: its object would outlive her.
-    if ((await listUnfinishedExecutionsOf(tx, name)).some((e) => e.execution.state === "running"))
+    if ((await listUnfinishedExecutions(tx, name)).some((e) => e.execution.state === "running"))
       throw conflict("job_started", `A job of ${name} started while she was being deleted; try again.`);
     const tokens = (await listTokens(tx, name)).length;
     const sessions = await deleteSessionsOf(tx, user.id);
