@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     // A usage sample every minute for the admin charts and people's own usage.
     const stopUsage = startUsageLoop(config.usageSampleMs);
     // Due cron slots, queued executions, and watching (or adopting) the running ones (docs/jobs.md).
-    const stopJobs = startJobsLoop();
+    const stopJobs = startJobsLoop(config.jobs);
     return () => {
       stopLoops();
       stopUsage();

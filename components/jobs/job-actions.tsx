@@ -1,8 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { RequestError, useJobRequest } from "./parts";
 
 const button =
   "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50";
@@ -10,21 +10,12 @@ const button =
 /** Run now, pause or resume, delete; and cancel for one execution (`execution` given). */
 export function JobActions({ jobId, paused, execution }: { jobId: string; paused?: boolean; execution?: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const act = async (path: string, method = "POST", then?: () => void) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useJobRequest();
+  const act = (path: string, method = "POST", then: () => void = () => router.refresh()) =>
+    run(async () => {
       await apiFetch(path, { method });
-      if (then) then();
-      else router.refresh();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      then();
+    });
   if (execution) {
     return (
       <button className={button} disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/executions/${execution}/cancel`)}>
@@ -50,11 +41,7 @@ export function JobActions({ jobId, paused, execution }: { jobId: string; paused
       >
         Delete
       </button>
-      {error && (
-        <p className="text-sm text-red-700" role="alert">
-          {error}
-        </p>
-      )}
+      <RequestError error={error} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { formatDateTime } from "@/components/ui/dates";
 import type { JobView } from "@/lib/jobs/view";
+import { RequestError, useJobRequest } from "./parts";
 
 type Kind = "manual" | "cron" | "after";
 
@@ -75,14 +76,11 @@ export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ 
       .map(([k, v]) => `${k}=${v}`)
       .join("\n"),
   );
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useJobRequest();
 
-  async function submit(e: React.FormEvent) {
+  const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    setError(undefined);
-    setBusy(true);
-    try {
+    return run(async () => {
       const trigger = kind === "cron" ? { kind, cron, timeZone } : kind === "after" ? { kind, jobId: after } : { kind };
       const body = JSON.stringify({
         name,
@@ -100,12 +98,8 @@ export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ 
         : await apiFetch<JobView>("/api/jobs", { method: "POST", body });
       router.push(`/jobs/${saved.id}`);
       router.refresh();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
+  };
 
   return (
     <form onSubmit={(e) => void submit(e)} className="grid gap-3 sm:grid-cols-2" data-testid="job-form">
@@ -189,11 +183,7 @@ export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ 
         >
           {job ? "Save" : "Create job"}
         </button>
-        {error && (
-          <p className="text-sm text-red-700" role="alert">
-            {error}
-          </p>
-        )}
+        <RequestError error={error} />
       </div>
     </form>
   );

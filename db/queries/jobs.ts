@@ -111,6 +111,32 @@ export function listExecutionsIn(db: Db, states: ExecutionState[]): Promise<Exec
   return db.select().from(jobExecutions).where(inArray(jobExecutions.state, states)).orderBy(asc(jobExecutions.createdAt));
 }
 
+/** A person's executions that have not ended (of one job of hers, when given), with their job's name, oldest first. */
+export function listUnfinishedExecutions(
+  db: Db,
+  ownerName: string,
+  jobId?: string,
+): Promise<Array<{ execution: ExecutionRow; jobName: string }>> {
+  return db
+    .select({ execution: jobExecutions, jobName: jobs.name })
+    .from(jobExecutions)
+    .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
+    .where(
+      and(
+        eq(jobs.ownerName, ownerName),
+        inArray(jobExecutions.state, UNFINISHED_STATES),
+        jobId === undefined ? undefined : eq(jobs.id, jobId),
+      ),
+    )
+    .orderBy(asc(jobExecutions.createdAt));
+}
+
+/** Jobs that have an execution still queued (waiting for quota, or not launched yet). */
+export async function jobsWithQueuedExecutions(db: Db): Promise<Set<string>> {
+  const rows = await db.selectDistinct({ jobId: jobExecutions.jobId }).from(jobExecutions).where(eq(jobExecutions.state, "queued"));
+  return new Set(rows.map((r) => r.jobId));
+}
+
 /** The newest execution of each of these jobs (the Jobs list's "last status"). */
 export async function latestExecutions(db: Db, jobIds: string[]): Promise<Map<string, ExecutionRow>> {
   if (jobIds.length === 0) return new Map();

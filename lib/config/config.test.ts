@@ -48,6 +48,7 @@ describe("parseConfig defaults", () => {
       workspaceHost: undefined,
       adminAccess: false,
       usageSampleMs: 60_000,
+      jobs: { tickMs: 5000, pollMs: 1000 },
       metrics: { token: undefined, allow: [] },
     });
   });
@@ -57,6 +58,14 @@ describe("parseConfig defaults", () => {
     for (const bad of ["0", "1.5", "3601", "soon"])
       expect(() => cfg({ ATRIUM_USAGE_SAMPLE_S: bad })).toThrow(
         new ConfigError("ATRIUM_USAGE_SAMPLE_S is invalid: it must be a whole number of seconds from 1 to 3600."),
+      );
+  });
+
+  it("reads the jobs loop's tick and poll in seconds, fractions allowed, from 0.05 to 3600", () => {
+    expect(cfg({ ATRIUM_JOBS_TICK_S: "0.5", ATRIUM_JOBS_POLL_S: "2" }).jobs).toEqual({ tickMs: 500, pollMs: 2000 });
+    for (const bad of ["0", "0.01", "3601", "soon"])
+      expect(() => cfg({ ATRIUM_JOBS_POLL_S: bad })).toThrow(
+        new ConfigError("ATRIUM_JOBS_POLL_S is invalid: it must be a number of seconds from 0.05 to 3600."),
       );
   });
 

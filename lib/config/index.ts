@@ -20,6 +20,12 @@ const positiveInt = (fallback: number) =>
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .refine((n) => Number.isInteger(n) && n > 0, { message: "must be a positive whole number" });
 
+/** A number of seconds, fractions allowed (a test's loop may tick every 0.1 s), from 0.05 to an hour. */
+const seconds = (fallback: number) =>
+  optionalString
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .refine((n) => Number.isFinite(n) && n >= 0.05 && n <= 3600, { message: "must be a number of seconds from 0.05 to 3600" });
+
 /** "true"/"false" (also 1/0, yes/no); undefined when unset, so the caller can pick a default. */
 const optionalBoolean = optionalString
   .refine((v) => v === undefined || /^(true|false|1|0|yes|no)$/i.test(v), { message: 'must be "true" or "false"' })
@@ -109,6 +115,8 @@ const envSchema = z.object({
   ATRIUM_USAGE_SAMPLE_S: optionalString
     .transform((v) => (v === undefined ? 60 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 3600, { message: "must be a whole number of seconds from 1 to 3600" }),
+  ATRIUM_JOBS_TICK_S: seconds(5),
+  ATRIUM_JOBS_POLL_S: seconds(1),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
@@ -176,6 +184,8 @@ export interface AtriumConfig {
   adminAccess: boolean;
   /** Between two usage samples (ATRIUM_USAGE_SAMPLE_S). */
   usageSampleMs: number;
+  /** The leader's job scheduler: between two passes (ATRIUM_JOBS_TICK_S) and two checks of a running execution (ATRIUM_JOBS_POLL_S), docs/jobs.md. */
+  jobs: { tickMs: number; pollMs: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
   metrics: { token: string | undefined; allow: string[] };
 }
@@ -308,6 +318,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
+    jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000 },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
   };
 }

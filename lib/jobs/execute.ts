@@ -10,19 +10,18 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
-import { findRole, listRoles } from "@/db/queries/roles";
-import { lockUser, sumActiveUsage } from "@/db/queries/servers";
+import { lockUser } from "@/db/queries/servers";
+import { findRun } from "@/db/queries/tracking";
 import { findUser } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import { effectiveLimits } from "@/lib/quota/limits";
 import type { JobStatus, Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
-import { quotaError, quotaRefusal } from "@/lib/workspaces/quota";
 import { workspaceEnv } from "@/lib/workspaces/workspace-env";
-import { EXECUTED_NOTEBOOK, executionArgv } from "./command";
+import { EXECUTED_NOTEBOOK, executionArgv, notebookArtifactName } from "./command";
 import { jobKindOf } from "./paths";
+import { quotaVerdict } from "./quota";
 import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
 
 export interface JobDeps {
@@ -42,7 +41,14 @@ export function newExecutionId(): string {
 export function queueExecution(
   db: Db,
   job: JobRow,
-  what: { runKey: string; cause: ExecutionRow["cause"]; scheduledFor: Date; attempt?: number; requestedBy?: string | null },
+  what: {
+    runKey: string;
+    cause: ExecutionRow["cause"];
+    scheduledFor: Date;
+    attempt?: number;
+    requestedBy?: string | null;
+    reason?: string;
+  },
 ): Promise<ExecutionRow | undefined> {
   return insertExecution(db, {
     id: newExecutionId(),
@@ -55,19 +61,16 @@ export function queueExecution(
     cpu: job.cpu,
     memGb: job.memGb,
     requestedBy: what.requestedBy ?? null,
+    reason: what.reason ?? null,
   });
 }
 
 type Outcome = { state: Exclude<ExecutionState, "queued" | "running">; reason: string | null; exitCode?: number | null };
 
-/** The sentence of a quota refusal without its advice, for an execution's reason. */
-function refusalReason(message: string): string {
-  return `not started: ${message.replace(/\.$/, "")}`;
-}
-
 /**
  * Claims the owner's quota and starts the execution's object. Returns false when the row was not
- * queued (another launch got it) or the execution could not start (then it is finished as failed).
+ * queued (another launch got it), when it waits for quota (it stays queued, the reason says why),
+ * or when it could not start (then it is finished as failed).
  */
 export async function launchExecution(deps: JobDeps, executionId: string): Promise<boolean> {
   const { db, spawner } = deps;
@@ -76,24 +79,27 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
     const job = exec ? await findJob(tx, exec.jobId) : undefined;
     if (!exec || !job || exec.state !== "queued") return undefined;
     const owner = await lockUser(tx, job.ownerName);
-    const role = owner ? await findRole(tx, owner.role) : undefined;
     const env = await findEnvironment(tx, job.environmentId);
     const fail = async (reason: string) => {
       await updateExecution(tx, exec.id, { state: "failed", reason, finishedAt: new Date() }, ["queued"]);
       return undefined;
     };
-    if (!owner || !role) return fail("not started: the owner no longer exists");
+    if (!owner) return fail("not started: the owner no longer exists");
     if (!env) return fail(`not started: the environment "${job.environmentId}" no longer exists`);
-    // A job takes no server slot, only CPU and memory within the per-server limits and the totals.
-    const limits = { ...effectiveLimits(role, owner.limits), maxServers: Number.POSITIVE_INFINITY };
-    const refusal = quotaRefusal(exec, limits, await sumActiveUsage(tx, owner.name), owner.role);
-    if (refusal) return fail(refusalReason(quotaError(refusal, owner.role, await listRoles(tx)).message));
+    const verdict = await quotaVerdict(tx, owner, exec);
+    if (!verdict.fits && verdict.never) return fail(`not started: ${verdict.reason.replace(/\.$/, "")}`);
+    if (!verdict.fits) {
+      if (exec.reason !== verdict.reason) await updateExecution(tx, exec.id, { reason: verdict.reason }, ["queued"]);
+      return undefined;
+    }
     const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner.name, {
       kind: "workspace",
       scopes: ["mlflow"],
       note: `MLflow token of job execution ${exec.id}`,
     });
-    const running = await updateExecution(tx, exec.id, { state: "running", startedAt: new Date(), tokenId: token.id }, ["queued"]);
+    const running = await updateExecution(tx, exec.id, { state: "running", reason: null, startedAt: new Date(), tokenId: token.id }, [
+      "queued",
+    ]);
     if (!running) return undefined;
     return { exec: running, job, owner, env, token };
   });
@@ -174,6 +180,10 @@ export async function watchExecution(deps: JobDeps, executionId: string, signal?
 
 const RUN_END: Record<Outcome["state"], RunEnd> = { succeeded: "FINISHED", failed: "FAILED", timed_out: "FAILED", cancelled: "KILLED" };
 
+/**
+ * The log, and for a notebook the executed notebook unless the runner uploaded it to the run
+ * already (it does, from any node: lib/jobs/command.ts); read before the object is removed.
+ */
 async function collectFiles(deps: JobDeps, exec: ExecutionRow, job: JobRow | undefined): Promise<Array<{ name: string; body: Buffer }>> {
   const files: Array<{ name: string; body: Buffer }> = [];
   try {
@@ -181,8 +191,11 @@ async function collectFiles(deps: JobDeps, exec: ExecutionRow, job: JobRow | und
     for await (const line of await deps.spawner.jobLogs(exec.id, { follow: false })) lines.push(line);
     files.push({ name: "job.log", body: Buffer.from(lines.join("\n") + (lines.length ? "\n" : "")) });
     if (job && jobKindOf(job.path) === "notebook") {
-      const nb = await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK);
-      if (nb) files.push({ name: job.path.split("/").pop() ?? "executed.ipynb", body: nb });
+      const name = notebookArtifactName(job.path);
+      const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
+      const uploaded = run ? (await deps.store.sizeOf(`${run.experimentId}/${run.runUuid}/artifacts/${name}`)) > 0 : false;
+      const nb = uploaded ? undefined : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK);
+      if (nb) files.push({ name, body: nb });
     }
   } catch (err) {
     console.warn(`[atrium] could not read the output of job execution ${exec.id}:`, err);

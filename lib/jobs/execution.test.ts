@@ -15,7 +15,7 @@ import type { DbHandle } from "@/db/client";
 import { findExecution, listExecutions, updateJob } from "@/db/queries/jobs";
 import { findRun } from "@/db/queries/tracking";
 import { insertUser } from "@/db/queries/users";
-import { apiTokens, latestMetrics, runParams, runTags } from "@/db/schema";
+import { apiTokens, auditEvents, latestMetrics, runParams, runTags, users as usersTable } from "@/db/schema";
 import { openTestDatabase, postgresAvailable } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
@@ -23,8 +23,9 @@ import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { eq } from "drizzle-orm";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
-import { createJob } from "./manage";
-import { cancelExecution, runJobNow } from "./run";
+import { removeUser } from "@/lib/users/manage";
+import { createJob, deleteJobOf } from "./manage";
+import { cancelExecution, liveLogEvents, runJobNow } from "./run";
 import { createJobsScheduler, decideDue } from "./scheduler";
 import { createJobSchema } from "./schemas";
 import { notebook, startTrackingEndpoint, writeHomeFiles } from "./testing";
@@ -34,9 +35,28 @@ const run = Date.now().toString(36);
 const docker = new Dockerode();
 const swarmNetwork = `atrium-jobs-${run}`;
 
+/**
+ * The swarm's engine client here cannot reach a container: on a cluster the task may run on another
+ * node, so status, log, out-of-memory reason and executed notebook must come through the manager
+ * (tasks, service logs) and the runner's own upload, never from the task's container.
+ */
+function managerOnlyClient(): Dockerode {
+  const refuse = () => {
+    throw new Error("this test's swarm client has no access to containers (as for a task on another node)");
+  };
+  return Object.assign(new Dockerode(), {
+    getContainer: refuse,
+    listContainers: () => Promise.reject(new Error("no access to containers")),
+  });
+}
+
 const backends = [
   { name: "docker", notReady: await engineReadiness(SEEDED_IMAGE), make: () => new DockerSpawner() as Spawner },
-  { name: "swarm", notReady: await swarmReadiness(SEEDED_IMAGE), make: () => new SwarmSpawner({ network: swarmNetwork }) as Spawner },
+  {
+    name: "swarm",
+    notReady: await swarmReadiness(SEEDED_IMAGE),
+    make: () => new SwarmSpawner({ network: swarmNetwork, docker: managerOnlyClient() }) as Spawner,
+  },
 ];
 for (const b of backends) if (b.notReady && !CI) console.warn(`[jobs/execution.test] ${b.name} skipped: ${b.notReady}`);
 
@@ -59,6 +79,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     return handle.db;
   };
   const volumes: string[] = [];
+  /** The people this suite made (their objects are removed at the end). */
+  const users: string[] = [];
   let owner: Principal;
 
   const job = async (over: Record<string, unknown>) =>
@@ -81,12 +103,13 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     if (backend.notReady) throw new Error(`job tests on ${backend.name} cannot run in CI: ${backend.notReady}`);
     if (!(await postgresAvailable())) throw new Error("Postgres is required for the job execution tests");
     handle = await openTestDatabase("postgres");
-    tracking = await startTrackingEndpoint(db);
     artifactsDir = await mkdtemp(join(tmpdir(), "atrium-jobs-"));
+    const store = new LocalArtifactStore(artifactsDir);
+    tracking = await startTrackingEndpoint(db, () => store);
     deps = {
       db: db(),
       spawner: backend.make(),
-      store: new LocalArtifactStore(artifactsDir),
+      store,
       pollMs: 250,
       env: (base) => ({ ...base, MLFLOW_TRACKING_URI: tracking.url }),
     };
@@ -94,12 +117,14 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const row = await insertUser(db(), { name, role: "user", roleSource: "admin" });
     if (!row) throw new Error("no user");
     volumes.push(row.homeVolume);
+    users.push(name);
     owner = { name, userId: row.id, role: "user", admin: false, via: "session" };
     await writeHomeFiles(docker, SEEDED_IMAGE, row.homeVolume, {
       "jobs/score.py": SCRIPT,
       "jobs/fail.py": 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)\n',
       "jobs/sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
       "jobs/hog.py": 'x = b"1" * (512 * 1024 * 1024)\nprint(len(x))\n',
+      "notebooks/live.ipynb": notebook([{ source: 'import time\nprint("first line", flush=True)\ntime.sleep(8)\nprint("second line")' }]),
       "notebooks/report.ipynb": notebook([
         { source: 'alpha = "1"\nlabel = "default"', tags: ["parameters"] },
         { source: 'print("alpha is", alpha, "label is", label)\nopen("report-out.txt", "w").write(alpha)' },
@@ -110,7 +135,14 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
   afterAll(async () => {
     tracking?.server.close();
     const spawner = deps?.spawner;
-    if (spawner) for (const j of await spawner.listJobs()) if (j.user === owner?.name) await spawner.removeJob(j.executionId);
+    if (spawner) for (const j of await spawner.listJobs()) if (users.includes(j.user)) await spawner.removeJob(j.executionId);
+    // The swarm client here cannot remove the tasks' exited containers (managerOnlyClient); this one can.
+    for (const user of users)
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } }))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     await handle?.close();
     if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
     // Swarm removes a job's task containers a moment after its service; the volume waits for them.
@@ -183,6 +215,28 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(await new Response(log?.stream).text()).toContain("alpha is 7 label is default");
   }, 180_000);
 
+  it("streams a running notebook's output to the live log as the cell prints, before the execution ends", async () => {
+    const j = await job({ name: "live", path: "notebooks/live.ipynb" });
+    const queued = await runJobNow(db(), owner, j.id);
+    expect(await launchExecution(deps, queued.id)).toBe(true);
+    const watching = watchExecution(deps, queued.id);
+    const at: Record<string, number> = {};
+    let objectAtFirst: string | undefined;
+    let end: { state: string; reason: string | null } | undefined;
+    for await (const event of liveLogEvents(deps, owner, j.id, queued.id, new AbortController().signal)) {
+      if (!("line" in event)) end = event;
+      else if (event.line === "first line" || event.line === "second line") {
+        at[event.line] = Date.now();
+        if (event.line === "first line") objectAtFirst = (await deps.spawner.jobStatus(queued.id)).state;
+      }
+    }
+    await watching;
+    // The cell sleeps 8 s between its two prints: the first one came while it slept, not with the second.
+    expect(objectAtFirst).toBe("running");
+    expect((at["second line"] ?? 0) - (at["first line"] ?? Infinity)).toBeGreaterThan(5000);
+    expect(end).toEqual({ state: "succeeded", reason: "exited with code 0" });
+  }, 120_000);
+
   it("records a failing exit code with its last line, and retries as many times as the job says", async () => {
     const j = await job({ name: "fails", path: "jobs/fail.py", retries: 1 });
     const first = await runToEnd((await runJobNow(db(), owner, j.id)).id);
@@ -223,6 +277,76 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(cancelled).toMatchObject({ state: "cancelled", reason: `cancelled by ${owner.name}` });
     expect((await findRun(db(), cancelled.mlflowRunId ?? ""))?.status).toBe("KILLED");
   }, 60_000);
+
+  it("deleting a job stops its running execution first, which would otherwise outlive its row", async () => {
+    const j = await job({ name: "deleted", path: "jobs/sleep.py" });
+    const queued = await runJobNow(db(), owner, j.id);
+    expect(await launchExecution(deps, queued.id)).toBe(true);
+    await deleteJobOf(deps, owner, j.id);
+    expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+    const entries = await db().select().from(auditEvents).where(eq(auditEvents.target, `${owner.name}/deleted`));
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(["job.cancel", "job.delete"]));
+  }, 60_000);
+
+  it("holds an execution that does not fit beside a running one as queued with its reason, and starts it once the room is there", async () => {
+    await db()
+      .update(usersTable)
+      .set({ limits: { maxTotalCpu: 1 } })
+      .where(eq(usersTable.name, owner.name));
+    try {
+      const big = await job({ name: "holds-cpu", path: "jobs/sleep.py", cpu: 0.75 });
+      const small = await job({ name: "waits", path: "jobs/score.py", cpu: 0.5, parameters: { alpha: "0.5" } });
+      const holding = await runJobNow(db(), owner, big.id);
+      expect(await launchExecution(deps, holding.id)).toBe(true);
+      const queued = await runJobNow(db(), owner, small.id);
+      const reason = "waiting for quota: 0.75 CPUs of the 1 role 'user' allows are in use, this job needs 0.5";
+      expect(queued).toMatchObject({ state: "queued", reason });
+      expect(await launchExecution(deps, queued.id)).toBe(false);
+      expect(await findExecution(db(), queued.id)).toMatchObject({ state: "queued", reason });
+      expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+      await cancelExecution(deps, owner, big.id, holding.id);
+      const done = await runToEnd(queued.id);
+      expect(done).toMatchObject({ state: "succeeded", reason: "exited with code 0" });
+    } finally {
+      await db().update(usersTable).set({ limits: {} }).where(eq(usersTable.name, owner.name));
+    }
+  }, 120_000);
+
+  it("deleting a person cancels her running and queued executions, removes the object and records why", async () => {
+    const name = `gone${run}${backend.name[0]}`;
+    const row = await insertUser(db(), { name, role: "user", roleSource: "admin" });
+    if (!row) throw new Error("no user");
+    volumes.push(row.homeVolume);
+    users.push(name);
+    await writeHomeFiles(docker, SEEDED_IMAGE, row.homeVolume, {
+      "sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
+    });
+    const gone: Principal = { name, userId: row.id, role: "user", admin: false, via: "session" };
+    const spec = { environment: "python", cpu: 0.5, memGb: 0.25, timeoutS: 600, trigger: { kind: "manual" }, path: "sleep.py" };
+    const j = await createJob(db(), gone, createJobSchema.parse({ ...spec, name: "long" }));
+    const running = await runJobNow(db(), gone, j.id);
+    expect(await launchExecution(deps, running.id)).toBe(true);
+    const runId = (await findExecution(db(), running.id))?.mlflowRunId ?? "";
+    const queued = await runJobNow(db(), gone, j.id);
+    const admin: Principal = { name: "root", role: "admin", admin: true, via: "session" };
+    const removed = await removeUser(db(), deps.spawner, admin, name, { volume: "keep", store: deps.store });
+    expect(removed.executions).toEqual([running.id, queued.id]);
+    expect((await deps.spawner.jobStatus(running.id)).state).toBe("missing");
+    const reason = "cancelled: the owner was deleted by root";
+    const entries = await db()
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.target, `${name}/long`));
+    expect(entries.filter((e) => e.action === "job.cancel").map((e) => e.detail)).toEqual([
+      { id: j.id, execution: running.id, reason },
+      { id: j.id, execution: queued.id, reason },
+    ]);
+    // The rows went with her jobs; her MLflow run stays, closed as killed with the reason.
+    expect(await findExecution(db(), running.id)).toBeUndefined();
+    expect((await findRun(db(), runId))?.status).toBe("KILLED");
+    const tags = await db().select().from(runTags).where(eq(runTags.runUuid, runId));
+    expect(tags.find((t) => t.key === "atrium.reason")?.value).toBe(reason);
+  }, 120_000);
 
   it("starts a follower when the job it follows succeeds", async () => {
     const first = await job({ name: "first", path: "jobs/score.py", parameters: { alpha: "1" } });

@@ -1,14 +1,12 @@
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
-import { jobsConfig } from "./config";
 import { createJobsScheduler, type JobsScheduler } from "./scheduler";
 
 let active: JobsScheduler | undefined;
 
 /** The leader's jobs loop (server.ts starts it with the other loops); returns its stop. */
-export function startJobsLoop(): () => void {
-  const { tickMs, pollMs } = jobsConfig();
+export function startJobsLoop({ tickMs, pollMs }: { tickMs: number; pollMs: number }): () => void {
   let scheduler: JobsScheduler | undefined;
   let stopped = false;
   const tick = async () => {

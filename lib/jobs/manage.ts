@@ -1,7 +1,7 @@
 /**
  * Creating, reading, changing and deleting jobs: who may (the owner, or an admin), what a job may be
  * (a path inside the home, a cron that parses, an environment the owner may use, CPU and memory
- * within the role's per-server limits) and the audit entries. Running them is execute.ts.
+ * within the role's per-server limits and totals) and the audit entries. Running them is execute.ts.
  */
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
@@ -15,8 +15,11 @@ import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { assertCron } from "./cron";
+import type { JobDeps } from "./execute";
 import { assertJobPath } from "./paths";
+import { aloneTooBig } from "./quota";
 import type { CreateJobRequest, TriggerInput, UpdateJobRequest } from "./schemas";
+import { stopExecutions } from "./stop-executions";
 import { jobView, type JobView } from "./view";
 
 const jobNotFound = (id: string) => notFound("job_not_found", `There is no job "${id}".`);
@@ -51,7 +54,7 @@ async function triggerColumns(db: Db, owner: string, self: string, t: TriggerInp
   return { trigger: "manual", cron: null, timeZone: null, afterJobId: null };
 }
 
-/** The environment exists and the owner may use it, and the ask fits one server's limits of her role. */
+/** The environment exists and the owner may use it, and the ask fits one server's limits and the totals of her role. */
 async function assertRunnable(db: Db, owner: string, ask: { environment: string; cpu: number; memGb: number }): Promise<void> {
   const user = await findUser(db, owner);
   const role = user ? await findRole(db, user.role) : undefined;
@@ -61,14 +64,8 @@ async function assertRunnable(db: Db, owner: string, ask: { environment: string;
   if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(user.role) && user.role !== "admin") {
     throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${user.role}'.`);
   }
-  const limits = effectiveLimits(role, user.limits);
-  const maxCpu = Math.min(limits.maxCpu, env.maxCpu ?? Infinity);
-  const maxMem = Math.min(limits.maxMemGb, env.maxMemGb ?? Infinity);
-  if (ask.cpu > maxCpu)
-    throw forbidden("limit_exceeded", `A job may ask for at most ${maxCpu} CPUs (role '${user.role}'); you asked for ${ask.cpu}.`);
-  if (ask.memGb > maxMem) {
-    throw forbidden("limit_exceeded", `A job may ask for at most ${maxMem} GiB (role '${user.role}'); you asked for ${ask.memGb} GiB.`);
-  }
+  const tooBig = aloneTooBig(ask, effectiveLimits(role, user.limits), user.role, env);
+  if (tooBig) throw forbidden("limit_exceeded", tooBig);
 }
 
 async function assertNameFree(db: Db, owner: string, name: string, self?: string): Promise<void> {
@@ -142,7 +139,11 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
   });
 }
 
-export async function deleteJobOf(db: Db, principal: Principal, id: string): Promise<void> {
+/** Deletes a job with its history, ending its queued and running executions first (stop-executions.ts). */
+export async function deleteJobOf(deps: JobDeps, principal: Principal, id: string): Promise<void> {
+  const { db } = deps;
+  const found = await jobFor(db, principal, id);
+  await stopExecutions(deps, principal, { owner: found.ownerName, jobId: id }, `the job was deleted by ${principal.name}`);
   await db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, id);
     await deleteJob(tx, id);

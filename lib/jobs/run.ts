@@ -5,25 +5,33 @@
  */
 import type { Db } from "@/db/client";
 import { findRun } from "@/db/queries/tracking";
-import { findExecution, listExecutions, updateExecution, type ExecutionRow } from "@/db/queries/jobs";
+import { findExecution, listExecutions, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
+import { findUser } from "@/db/queries/users";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
 import type { Spawner } from "@/lib/spawner";
 import { finishExecution, newExecutionId, queueExecution, type JobDeps } from "./execute";
 import { jobFor } from "./manage";
+import { assertCanEverRun } from "./quota";
 import { executionView, type ExecutionView } from "./view";
 
-/** Queues an execution now, paused or not (pausing stops only the schedule). */
+/**
+ * Queues an execution now, paused or not (pausing stops only the schedule). A 403 when the job alone
+ * is more than its owner's role allows; when it only does not fit beside what she runs now, it is
+ * queued with the reason it waits (docs/jobs.md, "Quota").
+ */
 export async function runJobNow(db: Db, principal: Principal, jobId: string): Promise<ExecutionView> {
   return db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, jobId);
+    const verdict = await assertCanEverRun(tx, await findUser(tx, job.ownerName), job);
     const key = newExecutionId(); // a manual run is its own slot
     const row = await queueExecution(tx, job, {
       runKey: `${job.id}@manual:${key}`,
       cause: "manual",
       scheduledFor: new Date(),
       requestedBy: principal.name,
+      ...(verdict.fits ? {} : { reason: verdict.reason }),
     });
     if (!row) throw new Error("a fresh run key was taken");
     await recordAudit(tx, {
@@ -36,15 +44,15 @@ export async function runJobNow(db: Db, principal: Principal, jobId: string): Pr
   });
 }
 
-async function executionOf(db: Db, principal: Principal, jobId: string, executionId: string): Promise<ExecutionRow> {
-  await jobFor(db, principal, jobId);
+async function executionOf(db: Db, principal: Principal, jobId: string, executionId: string): Promise<{ job: JobRow; exec: ExecutionRow }> {
+  const job = await jobFor(db, principal, jobId);
   const exec = await findExecution(db, executionId);
   if (!exec || exec.jobId !== jobId) throw notFound("execution_not_found", `Job ${jobId} has no execution "${executionId}".`);
-  return exec;
+  return { job, exec };
 }
 
 export async function cancelExecution(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<ExecutionView> {
-  const exec = await executionOf(deps.db, principal, jobId, executionId);
+  const { job, exec } = await executionOf(deps.db, principal, jobId, executionId);
   if (exec.state !== "queued" && exec.state !== "running") {
     throw conflict("execution_ended", `The execution ${executionId} has already ended (${exec.state}).`);
   }
@@ -54,7 +62,12 @@ export async function cancelExecution(deps: JobDeps, principal: Principal, jobId
       ? Boolean(await updateExecution(deps.db, exec.id, { state: "cancelled", reason, finishedAt: new Date() }, ["queued"]))
       : await finishExecution(deps, exec.id, { state: "cancelled", reason });
   if (!finished) throw conflict("execution_ended", `The execution ${executionId} ended before it could be cancelled.`);
-  await recordAudit(deps.db, { actor: principal.name, action: "job.cancel", target: jobId, detail: { execution: executionId } });
+  await recordAudit(deps.db, {
+    actor: principal.name,
+    action: "job.cancel",
+    target: `${job.ownerName}/${job.name}`,
+    detail: { id: jobId, execution: executionId, reason },
+  });
   const row = await findExecution(deps.db, exec.id);
   return executionView(row ?? exec);
 }
@@ -65,7 +78,7 @@ export async function listExecutionsFor(db: Db, principal: Principal, jobId: str
 }
 
 export async function getExecution(db: Db, principal: Principal, jobId: string, executionId: string): Promise<ExecutionView> {
-  return executionView(await executionOf(db, principal, jobId, executionId));
+  return executionView((await executionOf(db, principal, jobId, executionId)).exec);
 }
 
 /**
@@ -79,14 +92,14 @@ export async function executionLogLines(
   jobId: string,
   executionId: string,
 ): Promise<{ state: ExecutionRow["state"]; lines: AsyncIterable<string> }> {
-  const exec = await executionOf(db, principal, jobId, executionId);
+  const { exec } = await executionOf(db, principal, jobId, executionId);
   const follow = exec.state === "running";
   return { state: exec.state, lines: await spawner.jobLogs(exec.id, { follow }) };
 }
 
 /** The log of an ended execution, as its MLflow run keeps it (job.log); null when there is none. */
 export async function storedLog(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<string | null> {
-  const exec = await executionOf(deps.db, principal, jobId, executionId);
+  const { exec } = await executionOf(deps.db, principal, jobId, executionId);
   const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
   if (!run) return null;
   const file = await deps.store.open(`${run.experimentId}/${run.runUuid}/artifacts/job.log`);

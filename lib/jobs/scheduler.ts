@@ -6,7 +6,15 @@
  * insert the same run key; the unique index lets one of them through (queueExecution).
  */
 import type { Db } from "@/db/client";
-import { findExecution, insertExecutions, listExecutionsIn, listScheduledJobs, setScheduledThrough, type JobRow } from "@/db/queries/jobs";
+import {
+  findExecution,
+  insertExecutions,
+  jobsWithQueuedExecutions,
+  listExecutionsIn,
+  listScheduledJobs,
+  setScheduledThrough,
+  type JobRow,
+} from "@/db/queries/jobs";
 import { mapLimit } from "@/lib/util/map-limit";
 import { latestTimeAtOrBefore, nextTimeAfter } from "./cron";
 import { launchExecution, newExecutionId, watchExecution, type JobDeps } from "./execute";
@@ -45,25 +53,32 @@ export function dueTime(job: JobRow, now: Date, memo?: NextFireMemo): Date | und
   }
 }
 
-/** Queues each cron job's due slot, in one insert and one update; returns how many executions this call queued. */
+/**
+ * Queues each cron job's due slot, in one insert and one update; returns how many executions this
+ * call queued. A slot that comes while the job's previous execution still waits queued (for quota)
+ * is decided but skipped, so a full quota does not pile up one execution a minute.
+ */
 export async function decideDue(db: Db, now: Date = new Date(), memo?: NextFireMemo): Promise<number> {
   const due: Array<{ job: JobRow; at: Date }> = [];
   for (const job of await listScheduledJobs(db)) {
     const at = dueTime(job, now, memo);
     if (at) due.push({ job, at });
   }
+  const waiting = due.length > 0 ? await jobsWithQueuedExecutions(db) : new Set<string>();
   const queued = await insertExecutions(
     db,
-    due.map(({ job, at }) => ({
-      id: newExecutionId(),
-      jobId: job.id,
-      runKey: cronRunKey(job.id, at),
-      cause: "cron" as const,
-      scheduledFor: at,
-      state: "queued" as const,
-      cpu: job.cpu,
-      memGb: job.memGb,
-    })),
+    due
+      .filter(({ job }) => !waiting.has(job.id))
+      .map(({ job, at }) => ({
+        id: newExecutionId(),
+        jobId: job.id,
+        runKey: cronRunKey(job.id, at),
+        cause: "cron" as const,
+        scheduledFor: at,
+        state: "queued" as const,
+        cpu: job.cpu,
+        memGb: job.memGb,
+      })),
   );
   await setScheduledThrough(
     db,

@@ -7,7 +7,8 @@
 import type Dockerode from "dockerode";
 import { GIB, HOST_GATEWAY_NAME, envList, homeMount, oomReason, exitReason, volumeLabels } from "./container-spec";
 import { statusCodeOf, type Engine } from "./engine";
-import type { JobRunner } from "./job-runner";
+import { containerFile, containerLogLines } from "./container-output";
+import { noLines, type JobRunner } from "./job-runner";
 import { JOB_LIST_FILTER, JOB_WORKDIR, LABEL_EXECUTION, LABEL_JOB, jobLabels, jobObjectName, validateJobSpec } from "./job-spec";
 import { LABEL_USER } from "./container-spec";
 import type { JobSpec, JobStatus, ListedJob } from "./types";
@@ -91,8 +92,14 @@ export class DockerJobRunner implements JobRunner {
     };
   }
 
-  async localContainer(executionId: string): Promise<string | undefined> {
-    return (await this.inspect(executionId))?.Id;
+  async logs(executionId: string, follow: boolean): Promise<AsyncIterable<string>> {
+    const id = (await this.inspect(executionId))?.Id;
+    return id ? containerLogLines(this.engine, id, follow) : noLines();
+  }
+
+  async file(executionId: string, path: string): Promise<Buffer | undefined> {
+    const id = (await this.inspect(executionId))?.Id;
+    return id ? containerFile(this.engine, id, path) : undefined;
   }
 
   async remove(executionId: string): Promise<void> {

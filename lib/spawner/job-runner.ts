@@ -4,8 +4,13 @@ import type { JobSpec, JobStatus, ListedJob } from "./types";
 export interface JobRunner {
   start(spec: JobSpec): Promise<void>;
   status(executionId: string): Promise<JobStatus>;
-  /** The execution's container on the engine the portal talks to (for its log and files); undefined when none is here. */
-  localContainer(executionId: string): Promise<string | undefined>;
+  /** Its output lines; `follow` reads until the execution ends. No lines when there is no object. */
+  logs(executionId: string, follow: boolean): Promise<AsyncIterable<string>>;
+  /** A file from the execution's filesystem, where the backend can reach it; undefined otherwise. */
+  file(executionId: string, path: string): Promise<Buffer | undefined>;
   remove(executionId: string): Promise<void>;
   list(): Promise<ListedJob[]>;
 }
+
+/** No lines: the log of an execution that has no object (never started, or removed). */
+export async function* noLines(): AsyncIterable<string> {}

@@ -5,7 +5,7 @@
  * reconcile (WorkloadSpawner.list) never takes one for a server.
  */
 import { HOME_DIR, LABEL_ENV, LABEL_MANAGED, LABEL_USER, LABEL_USER_ID, envList, validateName } from "./container-spec";
-import type { JobSpec, JobStatus } from "./types";
+import type { JobSpec } from "./types";
 
 export const LABEL_KIND = "atrium.kind";
 export const LABEL_JOB = "atrium.job";
@@ -32,6 +32,13 @@ export function jobLabels(spec: JobSpec): Record<string, string> {
   };
 }
 
+/**
+ * The last line an execution's runner prints when its container's memory cgroup counted an
+ * out-of-memory kill (lib/jobs/command.ts): the swarm reads it from the service's log, since a
+ * task's status has the exit code but not the engine's OOMKilled.
+ */
+export const OOM_LOG_LINE = "[atrium] out of memory: the kernel killed a process at the memory limit";
+
 export const JOB_LIST_FILTER = [`${LABEL_MANAGED}=true`, `${LABEL_KIND}=${JOB_KIND}`];
 
 export function isJobLabelled(labels: Record<string, string> | undefined): boolean {
@@ -48,9 +55,4 @@ export function validateJobSpec(spec: JobSpec): void {
   if (!Number.isFinite(spec.cpu) || spec.cpu <= 0) throw new TypeError(`cpu must be a positive number of cores, not ${spec.cpu}.`);
   if (!Number.isFinite(spec.memGb) || spec.memGb <= 0) throw new TypeError(`memGb must be a positive number of GiB, not ${spec.memGb}.`);
   envList(spec.env);
-}
-
-/** How an exited container ended, as a job status. */
-export function exitedJobStatus(exitCode: number | undefined, failure: () => Promise<JobStatus>): Promise<JobStatus> {
-  return exitCode === 0 ? Promise.resolve({ state: "succeeded" }) : failure();
 }

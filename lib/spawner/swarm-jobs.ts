@@ -2,14 +2,25 @@
  * Job executions on a swarm: one service in `replicated-job` mode per execution (one task, run to
  * completion, never restarted), on the overlay the workspaces use, with the same home volume,
  * limits (not reserved, see jobServiceSpec), placement constraints and labels. The service stays after
- * its task ends, so its state and its container's (OOMKilled, the log, the executed notebook) can
- * be read on the node, until removeJob removes it.
+ * its task ends, so the task's state and the service's log can be read through the manager, from
+ * whichever node ran it, until removeJob removes it.
  */
 import type Dockerode from "dockerode";
 import { GIB, HOST_GATEWAY_NAME, envList, exitReason, homeMount, oomReason, volumeLabels, LABEL_USER } from "./container-spec";
 import { statusCodeOf, type Engine } from "./engine";
-import type { JobRunner } from "./job-runner";
-import { JOB_LIST_FILTER, JOB_WORKDIR, LABEL_EXECUTION, LABEL_JOB, jobLabels, jobObjectName, validateJobSpec } from "./job-spec";
+import { demuxBuffer, lastLogLine } from "./exec-lines";
+import { noLines, type JobRunner } from "./job-runner";
+import {
+  JOB_LIST_FILTER,
+  JOB_WORKDIR,
+  LABEL_EXECUTION,
+  LABEL_JOB,
+  OOM_LOG_LINE,
+  jobLabels,
+  jobObjectName,
+  validateJobSpec,
+} from "./job-spec";
+import { serviceLog, serviceLogLines } from "./service-output";
 import type { JobSpec, JobStatus, ListedJob } from "./types";
 
 interface JobTask {
@@ -102,37 +113,43 @@ export class SwarmJobRunner implements JobRunner {
     return service ? this.statusOf(service) : { state: "missing" };
   }
 
+  /**
+   * From the task (the manager's record, wherever it ran) and the service's log: never from the
+   * task's container, which may be on another node. The exit code is the task's; an out-of-memory
+   * kill is the runner's last line (OOM_LOG_LINE), since a task does not carry OOMKilled.
+   */
   private async statusOf(service: Dockerode.Service): Promise<JobStatus> {
     const task = await this.task(service.ID);
     const state = task?.Status?.State ?? "new";
-    const containerId = task?.Status?.ContainerStatus?.ContainerID;
-    // The task's state lags its container's by a few seconds: a local container that ended is believed at once.
-    const local = containerId ? await this.engine.inspectContainer(containerId).catch(() => undefined) : undefined;
-    if (WAITING.has(state) && !(local && !local.State.Running && local.State.Status !== "created")) {
+    if (WAITING.has(state)) {
       if (state === "pending" && task?.Status?.Err) return { state: "failed", reason: task.Status.Err };
       return task?.Status?.Timestamp && state === "running" ? { state: "running", startedAt: task.Status.Timestamp } : { state: "running" };
     }
     if (state === "rejected") return { state: "failed", reason: `could not start: ${task?.Status?.Err ?? "the swarm rejected the task"}` };
     if (state === "orphaned") return { state: "failed", reason: "the node that ran it left the swarm or is down" };
-    const exitCode = local?.State.ExitCode ?? task?.Status?.ContainerStatus?.ExitCode;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
-    const limit = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes;
+    const exitCode = task?.Status?.ContainerStatus?.ExitCode;
+    if (state === "complete" || exitCode === 0) return { state: "succeeded" };
     const code = typeof exitCode === "number" ? { exitCode } : {};
-    if (local?.State.OOMKilled) return { state: "failed", reason: oomReason(limit), oomKilled: true, ...code };
-    if (exitCode === 0) return { state: "succeeded" };
-    const line = local ? await this.engine.lastLogLine(local.Id) : undefined;
-    return {
-      state: "failed",
-      reason: exitReason(typeof exitCode === "number" ? exitCode : undefined, line && line.length <= 200 ? line : undefined),
-      ...code,
-    };
+    const tail = await serviceLog(this.engine, service.ID, 20).catch(() => undefined);
+    const { out, err } = tail ? demuxBuffer(tail) : { out: "", err: "" };
+    if (`${out}\n${err}`.split("\n").some((l) => l.trim() === OOM_LOG_LINE)) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
+      const limit = (service.Spec?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.Resources?.Limits?.MemoryBytes;
+      return { state: "failed", reason: oomReason(limit), oomKilled: true, ...code };
+    }
+    const line = tail ? lastLogLine(tail) : undefined;
+    return { state: "failed", reason: exitReason(exitCode, line && line.length <= 200 ? line : undefined), ...code };
   }
 
-  async localContainer(executionId: string): Promise<string | undefined> {
+  async logs(executionId: string, follow: boolean): Promise<AsyncIterable<string>> {
     const service = await this.service(executionId);
-    const id = service ? (await this.task(service.ID))?.Status?.ContainerStatus?.ContainerID : undefined;
-    if (!id) return undefined;
-    return (await this.engine.inspectContainer(id))?.Id;
+    if (!service) return noLines();
+    return serviceLogLines(this.engine, service.ID, follow, async () => (await this.status(executionId)).state === "running");
+  }
+
+  /** Nothing: the task's filesystem may be on another node; the runner uploads what the portal keeps (lib/jobs/command.ts). */
+  file(): Promise<Buffer | undefined> {
+    return Promise.resolve(undefined);
   }
 
   /**
@@ -153,9 +170,12 @@ export class SwarmJobRunner implements JobRunner {
     const deadline = Date.now() + 15_000;
     let quiet = 0;
     while (Date.now() < deadline && quiet < 5) {
-      const left = await this.engine.call((abortSignal) =>
-        this.engine.docker.listContainers({ all: true, filters: { label: [`${SERVICE_ID_LABEL}=${service.ID}`] }, abortSignal }),
-      );
+      // Best effort: only this node's containers are reachable; another node's engine removes its own.
+      const left = await this.engine
+        .call((abortSignal) =>
+          this.engine.docker.listContainers({ all: true, filters: { label: [`${SERVICE_ID_LABEL}=${service.ID}`] }, abortSignal }),
+        )
+        .catch(() => []);
       quiet = left.length === 0 ? quiet + 1 : 0;
       await Promise.all(
         left.map((c) =>

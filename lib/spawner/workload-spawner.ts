@@ -278,15 +278,12 @@ export abstract class WorkloadSpawner<W> implements Spawner {
     return this.jobs.status(executionId);
   }
 
-  async jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>> {
-    const id = await this.jobs.localContainer(executionId);
-    if (!id) return (async function* () {})();
-    return this.runtime.logLines(id, opts.follow);
+  jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>> {
+    return this.jobs.logs(executionId, opts.follow);
   }
 
-  async jobFile(executionId: string, path: string): Promise<Buffer | undefined> {
-    const id = await this.jobs.localContainer(executionId);
-    return id ? this.runtime.fileOf(id, path) : undefined;
+  jobFile(executionId: string, path: string): Promise<Buffer | undefined> {
+    return this.jobs.file(executionId, path);
   }
 
   removeJob(executionId: string): Promise<void> {

@@ -198,7 +198,14 @@ for (const kind of DB_KINDS) {
         await startSession(db(), jane, {});
         await insertToken(db(), { id: "tok_j", userName: "jane", hash: "h-j", kind: "personal", note: null, expiresAt: null });
         const removed = await removeUser(db(), engine.spawner, root, "jane", { volume: "keep" });
-        expect(removed).toEqual({ name: "jane", servers: [], tokens: 1, sessions: 1, volume: { name: jane.homeVolume, removed: false } });
+        expect(removed).toEqual({
+          name: "jane",
+          servers: [],
+          executions: [],
+          tokens: 1,
+          sessions: 1,
+          volume: { name: jane.homeVolume, removed: false },
+        });
         expect(await findUser(db(), "jane")).toBeUndefined();
         expect(await db().select().from(sessions)).toEqual([]);
         expect(engine.calls).toEqual([]);

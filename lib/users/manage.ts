@@ -3,6 +3,7 @@ import { findRole } from "@/db/queries/roles";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { ACTIVE_STATES, listServersOf, lockUser, sumActiveUsage } from "@/db/queries/servers";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
+import { listUnfinishedExecutions } from "@/db/queries/jobs";
 import { listTokens } from "@/db/queries/tokens";
 import { deleteUser, insertUser, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
 import type { LimitOverrides } from "@/db/schema";
@@ -10,6 +11,9 @@ import type { Principal } from "@/lib/auth/principal";
 import { revokeSessions } from "@/lib/auth/sessions";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound } from "@/lib/http/api-error";
+import type { ArtifactStore } from "@/lib/artifacts/store";
+import { getArtifactStore } from "@/lib/artifacts/runtime";
+import { stopExecutions } from "@/lib/jobs/stop-executions";
 import type { Spawner } from "@/lib/spawner";
 import { removeHomeVolume, stopAllServersOf } from "@/lib/workspaces/stop";
 import { getUserOrThrow } from "./find";
@@ -104,14 +108,17 @@ export interface RemovedUser {
   name: string;
   /** The servers that were stopped and removed on the engine. */
   servers: string[];
+  /** The job executions that were queued or running and were cancelled (docs/jobs.md). */
+  executions: string[];
   tokens: number;
   sessions: number;
   volume: { name: string; removed: boolean };
 }
 
 /**
- * Deletes a person: stops and removes her servers on the engine (the workspace stop logic), removes
- * her home volume when the admin says so, then in one transaction revokes her tokens and sessions,
+ * Deletes a person: stops and removes her servers on the engine (the workspace stop logic), cancels
+ * her queued and running job executions (lib/jobs/stop-executions.ts), removes her home volume when the
+ * admin says so, then in one transaction revokes her tokens and sessions,
  * keeps a record of her id and volume (deleted_users: no one is given either again, and the reconcile
  * loop stops anything still labelled with the id) and deletes her row. A failure before the
  * transaction leaves her in place, so the admin can try again.
@@ -121,11 +128,21 @@ export async function removeUser(
   spawner: Spawner,
   actor: Principal,
   name: string,
-  opts: { volume: VolumeChoice },
+  opts: { volume: VolumeChoice; store?: ArtifactStore },
 ): Promise<RemovedUser> {
   if (actor.name === name) throw badRequest("cannot_delete_self", "You cannot delete your own account.");
   const user = await getUserOrThrow(db, name);
   const servers = await stopAllServersOf(db, spawner, actor, name, "the user was deleted");
+  // The process's artifact store is asked for only when there is a run to close.
+  const unfinished = (await listUnfinishedExecutions(db, name)).length > 0;
+  const executions = unfinished
+    ? await stopExecutions(
+        { db, spawner, store: opts.store ?? getArtifactStore() },
+        actor,
+        { owner: name },
+        `the owner was deleted by ${actor.name}`,
+      )
+    : [];
   if (opts.volume === "remove") await removeHomeVolume(spawner, user.homeVolume);
   const { tokens, sessions } = await db.transaction(async (tx) => {
     const locked = await lockUser(tx, name);
@@ -133,6 +150,9 @@ export async function removeUser(
     // Starts lock the same row: one that got in after the servers were stopped is caught here.
     if ((await sumActiveUsage(tx, name)).servers > 0)
       throw conflict("server_started", `${name} started a server while being deleted; try again.`);
+    // The same for an execution the jobs loop launched meanwhile: its object would outlive her.
+    if ((await listUnfinishedExecutions(tx, name)).some((e) => e.execution.state === "running"))
+      throw conflict("job_started", `A job of ${name} started while she was being deleted; try again.`);
     const tokens = (await listTokens(tx, name)).length;
     const sessions = await deleteSessionsOf(tx, user.id);
     await insertDeletedUser(tx, { id: user.id, name, homeVolume: user.homeVolume, volumeKept: opts.volume === "keep" });
@@ -142,11 +162,11 @@ export async function removeUser(
       actor: actor.name,
       action: "user.delete",
       target: name,
-      detail: { volume: opts.volume, homeVolume: user.homeVolume, servers, tokens, sessions },
+      detail: { volume: opts.volume, homeVolume: user.homeVolume, servers, tokens, sessions, ...(executions.length ? { executions } : {}) },
     });
     return { tokens, sessions };
   });
-  return { name, servers, tokens, sessions, volume: { name: user.homeVolume, removed: opts.volume === "remove" } };
+  return { name, servers, executions, tokens, sessions, volume: { name: user.homeVolume, removed: opts.volume === "remove" } };
 }
 
 export function listUsers(db: Db, opts: { q?: string; offset: number; limit: number }) {

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { ExecutionLog } from "@/components/jobs/execution-log";
 import { JobActions } from "@/components/jobs/job-actions";
 import { JobForm } from "@/components/jobs/job-form";
+import { JobTable } from "@/components/jobs/parts";
 import { Card } from "@/components/ui/card";
 import { formatDateTime } from "@/components/ui/dates";
 import { ApiError } from "@atrium/core/lib/http/api-error";
@@ -28,9 +29,10 @@ export default async function JobPage({
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
   }
-  const [executions, jobs] = await Promise.all([listExecutionsFor(db, principal, id), listJobsFor(db, principal)]);
+  const [executions, jobs] = await Promise.all([listExecutionsFor(db, principal, id), listJobsFor(db, principal, principal.admin)]);
   const shown = (await searchParams).execution;
   const selected = executions.find((e) => e.id === shown) ?? executions[0];
+  // An admin editing another person's job picks among that person's jobs, so everyone's are listed for her.
   const others = jobs.filter((j) => j.id !== id && j.owner === job.owner).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
@@ -56,53 +58,40 @@ export default async function JobPage({
         <JobActions jobId={job.id} paused={job.paused} />
       </div>
       <Card title="History" description="Newest first. Each execution is an MLflow run.">
-        {executions.length === 0 ? (
-          <p className="text-sm text-slate-500">Not run yet.</p>
-        ) : (
-          <table className="w-full text-left text-sm" data-testid="executions-table">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-2">Started</th>
-                <th>Cause</th>
-                <th>State</th>
-                <th>Duration</th>
-                <th>Reason</th>
-                <th>Run</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {executions.map((e) => (
-                <tr key={e.id} className="border-t border-slate-100">
-                  <td className="py-2">
-                    <Link href={`/jobs/${job.id}?execution=${e.id}`} className="text-sky-700 hover:underline">
-                      {formatDateTime(e.startedAt ?? e.createdAt, { seconds: true })}
-                    </Link>
-                  </td>
-                  <td>
-                    {e.cause}
-                    {e.attempt > 1 ? ` #${e.attempt}` : ""}
-                  </td>
-                  <td data-testid="execution-state">{e.state}</td>
-                  <td>{e.durationS === null ? "—" : `${e.durationS} s`}</td>
-                  <td className="max-w-xs truncate" title={e.reason ?? ""}>
-                    {e.reason ?? ""}
-                  </td>
-                  <td>
-                    {e.mlflowRunId ? (
-                      <Link href={`/runs/${e.mlflowRunId}`} className="text-sky-700 hover:underline">
-                        run
-                      </Link>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                  <td>{(e.state === "running" || e.state === "queued") && <JobActions jobId={job.id} execution={e.id} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <JobTable
+          testId="executions-table"
+          columns={["Started", "Cause", "State", "Duration", "Reason", "Run", ""]}
+          {...(executions.length === 0 ? { empty: "Not run yet." } : {})}
+        >
+          {executions.map((e) => (
+            <tr key={e.id} className="border-t border-slate-100">
+              <td className="py-2">
+                <Link href={`/jobs/${job.id}?execution=${e.id}`} className="text-sky-700 hover:underline">
+                  {formatDateTime(e.startedAt ?? e.createdAt, { seconds: true })}
+                </Link>
+              </td>
+              <td>
+                {e.cause}
+                {e.attempt > 1 ? ` #${e.attempt}` : ""}
+              </td>
+              <td data-testid="execution-state">{e.state}</td>
+              <td>{e.durationS === null ? "—" : `${e.durationS} s`}</td>
+              <td className="max-w-xs truncate" title={e.reason ?? ""}>
+                {e.reason ?? ""}
+              </td>
+              <td>
+                {e.mlflowRunId ? (
+                  <Link href={`/runs/${e.mlflowRunId}`} className="text-sky-700 hover:underline">
+                    run
+                  </Link>
+                ) : (
+                  "—"
+                )}
+              </td>
+              <td>{(e.state === "running" || e.state === "queued") && <JobActions jobId={job.id} execution={e.id} />}</td>
+            </tr>
+          ))}
+        </JobTable>
       </Card>
       {selected && (
         <Card title="Log" description={`Execution ${selected.id} (${selected.state})`}>

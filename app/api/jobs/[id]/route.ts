@@ -1,6 +1,7 @@
 import { readJson } from "@atrium/core/lib/http/parse";
 import { withUser } from "@atrium/core/lib/http/with-user";
 import { deleteJobOf, getJob, updateJobOf } from "@atrium/core/lib/jobs/manage";
+import { jobDeps } from "@atrium/core/lib/jobs/runtime";
 import { jobLabels, jobParams, updateJobSchema } from "@atrium/core/lib/jobs/schemas";
 
 export const GET = withUser(
@@ -21,7 +22,7 @@ export const PATCH = withUser(
 export const DELETE = withUser(
   "jobs",
   async (_req, { db, principal, params }) => {
-    await deleteJobOf(db, principal, params.id);
+    await deleteJobOf(jobDeps(db), principal, params.id);
     return new Response(null, { status: 204 });
   },
   jobParams,

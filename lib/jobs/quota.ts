@@ -1,0 +1,61 @@
+/**
+ * Whether an execution fits its owner's quota (docs/jobs.md, "Quota"): a running execution holds
+ * its CPU and memory against the same totals as her workspaces and takes no server slot. A job
+ * that could never fit (more than one server's limit, or more than her totals with nothing else
+ * running) is refused when it is created, changed or run now; one that does not fit beside what
+ * runs at the moment waits queued, with the sentence below as its reason, until the room is there.
+ */
+import type { Db } from "@/db/client";
+import type { UserRow } from "@/db/queries/users";
+import { findRole } from "@/db/queries/roles";
+import { sumActiveUsage } from "@/db/queries/servers";
+import { forbidden, notFound } from "@/lib/http/api-error";
+import { effectiveLimits, type Limits } from "@/lib/quota/limits";
+
+interface Ask {
+  cpu: number;
+  memGb: number;
+}
+
+const cores = (n: number) => `${n} CPU${n === 1 ? "" : "s"}`;
+
+/** Why the job alone is more than the role allows, or undefined; `ceiling` adds the environment's own limits. */
+export function aloneTooBig(ask: Ask, limits: Limits, role: string, ceiling: { maxCpu?: number | null; maxMemGb?: number | null } = {}) {
+  const maxCpu = Math.min(limits.maxCpu, limits.maxTotalCpu, ceiling.maxCpu ?? Infinity);
+  const maxMem = Math.min(limits.maxMemGb, limits.maxTotalMemGb, ceiling.maxMemGb ?? Infinity);
+  if (ask.cpu > maxCpu) return `A job may ask for at most ${cores(maxCpu)} (role '${role}'); this one asks for ${ask.cpu}.`;
+  if (ask.memGb > maxMem) return `A job may ask for at most ${maxMem} GiB (role '${role}'); this one asks for ${ask.memGb} GiB.`;
+  return undefined;
+}
+
+/** Why it has to wait beside what the owner runs now (workspaces and executions), or undefined when it fits. */
+export function waitingReason(ask: Ask, limits: Limits, usage: Ask, role: string): string | undefined {
+  if (usage.cpu + ask.cpu > limits.maxTotalCpu) {
+    return `waiting for quota: ${cores(usage.cpu)} of the ${limits.maxTotalCpu} role '${role}' allows are in use, this job needs ${ask.cpu}`;
+  }
+  if (usage.memGb + ask.memGb > limits.maxTotalMemGb) {
+    return `waiting for quota: ${usage.memGb} GiB of the ${limits.maxTotalMemGb} GiB role '${role}' allows are in use, this job needs ${ask.memGb} GiB`;
+  }
+  return undefined;
+}
+
+export type QuotaVerdict = { fits: true } | { fits: false; never: boolean; reason: string };
+
+/** The verdict for one execution of `owner` now; call it with her row locked when the answer starts something. */
+export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask): Promise<QuotaVerdict> {
+  const role = await findRole(db, owner.role);
+  if (!role) return { fits: false, never: true, reason: `the role '${owner.role}' no longer exists` };
+  const limits = effectiveLimits(role, owner.limits);
+  const alone = aloneTooBig(ask, limits, owner.role);
+  if (alone) return { fits: false, never: true, reason: alone };
+  const waiting = waitingReason(ask, limits, await sumActiveUsage(db, owner.name), owner.role);
+  return waiting ? { fits: false, never: false, reason: waiting } : { fits: true };
+}
+
+/** A 403 when the job alone can never run for its owner (run now after her limits were lowered). */
+export async function assertCanEverRun(db: Db, owner: UserRow | undefined, ask: Ask): Promise<QuotaVerdict> {
+  if (!owner) throw notFound("user_not_found", "The job's owner no longer exists.");
+  const verdict = await quotaVerdict(db, owner, ask);
+  if (!verdict.fits && verdict.never) throw forbidden("limit_exceeded", verdict.reason);
+  return verdict;
+}
