@@ -1,11 +1,3 @@
-import type { FormEvent } from "react";
-
-/** A form's onSubmit that stays on the page and runs `act` instead. */
-export const submitWith = (act: () => void) => (e: FormEvent) => {
-  e.preventDefault();
-  act();
-};
-
 const tones = {
   filled: "rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60",
   outlined: "rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50",

@@ -3,7 +3,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { CancelButton, SubmitButton, submitWith } from "./form-controls";
+import { submitWith } from "@/components/ui/submit-with";
+import { CancelButton, SubmitButton } from "./form-controls";
 import { MlflowError, mlflowPost, type WireModelVersion } from "./mlflow";
 
 /**

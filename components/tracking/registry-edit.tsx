@@ -3,7 +3,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { CancelButton, SubmitButton, submitWith } from "./form-controls";
+import { submitWith } from "@/components/ui/submit-with";
+import { CancelButton, SubmitButton } from "./form-controls";
 import { mlflowDelete, mlflowPatch, mlflowPost } from "./mlflow";
 import { registryProblem, useRegistryChange } from "./registry-queries";
 import { AliasBadge } from "./stage-badge";

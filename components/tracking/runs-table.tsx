@@ -2,12 +2,12 @@
 
 import { formatDateTime } from "@/components/ui/dates";
 import { PageButtons } from "@/components/ui/page-buttons";
+import { submitWith } from "@/components/ui/submit-with";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { Fragment, useMemo, useState, type ReactNode } from "react";
 import type { ColumnKeys } from "@/lib/tracking/overview/overview";
-import { submitWith } from "./form-controls";
 import { ColumnPicker, defaultColumns, splitColumnId, type ColumnId } from "./column-picker";
 import { metricValue, runDuration, searchIdentifier } from "./format";
 import { mlflowPost, type WireRun } from "./mlflow";

@@ -3,9 +3,9 @@
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageButtons } from "@/components/ui/page-buttons";
+import { submitWith } from "@/components/ui/submit-with";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { submitWith } from "./form-controls";
 import { spanTree, type SpanDict, type SpanNode } from "./span-tree";
 
 /** The browser's side of MLflow 3's trace API (docs/mlflow-rest.md §8), with the session cookie. */
