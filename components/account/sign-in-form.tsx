@@ -2,6 +2,7 @@
 
 import { signIn, signOut } from "next-auth/react";
 import { useState } from "react";
+import { submitWith } from "@/components/ui/submit-with";
 
 const BUTTON = "w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60";
 
@@ -34,11 +35,10 @@ export function DevSignInForm() {
   const [busy, setBusy] = useState(false);
   return (
     <form
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={submitWith(() => {
         setBusy(true);
         void signIn("dev", { username: name.trim(), redirectTo: "/" });
-      }}
+      })}
       className="space-y-3"
     >
       <label className="block text-sm font-medium text-slate-700" htmlFor="username">

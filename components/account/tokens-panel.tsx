@@ -5,6 +5,7 @@ import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
+import { submitWith } from "@/components/ui/submit-with";
 import { expandScopes, SCOPE_NAMES, SCOPES, type ScopeName } from "@/lib/auth/scopes";
 import type { TokenView } from "@/lib/tokens/manage";
 
@@ -53,13 +54,7 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
 
   return (
     <div className="space-y-4" data-testid="tokens-panel">
-      <form
-        className="space-y-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <form className="space-y-3" onSubmit={submitWith(() => create.mutate())}>
         <div className="flex flex-wrap items-end gap-3">
           <label className="flex flex-col text-sm">
             <span className="mb-1 text-slate-600">What is it for?</span>

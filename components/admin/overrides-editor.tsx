@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { useAction } from "@/components/ui/use-action";
+import { submitWith } from "@/components/ui/submit-with";
 import type { LimitOverrides } from "@/db/schema";
 import type { Limits } from "@/lib/quota/limits";
 import { LIMIT_FIELDS } from "./limit-fields";
@@ -44,10 +45,9 @@ export function OverridesEditor({
     <form
       data-testid="overrides-editor"
       className="space-y-4"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, values[f.key]?.trim() ? Number(values[f.key]) : null])));
-      }}
+      onSubmit={submitWith(
+        () => void save(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, values[f.key]?.trim() ? Number(values[f.key]) : null]))),
+      )}
     >
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
         {LIMIT_FIELDS.map((f) => (

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { submitWith } from "@/components/ui/submit-with";
 import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
 
 import { mlflowPost } from "./mlflow";
@@ -40,13 +41,7 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
     <tr data-testid={`experiment-${exp.experimentId}`} className="hover:bg-slate-50/60">
       <td className="px-4 py-3">
         {editing ? (
-          <form
-            className="flex items-center gap-2"
-            onSubmit={(e) => {
-              e.preventDefault();
-              rename.mutate();
-            }}
-          >
+          <form className="flex items-center gap-2" onSubmit={submitWith(() => rename.mutate())}>
             <input
               aria-label="New name"
               value={name}
@@ -97,13 +92,7 @@ export function NewExperimentForm() {
     onSuccess: (r) => router.push(`/experiments/${r.experiment_id}`),
   });
   return (
-    <form
-      className="flex flex-wrap items-center gap-2"
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
-    >
+    <form className="flex flex-wrap items-center gap-2" onSubmit={submitWith(() => create.mutate())}>
       <input
         aria-label="Experiment name"
         value={name}

@@ -3,6 +3,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { submitWith } from "@/components/ui/submit-with";
+import { CancelButton, SubmitButton } from "./form-controls";
 import { MlflowError, mlflowPost, type WireModelVersion } from "./mlflow";
 
 /**
@@ -68,10 +70,7 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
   return (
     <form
       className="flex flex-wrap items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200"
-      onSubmit={(e) => {
-        e.preventDefault();
-        register.mutate();
-      }}
+      onSubmit={submitWith(() => register.mutate())}
     >
       <label className="text-sm text-slate-600" htmlFor="model-name">
         Model name
@@ -83,16 +82,8 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
         className="w-56 rounded-md border border-slate-300 px-2 py-1 text-sm"
         autoFocus
       />
-      <button
-        type="submit"
-        disabled={register.isPending || name.trim() === ""}
-        className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
-      >
-        {register.isPending ? "Registering…" : "Register"}
-      </button>
-      <button type="button" onClick={() => setOpen(false)} className="text-sm text-slate-500 hover:underline">
-        Cancel
-      </button>
+      <SubmitButton label="Register" pendingLabel="Registering…" pending={register.isPending} blocked={name.trim() === ""} />
+      <CancelButton onClick={() => setOpen(false)} />
       <p className="w-full text-xs text-slate-500">
         Adds a new version whose source is <code>runs:/{runId.slice(0, 8)}…/model</code>. An existing model name gets its next version.
       </p>

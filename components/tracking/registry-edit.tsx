@@ -3,6 +3,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { submitWith } from "@/components/ui/submit-with";
+import { CancelButton, SubmitButton } from "./form-controls";
 import { mlflowDelete, mlflowPatch, mlflowPost } from "./mlflow";
 import { registryProblem, useRegistryChange } from "./registry-queries";
 import { AliasBadge } from "./stage-badge";
@@ -61,17 +63,10 @@ export function DescriptionEditor({ name, version, value }: { name: string; vers
     );
   }
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate(draft, { onSuccess: () => setDraft(null) });
-      }}
-    >
-      <label className="sr-only" htmlFor="description-input">
-        Description
-      </label>
+    <form onSubmit={submitWith(() => save.mutate(draft, { onSuccess: () => setDraft(null) }))}>
       <textarea
         id="description-input"
+        aria-label="Description"
         value={draft}
         onChange={(e) => setDraft(e.target.value)}
         rows={3}
@@ -80,16 +75,8 @@ export function DescriptionEditor({ name, version, value }: { name: string; vers
         autoFocus
       />
       <div className="mt-1 flex gap-2">
-        <button
-          type="submit"
-          disabled={save.isPending}
-          className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
-        >
-          {save.isPending ? "Saving…" : "Save description"}
-        </button>
-        <button type="button" onClick={() => setDraft(null)} className="text-sm text-slate-500 hover:underline">
-          Cancel
-        </button>
+        <SubmitButton label="Save description" pendingLabel="Saving…" pending={save.isPending} />
+        <CancelButton onClick={() => setDraft(null)} />
       </div>
       <Problem error={save.error} />
     </form>
@@ -109,18 +96,10 @@ export function StagePicker({ name, version, stage }: { name: string; version: s
     }),
   );
   return (
-    <form
-      className="flex flex-wrap items-center gap-2"
-      onSubmit={(e) => {
-        e.preventDefault();
-        move.mutate(target);
-      }}
-    >
-      <label htmlFor="stage-select" className="sr-only">
-        Stage
-      </label>
+    <form className="flex flex-wrap items-center gap-2" onSubmit={submitWith(() => move.mutate(target))}>
       <select
         id="stage-select"
+        aria-label="Stage"
         value={target}
         onChange={(e) => setTarget(e.target.value)}
         className="rounded-md border border-slate-300 px-2 py-1 text-sm"
@@ -137,13 +116,7 @@ export function StagePicker({ name, version, stage }: { name: string; version: s
           archive the versions now in {target}
         </label>
       )}
-      <button
-        type="submit"
-        disabled={move.isPending || target === stage}
-        className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50"
-      >
-        {move.isPending ? "Moving…" : "Move"}
-      </button>
+      <SubmitButton label="Move" pendingLabel="Moving…" pending={move.isPending} blocked={target === stage} tone="outlined" />
       <Problem error={move.error} />
     </form>
   );
@@ -174,28 +147,17 @@ export function AliasEditor({ name, version, aliases }: { name: string; version:
       </ul>
       <form
         className="mt-2 flex flex-wrap items-center gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          add.mutate(alias.trim(), { onSuccess: () => setAlias("") });
-        }}
+        onSubmit={submitWith(() => add.mutate(alias.trim(), { onSuccess: () => setAlias("") }))}
       >
-        <label htmlFor="alias-input" className="sr-only">
-          Alias
-        </label>
         <input
           id="alias-input"
+          aria-label="Alias"
           value={alias}
           onChange={(e) => setAlias(e.target.value)}
           placeholder="new alias, e.g. champion"
           className="w-56 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm"
         />
-        <button
-          type="submit"
-          disabled={add.isPending || alias.trim() === ""}
-          className="rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50"
-        >
-          {add.isPending ? "Pointing…" : "Point here"}
-        </button>
+        <SubmitButton label="Point here" pendingLabel="Pointing…" pending={add.isPending} blocked={alias.trim() === ""} tone="outlined" />
         <span className="text-xs text-slate-500">An alias already on another version moves to this one.</span>
       </form>
       <Problem error={add.error ?? remove.error} />
@@ -228,34 +190,22 @@ export function ModelActions({ name, versions }: { name: string; versions: numbe
   });
   if (mode === "rename") {
     return (
-      <form
-        className="flex flex-wrap items-center gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const to = newName.trim();
-          rename.mutate(to);
-        }}
-      >
-        <label htmlFor="rename-input" className="sr-only">
-          New name
-        </label>
+      <form className="flex flex-wrap items-center gap-2" onSubmit={submitWith(() => rename.mutate(newName.trim()))}>
         <input
           id="rename-input"
+          aria-label="New name"
           value={newName}
           onChange={(e) => setNewName(e.target.value)}
           className="w-64 rounded-md border border-slate-300 px-2 py-1 text-sm"
           autoFocus
         />
-        <button
-          type="submit"
-          disabled={rename.isPending || newName.trim() === "" || newName.trim() === name}
-          className="rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
-        >
-          {rename.isPending ? "Renaming…" : "Rename"}
-        </button>
-        <button type="button" onClick={() => setMode("idle")} className="text-sm text-slate-500 hover:underline">
-          Cancel
-        </button>
+        <SubmitButton
+          label="Rename"
+          pendingLabel="Renaming…"
+          pending={rename.isPending}
+          blocked={newName.trim() === "" || newName.trim() === name}
+        />
+        <CancelButton onClick={() => setMode("idle")} />
         <p className="w-full text-xs text-slate-500">
           Code that loads <code>models:/{name}/…</code> must use the new name afterwards.
         </p>

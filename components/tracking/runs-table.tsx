@@ -1,6 +1,8 @@
 "use client";
 
 import { formatDateTime } from "@/components/ui/dates";
+import { PageButtons } from "@/components/ui/page-buttons";
+import { submitWith } from "@/components/ui/submit-with";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
@@ -93,11 +95,10 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
       <div className="flex flex-wrap items-start gap-3">
         <form
           className="min-w-80 flex-1"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={submitWith(() => {
             setView({ filter: draft.trim() });
             resetPaging();
-          }}
+          })}
         >
           <div className="flex gap-2">
             <input
@@ -195,24 +196,11 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
 
       <div className="flex items-center justify-between text-sm text-slate-600">
         <span data-testid="page-range">{page.length > 0 ? `Runs ${first}–${first + page.length - 1}` : ""}</span>
-        <div className="flex gap-2">
-          <button
-            type="button"
-            disabled={tokens.length <= 1}
-            onClick={() => setTokens((t) => t.slice(0, -1))}
-            className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40"
-          >
-            ← Previous
-          </button>
-          <button
-            type="button"
-            disabled={!runs.data?.next_page_token || runs.isFetching}
-            onClick={() => setTokens((t) => [...t, runs.data?.next_page_token])}
-            className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40"
-          >
-            Next →
-          </button>
-        </div>
+        <PageButtons
+          labels={["← Previous", "Next →"]}
+          onPrevious={tokens.length <= 1 ? undefined : () => setTokens((t) => t.slice(0, -1))}
+          onNext={!runs.data?.next_page_token || runs.isFetching ? undefined : () => setTokens((t) => [...t, runs.data?.next_page_token])}
+        />
       </div>
     </div>
   );

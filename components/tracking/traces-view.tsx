@@ -2,6 +2,8 @@
 
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
+import { PageButtons } from "@/components/ui/page-buttons";
+import { submitWith } from "@/components/ui/submit-with";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { spanTree, type SpanDict, type SpanNode } from "./span-tree";
@@ -241,15 +243,15 @@ export function TracesView({
     retry: false,
   });
   const rows = traces.data?.traces ?? [];
+  const next = traces.data?.next_page_token;
   const empty = traces.isSuccess && rows.length === 0 && filter === "" && tokens.length === 0;
   return (
     <div className="space-y-3" data-testid="traces-view">
       <form
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={submitWith(() => {
           setFilter(draft.trim());
           setTokens([]);
-        }}
+        })}
         className="flex gap-2"
       >
         <input
@@ -303,27 +305,12 @@ export function TracesView({
           ))}
         </DataTable>
       )}
-      <div className={`flex justify-end gap-2 text-sm ${empty ? "hidden" : ""}`}>
-        <button
-          type="button"
-          className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40"
-          disabled={tokens.length === 0}
-          onClick={() => setTokens((t) => t.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <button
-          type="button"
-          className="rounded-lg border border-slate-300 bg-white px-3 py-1 disabled:opacity-40"
-          disabled={!traces.data?.next_page_token}
-          onClick={() => {
-            const next = traces.data?.next_page_token;
-            if (next) setTokens((t) => [...t, next]);
-          }}
-        >
-          Next
-        </button>
-      </div>
+      <PageButtons
+        className={`justify-end text-sm ${empty ? "hidden" : ""}`}
+        labels={["Previous", "Next"]}
+        onPrevious={tokens.length === 0 ? undefined : () => setTokens((t) => t.slice(0, -1))}
+        onNext={next ? () => setTokens((t) => [...t, next]) : undefined}
+      />
       {selected && <TraceDetail traceId={selected} onClose={() => setSelected(undefined)} />}
     </div>
   );

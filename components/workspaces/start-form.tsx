@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
+import { submitWith } from "@/components/ui/submit-with";
 import { missingImageAdvice } from "@/lib/environments/image-hint";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
@@ -149,14 +150,7 @@ export function StartForm({
   const memHint = `the smallest of: ${gib(limits.maxMemGb)} per workspace, ${gib(limits.maxTotalMemGb - usage.memGb)} left in your total${env.maxMemGb ? `, ${gib(env.maxMemGb)} for this environment` : ""}`;
 
   return (
-    <form
-      className="space-y-5"
-      data-testid="start-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        start.mutate({ environment: env.id, cpu, memGb });
-      }}
-    >
+    <form className="space-y-5" data-testid="start-form" onSubmit={submitWith(() => start.mutate({ environment: env.id, cpu, memGb }))}>
       <div className="grid gap-5 md:grid-cols-2">
         <div>
           <label htmlFor="environment" className="text-sm font-medium text-slate-700">
