@@ -284,7 +284,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(await launchExecution(deps, queued.id)).toBe(true);
     await deleteJobOf(deps, owner, j.id);
     expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
-    const entries = await db().select().from(auditEvents).where(eq(auditEvents.target, `${owner.name}/deleted`));
+    const entries = await db()
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.target, `${owner.name}/deleted`));
     expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(["job.cancel", "job.delete"]));
   }, 60_000);
 
