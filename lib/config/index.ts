@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { WorkspaceHost } from "@/lib/workspaces/workspace-host";
 
 /** Thrown when the environment is unusable; the message is one sentence naming the variable. */
 export class ConfigError extends Error {}
@@ -127,6 +126,16 @@ const envSchema = z.object({
  * Artifacts in an S3 bucket (AWS, MinIO, Ceph...). Credentials are not here: the AWS SDK's default chain finds
  * them (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then AWS_PROFILE and ~/.aws, web identity, container or instance roles).
  */
+/** Workspaces on their own origin (ATRIUM_WORKSPACE_HOST); docs/workspace-origin.md. */
+export interface WorkspaceHost {
+  /** The domain under which every server gets one label, e.g. "ws.example.com" (lower case, no port). */
+  domain: string;
+  /** The port in workspace URLs; undefined: the scheme's default. */
+  port: string | undefined;
+  /** Taken from ATRIUM_PUBLIC_URL: workspaces are served the way the portal is. */
+  scheme: "http" | "https";
+}
+
 export interface ArtifactS3Config {
   bucket: string;
   /** Prepended to every key with a "/", without leading or trailing slashes; undefined for the bucket's root. */

@@ -5,15 +5,9 @@
  * (docs/workspace-origin.md).
  */
 import { createHash } from "node:crypto";
+import type { WorkspaceHost } from "@/lib/config";
 
-export interface WorkspaceHost {
-  /** The domain under which every server gets one label, e.g. "ws.example.com" (lower case, no port). */
-  domain: string;
-  /** The port in workspace URLs; undefined: the scheme's default. */
-  port: string | undefined;
-  /** Taken from ATRIUM_PUBLIC_URL: workspaces are served the way the portal is. */
-  scheme: "http" | "https";
-}
+export type { WorkspaceHost };
 
 export interface ServerRefLike {
   user: string;
