@@ -1,6 +1,7 @@
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
+import { startLoop } from "@/lib/util/loop";
 import { createJobsScheduler, type JobsScheduler } from "./scheduler";
 
 let active: JobsScheduler | undefined;
@@ -15,12 +16,11 @@ export function startJobsLoop({ tickMs, pollMs }: { tickMs: number; pollMs: numb
     active = scheduler;
     await scheduler.tick();
   };
-  void tick();
-  const timer = setInterval(() => void tick(), tickMs);
-  timer.unref();
+  // startLoop catches what the tick throws (a database not reachable yet), which `void tick()` left unhandled.
+  const stopLoop = startLoop("jobs loop", tickMs, tick);
   return () => {
     stopped = true;
-    clearInterval(timer);
+    stopLoop();
     scheduler?.stop();
     if (active === scheduler) active = undefined;
   };
