@@ -11,6 +11,7 @@ import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { startJobsLoop } from "./lib/jobs/loop";
+import { startEventsLoop } from "./lib/events/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
@@ -97,10 +98,13 @@ async function main(): Promise<void> {
     const stopUsage = startUsageLoop(config.usageSampleMs);
     // Due cron slots, queued executions, and watching (or adopting) the running ones (docs/jobs.md).
     const stopJobs = startJobsLoop(config.jobs);
+    // Registry events (written with the change that made them) handed to each consumer once.
+    const stopEvents = startEventsLoop(config.events);
     return () => {
       stopLoops();
       stopUsage();
       stopJobs();
+      stopEvents();
     };
   });
 

@@ -697,3 +697,41 @@ export const jobExecutions = pgTable(
     index("job_executions_state_idx").on(t.state),
   ],
 );
+
+// --- event outbox (docs/architecture.md §5 "The event outbox") -----------------------------------------
+
+/**
+ * What happened, written in the same transaction as the change it reports (lib/events/outbox.ts), so a
+ * change that rolls back leaves no event and a committed change always has one. `type` is MLflow's webhook
+ * event name ("model_version_alias.created"), `payload` MLflow's webhook payload for it.
+ */
+export const events = pgTable(
+  "events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    type: text("type").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    /** What it is about: "registered_model" and the model's name, "model_version" and "<name>/<version>". */
+    entityType: text("entity_type").notNull(),
+    entityId: text("entity_id").notNull(),
+    /** Who did it: the user's id, null for the bootstrap token; and the name at the time. */
+    actorId: text("actor_id"),
+    actorName: text("actor_name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("events_created_idx").on(t.createdAt)],
+);
+
+/**
+ * Each consumer's place in `events` (lib/events/delivery.ts): every event with an id at most `delivered_through`
+ * has been delivered to it. The row is locked while a batch is delivered, so two replicas never hand the same
+ * event to a consumer; a failed batch leaves the cursor and sets `retry_at` (backoff).
+ */
+export const eventCursors = pgTable("event_cursors", {
+  consumer: text("consumer").primaryKey(),
+  deliveredThrough: bigintNumber("delivered_through").notNull().default(0),
+  failures: integer("failures").notNull().default(0),
+  retryAt: timestampTz("retry_at"),
+  lastError: text("last_error"),
+  updatedAt: updatedAt(),
+});

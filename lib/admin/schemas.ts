@@ -3,7 +3,7 @@ import type { FieldLabels } from "@/lib/http/parse";
 import { ADMIN_USER_SORTS } from "@/db/queries/admin-users";
 import { AUDIT_ACTIONS } from "@/lib/audit/record";
 import { userNameSchema } from "@/lib/auth/names";
-import { roleNameSchema } from "@/lib/users/schemas";
+import { roleNameSchema } from "@/lib/auth/names";
 import { serverNameSchema } from "@/lib/workspaces/schemas";
 
 /** Query of the admin users table (page and GET /api/admin/users). */

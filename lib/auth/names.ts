@@ -23,3 +23,8 @@ export function normaliseUserName(raw: string): string | null {
     .replace(/-+$/, "");
   return USER_NAME_RE.test(folded) ? folded : null;
 }
+
+/** A role's name (roles, environments' allowed roles, a person's role). */
+export const roleNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be lower-case letters, digits, '_' or '-', starting with a letter");

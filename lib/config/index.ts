@@ -116,6 +116,10 @@ const envSchema = z.object({
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 3600, { message: "must be a whole number of seconds from 1 to 3600" }),
   ATRIUM_JOBS_TICK_S: seconds(5),
   ATRIUM_JOBS_POLL_S: seconds(1),
+  ATRIUM_EVENTS_TICK_S: seconds(1),
+  ATRIUM_EVENTS_RETENTION_DAYS: optionalString
+    .transform((v) => (v === undefined ? 7 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 365, { message: "must be a whole number of days from 1 to 365" }),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
@@ -195,6 +199,8 @@ export interface AtriumConfig {
   usageSampleMs: number;
   /** The leader's job scheduler: between two passes (ATRIUM_JOBS_TICK_S) and two checks of a running execution (ATRIUM_JOBS_POLL_S), docs/jobs.md. */
   jobs: { tickMs: number; pollMs: number };
+  /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
+  events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
   metrics: { token: string | undefined; allow: string[] };
 }
@@ -328,6 +334,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
     jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000 },
+    events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
   };
 }

@@ -35,21 +35,24 @@ export function environmentView(e: EnvironmentRow, available: boolean, principal
 }
 export type EnvironmentView = ReturnType<typeof environmentView>;
 
+/** Whether the engine has the image; an engine that cannot be asked counts as not having it. */
+export function imagePresent(spawner: Spawner, image: string): Promise<boolean> {
+  return spawner
+    .imageInfo(image)
+    .then((i) => i.present)
+    .catch(() => false);
+}
+
+/** One environment as the admin API answers it after a change, with whether its image is present. */
+export async function environmentWithAvailability(spawner: Spawner, e: EnvironmentRow): Promise<EnvironmentView> {
+  return environmentView(e, await imagePresent(spawner, e.image));
+}
+
 /** Every environment, with whether its image is present; an unreachable engine makes none available. */
 export async function listEnvironmentsWithAvailability(db: Db, spawner: Spawner, principal: Principal): Promise<EnvironmentView[]> {
   const envs = await listEnvironments(db);
   const images = new Map<string, boolean>();
-  await Promise.all(
-    [...new Set(envs.map((e) => e.image))].map(async (image) => {
-      images.set(
-        image,
-        await spawner
-          .imageInfo(image)
-          .then((i) => i.present)
-          .catch(() => false),
-      );
-    }),
-  );
+  await Promise.all([...new Set(envs.map((e) => e.image))].map(async (image) => images.set(image, await imagePresent(spawner, image))));
   return envs.map((e) => environmentView(e, images.get(e.image) ?? false, principal));
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { FieldLabels } from "@/lib/http/parse";
-import { roleNameSchema } from "@/lib/users/schemas";
+import { roleNameSchema } from "@/lib/auth/names";
 
 export const environmentIdSchema = z
   .string()

@@ -35,7 +35,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { startSession } from "@/lib/auth/sessions";
 import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
 import { engineReadiness, TEST_IMAGE, waitForJupyterApi } from "@/lib/spawner/testing";
-import { createApiToken } from "@/lib/tokens/manage";
+import { createApiToken } from "@/lib/users/tokens";
 import { isPortalCookie, forwardableCookies } from "./headers";
 import { isCrossSite } from "./origin";
 import { SecretScrubber } from "./scrub";

@@ -10,7 +10,8 @@ import { hashToken } from "@/lib/auth/tokens";
 import { apiError } from "@/lib/http/testing";
 import { DEFAULT_SCOPES, expandScopes } from "@/lib/auth/scopes";
 import { bootstrap, person, tokenCaller as token } from "@/lib/auth/testing";
-import { createApiToken, insertApiToken, listApiTokens, revokeApiToken, scopesToGrant, tokenView } from "./manage";
+import { createApiToken, listApiTokens } from "@/lib/users/tokens";
+import { insertApiToken, revokeApiToken, scopesToGrant, tokenView } from "./manage";
 
 const DAY_MS = 86_400_000;
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };

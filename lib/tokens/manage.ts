@@ -1,16 +1,15 @@
 import type { Db } from "@/db/client";
-import { deleteToken, deleteTokenById, insertToken, listTokens, type TokenRow } from "@/db/queries/tokens";
+import { deleteToken, deleteTokenById, insertToken, type TokenRow } from "@/db/queries/tokens";
 import type { TokenKind } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { DEFAULT_SCOPES, expandScopes, hasScope, isScopeName, SCOPE_NAMES, type ScopedCaller, type ScopeName } from "@/lib/auth/scopes";
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { ApiError, notFound } from "@/lib/http/api-error";
-import { getUserOrThrow } from "@/lib/users/find";
 
 const DAY_MS = 86_400_000;
 
-type Created = { id: string; token: string; expiresAt: string | null; scopes: string[] };
+export type Created = { id: string; token: string; expiresAt: string | null; scopes: string[] };
 
 /**
  * Which scopes a new token may get. Each name must be in the table (400 naming the first that is
@@ -30,23 +29,6 @@ export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], o
       throw new ApiError(403, "insufficient_scope", `This token cannot grant the "${s}" scope: it does not have it itself.`);
   }
   return names;
-}
-
-/**
- * A personal token, returned once; only its hash is kept. Its scopes are the ones asked for (default
- * DEFAULT_SCOPES.personal), checked by scopesToGrant against the table, the owner and the creator.
- */
-export async function createApiToken(
-  db: Db,
-  actor: Principal,
-  userName: string,
-  opts: { note?: string; expiresInDays?: number; scopes?: readonly string[] },
-): Promise<Created> {
-  return db.transaction(async (tx) => {
-    const owner = await getUserOrThrow(tx, userName);
-    const scopes = scopesToGrant(actor, opts.scopes ?? DEFAULT_SCOPES.personal, owner.role === "admin");
-    return insertApiToken(tx, actor, userName, { ...opts, scopes });
-  });
 }
 
 /**
@@ -91,11 +73,6 @@ export function tokenView(t: TokenRow) {
   };
 }
 export type TokenView = ReturnType<typeof tokenView>;
-
-export async function listApiTokens(db: Db, userName: string): Promise<TokenView[]> {
-  await getUserOrThrow(db, userName);
-  return (await listTokens(db, userName)).map(tokenView);
-}
 
 export async function revokeApiToken(db: Db, actor: Principal, userName: string, id: string): Promise<void> {
   await db.transaction(async (tx) => {

@@ -1,11 +1,7 @@
 import { z } from "zod";
-import { userNameSchema } from "@/lib/auth/names";
+import { roleNameSchema, userNameSchema } from "@/lib/auth/names";
 import type { FieldLabels } from "@/lib/http/parse";
 import { LIMIT_LABELS } from "@/lib/quota/limit-labels";
-
-export const roleNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be lower-case letters, digits, '_' or '-', starting with a letter");
 
 const cpu = z.number().positive().max(512);
 const memGb = z.number().positive().max(8192);

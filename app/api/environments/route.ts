@@ -1,5 +1,5 @@
 import { createEnvironmentSchema, environmentLabels } from "@atrium/core/lib/environments/schemas";
-import { createEnvironment, environmentView, listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
+import { createEnvironment, environmentWithAvailability, listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
 import { readJson } from "@atrium/core/lib/http/parse";
 import { withAdmin, withUser } from "@atrium/core/lib/http/with-user";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
@@ -11,9 +11,5 @@ export const GET = withUser("account:read", async (_req, { db, principal }) =>
 export const POST = withAdmin(async (req, { db, principal }) => {
   const input = await readJson(req, createEnvironmentSchema, environmentLabels);
   const row = await createEnvironment(db, principal, input);
-  const present = await getSpawner()
-    .imageInfo(row.image)
-    .then((i) => i.present)
-    .catch(() => false);
-  return Response.json(environmentView(row, present), { status: 201 });
+  return Response.json(await environmentWithAvailability(getSpawner(), row), { status: 201 });
 });

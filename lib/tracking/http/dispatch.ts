@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { ensureDefaultExperiment } from "@/db/queries/tracking";
+import { recordEvents } from "@/lib/events/outbox";
 import { withUser } from "@/lib/http/with-user";
 import { countTrackingWrite } from "@/lib/metrics/tracking";
 import type { Body, TrackingContext } from "../context";
@@ -63,12 +64,17 @@ function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
   return def.shape ?? (def.in ? shapeOf(def.in) : {});
 }
 
-/** Validates, resolves the target and runs the handler; a create or change in one transaction. */
+/**
+ * Validates, resolves the target and runs the handler; a create or change in one transaction, which also
+ * writes the events the row emits (lib/events/outbox.ts), so they exist exactly when the change does.
+ */
 export async function runOperation(ctx: TrackingContext, op: Operation, fields: Fields): Promise<Body> {
   const input = parseInput(op.input, fields);
   const run = async (c: TrackingContext) => {
     const target = await resolveTarget(c, op.access, input as never);
-    return op.handle(c, input as never, target as never);
+    const result = await op.handle(c, input as never, target as never);
+    if (op.emits) await recordEvents(c.db, c.principal, await op.emits(c, input as never, result, target as never));
+    return result;
   };
   return op.access.mode === "read" ? run(ctx) : ctx.db.transaction((tx) => run({ ...ctx, db: tx }));
 }

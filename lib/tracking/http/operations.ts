@@ -2,9 +2,12 @@
  * Every MLflow operation this server answers, declared once: path (under /2.0/mlflow/; `{field}` segments are
  * input fields), methods, input schema (schemas.ts), who may call it (targets.ts: reads, creates, or changes
  * — owner or admin — which entity), and the handler, which gets the typed input and the loaded entity.
+ * A row may also declare the events it `emits` (lib/events/outbox.ts): dispatch writes them in the operation's
+ * transaction, after the handler, so a failed operation emits nothing.
  * Dispatch (dispatch.ts) reads nothing else, as MLflow's HANDLERS table and JupyterHub's @needs_scope do.
  */
 import type { z } from "zod";
+import type { EventDraft } from "@/lib/events/outbox";
 import type { Body, TrackingContext } from "../context";
 import * as experimentOps from "../experiments/operations";
 import * as loggedModelOps from "../logged-models/operations";
@@ -12,6 +15,7 @@ import { listLoggedModelArtifacts } from "../logged-models/artifacts";
 import { getMetricHistoryBulk } from "../metrics/history-bulk";
 import { getMetricHistoryBulkInterval } from "../metrics/history-intervals";
 import * as metricOps from "../metrics/operations";
+import * as registryEvents from "../registry/events";
 import * as registryOps from "../registry/operations";
 import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
@@ -35,17 +39,22 @@ export interface Operation {
   input: z.ZodType;
   access: Access<TargetKind>;
   handle: (ctx: TrackingContext, input: never, target: never) => Promise<Body>;
+  /** The events a successful write reports, from its input, its answer and its target; absent: none. */
+  emits?: Emits<never, never>;
 }
 
-/** One row; the types tie the schema's output to what the target needs and the handler takes. */
+type Emits<I, T> = (ctx: TrackingContext, input: I, result: Body, target: T) => Promise<readonly EventDraft[]>;
+
+/** One row; the types tie the schema's output to what the target needs and the handler (and `emits`) take. */
 function op<K extends TargetKind, S extends z.ZodType<TargetKeys<K>>>(
   path: string,
   methods: readonly Method[],
   input: S,
   access: Access<K>,
   handle: (ctx: TrackingContext, input: z.output<S>, target: TargetOf<K>) => Promise<Body>,
+  emits?: Emits<z.output<S>, TargetOf<K>>,
 ): Operation {
-  return { path, methods, input, access, handle };
+  return { path, methods, input, access, handle, ...(emits ? { emits } : {}) };
 }
 
 const GET = ["GET"] as const;
@@ -85,27 +94,27 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("metrics/get-history-bulk-interval", GET, metrics.bulkInterval, reads(), getMetricHistoryBulkInterval),
   op("metrics/get-history-bulk", GET, metrics.bulk, reads(), getMetricHistoryBulk),
   op("artifacts/list", GET, runs.listArtifacts, reads("run"), listRunArtifacts),
-  op("registered-models/create", POST, registry.createModel, creates(), registryOps.createRegisteredModel),
+  op("registered-models/create", POST, registry.createModel, creates(), registryOps.createRegisteredModel, registryEvents.registeredModelCreated),
   op("registered-models/get", GET, registry.model, reads("registered-model"), registryOps.getRegisteredModel),
   op("registered-models/search", GET, registry.search, reads(), registryOps.searchRegisteredModels),
   op("registered-models/update", PATCH, registry.updateModel, changes("registered-model"), registryOps.updateRegisteredModel),
   op("registered-models/rename", POST, registry.rename, changes("registered-model"), registryOps.renameModel),
   op("registered-models/delete", DELETE, registry.model, changes("registered-model"), registryOps.deleteRegisteredModel),
-  op("registered-models/set-tag", POST, registry.setModelTag, changes("registered-model"), registryOps.setRegisteredModelTag),
-  op("registered-models/delete-tag", DELETE, registry.deleteModelTag, changes("registered-model"), registryOps.deleteRegisteredModelTag),
-  op("registered-models/alias", POST, registry.setAlias, changes("registered-model"), registryOps.setRegisteredModelAlias),
-  op("registered-models/alias", DELETE, registry.alias, changes("registered-model"), registryOps.deleteRegisteredModelAlias),
+  op("registered-models/set-tag", POST, registry.setModelTag, changes("registered-model"), registryOps.setRegisteredModelTag, registryEvents.promptTagSet),
+  op("registered-models/delete-tag", DELETE, registry.deleteModelTag, changes("registered-model"), registryOps.deleteRegisteredModelTag, registryEvents.promptTagDeleted),
+  op("registered-models/alias", POST, registry.setAlias, changes("registered-model"), registryOps.setRegisteredModelAlias, registryEvents.aliasCreated),
+  op("registered-models/alias", DELETE, registry.alias, changes("registered-model"), registryOps.deleteRegisteredModelAlias, registryEvents.aliasDeleted),
   op("registered-models/alias", GET, registry.alias, reads("registered-model"), registryOps.getModelVersionByAlias),
   op("registered-models/get-latest-versions", GET_POST, registry.latestVersions, reads("registered-model"), registryOps.getLatestVersions),
-  op("model-versions/create", POST, registry.createVersion, changes("registered-model"), registryOps.createModelVersion),
+  op("model-versions/create", POST, registry.createVersion, changes("registered-model"), registryOps.createModelVersion, registryEvents.modelVersionCreated),
   op("model-versions/get", GET, registry.version, reads("model-version"), registryOps.getModelVersion),
   op("model-versions/search", GET, registry.search, reads(), registryOps.searchModelVersions),
   op("model-versions/update", PATCH, registry.updateVersion, changes("model-version"), registryOps.updateModelVersion),
   op("model-versions/delete", DELETE, registry.version, changes("model-version"), registryOps.deleteModelVersion),
   op("model-versions/transition-stage", POST, registry.transition, changes("model-version"), registryOps.transitionModelVersionStage),
   op("model-versions/get-download-uri", GET, registry.version, reads("model-version"), registryOps.getModelVersionDownloadUri),
-  op("model-versions/set-tag", POST, registry.setVersionTag, changes("model-version"), registryOps.setModelVersionTag),
-  op("model-versions/delete-tag", DELETE, registry.deleteVersionTag, changes("model-version"), registryOps.deleteModelVersionTagOp),
+  op("model-versions/set-tag", POST, registry.setVersionTag, changes("model-version"), registryOps.setModelVersionTag, registryEvents.modelVersionTagSet),
+  op("model-versions/delete-tag", DELETE, registry.deleteVersionTag, changes("model-version"), registryOps.deleteModelVersionTagOp, registryEvents.modelVersionTagDeleted),
   op("logged-models", POST, loggedModels.create, creates("experiment"), loggedModelOps.createLoggedModel),
   op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
   op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),

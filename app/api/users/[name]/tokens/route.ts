@@ -1,6 +1,6 @@
 import { readJson } from "@atrium/core/lib/http/parse";
 import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
-import { createApiToken, listApiTokens } from "@atrium/core/lib/tokens/manage";
+import { createApiToken, listApiTokens } from "@atrium/core/lib/users/tokens";
 import { createTokenLabels, createTokenSchema, userParams } from "@atrium/core/lib/users/schemas";
 
 export const GET = withUser(

@@ -1,0 +1,32 @@
+/**
+ * A person's API tokens as the account API makes and lists them: the person must exist (404). The token
+ * rows themselves are made by lib/tokens/manage.ts, which workspaces and jobs use without knowing about people.
+ */
+import type { Db } from "@/db/client";
+import { listTokens } from "@/db/queries/tokens";
+import type { Principal } from "@/lib/auth/principal";
+import { DEFAULT_SCOPES } from "@/lib/auth/scopes";
+import { insertApiToken, scopesToGrant, tokenView, type Created, type TokenView } from "@/lib/tokens/manage";
+import { getUserOrThrow } from "./find";
+
+/**
+ * A personal token, returned once; only its hash is kept. Its scopes are the ones asked for (default
+ * DEFAULT_SCOPES.personal), checked by scopesToGrant against the table, the owner and the creator.
+ */
+export async function createApiToken(
+  db: Db,
+  actor: Principal,
+  userName: string,
+  opts: { note?: string; expiresInDays?: number; scopes?: readonly string[] },
+): Promise<Created> {
+  return db.transaction(async (tx) => {
+    const owner = await getUserOrThrow(tx, userName);
+    const scopes = scopesToGrant(actor, opts.scopes ?? DEFAULT_SCOPES.personal, owner.role === "admin");
+    return insertApiToken(tx, actor, userName, { ...opts, scopes });
+  });
+}
+
+export async function listApiTokens(db: Db, userName: string): Promise<TokenView[]> {
+  await getUserOrThrow(db, userName);
+  return (await listTokens(db, userName)).map(tokenView);
+}
