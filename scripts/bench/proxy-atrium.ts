@@ -13,7 +13,7 @@ import { insertUser } from "../../db/queries/users";
 import { openTestDatabase } from "../../db/testing";
 import { SYSTEM_PRINCIPAL } from "../../lib/auth/principal";
 import { createWorkspaceProxy } from "../../lib/routing/workspace-proxy";
-import { createApiToken } from "../../lib/tokens/manage";
+import { createApiToken } from "../../lib/users/tokens";
 import { resolveWorkspaceTarget } from "../../lib/workspaces/target";
 import { serverRowFixture } from "../../db/server-fixture";
 

@@ -23,6 +23,12 @@ describe("the operation table", () => {
     const keys = TRACKING_OPERATIONS.flatMap((op) => op.methods.map((m) => `${m} ${op.api ?? "2.0"}/${op.path}`));
     expect(new Set(keys).size).toBe(keys.length);
   });
+
+  it("lets only writes emit events, so the events share the write's transaction", () => {
+    const emitting = TRACKING_OPERATIONS.filter((op) => op.emits);
+    expect(emitting.length).toBeGreaterThanOrEqual(8);
+    expect(emitting.filter((op) => op.access.mode === "read").map((op) => op.path)).toEqual([]);
+  });
 });
 
 for (const kind of DB_KINDS) {
