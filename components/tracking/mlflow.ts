@@ -3,8 +3,10 @@
  * turns `{ error_code, message }` into an MlflowError the pages can show (and branch on, e.g. a missing endpoint).
  */
 import type { WireExperiment, WireMetric, WireRun } from "@atrium/core/lib/tracking/entities";
+import type { WireModelVersion, WireRegisteredModel } from "@atrium/core/lib/tracking/registry/entities";
 
-export type { WireExperiment, WireMetric, WireRun };
+// The wire shapes are the server's own (written once there); type imports leave no server code in the bundle.
+export type { WireExperiment, WireMetric, WireModelVersion, WireRegisteredModel, WireRun };
 
 const BASE = "/ajax-api/2.0/mlflow/";
 
@@ -63,39 +65,4 @@ export function wireNumber(v: number | string): number {
   if (v === "Infinity") return Infinity;
   if (v === "-Infinity") return -Infinity;
   return v === "NaN" ? NaN : Number(v);
-}
-
-// --- registry shapes (docs/mlflow-rest.md §0) ---------------------------------------------------------
-
-export interface KeyValue {
-  key: string;
-  value: string;
-}
-
-export interface WireModelVersion {
-  name: string;
-  version: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  user_id?: string;
-  current_stage?: string;
-  description?: string;
-  source?: string;
-  run_id?: string;
-  status?: string;
-  status_message?: string;
-  tags?: KeyValue[];
-  run_link?: string;
-  aliases?: string[];
-}
-
-export interface WireRegisteredModel {
-  name: string;
-  creation_timestamp: number;
-  last_updated_timestamp?: number;
-  user_id?: string;
-  description?: string;
-  latest_versions?: WireModelVersion[];
-  tags?: KeyValue[];
-  aliases?: { alias: string; version: string }[];
 }
