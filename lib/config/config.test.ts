@@ -49,6 +49,7 @@ describe("parseConfig defaults", () => {
       adminAccess: false,
       usageSampleMs: 60_000,
       jobs: { tickMs: 5000, pollMs: 1000 },
+      events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
     });
   });
@@ -66,6 +67,14 @@ describe("parseConfig defaults", () => {
     for (const bad of ["0", "0.01", "3601", "soon"])
       expect(() => cfg({ ATRIUM_JOBS_POLL_S: bad })).toThrow(
         new ConfigError("ATRIUM_JOBS_POLL_S is invalid: it must be a number of seconds from 0.05 to 3600."),
+      );
+  });
+
+  it("reads the events loop's tick in seconds and the retention in whole days from 1 to 365", () => {
+    expect(cfg({ ATRIUM_EVENTS_TICK_S: "0.25", ATRIUM_EVENTS_RETENTION_DAYS: "30" }).events).toEqual({ tickMs: 250, retentionDays: 30 });
+    for (const bad of ["0", "1.5", "366", "week"])
+      expect(() => cfg({ ATRIUM_EVENTS_RETENTION_DAYS: bad })).toThrow(
+        new ConfigError("ATRIUM_EVENTS_RETENTION_DAYS is invalid: it must be a whole number of days from 1 to 365."),
       );
   });
 
