@@ -67,7 +67,10 @@ export async function recordEventFailure(db: Db, consumer: string, failures: num
 
 export async function eventCursorsOf(db: Db, consumers: readonly string[]): Promise<EventCursorRow[]> {
   if (consumers.length === 0) return [];
-  return db.select().from(eventCursors).where(inArray(eventCursors.consumer, [...consumers]));
+  return db
+    .select()
+    .from(eventCursors)
+    .where(inArray(eventCursors.consumer, [...consumers]));
 }
 
 /**

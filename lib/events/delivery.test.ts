@@ -155,7 +155,10 @@ for (const kind of DB_KINDS) {
         }
         await deliverEvents(db(), [a]);
         const counts = countsOf(seen);
-        expect([...counts.values()].every((n) => n === 1), "no event twice").toBe(true);
+        expect(
+          [...counts.values()].every((n) => n === 1),
+          "no event twice",
+        ).toBe(true);
         for (const id of ids) expect(counts.get(id), `event ${id}`).toBe(1);
       });
     });

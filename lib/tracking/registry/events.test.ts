@@ -58,7 +58,12 @@ for (const kind of DB_KINDS) {
           entity: `model_version:${name}/1`,
           actor: "alice",
         },
-        { type: "model_version_tag.deleted", payload: { name, version: "1", key: "validated" }, entity: `model_version:${name}/1`, actor: "alice" },
+        {
+          type: "model_version_tag.deleted",
+          payload: { name, version: "1", key: "validated" },
+          entity: `model_version:${name}/1`,
+          actor: "alice",
+        },
         {
           type: "model_version_alias.created",
           payload: { name, alias: "champion", version: "1" },
