@@ -67,62 +67,70 @@ export async function modelVersionCreated(
   });
 }
 
-export async function modelVersionTagSet(
-  ctx: TrackingContext,
-  { key, value }: Input<typeof registry.setVersionTag>,
-  _result: Body,
-  { version: mv }: ModelVersionTarget,
-): Promise<EventDraft[]> {
+interface About {
+  name: string;
+  /** Absent: the event is about the registered model itself. */
+  version?: string;
+  payload: Record<string, unknown>;
+}
+
+const aboutModel = (model: RegisteredModelRow, fields: Record<string, unknown>): About => ({
+  name: model.name,
+  payload: { name: model.name, ...fields },
+});
+
+const aboutVersion = ({ version: mv }: ModelVersionTarget, fields: Record<string, unknown>): About => {
   const version = String(mv.version);
-  const type = (await isPrompt(ctx, mv.name)) ? "prompt_version_tag.set" : "model_version_tag.set";
-  return event(type, versionEntity(mv.name, version), { name: mv.name, version, key, value });
+  return { name: mv.name, version, payload: { name: mv.name, version, ...fields } };
+};
+
+/**
+ * The `emits` of a change to a stored model or version: `promptType` when the model is a prompt (the stored
+ * tag, after the change), else `modelType` (null: no event).
+ */
+function changeOf<I, T>(modelType: string | null, promptType: string, about: (input: I, target: T) => About) {
+  return async (ctx: TrackingContext, input: I, _result: Body, target: T): Promise<EventDraft[]> => {
+    const { name, version, payload } = about(input, target);
+    const type = (await isPrompt(ctx, name)) ? promptType : modelType;
+    if (!type) return [];
+    return event(type, version === undefined ? modelEntity(name) : versionEntity(name, version), payload);
+  };
 }
 
-export async function modelVersionTagDeleted(
-  ctx: TrackingContext,
-  { key }: Input<typeof registry.deleteVersionTag>,
-  _result: Body,
-  { version: mv }: ModelVersionTarget,
-): Promise<EventDraft[]> {
-  const version = String(mv.version);
-  const type = (await isPrompt(ctx, mv.name)) ? "prompt_version_tag.deleted" : "model_version_tag.deleted";
-  return event(type, versionEntity(mv.name, version), { name: mv.name, version, key });
-}
+export const modelVersionTagSet = changeOf(
+  "model_version_tag.set",
+  "prompt_version_tag.set",
+  ({ key, value }: Input<typeof registry.setVersionTag>, target: ModelVersionTarget) => aboutVersion(target, { key, value }),
+);
 
-export async function aliasCreated(
-  ctx: TrackingContext,
-  { alias, version }: Input<typeof registry.setAlias>,
-  _result: Body,
-  model: RegisteredModelRow,
-): Promise<EventDraft[]> {
-  const type = (await isPrompt(ctx, model.name)) ? "prompt_alias.created" : "model_version_alias.created";
-  return event(type, modelEntity(model.name), { name: model.name, alias, version: String(version) });
-}
+export const modelVersionTagDeleted = changeOf(
+  "model_version_tag.deleted",
+  "prompt_version_tag.deleted",
+  ({ key }: Input<typeof registry.deleteVersionTag>, target: ModelVersionTarget) => aboutVersion(target, { key }),
+);
 
-export async function aliasDeleted(
-  ctx: TrackingContext,
-  { alias }: Input<typeof registry.alias>,
-  _result: Body,
-  model: RegisteredModelRow,
-): Promise<EventDraft[]> {
-  const type = (await isPrompt(ctx, model.name)) ? "prompt_alias.deleted" : "model_version_alias.deleted";
-  return event(type, modelEntity(model.name), { name: model.name, alias });
-}
+export const aliasCreated = changeOf(
+  "model_version_alias.created",
+  "prompt_alias.created",
+  ({ alias, version }: Input<typeof registry.setAlias>, model: RegisteredModelRow) =>
+    aboutModel(model, { alias, version: String(version) }),
+);
 
-export async function promptTagSet(
-  ctx: TrackingContext,
-  { key, value }: Input<typeof registry.setModelTag>,
-  _result: Body,
-  model: RegisteredModelRow,
-): Promise<EventDraft[]> {
-  return (await isPrompt(ctx, model.name)) ? event("prompt_tag.set", modelEntity(model.name), { name: model.name, key, value }) : [];
-}
+export const aliasDeleted = changeOf(
+  "model_version_alias.deleted",
+  "prompt_alias.deleted",
+  ({ alias }: Input<typeof registry.alias>, model: RegisteredModelRow) => aboutModel(model, { alias }),
+);
 
-export async function promptTagDeleted(
-  ctx: TrackingContext,
-  { key }: Input<typeof registry.deleteModelTag>,
-  _result: Body,
-  model: RegisteredModelRow,
-): Promise<EventDraft[]> {
-  return (await isPrompt(ctx, model.name)) ? event("prompt_tag.deleted", modelEntity(model.name), { name: model.name, key }) : [];
-}
+/** A tag on an ordinary registered model emits nothing; on a prompt, `prompt_tag.*`. */
+export const promptTagSet = changeOf(
+  null,
+  "prompt_tag.set",
+  ({ key, value }: Input<typeof registry.setModelTag>, model: RegisteredModelRow) => aboutModel(model, { key, value }),
+);
+
+export const promptTagDeleted = changeOf(
+  null,
+  "prompt_tag.deleted",
+  ({ key }: Input<typeof registry.deleteModelTag>, model: RegisteredModelRow) => aboutModel(model, { key }),
+);
