@@ -32,7 +32,7 @@ export function startLeadership(
     onChange: (leader) => {
       setLeader(leader);
       console.log(
-        `[atrium] replica ${id} ${leader ? "is now the leader: running reconcile, cull, usage sampling and the jobs scheduler" : "is a follower: background loops stopped"}`,
+        `[atrium] replica ${id} ${leader ? "is now the leader: running reconcile, cull, usage sampling, the jobs scheduler and event delivery" : "is a follower: background loops stopped"}`,
       );
     },
   });
