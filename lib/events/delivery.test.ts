@@ -161,6 +161,34 @@ for (const kind of DB_KINDS) {
         ).toBe(true);
         for (const id of ids) expect(counts.get(id), `event ${id}`).toBe(1);
       });
+
+      it("two loops running at once (a leader and one that has not noticed it lost the lock) deliver each event once", async () => {
+        const ids = await write(30);
+        const seen: number[] = [];
+        const name = unique("two-loops");
+        const consumer = (): EventConsumer => ({
+          name,
+          async deliver(batch) {
+            await new Promise((r) => setTimeout(r, 10));
+            seen.push(...batch.map((e) => e.id));
+          },
+        });
+        const loop = { tickMs: 20, retentionDays: 7, batchSize: 4, maxBatches: 1 };
+        const stops = [
+          startEventsLoop({ ...loop, consumers: [consumer()], db: async () => db() }),
+          startEventsLoop({ ...loop, consumers: [consumer()], db: async () => other() }),
+        ];
+        try {
+          await until(() => ids.every((id) => seen.includes(id)), "both loops together deliver everything");
+        } finally {
+          for (const stop of stops) stop();
+        }
+        const counts = countsOf(seen);
+        expect(
+          [...counts.values()].every((n) => n === 1),
+          "no event twice",
+        ).toBe(true);
+      });
     });
 
     it("a new loop after a restart delivers what was written before it, and only what its predecessor had not", async () => {
