@@ -25,6 +25,17 @@ function recorder(name = unique("consumer"), fail: (batch: readonly DeliveredEve
   return { consumer, seen };
 }
 
+/** One replica's consumer of a shared name: takes `ms` over each batch, then notes its ids in `seen`. */
+function slowConsumer(name: string, ms: number, seen: number[]): EventConsumer {
+  return {
+    name,
+    async deliver(batch) {
+      await new Promise((r) => setTimeout(r, ms));
+      seen.push(...batch.map((e) => e.id));
+    },
+  };
+}
+
 async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
@@ -138,15 +149,8 @@ for (const kind of DB_KINDS) {
         const seen: number[] = [];
         // Slow batches, so the two passes overlap; one consumer object per replica, the same name.
         const name = unique("shared");
-        const make = (): EventConsumer => ({
-          name,
-          async deliver(batch) {
-            await new Promise((r) => setTimeout(r, 30));
-            seen.push(...batch.map((e) => e.id));
-          },
-        });
-        const a = make();
-        const b = make();
+        const a = slowConsumer(name, 30, seen);
+        const b = slowConsumer(name, 30, seen);
         for (let round = 0; round < 8; round++) {
           await Promise.all([
             deliverEvents(db(), [a], { batchSize: 7, maxBatches: 2 }),
@@ -166,13 +170,7 @@ for (const kind of DB_KINDS) {
         const ids = await write(30);
         const seen: number[] = [];
         const name = unique("two-loops");
-        const consumer = (): EventConsumer => ({
-          name,
-          async deliver(batch) {
-            await new Promise((r) => setTimeout(r, 10));
-            seen.push(...batch.map((e) => e.id));
-          },
-        });
+        const consumer = () => slowConsumer(name, 10, seen);
         const loop = { tickMs: 20, retentionDays: 7, batchSize: 4, maxBatches: 1 };
         const stops = [
           startEventsLoop({ ...loop, consumers: [consumer()], db: async () => db() }),
