@@ -75,14 +75,14 @@ for (const kind of DB_KINDS) {
       const meter = new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048, 1500);
       await meter.expect(2000);
       expect(await drain(meter.metered(chunks(8, 250, { n: 0 })))).toBe(2000);
-      await meter.commit(2000);
+      await meter.commit(db(), 2000, 1500);
       expect(await storedBytes(db(), "q-replace")).toBe(2000);
     });
 
     it("counts without limiting when the owner has no quota (a deleted person)", async () => {
       const meter = new StorageMeter(db(), { id: "q-nobody", name: "q-nobody" }, null);
       expect(await drain(meter.metered(chunks(4, 1024, { n: 0 })))).toBe(4096);
-      await meter.commit(4096);
+      await meter.commit(db(), 4096, 0);
       expect(await storedBytes(db(), "q-nobody")).toBe(4096);
     });
 
@@ -90,7 +90,7 @@ for (const kind of DB_KINDS) {
       const meter = await StorageMeter.forOwner(db(), { id: null, name: "bootstrap" });
       await meter.expect(10 * GIB);
       expect(await drain(meter.metered(chunks(4, 1024, { n: 0 })))).toBe(4096);
-      await meter.commit(4096);
+      await meter.commit(db(), 4096, 0);
       expect(await storedBytes(db(), "bootstrap")).toBe(0);
     });
   });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
+import { putFile } from "@/lib/artifacts/store";
 import { MLFLOW_API_VERSION } from "./api-version";
 import { appendToUriPath } from "./artifact-uri";
 import { listRunArtifacts } from "./runs/artifacts";
@@ -309,8 +310,8 @@ for (const kind of DB_KINDS) {
       const { runId, run } = await experimentAndRun();
       const store = new LocalArtifactStore(path.join(root, kind));
       const key = String(run.artifact_uri).slice("mlflow-artifacts:/".length);
-      await store.put(`${key}/model/MLmodel`, bytes("flavors: {}\n"));
-      await store.put(`${key}/notes.txt`, bytes("hi"));
+      await putFile(store, `${key}/model/MLmodel`, bytes("flavors: {}\n"));
+      await putFile(store, `${key}/notes.txt`, bytes("hi"));
       const ctx = { db: db(), principal: alice, store };
       expect(
         await listRunArtifacts(ctx, { run_id: runId, run_uuid: undefined, path: undefined, page_token: undefined }, await runRow(runId)),

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { and, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
 import { findRun } from "@/db/queries/tracking";
 import {
   assessmentsOf,
@@ -34,6 +35,7 @@ import { parseExperimentId } from "../validation";
 import type { z } from "zod";
 import { activeExperimentOrThrow, experimentOrThrow, mayChangeTrace, traceOrThrow, writableTrace } from "./access";
 import { storeTraceInfoAssessments } from "./assessments";
+import { releaseSpanBytes } from "./store-spans";
 import { validateTraceId } from "./ids";
 import { MAX_PREVIEW_CHARS, MAX_TRACE_TAG_KEY, MAX_TRACE_TAG_VALUE, MAX_TRACES_PER_LINK, SPAN_PAGE_SIZE } from "./limits";
 import { traceFilterSql, traceOrderSql } from "./search";
@@ -223,20 +225,21 @@ export async function deleteTraces(ctx: TrackingContext, input: In<"delete">): P
       throw permissionDenied(
         `Only ${refused.creator ?? "its creator"}, the owner of experiment ${exp.id} or an admin may delete trace ${refused.traceId}.`,
       );
-    return {
-      traces_deleted: await deleteTracesByIds(
-        ctx.db,
-        exp.id,
-        found.map((t) => t.traceId),
-      ),
-    };
+    return { traces_deleted: await released(ctx.db, deleteTracesByIds(ctx.db, exp.id, found.map((t) => t.traceId))) };
   }
   if (!mayChange(ctx.principal, exp.ownerId)) {
     throw permissionDenied(
       `Only the owner of experiment ${exp.id} or an admin may delete its traces by time; name your own traces by id instead.`,
     );
   }
-  return { traces_deleted: await deleteTracesOlderThan(ctx.db, exp.id, maxTs, input.max_traces) };
+  return { traces_deleted: await released(ctx.db, deleteTracesOlderThan(ctx.db, exp.id, maxTs, input.max_traces)) };
+}
+
+/** How many traces were deleted, after their span bytes are given back to their owners' storage. */
+async function released(db: Db, deleting: Promise<TraceRow[]>): Promise<number> {
+  const deleted = await deleting;
+  await releaseSpanBytes(db, deleted);
+  return deleted.length;
 }
 
 export async function setTraceTag(ctx: TrackingContext, input: { id: string; field: string; key: string; value: string }): Promise<Body> {
