@@ -42,7 +42,8 @@ for (const kind of DB_KINDS) {
       const bootstrap = { ...principal("bootstrap", true), userId: undefined };
       const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `rc-bootstrap-${Math.random()}` }, bootstrap));
       const ownerless = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, bootstrap));
-      await putFile(store, 
+      await putFile(
+        store,
         `${(ownerless.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length)}/z.bin`,
         bytes(11),
       );

@@ -151,7 +151,6 @@ export class S3ArtifactStore implements ArtifactStore {
    */
   async stage(key: string, data: AsyncIterable<Uint8Array>): Promise<StagedArtifact> {
     const objectKey = this.objectKey(key);
-    await this.assertWritable(key);
     const target = { Bucket: this.bucket, Key: objectKey };
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
@@ -165,7 +164,11 @@ export class S3ArtifactStore implements ArtifactStore {
       const body = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      uploadId ??= (await this.client.send(new CreateMultipartUploadCommand(target))).UploadId;
+      if (uploadId === undefined) {
+        // Before the first part goes up, so a conflict is refused before a big body is sent in vain.
+        await this.assertWritable(key);
+        uploadId = (await this.client.send(new CreateMultipartUploadCommand(target))).UploadId;
+      }
       const PartNumber = nextPart++;
       // Never rejects: a failed part is remembered and thrown by the reading loop, not left unhandled.
       const sent: Promise<void> = this.client

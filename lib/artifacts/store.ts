@@ -36,7 +36,7 @@ export interface StagedArtifact {
 export interface ArtifactStore {
   /**
    * Receives a file from a stream without making it visible; a stream that fails leaves nothing staged.
-   * ArtifactConflict early when a folder is at the key or a parent is a file (checked again at commit).
+   * May refuse with ArtifactConflict early (a folder at the key, a file above it); `commit` checks that again.
    */
   stage(key: string, data: AsyncIterable<Uint8Array>): Promise<StagedArtifact>;
   /** The file at `key`, or null when there is no file there (missing, or a folder). */

@@ -221,6 +221,19 @@ for (const kind of DB_KINDS) {
       expect(await tagOf()).toBe(`[{"name": "${name}", "version": 1}, {"name": "${name}", "version": 2}]`);
     });
 
+    it("lets only the logged model's writer register it as a model version, which tags the model", async () => {
+      const { experimentId } = await experimentAndRun();
+      const modelId = await loggedModel(experimentId);
+      const name = unique("bob-reg");
+      await ok(post("registered-models/create", { name }, bob));
+      const sentence = `Only parity-alice or an admin may register logged model ${modelId} as a model version.`;
+      await fails(post("model-versions/create", { name, source: `models:/${modelId}` }, bob), 403, "PERMISSION_DENIED", sentence);
+      await fails(post("model-versions/create", { name, source: "s3://elsewhere", model_id: modelId }, bob), 403, "PERMISSION_DENIED");
+      const info = ((await ok(get(`logged-models/${modelId}`))).model as { info: { tags?: Json[] } }).info;
+      expect((info.tags ?? []).find((t) => t.key === "mlflow.modelVersions")).toBeUndefined();
+      expect(await ok(get("model-versions/search", { filter: `name = '${name}'` }, bob))).toEqual({});
+    });
+
     it("refuses wrong-typed fields naming them, nested names included", async () => {
       await fails(
         post("experiments/create", { name: 123 }),

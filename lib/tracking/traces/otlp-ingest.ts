@@ -70,11 +70,14 @@ async function ingestTrace(ctx: TrackingContext, exp: ExperimentRow, traceId: st
     if (!mayChangeTrace(ctx.principal, row, exp))
       throw permissionDenied(`Trace ${traceId} was started by someone else; its spans cannot be added to.`);
     if (root && row.state === "IN_PROGRESS") {
-      return spanWrite(await updateTrace(ctx.db, traceId, {
-        ...completion(root),
-        requestTime: Math.min(row.requestTime, startMs),
-        tags: { ...row.tags, [TRACE_NAME_TAG]: row.tags[TRACE_NAME_TAG] ?? root.name },
-      }), spans);
+      return spanWrite(
+        await updateTrace(ctx.db, traceId, {
+          ...completion(root),
+          requestTime: Math.min(row.requestTime, startMs),
+          tags: { ...row.tags, [TRACE_NAME_TAG]: row.tags[TRACE_NAME_TAG] ?? root.name },
+        }),
+        spans,
+      );
     }
   }
   return spanWrite(row, spans);
@@ -102,7 +105,8 @@ export async function ingestOtlpSpans(ctx: TrackingContext, experimentId: string
     const exp = await activeExperimentOrThrow(tx, experimentId);
     const writes: SpanWrite[] = [];
     // Traces locked in id order, then the owners' usage rows: concurrent exports cannot deadlock.
-    for (const [traceId, group] of [...byTrace].sort(([a], [b]) => (a < b ? -1 : 1))) writes.push(await ingestTrace(c, exp, traceId, group));
+    for (const [traceId, group] of [...byTrace].sort(([a], [b]) => (a < b ? -1 : 1)))
+      writes.push(await ingestTrace(c, exp, traceId, group));
     await storeSpans(tx, writes);
   });
 }
