@@ -159,7 +159,7 @@ export class S3ArtifactStore implements ArtifactStore {
     let nextPart = 1;
     const parts: CompletedPart[] = [];
     const inFlight = new Set<Promise<void>>();
-    let partError: unknown;
+    let partError: Error | undefined;
     const sendPart = async (): Promise<void> => {
       const body = Buffer.concat(pending, pendingBytes);
       pending = [];
@@ -175,7 +175,7 @@ export class S3ArtifactStore implements ArtifactStore {
         .send(new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body: body }))
         .then(
           (res) => void parts.push({ PartNumber, ETag: res.ETag }),
-          (err: unknown) => void (partError ??= err),
+          (err: unknown) => void (partError ??= err instanceof Error ? err : new Error(String(err))),
         )
         .finally(() => inFlight.delete(sent));
       inFlight.add(sent);

@@ -97,11 +97,11 @@ export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): 
   assertArtifactWriter(ctx.principal, scope);
   const failure = await underStorageLock(ctx.db, scope.owner.id, async (tx) => {
     const before = await ctx.store.sizeOf(scope.key);
-    let failed: unknown;
+    let failed: Error | undefined;
     try {
       await ctx.store.remove(scope.key);
     } catch (err) {
-      failed = err;
+      failed = err instanceof Error ? err : new Error(String(err));
     }
     // A removal that failed half-way (S3 deletes in batches) still freed what it removed.
     await freeStorage(tx, scope.owner.id, before - (failed === undefined ? 0 : await ctx.store.sizeOf(scope.key)));
