@@ -9,6 +9,15 @@ export async function storedBytes(db: Db, userId: string): Promise<number> {
 }
 
 /**
+ * Locks a person's usage row (made at 0 if missing) until the transaction ends: changes to what they store
+ * are measured and counted one at a time, across replicas (lib/quota/storage.ts `underStorageLock`).
+ */
+export async function lockStorageRow(tx: Db, userId: string): Promise<void> {
+  await tx.insert(storageUsage).values({ userId, bytes: 0 }).onConflictDoNothing();
+  await tx.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.userId, userId)).for("update");
+}
+
+/**
  * Adds `bytes` to a person's usage only if the total stays within `limitBytes`, in one statement, so
  * concurrent uploads cannot together pass the quota. Returns whether the bytes were added.
  */

@@ -1,5 +1,5 @@
 /** MLflow 3 traces: their info rows, spans (paged), run links and assessments (lib/tracking/traces/). */
-import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { fromExcluded } from "./excluded";
 import { traceAssessments, traceRunLinks, traces, traceSpans } from "../schema";
@@ -76,25 +76,34 @@ export async function searchTraceRows(db: Db, q: TraceQuery): Promise<TraceRow[]
     .offset(q.offset);
 }
 
-export async function deleteTracesByIds(db: Db, experimentId: number, traceIds: string[]): Promise<number> {
-  if (traceIds.length === 0) return 0;
-  const rows = await db
+/** The deleted rows, so their span bytes can be given back to their owners' storage. */
+export async function deleteTracesByIds(db: Db, experimentId: number, traceIds: string[]): Promise<TraceRow[]> {
+  if (traceIds.length === 0) return [];
+  return db
     .delete(traces)
     .where(and(eq(traces.experimentId, experimentId), inArray(traces.traceId, traceIds)))
-    .returning({ id: traces.traceId });
-  return rows.length;
+    .returning();
 }
 
 /** The oldest `maxTraces` traces at or before `maxTimestamp`, as MLflow's DeleteTraces picks them. */
-export async function deleteTracesOlderThan(db: Db, experimentId: number, maxTimestamp: number, maxTraces?: number): Promise<number> {
+export async function deleteTracesOlderThan(db: Db, experimentId: number, maxTimestamp: number, maxTraces?: number): Promise<TraceRow[]> {
   const picked = db
     .select({ id: traces.traceId })
     .from(traces)
     .where(and(eq(traces.experimentId, experimentId), lte(traces.requestTime, maxTimestamp)))
     .orderBy(asc(traces.requestTime), asc(traces.traceId))
     .limit(maxTraces ?? Number.MAX_SAFE_INTEGER);
-  const rows = await db.delete(traces).where(inArray(traces.traceId, picked)).returning({ id: traces.traceId });
-  return rows.length;
+  return db.delete(traces).where(inArray(traces.traceId, picked)).returning();
+}
+
+/** Span bytes per trace owner (by id; nobody's traces left out), for the storage recount. */
+export async function spanBytesByOwner(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ ownerId: traces.ownerId, bytes: sql<number>`coalesce(sum(${traces.spanBytes}), 0)`.mapWith(Number) })
+    .from(traces)
+    .where(isNotNull(traces.ownerId))
+    .groupBy(traces.ownerId);
+  return new Map(rows.flatMap((r) => (r.ownerId === null ? [] : [[r.ownerId, r.bytes] as const])));
 }
 
 /**

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalArtifactStore } from "./local-store";
+import { putFile } from "./store";
 import { artifactStoreContract, chunks } from "./store-contract";
 
 async function* failing(): AsyncIterable<Uint8Array> {
@@ -27,14 +28,14 @@ describe("LocalArtifactStore", () => {
 
   it("keeps files as plain files under its root", async () => {
     const { root, store } = fresh();
-    await store.put("1/r/artifacts/model/MLmodel", chunks("flavors:\n", "  sklearn: {}\n"));
+    await putFile(store, "1/r/artifacts/model/MLmodel", chunks("flavors:\n", "  sklearn: {}\n"));
     expect(readFileSync(path.join(root, "1/r/artifacts/model/MLmodel"), "utf8")).toBe("flavors:\n  sklearn: {}\n");
   });
 
   it("leaves no temporary file on disk when an upload breaks", async () => {
     const { root, store } = fresh();
-    await store.put("1/r/artifacts/a.txt", chunks("old"));
-    await expect(store.put("1/r/artifacts/a.txt", failing())).rejects.toThrow("client went away");
+    await putFile(store, "1/r/artifacts/a.txt", chunks("old"));
+    await expect(putFile(store, "1/r/artifacts/a.txt", failing())).rejects.toThrow("client went away");
     expect(readdirSync(path.join(root, "1/r/artifacts"))).toEqual(["a.txt"]);
   });
 });

@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { ArtifactConflict, type ArtifactEntry, type ArtifactFile, type ArtifactStore } from "./store";
+import { ArtifactConflict, type ArtifactEntry, type ArtifactFile, type ArtifactStore, type StagedArtifact } from "./store";
 
 const READ_CHUNK = 256 * 1024;
 const TEMP_PREFIX = ".atrium-upload-";
@@ -27,18 +27,11 @@ export class LocalArtifactStore implements ArtifactStore {
     return full;
   }
 
-  async put(key: string, data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+  async stage(key: string, data: AsyncIterable<Uint8Array>): Promise<StagedArtifact> {
     const target = this.fileOf(key);
-    const dir = path.dirname(target);
-    let made: string | undefined;
-    try {
-      made = await mkdir(dir, { recursive: true });
-    } catch (err) {
-      if (isErrno(err, "EEXIST", "ENOTDIR")) throw new ArtifactConflict(key);
-      throw err;
-    }
-    // Written beside the target and renamed into place, so a broken upload never leaves a partial file.
-    const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+    // Staged at the root, not beside the target: deleting the target's folder meanwhile cannot take it away.
+    await mkdir(this.root, { recursive: true });
+    const temp = path.join(this.root, `${TEMP_PREFIX}${randomUUID()}`);
     let size = 0;
     const counted = async function* () {
       for await (const chunk of data) {
@@ -48,18 +41,38 @@ export class LocalArtifactStore implements ArtifactStore {
     };
     try {
       await pipeline(counted, createWriteStream(temp));
-      await rename(temp, target);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
+      throw err;
+    }
+    return {
+      size,
+      commit: () => this.moveIntoPlace(key, temp, target),
+      discard: () => unlink(temp).catch(() => undefined),
+    };
+  }
+
+  /** A rename on the same file system: readers see the old file or the new one, never a partial one. */
+  private async moveIntoPlace(key: string, temp: string, target: string): Promise<void> {
+    const dir = path.dirname(target);
+    let made: string | undefined;
+    try {
+      made = await mkdir(dir, { recursive: true });
+    } catch (err) {
+      if (isErrno(err, "EEXIST", "ENOTDIR")) throw new ArtifactConflict(key);
+      throw err;
+    }
+    try {
+      await rename(temp, target);
+    } catch (err) {
       await this.removeEmptyFolders(dir, made);
       if (isErrno(err, "EISDIR", "ENOTDIR", "ENOTEMPTY", "EEXIST")) throw new ArtifactConflict(key);
       throw err;
     }
-    return { size };
   }
 
   /**
-   * After a failed upload: the folders its mkdir made, deepest first, while they are empty (a parallel
+   * After a failed commit: the folders its mkdir made, deepest first, while they are empty (a parallel
    * upload may have written into one since; rmdir then refuses and the rest stay).
    */
   private async removeEmptyFolders(deepest: string, firstMade: string | undefined): Promise<void> {

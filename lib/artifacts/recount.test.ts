@@ -7,6 +7,7 @@ import { auditEvents } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
+import { putFile } from "@/lib/artifacts/store";
 import { principal, testUserId, trackingClient } from "@/lib/tracking/testing";
 import { recountStorage } from "./recount";
 
@@ -31,17 +32,18 @@ for (const kind of DB_KINDS) {
         return (run.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length);
       };
       const [a1, a2, b] = [await runOf("rc-a"), await runOf("rc-a"), await runOf("rc-b")];
-      await store.put(`${a1}/model/weights.bin`, bytes(1000));
-      await store.put(`${a1}/notes.txt`, bytes(24));
-      await store.put(`${a2}/x.bin`, bytes(500));
-      await store.put(`${b}/y.bin`, bytes(70));
+      await putFile(store, `${a1}/model/weights.bin`, bytes(1000));
+      await putFile(store, `${a1}/notes.txt`, bytes(24));
+      await putFile(store, `${a2}/x.bin`, bytes(500));
+      await putFile(store, `${b}/y.bin`, bytes(70));
       // A run the database no longer has.
-      await store.put(`1/${"f".repeat(32)}/artifacts/gone.bin`, bytes(9));
+      await putFile(store, `1/${"f".repeat(32)}/artifacts/gone.bin`, bytes(9));
       // A run of the bootstrap token's: nobody's, measured but counted for nobody.
       const bootstrap = { ...principal("bootstrap", true), userId: undefined };
       const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `rc-bootstrap-${Math.random()}` }, bootstrap));
       const ownerless = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, bootstrap));
-      await store.put(
+      await putFile(
+        store,
         `${(ownerless.run as { info: { artifact_uri: string } }).info.artifact_uri.slice("mlflow-artifacts:/".length)}/z.bin`,
         bytes(11),
       );

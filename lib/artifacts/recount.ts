@@ -1,13 +1,14 @@
 /**
- * Recounts everyone's artifact storage from the store itself: for installations that had artifacts
- * before storage was counted (the count starts at 0 for everyone), or after files were changed behind
- * the portal's back. Walks `<experiment>/<run>` and `<experiment>/models/<model>` folders, the layout
- * scope.ts maps to owners (by id, as storage is counted). Uploads that finish during the walk may be miscounted by their
- * own size; run it when uploads are quiet.
+ * Recounts everyone's storage from what is stored: artifact files from the store itself and MLflow 3 trace
+ * spans from their rows. For installations that had artifacts before storage was counted (the count starts
+ * at 0 for everyone), or after files were changed behind the portal's back. Walks `<experiment>/<run>` and
+ * `<experiment>/models/<model>` folders, the layout scope.ts maps to owners (by id, as storage is counted).
+ * Uploads that finish during the walk may be miscounted by their own size; run it when uploads are quiet.
  */
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
 import { replaceStorage } from "@/db/queries/storage-usage";
+import { spanBytesByOwner } from "@/db/queries/traces";
 import { findRun } from "@/db/queries/tracking";
 import type { ArtifactStore } from "./store";
 import { recordAudit } from "@/lib/audit/record";
@@ -41,7 +42,8 @@ async function ownedFolders(db: Db, store: ArtifactStore): Promise<{ key: string
 }
 
 export async function recountStorage(db: Db, store: ArtifactStore, actor: Principal): Promise<RecountResult> {
-  const byOwner = new Map<string, number>();
+  // MLflow 3 trace spans are stored data too, counted against their trace's owner (lib/tracking/traces/store-spans.ts).
+  const byOwner = await spanBytesByOwner(db);
   let orphanBytes = 0;
   for (const { key, ownerId } of await ownedFolders(db, store)) {
     const bytes = await store.sizeOf(key);

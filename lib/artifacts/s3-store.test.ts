@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalArtifactStore } from "./local-store";
+import { putFile } from "./store";
 import { artifactStoreFor } from "./store-for-config";
 import { S3ArtifactStore } from "./s3-store";
 import { startTestS3, type TestS3 } from "./s3-testing";
@@ -67,8 +68,8 @@ describe("S3ArtifactStore keys", () => {
     const prefix = `keys/${randomUUID()}`;
     const store = new S3ArtifactStore({ client, bucket, prefix });
     const neighbour = new S3ArtifactStore({ client, bucket, prefix: `${prefix}-other` });
-    await store.put("1/r/artifacts/model/MLmodel", chunks("x"));
-    await neighbour.put("1/r/artifacts/model/MLmodel", chunks("y"));
+    await putFile(store, "1/r/artifacts/model/MLmodel", chunks("x"));
+    await putFile(neighbour, "1/r/artifacts/model/MLmodel", chunks("y"));
     expect((await bucketKeys()).filter((k) => k.startsWith(prefix))).toEqual([
       `${prefix}-other/1/r/artifacts/model/MLmodel`,
       `${prefix}/1/r/artifacts/model/MLmodel`,
@@ -83,7 +84,7 @@ describe("S3ArtifactStore keys", () => {
     const store = new S3ArtifactStore({ client, bucket, prefix: `parts/${randomUUID()}`, partSize: 5 * 1024 * 1024 });
     const part = (fill: number) => Buffer.alloc(1024 * 1024, fill);
     const body = Array.from({ length: 12 }, (_, i) => part(i));
-    expect(await store.put("1/r/artifacts/twelve.bin", chunks(...body))).toEqual({ size: 12 * 1024 * 1024 });
+    expect(await putFile(store, "1/r/artifacts/twelve.bin", chunks(...body))).toEqual({ size: 12 * 1024 * 1024 });
     const file = await store.open("1/r/artifacts/twelve.bin");
     const back = Buffer.from(await new Response(file?.stream).arrayBuffer());
     expect(back.equals(Buffer.concat(body))).toBe(true);
@@ -92,12 +93,12 @@ describe("S3ArtifactStore keys", () => {
   it("keeps the old object when a stream breaks after some parts went up", async () => {
     const { client, bucket } = server();
     const store = new S3ArtifactStore({ client, bucket, prefix: `parts/${randomUUID()}`, partSize: 5 * 1024 * 1024 });
-    await store.put("1/r/artifacts/model.bin", chunks("old model"));
+    await putFile(store, "1/r/artifacts/model.bin", chunks("old model"));
     const breaking = async function* () {
       for (let i = 0; i < 12; i++) yield Buffer.alloc(1024 * 1024, i);
       throw new Error("client went away");
     };
-    await expect(store.put("1/r/artifacts/model.bin", breaking())).rejects.toThrow("client went away");
+    await expect(putFile(store, "1/r/artifacts/model.bin", breaking())).rejects.toThrow("client went away");
     const file = await store.open("1/r/artifacts/model.bin");
     expect([file?.size, await new Response(file?.stream).text()]).toEqual([9, "old model"]);
   });

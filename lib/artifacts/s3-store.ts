@@ -1,18 +1,23 @@
 import { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
+  type CompletedPart,
   type ListObjectsV2CommandOutput,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import type { ArtifactS3Config } from "@/lib/config";
-import { ArtifactConflict, type ArtifactEntry, type ArtifactFile, type ArtifactStore } from "./store";
+import { ArtifactConflict, type ArtifactEntry, type ArtifactFile, type ArtifactStore, type StagedArtifact } from "./store";
 
 const MIB = 1024 * 1024;
 /** S3's own ceiling for ListObjectsV2's MaxKeys and for one DeleteObjects call. */
@@ -81,8 +86,9 @@ function pullStream(body: Readable): ReadableStream<Uint8Array> {
  * Artifacts as objects in one bucket. S3 has no folders: a "folder" is a key prefix ending in "/", so one
  * exists exactly while some object lies under it, and an empty folder cannot exist (as MLflow's S3 store).
  * Readers never see a partial object: S3 makes a PutObject or a completed multipart upload visible at once.
- * The checks for a file where a folder is (ArtifactConflict) are made before the upload and are not atomic
- * with it; two writers racing on the same path can still leave both `a` and `a/b`, which list shows as both.
+ * The checks for a file where a folder is (ArtifactConflict) are made before the upload and again at commit;
+ * the service commits one at a time per owner (lib/quota/storage.ts), and the objects of one run or logged
+ * model have one owner, so portal writers cannot race past them. Writers outside the portal still could.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
@@ -138,38 +144,87 @@ export class S3ArtifactStore implements ArtifactStore {
     if (isFolder || parentIsFile.some(Boolean)) throw new ArtifactConflict(key);
   }
 
-  async put(key: string, data: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+  /**
+   * A body that fits in one part is kept in memory (at most `partSize`) and written with one PutObject at
+   * commit; a bigger one goes up as a multipart upload, `queueSize` parts in flight, completed at commit.
+   * Nothing is visible under the key until then, and a failed stream or a discard aborts the upload.
+   */
+  async stage(key: string, data: AsyncIterable<Uint8Array>): Promise<StagedArtifact> {
     const objectKey = this.objectKey(key);
-    await this.assertWritable(key);
+    const target = { Bucket: this.bucket, Key: objectKey };
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
     let size = 0;
-    let sourceError: unknown;
-    const counted = async function* () {
-      try {
-        for await (const chunk of data) {
-          size += chunk.byteLength;
-          yield chunk;
-        }
-      } catch (err) {
-        sourceError = err;
-        throw err;
+    let uploadId: string | undefined;
+    let nextPart = 1;
+    const parts: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let partError: Error | undefined;
+    const sendPart = async (): Promise<void> => {
+      const body = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      if (uploadId === undefined) {
+        // Before the first part goes up, so a conflict is refused before a big body is sent in vain.
+        await this.assertWritable(key);
+        uploadId = (await this.client.send(new CreateMultipartUploadCommand(target))).UploadId;
       }
+      const PartNumber = nextPart++;
+      // Never rejects: a failed part is remembered and thrown by the reading loop, not left unhandled.
+      const sent: Promise<void> = this.client
+        .send(new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body: body }))
+        .then(
+          (res) => void parts.push({ PartNumber, ETag: res.ETag }),
+          (err: unknown) => void (partError ??= err instanceof Error ? err : new Error(String(err))),
+        )
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+      if (inFlight.size >= this.queueSize) await Promise.race(inFlight);
     };
-    // Parts are cut from the stream as it arrives; at most queueSize parts (plus the one filling) are in memory.
-    // A failed stream aborts the multipart upload, so neither the old object nor S3's part storage changes.
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: Readable.from(counted(), { objectMode: false, highWaterMark: 64 * 1024 }) },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
     try {
-      await upload.done();
+      for await (const chunk of data) {
+        if (partError !== undefined) throw partError;
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        size += chunk.byteLength;
+        if (pendingBytes >= this.partSize) await sendPart();
+      }
+      if (uploadId !== undefined && pendingBytes > 0) await sendPart();
+      await Promise.all(inFlight);
+      if (partError !== undefined) throw partError;
     } catch (err) {
-      // A broken request body is the cause, even when aborting the multipart upload then failed as well.
-      throw sourceError ?? err;
+      await Promise.all(inFlight);
+      if (uploadId !== undefined) await this.abort(objectKey, uploadId);
+      throw err;
     }
-    return { size };
+    if (uploadId === undefined) {
+      const body = Buffer.concat(pending, pendingBytes);
+      return {
+        size,
+        commit: async () => {
+          await this.assertWritable(key);
+          await this.client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: body.byteLength }));
+        },
+        discard: async () => undefined,
+      };
+    }
+    const id = uploadId;
+    return {
+      size,
+      commit: async () => {
+        await this.assertWritable(key);
+        const ordered = [...parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+        await this.client.send(new CompleteMultipartUploadCommand({ ...target, UploadId: id, MultipartUpload: { Parts: ordered } }));
+      },
+      discard: () => this.abort(objectKey, id),
+    };
+  }
+
+  /** Gives up a multipart upload, so S3 keeps none of its parts; a failure to do so is logged, not thrown. */
+  private async abort(objectKey: string, uploadId: string): Promise<void> {
+    await this.client
+      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId }))
+      .catch((err: unknown) => console.warn(`[atrium] could not abort the multipart upload of ${objectKey}:`, err));
   }
 
   async open(key: string): Promise<ArtifactFile | null> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
@@ -15,6 +16,7 @@ import { LocalArtifactStore } from "./local-store";
 import { S3ArtifactStore } from "./s3-store";
 import { startTestS3, type TestS3 } from "./s3-testing";
 import type { ArtifactStore } from "./store";
+import { recountStorage } from "./recount";
 import { deleteArtifact, downloadArtifact, listArtifacts, uploadArtifact } from "./service";
 
 async function* text(s: string): AsyncIterable<Uint8Array> {
@@ -128,7 +130,7 @@ for (const { kind, storeKind, makeStore } of CASES) {
             ...withNewIdentity({ name: "art-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } }),
             id: testUserId("art-quota"),
           })
-          .onConflictDoNothing();
+          .onConflictDoUpdate({ target: users.name, set: { limits: { maxStorageGb: QUOTA / 1024 ** 3 } } });
         await db().delete(storageUsage);
         const exp = await mlflow.ok(mlflow.call("POST", "experiments/create", { name: `quota-${Math.random()}` }, quotaOwner));
         const created = await mlflow.ok(mlflow.call("POST", "runs/create", { experiment_id: exp.experiment_id }, quotaOwner));
@@ -178,6 +180,34 @@ for (const { kind, storeKind, makeStore } of CASES) {
         expect(await storedBytes(db(), testUserId("art-quota"))).toBe(4000);
         await uploadArtifact(ctx, at("model.bin"), sized(1, 10));
         expect(await storedBytes(db(), testUserId("art-quota"))).toBe(10);
+      });
+
+      it("keeps the count equal to what is stored through 20 parallel overwrites and deletes of the same keys", async () => {
+        await db()
+          .update(users)
+          .set({ limits: { maxStorageGb: 1 } })
+          .where(eq(users.id, testUserId("art-quota")));
+        const ctx = { db: db(), principal: quotaOwner, store };
+        // The owner's earlier runs hold files too: counted from the store first.
+        await recountStorage(db(), store, admin);
+        const before = await storedBytes(db(), testUserId("art-quota"));
+        await uploadArtifact(ctx, at("model.bin"), sized(10, 1000));
+        await uploadArtifact(ctx, at("dir/weights.bin"), sized(4, 1000));
+        // Different sizes per writer, so a count measured against the wrong replaced file cannot come out right by luck.
+        const keys = ["model.bin", "dir/weights.bin", "dir"];
+        const ops = Array.from({ length: 20 }, (_, i) => {
+          const key = keys[i % keys.length] ?? "model.bin";
+          return i % 4 === 3 || key === "dir"
+            ? deleteArtifact(ctx, at(key))
+            : uploadArtifact(ctx, at(key), sized(1 + (i % 7), 1000 + 37 * i));
+        });
+        const outcomes = await Promise.allSettled(ops);
+        // A file under a folder being deleted may conflict; nothing else may fail.
+        for (const o of outcomes) if (o.status === "rejected") expect((o.reason as ApiError).status).toBe(409);
+        const counted = await storedBytes(db(), testUserId("art-quota"));
+        expect(counted - before).toBe(await store.sizeOf(quotaRun.join("/")));
+        await recountStorage(db(), store, admin);
+        expect(await storedBytes(db(), testUserId("art-quota"))).toBe(counted);
       });
 
       it("never lets parallel uploads pass the quota together", async () => {

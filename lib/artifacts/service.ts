@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError, badRequest, conflict, notFound } from "@/lib/http/api-error";
-import { freeStorage, StorageMeter, StorageQuotaExceeded } from "@/lib/quota/storage";
+import { freeStorage, StorageMeter, StorageQuotaExceeded, underStorageLock } from "@/lib/quota/storage";
 import { UnsafeArtifactPath } from "./paths";
 import { assertArtifactWriter, resolveRunScope } from "./scope";
 import { ArtifactConflict, type ArtifactFile, type ArtifactStore } from "./store";
@@ -36,7 +36,9 @@ function quotaError(err: StorageQuotaExceeded): ApiError {
 
 /**
  * Stores an upload, counted against the scope owner's storage quota as it streams: a body that passes
- * the quota (or declares a length that would) is refused with 413 and nothing of it is kept.
+ * the quota (or declares a length that would) is refused with 413 and nothing of it is kept. The body is
+ * staged without a lock; making it the file and counting it is one step under the owner's storage lock,
+ * measured from what the store holds then, so parallel overwrites and deletes cannot skew the count.
  */
 export async function uploadArtifact(
   ctx: ArtifactContext,
@@ -48,21 +50,27 @@ export async function uploadArtifact(
   assertArtifactWriter(ctx.principal, scope);
   if (scope.inside.length === 0)
     throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
-  // An overwritten file's bytes are already counted: the new one may reuse them. (A folder there is a conflict.)
-  const replaced = await ctx.store.sizeOf(scope.key);
-  const meter = await StorageMeter.forOwner(ctx.db, scope.owner, replaced);
-  let stored: { size: number };
+  // An overwritten file's bytes are already counted: while the body streams, the new one may reuse them.
+  const meter = await StorageMeter.forOwner(ctx.db, scope.owner, await ctx.store.sizeOf(scope.key));
   try {
     await meter.expect(declaredBytes);
-    stored = await ctx.store.put(scope.key, meter.metered(data));
-    await meter.commit(stored.size);
+    const staged = await ctx.store.stage(scope.key, meter.metered(data));
+    try {
+      await underStorageLock(ctx.db, scope.owner.id, async (tx) => {
+        await meter.commit(tx, staged.size, await ctx.store.sizeOf(scope.key));
+        await staged.commit();
+      });
+    } catch (err) {
+      await staged.discard();
+      throw err;
+    }
+    return { size: staged.size };
   } catch (err) {
     await meter.release();
     if (err instanceof StorageQuotaExceeded) throw quotaError(err);
     if (err instanceof ArtifactConflict) throw conflict("artifact_conflict", err.message);
     throw err;
   }
-  return stored;
 }
 
 export async function downloadArtifact(ctx: ArtifactContext, segments: string[]): Promise<{ name: string; file: ArtifactFile }> {
@@ -87,8 +95,18 @@ export async function listArtifacts(ctx: ArtifactContext, segments: string[]): P
 export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): Promise<Record<string, never>> {
   const scope = await resolveRunScope(ctx.db, segments);
   assertArtifactWriter(ctx.principal, scope);
-  const bytes = await ctx.store.sizeOf(scope.key);
-  await ctx.store.remove(scope.key);
-  await freeStorage(ctx.db, scope.owner.id, bytes);
+  const failure = await underStorageLock(ctx.db, scope.owner.id, async (tx) => {
+    const before = await ctx.store.sizeOf(scope.key);
+    let failed: Error | undefined;
+    try {
+      await ctx.store.remove(scope.key);
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+    }
+    // A removal that failed half-way (S3 deletes in batches) still freed what it removed.
+    await freeStorage(tx, scope.owner.id, before - (failed === undefined ? 0 : await ctx.store.sizeOf(scope.key)));
+    return failed;
+  });
+  if (failure !== undefined) throw failure;
   return {};
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { expect, it } from "vitest";
-import { ArtifactConflict, type ArtifactStore } from "./store";
+import { ArtifactConflict, putFile, type ArtifactStore } from "./store";
 
 export interface StoreContractHooks {
   /**
@@ -59,8 +59,8 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
 
   it("writes, lists, reads and deletes files and folders", async () => {
     const store = await hooks.fresh();
-    expect(await store.put(`${A}/model/MLmodel`, chunks("flavors:\n", "  sklearn: {}\n"))).toEqual({ size: 23 });
-    await store.put(`${A}/loss.csv`, chunks("step,loss\n1,0.5\n"));
+    expect(await putFile(store, `${A}/model/MLmodel`, chunks("flavors:\n", "  sklearn: {}\n"))).toEqual({ size: 23 });
+    await putFile(store, `${A}/loss.csv`, chunks("step,loss\n1,0.5\n"));
     expect(await store.list(A)).toEqual([
       { name: "loss.csv", isDir: false, size: 16 },
       { name: "model", isDir: true },
@@ -75,9 +75,9 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
 
   it("measures what a file or a folder holds (the storage quota counts it on delete)", async () => {
     const store = await hooks.fresh();
-    await store.put(`${A}/model/MLmodel`, chunks("12345"));
-    await store.put(`${A}/model/data/weights.bin`, chunks("1234567890"));
-    await store.put(`${A}/model.txt`, chunks("abc"));
+    await putFile(store, `${A}/model/MLmodel`, chunks("12345"));
+    await putFile(store, `${A}/model/data/weights.bin`, chunks("1234567890"));
+    await putFile(store, `${A}/model.txt`, chunks("abc"));
     expect(await store.sizeOf(`${A}/model/MLmodel`)).toBe(5);
     expect(await store.sizeOf(`${A}/model`)).toBe(15);
     expect(await store.sizeOf(A)).toBe(18);
@@ -87,11 +87,11 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
 
   it("lists nested folders level by level, from the root down", async () => {
     const store = await hooks.fresh();
-    await store.put("7/run/artifacts/a/b/c/deep.txt", chunks("deep"));
-    await store.put("7/run/artifacts/a/b/mid.txt", chunks("mid!"));
-    await store.put("7/run/artifacts/a/top.txt", chunks("t"));
-    await store.put("7/run/artifacts/notes v1 é.txt", chunks("spaces and accents"));
-    await store.put("7/run/artifacts/empty.bin", chunks());
+    await putFile(store, "7/run/artifacts/a/b/c/deep.txt", chunks("deep"));
+    await putFile(store, "7/run/artifacts/a/b/mid.txt", chunks("mid!"));
+    await putFile(store, "7/run/artifacts/a/top.txt", chunks("t"));
+    await putFile(store, "7/run/artifacts/notes v1 é.txt", chunks("spaces and accents"));
+    await putFile(store, "7/run/artifacts/empty.bin", chunks());
     expect(await store.list("")).toEqual([{ name: "7", isDir: true }]);
     expect(await store.list("7")).toEqual([{ name: "run", isDir: true }]);
     expect(await store.list("7/run/artifacts")).toEqual([
@@ -116,26 +116,26 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
 
   it("overwrites a file with the new bytes and size", async () => {
     const store = await hooks.fresh();
-    await store.put(`${A}/a.txt`, chunks("the first version"));
-    expect(await store.put(`${A}/a.txt`, chunks("v2"))).toEqual({ size: 2 });
+    await putFile(store, `${A}/a.txt`, chunks("the first version"));
+    expect(await putFile(store, `${A}/a.txt`, chunks("v2"))).toEqual({ size: 2 });
     expect(await readText(store, `${A}/a.txt`)).toBe("v2");
     expect(await store.list(A)).toEqual([{ name: "a.txt", isDir: false, size: 2 }]);
   });
 
   it("keeps the old file and leaves nothing behind when an upload breaks", async () => {
     const store = await hooks.fresh();
-    await store.put(`${A}/a.txt`, chunks("old"));
-    await expect(store.put(`${A}/a.txt`, failing())).rejects.toThrow("client went away");
-    await expect(store.put(`${A}/b.txt`, failing())).rejects.toThrow("client went away");
+    await putFile(store, `${A}/a.txt`, chunks("old"));
+    await expect(putFile(store, `${A}/a.txt`, failing())).rejects.toThrow("client went away");
+    await expect(putFile(store, `${A}/b.txt`, failing())).rejects.toThrow("client went away");
     // Nor the folders a broken upload would have been the first file in (a quota refusal breaks one so).
-    await expect(store.put(`${A}/new/deeper/c.txt`, failing())).rejects.toThrow("client went away");
+    await expect(putFile(store, `${A}/new/deeper/c.txt`, failing())).rejects.toThrow("client went away");
     expect(await readText(store, `${A}/a.txt`)).toBe("old");
     expect(await store.list(A)).toEqual([{ name: "a.txt", isDir: false, size: 3 }]);
   });
 
   it("answers null or [] for what is not there, and removing it is not an error", async () => {
     const store = await hooks.fresh();
-    await store.put(`${A}/model/MLmodel`, chunks("x"));
+    await putFile(store, `${A}/model/MLmodel`, chunks("x"));
     expect(await store.open(`${A}/missing`)).toBeNull();
     expect(await store.open(`${A}/model`)).toBeNull();
     expect(await store.open("9/none/artifacts/x")).toBeNull();
@@ -151,7 +151,7 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
   it("removes a folder with everything in it, and nothing that merely starts with its name", async () => {
     const store = await hooks.fresh();
     for (const f of ["model/MLmodel", "model/data/weights.bin", "model/data/deeper/x.json", "model-v2/MLmodel", "model.txt"]) {
-      await store.put(`${A}/${f}`, chunks(f));
+      await putFile(store, `${A}/${f}`, chunks(f));
     }
     await store.remove(`${A}/model`);
     expect(await store.list(A)).toEqual([
@@ -166,17 +166,17 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
 
   it("refuses a file where a folder is and a folder under a file", async () => {
     const store = await hooks.fresh();
-    await store.put(`${A}/model/MLmodel`, chunks("x"));
-    await expect(store.put(`${A}/model`, chunks("y"))).rejects.toBeInstanceOf(ArtifactConflict);
-    await expect(store.put(`${A}/model/MLmodel/inner`, chunks("y"))).rejects.toBeInstanceOf(ArtifactConflict);
-    await expect(store.put(`${A}/model/MLmodel/inner/deeper`, chunks("y"))).rejects.toBeInstanceOf(ArtifactConflict);
+    await putFile(store, `${A}/model/MLmodel`, chunks("x"));
+    await expect(putFile(store, `${A}/model`, chunks("y"))).rejects.toBeInstanceOf(ArtifactConflict);
+    await expect(putFile(store, `${A}/model/MLmodel/inner`, chunks("y"))).rejects.toBeInstanceOf(ArtifactConflict);
+    await expect(putFile(store, `${A}/model/MLmodel/inner/deeper`, chunks("y"))).rejects.toBeInstanceOf(ArtifactConflict);
     expect(await store.list(`${A}/model`)).toEqual([{ name: "MLmodel", isDir: false, size: 1 }]);
     expect(await readText(store, `${A}/model/MLmodel`)).toBe("x");
   });
 
   it("refuses keys with empty or dot segments and deleting the whole store", async () => {
     const store = await hooks.fresh();
-    await expect(store.put("../outside", chunks("x"))).rejects.toThrow("artifact key escapes the store: ../outside");
+    await expect(putFile(store, "../outside", chunks("x"))).rejects.toThrow("artifact key escapes the store: ../outside");
     await expect(store.remove("")).rejects.toThrow("refusing to delete the whole artifact store");
   });
 
@@ -185,7 +185,7 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
     const files = Array.from({ length: 23 }, (_, i) => `f-${String(i).padStart(3, "0")}.txt`);
     const folders = ["d-a", "d-m", "d-z"];
     await inParallel([...files.map((f) => `${A}/${f}`), ...folders.flatMap((d) => [`${A}/${d}/1`, `${A}/${d}/2`])], 6, (k) =>
-      store.put(k, chunks("12345")),
+      putFile(store, k, chunks("12345")),
     );
     expect(await store.list(A)).toEqual([
       ...folders.map((name) => ({ name, isDir: true })),
@@ -198,7 +198,7 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
   it("lists more than 1000 files in one folder", { timeout: 180_000 }, async () => {
     const store = await hooks.fresh();
     const names = Array.from({ length: 1003 }, (_, i) => `m-${String(i).padStart(4, "0")}`);
-    await inParallel(names, 8, (n) => store.put(`${A}/many/${n}`, chunks("x")));
+    await inParallel(names, 8, (n) => putFile(store, `${A}/many/${n}`, chunks("x")));
     const listed = await store.list(`${A}/many`);
     expect(listed.length).toBe(1003);
     expect(listed.map((e) => e.name)).toEqual(names);
@@ -219,12 +219,12 @@ export function artifactStoreContract(hooks: StoreContractHooks): void {
       }
     };
     // Warmed up first, so loading the SDK's code paths is not counted as the upload's memory.
-    await store.put(`${A}/warm.bin`, chunks(Buffer.alloc(9 * MIB)));
+    await putFile(store, `${A}/warm.bin`, chunks(Buffer.alloc(9 * MIB)));
     await new Response((await store.open(`${A}/warm.bin`))?.stream).arrayBuffer();
     const before = process.memoryUsage.rss();
 
     const up = sampleRss();
-    expect(await store.put(`${A}/big/data.bin`, generated())).toEqual({ size: total });
+    expect(await putFile(store, `${A}/big/data.bin`, generated())).toEqual({ size: total });
     const upPeak = up.stop();
 
     const down = sampleRss();

@@ -19,6 +19,12 @@ describe("job paths", () => {
     expect(pathProblem("./x.py")).toMatch(/empty or '.'/);
     expect(pathProblem("run.sh")).toMatch(/neither a notebook/);
     expect(pathProblem("")).toMatch(/empty/);
+    expect(pathProblem("--help.py")).toBe(
+      `The path "--help.py" starts with '-', which the job's command would read as an option; rename the file.`,
+    );
+    expect(pathProblem("-m.ipynb")).toMatch(/starts with '-'/);
+    // Only the start is read as an option.
+    expect(pathProblem("jobs/-x.py")).toBeUndefined();
     expect(pathProblem(`${"a/".repeat(300)}x.py`)).toMatch(/longer than 512/);
   });
 });

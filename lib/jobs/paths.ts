@@ -15,6 +15,8 @@ export function pathProblem(path: string): string | undefined {
   if (path.includes("\0")) return "The path contains a NUL character.";
   if (path.includes("\\")) return "The path contains a backslash; separate folders with '/'.";
   if (path.startsWith("/") || path.startsWith("~")) return `The path "${path}" is absolute; give it relative to your home folder.`;
+  // The path is an argument of python or papermill (command.ts): one starting with '-' would be read as an option.
+  if (path.startsWith("-")) return `The path "${path}" starts with '-', which the job's command would read as an option; rename the file.`;
   const segments = path.split("/");
   if (segments.some((s) => s === "..")) return `The path "${path}" leaves your home folder ('..').`;
   if (segments.some((s) => s === "" || s === ".")) return `The path "${path}" has an empty or '.' folder.`;

@@ -75,14 +75,28 @@ for (const kind of DB_KINDS) {
       const meter = new StorageMeter(db(), { id: "q-replace", name: "q-replace" }, 2048, 1500);
       await meter.expect(2000);
       expect(await drain(meter.metered(chunks(8, 250, { n: 0 })))).toBe(2000);
-      await meter.commit(2000);
+      await meter.commit(db(), 2000, 1500);
       expect(await storedBytes(db(), "q-replace")).toBe(2000);
+    });
+
+    it("commits against what the store holds then, and refuses bytes its reservation did not foresee past the quota", async () => {
+      await addStorage(db(), "q-vanish", 1500);
+      // Expected to overwrite a 1500-byte file with 2000 bytes: 500 reserved.
+      const meter = new StorageMeter(db(), { id: "q-vanish", name: "q-vanish" }, 2048, 1500);
+      expect(await drain(meter.metered(chunks(8, 250, { n: 0 })))).toBe(2000);
+      expect(await storedBytes(db(), "q-vanish")).toBe(2000);
+      // Meanwhile the old file was deleted (1500 freed) and another upload took 1000.
+      await addStorage(db(), "q-vanish", -1500 + 1000);
+      // Nothing is replaced after all: 1500 more are needed, and 1500 + 1500 > 2048.
+      await expect(meter.commit(db(), 2000, 0)).rejects.toBeInstanceOf(StorageQuotaExceeded);
+      await meter.release();
+      expect(await storedBytes(db(), "q-vanish")).toBe(1000);
     });
 
     it("counts without limiting when the owner has no quota (a deleted person)", async () => {
       const meter = new StorageMeter(db(), { id: "q-nobody", name: "q-nobody" }, null);
       expect(await drain(meter.metered(chunks(4, 1024, { n: 0 })))).toBe(4096);
-      await meter.commit(4096);
+      await meter.commit(db(), 4096, 0);
       expect(await storedBytes(db(), "q-nobody")).toBe(4096);
     });
 
@@ -90,7 +104,7 @@ for (const kind of DB_KINDS) {
       const meter = await StorageMeter.forOwner(db(), { id: null, name: "bootstrap" });
       await meter.expect(10 * GIB);
       expect(await drain(meter.metered(chunks(4, 1024, { n: 0 })))).toBe(4096);
-      await meter.commit(4096);
+      await meter.commit(db(), 4096, 0);
       expect(await storedBytes(db(), "bootstrap")).toBe(0);
     });
   });

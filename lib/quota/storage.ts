@@ -8,7 +8,7 @@
  */
 import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
-import { addStorage, reserveStorage, storedBytes } from "@/db/queries/storage-usage";
+import { addStorage, lockStorageRow, reserveStorage, storedBytes } from "@/db/queries/storage-usage";
 import { findUserById } from "@/db/queries/users";
 import type { Owner } from "@/lib/auth/ownership";
 import { formatBytes } from "./bytes";
@@ -18,15 +18,20 @@ const GIB = 1024 ** 3;
 /** Bytes reserved per database round trip while an upload streams. */
 const RESERVE_SLICE = 8 * 1024 * 1024;
 
-/** Thrown from inside an upload's byte stream when the next bytes would pass the owner's quota. */
+/** Thrown from inside an upload's byte stream, or by a span write, when the new bytes would pass the owner's quota. */
 export class StorageQuotaExceeded extends Error {
   constructor(
     readonly owner: string | null,
     readonly limitBytes: number,
     readonly usedBytes: number,
+    what: "artifacts" | "spans" = "artifacts",
   ) {
+    const whose = owner ?? "the owner";
+    const quota = `storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use)`;
     super(
-      `This upload would take ${owner ?? "the owner"}'s artifacts past their storage quota of ${formatBytes(limitBytes)} (${formatBytes(usedBytes)} in use); delete artifacts or ask an admin for more.`,
+      what === "artifacts"
+        ? `This upload would take ${whose}'s artifacts past their ${quota}; delete artifacts or ask an admin for more.`
+        : `These spans would take ${whose}'s artifacts and traces past their ${quota}; delete traces or artifacts, or ask an admin for more.`,
     );
     this.name = "StorageQuotaExceeded";
   }
@@ -56,14 +61,15 @@ export async function storageUsageOf(db: Db, ownerId: string | null, maxStorageG
 }
 
 /**
- * Counts one upload against its owner's quota. `metered` wraps the body; then exactly one of `commit`
- * (with the size of the file it replaced) or `release` (the upload failed) settles the reservation.
+ * Counts one upload against its owner's quota. `metered` wraps the body; then `commit` (inside
+ * `underStorageLock`, with the size of the file it replaces) or `release` (the upload failed) settles the
+ * reservation.
  */
 export class StorageMeter {
   private reserved = 0;
   private seen = 0;
 
-  /** `replacedBytes`: the file the upload overwrites, whose bytes it may reuse (already counted). */
+  /** `replacedBytes`: the file the upload is expected to overwrite, whose bytes it may reuse while it streams. */
   constructor(
     private readonly db: Db,
     private readonly owner: Owner,
@@ -111,18 +117,65 @@ export class StorageMeter {
     }
   }
 
-  /** The upload is stored: usage becomes what it was, plus the new file, minus the file it replaced. */
-  async commit(size: number): Promise<void> {
-    const counted = this.limitBytes === null ? 0 : this.reserved;
-    this.reserved = 0;
-    if (this.owner.id !== null) await addStorage(this.db, this.owner.id, size - this.replacedBytes - counted);
+  /**
+   * Counts the stored upload, inside `underStorageLock` and just before it becomes the file: usage becomes what
+   * it was, plus the new file, minus `replacedBytes` (what the store holds at the key now, measured under the
+   * lock). Bytes the reservation did not foresee (the replaced file was deleted meanwhile) must still fit the
+   * quota, else StorageQuotaExceeded. The reservation stays this meter's until the transaction commits, so a
+   * rollback is followed by `release()`.
+   */
+  async commit(tx: Db, size: number, replacedBytes: number): Promise<void> {
+    const ownerId = this.owner.id;
+    if (ownerId === null) return;
+    const extra = size - replacedBytes - this.reserved;
+    if (extra > 0 && this.limitBytes !== null) {
+      if (!(await reserveStorage(tx, ownerId, extra, this.limitBytes)))
+        throw new StorageQuotaExceeded(this.owner.name, this.limitBytes, Math.max(0, (await storedBytes(tx, ownerId)) - this.reserved));
+      return;
+    }
+    await addStorage(tx, ownerId, extra);
   }
 
   /** The upload failed or was refused: nothing was stored, so the reservation is given back. */
   async release(): Promise<void> {
-    const counted = this.limitBytes === null ? 0 : this.reserved;
+    const reserved = this.reserved;
     this.reserved = 0;
-    if (this.owner.id !== null) await addStorage(this.db, this.owner.id, -counted);
+    if (this.owner.id !== null) await addStorage(this.db, this.owner.id, -reserved);
+  }
+}
+
+/**
+ * Runs `fn` in a transaction holding the owner's `storage_usage` row lock, so what changes their stored bytes
+ * (an upload becoming the file, a delete) is measured from the store, done and counted one at a time, on every
+ * replica, and the count always equals what the store holds. Keep `fn` short: it holds a connection (on PGlite,
+ * the only one). Nobody's files (an owner id of null) are not counted, so not serialised.
+ */
+export async function underStorageLock<T>(db: Db, ownerId: string | null, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx: Db) => {
+    if (ownerId !== null) await lockStorageRow(tx, ownerId);
+    return fn(tx);
+  });
+}
+
+/**
+ * Counts bytes the database itself stores for people (MLflow 3 trace spans) in the caller's transaction, after
+ * the rows changed: growth past an owner's quota throws StorageQuotaExceeded (the transaction then rolls back
+ * and nothing is kept), a shrink frees. Owners are charged in id order, so two transactions never wait on each
+ * other's usage rows; callers lock their own rows (traces) before this.
+ */
+export async function chargeStorage(tx: Db, charges: Iterable<{ owner: Owner; bytes: number }>): Promise<void> {
+  const byOwner = new Map<string, { name: string | null; bytes: number }>();
+  for (const { owner, bytes } of charges) {
+    if (owner.id === null) continue;
+    const sum = byOwner.get(owner.id) ?? { name: owner.name, bytes: 0 };
+    sum.bytes += bytes;
+    byOwner.set(owner.id, sum);
+  }
+  for (const [ownerId, { name, bytes }] of [...byOwner].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const limit = bytes > 0 ? await storageLimitBytes(tx, ownerId) : null;
+    if (limit === null) await addStorage(tx, ownerId, bytes);
+    else if (!(await reserveStorage(tx, ownerId, bytes, limit)))
+      throw new StorageQuotaExceeded(name, limit, await storedBytes(tx, ownerId), "spans");
   }
 }
 

@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   PERMISSION_DENIED: 403,
   /** A body over the cap (lib/http/body.ts); MLflow's own code for it, with HTTP's status for it. */
   REQUEST_LIMIT_EXCEEDED: 413,
+  /** The owner's storage quota (lib/quota/storage.ts); 413 as the artifact upload's refusal, never 429, which clients retry. */
+  RESOURCE_EXHAUSTED: 413,
   UNAUTHENTICATED: 401,
   INVALID_STATE: 500,
   INTERNAL_ERROR: 500,

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
+import { putFile } from "@/lib/artifacts/store";
 import { MLFLOW_API_VERSION } from "./api-version";
 import { appendToUriPath } from "./artifact-uri";
 import { listRunArtifacts } from "./runs/artifacts";
@@ -220,6 +221,19 @@ for (const kind of DB_KINDS) {
       expect(await tagOf()).toBe(`[{"name": "${name}", "version": 1}, {"name": "${name}", "version": 2}]`);
     });
 
+    it("lets only the logged model's writer register it as a model version, which tags the model", async () => {
+      const { experimentId } = await experimentAndRun();
+      const modelId = await loggedModel(experimentId);
+      const name = unique("bob-reg");
+      await ok(post("registered-models/create", { name }, bob));
+      const sentence = `Only parity-alice or an admin may register logged model ${modelId} as a model version.`;
+      await fails(post("model-versions/create", { name, source: `models:/${modelId}` }, bob), 403, "PERMISSION_DENIED", sentence);
+      await fails(post("model-versions/create", { name, source: "s3://elsewhere", model_id: modelId }, bob), 403, "PERMISSION_DENIED");
+      const info = ((await ok(get(`logged-models/${modelId}`))).model as { info: { tags?: Json[] } }).info;
+      expect((info.tags ?? []).find((t) => t.key === "mlflow.modelVersions")).toBeUndefined();
+      expect(await ok(get("model-versions/search", { filter: `name = '${name}'` }, bob))).toEqual({});
+    });
+
     it("refuses wrong-typed fields naming them, nested names included", async () => {
       await fails(
         post("experiments/create", { name: 123 }),
@@ -309,8 +323,8 @@ for (const kind of DB_KINDS) {
       const { runId, run } = await experimentAndRun();
       const store = new LocalArtifactStore(path.join(root, kind));
       const key = String(run.artifact_uri).slice("mlflow-artifacts:/".length);
-      await store.put(`${key}/model/MLmodel`, bytes("flavors: {}\n"));
-      await store.put(`${key}/notes.txt`, bytes("hi"));
+      await putFile(store, `${key}/model/MLmodel`, bytes("flavors: {}\n"));
+      await putFile(store, `${key}/notes.txt`, bytes("hi"));
       const ctx = { db: db(), principal: alice, store };
       expect(
         await listRunArtifacts(ctx, { run_id: runId, run_uuid: undefined, path: undefined, page_token: undefined }, await runRow(runId)),

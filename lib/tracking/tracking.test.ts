@@ -109,6 +109,29 @@ for (const kind of DB_KINDS) {
         expect(typeof (body.experiment as Json).creation_time).toBe("number");
       });
 
+      it("refuses an artifact_location in the portal's store or with '..', and keeps one the client writes to itself", async () => {
+        await fails(
+          post("experiments/create", { name: unique("exp-loc"), artifact_location: "mlflow-artifacts:/team-a/exp1" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "artifact_location 'mlflow-artifacts:/team-a/exp1' is not allowed: the portal chooses where it stores an experiment's artifacts (mlflow-artifacts:/<experiment_id>); leave artifact_location out, or give a location your client writes to itself, such as s3://bucket/path.",
+        );
+        await fails(
+          post("experiments/create", { name: unique("exp-loc"), artifact_location: "MLFLOW-ARTIFACTS:/../../x" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+        );
+        await fails(
+          post("experiments/create", { name: unique("exp-loc"), artifact_location: "s3://bucket/../other" }),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "artifact_location 's3://bucket/../other' has a '..' segment; give the location without it.",
+        );
+        const created = await ok(post("experiments/create", { name: unique("exp-loc"), artifact_location: "s3://bucket/team-a" }));
+        const got = await ok(get("experiments/get", { experiment_id: String(created.experiment_id) }));
+        expect((got.experiment as Json).artifact_location).toBe("s3://bucket/team-a");
+      });
+
       it("creates, rejects a duplicate name, gets by id and by name", async () => {
         const name = unique("exp-a");
         const created = await ok(post("experiments/create", { name, tags: [{ key: "team", value: "ml" }] }));

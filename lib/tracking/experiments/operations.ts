@@ -30,8 +30,25 @@ export function assertExperimentActive(exp: ExperimentRow): void {
   }
 }
 
+/**
+ * A custom artifact location is one the client writes to itself (s3://bucket/path and the like); the portal's own
+ * store (mlflow-artifacts:) keeps files only at the location it chooses, `mlflow-artifacts:/<experiment_id>`, the
+ * layout lib/artifacts/scope.ts maps to owners. So a custom mlflow-artifacts: location is refused here rather than
+ * accepted and then refused on every upload, and so is a `..` segment anywhere.
+ */
+function checkArtifactLocation(location: string): void {
+  if (/^mlflow-artifacts:/i.test(location))
+    throw invalidParam(
+      `artifact_location '${location}' is not allowed: the portal chooses where it stores an experiment's artifacts (mlflow-artifacts:/<experiment_id>); leave artifact_location out, or give a location your client writes to itself, such as s3://bucket/path.`,
+    );
+  const path = location.replace(/[?#].*$/, "");
+  if (path.split(/[/\\]/).includes(".."))
+    throw invalidParam(`artifact_location '${location}' has a '..' segment; give the location without it.`);
+}
+
 export async function createExperiment(ctx: TrackingContext, input: Input<typeof experiments.create>): Promise<Body> {
   const { name, tags } = input;
+  if (input.artifact_location) checkArtifactLocation(input.artifact_location);
   const row = await insertExperiment(ctx.db, {
     name,
     artifactLocation: input.artifact_location || undefined,

@@ -25,14 +25,17 @@ export async function listFilesUnder(
 ): Promise<Body> {
   if (!root.startsWith(PROXIED)) throw invalidParam(`The files of ${owner} are stored at ${root}, outside Atrium; list them there.`);
   let inside: string[];
+  let key: string;
   try {
     inside = segmentsFromPath(dir);
+    // The root too: an experiment made before its artifact_location was checked may hold '..'.
+    key = [...segmentsFromPath(root.slice(PROXIED.length)), ...inside].join("/");
   } catch (err) {
     if (err instanceof UnsafeArtifactPath) throw invalidParam(err.message);
     throw err;
   }
   const store = ctx.store ?? getArtifactStore();
-  const entries = await store.list([root.slice(PROXIED.length), ...inside].join("/"));
+  const entries = await store.list(key);
   const body: Body = { root_uri: root };
   if (entries.length > 0) {
     body.files = entries.map((e) => {

@@ -27,8 +27,9 @@ import {
   type RegisteredModelRow,
 } from "@/db/queries/registry";
 import { findRun } from "@/db/queries/tracking";
+import { assertMayChange } from "@/lib/auth/ownership";
 import { nowOf, type Body, type TrackingContext } from "../context";
-import { TrackingError, doesNotExist, invalidParam } from "../errors";
+import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "../errors";
 import type { Input, registry } from "../http/schemas";
 import { modelVersionOrThrow, type ModelVersionTarget } from "../http/targets";
 import { loggedModelForSource, noteModelVersion } from "../logged-models/registry-link";
@@ -189,6 +190,14 @@ export async function createModelVersion(
   // MLflow 3 clients register `models:/<model_id>` or `runs:/<run>/<name>`; the version then points at the
   // logged model's files, so get-download-uri answers with a location the artifact API serves.
   const logged = await loggedModelForSource(ctx.db, input.source, input.model_id || undefined);
+  // Registering notes the version on the logged model (a tag): a change to it, so its writer's to make.
+  if (logged)
+    assertMayChange(
+      ctx.principal,
+      { id: logged.ownerId, name: logged.creator },
+      `register logged model ${logged.modelId} as a model version`,
+      permissionDenied,
+    );
   const stored = logged
     ? { source: logged.artifactLocation, runId: runId ?? logged.sourceRunId }
     : { source: input.source, runId: runId ?? null };

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { and, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
 import { findRun } from "@/db/queries/tracking";
 import {
   assessmentsOf,
@@ -34,10 +35,20 @@ import { parseExperimentId } from "../validation";
 import type { z } from "zod";
 import { activeExperimentOrThrow, experimentOrThrow, mayChangeTrace, traceOrThrow, writableTrace } from "./access";
 import { storeTraceInfoAssessments } from "./assessments";
+import { releaseSpanBytes } from "./store-spans";
 import { validateTraceId } from "./ids";
 import { MAX_PREVIEW_CHARS, MAX_TRACE_TAG_KEY, MAX_TRACE_TAG_VALUE, MAX_TRACES_PER_LINK, SPAN_PAGE_SIZE } from "./limits";
 import { traceFilterSql, traceOrderSql } from "./search";
-import { ARTIFACT_LOCATION_TAG, TRACE_NAME_TAG, parseDuration, parseTimestamp, stateOfStatus, traceInfoV2, traceInfoV3 } from "./wire";
+import {
+  ARTIFACT_LOCATION_TAG,
+  SOURCE_RUN_METADATA,
+  TRACE_NAME_TAG,
+  parseDuration,
+  parseTimestamp,
+  stateOfStatus,
+  traceInfoV2,
+  traceInfoV3,
+} from "./wire";
 
 type In<K extends keyof typeof traceSchemas> = z.output<(typeof traceSchemas)[K]>;
 
@@ -72,6 +83,18 @@ async function withAssessments(ctx: TrackingContext, rows: TraceRow[]): Promise<
   return rows.map((r) => traceInfoV3(r, byTrace.get(r.traceId) ?? []));
 }
 
+/**
+ * Metadata `mlflow.sourceRun` lists a trace under that run (db/queries/traces.ts `runIdIs`), as LinkTracesToRun
+ * does: only the run's writer may make it, with the same check. Unchanged metadata is not checked again, so
+ * whoever may change the trace can still end it.
+ */
+async function assertMayListUnderRun(ctx: TrackingContext, metadata: Record<string, string>, before: Record<string, string> = {}) {
+  const runId = metadata[SOURCE_RUN_METADATA];
+  if (runId === undefined || runId === before[SOURCE_RUN_METADATA]) return;
+  const run = await findRun(ctx.db, runId);
+  if (run) assertRunWriter(ctx.principal, run, `link traces to run ${run.runUuid}`);
+}
+
 /** StartTraceV3 (POST /api/3.0/mlflow/traces): the whole trace info, sent when the trace has ended. */
 export async function startTraceV3(ctx: TrackingContext, input: In<"startV3">): Promise<Body> {
   const info: TraceInfoV3Input = input.trace.trace_info;
@@ -98,6 +121,7 @@ export async function startTraceV3(ctx: TrackingContext, input: In<"startV3">): 
     creator: ctx.principal.name,
     ownerId: ctx.principal.userId ?? null,
   });
+  await assertMayListUnderRun(ctx, info.trace_metadata, created ? {} : row.metadata);
   let trace = row;
   if (!created) {
     // The spans came first (OTLP, rest_store.log_spans) and made the row; this completes it.
@@ -117,6 +141,7 @@ export async function startTraceV3(ctx: TrackingContext, input: In<"startV3">): 
 /** StartTrace (deprecated v2, POST /api/2.0/mlflow/traces): an in-progress trace, ended later by EndTrace. */
 export async function startTraceV2(ctx: TrackingContext, input: In<"startV2">): Promise<Body> {
   const exp = await activeExperimentOrThrow(ctx.db, input.experiment_id);
+  await assertMayListUnderRun(ctx, mapOf(input.request_metadata));
   // MLflow's v2 request ids are uuid4().hex.
   const traceId = randomBytes(16).toString("hex");
   const { row } = await insertTraceIfMissing(ctx.db, {
@@ -135,6 +160,7 @@ export async function startTraceV2(ctx: TrackingContext, input: In<"startV2">): 
 /** EndTrace (deprecated v2, PATCH /api/2.0/mlflow/traces/<request_id>). */
 export async function endTraceV2(ctx: TrackingContext, input: In<"endV2">): Promise<Body> {
   const trace = await writableTrace(ctx.db, ctx.principal, input.request_id, "request_id");
+  await assertMayListUnderRun(ctx, mapOf(input.request_metadata), trace.metadata);
   const row = await updateTrace(ctx.db, trace.traceId, {
     executionDuration: Math.max(0, input.timestamp_ms - trace.requestTime),
     ...(input.status ? { state: stateOfStatus(input.status) } : {}),
@@ -224,10 +250,13 @@ export async function deleteTraces(ctx: TrackingContext, input: In<"delete">): P
         `Only ${refused.creator ?? "its creator"}, the owner of experiment ${exp.id} or an admin may delete trace ${refused.traceId}.`,
       );
     return {
-      traces_deleted: await deleteTracesByIds(
+      traces_deleted: await released(
         ctx.db,
-        exp.id,
-        found.map((t) => t.traceId),
+        deleteTracesByIds(
+          ctx.db,
+          exp.id,
+          found.map((t) => t.traceId),
+        ),
       ),
     };
   }
@@ -236,7 +265,14 @@ export async function deleteTraces(ctx: TrackingContext, input: In<"delete">): P
       `Only the owner of experiment ${exp.id} or an admin may delete its traces by time; name your own traces by id instead.`,
     );
   }
-  return { traces_deleted: await deleteTracesOlderThan(ctx.db, exp.id, maxTs, input.max_traces) };
+  return { traces_deleted: await released(ctx.db, deleteTracesOlderThan(ctx.db, exp.id, maxTs, input.max_traces)) };
+}
+
+/** How many traces were deleted, after their span bytes are given back to their owners' storage. */
+async function released(db: Db, deleting: Promise<TraceRow[]>): Promise<number> {
+  const deleted = await deleting;
+  await releaseSpanBytes(db, deleted);
+  return deleted.length;
 }
 
 export async function setTraceTag(ctx: TrackingContext, input: { id: string; field: string; key: string; value: string }): Promise<Body> {

@@ -16,7 +16,7 @@ import { MAX_SPAN_UPLOAD_BYTES } from "./limits";
 import { traceArtifactLocation } from "./operations";
 import { decodeOtlpJson, decodeOtlpProtobuf, mlflowSpanDict, type OtlpSpan } from "./otlp";
 import { spanRow } from "./spans";
-import { storeSpans } from "./store-spans";
+import { storeSpans, type SpanWrite } from "./store-spans";
 import { ARTIFACT_LOCATION_TAG, TRACE_NAME_TAG } from "./wire";
 
 export const EXPERIMENT_ID_HEADER = "x-mlflow-experiment-id";
@@ -49,7 +49,8 @@ function completion(root: OtlpSpan | undefined): Partial<TraceRow> {
   };
 }
 
-async function ingestTrace(ctx: TrackingContext, exp: ExperimentRow, traceId: string, spans: OtlpSpan[]): Promise<void> {
+/** Creates or completes the trace (locked until the transaction ends); its spans, for `storeSpans`. */
+async function ingestTrace(ctx: TrackingContext, exp: ExperimentRow, traceId: string, spans: OtlpSpan[]): Promise<SpanWrite> {
   validateTraceId(traceId, "span attribute mlflow.traceRequestId");
   const root = spans.find((s) => !s.parentSpanIdHex);
   const startMs = Math.min(...spans.map((s) => Number(BigInt(s.startNs) / 1_000_000n)));
@@ -69,21 +70,27 @@ async function ingestTrace(ctx: TrackingContext, exp: ExperimentRow, traceId: st
     if (!mayChangeTrace(ctx.principal, row, exp))
       throw permissionDenied(`Trace ${traceId} was started by someone else; its spans cannot be added to.`);
     if (root && row.state === "IN_PROGRESS") {
-      await updateTrace(ctx.db, traceId, {
-        ...completion(root),
-        requestTime: Math.min(row.requestTime, startMs),
-        tags: { ...row.tags, [TRACE_NAME_TAG]: row.tags[TRACE_NAME_TAG] ?? root.name },
-      });
+      return spanWrite(
+        await updateTrace(ctx.db, traceId, {
+          ...completion(root),
+          requestTime: Math.min(row.requestTime, startMs),
+          tags: { ...row.tags, [TRACE_NAME_TAG]: row.tags[TRACE_NAME_TAG] ?? root.name },
+        }),
+        spans,
+      );
     }
   }
-  await storeSpans(
-    ctx.db,
-    traceId,
-    spans.map((s, i) => {
+  return spanWrite(row, spans);
+}
+
+function spanWrite(trace: TraceRow, spans: OtlpSpan[]): SpanWrite {
+  return {
+    trace,
+    spans: spans.map((s, i) => {
       const { mlflowTraceId: _ignored, ...rowOf } = spanRow(mlflowSpanDict(s), `span ${i}`);
       return rowOf;
     }),
-  );
+  };
 }
 
 /** Stores the spans of one export, all or nothing. */
@@ -96,7 +103,11 @@ export async function ingestOtlpSpans(ctx: TrackingContext, experimentId: string
   await ctx.db.transaction(async (tx: Db) => {
     const c = { ...ctx, db: tx };
     const exp = await activeExperimentOrThrow(tx, experimentId);
-    for (const [traceId, group] of [...byTrace].sort(([a], [b]) => (a < b ? -1 : 1))) await ingestTrace(c, exp, traceId, group);
+    const writes: SpanWrite[] = [];
+    // Traces locked in id order, then the owners' usage rows: concurrent exports cannot deadlock.
+    for (const [traceId, group] of [...byTrace].sort(([a], [b]) => (a < b ? -1 : 1)))
+      writes.push(await ingestTrace(c, exp, traceId, group));
+    await storeSpans(tx, writes);
   });
 }
 

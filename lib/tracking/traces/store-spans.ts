@@ -1,10 +1,48 @@
-/** Writing spans to a trace under its size cap (limits.ts); call inside the request's transaction so a refusal leaves nothing. */
+/**
+ * Writing spans to traces under the per-trace cap (limits.ts) and their owners' storage quota: span data is
+ * stored data, counted with the owner's artifacts (lib/quota/storage.ts `chargeStorage`). Call inside the
+ * request's transaction, with each trace row locked (`writableTrace`, `insertTraceIfMissing`), so writers to
+ * one trace are counted one at a time and a refusal leaves nothing.
+ */
 import type { Db } from "@/db/client";
-import { upsertSpans, type NewSpan } from "@/db/queries/traces";
+import { upsertSpans, type NewSpan, type TraceRow } from "@/db/queries/traces";
+import { chargeStorage, StorageQuotaExceeded } from "@/lib/quota/storage";
+import { TrackingError } from "../errors";
 import { MAX_TRACE_SPAN_BYTES, traceTooLarge } from "./limits";
 
-export async function storeSpans(db: Db, traceId: string, rows: NewSpan[]): Promise<void> {
-  if (rows.length === 0) return;
-  const bytes = await upsertSpans(db, traceId, rows);
-  if (bytes > MAX_TRACE_SPAN_BYTES) throw traceTooLarge(traceId, bytes);
+export interface SpanWrite {
+  /** Locked by the caller; its `spanBytes` is what it held before this write. */
+  trace: TraceRow;
+  spans: NewSpan[];
+}
+
+const ownerOf = (trace: TraceRow) => ({ id: trace.ownerId, name: trace.creator });
+
+export async function storeSpans(db: Db, writes: SpanWrite[]): Promise<void> {
+  const charges: { owner: { id: string | null; name: string | null }; bytes: number }[] = [];
+  for (const { trace, spans } of writes) {
+    if (spans.length === 0) continue;
+    const bytes = await upsertSpans(db, trace.traceId, spans);
+    if (bytes > MAX_TRACE_SPAN_BYTES) throw traceTooLarge(trace.traceId, bytes);
+    charges.push({ owner: ownerOf(trace), bytes: bytes - trace.spanBytes });
+  }
+  await chargeSpanBytes(db, charges);
+}
+
+/** Deleted traces: their span bytes no longer count against their owners. */
+export async function releaseSpanBytes(db: Db, deleted: TraceRow[]): Promise<void> {
+  await chargeSpanBytes(
+    db,
+    deleted.map((t) => ({ owner: ownerOf(t), bytes: -t.spanBytes })),
+  );
+}
+
+/** Over the quota: MLflow's RESOURCE_EXHAUSTED with the portal's sentence (413, as an artifact upload's refusal). */
+async function chargeSpanBytes(db: Db, charges: Parameters<typeof chargeStorage>[1]): Promise<void> {
+  try {
+    await chargeStorage(db, charges);
+  } catch (err) {
+    if (err instanceof StorageQuotaExceeded) throw new TrackingError("RESOURCE_EXHAUSTED", err.message);
+    throw err;
+  }
 }

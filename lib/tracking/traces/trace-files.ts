@@ -78,8 +78,8 @@ export function uploadTraceFile(db: Db, principal: Principal, segments: string[]
     }
     await db.transaction(async (tx: Db) => {
       const trace = await traceIn(tx, path);
-      await writableTrace(tx, principal, trace.traceId);
-      await storeSpans(tx, trace.traceId, spansOfTraceData(data, trace.traceId));
+      const locked = await writableTrace(tx, principal, trace.traceId);
+      await storeSpans(tx, [{ trace: locked, spans: spansOfTraceData(data, trace.traceId) }]);
     });
     return Response.json({});
   });

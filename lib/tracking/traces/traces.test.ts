@@ -4,10 +4,18 @@
  * mlflow/tracing/client.py and mlflow/protos/service.proto) and checks the status, error code and body it expects.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import { principal, trackingClient, type Json } from "../testing";
+import { storedBytes } from "@/db/queries/storage-usage";
+import { withNewIdentity } from "@/db/queries/users";
+import { users } from "@/db/schema";
+import { LocalArtifactStore } from "@/lib/artifacts/local-store";
+import { recountStorage } from "@/lib/artifacts/recount";
+import { principal, testUserId, trackingClient, type Json } from "../testing";
 import { encodeOtlpProtobuf, type OtlpSpan } from "./otlp";
 import { ingestOtlpRequest } from "./otlp-ingest";
 import { downloadTraceFile, listTraceFiles, uploadTraceFile } from "./trace-files";
@@ -564,6 +572,103 @@ for (const kind of DB_KINDS) {
       expect(spans.map((s) => s.span_id)).toEqual([b64(first)]);
       // The same span sent again replaces itself, so a retried upload is not counted twice.
       expect((await putTraceData(exp, id, { spans: [big(first)] })).status).toBe(200);
+    });
+
+    it("counts span bytes against the trace owner's storage quota, refuses past it, frees on delete and recounts them", async () => {
+      const QUOTA = 64 * 1024;
+      const owner = principal("tr-quota");
+      await db()
+        .insert(users)
+        .values({
+          ...withNewIdentity({ name: "tr-quota", role: "user", limits: { maxStorageGb: QUOTA / 1024 ** 3 } }),
+          id: testUserId("tr-quota"),
+        })
+        .onConflictDoNothing();
+      const used = () => storedBytes(db(), testUserId("tr-quota"));
+      const before = await used();
+      const exp = await newExperiment(owner);
+      const t = hex(16);
+      const id = `tr-${t}`;
+      await ok(startV3(id, exp, {}, owner));
+      const span = (spanHex: string, chars: number) => ({
+        trace_id: b64(t),
+        span_id: b64(spanHex),
+        parent_span_id: "",
+        name: "s",
+        start_time_unix_nano: 1,
+        end_time_unix_nano: 2,
+        attributes: { "mlflow.spanInputs": JSON.stringify("x".repeat(chars)) },
+        status: { code: "STATUS_CODE_OK", message: "" },
+        events: [],
+      });
+      const first = span(hex(8), 20_000);
+      expect((await putTraceData(exp, id, { spans: [first] }, owner)).status).toBe(200);
+      const firstBytes = Buffer.byteLength(JSON.stringify(first));
+      expect((await used()) - before).toBe(firstBytes);
+      // Sent again, the same span replaces itself and is not counted twice.
+      expect((await putTraceData(exp, id, { spans: [first] }, owner)).status).toBe(200);
+      expect((await used()) - before).toBe(firstBytes);
+      // An admin writing into the trace writes into its owner's storage; past the quota nothing is kept.
+      const refused = await putTraceData(exp, id, { spans: [span(hex(8), 50_000)] }, admin);
+      expect(refused.status).toBe(413);
+      expect(await refused.json()).toEqual({
+        error_code: "RESOURCE_EXHAUSTED",
+        message: expect.stringMatching(
+          /^These spans would take tr-quota's artifacts and traces past their storage quota of 64\.0 KiB \(.* in use\); delete traces or artifacts, or ask an admin for more\.$/,
+        ),
+      });
+      const otlpRefused = await otlp(
+        exp,
+        encodeOtlpProtobuf([{ ...mlflowOtelSpan(t, hex(8), undefined, "x".repeat(60_000), 1, 2) }]),
+        owner,
+      );
+      expect(otlpRefused.status).toBe(413);
+      expect(await downloadSpans(exp, id)).toHaveLength(1);
+      expect((await used()) - before).toBe(firstBytes);
+      // The recount counts span rows as the writes did.
+      await recountStorage(db(), new LocalArtifactStore(mkdtempSync(path.join(os.tmpdir(), "atrium-trace-recount-"))), admin);
+      const recounted = await used();
+      await ok(v2.call("POST", "traces/delete-traces", { experiment_id: exp, request_ids: [id] }, owner));
+      expect(recounted - (await used())).toBe(firstBytes);
+    });
+
+    it("lists a trace under a run (metadata mlflow.sourceRun) only for the run's writer, as link-to-run", async () => {
+      const aliceExp = await newExperiment(alice);
+      const aliceRun = String(
+        ((await ok(v2.call("POST", "runs/create", { experiment_id: aliceExp }, alice))).run as { info: { run_id: string } }).info.run_id,
+      );
+      const bobExp = await newExperiment(bob);
+      const underAlice = { "mlflow.sourceRun": aliceRun, "mlflow.trace_schema.version": "3" };
+      const sentence = `Only tr-alice or an admin may link traces to run ${aliceRun}.`;
+      await fails(startV3(`tr-${hex(16)}`, bobExp, { trace_metadata: underAlice }, bob), 403, "PERMISSION_DENIED", sentence);
+      await fails(
+        v2.call(
+          "POST",
+          "traces",
+          { experiment_id: bobExp, timestamp_ms: 1, request_metadata: [{ key: "mlflow.sourceRun", value: aliceRun }] },
+          bob,
+        ),
+        403,
+        "PERMISSION_DENIED",
+      );
+      const started = await ok(v2.call("POST", "traces", { experiment_id: bobExp, timestamp_ms: 1 }, bob));
+      const v2Id = (started.trace_info as { request_id: string }).request_id;
+      await fails(
+        v2.call("PATCH", `traces/${v2Id}`, { timestamp_ms: 5, request_metadata: [{ key: "mlflow.sourceRun", value: aliceRun }] }, bob),
+        403,
+        "PERMISSION_DENIED",
+      );
+      const underRun = () =>
+        ok(
+          v3.call("POST", "traces/search", {
+            locations: [{ mlflow_experiment: { experiment_id: bobExp } }, { mlflow_experiment: { experiment_id: aliceExp } }],
+            filter: `run_id = '${aliceRun}'`,
+          }),
+        );
+      expect((await underRun()).traces ?? []).toEqual([]);
+      // The run's owner may.
+      await ok(startV3(`tr-${hex(16)}`, aliceExp, { trace_metadata: underAlice }, alice));
+      expect((await underRun()).traces).toHaveLength(1);
     });
 
     it("lets only the trace's creator, the experiment's owner or an admin change a trace; a stranger changes nothing", async () => {
