@@ -16,7 +16,7 @@ export interface AdminUserRow {
   lastSeenAt: Date | null;
   createdAt: Date;
   /** The role's limits, for the effective limits (overrides win). */
-  roleLimits: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu: number; maxTotalMemGb: number; maxStorageGb: number };
+  roleLimits: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu: number; maxTotalMemGb: number; maxStorageGb: number; maxPids: number };
   /** What the person's active servers hold now. */
   servers: number;
   cpu: number;
@@ -83,6 +83,7 @@ export async function searchAdminUsers(
         maxTotalCpu: roles.maxTotalCpu,
         maxTotalMemGb: roles.maxTotalMemGb,
         maxStorageGb: roles.maxStorageGb,
+        maxPids: roles.maxPids,
       },
       servers: heldServers,
       storedBytes: sql<number>`coalesce(${storageUsage.bytes}, 0)`.mapWith(Number),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { cpuCores, memoryUsed } from "./engine";
+import { ISOLATED_NETWORK } from "./networks";
 import { spawnerContract } from "./spawner-contract";
 import { collectLines, engineReadiness, specFactory } from "./testing";
 import type { ServerRef } from "./types";
@@ -69,7 +70,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       objectId: async (ref: ServerRef) =>
         (await docker.listContainers({ all: true, filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.Id,
       createLegacy: async (s) => {
-        const legacy = containerCreateOptions(s, { publishHost: "127.0.0.1" });
+        const legacy = containerCreateOptions(s, { network: ISOLATED_NETWORK, publishHost: "127.0.0.1" });
         legacy.name = `atrium-${s.user}-${s.server}`;
         delete legacy.Labels?.["atrium.user-id"]; // containers from before ids carry none
         await docker.createVolume({ Name: s.homeVolume });
