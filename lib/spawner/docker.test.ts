@@ -11,7 +11,7 @@ import { DockerSpawner, containerCreateOptions } from "./docker";
 import { cpuCores, memoryUsed } from "./engine";
 import { ISOLATED_NETWORK } from "./networks";
 import { spawnerContract } from "./spawner-contract";
-import { collectLines, engineReadiness, specFactory } from "./testing";
+import { collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -77,6 +77,8 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         await (await docker.createContainer(legacy)).start();
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
+      // A container always keeps it: the contract then finds NoNewPrivs 1 inside.
+      keepsNoNewPrivileges: () => Promise.resolve(true),
     });
   });
 
@@ -99,6 +101,20 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(info.HostConfig.Init).toBe(true);
     expect(info.HostConfig.ExtraHosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(info.HostConfig.RestartPolicy?.Name).toBe("no");
+    // The hardened spec (hardening.ts), the pids limit being the default when the spec names none.
+    expect(info.HostConfig.PidsLimit).toBe(1024);
+    expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+    expect(info.HostConfig.CapAdd ?? null).toBeNull();
+    expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+    expect(info.HostConfig.Privileged).toBe(false);
+    expect(info.HostConfig.NetworkMode).toBe(ISOLATED_NETWORK);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([ISOLATED_NETWORK]);
+    const net = await docker.getNetwork(ISOLATED_NETWORK).inspect();
+    expect(net).toMatchObject({
+      Driver: "bridge",
+      Options: { "com.docker.network.bridge.enable_icc": "false" },
+      Labels: { "atrium.managed": "true", "atrium.network": "isolated" },
+    });
     expect(info.HostConfig.PortBindings).toEqual({ "8888/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] });
     const published = info.NetworkSettings.Ports["8888/tcp"] ?? [];
     expect(published.length).toBeGreaterThan(0);
@@ -114,6 +130,43 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(vol.Labels).toMatchObject({ "atrium.user": user, "atrium.managed": "true" });
     await spawner.remove(s);
   }, 30_000);
+
+  it("keeps one person's workspace from reaching another's Jupyter, while each still reaches the host", async () => {
+    const net = await import("node:net");
+    // The portal's stand-in, on every interface as the portal listens; in this helper's port range when one is set.
+    const listener = net.createServer((sock) => sock.end("portal\n"));
+    const base = Number(process.env.E2E_PORT_BASE ?? "");
+    await new Promise<void>((resolve) => listener.listen(Number.isInteger(base) && base > 0 ? base + 77 : 0, "0.0.0.0", resolve));
+    const portalPort = (listener.address() as import("node:net").AddressInfo).port;
+    const a = spec(`${run}ia`, "default", { cmd: ["sleep", "300"] });
+    const b = spec(`${run}ib`, "default");
+    try {
+      await spawner.start(a);
+      const startedB = await spawner.start(b);
+      await waitForJupyterApi(startedB.url, b.baseUrl, b.token);
+      const infoB = await docker.getContainer(containerName(b)).inspect();
+      const ipB = infoB.NetworkSettings.Networks[ISOLATED_NETWORK]?.IPAddress ?? "";
+      expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const publishedB = new URL(startedB.url).port;
+      const probe = [
+        "import socket, sys",
+        "for host, port in [(sys.argv[1], 8888), ('host.docker.internal', int(sys.argv[2])), ('host.docker.internal', int(sys.argv[3]))]:",
+        "  try: s = socket.create_connection((host, port), timeout=3)",
+        "  except OSError: print('blocked'); continue",
+        "  s.settimeout(3)",
+        "  try: said = s.recv(100).decode().strip()",
+        "  except OSError: said = ''",
+        "  print('reached', said or 'silence'); s.close()",
+      ].join("\n");
+      const r = await spawner.exec(a, ["python3", "-c", probe, ipB, publishedB, String(portalPort)]);
+      // B's Jupyter by its address on the shared bridge, B's port published on the host's loopback, the portal.
+      expect(await collectLines(r.output)).toEqual(["blocked", "blocked", "reached portal"]);
+    } finally {
+      await spawner.remove(a);
+      await spawner.remove(b);
+      await new Promise((resolve) => listener.close(resolve));
+    }
+  }, 90_000);
 
   it("does not cut off a command that is quiet for longer than the request timeout", async () => {
     const s = spec(`${run}q`, "default", { cmd: ["sleep", "30"] });

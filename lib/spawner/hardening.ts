@@ -34,10 +34,10 @@ export function hardenedHostConfig(h: Hardening): Pick<Dockerode.HostConfig, "Pi
 }
 
 /**
- * As a swarm task template's fields: `CapabilityDrop` and `Resources.Limits.Pids` (API 1.41,
- * Docker 20.10), and `Privileges.NoNewPrivileges` (API 1.46, Docker 27; an older engine ignores the
- * field, and then only the dropped capabilities stand between a setuid binary and root's power:
- * docs/deploy-swarm.md).
+ * As a swarm task template's fields: `CapabilityDrop` and `Resources.Limits.Pids` (API 1.41, Docker
+ * 20.10), and `Privileges.NoNewPrivileges`, which only a newer engine's swarm carries to the
+ * container: Docker 20.10 stores it as false. There a setuid binary still runs as uid 0, but with
+ * no capability at all (docs/deploy-swarm.md).
  */
 export function hardenedTask(h: Hardening): {
   containerSpec: { CapabilityDrop: string[]; Privileges: Dockerode.Privileges & { NoNewPrivileges: boolean } };
