@@ -90,7 +90,17 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
 
 /** Every role's limits in one table; each row saves with PUT /api/roles/<role>. */
 export function RolesEditor({ roles }: { roles: RoleView[] }) {
-  const blank: RoleView = { name: "", people: 0, maxCpu: 0, maxMemGb: 0, maxServers: 0, maxTotalCpu: 0, maxTotalMemGb: 0, maxStorageGb: 0, maxPids: 0 };
+  const blank: RoleView = {
+    name: "",
+    people: 0,
+    maxCpu: 0,
+    maxMemGb: 0,
+    maxServers: 0,
+    maxTotalCpu: 0,
+    maxTotalMemGb: 0,
+    maxStorageGb: 0,
+    maxPids: 0,
+  };
   return (
     <table className="w-full text-sm" data-testid="roles-table">
       <thead className="bg-slate-50 text-left text-slate-500">

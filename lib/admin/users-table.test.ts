@@ -68,7 +68,15 @@ for (const kind of DB_KINDS) {
       ]);
       const bob = page.items[1];
       expect(bob).toMatchObject({ role: "user", roleSource: "admin", overrides: { maxTotalCpu: 3, maxServers: 2 } });
-      expect(bob?.limits).toStrictEqual({ maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 10, maxPids: 1024 });
+      expect(bob?.limits).toStrictEqual({
+        maxCpu: 2,
+        maxMemGb: 4,
+        maxServers: 2,
+        maxTotalCpu: 3,
+        maxTotalMemGb: 4,
+        maxStorageGb: 10,
+        maxPids: 1024,
+      });
       expect(page.items[0]?.limits).toStrictEqual({
         maxCpu: 8,
         maxMemGb: 32,

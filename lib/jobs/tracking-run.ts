@@ -16,7 +16,6 @@ import { ENVIRONMENT_TAG, EXECUTION_TAG, IMAGE_ID_TAG, JOB_TAG, REASON_TAG } fro
 import { logBatch } from "@/lib/tracking/runs/data";
 import { createRun, updateRun } from "@/lib/tracking/runs/operations";
 
-
 export function experimentNameOf(job: Pick<JobRow, "ownerName" | "name">): string {
   return `jobs/${job.ownerName}/${job.name}`;
 }

@@ -80,12 +80,30 @@ for (const kind of DB_KINDS) {
 
     it("uses one server for the totals of a role allowed no servers", async () => {
       const r = await putRole(db(), root, "none", { maxCpu: 2, maxMemGb: 4, maxServers: 0 });
-      expect(r.role).toEqual({ name: "none", maxCpu: 2, maxMemGb: 4, maxServers: 0, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10, maxPids: 1024 });
+      expect(r.role).toEqual({
+        name: "none",
+        maxCpu: 2,
+        maxMemGb: 4,
+        maxServers: 0,
+        maxTotalCpu: 2,
+        maxTotalMemGb: 4,
+        maxStorageGb: 10,
+        maxPids: 1024,
+      });
     });
 
     it("takes explicit totals as given", async () => {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
-      expect(r.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20, maxStorageGb: 10, maxPids: 1024 });
+      expect(r.role).toEqual({
+        name: "gpu",
+        maxCpu: 4,
+        maxMemGb: 16,
+        maxServers: 2,
+        maxTotalCpu: 6,
+        maxTotalMemGb: 20,
+        maxStorageGb: 10,
+        maxPids: 1024,
+      });
       const onlyCpu = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 });
       expect(onlyCpu.role).toEqual({
         name: "gpu",
@@ -105,7 +123,16 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "power", { maxCpu: 10, maxMemGb: 40, maxServers: 2 });
       expect(r).toEqual({
         created: false,
-        role: { name: "power", maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80, maxStorageGb: 50, maxPids: 1024 },
+        role: {
+          name: "power",
+          maxCpu: 10,
+          maxMemGb: 40,
+          maxServers: 2,
+          maxTotalCpu: 20,
+          maxTotalMemGb: 80,
+          maxStorageGb: 50,
+          maxPids: 1024,
+        },
       });
       const after = await findRole(db(), "power");
       expect(after).toMatchObject({ maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80 });
@@ -123,7 +150,16 @@ for (const kind of DB_KINDS) {
           target: "gpu",
           detail: {
             before: null,
-            after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10, maxPids: 1024 },
+            after: {
+              name: "gpu",
+              maxCpu: 4,
+              maxMemGb: 16,
+              maxServers: 2,
+              maxTotalCpu: 8,
+              maxTotalMemGb: 32,
+              maxStorageGb: 10,
+              maxPids: 1024,
+            },
           },
         },
         {
@@ -131,8 +167,26 @@ for (const kind of DB_KINDS) {
           action: "role.update",
           target: "gpu",
           detail: {
-            before: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10, maxPids: 1024 },
-            after: { name: "gpu", maxCpu: 6, maxMemGb: 16, maxServers: 1, maxTotalCpu: 6, maxTotalMemGb: 16, maxStorageGb: 10, maxPids: 1024 },
+            before: {
+              name: "gpu",
+              maxCpu: 4,
+              maxMemGb: 16,
+              maxServers: 2,
+              maxTotalCpu: 8,
+              maxTotalMemGb: 32,
+              maxStorageGb: 10,
+              maxPids: 1024,
+            },
+            after: {
+              name: "gpu",
+              maxCpu: 6,
+              maxMemGb: 16,
+              maxServers: 1,
+              maxTotalCpu: 6,
+              maxTotalMemGb: 16,
+              maxStorageGb: 10,
+              maxPids: 1024,
+            },
           },
         },
       ]);

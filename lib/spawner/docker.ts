@@ -105,7 +105,9 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     this.sharedNetwork = opts.network?.trim() || undefined;
     this.publishHost = opts.publishHost?.trim() || "127.0.0.1";
     this.urlHost = urlHostOf(this.publishHost);
-    this.placement = this.sharedNetwork ? { network: this.sharedNetwork } : { network: ISOLATED_BRIDGE.name, publishHost: this.publishHost };
+    this.placement = this.sharedNetwork
+      ? { network: this.sharedNetwork }
+      : { network: ISOLATED_BRIDGE.name, publishHost: this.publishHost };
     this.jobs = new DockerJobRunner(this.runtime, this.placement.network, () => this.ensureNetwork());
   }
 
