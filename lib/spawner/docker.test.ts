@@ -8,8 +8,8 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
 import { DockerSpawner, containerCreateOptions } from "./docker";
-import { cpuCores, memoryUsed } from "./engine";
-import { ISOLATED_NETWORK } from "./networks";
+import { Engine, cpuCores, memoryUsed } from "./engine";
+import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
 import { collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { ServerRef } from "./types";
@@ -167,6 +167,31 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       await new Promise((resolve) => listener.close(resolve));
     }
   }, 90_000);
+
+  it("creates a network it needs with its labels and options, and refuses a namesake that lacks them", async () => {
+    const engine = new Engine({ docker });
+    const fresh = { ...ISOLATED_BRIDGE, name: `atrium-test-${run}-made` };
+    const unfit = { ...ISOLATED_BRIDGE, name: `atrium-test-${run}-plain` };
+    await docker.createNetwork({ Name: unfit.name, Labels: { "atrium.test": run } });
+    try {
+      await ensureNetwork(engine, fresh);
+      await ensureNetwork(engine, fresh); // there already: nothing to do
+      expect(await docker.getNetwork(fresh.name).inspect()).toMatchObject({
+        Driver: "bridge",
+        Options: { "com.docker.network.bridge.enable_icc": "false" },
+        Labels: { "atrium.managed": "true", "atrium.network": "isolated" },
+      });
+      await expect(ensureNetwork(engine, unfit)).rejects.toThrow(
+        `The network ${unfit.name} exists but lacks the option com.docker.network.bridge.enable_icc=false; remove it once no container uses it, and Atrium creates it again with inter-container traffic off.`,
+      );
+    } finally {
+      for (const name of [fresh.name, unfit.name])
+        await docker
+          .getNetwork(name)
+          .remove()
+          .catch(() => undefined);
+    }
+  });
 
   it("does not cut off a command that is quiet for longer than the request timeout", async () => {
     const s = spec(`${run}q`, "default", { cmd: ["sleep", "30"] });
