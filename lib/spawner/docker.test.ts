@@ -145,7 +145,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       const startedB = await spawner.start(b);
       await waitForJupyterApi(startedB.url, b.baseUrl, b.token);
       const infoB = await docker.getContainer(containerName(b)).inspect();
-      const ipB = infoB.NetworkSettings.Networks[ISOLATED_NETWORK]?.IPAddress ?? "";
+      const ipB = Object.values(infoB.NetworkSettings.Networks)[0]?.IPAddress ?? "";
       expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       const publishedB = new URL(startedB.url).port;
       const probe = [
