@@ -44,6 +44,7 @@ export interface LimitOverrides {
   maxTotalCpu?: number;
   maxTotalMemGb?: number;
   maxStorageGb?: number;
+  maxPids?: number;
 }
 
 export const roles = pgTable("roles", {
@@ -57,6 +58,8 @@ export const roles = pgTable("roles", {
   maxTotalMemGb: real("max_total_mem_gb").notNull(),
   /** Artifact bytes (runs' and logged models' files) a person may own, in GiB. */
   maxStorageGb: real("max_storage_gb").notNull().default(10),
+  /** Processes and threads one of a person's containers (workspace or job) may hold: its pids limit. */
+  maxPids: integer("max_pids").notNull().default(1024),
   updatedAt: updatedAt(),
 });
 

@@ -173,7 +173,10 @@ test("the roles editor adds a role and changes a limit", async ({ page, request 
   await visit(page, `${BASE}/admin/roles`);
   const add = page.getByTestId("role-new");
   await add.getByLabel("New role name").fill("adm-e-gpu");
-  const values = ["CPU per server", "4", "Memory per server", "16", "Servers", "2", "CPU in all", "8", "Memory in all", "32"];
+  const values = [
+    ...["CPU per server", "4", "Memory per server", "16", "Servers", "2", "CPU in all", "8", "Memory in all", "32"],
+    ...["Processes per container", "256"],
+  ];
   for (let i = 0; i < values.length; i += 2) await add.getByLabel(`${values[i]} for new role`).fill(values[i + 1] ?? "");
   await add.getByRole("button", { name: "Add" }).click();
   const row = page.getByTestId("role-adm-e-gpu");
@@ -185,8 +188,9 @@ test("the roles editor adds a role and changes a limit", async ({ page, request 
     name: string;
     maxServers: number;
     maxTotalCpu: number;
+    maxPids: number;
   }[];
-  expect(roles.find((r) => r.name === "adm-e-gpu")).toMatchObject({ maxServers: 3, maxTotalCpu: 8 });
+  expect(roles.find((r) => r.name === "adm-e-gpu")).toMatchObject({ maxServers: 3, maxTotalCpu: 8, maxPids: 256 });
   await screenshot(page, "admin-roles");
 });
 

@@ -21,7 +21,7 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
   const label = isNew ? "new role" : role.name;
   const save = async () => {
     setSaved(null);
-    // An empty field is left out: the server names a missing required one, and keeps the storage quota as it was.
+    // An empty field is left out: the server names a missing required one, and keeps the storage quota and pids limit as they were.
     const body = Object.fromEntries(LIMIT_FIELDS.filter((f) => values[f.key]?.trim()).map((f) => [f.key, Number(values[f.key])]));
     if (!(await run(() => apiFetch(`/api/roles/${encodeURIComponent(name.trim())}`, { method: "PUT", body: JSON.stringify(body) }))))
       return;
@@ -90,7 +90,17 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
 
 /** Every role's limits in one table; each row saves with PUT /api/roles/<role>. */
 export function RolesEditor({ roles }: { roles: RoleView[] }) {
-  const blank: RoleView = { name: "", people: 0, maxCpu: 0, maxMemGb: 0, maxServers: 0, maxTotalCpu: 0, maxTotalMemGb: 0, maxStorageGb: 0 };
+  const blank: RoleView = {
+    name: "",
+    people: 0,
+    maxCpu: 0,
+    maxMemGb: 0,
+    maxServers: 0,
+    maxTotalCpu: 0,
+    maxTotalMemGb: 0,
+    maxStorageGb: 0,
+    maxPids: 0,
+  };
   return (
     <table className="w-full text-sm" data-testid="roles-table">
       <thead className="bg-slate-50 text-left text-slate-500">

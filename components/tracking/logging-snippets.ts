@@ -1,6 +1,6 @@
 /**
  * What the Experiments page tells people to run in a notebook. Both read the variables every workspace
- * gets (lib/workspaces/workspace-env.ts), so no token value is ever shown.
+ * gets (lib/workspaces/portal-env.ts), so no token value is ever shown.
  */
 
 /** With the stock client: MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN are all it needs. */

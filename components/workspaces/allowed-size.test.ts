@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { restartSize, sizeRange } from "./allowed-size";
 
-const limits = { maxCpu: 4, maxMemGb: 8, maxServers: 3, maxTotalCpu: 6, maxTotalMemGb: 12, maxStorageGb: 50 };
+const limits = { maxCpu: 4, maxMemGb: 8, maxServers: 3, maxTotalCpu: 6, maxTotalMemGb: 12, maxStorageGb: 50, maxPids: 1024 };
 const idle = { limits, usage: { servers: 0, cpu: 0, memGb: 0 } };
 const anyEnv = { maxCpu: null, maxMemGb: null };
 

@@ -35,7 +35,7 @@ describe("noRoomReason", () => {
     displayName: null,
     role: "user",
     admin: false,
-    limits: { maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 6, maxStorageGb: 10 },
+    limits: { maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 6, maxStorageGb: 10, maxPids: 1024 },
     usage,
     storage: { usedBytes: 0, limitBytes: 10 * 1024 ** 3 },
   });

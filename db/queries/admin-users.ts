@@ -1,6 +1,7 @@
 import { and, asc, count, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { roles, servers, storageUsage, users, type LimitOverrides, type RoleSource } from "../schema";
+import type { RoleLimits } from "./roles";
 import { ACTIVE_STATES } from "./servers";
 
 export const ADMIN_USER_SORTS = ["name", "role", "lastSeen", "servers", "cpu", "memGb"] as const;
@@ -16,7 +17,7 @@ export interface AdminUserRow {
   lastSeenAt: Date | null;
   createdAt: Date;
   /** The role's limits, for the effective limits (overrides win). */
-  roleLimits: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu: number; maxTotalMemGb: number; maxStorageGb: number };
+  roleLimits: RoleLimits;
   /** What the person's active servers hold now. */
   servers: number;
   cpu: number;
@@ -83,6 +84,7 @@ export async function searchAdminUsers(
         maxTotalCpu: roles.maxTotalCpu,
         maxTotalMemGb: roles.maxTotalMemGb,
         maxStorageGb: roles.maxStorageGb,
+        maxPids: roles.maxPids,
       },
       servers: heldServers,
       storedBytes: sql<number>`coalesce(${storageUsage.bytes}, 0)`.mapWith(Number),

@@ -68,7 +68,15 @@ for (const kind of DB_KINDS) {
       ]);
       const bob = page.items[1];
       expect(bob).toMatchObject({ role: "user", roleSource: "admin", overrides: { maxTotalCpu: 3, maxServers: 2 } });
-      expect(bob?.limits).toStrictEqual({ maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 10 });
+      expect(bob?.limits).toStrictEqual({
+        maxCpu: 2,
+        maxMemGb: 4,
+        maxServers: 2,
+        maxTotalCpu: 3,
+        maxTotalMemGb: 4,
+        maxStorageGb: 10,
+        maxPids: 1024,
+      });
       expect(page.items[0]?.limits).toStrictEqual({
         maxCpu: 8,
         maxMemGb: 32,
@@ -76,6 +84,7 @@ for (const kind of DB_KINDS) {
         maxTotalCpu: 16,
         maxTotalMemGb: 64,
         maxStorageGb: 50,
+        maxPids: 1024,
       });
       expect(page.items[0]?.lastSeenAt).toBe("2026-01-02T00:00:00.000Z");
       expect(page.items[2]?.lastSeenAt).toBeNull();

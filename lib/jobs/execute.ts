@@ -18,7 +18,7 @@ import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import type { JobStatus, Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
-import { workspaceEnv } from "@/lib/workspaces/workspace-env";
+import { portalEnv } from "@/lib/workspaces/portal-env";
 import { EXECUTED_NOTEBOOK, executionArgv, notebookArtifactName } from "./command";
 import { jobKindOf } from "./paths";
 import { quotaVerdict } from "./quota";
@@ -101,16 +101,16 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       "queued",
     ]);
     if (!running) return undefined;
-    return { exec: running, job, owner, env, token };
+    return { exec: running, job, owner, env, token, pids: verdict.limits.maxPids };
   });
   if (!claimed) return false;
-  const { exec, job, owner, env, token } = claimed;
+  const { exec, job, owner, env, token, pids } = claimed;
   try {
     const image = await spawner.imageInfo(env.image);
     if (!image.present) throw new Error(`the image "${env.image}" is not on the engine; an admin has to build or pull it`);
     const run = await openRun(db, ownerPrincipal(owner), job, exec, image.id);
     await updateExecution(db, exec.id, { mlflowRunId: run.runId, imageId: image.id ?? null }, ["running"]);
-    const base = workspaceEnv({
+    const base = portalEnv({
       user: owner.name,
       server: `job-${job.name}`,
       environment: env.id,
@@ -135,6 +135,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       argv: executionArgv(job.path, job.parameters),
       cpu: exec.cpu,
       memGb: exec.memGb,
+      pids,
       env: deps.env ? deps.env({ ...base, ...extra }) : { ...base, ...extra },
       constraints: env.constraints,
     });

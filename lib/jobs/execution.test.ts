@@ -185,7 +185,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const tags = Object.fromEntries((await db().select().from(runTags).where(eq(runTags.runUuid, runId))).map((t) => [t.key, t.value]));
     expect(tags["atrium.job"]).toBe(j.id);
     expect(tags["atrium.environment"]).toBe("python");
-    expect(tags["atrium.image_digest"]).toMatch(/^sha256:/);
+    expect(tags["atrium.image_id"]).toMatch(/^sha256:/);
     const log = await deps.store.open(`${runRow?.experimentId}/${runId}/artifacts/job.log`);
     expect(await new Response(log?.stream).text()).toContain("logged 200 argv ['--alpha', '0.75']");
     // The execution's token was revoked and its object removed.

@@ -39,7 +39,8 @@ export function waitingReason(ask: Ask, limits: Limits, usage: Ask, role: string
   return undefined;
 }
 
-export type QuotaVerdict = { fits: true } | { fits: false; never: boolean; reason: string };
+/** When it fits, the owner's limits it was judged by (the container's pids limit comes from them). */
+export type QuotaVerdict = { fits: true; limits: Limits } | { fits: false; never: boolean; reason: string };
 
 /** The verdict for one execution of `owner` now; call it with her row locked when the answer starts something. */
 export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask): Promise<QuotaVerdict> {
@@ -49,7 +50,7 @@ export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask): Promise<Qu
   const alone = aloneTooBig(ask, limits, owner.role);
   if (alone) return { fits: false, never: true, reason: alone };
   const waiting = waitingReason(ask, limits, await sumActiveUsage(db, owner.name), owner.role);
-  return waiting ? { fits: false, never: false, reason: waiting } : { fits: true };
+  return waiting ? { fits: false, never: false, reason: waiting } : { fits: true, limits };
 }
 
 /** A 403 when the job alone can never run for its owner (run now after her limits were lowered). */

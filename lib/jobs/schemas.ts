@@ -58,7 +58,7 @@ export type UpdateJobRequest = z.output<typeof updateJobSchema>;
 
 export const cronPreviewSchema = z.object({ cron: z.string().min(1).max(200), timeZone: z.string().min(1).max(64).default("UTC") });
 
-export const jobLabels: FieldLabels = {
+export const jobRequestLabels: FieldLabels = {
   name: "Name",
   path: "Path",
   environment: "Environment",

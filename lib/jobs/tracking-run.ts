@@ -1,6 +1,6 @@
 /**
  * Each execution is an MLflow run (docs/jobs.md): in the experiment `jobs/<owner>/<job>`, owned by
- * the job's owner, with the parameters as params, the job, environment and image digest as tags,
+ * the job's owner, with the parameters as params, the job, environment and image id as tags,
  * its end status and duration, and the log and executed notebook as artifacts. Through the tracking
  * layer's own operations and schemas, as a request would, never over HTTP.
  */
@@ -12,13 +12,9 @@ import { uploadArtifact } from "@/lib/artifacts/service";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { createExperiment } from "@/lib/tracking/experiments/operations";
 import { experiments, runs } from "@/lib/tracking/http/schemas";
+import { ENVIRONMENT_TAG, EXECUTION_TAG, IMAGE_ID_TAG, JOB_TAG, REASON_TAG } from "@/lib/tracking/runs/atrium-tags";
 import { logBatch } from "@/lib/tracking/runs/data";
 import { createRun, updateRun } from "@/lib/tracking/runs/operations";
-
-export const JOB_TAG = "atrium.job";
-export const EXECUTION_TAG = "atrium.execution";
-export const ENVIRONMENT_TAG = "atrium.environment";
-export const IMAGE_DIGEST_TAG = "atrium.image_digest";
 
 export function experimentNameOf(job: Pick<JobRow, "ownerName" | "name">): string {
   return `jobs/${job.ownerName}/${job.name}`;
@@ -45,14 +41,14 @@ export async function openRun(
   principal: Principal,
   job: JobRow,
   exec: { id: string; attempt: number },
-  imageDigest: string | undefined,
+  imageId: string | undefined,
 ): Promise<{ runId: string; experimentId: number }> {
   const exp = await experimentOf(db, principal, job);
   const tags = [
     { key: JOB_TAG, value: job.id },
     { key: EXECUTION_TAG, value: exec.id },
     { key: ENVIRONMENT_TAG, value: job.environmentId },
-    ...(imageDigest ? [{ key: IMAGE_DIGEST_TAG, value: imageDigest }] : []),
+    ...(imageId ? [{ key: IMAGE_ID_TAG, value: imageId }] : []),
   ];
   const input = runs.create.parse({ experiment_id: String(exp.id), run_name: `${job.name} #${exec.attempt} ${exec.id}`, tags });
   const body = (await createRun({ db, principal }, input, exp)) as { run: { info: { run_id: string } } };
@@ -77,7 +73,7 @@ export async function closeRun(
   const row = await findRun(db, runId);
   if (!row) return; // deleted by its owner meanwhile
   const now = Date.now();
-  const tags = end.reason ? [{ key: "atrium.reason", value: end.reason }] : [];
+  const tags = end.reason ? [{ key: REASON_TAG, value: end.reason }] : [];
   await logBatch(
     { db, principal },
     runs.logBatch.parse({ run_id: runId, metrics: [{ key: "duration_s", value: end.durationS, timestamp: now, step: 0 }], tags }),

@@ -8,4 +8,5 @@ export const LIMIT_LABELS: Readonly<Record<keyof Limits, string>> = {
   maxTotalCpu: "CPU in all",
   maxTotalMemGb: "Memory in all",
   maxStorageGb: "Artifact storage",
+  maxPids: "Processes per container",
 };

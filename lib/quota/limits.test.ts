@@ -10,6 +10,7 @@ const power: RoleRow = {
   maxTotalCpu: 16,
   maxTotalMemGb: 64,
   maxStorageGb: 50,
+  maxPids: 1024,
   updatedAt: new Date("2024-01-01T00:00:00Z"),
 };
 
@@ -22,6 +23,7 @@ describe("effectiveLimits", () => {
       maxTotalCpu: 16,
       maxTotalMemGb: 64,
       maxStorageGb: 50,
+      maxPids: 1024,
     });
   });
 
@@ -33,6 +35,7 @@ describe("effectiveLimits", () => {
       maxTotalCpu: 16,
       maxTotalMemGb: 64,
       maxStorageGb: 50,
+      maxPids: 1024,
     });
     expect(effectiveLimits(power, { maxMemGb: 128, maxTotalMemGb: 256 })).toStrictEqual({
       maxCpu: 8,
@@ -41,9 +44,10 @@ describe("effectiveLimits", () => {
       maxTotalCpu: 16,
       maxTotalMemGb: 256,
       maxStorageGb: 50,
+      maxPids: 1024,
     });
     expect(
-      effectiveLimits(power, { maxCpu: 1, maxMemGb: 2, maxServers: 5, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 1 }),
+      effectiveLimits(power, { maxCpu: 1, maxMemGb: 2, maxServers: 5, maxTotalCpu: 3, maxTotalMemGb: 4, maxStorageGb: 1, maxPids: 64 }),
     ).toStrictEqual({
       maxCpu: 1,
       maxMemGb: 2,
@@ -51,6 +55,7 @@ describe("effectiveLimits", () => {
       maxTotalCpu: 3,
       maxTotalMemGb: 4,
       maxStorageGb: 1,
+      maxPids: 64,
     });
   });
 
@@ -62,6 +67,7 @@ describe("effectiveLimits", () => {
     expect(Object.keys(effectiveLimits(power, {})).sort()).toEqual([
       "maxCpu",
       "maxMemGb",
+      "maxPids",
       "maxServers",
       "maxStorageGb",
       "maxTotalCpu",

@@ -9,6 +9,8 @@ export interface Limits {
   maxTotalMemGb: number;
   /** Artifact storage a person may own, GiB (lib/quota/storage.ts). */
   maxStorageGb: number;
+  /** The pids limit of each of a person's containers (lib/spawner/hardening.ts). */
+  maxPids: number;
 }
 
 /** A person's limits: their role's, with any per-user override an admin set taking precedence. */
@@ -20,5 +22,6 @@ export function effectiveLimits(role: RoleRow, overrides: LimitOverrides): Limit
     maxTotalCpu: overrides.maxTotalCpu ?? role.maxTotalCpu,
     maxTotalMemGb: overrides.maxTotalMemGb ?? role.maxTotalMemGb,
     maxStorageGb: overrides.maxStorageGb ?? role.maxStorageGb,
+    maxPids: overrides.maxPids ?? role.maxPids,
   };
 }

@@ -39,9 +39,9 @@ for (const kind of DB_KINDS) {
 
     it("lists the seeded roles by per-server CPU", async () => {
       expect(await getRoles(db())).toEqual([
-        { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10 },
-        { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 },
-        { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128, maxStorageGb: 200 },
+        { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10, maxPids: 1024 },
+        { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50, maxPids: 1024 },
+        { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128, maxStorageGb: 200, maxPids: 1024 },
       ]);
     });
 
@@ -49,7 +49,7 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2 });
       expect(r).toEqual({
         created: true,
-        role: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 },
+        role: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10, maxPids: 1024 },
       });
       const stored = await findRole(db(), "gpu");
       // A new role without a storage quota gets the seeded user role's 10 GiB.
@@ -74,17 +74,36 @@ for (const kind of DB_KINDS) {
         maxTotalCpu: 1.5,
         maxTotalMemGb: 4.5,
         maxStorageGb: 10,
+        maxPids: 1024,
       });
     });
 
     it("uses one server for the totals of a role allowed no servers", async () => {
       const r = await putRole(db(), root, "none", { maxCpu: 2, maxMemGb: 4, maxServers: 0 });
-      expect(r.role).toEqual({ name: "none", maxCpu: 2, maxMemGb: 4, maxServers: 0, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10 });
+      expect(r.role).toEqual({
+        name: "none",
+        maxCpu: 2,
+        maxMemGb: 4,
+        maxServers: 0,
+        maxTotalCpu: 2,
+        maxTotalMemGb: 4,
+        maxStorageGb: 10,
+        maxPids: 1024,
+      });
     });
 
     it("takes explicit totals as given", async () => {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20 });
-      expect(r.role).toEqual({ name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 6, maxTotalMemGb: 20, maxStorageGb: 10 });
+      expect(r.role).toEqual({
+        name: "gpu",
+        maxCpu: 4,
+        maxMemGb: 16,
+        maxServers: 2,
+        maxTotalCpu: 6,
+        maxTotalMemGb: 20,
+        maxStorageGb: 10,
+        maxPids: 1024,
+      });
       const onlyCpu = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 });
       expect(onlyCpu.role).toEqual({
         name: "gpu",
@@ -94,6 +113,7 @@ for (const kind of DB_KINDS) {
         maxTotalCpu: 5,
         maxTotalMemGb: 32,
         maxStorageGb: 10,
+        maxPids: 1024,
       });
     });
 
@@ -103,7 +123,16 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "power", { maxCpu: 10, maxMemGb: 40, maxServers: 2 });
       expect(r).toEqual({
         created: false,
-        role: { name: "power", maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80, maxStorageGb: 50 },
+        role: {
+          name: "power",
+          maxCpu: 10,
+          maxMemGb: 40,
+          maxServers: 2,
+          maxTotalCpu: 20,
+          maxTotalMemGb: 80,
+          maxStorageGb: 50,
+          maxPids: 1024,
+        },
       });
       const after = await findRole(db(), "power");
       expect(after).toMatchObject({ maxCpu: 10, maxMemGb: 40, maxServers: 2, maxTotalCpu: 20, maxTotalMemGb: 80 });
@@ -121,7 +150,16 @@ for (const kind of DB_KINDS) {
           target: "gpu",
           detail: {
             before: null,
-            after: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 },
+            after: {
+              name: "gpu",
+              maxCpu: 4,
+              maxMemGb: 16,
+              maxServers: 2,
+              maxTotalCpu: 8,
+              maxTotalMemGb: 32,
+              maxStorageGb: 10,
+              maxPids: 1024,
+            },
           },
         },
         {
@@ -129,8 +167,26 @@ for (const kind of DB_KINDS) {
           action: "role.update",
           target: "gpu",
           detail: {
-            before: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10 },
-            after: { name: "gpu", maxCpu: 6, maxMemGb: 16, maxServers: 1, maxTotalCpu: 6, maxTotalMemGb: 16, maxStorageGb: 10 },
+            before: {
+              name: "gpu",
+              maxCpu: 4,
+              maxMemGb: 16,
+              maxServers: 2,
+              maxTotalCpu: 8,
+              maxTotalMemGb: 32,
+              maxStorageGb: 10,
+              maxPids: 1024,
+            },
+            after: {
+              name: "gpu",
+              maxCpu: 6,
+              maxMemGb: 16,
+              maxServers: 1,
+              maxTotalCpu: 6,
+              maxTotalMemGb: 16,
+              maxStorageGb: 10,
+              maxPids: 1024,
+            },
           },
         },
       ]);
@@ -140,6 +196,14 @@ for (const kind of DB_KINDS) {
       expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxStorageGb: 75 })).role.maxStorageGb).toBe(75);
       expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3 })).role.maxStorageGb).toBe(75);
       expect((await findRole(db(), "power"))?.maxStorageGb).toBe(75);
+    });
+
+    it("sets a role's pids limit and keeps it when a later PUT leaves it out", async () => {
+      expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxPids: 256 })).role.maxPids).toBe(256);
+      expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3 })).role.maxPids).toBe(256);
+      expect((await findRole(db(), "power"))?.maxPids).toBe(256);
+      // A new role without one gets the default.
+      expect((await putRole(db(), root, "fresh", { maxCpu: 1, maxMemGb: 1, maxServers: 1 })).role.maxPids).toBe(1024);
     });
 
     it("lists a new role in CPU order, ties by name", async () => {

@@ -2,6 +2,7 @@ import type { Db } from "@/db/client";
 import { findRole, listRoles, upsertRole, type RoleRow } from "@/db/queries/roles";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
+import { DEFAULT_PIDS_LIMIT } from "@/lib/spawner/hardening";
 
 export function roleView(r: RoleRow) {
   return {
@@ -12,6 +13,7 @@ export function roleView(r: RoleRow) {
     maxTotalCpu: r.maxTotalCpu,
     maxTotalMemGb: r.maxTotalMemGb,
     maxStorageGb: r.maxStorageGb,
+    maxPids: r.maxPids,
   };
 }
 
@@ -22,12 +24,20 @@ export async function getRoles(db: Db) {
 /** Storage for a role created without one: the seeded `user` role's. */
 const DEFAULT_STORAGE_GB = 10;
 
-/** Creates or changes a role. Totals default to per-server × servers when not given; storage keeps its value. */
+/** Creates or changes a role. Totals default to per-server × servers when not given; storage and pids keep their values. */
 export async function putRole(
   db: Db,
   actor: Principal,
   name: string,
-  input: { maxCpu: number; maxMemGb: number; maxServers: number; maxTotalCpu?: number; maxTotalMemGb?: number; maxStorageGb?: number },
+  input: {
+    maxCpu: number;
+    maxMemGb: number;
+    maxServers: number;
+    maxTotalCpu?: number;
+    maxTotalMemGb?: number;
+    maxStorageGb?: number;
+    maxPids?: number;
+  },
 ) {
   return db.transaction(async (tx) => {
     const before = await findRole(tx, name);
@@ -39,6 +49,7 @@ export async function putRole(
       maxTotalCpu: input.maxTotalCpu ?? input.maxCpu * servers,
       maxTotalMemGb: input.maxTotalMemGb ?? input.maxMemGb * servers,
       maxStorageGb: input.maxStorageGb ?? before?.maxStorageGb ?? DEFAULT_STORAGE_GB,
+      maxPids: input.maxPids ?? before?.maxPids ?? DEFAULT_PIDS_LIMIT,
     });
     await recordAudit(tx, {
       actor: actor.name,

@@ -3,6 +3,7 @@
  * service's task template for swarm): names, labels, environment, the home volume, the command, and
  * the sentences that explain a failure. One place, so the backends cannot drift apart.
  */
+import { hardening } from "./hardening";
 import { ServerNotRunningError, type ServerRef, type ServerSpec } from "./types";
 
 export const LABEL_USER = "atrium.user";
@@ -70,6 +71,7 @@ export function validateSpec(spec: ServerSpec): void {
   validateName("home volume", spec.homeVolume);
   if (!Number.isFinite(spec.cpu) || spec.cpu <= 0) throw new TypeError(`cpu must be a positive number of cores, not ${spec.cpu}.`);
   if (!Number.isFinite(spec.memGb) || spec.memGb <= 0) throw new TypeError(`memGb must be a positive number of GiB, not ${spec.memGb}.`);
+  hardening(spec.pids);
   envList(spec.env);
   for (const c of spec.constraints ?? []) {
     if (typeof c !== "string" || !c.trim()) throw new TypeError("A placement constraint must be a non-empty string.");
@@ -101,8 +103,8 @@ export function labelsMatch(labels: Record<string, string> | undefined, ref: Ser
   return !userId || !labelled || labelled === userId;
 }
 
-/** The spec's environment plus the token and base URL, which only the spec itself may set. */
-export function workspaceEnv(spec: ServerSpec): string[] {
+/** Jupyter's container environment: the spec's, plus the token and base URL, which only the spec itself may set. */
+export function jupyterEnvList(spec: ServerSpec): string[] {
   const env = { ...spec.env };
   delete env.JUPYTER_TOKEN;
   delete env.JUPYTER_BASE_URL;

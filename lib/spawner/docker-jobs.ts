@@ -1,19 +1,21 @@
 /**
  * Job executions on one Docker engine: one container per execution, with the person's home
- * mounted, the limits asked for, the entrypoint replaced by the job's argv, and no restart. The
+ * mounted, the limits asked for and the hardened spec (hardening.ts), on the workspaces' network,
+ * the entrypoint replaced by the job's argv, and no restart. The
  * container stays after it exits (its state says whether memory killed it, its log and files are
  * read) until removeJob.
  */
 import type Dockerode from "dockerode";
 import { GIB, HOST_GATEWAY_NAME, envList, homeMount, oomReason, exitReason, volumeLabels } from "./container-spec";
+import { hardenedHostConfig, hardening } from "./hardening";
 import { statusCodeOf, type Engine } from "./engine";
 import { containerFile, containerLogLines } from "./container-output";
 import { noLines, type JobRunner } from "./job-runner";
-import { JOB_LIST_FILTER, JOB_WORKDIR, LABEL_EXECUTION, LABEL_JOB, jobLabels, jobObjectName, validateJobSpec } from "./job-spec";
+import { JOB_LIST_FILTER, JOB_WORKDIR, LABEL_EXECUTION, LABEL_JOB, jobObjectLabels, jobObjectName, validateJobSpec } from "./job-spec";
 import { LABEL_USER } from "./container-spec";
 import type { JobSpec, JobStatus, ListedJob } from "./types";
 
-export function jobContainerOptions(spec: JobSpec, network: string | undefined): Dockerode.ContainerCreateOptions {
+export function jobContainerOptions(spec: JobSpec, network: string): Dockerode.ContainerCreateOptions {
   const [entrypoint, ...args] = spec.argv;
   const memory = Math.round(spec.memGb * GIB);
   return {
@@ -23,16 +25,17 @@ export function jobContainerOptions(spec: JobSpec, network: string | undefined):
     Cmd: args,
     WorkingDir: JOB_WORKDIR,
     Env: envList(spec.env),
-    Labels: jobLabels(spec),
+    Labels: jobObjectLabels(spec),
     HostConfig: {
       NanoCpus: Math.round(spec.cpu * 1e9),
       Memory: memory,
       MemorySwap: memory,
+      ...hardenedHostConfig(hardening(spec.pids)),
       Init: true,
       RestartPolicy: { Name: "no" },
       ExtraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
       Mounts: [homeMount(spec)],
-      ...(network ? { NetworkMode: network } : {}),
+      NetworkMode: network,
     },
   };
 }
@@ -40,7 +43,8 @@ export function jobContainerOptions(spec: JobSpec, network: string | undefined):
 export class DockerJobRunner implements JobRunner {
   constructor(
     private readonly engine: Engine,
-    private readonly network: string | undefined,
+    private readonly network: string,
+    private readonly ensureNetwork: () => Promise<void>,
   ) {}
 
   private inspect(executionId: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
@@ -50,6 +54,7 @@ export class DockerJobRunner implements JobRunner {
   async start(spec: JobSpec): Promise<void> {
     validateJobSpec(spec);
     if (await this.inspect(spec.executionId)) return; // started already (a retry of this call, an adopted execution)
+    await this.ensureNetwork();
     await this.engine.ensureVolume(spec.homeVolume, volumeLabels(spec));
     let id: string;
     try {

@@ -8,9 +8,10 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
 import { DockerSpawner, containerCreateOptions } from "./docker";
-import { cpuCores, memoryUsed } from "./engine";
+import { Engine, cpuCores, memoryUsed } from "./engine";
+import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
-import { collectLines, engineReadiness, specFactory } from "./testing";
+import { collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -69,13 +70,15 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       objectId: async (ref: ServerRef) =>
         (await docker.listContainers({ all: true, filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.Id,
       createLegacy: async (s) => {
-        const legacy = containerCreateOptions(s, { publishHost: "127.0.0.1" });
+        const legacy = containerCreateOptions(s, { network: ISOLATED_NETWORK, publishHost: "127.0.0.1" });
         legacy.name = `atrium-${s.user}-${s.server}`;
         delete legacy.Labels?.["atrium.user-id"]; // containers from before ids carry none
         await docker.createVolume({ Name: s.homeVolume });
         await (await docker.createContainer(legacy)).start();
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
+      // A container always keeps it: the contract then finds NoNewPrivs 1 inside.
+      keepsNoNewPrivileges: () => Promise.resolve(true),
     });
   });
 
@@ -98,6 +101,20 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(info.HostConfig.Init).toBe(true);
     expect(info.HostConfig.ExtraHosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(info.HostConfig.RestartPolicy?.Name).toBe("no");
+    // The hardened spec (hardening.ts), the pids limit being the default when the spec names none.
+    expect(info.HostConfig.PidsLimit).toBe(1024);
+    expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+    expect(info.HostConfig.CapAdd ?? null).toBeNull();
+    expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+    expect(info.HostConfig.Privileged).toBe(false);
+    expect(info.HostConfig.NetworkMode).toBe(ISOLATED_NETWORK);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([ISOLATED_NETWORK]);
+    const net = await docker.getNetwork(ISOLATED_NETWORK).inspect();
+    expect(net).toMatchObject({
+      Driver: "bridge",
+      Options: { "com.docker.network.bridge.enable_icc": "false" },
+      Labels: { "atrium.managed": "true", "atrium.network": "isolated" },
+    });
     expect(info.HostConfig.PortBindings).toEqual({ "8888/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] });
     const published = info.NetworkSettings.Ports["8888/tcp"] ?? [];
     expect(published.length).toBeGreaterThan(0);
@@ -113,6 +130,68 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(vol.Labels).toMatchObject({ "atrium.user": user, "atrium.managed": "true" });
     await spawner.remove(s);
   }, 30_000);
+
+  it("keeps one person's workspace from reaching another's Jupyter, while each still reaches the host", async () => {
+    const net = await import("node:net");
+    // The portal's stand-in, on every interface as the portal listens; in this helper's port range when one is set.
+    const listener = net.createServer((sock) => sock.end("portal\n"));
+    const base = Number(process.env.E2E_PORT_BASE ?? "");
+    await new Promise<void>((resolve) => listener.listen(Number.isInteger(base) && base > 0 ? base + 77 : 0, "0.0.0.0", resolve));
+    const portalPort = (listener.address() as import("node:net").AddressInfo).port;
+    const a = spec(`${run}ia`, "default", { cmd: ["sleep", "300"] });
+    const b = spec(`${run}ib`, "default");
+    try {
+      await spawner.start(a);
+      const startedB = await spawner.start(b);
+      await waitForJupyterApi(startedB.url, b.baseUrl, b.token);
+      const infoB = await docker.getContainer(containerName(b)).inspect();
+      const ipB = Object.values(infoB.NetworkSettings.Networks)[0]?.IPAddress ?? "";
+      expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const publishedB = new URL(startedB.url).port;
+      const probe = [
+        "import socket, sys",
+        "for host, port in [(sys.argv[1], 8888), ('host.docker.internal', int(sys.argv[2])), ('host.docker.internal', int(sys.argv[3]))]:",
+        "  try: s = socket.create_connection((host, port), timeout=3)",
+        "  except OSError: print('blocked'); continue",
+        "  s.settimeout(3)",
+        "  try: said = s.recv(100).decode().strip()",
+        "  except OSError: said = ''",
+        "  print('reached', said or 'silence'); s.close()",
+      ].join("\n");
+      const r = await spawner.exec(a, ["python3", "-c", probe, ipB, publishedB, String(portalPort)]);
+      // B's Jupyter by its address on the shared bridge, B's port published on the host's loopback, the portal.
+      expect(await collectLines(r.output)).toEqual(["blocked", "blocked", "reached portal"]);
+    } finally {
+      await spawner.remove(a);
+      await spawner.remove(b);
+      await new Promise((resolve) => listener.close(resolve));
+    }
+  }, 90_000);
+
+  it("creates a network it needs with its labels and options, and refuses a namesake that lacks them", async () => {
+    const engine = new Engine({ docker });
+    const fresh = { ...ISOLATED_BRIDGE, name: `atrium-test-${run}-made` };
+    const unfit = { ...ISOLATED_BRIDGE, name: `atrium-test-${run}-plain` };
+    await docker.createNetwork({ Name: unfit.name, Labels: { "atrium.test": run } });
+    try {
+      await ensureNetwork(engine, fresh);
+      await ensureNetwork(engine, fresh); // there already: nothing to do
+      expect(await docker.getNetwork(fresh.name).inspect()).toMatchObject({
+        Driver: "bridge",
+        Options: { "com.docker.network.bridge.enable_icc": "false" },
+        Labels: { "atrium.managed": "true", "atrium.network": "isolated" },
+      });
+      await expect(ensureNetwork(engine, unfit)).rejects.toThrow(
+        `The network ${unfit.name} exists but lacks the option com.docker.network.bridge.enable_icc=false; remove it once no container uses it, and Atrium creates it again with inter-container traffic off.`,
+      );
+    } finally {
+      for (const name of [fresh.name, unfit.name])
+        await docker
+          .getNetwork(name)
+          .remove()
+          .catch(() => undefined);
+    }
+  });
 
   it("does not cut off a command that is quiet for longer than the request timeout", async () => {
     const s = spec(`${run}q`, "default", { cmd: ["sleep", "30"] });

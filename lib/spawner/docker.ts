@@ -1,7 +1,8 @@
 /**
  * The Docker backend of the Spawner: one container per (user, server) on one engine, reached
- * through a port published on 127.0.0.1 (portal on the host) or by container name on a
- * user-defined network (portal in docker-compose). One named volume per user holds the home
+ * through a port published on 127.0.0.1 from the isolated network (portal on the host; networks.ts)
+ * or by container name on a user-defined network (portal in docker-compose). Every container gets
+ * the hardened spec (hardening.ts). One named volume per user holds the home
  * directory and outlives every container. What goes into the container is shared with the swarm
  * backend (container-spec.ts), what a backend does with its object is workload-spawner.ts, and
  * talking to the engine is engine.ts; this file says what a container is.
@@ -16,19 +17,26 @@ import {
   nanoCpus,
   notRunning,
   workspaceCmd,
-  workspaceEnv,
+  jupyterEnvList,
   urlHostOf,
   volumeLabels,
   workspaceLabels,
 } from "./container-spec";
 import { mapLimit } from "@/lib/util/map-limit";
+import { RecentAnswers } from "@/lib/util/recent-answers";
 import { Engine, type EngineOptions } from "./engine";
+import { hardenedHostConfig, hardening } from "./hardening";
+import { ISOLATED_BRIDGE, ensureNetwork } from "./networks";
 import { SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 import { DockerJobRunner } from "./docker-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export interface DockerSpawnerOptions extends EngineOptions {
-  /** A user-defined network to attach workspaces to; then no port is published. */
+  /**
+   * A user-defined network the portal shares with workspaces (docker-compose); then no port is
+   * published, and workspaces on it can reach one another (docs/architecture.md §7). Unset: the
+   * isolated network (networks.ts), ports published on publishHost.
+   */
   network?: string;
   /** Where the Jupyter port is published (default 127.0.0.1, never all interfaces by default). */
   publishHost?: string;
@@ -36,31 +44,34 @@ export interface DockerSpawnerOptions extends EngineOptions {
 
 const PORT_KEY = `${JUPYTER_PORT}/tcp`;
 
+/** Where a container goes: its network, and where its port is published (none on the portal's shared network). */
+export interface Placement {
+  network: string;
+  publishHost?: string;
+}
+
 /**
- * Everything the engine is asked for when a workspace container is created: limits, init, the home
- * volume, extra hosts, labels, the published port or the network. Exported so bench:spawn's raw
- * baseline creates exactly the same container.
+ * Everything the engine is asked for when a workspace container is created: limits, the hardened
+ * spec, init, the home volume, extra hosts, labels, the network and the published port. Exported so
+ * bench:spawn's raw baseline creates exactly the same container.
  */
-export function containerCreateOptions(
-  spec: ServerSpec,
-  placement: { network?: string; publishHost: string },
-): Dockerode.ContainerCreateOptions {
+export function containerCreateOptions(spec: ServerSpec, placement: Placement): Dockerode.ContainerCreateOptions {
   const hostConfig: Dockerode.HostConfig = {
     NanoCpus: nanoCpus(spec),
     Memory: memoryBytes(spec),
     MemorySwap: memoryBytes(spec),
+    ...hardenedHostConfig(hardening(spec.pids)),
     Init: true,
     ExtraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
     RestartPolicy: { Name: "no" },
     Mounts: [homeMount(spec)],
-    ...(placement.network
-      ? { NetworkMode: placement.network }
-      : { PortBindings: { [PORT_KEY]: [{ HostIp: placement.publishHost, HostPort: "" }] } }),
+    NetworkMode: placement.network,
+    ...(placement.publishHost === undefined ? {} : { PortBindings: { [PORT_KEY]: [{ HostIp: placement.publishHost, HostPort: "" }] } }),
   };
   const create: Dockerode.ContainerCreateOptions = {
     name: containerName(spec),
     Image: spec.image,
-    Env: workspaceEnv(spec),
+    Env: jupyterEnvList(spec),
     Labels: workspaceLabels(spec),
     ExposedPorts: { [PORT_KEY]: {} },
     HostConfig: hostConfig,
@@ -79,18 +90,31 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   protected readonly runtime: Engine;
   protected readonly kind = "container";
   protected readonly jobs: DockerJobRunner;
-  private readonly network: string | undefined;
+  /** The portal's shared network (reached by name), or undefined: the isolated network, reached by published port. */
+  private readonly sharedNetwork: string | undefined;
+  private readonly placement: Placement;
   private readonly publishHost: string;
   private readonly urlHost: string;
+  /** Asked once, and again only after a failure. */
+  private readonly networkReady = new RecentAnswers<void>(Infinity);
 
   constructor(opts: DockerSpawnerOptions = {}) {
     super();
     this.runtime = new Engine(opts);
     this.docker = this.runtime.docker;
-    this.network = opts.network?.trim() || undefined;
+    this.sharedNetwork = opts.network?.trim() || undefined;
     this.publishHost = opts.publishHost?.trim() || "127.0.0.1";
     this.urlHost = urlHostOf(this.publishHost);
-    this.jobs = new DockerJobRunner(this.runtime, this.network);
+    this.placement = this.sharedNetwork
+      ? { network: this.sharedNetwork }
+      : { network: ISOLATED_BRIDGE.name, publishHost: this.publishHost };
+    this.jobs = new DockerJobRunner(this.runtime, this.placement.network, () => this.ensureNetwork());
+  }
+
+  /** The isolated network, created when missing; a shared network is the operator's and must exist. */
+  private ensureNetwork(): Promise<void> {
+    if (this.sharedNetwork) return Promise.resolve();
+    return this.networkReady.get("", () => ensureNetwork(this.runtime, ISOLATED_BRIDGE));
   }
 
   protected inspect(nameOrId: string): Promise<ContainerInfo | undefined> {
@@ -144,7 +168,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   // --- where it answers --------------------------------------------------------------------------
 
   private urlOf(info: ContainerInfo): string | undefined {
-    if (this.network) return `http://${info.Name.replace(/^\//, "")}:${JUPYTER_PORT}`;
+    if (this.sharedNetwork) return `http://${info.Name.replace(/^\//, "")}:${JUPYTER_PORT}`;
     const bindings = info.NetworkSettings?.Ports?.[PORT_KEY] ?? [];
     const pick = bindings.find((b) => b.HostIp === this.publishHost) ?? bindings[0];
     const port = pick ? Number(pick.HostPort) : NaN;
@@ -167,12 +191,13 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     return info.State.Running ? this.located(info) : undefined;
   }
 
-  protected prepare(spec: ServerSpec): Promise<void> {
-    return this.runtime.ensureVolume(spec.homeVolume, volumeLabels(spec));
+  protected async prepare(spec: ServerSpec): Promise<void> {
+    await this.ensureNetwork();
+    await this.runtime.ensureVolume(spec.homeVolume, volumeLabels(spec));
   }
 
   protected async create(spec: ServerSpec): Promise<string> {
-    const create = containerCreateOptions(spec, { network: this.network, publishHost: this.publishHost });
+    const create = containerCreateOptions(spec, this.placement);
     return (await this.runtime.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
   }
 

@@ -10,6 +10,7 @@ import { RecentAnswers } from "@/lib/util/recent-answers";
 import { MIB, STOP_GRACE_S, envList, imageMissingMessage, validateName } from "./container-spec";
 import { containerFile, containerLogLines } from "./container-output";
 import { ExecLines, demuxBuffer, lastLogLine } from "./exec-lines";
+import { hardenedHostConfig, hardening } from "./hardening";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
 
 export interface EngineOptions {
@@ -291,7 +292,7 @@ export class Engine {
       Cmd: [],
       Labels: { "atrium.purpose": "run-in-image" },
       NetworkDisabled: true,
-      HostConfig: { NetworkMode: "none", Memory: 512 * MIB, NanoCpus: 1e9 },
+      HostConfig: { NetworkMode: "none", Memory: 512 * MIB, NanoCpus: 1e9, ...hardenedHostConfig(hardening(undefined)) },
     };
     const created = await this.lookup(`create a container of ${image}`, (abortSignal) =>
       this.docker.createContainer({ ...create, abortSignal }),

@@ -5,6 +5,7 @@
  * reconcile (WorkloadSpawner.list) never takes one for a server.
  */
 import { HOME_DIR, LABEL_ENV, LABEL_MANAGED, LABEL_USER, LABEL_USER_ID, envList, validateName } from "./container-spec";
+import { hardening } from "./hardening";
 import type { JobSpec } from "./types";
 
 export const LABEL_KIND = "atrium.kind";
@@ -20,7 +21,7 @@ export function jobObjectName(executionId: string): string {
   return `atrium-job-${executionId.replace("_", "-")}`;
 }
 
-export function jobLabels(spec: JobSpec): Record<string, string> {
+export function jobObjectLabels(spec: JobSpec): Record<string, string> {
   return {
     [LABEL_MANAGED]: "true",
     [LABEL_KIND]: JOB_KIND,
@@ -54,5 +55,6 @@ export function validateJobSpec(spec: JobSpec): void {
   }
   if (!Number.isFinite(spec.cpu) || spec.cpu <= 0) throw new TypeError(`cpu must be a positive number of cores, not ${spec.cpu}.`);
   if (!Number.isFinite(spec.memGb) || spec.memGb <= 0) throw new TypeError(`memGb must be a positive number of GiB, not ${spec.memGb}.`);
+  hardening(spec.pids);
   envList(spec.env);
 }

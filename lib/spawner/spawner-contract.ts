@@ -6,6 +6,7 @@
  */
 import { expect, it } from "vitest";
 import { containerName } from "./container-spec";
+import { DEFAULT_PIDS_LIMIT } from "./hardening";
 import { TEST_IMAGE, collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./testing";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type Spawner } from "./types";
 
@@ -26,7 +27,47 @@ export interface SpawnerContractHooks {
   createLegacy(spec: ServerSpec): Promise<void>;
   /** The number of one-off containers (atrium.purpose=run-in-image) on the engine. */
   oneOffs(): Promise<number>;
+  /**
+   * Whether the engine kept no-new-privileges on ref's object: always for a container; for a swarm
+   * service only where the engine's API knows Privileges.NoNewPrivileges (hardening.ts).
+   */
+  keepsNoNewPrivileges(ref: ServerRef): Promise<boolean>;
 }
+
+/**
+ * Prints what the kernel says about the process it runs in: its capability sets, no_new_privs, and
+ * its cgroup's pids limit (cgroup v1 or v2).
+ */
+const SHOW_HARDENING = [
+  "sh",
+  "-c",
+  "grep -E '^(CapEff|CapBnd|NoNewPrivs):' /proc/self/status; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max",
+];
+
+function hardeningLines(pids: number, noNewPrivs: boolean): string[] {
+  return ["CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", `NoNewPrivs:\t${noNewPrivs ? 1 : 0}`, String(pids)];
+}
+
+/**
+ * Forks children that sleep until fork() fails, then kills them: prints how many it made and the
+ * error that stopped it (EAGAIN at a pids limit), or "none" when it reached 2000 without one.
+ */
+const FORK_BOMB = [
+  "python3",
+  "-c",
+  [
+    "import os, errno, signal, time",
+    "kids, err = [], None",
+    "for _ in range(2000):",
+    "  try: pid = os.fork()",
+    "  except OSError as e: err = e.errno; break",
+    "  if pid == 0: time.sleep(60); os._exit(0)",
+    "  kids.append(pid)",
+    "for k in kids: os.kill(k, signal.SIGKILL)",
+    "for k in kids: os.waitpid(k, 0)",
+    "print(len(kids), errno.errorcode.get(err, 'none'))",
+  ].join("\n"),
+];
 
 const startError = (p: Promise<unknown>): Promise<unknown> =>
   p.then(
@@ -37,6 +78,8 @@ const startError = (p: Promise<unknown>): Promise<unknown> =>
 export function spawnerContract(h: SpawnerContractHooks): void {
   const { spawner, spec, run } = h;
   const main = spec(`${run}a`, "default");
+  /** Whether the engine kept no-new-privileges on a workspace (the hardening case finds out). */
+  let noNewPrivs = true;
   let url = "";
   let firstId: string | undefined;
 
@@ -257,6 +300,77 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     await expect(spawner.runInImage(`atrium-no-such-image-${run}:1`, ["true"], 5_000)).rejects.toMatchObject({ reason: "image_missing" });
     await expect(spawner.runInImage(TEST_IMAGE, [], 5_000)).rejects.toBeInstanceOf(TypeError);
   }, 60_000);
+
+  it("runs a workspace with every capability dropped, no new privileges and its pids limit", async () => {
+    const s = spec(`${run}p`, "pids", { cmd: ["sleep", "300"], pids: 48 });
+    await spawner.start(s);
+    noNewPrivs = await h.keepsNoNewPrivileges(s);
+    const shown = await spawner.exec(s, SHOW_HARDENING);
+    expect(await collectLines(shown.output)).toEqual(hardeningLines(48, noNewPrivs));
+    // A root exec is uid 0 without any capability: it cannot read a file only its owner may.
+    expect(await (await spawner.exec(s, ["sh", "-c", "echo secret > ~/own.txt && chmod 600 ~/own.txt"])).exitCode).toBe(0);
+    const root = await spawner.exec(s, ["sh", "-c", "id -u; grep '^CapEff:' /proc/self/status; cat /home/jovyan/own.txt"], {
+      user: "root",
+    });
+    expect(await collectLines(root.output)).toEqual(["0", "CapEff:\t0000000000000000", "cat: /home/jovyan/own.txt: Permission denied"]);
+    expect(await root.exitCode).toBe(1);
+
+    // A fork bomb stops at the limit, inside the container only.
+    const bomb = await spawner.exec(s, FORK_BOMB);
+    const [made, why] = (await collectLines(bomb.output)).join(" ").split(" ");
+    expect(why).toBe("EAGAIN");
+    expect(Number(made)).toBeLessThan(48);
+    expect(await bomb.exitCode).toBe(0);
+    // The engine and another container still answer.
+    expect(await spawner.ping()).toBe(true);
+    const other = spec(`${run}p`, "neighbour", { cmd: ["sleep", "300"] });
+    await spawner.start(other);
+    const echo = await spawner.exec(other, ["echo", "alive"]);
+    expect(await collectLines(echo.output)).toEqual(["alive"]);
+    const shownDefault = await spawner.exec(other, SHOW_HARDENING);
+    expect((await collectLines(shownDefault.output)).at(-1)).toBe(String(DEFAULT_PIDS_LIMIT));
+    await spawner.remove(s);
+    await spawner.remove(other);
+  }, 90_000);
+
+  it("runs a job execution and a one-off image command with the same hardened spec", async () => {
+    const executionId = `jex_${run.replace(/[^a-z0-9]/g, "")}hard`.slice(0, 44);
+    const s = spec(`${run}j`, "unused");
+    await spawner.startJob({
+      executionId,
+      jobId: "job-hardening",
+      user: s.user,
+      userId: s.userId,
+      homeVolume: s.homeVolume,
+      environment: s.environment,
+      image: s.image,
+      argv: SHOW_HARDENING,
+      cpu: 0.5,
+      memGb: 0.5,
+      pids: 40,
+      env: {},
+    });
+    try {
+      const t0 = Date.now();
+      while ((await spawner.jobStatus(executionId)).state === "running" && Date.now() - t0 < 60_000) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await spawner.jobStatus(executionId)).toEqual({ state: "succeeded" });
+      // A swarm service's log can trail its task's end by a moment.
+      let lines = await collectLines(await spawner.jobLogs(executionId, { follow: false }));
+      for (let i = 0; i < 40 && lines.length < 4; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        lines = await collectLines(await spawner.jobLogs(executionId, { follow: false }));
+      }
+      // A job's object has the same spec as a workspace's: no-new-privileges as the engine kept it there.
+      expect(lines).toEqual(hardeningLines(40, noNewPrivs));
+    } finally {
+      await spawner.removeJob(executionId);
+    }
+
+    const once = await spawner.runInImage(TEST_IMAGE, SHOW_HARDENING, 30_000);
+    expect(once).toEqual({ exitCode: 0, stdout: `${hardeningLines(DEFAULT_PIDS_LIMIT, true).join("\n")}\n`, stderr: "" });
+  }, 90_000);
 
   it("reports the CPUs and memory of the engine's machine", async () => {
     const { cpu, memBytes } = await spawner.capacity();

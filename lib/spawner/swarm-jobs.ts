@@ -8,6 +8,7 @@
 import type Dockerode from "dockerode";
 import { GIB, HOST_GATEWAY_NAME, envList, exitReason, homeMount, oomReason, volumeLabels, LABEL_USER } from "./container-spec";
 import { statusCodeOf, type Engine } from "./engine";
+import { hardenedTask, hardening } from "./hardening";
 import { demuxBuffer, lastLogLine } from "./exec-lines";
 import { noLines, type JobRunner } from "./job-runner";
 import {
@@ -16,7 +17,7 @@ import {
   LABEL_EXECUTION,
   LABEL_JOB,
   OOM_LOG_LINE,
-  jobLabels,
+  jobObjectLabels,
   jobObjectName,
   validateJobSpec,
 } from "./job-spec";
@@ -37,8 +38,9 @@ const WAITING = new Set(["new", "allocated", "pending", "assigned", "accepted", 
 
 export function jobServiceSpec(spec: JobSpec, network: string): Dockerode.CreateServiceOptions {
   const [command, ...args] = spec.argv;
-  const labels = jobLabels(spec);
+  const labels = jobObjectLabels(spec);
   const resources = { NanoCPUs: Math.round(spec.cpu * 1e9), MemoryBytes: Math.round(spec.memGb * GIB) };
+  const hardened = hardenedTask(hardening(spec.pids));
   return {
     Name: jobObjectName(spec.executionId),
     Labels: labels,
@@ -55,12 +57,13 @@ export function jobServiceSpec(spec: JobSpec, network: string): Dockerode.Create
         Mounts: [
           { ...homeMount(spec), VolumeOptions: { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> },
         ],
+        ...hardened.containerSpec,
       },
       // Limits only, no reservations: the engine's constraint enforcer keeps counting a finished
       // replicated-job task's reservations against its node forever, even after the service is
       // removed (moby/moby#52652, fixed in swarmkit#3237), until every new task with a reservation is
       // rejected ("assigned node no longer meets constraints"). The quota in Postgres still holds.
-      Resources: { Limits: resources },
+      Resources: { Limits: { ...resources, ...hardened.limits } },
       RestartPolicy: { Condition: "none" },
       Placement: { Constraints: [...(spec.constraints ?? [])] },
       Networks: [{ Target: network }],

@@ -72,6 +72,12 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
         await docker.createService(legacy);
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
+      // What the engine stored: Docker 20.10's swarm drops the field (hardening.ts).
+      keepsNoNewPrivileges: async (ref) => {
+        const service = (await docker.getService(containerName(ref)).inspect()) as import("dockerode").Service;
+        const task = service.Spec?.TaskTemplate as import("dockerode").ContainerTaskSpec;
+        return (task.ContainerSpec?.Privileges as { NoNewPrivileges?: boolean } | undefined)?.NoNewPrivileges === true;
+      },
     });
   });
 
@@ -99,9 +105,12 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(task.ContainerSpec?.Labels).toMatchObject(labels);
     expect(spec0?.Mode).toEqual({ Replicated: { Replicas: 1 } });
     expect(task.Resources).toEqual({
-      Limits: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3 },
+      Limits: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3, Pids: 1024 },
       Reservations: { NanoCPUs: 500_000_000, MemoryBytes: 1024 ** 3 },
     });
+    expect(task.ContainerSpec?.CapabilityDrop).toEqual(["ALL"]);
+    // Asked for whatever this engine keeps of it (the contract checks what the container got).
+    expect(spawner.serviceSpec(main).TaskTemplate).toMatchObject({ ContainerSpec: { Privileges: { NoNewPrivileges: true } } });
     expect(task.RestartPolicy?.Condition).toBe("none");
     expect(service.Endpoint?.Spec).toEqual({ Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: 8888, PublishMode: "host" }] });
 
@@ -116,6 +125,9 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(info.HostConfig.NanoCpus).toBe(500_000_000);
     expect(info.HostConfig.Memory).toBe(1024 ** 3);
     expect(info.HostConfig.Init).toBe(true);
+    expect(info.HostConfig.PidsLimit).toBe(1024);
+    expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+    expect(info.HostConfig.Privileged).toBe(false);
     expect(info.HostConfig.ExtraHosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(info.Config.User).toBe("jovyan");
     expect(info.Mounts).toEqual([expect.objectContaining({ Type: "volume", Name: legacyVolumeName(alice), Destination: "/home/jovyan" })]);

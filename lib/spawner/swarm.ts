@@ -10,7 +10,6 @@ import type Dockerode from "dockerode";
 import {
   HOST_GATEWAY_NAME,
   JUPYTER_PORT,
-  LABEL_MANAGED,
   STOP_GRACE_S,
   containerName,
   formatMemLimit,
@@ -20,11 +19,13 @@ import {
   notRunning,
   volumeLabels,
   workspaceCmd,
-  workspaceEnv,
+  jupyterEnvList,
   urlHostOf,
   workspaceLabels,
 } from "./container-spec";
-import { Engine, statusCodeOf, type EngineOptions } from "./engine";
+import { Engine, type EngineOptions } from "./engine";
+import { hardenedTask, hardening } from "./hardening";
+import { ensureNetwork } from "./networks";
 import { OtherNodeError, SpawnError, type FailedStatus, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 import { SwarmJobRunner } from "./swarm-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
@@ -137,6 +138,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     const cmd = workspaceCmd(spec);
     const labels = workspaceLabels(spec);
     const resources = { NanoCPUs: nanoCpus(spec), MemoryBytes: memoryBytes(spec) };
+    const hardened = hardenedTask(hardening(spec.pids));
     return {
       Name: containerName(spec),
       Labels: labels,
@@ -144,7 +146,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
         ContainerSpec: {
           Image: spec.image,
           ...(cmd ? { Args: cmd } : {}),
-          Env: workspaceEnv(spec),
+          Env: jupyterEnvList(spec),
           Labels: labels,
           Init: true,
           // "IP name" in swarm's order; the engine resolves host-gateway as for `--add-host`.
@@ -154,11 +156,12 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
             { ...homeMount(spec), VolumeOptions: { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> },
           ],
           StopGracePeriod: STOP_GRACE_S * NANOS_PER_S,
+          ...hardened.containerSpec,
         },
         // Reserved as much as granted: the quota check in Postgres promised it, so the scheduler
         // must not put more on a node than the node has. (Swarm has no swap limit: a node with
         // swap lets a workspace swap before it is killed for memory.)
-        Resources: { Limits: resources, Reservations: resources },
+        Resources: { Limits: { ...resources, ...hardened.limits }, Reservations: resources },
         // A crashed server shows as failed with its reason, instead of restarting in a loop.
         RestartPolicy: { Condition: "none" },
         Placement: { Constraints: [...(spec.constraints ?? [])] },
@@ -175,29 +178,15 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     return this.networkReady.get("", () => this.createNetworkIfMissing());
   }
 
-  private async createNetworkIfMissing(): Promise<void> {
-    const name = this.network;
-    const nets = await this.runtime.request(
-      "list the networks",
-      (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
-      "swarm",
-    );
-    const found = nets.find((n) => n.Name === name); // the name filter matches substrings
-    if (found) {
-      if (found.Driver !== "overlay" || !found.Attachable) {
-        throw new SpawnError(
-          `The network ${name} exists but is not an attachable overlay network; remove it or set ATRIUM_SWARM_NETWORK to another name.`,
-          "engine_error",
-        );
-      }
-      return;
-    }
-    const create = { Name: name, Driver: "overlay", Attachable: true, CheckDuplicate: true, Labels: { [LABEL_MANAGED]: "true" } };
-    try {
-      await this.runtime.call((abortSignal) => this.docker.createNetwork({ ...create, abortSignal }));
-    } catch (err) {
-      if (statusCodeOf(err) !== 409) throw this.runtime.failure(`create the overlay network ${name}`, err, "swarm"); // 409: created meanwhile
-    }
+  private createNetworkIfMissing(): Promise<void> {
+    const want = {
+      name: this.network,
+      driver: "overlay" as const,
+      attachable: true,
+      purpose: "swarm",
+      remedy: "remove it or set ATRIUM_SWARM_NETWORK to another name",
+    };
+    return ensureNetwork(this.runtime, want, "swarm");
   }
 
   // --- finding services and tasks ----------------------------------------------------------------

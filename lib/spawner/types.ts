@@ -25,6 +25,8 @@ export interface ServerSpec extends ServerRef {
   cpu: number;
   /** GiB, may be fractional, e.g. 0.25. */
   memGb: number;
+  /** Processes and threads the container may hold (the role's maxPids); undefined: DEFAULT_PIDS_LIMIT (hardening.ts). */
+  pids?: number;
   /** Jupyter's token; passed as env JUPYTER_TOKEN, never on the command line. */
   token: string;
   /** "/user/<user>/<server>/" → env JUPYTER_BASE_URL. */
@@ -95,6 +97,8 @@ export interface JobSpec {
   argv: string[];
   cpu: number;
   memGb: number;
+  /** As ServerSpec.pids. */
+  pids?: number;
   env: Record<string, string>;
   constraints?: string[];
 }

@@ -97,7 +97,7 @@ for (const kind of DB_KINDS) {
 
     it("gives a person their own series with zeros where nothing ran", async () => {
       await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T09:30:00Z") });
-      const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 };
+      const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50, maxPids: 1024 };
       const report = await myUsageReport(db(), "ann", limits, "1h", new Date("2026-05-01T10:00:00Z"));
       expect(report.rows).toHaveLength(60);
       const ran = report.rows.filter((r) => (r.cpuAllocated ?? 0) > 0);
@@ -112,7 +112,7 @@ for (const kind of DB_KINDS) {
     });
 
     it("draws the newest, still filling bucket up to now, and shows a fresh start minute by minute", async () => {
-      const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50 };
+      const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50, maxPids: 1024 };
       const now = new Date("2026-05-01T10:07:30Z");
       await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T10:05:00Z") });
       const day = await myUsageReport(db(), "ann", limits, "24h", now);

@@ -2,10 +2,13 @@ import { z } from "zod";
 import { roleNameSchema, userNameSchema } from "@/lib/auth/names";
 import type { FieldLabels } from "@/lib/http/parse";
 import { LIMIT_LABELS } from "@/lib/quota/limit-labels";
+import { MAX_PIDS_LIMIT, MIN_PIDS_LIMIT } from "@/lib/spawner/hardening";
 
 const cpu = z.number().positive().max(512);
 const memGb = z.number().positive().max(8192);
 const servers = z.number().int().min(0).max(100);
+/** A container's pids limit (lib/spawner/hardening.ts). */
+const pids = z.number().int().min(MIN_PIDS_LIMIT).max(MAX_PIDS_LIMIT);
 /** GiB of artifacts; a PiB is far beyond any one person. */
 const storageGb = z
   .number()
@@ -19,6 +22,7 @@ export const roleLimitsSchema = z.strictObject({
   maxTotalCpu: cpu.optional(),
   maxTotalMemGb: memGb.optional(),
   maxStorageGb: storageGb.optional(),
+  maxPids: pids.optional(),
 });
 
 /** A per-user override: a number sets it, null removes it (back to the role's value). */
@@ -29,6 +33,7 @@ export const limitOverridesSchema = z.strictObject({
   maxTotalCpu: cpu.nullable().optional(),
   maxTotalMemGb: memGb.nullable().optional(),
   maxStorageGb: storageGb.nullable().optional(),
+  maxPids: pids.nullable().optional(),
 });
 
 /** The role editor's words (PUT /api/roles/<role>). */

@@ -180,6 +180,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
 
   it("starts a server that Jupyter answers for, with the limits on the container, and stops it keeping the volume", async () => {
     const me = await person("basic");
+    // A per-user override of the role's pids limit (1024) reaches the container.
+    await updateUser(db(), me.name, { limits: { maxPids: 300 } });
     const view = await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1.5, memGb: 1 });
     expect(view).toMatchObject({ status: "pending", url: `/user/${me.name}/default/`, cpu: 1.5, memGb: 1 });
     expect(JSON.stringify(view)).not.toMatch(/jupyter_?token|127\.0\.0\.1/i);
@@ -199,6 +201,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     const inspect = await docker.getContainer(c?.Id ?? "").inspect();
     expect(inspect.HostConfig.NanoCpus).toBe(1_500_000_000);
     expect(inspect.HostConfig.Memory).toBe(1024 ** 3);
+    expect(inspect.HostConfig.PidsLimit).toBe(300);
+    expect(inspect.HostConfig.CapDrop).toEqual(["ALL"]);
     if (backend.swapLimited) expect(inspect.HostConfig.MemorySwap).toBe(1024 ** 3);
     expect(inspect.Config.Labels).toMatchObject({ "atrium.user": me.name, "atrium.server": "default", "atrium.env": "python" });
     const env = inspect.Config.Env ?? [];
@@ -223,7 +227,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(await resolveWorkspaceTarget(db(), me.name, "default")).toBeNull();
 
     await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
-    expect((await settle(me.name, "default")).status).toBe("running");
+    expect(await settle(me.name, "default")).toMatchObject({ status: "running", reason: null });
     const file = await jupyter(me.name, "default", "api/contents/keep.txt");
     expect(((await file.json()) as { content: string }).content).toBe("still here");
     await stopServer(db(), spawner, me, me.name, "default", { wait: true });

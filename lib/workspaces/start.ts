@@ -17,7 +17,7 @@ import { quotaError, quotaRefusal } from "./quota";
 import { waitForJupyter } from "./readiness";
 import type { StartRequest } from "./schemas";
 import { serverView, type ServerView } from "./view";
-import { workspaceEnv } from "./workspace-env";
+import { portalEnv } from "./portal-env";
 
 /**
  * How long to wait before asking the engine again whether a container that Jupyter has not answered
@@ -68,7 +68,8 @@ export async function startServer(
     if (existing && ACTIVE_STATES.includes(existing.status)) {
       throw conflict("already_running", `The server ${labelOf({ user, server })} is already ${existing.status}.`);
     }
-    const refusal = quotaRefusal(ask, effectiveLimits(role, owner.limits), await sumActiveUsage(tx, user), owner.role);
+    const limits = effectiveLimits(role, owner.limits);
+    const refusal = quotaRefusal(ask, limits, await sumActiveUsage(tx, user), owner.role);
     // Every role is read only to name one that would allow the ask.
     if (refusal) throw quotaError(refusal, owner.role, await listRoles(tx));
     await recordAudit(tx, {
@@ -104,7 +105,7 @@ export async function startServer(
       stoppedAt: null,
       lastActivity: now,
     });
-    return { row, env, tracking, owner: { id: owner.id, homeVolume: owner.homeVolume } };
+    return { row, env, tracking, owner: { id: owner.id, homeVolume: owner.homeVolume, pids: limits.maxPids } };
   });
   void spawnInBackground(db, spawner, reserved.env, reserved.row, reserved.owner, jupyterToken, reserved.tracking);
   return serverView(reserved.row);
@@ -129,7 +130,7 @@ async function spawnInBackground(
   spawner: Spawner,
   env: EnvironmentRow,
   row: ServerRow,
-  owner: { id: string; homeVolume: string },
+  owner: { id: string; homeVolume: string; pids: number },
   jupyterToken: string,
   tracking: { id: string; token: string },
 ): Promise<void> {
@@ -158,9 +159,10 @@ async function spawnInBackground(
         constraints: env.constraints,
         cpu: row.cpu,
         memGb: row.memGb,
+        pids: owner.pids,
         token: jupyterToken,
         baseUrl: baseUrlOf(ref),
-        env: workspaceEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token }),
+        env: portalEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token }),
       },
       // "creating" was written just before; only the step to "starting" is news.
       (e) => void (e.phase === "starting" ? progress(db, user, server, e.phase, 40, e.message) : undefined),

@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import { JUPYTER_PORT, legacyVolumeName } from "../../lib/spawner/container-spec";
 import { containerCreateOptions } from "../../lib/spawner/docker";
+import { Engine } from "../../lib/spawner/engine";
+import { ISOLATED_BRIDGE, ensureNetwork } from "../../lib/spawner/networks";
 import { sleep } from "./stats";
 
 export const BENCH_LABEL = "atrium.bench";
@@ -61,8 +63,9 @@ export async function rawStart(docker: Dockerode, image: string, run: string, i:
       baseUrl,
       env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000" },
     },
-    { publishHost: "127.0.0.1" },
+    { network: ISOLATED_BRIDGE.name, publishHost: "127.0.0.1" },
   );
+  await ensureNetwork(new Engine({ docker }), ISOLATED_BRIDGE);
   // Not Atrium's labels: a portal running on this engine must not see these as workspaces.
   create.Labels = { [BENCH_LABEL]: run };
   const volume = legacyVolumeName(user);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { readJson, readQuery } from "@atrium/core/lib/http/parse";
 import { withUser } from "@atrium/core/lib/http/with-user";
 import { createJob, listJobsFor } from "@atrium/core/lib/jobs/manage";
-import { createJobSchema, jobLabels } from "@atrium/core/lib/jobs/schemas";
+import { createJobSchema, jobRequestLabels } from "@atrium/core/lib/jobs/schemas";
 
 const listQuery = z.object({ all: z.enum(["true", "false"]).optional() });
 
@@ -13,6 +13,6 @@ export const GET = withUser("jobs", async (req, { db, principal }) => {
 });
 
 export const POST = withUser("jobs", async (req, { db, principal }) => {
-  const ask = await readJson(req, createJobSchema, jobLabels);
+  const ask = await readJson(req, createJobSchema, jobRequestLabels);
   return Response.json(await createJob(db, principal, ask), { status: 201 });
 });

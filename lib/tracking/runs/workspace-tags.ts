@@ -8,10 +8,7 @@ import { findServerByTrackingToken } from "@/db/queries/servers";
 import type { KeyValue } from "@/db/queries/tracking";
 import type { Principal } from "@/lib/auth/principal";
 
-export const SERVER_TAG = "atrium.server";
-export const ENVIRONMENT_TAG = "atrium.environment";
-export const IMAGE_ID_TAG = "atrium.image_id";
-export const USER_TAG = "mlflow.user";
+import { ENVIRONMENT_TAG, IMAGE_ID_TAG, SERVER_TAG, USER_TAG } from "./atrium-tags";
 
 /** The tags for a run created by this caller: empty unless the caller used a workspace's token. */
 export async function workspaceRunTags(db: Db, principal: Principal): Promise<KeyValue[]> {

@@ -2,7 +2,7 @@ import { readJson } from "@atrium/core/lib/http/parse";
 import { withUser } from "@atrium/core/lib/http/with-user";
 import { deleteJobOf, getJob, updateJobOf } from "@atrium/core/lib/jobs/manage";
 import { jobDeps } from "@atrium/core/lib/jobs/runtime";
-import { jobLabels, jobParams, updateJobSchema } from "@atrium/core/lib/jobs/schemas";
+import { jobRequestLabels, jobParams, updateJobSchema } from "@atrium/core/lib/jobs/schemas";
 
 export const GET = withUser(
   "jobs",
@@ -13,7 +13,7 @@ export const GET = withUser(
 export const PATCH = withUser(
   "jobs",
   async (req, { db, principal, params }) => {
-    const ask = await readJson(req, updateJobSchema, jobLabels);
+    const ask = await readJson(req, updateJobSchema, jobRequestLabels);
     return Response.json(await updateJobOf(db, principal, params.id, ask));
   },
   jobParams,

@@ -1,10 +1,12 @@
 import { getConfig } from "@/lib/config";
 
 /**
- * What every workspace finds in its environment so `mlflow` and `pip` work without set-up:
- * the tracking server (this portal), a token of its owner with only the workspace scopes (DEFAULT_SCOPES.workspace in lib/auth/scopes.ts), and the company index.
+ * What every workspace and job execution finds in its environment so `mlflow` and `pip` reach the
+ * portal without set-up: the tracking server (this portal), a token of its owner with only the
+ * workspace scopes (DEFAULT_SCOPES.workspace in lib/auth/scopes.ts), and the company index. Jupyter's
+ * own variables are the spawner's (jupyterEnvList in lib/spawner/container-spec.ts).
  */
-export function workspaceEnv(opts: {
+export function portalEnv(opts: {
   user: string;
   server: string;
   environment: string;

@@ -1,0 +1,1 @@
+ALTER TABLE "roles" ADD COLUMN "max_pids" integer DEFAULT 1024 NOT NULL;
