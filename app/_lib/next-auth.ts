@@ -23,6 +23,15 @@ function groupsOf(profile: OidcProfile | undefined, claim: string): string[] {
   return Array.isArray(g) ? g.filter((x): x is string => typeof x === "string") : [];
 }
 
+/** Whom the signIn callback stored: an SSO person by her identity only (her name may be someone else's). */
+function signedInAs(provider: string, profile: Record<string, unknown> | undefined, userId: string | undefined) {
+  if (provider === "oidc") {
+    const found = personFromClaims(profile ?? {});
+    return "person" in found ? { identity: found.person.identity } : undefined;
+  }
+  return provider === "dev" && userId ? { name: userId } : undefined;
+}
+
 function buildConfig(): NextAuthConfig {
   const config = getConfig();
   const providers: NextAuthConfig["providers"] = [];
@@ -93,8 +102,7 @@ function buildConfig(): NextAuthConfig {
       jwt: async ({ token, account, profile, user }) => {
         if (!account) return token;
         const db = await getDb();
-        const found = account.provider === "oidc" ? personFromClaims(profile ?? {}) : undefined;
-        const who = found && "person" in found ? { identity: found.person.identity } : user.id ? { name: user.id } : undefined;
+        const who = signedInAs(account.provider, profile, user.id);
         const stored = who && (await signedInUser(db, who));
         if (!stored) throw new Error("the person who signed in was not stored");
         await startSession(db, stored, token);

@@ -236,7 +236,9 @@ function checkAllowedHosts(entries: string[]): string[] {
   return entries.map((entry) => {
     const name = entry.toLowerCase().replace(/\.$/, "");
     if (!HOST_NAME_RE.test(name))
-      throw new ConfigError(`ATRIUM_ALLOWED_HOSTS is invalid: "${entry}" is not a host name such as atrium.example.com or *.example.com (no scheme, no port).`);
+      throw new ConfigError(
+        `ATRIUM_ALLOWED_HOSTS is invalid: "${entry}" is not a host name such as atrium.example.com or *.example.com (no scheme, no port).`,
+      );
     return name;
   });
 }

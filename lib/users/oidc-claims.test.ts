@@ -6,7 +6,14 @@ const ISS = "https://idp.example.com/realms/corp";
 describe("personFromClaims", () => {
   it("names the person from preferred_username and binds her to iss and sub", () => {
     expect(
-      personFromClaims({ iss: ISS, sub: "u-1", preferred_username: "Jane Doe", name: "Jane", email: "jane@corp.com", email_verified: true }),
+      personFromClaims({
+        iss: ISS,
+        sub: "u-1",
+        preferred_username: "Jane Doe",
+        name: "Jane",
+        email: "jane@corp.com",
+        email_verified: true,
+      }),
     ).toEqual({ person: { identity: { issuer: ISS, subject: "u-1" }, name: "jane-doe", displayName: "Jane", email: "jane@corp.com" } });
   });
 
@@ -21,7 +28,9 @@ describe("personFromClaims", () => {
     const verified = personFromClaims({ iss: ISS, sub: "u-1", email: "Admin@other-domain.example", email_verified: true });
     expect("person" in verified && verified.person.name).toBe("admin");
     for (const email_verified of [false, "true", undefined])
-      expect(personFromClaims({ iss: ISS, sub: "u-2", email: "admin@other-domain.example", email_verified })).toEqual({ refused: "NoUserName" });
+      expect(personFromClaims({ iss: ISS, sub: "u-2", email: "admin@other-domain.example", email_verified })).toEqual({
+        refused: "NoUserName",
+      });
   });
 
   it("never stores an unverified email", () => {

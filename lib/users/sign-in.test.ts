@@ -56,7 +56,14 @@ for (const kind of DB_KINDS) {
         .orderBy(asc(auditEvents.id));
 
     it("creates the user at the first SSO sign-in with the SSO role", async () => {
-      const u = await signInUser(db(), { name: "jane", displayName: "Jane Doe", email: "jane@corp.com", ssoRole: "power", method: "oidc", identity: sso("jane") });
+      const u = await signInUser(db(), {
+        name: "jane",
+        displayName: "Jane Doe",
+        email: "jane@corp.com",
+        ssoRole: "power",
+        method: "oidc",
+        identity: sso("jane"),
+      });
       expect(u).toMatchObject({
         name: "jane",
         role: "power",
@@ -94,7 +101,14 @@ for (const kind of DB_KINDS) {
     it("follows the groups at a later sign-in", async () => {
       await signInUser(db(), { name: "jane", displayName: "Jane", ssoRole: "power", method: "oidc", identity: sso("jane") });
       const before = Date.now();
-      const u = await signInUser(db(), { name: "jane", displayName: "Jane D.", email: "jd@corp.com", ssoRole: "user", method: "oidc", identity: sso("jane") });
+      const u = await signInUser(db(), {
+        name: "jane",
+        displayName: "Jane D.",
+        email: "jd@corp.com",
+        ssoRole: "user",
+        method: "oidc",
+        identity: sso("jane"),
+      });
       expect(u).toMatchObject({ role: "user", roleSource: "oidc", displayName: "Jane D.", email: "jd@corp.com" });
       expect(u.lastSeenAt?.getTime()).toBeGreaterThanOrEqual(before);
       const promoted = await signInUser(db(), { name: "jane", ssoRole: "admin", method: "oidc", identity: sso("jane") });

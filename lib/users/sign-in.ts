@@ -49,9 +49,7 @@ async function freeNumberedName(tx: Tx, base: string): Promise<string> {
   );
 }
 
-type Account =
-  | { kind: "existing"; user: UserRow; bind: boolean }
-  | { kind: "new"; name: string; identity?: OidcIdentity; taken?: string };
+type Account = { kind: "existing"; user: UserRow; bind: boolean } | { kind: "new"; name: string; identity?: OidcIdentity; taken?: string };
 
 /**
  * Who is signing in. SSO: the person bound to (issuer, sub); else the person of that name if no SSO
