@@ -81,6 +81,8 @@ test("an admin from the platform-admins group sees the users page, creates a tok
 });
 
 test("two SSO accounts whose names fold to one name are two people, and neither gets the other's account", async ({ browser, request }) => {
+  // Three sign-ins through the provider in fresh browsers; each takes a while on a loaded machine.
+  test.setTimeout(180_000);
   // "Jane Doe" signs in first and gets jane-doe; she makes a token.
   const first = await browser.newContext();
   const janePage = await first.newPage();
