@@ -24,7 +24,7 @@ export type SignInProfile =
 /** How many numbered names (`jane-doe-2` … `jane-doe-20`) a second person folding to a taken name may get. */
 export const MAX_NAME_SUFFIX = 20;
 
-/** A sign-in Atrium cannot complete; the message is the sentence the sign-in page shows. */
+/** A sign-in Atrium cannot complete: the code picks the sign-in page's sentence (app/signin/page.tsx), the message goes to the log. */
 export class SignInRefused extends Error {
   constructor(
     readonly code: "NameTaken",
