@@ -16,6 +16,7 @@ import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
 import { earlyAnswer } from "./lib/http/pre-route";
+import { createHostGuard } from "./lib/http/allowed-host";
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -66,7 +67,10 @@ async function main(): Promise<void> {
         .catch((err: unknown) => console.warn(`[atrium] checking ${user}/${name} after a proxy error failed:`, err)),
   });
   const serveMetrics = createMetricsHandler();
+  // DNS rebinding: a Host the portal is not known by gets 421 before anything else (lib/http/allowed-host.ts).
+  const hosts = createHostGuard(config);
   const server = createServer((req, res) => {
+    if (hosts.refusedRequest(req, res)) return;
     if (workspaces.claims(req)) void workspaces.handleRequest(req, res);
     else if (isMetricsPath(req.url)) void serveMetrics(req, res);
     else {
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     }
   });
   server.on("upgrade", (req, socket, head) => {
+    if (hosts.refusedUpgrade(req, socket)) return;
     if (workspaces.claims(req)) void workspaces.handleUpgrade(req, socket, head);
     else void handleUpgrade(req, socket, head);
   });

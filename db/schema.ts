@@ -83,8 +83,15 @@ export const users = pgTable(
     limits: jsonb("limits").$type<LimitOverrides>().notNull().default({}),
     createdAt: createdAt(),
     lastSeenAt: timestampTz("last_seen_at"),
+    /**
+     * The SSO identity this person is: the ID token's `iss` and `sub`, bound at her first SSO sign-in and
+     * matched at every later one, never the name the provider folds to (docs/sessions.md, "SSO identities").
+     * Null for people made by an admin or the development sign-in until an SSO sign-in claims them.
+     */
+    oidcIssuer: text("oidc_issuer"),
+    oidcSubject: text("oidc_subject"),
   },
-  (t) => [index("users_role_idx").on(t.role)],
+  (t) => [index("users_role_idx").on(t.role), uniqueIndex("users_oidc_identity_idx").on(t.oidcIssuer, t.oidcSubject)],
 );
 
 /**

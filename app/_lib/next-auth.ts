@@ -2,7 +2,8 @@ import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getConfig } from "@atrium/core/lib/config";
 import { getDb } from "@atrium/core/lib/runtime/db";
-import { signInUser } from "@atrium/core/lib/users/sign-in";
+import { signedInUser, signInUser, SignInRefused } from "@atrium/core/lib/users/sign-in";
+import { personFromClaims } from "@atrium/core/lib/users/oidc-claims";
 import { normaliseUserName } from "@atrium/core/lib/auth/names";
 import { endSession, SESSION_MAX_AGE_S, SESSION_USER_CLAIM, startSession } from "@atrium/core/lib/auth/sessions";
 import { roleFromGroups } from "@atrium/core/lib/auth/role-from-groups";
@@ -22,8 +23,13 @@ function groupsOf(profile: OidcProfile | undefined, claim: string): string[] {
   return Array.isArray(g) ? g.filter((x): x is string => typeof x === "string") : [];
 }
 
-function userNameFromProfile(profile: OidcProfile | undefined): string | null {
-  return normaliseUserName(profile?.preferred_username ?? profile?.email ?? "");
+/** Whom the signIn callback stored: an SSO person by her identity only (her name may be someone else's). */
+function signedInAs(provider: string, profile: Record<string, unknown> | undefined, userId: string | undefined) {
+  if (provider === "oidc") {
+    const found = personFromClaims(profile ?? {});
+    return "person" in found ? { identity: found.person.identity } : undefined;
+  }
+  return provider === "dev" && userId ? { name: userId } : undefined;
 }
 
 function buildConfig(): NextAuthConfig {
@@ -71,29 +77,35 @@ function buildConfig(): NextAuthConfig {
       },
     },
     callbacks: {
-      signIn: ({ account, profile }) => {
-        if (account?.provider !== "oidc") return true;
-        return userNameFromProfile(profile as OidcProfile) ? true : "/signin?error=BadUserName";
+      // The person is stored here, where a refusal can still send her to a page that says why.
+      signIn: async ({ account, profile, user }) => {
+        const db = await getDb();
+        if (account?.provider === "oidc" && config.oidc) {
+          const found = personFromClaims(profile ?? {});
+          if ("refused" in found) return `/signin?error=${found.refused}`;
+          try {
+            const ssoRole = roleFromGroups(groupsOf(profile as OidcProfile, config.oidc.groupsClaim), config.oidc);
+            await signInUser(db, { method: "oidc", ...found.person, ssoRole });
+          } catch (err) {
+            if (!(err instanceof SignInRefused)) throw err;
+            console.warn(`[atrium] SSO sign-in refused: ${err.message}`);
+            return `/signin?error=${err.code}`;
+          }
+          return true;
+        }
+        if (account?.provider === "dev" && user.id) {
+          await signInUser(db, { method: "dev", name: user.id });
+          return true;
+        }
+        return false;
       },
       jwt: async ({ token, account, profile, user }) => {
         if (!account) return token;
         const db = await getDb();
-        if (account.provider === "oidc" && config.oidc) {
-          const p = profile as OidcProfile;
-          const name = userNameFromProfile(p);
-          if (!name) throw new Error("unusable user name");
-          const stored = await signInUser(db, {
-            name,
-            displayName: p.name ?? null,
-            email: p.email ?? null,
-            ssoRole: roleFromGroups(groupsOf(p, config.oidc.groupsClaim), config.oidc),
-            method: "oidc",
-          });
-          await startSession(db, stored, token);
-        } else if (account.provider === "dev" && user.id) {
-          const stored = await signInUser(db, { name: user.id, method: "dev" });
-          await startSession(db, stored, token);
-        }
+        const who = signedInAs(account.provider, profile, user.id);
+        const stored = who && (await signedInUser(db, who));
+        if (!stored) throw new Error("the person who signed in was not stored");
+        await startSession(db, stored, token);
         return token;
       },
       session: ({ session, token }) => {

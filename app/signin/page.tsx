@@ -8,6 +8,11 @@ import { currentPrincipal } from "../_lib/page-auth";
 const ERRORS: Record<string, string> = {
   BadUserName:
     "Your SSO account has no user name Atrium can use (letters, digits, '.', '_' or '-'). Ask your identity team to set preferred_username.",
+  NoUserName:
+    "Your SSO account has neither a preferred_username nor a verified email, so Atrium cannot name you. Ask your identity team to set preferred_username or to verify your email.",
+  NoSubject: "Your identity provider did not say who you are (no issuer or subject in the ID token). Tell your admin.",
+  NameTaken:
+    "The user name your SSO account gives belongs to someone else, and so do its numbered forms. Ask your admin to sort out the names.",
   CredentialsSignin: "That user name is not valid: use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.",
   AccessDenied: "Your account is not allowed to sign in here.",
 };

@@ -23,9 +23,23 @@ export async function findUser(db: Db, name: string): Promise<UserRow | undefine
   return rows[0];
 }
 
+/** An SSO identity: the ID token's issuer and subject. */
+export interface OidcIdentity {
+  issuer: string;
+  subject: string;
+}
+
 export async function insertUser(
   db: Db,
-  values: { name: string; role: string; roleSource: RoleSource; displayName?: string | null; email?: string | null },
+  values: {
+    name: string;
+    role: string;
+    roleSource: RoleSource;
+    displayName?: string | null;
+    email?: string | null;
+    oidcIssuer?: string;
+    oidcSubject?: string;
+  },
 ): Promise<UserRow | undefined> {
   const rows = await db.insert(users).values(withNewIdentity(values)).onConflictDoNothing().returning();
   return rows[0];
@@ -35,6 +49,25 @@ export async function insertUser(
 export function withNewIdentity(values: Omit<typeof users.$inferInsert, "id" | "homeVolume">): typeof users.$inferInsert {
   const id = newUserId();
   return { ...values, id, homeVolume: homeVolumeOf(id) };
+}
+
+export async function findUserByIdentity(db: Db, identity: OidcIdentity): Promise<UserRow | undefined> {
+  const rows = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.oidcIssuer, identity.issuer), eq(users.oidcSubject, identity.subject)))
+    .limit(1);
+  return rows[0];
+}
+
+/** Binds a person nobody has signed in to by SSO yet; undefined when she is bound already (or gone). */
+export async function bindIdentity(db: Db, name: string, identity: OidcIdentity): Promise<UserRow | undefined> {
+  const rows = await db
+    .update(users)
+    .set({ oidcIssuer: identity.issuer, oidcSubject: identity.subject })
+    .where(and(eq(users.name, name), isNull(users.oidcSubject)))
+    .returning();
+  return rows[0];
 }
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {

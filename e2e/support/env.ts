@@ -40,6 +40,26 @@ export const TEST_USERS = [
     password: "root-pw",
   },
   { sub: "u-bad", preferred_username: "!!!", name: "No Name", email: "", groups: [], password: "bad-pw" },
+  // Two people whose names fold to one Atrium name, "jane-doe" (e2e/sso-sign-in.spec.ts).
+  {
+    sub: "u-jane-1",
+    preferred_username: "Jane Doe",
+    name: "Jane Doe",
+    email: "jane@example.com",
+    groups: ["data-science"],
+    password: "jane1-pw",
+  },
+  { sub: "u-jane-2", preferred_username: "jane/doe", name: "Jane Other", email: "jdoe@example.com", groups: [], password: "jane2-pw" },
+  // No preferred_username and an address nobody verified: it names no one, least of all root-admin.
+  {
+    sub: "u-unverified",
+    login: "mallory",
+    name: "Mallory",
+    email: "root-admin@example.org",
+    email_verified: false,
+    groups: [],
+    password: "mallory-pw",
+  },
 ];
 
 /** One portal per database kind: the SSO one on Postgres, the development one on PGlite. */

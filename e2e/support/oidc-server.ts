@@ -23,9 +23,14 @@ import Provider, { type Adapter, type AdapterPayload, type Interaction } from "o
 
 export interface TestOidcUser {
   sub: string;
-  preferred_username: string;
+  /** Left out of the claims when unset (the person then signs in at the login page by `login`). */
+  preferred_username?: string;
+  /** What the login page asks for; `preferred_username` when unset. */
+  login?: string;
   name: string;
   email: string;
+  /** true when unset. */
+  email_verified?: boolean;
   groups: string[];
   password: string;
 }
@@ -236,7 +241,7 @@ export async function startTestOidc(opts: StartTestOidcOptions): Promise<TestOid
     const form = await readForm(req);
     const username = form.get("username") ?? "";
     const password = form.get("password") ?? "";
-    const user = users.find((u) => u.preferred_username === username);
+    const user = users.find((u) => (u.login ?? u.preferred_username) === username);
     if (!user || user.password !== password) {
       sendHtml(res, 401, loginPage(uid, { username, error: "Invalid username or password" }));
       return;
@@ -319,10 +324,10 @@ export async function startTestOidc(opts: StartTestOidcOptions): Promise<TestOid
         async claims() {
           return {
             sub: user.sub,
-            preferred_username: user.preferred_username,
+            ...(user.preferred_username === undefined ? {} : { preferred_username: user.preferred_username }),
             name: user.name,
             email: user.email,
-            email_verified: true,
+            email_verified: user.email_verified ?? true,
             groups: [...user.groups],
           };
         },

@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   "user.update",
   "user.delete",
   "user.sessions_revoke",
+  "user.sso_name_taken",
   "role.update",
   "token.create",
   "token.revoke",

@@ -51,7 +51,21 @@ describe("parseConfig defaults", () => {
       jobs: { tickMs: 5000, pollMs: 1000 },
       events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
+      allowedHosts: [],
     });
+  });
+
+  it("reads ATRIUM_ALLOWED_HOSTS as lower-case host names, wildcards allowed, and refuses URLs and ports", () => {
+    expect(cfg({ ATRIUM_ALLOWED_HOSTS: "Atrium.Example.com., *.corp.example, .lan, atrium" }).allowedHosts).toEqual([
+      "atrium.example.com",
+      "*.corp.example",
+      ".lan",
+      "atrium",
+    ]);
+    for (const bad of ["https://atrium.example.com", "atrium:3000", "a b", "*"])
+      expect(configError({ ATRIUM_ALLOWED_HOSTS: bad }).message).toBe(
+        `ATRIUM_ALLOWED_HOSTS is invalid: "${bad}" is not a host name such as atrium.example.com or *.example.com (no scheme, no port).`,
+      );
   });
 
   it("reads the usage sampling interval in whole seconds from 1 to 3600", () => {

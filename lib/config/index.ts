@@ -124,6 +124,7 @@ const envSchema = z.object({
     message: "must be at least 16 characters",
   }),
   ATRIUM_METRICS_ALLOW: list,
+  ATRIUM_ALLOWED_HOSTS: list,
 });
 
 /**
@@ -203,6 +204,8 @@ export interface AtriumConfig {
   events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
   metrics: { token: string | undefined; allow: string[] };
+  /** Host names the portal answers to besides its own addresses (ATRIUM_ALLOWED_HOSTS, lib/http/allowed-host.ts); `*.x` or `.x` for a domain. */
+  allowedHosts: string[];
 }
 
 /** "data-science=user,gpu-users=power" → { "data-science": "user", "gpu-users": "power" } */
@@ -230,6 +233,20 @@ function checkMetricsAllow(entries: string[]): string[] {
       throw new ConfigError(`ATRIUM_METRICS_ALLOW is invalid: "${entry}" has a bad prefix length.`);
   }
   return entries;
+}
+
+const HOST_NAME_RE = /^(?:\*\.|\.)?[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+/** ATRIUM_ALLOWED_HOSTS' entries: host names without scheme or port, lower-cased. */
+function checkAllowedHosts(entries: string[]): string[] {
+  return entries.map((entry) => {
+    const name = entry.toLowerCase().replace(/\.$/, "");
+    if (!HOST_NAME_RE.test(name))
+      throw new ConfigError(
+        `ATRIUM_ALLOWED_HOSTS is invalid: "${entry}" is not a host name such as atrium.example.com or *.example.com (no scheme, no port).`,
+      );
+    return name;
+  });
 }
 
 /** Replaces the host of a URL so a container can reach a service listening on the host. */
@@ -336,6 +353,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000 },
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
+    allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),
   };
 }
 

@@ -10,6 +10,8 @@ export function userView(u: UserRow) {
     limits: u.limits,
     createdAt: u.createdAt.toISOString(),
     lastSeenAt: u.lastSeenAt?.toISOString() ?? null,
+    /** The SSO identity she is bound to (docs/sessions.md), so an admin can tell apart people whose names fold alike. */
+    sso: u.oidcIssuer !== null && u.oidcSubject !== null ? { issuer: u.oidcIssuer, subject: u.oidcSubject } : null,
   };
 }
 export type UserView = ReturnType<typeof userView>;
