@@ -11,8 +11,10 @@ import type { ProxyError } from "./replies";
 
 /** Where one request goes, as the policy decided. A policy may add its own fields (the workspace adds its ref). */
 export interface Upstream {
-  /** Where it answers, e.g. http://127.0.0.1:32768 (no path: the request's path and query go along verbatim). */
+  /** Where it answers, e.g. http://127.0.0.1:32768 (no path). */
   url: string;
+  /** The path and query to ask for there; default the caller's, verbatim (e.g. /serving-endpoints/m/invocations → /invocations). */
+  path?: string;
   /** Names it in the proxy's logs, e.g. alice/default. */
   label: string;
   /**

@@ -3,12 +3,12 @@
  * error shape, no WebSockets, a per-exchange hook) in front of a plain Node server, with no workspace
  * code. What the workspace policy adds is tested in lib/workspaces/proxy-policy.test.ts.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialOf } from "@/lib/auth/credential";
 import type { Principal } from "@/lib/auth/principal";
@@ -115,6 +115,10 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
   let upstream: Server | undefined;
   let front: Server | undefined;
   let proxy: Proxy | undefined;
+  let wsProxy: Proxy | undefined;
+  let wsFront: Server | undefined;
+  /** The upstream's side of WebSockets: a server does not close while one is open. */
+  const upgraded = new Set<Duplex>();
   let base = "";
 
   beforeAll(async () => {
@@ -137,6 +141,19 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
         res.end(JSON.stringify({ predictions: [body.length] }));
       });
     });
+    upstream.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+      seen.push({ method: req.method, url: req.url, headers: { ...req.headers }, body: "" });
+      const accept = createHash("sha1")
+        .update(`${String(req.headers["sec-websocket-key"])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest("base64");
+      socket.write(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          `Sec-WebSocket-Accept: ${accept}\r\nX-Echo-Auth: Bearer ${UPSTREAM_SECRET}\r\n\r\n`,
+      );
+      upgraded.add(socket);
+      socket.on("error", () => socket.destroy());
+      socket.on("close", () => upgraded.delete(socket));
+    });
     const upstreamUrl = `http://127.0.0.1:${await listen(upstream)}`;
     const gone = createServer();
     const goneUrl = `http://127.0.0.1:${await listen(gone)}`;
@@ -156,10 +173,13 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
             : null;
         if (!principal) return { kind: "reject", error: unauthorized() };
         const down = req.url?.startsWith("/test-proxy/down/");
+        // A scoring route: the model server answers at /invocations, not at the portal's path.
+        const endpoint = /^\/test-proxy\/endpoints\/[a-z]+\/invocations(\?.*)?$/.exec(req.url ?? "");
         return {
           kind: "forward",
           upstream: {
             url: down ? goneUrl : upstreamUrl,
+            path: endpoint ? `/invocations${endpoint[1] ?? ""}` : undefined,
             label: down ? "down" : "model",
             auth: { authorization: `Bearer ${UPSTREAM_SECRET}` },
             secrets: [UPSTREAM_SECRET],
@@ -176,20 +196,34 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
       },
     };
     proxy = createProxy(policy);
-    const p = proxy;
-    front = createServer((req, res) => {
-      if (p.claims(req)) void p.handleRequest(req, res);
-      else res.writeHead(418).end();
-    });
-    front.on("upgrade", (req, socket, head) => void (p.claims(req) ? p.handleUpgrade(req, socket, head) : socket.destroy()));
-    base = `http://127.0.0.1:${await listen(front)}`;
+    front = await serve(proxy);
+    base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    // The same policy taking WebSockets.
+    wsProxy = createProxy({ ...policy, websockets: true });
+    wsFront = await serve(wsProxy);
   });
 
   afterAll(async () => {
     proxy?.close();
+    wsProxy?.close();
+    for (const socket of upgraded) socket.destroy();
     await close(front);
+    await close(wsFront);
     await close(upstream);
   });
+
+  async function serve(p: Proxy): Promise<Server> {
+    const server = createServer((req, res) => {
+      if (p.claims(req)) void p.handleRequest(req, res);
+      else res.writeHead(418).end();
+    });
+    server.on(
+      "upgrade",
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void (p.claims(req) ? p.handleUpgrade(req, socket, head) : socket.destroy()),
+    );
+    await listen(server);
+    return server;
+  }
 
   function call(method: string, urlPath: string, headers: Record<string, string>, body?: string) {
     return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
@@ -231,7 +265,7 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ predictions: [16] });
     const got = seen.at(-1);
-    expect(got?.url).toBe(target);
+    expect(got?.url).toBe("/invocations?x=%2F");
     expect(got?.body).toBe('{"inputs":[1,2]}');
     expect(got?.headers.authorization).toBe(`Bearer ${UPSTREAM_SECRET}`);
     expect(got?.headers["proxy-authorization"]).toBeUndefined();
@@ -287,6 +321,20 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
     expect(res.status).toBe(404);
     if (!res.upgraded) expect(JSON.parse(res.body)).toMatchObject({ error_code: "NOT_FOUND" });
     expect(seen.length).toBe(hits);
+  });
+
+  it("carries WebSockets for a policy that takes them: the upstream's path and credentials, no secret in the 101", async () => {
+    const res = await openWebSocket(`http://127.0.0.1:${(wsFront?.address() as AddressInfo).port}/test-proxy/endpoints/m/invocations`, {
+      ...caller,
+      cookie: "endpoint-session=e",
+    });
+    expect(res.upgraded).toBe(true);
+    expect(res.headers["x-echo-auth"]).toBeUndefined();
+    if (res.upgraded) res.ws.close();
+    const got = seen.at(-1);
+    expect(got?.url).toBe("/invocations");
+    expect(got?.headers.authorization).toBe(`Bearer ${UPSTREAM_SECRET}`);
+    expect(got?.headers.cookie).toBeUndefined();
   });
 
   it("answers 502 in the policy's shape when the upstream is down, and tells the policy", async () => {

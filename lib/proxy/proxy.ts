@@ -45,6 +45,13 @@ const HOP_BY_HOP = new Set([
   "proxy-authenticate",
 ]);
 
+/** http-proxy's options for a WebSocket: the upstream's own path replaces the caller's when the policy set one. */
+function wsTarget(upstream: Upstream): { target: string; agent: false; ignorePath?: boolean } {
+  return upstream.path === undefined
+    ? { target: upstream.url, agent: false }
+    : { target: `${upstream.url}${upstream.path}`, ignorePath: true, agent: false };
+}
+
 function errorCode(err: unknown): string {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
   return typeof code === "string" ? code : typeof message === "string" ? message : String(err);
@@ -197,6 +204,7 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
       }
       forwardRequest(req, res, upstream.url, {
         agent,
+        path: upstream.path,
         timeoutMs: upstreamTimeoutMs,
         onResponse: (proxyRes) => {
           if (exchange) proxyRes.on("data", (chunk: Buffer) => (exchange.bytesOut += chunk.length));
@@ -225,7 +233,7 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
       const { upstream } = decision;
       const ctx = prepareForward(req, upstream);
       upgrading.set(req, ctx);
-      proxy.ws(req, socket, head, { target: upstream.url, agent: false }, (err) => {
+      proxy.ws(req, socket, head, wsTarget(upstream), (err) => {
         logUpstream(upstream, err);
         // Before the 101, the caller gets an answer; after it, only the closed connection.
         if (!ctx.upgraded) rejectUpgrade(socket, badGateway(name), json);
