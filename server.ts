@@ -1,8 +1,9 @@
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
-import { createWorkspaceProxy } from "./lib/routing/workspace-proxy";
+import { createProxy } from "./lib/proxy/proxy";
+import { workspaceProxyPolicy } from "./lib/workspaces/proxy-policy";
 import { workspaceOriginNotice } from "./lib/workspaces/origin-notice";
 import { touchServerActivity } from "./db/queries/servers";
 import { securityHeaders } from "./lib/http/security-headers";
@@ -48,10 +49,10 @@ async function main(): Promise<void> {
   await app.prepare();
   const handleUpgrade = app.getUpgradeHandler();
 
-  // /user/<name>/<server>/... goes to the workspace proxy (HTTP and WebSocket), everything else to Next.
-  // With ATRIUM_WORKSPACE_HOST the Host decides first: a workspace origin reaches the proxy only (no
-  // page or API of the portal there), and the portal's /user/... redirects to the workspace origin.
-  const workspaces = createWorkspaceProxy({
+  // The proxies, one per policy (lib/proxy/policy.ts); a request or upgrade one of them claims goes to it,
+  // everything else to Next. The workspace policy claims /user/<name>/<server>/... and, with
+  // ATRIUM_WORKSPACE_HOST, every path on a workspace origin (no page or API of the portal there).
+  const workspacePolicy = workspaceProxyPolicy({
     getDb,
     resolveTarget: resolveWorkspaceTarget,
     publicOrigin: config.publicUrl,
@@ -66,12 +67,15 @@ async function main(): Promise<void> {
         .then((db) => reconcileServer(db, getSpawner(), user, name))
         .catch((err: unknown) => console.warn(`[atrium] checking ${user}/${name} after a proxy error failed:`, err)),
   });
+  const proxies = [createProxy(workspacePolicy)];
+  const proxyFor = (req: IncomingMessage) => proxies.find((proxy) => proxy.claims(req));
   const serveMetrics = createMetricsHandler();
   // DNS rebinding: a Host the portal is not known by gets 421 before anything else (lib/http/allowed-host.ts).
   const hosts = createHostGuard(config);
   const server = createServer((req, res) => {
     if (hosts.refusedRequest(req, res)) return;
-    if (workspaces.claims(req)) void workspaces.handleRequest(req, res);
+    const proxy = proxyFor(req);
+    if (proxy) void proxy.handleRequest(req, res);
     else if (isMetricsPath(req.url)) void serveMetrics(req, res);
     else {
       const security = securityHeaders({ dev });
@@ -87,7 +91,8 @@ async function main(): Promise<void> {
   });
   server.on("upgrade", (req, socket, head) => {
     if (hosts.refusedUpgrade(req, socket)) return;
-    if (workspaces.claims(req)) void workspaces.handleUpgrade(req, socket, head);
+    const proxy = proxyFor(req);
+    if (proxy) void proxy.handleUpgrade(req, socket, head);
     else void handleUpgrade(req, socket, head);
   });
   server.listen(config.port, config.listenHost, () => {
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     console.log(`[atrium] ${signal}: shutting down`);
     server.close();
     server.closeAllConnections();
-    workspaces.close();
+    for (const proxy of proxies) proxy.close();
     // Ending the lock session hands leadership to another replica at its next try.
     void Promise.allSettled([leadership.stop(), closeDb()]).finally(() => process.exit(0));
   };

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { openWebSocket } from "../lib/routing/ws-test-client";
+import { openWebSocket } from "../lib/proxy/ws-test-client";
 import { asBootstrap } from "./support/api";
 import { BOOTSTRAP_TOKEN, PORTS } from "./support/env";
 import { hostRequest, setCookies, type RawResponse } from "./support/host-request";

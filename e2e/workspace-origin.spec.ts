@@ -8,7 +8,7 @@ import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 import { attackOutcome, attackScript, expectNotTakenOver, plantCustomJs } from "./support/custom-js-attack";
 import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
-import { openWebSocket } from "../lib/routing/ws-test-client";
+import { openWebSocket } from "../lib/proxy/ws-test-client";
 import { hostRequest, setCookies } from "./support/host-request";
 import { LOG_DIR, startPortal, type RunningPortal } from "./support/portal";
 import { screenshot } from "./support/screens";

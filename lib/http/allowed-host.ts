@@ -20,8 +20,8 @@ import { isIP } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { AtriumConfig } from "@/lib/config";
-import { wantsHtml } from "@/lib/routing/headers";
-import { rejectUpgrade, sendError, type ProxyError } from "@/lib/routing/replies";
+import { wantsHtml } from "@/lib/proxy/headers";
+import { rejectUpgrade, sendError, type ProxyError } from "@/lib/proxy/replies";
 
 export interface HostAllowList {
   /** Exact names, lower case, without port or trailing dot. */
@@ -87,7 +87,7 @@ export function createHostGuard(config: HostSources): {
   return {
     refusedRequest(req, res) {
       if (isAllowedHost(list, req.headers.host)) return false;
-      sendError(res, misdirected(req.headers.host), wantsHtml(req.method, req.headers) ? config.publicUrl : undefined);
+      sendError(res, misdirected(req.headers.host), wantsHtml(req.method, req.headers) ? { pageHome: config.publicUrl } : {});
       return true;
     },
     refusedUpgrade(req, socket) {

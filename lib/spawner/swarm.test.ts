@@ -8,8 +8,8 @@
 import { randomUUID } from "node:crypto";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendExecute, stdoutOf } from "@/lib/routing/kernel-test-client";
-import { openWebSocket } from "@/lib/routing/ws-test-client";
+import { sendExecute, stdoutOf } from "@/lib/workspaces/kernel-test-client";
+import { openWebSocket } from "@/lib/proxy/ws-test-client";
 import { containerName, legacyVolumeName } from "./container-spec";
 import { spawnerContract } from "./spawner-contract";
 import { SwarmSpawner } from "./swarm";

@@ -5,9 +5,13 @@
  * the portal (other host) nor the workspace (stripped before forwarding).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { callbackPath, type ServerRef } from "@/lib/workspaces/origin-auth";
-import { baseUrlOf } from "@/lib/workspaces/names";
-import { headerValue, STATE_COOKIE, WORKSPACE_COOKIE } from "./headers";
+import { headerValue } from "@/lib/proxy/headers";
+import { callbackPath, type ServerRef } from "./origin-auth";
+import { baseUrlOf } from "./names";
+
+/** The proxy's own cookies on a workspace origin: the session and the handshake's state. Never forwarded. */
+export const WORKSPACE_COOKIE = "atrium-workspace";
+export const STATE_COOKIE = "atrium-workspace-state";
 
 /** Cookies tossed by a sibling workspace (Domain=<workspace domain>) are tried too, up to this many. */
 const MAX_COOKIE_VALUES = 4;

@@ -1,5 +1,6 @@
 /**
- * Cross-site request check for callers signed in by the session cookie. The proxy forwards with the
+ * Cross-site request check for callers signed in by the session cookie on the portal's origin, for a
+ * policy that lets cookies in (lib/workspaces/proxy-policy.ts). The proxy forwards with the
  * workspace token, so Jupyter's own XSRF check is skipped (token-authenticated requests are exempt)
  * and its Origin check is off (allow_origin='*'); without this, another site could drive a signed-in
  * person's kernels through their cookie, WebSocket included (browsers send cookies on cross-site

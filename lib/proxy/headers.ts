@@ -1,6 +1,6 @@
 /**
  * Request headers on the way in: reading them the way resolvePrincipal wants, and rewriting them
- * before they reach a workspace. The workspace runs its owner's code, so it must never see the
+ * before they reach an upstream. An upstream (a workspace runs its owner's code) must never see the
  * caller's portal credentials: not the API token in Authorization, not the portal session cookie.
  */
 import type { IncomingHttpHeaders } from "node:http";
@@ -29,38 +29,41 @@ export function isPortalCookie(name: string): boolean {
   return PORTAL_COOKIE_RE.test(name.trim());
 }
 
-/** The proxy's own cookies on a workspace origin (workspace-origin.ts): the session and the handshake's state. */
-export const WORKSPACE_COOKIE = "atrium-workspace";
-export const STATE_COOKIE = "atrium-workspace-state";
-
 function cookieName(pair: string): string {
   const eq = pair.indexOf("=");
   return (eq === -1 ? pair : pair.slice(0, eq)).trim();
 }
 
-const isCredentialCookie = (name: string) => isPortalCookie(name) || name === WORKSPACE_COOKIE || name === STATE_COOKIE;
-
 /**
- * The Cookie header without the portal's and the proxy's own cookies; undefined when nothing is left.
- * Node joins repeated Cookie headers with "; ", so one string covers them all.
+ * The Cookie header without the portal's cookies and the policy's `privateCookies`; undefined when
+ * nothing is left. Node joins repeated Cookie headers with "; ", so one string covers them all.
  */
-export function forwardableCookies(cookie: string | undefined): string | undefined {
+export function forwardableCookies(cookie: string | undefined, privateCookies: readonly string[] = []): string | undefined {
   if (!cookie) return undefined;
   const kept = cookie
     .split(";")
     .map((pair) => pair.trim())
-    .filter((pair) => pair !== "" && !isCredentialCookie(cookieName(pair)));
+    .filter((pair) => {
+      const name = cookieName(pair);
+      return pair !== "" && !isPortalCookie(name) && !privateCookies.includes(name);
+    });
   return kept.length ? kept.join("; ") : undefined;
 }
 
 /**
- * Rewrites the request's headers in place for the workspace (http-proxy copies `req.headers` when
- * it builds the upstream request): the caller's credentials go, the workspace token comes.
+ * Rewrites the request's headers in place for the upstream (http-proxy copies `req.headers` when it
+ * builds the upstream request): the caller's credentials go, the upstream's own (`auth`, lower-case
+ * names, e.g. Jupyter's `authorization: token …`) come.
  */
-export function prepareForwardHeaders(headers: IncomingHttpHeaders, workspaceToken: string): void {
+export function prepareForwardHeaders(
+  headers: IncomingHttpHeaders,
+  auth: Readonly<Record<string, string>>,
+  privateCookies?: readonly string[],
+): void {
   delete headers["proxy-authorization"];
-  headers.authorization = `token ${workspaceToken}`;
-  const cookie = forwardableCookies(headerValue(headers, "cookie"));
+  delete headers.authorization;
+  Object.assign(headers, auth);
+  const cookie = forwardableCookies(headerValue(headers, "cookie"), privateCookies);
   if (cookie === undefined) delete headers.cookie;
   else headers.cookie = cookie;
 }
@@ -75,6 +78,12 @@ export function flatHeaders(headers: IncomingHttpHeaders, skip?: ReadonlySet<str
     else for (const v of value) flat.push(name, v);
   }
   return flat;
+}
+
+/** The URL without its query and fragment. */
+export function pathOf(url: string): string {
+  const cut = url.search(/[?#]/);
+  return cut === -1 ? url : url.slice(0, cut);
 }
 
 /** A browser navigation: a GET that accepts HTML (answered with redirects rather than JSON). */

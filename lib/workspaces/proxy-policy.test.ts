@@ -1,5 +1,5 @@
 /**
- * The workspace proxy against a fake upstream (header checks, errors; always runs) and against a
+ * The workspace proxy (lib/proxy with the workspace policy) against a fake upstream (header checks, errors; always runs) and against a
  * real Jupyter container started with DockerSpawner (skipped with the reason printed when the
  * engine or the image is missing, an error in CI).
  */
@@ -25,7 +25,6 @@ afterAll(restoreEnv);
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { encode } from "next-auth/jwt";
 import type { Db, DbHandle } from "@/db/client";
@@ -36,20 +35,20 @@ import { startSession } from "@/lib/auth/sessions";
 import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
 import { engineReadiness, TEST_IMAGE, waitForJupyterApi } from "@/lib/spawner/testing";
 import { createApiToken } from "@/lib/users/tokens";
-import { isPortalCookie, forwardableCookies } from "./headers";
-import { isCrossSite } from "./origin";
-import { SecretScrubber } from "./scrub";
 import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
 import { workspaceLabel, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
 import { parseWorkspacePath } from "@/lib/workspaces/paths";
 import type { WorkspaceTarget } from "@/lib/workspaces/target";
-import { createWorkspaceProxy, type WorkspaceProxy, type WorkspaceProxyDeps } from "./workspace-proxy";
+import { createProxy, type Proxy } from "@/lib/proxy/proxy";
+import { openWebSocket } from "@/lib/proxy/ws-test-client";
 import { sendExecute, stdoutOf } from "./kernel-test-client";
-import { openWebSocket } from "./ws-test-client";
+import { workspaceProxyPolicy, type WorkspaceProxyDeps } from "./proxy-policy";
 
 const CI = Boolean(process.env.CI);
+/** The workspace proxy as server.ts builds it: the proxy mechanism with the workspace policy. */
+const createWorkspaceProxy = (deps: WorkspaceProxyDeps): Proxy => createProxy(workspaceProxyPolicy(deps));
 const notReady = await engineReadiness();
-if (notReady && !CI) console.warn(`[routing/workspace-proxy.test] real-Jupyter suite skipped: ${notReady}`);
+if (notReady && !CI) console.warn(`[workspaces/proxy-policy.test] real-Jupyter suite skipped: ${notReady}`);
 
 // ---------------------------------------------------------------------------------------------
 // Pure parts
@@ -101,58 +100,6 @@ describe("parseWorkspacePath", () => {
     }
   });
 });
-
-describe("proxy helpers", () => {
-  it("recognises and strips only the portal's cookies", () => {
-    for (const name of [
-      "authjs.session-token",
-      "__Secure-authjs.session-token",
-      "__Host-authjs.csrf-token",
-      "authjs.session-token.0",
-      "next-auth.session-token",
-      "__Secure-next-auth.callback-url",
-    ]) {
-      expect(isPortalCookie(name), name).toBe(true);
-    }
-    for (const name of ["_xsrf", "username-127-0-0-1-8888", "authjs", "myauthjs.x", "session"])
-      expect(isPortalCookie(name), name).toBe(false);
-    expect(forwardableCookies("_xsrf=abc; authjs.session-token=s3cret; other=1; __Secure-authjs.callback-url=x")).toBe(
-      "_xsrf=abc; other=1",
-    );
-    expect(forwardableCookies("authjs.session-token=s3cret")).toBeUndefined();
-    expect(forwardableCookies(undefined)).toBeUndefined();
-    expect(forwardableCookies("atrium-workspace=w; a=1; atrium-workspace-state=s; atrium-workspace-x=y")).toBe("a=1; atrium-workspace-x=y");
-  });
-
-  it("removes secrets split across chunk boundaries", async () => {
-    const secret = "S3CRET-token-value_0123456789";
-    const text = `<a href="tree?token=${secret}">x</a><body data-jupyter-api-token="${secret}">${secret}${secret}end`;
-    for (const size of [1, 2, 5, 7, secret.length - 1, secret.length, 64, 1000]) {
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < text.length; i += size) chunks.push(Buffer.from(text.slice(i, i + size)));
-      const out: Buffer[] = [];
-      for await (const c of Readable.from(chunks).pipe(new SecretScrubber([secret]))) out.push(c as Buffer);
-      expect(Buffer.concat(out).toString(), `chunk size ${size}`).toBe('<a href="tree?token=">x</a><body data-jupyter-api-token="">end');
-    }
-  });
-
-  it("tells cross-site requests from same-origin ones", () => {
-    const h = (extra: IncomingHttpHeaders): IncomingHttpHeaders => ({ host: "portal.example:3000", ...extra });
-    expect(isCrossSite(h({ origin: "http://portal.example:3000" }))).toBe(false);
-    expect(isCrossSite(h({ "sec-fetch-site": "same-origin" }))).toBe(false);
-    expect(isCrossSite(h({ origin: "http://evil.example" }))).toBe(true);
-    expect(isCrossSite(h({ origin: "null" }))).toBe(true);
-    expect(isCrossSite(h({ "sec-fetch-site": "cross-site" }))).toBe(true);
-    expect(isCrossSite(h({ origin: "https://atrium.example.com" }), "https://atrium.example.com")).toBe(false);
-    // Another port of the same host is the same site, not the same origin; X-Forwarded-Host is the client's word.
-    expect(isCrossSite(h({ origin: "http://portal.example:9999", "sec-fetch-site": "same-site" }))).toBe(true);
-    expect(isCrossSite(h({ origin: "http://portal.example:9999" }))).toBe(true);
-    expect(isCrossSite(h({ origin: "https://evil.example", "x-forwarded-host": "evil.example" }))).toBe(true);
-    // A cookie-borne state change or handshake that says nowhere where it comes from.
-    expect(isCrossSite(h({}))).toBe(true);
-  });
-});
-
 // ---------------------------------------------------------------------------------------------
 // The proxy on a local port, a fake upstream, and (below) a real Jupyter
 
@@ -169,7 +116,7 @@ const db = (): Db => {
   return handle.db;
 };
 const tokens: Record<string, string> = {};
-let proxy: WorkspaceProxy | undefined;
+let proxy: Proxy | undefined;
 let proxyServer: Server | undefined;
 let echoServer: Server | undefined;
 let proxyBase = "";
@@ -954,7 +901,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     const proxiedMs = p50(await time(proxyBase, bearer(OWNER)));
     agent.destroy();
     console.info(
-      `[routing/workspace-proxy.test] GET api/status p50: direct ${directMs.toFixed(2)} ms, through the proxy ${proxiedMs.toFixed(2)} ms (+${(proxiedMs - directMs).toFixed(2)} ms)`,
+      `[workspaces/proxy-policy.test] GET api/status p50: direct ${directMs.toFixed(2)} ms, through the proxy ${proxiedMs.toFixed(2)} ms (+${(proxiedMs - directMs).toFixed(2)} ms)`,
     );
     expect(proxiedMs).toBeGreaterThan(0);
   }, 60_000);

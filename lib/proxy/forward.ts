@@ -1,11 +1,11 @@
 /**
- * Forwards one plain HTTP request to a workspace and hands the answer to the caller's callback.
+ * Forwards one plain HTTP request to an upstream and hands the answer to the caller's callback.
  *
  * This is what http-proxy's web() does for us (X-Forwarded-*, no Trailer header, a zero length on
  * bodiless DELETE/OPTIONS, a timeout, cancelling the upstream request when the caller goes away),
  * without its per-request option merging, event plumbing and URL joining: bench:proxy measured a bare
  * Node forwarder at about 1.8 × http-proxy's throughput on this path, which every notebook request
- * takes. WebSockets still go through http-proxy (see workspace-proxy.ts).
+ * takes. WebSockets still go through http-proxy (see proxy.ts).
  */
 import { request, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
@@ -18,8 +18,10 @@ interface ForwardTarget {
 
 export interface ForwardOptions {
   agent: Agent;
-  /** How long the workspace may stay silent before the request fails. */
+  /** How long the upstream may stay silent before the request fails. */
   timeoutMs: number;
+  /** The path and query to request; default the caller's, verbatim. */
+  path?: string;
   onResponse: (proxyRes: IncomingMessage) => void;
   /** Called once, for a failure before or while the answer arrives (not when the caller reset the connection). */
   onError: (err: Error) => void;
@@ -55,7 +57,7 @@ function addForwardedHeaders(req: IncomingMessage): void {
   req.headers["x-forwarded-host"] ??= host ?? "";
 }
 
-/** `url`: where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */
+/** `url`: where the upstream answers, e.g. http://127.0.0.1:32768 (no path). */
 export function forwardRequest(req: IncomingMessage, res: ServerResponse, url: string, opts: ForwardOptions): void {
   const headers = req.headers;
   // A Trailer header puts Node's client into a state that wastes the connection (http-proxy #1647).
@@ -67,7 +69,13 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, url: s
   addForwardedHeaders(req);
 
   // The caller's Host goes along, as http-proxy forwards it (changeOrigin off).
-  const proxyReq = request({ agent: opts.agent, ...forwardTarget(url), method: req.method, path: req.url, headers: flatHeaders(headers) });
+  const proxyReq = request({
+    agent: opts.agent,
+    ...forwardTarget(url),
+    method: req.method,
+    path: opts.path ?? req.url,
+    headers: flatHeaders(headers),
+  });
   let failed = false;
   const fail = (err: Error) => {
     if (failed) return;
@@ -78,7 +86,7 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, url: s
   proxyReq.setTimeout(opts.timeoutMs, () => proxyReq.destroy(Object.assign(new Error("ETIMEDOUT"), { code: "ETIMEDOUT" })));
   proxyReq.on("error", fail);
   req.on("error", fail);
-  // The caller went away before the answer was complete: stop the workspace's work on it.
+  // The caller went away before the answer was complete: stop the upstream's work on it.
   res.on("close", () => {
     if (!res.writableFinished) proxyReq.destroy();
   });

@@ -24,7 +24,7 @@ export function measureProxyRequest(res: ServerResponse): void {
   });
 }
 
-/** Counts a WebSocket upgrade request to a workspace (allowed or not). */
+/** Counts a WebSocket upgrade request to a proxied route (allowed or not). */
 export function countProxyUpgrade(): void {
   metrics().proxyRequests.inc({ kind: "websocket", code: "upgrade" });
 }

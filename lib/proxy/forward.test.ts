@@ -1,6 +1,6 @@
 /**
  * The lean HTTP forwarder against real loopback servers: what reaches the workspace, timeouts, and a
- * caller who goes away. (workspace-proxy.test.ts covers it again behind auth, scrubbing and Jupyter.)
+ * caller who goes away. (lib/workspaces/proxy-policy.test.ts covers it again behind auth, scrubbing and Jupyter.)
  */
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";

@@ -3,7 +3,7 @@
  * what it printed. Messages use the JSON framing of /api/kernels/<id>/channels (protocol 5.3).
  */
 import { randomUUID } from "node:crypto";
-import type { TestWebSocket } from "./ws-test-client";
+import type { TestWebSocket } from "@/lib/proxy/ws-test-client";
 
 /** Sends an execute_request on the shell channel; returns its msg_id, which the replies carry as parent. */
 export function sendExecute(ws: TestWebSocket, opts: { code: string; username: string; session?: string }): string {

@@ -1,9 +1,10 @@
 /**
- * Keeps the workspace token from reaching the browser. Jupyter puts its token into every HTML page
+ * Keeps an upstream's secrets (Upstream.secrets, policy.ts) from reaching the browser. The case that
+ * made it: the workspace token. Jupyter puts its token into every HTML page
  * it renders for a token-authenticated request (notebook 6: `data-jupyter-api-token="..."` and
  * `tree?token=...` links; JupyterLab: `"token"` in the page config, which its client then sends back
  * as `Authorization: token ...`, a header the portal would refuse). So:
- * - response headers whose value holds the token are dropped, as are portal cookies a workspace
+ * - response headers whose value holds the token are dropped, as are portal cookies an upstream
  *   tries to set (a workspace must not be able to sign a visitor into the portal as someone else);
  * - HTML bodies are streamed through a scrubber that removes the token (no buffering beyond a tail
  *   the length of the token), decompressed first when the workspace compressed them.
