@@ -25,6 +25,7 @@ const NOTEBOOK_LIMIT: OutputLimit = {
   maxBytes: 32 * MIB,
   deadlineMs: 60_000,
   what: "The executed notebook",
+  file: true,
   consequence: "it was not kept",
 };
 /** Lines are written in batches of about this many characters. */

@@ -21,8 +21,10 @@ export interface OutputLimit {
   maxBytes: number;
   /** Milliseconds from the start of the read. */
   deadlineMs: number;
-  /** Who wrote, as the sentence names it: "pip", "The command". */
+  /** Who wrote, as the sentence names it: "pip", "The command"; or the file read: "The executed notebook". */
   what: string;
+  /** A file is "larger than" the cap; output (the default) is "printed". */
+  file?: boolean;
   /** What the person loses when the limit is passed: "the package list was not read". */
   consequence: string;
   /** Keep what came before the limit and end with a truncation line instead of failing (logs). */
@@ -49,11 +51,13 @@ export class OutputLimitError extends Error {
     readonly limit: OutputLimit,
     readonly passed: LimitPassed,
   ) {
-    super(
+    const size = sizeText(limit.maxBytes);
+    const time = secondsText(limit.deadlineMs);
+    const what =
       passed === "bytes"
-        ? `${limit.what} printed more than ${sizeText(limit.maxBytes)}; ${limit.consequence}.`
-        : `${limit.what} did not finish within ${secondsText(limit.deadlineMs)}; ${limit.consequence}.`,
-    );
+        ? `${limit.what} ${limit.file ? "is larger than" : "printed more than"} ${size}`
+        : `${limit.what} ${limit.file ? "could not be read" : "did not finish"} within ${time}`;
+    super(`${what}; ${limit.consequence}.`);
   }
 }
 
@@ -213,6 +217,10 @@ export class BoundedLines implements AsyncIterable<string> {
   }
 
   private flush(): void {
+    // Fewer than 8 bytes of a stream that is not multiplexed were waiting for a frame header.
+    const first = this.pending[0];
+    if (first !== undefined && first !== 0 && first !== 1 && first !== 2) this.feed("out", this.pending);
+    this.pending = Buffer.alloc(0);
     for (const stream of ["out", "err"] as const) {
       const rest = this.partial[stream] + this.decoders[stream].end();
       this.partial[stream] = "";
