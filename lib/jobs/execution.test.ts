@@ -255,7 +255,11 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       }
       return deps.store.put(key, data);
     };
-    const { result: done, growth, samples } = await peakRssGrowth(async () => {
+    const {
+      result: done,
+      growth,
+      samples,
+    } = await peakRssGrowth(async () => {
       await launchExecution({ ...deps, store }, queued.id);
       await watchExecution({ ...deps, store }, queued.id);
       return findExecution(db(), queued.id);

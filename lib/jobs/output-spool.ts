@@ -95,11 +95,13 @@ export async function spoolOutput(deps: JobDeps, exec: ExecutionRow, job: JobRow
       const name = notebookArtifactName(job.path);
       const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
       const uploaded = run ? (await deps.store.sizeOf(`${run.experimentId}/${run.runUuid}/artifacts/${name}`)) > 0 : false;
-      const nb = uploaded ? undefined : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT).catch(async (err: unknown) => {
-        if (!(err instanceof OutputLimitError)) throw err;
-        await appendLine(log, `[atrium] ${err.message}`);
-        return undefined;
-      });
+      const nb = uploaded
+        ? undefined
+        : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT).catch(async (err: unknown) => {
+            if (!(err instanceof OutputLimitError)) throw err;
+            await appendLine(log, `[atrium] ${err.message}`);
+            return undefined;
+          });
       if (nb) {
         const path = join(dir, "notebook.ipynb");
         await writeFile(path, nb);

@@ -180,14 +180,23 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
   it("refuses a package list from a workspace whose Python prints without end, at once and without growing the portal", async () => {
     // A usercustomize.py in the home volume runs with every interpreter; this one floods stdout when
     // PIP_USER=0, as the package list runs pip. Before the bounded reader the portal kept every line.
-    const bomb = 'import os, sys\nif os.environ.get("PIP_USER") == "0":\n    line = "x" * 1023 + "\\n"\n    while True:\n        sys.stdout.write(line)\n';
+    const bomb =
+      'import os, sys\nif os.environ.get("PIP_USER") == "0":\n    line = "x" * 1023 + "\\n"\n    while True:\n        sys.stdout.write(line)\n';
     const file = "os.path.join(site.getusersitepackages(), 'usercustomize.py')";
-    await python(`import os, site; os.makedirs(site.getusersitepackages(), exist_ok=True); open(${file}, 'w').write(${JSON.stringify(bomb)})`);
+    await python(
+      `import os, site; os.makedirs(site.getusersitepackages(), exist_ok=True); open(${file}, 'w').write(${JSON.stringify(bomb)})`,
+    );
     try {
       const t0 = Date.now();
-      const { result, growth, samples } = await peakRssGrowth(() => listInstalled(db(), spawner, me, user, "default").catch((e: unknown) => e));
+      const { result, growth, samples } = await peakRssGrowth(() =>
+        listInstalled(db(), spawner, me, user, "default").catch((e: unknown) => e),
+      );
       expect(result).toBeInstanceOf(ApiError);
-      expect(result).toMatchObject({ status: 502, code: "output_limit", message: "pip printed more than 8 MiB; the package list was not read." });
+      expect(result).toMatchObject({
+        status: 502,
+        code: "output_limit",
+        message: "pip printed more than 8 MiB; the package list was not read.",
+      });
       expect(growth).toBeLessThan(50 * 1024 * 1024);
       // The process kept answering (its timer ran) and the refusal came at the cap, not at the deadline.
       expect(samples).toBeGreaterThan(0);

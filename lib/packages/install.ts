@@ -33,7 +33,12 @@ export type InstallEvent =
  * creates it behind the back of every running kernel.
  */
 const USER_SITE_EXISTS_ARGV = ["python3", "-c", "import os, site; print(os.path.isdir(site.getusersitepackages()))"];
-const USER_SITE_LIMIT: OutputLimit = { maxBytes: 64 * 1024, deadlineMs: 30_000, what: "Python", consequence: "the user site was not checked" };
+const USER_SITE_LIMIT: OutputLimit = {
+  maxBytes: 64 * 1024,
+  deadlineMs: 30_000,
+  what: "Python",
+  consequence: "the user site was not checked",
+};
 /**
  * pip's output is streamed to the person, never kept whole; the cap and deadline keep an install
  * nobody watches any more (pip carries on after a closed tab) from being read for ever.

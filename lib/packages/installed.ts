@@ -52,7 +52,8 @@ export async function listInstalled(
   } catch (err) {
     throw execError(err, user, server);
   }
-  if (code !== 0 || !json) throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${last ?? "no output"}`);
+  if (code !== 0 || !json)
+    throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${last ?? "no output"}`);
   const raw = JSON.parse(json) as { name?: unknown; version?: unknown; location?: unknown }[];
   return raw
     .filter((p): p is { name: string; version: string; location?: unknown } => typeof p.name === "string" && typeof p.version === "string")

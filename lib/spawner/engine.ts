@@ -218,8 +218,9 @@ export class Engine {
     const dial = (abortSignal: AbortSignal) =>
       new Promise<Readable>((resolve, reject) => {
         const statusCodes = { 200: true, 404: "no such object", 500: "server error", 503: "node is not part of a swarm" };
-        this.docker.modem.dial({ path: `${path}?`, method: "GET", options: { ...query }, isStream: true, abortSignal, statusCodes }, (err, data) =>
-          err ? reject(err as Error) : resolve(data as Readable),
+        this.docker.modem.dial(
+          { path: `${path}?`, method: "GET", options: { ...query }, isStream: true, abortSignal, statusCodes },
+          (err, data) => (err ? reject(err) : resolve(data as Readable)),
         );
       });
     return this.lookup(what, dial);

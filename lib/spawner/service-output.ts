@@ -13,7 +13,11 @@ const TAIL_GRACE_MS = 1500;
 const POLL_MS = 1000;
 
 function serviceLogStream(engine: Engine, serviceId: string, query: Record<string, string | number | boolean>) {
-  return engine.openStream("read a service's log", `/services/${encodeURIComponent(serviceId)}/logs`, { stdout: true, stderr: true, ...query });
+  return engine.openStream("read a service's log", `/services/${encodeURIComponent(serviceId)}/logs`, {
+    stdout: true,
+    stderr: true,
+    ...query,
+  });
 }
 
 /** The service's last 20 lines as the engine sends them (multiplexed stdout and stderr), for a failure reason. */
