@@ -28,7 +28,7 @@ const NOTEBOOK_LIMIT: OutputLimit = {
   file: true,
   consequence: "it was not kept",
 };
-/** Lines are written in batches of about this many characters. */
+/** Lines are written in batches of up to this many bytes. */
 const WRITE_BATCH = 256 * 1024;
 
 /** A job's log read within `maxBytes` and `deadlineMs`, kept up to there and ended by the truncation line. */
@@ -49,18 +49,26 @@ export interface SpooledOutput {
   dispose(): Promise<void>;
 }
 
+/** Writes the lines through one reused buffer: a log passes through without leaving strings behind. */
 async function writeLines(lines: AsyncIterable<string>, path: string): Promise<void> {
   const out = await open(path, "w");
   try {
-    let batch = "";
+    const buf = Buffer.allocUnsafe(WRITE_BATCH);
+    let used = 0;
+    const flush = async () => {
+      if (used > 0) await out.write(buf, 0, used);
+      used = 0;
+    };
     for await (const line of lines) {
-      batch += `${line}\n`;
-      if (batch.length >= WRITE_BATCH) {
-        await out.write(batch);
-        batch = "";
+      const need = Buffer.byteLength(line) + 1;
+      if (used + need > buf.length) await flush();
+      if (need > buf.length) await out.write(`${line}\n`);
+      else {
+        used += buf.write(line, used);
+        buf[used++] = 0x0a;
       }
     }
-    if (batch) await out.write(batch);
+    await flush();
   } finally {
     await out.close();
   }

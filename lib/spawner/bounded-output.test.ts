@@ -110,7 +110,7 @@ describe("BoundedLines", () => {
     const it = lines[Symbol.asyncIterator]();
     const first = it.next(); // a reader that takes one line, then falls behind
     let written = 0;
-    // 8 MiB while the reader waits: the queue stops at its 4 MiB and the stream is paused.
+    // 8 MiB while the reader waits: the queue stops at its 1 MiB and the stream is paused.
     while (written < 8 * MIB && !src.isPaused()) {
       src.write(frame(1, line));
       written += line.length;
@@ -123,6 +123,28 @@ describe("BoundedLines", () => {
     while (!(await it.next()).done) n++;
     expect(n).toBe(written / line.length);
   }, 20_000);
+  it("keeps every line that arrives before anybody reads (a log); drops the oldest only when told to (an exec's output)", async () => {
+    const line = `${"q".repeat(16 * 1024 - 1)}\n`;
+    const arrive = async (src: PassThrough) => {
+      for (let i = 0; i < 256 && !src.isPaused(); i++) src.write(frame(1, `${i}:${line}`));
+      await new Promise((r) => setImmediate(r));
+      src.end();
+    };
+    const log = new PassThrough({ highWaterMark: 1024 });
+    const logLines = new BoundedLines(log, limit({ maxBytes: 64 * MIB }));
+    await arrive(log);
+    const kept = await all(logLines);
+    // 256 lines of 16 KiB (4 MiB) came while nobody read: the stream was paused, nothing was dropped.
+    expect(kept[0]?.startsWith("0:")).toBe(true);
+    const exec = new PassThrough();
+    const execLines = new BoundedLines(exec, limit({ maxBytes: 64 * MIB }), undefined, "drop");
+    for (let i = 0; i < 256; i++) exec.write(frame(1, `${i}:${line}`));
+    exec.end();
+    await execLines.done;
+    const left = await all(execLines);
+    expect(left.at(-1)?.startsWith("255:")).toBe(true);
+    expect(left[0]?.startsWith("0:")).toBe(false);
+  });
 });
 
 describe("readBounded", () => {

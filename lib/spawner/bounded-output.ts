@@ -107,17 +107,17 @@ export function readBounded(source: EngineStream, limit: OutputLimit, translate:
 }
 
 /** How many bytes of lines may wait for a slow reader before the engine stream is paused. */
-const MAX_QUEUED_BYTES = 4 * MIB;
+const MAX_QUEUED_BYTES = 1 * MIB;
 /** A longer line is cut into pieces of this many characters. */
 const MAX_LINE_CHARS = 64 * 1024;
 
 /**
  * What a process wrote, as whole lines: Docker's multiplexed stream (8-byte frame headers: stream
  * type, 3 zero bytes, uint32 BE length) demultiplexed, or a raw stream (a TTY) passed through;
- * UTF-8 decoded per stream. The stream is read at once (so an exec's exit code arrives even when
- * nobody reads the lines); while an iterator reads, a full queue pauses the stream (backpressure);
- * before anybody reads, a full queue drops its oldest lines. Closing the iterator early discards
- * the rest. `done` settles when the stream ends, or with the OutputLimitError of a passed limit.
+ * UTF-8 decoded per stream. A full queue pauses the stream (backpressure) while an iterator reads,
+ * and before anybody reads unless `unread` is "drop": then the oldest lines go, so that an exec's
+ * exit code arrives even when nobody reads its output. Closing the iterator early discards the
+ * rest. `done` settles when the stream ends, or with the OutputLimitError of a passed limit.
  */
 export class BoundedLines implements AsyncIterable<string> {
   private lines: string[] = [];
@@ -140,6 +140,7 @@ export class BoundedLines implements AsyncIterable<string> {
     private readonly source: EngineStream,
     private readonly limit: OutputLimit,
     translate: (err: unknown) => Error = identity,
+    private readonly unread: "pause" | "drop" = "pause",
   ) {
     this.done = new Promise<void>((resolve, reject) => {
       this.finish = (err?: unknown) => {
@@ -234,7 +235,7 @@ export class BoundedLines implements AsyncIterable<string> {
     this.lines.push(clean);
     this.queued += clean.length;
     if (this.queued > MAX_QUEUED_BYTES) {
-      if (this.iterating) this.source.pause();
+      if (this.iterating || this.unread === "pause") this.source.pause();
       else
         while (this.queued > MAX_QUEUED_BYTES / 2 && this.lines.length > 1) {
           this.queued -= (this.lines.shift() ?? "").length;

@@ -269,7 +269,8 @@ export class Engine {
     if (!exec) throw notRunning();
 
     const sock = await this.startExec(exec);
-    const lines = new BoundedLines(sock, opts.limit ?? DEFAULT_EXEC_LIMIT, (err) => this.translate(err));
+    // "drop": the exit code must arrive even when nobody reads the output.
+    const lines = new BoundedLines(sock, opts.limit ?? DEFAULT_EXEC_LIMIT, (err) => this.translate(err), "drop");
     const exitCode = lines.done.then(() => this.execExitCode(exec));
     exitCode.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
     return { output: lines, exitCode };
