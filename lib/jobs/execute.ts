@@ -3,8 +3,9 @@
  * transaction, open the MLflow run, start the object through the Spawner), watch (until it ends, or
  * its timeout), finish (whoever moves the row out of `running` first revokes the token, spools the
  * log and the executed notebook to a temporary folder, removes the object, closes the run with them
- * as artifacts, and queues a retry or the jobs that follow it). Only the leader launches and watches (scheduler.ts); a cancel may
- * finish from any replica, and the conditional update decides between them.
+ * as artifacts, and queues a retry or the jobs that follow it). Only the leader launches and
+ * watches (scheduler.ts); a cancel may finish from any replica, and the conditional update decides
+ * between them.
  */
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
