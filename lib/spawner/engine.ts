@@ -5,9 +5,10 @@
  * backends differ only in the objects they create (a container, or a Swarm service).
  */
 import Dockerode from "dockerode";
+import { randomBytes } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import { RecentAnswers } from "@/lib/util/recent-answers";
-import { BoundedLines, DEFAULT_EXEC_LIMIT, LOG_TAIL_LIMIT, readBounded, type OutputLimit } from "./bounded-output";
+import { BoundedLines, DEFAULT_EXEC_LIMIT, LOG_TAIL_LIMIT, OutputLimitError, readBounded, type OutputLimit } from "./bounded-output";
 import { MIB, STOP_GRACE_S, envList, imageMissingMessage, validateName } from "./container-spec";
 import { containerFile, containerLogLines } from "./container-output";
 import { demuxBuffer, lastLogLine } from "./exec-lines";
@@ -27,6 +28,8 @@ const PING_TIMEOUT_MS = 5_000;
 /** How long a successful ping and a present image are taken as still true (see ping, imageInfo). */
 const PING_CACHE_MS = 1_000;
 const IMAGE_CACHE_MS = 5_000;
+/** Marks every process of one exec (children inherit it), so that an exec past its limit can be ended. */
+const EXEC_TAG_VAR = "ATRIUM_EXEC_TAG";
 /** What a one-off command may print (runInImage): the image scan's JSON is well under 1 MiB. */
 export const RUN_IN_IMAGE_MAX_BYTES = 16 * MIB;
 
@@ -261,9 +264,10 @@ export class Engine {
 
   /** argv in a running container; `notRunning` is the error for a container that is gone. */
   async exec(containerId: string, cmd: string[], opts: ExecOptions, notRunning: () => Error): Promise<ExecResult> {
+    const tag = randomBytes(8).toString("hex");
     const create: Dockerode.ExecCreateOptions = { Cmd: [...cmd], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false };
     if (opts.user) create.User = opts.user;
-    if (opts.env) create.Env = envList(opts.env);
+    create.Env = envList({ ...opts.env, [EXEC_TAG_VAR]: tag });
     const run = (abortSignal: AbortSignal) => this.docker.getContainer(containerId).exec({ ...create, abortSignal });
     const exec = await this.lookup("run a command in the workspace", run, [404, 409]);
     if (!exec) throw notRunning();
@@ -271,9 +275,29 @@ export class Engine {
     const sock = await this.startExec(exec);
     // "drop": the exit code must arrive even when nobody reads the output.
     const lines = new BoundedLines(sock, opts.limit ?? DEFAULT_EXEC_LIMIT, (err) => this.translate(err), "drop");
+    // The engine keeps draining an abandoned exec's output for as long as it runs: end it.
+    lines.done.catch((err: unknown) => (err instanceof OutputLimitError ? this.killTagged(containerId, tag, opts.user) : undefined));
     const exitCode = lines.done.then(() => this.execExitCode(exec));
     exitCode.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
     return { output: lines, exitCode };
+  }
+
+  /**
+   * Kills every process in the container carrying EXEC_TAG_VAR=tag, as the exec's own user (who may
+   * signal her own processes without capabilities); best effort, detached, output not read.
+   */
+  private async killTagged(containerId: string, tag: string, user: string | undefined): Promise<void> {
+    const script =
+      `for p in /proc/[0-9]*; do if tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qx '${EXEC_TAG_VAR}=${tag}'; ` +
+      `then kill -9 "\${p#/proc/}" 2>/dev/null; fi; done`;
+    const create: Dockerode.ExecCreateOptions = { Cmd: ["sh", "-c", script], AttachStdout: false, AttachStderr: false };
+    if (user) create.User = user;
+    try {
+      const killer = await this.call((abortSignal) => this.docker.getContainer(containerId).exec({ ...create, abortSignal }));
+      await this.call(() => killer.start({ Detach: true }));
+    } catch {
+      // The container may be gone; the process then went with it.
+    }
   }
 
   /** Starts the exec on a hijacked connection; the handshake has the request deadline, the stream its OutputLimit. */
