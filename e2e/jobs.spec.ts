@@ -94,8 +94,10 @@ PORTALS.forEach((portal, i) => {
     expect(ended.exitCode).toBe(2);
     expect(ended.reason).toMatch(/^exited with code 2: .*can't open file/);
     expect(ended.mlflowRunId).toMatch(/^[0-9a-f]{32}$/);
-    const log = await request.get(`${base}/api/jobs/${j.id}/executions/${id}/log`, { headers: bearer(ada) });
-    expect(log.status()).toBe(200);
+    // The row ends first; the log is stored after the token and the object are gone (docs/jobs.md, "Finish").
+    const logUrl = `${base}/api/jobs/${j.id}/executions/${id}/log`;
+    await expect.poll(async () => (await request.get(logUrl, { headers: bearer(ada) })).status(), { timeout: 30_000 }).toBe(200);
+    const log = await request.get(logUrl, { headers: bearer(ada) });
     expect(await log.text()).toContain("can't open file");
     const history = (await (await request.get(`${base}/api/jobs/${j.id}/executions`, { headers: bearer(ada) })).json()) as {
       executions: Array<{ id: string; state: string; durationS: number | null }>;

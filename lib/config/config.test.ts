@@ -48,7 +48,7 @@ describe("parseConfig defaults", () => {
       workspaceHost: undefined,
       adminAccess: false,
       usageSampleMs: 60_000,
-      jobs: { tickMs: 5000, pollMs: 1000 },
+      jobs: { tickMs: 5000, pollMs: 1000, logMaxBytes: 64 * 1024 * 1024 },
       events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
       allowedHosts: [],
@@ -77,7 +77,7 @@ describe("parseConfig defaults", () => {
   });
 
   it("reads the jobs loop's tick and poll in seconds, fractions allowed, from 0.05 to 3600", () => {
-    expect(cfg({ ATRIUM_JOBS_TICK_S: "0.5", ATRIUM_JOBS_POLL_S: "2" }).jobs).toEqual({ tickMs: 500, pollMs: 2000 });
+    expect(cfg({ ATRIUM_JOBS_TICK_S: "0.5", ATRIUM_JOBS_POLL_S: "2" }).jobs).toMatchObject({ tickMs: 500, pollMs: 2000 });
     for (const bad of ["0", "0.01", "3601", "soon"])
       expect(() => cfg({ ATRIUM_JOBS_POLL_S: bad })).toThrow(
         new ConfigError("ATRIUM_JOBS_POLL_S is invalid: it must be a number of seconds from 0.05 to 3600."),
@@ -89,6 +89,14 @@ describe("parseConfig defaults", () => {
     for (const bad of ["0", "1.5", "366", "week"])
       expect(() => cfg({ ATRIUM_EVENTS_RETENTION_DAYS: bad })).toThrow(
         new ConfigError("ATRIUM_EVENTS_RETENTION_DAYS is invalid: it must be a whole number of days from 1 to 365."),
+      );
+  });
+
+  it("reads where a job's log is cut in whole MiB from 1 to 4096", () => {
+    expect(cfg({ ATRIUM_JOB_LOG_MAX_MIB: "8" }).jobs.logMaxBytes).toBe(8 * 1024 * 1024);
+    for (const bad of ["0", "1.5", "4097", "lots"])
+      expect(() => cfg({ ATRIUM_JOB_LOG_MAX_MIB: bad })).toThrow(
+        new ConfigError("ATRIUM_JOB_LOG_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 4096."),
       );
   });
 

@@ -120,6 +120,9 @@ const envSchema = z.object({
   ATRIUM_EVENTS_RETENTION_DAYS: optionalString
     .transform((v) => (v === undefined ? 7 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 365, { message: "must be a whole number of days from 1 to 365" }),
+  ATRIUM_JOB_LOG_MAX_MIB: optionalString
+    .transform((v) => (v === undefined ? 64 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 4096, { message: "must be a whole number of MiB from 1 to 4096" }),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
@@ -198,8 +201,11 @@ export interface AtriumConfig {
   adminAccess: boolean;
   /** Between two usage samples (ATRIUM_USAGE_SAMPLE_S). */
   usageSampleMs: number;
-  /** The leader's job scheduler: between two passes (ATRIUM_JOBS_TICK_S) and two checks of a running execution (ATRIUM_JOBS_POLL_S), docs/jobs.md. */
-  jobs: { tickMs: number; pollMs: number };
+  /**
+   * The leader's job scheduler: between two passes (ATRIUM_JOBS_TICK_S) and two checks of a running
+   * execution (ATRIUM_JOBS_POLL_S); where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB), docs/jobs.md.
+   */
+  jobs: { tickMs: number; pollMs: number; logMaxBytes: number };
   /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
   events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
@@ -350,7 +356,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
-    jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000 },
+    jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000, logMaxBytes: e.ATRIUM_JOB_LOG_MAX_MIB * 1024 * 1024 },
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
     allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),

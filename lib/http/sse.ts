@@ -1,22 +1,39 @@
-/** Streams events as Server-Sent Events, with a comment every 15 s so proxies keep the line open. */
+/**
+ * Streams events as Server-Sent Events, with a comment every 15 s so proxies keep the line open.
+ * The next event is taken only when the client has read the previous ones (pull), so a slow client
+ * slows the source (a container's log pauses: lib/spawner/bounded-output.ts) instead of the portal
+ * queueing for it.
+ */
 export function sseResponse<T>(events: AsyncIterable<T>, abort: AbortController): Response {
   const encoder = new TextEncoder();
+  const source = events[Symbol.asyncIterator]();
   let keepalive: NodeJS.Timeout | undefined;
+  let closed = false;
+  const close = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (closed) return;
+    closed = true;
+    clearInterval(keepalive);
+    controller.close();
+  };
   const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
+    start(controller) {
       keepalive = setInterval(() => controller.enqueue(encoder.encode(": keepalive\n\n")), 15_000);
+    },
+    async pull(controller) {
       try {
-        for await (const e of events) controller.enqueue(encoder.encode(`data: ${JSON.stringify(e)}\n\n`));
+        const next = await source.next();
+        if (next.done) close(controller);
+        else if (!closed) controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
       } catch (err) {
         console.error("[atrium] event stream failed:", err);
-      } finally {
-        clearInterval(keepalive);
-        controller.close();
+        close(controller);
       }
     },
-    cancel() {
+    async cancel() {
+      closed = true;
       clearInterval(keepalive);
       abort.abort();
+      await source.return?.();
     },
   });
   return new Response(stream, {

@@ -1,17 +1,17 @@
 /**
  * Running one execution (docs/jobs.md): launch (claim the owner's quota and an MLflow token in one
  * transaction, open the MLflow run, start the object through the Spawner), watch (until it ends, or
- * its timeout), finish (whoever moves the row out of `running` first also collects the log and the
- * executed notebook, closes the run, revokes the token, removes the object, and queues a retry or
- * the jobs that follow it). Only the leader launches and watches (scheduler.ts); a cancel may
- * finish from any replica, and the conditional update decides between them.
+ * its timeout), finish (whoever moves the row out of `running` first revokes the token, spools the
+ * log and the executed notebook to a temporary folder, removes the object, closes the run with them
+ * as artifacts, and queues a retry or the jobs that follow it). Only the leader launches and
+ * watches (scheduler.ts); a cancel may finish from any replica, and the conditional update decides
+ * between them.
  */
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
 import { lockUser } from "@/db/queries/servers";
-import { findRun } from "@/db/queries/tracking";
 import { findUser } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
@@ -19,8 +19,8 @@ import type { ArtifactStore } from "@/lib/artifacts/store";
 import type { JobStatus, Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { portalEnv } from "@/lib/workspaces/portal-env";
-import { EXECUTED_NOTEBOOK, executionArgv, notebookArtifactName } from "./command";
-import { jobKindOf } from "./paths";
+import { executionArgv } from "./command";
+import { spoolOutput } from "./output-spool";
 import { quotaVerdict } from "./quota";
 import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
 
@@ -31,6 +31,8 @@ export interface JobDeps {
   /** The environment every execution gets on top of its own (tests point MLflow at their own server). */
   env?: (base: Record<string, string>) => Record<string, string>;
   pollMs?: number;
+  /** Where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB; DEFAULT_JOB_LOG_MAX_BYTES in output-spool.ts). */
+  logMaxBytes?: number;
 }
 
 export function newExecutionId(): string {
@@ -182,29 +184,6 @@ export async function watchExecution(deps: JobDeps, executionId: string, signal?
 const RUN_END: Record<Outcome["state"], RunEnd> = { succeeded: "FINISHED", failed: "FAILED", timed_out: "FAILED", cancelled: "KILLED" };
 
 /**
- * The log, and for a notebook the executed notebook unless the runner uploaded it to the run
- * already (it does, from any node: lib/jobs/command.ts); read before the object is removed.
- */
-async function collectFiles(deps: JobDeps, exec: ExecutionRow, job: JobRow | undefined): Promise<Array<{ name: string; body: Buffer }>> {
-  const files: Array<{ name: string; body: Buffer }> = [];
-  try {
-    const lines: string[] = [];
-    for await (const line of await deps.spawner.jobLogs(exec.id, { follow: false })) lines.push(line);
-    files.push({ name: "job.log", body: Buffer.from(lines.join("\n") + (lines.length ? "\n" : "")) });
-    if (job && jobKindOf(job.path) === "notebook") {
-      const name = notebookArtifactName(job.path);
-      const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
-      const uploaded = run ? (await deps.store.sizeOf(`${run.experimentId}/${run.runUuid}/artifacts/${name}`)) > 0 : false;
-      const nb = uploaded ? undefined : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK);
-      if (nb) files.push({ name, body: nb });
-    }
-  } catch (err) {
-    console.warn(`[atrium] could not read the output of job execution ${exec.id}:`, err);
-  }
-  return files;
-}
-
-/**
  * Ends an execution with `outcome` if it is still queued or running; the caller whose update wins
  * does the rest. Returns whether this call finished it.
  */
@@ -218,26 +197,32 @@ export async function finishExecution(deps: JobDeps, executionId: string, outcom
     ["queued", "running"],
   );
   if (!done) return false;
+  // The token goes first: nothing the object still does reaches MLflow while its output is collected.
+  if (done.tokenId) await revokeTokenById(db, done.tokenId);
   const job = await findJob(db, done.jobId);
   const owner = job ? await findUser(db, job.ownerName) : undefined;
   if (done.startedAt) {
-    const files = await collectFiles(deps, done, job);
-    if (done.mlflowRunId && owner) {
-      const durationS = (now.getTime() - done.startedAt.getTime()) / 1000;
-      await closeRun(
-        db,
-        ownerPrincipal(owner),
-        deps.store,
-        done.mlflowRunId,
-        { status: RUN_END[outcome.state], durationS, reason: outcome.reason },
-        files,
-      ).catch((err: unknown) => console.warn(`[atrium] could not close the MLflow run of job execution ${executionId}:`, err));
+    // Read while the object exists, then the object goes, then the upload (which may be slow) runs.
+    const output = await spoolOutput(deps, done, job);
+    try {
+      await spawner
+        .removeJob(executionId)
+        .catch((err: unknown) => console.warn(`[atrium] could not remove job execution ${executionId}:`, err));
+      if (done.mlflowRunId && owner) {
+        const durationS = (now.getTime() - done.startedAt.getTime()) / 1000;
+        await closeRun(
+          db,
+          ownerPrincipal(owner),
+          deps.store,
+          done.mlflowRunId,
+          { status: RUN_END[outcome.state], durationS, reason: outcome.reason },
+          output.files,
+        ).catch((err: unknown) => console.warn(`[atrium] could not close the MLflow run of job execution ${executionId}:`, err));
+      }
+    } finally {
+      await output.dispose();
     }
-    await spawner
-      .removeJob(executionId)
-      .catch((err: unknown) => console.warn(`[atrium] could not remove job execution ${executionId}:`, err));
   }
-  if (done.tokenId) await revokeTokenById(db, done.tokenId);
   if (job) await queueNext(db, job, done);
   return true;
 }

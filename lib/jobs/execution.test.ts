@@ -22,7 +22,10 @@ import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { eq } from "drizzle-orm";
+import type { ArtifactStore } from "@/lib/artifacts/store";
+import { peakRssGrowth } from "@/lib/util/rss-testing";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
+import { DEFAULT_JOB_LOG_MAX_BYTES } from "./output-spool";
 import { removeUser } from "@/lib/users/manage";
 import { createJob, deleteJobOf } from "./manage";
 import { cancelExecution, liveLogEvents, runJobNow } from "./run";
@@ -124,6 +127,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       "jobs/fail.py": 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)\n',
       "jobs/sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
       "jobs/hog.py": 'x = b"1" * (512 * 1024 * 1024)\nprint(len(x))\n',
+      "jobs/loud.py": 'import sys\nline = "z" * 1023 + "\\n"\nfor _ in range(300 * 1024):\n    sys.stdout.write(line)\nprint("the end")\n',
       "notebooks/live.ipynb": notebook([{ source: 'import time\nprint("first line", flush=True)\ntime.sleep(8)\nprint("second line")' }]),
       "notebooks/report.ipynb": notebook([
         { source: 'alpha = "1"\nlabel = "default"', tags: ["parameters"] },
@@ -236,6 +240,51 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect((at["second line"] ?? 0) - (at["first line"] ?? Infinity)).toBeGreaterThan(5000);
     expect(end).toEqual({ state: "succeeded", reason: "exited with code 0" });
   }, 120_000);
+
+  it("keeps the log of a job that prints 300 MB up to the cap, with the truncation line, after its token and object are gone", async () => {
+    const j = await job({ name: "loud", path: "jobs/loud.py" });
+    const queued = await runJobNow(db(), owner, j.id);
+    // What was true when the log was stored: the token revoked and the object removed first.
+    const atUpload: Array<{ tokens: number; object: string }> = [];
+    const store: ArtifactStore = Object.create(deps.store) as ArtifactStore;
+    store.stage = async (key, data) => {
+      if (key.endsWith("/job.log")) {
+        const tokenId = (await findExecution(db(), queued.id))?.tokenId ?? "";
+        const tokens = (await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId))).length;
+        atUpload.push({ tokens, object: (await deps.spawner.jobStatus(queued.id)).state });
+      }
+      return deps.store.stage(key, data);
+    };
+    const {
+      result: done,
+      growth,
+      samples,
+    } = await peakRssGrowth(async () => {
+      await launchExecution({ ...deps, store }, queued.id);
+      await watchExecution({ ...deps, store }, queued.id);
+      return findExecution(db(), queued.id);
+    });
+    expect(done?.state, done?.reason ?? "").toBe("succeeded");
+    expect(atUpload).toEqual([{ tokens: 0, object: "missing" }]);
+    const runRow = await findRun(db(), done?.mlflowRunId ?? "");
+    const key = `${runRow?.experimentId}/${done?.mlflowRunId}/artifacts/job.log`;
+    const size = await deps.store.sizeOf(key);
+    const marker = "[atrium] log truncated at 64 MiB\n";
+    expect(size).toBeGreaterThan(DEFAULT_JOB_LOG_MAX_BYTES - 1024 * 1024);
+    expect(size).toBeLessThanOrEqual(DEFAULT_JOB_LOG_MAX_BYTES + marker.length);
+    // The start and the end of the stored log, read as a stream (never the whole file).
+    const file = await deps.store.open(key);
+    const reader = file?.stream.getReader();
+    const head = Buffer.from((await reader?.read())?.value ?? new Uint8Array()).toString();
+    let tail = Buffer.alloc(0);
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read())
+      tail = Buffer.concat([tail, Buffer.from(chunk.value)]).subarray(-4096);
+    expect(head.startsWith(`${"z".repeat(1023)}\n`)).toBe(true);
+    expect(tail.toString().endsWith(marker)).toBe(true);
+    // The portal's memory: before the bounded reader, the whole log was held as lines and a buffer (over 1 GB).
+    expect(growth).toBeLessThan(50 * 1024 * 1024);
+    expect(samples).toBeGreaterThan(0);
+  }, 240_000);
 
   it("records a failing exit code with its last line, and retries as many times as the job says", async () => {
     const j = await job({ name: "fails", path: "jobs/fail.py", retries: 1 });

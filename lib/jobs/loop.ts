@@ -7,12 +7,12 @@ import { createJobsScheduler, type JobsScheduler } from "./scheduler";
 let active: JobsScheduler | undefined;
 
 /** The leader's jobs loop (server.ts starts it with the other loops); returns its stop. */
-export function startJobsLoop({ tickMs, pollMs }: { tickMs: number; pollMs: number }): () => void {
+export function startJobsLoop({ tickMs, pollMs, logMaxBytes }: { tickMs: number; pollMs: number; logMaxBytes: number }): () => void {
   let scheduler: JobsScheduler | undefined;
   let stopped = false;
   const tick = async () => {
     if (stopped) return;
-    scheduler ??= createJobsScheduler({ db: await getDb(), spawner: getSpawner(), store: getArtifactStore(), pollMs });
+    scheduler ??= createJobsScheduler({ db: await getDb(), spawner: getSpawner(), store: getArtifactStore(), pollMs, logMaxBytes });
     active = scheduler;
     await scheduler.tick();
   };

@@ -10,11 +10,14 @@ import { findUser } from "@/db/queries/users";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
-import type { Spawner } from "@/lib/spawner";
 import { finishExecution, newExecutionId, queueExecution, type JobDeps } from "./execute";
 import { jobFor } from "./manage";
+import { DEFAULT_JOB_LOG_MAX_BYTES, jobLogLimit } from "./output-spool";
 import { assertCanEverRun } from "./quota";
 import { executionView, type ExecutionView } from "./view";
+
+/** A live log is followed for the job's timeout and this much longer (the finish takes a moment). */
+const LIVE_LOG_GRACE_S = 60;
 
 /**
  * Queues an execution now, paused or not (pausing stops only the schedule). A 403 when the job alone
@@ -82,28 +85,34 @@ export async function getExecution(db: Db, principal: Principal, jobId: string, 
 }
 
 /**
- * The log lines of an execution: followed while it runs, as it stands once it ended (the object is
- * then gone: the log is the run's artifact, see the `log` route). undefined when there is no object.
+ * The log lines of an execution: followed while it runs (as long as its timeout, and to the log's
+ * cap, like the log that is kept), as it stands once it ended (the object is then gone: the log is
+ * the run's artifact, see the `log` route). No lines when there is no object.
  */
 export async function executionLogLines(
-  db: Db,
-  spawner: Spawner,
+  deps: JobDeps,
   principal: Principal,
   jobId: string,
   executionId: string,
 ): Promise<{ state: ExecutionRow["state"]; lines: AsyncIterable<string> }> {
-  const { exec } = await executionOf(db, principal, jobId, executionId);
+  const { job, exec } = await executionOf(deps.db, principal, jobId, executionId);
   const follow = exec.state === "running";
-  return { state: exec.state, lines: await spawner.jobLogs(exec.id, { follow }) };
+  const limit = jobLogLimit(deps.logMaxBytes ?? DEFAULT_JOB_LOG_MAX_BYTES, (job.timeoutS + LIVE_LOG_GRACE_S) * 1000);
+  return { state: exec.state, lines: await deps.spawner.jobLogs(exec.id, { follow, limit }) };
 }
 
-/** The log of an ended execution, as its MLflow run keeps it (job.log); null when there is none. */
-export async function storedLog(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<string | null> {
+/** The log of an ended execution as its MLflow run keeps it (job.log), streamed; null when there is none. */
+export async function storedLog(
+  deps: JobDeps,
+  principal: Principal,
+  jobId: string,
+  executionId: string,
+): Promise<ReadableStream<Uint8Array> | null> {
   const { exec } = await executionOf(deps.db, principal, jobId, executionId);
   const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
   if (!run) return null;
   const file = await deps.store.open(`${run.experimentId}/${run.runUuid}/artifacts/job.log`);
-  return file ? new Response(file.stream).text() : null;
+  return file ? file.stream : null;
 }
 
 /** Live log events of an execution: its lines while it runs, then its end. */
@@ -114,7 +123,7 @@ export async function* liveLogEvents(
   executionId: string,
   signal: AbortSignal,
 ): AsyncGenerator<{ line: string } | { state: string; reason: string | null }> {
-  const { lines } = await executionLogLines(deps.db, deps.spawner, principal, jobId, executionId);
+  const { lines } = await executionLogLines(deps, principal, jobId, executionId);
   for await (const line of lines) {
     if (signal.aborted) return;
     yield { line };

@@ -4,6 +4,7 @@
  * its end status and duration, and the log and executed notebook as artifacts. Through the tracking
  * layer's own operations and schemas, as a request would, never over HTTP.
  */
+import { createReadStream } from "node:fs";
 import type { Db } from "@/db/client";
 import type { JobRow } from "@/db/queries/jobs";
 import { findExperimentByName, findRun } from "@/db/queries/tracking";
@@ -15,6 +16,7 @@ import { experiments, runs } from "@/lib/tracking/http/schemas";
 import { ENVIRONMENT_TAG, EXECUTION_TAG, IMAGE_ID_TAG, JOB_TAG, REASON_TAG } from "@/lib/tracking/runs/atrium-tags";
 import { logBatch } from "@/lib/tracking/runs/data";
 import { createRun, updateRun } from "@/lib/tracking/runs/operations";
+import type { SpooledFile } from "./output-spool";
 
 export function experimentNameOf(job: Pick<JobRow, "ownerName" | "name">): string {
   return `jobs/${job.ownerName}/${job.name}`;
@@ -61,14 +63,14 @@ export async function openRun(
 
 export type RunEnd = "FINISHED" | "FAILED" | "KILLED";
 
-/** Ends the run with its status and a duration metric, and stores the files as its artifacts. */
+/** Ends the run with its status and a duration metric, and stores the files as its artifacts (streamed from disk). */
 export async function closeRun(
   db: Db,
   principal: Principal,
   store: ArtifactStore,
   runId: string,
   end: { status: RunEnd; durationS: number; reason: string | null },
-  files: Array<{ name: string; body: Buffer }>,
+  files: SpooledFile[],
 ): Promise<void> {
   const row = await findRun(db, runId);
   if (!row) return; // deleted by its owner meanwhile
@@ -80,10 +82,8 @@ export async function closeRun(
     row,
   );
   for (const f of files) {
-    async function* chunks() {
-      yield new Uint8Array(f.body);
-    }
-    await uploadArtifact({ db, principal, store }, [String(row.experimentId), runId, "artifacts", f.name], chunks(), f.body.length);
+    const segments = [String(row.experimentId), runId, "artifacts", f.name];
+    await uploadArtifact({ db, principal, store }, segments, createReadStream(f.path) as AsyncIterable<Uint8Array>, f.size);
   }
   await updateRun({ db, principal }, runs.update.parse({ run_id: runId, status: end.status, end_time: now }), row);
 }

@@ -19,6 +19,7 @@ import { stopServer } from "@/lib/workspaces/stop";
 import { startInstall, type InstallEvent } from "./install";
 import { listInstalled } from "./installed";
 import { startTestIndex, type TestIndex } from "./test-index";
+import { peakRssGrowth } from "@/lib/util/rss-testing";
 
 const CI = Boolean(process.env.CI);
 const notReady = (await engineReadiness(SEEDED_IMAGE)) ?? (await engineReadiness(TEST_IMAGE));
@@ -175,6 +176,44 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
     const audit = await db().select().from(auditEvents).where(eq(auditEvents.action, "package.install"));
     expect(audit.at(-1)?.detail).toMatchObject({ version: "9.9.9", ok: false, exitCode: 1 });
   }, 90_000);
+
+  it("refuses a package list from a workspace whose Python prints without end, at once and without growing the portal", async () => {
+    // A usercustomize.py in the home volume runs with every interpreter; this one floods stdout when
+    // PIP_USER=0, as the package list runs pip. Before the bounded reader the portal kept every line.
+    const bomb =
+      'import os, sys\nif os.environ.get("PIP_USER") == "0":\n    line = "x" * 1023 + "\\n"\n    while True:\n        sys.stdout.write(line)\n';
+    const file = "os.path.join(site.getusersitepackages(), 'usercustomize.py')";
+    await python(
+      `import os, site; os.makedirs(site.getusersitepackages(), exist_ok=True); open(${file}, 'w').write(${JSON.stringify(bomb)})`,
+    );
+    try {
+      const t0 = Date.now();
+      const { result, growth, samples } = await peakRssGrowth(() =>
+        listInstalled(db(), spawner, me, user, "default").catch((e: unknown) => e),
+      );
+      expect(result).toBeInstanceOf(ApiError);
+      expect(result).toMatchObject({
+        status: 502,
+        code: "output_limit",
+        message: "pip printed more than 8 MiB; the package list was not read.",
+      });
+      expect(growth).toBeLessThan(50 * 1024 * 1024);
+      // The process kept answering (its timer ran) and the refusal came at the cap, not at the deadline.
+      expect(samples).toBeGreaterThan(0);
+      expect(Date.now() - t0).toBeLessThan(60_000);
+      // The abandoned pip is ended, not left printing into an engine that drains it for ever.
+      const listing = `import os\nn = 0\nfor p in filter(str.isdigit, os.listdir("/proc")):\n    try: n += b"pip\\0list\\0-v" in open(f"/proc/{p}/cmdline", "rb").read()\n    except OSError: pass\nprint(n)`;
+      let left = "1";
+      for (let i = 0; i < 40 && left !== "0"; i++) {
+        left = await python(listing);
+        if (left !== "0") await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(left).toBe("0");
+    } finally {
+      await python(`import os, site; os.remove(${file})`);
+    }
+    expect((await listInstalled(db(), spawner, me, user, "default")).some((p) => p.name === "pip")).toBe(true);
+  }, 120_000);
 
   it("keeps installs across a restart: the user site is in the home volume", async () => {
     await stopServer(db(), spawner, me, user, "default");

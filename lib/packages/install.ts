@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
-import type { Spawner } from "@/lib/spawner";
+import type { OutputLimit, Spawner } from "@/lib/spawner";
 import { indexNotConfigured } from "./errors";
 import { normalizeName } from "./names";
 import { pipInstallArgv, requirementOf } from "./pip-argv";
@@ -33,10 +33,26 @@ export type InstallEvent =
  * creates it behind the back of every running kernel.
  */
 const USER_SITE_EXISTS_ARGV = ["python3", "-c", "import os, site; print(os.path.isdir(site.getusersitepackages()))"];
+const USER_SITE_LIMIT: OutputLimit = {
+  maxBytes: 64 * 1024,
+  deadlineMs: 30_000,
+  what: "Python",
+  consequence: "the user site was not checked",
+};
+/**
+ * pip's output is streamed to the person, never kept whole; the cap and deadline keep an install
+ * nobody watches any more (pip carries on after a closed tab) from being read for ever.
+ */
+export const PIP_INSTALL_LIMIT: OutputLimit = {
+  maxBytes: 32 * 1024 * 1024,
+  deadlineMs: 30 * 60_000,
+  what: "pip",
+  consequence: "the rest of the install's output was not read",
+};
 
 async function userSiteExists(spawner: Spawner, user: string, server: string): Promise<boolean> {
   try {
-    const exec = await spawner.exec({ user, server }, USER_SITE_EXISTS_ARGV);
+    const exec = await spawner.exec({ user, server }, USER_SITE_EXISTS_ARGV, { limit: USER_SITE_LIMIT });
     let answer = "";
     for await (const line of exec.output) answer ||= line.trim();
     return (await exec.exitCode) === 0 && answer === "True";
@@ -65,7 +81,7 @@ export async function startInstall(
   const siteExisted = await userSiteExists(spawner, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
-    exec = await spawner.exec({ user, server }, argv);
+    exec = await spawner.exec({ user, server }, argv, { limit: PIP_INSTALL_LIMIT });
   } catch (err) {
     throw execError(err, user, server);
   }

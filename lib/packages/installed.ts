@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import type { ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError } from "@/lib/http/api-error";
-import type { Spawner } from "@/lib/spawner";
+import type { OutputLimit, Spawner } from "@/lib/spawner";
 import { WORKSPACE_HOME } from "./image-scan";
 import { PIP_LIST_ARGV } from "./pip-argv";
 import { execError, requireRunningWorkspace } from "./workspace-target";
@@ -14,6 +14,17 @@ export interface InstalledPackage {
   inHome: boolean;
 }
 
+/**
+ * pip's list is a few hundred KiB at most; a workspace whose Python prints more (a
+ * usercustomize.py in the home volume runs with every interpreter) is refused, not read.
+ */
+export const PIP_LIST_LIMIT: OutputLimit = {
+  maxBytes: 8 * 1024 * 1024,
+  deadlineMs: 60_000,
+  what: "pip",
+  consequence: "the package list was not read",
+};
+
 /** Everything pip sees in the workspace; PIP_USER=0 because with PIP_USER=1 pip lists only user installs. */
 export async function listInstalled(
   db: Db,
@@ -25,18 +36,24 @@ export async function listInstalled(
   await requireRunningWorkspace(db, caller, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
-    exec = await spawner.exec({ user, server }, PIP_LIST_ARGV, { env: { PIP_USER: "0" } });
+    exec = await spawner.exec({ user, server }, PIP_LIST_ARGV, { env: { PIP_USER: "0" }, limit: PIP_LIST_LIMIT });
   } catch (err) {
     throw execError(err, user, server);
   }
-  const lines: string[] = [];
-  for await (const line of exec.output) lines.push(line);
-  const code = await exec.exitCode.catch((err: unknown) => {
+  let json: string | undefined;
+  let last: string | undefined;
+  let code: number;
+  try {
+    for await (const line of exec.output) {
+      if (json === undefined && line.startsWith("[")) json = line;
+      last = line;
+    }
+    code = await exec.exitCode;
+  } catch (err) {
     throw execError(err, user, server);
-  });
-  const json = lines.find((l) => l.startsWith("["));
+  }
   if (code !== 0 || !json)
-    throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${lines.at(-1) ?? "no output"}`);
+    throw new ApiError(502, "pip_failed", `pip list failed in ${user}/${server} (exit ${code}): ${last ?? "no output"}`);
   const raw = JSON.parse(json) as { name?: unknown; version?: unknown; location?: unknown }[];
   return raw
     .filter((p): p is { name: string; version: string; location?: unknown } => typeof p.name === "string" && typeof p.version === "string")

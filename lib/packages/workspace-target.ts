@@ -2,7 +2,7 @@ import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
 import type { ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import { EngineUnavailableError, OtherNodeError, ServerNotRunningError } from "@/lib/spawner";
+import { EngineUnavailableError, OtherNodeError, OutputLimitError, ServerNotRunningError } from "@/lib/spawner";
 
 /**
  * A workspace's token may act only on the server it was made for (servers.tracking_token_id names
@@ -39,5 +39,6 @@ export function execError(err: unknown, user: string, server: string): unknown {
     return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
   if (err instanceof EngineUnavailableError) return new ApiError(503, "engine_unavailable", err.message);
   if (err instanceof OtherNodeError) return new ApiError(501, "other_node", err.message);
+  if (err instanceof OutputLimitError) return new ApiError(502, "output_limit", err.message);
   return err;
 }

@@ -1,20 +1,23 @@
 /**
  * What an ended or running container leaves to read, for job executions (docs/jobs.md): its log as
- * lines, live or whole, and one file copied out of its filesystem (the executed notebook, which the
- * runner writes outside the person's home so it never clutters it).
+ * lines, live or as it stands, and one file copied out of its filesystem (the executed notebook,
+ * which the runner writes outside the person's home so it never clutters it). Both are read
+ * through bounded-output.ts within the caller's limit.
  */
-import { Readable, type Duplex } from "node:stream";
+import type { Readable } from "node:stream";
+import { BoundedLines, readBounded, type OutputLimit } from "./bounded-output";
 import type { Engine } from "./engine";
-import { ExecLines } from "./exec-lines";
+import { noLines } from "./job-runner";
 
-export async function containerLogLines(engine: Engine, containerId: string, follow: boolean): Promise<AsyncIterable<string>> {
-  const container = engine.docker.getContainer(containerId);
-  // No deadline on a followed stream itself: it lasts as long as the execution does.
-  const logs: Buffer | NodeJS.ReadableStream = follow
-    ? await engine.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: true, abortSignal }))
-    : await engine.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }));
-  const stream = Buffer.isBuffer(logs) ? Readable.from([logs]) : logs;
-  return new ExecLines(stream as unknown as Duplex, (err) => engine.translate(err));
+export async function containerLogLines(
+  engine: Engine,
+  containerId: string,
+  follow: boolean,
+  limit: OutputLimit,
+): Promise<AsyncIterable<string>> {
+  const query = { stdout: true, stderr: true, follow };
+  const stream = await engine.openStream("read a container's log", `/containers/${encodeURIComponent(containerId)}/logs`, query);
+  return stream ? new BoundedLines(stream, limit, (err) => engine.translate(err)) : noLines();
 }
 
 /** The first file of a tar stream (GNU/ustar headers; Docker's archive of one path holds that file first). */
@@ -32,11 +35,10 @@ function firstTarFile(tar: Buffer): Buffer | undefined {
   return undefined;
 }
 
-export async function containerFile(engine: Engine, containerId: string, path: string): Promise<Buffer | undefined> {
+/** The file at `path`, read as a tar within `limit` (its headers count: 512 bytes each, and padding). */
+export async function containerFile(engine: Engine, containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
   const archive = (abortSignal: AbortSignal) => engine.docker.getContainer(containerId).getArchive({ path, abortSignal });
-  const stream = await engine.lookup(`copy ${path} out of a container`, archive);
+  const stream = (await engine.lookup(`copy ${path} out of a container`, archive)) as Readable | undefined;
   if (!stream) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return firstTarFile(Buffer.concat(chunks));
+  return firstTarFile(await readBounded(stream, limit, (err) => engine.translate(err)));
 }

@@ -8,6 +8,7 @@
 import type Dockerode from "dockerode";
 import { GIB, HOST_GATEWAY_NAME, envList, homeMount, oomReason, exitReason, volumeLabels } from "./container-spec";
 import { hardenedHostConfig, hardening } from "./hardening";
+import type { OutputLimit } from "./bounded-output";
 import { statusCodeOf, type Engine } from "./engine";
 import { containerFile, containerLogLines } from "./container-output";
 import { noLines, type JobRunner } from "./job-runner";
@@ -97,14 +98,14 @@ export class DockerJobRunner implements JobRunner {
     };
   }
 
-  async logs(executionId: string, follow: boolean): Promise<AsyncIterable<string>> {
+  async logs(executionId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>> {
     const id = (await this.inspect(executionId))?.Id;
-    return id ? containerLogLines(this.engine, id, follow) : noLines();
+    return id ? containerLogLines(this.engine, id, follow, limit) : noLines();
   }
 
-  async file(executionId: string, path: string): Promise<Buffer | undefined> {
+  async file(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
     const id = (await this.inspect(executionId))?.Id;
-    return id ? containerFile(this.engine, id, path) : undefined;
+    return id ? containerFile(this.engine, id, path, limit) : undefined;
   }
 
   async remove(executionId: string): Promise<void> {

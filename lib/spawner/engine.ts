@@ -5,11 +5,13 @@
  * backends differ only in the objects they create (a container, or a Swarm service).
  */
 import Dockerode from "dockerode";
-import type { Duplex } from "node:stream";
+import { randomBytes } from "node:crypto";
+import type { Duplex, Readable } from "node:stream";
 import { RecentAnswers } from "@/lib/util/recent-answers";
+import { BoundedLines, DEFAULT_EXEC_LIMIT, LOG_TAIL_LIMIT, OutputLimitError, readBounded, type OutputLimit } from "./bounded-output";
 import { MIB, STOP_GRACE_S, envList, imageMissingMessage, validateName } from "./container-spec";
 import { containerFile, containerLogLines } from "./container-output";
-import { ExecLines, demuxBuffer, lastLogLine } from "./exec-lines";
+import { demuxBuffer, lastLogLine } from "./exec-lines";
 import { hardenedHostConfig, hardening } from "./hardening";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
 
@@ -27,6 +29,10 @@ const PING_TIMEOUT_MS = 5_000;
 /** How long a successful ping and a present image are taken as still true (see ping, imageInfo). */
 const PING_CACHE_MS = 1_000;
 const IMAGE_CACHE_MS = 5_000;
+/** Marks every process of one exec (children inherit it), so that an exec past its limit can be ended. */
+const EXEC_TAG_VAR = "ATRIUM_EXEC_TAG";
+/** What a one-off command may print (runInImage): the image scan's JSON is well under 1 MiB. */
+export const RUN_IN_IMAGE_MAX_BYTES = 16 * MIB;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -207,19 +213,40 @@ export class Engine {
     }
   }
 
+  /**
+   * A GET whose answer is a stream (a log), as dockerode's own methods dial it but always streamed:
+   * dockerode buffers a log that is not followed whole. Only the answer's head has the request
+   * deadline; the body is read through bounded-output.ts. undefined on 404.
+   */
+  openStream(what: string, path: string, query: Record<string, string | number | boolean>): Promise<Readable | undefined> {
+    const dial = (abortSignal: AbortSignal) =>
+      new Promise<Readable>((resolve, reject) => {
+        const statusCodes = { 200: true, 404: "no such object", 500: "server error", 503: "node is not part of a swarm" };
+        this.docker.modem.dial(
+          { path: `${path}?`, method: "GET", options: { ...query }, isStream: true, abortSignal, statusCodes },
+          (err, data) => (err ? reject(err) : resolve(data as Readable)),
+        );
+      });
+    return this.lookup(what, dial);
+  }
+
   /** The last line the container wrote; best effort, since a reason without it is still a reason. */
-  lastLogLine(id: string): Promise<string | undefined> {
-    const tail = (abortSignal: AbortSignal) =>
-      this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 20, follow: false, abortSignal });
-    return this.call(tail).then(lastLogLine, () => undefined);
+  async lastLogLine(id: string): Promise<string | undefined> {
+    try {
+      const query = { stdout: true, stderr: true, tail: 20, follow: false };
+      const stream = await this.openStream("read a container's log", `/containers/${encodeURIComponent(id)}/logs`, query);
+      return stream ? lastLogLine(await readBounded(stream, LOG_TAIL_LIMIT, (err) => this.translate(err))) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
-  logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>> {
-    return containerLogLines(this, containerId, follow);
+  logLines(containerId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>> {
+    return containerLogLines(this, containerId, follow, limit);
   }
 
-  fileOf(containerId: string, path: string): Promise<Buffer | undefined> {
-    return containerFile(this, containerId, path);
+  fileOf(containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
+    return containerFile(this, containerId, path, limit);
   }
 
   // --- volumes -----------------------------------------------------------------------------------
@@ -238,21 +265,43 @@ export class Engine {
 
   /** argv in a running container; `notRunning` is the error for a container that is gone. */
   async exec(containerId: string, cmd: string[], opts: ExecOptions, notRunning: () => Error): Promise<ExecResult> {
+    const tag = randomBytes(8).toString("hex");
     const create: Dockerode.ExecCreateOptions = { Cmd: [...cmd], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false };
     if (opts.user) create.User = opts.user;
-    if (opts.env) create.Env = envList(opts.env);
+    create.Env = envList({ ...opts.env, [EXEC_TAG_VAR]: tag });
     const run = (abortSignal: AbortSignal) => this.docker.getContainer(containerId).exec({ ...create, abortSignal });
     const exec = await this.lookup("run a command in the workspace", run, [404, 409]);
     if (!exec) throw notRunning();
 
     const sock = await this.startExec(exec);
-    const lines = new ExecLines(sock, (err) => this.translate(err));
+    // "drop": the exit code must arrive even when nobody reads the output.
+    const lines = new BoundedLines(sock, opts.limit ?? DEFAULT_EXEC_LIMIT, (err) => this.translate(err), "drop");
+    // The engine keeps draining an abandoned exec's output for as long as it runs: end it.
+    lines.done.catch((err: unknown) => (err instanceof OutputLimitError ? this.killTagged(containerId, tag, opts.user) : undefined));
     const exitCode = lines.done.then(() => this.execExitCode(exec));
     exitCode.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
     return { output: lines, exitCode };
   }
 
-  /** Starts the exec on a hijacked connection; only the handshake has a deadline, not the stream. */
+  /**
+   * Kills every process in the container carrying EXEC_TAG_VAR=tag, as the exec's own user (who may
+   * signal her own processes without capabilities); best effort, detached, output not read.
+   */
+  private async killTagged(containerId: string, tag: string, user: string | undefined): Promise<void> {
+    const script =
+      `for p in /proc/[0-9]*; do if tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qx '${EXEC_TAG_VAR}=${tag}'; ` +
+      `then kill -9 "\${p#/proc/}" 2>/dev/null; fi; done`;
+    const create: Dockerode.ExecCreateOptions = { Cmd: ["sh", "-c", script], AttachStdout: false, AttachStderr: false };
+    if (user) create.User = user;
+    try {
+      const killer = await this.call((abortSignal) => this.docker.getContainer(containerId).exec({ ...create, abortSignal }));
+      await this.call(() => killer.start({ Detach: true }));
+    } catch {
+      // The container may be gone; the process then went with it.
+    }
+  }
+
+  /** Starts the exec on a hijacked connection; the handshake has the request deadline, the stream its OutputLimit. */
   private async startExec(exec: Dockerode.Exec): Promise<Duplex> {
     let late = false;
     const started = exec.start({ hijack: true, stdin: false }).then((sock) => {
@@ -308,9 +357,15 @@ export class Engine {
       });
       const waited = container.wait().catch((err: unknown) => Promise.reject(this.translate(err))) as Promise<{ StatusCode: number }>;
       const { StatusCode } = await Promise.race([waited, ended]);
-      const logs = demuxBuffer(
-        await this.call((abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal })),
-      );
+      const query = { stdout: true, stderr: true, follow: false };
+      const stream = await this.openStream(`read the output of a container of ${image}`, `/containers/${created.id}/logs`, query);
+      const limit = {
+        maxBytes: RUN_IN_IMAGE_MAX_BYTES,
+        deadlineMs: timeoutMs,
+        what: `The command in ${image}`,
+        consequence: "its output was not read",
+      };
+      const logs = demuxBuffer(stream ? await readBounded(stream, limit, (err) => this.translate(err)) : Buffer.alloc(0));
       return { exitCode: StatusCode, stdout: logs.out, stderr: logs.err };
     } finally {
       clearTimeout(timer);

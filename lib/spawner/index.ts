@@ -3,6 +3,7 @@ import { SwarmSpawner } from "./swarm";
 import type { Spawner } from "./types";
 
 export * from "./types";
+export { OutputLimitError, type OutputLimit } from "./bounded-output";
 export { containerName, legacyVolumeName } from "./container-spec";
 export { DockerSpawner, type DockerSpawnerOptions } from "./docker";
 export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";

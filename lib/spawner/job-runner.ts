@@ -1,13 +1,14 @@
+import type { OutputLimit } from "./bounded-output";
 import type { JobSpec, JobStatus, ListedJob } from "./types";
 
 /** What a backend does with a job execution's object; WorkloadSpawner exposes it as the Spawner's job methods. */
 export interface JobRunner {
   start(spec: JobSpec): Promise<void>;
   status(executionId: string): Promise<JobStatus>;
-  /** Its output lines; `follow` reads until the execution ends. No lines when there is no object. */
-  logs(executionId: string, follow: boolean): Promise<AsyncIterable<string>>;
-  /** A file from the execution's filesystem, where the backend can reach it; undefined otherwise. */
-  file(executionId: string, path: string): Promise<Buffer | undefined>;
+  /** Its output lines within `limit`; `follow` reads until the execution ends. No lines when there is no object. */
+  logs(executionId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>>;
+  /** A file from the execution's filesystem, where the backend can reach it, within `limit`; undefined otherwise. */
+  file(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
   remove(executionId: string): Promise<void>;
   list(): Promise<ListedJob[]>;
 }

@@ -5,6 +5,7 @@
  * running server and run in order.
  */
 import { expect, it } from "vitest";
+import { DEFAULT_EXEC_LIMIT } from "./bounded-output";
 import { containerName } from "./container-spec";
 import { DEFAULT_PIDS_LIMIT } from "./hardening";
 import { TEST_IMAGE, collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./testing";
@@ -357,10 +358,10 @@ export function spawnerContract(h: SpawnerContractHooks): void {
       }
       expect(await spawner.jobStatus(executionId)).toEqual({ state: "succeeded" });
       // A swarm service's log can trail its task's end by a moment.
-      let lines = await collectLines(await spawner.jobLogs(executionId, { follow: false }));
+      let lines = await collectLines(await spawner.jobLogs(executionId, { follow: false, limit: DEFAULT_EXEC_LIMIT }));
       for (let i = 0; i < 40 && lines.length < 4; i++) {
         await new Promise((r) => setTimeout(r, 250));
-        lines = await collectLines(await spawner.jobLogs(executionId, { follow: false }));
+        lines = await collectLines(await spawner.jobLogs(executionId, { follow: false, limit: DEFAULT_EXEC_LIMIT }));
       }
       // A job's object has the same spec as a workspace's: no-new-privileges as the engine kept it there.
       expect(lines).toEqual(hardeningLines(40, noNewPrivs));

@@ -7,6 +7,7 @@
  */
 import type Dockerode from "dockerode";
 import { GIB, HOST_GATEWAY_NAME, envList, exitReason, homeMount, oomReason, volumeLabels, LABEL_USER } from "./container-spec";
+import type { OutputLimit } from "./bounded-output";
 import { statusCodeOf, type Engine } from "./engine";
 import { hardenedTask, hardening } from "./hardening";
 import { demuxBuffer, lastLogLine } from "./exec-lines";
@@ -21,7 +22,7 @@ import {
   jobObjectName,
   validateJobSpec,
 } from "./job-spec";
-import { serviceLog, serviceLogLines } from "./service-output";
+import { serviceLogLines, serviceLogTail } from "./service-output";
 import type { JobSpec, JobStatus, ListedJob } from "./types";
 
 interface JobTask {
@@ -133,7 +134,7 @@ export class SwarmJobRunner implements JobRunner {
     const exitCode = task?.Status?.ContainerStatus?.ExitCode;
     if (state === "complete" || exitCode === 0) return { state: "succeeded" };
     const code = typeof exitCode === "number" ? { exitCode } : {};
-    const tail = await serviceLog(this.engine, service.ID, 20).catch(() => undefined);
+    const tail = await serviceLogTail(this.engine, service.ID).catch(() => undefined);
     const { out, err } = tail ? demuxBuffer(tail) : { out: "", err: "" };
     if (`${out}\n${err}`.split("\n").some((l) => l.trim() === OOM_LOG_LINE)) {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the lint cannot resolve ContainerSpec's type
@@ -144,10 +145,10 @@ export class SwarmJobRunner implements JobRunner {
     return { state: "failed", reason: exitReason(exitCode, line && line.length <= 200 ? line : undefined), ...code };
   }
 
-  async logs(executionId: string, follow: boolean): Promise<AsyncIterable<string>> {
+  async logs(executionId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>> {
     const service = await this.service(executionId);
     if (!service) return noLines();
-    return serviceLogLines(this.engine, service.ID, follow, async () => (await this.status(executionId)).state === "running");
+    return serviceLogLines(this.engine, service.ID, follow, limit, async () => (await this.status(executionId)).state === "running");
   }
 
   /** Nothing: the task's filesystem may be on another node; the runner uploads what the portal keeps (lib/jobs/command.ts). */

@@ -5,6 +5,7 @@
  * both on workload-spawner.ts, which does what they share. Nothing is saved for a backend between
  * calls: it finds its object again by name and labels, so a restarted portal needs nothing else.
  */
+import type { OutputLimit } from "./bounded-output";
 
 export interface ServerRef {
   user: string;
@@ -56,7 +57,10 @@ export interface SpawnEvent {
 export interface ExecResult {
   /** Output lines (stdout and stderr interleaved, without the newline). */
   output: AsyncIterable<string>;
-  /** Resolves once the process has ended and its output has been read (or the iterator closed). */
+  /**
+   * Resolves once the process has ended and its output has been read (or the iterator closed);
+   * rejects with an OutputLimitError when the output passed its limit (the output does too).
+   */
   exitCode: Promise<number>;
 }
 
@@ -72,6 +76,8 @@ export interface ListedServer extends ServerRef {
 export interface ExecOptions {
   user?: string;
   env?: Record<string, string>;
+  /** The output's byte cap and deadline (bounded-output.ts); DEFAULT_EXEC_LIMIT when unset. */
+  limit?: OutputLimit;
 }
 
 /** What a one-off command in an image printed, and how it ended. */
@@ -135,7 +141,8 @@ export interface Spawner {
   /**
    * argv in a one-off container of `image` (no network, small limits, no Atrium labels) on the
    * engine the portal talks to, removed afterwards; for reading what an image ships
-   * (lib/packages/image-scan.ts). A SpawnError when it does not end within timeoutMs.
+   * (lib/packages/image-scan.ts). A SpawnError when it does not end within timeoutMs; an
+   * OutputLimitError when it printed more than RUN_IN_IMAGE_MAX_BYTES.
    */
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
   /** The CPUs and memory of the machine the engine runs on (0 where the engine does not say). */
@@ -148,10 +155,16 @@ export interface Spawner {
   /** Creates and starts the execution's object; one that exists already is left as it is (idempotent). */
   startJob(spec: JobSpec): Promise<void>;
   jobStatus(executionId: string): Promise<JobStatus>;
-  /** Its output lines (stdout and stderr interleaved); `follow` keeps reading until it ends. */
-  jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>>;
-  /** A file from the execution's own filesystem (e.g. the executed notebook), once it ended; undefined when absent. */
-  jobFile(executionId: string, path: string): Promise<Buffer | undefined>;
+  /**
+   * Its output lines (stdout and stderr interleaved); `follow` keeps reading until it ends. Read
+   * within `limit` (a log limit usually truncates: bounded-output.ts).
+   */
+  jobLogs(executionId: string, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>>;
+  /**
+   * A file from the execution's own filesystem (e.g. the executed notebook), once it ended; undefined
+   * when absent; an OutputLimitError when it is larger than `limit` allows.
+   */
+  jobFile(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
   /** Kills and removes it; a missing one is no error. */
   removeJob(executionId: string): Promise<void>;
   /** Every execution object carrying Atrium's job labels (adoption after a restart). */

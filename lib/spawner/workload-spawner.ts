@@ -7,6 +7,7 @@
  * its object type W (a container for docker.ts, a service for swarm.ts) and fills in the hooks.
  */
 import { mapLimit } from "@/lib/util/map-limit";
+import type { OutputLimit } from "./bounded-output";
 import {
   LABEL_ENV,
   LABEL_MANAGED,
@@ -51,10 +52,10 @@ export interface WorkloadRuntime {
   stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }>;
   lastLogLine(containerId: string): Promise<string | undefined>;
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
-  /** A container's output as lines, followed until it ends or as it stands (container-output.ts). */
-  logLines(containerId: string, follow: boolean): Promise<AsyncIterable<string>>;
-  /** One file copied out of a container's filesystem; undefined when absent. */
-  fileOf(containerId: string, path: string): Promise<Buffer | undefined>;
+  /** A container's output as lines within `limit`, followed until it ends or as it stands (container-output.ts). */
+  logLines(containerId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>>;
+  /** One file copied out of a container's filesystem within `limit`; undefined when absent. */
+  fileOf(containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
   capacity(): Promise<{ cpu: number; memBytes: number }>;
 }
 
@@ -278,12 +279,12 @@ export abstract class WorkloadSpawner<W> implements Spawner {
     return this.jobs.status(executionId);
   }
 
-  jobLogs(executionId: string, opts: { follow: boolean }): Promise<AsyncIterable<string>> {
-    return this.jobs.logs(executionId, opts.follow);
+  jobLogs(executionId: string, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>> {
+    return this.jobs.logs(executionId, opts.follow, opts.limit);
   }
 
-  jobFile(executionId: string, path: string): Promise<Buffer | undefined> {
-    return this.jobs.file(executionId, path);
+  jobFile(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
+    return this.jobs.file(executionId, path, limit);
   }
 
   removeJob(executionId: string): Promise<void> {

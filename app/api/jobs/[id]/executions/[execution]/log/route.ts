@@ -16,12 +16,12 @@ export const GET = withUser(
       req.signal.addEventListener("abort", () => abort.abort());
       return sseResponse(liveLogEvents(deps, principal, params.id, params.execution, abort.signal), abort);
     }
-    const text = await storedLog(deps, principal, params.id, params.execution);
-    if (text === null) {
+    const log = await storedLog(deps, principal, params.id, params.execution);
+    if (log === null) {
       const why = exec.state === "queued" ? "it has not started yet" : "it kept none";
       throw notFound("log_not_found", `Execution ${exec.id} has no stored log (${why}).`);
     }
-    return new Response(text, { headers: { "content-type": "text/plain; charset=utf-8" } });
+    return new Response(log, { headers: { "content-type": "text/plain; charset=utf-8" } });
   },
   executionParams,
 );
