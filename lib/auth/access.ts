@@ -36,6 +36,8 @@ export interface Owner {
   id?: string | null;
   name: string | null;
 }
+/** The owner of what a person makes in the tracking store, always by id. */
+export type OwnerById = Required<Owner>;
 
 export interface Resource {
   kind: ResourceKind;
@@ -75,6 +77,35 @@ export const environmentResource = (env: { name: string; rolesAllowed: readonly 
   owner: { name: null },
   rolesAllowed: env.rolesAllowed,
 });
+
+/** A tracking thing's owner: her id (null when nobody's, e.g. the bootstrap token's) and her name for refusals. */
+const byId = (id: string | null, name: string | null): OwnerById => ({ id, name });
+export const experimentResource = (e: { id: number; ownerId: string | null; owner: string | null }): Resource => ({
+  kind: "experiment",
+  id: String(e.id),
+  owner: byId(e.ownerId, e.owner),
+});
+export const runResource = (r: { runUuid: string; ownerId: string | null; userId: string }): Resource => ({
+  kind: "run",
+  id: r.runUuid,
+  owner: byId(r.ownerId, r.userId),
+});
+/** A model version is changed by whoever may change its registered model. */
+export const registeredModelResource = (m: { name: string; ownerId: string | null; userId: string }): Resource => ({
+  kind: "registered_model",
+  id: m.name,
+  owner: byId(m.ownerId, m.userId),
+});
+export const loggedModelResource = (m: { modelId: string; ownerId: string | null; creator: string }): Resource => ({
+  kind: "logged_model",
+  id: m.modelId,
+  owner: byId(m.ownerId, m.creator),
+});
+/** A trace is also changed by the owner of its experiment. */
+export const traceResource = (
+  t: { traceId: string; ownerId: string | null; creator: string | null },
+  experiment: Parameters<typeof experimentResource>[0],
+): Resource => ({ kind: "trace", id: t.traceId, owner: byId(t.ownerId, t.creator), parent: experimentResource(experiment) });
 
 /** Everyone signed in reads these (MLflow's own behaviour without its auth plugin). */
 const READ_BY_EVERYONE: ReadonlySet<ResourceKind> = new Set([
