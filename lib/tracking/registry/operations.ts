@@ -43,6 +43,7 @@ import {
 import { MODEL_STAGES } from "../validation";
 import { appendToUriPath } from "../artifact-uri";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
+import { readableBy } from "@/lib/auth/access";
 
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
 export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
@@ -76,7 +77,13 @@ export async function searchRegisteredModels(ctx: TrackingContext, input: Input<
   const filter = compileRegisteredModelFilter(input.filter ?? "");
   const orderBy = compileRegisteredModelOrderBy(input.order_by);
   const { page, next_page_token } = pageOf(
-    await searchRegisteredModelRows(ctx.db, { filter, orderBy, limit: max + 1, offset }),
+    await searchRegisteredModelRows(ctx.db, {
+      readable: readableBy(ctx.principal, "registered_model"),
+      filter,
+      orderBy,
+      limit: max + 1,
+      offset,
+    }),
     max,
     offset,
   );
@@ -214,7 +221,11 @@ export async function searchModelVersions(ctx: TrackingContext, input: Input<typ
   const offset = decodePageToken(input.page_token);
   const filter = compileModelVersionFilter(input.filter ?? "");
   const orderBy = compileModelVersionOrderBy(input.order_by);
-  const { page, next_page_token } = pageOf(await searchModelVersionRows(ctx.db, { filter, orderBy, limit: max + 1, offset }), max, offset);
+  const { page, next_page_token } = pageOf(
+    await searchModelVersionRows(ctx.db, { readable: readableBy(ctx.principal, "model_version"), filter, orderBy, limit: max + 1, offset }),
+    max,
+    offset,
+  );
   return {
     ...(page.length > 0 ? { model_versions: await modelVersionsToWire(ctx.db, page) } : {}),
     ...(next_page_token ? { next_page_token } : {}),

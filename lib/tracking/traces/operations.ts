@@ -23,7 +23,7 @@ import {
   type TraceRow,
 } from "@/db/queries/traces";
 import type { ExperimentRow } from "@/db/queries/tracking";
-import { can, experimentResource } from "@/lib/auth/access";
+import { can, experimentResource, readableBy } from "@/lib/auth/access";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { doesNotExist, invalidParam, permissionDenied } from "../errors";
 import { missingParam } from "../http/fields";
@@ -173,6 +173,7 @@ async function searchRows(
   const offset = decodePageToken(input.page_token);
   const conditions: SQL[] = traceFilterSql(input.filter);
   const rows = await searchTraceRows(ctx.db, {
+    readable: readableBy(ctx.principal, "trace"),
     experimentIds,
     where: conditions.length > 0 ? and(...conditions) : undefined,
     orderBy: traceOrderSql(input.order_by),
@@ -250,7 +251,6 @@ export async function removeTraceTag(ctx: TrackingContext, input: { key: string 
   await deleteTraceTag(ctx.db, trace.traceId, input.key);
   return {};
 }
-
 
 /** LinkTracesToRun (POST /api/2.0/mlflow/traces/link-to-run): the run's writer shows traces under it. */
 export async function linkTraces(ctx: TrackingContext, input: In<"link">): Promise<Body> {
