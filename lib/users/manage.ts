@@ -95,7 +95,11 @@ export interface DeletionSummary {
 
 export async function deletionSummary(db: Db, name: string): Promise<DeletionSummary> {
   const user = await getUserOrThrow(db, name);
-  const [servers, tokens, sessions] = await Promise.all([listServersOf(db, name, allRows), listTokens(db, name), countLiveSessions(db, user.id)]);
+  const [servers, tokens, sessions] = await Promise.all([
+    listServersOf(db, name, allRows),
+    listTokens(db, name),
+    countLiveSessions(db, user.id),
+  ]);
   return {
     name,
     activeServers: servers.filter((r) => ACTIVE_STATES.includes(r.status)).map((r) => r.name),

@@ -138,6 +138,14 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, changes("trace"), traceOps.removeTraceTag)),
   v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, changes("trace"), traceAssessments.createAssessment)),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads(), traceAssessments.getAssessment)),
-  v3(op("traces/{trace_id}/assessments/{assessment_id}", PATCH, traces.updateAssessment, changes("trace"), traceAssessments.updateAssessment)),
+  v3(
+    op(
+      "traces/{trace_id}/assessments/{assessment_id}",
+      PATCH,
+      traces.updateAssessment,
+      changes("trace"),
+      traceAssessments.updateAssessment,
+    ),
+  ),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, changes("trace"), traceAssessments.deleteAssessment)),
 ];
