@@ -11,7 +11,7 @@ import { requireUser } from "./_lib/page-auth";
 export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const principal = await requireUser();
   const db = await getDb();
-  const [me, servers] = await Promise.all([describeMe(db, principal), listServers(db, principal.name)]);
+  const [me, servers] = await Promise.all([describeMe(db, principal), listServers(db, principal, principal.name)]);
   // /servers/<name>/<server> links here with ?server=<server> to start one of that name.
   const wanted = serverNameSchema.safeParse((await searchParams).server);
   return (

@@ -230,7 +230,7 @@ export const experiments = pgTable(
     /** Who created it, by name (null for Default): what pages show. */
     owner: text("owner"),
     /**
-     * Who created it, by id (users.id): only she or an admin may change it (lib/auth/ownership.ts). Null for
+     * Who created it, by id (users.id): only she or an admin may change it (lib/auth/access.ts). Null for
      * Default and for what nobody owns (the bootstrap token's); then only admins may.
      */
     ownerId: text("owner_id"),

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { jobExecutions, jobs, type ExecutionState } from "../schema";
+import type { ReadFilter } from "./readable";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobInsert = typeof jobs.$inferInsert;
@@ -33,9 +34,13 @@ export async function findJobByName(db: Db, ownerName: string, name: string): Pr
 }
 
 /** One owner's jobs, or everyone's (undefined), by owner then name. */
-export function listJobs(db: Db, ownerName?: string): Promise<JobRow[]> {
-  const q = db.select().from(jobs);
-  return (ownerName === undefined ? q : q.where(eq(jobs.ownerName, ownerName))).orderBy(asc(jobs.ownerName), asc(jobs.name));
+/** The jobs `readable` lets the caller see (lib/auth/access.ts), only one person's when `ownerName` is given. */
+export function listJobs(db: Db, readable: ReadFilter, ownerName?: string): Promise<JobRow[]> {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(readable({ name: jobs.ownerName }), ownerName === undefined ? undefined : eq(jobs.ownerName, ownerName)))
+    .orderBy(asc(jobs.ownerName), asc(jobs.name));
 }
 
 /** Cron jobs that are not paused: what the scheduler looks at each minute. */

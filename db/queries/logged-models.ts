@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, exists, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { KeyValueRows, type KeyValue } from "./key-values";
+import type { ReadFilter } from "./readable";
 import {
   loggedModelInputs,
   loggedModelMetrics,
@@ -125,6 +126,7 @@ export type LoggedModelOrder =
   | { kind: "metric"; key: string; ascending: boolean; dataset: Partial<DatasetRef> };
 
 export interface LoggedModelSearch {
+  readable: ReadFilter;
   experimentIds: number[];
   clauses: LoggedModelClause[];
   /** Metric clauses count only points on one of these datasets; alone, they keep models with any metric on one. */
@@ -183,7 +185,7 @@ function latestMetric(key: string, dataset: Partial<DatasetRef>): SQL {
 }
 
 export async function searchLoggedModelRows(db: Db, q: LoggedModelSearch): Promise<LoggedModelRow[]> {
-  const where: SQL[] = [inArray(loggedModels.experimentId, q.experimentIds)];
+  const where: SQL[] = [q.readable({ id: loggedModels.ownerId }), inArray(loggedModels.experimentId, q.experimentIds)];
   for (const c of q.clauses) where.push(clauseSql(db, c, q.datasets));
   if (q.datasets.length > 0 && !q.clauses.some((c) => c.kind === "metric")) {
     const onAny = q.datasets.map((d) => and(...onDataset(d)) as SQL);

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { modelVersionTags, modelVersions, registeredModelAliases, registeredModelTags, registeredModels, type ModelStage } from "../schema";
 import { KeyValueRows, type KeyValue } from "./key-values";
+import type { ReadFilter } from "./readable";
 
 export type RegisteredModelRow = typeof registeredModels.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
@@ -51,12 +52,12 @@ export async function findRegisteredModel(db: Db, name: string): Promise<Registe
 
 export async function searchRegisteredModelRows(
   db: Db,
-  q: { filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
+  q: { readable: ReadFilter; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
 ): Promise<RegisteredModelRow[]> {
   return db
     .select()
     .from(registeredModels)
-    .where(q.filter)
+    .where(and(q.readable({ id: registeredModels.ownerId }), q.filter))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);
@@ -191,12 +192,12 @@ export async function findModelVersion(db: Db, name: string, version: number): P
 
 export async function searchModelVersionRows(
   db: Db,
-  q: { filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
+  q: { readable: ReadFilter; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
 ): Promise<ModelVersionRow[]> {
   return db
     .select()
     .from(modelVersions)
-    .where(and(live, q.filter))
+    .where(and(q.readable({ name: modelVersions.userId }), live, q.filter))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { servers, users, type ServerState } from "../schema";
 import { sumRunningExecutions } from "./jobs";
+import type { ReadFilter } from "./readable";
 
 export type ServerRow = typeof servers.$inferSelect;
 export type ServerPatch = Partial<Omit<ServerRow, "userName" | "name" | "createdAt">>;
@@ -18,8 +19,13 @@ export async function findServer(db: Db, userName: string, name: string): Promis
   return rows[0];
 }
 
-export function listServersOf(db: Db, userName: string): Promise<ServerRow[]> {
-  return db.select().from(servers).where(eq(servers.userName, userName)).orderBy(asc(servers.name));
+/** A person's servers, as far as `readable` lets the caller see them (lib/auth/access.ts). */
+export function listServersOf(db: Db, userName: string, readable: ReadFilter): Promise<ServerRow[]> {
+  return db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.userName, userName), readable({ name: servers.userName })))
+    .orderBy(asc(servers.name));
 }
 
 export function listServersIn(db: Db, states: ServerState[]): Promise<ServerRow[]> {

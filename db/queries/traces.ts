@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { fromExcluded } from "./excluded";
+import type { ReadFilter } from "./readable";
 import { traceAssessments, traceRunLinks, traces, traceSpans } from "../schema";
 
 export type TraceRow = typeof traces.$inferSelect;
@@ -58,6 +59,7 @@ export async function deleteTraceTag(db: Db, traceId: string, key: string): Prom
 }
 
 export interface TraceQuery {
+  readable: ReadFilter;
   experimentIds: number[];
   where?: SQL | undefined;
   orderBy: SQL[];
@@ -70,7 +72,7 @@ export async function searchTraceRows(db: Db, q: TraceQuery): Promise<TraceRow[]
   return db
     .select()
     .from(traces)
-    .where(and(inArray(traces.experimentId, q.experimentIds), q.where))
+    .where(and(q.readable({ id: traces.ownerId }), inArray(traces.experimentId, q.experimentIds), q.where))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);

@@ -4,6 +4,7 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import { experimentTags, experiments, latestMetrics, metrics, runParams, runTags, runs, type LifecycleStage } from "../schema";
 import { KeyValueRows, type KeyValue } from "./key-values";
+import type { ReadFilter } from "./readable";
 
 export type { KeyValue } from "./key-values";
 
@@ -119,12 +120,12 @@ export async function upsertExperimentTag(db: Db, id: number, tag: KeyValue, now
 
 export async function searchExperimentRows(
   db: Db,
-  q: { lifecycle: LifecycleStage | null; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
+  q: { readable: ReadFilter; lifecycle: LifecycleStage | null; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
 ): Promise<ExperimentRow[]> {
   return db
     .select()
     .from(experiments)
-    .where(and(q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined, q.filter))
+    .where(and(q.readable({ id: experiments.ownerId }), q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined, q.filter))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);
@@ -262,6 +263,7 @@ export interface LeadingMetricOrder {
 export async function searchRunIds(
   db: Db,
   q: {
+    readable: ReadFilter;
     experimentIds: number[];
     lifecycle: LifecycleStage | null;
     filter: SQL | undefined;
@@ -271,7 +273,12 @@ export async function searchRunIds(
     offset: number;
   },
 ): Promise<string[]> {
-  const where = and(inArray(runs.experimentId, q.experimentIds), q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined, q.filter);
+  const where = and(
+    q.readable({ id: runs.ownerId }),
+    inArray(runs.experimentId, q.experimentIds),
+    q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined,
+    q.filter,
+  );
   const lead = q.leading;
   if (!lead) {
     const rows = await db

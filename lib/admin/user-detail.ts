@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { searchAudit } from "@/db/queries/audit-search";
 import { findRole } from "@/db/queries/roles";
+import { allRows } from "@/db/queries/readable";
 import { listServersOf } from "@/db/queries/servers";
 import { findUser } from "@/db/queries/users";
 import { auditView, type AuditView } from "@/lib/audit/search";
@@ -31,7 +32,7 @@ export async function getUserDetail(db: Db, name: string): Promise<UserDetail | 
   const [usage, storage, servers, byThem, toThem] = await Promise.all([
     currentUsage(db, name),
     storageUsageOf(db, user.id, limits.maxStorageGb),
-    listServersOf(db, name),
+    listServersOf(db, name, allRows),
     searchAudit(db, { actor: name, offset: 0, limit: 10 }),
     searchAudit(db, { target: name, offset: 0, limit: 10 }),
   ]);

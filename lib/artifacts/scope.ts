@@ -1,8 +1,7 @@
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
 import { findRun } from "@/db/queries/tracking";
-import { assertMayChange, type Owner } from "@/lib/auth/ownership";
-import type { Principal } from "@/lib/auth/principal";
+import { assertCan, loggedModelResource, runResource, type Caller, type OwnerById, type Resource } from "@/lib/auth/access";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
 
 /**
@@ -11,8 +10,10 @@ import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
  */
 export interface ArtifactScope {
   experimentId: string;
-  /** Who may change the files, and whose storage they count against: the run's or the logged model's creator (or an admin). */
-  owner: Owner;
+  /** The run or logged model the files belong to: who may change them (lib/auth/access.ts). */
+  resource: Resource;
+  /** Whose storage they count against: the run's or the logged model's creator. */
+  owner: OwnerById;
   /** "run <id>" or "logged model <id>", for messages. */
   label: string;
   /** The segments after `artifacts`, i.e. the path inside the run's or model's artifacts. */
@@ -35,7 +36,8 @@ async function resolveLoggedModelScope(db: Db, experimentId: string, rest: strin
   if (!model || String(model.experimentId) !== experimentId) {
     throw notFound("model_not_found", `There is no logged model ${modelId} in experiment ${experimentId}.`);
   }
-  return { experimentId, owner: { id: model.ownerId, name: model.creator }, label: `logged model ${modelId}`, inside, key };
+  const resource = loggedModelResource(model);
+  return { experimentId, resource, owner: { id: model.ownerId, name: model.creator }, label: `logged model ${modelId}`, inside, key };
 }
 
 /**
@@ -54,10 +56,10 @@ export async function resolveRunScope(db: Db, segments: string[]): Promise<Artif
   if (!run || String(run.experimentId) !== experimentId) {
     throw notFound("run_not_found", `There is no run ${second} in experiment ${experimentId}.`);
   }
-  return { experimentId, owner: { id: run.ownerId, name: run.userId }, label: `run ${second}`, inside, key };
+  return { experimentId, resource: runResource(run), owner: { id: run.ownerId, name: run.userId }, label: `run ${second}`, inside, key };
 }
 
 /** Anyone signed in may read artifacts (as metrics); only the run's or model's creator or an admin may change them. */
-export function assertArtifactWriter(principal: Principal, scope: ArtifactScope): void {
-  assertMayChange(principal, scope.owner, `change the artifacts of ${scope.label}`, (message) => forbidden("forbidden", message));
+export function assertArtifactWriter(principal: Caller, scope: ArtifactScope): void {
+  assertCan(principal, "write", scope.resource, (r) => forbidden("forbidden", r.message), `change the artifacts of ${scope.label}`);
 }

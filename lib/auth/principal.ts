@@ -15,7 +15,7 @@ export interface Principal {
   name: string;
   /**
    * The person's immutable id (users.id); undefined for the bootstrap and system principals, which are
-   * nobody's. What a person makes is owned by this id, not by the name (lib/auth/ownership.ts).
+   * nobody's. What a person makes is owned by this id, not by the name (lib/auth/access.ts).
    */
   userId?: string;
   role: string;

@@ -56,7 +56,7 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
 /**
  * What a token gets when its creator names no scopes. Personal: `account`, what every token could do
  * before scopes existed, so scripts keep working. Workspace (the MLFLOW_TRACKING_TOKEN of a server):
- * MLflow, the package browser and installing into its own server only (see assertServerOfToken).
+ * MLflow, the package browser and installing into its own server only (lib/auth/access.ts).
  */
 export const DEFAULT_SCOPES: Readonly<Record<TokenKind, readonly ScopeName[]>> = {
   personal: ["account"],

@@ -8,6 +8,7 @@ import {
   type EnvironmentRow,
 } from "@/db/queries/environments";
 import { listServersIn } from "@/db/queries/servers";
+import { can, environmentResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
@@ -30,7 +31,7 @@ export function environmentView(e: EnvironmentRow, available: boolean, principal
     /** The image is on the engine, so a start won't fail for want of it. */
     available,
     /** The caller's role may start it. */
-    allowed: !principal || e.rolesAllowed.length === 0 || e.rolesAllowed.includes(principal.role) || principal.admin,
+    allowed: !principal || can(principal, "use", environmentResource(e)),
   };
 }
 export type EnvironmentView = ReturnType<typeof environmentView>;

@@ -1,3 +1,5 @@
+import type { Refusal } from "@/lib/auth/access";
+
 /** An error a client caused or may act on; becomes `{ error: code, message }` with this status. */
 export class ApiError extends Error {
   constructor(
@@ -15,6 +17,8 @@ export const badRequest = (code: string, message: string) => new ApiError(400, c
 export const notFound = (code: string, message: string) => new ApiError(404, code, message);
 export const forbidden = (code: string, message: string) => new ApiError(403, code, message);
 export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+/** An access refusal (lib/auth/access.ts) as the portal answers it. */
+export const refused = (r: Refusal) => new ApiError(r.status, r.code, r.message);
 
 export function errorResponse(err: ApiError): Response {
   return Response.json({ ...err.extra, error: err.code, message: err.message }, { status: err.status });

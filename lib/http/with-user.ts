@@ -1,10 +1,11 @@
 import type { z } from "zod";
 import type { Db } from "@/db/client";
+import { assertCan, type Action, type Resource } from "@/lib/auth/access";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
 import { hasScope, insufficientScope, type ScopedCaller, type ScopeName } from "@/lib/auth/scopes";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
-import { ApiError, errorResponse, mlflowErrorResponse } from "./api-error";
+import { ApiError, errorResponse, mlflowErrorResponse, refused } from "./api-error";
 import { findNulInPairs } from "./input-guard";
 import { assertCleanInput, parseWith } from "./parse";
 import { hasBody, isJsonContentType, isSameOriginRequest, isUnsafeMethod } from "./same-origin";
@@ -21,7 +22,17 @@ type Params<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
 type ErrorFormat = "portal" | "mlflow";
 
-export interface GuardOptions {
+/**
+ * What a route acts on and how (JupyterHub's @needs_scope with its user and server, dub's withWorkspace
+ * with requiredPermissions): checked by lib/auth/access.ts after the scope, before the handler runs.
+ */
+export interface RouteResource<P> {
+  action: Action;
+  resource: (params: P, db: Db) => Resource | Promise<Resource>;
+}
+
+export interface GuardOptions<P = unknown> {
+  access?: RouteResource<P>;
   /** How refusals made here (sign-in, scope, same-origin, path) are written: MLflow routes want MLflow's format. */
   errors?: ErrorFormat;
   /** What a body must be when a signed-in browser sends one: JSON (the default) or anything (artifact uploads). */
@@ -48,7 +59,7 @@ export async function respond(fn: () => Promise<Response>, errors: ErrorFormat =
  * with a JSON body only as application/json: a form or a beacon can send text/plain without asking
  * the browser's permission first, application/json it cannot.
  */
-export function assertNotForged(req: Request, principal: Principal, options: GuardOptions = {}): void {
+export function assertNotForged(req: Request, principal: Principal, options: Pick<GuardOptions, "body"> = {}): void {
   if (principal.via !== "session" || !isUnsafeMethod(req.method)) return;
   if (!isSameOriginRequest(req.headers, getConfig().publicUrl)) {
     throw new ApiError(
@@ -83,7 +94,7 @@ function guard<S extends z.ZodType | undefined>(
   access: RouteAccess,
   handler: Handler<Params<S>>,
   paramsSchema?: S,
-  options?: GuardOptions,
+  options?: GuardOptions<Params<S>>,
 ) {
   return (req: Request, ctx: RouteContext): Promise<Response> =>
     respond(async () => {
@@ -96,6 +107,7 @@ function guard<S extends z.ZodType | undefined>(
       // Every dynamic segment, schema or not: a NUL would reach Postgres as a 22021 (a 500).
       assertCleanInput(findNulInPairs(Object.entries(raw ?? {})), "invalid_path");
       const params = (paramsSchema ? parseWith(paramsSchema, raw, "invalid_path") : {}) as Params<S>;
+      if (options?.access) assertCan(principal, options.access.action, await options.access.resource(params, db), refused);
       return handler(req, { principal, params, db });
     }, options?.errors);
 }
@@ -105,25 +117,19 @@ function guard<S extends z.ZodType | undefined>(
  * `scope` is what an API token must carry for this route (lib/auth/scopes.ts; JupyterHub's @needs_scope);
  * withAdmin's routes need the admin role and, for a token, the "admin" scope.
  * `paramsSchema` validates the path's dynamic segments; a bad one is a 400 before the handler runs.
+ * `options.access` names what the route acts on and the action; the caller must be allowed (lib/auth/access.ts).
  */
 export const withUser = <S extends z.ZodType | undefined = undefined>(
   scope: ScopeName,
   handler: Handler<Params<S>>,
   paramsSchema?: S,
-  options?: GuardOptions,
+  options?: GuardOptions<Params<S>>,
 ) => guard({ scope, admin: false }, handler, paramsSchema, options);
 export const withAdmin = <S extends z.ZodType | undefined = undefined>(
   handler: Handler<Params<S>>,
   paramsSchema?: S,
-  options?: GuardOptions,
+  options?: GuardOptions<Params<S>>,
 ) => guard({ scope: "admin", admin: true }, handler, paramsSchema, options);
-
-/** Self or admin: for `/api/users/<name>/...` routes a person may use on their own account. */
-export function assertSelfOrAdmin(principal: Principal, name: string): void {
-  if (principal.name !== name && !principal.admin) {
-    throw new ApiError(403, "forbidden", `Only ${name} or an admin may do this.`);
-  }
-}
 
 /**
  * For the sign-in routes, which have no principal yet: their POSTs (sign in, sign out) come from the

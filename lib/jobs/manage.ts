@@ -9,10 +9,11 @@ import { deleteJob, findJob, findJobByName, insertJob, latestExecutions, listJob
 import { findRole } from "@/db/queries/roles";
 import { findUser } from "@/db/queries/users";
 import type { JobTrigger } from "@/db/schema";
+import { assertCan, can, environmentRefusal, jobResource, readableBy, userResource, type Action } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { generateId } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
-import { badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
+import { badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/api-error";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { assertCron } from "./cron";
 import type { JobDeps } from "./execute";
@@ -24,10 +25,11 @@ import { jobView, type JobView } from "./view";
 
 const jobNotFound = (id: string) => notFound("job_not_found", `There is no job "${id}".`);
 
-/** The job, when the caller may see it; another person's job is a 404 unless the caller is an admin. */
-export async function jobFor(db: Db, principal: Principal, id: string): Promise<JobRow> {
+/** The job, when the caller may do this to it (lib/auth/access.ts: another person's job is a 404 to her). */
+export async function jobFor(db: Db, principal: Principal, id: string, action: Action = "read"): Promise<JobRow> {
   const job = await findJob(db, id);
-  if (!job || (job.ownerName !== principal.name && !principal.admin)) throw jobNotFound(id);
+  if (!job) throw jobNotFound(id);
+  assertCan(principal, action, jobResource(job), refused);
   return job;
 }
 
@@ -61,9 +63,8 @@ async function assertRunnable(db: Db, owner: string, ask: { environment: string;
   if (!user || !role) throw notFound("user_not_found", `There is no user named "${owner}".`);
   const env = await findEnvironment(db, ask.environment);
   if (!env) throw badRequest("unknown_environment", `There is no environment "${ask.environment}".`);
-  if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(user.role) && user.role !== "admin") {
-    throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${user.role}'.`);
-  }
+  const notAllowed = environmentRefusal(user.role, env);
+  if (notAllowed) throw refused(notAllowed);
   const tooBig = aloneTooBig(ask, effectiveLimits(role, user.limits), user.role, env);
   if (tooBig) throw forbidden("limit_exceeded", tooBig);
 }
@@ -74,7 +75,7 @@ async function assertNameFree(db: Db, owner: string, name: string, self?: string
 }
 
 export async function createJob(db: Db, principal: Principal, ask: CreateJobRequest, owner = principal.name): Promise<JobView> {
-  if (owner !== principal.name && !principal.admin) throw forbidden("forbidden", "Only an admin can create another person's jobs.");
+  if (!can(principal, "write", userResource(owner))) throw forbidden("forbidden", "Only an admin can create another person's jobs.");
   assertJobPath(ask.path);
   const id = generateId("job");
   return db.transaction(async (tx) => {
@@ -104,7 +105,7 @@ export async function createJob(db: Db, principal: Principal, ask: CreateJobRequ
 export async function updateJobOf(db: Db, principal: Principal, id: string, ask: UpdateJobRequest): Promise<JobView> {
   if (ask.path !== undefined) assertJobPath(ask.path);
   return db.transaction(async (tx) => {
-    const job = await jobFor(tx, principal, id);
+    const job = await jobFor(tx, principal, id, "write");
     const environment = ask.environment ?? job.environmentId;
     const cpu = ask.cpu ?? job.cpu;
     const memGb = ask.memGb ?? job.memGb;
@@ -142,10 +143,10 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
 /** Deletes a job with its history, ending its queued and running executions first (stop-executions.ts). */
 export async function deleteJobOf(deps: JobDeps, principal: Principal, id: string): Promise<void> {
   const { db } = deps;
-  const found = await jobFor(db, principal, id);
+  const found = await jobFor(db, principal, id, "write");
   await stopExecutions(deps, principal, { owner: found.ownerName, jobId: id }, `the job was deleted by ${principal.name}`);
   await db.transaction(async (tx) => {
-    const job = await jobFor(tx, principal, id);
+    const job = await jobFor(tx, principal, id, "write");
     await deleteJob(tx, id);
     await recordAudit(tx, { actor: principal.name, action: "job.delete", target: `${job.ownerName}/${job.name}`, detail: { id } });
   });
@@ -156,9 +157,9 @@ export async function getJob(db: Db, principal: Principal, id: string): Promise<
   return jobView(job, (await latestExecutions(db, [id])).get(id));
 }
 
-/** The caller's jobs; an admin's `all` lists everyone's. */
+/** The caller's jobs; `all`: every job the caller may read (lib/auth/access.ts), which for an admin is everyone's. */
 export async function listJobsFor(db: Db, principal: Principal, all = false): Promise<JobView[]> {
-  const rows = await listJobs(db, all && principal.admin ? undefined : principal.name);
+  const rows = await listJobs(db, readableBy(principal, "job"), all ? undefined : principal.name);
   const last = await latestExecutions(
     db,
     rows.map((r) => r.id),

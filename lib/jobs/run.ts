@@ -7,6 +7,7 @@ import type { Db } from "@/db/client";
 import { findRun } from "@/db/queries/tracking";
 import { findExecution, listExecutions, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
 import { findUser } from "@/db/queries/users";
+import type { Action } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
@@ -26,7 +27,7 @@ const LIVE_LOG_GRACE_S = 60;
  */
 export async function runJobNow(db: Db, principal: Principal, jobId: string): Promise<ExecutionView> {
   return db.transaction(async (tx) => {
-    const job = await jobFor(tx, principal, jobId);
+    const job = await jobFor(tx, principal, jobId, "operate");
     const verdict = await assertCanEverRun(tx, await findUser(tx, job.ownerName), job);
     const key = newExecutionId(); // a manual run is its own slot
     const row = await queueExecution(tx, job, {
@@ -47,15 +48,21 @@ export async function runJobNow(db: Db, principal: Principal, jobId: string): Pr
   });
 }
 
-async function executionOf(db: Db, principal: Principal, jobId: string, executionId: string): Promise<{ job: JobRow; exec: ExecutionRow }> {
-  const job = await jobFor(db, principal, jobId);
+async function executionOf(
+  db: Db,
+  principal: Principal,
+  jobId: string,
+  executionId: string,
+  action: Action = "read",
+): Promise<{ job: JobRow; exec: ExecutionRow }> {
+  const job = await jobFor(db, principal, jobId, action);
   const exec = await findExecution(db, executionId);
   if (!exec || exec.jobId !== jobId) throw notFound("execution_not_found", `Job ${jobId} has no execution "${executionId}".`);
   return { job, exec };
 }
 
 export async function cancelExecution(deps: JobDeps, principal: Principal, jobId: string, executionId: string): Promise<ExecutionView> {
-  const { job, exec } = await executionOf(deps.db, principal, jobId, executionId);
+  const { job, exec } = await executionOf(deps.db, principal, jobId, executionId, "operate");
   if (exec.state !== "queued" && exec.state !== "running") {
     throw conflict("execution_ended", `The execution ${executionId} has already ended (${exec.state}).`);
   }

@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { listEnvironments } from "@/db/queries/environments";
 import { listServersOf } from "@/db/queries/servers";
+import { readableBy, type Caller } from "@/lib/auth/access";
 import type { Spawner } from "@/lib/spawner";
 import { packagesOfImage } from "./environment-packages";
 
@@ -13,8 +14,8 @@ export interface InstallTarget {
 }
 
 /** The person's running workspaces a package can go into, with whether installs there are kept. */
-export async function installTargets(db: Db, spawner: Spawner, user: string): Promise<InstallTarget[]> {
-  const [servers, envs] = await Promise.all([listServersOf(db, user), listEnvironments(db)]);
+export async function installTargets(db: Db, spawner: Spawner, caller: Caller): Promise<InstallTarget[]> {
+  const [servers, envs] = await Promise.all([listServersOf(db, caller.name, readableBy(caller, "server")), listEnvironments(db)]);
   const running = servers.filter((s) => s.status === "running");
   return Promise.all(
     running.map(async (s) => {

@@ -1,31 +1,17 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
-import type { ScopedCaller } from "@/lib/auth/scopes";
-import { ApiError, conflict, notFound } from "@/lib/http/api-error";
+import { assertCan, serverResource, type Caller } from "@/lib/auth/access";
+import { ApiError, conflict, notFound, refused } from "@/lib/http/api-error";
 import { EngineUnavailableError, OtherNodeError, OutputLimitError, ServerNotRunningError } from "@/lib/spawner";
 
 /**
- * A workspace's token may act only on the server it was made for (servers.tracking_token_id names
- * it); another server of the same person, or one that does not exist, is a 403 before anything else.
+ * The workspace must exist and be running before pip can run in it; a sentence otherwise. The caller
+ * must be allowed to operate it (lib/auth/access.ts): a workspace's own token is refused any other
+ * server first, and so learns nothing about whether it exists.
  */
-export function assertServerOfToken(
-  caller: ScopedCaller,
-  user: string,
-  server: string,
-  row: { trackingTokenId: string | null } | undefined,
-): void {
-  if (caller.via !== "token" || caller.tokenKind !== "workspace") return;
-  if (row && caller.tokenId !== undefined && row.trackingTokenId === caller.tokenId) return;
-  throw new ApiError(403, "insufficient_scope", `This workspace's token may act only on its own server, not on ${user}/${server}.`);
-}
-
-/**
- * The workspace must exist and be running before pip can run in it; a sentence otherwise. A workspace's
- * own token is refused any other server first (and so learns nothing about whether it exists).
- */
-export async function requireRunningWorkspace(db: Db, caller: ScopedCaller, user: string, server: string) {
+export async function requireRunningWorkspace(db: Db, caller: Caller, user: string, server: string) {
   const row = await findServer(db, user, server);
-  assertServerOfToken(caller, user, server, row);
+  assertCan(caller, "operate", serverResource({ user, server }, row?.trackingTokenId ?? null), refused);
   if (!row) throw notFound("server_not_found", `There is no server ${user}/${server}.`);
   if (row.status !== "running") {
     throw conflict("server_not_running", `The workspace ${user}/${server} is ${row.status}, not running; start it first.`);

@@ -1,11 +1,12 @@
 import type { Db } from "@/db/client";
 import { deleteToken, deleteTokenById, insertToken, type TokenRow } from "@/db/queries/tokens";
 import type { TokenKind } from "@/db/schema";
+import { assertCan, tokenResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { DEFAULT_SCOPES, expandScopes, hasScope, isScopeName, SCOPE_NAMES, type ScopedCaller, type ScopeName } from "@/lib/auth/scopes";
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
-import { ApiError, notFound } from "@/lib/http/api-error";
+import { ApiError, notFound, refused } from "@/lib/http/api-error";
 
 const DAY_MS = 86_400_000;
 
@@ -75,6 +76,7 @@ export function tokenView(t: TokenRow) {
 export type TokenView = ReturnType<typeof tokenView>;
 
 export async function revokeApiToken(db: Db, actor: Principal, userName: string, id: string): Promise<void> {
+  assertCan(actor, "write", tokenResource(userName, id), refused);
   await db.transaction(async (tx) => {
     if (!(await deleteToken(tx, userName, id))) throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
     await recordAudit(tx, { actor: actor.name, action: "token.revoke", target: userName, detail: { id } });

@@ -1,3 +1,5 @@
+import type { Refusal } from "@/lib/auth/access";
+
 /** MLflow's ErrorCode names this server uses, with their HTTP status (docs/mlflow-rest.md §3). */
 export const ERROR_STATUS = {
   INVALID_PARAMETER_VALUE: 400,
@@ -35,6 +37,8 @@ export class TrackingError extends Error {
 export const invalidParam = (message: string) => new TrackingError("INVALID_PARAMETER_VALUE", message);
 export const doesNotExist = (message: string) => new TrackingError("RESOURCE_DOES_NOT_EXIST", message);
 export const permissionDenied = (message: string) => new TrackingError("PERMISSION_DENIED", message);
+/** An access refusal (lib/auth/access.ts) in MLflow's words: 403 PERMISSION_DENIED, or 404 where existence must not show. */
+export const refusedTracking = (r: Refusal): TrackingError => (r.status === 404 ? doesNotExist(r.message) : permissionDenied(r.message));
 
 export function trackingErrorResponse(err: TrackingError): Response {
   return Response.json({ error_code: err.code, message: err.message }, { status: err.status });

@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
+import { allRows } from "@/db/queries/readable";
 import { ACTIVE_STATES, listServersOf, lockUser, sumActiveUsage } from "@/db/queries/servers";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
 import { listUnfinishedExecutions } from "@/db/queries/jobs";
@@ -94,7 +95,11 @@ export interface DeletionSummary {
 
 export async function deletionSummary(db: Db, name: string): Promise<DeletionSummary> {
   const user = await getUserOrThrow(db, name);
-  const [servers, tokens, sessions] = await Promise.all([listServersOf(db, name), listTokens(db, name), countLiveSessions(db, user.id)]);
+  const [servers, tokens, sessions] = await Promise.all([
+    listServersOf(db, name, allRows),
+    listTokens(db, name),
+    countLiveSessions(db, user.id),
+  ]);
   return {
     name,
     activeServers: servers.filter((r) => ACTIVE_STATES.includes(r.status)).map((r) => r.name),

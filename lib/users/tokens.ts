@@ -4,8 +4,10 @@
  */
 import type { Db } from "@/db/client";
 import { listTokens } from "@/db/queries/tokens";
+import { assertCan, tokenResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { DEFAULT_SCOPES } from "@/lib/auth/scopes";
+import { refused } from "@/lib/http/api-error";
 import { insertApiToken, scopesToGrant, tokenView, type Created, type TokenView } from "@/lib/tokens/manage";
 import { getUserOrThrow } from "./find";
 
@@ -19,6 +21,7 @@ export async function createApiToken(
   userName: string,
   opts: { note?: string; expiresInDays?: number; scopes?: readonly string[] },
 ): Promise<Created> {
+  assertCan(actor, "write", tokenResource(userName), refused);
   return db.transaction(async (tx) => {
     const owner = await getUserOrThrow(tx, userName);
     const scopes = scopesToGrant(actor, opts.scopes ?? DEFAULT_SCOPES.personal, owner.role === "admin");

@@ -14,11 +14,12 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findUser } from "@/db/queries/users";
 import { findWorkspaceSession, insertWorkspaceCode, insertWorkspaceSession, takeWorkspaceCode } from "@/db/queries/workspace-auth";
+import { assertCan, serverResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
-import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
+import { badRequest, forbidden, notFound, refused } from "@/lib/http/api-error";
 import { parseWorkspacePath } from "./paths";
 import { baseUrlOf, labelOf } from "./names";
 import { workspaceOrigin, type WorkspaceHost } from "./workspace-host";
@@ -129,7 +130,7 @@ export async function workspaceSessionPrincipal(db: Db, value: string, ref: Serv
 }
 
 /**
- * Step 2 on the portal: the caller (already checked: owner or admin) gets a code for `ref` and the
+ * Step 2 on the portal: the caller, who must be allowed to use the server (lib/auth/access.ts), gets a code for `ref` and the
  * address on the workspace origin to take it to. Built from the configuration, never from input, so
  * the code cannot be sent anywhere else.
  */
@@ -140,6 +141,7 @@ export async function authorizeWorkspace(
   query: { state: string; next?: string | undefined },
   host: WorkspaceHost | undefined = getConfig().workspaceHost,
 ): Promise<string> {
+  assertCan(principal, "use", serverResource(ref), refused);
   if (!host)
     throw notFound("no_workspace_host", `Workspaces are served on the portal's own address here; open ${baseUrlOf(ref)} directly.`);
   // The bootstrap token is for automation; it has no user row to tie a browser session to.

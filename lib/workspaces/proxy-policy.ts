@@ -10,6 +10,7 @@
 import type { IncomingMessage } from "node:http";
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
+import { can, serverResource } from "@/lib/auth/access";
 import { credentialOf } from "@/lib/auth/credential";
 import { resolveCredential, type Principal } from "@/lib/auth/principal";
 import { hasScope, insufficientScope } from "@/lib/auth/scopes";
@@ -81,9 +82,9 @@ export interface WorkspaceUpstream extends Upstream {
   ref: WorkspaceRef;
 }
 
-/** Who may use a server at all: its owner or an admin (the one owner rule for workspaces). */
+/** Who may use a server at all: the one access rule (lib/auth/access.ts), today its owner or an admin. */
 function mayUseServer(principal: Principal, ref: WorkspaceRef): boolean {
-  return principal.name === ref.user || principal.admin;
+  return can(principal, "use", serverResource(ref));
 }
 
 const reject = (error: ProxyError): Decision<WorkspaceUpstream> => ({ kind: "reject", error });

@@ -1,8 +1,9 @@
 import type { Db } from "@/db/client";
 import { deleteServer, findServer } from "@/db/queries/servers";
+import { assertCan, serverResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
-import { conflict, notFound } from "@/lib/http/api-error";
+import { conflict, notFound, refused } from "@/lib/http/api-error";
 import { labelOf } from "./names";
 
 const REMOVABLE = ["stopped", "failed"] as const;
@@ -10,9 +11,10 @@ const REMOVABLE = ["stopped", "failed"] as const;
 /**
  * Deletes a stopped or failed server from the person's list. Nothing runs on the engine any more,
  * and the home volume is the person's, not the server's, so only the row goes. An active server is
- * a 409: it has to be stopped first.
+ * a 409: it has to be stopped first. The actor must be allowed to operate it (lib/auth/access.ts).
  */
 export async function removeServer(db: Db, actor: Principal, user: string, server: string): Promise<void> {
+  assertCan(actor, "operate", serverResource({ user, server }), refused);
   const label = labelOf({ user, server });
   const row = await findServer(db, user, server);
   if (!row) throw notFound("server_not_found", `There is no server ${label}.`);

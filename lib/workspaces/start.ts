@@ -3,10 +3,11 @@ import type { Db } from "@/db/client";
 import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { findRole, listRoles } from "@/db/queries/roles";
 import { findServer, lockUser, sumActiveUsage, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
+import { assertCan, environmentRefusal, serverResource } from "@/lib/auth/access";
 import { SYSTEM_PRINCIPAL, type Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "@/lib/http/api-error";
+import { ApiError, badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/api-error";
 import { metrics, spawnFailureReason } from "@/lib/metrics/registry";
 import { missingImageAdvice } from "@/lib/environments/image-hint";
 import { effectiveLimits } from "@/lib/quota/limits";
@@ -34,10 +35,8 @@ export const engineUnavailable = () =>
 
 function checkEnvironment(env: EnvironmentRow | undefined, id: string, role: string, ask: StartRequest): EnvironmentRow {
   if (!env) throw badRequest("unknown_environment", `There is no environment "${id}".`);
-  // Admins may use every environment, as the catalog shows them (environmentView's `allowed`).
-  if (env.rolesAllowed.length > 0 && !env.rolesAllowed.includes(role) && role !== "admin") {
-    throw forbidden("environment_not_allowed", `The environment "${env.name}" is not available to role '${role}'.`);
-  }
+  const notAllowed = environmentRefusal(role, env);
+  if (notAllowed) throw refused(notAllowed);
   if (env.maxCpu !== null && ask.cpu > env.maxCpu)
     throw forbidden("limit_exceeded", `The environment "${env.name}" allows at most ${env.maxCpu} CPUs.`);
   if (env.maxMemGb !== null && ask.memGb > env.maxMemGb)
@@ -48,6 +47,7 @@ function checkEnvironment(env: EnvironmentRow | undefined, id: string, role: str
 /**
  * Reserves the server under the person's quota in one transaction that locks their row, so concurrent
  * starts are counted one at a time, then spawns it in the background. Returns at once (status pending).
+ * The actor must be allowed to operate the server (lib/auth/access.ts), whoever called.
  */
 export async function startServer(
   db: Db,
@@ -57,6 +57,7 @@ export async function startServer(
   server: string,
   ask: StartRequest,
 ): Promise<ServerView> {
+  assertCan(actor, "operate", serverResource({ user, server }), refused);
   if (!(await spawner.ping())) throw engineUnavailable();
   const jupyterToken = randomBytes(24).toString("base64url");
   const reserved = await db.transaction(async (tx) => {

@@ -1,9 +1,11 @@
 import type { Db } from "@/db/client";
+import { allRows } from "@/db/queries/readable";
 import { ACTIVE_STATES, findServer, listServersOf, updateServer } from "@/db/queries/servers";
 import { deleteWorkspaceSessions } from "@/db/queries/workspace-auth";
+import { assertCan, serverResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
-import { ApiError, notFound } from "@/lib/http/api-error";
+import { ApiError, notFound, refused } from "@/lib/http/api-error";
 import { EngineUnavailableError, type Spawner } from "@/lib/spawner";
 import { revokeTokenById } from "@/lib/tokens/manage";
 import { labelOf } from "./names";
@@ -13,7 +15,7 @@ import { serverView, type ServerView } from "./view";
 
 /**
  * Stops a server and keeps its home volume. Marks it stopping at once and finishes in the background;
- * a server that is not active is returned as it is.
+ * a server that is not active is returned as it is. The actor must be allowed to operate it (lib/auth/access.ts).
  */
 export async function stopServer(
   db: Db,
@@ -23,6 +25,7 @@ export async function stopServer(
   server: string,
   opts: { action?: "server.stop" | "server.cull"; reason?: string; wait?: boolean } = {},
 ): Promise<ServerView> {
+  assertCan(actor, "operate", serverResource({ user, server }), refused);
   const row = await findServer(db, user, server);
   if (!row) throw notFound("server_not_found", `There is no server ${labelOf({ user, server })}.`);
   if (row.status === "stopped" || row.status === "failed") return serverView(row);
@@ -83,9 +86,9 @@ async function finishStop(
  * cannot be reached or a server is still active afterwards.
  */
 export async function stopAllServersOf(db: Db, spawner: Spawner, actor: Principal, user: string, reason: string): Promise<string[]> {
-  const active = (await listServersOf(db, user)).filter((r) => ACTIVE_STATES.includes(r.status));
+  const active = (await listServersOf(db, user, allRows)).filter((r) => ACTIVE_STATES.includes(r.status));
   for (const row of active) await stopServer(db, spawner, actor, user, row.name, { reason, wait: true });
-  const left = (await listServersOf(db, user)).filter((r) => ACTIVE_STATES.includes(r.status));
+  const left = (await listServersOf(db, user, allRows)).filter((r) => ACTIVE_STATES.includes(r.status));
   if (left.length > 0) {
     throw new ApiError(
       503,

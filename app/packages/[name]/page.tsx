@@ -30,7 +30,7 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
     if (!(err instanceof ApiError)) throw err;
     error = err.message;
   }
-  const targets = pkg ? await installTargets(await getDb(), getSpawner(), principal.name) : [];
+  const targets = pkg ? await installTargets(await getDb(), getSpawner(), principal) : [];
 
   return (
     <div className="space-y-6">

@@ -21,6 +21,7 @@ import { DEFAULT_ARTIFACT_ROOT, lifecycleOf } from "../runs/constants";
 import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { compileExperimentFilter, compileExperimentOrderBy } from "../search/experiments-sql";
+import { readableBy } from "@/lib/auth/access";
 
 export const MAX_EXPERIMENTS_SEARCH_RESULTS = 50000;
 
@@ -86,7 +87,14 @@ export async function searchExperiments(ctx: TrackingContext, input: Input<typeo
   const offset = decodePageToken(input.page_token);
   const filter = compileExperimentFilter(input.filter ?? "");
   const orderBy = compileExperimentOrderBy(input.order_by);
-  const rows = await searchExperimentRows(ctx.db, { lifecycle: lifecycleOf(input.view_type), filter, orderBy, limit: max + 1, offset });
+  const rows = await searchExperimentRows(ctx.db, {
+    readable: readableBy(ctx.principal, "experiment"),
+    lifecycle: lifecycleOf(input.view_type),
+    filter,
+    orderBy,
+    limit: max + 1,
+    offset,
+  });
   const { page, next_page_token } = pageOf(rows, max, offset);
   const tags = await experimentTagRows.of(
     ctx.db,

@@ -25,7 +25,7 @@ import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
-import { changes, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
+import { changes, changesEach, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 /** Which prefix a row answers under: MLflow 3's trace API lives under /api/3.0/mlflow/ (service.proto `since`). */
@@ -186,23 +186,31 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   ),
   op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
   op("logged-models/{model_id}/params", POST, loggedModels.logParams, changes("logged-model"), loggedModelOps.logLoggedModelParams),
-  // Traces (lib/tracking/traces/): who may change one is checked there (access.ts), so writes are creates() here.
+  // Traces: delete-traces and link-to-run change several traces, each checked by the handler (changesEach).
   op("traces", POST, traces.startV2, creates(), traceOps.startTraceV2),
   op("traces", GET, traces.searchV2, reads(), traceOps.searchTracesV2),
-  op("traces/{request_id}", PATCH, traces.endV2, creates(), traceOps.endTraceV2),
+  op("traces/{request_id}", PATCH, traces.endV2, changes("trace"), traceOps.endTraceV2),
   op("traces/{request_id}/info", GET, traces.requestId, reads(), traceOps.getTraceInfoV2),
-  op("traces/{request_id}/tags", PATCH, traces.setTagV2, creates(), traceOps.setTraceTagV2),
-  op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, creates(), traceOps.deleteTraceTagV2),
-  ...v2AndV3(op("traces/delete-traces", POST, traces.delete, creates(), traceOps.deleteTraces)),
-  ...v2AndV3(op("traces/link-to-run", POST, traces.link, creates(), traceOps.linkTraces)),
+  op("traces/{request_id}/tags", PATCH, traces.setTagV2, changes("trace"), traceOps.setTraceTag),
+  op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, changes("trace"), traceOps.removeTraceTag),
+  ...v2AndV3(op("traces/delete-traces", POST, traces.delete, changesEach(), traceOps.deleteTraces)),
+  ...v2AndV3(op("traces/link-to-run", POST, traces.link, changesEach(), traceOps.linkTraces)),
   ...v2AndV3(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData)),
   v3(op("traces", POST, traces.startV3, creates(), traceOps.startTraceV3)),
   v3(op("traces/search", GET_POST, traces.searchV3, reads(), traceOps.searchTracesV3)),
   v3(op("traces/{trace_id}", GET, traces.traceId, reads(), traceOps.getTraceInfoV3)),
-  v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, creates(), traceOps.setTraceTagV3)),
-  v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, creates(), traceOps.deleteTraceTagV3)),
-  v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, creates(), traceAssessments.createAssessment)),
+  v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, changes("trace"), traceOps.setTraceTag)),
+  v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, changes("trace"), traceOps.removeTraceTag)),
+  v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, changes("trace"), traceAssessments.createAssessment)),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads(), traceAssessments.getAssessment)),
-  v3(op("traces/{trace_id}/assessments/{assessment_id}", PATCH, traces.updateAssessment, creates(), traceAssessments.updateAssessment)),
-  v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, creates(), traceAssessments.deleteAssessment)),
+  v3(
+    op(
+      "traces/{trace_id}/assessments/{assessment_id}",
+      PATCH,
+      traces.updateAssessment,
+      changes("trace"),
+      traceAssessments.updateAssessment,
+    ),
+  ),
+  v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, changes("trace"), traceAssessments.deleteAssessment)),
 ];

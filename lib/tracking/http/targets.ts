@@ -1,17 +1,28 @@
 /**
  * What an operation acts on and who may: each row of the operation table (operations.ts) names its target
  * (the experiment, run, registered model, model version or logged model its input points at) and whether it
- * reads, creates or changes. Dispatch loads the target once (404 in MLflow's words when it is missing) and,
- * for a change, lets only its owner or an admin through (lib/auth/ownership.ts), before the handler runs.
+ * reads, creates or changes. Dispatch loads the target once (404 in MLflow's words when it is missing) as a
+ * Resource and, for a change, asks lib/auth/access.ts whether the caller may write it, before the handler runs.
+ * `changesEach` rows act on several things at once (a page of traces); their handler asks for each.
  */
 import type { Db } from "@/db/client";
 import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models";
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
+import type { TraceRow } from "@/db/queries/traces";
 import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
-import { assertMayChange, type Owner } from "@/lib/auth/ownership";
-import type { Principal } from "@/lib/auth/principal";
+import {
+  assertCan,
+  experimentResource,
+  loggedModelResource,
+  registeredModelResource,
+  runResource,
+  traceResource,
+  type Caller,
+  type Resource,
+} from "@/lib/auth/access";
 import type { TrackingContext } from "../context";
-import { doesNotExist, invalidParam, permissionDenied } from "../errors";
+import { doesNotExist, invalidParam, refusedTracking } from "../errors";
+import { experimentOrThrow, traceOrThrow } from "../traces/access";
 import { parseExperimentId, validateRunId } from "../validation";
 import { missingParam } from "./fields";
 
@@ -29,6 +40,8 @@ interface Kinds {
   "registered-model": { keys: { name: string }; row: RegisteredModelRow };
   "model-version": { keys: { name: string; version: number }; row: ModelVersionTarget };
   "logged-model": { keys: { model_id: string }; row: LoggedModelRow };
+  /** By `trace_id` (v3) or `request_id` (v2); locked for a change. */
+  trace: { keys: { trace_id?: string | undefined; request_id?: string | undefined }; row: TraceRow };
 }
 
 export type TargetKind = keyof Kinds;
@@ -37,13 +50,18 @@ export type TargetOf<K extends TargetKind> = Kinds[K]["row"];
 
 export interface Access<K extends TargetKind> {
   kind: K;
-  /** read: no transaction, no owner check; create: one transaction; change: one transaction, owner or admin. */
-  mode: "read" | "create" | "change";
+  /**
+   * read: no transaction, no check (everyone signed in reads); create: one transaction, something new;
+   * change: one transaction, the caller must be allowed to write the target; each: one transaction, the
+   * handler asks lib/auth/access.ts for each of the several things it changes.
+   */
+  mode: "read" | "create" | "change" | "each";
 }
 
 export const reads = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "read" });
 export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "create" });
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
+export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
 
@@ -65,16 +83,15 @@ export async function loggedModelOrThrow(db: Db, id: string): Promise<LoggedMode
   return row;
 }
 
-/** Only the run's creator or an admin may write to it (and say it produced a model). */
-export function assertRunWriter(p: Principal, run: RunRow, action = `write to run ${run.runUuid}`): void {
-  assertMayChange(p, { id: run.ownerId, name: run.userId }, action, permissionDenied);
+/** Only who may write to the run (lib/auth/access.ts) may write to it (and say it produced a model). */
+export function assertRunWriter(p: Caller, run: RunRow, what?: string): void {
+  assertCan(p, "write", runResource(run), refusedTracking, what);
 }
 
 interface Loaded<T> {
   row: T;
-  /** Who may change it, and the refusal's words for what. */
-  owner?: Owner;
-  action?: string;
+  /** What access is checked on. */
+  resource?: Resource;
 }
 
 async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<RunRow>> {
@@ -82,22 +99,22 @@ async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<Run
   if (!id) throw missingParam("run_id");
   validateRunId(id);
   const run = await runOrThrow(db, id);
-  return { row: run, owner: { id: run.ownerId, name: run.userId }, action: `write to run ${run.runUuid}` };
+  return { row: run, resource: runResource(run) };
 }
 
 async function loadRegisteredModel(db: Db, name: string): Promise<Loaded<RegisteredModelRow>> {
   const model = await findRegisteredModel(db, name);
   if (!model) throw doesNotExist(`Registered Model with name=${name} not found`);
-  return { row: model, owner: { id: model.ownerId, name: model.userId }, action: `change registered model ${model.name}` };
+  return { row: model, resource: registeredModelResource(model) };
 }
 
-const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>) => Promise<Loaded<TargetOf<K>>> } = {
+const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boolean) => Promise<Loaded<TargetOf<K>>> } = {
   none: async () => ({ row: undefined }),
   experiment: async (db, { experiment_id: id }) => {
     const n = parseExperimentId(id);
     const exp = n === null ? undefined : await findExperiment(db, n);
     if (!exp) throw doesNotExist(`No Experiment with id=${id} exists`);
-    return { row: exp, owner: { id: exp.ownerId, name: exp.owner }, action: `change experiment ${exp.id}` };
+    return { row: exp, resource: experimentResource(exp) };
   },
   run: loadRun,
   "active-run": loadRun,
@@ -109,19 +126,25 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>) => Promise<Loa
   },
   "logged-model": async (db, { model_id: id }) => {
     const model = await loggedModelOrThrow(db, id);
-    return { row: model, owner: { id: model.ownerId, name: model.creator }, action: `change logged model ${model.modelId}` };
+    return { row: model, resource: loggedModelResource(model) };
+  },
+  trace: async (db, { trace_id, request_id }, forChange) => {
+    const [id, field] = trace_id !== undefined ? [trace_id, "trace_id"] : [request_id, "request_id"];
+    if (id === undefined) throw missingParam("trace_id");
+    const trace = await traceOrThrow(db, id, field, forChange);
+    return { row: trace, resource: traceResource(trace, await experimentOrThrow(db, String(trace.experimentId))) };
   },
 };
 
-/** The operation's target, after the owner-or-admin check for a change. */
+/** The operation's target, after the access check for a change. */
 export async function resolveTarget<K extends TargetKind>(
   ctx: TrackingContext,
   access: Access<K>,
   keys: TargetKeys<K>,
 ): Promise<TargetOf<K>> {
-  const { row, owner, action } = await LOADERS[access.kind](ctx.db, keys);
-  if (access.mode !== "change" || !owner || !action) return row;
-  assertMayChange(ctx.principal, owner, action, permissionDenied);
+  const { row, resource } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
+  if (access.mode !== "change" || !resource) return row;
+  assertCan(ctx.principal, "write", resource, refusedTracking);
   if (access.kind === "active-run") {
     const run = row as RunRow;
     if (run.lifecycleStage !== "active")

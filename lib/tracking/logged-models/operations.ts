@@ -31,6 +31,7 @@ import { parseExperimentId } from "../validation";
 import { loggedModelToWire, type WireLoggedModel } from "./entities";
 import { normalizeModelVersionsTag } from "./registry-link";
 import { parseLoggedModelFilter, parseLoggedModelOrderBy } from "./search";
+import { readableBy } from "@/lib/auth/access";
 
 export const MAX_LOGGED_MODELS_SEARCH_RESULTS = 1000;
 const DEFAULT_LOGGED_MODELS_SEARCH_RESULTS = 100;
@@ -131,6 +132,7 @@ export async function searchLoggedModels(ctx: TrackingContext, input: Input<type
   const max = maxResults(input.max_results, DEFAULT_LOGGED_MODELS_SEARCH_RESULTS, MAX_LOGGED_MODELS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
   const rows = await searchLoggedModelRows(ctx.db, {
+    readable: readableBy(ctx.principal, "logged_model"),
     experimentIds,
     clauses: parseLoggedModelFilter(input.filter ?? ""),
     datasets: input.datasets.map((d) => ({ name: d.dataset_name, digest: d.dataset_digest || undefined })),

@@ -3,7 +3,7 @@
  * the metric/param/tag keys a runs table can offer as columns. Read-only; every signed-in person may read.
  */
 import type { Db } from "@/db/client";
-import { mayChange } from "@/lib/auth/ownership";
+import { can, experimentResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
 import { ensureDefaultExperiment, experimentTagRows, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
@@ -20,7 +20,7 @@ export interface ExperimentOverview {
   experimentId: string;
   name: string;
   owner: string | null;
-  /** Whether the viewer may rename it: its creator (by id, lib/auth/ownership.ts) or an admin. */
+  /** Whether the viewer may rename it (lib/auth/access.ts). */
   canEdit: boolean;
   runCount: number;
   creationTime: number;
@@ -36,7 +36,7 @@ export async function listExperimentOverview(db: Db, viewer: Principal): Promise
     experimentId: String(r.id),
     name: r.name,
     owner: r.owner,
-    canEdit: mayChange(viewer, r.ownerId),
+    canEdit: can(viewer, "write", experimentResource(r)),
     runCount: r.runCount,
     creationTime: r.creationTime,
     lastActivity: Math.max(r.lastUpdateTime, r.lastRunActivity ?? 0),

@@ -27,9 +27,9 @@ import {
   type RegisteredModelRow,
 } from "@/db/queries/registry";
 import { findRun } from "@/db/queries/tracking";
-import { assertMayChange } from "@/lib/auth/ownership";
+import { assertCan, loggedModelResource } from "@/lib/auth/access";
 import { nowOf, type Body, type TrackingContext } from "../context";
-import { TrackingError, doesNotExist, invalidParam, permissionDenied } from "../errors";
+import { TrackingError, doesNotExist, invalidParam, permissionDenied, refusedTracking } from "../errors";
 import type { Input, registry } from "../http/schemas";
 import { modelVersionOrThrow, type ModelVersionTarget } from "../http/targets";
 import { loggedModelForSource, noteModelVersion } from "../logged-models/registry-link";
@@ -44,6 +44,7 @@ import {
 import { MODEL_STAGES } from "../validation";
 import { appendToUriPath } from "../artifact-uri";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
+import { readableBy } from "@/lib/auth/access";
 
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
 export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
@@ -77,7 +78,13 @@ export async function searchRegisteredModels(ctx: TrackingContext, input: Input<
   const filter = compileRegisteredModelFilter(input.filter ?? "");
   const orderBy = compileRegisteredModelOrderBy(input.order_by);
   const { page, next_page_token } = pageOf(
-    await searchRegisteredModelRows(ctx.db, { filter, orderBy, limit: max + 1, offset }),
+    await searchRegisteredModelRows(ctx.db, {
+      readable: readableBy(ctx.principal, "registered_model"),
+      filter,
+      orderBy,
+      limit: max + 1,
+      offset,
+    }),
     max,
     offset,
   );
@@ -192,11 +199,12 @@ export async function createModelVersion(
   const logged = await loggedModelForSource(ctx.db, input.source, input.model_id || undefined);
   // Registering notes the version on the logged model (a tag): a change to it, so its writer's to make.
   if (logged)
-    assertMayChange(
+    assertCan(
       ctx.principal,
-      { id: logged.ownerId, name: logged.creator },
+      "write",
+      loggedModelResource(logged),
+      refusedTracking,
       `register logged model ${logged.modelId} as a model version`,
-      permissionDenied,
     );
   const stored = logged
     ? { source: logged.artifactLocation, runId: runId ?? logged.sourceRunId }
@@ -223,7 +231,11 @@ export async function searchModelVersions(ctx: TrackingContext, input: Input<typ
   const offset = decodePageToken(input.page_token);
   const filter = compileModelVersionFilter(input.filter ?? "");
   const orderBy = compileModelVersionOrderBy(input.order_by);
-  const { page, next_page_token } = pageOf(await searchModelVersionRows(ctx.db, { filter, orderBy, limit: max + 1, offset }), max, offset);
+  const { page, next_page_token } = pageOf(
+    await searchModelVersionRows(ctx.db, { readable: readableBy(ctx.principal, "model_version"), filter, orderBy, limit: max + 1, offset }),
+    max,
+    offset,
+  );
   return {
     ...(page.length > 0 ? { model_versions: await modelVersionsToWire(ctx.db, page) } : {}),
     ...(next_page_token ? { next_page_token } : {}),

@@ -29,6 +29,7 @@ import { RUN_NAME_TAG, lifecycleOf } from "./constants";
 import { runInputsOf } from "./inputs";
 import { generateRunName } from "./run-names";
 import { workspaceRunTags } from "./workspace-tags";
+import { readableBy } from "@/lib/auth/access";
 
 export const MAX_RUNS_SEARCH_RESULTS = 50000;
 
@@ -98,7 +99,16 @@ export async function searchRuns(ctx: TrackingContext, input: Input<typeof runs.
   const { leading, orderBy } = compileRunSort(parseOrderByList(input.order_by), parsed);
   if (experimentIds.length === 0) return {};
   const lifecycle = lifecycleOf(input.run_view_type);
-  const ids = await searchRunIds(ctx.db, { experimentIds, lifecycle, filter, orderBy, leading, limit: max, offset });
+  const ids = await searchRunIds(ctx.db, {
+    readable: readableBy(ctx.principal, "run"),
+    experimentIds,
+    lifecycle,
+    filter,
+    orderBy,
+    leading,
+    limit: max,
+    offset,
+  });
   if (ids.length === 0) return {};
   const [rows, data, inputs] = await Promise.all([findRunsByIds(ctx.db, ids), runDataOf(ctx.db, ids), runInputsOf(ctx.db, ids)]);
   const byId = new Map(rows.map((r) => [r.runUuid, r]));

@@ -1,14 +1,13 @@
 /**
- * Who may do what to a trace. Everyone signed in reads traces (as runs); a trace is changed (ended, tagged,
- * assessed, linked, deleted) by the person who started it, the owner of its experiment, or an admin
- * (lib/auth/ownership.ts). Refusals are MLflow's 403 PERMISSION_DENIED; a missing trace its 404.
+ * Loading traces and their experiments for a check. Everyone signed in reads traces (as runs); a trace is
+ * changed (ended, tagged, assessed, linked, deleted) by the person who started it, the owner of its
+ * experiment, or an admin (lib/auth/access.ts). Refusals are MLflow's 403 PERMISSION_DENIED; a missing trace its 404.
  */
 import type { Db } from "@/db/client";
 import { findExperiment, type ExperimentRow } from "@/db/queries/tracking";
 import { findTrace, lockTrace, type TraceRow } from "@/db/queries/traces";
-import { mayChange } from "@/lib/auth/ownership";
-import type { Principal } from "@/lib/auth/principal";
-import { doesNotExist, invalidParam, permissionDenied } from "../errors";
+import { assertCan, can, traceResource, type Caller } from "@/lib/auth/access";
+import { doesNotExist, invalidParam, refusedTracking } from "../errors";
 import { parseExperimentId } from "../validation";
 import { validateTraceId } from "./ids";
 
@@ -35,20 +34,13 @@ export async function traceOrThrow(db: Db, id: string, field = "trace_id", forUp
   return trace;
 }
 
-export function mayChangeTrace(p: Principal, trace: TraceRow, experiment: ExperimentRow): boolean {
-  return mayChange(p, trace.ownerId) || mayChange(p, experiment.ownerId);
-}
-
-export async function assertTraceWriter(db: Db, p: Principal, trace: TraceRow, action = `change trace ${trace.traceId}`): Promise<void> {
-  const experiment = await experimentOrThrow(db, String(trace.experimentId));
-  if (mayChangeTrace(p, trace, experiment)) return;
-  const creator = trace.ownerId && trace.creator ? `${trace.creator} (who started it), ` : "";
-  throw permissionDenied(`Only ${creator}the owner of experiment ${experiment.id} or an admin may ${action}.`);
+export function mayChangeTrace(p: Caller, trace: TraceRow, experiment: ExperimentRow): boolean {
+  return can(p, "write", traceResource(trace, experiment));
 }
 
 /** The trace, loaded (and locked) for a change the caller must be allowed to make. */
-export async function writableTrace(db: Db, p: Principal, id: string, field = "trace_id"): Promise<TraceRow> {
+export async function writableTrace(db: Db, p: Caller, id: string, field = "trace_id"): Promise<TraceRow> {
   const trace = await traceOrThrow(db, id, field, true);
-  await assertTraceWriter(db, p, trace);
+  assertCan(p, "write", traceResource(trace, await experimentOrThrow(db, String(trace.experimentId))), refusedTracking);
   return trace;
 }

@@ -12,13 +12,14 @@ import {
   updateAssessment as updateAssessmentRow,
   type AssessmentRow,
   type NewAssessment,
+  type TraceRow,
 } from "@/db/queries/traces";
 import type { z } from "zod";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import { missingParam } from "../http/fields";
 import type { AssessmentInput, traceSchemas } from "../http/trace-schemas";
-import { traceOrThrow, writableTrace } from "./access";
+import { traceOrThrow } from "./access";
 import { isAssessmentId, newAssessmentId } from "./ids";
 import { idToHex } from "./spans";
 import { assessmentView } from "./wire";
@@ -71,12 +72,11 @@ export async function storeTraceInfoAssessments(
   }
 }
 
-export async function createAssessment(ctx: TrackingContext, input: In<"createAssessment">): Promise<Body> {
+export async function createAssessment(ctx: TrackingContext, input: In<"createAssessment">, trace: TraceRow): Promise<Body> {
   const a = input.assessment;
   if (a.trace_id && a.trace_id !== input.trace_id) {
     throw invalidParam(`The assessment's trace_id ${a.trace_id} is not the trace in the path, ${input.trace_id}.`);
   }
-  const trace = await writableTrace(ctx.db, ctx.principal, input.trace_id);
   return { assessment: assessmentView(await storeAssessment(ctx, trace.traceId, a)) };
 }
 
@@ -145,8 +145,7 @@ function maskOf(mask: In<"updateAssessment">["update_mask"], a: AssessmentInput)
 }
 
 /** UpdateAssessment (PATCH …/assessments/<id>): the fields named by `update_mask`. */
-export async function updateAssessment(ctx: TrackingContext, input: In<"updateAssessment">): Promise<Body> {
-  const trace = await writableTrace(ctx.db, ctx.principal, input.trace_id);
+export async function updateAssessment(ctx: TrackingContext, input: In<"updateAssessment">, trace: TraceRow): Promise<Body> {
   const row = await assessmentOrThrow(ctx, trace.traceId, input.assessment_id);
   const a = input.assessment;
   const mask = maskOf(input.update_mask, a);
@@ -168,8 +167,7 @@ export async function updateAssessment(ctx: TrackingContext, input: In<"updateAs
   return { assessment: assessmentView(await updateAssessmentRow(ctx.db, row.assessmentId, patch)) };
 }
 
-export async function deleteAssessment(ctx: TrackingContext, input: In<"assessment">): Promise<Body> {
-  const trace = await writableTrace(ctx.db, ctx.principal, input.trace_id);
+export async function deleteAssessment(ctx: TrackingContext, input: In<"assessment">, trace: TraceRow): Promise<Body> {
   const row = await assessmentOrThrow(ctx, trace.traceId, input.assessment_id);
   await deleteAssessmentRow(ctx.db, row.assessmentId);
   if (row.overrides) await setAssessmentValid(ctx.db, trace.traceId, row.overrides, true);

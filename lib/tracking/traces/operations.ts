@@ -24,7 +24,7 @@ import {
   type TraceRow,
 } from "@/db/queries/traces";
 import type { ExperimentRow } from "@/db/queries/tracking";
-import { mayChange } from "@/lib/auth/ownership";
+import { can, experimentResource, readableBy } from "@/lib/auth/access";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { doesNotExist, invalidParam, permissionDenied } from "../errors";
 import { missingParam } from "../http/fields";
@@ -33,7 +33,7 @@ import { assertRunWriter } from "../http/targets";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { parseExperimentId } from "../validation";
 import type { z } from "zod";
-import { activeExperimentOrThrow, experimentOrThrow, mayChangeTrace, traceOrThrow, writableTrace } from "./access";
+import { activeExperimentOrThrow, experimentOrThrow, mayChangeTrace, traceOrThrow } from "./access";
 import { storeTraceInfoAssessments } from "./assessments";
 import { releaseSpanBytes } from "./store-spans";
 import { validateTraceId } from "./ids";
@@ -157,9 +157,8 @@ export async function startTraceV2(ctx: TrackingContext, input: In<"startV2">): 
   return { trace_info: traceInfoV2(row) };
 }
 
-/** EndTrace (deprecated v2, PATCH /api/2.0/mlflow/traces/<request_id>). */
-export async function endTraceV2(ctx: TrackingContext, input: In<"endV2">): Promise<Body> {
-  const trace = await writableTrace(ctx.db, ctx.principal, input.request_id, "request_id");
+/** EndTrace (deprecated v2, PATCH /api/2.0/mlflow/traces/<request_id>), on a trace the caller may change. */
+export async function endTraceV2(ctx: TrackingContext, input: In<"endV2">, trace: TraceRow): Promise<Body> {
   await assertMayListUnderRun(ctx, mapOf(input.request_metadata), trace.metadata);
   const row = await updateTrace(ctx.db, trace.traceId, {
     executionDuration: Math.max(0, input.timestamp_ms - trace.requestTime),
@@ -200,6 +199,7 @@ async function searchRows(
   const offset = decodePageToken(input.page_token);
   const conditions: SQL[] = traceFilterSql(input.filter);
   const rows = await searchTraceRows(ctx.db, {
+    readable: readableBy(ctx.principal, "trace"),
     experimentIds,
     where: conditions.length > 0 ? and(...conditions) : undefined,
     orderBy: traceOrderSql(input.order_by),
@@ -260,7 +260,7 @@ export async function deleteTraces(ctx: TrackingContext, input: In<"delete">): P
       ),
     };
   }
-  if (!mayChange(ctx.principal, exp.ownerId)) {
+  if (!can(ctx.principal, "write", experimentResource(exp))) {
     throw permissionDenied(
       `Only the owner of experiment ${exp.id} or an admin may delete its traces by time; name your own traces by id instead.`,
     );
@@ -275,28 +275,18 @@ async function released(db: Db, deleting: Promise<TraceRow[]>): Promise<number> 
   return deleted.length;
 }
 
-export async function setTraceTag(ctx: TrackingContext, input: { id: string; field: string; key: string; value: string }): Promise<Body> {
-  const trace = await writableTrace(ctx.db, ctx.principal, input.id, input.field);
+/** On a trace the caller may change (the operation's target). */
+export async function setTraceTag(ctx: TrackingContext, input: { key: string; value: string }, trace: TraceRow): Promise<Body> {
   checkTag(input.key, input.value, "key");
   await mergeTraceTags(ctx.db, trace.traceId, { [input.key]: input.value });
   return {};
 }
 
-export async function removeTraceTag(ctx: TrackingContext, input: { id: string; field: string; key: string }): Promise<Body> {
-  const trace = await writableTrace(ctx.db, ctx.principal, input.id, input.field);
+export async function removeTraceTag(ctx: TrackingContext, input: { key: string }, trace: TraceRow): Promise<Body> {
   if (!(input.key in trace.tags)) throw doesNotExist(`No trace tag with key '${input.key}' for trace with ID '${trace.traceId}'`);
   await deleteTraceTag(ctx.db, trace.traceId, input.key);
   return {};
 }
-
-export const setTraceTagV2 = (ctx: TrackingContext, i: In<"setTagV2">) =>
-  setTraceTag(ctx, { id: i.request_id, field: "request_id", key: i.key, value: i.value });
-export const setTraceTagV3 = (ctx: TrackingContext, i: In<"setTagV3">) =>
-  setTraceTag(ctx, { id: i.trace_id, field: "trace_id", key: i.key, value: i.value });
-export const deleteTraceTagV2 = (ctx: TrackingContext, i: In<"deleteTagV2">) =>
-  removeTraceTag(ctx, { id: i.request_id, field: "request_id", key: i.key });
-export const deleteTraceTagV3 = (ctx: TrackingContext, i: In<"deleteTagV3">) =>
-  removeTraceTag(ctx, { id: i.trace_id, field: "trace_id", key: i.key });
 
 /** LinkTracesToRun (POST /api/2.0/mlflow/traces/link-to-run): the run's writer shows traces under it. */
 export async function linkTraces(ctx: TrackingContext, input: In<"link">): Promise<Body> {

@@ -3,6 +3,7 @@ import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
 import { restartSize } from "@/components/workspaces/allowed-size";
+import { can, serverResource } from "@atrium/core/lib/auth/access";
 import { missingImageAdvice } from "@atrium/core/lib/environments/image-hint";
 import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
 import { ApiError } from "@atrium/core/lib/http/api-error";
@@ -19,7 +20,7 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
   const parsed = serverParams.safeParse(await params);
   if (!parsed.success) notFound();
   const { name, server } = parsed.data;
-  if (principal.name !== name && !principal.admin) forbidden();
+  if (!can(principal, "read", serverResource({ user: name, server }))) forbidden();
   const db = await getDb();
   const found = await getServer(db, name, server).catch((err: unknown) => {
     if (err instanceof ApiError && err.status === 404) return null;

@@ -1,7 +1,8 @@
 import { parseWith } from "@atrium/core/lib/http/parse";
 import { signInWhenUnauthorized } from "@atrium/core/lib/http/sign-in-redirect";
-import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { withUser } from "@atrium/core/lib/http/with-user";
 import { authorizeWorkspace } from "@atrium/core/lib/workspaces/origin-auth";
+import { serverAt } from "@atrium/core/lib/workspaces/query";
 import { authorizeQuerySchema, serverParams } from "@atrium/core/lib/workspaces/schemas";
 
 /**
@@ -13,11 +14,11 @@ export const GET = signInWhenUnauthorized(
   withUser(
     "workspaces:access",
     async (req, { db, principal, params }) => {
-      assertSelfOrAdmin(principal, params.name);
       const query = parseWith(authorizeQuerySchema, Object.fromEntries(new URL(req.url).searchParams), "invalid_query");
       const location = await authorizeWorkspace(db, principal, { user: params.name, server: params.server }, query);
       return new Response(null, { status: 302, headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
     },
     serverParams,
+    { access: { action: "use", resource: serverAt } },
   ),
 );

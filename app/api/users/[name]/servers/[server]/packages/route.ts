@@ -1,31 +1,30 @@
 import { getConfig } from "@atrium/core/lib/config";
 import { readJson } from "@atrium/core/lib/http/parse";
 import { sseResponse } from "@atrium/core/lib/http/sse";
-import { assertSelfOrAdmin, withUser } from "@atrium/core/lib/http/with-user";
+import { withUser } from "@atrium/core/lib/http/with-user";
 import { startInstall } from "@atrium/core/lib/packages/install";
 import { listInstalled } from "@atrium/core/lib/packages/installed";
 import { installRequestLabels, installRequestSchema } from "@atrium/core/lib/packages/schemas";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { serverWithTokenAt } from "@atrium/core/lib/workspaces/query";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 
 /** What pip sees in the workspace, with whether each package lives in the home volume. */
 export const GET = withUser(
   "servers:install",
-  async (_req, { db, principal, params }) => {
-    assertSelfOrAdmin(principal, params.name);
-    return Response.json(await listInstalled(db, getSpawner(), principal, params.name, params.server));
-  },
+  async (_req, { db, principal, params }) => Response.json(await listInstalled(db, getSpawner(), principal, params.name, params.server)),
   serverParams,
+  { access: { action: "read", resource: serverWithTokenAt } },
 );
 
 /** Installs with pip inside the workspace; pip's output streams back as Server-Sent Events. */
 export const POST = withUser(
   "servers:install",
   async (req, { db, principal, params }) => {
-    assertSelfOrAdmin(principal, params.name);
     const ask = await readJson(req, installRequestSchema, installRequestLabels);
     const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);
     return sseResponse(events, new AbortController());
   },
   serverParams,
+  { access: { action: "operate", resource: serverWithTokenAt } },
 );

@@ -1,0 +1,152 @@
+/**
+ * The one access rule, "may this caller do this to that" (docs/architecture.md, "Access"): routes,
+ * lib functions that change things, the MLflow operation table, pages and the proxy ask `can` or
+ * `assertCan`, and every list ANDs in `readableBy`. Tracking things are owned by their creator's id,
+ * never her name (a name can come back after its person was deleted, docs/sessions.md); servers,
+ * jobs, tokens and accounts are keyed by the name and go with the person, so they are owned by name.
+ */
+import { sql } from "drizzle-orm";
+import { allRows, type ReadFilter } from "@/db/queries/readable";
+import type { Principal } from "./principal";
+
+type OwnedByName = "user" | "token" | "server" | "job";
+type TrackingKind = "experiment" | "run" | "registered_model" | "model_version" | "logged_model" | "trace";
+export type ResourceKind = OwnedByName | TrackingKind | "environment";
+/** read; write: make, change or delete; operate: start, stop, install into, run now, cancel; use: open, start in. */
+export type Action = "read" | "write" | "operate" | "use";
+/** By id when `id` is present (null: nobody's, e.g. the bootstrap token's), else by name. */
+export interface Owner {
+  id?: string | null;
+  name: string | null;
+}
+export type OwnerById = Required<Owner>;
+export interface Resource {
+  kind: ResourceKind;
+  /** How refusals name it. */
+  id: string;
+  owner: Owner;
+  /** What holds it, whose owner may change it too: a trace's experiment. */
+  parent?: Resource;
+  /** A server's own workspace token, the only one of that kind that may act on it. */
+  workspaceTokenId?: string | null;
+  rolesAllowed?: readonly string[];
+}
+/** A Principal or a narrower caller (lib/auth/scopes.ts); no `admin` is not an admin. */
+export type Caller = Pick<Principal, "name" | "role" | "via"> & Partial<Pick<Principal, "admin" | "userId" | "tokenId" | "tokenKind">>;
+/** Each layer turns it into its own error: `refused` (lib/http/api-error.ts), `refusedTracking` (lib/tracking/errors.ts). */
+export interface Refusal {
+  status: 403 | 404;
+  code: string;
+  message: string;
+}
+
+const byName = (kind: ResourceKind, id: string, name: string): Resource => ({ kind, id, owner: { name } });
+export const userResource = (name: string) => byName("user", name, name);
+export const tokenResource = (user: string, id = "") => byName("token", id, user);
+export const jobResource = (job: { id: string; ownerName: string }) => byName("job", job.id, job.ownerName);
+export const serverResource = (ref: { user: string; server: string }, workspaceTokenId: string | null = null): Resource => ({
+  ...byName("server", `${ref.user}/${ref.server}`, ref.user),
+  workspaceTokenId,
+});
+export const environmentResource = (env: { name: string; rolesAllowed: readonly string[] }): Resource => ({
+  kind: "environment",
+  id: env.name,
+  owner: { name: null },
+  rolesAllowed: env.rolesAllowed,
+});
+type Experiment = { id: number; ownerId: string | null; owner: string | null };
+export const experimentResource = (e: Experiment): Resource => ({
+  kind: "experiment",
+  id: String(e.id),
+  owner: { id: e.ownerId, name: e.owner },
+});
+export const runResource = (r: { runUuid: string; ownerId: string | null; userId: string }): Resource => ({
+  kind: "run",
+  id: r.runUuid,
+  owner: { id: r.ownerId, name: r.userId },
+});
+/** Its model versions too are changed by whoever may change it. */
+export const registeredModelResource = (m: { name: string; ownerId: string | null; userId: string }): Resource => ({
+  kind: "registered_model",
+  id: m.name,
+  owner: { id: m.ownerId, name: m.userId },
+});
+export const loggedModelResource = (m: { modelId: string; ownerId: string | null; creator: string }): Resource => ({
+  kind: "logged_model",
+  id: m.modelId,
+  owner: { id: m.ownerId, name: m.creator },
+});
+export const traceResource = (
+  t: { traceId: string; ownerId: string | null; creator: string | null },
+  experiment: Experiment,
+): Resource => ({
+  kind: "trace",
+  id: t.traceId,
+  owner: { id: t.ownerId, name: t.creator },
+  parent: experimentResource(experiment),
+});
+
+const OWNED_BY_NAME: readonly ResourceKind[] = ["user", "token", "server", "job"];
+const isTracking = (kind: ResourceKind) => kind !== "environment" && !OWNED_BY_NAME.includes(kind);
+
+export function isOwner(caller: Caller, owner: Owner): boolean {
+  if (owner.id !== undefined) return owner.id !== null && caller.userId !== undefined && caller.userId === owner.id;
+  return owner.name !== null && caller.name === owner.name;
+}
+
+/** Admins may use every environment, as the catalog shows. */
+export function environmentRefusal(role: string, env: { name: string; rolesAllowed?: readonly string[] | undefined }): Refusal | null {
+  const allowed = env.rolesAllowed ?? [];
+  if (allowed.length === 0 || allowed.includes(role) || role === "admin") return null;
+  return { status: 403, code: "environment_not_allowed", message: `The environment "${env.name}" is not available to role '${role}'.` };
+}
+
+/** "alice or an admin"; a namesake of a deleted owner is told so, since "alice may" would puzzle her. */
+function whoMay(caller: Caller, { owner, parent }: Resource): string {
+  if (parent)
+    return `${owner.id && owner.name ? `${owner.name} (who started it), ` : ""}the owner of ${parent.kind} ${parent.id} or an admin`;
+  if (owner.id === null || owner.name === null) return "an admin";
+  if (owner.id !== undefined && owner.name === caller.name) return `the earlier ${owner.name} (an account since deleted) or an admin`;
+  return `${owner.name} or an admin`;
+}
+
+/**
+ * Null when allowed, else why not. Today: everyone signed in reads tracking things, their creator or an
+ * admin changes them; the rest is its owner's or an admin's, another person's job being a 404.
+ */
+export function refusalOf(caller: Caller, action: Action, resource: Resource, what?: string): Refusal | null {
+  const { kind, id } = resource;
+  if (kind === "environment") return environmentRefusal(caller.role, { name: id, rolesAllowed: resource.rolesAllowed });
+  const workspaceToken = caller.via === "token" && caller.tokenKind === "workspace";
+  if (kind === "server" && workspaceToken && (caller.tokenId === undefined || resource.workspaceTokenId !== caller.tokenId)) {
+    return { status: 403, code: "insufficient_scope", message: `This workspace's token may act only on its own server, not on ${id}.` };
+  }
+  if ((action === "read" && isTracking(kind)) || caller.admin === true || isOwner(caller, resource.owner)) return null;
+  if (resource.parent && isOwner(caller, resource.parent.owner)) return null;
+  if (kind === "job") return { status: 404, code: "job_not_found", message: `There is no job "${id}".` };
+  const verb = what ?? (!isTracking(kind) ? "do this" : kind === "run" ? `write to run ${id}` : `change ${kind.replace("_", " ")} ${id}`);
+  return {
+    status: 403,
+    code: isTracking(kind) ? "permission_denied" : "forbidden",
+    message: `Only ${whoMay(caller, resource)} may ${verb}.`,
+  };
+}
+
+export function can(caller: Caller, action: Action, resource: Resource): boolean {
+  return refusalOf(caller, action, resource) === null;
+}
+
+/** Throws `refuse(refusal)` unless the caller may; `what` replaces the refusal's words for the deed. */
+export function assertCan(caller: Caller, action: Action, resource: Resource, refuse: (r: Refusal) => Error, what?: string): void {
+  const refusal = refusalOf(caller, action, resource, what);
+  if (refusal) throw refuse(refusal);
+}
+
+/** What the caller may read, for every list and search; projects will narrow it here. */
+export function readableBy(caller: Caller, kind: ResourceKind): ReadFilter {
+  if (caller.admin === true || isTracking(kind)) return allRows;
+  return ({ id, name }) => {
+    if (id) return caller.userId === undefined ? sql`false` : sql`${id} = ${caller.userId}`;
+    return name ? sql`${name} = ${caller.name}` : sql`false`;
+  };
+}
