@@ -29,7 +29,7 @@ import {
 import { findRun } from "@/db/queries/tracking";
 import { assertCan, loggedModelResource } from "@/lib/auth/access";
 import { nowOf, type Body, type TrackingContext } from "../context";
-import { TrackingError, doesNotExist, invalidParam, permissionDenied, refusedTracking } from "../errors";
+import { TrackingError, doesNotExist, invalidParam, refusedTracking } from "../errors";
 import type { Input, registry } from "../http/schemas";
 import { modelVersionOrThrow, type ModelVersionTarget } from "../http/targets";
 import { loggedModelForSource, noteModelVersion } from "../logged-models/registry-link";
