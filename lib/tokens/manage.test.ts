@@ -189,7 +189,7 @@ for (const kind of DB_KINDS) {
       it("lists a user's personal tokens as views", async () => {
         const created = await createApiToken(db(), alice, "alice", { note: "laptop", expiresInDays: 7 });
         await insertApiToken(db(), alice, "alice", { kind: "workspace" });
-        await createApiToken(db(), alice, "bob", {});
+        await createApiToken(db(), root, "bob", {});
         const list = await listApiTokens(db(), "alice");
         expect(list).toHaveLength(1);
         expect(list[0]).toMatchObject({ id: created.id, note: "laptop", lastUsedAt: null, expiresAt: created.expiresAt, expired: false });
