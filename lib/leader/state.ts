@@ -1,5 +1,5 @@
 import os from "node:os";
-import { runtime } from "@/lib/runtime/context";
+import { partKey, runtime } from "@/lib/runtime/context";
 
 export interface ReplicaState {
   /** Which portal process this is, as operators see it in logs and /api/health: host:pid. */
@@ -9,7 +9,8 @@ export interface ReplicaState {
 }
 
 /** Written by the election in server.ts, read by /api/health (one per process, lib/runtime/context.ts). */
-const replica = () => runtime.part("replica", (): ReplicaState => ({ id: `${os.hostname()}:${process.pid}`, leader: false }));
+const REPLICA = partKey<ReplicaState>("replica state");
+const replica = () => runtime.part(REPLICA, () => ({ id: `${os.hostname()}:${process.pid}`, leader: false }));
 
 /** What the election decided, as /api/health reports it. */
 export function replicaState(): ReplicaState {

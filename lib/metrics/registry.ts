@@ -1,12 +1,14 @@
 /** The process's metrics (lib/runtime/context.ts): a counter bumped by a route and one bumped by the proxy are one object. */
-import { runtime } from "@/lib/runtime/context";
+import { partKey, runtime } from "@/lib/runtime/context";
 import { getDb } from "@/lib/runtime/db";
 import { createMetrics, type AtriumMetrics } from "./create";
 
 export type { AtriumMetrics } from "./create";
 
+const METRICS = partKey<AtriumMetrics>("metrics");
+
 export function metrics(): AtriumMetrics {
-  return runtime.part("metrics", () => createMetrics(getDb));
+  return runtime.part(METRICS, () => createMetrics(getDb));
 }
 
 /** Bounded label values for spawn failures, from the sentence stored as the server's reason. */

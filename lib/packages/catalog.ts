@@ -9,7 +9,7 @@ import { normalizeName } from "./names";
 import { SimpleIndexClient, type ProjectFile, type VersionInfo } from "./simple-client";
 import { TtlCache } from "./ttl-cache";
 import { mapLimit } from "@/lib/util/map-limit";
-import { runtime } from "@/lib/runtime/context";
+import { partKey, runtime } from "@/lib/runtime/context";
 
 const LIST_TTL_MS = 5 * 60_000;
 const PAGE_TTL_MS = 60_000;
@@ -129,10 +129,12 @@ export function rank(projects: ListedProject[], q: string): ListedProject[] {
   return hits.map((h) => h.p);
 }
 
+const PYPI_CATALOGS = partKey<Map<string, PackageCatalog>>("PyPI catalogs by index URL");
+
 /** One catalog (and so one cache) per index URL per process (lib/runtime/context.ts). */
 export function catalogFor(indexUrl: string | undefined): PackageCatalog {
   if (!indexUrl) throw indexNotConfigured();
-  const catalogs = runtime.part("pypi-catalogs", () => new Map<string, PackageCatalog>());
+  const catalogs = runtime.part(PYPI_CATALOGS, () => new Map<string, PackageCatalog>());
   let c = catalogs.get(indexUrl);
   if (!c) {
     c = new PackageCatalog(new SimpleIndexClient({ url: indexUrl }));

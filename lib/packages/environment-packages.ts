@@ -9,7 +9,7 @@ import { findImagePackages, saveImagePackages, type ImagePackagesRow } from "@/d
 import type { ImagePackage } from "@/db/schema";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
 import { EngineUnavailableError, type Spawner } from "@/lib/spawner";
-import { runtime } from "@/lib/runtime/context";
+import { partKey, runtime } from "@/lib/runtime/context";
 import { ImageScanError, scanImage } from "./image-scan";
 
 export interface ImagePackagesView {
@@ -26,6 +26,9 @@ export interface EnvironmentPackagesView extends ImagePackagesView {
   environment: { id: string; name: string };
 }
 
+/** The image scans in flight in this process, by image id. */
+const IMAGE_SCANS = partKey<Map<string, Promise<ImagePackagesRow>>>("image scans in flight");
+
 /** The packages of an image (by name or id): from Postgres when this image id was read before. */
 export async function packagesOfImage(db: Db, spawner: Spawner, image: string): Promise<ImagePackagesView> {
   let info: { present: boolean; id?: string };
@@ -40,7 +43,7 @@ export async function packagesOfImage(db: Db, spawner: Spawner, image: string): 
   let row = await findImagePackages(db, imageId);
   if (!row) {
     // One scan per image id in flight in this process, however many pages ask.
-    const scans = runtime.part("image-scans", () => new Map<string, Promise<ImagePackagesRow>>());
+    const scans = runtime.part(IMAGE_SCANS, () => new Map<string, Promise<ImagePackagesRow>>());
     let scan = scans.get(imageId);
     if (!scan) {
       scan = scanImage(spawner, imageId)

@@ -2,9 +2,10 @@
  * What the portal process shares, created once: the database handle, the spawner, and the parts the
  * domains keep per process (the metrics, the workspace target cache, the replica's leader state, the
  * artifact store, the PyPI catalogs, the image scans in flight), each made by its own module through
- * `part`. server.ts (proxy, /metrics, election, background loops) and Next's route handlers import
- * this module from the one built package @atrium/core, so they hold the same object
- * (docs/architecture.md §1). This module imports no domain: the domains import it.
+ * `part` under a key that module declares. server.ts (proxy, /metrics, election, background loops)
+ * and Next's route handlers import this module from the one built package @atrium/core, so they
+ * hold the same object (docs/architecture.md §1). This module imports no domain: the domains import
+ * it.
  */
 import { openDatabase, type DbHandle } from "@/db/client";
 import { seedDatabase } from "@/db/seed";
@@ -29,10 +30,42 @@ function configuredSpawner(): Spawner {
   });
 }
 
+/** Not exported: only `PortalRuntime.part` reaches a key's values, so a part is made in one place. */
+const valueIn: unique symbol = Symbol("part value in a runtime");
+
+/**
+ * Names one per-process part and carries its type. The owning module declares it once, e.g.
+ * `const METRICS = partKey<AtriumMetrics>("metrics")`; two keys are two parts even when their
+ * descriptions are equal, so a module can only reach the parts whose keys it was given.
+ */
+export interface PartKey<T> {
+  /** For people reading logs and debuggers; not what tells parts apart. */
+  readonly description: string;
+  readonly [valueIn]: (runtime: PortalRuntime, create: () => T) => T;
+}
+
+/**
+ * A new key. Each key keeps its part for each runtime itself (a WeakMap keyed by the runtime), so the
+ * value comes back with the key's type and no cast: a shared `Map<key, unknown>` would need one.
+ */
+export function partKey<T>(description: string): PartKey<T> {
+  const made = new WeakMap<PortalRuntime, { value: T }>();
+  return {
+    description,
+    [valueIn](runtime, create) {
+      let part = made.get(runtime);
+      if (!part) {
+        part = { value: create() };
+        made.set(runtime, part);
+      }
+      return part.value;
+    },
+  };
+}
+
 export class PortalRuntime {
   #database: Promise<DbHandle> | undefined;
   #spawner: Spawner | undefined;
-  readonly #parts = new Map<string, unknown>();
 
   /** Opened (migrations applied, roles seeded) on first use; PGlite allows one opener per directory. */
   database(): Promise<DbHandle> {
@@ -58,12 +91,12 @@ export class PortalRuntime {
   }
 
   /**
-   * The process's one `name`, made by `create` on first use. Each name belongs to one module, the
-   * one that owns that part (lib/metrics/registry.ts for "metrics"), so its type is that module's.
+   * This runtime's part named by `key`, made by `create` on first use (again on the next use if
+   * `create` throws). Each key belongs to the module that owns the part (lib/metrics/registry.ts
+   * declares METRICS), so its type is that module's.
    */
-  part<T>(name: string, create: () => T): T {
-    if (!this.#parts.has(name)) this.#parts.set(name, create());
-    return this.#parts.get(name) as T;
+  part<T>(key: PartKey<T>, create: () => T): T {
+    return key[valueIn](this, create);
   }
 }
 
