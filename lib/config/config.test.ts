@@ -33,6 +33,7 @@ describe("parseConfig defaults", () => {
       spawner: "docker",
       dockerHost: undefined,
       dockerNetwork: undefined,
+      portalContainer: undefined,
       swarmNetwork: "atrium-swarm",
       swarmPublish: "host",
       pypiIndexUrl: undefined,

@@ -1,6 +1,6 @@
 /**
  * Job executions on one Docker engine: one container per execution, with the person's home
- * mounted, the limits asked for and the hardened spec (hardening.ts), on the workspaces' network,
+ * mounted, the limits asked for and the hardened spec (hardening.ts), on its owner's workloads' network (networks.ts),
  * the entrypoint replaced by the job's argv, and no restart. The
  * container stays after it exits (its state says whether memory killed it, its log and files are
  * read) until removeJob.
@@ -44,8 +44,8 @@ export function jobContainerOptions(spec: JobSpec, network: string): Dockerode.C
 export class DockerJobRunner implements JobRunner {
   constructor(
     private readonly engine: Engine,
-    private readonly network: string,
-    private readonly ensureNetwork: () => Promise<void>,
+    /** The network a workload of this owner joins, ready for it (WorkloadNetworks.prepare). */
+    private readonly networkFor: (ownerId: string) => Promise<string>,
   ) {}
 
   private inspect(executionId: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
@@ -55,11 +55,11 @@ export class DockerJobRunner implements JobRunner {
   async start(spec: JobSpec): Promise<void> {
     validateJobSpec(spec);
     if (await this.inspect(spec.executionId)) return; // started already (a retry of this call, an adopted execution)
-    await this.ensureNetwork();
+    const network = await this.networkFor(spec.userId);
     await this.engine.ensureVolume(spec.homeVolume, volumeLabels(spec));
     let id: string;
     try {
-      const create = jobContainerOptions(spec, this.network);
+      const create = jobContainerOptions(spec, network);
       id = (await this.engine.call((abortSignal) => this.engine.docker.createContainer({ ...create, abortSignal }))).id;
     } catch (err) {
       if (statusCodeOf(err) === 409) return; // a concurrent start of the same execution

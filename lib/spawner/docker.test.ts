@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { Engine, cpuCores, memoryUsed } from "./engine";
-import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork } from "./networks";
+import { jobObjectName } from "./job-spec";
+import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork, workloadNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
-import { collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
+import { TEST_IMAGE, collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -203,43 +204,116 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     await spawner.remove(s);
   }, 30_000);
 
-  it("attaches to a user-defined network instead of publishing a port", async () => {
-    const netName = `atrium-test-${run}`;
-    await docker.createNetwork({ Name: netName, Labels: { "atrium.test": run } });
+  it("puts each person's workloads on a network of their own that the portal's container joins (docker-compose)", async () => {
+    // The compose network, and a container standing in for the portal on it under the alias "portal"
+    // (what docker-compose.yml's portal service gets), answering "portal" on port 3000.
+    const shared = `atrium-test-${run}`;
+    await docker.createNetwork({ Name: shared, Labels: { "atrium.test": run } });
+    const portalName = `atrium-test-${run}-portal`;
+    const serve = [
+      "import socket",
+      "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('', 3000)); s.listen()",
+      "while True:",
+      "  c, _ = s.accept(); c.sendall(b'portal\\n'); c.close()",
+    ].join("\n");
+    const portal = await docker.createContainer({
+      name: portalName,
+      Image: TEST_IMAGE,
+      Entrypoint: ["python3", "-c", serve],
+      Labels: { "atrium.test": run },
+      HostConfig: { NetworkMode: shared },
+      NetworkingConfig: { EndpointsConfig: { [shared]: { Aliases: ["portal"] } } },
+    });
+    await portal.start();
+    const engine = new Engine({ docker });
+    const onNet = new DockerSpawner({ network: shared, portalContainer: portalName });
+    const a = spec(`${run}ca`, "default");
+    const b = spec(`${run}cb`, "default");
+    const netA = workloadNetwork("personal-bridge", a.userId).name;
+    const netB = workloadNetwork("personal-bridge", b.userId).name;
+    const executionId = `jex_${run}net`;
     try {
-      const onNet = new DockerSpawner({ network: netName });
-      const s = spec(`${run}g`, "default");
-      const started = await onNet.start(s);
-      expect(started.url).toBe(`http://${containerName(s)}:8888`);
-      const info = await docker.getContainer(containerName(s)).inspect();
-      expect(info.HostConfig.NetworkMode).toBe(netName);
-      expect(info.HostConfig.PortBindings ?? {}).toEqual({});
-      expect(Object.keys(info.NetworkSettings.Networks)).toEqual([netName]);
-      // Reachable by name on that network (here from inside the container itself).
-      const probe = [
-        "import sys,time,urllib.request as u",
-        "for i in range(120):",
-        "  try:",
-        `    r=u.urlopen(u.Request('${started.url}${s.baseUrl}api/status',headers={'Authorization':'token ${s.token}'}),timeout=2); print(r.status); sys.exit(0)`,
-        "  except Exception as e: time.sleep(0.25)",
-        "sys.exit(1)",
-      ].join("\n");
-      const r = await onNet.exec(s, ["python3", "-c", probe]);
-      expect(await collectLines(r.output)).toEqual(["200"]);
-      expect(await r.exitCode).toBe(0);
-      expect((await onNet.list()).find((l) => l.user === s.user)?.url).toBe(started.url);
-      await onNet.stop(s);
+      const startedA = await onNet.start(a);
+      const startedB = await onNet.start(b);
+      expect(startedA.url).toBe(`http://${containerName(a)}:8888`);
+      expect(netA).not.toBe(netB);
+      const infoA = await docker.getContainer(containerName(a)).inspect();
+      expect(infoA.HostConfig.NetworkMode).toBe(netA);
+      expect(infoA.HostConfig.PortBindings ?? {}).toEqual({});
+      expect(Object.keys(infoA.NetworkSettings.Networks)).toEqual([netA]);
+      expect(await docker.getNetwork(netA).inspect()).toMatchObject({
+        Driver: "bridge",
+        Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": a.userId },
+      });
+      // The portal's container joined both, under its name on its own network.
+      const portalInfo = await portal.inspect();
+      expect(Object.keys(portalInfo.NetworkSettings.Networks).sort()).toEqual([shared, netA, netB].sort());
+      expect(portalInfo.NetworkSettings.Networks[netA]?.Aliases).toContain("portal");
 
-      const missing = new DockerSpawner({ network: `${netName}-absent` });
-      await expect(missing.start(spec(`${run}g`, "other"))).rejects.toMatchObject({ reason: "engine_error" });
-      await missing.remove({ user: `${run}g`, server: "other" });
+      // The portal reaches both workspaces by name.
+      const fetchStatus = [
+        "import sys, time, urllib.request as u",
+        "for url in sys.argv[1:]:",
+        "  for i in range(120):",
+        "    try: print(u.urlopen(url, timeout=2).status); break",
+        "    except Exception: time.sleep(0.25)",
+        "  else: print('unreached')",
+      ].join("\n");
+      const statusUrl = (url: string, s: typeof a) => `${url}${s.baseUrl}api/status?token=${s.token}`;
+      const fromPortal = await engine.exec(portalInfo.Id, ["python3", "-c", fetchStatus, statusUrl(startedA.url, a), statusUrl(startedB.url, b)], {}, () => new Error("the portal's stand-in stopped"));
+      expect(await collectLines(fromPortal.output)).toEqual(["200", "200"]);
+
+      // A reaches the portal by the name it was given, but not B: neither by name nor by address.
+      const ipB = (await docker.getContainer(containerName(b)).inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
+      expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const probe = [
+        "import socket, sys",
+        "for host, port in [('portal', 3000), (sys.argv[1], 8888), (sys.argv[2], 8888)]:",
+        "  try: s = socket.create_connection((host, port), timeout=3)",
+        "  except OSError: print('blocked'); continue",
+        "  s.settimeout(3)",
+        "  try: said = s.recv(100).decode().strip()",
+        "  except OSError: said = ''",
+        "  print('reached', said or 'silence'); s.close()",
+      ].join("\n");
+      const fromA = await onNet.exec(a, ["python3", "-c", probe, containerName(b), ipB]);
+      expect(await collectLines(fromA.output)).toEqual(["reached portal", "blocked", "blocked"]);
+
+      // A job of A's goes on A's network.
+      await onNet.startJob({
+        executionId,
+        jobId: "job-net",
+        user: a.user,
+        userId: a.userId,
+        homeVolume: a.homeVolume,
+        environment: a.environment,
+        image: a.image,
+        argv: ["true"],
+        cpu: 0.5,
+        memGb: 0.25,
+        env: {},
+      });
+      expect((await docker.getContainer(jobObjectName(executionId)).inspect()).HostConfig.NetworkMode).toBe(netA);
+
+      // Without its own container the portal could not reach a workspace: refused before anything is created.
+      const lost = new DockerSpawner({ network: shared, portalContainer: `${portalName}-absent` });
+      await expect(lost.start(spec(`${run}cc`, "default"))).rejects.toThrow(
+        `The portal could not find its own container to join the person's network: the container ${portalName}-absent (ATRIUM_PORTAL_CONTAINER) does not exist or is not on ${shared}; set ATRIUM_PORTAL_CONTAINER to the portal container's name.`,
+      );
+      expect(await lost.status({ user: `${run}cc`, server: "default" })).toEqual({ state: "stopped" });
     } finally {
-      await docker
-        .getNetwork(netName)
-        .remove()
-        .catch(() => undefined);
+      await onNet.removeJob(executionId).catch(() => undefined);
+      await onNet.remove(a);
+      await onNet.remove(b);
+      await portal.remove({ force: true });
+      const nets = [netA, netB, workloadNetwork("personal-bridge", `id-${run}cc`).name, shared];
+      for (const name of nets)
+        await docker
+          .getNetwork(name)
+          .remove()
+          .catch(() => undefined);
     }
-  }, 60_000);
+  }, 120_000);
 
   it("gives up on an engine that accepts connections but never answers", async () => {
     const net = await import("node:net");

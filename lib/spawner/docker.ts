@@ -1,7 +1,8 @@
 /**
  * The Docker backend of the Spawner: one container per (user, server) on one engine, reached
  * through a port published on 127.0.0.1 from the isolated network (portal on the host; networks.ts)
- * or by container name on a user-defined network (portal in docker-compose). Every container gets
+ * or by container name on its owner's own network, which the portal's container joins (portal in
+ * docker-compose; portal-container.ts). Every container gets
  * the hardened spec (hardening.ts). One named volume per user holds the home
  * directory and outlives every container. What goes into the container is shared with the swarm
  * backend (container-spec.ts), what a backend does with its object is workload-spawner.ts, and
@@ -11,6 +12,7 @@ import Dockerode from "dockerode";
 import {
   HOST_GATEWAY_NAME,
   JUPYTER_PORT,
+  LABEL_USER_ID,
   containerName,
   homeMount,
   memoryBytes,
@@ -23,21 +25,24 @@ import {
   workspaceLabels,
 } from "./container-spec";
 import { mapLimit } from "@/lib/util/map-limit";
-import { RecentAnswers } from "@/lib/util/recent-answers";
 import { Engine, type EngineOptions } from "./engine";
 import { hardenedHostConfig, hardening } from "./hardening";
-import { ISOLATED_BRIDGE, ensureNetwork } from "./networks";
+import { WorkloadNetworks, warnUnreached, workloadNetwork } from "./networks";
+import { PortalContainer } from "./portal-container";
 import { SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 import { DockerJobRunner } from "./docker-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export interface DockerSpawnerOptions extends EngineOptions {
   /**
-   * A user-defined network the portal shares with workspaces (docker-compose); then no port is
-   * published, and workspaces on it can reach one another (docs/architecture.md §7). Unset: the
-   * isolated network (networks.ts), ports published on publishHost.
+   * The portal's own user-defined network (docker-compose): then each person's workloads go on a
+   * network of their own that the portal's container joins, no port is published, and the portal
+   * reaches a workspace by name (docs/architecture.md §7). Unset: the isolated network
+   * (networks.ts), ports published on publishHost.
    */
   network?: string;
+  /** With `network`: the portal's container (ATRIUM_PORTAL_CONTAINER); unset: found (portal-container.ts). */
+  portalContainer?: string;
   /** Where the Jupyter port is published (default 127.0.0.1, never all interfaces by default). */
   publishHost?: string;
 }
@@ -92,11 +97,9 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   protected readonly jobs: DockerJobRunner;
   /** The portal's shared network (reached by name), or undefined: the isolated network, reached by published port. */
   private readonly sharedNetwork: string | undefined;
-  private readonly placement: Placement;
   private readonly publishHost: string;
   private readonly urlHost: string;
-  /** Asked once, and again only after a failure. */
-  private readonly networkReady = new RecentAnswers<void>(Infinity);
+  private readonly networks: WorkloadNetworks;
 
   constructor(opts: DockerSpawnerOptions = {}) {
     super();
@@ -105,16 +108,16 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     this.sharedNetwork = opts.network?.trim() || undefined;
     this.publishHost = opts.publishHost?.trim() || "127.0.0.1";
     this.urlHost = urlHostOf(this.publishHost);
-    this.placement = this.sharedNetwork
-      ? { network: this.sharedNetwork }
-      : { network: ISOLATED_BRIDGE.name, publishHost: this.publishHost };
-    this.jobs = new DockerJobRunner(this.runtime, this.placement.network, () => this.ensureNetwork());
+    const portal = this.sharedNetwork
+      ? new PortalContainer(this.runtime, { network: this.sharedNetwork, container: opts.portalContainer?.trim() || undefined })
+      : undefined;
+    this.networks = new WorkloadNetworks(this.runtime, portal ? "personal-bridge" : "isolated-bridge", portal && ((n) => portal.join(n)));
+    this.jobs = new DockerJobRunner(this.runtime, (ownerId) => this.networks.prepare(ownerId));
   }
 
-  /** The isolated network, created when missing; a shared network is the operator's and must exist. */
-  private ensureNetwork(): Promise<void> {
-    if (this.sharedNetwork) return Promise.resolve();
-    return this.networkReady.get("", () => ensureNetwork(this.runtime, ISOLATED_BRIDGE));
+  private placementOf(ownerId: string): Placement {
+    const network = workloadNetwork(this.networks.scheme, ownerId).name;
+    return this.sharedNetwork ? { network } : { network, publishHost: this.publishHost };
   }
 
   protected inspect(nameOrId: string): Promise<ContainerInfo | undefined> {
@@ -162,6 +165,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
 
   protected async describe(info: ContainerInfo): Promise<{ status: ServerStatus; url?: string }> {
     const status = await this.statusOf(info);
+    if (status.state === "running") await this.networks.reach(info.Config?.Labels?.[LABEL_USER_ID]).catch(warnUnreached);
     return { status, url: status.state === "running" ? this.urlOf(info) : undefined };
   }
 
@@ -192,12 +196,12 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   }
 
   protected async prepare(spec: ServerSpec): Promise<void> {
-    await this.ensureNetwork();
+    await this.networks.prepare(spec.userId);
     await this.runtime.ensureVolume(spec.homeVolume, volumeLabels(spec));
   }
 
   protected async create(spec: ServerSpec): Promise<string> {
-    const create = containerCreateOptions(spec, this.placement);
+    const create = containerCreateOptions(spec, this.placementOf(spec.userId));
     return (await this.runtime.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
   }
 

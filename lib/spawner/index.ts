@@ -13,7 +13,9 @@ export interface SpawnerConfig {
   dockerHost?: string;
   /** docker: the user-defined network the portal shares with workspaces (unset: publish on 127.0.0.1). */
   network?: string;
-  /** swarm: the attachable overlay network for workspaces (default atrium-swarm). */
+  /** docker with `network`, swarm with swarmPublish "none": the portal's container (unset: found; portal-container.ts). */
+  portalContainer?: string;
+  /** swarm: the portal's own overlay network, with swarmPublish "none" (default atrium-swarm). */
   swarmNetwork?: string;
   /** swarm: "none" when the portal is a service on swarmNetwork; "host" publishes Jupyter's port. */
   swarmPublish?: "host" | "none";
@@ -23,12 +25,13 @@ export interface SpawnerConfig {
 export function createSpawner(config: SpawnerConfig): Spawner {
   switch (config.spawner) {
     case "docker":
-      return new DockerSpawner({ dockerHost: config.dockerHost, network: config.network });
+      return new DockerSpawner({ dockerHost: config.dockerHost, network: config.network, portalContainer: config.portalContainer });
     case "swarm":
       return new SwarmSpawner({
         dockerHost: config.dockerHost,
         network: config.swarmNetwork,
         portalOnNetwork: config.swarmPublish === "none",
+        portalContainer: config.portalContainer,
       });
     default: {
       const unknown: never = config.spawner;

@@ -1,12 +1,14 @@
 /**
- * The networks Atrium creates for its containers, and how it makes sure one exists as wanted. Both
- * backends ask once per process (RecentAnswers) and again only after a failure. Every network
- * Atrium creates carries atrium.managed=true and atrium.network=<purpose>, so an operator (and CI's
- * clean-up) finds them by label.
+ * The networks Atrium creates for its containers, which one a workload joins (workloadNetwork), and
+ * how it makes sure one exists as wanted. Every network Atrium creates carries atrium.managed=true
+ * and atrium.network=<purpose>, so an operator (and CI's clean-up) finds them by label; a person's
+ * own network also carries her id (atrium.user-id). docs/architecture.md §7.
  */
-import { LABEL_MANAGED } from "./container-spec";
-import { statusCodeOf, type Engine } from "./engine";
+import { createHash } from "node:crypto";
+import { LABEL_MANAGED, LABEL_USER_ID } from "./container-spec";
+import { engineMessage, statusCodeOf, type Engine } from "./engine";
 import { SpawnError } from "./types";
+import { RecentAnswers } from "@/lib/util/recent-answers";
 
 export const LABEL_NETWORK = "atrium.network";
 
@@ -24,6 +26,8 @@ export interface WantedNetwork {
   driver: "bridge" | "overlay";
   attachable?: boolean;
   options?: Record<string, string>;
+  /** Labels besides atrium.managed and atrium.network; a namesake without them is not this network. */
+  labels?: Record<string, string>;
   /** What the network is for: the value of atrium.network. */
   purpose: string;
   /** What to do about an unfit network of that name, the end of a sentence: "remove it or set X to another name". */
@@ -35,6 +39,7 @@ interface FoundNetwork {
   Driver: string;
   Attachable?: boolean;
   Options?: Record<string, string>;
+  Labels?: Record<string, string> | null;
 }
 
 /** Why an existing network of that name cannot be used, or undefined when it is as wanted. */
@@ -43,6 +48,9 @@ function unfit(found: FoundNetwork, want: WantedNetwork): string | undefined {
   if (want.attachable && !found.Attachable) return "is not attachable";
   for (const [k, v] of Object.entries(want.options ?? {})) {
     if (found.Options?.[k] !== v) return `lacks the option ${k}=${v}`;
+  }
+  for (const [k, v] of Object.entries(want.labels ?? {})) {
+    if (found.Labels?.[k] !== v) return `lacks the label ${k}=${v}`;
   }
   return undefined;
 }
@@ -69,12 +77,20 @@ export async function ensureNetwork(engine: Engine, want: WantedNetwork, who?: s
     CheckDuplicate: true,
     ...(want.attachable ? { Attachable: true } : {}),
     ...(want.options ? { Options: want.options } : {}),
-    Labels: { [LABEL_MANAGED]: "true", [LABEL_NETWORK]: want.purpose },
+    Labels: { ...want.labels, [LABEL_MANAGED]: "true", [LABEL_NETWORK]: want.purpose },
   };
   try {
     await engine.call((abortSignal) => engine.docker.createNetwork({ ...create, abortSignal }));
   } catch (err) {
-    if (statusCodeOf(err) !== 409) throw engine.failure(`create the network ${name}`, err, who); // 409: created meanwhile
+    if (statusCodeOf(err) === 409) return; // created meanwhile
+    if (/non-overlapping|address pool|no available network/i.test(engineMessage(err))) {
+      // Each bridge takes one range of the engine's default-address-pools (about 30 by default).
+      throw new SpawnError(
+        `The ${who ?? "container engine"} has no address range left for the network ${name}; an admin has to remove unused networks or widen the engine's default-address-pools (docs/architecture.md §7).`,
+        "engine_error",
+      );
+    }
+    throw engine.failure(`create the network ${name}`, err, who);
   }
 }
 
@@ -85,3 +101,73 @@ export const ISOLATED_BRIDGE: WantedNetwork = {
   purpose: "isolated",
   remedy: "remove it once no container uses it, and Atrium creates it again with inter-container traffic off",
 };
+
+export const PERSONAL_PURPOSE = "personal";
+
+/**
+ * Where a backend's workloads go: the one isolated bridge (the docker backend with the portal on the
+ * host, which reaches each by its published port), or a network per person, a bridge (the portal in
+ * a container, docker-compose) or an attachable overlay (swarm), that the portal joins when it
+ * reaches workloads by name (portal-container.ts).
+ */
+export type NetworkScheme = "isolated-bridge" | "personal-bridge" | "personal-overlay";
+
+/**
+ * The network a workload of `ownerId` (users.id) joins. A person's network is named by a hash of her
+ * id (names stay short and carry nothing a person typed) and labelled with the id itself, which
+ * ensureNetwork checks, so a namesake of another owner is refused rather than joined.
+ */
+export function workloadNetwork(scheme: NetworkScheme, ownerId: string): WantedNetwork {
+  if (scheme === "isolated-bridge") return ISOLATED_BRIDGE;
+  if (!ownerId) throw new TypeError("A workload on a personal network needs its owner's id.");
+  const overlay = scheme === "personal-overlay";
+  const short = createHash("sha256").update(ownerId).digest("hex").slice(0, 16);
+  return {
+    name: `${overlay ? "atrium-swarm-u" : "atrium-u"}-${short}`,
+    driver: overlay ? "overlay" : "bridge",
+    ...(overlay ? { attachable: true } : {}),
+    labels: { [LABEL_USER_ID]: ownerId },
+    purpose: PERSONAL_PURPOSE,
+    remedy: "remove it once no container uses it, and Atrium creates it again for its owner",
+  };
+}
+
+/** How long an ensured network is taken as still there: the idle-network clean-up may remove one meanwhile. */
+const ENSURED_MS = 10_000;
+
+/**
+ * A backend's networks: for each workload, the network of its owner, created when missing and, when
+ * the portal reaches workloads by name, joined by the portal's own container (`join`).
+ */
+export class WorkloadNetworks {
+  private readonly ensured = new RecentAnswers<void>(ENSURED_MS);
+
+  constructor(
+    private readonly engine: Engine,
+    readonly scheme: NetworkScheme,
+    private readonly join?: (network: string) => Promise<void>,
+    private readonly who?: string,
+  ) {}
+
+  /** The network a workload of `ownerId` joins, ready for it: the one hook every backend and job runner calls. */
+  async prepare(ownerId: string): Promise<string> {
+    const want = workloadNetwork(this.scheme, ownerId);
+    await this.ensured.get(want.name, () => ensureNetwork(this.engine, want, this.who));
+    await this.join?.(want.name);
+    return want.name;
+  }
+
+  /**
+   * The portal joins the network of a running workload it found rather than started (after its own
+   * container was replaced, or on another replica): otherwise the workload's name does not resolve.
+   */
+  async reach(ownerId: string | undefined): Promise<void> {
+    if (!this.join || !ownerId || this.scheme === "isolated-bridge") return;
+    await this.join(workloadNetwork(this.scheme, ownerId).name);
+  }
+}
+
+/** A status is still told when the portal could not join a workload's network; the next call tries again. */
+export function warnUnreached(err: unknown): void {
+  console.warn(`[atrium] ${err instanceof Error ? err.message : String(err)}`);
+}

@@ -1,6 +1,6 @@
 /**
  * Job executions on a swarm: one service in `replicated-job` mode per execution (one task, run to
- * completion, never restarted), on the overlay the workspaces use, with the same home volume,
+ * completion, never restarted), on its owner's overlay (networks.ts), with the same home volume,
  * limits (not reserved, see jobServiceSpec), placement constraints and labels. The service stays after
  * its task ends, so the task's state and the service's log can be read through the manager, from
  * whichever node ran it, until removeJob removes it.
@@ -76,8 +76,8 @@ export function jobServiceSpec(spec: JobSpec, network: string): Dockerode.Create
 export class SwarmJobRunner implements JobRunner {
   constructor(
     private readonly engine: Engine,
-    private readonly network: string,
-    private readonly ensureNetwork: () => Promise<void>,
+    /** The network a workload of this owner joins, ready for it (WorkloadNetworks.prepare). */
+    private readonly networkFor: (ownerId: string) => Promise<string>,
   ) {}
 
   private async service(executionId: string): Promise<Dockerode.Service | undefined> {
@@ -103,9 +103,9 @@ export class SwarmJobRunner implements JobRunner {
   async start(spec: JobSpec): Promise<void> {
     validateJobSpec(spec);
     if (await this.service(spec.executionId)) return;
-    await this.ensureNetwork();
+    const network = await this.networkFor(spec.userId);
     try {
-      await this.engine.call((abortSignal) => this.engine.docker.createService({ ...jobServiceSpec(spec, this.network), abortSignal }));
+      await this.engine.call((abortSignal) => this.engine.docker.createService({ ...jobServiceSpec(spec, network), abortSignal }));
     } catch (err) {
       if (statusCodeOf(err) === 409) return; // a concurrent start of the same execution
       throw this.engine.failure(`create the service of job execution ${spec.executionId}`, err);

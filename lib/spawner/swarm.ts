@@ -1,6 +1,7 @@
 /**
  * The Docker Swarm backend of the Spawner, as dockerspawner's SwarmSpawner: one service with one
- * replica per (user, server), on an attachable overlay network, with the same labels, limits,
+ * replica per (user, server), on its owner's own attachable overlay network (networks.ts), which the
+ * portal's container joins when it is on the swarm (portal-container.ts), with the same labels, limits,
  * environment and home volume as the docker backend (container-spec.ts). The swarm places the task
  * on a node that satisfies the environment's constraints and has the reserved CPU and memory free;
  * the service's labels let the portal find everything again after a restart. What it shares with
@@ -22,10 +23,12 @@ import {
   jupyterEnvList,
   urlHostOf,
   workspaceLabels,
+  LABEL_USER_ID,
 } from "./container-spec";
 import { Engine, type EngineOptions } from "./engine";
 import { hardenedTask, hardening } from "./hardening";
-import { ensureNetwork } from "./networks";
+import { WorkloadNetworks, warnUnreached, workloadNetwork } from "./networks";
+import { PortalContainer } from "./portal-container";
 import { OtherNodeError, SpawnError, type FailedStatus, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
 import { SwarmJobRunner } from "./swarm-jobs";
 import { WorkloadSpawner } from "./workload-spawner";
@@ -34,13 +37,16 @@ import { RecentAnswers } from "@/lib/util/recent-answers";
 const DEFAULT_SWARM_NETWORK = "atrium-swarm";
 
 export interface SwarmSpawnerOptions extends EngineOptions {
-  /** The attachable overlay network workspaces join; created when missing (default "atrium-swarm"). */
+  /** The portal's own overlay network, when it is a service on the swarm (default "atrium-swarm"). */
   network?: string;
   /**
-   * The portal itself is a service on that network: it reaches a workspace by service name and no
-   * port is published. Otherwise (the portal on a host, as in the tests) the port is published.
+   * The portal itself is a service on that network: its container joins each person's overlay, it
+   * reaches a workspace by service name there and no port is published. Otherwise (the portal on a
+   * host, as in the tests) the port is published.
    */
   portalOnNetwork?: boolean;
+  /** With portalOnNetwork: the portal's container (ATRIUM_PORTAL_CONTAINER); unset: found (portal-container.ts). */
+  portalContainer?: string;
   /** The address of a port published on the portal's own node (default 127.0.0.1). */
   publishHost?: string;
   /** How long start() waits for the task to run (default 120 s). */
@@ -99,8 +105,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   private readonly urlHost: string;
   private readonly startTimeoutMs: number;
   private readonly unschedulableGraceMs: number;
-  /** Asked once, and again only after a failure. */
-  private readonly networkReady = new RecentAnswers<void>(Infinity);
+  private readonly networks: WorkloadNetworks;
   private readonly localNode = new RecentAnswers<string>(Infinity);
 
   constructor(opts: SwarmSpawnerOptions = {}) {
@@ -112,7 +117,11 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     this.urlHost = urlHostOf(opts.publishHost?.trim() || "127.0.0.1");
     this.startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.unschedulableGraceMs = opts.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS;
-    this.jobs = new SwarmJobRunner(this.runtime, this.network, () => this.prepare());
+    const portal = this.portalOnNetwork
+      ? new PortalContainer(this.runtime, { network: this.network, container: opts.portalContainer?.trim() || undefined })
+      : undefined;
+    this.networks = new WorkloadNetworks(this.runtime, "personal-overlay", portal && ((n) => portal.join(n)), "swarm");
+    this.jobs = new SwarmJobRunner(this.runtime, (ownerId) => this.networks.prepare(ownerId));
   }
 
   protected override startingMessage(name: string): string {
@@ -165,7 +174,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
         // A crashed server shows as failed with its reason, instead of restarting in a loop.
         RestartPolicy: { Condition: "none" },
         Placement: { Constraints: [...(spec.constraints ?? [])] },
-        Networks: [{ Target: this.network }],
+        Networks: [{ Target: workloadNetwork(this.networks.scheme, spec.userId).name }],
       },
       Mode: { Replicated: { Replicas: 1 } },
       EndpointSpec: this.portalOnNetwork
@@ -174,19 +183,8 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     };
   }
 
-  protected prepare(): Promise<void> {
-    return this.networkReady.get("", () => this.createNetworkIfMissing());
-  }
-
-  private createNetworkIfMissing(): Promise<void> {
-    const want = {
-      name: this.network,
-      driver: "overlay" as const,
-      attachable: true,
-      purpose: "swarm",
-      remedy: "remove it or set ATRIUM_SWARM_NETWORK to another name",
-    };
-    return ensureNetwork(this.runtime, want, "swarm");
+  protected async prepare(spec: ServerSpec): Promise<void> {
+    await this.networks.prepare(spec.userId);
   }
 
   // --- finding services and tasks ----------------------------------------------------------------
@@ -294,6 +292,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     const task = await this.latestTask(service.ID);
     const status = await this.statusOf(service, task);
     const url = task && status.state === "running" && task.Status?.State === "running" ? await this.urlOf(service, task) : undefined;
+    if (url) await this.networks.reach(service.Spec?.Labels?.[LABEL_USER_ID]).catch(warnUnreached);
     return { task, status, url };
   }
 
