@@ -12,7 +12,7 @@ import { Engine, cpuCores, memoryUsed } from "./engine";
 import { jobObjectName } from "./job-spec";
 import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork, workloadNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
-import { TEST_IMAGE, collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
+import { JUPYTER_REACH_PROBE, TEST_IMAGE, collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -263,21 +263,15 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       const fromPortal = await engine.exec(portalInfo.Id, ["python3", "-c", fetchStatus, statusUrl(startedA.url, a), statusUrl(startedB.url, b)], {}, () => new Error("the portal's stand-in stopped"));
       expect(await collectLines(fromPortal.output)).toEqual(["200", "200"]);
 
-      // A reaches the portal by the name it was given, but not B: neither by name nor by address.
+      // A reaches the portal by the name it was given, and her own Jupyter by name (the probe works), but
+      // not B's: neither by name nor by address.
       const ipB = (await docker.getContainer(containerName(b)).inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
       expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const probe = [
-        "import socket, sys",
-        "for host, port in [('portal', 3000), (sys.argv[1], 8888), (sys.argv[2], 8888)]:",
-        "  try: s = socket.create_connection((host, port), timeout=3)",
-        "  except OSError: print('blocked'); continue",
-        "  s.settimeout(3)",
-        "  try: said = s.recv(100).decode().strip()",
-        "  except OSError: said = ''",
-        "  print('reached', said or 'silence'); s.close()",
-      ].join("\n");
-      const fromA = await onNet.exec(a, ["python3", "-c", probe, containerName(b), ipB]);
-      expect(await collectLines(fromA.output)).toEqual(["reached portal", "blocked", "blocked"]);
+      const toPortal = await onNet.exec(a, ["python3", "-c", "import socket; print(socket.create_connection(('portal', 3000), timeout=3).recv(100).decode().strip())"]);
+      expect(await collectLines(toPortal.output)).toEqual(["portal"]);
+      const api = (host: string, s: typeof a) => `http://${host}:8888${s.baseUrl}api`;
+      const fromA = await onNet.exec(a, ["python3", "-c", JUPYTER_REACH_PROBE, api(containerName(a), a), api(containerName(b), b), api(ipB, b)]);
+      expect(await collectLines(fromA.output)).toEqual(["jupyter", "blocked", "blocked"]);
 
       // A job of A's goes on A's network.
       await onNet.startJob({

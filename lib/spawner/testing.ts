@@ -121,3 +121,15 @@ export const NO_JOBS: Pick<Spawner, "startJob" | "jobStatus" | "jobLogs" | "jobF
   // Reconcile-style callers list everything: an engine without jobs.
   listJobs: () => Promise.resolve([]),
 };
+
+/**
+ * A Python program that prints, for each URL argument (a Jupyter server's `<base>api`), "jupyter" when
+ * a Jupyter server answered there, else "blocked". It asks for Jupyter's own answer rather than a TCP
+ * connection: an egress proxy (this CI's sandbox has one) accepts a connection to any address.
+ */
+export const JUPYTER_REACH_PROBE = [
+  "import json, sys, urllib.request as u",
+  "for url in sys.argv[1:]:",
+  "  try: print('jupyter' if 'version' in json.load(u.urlopen(url, timeout=3)) else 'other')",
+  "  except Exception: print('blocked')",
+].join("\n");
