@@ -295,6 +295,19 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         `The portal could not find its own container to join the person's network: the container ${portalName}-absent (ATRIUM_PORTAL_CONTAINER) does not exist or is not on ${shared}; set ATRIUM_PORTAL_CONTAINER to the portal container's name.`,
       );
       expect(await lost.status({ user: `${run}cc`, server: "default" })).toEqual({ state: "stopped" });
+
+      // A person's network goes once nothing of hers is on it, never before; the portal leaves it first.
+      const netC = workloadNetwork("personal-bridge", `id-${run}cc`).name;
+      expect(await onNet.removeIdleNetworks()).toEqual(expect.arrayContaining([netC]));
+      await onNet.removeJob(executionId);
+      await onNet.remove(b);
+      const removed = await onNet.removeIdleNetworks();
+      expect(removed).toContain(netB);
+      expect(removed).not.toContain(netA);
+      expect(Object.keys((await portal.inspect()).NetworkSettings.Networks).sort()).toEqual([shared, netA].sort());
+      await onNet.remove(a);
+      expect(await onNet.removeIdleNetworks()).toEqual([netA]);
+      expect(Object.keys((await portal.inspect()).NetworkSettings.Networks)).toEqual([shared]);
     } finally {
       await onNet.removeJob(executionId).catch(() => undefined);
       await onNet.remove(a);

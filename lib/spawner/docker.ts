@@ -111,7 +111,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     const portal = this.sharedNetwork
       ? new PortalContainer(this.runtime, { network: this.sharedNetwork, container: opts.portalContainer?.trim() || undefined })
       : undefined;
-    this.networks = new WorkloadNetworks(this.runtime, portal ? "personal-bridge" : "isolated-bridge", portal && ((n) => portal.join(n)));
+    this.networks = new WorkloadNetworks(this.runtime, portal ? "personal-bridge" : "isolated-bridge", portal);
     this.jobs = new DockerJobRunner(this.runtime, (ownerId) => this.networks.prepare(ownerId));
   }
 
@@ -226,6 +226,10 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     // 404: already gone; 409: a removal is already in progress.
     const remove = (abortSignal: AbortSignal) => this.docker.getContainer(info.Id).remove({ force: true, abortSignal });
     await this.runtime.lookup("remove a container", remove, [404, 409]);
+  }
+
+  removeIdleNetworks(): Promise<string[]> {
+    return this.networks.removeIdle();
   }
 
   // --- exec, stats -------------------------------------------------------------------------------

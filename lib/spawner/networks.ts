@@ -132,28 +132,36 @@ export function workloadNetwork(scheme: NetworkScheme, ownerId: string): WantedN
   };
 }
 
-/** How long an ensured network is taken as still there: the idle-network clean-up may remove one meanwhile. */
-const ENSURED_MS = 10_000;
+/** The portal's own container, for a backend whose portal reaches workloads by name (portal-container.ts). */
+export interface PortalAttachment {
+  id(): Promise<string>;
+  join(network: string): Promise<void>;
+}
 
 /**
  * A backend's networks: for each workload, the network of its owner, created when missing and, when
- * the portal reaches workloads by name, joined by the portal's own container (`join`).
+ * the portal reaches workloads by name, joined by the portal's own container.
  */
 export class WorkloadNetworks {
-  private readonly ensured = new RecentAnswers<void>(ENSURED_MS);
+  private readonly isolatedReady = new RecentAnswers<void>(Infinity);
 
   constructor(
     private readonly engine: Engine,
     readonly scheme: NetworkScheme,
-    private readonly join?: (network: string) => Promise<void>,
+    private readonly portal?: PortalAttachment,
     private readonly who?: string,
   ) {}
 
-  /** The network a workload of `ownerId` joins, ready for it: the one hook every backend and job runner calls. */
+  /**
+   * The network a workload of `ownerId` joins, ready for it: the one hook every backend and job
+   * runner calls. A person's network is looked for at every start (one request), not remembered:
+   * removeIdle may have removed it since, here or on another replica.
+   */
   async prepare(ownerId: string): Promise<string> {
     const want = workloadNetwork(this.scheme, ownerId);
-    await this.ensured.get(want.name, () => ensureNetwork(this.engine, want, this.who));
-    await this.join?.(want.name);
+    if (this.scheme === "isolated-bridge") await this.isolatedReady.get("", () => ensureNetwork(this.engine, want, this.who));
+    else await ensureNetwork(this.engine, want, this.who);
+    await this.portal?.join(want.name);
     return want.name;
   }
 
@@ -162,8 +170,54 @@ export class WorkloadNetworks {
    * container was replaced, or on another replica): otherwise the workload's name does not resolve.
    */
   async reach(ownerId: string | undefined): Promise<void> {
-    if (!this.join || !ownerId || this.scheme === "isolated-bridge") return;
-    await this.join(workloadNetwork(this.scheme, ownerId).name);
+    if (!this.portal || !ownerId || this.scheme === "isolated-bridge") return;
+    await this.portal.join(workloadNetwork(this.scheme, ownerId).name);
+  }
+
+  /**
+   * Removes the personal networks no workload uses any more, of every owner on this engine, and
+   * returns their names. A network stays while any container of Atrium's is on it (running or not)
+   * or, for an overlay, any service names it (its tasks may be on other nodes), and while any
+   * container other than the portal's own is attached (an operator's); the portal's container is
+   * disconnected first. A network removed just as a start looked it up fails that start's create
+   * with the engine's sentence; starting again makes it anew.
+   */
+  async removeIdle(): Promise<string[]> {
+    if (this.scheme === "isolated-bridge") return [];
+    const nets = (await this.engine.request("list the networks", (abortSignal) =>
+      this.engine.docker.listNetworks({ filters: { label: [`${LABEL_NETWORK}=${PERSONAL_PURPOSE}`, `${LABEL_MANAGED}=true`] }, abortSignal }),
+    )) as Array<{ Id: string; Name: string }>;
+    if (nets.length === 0) return [];
+    const portalId = this.portal ? await this.portal.id() : undefined;
+    const inServices = this.scheme === "personal-overlay" ? await this.serviceNetworks() : new Set<string>();
+    const removed: string[] = [];
+    for (const net of nets) {
+      if (inServices.has(net.Id) || inServices.has(net.Name)) continue;
+      const attached = await this.engine.request("list containers", (abortSignal) =>
+        this.engine.docker.listContainers({ all: true, filters: { network: [net.Id] }, abortSignal }),
+      );
+      if (attached.some((c) => c.Id !== portalId)) continue;
+      const network = this.engine.docker.getNetwork(net.Id);
+      try {
+        if (attached.length > 0) await this.engine.call((abortSignal) => network.disconnect({ Container: portalId, Force: true, abortSignal }));
+        await this.engine.call((abortSignal) => network.remove({ abortSignal }));
+        removed.push(net.Name);
+      } catch (err) {
+        // 404: removed meanwhile; 403/409: a workload joined it meanwhile. Either way it is not idle here.
+        const code = statusCodeOf(err);
+        if (code !== 404 && code !== 403 && code !== 409) throw this.engine.failure(`remove the network ${net.Name}`, err, this.who);
+      }
+    }
+    return removed;
+  }
+
+  /** Ids and names of the networks the swarm's services name. */
+  private async serviceNetworks(): Promise<Set<string>> {
+    const services = await this.engine.request("list services", (abortSignal) => this.engine.docker.listServices({ abortSignal }), this.who);
+    const targets = services.flatMap(
+      (s) => (s.Spec?.TaskTemplate as { Networks?: Array<{ Target?: string }> } | undefined)?.Networks?.map((n) => n.Target ?? "") ?? [],
+    );
+    return new Set(targets);
   }
 }
 

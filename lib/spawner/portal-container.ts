@@ -19,8 +19,8 @@ import { RecentAnswers } from "@/lib/util/recent-answers";
 import { engineMessage, statusCodeOf, type Engine } from "./engine";
 import { SpawnError } from "./types";
 
-/** How long a joined network is taken as joined before the portal's attachments are read again. */
-const JOINED_MS = 30_000;
+/** How long a joined network is taken as joined (a burst of starts and statuses asks once); short, as removeIdle may remove it. */
+const JOINED_MS = 2_000;
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ID_IN_MOUNTS = /\/containers\/([0-9a-f]{64})\//;
 /** Labels that name the service a container belongs to, which workloads may use as the portal's name. */
@@ -66,6 +66,11 @@ export class PortalContainer {
     private readonly opts: PortalContainerOptions,
   ) {}
 
+  /** The id of the portal's container. */
+  async id(): Promise<string> {
+    return (await this.self.get("", () => this.find())).id;
+  }
+
   /** The portal's container is attached to `network` (once per JOINED_MS, and again after a failure). */
   join(network: string): Promise<void> {
     return this.joined.get(network, () => this.connect(network));
@@ -94,7 +99,8 @@ export class PortalContainer {
   private async connect(network: string): Promise<void> {
     const self = await this.self.get("", () => this.find());
     const info = await this.engine.inspectContainer(self.id);
-    if (info?.NetworkSettings?.Networks?.[network]) return;
+    if (!info) throw new SpawnError(`The portal's container ${self.id} is gone; restart the portal.`, "engine_error");
+    if (info.NetworkSettings?.Networks?.[network]) return;
     const options: Dockerode.NetworkConnectOptions = { Container: self.id, EndpointConfig: { Aliases: self.aliases } };
     try {
       // dockerode passes abortSignal on to the request (its types do not list it).

@@ -120,7 +120,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     const portal = this.portalOnNetwork
       ? new PortalContainer(this.runtime, { network: this.network, container: opts.portalContainer?.trim() || undefined })
       : undefined;
-    this.networks = new WorkloadNetworks(this.runtime, "personal-overlay", portal && ((n) => portal.join(n)), "swarm");
+    this.networks = new WorkloadNetworks(this.runtime, "personal-overlay", portal, "swarm");
     this.jobs = new SwarmJobRunner(this.runtime, (ownerId) => this.networks.prepare(ownerId));
   }
 
@@ -389,6 +389,10 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       if (left.length === 0) return;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
+  }
+
+  removeIdleNetworks(): Promise<string[]> {
+    return this.networks.removeIdle();
   }
 
   // --- exec, stats -------------------------------------------------------------------------------

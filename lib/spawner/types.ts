@@ -150,6 +150,11 @@ export interface Spawner {
   ping(): Promise<boolean>;
   /** Removes a home volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;
+  /**
+   * Removes the networks of people with no workload left (a backend with a network per person;
+   * lib/spawner/networks.ts) and returns their names; never one in use.
+   */
+  removeIdleNetworks?(): Promise<string[]>;
 
   // --- job executions (lib/jobs/, docs/jobs.md) ---------------------------------------------------
   /** Creates and starts the execution's object; one that exists already is left as it is (idempotent). */

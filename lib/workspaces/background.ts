@@ -6,7 +6,7 @@ import { startLoop } from "@/lib/util/loop";
 import { cullIdleServers } from "./cull";
 import { reconcileServers } from "./reconcile";
 
-/** Reconcile at start and every 30 s; cull on the same beat. Returns a function that stops the loop. */
+/** Reconcile at start and every 30 s; remove idle personal networks, cull on the same beat. Returns a function that stops the loop. */
 export function startWorkspaceLoops(intervalMs = 30_000): () => void {
   return startLoop("workspace loop", intervalMs, async () => {
     const db = await getDb();
@@ -19,6 +19,11 @@ export function startWorkspaceLoops(intervalMs = 30_000): () => void {
         console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
       for (const key of report.orphaned) console.warn(`[atrium] removed the container of ${key}: its user was deleted`);
     }
+    const idle = await spawner.removeIdleNetworks?.().catch((err: unknown) => {
+      console.warn(`[atrium] idle networks not removed: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    });
+    for (const name of idle ?? []) console.log(`[atrium] removed the network ${name}: its owner has no workload left`);
     await deleteExpiredSessions(db);
     const culled = await cullIdleServers(db, spawner, getConfig().idleTimeoutMin);
     for (const key of culled) console.log(`[atrium] culled idle server ${key}`);
