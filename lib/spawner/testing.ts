@@ -133,3 +133,18 @@ export const JUPYTER_REACH_PROBE = [
   "  try: print('jupyter' if 'version' in json.load(u.urlopen(url, timeout=3)) else 'other')",
   "  except Exception: print('blocked')",
 ].join("\n");
+
+/**
+ * Test clean-up of the personal networks a test's workloads used: waits (up to 15 s) until no
+ * container of the test's people is left (a swarm removes a service's task containers a few seconds
+ * after the service), then removes every idle personal network (never one in use).
+ */
+export async function removeIdleNetworksOnceGone(spawner: Spawner, isTestUser: (user: string) => boolean): Promise<void> {
+  const docker = new DockerSpawner().docker;
+  for (let i = 0; i < 60; i++) {
+    const left = await docker.listContainers({ all: true, filters: { label: ["atrium.managed=true"] } });
+    if (!left.some((c) => isTestUser(c.Labels["atrium.user"] ?? ""))) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await spawner.removeIdleNetworks?.();
+}
