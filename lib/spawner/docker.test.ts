@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { Engine, cpuCores, memoryUsed } from "./engine";
+import { demuxBuffer } from "./exec-lines";
 import { jobObjectName } from "./job-spec";
+import { ownContainerCandidates } from "./portal-container";
 import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork, workloadNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
 import { JUPYTER_REACH_PROBE, TEST_IMAGE, collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
@@ -319,6 +321,49 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
           .getNetwork(name)
           .remove()
           .catch(() => undefined);
+    }
+  }, 120_000);
+
+  it("finds the container it runs in from its mount table, whatever its host name", async () => {
+    const c = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Hostname: "not-the-id",
+      Entrypoint: ["cat", "/proc/self/mountinfo"],
+      Labels: { "atrium.test": run },
+    });
+    try {
+      await c.start();
+      await c.wait();
+      const { out } = demuxBuffer((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+      expect(ownContainerCandidates(out, "not-the-id")).toEqual([c.id, "not-the-id"]);
+      expect(ownContainerCandidates("", "bad name!")).toEqual([]); // on a host with an odd name: nothing to try
+    } finally {
+      await c.remove({ force: true });
+    }
+  });
+
+  it("strips every setuid and setgid bit from an image (scripts/workspace-image/strip-setuid.sh, on a copy of the test image)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const script = await readFile("scripts/workspace-image/strip-setuid.sh", "utf8");
+    const find = ["find", "/", "-xdev", "-type", "f", "-perm", "/6000"];
+    const before = await spawner.runInImage(TEST_IMAGE, find, 60_000);
+    expect(before.stdout).toContain("/usr/bin/su"); // what a Debian image ships, and the test image was built without the strip
+    // As build.sh runs it: as root, inside the image's filesystem.
+    const copy = `atrium-test-nosuid:${run}`;
+    const c = await docker.createContainer({ Image: TEST_IMAGE, User: "root", Entrypoint: ["sh", "-c", script], Labels: { "atrium.test": run } });
+    try {
+      await c.start();
+      expect((await c.wait()) as { StatusCode: number }).toMatchObject({ StatusCode: 0 });
+      const [repo, tag] = copy.split(":");
+      await c.commit({ repo, tag });
+      const after = await spawner.runInImage(copy, find, 60_000);
+      expect(after.stdout).toBe("");
+    } finally {
+      await c.remove({ force: true });
+      await docker
+        .getImage(copy)
+        .remove()
+        .catch(() => undefined);
     }
   }, 120_000);
 

@@ -25,6 +25,7 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ID_IN_MOUNTS = /\/containers\/([0-9a-f]{64})\//;
 /** Labels that name the service a container belongs to, which workloads may use as the portal's name. */
 const SERVICE_LABELS = ["com.docker.compose.service", "com.docker.swarm.service.name"];
+const STACK_LABEL = "com.docker.stack.namespace";
 
 export interface PortalContainerOptions {
   /** ATRIUM_PORTAL_CONTAINER: the portal's container, by name or id; unset: found (see above). */
@@ -85,6 +86,10 @@ export class PortalContainer {
       if (!info || !onNetwork) continue;
       const labels = info.Config?.Labels ?? {};
       const names = [...(onNetwork.Aliases ?? []), ...SERVICE_LABELS.map((l) => labels[l] ?? "")];
+      // A stack's service "portal" is "<stack>_portal" to the swarm, and "portal" within the stack.
+      const stack = labels[STACK_LABEL];
+      const service = labels["com.docker.swarm.service.name"];
+      if (stack && service?.startsWith(`${stack}_`)) names.push(service.slice(stack.length + 1));
       return { id: info.Id, aliases: [...new Set(names.filter((n) => NAME_RE.test(n)))] };
     }
     const which = container

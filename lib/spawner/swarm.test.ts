@@ -78,6 +78,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
         const legacy = spawner.serviceSpec(s);
         legacy.Name = `atrium-${s.user}-${s.server}`;
         delete legacy.Labels?.["atrium.user-id"]; // services from before ids carry none
+        if (legacy.TaskTemplate) legacy.TaskTemplate.Networks = []; // nor a personal network, which only a start makes
         await docker.createService(legacy);
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
