@@ -262,17 +262,33 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "  else: print('unreached')",
       ].join("\n");
       const statusUrl = (url: string, s: typeof a) => `${url}${s.baseUrl}api/status?token=${s.token}`;
-      const fromPortal = await engine.exec(portalInfo.Id, ["python3", "-c", fetchStatus, statusUrl(startedA.url, a), statusUrl(startedB.url, b)], {}, () => new Error("the portal's stand-in stopped"));
+      const fromPortal = await engine.exec(
+        portalInfo.Id,
+        ["python3", "-c", fetchStatus, statusUrl(startedA.url, a), statusUrl(startedB.url, b)],
+        {},
+        () => new Error("the portal's stand-in stopped"),
+      );
       expect(await collectLines(fromPortal.output)).toEqual(["200", "200"]);
 
       // A reaches the portal by the name it was given, and her own Jupyter by name (the probe works), but
       // not B's: neither by name nor by address.
       const ipB = (await docker.getContainer(containerName(b)).inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
       expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const toPortal = await onNet.exec(a, ["python3", "-c", "import socket; print(socket.create_connection(('portal', 3000), timeout=3).recv(100).decode().strip())"]);
+      const toPortal = await onNet.exec(a, [
+        "python3",
+        "-c",
+        "import socket; print(socket.create_connection(('portal', 3000), timeout=3).recv(100).decode().strip())",
+      ]);
       expect(await collectLines(toPortal.output)).toEqual(["portal"]);
       const api = (host: string, s: typeof a) => `http://${host}:8888${s.baseUrl}api`;
-      const fromA = await onNet.exec(a, ["python3", "-c", JUPYTER_REACH_PROBE, api(containerName(a), a), api(containerName(b), b), api(ipB, b)]);
+      const fromA = await onNet.exec(a, [
+        "python3",
+        "-c",
+        JUPYTER_REACH_PROBE,
+        api(containerName(a), a),
+        api(containerName(b), b),
+        api(ipB, b),
+      ]);
       expect(await collectLines(fromA.output)).toEqual(["jupyter", "blocked", "blocked"]);
 
       // A job of A's goes on A's network.
@@ -334,7 +350,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     try {
       await c.start();
       await c.wait();
-      const { out } = demuxBuffer((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+      const { out } = demuxBuffer(await c.logs({ stdout: true, stderr: true }));
       expect(ownContainerCandidates(out, "not-the-id")).toEqual([c.id, "not-the-id"]);
       expect(ownContainerCandidates("", "bad name!")).toEqual([]); // on a host with an odd name: nothing to try
     } finally {
@@ -350,7 +366,12 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(before.stdout).toContain("/usr/bin/su"); // what a Debian image ships, and the test image was built without the strip
     // As build.sh runs it: as root, inside the image's filesystem.
     const copy = `atrium-test-nosuid:${run}`;
-    const c = await docker.createContainer({ Image: TEST_IMAGE, User: "root", Entrypoint: ["sh", "-c", script], Labels: { "atrium.test": run } });
+    const c = await docker.createContainer({
+      Image: TEST_IMAGE,
+      User: "root",
+      Entrypoint: ["sh", "-c", script],
+      Labels: { "atrium.test": run },
+    });
     try {
       await c.start();
       expect((await c.wait()) as { StatusCode: number }).toMatchObject({ StatusCode: 0 });

@@ -185,13 +185,18 @@ export class WorkloadNetworks {
   async removeIdle(): Promise<string[]> {
     if (this.scheme === "isolated-bridge") return [];
     const nets = (await this.engine.request("list the networks", (abortSignal) =>
-      this.engine.docker.listNetworks({ filters: { label: [`${LABEL_NETWORK}=${PERSONAL_PURPOSE}`, `${LABEL_MANAGED}=true`] }, abortSignal }),
-    )) as Array<{ Id: string; Name: string }>;
-    if (nets.length === 0) return [];
+      this.engine.docker.listNetworks({
+        filters: { label: [`${LABEL_NETWORK}=${PERSONAL_PURPOSE}`, `${LABEL_MANAGED}=true`] },
+        abortSignal,
+      }),
+    )) as Array<{ Id: string; Name: string; Driver: string }>;
+    const driver = this.scheme === "personal-overlay" ? "overlay" : "bridge";
+    const mine = nets.filter((n) => n.Driver === driver); // the other backend's, on a shared engine, are its own to remove
+    if (mine.length === 0) return [];
     const portalId = this.portal ? await this.portal.id() : undefined;
     const inServices = this.scheme === "personal-overlay" ? await this.serviceNetworks() : new Set<string>();
     const removed: string[] = [];
-    for (const net of nets) {
+    for (const net of mine) {
       if (inServices.has(net.Id) || inServices.has(net.Name)) continue;
       const attached = await this.engine.request("list containers", (abortSignal) =>
         this.engine.docker.listContainers({ all: true, filters: { network: [net.Id] }, abortSignal }),
@@ -199,7 +204,8 @@ export class WorkloadNetworks {
       if (attached.some((c) => c.Id !== portalId)) continue;
       const network = this.engine.docker.getNetwork(net.Id);
       try {
-        if (attached.length > 0) await this.engine.call((abortSignal) => network.disconnect({ Container: portalId, Force: true, abortSignal }));
+        if (attached.length > 0)
+          await this.engine.call((abortSignal) => network.disconnect({ Container: portalId, Force: true, abortSignal }));
         await this.engine.call((abortSignal) => network.remove({ abortSignal }));
         removed.push(net.Name);
       } catch (err) {
@@ -213,10 +219,12 @@ export class WorkloadNetworks {
 
   /** Ids and names of the networks the swarm's services name. */
   private async serviceNetworks(): Promise<Set<string>> {
-    const services = await this.engine.request("list services", (abortSignal) => this.engine.docker.listServices({ abortSignal }), this.who);
-    const targets = services.flatMap(
-      (s) => (s.Spec?.TaskTemplate as { Networks?: Array<{ Target?: string }> } | undefined)?.Networks?.map((n) => n.Target ?? "") ?? [],
+    const services = await this.engine.request(
+      "list services",
+      (abortSignal) => this.engine.docker.listServices({ abortSignal }),
+      this.who,
     );
+    const targets = services.flatMap((s) => s.Spec?.TaskTemplate?.Networks?.map((n) => n.Target ?? "") ?? []);
     return new Set(targets);
   }
 }

@@ -85,7 +85,9 @@ export class PortalContainer {
       const onNetwork = info?.NetworkSettings?.Networks?.[network];
       if (!info || !onNetwork) continue;
       const labels = info.Config?.Labels ?? {};
-      const names = [...(onNetwork.Aliases ?? []), ...SERVICE_LABELS.map((l) => labels[l] ?? "")];
+      const aliases: unknown = onNetwork.Aliases; // dockerode types it as any
+      const names = [...(Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === "string") : [])];
+      names.push(...SERVICE_LABELS.map((l) => labels[l] ?? ""));
       // A stack's service "portal" is "<stack>_portal" to the swarm, and "portal" within the stack.
       const stack = labels[STACK_LABEL];
       const service = labels["com.docker.swarm.service.name"];

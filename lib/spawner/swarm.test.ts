@@ -215,7 +215,14 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     // Her own Jupyter by its service name (the probe works), B's by its service name (which resolves
     // to its task on B's overlay), and B's address there.
     const api = (host: string, s: typeof b) => `http://${host}:8888${s.baseUrl}api`;
-    const r = await spawner.exec(main, ["python3", "-c", JUPYTER_REACH_PROBE, api(containerName(main), main), api(containerName(b), b), api(ipB, b)]);
+    const r = await spawner.exec(main, [
+      "python3",
+      "-c",
+      JUPYTER_REACH_PROBE,
+      api(containerName(main), main),
+      api(containerName(b), b),
+      api(ipB, b),
+    ]);
     expect(await collectLines(r.output)).toEqual(["jupyter", "blocked", "blocked"]);
     await spawner.remove(b);
   }, 90_000);
