@@ -14,7 +14,7 @@ import { jobObjectName } from "./job-spec";
 import { ownContainerCandidates } from "./portal-container";
 import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork, workloadNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
-import { JUPYTER_REACH_PROBE, TEST_IMAGE, collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
+import { TEST_IMAGE, collectLines, jupyterReach, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { ServerRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -280,16 +280,12 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "import socket; print(socket.create_connection(('portal', 3000), timeout=3).recv(100).decode().strip())",
       ]);
       expect(await collectLines(toPortal.output)).toEqual(["portal"]);
-      const api = (host: string, s: typeof a) => `http://${host}:8888${s.baseUrl}api`;
-      const fromA = await onNet.exec(a, [
-        "python3",
-        "-c",
-        JUPYTER_REACH_PROBE,
-        api(containerName(a), a),
-        api(containerName(b), b),
-        api(ipB, b),
+      const reached = await jupyterReach(onNet, a, [
+        [containerName(a), a],
+        [containerName(b), b],
+        [ipB, b],
       ]);
-      expect(await collectLines(fromA.output)).toEqual(["jupyter", "blocked", "blocked"]);
+      expect(reached).toEqual(["jupyter", "blocked", "blocked"]);
 
       // A job of A's goes on A's network.
       await onNet.startJob({

@@ -13,7 +13,7 @@ import { openWebSocket } from "@/lib/proxy/ws-test-client";
 import { containerName, legacyVolumeName } from "./container-spec";
 import { spawnerContract } from "./spawner-contract";
 import { SwarmSpawner } from "./swarm";
-import { JUPYTER_REACH_PROBE, TEST_IMAGE, collectLines, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
+import { TEST_IMAGE, collectLines, jupyterReach, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
 import { Engine } from "./engine";
 import { workloadNetwork } from "./networks";
 import { SpawnError, type ServerRef } from "./types";
@@ -214,16 +214,12 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     // Her own Jupyter by its service name (the probe works), B's by its service name (which resolves
     // to its task on B's overlay), and B's address there.
-    const api = (host: string, s: typeof b) => `http://${host}:8888${s.baseUrl}api`;
-    const r = await spawner.exec(main, [
-      "python3",
-      "-c",
-      JUPYTER_REACH_PROBE,
-      api(containerName(main), main),
-      api(containerName(b), b),
-      api(ipB, b),
+    const reached = await jupyterReach(spawner, main, [
+      [containerName(main), main],
+      [containerName(b), b],
+      [ipB, b],
     ]);
-    expect(await collectLines(r.output)).toEqual(["jupyter", "blocked", "blocked"]);
+    expect(reached).toEqual(["jupyter", "blocked", "blocked"]);
     await spawner.remove(b);
   }, 90_000);
 

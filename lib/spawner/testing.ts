@@ -127,7 +127,7 @@ export const NO_JOBS: Pick<Spawner, "startJob" | "jobStatus" | "jobLogs" | "jobF
  * a Jupyter server answered there, else "blocked". It asks for Jupyter's own answer rather than a TCP
  * connection: an egress proxy (this CI's sandbox has one) accepts a connection to any address.
  */
-export const JUPYTER_REACH_PROBE = [
+const JUPYTER_REACH_PROBE = [
   "import json, sys, urllib.request as u",
   "for url in sys.argv[1:]:",
   "  try: print('jupyter' if 'version' in json.load(u.urlopen(url, timeout=3)) else 'other')",
@@ -147,4 +147,14 @@ export async function removeIdleNetworksOnceGone(spawner: Spawner, isTestUser: (
     await new Promise((r) => setTimeout(r, 250));
   }
   await spawner.removeIdleNetworks?.();
+}
+
+/** What `from`'s workspace reaches of each Jupyter at [host, its spec]: "jupyter" or "blocked", in order. */
+export async function jupyterReach(
+  spawner: Spawner,
+  from: ServerRef,
+  targets: Array<[string, Pick<ServerSpec, "baseUrl">]>,
+): Promise<string[]> {
+  const urls = targets.map(([host, s]) => `http://${host}:8888${s.baseUrl}api`);
+  return collectLines((await spawner.exec(from, ["python3", "-c", JUPYTER_REACH_PROBE, ...urls])).output);
 }
