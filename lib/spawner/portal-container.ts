@@ -117,6 +117,9 @@ export class PortalContainer {
     } catch (err) {
       // Joined meanwhile (another start of the same person's workloads).
       if ((statusCodeOf(err) === 403 || statusCodeOf(err) === 409) && /already exists/i.test(engineMessage(err))) return;
+      // No such network: a workload started before networks per person, still on the portal's own
+      // network; or one removed since it was made, which the create that follows reports.
+      if (statusCodeOf(err) === 404) return;
       throw this.engine.failure(`connect the portal's container to the network ${network}`, err);
     }
   }
