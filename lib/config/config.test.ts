@@ -100,6 +100,15 @@ describe("parseConfig defaults", () => {
       );
   });
 
+  it("reads a serving bundle's cap in whole MiB from 1 to 65536, 2048 by default", () => {
+    expect(cfg({}).servingBundleMaxBytes).toBe(2048 * 1024 * 1024);
+    expect(cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: "3" }).servingBundleMaxBytes).toBe(3 * 1024 * 1024);
+    for (const bad of ["0", "1.5", "65537", "lots"])
+      expect(() => cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: bad })).toThrow(
+        new ConfigError("ATRIUM_SERVING_BUNDLE_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 65536."),
+      );
+  });
+
   it("listens on loopback with the development sign-in, on every address with SSO, or where ATRIUM_LISTEN_HOST says", () => {
     const sso = { OIDC_ISSUER: "https://sso.example.com", OIDC_CLIENT_ID: "atrium", OIDC_CLIENT_SECRET: "s" };
     expect(cfg({}).listenHost).toBe("127.0.0.1");
