@@ -36,6 +36,7 @@ describe("parseConfig defaults", () => {
       swarmNetwork: "atrium-swarm",
       swarmPublish: "host",
       pypiIndexUrl: undefined,
+      servingBundleMaxBytes: 2048 * 1024 * 1024,
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
       workspacePipIndexUrl: undefined,

@@ -428,6 +428,14 @@ class Handler(BaseHTTPRequestHandler):
             raise BadBody("the Content-Length header is negative")
         if length > limit:
             self.close_connection = True
+            # Read a moderately large body to its end, so the client sees the 413 and not a reset
+            # connection; past four times the cap, stop reading at once.
+            remaining = length if length <= 4 * limit else 0
+            while remaining > 0:
+                got = self.rfile.read(min(remaining, 1024 * 1024))
+                if not got:
+                    break
+                remaining -= len(got)
             raise BodyTooLarge()
         body = self.rfile.read(length)
         if len(body) != length:
