@@ -5,6 +5,7 @@
  * an MLmodel file, before a byte is sent; `bundleStream` then writes the tar as the reader pulls it.
  */
 import { readFile } from "node:fs/promises";
+import { bodyChunks } from "@/lib/artifacts/http";
 import { segmentsFromPath, UnsafeArtifactPath } from "@/lib/artifacts/paths";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { ApiError, badRequest } from "@/lib/http/api-error";
@@ -96,7 +97,7 @@ async function* entriesOf(store: ArtifactStore, plan: BundlePlan): AsyncGenerato
       body: async () => {
         const opened = await store.open(file.key);
         if (!opened) throw new Error(`model/${file.rel} was removed while the bundle was written.`);
-        return opened.stream;
+        return bodyChunks(opened.stream);
       },
     };
   }

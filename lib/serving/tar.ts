@@ -8,7 +8,9 @@ const BLOCK = 512;
 /** ustar's size field: 11 octal digits. */
 export const TAR_MAX_FILE_BYTES = 8 ** 11 - 1;
 
-export type TarEntry = { kind: "dir"; path: string } | { kind: "file"; path: string; size: number; body: () => Promise<AsyncIterable<Uint8Array>> };
+export type TarEntry =
+  | { kind: "dir"; path: string }
+  | { kind: "file"; path: string; size: number; body: () => Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>> };
 
 function octal(n: number, width: number): string {
   return `${n.toString(8).padStart(width - 1, "0")}\0`;
@@ -45,7 +47,7 @@ function paxPath(path: string): Uint8Array[] {
 
 function entryHeader(path: string, size: number, dir: boolean): Uint8Array[] {
   const name = dir ? `${path}/` : path;
-  // eslint-disable-next-line no-control-regex
+
   const plain = Buffer.byteLength(name) <= 100 && /^[\x20-\x7e]*$/.test(name);
   const short = plain ? name : name.slice(0, 50).replace(/[^\x20-\x7e]/g, "_");
   return [...(plain ? [] : paxPath(name)), header(short, size, dir ? "5" : "0", dir ? 0o755 : 0o644)];

@@ -41,7 +41,7 @@ export async function startContainer(spec: TestContainerSpec): Promise<Dockerode
 export function demux(buf: Buffer): { stdout: string; stderr: string } {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  for (let i = 0; i + 8 <= buf.length; ) {
+  for (let i = 0; i + 8 <= buf.length;) {
     const size = buf.readUInt32BE(i + 4);
     (buf[i] === 2 ? err : out).push(buf.subarray(i + 8, i + 8 + size));
     i += 8 + size;
@@ -50,7 +50,7 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
 }
 
 export async function logsOf(container: Dockerode.Container): Promise<{ stdout: string; stderr: string }> {
-  const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+  const buf = await container.logs({ stdout: true, stderr: true, follow: false });
   return demux(buf);
 }
 
