@@ -18,10 +18,11 @@ import { bodyChunks } from "@/lib/artifacts/http";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { putFile } from "@/lib/artifacts/store";
 import { ApiError } from "@/lib/http/api-error";
-import { engineReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { engineReadiness, SEEDED_IMAGE, swarmReadiness } from "@/lib/spawner/testing";
 import { bundleStream, planBundle } from "./bundle";
 import { runtimeFile, SCORING_PORT, servingCommand, servingEnv } from "./container-runtime";
-import { addressOf, bridgeGateway, execIn, logsOf, runToEnd, startContainer } from "./testing/containers";
+import { tarStream } from "./tar";
+import { addressOf, bridgeGateway, execIn, logsOf, runToEnd, startContainer, startService, taskContainer } from "./testing/containers";
 
 const CI = Boolean(process.env.CI);
 const notReady = await engineReadiness(SEEDED_IMAGE);
@@ -110,6 +111,17 @@ describe.skipIf(notReady !== undefined && !CI)(
             .end(JSON.stringify({ error: "unauthorized", message: "This token may not fetch this bundle." }));
           return;
         }
+        if (req.url === "/evil") {
+          // A bundle that tries to write outside its folder: the bootstrap must refuse it, whoever made it.
+          const evil = tarStream(
+            (async function* () {
+              yield { kind: "file", path: "../escape.txt", size: 1, body: async () => [new Uint8Array([120])] } as const;
+            })(),
+          );
+          res.writeHead(200, { "content-type": "application/x-tar" });
+          Readable.from(evil).pipe(res);
+          return;
+        }
         const uri = req.url === "/broken" ? BROKEN_URI : MODEL_URI;
         planBundle(store, uri, 64 * 1024 * 1024)
           .then((plan) => {
@@ -131,19 +143,7 @@ describe.skipIf(notReady !== undefined && !CI)(
           ATRIUM_SCORING_MAX_BODY_MIB: "1",
         },
       });
-      base = `http://${await addressOf(serving)}:${SCORING_PORT}`;
-      const deadline = Date.now() + 180_000;
-      for (;;) {
-        const ok = await fetch(`${base}/ping`, { signal: AbortSignal.timeout(5000) }).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (ok) break;
-        const state = await serving.inspect();
-        if (!state.State.Running || Date.now() > deadline)
-          throw new Error(`the scoring server did not answer /ping: ${JSON.stringify(await logsOf(serving))}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      base = await scoringServerOf(serving);
     }, 420_000);
 
     afterAll(async () => {
@@ -315,9 +315,10 @@ describe.skipIf(notReady !== undefined && !CI)(
           },
           180_000,
         );
-      const [broken, refused] = await Promise.all([
+      const [broken, refused, evil] = await Promise.all([
         run("broken", `http://${gateway}:${BUNDLE_PORT}/broken`, TOKEN),
         run("refused", `http://${gateway}:${BUNDLE_PORT}/model`, "another-token"),
+        run("evil", `http://${gateway}:${BUNDLE_PORT}/evil`, TOKEN),
       ]);
       const lines = (s: string) => s.split("\n").filter((l) => l.startsWith("[atrium]"));
       expect(broken.exitCode).toBe(1);
@@ -328,7 +329,57 @@ describe.skipIf(notReady !== undefined && !CI)(
       expect(lines(refused.stderr)).toEqual([
         '[atrium] model failed to load: the portal refused the model bundle (401 Unauthorized): {"error":"unauthorized","message":"This token may not fetch this bundle."}',
       ]);
+      expect(evil.exitCode).toBe(1);
+      expect(lines(evil.stderr)).toEqual([
+        "[atrium] model failed to load: the model bundle holds an entry that is not a plain file or folder inside it: '../escape.txt'",
+      ]);
     }, 240_000);
+
+    it("answers hostile bodies with a 4xx and keeps serving: deep JSON, bytes that are not UTF-8, chunked bodies past the cap", async () => {
+      const deep = await errorOf(post("[".repeat(100_000), "application/json"));
+      expect(deep).toMatchObject({ status: 400, error_code: "BAD_REQUEST" });
+      expect(deep.message).toMatch(/^Invalid input\. Ensure that input is a valid JSON formatted string\. Error: 'RecursionError\(/);
+      const latin = await errorOf(post(new Blob([new Uint8Array([0x7b, 0xff, 0x7d])], { type: "application/json" })));
+      expect(latin).toMatchObject({ status: 400, error_code: "BAD_REQUEST" });
+      expect(latin.message).toMatch(/^Invalid input\. Ensure that input is a valid JSON formatted string\. Error: 'UnicodeDecodeError\(/);
+      const chunked = (parts: string[]) =>
+        call("/invocations", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: Readable.toWeb(Readable.from(parts.map((p) => Buffer.from(p)))) as ReadableStream,
+          duplex: "half",
+        } as RequestInit);
+      expect(await chunked(['{"inputs": ', JSON.stringify(ROWS), "}"])).toMatchObject({ status: 200 });
+      const big = await chunked(Array.from({ length: 20 }, () => " ".repeat(100_000)));
+      expect(big.status).toBe(413);
+      expect((await postJson({ inputs: ROWS })).status).toBe(200);
+    });
+
+    it("serves the same bundle from a one-replica swarm service with the same command and environment", async () => {
+      const notSwarm = await swarmReadiness(SEEDED_IMAGE);
+      if (notSwarm && !CI) return;
+      if (notSwarm) throw new Error(`cannot run in CI: ${notSwarm}`);
+      const name = `atrium-test-serving-swarm-${tag}`;
+      const gateway = await bridgeGateway();
+      const service = await startService({
+        name,
+        image: SEEDED_IMAGE,
+        cmd: servingCommand(),
+        env: servingEnv({ bundleUrl: `http://${gateway}:${BUNDLE_PORT}/swarm`, bundleToken: TOKEN, bundleMaxBytes: 64 * 1024 * 1024 }),
+      });
+      try {
+        const url = await scoringServerOf(await taskContainer(name, 180_000));
+        const res = await fetch(`${url}/invocations`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: ROWS } }),
+        });
+        expect(await res.json()).toEqual({ predictions: trained.expected.predictions });
+        expect(bundleRequests.filter((r) => r.path === "/swarm")).toEqual([{ path: "/swarm", auth: `Bearer ${TOKEN}` }]);
+      } finally {
+        await service.remove().catch(() => undefined);
+      }
+    }, 300_000);
   },
 );
 
@@ -392,5 +443,22 @@ describe("a serving bundle's plan", () => {
     }
   });
 });
+
+/** The scoring server's base URL in `container`, once it answers /ping 200 (bounded; its logs when it does not). */
+async function scoringServerOf(container: Dockerode.Container): Promise<string> {
+  const url = `http://${await addressOf(container)}:${SCORING_PORT}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const ok = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return url;
+    const state = await container.inspect();
+    if (!state.State.Running || Date.now() > deadline)
+      throw new Error(`the scoring server did not answer /ping: ${JSON.stringify(await logsOf(container))}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 const fileBytes = async (name: string) => (await stat(runtimeFile(name))).size;

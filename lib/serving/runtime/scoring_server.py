@@ -533,8 +533,7 @@ def main(argv):
     try:
         settings = Settings()
     except ValueError as e:
-        print(f"[atrium] scoring server misconfigured: {e}", file=sys.stderr, flush=True)
-        return 2
+        fail(f"the scoring server is misconfigured: {e}")
     try:
         model = load_model(argv[1])
     except ModelLoadError as e:

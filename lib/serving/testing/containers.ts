@@ -4,6 +4,7 @@
  */
 import type Dockerode from "dockerode";
 import { DockerSpawner } from "@/lib/spawner";
+import { hardenedHostConfig, hardenedTask, hardening } from "@/lib/spawner/hardening";
 
 export const docker: Dockerode = new DockerSpawner().docker;
 
@@ -25,9 +26,7 @@ export async function startContainer(spec: TestContainerSpec): Promise<Dockerode
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     Labels: { "atrium.test": "serving" },
     HostConfig: {
-      PidsLimit: 256,
-      CapDrop: ["ALL"],
-      SecurityOpt: ["no-new-privileges"],
+      ...hardenedHostConfig(hardening(256)),
       Memory: 1024 * 1024 * 1024,
       NetworkMode: spec.network ?? "bridge",
       Binds: spec.binds ?? [],
@@ -93,4 +92,35 @@ export async function addressOf(container: Dockerode.Container): Promise<string>
   const ip = info.NetworkSettings.Networks["bridge"]?.IPAddress;
   if (!ip) throw new Error("the container has no address on the bridge network");
   return ip;
+}
+
+/** A one-replica swarm service of the same hardened spec, never restarted; the caller removes it. */
+export async function startService(spec: TestContainerSpec): Promise<Dockerode.Service> {
+  const task = hardenedTask(hardening(256));
+  return docker.createService({
+    Name: spec.name,
+    Labels: { "atrium.test": "serving" },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: spec.image,
+        Command: spec.cmd,
+        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        ...task.containerSpec,
+      },
+      Resources: { Limits: { ...task.limits, MemoryBytes: 1024 * 1024 * 1024 } },
+      RestartPolicy: { Condition: "none" },
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+  });
+}
+
+/** The running container of a service's task, once there is one (bounded by `timeoutMs`). */
+export async function taskContainer(service: string, timeoutMs: number): Promise<Dockerode.Container> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [found] = await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${service}`], status: ["running"] } });
+    if (found) return docker.getContainer(found.Id);
+    if (Date.now() > deadline) throw new Error(`the service ${service} has no running task after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
