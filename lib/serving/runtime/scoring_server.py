@@ -56,6 +56,8 @@ SCORING_PROTOCOL_CHANGE_INFO = (
     " https://mlflow.org/docs/latest/models.html#deploy-mlflow-models."
 )
 TIMEOUT_BODY = "Request processing time exceeded limit"
+# The most bytes of an unparseable body echoed back in the error message.
+ECHO_MAX = 64 * 1024
 
 # mlflow/protos/databricks_pb2 codes and ERROR_CODE_TO_HTTP_STATUS (mlflow/exceptions.py) for those used here.
 HTTP_STATUS = {"BAD_REQUEST": 400, "INVALID_PARAMETER_VALUE": 400, "INTERNAL_ERROR": 500}
@@ -97,7 +99,9 @@ def _decode_json_input(json_input):
     try:
         decoded = json.loads(json_input)
     except (ValueError, RecursionError) as ex:  # JSONDecodeError, UnicodeDecodeError, too deep
-        raise invalid_input(f"Ensure that input is a valid JSON formatted string. Error: '{ex!r}'\nInput: \n{json_input}\n") from ex
+        # MLflow echoes the whole body; past ECHO_MAX bytes only its start, so an error stays small.
+        echoed = f"{json_input}" if len(json_input) <= ECHO_MAX else f"{json_input[:ECHO_MAX]}... ({len(json_input)} bytes)"
+        raise invalid_input(f"Ensure that input is a valid JSON formatted string. Error: '{ex!r}'\nInput: \n{echoed}\n") from ex
     if isinstance(decoded, dict):
         return decoded
     if isinstance(decoded, list):
@@ -412,12 +416,24 @@ class Handler(BaseHTTPRequestHandler):
                 if size == 0:
                     while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                         pass
+                    if total > limit:
+                        raise BodyTooLarge()
                     return b"".join(chunks)
                 total += size
                 if total > limit:
+                    # As for a Content-Length past the cap: read on (up to four times the cap) and discard,
+                    # so the client sees the 413 rather than a reset connection.
                     self.close_connection = True
-                    raise BodyTooLarge()
-                chunks.append(self.rfile.read(size))
+                    chunks = []
+                    if total > 4 * limit:
+                        raise BodyTooLarge()
+                    while size > 0:
+                        got = self.rfile.read(min(size, 1024 * 1024))
+                        if not got:
+                            raise BodyTooLarge()
+                        size -= len(got)
+                else:
+                    chunks.append(self.rfile.read(size))
                 self.rfile.readline(16)
         raw = self.headers.get("Content-Length")
         try:
