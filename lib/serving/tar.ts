@@ -47,7 +47,6 @@ function paxPath(path: string): Uint8Array[] {
 
 function entryHeader(path: string, size: number, dir: boolean): Uint8Array[] {
   const name = dir ? `${path}/` : path;
-
   const plain = Buffer.byteLength(name) <= 100 && /^[\x20-\x7e]*$/.test(name);
   const short = plain ? name : name.slice(0, 50).replace(/[^\x20-\x7e]/g, "_");
   return [...(plain ? [] : paxPath(name)), header(short, size, dir ? "5" : "0", dir ? 0o755 : 0o644)];

@@ -201,6 +201,39 @@ def main():
             server.shutdown()
             server.server_close()
 
+    @check("past ATRIUM_SCORING_MAX_CONNECTIONS a connection gets 503 with a sentence; the slot frees when one closes")
+    def _():
+        import socket
+
+        os.environ.update({"PORT": "8092", "ATRIUM_SCORING_MAX_CONNECTIONS": "1", "ATRIUM_SCORING_HOST": "127.0.0.1"})
+        server = scoring_server.ScoringHTTPServer(scoring_server.Settings(), mlmodel.load_model(write_model(files)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            held = socket.create_connection(("127.0.0.1", 8092), timeout=10)
+            # No wait needed: the listening socket's backlog is accepted in order, so the held connection takes the slot.
+
+            def ping():
+                try:
+                    with urllib.request.urlopen("http://127.0.0.1:8092/ping", timeout=10) as r:
+                        return r.status, r.read().decode()
+                except urllib.error.HTTPError as e:
+                    return e.code, e.read().decode()
+
+            status, body = ping()
+            assert status == 503, (status, body)
+            assert json.loads(body) == {
+                "error_code": "TEMPORARILY_UNAVAILABLE",
+                "message": "This endpoint is serving its limit of 1 connections (ATRIUM_SCORING_MAX_CONNECTIONS); retry shortly.",
+            }, body
+            held.close()
+            deadline = time.monotonic() + 20
+            while ping()[0] != 200:
+                assert time.monotonic() < deadline, "the slot was not freed"
+                time.sleep(0.1)
+        finally:
+            server.shutdown()
+            server.server_close()
+
     print(json.dumps({"model": {k: base64.b64encode(v).decode() for k, v in files.items()}, "expected": expected, "checks": checks}))
 
 
