@@ -165,7 +165,7 @@ describe.skipIf(notReady !== undefined && !CI)(
     };
 
     it("passes the Python-level checks run in the image", () => {
-      expect(Object.keys(trained.checks)).toHaveLength(7);
+      expect(Object.keys(trained.checks)).toHaveLength(8);
       for (const [name, result] of Object.entries(trained.checks)) expect(result, name).toBe("ok");
     });
 

@@ -310,7 +310,7 @@ def invocations(body, content_type, model):
         raw = model.predict(data, params=params)
     except Exception as e:
         # An MlflowException (mlflow's PyFuncModel enforcing the signature) keeps its code, as in MLflow.
-        if type(e).__name__ == "MlflowException" and hasattr(e, "serialize_as_json"):
+        if any(c.__name__ == "MlflowException" for c in type(e).__mro__) and hasattr(e, "error_code"):
             e.message = f"Failed to predict data '{data}'. \nError: {e.message}"
             raise ScoringError(e.message, getattr(e, "error_code", "INTERNAL_ERROR"), **getattr(e, "json_kwargs", {}))
         raise ScoringError(

@@ -234,6 +234,49 @@ def main():
             server.shutdown()
             server.server_close()
 
+    @check("with mlflow importable the model loads through mlflow.pyfunc and its MlflowException keeps its code (a stand-in: the image has no mlflow)")
+    def _():
+        d = tempfile.mkdtemp()
+        os.makedirs(f"{d}/mlflow/pyfunc")
+        with open(f"{d}/mlflow/__init__.py", "w") as f:
+            f.write(
+                "__version__ = '9.9.9'\n"
+                "class MlflowException(Exception):\n"
+                "    def __init__(self, message, error_code='INTERNAL_ERROR', **kw):\n"
+                "        super().__init__(message)\n"
+                "        self.message, self.error_code, self.json_kwargs = message, error_code, kw\n"
+                "class MlflowInvalidInputException(MlflowException):\n"
+                "    pass\n"
+            )
+        with open(f"{d}/mlflow/pyfunc/__init__.py", "w") as f:
+            f.write(
+                "from mlflow import MlflowInvalidInputException\n"
+                "loaded = []\n"
+                "class Model:\n"
+                "    metadata = None\n"
+                "    def predict(self, data, params=None):\n"
+                "        raise MlflowInvalidInputException('Failed to enforce schema', error_code='INVALID_PARAMETER_VALUE')\n"
+                "def load_model(uri):\n"
+                "    loaded.append(uri)\n"
+                "    return Model()\n"
+            )
+        sys.path.insert(0, d)
+        try:
+            model_dir = write_model(files)
+            loaded = mlmodel.load_model(model_dir)
+            assert (loaded.loaded_through, loaded.version) == ("mlflow.pyfunc 9.9.9", "9.9.9"), loaded.loaded_through
+            assert sys.modules["mlflow.pyfunc"].loaded == [model_dir]
+            try:
+                scoring_server.invocations(b'{"inputs": [1]}', "application/json", loaded)
+                raise AssertionError("scored")
+            except scoring_server.ScoringError as e:
+                got = (e.get_http_status_code(), e.error_code, e.message)
+                assert got == (400, "INVALID_PARAMETER_VALUE", "Failed to predict data '[1]'. \nError: Failed to enforce schema"), got
+        finally:
+            sys.path.remove(d)
+            for name in [m for m in sys.modules if m == "mlflow" or m.startswith("mlflow.")]:
+                del sys.modules[name]
+
     print(json.dumps({"model": {k: base64.b64encode(v).decode() for k, v in files.items()}, "expected": expected, "checks": checks}))
 
 
