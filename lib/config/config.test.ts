@@ -36,6 +36,7 @@ describe("parseConfig defaults", () => {
       swarmNetwork: "atrium-swarm",
       swarmPublish: "host",
       pypiIndexUrl: undefined,
+      servingBundleMaxBytes: 2048 * 1024 * 1024,
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
       workspacePipIndexUrl: undefined,
@@ -97,6 +98,15 @@ describe("parseConfig defaults", () => {
     for (const bad of ["0", "1.5", "4097", "lots"])
       expect(() => cfg({ ATRIUM_JOB_LOG_MAX_MIB: bad })).toThrow(
         new ConfigError("ATRIUM_JOB_LOG_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 4096."),
+      );
+  });
+
+  it("reads a serving bundle's cap in whole MiB from 1 to 65536, 2048 by default", () => {
+    expect(cfg({}).servingBundleMaxBytes).toBe(2048 * 1024 * 1024);
+    expect(cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: "3" }).servingBundleMaxBytes).toBe(3 * 1024 * 1024);
+    for (const bad of ["0", "1.5", "65537", "lots"])
+      expect(() => cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: bad })).toThrow(
+        new ConfigError("ATRIUM_SERVING_BUNDLE_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 65536."),
       );
   });
 

@@ -123,6 +123,9 @@ const envSchema = z.object({
   ATRIUM_JOB_LOG_MAX_MIB: optionalString
     .transform((v) => (v === undefined ? 64 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 4096, { message: "must be a whole number of MiB from 1 to 4096" }),
+  ATRIUM_SERVING_BUNDLE_MAX_MIB: optionalString
+    .transform((v) => (v === undefined ? 2048 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 65536, { message: "must be a whole number of MiB from 1 to 65536" }),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
@@ -206,6 +209,8 @@ export interface AtriumConfig {
    * execution (ATRIUM_JOBS_POLL_S); where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB), docs/jobs.md.
    */
   jobs: { tickMs: number; pollMs: number; logMaxBytes: number };
+  /** The most bytes of model files a serving bundle may hold (ATRIUM_SERVING_BUNDLE_MAX_MIB, lib/serving/bundle.ts). */
+  servingBundleMaxBytes: number;
   /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
   events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
@@ -357,6 +362,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
     jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000, logMaxBytes: e.ATRIUM_JOB_LOG_MAX_MIB * 1024 * 1024 },
+    servingBundleMaxBytes: e.ATRIUM_SERVING_BUNDLE_MAX_MIB * 1024 * 1024,
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
     allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),
