@@ -846,7 +846,10 @@ export const servingEndpointGrants = pgTable(
     grantedById: text("granted_by_id"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.endpointId, t.granteeKind, t.granteeId] }), index("serving_endpoint_grants_grantee_idx").on(t.granteeId)],
+  (t) => [
+    primaryKey({ columns: [t.endpointId, t.granteeKind, t.granteeId] }),
+    index("serving_endpoint_grants_grantee_idx").on(t.granteeId),
+  ],
 );
 
 /**

@@ -19,7 +19,11 @@ test("MLflow's Databricks deployment client creates, lists, reads, changes and d
   const run = await mlflowPost(request, DEV_URL, token, "runs/create", { experiment_id: experiment.experiment_id });
   const runId = (run.run as { info: { run_id: string } }).info.run_id;
   await mlflowPost(request, DEV_URL, token, "registered-models/create", { name: "serve-churn" });
-  await mlflowPost(request, DEV_URL, token, "model-versions/create", { name: "serve-churn", source: `runs:/${runId}/model`, run_id: runId });
+  await mlflowPost(request, DEV_URL, token, "model-versions/create", {
+    name: "serve-churn",
+    source: `runs:/${runId}/model`,
+    run_id: runId,
+  });
 
   // create_endpoint(config={"name": ..., "config": {...}})
   const created = await request.post(`${API}/`, {
@@ -27,7 +31,9 @@ test("MLflow's Databricks deployment client creates, lists, reads, changes and d
     maxRedirects: 0,
     data: {
       name: "serve-churn-api",
-      config: { served_entities: [{ entity_name: "serve-churn", entity_version: "1", workload_size: "Small", scale_to_zero_enabled: false }] },
+      config: {
+        served_entities: [{ entity_name: "serve-churn", entity_version: "1", workload_size: "Small", scale_to_zero_enabled: false }],
+      },
     },
   });
   expect(created.status(), await created.text()).toBe(200);

@@ -48,7 +48,9 @@ export async function listEndpoints(db: Db, readable: ReadFilter, limit = MAX_LI
 export async function updateEndpoint(
   db: Db,
   id: string,
-  set: Partial<Pick<EndpointRow, "pendingConfigId" | "activeConfigId" | "ready" | "configUpdate" | "stateReason" | "followedAliases" | "tags">>,
+  set: Partial<
+    Pick<EndpointRow, "pendingConfigId" | "activeConfigId" | "ready" | "configUpdate" | "stateReason" | "followedAliases" | "tags">
+  >,
 ): Promise<EndpointRow> {
   const rows = await db
     .update(servingEndpoints)
@@ -93,7 +95,11 @@ export function findConfigs(db: Db, ids: readonly string[]): Promise<EndpointCon
  * The config each of the owner's endpoints holds resources for (the pending one while a change rolls out, else
  * the active one), except `exceptEndpointId`'s: what the serving allowance counts.
  */
-export async function heldConfigs(db: Db, ownerId: string, exceptEndpointId?: string): Promise<{ endpoints: number; configs: EndpointConfigRow[] }> {
+export async function heldConfigs(
+  db: Db,
+  ownerId: string,
+  exceptEndpointId?: string,
+): Promise<{ endpoints: number; configs: EndpointConfigRow[] }> {
   const owner = eq(servingEndpoints.ownerId, ownerId);
   const endpoints = await db
     .select({ held: sql<string | null>`coalesce(${servingEndpoints.pendingConfigId}, ${servingEndpoints.activeConfigId})` })
@@ -168,13 +174,27 @@ export async function findGrantees(
   names: readonly string[],
   tokenIds: readonly string[],
 ): Promise<{ users: { id: string; name: string }[]; tokens: string[] }> {
-  const people = names.length ? await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.name, [...names])) : [];
-  const tokens = tokenIds.length ? await db.select({ id: apiTokens.id }).from(apiTokens).where(inArray(apiTokens.id, [...tokenIds])) : [];
+  const people = names.length
+    ? await db
+        .select({ id: users.id, name: users.name })
+        .from(users)
+        .where(inArray(users.name, [...names]))
+    : [];
+  const tokens = tokenIds.length
+    ? await db
+        .select({ id: apiTokens.id })
+        .from(apiTokens)
+        .where(inArray(apiTokens.id, [...tokenIds]))
+    : [];
   return { users: people, tokens: tokens.map((t) => t.id) };
 }
 
 /** Of these endpoints, the ids granted to this person or this very token. */
-export async function endpointsGrantedTo(db: Db, endpointIds: readonly string[], who: { userId?: string; tokenId?: string }): Promise<Set<string>> {
+export async function endpointsGrantedTo(
+  db: Db,
+  endpointIds: readonly string[],
+  who: { userId?: string; tokenId?: string },
+): Promise<Set<string>> {
   const grantee = [
     ...(who.userId ? [and(eq(servingEndpointGrants.granteeKind, "user"), eq(servingEndpointGrants.granteeId, who.userId))] : []),
     ...(who.tokenId ? [and(eq(servingEndpointGrants.granteeKind, "token"), eq(servingEndpointGrants.granteeId, who.tokenId))] : []),

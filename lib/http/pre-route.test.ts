@@ -58,7 +58,13 @@ describe("the serving-endpoints API", () => {
     expect(withoutServingSlash("/api/2.0/serving-endpoints/")).toBe("/api/2.0/serving-endpoints");
     expect(withoutServingSlash("/api/2.0/serving-endpoints/?x=1")).toBe("/api/2.0/serving-endpoints?x=1");
     expect(withoutServingSlash("/api/2.0/serving-endpoints/churn/config/")).toBe("/api/2.0/serving-endpoints/churn/config");
-    for (const kept of ["/api/2.0/serving-endpoints", "/api/2.0/serving-endpoints/churn", "/api/2.0/serving-endpointsx/", "/api/me/", "/"]) {
+    for (const kept of [
+      "/api/2.0/serving-endpoints",
+      "/api/2.0/serving-endpoints/churn",
+      "/api/2.0/serving-endpointsx/",
+      "/api/me/",
+      "/",
+    ]) {
       expect(withoutServingSlash(kept)).toBe(kept);
     }
     expect(withoutServingSlash(undefined)).toBeUndefined();

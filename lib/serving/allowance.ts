@@ -29,7 +29,11 @@ export function holdOf(entities: readonly ServedEntityRecord[]): ServingHold {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** Null when the ask fits the role, else the sentence. `others`: the owner's other endpoints and what they hold. */
-export function allowanceRefusal(role: RoleRow, others: { endpoints: number } & ServingHold, ask: { newEndpoint: boolean } & ServingHold): string | null {
+export function allowanceRefusal(
+  role: RoleRow,
+  others: { endpoints: number } & ServingHold,
+  ask: { newEndpoint: boolean } & ServingHold,
+): string | null {
   if (ask.newEndpoint && others.endpoints + 1 > role.maxEndpoints) {
     return `You already own ${others.endpoints} of the ${plural(role.maxEndpoints, "serving endpoint")} role '${role.name}' allows; delete one first or ask an admin for more.`;
   }
@@ -53,6 +57,10 @@ export async function assertWithinAllowance(
 ): Promise<void> {
   const held = await heldConfigs(db, ownerId, endpoint.newEndpoint ? undefined : endpoint.id);
   const others = holdOf(held.configs.flatMap((c) => c.servedEntities));
-  const refusal = allowanceRefusal(role, { endpoints: held.endpoints, ...others }, { newEndpoint: endpoint.newEndpoint, ...holdOf(entities) });
+  const refusal = allowanceRefusal(
+    role,
+    { endpoints: held.endpoints, ...others },
+    { newEndpoint: endpoint.newEndpoint, ...holdOf(entities) },
+  );
   if (refusal) throw servingError("RESOURCE_EXHAUSTED", refusal);
 }

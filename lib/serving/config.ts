@@ -26,7 +26,12 @@ function defaultEntityName(model: string, versionOrAlias: string): string {
   return `${model}-${versionOrAlias}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 63);
 }
 
-async function resolveVersion(db: Db, caller: Caller, at: string, input: ServedEntityInput): Promise<{ version: number; alias: string | null }> {
+async function resolveVersion(
+  db: Db,
+  caller: Caller,
+  at: string,
+  input: ServedEntityInput,
+): Promise<{ version: number; alias: string | null }> {
   if ((input.entity_version === undefined) === (input.entity_alias === undefined)) {
     throw invalidEndpointInput(`${at} must name exactly one of entity_version and entity_alias.`);
   }
@@ -59,13 +64,21 @@ function replicasOf(at: string, input: ServedEntityInput): { scaleToZero: boolea
 }
 
 /** The environment, if one is named: it exists, the owner's role may use it, and the size fits its own ceiling. */
-async function resolveEnvironment(db: Db, at: string, input: ServedEntityInput, ownerRole: string, cpu: number, memGb: number): Promise<string | null> {
+async function resolveEnvironment(
+  db: Db,
+  at: string,
+  input: ServedEntityInput,
+  ownerRole: string,
+  cpu: number,
+  memGb: number,
+): Promise<string | null> {
   if (input.environment === undefined) return null;
   const env = await findEnvironment(db, input.environment);
   if (!env) throw invalidEndpointInput(`${at}: there is no environment "${input.environment}".`);
   const refusal = environmentRefusal(ownerRole, env);
   if (refusal) throw denied(refusal.message);
-  if (env.maxCpu !== null && cpu > env.maxCpu) throw invalidEndpointInput(`${at}: the environment "${env.id}" allows at most ${env.maxCpu} CPUs per replica.`);
+  if (env.maxCpu !== null && cpu > env.maxCpu)
+    throw invalidEndpointInput(`${at}: the environment "${env.id}" allows at most ${env.maxCpu} CPUs per replica.`);
   if (env.maxMemGb !== null && memGb > env.maxMemGb)
     throw invalidEndpointInput(`${at}: the environment "${env.id}" allows at most ${env.maxMemGb} GiB per replica.`);
   return env.id;

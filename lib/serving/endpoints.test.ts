@@ -79,7 +79,12 @@ for (const kind of DB_KINDS) {
         route_optimized: false,
       });
       expect("config" in view).toBe(false);
-      expect(await stored()).toEqual({ endpoints: [{ name: "churn-api" }], configs: 1, audit: ["endpoint.create"], events: ["endpoint.created"] });
+      expect(await stored()).toEqual({
+        endpoints: [{ name: "churn-api" }],
+        configs: 1,
+        audit: ["endpoint.create"],
+        events: ["endpoint.created"],
+      });
       const [event] = await db().select().from(events);
       expect(event).toMatchObject({
         entityType: "serving_endpoint",
@@ -93,7 +98,11 @@ for (const kind of DB_KINDS) {
 
     it("follows an alias at the version it points at, and remembers that it follows it", async () => {
       const view = await create(db(), p.alice, "champ", { served_entities: [{ entity_name: "churn", entity_alias: "champion" }] });
-      expect(view.pending_config?.served_entities[0]).toMatchObject({ name: "churn-champion", entity_version: "2", entity_alias: "champion" });
+      expect(view.pending_config?.served_entities[0]).toMatchObject({
+        name: "churn-champion",
+        entity_version: "2",
+        entity_alias: "champion",
+      });
       const [row] = await db().select().from(servingEndpoints);
       expect(row?.followedAliases).toEqual(["churn@champion"]);
     });
@@ -105,7 +114,12 @@ for (const kind of DB_KINDS) {
           { name: "b", entity_name: "churn", entity_version: "2", workload_size: "Medium", min_replicas: 1, max_replicas: 2 },
           { name: "shadow", entity_name: "churn", entity_alias: "champion" },
         ],
-        traffic_config: { routes: [{ served_model_name: "a", traffic_percentage: 90 }, { served_entity_name: "b", traffic_percentage: 10 }] },
+        traffic_config: {
+          routes: [
+            { served_model_name: "a", traffic_percentage: 90 },
+            { served_entity_name: "b", traffic_percentage: 10 },
+          ],
+        },
         shadow_entity_name: "shadow",
       });
       expect(view.pending_config?.traffic_config.routes.map((r) => [r.served_entity_name, r.traffic_percentage])).toEqual([
@@ -127,7 +141,11 @@ for (const kind of DB_KINDS) {
     });
     const CASES: [string, Record<string, unknown>, ReturnType<typeof invalid>][] = [
       ["an unknown model", churnConfig({ entity_name: "nope" }), invalid('served_entities[0]: there is no registered model "nope".')],
-      ["a version that does not exist", churnConfig({ entity_version: "9" }), invalid('served_entities[0]: model "churn" has no version 9.')],
+      [
+        "a version that does not exist",
+        churnConfig({ entity_version: "9" }),
+        invalid('served_entities[0]: model "churn" has no version 9.'),
+      ],
       [
         "a version not yet READY",
         churnConfig({ entity_version: "3" }),
@@ -209,7 +227,11 @@ for (const kind of DB_KINDS) {
         churnConfig({ min_replicas: 2, max_replicas: 1 }),
         invalid("served_entities[0]: min_replicas (2) is more than max_replicas (1)."),
       ],
-      ["an unknown environment", churnConfig({ environment: "nowhere" }), invalid('served_entities[0]: there is no environment "nowhere".')],
+      [
+        "an unknown environment",
+        churnConfig({ environment: "nowhere" }),
+        invalid('served_entities[0]: there is no environment "nowhere".'),
+      ],
       [
         "more CPU than the environment allows",
         churnConfig({ environment: "tiny" }),
@@ -239,7 +261,10 @@ for (const kind of DB_KINDS) {
     });
 
     it("refuses the bootstrap token, which has no account to own an endpoint", async () => {
-      expect(refusal(await apiError(create(db(), BOOTSTRAP_PRINCIPAL, "boot")))).toMatchObject({ status: 403, error_code: "PERMISSION_DENIED" });
+      expect(refusal(await apiError(create(db(), BOOTSTRAP_PRINCIPAL, "boot")))).toMatchObject({
+        status: 403,
+        error_code: "PERMISSION_DENIED",
+      });
     });
 
     it("holds a person to her role's serving allowance, naming the limit", async () => {
@@ -265,7 +290,9 @@ for (const kind of DB_KINDS) {
           "This config holds 3.5 GiB and your other endpoints 1 GiB; role 'user' allows 4 GiB of serving memory in all (GiB per replica × max replicas, over all your endpoints).",
       });
       // An admin changing alice's endpoint is held to alice's allowance, not her own.
-      expect(refusal(await apiError(update(db(), p.root, "two", churnConfig({ cpu: 1 }))))).toMatchObject({ error_code: "RESOURCE_EXHAUSTED" });
+      expect(refusal(await apiError(update(db(), p.root, "two", churnConfig({ cpu: 1 }))))).toMatchObject({
+        error_code: "RESOURCE_EXHAUSTED",
+      });
       const versions = await db().select({ v: servingEndpointConfigs.version }).from(servingEndpointConfigs);
       expect(versions.map((v) => v.v).sort()).toEqual([1, 1, 2]);
     });
@@ -293,7 +320,12 @@ for (const kind of DB_KINDS) {
       expect(refusal(await apiError(deleteEndpoint(db(), p.bob, "mine")))).toEqual(onlyAlice);
       expect(refusal(await apiError(getPermissions(db(), p.bob, "mine")))).toEqual(onlyAlice);
       expect(refusal(await apiError(grant(db(), p.bob, "mine", [{ user_name: "bob", permission_level: "CAN_QUERY" }])))).toEqual(onlyAlice);
-      expect(await stored()).toEqual({ endpoints: [{ name: "mine" }], configs: 1, audit: ["endpoint.create"], events: ["endpoint.created"] });
+      expect(await stored()).toEqual({
+        endpoints: [{ name: "mine" }],
+        configs: 1,
+        audit: ["endpoint.create"],
+        events: ["endpoint.created"],
+      });
       expect((await getEndpoint(db(), p.root, "mine")).permission_level).toBe("CAN_MANAGE");
       await update(db(), p.root, "mine", churnConfig({ entity_version: "1" }));
       await deleteEndpoint(db(), p.root, "mine");

@@ -102,7 +102,12 @@ export async function createEndpoint(db: Db, caller: Principal, input: CreateEnd
     if (!endpoint) throw exists();
     const version = await addRevision(tx, caller, endpoint, resolved);
     const summary = configSummary(version, resolved);
-    await recordAudit(tx, { actor: caller.name, action: "endpoint.create", target: endpoint.name, detail: { id: endpoint.id, ...summary } });
+    await recordAudit(tx, {
+      actor: caller.name,
+      action: "endpoint.create",
+      target: endpoint.name,
+      detail: { id: endpoint.id, ...summary },
+    });
     await recordEvents(tx, caller, [endpointEvent("endpoint.created", endpoint, { owner: caller.name, ...summary })]);
     return viewOf(tx, caller, await endpointNamed(tx, endpoint.name));
   });

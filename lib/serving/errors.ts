@@ -4,7 +4,8 @@
  */
 import { ApiError } from "@/lib/http/api-error";
 
-type ServingErrorCode = "INVALID_PARAMETER_VALUE" | "RESOURCE_ALREADY_EXISTS" | "RESOURCE_DOES_NOT_EXIST" | "PERMISSION_DENIED" | "RESOURCE_EXHAUSTED";
+type ServingErrorCode =
+  "INVALID_PARAMETER_VALUE" | "RESOURCE_ALREADY_EXISTS" | "RESOURCE_DOES_NOT_EXIST" | "PERMISSION_DENIED" | "RESOURCE_EXHAUSTED";
 
 const STATUS: Readonly<Record<ServingErrorCode, number>> = {
   INVALID_PARAMETER_VALUE: 400,

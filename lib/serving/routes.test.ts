@@ -74,17 +74,40 @@ describe("postgres", () => {
   it("answers every call of MLflow's Databricks deployment client with Databricks' shapes", async () => {
     // create_endpoint(config={"name": ..., "config": {...}}): the payload is the dict itself.
     const created = await call(collection.POST, "POST", tokens.alice, {
-      body: { name: "churn-api", config: { served_entities: SERVED, traffic_config: { routes: [{ served_model_name: "churn-2", traffic_percentage: 100 }] } } },
+      body: {
+        name: "churn-api",
+        config: { served_entities: SERVED, traffic_config: { routes: [{ served_model_name: "churn-2", traffic_percentage: 100 }] } },
+      },
     });
     expect(created.status).toBe(200);
     expect(Object.keys(created.body).sort()).toEqual(
-      ["creation_timestamp", "creator", "id", "last_updated_timestamp", "name", "pending_config", "permission_level", "route_optimized", "state", "tags"].sort(),
+      [
+        "creation_timestamp",
+        "creator",
+        "id",
+        "last_updated_timestamp",
+        "name",
+        "pending_config",
+        "permission_level",
+        "route_optimized",
+        "state",
+        "tags",
+      ].sort(),
     );
-    expect(created.body).toMatchObject({ name: "churn-api", creator: "alice", state: { ready: "NOT_READY", config_update: "IN_PROGRESS" } });
+    expect(created.body).toMatchObject({
+      name: "churn-api",
+      creator: "alice",
+      state: { ready: "NOT_READY", config_update: "IN_PROGRESS" },
+    });
 
     // The deprecated form create_endpoint(name, config) sends {"name", "config", "route_optimized": False, **extras}.
     const legacy = await call(collection.POST, "POST", tokens.alice, {
-      body: { name: "legacy", config: { served_entities: [{ ...SERVED[0], entity_version: "1", name: "v1" }] }, route_optimized: false, tags: [{ key: "team", value: "risk" }] },
+      body: {
+        name: "legacy",
+        config: { served_entities: [{ ...SERVED[0], entity_version: "1", name: "v1" }] },
+        route_optimized: false,
+        tags: [{ key: "team", value: "risk" }],
+      },
     });
     expect(legacy.status).toBe(200);
     expect(legacy.body.tags).toEqual([{ key: "team", value: "risk" }]);
@@ -102,7 +125,12 @@ describe("postgres", () => {
           { name: "a", entity_name: "churn", entity_version: "1", workload_size: "Small", scale_to_zero_enabled: false },
           { name: "b", entity_name: "churn", entity_version: "2", workload_size: "Small", scale_to_zero_enabled: false },
         ],
-        traffic_config: { routes: [{ served_model_name: "a", traffic_percentage: 80 }, { served_model_name: "b", traffic_percentage: 20 }] },
+        traffic_config: {
+          routes: [
+            { served_model_name: "a", traffic_percentage: 80 },
+            { served_model_name: "b", traffic_percentage: 20 },
+          ],
+        },
       },
     });
     expect(updated.status).toBe(200);
@@ -138,25 +166,43 @@ describe("postgres", () => {
     expect(await post({ name: "x".repeat(64), config: { served_entities: SERVED } })).toEqual(
       bad('"name" must be 1 to 63 letters, digits, dashes (-) and underscores (_).'),
     );
-    expect(await post({ name: "rl", config: { served_entities: SERVED }, rate_limits: [{ calls: 10 }] })).toEqual(bad('Unknown field "rate_limits".'));
-    expect(await post({ name: "ext", config: { served_entities: [{ external_model: { name: "gpt-4" } }] } })).toMatchObject({ status: 400 });
+    expect(await post({ name: "rl", config: { served_entities: SERVED }, rate_limits: [{ calls: 10 }] })).toEqual(
+      bad('Unknown field "rate_limits".'),
+    );
+    expect(await post({ name: "ext", config: { served_entities: [{ external_model: { name: "gpt-4" } }] } })).toMatchObject({
+      status: 400,
+    });
     expect(await post({ name: "gpu", config: { served_entities: [{ ...SERVED[0], workload_type: "GPU_SMALL" }] } })).toEqual(
       bad('"config.served_entities.0.workload_type" must be "CPU": Atrium serves on CPUs.'),
     );
-    expect(await post({ name: "pct", config: { served_entities: SERVED, traffic_config: { routes: [{ served_model_name: "churn-2", traffic_percentage: 101 }] } } })).toMatchObject({
+    expect(
+      await post({
+        name: "pct",
+        config: { served_entities: SERVED, traffic_config: { routes: [{ served_model_name: "churn-2", traffic_percentage: 101 }] } },
+      }),
+    ).toMatchObject({
       status: 400,
       body: { error_code: "INVALID_PARAMETER_VALUE" },
     });
     expect(await post({ name: "empty", config: { served_entities: [] } })).toMatchObject({ status: 400 });
     expect(await post([1, 2])).toMatchObject({ status: 400, body: { error_code: "INVALID_PARAMETER_VALUE" } });
     const notJson = await collection.POST(
-      new Request(BASE, { method: "POST", headers: { authorization: `Bearer ${tokens.alice}`, "content-type": "application/json" }, body: "{" }),
+      new Request(BASE, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.alice}`, "content-type": "application/json" },
+        body: "{",
+      }),
       { params: Promise.resolve({}) },
     );
-    expect([notJson.status, await notJson.json()]).toEqual([400, { error_code: "INVALID_PARAMETER_VALUE", message: "The request body is not valid JSON." }]);
+    expect([notJson.status, await notJson.json()]).toEqual([
+      400,
+      { error_code: "INVALID_PARAMETER_VALUE", message: "The request body is not valid JSON." },
+    ]);
     // A name no endpoint could have is simply not there: 404, never a 500.
     expect(await call(one.GET, "GET", tokens.alice, { name: "x".repeat(900) })).toMatchObject({ status: 404 });
-    expect(await call(permissions.PATCH, "PATCH", tokens.alice, { name: "none", path: "/permissions", body: { access_control_list: [] } })).toMatchObject({
+    expect(
+      await call(permissions.PATCH, "PATCH", tokens.alice, { name: "none", path: "/permissions", body: { access_control_list: [] } }),
+    ).toMatchObject({
       status: 404,
     });
     const listed = await call(collection.GET, "GET", tokens.alice);
@@ -166,13 +212,16 @@ describe("postgres", () => {
   it("needs `serving` to manage and `serving:invoke` to read; a token with only serving:invoke cannot manage", async () => {
     const made = await call(collection.POST, "POST", tokens.alice, { body: { name: "scoped", config: { served_entities: SERVED } } });
     expect(made.status).toBe(200);
-    const lacks = (scope: string) => ({ status: 403, body: { error_code: "PERMISSION_DENIED", message: `This token lacks the "${scope}" scope this needs.` } });
+    const lacks = (scope: string) => ({
+      status: 403,
+      body: { error_code: "PERMISSION_DENIED", message: `This token lacks the "${scope}" scope this needs.` },
+    });
     const body = { name: "other", config: { served_entities: SERVED } };
     expect(await call(collection.POST, "POST", tokens.aliceInvoke, { body })).toEqual(lacks("serving"));
     expect(await call(collection.POST, "POST", tokens.aliceMlflow, { body })).toEqual(lacks("serving"));
-    expect(await call(config.PUT, "PUT", tokens.aliceInvoke, { name: "scoped", path: "/config", body: { served_entities: SERVED } })).toEqual(
-      lacks("serving"),
-    );
+    expect(
+      await call(config.PUT, "PUT", tokens.aliceInvoke, { name: "scoped", path: "/config", body: { served_entities: SERVED } }),
+    ).toEqual(lacks("serving"));
     expect(await call(one.DELETE, "DELETE", tokens.aliceInvoke, { name: "scoped" })).toEqual(lacks("serving"));
     expect(
       await call(permissions.PATCH, "PATCH", tokens.aliceInvoke, {
@@ -188,9 +237,14 @@ describe("postgres", () => {
       body: { error_code: "UNAUTHENTICATED", message: "Sign in or send a valid API token." },
     });
     // Another person's `serving` token reads, but cannot change, delete or re-grant alice's endpoint.
-    const onlyAlice = { status: 403, body: { error_code: "PERMISSION_DENIED", message: "Only alice or an admin may change endpoint scoped." } };
+    const onlyAlice = {
+      status: 403,
+      body: { error_code: "PERMISSION_DENIED", message: "Only alice or an admin may change endpoint scoped." },
+    };
     expect((await call(one.GET, "GET", tokens.bob, { name: "scoped" })).body.permission_level).toBe("CAN_VIEW");
-    expect(await call(config.PUT, "PUT", tokens.bob, { name: "scoped", path: "/config", body: { served_entities: SERVED } })).toEqual(onlyAlice);
+    expect(await call(config.PUT, "PUT", tokens.bob, { name: "scoped", path: "/config", body: { served_entities: SERVED } })).toEqual(
+      onlyAlice,
+    );
     expect(await call(one.DELETE, "DELETE", tokens.bob, { name: "scoped" })).toEqual(onlyAlice);
     expect(await call(permissions.GET, "GET", tokens.bob, { name: "scoped", path: "/permissions" })).toEqual(onlyAlice);
     expect((await call(one.GET, "GET", tokens.alice, { name: "scoped" })).body.pending_config).toMatchObject({ config_version: 1 });
@@ -224,7 +278,11 @@ describe("postgres", () => {
       },
     });
     expect((await call(one.GET, "GET", tokens.bob, { name: "shared" })).body.permission_level).toBe("CAN_QUERY");
-    const replaced = await call(permissions.PUT, "PUT", tokens.alice, { name: "shared", path: "/permissions", body: { access_control_list: [] } });
+    const replaced = await call(permissions.PUT, "PUT", tokens.alice, {
+      name: "shared",
+      path: "/permissions",
+      body: { access_control_list: [] },
+    });
     expect(replaced.body.access_control_list).toEqual([{ user_name: "alice", permission_level: "CAN_MANAGE" }]);
   });
 });

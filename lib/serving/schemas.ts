@@ -27,7 +27,10 @@ export const MAX_REPLICAS = 16;
 export const MAX_SERVED_ENTITIES = 10;
 export const MAX_TAGS = 50;
 
-const version = z.union([z.string().regex(/^[1-9][0-9]{0,8}$/, { error: "must be a version number such as 3" }), z.int().min(1).max(999_999_999)]);
+const version = z.union([
+  z.string().regex(/^[1-9][0-9]{0,8}$/, { error: "must be a version number such as 3" }),
+  z.int().min(1).max(999_999_999),
+]);
 
 export const servedEntityInputSchema = z.strictObject({
   /** Unique in the config; default "<entity_name>-<version or alias>". */
@@ -36,7 +39,10 @@ export const servedEntityInputSchema = z.strictObject({
   entity_name: z.string().min(1).max(256),
   entity_version: version.optional(),
   /** Atrium: follow this alias of the model (exactly one of entity_version and entity_alias). */
-  entity_alias: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: "must be an alias name: letters, digits, - and _" }).optional(),
+  entity_alias: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/, { error: "must be an alias name: letters, digits, - and _" })
+    .optional(),
   workload_size: z.enum(["Small", "Medium", "Large"]).optional(),
   workload_type: z.literal("CPU", { error: 'must be "CPU": Atrium serves on CPUs' }).optional(),
   scale_to_zero_enabled: z.boolean().optional(),
@@ -80,11 +86,6 @@ export const createEndpointSchema = z.strictObject({
   route_optimized: z.boolean().optional(),
 });
 export type CreateEndpointInput = z.output<typeof createEndpointSchema>;
-
-/** The field words of refusals: Databricks' field paths, as the client sent them. */
-export const servingLabels = {
-  name: '"name"',
-};
 
 export const MAX_GRANTS = 100;
 

@@ -54,7 +54,9 @@ export async function seedServing(db: Db): Promise<Record<Person, Principal>> {
     source: `mlflow-artifacts:/1/r${v}/artifacts/model`,
     status,
   });
-  await db.insert(modelVersions).values([version("churn", 1), version("churn", 2), version("churn", 3, "PENDING_REGISTRATION"), version("fraud", 1)]);
+  await db
+    .insert(modelVersions)
+    .values([version("churn", 1), version("churn", 2), version("churn", 3, "PENDING_REGISTRATION"), version("fraud", 1)]);
   await db.insert(registeredModelAliases).values({ name: "churn", alias: "champion", version: 2 });
   const env = (id: string, extra: Partial<typeof environments.$inferInsert>) => ({
     id,
