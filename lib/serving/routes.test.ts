@@ -49,7 +49,8 @@ async function call(route: Route, method: string, token: string | null, opts: { 
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   const url = `${BASE}${opts.name ? `/${opts.name}` : ""}${opts.path ?? ""}`;
   const req = new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const res = await route(req, { params: Promise.resolve(opts.name ? { name: opts.name } : {}) });
+  const params: Record<string, string> = opts.name ? { name: opts.name } : {};
+  const res = await route(req, { params: Promise.resolve(params) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
