@@ -16,7 +16,7 @@ import { startEventsLoop } from "./lib/events/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
-import { earlyAnswer } from "./lib/http/pre-route";
+import { earlyAnswer, withoutServingSlash } from "./lib/http/pre-route";
 import { createHostGuard } from "./lib/http/allowed-host";
 
 async function main(): Promise<void> {
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       if (early) res.writeHead(early.status, early.headers).end(early.body);
       else {
         req.headers["content-security-policy"] = security.policy;
+        req.url = withoutServingSlash(req.url);
         void handleRequest(req, res);
       }
     }
