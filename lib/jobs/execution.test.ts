@@ -114,6 +114,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       spawner: backend.make(),
       store,
       pollMs: 250,
+      spoolDir: `${artifactsDir}-spool`,
       env: (base) => ({ ...base, MLFLOW_TRACKING_URI: tracking.url }),
     };
     const name = `j${run}${backend.name[0]}`;
@@ -149,6 +150,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
           .catch(() => undefined);
     await handle?.close();
     if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
+    if (artifactsDir) await rm(`${artifactsDir}-spool`, { recursive: true, force: true });
     // Swarm removes a job's task containers a moment after its service; the volume waits for them.
     for (const v of volumes) {
       for (let i = 0; i < 120; i++) {
