@@ -26,7 +26,7 @@ export const DEFAULT_JOB_LOG_MAX_BYTES = 64 * MIB;
 /** Reading an ended execution's whole log (up to its cap) from the engine. */
 const FINAL_LOG_DEADLINE_MS = 120_000;
 /** The executed notebook, copied out of the container when the runner could not upload it (a tar, streamed to the spool). */
-const NOTEBOOK_LIMIT: OutputLimit = {
+export const NOTEBOOK_LIMIT: OutputLimit = {
   maxBytes: 32 * MIB,
   deadlineMs: 60_000,
   what: "The executed notebook",
