@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -43,4 +43,5 @@ test("a portal that does not answer in time is killed, with what it started", as
   expect(alive(portal ?? 0)).toBe(false);
   // The helper shares the portal's process group.
   await expect.poll(() => alive(helper ?? 0), { timeout: 10_000 }).toBe(false);
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -324,11 +324,12 @@ test("every bomb of issue 24 in one run: the portal answers /api/health througho
  * with the owner signed in to the portal, so the browser attaches her session cookie to what it sends
  * the portal when the page is same-site with it (`localhost`: SameSite=Lax lets it through), and
  * withholds it when not (`127.0.0.1` is another site than `localhost`). It tries (a) writes with the
- * cookie, a JSON one and a "simple" text/plain one that the browser sends without asking; (b) the
+ * cookie: a JSON one, and "simple" ones the browser sends without asking (a token as text/plain, a
+ * bodiless pause of a job, a kernel started through the workspace proxy); (b) the
  * workspace's kernel over WebSocket, which would run its code as the owner; (c) reading API and
  * Jupyter answers cross-origin. It reports what it could see; the test then checks what changed.
  */
-function attackPage(kernel: string): string {
+function attackPage(kernel: string, jobId: string): string {
   const portalHost = `localhost:${PORT}`;
   const portal = `http://${portalHost}`;
   const execute = JSON.stringify({
@@ -354,7 +355,9 @@ function attackPage(kernel: string): string {
   );
   out.writeJson = await read("${portal}/api/users/${USER}/tokens", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ note: "xsite-json" }) });
   await fetch("${portal}/api/users/${USER}/tokens", { method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" }, body: JSON.stringify({ note: "xsite-plain" }) }).catch(() => null);
-  await fetch("${portal}/user/${USER}/${SERVER}/api/contents/pwned-by-post", { method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" }, body: JSON.stringify({ type: "file" }) }).catch(() => null);
+  // Bodiless and text/plain POSTs are "simple": the browser sends them with the cookie without asking.
+  await fetch("${portal}/api/jobs/${jobId}/pause", { method: "POST", mode: "no-cors", credentials: "include" }).catch(() => null);
+  await fetch("${portal}/user/${USER}/${SERVER}/api/kernels", { method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" }, body: JSON.stringify({ name: "python3" }) }).catch(() => null);
   out.kernel = await new Promise((resolve) => {
     const ws = new WebSocket("ws://${portalHost}/user/${USER}/${SERVER}/api/kernels/${kernel}/channels");
     const timer = setTimeout(() => resolve("no answer"), 15000);
@@ -388,6 +391,16 @@ test("a page on another port of the same host can neither write, nor open the wo
         (t) => t.note,
       );
     const tokensBefore = await tokens();
+    const job = await request.post(`${DIRECT}/api/jobs`, {
+      headers: auth(),
+      data: { name: "victim", path: "victim.py", environment: "python", cpu: 0.5, memGb: 0.5, timeoutS: 60, trigger: { kind: "manual" } },
+    });
+    expect(job.status(), await job.text()).toBe(201);
+    const jobId = ((await job.json()) as { id: string }).id;
+    const paused = async () =>
+      ((await (await request.get(`${DIRECT}/api/jobs/${jobId}`, { headers: auth() })).json()) as { paused: boolean }).paused;
+    const kernels = async () => ((await (await request.get(jupyter("api/kernels"), { headers: auth() })).json()) as unknown[]).length;
+    const kernelsBefore = await kernels();
     // The owner's own page can open her kernel with the same cookie: the refusals below are about where the page is.
     const own = await page.evaluate(
       (url) =>
@@ -403,24 +416,23 @@ test("a page on another port of the same host can neither write, nor open the wo
     );
     expect(own).toBe("open");
 
-    served = attackPage(kernelId);
-    for (const origin of [`http://localhost:${ATTACKER_PORT}`, `http://127.0.0.1:${ATTACKER_PORT}`]) {
+    served = attackPage(kernelId, jobId);
+    const seen: Record<string, Record<string, string>> = {};
+    const origins = [`http://localhost:${ATTACKER_PORT}`, `http://127.0.0.1:${ATTACKER_PORT}`];
+    for (const origin of origins) {
       await visit(page, `${origin}/`);
       await expect(page).toHaveTitle("done", { timeout: 30_000 });
-      const seen = (await page.evaluate(() => (window as unknown as { attack: Record<string, string> }).attack)) ?? {};
-      expect(seen, origin).toEqual({
-        writeJson: "blocked",
-        kernel: "refused",
-        readMe: "blocked",
-        readTokens: "blocked",
-        readJupyter: "blocked",
-      });
+      seen[origin] = await page.evaluate(() => (window as unknown as { attack: Record<string, string> }).attack);
     }
 
-    // Nothing changed: no token, no file written through the kernel or Jupyter's API.
-    expect(await tokens()).toEqual(tokensBefore);
-    for (const file of ["pwned", "pwned-by-post"])
-      expect((await request.get(jupyter(`api/contents/${file}`), { headers: auth() })).status(), file).toBe(404);
+    // Nothing changed: no token, the job not paused, no kernel started, no file written through the kernel.
+    expect.soft(await tokens(), "tokens").toEqual(tokensBefore);
+    expect.soft(await paused(), "job paused").toBe(false);
+    expect.soft(await kernels(), "kernels").toBe(kernelsBefore);
+    expect.soft((await request.get(jupyter("api/contents/pwned"), { headers: auth() })).status(), "file written by the kernel").toBe(404);
+    // And the page saw nothing: every write and read failed in the browser, the WebSocket was closed unopened.
+    const refused = { writeJson: "blocked", kernel: "refused", readMe: "blocked", readTokens: "blocked", readJupyter: "blocked" };
+    expect(seen).toEqual(Object.fromEntries(origins.map((o) => [o, refused])));
   } finally {
     await new Promise<void>((resolve) => attacker.close(() => resolve()));
   }
