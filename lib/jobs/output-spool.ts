@@ -94,8 +94,15 @@ async function appendLine(path: string, line: string): Promise<void> {
  * cannot be read is said in the log, or in the portal's log when the log itself cannot be.
  */
 export async function spoolOutput(deps: JobDeps, exec: ExecutionRow, job: JobRow | undefined): Promise<SpooledOutput> {
-  await mkdir(deps.spoolDir, { recursive: true });
-  const dir = await mkdtemp(join(deps.spoolDir, `${process.pid}@${hostname()}-`));
+  let dir: string;
+  try {
+    await mkdir(deps.spoolDir, { recursive: true });
+    dir = await mkdtemp(join(deps.spoolDir, `${process.pid}@${hostname()}-`));
+  } catch (err) {
+    // The execution still ends, its object is removed and its run closed; only its output is not kept.
+    console.warn(`[atrium] no folder in the job spool ${deps.spoolDir} for execution ${exec.id}; its output is not kept:`, err);
+    return { files: [], dispose: () => Promise.resolve() };
+  }
   const files: SpooledFile[] = [];
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {

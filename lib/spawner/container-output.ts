@@ -1,8 +1,8 @@
 /**
  * What an ended or running container leaves to read, for job executions (docs/jobs.md): its log as
- * lines, live or as it stands, and one file copied out of its filesystem into a file of the portal's (the executed notebook,
- * which the runner writes outside the person's home so it never clutters it). Both are read
- * through bounded-output.ts within the caller's limit, as streams.
+ * lines, live or as it stands, and one file copied out of its filesystem into a file of the
+ * portal's (the executed notebook, which the runner writes outside the person's home so it never
+ * clutters it). Both are read as streams through bounded-output.ts within the caller's limit.
  */
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
