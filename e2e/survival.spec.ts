@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -93,6 +94,10 @@ test.beforeAll(async ({ request }) => {
   await ensureDatabase(DB);
   await resetDatabase(DB);
   dataDir = mkdtempSync(path.join(os.tmpdir(), "atrium-survival-e2e-"));
+  // What a crashed portal of this host left in the job spool: the new one removes it at start.
+  const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+  mkdirSync(path.join(dataDir, "job-spool", `${dead}@${os.hostname()}-crash1`), { recursive: true });
+  writeFileSync(path.join(dataDir, "job-spool", `${dead}@${os.hostname()}-crash1`, "job.log"), "left over");
   portal = await startPortal("survival", PORT, {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
@@ -272,6 +277,9 @@ test("every bomb of issue 24 in one run: the portal answers /api/health througho
     expect(log.length).toBeLessThanOrEqual(LOG_CAP_MIB * MIB + marker.length);
     expect(log.subarray(0, 1024).toString()).toBe(`${"z".repeat(1023)}\n`);
     expect(log.subarray(-marker.length).toString()).toBe(marker);
+    // The log went through the spool under ATRIUM_DATA_DIR, which is empty again; a crashed portal's leftovers were cleared at start.
+    expect(existsSync(path.join(dataDir, "job-spool"))).toBe(true);
+    expect(readdirSync(path.join(dataDir, "job-spool"))).toEqual([]);
 
     // 5. Requests past their caps.
     watch.phase("request bombs");
