@@ -427,7 +427,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const entries = await db()
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.target, `${name}/long`));
+      .where(eq(auditEvents.target, `${name}/long`))
+      // In the order they were written; without it Postgres returns the rows in whatever order its pages hold them.
+      .orderBy(auditEvents.id);
     expect(entries.filter((e) => e.action === "job.cancel").map((e) => e.detail)).toEqual([
       { id: j.id, execution: running.id, reason },
       { id: j.id, execution: queued.id, reason },
