@@ -12,6 +12,7 @@ import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop } from "./lib/usage/loop";
 import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { startJobsLoop } from "./lib/jobs/loop";
+import { clearSpoolLeftovers } from "./lib/jobs/output-spool";
 import { startEventsLoop } from "./lib/events/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { reconcileServer } from "./lib/workspaces/reconcile";
@@ -24,6 +25,10 @@ async function main(): Promise<void> {
   process.env.AUTH_SECRET ??= getAuthSecret();
   // Sign-in callbacks and redirects are built from the public address, not from how Next was bound.
   process.env.AUTH_URL ??= `${config.publicUrl}/api/auth`;
+  // What a crashed portal left between reading a job's output and storing it (lib/jobs/output-spool.ts).
+  await clearSpoolLeftovers(config.jobs.spoolDir).catch((err: unknown) =>
+    console.warn(`[atrium] could not clear the job spool ${config.jobs.spoolDir}:`, err),
+  );
   const handle = await getDbHandle();
   console.log(`[atrium] database: ${handle.kind === "postgres" ? "Postgres (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}/db`}`);
   if (!config.oidc) {

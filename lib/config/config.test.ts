@@ -49,7 +49,7 @@ describe("parseConfig defaults", () => {
       workspaceHost: undefined,
       adminAccess: false,
       usageSampleMs: 60_000,
-      jobs: { tickMs: 5000, pollMs: 1000, logMaxBytes: 64 * 1024 * 1024 },
+      jobs: { tickMs: 5000, pollMs: 1000, logMaxBytes: 64 * 1024 * 1024, spoolDir: ".atrium/job-spool" },
       events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
       allowedHosts: [],
@@ -91,6 +91,10 @@ describe("parseConfig defaults", () => {
       expect(() => cfg({ ATRIUM_EVENTS_RETENTION_DAYS: bad })).toThrow(
         new ConfigError("ATRIUM_EVENTS_RETENTION_DAYS is invalid: it must be a whole number of days from 1 to 365."),
       );
+  });
+
+  it("spools ended executions' output under the data dir, not the OS temp dir", () => {
+    expect(cfg({ ATRIUM_DATA_DIR: "/srv/atrium" }).jobs.spoolDir).toBe("/srv/atrium/job-spool");
   });
 
   it("reads where a job's log is cut in whole MiB from 1 to 4096", () => {

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import path from "node:path";
 import { z } from "zod";
 
 /** Thrown when the environment is unusable; the message is one sentence naming the variable. */
@@ -206,9 +207,10 @@ export interface AtriumConfig {
   usageSampleMs: number;
   /**
    * The leader's job scheduler: between two passes (ATRIUM_JOBS_TICK_S) and two checks of a running
-   * execution (ATRIUM_JOBS_POLL_S); where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB), docs/jobs.md.
+   * execution (ATRIUM_JOBS_POLL_S); where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB), docs/jobs.md;
+   * where an ended execution's log and notebook wait for their upload (`<dataDir>/job-spool`).
    */
-  jobs: { tickMs: number; pollMs: number; logMaxBytes: number };
+  jobs: { tickMs: number; pollMs: number; logMaxBytes: number; spoolDir: string };
   /** The most bytes of model files a serving bundle may hold (ATRIUM_SERVING_BUNDLE_MAX_MIB, lib/serving/bundle.ts). */
   servingBundleMaxBytes: number;
   /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
@@ -337,9 +339,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     };
   }
   const publicUrl = (e.ATRIUM_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+  const dataDir = e.ATRIUM_DATA_DIR ?? ".atrium";
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: e.ATRIUM_DATA_DIR ?? ".atrium",
+    dataDir,
     authSecret: e.AUTH_SECRET,
     oidc,
     adminUsers: e.ATRIUM_ADMIN_USERS.length > 0 ? e.ATRIUM_ADMIN_USERS : oidc ? [] : ["admin"],
@@ -361,7 +364,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
-    jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000, logMaxBytes: e.ATRIUM_JOB_LOG_MAX_MIB * 1024 * 1024 },
+    jobs: {
+      tickMs: e.ATRIUM_JOBS_TICK_S * 1000,
+      pollMs: e.ATRIUM_JOBS_POLL_S * 1000,
+      logMaxBytes: e.ATRIUM_JOB_LOG_MAX_MIB * 1024 * 1024,
+      spoolDir: path.join(dataDir, "job-spool"),
+    },
     servingBundleMaxBytes: e.ATRIUM_SERVING_BUNDLE_MAX_MIB * 1024 * 1024,
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },

@@ -2,7 +2,7 @@
  * Running one execution (docs/jobs.md): launch (claim the owner's quota and an MLflow token in one
  * transaction, open the MLflow run, start the object through the Spawner), watch (until it ends, or
  * its timeout), finish (whoever moves the row out of `running` first revokes the token, spools the
- * log and the executed notebook to a temporary folder, removes the object, closes the run with them
+ * log and the executed notebook to the spool under the data dir, removes the object, closes the run with them
  * as artifacts, and queues a retry or the jobs that follow it). Only the leader launches and
  * watches (scheduler.ts); a cancel may finish from any replica, and the conditional update decides
  * between them.
@@ -33,6 +33,8 @@ export interface JobDeps {
   pollMs?: number;
   /** Where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB; DEFAULT_JOB_LOG_MAX_BYTES in output-spool.ts). */
   logMaxBytes?: number;
+  /** Where an ended execution's output waits for its upload (config `jobs.spoolDir`, under ATRIUM_DATA_DIR). */
+  spoolDir: string;
 }
 
 export function newExecutionId(): string {

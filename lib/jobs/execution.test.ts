@@ -7,7 +7,7 @@
  */
 import Dockerode from "dockerode";
 import type { Server } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,8 @@ import { eq } from "drizzle-orm";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { peakRssGrowth } from "@/lib/util/rss-testing";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
-import { DEFAULT_JOB_LOG_MAX_BYTES } from "./output-spool";
+import { EXECUTED_NOTEBOOK } from "./command";
+import { DEFAULT_JOB_LOG_MAX_BYTES, NOTEBOOK_LIMIT } from "./output-spool";
 import { removeUser } from "@/lib/users/manage";
 import { createJob, deleteJobOf } from "./manage";
 import { cancelExecution, liveLogEvents, runJobNow } from "./run";
@@ -114,6 +115,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       spawner: backend.make(),
       store,
       pollMs: 250,
+      spoolDir: `${artifactsDir}-spool`,
       env: (base) => ({ ...base, MLFLOW_TRACKING_URI: tracking.url }),
     };
     const name = `j${run}${backend.name[0]}`;
@@ -127,6 +129,11 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       "jobs/fail.py": 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)\n',
       "jobs/sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
       "jobs/hog.py": 'x = b"1" * (512 * 1024 * 1024)\nprint(len(x))\n',
+      // Two files where the runner keeps the executed notebook: 24 MiB, and 40 MiB (past the notebook's cap).
+      "jobs/bigfile.py":
+        'import os\nos.makedirs("/tmp/atrium-job", exist_ok=True)\nblock = bytes(range(256)) * 4096\n' +
+        'for name, mib in (("executed.ipynb", 24), ("big.bin", 40)):\n    with open("/tmp/atrium-job/" + name, "wb") as f:\n' +
+        "        for _ in range(mib):\n            f.write(block)\n",
       "jobs/loud.py": 'import sys\nline = "z" * 1023 + "\\n"\nfor _ in range(300 * 1024):\n    sys.stdout.write(line)\nprint("the end")\n',
       "notebooks/live.ipynb": notebook([{ source: 'import time\nprint("first line", flush=True)\ntime.sleep(8)\nprint("second line")' }]),
       "notebooks/report.ipynb": notebook([
@@ -149,6 +156,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
           .catch(() => undefined);
     await handle?.close();
     if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
+    if (artifactsDir) await rm(`${artifactsDir}-spool`, { recursive: true, force: true });
     // Swarm removes a job's task containers a moment after its service; the volume waits for them.
     for (const v of volumes) {
       for (let i = 0; i < 120; i++) {
@@ -286,6 +294,37 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(samples).toBeGreaterThan(0);
   }, 240_000);
 
+  // Only a container's filesystem can be copied from; a swarm task may be on another node (the runner uploads instead).
+  if (backend.name === "docker")
+    it("copies a file out of an ended execution as a stream: 24 MiB cost the portal far less, and past the cap it says so", async () => {
+      const MIB = 1024 * 1024;
+      const j = await job({ name: "bigfile", path: "jobs/bigfile.py" });
+      const queued = await runJobNow(db(), owner, j.id);
+      expect(await launchExecution(deps, queued.id)).toBe(true);
+      await expect.poll(async () => (await deps.spawner.jobStatus(queued.id)).state, { timeout: 120_000, interval: 500 }).toBe("succeeded");
+      const dir = await mkdtemp(join(tmpdir(), "atrium-jobfile-"));
+      try {
+        const dest = join(dir, "executed.ipynb");
+        // Before, the tar was read whole and copied once more: more than twice the file's size.
+        const { result: size, growth } = await peakRssGrowth(() =>
+          deps.spawner.jobFile(queued.id, EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, dest),
+        );
+        expect(size).toBe(24 * MIB);
+        const copied = await readFile(dest);
+        expect(copied.length).toBe(24 * MIB);
+        expect(copied.subarray(-256)).toEqual(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
+        expect(growth).toBeLessThan(16 * MIB);
+        await expect(deps.spawner.jobFile(queued.id, "/tmp/atrium-job/big.bin", NOTEBOOK_LIMIT, join(dir, "big.bin"))).rejects.toThrow(
+          "The executed notebook is larger than 32 MiB; it was not kept.",
+        );
+        expect(await deps.spawner.jobFile(queued.id, "/tmp/atrium-job/none", NOTEBOOK_LIMIT, join(dir, "none"))).toBeUndefined();
+        expect((await readdir(dir)).sort()).toEqual(["big.bin", "executed.ipynb"]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await watchExecution(deps, queued.id);
+      }
+    }, 180_000);
+
   it("records a failing exit code with its last line, and retries as many times as the job says", async () => {
     const j = await job({ name: "fails", path: "jobs/fail.py", retries: 1 });
     const first = await runToEnd((await runJobNow(db(), owner, j.id)).id);
@@ -388,7 +427,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const entries = await db()
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.target, `${name}/long`));
+      .where(eq(auditEvents.target, `${name}/long`))
+      // In the order they were written; without it Postgres returns the rows in whatever order its pages hold them.
+      .orderBy(auditEvents.id);
     expect(entries.filter((e) => e.action === "job.cancel").map((e) => e.detail)).toEqual([
       { id: j.id, execution: running.id, reason },
       { id: j.id, execution: queued.id, reason },

@@ -103,9 +103,9 @@ export class DockerJobRunner implements JobRunner {
     return id ? containerLogLines(this.engine, id, follow, limit) : noLines();
   }
 
-  async file(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
+  async file(executionId: string, path: string, limit: OutputLimit, dest: string): Promise<number | undefined> {
     const id = (await this.inspect(executionId))?.Id;
-    return id ? containerFile(this.engine, id, path, limit) : undefined;
+    return id ? containerFile(this.engine, id, path, limit, dest) : undefined;
   }
 
   async remove(executionId: string): Promise<void> {

@@ -245,8 +245,8 @@ export class Engine {
     return containerLogLines(this, containerId, follow, limit);
   }
 
-  fileOf(containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
-    return containerFile(this, containerId, path, limit);
+  fileOf(containerId: string, path: string, limit: OutputLimit, dest: string): Promise<number | undefined> {
+    return containerFile(this, containerId, path, limit, dest);
   }
 
   // --- volumes -----------------------------------------------------------------------------------

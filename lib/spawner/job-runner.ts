@@ -7,8 +7,8 @@ export interface JobRunner {
   status(executionId: string): Promise<JobStatus>;
   /** Its output lines within `limit`; `follow` reads until the execution ends. No lines when there is no object. */
   logs(executionId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>>;
-  /** A file from the execution's filesystem, where the backend can reach it, within `limit`; undefined otherwise. */
-  file(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
+  /** A file from the execution's filesystem copied to `dest`, where the backend can reach it, within `limit`; its size, else undefined. */
+  file(executionId: string, path: string, limit: OutputLimit, dest: string): Promise<number | undefined>;
   remove(executionId: string): Promise<void>;
   list(): Promise<ListedJob[]>;
 }

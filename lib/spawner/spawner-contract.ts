@@ -7,6 +7,7 @@
 import { expect, it } from "vitest";
 import { DEFAULT_EXEC_LIMIT } from "./bounded-output";
 import { containerName } from "./container-spec";
+import { FORK_BOMB } from "./fork-bomb";
 import { DEFAULT_PIDS_LIMIT } from "./hardening";
 import { TEST_IMAGE, collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./testing";
 import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type Spawner } from "./types";
@@ -48,27 +49,6 @@ const SHOW_HARDENING = [
 function hardeningLines(pids: number, noNewPrivs: boolean): string[] {
   return ["CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", `NoNewPrivs:\t${noNewPrivs ? 1 : 0}`, String(pids)];
 }
-
-/**
- * Forks children that sleep until fork() fails, then kills them: prints how many it made and the
- * error that stopped it (EAGAIN at a pids limit), or "none" when it reached 2000 without one.
- */
-const FORK_BOMB = [
-  "python3",
-  "-c",
-  [
-    "import os, errno, signal, time",
-    "kids, err = [], None",
-    "for _ in range(2000):",
-    "  try: pid = os.fork()",
-    "  except OSError as e: err = e.errno; break",
-    "  if pid == 0: time.sleep(60); os._exit(0)",
-    "  kids.append(pid)",
-    "for k in kids: os.kill(k, signal.SIGKILL)",
-    "for k in kids: os.waitpid(k, 0)",
-    "print(len(kids), errno.errorcode.get(err, 'none'))",
-  ].join("\n"),
-];
 
 const startError = (p: Promise<unknown>): Promise<unknown> =>
   p.then(

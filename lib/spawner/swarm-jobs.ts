@@ -152,7 +152,7 @@ export class SwarmJobRunner implements JobRunner {
   }
 
   /** Nothing: the task's filesystem may be on another node; the runner uploads what the portal keeps (lib/jobs/command.ts). */
-  file(): Promise<Buffer | undefined> {
+  file(): Promise<number | undefined> {
     return Promise.resolve(undefined);
   }
 

@@ -161,10 +161,11 @@ export interface Spawner {
    */
   jobLogs(executionId: string, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>>;
   /**
-   * A file from the execution's own filesystem (e.g. the executed notebook), once it ended; undefined
-   * when absent; an OutputLimitError when it is larger than `limit` allows.
+   * Copies a file from the execution's own filesystem (e.g. the executed notebook), once it ended,
+   * into the portal's file `dest`, streamed; its size, or undefined when absent or out of reach; an
+   * OutputLimitError when it is larger than `limit` allows (then `dest` holds a part of it).
    */
-  jobFile(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
+  jobFile(executionId: string, path: string, limit: OutputLimit, dest: string): Promise<number | undefined>;
   /** Kills and removes it; a missing one is no error. */
   removeJob(executionId: string): Promise<void>;
   /** Every execution object carrying Atrium's job labels (adoption after a restart). */

@@ -54,8 +54,8 @@ export interface WorkloadRuntime {
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
   /** A container's output as lines within `limit`, followed until it ends or as it stands (container-output.ts). */
   logLines(containerId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>>;
-  /** One file copied out of a container's filesystem within `limit`; undefined when absent. */
-  fileOf(containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
+  /** One file copied out of a container's filesystem to `dest` within `limit`; its size, undefined when absent. */
+  fileOf(containerId: string, path: string, limit: OutputLimit, dest: string): Promise<number | undefined>;
   capacity(): Promise<{ cpu: number; memBytes: number }>;
 }
 
@@ -283,8 +283,8 @@ export abstract class WorkloadSpawner<W> implements Spawner {
     return this.jobs.logs(executionId, opts.follow, opts.limit);
   }
 
-  jobFile(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
-    return this.jobs.file(executionId, path, limit);
+  jobFile(executionId: string, path: string, limit: OutputLimit, dest: string): Promise<number | undefined> {
+    return this.jobs.file(executionId, path, limit, dest);
   }
 
   removeJob(executionId: string): Promise<void> {
