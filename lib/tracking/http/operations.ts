@@ -25,7 +25,9 @@ import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
-import { changes, changesEach, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
+import * as webhookOps from "@/lib/webhooks/operations";
+import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
+import { administers, changes, changesEach, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 /** Which prefix a row answers under: MLflow 3's trace API lives under /api/3.0/mlflow/ (service.proto `since`). */
@@ -171,6 +173,13 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     registryOps.deleteModelVersionTagOp,
     registryEvents.modelVersionTagDeleted,
   ),
+  // Registry webhooks (lib/webhooks/operations.ts): admins only, as in MLflow.
+  op("webhooks", POST, webhooks.create, administers("create"), webhookOps.createWebhook),
+  op("webhooks", GET, webhooks.list, administers("read"), webhookOps.listWebhooks),
+  op("webhooks/{webhook_id}", GET, webhooks.id, administers("read"), webhookOps.getWebhook),
+  op("webhooks/{webhook_id}", PATCH, webhooks.update, administers("create"), webhookOps.updateWebhook),
+  op("webhooks/{webhook_id}", DELETE, webhooks.id, administers("create"), webhookOps.deleteWebhook),
+  op("webhooks/{webhook_id}/test", POST, webhooks.test, administers("read"), webhookOps.testWebhook),
   op("logged-models", POST, loggedModels.create, creates("experiment"), loggedModelOps.createLoggedModel),
   op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
   op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),
