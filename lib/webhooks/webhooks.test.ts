@@ -30,7 +30,7 @@ interface Received {
 
 /** The receiver: records every request; answers with the next scripted reply, else 200 "ok". */
 const received: Received[] = [];
-const script: { status: number; headers?: Record<string, string> }[] = [];
+const script: { status: number; headers?: Record<string, string>; body?: string }[] = [];
 let server: http.Server;
 
 beforeAll(async () => {
@@ -41,7 +41,7 @@ beforeAll(async () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
       const reply = script.shift() ?? { status: 200 };
       res.writeHead(reply.status, reply.headers ?? {});
-      res.end(reply.status === 200 ? "ok" : "busy");
+      res.end(reply.body ?? (reply.status === 200 ? "ok" : "busy"));
     });
   });
   await new Promise<void>((resolve) => server.listen(PORT, "127.0.0.1", resolve));
@@ -370,6 +370,10 @@ for (const kind of DB_KINDS) {
         result: { success: false, response_status: 503, response_body: "busy" },
       });
       expect((JSON.parse(received.at(-1)?.body ?? "{}") as Json).entity).toBe("model_version");
+      // A long answer is kept to its first 4 KiB.
+      script.push({ status: 200, body: "x".repeat(100_000) });
+      const long = (await ok(call("POST", `webhooks/${id}/test`, {}, admin))).result as Json;
+      expect(long).toEqual({ success: true, response_status: 200, response_body: "x".repeat(4096) });
       getConfig().webhooks.allowPrivateIps = false;
       const refused = (await ok(call("POST", `webhooks/${id}/test`, {}, admin))).result as Json;
       expect(refused.success).toBe(false);
