@@ -7,6 +7,8 @@ import { sendDueDeliveries, SEND_BATCH } from "./deliver";
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_LIMIT = 10_000;
+/** Full batches sent back to back in one tick before the loop lets the next tick come. */
+const MAX_BATCHES_PER_TICK = 10;
 
 export interface WebhookLoopOptions {
   tickMs: number;
@@ -18,7 +20,7 @@ export interface WebhookLoopOptions {
 
 /**
  * The leader's webhook sender (server.ts starts it beside the events loop): every tick, the due attempts
- * (deliver.ts), again at once while a full batch was due; once an hour, finished attempts past retention are
+ * (deliver.ts), again at once while a full batch was due (at most MAX_BATCHES_PER_TICK batches); once an hour, finished attempts past retention are
  * pruned (at most PRUNE_LIMIT a time). Returns its stop.
  */
 export function startWebhookSenderLoop(opts: WebhookLoopOptions): () => void {
@@ -27,7 +29,7 @@ export function startWebhookSenderLoop(opts: WebhookLoopOptions): () => void {
   let prunedAt = -Infinity;
   return startLoop("webhook delivery", opts.tickMs, async () => {
     const db = await openDb();
-    while ((await sendDueDeliveries(db, settings)) === SEND_BATCH);
+    for (let i = 0; i < MAX_BATCHES_PER_TICK && (await sendDueDeliveries(db, settings)) === SEND_BATCH; i++);
     if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
       prunedAt = Date.now();
       await pruneDeliveries(db, new Date(Date.now() - opts.retentionDays * 86_400_000), PRUNE_LIMIT);

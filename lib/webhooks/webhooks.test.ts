@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { recentDeliveries } from "@/db/queries/webhooks";
+import { pruneDeliveries, recentDeliveries } from "@/db/queries/webhooks";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { getConfig, type WebhookSettings } from "@/lib/config";
@@ -310,6 +310,15 @@ for (const kind of DB_KINDS) {
         [2, 200],
         [1, 429],
       ]);
+
+      // Finished attempts past retention are pruned; one still queued is kept.
+      script.push({ status: 503 });
+      await ok(call("POST", "registered-models/create", { name: unique("model") }, alice));
+      await pump(Date.now() + 50);
+      const queued = (await recentDeliveries(db(), String(hook.webhook_id), 1))[0];
+      expect(queued?.finishedAt).toBeNull();
+      expect(await pruneDeliveries(db(), new Date(Date.now() + 60_000), 10_000)).toBeGreaterThanOrEqual(5);
+      expect((await recentDeliveries(db(), String(hook.webhook_id), 10)).map((r) => r.id)).toEqual([queued?.id]);
     });
 
     it("gives up after MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES retries", async () => {
