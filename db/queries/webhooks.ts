@@ -45,10 +45,15 @@ export async function activeWebhooksFor(db: Db, types: readonly string[]): Promi
   return db
     .select()
     .from(webhooks)
-    .where(and(eq(webhooks.status, "ACTIVE"), sql`${webhooks.events} ?| array[${sql.join(
-        types.map((t) => sql`${t}`),
-        sql`, `,
-      )}]::text[]`));
+    .where(
+      and(
+        eq(webhooks.status, "ACTIVE"),
+        sql`${webhooks.events} ?| array[${sql.join(
+          types.map((t) => sql`${t}`),
+          sql`, `,
+        )}]::text[]`,
+      ),
+    );
 }
 
 /** Queues attempts; one already queued for the same (webhook, event, attempt) is left alone. */
@@ -114,16 +119,17 @@ export async function finishDelivery(db: Db, id: number, result: AttemptResult, 
 
 /** The newest attempts to one webhook (its page, tests). */
 export async function recentDeliveries(db: Db, webhookId: string, limit: number): Promise<WebhookDeliveryRow[]> {
-  return db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhookId)).orderBy(desc(webhookDeliveries.id)).limit(limit);
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.webhookId, webhookId))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(limit);
 }
 
 /** Deletes finished attempts older than `before`, at most `limit` a call. */
 export async function pruneDeliveries(db: Db, before: Date, limit: number): Promise<number> {
-  const old = db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(lt(webhookDeliveries.finishedAt, before))
-    .limit(limit);
+  const old = db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(lt(webhookDeliveries.finishedAt, before)).limit(limit);
   const rows = await db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, old)).returning({ id: webhookDeliveries.id });
   return rows.length;
 }

@@ -53,7 +53,13 @@ describe("parseConfig defaults", () => {
       events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
       allowedHosts: [],
-      webhooks: { allowedSchemes: ["https"], allowPrivateIps: false, secretEncryptionKey: undefined, requestTimeoutMs: 30_000, maxRetries: 3 },
+      webhooks: {
+        allowedSchemes: ["https"],
+        allowPrivateIps: false,
+        secretEncryptionKey: undefined,
+        requestTimeoutMs: 30_000,
+        maxRetries: 3,
+      },
     });
   });
 
@@ -65,7 +71,13 @@ describe("parseConfig defaults", () => {
       MLFLOW_WEBHOOK_REQUEST_TIMEOUT: "5",
       MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: "0",
     }).webhooks;
-    expect(w).toEqual({ allowedSchemes: ["https", "http"], allowPrivateIps: true, secretEncryptionKey: "k".repeat(32), requestTimeoutMs: 5000, maxRetries: 0 });
+    expect(w).toEqual({
+      allowedSchemes: ["https", "http"],
+      allowPrivateIps: true,
+      secretEncryptionKey: "k".repeat(32),
+      requestTimeoutMs: 5000,
+      maxRetries: 0,
+    });
     expect(() => cfg({ MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: "maybe" })).toThrow(/MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS is invalid/);
     expect(() => cfg({ MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: "short" })).toThrow(/at least 16 characters/);
     expect(() => cfg({ MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: "50" })).toThrow(/from 0 to 10/);

@@ -396,7 +396,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
     allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),
     webhooks: {
-      allowedSchemes: e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.length > 0 ? e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.map((s) => s.toLowerCase()) : ["https"],
+      allowedSchemes:
+        e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.length > 0 ? e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.map((s) => s.toLowerCase()) : ["https"],
       allowPrivateIps: e.MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS ?? false,
       secretEncryptionKey: e.MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY,
       requestTimeoutMs: e.MLFLOW_WEBHOOK_REQUEST_TIMEOUT * 1000,

@@ -30,7 +30,10 @@ const SEND_CONCURRENCY = 4;
 export const SEND_BATCH = 20;
 
 /** Attempt 1 of delivering `event` to `webhook`. */
-export function firstAttempt(webhook: Pick<WebhookRow, "id">, event: Pick<EventRow, "id" | "type" | "payload" | "createdAt">): NewWebhookDeliveryRow {
+export function firstAttempt(
+  webhook: Pick<WebhookRow, "id">,
+  event: Pick<EventRow, "id" | "type" | "payload" | "createdAt">,
+): NewWebhookDeliveryRow {
   return {
     webhookId: webhook.id,
     eventId: event.id,

@@ -31,7 +31,8 @@ export class SecretUnreadable extends Error {}
 
 export function decryptSecret(stored: string, key = webhookSecretKey()): string {
   const [version, iv, tag, data] = stored.split(":");
-  if (version !== VERSION || !iv || !tag || data === undefined) throw new SecretUnreadable("The webhook's stored secret is not in a known format.");
+  if (version !== VERSION || !iv || !tag || data === undefined)
+    throw new SecretUnreadable("The webhook's stored secret is not in a known format.");
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));

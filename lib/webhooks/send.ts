@@ -127,10 +127,21 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptOutcome> 
     });
     const timer = setTimeout(() => {
       request.destroy();
-      finish({ statusCode: null, responseSnippet: null, retryAfterMs: null, error: `No answer within ${req.settings.requestTimeoutMs / 1000} s.` });
+      finish({
+        statusCode: null,
+        responseSnippet: null,
+        retryAfterMs: null,
+        error: `No answer within ${req.settings.requestTimeoutMs / 1000} s.`,
+      });
     }, req.settings.requestTimeoutMs);
     request.on("error", (err: NodeJS.ErrnoException) =>
-      finish({ statusCode: null, responseSnippet: null, retryAfterMs: null, error: err.message.slice(0, 1000), refused: err.code === "EWEBHOOKPRIVATE" }),
+      finish({
+        statusCode: null,
+        responseSnippet: null,
+        retryAfterMs: null,
+        error: err.message.slice(0, 1000),
+        refused: err.code === "EWEBHOOKPRIVATE",
+      }),
     );
     request.end(req.body);
   });

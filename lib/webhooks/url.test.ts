@@ -6,20 +6,40 @@ import { retryDelayMs } from "./deliver";
 
 describe("webhook addresses, body, signature, secrets", () => {
   it("counts only global addresses as public, IPv4-mapped IPv6 as its IPv4", () => {
-    for (const a of ["127.0.0.1", "10.0.0.1", "172.16.5.5", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "::", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "224.0.0.1"])
+    for (const a of [
+      "127.0.0.1",
+      "10.0.0.1",
+      "172.16.5.5",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "::",
+      "fd00::1",
+      "fe80::1",
+      "::ffff:127.0.0.1",
+      "224.0.0.1",
+    ])
       expect(isPublicAddress(a), a).toBe(false);
     for (const a of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"]) expect(isPublicAddress(a), a).toBe(true);
   });
 
   it("checks the scheme against the allowed list and refuses credentials in the URL", () => {
-    expect(() => checkUrlShape("http://example.com", { allowedSchemes: ["https"] })).toThrow("Invalid webhook URL scheme: 'http'. Allowed schemes: https");
+    expect(() => checkUrlShape("http://example.com", { allowedSchemes: ["https"] })).toThrow(
+      "Invalid webhook URL scheme: 'http'. Allowed schemes: https",
+    );
     expect(() => checkUrlShape("https://u:p@example.com", { allowedSchemes: ["https"] })).toThrow(/user name or password/);
     expect(() => checkUrlShape("not a url", { allowedSchemes: ["https"] })).toThrow("Invalid webhook URL: 'not a url'");
     expect(checkUrlShape("https://example.com/x", { allowedSchemes: ["https"] }).hostname).toBe("example.com");
   });
 
   it("writes the body as Python's json.dumps and signs it as MLflow does", () => {
-    const body = webhookBody("model_version_alias.created", { name: "m", alias: "prod", version: "1", note: "é" }, new Date("2025-01-02T03:04:05.678Z"));
+    const body = webhookBody(
+      "model_version_alias.created",
+      { name: "m", alias: "prod", version: "1", note: "é" },
+      new Date("2025-01-02T03:04:05.678Z"),
+    );
     expect(body).toBe(
       '{"entity": "model_version_alias", "action": "created", "timestamp": "2025-01-02T03:04:05.678000+00:00", "data": {"name": "m", "alias": "prod", "version": "1", "note": "\\u00e9"}}',
     );

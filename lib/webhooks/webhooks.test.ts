@@ -53,7 +53,12 @@ const settings = (): WebhookSettings => getConfig().webhooks;
 beforeEach(() => {
   received.length = 0;
   script.length = 0;
-  Object.assign(getConfig().webhooks, { allowedSchemes: ["https", "http"], allowPrivateIps: true, maxRetries: 3, requestTimeoutMs: 10_000 });
+  Object.assign(getConfig().webhooks, {
+    allowedSchemes: ["https", "http"],
+    allowPrivateIps: true,
+    maxRetries: 3,
+    requestTimeoutMs: 10_000,
+  });
 });
 
 /** The receiver's check, written from MLflow's published algorithm (mlflow/webhooks/delivery.py). */
@@ -145,7 +150,8 @@ for (const kind of DB_KINDS) {
       expect(await ok(call("GET", `webhooks/${id}`, { webhook_id: id }, admin))).toEqual({ webhook: hook });
 
       // update_webhook: PATCH …/webhooks/{id} with UpdateWebhook(webhook_id, status, …).
-      const updated = (await ok(call("PATCH", `webhooks/${id}`, { webhook_id: id, status: "DISABLED", description: "" }, admin))).webhook as Json;
+      const updated = (await ok(call("PATCH", `webhooks/${id}`, { webhook_id: id, status: "DISABLED", description: "" }, admin)))
+        .webhook as Json;
       expect(updated.status).toBe("DISABLED");
       expect(updated).not.toHaveProperty("description");
       expect(updated.events).toEqual(hook.events);
@@ -195,7 +201,12 @@ for (const kind of DB_KINDS) {
     it("refuses bad input in MLflow's words: no events, a wrong entity/action pair, a scheme not allowed, a private address", async () => {
       const base = { name: "bad", url: HOOK_URL, events: [{ entity: "MODEL_VERSION", action: "CREATED" }] };
       const count = (await db().query.webhooks.findMany()).length;
-      await fails(call("POST", "webhooks", { ...base, events: [] }, admin), 400, "INVALID_PARAMETER_VALUE", "Webhook events cannot be empty");
+      await fails(
+        call("POST", "webhooks", { ...base, events: [] }, admin),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Webhook events cannot be empty",
+      );
       await fails(
         call("POST", "webhooks", { ...base, events: [{ entity: "REGISTERED_MODEL", action: "DELETED" }] }, admin),
         400,
@@ -203,13 +214,29 @@ for (const kind of DB_KINDS) {
         `Invalid action 'deleted' for entity 'registered_model'. Valid actions are: ["created"]`,
       );
       await fails(call("POST", "webhooks", { ...base, name: " " }, admin), 400, "INVALID_PARAMETER_VALUE", "Webhook name cannot be empty");
-      await fails(call("POST", "webhooks", { ...base, url: "ftp://example.com/x" }, admin), 400, "INVALID_PARAMETER_VALUE", "Invalid webhook URL scheme: 'ftp'");
+      await fails(
+        call("POST", "webhooks", { ...base, url: "ftp://example.com/x" }, admin),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Invalid webhook URL scheme: 'ftp'",
+      );
       getConfig().webhooks.allowPrivateIps = false;
-      for (const url of [HOOK_URL, `http://localhost:${PORT}/hook`, "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://10.1.2.3/x"]) {
+      for (const url of [
+        HOOK_URL,
+        `http://localhost:${PORT}/hook`,
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "http://10.1.2.3/x",
+      ]) {
         await fails(call("POST", "webhooks", { ...base, url }, admin), 400, "INVALID_PARAMETER_VALUE", "not a public address");
       }
       getConfig().webhooks.allowedSchemes = ["https"];
-      await fails(call("POST", "webhooks", { ...base, url: "http://example.com/x" }, admin), 400, "INVALID_PARAMETER_VALUE", "Allowed schemes: https");
+      await fails(
+        call("POST", "webhooks", { ...base, url: "http://example.com/x" }, admin),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "Allowed schemes: https",
+      );
       expect((await db().query.webhooks.findMany()).length).toBe(count);
     });
 
@@ -264,7 +291,9 @@ for (const kind of DB_KINDS) {
       await ok(call("POST", "registered-models/create", { name }, alice));
       await pump();
       const mine = received.filter((r) => r.body.includes(`"${name}"`));
-      expect(mine.length).toBe(1 + (await db().query.webhooks.findMany()).filter((w) => w.status === "ACTIVE" && w.id !== plain.webhook_id).length);
+      expect(mine.length).toBe(
+        1 + (await db().query.webhooks.findMany()).filter((w) => w.status === "ACTIVE" && w.id !== plain.webhook_id).length,
+      );
       expect(mine.some((r) => r.headers["x-mlflow-signature"] === undefined)).toBe(true);
       expect(await recentDeliveries(db(), String(off.webhook_id), 10)).toEqual([]);
       await ok(call("DELETE", `webhooks/${String(off.webhook_id)}`, {}, admin));
@@ -375,7 +404,9 @@ for (const kind of DB_KINDS) {
         data: { name: "example_model", tags: { example_key: "example_value" }, description: "An example registered model" },
       });
       script.push({ status: 503 });
-      expect(await ok(call("POST", `webhooks/${id}/test`, { webhook_id: id, event: { entity: "MODEL_VERSION", action: "CREATED" } }, admin))).toEqual({
+      expect(
+        await ok(call("POST", `webhooks/${id}/test`, { webhook_id: id, event: { entity: "MODEL_VERSION", action: "CREATED" } }, admin)),
+      ).toEqual({
         result: { success: false, response_status: 503, response_body: "busy" },
       });
       expect((JSON.parse(received.at(-1)?.body ?? "{}") as Json).entity).toBe("model_version");
