@@ -51,26 +51,31 @@ export function retryDelayMs(attempt: number, retryAfterMs: number | null): numb
   return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
 }
 
-/** Sends one attempt of `row` now (the webhook read afresh: its URL, secret and status as they are). */
-export async function sendOne(db: Db, row: WebhookDeliveryRow, settings: WebhookSettings, now = Date.now): Promise<AttemptOutcome> {
-  const webhook = await findWebhook(db, row.webhookId);
-  const stop = async (error: string): Promise<AttemptOutcome> => {
-    const outcome = { statusCode: null, responseSnippet: null, retryAfterMs: null, error, refused: true, durationMs: 0 };
-    await finishDelivery(db, row.id, { statusCode: null, responseSnippet: null, error, durationMs: 0 });
-    return outcome;
-  };
-  if (!webhook) return stop("The webhook was deleted.");
-  if (webhook.status !== "ACTIVE" && row.eventId !== null) return stop("The webhook was disabled before this attempt.");
+/** How long a claimed attempt is held: long enough for one attempt and its bookkeeping, so a live sender never loses it. */
+export const leaseUntil = (at: number, settings: WebhookSettings) => new Date(at + settings.requestTimeoutMs * 2 + 30_000);
+
+/**
+ * Sends attempt `row` to `webhook` once (its URL and secret as they are now) and records the outcome; with
+ * `retry`, a retryable failure also queues the next attempt after the backoff or Retry-After. A URL that is no
+ * longer allowed or a secret that cannot be read is recorded as the attempt's error, not sent.
+ */
+export async function attemptDelivery(
+  db: Db,
+  webhook: WebhookRow,
+  row: WebhookDeliveryRow,
+  settings: WebhookSettings,
+  { retry, now = Date.now }: { retry: boolean; now?: () => number },
+): Promise<AttemptOutcome> {
   let secret: string | null = null;
   try {
     checkUrlShape(webhook.url, settings);
     if (webhook.secretEncrypted) secret = decryptSecret(webhook.secretEncrypted);
   } catch (err) {
-    if (err instanceof WebhookUrlError || err instanceof SecretUnreadable) return stop(err.message);
-    throw err;
+    if (!(err instanceof WebhookUrlError || err instanceof SecretUnreadable)) throw err;
+    return stopped(db, row, err.message);
   }
   const outcome = await sendAttempt({ url: webhook.url, body: row.body, deliveryId: row.deliveryId, secret, settings, now });
-  const again = row.eventId !== null && isRetryable(outcome) && row.attempt <= settings.maxRetries;
+  const again = retry && isRetryable(outcome) && row.attempt <= settings.maxRetries;
   const next: NewWebhookDeliveryRow | undefined = again
     ? {
         webhookId: row.webhookId,
@@ -91,12 +96,24 @@ export async function sendOne(db: Db, row: WebhookDeliveryRow, settings: Webhook
   return outcome;
 }
 
+/** Records an attempt that was not sent, and why. */
+async function stopped(db: Db, row: WebhookDeliveryRow, error: string): Promise<AttemptOutcome> {
+  await finishDelivery(db, row.id, { statusCode: null, responseSnippet: null, error, durationMs: 0 });
+  return { statusCode: null, responseSnippet: null, retryAfterMs: null, error, refused: true, durationMs: 0 };
+}
+
+/** Sends one queued attempt of an event now; a webhook deleted or disabled since it was queued gets nothing. */
+export async function sendOne(db: Db, row: WebhookDeliveryRow, settings: WebhookSettings, now = Date.now): Promise<AttemptOutcome> {
+  const webhook = await findWebhook(db, row.webhookId);
+  if (!webhook) return stopped(db, row, "The webhook was deleted.");
+  if (webhook.status !== "ACTIVE") return stopped(db, row, "The webhook was disabled before this attempt.");
+  return attemptDelivery(db, webhook, row, settings, { retry: true, now });
+}
+
 /** Claims and sends what is due (at most SEND_BATCH attempts, SEND_CONCURRENCY at a time); how many were sent. */
 export async function sendDueDeliveries(db: Db, settings: WebhookSettings, now = Date.now): Promise<number> {
   const at = now();
-  // Long enough for one attempt and its bookkeeping, so a live sender never loses its claim.
-  const lease = new Date(at + settings.requestTimeoutMs * 2 + 30_000);
-  const due = await claimDueDeliveries(db, new Date(at), lease, SEND_BATCH);
+  const due = await claimDueDeliveries(db, new Date(at), leaseUntil(at, settings), SEND_BATCH);
   await mapLimit(due, SEND_CONCURRENCY, async (row) => {
     try {
       await sendOne(db, row, settings, now);

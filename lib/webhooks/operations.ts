@@ -12,7 +12,6 @@ import {
   insertWebhook,
   listWebhookPage,
   updateWebhookRow,
-  finishDelivery,
   type NewWebhookRow,
   type WebhookRow,
 } from "@/db/queries/webhooks";
@@ -22,8 +21,9 @@ import { doesNotExist, invalidParam, TrackingError } from "@/lib/tracking/errors
 import type { Input } from "@/lib/tracking/http/schemas";
 import { fromProtoEvent, toProtoEvent, type WebhookEventName } from "./events";
 import { exampleEvent } from "./examples";
-import { decryptSecret, encryptSecret, SecretUnreadable } from "./secret";
-import { sendAttempt, webhookBody } from "./send";
+import { attemptDelivery, leaseUntil } from "./deliver";
+import { encryptSecret } from "./secret";
+import { webhookBody } from "./send";
 import type { EventInput, webhookSchemas as s } from "./schemas";
 import { checkWebhookUrl, WebhookUrlError } from "./url";
 
@@ -174,34 +174,20 @@ export async function testWebhook(ctx: TrackingContext, input: Input<typeof s.te
   const event = input.event ? eventNames([input.event])[0] : (webhook.events[0] as WebhookEventName | undefined);
   if (!event) throw invalidParam("The webhook has no events to test.");
   const settings = getConfig().webhooks;
-  const failed = (message: string): Body => ({ result: { success: false, error_message: `Failed to test webhook: ${message}` } });
-  let secret: string | null = null;
-  try {
-    await checkWebhookUrl(webhook.url, settings);
-    if (webhook.secretEncrypted) secret = decryptSecret(webhook.secretEncrypted);
-  } catch (err) {
-    if (err instanceof WebhookUrlError || err instanceof SecretUnreadable) return failed(err.message);
-    throw err;
-  }
-  const body = webhookBody(event, exampleEvent(event), new Date(now(ctx)));
+  const at = now(ctx);
   const row = await insertDelivery(ctx.db, {
     webhookId: webhook.id,
     eventId: null,
     eventType: event,
     deliveryId: randomUUID(),
     attempt: 1,
-    body,
-    dueAt: new Date(now(ctx)),
+    body: webhookBody(event, exampleEvent(event), new Date(at)),
+    dueAt: new Date(at),
     // Sent right here, not by the sender loop.
-    claimedUntil: new Date(now(ctx) + settings.requestTimeoutMs * 2 + 30_000),
+    claimedUntil: leaseUntil(at, settings),
   });
-  const outcome = await sendAttempt({ url: webhook.url, body, deliveryId: row.deliveryId, secret, settings });
-  await finishDelivery(ctx.db, row.id, {
-    statusCode: outcome.statusCode,
-    responseSnippet: outcome.responseSnippet,
-    error: outcome.error,
-    durationMs: outcome.durationMs,
-  });
+  const outcome = await attemptDelivery(ctx.db, webhook, row, settings, { retry: false });
+  const failed = (message: string): Body => ({ result: { success: false, error_message: `Failed to test webhook: ${message}` } });
   if (outcome.statusCode === null) return failed(outcome.error ?? "no answer");
   return {
     result: {
