@@ -54,6 +54,9 @@ export function isPublicAddress(address: string): boolean {
 
 export class WebhookUrlError extends Error {}
 
+/** How long saving a webhook waits for its host to resolve. */
+const LOOKUP_TIMEOUT_MS = 5000;
+
 /** The URL's shape and scheme (no network); the parsed URL. */
 export function checkUrlShape(raw: string, settings: Pick<WebhookSettings, "allowedSchemes">): URL {
   if (!raw.trim()) throw new WebhookUrlError("Webhook URL cannot be empty");
@@ -87,12 +90,18 @@ export async function checkWebhookUrl(raw: string, settings: WebhookSettings): P
   if (settings.allowPrivateIps) return url;
   const host = hostOf(url);
   let addresses: LookupAddress[];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
-      dnsLookup(host, { all: true }, (err, found) => (err ? reject(err) : resolve(found))),
-    );
+    addresses = await Promise.race([
+      new Promise<LookupAddress[]>((resolve, reject) =>
+        dnsLookup(host, { all: true }, (err, found) => (err ? reject(err) : resolve(found))),
+      ),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), LOOKUP_TIMEOUT_MS))),
+    ]);
   } catch {
     throw new WebhookUrlError(`Webhook URL host '${host}' cannot be resolved.`);
+  } finally {
+    clearTimeout(timer);
   }
   const bad = addresses.find((a) => !isPublicAddress(a.address));
   if (bad) throw refusal(host, bad.address);

@@ -250,7 +250,12 @@ for (const kind of DB_KINDS) {
       await ok(call("POST", "model-versions/create", { name, source: `runs:/${RUN}/model`, run_id: RUN }, alice));
       // Not subscribed: an alias.
       await ok(call("POST", "registered-models/alias", { name, alias: "champion", version: "1" }, alice));
-      await pump();
+      // Two consumers' passes and two senders at the same moment (two replicas): still once each.
+      await Promise.all([
+        deliverEvents(db(), [webhooksConsumer], { backoffMs: () => 0 }),
+        deliverEvents(db(), [webhooksConsumer], { backoffMs: () => 0 }),
+      ]);
+      await Promise.all([sendDueDeliveries(db(), settings()), sendDueDeliveries(db(), settings())]);
       await pump();
       await pump();
       const mine = received.filter((r) => r.body.includes(`"${name}"`));
