@@ -258,8 +258,9 @@ for (const kind of DB_KINDS) {
       await Promise.all([sendDueDeliveries(db(), settings()), sendDueDeliveries(db(), settings())]);
       await pump();
       await pump();
-      const mine = received.filter((r) => r.body.includes(`"${name}"`));
-      expect(mine.map((r) => (JSON.parse(r.body) as Json).entity)).toEqual(["registered_model", "model_version"]);
+      // Sent side by side, so in no promised order (as MLflow's thread pool): sorted by entity.
+      const mine = received.filter((r) => r.body.includes(`"${name}"`)).sort((a, b) => a.body.localeCompare(b.body));
+      expect(mine.map((r) => (JSON.parse(r.body) as Json).entity)).toEqual(["model_version", "registered_model"]);
       for (const r of mine) {
         expect(verify(r, SECRET)).toBe(true);
         expect(verify(r, "another-secret")).toBe(false);
@@ -267,7 +268,7 @@ for (const kind of DB_KINDS) {
         expect(r.headers["x-mlflow-delivery-id"]).toMatch(/^[0-9a-f-]{36}$/);
         expect(r.headers["x-mlflow-timestamp"]).toMatch(/^\d{10}$/);
       }
-      const [model, version] = mine;
+      const [version, model] = mine;
       // json.dumps's separators and Python's isoformat, as MLflow's body.
       expect(model?.body).toMatch(
         /^\{"entity": "registered_model", "action": "created", "timestamp": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", "data": \{/,

@@ -64,6 +64,20 @@ const POST = ["POST"] as const;
 const GET_POST = ["GET", "POST"] as const;
 const PATCH = ["PATCH"] as const;
 const DELETE = ["DELETE"] as const;
+/** MLflow's webhook rows; `read` for the test, which waits on the receiver and must not hold a transaction meanwhile. */
+function webhookRows(): Operation[] {
+  const refusal = "Only an admin may manage webhooks.";
+  const [read, write] = [administers("read", refusal), administers("create", refusal)];
+  return [
+    op("webhooks", POST, webhooks.create, write, webhookOps.createWebhook),
+    op("webhooks", GET, webhooks.list, read, webhookOps.listWebhooks),
+    op("webhooks/{webhook_id}", GET, webhooks.id, read, webhookOps.getWebhook),
+    op("webhooks/{webhook_id}", PATCH, webhooks.update, write, webhookOps.updateWebhook),
+    op("webhooks/{webhook_id}", DELETE, webhooks.id, write, webhookOps.deleteWebhook),
+    op("webhooks/{webhook_id}/test", POST, webhooks.test, read, webhookOps.testWebhook),
+  ];
+}
+
 /** A row of MLflow 3's /api/3.0/mlflow/ surface. */
 const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
 /** A row both surfaces answer the same way. */
@@ -174,12 +188,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     registryEvents.modelVersionTagDeleted,
   ),
   // Registry webhooks (lib/webhooks/operations.ts): admins only, as in MLflow.
-  op("webhooks", POST, webhooks.create, administers("create"), webhookOps.createWebhook),
-  op("webhooks", GET, webhooks.list, administers("read"), webhookOps.listWebhooks),
-  op("webhooks/{webhook_id}", GET, webhooks.id, administers("read"), webhookOps.getWebhook),
-  op("webhooks/{webhook_id}", PATCH, webhooks.update, administers("create"), webhookOps.updateWebhook),
-  op("webhooks/{webhook_id}", DELETE, webhooks.id, administers("create"), webhookOps.deleteWebhook),
-  op("webhooks/{webhook_id}/test", POST, webhooks.test, administers("read"), webhookOps.testWebhook),
+  ...webhookRows(),
   op("logged-models", POST, loggedModels.create, creates("experiment"), loggedModelOps.createLoggedModel),
   op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
   op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),

@@ -56,8 +56,8 @@ export interface Access<K extends TargetKind> {
    * handler asks lib/auth/access.ts for each of the several things it changes.
    */
   mode: "read" | "create" | "change" | "each";
-  /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins); 403 PERMISSION_DENIED otherwise. */
-  adminOnly?: boolean;
+  /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins): the sentence of everyone else's 403 PERMISSION_DENIED. */
+  adminOnly?: string;
 }
 
 export const reads = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "read" });
@@ -65,7 +65,7 @@ export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): A
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
 export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
 /** An admin-only row: `read` runs without a transaction (it may wait on the network), `create` in one. */
-export const administers = (mode: "read" | "create"): Access<"none"> => ({ kind: "none", mode, adminOnly: true });
+export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
 
@@ -142,7 +142,7 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boo
 
 /** Refuses a caller the row is not for at all (an admin-only row), before its input is even read. */
 export function assertMayCall(ctx: TrackingContext, access: Access<TargetKind>): void {
-  if (access.adminOnly && !ctx.principal.admin) throw permissionDenied("Only an admin may manage webhooks.");
+  if (access.adminOnly !== undefined && !ctx.principal.admin) throw permissionDenied(access.adminOnly);
 }
 
 /** The operation's target, after the access check for a change. */
