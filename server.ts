@@ -14,6 +14,7 @@ import { startWorkspaceLoops } from "./lib/workspaces/background";
 import { startJobsLoop } from "./lib/jobs/loop";
 import { clearSpoolLeftovers } from "./lib/jobs/output-spool";
 import { startEventsLoop } from "./lib/events/loop";
+import { startWebhookSenderLoop } from "./lib/webhooks/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
@@ -116,7 +117,10 @@ async function main(): Promise<void> {
     const stopJobs = startJobsLoop(config.jobs);
     // Registry events (written with the change that made them) handed to each consumer once.
     const stopEvents = startEventsLoop(config.events);
+    // Registry webhooks: the attempts the events loop queued, sent with retries (docs/webhooks.md).
+    const stopWebhooks = startWebhookSenderLoop(config.events);
     return () => {
+      stopWebhooks();
       stopLoops();
       stopUsage();
       stopJobs();

@@ -884,3 +884,59 @@ export const servingRequestLog = pgTable(
     index("serving_request_log_at_idx").on(t.at),
   ],
 );
+
+// --- registry webhooks (docs/webhooks.md) --------------------------------------------------------------
+
+/**
+ * MLflow's registry webhooks (mlflow/protos/webhooks.proto `Webhook`), managed by admins through
+ * /api/2.0/mlflow/webhooks (lib/webhooks/operations.ts). `events` are MLflow's "entity.action" names; the
+ * secret is kept encrypted (lib/webhooks/secret.ts), never answered. Timestamps are epoch ms, as MLflow's.
+ */
+export const webhooks = pgTable("webhooks", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description"),
+  url: text("url").notNull(),
+  events: jsonb("events").$type<string[]>().notNull(),
+  /** "ACTIVE" or "DISABLED". */
+  status: text("status").notNull(),
+  /** AES-256-GCM, "v1:<iv>:<tag>:<ciphertext>" in base64url; null: deliveries are not signed. */
+  secretEncrypted: text("secret_encrypted"),
+  creationTimestamp: bigintNumber("creation_timestamp").notNull(),
+  lastUpdatedTimestamp: bigintNumber("last_updated_timestamp").notNull(),
+});
+
+/**
+ * One row per attempt to deliver an event (or a test) to a webhook (lib/webhooks/deliver.ts). The webhooks
+ * consumer of the outbox inserts attempt 1 in the transaction that moves its cursor, so each event is queued
+ * once per webhook; the sender claims due rows (`claimed_until`, a lease), sends, records the outcome and,
+ * on 429/5xx or a network error, queues attempt n+1 (`due_at` after the backoff or Retry-After). All attempts
+ * of one delivery share `delivery_id` (X-MLflow-Delivery-Id) and `body`.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    webhookId: belongsTo(text("webhook_id"), () => webhooks.id),
+    /** The outbox event (events.id; no reference, events are pruned); null for a test. */
+    eventId: bigintNumber("event_id"),
+    eventType: text("event_type").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    body: text("body").notNull(),
+    dueAt: timestampTz("due_at").notNull(),
+    claimedUntil: timestampTz("claimed_until"),
+    statusCode: integer("status_code"),
+    /** The first bytes of the receiver's answer (WEBHOOK_RESPONSE_SNIPPET_BYTES). */
+    responseSnippet: text("response_snippet"),
+    error: text("error"),
+    durationMs: integer("duration_ms"),
+    createdAt: createdAt(),
+    finishedAt: timestampTz("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_attempt_idx").on(t.webhookId, t.eventId, t.attempt),
+    index("webhook_deliveries_due_idx").on(t.finishedAt, t.dueAt),
+    index("webhook_deliveries_recent_idx").on(t.webhookId, t.id),
+  ],
+);

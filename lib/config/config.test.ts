@@ -53,7 +53,34 @@ describe("parseConfig defaults", () => {
       events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
       allowedHosts: [],
+      webhooks: {
+        allowedSchemes: ["https"],
+        allowPrivateIps: false,
+        secretEncryptionKey: undefined,
+        requestTimeoutMs: 30_000,
+        maxRetries: 3,
+      },
     });
+  });
+
+  it("reads MLflow's MLFLOW_WEBHOOK_* switches and refuses bad values", () => {
+    const w = cfg({
+      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: "HTTPS, http",
+      MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: "true",
+      MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: "k".repeat(32),
+      MLFLOW_WEBHOOK_REQUEST_TIMEOUT: "5",
+      MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: "0",
+    }).webhooks;
+    expect(w).toEqual({
+      allowedSchemes: ["https", "http"],
+      allowPrivateIps: true,
+      secretEncryptionKey: "k".repeat(32),
+      requestTimeoutMs: 5000,
+      maxRetries: 0,
+    });
+    expect(() => cfg({ MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: "maybe" })).toThrow(/MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS is invalid/);
+    expect(() => cfg({ MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: "short" })).toThrow(/at least 16 characters/);
+    expect(() => cfg({ MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: "50" })).toThrow(/from 0 to 10/);
   });
 
   it("reads ATRIUM_ALLOWED_HOSTS as lower-case host names, wildcards allowed, and refuses URLs and ports", () => {

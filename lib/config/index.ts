@@ -132,6 +132,20 @@ const envSchema = z.object({
   }),
   ATRIUM_METRICS_ALLOW: list,
   ATRIUM_ALLOWED_HOSTS: list,
+  // MLflow's own webhook switches (mlflow/environment_variables.py), same names and defaults.
+  MLFLOW_WEBHOOK_ALLOWED_SCHEMES: list.refine((v) => v.every((s) => /^[a-z][a-z0-9+.-]*$/i.test(s)), {
+    message: 'must be URL schemes separated by commas, such as "https,http"',
+  }),
+  MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: optionalBoolean,
+  MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: "must be at least 16 characters",
+  }),
+  MLFLOW_WEBHOOK_REQUEST_TIMEOUT: optionalString
+    .transform((v) => (v === undefined ? 30 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 300, { message: "must be a whole number of seconds from 1 to 300" }),
+  MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: optionalString
+    .transform((v) => (v === undefined ? 3 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 0 && n <= 10, { message: "must be a whole number from 0 to 10" }),
 });
 
 /**
@@ -219,6 +233,21 @@ export interface AtriumConfig {
   metrics: { token: string | undefined; allow: string[] };
   /** Host names the portal answers to besides its own addresses (ATRIUM_ALLOWED_HOSTS, lib/http/allowed-host.ts); `*.x` or `.x` for a domain. */
   allowedHosts: string[];
+  /** Registry webhooks (docs/webhooks.md), MLflow's MLFLOW_WEBHOOK_* variables. */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** URL schemes a webhook may use; MLflow's default is https only. */
+  allowedSchemes: string[];
+  /** Loopback, private, link-local and other non-public addresses let through (refused by default). */
+  allowPrivateIps: boolean;
+  /** The key secrets are encrypted with; unset: derived from AUTH_SECRET (lib/webhooks/secret.ts). */
+  secretEncryptionKey: string | undefined;
+  /** Per attempt. */
+  requestTimeoutMs: number;
+  /** Attempts after the first on 429, 5xx or a network error. */
+  maxRetries: number;
 }
 
 /** "data-science=user,gpu-users=power" → { "data-science": "user", "gpu-users": "power" } */
@@ -374,6 +403,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
     allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),
+    webhooks: {
+      allowedSchemes:
+        e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.length > 0 ? e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.map((s) => s.toLowerCase()) : ["https"],
+      allowPrivateIps: e.MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS ?? false,
+      secretEncryptionKey: e.MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY,
+      requestTimeoutMs: e.MLFLOW_WEBHOOK_REQUEST_TIMEOUT * 1000,
+      maxRetries: e.MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES,
+    },
   };
 }
 
