@@ -1,3 +1,5 @@
+import { PageHeader } from "@/components/ui/page-header";
+import { Button } from "@/components/ui/button";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { CompareView } from "@/components/packages/compare-view";
@@ -65,10 +67,10 @@ export default async function CompareEnvironmentsPage({
           ← Environments
         </Link>
       </p>
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Compare environments</h1>
-        <p className="mt-1 text-slate-600">Which Python packages two environments ship, and where their versions differ.</p>
-      </div>
+      <PageHeader
+        title="Compare environments"
+        description="Which Python packages two environments ship, and where their versions differ."
+      />
       {envs.length < 2 ? (
         <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">
           There is only one environment, so there is nothing to compare yet.
@@ -81,7 +83,7 @@ export default async function CompareEnvironmentsPage({
           <LabelledSelect label="with" name="right" defaultValue={right}>
             {options}
           </LabelledSelect>
-          <button className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Compare</button>
+          <Button type="submit">Compare</Button>
         </form>
       )}
       {body}

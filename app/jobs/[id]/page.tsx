@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ExecutionLog } from "@/components/jobs/execution-log";
@@ -36,16 +37,11 @@ export default async function JobPage({
   const others = jobs.filter((j) => j.id !== id && j.owner === job.owner).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-start justify-between gap-4">
-        <div>
-          <p className="text-sm text-slate-500">
-            <Link href="/jobs" className="hover:underline">
-              Jobs
-            </Link>{" "}
-            / {job.owner}
-          </p>
-          <h1 className="text-2xl font-semibold text-slate-900">{job.name}</h1>
-          <p className="mt-1 text-sm text-slate-600">
+      <PageHeader
+        crumbs={[{ href: "/jobs", label: "Jobs" }, { label: job.owner }]}
+        title={job.name}
+        description={
+          <p className="text-sm">
             <span className="font-mono">{job.path}</span> in {job.environment}, {job.cpu} CPU, {job.memGb} GiB, timeout {job.timeoutS} s,{" "}
             {job.retries} {job.retries === 1 ? "retry" : "retries"}.{" "}
             {job.trigger.kind === "cron"
@@ -54,9 +50,9 @@ export default async function JobPage({
                 ? "Runs after another job succeeds."
                 : "Runs when started."}
           </p>
-        </div>
-        <JobActions jobId={job.id} paused={job.paused} />
-      </div>
+        }
+        actions={<JobActions jobId={job.id} paused={job.paused} />}
+      />
       <Card title="History" description="Newest first. Each execution is an MLflow run.">
         <JobTable
           testId="executions-table"
