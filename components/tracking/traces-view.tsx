@@ -258,7 +258,7 @@ export function TracesView({
         <input
           aria-label="Filter traces"
           data-testid="trace-filter"
-          className="min-w-80 flex-1 rounded-lg border border-slate-300 px-3 py-1.5 font-mono text-sm"
+          className="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-1.5 font-mono text-sm"
           placeholder="attributes.status = 'OK' AND tags.env = 'prod' AND execution_time_ms > 100"
           value={draft}
           onChange={(e) => setDraft(e.target.value)}

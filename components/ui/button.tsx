@@ -1,7 +1,7 @@
 import type { ButtonHTMLAttributes } from "react";
 
 /**
- * The portal's one set of button looks (docs/architecture.md §UI): `primary` for the action a form or
+ * The portal's one set of button looks (docs/architecture.md §2): `primary` for the action a form or
  * page is for, `secondary` beside it, `danger` for what cannot be undone, `ghost` for a quiet action in
  * a row, and the `link` tones for an action that reads as text.
  */

@@ -46,7 +46,8 @@ export function DataTable(props: {
       </tbody>
     </table>
   );
-  const scroller = <div className="overflow-x-auto">{table}</div>;
+  // relative: the box is what an sr-only header label is placed against, so it cannot widen the page either.
+  const scroller = <div className="relative overflow-x-auto">{table}</div>;
   if (!panel) return scroller;
   return (
     <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
