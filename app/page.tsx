@@ -17,16 +17,11 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
   const wanted = serverNameSchema.safeParse((await searchParams).server);
   return (
     <div className="space-y-6">
-      <PageHeader
-        title="My workspaces"
-        description={
-          <>
-            {me.displayName ? `Welcome, ${me.displayName}. ` : ""}You are signed in as <strong data-testid="me-name">{me.name}</strong> with
-            the role <strong data-testid="me-role">{me.role}</strong>
-            {me.admin && " (platform admin)"}.
-          </>
-        }
-      />
+      <PageHeader title="My workspaces">
+        {me.displayName ? `Welcome, ${me.displayName}. ` : ""}You are signed in as <strong data-testid="me-name">{me.name}</strong> with the
+        role <strong data-testid="me-role">{me.role}</strong>
+        {me.admin && " (platform admin)"}.
+      </PageHeader>
       <WorkspacesHome initialMe={me} initialServers={servers} defaultName={wanted.success ? wanted.data : undefined} />
       <MyUsageCard principal={principal} />
       <Card title="API tokens" description="For scripts, the REST API and the MLflow client outside Atrium. Stored hashed; shown once.">

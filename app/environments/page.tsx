@@ -17,19 +17,13 @@ export default async function EnvironmentsPage() {
   const engineDown = health.engine === "down";
   return (
     <div className="space-y-6">
-      <PageHeader
-        title="Environments"
-        description={
-          <>
-            The software a workspace starts with: a container image with Python, Jupyter and libraries. Pick one when you start a workspace
-            on{" "}
-            <Link href="/" className="text-brand-600 hover:underline">
-              My workspaces
-            </Link>
-            .
-          </>
-        }
-      />
+      <PageHeader title="Environments">
+        The software a workspace starts with: a container image with Python, Jupyter and libraries. Pick one when you start a workspace on{" "}
+        <Link href="/" className="text-brand-600 hover:underline">
+          My workspaces
+        </Link>
+        .
+      </PageHeader>
       {engineDown && (
         <p role="status" className="rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
           The container engine cannot be reached right now, so whether each image is on this host is unknown.

@@ -18,11 +18,9 @@ export default async function ExperimentsPage() {
   const anyRuns = experiments.some((e) => e.runCount > 0);
   return (
     <div className="space-y-6">
-      <PageHeader
-        title="Experiments"
-        description="Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it."
-        actions={<NewExperimentForm />}
-      />
+      <PageHeader title="Experiments" actions={<NewExperimentForm />}>
+        Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.
+      </PageHeader>
       {!anyRuns && (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-4 text-slate-600" data-testid="no-runs">
           Nothing has been logged yet. Run one of the snippets below in a notebook and your first run appears here.

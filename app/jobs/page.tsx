@@ -15,10 +15,10 @@ export default async function JobsPage() {
   const mine = jobs.filter((j) => j.owner === principal.name).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
-      <PageHeader
-        title="Jobs"
-        description="Notebooks and scripts from your home folder, run on a schedule or on demand. Each run is an MLflow run; a running job counts against your CPU and memory like a workspace."
-      />
+      <PageHeader title="Jobs">
+        Notebooks and scripts from your home folder, run on a schedule or on demand. Each run is an MLflow run; a running job counts against
+        your CPU and memory like a workspace.
+      </PageHeader>
       <Card title={principal.admin ? "All jobs" : "My jobs"}>
         <JobTable
           testId="jobs-table"

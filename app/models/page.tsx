@@ -6,10 +6,9 @@ export default async function ModelsPage() {
   await requireUser();
   return (
     <div className="space-y-6">
-      <PageHeader
-        title="Models"
-        description="The model registry: named models, their versions, which run produced each, and aliases such as @champion that code loads by."
-      />
+      <PageHeader title="Models">
+        The model registry: named models, their versions, which run produced each, and aliases such as @champion that code loads by.
+      </PageHeader>
       <ModelsList />
     </div>
   );

@@ -36,10 +36,9 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
 
   return (
     <div className="space-y-6">
-      <PageHeader
-        title="Packages"
-        description="Python packages from the company index. Open one to see its versions and install it into a running workspace."
-      />
+      <PageHeader title="Packages">
+        Python packages from the company index. Open one to see its versions and install it into a running workspace.
+      </PageHeader>
       {!indexUrl ? (
         <IndexUnset admin={principal.admin} />
       ) : (

@@ -37,16 +37,15 @@ export function ModelVersionView({ name, version }: { name: string; version: str
             {name} v{v.version} <StageBadge stage={v.current_stage} />
           </>
         }
-        description={
-          <p className="text-sm text-slate-500">
-            Registered {formatDateTime(v.creation_timestamp)}
-            {v.user_id ? ` by ${v.user_id}` : ""} · load it with{" "}
-            <code>
-              mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)
-            </code>
-          </p>
-        }
-      />
+      >
+        <p className="text-sm text-slate-500">
+          Registered {formatDateTime(v.creation_timestamp)}
+          {v.user_id ? ` by ${v.user_id}` : ""} · load it with{" "}
+          <code>
+            mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)
+          </code>
+        </p>
+      </PageHeader>
 
       <Card title="About this version">
         <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-[10rem_1fr]">

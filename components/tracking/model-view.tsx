@@ -26,19 +26,16 @@ export function ModelView({ name }: { name: string }) {
         titleTestId="model-name"
         title={m.name}
         actions={<ModelActions name={m.name} versions={versions.data?.length ?? 0} />}
-        description={
-          <>
-            <div data-testid="model-description">
-              <DescriptionEditor name={m.name} value={m.description} />
-            </div>
-            <p className="mt-1 text-sm text-slate-500">
-              Created {formatDateTime(m.creation_timestamp)}
-              {m.user_id ? ` by ${m.user_id}` : ""} · load it with{" "}
-              <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
-            </p>
-          </>
-        }
-      />
+      >
+        <div data-testid="model-description">
+          <DescriptionEditor name={m.name} value={m.description} />
+        </div>
+        <p className="mt-1 text-sm text-slate-500">
+          Created {formatDateTime(m.creation_timestamp)}
+          {m.user_id ? ` by ${m.user_id}` : ""} · load it with{" "}
+          <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
+        </p>
+      </PageHeader>
 
       <Card
         title="Versions"

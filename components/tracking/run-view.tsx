@@ -37,14 +37,13 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
             )}
           </>
         }
-        description={
-          <p className="text-sm text-slate-500">
-            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started{" "}
-            {formatDateTime(info.start_time)} · {runDuration(info)} · run ID <code className="text-xs">{info.run_id}</code>
-          </p>
-        }
         actions={<RegisterModel runId={info.run_id} suggestedName={experimentName} />}
-      />
+      >
+        <p className="text-sm text-slate-500">
+          by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)}{" "}
+          · {runDuration(info)} · run ID <code className="text-xs">{info.run_id}</code>
+        </p>
+      </PageHeader>
 
       {metrics.length > 0 && (
         <div className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="latest-metrics">

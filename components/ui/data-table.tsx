@@ -27,7 +27,7 @@ export function DataTable(props: {
           {columns.map((c, i) => {
             const { label, className } = typeof c === "string" ? { label: c } : c;
             return (
-              <th key={i} className={className ? `${cell} ${className}` : cell}>
+              <th key={i} className={`whitespace-nowrap ${className ? `${cell} ${className}` : cell}`}>
                 {label}
               </th>
             );

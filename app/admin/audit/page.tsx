@@ -24,10 +24,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
   return (
     <div className="space-y-5">
-      <PageHeader
-        title="Audit log"
-        description="Every sign-in, start, stop, cull, role or limit change and token, with who did it, to whom and when. Newest first."
-      />
+      <PageHeader title="Audit log">
+        Every sign-in, start, stop, cull, role or limit change and token, with who did it, to whom and when. Newest first.
+      </PageHeader>
       <form action="/admin/audit" className="flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
         <label className="text-sm text-slate-700">
           Who

@@ -15,10 +15,9 @@ export default async function ServersPage() {
   const notice = workspaceOriginNotice(getConfig());
   return (
     <div className="space-y-5">
-      <PageHeader
-        title="Servers"
-        description="Every workspace that is starting, running or stopping, with what it uses now against what it was given."
-      />
+      <PageHeader title="Servers">
+        Every workspace that is starting, running or stopping, with what it uses now against what it was given.
+      </PageHeader>
       <p
         data-testid="workspace-origin-notice"
         data-level={notice.level}

@@ -24,12 +24,6 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
     <div className="space-y-6">
       <PageHeader
         title="Usage"
-        description={
-          <>
-            What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days.
-            Times are UTC.
-          </>
-        }
         actions={
           <nav className="flex gap-1 rounded-lg border border-slate-200 bg-white p-1 text-sm" aria-label="Time range">
             {(Object.keys(USAGE_RANGES) as UsageRange[]).map((r) => (
@@ -44,7 +38,10 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             ))}
           </nav>
         }
-      />
+      >
+        What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days. Times
+        are UTC.
+      </PageHeader>
       {report.samples === 0 ? (
         <Card title="No samples yet">
           <p className="text-sm text-slate-600" data-testid="usage-empty">

@@ -55,7 +55,6 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
     <div className="space-y-5">
       <PageHeader
         title="Users"
-        description="Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits."
         actions={
           <form className="flex flex-wrap gap-2" action="/admin/users">
             <input
@@ -63,7 +62,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
               defaultValue={query.q ?? ""}
               placeholder="Search name or email"
               aria-label="Search users"
-              className="w-full rounded-lg sm:w-56 border border-slate-300 px-3 py-1.5 text-sm"
+              className="w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm sm:w-56"
             />
             <select
               name="role"
@@ -79,7 +78,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             <Button type="submit">Search</Button>
           </form>
         }
-      />
+      >
+        Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits.
+      </PageHeader>
       <DataTable
         testId="users-table"
         columns={[

@@ -1,6 +1,5 @@
 import { PageHeader } from "@/components/ui/page-header";
 import { Button } from "@/components/ui/button";
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { CompareView } from "@/components/packages/compare-view";
 import { Card } from "@/components/ui/card";
@@ -62,15 +61,9 @@ export default async function CompareEnvironmentsPage({
   ));
   return (
     <div className="space-y-6">
-      <p className="text-sm">
-        <Link href="/environments" className="text-brand-600 hover:underline">
-          ← Environments
-        </Link>
-      </p>
-      <PageHeader
-        title="Compare environments"
-        description="Which Python packages two environments ship, and where their versions differ."
-      />
+      <PageHeader crumbs={[{ href: "/environments", label: "Environments" }]} title="Compare environments">
+        Which Python packages two environments ship, and where their versions differ.
+      </PageHeader>
       {envs.length < 2 ? (
         <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">
           There is only one environment, so there is nothing to compare yet.

@@ -42,13 +42,12 @@ export default async function ExperimentPage({
             )}
           </>
         }
-        description={
-          <p className="text-sm text-slate-500">
-            Experiment ID <code>{experiment.experiment_id}</code> · log to it with{" "}
-            <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
-          </p>
-        }
-      />
+      >
+        <p className="text-sm text-slate-500">
+          Experiment ID <code>{experiment.experiment_id}</code> · log to it with{" "}
+          <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
+        </p>
+      </PageHeader>
       <nav className="flex gap-1 border-b border-slate-200 text-sm" aria-label="Experiment views">
         {(["runs", "traces"] as const).map((t) => (
           <Link

@@ -40,19 +40,18 @@ export default async function JobPage({
       <PageHeader
         crumbs={[{ href: "/jobs", label: "Jobs" }, { label: job.owner }]}
         title={job.name}
-        description={
-          <p className="text-sm">
-            <span className="font-mono">{job.path}</span> in {job.environment}, {job.cpu} CPU, {job.memGb} GiB, timeout {job.timeoutS} s,{" "}
-            {job.retries} {job.retries === 1 ? "retry" : "retries"}.{" "}
-            {job.trigger.kind === "cron"
-              ? `Runs at "${job.trigger.cron}" (${job.trigger.timeZone}); next ${job.nextRun ? formatDateTime(job.nextRun) : "— (paused)"}.`
-              : job.trigger.kind === "after"
-                ? "Runs after another job succeeds."
-                : "Runs when started."}
-          </p>
-        }
         actions={<JobActions jobId={job.id} paused={job.paused} />}
-      />
+      >
+        <p className="text-sm">
+          <span className="font-mono">{job.path}</span> in {job.environment}, {job.cpu} CPU, {job.memGb} GiB, timeout {job.timeoutS} s,{" "}
+          {job.retries} {job.retries === 1 ? "retry" : "retries"}.{" "}
+          {job.trigger.kind === "cron"
+            ? `Runs at "${job.trigger.cron}" (${job.trigger.timeZone}); next ${job.nextRun ? formatDateTime(job.nextRun) : "— (paused)"}.`
+            : job.trigger.kind === "after"
+              ? "Runs after another job succeeds."
+              : "Runs when started."}
+        </p>
+      </PageHeader>
       <Card title="History" description="Newest first. Each execution is an MLflow run.">
         <JobTable
           testId="executions-table"

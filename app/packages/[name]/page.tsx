@@ -53,18 +53,15 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
                 {pkg.name} {pkg.latest && <span className="font-mono text-lg font-normal text-slate-500">{pkg.latest}</span>}
               </>
             }
-            description={
-              <>
-                <p data-testid="package-summary">
-                  {pkg.summary ?? <span className="text-slate-400">The index gives no summary for this package.</span>}
-                </p>
-                <p className="mt-1 text-xs text-slate-400">
-                  {pkg.versions.length} version{pkg.versions.length === 1 ? "" : "s"} · {pkg.files.length} file
-                  {pkg.files.length === 1 ? "" : "s"} · from {pkg.index}
-                </p>
-              </>
-            }
-          />
+          >
+            <p data-testid="package-summary">
+              {pkg.summary ?? <span className="text-slate-400">The index gives no summary for this package.</span>}
+            </p>
+            <p className="mt-1 text-xs text-slate-400">
+              {pkg.versions.length} version{pkg.versions.length === 1 ? "" : "s"} · {pkg.files.length} file
+              {pkg.files.length === 1 ? "" : "s"} · from {pkg.index}
+            </p>
+          </PageHeader>
           <Card
             title="Install into a workspace"
             description="pip runs inside the workspace you pick, using the company index. You see its output as it works."

@@ -26,16 +26,10 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
   const { user, limits, roleLimits, usage, storage } = detail;
   return (
     <div className="space-y-6">
-      <PageHeader
-        crumbs={[{ href: "/admin/users", label: "Users" }]}
-        title={user.name}
-        description={
-          <>
-            {[user.displayName, user.email].filter(Boolean).join(" · ")}
-            {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen <RelativeTime at={user.lastSeenAt} />
-          </>
-        }
-      />
+      <PageHeader crumbs={[{ href: "/admin/users", label: "Users" }]} title={user.name}>
+        {[user.displayName, user.email].filter(Boolean).join(" · ")}
+        {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen <RelativeTime at={user.lastSeenAt} />
+      </PageHeader>
       <Card
         title="Holding now"
         description="What this person's active servers hold, and their runs' and models' artifacts, against their limits."
