@@ -108,7 +108,7 @@ test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", 
   expect(tooWide, "pages wider than a 390 px screen").toEqual([]);
 });
 
-test("at 390 px the navigation is behind a menu button that opens, closes on Escape and gives focus back", async ({ page }) => {
+test("at 390 px the navigation is behind a menu button that opens, closes on Escape and gives focus back", async ({ page }, info) => {
   await page.setViewportSize(PHONE);
   await devSignIn(page, DEV_URL, ADMIN);
   await visit(page, `${DEV_URL}/`);
@@ -124,6 +124,7 @@ test("at 390 px the navigation is behind a menu button that opens, closes on Esc
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   // Focus moves into the menu, and Escape closes it and gives focus back to the button.
   await expect(nav.getByRole("link", { name: "Workspaces" })).toBeFocused();
+  await page.screenshot({ path: info.outputPath("menu-open-390.png") });
   await page.keyboard.press("Escape");
   await expect(menu).toHaveAttribute("aria-expanded", "false");
   await expect(nav.getByRole("link", { name: "Experiments" })).toBeHidden();
