@@ -117,9 +117,10 @@ export function createJobsScheduler(deps: JobDeps): JobsScheduler {
    * be another portal's on a shared engine and is left alone.
    */
   const removeStrays = async () => {
-    for (const listed of await deps.spawner.listJobs()) {
-      const row = await findExecution(deps.db, listed.executionId);
-      if (row && row.state !== "running" && row.state !== "queued") await deps.spawner.removeJob(listed.executionId);
+    for (const listed of await deps.spawner.list()) {
+      if (listed.ref.kind !== "job") continue;
+      const row = await findExecution(deps.db, listed.ref.id);
+      if (row && row.state !== "running" && row.state !== "queued") await deps.spawner.remove(listed.ref);
     }
     removedStrays = true;
   };

@@ -21,6 +21,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { workspaceRef } from "./workload";
 import { removeUser } from "@/lib/users/manage";
 import { progressEvents } from "./progress";
 import { reconcileServer, reconcileServers } from "./reconcile";
@@ -163,7 +164,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
 
   afterAll(async () => {
     for (const user of people) {
-      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.user === user)) await spawner.remove(l).catch(() => undefined);
+      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.ownerName === user)) await spawner.remove(l.ref).catch(() => undefined);
       for (const c of await containersOf(user))
         await docker
           .getContainer(c.Id)
@@ -329,9 +330,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect((await settle(me.name, "default")).status).toBe("running");
     expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
     const t0 = Date.now();
-    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000)
+    while ((await spawner.status(workspaceRef({ user: me.name, server: "default" }))).state === "running" && Date.now() - t0 < 20_000)
       await new Promise((r) => setTimeout(r, 200));
-    expect(await spawner.status({ user: me.name, server: "default" })).toMatchObject({ state: "failed", exitCode: 0 });
+    expect(await spawner.status(workspaceRef({ user: me.name, server: "default" }))).toMatchObject({ state: "failed", exitCode: 0 });
     const report = await reconcileServers(db(), spawner);
     expect(report?.stopped).toContain(`${me.name}/default`);
     expect(report?.failed).not.toContain(`${me.name}/default`);
@@ -348,7 +349,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(await reconcileServer(db(), spawner, me.name, "nope")).toBeNull();
     expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
     const t0 = Date.now();
-    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000)
+    while ((await spawner.status(workspaceRef({ user: me.name, server: "default" }))).state === "running" && Date.now() - t0 < 20_000)
       await new Promise((r) => setTimeout(r, 200));
     expect((await findServer(db(), me.name, "default"))?.status).toBe("running");
     // A swarm task still reads "running" for a moment after its container exited; the page polls every 5 s.
@@ -391,7 +392,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(report?.unknown).toContain(`${foreign.name}/default`);
     expect(await workloadsOf(ghost.name)).toHaveLength(0);
     expect(await workloadsOf(foreign.name)).toHaveLength(1);
-    await spawner.remove({ user: foreign.name, server: "default" });
+    await spawner.remove(workspaceRef({ user: foreign.name, server: "default" }));
   }, 90_000);
 
   it("an unreachable engine is a clear 503 and changes nothing", async () => {

@@ -1,6 +1,11 @@
 import { getConfig } from "@/lib/config";
-import type { ServerRef } from "@/lib/spawner";
 import { workspaceOrigin } from "./workspace-host";
+
+/** One workspace: its owner's name and its server name. */
+export interface ServerRef {
+  user: string;
+  server: string;
+}
 
 export const baseUrlOf = (ref: ServerRef) => `/user/${ref.user}/${ref.server}/`;
 export const labelOf = (ref: ServerRef) => `${ref.user}/${ref.server}`;

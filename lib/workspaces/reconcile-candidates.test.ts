@@ -10,12 +10,12 @@ import { findServer, upsertServer } from "@/db/queries/servers";
 import { insertUser } from "@/db/queries/users";
 import { serverRowFixture } from "@/db/server-fixture";
 import { openTestDatabase } from "@/db/testing";
-import type { ListedServer, Spawner } from "@/lib/spawner";
+import type { ListedWorkload, Spawner } from "@/lib/spawner";
 import { reconcileServers } from "./reconcile";
-import { NO_JOBS } from "@/lib/spawner/testing";
+import { NO_OUTPUT } from "@/lib/spawner/testing";
 
 let handle: DbHandle;
-let listed: ListedServer[] = [];
+let listed: ListedWorkload[] = [];
 const no = () => Promise.reject(new Error("not used"));
 const spawner: Spawner = {
   start: no,
@@ -26,18 +26,18 @@ const spawner: Spawner = {
   stats: no,
   imageInfo: no,
   runInImage: no,
-  ...NO_JOBS,
+  ...NO_OUTPUT,
   capacity: no,
   removeVolume: no,
   list: () => Promise.resolve(listed),
   ping: () => Promise.resolve(true),
 };
 
-const running = (url: string): ListedServer => ({
-  user: "rae",
-  server: "default",
-  userId: "id-rae",
-  environment: "python",
+const running = (url: string): ListedWorkload => ({
+  ref: { kind: "workspace", id: "rae_default" },
+  ownerId: "id-rae",
+  ownerName: "rae",
+  labels: { "atrium.user": "rae", "atrium.server": "default", "atrium.env": "python" },
   status: { state: "running" },
   url,
 });
