@@ -24,7 +24,8 @@ import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testi
 import { workspaceRef } from "./workload";
 import { removeUser } from "@/lib/users/manage";
 import { progressEvents } from "./progress";
-import { reconcileServer, reconcileServers } from "./reconcile";
+import { reconcileWorkloads } from "@/lib/workloads/reconcile";
+import { reconcileServer } from "./reconcile";
 import { startServer } from "./start";
 import { getServerStats } from "./stats";
 import { stopServer } from "./stop";
@@ -306,20 +307,20 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     const me = await person("recon");
     await startServer(db(), spawner, me, me.name, "a", { environment: "python", cpu: 0.5, memGb: 0.5 });
     await settle(me.name, "a");
-    const report = await reconcileServers(db(), spawner);
+    const report = await reconcileWorkloads(db(), spawner);
     expect(report?.adopted).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.status).toBe("running");
 
     const c = await runningContainerOf(me.name);
     await docker.getContainer(c?.Id ?? "").kill({ signal: "SIGKILL" });
-    const after = await reconcileServers(db(), spawner);
+    const after = await reconcileWorkloads(db(), spawner);
     expect(after?.failed).toContain(`${me.name}/a`);
     const row = await findServer(db(), me.name, "a");
     expect(row?.status).toBe("failed");
     expect(row?.reason).toMatch(/^exited with code 137/);
 
     await updateServer(db(), me.name, "a", { status: "running", url: "http://127.0.0.1:9" });
-    const gone = await reconcileServers(db(), spawner);
+    const gone = await reconcileWorkloads(db(), spawner);
     expect(gone?.stopped).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.reason).toBe("the container disappeared from the engine");
   });
@@ -333,7 +334,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     while ((await spawner.status(workspaceRef({ user: me.name, server: "default" }))).state === "running" && Date.now() - t0 < 20_000)
       await new Promise((r) => setTimeout(r, 200));
     expect(await spawner.status(workspaceRef({ user: me.name, server: "default" }))).toMatchObject({ state: "failed", exitCode: 0 });
-    const report = await reconcileServers(db(), spawner);
+    const report = await reconcileWorkloads(db(), spawner);
     expect(report?.stopped).toContain(`${me.name}/default`);
     expect(report?.failed).not.toContain(`${me.name}/default`);
     expect(await findServer(db(), me.name, "default")).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
@@ -386,7 +387,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     await deleteUser(db(), ghost.name);
     // Another portal's person on the same engine: unknown to this database, never recorded as deleted.
     await deleteUser(db(), foreign.name);
-    const report = await reconcileServers(db(), spawner);
+    const report = await reconcileWorkloads(db(), spawner);
     expect(report?.orphaned).toContain(`${ghost.name}/default`);
     expect(report?.orphaned).not.toContain(`${foreign.name}/default`);
     expect(report?.unknown).toContain(`${foreign.name}/default`);
@@ -403,6 +404,6 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
       code: "engine_unavailable",
     });
     expect(await findServer(db(), me.name, "default")).toBeUndefined();
-    expect(await reconcileServers(db(), dead)).toBeNull();
+    expect(await reconcileWorkloads(db(), dead)).toBeNull();
   });
 });

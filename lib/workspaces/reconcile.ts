@@ -1,7 +1,5 @@
 import type { Db } from "@/db/client";
-import { deletedUserIds, deletedUsersNamed } from "@/db/queries/deleted-users";
 import { findServer, listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
-import { findUser } from "@/db/queries/users";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
@@ -14,15 +12,18 @@ import { serverOf, workspaceRef } from "./workload";
 /** A workspace the engine runs, as list() found it. */
 type ListedServer = ListedWorkload & { server: ServerRef };
 
+/** What one reconcile did (lib/workloads/reconcile.ts), in the words each kind reports in. */
 export interface ReconcileReport {
   adopted: string[];
   stopped: string[];
   failed: string[];
-  /** Containers with Atrium's labels that no server row claims: reported, never killed. */
+  /** Objects with Atrium's labels that no row claims: reported, never killed. */
   unknown: string[];
-  /** Containers of people who were deleted (their id is in deleted_users): removed. */
+  /** Objects of people who were deleted (their id is in deleted_users): removed. */
   orphaned: string[];
 }
+
+export const emptyReport = (): ReconcileReport => ({ adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] });
 
 const ENDED = { url: null, jupyterToken: null, trackingTokenId: null, phase: null, progress: 0, message: null };
 
@@ -43,32 +44,6 @@ async function end(
   if (status === "failed")
     await recordAudit(db, { actor: SYSTEM_PRINCIPAL.name, action: "server.fail", target: labelOf(ref), detail: { reason } });
   (status === "failed" ? report.failed : report.stopped).push(labelOf(ref));
-}
-
-/**
- * Removes the containers of deleted people and returns the rest. Only ids recorded in deleted_users
- * count: another portal sharing the engine (tests, a second deployment) labels its containers with
- * people this database never had, and those are left alone. Containers from before user ids carry
- * no id: they are removed when their user name was deleted and no one holds that name now.
- */
-async function removeOrphans(db: Db, spawner: Spawner, listed: ListedServer[], report: ReconcileReport): Promise<ListedServer[]> {
-  const ids = [...new Set(listed.flatMap((c) => (c.ownerId ? [c.ownerId] : [])))];
-  const deleted = await deletedUserIds(db, ids);
-  const unlabelled = [...new Set(listed.filter((c) => !c.ownerId).map((c) => c.server.user))];
-  const goneNames = new Set<string>();
-  for (const name of unlabelled) {
-    if (!(await findUser(db, name)) && (await deletedUsersNamed(db, name)).length > 0) goneNames.add(name);
-  }
-  const kept: ListedServer[] = [];
-  for (const c of listed) {
-    if ((c.ownerId && deleted.has(c.ownerId)) || (!c.ownerId && goneNames.has(c.server.user))) {
-      await spawner
-        .remove(c.ref)
-        .catch((err: unknown) => console.warn(`[atrium] could not remove ${labelOf(c.server)} of a deleted user:`, err));
-      report.orphaned.push(labelOf(c.server));
-    } else kept.push(c);
-  }
-  return kept;
 }
 
 /**
@@ -117,25 +92,28 @@ export async function reconcileServer(db: Db, spawner: Spawner, user: string, se
   } catch {
     return null;
   }
-  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
+  const report = emptyReport();
   const gone = status.state === "stopped" || status.state === "missing";
   await settleRunning(db, spawner, row, gone ? undefined : { status }, report);
   return report;
 }
 
 /**
- * Compares what the engine runs with what Postgres says. The engine is the truth for "is it running":
- * running containers are adopted (a portal restart never stops a workspace), dead ones become stopped
- * or failed with their reason.
+ * The workspaces the engine runs against what Postgres says (lib/workloads/reconcile.ts lists them).
+ * The engine is the truth for "is it running": running containers are adopted (a portal restart
+ * never stops a workspace), dead ones become stopped or failed with their reason.
  */
-export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now()): Promise<ReconcileReport | null> {
-  if (!(await spawner.ping())) return null;
-  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
-  const workspaces = (await spawner.list()).flatMap((c) => {
+export async function settleWorkspaces(
+  db: Db,
+  spawner: Spawner,
+  all: ListedWorkload[],
+  report: ReconcileReport,
+  now: number,
+): Promise<void> {
+  const listed = all.flatMap((c) => {
     const server = serverOf(c);
     return server ? [{ ...c, server }] : [];
   });
-  const listed = await removeOrphans(db, spawner, workspaces, report);
   // Two containers can carry one server's labels (one under the name from before injective names, or
   // another portal's on a shared engine): a row takes the one at the URL it recorded, else the first.
   const byKey = new Map<string, ListedServer[]>();
@@ -165,5 +143,4 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
     const key = labelOf(c.server);
     if (!claimed.has(key) && c.status.state === "running") report.unknown.push(key);
   }
-  return report;
 }
