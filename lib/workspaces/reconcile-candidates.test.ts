@@ -137,7 +137,7 @@ describe("one reconcile over every kind", () => {
     ]);
     expect(report).toMatchObject({
       orphaned: ["job execution jex_ofdeletedone", "gone/default"],
-      stopped: ["job execution jex_endedlongago"],
+      stopped: ["rae/default", "job execution jex_endedlongago"],
       unknown: ["job execution jex_otherportals"],
     });
   });
