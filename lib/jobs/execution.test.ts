@@ -140,7 +140,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
   afterAll(async () => {
     tracking?.server.close();
     const spawner = deps?.spawner;
-    if (spawner) for (const j of await spawner.list()) if (j.ref.kind === "job" && users.includes(j.ownerName ?? "")) await spawner.remove(j.ref);
+    if (spawner)
+      for (const j of await spawner.list()) if (j.ref.kind === "job" && users.includes(j.ownerName ?? "")) await spawner.remove(j.ref);
     // The swarm client here cannot remove the tasks' exited containers (managerOnlyClient); this one can.
     for (const user of users)
       for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } }))

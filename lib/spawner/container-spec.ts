@@ -67,7 +67,8 @@ export function validateSpec(spec: WorkloadSpec): void {
   envList(spec.env);
   for (const m of spec.mounts) {
     checkName("volume", m.volume);
-    if (typeof m.target !== "string" || !m.target.startsWith("/")) throw new TypeError(`A mount target must be an absolute path, not "${m.target}".`);
+    if (typeof m.target !== "string" || !m.target.startsWith("/"))
+      throw new TypeError(`A mount target must be an absolute path, not "${m.target}".`);
   }
   for (const c of spec.constraints ?? []) {
     if (typeof c !== "string" || !c.trim()) throw new TypeError("A placement constraint must be a non-empty string.");

@@ -69,8 +69,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       spec,
       jobSpec,
       run,
-      objectId: async (ref: WorkloadRef) =>
-        (await docker.listContainers({ all: true, filters: { label: findLabels(ref) } }))[0]?.Id,
+      objectId: async (ref: WorkloadRef) => (await docker.listContainers({ all: true, filters: { label: findLabels(ref) } }))[0]?.Id,
       createLegacy: async (s) => {
         const legacy = containerCreateOptions(s, { network: ISOLATED_NETWORK, publishHost: "127.0.0.1" });
         legacy.name = `atrium-${s.user}-${s.server}`;

@@ -183,7 +183,10 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     const url = this.urlOf(info);
     if (url) return { url };
     const name = info.Name.replace(/^\//, "");
-    throw new SpawnError(`The container ${name} is running but publishes no port ${portKey(port)}; stop it and start it again.`, "engine_error");
+    throw new SpawnError(
+      `The container ${name} is running but publishes no port ${portKey(port)}; stop it and start it again.`,
+      "engine_error",
+    );
   }
 
   // --- start -----------------------------------------------------------------------------------

@@ -241,7 +241,6 @@ export class Engine {
     }
   }
 
-
   // --- volumes -----------------------------------------------------------------------------------
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {

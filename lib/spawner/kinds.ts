@@ -1,10 +1,9 @@
 /**
  * The kinds of workload a Spawner runs, one row each (docs/architecture.md §7): whether it runs
- * until it is stopped or once to its end, and how its objects are named and labelled so a restarted
- * portal finds them again. A new kind is one row here: it gets `atrium-<kind>-<id>` objects labelled
- * atrium.kind and atrium.id. The two first kinds keep the names and labels their objects had before
- * kinds existed (atrium-<user>_<server> with atrium.user and atrium.server; atrium-job-jex-… with
- * atrium.execution), so a portal upgraded while they run adopts them.
+ * until stopped or once to its end, and how its objects are named and labelled so a restarted
+ * portal finds them again. A new kind is one row: `atrium-<kind>-<id>` objects labelled atrium.kind
+ * and atrium.id. The first two keep the names and labels their objects had before kinds, so a portal
+ * upgraded while they run adopts them.
  */
 
 export const LABEL_MANAGED = "atrium.managed";
@@ -26,20 +25,16 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const EXECUTION_ID_RE = /^jex_[a-z0-9]{8,40}$/;
 
 interface KindRule {
-  /**
-   * "until-stopped": a restart policy of none, a replicated service, a clean exit is a failure
-   * (nothing should end it but a stop); "to-completion": run once, a replicated job, exit 0 succeeds.
-   */
+  /** "until-stopped": a clean exit is a failure (only a stop should end it); "to-completion": runs once, exit 0 succeeds. */
   runs: "until-stopped" | "to-completion";
-  /** What it is called in a sentence: "server alice/default". Default: "<kind> <id>". */
+  /** What it is called in a sentence ("server alice/default"); default "<kind> <id>". */
   noun?(id: string): string;
-  /** Throws a TypeError for an id of the wrong shape (it names an object). Default: a container-name-safe string. */
+  /** A TypeError for an id of the wrong shape; default: a container-name-safe string. */
   checkId?(id: string): void;
-  /** Its object's name. Default: atrium-<kind>-<id>. */
+  /** Default atrium-<kind>-<id>. */
   objectName?(id: string): string;
-  /** The labels that say which one an object is. Default: atrium.id. */
+  /** The labels that say which one an object is, and the id read back from them; default atrium.id. */
   idLabels?(id: string): Record<string, string>;
-  /** Its id, read back from an object's labels; undefined when they name none. Default: atrium.id. */
   idOf?(labels: Record<string, string>): string | undefined;
 }
 
@@ -109,7 +104,8 @@ export function nounOf(ref: { kind: WorkloadKind; id: string }): string {
 /** The container (docker) or service (swarm) name of a workload; a TypeError for an id of the wrong shape. */
 export function objectName(ref: { kind: WorkloadKind; id: string }): string {
   const r = rule(ref.kind);
-  if (typeof ref.id !== "string" || ref.id.length > 200) throw new TypeError(`A ${ref.kind} id must be a string of at most 200 characters.`);
+  if (typeof ref.id !== "string" || ref.id.length > 200)
+    throw new TypeError(`A ${ref.kind} id must be a string of at most 200 characters.`);
   if (r.checkId) r.checkId(ref.id);
   else checkName(ref.kind, ref.id);
   return r.objectName?.(ref.id) ?? `atrium-${ref.kind}-${ref.id}`;
@@ -145,7 +141,11 @@ export function refOf(labels: Record<string, string> | undefined): { kind: Workl
  * Whether an object's labels say it is ref's and, when both the labels and the caller know it, the
  * same owner's (objects from before ids have none).
  */
-export function labelsMatch(labels: Record<string, string> | undefined, ref: { kind: WorkloadKind; id: string }, ownerId?: string): boolean {
+export function labelsMatch(
+  labels: Record<string, string> | undefined,
+  ref: { kind: WorkloadKind; id: string },
+  ownerId?: string,
+): boolean {
   const found = refOf(labels);
   if (!found || found.kind !== ref.kind || found.id !== ref.id) return false;
   const labelled = labels?.[LABEL_USER_ID];

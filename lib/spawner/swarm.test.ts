@@ -65,8 +65,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       spec,
       jobSpec,
       run,
-      objectId: async (ref: WorkloadRef) =>
-        (await docker.listServices({ filters: { label: findLabels(ref) } }))[0]?.ID,
+      objectId: async (ref: WorkloadRef) => (await docker.listServices({ filters: { label: findLabels(ref) } }))[0]?.ID,
       createLegacy: async (s) => {
         const legacy = spawner.serviceSpec(s);
         legacy.Name = `atrium-${s.user}-${s.server}`;

@@ -160,12 +160,9 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
           StopGracePeriod: STOP_GRACE_S * NANOS_PER_S,
           ...hardened.containerSpec,
         },
-        // Reserved as much as granted, so the scheduler never puts more on a node than the node has
-        // (the quota in Postgres promised it). Not for a replicated job: the engine's constraint
-        // enforcer keeps counting a finished job task's reservations against its node forever, even
-        // after the service is removed (moby/moby#52652, fixed in swarmkit#3237), until every new
-        // task with a reservation is rejected. (Swarm has no swap limit: a node with swap lets a
-        // workload swap before it is killed for memory.)
+        // Reserved as much as granted, so a node never holds more than it has (the quota in Postgres
+        // promised it); not for a replicated job, whose finished tasks' reservations the engine counts
+        // forever, until every new task is rejected (moby/moby#52652, fixed in swarmkit#3237).
         Resources: { Limits: { ...resources, ...hardened.limits }, ...(once ? {} : { Reservations: resources }) },
         // A crashed workload shows as failed with its reason, instead of restarting in a loop.
         RestartPolicy: { Condition: "none" },
@@ -306,7 +303,10 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   }
 
   /** Its newest task, its status, and where it answers once the task runs. */
-  protected async describe(service: Dockerode.Service, ref: WorkloadRef): Promise<{ task?: SwarmTask; status: WorkloadStatus; url?: string }> {
+  protected async describe(
+    service: Dockerode.Service,
+    ref: WorkloadRef,
+  ): Promise<{ task?: SwarmTask; status: WorkloadStatus; url?: string }> {
     const task = await this.latestTask(service.ID);
     const status = await this.statusOf(service, ref, task);
     const url = task && status.state === "running" && task.Status?.State === "running" ? await this.urlOf(service, task) : undefined;
@@ -389,14 +389,11 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   // --- stop / remove -----------------------------------------------------------------------------
 
   /**
-   * Ends the workload: its container is stopped (or killed) on this node first, then the service is
-   * removed. The swarm alone would get there too, but its agent took about 3 s to send the signal
-   * and 3 s more to remove the container; stopping it directly takes well under a second. Then its
-   * containers on this node are removed until none is left, so a stopped workload has really
-   * stopped writing to its volumes (a task on another node is left to that node's agent). A
-   * replicated job needs this most: the swarm keeps its finished tasks after the service is gone
-   * (moby/moby#52652), their exited containers pinning the volume and the network, and a task whose
-   * container was still being created runs to completion; so for it none must appear for a second.
+   * Stops (or kills) its container on this node, removes the service, then removes its containers on
+   * this node until none is left, so a stopped workload has really stopped writing to its volumes
+   * (another node's are that node's agent's). The swarm alone takes about 6 s, and keeps a replicated
+   * job's finished tasks and their containers after the service is gone (moby/moby#52652), while one
+   * still being created runs to completion: for a job none must appear for about a second.
    */
   protected async end(service: Dockerode.Service, ref: WorkloadRef, how: "stop" | "kill"): Promise<void> {
     const id = service.ID;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { seedEnvironments } from "@/db/seed";
+import { executionSpec } from "@/lib/jobs/workload";
 import { baseUrlOf } from "@/lib/workspaces/names";
 import { workspaceSpec } from "@/lib/workspaces/workload";
 import { legacyVolumeName } from "./container-spec";
@@ -88,24 +89,24 @@ export function specFactory() {
     remember(built.ref, user);
     return { ...built, user, server, token, baseUrl: baseUrlOf({ user, server }), homeVolume };
   }
-  /** A run-to-completion workload of kind "job" running argv in the test image, with the user's home mounted. */
-  function jobSpec(user: string, tag: string, argv: string[], extra: Partial<WorkloadSpec> = {}): WorkloadSpec {
-    const ref: WorkloadRef = { kind: "job", id: `jex_${`${user}${tag}`.toLowerCase().replace(/[^a-z0-9]/g, "")}`.slice(0, 44) };
-    remember(ref, user);
-    return {
-      ref,
-      ownerId: `id-${user}`,
-      ownerName: user,
-      image: TEST_IMAGE,
-      command: argv,
-      env: { ATRIUM_TEST: "yes" },
+  /** A job execution running argv in the test image, built as lib/jobs builds one. */
+  function jobSpec(user: string, tag: string, argv: string[], extra: { pids?: number } = {}): WorkloadSpec {
+    const id = `jex_${`${user}${tag}`.toLowerCase().replace(/[^a-z0-9]/g, "")}`.slice(0, 44);
+    const owner = { id: `id-${user}`, name: user, homeVolume: legacyVolumeName(user) };
+    const env = { ATRIUM_TEST: "yes" };
+    const built = executionSpec({
+      executionId: id,
+      jobId: "job-test",
+      owner,
+      environment: { id: "test-env", image: TEST_IMAGE },
+      argv,
       cpu: 0.5,
       memGb: 0.5,
-      mounts: [{ volume: legacyVolumeName(user), target: "/home/jovyan" }],
-      workingDir: "/home/jovyan",
-      labels: { "atrium.env": "test-env" },
+      env,
       ...extra,
-    };
+    });
+    remember(built.ref, user);
+    return built;
   }
   return { spec, jobSpec, users, refs };
 }

@@ -165,7 +165,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
 
   afterAll(async () => {
     for (const user of people) {
-      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.ownerName === user)) await spawner.remove(l.ref).catch(() => undefined);
+      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.ownerName === user))
+        await spawner.remove(l.ref).catch(() => undefined);
       for (const c of await containersOf(user))
         await docker
           .getContainer(c.Id)

@@ -1,11 +1,8 @@
 import { getConfig } from "@/lib/config";
+import type { ServerRef } from "./paths";
 import { workspaceOrigin } from "./workspace-host";
 
-/** One workspace: its owner's name and its server name. */
-export interface ServerRef {
-  user: string;
-  server: string;
-}
+export type { ServerRef } from "./paths";
 
 export const baseUrlOf = (ref: ServerRef) => `/user/${ref.user}/${ref.server}/`;
 export const labelOf = (ref: ServerRef) => `${ref.user}/${ref.server}`;

@@ -167,9 +167,7 @@ async function spawnInBackground(
     );
     if (!started.url) throw new Error("the workspace started without an address");
     const url = started.url;
-    await updateServer(db, user, server, { url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, [
-      "pending",
-    ]);
+    await updateServer(db, user, server, { url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
     let shown = 50;
     let checkedAt = 0;
     const ready = await waitForJupyter(url, baseUrlOf({ user, server }), jupyterToken, deadline, async (ms) => {
