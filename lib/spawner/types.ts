@@ -109,11 +109,7 @@ export interface RunResult {
 }
 
 export interface Spawner {
-  /**
-   * Creates and starts ref's object, and waits until it runs (a kind that runs until stopped) or
-   * until it is created and started (one that runs to completion). Idempotent: a running object is
-   * returned as it is; an ended one is replaced, except a run-to-completion kind's, which is its run.
-   */
+  /** Waits until it runs (to-completion kinds: until started); a running object is returned as is, an ended one replaced (not a to-completion kind's: its run). */
   start(spec: WorkloadSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url?: string }>;
   /** Stops it gracefully and removes it; never a volume. A missing one is no error. */
   stop(ref: WorkloadRef): Promise<void>;
@@ -126,15 +122,9 @@ export interface Spawner {
   exec(ref: WorkloadRef, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** cpu in cores used (e.g. 0.35), from one stats sample of its running container. */
   stats(ref: WorkloadRef): Promise<{ cpu: number; memBytes: number }>;
-  /**
-   * Its output lines (stdout and stderr interleaved); `follow` keeps reading until it ends. Read
-   * within `limit` (a log limit usually truncates: bounded-output.ts). No lines when there is no object.
-   */
+  /** Its output lines (stdout and stderr interleaved) within `limit`, `follow`ed until it ends; none without an object. */
   logs(ref: WorkloadRef, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>>;
-  /**
-   * A file from its own filesystem (e.g. an executed notebook), where the backend can reach it;
-   * undefined when absent or out of reach; an OutputLimitError when larger than `limit` allows.
-   */
+  /** A file from its filesystem (an executed notebook); undefined when absent or out of reach; OutputLimitError past `limit`. */
   file(ref: WorkloadRef, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
   imageInfo(image: string): Promise<{ present: boolean; id?: string }>;
   /**
