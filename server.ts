@@ -10,7 +10,7 @@ import { securityHeaders } from "./lib/http/security-headers";
 import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
 import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop } from "./lib/usage/loop";
-import { startWorkspaceLoops } from "./lib/workspaces/background";
+import { startWorkloadLoops } from "./lib/workloads/loop";
 import { startJobsLoop } from "./lib/jobs/loop";
 import { clearSpoolLeftovers } from "./lib/jobs/output-spool";
 import { startEventsLoop } from "./lib/events/loop";
@@ -109,8 +109,8 @@ async function main(): Promise<void> {
   // Background loops run on one replica only, the leader (a Postgres advisory lock); another replica
   // takes them over within seconds when the leader dies.
   const leadership = startLeadership(() => {
-    // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
-    const stopLoops = startWorkspaceLoops();
+    // Reconcile every kind with the engine (adopting workspaces that outlived a restart) and cull idle ones.
+    const stopLoops = startWorkloadLoops();
     // A usage sample every minute for the admin charts and people's own usage.
     const stopUsage = startUsageLoop(config.usageSampleMs);
     // Due cron slots, queued executions, and watching (or adopting) the running ones (docs/jobs.md).

@@ -16,13 +16,14 @@ import { findUser } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import type { JobStatus, Spawner } from "@/lib/spawner";
+import type { Spawner, WorkloadStatus } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { portalEnv } from "@/lib/workspaces/portal-env";
 import { executionArgv } from "./command";
 import { spoolOutput } from "./output-spool";
 import { quotaVerdict } from "./quota";
 import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
+import { executionRef, executionSpec } from "./workload";
 
 export interface JobDeps {
   db: Db;
@@ -114,13 +115,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
     if (!image.present) throw new Error(`the image "${env.image}" is not on the engine; an admin has to build or pull it`);
     const run = await openRun(db, ownerPrincipal(owner), job, exec, image.id);
     await updateExecution(db, exec.id, { mlflowRunId: run.runId, imageId: image.id ?? null }, ["running"]);
-    const base = portalEnv({
-      user: owner.name,
-      server: `job-${job.name}`,
-      environment: env.id,
-      image: env.image,
-      trackingToken: token.token,
-    });
+    const base = portalEnv({ user: owner.name, environment: env.id, image: env.image, trackingToken: token.token });
     const extra = {
       MLFLOW_RUN_ID: run.runId,
       MLFLOW_EXPERIMENT_ID: String(run.experimentId),
@@ -128,21 +123,19 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       ATRIUM_JOB_ID: job.id,
       ATRIUM_EXECUTION: exec.id,
     };
-    await spawner.startJob({
-      executionId: exec.id,
-      jobId: job.id,
-      user: owner.name,
-      userId: owner.id,
-      homeVolume: owner.homeVolume,
-      environment: env.id,
-      image: env.image,
-      argv: executionArgv(job.path, job.parameters),
-      cpu: exec.cpu,
-      memGb: exec.memGb,
-      pids,
-      env: deps.env ? deps.env({ ...base, ...extra }) : { ...base, ...extra },
-      constraints: env.constraints,
-    });
+    await spawner.start(
+      executionSpec({
+        executionId: exec.id,
+        jobId: job.id,
+        owner,
+        environment: env,
+        argv: executionArgv(job.path, job.parameters),
+        cpu: exec.cpu,
+        memGb: exec.memGb,
+        pids,
+        env: deps.env ? deps.env({ ...base, ...extra }) : { ...base, ...extra },
+      }),
+    );
     return true;
   } catch (err) {
     await finishExecution(deps, exec.id, {
@@ -153,10 +146,11 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
   }
 }
 
-function outcomeOf(status: JobStatus): Outcome | undefined {
+function outcomeOf(status: WorkloadStatus): Outcome | undefined {
   if (status.state === "running") return undefined;
   if (status.state === "succeeded") return { state: "succeeded", reason: "exited with code 0", exitCode: 0 };
-  if (status.state === "missing") return { state: "failed", reason: "its container disappeared (removed outside Atrium?)" };
+  if (status.state === "missing" || status.state === "stopped")
+    return { state: "failed", reason: "its container disappeared (removed outside Atrium?)" };
   return { state: "failed", reason: status.reason, exitCode: status.exitCode ?? null };
 }
 
@@ -174,7 +168,7 @@ export async function watchExecution(deps: JobDeps, executionId: string, signal?
       await finishExecution(deps, executionId, { state: "timed_out", reason: `timed out after ${timeoutS} s` });
       return;
     }
-    const outcome = outcomeOf(await deps.spawner.jobStatus(executionId));
+    const outcome = outcomeOf(await deps.spawner.status(executionRef(executionId)));
     if (outcome) {
       await finishExecution(deps, executionId, outcome);
       return;
@@ -208,7 +202,7 @@ export async function finishExecution(deps: JobDeps, executionId: string, outcom
     const output = await spoolOutput(deps, done, job);
     try {
       await spawner
-        .removeJob(executionId)
+        .remove(executionRef(executionId))
         .catch((err: unknown) => console.warn(`[atrium] could not remove job execution ${executionId}:`, err));
       if (done.mlflowRunId && owner) {
         const durationS = (now.getTime() - done.startedAt.getTime()) / 1000;

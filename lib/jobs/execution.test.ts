@@ -21,6 +21,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { executionRef } from "./workload";
 import { eq } from "drizzle-orm";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { peakRssGrowth } from "@/lib/util/rss-testing";
@@ -146,7 +147,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
   afterAll(async () => {
     tracking?.server.close();
     const spawner = deps?.spawner;
-    if (spawner) for (const j of await spawner.listJobs()) if (users.includes(j.user)) await spawner.removeJob(j.executionId);
+    if (spawner)
+      for (const j of await spawner.list()) if (j.ref.kind === "job" && users.includes(j.ownerName ?? "")) await spawner.remove(j.ref);
     // The swarm client here cannot remove the tasks' exited containers (managerOnlyClient); this one can.
     for (const user of users)
       for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } }))
@@ -207,7 +209,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
         .from(apiTokens)
         .where(eq(apiTokens.id, done.tokenId ?? "")),
     ).toEqual([]);
-    expect((await deps.spawner.jobStatus(done.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(done.id))).state).toBe("missing");
   }, 120_000);
 
   it("runs a notebook headless with the parameters in a new cell after the tagged one, and keeps the executed notebook", async () => {
@@ -239,7 +241,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       if (!("line" in event)) end = event;
       else if (event.line === "first line" || event.line === "second line") {
         at[event.line] = Date.now();
-        if (event.line === "first line") objectAtFirst = (await deps.spawner.jobStatus(queued.id)).state;
+        if (event.line === "first line") objectAtFirst = (await deps.spawner.status(executionRef(queued.id))).state;
       }
     }
     await watching;
@@ -259,7 +261,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       if (key.endsWith("/job.log")) {
         const tokenId = (await findExecution(db(), queued.id))?.tokenId ?? "";
         const tokens = (await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId))).length;
-        atUpload.push({ tokens, object: (await deps.spawner.jobStatus(queued.id)).state });
+        atUpload.push({ tokens, object: (await deps.spawner.status(executionRef(queued.id))).state });
       }
       return deps.store.stage(key, data);
     };
@@ -301,23 +303,23 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       const j = await job({ name: "bigfile", path: "jobs/bigfile.py" });
       const queued = await runJobNow(db(), owner, j.id);
       expect(await launchExecution(deps, queued.id)).toBe(true);
-      await expect.poll(async () => (await deps.spawner.jobStatus(queued.id)).state, { timeout: 120_000, interval: 500 }).toBe("succeeded");
+      await expect.poll(async () => (await deps.spawner.status(executionRef(queued.id))).state, { timeout: 120_000, interval: 500 }).toBe("succeeded");
       const dir = await mkdtemp(join(tmpdir(), "atrium-jobfile-"));
       try {
         const dest = join(dir, "executed.ipynb");
         // Before, the tar was read whole and copied once more: more than twice the file's size.
         const { result: size, growth } = await peakRssGrowth(() =>
-          deps.spawner.jobFile(queued.id, EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, dest),
+          deps.spawner.file(executionRef(queued.id), EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, dest),
         );
         expect(size).toBe(24 * MIB);
         const copied = await readFile(dest);
         expect(copied.length).toBe(24 * MIB);
         expect(copied.subarray(-256)).toEqual(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
         expect(growth).toBeLessThan(16 * MIB);
-        await expect(deps.spawner.jobFile(queued.id, "/tmp/atrium-job/big.bin", NOTEBOOK_LIMIT, join(dir, "big.bin"))).rejects.toThrow(
+        await expect(deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/big.bin", NOTEBOOK_LIMIT, join(dir, "big.bin"))).rejects.toThrow(
           "The executed notebook is larger than 32 MiB; it was not kept.",
         );
-        expect(await deps.spawner.jobFile(queued.id, "/tmp/atrium-job/none", NOTEBOOK_LIMIT, join(dir, "none"))).toBeUndefined();
+        expect(await deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/none", NOTEBOOK_LIMIT, join(dir, "none"))).toBeUndefined();
         expect((await readdir(dir)).sort()).toEqual(["big.bin", "executed.ipynb"]);
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -345,7 +347,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const done = await runToEnd((await runJobNow(db(), owner, j.id)).id);
     expect(done).toMatchObject({ state: "timed_out", reason: "timed out after 3 s" });
     expect(Date.now() - t0).toBeLessThan(30_000);
-    expect((await deps.spawner.jobStatus(done.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(done.id))).state).toBe("missing");
   }, 60_000);
 
   it("records an out-of-memory kill with the limit", async () => {
@@ -371,7 +373,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const queued = await runJobNow(db(), owner, j.id);
     expect(await launchExecution(deps, queued.id)).toBe(true);
     await deleteJobOf(deps, owner, j.id);
-    expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(queued.id))).state).toBe("missing");
     const entries = await db()
       .select()
       .from(auditEvents)
@@ -394,7 +396,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       expect(queued).toMatchObject({ state: "queued", reason });
       expect(await launchExecution(deps, queued.id)).toBe(false);
       expect(await findExecution(db(), queued.id)).toMatchObject({ state: "queued", reason });
-      expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+      expect((await deps.spawner.status(executionRef(queued.id))).state).toBe("missing");
       await cancelExecution(deps, owner, big.id, holding.id);
       const done = await runToEnd(queued.id);
       expect(done).toMatchObject({ state: "succeeded", reason: "exited with code 0" });
@@ -422,7 +424,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const admin: Principal = { name: "root", role: "admin", admin: true, via: "session" };
     const removed = await removeUser(db(), deps.spawner, admin, name, { volume: "keep", store: deps.store });
     expect(removed.executions).toEqual([running.id, queued.id]);
-    expect((await deps.spawner.jobStatus(running.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(running.id))).state).toBe("missing");
     const reason = "cancelled: the owner was deleted by root";
     const entries = await db()
       .select()
@@ -466,7 +468,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(execs).toHaveLength(1);
     expect(execs[0]?.state).toBe("running");
     const id = execs[0]?.id ?? "";
-    const objects = (await deps.spawner.listJobs()).filter((x) => x.executionId === id);
+    const objects = (await deps.spawner.list()).filter((x) => x.ref.kind === "job" && x.ref.id === id);
     expect(objects).toHaveLength(1);
     // The first leader goes away; a new one adopts the running execution rather than starting another.
     a.stop();

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import type { ExecutionRow, JobRow } from "@/db/queries/jobs";
 import { findRun } from "@/db/queries/tracking";
 import { OutputLimitError, type OutputLimit } from "@/lib/spawner";
+import { executionRef } from "./workload";
 import { EXECUTED_NOTEBOOK, notebookArtifactName } from "./command";
 import type { JobDeps } from "./execute";
 import { jobKindOf } from "./paths";
@@ -108,7 +109,7 @@ export async function spoolOutput(deps: JobDeps, exec: ExecutionRow, job: JobRow
   try {
     const log = join(dir, "job.log");
     const limit = jobLogLimit(deps.logMaxBytes ?? DEFAULT_JOB_LOG_MAX_BYTES, FINAL_LOG_DEADLINE_MS);
-    await writeLines(await deps.spawner.jobLogs(exec.id, { follow: false, limit }), log).catch(async (err: unknown) => {
+    await writeLines(await deps.spawner.logs(executionRef(exec.id), { follow: false, limit }), log).catch(async (err: unknown) => {
       // What was read stays, with why it stops there.
       await appendLine(log, `[atrium] the log could not be read to its end: ${err instanceof Error ? err.message : String(err)}`);
     });
@@ -119,7 +120,7 @@ export async function spoolOutput(deps: JobDeps, exec: ExecutionRow, job: JobRow
       const path = join(dir, "notebook.ipynb");
       const size = uploaded
         ? undefined
-        : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, path).catch(async (err: unknown) => {
+        : await deps.spawner.file(executionRef(exec.id), EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, path).catch(async (err: unknown) => {
             if (!(err instanceof OutputLimitError)) throw err;
             await rm(path, { force: true });
             await appendLine(log, `[atrium] ${err.message}`);

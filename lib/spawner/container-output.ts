@@ -1,15 +1,17 @@
 /**
- * What an ended or running container leaves to read, for job executions (docs/jobs.md): its log as
- * lines, live or as it stands, and one file copied out of its filesystem into a file of the
- * portal's (the executed notebook, which the runner writes outside the person's home so it never
- * clutters it). Both are read as streams through bounded-output.ts within the caller's limit.
+ * What an ended or running container leaves to read: its log as lines, live or as it stands, and
+ * one file copied out of its filesystem (a job's executed notebook, which the runner writes outside
+ * the person's home so it never clutters it: docs/jobs.md). Both are read
+ * through bounded-output.ts within the caller's limit.
  */
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { BoundedLines, pipeBounded, type OutputLimit } from "./bounded-output";
 import type { Engine } from "./engine";
-import { noLines } from "./job-runner";
+
+/** No lines: the log of a workload that has no object (never started, or removed). */
+export async function* noLines(): AsyncIterable<string> {}
 
 export async function containerLogLines(
   engine: Engine,

@@ -6,13 +6,14 @@
  */
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
+import { formatMemLimit, legacyVolumeName } from "./container-spec";
+import { findLabels, objectName } from "./kinds";
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { Engine, cpuCores, memoryUsed } from "./engine";
 import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
 import { collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
-import type { ServerRef } from "./types";
+import type { WorkloadRef } from "./types";
 
 const CI = Boolean(process.env.CI);
 
@@ -22,7 +23,7 @@ if (notReady && !CI) console.warn(`[spawner/docker.test] skipped: ${notReady}`);
 const run = `t${Date.now().toString(36)}`;
 const spawner = new DockerSpawner();
 const docker = spawner.docker;
-const { spec, users, refs } = specFactory();
+const { spec, jobSpec, users, refs } = specFactory();
 
 describe("DockerSpawner helpers", () => {
   it("formats a memory limit in whole GiB or MiB", () => {
@@ -66,31 +67,35 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       fresh: () => new DockerSpawner(),
       dead: () => new DockerSpawner({ docker: new Dockerode({ socketPath: "/tmp/nope.sock" }) }),
       spec,
+      jobSpec,
       run,
-      objectId: async (ref: ServerRef) =>
-        (await docker.listContainers({ all: true, filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.Id,
+      objectId: async (ref: WorkloadRef) => (await docker.listContainers({ all: true, filters: { label: findLabels(ref) } }))[0]?.Id,
       createLegacy: async (s) => {
         const legacy = containerCreateOptions(s, { network: ISOLATED_NETWORK, publishHost: "127.0.0.1" });
         legacy.name = `atrium-${s.user}-${s.server}`;
-        delete legacy.Labels?.["atrium.user-id"]; // containers from before ids carry none
+        // Containers from before ids, kinds and ports carry none of them.
+        for (const label of ["atrium.user-id", "atrium.kind", "atrium.port"]) delete legacy.Labels?.[label];
         await docker.createVolume({ Name: s.homeVolume });
         await (await docker.createContainer(legacy)).start();
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
       // A container always keeps it: the contract then finds NoNewPrivs 1 inside.
       keepsNoNewPrivileges: () => Promise.resolve(true),
+      readsFiles: true,
     });
   });
 
   it("creates the container with labels, limits, loopback-only port, host gateway and the home volume", async () => {
     const user = `${run}o`;
-    const s = spec(user, "default", { cmd: ["sleep", "30"] });
+    const s = spec(user, "default", { command: ["sleep", "30"] });
     const started = await spawner.start(s);
-    const info = await docker.getContainer(containerName(s)).inspect();
+    const info = await docker.getContainer(objectName(s.ref)).inspect();
     expect(started.url).toBe(`http://127.0.0.1:${info.NetworkSettings.Ports["8888/tcp"]?.[0]?.HostPort ?? "?"}`);
     expect(info.Config.Labels).toMatchObject({
       "atrium.user": user,
-      "atrium.user-id": s.userId,
+      "atrium.user-id": s.ownerId,
+      "atrium.kind": "workspace",
+      "atrium.port": "8888",
       "atrium.server": "default",
       "atrium.env": "test-env",
       "atrium.managed": "true",
@@ -128,7 +133,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(JSON.stringify([info.Path, info.Args, info.Config.Cmd])).not.toContain(s.token);
     const vol = await docker.getVolume(legacyVolumeName(user)).inspect();
     expect(vol.Labels).toMatchObject({ "atrium.user": user, "atrium.managed": "true" });
-    await spawner.remove(s);
+    await spawner.remove(s.ref);
   }, 30_000);
 
   it("keeps one person's workspace from reaching another's Jupyter, while each still reaches the host", async () => {
@@ -138,16 +143,16 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     const base = Number(process.env.E2E_PORT_BASE ?? "");
     await new Promise<void>((resolve) => listener.listen(Number.isInteger(base) && base > 0 ? base + 77 : 0, "0.0.0.0", resolve));
     const portalPort = (listener.address() as import("node:net").AddressInfo).port;
-    const a = spec(`${run}ia`, "default", { cmd: ["sleep", "300"] });
+    const a = spec(`${run}ia`, "default", { command: ["sleep", "300"] });
     const b = spec(`${run}ib`, "default");
     try {
       await spawner.start(a);
       const startedB = await spawner.start(b);
-      await waitForJupyterApi(startedB.url, b.baseUrl, b.token);
-      const infoB = await docker.getContainer(containerName(b)).inspect();
+      await waitForJupyterApi(startedB.url ?? "", b.baseUrl, b.token);
+      const infoB = await docker.getContainer(objectName(b.ref)).inspect();
       const ipB = Object.values(infoB.NetworkSettings.Networks)[0]?.IPAddress ?? "";
       expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const publishedB = new URL(startedB.url).port;
+      const publishedB = new URL(startedB.url ?? "").port;
       const probe = [
         "import socket, sys",
         "for host, port in [(sys.argv[1], 8888), ('host.docker.internal', int(sys.argv[2])), ('host.docker.internal', int(sys.argv[3]))]:",
@@ -158,12 +163,12 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "  except OSError: said = ''",
         "  print('reached', said or 'silence'); s.close()",
       ].join("\n");
-      const r = await spawner.exec(a, ["python3", "-c", probe, ipB, publishedB, String(portalPort)]);
+      const r = await spawner.exec(a.ref, ["python3", "-c", probe, ipB, publishedB, String(portalPort)]);
       // B's Jupyter by its address on the shared bridge, B's port published on the host's loopback, the portal.
       expect(await collectLines(r.output)).toEqual(["blocked", "blocked", "reached portal"]);
     } finally {
-      await spawner.remove(a);
-      await spawner.remove(b);
+      await spawner.remove(a.ref);
+      await spawner.remove(b.ref);
       await new Promise((resolve) => listener.close(resolve));
     }
   }, 90_000);
@@ -194,13 +199,13 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
   });
 
   it("does not cut off a command that is quiet for longer than the request timeout", async () => {
-    const s = spec(`${run}q`, "default", { cmd: ["sleep", "30"] });
+    const s = spec(`${run}q`, "default", { command: ["sleep", "30"] });
     await spawner.start(s);
     const quiet = new DockerSpawner({ requestTimeoutMs: 1500 });
-    const r = await quiet.exec(s, ["sh", "-c", "sleep 3; echo late"]);
+    const r = await quiet.exec(s.ref, ["sh", "-c", "sleep 3; echo late"]);
     expect(await collectLines(r.output)).toEqual(["late"]);
     expect(await r.exitCode).toBe(0);
-    await spawner.remove(s);
+    await spawner.remove(s.ref);
   }, 30_000);
 
   it("attaches to a user-defined network instead of publishing a port", async () => {
@@ -210,8 +215,8 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       const onNet = new DockerSpawner({ network: netName });
       const s = spec(`${run}g`, "default");
       const started = await onNet.start(s);
-      expect(started.url).toBe(`http://${containerName(s)}:8888`);
-      const info = await docker.getContainer(containerName(s)).inspect();
+      expect(started.url).toBe(`http://${objectName(s.ref)}:8888`);
+      const info = await docker.getContainer(objectName(s.ref)).inspect();
       expect(info.HostConfig.NetworkMode).toBe(netName);
       expect(info.HostConfig.PortBindings ?? {}).toEqual({});
       expect(Object.keys(info.NetworkSettings.Networks)).toEqual([netName]);
@@ -224,15 +229,15 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "  except Exception as e: time.sleep(0.25)",
         "sys.exit(1)",
       ].join("\n");
-      const r = await onNet.exec(s, ["python3", "-c", probe]);
+      const r = await onNet.exec(s.ref, ["python3", "-c", probe]);
       expect(await collectLines(r.output)).toEqual(["200"]);
       expect(await r.exitCode).toBe(0);
-      expect((await onNet.list()).find((l) => l.user === s.user)?.url).toBe(started.url);
-      await onNet.stop(s);
+      expect((await onNet.list()).find((l) => l.ownerName === s.user)?.url).toBe(started.url);
+      await onNet.stop(s.ref);
 
       const missing = new DockerSpawner({ network: `${netName}-absent` });
       await expect(missing.start(spec(`${run}g`, "other"))).rejects.toMatchObject({ reason: "engine_error" });
-      await missing.remove({ user: `${run}g`, server: "other" });
+      await missing.remove(spec(`${run}g`, "other").ref);
     } finally {
       await docker
         .getNetwork(netName)
@@ -251,7 +256,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       const hung = new DockerSpawner({ docker: new Dockerode({ socketPath: path }), requestTimeoutMs: 500 });
       const t0 = Date.now();
       expect(await hung.ping()).toBe(false);
-      await expect(hung.status({ user: `${run}h`, server: "default" })).rejects.toThrow(
+      await expect(hung.status(spec(`${run}h`, "default").ref)).rejects.toThrow(
         `The container engine at ${path} did not answer within 0.5 s.`,
       );
       expect(Date.now() - t0).toBeLessThan(2500);

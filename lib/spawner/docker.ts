@@ -1,48 +1,47 @@
 /**
- * The Docker backend of the Spawner: one container per (user, server) on one engine, reached
- * through a port published on 127.0.0.1 from the isolated network (portal on the host; networks.ts)
- * or by container name on a user-defined network (portal in docker-compose). Every container gets
- * the hardened spec (hardening.ts). One named volume per user holds the home
- * directory and outlives every container. What goes into the container is shared with the swarm
- * backend (container-spec.ts), what a backend does with its object is workload-spawner.ts, and
- * talking to the engine is engine.ts; this file says what a container is.
+ * The Docker backend of the Spawner: one container per workload on one engine, reached through a
+ * port published on 127.0.0.1 from the isolated network (portal on the host; networks.ts) or by
+ * container name on a user-defined network (portal in docker-compose). Every container gets the
+ * hardened spec (hardening.ts) and the volumes its spec names, which outlive every container. What
+ * goes into the container is shared with the swarm backend (container-spec.ts), what a backend
+ * does with its object is workload-spawner.ts, and talking to the engine is engine.ts; this file
+ * says what a container is.
  */
 import Dockerode from "dockerode";
+import type { OutputLimit } from "./bounded-output";
+import { containerFile, containerLogLines } from "./container-output";
 import {
   HOST_GATEWAY_NAME,
-  JUPYTER_PORT,
-  containerName,
-  homeMount,
+  envList,
   memoryBytes,
+  mountsOf,
   nanoCpus,
   notRunning,
-  workspaceCmd,
-  jupyterEnvList,
+  objectLabels,
   urlHostOf,
   volumeLabels,
-  workspaceLabels,
 } from "./container-spec";
 import { mapLimit } from "@/lib/util/map-limit";
 import { RecentAnswers } from "@/lib/util/recent-answers";
 import { Engine, type EngineOptions } from "./engine";
 import { hardenedHostConfig, hardening } from "./hardening";
+import { nounOf, objectName, portOf, runsToCompletion } from "./kinds";
 import { ISOLATED_BRIDGE, ensureNetwork } from "./networks";
-import { SpawnError, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
-import { DockerJobRunner } from "./docker-jobs";
+import { SpawnError, type WorkloadRef, type WorkloadSpec, type WorkloadStatus } from "./types";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export interface DockerSpawnerOptions extends EngineOptions {
   /**
-   * A user-defined network the portal shares with workspaces (docker-compose); then no port is
-   * published, and workspaces on it can reach one another (docs/architecture.md §7). Unset: the
+   * A user-defined network the portal shares with workloads (docker-compose); then no port is
+   * published, and workloads on it can reach one another (docs/architecture.md §7). Unset: the
    * isolated network (networks.ts), ports published on publishHost.
    */
   network?: string;
-  /** Where the Jupyter port is published (default 127.0.0.1, never all interfaces by default). */
+  /** Where a workload's port is published (default 127.0.0.1, never all interfaces by default). */
   publishHost?: string;
 }
 
-const PORT_KEY = `${JUPYTER_PORT}/tcp`;
+const portKey = (port: number) => `${port}/tcp`;
 
 /** Where a container goes: its network, and where its port is published (none on the portal's shared network). */
 export interface Placement {
@@ -51,34 +50,35 @@ export interface Placement {
 }
 
 /**
- * Everything the engine is asked for when a workspace container is created: limits, the hardened
- * spec, init, the home volume, extra hosts, labels, the network and the published port. Exported so
+ * Everything the engine is asked for when a workload's container is created: limits, the hardened
+ * spec, init, the volumes, extra hosts, labels, the network and the published port. Exported so
  * bench:spawn's raw baseline creates exactly the same container.
  */
-export function containerCreateOptions(spec: ServerSpec, placement: Placement): Dockerode.ContainerCreateOptions {
-  const hostConfig: Dockerode.HostConfig = {
-    NanoCpus: nanoCpus(spec),
-    Memory: memoryBytes(spec),
-    MemorySwap: memoryBytes(spec),
-    ...hardenedHostConfig(hardening(spec.pids)),
-    Init: true,
-    ExtraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
-    RestartPolicy: { Name: "no" },
-    Mounts: [homeMount(spec)],
-    NetworkMode: placement.network,
-    ...(placement.publishHost === undefined ? {} : { PortBindings: { [PORT_KEY]: [{ HostIp: placement.publishHost, HostPort: "" }] } }),
-  };
-  const create: Dockerode.ContainerCreateOptions = {
-    name: containerName(spec),
+export function containerCreateOptions(spec: WorkloadSpec, placement: Placement): Dockerode.ContainerCreateOptions {
+  const port = spec.port === undefined ? undefined : portKey(spec.port);
+  const published = port !== undefined && placement.publishHost !== undefined;
+  return {
+    name: objectName(spec.ref),
     Image: spec.image,
-    Env: jupyterEnvList(spec),
-    Labels: workspaceLabels(spec),
-    ExposedPorts: { [PORT_KEY]: {} },
-    HostConfig: hostConfig,
+    // As Kubernetes: a command without args runs without the image's command.
+    ...(spec.command ? { Entrypoint: spec.command, Cmd: spec.args ?? [] } : spec.args ? { Cmd: spec.args } : {}),
+    ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    Env: envList(spec.env),
+    Labels: objectLabels(spec),
+    ...(port ? { ExposedPorts: { [port]: {} } } : {}),
+    HostConfig: {
+      NanoCpus: nanoCpus(spec),
+      Memory: memoryBytes(spec),
+      MemorySwap: memoryBytes(spec),
+      ...hardenedHostConfig(hardening(spec.pids)),
+      Init: true,
+      ExtraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
+      RestartPolicy: { Name: "no" },
+      Mounts: mountsOf(spec),
+      NetworkMode: placement.network,
+      ...(published ? { PortBindings: { [port]: [{ HostIp: placement.publishHost, HostPort: "" }] } } : {}),
+    },
   };
-  const cmd = workspaceCmd(spec);
-  if (cmd) create.Cmd = cmd;
-  return create;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,8 +88,7 @@ type ContainerInfo = Dockerode.ContainerInspectInfo;
 export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   readonly docker: Dockerode;
   protected readonly runtime: Engine;
-  protected readonly kind = "container";
-  protected readonly jobs: DockerJobRunner;
+  protected readonly objectType = "container";
   /** The portal's shared network (reached by name), or undefined: the isolated network, reached by published port. */
   private readonly sharedNetwork: string | undefined;
   private readonly placement: Placement;
@@ -108,7 +107,6 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     this.placement = this.sharedNetwork
       ? { network: this.sharedNetwork }
       : { network: ISOLATED_BRIDGE.name, publishHost: this.publishHost };
-    this.jobs = new DockerJobRunner(this.runtime, this.placement.network, () => this.ensureNetwork());
   }
 
   /** The isolated network, created when missing; a shared network is the operator's and must exist. */
@@ -139,9 +137,10 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
 
   // --- status ----------------------------------------------------------------------------------
 
-  private async statusOf(info: ContainerInfo): Promise<ServerStatus> {
+  private async statusOf(info: ContainerInfo, ref: WorkloadRef): Promise<WorkloadStatus> {
     const st = info.State;
-    if (st.Running || st.Restarting || st.Paused) {
+    // A run-to-completion kind's container is created and then started: between the two it is on its way.
+    if (st.Running || st.Restarting || st.Paused || (st.Status === "created" && runsToCompletion(ref.kind))) {
       const startedAt = st.StartedAt && !st.StartedAt.startsWith("0001-") ? st.StartedAt : undefined;
       return startedAt ? { state: "running", startedAt } : { state: "running" };
     }
@@ -151,7 +150,7 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
       return { state: "failed", reason: engineError ? `could not start: ${engineError}` : "the container was created but never started" };
     }
     // exited or dead
-    return this.ended({
+    return this.ended(ref, {
       exitCode: typeof st.ExitCode === "number" ? st.ExitCode : undefined,
       oomKilled: st.OOMKilled,
       memLimitBytes: info.HostConfig?.Memory,
@@ -160,63 +159,70 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     });
   }
 
-  protected async describe(info: ContainerInfo): Promise<{ status: ServerStatus; url?: string }> {
-    const status = await this.statusOf(info);
+  protected async describe(info: ContainerInfo, ref: WorkloadRef): Promise<{ status: WorkloadStatus; url?: string }> {
+    const status = await this.statusOf(info, ref);
     return { status, url: status.state === "running" ? this.urlOf(info) : undefined };
   }
 
   // --- where it answers --------------------------------------------------------------------------
 
   private urlOf(info: ContainerInfo): string | undefined {
-    if (this.sharedNetwork) return `http://${info.Name.replace(/^\//, "")}:${JUPYTER_PORT}`;
-    const bindings = info.NetworkSettings?.Ports?.[PORT_KEY] ?? [];
+    const port = portOf(info.Config?.Labels);
+    if (port === undefined) return undefined;
+    if (this.sharedNetwork) return `http://${info.Name.replace(/^\//, "")}:${port}`;
+    const bindings = info.NetworkSettings?.Ports?.[portKey(port)] ?? [];
     const pick = bindings.find((b) => b.HostIp === this.publishHost) ?? bindings[0];
-    const port = pick ? Number(pick.HostPort) : NaN;
-    return Number.isInteger(port) && port > 0 ? `http://${this.urlHost}:${port}` : undefined;
+    const published = pick ? Number(pick.HostPort) : NaN;
+    return Number.isInteger(published) && published > 0 ? `http://${this.urlHost}:${published}` : undefined;
   }
 
-  private located(info: ContainerInfo): string {
+  /** Where a running container answers; none for a workload without a port. */
+  private located(info: ContainerInfo): { url?: string } {
+    const port = portOf(info.Config?.Labels);
+    if (port === undefined) return {};
     const url = this.urlOf(info);
-    if (url) return url;
+    if (url) return { url };
     const name = info.Name.replace(/^\//, "");
     throw new SpawnError(
-      `The container ${name} is running but publishes no port ${PORT_KEY}; stop the server and start it again.`,
+      `The container ${name} is running but publishes no port ${portKey(port)}; stop it and start it again.`,
       "engine_error",
     );
   }
 
   // --- start -----------------------------------------------------------------------------------
 
-  protected async reuse(info: ContainerInfo): Promise<string | undefined> {
+  protected async reuse(info: ContainerInfo): Promise<{ url?: string } | undefined> {
     return info.State.Running ? this.located(info) : undefined;
   }
 
-  protected async prepare(spec: ServerSpec): Promise<void> {
+  protected async prepare(spec: WorkloadSpec): Promise<void> {
     await this.ensureNetwork();
-    await this.runtime.ensureVolume(spec.homeVolume, volumeLabels(spec));
+    for (const m of spec.mounts) await this.runtime.ensureVolume(m.volume, volumeLabels(spec));
   }
 
-  protected async create(spec: ServerSpec): Promise<string> {
+  protected async create(spec: WorkloadSpec): Promise<string> {
     const create = containerCreateOptions(spec, this.placement);
     return (await this.runtime.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
   }
 
-  protected async run(id: string, name: string): Promise<string> {
+  protected async run(id: string, spec: WorkloadSpec): Promise<{ url?: string }> {
+    const name = objectName(spec.ref);
     // 304: already started (a concurrent start's container).
     await this.runtime.lookup(`start the container ${name}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), [304]);
+    if (runsToCompletion(spec.ref.kind)) return {}; // it may well have ended already: status() says how
     const info = await this.inspect(id);
     if (!info) throw new SpawnError(`The container ${name} disappeared right after it started.`, "engine_error");
     if (!info.State.Running) {
-      const status = await this.statusOf(info);
+      const status = await this.statusOf(info, spec.ref);
       const failure = status.state === "failed" ? status : { state: "failed" as const, reason: "stopped" };
-      throw new SpawnError(`The server stopped right after it started: ${failure.reason}.`, "engine_error", failure);
+      throw new SpawnError(`The ${nounOf(spec.ref)} stopped right after it started: ${failure.reason}.`, "engine_error", failure);
     }
     return this.located(info);
   }
 
   // --- stop / remove ---------------------------------------------------------------------------
 
-  protected async end(info: ContainerInfo, how: "stop" | "kill"): Promise<void> {
+  protected async end(info: ContainerInfo, _ref: WorkloadRef, how: "stop" | "kill"): Promise<void> {
     // The forced removal kills; a graceful stop comes first.
     if (how === "stop" && (info.State.Running || info.State.Paused || info.State.Restarting)) await this.runtime.halt(info.Id, "stop");
     // 404: already gone; 409: a removal is already in progress.
@@ -224,9 +230,17 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     await this.runtime.lookup("remove a container", remove, [404, 409]);
   }
 
-  // --- exec, stats -------------------------------------------------------------------------------
+  // --- what it leaves to read, exec, stats -----------------------------------------------------
 
-  protected async runningContainer(ref: ServerRef): Promise<string> {
+  protected logsOf(info: ContainerInfo, _ref: WorkloadRef, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>> {
+    return containerLogLines(this.runtime, info.Id, follow, limit);
+  }
+
+  protected fileOf(info: ContainerInfo, path: string, limit: OutputLimit, dest: string): Promise<number | undefined> {
+    return containerFile(this.runtime, info.Id, path, limit, dest);
+  }
+
+  protected async runningContainer(ref: WorkloadRef): Promise<string> {
     const info = await this.findOwn(ref);
     if (!info || !info.State.Running) throw notRunning(ref);
     return info.Id;

@@ -10,11 +10,12 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendExecute, stdoutOf } from "@/lib/workspaces/kernel-test-client";
 import { openWebSocket } from "@/lib/proxy/ws-test-client";
-import { containerName, legacyVolumeName } from "./container-spec";
+import { legacyVolumeName } from "./container-spec";
+import { findLabels, objectName } from "./kinds";
 import { spawnerContract } from "./spawner-contract";
 import { SwarmSpawner } from "./swarm";
 import { collectLines, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
-import { SpawnError, type ServerRef } from "./types";
+import { SpawnError, type WorkloadRef } from "./types";
 
 const CI = Boolean(process.env.CI);
 const notReady = await swarmReadiness();
@@ -24,7 +25,7 @@ const run = `s${Date.now().toString(36)}`;
 const network = `atrium-swarm-test-${run}`;
 const spawner = new SwarmSpawner({ network, unschedulableGraceMs: 1_000, startTimeoutMs: 60_000 });
 const docker = spawner.docker;
-const { spec, users, refs } = specFactory();
+const { spec, jobSpec, users, refs } = specFactory();
 
 /** The task containers of a service on this node (running ones only, unless `all`). */
 async function taskContainers(serviceName: string, all = false) {
@@ -62,19 +63,21 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       fresh: () => new SwarmSpawner({ network }),
       dead: () => new SwarmSpawner({ docker: new Dockerode({ socketPath: "/tmp/nope.sock" }) }),
       spec,
+      jobSpec,
       run,
-      objectId: async (ref: ServerRef) =>
-        (await docker.listServices({ filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.ID,
+      objectId: async (ref: WorkloadRef) => (await docker.listServices({ filters: { label: findLabels(ref) } }))[0]?.ID,
       createLegacy: async (s) => {
         const legacy = spawner.serviceSpec(s);
         legacy.Name = `atrium-${s.user}-${s.server}`;
-        delete legacy.Labels?.["atrium.user-id"]; // services from before ids carry none
+        // Services from before ids, kinds and ports carry none of them.
+        for (const label of ["atrium.user-id", "atrium.kind", "atrium.port"]) delete legacy.Labels?.[label];
         await docker.createService(legacy);
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
       // What the engine stored: Docker 20.10's swarm drops the field (hardening.ts).
+      readsFiles: false,
       keepsNoNewPrivileges: async (ref) => {
-        const service = (await docker.getService(containerName(ref)).inspect()) as import("dockerode").Service;
+        const service = (await docker.getService(objectName(ref)).inspect()) as import("dockerode").Service;
         const task = service.Spec?.TaskTemplate as import("dockerode").ContainerTaskSpec;
         return (task.ContainerSpec?.Privileges as { NoNewPrivileges?: boolean } | undefined)?.NoNewPrivileges === true;
       },
@@ -89,10 +92,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
 
   it("starts a service whose Jupyter answers through the published port", async () => {
     const started = await spawner.start(main);
-    await waitForJupyterApi(started.url, main.baseUrl, main.token);
+    await waitForJupyterApi(started.url ?? "", main.baseUrl, main.token);
     expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    url = started.url;
-    serviceId = ((await docker.getService(containerName(main)).inspect()) as { ID: string }).ID;
+    url = started.url ?? "";
+    serviceId = ((await docker.getService(objectName(main.ref)).inspect()) as { ID: string }).ID;
   }, 90_000);
 
   it("creates one replica with labels, limits and reservations, no restarts, the overlay network and the home volume", async () => {
@@ -100,7 +103,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     const spec0 = service.Spec;
     const task = spec0?.TaskTemplate as import("dockerode").ContainerTaskSpec;
     const labels = { "atrium.user": alice, "atrium.server": "default", "atrium.env": "test-env", "atrium.managed": "true" };
-    expect(spec0?.Name).toBe(containerName(main));
+    expect(spec0?.Name).toBe(objectName(main.ref));
     expect(spec0?.Labels).toMatchObject(labels);
     expect(task.ContainerSpec?.Labels).toMatchObject(labels);
     expect(spec0?.Mode).toEqual({ Replicated: { Replicas: 1 } });
@@ -119,7 +122,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(task.Networks?.map((n) => n.Target)).toEqual([net.Id]);
 
     // The limits land on the task's container.
-    const [c] = await taskContainers(containerName(main), true);
+    const [c] = await taskContainers(objectName(main.ref), true);
     const info = await docker.getContainer(c?.Id ?? "").inspect();
     expect(info.Config.Labels).toMatchObject(labels);
     expect(info.HostConfig.NanoCpus).toBe(500_000_000);
@@ -172,10 +175,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(reason).toMatch(/^no suitable node \(scheduling constraints not satisfied on 1 node\)/);
     expect(reason).toContain("node.labels.gpu==true");
     expect(Date.now() - t0).toBeLessThan(15_000);
-    const service = (await docker.getService(containerName(s)).inspect()) as import("dockerode").Service;
+    const service = (await docker.getService(objectName(s.ref)).inspect()) as import("dockerode").Service;
     expect((service.Spec?.TaskTemplate as import("dockerode").ContainerTaskSpec).Placement?.Constraints).toEqual(["node.labels.gpu==true"]);
-    expect(await spawner.status(s)).toMatchObject({ state: "failed", reason });
-    await spawner.remove(s);
+    expect(await spawner.status(s.ref)).toMatchObject({ state: "failed", reason });
+    await spawner.remove(s.ref);
 
     // Too much asked of the node: no suitable node for want of resources, with the amounts.
     const big = spec(`${run}d`, "big", { cpu: 64, memGb: 1 });
@@ -184,15 +187,15 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       (e: unknown) => e,
     );
     expect((err2 as SpawnError).failure?.reason).toBe("no suitable node (insufficient resources on 1 node): 64 CPUs and 1 GiB asked for");
-    await spawner.remove(big);
+    await spawner.remove(big.ref);
   }, 60_000);
 
   it("publishes nothing when the portal is on the overlay network, and answers by service name there", async () => {
     const onNet = new SwarmSpawner({ network, portalOnNetwork: true });
     const s = spec(`${run}g`, "default");
     const started = await onNet.start(s);
-    expect(started.url).toBe(`http://${containerName(s)}:8888`);
-    const service = (await docker.getService(containerName(s)).inspect()) as import("dockerode").Service;
+    expect(started.url).toBe(`http://${objectName(s.ref)}:8888`);
+    const service = (await docker.getService(objectName(s.ref)).inspect()) as import("dockerode").Service;
     expect(service.Endpoint?.Spec?.Ports ?? []).toEqual([]);
     // A container on the overlay network (here the workspace itself) reaches it by service name.
     const probe = [
@@ -203,9 +206,9 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       "  except Exception as e: time.sleep(0.25)",
       "sys.exit(1)",
     ].join("\n");
-    const r = await onNet.exec(s, ["python3", "-c", probe]);
+    const r = await onNet.exec(s.ref, ["python3", "-c", probe]);
     expect(await collectLines(r.output)).toEqual(["200"]);
-    expect((await onNet.list()).find((l) => l.user === s.user)?.url).toBe(started.url);
-    await onNet.stop(s);
+    expect((await onNet.list()).find((l) => l.ownerName === s.user)?.url).toBe(started.url);
+    await onNet.stop(s.ref);
   }, 90_000);
 });
