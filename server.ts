@@ -10,13 +10,15 @@ import { securityHeaders } from "./lib/http/security-headers";
 import { createMetricsHandler, isMetricsPath } from "./lib/metrics/endpoint";
 import { startLeadership } from "./lib/leader/leadership";
 import { startUsageLoop } from "./lib/usage/loop";
-import { startWorkspaceLoops } from "./lib/workspaces/background";
+import { startWorkloadLoops } from "./lib/workloads/loop";
 import { startJobsLoop } from "./lib/jobs/loop";
+import { clearSpoolLeftovers } from "./lib/jobs/output-spool";
 import { startEventsLoop } from "./lib/events/loop";
+import { startWebhookSenderLoop } from "./lib/webhooks/loop";
 import { resolveWorkspaceTarget } from "./lib/workspaces/target";
 import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
-import { earlyAnswer } from "./lib/http/pre-route";
+import { earlyAnswer, withoutServingSlash } from "./lib/http/pre-route";
 import { createHostGuard } from "./lib/http/allowed-host";
 
 async function main(): Promise<void> {
@@ -24,6 +26,10 @@ async function main(): Promise<void> {
   process.env.AUTH_SECRET ??= getAuthSecret();
   // Sign-in callbacks and redirects are built from the public address, not from how Next was bound.
   process.env.AUTH_URL ??= `${config.publicUrl}/api/auth`;
+  // What a crashed portal left between reading a job's output and storing it (lib/jobs/output-spool.ts).
+  await clearSpoolLeftovers(config.jobs.spoolDir).catch((err: unknown) =>
+    console.warn(`[atrium] could not clear the job spool ${config.jobs.spoolDir}:`, err),
+  );
   const handle = await getDbHandle();
   console.log(`[atrium] database: ${handle.kind === "postgres" ? "Postgres (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}/db`}`);
   if (!config.oidc) {
@@ -85,6 +91,7 @@ async function main(): Promise<void> {
       if (early) res.writeHead(early.status, early.headers).end(early.body);
       else {
         req.headers["content-security-policy"] = security.policy;
+        req.url = withoutServingSlash(req.url);
         void handleRequest(req, res);
       }
     }
@@ -102,15 +109,18 @@ async function main(): Promise<void> {
   // Background loops run on one replica only, the leader (a Postgres advisory lock); another replica
   // takes them over within seconds when the leader dies.
   const leadership = startLeadership(() => {
-    // Reconcile with the engine (adopting workspaces that outlived a restart) and cull idle ones.
-    const stopLoops = startWorkspaceLoops();
+    // Reconcile every kind with the engine (adopting workspaces that outlived a restart) and cull idle ones.
+    const stopLoops = startWorkloadLoops();
     // A usage sample every minute for the admin charts and people's own usage.
     const stopUsage = startUsageLoop(config.usageSampleMs);
     // Due cron slots, queued executions, and watching (or adopting) the running ones (docs/jobs.md).
     const stopJobs = startJobsLoop(config.jobs);
     // Registry events (written with the change that made them) handed to each consumer once.
     const stopEvents = startEventsLoop(config.events);
+    // Registry webhooks: the attempts the events loop queued, sent with retries (docs/webhooks.md).
+    const stopWebhooks = startWebhookSenderLoop(config.events);
     return () => {
+      stopWebhooks();
       stopLoops();
       stopUsage();
       stopJobs();

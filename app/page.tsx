@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import { TokensPanel } from "@/components/account/tokens-panel";
 import { Card } from "@/components/ui/card";
 import { MyUsageCard } from "@/components/usage/my-usage-card";
@@ -16,14 +17,11 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
   const wanted = serverNameSchema.safeParse((await searchParams).server);
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">My workspaces</h1>
-        <p className="mt-1 text-slate-600">
-          {me.displayName ? `Welcome, ${me.displayName}. ` : ""}You are signed in as <strong data-testid="me-name">{me.name}</strong> with
-          the role <strong data-testid="me-role">{me.role}</strong>
-          {me.admin && " (platform admin)"}.
-        </p>
-      </div>
+      <PageHeader title="My workspaces">
+        {me.displayName ? `Welcome, ${me.displayName}. ` : ""}You are signed in as <strong data-testid="me-name">{me.name}</strong> with the
+        role <strong data-testid="me-role">{me.role}</strong>
+        {me.admin && " (platform admin)"}.
+      </PageHeader>
       <WorkspacesHome initialMe={me} initialServers={servers} defaultName={wanted.success ? wanted.data : undefined} />
       <MyUsageCard principal={principal} />
       <Card title="API tokens" description="For scripts, the REST API and the MLflow client outside Atrium. Stored hashed; shown once.">

@@ -61,6 +61,10 @@ export const roles = pgTable("roles", {
   /** Processes and threads one of a person's containers (workspace or job) may hold: its pids limit. */
   maxPids: integer("max_pids").notNull().default(1024),
   updatedAt: updatedAt(),
+  /** Serving allowance (docs/serving.md): a person's endpoints, and the CPU and GiB their configs may hold in all (per replica × max replicas). */
+  maxEndpoints: integer("max_endpoints").notNull().default(2),
+  maxServingCpu: real("max_serving_cpu").notNull().default(2),
+  maxServingMemGb: real("max_serving_mem_gb").notNull().default(4),
 });
 
 export type RoleSource = "default" | "oidc" | "admin" | "config";
@@ -745,3 +749,194 @@ export const eventCursors = pgTable("event_cursors", {
   lastError: text("last_error"),
   updatedAt: updatedAt(),
 });
+
+// --- model serving (docs/serving.md) ---------------------------------------------------------------
+
+/** Databricks' endpoint state: whether it answers, and whether a config is being rolled out. */
+export type EndpointReady = "READY" | "NOT_READY";
+export type EndpointConfigUpdate = "NOT_UPDATING" | "IN_PROGRESS" | "UPDATE_FAILED" | "UPDATE_CANCELED";
+
+/**
+ * A serving endpoint: a name callers use (`/serving-endpoints/<name>/invocations`), its owner, and which
+ * config revision serves (`active_config_id`) and which is being rolled out (`pending_config_id`).
+ */
+export const servingEndpoints = pgTable(
+  "serving_endpoints",
+  {
+    /** Random, never reused: request log rows keep it after the endpoint is deleted. */
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** Owned by id; the endpoint goes with its person (lib/auth/access.ts). */
+    ownerId: belongsTo(text("owner_id"), () => users.id),
+    ready: text("ready").$type<EndpointReady>().notNull().default("NOT_READY"),
+    configUpdate: text("config_update").$type<EndpointConfigUpdate>().notNull().default("IN_PROGRESS"),
+    /** Why it is not ready or why the last update failed, in words a person can act on. */
+    stateReason: text("state_reason"),
+    activeConfigId: text("active_config_id"),
+    pendingConfigId: text("pending_config_id"),
+    /** "<model>@<alias>" for each served entity that follows an alias, so an alias move finds its endpoints. */
+    followedAliases: text("followed_aliases").array().notNull().default([]),
+    /** Databricks' `tags`: [{ key, value }]. */
+    tags: jsonb("tags").$type<{ key: string; value: string }[]>().notNull().default([]),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("serving_endpoints_name_idx").on(t.name),
+    index("serving_endpoints_owner_idx").on(t.ownerId),
+    index("serving_endpoints_aliases_idx").using("gin", t.followedAliases),
+  ],
+);
+
+/** One served entity of a config, as stored (lib/serving/config.ts resolves it from the request). */
+export interface ServedEntityRecord {
+  name: string;
+  entityName: string;
+  /** The version served: the one asked for, or the one the alias pointed at when the config was made. */
+  entityVersion: number;
+  entityAlias: string | null;
+  workloadSize: string;
+  cpu: number;
+  memGb: number;
+  scaleToZeroEnabled: boolean;
+  minReplicas: number;
+  maxReplicas: number;
+  /** An environment's id, or null: the image the model's training run recorded. */
+  environmentId: string | null;
+}
+
+export interface TrafficRouteRecord {
+  servedEntityName: string;
+  trafficPercentage: number;
+}
+
+/**
+ * A config revision of an endpoint, never changed once written: a change inserts the next version, and a
+ * rollback applies an earlier revision's entities and routes again as a new one.
+ */
+export const servingEndpointConfigs = pgTable(
+  "serving_endpoint_configs",
+  {
+    id: text("id").primaryKey(),
+    endpointId: belongsTo(text("endpoint_id"), () => servingEndpoints.id),
+    /** Databricks' `config_version`: 1, 2, … per endpoint. */
+    version: integer("version").notNull(),
+    servedEntities: jsonb("served_entities").$type<ServedEntityRecord[]>().notNull(),
+    /** Percentages summing to 100, naming served entities only. */
+    routes: jsonb("routes").$type<TrafficRouteRecord[]>().notNull(),
+    /** A served entity that gets a copy of the traffic; its answers are logged, never returned. */
+    shadowEntity: text("shadow_entity"),
+    createdById: text("created_by_id"),
+    createdByName: text("created_by_name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("serving_endpoint_configs_version_idx").on(t.endpointId, t.version)],
+);
+
+export type InvokeGranteeKind = "user" | "token";
+
+/** Who besides the owner and admins may call an endpoint: a person (by id) or one API token (by id). */
+export const servingEndpointGrants = pgTable(
+  "serving_endpoint_grants",
+  {
+    endpointId: belongsTo(text("endpoint_id"), () => servingEndpoints.id),
+    granteeKind: text("grantee_kind").$type<InvokeGranteeKind>().notNull(),
+    /** users.id or api_tokens.id; a grant to a deleted person or token no longer matches anyone. */
+    granteeId: text("grantee_id").notNull(),
+    grantedById: text("granted_by_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.endpointId, t.granteeKind, t.granteeId] }),
+    index("serving_endpoint_grants_grantee_idx").on(t.granteeId),
+  ],
+);
+
+/**
+ * The request log ("inference table", issue 27 item 6): one row per request an endpoint answered. No foreign
+ * key to the endpoint: deleting an endpoint keeps its rows until the retention ends.
+ */
+export const servingRequestLog = pgTable(
+  "serving_request_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    endpointName: text("endpoint_name").notNull(),
+    at: timestampTz("at").notNull().defaultNow(),
+    callerId: text("caller_id"),
+    callerName: text("caller_name").notNull(),
+    tokenId: text("token_id"),
+    servedEntity: text("served_entity").notNull(),
+    modelVersion: integer("model_version"),
+    /** A copy sent to the shadow entity, whose answer the caller never saw. */
+    shadow: boolean("shadow").notNull().default(false),
+    status: integer("status").notNull(),
+    latencyMs: real("latency_ms").notNull(),
+    requestBytes: integer("request_bytes").notNull().default(0),
+    responseBytes: integer("response_bytes").notNull().default(0),
+    /** Sampled and capped bodies (null when not sampled). */
+    requestSample: text("request_sample"),
+    responseSample: text("response_sample"),
+  },
+  (t) => [
+    index("serving_request_log_endpoint_idx").on(t.endpointId, t.at, t.id),
+    index("serving_request_log_entity_idx").on(t.endpointId, t.servedEntity, t.at),
+    index("serving_request_log_at_idx").on(t.at),
+  ],
+);
+
+// --- registry webhooks (docs/webhooks.md) --------------------------------------------------------------
+
+/**
+ * MLflow's registry webhooks (mlflow/protos/webhooks.proto `Webhook`), managed by admins through
+ * /api/2.0/mlflow/webhooks (lib/webhooks/operations.ts). `events` are MLflow's "entity.action" names; the
+ * secret is kept encrypted (lib/webhooks/secret.ts), never answered. Timestamps are epoch ms, as MLflow's.
+ */
+export const webhooks = pgTable("webhooks", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description"),
+  url: text("url").notNull(),
+  events: jsonb("events").$type<string[]>().notNull(),
+  /** "ACTIVE" or "DISABLED". */
+  status: text("status").notNull(),
+  /** AES-256-GCM, "v1:<iv>:<tag>:<ciphertext>" in base64url; null: deliveries are not signed. */
+  secretEncrypted: text("secret_encrypted"),
+  creationTimestamp: bigintNumber("creation_timestamp").notNull(),
+  lastUpdatedTimestamp: bigintNumber("last_updated_timestamp").notNull(),
+});
+
+/**
+ * One row per attempt to deliver an event (or a test) to a webhook (lib/webhooks/deliver.ts). The webhooks
+ * consumer of the outbox inserts attempt 1 in the transaction that moves its cursor, so each event is queued
+ * once per webhook; the sender claims due rows (`claimed_until`, a lease), sends, records the outcome and,
+ * on 429/5xx or a network error, queues attempt n+1 (`due_at` after the backoff or Retry-After). All attempts
+ * of one delivery share `delivery_id` (X-MLflow-Delivery-Id) and `body`.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    webhookId: belongsTo(text("webhook_id"), () => webhooks.id),
+    /** The outbox event (events.id; no reference, events are pruned); null for a test. */
+    eventId: bigintNumber("event_id"),
+    eventType: text("event_type").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    body: text("body").notNull(),
+    dueAt: timestampTz("due_at").notNull(),
+    claimedUntil: timestampTz("claimed_until"),
+    statusCode: integer("status_code"),
+    /** The first bytes of the receiver's answer (WEBHOOK_RESPONSE_SNIPPET_BYTES). */
+    responseSnippet: text("response_snippet"),
+    error: text("error"),
+    durationMs: integer("duration_ms"),
+    createdAt: createdAt(),
+    finishedAt: timestampTz("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_attempt_idx").on(t.webhookId, t.eventId, t.attempt),
+    index("webhook_deliveries_due_idx").on(t.finishedAt, t.dueAt),
+    index("webhook_deliveries_recent_idx").on(t.webhookId, t.id),
+  ],
+);

@@ -11,7 +11,8 @@ import { DEV_URL, extraPort } from "./support/env";
  * every kind of request a page can send without CORS permission (fetch no-cors with text/plain or
  * no type, a Blob beacon, an auto-submitted text/plain form) against the admin's cookie; none of
  * it may change anything. The same calls with an API token still work: tokens are never sent by a
- * browser on its own.
+ * browser on its own. The same attack against a running workspace (its kernel WebSocket, writes
+ * through the workspace proxy) and cross-origin reads are in e2e/survival.spec.ts, which has one.
  */
 const ATTACKER_PORT = extraPort(30);
 const ATTACKER = `http://localhost:${ATTACKER_PORT}`;

@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { containerName } from "../lib/spawner/container-spec";
+import { objectName } from "../lib/spawner/kinds";
+import { workspaceRef } from "../lib/workspaces/workload";
 import { bearer, errorCode, userWithToken } from "./support/api";
 import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
@@ -129,7 +130,7 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     await startWorkspace(request, B_URL, "rep-victim", victim);
     const killedAt = Date.now();
     await a.stop("SIGKILL");
-    await promisify(execFile)("docker", ["kill", containerName({ user: "rep-victim", server: "default" })]);
+    await promisify(execFile)("docker", ["kill", objectName(workspaceRef({ user: "rep-victim", server: "default" }))]);
     await expect.poll(async () => (await health(request, B_URL)).replica.leader, { timeout: 30_000, intervals: [250] }).toBe(true);
     const tookOverMs = Date.now() - killedAt;
     console.log(`[replicas] B became the leader ${tookOverMs} ms after A was killed`);
@@ -142,8 +143,8 @@ test("two replicas on one Postgres: start on A, use and stop on B, one leader, a
     await promisify(execFile)("docker", [
       "rm",
       "-f",
-      containerName({ user: "rep-owner", server: "default" }),
-      containerName({ user: "rep-victim", server: "default" }),
+      objectName(workspaceRef({ user: "rep-owner", server: "default" })),
+      objectName(workspaceRef({ user: "rep-victim", server: "default" })),
     ]).catch(() => undefined);
   }
 });

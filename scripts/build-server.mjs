@@ -101,6 +101,11 @@ export async function buildServer({ clean = true } = {}) {
   });
   // db/client.ts applies the migrations next to itself.
   cpSync(path.join(root, "db", "migrations"), path.join(OUT_DIR, "db", "migrations"), { recursive: true });
+  // lib/serving/container-runtime.ts reads the scoring server's Python files next to itself.
+  cpSync(path.join(root, "lib", "serving", "runtime"), path.join(OUT_DIR, "lib", "serving", "runtime"), {
+    recursive: true,
+    filter: (src) => !src.includes("__pycache__"),
+  });
   writeFileSync(path.join(OUT_DIR, "package.json"), `${JSON.stringify(packageJson(files), null, 2)}\n`);
   return files.length;
 }

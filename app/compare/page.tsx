@@ -1,4 +1,4 @@
-import { Crumbs } from "@/components/ui/crumbs";
+import { PageHeader } from "@/components/ui/page-header";
 import { parseRunList } from "@/components/tracking/compare";
 import { CompareView } from "@/components/tracking/compare-view";
 import { getDb } from "@atrium/core/lib/runtime/db";
@@ -15,15 +15,13 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const experimentId = runs[0]?.info.experiment_id;
   return (
     <div className="space-y-6">
-      <div>
-        <Crumbs
-          links={[
-            { href: "/experiments", label: "Experiments" },
-            ...(experimentId === undefined ? [] : [{ href: `/experiments/${experimentId}`, label: "runs" }]),
-          ]}
-        />
-        <h1 className="text-2xl font-semibold text-slate-900">Compare {runs.length} runs</h1>
-      </div>
+      <PageHeader
+        crumbs={[
+          { href: "/experiments", label: "Experiments" },
+          ...(experimentId === undefined ? [] : [{ href: `/experiments/${experimentId}`, label: "runs" }]),
+        ]}
+        title={`Compare ${runs.length} runs`}
+      />
       {missing.length > 0 && (
         <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900">
           {missing.length === 1 ? "One run was not found and is left out" : `${missing.length} runs were not found and are left out`}:{" "}

@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { AddEnvironmentForm, EnvironmentActions } from "@/components/environments/environment-admin";
 import { EnvironmentCard } from "@/components/environments/environment-card";
@@ -16,16 +17,13 @@ export default async function EnvironmentsPage() {
   const engineDown = health.engine === "down";
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Environments</h1>
-        <p className="mt-1 text-slate-600">
-          The software a workspace starts with: a container image with Python, Jupyter and libraries. Pick one when you start a workspace on{" "}
-          <Link href="/" className="text-brand-600 hover:underline">
-            My workspaces
-          </Link>
-          .
-        </p>
-      </div>
+      <PageHeader title="Environments">
+        The software a workspace starts with: a container image with Python, Jupyter and libraries. Pick one when you start a workspace on{" "}
+        <Link href="/" className="text-brand-600 hover:underline">
+          My workspaces
+        </Link>
+        .
+      </PageHeader>
       {engineDown && (
         <p role="status" className="rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
           The container engine cannot be reached right now, so whether each image is on this host is unknown.

@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import { ExperimentsList, NewExperimentForm } from "@/components/tracking/experiments-list";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { getConfig } from "@atrium/core/lib/config";
@@ -17,15 +18,9 @@ export default async function ExperimentsPage() {
   const anyRuns = experiments.some((e) => e.runCount > 0);
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-4">
-        <div>
-          <h1 className="text-2xl font-semibold text-slate-900">Experiments</h1>
-          <p className="mt-1 text-slate-600">
-            Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.
-          </p>
-        </div>
-        <NewExperimentForm />
-      </div>
+      <PageHeader title="Experiments" actions={<NewExperimentForm />}>
+        Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.
+      </PageHeader>
       {!anyRuns && (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-4 text-slate-600" data-testid="no-runs">
           Nothing has been logged yet. Run one of the snippets below in a notebook and your first run appears here.

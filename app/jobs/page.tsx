@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { JobForm } from "@/components/jobs/job-form";
 import { JobTable } from "@/components/jobs/parts";
@@ -14,13 +15,10 @@ export default async function JobsPage() {
   const mine = jobs.filter((j) => j.owner === principal.name).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Jobs</h1>
-        <p className="mt-1 text-slate-600">
-          Notebooks and scripts from your home folder, run on a schedule or on demand. Each run is an MLflow run; a running job counts
-          against your CPU and memory like a workspace.
-        </p>
-      </div>
+      <PageHeader title="Jobs">
+        Notebooks and scripts from your home folder, run on a schedule or on demand. Each run is an MLflow run; a running job counts against
+        your CPU and memory like a workspace.
+      </PageHeader>
       <Card title={principal.admin ? "All jobs" : "My jobs"}>
         <JobTable
           testId="jobs-table"

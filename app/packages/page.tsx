@@ -1,3 +1,5 @@
+import { Button } from "@/components/ui/button";
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { IndexUnset } from "@/components/packages/index-unset";
 import { Pager } from "@/components/packages/pager";
@@ -34,12 +36,9 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
 
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Packages</h1>
-        <p className="mt-1 text-slate-600">
-          Python packages from the company index. Open one to see its versions and install it into a running workspace.
-        </p>
-      </div>
+      <PageHeader title="Packages">
+        Python packages from the company index. Open one to see its versions and install it into a running workspace.
+      </PageHeader>
       {!indexUrl ? (
         <IndexUnset admin={principal.admin} />
       ) : (
@@ -53,7 +52,7 @@ export default async function PackagesPage({ searchParams }: { searchParams: Pro
               autoFocus
               className="w-full max-w-xl rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:outline-none"
             />
-            <button className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Search</button>
+            <Button type="submit">Search</Button>
           </form>
           {error ? (
             <p

@@ -1,10 +1,9 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { signIn, signOut } from "next-auth/react";
 import { useState } from "react";
 import { submitWith } from "@/components/ui/submit-with";
-
-const BUTTON = "w-full rounded-lg bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60";
 
 const ACTIONS = {
   sso: { label: "Sign in with SSO", busy: "Redirecting to your company sign-in…", run: () => signIn("oidc", { redirectTo: "/" }) },
@@ -16,17 +15,17 @@ export function AuthButton({ action }: { action: keyof typeof ACTIONS }) {
   const [busy, setBusy] = useState(false);
   const { label, busy: busyLabel, run } = ACTIONS[action];
   return (
-    <button
-      type="button"
-      disabled={busy}
+    <Button
+      size="lg"
+      className="w-full"
+      loading={busy}
       onClick={() => {
         setBusy(true);
         void run();
       }}
-      className={BUTTON}
     >
       {busy ? busyLabel : label}
-    </button>
+    </Button>
   );
 }
 
@@ -56,9 +55,9 @@ export function DevSignInForm() {
         placeholder="e.g. alice"
         className="w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-100"
       />
-      <button type="submit" disabled={busy} className={BUTTON}>
+      <Button type="submit" size="lg" className="w-full" loading={busy}>
         {busy ? "Signing in…" : "Sign in"}
-      </button>
+      </Button>
     </form>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -76,13 +77,9 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
               <option value="never">never</option>
             </select>
           </label>
-          <button
-            type="submit"
-            disabled={create.isPending || picked.size === 0}
-            className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60"
-          >
+          <Button type="submit" loading={create.isPending} disabled={picked.size === 0}>
             Create token
-          </button>
+          </Button>
         </div>
         <fieldset className="rounded-lg border border-slate-200 px-3 py-2">
           <legend className="px-1 text-sm text-slate-600">What may it do?</legend>
@@ -156,9 +153,9 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
                 {t.expiresAt ? `${t.expired ? "expired " : ""}${formatDateTime(t.expiresAt)}` : "never"}
               </td>
               <td className="text-right">
-                <button type="button" onClick={() => revoke.mutate(t.id)} className="text-red-600 hover:underline">
+                <Button variant="link-danger" onClick={() => revoke.mutate(t.id)}>
                   Revoke
-                </button>
+                </Button>
               </td>
             </tr>
           ))}

@@ -1,10 +1,11 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { useAction } from "@/components/ui/use-action";
-import { buttonClass, DeleteUserButton, plural } from "./delete-user";
+import { DeleteUserButton, plural } from "./delete-user";
 
 /** On a person's admin page: end all her sessions (she signs in again), or delete her. */
 export function AccountActions({ name, sessions }: { name: string; sessions: number }) {
@@ -22,14 +23,9 @@ export function AccountActions({ name, sessions }: { name: string; sessions: num
   return (
     <div>
       <div className="flex flex-wrap items-center gap-3">
-        <button
-          type="button"
-          disabled={busy || sessions === 0}
-          onClick={() => void endSessions()}
-          className={`${buttonClass} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
-        >
+        <Button variant="secondary" disabled={busy || sessions === 0} onClick={() => void endSessions()}>
           End all sessions ({sessions})
-        </button>
+        </Button>
         <DeleteUserButton name={name} />
         {notice && <span className="text-sm text-slate-600">{notice}</span>}
       </div>

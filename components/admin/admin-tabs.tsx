@@ -16,14 +16,15 @@ const TABS = [
 export function AdminTabs() {
   const path = usePathname();
   return (
-    <nav className="mb-6 flex gap-1 border-b border-slate-200" aria-label="Admin sections">
+    // The line under the tabs is an inset shadow, not a border, so the tabs can scroll sideways on a phone.
+    <nav className="mb-6 flex gap-1 overflow-x-auto shadow-[inset_0_-1px_0_var(--color-slate-200)]" aria-label="Admin sections">
       {TABS.map((t) => {
         const active = path.startsWith(t.href);
         return (
           <Link
             key={t.href}
             href={t.href}
-            className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${active ? "border-brand-500 text-slate-900" : "border-transparent text-slate-500 hover:text-slate-800"}`}
+            className={`whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${active ? "border-brand-500 text-slate-900" : "border-transparent text-slate-500 hover:text-slate-800"}`}
           >
             {t.label}
           </Link>

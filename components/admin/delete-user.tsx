@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -7,7 +8,6 @@ import { useAction } from "@/components/ui/use-action";
 import type { DeletionSummary } from "@/lib/users/manage";
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-export const buttonClass = "rounded-md border px-3 py-1.5 text-sm font-medium disabled:opacity-50";
 
 /**
  * "Delete user…" and the dialog it opens, which names everything that goes with the person: running
@@ -34,20 +34,16 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
       router.refresh();
     });
 
-  const trigger = compact
-    ? "text-sm text-red-700 hover:underline disabled:opacity-50"
-    : `${buttonClass} border-red-300 bg-white text-red-700 hover:bg-red-50`;
   return (
     <>
-      <button
-        type="button"
+      <Button
+        variant={compact ? "link-danger" : "danger-outline"}
         disabled={busy}
         onClick={() => void open()}
-        className={trigger}
         aria-label={compact ? `Delete ${name}…` : undefined}
       >
         {compact ? "Delete…" : "Delete user…"}
-      </button>
+      </Button>
       {error && !summary && (
         <p role="alert" className="mt-1 text-sm text-red-700">
           {error}
@@ -114,22 +110,12 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
               </p>
             )}
             <div className="mt-6 flex justify-end gap-2">
-              <button
-                type="button"
-                disabled={busy}
-                onClick={() => setSummary(null)}
-                className={`${buttonClass} border-slate-300 bg-white text-slate-700`}
-              >
+              <Button variant="secondary" disabled={busy} onClick={() => setSummary(null)}>
                 Cancel
-              </button>
-              <button
-                type="button"
-                disabled={busy}
-                onClick={() => void remove()}
-                className={`${buttonClass} border-red-600 bg-red-600 text-white hover:bg-red-700`}
-              >
+              </Button>
+              <Button variant="danger" loading={busy} onClick={() => void remove()}>
                 {busy ? "Deleting…" : `Delete ${name}`}
-              </button>
+              </Button>
             </div>
           </div>
         </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -69,20 +70,12 @@ export function OverridesEditor({
         ))}
       </div>
       <div className="flex items-center gap-3">
-        <button
-          disabled={busy}
-          className="rounded-lg bg-brand-500 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-600 disabled:opacity-50"
-        >
+        <Button type="submit" loading={busy}>
           Save limits
-        </button>
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() => void save(null)}
-          className="rounded-lg border border-slate-300 bg-white px-4 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
-        >
+        </Button>
+        <Button variant="secondary" disabled={busy} onClick={() => void save(null)}>
           Use the role&apos;s limits
-        </button>
+        </Button>
         {status && (
           <span role="status" className={`text-sm ${status.ok ? "text-emerald-700" : "text-red-600"}`}>
             {status.text}

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -69,14 +70,9 @@ function RoleRow({ role, isNew }: { role: RoleView; isNew?: boolean }) {
       ))}
       <td className="px-4">
         <div className="flex items-center gap-2">
-          <button
-            type="button"
-            disabled={busy || (isNew && !name.trim())}
-            onClick={() => void save()}
-            className="rounded-md bg-slate-800 px-3 py-1 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-40"
-          >
+          <Button size="sm" loading={busy} disabled={isNew && !name.trim()} onClick={() => void save()}>
             {isNew ? "Add" : "Save"}
-          </button>
+          </Button>
           {status && (
             <span role="status" className={`text-xs ${status.ok ? "text-emerald-700" : "text-red-600"}`}>
               {status.text}

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
@@ -118,14 +119,9 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
             reading live use from the engine…
           </span>
         )}
-        <button
-          type="button"
-          disabled={picked.size === 0 || stop.isPending}
-          onClick={() => stopKeys([...picked])}
-          className="ml-auto rounded-lg bg-red-600 px-3 py-1.5 font-medium text-white hover:bg-red-700 disabled:opacity-40"
-        >
+        <Button variant="danger" className="ml-auto" disabled={picked.size === 0 || stop.isPending} onClick={() => stopKeys([...picked])}>
           Stop selected ({picked.size})
-        </button>
+        </Button>
       </div>
       {message && (
         <p role="status" className={`text-sm ${message.ok ? "text-emerald-700" : "text-red-600"}`}>
@@ -156,7 +152,7 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
           "",
         ]}
         cell="px-2 font-medium first:px-4 first:py-2.5 last:px-4"
-        panel="scroll"
+        panel
       >
         {rows.map((s) => {
           const k = keyOf(s);
@@ -195,14 +191,14 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
                 <RelativeTime at={s.lastActivity} now={now} />
               </td>
               <td className="px-4 text-right">
-                <button
-                  type="button"
+                <Button
+                  variant="danger-outline"
+                  size="sm"
                   disabled={s.status === "stopping" || stop.isPending}
                   onClick={() => stopKeys([k])}
-                  className="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:border-red-300 hover:bg-red-50 hover:text-red-700 disabled:opacity-40"
                 >
                   Stop
-                </button>
+                </Button>
               </td>
             </tr>
           );

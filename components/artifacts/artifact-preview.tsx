@@ -1,5 +1,6 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
 import { useQuery } from "@tanstack/react-query";
 import { bytes } from "@/components/workspaces/format";
 import { downloadUrl, fetchHead } from "./artifact-api";
@@ -19,11 +20,7 @@ export function ArtifactPreview({ file }: { file: SelectedFile }) {
           <div className="truncate font-mono text-sm text-slate-900">{file.relPath}</div>
           <div className="text-xs text-slate-500">{bytes(file.size)}</div>
         </div>
-        <a
-          href={downloadUrl(file.fullPath)}
-          download={file.name}
-          className="shrink-0 rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-        >
+        <a href={downloadUrl(file.fullPath)} download={file.name} className={buttonClass("secondary", "md", "shrink-0")}>
           Download
         </a>
       </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button, type ButtonVariant } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useState, type InputHTMLAttributes } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -145,13 +146,9 @@ export function AddEnvironmentForm() {
         ))}
       </div>
       <div className="flex items-center gap-4">
-        <button
-          type="submit"
-          disabled={busy}
-          className="rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60"
-        >
+        <Button type="submit" loading={busy}>
           {busy ? "Adding…" : "Add environment"}
-        </button>
+        </Button>
         {added && <span className="text-sm text-emerald-700">Added “{added}”.</span>}
       </div>
       {error && (
@@ -191,32 +188,24 @@ export function EnvironmentActions({ env }: { env: EnvironmentView }) {
         }),
       }),
     );
-  const button = (label: string, tone: string, onClick: () => unknown) => (
-    <button
-      type="button"
-      disabled={busy}
-      onClick={onClick}
-      className={`rounded-md border px-2.5 py-1 text-xs font-medium disabled:opacity-50 ${tone}`}
-    >
+  const button = (label: string, variant: ButtonVariant, onClick: () => unknown) => (
+    <Button size="sm" variant={variant} disabled={busy} onClick={onClick}>
       {label}
-    </button>
+    </Button>
   );
-  const plain = "border-slate-300 bg-white text-slate-700";
   return (
     <div className="mt-4 border-t border-slate-100 pt-3">
       <div className="flex flex-wrap items-center gap-2">
         <span className="mr-auto text-xs uppercase tracking-wide text-slate-400">Admin</span>
-        {button(env.deprecated ? "Undeprecate" : "Deprecate", `${plain} hover:bg-slate-50`, toggle)}
+        {button(env.deprecated ? "Undeprecate" : "Deprecate", "secondary", toggle)}
         {confirming ? (
           <>
             <span className="text-xs text-slate-600">Delete “{env.name}”?</span>
-            {button("Yes, delete", "border-red-600 bg-red-600 text-white hover:bg-red-700", () =>
-              run(() => apiFetch(path, { method: "DELETE" })),
-            )}
-            {button("Cancel", plain, () => setConfirming(false))}
+            {button("Yes, delete", "danger", () => run(() => apiFetch(path, { method: "DELETE" })))}
+            {button("Cancel", "secondary", () => setConfirming(false))}
           </>
         ) : (
-          button("Delete", "border-red-300 bg-white text-red-700 hover:bg-red-50", () => setConfirming(true))
+          button("Delete", "danger-outline", () => setConfirming(true))
         )}
       </div>
       {error && (

@@ -1,11 +1,9 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { apiFetch } from "@/components/ui/api";
 import { RequestError, useJobRequest } from "./parts";
-
-const button =
-  "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50";
 
 /** Run now, pause or resume, delete; and cancel for one execution (`execution` given). */
 export function JobActions({ jobId, paused, execution }: { jobId: string; paused?: boolean; execution?: string }) {
@@ -18,21 +16,21 @@ export function JobActions({ jobId, paused, execution }: { jobId: string; paused
     });
   if (execution) {
     return (
-      <button className={button} disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/executions/${execution}/cancel`)}>
+      <Button variant="secondary" disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/executions/${execution}/cancel`)}>
         Cancel
-      </button>
+      </Button>
     );
   }
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <button className={button} disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/executions`)} data-testid="run-now">
+      <Button variant="secondary" disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/executions`)} data-testid="run-now">
         Run now
-      </button>
-      <button className={button} disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/${paused ? "resume" : "pause"}`)}>
+      </Button>
+      <Button variant="secondary" disabled={busy} onClick={() => void act(`/api/jobs/${jobId}/${paused ? "resume" : "pause"}`)}>
         {paused ? "Resume" : "Pause"}
-      </button>
-      <button
-        className={button}
+      </Button>
+      <Button
+        variant="danger-outline"
         disabled={busy}
         onClick={() => {
           if (confirm("Delete this job and its history? Its MLflow runs stay."))
@@ -40,7 +38,7 @@ export function JobActions({ jobId, paused, execution }: { jobId: string; paused
         }}
       >
         Delete
-      </button>
+      </Button>
       <RequestError error={error} />
     </div>
   );

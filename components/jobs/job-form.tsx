@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -176,13 +177,9 @@ export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ 
         )}
       </div>
       <div className="sm:col-span-2 flex items-center gap-3">
-        <button
-          type="submit"
-          disabled={busy}
-          className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white disabled:opacity-50"
-        >
+        <Button type="submit" loading={busy}>
           {job ? "Save" : "Create job"}
-        </button>
+        </Button>
         <RequestError error={error} />
       </div>
     </form>

@@ -1,5 +1,6 @@
 "use client";
 
+import { DataTable } from "@/components/ui/data-table";
 import { useState, type ReactNode } from "react";
 
 /** busy and the last error of one request at a time, for the jobs' forms and buttons. */
@@ -33,17 +34,8 @@ export function RequestError({ error }: { error: string | undefined }) {
 export function JobTable({ testId, columns, empty, children }: { testId: string; columns: string[]; empty?: string; children: ReactNode }) {
   if (empty !== undefined) return <p className="text-sm text-slate-500">{empty}</p>;
   return (
-    <table className="w-full text-left text-sm" data-testid={testId}>
-      <thead className="text-xs uppercase text-slate-500">
-        <tr>
-          {columns.map((c, i) => (
-            <th key={`${c}-${i}`} className={i === 0 ? "py-2" : undefined}>
-              {c}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>{children}</tbody>
-    </table>
+    <DataTable testId={testId} columns={columns} head="text-left text-xs uppercase text-slate-500" cell="py-2 pr-3">
+      {children}
+    </DataTable>
   );
 }

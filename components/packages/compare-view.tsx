@@ -1,5 +1,6 @@
 "use client";
 
+import { DataTable } from "@/components/ui/data-table";
 import { useState } from "react";
 import type { CompareStatus, PackageComparison } from "@/lib/packages/compare";
 
@@ -54,24 +55,20 @@ export function CompareView({ comparison, left, right }: { comparison: PackageCo
           Both environments have exactly the same packages.
         </p>
       ) : (
-        <table className="w-full text-sm" data-testid="compare-table">
-          <thead>
-            <tr className="text-left text-xs uppercase tracking-wide text-slate-400">
-              <th className="py-2 pr-4 font-medium">Package</th>
-              <th className="py-2 pr-4 font-medium">{left}</th>
-              <th className="py-2 pr-4 font-medium">{right}</th>
+        <DataTable
+          testId="compare-table"
+          columns={["Package", left, right]}
+          head="text-left text-xs uppercase tracking-wide text-slate-400"
+          cell="py-2 pr-4 font-medium"
+        >
+          {rows.map((r) => (
+            <tr key={r.name} className={`${TONE[r.status].row} border-t border-slate-100`}>
+              <td className="py-1.5 pr-4 font-mono text-slate-800">{r.name}</td>
+              <td className="py-1.5 pr-4 font-mono text-slate-600">{r.left ?? "—"}</td>
+              <td className="py-1.5 pr-4 font-mono text-slate-600">{r.right ?? "—"}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.name} className={`${TONE[r.status].row} border-t border-slate-100`}>
-                <td className="py-1.5 pr-4 font-mono text-slate-800">{r.name}</td>
-                <td className="py-1.5 pr-4 font-mono text-slate-600">{r.left ?? "—"}</td>
-                <td className="py-1.5 pr-4 font-mono text-slate-600">{r.right ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { LabelledSelect } from "@/components/ui/field";
@@ -111,14 +112,9 @@ export function InstallPanel({
             </option>
           ))}
         </LabelledSelect>
-        <button
-          type="button"
-          onClick={() => void install()}
-          disabled={running || !server}
-          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-60"
-        >
+        <Button onClick={() => void install()} loading={running} disabled={!server}>
           {running ? "Installing…" : `Install into ${server}`}
-        </button>
+        </Button>
       </div>
       {target && (
         <p className="text-xs text-slate-500" data-testid="install-persistence">

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useState } from "react";
 import type { ColumnKeys } from "@/lib/tracking/overview/overview";
 
@@ -31,19 +32,14 @@ export function ColumnPicker({ keys, chosen, onChange }: { keys: ColumnKeys; cho
   const toggle = (id: ColumnId) => onChange(chosen.includes(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   return (
     <div className="relative">
-      <button
-        type="button"
-        onClick={() => setOpen((o) => !o)}
-        aria-expanded={open}
-        className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-      >
+      <Button variant="secondary" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
         Columns ({chosen.length}) ▾
-      </button>
+      </Button>
       {open && (
         <div
           role="dialog"
           aria-label="Choose columns"
-          className="absolute right-0 z-20 mt-2 max-h-96 w-80 overflow-y-auto rounded-xl border border-slate-200 bg-white p-4 shadow-lg"
+          className="absolute right-0 z-20 mt-2 max-h-96 w-80 max-w-[calc(100vw-3rem)] overflow-y-auto rounded-xl border border-slate-200 bg-white p-4 shadow-lg"
         >
           {GROUPS.map(({ group, label }) => (
             <fieldset key={group} className="mb-3 last:mb-0">
@@ -63,13 +59,9 @@ export function ColumnPicker({ keys, chosen, onChange }: { keys: ColumnKeys; cho
               )}
             </fieldset>
           ))}
-          <button
-            type="button"
-            onClick={() => setOpen(false)}
-            className="mt-2 w-full rounded-md bg-slate-100 py-1 text-sm text-slate-700 hover:bg-slate-200"
-          >
+          <Button variant="secondary" className="mt-2 w-full" onClick={() => setOpen(false)}>
             Done
-          </button>
+          </Button>
         </div>
       )}
     </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -17,7 +18,7 @@ export function ExperimentsList({ experiments }: { experiments: ExperimentOvervi
     <DataTable
       testId="experiments-table"
       columns={["Experiment", { label: "Runs", className: "text-right" }, "Last activity", "Created by", ""]}
-      panel="clip"
+      panel
     >
       {experiments.map((e) => (
         <ExperimentRow key={e.experimentId} exp={e} canEdit={e.canEdit} />
@@ -49,16 +50,12 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
               className="w-64 rounded-md border border-slate-300 px-2 py-1"
               autoFocus
             />
-            <button
-              type="submit"
-              disabled={rename.isPending || name.trim() === ""}
-              className="rounded-md bg-brand-600 px-3 py-1 text-white disabled:opacity-60"
-            >
+            <Button type="submit" size="sm" loading={rename.isPending} disabled={name.trim() === ""}>
               Save
-            </button>
-            <button type="button" onClick={() => setEditing(false)} className="text-slate-500 hover:underline">
+            </Button>
+            <Button variant="link-quiet" onClick={() => setEditing(false)}>
               Cancel
-            </button>
+            </Button>
             {rename.error && <span className="text-red-600">{rename.error.message}</span>}
           </form>
         ) : (
@@ -74,9 +71,9 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
       <td className="px-4 py-3 text-slate-600">{exp.owner ?? <span className="text-slate-400">built in</span>}</td>
       <td className="px-4 py-3 text-right">
         {canEdit && !editing && (
-          <button type="button" onClick={() => setEditing(true)} className="text-slate-500 hover:text-brand-700 hover:underline">
+          <Button variant="link-quiet" onClick={() => setEditing(true)}>
             Rename
-          </button>
+          </Button>
         )}
       </td>
     </tr>
@@ -99,15 +96,11 @@ export function NewExperimentForm() {
         onChange={(e) => setName(e.target.value)}
         placeholder="e.g. churn-model"
         maxLength={500}
-        className="w-64 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
+        className="w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm sm:w-64"
       />
-      <button
-        type="submit"
-        disabled={create.isPending || name.trim() === ""}
-        className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60"
-      >
+      <Button type="submit" loading={create.isPending} disabled={name.trim() === ""}>
         New experiment
-      </button>
+      </Button>
       {create.error && <p className="w-full text-sm text-red-600">{create.error.message}</p>}
     </form>
   );

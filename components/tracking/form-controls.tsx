@@ -1,7 +1,4 @@
-const tones = {
-  filled: "rounded-md bg-brand-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60",
-  outlined: "rounded-md border border-brand-600 px-3 py-1 text-sm font-medium text-brand-700 disabled:opacity-50",
-};
+import { Button } from "@/components/ui/button";
 
 /** The registry forms' submit button: says what it is doing while `pending`, and is off then or while `blocked`. */
 export function SubmitButton(props: {
@@ -9,19 +6,19 @@ export function SubmitButton(props: {
   pendingLabel: string;
   pending: boolean;
   blocked?: boolean;
-  tone?: keyof typeof tones;
+  tone?: "filled" | "outlined";
 }) {
   return (
-    <button type="submit" disabled={props.pending || props.blocked} className={tones[props.tone ?? "filled"]}>
+    <Button type="submit" variant={props.tone === "outlined" ? "secondary" : "primary"} loading={props.pending} disabled={props.blocked}>
       {props.pending ? props.pendingLabel : props.label}
-    </button>
+    </Button>
   );
 }
 
 export function CancelButton({ onClick }: { onClick: () => void }) {
   return (
-    <button type="button" onClick={onClick} className="text-sm text-slate-500 hover:underline">
+    <Button variant="link-quiet" onClick={onClick}>
       Cancel
-    </button>
+    </Button>
   );
 }

@@ -99,7 +99,11 @@ export function MetricChart({
 /** Step | Time switch for the charts on a page. */
 export function XAxisSwitch({ mode, onChange }: { mode: XAxisMode; onChange: (m: XAxisMode) => void }) {
   return (
-    <div role="radiogroup" aria-label="Horizontal axis" className="inline-flex rounded-lg border border-slate-300 bg-white p-0.5 text-sm">
+    <div
+      role="radiogroup"
+      aria-label="Horizontal axis"
+      className="inline-flex shrink-0 whitespace-nowrap rounded-lg border border-slate-300 bg-white p-0.5 text-sm"
+    >
       {(["step", "time"] as const).map((m) => (
         <button
           key={m}

@@ -1,9 +1,9 @@
 "use client";
 
+import { PageHeader } from "@/components/ui/page-header";
 import { formatDateTime } from "@/components/ui/dates";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
-import { Crumbs } from "@/components/ui/crumbs";
 
 import { KeyValueTable } from "./key-value-table";
 import { AliasEditor, DescriptionEditor, RegistryAlert, StagePicker } from "./registry-edit";
@@ -26,24 +26,26 @@ export function ModelVersionView({ name, version }: { name: string; version: str
   const modelHref = `/models/${encodeURIComponent(name)}`;
   return (
     <div className="space-y-6">
-      <div>
-        <Crumbs
-          links={[
-            { href: "/models", label: "Models" },
-            { href: modelHref, label: name },
-          ]}
-        />
-        <h1 className="flex items-center gap-3 text-2xl font-semibold text-slate-900" data-testid="version-title">
-          {name} v{v.version} <StageBadge stage={v.current_stage} />
-        </h1>
-        <p className="mt-1 text-sm text-slate-500">
+      <PageHeader
+        crumbs={[
+          { href: "/models", label: "Models" },
+          { href: modelHref, label: name },
+        ]}
+        titleTestId="version-title"
+        title={
+          <>
+            {name} v{v.version} <StageBadge stage={v.current_stage} />
+          </>
+        }
+      >
+        <p className="text-sm text-slate-500">
           Registered {formatDateTime(v.creation_timestamp)}
           {v.user_id ? ` by ${v.user_id}` : ""} · load it with{" "}
           <code>
             mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)
           </code>
         </p>
-      </div>
+      </PageHeader>
 
       <Card title="About this version">
         <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-[10rem_1fr]">

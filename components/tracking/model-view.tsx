@@ -1,9 +1,9 @@
 "use client";
 
+import { PageHeader } from "@/components/ui/page-header";
 import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
-import { Crumbs } from "@/components/ui/crumbs";
 import { DataTable } from "@/components/ui/data-table";
 
 import { KeyValueTable } from "./key-value-table";
@@ -21,15 +21,13 @@ export function ModelView({ name }: { name: string }) {
   const m = model.data;
   return (
     <div className="space-y-6">
-      <div>
-        <Crumbs links={[{ href: "/models", label: "Models" }]} />
-        <div className="flex flex-wrap items-center justify-between gap-3">
-          <h1 className="text-2xl font-semibold text-slate-900" data-testid="model-name">
-            {m.name}
-          </h1>
-          <ModelActions name={m.name} versions={versions.data?.length ?? 0} />
-        </div>
-        <div className="mt-1" data-testid="model-description">
+      <PageHeader
+        crumbs={[{ href: "/models", label: "Models" }]}
+        titleTestId="model-name"
+        title={m.name}
+        actions={<ModelActions name={m.name} versions={versions.data?.length ?? 0} />}
+      >
+        <div data-testid="model-description">
           <DescriptionEditor name={m.name} value={m.description} />
         </div>
         <p className="mt-1 text-sm text-slate-500">
@@ -37,7 +35,7 @@ export function ModelView({ name }: { name: string }) {
           {m.user_id ? ` by ${m.user_id}` : ""} · load it with{" "}
           <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
         </p>
-      </div>
+      </PageHeader>
 
       <Card
         title="Versions"

@@ -27,7 +27,7 @@ export function ModelsList() {
     );
   }
   return (
-    <DataTable testId="models-table" columns={["Model", "Latest version", "Stages", "Aliases", "Updated"]} panel="clip">
+    <DataTable testId="models-table" columns={["Model", "Latest version", "Stages", "Aliases", "Updated"]} panel>
       {models.data.map((m) => {
         const latest = Math.max(0, ...(m.latest_versions ?? []).map((v) => Number(v.version)));
         const stages = (m.latest_versions ?? []).filter((v) => v.current_stage && v.current_stage !== "None");

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -58,13 +59,9 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
   }
   if (!open) {
     return (
-      <button
-        type="button"
-        onClick={() => setOpen(true)}
-        className="rounded-lg border border-brand-600 px-4 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50"
-      >
+      <Button variant="secondary" onClick={() => setOpen(true)}>
         Register model
-      </button>
+      </Button>
     );
   }
   return (

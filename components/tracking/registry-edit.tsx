@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -56,9 +57,9 @@ export function DescriptionEditor({ name, version, value }: { name: string; vers
             </span>
           )}
         </p>
-        <button type="button" onClick={() => setDraft(value ?? "")} className="shrink-0 text-sm text-brand-700 hover:underline">
+        <Button variant="link" className="shrink-0" onClick={() => setDraft(value ?? "")}>
           Edit
-        </button>
+        </Button>
       </div>
     );
   }
@@ -221,17 +222,12 @@ export function ModelActions({ name, versions }: { name: string; versions: numbe
           stay.
         </p>
         <div className="mt-2 flex gap-2">
-          <button
-            type="button"
-            disabled={remove.isPending}
-            onClick={() => remove.mutate()}
-            className="rounded-md bg-red-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-60"
-          >
+          <Button variant="danger" loading={remove.isPending} onClick={() => remove.mutate()}>
             {remove.isPending ? "Deleting…" : "Delete for good"}
-          </button>
-          <button type="button" onClick={() => setMode("idle")} className="text-sm text-slate-600 hover:underline">
+          </Button>
+          <Button variant="link-quiet" onClick={() => setMode("idle")}>
             Keep it
-          </button>
+          </Button>
         </div>
         <Problem error={remove.error} />
       </div>
@@ -239,12 +235,12 @@ export function ModelActions({ name, versions }: { name: string; versions: numbe
   }
   return (
     <div className="flex gap-3 text-sm">
-      <button type="button" onClick={() => setMode("rename")} className="text-brand-700 hover:underline">
+      <Button variant="link" onClick={() => setMode("rename")}>
         Rename
-      </button>
-      <button type="button" onClick={() => setMode("delete")} className="text-red-700 hover:underline">
+      </Button>
+      <Button variant="link-danger" onClick={() => setMode("delete")}>
         Delete model
-      </button>
+      </Button>
     </div>
   );
 }

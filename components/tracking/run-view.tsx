@@ -1,10 +1,10 @@
 "use client";
 
+import { PageHeader } from "@/components/ui/page-header";
 import { formatDateTime } from "@/components/ui/dates";
 import { useState } from "react";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
-import { Crumbs } from "@/components/ui/crumbs";
 import { metricValue, runDuration } from "./format";
 import { KeyValueTable } from "./key-value-table";
 import { MetricChart, XAxisSwitch, type XAxisMode } from "./metric-chart";
@@ -24,27 +24,26 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
   const systemTags = tags.filter((t) => isSystemTag(t.key));
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-start justify-between gap-4">
-        <div>
-          <Crumbs
-            links={[
-              { href: "/experiments", label: "Experiments" },
-              { href: `/experiments/${info.experiment_id}`, label: experimentName, testId: "run-experiment" },
-            ]}
-          />
-          <h1 className="flex items-center gap-3 text-2xl font-semibold text-slate-900">
+      <PageHeader
+        crumbs={[
+          { href: "/experiments", label: "Experiments" },
+          { href: `/experiments/${info.experiment_id}`, label: experimentName, testId: "run-experiment" },
+        ]}
+        title={
+          <>
             <span data-testid="run-title">{info.run_name}</span> <RunStatus status={info.status} />
             {info.lifecycle_stage === "deleted" && (
               <span className="rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-700">deleted</span>
             )}
-          </h1>
-          <p className="mt-1 text-sm text-slate-500">
-            by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started{" "}
-            {formatDateTime(info.start_time)} · {runDuration(info)} · run ID <code className="text-xs">{info.run_id}</code>
-          </p>
-        </div>
-        <RegisterModel runId={info.run_id} suggestedName={experimentName} />
-      </div>
+          </>
+        }
+        actions={<RegisterModel runId={info.run_id} suggestedName={experimentName} />}
+      >
+        <p className="text-sm text-slate-500">
+          by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)}{" "}
+          · {runDuration(info)} · run ID <code className="text-xs">{info.run_id}</code>
+        </p>
+      </PageHeader>
 
       {metrics.length > 0 && (
         <div className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="latest-metrics">

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button, buttonClass } from "@/components/ui/button";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageButtons } from "@/components/ui/page-buttons";
 import { submitWith } from "@/components/ui/submit-with";
@@ -107,23 +108,20 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
               onChange={(e) => setDraft(e.target.value)}
               placeholder="metrics.accuracy > 0.9 AND params.model = 'xgboost'"
               spellCheck={false}
-              className={`flex-1 rounded-lg border px-3 py-1.5 font-mono text-sm ${badFilter ? "border-red-400 bg-red-50/40" : "border-slate-300"}`}
+              className={`min-w-0 flex-1 rounded-lg border px-3 py-1.5 font-mono text-sm ${badFilter ? "border-red-400 bg-red-50/40" : "border-slate-300"}`}
             />
-            <button type="submit" className="rounded-lg bg-slate-800 px-4 py-1.5 text-sm font-medium text-white hover:bg-slate-700">
-              Filter
-            </button>
+            <Button type="submit">Filter</Button>
             {filter && (
-              <button
-                type="button"
+              <Button
+                variant="link-quiet"
                 onClick={() => {
                   setDraft("");
                   setView({ filter: "" });
                   resetPaging();
                 }}
-                className="rounded-lg px-2 text-sm text-slate-500 hover:underline"
               >
                 Clear
-              </button>
+              </Button>
             )}
           </div>
           {badFilter ? (
@@ -218,14 +216,11 @@ function CompareButton({ selected }: { selected: string[] }) {
     <div className="flex items-center gap-2">
       <span className="text-xs text-slate-500">{hint}</span>
       {ready ? (
-        <Link
-          href={`/compare?runs=${selected.join(",")}`}
-          className="rounded-lg bg-brand-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-brand-700"
-        >
+        <Link href={`/compare?runs=${selected.join(",")}`} className={buttonClass()}>
           Compare
         </Link>
       ) : (
-        <span aria-disabled="true" className="cursor-not-allowed rounded-lg bg-slate-200 px-4 py-1.5 text-sm font-medium text-slate-500">
+        <span aria-disabled="true" className={buttonClass("primary", "md", "cursor-not-allowed opacity-50")}>
           Compare
         </span>
       )}

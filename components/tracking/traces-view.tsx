@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageButtons } from "@/components/ui/page-buttons";
@@ -175,9 +176,9 @@ export function TraceDetail({ traceId, onClose }: { traceId: string; onClose?: (
           )}
         </div>
         {onClose && (
-          <button type="button" className="rounded-lg border border-slate-300 px-3 py-1 text-sm" onClick={onClose}>
+          <Button variant="secondary" onClick={onClose}>
             Close
-          </button>
+          </Button>
         )}
       </div>
       {(info.error ?? data.error) && <p className="text-sm text-red-700">{String((info.error ?? data.error)?.message)}</p>}
@@ -257,14 +258,12 @@ export function TracesView({
         <input
           aria-label="Filter traces"
           data-testid="trace-filter"
-          className="min-w-80 flex-1 rounded-lg border border-slate-300 px-3 py-1.5 font-mono text-sm"
+          className="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-1.5 font-mono text-sm"
           placeholder="attributes.status = 'OK' AND tags.env = 'prod' AND execution_time_ms > 100"
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
         />
-        <button type="submit" className="rounded-lg bg-slate-800 px-4 py-1.5 text-sm font-medium text-white hover:bg-slate-700">
-          Search
-        </button>
+        <Button type="submit">Search</Button>
       </form>
       {traces.error && (
         <p role="alert" className="text-sm text-red-700" data-testid="trace-filter-error">
@@ -278,7 +277,7 @@ export function TracesView({
           testId="traces-table"
           columns={["Trace", "Request", "State", { label: "Duration", className: "text-right" }, "Time"]}
           cell="px-3 py-2 font-medium"
-          panel="scroll"
+          panel
           footer={
             traces.isSuccess &&
             rows.length === 0 && <p className="px-4 py-6 text-center text-sm text-slate-500">No traces match this filter.</p>

@@ -5,8 +5,9 @@ export type Column = string | { label: ReactNode; className?: string };
 
 /**
  * One header row over the caller's rows; `empty`, when given, is one centred row across every column.
- * `head` and `cell` style the header row and its cells (default: a panel's grey band). `panel` draws the
- * table as a card of its own that clips or scrolls what is too wide, with `footer` under the table inside it.
+ * `head` and `cell` style the header row and its cells (default: a panel's grey band). A table wider
+ * than its box (a phone's screen) scrolls inside the box rather than widening the page. `panel` draws
+ * the table as a card of its own, with `footer` under the table inside it.
  */
 export function DataTable(props: {
   testId?: string;
@@ -14,7 +15,7 @@ export function DataTable(props: {
   head?: string;
   cell?: string;
   empty?: ReactNode;
-  panel?: "clip" | "scroll";
+  panel?: boolean;
   footer?: ReactNode;
   children: ReactNode;
 }) {
@@ -26,7 +27,7 @@ export function DataTable(props: {
           {columns.map((c, i) => {
             const { label, className } = typeof c === "string" ? { label: c } : c;
             return (
-              <th key={i} className={className ? `${cell} ${className}` : cell}>
+              <th key={i} className={`whitespace-nowrap ${className ? `${cell} ${className}` : cell}`}>
                 {label}
               </th>
             );
@@ -45,11 +46,12 @@ export function DataTable(props: {
       </tbody>
     </table>
   );
-  if (!panel) return table;
-  const overflow = panel === "scroll" ? "overflow-x-auto" : "overflow-hidden";
+  // relative: the box is what an sr-only header label is placed against, so it cannot widen the page either.
+  const scroller = <div className="relative overflow-x-auto">{table}</div>;
+  if (!panel) return scroller;
   return (
-    <div className={`${overflow} rounded-xl border border-slate-200 bg-white shadow-sm`}>
-      {table}
+    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+      {scroller}
       {props.footer}
     </div>
   );

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button, buttonClass } from "@/components/ui/button";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -24,8 +25,6 @@ function useNow(ms = 30_000): number {
   }, [ms]);
   return now;
 }
-
-const buttonBase = "rounded-lg px-3 py-1.5 text-sm font-medium disabled:cursor-not-allowed disabled:opacity-50";
 
 function ServerRow({
   me,
@@ -101,41 +100,30 @@ function ServerRow({
             {when}
           </p>
         </div>
-        <div className="flex items-center gap-2">
+        <div className="flex flex-wrap items-center gap-2">
           {s.status === "running" && (
-            <a
-              href={s.url}
-              target="_blank"
-              rel="noopener noreferrer"
-              className={`${buttonBase} bg-brand-600 text-white hover:bg-brand-700`}
-            >
+            <a href={s.url} target="_blank" rel="noopener noreferrer" className={buttonClass("primary")}>
               Open ↗
             </a>
           )}
           {(s.status === "running" || s.status === "pending") && (
-            <button
-              type="button"
-              disabled={stop.isPending || engineDown}
-              onClick={() => stop.mutate()}
-              className={`${buttonBase} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
-            >
+            <Button variant="secondary" loading={stop.isPending} disabled={engineDown} onClick={() => stop.mutate()}>
               {stop.isPending ? "Stopping…" : "Stop"}
-            </button>
+            </Button>
           )}
           {inactive && (
-            <button
-              type="button"
-              disabled={start.isPending || remove.isPending || engineDown || noRoom !== null}
+            <Button
+              loading={start.isPending}
+              disabled={remove.isPending || engineDown || noRoom !== null}
               onClick={() => start.mutate()}
               title={noRoom ?? `Starts ${s.name} again with ${envName}, ${cpus(size.cpu)} and ${gib(size.memGb)}`}
-              className={`${buttonBase} border border-brand-600 bg-white text-brand-700 hover:bg-brand-50`}
             >
               {start.isPending ? "Starting…" : size.reduced ? `Start again with ${cpus(size.cpu)}, ${gib(size.memGb)}` : "Start again"}
-            </button>
+            </Button>
           )}
           {inactive && (
-            <button
-              type="button"
+            <Button
+              variant="danger-outline"
               disabled={start.isPending || remove.isPending}
               onClick={() => {
                 if (
@@ -145,10 +133,9 @@ function ServerRow({
                 )
                   remove.mutate();
               }}
-              className={`${buttonBase} border border-slate-300 bg-white text-slate-700 hover:border-red-300 hover:text-red-700`}
             >
               {remove.isPending ? "Deleting…" : "Delete"}
-            </button>
+            </Button>
           )}
         </div>
       </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "@/components/ui/api";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -68,14 +69,9 @@ export function ServerStartPanel({
       )}
       {(s.status === "stopped" || s.status === "failed") && (
         <div className="flex flex-wrap items-center gap-3">
-          <button
-            type="button"
-            disabled={start.isPending || engineDown || imageMissing !== null}
-            onClick={() => start.mutate()}
-            className="rounded-lg bg-brand-600 px-5 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50"
-          >
+          <Button size="lg" loading={start.isPending} disabled={engineDown || imageMissing !== null} onClick={() => start.mutate()}>
             {start.isPending ? "Starting…" : "Start"}
-          </button>
+          </Button>
           <span className="text-sm text-slate-500">
             {engineDown
               ? "Starting is paused until the container engine answers again."

@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -222,13 +223,9 @@ export function StartForm({
         <Slider id="memory" label="Memory" value={memGb} min={memMin} max={memMax} format={gib} onChange={setMemChoice} hint={memHint} />
       </div>
       <div className="flex flex-wrap items-center gap-4">
-        <button
-          type="submit"
-          disabled={start.isPending || !nameOk || busy || !usable(env) || engineDown}
-          className="rounded-lg bg-brand-600 px-5 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50"
-        >
+        <Button type="submit" size="lg" loading={start.isPending} disabled={!nameOk || busy || !usable(env) || engineDown}>
           {start.isPending ? "Starting…" : "Start"}
-        </button>
+        </Button>
         <span className="text-sm text-slate-500">
           {engineDown
             ? "Starting is paused until the container engine answers again."

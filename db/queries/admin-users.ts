@@ -17,7 +17,7 @@ export interface AdminUserRow {
   lastSeenAt: Date | null;
   createdAt: Date;
   /** The role's limits, for the effective limits (overrides win). */
-  roleLimits: RoleLimits;
+  roleLimits: Omit<RoleLimits, "maxEndpoints" | "maxServingCpu" | "maxServingMemGb">;
   /** What the person's active servers hold now. */
   servers: number;
   cpu: number;

@@ -1,6 +1,7 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { spawn } from "node:child_process";
-import { containerName } from "../../lib/spawner/container-spec";
+import { objectName } from "../../lib/spawner/kinds";
+import { workspaceRef } from "../../lib/workspaces/workload";
 import { asBootstrap } from "./api";
 
 /** The note the stolen token gets, so the test can look for it among the admin's tokens. */
@@ -42,7 +43,7 @@ export async function plantCustomJs(user: string, server: string, script: string
       "-i",
       "-u",
       "jovyan",
-      containerName({ user, server }),
+      objectName(workspaceRef({ user, server })),
       "sh",
       "-c",
       'mkdir -p "$HOME/.jupyter/custom" && cat > "$HOME/.jupyter/custom/custom.js"',

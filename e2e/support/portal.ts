@@ -29,10 +29,6 @@ async function waitForHealth(url: string, child: ChildProcess, logFile: string, 
   throw new Error(`portal at ${url} did not answer /api/health within ${timeoutMs / 1000}s; see ${logFile}`);
 }
 
-/**
- * Starts the production build of the portal (`npm run build` must have run) as its own process group,
- * with its output in test-results/logs/<name>.log, and waits until /api/health answers.
- */
 async function assertPortFree(port: number): Promise<void> {
   const taken = await fetch(`http://127.0.0.1:${port}/api/health`).then(
     () => true,
@@ -42,47 +38,67 @@ async function assertPortFree(port: number): Promise<void> {
   if (taken) throw new Error(`port ${port} is already answering; a portal from another test is still running there`);
 }
 
-export async function startPortal(name: string, port: number, env: Record<string, string>): Promise<RunningPortal> {
+/**
+ * How long a portal may take to answer /api/health: migrations, Next's start and the first engine
+ * ping take seconds alone, and far longer on a machine busy with other test runs.
+ */
+export const PORTAL_START_TIMEOUT_MS = 180_000;
+
+/** Kills a process group and waits until its leader is gone (SIGKILL after 10 s). */
+async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface StartOptions {
+  /** The script node runs; the built server unless a test of this helper says otherwise. */
+  entry?: string;
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts the production build of the portal (`npm run build` must have run) as its own process group,
+ * with its output in test-results/logs/<name>.log, and waits until /api/health answers. A portal that
+ * does not answer in time is killed with its whole group, so no half-started portal keeps the port
+ * (and the next test's health check would reach it instead of its own).
+ */
+export async function startPortal(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  opts: StartOptions = {},
+): Promise<RunningPortal> {
   await assertPortFree(port);
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const out = openSync(logFile, "a");
-  const child = spawn(process.execPath, ["--enable-source-maps", SERVER_ENTRY], {
+  const child = spawn(process.execPath, ["--enable-source-maps", opts.entry ?? SERVER_ENTRY], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), ATRIUM_LISTEN_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", out, out],
     detached: true,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, child, logFile, 60_000);
-  const pid = child.pid ?? 0;
-  // Listened for from the start: a process killed by a signal has exitCode null, and "exit" fires once.
-  let gone = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      gone = true;
-      resolve();
-    }),
-  );
-  return {
-    url,
-    pid,
-    stop: async (signal = "SIGTERM") => {
-      if (gone) return;
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  try {
+    await waitForHealth(url, child, logFile, opts.startTimeoutMs ?? PORTAL_START_TIMEOUT_MS);
+  } catch (err) {
+    await killGroup(child, "SIGKILL");
+    throw err;
+  }
+  return { url, pid: child.pid ?? 0, stop: (signal = "SIGTERM") => killGroup(child, signal) };
 }

@@ -27,7 +27,7 @@ export function adminUserView(row: AdminUserRow): AdminUserView {
     role: row.role,
     roleSource: row.roleSource,
     overrides: row.limits,
-    limits: effectiveLimits({ name: row.role, updatedAt: row.createdAt, ...row.roleLimits }, row.limits),
+    limits: effectiveLimits(row.roleLimits, row.limits),
     running: { servers: row.servers, cpu: row.cpu, memGb: row.memGb },
     storedBytes: row.storedBytes,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,

@@ -30,6 +30,10 @@ export const AUDIT_ACTIONS = [
   "job.resume",
   "job.run",
   "job.cancel",
+  "endpoint.create",
+  "endpoint.config_update",
+  "endpoint.permissions_update",
+  "endpoint.delete",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

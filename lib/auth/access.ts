@@ -10,7 +10,8 @@ import { allRows, type ReadFilter } from "@/db/queries/readable";
 import type { Principal } from "./principal";
 
 type OwnedByName = "user" | "token" | "server" | "job";
-type TrackingKind = "experiment" | "run" | "registered_model" | "model_version" | "logged_model" | "trace";
+/** Owned by their creator's id and read by everyone signed in: tracking things, and serving endpoints. */
+type TrackingKind = "experiment" | "run" | "registered_model" | "model_version" | "logged_model" | "trace" | "endpoint";
 export type ResourceKind = OwnedByName | TrackingKind | "environment";
 /** read; write: make, change or delete; operate: start, stop, install into, run now, cancel; use: open, start in. */
 export type Action = "read" | "write" | "operate" | "use";
@@ -30,6 +31,12 @@ export interface Resource {
   /** A server's own workspace token, the only one of that kind that may act on it. */
   workspaceTokenId?: string | null;
   rolesAllowed?: readonly string[];
+  /** An endpoint's invoke grants: people (by id) and API tokens (by id) who may call it besides its owner. */
+  invokers?: Invokers;
+}
+export interface Invokers {
+  userIds: readonly string[];
+  tokenIds: readonly string[];
 }
 /** A Principal or a narrower caller (lib/auth/scopes.ts); no `admin` is not an admin. */
 export type Caller = Pick<Principal, "name" | "role" | "via"> & Partial<Pick<Principal, "admin" | "userId" | "tokenId" | "tokenKind">>;
@@ -86,6 +93,21 @@ export const traceResource = (
   parent: experimentResource(experiment),
 });
 
+/** A serving endpoint; `invokers` only matter for "use" (calling it). */
+export const endpointResource = (e: { name: string; ownerId: string; ownerName: string }, invokers?: Invokers): Resource => ({
+  kind: "endpoint",
+  id: e.name,
+  owner: { id: e.ownerId, name: e.ownerName },
+  invokers,
+});
+
+/** A grant names this person, or the very token this caller came with (not another token of the same person). */
+function isInvoker(caller: Caller, invokers: Invokers | undefined): boolean {
+  if (!invokers) return false;
+  if (caller.userId !== undefined && invokers.userIds.includes(caller.userId)) return true;
+  return caller.via === "token" && caller.tokenId !== undefined && invokers.tokenIds.includes(caller.tokenId);
+}
+
 const OWNED_BY_NAME: readonly ResourceKind[] = ["user", "token", "server", "job"];
 const isTracking = (kind: ResourceKind) => kind !== "environment" && !OWNED_BY_NAME.includes(kind);
 
@@ -112,7 +134,8 @@ function whoMay(caller: Caller, { owner, parent }: Resource): string {
 
 /**
  * Null when allowed, else why not. Today: everyone signed in reads tracking things, their creator or an
- * admin changes them; the rest is its owner's or an admin's, another person's job being a 404.
+ * admin changes them; the rest is its owner's or an admin's, another person's job being a 404. A serving
+ * endpoint is read like tracking things and called ("use") by its owner, an admin or whom they granted it.
  */
 export function refusalOf(caller: Caller, action: Action, resource: Resource, what?: string): Refusal | null {
   const { kind, id } = resource;
@@ -123,6 +146,14 @@ export function refusalOf(caller: Caller, action: Action, resource: Resource, wh
   }
   if ((action === "read" && isTracking(kind)) || caller.admin === true || isOwner(caller, resource.owner)) return null;
   if (resource.parent && isOwner(caller, resource.parent.owner)) return null;
+  if (kind === "endpoint" && action === "use") {
+    if (isInvoker(caller, resource.invokers)) return null;
+    return {
+      status: 403,
+      code: "permission_denied",
+      message: `Only ${whoMay(caller, resource).replace(/ or an admin$/, ", an admin")} or whom they granted it may call endpoint ${id}.`,
+    };
+  }
   if (kind === "job") return { status: 404, code: "job_not_found", message: `There is no job "${id}".` };
   const verb = what ?? (!isTracking(kind) ? "do this" : kind === "run" ? `write to run ${id}` : `change ${kind.replace("_", " ")} ${id}`);
   return {

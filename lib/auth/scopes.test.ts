@@ -21,12 +21,24 @@ describe("the scope table", () => {
     expect(expandScopes(["servers"])).toEqual(["servers", "servers:install"]);
     expect(expandScopes(["mlflow", "servers:install", "mlflow", "gone:scope"])).toEqual(["servers:install", "mlflow"]);
     expect(expandScopes([])).toEqual([]);
+    // Managing endpoints includes calling them, never the other way (docs/serving.md).
+    expect(expandScopes(["serving"])).toEqual(["serving", "serving:invoke"]);
+    expect(expandScopes(["serving:invoke"])).toEqual(["serving:invoke"]);
   });
 
   it("gives a workspace's token MLflow, the package browser and installing, and nothing that reaches further", () => {
     const ws = expandScopes(DEFAULT_SCOPES.workspace);
     expect(ws).toEqual(["servers:install", "mlflow", "packages:read"]);
-    for (const s of ["tokens", "servers", "workspaces:access", "account", "account:read", "admin"] as ScopeName[])
+    for (const s of [
+      "tokens",
+      "servers",
+      "workspaces:access",
+      "account",
+      "account:read",
+      "admin",
+      "serving",
+      "serving:invoke",
+    ] as ScopeName[])
       expect(ws).not.toContain(s);
     expect(DEFAULT_SCOPES.personal).toEqual(["account"]);
   });

@@ -26,6 +26,8 @@ export const SCOPE_NAMES = [
   "workspaces:access",
   "mlflow",
   "packages:read",
+  "serving",
+  "serving:invoke",
 ] as const;
 export type ScopeName = (typeof SCOPE_NAMES)[number];
 
@@ -38,7 +40,7 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
   },
   account: {
     summary: "Everything you may do yourself (every scope below).",
-    implies: ["account:read", "tokens", "servers", "jobs", "workspaces:access", "mlflow", "packages:read"],
+    implies: ["account:read", "tokens", "servers", "jobs", "workspaces:access", "mlflow", "packages:read", "serving"],
   },
   "account:read": {
     summary: "Read your profile, limits and usage, the roles and the environments (GET /api/me, /api/roles, /api/environments).",
@@ -51,6 +53,14 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
   "workspaces:access": { summary: "Open your workspaces (/user/<you>/<server>/) with this token.", implies: [] },
   mlflow: { summary: "Experiments, runs, models and artifacts through the MLflow API.", implies: [] },
   "packages:read": { summary: "Browse the package index and the packages of the environments.", implies: [] },
+  serving: {
+    summary: "Create, change and delete your serving endpoints and say who may call them; includes serving:invoke.",
+    implies: ["serving:invoke"],
+  },
+  "serving:invoke": {
+    summary: "Call the serving endpoints you own or were granted, and read endpoints' state (docs/serving.md).",
+    implies: [],
+  },
 };
 
 /**

@@ -37,6 +37,7 @@ describe("parseConfig defaults", () => {
       swarmNetwork: "atrium-swarm",
       swarmPublish: "host",
       pypiIndexUrl: undefined,
+      servingBundleMaxBytes: 2048 * 1024 * 1024,
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
       workspacePipIndexUrl: undefined,
@@ -49,11 +50,38 @@ describe("parseConfig defaults", () => {
       workspaceHost: undefined,
       adminAccess: false,
       usageSampleMs: 60_000,
-      jobs: { tickMs: 5000, pollMs: 1000, logMaxBytes: 64 * 1024 * 1024 },
+      jobs: { tickMs: 5000, pollMs: 1000, logMaxBytes: 64 * 1024 * 1024, spoolDir: ".atrium/job-spool" },
       events: { tickMs: 1000, retentionDays: 7 },
       metrics: { token: undefined, allow: [] },
       allowedHosts: [],
+      webhooks: {
+        allowedSchemes: ["https"],
+        allowPrivateIps: false,
+        secretEncryptionKey: undefined,
+        requestTimeoutMs: 30_000,
+        maxRetries: 3,
+      },
     });
+  });
+
+  it("reads MLflow's MLFLOW_WEBHOOK_* switches and refuses bad values", () => {
+    const w = cfg({
+      MLFLOW_WEBHOOK_ALLOWED_SCHEMES: "HTTPS, http",
+      MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: "true",
+      MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: "k".repeat(32),
+      MLFLOW_WEBHOOK_REQUEST_TIMEOUT: "5",
+      MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: "0",
+    }).webhooks;
+    expect(w).toEqual({
+      allowedSchemes: ["https", "http"],
+      allowPrivateIps: true,
+      secretEncryptionKey: "k".repeat(32),
+      requestTimeoutMs: 5000,
+      maxRetries: 0,
+    });
+    expect(() => cfg({ MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: "maybe" })).toThrow(/MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS is invalid/);
+    expect(() => cfg({ MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: "short" })).toThrow(/at least 16 characters/);
+    expect(() => cfg({ MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: "50" })).toThrow(/from 0 to 10/);
   });
 
   it("reads ATRIUM_ALLOWED_HOSTS as lower-case host names, wildcards allowed, and refuses URLs and ports", () => {
@@ -93,11 +121,24 @@ describe("parseConfig defaults", () => {
       );
   });
 
+  it("spools ended executions' output under the data dir, not the OS temp dir", () => {
+    expect(cfg({ ATRIUM_DATA_DIR: "/srv/atrium" }).jobs.spoolDir).toBe("/srv/atrium/job-spool");
+  });
+
   it("reads where a job's log is cut in whole MiB from 1 to 4096", () => {
     expect(cfg({ ATRIUM_JOB_LOG_MAX_MIB: "8" }).jobs.logMaxBytes).toBe(8 * 1024 * 1024);
     for (const bad of ["0", "1.5", "4097", "lots"])
       expect(() => cfg({ ATRIUM_JOB_LOG_MAX_MIB: bad })).toThrow(
         new ConfigError("ATRIUM_JOB_LOG_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 4096."),
+      );
+  });
+
+  it("reads a serving bundle's cap in whole MiB from 1 to 65536, 2048 by default", () => {
+    expect(cfg({}).servingBundleMaxBytes).toBe(2048 * 1024 * 1024);
+    expect(cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: "3" }).servingBundleMaxBytes).toBe(3 * 1024 * 1024);
+    for (const bad of ["0", "1.5", "65537", "lots"])
+      expect(() => cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: bad })).toThrow(
+        new ConfigError("ATRIUM_SERVING_BUNDLE_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 65536."),
       );
   });
 

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import path from "node:path";
 import { z } from "zod";
 
 /** Thrown when the environment is unusable; the message is one sentence naming the variable. */
@@ -126,11 +127,28 @@ const envSchema = z.object({
   ATRIUM_JOB_LOG_MAX_MIB: optionalString
     .transform((v) => (v === undefined ? 64 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 4096, { message: "must be a whole number of MiB from 1 to 4096" }),
+  ATRIUM_SERVING_BUNDLE_MAX_MIB: optionalString
+    .transform((v) => (v === undefined ? 2048 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 65536, { message: "must be a whole number of MiB from 1 to 65536" }),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
   ATRIUM_METRICS_ALLOW: list,
   ATRIUM_ALLOWED_HOSTS: list,
+  // MLflow's own webhook switches (mlflow/environment_variables.py), same names and defaults.
+  MLFLOW_WEBHOOK_ALLOWED_SCHEMES: list.refine((v) => v.every((s) => /^[a-z][a-z0-9+.-]*$/i.test(s)), {
+    message: 'must be URL schemes separated by commas, such as "https,http"',
+  }),
+  MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: optionalBoolean,
+  MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: "must be at least 16 characters",
+  }),
+  MLFLOW_WEBHOOK_REQUEST_TIMEOUT: optionalString
+    .transform((v) => (v === undefined ? 30 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 300, { message: "must be a whole number of seconds from 1 to 300" }),
+  MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: optionalString
+    .transform((v) => (v === undefined ? 3 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 0 && n <= 10, { message: "must be a whole number from 0 to 10" }),
 });
 
 /**
@@ -208,15 +226,33 @@ export interface AtriumConfig {
   usageSampleMs: number;
   /**
    * The leader's job scheduler: between two passes (ATRIUM_JOBS_TICK_S) and two checks of a running
-   * execution (ATRIUM_JOBS_POLL_S); where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB), docs/jobs.md.
+   * execution (ATRIUM_JOBS_POLL_S); where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB), docs/jobs.md;
+   * where an ended execution's log and notebook wait for their upload (`<dataDir>/job-spool`).
    */
-  jobs: { tickMs: number; pollMs: number; logMaxBytes: number };
+  jobs: { tickMs: number; pollMs: number; logMaxBytes: number; spoolDir: string };
+  /** The most bytes of model files a serving bundle may hold (ATRIUM_SERVING_BUNDLE_MAX_MIB, lib/serving/bundle.ts). */
+  servingBundleMaxBytes: number;
   /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
   events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
   metrics: { token: string | undefined; allow: string[] };
   /** Host names the portal answers to besides its own addresses (ATRIUM_ALLOWED_HOSTS, lib/http/allowed-host.ts); `*.x` or `.x` for a domain. */
   allowedHosts: string[];
+  /** Registry webhooks (docs/webhooks.md), MLflow's MLFLOW_WEBHOOK_* variables. */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** URL schemes a webhook may use; MLflow's default is https only. */
+  allowedSchemes: string[];
+  /** Loopback, private, link-local and other non-public addresses let through (refused by default). */
+  allowPrivateIps: boolean;
+  /** The key secrets are encrypted with; unset: derived from AUTH_SECRET (lib/webhooks/secret.ts). */
+  secretEncryptionKey: string | undefined;
+  /** Per attempt. */
+  requestTimeoutMs: number;
+  /** Attempts after the first on 429, 5xx or a network error. */
+  maxRetries: number;
 }
 
 /** "data-science=user,gpu-users=power" → { "data-science": "user", "gpu-users": "power" } */
@@ -337,9 +373,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     };
   }
   const publicUrl = (e.ATRIUM_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+  const dataDir = e.ATRIUM_DATA_DIR ?? ".atrium";
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: e.ATRIUM_DATA_DIR ?? ".atrium",
+    dataDir,
     authSecret: e.AUTH_SECRET,
     oidc,
     adminUsers: e.ATRIUM_ADMIN_USERS.length > 0 ? e.ATRIUM_ADMIN_USERS : oidc ? [] : ["admin"],
@@ -362,10 +399,24 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
-    jobs: { tickMs: e.ATRIUM_JOBS_TICK_S * 1000, pollMs: e.ATRIUM_JOBS_POLL_S * 1000, logMaxBytes: e.ATRIUM_JOB_LOG_MAX_MIB * 1024 * 1024 },
+    jobs: {
+      tickMs: e.ATRIUM_JOBS_TICK_S * 1000,
+      pollMs: e.ATRIUM_JOBS_POLL_S * 1000,
+      logMaxBytes: e.ATRIUM_JOB_LOG_MAX_MIB * 1024 * 1024,
+      spoolDir: path.join(dataDir, "job-spool"),
+    },
+    servingBundleMaxBytes: e.ATRIUM_SERVING_BUNDLE_MAX_MIB * 1024 * 1024,
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
     allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),
+    webhooks: {
+      allowedSchemes:
+        e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.length > 0 ? e.MLFLOW_WEBHOOK_ALLOWED_SCHEMES.map((s) => s.toLowerCase()) : ["https"],
+      allowPrivateIps: e.MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS ?? false,
+      secretEncryptionKey: e.MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY,
+      requestTimeoutMs: e.MLFLOW_WEBHOOK_REQUEST_TIMEOUT * 1000,
+      maxRetries: e.MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES,
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Db } from "@/db/client";
 import type { EventRow } from "@/db/queries/events";
+import { webhooksConsumer } from "@/lib/webhooks/consumer";
 
 export type DeliveredEvent = EventRow;
 
@@ -22,4 +23,4 @@ export interface EventConsumer {
 }
 
 /** The consumers the leader's events loop (loop.ts) delivers to. */
-export const EVENT_CONSUMERS: readonly EventConsumer[] = [];
+export const EVENT_CONSUMERS: readonly EventConsumer[] = [webhooksConsumer];

@@ -34,8 +34,8 @@ const MLFLOW_CODES: Readonly<Record<number, string>> = {
   415: "BAD_REQUEST",
 };
 
-/** The same refusal as MLflow's clients read it: `{ error_code, message }`. */
+/** The same refusal as MLflow's clients read it: `{ error_code, message }`; an error that names its own `error_code` keeps it. */
 export function mlflowErrorResponse(err: ApiError): Response {
-  const code = MLFLOW_CODES[err.status] ?? (err.status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
+  const code = err.extra.error_code ?? MLFLOW_CODES[err.status] ?? (err.status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
   return Response.json({ error_code: code, message: err.message }, { status: err.status });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { earlyAnswer } from "./pre-route";
+import { earlyAnswer, withoutServingSlash } from "./pre-route";
 
 describe("earlyAnswer", () => {
   it("refuses TRACE with a 405 in the route's error format", () => {
@@ -42,5 +42,31 @@ describe("earlyAnswer", () => {
     expect(earlyAnswer("GET", "/admin/audit?actor=a%2500b")).toBeUndefined();
     expect(earlyAnswer("POST", "/api/2.0/mlflow/runs/create")).toBeUndefined();
     expect(earlyAnswer(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe("the serving-endpoints API", () => {
+  it("answers early refusals in MLflow's format, as its handlers do", () => {
+    expect(JSON.parse(earlyAnswer("GET", "/api/2.0/serving-endpoints/a%00")?.body ?? "{}")).toEqual({
+      error_code: "INVALID_PARAMETER_VALUE",
+      message: "The request URL contains a NUL character (%00), which text may not contain.",
+    });
+    expect(JSON.parse(earlyAnswer("TRACE", "/api/2.0/serving-endpoints/")?.body ?? "{}").error_code).toBe("BAD_REQUEST");
+  });
+
+  it("drops the trailing slash MLflow's Databricks client puts on create and list (posixpath.join(prefix, 'serving-endpoints', ''))", () => {
+    expect(withoutServingSlash("/api/2.0/serving-endpoints/")).toBe("/api/2.0/serving-endpoints");
+    expect(withoutServingSlash("/api/2.0/serving-endpoints/?x=1")).toBe("/api/2.0/serving-endpoints?x=1");
+    expect(withoutServingSlash("/api/2.0/serving-endpoints/churn/config/")).toBe("/api/2.0/serving-endpoints/churn/config");
+    for (const kept of [
+      "/api/2.0/serving-endpoints",
+      "/api/2.0/serving-endpoints/churn",
+      "/api/2.0/serving-endpointsx/",
+      "/api/me/",
+      "/",
+    ]) {
+      expect(withoutServingSlash(kept)).toBe(kept);
+    }
+    expect(withoutServingSlash(undefined)).toBeUndefined();
   });
 });

@@ -17,8 +17,19 @@ export interface EarlyAnswer {
 /** Methods that echo or trace and that no route implements; Node's parser refuses unknown ones itself. */
 const REFUSED_METHODS = new Set(["TRACE", "TRACK"]);
 
-// The MLflow REST API; its artifact routes (mlflow-artifacts) answer in the portal's format, as their handlers do.
-const MLFLOW_PATH = /^\/(?:api|ajax-api)\/2\.0\/mlflow(?:\/|$)/;
+// The MLflow REST API and Databricks' serving-endpoints API (docs/serving.md); the artifact routes (mlflow-artifacts)
+// answer in the portal's format, as their handlers do.
+const MLFLOW_PATH = /^\/(?:(?:api|ajax-api)\/2\.0\/mlflow|api\/2\.0\/serving-endpoints)(?:\/|$)/;
+const SERVING_SLASH = /^(\/api\/2\.0\/serving-endpoints(?:\/[^/?#]+)*)\/(?=$|[?#])/;
+
+/**
+ * MLflow's Databricks deployment client joins its paths with `posixpath.join(prefix, "serving-endpoints", route or "")`,
+ * so it creates and lists at `/api/2.0/serving-endpoints/`. Next would answer that with a 308 redirect; this is the
+ * same URL without the trailing slash (the query kept), which Next routes to the handler.
+ */
+export function withoutServingSlash(rawUrl: string | undefined): string | undefined {
+  return rawUrl?.replace(SERVING_SLASH, "$1");
+}
 
 function answer(
   status: number,

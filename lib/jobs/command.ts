@@ -15,7 +15,7 @@
  *
  * The images ship nbconvert but no `jupyter nbconvert` command and no `python`, only `python3`.
  */
-import { OOM_LOG_LINE } from "@/lib/spawner/job-spec";
+import { OOM_LOG_LINE } from "@/lib/spawner";
 import { jobKindOf } from "./paths";
 
 /** Where the runner writes the executed notebook before uploading it: in the container, outside the person's home. */

@@ -2,7 +2,7 @@
  * Running one execution (docs/jobs.md): launch (claim the owner's quota and an MLflow token in one
  * transaction, open the MLflow run, start the object through the Spawner), watch (until it ends, or
  * its timeout), finish (whoever moves the row out of `running` first revokes the token, spools the
- * log and the executed notebook to a temporary folder, removes the object, closes the run with them
+ * log and the executed notebook to the spool under the data dir, removes the object, closes the run with them
  * as artifacts, and queues a retry or the jobs that follow it). Only the leader launches and
  * watches (scheduler.ts); a cancel may finish from any replica, and the conditional update decides
  * between them.
@@ -16,13 +16,14 @@ import { findUser } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import type { JobStatus, Spawner } from "@/lib/spawner";
+import type { Spawner, WorkloadStatus } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { portalEnv } from "@/lib/workspaces/portal-env";
 import { executionArgv } from "./command";
 import { spoolOutput } from "./output-spool";
 import { quotaVerdict } from "./quota";
 import { closeRun, openRun, ownerPrincipal, type RunEnd } from "./tracking-run";
+import { executionRef, executionSpec } from "./workload";
 
 export interface JobDeps {
   db: Db;
@@ -33,6 +34,8 @@ export interface JobDeps {
   pollMs?: number;
   /** Where a job's log is cut (ATRIUM_JOB_LOG_MAX_MIB; DEFAULT_JOB_LOG_MAX_BYTES in output-spool.ts). */
   logMaxBytes?: number;
+  /** Where an ended execution's output waits for its upload (config `jobs.spoolDir`, under ATRIUM_DATA_DIR). */
+  spoolDir: string;
 }
 
 export function newExecutionId(): string {
@@ -112,13 +115,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
     if (!image.present) throw new Error(`the image "${env.image}" is not on the engine; an admin has to build or pull it`);
     const run = await openRun(db, ownerPrincipal(owner), job, exec, image.id);
     await updateExecution(db, exec.id, { mlflowRunId: run.runId, imageId: image.id ?? null }, ["running"]);
-    const base = portalEnv({
-      user: owner.name,
-      server: `job-${job.name}`,
-      environment: env.id,
-      image: env.image,
-      trackingToken: token.token,
-    });
+    const base = portalEnv({ user: owner.name, environment: env.id, image: env.image, trackingToken: token.token });
     const extra = {
       MLFLOW_RUN_ID: run.runId,
       MLFLOW_EXPERIMENT_ID: String(run.experimentId),
@@ -126,21 +123,19 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       ATRIUM_JOB_ID: job.id,
       ATRIUM_EXECUTION: exec.id,
     };
-    await spawner.startJob({
-      executionId: exec.id,
-      jobId: job.id,
-      user: owner.name,
-      userId: owner.id,
-      homeVolume: owner.homeVolume,
-      environment: env.id,
-      image: env.image,
-      argv: executionArgv(job.path, job.parameters),
-      cpu: exec.cpu,
-      memGb: exec.memGb,
-      pids,
-      env: deps.env ? deps.env({ ...base, ...extra }) : { ...base, ...extra },
-      constraints: env.constraints,
-    });
+    await spawner.start(
+      executionSpec({
+        executionId: exec.id,
+        jobId: job.id,
+        owner,
+        environment: env,
+        argv: executionArgv(job.path, job.parameters),
+        cpu: exec.cpu,
+        memGb: exec.memGb,
+        pids,
+        env: deps.env ? deps.env({ ...base, ...extra }) : { ...base, ...extra },
+      }),
+    );
     return true;
   } catch (err) {
     await finishExecution(deps, exec.id, {
@@ -151,10 +146,11 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
   }
 }
 
-function outcomeOf(status: JobStatus): Outcome | undefined {
+function outcomeOf(status: WorkloadStatus): Outcome | undefined {
   if (status.state === "running") return undefined;
   if (status.state === "succeeded") return { state: "succeeded", reason: "exited with code 0", exitCode: 0 };
-  if (status.state === "missing") return { state: "failed", reason: "its container disappeared (removed outside Atrium?)" };
+  if (status.state === "missing" || status.state === "stopped")
+    return { state: "failed", reason: "its container disappeared (removed outside Atrium?)" };
   return { state: "failed", reason: status.reason, exitCode: status.exitCode ?? null };
 }
 
@@ -172,7 +168,7 @@ export async function watchExecution(deps: JobDeps, executionId: string, signal?
       await finishExecution(deps, executionId, { state: "timed_out", reason: `timed out after ${timeoutS} s` });
       return;
     }
-    const outcome = outcomeOf(await deps.spawner.jobStatus(executionId));
+    const outcome = outcomeOf(await deps.spawner.status(executionRef(executionId)));
     if (outcome) {
       await finishExecution(deps, executionId, outcome);
       return;
@@ -206,7 +202,7 @@ export async function finishExecution(deps: JobDeps, executionId: string, outcom
     const output = await spoolOutput(deps, done, job);
     try {
       await spawner
-        .removeJob(executionId)
+        .remove(executionRef(executionId))
         .catch((err: unknown) => console.warn(`[atrium] could not remove job execution ${executionId}:`, err));
       if (done.mlflowRunId && owner) {
         const durationS = (now.getTime() - done.startedAt.getTime()) / 1000;

@@ -7,7 +7,7 @@
  */
 import Dockerode from "dockerode";
 import type { Server } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,11 +21,13 @@ import type { Principal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, removeIdleNetworksOnceGone, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { executionRef } from "./workload";
 import { eq } from "drizzle-orm";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { peakRssGrowth } from "@/lib/util/rss-testing";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
-import { DEFAULT_JOB_LOG_MAX_BYTES } from "./output-spool";
+import { EXECUTED_NOTEBOOK } from "./command";
+import { DEFAULT_JOB_LOG_MAX_BYTES, NOTEBOOK_LIMIT } from "./output-spool";
 import { removeUser } from "@/lib/users/manage";
 import { createJob, deleteJobOf } from "./manage";
 import { cancelExecution, liveLogEvents, runJobNow } from "./run";
@@ -113,6 +115,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       spawner: backend.make(),
       store,
       pollMs: 250,
+      spoolDir: `${artifactsDir}-spool`,
       env: (base) => ({ ...base, MLFLOW_TRACKING_URI: tracking.url }),
     };
     const name = `j${run}${backend.name[0]}`;
@@ -126,6 +129,11 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       "jobs/fail.py": 'import sys\nprint("boom", file=sys.stderr)\nsys.exit(3)\n',
       "jobs/sleep.py": "import time\nprint('sleeping', flush=True)\ntime.sleep(300)\n",
       "jobs/hog.py": 'x = b"1" * (512 * 1024 * 1024)\nprint(len(x))\n',
+      // Two files where the runner keeps the executed notebook: 24 MiB, and 40 MiB (past the notebook's cap).
+      "jobs/bigfile.py":
+        'import os\nos.makedirs("/tmp/atrium-job", exist_ok=True)\nblock = bytes(range(256)) * 4096\n' +
+        'for name, mib in (("executed.ipynb", 24), ("big.bin", 40)):\n    with open("/tmp/atrium-job/" + name, "wb") as f:\n' +
+        "        for _ in range(mib):\n            f.write(block)\n",
       "jobs/loud.py": 'import sys\nline = "z" * 1023 + "\\n"\nfor _ in range(300 * 1024):\n    sys.stdout.write(line)\nprint("the end")\n',
       "notebooks/live.ipynb": notebook([{ source: 'import time\nprint("first line", flush=True)\ntime.sleep(8)\nprint("second line")' }]),
       "notebooks/report.ipynb": notebook([
@@ -138,7 +146,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
   afterAll(async () => {
     tracking?.server.close();
     const spawner = deps?.spawner;
-    if (spawner) for (const j of await spawner.listJobs()) if (users.includes(j.user)) await spawner.removeJob(j.executionId);
+    if (spawner)
+      for (const j of await spawner.list()) if (j.ref.kind === "job" && users.includes(j.ownerName ?? "")) await spawner.remove(j.ref);
     // The swarm client here cannot remove the tasks' exited containers (managerOnlyClient); this one can.
     for (const user of users)
       for (const c of await docker.listContainers({ all: true, filters: { label: [`atrium.user=${user}`] } }))
@@ -148,6 +157,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
           .catch(() => undefined);
     await handle?.close();
     if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
+    if (artifactsDir) await rm(`${artifactsDir}-spool`, { recursive: true, force: true });
     // Swarm removes a job's task containers a moment after its service; the volume waits for them.
     for (const v of volumes) {
       for (let i = 0; i < 120; i++) {
@@ -194,7 +204,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
         .from(apiTokens)
         .where(eq(apiTokens.id, done.tokenId ?? "")),
     ).toEqual([]);
-    expect((await deps.spawner.jobStatus(done.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(done.id))).state).toBe("missing");
   }, 120_000);
 
   it("runs a notebook headless with the parameters in a new cell after the tagged one, and keeps the executed notebook", async () => {
@@ -226,7 +236,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       if (!("line" in event)) end = event;
       else if (event.line === "first line" || event.line === "second line") {
         at[event.line] = Date.now();
-        if (event.line === "first line") objectAtFirst = (await deps.spawner.jobStatus(queued.id)).state;
+        if (event.line === "first line") objectAtFirst = (await deps.spawner.status(executionRef(queued.id))).state;
       }
     }
     await watching;
@@ -246,7 +256,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       if (key.endsWith("/job.log")) {
         const tokenId = (await findExecution(db(), queued.id))?.tokenId ?? "";
         const tokens = (await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId))).length;
-        atUpload.push({ tokens, object: (await deps.spawner.jobStatus(queued.id)).state });
+        atUpload.push({ tokens, object: (await deps.spawner.status(executionRef(queued.id))).state });
       }
       return deps.store.stage(key, data);
     };
@@ -281,6 +291,39 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(samples).toBeGreaterThan(0);
   }, 240_000);
 
+  // Only a container's filesystem can be copied from; a swarm task may be on another node (the runner uploads instead).
+  if (backend.name === "docker")
+    it("copies a file out of an ended execution as a stream: 24 MiB cost the portal far less, and past the cap it says so", async () => {
+      const MIB = 1024 * 1024;
+      const j = await job({ name: "bigfile", path: "jobs/bigfile.py" });
+      const queued = await runJobNow(db(), owner, j.id);
+      expect(await launchExecution(deps, queued.id)).toBe(true);
+      await expect
+        .poll(async () => (await deps.spawner.status(executionRef(queued.id))).state, { timeout: 120_000, interval: 500 })
+        .toBe("succeeded");
+      const dir = await mkdtemp(join(tmpdir(), "atrium-jobfile-"));
+      try {
+        const dest = join(dir, "executed.ipynb");
+        // Before, the tar was read whole and copied once more: more than twice the file's size.
+        const { result: size, growth } = await peakRssGrowth(() =>
+          deps.spawner.file(executionRef(queued.id), EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, dest),
+        );
+        expect(size).toBe(24 * MIB);
+        const copied = await readFile(dest);
+        expect(copied.length).toBe(24 * MIB);
+        expect(copied.subarray(-256)).toEqual(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
+        expect(growth).toBeLessThan(16 * MIB);
+        await expect(
+          deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/big.bin", NOTEBOOK_LIMIT, join(dir, "big.bin")),
+        ).rejects.toThrow("The executed notebook is larger than 32 MiB; it was not kept.");
+        expect(await deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/none", NOTEBOOK_LIMIT, join(dir, "none"))).toBeUndefined();
+        expect((await readdir(dir)).sort()).toEqual(["big.bin", "executed.ipynb"]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await watchExecution(deps, queued.id);
+      }
+    }, 180_000);
+
   it("records a failing exit code with its last line, and retries as many times as the job says", async () => {
     const j = await job({ name: "fails", path: "jobs/fail.py", retries: 1 });
     const first = await runToEnd((await runJobNow(db(), owner, j.id)).id);
@@ -301,7 +344,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const done = await runToEnd((await runJobNow(db(), owner, j.id)).id);
     expect(done).toMatchObject({ state: "timed_out", reason: "timed out after 3 s" });
     expect(Date.now() - t0).toBeLessThan(30_000);
-    expect((await deps.spawner.jobStatus(done.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(done.id))).state).toBe("missing");
   }, 60_000);
 
   it("records an out-of-memory kill with the limit", async () => {
@@ -327,7 +370,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const queued = await runJobNow(db(), owner, j.id);
     expect(await launchExecution(deps, queued.id)).toBe(true);
     await deleteJobOf(deps, owner, j.id);
-    expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(queued.id))).state).toBe("missing");
     const entries = await db()
       .select()
       .from(auditEvents)
@@ -350,7 +393,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       expect(queued).toMatchObject({ state: "queued", reason });
       expect(await launchExecution(deps, queued.id)).toBe(false);
       expect(await findExecution(db(), queued.id)).toMatchObject({ state: "queued", reason });
-      expect((await deps.spawner.jobStatus(queued.id)).state).toBe("missing");
+      expect((await deps.spawner.status(executionRef(queued.id))).state).toBe("missing");
       await cancelExecution(deps, owner, big.id, holding.id);
       const done = await runToEnd(queued.id);
       expect(done).toMatchObject({ state: "succeeded", reason: "exited with code 0" });
@@ -378,12 +421,14 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const admin: Principal = { name: "root", role: "admin", admin: true, via: "session" };
     const removed = await removeUser(db(), deps.spawner, admin, name, { volume: "keep", store: deps.store });
     expect(removed.executions).toEqual([running.id, queued.id]);
-    expect((await deps.spawner.jobStatus(running.id)).state).toBe("missing");
+    expect((await deps.spawner.status(executionRef(running.id))).state).toBe("missing");
     const reason = "cancelled: the owner was deleted by root";
     const entries = await db()
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.target, `${name}/long`));
+      .where(eq(auditEvents.target, `${name}/long`))
+      // In the order they were written; without it Postgres returns the rows in whatever order its pages hold them.
+      .orderBy(auditEvents.id);
     expect(entries.filter((e) => e.action === "job.cancel").map((e) => e.detail)).toEqual([
       { id: j.id, execution: running.id, reason },
       { id: j.id, execution: queued.id, reason },
@@ -420,7 +465,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(execs).toHaveLength(1);
     expect(execs[0]?.state).toBe("running");
     const id = execs[0]?.id ?? "";
-    const objects = (await deps.spawner.listJobs()).filter((x) => x.executionId === id);
+    const objects = (await deps.spawner.list()).filter((x) => x.ref.kind === "job" && x.ref.id === id);
     expect(objects).toHaveLength(1);
     // The first leader goes away; a new one adopts the running execution rather than starting another.
     a.stop();

@@ -7,12 +7,29 @@ import { createJobsScheduler, type JobsScheduler } from "./scheduler";
 let active: JobsScheduler | undefined;
 
 /** The leader's jobs loop (server.ts starts it with the other loops); returns its stop. */
-export function startJobsLoop({ tickMs, pollMs, logMaxBytes }: { tickMs: number; pollMs: number; logMaxBytes: number }): () => void {
+export function startJobsLoop({
+  tickMs,
+  pollMs,
+  logMaxBytes,
+  spoolDir,
+}: {
+  tickMs: number;
+  pollMs: number;
+  logMaxBytes: number;
+  spoolDir: string;
+}): () => void {
   let scheduler: JobsScheduler | undefined;
   let stopped = false;
   const tick = async () => {
     if (stopped) return;
-    scheduler ??= createJobsScheduler({ db: await getDb(), spawner: getSpawner(), store: getArtifactStore(), pollMs, logMaxBytes });
+    scheduler ??= createJobsScheduler({
+      db: await getDb(),
+      spawner: getSpawner(),
+      store: getArtifactStore(),
+      pollMs,
+      logMaxBytes,
+      spoolDir,
+    });
     active = scheduler;
     await scheduler.tick();
   };

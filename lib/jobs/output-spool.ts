@@ -1,16 +1,22 @@
 /**
- * An ended execution's output, kept in a temporary folder between reading it from its object and
- * storing it as the run's artifacts (execute.ts finishExecution): the object can be removed before
- * the upload, and the portal never holds a log in memory. The log is read through the spawner's
- * bounded reader (lib/spawner/bounded-output.ts), capped at the log limit with the line
- * "[atrium] log truncated at N MiB" written at the cut.
+ * An ended execution's output, kept in a folder of the spool (`<ATRIUM_DATA_DIR>/job-spool`, so a
+ * full /tmp cannot lose it and an operator knows where the bytes are) between reading it from its
+ * object and storing it as the run's artifacts (execute.ts finishExecution): the object can be
+ * removed before the upload, and the portal never holds a log or a notebook in memory. Both are
+ * read through the spawner's bounded reader (lib/spawner/bounded-output.ts); the log is capped at
+ * the log limit with the line "[atrium] log truncated at N MiB" written at the cut.
+ *
+ * Each folder is named `<pid>@<host>-<random>`: a portal that starts removes the folders a crashed
+ * process of its own host left (its pid is gone), and any folder older than a day, which no upload
+ * takes, whatever replica wrote it.
  */
-import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { ExecutionRow, JobRow } from "@/db/queries/jobs";
 import { findRun } from "@/db/queries/tracking";
 import { OutputLimitError, type OutputLimit } from "@/lib/spawner";
+import { executionRef } from "./workload";
 import { EXECUTED_NOTEBOOK, notebookArtifactName } from "./command";
 import type { JobDeps } from "./execute";
 import { jobKindOf } from "./paths";
@@ -20,8 +26,8 @@ const MIB = 1024 * 1024;
 export const DEFAULT_JOB_LOG_MAX_BYTES = 64 * MIB;
 /** Reading an ended execution's whole log (up to its cap) from the engine. */
 const FINAL_LOG_DEADLINE_MS = 120_000;
-/** The executed notebook, copied out of the container when the runner could not upload it (a tar, read whole). */
-const NOTEBOOK_LIMIT: OutputLimit = {
+/** The executed notebook, copied out of the container when the runner could not upload it (a tar, streamed to the spool). */
+export const NOTEBOOK_LIMIT: OutputLimit = {
   maxBytes: 32 * MIB,
   deadlineMs: 60_000,
   what: "The executed notebook",
@@ -89,13 +95,21 @@ async function appendLine(path: string, line: string): Promise<void> {
  * cannot be read is said in the log, or in the portal's log when the log itself cannot be.
  */
 export async function spoolOutput(deps: JobDeps, exec: ExecutionRow, job: JobRow | undefined): Promise<SpooledOutput> {
-  const dir = await mkdtemp(join(tmpdir(), "atrium-job-"));
+  let dir: string;
+  try {
+    await mkdir(deps.spoolDir, { recursive: true });
+    dir = await mkdtemp(join(deps.spoolDir, `${process.pid}@${hostname()}-`));
+  } catch (err) {
+    // The execution still ends, its object is removed and its run closed; only its output is not kept.
+    console.warn(`[atrium] no folder in the job spool ${deps.spoolDir} for execution ${exec.id}; its output is not kept:`, err);
+    return { files: [], dispose: () => Promise.resolve() };
+  }
   const files: SpooledFile[] = [];
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
     const log = join(dir, "job.log");
     const limit = jobLogLimit(deps.logMaxBytes ?? DEFAULT_JOB_LOG_MAX_BYTES, FINAL_LOG_DEADLINE_MS);
-    await writeLines(await deps.spawner.jobLogs(exec.id, { follow: false, limit }), log).catch(async (err: unknown) => {
+    await writeLines(await deps.spawner.logs(executionRef(exec.id), { follow: false, limit }), log).catch(async (err: unknown) => {
       // What was read stays, with why it stops there.
       await appendLine(log, `[atrium] the log could not be read to its end: ${err instanceof Error ? err.message : String(err)}`);
     });
@@ -103,22 +117,58 @@ export async function spoolOutput(deps: JobDeps, exec: ExecutionRow, job: JobRow
       const name = notebookArtifactName(job.path);
       const run = exec.mlflowRunId ? await findRun(deps.db, exec.mlflowRunId) : undefined;
       const uploaded = run ? (await deps.store.sizeOf(`${run.experimentId}/${run.runUuid}/artifacts/${name}`)) > 0 : false;
-      const nb = uploaded
+      const path = join(dir, "notebook.ipynb");
+      const size = uploaded
         ? undefined
-        : await deps.spawner.jobFile(exec.id, EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT).catch(async (err: unknown) => {
+        : await deps.spawner.file(executionRef(exec.id), EXECUTED_NOTEBOOK, NOTEBOOK_LIMIT, path).catch(async (err: unknown) => {
             if (!(err instanceof OutputLimitError)) throw err;
+            await rm(path, { force: true });
             await appendLine(log, `[atrium] ${err.message}`);
             return undefined;
           });
-      if (nb) {
-        const path = join(dir, "notebook.ipynb");
-        await writeFile(path, nb);
-        files.push({ name, path, size: nb.length });
-      }
+      if (size !== undefined) files.push({ name, path, size });
     }
     files.unshift({ name: "job.log", path: log, size: (await stat(log)).size });
   } catch (err) {
     console.warn(`[atrium] could not read the output of job execution ${exec.id}:`, err);
   }
   return { files, dispose };
+}
+
+/** Past this age a spool folder belongs to no upload under way (reading and storing take minutes). */
+const LEFTOVER_AGE_MS = 24 * 60 * 60 * 1000;
+const FOLDER = /^(\d+)@(.+)-[^-]+$/;
+
+/** Whether `pid` is a live process of this host (a zombie is not). */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return !/^State:\s+Z/m.test(status);
+}
+
+/**
+ * Removes what crashed portals left in the spool (server.ts, at start): folders of this host whose
+ * process is gone, and folders of any host older than a day. Returns how many it removed.
+ */
+export async function clearSpoolLeftovers(spoolDir: string, now = Date.now()): Promise<number> {
+  const entries = await readdir(spoolDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [] as string[];
+    throw err;
+  });
+  let removed = 0;
+  for (const name of entries) {
+    const path = join(spoolDir, name);
+    const match = FOLDER.exec(name);
+    const pid = Number(match?.[1]);
+    const orphan = match?.[2] === hostname() && pid !== process.pid && !(await alive(pid));
+    const mtime = (await stat(path).catch(() => undefined))?.mtimeMs;
+    if (!orphan && (mtime === undefined || now - mtime <= LEFTOVER_AGE_MS)) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

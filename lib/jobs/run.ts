@@ -16,6 +16,7 @@ import { jobFor } from "./manage";
 import { DEFAULT_JOB_LOG_MAX_BYTES, jobLogLimit } from "./output-spool";
 import { assertCanEverRun } from "./quota";
 import { executionView, type ExecutionView } from "./view";
+import { executionRef } from "./workload";
 
 /** A live log is followed for the job's timeout and this much longer (the finish takes a moment). */
 const LIVE_LOG_GRACE_S = 60;
@@ -105,7 +106,7 @@ export async function executionLogLines(
   const { job, exec } = await executionOf(deps.db, principal, jobId, executionId);
   const follow = exec.state === "running";
   const limit = jobLogLimit(deps.logMaxBytes ?? DEFAULT_JOB_LOG_MAX_BYTES, (job.timeoutS + LIVE_LOG_GRACE_S) * 1000);
-  return { state: exec.state, lines: await deps.spawner.jobLogs(exec.id, { follow, limit }) };
+  return { state: exec.state, lines: await deps.spawner.logs(executionRef(exec.id), { follow, limit }) };
 }
 
 /** The log of an ended execution as its MLflow run keeps it (job.log), streamed; null when there is none. */

@@ -1,13 +1,12 @@
 /**
  * The leader's jobs loop (docs/jobs.md): each tick it decides which cron times are due (a time
  * missed while no leader ran is run once, the latest of them), launches queued executions, and
- * watches running ones, adopting those a previous leader started. Objects labelled as a job
- * execution whose row is no longer running are removed. Two schedulers deciding the same minute
+ * watches running ones, adopting those a previous leader started. Objects of executions whose row
+ * ended are removed by the one reconcile (lib/workloads/reconcile.ts). Two schedulers deciding the same minute
  * insert the same run key; the unique index lets one of them through (queueExecution).
  */
 import type { Db } from "@/db/client";
 import {
-  findExecution,
   insertExecutions,
   jobsWithQueuedExecutions,
   listExecutionsIn,
@@ -100,7 +99,6 @@ export function createJobsScheduler(deps: JobDeps): JobsScheduler {
   const nextFire: NextFireMemo = new Map();
   const ac = new AbortController();
   let current: Promise<void> | undefined;
-  let removedStrays = false;
 
   const watch = (id: string) => {
     if (watched.has(id) || ac.signal.aborted) return;
@@ -110,23 +108,8 @@ export function createJobsScheduler(deps: JobDeps): JobsScheduler {
       .finally(() => watched.delete(id));
   };
 
-  /**
-   * Once per leadership: objects of executions that ended while no leader watched them (a cancel
-   * whose removal failed, a crash mid-finish). The row is read at the moment of removal, so an
-   * execution another scheduler has just launched is kept; one this database does not know may
-   * be another portal's on a shared engine and is left alone.
-   */
-  const removeStrays = async () => {
-    for (const listed of await deps.spawner.listJobs()) {
-      const row = await findExecution(deps.db, listed.executionId);
-      if (row && row.state !== "running" && row.state !== "queued") await deps.spawner.removeJob(listed.executionId);
-    }
-    removedStrays = true;
-  };
-
   const pass = async () => {
     if (!(await deps.spawner.ping())) return;
-    if (!removedStrays) await removeStrays();
     await decideDue(deps.db, new Date(), nextFire);
     // Adopt before launching: what runs now was started by this leader or a previous one.
     for (const e of await listExecutionsIn(deps.db, ["running"])) watch(e.id);

@@ -105,6 +105,7 @@ export function engineFreeDeps(db: Db): JobDeps {
     db,
     spawner: new DockerSpawner({ dockerHost: "tcp://127.0.0.1:9" }),
     store: new LocalArtifactStore("/nonexistent/atrium-jobs-test"),
+    spoolDir: "/nonexistent/atrium-jobs-spool",
   };
 }
 

@@ -5,9 +5,8 @@
  */
 import type { ImagePackage } from "@/db/schema";
 import { EngineUnavailableError, type RunResult, type Spawner } from "@/lib/spawner";
+import { HOME_DIR } from "@/lib/workspaces/workload";
 
-/** Mounted as the home volume in every workspace (HOME_DIR in lib/spawner/container-spec.ts). */
-export const WORKSPACE_HOME = "/home/jovyan";
 const SCAN_TIMEOUT_MS = 60_000;
 
 const SCRIPT = String.raw`
@@ -76,7 +75,7 @@ export function parseScan(image: string, stdout: string): ImageScan {
   return {
     packages,
     pythonVersion: typeof out.python === "string" ? out.python : "",
-    userSiteInHome: out.pipUser === true && out.userSiteEnabled === true && userSite.startsWith(`${WORKSPACE_HOME}/`),
+    userSiteInHome: out.pipUser === true && out.userSiteEnabled === true && userSite.startsWith(`${HOME_DIR}/`),
   };
 }
 

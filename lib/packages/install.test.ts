@@ -14,6 +14,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner } from "@/lib/spawner";
 import { engineReadiness, SEEDED_IMAGE, TEST_IMAGE } from "@/lib/spawner/testing";
+import { workspaceRef } from "@/lib/workspaces/workload";
 import { startServer } from "@/lib/workspaces/start";
 import { stopServer } from "@/lib/workspaces/stop";
 import { startInstall, type InstallEvent } from "./install";
@@ -42,7 +43,7 @@ async function collect(events: AsyncIterable<InstallEvent>): Promise<InstallEven
 }
 
 async function python(code: string): Promise<string> {
-  const exec = await spawner.exec({ user, server: "default" }, ["python3", "-c", code]);
+  const exec = await spawner.exec(workspaceRef({ user, server: "default" }), ["python3", "-c", code]);
   const lines: string[] = [];
   for await (const l of exec.output) lines.push(l);
   expect(await exec.exitCode, lines.join("\n")).toBe(0);
@@ -67,7 +68,7 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
 
   afterAll(async () => {
     for (const name of [user, other]) {
-      await spawner.remove({ user: name, server: "default" }).catch(() => undefined);
+      await spawner.remove(workspaceRef({ user: name, server: "default" })).catch(() => undefined);
       const home = (await findUser(db(), name))?.homeVolume;
       if (home) await spawner.removeVolume(home).catch(() => undefined);
     }

@@ -11,6 +11,7 @@ import { indexNotConfigured } from "./errors";
 import { normalizeName } from "./names";
 import { pipInstallArgv, requirementOf } from "./pip-argv";
 import type { InstallRequest } from "./schemas";
+import { workspaceRef } from "@/lib/workspaces/workload";
 import { execError, requireRunningWorkspace } from "./workspace-target";
 
 export type InstallEvent =
@@ -52,7 +53,7 @@ export const PIP_INSTALL_LIMIT: OutputLimit = {
 
 async function userSiteExists(spawner: Spawner, user: string, server: string): Promise<boolean> {
   try {
-    const exec = await spawner.exec({ user, server }, USER_SITE_EXISTS_ARGV, { limit: USER_SITE_LIMIT });
+    const exec = await spawner.exec(workspaceRef({ user, server }), USER_SITE_EXISTS_ARGV, { limit: USER_SITE_LIMIT });
     let answer = "";
     for await (const line of exec.output) answer ||= line.trim();
     return (await exec.exitCode) === 0 && answer === "True";
@@ -81,7 +82,7 @@ export async function startInstall(
   const siteExisted = await userSiteExists(spawner, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
-    exec = await spawner.exec({ user, server }, argv, { limit: PIP_INSTALL_LIMIT });
+    exec = await spawner.exec(workspaceRef({ user, server }), argv, { limit: PIP_INSTALL_LIMIT });
   } catch (err) {
     throw execError(err, user, server);
   }

@@ -2,8 +2,8 @@ import type { Db } from "@/db/client";
 import type { ScopedCaller } from "@/lib/auth/scopes";
 import { ApiError } from "@/lib/http/api-error";
 import type { OutputLimit, Spawner } from "@/lib/spawner";
-import { WORKSPACE_HOME } from "./image-scan";
 import { PIP_LIST_ARGV } from "./pip-argv";
+import { HOME_DIR, workspaceRef } from "@/lib/workspaces/workload";
 import { execError, requireRunningWorkspace } from "./workspace-target";
 
 export interface InstalledPackage {
@@ -36,7 +36,7 @@ export async function listInstalled(
   await requireRunningWorkspace(db, caller, user, server);
   let exec: Awaited<ReturnType<Spawner["exec"]>>;
   try {
-    exec = await spawner.exec({ user, server }, PIP_LIST_ARGV, { env: { PIP_USER: "0" }, limit: PIP_LIST_LIMIT });
+    exec = await spawner.exec(workspaceRef({ user, server }), PIP_LIST_ARGV, { env: { PIP_USER: "0" }, limit: PIP_LIST_LIMIT });
   } catch (err) {
     throw execError(err, user, server);
   }
@@ -59,7 +59,7 @@ export async function listInstalled(
     .filter((p): p is { name: string; version: string; location?: unknown } => typeof p.name === "string" && typeof p.version === "string")
     .map((p) => {
       const location = typeof p.location === "string" ? p.location : "";
-      return { name: p.name, version: p.version, location, inHome: location.startsWith(`${WORKSPACE_HOME}/`) };
+      return { name: p.name, version: p.version, location, inHome: location.startsWith(`${HOME_DIR}/`) };
     })
     .sort((a, b) => Number(b.inHome) - Number(a.inHome) || a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/http/api-error";
-import { EngineUnavailableError, OtherNodeError, ServerNotRunningError } from "@/lib/spawner";
+import { EngineUnavailableError, OtherNodeError, NotRunningError } from "@/lib/spawner";
 import { execError } from "./workspace-target";
 
 describe("execError", () => {
@@ -10,7 +10,7 @@ describe("execError", () => {
   };
 
   it("turns the spawner's refusals into answers a person can act on", () => {
-    expect(mapped(new ServerNotRunningError("gone"))).toEqual([
+    expect(mapped(new NotRunningError("gone"))).toEqual([
       409,
       "server_not_running",
       "The workspace ann/default is not running; start it first.",

@@ -2,7 +2,7 @@ import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
 import { assertCan, serverResource, type Caller } from "@/lib/auth/access";
 import { ApiError, conflict, notFound, refused } from "@/lib/http/api-error";
-import { EngineUnavailableError, OtherNodeError, OutputLimitError, ServerNotRunningError } from "@/lib/spawner";
+import { EngineUnavailableError, OtherNodeError, OutputLimitError, NotRunningError } from "@/lib/spawner";
 
 /**
  * The workspace must exist and be running before pip can run in it; a sentence otherwise. The caller
@@ -21,7 +21,7 @@ export async function requireRunningWorkspace(db: Db, caller: Caller, user: stri
 
 /** Errors of spawner.exec as API errors a person can act on. */
 export function execError(err: unknown, user: string, server: string): unknown {
-  if (err instanceof ServerNotRunningError)
+  if (err instanceof NotRunningError)
     return conflict("server_not_running", `The workspace ${user}/${server} is not running; start it first.`);
   if (err instanceof EngineUnavailableError) return new ApiError(503, "engine_unavailable", err.message);
   if (err instanceof OtherNodeError) return new ApiError(501, "other_node", err.message);

@@ -10,6 +10,9 @@ const power: RoleRow = {
   maxTotalCpu: 16,
   maxTotalMemGb: 64,
   maxStorageGb: 50,
+  maxEndpoints: 5,
+  maxServingCpu: 8,
+  maxServingMemGb: 32,
   maxPids: 1024,
   updatedAt: new Date("2024-01-01T00:00:00Z"),
 };

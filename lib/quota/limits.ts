@@ -14,7 +14,7 @@ export interface Limits {
 }
 
 /** A person's limits: their role's, with any per-user override an admin set taking precedence. */
-export function effectiveLimits(role: RoleRow, overrides: LimitOverrides): Limits {
+export function effectiveLimits(role: Pick<RoleRow, keyof Limits>, overrides: LimitOverrides): Limits {
   return {
     maxCpu: overrides.maxCpu ?? role.maxCpu,
     maxMemGb: overrides.maxMemGb ?? role.maxMemGb,

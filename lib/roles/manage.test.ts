@@ -39,9 +39,45 @@ for (const kind of DB_KINDS) {
 
     it("lists the seeded roles by per-server CPU", async () => {
       expect(await getRoles(db())).toEqual([
-        { name: "user", maxCpu: 2, maxMemGb: 4, maxServers: 1, maxTotalCpu: 2, maxTotalMemGb: 4, maxStorageGb: 10, maxPids: 1024 },
-        { name: "power", maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50, maxPids: 1024 },
-        { name: "admin", maxCpu: 16, maxMemGb: 64, maxServers: 5, maxTotalCpu: 32, maxTotalMemGb: 128, maxStorageGb: 200, maxPids: 1024 },
+        {
+          name: "user",
+          maxCpu: 2,
+          maxMemGb: 4,
+          maxServers: 1,
+          maxTotalCpu: 2,
+          maxTotalMemGb: 4,
+          maxStorageGb: 10,
+          maxPids: 1024,
+          maxEndpoints: 2,
+          maxServingCpu: 2,
+          maxServingMemGb: 4,
+        },
+        {
+          name: "power",
+          maxCpu: 8,
+          maxMemGb: 32,
+          maxServers: 3,
+          maxTotalCpu: 16,
+          maxTotalMemGb: 64,
+          maxStorageGb: 50,
+          maxPids: 1024,
+          maxEndpoints: 5,
+          maxServingCpu: 8,
+          maxServingMemGb: 32,
+        },
+        {
+          name: "admin",
+          maxCpu: 16,
+          maxMemGb: 64,
+          maxServers: 5,
+          maxTotalCpu: 32,
+          maxTotalMemGb: 128,
+          maxStorageGb: 200,
+          maxPids: 1024,
+          maxEndpoints: 10,
+          maxServingCpu: 16,
+          maxServingMemGb: 64,
+        },
       ]);
     });
 
@@ -49,7 +85,19 @@ for (const kind of DB_KINDS) {
       const r = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2 });
       expect(r).toEqual({
         created: true,
-        role: { name: "gpu", maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 8, maxTotalMemGb: 32, maxStorageGb: 10, maxPids: 1024 },
+        role: {
+          name: "gpu",
+          maxCpu: 4,
+          maxMemGb: 16,
+          maxServers: 2,
+          maxTotalCpu: 8,
+          maxTotalMemGb: 32,
+          maxStorageGb: 10,
+          maxPids: 1024,
+          maxEndpoints: 2,
+          maxServingCpu: 2,
+          maxServingMemGb: 4,
+        },
       });
       const stored = await findRole(db(), "gpu");
       // A new role without a storage quota gets the seeded user role's 10 GiB.
@@ -75,6 +123,9 @@ for (const kind of DB_KINDS) {
         maxTotalMemGb: 4.5,
         maxStorageGb: 10,
         maxPids: 1024,
+        maxEndpoints: 2,
+        maxServingCpu: 2,
+        maxServingMemGb: 4,
       });
     });
 
@@ -89,6 +140,9 @@ for (const kind of DB_KINDS) {
         maxTotalMemGb: 4,
         maxStorageGb: 10,
         maxPids: 1024,
+        maxEndpoints: 2,
+        maxServingCpu: 2,
+        maxServingMemGb: 4,
       });
     });
 
@@ -103,6 +157,9 @@ for (const kind of DB_KINDS) {
         maxTotalMemGb: 20,
         maxStorageGb: 10,
         maxPids: 1024,
+        maxEndpoints: 2,
+        maxServingCpu: 2,
+        maxServingMemGb: 4,
       });
       const onlyCpu = await putRole(db(), root, "gpu", { maxCpu: 4, maxMemGb: 16, maxServers: 2, maxTotalCpu: 5 });
       expect(onlyCpu.role).toEqual({
@@ -114,6 +171,9 @@ for (const kind of DB_KINDS) {
         maxTotalMemGb: 32,
         maxStorageGb: 10,
         maxPids: 1024,
+        maxEndpoints: 2,
+        maxServingCpu: 2,
+        maxServingMemGb: 4,
       });
     });
 
@@ -132,6 +192,9 @@ for (const kind of DB_KINDS) {
           maxTotalMemGb: 80,
           maxStorageGb: 50,
           maxPids: 1024,
+          maxEndpoints: 5,
+          maxServingCpu: 8,
+          maxServingMemGb: 32,
         },
       });
       const after = await findRole(db(), "power");
@@ -159,6 +222,9 @@ for (const kind of DB_KINDS) {
               maxTotalMemGb: 32,
               maxStorageGb: 10,
               maxPids: 1024,
+              maxEndpoints: 2,
+              maxServingCpu: 2,
+              maxServingMemGb: 4,
             },
           },
         },
@@ -176,6 +242,9 @@ for (const kind of DB_KINDS) {
               maxTotalMemGb: 32,
               maxStorageGb: 10,
               maxPids: 1024,
+              maxEndpoints: 2,
+              maxServingCpu: 2,
+              maxServingMemGb: 4,
             },
             after: {
               name: "gpu",
@@ -186,10 +255,23 @@ for (const kind of DB_KINDS) {
               maxTotalMemGb: 16,
               maxStorageGb: 10,
               maxPids: 1024,
+              maxEndpoints: 2,
+              maxServingCpu: 2,
+              maxServingMemGb: 4,
             },
           },
         },
       ]);
+    });
+
+    it("sets a role's serving allowance and keeps it when a later PUT leaves it out", async () => {
+      const set = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxEndpoints: 7, maxServingCpu: 12, maxServingMemGb: 48 };
+      expect((await putRole(db(), root, "power", set)).role).toMatchObject({ maxEndpoints: 7, maxServingCpu: 12, maxServingMemGb: 48 });
+      expect((await putRole(db(), root, "power", { maxCpu: 8, maxMemGb: 32, maxServers: 3 })).role).toMatchObject({
+        maxEndpoints: 7,
+        maxServingCpu: 12,
+        maxServingMemGb: 48,
+      });
     });
 
     it("sets a role's storage quota and keeps it when a later PUT leaves it out", async () => {

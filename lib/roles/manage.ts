@@ -14,6 +14,9 @@ export function roleView(r: RoleRow) {
     maxTotalMemGb: r.maxTotalMemGb,
     maxStorageGb: r.maxStorageGb,
     maxPids: r.maxPids,
+    maxEndpoints: r.maxEndpoints,
+    maxServingCpu: r.maxServingCpu,
+    maxServingMemGb: r.maxServingMemGb,
   };
 }
 
@@ -24,7 +27,10 @@ export async function getRoles(db: Db) {
 /** Storage for a role created without one: the seeded `user` role's. */
 const DEFAULT_STORAGE_GB = 10;
 
-/** Creates or changes a role. Totals default to per-server × servers when not given; storage and pids keep their values. */
+/** A role created without a serving allowance gets the seeded `user` role's (db/seed.ts). */
+const DEFAULT_SERVING = { maxEndpoints: 2, maxServingCpu: 2, maxServingMemGb: 4 };
+
+/** Creates or changes a role. Totals default to per-server × servers when not given; storage, pids and serving keep their values. */
 export async function putRole(
   db: Db,
   actor: Principal,
@@ -37,6 +43,9 @@ export async function putRole(
     maxTotalMemGb?: number;
     maxStorageGb?: number;
     maxPids?: number;
+    maxEndpoints?: number;
+    maxServingCpu?: number;
+    maxServingMemGb?: number;
   },
 ) {
   return db.transaction(async (tx) => {
@@ -50,6 +59,9 @@ export async function putRole(
       maxTotalMemGb: input.maxTotalMemGb ?? input.maxMemGb * servers,
       maxStorageGb: input.maxStorageGb ?? before?.maxStorageGb ?? DEFAULT_STORAGE_GB,
       maxPids: input.maxPids ?? before?.maxPids ?? DEFAULT_PIDS_LIMIT,
+      maxEndpoints: input.maxEndpoints ?? before?.maxEndpoints ?? DEFAULT_SERVING.maxEndpoints,
+      maxServingCpu: input.maxServingCpu ?? before?.maxServingCpu ?? DEFAULT_SERVING.maxServingCpu,
+      maxServingMemGb: input.maxServingMemGb ?? before?.maxServingMemGb ?? DEFAULT_SERVING.maxServingMemGb,
     });
     await recordAudit(tx, {
       actor: actor.name,

@@ -4,9 +4,9 @@
  * and that passing a limit destroys the stream. The same reader against the real engine is in
  * lib/packages/install.test.ts (pip's output) and lib/jobs/execution.test.ts (a job's log).
  */
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { BoundedLines, OutputLimitError, readBounded, truncationLine, type OutputLimit } from "./bounded-output";
+import { BoundedLines, OutputLimitError, pipeBounded, readBounded, truncationLine, type OutputLimit } from "./bounded-output";
 
 const MIB = 1024 * 1024;
 const limit = (over: Partial<OutputLimit> = {}): OutputLimit => ({
@@ -168,6 +168,60 @@ describe("readBounded", () => {
   it("fails at the deadline", async () => {
     const src = new PassThrough();
     await expect(readBounded(src, limit({ deadlineMs: 100 }))).rejects.toMatchObject({ passed: "deadline" });
+    expect(src.destroyed).toBe(true);
+  });
+});
+
+describe("pipeBounded", () => {
+  /** A source that makes `total` bytes 64 KiB at a time, only when asked, counting what it made. */
+  const source = (total: number) => {
+    const made = { bytes: 0 };
+    const stream = new Readable({
+      read() {
+        if (made.bytes >= total) return void this.push(null);
+        const n = Math.min(64 * 1024, total - made.bytes);
+        made.bytes += n;
+        this.push(Buffer.alloc(n, 0x61));
+      },
+    });
+    return { stream, made };
+  };
+  /** A slow sink that notes how far the source ran ahead of it. */
+  const sink = (made: { bytes: number }) => {
+    const got = { bytes: 0, ahead: 0 };
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        got.bytes += chunk.length;
+        got.ahead = Math.max(got.ahead, made.bytes - got.bytes);
+        setImmediate(done);
+      },
+    });
+    return { stream, got };
+  };
+
+  it("streams a large body into its sink with backpressure: the source never runs far ahead", async () => {
+    const src = source(40 * MIB);
+    const out = sink(src.made);
+    await pipeBounded(src.stream, limit({ maxBytes: 64 * MIB }), [out.stream]);
+    expect(out.got.bytes).toBe(40 * MIB);
+    // A reader that collects the whole body (readBounded) would let it run 40 MiB ahead.
+    expect(out.got.ahead).toBeLessThan(1 * MIB);
+  });
+
+  it("fails past the cap with the sentence and destroys every stream", async () => {
+    const src = source(40 * MIB);
+    const out = sink(src.made);
+    const what = { maxBytes: 4 * MIB, what: "The executed notebook", file: true, consequence: "it was not kept" };
+    await expect(pipeBounded(src.stream, limit(what), [out.stream])).rejects.toThrow(new OutputLimitError(limit(what), "bytes"));
+    expect([src.stream.destroyed, out.stream.destroyed]).toEqual([true, true]);
+    expect(out.got.bytes).toBeLessThanOrEqual(4 * MIB);
+  });
+
+  it("fails at the deadline when the source stays silent", async () => {
+    const src = new PassThrough();
+    await expect(pipeBounded(src, limit({ deadlineMs: 100 }), [new PassThrough().resume()])).rejects.toMatchObject({
+      passed: "deadline",
+    });
     expect(src.destroyed).toBe(true);
   });
 });

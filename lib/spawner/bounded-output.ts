@@ -9,7 +9,8 @@
  * Counted are the bytes the engine sends (Docker's 8-byte frame headers included): that is what
  * the portal has to hold, whatever the process wrote.
  */
-import type { Readable } from "node:stream";
+import { Transform, type Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { StringDecoder } from "node:string_decoder";
 
 const MIB = 1024 * 1024;
@@ -104,6 +105,37 @@ export function readBounded(source: EngineStream, limit: OutputLimit, translate:
     source.on("close", () => settle());
     source.on("error", (err: unknown) => settle(err instanceof OutputLimitError ? err : translate(err)));
   });
+}
+
+/**
+ * Streams `source` through `stages` into their last one (a file), never holding more than the
+ * streams' own buffers: passing the cap or the deadline destroys every stream and rejects with the
+ * OutputLimitError (what the last stage got stays; the caller removes it). For files copied out of
+ * a container (container-output.ts), where readBounded would hold the whole file.
+ */
+export async function pipeBounded(
+  source: Readable,
+  limit: OutputLimit,
+  stages: [...Transform[], Writable],
+  translate: (err: unknown) => Error = identity,
+): Promise<void> {
+  let read = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      read += chunk.length;
+      done(read > limit.maxBytes ? new OutputLimitError(limit, "bytes") : null, chunk);
+    },
+  });
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new OutputLimitError(limit, "deadline")), Math.min(limit.deadlineMs, MAX_TIMER_MS));
+  try {
+    await pipeline([source, counter, ...stages], { signal: deadline.signal });
+  } catch (err) {
+    if (deadline.signal.aborted) throw deadline.signal.reason as OutputLimitError;
+    throw err instanceof OutputLimitError ? err : translate(err);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** How many bytes of lines may wait for a slow reader before the engine stream is paused. */

@@ -6,16 +6,16 @@
  */
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containerName, formatMemLimit, legacyVolumeName } from "./container-spec";
+import { formatMemLimit, legacyVolumeName } from "./container-spec";
+import { findLabels, objectName } from "./kinds";
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { Engine, cpuCores, memoryUsed } from "./engine";
 import { demuxBuffer } from "./exec-lines";
-import { jobObjectName } from "./job-spec";
 import { ownContainerCandidates } from "./portal-container";
 import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork, workloadNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
 import { TEST_IMAGE, collectLines, jupyterReach, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
-import type { ServerRef } from "./types";
+import type { WorkloadRef } from "./types";
 
 const CI = Boolean(process.env.CI);
 
@@ -25,7 +25,7 @@ if (notReady && !CI) console.warn(`[spawner/docker.test] skipped: ${notReady}`);
 const run = `t${Date.now().toString(36)}`;
 const spawner = new DockerSpawner();
 const docker = spawner.docker;
-const { spec, users, refs } = specFactory();
+const { spec, jobSpec, users, refs } = specFactory();
 
 describe("DockerSpawner helpers", () => {
   it("formats a memory limit in whole GiB or MiB", () => {
@@ -69,31 +69,35 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       fresh: () => new DockerSpawner(),
       dead: () => new DockerSpawner({ docker: new Dockerode({ socketPath: "/tmp/nope.sock" }) }),
       spec,
+      jobSpec,
       run,
-      objectId: async (ref: ServerRef) =>
-        (await docker.listContainers({ all: true, filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.Id,
+      objectId: async (ref: WorkloadRef) => (await docker.listContainers({ all: true, filters: { label: findLabels(ref) } }))[0]?.Id,
       createLegacy: async (s) => {
         const legacy = containerCreateOptions(s, { network: ISOLATED_NETWORK, publishHost: "127.0.0.1" });
         legacy.name = `atrium-${s.user}-${s.server}`;
-        delete legacy.Labels?.["atrium.user-id"]; // containers from before ids carry none
+        // Containers from before ids, kinds and ports carry none of them.
+        for (const label of ["atrium.user-id", "atrium.kind", "atrium.port"]) delete legacy.Labels?.[label];
         await docker.createVolume({ Name: s.homeVolume });
         await (await docker.createContainer(legacy)).start();
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
       // A container always keeps it: the contract then finds NoNewPrivs 1 inside.
       keepsNoNewPrivileges: () => Promise.resolve(true),
+      readsFiles: true,
     });
   });
 
   it("creates the container with labels, limits, loopback-only port, host gateway and the home volume", async () => {
     const user = `${run}o`;
-    const s = spec(user, "default", { cmd: ["sleep", "30"] });
+    const s = spec(user, "default", { command: ["sleep", "30"] });
     const started = await spawner.start(s);
-    const info = await docker.getContainer(containerName(s)).inspect();
+    const info = await docker.getContainer(objectName(s.ref)).inspect();
     expect(started.url).toBe(`http://127.0.0.1:${info.NetworkSettings.Ports["8888/tcp"]?.[0]?.HostPort ?? "?"}`);
     expect(info.Config.Labels).toMatchObject({
       "atrium.user": user,
-      "atrium.user-id": s.userId,
+      "atrium.user-id": s.ownerId,
+      "atrium.kind": "workspace",
+      "atrium.port": "8888",
       "atrium.server": "default",
       "atrium.env": "test-env",
       "atrium.managed": "true",
@@ -131,7 +135,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     expect(JSON.stringify([info.Path, info.Args, info.Config.Cmd])).not.toContain(s.token);
     const vol = await docker.getVolume(legacyVolumeName(user)).inspect();
     expect(vol.Labels).toMatchObject({ "atrium.user": user, "atrium.managed": "true" });
-    await spawner.remove(s);
+    await spawner.remove(s.ref);
   }, 30_000);
 
   it("keeps one person's workspace from reaching another's Jupyter, while each still reaches the host", async () => {
@@ -141,16 +145,16 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     const base = Number(process.env.E2E_PORT_BASE ?? "");
     await new Promise<void>((resolve) => listener.listen(Number.isInteger(base) && base > 0 ? base + 77 : 0, "0.0.0.0", resolve));
     const portalPort = (listener.address() as import("node:net").AddressInfo).port;
-    const a = spec(`${run}ia`, "default", { cmd: ["sleep", "300"] });
+    const a = spec(`${run}ia`, "default", { command: ["sleep", "300"] });
     const b = spec(`${run}ib`, "default");
     try {
       await spawner.start(a);
       const startedB = await spawner.start(b);
-      await waitForJupyterApi(startedB.url, b.baseUrl, b.token);
-      const infoB = await docker.getContainer(containerName(b)).inspect();
+      await waitForJupyterApi(startedB.url ?? "", b.baseUrl, b.token);
+      const infoB = await docker.getContainer(objectName(b.ref)).inspect();
       const ipB = Object.values(infoB.NetworkSettings.Networks)[0]?.IPAddress ?? "";
       expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const publishedB = new URL(startedB.url).port;
+      const publishedB = new URL(startedB.url ?? "").port;
       const probe = [
         "import socket, sys",
         "for host, port in [(sys.argv[1], 8888), ('host.docker.internal', int(sys.argv[2])), ('host.docker.internal', int(sys.argv[3]))]:",
@@ -161,12 +165,12 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "  except OSError: said = ''",
         "  print('reached', said or 'silence'); s.close()",
       ].join("\n");
-      const r = await spawner.exec(a, ["python3", "-c", probe, ipB, publishedB, String(portalPort)]);
+      const r = await spawner.exec(a.ref, ["python3", "-c", probe, ipB, publishedB, String(portalPort)]);
       // B's Jupyter by its address on the shared bridge, B's port published on the host's loopback, the portal.
       expect(await collectLines(r.output)).toEqual(["blocked", "blocked", "reached portal"]);
     } finally {
-      await spawner.remove(a);
-      await spawner.remove(b);
+      await spawner.remove(a.ref);
+      await spawner.remove(b.ref);
       await new Promise((resolve) => listener.close(resolve));
     }
   }, 90_000);
@@ -197,13 +201,13 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
   });
 
   it("does not cut off a command that is quiet for longer than the request timeout", async () => {
-    const s = spec(`${run}q`, "default", { cmd: ["sleep", "30"] });
+    const s = spec(`${run}q`, "default", { command: ["sleep", "30"] });
     await spawner.start(s);
     const quiet = new DockerSpawner({ requestTimeoutMs: 1500 });
-    const r = await quiet.exec(s, ["sh", "-c", "sleep 3; echo late"]);
+    const r = await quiet.exec(s.ref, ["sh", "-c", "sleep 3; echo late"]);
     expect(await collectLines(r.output)).toEqual(["late"]);
     expect(await r.exitCode).toBe(0);
-    await spawner.remove(s);
+    await spawner.remove(s.ref);
   }, 30_000);
 
   it("puts each person's workloads on a network of their own that the portal's container joins (docker-compose)", async () => {
@@ -231,21 +235,21 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     const onNet = new DockerSpawner({ network: shared, portalContainer: portalName });
     const a = spec(`${run}ca`, "default");
     const b = spec(`${run}cb`, "default");
-    const netA = workloadNetwork("personal-bridge", a.userId).name;
-    const netB = workloadNetwork("personal-bridge", b.userId).name;
-    const executionId = `jex_${run}net`;
+    const netA = workloadNetwork("personal-bridge", a.ownerId).name;
+    const netB = workloadNetwork("personal-bridge", b.ownerId).name;
+    const job = jobSpec(a.user, "net", ["true"]);
     try {
       const startedA = await onNet.start(a);
       const startedB = await onNet.start(b);
-      expect(startedA.url).toBe(`http://${containerName(a)}:8888`);
+      expect(startedA.url).toBe(`http://${objectName(a.ref)}:8888`);
       expect(netA).not.toBe(netB);
-      const infoA = await docker.getContainer(containerName(a)).inspect();
+      const infoA = await docker.getContainer(objectName(a.ref)).inspect();
       expect(infoA.HostConfig.NetworkMode).toBe(netA);
       expect(infoA.HostConfig.PortBindings ?? {}).toEqual({});
       expect(Object.keys(infoA.NetworkSettings.Networks)).toEqual([netA]);
       expect(await docker.getNetwork(netA).inspect()).toMatchObject({
         Driver: "bridge",
-        Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": a.userId },
+        Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": a.ownerId },
       });
       // The portal's container joined both, under its name on its own network.
       const portalInfo = await portal.inspect();
@@ -261,7 +265,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         "    except Exception: time.sleep(0.25)",
         "  else: print('unreached')",
       ].join("\n");
-      const statusUrl = (url: string, s: typeof a) => `${url}${s.baseUrl}api/status?token=${s.token}`;
+      const statusUrl = (url: string | undefined, s: typeof a) => `${url ?? ""}${s.baseUrl}api/status?token=${s.token}`;
       const fromPortal = await engine.exec(
         portalInfo.Id,
         ["python3", "-c", fetchStatus, statusUrl(startedA.url, a), statusUrl(startedB.url, b)],
@@ -269,63 +273,53 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
         () => new Error("the portal's stand-in stopped"),
       );
       expect(await collectLines(fromPortal.output)).toEqual(["200", "200"]);
+      expect((await onNet.list()).find((l) => l.ownerName === a.user)?.url).toBe(startedA.url);
 
       // A reaches the portal by the name it was given, and her own Jupyter by name (the probe works), but
       // not B's: neither by name nor by address.
-      const ipB = (await docker.getContainer(containerName(b)).inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
+      const ipB = (await docker.getContainer(objectName(b.ref)).inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
       expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const toPortal = await onNet.exec(a, [
+      const toPortal = await onNet.exec(a.ref, [
         "python3",
         "-c",
         "import socket; print(socket.create_connection(('portal', 3000), timeout=3).recv(100).decode().strip())",
       ]);
       expect(await collectLines(toPortal.output)).toEqual(["portal"]);
-      const reached = await jupyterReach(onNet, a, [
-        [containerName(a), a],
-        [containerName(b), b],
+      const reached = await jupyterReach(onNet, a.ref, [
+        [objectName(a.ref), a],
+        [objectName(b.ref), b],
         [ipB, b],
       ]);
       expect(reached).toEqual(["jupyter", "blocked", "blocked"]);
 
-      // A job of A's goes on A's network.
-      await onNet.startJob({
-        executionId,
-        jobId: "job-net",
-        user: a.user,
-        userId: a.userId,
-        homeVolume: a.homeVolume,
-        environment: a.environment,
-        image: a.image,
-        argv: ["true"],
-        cpu: 0.5,
-        memGb: 0.25,
-        env: {},
-      });
-      expect((await docker.getContainer(jobObjectName(executionId)).inspect()).HostConfig.NetworkMode).toBe(netA);
+      // A job of A's goes on A's network: one place decides, for every kind, by the spec's owner.
+      expect(job.ownerId).toBe(a.ownerId);
+      await onNet.start(job);
+      expect((await docker.getContainer(objectName(job.ref)).inspect()).HostConfig.NetworkMode).toBe(netA);
 
       // Without its own container the portal could not reach a workspace: refused before anything is created.
       const lost = new DockerSpawner({ network: shared, portalContainer: `${portalName}-absent` });
       await expect(lost.start(spec(`${run}cc`, "default"))).rejects.toThrow(
         `The portal could not find its own container to join the person's network: the container ${portalName}-absent (ATRIUM_PORTAL_CONTAINER) does not exist or is not on ${shared}; set ATRIUM_PORTAL_CONTAINER to the portal container's name.`,
       );
-      expect(await lost.status({ user: `${run}cc`, server: "default" })).toEqual({ state: "stopped" });
+      expect(await lost.status(spec(`${run}cc`, "default").ref)).toEqual({ state: "missing" });
 
       // A person's network goes once nothing of hers is on it, never before; the portal leaves it first.
       const netC = workloadNetwork("personal-bridge", `id-${run}cc`).name;
       expect(await onNet.removeIdleNetworks()).toEqual(expect.arrayContaining([netC]));
-      await onNet.removeJob(executionId);
-      await onNet.remove(b);
+      await onNet.remove(job.ref);
+      await onNet.remove(b.ref);
       const removed = await onNet.removeIdleNetworks();
       expect(removed).toContain(netB);
       expect(removed).not.toContain(netA);
       expect(Object.keys((await portal.inspect()).NetworkSettings.Networks).sort()).toEqual([shared, netA].sort());
-      await onNet.remove(a);
+      await onNet.remove(a.ref);
       expect(await onNet.removeIdleNetworks()).toEqual([netA]);
       expect(Object.keys((await portal.inspect()).NetworkSettings.Networks)).toEqual([shared]);
     } finally {
-      await onNet.removeJob(executionId).catch(() => undefined);
-      await onNet.remove(a);
-      await onNet.remove(b);
+      await onNet.remove(job.ref).catch(() => undefined);
+      await onNet.remove(a.ref);
+      await onNet.remove(b.ref);
       await portal.remove({ force: true });
       const nets = [netA, netB, workloadNetwork("personal-bridge", `id-${run}cc`).name, shared];
       for (const name of nets)
@@ -394,7 +388,7 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
       const hung = new DockerSpawner({ docker: new Dockerode({ socketPath: path }), requestTimeoutMs: 500 });
       const t0 = Date.now();
       expect(await hung.ping()).toBe(false);
-      await expect(hung.status({ user: `${run}h`, server: "default" })).rejects.toThrow(
+      await expect(hung.status(spec(`${run}h`, "default").ref)).rejects.toThrow(
         `The container engine at ${path} did not answer within 0.5 s.`,
       );
       expect(Date.now() - t0).toBeLessThan(2500);

@@ -8,12 +8,12 @@ import Dockerode from "dockerode";
 import { randomBytes } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import { RecentAnswers } from "@/lib/util/recent-answers";
-import { BoundedLines, DEFAULT_EXEC_LIMIT, LOG_TAIL_LIMIT, OutputLimitError, readBounded, type OutputLimit } from "./bounded-output";
-import { MIB, STOP_GRACE_S, envList, imageMissingMessage, validateName } from "./container-spec";
-import { containerFile, containerLogLines } from "./container-output";
+import { BoundedLines, DEFAULT_EXEC_LIMIT, LOG_TAIL_LIMIT, OutputLimitError, readBounded } from "./bounded-output";
+import { MIB, STOP_GRACE_S, envList, imageMissingMessage } from "./container-spec";
+import { checkName } from "./kinds";
 import { demuxBuffer, lastLogLine } from "./exec-lines";
 import { hardenedHostConfig, hardening } from "./hardening";
-import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
+import { EngineUnavailableError, NotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
 
 export interface EngineOptions {
   /** A ready client (tests); otherwise one is made from dockerHost / DOCKER_HOST / the default socket. */
@@ -241,14 +241,6 @@ export class Engine {
     }
   }
 
-  logLines(containerId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>> {
-    return containerLogLines(this, containerId, follow, limit);
-  }
-
-  fileOf(containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
-    return containerFile(this, containerId, path, limit);
-  }
-
   // --- volumes -----------------------------------------------------------------------------------
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
@@ -257,7 +249,7 @@ export class Engine {
   }
 
   async removeVolume(name: string): Promise<void> {
-    validateName("volume", name);
+    checkName("volume", name);
     await this.lookup(`remove the volume ${name}`, (abortSignal) => this.docker.getVolume(name).remove({ abortSignal }));
   }
 
@@ -270,7 +262,7 @@ export class Engine {
     if (opts.user) create.User = opts.user;
     create.Env = envList({ ...opts.env, [EXEC_TAG_VAR]: tag });
     const run = (abortSignal: AbortSignal) => this.docker.getContainer(containerId).exec({ ...create, abortSignal });
-    const exec = await this.lookup("run a command in the workspace", run, [404, 409]);
+    const exec = await this.lookup("run a command in the container", run, [404, 409]);
     if (!exec) throw notRunning();
 
     const sock = await this.startExec(exec);
@@ -315,7 +307,7 @@ export class Engine {
       return sock;
     } catch (err) {
       late = true;
-      throw this.failure("run a command in the workspace", err);
+      throw this.failure("run a command in the container", err);
     }
   }
 
@@ -327,7 +319,7 @@ export class Engine {
       if (!info.Running && typeof info.ExitCode === "number") return info.ExitCode;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new ServerNotRunningError("The command was cut off: the server stopped while it ran.");
+    throw new NotRunningError("The command was cut off: the workload stopped while it ran.");
   }
 
   // --- one-off commands ------------------------------------------------------------------------------
@@ -376,7 +368,7 @@ export class Engine {
   // --- stats ---------------------------------------------------------------------------------------
 
   async stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }> {
-    const s = await this.lookup("read the workspace's usage", (abortSignal) => {
+    const s = await this.lookup("read the container's usage", (abortSignal) => {
       const opts = { stream: false as const, abortSignal }; // a variable: dockerode's types know no abortSignal here
       return this.docker.getContainer(containerId).stats(opts);
     });

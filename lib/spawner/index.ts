@@ -4,20 +4,21 @@ import type { Spawner } from "./types";
 
 export * from "./types";
 export { OutputLimitError, type OutputLimit } from "./bounded-output";
-export { containerName, legacyVolumeName } from "./container-spec";
+export { OOM_LOG_LINE, legacyVolumeName } from "./container-spec";
+export { LABEL_ENV, LABEL_SERVER, LABEL_USER, nounOf, objectName } from "./kinds";
 export { DockerSpawner, type DockerSpawnerOptions } from "./docker";
 export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";
 
 export interface SpawnerConfig {
   spawner: "docker" | "swarm";
   dockerHost?: string;
-  /** docker: the user-defined network the portal shares with workspaces (unset: publish on 127.0.0.1). */
+  /** docker: the portal's own user-defined network; each person's workloads get one of their own that it joins (unset: publish on 127.0.0.1). */
   network?: string;
   /** docker with `network`, swarm with swarmPublish "none": the portal's container (unset: found; portal-container.ts). */
   portalContainer?: string;
   /** swarm: the portal's own overlay network, with swarmPublish "none" (default atrium-swarm). */
   swarmNetwork?: string;
-  /** swarm: "none" when the portal is a service on swarmNetwork; "host" publishes Jupyter's port. */
+  /** swarm: "none" when the portal is a service on swarmNetwork; "host" publishes a workload's port. */
   swarmPublish?: "host" | "none";
 }
 

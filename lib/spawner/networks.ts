@@ -5,7 +5,7 @@
  * own network also carries her id (atrium.user-id). docs/architecture.md §7.
  */
 import { createHash } from "node:crypto";
-import { LABEL_MANAGED, LABEL_USER_ID } from "./container-spec";
+import { LABEL_MANAGED, LABEL_USER_ID } from "./kinds";
 import { engineMessage, statusCodeOf, type Engine } from "./engine";
 import { SpawnError } from "./types";
 import { RecentAnswers } from "@/lib/util/recent-answers";
@@ -152,10 +152,15 @@ export class WorkloadNetworks {
     private readonly who?: string,
   ) {}
 
+  /** The name of the network a workload of `ownerId` (its spec's ownerId, whatever its kind) joins. */
+  nameFor(ownerId: string): string {
+    return workloadNetwork(this.scheme, ownerId).name;
+  }
+
   /**
-   * The network a workload of `ownerId` joins, ready for it: the one hook every backend and job
-   * runner calls. A person's network is looked for at every start (one request), not remembered:
-   * removeIdle may have removed it since, here or on another replica.
+   * The network a workload of `ownerId` joins, ready for it: the one hook every backend calls before
+   * it creates a workload of any kind. A person's network is looked for at every start (one request),
+   * not remembered: removeIdle may have removed it since, here or on another replica.
    */
   async prepare(ownerId: string): Promise<string> {
     const want = workloadNetwork(this.scheme, ownerId);
@@ -171,7 +176,7 @@ export class WorkloadNetworks {
    */
   async reach(ownerId: string | undefined): Promise<void> {
     if (!this.portal || !ownerId || this.scheme === "isolated-bridge") return;
-    await this.portal.join(workloadNetwork(this.scheme, ownerId).name);
+    await this.portal.join(this.nameFor(ownerId));
   }
 
   /**

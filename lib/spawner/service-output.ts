@@ -7,7 +7,7 @@
  */
 import { BoundedLines, LOG_TAIL_LIMIT, readBounded, type OutputLimit } from "./bounded-output";
 import type { Engine } from "./engine";
-import { noLines } from "./job-runner";
+import { noLines } from "./container-output";
 
 const TAIL_GRACE_MS = 1500;
 const POLL_MS = 1000;

@@ -1,15 +1,21 @@
 /**
- * What every Spawner backend must do, as tests: docker.test.ts and swarm.test.ts run this same suite
- * against the real engine and the real one-node swarm, so the lifecycle above behaves the same
- * whichever backend is configured. Call it inside the backend's describe; the cases share one
- * running server and run in order.
+ * What every Spawner backend must do for every kind of workload, as tests: docker.test.ts and
+ * swarm.test.ts run this same suite against the real engine and the real one-node swarm, so a
+ * workload behaves the same whichever backend is configured. A workspace (kind "workspace", runs
+ * until stopped, reached on a port) and a job execution (kind "job", runs to completion, no port)
+ * go through the same methods. Call it inside the backend's describe; the cases share one running
+ * workspace and run in order.
  */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 import { DEFAULT_EXEC_LIMIT } from "./bounded-output";
-import { containerName } from "./container-spec";
+import { FORK_BOMB } from "./fork-bomb";
 import { DEFAULT_PIDS_LIMIT } from "./hardening";
-import { TEST_IMAGE, collectLines, type specFactory, waitForJupyterApi, waitForStatus } from "./testing";
-import { EngineUnavailableError, ServerNotRunningError, SpawnError, type ServerRef, type ServerSpec, type Spawner } from "./types";
+import { objectName } from "./kinds";
+import { TEST_IMAGE, collectLines, type TestSpec, type specFactory, waitForJupyterApi, waitForStatus } from "./testing";
+import { EngineUnavailableError, NotRunningError, SpawnError, type Spawner, type WorkloadRef } from "./types";
 
 export interface SpawnerContractHooks {
   /** In the timing lines: "spawner/docker.test". */
@@ -20,19 +26,22 @@ export interface SpawnerContractHooks {
   /** The same backend on a socket that does not exist. */
   dead(): Spawner;
   spec: ReturnType<typeof specFactory>["spec"];
+  jobSpec: ReturnType<typeof specFactory>["jobSpec"];
+  /** Whether file() reaches an ended job's filesystem (docker: yes; swarm: the task may be on another node). */
+  readsFiles: boolean;
   /** A prefix no earlier run used, for user names. */
   run: string;
   /** The engine's id of ref's object (container or service), undefined when there is none. */
-  objectId(ref: ServerRef): Promise<string | undefined>;
+  objectId(ref: WorkloadRef): Promise<string | undefined>;
   /** Creates and starts spec's object as a portal from before injective names did: atrium-<user>-<server>, no user id label. */
-  createLegacy(spec: ServerSpec): Promise<void>;
+  createLegacy(spec: TestSpec): Promise<void>;
   /** The number of one-off containers (atrium.purpose=run-in-image) on the engine. */
   oneOffs(): Promise<number>;
   /**
    * Whether the engine kept no-new-privileges on ref's object: always for a container; for a swarm
    * service only where the engine's API knows Privileges.NoNewPrivileges (hardening.ts).
    */
-  keepsNoNewPrivileges(ref: ServerRef): Promise<boolean>;
+  keepsNoNewPrivileges(ref: WorkloadRef): Promise<boolean>;
 }
 
 /**
@@ -49,27 +58,6 @@ function hardeningLines(pids: number, noNewPrivs: boolean): string[] {
   return ["CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", `NoNewPrivs:\t${noNewPrivs ? 1 : 0}`, String(pids)];
 }
 
-/**
- * Forks children that sleep until fork() fails, then kills them: prints how many it made and the
- * error that stopped it (EAGAIN at a pids limit), or "none" when it reached 2000 without one.
- */
-const FORK_BOMB = [
-  "python3",
-  "-c",
-  [
-    "import os, errno, signal, time",
-    "kids, err = [], None",
-    "for _ in range(2000):",
-    "  try: pid = os.fork()",
-    "  except OSError as e: err = e.errno; break",
-    "  if pid == 0: time.sleep(60); os._exit(0)",
-    "  kids.append(pid)",
-    "for k in kids: os.kill(k, signal.SIGKILL)",
-    "for k in kids: os.waitpid(k, 0)",
-    "print(len(kids), errno.errorcode.get(err, 'none'))",
-  ].join("\n"),
-];
-
 const startError = (p: Promise<unknown>): Promise<unknown> =>
   p.then(
     () => undefined,
@@ -77,7 +65,7 @@ const startError = (p: Promise<unknown>): Promise<unknown> =>
   );
 
 export function spawnerContract(h: SpawnerContractHooks): void {
-  const { spawner, spec, run } = h;
+  const { spawner, spec, jobSpec, run } = h;
   const main = spec(`${run}a`, "default");
   /** Whether the engine kept no-new-privileges on a workspace (the hardening case finds out). */
   let noNewPrivs = true;
@@ -89,12 +77,12 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     const t0 = Date.now();
     const started = await spawner.start(main, (e) => events.push(e.phase));
     const startMs = Date.now() - t0;
-    const readyMs = await waitForJupyterApi(started.url, main.baseUrl, main.token);
+    const readyMs = await waitForJupyterApi(started.url ?? "", main.baseUrl, main.token);
     console.info(`[${h.label}] start() took ${startMs} ms; api/status answered ${readyMs} ms later (${startMs + readyMs} ms in all)`);
     expect(events).toEqual(["creating", "starting"]);
     expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    url = started.url;
-    firstId = await h.objectId(main);
+    url = started.url ?? "";
+    firstId = await h.objectId(main.ref);
     expect(firstId).toBeDefined();
 
     expect((await fetch(`${url}${main.baseUrl}api/status`)).status).toBe(403);
@@ -102,26 +90,26 @@ export function spawnerContract(h: SpawnerContractHooks): void {
       await fetch(`${url}${main.baseUrl}api/status`, { headers: { Authorization: `token ${main.token}` } })
     ).json()) as Record<string, unknown>;
     expect(body).toHaveProperty("started");
-    expect(await spawner.status(main)).toMatchObject({ state: "running", startedAt: expect.any(String) });
+    expect(await spawner.status(main.ref)).toMatchObject({ state: "running", startedAt: expect.any(String) });
   }, 90_000);
 
   it("is idempotent: a second start returns the running server as is", async () => {
     const events: string[] = [];
-    const again = await spawner.start({ ...main, token: "another-token-ignored" }, (e) => events.push(e.phase));
+    const again = await spawner.start(spec(main.user, main.server, { token: "another-token-ignored" }), (e) => events.push(e.phase));
     expect(again.url).toBe(url);
     expect(events).toEqual([]);
-    expect(await h.objectId(main)).toBe(firstId);
+    expect(await h.objectId(main.ref)).toBe(firstId);
   });
 
   it("streams exec output line by line with the exit code, argv as is, env and user honoured", async () => {
     const t0 = Date.now();
-    const r = await spawner.exec(main, ["python3", "-c", "print(1);print(2);import sys;sys.exit(3)"]);
+    const r = await spawner.exec(main.ref, ["python3", "-c", "print(1);print(2);import sys;sys.exit(3)"]);
     expect(await collectLines(r.output)).toEqual(["1", "2"]);
     expect(await r.exitCode).toBe(3);
     console.info(`[${h.label}] exec round trip ${Date.now() - t0} ms`);
 
     const r2 = await spawner.exec(
-      main,
+      main.ref,
       [
         "python3",
         "-c",
@@ -135,92 +123,103 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     expect(await r2.exitCode).toBe(0);
 
     // Multi-byte characters across frame boundaries, a last line without a newline.
-    const r3 = await spawner.exec(main, ["python3", "-c", "import sys; sys.stdout.write('\u00e9' * 50000 + '\\nlast')"]);
+    const r3 = await spawner.exec(main.ref, ["python3", "-c", "import sys; sys.stdout.write('\u00e9' * 50000 + '\\nlast')"]);
     expect(await collectLines(r3.output)).toEqual(["\u00e9".repeat(50000), "last"]);
 
-    const root = await spawner.exec(main, ["id", "-u"], { user: "root" });
+    const root = await spawner.exec(main.ref, ["id", "-u"], { user: "root" });
     expect(await collectLines(root.output)).toEqual(["0"]);
 
     // Nobody reads the output, or reading stops early: the exit code still arrives.
-    expect(await (await spawner.exec(main, ["sh", "-c", "seq 1 20000; exit 7"])).exitCode).toBe(7);
-    const r5 = await spawner.exec(main, ["sh", "-c", "seq 1 1000; exit 4"]);
+    expect(await (await spawner.exec(main.ref, ["sh", "-c", "seq 1 20000; exit 7"])).exitCode).toBe(7);
+    const r5 = await spawner.exec(main.ref, ["sh", "-c", "seq 1 1000; exit 4"]);
     for await (const line of r5.output) if (line === "3") break;
     expect(await r5.exitCode).toBe(4);
 
-    await expect(spawner.exec(main, [])).rejects.toBeInstanceOf(TypeError);
+    await expect(spawner.exec(main.ref, [])).rejects.toBeInstanceOf(TypeError);
   }, 30_000);
 
   it("reads one stats sample", async () => {
-    const s = await spawner.stats(main);
+    const s = await spawner.stats(main.ref);
     expect(s.memBytes).toBeGreaterThan(0);
     expect(s.memBytes).toBeLessThan(1024 ** 3);
     expect(s.cpu).toBeGreaterThanOrEqual(0);
     expect(s.cpu).toBeLessThanOrEqual(2);
   });
 
-  it("lists the servers it manages from their labels alone, as a restarted portal sees them", async () => {
-    const mine = (await h.fresh().list()).find((l) => l.user === main.user && l.server === "default");
+  it("lists the workloads it manages from their labels alone, as a restarted portal sees them", async () => {
+    const mine = (await h.fresh().list()).find((l) => l.ref.kind === "workspace" && l.ref.id === main.ref.id);
     expect(mine).toEqual({
-      user: main.user,
-      server: "default",
-      userId: main.userId,
-      environment: "test-env",
+      ref: main.ref,
+      ownerId: main.ownerId,
+      ownerName: main.user,
+      labels: expect.objectContaining({
+        "atrium.managed": "true",
+        "atrium.kind": "workspace",
+        "atrium.user": main.user,
+        "atrium.user-id": main.ownerId,
+        "atrium.server": "default",
+        "atrium.env": "test-env",
+        "atrium.port": "8888",
+      }) as unknown,
       status: { state: "running", startedAt: expect.any(String) },
       url,
     });
   });
 
   it("keeps the home volume and a file in it across stop and start", async () => {
-    const w = await spawner.exec(main, ["sh", "-c", "echo hi > ~/f.txt"]);
+    const w = await spawner.exec(main.ref, ["sh", "-c", "echo hi > ~/f.txt"]);
     expect(await w.exitCode).toBe(0);
 
-    await spawner.stop(main);
-    expect(await spawner.status(main)).toEqual({ state: "stopped" });
-    expect(await h.objectId(main)).toBeUndefined();
-    await expect(spawner.exec(main, ["true"])).rejects.toBeInstanceOf(ServerNotRunningError);
-    await expect(spawner.stats(main)).rejects.toBeInstanceOf(ServerNotRunningError);
-    await spawner.stop(main); // stopping a stopped server is a no-op
+    await spawner.stop(main.ref);
+    expect(await spawner.status(main.ref)).toEqual({ state: "missing" });
+    expect(await h.objectId(main.ref)).toBeUndefined();
+    await expect(spawner.exec(main.ref, ["true"])).rejects.toBeInstanceOf(NotRunningError);
+    await expect(spawner.stats(main.ref)).rejects.toThrow(`The server ${main.user}/default is not running.`);
+    await spawner.stop(main.ref); // stopping a stopped server is a no-op
 
     const again = await spawner.start(main);
-    expect(await h.objectId(main)).not.toBe(firstId);
-    await waitForJupyterApi(again.url, main.baseUrl, main.token);
-    const r = await spawner.exec(main, ["cat", "/home/jovyan/f.txt"]);
+    expect(await h.objectId(main.ref)).not.toBe(firstId);
+    await waitForJupyterApi(again.url ?? "", main.baseUrl, main.token);
+    const r = await spawner.exec(main.ref, ["cat", "/home/jovyan/f.txt"]);
     expect(await collectLines(r.output)).toEqual(["hi"]);
     expect(await r.exitCode).toBe(0);
-    await spawner.stop(main);
+    await spawner.stop(main.ref);
   }, 90_000);
 
   it("reports why a server exited, with {baseUrl} and {port} substituted, and replaces the leftover", async () => {
-    const s = spec(`${run}b`, "crash", { cmd: ["sh", "-c", "echo 'boom at {baseUrl} on {port}' >&2; exit 2"] });
+    const s = spec(`${run}b`, "crash", { command: ["sh", "-c", "echo 'boom at {baseUrl} on {port}' >&2; exit 2"] });
     const failure = { state: "failed", reason: `exited with code 2: boom at /user/${s.user}/crash/ on 8888`, exitCode: 2 };
     // Either start() saw it die, or it ran for a moment and status() sees it now.
     const err = await startError(spawner.start(s));
     if (err) expect(err).toMatchObject({ reason: "engine_error", failure });
-    expect(await waitForStatus(spawner, s, (x) => x.state === "failed", 15_000)).toEqual(failure);
-    expect((await spawner.list()).find((l) => l.user === s.user)?.status).toEqual(failure);
+    expect(await waitForStatus(spawner, s.ref, (x) => x.state === "failed", 15_000)).toEqual(failure);
+    expect((await spawner.list()).find((l) => l.ownerName === s.user)?.status).toEqual(failure);
 
-    const old = await h.objectId(s);
-    await spawner.start({ ...s, cmd: ["sleep", "60"] });
-    expect(await h.objectId(s)).not.toBe(old);
-    expect(await spawner.status(s)).toMatchObject({ state: "running" });
-    await spawner.remove(s);
-    expect(await spawner.status(s)).toEqual({ state: "stopped" });
-    await spawner.remove(s); // nothing left: still fine
+    const old = await h.objectId(s.ref);
+    await spawner.start(spec(s.user, s.server, { command: ["sleep", "60"] }));
+    expect(await h.objectId(s.ref)).not.toBe(old);
+    expect(await spawner.status(s.ref)).toMatchObject({ state: "running" });
+    await spawner.remove(s.ref);
+    expect(await spawner.status(s.ref)).toEqual({ state: "missing" });
+    await spawner.remove(s.ref); // nothing left: still fine
   }, 60_000);
 
   it("reports an out-of-memory kill with the limit (256 MiB, allocating 1 GiB)", async () => {
-    const s = spec(`${run}c`, "oom", { memGb: 0.25, cmd: ["python3", "-c", "x = bytearray(1024*1024*1024); import time; time.sleep(60)"] });
+    const s = spec(`${run}c`, "oom", {
+      memGb: 0.25,
+      command: ["python3", "-c", "x = bytearray(1024*1024*1024); import time; time.sleep(60)"],
+    });
     const t0 = Date.now();
     const err = await startError(spawner.start(s));
     if (err) {
       expect(err).toBeInstanceOf(SpawnError);
       expect((err as SpawnError).failure).toMatchObject({ reason: "out of memory (limit 256 MiB)", oomKilled: true });
     }
-    const st = await waitForStatus(spawner, s, (x) => x.state === "failed", 20_000);
+    const st = await waitForStatus(spawner, s.ref, (x) => x.state === "failed", 20_000);
     console.info(`[${h.label}] OOM reported after ${Date.now() - t0} ms: ${JSON.stringify(st)}`);
     expect(st).toEqual({ state: "failed", reason: "out of memory (limit 256 MiB)", exitCode: 137, oomKilled: true });
-    await spawner.remove(s);
-    expect(await spawner.status(s)).toEqual({ state: "stopped" });
+    await spawner.remove(s.ref);
+    expect(await spawner.status(s.ref)).toEqual({ state: "missing" });
   }, 60_000);
 
   it("refuses a missing image without pulling or creating anything", async () => {
@@ -232,49 +231,51 @@ export function spawnerContract(h: SpawnerContractHooks): void {
       reason: "image_missing",
       message: `The image "${s.image}" is not on the engine; an admin has to build or pull it.`,
     });
-    expect(await h.objectId(s)).toBeUndefined();
+    expect(await h.objectId(s.ref)).toBeUndefined();
     expect(await spawner.imageInfo(s.image)).toEqual({ present: false });
     expect(await spawner.imageInfo(TEST_IMAGE)).toMatchObject({ present: true, id: expect.stringMatching(/^sha256:/) });
-    expect(await spawner.status(s)).toEqual({ state: "stopped" });
+    expect(await spawner.status(s.ref)).toEqual({ state: "missing" });
   });
 
   it("gives (sec, alice-w5) and (sec-alice, w5) different objects: one person cannot squat another's name", async () => {
     // With atrium-<user>-<server> both were "atrium-<u>-x-y".
-    const a = spec(`${run}e`, "x-y", { cmd: ["sleep", "60"] });
-    const b = spec(`${run}e-x`, "y", { cmd: ["sleep", "60"] });
-    expect(containerName(a)).not.toBe(containerName(b));
+    const a = spec(`${run}e`, "x-y", { command: ["sleep", "60"] });
+    const b = spec(`${run}e-x`, "y", { command: ["sleep", "60"] });
+    expect(objectName(a.ref)).not.toBe(objectName(b.ref));
     await spawner.start(a);
-    expect(await spawner.status(b)).toEqual({ state: "stopped" });
-    await spawner.stop(b); // nothing of b's: a is left alone
-    expect(await spawner.status(a)).toMatchObject({ state: "running" });
+    expect(await spawner.status(b.ref)).toEqual({ state: "missing" });
+    await spawner.stop(b.ref); // nothing of b's: a is left alone
+    expect(await spawner.status(a.ref)).toMatchObject({ state: "running" });
     await spawner.start(b);
-    expect(await spawner.status(b)).toMatchObject({ state: "running" });
-    await spawner.remove(a);
-    expect(await spawner.status(a)).toEqual({ state: "stopped" });
-    expect(await spawner.status(b)).toMatchObject({ state: "running" });
-    await spawner.remove(b);
+    expect(await spawner.status(b.ref)).toMatchObject({ state: "running" });
+    await spawner.remove(a.ref);
+    expect(await spawner.status(a.ref)).toEqual({ state: "missing" });
+    expect(await spawner.status(b.ref)).toMatchObject({ state: "running" });
+    await spawner.remove(b.ref);
   }, 60_000);
 
   it("adopts, lists and stops an object made under the old name, by its labels", async () => {
-    const s = spec(`${run}l`, "old-one", { cmd: ["sleep", "60"] });
+    const s = spec(`${run}l`, "old-one", { command: ["sleep", "60"] });
     await h.createLegacy(s);
-    expect(await waitForStatus(spawner, s, (x) => x.state === "running", 30_000)).toMatchObject({ state: "running" });
-    const listed = (await spawner.list()).find((x) => x.user === s.user);
-    expect(listed).toMatchObject({ server: "old-one", status: { state: "running" } });
-    expect(listed?.userId).toBeUndefined();
-    expect(await h.objectId(s)).toBeDefined();
-    await spawner.stop(s);
-    expect(await h.objectId(s)).toBeUndefined();
+    expect(await waitForStatus(spawner, s.ref, (x) => x.state === "running", 30_000)).toMatchObject({ state: "running" });
+    const listed = (await spawner.list()).find((x) => x.ownerName === s.user);
+    expect(listed).toMatchObject({ ref: s.ref, labels: { "atrium.server": "old-one" }, status: { state: "running" } });
+    expect(listed?.ownerId).toBeUndefined();
+    expect(await h.objectId(s.ref)).toBeDefined();
+    await spawner.stop(s.ref);
+    expect(await h.objectId(s.ref)).toBeUndefined();
   }, 60_000);
 
   it("never hands a deleted person's object to a new person of the same name", async () => {
-    const old = spec(`${run}n`, "default", { cmd: ["sleep", "60"], userId: "id-old" });
+    const old = spec(`${run}n`, "default", { command: ["sleep", "60"], ownerId: "id-old" });
     await spawner.start(old);
-    const id = await h.objectId(old);
-    await expect(spawner.start({ ...old, userId: "id-new", token: "other-token" })).rejects.toMatchObject({ reason: "engine_error" });
-    expect(await h.objectId(old)).toBe(id);
-    expect((await spawner.list()).find((x) => x.user === old.user)?.userId).toBe("id-old");
-    await spawner.remove(old);
+    const id = await h.objectId(old.ref);
+    await expect(spawner.start(spec(old.user, old.server, { ownerId: "id-new", token: "other-token" }))).rejects.toMatchObject({
+      reason: "engine_error",
+    });
+    expect(await h.objectId(old.ref)).toBe(id);
+    expect((await spawner.list()).find((x) => x.ownerName === old.user)?.ownerId).toBe("id-old");
+    await spawner.remove(old.ref);
   }, 60_000);
 
   it("runs a one-off command in an image without network and leaves nothing behind", async () => {
@@ -303,75 +304,82 @@ export function spawnerContract(h: SpawnerContractHooks): void {
   }, 60_000);
 
   it("runs a workspace with every capability dropped, no new privileges and its pids limit", async () => {
-    const s = spec(`${run}p`, "pids", { cmd: ["sleep", "300"], pids: 48 });
+    const s = spec(`${run}p`, "pids", { command: ["sleep", "300"], pids: 48 });
     await spawner.start(s);
-    noNewPrivs = await h.keepsNoNewPrivileges(s);
-    const shown = await spawner.exec(s, SHOW_HARDENING);
+    noNewPrivs = await h.keepsNoNewPrivileges(s.ref);
+    const shown = await spawner.exec(s.ref, SHOW_HARDENING);
     expect(await collectLines(shown.output)).toEqual(hardeningLines(48, noNewPrivs));
     // A root exec is uid 0 without any capability: it cannot read a file only its owner may.
-    expect(await (await spawner.exec(s, ["sh", "-c", "echo secret > ~/own.txt && chmod 600 ~/own.txt"])).exitCode).toBe(0);
-    const root = await spawner.exec(s, ["sh", "-c", "id -u; grep '^CapEff:' /proc/self/status; cat /home/jovyan/own.txt"], {
+    expect(await (await spawner.exec(s.ref, ["sh", "-c", "echo secret > ~/own.txt && chmod 600 ~/own.txt"])).exitCode).toBe(0);
+    const root = await spawner.exec(s.ref, ["sh", "-c", "id -u; grep '^CapEff:' /proc/self/status; cat /home/jovyan/own.txt"], {
       user: "root",
     });
     expect(await collectLines(root.output)).toEqual(["0", "CapEff:\t0000000000000000", "cat: /home/jovyan/own.txt: Permission denied"]);
     expect(await root.exitCode).toBe(1);
 
     // A fork bomb stops at the limit, inside the container only.
-    const bomb = await spawner.exec(s, FORK_BOMB);
+    const bomb = await spawner.exec(s.ref, FORK_BOMB);
     const [made, why] = (await collectLines(bomb.output)).join(" ").split(" ");
     expect(why).toBe("EAGAIN");
     expect(Number(made)).toBeLessThan(48);
     expect(await bomb.exitCode).toBe(0);
     // The engine and another container still answer.
     expect(await spawner.ping()).toBe(true);
-    const other = spec(`${run}p`, "neighbour", { cmd: ["sleep", "300"] });
+    const other = spec(`${run}p`, "neighbour", { command: ["sleep", "300"] });
     await spawner.start(other);
-    const echo = await spawner.exec(other, ["echo", "alive"]);
+    const echo = await spawner.exec(other.ref, ["echo", "alive"]);
     expect(await collectLines(echo.output)).toEqual(["alive"]);
-    const shownDefault = await spawner.exec(other, SHOW_HARDENING);
+    const shownDefault = await spawner.exec(other.ref, SHOW_HARDENING);
     expect((await collectLines(shownDefault.output)).at(-1)).toBe(String(DEFAULT_PIDS_LIMIT));
-    await spawner.remove(s);
-    await spawner.remove(other);
+    await spawner.remove(s.ref);
+    await spawner.remove(other.ref);
   }, 90_000);
 
-  it("runs a job execution and a one-off image command with the same hardened spec", async () => {
-    const executionId = `jex_${run.replace(/[^a-z0-9]/g, "")}hard`.slice(0, 44);
-    const s = spec(`${run}j`, "unused");
-    await spawner.startJob({
-      executionId,
-      jobId: "job-hardening",
-      user: s.user,
-      userId: s.userId,
-      homeVolume: s.homeVolume,
-      environment: s.environment,
-      image: s.image,
-      argv: SHOW_HARDENING,
-      cpu: 0.5,
-      memGb: 0.5,
-      pids: 40,
-      env: {},
-    });
+  it("runs a job to completion through the same methods and the same hardened spec: status, logs, files, list, one run, remove", async () => {
+    const show = `${SHOW_HARDENING[2]}; mkdir -p /tmp/out && echo kept > /tmp/out/f.txt; pwd`;
+    const ok = jobSpec(`${run}k`, "ok", ["sh", "-c", show], { pids: 40 });
+    const bad = jobSpec(`${run}k`, "bad", ["python3", "-c", "import sys; print('boom', file=sys.stderr); sys.exit(3)"]);
     try {
-      const t0 = Date.now();
-      while ((await spawner.jobStatus(executionId)).state === "running" && Date.now() - t0 < 60_000) {
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      expect(await spawner.jobStatus(executionId)).toEqual({ state: "succeeded" });
-      // A swarm service's log can trail its task's end by a moment.
-      let lines = await collectLines(await spawner.jobLogs(executionId, { follow: false, limit: DEFAULT_EXEC_LIMIT }));
-      for (let i = 0; i < 40 && lines.length < 4; i++) {
-        await new Promise((r) => setTimeout(r, 250));
-        lines = await collectLines(await spawner.jobLogs(executionId, { follow: false, limit: DEFAULT_EXEC_LIMIT }));
-      }
-      // A job's object has the same spec as a workspace's: no-new-privileges as the engine kept it there.
-      expect(lines).toEqual(hardeningLines(40, noNewPrivs));
-    } finally {
-      await spawner.removeJob(executionId);
-    }
+      expect(await spawner.status(ok.ref)).toEqual({ state: "missing" });
+      expect(await spawner.start(ok)).toEqual({});
+      await spawner.start(bad);
+      expect(await waitForStatus(spawner, ok.ref, (x) => x.state !== "running", 60_000)).toEqual({ state: "succeeded" });
+      const failure = { state: "failed", reason: "exited with code 3: boom", exitCode: 3 };
+      expect(await waitForStatus(spawner, bad.ref, (x) => x.state !== "running", 60_000)).toEqual(failure);
+      // Its one run: a second start neither replaces nor reruns it.
+      const id = await h.objectId(ok.ref);
+      expect(await spawner.start(ok)).toEqual({});
+      expect(await h.objectId(ok.ref)).toBe(id);
 
+      // A swarm service's log can trail its task's end by a moment.
+      const read = () => spawner.logs(ok.ref, { follow: false, limit: DEFAULT_EXEC_LIMIT }).then(collectLines);
+      let lines = await read();
+      for (let i = 0; i < 40 && lines.length < 5; i++) lines = await new Promise((r) => setTimeout(r, 250)).then(read);
+      // A job's object has a workspace's hardened spec: no-new-privileges as the engine kept it there.
+      expect(lines).toEqual([...hardeningLines(40, noNewPrivs), "/home/jovyan"]);
+      expect(await fileText(spawner, ok.ref, "/tmp/out/f.txt")).toBe(h.readsFiles ? "kept\n" : undefined);
+      expect(await fileText(spawner, ok.ref, "/tmp/out/absent.txt")).toBeUndefined();
+
+      const listed = (await h.fresh().list()).filter((l) => l.ref.kind === "job" && l.ownerName === ok.ownerName);
+      expect(listed.map((l) => [l.ref.id, l.status.state, l.ownerId, l.url]).sort()).toEqual([
+        [bad.ref.id, "failed", bad.ownerId, undefined],
+        [ok.ref.id, "succeeded", ok.ownerId, undefined],
+      ]);
+      expect(listed[0]?.labels).toMatchObject({ "atrium.kind": "job", "atrium.execution": listed[0]?.ref.id, "atrium.env": "test-env" });
+      await expect(spawner.exec(ok.ref, ["true"])).rejects.toThrow(`The job execution ${ok.ref.id} is not running.`);
+    } finally {
+      await spawner.remove(ok.ref);
+      await spawner.remove(bad.ref);
+    }
+    expect(await spawner.status(ok.ref)).toEqual({ state: "missing" });
+    expect(await h.objectId(ok.ref)).toBeUndefined();
+    expect(await collectLines(await spawner.logs(ok.ref, { follow: false, limit: DEFAULT_EXEC_LIMIT }))).toEqual([]);
+    expect(await fileText(spawner, ok.ref, "/tmp/out/f.txt")).toBeUndefined();
+
+    // A one-off image command too.
     const once = await spawner.runInImage(TEST_IMAGE, SHOW_HARDENING, 30_000);
     expect(once).toEqual({ exitCode: 0, stdout: `${hardeningLines(DEFAULT_PIDS_LIMIT, true).join("\n")}\n`, stderr: "" });
-  }, 90_000);
+  }, 120_000);
 
   it("reports the CPUs and memory of the engine's machine", async () => {
     const { cpu, memBytes } = await spawner.capacity();
@@ -389,7 +397,11 @@ export function spawnerContract(h: SpawnerContractHooks): void {
       "The container engine is not reachable: the socket /tmp/nope.sock does not exist (is dockerd running?).",
     );
     expect((err as SpawnError).reason).toBe("engine_unavailable");
-    const ref = { user: main.user, server: "default" };
+    const ref = main.ref;
+    const job = jobSpec(`${run}f`, "dead", ["true"]);
+    await expect(dead.start(job)).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(dead.logs(job.ref, { follow: false, limit: DEFAULT_EXEC_LIMIT })).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(fileText(dead, job.ref, "/tmp/x")).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.status(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.stop(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(dead.remove(ref)).rejects.toBeInstanceOf(EngineUnavailableError);
@@ -402,4 +414,15 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     await expect(dead.capacity()).rejects.toBeInstanceOf(EngineUnavailableError);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
+}
+
+/** What file() copied out of the workload, as text; undefined when it copied nothing. */
+async function fileText(spawner: Spawner, ref: WorkloadRef, path: string): Promise<string | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "atrium-contract-"));
+  try {
+    const size = await spawner.file(ref, path, DEFAULT_EXEC_LIMIT, join(dir, "f"));
+    return size === undefined ? undefined : await readFile(join(dir, "f"), "utf8");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

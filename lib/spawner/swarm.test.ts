@@ -10,13 +10,14 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendExecute, stdoutOf } from "@/lib/workspaces/kernel-test-client";
 import { openWebSocket } from "@/lib/proxy/ws-test-client";
-import { containerName, legacyVolumeName } from "./container-spec";
+import { legacyVolumeName } from "./container-spec";
+import { findLabels, objectName } from "./kinds";
 import { spawnerContract } from "./spawner-contract";
 import { SwarmSpawner } from "./swarm";
 import { TEST_IMAGE, collectLines, jupyterReach, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
 import { Engine } from "./engine";
 import { workloadNetwork } from "./networks";
-import { SpawnError, type ServerRef } from "./types";
+import { SpawnError, type WorkloadRef } from "./types";
 
 const CI = Boolean(process.env.CI);
 const notReady = await swarmReadiness();
@@ -28,7 +29,7 @@ const network = `atrium-swarm-test-${run}`;
 const portalName = `atrium-test-${run}-portal`;
 const spawner = new SwarmSpawner({ network, unschedulableGraceMs: 1_000, startTimeoutMs: 60_000 });
 const docker = spawner.docker;
-const { spec, users, refs } = specFactory();
+const { spec, jobSpec, users, refs } = specFactory();
 
 /** The task containers of a service on this node (running ones only, unless `all`). */
 async function taskContainers(serviceName: string, all = false) {
@@ -71,20 +72,22 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       fresh: () => new SwarmSpawner({ network }),
       dead: () => new SwarmSpawner({ docker: new Dockerode({ socketPath: "/tmp/nope.sock" }) }),
       spec,
+      jobSpec,
       run,
-      objectId: async (ref: ServerRef) =>
-        (await docker.listServices({ filters: { label: [`atrium.user=${ref.user}`, `atrium.server=${ref.server}`] } }))[0]?.ID,
+      objectId: async (ref: WorkloadRef) => (await docker.listServices({ filters: { label: findLabels(ref) } }))[0]?.ID,
       createLegacy: async (s) => {
         const legacy = spawner.serviceSpec(s);
         legacy.Name = `atrium-${s.user}-${s.server}`;
-        delete legacy.Labels?.["atrium.user-id"]; // services from before ids carry none
+        // Services from before ids, kinds and ports carry none of them.
+        for (const label of ["atrium.user-id", "atrium.kind", "atrium.port"]) delete legacy.Labels?.[label];
         if (legacy.TaskTemplate) legacy.TaskTemplate.Networks = []; // nor a personal network, which only a start makes
         await docker.createService(legacy);
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
       // What the engine stored: Docker 20.10's swarm drops the field (hardening.ts).
+      readsFiles: false,
       keepsNoNewPrivileges: async (ref) => {
-        const service = (await docker.getService(containerName(ref)).inspect()) as import("dockerode").Service;
+        const service = (await docker.getService(objectName(ref)).inspect()) as import("dockerode").Service;
         const task = service.Spec?.TaskTemplate as import("dockerode").ContainerTaskSpec;
         return (task.ContainerSpec?.Privileges as { NoNewPrivileges?: boolean } | undefined)?.NoNewPrivileges === true;
       },
@@ -99,10 +102,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
 
   it("starts a service whose Jupyter answers through the published port", async () => {
     const started = await spawner.start(main);
-    await waitForJupyterApi(started.url, main.baseUrl, main.token);
+    await waitForJupyterApi(started.url ?? "", main.baseUrl, main.token);
     expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    url = started.url;
-    serviceId = ((await docker.getService(containerName(main)).inspect()) as { ID: string }).ID;
+    url = started.url ?? "";
+    serviceId = ((await docker.getService(objectName(main.ref)).inspect()) as { ID: string }).ID;
   }, 90_000);
 
   it("creates one replica with labels, limits and reservations, no restarts, the overlay network and the home volume", async () => {
@@ -110,7 +113,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     const spec0 = service.Spec;
     const task = spec0?.TaskTemplate as import("dockerode").ContainerTaskSpec;
     const labels = { "atrium.user": alice, "atrium.server": "default", "atrium.env": "test-env", "atrium.managed": "true" };
-    expect(spec0?.Name).toBe(containerName(main));
+    expect(spec0?.Name).toBe(objectName(main.ref));
     expect(spec0?.Labels).toMatchObject(labels);
     expect(task.ContainerSpec?.Labels).toMatchObject(labels);
     expect(spec0?.Mode).toEqual({ Replicated: { Replicas: 1 } });
@@ -125,17 +128,20 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(service.Endpoint?.Spec).toEqual({ Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: 8888, PublishMode: "host" }] });
 
     // Her own overlay, made for her.
-    const net = await docker.getNetwork(workloadNetwork("personal-overlay", main.userId).name).inspect();
+    const net = await docker.getNetwork(workloadNetwork("personal-overlay", main.ownerId).name).inspect();
     expect(net).toMatchObject({
       Driver: "overlay",
       Attachable: true,
       Scope: "swarm",
-      Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": main.userId },
+      Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": main.ownerId },
     });
     expect(task.Networks?.map((n) => n.Target)).toEqual([net.Id]);
+    // A job of hers goes on the same overlay: the network follows the spec's owner, whatever the kind.
+    const herJob = spawner.serviceSpec(jobSpec(main.user, "net", ["true"])).TaskTemplate as import("dockerode").ContainerTaskSpec;
+    expect(herJob.Networks).toEqual([{ Target: net.Name }]);
 
     // The limits land on the task's container.
-    const [c] = await taskContainers(containerName(main), true);
+    const [c] = await taskContainers(objectName(main.ref), true);
     const info = await docker.getContainer(c?.Id ?? "").inspect();
     expect(info.Config.Labels).toMatchObject(labels);
     expect(info.HostConfig.NanoCpus).toBe(500_000_000);
@@ -188,10 +194,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(reason).toMatch(/^no suitable node \(scheduling constraints not satisfied on 1 node\)/);
     expect(reason).toContain("node.labels.gpu==true");
     expect(Date.now() - t0).toBeLessThan(15_000);
-    const service = (await docker.getService(containerName(s)).inspect()) as import("dockerode").Service;
+    const service = (await docker.getService(objectName(s.ref)).inspect()) as import("dockerode").Service;
     expect((service.Spec?.TaskTemplate as import("dockerode").ContainerTaskSpec).Placement?.Constraints).toEqual(["node.labels.gpu==true"]);
-    expect(await spawner.status(s)).toMatchObject({ state: "failed", reason });
-    await spawner.remove(s);
+    expect(await spawner.status(s.ref)).toMatchObject({ state: "failed", reason });
+    await spawner.remove(s.ref);
 
     // Too much asked of the node: no suitable node for want of resources, with the amounts.
     const big = spec(`${run}d`, "big", { cpu: 64, memGb: 1 });
@@ -200,27 +206,27 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       (e: unknown) => e,
     );
     expect((err2 as SpawnError).failure?.reason).toBe("no suitable node (insufficient resources on 1 node): 64 CPUs and 1 GiB asked for");
-    await spawner.remove(big);
+    await spawner.remove(big.ref);
   }, 60_000);
 
   it("keeps one person's workspace from reaching another's over the overlay, while the portal reaches both", async () => {
     const b = spec(`${run}x`, "default");
     const startedB = await spawner.start(b);
-    await waitForJupyterApi(startedB.url, b.baseUrl, b.token);
+    await waitForJupyterApi(startedB.url ?? "", b.baseUrl, b.token);
     await waitForJupyterApi(url, main.baseUrl, main.token);
-    const netB = workloadNetwork("personal-overlay", b.userId).name;
-    const [cb] = await taskContainers(containerName(b));
+    const netB = workloadNetwork("personal-overlay", b.ownerId).name;
+    const [cb] = await taskContainers(objectName(b.ref));
     const ipB = (await docker.getContainer(cb?.Id ?? "").inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
     expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     // Her own Jupyter by its service name (the probe works), B's by its service name (which resolves
     // to its task on B's overlay), and B's address there.
-    const reached = await jupyterReach(spawner, main, [
-      [containerName(main), main],
-      [containerName(b), b],
+    const reached = await jupyterReach(spawner, main.ref, [
+      [objectName(main.ref), main],
+      [objectName(b.ref), b],
       [ipB, b],
     ]);
     expect(reached).toEqual(["jupyter", "blocked", "blocked"]);
-    await spawner.remove(b);
+    await spawner.remove(b.ref);
   }, 90_000);
 
   it("publishes nothing when the portal is on the swarm: its container joins each person's overlay and reaches her workspace by name", async () => {
@@ -238,10 +244,10 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     const onNet = new SwarmSpawner({ network, portalOnNetwork: true, portalContainer: portalName });
     const s = spec(`${run}g`, "default");
     const started = await onNet.start(s);
-    expect(started.url).toBe(`http://${containerName(s)}:8888`);
-    const service = (await docker.getService(containerName(s)).inspect()) as import("dockerode").Service;
+    expect(started.url).toBe(`http://${objectName(s.ref)}:8888`);
+    const service = (await docker.getService(objectName(s.ref)).inspect()) as import("dockerode").Service;
     expect(service.Endpoint?.Spec?.Ports ?? []).toEqual([]);
-    const own = workloadNetwork("personal-overlay", s.userId).name;
+    const own = workloadNetwork("personal-overlay", s.ownerId).name;
     const joined = (await portal.inspect()).NetworkSettings.Networks;
     expect(Object.keys(joined).sort()).toEqual([network, own].sort());
     expect(joined[own]?.Aliases).toContain("portal");
@@ -256,7 +262,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     ].join("\n");
     const r = await new Engine({ docker }).exec(portal.id, ["python3", "-c", probe], {}, () => new Error("the portal's stand-in stopped"));
     expect(await collectLines(r.output)).toEqual(["200"]);
-    expect((await onNet.list()).find((l) => l.user === s.user)?.url).toBe(started.url);
-    await onNet.stop(s);
+    expect((await onNet.list()).find((l) => l.ownerName === s.user)?.url).toBe(started.url);
+    await onNet.stop(s.ref);
   }, 90_000);
 });

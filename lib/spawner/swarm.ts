@@ -1,36 +1,38 @@
 /**
- * The Docker Swarm backend of the Spawner, as dockerspawner's SwarmSpawner: one service with one
- * replica per (user, server), on its owner's own attachable overlay network (networks.ts), which the
- * portal's container joins when it is on the swarm (portal-container.ts), with the same labels, limits,
- * environment and home volume as the docker backend (container-spec.ts). The swarm places the task
- * on a node that satisfies the environment's constraints and has the reserved CPU and memory free;
- * the service's labels let the portal find everything again after a restart. What it shares with
- * the docker backend is workload-spawner.ts; this file says what a service is.
+ * The Docker Swarm backend of the Spawner, as dockerspawner's SwarmSpawner: one service per
+ * workload on its owner's own attachable overlay network (networks.ts), which the portal's container
+ * joins when it is on the swarm (portal-container.ts), with the same labels, limits, environment and volumes
+ * as the docker backend (container-spec.ts): a replicated service of one replica for a kind that
+ * runs until stopped, a replicated job of one completion for one that runs to completion
+ * (kinds.ts). The swarm places the task on a node that satisfies the constraints and has the
+ * reserved CPU and memory free; the service's labels let the portal find everything again after a
+ * restart. What it shares with the docker backend is workload-spawner.ts; this file says what a
+ * service is.
  */
 import type Dockerode from "dockerode";
+import type { OutputLimit } from "./bounded-output";
 import {
   HOST_GATEWAY_NAME,
-  JUPYTER_PORT,
+  OOM_LOG_LINE,
   STOP_GRACE_S,
-  containerName,
+  envList,
   formatMemLimit,
-  homeMount,
   memoryBytes,
+  mountsOf,
   nanoCpus,
   notRunning,
-  volumeLabels,
-  workspaceCmd,
-  jupyterEnvList,
+  objectLabels,
   urlHostOf,
-  workspaceLabels,
-  LABEL_USER_ID,
+  volumeLabels,
 } from "./container-spec";
 import { Engine, type EngineOptions } from "./engine";
+import { demuxBuffer, lastLogLine } from "./exec-lines";
 import { hardenedTask, hardening } from "./hardening";
-import { WorkloadNetworks, warnUnreached, workloadNetwork } from "./networks";
+import { LABEL_USER_ID, nounOf, objectName, portOf, runsToCompletion } from "./kinds";
+import { WorkloadNetworks, warnUnreached } from "./networks";
 import { PortalContainer } from "./portal-container";
-import { OtherNodeError, SpawnError, type FailedStatus, type ServerRef, type ServerSpec, type ServerStatus } from "./types";
-import { SwarmJobRunner } from "./swarm-jobs";
+import { serviceLogLines, serviceLogTail } from "./service-output";
+import { OtherNodeError, SpawnError, type FailedStatus, type WorkloadRef, type WorkloadSpec, type WorkloadStatus } from "./types";
 import { WorkloadSpawner } from "./workload-spawner";
 import { RecentAnswers } from "@/lib/util/recent-answers";
 
@@ -41,7 +43,7 @@ export interface SwarmSpawnerOptions extends EngineOptions {
   network?: string;
   /**
    * The portal itself is a service on that network: its container joins each person's overlay, it
-   * reaches a workspace by service name there and no port is published. Otherwise (the portal on a
+   * reaches a workload by service name there and no port is published. Otherwise (the portal on a
    * host, as in the tests) the port is published.
    */
   portalOnNetwork?: boolean;
@@ -97,9 +99,8 @@ function cpusText(n: number): string {
 export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   readonly docker: Dockerode;
   protected readonly runtime: Engine;
-  protected readonly kind = "service";
+  protected readonly objectType = "service";
   protected override readonly engineName = "swarm";
-  protected readonly jobs: SwarmJobRunner;
   readonly network: string;
   private readonly portalOnNetwork: boolean;
   private readonly urlHost: string;
@@ -121,7 +122,6 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       ? new PortalContainer(this.runtime, { network: this.network, container: opts.portalContainer?.trim() || undefined })
       : undefined;
     this.networks = new WorkloadNetworks(this.runtime, "personal-overlay", portal, "swarm");
-    this.jobs = new SwarmJobRunner(this.runtime, (ownerId) => this.networks.prepare(ownerId));
   }
 
   protected override startingMessage(name: string): string {
@@ -131,60 +131,65 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   // --- the service's spec ------------------------------------------------------------------------
 
   /**
-   * How the portal on a host reaches Jupyter: the port is published in host mode, on the node that
+   * How the portal on a host reaches a workload's port: the port is published in host mode, on the node that
    * runs the task, and read back from the task's Status.PortStatus. Not the ingress routing mesh:
    * on a one-node swarm advertised on 127.0.0.1 (this machine, CI) a port published through ingress
    * never answered (connections hang), while host mode answered at once. Swarm cannot bind a
-   * published port to one address, so host mode listens on all of the node's interfaces; Jupyter
-   * still wants its token, but on a node with a public interface run the portal in the swarm
-   * (portalOnNetwork), where nothing is published and workspaces are reached by service name.
+   * published port to one address, so host mode listens on all of the node's interfaces; a
+   * workspace's Jupyter still wants its token, but on a node with a public interface run the portal
+   * in the swarm (portalOnNetwork), where nothing is published and workloads are reached by service name.
    *
    * The endpoint mode is DNS round robin, not a virtual IP: the service name then resolves to the
    * task's own address. The virtual IP goes through IPVS, which (like ingress) never answered here,
    * and one replica gains nothing from load balancing.
    */
-  serviceSpec(spec: ServerSpec): Dockerode.CreateServiceOptions {
-    const cmd = workspaceCmd(spec);
-    const labels = workspaceLabels(spec);
+  serviceSpec(spec: WorkloadSpec): Dockerode.CreateServiceOptions {
+    const once = runsToCompletion(spec.ref.kind);
+    const labels = objectLabels(spec);
     const resources = { NanoCPUs: nanoCpus(spec), MemoryBytes: memoryBytes(spec) };
     const hardened = hardenedTask(hardening(spec.pids));
+    // On whichever node the task lands, a missing volume is created with Atrium's labels.
+    const volumeOptions = { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]>;
     return {
-      Name: containerName(spec),
+      Name: objectName(spec.ref),
       Labels: labels,
       TaskTemplate: {
         ContainerSpec: {
           Image: spec.image,
-          ...(cmd ? { Args: cmd } : {}),
-          Env: jupyterEnvList(spec),
+          // As Kubernetes: a command without args runs without the image's command.
+          ...(spec.command ? { Command: spec.command, Args: spec.args ?? [] } : spec.args ? { Args: spec.args } : {}),
+          ...(spec.workingDir ? { Dir: spec.workingDir } : {}),
+          Env: envList(spec.env),
           Labels: labels,
           Init: true,
           // "IP name" in swarm's order; the engine resolves host-gateway as for `--add-host`.
           Hosts: [`host-gateway ${HOST_GATEWAY_NAME}`],
-          // On whichever node the task lands, a missing home volume is created with Atrium's labels.
-          Mounts: [
-            { ...homeMount(spec), VolumeOptions: { Labels: volumeLabels(spec) } as NonNullable<Dockerode.MountSettings["VolumeOptions"]> },
-          ],
+          Mounts: mountsOf(spec).map((m) => ({ ...m, VolumeOptions: volumeOptions })),
           StopGracePeriod: STOP_GRACE_S * NANOS_PER_S,
           ...hardened.containerSpec,
         },
-        // Reserved as much as granted: the quota check in Postgres promised it, so the scheduler
-        // must not put more on a node than the node has. (Swarm has no swap limit: a node with
-        // swap lets a workspace swap before it is killed for memory.)
-        Resources: { Limits: { ...resources, ...hardened.limits }, Reservations: resources },
-        // A crashed server shows as failed with its reason, instead of restarting in a loop.
+        // Reserved as much as granted, so a node never holds more than it has (the quota in Postgres
+        // promised it); not for a replicated job, whose finished tasks' reservations the engine counts
+        // forever, until every new task is rejected (moby/moby#52652, fixed in swarmkit#3237).
+        Resources: { Limits: { ...resources, ...hardened.limits }, ...(once ? {} : { Reservations: resources }) },
+        // A crashed workload shows as failed with its reason, instead of restarting in a loop.
         RestartPolicy: { Condition: "none" },
         Placement: { Constraints: [...(spec.constraints ?? [])] },
-        Networks: [{ Target: workloadNetwork(this.networks.scheme, spec.userId).name }],
+        Networks: [{ Target: this.networks.nameFor(spec.ownerId) }],
       },
-      Mode: { Replicated: { Replicas: 1 } },
-      EndpointSpec: this.portalOnNetwork
-        ? { Mode: "dnsrr" }
-        : { Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: JUPYTER_PORT, PublishMode: "host" }] },
+      Mode: once ? { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } : { Replicated: { Replicas: 1 } },
+      ...(spec.port === undefined
+        ? {}
+        : {
+            EndpointSpec: this.portalOnNetwork
+              ? { Mode: "dnsrr" }
+              : { Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: spec.port, PublishMode: "host" }] },
+          }),
     };
   }
 
-  protected async prepare(spec: ServerSpec): Promise<void> {
-    await this.networks.prepare(spec.userId);
+  protected async prepare(spec: WorkloadSpec): Promise<void> {
+    await this.networks.prepare(spec.ownerId);
   }
 
   // --- finding services and tasks ----------------------------------------------------------------
@@ -228,7 +233,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
 
   // --- status ------------------------------------------------------------------------------------
 
-  /** "no suitable node (…)" with what the workspace asked for, so a person knows what to change. */
+  /** "no suitable node (…)" with what the workload asked for, so a person knows what to change. */
   private unschedulableReason(service: Dockerode.Service, err: string): string {
     const task = taskTemplate(service);
     const constraints = task?.Placement?.Constraints ?? [];
@@ -241,7 +246,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     return asks.length > 0 ? `${err}: ${asks.join("; ")}` : err;
   }
 
-  private async statusOf(service: Dockerode.Service, task: SwarmTask | undefined): Promise<ServerStatus> {
+  private async statusOf(service: Dockerode.Service, ref: WorkloadRef, task: SwarmTask | undefined): Promise<WorkloadStatus> {
     if (!task) return { state: "running" }; // just created: the orchestrator has not made the task yet
     const st = task.Status ?? {};
     const state = st.State ?? "new";
@@ -252,7 +257,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       // The task's state lags a few seconds behind its container (the agent reports it): a container
       // on this node that has died is believed at once, as the docker backend would see it.
       const local = await localContainer();
-      if (local && !local.State.Running) return this.exitedStatus(service, local.State.ExitCode, local);
+      if (local && !local.State.Running) return this.exitedStatus(service, ref, local.State.ExitCode, local);
       return st.Timestamp ? { state: "running", startedAt: st.Timestamp } : { state: "running" };
     }
     if (state === "pending" && /no suitable node/i.test(err)) return { state: "failed", reason: this.unschedulableReason(service, err) };
@@ -268,29 +273,39 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       return { state: "failed", reason: err ? `could not start: ${err}` : "the swarm rejected the task" };
     }
     // failed or complete: the container ran and exited.
-    return this.exitedStatus(service, st.ContainerStatus?.ExitCode, await localContainer());
+    const exitCode = st.ContainerStatus?.ExitCode ?? (state === "complete" ? 0 : undefined);
+    return this.exitedStatus(service, ref, exitCode, await localContainer());
   }
 
-  /** Why a task's container ended: from the container itself on this node, from the task elsewhere. */
-  private exitedStatus(
+  /**
+   * Why a task's container ended: from the container itself on this node; from the task and the
+   * service's log (through the manager) elsewhere, where an out-of-memory kill shows only as the
+   * workload's own OOM_LOG_LINE (a task does not carry OOMKilled).
+   */
+  private async exitedStatus(
     service: Dockerode.Service,
+    ref: WorkloadRef,
     exitCode: number | undefined,
     local?: Dockerode.ContainerInspectInfo,
-  ): Promise<FailedStatus> {
-    return this.ended({
-      exitCode,
-      oomKilled: local?.State.OOMKilled,
-      memLimitBytes: taskTemplate(service)?.Resources?.Limits?.MemoryBytes,
-      logsOf: local?.Id,
-      // Another node's engine holds the container: whether it was the memory limit is not visible here.
-      detail: !local && exitCode === 137 ? "killed (out of memory or stopped by the node)" : undefined,
-    });
+  ): Promise<WorkloadStatus> {
+    const memLimitBytes = taskTemplate(service)?.Resources?.Limits?.MemoryBytes;
+    const tail = exitCode === 0 ? undefined : await serviceLogTail(this.runtime, service.ID).catch(() => undefined);
+    const { out, err } = tail ? demuxBuffer(tail) : { out: "", err: "" };
+    const oomKilled = local?.State.OOMKilled === true || `${out}\n${err}`.split("\n").some((l) => l.trim() === OOM_LOG_LINE);
+    if (local) return this.ended(ref, { exitCode, oomKilled, memLimitBytes, logsOf: local.Id });
+    const line = tail ? lastLogLine(tail) : undefined;
+    // Another node's engine holds the container: whether a 137 was the memory limit is not visible here.
+    const detail = line && line.length <= 200 ? line : exitCode === 137 ? "killed (out of memory or stopped by the node)" : undefined;
+    return this.ended(ref, { exitCode, oomKilled, memLimitBytes, detail });
   }
 
   /** Its newest task, its status, and where it answers once the task runs. */
-  protected async describe(service: Dockerode.Service): Promise<{ task?: SwarmTask; status: ServerStatus; url?: string }> {
+  protected async describe(
+    service: Dockerode.Service,
+    ref: WorkloadRef,
+  ): Promise<{ task?: SwarmTask; status: WorkloadStatus; url?: string }> {
     const task = await this.latestTask(service.ID);
-    const status = await this.statusOf(service, task);
+    const status = await this.statusOf(service, ref, task);
     const url = task && status.state === "running" && task.Status?.State === "running" ? await this.urlOf(service, task) : undefined;
     if (url) await this.networks.reach(service.Spec?.Labels?.[LABEL_USER_ID]).catch(warnUnreached);
     return { task, status, url };
@@ -306,37 +321,42 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   }
 
   private async urlOf(service: Dockerode.Service, task: SwarmTask): Promise<string | undefined> {
-    if (this.portalOnNetwork) return `http://${service.Spec?.Name ?? ""}:${JUPYTER_PORT}`;
-    const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === JUPYTER_PORT)?.PublishedPort;
-    return typeof port === "number" && port > 0 ? `http://${await this.hostOf(task)}:${port}` : undefined;
+    const port = portOf(service.Spec?.Labels);
+    if (port === undefined) return undefined;
+    if (this.portalOnNetwork) return `http://${service.Spec?.Name ?? ""}:${port}`;
+    const published = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === port)?.PublishedPort;
+    return typeof published === "number" && published > 0 ? `http://${await this.hostOf(task)}:${published}` : undefined;
   }
 
   // --- start -------------------------------------------------------------------------------------
 
   /** Running or on its way (another start got there first): waited for rather than started twice. */
-  protected async reuse(service: Dockerode.Service): Promise<string | undefined> {
-    const status = await this.statusOf(service, await this.latestTask(service.ID));
-    return status.state === "running" ? this.run(service.ID, service.Spec?.Name ?? service.ID) : undefined;
+  protected async reuse(service: Dockerode.Service, spec: WorkloadSpec): Promise<{ url?: string } | undefined> {
+    const status = await this.statusOf(service, spec.ref, await this.latestTask(service.ID));
+    return status.state === "running" ? this.run(service.ID, spec) : undefined;
   }
 
-  protected async create(spec: ServerSpec): Promise<string> {
+  protected async create(spec: WorkloadSpec): Promise<string> {
     return (await this.runtime.call((abortSignal) => this.docker.createService({ ...this.serviceSpec(spec), abortSignal }))).id;
   }
 
-  /** Waits until the swarm runs the service's task. */
-  protected async run(id: string, name: string): Promise<string> {
+  /** Waits until the swarm runs the service's task (a replicated job: only until it is created, status() follows it). */
+  protected async run(id: string, spec: WorkloadSpec): Promise<{ url?: string }> {
+    if (runsToCompletion(spec.ref.kind)) return {};
+    const name = objectName(spec.ref);
     const t0 = Date.now();
     let unschedulableSince: number | undefined;
     for (;;) {
       const service = await this.inspect(id);
       if (!service) throw new SpawnError(`The service ${name} disappeared while it was starting.`, "engine_error");
-      const { task, status, url } = await this.describe(service);
-      if (url) return url;
+      const { task, status, url } = await this.describe(service, spec.ref);
+      if (url) return { url };
       if (status.state === "running" && task?.Status?.State === "running") {
+        if (spec.port === undefined) return {};
         // Host-mode ports appear in the task's status with the running state; a moment's lag is allowed.
         if (Date.now() - t0 > 5_000) {
           throw new SpawnError(
-            `The service ${name} is running but publishes no port ${JUPYTER_PORT}; stop the server and start it again.`,
+            `The service ${name} is running but publishes no port ${spec.port}; stop it and start it again.`,
             "engine_error",
           );
         }
@@ -346,9 +366,9 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
         // A node may still join or free up: an unplaceable task gets a short grace, a dead one none.
         if (!unschedulable || Date.now() - (unschedulableSince ?? 0) >= this.unschedulableGraceMs) {
           const failure: FailedStatus = status;
-          throw new SpawnError(`The server could not start: ${failure.reason}.`, "engine_error", failure);
+          throw new SpawnError(`The ${nounOf(spec.ref)} could not start: ${failure.reason}.`, "engine_error", failure);
         }
-      } else if (status.state === "stopped") {
+      } else if (status.state === "stopped" || status.state === "missing" || status.state === "succeeded") {
         throw new SpawnError(`The service ${name} was removed while it was starting.`, "engine_error");
       } else {
         unschedulableSince = undefined;
@@ -367,13 +387,13 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   // --- stop / remove -----------------------------------------------------------------------------
 
   /**
-   * Ends the server: its container is stopped (or killed) on this node first, then the service is
-   * removed. The swarm alone would get there too, but its agent took about 3 s to send the signal
-   * and 3 s more to remove the container; stopping Jupyter directly takes well under a second. This
-   * waits until no container of the service runs on this node, so a stopped server has really
-   * stopped writing to its home (a task on another node is left to that node's agent).
+   * Stops (or kills) its container on this node, removes the service, then removes its containers on
+   * this node until none is left, so a stopped workload has really stopped writing to its volumes
+   * (another node's are that node's agent's). The swarm alone takes about 6 s, and keeps a replicated
+   * job's finished tasks and their containers after the service is gone (moby/moby#52652), while one
+   * still being created runs to completion: for a job none must appear for about a second.
    */
-  protected async end(service: Dockerode.Service, how: "stop" | "kill"): Promise<void> {
+  protected async end(service: Dockerode.Service, ref: WorkloadRef, how: "stop" | "kill"): Promise<void> {
     const id = service.ID;
     const task = await this.latestTask(id);
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
@@ -381,18 +401,40 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       await this.runtime.halt(containerId, how);
     }
     await this.runtime.lookup("remove a service", (abortSignal) => this.docker.getService(id).remove({ abortSignal }));
+    const settled = runsToCompletion(ref.kind) ? 5 : 1;
     const deadline = Date.now() + STOP_GRACE_S * 1000 + this.runtime.timeoutMs;
+    let quiet = 0;
     while (Date.now() < deadline) {
-      const left = await this.runtime.call((abortSignal) =>
-        this.docker.listContainers({ filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }),
+      const left = await this.runtime
+        .call((abortSignal) => this.docker.listContainers({ all: true, filters: { label: [`${SERVICE_ID_LABEL}=${id}`] }, abortSignal }))
+        .catch(() => []);
+      quiet = left.length === 0 ? quiet + 1 : 0;
+      if (quiet >= settled) return;
+      // An exited one is removed here; a running one only when killing (a graceful stop is the agent's).
+      const removable = left.filter((c) => how === "kill" || c.State !== "running");
+      await Promise.all(
+        removable.map((c) =>
+          this.runtime.call((abortSignal) => this.docker.getContainer(c.Id).remove({ force: true, abortSignal })).catch(() => undefined),
+        ),
       );
-      if (left.length === 0) return;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
 
   removeIdleNetworks(): Promise<string[]> {
     return this.networks.removeIdle();
+  }
+
+  // --- what it leaves to read --------------------------------------------------------------------
+
+  /** Through the manager, from whichever node ran it (service-output.ts). */
+  protected logsOf(service: Dockerode.Service, ref: WorkloadRef, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>> {
+    return serviceLogLines(this.runtime, service.ID, follow, limit, async () => (await this.status(ref)).state === "running");
+  }
+
+  /** Nothing: the task's filesystem may be on another node (the job runner uploads what the portal keeps: lib/jobs/command.ts). */
+  protected fileOf(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
   }
 
   // --- exec, stats -------------------------------------------------------------------------------
@@ -402,7 +444,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
    * own engine, and the portal talks to one engine (enough for a one-node swarm; a multi-node
    * swarm would need a client per node, reached through that node's engine address).
    */
-  protected async runningContainer(ref: ServerRef): Promise<string> {
+  protected async runningContainer(ref: WorkloadRef): Promise<string> {
     const service = await this.findOwn(ref);
     const task = service ? await this.latestTask(service.ID) : undefined;
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
@@ -410,7 +452,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     if (task.NodeID && task.NodeID !== (await this.localNodeId())) {
       const node = await this.node(task.NodeID);
       throw new OtherNodeError(
-        `The server ${ref.user}/${ref.server} runs on node ${node?.Description?.Hostname ?? task.NodeID}; commands and usage can only be read on the portal's own node.`,
+        `The ${nounOf(ref)} runs on node ${node?.Description?.Hostname ?? task.NodeID}; commands and usage can only be read on the portal's own node.`,
       );
     }
     return containerId;

@@ -1,13 +1,16 @@
 /**
  * What tests of the spawner and of its callers share: the test images, whether the engine (and a
  * swarm) can be used, specs that remember what to clean up, waits on Jupyter and on a backend's
- * status, and a fake's job methods. Test-only.
+ * status. Test-only.
  */
 import { randomBytes } from "node:crypto";
 import { seedEnvironments } from "@/db/seed";
-import { legacyVolumeName } from "./container-spec";
+import { executionSpec } from "@/lib/jobs/workload";
+import { baseUrlOf } from "@/lib/workspaces/names";
+import { workspaceSpec } from "@/lib/workspaces/workload";
+import { LABEL_MANAGED, LABEL_USER, legacyVolumeName } from "./container-spec";
 import { DockerSpawner } from "./docker";
-import type { ServerRef, ServerSpec, ServerStatus, Spawner } from "./types";
+import type { Spawner, WorkloadRef, WorkloadSpec, WorkloadStatus } from "./types";
 
 /** The small Notebook 6 image (scripts/workspace-image/build.sh classic), for tests that only need "a Jupyter". */
 export const TEST_IMAGE = process.env.ATRIUM_TEST_WORKSPACE_IMAGE ?? "atrium-workspace:1";
@@ -44,29 +47,68 @@ export async function swarmReadiness(image = TEST_IMAGE): Promise<string | undef
   return undefined;
 }
 
-/** A spec factory that records every user and (user, server) it made, for afterAll's clean-up. */
+/** A workspace's spec as the contract starts it, with what the test checks Jupyter with. */
+export type TestSpec = WorkloadSpec & { user: string; server: string; token: string; baseUrl: string; homeVolume: string };
+
+export interface TestSpecExtra {
+  ownerId?: string;
+  image?: string;
+  /** The environment's command ({baseUrl} and {port} filled in). */
+  command?: string[];
+  cpu?: number;
+  memGb?: number;
+  pids?: number;
+  token?: string;
+  constraints?: string[];
+}
+
+/** A spec factory that records every user and workload it made, for afterAll's clean-up. */
 export function specFactory() {
   const users = new Set<string>();
-  const refs: ServerRef[] = [];
-  function spec(user: string, server: string, extra: Partial<ServerSpec> = {}): ServerSpec {
+  const refs: WorkloadRef[] = [];
+  const remember = (ref: WorkloadRef, user: string) => {
     users.add(user);
-    if (!refs.some((r) => r.user === user && r.server === server)) refs.push({ user, server });
-    return {
+    if (!refs.some((r) => r.kind === ref.kind && r.id === ref.id)) refs.push(ref);
+  };
+  /** A Jupyter workspace of (user, server), built as lib/workspaces builds one. */
+  function spec(user: string, server: string, extra: TestSpecExtra = {}): TestSpec {
+    const token = extra.token ?? randomBytes(16).toString("hex");
+    const homeVolume = legacyVolumeName(user);
+    const built = workspaceSpec({
       user,
       server,
-      userId: `id-${user}`,
-      homeVolume: legacyVolumeName(user),
-      environment: "test-env",
-      image: TEST_IMAGE,
-      cpu: 0.5,
-      memGb: 1,
-      token: randomBytes(16).toString("hex"),
-      baseUrl: `/user/${user}/${server}/`,
+      ownerId: extra.ownerId ?? `id-${user}`,
+      homeVolume,
+      environment: { id: "test-env", image: extra.image ?? TEST_IMAGE, command: extra.command, constraints: extra.constraints },
+      cpu: extra.cpu ?? 0.5,
+      memGb: extra.memGb ?? 1,
+      pids: extra.pids,
+      token,
       env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000", ATRIUM_TEST: "yes" },
-      ...extra,
-    };
+    });
+    remember(built.ref, user);
+    return { ...built, user, server, token, baseUrl: baseUrlOf({ user, server }), homeVolume };
   }
-  return { spec, users, refs };
+  /** A job execution running argv in the test image, built as lib/jobs builds one. */
+  function jobSpec(user: string, tag: string, argv: string[], extra: { pids?: number } = {}): WorkloadSpec {
+    const id = `jex_${`${user}${tag}`.toLowerCase().replace(/[^a-z0-9]/g, "")}`.slice(0, 44);
+    const owner = { id: `id-${user}`, name: user, homeVolume: legacyVolumeName(user) };
+    const env = { ATRIUM_TEST: "yes" };
+    const built = executionSpec({
+      executionId: id,
+      jobId: "job-test",
+      owner,
+      environment: { id: "test-env", image: TEST_IMAGE },
+      argv,
+      cpu: 0.5,
+      memGb: 0.5,
+      env,
+      ...extra,
+    });
+    remember(built.ref, user);
+    return built;
+  }
+  return { spec, jobSpec, users, refs };
 }
 
 export async function collectLines(output: AsyncIterable<string>): Promise<string[]> {
@@ -98,10 +140,10 @@ export async function waitForJupyterApi(url: string, baseUrl: string, token: str
 /** The backend's status once `pred` holds, or the last one seen when the time is up. */
 export async function waitForStatus(
   spawner: Spawner,
-  ref: ServerRef,
-  pred: (s: ServerStatus) => boolean,
+  ref: WorkloadRef,
+  pred: (s: WorkloadStatus) => boolean,
   timeoutMs: number,
-): Promise<ServerStatus> {
+): Promise<WorkloadStatus> {
   const t0 = Date.now();
   let s = await spawner.status(ref);
   while (!pred(s) && Date.now() - t0 < timeoutMs) {
@@ -111,16 +153,17 @@ export async function waitForStatus(
   return s;
 }
 
-/** The job methods of a fake Spawner that a test does not expect to be called. */
-export const NO_JOBS: Pick<Spawner, "startJob" | "jobStatus" | "jobLogs" | "jobFile" | "removeJob" | "listJobs"> = {
-  startJob: () => Promise.reject(new Error("not used")),
-  jobStatus: () => Promise.reject(new Error("not used")),
-  jobLogs: () => Promise.reject(new Error("not used")),
-  jobFile: () => Promise.reject(new Error("not used")),
-  removeJob: () => Promise.reject(new Error("not used")),
-  // Reconcile-style callers list everything: an engine without jobs.
-  listJobs: () => Promise.resolve([]),
+/** logs() and file() of a fake Spawner that a test does not expect to be called. */
+export const NO_OUTPUT: Pick<Spawner, "logs" | "file"> = {
+  logs: () => Promise.reject(new Error("not used")),
+  file: () => Promise.reject(new Error("not used")),
 };
+
+/** "alice/default" for a workspace's ref (id `alice_default`), as the fakes record calls. */
+export function serverLabel(ref: WorkloadRef): string {
+  const at = ref.id.lastIndexOf("_");
+  return `${ref.id.slice(0, at)}/${ref.id.slice(at + 1)}`;
+}
 
 /**
  * A Python program that prints, for each URL argument (a Jupyter server's `<base>api`), "jupyter" when
@@ -142,8 +185,8 @@ const JUPYTER_REACH_PROBE = [
 export async function removeIdleNetworksOnceGone(spawner: Spawner, isTestUser: (user: string) => boolean): Promise<void> {
   const docker = new DockerSpawner().docker;
   for (let i = 0; i < 60; i++) {
-    const left = await docker.listContainers({ all: true, filters: { label: ["atrium.managed=true"] } });
-    if (!left.some((c) => isTestUser(c.Labels["atrium.user"] ?? ""))) break;
+    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+    if (!left.some((c) => isTestUser(c.Labels[LABEL_USER] ?? ""))) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   await spawner.removeIdleNetworks?.();
@@ -152,8 +195,8 @@ export async function removeIdleNetworksOnceGone(spawner: Spawner, isTestUser: (
 /** What `from`'s workspace reaches of each Jupyter at [host, its spec]: "jupyter" or "blocked", in order. */
 export async function jupyterReach(
   spawner: Spawner,
-  from: ServerRef,
-  targets: Array<[string, Pick<ServerSpec, "baseUrl">]>,
+  from: WorkloadRef,
+  targets: Array<[string, Pick<TestSpec, "baseUrl">]>,
 ): Promise<string[]> {
   const urls = targets.map(([host, s]) => `http://${host}:8888${s.baseUrl}api`);
   return collectLines((await spawner.exec(from, ["python3", "-c", JUPYTER_REACH_PROBE, ...urls])).output);

@@ -1,53 +1,70 @@
 /**
- * The Spawner contract (docs/architecture.md §7), modelled on JupyterHub's Spawner.
- * A backend starts, stops and inspects one Jupyter server per (user, server); Postgres keeps the
- * rest. Backends: docker.ts (one engine, dockerode) and swarm.ts (Docker Swarm services, dockerode),
- * both on workload-spawner.ts, which does what they share. Nothing is saved for a backend between
- * calls: it finds its object again by name and labels, so a restarted portal needs nothing else.
+ * The Spawner contract (docs/architecture.md §7): a backend starts, stops and inspects workloads,
+ * each named by a WorkloadRef (its kind and id) and described by one WorkloadSpec, whatever runs in
+ * it (a Jupyter server, a job execution, a model endpoint's replica); Postgres keeps the rest. What
+ * a kind is (how long it runs, how its objects are named and labelled) is one row of kinds.ts.
+ * Backends: docker.ts (one engine) and swarm.ts (Docker Swarm services), both on
+ * workload-spawner.ts, which does what they share. Nothing is saved for a backend between calls: it
+ * finds its object again by name and labels, so a restarted portal needs nothing else.
  */
 import type { OutputLimit } from "./bounded-output";
+import type { WorkloadKind } from "./kinds";
 
-export interface ServerRef {
-  user: string;
-  server: string;
+export type { WorkloadKind } from "./kinds";
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  /** Unique within its kind; a container-name-safe string (`alice_default`, `jex_…`, `<endpoint>-<revision>-<replica>`). */
+  id: string;
 }
 
-export interface ServerSpec extends ServerRef {
+/** A named volume in the workload's filesystem; created with the owner's labels when missing. */
+export interface WorkloadMount {
+  volume: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface WorkloadSpec {
+  ref: WorkloadRef;
   /** The owner's immutable id (users.id); goes in the label atrium.user-id. */
-  userId: string;
-  /** The owner's home volume (users.home_volume), mounted at /home/jovyan. */
-  homeVolume: string;
-  /** Environment id; goes in the label atrium.env. */
-  environment: string;
+  ownerId: string;
+  /** The owner's name; goes in the label atrium.user (display, and objects from before ids). */
+  ownerName: string;
   image: string;
-  /** undefined = the image's default command; `{baseUrl}` and `{port}` are substituted in each arg. */
-  cmd?: string[];
+  /** Replaces the image's entrypoint (Kubernetes' `command`); undefined: the image's. argv, never a shell string. */
+  command?: string[];
+  /** Replaces the image's command (Kubernetes' `args`); undefined: the image's. */
+  args?: string[];
+  env: Record<string, string>;
   /** Cores, may be fractional. */
   cpu: number;
   /** GiB, may be fractional, e.g. 0.25. */
   memGb: number;
   /** Processes and threads the container may hold (the role's maxPids); undefined: DEFAULT_PIDS_LIMIT (hardening.ts). */
   pids?: number;
-  /** Jupyter's token; passed as env JUPYTER_TOKEN, never on the command line. */
-  token: string;
-  /** "/user/<user>/<server>/" → env JUPYTER_BASE_URL. */
-  baseUrl: string;
-  /** Extra environment (MLFLOW_TRACKING_URI, PIP_INDEX_URL, ...). */
-  env: Record<string, string>;
-  /**
-   * The environment's placement constraints ("node.labels.gpu==true"); swarm passes them to
-   * Placement.Constraints, docker (one host) ignores them.
-   */
+  /** The port the portal reaches it on; start() and list() give its URL. None: it is not reached (a job). */
+  port?: number;
+  mounts: WorkloadMount[];
+  workingDir?: string;
+  /** More labels (atrium.env, atrium.job, …); the spawner's own (atrium.managed, kind, id, owner) win. */
+  labels?: Record<string, string>;
+  /** Placement constraints ("node.labels.gpu==true"); swarm passes them on, docker (one host) ignores them. */
   constraints?: string[];
 }
 
 export type FailedStatus = { state: "failed"; reason: string; exitCode?: number; oomKilled?: boolean };
 
-export type ServerStatus =
+export type WorkloadStatus =
+  /** Running, or on its way (created, placed, starting). */
   | { state: "running"; startedAt?: string }
-  /** No container. */
+  /** Its object is being stopped or removed. */
   | { state: "stopped" }
-  | FailedStatus;
+  /** A kind that runs to completion ended with exit code 0. */
+  | { state: "succeeded" }
+  | FailedStatus
+  /** No object (never started, or removed). */
+  | { state: "missing" };
 
 export interface SpawnEvent {
   phase: "creating" | "starting";
@@ -64,12 +81,16 @@ export interface ExecResult {
   exitCode: Promise<number>;
 }
 
-export interface ListedServer extends ServerRef {
-  /** The label atrium.user-id; absent on containers from before user ids. */
-  userId?: string;
-  environment: string;
-  status: ServerStatus;
-  /** Where the server answers, when it is running. */
+export interface ListedWorkload {
+  ref: WorkloadRef;
+  /** The label atrium.user-id; absent on objects from before user ids. */
+  ownerId?: string;
+  /** The label atrium.user. */
+  ownerName?: string;
+  /** Every label of the object, for the domain that reads its own (atrium.server, atrium.job, …). */
+  labels: Record<string, string>;
+  status: WorkloadStatus;
+  /** Where it answers, when it is running and has a port. */
   url?: string;
 }
 
@@ -87,56 +108,28 @@ export interface RunResult {
   stderr: string;
 }
 
-/** One job execution as a backend runs it: a container (docker) or a replicated-job service (swarm). */
-export interface JobSpec {
-  /** The execution's id (job_executions.id); names the object: atrium-job-<id>. */
-  executionId: string;
-  jobId: string;
-  user: string;
-  /** The owner's immutable id (users.id), as on workspaces. */
-  userId: string;
-  /** The owner's home volume, mounted at /home/jovyan, which is also the working directory. */
-  homeVolume: string;
-  environment: string;
-  image: string;
-  /** argv, never a shell string; replaces the image's entrypoint. */
-  argv: string[];
-  cpu: number;
-  memGb: number;
-  /** As ServerSpec.pids. */
-  pids?: number;
-  env: Record<string, string>;
-  constraints?: string[];
-}
-
-export type JobStatus =
-  | { state: "running"; startedAt?: string }
-  | { state: "succeeded" }
-  | { state: "failed"; reason: string; exitCode?: number; oomKilled?: boolean }
-  /** No object for this execution (never started, or removed). */
-  | { state: "missing" };
-
-export interface ListedJob {
-  executionId: string;
-  jobId: string;
-  user: string;
-  status: JobStatus;
-}
-
 export interface Spawner {
-  /** Idempotent: a running container for (user, server) is returned as is. */
-  start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string }>;
-  /** Stops and removes the container; never the volume. */
-  stop(ref: ServerRef): Promise<void>;
-  /** Force-removes the container whatever its state (spawn-timeout clean-up); never the volume. */
-  remove(ref: ServerRef): Promise<void>;
-  status(ref: ServerRef): Promise<ServerStatus>;
-  /** Everything carrying atrium labels, running or dead. */
-  list(): Promise<ListedServer[]>;
-  /** argv only (never a shell string); output streamed line by line. */
-  exec(ref: ServerRef, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
-  /** cpu in cores used (e.g. 0.35), from one stats sample. */
-  stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }>;
+  /** Waits until it runs (to-completion kinds: until started); a running object is returned as is, an ended one replaced (not a to-completion kind's: its run). */
+  start(spec: WorkloadSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url?: string }>;
+  /** Stops it gracefully and removes it; never a volume. A missing one is no error. */
+  stop(ref: WorkloadRef): Promise<void>;
+  /** Kills and removes it whatever its state; never a volume. A missing one is no error. */
+  remove(ref: WorkloadRef): Promise<void>;
+  status(ref: WorkloadRef): Promise<WorkloadStatus>;
+  /** Every object carrying Atrium's labels, of every kind, running or ended (adoption after a restart). */
+  list(): Promise<ListedWorkload[]>;
+  /** argv only (never a shell string) in its running container; output streamed line by line. */
+  exec(ref: WorkloadRef, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** cpu in cores used (e.g. 0.35), from one stats sample of its running container. */
+  stats(ref: WorkloadRef): Promise<{ cpu: number; memBytes: number }>;
+  /** Its output lines (stdout and stderr interleaved) within `limit`, `follow`ed until it ends; none without an object. */
+  logs(ref: WorkloadRef, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>>;
+  /**
+   * Copies a file from its filesystem (an executed notebook) into the portal's file `dest`, streamed;
+   * its size, or undefined when absent or out of reach; an OutputLimitError past `limit` (then `dest`
+   * holds a part of it).
+   */
+  file(ref: WorkloadRef, path: string, limit: OutputLimit, dest: string): Promise<number | undefined>;
   imageInfo(image: string): Promise<{ present: boolean; id?: string }>;
   /**
    * argv in a one-off container of `image` (no network, small limits, no Atrium labels) on the
@@ -148,37 +141,18 @@ export interface Spawner {
   /** The CPUs and memory of the machine the engine runs on (0 where the engine does not say). */
   capacity(): Promise<{ cpu: number; memBytes: number }>;
   ping(): Promise<boolean>;
-  /** Removes a home volume by its name (deleting a person, tests); a missing one is no error. */
+  /** Removes a volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;
   /**
    * Removes the networks of people with no workload left (a backend with a network per person;
    * lib/spawner/networks.ts) and returns their names; never one in use.
    */
   removeIdleNetworks?(): Promise<string[]>;
-
-  // --- job executions (lib/jobs/, docs/jobs.md) ---------------------------------------------------
-  /** Creates and starts the execution's object; one that exists already is left as it is (idempotent). */
-  startJob(spec: JobSpec): Promise<void>;
-  jobStatus(executionId: string): Promise<JobStatus>;
-  /**
-   * Its output lines (stdout and stderr interleaved); `follow` keeps reading until it ends. Read
-   * within `limit` (a log limit usually truncates: bounded-output.ts).
-   */
-  jobLogs(executionId: string, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>>;
-  /**
-   * A file from the execution's own filesystem (e.g. the executed notebook), once it ended; undefined
-   * when absent; an OutputLimitError when it is larger than `limit` allows.
-   */
-  jobFile(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
-  /** Kills and removes it; a missing one is no error. */
-  removeJob(executionId: string): Promise<void>;
-  /** Every execution object carrying Atrium's job labels (adoption after a restart). */
-  listJobs(): Promise<ListedJob[]>;
 }
 
 export type SpawnErrorReason = "image_missing" | "engine_unavailable" | "engine_error";
 
-/** start() could not bring the server up; `message` is a sentence fit to show the person. */
+/** start() could not bring the workload up; `message` is a sentence fit to show the person. */
 export class SpawnError extends Error {
   override name = "SpawnError";
   constructor(
@@ -204,12 +178,12 @@ export class EngineUnavailableError extends SpawnError {
   }
 }
 
-/** exec()/stats() on a server that has no running container. */
-export class ServerNotRunningError extends Error {
-  override name = "ServerNotRunningError";
+/** exec()/stats() on a workload that has no running container. */
+export class NotRunningError extends Error {
+  override name = "NotRunningError";
 }
 
-/** exec and stats reach only containers on the portal's own engine; the server runs on another node. */
+/** exec and stats reach only containers on the portal's own engine; the workload runs on another node. */
 export class OtherNodeError extends Error {
   override name = "OtherNodeError";
 }

@@ -1,46 +1,29 @@
 /**
- * What every backend does the same way, so that a backend states only what differs, as
- * dockerspawner's SwarmSpawner overrides only how its object is created, started and removed. Here:
- * finding a server's object (by its name, else by its labels), the order of start (reuse, image
- * check, replace a leftover, create, a concurrent start's 409), stop and remove, status, list,
- * exec and stats in the server's container, and why an ended container stopped. A backend names
- * its object type W (a container for docker.ts, a service for swarm.ts) and fills in the hooks.
+ * What every backend does the same way for every kind of workload, so that a backend states only
+ * what differs, as dockerspawner's SwarmSpawner overrides only how its object is created, started
+ * and removed. Here: finding a workload's object (by its name, else by its labels), the order of
+ * start (reuse, image check, replace a leftover, create, a concurrent start's 409), stop and
+ * remove, status, list, logs, files, exec and stats in its container, and why an ended container
+ * stopped. A backend names its object type W (a container for docker.ts, a service for swarm.ts)
+ * and fills in the hooks; what differs between kinds is kinds.ts.
  */
 import { mapLimit } from "@/lib/util/map-limit";
 import type { OutputLimit } from "./bounded-output";
-import {
-  LABEL_ENV,
-  LABEL_MANAGED,
-  LABEL_SERVER,
-  LABEL_USER,
-  LABEL_USER_ID,
-  containerName,
-  exitReason,
-  imageMissingMessage,
-  labelsMatch,
-  notRunning,
-  oomReason,
-  validateName,
-  validateSpec,
-} from "./container-spec";
+import { noLines } from "./container-output";
+import { exitReason, imageMissingMessage, notRunning, oomReason, validateSpec } from "./container-spec";
 import { engineMessage, statusCodeOf } from "./engine";
-import type { JobRunner } from "./job-runner";
-import { isJobLabelled } from "./job-spec";
+import { LABEL_MANAGED, LABEL_USER, LABEL_USER_ID, findLabels, labelsMatch, nounOf, objectName, refOf, runsToCompletion } from "./kinds";
 import {
   SpawnError,
   type ExecOptions,
   type ExecResult,
-  type FailedStatus,
-  type JobSpec,
-  type JobStatus,
-  type ListedJob,
-  type ListedServer,
+  type ListedWorkload,
   type RunResult,
-  type ServerRef,
-  type ServerSpec,
-  type ServerStatus,
   type SpawnEvent,
   type Spawner,
+  type WorkloadRef,
+  type WorkloadSpec,
+  type WorkloadStatus,
 } from "./types";
 
 /** What a backend's runtime does whatever its objects are; engine.ts's Engine is Docker's. */
@@ -52,10 +35,6 @@ export interface WorkloadRuntime {
   stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }>;
   lastLogLine(containerId: string): Promise<string | undefined>;
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
-  /** A container's output as lines within `limit`, followed until it ends or as it stands (container-output.ts). */
-  logLines(containerId: string, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>>;
-  /** One file copied out of a container's filesystem within `limit`; undefined when absent. */
-  fileOf(containerId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined>;
   capacity(): Promise<{ cpu: number; memBytes: number }>;
 }
 
@@ -79,10 +58,8 @@ function assertArgv(what: string, argv: string[]): void {
 
 export abstract class WorkloadSpawner<W> implements Spawner {
   protected abstract readonly runtime: WorkloadRuntime;
-  /** How this backend runs a job execution (docker-jobs.ts, swarm-jobs.ts). */
-  protected abstract readonly jobs: JobRunner;
   /** What the object is called in messages: "container", "service". */
-  protected abstract readonly kind: string;
+  protected abstract readonly objectType: string;
   /** Who is said to fail in a create error: "container engine", "swarm". */
   protected readonly engineName: string = "container engine";
 
@@ -92,51 +69,53 @@ export abstract class WorkloadSpawner<W> implements Spawner {
   protected abstract listLabelled(labels: string[]): Promise<W[]>;
   protected abstract labelsOf(w: W): Record<string, string> | undefined;
   protected abstract idOf(w: W): string;
-  /** Its status, and where it answers when it runs. */
-  protected abstract describe(w: W): Promise<{ status: ServerStatus; url?: string }>;
-  /** start() found this server's object: its URL once it runs, or undefined when it ended and is replaced. */
-  protected abstract reuse(w: W): Promise<string | undefined>;
-  /** What must exist before the object is created (the home volume, the network). */
-  protected abstract prepare(spec: ServerSpec): Promise<void>;
+  /** Its status, and where it answers when it runs and has a port. */
+  protected abstract describe(w: W, ref: WorkloadRef): Promise<{ status: WorkloadStatus; url?: string }>;
+  /** start() found this workload's object: where it answers once it runs, or undefined when it ended and is replaced. */
+  protected abstract reuse(w: W, spec: WorkloadSpec): Promise<{ url?: string } | undefined>;
+  /** What must exist before the object is created (the volumes, the network). */
+  protected abstract prepare(spec: WorkloadSpec): Promise<void>;
   /** Creates the object and returns its id; an engine refusal is thrown as the engine made it. */
-  protected abstract create(spec: ServerSpec): Promise<string>;
-  /** Brings the created object up and returns where it answers; a SpawnError with `failure` when it died. */
-  protected abstract run(id: string, name: string): Promise<string>;
-  /** Ends the object (gracefully, or at once) and removes it; never the volume. */
-  protected abstract end(w: W, how: "stop" | "kill"): Promise<void>;
+  protected abstract create(spec: WorkloadSpec): Promise<string>;
+  /**
+   * Brings the created object up: until it runs and where it answers for a kind that runs until
+   * stopped, only started for one that runs to completion; a SpawnError with `failure` when it died.
+   */
+  protected abstract run(id: string, spec: WorkloadSpec): Promise<{ url?: string }>;
+  /** Ends the object (gracefully, or at once) and removes it; never a volume. */
+  protected abstract end(w: W, ref: WorkloadRef, how: "stop" | "kill"): Promise<void>;
   /** The id of ref's running container on the runtime the portal talks to; notRunning(ref) otherwise. */
-  protected abstract runningContainer(ref: ServerRef): Promise<string>;
-
-  /** The object's name; a runtime with other naming rules overrides it. */
-  protected nameOf(ref: ServerRef): string {
-    return containerName(ref);
-  }
+  protected abstract runningContainer(ref: WorkloadRef): Promise<string>;
+  /** Its output as lines within `limit`, followed until it ends or as it stands. */
+  protected abstract logsOf(w: W, ref: WorkloadRef, follow: boolean, limit: OutputLimit): Promise<AsyncIterable<string>>;
+  /** One file copied out of its filesystem within `limit`; undefined when absent or out of reach. */
+  protected abstract fileOf(w: W, path: string, limit: OutputLimit, dest: string): Promise<number | undefined>;
 
   protected startingMessage(name: string): string {
-    return `Starting ${this.kind} ${name}`;
+    return `Starting ${this.objectType} ${name}`;
   }
 
-  private isOurs(w: W, ref: ServerRef, userId?: string): boolean {
-    return labelsMatch(this.labelsOf(w), ref, userId);
+  private isOurs(w: W, ref: WorkloadRef, ownerId?: string): boolean {
+    return labelsMatch(this.labelsOf(w), ref, ownerId);
   }
 
   /**
-   * The object of ref; undefined when there is none. One under another server's labels does not
-   * count; objects made before names became injective (atrium-<user>-<server>) are found by label.
+   * The object of ref; undefined when there is none. One under another workload's labels does not
+   * count; objects made under an older name (a workspace's atrium-<user>-<server>) are found by label.
    */
-  protected async findOwn(ref: ServerRef): Promise<W | undefined> {
-    validateName("user", ref.user);
-    validateName("server", ref.server);
-    const named = await this.inspect(this.nameOf(ref));
+  protected async findOwn(ref: WorkloadRef): Promise<W | undefined> {
+    const named = await this.inspect(objectName(ref));
     if (named && this.isOurs(named, ref)) return named;
-    const labelled = await this.listLabelled([`${LABEL_MANAGED}=true`, `${LABEL_USER}=${ref.user}`, `${LABEL_SERVER}=${ref.server}`]);
+    const labelled = await this.listLabelled(findLabels(ref));
     return labelled.find((w) => this.isOurs(w, ref));
   }
 
-  /** Why an ended container stopped, in the words every backend uses. */
-  protected async ended(e: Ended): Promise<FailedStatus> {
+  /** Why an ended container stopped, in the words every backend uses; exit 0 of a run-to-completion kind succeeded. */
+  protected async ended(ref: WorkloadRef, e: Ended): Promise<WorkloadStatus> {
     const code = typeof e.exitCode === "number" ? { exitCode: e.exitCode } : {};
+    // Before the exit code: a process the kernel killed for memory may still report 0 through init.
     if (e.oomKilled) return { state: "failed", reason: oomReason(e.memLimitBytes), ...code, oomKilled: true };
+    if (e.exitCode === 0 && runsToCompletion(ref.kind)) return { state: "succeeded" };
     let detail = e.detail;
     if (!detail && e.logsOf) {
       const line = await this.runtime.lastLogLine(e.logsOf);
@@ -147,10 +126,10 @@ export abstract class WorkloadSpawner<W> implements Spawner {
 
   // --- start -------------------------------------------------------------------------------------
 
-  async start(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url: string }> {
+  async start(spec: WorkloadSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url?: string }> {
     validateSpec(spec);
     try {
-      return { url: await this.startObject(spec, onEvent) };
+      return await this.startObject(spec, onEvent);
     } catch (err) {
       // Every engine-side failure of start() is a SpawnError (EngineUnavailableError is one).
       if (err instanceof SpawnError || err instanceof TypeError) throw err;
@@ -158,26 +137,28 @@ export abstract class WorkloadSpawner<W> implements Spawner {
     }
   }
 
-  private async startObject(spec: ServerSpec, onEvent?: (e: SpawnEvent) => void): Promise<string> {
-    const name = this.nameOf(spec);
-    const kind = this.kind;
+  private async startObject(spec: WorkloadSpec, onEvent?: (e: SpawnEvent) => void): Promise<{ url?: string }> {
+    const name = objectName(spec.ref);
+    const type = this.objectType;
     // Independent round trips go out together: under 20 simultaneous starts each queues behind the
     // others' on the engine socket. Only the object of this name is reused (a concurrent start's): one
-    // found by label under an old name has another Jupyter token, and may be another portal's on a
-    // shared engine. One labelled with another person's id (a deleted namesake's) is never this server's.
+    // found by label under an old name may be another portal's on a shared engine. One labelled with
+    // another person's id (a deleted namesake's) is never this workload's.
     const [existing, image] = await Promise.all([this.inspect(name), this.runtime.imageInfo(spec.image)]);
-    if (existing && !this.isOurs(existing, spec, spec.userId)) {
-      throw new SpawnError(`The ${kind} name ${name} is already used by a ${kind} that is not this server's.`, "engine_error");
+    if (existing && !this.isOurs(existing, spec.ref, spec.ownerId)) {
+      throw new SpawnError(`The ${type} name ${name} is already used by a ${type} that is not the ${nounOf(spec.ref)}'s.`, "engine_error");
     }
-    const url = existing ? await this.reuse(existing) : undefined;
-    if (url) return url;
+    // A run-to-completion kind's object is its one run (a retried start, an adopted one): never run twice.
+    if (existing && runsToCompletion(spec.ref.kind)) return {};
+    const reused = existing ? await this.reuse(existing, spec) : undefined;
+    if (reused) return reused;
     // The engine the portal talks to is asked: on a multi-node swarm the image must be on that
     // manager too (docs/deploy-swarm.md).
     if (!image.present) throw new SpawnError(imageMissingMessage(spec.image), "image_missing");
 
-    onEvent?.({ phase: "creating", message: `Creating ${kind} ${name} from ${spec.image}` });
+    onEvent?.({ phase: "creating", message: `Creating ${type} ${name} from ${spec.image}` });
     // A leftover from a previous run (ended, failed, or created but never started) is replaced.
-    await Promise.all([existing ? this.end(existing, "kill") : undefined, this.prepare(spec)]);
+    await Promise.all([existing ? this.end(existing, spec.ref, "kill") : undefined, this.prepare(spec)]);
     let id: string;
     try {
       id = await this.create(spec);
@@ -185,65 +166,74 @@ export abstract class WorkloadSpawner<W> implements Spawner {
       id = await this.createdMeanwhile(spec, name, err);
     }
     onEvent?.({ phase: "starting", message: this.startingMessage(name) });
-    return this.run(id, name);
+    return this.run(id, spec);
   }
 
   /** A create that failed: a concurrent start's object of this name (409) is carried on with. */
-  private async createdMeanwhile(spec: ServerSpec, name: string, err: unknown): Promise<string> {
+  private async createdMeanwhile(spec: WorkloadSpec, name: string, err: unknown): Promise<string> {
     const code = statusCodeOf(err);
     if (code === 409) {
       const other = await this.inspect(name);
-      if (other && this.isOurs(other, spec, spec.userId)) return this.idOf(other);
-      throw new SpawnError(`The ${this.kind} name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
+      if (other && this.isOurs(other, spec.ref, spec.ownerId)) return this.idOf(other);
+      throw new SpawnError(`The ${this.objectType} name ${name} is already in use: ${engineMessage(err)}`, "engine_error");
     }
     if (code === 404 && /image/i.test(engineMessage(err))) throw new SpawnError(imageMissingMessage(spec.image), "image_missing");
     if (err instanceof SpawnError) throw err;
-    throw new SpawnError(`The ${this.engineName} could not create the ${this.kind} ${name}: ${engineMessage(err)}`, "engine_error");
+    throw new SpawnError(`The ${this.engineName} could not create the ${this.objectType} ${name}: ${engineMessage(err)}`, "engine_error");
   }
 
   // --- stop, remove, status, list ----------------------------------------------------------------
 
-  async stop(ref: ServerRef): Promise<void> {
+  async stop(ref: WorkloadRef): Promise<void> {
     const w = await this.findOwn(ref);
-    if (w) await this.end(w, "stop");
+    if (w) await this.end(w, ref, "stop");
   }
 
-  async remove(ref: ServerRef): Promise<void> {
+  async remove(ref: WorkloadRef): Promise<void> {
     const w = await this.findOwn(ref);
-    if (w) await this.end(w, "kill");
+    if (w) await this.end(w, ref, "kill");
   }
 
-  async status(ref: ServerRef): Promise<ServerStatus> {
+  async status(ref: WorkloadRef): Promise<WorkloadStatus> {
     const w = await this.findOwn(ref);
-    return w ? (await this.describe(w)).status : { state: "stopped" };
+    return w ? (await this.describe(w, ref)).status : { state: "missing" };
   }
 
-  async list(): Promise<ListedServer[]> {
+  async list(): Promise<ListedWorkload[]> {
     const all = await this.listLabelled([`${LABEL_MANAGED}=true`]);
-    const listed = await mapLimit(all, 8, async (w): Promise<ListedServer | undefined> => {
+    const listed = await mapLimit(all, 8, async (w): Promise<ListedWorkload | undefined> => {
       const labels = this.labelsOf(w) ?? {};
-      if (isJobLabelled(labels)) return undefined; // a job execution's object, never a server
-      const user = labels[LABEL_USER];
-      const server = labels[LABEL_SERVER];
-      if (!user || !server) return undefined;
-      const { status, url } = await this.describe(w);
-      const entry: ListedServer = { user, server, environment: labels[LABEL_ENV] ?? "", status };
-      if (labels[LABEL_USER_ID]) entry.userId = labels[LABEL_USER_ID];
+      const ref = refOf(labels);
+      if (!ref) return undefined; // a kind this portal does not know (a newer one's)
+      const { status, url } = await this.describe(w, ref);
+      const entry: ListedWorkload = { ref, labels, status };
+      if (labels[LABEL_USER_ID]) entry.ownerId = labels[LABEL_USER_ID];
+      if (labels[LABEL_USER]) entry.ownerName = labels[LABEL_USER];
       if (url) entry.url = url;
       return entry;
     });
-    return listed.filter((x): x is ListedServer => x !== undefined);
+    return listed.filter((x): x is ListedWorkload => x !== undefined);
   }
 
-  // --- in the server's container, and the runtime's own ------------------------------------------
+  async logs(ref: WorkloadRef, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>> {
+    const w = await this.findOwn(ref);
+    return w ? this.logsOf(w, ref, opts.follow, opts.limit) : noLines();
+  }
 
-  async exec(ref: ServerRef, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  async file(ref: WorkloadRef, path: string, limit: OutputLimit, dest: string): Promise<number | undefined> {
+    const w = await this.findOwn(ref);
+    return w ? this.fileOf(w, path, limit, dest) : undefined;
+  }
+
+  // --- in the workload's container, and the runtime's own ----------------------------------------
+
+  async exec(ref: WorkloadRef, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     assertArgv("exec", cmd);
     const id = await this.runningContainer(ref);
     return this.runtime.exec(id, cmd, opts, () => notRunning(ref));
   }
 
-  async stats(ref: ServerRef): Promise<{ cpu: number; memBytes: number }> {
+  async stats(ref: WorkloadRef): Promise<{ cpu: number; memBytes: number }> {
     const id = await this.runningContainer(ref);
     return this.runtime.stats(id, () => notRunning(ref));
   }
@@ -267,31 +257,5 @@ export abstract class WorkloadSpawner<W> implements Spawner {
 
   removeVolume(volume: string): Promise<void> {
     return this.runtime.removeVolume(volume);
-  }
-
-  // --- job executions ----------------------------------------------------------------------------
-
-  startJob(spec: JobSpec): Promise<void> {
-    return this.jobs.start(spec);
-  }
-
-  jobStatus(executionId: string): Promise<JobStatus> {
-    return this.jobs.status(executionId);
-  }
-
-  jobLogs(executionId: string, opts: { follow: boolean; limit: OutputLimit }): Promise<AsyncIterable<string>> {
-    return this.jobs.logs(executionId, opts.follow, opts.limit);
-  }
-
-  jobFile(executionId: string, path: string, limit: OutputLimit): Promise<Buffer | undefined> {
-    return this.jobs.file(executionId, path, limit);
-  }
-
-  removeJob(executionId: string): Promise<void> {
-    return this.jobs.remove(executionId);
-  }
-
-  listJobs(): Promise<ListedJob[]> {
-    return this.jobs.list();
   }
 }

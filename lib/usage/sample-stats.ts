@@ -1,5 +1,6 @@
 import type { ServerRow } from "@/db/queries/servers";
 import type { Spawner } from "@/lib/spawner";
+import { workspaceRef } from "@/lib/workspaces/workload";
 
 export interface LiveUse {
   cpu: number;
@@ -37,7 +38,7 @@ export async function sampleLiveUse(spawner: Spawner, rows: ServerRow[], concurr
       const row = running[next++];
       if (!row) break;
       const use = await withTimeout(
-        spawner.stats({ user: row.userName, server: row.name }).catch(() => undefined),
+        spawner.stats(workspaceRef({ user: row.userName, server: row.name })).catch(() => undefined),
         SAMPLE_TIMEOUT_MS,
       );
       if (use) out.set(keyOf(row.userName, row.name), use);

@@ -11,7 +11,7 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { changeUser, createUser, getUserOrThrow, listUsers, removeUser } from "./manage";
-import { NO_JOBS } from "@/lib/spawner/testing";
+import { NO_OUTPUT, serverLabel } from "@/lib/spawner/testing";
 import { apiError } from "@/lib/http/testing";
 
 const root: Principal = { name: "root", role: "admin", admin: true, via: "session" };
@@ -27,13 +27,13 @@ function recordingSpawner() {
     stats: no,
     imageInfo: no,
     runInImage: no,
-    ...NO_JOBS,
+    ...NO_OUTPUT,
     capacity: no,
     list: () => Promise.resolve([]),
-    status: () => Promise.resolve({ state: "stopped" }),
+    status: () => Promise.resolve({ state: "missing" }),
     ping: () => Promise.resolve(!state.down),
     stop: (ref) => {
-      calls.push(`stop ${ref.user}/${ref.server}`);
+      calls.push(`stop ${serverLabel(ref)}`);
       return Promise.resolve();
     },
     remove: () => Promise.resolve(),

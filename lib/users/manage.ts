@@ -14,6 +14,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound } from "@/lib/http/api-error";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
+import { jobOutputSettings } from "@/lib/jobs/runtime";
 import { stopExecutions } from "@/lib/jobs/stop-executions";
 import type { Spawner } from "@/lib/spawner";
 import { removeHomeVolume, stopAllServersOf } from "@/lib/workspaces/stop";
@@ -142,7 +143,7 @@ export async function removeUser(
   const unfinished = (await listUnfinishedExecutions(db, name)).length > 0;
   const executions = unfinished
     ? await stopExecutions(
-        { db, spawner, store: opts.store ?? getArtifactStore() },
+        { db, spawner, store: opts.store ?? getArtifactStore(), ...jobOutputSettings() },
         actor,
         { owner: name },
         `the owner was deleted by ${actor.name}`,

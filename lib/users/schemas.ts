@@ -23,6 +23,10 @@ export const roleLimitsSchema = z.strictObject({
   maxTotalMemGb: memGb.optional(),
   maxStorageGb: storageGb.optional(),
   maxPids: pids.optional(),
+  /** The serving allowance (docs/serving.md); role-wide only, no per-person override yet. */
+  maxEndpoints: z.number().int().min(0).max(1000).optional(),
+  maxServingCpu: z.number().min(0).max(4096).optional(),
+  maxServingMemGb: z.number().min(0).max(65536).optional(),
 });
 
 /** A per-user override: a number sets it, null removes it (back to the role's value). */

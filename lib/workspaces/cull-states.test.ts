@@ -14,7 +14,7 @@ import { openTestDatabase } from "@/db/testing";
 import type { Spawner } from "@/lib/spawner";
 import { cullIdleServers } from "./cull";
 import { serverRowFixture } from "@/db/server-fixture";
-import { NO_JOBS } from "@/lib/spawner/testing";
+import { NO_OUTPUT, serverLabel } from "@/lib/spawner/testing";
 
 let handle: DbHandle;
 let jupyter: Server;
@@ -27,16 +27,16 @@ const spawner: Spawner = {
   start: () => Promise.reject(new Error("not used")),
   stop: () => Promise.resolve(),
   remove: (ref) => {
-    removed.push(`${ref.user}/${ref.server}`);
+    removed.push(`${serverLabel(ref)}`);
     return Promise.resolve();
   },
-  status: () => Promise.resolve({ state: "stopped" }),
+  status: () => Promise.resolve({ state: "missing" }),
   list: () => Promise.resolve([]),
   removeVolume: () => Promise.reject(new Error("not used")),
   exec: () => Promise.reject(new Error("not used")),
   imageInfo: () => Promise.reject(new Error("not used")),
   runInImage: () => Promise.reject(new Error("not used")),
-  ...NO_JOBS,
+  ...NO_OUTPUT,
   capacity: () => Promise.reject(new Error("not used")),
   ping: () => Promise.resolve(true),
   stats: () => Promise.reject(new Error("not used")),

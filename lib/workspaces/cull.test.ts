@@ -13,6 +13,7 @@ import { sendExecute, startedExecuting } from "@/lib/workspaces/kernel-test-clie
 import { openWebSocket } from "@/lib/proxy/ws-test-client";
 import { DockerSpawner } from "@/lib/spawner";
 import { engineReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { workspaceRef } from "./workload";
 import { cullIdleServers } from "./cull";
 import { startServer } from "./start";
 import { resolveWorkspaceTarget } from "./target";
@@ -45,7 +46,7 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
   });
 
   afterAll(async () => {
-    await spawner.remove({ user, server: "default" }).catch(() => undefined);
+    await spawner.remove(workspaceRef({ user, server: "default" })).catch(() => undefined);
     await spawner.removeVolume(user).catch(() => undefined);
     await handle?.close();
   });

@@ -21,9 +21,11 @@ import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, removeIdleNetworksOnceGone, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { workspaceRef } from "./workload";
 import { removeUser } from "@/lib/users/manage";
 import { progressEvents } from "./progress";
-import { reconcileServer, reconcileServers } from "./reconcile";
+import { reconcileWorkloads } from "@/lib/workloads/reconcile";
+import { reconcileServer } from "./reconcile";
 import { startServer } from "./start";
 import { getServerStats } from "./stats";
 import { stopServer } from "./stop";
@@ -150,7 +152,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
 
   afterAll(async () => {
     for (const user of people) {
-      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.user === user)) await spawner.remove(l).catch(() => undefined);
+      for (const l of (await spawner.list().catch(() => [])).filter((x) => x.ownerName === user))
+        await spawner.remove(l.ref).catch(() => undefined);
       for (const c of await containersOf(user))
         await docker
           .getContainer(c.Id)
@@ -292,20 +295,20 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     const me = await person("recon");
     await startServer(db(), spawner, me, me.name, "a", { environment: "python", cpu: 0.5, memGb: 0.5 });
     await settle(me.name, "a");
-    const report = await reconcileServers(db(), spawner);
+    const report = await reconcileWorkloads(db(), spawner);
     expect(report?.adopted).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.status).toBe("running");
 
     const c = await runningContainerOf(me.name);
     await docker.getContainer(c?.Id ?? "").kill({ signal: "SIGKILL" });
-    const after = await reconcileServers(db(), spawner);
+    const after = await reconcileWorkloads(db(), spawner);
     expect(after?.failed).toContain(`${me.name}/a`);
     const row = await findServer(db(), me.name, "a");
     expect(row?.status).toBe("failed");
     expect(row?.reason).toMatch(/^exited with code 137/);
 
     await updateServer(db(), me.name, "a", { status: "running", url: "http://127.0.0.1:9" });
-    const gone = await reconcileServers(db(), spawner);
+    const gone = await reconcileWorkloads(db(), spawner);
     expect(gone?.stopped).toContain(`${me.name}/a`);
     expect((await findServer(db(), me.name, "a"))?.reason).toBe("the container disappeared from the engine");
   });
@@ -316,10 +319,10 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect((await settle(me.name, "default")).status).toBe("running");
     expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
     const t0 = Date.now();
-    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000)
+    while ((await spawner.status(workspaceRef({ user: me.name, server: "default" }))).state === "running" && Date.now() - t0 < 20_000)
       await new Promise((r) => setTimeout(r, 200));
-    expect(await spawner.status({ user: me.name, server: "default" })).toMatchObject({ state: "failed", exitCode: 0 });
-    const report = await reconcileServers(db(), spawner);
+    expect(await spawner.status(workspaceRef({ user: me.name, server: "default" }))).toMatchObject({ state: "failed", exitCode: 0 });
+    const report = await reconcileWorkloads(db(), spawner);
     expect(report?.stopped).toContain(`${me.name}/default`);
     expect(report?.failed).not.toContain(`${me.name}/default`);
     expect(await findServer(db(), me.name, "default")).toMatchObject({ status: "stopped", reason: "stopped from Jupyter" });
@@ -335,7 +338,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(await reconcileServer(db(), spawner, me.name, "nope")).toBeNull();
     expect((await jupyter(me.name, "default", "api/shutdown", { method: "POST" })).status).toBe(200);
     const t0 = Date.now();
-    while ((await spawner.status({ user: me.name, server: "default" })).state === "running" && Date.now() - t0 < 20_000)
+    while ((await spawner.status(workspaceRef({ user: me.name, server: "default" }))).state === "running" && Date.now() - t0 < 20_000)
       await new Promise((r) => setTimeout(r, 200));
     expect((await findServer(db(), me.name, "default"))?.status).toBe("running");
     // A swarm task still reads "running" for a moment after its container exited; the page polls every 5 s.
@@ -372,13 +375,13 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     await deleteUser(db(), ghost.name);
     // Another portal's person on the same engine: unknown to this database, never recorded as deleted.
     await deleteUser(db(), foreign.name);
-    const report = await reconcileServers(db(), spawner);
+    const report = await reconcileWorkloads(db(), spawner);
     expect(report?.orphaned).toContain(`${ghost.name}/default`);
     expect(report?.orphaned).not.toContain(`${foreign.name}/default`);
     expect(report?.unknown).toContain(`${foreign.name}/default`);
     expect(await workloadsOf(ghost.name)).toHaveLength(0);
     expect(await workloadsOf(foreign.name)).toHaveLength(1);
-    await spawner.remove({ user: foreign.name, server: "default" });
+    await spawner.remove(workspaceRef({ user: foreign.name, server: "default" }));
   }, 90_000);
 
   it("an unreachable engine is a clear 503 and changes nothing", async () => {
@@ -389,6 +392,6 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
       code: "engine_unavailable",
     });
     expect(await findServer(db(), me.name, "default")).toBeUndefined();
-    expect(await reconcileServers(db(), dead)).toBeNull();
+    expect(await reconcileWorkloads(db(), dead)).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 import { getConfig } from "@/lib/config";
-import type { ServerRef } from "@/lib/spawner";
+import type { ServerRef } from "./paths";
 import { workspaceOrigin } from "./workspace-host";
+
+export type { ServerRef } from "./paths";
 
 export const baseUrlOf = (ref: ServerRef) => `/user/${ref.user}/${ref.server}/`;
 export const labelOf = (ref: ServerRef) => `${ref.user}/${ref.server}`;

@@ -21,17 +21,12 @@ import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { badRequest, forbidden, notFound, refused } from "@/lib/http/api-error";
 import { parseWorkspacePath } from "./paths";
-import { baseUrlOf, labelOf } from "./names";
+import { baseUrlOf, labelOf, type ServerRef } from "./names";
 import { workspaceOrigin, type WorkspaceHost } from "./workspace-host";
 
 export const CODE_TTL_MS = 60_000;
 /** A working day; after it the browser goes through the portal again, without a prompt if still signed in. */
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
-
-export interface ServerRef {
-  user: string;
-  server: string;
-}
 
 /** Where the portal sends the browser back with the code: under the server's prefix, so the proxy sees it. */
 export const callbackPath = (ref: ServerRef) => `${baseUrlOf(ref)}_atrium/auth-callback`;

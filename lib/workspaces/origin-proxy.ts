@@ -6,7 +6,8 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { headerValue } from "@/lib/proxy/headers";
-import { callbackPath, type ServerRef } from "./origin-auth";
+import type { ServerRef } from "./names";
+import { callbackPath } from "./origin-auth";
 import { baseUrlOf } from "./names";
 
 /** The proxy's own cookies on a workspace origin: the session and the handshake's state. Never forwarded. */

@@ -6,7 +6,8 @@
  * means something else after normalisation is not worth forwarding.
  */
 
-export interface WorkspaceRef {
+/** One workspace: its owner's name and its server name. */
+export interface ServerRef {
   user: string;
   server: string;
 }
@@ -40,7 +41,7 @@ function hasDotSegment(rest: string): boolean {
 }
 
 /** The owner and server of a workspace URL (path and query), or null when it is not one. */
-export function parseWorkspacePath(url: string): WorkspaceRef | null {
+export function parseWorkspacePath(url: string): ServerRef | null {
   const cut = url.search(/[?#]/);
   const path = cut === -1 ? url : url.slice(0, cut);
   const m = PATH_RE.exec(path);
@@ -52,14 +53,14 @@ export function parseWorkspacePath(url: string): WorkspaceRef | null {
 }
 
 /** `/user/a/b` (no trailing slash): Jupyter serves under `/user/a/b/`, so browsers are sent there. */
-export function missingTrailingSlash(url: string, ref: WorkspaceRef): boolean {
+export function missingTrailingSlash(url: string, ref: ServerRef): boolean {
   const cut = url.search(/[?#]/);
   const path = cut === -1 ? url : url.slice(0, cut);
   return path === `${WORKSPACE_PREFIX}${ref.user}/${ref.server}`;
 }
 
 /** The same URL with the slash added after the server name (query kept). */
-export function withTrailingSlash(url: string, ref: WorkspaceRef): string {
+export function withTrailingSlash(url: string, ref: ServerRef): string {
   const base = `${WORKSPACE_PREFIX}${ref.user}/${ref.server}`;
   return `${base}/${url.slice(base.length)}`;
 }

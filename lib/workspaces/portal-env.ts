@@ -4,11 +4,12 @@ import { getConfig } from "@/lib/config";
  * What every workspace and job execution finds in its environment so `mlflow` and `pip` reach the
  * portal without set-up: the tracking server (this portal), a token of its owner with only the
  * workspace scopes (DEFAULT_SCOPES.workspace in lib/auth/scopes.ts), and the company index. Jupyter's
- * own variables are the spawner's (jupyterEnvList in lib/spawner/container-spec.ts).
+ * own variables are the workspace's (workload.ts).
  */
 export function portalEnv(opts: {
   user: string;
-  server: string;
+  /** A workspace's server name (ATRIUM_SERVER); a job has none. */
+  server?: string;
   environment: string;
   image: string;
   trackingToken: string;
@@ -22,7 +23,7 @@ export function portalEnv(opts: {
     // JupyterLab's "Back to Atrium" links point there.
     ATRIUM_PUBLIC_URL: config.publicUrl,
     ATRIUM_USER: opts.user,
-    ATRIUM_SERVER: opts.server,
+    ...(opts.server === undefined ? {} : { ATRIUM_SERVER: opts.server }),
     ATRIUM_ENVIRONMENT: opts.environment,
     ATRIUM_IMAGE: opts.image,
   };

@@ -34,6 +34,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { startSession } from "@/lib/auth/sessions";
 import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
 import { engineReadiness, TEST_IMAGE, waitForJupyterApi } from "@/lib/spawner/testing";
+import { workspaceRef, workspaceSpec } from "./workload";
 import { createApiToken } from "@/lib/users/tokens";
 import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
 import { workspaceLabel, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
@@ -778,25 +779,25 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
 
   beforeAll(async () => {
     if (notReady) throw new Error(`The workspace proxy tests need Docker in CI: ${notReady}`);
-    const started = await spawner.start({
-      ...ref,
-      userId: `id-${OWNER}`,
-      homeVolume: legacyVolumeName(OWNER),
-      environment: "test-env",
-      image: TEST_IMAGE,
-      cpu: 1,
-      memGb: 1,
-      token: jupyterToken,
-      baseUrl,
-      env: {},
-    });
-    direct = started.url;
+    const started = await spawner.start(
+      workspaceSpec({
+        ...ref,
+        ownerId: `id-${OWNER}`,
+        homeVolume: legacyVolumeName(OWNER),
+        environment: { id: "test-env", image: TEST_IMAGE },
+        cpu: 1,
+        memGb: 1,
+        token: jupyterToken,
+        env: {},
+      }),
+    );
+    direct = started.url ?? "";
     await waitForJupyterApi(direct, baseUrl, jupyterToken);
     targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken });
   }, 60_000);
 
   afterAll(async () => {
-    await spawner.remove(ref).catch(() => undefined);
+    await spawner.remove(workspaceRef(ref)).catch(() => undefined);
     await spawner.removeVolume?.(OWNER).catch(() => undefined);
   }, 60_000);
 

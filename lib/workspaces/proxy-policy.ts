@@ -34,7 +34,7 @@ import {
   stateCookie,
   WORKSPACE_COOKIE,
 } from "./origin-proxy";
-import { isWorkspacePath, missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type WorkspaceRef } from "./paths";
+import { isWorkspacePath, missingTrailingSlash, parseWorkspacePath, withTrailingSlash, type ServerRef } from "./paths";
 import {
   adminAccessOff,
   badHandshake,
@@ -79,11 +79,11 @@ export interface WorkspaceProxyDeps {
 
 /** A workspace as the proxy forwards to it. */
 export interface WorkspaceUpstream extends Upstream {
-  ref: WorkspaceRef;
+  ref: ServerRef;
 }
 
 /** Who may use a server at all: the one access rule (lib/auth/access.ts), today its owner or an admin. */
-function mayUseServer(principal: Principal, ref: WorkspaceRef): boolean {
+function mayUseServer(principal: Principal, ref: ServerRef): boolean {
   return can(principal, "use", serverResource(ref));
 }
 
@@ -101,7 +101,7 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
   }
 
   /** Step 3 of the handshake (origin-auth.ts): the code, once, for a cookie of this server only. */
-  async function callback(req: IncomingMessage, ref: WorkspaceRef): Promise<Decision<WorkspaceUpstream>> {
+  async function callback(req: IncomingMessage, ref: ServerRef): Promise<Decision<WorkspaceUpstream>> {
     if (req.method !== "GET") return reject(badHandshake());
     const query = new URL(req.url ?? "", "http://workspace.invalid").searchParams;
     const code = query.get("code");
@@ -126,7 +126,7 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
   }
 
   /** Step 1: off to the portal, which knows who this is. */
-  function startHandshake(ref: WorkspaceRef, url: string): Decision<WorkspaceUpstream> {
+  function startHandshake(ref: ServerRef, url: string): Decision<WorkspaceUpstream> {
     const state = randomBytes(24).toString("base64url");
     const next = safeNext(ref, url) ?? baseUrlOf(ref);
     return { kind: "redirect", location: authorizeUrl(portalOrigin, ref, state, next), cookies: [stateCookie(ref, state, secureCookies)] };
@@ -135,7 +135,7 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
   /** The caller: an API token, else on the portal's origin its session cookie, on a workspace origin this server's own cookie. */
   async function callerOf(
     req: IncomingMessage,
-    ref: WorkspaceRef,
+    ref: ServerRef,
     onWorkspaceOrigin: boolean,
     principals: PrincipalCache,
   ): Promise<{ principal: Principal | null; db?: Db }> {

@@ -1,24 +1,29 @@
 import type { Db } from "@/db/client";
-import { deletedUserIds, deletedUsersNamed } from "@/db/queries/deleted-users";
 import { findServer, listServersIn, updateServer, type ServerRow } from "@/db/queries/servers";
-import { findUser } from "@/db/queries/users";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
-import type { ListedServer, ServerStatus, Spawner } from "@/lib/spawner";
+import type { ListedWorkload, Spawner, WorkloadStatus } from "@/lib/spawner";
 import { revokeTokenById } from "@/lib/tokens/manage";
-import { labelOf } from "./names";
+import { labelOf, type ServerRef } from "./names";
 import { forgetWorkspaceTarget } from "./target";
+import { serverOf, workspaceRef } from "./workload";
 
+/** A workspace the engine runs, as list() found it. */
+type ListedServer = ListedWorkload & { server: ServerRef };
+
+/** What one reconcile did (lib/workloads/reconcile.ts), in the words each kind reports in. */
 export interface ReconcileReport {
   adopted: string[];
   stopped: string[];
   failed: string[];
-  /** Containers with Atrium's labels that no server row claims: reported, never killed. */
+  /** Objects with Atrium's labels that no row claims: reported, never killed. */
   unknown: string[];
-  /** Containers of people who were deleted (their id is in deleted_users): removed. */
+  /** Objects of people who were deleted (their id is in deleted_users): removed. */
   orphaned: string[];
 }
+
+export const emptyReport = (): ReconcileReport => ({ adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] });
 
 const ENDED = { url: null, jupyterToken: null, trackingTokenId: null, phase: null, progress: 0, message: null };
 
@@ -31,7 +36,7 @@ async function end(
   report: ReconcileReport,
 ): Promise<void> {
   const ref = { user: row.userName, server: row.name };
-  await spawner.remove(ref).catch(() => undefined);
+  await spawner.remove(workspaceRef(ref)).catch(() => undefined);
   if (row.trackingTokenId) await revokeTokenById(db, row.trackingTokenId).catch(() => undefined);
   const done = await updateServer(db, row.userName, row.name, { ...ENDED, status, reason, stoppedAt: new Date() }, [row.status]);
   forgetWorkspaceTarget(db, row.userName, row.name);
@@ -42,34 +47,10 @@ async function end(
 }
 
 /**
- * Removes the containers of deleted people and returns the rest. Only ids recorded in deleted_users
- * count: another portal sharing the engine (tests, a second deployment) labels its containers with
- * people this database never had, and those are left alone. Containers from before user ids carry
- * no id: they are removed when their user name was deleted and no one holds that name now.
- */
-async function removeOrphans(db: Db, spawner: Spawner, listed: ListedServer[], report: ReconcileReport): Promise<ListedServer[]> {
-  const ids = [...new Set(listed.flatMap((c) => (c.userId ? [c.userId] : [])))];
-  const deleted = await deletedUserIds(db, ids);
-  const unlabelled = [...new Set(listed.filter((c) => !c.userId).map((c) => c.user))];
-  const goneNames = new Set<string>();
-  for (const name of unlabelled) {
-    if (!(await findUser(db, name)) && (await deletedUsersNamed(db, name)).length > 0) goneNames.add(name);
-  }
-  const kept: ListedServer[] = [];
-  for (const c of listed) {
-    if ((c.userId && deleted.has(c.userId)) || (!c.userId && goneNames.has(c.user))) {
-      await spawner.remove(c).catch((err: unknown) => console.warn(`[atrium] could not remove ${labelOf(c)} of a deleted user:`, err));
-      report.orphaned.push(labelOf(c));
-    } else kept.push(c);
-  }
-  return kept;
-}
-
-/**
  * Jupyter's File > Shut Down (POST api/shutdown) ends the server, and with it the container, with
  * exit code 0; a crash, a kill or the OOM killer never exit 0. So a clean exit is the owner's stop.
  */
-function quitFromJupyter(status: ServerStatus): boolean {
+function quitFromJupyter(status: WorkloadStatus): boolean {
   return status.state === "failed" && status.exitCode === 0 && !status.oomKilled;
 }
 
@@ -78,7 +59,7 @@ async function settleRunning(
   db: Db,
   spawner: Spawner,
   row: ServerRow,
-  c: { status: ServerStatus; url?: string } | undefined,
+  c: { status: WorkloadStatus; url?: string } | undefined,
   report: ReconcileReport,
 ): Promise<void> {
   if (!c) {
@@ -105,30 +86,38 @@ async function settleRunning(
 export async function reconcileServer(db: Db, spawner: Spawner, user: string, server: string): Promise<ReconcileReport | null> {
   const row = await findServer(db, user, server);
   if (row?.status !== "running") return null;
-  let status: ServerStatus;
+  let status: WorkloadStatus;
   try {
-    status = await spawner.status({ user, server });
+    status = await spawner.status(workspaceRef({ user, server }));
   } catch {
     return null;
   }
-  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
-  await settleRunning(db, spawner, row, status.state === "stopped" ? undefined : { status }, report);
+  const report = emptyReport();
+  const gone = status.state === "stopped" || status.state === "missing";
+  await settleRunning(db, spawner, row, gone ? undefined : { status }, report);
   return report;
 }
 
 /**
- * Compares what the engine runs with what Postgres says. The engine is the truth for "is it running":
- * running containers are adopted (a portal restart never stops a workspace), dead ones become stopped
- * or failed with their reason.
+ * The workspaces the engine runs against what Postgres says (lib/workloads/reconcile.ts lists them).
+ * The engine is the truth for "is it running": running containers are adopted (a portal restart
+ * never stops a workspace), dead ones become stopped or failed with their reason.
  */
-export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now()): Promise<ReconcileReport | null> {
-  if (!(await spawner.ping())) return null;
-  const report: ReconcileReport = { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] };
-  const listed = await removeOrphans(db, spawner, await spawner.list(), report);
+export async function settleWorkspaces(
+  db: Db,
+  spawner: Spawner,
+  all: ListedWorkload[],
+  report: ReconcileReport,
+  now: number,
+): Promise<void> {
+  const listed = all.flatMap((c) => {
+    const server = serverOf(c);
+    return server ? [{ ...c, server }] : [];
+  });
   // Two containers can carry one server's labels (one under the name from before injective names, or
   // another portal's on a shared engine): a row takes the one at the URL it recorded, else the first.
   const byKey = new Map<string, ListedServer[]>();
-  for (const c of listed) byKey.set(labelOf(c), [...(byKey.get(labelOf(c)) ?? []), c]);
+  for (const c of listed) byKey.set(labelOf(c.server), [...(byKey.get(labelOf(c.server)) ?? []), c]);
   const rows = await listServersIn(db, ["pending", "running", "stopping"]);
   const claimed = new Set(rows.map((r) => labelOf({ user: r.userName, server: r.name })));
   const graceMs = (getConfig().spawnTimeoutS + 30) * 1000;
@@ -144,15 +133,14 @@ export async function reconcileServers(db: Db, spawner: Spawner, now = Date.now(
       continue;
     }
     if (row.status === "stopping") {
-      if (c?.status.state === "running") await spawner.stop(c).catch(() => undefined);
+      if (c?.status.state === "running") await spawner.stop(c.ref).catch(() => undefined);
       await end(db, spawner, row, "stopped", row.reason ?? "stopped", report);
       continue;
     }
     await settleRunning(db, spawner, row, c, report);
   }
   for (const c of listed) {
-    const key = labelOf(c);
+    const key = labelOf(c.server);
     if (!claimed.has(key) && c.status.state === "running") report.unknown.push(key);
   }
-  return report;
 }

@@ -16,6 +16,7 @@ import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { baseUrlOf, labelOf } from "./names";
 import { quotaError, quotaRefusal } from "./quota";
 import { waitForJupyter } from "./readiness";
+import { workspaceRef, workspaceSpec } from "./workload";
 import type { StartRequest } from "./schemas";
 import { serverView, type ServerView } from "./view";
 import { portalEnv } from "./portal-env";
@@ -137,7 +138,7 @@ async function spawnInBackground(
 ): Promise<void> {
   const user = row.userName;
   const server = row.name;
-  const ref = { user, server };
+  const ref = workspaceRef({ user, server });
   const deadline = Date.now() + getConfig().spawnTimeoutS * 1000;
   try {
     const image = await spawner.imageInfo(env.image);
@@ -149,31 +150,27 @@ async function spawnInBackground(
       ["pending"],
     );
     const started = await spawner.start(
-      {
-        ...ref,
-        // The volume stored with the person, never one derived from her name (a deleted namesake's).
-        userId: owner.id,
+      workspaceSpec({
+        user,
+        server,
+        ownerId: owner.id,
         homeVolume: owner.homeVolume,
-        environment: env.id,
-        image: env.image,
-        cmd: env.command ?? undefined,
-        constraints: env.constraints,
+        environment: env,
         cpu: row.cpu,
         memGb: row.memGb,
         pids: owner.pids,
         token: jupyterToken,
-        baseUrl: baseUrlOf(ref),
         env: portalEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token }),
-      },
+      }),
       // "creating" was written just before; only the step to "starting" is news.
       (e) => void (e.phase === "starting" ? progress(db, user, server, e.phase, 40, e.message) : undefined),
     );
-    await updateServer(db, user, server, { url: started.url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, [
-      "pending",
-    ]);
+    if (!started.url) throw new Error("the workspace started without an address");
+    const url = started.url;
+    await updateServer(db, user, server, { url, phase: "waiting", progress: 50, message: "Waiting for Jupyter to answer" }, ["pending"]);
     let shown = 50;
     let checkedAt = 0;
-    const ready = await waitForJupyter(started.url, baseUrlOf(ref), jupyterToken, deadline, async (ms) => {
+    const ready = await waitForJupyter(url, baseUrlOf({ user, server }), jupyterToken, deadline, async (ms) => {
       // Every 10 points (about 3 s): under 20 simultaneous starts each write queues on the same
       // database connection as the "running" writes that end the others' waits.
       const pct = Math.min(95, 50 + Math.floor(ms / 300));
@@ -215,8 +212,8 @@ async function spawnInBackground(
       server,
       { status: "failed", phase: "failed", reason, message: reason, progress: 100, stoppedAt: new Date(), url: null, jupyterToken: null },
       ["pending"],
-    ).catch((e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf(ref)}:`, e));
-    console.warn(`[atrium] spawn of ${labelOf(ref)} failed: ${reason}`);
+    ).catch((e: unknown) => console.error(`[atrium] could not record the failure of ${labelOf({ user, server })}:`, e));
+    console.warn(`[atrium] spawn of ${labelOf({ user, server })} failed: ${reason}`);
     metrics().spawnFailures.inc({ reason: spawnFailureReason(reason) });
   }
 }

@@ -5,10 +5,10 @@ import { upsertServer } from "@/db/queries/servers";
 import { insertUser } from "@/db/queries/users";
 import { openTestDatabase } from "@/db/testing";
 import { ApiError } from "@/lib/http/api-error";
-import { EngineUnavailableError, OtherNodeError, ServerNotRunningError, type Spawner } from "@/lib/spawner";
+import { EngineUnavailableError, OtherNodeError, NotRunningError, type Spawner } from "@/lib/spawner";
 import { getServerStats } from "./stats";
 import { serverRowFixture } from "@/db/server-fixture";
-import { NO_JOBS } from "@/lib/spawner/testing";
+import { NO_OUTPUT } from "@/lib/spawner/testing";
 
 let handle: DbHandle;
 
@@ -23,7 +23,7 @@ function fakeSpawner(stats: Spawner["stats"]): Spawner {
     exec: no,
     imageInfo: no,
     runInImage: no,
-    ...NO_JOBS,
+    ...NO_OUTPUT,
     capacity: no,
     removeVolume: no,
     ping: () => Promise.resolve(true),
@@ -55,7 +55,7 @@ afterAll(async () => handle.close());
 describe("getServerStats", () => {
   it("gives the engine's sample with the server's allocation", async () => {
     const spawner = fakeSpawner(async (ref) => {
-      expect(ref).toEqual({ user: "sam", server: "default" });
+      expect(ref).toEqual({ kind: "workspace", id: "sam_default" });
       return { cpu: 0.42, memBytes: 300 * 1024 ** 2 };
     });
     expect(await getServerStats(handle.db, spawner, "sam", "default")).toEqual({
@@ -95,7 +95,7 @@ describe("getServerStats", () => {
     const err = await refusal(
       getServerStats(
         handle.db,
-        fakeSpawner(() => Promise.reject(new ServerNotRunningError("gone"))),
+        fakeSpawner(() => Promise.reject(new NotRunningError("gone"))),
         "sam",
         "default",
       ),

@@ -1,10 +1,11 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
-import { OtherNodeError, ServerNotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
+import { OtherNodeError, NotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
 import { labelOf } from "./names";
 import { reconcileServer } from "./reconcile";
 import { engineUnavailable } from "./start";
+import { workspaceRef } from "./workload";
 
 const GIB = 1024 ** 3;
 
@@ -31,9 +32,9 @@ export async function getServerStats(db: Db, spawner: Spawner, user: string, ser
   if (row.status !== "running") throw notRunning(user, server);
   let used: { cpu: number; memBytes: number };
   try {
-    used = await spawner.stats({ user, server });
+    used = await spawner.stats(workspaceRef({ user, server }));
   } catch (err) {
-    if (err instanceof ServerNotRunningError) {
+    if (err instanceof NotRunningError) {
       // The row says running but the container is not (Jupyter's Shut Down, a crash): record it now.
       await reconcileServer(db, spawner, user, server).catch(() => undefined);
       throw notRunning(user, server);

@@ -12,6 +12,7 @@ import { labelOf } from "./names";
 import { engineUnavailable } from "./start";
 import { forgetWorkspaceTarget } from "./target";
 import { serverView, type ServerView } from "./view";
+import { workspaceRef } from "./workload";
 
 /**
  * Stops a server and keeps its home volume. Marks it stopping at once and finishes in the background;
@@ -61,7 +62,7 @@ async function finishStop(
   reason?: string,
 ): Promise<void> {
   try {
-    await spawner.stop({ user, server });
+    await spawner.stop(workspaceRef({ user, server }));
     if (trackingTokenId) await revokeTokenById(db, trackingTokenId);
     await updateServer(db, user, server, {
       status: "stopped",

@@ -9,7 +9,8 @@ import type { Db } from "../../db/client";
 import { listServersIn } from "../../db/queries/servers";
 import { findUser, insertUser, updateUser } from "../../db/queries/users";
 import type { Principal } from "../../lib/auth/principal";
-import { containerName, type DockerSpawner } from "../../lib/spawner";
+import { objectName, type DockerSpawner } from "../../lib/spawner";
+import { workspaceRef } from "../../lib/workspaces/workload";
 import { startServer } from "../../lib/workspaces/start";
 import { stopServer } from "../../lib/workspaces/stop";
 import { engineTime, type StartSample } from "./raw-docker";
@@ -67,7 +68,7 @@ export async function atriumStart(
   const t0 = Date.now();
   await startServer(db, spawner, me, user, server, { environment: "python", cpu: 1, memGb: 1 });
   const ms = (await waitReady(user, server)) - t0;
-  const info = await spawner.docker.getContainer(containerName({ user, server })).inspect();
+  const info = await spawner.docker.getContainer(objectName(workspaceRef({ user, server }))).inspect();
   const cleanup = async () => {
     await stopServer(db, spawner, me, user, server, { wait: true }).catch(() => undefined);
     const home = (await findUser(db, user))?.homeVolume;

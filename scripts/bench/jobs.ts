@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     // 2. an execution's start vs a raw docker run
     const docker = new Dockerode();
     const spawner = new DockerSpawner();
-    const deps = { db, spawner, store: new LocalArtifactStore(artifacts) };
+    const deps = { db, spawner, store: new LocalArtifactStore(artifacts), spoolDir: `${artifacts}-spool` };
     const owner = people[0];
     if (!owner) throw new Error("no people");
     const job = await insertJob(db, {

@@ -6,10 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import { JUPYTER_PORT, legacyVolumeName } from "../../lib/spawner/container-spec";
+import { legacyVolumeName } from "../../lib/spawner/container-spec";
 import { containerCreateOptions } from "../../lib/spawner/docker";
 import { Engine } from "../../lib/spawner/engine";
 import { ISOLATED_BRIDGE, ensureNetwork } from "../../lib/spawner/networks";
+import { JUPYTER_PORT, workspaceSpec } from "../../lib/workspaces/workload";
 import { sleep } from "./stats";
 
 export const BENCH_LABEL = "atrium.bench";
@@ -50,19 +51,17 @@ export async function rawStart(docker: Dockerode, image: string, run: string, i:
   const token = randomBytes(24).toString("base64url");
   const baseUrl = `/user/${user}/${server}/`;
   const create = containerCreateOptions(
-    {
+    workspaceSpec({
       user,
       server,
-      userId: `bench-${user}`,
+      ownerId: `bench-${user}`,
       homeVolume: legacyVolumeName(user),
-      environment: "python",
-      image,
+      environment: { id: "python", image },
       cpu: 1,
       memGb: 1,
       token,
-      baseUrl,
       env: { MLFLOW_TRACKING_URI: "http://host.docker.internal:3000" },
-    },
+    }),
     { network: ISOLATED_BRIDGE.name, publishHost: "127.0.0.1" },
   );
   await ensureNetwork(new Engine({ docker }), ISOLATED_BRIDGE);

@@ -1,3 +1,5 @@
+import { Button, buttonClass } from "@/components/ui/button";
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { AuditTable } from "@/components/admin/audit-table";
 import { auditQueryLabels, auditQuerySchema, type AuditQuery } from "@atrium/core/lib/admin/schemas";
@@ -22,12 +24,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
   return (
     <div className="space-y-5">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Audit log</h1>
-        <p className="mt-1 text-slate-600">
-          Every sign-in, start, stop, cull, role or limit change and token, with who did it, to whom and when. Newest first.
-        </p>
-      </div>
+      <PageHeader title="Audit log">
+        Every sign-in, start, stop, cull, role or limit change and token, with who did it, to whom and when. Newest first.
+      </PageHeader>
       <form action="/admin/audit" className="flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
         <label className="text-sm text-slate-700">
           Who
@@ -54,7 +53,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           To (UTC)
           <input type="datetime-local" name="until" defaultValue={local(query.until)} className={`${field} block`} />
         </label>
-        <button className="rounded-lg bg-slate-800 px-4 py-1.5 text-sm font-medium text-white hover:bg-slate-700">Filter</button>
+        <Button type="submit">Filter</Button>
         {filtered && (
           <Link href="/admin/audit" className="py-1.5 text-sm text-brand-600 hover:underline">
             Clear filters
@@ -80,18 +79,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <span>{page.items.length === 0 ? "No events" : `Events ${query.offset + 1}–${query.offset + page.items.length}`}</span>
         <span className="flex gap-2">
           {query.offset > 0 && (
-            <Link
-              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
-              href={link(Math.max(0, query.offset - query.limit))}
-            >
+            <Link className={buttonClass("secondary")} href={link(Math.max(0, query.offset - query.limit))}>
               Newer
             </Link>
           )}
           {page.hasMore && (
-            <Link
-              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
-              href={link(query.offset + query.limit)}
-            >
+            <Link className={buttonClass("secondary")} href={link(query.offset + query.limit)}>
               Older
             </Link>
           )}

@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import { ServersTable } from "@/components/admin/servers-table";
 import { listActiveServers } from "@atrium/core/lib/admin/servers-table";
 import { getConfig } from "@atrium/core/lib/config";
@@ -14,12 +15,9 @@ export default async function ServersPage() {
   const notice = workspaceOriginNotice(getConfig());
   return (
     <div className="space-y-5">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Servers</h1>
-        <p className="mt-1 text-slate-600">
-          Every workspace that is starting, running or stopping, with what it uses now against what it was given.
-        </p>
-      </div>
+      <PageHeader title="Servers">
+        Every workspace that is starting, running or stopping, with what it uses now against what it was given.
+      </PageHeader>
       <p
         data-testid="workspace-origin-notice"
         data-level={notice.level}

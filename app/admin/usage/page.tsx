@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { TopUsersChart } from "@/components/usage/top-users-chart";
 import { UsageChart } from "@/components/usage/usage-chart";
@@ -21,27 +22,26 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
 
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-4">
-        <div>
-          <h1 className="text-2xl font-semibold text-slate-900">Usage</h1>
-          <p className="mt-1 max-w-3xl text-slate-600">
-            What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days.
-            Times are UTC.
-          </p>
-        </div>
-        <nav className="flex gap-1 rounded-lg border border-slate-200 bg-white p-1 text-sm" aria-label="Time range">
-          {(Object.keys(USAGE_RANGES) as UsageRange[]).map((r) => (
-            <Link
-              key={r}
-              href={`/admin/usage?range=${r}`}
-              aria-current={r === range ? "page" : undefined}
-              className={`rounded-md px-3 py-1 ${r === range ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
-            >
-              {USAGE_RANGES[r].label}
-            </Link>
-          ))}
-        </nav>
-      </div>
+      <PageHeader
+        title="Usage"
+        actions={
+          <nav className="flex gap-1 rounded-lg border border-slate-200 bg-white p-1 text-sm" aria-label="Time range">
+            {(Object.keys(USAGE_RANGES) as UsageRange[]).map((r) => (
+              <Link
+                key={r}
+                href={`/admin/usage?range=${r}`}
+                aria-current={r === range ? "page" : undefined}
+                className={`rounded-md px-3 py-1 ${r === range ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
+              >
+                {USAGE_RANGES[r].label}
+              </Link>
+            ))}
+          </nav>
+        }
+      >
+        What running workspaces were given (allocated) and what they used, sampled every minute and kept {USAGE_RETENTION_DAYS} days. Times
+        are UTC.
+      </PageHeader>
       {report.samples === 0 ? (
         <Card title="No samples yet">
           <p className="text-sm text-slate-600" data-testid="usage-empty">

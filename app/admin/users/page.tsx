@@ -1,3 +1,5 @@
+import { Button, buttonClass } from "@/components/ui/button";
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { DataTable } from "@/components/ui/data-table";
 import { CellMeter } from "@/components/ui/meter";
@@ -51,35 +53,34 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
 
   return (
     <div className="space-y-5">
-      <div className="flex flex-wrap items-end justify-between gap-4">
-        <div>
-          <h1 className="text-2xl font-semibold text-slate-900">Users</h1>
-          <p className="mt-1 text-slate-600">
-            Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits.
-          </p>
-        </div>
-        <form className="flex gap-2" action="/admin/users">
-          <input
-            name="q"
-            defaultValue={query.q ?? ""}
-            placeholder="Search name or email"
-            aria-label="Search users"
-            className="w-56 rounded-lg border border-slate-300 px-3 py-1.5 text-sm"
-          />
-          <select
-            name="role"
-            defaultValue={query.role ?? ""}
-            aria-label="Filter by role"
-            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
-          >
-            <option value="">All roles</option>
-            {roleNames.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-          <button className="rounded-lg bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">Search</button>
-        </form>
-      </div>
+      <PageHeader
+        title="Users"
+        actions={
+          <form className="flex flex-wrap gap-2" action="/admin/users">
+            <input
+              name="q"
+              defaultValue={query.q ?? ""}
+              placeholder="Search name or email"
+              aria-label="Search users"
+              className="w-full rounded-lg border border-slate-300 px-3 py-1.5 text-sm sm:w-56"
+            />
+            <select
+              name="role"
+              defaultValue={query.role ?? ""}
+              aria-label="Filter by role"
+              className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+            >
+              <option value="">All roles</option>
+              {roleNames.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+            <Button type="submit">Search</Button>
+          </form>
+        }
+      >
+        Everyone who has signed in: their role and where it came from, and what their running servers hold against their limits.
+      </PageHeader>
       <DataTable
         testId="users-table"
         columns={[
@@ -94,7 +95,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
           { label: <span className="sr-only">Actions</span> },
         ]}
         cell="px-4 font-medium first:py-2.5"
-        panel="clip"
+        panel
       >
         {page.items.map((u) => (
           <tr key={u.name} data-testid={`user-${u.name}`}>
@@ -163,18 +164,12 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         </span>
         <span className="flex gap-2">
           {query.offset > 0 && (
-            <Link
-              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
-              href={link({ offset: String(Math.max(0, query.offset - query.limit)) })}
-            >
+            <Link className={buttonClass("secondary")} href={link({ offset: String(Math.max(0, query.offset - query.limit)) })}>
               Previous
             </Link>
           )}
           {to < page.total && (
-            <Link
-              className="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50"
-              href={link({ offset: String(query.offset + query.limit) })}
-            >
+            <Link className={buttonClass("secondary")} href={link({ offset: String(query.offset + query.limit) })}>
               Next
             </Link>
           )}

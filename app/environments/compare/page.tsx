@@ -1,4 +1,5 @@
-import Link from "next/link";
+import { PageHeader } from "@/components/ui/page-header";
+import { Button } from "@/components/ui/button";
 import type { ReactNode } from "react";
 import { CompareView } from "@/components/packages/compare-view";
 import { Card } from "@/components/ui/card";
@@ -60,15 +61,9 @@ export default async function CompareEnvironmentsPage({
   ));
   return (
     <div className="space-y-6">
-      <p className="text-sm">
-        <Link href="/environments" className="text-brand-600 hover:underline">
-          ← Environments
-        </Link>
-      </p>
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900">Compare environments</h1>
-        <p className="mt-1 text-slate-600">Which Python packages two environments ship, and where their versions differ.</p>
-      </div>
+      <PageHeader crumbs={[{ href: "/environments", label: "Environments" }]} title="Compare environments">
+        Which Python packages two environments ship, and where their versions differ.
+      </PageHeader>
       {envs.length < 2 ? (
         <p className="rounded-lg border border-dashed border-slate-300 px-4 py-8 text-center text-slate-600">
           There is only one environment, so there is nothing to compare yet.
@@ -81,7 +76,7 @@ export default async function CompareEnvironmentsPage({
           <LabelledSelect label="with" name="right" defaultValue={right}>
             {options}
           </LabelledSelect>
-          <button className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Compare</button>
+          <Button type="submit">Compare</Button>
         </form>
       )}
       {body}

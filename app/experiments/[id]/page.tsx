@@ -1,5 +1,5 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
-import { Crumbs } from "@/components/ui/crumbs";
 import { notFound } from "next/navigation";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
@@ -31,19 +31,23 @@ export default async function ExperimentPage({
   const environments = empty ? await startableEnvironments(db, getSpawner(), principal) : [];
   return (
     <div className="space-y-6">
-      <div>
-        <Crumbs links={[{ href: "/experiments", label: "Experiments" }]} />
-        <h1 className="text-2xl font-semibold text-slate-900" data-testid="experiment-name">
-          {experiment.name}
-          {experiment.lifecycle_stage === "deleted" && (
-            <span className="ml-2 rounded bg-red-100 px-2 py-0.5 align-middle text-xs font-medium text-red-700">deleted</span>
-          )}
-        </h1>
-        <p className="mt-1 text-sm text-slate-500">
+      <PageHeader
+        crumbs={[{ href: "/experiments", label: "Experiments" }]}
+        titleTestId="experiment-name"
+        title={
+          <>
+            {experiment.name}
+            {experiment.lifecycle_stage === "deleted" && (
+              <span className="rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-700">deleted</span>
+            )}
+          </>
+        }
+      >
+        <p className="text-sm text-slate-500">
           Experiment ID <code>{experiment.experiment_id}</code> · log to it with{" "}
           <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
         </p>
-      </div>
+      </PageHeader>
       <nav className="flex gap-1 border-b border-slate-200 text-sm" aria-label="Experiment views">
         {(["runs", "traces"] as const).map((t) => (
           <Link

@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ExecutionLog } from "@/components/jobs/execution-log";
@@ -36,27 +37,21 @@ export default async function JobPage({
   const others = jobs.filter((j) => j.id !== id && j.owner === job.owner).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-start justify-between gap-4">
-        <div>
-          <p className="text-sm text-slate-500">
-            <Link href="/jobs" className="hover:underline">
-              Jobs
-            </Link>{" "}
-            / {job.owner}
-          </p>
-          <h1 className="text-2xl font-semibold text-slate-900">{job.name}</h1>
-          <p className="mt-1 text-sm text-slate-600">
-            <span className="font-mono">{job.path}</span> in {job.environment}, {job.cpu} CPU, {job.memGb} GiB, timeout {job.timeoutS} s,{" "}
-            {job.retries} {job.retries === 1 ? "retry" : "retries"}.{" "}
-            {job.trigger.kind === "cron"
-              ? `Runs at "${job.trigger.cron}" (${job.trigger.timeZone}); next ${job.nextRun ? formatDateTime(job.nextRun) : "— (paused)"}.`
-              : job.trigger.kind === "after"
-                ? "Runs after another job succeeds."
-                : "Runs when started."}
-          </p>
-        </div>
-        <JobActions jobId={job.id} paused={job.paused} />
-      </div>
+      <PageHeader
+        crumbs={[{ href: "/jobs", label: "Jobs" }, { label: job.owner }]}
+        title={job.name}
+        actions={<JobActions jobId={job.id} paused={job.paused} />}
+      >
+        <p className="text-sm">
+          <span className="font-mono">{job.path}</span> in {job.environment}, {job.cpu} CPU, {job.memGb} GiB, timeout {job.timeoutS} s,{" "}
+          {job.retries} {job.retries === 1 ? "retry" : "retries"}.{" "}
+          {job.trigger.kind === "cron"
+            ? `Runs at "${job.trigger.cron}" (${job.trigger.timeZone}); next ${job.nextRun ? formatDateTime(job.nextRun) : "— (paused)"}.`
+            : job.trigger.kind === "after"
+              ? "Runs after another job succeeds."
+              : "Runs when started."}
+        </p>
+      </PageHeader>
       <Card title="History" description="Newest first. Each execution is an MLflow run.">
         <JobTable
           testId="executions-table"

@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { InstallPanel } from "@/components/packages/install-panel";
@@ -45,18 +46,22 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
         </p>
       ) : (
         <>
-          <div>
-            <h1 className="text-2xl font-semibold text-slate-900" data-testid="package-name">
-              {pkg.name} {pkg.latest && <span className="ml-1 font-mono text-lg font-normal text-slate-500">{pkg.latest}</span>}
-            </h1>
-            <p className="mt-1 text-slate-600" data-testid="package-summary">
+          <PageHeader
+            titleTestId="package-name"
+            title={
+              <>
+                {pkg.name} {pkg.latest && <span className="font-mono text-lg font-normal text-slate-500">{pkg.latest}</span>}
+              </>
+            }
+          >
+            <p data-testid="package-summary">
               {pkg.summary ?? <span className="text-slate-400">The index gives no summary for this package.</span>}
             </p>
             <p className="mt-1 text-xs text-slate-400">
               {pkg.versions.length} version{pkg.versions.length === 1 ? "" : "s"} · {pkg.files.length} file
               {pkg.files.length === 1 ? "" : "s"} · from {pkg.index}
             </p>
-          </div>
+          </PageHeader>
           <Card
             title="Install into a workspace"
             description="pip runs inside the workspace you pick, using the company index. You see its output as it works."

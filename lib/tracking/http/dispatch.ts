@@ -17,7 +17,7 @@ import { FilterSyntaxError } from "../search";
 import { isList, parseInput } from "./fields";
 import { TRACKING_OPERATIONS, type ApiVersion, type Operation } from "./operations";
 import { readFields, type Fields } from "./read-request";
-import { resolveTarget } from "./targets";
+import { assertMayCall, resolveTarget } from "./targets";
 
 interface Matched {
   op: Operation;
@@ -69,6 +69,7 @@ function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
  * writes the events the row emits (lib/events/outbox.ts), so they exist exactly when the change does.
  */
 export async function runOperation(ctx: TrackingContext, op: Operation, fields: Fields): Promise<Body> {
+  assertMayCall(ctx, op.access);
   const input = parseInput(op.input, fields);
   const run = async (c: TrackingContext) => {
     const target = await resolveTarget(c, op.access, input as never);

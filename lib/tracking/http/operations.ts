@@ -25,7 +25,9 @@ import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
-import { changes, changesEach, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
+import * as webhookOps from "@/lib/webhooks/operations";
+import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
+import { administers, changes, changesEach, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 /** Which prefix a row answers under: MLflow 3's trace API lives under /api/3.0/mlflow/ (service.proto `since`). */
@@ -62,6 +64,20 @@ const POST = ["POST"] as const;
 const GET_POST = ["GET", "POST"] as const;
 const PATCH = ["PATCH"] as const;
 const DELETE = ["DELETE"] as const;
+/** MLflow's webhook rows; `read` for the test, which waits on the receiver and must not hold a transaction meanwhile. */
+function webhookRows(): Operation[] {
+  const refusal = "Only an admin may manage webhooks.";
+  const [read, write] = [administers("read", refusal), administers("create", refusal)];
+  return [
+    op("webhooks", POST, webhooks.create, write, webhookOps.createWebhook),
+    op("webhooks", GET, webhooks.list, read, webhookOps.listWebhooks),
+    op("webhooks/{webhook_id}", GET, webhooks.id, read, webhookOps.getWebhook),
+    op("webhooks/{webhook_id}", PATCH, webhooks.update, write, webhookOps.updateWebhook),
+    op("webhooks/{webhook_id}", DELETE, webhooks.id, write, webhookOps.deleteWebhook),
+    op("webhooks/{webhook_id}/test", POST, webhooks.test, read, webhookOps.testWebhook),
+  ];
+}
+
 /** A row of MLflow 3's /api/3.0/mlflow/ surface. */
 const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
 /** A row both surfaces answer the same way. */
@@ -171,6 +187,8 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     registryOps.deleteModelVersionTagOp,
     registryEvents.modelVersionTagDeleted,
   ),
+  // Registry webhooks (lib/webhooks/operations.ts): admins only, as in MLflow.
+  ...webhookRows(),
   op("logged-models", POST, loggedModels.create, creates("experiment"), loggedModelOps.createLoggedModel),
   op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
   op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),

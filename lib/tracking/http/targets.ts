@@ -21,7 +21,7 @@ import {
   type Resource,
 } from "@/lib/auth/access";
 import type { TrackingContext } from "../context";
-import { doesNotExist, invalidParam, refusedTracking } from "../errors";
+import { doesNotExist, invalidParam, permissionDenied, refusedTracking } from "../errors";
 import { experimentOrThrow, traceOrThrow } from "../traces/access";
 import { parseExperimentId, validateRunId } from "../validation";
 import { missingParam } from "./fields";
@@ -56,12 +56,16 @@ export interface Access<K extends TargetKind> {
    * handler asks lib/auth/access.ts for each of the several things it changes.
    */
   mode: "read" | "create" | "change" | "each";
+  /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins): the sentence of everyone else's 403 PERMISSION_DENIED. */
+  adminOnly?: string;
 }
 
 export const reads = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "read" });
 export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "create" });
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
 export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
+/** An admin-only row: `read` runs without a transaction (it may wait on the network), `create` in one. */
+export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
 
@@ -135,6 +139,11 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boo
     return { row: trace, resource: traceResource(trace, await experimentOrThrow(db, String(trace.experimentId))) };
   },
 };
+
+/** Refuses a caller the row is not for at all (an admin-only row), before its input is even read. */
+export function assertMayCall(ctx: TrackingContext, access: Access<TargetKind>): void {
+  if (access.adminOnly !== undefined && !ctx.principal.admin) throw permissionDenied(access.adminOnly);
+}
 
 /** The operation's target, after the access check for a change. */
 export async function resolveTarget<K extends TargetKind>(

@@ -298,7 +298,12 @@ export async function getModelVersionDownloadUri(
   _input: unknown,
   { version: mv }: ModelVersionTarget,
 ): Promise<Body> {
-  return { artifact_uri: mv.storageLocation ?? (await underlyingUri(ctx.db, mv.source)) };
+  return { artifact_uri: await modelVersionLocation(ctx.db, mv) };
+}
+
+/** Where a model version's files are, as get-download-uri answers; what a serving bundle is built from (lib/serving/bundle.ts). */
+export async function modelVersionLocation(db: Db, mv: ModelVersionRow): Promise<string> {
+  return mv.storageLocation ?? (await underlyingUri(db, mv.source));
 }
 
 /**
@@ -314,7 +319,7 @@ async function copiedFrom(db: Db, source: string): Promise<string | null> {
   if (!original) {
     throw doesNotExist(`Unable to fetch model from model URI source artifact location '${source}'.`);
   }
-  return original.storageLocation ?? (await underlyingUri(db, original.source));
+  return modelVersionLocation(db, original);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AccountActions } from "@/components/admin/account-actions";
@@ -25,16 +26,10 @@ export default async function AdminUserPage({ params }: { params: Promise<{ name
   const { user, limits, roleLimits, usage, storage } = detail;
   return (
     <div className="space-y-6">
-      <div>
-        <Link href="/admin/users" className="text-sm text-brand-600 hover:underline">
-          ← All users
-        </Link>
-        <h1 className="mt-1 text-2xl font-semibold text-slate-900">{user.name}</h1>
-        <p className="mt-1 text-slate-600">
-          {[user.displayName, user.email].filter(Boolean).join(" · ")}
-          {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen <RelativeTime at={user.lastSeenAt} />
-        </p>
-      </div>
+      <PageHeader crumbs={[{ href: "/admin/users", label: "Users" }]} title={user.name}>
+        {[user.displayName, user.email].filter(Boolean).join(" · ")}
+        {user.displayName || user.email ? " · " : ""}role <strong>{user.role}</strong> · last seen <RelativeTime at={user.lastSeenAt} />
+      </PageHeader>
       <Card
         title="Holding now"
         description="What this person's active servers hold, and their runs' and models' artifacts, against their limits."

@@ -1,3 +1,4 @@
+import { buttonClass } from "@/components/ui/button";
 import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
@@ -47,10 +48,7 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
               : `${name} has never started a workspace named “${server}”.`}
           </p>
           {own && (
-            <Link
-              href={`/?server=${encodeURIComponent(server)}#start`}
-              className="mt-5 inline-block rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
-            >
+            <Link href={`/?server=${encodeURIComponent(server)}#start`} className={buttonClass("primary", "md", "mt-5")}>
               Start a workspace named “{server}”
             </Link>
           )}

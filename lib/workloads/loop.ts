@@ -3,21 +3,21 @@ import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
 import { startLoop } from "@/lib/util/loop";
-import { cullIdleServers } from "./cull";
-import { reconcileServers } from "./reconcile";
+import { cullIdleServers } from "@/lib/workspaces/cull";
+import { reconcileWorkloads } from "./reconcile";
 
-/** Reconcile at start and every 30 s; remove idle personal networks, cull on the same beat. Returns a function that stops the loop. */
-export function startWorkspaceLoops(intervalMs = 30_000): () => void {
-  return startLoop("workspace loop", intervalMs, async () => {
+/** Reconcile every kind at start and every 30 s; remove idle personal networks and cull idle workspaces on the same beat. Returns a function that stops the loop. */
+export function startWorkloadLoops(intervalMs = 30_000): () => void {
+  return startLoop("workload loop", intervalMs, async () => {
     const db = await getDb();
     const spawner = getSpawner();
-    const report = await reconcileServers(db, spawner);
+    const report = await reconcileWorkloads(db, spawner);
     if (report === null) console.warn("[atrium] reconcile skipped: the container engine is not reachable");
     else {
       for (const key of report.failed) console.warn(`[atrium] ${key} failed while nobody watched`);
       for (const key of report.unknown)
-        console.warn(`[atrium] container for ${key} carries Atrium labels but no server claims it; left running`);
-      for (const key of report.orphaned) console.warn(`[atrium] removed the container of ${key}: its user was deleted`);
+        console.warn(`[atrium] the object of ${key} carries Atrium labels but no row claims it; left running`);
+      for (const key of report.orphaned) console.warn(`[atrium] removed the object of ${key}: its user was deleted`);
     }
     const idle = await spawner.removeIdleNetworks?.().catch((err: unknown) => {
       console.warn(`[atrium] idle networks not removed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,166 @@
+/**
+ * Serving endpoints' lifecycle as the serving-endpoints API drives it (docs/serving.md): create, read, list, change
+ * the config, delete. Each change is one transaction with its audit entry and its outbox event. Every function
+ * asks the access rule itself, so a caller that skips the route is refused too.
+ *
+ * Until the serving runtime's reconciler exists, nothing starts containers: an endpoint keeps its config as
+ * `pending_config` with state NOT_READY / IN_PROGRESS and says so in its state message.
+ */
+import { randomBytes } from "node:crypto";
+import type { Db } from "@/db/client";
+import { findRole } from "@/db/queries/roles";
+import {
+  deleteEndpointRow,
+  endpointsGrantedTo,
+  findConfigs,
+  findEndpoint,
+  insertEndpoint,
+  insertEndpointConfig,
+  listEndpoints as listEndpointRows,
+  nextConfigVersion,
+  updateEndpoint,
+  type EndpointRow,
+  type OwnedEndpoint,
+} from "@/db/queries/serving";
+import { lockUser } from "@/db/queries/servers";
+import { readableBy } from "@/lib/auth/access";
+import type { Principal } from "@/lib/auth/principal";
+import { recordAudit } from "@/lib/audit/record";
+import { recordEvents } from "@/lib/events/outbox";
+import { assertMay, endpointNamed, permissionLevelOf } from "./access";
+import { assertWithinAllowance } from "./allowance";
+import { resolveConfig, type ResolvedConfig } from "./config";
+import { servingError } from "./errors";
+import { endpointEvent } from "./events";
+import type { CreateEndpointInput, EndpointConfigInput } from "./schemas";
+import { endpointView, type EndpointView } from "./view";
+
+/** What an endpoint's state says while no runtime rolls configs out. */
+export const AWAITING_RUNTIME =
+  "Atrium does not start serving containers yet; this config waits as pending_config until the serving runtime is installed (docs/serving.md).";
+
+const newId = () => randomBytes(16).toString("hex");
+
+/** The owner's row, locked (allowance checks one at a time), and role. */
+async function ownerAndRole(db: Db, ownerName: string) {
+  const owner = await lockUser(db, ownerName);
+  const role = owner && (await findRole(db, owner.role));
+  if (!owner || !role) throw servingError("PERMISSION_DENIED", `The account "${ownerName}" no longer exists.`);
+  return { owner, role };
+}
+
+/** Stores a resolved config as the endpoint's next revision and makes it the pending one. */
+async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, resolved: ResolvedConfig): Promise<number> {
+  const version = await nextConfigVersion(db, endpoint.id);
+  const config = await insertEndpointConfig(db, {
+    id: newId(),
+    endpointId: endpoint.id,
+    version,
+    servedEntities: resolved.servedEntities,
+    routes: resolved.routes,
+    shadowEntity: resolved.shadowEntity,
+    createdById: actor.userId ?? null,
+    createdByName: actor.name,
+  });
+  await updateEndpoint(db, endpoint.id, {
+    pendingConfigId: config.id,
+    configUpdate: "IN_PROGRESS",
+    stateReason: AWAITING_RUNTIME,
+    followedAliases: resolved.followedAliases,
+  });
+  return version;
+}
+
+/** What the audit log and the events say about a config. */
+const configSummary = (version: number, r: ResolvedConfig) => ({
+  config_version: version,
+  served_entities: r.servedEntities.map((e) => ({ name: e.name, model: e.entityName, version: e.entityVersion, alias: e.entityAlias })),
+  routes: r.routes.map((x) => ({ served_entity_name: x.servedEntityName, traffic_percentage: x.trafficPercentage })),
+  shadow_entity_name: r.shadowEntity,
+});
+
+async function viewOf(db: Db, caller: Principal, e: OwnedEndpoint): Promise<EndpointView> {
+  const ids = [e.activeConfigId, e.pendingConfigId].filter((id): id is string => id !== null);
+  const configs = new Map((await findConfigs(db, ids)).map((c) => [c.id, c]));
+  const granted = (await endpointsGrantedTo(db, [e.id], caller)).has(e.id);
+  return endpointView(e, configs, permissionLevelOf(caller, e, granted));
+}
+
+/** POST /api/2.0/serving-endpoints: the caller owns the new endpoint. */
+export async function createEndpoint(db: Db, caller: Principal, input: CreateEndpointInput): Promise<EndpointView> {
+  if (caller.userId === undefined) {
+    throw servingError("PERMISSION_DENIED", "The bootstrap token has no account to own an endpoint; create it with a person's API token.");
+  }
+  const ownerId = caller.userId;
+  const exists = () => servingError("RESOURCE_ALREADY_EXISTS", `A serving endpoint named "${input.name}" already exists.`);
+  return db.transaction(async (tx) => {
+    const { role } = await ownerAndRole(tx, caller.name);
+    if (await findEndpoint(tx, input.name)) throw exists();
+    const resolved = await resolveConfig(tx, caller, role.name, input.config);
+    await assertWithinAllowance(tx, role, ownerId, resolved.servedEntities, { newEndpoint: true });
+    const endpoint = await insertEndpoint(tx, { id: newId(), name: input.name, ownerId, tags: input.tags ?? [] });
+    if (!endpoint) throw exists();
+    const version = await addRevision(tx, caller, endpoint, resolved);
+    const summary = configSummary(version, resolved);
+    await recordAudit(tx, {
+      actor: caller.name,
+      action: "endpoint.create",
+      target: endpoint.name,
+      detail: { id: endpoint.id, ...summary },
+    });
+    await recordEvents(tx, caller, [endpointEvent("endpoint.created", endpoint, { owner: caller.name, ...summary })]);
+    return viewOf(tx, caller, await endpointNamed(tx, endpoint.name));
+  });
+}
+
+/** GET /api/2.0/serving-endpoints/<name>. */
+export async function getEndpoint(db: Db, caller: Principal, name: string): Promise<EndpointView> {
+  const e = await endpointNamed(db, name);
+  assertMay(caller, "read", e);
+  return viewOf(db, caller, e);
+}
+
+/** GET /api/2.0/serving-endpoints: `{ endpoints: [...] }`, by name, the ones the caller may read (at most MAX_LISTED_ENDPOINTS). */
+export async function listEndpoints(db: Db, caller: Principal): Promise<{ endpoints: EndpointView[] }> {
+  const rows = await listEndpointRows(db, readableBy(caller, "endpoint"));
+  const ids = rows.flatMap((e) => [e.activeConfigId, e.pendingConfigId]).filter((id): id is string => id !== null);
+  const configs = new Map((await findConfigs(db, ids)).map((c) => [c.id, c]));
+  const granted = await endpointsGrantedTo(
+    db,
+    rows.map((e) => e.id),
+    caller,
+  );
+  return { endpoints: rows.map((e) => endpointView(e, configs, permissionLevelOf(caller, e, granted.has(e.id)))) };
+}
+
+/**
+ * PUT /api/2.0/serving-endpoints/<name>/config: a new revision becomes the pending config. Databricks refuses a
+ * change while one is in progress; with no runtime rolling anything out yet, Atrium lets the newer config replace
+ * the waiting one (the earlier revision stays, for a rollback).
+ */
+export async function updateEndpointConfig(db: Db, caller: Principal, name: string, input: EndpointConfigInput): Promise<EndpointView> {
+  return db.transaction(async (tx) => {
+    const e = await endpointNamed(tx, name, true);
+    assertMay(caller, "write", e);
+    const { role } = await ownerAndRole(tx, e.ownerName);
+    const resolved = await resolveConfig(tx, caller, role.name, input);
+    await assertWithinAllowance(tx, role, e.ownerId, resolved.servedEntities, { newEndpoint: false, id: e.id });
+    const version = await addRevision(tx, caller, e, resolved);
+    const summary = configSummary(version, resolved);
+    await recordAudit(tx, { actor: caller.name, action: "endpoint.config_update", target: e.name, detail: { id: e.id, ...summary } });
+    await recordEvents(tx, caller, [endpointEvent("endpoint.config_updated", e, summary)]);
+    return viewOf(tx, caller, await endpointNamed(tx, name));
+  });
+}
+
+/** DELETE /api/2.0/serving-endpoints/<name>: its configs and grants go with it; its request log stays. Answers `{}` as Databricks does. */
+export async function deleteEndpoint(db: Db, caller: Principal, name: string): Promise<Record<string, never>> {
+  return db.transaction(async (tx) => {
+    const e = await endpointNamed(tx, name, true);
+    assertMay(caller, "write", e);
+    await deleteEndpointRow(tx, e.id);
+    await recordAudit(tx, { actor: caller.name, action: "endpoint.delete", target: e.name, detail: { id: e.id, owner: e.ownerName } });
+    await recordEvents(tx, caller, [endpointEvent("endpoint.deleted", e, { owner: e.ownerName })]);
+    return {};
+  });
+}
