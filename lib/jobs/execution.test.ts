@@ -303,7 +303,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
       const j = await job({ name: "bigfile", path: "jobs/bigfile.py" });
       const queued = await runJobNow(db(), owner, j.id);
       expect(await launchExecution(deps, queued.id)).toBe(true);
-      await expect.poll(async () => (await deps.spawner.status(executionRef(queued.id))).state, { timeout: 120_000, interval: 500 }).toBe("succeeded");
+      await expect
+        .poll(async () => (await deps.spawner.status(executionRef(queued.id))).state, { timeout: 120_000, interval: 500 })
+        .toBe("succeeded");
       const dir = await mkdtemp(join(tmpdir(), "atrium-jobfile-"));
       try {
         const dest = join(dir, "executed.ipynb");
@@ -316,9 +318,9 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
         expect(copied.length).toBe(24 * MIB);
         expect(copied.subarray(-256)).toEqual(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
         expect(growth).toBeLessThan(16 * MIB);
-        await expect(deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/big.bin", NOTEBOOK_LIMIT, join(dir, "big.bin"))).rejects.toThrow(
-          "The executed notebook is larger than 32 MiB; it was not kept.",
-        );
+        await expect(
+          deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/big.bin", NOTEBOOK_LIMIT, join(dir, "big.bin")),
+        ).rejects.toThrow("The executed notebook is larger than 32 MiB; it was not kept.");
         expect(await deps.spawner.file(executionRef(queued.id), "/tmp/atrium-job/none", NOTEBOOK_LIMIT, join(dir, "none"))).toBeUndefined();
         expect((await readdir(dir)).sort()).toEqual(["big.bin", "executed.ipynb"]);
       } finally {
