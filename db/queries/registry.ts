@@ -197,7 +197,8 @@ export async function searchModelVersionRows(
   return db
     .select()
     .from(modelVersions)
-    .where(and(q.readable({ name: modelVersions.userId }), live, q.filter))
+    // A version has no owner column of its own (its model's owner changes it); everyone reads tracking data.
+    .where(and(q.readable({}), live, q.filter))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);

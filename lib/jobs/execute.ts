@@ -94,7 +94,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       if (exec.reason !== verdict.reason) await updateExecution(tx, exec.id, { reason: verdict.reason }, ["queued"]);
       return undefined;
     }
-    const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner.name, {
+    const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner, {
       kind: "workspace",
       scopes: ["mlflow"],
       note: `MLflow token of job execution ${exec.id}`,

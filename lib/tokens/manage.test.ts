@@ -1,3 +1,4 @@
+import { withOwnerId } from "@/db/server-fixture";
 import { beforeEach, describe, expect, it } from "vitest";
 import { asc } from "drizzle-orm";
 import { findTokenByHash, insertToken } from "@/db/queries/tokens";
@@ -103,7 +104,7 @@ for (const kind of DB_KINDS) {
       });
 
       it("stores the kind, and a workspace token gets the workspace's scopes", async () => {
-        const created = await db().transaction((tx) => insertApiToken(tx, root, "alice", { kind: "workspace" }));
+        const created = await db().transaction((tx) => insertApiToken(tx, root, aliceRow(), { kind: "workspace" }));
         expect(await findTokenByHash(db(), hashToken(created.token))).toMatchObject({
           kind: "workspace",
           scopes: ["mlflow", "packages:read", "servers:install"],
@@ -188,7 +189,7 @@ for (const kind of DB_KINDS) {
     describe("listApiTokens", () => {
       it("lists a user's personal tokens as views", async () => {
         const created = await createApiToken(db(), alice, "alice", { note: "laptop", expiresInDays: 7 });
-        await insertApiToken(db(), alice, "alice", { kind: "workspace" });
+        await insertApiToken(db(), alice, aliceRow(), { kind: "workspace" });
         await createApiToken(db(), root, "bob", {});
         const list = await listApiTokens(db(), "alice");
         expect(list).toHaveLength(1);
@@ -198,14 +199,14 @@ for (const kind of DB_KINDS) {
       });
 
       it("marks expired tokens", async () => {
-        await insertToken(db(), {
+        await insertToken(db(), await withOwnerId(db(), {
           id: "tok_old",
           userName: "alice",
           hash: "h-old",
           kind: "personal",
           note: null,
           expiresAt: new Date(Date.now() - 1000),
-        });
+        }));
         expect((await listApiTokens(db(), "alice"))[0]?.expired).toBe(true);
       });
 
@@ -217,6 +218,7 @@ for (const kind of DB_KINDS) {
         const v = tokenView({
           id: "tok_x",
           userName: "alice",
+          ownerId: "id-alice",
           hash: "secret-hash",
           kind: "personal",
           note: null,

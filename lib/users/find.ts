@@ -8,3 +8,4 @@ export async function getUserOrThrow(db: Db, name: string): Promise<UserRow> {
   if (!user) throw notFound("user_not_found", `There is no user named "${name}".`);
   return user;
 }
+

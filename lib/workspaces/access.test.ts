@@ -39,8 +39,8 @@ for (const kind of DB_KINDS) {
       await db().delete(apiTokens);
       await db().delete(users);
       for (const name of ["dee", "eve"]) await insertUser(db(), { name, role: "user", roleSource: "default" });
-      await upsertServer(db(), serverRowFixture("dee", "one", { status: "running", trackingTokenId: "tok_ws" }));
-      await upsertServer(db(), serverRowFixture("dee", "old", { status: "stopped" }));
+      await upsertServer(db(), await serverRowFixture(db(), "dee", "one", { status: "running", trackingTokenId: "tok_ws" }));
+      await upsertServer(db(), await serverRowFixture(db(), "dee", "old", { status: "stopped" }));
     });
 
     const unchanged = async () => {

@@ -53,7 +53,7 @@ afterAll(async () => {
 
 describe("reconcile with two objects under one server's labels", () => {
   it("keeps the row on the object at its recorded URL, whichever is listed first", async () => {
-    await upsertServer(handle.db, serverRowFixture("rae", "default", { url: "http://127.0.0.1:40002" }));
+    await upsertServer(handle.db, await serverRowFixture(handle.db, "rae", "default", { url: "http://127.0.0.1:40002" }));
     listed = [running("http://127.0.0.1:40001"), running("http://127.0.0.1:40002")];
     expect(await reconcileServers(handle.db, spawner)).toMatchObject({ adopted: ["rae/default"] });
     expect((await findServer(handle.db, "rae", "default"))?.url).toBe("http://127.0.0.1:40002");

@@ -13,7 +13,7 @@ import { serverRowFixture } from "@/db/server-fixture";
 
 async function runningServer(db: Db, user: string, server: string, url: string, token: string): Promise<void> {
   await insertUser(db, { name: user, role: "user", roleSource: "admin" });
-  await upsertServer(db, serverRowFixture(user, server, { url, jupyterToken: token }));
+  await upsertServer(db, await serverRowFixture(db, user, server, { url, jupyterToken: token }));
 }
 
 for (const kind of DB_KINDS) {

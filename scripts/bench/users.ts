@@ -33,8 +33,9 @@ async function main(): Promise<void> {
   try {
     const roles = ["user", "power", "admin"];
     const t0 = performance.now();
+    const ids: string[] = [];
     for (let i = 0; i < USERS; i += 1000) {
-      await db.insert(users).values(
+      const batch = await db.insert(users).values(
         Array.from({ length: Math.min(1000, USERS - i) }, (_, k) => {
           const n = i + k;
           return withNewIdentity({
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
             lastSeenAt: n % 3 === 0 ? null : new Date(Date.now() - n * 60_000),
           });
         }),
-      );
+      ).returning({ id: users.id });
+      ids.push(...batch.map((u) => u.id));
     }
     for (let i = 0; i < SERVERS; i += 500) {
       await db.insert(servers).values(
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
           const n = i + k;
           return {
             userName: `user-${String((n * 7) % USERS).padStart(5, "0")}`,
+            ownerId: ids[(n * 7) % USERS] ?? "",
             name: `s${n}`,
             environmentId: "python",
             cpu: 1 + (n % 4),
