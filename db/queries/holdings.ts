@@ -50,7 +50,5 @@ export async function listHoldingRows(db: Db, ownerId?: string): Promise<Holding
     .from(jobExecutions)
     .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
     .where(and(eq(jobExecutions.state, "running"), ownerId === undefined ? undefined : eq(jobs.ownerId, ownerId)));
-  const rows = await serverRows.unionAll(executionRows);
-  // PGlite answers a boolean; postgres.js too; a real number comes back from `real` on both.
-  return rows.map((r) => ({ ...r, cpu: Number(r.cpu), memGb: Number(r.memGb), running: r.running === true || String(r.running) === "true" }));
+  return serverRows.unionAll(executionRows);
 }
