@@ -7,7 +7,7 @@ import { apiTokens, auditEvents, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { deleteToken, findTokenByHash, insertToken, listTokens, touchTokenLastUsed } from "./tokens";
-import { deleteUser, insertUser } from "./users";
+import { deleteUser, findUser, insertUser } from "./users";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,6 +20,7 @@ for (const kind of DB_KINDS) {
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
       await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
     });
+    const idOf = async (name: string) => (await findUser(db(), name))?.id ?? "";
 
     const token = async (
       id: string,
@@ -118,20 +119,20 @@ for (const kind of DB_KINDS) {
       await sleep(5);
       await token("tok_w1", "alice", { kind: "workspace" });
       await token("tok_b1", "bob");
-      expect((await listTokens(db(), "alice")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
-      expect((await listTokens(db(), "alice", "personal")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
-      expect((await listTokens(db(), "alice", "workspace")).map((t) => t.id)).toEqual(["tok_w1"]);
-      expect((await listTokens(db(), "bob")).map((t) => t.id)).toEqual(["tok_b1"]);
-      expect(await listTokens(db(), "nobody")).toEqual([]);
+      expect((await listTokens(db(), await idOf("alice"))).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
+      expect((await listTokens(db(), await idOf("alice"), "personal")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
+      expect((await listTokens(db(), await idOf("alice"), "workspace")).map((t) => t.id)).toEqual(["tok_w1"]);
+      expect((await listTokens(db(), await idOf("bob"))).map((t) => t.id)).toEqual(["tok_b1"]);
+      expect(await listTokens(db(), "no-such-id")).toEqual([]);
     });
 
     it("deletes a token only for its owner", async () => {
       await token("tok_a1", "alice");
-      expect(await deleteToken(db(), "bob", "tok_a1")).toBe(false);
+      expect(await deleteToken(db(), await idOf("bob"), "tok_a1")).toBe(false);
       expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
-      expect(await deleteToken(db(), "alice", "tok_a1")).toBe(true);
+      expect(await deleteToken(db(), await idOf("alice"), "tok_a1")).toBe(true);
       expect(await findTokenByHash(db(), "hash-tok_a1")).toBeUndefined();
-      expect(await deleteToken(db(), "alice", "tok_a1")).toBe(false);
+      expect(await deleteToken(db(), await idOf("alice"), "tok_a1")).toBe(false);
     });
 
     it("records last use at most once a minute", async () => {

@@ -33,8 +33,13 @@ for (const kind of DB_KINDS) {
 
     beforeEach(async () => {
       for (const table of [usageSamples, jobExecutions, jobs, servers, users]) await db().delete(table);
-      ada = await insertUser(db(), { name: "ada", role: "user", roleSource: "default" });
-      bob = await insertUser(db(), { name: "bob", role: "user", roleSource: "default" });
+      const person = async (name: string) => {
+        const row = await insertUser(db(), { name, role: "user", roleSource: "default" });
+        if (!row) throw new Error(`could not insert ${name}`);
+        return row;
+      };
+      ada = await person("ada");
+      bob = await person("bob");
       await updateUser(db(), "ada", { limits: { maxServers: 3, maxTotalCpu: 3, maxTotalMemGb: 8 } });
       await upsertServer(db(), await serverRowFixture(db(), "ada", "default", { cpu: 1, memGb: 2, status: "running" }));
       await upsertServer(db(), await serverRowFixture(db(), "ada", "old", { cpu: 2, memGb: 2, status: "stopped" }));

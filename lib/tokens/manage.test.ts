@@ -7,6 +7,7 @@ import { apiTokens, auditEvents, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { hashToken } from "@/lib/auth/tokens";
 import { apiError } from "@/lib/http/testing";
 import { DEFAULT_SCOPES, expandScopes } from "@/lib/auth/scopes";
@@ -54,7 +55,9 @@ for (const kind of DB_KINDS) {
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
       await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
+      await bindIds(db(), alice, root);
     });
+    const aliceRow = () => ({ name: "alice", id: alice.userId ?? "" });
 
     const audit = () =>
       db()
@@ -168,6 +171,7 @@ for (const kind of DB_KINDS) {
       it("lets a token pass on only the scopes it has itself", async () => {
         const viaToken: Principal = {
           name: "alice",
+          userId: alice.userId,
           role: "user",
           admin: false,
           via: "token",

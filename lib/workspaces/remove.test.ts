@@ -7,6 +7,7 @@ import { serverRowFixture } from "@/db/server-fixture";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { ApiError } from "@/lib/http/api-error";
 import { removeServer } from "./remove";
 
@@ -22,6 +23,7 @@ for (const kind of DB_KINDS) {
       await db()
         .insert(users)
         .values([withNewIdentity({ name: "dee", role: "user", roleSource: "oidc" })]);
+      await bindIds(db(), dee);
     });
 
     it("deletes a stopped or failed server and records who did", async () => {
