@@ -126,11 +126,7 @@ export function listUnfinishedExecutions(
     .from(jobExecutions)
     .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
     .where(
-      and(
-        eq(jobs.ownerId, ownerId),
-        inArray(jobExecutions.state, UNFINISHED_STATES),
-        jobId === undefined ? undefined : eq(jobs.id, jobId),
-      ),
+      and(eq(jobs.ownerId, ownerId), inArray(jobExecutions.state, UNFINISHED_STATES), jobId === undefined ? undefined : eq(jobs.id, jobId)),
     )
     .orderBy(asc(jobExecutions.createdAt));
 }

@@ -27,14 +27,17 @@ for (const kind of DB_KINDS) {
       userName: string,
       extra: Partial<{ kind: "personal" | "workspace"; note: string | null; expiresAt: Date | null }> = {},
     ) =>
-      insertToken(db(), await withOwnerId(db(), {
-        id,
-        userName,
-        hash: `hash-${id}`,
-        kind: extra.kind ?? "personal",
-        note: extra.note ?? null,
-        expiresAt: extra.expiresAt ?? null,
-      }));
+      insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id,
+          userName,
+          hash: `hash-${id}`,
+          kind: extra.kind ?? "personal",
+          note: extra.note ?? null,
+          expiresAt: extra.expiresAt ?? null,
+        }),
+      );
 
     it("inserts a token and returns the stored row", async () => {
       const expiresAt = new Date("2031-05-06T07:08:09.123Z");
@@ -52,15 +55,18 @@ for (const kind of DB_KINDS) {
     });
 
     it("stores scopes as given, and none when the insert names none", async () => {
-      const row = await insertToken(db(), await withOwnerId(db(), {
-        id: "tok_s1",
-        userName: "alice",
-        hash: "hash-s1",
-        kind: "personal",
-        note: null,
-        scopes: ["mlflow", "packages:read"],
-        expiresAt: null,
-      }));
+      const row = await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_s1",
+          userName: "alice",
+          hash: "hash-s1",
+          kind: "personal",
+          note: null,
+          scopes: ["mlflow", "packages:read"],
+          expiresAt: null,
+        }),
+      );
       expect(row.scopes).toEqual(["mlflow", "packages:read"]);
       expect((await findTokenByHash(db(), "hash-s1"))?.scopes).toEqual(["mlflow", "packages:read"]);
       expect((await token("tok_s2", "alice")).scopes).toEqual([]);
@@ -98,7 +104,10 @@ for (const kind of DB_KINDS) {
     it("refuses a second token with the same hash", async () => {
       await token("tok_a1", "alice");
       await expect(
-        insertToken(db(), await withOwnerId(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null })),
+        insertToken(
+          db(),
+          await withOwnerId(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null }),
+        ),
       ).rejects.toThrow();
       expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
     });

@@ -6,7 +6,16 @@ export type TokenRow = typeof apiTokens.$inferSelect;
 
 export async function insertToken(
   db: Db,
-  values: { id: string; userName: string; ownerId: string; hash: string; kind: TokenKind; note: string | null; scopes?: string[]; expiresAt: Date | null },
+  values: {
+    id: string;
+    userName: string;
+    ownerId: string;
+    hash: string;
+    kind: TokenKind;
+    note: string | null;
+    scopes?: string[];
+    expiresAt: Date | null;
+  },
 ): Promise<TokenRow> {
   const rows = await db.insert(apiTokens).values(values).returning();
   const row = rows[0];

@@ -74,7 +74,12 @@ const TABLE: Row[] = [
   [BOOTSTRAP_PRINCIPAL, "write", userResource(aliceOwner), null],
   // By id, never by name: a later person of the same name is not the owner of the earlier one's things.
   [laterAlice, "operate", alicesServer, [403, "forbidden", "Only the earlier alice (an account since deleted) or an admin may do this."]],
-  [laterAlice, "write", tokenResource(aliceOwner), [403, "forbidden", "Only the earlier alice (an account since deleted) or an admin may do this."]],
+  [
+    laterAlice,
+    "write",
+    tokenResource(aliceOwner),
+    [403, "forbidden", "Only the earlier alice (an account since deleted) or an admin may do this."],
+  ],
   // A name with no person owns nothing: only admins pass.
   [alice, "read", userResource({ id: null, name: "ghost" }), [403, "forbidden", "Only ghost or an admin may do this."]],
   [root, "read", userResource({ id: null, name: "ghost" }), null],

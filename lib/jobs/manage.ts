@@ -78,7 +78,8 @@ async function assertNameFree(db: Db, owner: string, name: string, self?: string
 }
 
 export async function createJob(db: Db, principal: Principal, ask: CreateJobRequest, owner = principal.name): Promise<JobView> {
-  if (!can(principal, "write", userResource(await ownerNamed(db, owner)))) throw forbidden("forbidden", "Only an admin can create another person's jobs.");
+  if (!can(principal, "write", userResource(await ownerNamed(db, owner))))
+    throw forbidden("forbidden", "Only an admin can create another person's jobs.");
   assertJobPath(ask.path);
   const id = generateId("job");
   return db.transaction(async (tx) => {

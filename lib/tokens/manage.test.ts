@@ -203,14 +203,17 @@ for (const kind of DB_KINDS) {
       });
 
       it("marks expired tokens", async () => {
-        await insertToken(db(), await withOwnerId(db(), {
-          id: "tok_old",
-          userName: "alice",
-          hash: "h-old",
-          kind: "personal",
-          note: null,
-          expiresAt: new Date(Date.now() - 1000),
-        }));
+        await insertToken(
+          db(),
+          await withOwnerId(db(), {
+            id: "tok_old",
+            userName: "alice",
+            hash: "h-old",
+            kind: "personal",
+            note: null,
+            expiresAt: new Date(Date.now() - 1000),
+          }),
+        );
         expect((await listApiTokens(db(), "alice"))[0]?.expired).toBe(true);
       });
 

@@ -81,7 +81,8 @@ export async function revokeApiToken(db: Db, actor: Principal, userName: string,
   const owner = await ownerNamed(db, userName);
   assertCan(actor, "write", tokenResource(owner, id), refused);
   await db.transaction(async (tx) => {
-    if (owner.id === null || !(await deleteToken(tx, owner.id, id))) throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
+    if (owner.id === null || !(await deleteToken(tx, owner.id, id)))
+      throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
     await recordAudit(tx, { actor: actor.name, action: "token.revoke", target: userName, detail: { id } });
   });
 }

@@ -8,4 +8,3 @@ export async function getUserOrThrow(db: Db, name: string): Promise<UserRow> {
   if (!user) throw notFound("user_not_found", `There is no user named "${name}".`);
   return user;
 }
-

@@ -196,7 +196,10 @@ for (const kind of DB_KINDS) {
       it("deletes the user, keeps her volume by default, and records what went with her", async () => {
         const jane = (await findUser(db(), "jane"))!;
         await startSession(db(), jane, {});
-        await insertToken(db(), await withOwnerId(db(), { id: "tok_j", userName: "jane", hash: "h-j", kind: "personal", note: null, expiresAt: null }));
+        await insertToken(
+          db(),
+          await withOwnerId(db(), { id: "tok_j", userName: "jane", hash: "h-j", kind: "personal", note: null, expiresAt: null }),
+        );
         const removed = await removeUser(db(), engine.spawner, root, "jane", { volume: "keep" });
         expect(removed).toEqual({
           name: "jane",

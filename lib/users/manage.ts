@@ -157,8 +157,7 @@ export async function removeUser(
     const held = await heldBy(tx, user.id);
     if (held.servers > 0) throw conflict("server_started", `${name} started a server while being deleted; try again.`);
     // The same for an execution the jobs loop launched meanwhile: its object would outlive her.
-    if (held.jobs > 0)
-      throw conflict("job_started", `A job of ${name} started while she was being deleted; try again.`);
+    if (held.jobs > 0) throw conflict("job_started", `A job of ${name} started while she was being deleted; try again.`);
     const tokens = (await listTokens(tx, user.id)).length;
     const sessions = await deleteSessionsOf(tx, user.id);
     await insertDeletedUser(tx, { id: user.id, name, homeVolume: user.homeVolume, volumeKept: opts.volume === "keep" });

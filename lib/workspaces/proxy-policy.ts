@@ -54,8 +54,6 @@ export interface WorkspaceProxyDeps {
   getDb: () => Promise<Db>;
   /** null: the server is not running. */
   resolveTarget: (db: Db, user: string, server: string) => Promise<WorkspaceTarget | null>;
-  /** Whom a server that is not running belongs to: the id its user name stands for (default: lib/auth/owner-named.ts). */
-  ownerOf?: (db: Db, user: string) => Promise<string | null>;
   /** Called at most once per activityIntervalMs per server, for proxied requests and WebSocket data. */
   onActivity?: (user: string, server: string) => void;
   /** How long a resolved principal is reused for the same credential (default 5000 ms; 0: never). */
@@ -85,6 +83,7 @@ export interface WorkspaceUpstream extends Upstream {
   ref: WorkspaceRef;
 }
 
+/** Whom a server that is not running belongs to: the person its user name stands for now. */
 const ownerIdNamed = async (db: Db, user: string) => (await ownerNamed(db, user)).id;
 
 const reject = (error: ProxyError): Decision<WorkspaceUpstream> => ({ kind: "reject", error });
@@ -199,7 +198,7 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
     try {
       const conn = db ?? (await deps.getDb());
       target = await deps.resolveTarget(conn, ref.user, ref.server);
-      resource = serverResource({ ...ref, ownerId: target ? target.ownerId : await (deps.ownerOf ?? ownerIdNamed)(conn, ref.user) });
+      resource = serverResource({ ...ref, ownerId: target ? target.ownerId : await ownerIdNamed(conn, ref.user) });
     } catch (err) {
       console.error(`[atrium] proxy: cannot find where ${ref.user}/${ref.server} runs:`, err);
       return reject(portalUnavailable());

@@ -35,20 +35,23 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < USERS; i += 1000) {
-      const batch = await db.insert(users).values(
-        Array.from({ length: Math.min(1000, USERS - i) }, (_, k) => {
-          const n = i + k;
-          return withNewIdentity({
-            name: `user-${String(n).padStart(5, "0")}`,
-            displayName: `Person ${n}`,
-            email: `user${n}@corp.example`,
-            role: roles[n % 17 === 0 ? 2 : n % 5 === 0 ? 1 : 0] ?? "user",
-            roleSource: "oidc" as const,
-            limits: n % 50 === 0 ? { maxTotalCpu: 6 } : {},
-            lastSeenAt: n % 3 === 0 ? null : new Date(Date.now() - n * 60_000),
-          });
-        }),
-      ).returning({ id: users.id });
+      const batch = await db
+        .insert(users)
+        .values(
+          Array.from({ length: Math.min(1000, USERS - i) }, (_, k) => {
+            const n = i + k;
+            return withNewIdentity({
+              name: `user-${String(n).padStart(5, "0")}`,
+              displayName: `Person ${n}`,
+              email: `user${n}@corp.example`,
+              role: roles[n % 17 === 0 ? 2 : n % 5 === 0 ? 1 : 0] ?? "user",
+              roleSource: "oidc" as const,
+              limits: n % 50 === 0 ? { maxTotalCpu: 6 } : {},
+              lastSeenAt: n % 3 === 0 ? null : new Date(Date.now() - n * 60_000),
+            });
+          }),
+        )
+        .returning({ id: users.id });
       ids.push(...batch.map((u) => u.id));
     }
     for (let i = 0; i < SERVERS; i += 500) {

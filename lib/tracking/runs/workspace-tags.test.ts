@@ -18,7 +18,10 @@ for (const kind of DB_KINDS) {
     async function workspaceOf(user: string): Promise<string> {
       const tokenId = `tok_${user}`;
       await insertUser(db(), { name: user, role: "user", roleSource: "default" });
-      await insertToken(db(), await withOwnerId(db(), { id: tokenId, userName: user, hash: `hash-${user}`, kind: "workspace", note: null, expiresAt: null }));
+      await insertToken(
+        db(),
+        await withOwnerId(db(), { id: tokenId, userName: user, hash: `hash-${user}`, kind: "workspace", note: null, expiresAt: null }),
+      );
       await upsertServer(
         db(),
         await serverRowFixture(db(), user, "gpu-box", {
