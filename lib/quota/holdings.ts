@@ -1,6 +1,6 @@
 /**
- * The one ledger of what a person holds now, across every kind of workload (docs/architecture.md,
- * "Quota"): the start-time checks of servers and jobs, "my usage" and the usage sampler all read it, so
+ * The one ledger of what a person holds now, across every kind of workload (docs/architecture.md, the
+ * `quota` row): the start-time checks of servers and jobs, "my usage" and the usage sampler all read it, so
  * they cannot disagree about what counts. A running job execution holds CPU and memory but no server slot.
  */
 import type { Db } from "@/db/client";
