@@ -24,6 +24,8 @@ import {
 
 // The references many tables make; the referenced tables are defined below.
 const userNameRef = (name: string) => belongsTo(text(name), () => users.name, onDeleteUpdateCascade);
+/** Who owns the row: the person's immutable id (users.id). Names beside it are display data and URL keys. */
+const ownerIdRef = () => belongsTo(text("owner_id"), () => users.id);
 const experimentRef = () => belongsTo(bigintNumber("experiment_id"), () => experiments.id);
 const runRef = () => belongsTo(text("run_uuid"), () => runs.runUuid);
 const registeredModelRef = () => belongsTo(text("name"), () => registeredModels.name, onDeleteUpdateCascade);
@@ -137,7 +139,9 @@ export const apiTokens = pgTable(
   "api_tokens",
   {
     id: text("id").primaryKey(),
+    /** The owner's name as her URLs spell it (`/api/users/<name>/tokens`); who owns it is `ownerId`. */
     userName: userNameRef("user_name"),
+    ownerId: ownerIdRef(),
     /** sha256 of the token; the token itself is never stored. */
     hash: text("hash").notNull(),
     kind: text("kind").$type<TokenKind>().notNull().default("personal"),
@@ -148,7 +152,11 @@ export const apiTokens = pgTable(
     lastUsedAt: timestampTz("last_used_at"),
     expiresAt: timestampTz("expires_at"),
   },
-  (t) => [uniqueIndex("api_tokens_hash_idx").on(t.hash), index("api_tokens_user_idx").on(t.userName)],
+  (t) => [
+    uniqueIndex("api_tokens_hash_idx").on(t.hash),
+    index("api_tokens_user_idx").on(t.userName),
+    index("api_tokens_owner_idx").on(t.ownerId),
+  ],
 );
 
 export const auditEvents = pgTable(
@@ -190,7 +198,9 @@ export type ServerState = "pending" | "running" | "stopping" | "stopped" | "fail
 export const servers = pgTable(
   "servers",
   {
+    /** The owner's name, part of the server's address (`/user/<name>/<server>`); who owns it is `ownerId`. */
     userName: userNameRef("user_name"),
+    ownerId: ownerIdRef(),
     name: text("name").notNull(),
     environmentId: text("environment_id").notNull(),
     cpu: real("cpu").notNull(),
@@ -212,7 +222,11 @@ export const servers = pgTable(
     stoppedAt: timestampTz("stopped_at"),
     lastActivity: timestampTz("last_activity"),
   },
-  (t) => [primaryKey({ columns: [t.userName, t.name] }), index("servers_status_idx").on(t.status)],
+  (t) => [
+    primaryKey({ columns: [t.userName, t.name] }),
+    index("servers_status_idx").on(t.status),
+    index("servers_owner_idx").on(t.ownerId, t.status),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -649,7 +663,9 @@ export const jobs = pgTable(
   "jobs",
   {
     id: text("id").primaryKey(),
+    /** The owner's name as pages show it; who owns the job is `ownerId`. */
     ownerName: userNameRef("owner_name"),
+    ownerId: ownerIdRef(),
     name: text("name").notNull(),
     /** Relative to the home volume; a .ipynb runs through nbconvert, a .py as `python3 path args`. */
     path: text("path").notNull(),
@@ -670,7 +686,11 @@ export const jobs = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("jobs_owner_name_idx").on(t.ownerName, t.name), index("jobs_after_idx").on(t.afterJobId)],
+  (t) => [
+    uniqueIndex("jobs_owner_name_idx").on(t.ownerName, t.name),
+    index("jobs_after_idx").on(t.afterJobId),
+    index("jobs_owner_idx").on(t.ownerId),
+  ],
 );
 
 export type ExecutionState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out";

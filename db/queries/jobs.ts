@@ -33,13 +33,12 @@ export async function findJobByName(db: Db, ownerName: string, name: string): Pr
   )[0];
 }
 
-/** One owner's jobs, or everyone's (undefined), by owner then name. */
-/** The jobs `readable` lets the caller see (lib/auth/access.ts), only one person's when `ownerName` is given. */
-export function listJobs(db: Db, readable: ReadFilter, ownerName?: string): Promise<JobRow[]> {
+/** The jobs `readable` lets the caller see (lib/auth/access.ts), only one person's (by id) when `ownerId` is given. */
+export function listJobs(db: Db, readable: ReadFilter, ownerId?: string): Promise<JobRow[]> {
   return db
     .select()
     .from(jobs)
-    .where(and(readable({ name: jobs.ownerName }), ownerName === undefined ? undefined : eq(jobs.ownerName, ownerName)))
+    .where(and(readable({ id: jobs.ownerId }), ownerId === undefined ? undefined : eq(jobs.ownerId, ownerId)))
     .orderBy(asc(jobs.ownerName), asc(jobs.name));
 }
 
@@ -116,22 +115,18 @@ export function listExecutionsIn(db: Db, states: ExecutionState[]): Promise<Exec
   return db.select().from(jobExecutions).where(inArray(jobExecutions.state, states)).orderBy(asc(jobExecutions.createdAt));
 }
 
-/** A person's executions that have not ended (of one job of hers, when given), with their job's name, oldest first. */
+/** A person's (by id) executions that have not ended (of one job of hers, when given), with their job's names, oldest first. */
 export function listUnfinishedExecutions(
   db: Db,
-  ownerName: string,
+  ownerId: string,
   jobId?: string,
-): Promise<Array<{ execution: ExecutionRow; jobName: string }>> {
+): Promise<Array<{ execution: ExecutionRow; jobName: string; ownerName: string }>> {
   return db
-    .select({ execution: jobExecutions, jobName: jobs.name })
+    .select({ execution: jobExecutions, jobName: jobs.name, ownerName: jobs.ownerName })
     .from(jobExecutions)
     .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
     .where(
-      and(
-        eq(jobs.ownerName, ownerName),
-        inArray(jobExecutions.state, UNFINISHED_STATES),
-        jobId === undefined ? undefined : eq(jobs.id, jobId),
-      ),
+      and(eq(jobs.ownerId, ownerId), inArray(jobExecutions.state, UNFINISHED_STATES), jobId === undefined ? undefined : eq(jobs.id, jobId)),
     )
     .orderBy(asc(jobExecutions.createdAt));
 }
@@ -165,17 +160,4 @@ export async function updateExecution(
 ): Promise<ExecutionRow | undefined> {
   const where = onlyIf ? and(eq(jobExecutions.id, id), inArray(jobExecutions.state, onlyIf)) : eq(jobExecutions.id, id);
   return (await db.update(jobExecutions).set(patch).where(where).returning())[0];
-}
-
-/** CPU and memory of the person's running executions, counted against her totals (lib/quota/usage.ts). */
-export async function sumRunningExecutions(db: Db, ownerName: string): Promise<{ cpu: number; memGb: number }> {
-  const rows = await db
-    .select({
-      cpu: sql<number>`coalesce(sum(${jobExecutions.cpu}), 0)`.mapWith(Number),
-      memGb: sql<number>`coalesce(sum(${jobExecutions.memGb}), 0)`.mapWith(Number),
-    })
-    .from(jobExecutions)
-    .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
-    .where(and(eq(jobs.ownerName, ownerName), eq(jobExecutions.state, "running")));
-  return rows[0] ?? { cpu: 0, memGb: 0 };
 }

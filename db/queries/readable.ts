@@ -1,9 +1,8 @@
 import { sql, type AnyColumn, type SQL } from "drizzle-orm";
 
-/** The owner columns of a table a list reads: by id, or by name. */
+/** The owner column of a table a list reads: the owner's id (users.id). */
 export interface OwnerColumns {
   id?: AnyColumn;
-  name?: AnyColumn;
 }
 
 /**

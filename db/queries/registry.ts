@@ -194,13 +194,16 @@ export async function searchModelVersionRows(
   db: Db,
   q: { readable: ReadFilter; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },
 ): Promise<ModelVersionRow[]> {
-  return db
-    .select()
-    .from(modelVersions)
-    .where(and(q.readable({ name: modelVersions.userId }), live, q.filter))
-    .orderBy(...q.orderBy)
-    .limit(q.limit)
-    .offset(q.offset);
+  return (
+    db
+      .select()
+      .from(modelVersions)
+      // A version has no owner column of its own (its model's owner changes it); everyone reads tracking data.
+      .where(and(q.readable({}), live, q.filter))
+      .orderBy(...q.orderBy)
+      .limit(q.limit)
+      .offset(q.offset)
+  );
 }
 
 /** For each model, the highest live version in each stage (MLflow's latest_versions), optionally only some stages. */

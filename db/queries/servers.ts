@@ -1,7 +1,6 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { servers, users, type ServerState } from "../schema";
-import { sumRunningExecutions } from "./jobs";
 import type { ReadFilter } from "./readable";
 
 export type ServerRow = typeof servers.$inferSelect;
@@ -19,13 +18,32 @@ export async function findServer(db: Db, userName: string, name: string): Promis
   return rows[0];
 }
 
-/** A person's servers, as far as `readable` lets the caller see them (lib/auth/access.ts). */
-export function listServersOf(db: Db, userName: string, readable: ReadFilter): Promise<ServerRow[]> {
+/** A person's servers (by her id), as far as `readable` lets the caller see them (lib/auth/access.ts). */
+export function listServersOf(db: Db, ownerId: string, readable: ReadFilter): Promise<ServerRow[]> {
   return db
     .select()
     .from(servers)
-    .where(and(eq(servers.userName, userName), readable({ name: servers.userName })))
+    .where(and(eq(servers.ownerId, ownerId), readable({ id: servers.ownerId })))
     .orderBy(asc(servers.name));
+}
+
+/**
+ * The server at `/user/<userName>/<name>` and whom it belongs to, in one query: the row's owner, or for a
+ * server not made yet the person the name stands for. Undefined when there is no such person.
+ */
+export async function findServerAndOwner(
+  db: Db,
+  userName: string,
+  name: string,
+): Promise<{ ownerId: string; server: ServerRow | undefined } | undefined> {
+  const rows = await db
+    .select({ ownerId: users.id, server: servers })
+    .from(users)
+    .leftJoin(servers, and(eq(servers.ownerId, users.id), eq(servers.name, name)))
+    .where(eq(users.name, userName))
+    .limit(1);
+  const row = rows[0];
+  return row && { ownerId: row.ownerId, server: row.server ?? undefined };
 }
 
 export function listServersIn(db: Db, states: ServerState[]): Promise<ServerRow[]> {
@@ -37,22 +55,6 @@ export function listServersIn(db: Db, states: ServerState[]): Promise<ServerRow[
 export async function lockUser(db: Db, userName: string): Promise<typeof users.$inferSelect | undefined> {
   const rows = await db.select().from(users).where(eq(users.name, userName)).for("update");
   return rows[0];
-}
-
-/** What the person's active servers and running job executions hold. */
-export async function sumActiveUsage(db: Db, userName: string): Promise<{ cpu: number; memGb: number; servers: number }> {
-  const rows = await db
-    .select({
-      cpu: sql<number>`coalesce(sum(${servers.cpu}), 0)`.mapWith(Number),
-      memGb: sql<number>`coalesce(sum(${servers.memGb}), 0)`.mapWith(Number),
-      servers: sql<number>`count(*)`.mapWith(Number),
-    })
-    .from(servers)
-    .where(and(eq(servers.userName, userName), inArray(servers.status, ACTIVE_STATES)));
-  const held = rows[0] ?? { cpu: 0, memGb: 0, servers: 0 };
-  // A running job execution holds its CPU and memory against the same totals (docs/jobs.md), not a server slot.
-  const running = await sumRunningExecutions(db, userName);
-  return { cpu: held.cpu + running.cpu, memGb: held.memGb + running.memGb, servers: held.servers };
 }
 
 export async function upsertServer(db: Db, row: Omit<ServerRow, "createdAt">): Promise<ServerRow> {

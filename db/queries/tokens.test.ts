@@ -1,3 +1,4 @@
+import { withOwnerId } from "@/db/server-fixture";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import { apiTokens, auditEvents, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { deleteToken, findTokenByHash, insertToken, listTokens, touchTokenLastUsed } from "./tokens";
-import { deleteUser, insertUser } from "./users";
+import { deleteUser, findUser, insertUser } from "./users";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,20 +20,24 @@ for (const kind of DB_KINDS) {
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
       await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
     });
+    const idOf = async (name: string) => (await findUser(db(), name))?.id ?? "";
 
-    const token = (
+    const token = async (
       id: string,
       userName: string,
       extra: Partial<{ kind: "personal" | "workspace"; note: string | null; expiresAt: Date | null }> = {},
     ) =>
-      insertToken(db(), {
-        id,
-        userName,
-        hash: `hash-${id}`,
-        kind: extra.kind ?? "personal",
-        note: extra.note ?? null,
-        expiresAt: extra.expiresAt ?? null,
-      });
+      insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id,
+          userName,
+          hash: `hash-${id}`,
+          kind: extra.kind ?? "personal",
+          note: extra.note ?? null,
+          expiresAt: extra.expiresAt ?? null,
+        }),
+      );
 
     it("inserts a token and returns the stored row", async () => {
       const expiresAt = new Date("2031-05-06T07:08:09.123Z");
@@ -50,15 +55,18 @@ for (const kind of DB_KINDS) {
     });
 
     it("stores scopes as given, and none when the insert names none", async () => {
-      const row = await insertToken(db(), {
-        id: "tok_s1",
-        userName: "alice",
-        hash: "hash-s1",
-        kind: "personal",
-        note: null,
-        scopes: ["mlflow", "packages:read"],
-        expiresAt: null,
-      });
+      const row = await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_s1",
+          userName: "alice",
+          hash: "hash-s1",
+          kind: "personal",
+          note: null,
+          scopes: ["mlflow", "packages:read"],
+          expiresAt: null,
+        }),
+      );
       expect(row.scopes).toEqual(["mlflow", "packages:read"]);
       expect((await findTokenByHash(db(), "hash-s1"))?.scopes).toEqual(["mlflow", "packages:read"]);
       expect((await token("tok_s2", "alice")).scopes).toEqual([]);
@@ -96,7 +104,10 @@ for (const kind of DB_KINDS) {
     it("refuses a second token with the same hash", async () => {
       await token("tok_a1", "alice");
       await expect(
-        insertToken(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null }),
+        insertToken(
+          db(),
+          await withOwnerId(db(), { id: "tok_a2", userName: "bob", hash: "hash-tok_a1", kind: "personal", note: null, expiresAt: null }),
+        ),
       ).rejects.toThrow();
       expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
     });
@@ -117,20 +128,20 @@ for (const kind of DB_KINDS) {
       await sleep(5);
       await token("tok_w1", "alice", { kind: "workspace" });
       await token("tok_b1", "bob");
-      expect((await listTokens(db(), "alice")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
-      expect((await listTokens(db(), "alice", "personal")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
-      expect((await listTokens(db(), "alice", "workspace")).map((t) => t.id)).toEqual(["tok_w1"]);
-      expect((await listTokens(db(), "bob")).map((t) => t.id)).toEqual(["tok_b1"]);
-      expect(await listTokens(db(), "nobody")).toEqual([]);
+      expect((await listTokens(db(), await idOf("alice"))).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
+      expect((await listTokens(db(), await idOf("alice"), "personal")).map((t) => t.id)).toEqual(["tok_a2", "tok_a1"]);
+      expect((await listTokens(db(), await idOf("alice"), "workspace")).map((t) => t.id)).toEqual(["tok_w1"]);
+      expect((await listTokens(db(), await idOf("bob"))).map((t) => t.id)).toEqual(["tok_b1"]);
+      expect(await listTokens(db(), "no-such-id")).toEqual([]);
     });
 
     it("deletes a token only for its owner", async () => {
       await token("tok_a1", "alice");
-      expect(await deleteToken(db(), "bob", "tok_a1")).toBe(false);
+      expect(await deleteToken(db(), await idOf("bob"), "tok_a1")).toBe(false);
       expect((await findTokenByHash(db(), "hash-tok_a1"))?.id).toBe("tok_a1");
-      expect(await deleteToken(db(), "alice", "tok_a1")).toBe(true);
+      expect(await deleteToken(db(), await idOf("alice"), "tok_a1")).toBe(true);
       expect(await findTokenByHash(db(), "hash-tok_a1")).toBeUndefined();
-      expect(await deleteToken(db(), "alice", "tok_a1")).toBe(false);
+      expect(await deleteToken(db(), await idOf("alice"), "tok_a1")).toBe(false);
     });
 
     it("records last use at most once a minute", async () => {

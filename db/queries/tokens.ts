@@ -6,7 +6,16 @@ export type TokenRow = typeof apiTokens.$inferSelect;
 
 export async function insertToken(
   db: Db,
-  values: { id: string; userName: string; hash: string; kind: TokenKind; note: string | null; scopes?: string[]; expiresAt: Date | null },
+  values: {
+    id: string;
+    userName: string;
+    ownerId: string;
+    hash: string;
+    kind: TokenKind;
+    note: string | null;
+    scopes?: string[];
+    expiresAt: Date | null;
+  },
 ): Promise<TokenRow> {
   const rows = await db.insert(apiTokens).values(values).returning();
   const row = rows[0];
@@ -19,18 +28,19 @@ export async function findTokenByHash(db: Db, hash: string): Promise<TokenRow | 
   return rows[0];
 }
 
-export function listTokens(db: Db, userName: string, kind: TokenKind = "personal"): Promise<TokenRow[]> {
+/** A person's tokens of one kind, by her id. */
+export function listTokens(db: Db, ownerId: string, kind: TokenKind = "personal"): Promise<TokenRow[]> {
   return db
     .select()
     .from(apiTokens)
-    .where(and(eq(apiTokens.userName, userName), eq(apiTokens.kind, kind)))
+    .where(and(eq(apiTokens.ownerId, ownerId), eq(apiTokens.kind, kind)))
     .orderBy(desc(apiTokens.createdAt));
 }
 
-export async function deleteToken(db: Db, userName: string, id: string): Promise<boolean> {
+export async function deleteToken(db: Db, ownerId: string, id: string): Promise<boolean> {
   const rows = await db
     .delete(apiTokens)
-    .where(and(eq(apiTokens.userName, userName), eq(apiTokens.id, id)))
+    .where(and(eq(apiTokens.ownerId, ownerId), eq(apiTokens.id, id)))
     .returning({ id: apiTokens.id });
   return rows.length > 0;
 }

@@ -10,6 +10,7 @@ import { insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { missingImageAdvice } from "@/lib/environments/image-hint";
 import { ApiError } from "@/lib/http/api-error";
 import { metrics } from "@/lib/metrics/registry";
@@ -70,6 +71,7 @@ describe.skipIf(!engineUp && !CI)("a limit change affects the next start", () =>
 
   it("refuses after the role is lowered, accepts after a per-person override, and records each step", async () => {
     const me: Principal = { name: person, role: "user", admin: false, via: "session" };
+    await bindIds(db(), me);
     const ask = { environment: "ghost", cpu: 2, memGb: 1 };
 
     await putRole(db(), root, "user", { maxCpu: 1, maxMemGb: 4, maxServers: 1 });

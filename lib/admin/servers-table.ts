@@ -20,9 +20,10 @@ export interface AdminServerView extends ServerView {
  */
 export async function listActiveServers(db: Db, spawner: Spawner, opts: { live: boolean }): Promise<AdminServerView[]> {
   const rows = await listServersIn(db, ACTIVE_STATES);
-  const uses = opts.live ? await sampleLiveUse(spawner, rows) : new Map<string, never>();
+  const running = rows.filter((r) => r.status === "running").map((r) => ({ user: r.userName, server: r.name }));
+  const uses = opts.live ? await sampleLiveUse(spawner, running) : new Map<string, never>();
   return rows.map((row) => {
-    const use = liveUseOf(uses, row);
+    const use = liveUseOf(uses, { user: row.userName, server: row.name });
     return { ...serverView(row), used: use ? { cpu: use.cpu, memGb: use.memBytes / GIB } : null };
   });
 }

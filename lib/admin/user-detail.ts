@@ -7,7 +7,7 @@ import { findUser } from "@/db/queries/users";
 import { auditView, type AuditView } from "@/lib/audit/search";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
 import { storageUsageOf, type StorageUsage } from "@/lib/quota/storage";
-import { currentUsage, type Usage } from "@/lib/quota/usage";
+import { heldBy, type Usage } from "@/lib/quota/holdings";
 import { userView, type UserView } from "@/lib/users/view";
 import { serverView, type ServerView } from "@/lib/workspaces/view";
 
@@ -30,9 +30,9 @@ export async function getUserDetail(db: Db, name: string): Promise<UserDetail | 
   if (!user || !role) return null;
   const limits = effectiveLimits(role, user.limits);
   const [usage, storage, servers, byThem, toThem] = await Promise.all([
-    currentUsage(db, name),
+    heldBy(db, user.id),
     storageUsageOf(db, user.id, limits.maxStorageGb),
-    listServersOf(db, name, allRows),
+    listServersOf(db, user.id, allRows),
     searchAudit(db, { actor: name, offset: 0, limit: 10 }),
     searchAudit(db, { target: name, offset: 0, limit: 10 }),
   ]);

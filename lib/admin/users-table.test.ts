@@ -21,7 +21,16 @@ async function server(
 ) {
   await upsertServer(
     db,
-    serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }),
+    await serverRowFixture(db, user, name, {
+      cpu,
+      memGb,
+      status,
+      phase: null,
+      progress: 0,
+      message: null,
+      startedAt: null,
+      lastActivity: null,
+    }),
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
 import { findRun } from "@/db/queries/tracking";
-import { assertCan, loggedModelResource, runResource, type Caller, type OwnerById, type Resource } from "@/lib/auth/access";
+import { assertCan, loggedModelResource, runResource, type Caller, type Owner, type Resource } from "@/lib/auth/access";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
 
 /**
@@ -13,7 +13,7 @@ export interface ArtifactScope {
   /** The run or logged model the files belong to: who may change them (lib/auth/access.ts). */
   resource: Resource;
   /** Whose storage they count against: the run's or the logged model's creator. */
-  owner: OwnerById;
+  owner: Owner;
   /** "run <id>" or "logged model <id>", for messages. */
   label: string;
   /** The segments after `artifacts`, i.e. the path inside the run's or model's artifacts. */

@@ -32,9 +32,10 @@ const rootToken: Principal = { ...root, admin: false, via: "token", tokenId: "to
 /** alice's workspace alice/one's MLflow token. */
 const aliceWs: Principal = { ...alice, via: "token", tokenId: "tok_ws", tokenKind: "workspace" };
 
-const alicesServer = serverResource({ user: "alice", server: "one" }, "tok_ws");
-const alicesOtherServer = serverResource({ user: "alice", server: "two" }, "tok_other");
-const alicesJob = jobResource({ id: "job_1", ownerName: "alice" });
+const alicesServer = serverResource({ user: "alice", server: "one", ownerId: "id-1" }, "tok_ws");
+const alicesOtherServer = serverResource({ user: "alice", server: "two", ownerId: "id-1" }, "tok_other");
+const alicesJob = jobResource({ id: "job_1", ownerId: "id-1", ownerName: "alice" });
+const aliceOwner = { id: "id-1", name: "alice" };
 const alicesRun = runResource({ runUuid: "r1", ownerId: "id-1", userId: "alice" });
 const bootstrapsRun = runResource({ runUuid: "r0", ownerId: null, userId: "bootstrap" });
 const bobsExperiment = { id: 7, ownerId: "id-3", owner: "bob" };
@@ -44,7 +45,7 @@ type Row = [Caller, Action, Resource, null | [number, string, string]];
 const onlyAlice = (what: string): [number, string, string] => [403, "forbidden", `Only alice or an admin may ${what}.`];
 
 const TABLE: Row[] = [
-  // Servers: the owner (by name) or an admin, whatever the action.
+  // Servers: the owner (by id) or an admin, whatever the action.
   [alice, "read", alicesServer, null],
   [alice, "operate", alicesServer, null],
   [root, "operate", alicesServer, null],
@@ -63,14 +64,25 @@ const TABLE: Row[] = [
   [
     aliceWs,
     "read",
-    serverResource({ user: "alice", server: "three" }),
+    serverResource({ user: "alice", server: "three", ownerId: "id-1" }),
     [403, "insufficient_scope", "This workspace's token may act only on its own server, not on alice/three."],
   ],
   // Accounts and tokens.
-  [alice, "write", tokenResource("alice"), null],
-  [bob, "write", tokenResource("alice", "tok_a"), onlyAlice("do this")],
-  [bob, "read", userResource("alice"), onlyAlice("do this")],
-  [BOOTSTRAP_PRINCIPAL, "write", userResource("alice"), null],
+  [alice, "write", tokenResource(aliceOwner), null],
+  [bob, "write", tokenResource(aliceOwner, "tok_a"), onlyAlice("do this")],
+  [bob, "read", userResource(aliceOwner), onlyAlice("do this")],
+  [BOOTSTRAP_PRINCIPAL, "write", userResource(aliceOwner), null],
+  // By id, never by name: a later person of the same name is not the owner of the earlier one's things.
+  [laterAlice, "operate", alicesServer, [403, "forbidden", "Only the earlier alice (an account since deleted) or an admin may do this."]],
+  [
+    laterAlice,
+    "write",
+    tokenResource(aliceOwner),
+    [403, "forbidden", "Only the earlier alice (an account since deleted) or an admin may do this."],
+  ],
+  // A name with no person owns nothing: only admins pass.
+  [alice, "read", userResource({ id: null, name: "ghost" }), [403, "forbidden", "Only ghost or an admin may do this."]],
+  [root, "read", userResource({ id: null, name: "ghost" }), null],
   // Jobs: another person's job does not exist for the caller.
   [alice, "write", alicesJob, null],
   [root, "read", alicesJob, null],
@@ -127,12 +139,12 @@ describe("the access rule", () => {
     expect(() => assertCan(alice, "write", alicesRun, refuse)).not.toThrow();
   });
 
-  it("recognises an owner by id when the thing records one, else by name", () => {
+  it("recognises an owner by id only, never by name", () => {
     expect(isOwner(alice, { id: "id-1", name: "alice" })).toBe(true);
     expect(isOwner(laterAlice, { id: "id-1", name: "alice" })).toBe(false);
     expect(isOwner(alice, { id: null, name: "alice" })).toBe(false);
-    expect(isOwner(alice, { name: "alice" })).toBe(true);
-    expect(isOwner(bob, { name: "alice" })).toBe(false);
+    expect(isOwner({ ...alice, userId: undefined }, { id: "id-1", name: "alice" })).toBe(false);
+    expect(isOwner(bob, { id: "id-1", name: "alice" })).toBe(false);
   });
 
   it("keeps the environment's refusal in one sentence for starts and jobs", () => {
@@ -152,13 +164,13 @@ describe("readableBy", () => {
 
   it("lets everyone read tracking data, and people only their own servers and jobs", () => {
     expect(render(bob, "run", { id: runs.ownerId })).toEqual(["true", []]);
-    expect(render(bob, "server", { name: servers.userName })).toEqual(['"servers"."user_name" = $1', ["bob"]]);
-    expect(render(bob, "job", { name: jobs.ownerName })).toEqual(['"jobs"."owner_name" = $1', ["bob"]]);
-    expect(render(root, "server", { name: servers.userName })).toEqual(["true", []]);
+    expect(render(bob, "server", { id: servers.ownerId })).toEqual(['"servers"."owner_id" = $1', ["id-3"]]);
+    expect(render(bob, "job", { id: jobs.ownerId })).toEqual(['"jobs"."owner_id" = $1', ["id-3"]]);
+    expect(render(root, "server", { id: servers.ownerId })).toEqual(["true", []]);
   });
 
   it("matches by id where the table has one, and reads nothing it cannot tie to the caller", () => {
-    expect(render(bob, "user", { id: users.id, name: users.name })).toEqual(['"users"."id" = $1', ["id-3"]]);
+    expect(render(bob, "user", { id: users.id })).toEqual(['"users"."id" = $1', ["id-3"]]);
     expect(render({ ...bob, userId: undefined }, "user", { id: users.id })).toEqual(["false", []]);
     expect(render(bob, "user", {})).toEqual(["false", []]);
   });

@@ -1,26 +1,26 @@
 /**
  * The one access rule, "may this caller do this to that" (docs/architecture.md, "Access"): routes,
  * lib functions that change things, the MLflow operation table, pages and the proxy ask `can` or
- * `assertCan`, and every list ANDs in `readableBy`. Tracking things are owned by their creator's id,
- * never her name (a name can come back after its person was deleted, docs/sessions.md); servers,
- * jobs, tokens and accounts are keyed by the name and go with the person, so they are owned by name.
+ * `assertCan`, and every list ANDs in `readableBy`. Everything is owned by its owner's id (users.id),
+ * never her name: a name can come back after its person was deleted (docs/sessions.md), and names are
+ * display data and URL keys. A resource built from a name in a URL carries the id that name stands for
+ * now (`serverResourceAt` in lib/workspaces/query.ts, `personAt` in lib/users/find.ts).
  */
 import { sql } from "drizzle-orm";
 import { allRows, type ReadFilter } from "@/db/queries/readable";
 import type { Principal } from "./principal";
 
-type OwnedByName = "user" | "token" | "server" | "job";
-/** Owned by their creator's id and read by everyone signed in: tracking things, and serving endpoints. */
+type PersonalKind = "user" | "token" | "server" | "job";
+/** Owned by their creator and read by everyone signed in: tracking things, and serving endpoints. */
 type TrackingKind = "experiment" | "run" | "registered_model" | "model_version" | "logged_model" | "trace" | "endpoint";
-export type ResourceKind = OwnedByName | TrackingKind | "environment";
+export type ResourceKind = PersonalKind | TrackingKind | "environment";
 /** read; write: make, change or delete; operate: start, stop, install into, run now, cancel; use: open, start in. */
 export type Action = "read" | "write" | "operate" | "use";
-/** By id when `id` is present (null: nobody's, e.g. the bootstrap token's), else by name. */
+/** Owned by `id` (users.id); null: nobody's (the bootstrap token's, a name with no person), so admins only. `name` is how refusals name her. */
 export interface Owner {
-  id?: string | null;
+  id: string | null;
   name: string | null;
 }
-export type OwnerById = Required<Owner>;
 export interface Resource {
   kind: ResourceKind;
   /** How refusals name it. */
@@ -47,18 +47,28 @@ export interface Refusal {
   message: string;
 }
 
-const byName = (kind: ResourceKind, id: string, name: string): Resource => ({ kind, id, owner: { name } });
-export const userResource = (name: string) => byName("user", name, name);
-export const tokenResource = (user: string, id = "") => byName("token", id, user);
-export const jobResource = (job: { id: string; ownerName: string }) => byName("job", job.id, job.ownerName);
-export const serverResource = (ref: { user: string; server: string }, workspaceTokenId: string | null = null): Resource => ({
-  ...byName("server", `${ref.user}/${ref.server}`, ref.user),
+/** A person (her account, her tokens' list) as `owner`: her id and name, or a name with no person (id null). */
+export const userResource = (person: Owner & { name: string }): Resource => ({ kind: "user", id: person.name, owner: person });
+export const tokenResource = (person: Owner, id = ""): Resource => ({ kind: "token", id, owner: person });
+export const jobResource = (job: { id: string; ownerId: string; ownerName: string }): Resource => ({
+  kind: "job",
+  id: job.id,
+  owner: { id: job.ownerId, name: job.ownerName },
+});
+/** `ownerId`: the server row's owner, or for a server not made yet the id its user name stands for (null: none). */
+export const serverResource = (
+  ref: { user: string; server: string; ownerId: string | null },
+  workspaceTokenId: string | null = null,
+): Resource => ({
+  kind: "server",
+  id: `${ref.user}/${ref.server}`,
+  owner: { id: ref.ownerId, name: ref.user },
   workspaceTokenId,
 });
 export const environmentResource = (env: { name: string; rolesAllowed: readonly string[] }): Resource => ({
   kind: "environment",
   id: env.name,
-  owner: { name: null },
+  owner: { id: null, name: null },
   rolesAllowed: env.rolesAllowed,
 });
 type Experiment = { id: number; ownerId: string | null; owner: string | null };
@@ -108,12 +118,11 @@ function isInvoker(caller: Caller, invokers: Invokers | undefined): boolean {
   return caller.via === "token" && caller.tokenId !== undefined && invokers.tokenIds.includes(caller.tokenId);
 }
 
-const OWNED_BY_NAME: readonly ResourceKind[] = ["user", "token", "server", "job"];
-const isTracking = (kind: ResourceKind) => kind !== "environment" && !OWNED_BY_NAME.includes(kind);
+const PERSONAL: readonly ResourceKind[] = ["user", "token", "server", "job"];
+const isTracking = (kind: ResourceKind) => kind !== "environment" && !PERSONAL.includes(kind);
 
 export function isOwner(caller: Caller, owner: Owner): boolean {
-  if (owner.id !== undefined) return owner.id !== null && caller.userId !== undefined && caller.userId === owner.id;
-  return owner.name !== null && caller.name === owner.name;
+  return owner.id !== null && caller.userId !== undefined && caller.userId === owner.id;
 }
 
 /** Admins may use every environment, as the catalog shows. */
@@ -124,11 +133,12 @@ export function environmentRefusal(role: string, env: { name: string; rolesAllow
 }
 
 /** "alice or an admin"; a namesake of a deleted owner is told so, since "alice may" would puzzle her. */
-function whoMay(caller: Caller, { owner, parent }: Resource): string {
+function whoMay(caller: Caller, { kind, owner, parent }: Resource): string {
   if (parent)
     return `${owner.id && owner.name ? `${owner.name} (who started it), ` : ""}the owner of ${parent.kind} ${parent.id} or an admin`;
-  if (owner.id === null || owner.name === null) return "an admin";
-  if (owner.id !== undefined && owner.name === caller.name) return `the earlier ${owner.name} (an account since deleted) or an admin`;
+  // A person's things named by a name with no person yet: still "<name> or an admin".
+  if (owner.name === null || (owner.id === null && isTracking(kind))) return "an admin";
+  if (owner.name === caller.name) return `the earlier ${owner.name} (an account since deleted) or an admin`;
   return `${owner.name} or an admin`;
 }
 
@@ -176,8 +186,5 @@ export function assertCan(caller: Caller, action: Action, resource: Resource, re
 /** What the caller may read, for every list and search; projects will narrow it here. */
 export function readableBy(caller: Caller, kind: ResourceKind): ReadFilter {
   if (caller.admin === true || isTracking(kind)) return allRows;
-  return ({ id, name }) => {
-    if (id) return caller.userId === undefined ? sql`false` : sql`${id} = ${caller.userId}`;
-    return name ? sql`${name} = ${caller.name}` : sql`false`;
-  };
+  return ({ id }) => (id && caller.userId !== undefined ? sql`${id} = ${caller.userId}` : sql`false`);
 }

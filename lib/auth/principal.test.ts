@@ -1,3 +1,4 @@
+import { withOwnerId } from "@/db/server-fixture";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { vi } from "vitest";
 
@@ -67,15 +68,18 @@ for (const kind of DB_KINDS) {
       await insertUser(db(), { name: "alice", role: "power", roleSource: "oidc" });
       await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
       aliceToken = generateToken();
-      await insertToken(db(), {
-        id: "tok_alice",
-        userName: "alice",
-        hash: hashToken(aliceToken),
-        kind: "personal",
-        note: null,
-        scopes: ["account"],
-        expiresAt: null,
-      });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_alice",
+          userName: "alice",
+          hash: hashToken(aliceToken),
+          kind: "personal",
+          note: null,
+          scopes: ["account"],
+          expiresAt: null,
+        }),
+      );
     });
 
     const headers = (init: Record<string, string>) => new Headers(init);
@@ -126,15 +130,18 @@ for (const kind of DB_KINDS) {
 
     it("marks admins whose token has the admin scope, and only those", async () => {
       const t = generateToken();
-      await insertToken(db(), {
-        id: "tok_root",
-        userName: "root",
-        hash: hashToken(t),
-        kind: "personal",
-        note: null,
-        scopes: ["admin"],
-        expiresAt: null,
-      });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_root",
+          userName: "root",
+          hash: hashToken(t),
+          kind: "personal",
+          note: null,
+          scopes: ["admin"],
+          expiresAt: null,
+        }),
+      );
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toStrictEqual({
         name: "root",
         userId: await idOf("root"),
@@ -146,15 +153,18 @@ for (const kind of DB_KINDS) {
         scopes: expandScopes(["admin"]),
       });
       const plain = generateToken();
-      await insertToken(db(), {
-        id: "tok_root_plain",
-        userName: "root",
-        hash: hashToken(plain),
-        kind: "personal",
-        note: null,
-        scopes: ["account"],
-        expiresAt: null,
-      });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_root_plain",
+          userName: "root",
+          hash: hashToken(plain),
+          kind: "personal",
+          note: null,
+          scopes: ["account"],
+          expiresAt: null,
+        }),
+      );
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${plain}` }))).toMatchObject({
         name: "root",
         role: "admin",
@@ -164,35 +174,54 @@ for (const kind of DB_KINDS) {
 
     it("gives a token only the scopes on its row: none when the row has none", async () => {
       const t = generateToken();
-      await insertToken(db(), {
-        id: "tok_ws",
-        userName: "alice",
-        hash: hashToken(t),
-        kind: "workspace",
-        note: null,
-        scopes: ["mlflow", "servers:install", "no-such-scope"],
-        expiresAt: null,
-      });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_ws",
+          userName: "alice",
+          hash: hashToken(t),
+          kind: "workspace",
+          note: null,
+          scopes: ["mlflow", "servers:install", "no-such-scope"],
+          expiresAt: null,
+        }),
+      );
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toMatchObject({
         tokenKind: "workspace",
         scopes: ["servers:install", "mlflow"],
       });
       const bare = generateToken();
-      await insertToken(db(), { id: "tok_bare", userName: "alice", hash: hashToken(bare), kind: "personal", note: null, expiresAt: null });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), {
+          id: "tok_bare",
+          userName: "alice",
+          hash: hashToken(bare),
+          kind: "personal",
+          note: null,
+          expiresAt: null,
+        }),
+      );
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${bare}` }))).toMatchObject({ scopes: [] });
     });
 
     it("accepts a token that has not expired yet", async () => {
       const t = generateToken();
       const expiresAt = new Date(Date.now() + 3_600_000);
-      await insertToken(db(), { id: "tok_soon", userName: "alice", hash: hashToken(t), kind: "personal", note: null, expiresAt });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), { id: "tok_soon", userName: "alice", hash: hashToken(t), kind: "personal", note: null, expiresAt }),
+      );
       expect((await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` })))?.name).toBe("alice");
     });
 
     it("refuses an expired token and does not record its use", async () => {
       const t = generateToken();
       const expiresAt = new Date(Date.now() - 1000);
-      await insertToken(db(), { id: "tok_old", userName: "alice", hash: hashToken(t), kind: "personal", note: null, expiresAt });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), { id: "tok_old", userName: "alice", hash: hashToken(t), kind: "personal", note: null, expiresAt }),
+      );
       expect(await resolvePrincipal(db(), headers({ authorization: `Bearer ${t}` }))).toBeNull();
       expect((await findTokenByHash(db(), hashToken(t)))?.lastUsedAt).toBeNull();
       expect((await findUser(db(), "alice"))?.lastSeenAt).toBeNull();

@@ -12,7 +12,7 @@ import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
 import { lockUser } from "@/db/queries/servers";
-import { findUser } from "@/db/queries/users";
+import { findUserById } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
@@ -97,7 +97,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       if (exec.reason !== verdict.reason) await updateExecution(tx, exec.id, { reason: verdict.reason }, ["queued"]);
       return undefined;
     }
-    const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner.name, {
+    const token = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner, {
       kind: "workspace",
       scopes: ["mlflow"],
       note: `MLflow token of job execution ${exec.id}`,
@@ -196,7 +196,7 @@ export async function finishExecution(deps: JobDeps, executionId: string, outcom
   // The token goes first: nothing the object still does reaches MLflow while its output is collected.
   if (done.tokenId) await revokeTokenById(db, done.tokenId);
   const job = await findJob(db, done.jobId);
-  const owner = job ? await findUser(db, job.ownerName) : undefined;
+  const owner = job ? await findUserById(db, job.ownerId) : undefined;
   if (done.startedAt) {
     // Read while the object exists, then the object goes, then the upload (which may be slow) runs.
     const output = await spoolOutput(deps, done, job);

@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { insertExecution, sumRunningExecutions, updateExecution } from "@/db/queries/jobs";
-import { sumActiveUsage } from "@/db/queries/servers";
-import { insertUser } from "@/db/queries/users";
+import { insertExecution, updateExecution } from "@/db/queries/jobs";
+import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents, jobExecutions, jobs } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
+import { heldBy } from "@/lib/quota/holdings";
 import { createJob, deleteJobOf, getJob, listJobsFor, updateJobOf } from "./manage";
 import { createJobSchema, type CreateJobRequest } from "./schemas";
 import { engineFreeDeps, refusal, resetJobTables } from "./testing";
@@ -33,7 +34,9 @@ for (const kind of DB_KINDS) {
       await resetJobTables(db());
       for (const name of ["ada", "bob"]) await insertUser(db(), { name, role: "user", roleSource: "default" });
       await insertUser(db(), { name: "root", role: "admin", roleSource: "default" });
+      await bindIds(db(), ada, bob, root);
     });
+    const idOf = async (name: string) => (await findUser(db(), name))?.id ?? "";
 
     it("creates a cron job, shows its next run, and audits it", async () => {
       const job = await createJob(db(), ada, ask());
@@ -115,13 +118,12 @@ for (const kind of DB_KINDS) {
       await insertExecution(db(), { ...base, id: "jex_1", runKey: "k1", state: "running" });
       await insertExecution(db(), { ...base, id: "jex_2", runKey: "k2", state: "queued" });
       await insertExecution(db(), { ...base, id: "jex_3", runKey: "k3", state: "succeeded" });
-      expect(await sumRunningExecutions(db(), "ada")).toEqual({ cpu: 0.5, memGb: 0.25 });
-      expect(await sumActiveUsage(db(), "ada")).toEqual({ cpu: 0.5, memGb: 0.25, servers: 0 });
-      expect(await sumActiveUsage(db(), "bob")).toEqual({ cpu: 0, memGb: 0, servers: 0 });
+      expect(await heldBy(db(), await idOf("ada"))).toEqual({ cpu: 0.5, memGb: 0.25, servers: 0, jobs: 1 });
+      expect(await heldBy(db(), await idOf("bob"))).toEqual({ cpu: 0, memGb: 0, servers: 0, jobs: 0 });
       // A finish that lost the race to a cancel changes nothing.
       expect(await updateExecution(db(), "jex_1", { state: "cancelled" }, ["running"])).toBeDefined();
       expect(await updateExecution(db(), "jex_1", { state: "succeeded" }, ["running"])).toBeUndefined();
-      expect(await sumRunningExecutions(db(), "ada")).toEqual({ cpu: 0, memGb: 0 });
+      expect(await heldBy(db(), await idOf("ada"))).toEqual({ cpu: 0, memGb: 0, servers: 0, jobs: 0 });
     });
   });
 }

@@ -7,9 +7,10 @@ import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { deleteJob, findJob, findJobByName, insertJob, latestExecutions, listJobs, updateJob, type JobRow } from "@/db/queries/jobs";
 import { findRole } from "@/db/queries/roles";
-import { findUser } from "@/db/queries/users";
+import { findUser, type UserRow } from "@/db/queries/users";
 import type { JobTrigger } from "@/db/schema";
 import { assertCan, can, environmentRefusal, jobResource, readableBy, userResource, type Action } from "@/lib/auth/access";
+import { ownerNamed } from "@/lib/auth/owner-named";
 import type { Principal } from "@/lib/auth/principal";
 import { generateId } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
@@ -57,7 +58,8 @@ async function triggerColumns(db: Db, owner: string, self: string, t: TriggerInp
 }
 
 /** The environment exists and the owner may use it, and the ask fits one server's limits and the totals of her role. */
-async function assertRunnable(db: Db, owner: string, ask: { environment: string; cpu: number; memGb: number }): Promise<void> {
+/** The owner, when the job may run for her at all. */
+async function assertRunnable(db: Db, owner: string, ask: { environment: string; cpu: number; memGb: number }): Promise<UserRow> {
   const user = await findUser(db, owner);
   const role = user ? await findRole(db, user.role) : undefined;
   if (!user || !role) throw notFound("user_not_found", `There is no user named "${owner}".`);
@@ -67,6 +69,7 @@ async function assertRunnable(db: Db, owner: string, ask: { environment: string;
   if (notAllowed) throw refused(notAllowed);
   const tooBig = aloneTooBig(ask, effectiveLimits(role, user.limits), user.role, env);
   if (tooBig) throw forbidden("limit_exceeded", tooBig);
+  return user;
 }
 
 async function assertNameFree(db: Db, owner: string, name: string, self?: string): Promise<void> {
@@ -75,15 +78,17 @@ async function assertNameFree(db: Db, owner: string, name: string, self?: string
 }
 
 export async function createJob(db: Db, principal: Principal, ask: CreateJobRequest, owner = principal.name): Promise<JobView> {
-  if (!can(principal, "write", userResource(owner))) throw forbidden("forbidden", "Only an admin can create another person's jobs.");
+  if (!can(principal, "write", userResource(await ownerNamed(db, owner))))
+    throw forbidden("forbidden", "Only an admin can create another person's jobs.");
   assertJobPath(ask.path);
   const id = generateId("job");
   return db.transaction(async (tx) => {
-    await assertRunnable(tx, owner, ask);
+    const user = await assertRunnable(tx, owner, ask);
     await assertNameFree(tx, owner, ask.name);
     const row = await insertJob(tx, {
       id,
       ownerName: owner,
+      ownerId: user.id,
       name: ask.name,
       path: ask.path,
       environmentId: ask.environment,
@@ -144,7 +149,7 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
 export async function deleteJobOf(deps: JobDeps, principal: Principal, id: string): Promise<void> {
   const { db } = deps;
   const found = await jobFor(db, principal, id, "write");
-  await stopExecutions(deps, principal, { owner: found.ownerName, jobId: id }, `the job was deleted by ${principal.name}`);
+  await stopExecutions(deps, principal, { ownerId: found.ownerId, jobId: id }, `the job was deleted by ${principal.name}`);
   await db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, id, "write");
     await deleteJob(tx, id);
@@ -159,7 +164,9 @@ export async function getJob(db: Db, principal: Principal, id: string): Promise<
 
 /** The caller's jobs; `all`: every job the caller may read (lib/auth/access.ts), which for an admin is everyone's. */
 export async function listJobsFor(db: Db, principal: Principal, all = false): Promise<JobView[]> {
-  const rows = await listJobs(db, readableBy(principal, "job"), all ? undefined : principal.name);
+  // Nobody's jobs are the bootstrap token's own: it has no id.
+  if (!all && principal.userId === undefined) return [];
+  const rows = await listJobs(db, readableBy(principal, "job"), all ? undefined : principal.userId);
   const last = await latestExecutions(
     db,
     rows.map((r) => r.id),

@@ -30,8 +30,8 @@ describe("spoolOutput", () => {
     const spoolDir = join(root, "data", "job-spool");
     const copiedTo: string[] = [];
     const spawner = {
-      jobLogs: () => Promise.resolve(lines("hello", "world")),
-      jobFile: async (_id: string, _path: string, _limit: unknown, dest: string) => {
+      logs: () => Promise.resolve(lines("hello", "world")),
+      file: async (_ref: unknown, _path: string, _limit: unknown, dest: string) => {
         copiedTo.push(dest);
         await writeFile(dest, '{"cells": []}');
         return 13;

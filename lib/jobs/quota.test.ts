@@ -12,6 +12,7 @@ import { users, type LimitOverrides } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { launchExecution } from "./execute";
 import { createJob, updateJobOf } from "./manage";
 import { runJobNow } from "./run";
@@ -57,6 +58,7 @@ for (const kind of DB_KINDS) {
     beforeEach(async () => {
       await resetJobTables(db());
       await insertUser(db(), { name: "ada", role: "user", roleSource: "default" });
+      await bindIds(db(), ada);
     });
 
     it("refuses a job over the role's totals when it is created or changed, with a sentence", async () => {

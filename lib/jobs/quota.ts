@@ -8,8 +8,8 @@
 import type { Db } from "@/db/client";
 import type { UserRow } from "@/db/queries/users";
 import { findRole } from "@/db/queries/roles";
-import { sumActiveUsage } from "@/db/queries/servers";
 import { forbidden, notFound } from "@/lib/http/api-error";
+import { heldBy } from "@/lib/quota/holdings";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
 
 interface Ask {
@@ -49,7 +49,7 @@ export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask): Promise<Qu
   const limits = effectiveLimits(role, owner.limits);
   const alone = aloneTooBig(ask, limits, owner.role);
   if (alone) return { fits: false, never: true, reason: alone };
-  const waiting = waitingReason(ask, limits, await sumActiveUsage(db, owner.name), owner.role);
+  const waiting = waitingReason(ask, limits, await heldBy(db, owner.id), owner.role);
   return waiting ? { fits: false, never: false, reason: waiting } : { fits: true, limits };
 }
 

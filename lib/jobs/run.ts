@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { findRun } from "@/db/queries/tracking";
 import { findExecution, listExecutions, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
-import { findUser } from "@/db/queries/users";
+import { findUserById } from "@/db/queries/users";
 import type { Action } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
@@ -29,7 +29,7 @@ const LIVE_LOG_GRACE_S = 60;
 export async function runJobNow(db: Db, principal: Principal, jobId: string): Promise<ExecutionView> {
   return db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, jobId, "operate");
-    const verdict = await assertCanEverRun(tx, await findUser(tx, job.ownerName), job);
+    const verdict = await assertCanEverRun(tx, await findUserById(tx, job.ownerId), job);
     const key = newExecutionId(); // a manual run is its own slot
     const row = await queueExecution(tx, job, {
       runKey: `${job.id}@manual:${key}`,

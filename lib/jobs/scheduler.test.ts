@@ -4,6 +4,7 @@ import { insertUser } from "@/db/queries/users";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { createJob } from "./manage";
 import { cronRunKey, decideDue, dueTime } from "./scheduler";
 import { createJobSchema } from "./schemas";
@@ -17,6 +18,7 @@ for (const kind of DB_KINDS) {
     beforeEach(async () => {
       await resetJobTables(db());
       await insertUser(db(), { name: "ada", role: "user", roleSource: "default" });
+      await bindIds(db(), ada);
     });
 
     const cronJob = async (name: string, cron: string, timeZone = "UTC") =>

@@ -10,16 +10,16 @@ import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { finishExecution, type JobDeps } from "./execute";
 
-/** Ends every queued or running execution of `owner` (of her job `jobId` only, when given); returns the ids it ended. */
+/** Ends every queued or running execution of the person `ownerId` (of her job `jobId` only, when given); returns the ids it ended. */
 export async function stopExecutions(
   deps: JobDeps,
   actor: Principal,
-  which: { owner: string; jobId?: string },
+  which: { ownerId: string; jobId?: string },
   why: string,
 ): Promise<string[]> {
   const stopped: string[] = [];
   const reason = `cancelled: ${why}`;
-  for (const { execution, jobName } of await listUnfinishedExecutions(deps.db, which.owner, which.jobId)) {
+  for (const { execution, jobName, ownerName } of await listUnfinishedExecutions(deps.db, which.ownerId, which.jobId)) {
     const ended =
       execution.state === "queued"
         ? Boolean(await updateExecution(deps.db, execution.id, { state: "cancelled", reason, finishedAt: new Date() }, ["queued"]))
@@ -29,7 +29,7 @@ export async function stopExecutions(
     await recordAudit(deps.db, {
       actor: actor.name,
       action: "job.cancel",
-      target: `${which.owner}/${jobName}`,
+      target: `${ownerName}/${jobName}`,
       detail: { id: execution.jobId, execution: execution.id, reason },
     });
   }

@@ -15,7 +15,10 @@ export interface InstallTarget {
 
 /** The person's running workspaces a package can go into, with whether installs there are kept. */
 export async function installTargets(db: Db, spawner: Spawner, caller: Caller): Promise<InstallTarget[]> {
-  const [servers, envs] = await Promise.all([listServersOf(db, caller.name, readableBy(caller, "server")), listEnvironments(db)]);
+  const [servers, envs] = await Promise.all([
+    caller.userId === undefined ? [] : listServersOf(db, caller.userId, readableBy(caller, "server")),
+    listEnvironments(db),
+  ]);
   const running = servers.filter((s) => s.status === "running");
   return Promise.all(
     running.map(async (s) => {

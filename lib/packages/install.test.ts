@@ -11,6 +11,7 @@ import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner } from "@/lib/spawner";
 import { engineReadiness, SEEDED_IMAGE, TEST_IMAGE } from "@/lib/spawner/testing";
@@ -55,6 +56,7 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
     if (notReady) throw new Error(`package install tests cannot run in CI: ${notReady}`);
     handle = await openTestDatabase("pglite");
     await insertUser(db(), { name: user, role: "user", roleSource: "admin" });
+    await bindIds(db(), me);
     const dists = [
       { name: "Atrium_Demo.Pkg", version: "1.0.0", summary: "demo" },
       { name: "Atrium_Demo.Pkg", version: "1.1.0", summary: "demo" },
@@ -248,6 +250,7 @@ describe.skipIf(notReady !== undefined && !CI)("installing into a real workspace
       deprecated: false,
     });
     await insertUser(db(), { name: other, role: "user", roleSource: "admin" });
+    await bindIds(db(), them);
     await startServer(db(), spawner, them, other, "default", { environment: "classic", cpu: 0.5, memGb: 0.5 });
     const t0 = Date.now();
     while ((await findServer(db(), other, "default"))?.status !== "running") {

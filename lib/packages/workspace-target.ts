@@ -1,5 +1,5 @@
 import type { Db } from "@/db/client";
-import { findServer } from "@/db/queries/servers";
+import { findServerAndOwner } from "@/db/queries/servers";
 import { assertCan, serverResource, type Caller } from "@/lib/auth/access";
 import { ApiError, conflict, notFound, refused } from "@/lib/http/api-error";
 import { EngineUnavailableError, OtherNodeError, OutputLimitError, NotRunningError } from "@/lib/spawner";
@@ -10,8 +10,9 @@ import { EngineUnavailableError, OtherNodeError, OutputLimitError, NotRunningErr
  * server first, and so learns nothing about whether it exists.
  */
 export async function requireRunningWorkspace(db: Db, caller: Caller, user: string, server: string) {
-  const row = await findServer(db, user, server);
-  assertCan(caller, "operate", serverResource({ user, server }, row?.trackingTokenId ?? null), refused);
+  const found = await findServerAndOwner(db, user, server);
+  const row = found?.server;
+  assertCan(caller, "operate", serverResource({ user, server, ownerId: found?.ownerId ?? null }, row?.trackingTokenId ?? null), refused);
   if (!row) throw notFound("server_not_found", `There is no server ${user}/${server}.`);
   if (row.status !== "running") {
     throw conflict("server_not_running", `The workspace ${user}/${server} is ${row.status}, not running; start it first.`);

@@ -10,7 +10,7 @@ import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
 import { addStorage, lockStorageRow, reserveStorage, storedBytes } from "@/db/queries/storage-usage";
 import { findUserById } from "@/db/queries/users";
-import type { OwnerById as Owner } from "@/lib/auth/access";
+import type { Owner } from "@/lib/auth/access";
 import { formatBytes } from "./bytes";
 import { effectiveLimits } from "./limits";
 

@@ -76,7 +76,16 @@ export async function seedServing(db: Db): Promise<Record<Person, Principal>> {
 /** A real API token of `owner` with these scopes, and the principal it resolves to (lib/auth/principal.ts). */
 export async function tokenOf(db: Db, owner: Principal, id: string, scopes: ScopeName[]): Promise<{ token: string; principal: Principal }> {
   const token = generateToken();
-  await insertToken(db, { id, userName: owner.name, hash: hashToken(token), kind: "personal", note: null, scopes, expiresAt: null });
+  await insertToken(db, {
+    id,
+    userName: owner.name,
+    ownerId: owner.userId ?? "",
+    hash: hashToken(token),
+    kind: "personal",
+    note: null,
+    scopes,
+    expiresAt: null,
+  });
   return { token, principal: { ...owner, via: "token", ...tokenGrant({ id, kind: "personal", scopes }, owner.admin) } };
 }
 

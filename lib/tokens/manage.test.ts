@@ -1,3 +1,4 @@
+import { withOwnerId } from "@/db/server-fixture";
 import { beforeEach, describe, expect, it } from "vitest";
 import { asc } from "drizzle-orm";
 import { findTokenByHash, insertToken } from "@/db/queries/tokens";
@@ -6,6 +7,7 @@ import { apiTokens, auditEvents, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { hashToken } from "@/lib/auth/tokens";
 import { apiError } from "@/lib/http/testing";
 import { DEFAULT_SCOPES, expandScopes } from "@/lib/auth/scopes";
@@ -53,7 +55,9 @@ for (const kind of DB_KINDS) {
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
       await insertUser(db(), { name: "bob", role: "user", roleSource: "oidc" });
+      await bindIds(db(), alice, root);
     });
+    const aliceRow = () => ({ name: "alice", id: alice.userId ?? "" });
 
     const audit = () =>
       db()
@@ -103,7 +107,7 @@ for (const kind of DB_KINDS) {
       });
 
       it("stores the kind, and a workspace token gets the workspace's scopes", async () => {
-        const created = await db().transaction((tx) => insertApiToken(tx, root, "alice", { kind: "workspace" }));
+        const created = await db().transaction((tx) => insertApiToken(tx, root, aliceRow(), { kind: "workspace" }));
         expect(await findTokenByHash(db(), hashToken(created.token))).toMatchObject({
           kind: "workspace",
           scopes: ["mlflow", "packages:read", "servers:install"],
@@ -167,6 +171,7 @@ for (const kind of DB_KINDS) {
       it("lets a token pass on only the scopes it has itself", async () => {
         const viaToken: Principal = {
           name: "alice",
+          userId: alice.userId,
           role: "user",
           admin: false,
           via: "token",
@@ -188,7 +193,7 @@ for (const kind of DB_KINDS) {
     describe("listApiTokens", () => {
       it("lists a user's personal tokens as views", async () => {
         const created = await createApiToken(db(), alice, "alice", { note: "laptop", expiresInDays: 7 });
-        await insertApiToken(db(), alice, "alice", { kind: "workspace" });
+        await insertApiToken(db(), alice, aliceRow(), { kind: "workspace" });
         await createApiToken(db(), root, "bob", {});
         const list = await listApiTokens(db(), "alice");
         expect(list).toHaveLength(1);
@@ -198,14 +203,17 @@ for (const kind of DB_KINDS) {
       });
 
       it("marks expired tokens", async () => {
-        await insertToken(db(), {
-          id: "tok_old",
-          userName: "alice",
-          hash: "h-old",
-          kind: "personal",
-          note: null,
-          expiresAt: new Date(Date.now() - 1000),
-        });
+        await insertToken(
+          db(),
+          await withOwnerId(db(), {
+            id: "tok_old",
+            userName: "alice",
+            hash: "h-old",
+            kind: "personal",
+            note: null,
+            expiresAt: new Date(Date.now() - 1000),
+          }),
+        );
         expect((await listApiTokens(db(), "alice"))[0]?.expired).toBe(true);
       });
 
@@ -217,6 +225,7 @@ for (const kind of DB_KINDS) {
         const v = tokenView({
           id: "tok_x",
           userName: "alice",
+          ownerId: "id-alice",
           hash: "secret-hash",
           kind: "personal",
           note: null,

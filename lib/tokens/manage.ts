@@ -2,6 +2,7 @@ import type { Db } from "@/db/client";
 import { deleteToken, deleteTokenById, insertToken, type TokenRow } from "@/db/queries/tokens";
 import type { TokenKind } from "@/db/schema";
 import { assertCan, tokenResource } from "@/lib/auth/access";
+import { ownerNamed } from "@/lib/auth/owner-named";
 import type { Principal } from "@/lib/auth/principal";
 import { DEFAULT_SCOPES, expandScopes, hasScope, isScopeName, SCOPE_NAMES, type ScopedCaller, type ScopeName } from "@/lib/auth/scopes";
 import { generateId, generateToken, hashToken } from "@/lib/auth/tokens";
@@ -39,14 +40,15 @@ export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], o
 export async function insertApiToken(
   tx: Db,
   actor: Principal,
-  userName: string,
+  owner: { name: string; id: string },
   opts: { note?: string; expiresInDays?: number; kind?: TokenKind; scopes?: readonly ScopeName[] },
 ): Promise<Created> {
   const token = generateToken();
   const kind = opts.kind ?? "personal";
   const row = await insertToken(tx, {
     id: generateId("tok"),
-    userName,
+    userName: owner.name,
+    ownerId: owner.id,
     hash: hashToken(token),
     kind,
     note: opts.note ?? null,
@@ -56,7 +58,7 @@ export async function insertApiToken(
   await recordAudit(tx, {
     actor: actor.name,
     action: "token.create",
-    target: userName,
+    target: owner.name,
     detail: { id: row.id, kind: row.kind, note: row.note, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
   });
   return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null, scopes: row.scopes };
@@ -76,9 +78,11 @@ export function tokenView(t: TokenRow) {
 export type TokenView = ReturnType<typeof tokenView>;
 
 export async function revokeApiToken(db: Db, actor: Principal, userName: string, id: string): Promise<void> {
-  assertCan(actor, "write", tokenResource(userName, id), refused);
+  const owner = await ownerNamed(db, userName);
+  assertCan(actor, "write", tokenResource(owner, id), refused);
   await db.transaction(async (tx) => {
-    if (!(await deleteToken(tx, userName, id))) throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
+    if (owner.id === null || !(await deleteToken(tx, owner.id, id)))
+      throw notFound("token_not_found", `There is no token "${id}" for ${userName}.`);
     await recordAudit(tx, { actor: actor.name, action: "token.revoke", target: userName, detail: { id } });
   });
 }

@@ -1,4 +1,3 @@
-import type { ServerRow } from "@/db/queries/servers";
 import type { Spawner } from "@/lib/spawner";
 import { workspaceRef } from "@/lib/workspaces/workload";
 
@@ -25,27 +24,36 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
   }
 }
 
+/** A running server, by its owner's name and its own. */
+export interface RunningServer {
+  user: string;
+  server: string;
+}
+
 /**
  * One engine stats reading per running server, at most `concurrency` at a time, so a table of 100
  * servers takes seconds rather than minutes. A server whose reading fails or is late is left out.
  */
-export async function sampleLiveUse(spawner: Spawner, rows: ServerRow[], concurrency = DEFAULT_CONCURRENCY): Promise<Map<string, LiveUse>> {
-  const running = rows.filter((r) => r.status === "running");
+export async function sampleLiveUse(
+  spawner: Spawner,
+  running: RunningServer[],
+  concurrency = DEFAULT_CONCURRENCY,
+): Promise<Map<string, LiveUse>> {
   const out = new Map<string, LiveUse>();
   let next = 0;
   const worker = async () => {
     while (next < running.length) {
-      const row = running[next++];
-      if (!row) break;
+      const ref = running[next++];
+      if (!ref) break;
       const use = await withTimeout(
-        spawner.stats(workspaceRef({ user: row.userName, server: row.name })).catch(() => undefined),
+        spawner.stats(workspaceRef({ user: ref.user, server: ref.server })).catch(() => undefined),
         SAMPLE_TIMEOUT_MS,
       );
-      if (use) out.set(keyOf(row.userName, row.name), use);
+      if (use) out.set(keyOf(ref.user, ref.server), use);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, running.length) }, worker));
   return out;
 }
 
-export const liveUseOf = (uses: Map<string, LiveUse>, row: { userName: string; name: string }) => uses.get(keyOf(row.userName, row.name));
+export const liveUseOf = (uses: Map<string, LiveUse>, ref: RunningServer) => uses.get(keyOf(ref.user, ref.server));

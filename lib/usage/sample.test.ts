@@ -17,7 +17,16 @@ const spawner = new DockerSpawner();
 async function server(db: Db, user: string, name: string, status: "running" | "pending" | "stopped", cpu: number, memGb: number) {
   await upsertServer(
     db,
-    serverRowFixture(user, name, { cpu, memGb, status, phase: null, progress: 0, message: null, startedAt: null, lastActivity: null }),
+    await serverRowFixture(db, user, name, {
+      cpu,
+      memGb,
+      status,
+      phase: null,
+      progress: 0,
+      message: null,
+      startedAt: null,
+      lastActivity: null,
+    }),
   );
 }
 

@@ -1,8 +1,8 @@
 import type { Db } from "@/db/client";
 import { listRoles } from "@/db/queries/roles";
-import { ACTIVE_STATES, listServersIn, type ServerRow } from "@/db/queries/servers";
 import { deleteUsageBefore, insertUsageSamples, rolesOfUsers, type UsageSampleRow } from "@/db/queries/usage";
 import type { UsageScope } from "@/db/schema";
+import { listHoldings, type Holding } from "@/lib/quota/holdings";
 import type { Spawner } from "@/lib/spawner";
 import { liveUseOf, sampleLiveUse, type LiveUse } from "./sample-stats";
 
@@ -15,20 +15,23 @@ const zero = (): Totals => ({ cpuAllocated: 0, memGbAllocated: 0, cpuUsed: 0, me
 /** Samples are stamped on the whole minute, so two readings in one minute collide and only one is kept. */
 export const minuteOf = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
 
-function add(into: Map<string, Totals>, key: string, s: ServerRow, use: LiveUse | undefined): void {
+function add(into: Map<string, Totals>, key: string, h: Holding, use: LiveUse | undefined): void {
   const t = into.get(key) ?? zero();
-  t.cpuAllocated += s.cpu;
-  t.memGbAllocated += s.memGb;
+  t.cpuAllocated += h.cpu;
+  t.memGbAllocated += h.memGb;
   t.cpuUsed += use?.cpu ?? 0;
   t.memGbUsed += (use?.memBytes ?? 0) / GIB;
-  t.servers += 1;
+  if (h.kind === "server") t.servers += 1;
   into.set(key, t);
 }
 
+const serverRef = (h: Holding) => ({ user: h.ownerName, server: h.name });
+
 /**
- * Records one minute of usage: per person (only people holding servers), per role (every role, zeros
- * included, so charts have no gaps) and in total. Allocated is what active servers were given; used
- * is one engine reading of the running ones. Rows older than the retention window are deleted.
+ * Records one minute of usage from the holdings ledger (lib/quota/holdings.ts): per person (only people
+ * holding something), per role (every role, zeros included, so charts have no gaps) and in total.
+ * Allocated is what active servers and running job executions were given (`servers` counts servers
+ * only); used is one engine reading of the running servers. Rows older than the retention window are deleted.
  */
 export async function recordUsageSample(
   db: Db,
@@ -37,10 +40,10 @@ export async function recordUsageSample(
 ): Promise<{ rows: number; deleted: number }> {
   const now = opts.now ?? new Date();
   const at = minuteOf(now);
-  const servers = await listServersIn(db, ACTIVE_STATES);
+  const held = await listHoldings(db);
   const [uses, roleOf, roles] = await Promise.all([
-    sampleLiveUse(spawner, servers),
-    rolesOfUsers(db, [...new Set(servers.map((s) => s.userName))]),
+    sampleLiveUse(spawner, held.filter((h) => h.kind === "server" && h.running).map(serverRef)),
+    rolesOfUsers(db, [...new Set(held.map((h) => h.ownerName))]),
     listRoles(db),
   ]);
   const byScope: Record<UsageScope, Map<string, Totals>> = {
@@ -48,11 +51,11 @@ export async function recordUsageSample(
     role: new Map(roles.map((r) => [r.name, zero()])),
     total: new Map([["all", zero()]]),
   };
-  for (const s of servers) {
-    const use = liveUseOf(uses, s);
-    add(byScope.user, s.userName, s, use);
-    add(byScope.role, roleOf.get(s.userName) ?? "user", s, use);
-    add(byScope.total, "all", s, use);
+  for (const h of held) {
+    const use = h.kind === "server" ? liveUseOf(uses, serverRef(h)) : undefined;
+    add(byScope.user, h.ownerName, h, use);
+    add(byScope.role, roleOf.get(h.ownerName) ?? "user", h, use);
+    add(byScope.total, "all", h, use);
   }
   const rows: UsageSampleRow[] = [];
   for (const scope of ["user", "role", "total"] as const) {

@@ -4,7 +4,7 @@ import { upsertServer } from "@/db/queries/servers";
 import { insertToken } from "@/db/queries/tokens";
 import { findUser, insertUser } from "@/db/queries/users";
 import { auditEvents, deletedUsers, sessions, users } from "@/db/schema";
-import { serverRowFixture } from "@/db/server-fixture";
+import { serverRowFixture, withOwnerId } from "@/db/server-fixture";
 import { startSession } from "@/lib/auth/sessions";
 import type { Spawner } from "@/lib/spawner";
 import { DB_KINDS } from "@/db/testing";
@@ -196,7 +196,10 @@ for (const kind of DB_KINDS) {
       it("deletes the user, keeps her volume by default, and records what went with her", async () => {
         const jane = (await findUser(db(), "jane"))!;
         await startSession(db(), jane, {});
-        await insertToken(db(), { id: "tok_j", userName: "jane", hash: "h-j", kind: "personal", note: null, expiresAt: null });
+        await insertToken(
+          db(),
+          await withOwnerId(db(), { id: "tok_j", userName: "jane", hash: "h-j", kind: "personal", note: null, expiresAt: null }),
+        );
         const removed = await removeUser(db(), engine.spawner, root, "jane", { volume: "keep" });
         expect(removed).toEqual({
           name: "jane",
@@ -224,8 +227,8 @@ for (const kind of DB_KINDS) {
 
       it("stops her active servers through the engine and removes her volume when asked", async () => {
         const jane = (await findUser(db(), "jane"))!;
-        await upsertServer(db(), serverRowFixture("jane", "default", { status: "running" }));
-        await upsertServer(db(), serverRowFixture("jane", "old", { status: "stopped" }));
+        await upsertServer(db(), await serverRowFixture(db(), "jane", "default", { status: "running" }));
+        await upsertServer(db(), await serverRowFixture(db(), "jane", "old", { status: "stopped" }));
         const removed = await removeUser(db(), engine.spawner, root, "jane", { volume: "remove" });
         expect(removed.servers).toEqual(["default"]);
         expect(removed.volume).toEqual({ name: jane.homeVolume, removed: true });
@@ -234,7 +237,7 @@ for (const kind of DB_KINDS) {
       });
 
       it("deletes nothing when the engine cannot be reached to stop her servers", async () => {
-        await upsertServer(db(), serverRowFixture("jane", "default", { status: "running" }));
+        await upsertServer(db(), await serverRowFixture(db(), "jane", "default", { status: "running" }));
         engine.down = true;
         const err = await apiError(removeUser(db(), engine.spawner, root, "jane", { volume: "keep" }));
         expect(err.status).toBe(503);

@@ -2,7 +2,8 @@ import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { allRows } from "@/db/queries/readable";
-import { ACTIVE_STATES, listServersOf, lockUser, sumActiveUsage } from "@/db/queries/servers";
+import { ACTIVE_STATES, listServersOf, lockUser } from "@/db/queries/servers";
+import { heldBy } from "@/lib/quota/holdings";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
 import { listUnfinishedExecutions } from "@/db/queries/jobs";
 import { listTokens } from "@/db/queries/tokens";
@@ -97,8 +98,8 @@ export interface DeletionSummary {
 export async function deletionSummary(db: Db, name: string): Promise<DeletionSummary> {
   const user = await getUserOrThrow(db, name);
   const [servers, tokens, sessions] = await Promise.all([
-    listServersOf(db, name, allRows),
-    listTokens(db, name),
+    listServersOf(db, user.id, allRows),
+    listTokens(db, user.id),
     countLiveSessions(db, user.id),
   ]);
   return {
@@ -138,14 +139,14 @@ export async function removeUser(
 ): Promise<RemovedUser> {
   if (actor.name === name) throw badRequest("cannot_delete_self", "You cannot delete your own account.");
   const user = await getUserOrThrow(db, name);
-  const servers = await stopAllServersOf(db, spawner, actor, name, "the user was deleted");
+  const servers = await stopAllServersOf(db, spawner, actor, user, "the user was deleted");
   // The process's artifact store is asked for only when there is a run to close.
-  const unfinished = (await listUnfinishedExecutions(db, name)).length > 0;
+  const unfinished = (await listUnfinishedExecutions(db, user.id)).length > 0;
   const executions = unfinished
     ? await stopExecutions(
         { db, spawner, store: opts.store ?? getArtifactStore(), ...jobOutputSettings() },
         actor,
-        { owner: name },
+        { ownerId: user.id },
         `the owner was deleted by ${actor.name}`,
       )
     : [];
@@ -154,12 +155,11 @@ export async function removeUser(
     const locked = await lockUser(tx, name);
     if (!locked || locked.id !== user.id) throw notFound("user_not_found", `There is no user named "${name}".`);
     // Starts lock the same row: one that got in after the servers were stopped is caught here.
-    if ((await sumActiveUsage(tx, name)).servers > 0)
-      throw conflict("server_started", `${name} started a server while being deleted; try again.`);
+    const held = await heldBy(tx, user.id);
+    if (held.servers > 0) throw conflict("server_started", `${name} started a server while being deleted; try again.`);
     // The same for an execution the jobs loop launched meanwhile: its object would outlive her.
-    if ((await listUnfinishedExecutions(tx, name)).some((e) => e.execution.state === "running"))
-      throw conflict("job_started", `A job of ${name} started while she was being deleted; try again.`);
-    const tokens = (await listTokens(tx, name)).length;
+    if (held.jobs > 0) throw conflict("job_started", `A job of ${name} started while she was being deleted; try again.`);
+    const tokens = (await listTokens(tx, user.id)).length;
     const sessions = await deleteSessionsOf(tx, user.id);
     await insertDeletedUser(tx, { id: user.id, name, homeVolume: user.homeVolume, volumeKept: opts.volume === "keep" });
     // Her tokens and server rows go with the row (foreign keys ON DELETE CASCADE).

@@ -4,7 +4,7 @@ import { findUser } from "@/db/queries/users";
 import type { Principal } from "@/lib/auth/principal";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
 import { storageUsageOf, type StorageUsage } from "@/lib/quota/storage";
-import { currentUsage, type Usage } from "@/lib/quota/usage";
+import { heldBy, nothingHeld, type Usage } from "@/lib/quota/holdings";
 
 export interface Me {
   name: string;
@@ -12,6 +12,7 @@ export interface Me {
   role: string;
   admin: boolean;
   limits: Limits;
+  /** What her workloads hold now (lib/quota/holdings.ts). */
   usage: Usage;
   /** Artifact bytes of the person's runs and models against `limits.maxStorageGb`. */
   storage: StorageUsage;
@@ -28,18 +29,18 @@ export async function describeMe(db: Db, principal: Principal): Promise<Me> {
     role: principal.role,
     admin: principal.admin,
     limits,
-    usage: await currentUsage(db, principal.name),
+    usage: user ? await heldBy(db, user.id) : nothingHeld(),
     storage: await storageUsageOf(db, principal.userId ?? null, limits.maxStorageGb),
   };
 }
 
 /**
- * A person's limits and what their active servers use, by name: what an admin restarting someone else's
+ * A person's limits and what her workloads hold, by name: what an admin restarting someone else's
  * server must fit (the owner's quota counts, not the admin's). Undefined when there is no such user.
  */
 export async function allowanceOf(db: Db, name: string): Promise<Pick<Me, "limits" | "usage"> | undefined> {
   const user = await findUser(db, name);
   const role = user ? await findRole(db, user.role) : undefined;
   if (!user || !role) return undefined;
-  return { limits: effectiveLimits(role, user.limits ?? {}), usage: await currentUsage(db, name) };
+  return { limits: effectiveLimits(role, user.limits ?? {}), usage: await heldBy(db, user.id) };
 }

@@ -1,3 +1,4 @@
+import { withOwnerId } from "@/db/server-fixture";
 /**
  * An attacker's view of deleting a person and creating her name again: the new "e-alice" is someone else
  * and must not change anything the deleted e-alice made (experiments, runs, registered models, logged
@@ -48,15 +49,18 @@ async function apiStatus(p: Promise<unknown>): Promise<number> {
 /** A personal token for `name`, resolved the way every API request is. */
 async function tokenPrincipal(db: Db, name: string, scopes: string[] = ["account"]): Promise<Principal> {
   const token = generateToken();
-  await insertToken(db, {
-    id: `tok_${name}_${Math.random().toString(36).slice(2)}`,
-    userName: name,
-    hash: hashToken(token),
-    kind: "personal",
-    note: null,
-    scopes,
-    expiresAt: null,
-  });
+  await insertToken(
+    db,
+    await withOwnerId(db, {
+      id: `tok_${name}_${Math.random().toString(36).slice(2)}`,
+      userName: name,
+      hash: hashToken(token),
+      kind: "personal",
+      note: null,
+      scopes,
+      expiresAt: null,
+    }),
+  );
   const p = await resolvePrincipal(db, new Headers({ authorization: `Bearer ${token}` }));
   if (!p) throw new Error(`the token of ${name} did not resolve`);
   return p;

@@ -5,6 +5,7 @@
 import type { Db } from "@/db/client";
 import { listTokens } from "@/db/queries/tokens";
 import { assertCan, tokenResource } from "@/lib/auth/access";
+import { ownerNamed } from "@/lib/auth/owner-named";
 import type { Principal } from "@/lib/auth/principal";
 import { DEFAULT_SCOPES } from "@/lib/auth/scopes";
 import { refused } from "@/lib/http/api-error";
@@ -21,15 +22,15 @@ export async function createApiToken(
   userName: string,
   opts: { note?: string; expiresInDays?: number; scopes?: readonly string[] },
 ): Promise<Created> {
-  assertCan(actor, "write", tokenResource(userName), refused);
+  assertCan(actor, "write", tokenResource(await ownerNamed(db, userName)), refused);
   return db.transaction(async (tx) => {
     const owner = await getUserOrThrow(tx, userName);
     const scopes = scopesToGrant(actor, opts.scopes ?? DEFAULT_SCOPES.personal, owner.role === "admin");
-    return insertApiToken(tx, actor, userName, { ...opts, scopes });
+    return insertApiToken(tx, actor, owner, { ...opts, scopes });
   });
 }
 
 export async function listApiTokens(db: Db, userName: string): Promise<TokenView[]> {
-  await getUserOrThrow(db, userName);
-  return (await listTokens(db, userName)).map(tokenView);
+  const owner = await getUserOrThrow(db, userName);
+  return (await listTokens(db, owner.id)).map(tokenView);
 }

@@ -8,6 +8,7 @@ import { serverRowFixture } from "@/db/server-fixture";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { apiError } from "@/lib/http/testing";
 import { requireRunningWorkspace } from "@/lib/packages/workspace-target";
 import type { Spawner } from "@/lib/spawner";
@@ -39,8 +40,9 @@ for (const kind of DB_KINDS) {
       await db().delete(apiTokens);
       await db().delete(users);
       for (const name of ["dee", "eve"]) await insertUser(db(), { name, role: "user", roleSource: "default" });
-      await upsertServer(db(), serverRowFixture("dee", "one", { status: "running", trackingTokenId: "tok_ws" }));
-      await upsertServer(db(), serverRowFixture("dee", "old", { status: "stopped" }));
+      await bindIds(db(), dee, eve);
+      await upsertServer(db(), await serverRowFixture(db(), "dee", "one", { status: "running", trackingTokenId: "tok_ws" }));
+      await upsertServer(db(), await serverRowFixture(db(), "dee", "old", { status: "stopped" }));
     });
 
     const unchanged = async () => {
@@ -70,8 +72,26 @@ for (const kind of DB_KINDS) {
       const made = await createApiToken(db(), dee, "dee", {});
       expect(await apiError(() => createApiToken(db(), eve, "dee", {}))).toMatchObject(onlyDee);
       expect(await apiError(() => revokeApiToken(db(), eve, "dee", made.id))).toMatchObject(onlyDee);
-      expect((await listTokens(db(), "dee")).map((t) => t.id)).toEqual([made.id]);
+      expect((await listTokens(db(), dee.userId ?? "")).map((t) => t.id)).toEqual([made.id]);
       expect(await db().select().from(auditEvents).where(eq(auditEvents.actor, "eve"))).toEqual([]);
+    });
+
+    it("a renamed person keeps her server and tokens: ownership is her id, the name only follows it", async () => {
+      const made = await createApiToken(db(), dee, "dee", {});
+      await db().update(users).set({ name: "dora" }).where(eq(users.name, "dee"));
+      const dora: Principal = { ...dee, name: "dora" };
+      // The names followed the rename (ON UPDATE CASCADE); the owner id did not need to.
+      expect((await findServer(db(), "dora", "one"))?.ownerId).toBe(dee.userId);
+      expect((await listTokens(db(), dee.userId ?? "")).map((t) => [t.id, t.userName])).toEqual([[made.id, "dora"]]);
+      expect((await requireRunningWorkspace(db(), dora, "dora", "one")).name).toBe("one");
+      await revokeApiToken(db(), dora, "dora", made.id);
+      // A newcomer given the old name owns none of it.
+      await insertUser(db(), { name: "dee", role: "user", roleSource: "default" });
+      const newDee: Principal = { ...dee, userId: undefined };
+      await bindIds(db(), newDee);
+      expect(newDee.userId).not.toBe(dee.userId);
+      expect(await apiError(() => requireRunningWorkspace(db(), newDee, "dora", "one"))).toMatchObject({ status: 403 });
+      expect(await findServer(db(), "dee", "one")).toBeUndefined();
     });
 
     it("an install target is its owner's, and a workspace token's own server only", async () => {

@@ -61,7 +61,7 @@ afterAll(async () => {
 async function runningServer(name: string): Promise<void> {
   await upsertServer(
     handle.db,
-    serverRowFixture("kim", name, {
+    await serverRowFixture(handle.db, "kim", name, {
       url: `http://127.0.0.1:${(jupyter.address() as AddressInfo).port}`,
       jupyterToken: "t",
       requestedAt: started,

@@ -9,6 +9,8 @@ import { findServer } from "@/db/queries/servers";
 import { insertUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
+import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { sendExecute, startedExecuting } from "@/lib/workspaces/kernel-test-client";
 import { openWebSocket } from "@/lib/proxy/ws-test-client";
 import { DockerSpawner } from "@/lib/spawner";
@@ -24,7 +26,7 @@ if (notReady && !CI) console.warn(`[workspaces/cull.test] skipped: ${notReady}`)
 
 const spawner = new DockerSpawner();
 const user = `cull${Date.now().toString(36)}`;
-const me = { name: user, role: "user", admin: false, via: "token" as const };
+const me: Principal = { name: user, role: "user", admin: false, via: "token" };
 let handle: DbHandle;
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000);
 
@@ -41,6 +43,7 @@ describe.skipIf(notReady !== undefined && !CI)("idle culling (real Jupyter)", ()
     if (notReady) throw new Error(`culling tests cannot run in CI: ${notReady}`);
     handle = await openTestDatabase("pglite");
     await insertUser(handle.db, { name: user, role: "user", roleSource: "admin" });
+    await bindIds(handle.db, me);
     await startServer(handle.db, spawner, me, user, "default", { environment: "python", cpu: 0.5, memGb: 0.5 });
     await running();
   });

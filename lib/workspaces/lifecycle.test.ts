@@ -90,8 +90,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
   async function person(suffix: string, role = "user"): Promise<Principal> {
     const name = `w${run}${backend.name[0]}-${suffix}`;
     people.push(name);
-    await insertUser(db(), { name, role, roleSource: "admin" });
-    return principal(name, role);
+    const row = await insertUser(db(), { name, role, roleSource: "admin" });
+    return { ...principal(name, role), userId: row?.id };
   }
 
   async function settle(user: string, server: string, timeoutMs = 40_000) {

@@ -4,6 +4,7 @@ import { auditEvents, users, workspaceCodes, workspaceSessions } from "@/db/sche
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { endSession, revokeSessions, startSession, userOfSession } from "@/lib/auth/sessions";
 import {
   authorizeWorkspace,
@@ -58,6 +59,7 @@ for (const kind of DB_KINDS) {
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "user", roleSource: "oidc" });
       await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
+      await bindIds(db(), alice, root);
     });
 
     it("a code opens its server once, for whom it was issued, and stores only its hash", async () => {

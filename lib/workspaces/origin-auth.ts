@@ -14,13 +14,14 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findUser } from "@/db/queries/users";
 import { findWorkspaceSession, insertWorkspaceCode, insertWorkspaceSession, takeWorkspaceCode } from "@/db/queries/workspace-auth";
-import { assertCan, serverResource } from "@/lib/auth/access";
+import { assertCan } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { badRequest, forbidden, notFound, refused } from "@/lib/http/api-error";
 import { parseWorkspacePath } from "./paths";
+import { serverResourceAt } from "./query";
 import { baseUrlOf, labelOf, type ServerRef } from "./names";
 import { workspaceOrigin, type WorkspaceHost } from "./workspace-host";
 
@@ -136,7 +137,7 @@ export async function authorizeWorkspace(
   query: { state: string; next?: string | undefined },
   host: WorkspaceHost | undefined = getConfig().workspaceHost,
 ): Promise<string> {
-  assertCan(principal, "use", serverResource(ref), refused);
+  assertCan(principal, "use", await serverResourceAt(db, ref.user, ref.server), refused);
   if (!host)
     throw notFound("no_workspace_host", `Workspaces are served on the portal's own address here; open ${baseUrlOf(ref)} directly.`);
   // The bootstrap token is for automation; it has no user row to tie a browser session to.

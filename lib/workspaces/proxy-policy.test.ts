@@ -122,6 +122,8 @@ let proxyServer: Server | undefined;
 let echoServer: Server | undefined;
 let proxyBase = "";
 const targets = new Map<string, WorkspaceTarget>();
+/** The owner's id, which the running targets carry (lib/workspaces/target-cache.ts). */
+let ownerId = "";
 const activity: string[] = [];
 const unreachable: string[] = [];
 const echoHits: string[] = [];
@@ -283,17 +285,18 @@ beforeAll(async () => {
       await createApiToken(db(), actor, name, { note: "proxy test", scopes: role === "admin" ? ["admin"] : ["account"] })
     ).token;
   }
+  ownerId = (await findUser(db(), OWNER))?.id ?? "";
   tokens.mlflowOnly = (await createApiToken(db(), actor, OWNER, { scopes: ["mlflow"] })).token;
   tokens.adminPlain = (await createApiToken(db(), actor, ADMIN, { scopes: ["account"] })).token;
 
   echoServer = startEcho();
   const echoPort = await listen(echoServer);
-  targets.set(`${OWNER}/echo`, { url: `http://127.0.0.1:${echoPort}`, token: ECHO_TOKEN });
+  targets.set(`${OWNER}/echo`, { url: `http://127.0.0.1:${echoPort}`, token: ECHO_TOKEN, ownerId });
   // A port nobody listens on: bind one, then let it go.
   const gone = createServer();
   const gonePort = await listen(gone);
   await close(gone);
-  targets.set(`${OWNER}/down`, { url: `http://127.0.0.1:${gonePort}`, token: "down-token-0123456789" });
+  targets.set(`${OWNER}/down`, { url: `http://127.0.0.1:${gonePort}`, token: "down-token-0123456789", ownerId });
 
   proxy = createWorkspaceProxy({
     getDb: () => Promise.resolve(db()),
@@ -687,7 +690,7 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
   });
 
   it("signs in through the portal's code once; the cookie opens this server only and never reaches the workspace", async () => {
-    const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
+    const owner: Principal = { name: OWNER, userId: ownerId, role: "user", admin: false, via: "session" };
     const cookie = await signIn(owner);
     const r = await onWs(`/user/${OWNER}/echo/api/echo`, { Cookie: `${cookie}; _xsrf=k` });
     expect(r.status).toBe(200);
@@ -720,7 +723,7 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
   });
 
   it("caches callers here by the credential that authenticated too, not by a stray Authorization header", async () => {
-    const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
+    const owner: Principal = { name: OWNER, userId: ownerId, role: "user", admin: false, via: "session" };
     const cookie = await signIn(owner);
     const basic = "Basic Y2FjaGU6d3M=";
     expect((await onWs(`/user/${OWNER}/echo/api/echo`, { Authorization: basic, Cookie: cookie })).status).toBe(200);
@@ -728,7 +731,7 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
   });
 
   it("refuses a next that leaves the server's prefix", async () => {
-    const owner: Principal = { name: OWNER, role: "user", admin: false, via: "session" };
+    const owner: Principal = { name: OWNER, userId: ownerId, role: "user", admin: false, via: "session" };
     for (const next of ["https://evil.example/", "//evil.example/", `/user/${OTHER}/echo/`, `/user/${OWNER}/echo/../../../api/me`]) {
       await expect(authorizeWorkspace(db(), owner, echoRef(), { state: "s".repeat(32), next }, wsHost), next).rejects.toMatchObject({
         status: 400,
@@ -793,7 +796,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     );
     direct = started.url ?? "";
     await waitForJupyterApi(direct, baseUrl, jupyterToken);
-    targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken });
+    targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken, ownerId });
   }, 60_000);
 
   afterAll(async () => {

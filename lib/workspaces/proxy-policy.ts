@@ -4,13 +4,14 @@
  *
  * Every request is decided here before anything reaches a workspace: who is calling
  * (resolvePrincipal: API token or session cookie, or on a workspace origin that server's own cookie),
- * whether they may (mayUseServer), whether the server runs. It is then forwarded with the caller's
+ * whether they may (the access rule, by the owner id), whether the server runs. It is then forwarded with the caller's
  * credentials replaced by the workspace's Jupyter token, and the answer comes back with that token removed.
  */
 import type { IncomingMessage } from "node:http";
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
-import { can, serverResource } from "@/lib/auth/access";
+import { can, isOwner, serverResource, type Resource } from "@/lib/auth/access";
+import { ownerNamed } from "@/lib/auth/owner-named";
 import { credentialOf } from "@/lib/auth/credential";
 import { resolveCredential, type Principal } from "@/lib/auth/principal";
 import { hasScope, insufficientScope } from "@/lib/auth/scopes";
@@ -82,10 +83,8 @@ export interface WorkspaceUpstream extends Upstream {
   ref: ServerRef;
 }
 
-/** Who may use a server at all: the one access rule (lib/auth/access.ts), today its owner or an admin. */
-function mayUseServer(principal: Principal, ref: ServerRef): boolean {
-  return can(principal, "use", serverResource(ref));
-}
+/** Whom a server that is not running belongs to: the person its user name stands for now. */
+const ownerIdNamed = async (db: Db, user: string) => (await ownerNamed(db, user)).id;
 
 const reject = (error: ProxyError): Decision<WorkspaceUpstream> => ({ kind: "reject", error });
 
@@ -192,10 +191,23 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
       return html ? { kind: "redirect", location: `/signin?callbackUrl=${encodeURIComponent(url)}` } : reject(unauthorized());
     }
     if (!hasScope(principal, "workspaces:access")) return reject(insufficientScope("workspaces:access"));
-    if (!mayUseServer(principal, ref)) return reject(forbiddenWorkspace(ref.user));
+
+    // Where it runs (cached while running) carries whose it is; a server that is not running is looked up by name.
+    let target: WorkspaceTarget | null;
+    let resource: Resource;
+    try {
+      const conn = db ?? (await deps.getDb());
+      target = await deps.resolveTarget(conn, ref.user, ref.server);
+      resource = serverResource({ ...ref, ownerId: target ? target.ownerId : await ownerIdNamed(conn, ref.user) });
+    } catch (err) {
+      console.error(`[atrium] proxy: cannot find where ${ref.user}/${ref.server} runs:`, err);
+      return reject(portalUnavailable());
+    }
+    // Who may use a server at all: the one access rule, today its owner or an admin.
+    if (!can(principal, "use", resource)) return reject(forbiddenWorkspace(ref.user));
     // An admin in someone else's workspace on the portal's origin: its scripts would act with the admin's
     // cookie (JupyterHub's admin_access). API tokens are not at risk: no script can attach one.
-    if (principal.name !== ref.user && !onWorkspaceOrigin && principal.via === "session" && !deps.adminAccess)
+    if (!isOwner(principal, resource.owner) && !onWorkspaceOrigin && principal.via === "session" && !deps.adminAccess)
       return reject(adminAccessOff(ref.user));
     const cookie = principal.via === "session";
     if (onWorkspaceOrigin && wsHost) {
@@ -207,13 +219,6 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
       return { kind: "redirect", location: withTrailingSlash(url, ref) };
     }
 
-    let target: WorkspaceTarget | null;
-    try {
-      target = await deps.resolveTarget(db ?? (await deps.getDb()), ref.user, ref.server);
-    } catch (err) {
-      console.error(`[atrium] proxy: cannot find where ${ref.user}/${ref.server} runs:`, err);
-      return reject(portalUnavailable());
-    }
     // The portal's page for a stopped server (on the portal's origin when this is a workspace origin).
     if (!target)
       return html

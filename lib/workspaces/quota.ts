@@ -1,7 +1,7 @@
 import type { RoleRow } from "@/db/queries/roles";
 import { ApiError } from "@/lib/http/api-error";
 import type { Limits } from "@/lib/quota/limits";
-import type { Usage } from "@/lib/quota/usage";
+import type { Usage } from "@/lib/quota/holdings";
 
 interface Ask {
   cpu: number;

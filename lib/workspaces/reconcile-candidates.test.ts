@@ -10,7 +10,7 @@ import type { DbHandle } from "@/db/client";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { insertExecution, insertJob } from "@/db/queries/jobs";
 import { findServer, upsertServer } from "@/db/queries/servers";
-import { insertUser } from "@/db/queries/users";
+import { findUser, insertUser } from "@/db/queries/users";
 import { serverRowFixture } from "@/db/server-fixture";
 import { openTestDatabase } from "@/db/testing";
 import type { ListedWorkload, Spawner } from "@/lib/spawner";
@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe("reconcile with two objects under one server's labels", () => {
   it("keeps the row on the object at its recorded URL, whichever is listed first", async () => {
-    await upsertServer(handle.db, serverRowFixture("rae", "default", { url: "http://127.0.0.1:40002" }));
+    await upsertServer(handle.db, await serverRowFixture(handle.db, "rae", "default", { url: "http://127.0.0.1:40002" }));
     listed = [running("http://127.0.0.1:40001"), running("http://127.0.0.1:40002")];
     expect(await reconcileWorkloads(handle.db, spawner)).toMatchObject({ adopted: ["rae/default"] });
     expect((await findServer(handle.db, "rae", "default"))?.url).toBe("http://127.0.0.1:40002");
@@ -87,6 +87,7 @@ describe("one reconcile over every kind", () => {
     const job = await insertJob(handle.db, {
       id: "job_reconcile",
       ownerName: "rae",
+      ownerId: (await findUser(handle.db, "rae"))?.id ?? "",
       name: "nightly",
       path: "a.py",
       environmentId: "python",

@@ -7,6 +7,7 @@ import { serverRowFixture } from "@/db/server-fixture";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
+import { bindIds } from "@/lib/auth/testing";
 import { ApiError } from "@/lib/http/api-error";
 import { removeServer } from "./remove";
 
@@ -22,11 +23,12 @@ for (const kind of DB_KINDS) {
       await db()
         .insert(users)
         .values([withNewIdentity({ name: "dee", role: "user", roleSource: "oidc" })]);
+      await bindIds(db(), dee);
     });
 
     it("deletes a stopped or failed server and records who did", async () => {
-      await upsertServer(db(), serverRowFixture("dee", "old", { status: "stopped" }));
-      await upsertServer(db(), serverRowFixture("dee", "broken", { status: "failed", reason: "exited with code 1" }));
+      await upsertServer(db(), await serverRowFixture(db(), "dee", "old", { status: "stopped" }));
+      await upsertServer(db(), await serverRowFixture(db(), "dee", "broken", { status: "failed", reason: "exited with code 1" }));
       await removeServer(db(), dee, "dee", "old");
       await removeServer(db(), dee, "dee", "broken");
       expect(await findServer(db(), "dee", "old")).toBeUndefined();
@@ -40,7 +42,7 @@ for (const kind of DB_KINDS) {
 
     it("refuses an active server with 409 and keeps it, and a missing one with 404", async () => {
       for (const status of ["pending", "running", "stopping"] as const) {
-        await upsertServer(db(), serverRowFixture("dee", status, { status }));
+        await upsertServer(db(), await serverRowFixture(db(), "dee", status, { status }));
         const err = await removeServer(db(), dee, "dee", status).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ApiError);
         expect(err).toMatchObject({

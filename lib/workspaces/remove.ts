@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { deleteServer, findServer } from "@/db/queries/servers";
-import { assertCan, serverResource } from "@/lib/auth/access";
+import { assertCan } from "@/lib/auth/access";
+import { serverResourceAt } from "./query";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound, refused } from "@/lib/http/api-error";
@@ -14,7 +15,7 @@ const REMOVABLE = ["stopped", "failed"] as const;
  * a 409: it has to be stopped first. The actor must be allowed to operate it (lib/auth/access.ts).
  */
 export async function removeServer(db: Db, actor: Principal, user: string, server: string): Promise<void> {
-  assertCan(actor, "operate", serverResource({ user, server }), refused);
+  assertCan(actor, "operate", await serverResourceAt(db, user, server), refused);
   const label = labelOf({ user, server });
   const row = await findServer(db, user, server);
   if (!row) throw notFound("server_not_found", `There is no server ${label}.`);

@@ -2,14 +2,16 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { findRole, listRoles } from "@/db/queries/roles";
-import { findServer, lockUser, sumActiveUsage, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
-import { assertCan, environmentRefusal, serverResource } from "@/lib/auth/access";
+import { findServer, lockUser, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
+import { assertCan, environmentRefusal } from "@/lib/auth/access";
+import { serverResourceAt } from "./query";
 import { SYSTEM_PRINCIPAL, type Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { getConfig } from "@/lib/config";
 import { ApiError, badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/api-error";
 import { metrics, spawnFailureReason } from "@/lib/metrics/registry";
 import { missingImageAdvice } from "@/lib/environments/image-hint";
+import { heldBy } from "@/lib/quota/holdings";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { SpawnError, type Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
@@ -58,7 +60,7 @@ export async function startServer(
   server: string,
   ask: StartRequest,
 ): Promise<ServerView> {
-  assertCan(actor, "operate", serverResource({ user, server }), refused);
+  assertCan(actor, "operate", await serverResourceAt(db, user, server), refused);
   if (!(await spawner.ping())) throw engineUnavailable();
   const jupyterToken = randomBytes(24).toString("base64url");
   const reserved = await db.transaction(async (tx) => {
@@ -71,7 +73,7 @@ export async function startServer(
       throw conflict("already_running", `The server ${labelOf({ user, server })} is already ${existing.status}.`);
     }
     const limits = effectiveLimits(role, owner.limits);
-    const refusal = quotaRefusal(ask, limits, await sumActiveUsage(tx, user), owner.role);
+    const refusal = quotaRefusal(ask, limits, await heldBy(tx, owner.id), owner.role);
     // Every role is read only to name one that would allow the ask.
     if (refusal) throw quotaError(refusal, owner.role, await listRoles(tx));
     await recordAudit(tx, {
@@ -82,13 +84,14 @@ export async function startServer(
     });
     // The workspace's MLflow token is made in the same transaction: a refused start leaves none behind,
     // and a start commits once before the engine is asked for anything.
-    const tracking = await insertApiToken(tx, SYSTEM_PRINCIPAL, user, {
+    const tracking = await insertApiToken(tx, SYSTEM_PRINCIPAL, owner, {
       kind: "workspace",
       note: `MLflow token of ${labelOf({ user, server })}`,
     });
     const now = new Date();
     const row = await upsertServer(tx, {
       userName: user,
+      ownerId: owner.id,
       name: server,
       environmentId: env.id,
       cpu: ask.cpu,

@@ -32,7 +32,10 @@ function fakeSpawner(stats: Spawner["stats"]): Spawner {
 }
 
 async function server(name: string, status: "running" | "stopped") {
-  await upsertServer(handle.db, serverRowFixture("sam", name, { cpu: 1.5, memGb: 2, status, phase: null, progress: 0, message: null }));
+  await upsertServer(
+    handle.db,
+    await serverRowFixture(handle.db, "sam", name, { cpu: 1.5, memGb: 2, status, phase: null, progress: 0, message: null }),
+  );
 }
 
 async function refusal(p: Promise<unknown>): Promise<ApiError> {

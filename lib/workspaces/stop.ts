@@ -2,7 +2,8 @@ import type { Db } from "@/db/client";
 import { allRows } from "@/db/queries/readable";
 import { ACTIVE_STATES, findServer, listServersOf, updateServer } from "@/db/queries/servers";
 import { deleteWorkspaceSessions } from "@/db/queries/workspace-auth";
-import { assertCan, serverResource } from "@/lib/auth/access";
+import { assertCan } from "@/lib/auth/access";
+import { serverResourceAt } from "./query";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { ApiError, notFound, refused } from "@/lib/http/api-error";
@@ -26,7 +27,7 @@ export async function stopServer(
   server: string,
   opts: { action?: "server.stop" | "server.cull"; reason?: string; wait?: boolean } = {},
 ): Promise<ServerView> {
-  assertCan(actor, "operate", serverResource({ user, server }), refused);
+  assertCan(actor, "operate", await serverResourceAt(db, user, server), refused);
   const row = await findServer(db, user, server);
   if (!row) throw notFound("server_not_found", `There is no server ${labelOf({ user, server })}.`);
   if (row.status === "stopped" || row.status === "failed") return serverView(row);
@@ -86,10 +87,17 @@ async function finishStop(
  * person). Returns the servers that were active. Throws, having deleted nothing, when the engine
  * cannot be reached or a server is still active afterwards.
  */
-export async function stopAllServersOf(db: Db, spawner: Spawner, actor: Principal, user: string, reason: string): Promise<string[]> {
-  const active = (await listServersOf(db, user, allRows)).filter((r) => ACTIVE_STATES.includes(r.status));
+export async function stopAllServersOf(
+  db: Db,
+  spawner: Spawner,
+  actor: Principal,
+  owner: { id: string; name: string },
+  reason: string,
+): Promise<string[]> {
+  const user = owner.name;
+  const active = (await listServersOf(db, owner.id, allRows)).filter((r) => ACTIVE_STATES.includes(r.status));
   for (const row of active) await stopServer(db, spawner, actor, user, row.name, { reason, wait: true });
-  const left = (await listServersOf(db, user, allRows)).filter((r) => ACTIVE_STATES.includes(r.status));
+  const left = (await listServersOf(db, owner.id, allRows)).filter((r) => ACTIVE_STATES.includes(r.status));
   if (left.length > 0) {
     throw new ApiError(
       503,

@@ -6,6 +6,8 @@ export interface WorkspaceTarget {
   url: string;
   /** The workspace's Jupyter token; the proxy sends it upstream, never to the caller. */
   token: string;
+  /** Whose it is (users.id): who may use it is decided by id (lib/auth/access.ts). */
+  ownerId: string;
 }
 
 /**
@@ -34,7 +36,7 @@ function mapFor<V>(maps: WeakMap<Db, Map<string, V>>, db: Db): Map<string, V> {
 async function lookup(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
   const row = await findServer(db, user, server);
   if (!row || row.status !== "running" || !row.url || !row.jupyterToken) return null;
-  return { url: row.url, token: row.jupyterToken };
+  return { url: row.url, token: row.jupyterToken, ownerId: row.ownerId };
 }
 
 export class WorkspaceTargetCache {

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       await insertJob(db, {
         id: `job_bench${i}`,
         ownerName: `bench-${i % 100}`,
+        ownerId: people[i % 100]?.id ?? "",
         name: `job-${i}`,
         path: "jobs/x.py",
         environmentId: "python",
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     const job = await insertJob(db, {
       id: "job_benchstart",
       ownerName: owner.name,
+      ownerId: owner.id,
       name: "start",
       path: "jobs/sleep.py",
       environmentId: "python",

@@ -28,7 +28,7 @@ async function main() {
   const db = handle.db;
   await insertUser(db, { name: USER, role: "user", roleSource: "admin" });
   const { token } = await createApiToken(db, SYSTEM_PRINCIPAL, USER, { note: "bench:proxy" });
-  await upsertServer(db, serverRowFixture(USER, SERVER, { url: upstream, jupyterToken: "bench-workspace-token-0123456789" }));
+  await upsertServer(db, await serverRowFixture(db, USER, SERVER, { url: upstream, jupyterToken: "bench-workspace-token-0123456789" }));
 
   const proxies = [
     createProxy(

@@ -33,21 +33,26 @@ async function main(): Promise<void> {
   try {
     const roles = ["user", "power", "admin"];
     const t0 = performance.now();
+    const ids: string[] = [];
     for (let i = 0; i < USERS; i += 1000) {
-      await db.insert(users).values(
-        Array.from({ length: Math.min(1000, USERS - i) }, (_, k) => {
-          const n = i + k;
-          return withNewIdentity({
-            name: `user-${String(n).padStart(5, "0")}`,
-            displayName: `Person ${n}`,
-            email: `user${n}@corp.example`,
-            role: roles[n % 17 === 0 ? 2 : n % 5 === 0 ? 1 : 0] ?? "user",
-            roleSource: "oidc" as const,
-            limits: n % 50 === 0 ? { maxTotalCpu: 6 } : {},
-            lastSeenAt: n % 3 === 0 ? null : new Date(Date.now() - n * 60_000),
-          });
-        }),
-      );
+      const batch = await db
+        .insert(users)
+        .values(
+          Array.from({ length: Math.min(1000, USERS - i) }, (_, k) => {
+            const n = i + k;
+            return withNewIdentity({
+              name: `user-${String(n).padStart(5, "0")}`,
+              displayName: `Person ${n}`,
+              email: `user${n}@corp.example`,
+              role: roles[n % 17 === 0 ? 2 : n % 5 === 0 ? 1 : 0] ?? "user",
+              roleSource: "oidc" as const,
+              limits: n % 50 === 0 ? { maxTotalCpu: 6 } : {},
+              lastSeenAt: n % 3 === 0 ? null : new Date(Date.now() - n * 60_000),
+            });
+          }),
+        )
+        .returning({ id: users.id });
+      ids.push(...batch.map((u) => u.id));
     }
     for (let i = 0; i < SERVERS; i += 500) {
       await db.insert(servers).values(
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
           const n = i + k;
           return {
             userName: `user-${String((n * 7) % USERS).padStart(5, "0")}`,
+            ownerId: ids[(n * 7) % USERS] ?? "",
             name: `s${n}`,
             environmentId: "python",
             cpu: 1 + (n % 4),

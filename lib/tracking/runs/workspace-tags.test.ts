@@ -5,7 +5,7 @@ import { insertUser } from "@/db/queries/users";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { principal, trackingClient, type Json } from "../testing";
-import { serverRowFixture } from "@/db/server-fixture";
+import { serverRowFixture, withOwnerId } from "@/db/server-fixture";
 
 let seq = 0;
 
@@ -18,10 +18,13 @@ for (const kind of DB_KINDS) {
     async function workspaceOf(user: string): Promise<string> {
       const tokenId = `tok_${user}`;
       await insertUser(db(), { name: user, role: "user", roleSource: "default" });
-      await insertToken(db(), { id: tokenId, userName: user, hash: `hash-${user}`, kind: "workspace", note: null, expiresAt: null });
+      await insertToken(
+        db(),
+        await withOwnerId(db(), { id: tokenId, userName: user, hash: `hash-${user}`, kind: "workspace", note: null, expiresAt: null }),
+      );
       await upsertServer(
         db(),
-        serverRowFixture(user, "gpu-box", {
+        await serverRowFixture(db(), user, "gpu-box", {
           message: null,
           url: "http://127.0.0.1:1",
           trackingTokenId: tokenId,

@@ -4,14 +4,14 @@ import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
 import { restartSize } from "@/components/workspaces/allowed-size";
-import { can, serverResource } from "@atrium/core/lib/auth/access";
+import { can, isOwner } from "@atrium/core/lib/auth/access";
 import { missingImageAdvice } from "@atrium/core/lib/environments/image-hint";
 import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { allowanceOf, describeMe } from "@atrium/core/lib/users/me";
-import { getServer } from "@atrium/core/lib/workspaces/query";
+import { getServer, serverResourceAt } from "@atrium/core/lib/workspaces/query";
 import { serverParams } from "@atrium/core/lib/workspaces/schemas";
 import { requireUser } from "../../../_lib/page-auth";
 
@@ -21,13 +21,14 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
   const parsed = serverParams.safeParse(await params);
   if (!parsed.success) notFound();
   const { name, server } = parsed.data;
-  if (!can(principal, "read", serverResource({ user: name, server }))) forbidden();
   const db = await getDb();
+  const resource = await serverResourceAt(db, name, server);
+  if (!can(principal, "read", resource)) forbidden();
   const found = await getServer(db, name, server).catch((err: unknown) => {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
   });
-  const own = principal.name === name;
+  const own = isOwner(principal, resource.owner);
   const back = (
     <Link href="/" className="text-sm text-brand-600 hover:underline">
       ← Back to My workspaces

@@ -1,4 +1,4 @@
-import { userResource } from "@atrium/core/lib/auth/access";
+import { personAt } from "@atrium/core/lib/auth/owner-named";
 import { withUser } from "@atrium/core/lib/http/with-user";
 import { userParams } from "@atrium/core/lib/users/schemas";
 import { listServers } from "@atrium/core/lib/workspaces/query";
@@ -7,5 +7,5 @@ export const GET = withUser(
   "servers",
   async (_req, { db, principal, params }) => Response.json(await listServers(db, principal, params.name)),
   userParams,
-  { access: { action: "read", resource: (p) => userResource(p.name) } },
+  { access: { action: "read", resource: personAt } },
 );

@@ -1,4 +1,4 @@
-import { tokenResource } from "@atrium/core/lib/auth/access";
+import { tokensAt } from "@atrium/core/lib/auth/owner-named";
 import { withUser } from "@atrium/core/lib/http/with-user";
 import { revokeApiToken } from "@atrium/core/lib/tokens/manage";
 import { tokenParams } from "@atrium/core/lib/users/schemas";
@@ -10,5 +10,5 @@ export const DELETE = withUser(
     return new Response(null, { status: 204 });
   },
   tokenParams,
-  { access: { action: "write", resource: (p) => tokenResource(p.name, p.id) } },
+  { access: { action: "write", resource: tokensAt } },
 );
