@@ -33,6 +33,7 @@ describe("parseConfig defaults", () => {
       spawner: "docker",
       dockerHost: undefined,
       dockerNetwork: undefined,
+      portalContainer: undefined,
       swarmNetwork: "atrium-swarm",
       swarmPublish: "host",
       pypiIndexUrl: undefined,
@@ -188,6 +189,7 @@ describe("parseConfig defaults", () => {
       ATRIUM_SPAWNER: "swarm",
       ATRIUM_SWARM_NETWORK: "atrium-net",
       ATRIUM_SWARM_PUBLISH: "none",
+      ATRIUM_PORTAL_CONTAINER: "atrium_portal.1.abc",
       DOCKER_HOST: "tcp://docker:2375",
       ATRIUM_IDLE_TIMEOUT_MIN: "30",
       ATRIUM_BOOTSTRAP_TOKEN: "bootstrap-0123456789",
@@ -199,6 +201,7 @@ describe("parseConfig defaults", () => {
     expect(c.authSecret).toBe("0123456789abcdef");
     expect(c.spawner).toBe("swarm");
     expect(c.swarmNetwork).toBe("atrium-net");
+    expect(c.portalContainer).toBe("atrium_portal.1.abc");
     expect(c.swarmPublish).toBe("none");
     expect(c.dockerHost).toBe("tcp://docker:2375");
     expect(c.idleTimeoutMin).toBe(30);
@@ -329,6 +332,10 @@ describe("parseConfig errors name the variable", () => {
     [{ ...oidcEnv, OIDC_ROLE_GROUPS: "garbage" }, 'OIDC_ROLE_GROUPS is invalid: "garbage" should look like group=role.'],
     [{ ...oidcEnv, OIDC_ROLE_GROUPS: "a=user, =power" }, 'OIDC_ROLE_GROUPS is invalid: "=power" should look like group=role.'],
     [{ ATRIUM_SPAWNER: "k8s" }, 'ATRIUM_SPAWNER is invalid: it must be "docker" or "swarm".'],
+    [
+      { ATRIUM_PORTAL_CONTAINER: "portal; rm" },
+      "ATRIUM_PORTAL_CONTAINER is invalid: it must be a container name or id (letters, digits, '_', '.', '-').",
+    ],
     [{ ATRIUM_SWARM_NETWORK: "-bad name" }, "ATRIUM_SWARM_NETWORK is invalid: it must be a network name (letters, digits, '_', '.', '-')."],
     [
       { ATRIUM_SWARM_PUBLISH: "ingress" },

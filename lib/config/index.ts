@@ -62,6 +62,9 @@ const envSchema = z.object({
   }),
   DOCKER_HOST: optionalString,
   ATRIUM_DOCKER_NETWORK: optionalString,
+  ATRIUM_PORTAL_CONTAINER: optionalString.refine((v) => v === undefined || /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v), {
+    message: "must be a container name or id (letters, digits, '_', '.', '-')",
+  }),
   ATRIUM_SWARM_NETWORK: optionalString.refine((v) => v === undefined || /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v), {
     message: "must be a network name (letters, digits, '_', '.', '-')",
   }),
@@ -194,7 +197,9 @@ export interface AtriumConfig {
   spawner: "docker" | "swarm";
   dockerHost: string | undefined;
   dockerNetwork: string | undefined;
-  /** The overlay network swarm workspaces join. */
+  /** The portal's own container, when it reaches workloads by name (lib/spawner/portal-container.ts); unset: found. */
+  portalContainer: string | undefined;
+  /** swarm: the portal's own overlay network when it is a service there (workloads join their owner's overlay). */
   swarmNetwork: string;
   /** "none": the portal is on swarmNetwork and reaches workspaces by service name; nothing is published. */
   swarmPublish: "host" | "none";
@@ -378,6 +383,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     spawner: e.ATRIUM_SPAWNER === "swarm" ? "swarm" : "docker",
     dockerHost: e.DOCKER_HOST,
     dockerNetwork: e.ATRIUM_DOCKER_NETWORK,
+    portalContainer: e.ATRIUM_PORTAL_CONTAINER,
     swarmNetwork: e.ATRIUM_SWARM_NETWORK ?? "atrium-swarm",
     swarmPublish: e.ATRIUM_SWARM_PUBLISH === "none" ? "none" : "host",
     pypiIndexUrl: e.PYPI_INDEX_URL,

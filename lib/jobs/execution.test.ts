@@ -20,7 +20,7 @@ import { openTestDatabase, postgresAvailable } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
-import { engineReadiness, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
+import { engineReadiness, removeIdleNetworksOnceGone, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { executionRef } from "./workload";
 import { eq } from "drizzle-orm";
 import type { ArtifactStore } from "@/lib/artifacts/store";
@@ -38,7 +38,6 @@ import { notebook, startTrackingEndpoint, writeHomeFiles } from "./testing";
 const CI = Boolean(process.env.CI);
 const run = Date.now().toString(36);
 const docker = new Dockerode();
-const swarmNetwork = `atrium-jobs-${run}`;
 
 /**
  * The swarm's engine client here cannot reach a container: on a cluster the task may run on another
@@ -60,7 +59,7 @@ const backends = [
   {
     name: "swarm",
     notReady: await swarmReadiness(SEEDED_IMAGE),
-    make: () => new SwarmSpawner({ network: swarmNetwork, docker: managerOnlyClient() }) as Spawner,
+    make: () => new SwarmSpawner({ docker: managerOnlyClient() }) as Spawner,
   },
 ];
 for (const b of backends) if (b.notReady && !CI) console.warn(`[jobs/execution.test] ${b.name} skipped: ${b.notReady}`);
@@ -173,11 +172,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
         await new Promise((r) => setTimeout(r, 250));
       }
     }
-    if (backend.name === "swarm")
-      await docker
-        .getNetwork(swarmNetwork)
-        .remove()
-        .catch(() => undefined);
+    if (backend.name === "swarm") await removeIdleNetworksOnceGone(new SwarmSpawner(), (user) => users.includes(user));
   }, 90_000);
 
   it("runs a script that logs a metric through the MLflow variables; the run has params, tags, status, duration and the log", async () => {

@@ -25,6 +25,7 @@ function configuredSpawner(): Spawner {
     spawner: config.spawner,
     dockerHost: config.dockerHost,
     network: config.dockerNetwork,
+    portalContainer: config.portalContainer,
     swarmNetwork: config.swarmNetwork,
     swarmPublish: config.swarmPublish,
   });

@@ -10,9 +10,11 @@ import { formatMemLimit, legacyVolumeName } from "./container-spec";
 import { findLabels, objectName } from "./kinds";
 import { DockerSpawner, containerCreateOptions } from "./docker";
 import { Engine, cpuCores, memoryUsed } from "./engine";
-import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork } from "./networks";
+import { demuxBuffer } from "./exec-lines";
+import { ownContainerCandidates } from "./portal-container";
+import { ISOLATED_BRIDGE, ISOLATED_NETWORK, ensureNetwork, workloadNetwork } from "./networks";
 import { spawnerContract } from "./spawner-contract";
-import { collectLines, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
+import { TEST_IMAGE, collectLines, jupyterReach, engineReadiness, specFactory, waitForJupyterApi } from "./testing";
 import type { WorkloadRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -208,43 +210,173 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     await spawner.remove(s.ref);
   }, 30_000);
 
-  it("attaches to a user-defined network instead of publishing a port", async () => {
-    const netName = `atrium-test-${run}`;
-    await docker.createNetwork({ Name: netName, Labels: { "atrium.test": run } });
+  it("puts each person's workloads on a network of their own that the portal's container joins (docker-compose)", async () => {
+    // The compose network, and a container standing in for the portal on it under the alias "portal"
+    // (what docker-compose.yml's portal service gets), answering "portal" on port 3000.
+    const shared = `atrium-test-${run}`;
+    await docker.createNetwork({ Name: shared, Labels: { "atrium.test": run } });
+    const portalName = `atrium-test-${run}-portal`;
+    const serve = [
+      "import socket",
+      "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('', 3000)); s.listen()",
+      "while True:",
+      "  c, _ = s.accept(); c.sendall(b'portal\\n'); c.close()",
+    ].join("\n");
+    const portal = await docker.createContainer({
+      name: portalName,
+      Image: TEST_IMAGE,
+      Entrypoint: ["python3", "-c", serve],
+      Labels: { "atrium.test": run },
+      HostConfig: { NetworkMode: shared },
+      NetworkingConfig: { EndpointsConfig: { [shared]: { Aliases: ["portal"] } } },
+    });
+    await portal.start();
+    const engine = new Engine({ docker });
+    const onNet = new DockerSpawner({ network: shared, portalContainer: portalName });
+    const a = spec(`${run}ca`, "default");
+    const b = spec(`${run}cb`, "default");
+    const netA = workloadNetwork("personal-bridge", a.ownerId).name;
+    const netB = workloadNetwork("personal-bridge", b.ownerId).name;
+    const job = jobSpec(a.user, "net", ["true"]);
     try {
-      const onNet = new DockerSpawner({ network: netName });
-      const s = spec(`${run}g`, "default");
-      const started = await onNet.start(s);
-      expect(started.url).toBe(`http://${objectName(s.ref)}:8888`);
-      const info = await docker.getContainer(objectName(s.ref)).inspect();
-      expect(info.HostConfig.NetworkMode).toBe(netName);
-      expect(info.HostConfig.PortBindings ?? {}).toEqual({});
-      expect(Object.keys(info.NetworkSettings.Networks)).toEqual([netName]);
-      // Reachable by name on that network (here from inside the container itself).
-      const probe = [
-        "import sys,time,urllib.request as u",
-        "for i in range(120):",
-        "  try:",
-        `    r=u.urlopen(u.Request('${started.url}${s.baseUrl}api/status',headers={'Authorization':'token ${s.token}'}),timeout=2); print(r.status); sys.exit(0)`,
-        "  except Exception as e: time.sleep(0.25)",
-        "sys.exit(1)",
-      ].join("\n");
-      const r = await onNet.exec(s.ref, ["python3", "-c", probe]);
-      expect(await collectLines(r.output)).toEqual(["200"]);
-      expect(await r.exitCode).toBe(0);
-      expect((await onNet.list()).find((l) => l.ownerName === s.user)?.url).toBe(started.url);
-      await onNet.stop(s.ref);
+      const startedA = await onNet.start(a);
+      const startedB = await onNet.start(b);
+      expect(startedA.url).toBe(`http://${objectName(a.ref)}:8888`);
+      expect(netA).not.toBe(netB);
+      const infoA = await docker.getContainer(objectName(a.ref)).inspect();
+      expect(infoA.HostConfig.NetworkMode).toBe(netA);
+      expect(infoA.HostConfig.PortBindings ?? {}).toEqual({});
+      expect(Object.keys(infoA.NetworkSettings.Networks)).toEqual([netA]);
+      expect(await docker.getNetwork(netA).inspect()).toMatchObject({
+        Driver: "bridge",
+        Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": a.ownerId },
+      });
+      // The portal's container joined both, under its name on its own network.
+      const portalInfo = await portal.inspect();
+      expect(Object.keys(portalInfo.NetworkSettings.Networks).sort()).toEqual([shared, netA, netB].sort());
+      expect(portalInfo.NetworkSettings.Networks[netA]?.Aliases).toContain("portal");
 
-      const missing = new DockerSpawner({ network: `${netName}-absent` });
-      await expect(missing.start(spec(`${run}g`, "other"))).rejects.toMatchObject({ reason: "engine_error" });
-      await missing.remove(spec(`${run}g`, "other").ref);
+      // The portal reaches both workspaces by name.
+      const fetchStatus = [
+        "import sys, time, urllib.request as u",
+        "for url in sys.argv[1:]:",
+        "  for i in range(120):",
+        "    try: print(u.urlopen(url, timeout=2).status); break",
+        "    except Exception: time.sleep(0.25)",
+        "  else: print('unreached')",
+      ].join("\n");
+      const statusUrl = (url: string | undefined, s: typeof a) => `${url ?? ""}${s.baseUrl}api/status?token=${s.token}`;
+      const fromPortal = await engine.exec(
+        portalInfo.Id,
+        ["python3", "-c", fetchStatus, statusUrl(startedA.url, a), statusUrl(startedB.url, b)],
+        {},
+        () => new Error("the portal's stand-in stopped"),
+      );
+      expect(await collectLines(fromPortal.output)).toEqual(["200", "200"]);
+      expect((await onNet.list()).find((l) => l.ownerName === a.user)?.url).toBe(startedA.url);
+
+      // A reaches the portal by the name it was given, and her own Jupyter by name (the probe works), but
+      // not B's: neither by name nor by address.
+      const ipB = (await docker.getContainer(objectName(b.ref)).inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
+      expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const toPortal = await onNet.exec(a.ref, [
+        "python3",
+        "-c",
+        "import socket; print(socket.create_connection(('portal', 3000), timeout=3).recv(100).decode().strip())",
+      ]);
+      expect(await collectLines(toPortal.output)).toEqual(["portal"]);
+      const reached = await jupyterReach(onNet, a.ref, [
+        [objectName(a.ref), a],
+        [objectName(b.ref), b],
+        [ipB, b],
+      ]);
+      expect(reached).toEqual(["jupyter", "blocked", "blocked"]);
+
+      // A job of A's goes on A's network: one place decides, for every kind, by the spec's owner.
+      expect(job.ownerId).toBe(a.ownerId);
+      await onNet.start(job);
+      expect((await docker.getContainer(objectName(job.ref)).inspect()).HostConfig.NetworkMode).toBe(netA);
+
+      // Without its own container the portal could not reach a workspace: refused before anything is created.
+      const lost = new DockerSpawner({ network: shared, portalContainer: `${portalName}-absent` });
+      await expect(lost.start(spec(`${run}cc`, "default"))).rejects.toThrow(
+        `The portal could not find its own container to join the person's network: the container ${portalName}-absent (ATRIUM_PORTAL_CONTAINER) does not exist or is not on ${shared}; set ATRIUM_PORTAL_CONTAINER to the portal container's name.`,
+      );
+      expect(await lost.status(spec(`${run}cc`, "default").ref)).toEqual({ state: "missing" });
+
+      // A person's network goes once nothing of hers is on it, never before; the portal leaves it first.
+      const netC = workloadNetwork("personal-bridge", `id-${run}cc`).name;
+      expect(await onNet.removeIdleNetworks()).toEqual(expect.arrayContaining([netC]));
+      await onNet.remove(job.ref);
+      await onNet.remove(b.ref);
+      const removed = await onNet.removeIdleNetworks();
+      expect(removed).toContain(netB);
+      expect(removed).not.toContain(netA);
+      expect(Object.keys((await portal.inspect()).NetworkSettings.Networks).sort()).toEqual([shared, netA].sort());
+      await onNet.remove(a.ref);
+      expect(await onNet.removeIdleNetworks()).toEqual([netA]);
+      expect(Object.keys((await portal.inspect()).NetworkSettings.Networks)).toEqual([shared]);
     } finally {
+      await onNet.remove(job.ref).catch(() => undefined);
+      await onNet.remove(a.ref);
+      await onNet.remove(b.ref);
+      await portal.remove({ force: true });
+      const nets = [netA, netB, workloadNetwork("personal-bridge", `id-${run}cc`).name, shared];
+      for (const name of nets)
+        await docker
+          .getNetwork(name)
+          .remove()
+          .catch(() => undefined);
+    }
+  }, 120_000);
+
+  it("finds the container it runs in from its mount table, whatever its host name", async () => {
+    const c = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Hostname: "not-the-id",
+      Entrypoint: ["cat", "/proc/self/mountinfo"],
+      Labels: { "atrium.test": run },
+    });
+    try {
+      await c.start();
+      await c.wait();
+      const { out } = demuxBuffer(await c.logs({ stdout: true, stderr: true }));
+      expect(ownContainerCandidates(out, "not-the-id")).toEqual([c.id, "not-the-id"]);
+      expect(ownContainerCandidates("", "bad name!")).toEqual([]); // on a host with an odd name: nothing to try
+    } finally {
+      await c.remove({ force: true });
+    }
+  });
+
+  it("strips every setuid and setgid bit from an image (scripts/workspace-image/strip-setuid.sh, on a copy of the test image)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const script = await readFile("scripts/workspace-image/strip-setuid.sh", "utf8");
+    const find = ["find", "/", "-xdev", "-type", "f", "-perm", "/6000"];
+    const before = await spawner.runInImage(TEST_IMAGE, find, 60_000);
+    expect(before.stdout).toContain("/usr/bin/su"); // what a Debian image ships, and the test image was built without the strip
+    // As build.sh runs it: as root, inside the image's filesystem.
+    const copy = `atrium-test-nosuid:${run}`;
+    const c = await docker.createContainer({
+      Image: TEST_IMAGE,
+      User: "root",
+      Entrypoint: ["sh", "-c", script],
+      Labels: { "atrium.test": run },
+    });
+    try {
+      await c.start();
+      expect((await c.wait()) as { StatusCode: number }).toMatchObject({ StatusCode: 0 });
+      const [repo, tag] = copy.split(":");
+      await c.commit({ repo, tag });
+      const after = await spawner.runInImage(copy, find, 60_000);
+      expect(after.stdout).toBe("");
+    } finally {
+      await c.remove({ force: true });
       await docker
-        .getNetwork(netName)
+        .getImage(copy)
         .remove()
         .catch(() => undefined);
     }
-  }, 60_000);
+  }, 120_000);
 
   it("gives up on an engine that accepts connections but never answers", async () => {
     const net = await import("node:net");

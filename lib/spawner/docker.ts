@@ -1,7 +1,8 @@
 /**
  * The Docker backend of the Spawner: one container per workload on one engine, reached through a
  * port published on 127.0.0.1 from the isolated network (portal on the host; networks.ts) or by
- * container name on a user-defined network (portal in docker-compose). Every container gets the
+ * container name on its owner's own network, which the portal's container joins (portal in
+ * docker-compose; portal-container.ts). Every container gets the
  * hardened spec (hardening.ts) and the volumes its spec names, which outlive every container. What
  * goes into the container is shared with the swarm backend (container-spec.ts), what a backend
  * does with its object is workload-spawner.ts, and talking to the engine is engine.ts; this file
@@ -22,21 +23,24 @@ import {
   volumeLabels,
 } from "./container-spec";
 import { mapLimit } from "@/lib/util/map-limit";
-import { RecentAnswers } from "@/lib/util/recent-answers";
 import { Engine, type EngineOptions } from "./engine";
 import { hardenedHostConfig, hardening } from "./hardening";
-import { nounOf, objectName, portOf, runsToCompletion } from "./kinds";
-import { ISOLATED_BRIDGE, ensureNetwork } from "./networks";
+import { LABEL_USER_ID, nounOf, objectName, portOf, runsToCompletion } from "./kinds";
+import { WorkloadNetworks, warnUnreached } from "./networks";
+import { PortalContainer } from "./portal-container";
 import { SpawnError, type WorkloadRef, type WorkloadSpec, type WorkloadStatus } from "./types";
 import { WorkloadSpawner } from "./workload-spawner";
 
 export interface DockerSpawnerOptions extends EngineOptions {
   /**
-   * A user-defined network the portal shares with workloads (docker-compose); then no port is
-   * published, and workloads on it can reach one another (docs/architecture.md §7). Unset: the
-   * isolated network (networks.ts), ports published on publishHost.
+   * The portal's own user-defined network (docker-compose): then each person's workloads go on a
+   * network of their own that the portal's container joins, no port is published, and the portal
+   * reaches a workload by name (docs/architecture.md §7). Unset: the isolated network
+   * (networks.ts), ports published on publishHost.
    */
   network?: string;
+  /** With `network`: the portal's container (ATRIUM_PORTAL_CONTAINER); unset: found (portal-container.ts). */
+  portalContainer?: string;
   /** Where a workload's port is published (default 127.0.0.1, never all interfaces by default). */
   publishHost?: string;
 }
@@ -91,11 +95,9 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   protected readonly objectType = "container";
   /** The portal's shared network (reached by name), or undefined: the isolated network, reached by published port. */
   private readonly sharedNetwork: string | undefined;
-  private readonly placement: Placement;
   private readonly publishHost: string;
   private readonly urlHost: string;
-  /** Asked once, and again only after a failure. */
-  private readonly networkReady = new RecentAnswers<void>(Infinity);
+  private readonly networks: WorkloadNetworks;
 
   constructor(opts: DockerSpawnerOptions = {}) {
     super();
@@ -104,15 +106,15 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     this.sharedNetwork = opts.network?.trim() || undefined;
     this.publishHost = opts.publishHost?.trim() || "127.0.0.1";
     this.urlHost = urlHostOf(this.publishHost);
-    this.placement = this.sharedNetwork
-      ? { network: this.sharedNetwork }
-      : { network: ISOLATED_BRIDGE.name, publishHost: this.publishHost };
+    const portal = this.sharedNetwork
+      ? new PortalContainer(this.runtime, { network: this.sharedNetwork, container: opts.portalContainer?.trim() || undefined })
+      : undefined;
+    this.networks = new WorkloadNetworks(this.runtime, portal ? "personal-bridge" : "isolated-bridge", portal);
   }
 
-  /** The isolated network, created when missing; a shared network is the operator's and must exist. */
-  private ensureNetwork(): Promise<void> {
-    if (this.sharedNetwork) return Promise.resolve();
-    return this.networkReady.get("", () => ensureNetwork(this.runtime, ISOLATED_BRIDGE));
+  private placementOf(spec: WorkloadSpec): Placement {
+    const network = this.networks.nameFor(spec.ownerId);
+    return this.sharedNetwork ? { network } : { network, publishHost: this.publishHost };
   }
 
   protected inspect(nameOrId: string): Promise<ContainerInfo | undefined> {
@@ -161,7 +163,9 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
 
   protected async describe(info: ContainerInfo, ref: WorkloadRef): Promise<{ status: WorkloadStatus; url?: string }> {
     const status = await this.statusOf(info, ref);
-    return { status, url: status.state === "running" ? this.urlOf(info) : undefined };
+    const url = status.state === "running" ? this.urlOf(info) : undefined;
+    if (url) await this.networks.reach(info.Config?.Labels?.[LABEL_USER_ID]).catch(warnUnreached);
+    return { status, url };
   }
 
   // --- where it answers --------------------------------------------------------------------------
@@ -196,12 +200,12 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
   }
 
   protected async prepare(spec: WorkloadSpec): Promise<void> {
-    await this.ensureNetwork();
+    await this.networks.prepare(spec.ownerId);
     for (const m of spec.mounts) await this.runtime.ensureVolume(m.volume, volumeLabels(spec));
   }
 
   protected async create(spec: WorkloadSpec): Promise<string> {
-    const create = containerCreateOptions(spec, this.placement);
+    const create = containerCreateOptions(spec, this.placementOf(spec));
     return (await this.runtime.call((abortSignal) => this.docker.createContainer({ ...create, abortSignal }))).id;
   }
 
@@ -228,6 +232,10 @@ export class DockerSpawner extends WorkloadSpawner<ContainerInfo> {
     // 404: already gone; 409: a removal is already in progress.
     const remove = (abortSignal: AbortSignal) => this.docker.getContainer(info.Id).remove({ force: true, abortSignal });
     await this.runtime.lookup("remove a container", remove, [404, 409]);
+  }
+
+  removeIdleNetworks(): Promise<string[]> {
+    return this.networks.removeIdle();
   }
 
   // --- what it leaves to read, exec, stats -----------------------------------------------------

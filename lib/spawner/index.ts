@@ -12,9 +12,11 @@ export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";
 export interface SpawnerConfig {
   spawner: "docker" | "swarm";
   dockerHost?: string;
-  /** docker: the user-defined network the portal shares with workloads (unset: publish on 127.0.0.1). */
+  /** docker: the portal's own user-defined network; each person's workloads get one of their own that it joins (unset: publish on 127.0.0.1). */
   network?: string;
-  /** swarm: the attachable overlay network for workloads (default atrium-swarm). */
+  /** docker with `network`, swarm with swarmPublish "none": the portal's container (unset: found; portal-container.ts). */
+  portalContainer?: string;
+  /** swarm: the portal's own overlay network, with swarmPublish "none" (default atrium-swarm). */
   swarmNetwork?: string;
   /** swarm: "none" when the portal is a service on swarmNetwork; "host" publishes a workload's port. */
   swarmPublish?: "host" | "none";
@@ -24,12 +26,13 @@ export interface SpawnerConfig {
 export function createSpawner(config: SpawnerConfig): Spawner {
   switch (config.spawner) {
     case "docker":
-      return new DockerSpawner({ dockerHost: config.dockerHost, network: config.network });
+      return new DockerSpawner({ dockerHost: config.dockerHost, network: config.network, portalContainer: config.portalContainer });
     case "swarm":
       return new SwarmSpawner({
         dockerHost: config.dockerHost,
         network: config.swarmNetwork,
         portalOnNetwork: config.swarmPublish === "none",
+        portalContainer: config.portalContainer,
       });
     default: {
       const unknown: never = config.spawner;

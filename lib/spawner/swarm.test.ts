@@ -14,7 +14,9 @@ import { legacyVolumeName } from "./container-spec";
 import { findLabels, objectName } from "./kinds";
 import { spawnerContract } from "./spawner-contract";
 import { SwarmSpawner } from "./swarm";
-import { collectLines, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
+import { TEST_IMAGE, collectLines, jupyterReach, specFactory, swarmReadiness, waitForJupyterApi } from "./testing";
+import { Engine } from "./engine";
+import { workloadNetwork } from "./networks";
 import { SpawnError, type WorkloadRef } from "./types";
 
 const CI = Boolean(process.env.CI);
@@ -23,6 +25,8 @@ if (notReady && !CI) console.warn(`[spawner/swarm.test] skipped: ${notReady}`);
 
 const run = `s${Date.now().toString(36)}`;
 const network = `atrium-swarm-test-${run}`;
+/** A container standing in for the portal's, on the portal's overlay `network`. */
+const portalName = `atrium-test-${run}-portal`;
 const spawner = new SwarmSpawner({ network, unschedulableGraceMs: 1_000, startTimeoutMs: 60_000 });
 const docker = spawner.docker;
 const { spec, jobSpec, users, refs } = specFactory();
@@ -47,9 +51,14 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       await new Promise((r) => setTimeout(r, 250));
     }
     await docker
-      .getNetwork(network)
-      .remove()
+      .getContainer(portalName)
+      .remove({ force: true })
       .catch(() => undefined);
+    for (const name of [network, ...[...users].map((u) => workloadNetwork("personal-overlay", `id-${u}`).name)])
+      await docker
+        .getNetwork(name)
+        .remove()
+        .catch(() => undefined);
     for (const user of users)
       await spawner
         .removeVolume(legacyVolumeName(user))
@@ -71,6 +80,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
         legacy.Name = `atrium-${s.user}-${s.server}`;
         // Services from before ids, kinds and ports carry none of them.
         for (const label of ["atrium.user-id", "atrium.kind", "atrium.port"]) delete legacy.Labels?.[label];
+        if (legacy.TaskTemplate) legacy.TaskTemplate.Networks = []; // nor a personal network, which only a start makes
         await docker.createService(legacy);
       },
       oneOffs: async () => (await docker.listContainers({ all: true, filters: { label: ["atrium.purpose=run-in-image"] } })).length,
@@ -117,9 +127,18 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     expect(task.RestartPolicy?.Condition).toBe("none");
     expect(service.Endpoint?.Spec).toEqual({ Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: 8888, PublishMode: "host" }] });
 
-    const net = await docker.getNetwork(network).inspect();
-    expect(net).toMatchObject({ Driver: "overlay", Attachable: true, Scope: "swarm" });
+    // Her own overlay, made for her.
+    const net = await docker.getNetwork(workloadNetwork("personal-overlay", main.ownerId).name).inspect();
+    expect(net).toMatchObject({
+      Driver: "overlay",
+      Attachable: true,
+      Scope: "swarm",
+      Labels: { "atrium.managed": "true", "atrium.network": "personal", "atrium.user-id": main.ownerId },
+    });
     expect(task.Networks?.map((n) => n.Target)).toEqual([net.Id]);
+    // A job of hers goes on the same overlay: the network follows the spec's owner, whatever the kind.
+    const herJob = spawner.serviceSpec(jobSpec(main.user, "net", ["true"])).TaskTemplate as import("dockerode").ContainerTaskSpec;
+    expect(herJob.Networks).toEqual([{ Target: net.Name }]);
 
     // The limits land on the task's container.
     const [c] = await taskContainers(objectName(main.ref), true);
@@ -190,14 +209,49 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
     await spawner.remove(big.ref);
   }, 60_000);
 
-  it("publishes nothing when the portal is on the overlay network, and answers by service name there", async () => {
-    const onNet = new SwarmSpawner({ network, portalOnNetwork: true });
+  it("keeps one person's workspace from reaching another's over the overlay, while the portal reaches both", async () => {
+    const b = spec(`${run}x`, "default");
+    const startedB = await spawner.start(b);
+    await waitForJupyterApi(startedB.url ?? "", b.baseUrl, b.token);
+    await waitForJupyterApi(url, main.baseUrl, main.token);
+    const netB = workloadNetwork("personal-overlay", b.ownerId).name;
+    const [cb] = await taskContainers(objectName(b.ref));
+    const ipB = (await docker.getContainer(cb?.Id ?? "").inspect()).NetworkSettings.Networks[netB]?.IPAddress ?? "";
+    expect(ipB).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // Her own Jupyter by its service name (the probe works), B's by its service name (which resolves
+    // to its task on B's overlay), and B's address there.
+    const reached = await jupyterReach(spawner, main.ref, [
+      [objectName(main.ref), main],
+      [objectName(b.ref), b],
+      [ipB, b],
+    ]);
+    expect(reached).toEqual(["jupyter", "blocked", "blocked"]);
+    await spawner.remove(b.ref);
+  }, 90_000);
+
+  it("publishes nothing when the portal is on the swarm: its container joins each person's overlay and reaches her workspace by name", async () => {
+    // The portal service's overlay, and a container standing in for the portal's task on it.
+    await docker.createNetwork({ Name: network, Driver: "overlay", Attachable: true, Labels: { "atrium.test": run } });
+    const portal = await docker.createContainer({
+      name: portalName,
+      Image: TEST_IMAGE,
+      Entrypoint: ["sleep", "300"],
+      Labels: { "atrium.test": run },
+      HostConfig: { NetworkMode: network },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ["portal"] } } },
+    });
+    await portal.start();
+    const onNet = new SwarmSpawner({ network, portalOnNetwork: true, portalContainer: portalName });
     const s = spec(`${run}g`, "default");
     const started = await onNet.start(s);
     expect(started.url).toBe(`http://${objectName(s.ref)}:8888`);
     const service = (await docker.getService(objectName(s.ref)).inspect()) as import("dockerode").Service;
     expect(service.Endpoint?.Spec?.Ports ?? []).toEqual([]);
-    // A container on the overlay network (here the workspace itself) reaches it by service name.
+    const own = workloadNetwork("personal-overlay", s.ownerId).name;
+    const joined = (await portal.inspect()).NetworkSettings.Networks;
+    expect(Object.keys(joined).sort()).toEqual([network, own].sort());
+    expect(joined[own]?.Aliases).toContain("portal");
+    // The portal's container reaches the workspace by its service name on the person's overlay.
     const probe = [
       "import sys,time,urllib.request as u",
       "for i in range(120):",
@@ -206,7 +260,7 @@ describe.skipIf(notReady !== undefined && !CI)("SwarmSpawner (one-node swarm)", 
       "  except Exception as e: time.sleep(0.25)",
       "sys.exit(1)",
     ].join("\n");
-    const r = await onNet.exec(s.ref, ["python3", "-c", probe]);
+    const r = await new Engine({ docker }).exec(portal.id, ["python3", "-c", probe], {}, () => new Error("the portal's stand-in stopped"));
     expect(await collectLines(r.output)).toEqual(["200"]);
     expect((await onNet.list()).find((l) => l.ownerName === s.user)?.url).toBe(started.url);
     await onNet.stop(s.ref);

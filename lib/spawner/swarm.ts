@@ -1,6 +1,7 @@
 /**
  * The Docker Swarm backend of the Spawner, as dockerspawner's SwarmSpawner: one service per
- * workload on an attachable overlay network, with the same labels, limits, environment and volumes
+ * workload on its owner's own attachable overlay network (networks.ts), which the portal's container
+ * joins when it is on the swarm (portal-container.ts), with the same labels, limits, environment and volumes
  * as the docker backend (container-spec.ts): a replicated service of one replica for a kind that
  * runs until stopped, a replicated job of one completion for one that runs to completion
  * (kinds.ts). The swarm places the task on a node that satisfies the constraints and has the
@@ -27,8 +28,9 @@ import {
 import { Engine, type EngineOptions } from "./engine";
 import { demuxBuffer, lastLogLine } from "./exec-lines";
 import { hardenedTask, hardening } from "./hardening";
-import { nounOf, objectName, portOf, runsToCompletion } from "./kinds";
-import { ensureNetwork } from "./networks";
+import { LABEL_USER_ID, nounOf, objectName, portOf, runsToCompletion } from "./kinds";
+import { WorkloadNetworks, warnUnreached } from "./networks";
+import { PortalContainer } from "./portal-container";
 import { serviceLogLines, serviceLogTail } from "./service-output";
 import { OtherNodeError, SpawnError, type FailedStatus, type WorkloadRef, type WorkloadSpec, type WorkloadStatus } from "./types";
 import { WorkloadSpawner } from "./workload-spawner";
@@ -37,13 +39,16 @@ import { RecentAnswers } from "@/lib/util/recent-answers";
 const DEFAULT_SWARM_NETWORK = "atrium-swarm";
 
 export interface SwarmSpawnerOptions extends EngineOptions {
-  /** The attachable overlay network workloads join; created when missing (default "atrium-swarm"). */
+  /** The portal's own overlay network, when it is a service on the swarm (default "atrium-swarm"). */
   network?: string;
   /**
-   * The portal itself is a service on that network: it reaches a workload by service name and no
-   * port is published. Otherwise (the portal on a host, as in the tests) the port is published.
+   * The portal itself is a service on that network: its container joins each person's overlay, it
+   * reaches a workload by service name there and no port is published. Otherwise (the portal on a
+   * host, as in the tests) the port is published.
    */
   portalOnNetwork?: boolean;
+  /** With portalOnNetwork: the portal's container (ATRIUM_PORTAL_CONTAINER); unset: found (portal-container.ts). */
+  portalContainer?: string;
   /** The address of a port published on the portal's own node (default 127.0.0.1). */
   publishHost?: string;
   /** How long start() waits for the task to run (default 120 s). */
@@ -101,8 +106,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
   private readonly urlHost: string;
   private readonly startTimeoutMs: number;
   private readonly unschedulableGraceMs: number;
-  /** Asked once, and again only after a failure. */
-  private readonly networkReady = new RecentAnswers<void>(Infinity);
+  private readonly networks: WorkloadNetworks;
   private readonly localNode = new RecentAnswers<string>(Infinity);
 
   constructor(opts: SwarmSpawnerOptions = {}) {
@@ -114,6 +118,10 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     this.urlHost = urlHostOf(opts.publishHost?.trim() || "127.0.0.1");
     this.startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.unschedulableGraceMs = opts.unschedulableGraceMs ?? DEFAULT_UNSCHEDULABLE_GRACE_MS;
+    const portal = this.portalOnNetwork
+      ? new PortalContainer(this.runtime, { network: this.network, container: opts.portalContainer?.trim() || undefined })
+      : undefined;
+    this.networks = new WorkloadNetworks(this.runtime, "personal-overlay", portal, "swarm");
   }
 
   protected override startingMessage(name: string): string {
@@ -167,7 +175,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
         // A crashed workload shows as failed with its reason, instead of restarting in a loop.
         RestartPolicy: { Condition: "none" },
         Placement: { Constraints: [...(spec.constraints ?? [])] },
-        Networks: [{ Target: this.network }],
+        Networks: [{ Target: this.networks.nameFor(spec.ownerId) }],
       },
       Mode: once ? { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } : { Replicated: { Replicas: 1 } },
       ...(spec.port === undefined
@@ -180,19 +188,8 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     };
   }
 
-  protected prepare(): Promise<void> {
-    return this.networkReady.get("", () => this.createNetworkIfMissing());
-  }
-
-  private createNetworkIfMissing(): Promise<void> {
-    const want = {
-      name: this.network,
-      driver: "overlay" as const,
-      attachable: true,
-      purpose: "swarm",
-      remedy: "remove it or set ATRIUM_SWARM_NETWORK to another name",
-    };
-    return ensureNetwork(this.runtime, want, "swarm");
+  protected async prepare(spec: WorkloadSpec): Promise<void> {
+    await this.networks.prepare(spec.ownerId);
   }
 
   // --- finding services and tasks ----------------------------------------------------------------
@@ -310,6 +307,7 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
     const task = await this.latestTask(service.ID);
     const status = await this.statusOf(service, ref, task);
     const url = task && status.state === "running" && task.Status?.State === "running" ? await this.urlOf(service, task) : undefined;
+    if (url) await this.networks.reach(service.Spec?.Labels?.[LABEL_USER_ID]).catch(warnUnreached);
     return { task, status, url };
   }
 
@@ -421,6 +419,10 @@ export class SwarmSpawner extends WorkloadSpawner<Dockerode.Service> {
       );
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
+  }
+
+  removeIdleNetworks(): Promise<string[]> {
+    return this.networks.removeIdle();
   }
 
   // --- what it leaves to read --------------------------------------------------------------------

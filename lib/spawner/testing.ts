@@ -8,7 +8,7 @@ import { seedEnvironments } from "@/db/seed";
 import { executionSpec } from "@/lib/jobs/workload";
 import { baseUrlOf } from "@/lib/workspaces/names";
 import { workspaceSpec } from "@/lib/workspaces/workload";
-import { legacyVolumeName } from "./container-spec";
+import { LABEL_MANAGED, LABEL_USER, legacyVolumeName } from "./container-spec";
 import { DockerSpawner } from "./docker";
 import type { Spawner, WorkloadRef, WorkloadSpec, WorkloadStatus } from "./types";
 
@@ -163,4 +163,41 @@ export const NO_OUTPUT: Pick<Spawner, "logs" | "file"> = {
 export function serverLabel(ref: WorkloadRef): string {
   const at = ref.id.lastIndexOf("_");
   return `${ref.id.slice(0, at)}/${ref.id.slice(at + 1)}`;
+}
+
+/**
+ * A Python program that prints, for each URL argument (a Jupyter server's `<base>api`), "jupyter" when
+ * a Jupyter server answered there, else "blocked". It asks for Jupyter's own answer rather than a TCP
+ * connection: an egress proxy (this CI's sandbox has one) accepts a connection to any address.
+ */
+const JUPYTER_REACH_PROBE = [
+  "import json, sys, urllib.request as u",
+  "for url in sys.argv[1:]:",
+  "  try: print('jupyter' if 'version' in json.load(u.urlopen(url, timeout=3)) else 'other')",
+  "  except Exception: print('blocked')",
+].join("\n");
+
+/**
+ * Test clean-up of the personal networks a test's workloads used: waits (up to 15 s) until no
+ * container of the test's people is left (a swarm removes a service's task containers a few seconds
+ * after the service), then removes every idle personal network (never one in use).
+ */
+export async function removeIdleNetworksOnceGone(spawner: Spawner, isTestUser: (user: string) => boolean): Promise<void> {
+  const docker = new DockerSpawner().docker;
+  for (let i = 0; i < 60; i++) {
+    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+    if (!left.some((c) => isTestUser(c.Labels[LABEL_USER] ?? ""))) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await spawner.removeIdleNetworks?.();
+}
+
+/** What `from`'s workspace reaches of each Jupyter at [host, its spec]: "jupyter" or "blocked", in order. */
+export async function jupyterReach(
+  spawner: Spawner,
+  from: WorkloadRef,
+  targets: Array<[string, Pick<TestSpec, "baseUrl">]>,
+): Promise<string[]> {
+  const urls = targets.map(([host, s]) => `http://${host}:8888${s.baseUrl}api`);
+  return collectLines((await spawner.exec(from, ["python3", "-c", JUPYTER_REACH_PROBE, ...urls])).output);
 }

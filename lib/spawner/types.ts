@@ -143,6 +143,11 @@ export interface Spawner {
   ping(): Promise<boolean>;
   /** Removes a volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;
+  /**
+   * Removes the networks of people with no workload left (a backend with a network per person;
+   * lib/spawner/networks.ts) and returns their names; never one in use.
+   */
+  removeIdleNetworks?(): Promise<string[]>;
 }
 
 export type SpawnErrorReason = "image_missing" | "engine_unavailable" | "engine_error";

@@ -6,7 +6,7 @@ import { startLoop } from "@/lib/util/loop";
 import { cullIdleServers } from "@/lib/workspaces/cull";
 import { reconcileWorkloads } from "./reconcile";
 
-/** Reconcile every kind at start and every 30 s; cull idle workspaces on the same beat. Returns a function that stops the loop. */
+/** Reconcile every kind at start and every 30 s; remove idle personal networks and cull idle workspaces on the same beat. Returns a function that stops the loop. */
 export function startWorkloadLoops(intervalMs = 30_000): () => void {
   return startLoop("workload loop", intervalMs, async () => {
     const db = await getDb();
@@ -19,6 +19,11 @@ export function startWorkloadLoops(intervalMs = 30_000): () => void {
         console.warn(`[atrium] the object of ${key} carries Atrium labels but no row claims it; left running`);
       for (const key of report.orphaned) console.warn(`[atrium] removed the object of ${key}: its user was deleted`);
     }
+    const idle = await spawner.removeIdleNetworks?.().catch((err: unknown) => {
+      console.warn(`[atrium] idle networks not removed: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    });
+    for (const name of idle ?? []) console.log(`[atrium] removed the network ${name}: its owner has no workload left`);
     await deleteExpiredSessions(db);
     const culled = await cullIdleServers(db, spawner, getConfig().idleTimeoutMin);
     for (const key of culled) console.log(`[atrium] culled idle server ${key}`);

@@ -20,7 +20,7 @@ import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
-import { engineReadiness, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
+import { engineReadiness, removeIdleNetworksOnceGone, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { workspaceRef } from "./workload";
 import { removeUser } from "@/lib/users/manage";
 import { progressEvents } from "./progress";
@@ -33,7 +33,6 @@ import { resolveWorkspaceTarget } from "./target";
 
 const CI = Boolean(process.env.CI);
 const run = Date.now().toString(36);
-const swarmNetwork = `atrium-lifecycle-${run}`;
 
 /** What differs between backends: how to make one, and where a server's engine objects are. */
 interface Backend {
@@ -72,24 +71,12 @@ const backends: Backend[] = [
   {
     name: "swarm",
     notReady: await swarmReadiness(),
-    spawner: new SwarmSpawner({ network: swarmNetwork }),
+    spawner: new SwarmSpawner(),
     dead: () => new SwarmSpawner({ docker: deadEngine() }),
     workloadsOf: (user) => docker.listServices({ filters: { label: [`atrium.user=${user}`] } }),
     swapLimited: false,
-    cleanUp: async () => {
-      // The swarm removes stopped task containers a few seconds after their service; the network waits.
-      for (let i = 0; i < 40; i++) {
-        const gone = await docker
-          .getNetwork(swarmNetwork)
-          .remove()
-          .then(
-            () => true,
-            (err: { statusCode?: number }) => err.statusCode === 404,
-          );
-        if (gone) return;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    },
+    // The swarm removes stopped task containers a few seconds after their service; the networks wait.
+    cleanUp: () => removeIdleNetworksOnceGone(new SwarmSpawner(), (user) => user.startsWith(`w${run}`)),
   },
 ];
 for (const b of backends) if (b.notReady && !CI) console.warn(`[workspaces/lifecycle.test] ${b.name} skipped: ${b.notReady}`);

@@ -9,7 +9,8 @@
 #   classic  atrium-workspace:1   Jupyter Notebook 6 on Debian bookworm (Python 3.11). Small and
 #            quick to start; kept for tests that only need "a Jupyter".
 #
-# Without a flavour both are built. An image that exists is skipped unless --force is given.
+# Without a flavour both are built. An image that exists, built by this recipe's BUILD_REVISION, is
+# skipped unless --force is given.
 # Why trixie's packaged JupyterLab 4 rather than building JupyterLab 3 on bookworm: see the README
 # ("Environments").
 set -euo pipefail
@@ -25,6 +26,8 @@ for arg in "$@"; do
 done
 [ ${#FLAVOURS[@]} -gt 0 ] || FLAVOURS=(lab classic)
 
+# Raise it whenever the recipe changes what an image holds: 2 strips setuid and setgid bits.
+BUILD_REVISION=2
 MIRROR=http://deb.debian.org/debian
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -48,7 +51,9 @@ trap cleanup EXIT
 build_image() {
   local ref=$1 suite=$2 packages=$3 start=$4
   shift 4
-  if [ "$FORCE" = 0 ] && docker image inspect "$ref" >/dev/null 2>&1; then
+  # An image of this tag from an older recipe (BUILD_REVISION) is rebuilt, so CI picks up a change
+  # to the recipe without --force.
+  if [ "$FORCE" = 0 ] && [ "$(docker image inspect -f '{{index .Config.Labels "org.atrium.build"}}' "$ref" 2>/dev/null)" = "$BUILD_REVISION" ]; then
     echo "$ref already exists (use --force to rebuild)"
     return 0
   fi
@@ -76,6 +81,7 @@ EOF
   chmod +x "$ROOT/usr/sbin/policy-rc.d"
 
   install -m 755 "$HERE/$start" "$ROOT/usr/local/bin/atrium-start-notebook"
+  install -m 755 "$HERE/strip-setuid.sh" "$ROOT/usr/local/sbin/atrium-strip-setuid"
 
   mount -t proc proc "$ROOT/proc"
   chroot "$ROOT" /bin/bash -euo pipefail -c "
@@ -93,6 +99,8 @@ EOF
     rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /root/.cache /tmp/* /usr/sbin/policy-rc.d /etc/resolv.conf
   "
   if [ -n "${CONFIGURE:-}" ]; then "$CONFIGURE" "$ROOT"; fi
+  # Last, after every package: no setuid or setgid file in a workspace image (strip-setuid.sh).
+  chroot "$ROOT" /usr/local/sbin/atrium-strip-setuid
   umount "$ROOT/proc"
 
   tar -C "$ROOT" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -c . |
@@ -107,6 +115,7 @@ EOF
       --change 'ENV PIP_BREAK_SYSTEM_PACKAGES=1' \
       --change 'EXPOSE 8888' \
       --change "LABEL org.atrium.workspace=$ref" \
+      --change "LABEL org.atrium.build=$BUILD_REVISION" \
       --change 'CMD ["/usr/local/bin/atrium-start-notebook"]' \
       "$@" \
       - "$ref"
