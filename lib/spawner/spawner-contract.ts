@@ -311,7 +311,8 @@ export function spawnerContract(h: SpawnerContractHooks): void {
     expect(await collectLines(shown.output)).toEqual(hardeningLines(48, noNewPrivs));
     // A root exec is uid 0 without any capability: it cannot read a file only its owner may.
     expect(await (await spawner.exec(s.ref, ["sh", "-c", "echo secret > ~/own.txt && chmod 600 ~/own.txt"])).exitCode).toBe(0);
-    const root = await spawner.exec(s.ref, ["sh", "-c", "id -u; grep '^CapEff:' /proc/self/status; cat /home/jovyan/own.txt"], {
+    // stderr into stdout, so the lines keep the order they were written in.
+    const root = await spawner.exec(s.ref, ["sh", "-c", "id -u; grep '^CapEff:' /proc/self/status; cat /home/jovyan/own.txt 2>&1"], {
       user: "root",
     });
     expect(await collectLines(root.output)).toEqual(["0", "CapEff:\t0000000000000000", "cat: /home/jovyan/own.txt: Permission denied"]);
