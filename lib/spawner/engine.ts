@@ -202,8 +202,8 @@ export class Engine {
 
   /** Stops it (SIGTERM, then STOP_GRACE_S) or kills it. Stopped or gone already is no error: removing it comes next. */
   async halt(id: string, how: "stop" | "kill"): Promise<void> {
-    const container = this.docker.getContainer(id);
     try {
+      const container = this.docker.getContainer(id);
       if (how === "kill") await this.call((abortSignal) => container.kill({ abortSignal }));
       else await this.call((abortSignal) => container.stop({ t: STOP_GRACE_S, abortSignal }), STOP_GRACE_S * 1000 + this.timeoutMs);
     } catch (err) {
