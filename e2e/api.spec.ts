@@ -244,7 +244,8 @@ test("an expired token is refused (Postgres portal)", async ({ request }) => {
   const sql = postgres(E2E_DATABASE_URL, { max: 1 });
   const raw = "atr_expired-token-for-the-e2e-test-0000000000";
   try {
-    await sql`insert into api_tokens (id, user_name, hash, kind, expires_at) values ('tok_expired', 'expiring', ${hashToken(raw)}, 'personal', now() - interval '1 minute')`;
+    await sql`insert into api_tokens (id, user_name, owner_id, hash, kind, expires_at)
+      select 'tok_expired', name, id, ${hashToken(raw)}, 'personal', now() - interval '1 minute' from users where name = 'expiring'`;
   } finally {
     await sql.end();
   }
