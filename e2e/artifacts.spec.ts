@@ -283,7 +283,8 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
   await tree.getByRole("button", { name: /val_accuracy\.png/ }).click();
   const img = page.getByTestId("artifact-preview").locator("img");
   await expect(img).toBeVisible();
-  expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBeGreaterThan(300);
+  // Visible means laid out, not decoded: wait for the bytes to arrive before measuring.
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : 0))).toBeGreaterThan(300);
   await expect(page.getByTestId("artifact-preview")).toContainText("plots/val_accuracy.png");
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download" }).click();
