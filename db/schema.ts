@@ -798,6 +798,16 @@ export const servingEndpoints = pgTable(
     followedAliases: text("followed_aliases").array().notNull().default([]),
     /** Databricks' `tags`: [{ key, value }]. */
     tags: jsonb("tags").$type<{ key: string; value: string }[]>().notNull().default([]),
+    /** The share of requests whose bodies the request log keeps (0–1; every request gets a row regardless). */
+    logSampleRate: real("log_sample_rate").notNull().default(1),
+    /** The most bytes kept of each sampled request and response body. */
+    logSampleBytes: integer("log_sample_bytes").notNull().default(4096),
+    /** Days the request log keeps this endpoint's rows, also after the endpoint is deleted. */
+    logRetentionDays: integer("log_retention_days").notNull().default(30),
+    /** The last call through the proxy (throttled); scale to zero stops idle replicas from it. */
+    lastInvokedAt: timestampTz("last_invoked_at"),
+    /** A call found no ready replica of a scaled-to-zero entity: the reconciler starts one. */
+    wakeRequestedAt: timestampTz("wake_requested_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -870,6 +880,40 @@ export const servingEndpointGrants = pgTable(
     primaryKey({ columns: [t.endpointId, t.granteeKind, t.granteeId] }),
     index("serving_endpoint_grants_grantee_idx").on(t.granteeId),
   ],
+);
+
+/**
+ * A replica's life (docs/serving.md, "Replicas"): `starting` until its /ping answers, `ready` while the proxy
+ * may send it requests, `draining` once a rollout or scale-down took it out of rotation (in-flight requests
+ * finish), `stopped` once its workload is gone, `failed` with a reason when it never became ready.
+ */
+export type ReplicaState = "starting" | "ready" | "draining" | "stopped" | "failed";
+
+/**
+ * One running copy of one served entity of one config revision: a workload of kind "endpoint"
+ * (lib/spawner/kinds.ts) whose id is this row's id. The reconciler (lib/serving/reconcile.ts) writes these
+ * rows; the invocations proxy (lib/serving/proxy-policy.ts) reads the ready ones of the active config.
+ */
+export const servingReplicas = pgTable(
+  "serving_replicas",
+  {
+    /** The workload id: lower-case letters, digits and "-", unique for ever. */
+    id: text("id").primaryKey(),
+    endpointId: belongsTo(text("endpoint_id"), () => servingEndpoints.id),
+    configId: text("config_id").notNull(),
+    /** The served entity's name in that config. */
+    servedEntity: text("served_entity").notNull(),
+    modelVersion: integer("model_version").notNull(),
+    state: text("state").$type<ReplicaState>().notNull().default("starting"),
+    /** Where the portal reaches it (http://host:port, no path); null until the engine says. */
+    url: text("url"),
+    /** Why it failed or stopped, in words a person can act on (a model that fails to load: its log's line). */
+    reason: text("reason"),
+    startedAt: createdAt(),
+    readyAt: timestampTz("ready_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("serving_replicas_endpoint_idx").on(t.endpointId, t.state)],
 );
 
 /**
