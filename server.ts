@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener } from "node:http";
 import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
@@ -20,6 +20,7 @@ import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
 import { earlyAnswer, withoutServingSlash } from "./lib/http/pre-route";
 import { createHostGuard } from "./lib/http/allowed-host";
+import { startWorkspaceListener } from "./lib/http/workspace-listener";
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     console.warn(
       process.env.ATRIUM_LISTEN_HOST
         ? `[atrium] listening on ${config.listenHost} as ATRIUM_LISTEN_HOST says: everyone who reaches that address, code in workspaces included, can sign in as anyone.`
-        : "[atrium] listening on 127.0.0.1 only (the development sign-in); workspaces cannot reach the MLflow API until OIDC_ISSUER or ATRIUM_LISTEN_HOST is set.",
+        : "[atrium] listening on 127.0.0.1 only (the development sign-in); workspaces reach its APIs, with their tokens, on the engine's bridge address.",
     );
   }
 
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const serveMetrics = createMetricsHandler();
   // DNS rebinding: a Host the portal is not known by gets 421 before anything else (lib/http/allowed-host.ts).
   const hosts = createHostGuard(config);
-  const server = createServer((req, res) => {
+  const serveRequest: RequestListener = (req, res) => {
     if (hosts.refusedRequest(req, res)) return;
     const proxy = proxyFor(req);
     if (proxy) void proxy.handleRequest(req, res);
@@ -95,7 +96,8 @@ async function main(): Promise<void> {
         void handleRequest(req, res);
       }
     }
-  });
+  };
+  const server = createServer(serveRequest);
   server.on("upgrade", (req, socket, head) => {
     if (hosts.refusedUpgrade(req, socket)) return;
     const proxy = proxyFor(req);
@@ -104,6 +106,16 @@ async function main(): Promise<void> {
   });
   server.listen(config.port, config.listenHost, () => {
     console.log(`[atrium] ready on ${config.publicUrl} (${dev ? "development" : "production"} build)`);
+  });
+  // On loopback no workspace reaches the portal: a second listener where host.docker.internal points
+  // serves them the token-only APIs (lib/http/workspace-listener.ts).
+  const stopWorkspaceListener = startWorkspaceListener({
+    configured: config.workspaceListenHost,
+    listenHost: config.listenHost,
+    portalUrlGiven: config.workspacePortalUrlGiven,
+    port: config.port,
+    gateway: () => getSpawner().hostGateway?.() ?? Promise.resolve(undefined),
+    handle: serveRequest,
   });
 
   // Background loops run on one replica only, the leader (a Postgres advisory lock); another replica
@@ -132,6 +144,7 @@ async function main(): Promise<void> {
     console.log(`[atrium] ${signal}: shutting down`);
     server.close();
     server.closeAllConnections();
+    stopWorkspaceListener();
     for (const proxy of proxies) proxy.close();
     // Ending the lock session hands leadership to another replica at its next try.
     void Promise.allSettled([leadership.stop(), closeDb()]).finally(() => process.exit(0));

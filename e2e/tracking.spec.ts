@@ -124,15 +124,17 @@ test("the model registry and chart endpoint answer over HTTP (PATCH and DELETE w
   expect((await request.get(`${P}/registered-models/get?name=${name}`, { headers: h })).status()).toBe(404);
 });
 
-test("code inside a real workspace logs a run through the injected MLFLOW_* variables", async ({ request }) => {
+test("code inside a real workspace logs a run through the injected MLFLOW_* variables, on the portal as `npm run up` starts it", async ({
+  request,
+}) => {
   const base = localUrl(extraPort(4));
-  // Listens beyond loopback so the container reaches it through host.docker.internal (the engine's bridge).
+  // As `npm run up`: PGlite, the development sign-in, so loopback only; the workspace listener on the
+  // engine's bridge is what the container reaches through host.docker.internal (lib/http/workspace-listener.ts).
   const portal = await startPortal("tracking-workspace", extraPort(4), {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
     ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-tracking-")),
     ATRIUM_PUBLIC_URL: base,
-    ATRIUM_LISTEN_HOST: "0.0.0.0",
   });
   // A stopped container from an earlier run belongs to another "notebooker" (another database's id).
   await removeEverythingOf(["notebooker"]);
@@ -166,6 +168,13 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
       "run = call('runs/create', {'experiment_id': '0', 'start_time': int(time.time() * 1000), 'run_name': 'from-the-notebook'})['run']['info']['run_id']",
       "for step in range(5): call('runs/log-metric', {'run_id': run, 'key': 'acc', 'value': step / 5, 'timestamp': int(time.time() * 1000), 'step': step})",
       "print(run)",
+      // The same address never serves the development sign-in, not even with a cookie.
+      "import urllib.error",
+      "try:",
+      "    urllib.request.urlopen(urllib.request.Request(uri + '/api/auth/signin', headers={'Cookie': 'authjs.session-token=x'}), timeout=20)",
+      "    print('SIGN-IN SERVED')",
+      "except urllib.error.HTTPError as e:",
+      "    print('sign-in', e.code)",
     ].join("\n");
     const docker = new Dockerode();
     const [c] = await docker.listContainers({ filters: { label: ["atrium.user=notebooker", "atrium.server=default"] } });
@@ -177,6 +186,7 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
       stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     });
     expect((await exec.inspect()).ExitCode, out).toBe(0);
+    expect(out).toContain("sign-in 404");
     const runId = /[0-9a-f]{32}/.exec(out)?.[0];
     const got = (await (await request.get(`${base}/api/2.0/mlflow/runs/get?run_id=${runId}`, { headers: bearer(token) })).json()) as {
       run: {

@@ -2,6 +2,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { ExperimentsList, NewExperimentForm } from "@/components/tracking/experiments-list";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { getConfig } from "@atrium/core/lib/config";
+import { workspacesCannotReach } from "@atrium/core/lib/http/workspace-listener";
 import { startableEnvironments } from "@atrium/core/lib/environments/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
@@ -30,6 +31,7 @@ export default async function ExperimentsPage() {
       <NotebookPanel
         trackingUri={getConfig().publicUrl}
         environments={environments.map(({ id, name, available }) => ({ id, name, available }))}
+        unreachable={workspacesCannotReach()}
       />
     </div>
   );

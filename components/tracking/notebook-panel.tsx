@@ -5,6 +5,7 @@ import Link from "next/link";
 import { apiFetch } from "@/components/ui/api";
 import type { EnvironmentPackagesView } from "@/lib/packages/environment-packages";
 import { mlflowClientIn } from "@/lib/packages/mlflow-client";
+import { PortalReachNotice } from "@/components/workspaces/portal-reach-notice";
 import { mlflowSnippet, restSnippet } from "./logging-snippets";
 
 /** An environment the person may start, and whether its image is on this host (so it can be scanned). */
@@ -46,8 +47,11 @@ export function NotebookPanel({
   environments,
   experiment = "my-experiment",
   compact = false,
+  unreachable,
 }: {
   trackingUri: string;
+  /** Why workspaces cannot reach the portal now (lib/http/workspace-listener.ts); undefined when they can. */
+  unreachable?: string;
   environments: PanelEnvironment[];
   experiment?: string;
   compact?: boolean;
@@ -77,6 +81,11 @@ export function NotebookPanel({
   return (
     <section className="rounded-xl border border-brand-100 bg-brand-50/60 p-5" data-testid="notebook-panel">
       <h2 className="font-semibold text-slate-900">Log from a notebook</h2>
+      {unreachable && (
+        <div className="mt-2">
+          <PortalReachNotice reason={unreachable} />
+        </div>
+      )}
       <p className="mt-1 text-sm text-slate-600">
         Every Atrium workspace has <Code>MLFLOW_TRACKING_URI</Code> and <Code>MLFLOW_TRACKING_TOKEN</Code> set, pointing at this portal.
         Whether the <Code>mlflow</Code> Python package is there depends on the environment:

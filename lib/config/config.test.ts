@@ -40,6 +40,8 @@ describe("parseConfig defaults", () => {
       servingBundleMaxBytes: 2048 * 1024 * 1024,
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
+      workspacePortalUrlGiven: false,
+      workspaceListenHost: "auto",
       workspacePipIndexUrl: undefined,
       idleTimeoutMin: 0,
       bootstrapToken: undefined,
@@ -149,6 +151,17 @@ describe("parseConfig defaults", () => {
     expect(cfg({ ATRIUM_LISTEN_HOST: "0.0.0.0" }).listenHost).toBe("0.0.0.0");
     expect(cfg({ ...sso, ATRIUM_LISTEN_HOST: "[::1]" }).listenHost).toBe("::1");
     expect(() => cfg({ ATRIUM_LISTEN_HOST: "0.0.0.0; rm -rf /" })).toThrow(/ATRIUM_LISTEN_HOST is invalid/);
+  });
+
+  it("reads where workspaces reach the portal's APIs: auto, off or an IP address, and whether the operator named the portal's URL for them", () => {
+    expect(cfg({})).toMatchObject({ workspaceListenHost: "auto", workspacePortalUrlGiven: false });
+    expect(cfg({ ATRIUM_WORKSPACE_LISTEN_HOST: "off" }).workspaceListenHost).toBe("off");
+    expect(cfg({ ATRIUM_WORKSPACE_LISTEN_HOST: "172.17.0.1" }).workspaceListenHost).toBe("172.17.0.1");
+    expect(cfg({ ATRIUM_WORKSPACE_LISTEN_HOST: "[fd00::1]" }).workspaceListenHost).toBe("fd00::1");
+    expect(cfg({ ATRIUM_WORKSPACE_PORTAL_URL: "http://portal:3000" }).workspacePortalUrlGiven).toBe(true);
+    expect(() => cfg({ ATRIUM_WORKSPACE_LISTEN_HOST: "docker0" })).toThrow(
+      /ATRIUM_WORKSPACE_LISTEN_HOST is invalid: it must be an IP address/,
+    );
   });
 
   it("treats blank values as unset", () => {

@@ -84,6 +84,12 @@ const envSchema = z.object({
   ATRIUM_LISTEN_HOST: optionalString.refine((v) => v === undefined || /^(?:[0-9.]+|\[?[0-9a-fA-F:]+\]?|[a-zA-Z0-9.-]+)$/.test(v), {
     message: "must be an address to listen on, such as 127.0.0.1 or 0.0.0.0",
   }),
+  ATRIUM_WORKSPACE_LISTEN_HOST: optionalString.refine(
+    (v) => v === undefined || v === "off" || /^(?:[0-9.]+|\[?[0-9a-fA-F:]+\]?)$/.test(v),
+    {
+      message: "must be an IP address to listen on for workspaces, or off",
+    },
+  ),
   PORT: positiveInt(3000).refine((n) => n < 65536, { message: "must be a port number below 65536" }),
   ATRIUM_SPAWN_TIMEOUT_S: positiveInt(120),
   // S3's bucket naming rules (MinIO applies the same ones); dots are allowed but not at the ends.
@@ -212,6 +218,13 @@ export interface AtriumConfig {
   port: number;
   /** Where the server listens: loopback by default with the development sign-in, which must not face a network. */
   listenHost: string;
+  /**
+   * Where workspaces reach the portal's APIs when `listenHost` is loopback (lib/http/workspace-listener.ts):
+   * an address, "off", or "auto" (the engine's host gateway, unless ATRIUM_WORKSPACE_PORTAL_URL says how).
+   */
+  workspaceListenHost: string;
+  /** ATRIUM_WORKSPACE_PORTAL_URL was set: the operator said how workspaces reach the portal. */
+  workspacePortalUrlGiven: boolean;
   spawnTimeoutS: number;
   /** undefined: artifacts are files under `<dataDir>/artifacts`. */
   artifactS3: ArtifactS3Config | undefined;
@@ -394,6 +407,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     bootstrapToken: e.ATRIUM_BOOTSTRAP_TOKEN,
     port: e.PORT,
     listenHost: e.ATRIUM_LISTEN_HOST?.replace(/^\[|\]$/g, "") ?? (oidc ? "0.0.0.0" : "127.0.0.1"),
+    workspaceListenHost: e.ATRIUM_WORKSPACE_LISTEN_HOST?.replace(/^\[|\]$/g, "") ?? "auto",
+    workspacePortalUrlGiven: e.ATRIUM_WORKSPACE_PORTAL_URL !== undefined,
     spawnTimeoutS: e.ATRIUM_SPAWN_TIMEOUT_S,
     artifactS3: parseArtifactS3(e),
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),

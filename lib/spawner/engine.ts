@@ -388,6 +388,17 @@ export class Engine {
     return { cpu: NCPU ?? 0, memBytes: MemTotal ?? 0 };
   }
 
+  /**
+   * The address `host.docker.internal` (host-gateway) stands for in containers: the default bridge's
+   * gateway, an address of the engine's own machine; undefined when the engine has no such bridge.
+   */
+  async hostGateway(): Promise<string | undefined> {
+    const network = this.docker.getNetwork("bridge");
+    const inspect = network.inspect.bind(network) as (opts: { abortSignal: AbortSignal }) => Promise<Dockerode.NetworkInspectInfo>;
+    const bridge = await this.lookup("inspect the bridge network", (abortSignal) => inspect({ abortSignal }));
+    return bridge?.IPAM?.Config?.map((c) => c.Gateway).find((g): g is string => typeof g === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(g));
+  }
+
   // --- images, ping --------------------------------------------------------------------------------
 
   imageInfo(image: string): Promise<{ present: boolean; id?: string }> {

@@ -140,6 +140,11 @@ export interface Spawner {
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
   /** The CPUs and memory of the machine the engine runs on (0 where the engine does not say). */
   capacity(): Promise<{ cpu: number; memBytes: number }>;
+  /**
+   * The address of the portal's host as workloads reach it (`host.docker.internal`), where the portal
+   * listens for them when its main listener is on loopback (lib/http/workspace-listener.ts).
+   */
+  hostGateway?(): Promise<string | undefined>;
   ping(): Promise<boolean>;
   /** Removes a volume by its name (deleting a person, tests); a missing one is no error. */
   removeVolume(volume: string): Promise<void>;

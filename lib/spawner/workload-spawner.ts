@@ -36,6 +36,7 @@ export interface WorkloadRuntime {
   lastLogLine(containerId: string): Promise<string | undefined>;
   runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
   capacity(): Promise<{ cpu: number; memBytes: number }>;
+  hostGateway(): Promise<string | undefined>;
 }
 
 /** How a container ended, as the runtime saw it. */
@@ -249,6 +250,10 @@ export abstract class WorkloadSpawner<W> implements Spawner {
 
   capacity(): Promise<{ cpu: number; memBytes: number }> {
     return this.runtime.capacity();
+  }
+
+  hostGateway(): Promise<string | undefined> {
+    return this.runtime.hostGateway();
   }
 
   ping(): Promise<boolean> {

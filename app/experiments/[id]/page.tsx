@@ -5,6 +5,7 @@ import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
 import { TracesView } from "@/components/tracking/traces-view";
 import { getConfig } from "@atrium/core/lib/config";
+import { workspacesCannotReach } from "@atrium/core/lib/http/workspace-listener";
 import { startableEnvironments } from "@atrium/core/lib/environments/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
@@ -72,6 +73,7 @@ export default async function ExperimentPage({
               environments={environments.map(({ id, name, available }) => ({ id, name, available }))}
               experiment={experiment.name}
               compact
+              unreachable={workspacesCannotReach()}
             />
           )}
         </>

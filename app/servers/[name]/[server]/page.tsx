@@ -2,6 +2,8 @@ import { buttonClass } from "@/components/ui/button";
 import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import { EngineBanner } from "@/components/workspaces/engine-banner";
+import { PortalReachNotice } from "@/components/workspaces/portal-reach-notice";
+import { workspacesCannotReach } from "@atrium/core/lib/http/workspace-listener";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
 import { restartSize } from "@/components/workspaces/allowed-size";
 import { can, isOwner } from "@atrium/core/lib/auth/access";
@@ -67,6 +69,7 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
     <div className="mx-auto mt-10 max-w-xl space-y-4">
       {back}
       <EngineBanner />
+      <PortalReachNotice reason={workspacesCannotReach()} />
       <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         <p className="text-sm text-slate-500">{own ? "Your workspace" : `Workspace of ${name}`}</p>
         <h1 className="mt-0.5 font-mono text-xl font-semibold text-slate-900">
