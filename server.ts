@@ -20,7 +20,7 @@ import { reconcileServer } from "./lib/workspaces/reconcile";
 import { getSpawner } from "./lib/runtime/spawner";
 import { earlyAnswer, withoutServingSlash } from "./lib/http/pre-route";
 import { createHostGuard } from "./lib/http/allowed-host";
-import { startWorkspaceListener } from "./lib/http/workspace-listener";
+import { isLoopback, startWorkspaceListener } from "./lib/http/workspace-listener";
 
 async function main(): Promise<void> {
   const config = getConfig();
@@ -38,9 +38,9 @@ async function main(): Promise<void> {
       "[atrium] DEVELOPMENT SIGN-IN: OIDC_ISSUER is not set, so anyone can sign in as any user name. Never expose this to a network.",
     );
     console.warn(
-      process.env.ATRIUM_LISTEN_HOST
+      process.env.ATRIUM_LISTEN_HOST && !isLoopback(config.listenHost)
         ? `[atrium] listening on ${config.listenHost} as ATRIUM_LISTEN_HOST says: everyone who reaches that address, code in workspaces included, can sign in as anyone.`
-        : "[atrium] listening on 127.0.0.1 only (the development sign-in); workspaces reach its APIs, with their tokens, on the engine's bridge address.",
+        : `[atrium] listening on ${config.listenHost} only (the development sign-in); workspaces reach its APIs, with their tokens, on the workspace listener.`,
     );
   }
 

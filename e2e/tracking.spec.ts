@@ -127,6 +127,8 @@ test("the model registry and chart endpoint answer over HTTP (PATCH and DELETE w
 test("code inside a real workspace logs a run through the injected MLFLOW_* variables, on the portal as `npm run up` starts it", async ({
   request,
 }) => {
+  // A portal of its own and a workspace start: minutes on a loaded 2-core machine.
+  test.setTimeout(300_000);
   const base = localUrl(extraPort(4));
   // As `npm run up`: PGlite, the development sign-in, so loopback only; the workspace listener on the
   // engine's bridge is what the container reaches through host.docker.internal (lib/http/workspace-listener.ts).
