@@ -134,22 +134,60 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
   await form.getByLabel("Memory (GiB)").fill("0.5");
   await form.getByRole("button", { name: "Create job" }).click();
   await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible();
+  // Issue 25 item 3: the page is live. Every state the execution passes through appears without a
+  // reload, and nothing is logged to the console (an EventSource once got the ended log as text/plain).
+  const consoleErrors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  const seen = new Set<string>();
+  const watch = setInterval(() => {
+    void page
+      .getByTestId("execution-state")
+      .first()
+      .textContent({ timeout: 500 })
+      .then((t) => t && seen.add(t))
+      .catch(() => undefined);
+  }, 200);
   await page.getByTestId("run-now").click();
-  await expect
-    .poll(
-      async () => {
-        await page.reload();
-        return page.getByTestId("execution-state").first().textContent();
-      },
-      { timeout: 60_000, intervals: [1_000] },
-    )
-    .toBe("failed");
+  await expect(page.getByTestId("execution-state").first()).toHaveText("failed", { timeout: 90_000 });
+  clearInterval(watch);
+  expect(
+    [...seen].some((s) => s === "queued" || s === "running"),
+    [...seen].join(", "),
+  ).toBe(true);
   await expect(page.getByTestId("executions-table")).toContainText("exited with code 2");
   await expect(page.getByTestId("execution-log")).toContainText("can't open file");
   await screenshot(page, "jobs-job-page");
+  // A run started elsewhere (the API, a cron slot) appears on the open page too.
+  const jobId = new URL(page.url()).pathname.split("/").pop() ?? "";
+  const started = await page.request.post(`${DEV_URL}/api/jobs/${jobId}/executions`, { headers: { origin: DEV_URL } });
+  expect(started.status(), await started.text()).toBeLessThan(300);
+  await expect(page.getByTestId("execution-state")).toHaveCount(2, { timeout: 30_000 });
+  await expect(page.getByTestId("execution-state").first()).toHaveText("failed", { timeout: 90_000 });
+  expect(consoleErrors).toEqual([]);
   await visit(page, `${DEV_URL}/jobs`);
   await expect(page.getByTestId("jobs-table")).toContainText("nightly");
   await expect(page.getByTestId("last-state")).toHaveText("failed");
   await screenshot(page, "jobs-list");
   await removeEverythingOf([name]);
+});
+
+test("a live page whose session ended sends the person to sign in, and back to the page afterwards", async ({ page }) => {
+  test.setTimeout(120_000);
+  const name = "jobs-session-user";
+  await devSignIn(page, DEV_URL, name);
+  await visit(page, `${DEV_URL}/jobs?from=test`);
+  await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
+  // The session ends elsewhere (signed out in another tab, ended by an admin): the cookie is gone.
+  await page.context().clearCookies();
+  await page.waitForURL(/\/signin\?next=%2Fjobs%3Ffrom%3Dtest$/, { timeout: 60_000 });
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel("User name").fill(name);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${DEV_URL}/jobs?from=test`, { timeout: 30_000 });
+  await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
+  // A next that leaves the portal is ignored.
+  await visit(page, `${DEV_URL}/signin?next=${encodeURIComponent("//evil.example/")}`);
+  await expect(page).toHaveURL(`${DEV_URL}/`);
 });

@@ -3,6 +3,8 @@ import Link from "next/link";
 import { JobForm } from "@/components/jobs/job-form";
 import { JobTable } from "@/components/jobs/parts";
 import { Card } from "@/components/ui/card";
+import { ExecutionStateBadge, isLive } from "@/components/jobs/execution-state";
+import { LiveRefresh } from "@/components/ui/live-refresh";
 import { formatDateTime } from "@/components/ui/dates";
 import { listJobsFor } from "@atrium/core/lib/jobs/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
@@ -15,6 +17,7 @@ export default async function JobsPage() {
   const mine = jobs.filter((j) => j.owner === principal.name).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
+      <LiveRefresh active={jobs.some((j) => isLive(j.lastExecution?.state))} />
       <PageHeader title="Jobs">
         Notebooks and scripts from your home folder, run on a schedule or on demand. Each run is an MLflow run; a running job counts against
         your CPU and memory like a workspace.
@@ -44,7 +47,7 @@ export default async function JobsPage() {
               </td>
               <td>{j.nextRun ? formatDateTime(j.nextRun) : "—"}</td>
               <td data-testid="last-state" title={j.lastExecution?.reason ?? undefined}>
-                {j.lastExecution?.state ?? "—"}
+                {j.lastExecution ? <ExecutionStateBadge state={j.lastExecution.state} /> : "—"}
                 {j.lastExecution?.state === "queued" && j.lastExecution.reason && (
                   <span className="block text-xs text-amber-700">{j.lastExecution.reason}</span>
                 )}

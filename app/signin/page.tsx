@@ -3,6 +3,7 @@ import { OnPublicOrigin } from "@/components/account/public-origin";
 import { AuthCard } from "@/components/account/auth-card";
 import { AuthButton, DevSignInForm } from "@/components/account/sign-in-form";
 import { getConfig } from "@atrium/core/lib/config";
+import { returnPath } from "@atrium/core/lib/http/return-path";
 import { currentPrincipal } from "../_lib/page-auth";
 
 const ERRORS: Record<string, string> = {
@@ -18,8 +19,10 @@ const ERRORS: Record<string, string> = {
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  if (await currentPrincipal()) redirect("/");
-  const { error } = await searchParams;
+  const { error, next: asked } = await searchParams;
+  // Back to the page whose session ended (components/ui/live-refresh.tsx), never off the portal.
+  const next = returnPath(asked);
+  if (await currentPrincipal()) redirect(next);
   const code = typeof error === "string" ? error : undefined;
   const message = code ? (ERRORS[code] ?? "Sign-in failed. Try again, and tell your admin if it keeps happening.") : undefined;
   const config = getConfig();
@@ -42,7 +45,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       )}
       <OnPublicOrigin publicUrl={config.publicUrl}>
         {sso ? (
-          <AuthButton action="sso" />
+          <AuthButton action="sso" next={next} />
         ) : (
           <>
             <p
@@ -52,7 +55,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               <strong>Development sign-in.</strong> No SSO is configured, so anyone can sign in as any name. Set OIDC_ISSUER before others
               use this portal.
             </p>
-            <DevSignInForm />
+            <DevSignInForm next={next} />
           </>
         )}
       </OnPublicOrigin>

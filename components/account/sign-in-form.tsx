@@ -4,14 +4,22 @@ import { Button } from "@/components/ui/button";
 import { signIn, signOut } from "next-auth/react";
 import { useState } from "react";
 import { submitWith } from "@/components/ui/submit-with";
+import { returnPath } from "@/lib/http/return-path";
 
 const ACTIONS = {
-  sso: { label: "Sign in with SSO", busy: "Redirecting to your company sign-in…", run: () => signIn("oidc", { redirectTo: "/" }) },
+  sso: {
+    label: "Sign in with SSO",
+    busy: "Redirecting to your company sign-in…",
+    run: (next: string) => signIn("oidc", { redirectTo: returnPath(next) }),
+  },
   signOut: { label: "Sign out", busy: "Signing out…", run: () => signOut({ redirectTo: "/signin" }) },
 };
 
-/** One click that hands over to next-auth (the SSO sign-in, or signing out), disabled while it redirects. */
-export function AuthButton({ action }: { action: keyof typeof ACTIONS }) {
+/**
+ * One click that hands over to next-auth (the SSO sign-in, or signing out), disabled while it redirects;
+ * `next`: the page to come back to after signing in (lib/http/return-path.ts).
+ */
+export function AuthButton({ action, next = "/" }: { action: keyof typeof ACTIONS; next?: string }) {
   const [busy, setBusy] = useState(false);
   const { label, busy: busyLabel, run } = ACTIONS[action];
   return (
@@ -21,7 +29,7 @@ export function AuthButton({ action }: { action: keyof typeof ACTIONS }) {
       loading={busy}
       onClick={() => {
         setBusy(true);
-        void run();
+        void run(next);
       }}
     >
       {busy ? busyLabel : label}
@@ -29,14 +37,14 @@ export function AuthButton({ action }: { action: keyof typeof ACTIONS }) {
   );
 }
 
-export function DevSignInForm() {
+export function DevSignInForm({ next = "/" }: { next?: string }) {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   return (
     <form
       onSubmit={submitWith(() => {
         setBusy(true);
-        void signIn("dev", { username: name.trim(), redirectTo: "/" });
+        void signIn("dev", { username: name.trim(), redirectTo: returnPath(next) });
       })}
       className="space-y-3"
     >

@@ -9,6 +9,8 @@ import { findExecution, listExecutions, updateExecution, type ExecutionRow, type
 import { findUserById } from "@/db/queries/users";
 import type { Action } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
 import { finishExecution, newExecutionId, queueExecution, type JobDeps } from "./execute";
@@ -121,6 +123,30 @@ export async function storedLog(
   if (!run) return null;
   const file = await deps.store.open(`${run.experimentId}/${run.runUuid}/artifacts/job.log`);
   return file ? file.stream : null;
+}
+
+/**
+ * An ended execution's stored log as the same events a live one sends, then its end: a page that asked
+ * for the live log just as the execution ended gets it all the same (no text/plain to an EventSource).
+ */
+export async function* endedLogEvents(
+  deps: JobDeps,
+  principal: Principal,
+  exec: { id: string; state: string; reason: string | null },
+  jobId: string,
+): AsyncGenerator<{ line: string } | { state: string; reason: string | null }> {
+  const stored = await storedLog(deps, principal, jobId, exec.id);
+  if (stored) {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const bytes of Readable.fromWeb(stored as NodeReadableStream<Uint8Array>) as AsyncIterable<Uint8Array>) {
+      const lines = (rest + decoder.decode(bytes, { stream: true })).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) yield { line };
+    }
+    if (rest) yield { line: rest };
+  }
+  yield { state: exec.state, reason: exec.reason };
 }
 
 /** Live log events of an execution: its lines while it runs, then its end. */

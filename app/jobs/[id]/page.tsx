@@ -6,6 +6,8 @@ import { JobActions } from "@/components/jobs/job-actions";
 import { JobForm } from "@/components/jobs/job-form";
 import { JobTable } from "@/components/jobs/parts";
 import { Card } from "@/components/ui/card";
+import { ExecutionStateBadge, isLive } from "@/components/jobs/execution-state";
+import { LiveRefresh } from "@/components/ui/live-refresh";
 import { formatDateTime } from "@/components/ui/dates";
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { getJob, listJobsFor } from "@atrium/core/lib/jobs/manage";
@@ -37,6 +39,8 @@ export default async function JobPage({
   const others = jobs.filter((j) => j.id !== id && j.owner === job.owner).map((j) => ({ id: j.id, name: j.name }));
   return (
     <div className="space-y-6">
+      {/* New executions (cron, another job, someone's Run now) and their states appear without a reload. */}
+      <LiveRefresh active={executions.some((e) => isLive(e.state))} />
       <PageHeader
         crumbs={[{ href: "/jobs", label: "Jobs" }, { label: job.owner }]}
         title={job.name}
@@ -69,7 +73,9 @@ export default async function JobPage({
                 {e.cause}
                 {e.attempt > 1 ? ` #${e.attempt}` : ""}
               </td>
-              <td data-testid="execution-state">{e.state}</td>
+              <td data-testid="execution-state">
+                <ExecutionStateBadge state={e.state} />
+              </td>
               <td>{e.durationS === null ? "—" : `${e.durationS} s`}</td>
               <td className="max-w-xs truncate" title={e.reason ?? ""}>
                 {e.reason ?? ""}

@@ -1,11 +1,14 @@
 import { notFound } from "@atrium/core/lib/http/api-error";
 import { sseResponse } from "@atrium/core/lib/http/sse";
 import { withUser } from "@atrium/core/lib/http/with-user";
-import { getExecution, liveLogEvents, storedLog } from "@atrium/core/lib/jobs/run";
+import { endedLogEvents, getExecution, liveLogEvents, storedLog } from "@atrium/core/lib/jobs/run";
 import { jobDeps } from "@atrium/core/lib/jobs/runtime";
 import { executionParams } from "@atrium/core/lib/jobs/schemas";
 
-/** A running execution's log as Server-Sent Events (`{line}`, then `{state, reason}`); an ended one's as text. */
+/**
+ * A running execution's log as Server-Sent Events (`{line}`, then `{state, reason}`); an ended one's as
+ * text, or as the same events to a caller that asks for them (an EventSource that connected just too late).
+ */
 export const GET = withUser(
   "jobs",
   async (req, { db, principal, params }) => {
@@ -15,6 +18,9 @@ export const GET = withUser(
       const abort = new AbortController();
       req.signal.addEventListener("abort", () => abort.abort());
       return sseResponse(liveLogEvents(deps, principal, params.id, params.execution, abort.signal), abort);
+    }
+    if (exec.state !== "queued" && req.headers.get("accept")?.includes("text/event-stream")) {
+      return sseResponse(endedLogEvents(deps, principal, exec, params.id), new AbortController());
     }
     const log = await storedLog(deps, principal, params.id, params.execution);
     if (log === null) {
