@@ -28,7 +28,7 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import type { ScopeName } from "@/lib/auth/scopes";
 import { closeDb } from "@/lib/runtime/db";
-import { seedServing, tokenOf, type Person } from "./testing";
+import { finishRollout, seedServing, tokenOf, type Person } from "./testing";
 
 afterAll(async () => {
   await closeDb();
@@ -117,7 +117,9 @@ describe("postgres", () => {
     const got = await call(one.GET, "GET", tokens.alice, { name: "churn-api" });
     expect(got).toEqual({ status: 200, body: created.body });
 
-    // update_endpoint_config(endpoint, config): PUT …/<name>/config with the config as the body.
+    // update_endpoint_config(endpoint, config): PUT …/<name>/config with the config as the body, once the first
+    // config has rolled out (a change during a rollout is refused, as on Databricks).
+    await finishRollout(await (await import("@/lib/runtime/db")).getDb(), "churn-api");
     const updated = await call(config.PUT, "PUT", tokens.alice, {
       name: "churn-api",
       path: "/config",
