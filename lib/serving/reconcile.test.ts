@@ -159,7 +159,7 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
         res.writeHead(answer.status, Object.fromEntries(answer.headers));
         Readable.from(bodyChunks(answer.body)).pipe(res);
       });
-    }, 300_000);
+    });
     portal.listen(PORTAL_PORT, "0.0.0.0");
     await once(portal, "listening");
   }, 420_000);
