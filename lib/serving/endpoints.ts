@@ -57,7 +57,7 @@ async function ownerAndRole(db: Db, ownerName: string) {
 }
 
 /** Stores a resolved config as the endpoint's next revision and makes it the pending one. */
-async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, resolved: ResolvedConfig): Promise<number> {
+export async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, resolved: ResolvedConfig): Promise<number> {
   const version = await nextConfigVersion(db, endpoint.id);
   const config = await insertEndpointConfig(db, {
     id: newId(),
@@ -79,7 +79,7 @@ async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, reso
 }
 
 /** What the audit log and the events say about a config. */
-const configSummary = (version: number, r: ResolvedConfig) => ({
+export const configSummary = (version: number, r: ResolvedConfig) => ({
   config_version: version,
   served_entities: r.servedEntities.map((e) => ({ name: e.name, model: e.entityName, version: e.entityVersion, alias: e.entityAlias })),
   routes: r.routes.map((x) => ({ served_entity_name: x.servedEntityName, traffic_percentage: x.trafficPercentage })),
