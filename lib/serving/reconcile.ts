@@ -258,7 +258,9 @@ class EndpointPass {
 
   private async failRollout(config: EndpointConfigRow, reason: string): Promise<void> {
     for (const r of this.live(config.id)) await this.retire(r, "stopped", "The rollout of its config failed.");
-    const message = `Config version ${config.version} did not become ready, so the previous config keeps serving: ${reason}`;
+    const message = this.e.activeConfigId
+      ? `Config version ${config.version} did not become ready, so the previous config keeps serving: ${reason}`
+      : `Config version ${config.version} did not become ready: ${reason}`;
     await setEndpointState(this.db, this.e.id, { configUpdate: "UPDATE_FAILED", stateReason: message, ready: this.readiness() });
     this.e.configUpdate = "UPDATE_FAILED";
     await this.audit("endpoint.rollout_failed", config, { reason });
