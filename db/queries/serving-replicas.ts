@@ -125,7 +125,14 @@ export async function knownUserIds(db: Db, ids: readonly string[]): Promise<Set<
 export async function promoteConfig(db: Db, endpointId: string, configId: string): Promise<boolean> {
   const rows = await db
     .update(servingEndpoints)
-    .set({ activeConfigId: configId, pendingConfigId: null, ready: "READY", configUpdate: "NOT_UPDATING", stateReason: null, updatedAt: new Date() })
+    .set({
+      activeConfigId: configId,
+      pendingConfigId: null,
+      ready: "READY",
+      configUpdate: "NOT_UPDATING",
+      stateReason: null,
+      updatedAt: new Date(),
+    })
     .where(and(eq(servingEndpoints.id, endpointId), eq(servingEndpoints.pendingConfigId, configId)))
     .returning({ id: servingEndpoints.id });
   return rows.length > 0;

@@ -43,7 +43,8 @@ export async function replicaBundle(
   }
   if (!(await isBundleTokenOf(db, replicaId, hashToken(credential.token)))) throw new ApiError(403, "forbidden", REFUSED);
   const replica = await findReplica(db, replicaId);
-  if (replica?.state !== "starting") throw notFound("no_bundle", `The serving replica ${replicaId} is not starting, so it has no bundle to fetch.`);
+  if (replica?.state !== "starting")
+    throw notFound("no_bundle", `The serving replica ${replicaId} is not starting, so it has no bundle to fetch.`);
   const [config] = await findConfigs(db, [replica.configId]);
   const entity = config?.servedEntities.find((e) => e.name === replica.servedEntity);
   const version = entity && (await findModelVersion(db, entity.entityName, replica.modelVersion));

@@ -324,7 +324,8 @@ for (const kind of DB_KINDS) {
 
     it("refuses a config change while one is rolling out with RESOURCE_CONFLICT, and takes one after a failed rollout", async () => {
       await createEndpoint(db(), p.alice, parseWith(createEndpointSchema, { name: "busy", config: churnConfig() }));
-      const change = () => updateEndpointConfig(db(), p.alice, "busy", parseWith(endpointConfigInputSchema, churnConfig({ entity_version: "1" })));
+      const change = () =>
+        updateEndpointConfig(db(), p.alice, "busy", parseWith(endpointConfigInputSchema, churnConfig({ entity_version: "1" })));
       expect(refusal(await apiError(change()))).toEqual({
         status: 409,
         error_code: "RESOURCE_CONFLICT",

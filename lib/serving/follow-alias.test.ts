@@ -43,7 +43,9 @@ for (const kind of DB_KINDS) {
       expect(follows.config?.served_entities[0]).toMatchObject({ entity_version: "2", entity_alias: "champion" });
       expect(follows.pending_config).toMatchObject({
         config_version: 2,
-        served_entities: [{ name: "churn-champion", entity_name: "churn", entity_version: "1", entity_alias: "champion", creator: "atrium" }],
+        served_entities: [
+          { name: "churn-champion", entity_name: "churn", entity_version: "1", entity_alias: "champion", creator: "atrium" },
+        ],
       });
       expect(await revisions("pinned")).toEqual([1]);
       const audit = await db()

@@ -35,7 +35,12 @@ export async function followAliasMove(db: Db, model: string, alias: string, vers
     };
     const revision = await addRevision(db, SYSTEM_PRINCIPAL, e, resolved);
     const summary = { ...configSummary(revision, resolved), reason: `${model}@${alias} moved to version ${version}` };
-    await recordAudit(db, { actor: SYSTEM_PRINCIPAL.name, action: "endpoint.config_update", target: e.name, detail: { id: e.id, ...summary } });
+    await recordAudit(db, {
+      actor: SYSTEM_PRINCIPAL.name,
+      action: "endpoint.config_update",
+      target: e.name,
+      detail: { id: e.id, ...summary },
+    });
     await recordEvents(db, SYSTEM_PRINCIPAL, [endpointEvent("endpoint.config_updated", e, summary)]);
     changed.push(e.name);
   }

@@ -14,7 +14,6 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "@/db/client";
 import { replicasOfEndpoint, type ReplicaRow } from "@/db/queries/serving-replicas";
 import { insertExperiment, insertRun } from "@/db/queries/tracking";
 import { apiTokens, modelVersions, servingEndpoints } from "@/db/schema";
@@ -35,6 +34,7 @@ import { reconcileServing, type ServingDeps } from "./reconcile";
 import { createEndpointSchema, endpointConfigInputSchema } from "./schemas";
 import { seedServing, type Person } from "./testing";
 import { runToEnd } from "./testing/containers";
+import { COLUMNS, ROWS } from "./testing/iris";
 import { replicaRef } from "./workload";
 
 const CI = Boolean(process.env.CI);
@@ -46,12 +46,6 @@ const PORT_BASE = Number(process.env.E2E_PORT_BASE ?? 4000);
 const PORTAL_PORT = PORT_BASE + 62;
 const RUN_ID = "feedc0de".repeat(4);
 const MIB = 1024 * 1024;
-const COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
-const ROWS = [
-  [5.1, 3.5, 1.4, 0.2],
-  [6.2, 2.9, 4.3, 1.3],
-  [7.7, 3.0, 6.1, 2.3],
-];
 const tag = `${process.pid}`;
 
 /** Until `done` answers something, reconciling between looks (the leader's tick, driven by the test). */
@@ -113,7 +107,10 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
       240_000,
     );
     if (trained.exitCode !== 0) throw new Error(`training failed (${trained.exitCode}): ${trained.stderr.slice(-2000)}`);
-    const out = JSON.parse(trained.stdout.trim().split("\n").at(-1) ?? "") as { model: Record<string, string>; expected: { predictions: number[] } };
+    const out = JSON.parse(trained.stdout.trim().split("\n").at(-1) ?? "") as {
+      model: Record<string, string>;
+      expected: { predictions: number[] };
+    };
     expected = out.expected.predictions;
 
     // Versions 1 and 2 are the model at two locations; version 3 has an MLmodel and no pickle: it cannot load.
@@ -127,7 +124,14 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
     // The training run recorded its image, as a workspace's runs do: replicas run in it unless an environment is named.
     const imageId = (await new DockerSpawner().imageInfo(SEEDED_IMAGE)).id;
     if (!imageId) throw new Error(`${SEEDED_IMAGE} has no id`);
-    const exp = await insertExperiment(db(), { name: `serving-${tag}`, owner: "alice", ownerId: p.alice.userId ?? null, now: Date.now(), tags: [], defaultRoot: "mlflow-artifacts:/" });
+    const exp = await insertExperiment(db(), {
+      name: `serving-${tag}`,
+      owner: "alice",
+      ownerId: p.alice.userId ?? null,
+      now: Date.now(),
+      tags: [],
+      defaultRoot: "mlflow-artifacts:/",
+    });
     await insertRun(
       db(),
       {
@@ -167,7 +171,9 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
   afterAll(async () => {
     // Whatever a failed test left: every replica of this database's endpoints.
     for (const spawner of spawners) {
-      for (const l of await spawner.list()) if (l.ref.kind === "endpoint" && l.ownerId && Object.values(p ?? {}).some((x) => x.userId === l.ownerId)) await spawner.remove(l.ref);
+      for (const l of await spawner.list())
+        if (l.ref.kind === "endpoint" && l.ownerId && Object.values(p ?? {}).some((x) => x.userId === l.ownerId))
+          await spawner.remove(l.ref);
     }
     await new Promise((r) => (portal ? portal.close(r) : r(undefined)));
     if (storeDir) await rm(storeDir, { recursive: true, force: true });
@@ -179,22 +185,37 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
     const deps = () => depsFor(spawner);
 
     it("rolls a new endpoint out to READY: a hardened container in the run's image answers /invocations at its replica URL", async () => {
-      await createEndpoint(db(), p.alice, parseWith(createEndpointSchema, { name: "iris", config: { served_entities: [{ entity_name: "churn", entity_version: "1" }] } }));
-      const ready = await reconcileUntil(deps(), async () => ((await endpointRow("iris"))?.ready === "READY" ? endpointRow("iris") : undefined), "iris ready");
+      await createEndpoint(
+        db(),
+        p.alice,
+        parseWith(createEndpointSchema, { name: "iris", config: { served_entities: [{ entity_name: "churn", entity_version: "1" }] } }),
+      );
+      const ready = await reconcileUntil(
+        deps(),
+        async () => ((await endpointRow("iris"))?.ready === "READY" ? endpointRow("iris") : undefined),
+        "iris ready",
+      );
       expect(ready).toMatchObject({ configUpdate: "NOT_UPDATING", stateReason: null });
       const [replica] = await replicas("iris");
       expect(replica).toMatchObject({ state: "ready", servedEntity: "churn-1", modelVersion: 1 });
       expect(await predict(replica!.url!)).toEqual({ status: 200, body: { predictions: expected } });
 
       const info = await spawner.docker.getContainer(`atrium-endpoint-${replica!.id}`).inspect();
-      expect(info.Config.Labels).toMatchObject({ "atrium.kind": "endpoint", "atrium.id": replica!.id, "atrium.user-id": p.alice.userId, "atrium.endpoint": ready!.id });
+      expect(info.Config.Labels).toMatchObject({
+        "atrium.kind": "endpoint",
+        "atrium.id": replica!.id,
+        "atrium.user-id": p.alice.userId,
+        "atrium.endpoint": ready.id,
+      });
       expect(info.Image).toBe((await spawner.imageInfo(SEEDED_IMAGE)).id);
       expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
       expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
       expect(info.HostConfig.NanoCpus).toBe(0.5e9);
       // It fetched its bundle; the token was revoked once it answered, and it never reached the scoring server.
       expect(await db().select().from(apiTokens).where(eq(apiTokens.kind, "bundle"))).toEqual([]);
-      expect(info.Config.Env.some((v) => v.startsWith("ATRIUM_BUNDLE_URL=") && v.endsWith(`/api/serving/bundles/${replica!.id}`))).toBe(true);
+      expect(info.Config.Env.some((v) => v.startsWith("ATRIUM_BUNDLE_URL=") && v.endsWith(`/api/serving/bundles/${replica!.id}`))).toBe(
+        true,
+      );
 
       const view = await getEndpoint(db(), p.alice, "iris");
       expect(view.state).toEqual({ ready: "READY", config_update: "NOT_UPDATING" });
@@ -221,16 +242,26 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
       expect(fresh!.readyAt!.getTime()).toBeLessThanOrEqual(before!.updatedAt.getTime());
       expect(promoted.ready).toBe("READY");
       expect(await predict(fresh!.url!)).toEqual({ status: 200, body: { predictions: expected } });
-      await reconcileUntil(deps(), async () => ((await replicas("iris")).find((r) => r.id === old!.id)?.state === "stopped" ? true : undefined), "v1 stopped");
+      await reconcileUntil(
+        deps(),
+        async () => ((await replicas("iris")).find((r) => r.id === old!.id)?.state === "stopped" ? true : undefined),
+        "v1 stopped",
+      );
       expect(await spawner.status(replicaRef(old!.id))).toEqual({ state: "missing" });
     }, 300_000);
 
     it("leaves v2 serving with the log's reason when v3's model fails to load, and removes v3's container", async () => {
       const [serving] = (await replicas("iris")).filter((r) => r.state === "ready");
       await updateEndpointConfig(db(), p.alice, "iris", config("3"));
-      const failed = await reconcileUntil(deps(), async () => ((await endpointRow("iris"))?.configUpdate === "UPDATE_FAILED" ? endpointRow("iris") : undefined), "v3 failed");
+      const failed = await reconcileUntil(
+        deps(),
+        async () => ((await endpointRow("iris"))?.configUpdate === "UPDATE_FAILED" ? endpointRow("iris") : undefined),
+        "v3 failed",
+      );
       expect(failed?.ready).toBe("READY");
-      expect(failed?.stateReason).toMatch(/^Config version 3 did not become ready, so the previous config keeps serving: The model failed to load: /);
+      expect(failed?.stateReason).toMatch(
+        /^Config version 3 did not become ready, so the previous config keeps serving: The model failed to load: /,
+      );
       const broken = (await replicas("iris")).find((r) => r.modelVersion === 3);
       expect(broken?.state).toBe("failed");
       expect(broken?.reason).toBe("The model failed to load: the model file model.pkl cannot be opened: No such file or directory");
@@ -240,21 +271,35 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
       const view = await getEndpoint(db(), p.alice, "iris");
       expect(view.state).toEqual({ ready: "READY", config_update: "UPDATE_FAILED" });
       expect(view.config?.config_version).toBe(2);
-      expect(view.pending_config?.served_entities[0]?.state).toEqual({ deployment: "DEPLOYMENT_FAILED", deployment_state_message: failed?.stateReason });
+      expect(view.pending_config?.served_entities[0]?.state).toEqual({
+        deployment: "DEPLOYMENT_FAILED",
+        deployment_state_message: failed?.stateReason,
+      });
     }, 300_000);
 
     it("scales an idle scale-to-zero entity to no replica, and starts one when a call asks it to wake", async () => {
       // A call a moment ago: the rollout starts one replica, as the proxy would need it.
       await db().update(servingEndpoints).set({ lastInvokedAt: new Date() }).where(eq(servingEndpoints.name, "iris"));
       await updateEndpointConfig(db(), p.alice, "iris", config("2", { scale_to_zero_enabled: true }));
-      await reconcileUntil(deps(), async () => ((await endpointRow("iris"))?.configUpdate === "NOT_UPDATING" ? true : undefined), "v4 active");
+      await reconcileUntil(
+        deps(),
+        async () => ((await endpointRow("iris"))?.configUpdate === "NOT_UPDATING" ? true : undefined),
+        "v4 active",
+      );
       const live = () => replicas("iris").then((rows) => rows.filter((r) => r.state === "ready" || r.state === "starting"));
       expect(await live()).toHaveLength(1);
 
       // No call for longer than the idle time: down to none, the endpoint stays READY (the next call wakes it).
-      await db().update(servingEndpoints).set({ lastInvokedAt: new Date(Date.now() - 61_000) }).where(eq(servingEndpoints.name, "iris"));
+      await db()
+        .update(servingEndpoints)
+        .set({ lastInvokedAt: new Date(Date.now() - 61_000) })
+        .where(eq(servingEndpoints.name, "iris"));
       const [idle] = await live();
-      await reconcileUntil(deps(), async () => ((await replicas("iris")).find((r) => r.id === idle!.id)?.state === "stopped" ? true : undefined), "scaled to zero");
+      await reconcileUntil(
+        deps(),
+        async () => ((await replicas("iris")).find((r) => r.id === idle!.id)?.state === "stopped" ? true : undefined),
+        "scaled to zero",
+      );
       expect(await live()).toEqual([]);
       expect((await endpointRow("iris"))?.ready).toBe("READY");
       expect(await spawner.status(replicaRef(idle!.id))).toEqual({ state: "missing" });
@@ -278,28 +323,45 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
     const spawner = new SwarmSpawner();
     spawners.push(spawner);
 
-    it.skipIf(notSwarm !== undefined && !CI)("rolls out v1 and then v2 as one-replica services, the old one stopped after the new is ready", async () => {
-      if (notSwarm) throw new Error(`cannot run in CI: ${notSwarm}`);
-      const deps = depsFor(spawner);
-      await createEndpoint(db(), p.alice, parseWith(createEndpointSchema, { name: "iris-swarm", config: { served_entities: [{ entity_name: "churn", entity_version: "1" }] } }));
-      await reconcileUntil(deps, async () => ((await endpointRow("iris-swarm"))?.ready === "READY" ? true : undefined), "swarm v1 ready");
-      const [v1] = await replicas("iris-swarm");
-      expect(await predict(v1!.url!)).toEqual({ status: 200, body: { predictions: expected } });
-      const service = await spawner.docker.getService(`atrium-endpoint-${v1!.id}`).inspect();
-      expect(service.Spec.TaskTemplate.ContainerSpec.CapabilityDrop).toEqual(["ALL"]);
+    it.skipIf(notSwarm !== undefined && !CI)(
+      "rolls out v1 and then v2 as one-replica services, the old one stopped after the new is ready",
+      async () => {
+        if (notSwarm) throw new Error(`cannot run in CI: ${notSwarm}`);
+        const deps = depsFor(spawner);
+        await createEndpoint(
+          db(),
+          p.alice,
+          parseWith(createEndpointSchema, {
+            name: "iris-swarm",
+            config: { served_entities: [{ entity_name: "churn", entity_version: "1" }] },
+          }),
+        );
+        await reconcileUntil(deps, async () => ((await endpointRow("iris-swarm"))?.ready === "READY" ? true : undefined), "swarm v1 ready");
+        const [v1] = await replicas("iris-swarm");
+        expect(await predict(v1!.url!)).toEqual({ status: 200, body: { predictions: expected } });
+        const service = await spawner.docker.getService(`atrium-endpoint-${v1!.id}`).inspect();
+        expect(service.Spec.TaskTemplate.ContainerSpec.CapabilityDrop).toEqual(["ALL"]);
 
-      await updateEndpointConfig(db(), p.alice, "iris-swarm", config("2"));
-      await reconcileUntil(deps, async () => ((await replicas("iris-swarm")).find((r) => r.id === v1!.id)?.state === "stopped" ? true : undefined), "swarm v1 stopped");
-      const v2 = (await replicas("iris-swarm")).find((r) => r.modelVersion === 2);
-      expect(v2?.state).toBe("ready");
-      expect(v2!.readyAt!.getTime()).toBeLessThanOrEqual((await replicas("iris-swarm")).find((r) => r.id === v1!.id)!.updatedAt.getTime());
-      expect(await predict(v2!.url!)).toEqual({ status: 200, body: { predictions: expected } });
-      expect(await spawner.status(replicaRef(v1!.id))).toEqual({ state: "missing" });
+        await updateEndpointConfig(db(), p.alice, "iris-swarm", config("2"));
+        await reconcileUntil(
+          deps,
+          async () => ((await replicas("iris-swarm")).find((r) => r.id === v1!.id)?.state === "stopped" ? true : undefined),
+          "swarm v1 stopped",
+        );
+        const v2 = (await replicas("iris-swarm")).find((r) => r.modelVersion === 2);
+        expect(v2?.state).toBe("ready");
+        expect(v2!.readyAt!.getTime()).toBeLessThanOrEqual(
+          (await replicas("iris-swarm")).find((r) => r.id === v1!.id)!.updatedAt.getTime(),
+        );
+        expect(await predict(v2!.url!)).toEqual({ status: 200, body: { predictions: expected } });
+        expect(await spawner.status(replicaRef(v1!.id))).toEqual({ state: "missing" });
 
-      await deleteEndpoint(db(), p.alice, "iris-swarm");
-      await reconcileWorkloads(db(), spawner);
-      expect(await spawner.status(replicaRef(v2!.id))).toEqual({ state: "missing" });
-      await removeIdleNetworksOnceGone(spawner, (user) => user === "alice");
-    }, 300_000);
+        await deleteEndpoint(db(), p.alice, "iris-swarm");
+        await reconcileWorkloads(db(), spawner);
+        expect(await spawner.status(replicaRef(v2!.id))).toEqual({ state: "missing" });
+        await removeIdleNetworksOnceGone(spawner, (user) => user === "alice");
+      },
+      300_000,
+    );
   });
 });

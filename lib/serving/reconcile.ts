@@ -92,7 +92,12 @@ async function pingOnce(url: string): Promise<boolean> {
 }
 
 /** How many replicas an entity should have now: its minimum, at least one unless it scaled to zero while idle. */
-export function desiredReplicas(entity: ServedEntityRecord, e: Pick<ReconciledEndpoint, "lastInvokedAt" | "wakeRequestedAt">, now: number, idleMs: number): number {
+export function desiredReplicas(
+  entity: ServedEntityRecord,
+  e: Pick<ReconciledEndpoint, "lastInvokedAt" | "wakeRequestedAt">,
+  now: number,
+  idleMs: number,
+): number {
   if (!entity.scaleToZeroEnabled) return Math.max(1, entity.minReplicas);
   const lastCall = Math.max(e.lastInvokedAt?.getTime() ?? 0, e.wakeRequestedAt?.getTime() ?? 0);
   return Math.max(entity.minReplicas, now - lastCall < idleMs ? 1 : 0);
@@ -174,7 +179,11 @@ class EndpointPass {
   private async watchReady(r: ReplicaRow): Promise<void> {
     const status = this.listed.get(r.id)?.status;
     if (status?.state === "running") return;
-    await this.retire(r, "failed", status?.state === "failed" ? `The replica's container ended: ${status.reason}` : "The replica's container is gone.");
+    await this.retire(
+      r,
+      "failed",
+      status?.state === "failed" ? `The replica's container ended: ${status.reason}` : "The replica's container is gone.",
+    );
   }
 
   private live(configId?: string, entity?: string): ReplicaRow[] {
@@ -237,7 +246,11 @@ class EndpointPass {
     return ready;
   }
 
-  private async audit(action: "endpoint.rollout" | "endpoint.rollout_failed", config: EndpointConfigRow, extra: Record<string, unknown> = {}): Promise<void> {
+  private async audit(
+    action: "endpoint.rollout" | "endpoint.rollout_failed",
+    config: EndpointConfigRow,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     await recordAudit(this.db, {
       actor: SYSTEM_PRINCIPAL.name,
       action,
@@ -252,7 +265,13 @@ class EndpointPass {
       if (old.state === "ready") await this.set(old, "draining");
       else await this.retire(old, "stopped", "A newer config was rolled out.");
     }
-    Object.assign(this.e, { activeConfigId: config.id, pendingConfigId: null, configUpdate: "NOT_UPDATING", ready: "READY", stateReason: null });
+    Object.assign(this.e, {
+      activeConfigId: config.id,
+      pendingConfigId: null,
+      configUpdate: "NOT_UPDATING",
+      ready: "READY",
+      stateReason: null,
+    });
     await this.audit("endpoint.rollout", config);
   }
 
@@ -338,13 +357,21 @@ export async function settleReplicas(db: Db, spawner: Spawner, listed: ListedWor
   }
 }
 
-/** One serving pass over every endpoint; false when the engine cannot be reached (nothing changed then). */
+/**
+ * One serving pass over every endpoint; false when the engine cannot be reached (nothing changed then). Without an
+ * endpoint it asks the engine nothing: a deleted endpoint's containers are then the 30-second reconcile's.
+ */
 export async function reconcileServing(deps: ServingDeps): Promise<boolean> {
+  const endpoints = await endpointsToReconcile(deps.db);
+  if (endpoints.length === 0) {
+    await deleteStaleBundleTokens(deps.db);
+    return true;
+  }
   if (!(await deps.spawner.ping())) return false;
   const endpointObjects = (await deps.spawner.list()).filter((l) => l.ref.kind === "endpoint");
   const listed = new Map(endpointObjects.map((l) => [l.ref.id, l]));
   const replicas = await liveReplicas(deps.db);
-  for (const e of await endpointsToReconcile(deps.db)) {
+  for (const e of endpoints) {
     const mine = replicas.filter((r) => r.endpointId === e.id);
     await new EndpointPass(deps, e, mine, listed).run().catch((err: unknown) => console.warn(`[atrium] serving endpoint ${e.name}:`, err));
   }

@@ -309,13 +309,21 @@ describe("postgres", () => {
     const created = await call(collection.POST, "POST", tokens.alice, { body: { name: "bundled", config: { served_entities: SERVED } } });
     const [row] = await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, "bundled"));
     const replica = (id: string) =>
-      insertReplica(db, { id, endpointId: String(created.body.id), configId: row?.pendingConfigId ?? "", servedEntity: "churn-2", modelVersion: 2 });
+      insertReplica(db, {
+        id,
+        endpointId: String(created.body.id),
+        configId: row?.pendingConfigId ?? "",
+        servedEntity: "churn-2",
+        modelVersion: 2,
+      });
     await replica("rep-a");
     await replica("rep-b");
     const owner = { id: p.alice.userId ?? "", name: "alice" };
     const [mine, other] = [await issueBundleToken(db, "rep-a", owner), await issueBundleToken(db, "rep-b", owner)];
     const get = async (id: string, token?: string) => {
-      const req = new Request(`http://localhost:3000/api/serving/bundles/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const req = new Request(`http://localhost:3000/api/serving/bundles/${id}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
       const res = await bundle.GET(req, { params: Promise.resolve({ replica: id }) });
       return { status: res.status, type: res.headers.get("content-type"), body: Buffer.from(await res.arrayBuffer()) };
     };
