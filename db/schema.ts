@@ -133,7 +133,11 @@ export const deletedUsers = pgTable(
   (t) => [index("deleted_users_name_idx").on(t.name)],
 );
 
-export type TokenKind = "personal" | "workspace";
+/**
+ * personal: made by a person; workspace: a server's or job's MLFLOW_TRACKING_TOKEN; bundle: a serving replica's
+ * read-only token for its one bundle (lib/serving/bundle-token.ts), which no other route accepts.
+ */
+export type TokenKind = "personal" | "workspace" | "bundle";
 
 export const apiTokens = pgTable(
   "api_tokens",

@@ -49,7 +49,23 @@ test("MLflow's Databricks deployment client creates, lists, reads, changes and d
   expect(listed.status()).toBe(200);
   expect(((await listed.json()) as { endpoints: { name: string }[] }).endpoints.map((e) => e.name)).toContain("serve-churn-api");
 
-  // update_endpoint_config(endpoint, config): PUT …/<name>/config
+  // The leader's reconciler takes the config up at once: this run (made through the API, not in a workspace) recorded
+  // no image and the entity names no environment, so the rollout fails with a sentence that says what to do.
+  await expect
+    .poll(async () => ((await (await request.get(`${API}/serve-churn-api`, { headers })).json()) as { state: unknown }).state, {
+      timeout: 60_000,
+    })
+    .toEqual({ ready: "NOT_READY", config_update: "UPDATE_FAILED" });
+  const failed = (await (await request.get(`${API}/serve-churn-api`, { headers })).json()) as {
+    pending_config: { served_entities: { state: { deployment: string; deployment_state_message: string } }[] };
+  };
+  expect(failed.pending_config.served_entities[0]?.state).toEqual({
+    deployment: "DEPLOYMENT_FAILED",
+    deployment_state_message:
+      'Config version 1 did not become ready: The training run of version 1 of "serve-churn" recorded no image (tag atrium.image_id); give served entity "serve-churn-1" an environment to serve it in.',
+  });
+
+  // update_endpoint_config(endpoint, config): PUT …/<name>/config (taken after a failed rollout, refused during one)
   const updated = await request.put(`${API}/serve-churn-api/config`, {
     headers,
     data: { served_entities: [{ entity_name: "serve-churn", entity_version: "1", workload_size: "Medium", scale_to_zero_enabled: false }] },

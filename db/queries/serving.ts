@@ -1,5 +1,5 @@
 /** SQL for serving endpoints (lib/serving/): endpoints, their config revisions, invoke grants. */
-import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { and, arrayContains, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { apiTokens, servingEndpointConfigs, servingEndpointGrants, servingEndpoints, users, type InvokeGranteeKind } from "../schema";
 import type { ReadFilter } from "./readable";
@@ -32,6 +32,18 @@ export async function findEndpoint(db: Db, name: string, lock = false): Promise<
     .limit(1);
   const rows = lock ? await query.for("update", { of: servingEndpoints }) : await query;
   return rows[0] && owned(rows[0]);
+}
+
+/** The endpoints that follow `<model>@<alias>`, their rows locked until the transaction ends. */
+export async function endpointsFollowing(db: Db, followed: string): Promise<OwnedEndpoint[]> {
+  const rows = await db
+    .select(ownedColumns)
+    .from(servingEndpoints)
+    .innerJoin(users, eq(users.id, servingEndpoints.ownerId))
+    .where(arrayContains(servingEndpoints.followedAliases, [followed]))
+    .orderBy(asc(servingEndpoints.name))
+    .for("update", { of: servingEndpoints });
+  return rows.map(owned);
 }
 
 export async function listEndpoints(db: Db, readable: ReadFilter, limit = MAX_LISTED_ENDPOINTS): Promise<OwnedEndpoint[]> {

@@ -34,6 +34,8 @@ export const AUDIT_ACTIONS = [
   "endpoint.config_update",
   "endpoint.permissions_update",
   "endpoint.delete",
+  "endpoint.rollout",
+  "endpoint.rollout_failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -64,6 +64,8 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
     if (bootstrap && constantTimeEqual(raw, bootstrap)) return BOOTSTRAP_PRINCIPAL;
     const row = await findTokenByHash(db, hashToken(raw));
     if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
+    // A serving replica's bundle token opens its one bundle (lib/serving/bundle-token.ts) and is nobody anywhere else.
+    if (row.kind === "bundle") return null;
     await touchTokenLastUsed(db, row.id);
     const principal = await principalForUser(db, row.userName, "token");
     return principal && { ...principal, ...tokenGrant(row, principal.admin) };

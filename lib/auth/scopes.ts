@@ -66,11 +66,13 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeInfo>> = {
 /**
  * What a token gets when its creator names no scopes. Personal: `account`, what every token could do
  * before scopes existed, so scripts keep working. Workspace (the MLFLOW_TRACKING_TOKEN of a server):
- * MLflow, the package browser and installing into its own server only (lib/auth/access.ts).
+ * MLflow, the package browser and installing into its own server only (lib/auth/access.ts). Bundle (a
+ * serving replica's): none, and no route resolves it to a principal at all (principal.ts).
  */
 export const DEFAULT_SCOPES: Readonly<Record<TokenKind, readonly ScopeName[]>> = {
   personal: ["account"],
   workspace: ["mlflow", "packages:read", "servers:install"],
+  bundle: [],
 };
 
 export const isScopeName = (s: string): s is ScopeName => (SCOPE_NAMES as readonly string[]).includes(s);

@@ -38,6 +38,7 @@ describe("parseConfig defaults", () => {
       swarmPublish: "host",
       pypiIndexUrl: undefined,
       servingBundleMaxBytes: 2048 * 1024 * 1024,
+      serving: { tickMs: 2000, drainMs: 30_000, idleMs: 1_800_000 },
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
       workspacePortalUrlGiven: false,
@@ -141,6 +142,18 @@ describe("parseConfig defaults", () => {
     for (const bad of ["0", "1.5", "65537", "lots"])
       expect(() => cfg({ ATRIUM_SERVING_BUNDLE_MAX_MIB: bad })).toThrow(
         new ConfigError("ATRIUM_SERVING_BUNDLE_MAX_MIB is invalid: it must be a whole number of MiB from 1 to 65536."),
+      );
+  });
+
+  it("reads the serving reconciler's tick, drain period and idle time (scale to zero)", () => {
+    expect(cfg({ ATRIUM_SERVING_TICK_S: "0.5", ATRIUM_SERVING_DRAIN_S: "3", ATRIUM_SERVING_IDLE_SECONDS: "60" }).serving).toEqual({
+      tickMs: 500,
+      drainMs: 3000,
+      idleMs: 60_000,
+    });
+    for (const bad of ["9", "1.5", "604801", "lots"])
+      expect(() => cfg({ ATRIUM_SERVING_IDLE_SECONDS: bad })).toThrow(
+        new ConfigError("ATRIUM_SERVING_IDLE_SECONDS is invalid: it must be a whole number of seconds from 10 to 604800."),
       );
   });
 

@@ -136,6 +136,11 @@ const envSchema = z.object({
   ATRIUM_SERVING_BUNDLE_MAX_MIB: optionalString
     .transform((v) => (v === undefined ? 2048 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 65536, { message: "must be a whole number of MiB from 1 to 65536" }),
+  ATRIUM_SERVING_TICK_S: seconds(2),
+  ATRIUM_SERVING_DRAIN_S: seconds(30),
+  ATRIUM_SERVING_IDLE_SECONDS: optionalString
+    .transform((v) => (v === undefined ? 1800 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 10 && n <= 604800, { message: "must be a whole number of seconds from 10 to 604800" }),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
@@ -245,6 +250,12 @@ export interface AtriumConfig {
   jobs: { tickMs: number; pollMs: number; logMaxBytes: number; spoolDir: string };
   /** The most bytes of model files a serving bundle may hold (ATRIUM_SERVING_BUNDLE_MAX_MIB, lib/serving/bundle.ts). */
   servingBundleMaxBytes: number;
+  /**
+   * The leader's serving reconciler (lib/serving/reconcile.ts): between two passes (ATRIUM_SERVING_TICK_S), how long a
+   * replica taken out of rotation lives on for its requests in flight (ATRIUM_SERVING_DRAIN_S), and how long a
+   * scale-to-zero entity stays up without a call (ATRIUM_SERVING_IDLE_SECONDS).
+   */
+  serving: { tickMs: number; drainMs: number; idleMs: number };
   /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
   events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
@@ -421,6 +432,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
       spoolDir: path.join(dataDir, "job-spool"),
     },
     servingBundleMaxBytes: e.ATRIUM_SERVING_BUNDLE_MAX_MIB * 1024 * 1024,
+    serving: {
+      tickMs: e.ATRIUM_SERVING_TICK_S * 1000,
+      drainMs: e.ATRIUM_SERVING_DRAIN_S * 1000,
+      idleMs: e.ATRIUM_SERVING_IDLE_SECONDS * 1000,
+    },
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },
     allowedHosts: checkAllowedHosts(e.ATRIUM_ALLOWED_HOSTS),

@@ -4,6 +4,7 @@
  */
 import type { Db } from "@/db/client";
 import type { EventRow } from "@/db/queries/events";
+import { aliasFollowersConsumer } from "@/lib/serving/follow-alias";
 import { webhooksConsumer } from "@/lib/webhooks/consumer";
 
 export type DeliveredEvent = EventRow;
@@ -23,4 +24,4 @@ export interface EventConsumer {
 }
 
 /** The consumers the leader's events loop (loop.ts) delivers to. */
-export const EVENT_CONSUMERS: readonly EventConsumer[] = [webhooksConsumer];
+export const EVENT_CONSUMERS: readonly EventConsumer[] = [webhooksConsumer, aliasFollowersConsumer];

@@ -9,15 +9,23 @@ import type { ApiError } from "@/lib/http/api-error";
 import { parseWith } from "@/lib/http/parse";
 import { apiError } from "@/lib/http/testing";
 import { invokeRefusal } from "./access";
-import { AWAITING_RUNTIME, createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, updateEndpointConfig } from "./endpoints";
+import { createEndpoint, ROLLING_OUT, deleteEndpoint, getEndpoint, listEndpoints, updateEndpointConfig } from "./endpoints";
 import { getPermissions, updatePermissions } from "./grants";
 import { createEndpointSchema, endpointConfigInputSchema, permissionsInputSchema } from "./schemas";
-import { churnConfig, seedServing, tokenOf, type Person } from "./testing";
+import { churnConfig, finishRollout, seedServing, tokenOf, type Person } from "./testing";
 
-const create = (db: Db, caller: Principal, name: string, config: Record<string, unknown> = churnConfig()) =>
-  createEndpoint(db, caller, parseWith(createEndpointSchema, { name, config }));
-const update = (db: Db, caller: Principal, name: string, config: Record<string, unknown>) =>
-  updateEndpointConfig(db, caller, name, parseWith(endpointConfigInputSchema, config));
+/** Creates an endpoint and lets its config roll out, as the reconciler would, so the next change is not refused. */
+const create = async (db: Db, caller: Principal, name: string, config: Record<string, unknown> = churnConfig()) => {
+  const view = await createEndpoint(db, caller, parseWith(createEndpointSchema, { name, config }));
+  await finishRollout(db, name);
+  return view;
+};
+/** Changes the config and lets it roll out. */
+const update = async (db: Db, caller: Principal, name: string, config: Record<string, unknown>) => {
+  const view = await updateEndpointConfig(db, caller, name, parseWith(endpointConfigInputSchema, config));
+  await finishRollout(db, name);
+  return view;
+};
 const grant = (db: Db, caller: Principal, name: string, acl: Record<string, string>[], mode: "add" | "replace" = "add") =>
   updatePermissions(db, caller, name, parseWith(permissionsInputSchema, { access_control_list: acl }), mode);
 
@@ -39,9 +47,9 @@ for (const kind of DB_KINDS) {
       events: (await db().select({ type: events.type }).from(events).orderBy(asc(events.id))).map((e) => e.type),
     });
 
-    it("creates an endpoint in Databricks' shape, pending until a runtime serves it, with its audit entry and event", async () => {
+    it("creates an endpoint in Databricks' shape, pending until the reconciler rolls it out, with its audit entry and event", async () => {
       const before = Date.now();
-      const view = await create(db(), p.alice, "churn-api");
+      const view = await createEndpoint(db(), p.alice, parseWith(createEndpointSchema, { name: "churn-api", config: churnConfig() }));
       expect(view.id).toMatch(/^[0-9a-f]{32}$/);
       expect(view.creation_timestamp).toBeGreaterThanOrEqual(before - 5000);
       expect(view).toEqual({
@@ -67,7 +75,7 @@ for (const kind of DB_KINDS) {
               environment: null,
               creator: "alice",
               creation_timestamp: view.pending_config?.start_time,
-              state: { deployment: "DEPLOYMENT_CREATING", deployment_state_message: AWAITING_RUNTIME },
+              state: { deployment: "DEPLOYMENT_CREATING", deployment_state_message: ROLLING_OUT },
             },
           ],
           traffic_config: { routes: [{ served_model_name: "churn-2", served_entity_name: "churn-2", traffic_percentage: 100 }] },
@@ -301,7 +309,9 @@ for (const kind of DB_KINDS) {
       const first = await create(db(), p.alice, "rev");
       const second = await update(db(), p.alice, "rev", churnConfig({ entity_version: "1" }));
       expect(second.pending_config).toMatchObject({ config_version: 2, served_entities: [{ name: "churn-1", entity_version: "1" }] });
-      expect(second.state).toEqual({ ready: "NOT_READY", config_update: "IN_PROGRESS" });
+      // The first config serves while the second rolls out.
+      expect(second.state).toEqual({ ready: "READY", config_update: "IN_PROGRESS" });
+      expect(second.config?.config_version).toBe(1);
       const third = await update(db(), p.alice, "rev", churnConfig());
       expect(third.pending_config?.config_version).toBe(3);
       expect(third.pending_config?.served_entities).toEqual(
@@ -310,6 +320,20 @@ for (const kind of DB_KINDS) {
       expect((await stored()).audit).toEqual(["endpoint.create", "endpoint.config_update", "endpoint.config_update"]);
       const updated = await db().select().from(events).where(eq(events.type, "endpoint.config_updated"));
       expect(updated.map((e) => e.payload.config_version)).toEqual([2, 3]);
+    });
+
+    it("refuses a config change while one is rolling out with RESOURCE_CONFLICT, and takes one after a failed rollout", async () => {
+      await createEndpoint(db(), p.alice, parseWith(createEndpointSchema, { name: "busy", config: churnConfig() }));
+      const change = () =>
+        updateEndpointConfig(db(), p.alice, "busy", parseWith(endpointConfigInputSchema, churnConfig({ entity_version: "1" })));
+      expect(refusal(await apiError(change()))).toEqual({
+        status: 409,
+        error_code: "RESOURCE_CONFLICT",
+        message: 'The endpoint "busy" is rolling out a config; wait until its config_update is no longer IN_PROGRESS and try again.',
+      });
+      expect((await stored()).configs).toBe(1);
+      await db().update(servingEndpoints).set({ configUpdate: "UPDATE_FAILED" }).where(eq(servingEndpoints.name, "busy"));
+      expect((await change()).pending_config?.config_version).toBe(2);
     });
 
     it("lets everyone signed in read an endpoint, but only its owner or an admin change or delete it", async () => {

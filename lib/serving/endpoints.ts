@@ -2,9 +2,7 @@
  * Serving endpoints' lifecycle as the serving-endpoints API drives it (docs/serving.md): create, read, list, change
  * the config, delete. Each change is one transaction with its audit entry and its outbox event. Every function
  * asks the access rule itself, so a caller that skips the route is refused too.
- *
- * Until the serving runtime's reconciler exists, nothing starts containers: an endpoint keeps its config as
- * `pending_config` with state NOT_READY / IN_PROGRESS and says so in its state message.
+ * The reconciler (reconcile.ts) rolls a pending config out; a change while one is in progress is refused.
  */
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
@@ -35,11 +33,20 @@ import { endpointEvent } from "./events";
 import type { CreateEndpointInput, EndpointConfigInput } from "./schemas";
 import { endpointView, type EndpointView } from "./view";
 
-/** What an endpoint's state says while no runtime rolls configs out. */
-export const AWAITING_RUNTIME =
-  "Atrium does not start serving containers yet; this config waits as pending_config until the serving runtime is installed (docs/serving.md).";
+/** What an endpoint's state says while its pending config is rolled out (reconcile.ts). */
+export const ROLLING_OUT = "The pending config is being rolled out: its replicas are starting.";
 
 const newId = () => randomBytes(16).toString("hex");
+
+/** Refuses a change while a config is being rolled out (the endpoint's row is locked, so the check holds). */
+export function assertNotRollingOut(e: Pick<EndpointRow, "name" | "pendingConfigId" | "configUpdate">): void {
+  if (e.pendingConfigId !== null && e.configUpdate === "IN_PROGRESS") {
+    throw servingError(
+      "RESOURCE_CONFLICT",
+      `The endpoint "${e.name}" is rolling out a config; wait until its config_update is no longer IN_PROGRESS and try again.`,
+    );
+  }
+}
 
 /** The owner's row, locked (allowance checks one at a time), and role. */
 async function ownerAndRole(db: Db, ownerName: string) {
@@ -50,7 +57,7 @@ async function ownerAndRole(db: Db, ownerName: string) {
 }
 
 /** Stores a resolved config as the endpoint's next revision and makes it the pending one. */
-async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, resolved: ResolvedConfig): Promise<number> {
+export async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, resolved: ResolvedConfig): Promise<number> {
   const version = await nextConfigVersion(db, endpoint.id);
   const config = await insertEndpointConfig(db, {
     id: newId(),
@@ -65,14 +72,14 @@ async function addRevision(db: Db, actor: Principal, endpoint: EndpointRow, reso
   await updateEndpoint(db, endpoint.id, {
     pendingConfigId: config.id,
     configUpdate: "IN_PROGRESS",
-    stateReason: AWAITING_RUNTIME,
+    stateReason: ROLLING_OUT,
     followedAliases: resolved.followedAliases,
   });
   return version;
 }
 
 /** What the audit log and the events say about a config. */
-const configSummary = (version: number, r: ResolvedConfig) => ({
+export const configSummary = (version: number, r: ResolvedConfig) => ({
   config_version: version,
   served_entities: r.servedEntities.map((e) => ({ name: e.name, model: e.entityName, version: e.entityVersion, alias: e.entityAlias })),
   routes: r.routes.map((x) => ({ served_entity_name: x.servedEntityName, traffic_percentage: x.trafficPercentage })),
@@ -134,14 +141,14 @@ export async function listEndpoints(db: Db, caller: Principal): Promise<{ endpoi
 }
 
 /**
- * PUT /api/2.0/serving-endpoints/<name>/config: a new revision becomes the pending config. Databricks refuses a
- * change while one is in progress; with no runtime rolling anything out yet, Atrium lets the newer config replace
- * the waiting one (the earlier revision stays, for a rollback).
+ * PUT /api/2.0/serving-endpoints/<name>/config: a new revision becomes the pending config. As Databricks, a change
+ * while one is being rolled out is refused (409 RESOURCE_CONFLICT); after a failed rollout the new one replaces it.
  */
 export async function updateEndpointConfig(db: Db, caller: Principal, name: string, input: EndpointConfigInput): Promise<EndpointView> {
   return db.transaction(async (tx) => {
     const e = await endpointNamed(tx, name, true);
     assertMay(caller, "write", e);
+    assertNotRollingOut(e);
     const { role } = await ownerAndRole(tx, e.ownerName);
     const resolved = await resolveConfig(tx, caller, role.name, input);
     await assertWithinAllowance(tx, role, e.ownerId, resolved.servedEntities, { newEndpoint: false, id: e.id });

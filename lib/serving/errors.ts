@@ -5,7 +5,12 @@
 import { ApiError } from "@/lib/http/api-error";
 
 type ServingErrorCode =
-  "INVALID_PARAMETER_VALUE" | "RESOURCE_ALREADY_EXISTS" | "RESOURCE_DOES_NOT_EXIST" | "PERMISSION_DENIED" | "RESOURCE_EXHAUSTED";
+  | "INVALID_PARAMETER_VALUE"
+  | "RESOURCE_ALREADY_EXISTS"
+  | "RESOURCE_DOES_NOT_EXIST"
+  | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
+  | "RESOURCE_CONFLICT";
 
 const STATUS: Readonly<Record<ServingErrorCode, number>> = {
   INVALID_PARAMETER_VALUE: 400,
@@ -14,6 +19,7 @@ const STATUS: Readonly<Record<ServingErrorCode, number>> = {
   RESOURCE_EXHAUSTED: 403,
   RESOURCE_DOES_NOT_EXIST: 404,
   RESOURCE_ALREADY_EXISTS: 409,
+  RESOURCE_CONFLICT: 409,
 };
 
 export function servingError(code: ServingErrorCode, message: string): ApiError {

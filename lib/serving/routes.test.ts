@@ -6,6 +6,8 @@ const { restoreEnv } = vi.hoisted(() => {
   const values = {
     DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgres://atrium:atrium@127.0.0.1:5432/atrium_test",
     AUTH_SECRET: "auth-secret-for-serving-route-tests-0123456789",
+    // The bundle route's artifact store (<dataDir>/artifacts).
+    ATRIUM_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/atrium-serving-routes-${process.pid}`,
   };
   const keys = [...Object.keys(values), "ATRIUM_BOOTSTRAP_TOKEN", "ATRIUM_PUBLIC_URL", "OIDC_ISSUER", "PORT"];
   const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
@@ -24,14 +26,25 @@ import * as collection from "@/app/api/2.0/serving-endpoints/route";
 import * as one from "@/app/api/2.0/serving-endpoints/[name]/route";
 import * as config from "@/app/api/2.0/serving-endpoints/[name]/config/route";
 import * as permissions from "@/app/api/2.0/serving-endpoints/[name]/permissions/route";
+import * as mlflow from "@/app/api/2.0/mlflow/[...path]/route";
+import * as bundle from "@/app/api/serving/bundles/[replica]/route";
+import { rm } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { eq } from "drizzle-orm";
+import { insertReplica, updateReplica } from "@/db/queries/serving-replicas";
+import { servingEndpoints } from "@/db/schema";
+import { getArtifactStore } from "@/lib/artifacts/runtime";
+import { putFile } from "@/lib/artifacts/store";
+import { issueBundleToken, revokeBundleToken } from "./bundle-token";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import type { ScopeName } from "@/lib/auth/scopes";
 import { closeDb } from "@/lib/runtime/db";
-import { seedServing, tokenOf, type Person } from "./testing";
+import { finishRollout, seedServing, tokenOf, type Person } from "./testing";
 
 afterAll(async () => {
   await closeDb();
+  await rm(process.env.ATRIUM_DATA_DIR ?? "", { recursive: true, force: true });
   restoreEnv();
 });
 
@@ -117,7 +130,9 @@ describe("postgres", () => {
     const got = await call(one.GET, "GET", tokens.alice, { name: "churn-api" });
     expect(got).toEqual({ status: 200, body: created.body });
 
-    // update_endpoint_config(endpoint, config): PUT …/<name>/config with the config as the body.
+    // update_endpoint_config(endpoint, config): PUT …/<name>/config with the config as the body, once the first
+    // config has rolled out (a change during a rollout is refused, as on Databricks).
+    await finishRollout(await (await import("@/lib/runtime/db")).getDb(), "churn-api");
     const updated = await call(config.PUT, "PUT", tokens.alice, {
       name: "churn-api",
       path: "/config",
@@ -285,5 +300,59 @@ describe("postgres", () => {
       body: { access_control_list: [] },
     });
     expect(replaced.body.access_control_list).toEqual([{ user_name: "alice", permission_level: "CAN_MANAGE" }]);
+  });
+  it("gives a replica's bundle to that replica's own token only, and the token is nobody on any other route", async () => {
+    const { getDb } = await import("@/lib/runtime/db");
+    const db = await getDb();
+    const store = getArtifactStore();
+    for (const v of [1, 2]) await putFile(store, `1/r${v}/artifacts/model/MLmodel`, Readable.from([Buffer.from(`flavors: {}\nv: ${v}\n`)]));
+    const created = await call(collection.POST, "POST", tokens.alice, { body: { name: "bundled", config: { served_entities: SERVED } } });
+    const [row] = await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, "bundled"));
+    const replica = (id: string) =>
+      insertReplica(db, {
+        id,
+        endpointId: String(created.body.id),
+        configId: row?.pendingConfigId ?? "",
+        servedEntity: "churn-2",
+        modelVersion: 2,
+      });
+    await replica("rep-a");
+    await replica("rep-b");
+    const owner = { id: p.alice.userId ?? "", name: "alice" };
+    const [mine, other] = [await issueBundleToken(db, "rep-a", owner), await issueBundleToken(db, "rep-b", owner)];
+    const get = async (id: string, token?: string) => {
+      const req = new Request(`http://localhost:3000/api/serving/bundles/${id}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      const res = await bundle.GET(req, { params: Promise.resolve({ replica: id }) });
+      return { status: res.status, type: res.headers.get("content-type"), body: Buffer.from(await res.arrayBuffer()) };
+    };
+
+    const own = await get("rep-a", mine);
+    expect([own.status, own.type]).toEqual([200, "application/x-tar"]);
+    expect(own.body.toString("latin1")).toContain("model/MLmodel");
+    expect(own.body.toString("latin1")).toContain("v: 2");
+    const json = (r: { status: number; body: Buffer }) => ({ status: r.status, ...(JSON.parse(r.body.toString()) as object) });
+    const refused = { status: 403, error: "forbidden", message: "Only this replica's own bundle token may fetch its bundle." };
+    // Another replica's token, a person's token with every scope, and no token at all.
+    expect(json(await get("rep-a", other))).toEqual(refused);
+    expect(json(await get("rep-a", tokens.alice))).toEqual(refused);
+    expect(json(await get("rep-a"))).toMatchObject({ status: 401, error: "unauthenticated" });
+
+    // Anywhere else the token is nobody: MLflow's write API and the serving API answer 401 as to no token.
+    const write = new Request("http://localhost:3000/api/2.0/mlflow/experiments/create", {
+      method: "POST",
+      headers: { authorization: `Bearer ${mine}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "from-a-model" }),
+    });
+    expect((await mlflow.POST(write, { params: Promise.resolve({ path: ["experiments", "create"] }) })).status).toBe(401);
+    expect((await call(collection.GET, "GET", mine)).status).toBe(401);
+
+    // Once the replica answers, its token is revoked; a replica that is not starting has no bundle to fetch.
+    await updateReplica(db, "rep-a", { state: "ready" });
+    await revokeBundleToken(db, "rep-a");
+    expect(json(await get("rep-a", mine))).toEqual(refused);
+    await updateReplica(db, "rep-b", { state: "draining" });
+    expect(json(await get("rep-b", other))).toMatchObject({ status: 404, error: "no_bundle" });
   });
 });

@@ -22,6 +22,7 @@ import { bundleStream, planBundle } from "./bundle";
 import { SCORING_PORT, servingCommand, servingEnv } from "./container-runtime";
 import { tarStream } from "./tar";
 import { addressOf, bridgeGateway, execIn, logsOf, runToEnd, startContainer, startService, taskContainer } from "./testing/containers";
+import { COLUMNS, ROWS } from "./testing/iris";
 
 const CI = Boolean(process.env.CI);
 const notReady = await engineReadiness(SEEDED_IMAGE);
@@ -34,12 +35,6 @@ const RUN_ID = "0123456789abcdef0123456789abcdef";
 const MODEL_URI = `mlflow-artifacts:/1/${RUN_ID}/artifacts/model`;
 const BROKEN_URI = `mlflow-artifacts:/1/${RUN_ID}/artifacts/broken`;
 const LONG_NAME = `${"a-very-long-file-name-".repeat(6)}end.txt`;
-const COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
-const ROWS = [
-  [5.1, 3.5, 1.4, 0.2],
-  [6.2, 2.9, 4.3, 1.3],
-  [7.7, 3.0, 6.1, 2.3],
-];
 const tag = `${process.pid}`;
 
 // mlflow/pyfunc/scoring_server/__init__.py: REQUIRED_INPUT_FORMAT (a Python set: its order varies per process,

@@ -1,5 +1,7 @@
 /** Fixtures for the serving tests: people, a registered model with versions and an alias, and callers. */
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { promoteConfig } from "@/db/queries/serving-replicas";
 import { insertToken } from "@/db/queries/tokens";
 import { insertUser } from "@/db/queries/users";
 import {
@@ -93,3 +95,9 @@ export async function tokenOf(db: Db, owner: Principal, id: string, scopes: Scop
 export const churnConfig = (extra: Record<string, unknown> = {}) => ({
   served_entities: [{ entity_name: "churn", entity_version: "2", workload_size: "Small", scale_to_zero_enabled: false, ...extra }],
 });
+
+/** Makes an endpoint's pending config the active one, as the reconciler does once its replicas answer (reconcile.ts). */
+export async function finishRollout(db: Db, name: string): Promise<void> {
+  const [e] = await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, name));
+  if (e?.pendingConfigId) await promoteConfig(db, e.id, e.pendingConfigId);
+}

@@ -23,6 +23,8 @@ export const LABEL_ENV = "atrium.env";
 /** Docker's rule for container, service and volume names. */
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const EXECUTION_ID_RE = /^jex_[a-z0-9]{8,40}$/;
+/** A serving replica's id (serving_replicas.id): lower-case letters, digits and "-". */
+const REPLICA_ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 interface KindRule {
   /** "until-stopped": a clean exit is a failure (only a stop should end it); "to-completion": runs once, exit 0 succeeds. */
@@ -74,6 +76,14 @@ const RULES = {
     objectName: (id) => `atrium-job-${id.replace("_", "-")}`,
     idLabels: (id) => ({ [LABEL_EXECUTION]: id }),
     idOf: (l) => l[LABEL_EXECUTION],
+  },
+  // A model endpoint's replica (lib/serving/workload.ts): atrium-endpoint-<replica id>, labelled atrium.id.
+  endpoint: {
+    runs: "until-stopped",
+    noun: (id) => `serving replica ${id}`,
+    checkId: (id) => {
+      if (!REPLICA_ID_RE.test(id)) throw new TypeError(`"${id}" is not a serving replica id.`);
+    },
   },
 } satisfies Record<string, KindRule>;
 

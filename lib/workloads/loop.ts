@@ -2,13 +2,21 @@ import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { getSpawner } from "@/lib/runtime/spawner";
+import { reconcileServing, servingDepsOf } from "@/lib/serving/reconcile";
 import { startLoop } from "@/lib/util/loop";
 import { cullIdleServers } from "@/lib/workspaces/cull";
 import { reconcileWorkloads } from "./reconcile";
 
-/** Reconcile every kind at start and every 30 s; remove idle personal networks and cull idle workspaces on the same beat. Returns a function that stops the loop. */
+/**
+ * Reconcile every kind at start and every 30 s; remove idle personal networks and cull idle workspaces on the same
+ * beat. Serving endpoints' rollouts, failures and scale to zero on a short tick of their own (ATRIUM_SERVING_TICK_S,
+ * lib/serving/reconcile.ts). Returns a function that stops both loops.
+ */
 export function startWorkloadLoops(intervalMs = 30_000): () => void {
-  return startLoop("workload loop", intervalMs, async () => {
+  const stopServing = startLoop("serving loop", getConfig().serving.tickMs, async () => {
+    await reconcileServing(servingDepsOf(await getDb(), getSpawner()));
+  });
+  const stopWorkloads = startLoop("workload loop", intervalMs, async () => {
     const db = await getDb();
     const spawner = getSpawner();
     const report = await reconcileWorkloads(db, spawner);
@@ -28,4 +36,8 @@ export function startWorkloadLoops(intervalMs = 30_000): () => void {
     const culled = await cullIdleServers(db, spawner, getConfig().idleTimeoutMin);
     for (const key of culled) console.log(`[atrium] culled idle server ${key}`);
   });
+  return () => {
+    stopServing();
+    stopWorkloads();
+  };
 }

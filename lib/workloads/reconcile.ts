@@ -7,6 +7,7 @@ import type { Db } from "@/db/client";
 import { deletedUserIds, deletedUsersNamed } from "@/db/queries/deleted-users";
 import { findUser } from "@/db/queries/users";
 import { settleExecutions } from "@/lib/jobs/reconcile";
+import { settleReplicas } from "@/lib/serving/reconcile";
 import { nounOf, type ListedWorkload, type Spawner, type WorkloadKind } from "@/lib/spawner";
 import { labelOf } from "@/lib/workspaces/names";
 import { emptyReport, settleWorkspaces, type ReconcileReport } from "@/lib/workspaces/reconcile";
@@ -17,6 +18,7 @@ type Settle = (db: Db, spawner: Spawner, listed: ListedWorkload[], report: Recon
 const SETTLE: Record<WorkloadKind, Settle> = {
   workspace: settleWorkspaces,
   job: settleExecutions,
+  endpoint: settleReplicas,
 };
 
 /** How the report names a workload: a workspace as "alice/default", the rest as nounOf says. */
