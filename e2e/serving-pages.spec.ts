@@ -53,17 +53,26 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   for (const e of listed.endpoints.filter((x) => x.creator === "alice")) await request.delete(`${API}/${e.name}`, { headers });
   const stamp = Date.now();
   const model = `pages-churn-${stamp}`;
-  const { experiment_id } = (await mlflowPost(request, SSO_URL, token, "experiments/create", { name: `pages-${stamp}` })) as { experiment_id: string };
+  const { experiment_id } = (await mlflowPost(request, SSO_URL, token, "experiments/create", { name: `pages-${stamp}` })) as {
+    experiment_id: string;
+  };
   const run = (await mlflowPost(request, SSO_URL, token, "runs/create", { experiment_id })) as { run: { info: { run_id: string } } };
   await mlflowPost(request, SSO_URL, token, "registered-models/create", { name: model });
   for (let i = 0; i < 2; i++) {
-    await mlflowPost(request, SSO_URL, token, "model-versions/create", { name: model, source: `runs:/${run.run.info.run_id}/model`, run_id: run.run.info.run_id });
+    await mlflowPost(request, SSO_URL, token, "model-versions/create", {
+      name: model,
+      source: `runs:/${run.run.info.run_id}/model`,
+      run_id: run.run.info.run_id,
+    });
   }
   await mlflowPost(request, SSO_URL, token, "registered-models/alias", { name: model, alias: "champion", version: "2" });
 
   // Revision 1 serves v1; revision 2 splits 90/10 between v1 and v2 (a canary).
   const name = `churn-${stamp}`;
-  const created = await request.post(API, { headers, data: { name, config: { served_entities: [{ entity_name: model, entity_version: "1" }] } } });
+  const created = await request.post(API, {
+    headers,
+    data: { name, config: { served_entities: [{ entity_name: model, entity_version: "1" }] } },
+  });
   expect(created.status(), await created.text()).toBe(200);
   const { id: endpointId } = (await created.json()) as { id: string };
   const canary = await request.put(`${API}/${name}/config`, {
@@ -73,7 +82,12 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
         { name: "v1", entity_name: model, entity_version: "1" },
         { name: "v2", entity_name: model, entity_version: "2" },
       ],
-      traffic_config: { routes: [{ served_entity_name: "v1", traffic_percentage: 90 }, { served_entity_name: "v2", traffic_percentage: 10 }] },
+      traffic_config: {
+        routes: [
+          { served_entity_name: "v1", traffic_percentage: 90 },
+          { served_entity_name: "v2", traffic_percentage: 10 },
+        ],
+      },
     },
   });
   expect(canary.status(), await canary.text()).toBe(200);
@@ -173,7 +187,9 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   await expect(page.getByText("Page 2")).toBeVisible();
   await expect(log.getByTestId("log-row")).toHaveCount(23); // bob made 48 of the last hour's requests
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-log").click()]);
-  const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
+  const lines = readFileSync(await download.path(), "utf8")
+    .trim()
+    .split("\n");
   expect(lines).toHaveLength(48);
   expect(lines.every((l) => (JSON.parse(l) as { caller: string }).caller === "bob")).toBe(true);
   await shoot(page, `/serving/${name}`, "serving-endpoint");

@@ -19,7 +19,10 @@ export default async function ServingPage() {
         Registered models served as HTTP endpoints at <code className="text-sm">/serving-endpoints/&lt;name&gt;/invocations</code>, called
         with an API token by whoever their owner allows.
       </PageHeader>
-      <Card title="Endpoints" description="Requests are counted over the last hour; open an endpoint for its charts, request log and snippets.">
+      <Card
+        title="Endpoints"
+        description="Requests are counted over the last hour; open an endpoint for its charts, request log and snippets."
+      >
         {rows.length === 0 ? (
           <div className="space-y-2 py-4 text-sm text-slate-600" data-testid="serving-empty">
             <p className="font-medium text-slate-800">No endpoints yet.</p>

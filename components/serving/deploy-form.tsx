@@ -135,7 +135,11 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
             aria-describedby="deploy-name-hint"
           />
         </Field>
-        <Field id="deploy-serve" label="Serve" hint="An alias is followed: when it moves to another version, the endpoint rolls out that version.">
+        <Field
+          id="deploy-serve"
+          label="Serve"
+          hint="An alias is followed: when it moves to another version, the endpoint rolls out that version."
+        >
           <select
             id="deploy-serve"
             className={input}
@@ -157,7 +161,11 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
             ))}
           </select>
         </Field>
-        <Field id="deploy-env" label="Environment" hint="The image the containers run. By default, the one the model's training run recorded.">
+        <Field
+          id="deploy-env"
+          label="Environment"
+          hint="The image the containers run. By default, the one the model's training run recorded."
+        >
           <select id="deploy-env" className={input} value={environment} onChange={(e) => setEnvironment(e.target.value)}>
             <option value="">The training run&apos;s image (default)</option>
             {selectable.map((e) => (
@@ -167,7 +175,11 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
             ))}
           </select>
         </Field>
-        <Field id="deploy-size" label="Size per replica" hint="Counts against your role's serving allowance: per replica × the most replicas.">
+        <Field
+          id="deploy-size"
+          label="Size per replica"
+          hint="Counts against your role's serving allowance: per replica × the most replicas."
+        >
           <select id="deploy-size" className={input} value={size} onChange={(e) => setSize(e.target.value as Size)}>
             {(Object.keys(WORKLOAD_SIZES) as (keyof typeof WORKLOAD_SIZES)[]).map((s) => (
               <option key={s} value={s}>
@@ -180,10 +192,26 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
         {size === "Custom" && (
           <div className="grid grid-cols-2 gap-3 sm:col-span-2">
             <Field id="deploy-cpu" label="CPUs per replica">
-              <input id="deploy-cpu" type="number" min={0.1} step={0.1} className={input} value={cpu} onChange={(e) => setCpu(e.target.value)} />
+              <input
+                id="deploy-cpu"
+                type="number"
+                min={0.1}
+                step={0.1}
+                className={input}
+                value={cpu}
+                onChange={(e) => setCpu(e.target.value)}
+              />
             </Field>
             <Field id="deploy-mem" label="Memory per replica (GiB)">
-              <input id="deploy-mem" type="number" min={0.25} step={0.25} className={input} value={memGb} onChange={(e) => setMemGb(e.target.value)} />
+              <input
+                id="deploy-mem"
+                type="number"
+                min={0.25}
+                step={0.25}
+                className={input}
+                value={memGb}
+                onChange={(e) => setMemGb(e.target.value)}
+              />
             </Field>
           </div>
         )}
@@ -222,7 +250,11 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
         <Field id="deploy-people" label="People who may call it" hint="User names, separated by commas. You and admins always may.">
           <input id="deploy-people" className={input} value={people} onChange={(e) => setPeople(e.target.value)} placeholder="bob, carol" />
         </Field>
-        <Field id="deploy-tokens" label="Application tokens who may call it" hint="Token ids (Account → Tokens); only that token, not its owner's others.">
+        <Field
+          id="deploy-tokens"
+          label="Application tokens who may call it"
+          hint="Token ids (Account → Tokens); only that token, not its owner's others."
+        >
           <input id="deploy-tokens" className={input} value={tokens} onChange={(e) => setTokens(e.target.value)} placeholder="tok_…" />
         </Field>
         <div className="flex flex-wrap items-center gap-3 sm:col-span-2">

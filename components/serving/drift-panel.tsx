@@ -20,7 +20,11 @@ const LEVEL = {
 const BEFORE: Record<RangeName, string> = { hour: "the hour before", day: "the day before", week: "the week before" };
 
 function Distribution({ bins, testId }: { bins: Bin[]; testId: string }) {
-  const data = bins.map((b) => ({ label: b.label, reference: Math.round(b.reference * 1000) / 10, current: Math.round(b.current * 1000) / 10 }));
+  const data = bins.map((b) => ({
+    label: b.label,
+    reference: Math.round(b.reference * 1000) / 10,
+    current: Math.round(b.current * 1000) / 10,
+  }));
   return (
     <div className="h-52" data-testid={testId}>
       <ResponsiveContainer width="100%" height="100%">
@@ -81,14 +85,25 @@ export function DriftPanel({ name }: { name: string }) {
           )}
           <DataTable
             testId="drift-columns"
-            columns={["Input column", "Kind", { label: "PSI", className: "text-right" }, "", { label: "Values (before → now)", className: "text-right" }]}
+            columns={[
+              "Input column",
+              "Kind",
+              { label: "PSI", className: "text-right" },
+              "",
+              { label: "Values (before → now)", className: "text-right" },
+            ]}
             head="text-left text-slate-500"
             cell="py-1.5 pr-4 font-medium"
           >
             {d.columns.map((c) => (
               <tr key={c.column}>
                 <td className="py-2 pr-4">
-                  <button type="button" className="text-brand-700 hover:underline" onClick={() => setOpen(open === c.column ? null : c.column)} aria-expanded={open === c.column}>
+                  <button
+                    type="button"
+                    className="text-brand-700 hover:underline"
+                    onClick={() => setOpen(open === c.column ? null : c.column)}
+                    aria-expanded={open === c.column}
+                  >
                     {c.column}
                   </button>
                   {open === c.column && <Distribution bins={c.bins} testId={`drift-bins-${c.column}`} />}
@@ -96,7 +111,9 @@ export function DriftPanel({ name }: { name: string }) {
                 <td className="pr-4 text-slate-600">{c.kind}</td>
                 <td className="pr-4 text-right tabular-nums">{c.psi.toFixed(3)}</td>
                 <td className="pr-4">
-                  <span className={`whitespace-nowrap rounded-full px-2 py-0.5 text-xs ${LEVEL[c.level].className}`}>{LEVEL[c.level].label}</span>
+                  <span className={`whitespace-nowrap rounded-full px-2 py-0.5 text-xs ${LEVEL[c.level].className}`}>
+                    {LEVEL[c.level].label}
+                  </span>
                 </td>
                 <td className="text-right tabular-nums text-slate-600">
                   {c.referenceValues} → {c.currentValues}
@@ -106,8 +123,8 @@ export function DriftPanel({ name }: { name: string }) {
           </DataTable>
           {(d.current.unreadable > 0 || d.reference.unreadable > 0) && (
             <p className="text-xs text-slate-500">
-              {d.reference.unreadable + d.current.unreadable} sampled bodies were left out: not one of MLflow&apos;s JSON input forms (CSV), or cut
-              short by the sample&apos;s byte cap.
+              {d.reference.unreadable + d.current.unreadable} sampled bodies were left out: not one of MLflow&apos;s JSON input forms (CSV),
+              or cut short by the sample&apos;s byte cap.
             </p>
           )}
         </div>

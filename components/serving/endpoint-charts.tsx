@@ -56,7 +56,14 @@ function Chart({
   title: string;
   unit: string;
   series: Series;
-  lines: { key: string; label: string; color: string; dash?: string; value: (p: VersionSeries["points"][number]) => number; version: VersionSeries }[];
+  lines: {
+    key: string;
+    label: string;
+    color: string;
+    dash?: string;
+    value: (p: VersionSeries["points"][number]) => number;
+    version: VersionSeries;
+  }[];
   testId: string;
 }) {
   // Rows keyed by time, one column per line; a bucket without requests is a gap, not a zero latency.
@@ -140,7 +147,13 @@ export function EndpointCharts({ name }: { name: string }) {
             unit="req/s"
             series={q.data}
             testId="chart-rps"
-            lines={versions.map((v, i) => ({ key: `rps${i}`, label: label(v), color: color(i), value: (p) => round(p.rps, 3), version: v }))}
+            lines={versions.map((v, i) => ({
+              key: `rps${i}`,
+              label: label(v),
+              color: color(i),
+              value: (p) => round(p.rps, 3),
+              version: v,
+            }))}
           />
           <Chart
             title="Latency"
@@ -158,7 +171,13 @@ export function EndpointCharts({ name }: { name: string }) {
             unit="% of requests"
             series={q.data}
             testId="chart-errors"
-            lines={versions.map((v, i) => ({ key: `err${i}`, label: label(v), color: color(i), value: (p) => round(p.error_rate * 100, 1), version: v }))}
+            lines={versions.map((v, i) => ({
+              key: `err${i}`,
+              label: label(v),
+              color: color(i),
+              value: (p) => round(p.error_rate * 100, 1),
+              version: v,
+            }))}
           />
         </div>
       )}

@@ -92,7 +92,9 @@ function Served({ page }: { page: EndpointPage }) {
   const rev = page.revisions.find((r) => r.role === "active") ?? page.revisions.find((r) => r.role === "pending");
   if (!rev) return null;
   const ready = (name: string) =>
-    page.replicas.filter((r) => r.config_version === rev.version && r.served_entity === name && r.state === "ready").reduce((n, r) => n + r.count, 0);
+    page.replicas
+      .filter((r) => r.config_version === rev.version && r.served_entity === name && r.state === "ready")
+      .reduce((n, r) => n + r.count, 0);
   return (
     <Card
       title={rev.role === "active" ? "Serving now" : "Will serve"}
@@ -153,7 +155,8 @@ function Callers({ page }: { page: EndpointPage }) {
     >
       {page.grants.length === 0 ? (
         <p className="text-sm text-slate-500" data-testid="grants">
-          Nobody else yet. Grant access with <code className="text-xs">PATCH /api/2.0/serving-endpoints/{page.endpoint.name}/permissions</code>.
+          Nobody else yet. Grant access with{" "}
+          <code className="text-xs">PATCH /api/2.0/serving-endpoints/{page.endpoint.name}/permissions</code>.
         </p>
       ) : (
         <ul className="space-y-1 text-sm" data-testid="grants">
@@ -185,10 +188,18 @@ export function EndpointDetail({ name, initial, portalUrl }: { name: string; ini
   const invocations = `${portalUrl.replace(/\/$/, "")}/serving-endpoints/${encodeURIComponent(name)}/invocations`;
   return (
     <div className="space-y-6">
-      <PageHeader crumbs={[{ href: "/serving", label: "Deployments" }]} titleTestId="endpoint-name" title={<>{e.name} <StateBadge endpoint={e} /></>}>
+      <PageHeader
+        crumbs={[{ href: "/serving", label: "Deployments" }]}
+        titleTestId="endpoint-name"
+        title={
+          <>
+            {e.name} <StateBadge endpoint={e} />
+          </>
+        }
+      >
         <p className="text-sm text-slate-500">
-          Owned by {e.creator} · created {formatDateTime(e.creation_timestamp)} · {page.requests_last_hour.toLocaleString("en")} requests in the
-          last hour
+          Owned by {e.creator} · created {formatDateTime(e.creation_timestamp)} · {page.requests_last_hour.toLocaleString("en")} requests in
+          the last hour
         </p>
         <p className="mt-1 break-all font-mono text-xs text-slate-600" data-testid="invocations-url">
           POST {invocations}

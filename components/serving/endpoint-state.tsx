@@ -6,7 +6,8 @@ type Tone = "green" | "amber" | "red" | "slate";
 export function stateOf(e: Pick<EndpointView, "state" | "config" | "pending_config">): { label: string; tone: Tone } {
   const { ready, config_update } = e.state;
   if (config_update === "UPDATE_FAILED") return { label: ready === "READY" ? "Ready · last update failed" : "Failed", tone: "red" };
-  if (config_update === "IN_PROGRESS") return ready === "READY" ? { label: "Ready · updating", tone: "amber" } : { label: "Starting", tone: "amber" };
+  if (config_update === "IN_PROGRESS")
+    return ready === "READY" ? { label: "Ready · updating", tone: "amber" } : { label: "Starting", tone: "amber" };
   if (ready === "READY") return { label: "Ready", tone: "green" };
   return { label: "Not ready", tone: "slate" };
 }
@@ -21,7 +22,10 @@ const TONES: Record<Tone, string> = {
 export function StateBadge({ endpoint }: { endpoint: Pick<EndpointView, "state" | "config" | "pending_config"> }) {
   const s = stateOf(endpoint);
   return (
-    <span className={`inline-flex whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ${TONES[s.tone]}`} data-testid="endpoint-state">
+    <span
+      className={`inline-flex whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ${TONES[s.tone]}`}
+      data-testid="endpoint-state"
+    >
       {s.label}
     </span>
   );

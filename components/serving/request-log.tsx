@@ -135,7 +135,14 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
         ) : (
           <DataTable
             testId="request-log"
-            columns={["Time", "Caller", "Served version", { label: "Status", className: "text-right" }, { label: "Latency", className: "text-right" }, ""]}
+            columns={[
+              "Time",
+              "Caller",
+              "Served version",
+              { label: "Status", className: "text-right" },
+              { label: "Latency", className: "text-right" },
+              "",
+            ]}
             head="text-left text-slate-500"
             cell="py-1.5 pr-4 font-medium"
             {...(q.data && q.data.requests.length === 0 ? { empty: "No requests match these filters." } : {})}
@@ -152,7 +159,10 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
                     {r.served_entity}
                     {r.shadow && <span className="ml-1 rounded bg-slate-100 px-1 font-sans text-slate-600">shadow</span>}
                   </td>
-                  <td className={`pr-4 text-right tabular-nums ${r.status >= 400 ? "text-red-700" : "text-slate-700"}`} data-testid="log-status">
+                  <td
+                    className={`pr-4 text-right tabular-nums ${r.status >= 400 ? "text-red-700" : "text-slate-700"}`}
+                    data-testid="log-status"
+                  >
                     {r.status}
                   </td>
                   <td className="whitespace-nowrap pr-4 text-right tabular-nums">{Math.round(r.latency_ms)} ms</td>
@@ -205,7 +215,9 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
           </Button>
         </div>
       </div>
-      <p className="mt-2 text-xs text-slate-500">The export holds the newest 100,000 requests matching the filters; narrow the time range for older ones.</p>
+      <p className="mt-2 text-xs text-slate-500">
+        The export holds the newest 100,000 requests matching the filters; narrow the time range for older ones.
+      </p>
     </Card>
   );
 }

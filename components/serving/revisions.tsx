@@ -42,13 +42,20 @@ export function Revisions({ name, page }: { name: string; page: EndpointPage }) 
           {action.error}
         </p>
       )}
-      <DataTable testId="revisions" columns={["Revision", "Serves", "By", "When", ""]} head="text-left text-slate-500" cell="py-1.5 pr-4 font-medium">
+      <DataTable
+        testId="revisions"
+        columns={["Revision", "Serves", "By", "When", ""]}
+        head="text-left text-slate-500"
+        cell="py-1.5 pr-4 font-medium"
+      >
         {page.revisions.map((r) => (
           <tr key={r.version} data-testid={`revision-${r.version}`}>
             <td className="whitespace-nowrap py-2 pr-4 tabular-nums">
               {r.version}
               {r.role && (
-                <span className={`ml-2 rounded px-1.5 text-xs ${r.role === "active" ? "bg-emerald-100 text-emerald-800" : "bg-amber-100 text-amber-800"}`}>
+                <span
+                  className={`ml-2 rounded px-1.5 text-xs ${r.role === "active" ? "bg-emerald-100 text-emerald-800" : "bg-amber-100 text-amber-800"}`}
+                >
                   {r.role === "active" ? "serving" : "rolling out"}
                 </span>
               )}
@@ -57,11 +64,20 @@ export function Revisions({ name, page }: { name: string; page: EndpointPage }) 
             <td className="pr-4 text-slate-600">{r.created_by}</td>
             <td className="whitespace-nowrap pr-4 text-slate-600">{formatDateTime(r.created_at)}</td>
             <td className="whitespace-nowrap">
-              {page.may_manage && current && r.version !== current.version && r.role === null &&
+              {page.may_manage &&
+                current &&
+                r.version !== current.version &&
+                r.role === null &&
                 (confirming === r.version ? (
                   <span className="flex flex-wrap items-center gap-2">
                     <span className="text-xs text-slate-600">Serve revision {r.version}&apos;s config again?</span>
-                    <Button size="sm" variant="danger" loading={action.busy} onClick={() => void rollBack(r)} data-testid="confirm-rollback">
+                    <Button
+                      size="sm"
+                      variant="danger"
+                      loading={action.busy}
+                      onClick={() => void rollBack(r)}
+                      data-testid="confirm-rollback"
+                    >
                       Roll back
                     </Button>
                     <Button size="sm" variant="ghost" onClick={() => setConfirming(null)}>

@@ -16,8 +16,8 @@ export function Snippets({ url, portal, name }: { url: string; portal: string; n
       title="Call it from code"
       description={
         <>
-          Set <code className="text-xs">ATRIUM_TOKEN</code> to an API token with the <code className="text-xs">serving:invoke</code> scope (Account →
-          Tokens). Replace the example columns with your model&apos;s.
+          Set <code className="text-xs">ATRIUM_TOKEN</code> to an API token with the <code className="text-xs">serving:invoke</code> scope
+          (Account → Tokens). Replace the example columns with your model&apos;s.
         </>
       }
     >

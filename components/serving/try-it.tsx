@@ -38,7 +38,8 @@ export function TryIt({ name }: { name: string }) {
       } catch {
         // Not JSON (a plain-text error): shown as it came.
       }
-      if (text.length > MAX_SHOWN) text = `${text.slice(0, MAX_SHOWN)}\n… (${text.length.toLocaleString("en")} characters in all; only the first 64 KiB shown)`;
+      if (text.length > MAX_SHOWN)
+        text = `${text.slice(0, MAX_SHOWN)}\n… (${text.length.toLocaleString("en")} characters in all; only the first 64 KiB shown)`;
       setAnswer({ status: res.status, text, ms: Math.round(performance.now() - started) });
     } catch (err) {
       setProblem(`The request did not reach the portal: ${err instanceof Error ? err.message : String(err)}`);

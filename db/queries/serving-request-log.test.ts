@@ -33,7 +33,8 @@ for (const kind of DB_KINDS) {
       // Bucket 10:00–10:01: churn-1 answers 100 requests with latencies 1..100 ms, 10 of them 500s.
       for (let i = 1; i <= 100; i++) rows.push(row(T0 + i * 100, { latencyMs: i, status: i % 10 === 0 ? 500 : 200 }));
       // Same bucket, churn-2 (canary, version 2): 4 requests, one 400.
-      for (let i = 0; i < 4; i++) rows.push(row(T0 + 1000 + i, { servedEntity: "churn-2", modelVersion: 2, latencyMs: 50, status: i === 0 ? 400 : 200 }));
+      for (let i = 0; i < 4; i++)
+        rows.push(row(T0 + 1000 + i, { servedEntity: "churn-2", modelVersion: 2, latencyMs: 50, status: i === 0 ? 400 : 200 }));
       // Bucket 10:05: one churn-1 request; before and after the range: not counted; another endpoint: not counted.
       rows.push(row(T0 + 5 * 60_000 + 1, { latencyMs: 7 }));
       rows.push(row(T0 - 1), row(T0 + HOUR), row(T0 + 10, { endpointId: "ep-2" }));
@@ -65,7 +66,8 @@ for (const kind of DB_KINDS) {
     it("pages newest first by keyset without skipping or repeating rows of the same microsecond, and filters", async () => {
       // 25 rows, five of them sharing one timestamp to the microsecond (the keyset's tie).
       const values: Row[] = [];
-      for (let i = 0; i < 20; i++) values.push(row(T0 + i * 1000, { status: i % 4 === 0 ? 500 : 200, callerName: i % 2 ? "bob" : "alice" }));
+      for (let i = 0; i < 20; i++)
+        values.push(row(T0 + i * 1000, { status: i % 4 === 0 ? 500 : 200, callerName: i % 2 ? "bob" : "alice" }));
       await db().insert(servingRequestLog).values(values);
       for (let i = 0; i < 5; i++) {
         await db().execute(

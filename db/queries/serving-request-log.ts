@@ -147,7 +147,9 @@ export function sampledBodies(
   return db
     .select({ servedEntity: log.servedEntity, request: log.requestSample, response: log.responseSample })
     .from(log)
-    .where(and(eq(log.endpointId, endpointId), gte(log.at, range.from), lt(log.at, range.to), lt(log.status, 400), isNotNull(log.requestSample)))
+    .where(
+      and(eq(log.endpointId, endpointId), gte(log.at, range.from), lt(log.at, range.to), lt(log.status, 400), isNotNull(log.requestSample)),
+    )
     .orderBy(desc(log.at))
     .limit(limit);
 }

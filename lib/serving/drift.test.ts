@@ -5,7 +5,21 @@ const obj = (cols: Map<string, unknown[]> | null) => (cols ? Object.fromEntries(
 
 describe("parseInputs reads MLflow's four JSON input forms", () => {
   it("dataframe_split, with and without column names", () => {
-    expect(obj(parseInputs(JSON.stringify({ dataframe_split: { columns: ["age", "plan"], data: [[31, "pro"], [45, "free"]] } })))).toEqual({
+    expect(
+      obj(
+        parseInputs(
+          JSON.stringify({
+            dataframe_split: {
+              columns: ["age", "plan"],
+              data: [
+                [31, "pro"],
+                [45, "free"],
+              ],
+            },
+          }),
+        ),
+      ),
+    ).toEqual({
       age: [31, 45],
       plan: ["pro", "free"],
     });
@@ -19,7 +33,18 @@ describe("parseInputs reads MLflow's four JSON input forms", () => {
   });
   it("instances and inputs as records, rows, scalars or columns", () => {
     expect(obj(parseInputs(JSON.stringify({ instances: [{ a: 1 }, { a: 2 }] })))).toEqual({ a: [1, 2] });
-    expect(obj(parseInputs(JSON.stringify({ instances: [[1, 2], [3, 4]] })))).toEqual({ "0": [1, 3], "1": [2, 4] });
+    expect(
+      obj(
+        parseInputs(
+          JSON.stringify({
+            instances: [
+              [1, 2],
+              [3, 4],
+            ],
+          }),
+        ),
+      ),
+    ).toEqual({ "0": [1, 3], "1": [2, 4] });
     expect(obj(parseInputs(JSON.stringify({ inputs: [5, 6] })))).toEqual({ "0": [5, 6] });
     expect(obj(parseInputs(JSON.stringify({ inputs: { a: [1, 2], b: "x" }, params: { k: 1 } })))).toEqual({ a: [1, 2], b: ["x"] });
   });
@@ -57,10 +82,12 @@ describe("population stability index", () => {
   it("matches the formula on hand-made bins", () => {
     // (0.6-0.5)ln(0.6/0.5) + (0.4-0.5)ln(0.4/0.5)
     const expected = 0.1 * Math.log(1.2) + -0.1 * Math.log(0.8);
-    expect(psi([
-      { label: "a", reference: 0.5, current: 0.6 },
-      { label: "b", reference: 0.5, current: 0.4 },
-    ])).toBeCloseTo(expected, 10);
+    expect(
+      psi([
+        { label: "a", reference: 0.5, current: 0.6 },
+        { label: "b", reference: 0.5, current: 0.4 },
+      ]),
+    ).toBeCloseTo(expected, 10);
     // A bin empty in one window is floored, not infinite.
     expect(Number.isFinite(psi([{ label: "a", reference: 1, current: 0 }]))).toBe(true);
   });
@@ -85,7 +112,10 @@ describe("driftReport", () => {
   const answer = (p: number) => JSON.stringify({ predictions: [p] });
 
   it("ranks drifted columns first, compares predictions, and counts unreadable bodies", () => {
-    const reference = Array.from({ length: 200 }, (_, i) => ({ request: body(20 + (i % 40), i % 2 ? "pro" : "free"), response: answer(i % 10) }));
+    const reference = Array.from({ length: 200 }, (_, i) => ({
+      request: body(20 + (i % 40), i % 2 ? "pro" : "free"),
+      response: answer(i % 10),
+    }));
     const current = [
       ...Array.from({ length: 200 }, (_, i) => ({ request: body(60 + (i % 40), i % 2 ? "pro" : "free"), response: answer(5 + (i % 10)) })),
       { request: "a,b\n1,2", response: null },

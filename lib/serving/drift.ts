@@ -39,8 +39,8 @@ function fromRecords(rows: unknown[], cols: Columns): void {
 /** Rows as lists: column i is named by `names[i]`, else its position. A list of scalars is one column. */
 function fromRows(rows: unknown[], cols: Columns, names?: unknown[]): void {
   for (const r of rows.slice(0, MAX_ROWS_PER_BODY)) {
-    if (Array.isArray(r)) r.forEach((v, i) => push(cols, typeof names?.[i] === "string" ? (names[i] as string) : String(i), v));
-    else push(cols, typeof names?.[0] === "string" ? (names[0] as string) : "0", r);
+    if (Array.isArray(r)) r.forEach((v, i) => push(cols, typeof names?.[i] === "string" ? names[i] : String(i), v));
+    else push(cols, typeof names?.[0] === "string" ? names[0] : "0", r);
   }
 }
 
@@ -122,7 +122,8 @@ function edgesOf(reference: readonly number[]): number[] {
   return edges;
 }
 
-const fmt = (n: number) => (Math.abs(n) >= 1000 || (n !== 0 && Math.abs(n) < 0.01) ? n.toExponential(2) : String(Math.round(n * 100) / 100));
+const fmt = (n: number) =>
+  Math.abs(n) >= 1000 || (n !== 0 && Math.abs(n) < 0.01) ? n.toExponential(2) : String(Math.round(n * 100) / 100);
 
 function shares(counts: number[], total: number): number[] {
   return counts.map((c) => (total === 0 ? 0 : c / total));
@@ -147,14 +148,22 @@ export function binsOf(reference: readonly Value[], current: readonly Value[]): 
     const r = shares(count(refNum), refNum.length);
     const c = shares(count(curNum), curNum.length);
     return r.map((share, i) => ({
-      label: i === 0 ? `< ${fmt(edges[0] ?? Infinity)}` : i === edges.length ? `≥ ${fmt(edges[i - 1] as number)}` : `${fmt(edges[i - 1] as number)} – ${fmt(edges[i] as number)}`,
+      label:
+        i === 0
+          ? `< ${fmt(edges[0] ?? Infinity)}`
+          : i === edges.length
+            ? `≥ ${fmt(edges[i - 1] as number)}`
+            : `${fmt(edges[i - 1] as number)} – ${fmt(edges[i] as number)}`,
       reference: share,
       current: c[i] ?? 0,
     }));
   }
   const freq = new Map<string, number>();
   for (const v of reference) freq.set(String(v), (freq.get(String(v)) ?? 0) + 1);
-  const kept = [...freq.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, MAX_CATEGORIES).map(([k]) => k);
+  const kept = [...freq.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, MAX_CATEGORIES)
+    .map(([k]) => k);
   const keptSet = new Set(kept);
   const count = (xs: readonly Value[]) => {
     const c = new Array<number>(kept.length + 1).fill(0);

@@ -55,7 +55,17 @@ export interface RevisionView {
   version: number;
   created_by: string;
   created_at: number;
-  served_entities: { name: string; model: string; version: number; alias: string | null; cpu: number; memory_gb: number; min_replicas: number; max_replicas: number; scale_to_zero: boolean }[];
+  served_entities: {
+    name: string;
+    model: string;
+    version: number;
+    alias: string | null;
+    cpu: number;
+    memory_gb: number;
+    min_replicas: number;
+    max_replicas: number;
+    scale_to_zero: boolean;
+  }[];
   routes: { served_entity_name: string; traffic_percentage: number }[];
   shadow_entity_name: string | null;
   role: "active" | "pending" | null;

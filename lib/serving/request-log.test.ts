@@ -4,7 +4,6 @@ import { servingReplicas, servingRequestLog } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
-import type { ApiError } from "@/lib/http/api-error";
 import { parseWith } from "@/lib/http/parse";
 import { apiError } from "@/lib/http/testing";
 import { createEndpoint, updateEndpointConfig } from "./endpoints";
@@ -71,7 +70,7 @@ for (const kind of DB_KINDS) {
       expect(new Set(ids).size).toBe(12);
       expect((await log(db(), p.alice, { status: "error" })).requests.every((r) => r.status === 500)).toBe(true);
       expect((await log(db(), p.alice, { caller: "bob" })).requests).toHaveLength(4);
-      const forged = (await apiError(log(db(), p.alice, { page_token: "not-a-token" }))) as ApiError;
+      const forged = await apiError(log(db(), p.alice, { page_token: "not-a-token" }));
       expect([forged.status, forged.code]).toEqual([400, "invalid_page_token"]);
       expect(() => query({ status: "teapot" })).toThrow(/status/);
     });

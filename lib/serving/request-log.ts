@@ -53,7 +53,10 @@ export const requestQuerySchema = z.object({
 });
 export type RequestQuery = z.output<typeof requestQuerySchema>;
 
-const cursorSchema = z.object({ at: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/), id: z.int().positive() });
+const cursorSchema = z.object({
+  at: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/),
+  id: z.int().positive(),
+});
 
 export function encodeCursor(c: RequestCursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");

@@ -6,6 +6,7 @@ import { endpointParamsSchema } from "@atrium/core/lib/serving/schemas";
 // The request log, newest first, paged by keyset; its owner's and admins' (docs/serving.md, "The pages").
 export const GET = withUser(
   "serving",
-  async (req, { db, principal, params }) => Response.json(await listRequests(db, principal, params.name, readQuery(req, requestQuerySchema))),
+  async (req, { db, principal, params }) =>
+    Response.json(await listRequests(db, principal, params.name, readQuery(req, requestQuerySchema))),
   endpointParamsSchema,
 );
