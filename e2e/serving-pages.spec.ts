@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import { expect as baseExpect, test, type Page } from "@playwright/test";
 import postgres from "postgres";
 import { asBootstrap, bearer, mlflowPost } from "./support/api";
 import { E2E_DATABASE_URL, SSO_URL } from "./support/env";
@@ -12,6 +12,8 @@ import { E2E_DATABASE_URL, SSO_URL } from "./support/env";
  * Screenshots at 1440 and 390 px land in the e2e output directory.
  */
 
+// The endpoint page is heavy (charts, drift, log) and the machine busy: a re-render after a change may take seconds.
+const expect = baseExpect.configure({ timeout: 20_000 });
 const API = `${SSO_URL}/api/2.0/serving-endpoints`;
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -47,6 +49,9 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   expect(tok.status(), await tok.text()).toBe(201);
   const token = ((await tok.json()) as { token: string }).token;
   const headers = bearer(token);
+  // bob: a colleague to grant access to (and a caller in the log).
+  const bob = await request.post(`${SSO_URL}/api/users`, { headers: asBootstrap, data: { name: "bob", role: "user" } });
+  expect([201, 409], await bob.text()).toContain(bob.status());
 
   // A run's model registered twice (v1, v2), @champion on v2; alice's endpoints from earlier runs removed (role user allows two).
   const listed = (await (await request.get(API, { headers })).json()) as { endpoints: { name: string; creator: string }[] };
@@ -79,13 +84,13 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
     headers,
     data: {
       served_entities: [
-        { name: "v1", entity_name: model, entity_version: "1" },
-        { name: "v2", entity_name: model, entity_version: "2" },
+        { name: "current", entity_name: model, entity_version: "1" },
+        { name: "canary", entity_name: model, entity_version: "2" },
       ],
       traffic_config: {
         routes: [
-          { served_entity_name: "v1", traffic_percentage: 90 },
-          { served_entity_name: "v2", traffic_percentage: 10 },
+          { served_entity_name: "current", traffic_percentage: 90 },
+          { served_entity_name: "canary", traffic_percentage: 10 },
         ],
       },
     },
@@ -105,7 +110,7 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
         endpoint_name: name,
         at: new Date(now - (i + 1) * 14_000),
         caller_name: i % 5 === 0 ? "bob" : "alice",
-        served_entity: v2 ? "v2" : "v1",
+        served_entity: v2 ? "canary" : "current",
         model_version: v2 ? 2 : 1,
         status: i % 12 === 0 ? 500 : 200,
         latency_ms: (v2 ? 40 : 12) + (i % 17),
@@ -121,7 +126,7 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
         endpoint_name: name,
         at: new Date(now - 36 * 3_600_000 - i * 1000),
         caller_name: "alice",
-        served_entity: "v1",
+        served_entity: "current",
         model_version: 1,
         status: 200,
         latency_ms: 10,
@@ -156,7 +161,9 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   for (const chart of ["chart-rps", "chart-latency", "chart-errors"]) {
     await expect(page.getByTestId(chart).locator(".recharts-line path.recharts-curve").first()).toBeVisible();
   }
-  await expect(page.getByTestId("chart-rps").locator(".recharts-legend-item")).toHaveText(["v1 (v1)", "v2 (v2)"]);
+  const legend = page.getByTestId("chart-rps").locator(".recharts-legend-item-text");
+  await expect(legend).toHaveCount(2);
+  expect((await legend.allTextContents()).sort()).toEqual(["canary (v2)", "current (v1)"]);
   const drift = page.getByTestId("drift-columns");
   await expect(drift.locator("tr").nth(1)).toContainText("age");
   await expect(drift.locator("tr").nth(1)).toContainText("major shift");

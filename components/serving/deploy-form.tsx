@@ -10,22 +10,9 @@ import { Field } from "@/components/ui/field";
 import { useAction } from "@/components/ui/use-action";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import { ENDPOINT_NAME, endpointNameRule, MAX_REPLICAS, WORKLOAD_SIZES } from "@/lib/serving/schemas";
+import { defaultEndpointName, deployBody, type DeployChoices, type Size } from "./deploy-body";
 
-type Size = keyof typeof WORKLOAD_SIZES | "Custom";
-
-/** What a deploy may serve: versions, and aliases (which the endpoint then follows). */
-export interface DeployChoices {
-  model: string;
-  versions: string[];
-  aliases: { alias: string; version: string }[];
-  /** "v:<version>" or "a:<alias>" selected at first. */
-  initial: string;
-}
-
-/** A default endpoint name from the model and what it serves, kept to the name rule. */
-export function defaultEndpointName(model: string, choice: string): string {
-  return `${model}-${choice.slice(2)}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 63);
-}
+export type { DeployChoices };
 
 const list = (s: string) =>
   s
@@ -34,32 +21,6 @@ const list = (s: string) =>
     .filter(Boolean);
 
 const input = "mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
-
-/** The body of POST /api/2.0/serving-endpoints from the form's fields (docs/serving.md, "A config"). */
-export function deployBody(f: {
-  name: string;
-  model: string;
-  choice: string;
-  environment: string;
-  size: Size;
-  cpu: string;
-  memGb: string;
-  min: number;
-  max: number;
-  scaleToZero: boolean;
-}) {
-  const entity: Record<string, unknown> = {
-    entity_name: f.model,
-    ...(f.choice.startsWith("a:") ? { entity_alias: f.choice.slice(2) } : { entity_version: f.choice.slice(2) }),
-    workload_size: f.size === "Custom" ? "Small" : f.size,
-    scale_to_zero_enabled: f.scaleToZero,
-    min_replicas: f.scaleToZero ? 0 : f.min,
-    max_replicas: f.max,
-    ...(f.size === "Custom" ? { cpu: Number(f.cpu), memory_gb: Number(f.memGb) } : {}),
-    ...(f.environment ? { environment: f.environment } : {}),
-  };
-  return { name: f.name, config: { served_entities: [entity] } };
-}
 
 /**
  * Deploy: a registered model version (or an alias, followed as it moves) becomes an endpoint. Posts to the

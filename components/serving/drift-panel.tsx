@@ -59,8 +59,10 @@ export function DriftPanel({ name }: { name: string }) {
     <Card
       title="Drift"
       description={`Inputs and predictions of the ${RANGE_LABELS[range].toLowerCase()} against ${BEFORE[range]}, from the sampled request bodies. PSI under 0.1 is stable, 0.1–0.25 a moderate shift, above 0.25 a major one.`}
-      action={<RangePicker value={range} onChange={setRange} testId="drift-range" />}
     >
+      <div className="mb-3">
+        <RangePicker value={range} onChange={setRange} testId="drift-range" />
+      </div>
       {q.isPending ? (
         <p className="text-sm text-slate-500">Comparing…</p>
       ) : q.error ? (

@@ -6,6 +6,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { RUN_COLORS } from "@/components/tracking/metric-chart";
 import { apiFetch } from "@/components/ui/api";
 import { Card } from "@/components/ui/card";
+import { formatDateTime } from "@/components/ui/dates";
 import type { VersionSeries } from "./types";
 
 export type RangeName = "hour" | "day" | "week";
@@ -29,7 +30,7 @@ export function RangePicker({ value, onChange, testId }: { value: RangeName; onC
           type="button"
           aria-pressed={value === r}
           onClick={() => onChange(r)}
-          className={`rounded-md px-2.5 py-1 text-xs font-medium ${value === r ? "bg-slate-900 text-white" : "text-slate-600 hover:bg-slate-100"}`}
+          className={`whitespace-nowrap rounded-md px-2.5 py-1 text-xs font-medium ${value === r ? "bg-slate-900 text-white" : "text-slate-600 hover:bg-slate-100"}`}
         >
           {RANGE_LABELS[r]}
         </button>
@@ -38,12 +39,8 @@ export function RangePicker({ value, onChange, testId }: { value: RangeName; onC
   );
 }
 
-const tick = (range: RangeName) => (t: number) => {
-  const d = new Date(t);
-  return range === "week"
-    ? d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric" })
-    : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
-};
+/** Axis labels in UTC, as every time in the portal: "14:05", or "12-07" over a week. */
+const tick = (range: RangeName) => (t: number) => new Date(t).toISOString().slice(range === "week" ? 5 : 11, range === "week" ? 10 : 16);
 
 /** One chart: one line per served version (or per percentile of each), on a shared time axis. */
 function Chart({
@@ -87,7 +84,7 @@ function Chart({
               tickFormatter={tick(series.range)}
             />
             <YAxis width={48} tick={{ fontSize: 11, fill: "#64748b" }} allowDecimals />
-            <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString("en-GB")} contentStyle={{ fontSize: 12 }} />
+            <Tooltip labelFormatter={(t) => formatDateTime(Number(t))} contentStyle={{ fontSize: 12 }} />
             <Legend wrapperStyle={{ fontSize: 11 }} />
             {lines.map((l) => (
               <Line
@@ -130,8 +127,10 @@ export function EndpointCharts({ name }: { name: string }) {
           ? `Per served version, in ${q.data.bucket_s / 60}-minute buckets. Errors are answers with status 400 or above.`
           : "Per served version, from the request log."
       }
-      action={<RangePicker value={range} onChange={setRange} testId="chart-range" />}
     >
+      <div className="mb-3">
+        <RangePicker value={range} onChange={setRange} testId="chart-range" />
+      </div>
       {q.isPending ? (
         <p className="text-sm text-slate-500">Loading the charts…</p>
       ) : q.error ? (

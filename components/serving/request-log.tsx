@@ -6,6 +6,7 @@ import { apiFetch } from "@/components/ui/api";
 import { Button, buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
+import { formatDateTime } from "@/components/ui/dates";
 import type { RequestView } from "./types";
 
 const PAGE = 25;
@@ -19,14 +20,14 @@ interface Filters {
 }
 const NONE: Filters = { status: "", version: "", caller: "", from: "", to: "" };
 
-/** The filters as the API's query string; a local date-time input becomes an ISO time in UTC. */
+/** The filters as the API's query string; the date-time inputs are read as UTC, as every time on the page is. */
 export function filterQuery(f: Filters): URLSearchParams {
   const q = new URLSearchParams();
   if (f.status) q.set("status", f.status);
   if (f.version) q.set("version", f.version);
   if (f.caller.trim()) q.set("caller", f.caller.trim());
   for (const key of ["from", "to"] as const) {
-    const t = f[key] ? new Date(f[key]) : null;
+    const t = f[key] ? new Date(`${f[key]}Z`) : null;
     if (t && !Number.isNaN(t.getTime())) q.set(key, t.toISOString());
   }
   return q;
@@ -64,11 +65,6 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
     <Card
       title="Request log"
       description="Every request: when, who, which served version, status and latency; a sample of bodies is kept as the endpoint's logging settings say. Only you and admins see it."
-      action={
-        <a href={exportHref} className={buttonClass("secondary", "sm")} data-testid="export-log" download>
-          Export JSON Lines
-        </a>
-      }
     >
       <form
         className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6"
@@ -106,11 +102,11 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
           <input value={draft.caller} onChange={set("caller")} className={input} name="caller" placeholder="user name" />
         </label>
         <label className="text-sm">
-          <span className="font-medium text-slate-700">From</span>
+          <span className="font-medium text-slate-700">From (UTC)</span>
           <input type="datetime-local" value={draft.from} onChange={set("from")} className={input} name="from" />
         </label>
         <label className="text-sm">
-          <span className="font-medium text-slate-700">Until</span>
+          <span className="font-medium text-slate-700">Until (UTC)</span>
           <input type="datetime-local" value={draft.to} onChange={set("to")} className={input} name="to" />
         </label>
         <div className="flex items-end gap-2">
@@ -127,6 +123,11 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
           >
             Clear
           </Button>
+        </div>
+        <div className="col-span-2 flex items-end sm:col-span-3 lg:col-span-6">
+          <a href={exportHref} className={buttonClass("secondary", "sm", "whitespace-nowrap")} data-testid="export-log" download>
+            Export these as JSON Lines
+          </a>
         </div>
       </form>
       <div className="mt-4">
@@ -150,7 +151,7 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
             {(q.data?.requests ?? []).map((r) => (
               <Fragment key={r.id}>
                 <tr data-testid="log-row">
-                  <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-700">{new Date(r.time).toLocaleString("en-GB")}</td>
+                  <td className="whitespace-nowrap py-2 pr-4 tabular-nums text-slate-700">{formatDateTime(r.time, { seconds: true })}</td>
                   <td className="pr-4">
                     {r.caller}
                     {r.token_id && <span className="block text-xs text-slate-400">token {r.token_id}</span>}

@@ -33,6 +33,13 @@ export function TryIt({ name }: { name: string }) {
         body,
       });
       let text = await res.text();
+      if ((res.headers.get("content-type") ?? "").startsWith("text/html")) {
+        // A web page is the portal's, not the model's: say what it means instead of showing its markup.
+        text =
+          res.status === 404
+            ? "The portal has no invocations route for this endpoint (a web page answered 404): serving calls are not available on this portal yet."
+            : `The portal answered with a web page (status ${res.status}), not the endpoint's JSON.`;
+      }
       try {
         text = JSON.stringify(JSON.parse(text), null, 2);
       } catch {
