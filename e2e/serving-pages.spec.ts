@@ -143,7 +143,7 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
 
   // The list: in the main navigation, the endpoint with its state, versions and traffic, owner and last hour's requests.
   await page.goto(`${SSO_URL}/`);
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Deployments" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Serving" }).click();
   await expect(page).toHaveURL(`${SSO_URL}/serving`);
   const row = page.getByTestId(`endpoint-${name}`);
   await expect(row).toContainText("Starting");

@@ -15,8 +15,8 @@ export default async function ServingPage() {
   const rows = await endpointsOverview(await getDb(), principal);
   return (
     <div className="space-y-6">
-      <PageHeader title="Deployments">
-        Registered models served as HTTP endpoints at <code className="text-sm">/serving-endpoints/&lt;name&gt;/invocations</code>, called
+      <PageHeader title="Serving">
+        Deployed models: registered model versions served as HTTP endpoints at <code className="text-sm">/serving-endpoints/&lt;name&gt;/invocations</code>, called
         with an API token by whoever their owner allows.
       </PageHeader>
       <Card

@@ -189,7 +189,7 @@ export function EndpointDetail({ name, initial, portalUrl }: { name: string; ini
   return (
     <div className="space-y-6">
       <PageHeader
-        crumbs={[{ href: "/serving", label: "Deployments" }]}
+        crumbs={[{ href: "/serving", label: "Serving" }]}
         titleTestId="endpoint-name"
         title={
           <>
