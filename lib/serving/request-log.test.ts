@@ -73,6 +73,9 @@ for (const kind of DB_KINDS) {
       const forged = await apiError(log(db(), p.alice, { page_token: "not-a-token" }));
       expect([forged.status, forged.code]).toEqual([400, "invalid_page_token"]);
       expect(() => query({ status: "teapot" })).toThrow(/status/);
+      // Well-formed but not a date (31 February): refused here, not a database error (a 500).
+      const feb31 = Buffer.from(JSON.stringify({ at: "2026-02-31 10:00:00+00", id: 5 })).toString("base64url");
+      expect((await apiError(log(db(), p.alice, { page_token: feb31 }))).status).toBe(400);
     });
 
     it("exports JSON Lines of the filtered rows and says when the cap cut it", async () => {

@@ -53,10 +53,16 @@ export const requestQuerySchema = z.object({
 });
 export type RequestQuery = z.output<typeof requestQuerySchema>;
 
-const cursorSchema = z.object({
-  at: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/),
-  id: z.int().positive(),
-});
+/** Postgres' text of a timestamptz ("2026-12-07 10:00:05.500123+00"), with a real calendar date: anything else would reach the database as an error. */
+const cursorAt = z
+  .string()
+  .regex(/^\d{4}-\d\d-\d\d ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/)
+  .refine((at) => {
+    const [y, m, d] = at.slice(0, 10).split("-").map(Number) as [number, number, number];
+    const day = new Date(Date.UTC(y, m - 1, d));
+    return y >= 1 && day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+  });
+const cursorSchema = z.object({ at: cursorAt, id: z.int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 export function encodeCursor(c: RequestCursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -142,11 +148,12 @@ export async function exportRequests(
     let after = first;
     let sent = 0;
     while (sent < cap) {
-      const rows = await pageRequests(db, e.id, filter, after, Math.min(1000, cap - sent));
+      const want = Math.min(1000, cap - sent);
+      const rows = await pageRequests(db, e.id, filter, after, want);
       for (const r of rows) yield `${JSON.stringify(requestView(r))}\n`;
       sent += rows.length;
       const last = rows.at(-1);
-      if (rows.length < Math.min(1000, cap - sent + rows.length) || !last) return;
+      if (rows.length < want || !last) return;
       after = { at: last.cursorAt, id: last.id };
     }
   }
