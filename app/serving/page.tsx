@@ -16,8 +16,9 @@ export default async function ServingPage() {
   return (
     <div className="space-y-6">
       <PageHeader title="Serving">
-        Deployed models: registered model versions served as HTTP endpoints at <code className="text-sm">/serving-endpoints/&lt;name&gt;/invocations</code>, called
-        with an API token by whoever their owner allows.
+        Deployed models: registered model versions served as HTTP endpoints at{" "}
+        <code className="text-sm">/serving-endpoints/&lt;name&gt;/invocations</code>, called with an API token by whoever their owner
+        allows.
       </PageHeader>
       <Card
         title="Endpoints"
