@@ -13,7 +13,7 @@ const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 const ADMIN = "admin";
 
-/** Runs, a model and a job with the long names and many columns that make pages wide. */
+/** Runs, a model, a job and a serving endpoint with the long names and many columns that make pages wide. */
 async function seed(request: Parameters<typeof userWithToken>[0]) {
   const token = await userWithToken(request, DEV_URL, ADMIN);
   const post = (op: string, data: Record<string, unknown>) => mlflowPost(request, DEV_URL, token, op, data);
@@ -54,7 +54,13 @@ async function seed(request: Parameters<typeof userWithToken>[0]) {
   });
   expect(job.status(), await job.text()).toBe(201);
   const { id: jobId } = (await job.json()) as { id: string };
-  return { experimentId, runs, model, jobId };
+  const endpoint = `phone-endpoint-${Date.now()}`;
+  const served = await request.post(`${DEV_URL}/api/2.0/serving-endpoints`, {
+    headers: bearer(token),
+    data: { name: endpoint, config: { served_entities: [{ entity_name: model, entity_version: "1" }] } },
+  });
+  expect(served.status(), await served.text()).toBe(200);
+  return { experimentId, runs, model, jobId, endpoint };
 }
 
 async function settle(page: Page) {
@@ -67,7 +73,7 @@ test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", 
   test.setTimeout(300_000);
   await page.setViewportSize(PHONE);
   await devSignIn(page, DEV_URL, ADMIN);
-  const { experimentId, runs, model, jobId } = await seed(request);
+  const { experimentId, runs, model, jobId, endpoint } = await seed(request);
   const pages: Record<string, string> = {
     home: "/",
     environments: "/environments",
@@ -85,6 +91,8 @@ test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", 
     models: "/models",
     model: `/models/${model}`,
     "model-version": `/models/${model}/versions/1`,
+    serving: "/serving",
+    "serving-endpoint": `/serving/${endpoint}`,
     "admin-users": "/admin/users",
     "admin-user": `/admin/users/${ADMIN}`,
     "admin-roles": "/admin/roles",

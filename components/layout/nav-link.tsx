@@ -9,7 +9,7 @@ export function NavLink({ href, children }: { href: string; children: string }) 
   return (
     <Link
       href={href}
-      className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? "bg-slate-800 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"}`}
+      className={`whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium lg:px-2.5 ${active ? "bg-slate-800 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"}`}
     >
       {children}
     </Link>

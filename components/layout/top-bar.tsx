@@ -12,6 +12,7 @@ const NAV = [
   { href: "/jobs", label: "Jobs", admin: false },
   { href: "/experiments", label: "Experiments", admin: false },
   { href: "/models", label: "Models", admin: false },
+  { href: "/serving", label: "Serving", admin: false },
   { href: "/admin/users", label: "Users", admin: true },
 ] as const;
 

@@ -4,6 +4,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { formatDateTime } from "@/components/ui/dates";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
 import { Card } from "@/components/ui/card";
+import { DeployPanel } from "@/components/serving/deploy-form";
 
 import { KeyValueTable } from "./key-value-table";
 import { AliasEditor, DescriptionEditor, RegistryAlert, StagePicker } from "./registry-edit";
@@ -46,6 +47,16 @@ export function ModelVersionView({ name, version }: { name: string; version: str
           </code>
         </p>
       </PageHeader>
+
+      <DeployPanel
+        what={`version ${v.version}`}
+        choices={{
+          model: name,
+          versions: [v.version],
+          aliases: (v.aliases ?? []).map((alias) => ({ alias, version: v.version })),
+          initial: `v:${v.version}`,
+        }}
+      />
 
       <Card title="About this version">
         <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-[10rem_1fr]">

@@ -5,12 +5,25 @@ import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
+import { DeployPanel } from "@/components/serving/deploy-form";
 
 import { KeyValueTable } from "./key-value-table";
 import { DescriptionEditor, ModelActions, RegistryAlert } from "./registry-edit";
 import { SourceRunLink } from "./source-run-link";
 import { registryProblem, useModelVersions, useRegisteredModel } from "./registry-queries";
 import { AliasBadge, StageBadge } from "./stage-badge";
+
+/** Deploy from the model page: its aliases first (the usual way to serve "the champion"), then its versions, newest first. */
+function deployChoices(model: string, versions: { version: string; aliases?: string[] }[]) {
+  const aliases = versions.flatMap((v) => (v.aliases ?? []).map((alias) => ({ alias, version: v.version })));
+  const first = aliases[0];
+  return {
+    model,
+    versions: versions.map((v) => v.version),
+    aliases,
+    initial: first ? `a:${first.alias}` : `v:${versions[0]?.version ?? "1"}`,
+  };
+}
 
 /** A registered model: description, tags, aliases, and every version with its stage and source run. */
 export function ModelView({ name }: { name: string }) {
@@ -36,6 +49,10 @@ export function ModelView({ name }: { name: string }) {
           <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
         </p>
       </PageHeader>
+
+      {versions.data && versions.data.length > 0 && (
+        <DeployPanel what="a version, or an alias the endpoint follows as it moves," choices={deployChoices(m.name, versions.data)} />
+      )}
 
       <Card
         title="Versions"

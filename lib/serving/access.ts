@@ -19,9 +19,9 @@ export function invokersOf(grants: readonly GrantRow[]): Invokers {
 
 export const resourceOf = (e: OwnedEndpoint, invokers?: Invokers) => endpointResource(e, invokers);
 
-/** Throws the rule's refusal as PERMISSION_DENIED. */
-export function assertMay(caller: Caller, action: Action, e: OwnedEndpoint, invokers?: Invokers): void {
-  assertCan(caller, action, resourceOf(e, invokers), (r) => servingError("PERMISSION_DENIED", r.message));
+/** Throws the rule's refusal as PERMISSION_DENIED; `what` names the deed in it ("read the request log of …"). */
+export function assertMay(caller: Caller, action: Action, e: OwnedEndpoint, invokers?: Invokers, what?: string): void {
+  assertCan(caller, action, resourceOf(e, invokers), (r) => servingError("PERMISSION_DENIED", r.message), what);
 }
 
 /** Databricks' permission_level of the caller on the endpoint. */

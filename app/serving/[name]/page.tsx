@@ -1,0 +1,24 @@
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { EndpointDetail } from "@/components/serving/endpoint-detail";
+import { ApiError } from "@atrium/core/lib/http/api-error";
+import { getConfig } from "@atrium/core/lib/config";
+import { getDb } from "@atrium/core/lib/runtime/db";
+import { endpointPage } from "@atrium/core/lib/serving/overview";
+import { ENDPOINT_NAME } from "@atrium/core/lib/serving/schemas";
+import { requireUser } from "../../_lib/page-auth";
+
+export const dynamic = "force-dynamic";
+
+const paramsSchema = z.object({ name: z.string().regex(ENDPOINT_NAME) });
+
+export default async function EndpointPage({ params }: { params: Promise<{ name: string }> }) {
+  const principal = await requireUser();
+  const parsed = paramsSchema.safeParse(await params);
+  if (!parsed.success) notFound();
+  const initial = await endpointPage(await getDb(), principal, parsed.data.name).catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) notFound();
+    throw err;
+  });
+  return <EndpointDetail name={parsed.data.name} initial={initial} portalUrl={getConfig().publicUrl} />;
+}
