@@ -138,7 +138,10 @@ export async function pruneDeliveries(db: Db, before: Date, limit: number): Prom
 export async function recentDeliveriesOf(db: Db, webhookIds: readonly string[], perWebhook: number): Promise<WebhookDeliveryRow[]> {
   if (webhookIds.length === 0) return [];
   const ranked = db
-    .select({ id: webhookDeliveries.id, rank: sql<number>`row_number() OVER (PARTITION BY ${webhookDeliveries.webhookId} ORDER BY ${webhookDeliveries.id} DESC)`.as("rank") })
+    .select({
+      id: webhookDeliveries.id,
+      rank: sql<number>`row_number() OVER (PARTITION BY ${webhookDeliveries.webhookId} ORDER BY ${webhookDeliveries.id} DESC)`.as("rank"),
+    })
     .from(webhookDeliveries)
     .where(inArray(webhookDeliveries.webhookId, [...webhookIds]))
     .as("ranked");
@@ -149,7 +152,10 @@ export async function recentDeliveriesOf(db: Db, webhookIds: readonly string[], 
 /** Deletes each webhook's finished attempts beyond its newest `keep`, at most `limit` a call. */
 export async function pruneDeliveriesBeyond(db: Db, keep: number, limit: number): Promise<number> {
   const ranked = db
-    .select({ id: webhookDeliveries.id, rank: sql<number>`row_number() OVER (PARTITION BY ${webhookDeliveries.webhookId} ORDER BY ${webhookDeliveries.id} DESC)`.as("rank") })
+    .select({
+      id: webhookDeliveries.id,
+      rank: sql<number>`row_number() OVER (PARTITION BY ${webhookDeliveries.webhookId} ORDER BY ${webhookDeliveries.id} DESC)`.as("rank"),
+    })
     .from(webhookDeliveries)
     .where(isNotNull(webhookDeliveries.finishedAt))
     .as("ranked");

@@ -105,8 +105,8 @@ export default async function WebhooksPage() {
     <div className="space-y-5">
       <PageHeader title="Webhooks">
         Registry webhooks tell CI/CD when a model version is created, an alias moves or a tag changes. Each shows its last{" "}
-        {DELIVERIES_SHOWN} delivery attempts: the receiver&apos;s status code and the start of its answer. Failed attempts on 429 and
-        5xx are retried with backoff. Webhooks are created with MLflow&apos;s client (<code>MlflowClient().create_webhook</code>).
+        {DELIVERIES_SHOWN} delivery attempts: the receiver&apos;s status code and the start of its answer. Failed attempts on 429 and 5xx
+        are retried with backoff. Webhooks are created with MLflow&apos;s client (<code>MlflowClient().create_webhook</code>).
       </PageHeader>
       {webhooks.length === 0 ? (
         <p className="rounded-xl border border-dashed border-slate-300 bg-white px-5 py-8 text-center text-sm text-slate-500">

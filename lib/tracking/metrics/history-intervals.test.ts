@@ -54,7 +54,8 @@ for (const kind of DB_KINDS) {
     // `get_metric_history_bulk_interval` (mlflow/store/tracking/abstract_store.py).
     it("picks MLflow's steps: evenly spaced positions plus the last (0, 2, 4, 6, 8, 9 of ten steps at max_results 5)", async () => {
       const id = await runWith(Array.from({ length: 10 }, (_, step) => ({ value: 10, step, timestamp: 1 })));
-      const steps = async (q: Json) => ((await ok(interval({ run_ids: id, metric_key: "loss", ...q }))).metrics as Point[]).map((p) => p.step);
+      const steps = async (q: Json) =>
+        ((await ok(interval({ run_ids: id, metric_key: "loss", ...q }))).metrics as Point[]).map((p) => p.step);
       expect(await steps({ max_results: 5 })).toEqual([0, 2, 4, 6, 8, 9]);
       expect(await steps({ max_results: 5, start_step: 0, end_step: 4 })).toEqual([0, 1, 2, 3, 4]);
       expect(await steps({ max_results: 5, start_step: 4, end_step: 8 })).toEqual([4, 5, 6, 7, 8]);
@@ -87,7 +88,12 @@ for (const kind of DB_KINDS) {
         ...Array.from({ length: 10 }, (_, step) => ({ value: 10, step, timestamp: 2 })),
       ]);
       const pts = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 5 }))).metrics as Point[];
-      expect(pts.map((p) => [p.step, p.timestamp])).toEqual([0, 2, 4, 6, 8, 9].flatMap((s) => [[s, 1], [s, 2]]));
+      expect(pts.map((p) => [p.step, p.timestamp])).toEqual(
+        [0, 2, 4, 6, 8, 9].flatMap((s) => [
+          [s, 1],
+          [s, 2],
+        ]),
+      );
     });
 
     it("samples 10,000 steps at positions int(i * n / max_results), in a range too", async () => {

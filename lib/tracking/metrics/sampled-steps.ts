@@ -20,15 +20,22 @@ export function sampledPositions(n: number, maxResults: number): number[] | null
 }
 
 /** The range sampled: the asked one, else 0 to the largest step of any run (0 when none). */
-export function sampledRange(start: number | null, end: number | null, runBounds: readonly { max: number }[]): { start: number; end: number } {
+export function sampledRange(
+  start: number | null,
+  end: number | null,
+  runBounds: readonly { max: number }[],
+): { start: number; end: number } {
   if (start !== null && end !== null) return { start, end };
   return { start: 0, end: runBounds.length > 0 ? Math.max(...runBounds.map((b) => b.max)) : 0 };
 }
 
 /** The picked steps with each run's first and last step inside the range, ascending and distinct. */
-export function withRunBounds(picked: readonly number[], runBounds: readonly { min: number; max: number }[], range: { start: number; end: number }): number[] {
+export function withRunBounds(
+  picked: readonly number[],
+  runBounds: readonly { min: number; max: number }[],
+  range: { start: number; end: number },
+): number[] {
   const steps = new Set(picked);
-  for (const b of runBounds)
-    for (const s of [b.min, b.max]) if (s >= range.start && s <= range.end) steps.add(s);
+  for (const b of runBounds) for (const s of [b.min, b.max]) if (s >= range.start && s <= range.end) steps.add(s);
   return [...steps].sort((a, b) => a - b);
 }

@@ -320,7 +320,7 @@ for (const kind of DB_KINDS) {
         const v2 = await newVersion(name);
         expect(v2.version).toBe("2");
         expect(v2.description).toBe("");
-        expect((((await ok(get("model-versions/get", { name, version: "2" }))).model_version as Json).description)).toBe("");
+        expect(((await ok(get("model-versions/get", { name, version: "2" }))).model_version as Json).description).toBe("");
         const rm = (await ok(get("registered-models/get", { name }))).registered_model as Json;
         expect((rm.latest_versions as Json[]).map((v) => [v.version, v.current_stage])).toEqual([["2", "None"]]);
         await fails(

@@ -33,7 +33,9 @@ for (const kind of DB_KINDS) {
       return ((await ok(post("runs/create", { experiment_id: exp }))).run as { info: { run_id: string } }).info.run_id;
     }
     const history = async (runId: string) => {
-      const run = (await ok(call("GET", "runs/get", { run_id: runId }, alice))).run as { data: { tags?: { key: string; value: string }[] } };
+      const run = (await ok(call("GET", "runs/get", { run_id: runId }, alice))).run as {
+        data: { tags?: { key: string; value: string }[] };
+      };
       return run.data.tags?.find((t) => t.key === "mlflow.log-model.history")?.value;
     };
 
@@ -69,11 +71,7 @@ for (const kind of DB_KINDS) {
         "Model json is missing mandatory fields: {'flavors', 'run_id'}",
       );
       await fails(post("runs/log-model", { run_id: id }), 400, "INVALID_PARAMETER_VALUE", "'model_json'");
-      await fails(
-        post("runs/log-model", { run_id: id, model_json: JSON.stringify(mlmodel(id, "m")) }, bob),
-        403,
-        "PERMISSION_DENIED",
-      );
+      await fails(post("runs/log-model", { run_id: id, model_json: JSON.stringify(mlmodel(id, "m")) }, bob), 403, "PERMISSION_DENIED");
       await fails(
         post("runs/log-model", { run_id: "0123456789abcdef0123456789abcdef", model_json: JSON.stringify(mlmodel(id, "m")) }),
         404,
