@@ -40,7 +40,7 @@ export function WebhookActions({ id, active }: { id: string; active: boolean }) 
     });
 
   return (
-    <div className="flex max-w-xs flex-col items-end gap-1.5">
+    <div className="flex max-w-xs flex-col gap-1.5 sm:items-end">
       <div className="flex gap-2">
         <Button variant="secondary" size="sm" disabled={busy} onClick={() => void sendTest()} data-testid="webhook-test">
           Send a test
@@ -50,12 +50,12 @@ export function WebhookActions({ id, active }: { id: string; active: boolean }) 
         </Button>
       </div>
       {notice && (
-        <p className="text-right text-xs text-slate-600" data-testid="webhook-notice" role="status">
+        <p className="text-xs text-slate-600 sm:text-right" data-testid="webhook-notice" role="status">
           {notice}
         </p>
       )}
       {error && (
-        <p role="alert" className="text-right text-xs text-red-700">
+        <p role="alert" className="text-xs text-red-700 sm:text-right">
           {error}
         </p>
       )}

@@ -21,11 +21,6 @@ function DeliveryRow({ d }: { d: DeliveryView }) {
       <td className="whitespace-nowrap px-4 py-2 text-slate-600">
         <RelativeTime at={d.finishedAt ?? d.dueAt} />
       </td>
-      <td className="whitespace-nowrap px-4 py-2 font-mono text-xs text-slate-800">
-        {d.event}
-        {d.test && <span className="ml-1.5 rounded bg-slate-100 px-1.5 py-0.5 font-sans text-slate-500">test</span>}
-      </td>
-      <td className="px-4 py-2 text-slate-600">{d.attempt}</td>
       <td className="px-4 py-2">
         <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATE_LOOK[d.state]}`} data-testid="delivery-state">
           {d.state}
@@ -34,7 +29,12 @@ function DeliveryRow({ d }: { d: DeliveryView }) {
       <td className="px-4 py-2 font-mono text-xs text-slate-800" data-testid="delivery-status">
         {d.statusCode ?? "—"}
       </td>
-      <td className="max-w-md px-4 py-2 text-xs text-slate-600">
+      <td className="whitespace-nowrap px-4 py-2 font-mono text-xs text-slate-800">
+        {d.event}
+        {d.test && <span className="ml-1.5 rounded bg-slate-100 px-1.5 py-0.5 font-sans text-slate-500">test</span>}
+      </td>
+      <td className="px-4 py-2 text-slate-600">{d.attempt}</td>
+      <td className="min-w-56 max-w-md px-4 py-2 text-xs text-slate-600">
         {d.error && <p className="text-red-700">{d.error}</p>}
         {d.answer !== null && d.answer !== "" && (
           <pre className="max-h-24 overflow-auto whitespace-pre-wrap break-all font-mono text-slate-700">
@@ -56,10 +56,10 @@ function DeliveryRow({ d }: { d: DeliveryView }) {
 function WebhookCard({ w }: { w: WebhookView }) {
   return (
     <section className="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="webhook" data-webhook-id={w.id}>
-      <div className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-100 px-5 py-4">
+      <div className="flex flex-col gap-3 border-b border-slate-100 px-5 py-4 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0 flex-1">
           <h2 className="flex flex-wrap items-center gap-2 font-semibold text-slate-900">
-            <span className="break-all">{w.name}</span>
+            <span className="break-words">{w.name}</span>
             <span
               data-testid="webhook-status"
               className={`rounded-full px-2 py-0.5 text-xs font-medium ${w.active ? "bg-emerald-50 text-emerald-700" : "bg-slate-100 text-slate-500"}`}
@@ -82,7 +82,7 @@ function WebhookCard({ w }: { w: WebhookView }) {
       </div>
       <DataTable
         testId="webhook-deliveries"
-        columns={["When", "Event", "Try", "Outcome", "Code", "Answer", { label: "Took", className: "text-right" }]}
+        columns={["When", "Outcome", "Code", "Event", "Try", "Answer", { label: "Took", className: "text-right" }]}
         cell="px-4 py-2 font-medium"
         empty={
           w.deliveries.length === 0
