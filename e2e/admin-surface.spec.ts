@@ -29,7 +29,15 @@ test("the scan finds the admin surface and nothing under /admin escapes it", () 
   ]) {
     expect(apis).toContain(known);
   }
-  for (const known of ["/admin/users", "/admin/users/[name]", "/admin/roles", "/admin/servers", "/admin/audit", "/admin/usage"])
+  for (const known of [
+    "/admin/users",
+    "/admin/users/[name]",
+    "/admin/roles",
+    "/admin/servers",
+    "/admin/audit",
+    "/admin/usage",
+    "/admin/webhooks",
+  ])
     expect(pages).toContain(known);
 });
 

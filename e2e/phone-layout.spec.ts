@@ -99,6 +99,7 @@ test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", 
     "admin-usage": "/admin/usage",
     "admin-audit": "/admin/audit",
     "admin-servers": "/admin/servers",
+    "admin-webhooks": "/admin/webhooks",
   };
   const tooWide: string[] = [];
   for (const [name, path] of Object.entries(pages)) {

@@ -9,6 +9,7 @@ const TABS = [
   { href: "/admin/roles", label: "Roles & limits" },
   { href: "/admin/usage", label: "Usage" },
   { href: "/admin/audit", label: "Audit log" },
+  { href: "/admin/webhooks", label: "Webhooks" },
   { href: "/environments", label: "Environment catalog" },
 ] as const;
 

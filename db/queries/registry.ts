@@ -190,6 +190,17 @@ export async function findModelVersion(db: Db, name: string, version: number): P
   return rows[0];
 }
 
+/** The highest live version of a model (what the alias `latest` names), if it has one. */
+export async function latestModelVersion(db: Db, name: string): Promise<ModelVersionRow | undefined> {
+  const rows = await db
+    .select()
+    .from(modelVersions)
+    .where(and(eq(modelVersions.name, name), live))
+    .orderBy(desc(modelVersions.version))
+    .limit(1);
+  return rows[0];
+}
+
 export async function searchModelVersionRows(
   db: Db,
   q: { readable: ReadFilter; filter: SQL | undefined; orderBy: SQL[]; limit: number; offset: number },

@@ -1,5 +1,5 @@
 /** Registry webhooks and their delivery attempts (lib/webhooks/, docs/webhooks.md). */
-import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { webhookDeliveries, webhooks } from "../schema";
 
@@ -130,6 +130,33 @@ export async function recentDeliveries(db: Db, webhookId: string, limit: number)
 /** Deletes finished attempts older than `before`, at most `limit` a call. */
 export async function pruneDeliveries(db: Db, before: Date, limit: number): Promise<number> {
   const old = db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(lt(webhookDeliveries.finishedAt, before)).limit(limit);
+  const rows = await db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, old)).returning({ id: webhookDeliveries.id });
+  return rows.length;
+}
+
+/** Attempts (those matching `where`) numbered per webhook from its newest, 1 first. */
+const rankedPerWebhook = (db: Db, where: SQL | undefined) =>
+  db
+    .select({
+      id: webhookDeliveries.id,
+      rank: sql<number>`row_number() OVER (PARTITION BY ${webhookDeliveries.webhookId} ORDER BY ${webhookDeliveries.id} DESC)`.as("rank"),
+    })
+    .from(webhookDeliveries)
+    .where(where)
+    .as("ranked");
+
+/** The newest `perWebhook` attempts of each of these webhooks, newest first (the admin page). */
+export async function recentDeliveriesOf(db: Db, webhookIds: readonly string[], perWebhook: number): Promise<WebhookDeliveryRow[]> {
+  if (webhookIds.length === 0) return [];
+  const ranked = rankedPerWebhook(db, inArray(webhookDeliveries.webhookId, [...webhookIds]));
+  const ids = db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, perWebhook));
+  return db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids)).orderBy(desc(webhookDeliveries.id));
+}
+
+/** Deletes each webhook's finished attempts beyond its newest `keep`, at most `limit` a call. */
+export async function pruneDeliveriesBeyond(db: Db, keep: number, limit: number): Promise<number> {
+  const ranked = rankedPerWebhook(db, isNotNull(webhookDeliveries.finishedAt));
+  const old = db.select({ id: ranked.id }).from(ranked).where(gt(ranked.rank, keep)).limit(limit);
   const rows = await db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, old)).returning({ id: webhookDeliveries.id });
   return rows.length;
 }

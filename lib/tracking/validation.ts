@@ -109,13 +109,24 @@ export function parseVersion(raw: string): number {
   return n;
 }
 
-/** Alias names: `^[\w\-]*$`, at most 255 characters, not `latest` and not `v<digits>` (those name versions). */
-export function validateAlias(alias: string): void {
+/** Alias names as read (MLflow's `_validate_model_alias_name`): `^[\w\-]*$`, at most 255 characters. */
+export function validateAliasName(alias: string): void {
   checkMaxLength(alias, MAX_ALIAS_LENGTH, "alias");
   if (!/^[\w-]*$/.test(alias)) {
     throw invalidParam(`Invalid alias name: '${alias}'. Aliases may only contain alphanumerics, underscores (_) and dashes (-).`);
   }
-  if (alias.toLowerCase() === "latest") throw invalidParam("'latest' alias name (case insensitive) is reserved.");
+}
+
+/** The alias that names a model's highest version when read (MLflow 3.3+'s `_REGISTERED_MODEL_ALIAS_LATEST`). */
+export const isLatestAlias = (alias: string) => alias.toLowerCase() === "latest";
+
+/**
+ * Alias names as set (MLflow's `_validate_model_alias_name` and `_validate_model_alias_name_reserved`): not
+ * `latest` (it names the highest version) and not `v<digits>` (those name versions).
+ */
+export function validateAlias(alias: string): void {
+  validateAliasName(alias);
+  if (isLatestAlias(alias)) throw invalidParam("'latest' alias name (case insensitive) is reserved.");
   if (/^[vV]\d+$/.test(alias)) throw invalidParam(`Version alias name '${alias}' is reserved.`);
 }
 

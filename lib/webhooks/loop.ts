@@ -1,5 +1,5 @@
 import type { Db } from "@/db/client";
-import { pruneDeliveries } from "@/db/queries/webhooks";
+import { pruneDeliveries, pruneDeliveriesBeyond } from "@/db/queries/webhooks";
 import { getConfig, type WebhookSettings } from "@/lib/config";
 import { getDb } from "@/lib/runtime/db";
 import { startLoop } from "@/lib/util/loop";
@@ -7,6 +7,8 @@ import { sendDueDeliveries, SEND_BATCH } from "./deliver";
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_LIMIT = 10_000;
+/** Finished attempts kept per webhook, whatever their age (docs/webhooks.md "Kept"): a busy or failing webhook cannot fill the table within the retention. */
+export const DELIVERIES_KEPT_PER_WEBHOOK = 1000;
 /** Full batches sent back to back in one tick before the loop lets the next tick come. */
 const MAX_BATCHES_PER_TICK = 10;
 
@@ -21,7 +23,7 @@ export interface WebhookLoopOptions {
 /**
  * The leader's webhook sender (server.ts starts it beside the events loop): every tick, the due attempts
  * (deliver.ts), again at once while a full batch was due (at most MAX_BATCHES_PER_TICK batches); once an hour, finished attempts past retention are
- * pruned (at most PRUNE_LIMIT a time). Returns its stop.
+ * pruned, and each webhook's beyond its newest DELIVERIES_KEPT_PER_WEBHOOK (at most PRUNE_LIMIT a time each). Returns its stop.
  */
 export function startWebhookSenderLoop(opts: WebhookLoopOptions): () => void {
   const settings = opts.settings ?? getConfig().webhooks;
@@ -33,6 +35,7 @@ export function startWebhookSenderLoop(opts: WebhookLoopOptions): () => void {
     if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
       prunedAt = Date.now();
       await pruneDeliveries(db, new Date(Date.now() - opts.retentionDays * 86_400_000), PRUNE_LIMIT);
+      await pruneDeliveriesBeyond(db, DELIVERIES_KEPT_PER_WEBHOOK, PRUNE_LIMIT);
     }
   });
 }

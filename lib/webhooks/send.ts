@@ -10,6 +10,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import type { WebhookSettings } from "@/lib/config";
+import { pythonJson } from "@/lib/util/python-json";
 import { splitEvent } from "./events";
 import { isPublicAddress, publicOnlyLookup } from "./url";
 
@@ -29,16 +30,6 @@ export function webhookBody(eventType: string, payload: Record<string, unknown>,
   const { entity, action } = splitEvent(eventType);
   const timestamp = at.toISOString().replace(/\.(\d{3})Z$/, ".$1000+00:00");
   return pythonJson({ entity, action, timestamp, data: payload });
-}
-
-/** Python's `json.dumps` defaults: ", " and ": " separators, non-ASCII escaped. */
-function pythonJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    return JSON.stringify(value ?? null).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  }
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return `{${entries.map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(", ")}}`;
 }
 
 export interface AttemptOutcome {

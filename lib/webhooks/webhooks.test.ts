@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { pruneDeliveries, recentDeliveries } from "@/db/queries/webhooks";
+import { pruneDeliveries, pruneDeliveriesBeyond, recentDeliveries, recentDeliveriesOf } from "@/db/queries/webhooks";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { getConfig, type WebhookSettings } from "@/lib/config";
@@ -424,6 +424,27 @@ for (const kind of DB_KINDS) {
       const refused = (await ok(call("POST", `webhooks/${id}/test`, {}, admin))).result as Json;
       expect(refused.success).toBe(false);
       expect(String(refused.error_message)).toMatch(/^Failed to test webhook: .*not a public address/);
+    });
+
+    it("keeps each webhook's newest finished attempts beyond the count cap, and lists the newest per webhook", async () => {
+      await clearHooks();
+      const a = String((await createHook()).webhook_id);
+      const b = String((await createHook()).webhook_id);
+      for (let i = 0; i < 5; i++) await ok(call("POST", `webhooks/${a}/test`, {}, admin));
+      await ok(call("POST", `webhooks/${b}/test`, {}, admin));
+      script.push({ status: 503 }, { status: 503 });
+      await ok(call("POST", "registered-models/create", { name: unique("model") }, alice));
+      await pump(Date.now() + 50); // a's and b's attempt 1 fail; attempt 2 of each is queued, unfinished.
+      const before = await recentDeliveriesOf(db(), [a, b], 3);
+      expect(before.filter((r) => r.webhookId === a)).toHaveLength(3);
+      expect(before.filter((r) => r.webhookId === b)).toHaveLength(3);
+      expect(before.map((r) => r.id)).toEqual([...before.map((r) => r.id)].sort((x, y) => y - x));
+      // a: 5 tests + 1 failed attempt finished, 1 queued; b: 1 test + 1 failed finished, 1 queued. Keep 2 finished each.
+      expect(await pruneDeliveriesBeyond(db(), 2, 10_000)).toBe(4);
+      const left = await recentDeliveries(db(), a, 10);
+      expect(left.filter((r) => r.finishedAt !== null)).toHaveLength(2);
+      expect(left.filter((r) => r.finishedAt === null)).toHaveLength(1);
+      expect(await recentDeliveries(db(), b, 10)).toHaveLength(3);
     });
   });
 }

@@ -20,6 +20,7 @@ import * as registryOps from "../registry/operations";
 import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
 import { listRunArtifacts } from "../runs/artifacts";
+import { logModel } from "../runs/log-model";
 import { logOutputs } from "../runs/outputs";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
@@ -106,6 +107,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("runs/delete-tag", POST, runs.deleteTag, changes("active-run"), runData.deleteTag),
   op("runs/log-inputs", POST, runs.logInputs, changes("active-run"), runData.logInputs),
   op("runs/outputs", POST, runs.logOutputs, changes("active-run"), logOutputs),
+  op("runs/log-model", POST, runs.logModel, changes("active-run"), logModel),
   op("metrics/get-history", GET, metrics.getHistory, reads("run"), metricOps.getMetricHistory),
   op("metrics/get-history-bulk-interval", GET, metrics.bulkInterval, reads(), getMetricHistoryBulkInterval),
   op("metrics/get-history-bulk", GET, metrics.bulk, reads(), getMetricHistoryBulk),
@@ -155,7 +157,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     registryOps.deleteRegisteredModelAlias,
     registryEvents.aliasDeleted,
   ),
-  op("registered-models/alias", GET, registry.alias, reads("registered-model"), registryOps.getModelVersionByAlias),
+  op("registered-models/alias", GET, registry.aliasRead, reads("registered-model"), registryOps.getModelVersionByAlias),
   op("registered-models/get-latest-versions", GET_POST, registry.latestVersions, reads("registered-model"), registryOps.getLatestVersions),
   op(
     "model-versions/create",

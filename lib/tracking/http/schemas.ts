@@ -17,6 +17,7 @@ import {
   parseVersion,
   truncateValue,
   validateAlias,
+  validateAliasName,
   validateExperimentName,
   validateKey,
   validateRunId,
@@ -139,6 +140,7 @@ export const runs = {
   deleteTag: withRunId({ key: requiredText() }),
   logInputs: withRunId({ datasets: list(datasetInput), models: list(z.object({ model_id: requiredText() })) }),
   listArtifacts: withRunId({ path: text(), page_token: text() }),
+  logModel: withRunId({ model_json: requiredText() }),
   logOutputs: withRunId({ models: list(z.object({ model_id: requiredText(), step: convert(int64(), outputStep) })) }),
 };
 
@@ -172,6 +174,8 @@ export const registry = {
   deleteModelTag: z.object({ name: modelName(), key: modelKey }),
   setAlias: z.object({ name: modelName(), alias, version }),
   alias: z.object({ name: modelName(), alias }),
+  /** get-model-version-by-alias: `latest` (any case) is read, not refused (MLflow 3.3+). */
+  aliasRead: z.object({ name: modelName(), alias: rule(requiredText(), validateAliasName) }),
   latestVersions: z.object({ name: modelName(), stages: list(convert(z.string(), parseStage)) }),
   createVersion: z.object({
     name: modelName(),

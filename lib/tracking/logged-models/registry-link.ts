@@ -2,6 +2,7 @@
 import type { Db } from "@/db/client";
 import { findLoggedModelOfRun, loggedModelDataOf, upsertLoggedModelTags, type LoggedModelRow } from "@/db/queries/logged-models";
 import { loggedModelOrThrow } from "../http/targets";
+import { pythonJson } from "@/lib/util/python-json";
 
 /** The tag MLflow 3 keeps on a logged model listing the registry versions made from it. */
 export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
@@ -18,17 +19,6 @@ export async function loggedModelForSource(db: Db, source: string, modelId: stri
   const fromRun = /^runs:\/([0-9a-f]{32})\/(.+?)\/?$/.exec(source);
   if (!fromRun?.[1] || !fromRun[2]) return undefined;
   return findLoggedModelOfRun(db, fromRun[1], fromRun[2]);
-}
-
-/** What `json.dumps` writes: `", "` and `": "` between items, non-ASCII as `\uXXXX`. */
-export function pythonJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
-      .join(", ")}}`;
-  }
-  return (JSON.stringify(value) ?? "null").replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 interface VersionEntry {

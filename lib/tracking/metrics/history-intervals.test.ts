@@ -48,33 +48,68 @@ for (const kind of DB_KINDS) {
       ]);
     });
 
-    it("downsamples 10,000 steps to max_results points spread evenly, keeping the first and last", async () => {
+    // The expected steps below are MLflow's own test cases (tests/server/test_handlers.py
+    // `test_get_sampled_steps_from_steps`, tests/tracking/test_rest_tracking.py
+    // `test_get_metric_history_bulk_interval_respects_max_results`) and values worked out with its
+    // `get_metric_history_bulk_interval` (mlflow/store/tracking/abstract_store.py).
+    it("picks MLflow's steps: evenly spaced positions plus the last (0, 2, 4, 6, 8, 9 of ten steps at max_results 5)", async () => {
+      const id = await runWith(Array.from({ length: 10 }, (_, step) => ({ value: 10, step, timestamp: 1 })));
+      const steps = async (q: Json) =>
+        ((await ok(interval({ run_ids: id, metric_key: "loss", ...q }))).metrics as Point[]).map((p) => p.step);
+      expect(await steps({ max_results: 5 })).toEqual([0, 2, 4, 6, 8, 9]);
+      expect(await steps({ max_results: 5, start_step: 0, end_step: 4 })).toEqual([0, 1, 2, 3, 4]);
+      expect(await steps({ max_results: 5, start_step: 4, end_step: 8 })).toEqual([4, 5, 6, 7, 8]);
+      const body = await ok(interval({ run_ids: id, metric_key: "loss", max_results: 5 }));
+      expect((body.metrics as Point[])[1]).toEqual({ key: "loss", value: 10, timestamp: 1, step: 2, run_id: id });
+    });
+
+    it("samples steps logged at intervals among the steps that exist (0, 200 … 1000 of 0, 10 … 1000)", async () => {
+      const id = await runWith(Array.from({ length: 101 }, (_, i) => ({ value: i, step: i * 10 })));
+      const pts = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 5 }))).metrics as Point[];
+      expect(pts.map((p) => p.step)).toEqual([0, 200, 400, 600, 800, 1000]);
+    });
+
+    it("samples the union of the runs' steps and adds each run's first and last step (0, 4, 8, 9, 12, 16, 19)", async () => {
+      const a = await runWith(Array.from({ length: 10 }, (_, step) => ({ value: 1, step })));
+      const b = await runWith(Array.from({ length: 20 }, (_, step) => ({ value: 2, step })));
+      const pts = (await ok(interval({ run_ids: [a, b], metric_key: "loss", max_results: 5 }))).metrics as Point[];
+      const stepsOf = (run: string) => pts.filter((p) => p.run_id === run).map((p) => p.step);
+      expect(pts[0]?.run_id).toBe(a);
+      expect(stepsOf(a)).toEqual([0, 4, 8, 9]);
+      expect(stepsOf(b)).toEqual([0, 4, 8, 9, 12, 16, 19]);
+      // Given in the other order, the runs answer in that order.
+      const swapped = (await ok(interval({ run_ids: [b, a], metric_key: "loss", max_results: 5 }))).metrics as Point[];
+      expect(swapped[0]?.run_id).toBe(b);
+    });
+
+    it("answers every point at a picked step, by step then timestamp", async () => {
+      const id = await runWith([
+        ...Array.from({ length: 10 }, (_, step) => ({ value: 10, step, timestamp: 1 })),
+        ...Array.from({ length: 10 }, (_, step) => ({ value: 10, step, timestamp: 2 })),
+      ]);
+      const pts = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 5 }))).metrics as Point[];
+      expect(pts.map((p) => [p.step, p.timestamp])).toEqual(
+        [0, 2, 4, 6, 8, 9].flatMap((s) => [
+          [s, 1],
+          [s, 2],
+        ]),
+      );
+    });
+
+    it("samples 10,000 steps at positions int(i * n / max_results), in a range too", async () => {
       const id = await runWith(Array.from({ length: 10_000 }, (_, step) => ({ value: step * 2, step })));
-      const body = await ok(interval({ run_ids: id, metric_key: "loss", max_results: 100 }));
-      const pts = body.metrics as Point[];
-      expect(pts).toHaveLength(100);
-      // 99 buckets of ~101 steps each take their first step; the final point is the last step.
-      expect(pts.map((p) => p.step)).toEqual([...Array.from({ length: 99 }, (_, i) => Math.floor((i * 10_000) / 99)), 9999]);
+      const pts = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 100 }))).metrics as Point[];
+      expect(pts.map((p) => p.step)).toEqual([...Array.from({ length: 100 }, (_, i) => i * 100), 9999]);
       expect(pts.every((p) => p.value === p.step * 2)).toBe(true);
       const ranged = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 11, start_step: 100, end_step: 200 })))
         .metrics as Point[];
-      expect(ranged.map((p) => p.step)).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200]);
+      expect(ranged.map((p) => p.step)).toEqual([100, 109, 118, 127, 136, 145, 155, 164, 173, 182, 191, 200]);
     });
 
-    it("aligns buckets across runs and keeps the given run order", async () => {
-      const a = await runWith(Array.from({ length: 50 }, (_, step) => ({ value: 1, step })));
-      const b = await runWith(Array.from({ length: 100 }, (_, step) => ({ value: 2, step })));
-      const pts = (await ok(interval({ run_ids: [b, a], metric_key: "loss", max_results: 11 }))).metrics as Point[];
-      const stepsOf = (id: string) => pts.filter((p) => p.run_id === id).map((p) => p.step);
-      expect(pts[0]?.run_id).toBe(b);
-      expect(stepsOf(b)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 99]);
-      expect(stepsOf(a)).toEqual([0, 10, 20, 30, 40, 49]);
-    });
-
-    it("spreads points over time when a metric was logged without steps", async () => {
-      const id = await runWith(Array.from({ length: 1000 }, (_, i) => ({ value: i, step: 0, timestamp: 5_000 + i })));
+    it("answers every point of a metric logged without steps (all at step 0), as MLflow does", async () => {
+      const id = await runWith(Array.from({ length: 30 }, (_, i) => ({ value: i, step: 0, timestamp: 5_000 + i })));
       const pts = (await ok(interval({ run_ids: id, metric_key: "loss", max_results: 5 }))).metrics as Point[];
-      expect(pts.map((p) => p.timestamp)).toEqual([5000, 5250, 5500, 5750, 5999]);
+      expect(pts.map((p) => p.timestamp)).toEqual(Array.from({ length: 30 }, (_, i) => 5_000 + i));
     });
 
     it("answers {} for a metric the run never logged, and refuses bad requests", async () => {
@@ -89,6 +124,12 @@ for (const kind of DB_KINDS) {
         400,
         "INVALID_PARAMETER_VALUE",
         "end_step must be greater than start_step. Found start_step=5 and end_step=2.",
+      );
+      await fails(
+        interval({ run_ids: id, metric_key: "loss", start_step: 1 }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "If either start step or end step are specified, both must be specified.",
       );
       const many = Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, "0"));
       await fails(

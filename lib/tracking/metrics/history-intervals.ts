@@ -1,19 +1,25 @@
 /**
- * metrics/get-history-bulk-interval (MLflow's chart endpoint): up to 100 runs, up to 2,500 points per run evenly
- * spaced over steps, downsampled in SQL (db/queries/metric-intervals.ts) so a 1M-point history answers fast.
+ * metrics/get-history-bulk-interval (MLflow's chart endpoint, mlflow/server/handlers.py
+ * `get_metric_history_bulk_interval_handler`): up to 100 runs, at most `max_results` (≤ 2,500) sampled steps,
+ * picked as MLflow picks them (sampled-steps.ts) over the steps that exist, counted and picked in SQL
+ * (db/queries/metric-intervals.ts). Every point at a picked step is answered, at most 25,000 per run (MLflow's
+ * MAX_RESULTS_GET_METRIC_HISTORY).
  * `GET …?run_ids=a&run_ids=b&metric_key=loss&max_results=500[&start_step=…&end_step=…]` →
- * `{ metrics: [{ key, value, timestamp, step, run_id }] }` ordered by the given run order, then step.
+ * `{ metrics: [{ key, value, timestamp, step, run_id }] }` ordered by the given run order, then step, timestamp, value.
  */
+import { countDistinctSteps, distinctStepsAt, pointsAtSteps, stepBoundsPerRun } from "@/db/queries/metric-intervals";
 import { findRunsByIds } from "@/db/queries/tracking";
-import { sampledHistory } from "@/db/queries/metric-intervals";
 import type { Body, TrackingContext } from "../context";
 import { wireDouble } from "../entities";
 import { doesNotExist, invalidParam } from "../errors";
 import type { Input, metrics } from "../http/schemas";
 import { maxResults } from "../search/max-results";
+import { sampledPositions, sampledRange, withRunBounds } from "./sampled-steps";
 
 export const MAX_RUNS_PER_INTERVAL_REQUEST = 100;
 export const MAX_POINTS_PER_RUN = 2500;
+/** MLflow's MAX_RESULTS_GET_METRIC_HISTORY: points answered per run (several may share a picked step). */
+export const MAX_ANSWERED_PER_RUN = 25_000;
 
 export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: Input<typeof metrics.bulkInterval>): Promise<Body> {
   const runIds = [...new Set(input.run_ids)];
@@ -30,10 +36,15 @@ export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: 
   if (start !== null && end !== null && start > end) {
     throw invalidParam(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
   }
+  if ((start === null) !== (end === null)) throw invalidParam("If either start step or end step are specified, both must be specified.");
   const known = new Set((await findRunsByIds(ctx.db, runIds)).map((r) => r.runUuid));
   const missing = runIds.find((id) => !known.has(id));
   if (missing !== undefined) throw doesNotExist(`Run with id=${missing} not found`);
-  const points = await sampledHistory(ctx.db, { runIds, key, maxPoints: max, startStep: start, endStep: end });
+  const bounds = await stepBoundsPerRun(ctx.db, runIds, key);
+  const range = sampledRange(start, end, bounds);
+  const positions = sampledPositions(await countDistinctSteps(ctx.db, runIds, key, range.start, range.end), max);
+  const steps = withRunBounds(await distinctStepsAt(ctx.db, runIds, key, range, positions), bounds, range);
+  const points = await pointsAtSteps(ctx.db, { runIds, key, steps, perRun: MAX_ANSWERED_PER_RUN });
   if (points.length === 0) return {};
   return {
     metrics: points.map((p) => ({

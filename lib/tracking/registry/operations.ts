@@ -12,6 +12,7 @@ import {
   findModelVersion,
   insertModelVersion,
   insertRegisteredModel,
+  latestModelVersion,
   latestVersionsOf,
   renameRegisteredModel,
   searchModelVersionRows,
@@ -41,7 +42,7 @@ import {
   compileRegisteredModelFilter,
   compileRegisteredModelOrderBy,
 } from "../search/registry-sql";
-import { MODEL_STAGES } from "../validation";
+import { isLatestAlias, MODEL_STAGES } from "../validation";
 import { appendToUriPath } from "../artifact-uri";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 import { readableBy } from "@/lib/auth/access";
@@ -159,11 +160,20 @@ export async function deleteRegisteredModelAlias(
   return {};
 }
 
+/**
+ * MLflow's `get_model_version_by_alias`; since MLflow 3.3 the alias `latest` (any case) names the model's
+ * highest live version, which `models:/name@latest` and `load_prompt(name)` without a version ask for.
+ */
 export async function getModelVersionByAlias(
   ctx: TrackingContext,
-  { alias }: Input<typeof registry.alias>,
+  { alias }: Input<typeof registry.aliasRead>,
   model: RegisteredModelRow,
 ): Promise<Body> {
+  if (isLatestAlias(alias)) {
+    const latest = await latestModelVersion(ctx.db, model.name);
+    if (!latest) throw doesNotExist(`Latest version not found for model ${model.name}.`);
+    return versionBody(ctx.db, latest);
+  }
   const found = await findAlias(ctx.db, model.name, alias);
   const row = found && (await findModelVersion(ctx.db, model.name, found.version));
   if (!row) throw invalidParam(`Registered model alias ${alias} not found.`);
@@ -214,7 +224,8 @@ export async function createModelVersion(
     ...stored,
     storageLocation: logged ? null : await copiedFrom(ctx.db, input.source),
     runLink: input.run_link || null,
-    description: input.description ?? null,
+    // MLflow's handler passes the request's description, "" when absent, and answers it back as "".
+    description: input.description ?? "",
     userId: ctx.principal.name,
     now: nowOf(ctx),
     tags: input.tags,

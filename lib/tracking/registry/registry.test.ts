@@ -224,6 +224,33 @@ for (const kind of DB_KINDS) {
         await ok(del("registered-models/alias", { name, alias: "champion" }));
       });
 
+      // MLflow 3.3+ (mlflow/store/model_registry/sqlalchemy_store.py `get_model_version_by_alias`,
+      // mlflow/utils/validation.py `_validate_model_alias_name_reserved` only on set): `latest` is read as the
+      // highest version; the stock client's `models:/name@latest` and `load_prompt(name)` ask exactly this.
+      it("reads the alias latest (any case) as the highest live version, as MLflow 3.3+ does", async () => {
+        const name = await newModel();
+        await newVersion(name);
+        await newVersion(name);
+        await newVersion(name);
+        const latest = (await ok(get("registered-models/alias", { name, alias: "latest" }))).model_version as Json;
+        expect(latest).toMatchObject({ name, version: "3" });
+        expect(latest.aliases).toBeUndefined();
+        await ok(del("model-versions/delete", { name, version: "3" }));
+        expect(((await ok(get("registered-models/alias", { name, alias: "Latest" }))).model_version as Json).version).toBe("2");
+        // Readers read it; still nobody may set it.
+        expect(((await ok(get("registered-models/alias", { name, alias: "LATEST" }, bob))).model_version as Json).version).toBe("2");
+        await fails(post("registered-models/alias", { name, alias: "latest", version: "1" }), 400, "INVALID_PARAMETER_VALUE", "reserved");
+        const empty = await newModel();
+        await fails(
+          get("registered-models/alias", { name: empty, alias: "latest" }),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `Latest version not found for model ${empty}.`,
+        );
+        await fails(get("registered-models/alias", { name: "nope-l", alias: "latest" }), 404, "RESOURCE_DOES_NOT_EXIST");
+        await fails(get("registered-models/alias", { name, alias: "a b" }), 400, "INVALID_PARAMETER_VALUE", "Invalid alias name: 'a b'");
+      });
+
       it("refuses reserved and malformed aliases, missing versions and other people's models", async () => {
         const name = await newModel();
         await newVersion(name);
@@ -288,7 +315,12 @@ for (const kind of DB_KINDS) {
           tags: [{ key: "t", value: "1" }],
           run_link: "http://x/run",
         });
-        expect((await newVersion(name)).version).toBe("2");
+        // Without a description, MLflow's handler stores the request's "" and answers it (mlflow/server/handlers.py
+        // `_create_model_version`); the client reads "" where it read None before.
+        const v2 = await newVersion(name);
+        expect(v2.version).toBe("2");
+        expect(v2.description).toBe("");
+        expect(((await ok(get("model-versions/get", { name, version: "2" }))).model_version as Json).description).toBe("");
         const rm = (await ok(get("registered-models/get", { name }))).registered_model as Json;
         expect((rm.latest_versions as Json[]).map((v) => [v.version, v.current_stage])).toEqual([["2", "None"]]);
         await fails(
