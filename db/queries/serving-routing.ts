@@ -3,7 +3,7 @@
  * its grants and the ready replicas of that config (rows the reconciler writes), the wake request of a
  * scaled-to-zero endpoint, and when it was last called.
  */
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { servingEndpointConfigs, servingEndpoints, servingReplicas, type ServedEntityRecord, type TrafficRouteRecord } from "../schema";
 import { findEndpoint, listGrants, type GrantRow, type OwnedEndpoint } from "./serving";
@@ -43,7 +43,8 @@ export async function readyReplicas(db: Db, endpointId: string, configId: string
         eq(servingReplicas.state, "ready"),
         isNotNull(servingReplicas.url),
       ),
-    );
+    )
+    .orderBy(asc(servingReplicas.id));
   return rows.flatMap((r) => (r.url ? [{ ...r, url: r.url }] : []));
 }
 
@@ -92,7 +93,7 @@ export async function touchInvoked(db: Db, endpointIds: readonly string[], at: D
     .where(
       and(
         inArray(servingEndpoints.id, [...endpointIds]),
-        sql`(${servingEndpoints.lastInvokedAt} is null or ${servingEndpoints.lastInvokedAt} < ${at})`,
+        or(isNull(servingEndpoints.lastInvokedAt), lt(servingEndpoints.lastInvokedAt, at)),
       ),
     );
 }
