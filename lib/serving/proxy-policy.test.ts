@@ -99,6 +99,7 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
       ["bob", ["serving:invoke"]],
       ["bobmlflow", ["mlflow"]],
       ["carol", ["serving:invoke"]],
+      ["pat", ["serving:invoke"]],
     ] as const) {
       const owner = who === "bobmlflow" ? people.bob : people[who];
       tokens[who] = (await tokenOf(db(), owner, `tok_${who}_${process.pid}`, [...scopes])).token;
@@ -238,6 +239,93 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
       await db().update(servingReplicas).set({ state: "ready" }).where(eq(servingReplicas.endpointId, endpointId));
     }
   });
+
+  /** A second endpoint with this config, made active, with ready replicas of the named entities at the real container. */
+  async function liveEndpoint(name: string, config: Record<string, unknown>, ready: string[]): Promise<string> {
+    await createEndpoint(db(), people.pat, { name, config } as never);
+    const [row] = await db().select().from(servingEndpoints).where(eq(servingEndpoints.name, name));
+    await db()
+      .update(servingEndpoints)
+      .set({ activeConfigId: row!.pendingConfigId, pendingConfigId: null, ready: "READY", configUpdate: "NOT_UPDATING" })
+      .where(eq(servingEndpoints.id, row!.id));
+    if (ready.length > 0)
+      await db()
+        .insert(servingReplicas)
+        .values(
+          ready.map((entity) => ({
+            id: `${name}-${entity}-${process.pid}`,
+            endpointId: row!.id,
+            configId: row!.pendingConfigId!,
+            servedEntity: entity,
+            modelVersion: Number(entity.split("-").at(-1)),
+            state: "ready" as const,
+            url: scoring!.url,
+          })),
+        );
+    return row!.id;
+  }
+
+  it("copies a call to the shadow entity after the answer, logs the shadow's answer, and returns only the routed one", async () => {
+    const id = await liveEndpoint(
+      "churn-shadowed",
+      {
+        served_entities: [
+          { entity_name: "churn", entity_version: "2", workload_size: "Small", scale_to_zero_enabled: false },
+          { entity_name: "churn", entity_version: "1", workload_size: "Small", scale_to_zero_enabled: false },
+        ],
+        traffic_config: { routes: [{ served_entity_name: "churn-2", traffic_percentage: 100 }] },
+        shadow_entity_name: "churn-1",
+      },
+      ["churn-1", "churn-2"],
+    );
+    const { base, log } = await startProxy();
+    const res = await invoke(base, { Authorization: `Bearer ${tokens.pat}` }, BODY, "churn-shadowed");
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(["predictions"]);
+    // The copy is sent once the caller has the answer; its row follows.
+    let rows: (typeof servingRequestLog.$inferSelect)[] = [];
+    for (let i = 0; i < 100 && rows.length < 2; i++) {
+      await log.flush();
+      rows = await db().select().from(servingRequestLog).where(eq(servingRequestLog.endpointId, id));
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    const byShadow = Object.fromEntries(rows.map((r) => [String(r.shadow), r]));
+    expect(byShadow.false).toMatchObject({ servedEntity: "churn-2", status: 200 });
+    expect(byShadow.true).toMatchObject({ servedEntity: "churn-1", modelVersion: 1, status: 200, requestSample: BODY });
+    expect(JSON.parse(byShadow.true?.responseSample ?? "")).toEqual(res.body);
+  }, 60_000);
+
+  it("wakes a scaled-to-zero entity and holds the call until a replica is ready", async () => {
+    const id = await liveEndpoint(
+      "churn-asleep",
+      { served_entities: [{ entity_name: "churn", entity_version: "2", workload_size: "Small", scale_to_zero_enabled: true }] },
+      [],
+    );
+    const { base } = await startProxy({ coldStartTimeoutMs: 60_000 });
+    const call = invoke(base, { Authorization: `Bearer ${tokens.pat}` }, BODY, "churn-asleep");
+    // The reconciler's part: it sees the wake request and, once the replica answers /ping, marks it ready.
+    let woken: Date | null = null;
+    for (let i = 0; i < 200 && !woken; i++) {
+      [{ wakeRequestedAt: woken = null } = { wakeRequestedAt: null }] = await db()
+        .select({ wakeRequestedAt: servingEndpoints.wakeRequestedAt })
+        .from(servingEndpoints)
+        .where(eq(servingEndpoints.id, id));
+      if (!woken) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(woken).toBeInstanceOf(Date);
+    const [row] = await db().select().from(servingEndpoints).where(eq(servingEndpoints.id, id));
+    await db()
+      .insert(servingReplicas)
+      .values({ id: `asleep-${process.pid}`, endpointId: id, configId: row!.activeConfigId!, servedEntity: "churn-2", modelVersion: 2, state: "ready", url: scoring!.url });
+    expect((await call).status).toBe(200);
+
+    // Without a replica within the spawn timeout: 503 in one sentence.
+    await db().delete(servingReplicas).where(eq(servingReplicas.endpointId, id));
+    const { base: quick } = await startProxy({ coldStartTimeoutMs: 500, routingCacheMs: 0 });
+    const late = await invoke(quick, { Authorization: `Bearer ${tokens.pat}` }, BODY, "churn-asleep");
+    expect(late).toMatchObject({ status: 503, body: { error_code: "TEMPORARILY_UNAVAILABLE" } });
+    expect(late.body.message).toMatch(/scaled to zero and did not start within 1 s/);
+  }, 60_000);
 
   it("drops and counts rows when the log's queue is full, and the calls still succeed", async () => {
     const { base, log } = await startProxy({ maxQueue: 1 });
