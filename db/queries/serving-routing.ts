@@ -34,7 +34,12 @@ export interface Routing {
 /** The ready replicas of one config revision that have an address. */
 export async function readyReplicas(db: Db, endpointId: string, configId: string): Promise<ReadyReplica[]> {
   const rows = await db
-    .select({ id: servingReplicas.id, servedEntity: servingReplicas.servedEntity, modelVersion: servingReplicas.modelVersion, url: servingReplicas.url })
+    .select({
+      id: servingReplicas.id,
+      servedEntity: servingReplicas.servedEntity,
+      modelVersion: servingReplicas.modelVersion,
+      url: servingReplicas.url,
+    })
     .from(servingReplicas)
     .where(
       and(

@@ -83,7 +83,8 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, url: s
   }
   addForwardedHeaders(req);
 
-  const bodiless = headers["transfer-encoding"] === undefined && (headers["content-length"] === undefined || headers["content-length"] === "0");
+  const bodiless =
+    headers["transfer-encoding"] === undefined && (headers["content-length"] === undefined || headers["content-length"] === "0");
   const proxyReq = send(req, res, url, opts, bodiless);
   if (bodiless) {
     // No body (nearly every GET): headers and end go out in one write, without a pipe's listeners.

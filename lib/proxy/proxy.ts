@@ -219,16 +219,15 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
           exchange.bytesIn += chunk.length;
         });
       }
-      const retryUpstream = policy.retryUpstream;
       forwardRequest(req, res, upstream.url, {
         agent,
         path: upstream.path,
         timeoutMs: upstreamTimeoutMs,
         maxBodyBytes: max,
-        retryTo: retryUpstream
+        retryTo: policy.retryUpstream
           ? (err) => {
               logUpstream(upstream, err);
-              const next = retryUpstream(upstream);
+              const next = policy.retryUpstream?.(upstream);
               if (!next) return undefined;
               upstream = next;
               ctx = prepareForward(req, next);

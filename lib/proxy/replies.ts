@@ -40,7 +40,11 @@ export const upgradeRefused = (upstream: string, status: number) =>
   proxyError(status, "upgrade_refused", `The ${upstream} answered HTTP ${status} instead of opening the WebSocket.`);
 
 export const bodyTooLarge = (maxBytes: number) =>
-  proxyError(413, "request_too_large", `The request body is larger than the limit of ${formatBytes(maxBytes)}; send less data per request.`);
+  proxyError(
+    413,
+    "request_too_large",
+    `The request body is larger than the limit of ${formatBytes(maxBytes)}; send less data per request.`,
+  );
 
 const formatBytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`);
 

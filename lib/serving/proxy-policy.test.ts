@@ -34,6 +34,7 @@ import { servingEndpoints, servingReplicas, servingRequestLog } from "@/db/schem
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { startSession } from "@/lib/auth/sessions";
+import { metrics } from "@/lib/metrics/registry";
 import { createProxy, type Proxy } from "@/lib/proxy/proxy";
 import { engineReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { createEndpoint } from "./endpoints";
@@ -62,9 +63,21 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
 
   /** The proxy on a loopback port, as server.ts builds it, with its own request log. */
   async function startProxy(extra: Partial<ServingProxyDeps> & { maxQueue?: number } = {}) {
-    const log = createRequestLog({ getDb: async () => db(), maxQueue: extra.maxQueue, flushMs: 3_600_000 });
+    // As server.ts wires it: a dropped row bumps the Prometheus counter.
+    const log = createRequestLog({
+      getDb: async () => db(),
+      maxQueue: extra.maxQueue,
+      flushMs: 3_600_000,
+      onDrop: () => metrics().servingLogDropped.inc(),
+    });
     const proxy = createProxy(
-      servingProxyPolicy({ getDb: async () => db(), publicOrigin: "http://portal.test:4100", coldStartTimeoutMs: 3_000, requestLog: log, ...extra }),
+      servingProxyPolicy({
+        getDb: async () => db(),
+        publicOrigin: "http://portal.test:4100",
+        coldStartTimeoutMs: 3_000,
+        requestLog: log,
+        ...extra,
+      }),
     );
     const server = createServer((req, res) => void proxy.handleRequest(req, res));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -108,7 +121,13 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
       name: "churn-live",
       config: { served_entities: [{ entity_name: "churn", entity_version: "2", workload_size: "Small", scale_to_zero_enabled: false }] },
     } as never);
-    await updatePermissions(db(), people.alice, "churn-live", { access_control_list: [{ user_name: "bob", permission_level: "CAN_QUERY" }] } as never, "add");
+    await updatePermissions(
+      db(),
+      people.alice,
+      "churn-live",
+      { access_control_list: [{ user_name: "bob", permission_level: "CAN_QUERY" }] } as never,
+      "add",
+    );
     // What the reconciler does once the replicas answer /ping: the pending config becomes the active one.
     const [row] = await db().select().from(servingEndpoints).where(eq(servingEndpoints.name, "churn-live"));
     endpointId = row!.id;
@@ -149,7 +168,11 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
 
   it("answers a granted token with MLflow's predictions, as the container does directly, retrying a refused replica", async () => {
     const { base, log } = await startProxy({ random: () => 0 });
-    const direct = await fetch(`${scoring!.url}/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+    const direct = await fetch(`${scoring!.url}/invocations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: BODY,
+    });
     const expected = (await direct.json()) as { predictions: number[] };
     expect(expected.predictions).toHaveLength(3);
     for (const who of ["bob", "alice"]) {
@@ -177,6 +200,10 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     expect(rows.find((r) => r.callerName === "bob")?.tokenId).toBe(`tok_bob_${process.pid}`);
     const [touched] = await db().select().from(servingEndpoints).where(eq(servingEndpoints.id, endpointId));
     expect(touched?.lastInvokedAt).toBeInstanceOf(Date);
+    // The Prometheus series /metrics exports, by endpoint, entity, version and status class.
+    const exported = await metrics().registry.metrics();
+    expect(exported).toMatch(/atrium_serving_requests_total\{endpoint="churn-live",entity="churn-2",version="2",class="2xx"\} [2-9]/);
+    expect(exported).toMatch(/atrium_serving_request_duration_seconds_count\{endpoint="churn-live",entity="churn-2"\} [2-9]/);
   }, 120_000);
 
   it("refuses no credential, the wrong scope, a caller not granted, and an unknown endpoint, in MLflow's shape", async () => {
@@ -316,7 +343,15 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     const [row] = await db().select().from(servingEndpoints).where(eq(servingEndpoints.id, id));
     await db()
       .insert(servingReplicas)
-      .values({ id: `asleep-${process.pid}`, endpointId: id, configId: row!.activeConfigId!, servedEntity: "churn-2", modelVersion: 2, state: "ready", url: scoring!.url });
+      .values({
+        id: `asleep-${process.pid}`,
+        endpointId: id,
+        configId: row!.activeConfigId!,
+        servedEntity: "churn-2",
+        modelVersion: 2,
+        state: "ready",
+        url: scoring!.url,
+      });
     expect((await call).status).toBe(200);
 
     // Without a replica within the spawn timeout: 503 in one sentence.
@@ -330,6 +365,7 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
   it("drops and counts rows when the log's queue is full, and the calls still succeed", async () => {
     const { base, log } = await startProxy({ maxQueue: 1 });
     await db().delete(servingRequestLog);
+    const droppedBefore = (await metrics().servingLogDropped.get()).values[0]?.value ?? 0;
     for (let i = 0; i < 3; i++) expect((await invoke(base, { Authorization: `Bearer ${tokens.bob}` })).status).toBe(200);
     expect(log.dropped()).toBe(2);
     await log.flush();

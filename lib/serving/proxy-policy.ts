@@ -209,7 +209,8 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
           `The endpoint "${name}" was scaled to zero and did not start within ${Math.round(deps.coldStartTimeoutMs / 1000)} s; try again shortly.`,
         );
     }
-    if (!replica) return reject(503, "TEMPORARILY_UNAVAILABLE", `The endpoint "${name}" has no ready replica right now; try again shortly.`);
+    if (!replica)
+      return reject(503, "TEMPORARILY_UNAVAILABLE", `The endpoint "${name}" has no ready replica right now; try again shortly.`);
     return forwardTo(routing, replica, principal);
   }
 
@@ -253,14 +254,26 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     inFlight.add(replica.id);
     const started = performance.now();
     const cap = Math.min(routing.endpoint.logSampleBytes, MAX_SAMPLE_BYTES);
-    const shadowUpstream: ServingUpstream = { ...upstream, replica, url: replica.url, label: `${routing.endpoint.name}/${replica.servedEntity}` };
+    const shadowUpstream: ServingUpstream = {
+      ...upstream,
+      replica,
+      url: replica.url,
+      label: `${routing.endpoint.name}/${replica.servedEntity}`,
+    };
     let finished = false;
     const finish = (status: number, bytesOut: number, head: Buffer | undefined) => {
       if (finished) return;
       finished = true;
       shadowsInFlight--;
       inFlight.done(replica.id);
-      const row = { status, durationMs: performance.now() - started, bytesIn: body.length, bytesOut, requestHead: body, responseHead: head };
+      const row = {
+        status,
+        durationMs: performance.now() - started,
+        bytesIn: body.length,
+        bytesOut,
+        requestHead: body,
+        responseHead: head,
+      };
       deps.requestLog?.add(logRow(shadowUpstream, row, true));
     };
     const { hostname, port } = new URL(replica.url);
@@ -327,4 +340,3 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     inFlight,
   };
 }
-

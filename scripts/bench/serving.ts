@@ -83,7 +83,9 @@ async function main() {
     const { token } = await createApiToken(db, SYSTEM_PRINCIPAL, run, { note: "bench:serving", scopes: ["serving:invoke"] });
     const endpointId = randomUUID().replace(/-/g, "");
     const configId = randomUUID().replace(/-/g, "");
-    await db.insert(servingEndpoints).values({ id: endpointId, name: run, ownerId: owner.id, ready: "READY", configUpdate: "NOT_UPDATING" });
+    await db
+      .insert(servingEndpoints)
+      .values({ id: endpointId, name: run, ownerId: owner.id, ready: "READY", configUpdate: "NOT_UPDATING" });
     const entity = {
       name: "iris-1",
       entityName: "iris",
@@ -131,10 +133,13 @@ async function main() {
       const t = targets[mode];
       const res = await fetch(t.url, { method: "POST", headers: { ...t.headers, "content-type": "application/json" }, body: BODY });
       const text = await res.text();
-      if (res.status !== 200 || !text.includes('"predictions"')) throw new Error(`${LABEL[mode]} answered ${res.status}: ${text.slice(0, 300)}`);
+      if (res.status !== 200 || !text.includes('"predictions"'))
+        throw new Error(`${LABEL[mode]} answered ${res.status}: ${text.slice(0, 300)}`);
     }
 
-    console.log(`bench:serving — POST ${path} (a scikit-learn model, ${IRIS_ROWS.length} rows), ${ROUNDS} rounds × ${DURATION_MS / 1000} s`);
+    console.log(
+      `bench:serving — POST ${path} (a scikit-learn model, ${IRIS_ROWS.length} rows), ${ROUNDS} rounds × ${DURATION_MS / 1000} s`,
+    );
     const figures = new Map<number, Record<Mode, ReturnType<typeof summary>>>();
     for (const conns of CONNECTIONS) {
       const results: Record<Mode, Measured[]> = { direct: [], logged: [], unlogged: [] };
@@ -164,9 +169,17 @@ async function main() {
     if (least && most) {
       console.log("\ntargets");
       for (const [conns, row] of figures) {
-        console.log(verdict(row.logged.p50 - row.direct.p50 <= 1, `added p50 at ${conns} client(s): ${ms(row.logged.p50 - row.direct.p50)} (target ≤ 1 ms)`));
         console.log(
-          verdict(row.logged.rps >= 0.9 * row.direct.rps, `throughput at ${conns} client(s): ${(row.logged.rps / row.direct.rps).toFixed(2)} × direct (target ≥ 0.9)`),
+          verdict(
+            row.logged.p50 - row.direct.p50 <= 1,
+            `added p50 at ${conns} client(s): ${ms(row.logged.p50 - row.direct.p50)} (target ≤ 1 ms)`,
+          ),
+        );
+        console.log(
+          verdict(
+            row.logged.rps >= 0.9 * row.direct.rps,
+            `throughput at ${conns} client(s): ${(row.logged.rps / row.direct.rps).toFixed(2)} × direct (target ≥ 0.9)`,
+          ),
         );
         console.log(
           verdict(

@@ -30,7 +30,11 @@ export async function startScoringContainer(name: string, image: string, timeout
     cmd: ["python3", "/src/testing/serve_iris.py"],
     binds: [`${servingDir}:/src:ro`],
   });
-  const remove = () => container.remove({ force: true }).then(() => undefined, () => undefined);
+  const remove = () =>
+    container.remove({ force: true }).then(
+      () => undefined,
+      () => undefined,
+    );
   try {
     const url = `http://${await addressOf(container)}:${SCORING_PORT}`;
     const deadline = Date.now() + timeoutMs;
