@@ -204,6 +204,8 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
       if (decision.kind === "reject") return sendError(res, decision.error, wantsHtml(req.method, req.headers) ? page : json);
       if (decision.kind === "redirect") return sendRedirect(res, decision.location, decision);
       let { upstream } = decision;
+      // Set before anything can refuse the body, so the policy hears of every exchange it decided to forward.
+      if (exchange) exchange.upstream = upstream;
       const max = policy.maxRequestBytes;
       if (max !== undefined && Number(req.headers["content-length"] ?? 0) > max) {
         // Not read: the connection closes after the answer rather than draining a body nobody wants.
@@ -212,7 +214,6 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
       }
       let ctx = prepareForward(req, upstream);
       if (exchange) {
-        exchange.upstream = upstream;
         const capture = upstream.captureBytes ?? 0;
         req.on("data", (chunk: Buffer) => {
           if (capture > 0 && exchange.bytesIn < capture) exchange.requestHead = headOf(exchange.requestHead, chunk, capture);

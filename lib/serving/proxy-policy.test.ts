@@ -70,19 +70,18 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
       flushMs: 3_600_000,
       onDrop: () => metrics().servingLogDropped.inc(),
     });
-    const proxy = createProxy(
-      servingProxyPolicy({
-        getDb: async () => db(),
-        publicOrigin: "http://portal.test:4100",
-        coldStartTimeoutMs: 3_000,
-        requestLog: log,
-        ...extra,
-      }),
-    );
+    const policy = servingProxyPolicy({
+      getDb: async () => db(),
+      publicOrigin: "http://portal.test:4100",
+      coldStartTimeoutMs: 3_000,
+      requestLog: log,
+      ...extra,
+    });
+    const proxy = createProxy(policy);
     const server = createServer((req, res) => void proxy.handleRequest(req, res));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     servers.push({ server, proxy, log });
-    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, log };
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, log, policy };
   }
 
   async function sessionCookie(name: string): Promise<string> {
@@ -240,7 +239,7 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
   });
 
   it("refuses a body over the cap with 413 and answers 503 in a sentence when no replica is ready", async () => {
-    const { base } = await startProxy({ routingCacheMs: 0 });
+    const { base, policy } = await startProxy({ routingCacheMs: 0 });
     // The cap is checked from Content-Length before a byte is read, so the request is written by hand.
     const raw = await new Promise<string>((resolve, reject) => {
       const u = new URL(base);
@@ -256,6 +255,8 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     });
     expect(raw.split("\r\n")[0]).toBe("HTTP/1.1 413 Payload Too Large");
     expect(raw).toContain('"error_code":"BAD_REQUEST"');
+    // The refused body still counts as an exchange: the replica it was meant for is not left looking busy.
+    expect(policy.inFlight.get(`a-refused-${process.pid}`) + policy.inFlight.get(`b-real-${process.pid}`)).toBe(0);
 
     await db().update(servingReplicas).set({ state: "draining" }).where(eq(servingReplicas.endpointId, endpointId));
     try {
