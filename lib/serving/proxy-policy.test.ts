@@ -363,6 +363,21 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     expect(late.body.message).toMatch(/scaled to zero and did not start within 1 s/);
   }, 60_000);
 
+  it("logs a body holding a NUL byte (which Postgres text cannot store) instead of losing the batch", async () => {
+    const { base, log } = await startProxy();
+    await db().delete(servingRequestLog);
+    const res = await fetch(`${base}/serving-endpoints/churn-live/invocations`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.bob}`, "content-type": "text/csv" },
+      body: "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\u0000\n",
+    });
+    await res.text();
+    await log.flush();
+    const rows = await db().select().from(servingRequestLog);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.requestSample).toContain("0.2\uFFFD");
+  });
+
   it("drops and counts rows when the log's queue is full, and the calls still succeed", async () => {
     const { base, log } = await startProxy({ maxQueue: 1 });
     await db().delete(servingRequestLog);

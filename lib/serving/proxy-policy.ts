@@ -86,7 +86,8 @@ const reject = (status: number, code: string, message: string): Decision<Serving
 
 const statusClass = (status: number) => (status === 0 ? "aborted" : `${Math.floor(status / 100)}xx`);
 
-const text = (head: Buffer | undefined) => (head ? head.toString("utf8") : null);
+/** A captured body as Postgres text, which holds no NUL (one would make the whole batch fail). */
+const text = (head: Buffer | undefined) => (head ? head.toString("utf8").replaceAll("\0", "\uFFFD") : null);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
