@@ -384,6 +384,7 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     const droppedBefore = (await metrics().servingLogDropped.get()).values[0]?.value ?? 0;
     for (let i = 0; i < 3; i++) expect((await invoke(base, { Authorization: `Bearer ${tokens.bob}` })).status).toBe(200);
     expect(log.dropped()).toBe(2);
+    expect((await metrics().servingLogDropped.get()).values[0]?.value).toBe(droppedBefore + 2);
     await log.flush();
     expect(await db().select().from(servingRequestLog)).toHaveLength(1);
   });
