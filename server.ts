@@ -4,6 +4,10 @@ import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
 import { createProxy } from "./lib/proxy/proxy";
 import { workspaceProxyPolicy } from "./lib/workspaces/proxy-policy";
+import { servingProxyPolicy } from "./lib/serving/proxy-policy";
+import { createRequestLog } from "./lib/serving/request-log-writer";
+import { startRequestLogRetentionLoop } from "./lib/serving/retention";
+import { metrics } from "./lib/metrics/registry";
 import { workspaceOriginNotice } from "./lib/workspaces/origin-notice";
 import { touchServerActivity } from "./db/queries/servers";
 import { securityHeaders } from "./lib/http/security-headers";
@@ -74,7 +78,15 @@ async function main(): Promise<void> {
         .then((db) => reconcileServer(db, getSpawner(), user, name))
         .catch((err: unknown) => console.warn(`[atrium] checking ${user}/${name} after a proxy error failed:`, err)),
   });
-  const proxies = [createProxy(workspacePolicy)];
+  // The serving policy claims /serving-endpoints/<name>/invocations (lib/serving/proxy-policy.ts).
+  const requestLog = createRequestLog({ getDb, onDrop: () => metrics().servingLogDropped.inc() });
+  const servingPolicy = servingProxyPolicy({
+    getDb,
+    publicOrigin: config.publicUrl,
+    coldStartTimeoutMs: config.spawnTimeoutS * 1000,
+    requestLog: config.servingRequestLog ? requestLog : undefined,
+  });
+  const proxies = [createProxy(workspacePolicy), createProxy(servingPolicy)];
   const proxyFor = (req: IncomingMessage) => proxies.find((proxy) => proxy.claims(req));
   const serveMetrics = createMetricsHandler();
   // DNS rebinding: a Host the portal is not known by gets 421 before anything else (lib/http/allowed-host.ts).
@@ -131,7 +143,10 @@ async function main(): Promise<void> {
     const stopEvents = startEventsLoop(config.events);
     // Registry webhooks: the attempts the events loop queued, sent with retries (docs/webhooks.md).
     const stopWebhooks = startWebhookSenderLoop(config.events);
+    // Request log rows past their endpoint's retention (docs/serving.md).
+    const stopRetention = startRequestLogRetentionLoop();
     return () => {
+      stopRetention();
       stopWebhooks();
       stopLoops();
       stopUsage();
@@ -147,7 +162,12 @@ async function main(): Promise<void> {
     stopWorkspaceListener();
     for (const proxy of proxies) proxy.close();
     // Ending the lock session hands leadership to another replica at its next try.
-    void Promise.allSettled([leadership.stop(), closeDb()]).finally(() => process.exit(0));
+    // The request log's last rows go out before the database closes.
+    void requestLog
+      .close()
+      .catch(() => undefined)
+      .then(() => Promise.allSettled([leadership.stop(), closeDb()]))
+      .finally(() => process.exit(0));
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));

@@ -52,6 +52,7 @@ describe("parseConfig defaults", () => {
       artifactS3: undefined,
       workspaceHost: undefined,
       adminAccess: false,
+      servingRequestLog: true,
       usageSampleMs: 60_000,
       jobs: { tickMs: 5000, pollMs: 1000, logMaxBytes: 64 * 1024 * 1024, spoolDir: ".atrium/job-spool" },
       events: { tickMs: 1000, retentionDays: 7 },
@@ -328,6 +329,7 @@ describe("parseConfig workspace host", () => {
       scheme: "http",
     });
     expect(cfg({ ATRIUM_ADMIN_ACCESS: "true" }).adminAccess).toBe(true);
+    expect(cfg({ ATRIUM_SERVING_REQUEST_LOG: "false" }).servingRequestLog).toBe(false);
   });
 });
 

@@ -121,6 +121,7 @@ const envSchema = z.object({
       },
     ),
   ATRIUM_ADMIN_ACCESS: optionalBoolean,
+  ATRIUM_SERVING_REQUEST_LOG: optionalBoolean,
   ATRIUM_USAGE_SAMPLE_S: optionalString
     .transform((v) => (v === undefined ? 60 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 3600, { message: "must be a whole number of seconds from 1 to 3600" }),
@@ -240,6 +241,8 @@ export interface AtriumConfig {
    * (ATRIUM_ADMIN_ACCESS, JupyterHub's admin_access). With a workspace host they always may.
    */
   adminAccess: boolean;
+  /** Whether calls to serving endpoints are written to the request log (ATRIUM_SERVING_REQUEST_LOG, default true). */
+  servingRequestLog: boolean;
   /** Between two usage samples (ATRIUM_USAGE_SAMPLE_S). */
   usageSampleMs: number;
   /**
@@ -424,6 +427,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     artifactS3: parseArtifactS3(e),
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
+    servingRequestLog: e.ATRIUM_SERVING_REQUEST_LOG ?? true,
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
     jobs: {
       tickMs: e.ATRIUM_JOBS_TICK_S * 1000,

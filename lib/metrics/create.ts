@@ -50,6 +50,30 @@ export function createMetrics(db: () => Promise<Db>) {
       help: "Write calls to the MLflow-compatible tracking API.",
       registers: [registry],
     }),
+    servingRequests: new Counter({
+      name: "atrium_serving_requests_total",
+      help: "Calls to /serving-endpoints/<name>/invocations by endpoint, served entity, model version and status class (2xx, 4xx, 5xx; shadow copies excluded).",
+      labelNames: ["endpoint", "entity", "version", "class"] as const,
+      registers: [registry],
+    }),
+    servingDuration: new Histogram({
+      name: "atrium_serving_request_duration_seconds",
+      help: "Time from a call's arrival until its answer ended, by endpoint and served entity.",
+      labelNames: ["endpoint", "entity"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    servingLogDropped: new Counter({
+      name: "atrium_serving_request_log_dropped_total",
+      help: "Request log rows dropped because the write queue was full (the calls themselves were answered).",
+      registers: [registry],
+    }),
+    servingShadowSkipped: new Counter({
+      name: "atrium_serving_shadow_skipped_total",
+      help: "Calls not copied to the shadow entity: a body over the endpoint's sample byte cap, no ready shadow replica, or too many copies in flight.",
+      labelNames: ["endpoint", "reason"] as const,
+      registers: [registry],
+    }),
     culls: new Counter({
       name: "atrium_culls_total",
       help: "Workspaces stopped for being idle.",

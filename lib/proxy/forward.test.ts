@@ -5,7 +5,7 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forwardRequest } from "./forward";
+import { BODY_TOO_LARGE, forwardRequest } from "./forward";
 
 interface Seen {
   method?: string;
@@ -141,5 +141,92 @@ describe("forwardRequest", () => {
     });
     for (let i = 0; i < 50 && upstreamClosed === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(upstreamClosed).toBe(1);
+  });
+});
+
+describe("forwardRequest with retryTo and maxBodyBytes", () => {
+  const agent = new Agent({ keepAlive: true });
+  const bodies: string[] = [];
+  let upstream: Server;
+  let front: Server;
+  let frontPort = 0;
+  let refusedUrl = "";
+  const retried: string[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        bodies.push(body);
+        res.writeHead(200, { "content-type": "text/plain" }).end(`got ${body.length}`);
+      });
+    });
+    const goodUrl = `http://127.0.0.1:${await listen(upstream)}`;
+    // A port that was listening a moment ago and is closed now: connections to it are refused.
+    const gone = createServer();
+    refusedUrl = `http://127.0.0.1:${await listen(gone)}`;
+    await close(gone);
+    front = createServer((req, res) => {
+      const first = req.url === "/to-good" ? goodUrl : refusedUrl;
+      forwardRequest(req, res, first, {
+        agent,
+        timeoutMs: 5_000,
+        maxBodyBytes: 100_000,
+        retryTo: (err) => {
+          retried.push((err as NodeJS.ErrnoException).code ?? "");
+          return req.url === "/no-retry" ? undefined : goodUrl;
+        },
+        onResponse: (proxyRes) => {
+          res.writeHead(proxyRes.statusCode ?? 502, proxyRes.headers);
+          proxyRes.pipe(res);
+        },
+        onError: (err) => {
+          errors.push((err as NodeJS.ErrnoException).code ?? err.message);
+          res.writeHead(502).end();
+        },
+      });
+    });
+    frontPort = await listen(front);
+  });
+  afterAll(async () => {
+    agent.destroy();
+    await close(front);
+    await close(upstream);
+  });
+
+  const post = (path: string, body: string) =>
+    fetch(`http://127.0.0.1:${frontPort}${path}`, { method: "POST", body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+  it("sends a request whose connection was refused to the other upstream, body and all", async () => {
+    bodies.length = 0;
+    retried.length = 0;
+    const body = "x".repeat(50_000);
+    expect(await post("/refused", body)).toEqual({ status: 200, text: "got 50000" });
+    expect(retried).toEqual(["ECONNREFUSED"]);
+    expect(bodies).toEqual([body]);
+  });
+
+  it("fails when no other upstream is offered", async () => {
+    errors.length = 0;
+    expect((await post("/no-retry", "abc")).status).toBe(502);
+    expect(errors).toEqual(["ECONNREFUSED"]);
+  });
+
+  it("stops a body past maxBodyBytes with BODY_TOO_LARGE", async () => {
+    errors.length = 0;
+    bodies.length = 0;
+    // Chunked (no Content-Length), so only counting catches it.
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 30; i++) c.enqueue(new TextEncoder().encode("y".repeat(10_000)));
+        c.close();
+      },
+    });
+    const res = await fetch(`http://127.0.0.1:${frontPort}/to-good`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(502);
+    expect(errors).toEqual([BODY_TOO_LARGE]);
+    expect(bodies).toEqual([]);
   });
 });

@@ -28,6 +28,8 @@ export interface Upstream {
    * headers holding one are dropped and HTML bodies are scrubbed. Empty: HTML passes as is.
    */
   secrets: readonly string[];
+  /** Keep the first this many bytes of the request and response bodies for onExchange (requestHead, responseHead); default none. */
+  captureBytes?: number;
 }
 
 export type Decision<U extends Upstream = Upstream> =
@@ -45,8 +47,12 @@ export interface Exchange<U extends Upstream = Upstream> {
   bytesIn: number;
   /** Response body bytes as the upstream sent them (0 when not forwarded). */
   bytesOut: number;
-  /** Set when the request was forwarded. */
+  /** Set when the request was forwarded (the one that answered, after a retry). */
   upstream?: U;
+  /** The first upstream.captureBytes bytes of the request body, when it asked for them. */
+  requestHead?: Buffer;
+  /** The first upstream.captureBytes bytes of the response body as the upstream sent it, when asked. */
+  responseHead?: Buffer;
 }
 
 export interface AuthorizeContext {
@@ -75,6 +81,13 @@ export interface ProxyPolicy<U extends Upstream = Upstream> {
   principalCacheMs?: number;
   /** How long the upstream may stay silent on a request or WebSocket handshake (default 120 s). */
   upstreamTimeoutMs?: number;
+  /**
+   * The upstream refused the connection before a byte reached it (HTTP only): another upstream to send the
+   * same request to, once, or undefined to answer 502. Its auth header names must be the first one's.
+   */
+  retryUpstream?(refused: U): U | undefined;
+  /** The most request body bytes forwarded; a longer body is answered 413 (default: no limit). */
+  maxRequestBytes?: number;
   /** Each forwarded request or handshake, and every WebSocket message either way; throttle it yourself. */
   onTraffic?(upstream: U): void;
   /** The upstream failed to answer or dropped a connection (already logged). */

@@ -10,12 +10,12 @@ import { Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { pipeline, type Duplex, type Transform } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
-import { forwardRequest } from "./forward";
+import { BODY_TOO_LARGE, forwardRequest } from "./forward";
 import { flatHeaders, prepareForwardHeaders, wantsHtml } from "./headers";
 import { countProxyUpgrade, measureProxyRequest } from "./metrics";
 import type { Exchange, ProxyPolicy, Upstream } from "./policy";
 import { createPrincipalCache } from "./principal-cache";
-import { badGateway, noWebSocket, rejectUpgrade, sendError, sendRedirect, upgradeRefused, type ErrorFormat } from "./replies";
+import { badGateway, bodyTooLarge, noWebSocket, rejectUpgrade, sendError, sendRedirect, upgradeRefused, type ErrorFormat } from "./replies";
 import { decoderFor, isHtml, scrubHeaders, SecretScrubber } from "./scrub";
 
 export interface Proxy {
@@ -50,6 +50,13 @@ function wsTarget(upstream: Upstream): { target: string; agent: false; ignorePat
   return upstream.path === undefined
     ? { target: upstream.url, agent: false }
     : { target: `${upstream.url}${upstream.path}`, ignorePath: true, agent: false };
+}
+
+/** `head` with as much of `chunk` as fits in `cap` bytes (a bounded capture of a body's start). */
+function headOf(head: Buffer | undefined, chunk: Buffer, cap: number): Buffer {
+  const room = cap - (head?.length ?? 0);
+  const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+  return head ? Buffer.concat([head, part]) : Buffer.from(part);
 }
 
 function errorCode(err: unknown): string {
@@ -196,21 +203,54 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
       const decision = await policy.authorize(req, { upgrade: false, principals });
       if (decision.kind === "reject") return sendError(res, decision.error, wantsHtml(req.method, req.headers) ? page : json);
       if (decision.kind === "redirect") return sendRedirect(res, decision.location, decision);
-      const { upstream } = decision;
-      const ctx = prepareForward(req, upstream);
+      let { upstream } = decision;
+      // Set before anything can refuse the body, so the policy hears of every exchange it decided to forward.
+      if (exchange) exchange.upstream = upstream;
+      const max = policy.maxRequestBytes;
+      if (max !== undefined && Number(req.headers["content-length"] ?? 0) > max) {
+        // Not read: the connection closes after the answer rather than draining a body nobody wants.
+        res.shouldKeepAlive = false;
+        return sendError(res, bodyTooLarge(max), json);
+      }
+      let ctx = prepareForward(req, upstream);
       if (exchange) {
-        exchange.upstream = upstream;
-        req.on("data", (chunk: Buffer) => (exchange.bytesIn += chunk.length));
+        const capture = upstream.captureBytes ?? 0;
+        req.on("data", (chunk: Buffer) => {
+          if (capture > 0 && exchange.bytesIn < capture) exchange.requestHead = headOf(exchange.requestHead, chunk, capture);
+          exchange.bytesIn += chunk.length;
+        });
       }
       forwardRequest(req, res, upstream.url, {
         agent,
         path: upstream.path,
         timeoutMs: upstreamTimeoutMs,
+        maxBodyBytes: max,
+        retryTo: policy.retryUpstream
+          ? (err) => {
+              logUpstream(upstream, err);
+              const next = policy.retryUpstream?.(upstream);
+              if (!next) return undefined;
+              upstream = next;
+              ctx = prepareForward(req, next);
+              if (exchange) exchange.upstream = next;
+              return next.url;
+            }
+          : undefined,
         onResponse: (proxyRes) => {
-          if (exchange) proxyRes.on("data", (chunk: Buffer) => (exchange.bytesOut += chunk.length));
+          if (exchange) {
+            const capture = upstream.captureBytes ?? 0;
+            proxyRes.on("data", (chunk: Buffer) => {
+              if (capture > 0 && exchange.bytesOut < capture) exchange.responseHead = headOf(exchange.responseHead, chunk, capture);
+              exchange.bytesOut += chunk.length;
+            });
+          }
           writeResponse(proxyRes, req, res, ctx);
         },
         onError: (err) => {
+          if ((err as NodeJS.ErrnoException).code === BODY_TOO_LARGE && max !== undefined) {
+            res.shouldKeepAlive = false;
+            return sendError(res, bodyTooLarge(max), json);
+          }
           logUpstream(upstream, err);
           sendError(res, badGateway(name), json);
         },

@@ -39,6 +39,15 @@ export const badGateway = (upstream: string) =>
 export const upgradeRefused = (upstream: string, status: number) =>
   proxyError(status, "upgrade_refused", `The ${upstream} answered HTTP ${status} instead of opening the WebSocket.`);
 
+export const bodyTooLarge = (maxBytes: number) =>
+  proxyError(
+    413,
+    "request_too_large",
+    `The request body is larger than the limit of ${formatBytes(maxBytes)}; send less data per request.`,
+  );
+
+const formatBytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`);
+
 export const noWebSocket = () => proxyError(404, "not_found", "This address does not take WebSocket connections.");
 
 const COMMON_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;

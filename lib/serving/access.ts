@@ -44,9 +44,14 @@ export async function endpointNamed(db: Db, name: string, lock = false): Promise
 export async function invokeRefusal(db: Db, caller: Principal, name: string): Promise<Refusal | null> {
   const e = await findEndpoint(db, name);
   if (!e) return { status: 404, code: "resource_does_not_exist", message: `There is no serving endpoint "${name}".` };
+  return invokeRefusalWith(caller, e, await listGrants(db, e.id));
+}
+
+/** invokeRefusal for an endpoint and grants already read (the invocations proxy caches them briefly). */
+export function invokeRefusalWith(caller: Principal, e: OwnedEndpoint, grants: readonly GrantRow[]): Refusal | null {
   if (!hasScope(caller, "serving:invoke")) {
     const s = insufficientScope("serving:invoke");
     return { status: s.status, code: s.error, message: s.message };
   }
-  return refusalOf(caller, "use", resourceOf(e, invokersOf(await listGrants(db, e.id))));
+  return refusalOf(caller, "use", resourceOf(e, invokersOf(grants)));
 }
