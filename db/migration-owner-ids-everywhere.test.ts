@@ -46,9 +46,12 @@ for (const kind of DB_KINDS) {
 
         const rows = async <T>(q: ReturnType<typeof sql>) => rowsOf<T>(await x(q));
         expect(await rows(sql`select id_hash, owner_id from sessions`)).toEqual([{ id_hash: "s1", owner_id: ALICE }]);
-        expect((await rows<{ owner_id: string; bytes: unknown }>(sql`select owner_id, bytes from storage_usage`)).map((r) => [r.owner_id, Number(r.bytes)])).toEqual([
-          [ALICE, 100],
-        ]);
+        expect(
+          (await rows<{ owner_id: string; bytes: unknown }>(sql`select owner_id, bytes from storage_usage`)).map((r) => [
+            r.owner_id,
+            Number(r.bytes),
+          ]),
+        ).toEqual([[ALICE, 100]]);
         expect(await rows(sql`select hash, owner_id, server_name, principal_id from workspace_codes`)).toEqual([
           { hash: "c1", owner_id: ALICE, server_name: "default", principal_id: ROOT },
         ]);

@@ -54,7 +54,9 @@ async function seedHistory(): Promise<void> {
   try {
     const now = Math.floor(Date.now() / 60_000) * 60_000;
     // A person's samples are keyed by her id (users.id), not her name.
-    const idOf = new Map((await sql<{ name: string; id: string }[]>`select name, id from users where name in ${sql([ANN, BOB])}`).map((u) => [u.name, u.id]));
+    const idOf = new Map(
+      (await sql<{ name: string; id: string }[]>`select name, id from users where name in ${sql([ANN, BOB])}`).map((u) => [u.name, u.id]),
+    );
     const rows: Record<string, unknown>[] = [];
     for (let m = 360; m >= 3; m--) {
       const at = new Date(now - m * 60_000);

@@ -86,7 +86,10 @@ export async function adminUsageReport(db: Db, spawner: Spawner, range: UsageRan
   );
   const topUsers: TopUser[] = [];
   // Per-person samples are keyed by id: a deleted person is named from her record.
-  const deleted = await deletedUsersById(db, top.map((t) => t.subject));
+  const deleted = await deletedUsersById(
+    db,
+    top.map((t) => t.subject),
+  );
   for (const t of top) {
     const user = await findUserById(db, t.subject);
     const role = user ? await findRole(db, user.role) : undefined;

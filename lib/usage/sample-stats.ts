@@ -41,7 +41,10 @@ export async function sampleLiveUse(
     while (next < running.length) {
       const ref = running[next++];
       if (!ref) break;
-      const use = await withTimeout(spawner.stats(ref).catch(() => undefined), SAMPLE_TIMEOUT_MS);
+      const use = await withTimeout(
+        spawner.stats(ref).catch(() => undefined),
+        SAMPLE_TIMEOUT_MS,
+      );
       if (use) out.set(refKey(ref), use);
     }
   };
