@@ -31,12 +31,16 @@ const runRef = () => belongsTo(text("run_uuid"), () => runs.runUuid);
 const registeredModelRef = () => belongsTo(text("name"), () => registeredModels.name, onDeleteUpdateCascade);
 const loggedModelRef = () => belongsTo(text("model_id"), () => loggedModels.modelId);
 const traceRef = () => belongsTo(text("trace_id"), () => traces.traceId);
-/** Who may use a workspace code or session: the server's owner and name, and the person it was issued to (the owner or an admin). */
+/**
+ * Who may use a workspace code or session: the server, by its owner's id and its name, and the person it
+ * was issued to (the owner or an admin), by id: a person created again under a deleted one's name is
+ * someone else and matches neither.
+ */
 const workspaceGrant = () => ({
   hash: text("hash").primaryKey(),
-  userName: text("user_name").notNull(),
+  ownerId: ownerIdRef(),
   serverName: text("server_name").notNull(),
-  principalName: userNameRef("principal_name"),
+  principalId: belongsTo(text("principal_id"), () => users.id),
 });
 
 export interface LimitOverrides {
@@ -109,12 +113,13 @@ export const sessions = pgTable(
   {
     /** sha256 of the session id; the id itself is only in the cookie. */
     idHash: text("id_hash").primaryKey(),
-    userId: belongsTo(text("user_id"), () => users.id),
+    /** Whose session it is: the person's id. */
+    ownerId: ownerIdRef(),
     createdAt: createdAt(),
     expiresAt: timestampTz("expires_at").notNull(),
     lastSeenAt: timestampTz("last_seen_at").notNull().defaultNow(),
   },
-  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+  (t) => [index("sessions_owner_idx").on(t.ownerId), index("sessions_expires_idx").on(t.expiresAt)],
 );
 
 /**
@@ -316,7 +321,10 @@ export const latestMetrics = pgTable("latest_metrics", metricPoint(), (t) => [
 // Usage over time (admin charts, "my usage" on the home page). One row per minute per subject; the
 // sampler deletes rows older than the retention window.
 
-/** "user" rows are per person, "role" rows per role, "total" has the single subject "all". */
+/**
+ * "user" rows are per person, their subject her id (users.id: a person created again under a deleted
+ * one's name starts with no history); "role" rows per role (its name); "total" has the single subject "all".
+ */
 export type UsageScope = "user" | "role" | "total";
 
 export const usageSamples = pgTable(
@@ -554,7 +562,7 @@ export const workspaceSessions = pgTable(
     /** The portal session behind it (null for an API token): signing out of the portal, or a revocation, ends it too. */
     portalSession: text("portal_session").references(() => sessions.idHash, onDeleteCascade),
   },
-  (t) => [index("workspace_sessions_expires_idx").on(t.expiresAt), index("workspace_sessions_server_idx").on(t.userName, t.serverName)],
+  (t) => [index("workspace_sessions_expires_idx").on(t.expiresAt), index("workspace_sessions_server_idx").on(t.ownerId, t.serverName)],
 );
 
 /**
@@ -564,7 +572,7 @@ export const workspaceSessions = pgTable(
  * her id). What nobody owns (the bootstrap token's runs) is not counted.
  */
 export const storageUsage = pgTable("storage_usage", {
-  userId: text("user_id").primaryKey(),
+  ownerId: text("owner_id").primaryKey(),
   bytes: bigintNumber("bytes").notNull().default(0),
   updatedAt: updatedAt(),
 });

@@ -53,6 +53,10 @@ async function seedHistory(): Promise<void> {
   const sql = postgres(ADMIN_DB, { max: 1, onnotice: () => {} });
   try {
     const now = Math.floor(Date.now() / 60_000) * 60_000;
+    // A person's samples are keyed by her id (users.id), not her name.
+    const idOf = new Map(
+      (await sql<{ name: string; id: string }[]>`select name, id from users where name in ${sql([ANN, BOB])}`).map((u) => [u.name, u.id]),
+    );
     const rows: Record<string, unknown>[] = [];
     for (let m = 360; m >= 3; m--) {
       const at = new Date(now - m * 60_000);
@@ -72,8 +76,8 @@ async function seedHistory(): Promise<void> {
         mem_gb_used: v.memUsed,
         servers,
       });
-      rows.push(row("user", ANN, ann, 1));
-      if (bob.cpu > 0) rows.push(row("user", BOB, bob, 1));
+      rows.push(row("user", idOf.get(ANN) ?? ANN, ann, 1));
+      if (bob.cpu > 0) rows.push(row("user", idOf.get(BOB) ?? BOB, bob, 1));
       rows.push(
         row("role", "power", ann, 1),
         row("role", "user", bob, bob.cpu > 0 ? 1 : 0),

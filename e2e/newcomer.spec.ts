@@ -216,10 +216,12 @@ test("my usage shows a workspace started minutes ago minute by minute", async ({
   try {
     await devSignIn(page, localUrl(port), ANN);
     const now = Math.floor(Date.now() / 60_000) * 60_000;
+    // A person's samples are keyed by her id (users.id), not her name.
+    const [ann] = await sql<{ id: string }[]>`select id from users where name = ${ANN}`;
     const rows = [6, 5, 4, 3, 2, 1].map((m) => ({
       at: new Date(now - m * 60_000),
       scope: "user",
-      subject: ANN,
+      subject: ann?.id ?? ANN,
       cpu_allocated: 2,
       mem_gb_allocated: 4,
       cpu_used: 0.4 + m / 10,

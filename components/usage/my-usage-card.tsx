@@ -14,7 +14,7 @@ const GIB = 1024 ** 3;
 export async function MyUsageCard({ principal }: { principal: Principal }) {
   const db = await getDb();
   const me = await describeMe(db, principal);
-  const report = await myRecentUsage(db, me.name, me.limits);
+  const report = await myRecentUsage(db, principal.userId, me.limits);
   const ran = report.rows.some((r) => (r.cpuAllocated ?? 0) > 0);
   const ms = USAGE_RANGES[report.range].ms;
   const window = report.range === "1h" ? "the last hour (your workspaces ran only in that hour)" : "the last 24 hours";

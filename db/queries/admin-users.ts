@@ -95,7 +95,7 @@ export async function searchAdminUsers(
     .from(users)
     .innerJoin(roles, eq(roles.name, users.role))
     .leftJoin(held, eq(held.userName, users.name))
-    .leftJoin(storageUsage, eq(storageUsage.userId, users.id))
+    .leftJoin(storageUsage, eq(storageUsage.ownerId, users.id))
     .where(where)
     .orderBy(order, asc(users.name))
     .limit(opts.limit)

@@ -18,6 +18,13 @@ export async function deletedUserIds(db: Db, ids: string[]): Promise<Set<string>
   return new Set(rows.map((r) => r.id));
 }
 
+/** The deleted people among these ids, by id. */
+export async function deletedUsersById(db: Db, ids: string[]): Promise<Map<string, DeletedUserRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(deletedUsers).where(inArray(deletedUsers.id, ids));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 export function deletedUsersNamed(db: Db, name: string): Promise<DeletedUserRow[]> {
   return db.select().from(deletedUsers).where(eq(deletedUsers.name, name));
 }

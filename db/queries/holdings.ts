@@ -13,10 +13,12 @@ export type WorkloadKind = "server" | "job";
 export interface HoldingRow {
   kind: WorkloadKind;
   ownerId: string;
-  /** The owner's name now (display data, and the key the usage charts use). */
+  /** The owner's name now (display data; the usage charts key on `ownerId`). */
   ownerName: string;
   /** The server's name, or the job's name. */
   name: string;
+  /** The running execution's id, for a job (its workload is `job/<id>`); null for a server. */
+  executionId: string | null;
   cpu: number;
   memGb: number;
   /** Whether it runs now (a server may be pending or stopping; an execution holds only while running). */
@@ -31,6 +33,7 @@ export async function listHoldingRows(db: Db, ownerId?: string): Promise<Holding
       ownerId: servers.ownerId,
       ownerName: servers.userName,
       name: servers.name,
+      executionId: sql<string | null>`null::text`.as("execution_id"),
       cpu: servers.cpu,
       memGb: servers.memGb,
       running: sql<boolean>`${servers.status} = 'running'`.as("running"),
@@ -43,6 +46,7 @@ export async function listHoldingRows(db: Db, ownerId?: string): Promise<Holding
       ownerId: jobs.ownerId,
       ownerName: jobs.ownerName,
       name: jobs.name,
+      executionId: sql<string | null>`${jobExecutions.id}`.as("execution_id"),
       cpu: jobExecutions.cpu,
       memGb: jobExecutions.memGb,
       running: sql<boolean>`true`.as("running"),

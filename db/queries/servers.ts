@@ -50,13 +50,6 @@ export function listServersIn(db: Db, states: ServerState[]): Promise<ServerRow[
   return db.select().from(servers).where(inArray(servers.status, states)).orderBy(asc(servers.userName), asc(servers.name));
 }
 
-/** Locks the person's row for the rest of the transaction, so concurrent starts are checked one at a time. */
-/** The person's row, locked until the transaction ends (starts are counted one at a time); undefined: no such user. */
-export async function lockUser(db: Db, userName: string): Promise<typeof users.$inferSelect | undefined> {
-  const rows = await db.select().from(users).where(eq(users.name, userName)).for("update");
-  return rows[0];
-}
-
 export async function upsertServer(db: Db, row: Omit<ServerRow, "createdAt">): Promise<ServerRow> {
   const { userName: _u, name: _n, ...rest } = row;
   const rows = await db

@@ -4,7 +4,7 @@ import { sessions, users } from "../schema";
 
 export type SessionRow = typeof sessions.$inferSelect;
 
-export async function insertSession(db: Db, values: { idHash: string; userId: string; expiresAt: Date }): Promise<SessionRow> {
+export async function insertSession(db: Db, values: { idHash: string; ownerId: string; expiresAt: Date }): Promise<SessionRow> {
   const rows = await db.insert(sessions).values(values).returning();
   const row = rows[0];
   if (!row) throw new Error("insert returned no row");
@@ -23,7 +23,7 @@ export async function findLiveSession(
   const rows = await db
     .select({ session: sessions, user: users })
     .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(users, eq(users.id, sessions.ownerId))
     .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)))
     .limit(1);
   return rows[0];
@@ -46,16 +46,16 @@ export async function deleteSession(db: Db, idHash: string): Promise<boolean> {
 }
 
 /** Every session of the person; returns how many there were. */
-export async function deleteSessionsOf(db: Db, userId: string): Promise<number> {
-  const rows = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ idHash: sessions.idHash });
+export async function deleteSessionsOf(db: Db, ownerId: string): Promise<number> {
+  const rows = await db.delete(sessions).where(eq(sessions.ownerId, ownerId)).returning({ idHash: sessions.idHash });
   return rows.length;
 }
 
-export async function countLiveSessions(db: Db, userId: string, now = new Date()): Promise<number> {
+export async function countLiveSessions(db: Db, ownerId: string, now = new Date()): Promise<number> {
   const rows = await db
     .select({ n: count() })
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)));
+    .where(and(eq(sessions.ownerId, ownerId), gt(sessions.expiresAt, now)));
   return rows[0]?.n ?? 0;
 }
 

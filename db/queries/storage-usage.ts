@@ -3,8 +3,8 @@ import type { Db } from "../client";
 import { storageUsage } from "../schema";
 
 /** Artifact bytes a person (by id) owns; 0 before their first upload. */
-export async function storedBytes(db: Db, userId: string): Promise<number> {
-  const rows = await db.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.userId, userId)).limit(1);
+export async function storedBytes(db: Db, ownerId: string): Promise<number> {
+  const rows = await db.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.ownerId, ownerId)).limit(1);
   return rows[0]?.bytes ?? 0;
 }
 
@@ -12,33 +12,33 @@ export async function storedBytes(db: Db, userId: string): Promise<number> {
  * Locks a person's usage row (made at 0 if missing) until the transaction ends: changes to what they store
  * are measured and counted one at a time, across replicas (lib/quota/storage.ts `underStorageLock`).
  */
-export async function lockStorageRow(tx: Db, userId: string): Promise<void> {
-  await tx.insert(storageUsage).values({ userId, bytes: 0 }).onConflictDoNothing();
-  await tx.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.userId, userId)).for("update");
+export async function lockStorageRow(tx: Db, ownerId: string): Promise<void> {
+  await tx.insert(storageUsage).values({ ownerId, bytes: 0 }).onConflictDoNothing();
+  await tx.select({ bytes: storageUsage.bytes }).from(storageUsage).where(eq(storageUsage.ownerId, ownerId)).for("update");
 }
 
 /**
  * Adds `bytes` to a person's usage only if the total stays within `limitBytes`, in one statement, so
  * concurrent uploads cannot together pass the quota. Returns whether the bytes were added.
  */
-export async function reserveStorage(db: Db, userId: string, bytes: number, limitBytes: number): Promise<boolean> {
-  await db.insert(storageUsage).values({ userId, bytes: 0 }).onConflictDoNothing();
+export async function reserveStorage(db: Db, ownerId: string, bytes: number, limitBytes: number): Promise<boolean> {
+  await db.insert(storageUsage).values({ ownerId, bytes: 0 }).onConflictDoNothing();
   const rows = await db
     .update(storageUsage)
     .set({ bytes: sql`${storageUsage.bytes} + ${bytes}::bigint`, updatedAt: new Date() })
-    .where(sql`${storageUsage.userId} = ${userId} and ${storageUsage.bytes} + ${bytes}::bigint <= ${limitBytes}::bigint`)
+    .where(sql`${storageUsage.ownerId} = ${ownerId} and ${storageUsage.bytes} + ${bytes}::bigint <= ${limitBytes}::bigint`)
     .returning({ bytes: storageUsage.bytes });
   return rows.length > 0;
 }
 
 /** Adds (or with a negative delta, frees) bytes without a limit; usage never goes below 0. */
-export async function addStorage(db: Db, userId: string, delta: number): Promise<void> {
+export async function addStorage(db: Db, ownerId: string, delta: number): Promise<void> {
   if (delta === 0) return;
   await db
     .insert(storageUsage)
-    .values({ userId, bytes: Math.max(0, delta) })
+    .values({ ownerId, bytes: Math.max(0, delta) })
     .onConflictDoUpdate({
-      target: storageUsage.userId,
+      target: storageUsage.ownerId,
       set: { bytes: sql`greatest(${storageUsage.bytes} + ${delta}::bigint, 0)`, updatedAt: new Date() },
     });
 }
@@ -50,12 +50,12 @@ export async function replaceStorage(db: Db, bytesByOwner: ReadonlyMap<string, n
     await tx
       .update(storageUsage)
       .set({ bytes: 0, updatedAt: new Date() })
-      .where(owners.length ? notInArray(storageUsage.userId, owners) : undefined);
-    for (const [userId, bytes] of bytesByOwner) {
+      .where(owners.length ? notInArray(storageUsage.ownerId, owners) : undefined);
+    for (const [ownerId, bytes] of bytesByOwner) {
       await tx
         .insert(storageUsage)
-        .values({ userId, bytes })
-        .onConflictDoUpdate({ target: storageUsage.userId, set: { bytes, updatedAt: new Date() } });
+        .values({ ownerId, bytes })
+        .onConflictDoUpdate({ target: storageUsage.ownerId, set: { bytes, updatedAt: new Date() } });
     }
   });
 }

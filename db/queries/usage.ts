@@ -23,10 +23,11 @@ export async function deleteUsageBefore(db: Db, before: Date): Promise<number> {
   return rows.length;
 }
 
-export async function rolesOfUsers(db: Db, names: string[]): Promise<Map<string, string>> {
-  if (names.length === 0) return new Map();
-  const rows = await db.select({ name: users.name, role: users.role }).from(users).where(inArray(users.name, names));
-  return new Map(rows.map((r) => [r.name, r.role]));
+/** Each person's role, by id. */
+export async function rolesOfUsers(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, ids));
+  return new Map(rows.map((r) => [r.id, r.role]));
 }
 
 export interface UsagePoint {

@@ -75,6 +75,15 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return rows[0];
 }
 
+/**
+ * The person's row by id, locked until the transaction ends, so what she starts is counted against her
+ * one at a time (lib/quota/holdings.ts); undefined: no such person (deleted, or another one now bears her name).
+ */
+export async function lockUserById(db: Db, id: string): Promise<UserRow | undefined> {
+  const rows = await db.select().from(users).where(eq(users.id, id)).for("update");
+  return rows[0];
+}
+
 export async function updateUser(
   db: Db,
   name: string,

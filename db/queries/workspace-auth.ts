@@ -1,6 +1,7 @@
 import { and, eq, lt } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
-import { workspaceCodes, workspaceSessions } from "../schema";
+import { users, workspaceCodes, workspaceSessions } from "../schema";
 
 export type WorkspaceCodeRow = typeof workspaceCodes.$inferSelect;
 export type WorkspaceSessionRow = typeof workspaceSessions.$inferSelect;
@@ -12,13 +13,15 @@ export async function insertWorkspaceCode(db: Db, row: WorkspaceCodeRow, now = n
 }
 
 /**
- * Deletes the code and returns what it was: one statement, so two callers racing with the same code
- * cannot both get it. Expiry and binding are checked by the caller on the row it got (a misused code
- * is burnt all the same).
+ * Deletes the code and returns what it was, with its server owner's name now: one statement, so two
+ * callers racing with the same code cannot both get it. Expiry and binding are checked by the caller on
+ * the row it got (a misused code is burnt all the same).
  */
-export async function takeWorkspaceCode(db: Db, hash: string): Promise<WorkspaceCodeRow | undefined> {
+export async function takeWorkspaceCode(db: Db, hash: string): Promise<(WorkspaceCodeRow & { ownerName: string }) | undefined> {
   const rows = await db.delete(workspaceCodes).where(eq(workspaceCodes.hash, hash)).returning();
-  return rows[0];
+  const row = rows[0];
+  const owner = row && (await db.select({ name: users.name }).from(users).where(eq(users.id, row.ownerId)).limit(1))[0];
+  return row && owner && { ...row, ownerName: owner.name };
 }
 
 export async function insertWorkspaceSession(db: Db, row: Omit<WorkspaceSessionRow, "createdAt">, now = new Date()): Promise<void> {
@@ -26,12 +29,24 @@ export async function insertWorkspaceSession(db: Db, row: Omit<WorkspaceSessionR
   await db.insert(workspaceSessions).values({ ...row, createdAt: now });
 }
 
-export async function findWorkspaceSession(db: Db, hash: string): Promise<WorkspaceSessionRow | undefined> {
-  const rows = await db.select().from(workspaceSessions).where(eq(workspaceSessions.hash, hash)).limit(1);
+const serverOwner = alias(users, "server_owner");
+
+/** The cookie session with this hash, its server owner's name now, and the person it stands for (both by id). */
+export async function findWorkspaceSession(
+  db: Db,
+  hash: string,
+): Promise<{ session: WorkspaceSessionRow; ownerName: string; principal: typeof users.$inferSelect } | undefined> {
+  const rows = await db
+    .select({ session: workspaceSessions, ownerName: serverOwner.name, principal: users })
+    .from(workspaceSessions)
+    .innerJoin(serverOwner, eq(serverOwner.id, workspaceSessions.ownerId))
+    .innerJoin(users, eq(users.id, workspaceSessions.principalId))
+    .where(eq(workspaceSessions.hash, hash))
+    .limit(1);
   return rows[0];
 }
 
 /** Ends every cookie session of one server (it stopped: whoever comes back goes through the portal again). */
-export async function deleteWorkspaceSessions(db: Db, userName: string, serverName: string): Promise<void> {
-  await db.delete(workspaceSessions).where(and(eq(workspaceSessions.userName, userName), eq(workspaceSessions.serverName, serverName)));
+export async function deleteWorkspaceSessions(db: Db, ownerId: string, serverName: string): Promise<void> {
+  await db.delete(workspaceSessions).where(and(eq(workspaceSessions.ownerId, ownerId), eq(workspaceSessions.serverName, serverName)));
 }

@@ -29,7 +29,7 @@ type Claims = Record<string, unknown>;
 /** Creates the session row at sign-in and writes the claims that name it into the JWT. */
 export async function startSession(db: Db, user: Pick<UserRow, "id" | "name">, token: Claims): Promise<void> {
   const sessionId = randomBytes(32).toString("base64url");
-  await insertSession(db, { idHash: hashToken(sessionId), userId: user.id, expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000) });
+  await insertSession(db, { idHash: hashToken(sessionId), ownerId: user.id, expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000) });
   token[SESSION_USER_CLAIM] = user.name;
   token[SESSION_USER_ID_CLAIM] = user.id;
   token[SESSION_ID_CLAIM] = sessionId;

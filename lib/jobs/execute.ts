@@ -11,8 +11,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { findExecution, findJob, insertExecution, listFollowers, updateExecution, type ExecutionRow, type JobRow } from "@/db/queries/jobs";
-import { lockUser } from "@/db/queries/servers";
-import { findUserById } from "@/db/queries/users";
+import { findUserById, lockUserById } from "@/db/queries/users";
 import type { ExecutionState } from "@/db/schema";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
 import type { ArtifactStore } from "@/lib/artifacts/store";
@@ -83,7 +82,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
     const exec = await findExecution(tx, executionId);
     const job = exec ? await findJob(tx, exec.jobId) : undefined;
     if (!exec || !job || exec.state !== "queued") return undefined;
-    const owner = await lockUser(tx, job.ownerName);
+    const owner = await lockUserById(tx, job.ownerId);
     const env = await findEnvironment(tx, job.environmentId);
     const fail = async (reason: string) => {
       await updateExecution(tx, exec.id, { state: "failed", reason, finishedAt: new Date() }, ["queued"]);

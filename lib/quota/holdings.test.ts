@@ -75,11 +75,11 @@ for (const kind of DB_KINDS) {
       await recordUsageSample(db(), spawner, { now: NOW });
       const samples = await db().select().from(usageSamples);
       const of = (scope: string, subject: string) => samples.find((s) => s.scope === scope && s.subject === subject);
-      expect(of("user", "ada")).toMatchObject({ cpuAllocated: 2.5, memGbAllocated: 3, servers: 1 });
+      expect(of("user", ada.id)).toMatchObject({ cpuAllocated: 2.5, memGbAllocated: 3, servers: 1 });
       expect(of("role", "user")).toMatchObject({ cpuAllocated: 2.5, memGbAllocated: 3, servers: 1 });
       expect(of("total", "all")).toMatchObject({ cpuAllocated: 2.5, memGbAllocated: 3, servers: 1 });
-      expect(of("user", "bob")).toBeUndefined();
-      const report = await myUsageReport(db(), "ada", (await describeMe(db(), adaPrincipal())).limits, "1h", NOW);
+      expect(of("user", bob.id)).toBeUndefined();
+      const report = await myUsageReport(db(), ada.id, (await describeMe(db(), adaPrincipal())).limits, "1h", NOW);
       expect(report.rows.some((r) => r.cpuAllocated === 2.5 && r.memGbAllocated === 3)).toBe(true);
       expect((await describeMe(db(), adaPrincipal())).usage).toMatchObject({ cpu: 2.5, memGb: 3, servers: 1 });
     });

@@ -20,7 +20,7 @@ import {
   type EndpointRow,
   type OwnedEndpoint,
 } from "@/db/queries/serving";
-import { lockUser } from "@/db/queries/servers";
+import { lockUserById } from "@/db/queries/users";
 import { readableBy } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
@@ -48,9 +48,9 @@ export function assertNotRollingOut(e: Pick<EndpointRow, "name" | "pendingConfig
   }
 }
 
-/** The owner's row, locked (allowance checks one at a time), and role. */
-async function ownerAndRole(db: Db, ownerName: string) {
-  const owner = await lockUser(db, ownerName);
+/** The owner's row (by id), locked (allowance checks one at a time), and role. */
+async function ownerAndRole(db: Db, ownerId: string, ownerName: string) {
+  const owner = await lockUserById(db, ownerId);
   const role = owner && (await findRole(db, owner.role));
   if (!owner || !role) throw servingError("PERMISSION_DENIED", `The account "${ownerName}" no longer exists.`);
   return { owner, role };
@@ -101,7 +101,7 @@ export async function createEndpoint(db: Db, caller: Principal, input: CreateEnd
   const ownerId = caller.userId;
   const exists = () => servingError("RESOURCE_ALREADY_EXISTS", `A serving endpoint named "${input.name}" already exists.`);
   return db.transaction(async (tx) => {
-    const { role } = await ownerAndRole(tx, caller.name);
+    const { role } = await ownerAndRole(tx, ownerId, caller.name);
     if (await findEndpoint(tx, input.name)) throw exists();
     const resolved = await resolveConfig(tx, caller, role.name, input.config);
     await assertWithinAllowance(tx, role, ownerId, resolved.servedEntities, { newEndpoint: true });
@@ -149,7 +149,7 @@ export async function updateEndpointConfig(db: Db, caller: Principal, name: stri
     const e = await endpointNamed(tx, name, true);
     assertMay(caller, "write", e);
     assertNotRollingOut(e);
-    const { role } = await ownerAndRole(tx, e.ownerName);
+    const { role } = await ownerAndRole(tx, e.ownerId, e.ownerName);
     const resolved = await resolveConfig(tx, caller, role.name, input);
     await assertWithinAllowance(tx, role, e.ownerId, resolved.servedEntities, { newEndpoint: false, id: e.id });
     const version = await addRevision(tx, caller, e, resolved);

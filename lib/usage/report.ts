@@ -1,7 +1,8 @@
 import type { Db } from "@/db/client";
 import { findRole, listRoles } from "@/db/queries/roles";
 import { latestUsage, topUsageSubjects, usageSeries, type UsagePoint, type UsageSampleRow } from "@/db/queries/usage";
-import { findUser } from "@/db/queries/users";
+import { deletedUsersById } from "@/db/queries/deleted-users";
+import { findUserById } from "@/db/queries/users";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
 import type { Spawner } from "@/lib/spawner";
 import { machineCapacity, type Capacity } from "./capacity";
@@ -84,11 +85,16 @@ export async function adminUsageReport(db: Db, spawner: Spawner, range: UsageRan
     empty,
   );
   const topUsers: TopUser[] = [];
+  // Per-person samples are keyed by id: a deleted person is named from her record.
+  const deleted = await deletedUsersById(
+    db,
+    top.map((t) => t.subject),
+  );
   for (const t of top) {
-    const user = await findUser(db, t.subject);
+    const user = await findUserById(db, t.subject);
     const role = user ? await findRole(db, user.role) : undefined;
     topUsers.push({
-      name: t.subject,
+      name: user?.name ?? deleted.get(t.subject)?.name ?? t.subject,
       role: user?.role ?? "(deleted)",
       cpuPeak: t.cpuAllocated,
       memGbPeak: t.memGbAllocated,
@@ -107,10 +113,20 @@ export interface MyUsage {
   rows: ChartRow[];
 }
 
-/** A person's own allocation and use over time, against their limits. */
-export async function myUsageReport(db: Db, name: string, limits: Limits, range: UsageRange, now = new Date()): Promise<MyUsage> {
+/**
+ * A person's own allocation and use over time, against their limits; by her id (undefined: nobody's, as
+ * the bootstrap token is), so a person created again under a deleted one's name sees none of hers.
+ */
+export async function myUsageReport(
+  db: Db,
+  ownerId: string | undefined,
+  limits: Limits,
+  range: UsageRange,
+  now = new Date(),
+): Promise<MyUsage> {
   const { ms, bucketS } = USAGE_RANGES[range];
-  const points = await usageSeries(db, { scope: "user", subjects: [name], since: new Date(now.getTime() - ms), bucketS });
+  const subjects = ownerId === undefined ? [] : [ownerId];
+  const points = await usageSeries(db, { scope: "user", subjects, since: new Date(now.getTime() - ms), bucketS });
   const rows = table(
     range,
     now,
@@ -125,9 +141,9 @@ export async function myUsageReport(db: Db, name: string, limits: Limits, range:
  * "My usage" on the home page: the last 24 hours, or the last hour minute by minute when nothing ran
  * before it. A workspace started a few minutes ago is a sliver one pixel wide at the 24-hour scale.
  */
-export async function myRecentUsage(db: Db, name: string, limits: Limits, now = new Date()): Promise<MyUsage> {
-  const day = await myUsageReport(db, name, limits, "24h", now);
+export async function myRecentUsage(db: Db, ownerId: string | undefined, limits: Limits, now = new Date()): Promise<MyUsage> {
+  const day = await myUsageReport(db, ownerId, limits, "24h", now);
   const first = day.rows.find((r) => (r.cpuAllocated ?? 0) > 0 || (r.memGbAllocated ?? 0) > 0);
   if (!first || first.t < now.getTime() - USAGE_RANGES["1h"].ms) return day;
-  return myUsageReport(db, name, limits, "1h", now);
+  return myUsageReport(db, ownerId, limits, "1h", now);
 }

@@ -1,5 +1,4 @@
-import type { Spawner } from "@/lib/spawner";
-import { workspaceRef } from "@/lib/workspaces/workload";
+import type { Spawner, WorkloadRef } from "@/lib/spawner";
 
 export interface LiveUse {
   cpu: number;
@@ -10,7 +9,8 @@ export interface LiveUse {
 const DEFAULT_CONCURRENCY = 8;
 const SAMPLE_TIMEOUT_MS = 5_000;
 
-const keyOf = (user: string, server: string) => `${user}/${server}`;
+/** The key a reading is kept under: the workload's kind and id. */
+export const refKey = (ref: WorkloadRef) => `${ref.kind}/${ref.id}`;
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -24,19 +24,15 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
   }
 }
 
-/** A running server, by its owner's name and its own. */
-export interface RunningServer {
-  user: string;
-  server: string;
-}
-
 /**
- * One engine stats reading per running server, at most `concurrency` at a time, so a table of 100
- * servers takes seconds rather than minutes. A server whose reading fails or is late is left out.
+ * One engine stats reading per running workload (a server or a job execution), at most `concurrency`
+ * at a time, so 100 of them take seconds rather than minutes. One whose reading fails or is late is left
+ * out. Only the usage sampler calls this (lib/usage/sample.ts, lib/usage/live-readings.ts): pages read
+ * what it found.
  */
 export async function sampleLiveUse(
   spawner: Spawner,
-  running: RunningServer[],
+  running: WorkloadRef[],
   concurrency = DEFAULT_CONCURRENCY,
 ): Promise<Map<string, LiveUse>> {
   const out = new Map<string, LiveUse>();
@@ -46,14 +42,12 @@ export async function sampleLiveUse(
       const ref = running[next++];
       if (!ref) break;
       const use = await withTimeout(
-        spawner.stats(workspaceRef({ user: ref.user, server: ref.server })).catch(() => undefined),
+        spawner.stats(ref).catch(() => undefined),
         SAMPLE_TIMEOUT_MS,
       );
-      if (use) out.set(keyOf(ref.user, ref.server), use);
+      if (use) out.set(refKey(ref), use);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, running.length) }, worker));
   return out;
 }
-
-export const liveUseOf = (uses: Map<string, LiveUse>, ref: RunningServer) => uses.get(keyOf(ref.user, ref.server));

@@ -33,6 +33,8 @@ async function server(db: Db, user: string, name: string, status: "running" | "p
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
+    /** People's ids by name: per-person samples are keyed by id. */
+    const idOf = new Map<string, string>();
     beforeEach(async () => {
       await db().delete(usageSamples);
       await db().delete(servers);
@@ -49,6 +51,7 @@ for (const kind of DB_KINDS) {
             ] as const
           ).map(withNewIdentity),
         );
+      for (const u of await db().select({ name: users.name, id: users.id }).from(users)) idOf.set(u.name, u.id);
       await server(db(), "ann", "default", "running", 2, 8);
       await server(db(), "ann", "gpu", "pending", 4, 16);
       await server(db(), "bob", "default", "running", 1, 2);
@@ -71,10 +74,10 @@ for (const kind of DB_KINDS) {
     it("stores allocation per person, per role (zeros included) and in total, on the whole minute", async () => {
       const out = await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T10:00:42Z") });
       expect(out).toEqual({ rows: 6, deleted: 0 });
-      expect(await rows("user")).toEqual([
-        { subject: "ann", cpu: 6, mem: 24, used: 0, servers: 2 },
-        { subject: "bob", cpu: 1, mem: 2, used: 0, servers: 1 },
-      ]);
+      const byId = await rows("user");
+      expect(byId).toHaveLength(2);
+      expect(byId.find((r) => r.subject === idOf.get("ann"))).toEqual({ subject: idOf.get("ann"), cpu: 6, mem: 24, used: 0, servers: 2 });
+      expect(byId.find((r) => r.subject === idOf.get("bob"))).toEqual({ subject: idOf.get("bob"), cpu: 1, mem: 2, used: 0, servers: 1 });
       expect(await rows("role")).toEqual([
         { subject: "admin", cpu: 0, mem: 0, used: 0, servers: 0 },
         { subject: "power", cpu: 6, mem: 24, used: 0, servers: 2 },
@@ -107,7 +110,7 @@ for (const kind of DB_KINDS) {
     it("gives a person their own series with zeros where nothing ran", async () => {
       await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T09:30:00Z") });
       const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50, maxPids: 1024 };
-      const report = await myUsageReport(db(), "ann", limits, "1h", new Date("2026-05-01T10:00:00Z"));
+      const report = await myUsageReport(db(), idOf.get("ann"), limits, "1h", new Date("2026-05-01T10:00:00Z"));
       expect(report.rows).toHaveLength(60);
       const ran = report.rows.filter((r) => (r.cpuAllocated ?? 0) > 0);
       expect(ran).toEqual([{ t: Date.parse("2026-05-01T09:30:00Z"), cpuAllocated: 6, cpuUsed: 0, memGbAllocated: 24, memGbUsed: 0 }]);
@@ -124,16 +127,16 @@ for (const kind of DB_KINDS) {
       const limits = { maxCpu: 8, maxMemGb: 32, maxServers: 3, maxTotalCpu: 16, maxTotalMemGb: 64, maxStorageGb: 50, maxPids: 1024 };
       const now = new Date("2026-05-01T10:07:30Z");
       await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T10:05:00Z") });
-      const day = await myUsageReport(db(), "ann", limits, "24h", now);
+      const day = await myUsageReport(db(), idOf.get("ann"), limits, "24h", now);
       // 10-minute buckets: the 10:00 one holds the sample, and a closing row at now gives it its width.
       expect(day.rows.at(-2)).toMatchObject({ t: Date.parse("2026-05-01T10:00:00Z"), cpuAllocated: 6 });
       expect(day.rows.at(-1)).toMatchObject({ t: now.getTime(), cpuAllocated: 6 });
-      const recent = await myRecentUsage(db(), "ann", limits, now);
+      const recent = await myRecentUsage(db(), idOf.get("ann"), limits, now);
       expect(recent.range).toBe("1h");
       expect(recent.rows.filter((r) => (r.cpuAllocated ?? 0) > 0).map((r) => r.t)).toEqual([Date.parse("2026-05-01T10:05:00Z")]);
       await recordUsageSample(db(), spawner, { now: new Date("2026-05-01T07:00:00Z") });
-      expect((await myRecentUsage(db(), "ann", limits, now)).range).toBe("24h");
-      expect((await myRecentUsage(db(), "cy", limits, now)).range).toBe("24h");
+      expect((await myRecentUsage(db(), idOf.get("ann"), limits, now)).range).toBe("24h");
+      expect((await myRecentUsage(db(), idOf.get("cy"), limits, now)).range).toBe("24h");
     });
   });
 }

@@ -2,9 +2,12 @@ import type { Db } from "@/db/client";
 import { listRoles } from "@/db/queries/roles";
 import { deleteUsageBefore, insertUsageSamples, rolesOfUsers, type UsageSampleRow } from "@/db/queries/usage";
 import type { UsageScope } from "@/db/schema";
+import { executionRef } from "@/lib/jobs/workload";
 import { listHoldings, type Holding } from "@/lib/quota/holdings";
-import type { Spawner } from "@/lib/spawner";
-import { liveUseOf, sampleLiveUse, type LiveUse } from "./sample-stats";
+import type { Spawner, WorkloadRef } from "@/lib/spawner";
+import { workspaceRef } from "@/lib/workspaces/workload";
+import { liveReadings } from "./live-readings";
+import { refKey, sampleLiveUse, type LiveUse } from "./sample-stats";
 
 const GIB = 1024 ** 3;
 export const USAGE_RETENTION_DAYS = 14;
@@ -25,13 +28,16 @@ function add(into: Map<string, Totals>, key: string, h: Holding, use: LiveUse | 
   into.set(key, t);
 }
 
-const serverRef = (h: Holding) => ({ user: h.ownerName, server: h.name });
+/** The workload a holding is: a server's container, or a running job execution's. */
+export const workloadOf = (h: Holding): WorkloadRef =>
+  h.kind === "job" && h.executionId !== null ? executionRef(h.executionId) : workspaceRef({ user: h.ownerName, server: h.name });
 
 /**
- * Records one minute of usage from the holdings ledger (lib/quota/holdings.ts): per person (only people
- * holding something), per role (every role, zeros included, so charts have no gaps) and in total.
+ * Records one minute of usage from the holdings ledger (lib/quota/holdings.ts): per person (by id, only
+ * people holding something), per role (every role, zeros included, so charts have no gaps) and in total.
  * Allocated is what active servers and running job executions were given (`servers` counts servers
- * only); used is one engine reading of the running servers. Rows older than the retention window are deleted.
+ * only); used is one engine reading of each running server and job execution, kept in the process too for
+ * the pages that show live use (lib/usage/live-readings.ts). Rows older than the retention window are deleted.
  */
 export async function recordUsageSample(
   db: Db,
@@ -42,19 +48,20 @@ export async function recordUsageSample(
   const at = minuteOf(now);
   const held = await listHoldings(db);
   const [uses, roleOf, roles] = await Promise.all([
-    sampleLiveUse(spawner, held.filter((h) => h.kind === "server" && h.running).map(serverRef)),
-    rolesOfUsers(db, [...new Set(held.map((h) => h.ownerName))]),
+    sampleLiveUse(spawner, held.filter((h) => h.running).map(workloadOf)),
+    rolesOfUsers(db, [...new Set(held.map((h) => h.ownerId))]),
     listRoles(db),
   ]);
+  liveReadings(spawner).record(uses, Date.now());
   const byScope: Record<UsageScope, Map<string, Totals>> = {
     user: new Map(),
     role: new Map(roles.map((r) => [r.name, zero()])),
     total: new Map([["all", zero()]]),
   };
   for (const h of held) {
-    const use = h.kind === "server" ? liveUseOf(uses, serverRef(h)) : undefined;
-    add(byScope.user, h.ownerName, h, use);
-    add(byScope.role, roleOf.get(h.ownerName) ?? "user", h, use);
+    const use = h.running ? uses.get(refKey(workloadOf(h))) : undefined;
+    add(byScope.user, h.ownerId, h, use);
+    add(byScope.role, roleOf.get(h.ownerId) ?? "user", h, use);
     add(byScope.total, "all", h, use);
   }
   const rows: UsageSampleRow[] = [];

@@ -2,12 +2,12 @@ import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
 import { allRows } from "@/db/queries/readable";
-import { ACTIVE_STATES, listServersOf, lockUser } from "@/db/queries/servers";
+import { ACTIVE_STATES, listServersOf } from "@/db/queries/servers";
 import { heldBy } from "@/lib/quota/holdings";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
 import { listUnfinishedExecutions } from "@/db/queries/jobs";
 import { listTokens } from "@/db/queries/tokens";
-import { deleteUser, insertUser, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
+import { deleteUser, insertUser, lockUserById, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
 import type { LimitOverrides } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { revokeSessions } from "@/lib/auth/sessions";
@@ -152,8 +152,8 @@ export async function removeUser(
     : [];
   if (opts.volume === "remove") await removeHomeVolume(spawner, user.homeVolume);
   const { tokens, sessions } = await db.transaction(async (tx) => {
-    const locked = await lockUser(tx, name);
-    if (!locked || locked.id !== user.id) throw notFound("user_not_found", `There is no user named "${name}".`);
+    const locked = await lockUserById(tx, user.id);
+    if (!locked || locked.name !== name) throw notFound("user_not_found", `There is no user named "${name}".`);
     // Starts lock the same row: one that got in after the servers were stopped is caught here.
     const held = await heldBy(tx, user.id);
     if (held.servers > 0) throw conflict("server_started", `${name} started a server while being deleted; try again.`);

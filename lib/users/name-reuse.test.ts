@@ -1,8 +1,8 @@
-import { withOwnerId } from "@/db/server-fixture";
+import { serverRowFixture, withOwnerId } from "@/db/server-fixture";
 /**
  * An attacker's view of deleting a person and creating her name again: the new "e-alice" is someone else
  * and must not change anything the deleted e-alice made (experiments, runs, registered models, logged
- * models, artifacts), nor inherit her storage count. Principals come from real API tokens through
+ * models, artifacts), nor inherit her storage count, her workspace codes and cookie sessions, or her usage history. Principals come from real API tokens through
  * resolvePrincipal, and the deletion goes through removeUser, as the portal does it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,8 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
+import { updateServer, upsertServer } from "@/db/queries/servers";
 import { insertToken } from "@/db/queries/tokens";
-import { deletedUsers, storageUsage, users } from "@/db/schema";
+import { deletedUsers, storageUsage, usageSamples, users, workspaceCodes, workspaceSessions } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
@@ -22,6 +23,9 @@ import { generateToken, hashToken } from "@/lib/auth/tokens";
 import { ApiError } from "@/lib/http/api-error";
 import type { Spawner } from "@/lib/spawner";
 import { trackingClient, type Json } from "@/lib/tracking/testing";
+import { myUsageReport } from "@/lib/usage/report";
+import { recordUsageSample } from "@/lib/usage/sample";
+import { issueWorkspaceCode, openWorkspaceSession, redeemWorkspaceCode, workspaceSessionPrincipal } from "@/lib/workspaces/origin-auth";
 import { createUser, removeUser } from "./manage";
 import { describeMe } from "./me";
 
@@ -80,6 +84,9 @@ for (const kind of DB_KINDS) {
     let oldAlice: Principal;
     let newAlice: Principal;
     let old: { experimentId: string; runId: string; model: string; loggedModel: string; artifacts: string[] };
+    /** What opened her workspace on its own origin before she was deleted: an admin's code and cookie, and her own cookie. */
+    let workspace: { adminCode: string; adminCookie: string; ownCookie: string };
+    const HER_SERVER = { user: ALICE, server: "default" };
 
     const artifact = (rel: string) => [...old.artifacts, ...rel.split("/")];
     const ctx = (p: Principal) => ({ db: db(), principal: p, store });
@@ -88,6 +95,9 @@ for (const kind of DB_KINDS) {
       await db().delete(users);
       await db().delete(deletedUsers);
       await db().delete(storageUsage);
+      await db().delete(usageSamples);
+      await db().delete(workspaceCodes);
+      await db().delete(workspaceSessions);
       const bootstrap: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
       await createUser(db(), bootstrap, { name: ROOT, role: "admin" });
       admin = await tokenPrincipal(db(), ROOT, ["admin"]);
@@ -116,6 +126,18 @@ for (const kind of DB_KINDS) {
       };
       await uploadArtifact(ctx(oldAlice), artifact("weights.bin"), bytes(OLD_BYTES));
       expect((await describeMe(db(), oldAlice)).storage.usedBytes).toBe(OLD_BYTES);
+
+      // Her workspace ran a minute (sampled), was opened on its own origin by an admin and by her, then stopped.
+      await upsertServer(db(), await serverRowFixture(db(), ALICE, "default", { cpu: 2, memGb: 3 }));
+      await recordUsageSample(db(), untouchedEngine, { now: new Date(Date.now() - 120_000) });
+      const adminGrant = { ownerId: oldAlice.userId ?? "", principalId: admin.userId ?? "", portalSession: null };
+      workspace = {
+        adminCode: await issueWorkspaceCode(db(), admin, HER_SERVER, "/user/e-alice/default/"),
+        adminCookie: (await openWorkspaceSession(db(), adminGrant, HER_SERVER)).value,
+        ownCookie: (await openWorkspaceSession(db(), { ...adminGrant, principalId: oldAlice.userId ?? "" }, HER_SERVER)).value,
+      };
+      expect(await workspaceSessionPrincipal(db(), workspace.adminCookie, HER_SERVER)).toMatchObject({ name: ROOT });
+      await updateServer(db(), ALICE, "default", { status: "stopped" });
 
       await removeUser(db(), untouchedEngine, admin, ALICE, { volume: "keep" });
       await createUser(db(), admin, { name: ALICE, role: "user" });
@@ -203,6 +225,19 @@ for (const kind of DB_KINDS) {
       await ok(call("PATCH", "registered-models/update", { name: model, description: "mine" }, newAlice));
       await uploadArtifact(ctx(newAlice), await ownRunArtifact("a.bin"), bytes(20));
       expect((await describeMe(db(), newAlice)).storage.usedBytes).toBe(20);
+    });
+
+    it("does not pick up her workspace codes, cookie sessions or usage history", async () => {
+      // Her namesake's server of the same name: the old codes and cookies named this address.
+      await upsertServer(db(), await serverRowFixture(db(), ALICE, "default"));
+      expect(await redeemWorkspaceCode(db(), workspace.adminCode, HER_SERVER)).toBeNull();
+      expect(await workspaceSessionPrincipal(db(), workspace.adminCookie, HER_SERVER)).toBeNull();
+      expect(await workspaceSessionPrincipal(db(), workspace.ownCookie, HER_SERVER)).toBeNull();
+      const { limits } = await describeMe(db(), newAlice);
+      const hers = await myUsageReport(db(), oldAlice.userId, limits, "1h");
+      expect(hers.rows.some((r) => r.cpuAllocated === 2)).toBe(true);
+      const mine = await myUsageReport(db(), newAlice.userId, limits, "1h");
+      expect(mine.rows.filter((r) => (r.cpuAllocated ?? 0) > 0)).toEqual([]);
     });
 
     /** A path inside a new run of the new alice's. */

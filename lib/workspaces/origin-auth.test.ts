@@ -68,7 +68,8 @@ for (const kind of DB_KINDS) {
       expect(stored).toHaveLength(1);
       expect(JSON.stringify(stored)).not.toContain(code);
       expect(await redeemWorkspaceCode(db(), code, X, at(1_000))).toEqual({
-        principalName: "root",
+        ownerId: alice.userId,
+        principalId: root.userId,
         portalSession: null,
         next: "/user/alice/default/tree",
       });
@@ -135,7 +136,8 @@ for (const kind of DB_KINDS) {
     });
 
     it("a cookie session answers for its server only, until it expires, and follows the person's role", async () => {
-      const { value, expiresAt } = await openWorkspaceSession(db(), { principalName: "root", portalSession: null }, X, t0);
+      const grant = { ownerId: alice.userId ?? "", principalId: root.userId ?? "", portalSession: null };
+      const { value, expiresAt } = await openWorkspaceSession(db(), grant, X, t0);
       expect(expiresAt.getTime()).toBe(t0.getTime() + SESSION_TTL_MS);
       expect(JSON.stringify(await db().select().from(workspaceSessions))).not.toContain(value);
       expect(await workspaceSessionPrincipal(db(), value, X, at(1_000))).toEqual({

@@ -49,16 +49,22 @@ export function safeNext(ref: ServerRef, next: string): string | null {
   return next;
 }
 
-/** Step 2: a code for `principal` (already checked: owner or admin) to open `ref`. Returns the code. */
+/**
+ * Step 2: a code for `principal` (already checked: owner or admin) to open `ref`. Returns the code. The
+ * server and the person are bound by id: neither a namesake of its owner nor of the principal can use it.
+ */
 export async function issueWorkspaceCode(db: Db, principal: Principal, ref: ServerRef, next: string, now = new Date()): Promise<string> {
+  const owner = await findUser(db, ref.user);
+  if (!owner) throw notFound("server_not_found", `There is no server ${labelOf(ref)}.`);
+  if (!principal.userId) throw forbidden("forbidden", "Only a person can open a workspace in a browser.");
   const code = random();
   await insertWorkspaceCode(
     db,
     {
       hash: hashToken(code),
-      userName: ref.user,
+      ownerId: owner.id,
       serverName: ref.server,
-      principalName: principal.name,
+      principalId: principal.userId,
       next,
       expiresAt: new Date(now.getTime() + CODE_TTL_MS),
       portalSession: principal.sessionIdHash ?? null,
@@ -77,22 +83,31 @@ export async function redeemWorkspaceCode(
   code: string,
   ref: ServerRef,
   now = new Date(),
-): Promise<(WorkspaceSessionOwner & { next: string }) | null> {
+): Promise<(WorkspaceGrant & { next: string }) | null> {
   const row = await takeWorkspaceCode(db, hashToken(code));
-  if (!row || row.expiresAt.getTime() <= now.getTime() || row.userName !== ref.user || row.serverName !== ref.server) return null;
-  return { principalName: row.principalName, portalSession: row.portalSession, next: safeNext(ref, row.next) ?? baseUrlOf(ref) };
+  if (!row || row.expiresAt.getTime() <= now.getTime() || row.ownerName !== ref.user || row.serverName !== ref.server) return null;
+  return {
+    ownerId: row.ownerId,
+    principalId: row.principalId,
+    portalSession: row.portalSession,
+    next: safeNext(ref, row.next) ?? baseUrlOf(ref),
+  };
 }
 
-/** Whom a workspace cookie session is for, and the portal session it lives and dies with (null: an API token's). */
-export interface WorkspaceSessionOwner {
-  principalName: string;
+/**
+ * What a workspace cookie session is for: the server's owner (by id; the server's name comes with the
+ * ref), whom it stands for, and the portal session it lives and dies with (null: an API token's).
+ */
+export interface WorkspaceGrant {
+  ownerId: string;
+  principalId: string;
   portalSession: string | null;
 }
 
 /** A cookie session for one server: the cookie's value (random) and when it ends. */
 export async function openWorkspaceSession(
   db: Db,
-  owner: WorkspaceSessionOwner,
+  grant: WorkspaceGrant,
   ref: ServerRef,
   now = new Date(),
 ): Promise<{ value: string; expiresAt: Date }> {
@@ -102,10 +117,10 @@ export async function openWorkspaceSession(
     db,
     {
       hash: hashToken(value),
-      userName: ref.user,
+      ownerId: grant.ownerId,
       serverName: ref.server,
-      principalName: owner.principalName,
-      portalSession: owner.portalSession,
+      principalId: grant.principalId,
+      portalSession: grant.portalSession,
       expiresAt,
     },
     now,
@@ -115,13 +130,14 @@ export async function openWorkspaceSession(
 
 /**
  * Who a workspace cookie stands for, on `ref` only. The person is read afresh (through the proxy's
- * short cache): a demoted admin or a deleted user loses access like with any other credential.
+ * short cache): a demoted admin or a deleted user loses access like with any other credential, and a
+ * person created again under the owner's name is another owner (the session is bound to the owner's id).
  */
 export async function workspaceSessionPrincipal(db: Db, value: string, ref: ServerRef, now = new Date()): Promise<Principal | null> {
-  const row = await findWorkspaceSession(db, hashToken(value));
-  if (!row || row.expiresAt.getTime() <= now.getTime() || row.userName !== ref.user || row.serverName !== ref.server) return null;
-  const user = await findUser(db, row.principalName);
-  if (!user) return null;
+  const found = await findWorkspaceSession(db, hashToken(value));
+  if (!found) return null;
+  const { session, ownerName, principal: user } = found;
+  if (session.expiresAt.getTime() <= now.getTime() || ownerName !== ref.user || session.serverName !== ref.server) return null;
   return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via: "session" };
 }
 

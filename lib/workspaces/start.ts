@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { findRole, listRoles } from "@/db/queries/roles";
-import { findServer, lockUser, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
+import { findServer, updateServer, upsertServer, ACTIVE_STATES, type ServerRow } from "@/db/queries/servers";
+import { lockUserById } from "@/db/queries/users";
 import { assertCan, environmentRefusal } from "@/lib/auth/access";
 import { serverResourceAt } from "./query";
 import { SYSTEM_PRINCIPAL, type Principal } from "@/lib/auth/principal";
@@ -60,12 +61,15 @@ export async function startServer(
   server: string,
   ask: StartRequest,
 ): Promise<ServerView> {
-  assertCan(actor, "operate", await serverResourceAt(db, user, server), refused);
+  const resource = await serverResourceAt(db, user, server);
+  assertCan(actor, "operate", resource, refused);
   if (!(await spawner.ping())) throw engineUnavailable();
   const jupyterToken = randomBytes(24).toString("base64url");
+  const ownerId = resource.owner.id;
   const reserved = await db.transaction(async (tx) => {
-    const owner = await lockUser(tx, user);
-    const role = owner ? await findRole(tx, owner.role) : undefined;
+    // By id: the person the check above was about, still bearing this name.
+    const owner = ownerId === null ? undefined : await lockUserById(tx, ownerId);
+    const role = owner?.name === user ? await findRole(tx, owner.role) : undefined;
     if (!owner || !role) throw notFound("user_not_found", `There is no user named "${user}".`);
     const env = checkEnvironment(await findEnvironment(tx, ask.environment), ask.environment, owner.role, ask);
     const existing = await findServer(tx, user, server);

@@ -1,4 +1,5 @@
 import type { Db } from "@/db/client";
+import { liveReadings } from "@/lib/usage/live-readings";
 import { findServer } from "@/db/queries/servers";
 import { ApiError, conflict, notFound } from "@/lib/http/api-error";
 import { OtherNodeError, NotRunningError, SpawnError, type Spawner } from "@/lib/spawner";
@@ -8,6 +9,8 @@ import { engineUnavailable } from "./start";
 import { workspaceRef } from "./workload";
 
 const GIB = 1024 ** 3;
+/** How old a reading the live meter may show: it asks every 5 s, so viewers of one server share one engine call. */
+export const LIVE_METER_MAX_AGE_MS = 4_000;
 
 export interface ServerStats {
   /** Cores in use now (one sample). */
@@ -22,8 +25,8 @@ const notRunning = (user: string, server: string) =>
   conflict("server_not_running", `The server ${labelOf({ user, server })} is not running, so it uses nothing.`);
 
 /**
- * Live CPU and memory use of a running server against what it was given. One engine sample, so it
- * takes about a second. 404 when there is no such server, 409 when it is not running, 503 when the
+ * Live CPU and memory use of a running server against what it was given: one engine sample (about a
+ * second), or the process's reading of it when that is under LIVE_METER_MAX_AGE_MS old. 404 when there is no such server, 409 when it is not running, 503 when the
  * engine cannot be reached.
  */
 export async function getServerStats(db: Db, spawner: Spawner, user: string, server: string): Promise<ServerStats> {
@@ -32,7 +35,7 @@ export async function getServerStats(db: Db, spawner: Spawner, user: string, ser
   if (row.status !== "running") throw notRunning(user, server);
   let used: { cpu: number; memBytes: number };
   try {
-    used = await spawner.stats(workspaceRef({ user, server }));
+    used = await liveReadings(spawner).fresh(spawner, workspaceRef({ user, server }), LIVE_METER_MAX_AGE_MS);
   } catch (err) {
     if (err instanceof NotRunningError) {
       // The row says running but the container is not (Jupyter's Shut Down, a crash): record it now.

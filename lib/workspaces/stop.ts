@@ -40,7 +40,7 @@ export async function stopServer(
   // The proxy stops forwarding now, not when its cached target expires.
   forgetWorkspaceTarget(db, user, server);
   // Its workspace-origin cookies end with it; whoever comes back goes through the portal again.
-  await deleteWorkspaceSessions(db, user, server);
+  await deleteWorkspaceSessions(db, row.ownerId, server);
   if (!stopping) return serverView((await findServer(db, user, server)) ?? row);
   await recordAudit(db, {
     actor: actor.name,

@@ -9,8 +9,8 @@ import { requireAdmin } from "../../_lib/page-auth";
 
 export default async function ServersPage() {
   await requireAdmin();
-  // The first render comes from Postgres alone; the table then reads live use from the engine.
-  const servers = await listActiveServers(await getDb(), getSpawner(), { live: false });
+  // Live use is the usage sampler's latest reading, kept in the process: no engine call here.
+  const servers = await listActiveServers(await getDb(), getSpawner(), { live: true });
   // Why admins can or cannot open the workspaces listed here, and the danger when they can on the portal's origin.
   const notice = workspaceOriginNotice(getConfig());
   return (
