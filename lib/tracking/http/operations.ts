@@ -21,6 +21,10 @@ import * as runData from "../runs/data";
 import * as runOps from "../runs/operations";
 import { listRunArtifacts } from "../runs/artifacts";
 import { logOutputs } from "../runs/outputs";
+import * as datasetOps from "../evaluation/datasets";
+import * as recordOps from "../evaluation/records";
+import { evaluationSchemas as evaluation } from "../evaluation/schemas";
+import * as scorerOps from "../evaluation/scorers";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
@@ -76,6 +80,30 @@ function webhookRows(): Operation[] {
     op("webhooks/{webhook_id}", DELETE, webhooks.id, write, webhookOps.deleteWebhook),
     op("webhooks/{webhook_id}/test", POST, webhooks.test, read, webhookOps.testWebhook),
   ];
+}
+
+/** GenAI evaluation (lib/tracking/evaluation/): datasets and registered scorers, under /api/3.0/mlflow/ only. */
+function evaluationRows(): Operation[] {
+  const dataset = "datasets/{dataset_id}";
+  return [
+    op("datasets/create", POST, evaluation.createDataset, creates(), datasetOps.createDataset),
+    op("datasets/search", GET_POST, evaluation.searchDatasets, reads(), datasetOps.searchDatasets),
+    op(dataset, GET, evaluation.dataset, reads("dataset"), datasetOps.getDataset),
+    op(dataset, DELETE, evaluation.dataset, changes("dataset"), datasetOps.deleteDataset),
+    op(`${dataset}/tags`, PATCH, evaluation.setTags, changes("dataset"), datasetOps.setDatasetTags),
+    op(`${dataset}/tags/{key}`, DELETE, evaluation.deleteTag, changes("dataset"), datasetOps.deleteDatasetTag),
+    op(`${dataset}/records`, POST, evaluation.upsertRecords, changes("dataset"), recordOps.upsertDatasetRecords),
+    op(`${dataset}/records`, GET, evaluation.getRecords, reads("dataset"), recordOps.getDatasetRecords),
+    op(`${dataset}/records`, DELETE, evaluation.deleteRecords, changes("dataset"), recordOps.deleteDatasetRecords),
+    op(`${dataset}/experiment-ids`, GET, evaluation.dataset, reads("dataset"), datasetOps.getDatasetExperimentIds),
+    op(`${dataset}/add-experiments`, POST, evaluation.experiments, changes("dataset"), datasetOps.addDatasetToExperiments),
+    op(`${dataset}/remove-experiments`, POST, evaluation.experiments, changes("dataset"), datasetOps.removeDatasetFromExperiments),
+    op("scorers/register", POST, evaluation.registerScorer, changes("experiment"), scorerOps.registerScorer),
+    op("scorers/list", GET, evaluation.listScorers, reads("experiment"), scorerOps.listScorers),
+    op("scorers/versions", GET, evaluation.scorerVersions, reads("experiment"), scorerOps.listScorerVersions),
+    op("scorers/get", GET, evaluation.scorer, reads("experiment"), scorerOps.getScorer),
+    op("scorers/delete", DELETE, evaluation.scorer, changes("experiment"), scorerOps.deleteScorer),
+  ].map((row) => ({ ...row, api: "3.0" as const }));
 }
 
 /** A row of MLflow 3's /api/3.0/mlflow/ surface. */
@@ -231,4 +259,5 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     ),
   ),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, changes("trace"), traceAssessments.deleteAssessment)),
+  ...evaluationRows(),
 ];
