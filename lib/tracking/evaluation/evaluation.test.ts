@@ -42,8 +42,8 @@ for (const kind of DB_KINDS) {
       expect(typeof ds.created_time).toBe("number");
       expect(typeof ds.digest).toBe("string");
       // get_dataset: GET /api/3.0/mlflow/datasets/{dataset_id} without a body.
-      expect((await ok(v3("GET", `datasets/${ds.dataset_id}`, {}, bob))).dataset).toEqual(ds);
-      expect(await ok(v3("GET", `datasets/${ds.dataset_id}/experiment-ids`))).toEqual({ experiment_ids: [exp] });
+      expect((await ok(v3("GET", `datasets/${String(ds.dataset_id)}`, {}, bob))).dataset).toEqual(ds);
+      expect(await ok(v3("GET", `datasets/${String(ds.dataset_id)}/experiment-ids`))).toEqual({ experiment_ids: [exp] });
       await fails(v3("GET", "datasets/d-00000000000000000000000000000000"), 404, "RESOURCE_DOES_NOT_EXIST", "not found");
       // Nothing under /api/2.0/mlflow/: the client only calls the 3.0 path.
       await fails(call2("POST", "datasets/create", { name: "x", experiment_ids: [exp] }, alice), 404, "ENDPOINT_NOT_FOUND");
@@ -176,13 +176,15 @@ for (const kind of DB_KINDS) {
         "colour",
       );
       // set_dataset_tags: SetDatasetTags(tags=json.dumps(tags)) PATCH …/tags; a None value deletes the key.
-      const tagged = await ok(v3("PATCH", `datasets/${b.dataset_id}/tags`, { tags: JSON.stringify({ stage: "gold", team: null }) }));
+      const tagged = await ok(
+        v3("PATCH", `datasets/${String(b.dataset_id)}/tags`, { tags: JSON.stringify({ stage: "gold", team: null }) }),
+      );
       expect(JSON.parse(String((tagged.dataset as Json).tags))).toEqual({ stage: "gold" });
       const byTag = await ok(v3("GET", "datasets/search", { experiment_ids: [exp], filter_string: "tags.stage = 'gold'" }));
       expect((byTag.datasets as Json[]).map((d) => d.dataset_id)).toEqual([b.dataset_id]);
       // delete_dataset_tag: DELETE …/tags/{key} without a body.
-      expect(await ok(v3("DELETE", `datasets/${b.dataset_id}/tags/stage`))).toEqual({});
-      expect(JSON.parse(String(((await ok(v3("GET", `datasets/${b.dataset_id}`))).dataset as Json).tags))).toEqual({});
+      expect(await ok(v3("DELETE", `datasets/${String(b.dataset_id)}/tags/stage`))).toEqual({});
+      expect(JSON.parse(String(((await ok(v3("GET", `datasets/${String(b.dataset_id)}`))).dataset as Json).tags))).toEqual({});
     });
 
     it("add/remove_dataset_to_experiments link experiments the caller may write; the last one stays; delete_dataset removes it all", async () => {

@@ -164,7 +164,7 @@ export async function resolveTarget<K extends TargetKind>(
 ): Promise<TargetOf<K>> {
   const { row, resource } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
   if (access.mode !== "change" || !resource) return row;
-  const resources = Array.isArray(resource) ? resource : [resource as Resource];
+  const resources: readonly Resource[] = Array.isArray(resource) ? (resource as readonly Resource[]) : [resource as Resource];
   // A dataset in no experiment (none is made so) has nobody to defer to but an admin.
   if (resources.length === 0 && !ctx.principal.admin)
     throw permissionDenied("Only an admin may change a dataset that belongs to no experiment.");
