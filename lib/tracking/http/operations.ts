@@ -47,6 +47,8 @@ export interface Operation {
   handle: (ctx: TrackingContext, input: never, target: never) => Promise<Body>;
   /** The events a successful write reports, from its input, its answer and its target; absent: none. */
   emits?: Emits<never, never>;
+  /** Headers of its answer besides JSON's content type (a file download's Content-Disposition). */
+  headers?: Record<string, string>;
 }
 
 type Emits<I, T> = (ctx: TrackingContext, input: I, result: Body, target: T) => Promise<readonly EventDraft[]>;
@@ -105,6 +107,13 @@ function evaluationRows(): Operation[] {
     op("scorers/delete", DELETE, evaluation.scorer, changes("experiment"), scorerOps.deleteScorer),
   ].map((row) => ({ ...row, api: "3.0" as const }));
 }
+
+/**
+ * get-trace-artifact answers as MLflow's handler sends a file (mlflow/server/handlers.py
+ * `_response_with_file_attachment_headers`): an attachment named traces.json, not to be sniffed.
+ */
+const TRACE_FILE_HEADERS = { "Content-Disposition": "attachment; filename=traces.json", "X-Content-Type-Options": "nosniff" };
+const traceFile = (row: Operation): Operation => ({ ...row, headers: TRACE_FILE_HEADERS });
 
 /** A row of MLflow 3's /api/3.0/mlflow/ surface. */
 const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
@@ -241,7 +250,9 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, changes("trace"), traceOps.removeTraceTag),
   ...v2AndV3(op("traces/delete-traces", POST, traces.delete, changesEach(), traceOps.deleteTraces)),
   ...v2AndV3(op("traces/link-to-run", POST, traces.link, changesEach(), traceOps.linkTraces)),
-  ...v2AndV3(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData)),
+  ...v2AndV3(traceFile(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData))),
+  // rest_store.calculate_trace_filter_correlation: its own row, so the path is never read as a trace id.
+  v3(op("traces/calculate-filter-correlation", POST, traces.filterCorrelation, reads(), traceOps.calculateFilterCorrelation)),
   v3(op("traces", POST, traces.startV3, creates(), traceOps.startTraceV3)),
   v3(op("traces/search", GET_POST, traces.searchV3, reads(), traceOps.searchTracesV3)),
   v3(op("traces/{trace_id}", GET, traces.traceId, reads(), traceOps.getTraceInfoV3)),
