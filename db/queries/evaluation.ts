@@ -219,3 +219,14 @@ export async function countDatasetsOfExperiment(db: Db, experimentId: number): P
     .where(eq(evaluationDatasetExperiments.experimentId, experimentId));
   return row?.n ?? 0;
 }
+
+/** The experiment's datasets for its page, most recently changed first. */
+export async function datasetsOfExperiment(db: Db, experimentId: number, limit: number): Promise<DatasetRow[]> {
+  return searchDatasets(db, {
+    experimentIds: [experimentId],
+    conditions: [],
+    order: [desc(evaluationDatasets.lastUpdateTime)],
+    limit,
+    offset: 0,
+  });
+}
