@@ -1016,3 +1016,83 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_recent_idx").on(t.webhookId, t.id),
   ],
 );
+
+// --- GenAI evaluation (docs/mlflow-rest.md §6b): evaluation datasets and registered scorers ------------------
+
+/** An evaluation dataset (mlflow/protos/datasets.proto `Dataset`); linked to experiments by evaluationDatasetExperiments. */
+export const evaluationDatasets = pgTable(
+  "evaluation_datasets",
+  {
+    /** `d-` and 32 hex characters. */
+    datasetId: text("dataset_id").primaryKey(),
+    name: text("name").notNull(),
+    tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+    /** JSON text, as the client sends them. */
+    schema: text("schema"),
+    profile: text("profile"),
+    digest: text("digest").notNull(),
+    createdTime: bigintNumber("created_time").notNull(),
+    lastUpdateTime: bigintNumber("last_update_time").notNull(),
+    createdBy: text("created_by"),
+    lastUpdatedBy: text("last_updated_by"),
+    ownerId: text("owner_id"),
+    /** Kept with each upsert, against the caps in lib/tracking/datasets/limits.ts. */
+    recordCount: integer("record_count").notNull().default(0),
+    recordBytes: bigintNumber("record_bytes").notNull().default(0),
+  },
+  (t) => [index("evaluation_datasets_name_idx").on(t.name)],
+);
+
+export const evaluationDatasetExperiments = pgTable(
+  "evaluation_dataset_experiments",
+  {
+    datasetId: belongsTo(text("dataset_id"), () => evaluationDatasets.datasetId),
+    experimentId: experimentRef(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.experimentId] }), index("evaluation_dataset_experiments_exp_idx").on(t.experimentId)],
+);
+
+/** One record (mlflow/protos/datasets.proto `DatasetRecord`); an upsert with the same inputs updates it. */
+export const evaluationDatasetRecords = pgTable(
+  "evaluation_dataset_records",
+  {
+    /** `dr-` and 32 hex characters. */
+    recordId: text("record_id").primaryKey(),
+    datasetId: belongsTo(text("dataset_id"), () => evaluationDatasets.datasetId),
+    /** sha256 of the inputs' JSON with sorted keys, as MLflow's store keys records. */
+    inputHash: text("input_hash").notNull(),
+    inputs: jsonb("inputs").$type<Record<string, unknown>>().notNull(),
+    outputs: jsonb("outputs").$type<unknown>(),
+    expectations: jsonb("expectations").$type<Record<string, unknown>>(),
+    tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+    source: jsonb("source").$type<Record<string, unknown>>(),
+    sourceId: text("source_id"),
+    sourceType: text("source_type"),
+    createdTime: bigintNumber("created_time").notNull(),
+    lastUpdateTime: bigintNumber("last_update_time").notNull(),
+    createdBy: text("created_by"),
+    lastUpdatedBy: text("last_updated_by"),
+    sizeBytes: integer("size_bytes").notNull(),
+  },
+  (t) => [
+    uniqueIndex("evaluation_dataset_records_input_idx").on(t.datasetId, t.inputHash),
+    index("evaluation_dataset_records_page_idx").on(t.datasetId, t.createdTime, t.recordId),
+  ],
+);
+
+/** A registered scorer's versions per experiment (service.proto `Scorer`); versions count up from 1. */
+export const scorerVersions = pgTable(
+  "scorer_versions",
+  {
+    experimentId: experimentRef(),
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    /** The same for every version of one (experiment, name). */
+    scorerId: text("scorer_id").notNull(),
+    serializedScorer: text("serialized_scorer").notNull(),
+    creationTime: bigintNumber("creation_time").notNull(),
+    creator: text("creator"),
+    ownerId: text("owner_id"),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.name, t.version] })],
+);

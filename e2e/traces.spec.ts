@@ -145,6 +145,36 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
     },
   });
   expect(otlp.status(), await otlp.text()).toBe(200);
+
+  // GenAI evaluation as mlflow.genai.datasets.create_dataset / merge_records and scorer.register send it
+  // (mlflow/store/tracking/rest_store.py create_dataset, upsert_dataset_records, register_scorer).
+  const dataset = (await post(
+    "datasets/create",
+    { name: "support-golden", experiment_ids: [experimentId], tags: JSON.stringify({ team: "support" }) },
+    "/api/3.0/mlflow/",
+  )) as { dataset: { dataset_id: string } };
+  await post(
+    `datasets/${dataset.dataset.dataset_id}/records`,
+    {
+      records: JSON.stringify([
+        { inputs: { question: "How do I reset my password?" }, expectations: { answer: "Settings, then Security" } },
+        { inputs: { question: "Delete my account" }, expectations: { answer: "Account, then Delete" } },
+      ]),
+    },
+    "/api/3.0/mlflow/",
+  );
+  await post(
+    "scorers/register",
+    {
+      experiment_id: experimentId,
+      name: "relevance",
+      serialized_scorer: JSON.stringify({
+        name: "relevance",
+        instructions_judge_pydantic_data: { instructions: "Is {{ outputs }} relevant?" },
+      }),
+    },
+    "/api/3.0/mlflow/",
+  );
   return { experimentId, emptyExperimentId, runId: run.run.info.run_id, traceId };
 }
 
@@ -160,6 +190,30 @@ test("an experiment without traces says how to make them", async ({ page }) => {
   await expect(page.getByTestId("traces-empty")).toContainText("@mlflow.trace");
   await expect(page.getByTestId("traces-empty")).toContainText(`mlflow.set_experiment("tr-empty-`);
   await screenshot(page, "traces-empty");
+});
+
+test("the Evaluation tab shows the experiment's datasets and scorers, and says how to make them", async ({ page }) => {
+  if (!seeded) throw new Error("not seeded");
+  await devSignIn(page, DEV_URL, USER);
+  await page.goto(`${DEV_URL}/experiments/${seeded.experimentId}`);
+  await page.getByTestId("tab-evaluation").click();
+  const dataset = page.getByTestId("dataset");
+  await expect(dataset).toContainText("support-golden");
+  await expect(dataset.getByTestId("dataset-records")).toHaveText("2 records");
+  await expect(dataset).toContainText("How do I reset my password?");
+  await expect(page.getByTestId("scorer")).toContainText("relevance");
+  await expect(page.getByTestId("scorer")).toContainText("LLM judge");
+  for (const [width, name] of [
+    [1440, "evaluation"],
+    [390, "evaluation-phone"],
+  ] as const) {
+    await page.setViewportSize({ width, height: 900 });
+    await screenshot(page, name);
+  }
+  await page.goto(`${DEV_URL}/experiments/${seeded.emptyExperimentId}?tab=evaluation`);
+  await expect(page.getByTestId("datasets-empty")).toContainText("create_dataset");
+  await expect(page.getByTestId("scorers-empty")).toContainText(".register()");
+  await screenshot(page, "evaluation-empty-phone");
 });
 
 test("the Traces tab lists, filters and opens a trace: span waterfall, inputs and outputs, assessments", async ({ page }) => {

@@ -3,14 +3,18 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
 import { RunsTable } from "@/components/tracking/runs-table";
+import { EvaluationView } from "@/components/tracking/evaluation-view";
 import { TracesView } from "@/components/tracking/traces-view";
 import { getConfig } from "@atrium/core/lib/config";
 import { workspacesCannotReach } from "@atrium/core/lib/http/workspace-listener";
 import { startableEnvironments } from "@atrium/core/lib/environments/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
+import { evaluationOverview } from "@atrium/core/lib/tracking/evaluation/overview";
 import { columnKeysOf, findExperimentView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../../_lib/page-auth";
+
+const TAB_LABELS = { runs: "Runs", traces: "Traces", evaluation: "Evaluation" } as const;
 
 export default async function ExperimentPage({
   params,
@@ -22,7 +26,7 @@ export default async function ExperimentPage({
   const principal = await requireUser();
   const { id } = await params;
   const query = await searchParams;
-  const tab = query.tab === "traces" ? "traces" : "runs";
+  const tab = query.tab === "traces" || query.tab === "evaluation" ? query.tab : "runs";
   const trace = typeof query.trace === "string" ? query.trace : undefined;
   const db = await getDb();
   const experiment = await findExperimentView(db, id);
@@ -50,19 +54,21 @@ export default async function ExperimentPage({
         </p>
       </PageHeader>
       <nav className="flex gap-1 border-b border-slate-200 text-sm" aria-label="Experiment views">
-        {(["runs", "traces"] as const).map((t) => (
+        {(["runs", "traces", "evaluation"] as const).map((t) => (
           <Link
             key={t}
-            href={t === "runs" ? `/experiments/${experiment.experiment_id}` : `/experiments/${experiment.experiment_id}?tab=traces`}
+            href={t === "runs" ? `/experiments/${experiment.experiment_id}` : `/experiments/${experiment.experiment_id}?tab=${t}`}
             aria-current={tab === t ? "page" : undefined}
             data-testid={`tab-${t}`}
             className={`-mb-px border-b-2 px-3 py-2 font-medium ${tab === t ? "border-slate-800 text-slate-900" : "border-transparent text-slate-500 hover:text-slate-800"}`}
           >
-            {t === "runs" ? "Runs" : "Traces"}
+            {TAB_LABELS[t]}
           </Link>
         ))}
       </nav>
-      {tab === "traces" ? (
+      {tab === "evaluation" ? (
+        <EvaluationView overview={await evaluationOverview(db, Number(experiment.experiment_id))} experimentName={experiment.name} />
+      ) : tab === "traces" ? (
         <TracesView experimentId={experiment.experiment_id} experimentName={experiment.name} initialTrace={trace} />
       ) : (
         <>

@@ -102,7 +102,7 @@ export async function handleTrackingRequest(
     const shape = shapeOf(op.input);
     const fields = await readFields(req, (name) => isList(shape[name]));
     await ensureDefault(ctx.db);
-    return Response.json(await runOperation(ctx, op, { ...fields, ...pathFields }));
+    return Response.json(await runOperation(ctx, op, { ...fields, ...pathFields }), op.headers ? { headers: op.headers } : undefined);
   } catch (err) {
     if (err instanceof FilterSyntaxError) return trackingErrorResponse(invalidParam(err.message));
     if (err instanceof TrackingError) return trackingErrorResponse(err);

@@ -22,6 +22,10 @@ import * as runOps from "../runs/operations";
 import { listRunArtifacts } from "../runs/artifacts";
 import { logModel } from "../runs/log-model";
 import { logOutputs } from "../runs/outputs";
+import * as datasetOps from "../evaluation/datasets";
+import * as recordOps from "../evaluation/records";
+import { evaluationSchemas as evaluation } from "../evaluation/schemas";
+import * as scorerOps from "../evaluation/scorers";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
@@ -44,6 +48,8 @@ export interface Operation {
   handle: (ctx: TrackingContext, input: never, target: never) => Promise<Body>;
   /** The events a successful write reports, from its input, its answer and its target; absent: none. */
   emits?: Emits<never, never>;
+  /** Headers of its answer besides JSON's content type (a file download's Content-Disposition). */
+  headers?: Record<string, string>;
 }
 
 type Emits<I, T> = (ctx: TrackingContext, input: I, result: Body, target: T) => Promise<readonly EventDraft[]>;
@@ -78,6 +84,37 @@ function webhookRows(): Operation[] {
     op("webhooks/{webhook_id}/test", POST, webhooks.test, read, webhookOps.testWebhook),
   ];
 }
+
+/** GenAI evaluation (lib/tracking/evaluation/): datasets and registered scorers, under /api/3.0/mlflow/ only. */
+function evaluationRows(): Operation[] {
+  const dataset = "datasets/{dataset_id}";
+  return [
+    op("datasets/create", POST, evaluation.createDataset, creates(), datasetOps.createDataset),
+    op("datasets/search", GET_POST, evaluation.searchDatasets, reads(), datasetOps.searchDatasets),
+    op(dataset, GET, evaluation.dataset, reads("dataset"), datasetOps.getDataset),
+    op(dataset, DELETE, evaluation.dataset, changes("dataset"), datasetOps.deleteDataset),
+    op(`${dataset}/tags`, PATCH, evaluation.setTags, changes("dataset"), datasetOps.setDatasetTags),
+    op(`${dataset}/tags/{key}`, DELETE, evaluation.deleteTag, changes("dataset"), datasetOps.deleteDatasetTag),
+    op(`${dataset}/records`, POST, evaluation.upsertRecords, changes("dataset"), recordOps.upsertDatasetRecords),
+    op(`${dataset}/records`, GET, evaluation.getRecords, reads("dataset"), recordOps.getDatasetRecords),
+    op(`${dataset}/records`, DELETE, evaluation.deleteRecords, changes("dataset"), recordOps.deleteDatasetRecords),
+    op(`${dataset}/experiment-ids`, GET, evaluation.dataset, reads("dataset"), datasetOps.getDatasetExperimentIds),
+    op(`${dataset}/add-experiments`, POST, evaluation.experiments, changes("dataset"), datasetOps.addDatasetToExperiments),
+    op(`${dataset}/remove-experiments`, POST, evaluation.experiments, changes("dataset"), datasetOps.removeDatasetFromExperiments),
+    op("scorers/register", POST, evaluation.registerScorer, changes("experiment"), scorerOps.registerScorer),
+    op("scorers/list", GET, evaluation.listScorers, reads("experiment"), scorerOps.listScorers),
+    op("scorers/versions", GET, evaluation.scorerVersions, reads("experiment"), scorerOps.listScorerVersions),
+    op("scorers/get", GET, evaluation.scorer, reads("experiment"), scorerOps.getScorer),
+    op("scorers/delete", DELETE, evaluation.scorer, changes("experiment"), scorerOps.deleteScorer),
+  ].map((row) => ({ ...row, api: "3.0" as const }));
+}
+
+/**
+ * get-trace-artifact answers as MLflow's handler sends a file (mlflow/server/handlers.py
+ * `_response_with_file_attachment_headers`): an attachment named traces.json, not to be sniffed.
+ */
+const TRACE_FILE_HEADERS = { "Content-Disposition": "attachment; filename=traces.json", "X-Content-Type-Options": "nosniff" };
+const traceFile = (row: Operation): Operation => ({ ...row, headers: TRACE_FILE_HEADERS });
 
 /** A row of MLflow 3's /api/3.0/mlflow/ surface. */
 const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
@@ -215,7 +252,9 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, changes("trace"), traceOps.removeTraceTag),
   ...v2AndV3(op("traces/delete-traces", POST, traces.delete, changesEach(), traceOps.deleteTraces)),
   ...v2AndV3(op("traces/link-to-run", POST, traces.link, changesEach(), traceOps.linkTraces)),
-  ...v2AndV3(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData)),
+  ...v2AndV3(traceFile(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData))),
+  // rest_store.calculate_trace_filter_correlation: its own row, so the path is never read as a trace id.
+  v3(op("traces/calculate-filter-correlation", POST, traces.filterCorrelation, reads(), traceOps.calculateFilterCorrelation)),
   v3(op("traces", POST, traces.startV3, creates(), traceOps.startTraceV3)),
   v3(op("traces/search", GET_POST, traces.searchV3, reads(), traceOps.searchTracesV3)),
   v3(op("traces/{trace_id}", GET, traces.traceId, reads(), traceOps.getTraceInfoV3)),
@@ -233,4 +272,5 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     ),
   ),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, changes("trace"), traceAssessments.deleteAssessment)),
+  ...evaluationRows(),
 ];

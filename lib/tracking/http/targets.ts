@@ -8,6 +8,7 @@
 import type { Db } from "@/db/client";
 import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models";
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
+import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
 import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
@@ -21,6 +22,7 @@ import {
   type Resource,
 } from "@/lib/auth/access";
 import type { TrackingContext } from "../context";
+import type { DatasetTarget } from "../evaluation/datasets";
 import { doesNotExist, invalidParam, permissionDenied, refusedTracking } from "../errors";
 import { experimentOrThrow, traceOrThrow } from "../traces/access";
 import { parseExperimentId, validateRunId } from "../validation";
@@ -42,6 +44,8 @@ interface Kinds {
   "logged-model": { keys: { model_id: string }; row: LoggedModelRow };
   /** By `trace_id` (v3) or `request_id` (v2); locked for a change. */
   trace: { keys: { trace_id?: string | undefined; request_id?: string | undefined }; row: TraceRow };
+  /** An evaluation dataset, written by whoever may write every experiment it belongs to; locked for a change. */
+  dataset: { keys: { dataset_id: string }; row: DatasetTarget };
 }
 
 export type TargetKind = keyof Kinds;
@@ -94,8 +98,8 @@ export function assertRunWriter(p: Caller, run: RunRow, what?: string): void {
 
 interface Loaded<T> {
   row: T;
-  /** What access is checked on. */
-  resource?: Resource;
+  /** What access is checked on: every one of them for a change. */
+  resource?: Resource | readonly Resource[];
 }
 
 async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<RunRow>> {
@@ -138,6 +142,13 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boo
     const trace = await traceOrThrow(db, id, field, forChange);
     return { row: trace, resource: traceResource(trace, await experimentOrThrow(db, String(trace.experimentId))) };
   },
+  dataset: async (db, { dataset_id: id }, forChange) => {
+    const dataset = await findDataset(db, id, forChange);
+    if (!dataset) throw doesNotExist(`Dataset '${id}' not found.`);
+    const experimentIds = (await experimentIdsOfDatasets(db, [id])).get(id) ?? [];
+    const resources = await Promise.all(experimentIds.map(async (e) => experimentResource(await experimentOrThrow(db, String(e)))));
+    return { row: { dataset, experimentIds }, resource: resources };
+  },
 };
 
 /** Refuses a caller the row is not for at all (an admin-only row), before its input is even read. */
@@ -153,7 +164,11 @@ export async function resolveTarget<K extends TargetKind>(
 ): Promise<TargetOf<K>> {
   const { row, resource } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
   if (access.mode !== "change" || !resource) return row;
-  assertCan(ctx.principal, "write", resource, refusedTracking);
+  const resources: readonly Resource[] = Array.isArray(resource) ? (resource as readonly Resource[]) : [resource as Resource];
+  // A dataset in no experiment (none is made so) has nobody to defer to but an admin.
+  if (resources.length === 0 && !ctx.principal.admin)
+    throw permissionDenied("Only an admin may change a dataset that belongs to no experiment.");
+  for (const r of resources) assertCan(ctx.principal, "write", r, refusedTracking);
   if (access.kind === "active-run") {
     const run = row as RunRow;
     if (run.lifecycleStage !== "active")

@@ -24,9 +24,14 @@ const assessmentFields = {
   span_id: text(),
   source: source.optional(),
   expectation: z
-    .object({ value: z.unknown(), serialized_value: z.object({ serialization_format: text(), value: text() }).optional() })
+    .object({
+      // A dict or list comes as serialized_value instead (Expectation.to_proto), so value is optional.
+      value: z.unknown().optional(),
+      serialized_value: z.object({ serialization_format: text(), value: text() }).optional(),
+    })
     .optional(),
-  feedback: z.object({ value: z.unknown(), error: assessmentError.optional() }).optional(),
+  // log_feedback(error=...) sends an error and no value.
+  feedback: z.object({ value: z.unknown().optional(), error: assessmentError.optional() }).optional(),
   rationale: text(),
   error: assessmentError.optional(),
   metadata: stringMap(),
@@ -84,6 +89,12 @@ export const traceSchemas = {
   deleteTagV3: z.object({ trace_id: requiredText(), key: requiredText() }),
   link: z.object({ trace_ids: list(z.string()), run_id: requiredText() }),
   traceData: z.object({ request_id: requiredText(), path: text() }),
+  filterCorrelation: z.object({
+    experiment_ids: list(z.string()),
+    filter_string1: requiredText(),
+    filter_string2: requiredText(),
+    base_filter: text(),
+  }),
   createAssessment: z.object({ trace_id: requiredText(), assessment: z.object(assessmentFields) }),
   updateAssessment: z.object({
     ...assessmentRef,

@@ -26,7 +26,7 @@ import {
 import type { ExperimentRow } from "@/db/queries/tracking";
 import { can, experimentResource, readableBy } from "@/lib/auth/access";
 import { nowOf, type Body, type TrackingContext } from "../context";
-import { doesNotExist, invalidParam, permissionDenied } from "../errors";
+import { doesNotExist, invalidParam, permissionDenied, TrackingError } from "../errors";
 import { missingParam } from "../http/fields";
 import type { traceSchemas, TraceInfoV3Input } from "../http/trace-schemas";
 import { assertRunWriter } from "../http/targets";
@@ -324,6 +324,18 @@ export async function getTraceData(ctx: TrackingContext, input: In<"traceData">)
   const spans: Record<string, unknown>[] = [];
   for await (const s of traceSpanContents(ctx, trace.traceId)) spans.push(s);
   return { spans };
+}
+
+/**
+ * CalculateTraceFilterCorrelation (NPMI between two trace filters) is not computed here: MLflow's own
+ * NOT_IMPLEMENTED answer, after the filters are checked, so a bad filter is still the caller's 400.
+ */
+export async function calculateFilterCorrelation(_ctx: TrackingContext, input: In<"filterCorrelation">): Promise<Body> {
+  for (const f of [input.filter_string1, input.filter_string2, input.base_filter]) traceFilterSql(f);
+  throw new TrackingError(
+    "NOT_IMPLEMENTED",
+    "calculate_trace_filter_correlation is not implemented by this server; count the traces each filter matches with search_traces instead.",
+  );
 }
 
 export interface TraceSummary {

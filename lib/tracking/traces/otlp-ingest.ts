@@ -87,7 +87,7 @@ function spanWrite(trace: TraceRow, spans: OtlpSpan[]): SpanWrite {
   return {
     trace,
     spans: spans.map((s, i) => {
-      const { mlflowTraceId: _ignored, ...rowOf } = spanRow(mlflowSpanDict(s), `span ${i}`);
+      const { mlflowTraceId: _ignored, ...rowOf } = spanRow(mlflowSpanDict(s, trace.traceId), `span ${i}`);
       return rowOf;
     }),
   };

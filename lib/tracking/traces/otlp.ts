@@ -197,8 +197,27 @@ const b64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 /** A JSON number, as the client reads it; past 2^53 the last digits round (a few hundred nanoseconds today). */
 const nsValue = (ns: string) => Number(ns);
 
-/** The span as `Span.to_dict` writes it in traces.json. */
-export function mlflowSpanDict(s: OtlpSpan): Dict {
+const REQUEST_ID_ATTRIBUTE = "mlflow.traceRequestId";
+const SPAN_TYPE_ATTRIBUTE = "mlflow.spanType";
+
+/**
+ * A plain OpenTelemetry exporter's attributes made into what MLflow's `Span.from_dict` reads
+ * (mlflow/entities/span.py): every value JSON-encoded, the trace's id under `mlflow.traceRequestId` (without it
+ * the client fails with "Failed to create a Span object") and a span type, UNKNOWN when none was sent.
+ * MLflow's own spans carry the id and keep their attributes as sent.
+ */
+function spanAttributes(attrs: Dict, traceId: string | undefined): Dict {
+  if (typeof attrs[REQUEST_ID_ATTRIBUTE] === "string" || traceId === undefined) return mlflowAttributes(attrs);
+  const encoded = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, JSON.stringify(v)]));
+  return {
+    ...encoded,
+    [REQUEST_ID_ATTRIBUTE]: JSON.stringify(traceId),
+    [SPAN_TYPE_ATTRIBUTE]: encoded[SPAN_TYPE_ATTRIBUTE] ?? JSON.stringify("UNKNOWN"),
+  };
+}
+
+/** The span as `Span.to_dict` writes it in traces.json; `traceId`, the MLflow trace it was filed under. */
+export function mlflowSpanDict(s: OtlpSpan, traceId?: string): Dict {
   return {
     trace_id: b64(s.traceIdHex),
     span_id: b64(s.spanIdHex),
@@ -207,7 +226,7 @@ export function mlflowSpanDict(s: OtlpSpan): Dict {
     name: s.name,
     start_time_unix_nano: nsValue(s.startNs),
     end_time_unix_nano: s.endNs ? nsValue(s.endNs) : null,
-    attributes: mlflowAttributes(s.attributes),
+    attributes: spanAttributes(s.attributes, traceId),
     status: { code: STATUS_NAMES[s.statusCode] ?? "STATUS_CODE_UNSET", message: s.statusMessage },
     events: s.events.map((e) => ({ name: e.name, time_unix_nano: nsValue(e.timeNs), attributes: mlflowAttributes(e.attributes) })),
   };

@@ -3,21 +3,56 @@
  * over `attributes.` (or `attribute.`, `trace.`, bare) `timestamp_ms`, `execution_time_ms`, `status`/`state`,
  * `trace_id`/`request_id`, `name`, `run_id`, `client_request_id`, `request_preview`, `response_preview`;
  * `tags.<key>` and `metadata.<key>` (or `request_metadata.`). Numbers take = != < <= > >=, strings = != LIKE
- * ILIKE IN NOT IN. order_by takes the same attributes and tags, ASC or DESC, newest first by default.
+ * ILIKE IN NOT IN. A trace also matches on what it holds: `feedback.<name>` and `expectation.<name>` (a valid
+ * assessment of that name whose value, as text, compares), `span.name`, `span.type`, `span.status` and
+ * `span.attributes.<key>` (or `span.<key>`; a span whose attribute, as sent or JSON-encoded, compares), and
+ * `trace.text` LIKE/ILIKE (any span's content). order_by takes attributes and tags, ASC or DESC, newest first by default.
  * The lexer is the run search's (lib/tracking/search/lexer.ts); errors are FilterSyntaxError → 400.
  */
-import { asc, desc, eq, gt, gte, ilike, inArray, like, lt, lte, ne, not, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { asc, desc, eq, gt, gte, ilike, inArray, like, lt, lte, ne, not, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { madeInOrLinkedTo } from "@/db/queries/traces";
-import { traces } from "@/db/schema";
+import { traceAssessments, traces, traceSpans } from "@/db/schema";
 import { FILTER_SUBJECT, describeToken, keywordOf, syntaxError, tokenize, type Token } from "../search/lexer";
 import { TRACE_NAME_TAG } from "./wire";
 
 type Field =
   | { kind: "number"; column: typeof traces.requestTime | typeof traces.executionDuration; label: string }
-  | { kind: "string"; expr: SQL; label: string; state?: boolean }
+  | {
+      kind: "string";
+      expr: SQL;
+      label: string;
+      state?: boolean;
+      /** The comparison holds for some row the trace holds (a span, an assessment), not for the trace's own column. */
+      within?: (cond: SQL) => SQL;
+      /** Values are stored JSON-encoded (span attributes): `=` matches the plain or the encoded form. */
+      encoded?: boolean;
+      /** Only LIKE and ILIKE (trace.text). */
+      likeOnly?: boolean;
+    }
   | { kind: "run"; label: string };
 
 const ATTRIBUTE_PREFIXES = new Set(["attributes", "attribute", "attr", "trace"]);
+const ASSESSMENT_PREFIXES = new Map([
+  ["feedback", "feedback"],
+  ["expectation", "expectation"],
+]);
+
+/** Some span of the trace satisfies `cond`. */
+const inSomeSpan = (cond: SQL) => sql`exists (select 1 from ${traceSpans} where ${traceSpans.traceId} = ${traces.traceId} and ${cond})`;
+
+function spanField(key: string, label: string): Field {
+  const column: Record<string, SQLWrapper> = { name: traceSpans.name, type: traceSpans.spanType, status: traceSpans.statusCode };
+  const known = column[key];
+  if (known) return { kind: "string", expr: sql`${known}`, label, within: inSomeSpan };
+  const attr = key.startsWith("attributes.") ? key.slice("attributes.".length) : key;
+  return { kind: "string", expr: sql`(${traceSpans.content}->'attributes'->>${attr})`, label, within: inSomeSpan, encoded: true };
+}
+
+function assessmentField(kind: string, name: string, label: string): Field {
+  const within = (cond: SQL) =>
+    sql`exists (select 1 from ${traceAssessments} where ${traceAssessments.traceId} = ${traces.traceId} and ${traceAssessments.kind} = ${kind} and ${traceAssessments.name} = ${name} and ${traceAssessments.valid} and ${cond})`;
+  return { kind: "string", expr: sql`(${traceAssessments.value} #>> '{}')`, label, within };
+}
 const TAG_PREFIXES = new Set(["tags", "tag"]);
 const METADATA_PREFIXES = new Set(["metadata", "request_metadata"]);
 
@@ -48,6 +83,8 @@ function attribute(name: string, label: string): Field | undefined {
       return { kind: "string", expr: column(traces.responsePreview), label };
     case "run_id":
       return { kind: "run", label };
+    case "text":
+      return { kind: "string", expr: sql`(${traceSpans.content}::text)`, label, within: inSomeSpan, likeOnly: true };
     default:
       return undefined;
   }
@@ -79,8 +116,15 @@ function resolve(tok: Token, subject = FILTER_SUBJECT): Field {
     return field;
   }
   if (TAG_PREFIXES.has(first.text)) return { kind: "string", expr: sql`(${traces.tags}->>${key})`, label };
+  const assessment = ASSESSMENT_PREFIXES.get(first.text);
+  if (assessment) return assessmentField(assessment, key, label);
+  if (first.text === "span" || first.text === "spans") return spanField(key, label);
   if (METADATA_PREFIXES.has(first.text)) return { kind: "string", expr: sql`(${traces.metadata}->>${key})`, label };
-  throw syntaxError(subject, first.start, `unknown entity "${first.text}" in "${label}", expected attributes, tags or metadata`);
+  throw syntaxError(
+    subject,
+    first.start,
+    `unknown entity "${first.text}" in "${label}", expected attributes, tags, metadata, feedback, expectation or span`,
+  );
 }
 
 /** `status = 'OK'` also matches the v2 name TRACE_STATUS_UNSPECIFIED for STATE_UNSPECIFIED. */
@@ -118,6 +162,11 @@ class TraceFilterParser {
   private comparison(): SQL {
     const idTok = this.next();
     const field = resolve(idTok);
+    if (field.kind !== "string" || !field.within) return this.ownComparison(field);
+    return field.within(this.ownComparison(field));
+  }
+
+  private ownComparison(field: Field): SQL {
     const opTok = this.next();
     let op: string;
     if (opTok.kind === "op") op = opTok.value;
@@ -147,9 +196,12 @@ class TraceFilterParser {
       if (!cond) return this.fail(opTok, `the operator ${op} cannot be used with "${field.label}", which supports =, !=, <, <=, > and >=`);
       return cond;
     }
+    if (field.kind === "string" && field.likeOnly && op !== "LIKE" && op !== "ILIKE")
+      this.fail(opTok, `"${field.label}" supports only LIKE and ILIKE`);
     if (op === "IN" || op === "NOT IN") {
       if (field.kind === "run") this.fail(opTok, `"${field.label}" supports only =`);
-      const values = this.list(op).map((v) => (field.state ? stateValue(v) : v));
+      const plain = this.list(op).map((v) => (field.state ? stateValue(v) : v));
+      const values = field.encoded ? [...plain, ...plain.map((v) => JSON.stringify(v))] : plain;
       const cond = inArray(field.expr, values);
       return op === "IN" ? cond : not(cond);
     }
@@ -160,11 +212,12 @@ class TraceFilterParser {
       return madeInOrLinkedTo(v.value);
     }
     const value = field.state ? stateValue(v.value) : v.value;
+    const equal = field.encoded ? or(eq(field.expr, value), eq(field.expr, JSON.stringify(value))) : eq(field.expr, value);
     switch (op) {
       case "=":
-        return eq(field.expr, value);
+        return equal ?? eq(field.expr, value);
       case "!=":
-        return ne(field.expr, value);
+        return field.encoded ? not(equal ?? eq(field.expr, value)) : ne(field.expr, value);
       case "LIKE":
         return like(field.expr, value);
       case "ILIKE":
@@ -208,6 +261,7 @@ export function traceOrderSql(clauses: readonly string[]): SQL[] {
     if (!idTok || idTok.kind === "eof") throw syntaxError(subject, 0, "expected a field such as timestamp_ms");
     const field = resolve(idTok, subject);
     if (field.kind === "run") throw syntaxError(subject, idTok.start, "run_id cannot be used in order_by");
+    if (field.kind === "string" && field.within) throw syntaxError(subject, idTok.start, `${field.label} cannot be used in order_by`);
     const dir = dirTok ? keywordOf(dirTok) : null;
     if (dirTok && dirTok.kind !== "eof" && dir !== "ASC" && dir !== "DESC")
       throw syntaxError(subject, dirTok.start, `expected ASC, DESC or end of clause, found ${describeToken(dirTok)}`);

@@ -15,6 +15,7 @@ import { withNewIdentity } from "@/db/queries/users";
 import { users } from "@/db/schema";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { recountStorage } from "@/lib/artifacts/recount";
+import { handleTrackingRequest } from "../http/dispatch";
 import { principal, testUserId, trackingClient, type Json } from "../testing";
 import { encodeOtlpProtobuf, type OtlpSpan } from "./otlp";
 import { ingestOtlpRequest } from "./otlp-ingest";
@@ -229,7 +230,13 @@ for (const kind of DB_KINDS) {
         ["agent", "STATUS_CODE_ERROR"],
         ["tool", "STATUS_CODE_OK"],
       ]);
-      expect(spans[1]?.attributes).toEqual({ "llm.model": "gpt", tokens: "42" });
+      // A plain exporter's attributes, JSON-encoded with what MLflow's Span.from_dict needs added.
+      expect(spans[1]?.attributes).toEqual({
+        "llm.model": '"gpt"',
+        tokens: "42",
+        "mlflow.traceRequestId": JSON.stringify(`tr-${t}`),
+        "mlflow.spanType": '"UNKNOWN"',
+      });
     });
 
     it("refuses OTLP without the experiment header, with a wrong type or a broken body", async () => {
@@ -715,6 +722,147 @@ for (const kind of DB_KINDS) {
       expect(await ok(v2.call("POST", "traces/delete-traces", { experiment_id: exp, max_timestamp_millis: Date.now() }, carol))).toEqual({
         traces_deleted: 1,
       });
+    });
+
+    it("log_expectation with a dict or list keeps MLflow's serialized_value; log_feedback(error=...) needs no value", async () => {
+      const exp = await newExperiment();
+      const id = await newTrace(exp);
+      const source = { source_type: "HUMAN", source_id: "alice@example.com" };
+      // Expectation.to_proto (mlflow/entities/assessment.py): a dict or list is sent as serialized_value, JSON_FORMAT.
+      const serialized = { serialization_format: "JSON_FORMAT", value: JSON.stringify({ answer: "Paris", facts: ["capital", "France"] }) };
+      const dict = await ok(
+        v3.call("POST", `traces/${id}/assessments`, {
+          assessment: { assessment_name: "expected", trace_id: id, source, expectation: { serialized_value: serialized } },
+        }),
+      );
+      expect((dict.assessment as Json).expectation).toEqual({ serialized_value: serialized });
+      const listed = { serialization_format: "JSON_FORMAT", value: JSON.stringify(["a", "b"]) };
+      await ok(
+        v3.call("POST", `traces/${id}/assessments`, {
+          assessment: { assessment_name: "expected_list", trace_id: id, source, expectation: { serialized_value: listed } },
+        }),
+      );
+      // FeedbackValue.to_proto with value None: a null google.protobuf.Value beside the AssessmentError.
+      const error = { error_code: "RATE_LIMIT", error_message: "judge was rate limited" };
+      const failed = await ok(
+        v3.call("POST", `traces/${id}/assessments`, {
+          assessment: {
+            assessment_name: "relevance",
+            trace_id: id,
+            source: { source_type: "LLM_JUDGE", source_id: "gpt" },
+            feedback: { value: null, error },
+          },
+        }),
+      );
+      expect((failed.assessment as Json).feedback).toEqual({ value: null, error });
+      const info = (await ok(v3.call("GET", `traces/${id}`, {}, bob))).trace as Json;
+      const byName = new Map(((info.trace_info as Json).assessments as Json[]).map((a) => [a.assessment_name, a]));
+      expect(byName.get("expected")?.expectation).toEqual({ serialized_value: serialized });
+      expect(byName.get("expected_list")?.expectation).toEqual({ serialized_value: listed });
+      expect(byName.get("relevance")?.feedback).toEqual({ value: null, error });
+    });
+
+    it("search_traces filters on feedback.<name>, span.name, span attributes and trace.text (SearchTraceUtils)", async () => {
+      const exp = await newExperiment();
+      const t1 = hex(16);
+      const t2 = hex(16);
+      const spans = [
+        {
+          ...mlflowOtelSpan(t1, hex(8), undefined, "retrieve", 1000, 1100),
+          attributes: { ...mlflowOtelSpan(t1, hex(8), undefined, "retrieve", 1, 2).attributes, "llm.model": JSON.stringify("gpt-4o") },
+        },
+        mlflowOtelSpan(t2, hex(8), undefined, "answer", 1000, 1100),
+      ];
+      expect((await otlp(exp, encodeOtlpProtobuf(spans))).status).toBe(200);
+      const [id1, id2] = [`tr-${t1}`, `tr-${t2}`];
+      await ok(
+        v3.call("POST", `traces/${id1}/assessments`, {
+          assessment: { assessment_name: "correct", source: { source_type: "HUMAN" }, feedback: { value: "yes" } },
+        }),
+      );
+      await ok(
+        v3.call("POST", `traces/${id2}/assessments`, {
+          assessment: { assessment_name: "correct", source: { source_type: "HUMAN" }, feedback: { value: "no" } },
+        }),
+      );
+      // rest_store._search_traces: SearchTracesV3(locations, filter, max_results, order_by) POST …/traces/search.
+      const search = async (filter: string) => {
+        const body = await ok(
+          v3.call("POST", "traces/search", {
+            locations: [{ type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: exp } }],
+            filter,
+            max_results: 100,
+            order_by: [],
+          }),
+        );
+        return ((body.traces as Json[] | undefined) ?? []).map((t) => t.trace_id).sort();
+      };
+      expect(await search("feedback.correct = 'yes'")).toEqual([id1]);
+      expect(await search("feedback.correct != 'yes'")).toEqual([id2]);
+      expect(await search("span.name = 'answer'")).toEqual([id2]);
+      expect(await search("span.name LIKE 'retr%'")).toEqual([id1]);
+      expect(await search("span.type = 'CHAIN'")).toEqual([id1, id2].sort());
+      expect(await search("span.attributes.llm.model = 'gpt-4o'")).toEqual([id1]);
+      expect(await search("trace.text ILIKE '%Q-ANSWER%'")).toEqual([id2]);
+      expect(await search("feedback.correct = 'yes' AND span.name = 'answer'")).toEqual([]);
+      await fails(
+        v3.call("POST", "traces/search", {
+          locations: [{ type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: exp } }],
+          filter: "trace.text = 'x'",
+        }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "supports only LIKE and ILIKE",
+      );
+    });
+
+    it("reads back a plain OpenTelemetry exporter's spans with what MLflow's Span needs", async () => {
+      const exp = await newExperiment();
+      const t = hex(16);
+      const plain: OtlpSpan = {
+        traceIdHex: t,
+        spanIdHex: hex(8),
+        name: "chat gpt-4o",
+        startNs: "1700000000000000000",
+        endNs: "1700000000500000000",
+        attributes: { "gen_ai.system": "openai", "gen_ai.usage.input_tokens": 12 },
+        statusCode: 1,
+        statusMessage: "",
+        events: [],
+      };
+      expect((await otlp(exp, encodeOtlpProtobuf([plain]))).status).toBe(200);
+      // get_trace reads spans through get-trace-artifact (rest_store / artifact repo); Span.from_dict needs these.
+      const data = await ok(v3.call("GET", "get-trace-artifact", { request_id: `tr-${t}` }, bob));
+      const [span] = data.spans as Json[];
+      expect(span?.attributes).toEqual({
+        "gen_ai.system": JSON.stringify("openai"),
+        "gen_ai.usage.input_tokens": "12",
+        "mlflow.traceRequestId": JSON.stringify(`tr-${t}`),
+        "mlflow.spanType": JSON.stringify("UNKNOWN"),
+      });
+      expect(((await ok(v3.call("GET", `traces/tr-${t}`))).trace as Json).trace_info).toMatchObject({ state: "OK" });
+    });
+
+    it("answers calculate-filter-correlation with MLflow's NOT_IMPLEMENTED and get-trace-artifact as an attachment", async () => {
+      const exp = await newExperiment();
+      const id = await newTrace(exp);
+      // rest_store.calculate_trace_filter_correlation: POST /api/3.0/mlflow/traces/calculate-filter-correlation.
+      const body = { experiment_ids: [exp], filter_string1: "span.name = 'a'", filter_string2: "feedback.x = 'y'" };
+      await fails(v3.call("POST", "traces/calculate-filter-correlation", body), 501, "NOT_IMPLEMENTED", "search_traces");
+      await fails(
+        v3.call("POST", "traces/calculate-filter-correlation", { ...body, filter_string1: "nope = 1" }),
+        400,
+        "INVALID_PARAMETER_VALUE",
+      );
+      const res = await handleTrackingRequest(
+        new Request(`http://atrium.test/api/3.0/mlflow/get-trace-artifact?request_id=${id}`),
+        { db: db(), principal: bob },
+        ["get-trace-artifact"],
+        "3.0",
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-disposition")).toBe("attachment; filename=traces.json");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     });
   });
 }
