@@ -3,6 +3,7 @@ import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
 import { createProxy } from "./lib/proxy/proxy";
+import { setWorkspaceWebSocketCloser } from "./lib/workspaces/connections";
 import { workspaceProxyPolicy } from "./lib/workspaces/proxy-policy";
 import { workspaceOriginNotice } from "./lib/workspaces/origin-notice";
 import { touchServerActivity } from "./db/queries/servers";
@@ -73,7 +74,10 @@ async function main(): Promise<void> {
         .then((db) => reconcileServer(db, getSpawner(), user, name))
         .catch((err: unknown) => console.warn(`[atrium] checking ${user}/${name} after a proxy error failed:`, err)),
   });
-  const proxies = [createProxy(workspacePolicy)];
+  const workspaceProxy = createProxy(workspacePolicy);
+  // A revoked share closes the WebSockets it let in (lib/workspaces/connections.ts).
+  setWorkspaceWebSocketCloser((match) => workspaceProxy.closeWebSockets(match));
+  const proxies = [workspaceProxy];
   const proxyFor = (req: IncomingMessage) => proxies.find((proxy) => proxy.claims(req));
   const serveMetrics = createMetricsHandler();
   // DNS rebinding: a Host the portal is not known by gets 421 before anything else (lib/http/allowed-host.ts).

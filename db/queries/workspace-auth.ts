@@ -35,3 +35,16 @@ export async function findWorkspaceSession(db: Db, hash: string): Promise<Worksp
 export async function deleteWorkspaceSessions(db: Db, userName: string, serverName: string): Promise<void> {
   await db.delete(workspaceSessions).where(and(eq(workspaceSessions.userName, userName), eq(workspaceSessions.serverName, serverName)));
 }
+
+/** Ends one person's cookie sessions on one server (a share with her was revoked). */
+export async function deleteWorkspaceSessionsOf(db: Db, userName: string, serverName: string, principalName: string): Promise<void> {
+  await db
+    .delete(workspaceSessions)
+    .where(
+      and(
+        eq(workspaceSessions.userName, userName),
+        eq(workspaceSessions.serverName, serverName),
+        eq(workspaceSessions.principalName, principalName),
+      ),
+    );
+}
