@@ -376,7 +376,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
       });
     for (const token of [bob, carl]) {
       expect((await authorizeAs(token)).status).toBe(403);
-      expect((await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { authorization: `token ${token}` } })).status).toBe(403);
+      expect(
+        (await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { authorization: `token ${token}` } })).status,
+      ).toBe(403);
     }
 
     // The owner shares with bob in the dialog on her server page.
@@ -418,7 +420,8 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     await expect(bobPage.locator("#notebook_list")).toBeVisible({ timeout: 30_000 });
     await visit(bobPage, `${origin}/user/${MAL}/${SERVER}/notebooks/shared.ipynb`);
     const connected = () => {
-      const kernel = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } | null } } }).Jupyter?.notebook?.kernel;
+      const kernel = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } | null } } }).Jupyter?.notebook
+        ?.kernel;
       return kernel ? kernel.is_connected() : null;
     };
     await expect.poll(() => bobPage.evaluate(connected), { timeout: 60_000 }).toBe(true);
@@ -474,7 +477,9 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
     expect((await authorizeAs(bob)).status).toBe(403);
     // Only the owner (or an admin) manages the shares: not bob, not carl whom it is shared with.
     for (const token of [bob, carl]) {
-      expect((await request.post(`${base}/api/shares/${MAL}/${SERVER}`, { headers: bearer(token), data: { user: BOB } })).status()).toBe(403);
+      expect((await request.post(`${base}/api/shares/${MAL}/${SERVER}`, { headers: bearer(token), data: { user: BOB } })).status()).toBe(
+        403,
+      );
       expect((await request.get(`${base}/api/share-codes/${MAL}/${SERVER}`, { headers: bearer(token) })).status()).toBe(403);
     }
     await request.delete(`${base}/api/shares/${MAL}/${SERVER}`, { headers: bearer(mal) });

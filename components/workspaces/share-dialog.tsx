@@ -36,7 +36,11 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
   const sharesKey = ["shares", user, server];
   const codesKey = ["share-codes", user, server];
   const shares = useQuery({ queryKey: sharesKey, queryFn: () => apiFetch<Listing<ShareView>>(`/api/shares/${path}`), enabled: open });
-  const codes = useQuery({ queryKey: codesKey, queryFn: () => apiFetch<Listing<ShareCodeView>>(`/api/share-codes/${path}`), enabled: open });
+  const codes = useQuery({
+    queryKey: codesKey,
+    queryFn: () => apiFetch<Listing<ShareCodeView>>(`/api/share-codes/${path}`),
+    enabled: open,
+  });
   const refresh = () => {
     void client.invalidateQueries({ queryKey: sharesKey });
     void client.invalidateQueries({ queryKey: codesKey });
@@ -81,7 +85,12 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
       </Button>
       {open && (
         <div className="fixed inset-0 z-50 flex items-start justify-center overflow-y-auto bg-slate-900/40 p-4 sm:items-center">
-          <div role="dialog" aria-modal="true" aria-labelledby="share-title" className="w-full max-w-lg rounded-xl bg-white p-5 shadow-xl sm:p-6">
+          <div
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="share-title"
+            className="w-full max-w-lg rounded-xl bg-white p-5 shadow-xl sm:p-6"
+          >
             <h2 id="share-title" className="text-lg font-semibold text-slate-900">
               Share {user}/{server}
             </h2>
@@ -133,7 +142,12 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
               {(shares.data?.items ?? []).map((s) => (
                 <li key={`${s.kind}:${granteeLabel(s)}`} className="flex items-center justify-between gap-2 px-3 py-2">
                   <span className="min-w-0 truncate">{granteeLabel(s)}</span>
-                  <Button variant="link-danger" disabled={revoke.isPending} onClick={() => revoke.mutate(s)} aria-label={`Revoke ${granteeLabel(s)}`}>
+                  <Button
+                    variant="link-danger"
+                    disabled={revoke.isPending}
+                    onClick={() => revoke.mutate(s)}
+                    aria-label={`Revoke ${granteeLabel(s)}`}
+                  >
                     Revoke
                   </Button>
                 </li>
@@ -145,7 +159,11 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
             <div className="mt-2 flex flex-wrap items-end gap-2">
               <label className="flex flex-col text-sm">
                 <span className="mb-1 text-slate-600">Expires in</span>
-                <select value={expiry} onChange={(e) => setExpiry(Number(e.target.value))} className="rounded-lg border border-slate-300 px-2 py-1.5">
+                <select
+                  value={expiry}
+                  onChange={(e) => setExpiry(Number(e.target.value))}
+                  className="rounded-lg border border-slate-300 px-2 py-1.5"
+                >
                   {EXPIRIES.map((e) => (
                     <option key={e.seconds} value={e.seconds}>
                       {e.label}

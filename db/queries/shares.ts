@@ -15,8 +15,7 @@ export type Grantee = { userId: string } | { group: string };
 
 const onServer = (t: typeof serverShares | typeof serverShareCodes, ref: ServerKey) =>
   and(eq(t.userName, ref.user), eq(t.serverName, ref.server));
-const isGrantee = (g: Grantee) =>
-  "userId" in g ? eq(serverShares.granteeUserId, g.userId) : eq(serverShares.granteeGroup, g.group);
+const isGrantee = (g: Grantee) => ("userId" in g ? eq(serverShares.granteeUserId, g.userId) : eq(serverShares.granteeGroup, g.group));
 
 export function listShares(db: Db, ref: ServerKey): Promise<ShareWithName[]> {
   return db
@@ -51,7 +50,11 @@ export async function upsertShare(
   row: Omit<ShareRow, "createdAt" | "granteeUserId" | "granteeGroup">,
   grantee: Grantee,
 ): Promise<{ share: ShareRow; created: boolean }> {
-  const values = { ...row, granteeUserId: "userId" in grantee ? grantee.userId : null, granteeGroup: "group" in grantee ? grantee.group : null };
+  const values = {
+    ...row,
+    granteeUserId: "userId" in grantee ? grantee.userId : null,
+    granteeGroup: "group" in grantee ? grantee.group : null,
+  };
   const inserted = await db.insert(serverShares).values(values).onConflictDoNothing().returning();
   if (inserted[0]) return { share: inserted[0], created: true };
   const [existing] = await db
@@ -86,7 +89,12 @@ export async function listSharedWith(
     .select({ share: serverShares, server: servers })
     .from(serverShares)
     .innerJoin(servers, and(eq(servers.userName, serverShares.userName), eq(servers.name, serverShares.serverName)))
-    .where(and(or(eq(serverShares.granteeUserId, person.userId), and(isNotNull(serverShares.granteeGroup), byGroup)), sql`${servers.ownerId} <> ${person.userId}`))
+    .where(
+      and(
+        or(eq(serverShares.granteeUserId, person.userId), and(isNotNull(serverShares.granteeGroup), byGroup)),
+        sql`${servers.ownerId} <> ${person.userId}`,
+      ),
+    )
     .orderBy(asc(serverShares.userName), asc(serverShares.serverName))
     .limit(limit);
 }

@@ -7,7 +7,15 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
-import { countShareCodes, deleteShareCodes, findShareCode, insertShareCode, listShareCodes, takeShareCode, upsertShare } from "@/db/queries/shares";
+import {
+  countShareCodes,
+  deleteShareCodes,
+  findShareCode,
+  insertShareCode,
+  listShareCodes,
+  takeShareCode,
+  upsertShare,
+} from "@/db/queries/shares";
 import type { Principal } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
@@ -69,14 +77,26 @@ export async function listServerShareCodes(db: Db, caller: Principal, ref: Serve
 }
 
 /** Deletes one link (by its id or the code) or all of the server's; returns how many went. */
-export async function deleteServerShareCodes(db: Db, caller: Principal, ref: ServerRef, which: { id?: string; code?: string }): Promise<number> {
+export async function deleteServerShareCodes(
+  db: Db,
+  caller: Principal,
+  ref: ServerRef,
+  which: { id?: string; code?: string },
+): Promise<number> {
   await assertManages(db, caller, ref);
   const n = await deleteShareCodes(db, ref, {
     ...(which.id !== undefined ? { id: which.id } : {}),
     ...(which.code !== undefined ? { hash: hashToken(which.code) } : {}),
   });
-  if ((which.id !== undefined || which.code !== undefined) && n === 0) throw notFound("share_code_not_found", "There is no such share link for this server.");
-  if (n > 0) await recordAudit(db, { actor: caller.name, action: "share.code_revoke", target: labelOf(ref), detail: { count: n, ...which.id !== undefined ? { id: which.id } : {} } });
+  if ((which.id !== undefined || which.code !== undefined) && n === 0)
+    throw notFound("share_code_not_found", "There is no such share link for this server.");
+  if (n > 0)
+    await recordAudit(db, {
+      actor: caller.name,
+      action: "share.code_revoke",
+      target: labelOf(ref),
+      detail: { count: n, ...(which.id !== undefined ? { id: which.id } : {}) },
+    });
   return n;
 }
 
@@ -98,11 +118,16 @@ export async function acceptShareCode(db: Db, caller: Principal, code: string, n
   const ref = { user: seen.userName, server: seen.serverName };
   const server = await findServer(db, ref.user, ref.server);
   // The owner's own click is no use of the link: it stays for whom it was meant.
-  if (server?.ownerId === caller.userId) throw badRequest("share_with_owner", `${labelOf(ref)} is yours already; send the link to someone else.`);
+  if (server?.ownerId === caller.userId)
+    throw badRequest("share_with_owner", `${labelOf(ref)} is yours already; send the link to someone else.`);
   const share = await db.transaction(async (tx) => {
     const row = await takeShareCode(tx, hash);
     if (!row || row.expiresAt.getTime() <= now.getTime()) return null;
-    const made = await upsertShare(tx, { id: newShareId(), userName: ref.user, serverName: ref.server, createdById: row.createdById }, { userId: caller.userId as string });
+    const made = await upsertShare(
+      tx,
+      { id: newShareId(), userName: ref.user, serverName: ref.server, createdById: row.createdById },
+      { userId: caller.userId as string },
+    );
     await recordAudit(tx, { actor: caller.name, action: "share.code_accept", target: labelOf(ref), detail: { id: row.id } });
     return made.share;
   });

@@ -59,8 +59,15 @@ export const codeCreateSchema = z.strictObject({
 });
 
 const codeSchema = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, "must be a share code as the link carries it");
-export const codeDeleteQuerySchema = z.strictObject({ id: z.string().regex(/^[a-z0-9]{1,40}$/).optional(), code: codeSchema.optional() });
+export const codeDeleteQuerySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9]{1,40}$/)
+    .optional(),
+  code: codeSchema.optional(),
+});
 export const acceptSchema = z.strictObject({ code: codeSchema });
 
 /** Whether a scope named in a request is the share's one permission, for this server. */
-export const isShareScope = (scope: string, serverLabel: string) => scope === SHARE_SCOPE || scope === `${SHARE_SCOPE}!server=${serverLabel}`;
+export const isShareScope = (scope: string, serverLabel: string) =>
+  scope === SHARE_SCOPE || scope === `${SHARE_SCOPE}!server=${serverLabel}`;

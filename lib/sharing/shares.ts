@@ -79,7 +79,11 @@ export async function shareServer(
         "too_many_shares",
         `${labelOf(ref)} is shared ${MAX_SHARES_PER_SERVER} times already, the most a server may be; revoke one, or share with a group.`,
       );
-    const made = await upsertShare(tx, { id: newShareId(), userName: ref.user, serverName: ref.server, createdById: caller.userId ?? null }, grantee);
+    const made = await upsertShare(
+      tx,
+      { id: newShareId(), userName: ref.user, serverName: ref.server, createdById: caller.userId ?? null },
+      grantee,
+    );
     if (made.created) await recordAudit(tx, { actor: caller.name, action: "share.create", target: labelOf(ref), detail: { with: label } });
     return made;
   });
@@ -103,7 +107,9 @@ export async function revokeShares(db: Db, caller: Principal, ref: ServerRef, in
   await assertManages(db, caller, ref);
   const target = input ? await granteeOf(db, input) : undefined;
   const revoked = await db.transaction(async (tx) => {
-    const rows = target ? [await deleteShare(tx, ref, target.grantee)].filter((r): r is ShareRow => r !== undefined) : await deleteAllShares(tx, ref);
+    const rows = target
+      ? [await deleteShare(tx, ref, target.grantee)].filter((r): r is ShareRow => r !== undefined)
+      : await deleteAllShares(tx, ref);
     if (target && rows.length === 0) throw notFound("share_not_found", `${labelOf(ref)} is not shared with ${target.label}.`);
     if (rows.length > 0)
       await recordAudit(tx, {
@@ -126,7 +132,8 @@ export async function patchShare(
   input: GranteeInput & { scopes: readonly string[] },
 ): Promise<ShareView | null> {
   const unknown = input.scopes.filter((s) => !isShareScope(s, labelOf(ref)));
-  if (unknown.length > 0) throw badRequest("invalid_scopes", `A share has access:servers only; ${unknown.join(", ")} is not one of its scopes.`);
+  if (unknown.length > 0)
+    throw badRequest("invalid_scopes", `A share has access:servers only; ${unknown.join(", ")} is not one of its scopes.`);
   await revokeShares(db, caller, ref, "user" in input ? { user: input.user } : { group: input.group });
   return null;
 }
@@ -135,7 +142,8 @@ export async function patchShare(
 export async function sharedWith(db: Db, caller: Principal, name: string): Promise<ShareView[]> {
   const person = await findUser(db, name);
   if (!person) throw notFound("user_not_found", `There is no user "${name}".`);
-  if (caller.userId !== person.id && !caller.admin) throw forbidden("forbidden", `Only ${name} or an admin may see what is shared with ${name}.`);
+  if (caller.userId !== person.id && !caller.admin)
+    throw forbidden("forbidden", `Only ${name} or an admin may see what is shared with ${name}.`);
   const rows = await listSharedWith(db, { userId: person.id, groups: person.ssoGroups }, MAX_SHARED_WITH_LISTED);
   // One server may come through a personal and a group share: listed once.
   const seen = new Set<string>();

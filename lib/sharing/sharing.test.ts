@@ -13,7 +13,14 @@ import { bindIds } from "@/lib/auth/testing";
 import { setWorkspaceWebSocketCloser } from "@/lib/workspaces/connections";
 import type { WorkspaceUpstream } from "@/lib/workspaces/proxy-policy";
 import { serverResourceAt } from "@/lib/workspaces/query";
-import { acceptShareCode, createShareCode, deleteServerShareCodes, describeShareCode, listServerShareCodes, MAX_CODES_PER_SERVER } from "./codes";
+import {
+  acceptShareCode,
+  createShareCode,
+  deleteServerShareCodes,
+  describeShareCode,
+  listServerShareCodes,
+  MAX_CODES_PER_SERVER,
+} from "./codes";
 import { listServerShares, patchShare, revokeShares, sharedWith, shareServer } from "./shares";
 
 const alice: Principal = { name: "alice", role: "user", admin: false, via: "session" };
@@ -24,7 +31,8 @@ const root: Principal = { name: "root", role: "admin", admin: true, via: "sessio
 const X = { user: "alice", server: "default" };
 const t0 = new Date("2026-12-07T12:00:00Z");
 const at = (ms: number) => new Date(t0.getTime() + ms);
-const mayUse = async (db: Parameters<typeof serverResourceAt>[0], who: Principal) => can(who, "use", await serverResourceAt(db, X.user, X.server));
+const mayUse = async (db: Parameters<typeof serverResourceAt>[0], who: Principal) =>
+  can(who, "use", await serverResourceAt(db, X.user, X.server));
 
 for (const kind of DB_KINDS) {
   describe(kind, () => {
@@ -54,7 +62,12 @@ for (const kind of DB_KINDS) {
       expect(await mayUse(db(), bob)).toBe(false);
       const first = await shareServer(db(), alice, X, { user: "bob" });
       expect(first.created).toBe(true);
-      expect(first.share).toMatchObject({ kind: "user", user: { name: "bob" }, group: null, scopes: ["access:servers!server=alice/default"] });
+      expect(first.share).toMatchObject({
+        kind: "user",
+        user: { name: "bob" },
+        group: null,
+        scopes: ["access:servers!server=alice/default"],
+      });
       expect((await shareServer(db(), alice, X, { user: "bob" })).created).toBe(false);
       expect(await mayUse(db(), bob)).toBe(true);
       const resource = await serverResourceAt(db(), X.user, X.server);
@@ -111,15 +124,27 @@ for (const kind of DB_KINDS) {
       await shareServer(db(), alice, X, { user: "bob" });
       await shareServer(db(), alice, X, { group: "team" });
       const expiresAt = at(3600_000);
-      await insertWorkspaceSession(db(), { hash: "h-bob", userName: "alice", serverName: "default", principalName: "bob", portalSession: null, expiresAt }, t0);
-      await insertWorkspaceSession(db(), { hash: "h-alice", userName: "alice", serverName: "default", principalName: "alice", portalSession: null, expiresAt }, t0);
+      await insertWorkspaceSession(
+        db(),
+        { hash: "h-bob", userName: "alice", serverName: "default", principalName: "bob", portalSession: null, expiresAt },
+        t0,
+      );
+      await insertWorkspaceSession(
+        db(),
+        { hash: "h-alice", userName: "alice", serverName: "default", principalName: "alice", portalSession: null, expiresAt },
+        t0,
+      );
       const sockets: Array<{ upstream: WorkspaceUpstream; open: boolean }> = [alice, bob, carol].map((caller) => ({
         upstream: { url: "http://x", label: "alice/default", auth: {}, secrets: [], ref: X, caller },
         open: true,
       }));
       setWorkspaceWebSocketCloser((match) => {
         let n = 0;
-        for (const s of sockets) if (s.open && match(s.upstream)) (s.open = false), n++;
+        for (const s of sockets) {
+          if (!s.open || !match(s.upstream)) continue;
+          s.open = false;
+          n++;
+        }
         return n;
       });
       expect(await revokeShares(db(), alice, X, { user: "bob" })).toBe(1);
@@ -188,7 +213,9 @@ for (const kind of DB_KINDS) {
       await shareServer(db(), alice, X, { user: "bob" });
       const oldId = (await findUser(db(), "bob"))?.id;
       await db().delete(users).where(eq(users.name, "bob"));
-      await db().insert(users).values(withNewIdentity({ name: "bob", role: "user", roleSource: "oidc" }));
+      await db()
+        .insert(users)
+        .values(withNewIdentity({ name: "bob", role: "user", roleSource: "oidc" }));
       const newBob: Principal = { ...bob };
       await bindIds(db(), newBob);
       expect(newBob.userId).not.toBe(oldId);

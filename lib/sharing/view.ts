@@ -5,7 +5,13 @@ import { SHARE_SCOPE } from "./schemas";
 
 /** The server part of a share, as JupyterHub's share model names it. */
 export function sharedServerView(ref: ServerRef, row?: Pick<ServerRow, "status"> | null) {
-  return { name: ref.server, user: { name: ref.user }, url: workspaceAddress(ref), ready: row?.status === "running", status: row?.status ?? null };
+  return {
+    name: ref.server,
+    user: { name: ref.user },
+    url: workspaceAddress(ref),
+    ready: row?.status === "running",
+    status: row?.status ?? null,
+  };
 }
 
 /** JupyterHub's share model: `{ server, scopes, user | group, kind, created_at }`. */
@@ -34,3 +40,6 @@ export function shareCodeView(code: ShareCodeRow) {
   };
 }
 export type ShareCodeView = ReturnType<typeof shareCodeView>;
+
+/** JupyterHub's list answer: every item at once (the lists are capped, docs/sharing.md). */
+export const listing = <T>(items: T[]) => ({ items, _pagination: { offset: 0, limit: items.length, total: items.length, next: null } });

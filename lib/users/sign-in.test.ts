@@ -116,7 +116,12 @@ for (const kind of DB_KINDS) {
     });
 
     it("stores the SSO groups at each SSO sign-in (what group shares match), bounded, and keeps them at a development sign-in", async () => {
-      const first = await signInUser(db(), { name: "jane", method: "oidc", identity: sso("jane"), groups: ["team", "team", "", "x".repeat(300)] });
+      const first = await signInUser(db(), {
+        name: "jane",
+        method: "oidc",
+        identity: sso("jane"),
+        groups: ["team", "team", "", "x".repeat(300)],
+      });
       expect(first.ssoGroups).toEqual(["team"]);
       const many = Array.from({ length: MAX_SSO_GROUPS + 5 }, (_, i) => `g${i}`);
       const later = await signInUser(db(), { name: "jane", method: "oidc", identity: sso("jane"), groups: many });

@@ -33,7 +33,8 @@ export const MAX_SSO_GROUP_LENGTH = 256;
 /** The groups claim as stored: strings only, each bounded, at most MAX_SSO_GROUPS (the rest are not matched by shares). */
 export function storedGroups(groups: readonly string[] | undefined): string[] {
   const kept = (groups ?? []).filter((g) => g.length > 0 && g.length <= MAX_SSO_GROUP_LENGTH);
-  if (kept.length > MAX_SSO_GROUPS) console.warn(`[atrium] SSO sign-in: ${kept.length} groups, keeping the first ${MAX_SSO_GROUPS} for shares.`);
+  if (kept.length > MAX_SSO_GROUPS)
+    console.warn(`[atrium] SSO sign-in: ${kept.length} groups, keeping the first ${MAX_SSO_GROUPS} for shares.`);
   return [...new Set(kept)].slice(0, MAX_SSO_GROUPS);
 }
 

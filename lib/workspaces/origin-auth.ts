@@ -149,7 +149,12 @@ export async function authorizeWorkspace(
   // Someone else in a workspace sees its owner's files and can run code as her: on the record, as an
   // admin's visit or a share's (lib/sharing/).
   if (principal.name !== ref.user)
-    await recordAudit(db, { actor: principal.name, action: principal.admin ? "server.admin_open" : "server.shared_open", target: labelOf(ref), detail: {} });
+    await recordAudit(db, {
+      actor: principal.name,
+      action: principal.admin ? "server.admin_open" : "server.shared_open",
+      target: labelOf(ref),
+      detail: {},
+    });
   const q = new URLSearchParams({ code, state: query.state });
   return `${workspaceOrigin(host, ref)}${callbackPath(ref)}?${q.toString()}`;
 }

@@ -302,15 +302,28 @@ beforeAll(async () => {
 
   echoServer = startEcho();
   const echoPort = await listen(echoServer);
-  targets.set(`${OWNER}/echo`, { url: `http://127.0.0.1:${echoPort}`, token: ECHO_TOKEN, ownerId, sharedWith: { userIds: [], groups: [] } });
+  targets.set(`${OWNER}/echo`, {
+    url: `http://127.0.0.1:${echoPort}`,
+    token: ECHO_TOKEN,
+    ownerId,
+    sharedWith: { userIds: [], groups: [] },
+  });
   // A port nobody listens on: bind one, then let it go.
   const gone = createServer();
   const gonePort = await listen(gone);
   await close(gone);
-  targets.set(`${OWNER}/down`, { url: `http://127.0.0.1:${gonePort}`, token: "down-token-0123456789", ownerId, sharedWith: { userIds: [], groups: [] } });
+  targets.set(`${OWNER}/down`, {
+    url: `http://127.0.0.1:${gonePort}`,
+    token: "down-token-0123456789",
+    ownerId,
+    sharedWith: { userIds: [], groups: [] },
+  });
 
   // The echo server's row, so it can be shared (lib/sharing/).
-  await upsertServer(db(), await serverRowFixture(db(), OWNER, "echo", { url: targets.get(`${OWNER}/echo`)?.url ?? null, jupyterToken: ECHO_TOKEN }));
+  await upsertServer(
+    db(),
+    await serverRowFixture(db(), OWNER, "echo", { url: targets.get(`${OWNER}/echo`)?.url ?? null, jupyterToken: ECHO_TOKEN }),
+  );
   proxy = createWorkspaceProxy({
     getDb: () => Promise.resolve(db()),
     resolveTarget: fakeTarget,
@@ -574,7 +587,9 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
 // Admins on the portal's origin, and workspaces on their own origin (docs/workspace-origin.md)
 
 /** Another proxy over the same upstreams with other settings; the principal cache off so every check is fresh. */
-async function extraProxy(extra: Partial<WorkspaceProxyDeps>): Promise<{ base: string; port: number; proxy: Proxy<WorkspaceUpstream>; stop(): Promise<void> }> {
+async function extraProxy(
+  extra: Partial<WorkspaceProxyDeps>,
+): Promise<{ base: string; port: number; proxy: Proxy<WorkspaceUpstream>; stop(): Promise<void> }> {
   const p = createWorkspaceProxy({
     getDb: () => Promise.resolve(db()),
     resolveTarget: fakeTarget,
@@ -776,9 +791,9 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     await db().delete(auditEvents);
     const cookie = await signIn(other);
     expect((await onWs(echo, { Cookie: cookie })).status).toBe(200);
-    expect(await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents)).toEqual([
-      { actor: OTHER, action: "server.shared_open", target: `${OWNER}/echo` },
-    ]);
+    expect(
+      await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents),
+    ).toEqual([{ actor: OTHER, action: "server.shared_open", target: `${OWNER}/echo` }]);
     const headers = { Host: hostOf(OWNER, "echo"), Origin: originOf(OWNER, "echo") };
     const hers = await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { ...headers, Cookie: cookie });
     const ownerCookie = await signIn(owner);

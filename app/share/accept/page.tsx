@@ -22,10 +22,15 @@ export default async function AcceptSharePage({ searchParams }: { searchParams: 
         {found ? (
           <>
             <h1 className="text-xl font-semibold text-slate-900">
-              {found.ref.user} shares <span className="font-mono">{found.ref.user}/{found.ref.server}</span> with you
+              {found.ref.user} shares{" "}
+              <span className="font-mono">
+                {found.ref.user}/{found.ref.server}
+              </span>{" "}
+              with you
             </h1>
             <p className="mt-2 text-slate-600">
-              Accepting lets you open this workspace while it runs, see its files and run code in it as {found.ref.user}. The link works once.
+              Accepting lets you open this workspace while it runs, see its files and run code in it as {found.ref.user}. The link works
+              once.
             </p>
             <div className="mt-5">
               <AcceptShareButton code={code} />

@@ -99,7 +99,9 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
               {name}/{server}
             </h1>
           </div>
-          {can(principal, "write", resource) && <ShareDialog user={name} server={server} workspaceHost={getConfig().workspaceHost !== undefined} />}
+          {can(principal, "write", resource) && (
+            <ShareDialog user={name} server={server} workspaceHost={getConfig().workspaceHost !== undefined} />
+          )}
         </div>
         <div className="mt-4">
           <ServerStartPanel
