@@ -3,6 +3,7 @@ import { ConfigError, getConfig } from "./lib/config";
 import { getAuthSecret } from "./lib/auth/secret";
 import { closeDb, getDb, getDbHandle } from "./lib/runtime/db";
 import { createProxy } from "./lib/proxy/proxy";
+import { setWorkspaceWebSocketCloser } from "./lib/workspaces/connections";
 import { workspaceProxyPolicy } from "./lib/workspaces/proxy-policy";
 import { servingProxyPolicy } from "./lib/serving/proxy-policy";
 import { createRequestLog } from "./lib/serving/request-log-writer";
@@ -86,7 +87,10 @@ async function main(): Promise<void> {
     coldStartTimeoutMs: config.spawnTimeoutS * 1000,
     requestLog: config.servingRequestLog ? requestLog : undefined,
   });
-  const proxies = [createProxy(workspacePolicy), createProxy(servingPolicy)];
+  const workspaceProxy = createProxy(workspacePolicy);
+  // A revoked share closes the WebSockets it let in (lib/workspaces/connections.ts).
+  setWorkspaceWebSocketCloser((match) => workspaceProxy.closeWebSockets(match));
+  const proxies = [workspaceProxy, createProxy(servingPolicy)];
   const proxyFor = (req: IncomingMessage) => proxies.find((proxy) => proxy.claims(req));
   const serveMetrics = createMetricsHandler();
   // DNS rebinding: a Host the portal is not known by gets 421 before anything else (lib/http/allowed-host.ts).

@@ -2,7 +2,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { TokensPanel } from "@/components/account/tokens-panel";
 import { Card } from "@/components/ui/card";
 import { MyUsageCard } from "@/components/usage/my-usage-card";
+import { SharedWithMe } from "@/components/workspaces/shared-with-me";
 import { WorkspacesHome } from "@/components/workspaces/workspaces-home";
+import { sharedWith } from "@atrium/core/lib/sharing/shares";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { describeMe } from "@atrium/core/lib/users/me";
 import { listServers } from "@atrium/core/lib/workspaces/query";
@@ -12,7 +14,11 @@ import { requireUser } from "./_lib/page-auth";
 export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const principal = await requireUser();
   const db = await getDb();
-  const [me, servers] = await Promise.all([describeMe(db, principal), listServers(db, principal, principal.name)]);
+  const [me, servers, shared] = await Promise.all([
+    describeMe(db, principal),
+    listServers(db, principal, principal.name),
+    principal.userId ? sharedWith(db, principal, principal.name) : [],
+  ]);
   // /servers/<name>/<server> links here with ?server=<server> to start one of that name.
   const wanted = serverNameSchema.safeParse((await searchParams).server);
   return (
@@ -23,6 +29,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
         {me.admin && " (platform admin)"}.
       </PageHeader>
       <WorkspacesHome initialMe={me} initialServers={servers} defaultName={wanted.success ? wanted.data : undefined} />
+      <SharedWithMe shares={shared} />
       <MyUsageCard principal={principal} />
       <Card title="API tokens" description="For scripts, the REST API and the MLflow client outside Atrium. Stored hashed; shown once.">
         <TokensPanel userName={me.name} admin={me.admin} />

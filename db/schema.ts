@@ -1,7 +1,10 @@
+import { sql } from "drizzle-orm";
 import {
   bigserial,
   boolean,
+  check,
   doublePrecision,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -10,6 +13,7 @@ import {
   real,
   text,
   uniqueIndex,
+  type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 import {
   belongsTo,
@@ -100,6 +104,8 @@ export const users = pgTable(
      */
     oidcIssuer: text("oidc_issuer"),
     oidcSubject: text("oidc_subject"),
+    /** The SSO groups claim as of her last SSO sign-in (OIDC_GROUPS_CLAIM); what a share to a group matches (lib/sharing/). */
+    ssoGroups: jsonb("sso_groups").$type<string[]>().notNull().default([]),
   },
   (t) => [index("users_role_idx").on(t.role), uniqueIndex("users_oidc_identity_idx").on(t.oidcIssuer, t.oidcSubject)],
 );
@@ -236,6 +242,55 @@ export const servers = pgTable(
     index("servers_status_idx").on(t.status),
     index("servers_owner_idx").on(t.ownerId, t.status),
   ],
+);
+
+/** The server a share or share code is for; it goes with the server's row (removed, or its owner renamed). */
+const sharedServer = () => ({
+  userName: text("user_name").notNull(),
+  serverName: text("server_name").notNull(),
+});
+const sharedServerKey = (t: { userName: AnyPgColumn; serverName: AnyPgColumn }, name: string) =>
+  foreignKey({ name, columns: [t.userName, t.serverName], foreignColumns: [servers.userName, servers.name] })
+    .onDelete("cascade")
+    .onUpdate("cascade");
+
+/**
+ * JupyterHub's shares (docs/sharing.md): a running server opened by someone other than its owner, a person
+ * (by users.id, so a namesake never inherits it) or everyone whose SSO groups claim holds `grantee_group`.
+ */
+export const serverShares = pgTable(
+  "server_shares",
+  {
+    id: text("id").primaryKey(),
+    ...sharedServer(),
+    granteeUserId: text("grantee_user_id").references(() => users.id, onDeleteCascade),
+    granteeGroup: text("grantee_group"),
+    createdById: text("created_by_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    sharedServerKey(t, "server_shares_server_fk"),
+    check("server_shares_one_grantee", sql`(${t.granteeUserId} is null) <> (${t.granteeGroup} is null)`),
+    uniqueIndex("server_shares_user_idx").on(t.userName, t.serverName, t.granteeUserId),
+    uniqueIndex("server_shares_group_idx").on(t.userName, t.serverName, t.granteeGroup),
+    index("server_shares_grantee_user_idx").on(t.granteeUserId),
+    index("server_shares_grantee_group_idx").on(t.granteeGroup),
+  ],
+);
+
+/** Share links: a random code, stored as its SHA-256, accepted once by a signed-in person before `expires_at`. */
+export const serverShareCodes = pgTable(
+  "server_share_codes",
+  {
+    /** Public id to list and delete it by; never the code. */
+    id: text("id").primaryKey(),
+    hash: text("hash").notNull().unique("server_share_codes_hash_unique"),
+    ...sharedServer(),
+    createdById: text("created_by_id"),
+    createdAt: createdAt(),
+    expiresAt: timestampTz("expires_at").notNull(),
+  },
+  (t) => [sharedServerKey(t, "server_share_codes_server_fk"), index("server_share_codes_server_idx").on(t.userName, t.serverName)],
 );
 
 // ---------------------------------------------------------------------------------------------

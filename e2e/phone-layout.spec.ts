@@ -81,6 +81,9 @@ test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", 
     packages: "/packages",
     // No server is seeded (that needs a workspace container): the page's "no such server" state is shown.
     "server-page": `/servers/${ADMIN}/default`,
+    // A link no one made: the page's "cannot be used" state (the share dialog and Shared with me are
+    // screenshotted at both widths by e2e/workspace-origin.spec.ts, which has a running workspace).
+    "share-accept": `/share/accept?code=${"x".repeat(43)}`,
     jobs: "/jobs",
     job: `/jobs/${jobId}`,
     experiments: "/experiments",

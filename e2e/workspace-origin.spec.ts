@@ -6,6 +6,7 @@ import { workspaceLabel, workspaceOrigin } from "../lib/workspaces/workspace-hos
 import { asBootstrap, bearer, userWithToken } from "./support/api";
 import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 import { attackOutcome, attackScript, expectNotTakenOver, plantCustomJs } from "./support/custom-js-attack";
+import postgres from "postgres";
 import { ensureDatabase, resetDatabase } from "./support/database";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { openWebSocket } from "../lib/proxy/ws-test-client";
@@ -26,6 +27,7 @@ const ADMIN = "c-admin";
 const EVE = "c-eve"; // attacker on the portal without a workspace host
 const MAL = "c-mal"; // attacker on the portal with one
 const BOB = "c-bob";
+const CARL = "c-carl"; // nobody shares with him, until he takes a link
 const SERVER = "default";
 const NO_HOST_PORT = extraPort(20);
 const WS_PORT = extraPort(21);
@@ -37,10 +39,10 @@ const wsHostHeader = (user: string, server = SERVER) => `${workspaceLabel(user, 
 test.describe.configure({ mode: "serial" });
 
 const portals: RunningPortal[] = [];
-test.beforeAll(() => removeWorkspaces([EVE, MAL, BOB]));
+test.beforeAll(() => removeWorkspaces([EVE, MAL, BOB, CARL]));
 test.afterAll(async () => {
   await Promise.all(portals.map((p) => p.stop()));
-  await removeWorkspaces([EVE, MAL, BOB]);
+  await removeWorkspaces([EVE, MAL, BOB, CARL]);
 });
 
 async function startAndWait(request: APIRequestContext, base: string, user: string, token: string): Promise<void> {
@@ -346,6 +348,143 @@ test.describe("with ATRIUM_WORKSPACE_HOST", () => {
       headers: { authorization: `token ${mal}` },
     });
     await request.delete(`${base}/api/users/${BOB}/servers/${SERVER}`, { headers: bearer(bob) });
+  });
+
+  test("sharing: the owner shares with bob, who finds it under Shared with me and opens it; revoking drops his kernel connection at once", async ({
+    browser,
+    request,
+  }) => {
+    test.setTimeout(240_000);
+    const origin = workspaceOrigin(wsHost, { user: MAL, server: SERVER });
+    const malHost = wsHostHeader(MAL);
+    const portalHost = `localhost:${WS_PORT}`;
+    const carl = await userWithToken(request, base, CARL);
+    // A notebook for bob to open (Notebook 6 keeps its kernel's WebSocket open while the page is).
+    const nb = await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/contents/shared.ipynb`, {
+      method: "PUT",
+      headers: { authorization: `token ${mal}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "notebook", content: { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 } }),
+    });
+    expect(nb.status, nb.body).toBe(201);
+    // custom.js from the attack test above would run in bob's page too; this test is about sharing.
+    await plantCustomJs(MAL, SERVER, "// nothing");
+
+    // Nobody without a share gets in: no code at the portal, no way in with a token on the workspace origin.
+    const authorizeAs = (token: string) =>
+      hostRequest(WS_PORT, portalHost, `/api/users/${MAL}/servers/${SERVER}/authorize?state=${"s".repeat(32)}`, {
+        headers: { authorization: `token ${token}` },
+      });
+    for (const token of [bob, carl]) {
+      expect((await authorizeAs(token)).status).toBe(403);
+      expect(
+        (await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/status`, { headers: { authorization: `token ${token}` } })).status,
+      ).toBe(403);
+    }
+
+    // The owner shares with bob in the dialog on her server page.
+    const ownerContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const owner = await ownerContext.newPage();
+    await devSignIn(owner, base, MAL);
+    await visit(owner, `${base}/servers/${MAL}/${SERVER}`);
+    await owner.getByRole("button", { name: "Share…" }).click();
+    const dialog = owner.getByRole("dialog", { name: `Share ${MAL}/${SERVER}` });
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByRole("note")).toHaveCount(0); // a workspace host is set: no warning
+    await dialog.getByLabel("User name").fill(BOB);
+    await dialog.getByRole("button", { name: "Share", exact: true }).click();
+    await expect(dialog.getByTestId("share-list")).toContainText(BOB);
+    await dialog.getByLabel("Expires in").selectOption({ label: "1 hour" });
+    await dialog.getByRole("button", { name: "Make link" }).click();
+    const link = await dialog.getByTestId("share-link").inputValue();
+    expect(link).toMatch(new RegExp(`^${base}/share/accept\\?code=[A-Za-z0-9_-]{43}$`));
+    await expect(dialog.getByText(/Unused link, expires/)).toBeVisible();
+    await screenshot(owner, "share-dialog-1440");
+    await owner.setViewportSize({ width: 390, height: 844 });
+    expect(await owner.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(owner, "share-dialog-390");
+    await owner.setViewportSize({ width: 1440, height: 900 });
+
+    // Bob finds it on his home page and opens it: through the handshake, on the workspace's origin.
+    const bobContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const bobPage = await bobContext.newPage();
+    await devSignIn(bobPage, base, BOB);
+    const shared = bobPage.getByTestId("shared-with-me");
+    await expect(shared).toContainText(`${MAL}/${SERVER}`);
+    await screenshot(bobPage, "shared-with-me-1440");
+    await bobPage.setViewportSize({ width: 390, height: 844 });
+    expect(await bobPage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(bobPage, "shared-with-me-390");
+    await bobPage.setViewportSize({ width: 1440, height: 900 });
+    await shared.getByRole("link", { name: `Open ${MAL}/${SERVER}` }).click();
+    await expect(bobPage).toHaveURL(new RegExp(`^${origin.replace(/\./g, "\\.")}/user/${MAL}/${SERVER}/`), { timeout: 30_000 });
+    await expect(bobPage.locator("#notebook_list")).toBeVisible({ timeout: 30_000 });
+    await visit(bobPage, `${origin}/user/${MAL}/${SERVER}/notebooks/shared.ipynb`);
+    const connected = () => {
+      const kernel = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } | null } } }).Jupyter?.notebook
+        ?.kernel;
+      return kernel ? kernel.is_connected() : null;
+    };
+    await expect.poll(() => bobPage.evaluate(connected), { timeout: 60_000 }).toBe(true);
+    const audit = (await (await request.get(`${base}/api/audit?action=server.shared_open`, { headers: asBootstrap })).json()) as {
+      items: { actor: string; target: string }[];
+    };
+    expect(audit.items).toContainEqual(expect.objectContaining({ actor: BOB, target: `${MAL}/${SERVER}` }));
+
+    // The owner revokes: bob's kernel connection drops at once and does not come back.
+    await dialog.getByRole("button", { name: `Revoke ${BOB}` }).click();
+    await expect(dialog.getByTestId("share-list")).not.toContainText(BOB);
+    await expect.poll(() => bobPage.evaluate(connected), { timeout: 15_000 }).toBe(false);
+    // His workspace cookie opens nothing either (Node cannot resolve *.localhost: sent with the Host header instead).
+    const bobsCookie = (await bobContext.cookies(`${origin}/user/${MAL}/${SERVER}/`)).find((c) => c.name === "atrium-workspace");
+    expect(bobsCookie).toBeDefined();
+    const status = await hostRequest(WS_PORT, malHost, `/user/${MAL}/${SERVER}/api/status`, {
+      headers: { cookie: `atrium-workspace=${bobsCookie?.value ?? ""}` },
+    });
+    // 403 while the proxy's 5 s principal cache still knows the cookie, 401 once its session row is gone: refused either way.
+    expect([401, 403]).toContain(status.status);
+    expect((await authorizeAs(bob)).status).toBe(403);
+    await visit(bobPage, `${base}/`);
+    await expect(bobPage.getByTestId("shared-with-me")).toHaveCount(0);
+
+    // The link: carl accepts it once in his browser and is in; the used link, an expired one and a forged one open nothing.
+    const carlContext = await browser.newContext();
+    const carlPage = await carlContext.newPage();
+    await devSignIn(carlPage, base, CARL);
+    await visit(carlPage, link);
+    await expect(carlPage.getByRole("heading", { name: `${MAL} shares ${MAL}/${SERVER} with you` })).toBeVisible();
+    await carlPage.getByRole("button", { name: "Accept" }).click();
+    await expect(carlPage.getByTestId("shared-with-me")).toContainText(`${MAL}/${SERVER}`, { timeout: 20_000 });
+    expect((await authorizeAs(carl)).status).toBe(302);
+    await visit(bobPage, link);
+    await expect(bobPage.getByRole("heading", { name: "This share link cannot be used" })).toBeVisible();
+    const accept = (token: string, code: string) =>
+      request.post(`${base}/api/share-codes/accept`, { headers: bearer(token), data: { code } });
+    const used = await accept(bob, new URL(link).searchParams.get("code") ?? "");
+    expect(used.status()).toBe(404);
+    expect(await used.json()).toMatchObject({ error: "share_code_invalid" });
+    expect((await accept(bob, "forged-".padEnd(43, "x"))).status()).toBe(404);
+    const made = await request.post(`${base}/api/share-codes/${MAL}/${SERVER}`, { headers: bearer(mal), data: { expires_in: 3600 } });
+    expect(made.status()).toBe(201);
+    const { id, code } = (await made.json()) as { id: string; code: string };
+    const sql = postgres(WS_DB, { max: 1, onnotice: () => {} });
+    try {
+      // An hour passes.
+      await sql`update server_share_codes set expires_at = now() - interval '1 second' where id = ${id}`;
+    } finally {
+      await sql.end({ timeout: 2 });
+    }
+    expect((await accept(bob, code)).status()).toBe(404);
+    expect((await authorizeAs(bob)).status).toBe(403);
+    // Only the owner (or an admin) manages the shares: not bob, not carl whom it is shared with.
+    for (const token of [bob, carl]) {
+      expect((await request.post(`${base}/api/shares/${MAL}/${SERVER}`, { headers: bearer(token), data: { user: BOB } })).status()).toBe(
+        403,
+      );
+      expect((await request.get(`${base}/api/share-codes/${MAL}/${SERVER}`, { headers: bearer(token) })).status()).toBe(403);
+    }
+    await request.delete(`${base}/api/shares/${MAL}/${SERVER}`, { headers: bearer(mal) });
+    expect((await authorizeAs(carl)).status).toBe(403);
+    await Promise.all([ownerContext.close(), bobContext.close(), carlContext.close()]);
   });
 
   test("links and the servers API point at the workspace origin; the admin Servers page says where workspaces are served", async ({

@@ -94,6 +94,7 @@ export async function updateUser(
     displayName: string | null;
     email: string | null;
     lastSeenAt: Date;
+    ssoGroups: string[];
   }>,
 ): Promise<UserRow | undefined> {
   const rows = await db.update(users).set(set).where(eq(users.name, name)).returning();

@@ -50,3 +50,16 @@ export async function findWorkspaceSession(
 export async function deleteWorkspaceSessions(db: Db, ownerId: string, serverName: string): Promise<void> {
   await db.delete(workspaceSessions).where(and(eq(workspaceSessions.ownerId, ownerId), eq(workspaceSessions.serverName, serverName)));
 }
+
+/** Ends one person's cookie sessions on one server (a share with her was revoked); all by id. */
+export async function deleteWorkspaceSessionsOf(db: Db, ownerId: string, serverName: string, principalId: string): Promise<void> {
+  await db
+    .delete(workspaceSessions)
+    .where(
+      and(
+        eq(workspaceSessions.ownerId, ownerId),
+        eq(workspaceSessions.serverName, serverName),
+        eq(workspaceSessions.principalId, principalId),
+      ),
+    );
+}

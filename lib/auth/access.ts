@@ -33,13 +33,20 @@ export interface Resource {
   rolesAllowed?: readonly string[];
   /** An endpoint's invoke grants: people (by id) and API tokens (by id) who may call it besides its owner. */
   invokers?: Invokers;
+  /** A server's shares (lib/sharing/): people (by id) and SSO groups who may "use" (open) it besides its owner. */
+  sharedWith?: Grantees;
+}
+export interface Grantees {
+  userIds: readonly string[];
+  groups: readonly string[];
 }
 export interface Invokers {
   userIds: readonly string[];
   tokenIds: readonly string[];
 }
 /** A Principal or a narrower caller (lib/auth/scopes.ts); no `admin` is not an admin. */
-export type Caller = Pick<Principal, "name" | "role" | "via"> & Partial<Pick<Principal, "admin" | "userId" | "tokenId" | "tokenKind">>;
+export type Caller = Pick<Principal, "name" | "role" | "via"> &
+  Partial<Pick<Principal, "admin" | "userId" | "tokenId" | "tokenKind" | "groups">>;
 /** Each layer turns it into its own error: `refused` (lib/http/api-error.ts), `refusedTracking` (lib/tracking/errors.ts). */
 export interface Refusal {
   status: 403 | 404;
@@ -59,11 +66,13 @@ export const jobResource = (job: { id: string; ownerId: string; ownerName: strin
 export const serverResource = (
   ref: { user: string; server: string; ownerId: string | null },
   workspaceTokenId: string | null = null,
+  sharedWith?: Grantees,
 ): Resource => ({
   kind: "server",
   id: `${ref.user}/${ref.server}`,
   owner: { id: ref.ownerId, name: ref.user },
   workspaceTokenId,
+  sharedWith,
 });
 export const environmentResource = (env: { name: string; rolesAllowed: readonly string[] }): Resource => ({
   kind: "environment",
@@ -118,6 +127,13 @@ function isInvoker(caller: Caller, invokers: Invokers | undefined): boolean {
   return caller.via === "token" && caller.tokenId !== undefined && invokers.tokenIds.includes(caller.tokenId);
 }
 
+/** The server is shared with this person, by her id or one of her SSO groups (never by a token of its own). */
+export function isSharedWith(caller: Caller, resource: Resource): boolean {
+  const shares = resource.sharedWith;
+  if (!shares || caller.userId === undefined) return false;
+  return shares.userIds.includes(caller.userId) || (caller.groups ?? []).some((g) => shares.groups.includes(g));
+}
+
 const PERSONAL: readonly ResourceKind[] = ["user", "token", "server", "job"];
 const isTracking = (kind: ResourceKind) => kind !== "environment" && !PERSONAL.includes(kind);
 
@@ -164,6 +180,8 @@ export function refusalOf(caller: Caller, action: Action, resource: Resource, wh
       message: `Only ${whoMay(caller, resource).replace(/ or an admin$/, ", an admin")} or whom they granted it may call endpoint ${id}.`,
     };
   }
+  // Shares give "use" (open it) only: reading its settings, stopping it or sharing it on stay its owner's.
+  if (kind === "server" && action === "use" && isSharedWith(caller, resource)) return null;
   if (kind === "job") return { status: 404, code: "job_not_found", message: `There is no job "${id}".` };
   const verb = what ?? (!isTracking(kind) ? "do this" : kind === "run" ? `write to run ${id}` : `change ${kind.replace("_", " ")} ${id}`);
   return {

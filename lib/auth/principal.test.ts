@@ -94,6 +94,7 @@ for (const kind of DB_KINDS) {
         role: "power",
         admin: false,
         via: "token",
+        groups: [],
         tokenId: "tok_alice",
         tokenKind: "personal",
         scopes: expandScopes(["account"]),
@@ -116,6 +117,7 @@ for (const kind of DB_KINDS) {
         role: "power",
         admin: false,
         via: "token",
+        groups: [],
         tokenId: "tok_alice",
         tokenKind: "personal",
         scopes: expandScopes(["account"]),
@@ -148,6 +150,7 @@ for (const kind of DB_KINDS) {
         role: "admin",
         admin: true,
         via: "token",
+        groups: [],
         tokenId: "tok_root",
         tokenKind: "personal",
         scopes: expandScopes(["admin"]),
@@ -262,6 +265,7 @@ for (const kind of DB_KINDS) {
         role: "power",
         admin: false,
         via: "session",
+        groups: [],
         sessionIdHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
     });

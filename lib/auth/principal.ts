@@ -29,6 +29,8 @@ export interface Principal {
   scopes?: readonly ScopeName[];
   /** The sessions row (its id's hash) when via === "session": what a workspace origin's cookie is tied to. */
   sessionIdHash?: string;
+  /** Her SSO groups as of her last SSO sign-in (users.sso_groups): what shares to a group match. */
+  groups?: readonly string[];
 }
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
@@ -44,7 +46,7 @@ async function principalForUser(db: Db, name: string, via: Principal["via"]): Pr
   const user = await findUser(db, name);
   if (!user) return null;
   await touchUserLastSeen(db, name);
-  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via };
+  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups };
 }
 
 /**
@@ -85,6 +87,7 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
       admin: live.user.role === "admin",
       via: "session",
       sessionIdHash: live.idHash,
+      groups: live.user.ssoGroups,
     }
   );
 }

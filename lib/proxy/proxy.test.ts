@@ -337,6 +337,22 @@ describe("the proxy mechanism with a policy of its own (no workspace code)", () 
     expect(got?.headers.cookie).toBeUndefined();
   });
 
+  it("closes at once the open WebSockets whose upstream matches (a policy's revocation), and only those", async () => {
+    const front = `http://127.0.0.1:${(wsFront?.address() as AddressInfo).port}`;
+    // The upstream never answers a close frame, so the earlier test's socket may still be open: closed here first.
+    wsProxy?.closeWebSockets(() => true);
+    const scoring = await openWebSocket(`${front}/test-proxy/endpoints/m/invocations`, caller);
+    const stream = await openWebSocket(`${front}/test-proxy/stream`, caller);
+    if (!scoring.upgraded || !stream.upgraded) throw new Error("WebSockets not opened");
+    // The proxy registers a socket once http-proxy has piped it: the first call that finds it closes it.
+    await expect.poll(() => wsProxy?.closeWebSockets((u) => u.path === "/invocations"), { timeout: 10_000 }).toBe(1);
+    expect(await scoring.ws.next(10_000)).toBeNull();
+    expect(scoring.ws.closed).toBe(true);
+    expect(stream.ws.closed).toBe(false);
+    expect(wsProxy?.closeWebSockets((u) => u.path === "/invocations")).toBe(0);
+    stream.ws.close();
+  });
+
   it("answers 502 in the policy's shape when the upstream is down, and tells the policy", async () => {
     const res = await call("GET", "/test-proxy/down/x", caller);
     expect(res.status).toBe(502);

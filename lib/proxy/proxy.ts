@@ -18,11 +18,16 @@ import { createPrincipalCache } from "./principal-cache";
 import { badGateway, bodyTooLarge, noWebSocket, rejectUpgrade, sendError, sendRedirect, upgradeRefused, type ErrorFormat } from "./replies";
 import { decoderFor, isHtml, scrubHeaders, SecretScrubber } from "./scrub";
 
-export interface Proxy {
+export interface Proxy<U extends Upstream = Upstream> {
   /** Whether server.ts should hand this request (or upgrade) to this proxy: its policy's claims(). */
   claims(req: IncomingMessage): boolean;
   handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  /**
+   * Closes at once the open WebSockets whose upstream (as the policy decided it, caller and all) matches:
+   * what a policy's revocation needs, since a WebSocket is authorized once, at its handshake. Returns how many.
+   */
+  closeWebSockets(match: (upstream: U) => boolean): number;
   /** Drops open WebSockets, pooled upstream connections and the principal cache. */
   close(): void;
 }
@@ -64,7 +69,7 @@ function errorCode(err: unknown): string {
   return typeof code === "string" ? code : typeof message === "string" ? message : String(err);
 }
 
-export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
+export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy<U> {
   const upstreamTimeoutMs = policy.upstreamTimeoutMs ?? 120_000;
   const principals = createPrincipalCache(policy.principalCacheMs ?? 5_000);
   const name = policy.upstreamName;
@@ -72,8 +77,8 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
   const page: ErrorFormat = { json: policy.errorJson, pageHome: policy.pageHome };
   /** WebSocket handshakes on their way upstream (http-proxy's events name only the request). */
   const upgrading = new WeakMap<IncomingMessage, Forwarded<U>>();
-  /** Open WebSocket connections (client side), closed by close(). */
-  const live = new Set<Socket>();
+  /** Open WebSocket connections (client side) and what each was let through to, closed by close() and closeWebSockets(). */
+  const live = new Map<Socket, { upstream: U; proxySocket: Socket }>();
 
   // Connections upstream are reused (HTTP, forward.ts); a WebSocket takes its own (agent: false below).
   const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256, scheduling: "lifo" });
@@ -178,7 +183,7 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
           socket.on("data", tick);
           proxySocket.on("data", tick);
         }
-        live.add(socket);
+        live.set(socket, { upstream: ctx.upstream, proxySocket });
         socket.once("close", () => live.delete(socket));
       });
     });
@@ -289,8 +294,19 @@ export function createProxy<U extends Upstream>(policy: ProxyPolicy<U>): Proxy {
     claims: (req) => policy.claims(req),
     handleRequest,
     handleUpgrade,
+    closeWebSockets(match) {
+      let closed = 0;
+      for (const [socket, { upstream, proxySocket }] of live) {
+        if (!match(upstream)) continue;
+        live.delete(socket);
+        socket.destroy();
+        proxySocket.destroy();
+        closed++;
+      }
+      return closed;
+    },
     close() {
-      for (const socket of live) socket.destroy();
+      for (const socket of live.keys()) socket.destroy();
       live.clear();
       agent.destroy();
       principals.clear();

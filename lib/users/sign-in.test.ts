@@ -24,7 +24,7 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { changeUser } from "./manage";
-import { MAX_NAME_SUFFIX, signedInUser, signInUser, SignInRefused } from "./sign-in";
+import { MAX_NAME_SUFFIX, MAX_SSO_GROUPS, signedInUser, signInUser, SignInRefused } from "./sign-in";
 
 const admin: Principal = { name: "root", role: "admin", admin: true, via: "session" };
 const ISSUER = "https://idp.example.com/realms/corp";
@@ -113,6 +113,24 @@ for (const kind of DB_KINDS) {
       expect(u.lastSeenAt?.getTime()).toBeGreaterThanOrEqual(before);
       const promoted = await signInUser(db(), { name: "jane", ssoRole: "admin", method: "oidc", identity: sso("jane") });
       expect(promoted).toMatchObject({ role: "admin", roleSource: "oidc", displayName: "Jane D.", email: "jd@corp.com" });
+    });
+
+    it("stores the SSO groups at each SSO sign-in (what group shares match), bounded, and keeps them at a development sign-in", async () => {
+      const first = await signInUser(db(), {
+        name: "jane",
+        method: "oidc",
+        identity: sso("jane"),
+        groups: ["team", "team", "", "x".repeat(300)],
+      });
+      expect(first.ssoGroups).toEqual(["team"]);
+      const many = Array.from({ length: MAX_SSO_GROUPS + 5 }, (_, i) => `g${i}`);
+      const later = await signInUser(db(), { name: "jane", method: "oidc", identity: sso("jane"), groups: many });
+      expect(later.ssoGroups).toHaveLength(MAX_SSO_GROUPS);
+      await signInUser(db(), { name: "jane", method: "oidc", identity: sso("jane"), groups: [] });
+      expect((await findUser(db(), "jane"))?.ssoGroups).toEqual([]);
+      await signInUser(db(), { name: "jane", method: "oidc", identity: sso("jane"), groups: ["ops"] });
+      await signInUser(db(), { name: "jane", method: "dev" });
+      expect((await findUser(db(), "jane"))?.ssoGroups).toEqual(["ops"]);
     });
 
     it("keeps the role at a development sign-in that brings no SSO role", async () => {

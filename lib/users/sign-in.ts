@@ -19,10 +19,24 @@ export type SignInProfile =
       identity: OidcIdentity;
       /** The role the identity provider's groups grant. */
       ssoRole?: string;
+      /** The groups claim itself, kept for shares to a group (lib/sharing/). */
+      groups?: readonly string[];
     });
 
 /** How many numbered names (`jane-doe-2` … `jane-doe-20`) a second person folding to a taken name may get. */
 export const MAX_NAME_SUFFIX = 20;
+
+/** How many SSO groups, of at most how many characters, a person's row keeps (a claim is the IdP's to size). */
+export const MAX_SSO_GROUPS = 200;
+export const MAX_SSO_GROUP_LENGTH = 256;
+
+/** The groups claim as stored: strings only, each bounded, at most MAX_SSO_GROUPS (the rest are not matched by shares). */
+export function storedGroups(groups: readonly string[] | undefined): string[] {
+  const kept = (groups ?? []).filter((g) => g.length > 0 && g.length <= MAX_SSO_GROUP_LENGTH);
+  if (kept.length > MAX_SSO_GROUPS)
+    console.warn(`[atrium] SSO sign-in: ${kept.length} groups, keeping the first ${MAX_SSO_GROUPS} for shares.`);
+  return [...new Set(kept)].slice(0, MAX_SSO_GROUPS);
+}
 
 /** A sign-in Atrium cannot complete: the code picks the sign-in page's sentence (app/signin/page.tsx), the message goes to the log. */
 export class SignInRefused extends Error {
@@ -90,6 +104,7 @@ const ATTEMPTS = 3;
 export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
   return db.transaction(async (tx) => {
     const ssoRole = p.method === "oidc" ? p.ssoRole : undefined;
+    const ssoGroups = p.method === "oidc" ? { ssoGroups: storedGroups(p.groups) } : {};
     const knownRole = ssoRole !== undefined && (await findRole(tx, ssoRole)) !== undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const account = await accountFor(tx, p);
@@ -102,6 +117,7 @@ export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
           roleSource: wanted?.source ?? "default",
           displayName: p.displayName ?? null,
           email: p.email ?? null,
+          ...ssoGroups,
           ...(account.identity ? { oidcIssuer: account.identity.issuer, oidcSubject: account.identity.subject } : {}),
         });
         if (user && account.taken && account.identity) {
@@ -121,6 +137,7 @@ export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
           displayName: p.displayName ?? existing.displayName,
           email: p.email ?? existing.email,
           lastSeenAt: new Date(),
+          ...ssoGroups,
           ...(wanted && !keepAdminChoice ? { role: wanted.role, roleSource: wanted.source } : {}),
         });
       }

@@ -146,6 +146,7 @@ for (const kind of DB_KINDS) {
         role: "admin",
         admin: true,
         via: "session",
+        groups: [],
       });
       expect(await workspaceSessionPrincipal(db(), value, Y, at(1_000))).toBeNull();
       expect(await workspaceSessionPrincipal(db(), value, BOB, at(1_000))).toBeNull();

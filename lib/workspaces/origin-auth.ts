@@ -4,7 +4,7 @@
  *
  * 1. The proxy, on the workspace origin, sees no cookie of its own: it sends the browser to the
  *    portal's authorize endpoint with a random `state` (also set as a cookie on the callback path).
- * 2. The portal, on its own origin, checks the portal session (owner or admin) and issues a code:
+ * 2. The portal, on its own origin, checks the portal session (owner, admin or a share) and issues a code:
  *    random, stored hashed, bound to the server and the person, valid 60 s, single use. It redirects
  *    to the callback under the server's prefix on the workspace origin.
  * 3. The proxy consumes the code (state must match its cookie), opens a cookie session for that one
@@ -138,7 +138,7 @@ export async function workspaceSessionPrincipal(db: Db, value: string, ref: Serv
   if (!found) return null;
   const { session, ownerName, principal: user } = found;
   if (session.expiresAt.getTime() <= now.getTime() || ownerName !== ref.user || session.serverName !== ref.server) return null;
-  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via: "session" };
+  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via: "session", groups: user.ssoGroups };
 }
 
 /**
@@ -162,9 +162,15 @@ export async function authorizeWorkspace(
   const next = safeNext(ref, query.next ?? baseUrlOf(ref));
   if (next === null) throw badRequest("invalid_next", `next must be a path under ${baseUrlOf(ref)} on the workspace's own address.`);
   const code = await issueWorkspaceCode(db, principal, ref, next);
-  // An admin in someone else's workspace sees her files and can run code as her: on the record.
+  // Someone else in a workspace sees its owner's files and can run code as her: on the record, as an
+  // admin's visit or a share's (lib/sharing/).
   if (principal.name !== ref.user)
-    await recordAudit(db, { actor: principal.name, action: "server.admin_open", target: labelOf(ref), detail: {} });
+    await recordAudit(db, {
+      actor: principal.name,
+      action: principal.admin ? "server.admin_open" : "server.shared_open",
+      target: labelOf(ref),
+      detail: {},
+    });
   const q = new URLSearchParams({ code, state: query.state });
   return `${workspaceOrigin(host, ref)}${callbackPath(ref)}?${q.toString()}`;
 }

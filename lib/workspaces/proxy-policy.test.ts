@@ -28,14 +28,20 @@ import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { encode } from "next-auth/jwt";
 import type { Db, DbHandle } from "@/db/client";
+import { upsertServer } from "@/db/queries/servers";
+import { granteesOf } from "@/db/queries/shares";
 import { findUser, insertUser } from "@/db/queries/users";
+import { auditEvents } from "@/db/schema";
+import { serverRowFixture } from "@/db/server-fixture";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { startSession } from "@/lib/auth/sessions";
 import { DockerSpawner, legacyVolumeName } from "@/lib/spawner";
 import { engineReadiness, TEST_IMAGE, waitForJupyterApi } from "@/lib/spawner/testing";
 import { workspaceRef, workspaceSpec } from "./workload";
+import { revokeShares, shareServer } from "@/lib/sharing/shares";
 import { createApiToken } from "@/lib/users/tokens";
+import { setWorkspaceWebSocketCloser } from "@/lib/workspaces/connections";
 import { authorizeWorkspace } from "@/lib/workspaces/origin-auth";
 import { workspaceLabel, type WorkspaceHost } from "@/lib/workspaces/workspace-host";
 import { parseWorkspacePath } from "@/lib/workspaces/paths";
@@ -43,11 +49,11 @@ import type { WorkspaceTarget } from "@/lib/workspaces/target";
 import { createProxy, type Proxy } from "@/lib/proxy/proxy";
 import { openWebSocket } from "@/lib/proxy/ws-test-client";
 import { sendExecute, stdoutOf } from "./kernel-test-client";
-import { workspaceProxyPolicy, type WorkspaceProxyDeps } from "./proxy-policy";
+import { workspaceProxyPolicy, type WorkspaceProxyDeps, type WorkspaceUpstream } from "./proxy-policy";
 
 const CI = Boolean(process.env.CI);
 /** The workspace proxy as server.ts builds it: the proxy mechanism with the workspace policy. */
-const createWorkspaceProxy = (deps: WorkspaceProxyDeps): Proxy => createProxy(workspaceProxyPolicy(deps));
+const createWorkspaceProxy = (deps: WorkspaceProxyDeps): Proxy<WorkspaceUpstream> => createProxy(workspaceProxyPolicy(deps));
 const notReady = await engineReadiness();
 if (notReady && !CI) console.warn(`[workspaces/proxy-policy.test] real-Jupyter suite skipped: ${notReady}`);
 
@@ -117,11 +123,16 @@ const db = (): Db => {
   return handle.db;
 };
 const tokens: Record<string, string> = {};
-let proxy: Proxy | undefined;
+let proxy: Proxy<WorkspaceUpstream> | undefined;
 let proxyServer: Server | undefined;
 let echoServer: Server | undefined;
 let proxyBase = "";
 const targets = new Map<string, WorkspaceTarget>();
+/** The fake targets, with whom the server is shared read from the database as the real target cache does. */
+const fakeTarget = async (d: Db, user: string, server: string): Promise<WorkspaceTarget | null> => {
+  const t = targets.get(`${user}/${server}`);
+  return t ? { ...t, sharedWith: await granteesOf(d, { user, server }) } : null;
+};
 /** The owner's id, which the running targets carry (lib/workspaces/target-cache.ts). */
 let ownerId = "";
 const activity: string[] = [];
@@ -291,16 +302,31 @@ beforeAll(async () => {
 
   echoServer = startEcho();
   const echoPort = await listen(echoServer);
-  targets.set(`${OWNER}/echo`, { url: `http://127.0.0.1:${echoPort}`, token: ECHO_TOKEN, ownerId });
+  targets.set(`${OWNER}/echo`, {
+    url: `http://127.0.0.1:${echoPort}`,
+    token: ECHO_TOKEN,
+    ownerId,
+    sharedWith: { userIds: [], groups: [] },
+  });
   // A port nobody listens on: bind one, then let it go.
   const gone = createServer();
   const gonePort = await listen(gone);
   await close(gone);
-  targets.set(`${OWNER}/down`, { url: `http://127.0.0.1:${gonePort}`, token: "down-token-0123456789", ownerId });
+  targets.set(`${OWNER}/down`, {
+    url: `http://127.0.0.1:${gonePort}`,
+    token: "down-token-0123456789",
+    ownerId,
+    sharedWith: { userIds: [], groups: [] },
+  });
 
+  // The echo server's row, so it can be shared (lib/sharing/).
+  await upsertServer(
+    db(),
+    await serverRowFixture(db(), OWNER, "echo", { url: targets.get(`${OWNER}/echo`)?.url ?? null, jupyterToken: ECHO_TOKEN }),
+  );
   proxy = createWorkspaceProxy({
     getDb: () => Promise.resolve(db()),
-    resolveTarget: (_db, user, server) => Promise.resolve(targets.get(`${user}/${server}`) ?? null),
+    resolveTarget: fakeTarget,
     onActivity: (user, server) => activity.push(`${user}/${server}`),
     activityIntervalMs: 50,
     onUnreachable: (user, server) => unreachable.push(`${user}/${server}`),
@@ -561,10 +587,12 @@ describe("workspace proxy: what the workspace and the caller see (fake upstream)
 // Admins on the portal's origin, and workspaces on their own origin (docs/workspace-origin.md)
 
 /** Another proxy over the same upstreams with other settings; the principal cache off so every check is fresh. */
-async function extraProxy(extra: Partial<WorkspaceProxyDeps>): Promise<{ base: string; port: number; stop(): Promise<void> }> {
+async function extraProxy(
+  extra: Partial<WorkspaceProxyDeps>,
+): Promise<{ base: string; port: number; proxy: Proxy<WorkspaceUpstream>; stop(): Promise<void> }> {
   const p = createWorkspaceProxy({
     getDb: () => Promise.resolve(db()),
-    resolveTarget: (_db, user, server) => Promise.resolve(targets.get(`${user}/${server}`) ?? null),
+    resolveTarget: fakeTarget,
     principalCacheMs: 0,
     ...extra,
   });
@@ -574,6 +602,7 @@ async function extraProxy(extra: Partial<WorkspaceProxyDeps>): Promise<{ base: s
   return {
     base: `http://127.0.0.1:${port}`,
     port,
+    proxy: p,
     stop: async () => {
       p.close();
       await close(server);
@@ -600,6 +629,32 @@ describe("workspace proxy: admins and other people's workspaces on the portal's 
     expect(echoHits.length).toBe(hits);
     // Their own workspace, and API tokens (no script can attach one), are not affected.
     expect((await call(echo(), { headers: bearer(ADMIN) })).status).toBe(200);
+  });
+
+  it("refuses a person it is shared with by cookie on the portal's origin, even with ATRIUM_ADMIN_ACCESS; her API token passes", async () => {
+    const owner: Principal = { name: OWNER, userId: ownerId, role: "user", admin: false, via: "session" };
+    const ref = { user: OWNER, server: "echo" };
+    await shareServer(db(), owner, ref, { user: OTHER });
+    try {
+      const cookie = await sessionCookie(OTHER);
+      const hits = echoHits.length;
+      const api = await call(echo(), { headers: { Cookie: cookie } });
+      expect(api.status).toBe(403);
+      expect(json(api)).toMatchObject({ error: "workspace_host_required" });
+      const ws = await openWebSocket(`${proxyBase}/user/${OWNER}/echo/ws`, { Cookie: cookie, Origin: proxyBase });
+      expect(ws.status).toBe(403);
+      const open = await extraProxy({ adminAccess: true });
+      try {
+        expect((await call(echo(), { base: open.base, headers: { Cookie: cookie } })).status).toBe(403);
+      } finally {
+        await open.stop();
+      }
+      expect(echoHits.length).toBe(hits);
+      expect((await call(echo(), { headers: bearer(OTHER) })).status).toBe(200);
+    } finally {
+      await revokeShares(db(), owner, ref);
+    }
+    expect((await call(echo(), { headers: bearer(OTHER) })).status).toBe(403);
   });
 
   it("lets the admin's cookie in with ATRIUM_ADMIN_ACCESS=true", async () => {
@@ -722,6 +777,45 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
     expect(elsewhere.status).toBe(400);
   });
 
+  it("admits a person it is shared with through the handshake, HTTP and WebSocket; a revocation refuses her and closes her WebSocket at once", async () => {
+    const owner: Principal = { name: OWNER, userId: ownerId, role: "user", admin: false, via: "session" };
+    const other: Principal = { name: OTHER, userId: (await findUser(db(), OTHER))?.id, role: "user", admin: false, via: "session" };
+    const echo = `/user/${OWNER}/echo/api/echo`;
+    const state = "s".repeat(32);
+    setWorkspaceWebSocketCloser((match) => ws.proxy.closeWebSockets(match));
+    // Without a share: no code at the portal, and her token is refused here.
+    await expect(authorizeWorkspace(db(), other, echoRef(), { state }, wsHost)).rejects.toMatchObject({ status: 403 });
+    expect((await onWs(echo, bearer(OTHER))).status).toBe(403);
+
+    await shareServer(db(), owner, echoRef(), { user: OTHER });
+    await db().delete(auditEvents);
+    const cookie = await signIn(other);
+    expect((await onWs(echo, { Cookie: cookie })).status).toBe(200);
+    expect(
+      await db().select({ actor: auditEvents.actor, action: auditEvents.action, target: auditEvents.target }).from(auditEvents),
+    ).toEqual([{ actor: OTHER, action: "server.shared_open", target: `${OWNER}/echo` }]);
+    const headers = { Host: hostOf(OWNER, "echo"), Origin: originOf(OWNER, "echo") };
+    const hers = await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { ...headers, Cookie: cookie });
+    const ownerCookie = await signIn(owner);
+    const his = await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { ...headers, Cookie: ownerCookie });
+    if (!hers.upgraded || !his.upgraded) throw new Error(`WebSockets not opened: ${hers.status} ${his.status}`);
+    expect(await hers.ws.next(10_000)).toContain("headers");
+    expect(await his.ws.next(10_000)).toContain("headers");
+
+    await revokeShares(db(), owner, echoRef(), { user: OTHER });
+    // Closed by the revocation itself, not at her next request.
+    expect(await hers.ws.next(10_000)).toBeNull();
+    expect(hers.ws.closed).toBe(true);
+    expect(his.ws.closed).toBe(false);
+    his.ws.close();
+    const hits = echoHits.length;
+    expect((await onWs(echo, { Cookie: cookie })).status).toBe(401);
+    expect((await openWebSocket(`${ws.base}/user/${OWNER}/echo/ws`, { ...headers, Cookie: cookie })).status).toBe(401);
+    expect((await onWs(echo, bearer(OTHER))).status).toBe(403);
+    await expect(authorizeWorkspace(db(), other, echoRef(), { state }, wsHost)).rejects.toMatchObject({ status: 403 });
+    expect(echoHits.length).toBe(hits);
+  });
+
   it("caches callers here by the credential that authenticated too, not by a stray Authorization header", async () => {
     const owner: Principal = { name: OWNER, userId: ownerId, role: "user", admin: false, via: "session" };
     const cookie = await signIn(owner);
@@ -796,7 +890,7 @@ describe.skipIf(notReady !== undefined && !CI)("workspace proxy: real Jupyter", 
     );
     direct = started.url ?? "";
     await waitForJupyterApi(direct, baseUrl, jupyterToken);
-    targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken, ownerId });
+    targets.set(`${OWNER}/default`, { url: direct, token: jupyterToken, ownerId, sharedWith: { userIds: [], groups: [] } });
   }, 60_000);
 
   afterAll(async () => {

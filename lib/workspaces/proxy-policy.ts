@@ -10,8 +10,7 @@
 import type { IncomingMessage } from "node:http";
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
-import { can, isOwner, serverResource, type Resource } from "@/lib/auth/access";
-import { ownerNamed } from "@/lib/auth/owner-named";
+import { can, isOwner, serverResource, type Caller, type Resource } from "@/lib/auth/access";
 import { credentialOf } from "@/lib/auth/credential";
 import { resolveCredential, type Principal } from "@/lib/auth/principal";
 import { hasScope, insufficientScope } from "@/lib/auth/scopes";
@@ -24,6 +23,7 @@ import { badGateway, unauthorized, type ProxyError } from "@/lib/proxy/replies";
 import { secretForms } from "@/lib/proxy/scrub";
 import { throttleActivity } from "./activity";
 import { baseUrlOf } from "./names";
+import { serverResourceAt } from "./query";
 import { callbackPath, openWorkspaceSession, redeemWorkspaceCode, safeNext, workspaceSessionPrincipal } from "./origin-auth";
 import {
   authorizeUrl,
@@ -45,6 +45,7 @@ import {
   notRunning,
   portalUnavailable,
   servedElsewhere,
+  sharedNeedsWorkspaceHost,
   wrongWorkspaceHost,
 } from "./proxy-replies";
 import type { WorkspaceTarget } from "./target";
@@ -78,13 +79,11 @@ export interface WorkspaceProxyDeps {
   adminAccess?: boolean;
 }
 
-/** A workspace as the proxy forwards to it. */
+/** A workspace as the proxy forwards to it, and for whom: a revoked share closes its WebSockets (connections.ts). */
 export interface WorkspaceUpstream extends Upstream {
   ref: ServerRef;
+  caller: Caller;
 }
-
-/** Whom a server that is not running belongs to: the person its user name stands for now. */
-const ownerIdNamed = async (db: Db, user: string) => (await ownerNamed(db, user)).id;
 
 const reject = (error: ProxyError): Decision<WorkspaceUpstream> => ({ kind: "reject", error });
 
@@ -198,17 +197,23 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
     try {
       const conn = db ?? (await deps.getDb());
       target = await deps.resolveTarget(conn, ref.user, ref.server);
-      resource = serverResource({ ...ref, ownerId: target ? target.ownerId : await ownerIdNamed(conn, ref.user) });
+      resource = target
+        ? serverResource({ ...ref, ownerId: target.ownerId }, null, target.sharedWith)
+        : await serverResourceAt(conn, ref.user, ref.server);
     } catch (err) {
       console.error(`[atrium] proxy: cannot find where ${ref.user}/${ref.server} runs:`, err);
       return reject(portalUnavailable());
     }
-    // Who may use a server at all: the one access rule, today its owner or an admin.
+    // Who may use a server at all: the one access rule, its owner, an admin or whom it is shared with.
     if (!can(principal, "use", resource)) return reject(forbiddenWorkspace(ref.user));
-    // An admin in someone else's workspace on the portal's origin: its scripts would act with the admin's
-    // cookie (JupyterHub's admin_access). API tokens are not at risk: no script can attach one.
-    if (!isOwner(principal, resource.owner) && !onWorkspaceOrigin && principal.via === "session" && !deps.adminAccess)
-      return reject(adminAccessOff(ref.user));
+    // Someone else's workspace on the portal's origin: its scripts would act with the visitor's cookie
+    // (JupyterHub's admin_access). An admin may accept that with ATRIUM_ADMIN_ACCESS; a person it is shared
+    // with never does (her custom.js would act as him): shares need ATRIUM_WORKSPACE_HOST. API tokens are
+    // not at risk: no script can attach one.
+    if (!isOwner(principal, resource.owner) && !onWorkspaceOrigin && principal.via === "session") {
+      if (!principal.admin) return reject(sharedNeedsWorkspaceHost(ref.user));
+      if (!deps.adminAccess) return reject(adminAccessOff(ref.user));
+    }
     const cookie = principal.via === "session";
     if (onWorkspaceOrigin && wsHost) {
       // Unsafe methods by cookie, and every WebSocket: from this workspace's own origin only.
@@ -237,6 +242,7 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
       // Jupyter renders the token into its pages (lib/proxy/scrub.ts).
       secrets: secretForms(target.token),
       ref,
+      caller: principal,
     };
     return { kind: "forward", upstream };
   }

@@ -14,6 +14,16 @@ export const adminAccessOff = (user: string) =>
     "Admins cannot open other people's workspaces here",
   );
 
+/** A share on the portal's origin would let the owner's scripts act as the visitor: shares need a workspace host (docs/sharing.md). */
+export const sharedNeedsWorkspaceHost = (user: string) =>
+  proxyError(
+    403,
+    "workspace_host_required",
+    `${user} shared this workspace with you, but workspaces share the portal's origin on this installation, so a script in it would act as you; ` +
+      "shared workspaces open only when an operator serves workspaces on their own origin (ATRIUM_WORKSPACE_HOST).",
+    "Shared workspaces cannot be opened here",
+  );
+
 export const wrongWorkspaceHost = () =>
   proxyError(404, "not_found", "This address serves one workspace only, and not the one in the path.");
 

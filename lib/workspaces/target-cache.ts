@@ -1,5 +1,7 @@
 import type { Db } from "@/db/client";
 import { findServer } from "@/db/queries/servers";
+import { granteesOf } from "@/db/queries/shares";
+import type { Grantees } from "@/lib/auth/access";
 
 export interface WorkspaceTarget {
   /** Where the workspace answers, e.g. http://127.0.0.1:32768 (no path). */
@@ -8,6 +10,8 @@ export interface WorkspaceTarget {
   token: string;
   /** Whose it is (users.id): who may use it is decided by id (lib/auth/access.ts). */
   ownerId: string;
+  /** Whom it is shared with (lib/sharing/); a change forgets the entry, so a revocation holds at once here. */
+  sharedWith: Grantees;
 }
 
 /**
@@ -36,7 +40,7 @@ function mapFor<V>(maps: WeakMap<Db, Map<string, V>>, db: Db): Map<string, V> {
 async function lookup(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
   const row = await findServer(db, user, server);
   if (!row || row.status !== "running" || !row.url || !row.jupyterToken) return null;
-  return { url: row.url, token: row.jupyterToken, ownerId: row.ownerId };
+  return { url: row.url, token: row.jupyterToken, ownerId: row.ownerId, sharedWith: await granteesOf(db, { user, server }) };
 }
 
 export class WorkspaceTargetCache {

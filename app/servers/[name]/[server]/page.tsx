@@ -6,7 +6,9 @@ import { PortalReachNotice } from "@/components/workspaces/portal-reach-notice";
 import { workspacesCannotReach } from "@atrium/core/lib/http/workspace-listener";
 import { ServerStartPanel } from "@/components/workspaces/server-start-panel";
 import { restartSize } from "@/components/workspaces/allowed-size";
+import { ShareDialog } from "@/components/workspaces/share-dialog";
 import { can, isOwner } from "@atrium/core/lib/auth/access";
+import { getConfig } from "@atrium/core/lib/config";
 import { missingImageAdvice } from "@atrium/core/lib/environments/image-hint";
 import { listEnvironmentsWithAvailability } from "@atrium/core/lib/environments/manage";
 import { ApiError } from "@atrium/core/lib/http/api-error";
@@ -25,7 +27,7 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
   const { name, server } = parsed.data;
   const db = await getDb();
   const resource = await serverResourceAt(db, name, server);
-  if (!can(principal, "read", resource)) forbidden();
+  if (!can(principal, "use", resource)) forbidden();
   const found = await getServer(db, name, server).catch((err: unknown) => {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
@@ -60,6 +62,28 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
     );
   }
 
+  // Someone it is shared with (lib/sharing/): where to open it, nothing of its settings or controls.
+  if (!can(principal, "read", resource)) {
+    return (
+      <div className="mx-auto mt-10 max-w-xl space-y-4">
+        {back}
+        <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+          <p className="text-sm text-slate-500">Shared with you by {name}</p>
+          <h1 className="mt-0.5 font-mono text-xl font-semibold text-slate-900">
+            {name}/{server}
+          </h1>
+          {found.status === "running" ? (
+            <a href={found.url} className={buttonClass("primary", "md", "mt-5")}>
+              Open workspace
+            </a>
+          ) : (
+            <p className="mt-2 text-slate-600">It is not running; {name} can start it.</p>
+          )}
+        </div>
+      </div>
+    );
+  }
+
   const envs = await listEnvironmentsWithAvailability(db, getSpawner(), principal);
   const env = envs.find((e) => e.id === found.environment);
   // What the owner's limits allow now, whoever restarts it: an admin's start is counted against the owner's quota.
@@ -71,10 +95,17 @@ export default async function ServerPage({ params }: { params: Promise<{ name: s
       <EngineBanner />
       <PortalReachNotice reason={workspacesCannotReach()} />
       <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-        <p className="text-sm text-slate-500">{own ? "Your workspace" : `Workspace of ${name}`}</p>
-        <h1 className="mt-0.5 font-mono text-xl font-semibold text-slate-900">
-          {name}/{server}
-        </h1>
+        <div className="flex flex-wrap items-start justify-between gap-2">
+          <div className="min-w-0">
+            <p className="text-sm text-slate-500">{own ? "Your workspace" : `Workspace of ${name}`}</p>
+            <h1 className="mt-0.5 font-mono text-xl font-semibold text-slate-900">
+              {name}/{server}
+            </h1>
+          </div>
+          {can(principal, "write", resource) && (
+            <ShareDialog user={name} server={server} workspaceHost={getConfig().workspaceHost !== undefined} />
+          )}
+        </div>
         <div className="mt-4">
           <ServerStartPanel
             initial={found}
