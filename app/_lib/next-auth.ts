@@ -84,8 +84,8 @@ function buildConfig(): NextAuthConfig {
           const found = personFromClaims(profile ?? {});
           if ("refused" in found) return `/signin?error=${found.refused}`;
           try {
-            const ssoRole = roleFromGroups(groupsOf(profile as OidcProfile, config.oidc.groupsClaim), config.oidc);
-            await signInUser(db, { method: "oidc", ...found.person, ssoRole });
+            const groups = groupsOf(profile as OidcProfile, config.oidc.groupsClaim);
+            await signInUser(db, { method: "oidc", ...found.person, ssoRole: roleFromGroups(groups, config.oidc), groups });
           } catch (err) {
             if (!(err instanceof SignInRefused)) throw err;
             console.warn(`[atrium] SSO sign-in refused: ${err.message}`);

@@ -39,6 +39,7 @@ export async function insertUser(
     email?: string | null;
     oidcIssuer?: string;
     oidcSubject?: string;
+    ssoGroups?: string[];
   },
 ): Promise<UserRow | undefined> {
   const rows = await db.insert(users).values(withNewIdentity(values)).onConflictDoNothing().returning();
@@ -85,6 +86,7 @@ export async function updateUser(
     displayName: string | null;
     email: string | null;
     lastSeenAt: Date;
+    ssoGroups: string[];
   }>,
 ): Promise<UserRow | undefined> {
   const rows = await db.update(users).set(set).where(eq(users.name, name)).returning();

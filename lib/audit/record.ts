@@ -34,6 +34,12 @@ export const AUDIT_ACTIONS = [
   "endpoint.config_update",
   "endpoint.permissions_update",
   "endpoint.delete",
+  "project.create",
+  "project.update",
+  "project.delete",
+  "project.member_add",
+  "project.member_update",
+  "project.member_remove",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -19,7 +19,22 @@ export type SignInProfile =
       identity: OidcIdentity;
       /** The role the identity provider's groups grant. */
       ssoRole?: string;
+      /** The groups claim: stored so project memberships by group follow it (docs/projects.md). */
+      groups?: readonly string[];
     });
+
+/** The most groups, and the longest group name, kept from one sign-in's claim: a directory sends far fewer. */
+export const MAX_STORED_GROUPS = 500;
+export const MAX_GROUP_NAME = 256;
+
+/** The claim's groups as stored: distinct, of a sane length, at most MAX_STORED_GROUPS (the rest are ignored, with a warning). */
+export function storedGroups(name: string, groups: readonly string[]): string[] {
+  const kept = [...new Set(groups.filter((g) => g.length > 0 && g.length <= MAX_GROUP_NAME))];
+  if (kept.length > MAX_STORED_GROUPS) {
+    console.warn(`[atrium] ${name}'s SSO groups claim lists ${kept.length} groups; only the first ${MAX_STORED_GROUPS} count for projects.`);
+  }
+  return kept.slice(0, MAX_STORED_GROUPS);
+}
 
 /** How many numbered names (`jane-doe-2` … `jane-doe-20`) a second person folding to a taken name may get. */
 export const MAX_NAME_SUFFIX = 20;
@@ -90,6 +105,7 @@ const ATTEMPTS = 3;
 export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
   return db.transaction(async (tx) => {
     const ssoRole = p.method === "oidc" ? p.ssoRole : undefined;
+    const ssoGroups = p.method === "oidc" ? { ssoGroups: storedGroups(p.name, p.groups ?? []) } : {};
     const knownRole = ssoRole !== undefined && (await findRole(tx, ssoRole)) !== undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const account = await accountFor(tx, p);
@@ -102,6 +118,7 @@ export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
           roleSource: wanted?.source ?? "default",
           displayName: p.displayName ?? null,
           email: p.email ?? null,
+          ...ssoGroups,
           ...(account.identity ? { oidcIssuer: account.identity.issuer, oidcSubject: account.identity.subject } : {}),
         });
         if (user && account.taken && account.identity) {
@@ -121,6 +138,7 @@ export async function signInUser(db: Db, p: SignInProfile): Promise<UserRow> {
           displayName: p.displayName ?? existing.displayName,
           email: p.email ?? existing.email,
           lastSeenAt: new Date(),
+          ...ssoGroups,
           ...(wanted && !keepAdminChoice ? { role: wanted.role, roleSource: wanted.source } : {}),
         });
       }

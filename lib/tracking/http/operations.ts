@@ -23,7 +23,8 @@ import { listRunArtifacts } from "../runs/artifacts";
 import { logOutputs } from "../runs/outputs";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
-import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
+import { getWorkspace, listWorkspaces } from "../workspace";
+import { experiments, loggedModels, metrics, registry, runs, workspaces } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
 import * as webhookOps from "@/lib/webhooks/operations";
 import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
@@ -84,6 +85,8 @@ const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
 const v2AndV3 = (row: Operation): Operation[] => [row, v3(row)];
 
 export const TRACKING_OPERATIONS: readonly Operation[] = [
+  op("workspaces", GET, workspaces.list, reads(), listWorkspaces),
+  op("workspaces/{workspace_name}", GET, workspaces.name, reads(), getWorkspace),
   op("experiments/create", POST, experiments.create, creates(), experimentOps.createExperiment),
   op("experiments/get", GET, experiments.get, reads("experiment"), experimentOps.getExperiment),
   op("experiments/get-by-name", GET, experiments.getByName, reads(), experimentOps.getExperimentByName),

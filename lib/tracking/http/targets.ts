@@ -12,6 +12,7 @@ import type { TraceRow } from "@/db/queries/traces";
 import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
   assertCan,
+  can,
   experimentResource,
   loggedModelResource,
   registeredModelResource,
@@ -87,15 +88,22 @@ export async function loggedModelOrThrow(db: Db, id: string): Promise<LoggedMode
   return row;
 }
 
+/** The run as the access rule sees it: in its experiment's space. */
+export async function runResourceOf(db: Db, run: RunRow): Promise<Resource> {
+  return runResource(run, await experimentOrThrow(db, String(run.experimentId)));
+}
+
 /** Only who may write to the run (lib/auth/access.ts) may write to it (and say it produced a model). */
-export function assertRunWriter(p: Caller, run: RunRow, what?: string): void {
-  assertCan(p, "write", runResource(run), refusedTracking, what);
+export async function assertRunWriter(db: Db, p: Caller, run: RunRow, what?: string): Promise<void> {
+  assertCan(p, "write", await runResourceOf(db, run), refusedTracking, what);
 }
 
 interface Loaded<T> {
   row: T;
   /** What access is checked on. */
   resource?: Resource;
+  /** What a caller who may not read it is told: that it does not exist, in MLflow's words. */
+  missing?: string;
 }
 
 async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<RunRow>> {
@@ -103,22 +111,24 @@ async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<Run
   if (!id) throw missingParam("run_id");
   validateRunId(id);
   const run = await runOrThrow(db, id);
-  return { row: run, resource: runResource(run) };
+  return { row: run, resource: await runResourceOf(db, run), missing: `Run with id=${id} not found` };
 }
 
 async function loadRegisteredModel(db: Db, name: string): Promise<Loaded<RegisteredModelRow>> {
+  const missing = `Registered Model with name=${name} not found`;
   const model = await findRegisteredModel(db, name);
-  if (!model) throw doesNotExist(`Registered Model with name=${name} not found`);
-  return { row: model, resource: registeredModelResource(model) };
+  if (!model) throw doesNotExist(missing);
+  return { row: model, resource: registeredModelResource(model), missing };
 }
 
 const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boolean) => Promise<Loaded<TargetOf<K>>> } = {
   none: async () => ({ row: undefined }),
   experiment: async (db, { experiment_id: id }) => {
     const n = parseExperimentId(id);
+    const missing = `No Experiment with id=${id} exists`;
     const exp = n === null ? undefined : await findExperiment(db, n);
-    if (!exp) throw doesNotExist(`No Experiment with id=${id} exists`);
-    return { row: exp, resource: experimentResource(exp) };
+    if (!exp) throw doesNotExist(missing);
+    return { row: exp, resource: experimentResource(exp), missing };
   },
   run: loadRun,
   "active-run": loadRun,
@@ -126,17 +136,19 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boo
   "model-version": async (db, { name, version }) => {
     const row = await modelVersionOrThrow(db, name, version);
     const model = await loadRegisteredModel(db, row.name);
-    return { ...model, row: { model: model.row, version: row } };
+    return { ...model, row: { model: model.row, version: row }, missing: `Model Version (name=${name}, version=${version}) not found` };
   },
   "logged-model": async (db, { model_id: id }) => {
     const model = await loggedModelOrThrow(db, id);
-    return { row: model, resource: loggedModelResource(model) };
+    const experiment = await experimentOrThrow(db, String(model.experimentId));
+    return { row: model, resource: loggedModelResource(model, experiment), missing: `Logged model with ID '${id}' not found.` };
   },
   trace: async (db, { trace_id, request_id }, forChange) => {
     const [id, field] = trace_id !== undefined ? [trace_id, "trace_id"] : [request_id, "request_id"];
     if (id === undefined) throw missingParam("trace_id");
     const trace = await traceOrThrow(db, id, field, forChange);
-    return { row: trace, resource: traceResource(trace, await experimentOrThrow(db, String(trace.experimentId))) };
+    const resource = traceResource(trace, await experimentOrThrow(db, String(trace.experimentId)));
+    return { row: trace, resource, missing: `Trace with ID ${id} is not found.` };
   },
 };
 
@@ -145,14 +157,19 @@ export function assertMayCall(ctx: TrackingContext, access: Access<TargetKind>):
   if (access.adminOnly !== undefined && !ctx.principal.admin) throw permissionDenied(access.adminOnly);
 }
 
-/** The operation's target, after the access check for a change. */
+/**
+ * The operation's target, after the access check: one the caller may not read does not exist for her; a change
+ * needs EDIT on it, and so does creating something in it (a run or a logged model in an experiment).
+ */
 export async function resolveTarget<K extends TargetKind>(
   ctx: TrackingContext,
   access: Access<K>,
   keys: TargetKeys<K>,
 ): Promise<TargetOf<K>> {
-  const { row, resource } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
-  if (access.mode !== "change" || !resource) return row;
+  const { row, resource, missing } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
+  if (!resource) return row;
+  if (missing !== undefined && !can(ctx.principal, "read", resource)) throw doesNotExist(missing);
+  if (access.mode === "read") return row;
   assertCan(ctx.principal, "write", resource, refusedTracking);
   if (access.kind === "active-run") {
     const run = row as RunRow;
