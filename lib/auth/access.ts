@@ -34,8 +34,14 @@ const rank = (level: Level) => LEVELS.indexOf(level);
 /** What each project role may do (docs/projects.md). */
 export const ROLE_LEVEL: Readonly<Record<ProjectRole, Level>> = { viewer: "READ", user: "USE", editor: "EDIT", owner: "MANAGE" };
 const ACTION_LEVEL: Readonly<Record<Action, Level>> = { read: "READ", use: "USE", operate: "USE", write: "EDIT", manage: "MANAGE" };
-/** The weakest role whose level reaches this one, for refusals. */
-const ROLE_FOR: Readonly<Record<Level, string>> = { NONE: "viewers", READ: "viewers", USE: "users", EDIT: "editors", MANAGE: "owners" };
+/** Who in a project reaches this level, for refusals. */
+const MEMBERS_AT: Readonly<Record<Level, string>> = {
+  NONE: "members",
+  READ: "members",
+  USE: "users, editors and owners",
+  EDIT: "editors and owners",
+  MANAGE: "owners",
+};
 
 /** Where a resource lives: a project by id, or (null) the personal space of `ownerId`. */
 export interface Space {
@@ -112,12 +118,22 @@ export const experimentResource = (e: Experiment): Resource => ({
   owner: { id: e.ownerId, name: e.owner },
   space: spaceOf(e.projectId, e.ownerId),
 });
+/**
+ * MLflow's Default experiment, which nobody owns: every client that never chose an experiment logs its runs there,
+ * so everyone signed in may create runs in it (lib/tracking/http/targets.ts), and each such run lives in its
+ * creator's personal space, not in the experiment's.
+ */
+export const DEFAULT_EXPERIMENT_ID = 0;
+/** The experiment a thing in it lives in: its space, and its creator may change the thing too. */
+const heldBy = (experiment: Experiment | undefined) =>
+  experiment && experiment.id !== DEFAULT_EXPERIMENT_ID ? { parent: experimentResource(experiment) } : {};
+
 /** In its experiment's space when the experiment is given; its creator and the experiment's may change it. */
 export const runResource = (r: { runUuid: string; ownerId: string | null; userId: string }, experiment?: Experiment): Resource => ({
   kind: "run",
   id: r.runUuid,
   owner: { id: r.ownerId, name: r.userId },
-  ...(experiment ? { parent: experimentResource(experiment) } : {}),
+  ...heldBy(experiment),
 });
 /** Its model versions too are changed by whoever may change it. */
 export const registeredModelResource = (m: { name: string; ownerId: string | null; userId: string; projectId?: string | null }): Resource => ({
@@ -130,7 +146,7 @@ export const loggedModelResource = (m: { modelId: string; ownerId: string | null
   kind: "logged_model",
   id: m.modelId,
   owner: { id: m.ownerId, name: m.creator },
-  ...(experiment ? { parent: experimentResource(experiment) } : {}),
+  ...heldBy(experiment),
 });
 export const traceResource = (
   t: { traceId: string; ownerId: string | null; creator: string | null },
@@ -213,9 +229,9 @@ function whoMay(caller: Caller, resource: Resource, needed: Level): string {
   const { kind, owner, parent } = resource;
   if (spaceOfResource(resource).projectId !== null) {
     const creator = owner.id && owner.name ? `${owner.name} (its creator), ` : "";
-    return `${creator}${ROLE_FOR[needed] === "owners" ? "owners" : `${ROLE_FOR[needed]} and up`} of its project or an admin`;
+    return `${creator}its project's ${MEMBERS_AT[needed]} or an admin`;
   }
-  if (parent)
+  if (parent && parent.owner.id !== owner.id)
     return `${owner.id && owner.name ? `${owner.name} (who started it), ` : ""}the owner of ${parent.kind} ${parent.id} or an admin`;
   // A person's things named by a name with no person yet: still "<name> or an admin".
   if (owner.name === null || (owner.id === null && isTracking(kind))) return "an admin";

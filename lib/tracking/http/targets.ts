@@ -11,6 +11,7 @@ import { findModelVersion, findRegisteredModel, type ModelVersionRow, type Regis
 import type { TraceRow } from "@/db/queries/traces";
 import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
+  DEFAULT_EXPERIMENT_ID,
   assertCan,
   can,
   experimentResource,
@@ -57,6 +58,8 @@ export interface Access<K extends TargetKind> {
    * handler asks lib/auth/access.ts for each of the several things it changes.
    */
   mode: "read" | "create" | "change" | "each";
+  /** What a change needs (lib/auth/access.ts): "write" (EDIT), or "manage" (MANAGE) for a delete, as MLflow's auth app asks. */
+  action?: "write" | "manage";
   /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins): the sentence of everyone else's 403 PERMISSION_DENIED. */
   adminOnly?: string;
 }
@@ -64,6 +67,8 @@ export interface Access<K extends TargetKind> {
 export const reads = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "read" });
 export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "create" });
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
+/** A delete: MLflow's auth app asks MANAGE for it (a project's owners, the creator, an admin). */
+export const deletes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change", action: "manage" });
 export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
 /** An admin-only row: `read` runs without a transaction (it may wait on the network), `create` in one. */
 export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
@@ -157,6 +162,10 @@ export function assertMayCall(ctx: TrackingContext, access: Access<TargetKind>):
   if (access.adminOnly !== undefined && !ctx.principal.admin) throw permissionDenied(access.adminOnly);
 }
 
+/** A run (or logged model) created in MLflow's Default experiment: allowed to everyone, as before projects. */
+const takesEveryonesRuns = (access: Access<TargetKind>, row: unknown) =>
+  access.mode === "create" && access.kind === "experiment" && (row as ExperimentRow).id === DEFAULT_EXPERIMENT_ID;
+
 /**
  * The operation's target, after the access check: one the caller may not read does not exist for her; a change
  * needs EDIT on it, and so does creating something in it (a run or a logged model in an experiment).
@@ -167,10 +176,12 @@ export async function resolveTarget<K extends TargetKind>(
   keys: TargetKeys<K>,
 ): Promise<TargetOf<K>> {
   const { row, resource, missing } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
-  if (!resource) return row;
+  if (!resource || takesEveryonesRuns(access, row)) return row;
   if (missing !== undefined && !can(ctx.principal, "read", resource)) throw doesNotExist(missing);
   if (access.mode === "read") return row;
-  assertCan(ctx.principal, "write", resource, refusedTracking);
+  const named = `${resource.kind.replace("_", " ")} ${resource.id}`;
+  const what = access.mode === "create" ? `add to ${named}` : access.action === "manage" ? `delete ${named}` : undefined;
+  assertCan(ctx.principal, access.action ?? "write", resource, refusedTracking, what);
   if (access.kind === "active-run") {
     const run = row as RunRow;
     if (run.lifecycleStage !== "active")
