@@ -24,7 +24,9 @@ for (const kind of DB_KINDS) {
         await x(sql`insert into users (name, id, home_volume, role) values ('alice', ${ALICE}, 'atrium-home-alice', 'user')`);
         await x(sql`insert into experiments (name, artifact_location, creation_time, last_update_time, owner, owner_id)
           values ('exp-a', 'x', 1, 1, 'alice', ${ALICE})`);
-        await x(sql`insert into registered_models (name, creation_time, last_updated_time, user_id, owner_id) values ('model-a', 1, 1, 'alice', ${ALICE})`);
+        await x(
+          sql`insert into registered_models (name, creation_time, last_updated_time, user_id, owner_id) values ('model-a', 1, 1, 'alice', ${ALICE})`,
+        );
         await x(sql`insert into jobs (id, owner_name, owner_id, name, path, environment_id, cpu, mem_gb, timeout_s, trigger)
           values ('job_a', 'alice', ${ALICE}, 'nightly', 'a.py', 'python', 1, 1, 60, 'manual')`);
 
@@ -41,9 +43,7 @@ for (const kind of DB_KINDS) {
           ["job_a", null],
           ["model-a", null],
         ]);
-        expect(rowsOf<{ g: string[] | string }>(await x(sql`select sso_groups as g from users`)).map((r) => r.g)).toEqual([
-          [],
-        ]);
+        expect(rowsOf<{ g: string[] | string }>(await x(sql`select sso_groups as g from users`)).map((r) => r.g)).toEqual([[]]);
 
         // Moved into a project, then the project deleted: back in alice's personal space, nothing lost.
         await x(sql`insert into projects (id, name, created_by) values ('p1', 'vision', ${ALICE})`);
@@ -62,7 +62,9 @@ for (const kind of DB_KINDS) {
         // A member is a person or a group, never both or neither, with one of the four roles.
         await x(sql`insert into projects (id, name) values ('p2', 'nlp')`);
         await expect(x(sql`insert into project_members (project_id, role) values ('p2', 'owner')`)).rejects.toThrow();
-        await expect(x(sql`insert into project_members (project_id, user_id, group_name, role) values ('p2', ${ALICE}, 'g', 'owner')`)).rejects.toThrow();
+        await expect(
+          x(sql`insert into project_members (project_id, user_id, group_name, role) values ('p2', ${ALICE}, 'g', 'owner')`),
+        ).rejects.toThrow();
         await expect(x(sql`insert into project_members (project_id, group_name, role) values ('p2', 'g', 'superuser')`)).rejects.toThrow();
       } finally {
         await h.close();

@@ -25,7 +25,10 @@ export async function projectRolesOf(db: Db, userId: string, groups: readonly st
   return roles;
 }
 
-export async function insertProject(db: Db, values: { name: string; description: string; createdBy: string | null }): Promise<ProjectRow | null> {
+export async function insertProject(
+  db: Db,
+  values: { name: string; description: string; createdBy: string | null },
+): Promise<ProjectRow | null> {
   const rows = await db
     .insert(projects)
     .values({ ...values, id: randomBytes(16).toString("hex") })

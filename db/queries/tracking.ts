@@ -128,7 +128,13 @@ export async function searchExperimentRows(
   return db
     .select()
     .from(experiments)
-    .where(and(q.readable({ id: experiments.ownerId, project: experiments.projectId }), q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined, q.filter))
+    .where(
+      and(
+        q.readable({ id: experiments.ownerId, project: experiments.projectId }),
+        q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined,
+        q.filter,
+      ),
+    )
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);

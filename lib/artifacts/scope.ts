@@ -66,7 +66,14 @@ async function scopeOf(db: Db, segments: string[]): Promise<ArtifactScope> {
   if (!run || String(run.experimentId) !== experimentId) {
     throw notFound("run_not_found", `There is no run ${second} in experiment ${experimentId}.`);
   }
-  return { experimentId, resource: runResource(run, await findExperiment(db, run.experimentId)), owner: { id: run.ownerId, name: run.userId }, label: `run ${second}`, inside, key };
+  return {
+    experimentId,
+    resource: runResource(run, await findExperiment(db, run.experimentId)),
+    owner: { id: run.ownerId, name: run.userId },
+    label: `run ${second}`,
+    inside,
+    key,
+  };
 }
 
 /** Anyone signed in may read artifacts (as metrics); only the run's or model's creator or an admin may change them. */

@@ -136,13 +136,21 @@ export const runResource = (r: { runUuid: string; ownerId: string | null; userId
   ...heldBy(experiment),
 });
 /** Its model versions too are changed by whoever may change it. */
-export const registeredModelResource = (m: { name: string; ownerId: string | null; userId: string; projectId?: string | null }): Resource => ({
+export const registeredModelResource = (m: {
+  name: string;
+  ownerId: string | null;
+  userId: string;
+  projectId?: string | null;
+}): Resource => ({
   kind: "registered_model",
   id: m.name,
   owner: { id: m.ownerId, name: m.userId },
   space: spaceOf(m.projectId, m.ownerId),
 });
-export const loggedModelResource = (m: { modelId: string; ownerId: string | null; creator: string }, experiment?: Experiment): Resource => ({
+export const loggedModelResource = (
+  m: { modelId: string; ownerId: string | null; creator: string },
+  experiment?: Experiment,
+): Resource => ({
   kind: "logged_model",
   id: m.modelId,
   owner: { id: m.ownerId, name: m.creator },
@@ -270,7 +278,11 @@ export function refusalOf(caller: Caller, action: Action, resource: Resource, wh
     };
   }
   const verb = what ?? (kind === "job" ? "do this" : kind === "run" ? `write to run ${id}` : `change ${kind.replace("_", " ")} ${id}`);
-  return { status: 403, code: kind === "job" ? "forbidden" : "permission_denied", message: `Only ${whoMay(caller, resource, needed)} may ${verb}.` };
+  return {
+    status: 403,
+    code: kind === "job" ? "forbidden" : "permission_denied",
+    message: `Only ${whoMay(caller, resource, needed)} may ${verb}.`,
+  };
 }
 
 export function can(caller: Caller, action: Action, resource: Resource): boolean {

@@ -25,7 +25,7 @@ import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
-import { trackingClient, type Json, type Reply } from "@/lib/tracking/testing";
+import { trackingClient, type Reply } from "@/lib/tracking/testing";
 import { addMember, changeMember, changeProject, createProject, getProject, listProjectsFor, removeMember } from "./manage";
 
 type Role = "viewer" | "user" | "editor" | "owner";
@@ -71,13 +71,18 @@ for (const kind of DB_KINDS) {
       for (const role of ["viewer", "user", "editor"] as const) await addMember(db(), ownerNow, "vision", { name: `pm-${role}`, role });
       await addMember(db(), ownerNow, "vision", { group: "ml-team", role: "editor" });
       await createProject(db(), await principalOf(db(), "pm-stranger"), { name: "other", description: "" });
-      for (const name of ["pm-owner", "pm-viewer", "pm-user", "pm-editor", "pm-stranger", "pm-grouped"]) who[name] = await principalOf(db(), name);
+      for (const name of ["pm-owner", "pm-viewer", "pm-user", "pm-editor", "pm-stranger", "pm-grouped"])
+        who[name] = await principalOf(db(), name);
     });
 
     /** A fresh experiment with a run, and a registered model, in the place; made by the place's owner. */
     async function resourcesIn(place: Place) {
       const [maker, headers] =
-        place === "in-project" ? [who["pm-owner"]!, ws("vision")] : place === "other project" ? [who["pm-stranger"]!, ws("other")] : [who["pm-stranger"]!, {}];
+        place === "in-project"
+          ? [who["pm-owner"]!, ws("vision")]
+          : place === "other project"
+            ? [who["pm-stranger"]!, ws("other")]
+            : [who["pm-stranger"]!, {}];
       const { experiment_id } = await ok(call("POST", "experiments/create", { name: unique("pm-exp") }, maker, headers));
       const { run } = (await ok(call("POST", "runs/create", { experiment_id }, maker))) as { run: { info: { run_id: string } } };
       const model = unique("pm-model");
@@ -147,7 +152,9 @@ for (const kind of DB_KINDS) {
       const personal = await resourcesIn("personal");
       const viewer = who["pm-viewer"]!;
       const all = [mine, theirs, personal];
-      const runs = (await ok(call("POST", "runs/search", { experiment_ids: all.map((r) => r.experimentId), max_results: 1000 }, viewer))) as {
+      const runs = (await ok(
+        call("POST", "runs/search", { experiment_ids: all.map((r) => r.experimentId), max_results: 1000 }, viewer),
+      )) as {
         runs?: { info: { run_id: string } }[];
       };
       const runIds = (runs.runs ?? []).map((r) => r.info.run_id);
@@ -155,14 +162,18 @@ for (const kind of DB_KINDS) {
       expect(runIds).not.toContain(theirs.runId);
       expect(runIds).not.toContain(personal.runId);
 
-      const exps = (await ok(call("POST", "experiments/search", { max_results: 1000 }, viewer))) as { experiments?: { experiment_id: string }[] };
+      const exps = (await ok(call("POST", "experiments/search", { max_results: 1000 }, viewer))) as {
+        experiments?: { experiment_id: string }[];
+      };
       const expIds = (exps.experiments ?? []).map((e) => e.experiment_id);
       expect(expIds).toContain(mine.experimentId);
       expect(expIds).not.toContain(theirs.experimentId);
       expect(expIds).not.toContain(personal.experimentId);
       expect(expIds).not.toContain("0");
 
-      const models = (await ok(call("GET", "registered-models/search", { max_results: 1000 }, viewer))) as { registered_models?: { name: string }[] };
+      const models = (await ok(call("GET", "registered-models/search", { max_results: 1000 }, viewer))) as {
+        registered_models?: { name: string }[];
+      };
       const names = (models.registered_models ?? []).map((m) => m.name);
       expect(names).toContain(mine.model);
       expect(names).not.toContain(theirs.model);
@@ -170,7 +181,9 @@ for (const kind of DB_KINDS) {
 
       // Someone in no project sees only what she made.
       const loner = { ...who["pm-stranger"]!, projectRoles: {} };
-      const lonerExps = (await ok(call("POST", "experiments/search", { max_results: 1000 }, loner))) as { experiments?: { experiment_id: string }[] };
+      const lonerExps = (await ok(call("POST", "experiments/search", { max_results: 1000 }, loner))) as {
+        experiments?: { experiment_id: string }[];
+      };
       expect((lonerExps.experiments ?? []).map((e) => e.experiment_id)).not.toContain(mine.experimentId);
     });
 
@@ -199,8 +212,13 @@ for (const kind of DB_KINDS) {
     });
 
     it("lists the caller's projects as MLflow workspaces, her personal space first", async () => {
-      const list = (await ok(call("GET", "workspaces", {}, who["pm-viewer"]!))) as Json;
-      expect(list).toEqual({ workspaces: [{ name: "default", description: "Your personal space" }, { name: "vision", description: "" }] });
+      const list = await ok(call("GET", "workspaces", {}, who["pm-viewer"]!));
+      expect(list).toEqual({
+        workspaces: [
+          { name: "default", description: "Your personal space" },
+          { name: "vision", description: "" },
+        ],
+      });
       expect(await ok(call("GET", "workspaces/vision", {}, who["pm-viewer"]!))).toEqual({ name: "vision", description: "" });
       const hidden = await call("GET", "workspaces/other", {}, who["pm-viewer"]!);
       expect([hidden.status, hidden.body.error_code]).toEqual([404, "RESOURCE_DOES_NOT_EXIST"]);
@@ -233,10 +251,16 @@ for (const kind of DB_KINDS) {
           (e: unknown) => (e instanceof ApiError ? [e.status, e.code] : e),
         );
       expect(await err(changeProject(db(), who["pm-editor"]!, "vision", { description: "x" }))).toEqual([403, "permission_denied"]);
-      expect(await err(addMember(db(), who["pm-editor"]!, "vision", { name: "pm-stranger", role: "owner" }))).toEqual([403, "permission_denied"]);
+      expect(await err(addMember(db(), who["pm-editor"]!, "vision", { name: "pm-stranger", role: "owner" }))).toEqual([
+        403,
+        "permission_denied",
+      ]);
       expect(await err(getProject(db(), who["pm-viewer"]!, "other"))).toEqual([404, "project_not_found"]);
       expect(await err(addMember(db(), who["pm-owner"]!, "vision", { name: "pm-viewer", role: "owner" }))).toEqual([409, "member_exists"]);
-      expect(await err(addMember(db(), who["pm-owner"]!, "vision", { name: "nobody-here", role: "viewer" }))).toEqual([404, "user_not_found"]);
+      expect(await err(addMember(db(), who["pm-owner"]!, "vision", { name: "nobody-here", role: "viewer" }))).toEqual([
+        404,
+        "user_not_found",
+      ]);
       expect((await listProjectsFor(db(), who["pm-viewer"]!)).map((p) => [p.name, p.role])).toEqual([["vision", "viewer"]]);
       expect((await changeProject(db(), who["pm-owner"]!, "vision", { description: "Vision models" })).description).toBe("Vision models");
       await changeProject(db(), who["pm-owner"]!, "vision", { description: "" });

@@ -66,12 +66,22 @@ function projectView(caller: Caller, p: ProjectRow): ProjectView {
 export async function projectFor(db: Db, caller: Caller, name: string, action: Action = "read"): Promise<ProjectRow> {
   const project = await findProject(db, name);
   if (!project) throw projectNotFound(name);
-  assertCan(caller, action, projectResource(project), (r) => (r.status === 404 ? projectNotFound(name) : refused(r)), projectDeed(action, name));
+  assertCan(
+    caller,
+    action,
+    projectResource(project),
+    (r) => (r.status === 404 ? projectNotFound(name) : refused(r)),
+    projectDeed(action, name),
+  );
   return project;
 }
 
 const projectDeed = (action: Action, name: string) =>
-  action === "manage" ? `change project "${name}" or its members` : action === "read" ? `see project "${name}"` : `do this in project "${name}"`;
+  action === "manage"
+    ? `change project "${name}" or its members`
+    : action === "read"
+      ? `see project "${name}"`
+      : `do this in project "${name}"`;
 
 /** Creates the project with its creator as its first owner. */
 export async function createProject(db: Db, principal: Principal, ask: CreateProjectRequest): Promise<ProjectView> {
@@ -84,7 +94,12 @@ export async function createProject(db: Db, principal: Principal, ask: CreatePro
     const project = await insertProject(tx, { name: ask.name, description: ask.description, createdBy: ownerId });
     if (!project) throw conflict("project_exists", `A project named "${ask.name}" exists already.`);
     await insertMember(tx, project.id, { userId: ownerId }, "owner");
-    await recordAudit(tx, { actor: principal.name, action: "project.create", target: project.name, detail: { description: ask.description } });
+    await recordAudit(tx, {
+      actor: principal.name,
+      action: "project.create",
+      target: project.name,
+      detail: { description: ask.description },
+    });
     return projectView({ ...principal, projectRoles: { ...principal.projectRoles, [project.id]: "owner" } }, project);
   });
 }
@@ -170,7 +185,12 @@ export async function changeMember(db: Db, principal: Principal, name: string, m
     if (!was) throw memberNotFound(name, label);
     await assertOwnerLeft(tx, project, was, role);
     await updateMemberRole(tx, project.id, key, role);
-    await recordAudit(tx, { actor: principal.name, action: "project.member_update", target: name, detail: { member: label, from: was, role } });
+    await recordAudit(tx, {
+      actor: principal.name,
+      action: "project.member_update",
+      target: name,
+      detail: { member: label, from: was, role },
+    });
     const isGroup = "groupName" in key;
     return { member: label, kind: isGroup ? "group" : "user", name: isGroup ? key.groupName : label, role };
   });

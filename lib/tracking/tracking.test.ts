@@ -343,7 +343,12 @@ for (const kind of DB_KINDS) {
         await ok(post("runs/set-tag", { run_id: id, key: "k", value: "v" }, admin));
         // bob reads her run, but may not create his own in her experiment: that needs EDIT on it (docs/projects.md).
         await ok(get("metrics/get-history", { run_id: id, metric_key: "m" }, bob));
-        await fails(post("runs/create", { experiment_id: exp }, bob), 403, "PERMISSION_DENIED", `Only alice or an admin may add to experiment ${exp}.`);
+        await fails(
+          post("runs/create", { experiment_id: exp }, bob),
+          403,
+          "PERMISSION_DENIED",
+          `Only alice or an admin may add to experiment ${exp}.`,
+        );
       });
 
       it("keeps params write-once", async () => {

@@ -31,7 +31,9 @@ export const MAX_GROUP_NAME = 256;
 export function storedGroups(name: string, groups: readonly string[]): string[] {
   const kept = [...new Set(groups.filter((g) => g.length > 0 && g.length <= MAX_GROUP_NAME))];
   if (kept.length > MAX_STORED_GROUPS) {
-    console.warn(`[atrium] ${name}'s SSO groups claim lists ${kept.length} groups; only the first ${MAX_STORED_GROUPS} count for projects.`);
+    console.warn(
+      `[atrium] ${name}'s SSO groups claim lists ${kept.length} groups; only the first ${MAX_STORED_GROUPS} count for projects.`,
+    );
   }
   return kept.slice(0, MAX_STORED_GROUPS);
 }

@@ -28,7 +28,18 @@ import { experiments, loggedModels, metrics, registry, runs, workspaces } from "
 import { traceSchemas as traces } from "./trace-schemas";
 import * as webhookOps from "@/lib/webhooks/operations";
 import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
-import { administers, changes, changesEach, creates, deletes, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
+import {
+  administers,
+  changes,
+  changesEach,
+  creates,
+  deletes,
+  reads,
+  type Access,
+  type TargetKeys,
+  type TargetKind,
+  type TargetOf,
+} from "./targets";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 /** Which prefix a row answers under: MLflow 3's trace API lives under /api/3.0/mlflow/ (service.proto `since`). */
