@@ -30,6 +30,11 @@ import {
 const userNameRef = (name: string) => belongsTo(text(name), () => users.name, onDeleteUpdateCascade);
 /** Who owns the row: the person's immutable id (users.id). Names beside it are display data and URL keys. */
 const ownerIdRef = () => belongsTo(text("owner_id"), () => users.id);
+/**
+ * The project a resource belongs to (docs/projects.md); null: its owner's personal space. A deleted project's
+ * resources fall back to their owners' personal spaces, so deleting a project loses nothing anyone made.
+ */
+const projectRef = () => text("project_id").references(() => projects.id, { onDelete: "set null" });
 const experimentRef = () => belongsTo(bigintNumber("experiment_id"), () => experiments.id);
 const runRef = () => belongsTo(text("run_uuid"), () => runs.runUuid);
 const registeredModelRef = () => belongsTo(text("name"), () => registeredModels.name, onDeleteUpdateCascade);
@@ -316,8 +321,14 @@ export const experiments = pgTable(
      * Default and for what nobody owns (the bootstrap token's); then only admins may.
      */
     ownerId: text("owner_id"),
+    projectId: projectRef(),
   },
-  (t) => [uniqueIndex("experiments_name_idx").on(t.name), index("experiments_creation_idx").on(t.creationTime)],
+  (t) => [
+    uniqueIndex("experiments_name_idx").on(t.name),
+    index("experiments_creation_idx").on(t.creationTime),
+    index("experiments_project_idx").on(t.projectId),
+    index("experiments_owner_idx").on(t.ownerId),
+  ],
 );
 
 export const experimentTags = keyValueTable("experiment_tags", { experimentId: experimentRef() });
@@ -417,8 +428,13 @@ export const registeredModels = pgTable(
     userId: text("user_id").notNull(),
     /** Her id (users.id): only she or an admin may change or delete the model and its versions; null: admins only. */
     ownerId: text("owner_id"),
+    projectId: projectRef(),
   },
-  (t) => [index("registered_models_updated_idx").on(t.lastUpdatedTime)],
+  (t) => [
+    index("registered_models_updated_idx").on(t.lastUpdatedTime),
+    index("registered_models_project_idx").on(t.projectId),
+    index("registered_models_owner_idx").on(t.ownerId),
+  ],
 );
 
 export const registeredModelTags = keyValueTable("registered_model_tags", { name: registeredModelRef() });
@@ -750,6 +766,7 @@ export const jobs = pgTable(
     paused: boolean("paused").notNull().default(false),
     /** The latest cron time the scheduler has decided (started or skipped); a later due time is missed work. */
     scheduledThrough: timestampTz("scheduled_through"),
+    projectId: projectRef(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -757,6 +774,7 @@ export const jobs = pgTable(
     uniqueIndex("jobs_owner_name_idx").on(t.ownerName, t.name),
     index("jobs_after_idx").on(t.afterJobId),
     index("jobs_owner_idx").on(t.ownerId),
+    index("jobs_project_idx").on(t.projectId),
   ],
 );
 
@@ -875,11 +893,13 @@ export const servingEndpoints = pgTable(
     lastInvokedAt: timestampTz("last_invoked_at"),
     /** A call found no ready replica of a scaled-to-zero entity: the reconciler starts one. */
     wakeRequestedAt: timestampTz("wake_requested_at"),
+    projectId: projectRef(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("serving_endpoints_name_idx").on(t.name),
+    index("serving_endpoints_project_idx").on(t.projectId),
     index("serving_endpoints_owner_idx").on(t.ownerId),
     index("serving_endpoints_aliases_idx").using("gin", t.followedAliases),
   ],
@@ -1150,4 +1170,44 @@ export const scorerVersions = pgTable(
     ownerId: text("owner_id"),
   },
   (t) => [primaryKey({ columns: [t.experimentId, t.name, t.version] })],
+);
+
+// --- projects (docs/projects.md) -------------------------------------------------------------------
+
+export type ProjectRole = "viewer" | "user" | "editor" | "owner";
+
+/**
+ * A team's space: its experiments, registered models, jobs and serving endpoints carry its id. A person's
+ * personal space has no row: a resource with a null `project_id` is in its owner's personal space.
+ */
+export const projects = pgTable("projects", {
+  /** Random, never reused. */
+  id: text("id").primaryKey(),
+  /** URL-safe and unique: `/api/projects/<name>`, MLflow's workspace name (`X-MLFLOW-WORKSPACE`). */
+  name: text("name").notNull().unique("projects_name_unique"),
+  description: text("description").notNull().default(""),
+  /** Who made it (users.id); null once she is deleted. */
+  createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** A project's members: a person (by id) or an SSO group (by the name its claim carries), each with one role. */
+export const projectMembers = pgTable(
+  "project_members",
+  {
+    projectId: belongsTo(text("project_id"), () => projects.id),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    groupName: text("group_name"),
+    role: text("role").$type<ProjectRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("project_members_user_idx").on(t.projectId, t.userId),
+    uniqueIndex("project_members_group_idx").on(t.projectId, t.groupName),
+    index("project_members_by_user_idx").on(t.userId),
+    index("project_members_by_group_idx").on(t.groupName),
+    check("project_members_one_member", sql`(${t.userId} is null) <> (${t.groupName} is null)`),
+    check("project_members_role", sql`${t.role} in ('viewer', 'user', 'editor', 'owner')`),
+  ],
 );

@@ -38,7 +38,7 @@ export function listJobs(db: Db, readable: ReadFilter, ownerId?: string): Promis
   return db
     .select()
     .from(jobs)
-    .where(and(readable({ id: jobs.ownerId }), ownerId === undefined ? undefined : eq(jobs.ownerId, ownerId)))
+    .where(and(readable({ id: jobs.ownerId, project: jobs.projectId }), ownerId === undefined ? undefined : eq(jobs.ownerId, ownerId)))
     .orderBy(asc(jobs.ownerName), asc(jobs.name));
 }
 

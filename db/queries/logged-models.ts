@@ -185,7 +185,10 @@ function latestMetric(key: string, dataset: Partial<DatasetRef>): SQL {
 }
 
 export async function searchLoggedModelRows(db: Db, q: LoggedModelSearch): Promise<LoggedModelRow[]> {
-  const where: SQL[] = [q.readable({ id: loggedModels.ownerId }), inArray(loggedModels.experimentId, q.experimentIds)];
+  const where: SQL[] = [
+    q.readable({ id: loggedModels.ownerId, experiment: loggedModels.experimentId }),
+    inArray(loggedModels.experimentId, q.experimentIds),
+  ];
   for (const c of q.clauses) where.push(clauseSql(db, c, q.datasets));
   if (q.datasets.length > 0 && !q.clauses.some((c) => c.kind === "metric")) {
     const onAny = q.datasets.map((d) => and(...onDataset(d)) as SQL);

@@ -23,7 +23,16 @@ const live = ne(modelVersions.currentStage, DELETED_STAGE);
 /** Inserts a model and its tags; null when the name is taken. */
 export async function insertRegisteredModel(
   db: Db,
-  m: { name: string; description: string | null; userId: string; ownerId: string | null; now: number; tags: KeyValue[] },
+  m: {
+    name: string;
+    description: string | null;
+    userId: string;
+    ownerId: string | null;
+    /** Null: the owner's personal space. */
+    projectId?: string | null;
+    now: number;
+    tags: KeyValue[];
+  },
 ): Promise<RegisteredModelRow | null> {
   return db.transaction(async (tx) => {
     const rows = await tx
@@ -33,6 +42,7 @@ export async function insertRegisteredModel(
         description: m.description,
         userId: m.userId,
         ownerId: m.ownerId,
+        projectId: m.projectId ?? null,
         creationTime: m.now,
         lastUpdatedTime: m.now,
       })
@@ -57,7 +67,7 @@ export async function searchRegisteredModelRows(
   return db
     .select()
     .from(registeredModels)
-    .where(and(q.readable({ id: registeredModels.ownerId }), q.filter))
+    .where(and(q.readable({ id: registeredModels.ownerId, project: registeredModels.projectId }), q.filter))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);
@@ -209,8 +219,8 @@ export async function searchModelVersionRows(
     db
       .select()
       .from(modelVersions)
-      // A version has no owner column of its own (its model's owner changes it); everyone reads tracking data.
-      .where(and(q.readable({}), live, q.filter))
+      // A version has no owner column of its own: whoever may read its model reads it.
+      .where(and(q.readable({ registeredModel: modelVersions.name }), live, q.filter))
       .orderBy(...q.orderBy)
       .limit(q.limit)
       .offset(q.offset)

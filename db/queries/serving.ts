@@ -51,7 +51,7 @@ export async function listEndpoints(db: Db, readable: ReadFilter, limit = MAX_LI
     .select(ownedColumns)
     .from(servingEndpoints)
     .innerJoin(users, eq(users.id, servingEndpoints.ownerId))
-    .where(readable({ id: servingEndpoints.ownerId }))
+    .where(readable({ id: servingEndpoints.ownerId, project: servingEndpoints.projectId }))
     .orderBy(asc(servingEndpoints.name))
     .limit(limit);
   return rows.map(owned);

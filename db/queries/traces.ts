@@ -72,7 +72,7 @@ export async function searchTraceRows(db: Db, q: TraceQuery): Promise<TraceRow[]
   return db
     .select()
     .from(traces)
-    .where(and(q.readable({ id: traces.ownerId }), inArray(traces.experimentId, q.experimentIds), q.where))
+    .where(and(q.readable({ id: traces.ownerId, experiment: traces.experimentId }), inArray(traces.experimentId, q.experimentIds), q.where))
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);

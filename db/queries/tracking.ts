@@ -45,6 +45,8 @@ export async function insertExperiment(
     artifactLocation?: string;
     owner: string;
     ownerId: string | null;
+    /** Null: the owner's personal space. */
+    projectId?: string | null;
     now: number;
     tags: KeyValue[];
     defaultRoot: string;
@@ -60,6 +62,7 @@ export async function insertExperiment(
         lastUpdateTime: exp.now,
         owner: exp.owner,
         ownerId: exp.ownerId,
+        projectId: exp.projectId ?? null,
       })
       .onConflictDoNothing({ target: experiments.name })
       .returning();
@@ -125,7 +128,13 @@ export async function searchExperimentRows(
   return db
     .select()
     .from(experiments)
-    .where(and(q.readable({ id: experiments.ownerId }), q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined, q.filter))
+    .where(
+      and(
+        q.readable({ id: experiments.ownerId, project: experiments.projectId }),
+        q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined,
+        q.filter,
+      ),
+    )
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);
@@ -274,7 +283,7 @@ export async function searchRunIds(
   },
 ): Promise<string[]> {
   const where = and(
-    q.readable({ id: runs.ownerId }),
+    q.readable({ id: runs.ownerId, experiment: runs.experimentId }),
     inArray(runs.experimentId, q.experimentIds),
     q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined,
     q.filter,

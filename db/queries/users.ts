@@ -39,6 +39,7 @@ export async function insertUser(
     email?: string | null;
     oidcIssuer?: string;
     oidcSubject?: string;
+    ssoGroups?: string[];
   },
 ): Promise<UserRow | undefined> {
   const rows = await db.insert(users).values(withNewIdentity(values)).onConflictDoNothing().returning();

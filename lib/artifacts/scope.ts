@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
-import { findRun } from "@/db/queries/tracking";
-import { assertCan, loggedModelResource, runResource, type Caller, type Owner, type Resource } from "@/lib/auth/access";
+import { findExperiment, findRun } from "@/db/queries/tracking";
+import { assertCan, can, loggedModelResource, runResource, type Caller, type Owner, type Resource } from "@/lib/auth/access";
 import { badRequest, forbidden, notFound } from "@/lib/http/api-error";
 
 /**
@@ -36,16 +36,26 @@ async function resolveLoggedModelScope(db: Db, experimentId: string, rest: strin
   if (!model || String(model.experimentId) !== experimentId) {
     throw notFound("model_not_found", `There is no logged model ${modelId} in experiment ${experimentId}.`);
   }
-  const resource = loggedModelResource(model);
+  const resource = loggedModelResource(model, await findExperiment(db, model.experimentId));
   return { experimentId, resource, owner: { id: model.ownerId, name: model.creator }, label: `logged model ${modelId}`, inside, key };
 }
 
 /**
- * Maps a checked path to its run or logged model, so reads and writes have an owner to check. Paths outside
- * an `artifacts` folder are refused: artifact URIs are `mlflow-artifacts:/<experiment>/<run>/artifacts` for
- * runs and `mlflow-artifacts:/<experiment>/models/<model_id>/artifacts` for logged models.
+ * Maps a checked path to its run or logged model, so reads and writes have an owner to check; one the caller
+ * may not read (lib/auth/access.ts) is not there for her. Paths outside an `artifacts` folder are refused:
+ * artifact URIs are `mlflow-artifacts:/<experiment>/<run>/artifacts` for runs and
+ * `mlflow-artifacts:/<experiment>/models/<model_id>/artifacts` for logged models.
  */
-export async function resolveRunScope(db: Db, segments: string[]): Promise<ArtifactScope> {
+export async function resolveRunScope(db: Db, segments: string[], caller: Caller): Promise<ArtifactScope> {
+  const scope = await scopeOf(db, segments);
+  if (!can(caller, "read", scope.resource)) {
+    const [kind, code] = scope.resource.kind === "run" ? ["run", "run_not_found"] : ["logged model", "model_not_found"];
+    throw notFound(code, `There is no ${kind} ${scope.resource.id} in experiment ${scope.experimentId}.`);
+  }
+  return scope;
+}
+
+async function scopeOf(db: Db, segments: string[]): Promise<ArtifactScope> {
   const [experimentId, second, ...rest] = segments;
   if (experimentId === undefined || second === undefined || !EXPERIMENT_ID.test(experimentId)) throw badRequest("invalid_path", RUN_LAYOUT);
   const key = segments.join("/");
@@ -56,7 +66,14 @@ export async function resolveRunScope(db: Db, segments: string[]): Promise<Artif
   if (!run || String(run.experimentId) !== experimentId) {
     throw notFound("run_not_found", `There is no run ${second} in experiment ${experimentId}.`);
   }
-  return { experimentId, resource: runResource(run), owner: { id: run.ownerId, name: run.userId }, label: `run ${second}`, inside, key };
+  return {
+    experimentId,
+    resource: runResource(run, await findExperiment(db, run.experimentId)),
+    owner: { id: run.ownerId, name: run.userId },
+    label: `run ${second}`,
+    inside,
+    key,
+  };
 }
 
 /** Anyone signed in may read artifacts (as metrics); only the run's or model's creator or an admin may change them. */

@@ -46,7 +46,7 @@ export async function uploadArtifact(
   data: AsyncIterable<Uint8Array>,
   declaredBytes?: number,
 ): Promise<{ size: number }> {
-  const scope = await resolveRunScope(ctx.db, segments);
+  const scope = await resolveRunScope(ctx.db, segments, ctx.principal);
   assertArtifactWriter(ctx.principal, scope);
   if (scope.inside.length === 0)
     throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
@@ -74,7 +74,7 @@ export async function uploadArtifact(
 }
 
 export async function downloadArtifact(ctx: ArtifactContext, segments: string[]): Promise<{ name: string; file: ArtifactFile }> {
-  const scope = await resolveRunScope(ctx.db, segments);
+  const scope = await resolveRunScope(ctx.db, segments, ctx.principal);
   const file = await ctx.store.open(scope.key);
   const name = scope.inside.at(-1);
   if (!file || name === undefined)
@@ -84,7 +84,7 @@ export async function downloadArtifact(ctx: ArtifactContext, segments: string[])
 
 /** `{ files: [...] }`, or `{}` for an empty or missing folder, as MLflow's protobuf JSON leaves empty lists out. */
 export async function listArtifacts(ctx: ArtifactContext, segments: string[]): Promise<{ files?: WireFileInfo[] }> {
-  const scope = await resolveRunScope(ctx.db, segments);
+  const scope = await resolveRunScope(ctx.db, segments, ctx.principal);
   const entries = await ctx.store.list(scope.key);
   if (entries.length === 0) return {};
   return {
@@ -93,7 +93,7 @@ export async function listArtifacts(ctx: ArtifactContext, segments: string[]): P
 }
 
 export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): Promise<Record<string, never>> {
-  const scope = await resolveRunScope(ctx.db, segments);
+  const scope = await resolveRunScope(ctx.db, segments, ctx.principal);
   assertArtifactWriter(ctx.principal, scope);
   const failure = await underStorageLock(ctx.db, scope.owner.id, async (tx) => {
     const before = await ctx.store.sizeOf(scope.key);

@@ -42,6 +42,12 @@ export const AUDIT_ACTIONS = [
   "endpoint.delete",
   "endpoint.rollout",
   "endpoint.rollout_failed",
+  "project.create",
+  "project.update",
+  "project.delete",
+  "project.member_add",
+  "project.member_update",
+  "project.member_remove",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,8 +1,9 @@
 import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
+import { projectRolesOf } from "@/db/queries/projects";
 import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
-import { findUser, touchUserLastSeen } from "@/db/queries/users";
-import type { TokenKind } from "@/db/schema";
+import { findUser, touchUserLastSeen, type UserRow } from "@/db/queries/users";
+import type { ProjectRole, TokenKind } from "@/db/schema";
 import { getConfig } from "@/lib/config";
 import { credentialOf, type Credential, type HeaderSource } from "./credential";
 import { tokenGrant, type ScopeName } from "./scopes";
@@ -31,6 +32,11 @@ export interface Principal {
   sessionIdHash?: string;
   /** Her SSO groups as of her last SSO sign-in (users.sso_groups): what shares to a group match. */
   groups?: readonly string[];
+  /**
+   * Her role in each project she is in (by project id), directly or through the SSO groups of her latest
+   * sign-in; read with the principal, so the access rule (lib/auth/access.ts) decides without a query.
+   */
+  projectRoles?: Readonly<Record<string, ProjectRole>>;
 }
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
@@ -42,11 +48,18 @@ export type { HeaderSource } from "./credential";
 /** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
 export { SESSION_USER_CLAIM } from "./sessions";
 
+/** A person as a principal, with her project roles. */
+async function personPrincipal(db: Db, user: UserRow, via: Principal["via"]): Promise<Principal> {
+  const projectRoles = await projectRolesOf(db, user.id, user.ssoGroups);
+  const inProjects = Object.keys(projectRoles).length > 0 ? { projectRoles } : {};
+  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups, ...inProjects };
+}
+
 async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {
   const user = await findUser(db, name);
   if (!user) return null;
   await touchUserLastSeen(db, name);
-  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups };
+  return personPrincipal(db, user, via);
 }
 
 /**
@@ -79,15 +92,5 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
   });
   // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
   const live = await userOfSession(db, jwt);
-  return (
-    live && {
-      name: live.user.name,
-      userId: live.user.id,
-      role: live.user.role,
-      admin: live.user.role === "admin",
-      via: "session",
-      sessionIdHash: live.idHash,
-      groups: live.user.ssoGroups,
-    }
-  );
+  return live && { ...(await personPrincipal(db, live.user, "session")), sessionIdHash: live.idHash };
 }

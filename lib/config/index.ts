@@ -122,6 +122,11 @@ const envSchema = z.object({
     ),
   ATRIUM_ADMIN_ACCESS: optionalBoolean,
   ATRIUM_SERVING_REQUEST_LOG: optionalBoolean,
+  ATRIUM_DEFAULT_PERMISSION: optionalString
+    .transform((v) => v?.toUpperCase())
+    .refine((v) => v === undefined || v === "READ" || v === "NONE", {
+      message: 'must be "READ" (people outside a project read its experiments, models and endpoints) or "NONE"',
+    }),
   ATRIUM_USAGE_SAMPLE_S: optionalString
     .transform((v) => (v === undefined ? 60 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 3600, { message: "must be a whole number of seconds from 1 to 3600" }),
@@ -243,6 +248,8 @@ export interface AtriumConfig {
   adminAccess: boolean;
   /** Whether calls to serving endpoints are written to the request log (ATRIUM_SERVING_REQUEST_LOG, default true). */
   servingRequestLog: boolean;
+  /** What people outside a project (or someone's personal space) may do with its tracking things and endpoints (docs/projects.md). */
+  defaultPermission: "READ" | "NONE";
   /** Between two usage samples (ATRIUM_USAGE_SAMPLE_S). */
   usageSampleMs: number;
   /**
@@ -428,6 +435,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
     workspaceHost: parseWorkspaceHost(e.ATRIUM_WORKSPACE_HOST, publicUrl),
     adminAccess: e.ATRIUM_ADMIN_ACCESS ?? false,
     servingRequestLog: e.ATRIUM_SERVING_REQUEST_LOG ?? true,
+    defaultPermission: e.ATRIUM_DEFAULT_PERMISSION === "NONE" ? "NONE" : "READ",
     usageSampleMs: e.ATRIUM_USAGE_SAMPLE_S * 1000,
     jobs: {
       tickMs: e.ATRIUM_JOBS_TICK_S * 1000,

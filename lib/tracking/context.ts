@@ -6,6 +6,12 @@ export interface TrackingContext {
   /** The request's transaction for write operations (lib/tracking/http/dispatch.ts). */
   db: Db;
   principal: Principal;
+  /**
+   * The MLflow workspace the client chose (`X-MLFLOW-WORKSPACE`, set by `mlflow.set_workspace` or
+   * `MLFLOW_WORKSPACE`): the project its experiments and registered models are created in (lib/tracking/workspace.ts).
+   * Absent: the caller's personal space.
+   */
+  workspace?: string;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
 }

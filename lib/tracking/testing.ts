@@ -24,15 +24,15 @@ export const principal = (name: string, admin = false, extra: Partial<Principal>
 });
 
 export function trackingClient(db: () => Db, prefix = "/api/2.0/mlflow/") {
-  async function call(method: string, path: string, payload: Json, who: Principal): Promise<Reply> {
+  async function call(method: string, path: string, payload: Json, who: Principal, headers: Record<string, string> = {}): Promise<Reply> {
     const url = new URL(`http://atrium.test${prefix}${path}`);
-    let init: RequestInit = { method };
+    let init: RequestInit = { method, headers };
     if (method === "GET") {
       for (const [k, v] of Object.entries(payload)) {
         for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
       }
     } else {
-      init = { method, headers: { "content-type": "application/json" }, body: JSON.stringify(payload) };
+      init = { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(payload) };
     }
     const api = prefix.includes("/3.0/") ? "3.0" : "2.0";
     const res = await handleTrackingRequest(new Request(url, init), { db: db(), principal: who }, path.split("/"), api);

@@ -341,9 +341,14 @@ for (const kind of DB_KINDS) {
         await fails(post("runs/delete", { run_id: id }, bob), 403, "PERMISSION_DENIED");
         await fails(post("runs/update", { run_id: id, status: "KILLED" }, bob), 403, "PERMISSION_DENIED");
         await ok(post("runs/set-tag", { run_id: id, key: "k", value: "v" }, admin));
-        // bob may create his own run in alice's experiment and read hers.
-        await newRun(exp, {}, bob);
+        // bob reads her run, but may not create his own in her experiment: that needs EDIT on it (docs/projects.md).
         await ok(get("metrics/get-history", { run_id: id, metric_key: "m" }, bob));
+        await fails(
+          post("runs/create", { experiment_id: exp }, bob),
+          403,
+          "PERMISSION_DENIED",
+          `Only alice or an admin may add to experiment ${exp}.`,
+        );
       });
 
       it("keeps params write-once", async () => {
@@ -562,7 +567,8 @@ for (const kind of DB_KINDS) {
           ["D", null, "0.3", "bob", 4000],
         ];
         for (const [name, acc, lr, who, start] of specs) {
-          const principal = who === "alice" ? alice : bob;
+          // Creating a run in alice's experiment needs EDIT on it (docs/projects.md): bob's runs come from an admin bob.
+          const principal = who === "alice" ? alice : { ...bob, admin: true };
           const id = await newRun(exp, { run_name: name, start_time: start }, principal);
           ids[name] = id;
           const metrics = acc === null ? [] : [{ key: "acc", value: acc, timestamp: 1, step: 0 }];

@@ -19,7 +19,7 @@ export type SignInProfile =
       identity: OidcIdentity;
       /** The role the identity provider's groups grant. */
       ssoRole?: string;
-      /** The groups claim itself, kept for shares to a group (lib/sharing/). */
+      /** The groups claim itself, kept for shares to a group (lib/sharing/) and project memberships by group (docs/projects.md). */
       groups?: readonly string[];
     });
 
@@ -30,11 +30,11 @@ export const MAX_NAME_SUFFIX = 20;
 export const MAX_SSO_GROUPS = 200;
 export const MAX_SSO_GROUP_LENGTH = 256;
 
-/** The groups claim as stored: strings only, each bounded, at most MAX_SSO_GROUPS (the rest are not matched by shares). */
+/** The groups claim as stored: strings only, each bounded, at most MAX_SSO_GROUPS (the rest match no share or project). */
 export function storedGroups(groups: readonly string[] | undefined): string[] {
   const kept = (groups ?? []).filter((g) => g.length > 0 && g.length <= MAX_SSO_GROUP_LENGTH);
   if (kept.length > MAX_SSO_GROUPS)
-    console.warn(`[atrium] SSO sign-in: ${kept.length} groups, keeping the first ${MAX_SSO_GROUPS} for shares.`);
+    console.warn(`[atrium] SSO sign-in: ${kept.length} groups, keeping the first ${MAX_SSO_GROUPS} for shares and projects.`);
   return [...new Set(kept)].slice(0, MAX_SSO_GROUPS);
 }
 

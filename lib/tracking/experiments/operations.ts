@@ -21,7 +21,8 @@ import { DEFAULT_ARTIFACT_ROOT, lifecycleOf } from "../runs/constants";
 import { maxResults } from "../search/max-results";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { compileExperimentFilter, compileExperimentOrderBy } from "../search/experiments-sql";
-import { readableBy } from "@/lib/auth/access";
+import { can, experimentResource, readableBy } from "@/lib/auth/access";
+import { creationProject } from "../workspace";
 
 export const MAX_EXPERIMENTS_SEARCH_RESULTS = 50000;
 
@@ -50,11 +51,13 @@ function checkArtifactLocation(location: string): void {
 export async function createExperiment(ctx: TrackingContext, input: Input<typeof experiments.create>): Promise<Body> {
   const { name, tags } = input;
   if (input.artifact_location) checkArtifactLocation(input.artifact_location);
+  const projectId = await creationProject(ctx, "experiments");
   const row = await insertExperiment(ctx.db, {
     name,
     artifactLocation: input.artifact_location || undefined,
     owner: ctx.principal.name,
     ownerId: ctx.principal.userId ?? null,
+    projectId,
     now: nowOf(ctx),
     tags,
     defaultRoot: DEFAULT_ARTIFACT_ROOT,
@@ -78,7 +81,8 @@ export async function getExperimentByName(
   { experiment_name: name }: Input<typeof experiments.getByName>,
 ): Promise<Body> {
   const row = await findExperimentByName(ctx.db, name);
-  if (!row) throw doesNotExist(`Could not find experiment with name '${name}'`);
+  // One the caller may not read is not there for her (lib/auth/access.ts, ATRIUM_DEFAULT_PERMISSION=NONE).
+  if (!row || !can(ctx.principal, "read", experimentResource(row))) throw doesNotExist(`Could not find experiment with name '${name}'`);
   return experimentBody(ctx.db, row);
 }
 

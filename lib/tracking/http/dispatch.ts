@@ -18,6 +18,7 @@ import { isList, parseInput } from "./fields";
 import { TRACKING_OPERATIONS, type ApiVersion, type Operation } from "./operations";
 import { readFields, type Fields } from "./read-request";
 import { assertMayCall, resolveTarget } from "./targets";
+import { WORKSPACE_HEADER } from "../workspace";
 
 interface Matched {
   op: Operation;
@@ -97,6 +98,8 @@ export async function handleTrackingRequest(
   api: ApiVersion = "2.0",
 ): Promise<Response> {
   const method = req.method.toUpperCase();
+  const workspace = req.headers.get(WORKSPACE_HEADER)?.trim();
+  if (workspace) ctx = { ...ctx, workspace };
   try {
     const { op, pathFields } = matchOperation(path, method, api);
     const shape = shapeOf(op.input);

@@ -140,9 +140,26 @@ for (const kind of DB_KINDS) {
         call("DELETE", `logged-models/${logged.info.model_id}`, {}, bob),
         403,
         "PERMISSION_DENIED",
-        "Only op-alice or an admin may change logged model",
+        "Only op-alice or an admin may delete logged model",
       );
       await ok(get(`logged-models/${logged.info.model_id}`, {}, bob));
+    });
+
+    it("refuses a run in another person's experiment, a job's too: creating one needs EDIT on it (docs/projects.md)", async () => {
+      // The experiment a job's executions log into, made as the job's owner does (lib/jobs/tracking-run.ts).
+      const experiment_id = String((await ok(post("experiments/create", { name: unique("jobs/op-alice/nightly") }))).experiment_id);
+      await fails(
+        post("runs/create", { experiment_id }, bob),
+        403,
+        "PERMISSION_DENIED",
+        `Only op-alice or an admin may add to experiment ${experiment_id}.`,
+      );
+      await fails(post("logged-models", { experiment_id }, bob), 403, "PERMISSION_DENIED", `may add to experiment ${experiment_id}.`);
+      const runs = (await ok(post("runs/search", { experiment_ids: [experiment_id] }, bob))) as { runs?: unknown[] };
+      expect(runs.runs ?? []).toEqual([]);
+      // Her own runs, and everyone's in MLflow's Default experiment, as clients that never chose one log there.
+      await ok(post("runs/create", { experiment_id }));
+      await ok(post("runs/create", { experiment_id: "0" }, bob));
     });
 
     it("runs a write in one transaction: a refusal after its first write leaves nothing", async () => {

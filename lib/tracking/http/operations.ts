@@ -28,11 +28,23 @@ import { evaluationSchemas as evaluation } from "../evaluation/schemas";
 import * as scorerOps from "../evaluation/scorers";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
-import { experiments, loggedModels, metrics, registry, runs } from "./schemas";
+import { getWorkspace, listWorkspaces } from "../workspace";
+import { experiments, loggedModels, metrics, registry, runs, workspaces } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
 import * as webhookOps from "@/lib/webhooks/operations";
 import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
-import { administers, changes, changesEach, creates, reads, type Access, type TargetKeys, type TargetKind, type TargetOf } from "./targets";
+import {
+  administers,
+  changes,
+  changesEach,
+  creates,
+  deletes,
+  reads,
+  type Access,
+  type TargetKeys,
+  type TargetKind,
+  type TargetOf,
+} from "./targets";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 /** Which prefix a row answers under: MLflow 3's trace API lives under /api/3.0/mlflow/ (service.proto `since`). */
@@ -122,19 +134,21 @@ const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
 const v2AndV3 = (row: Operation): Operation[] => [row, v3(row)];
 
 export const TRACKING_OPERATIONS: readonly Operation[] = [
+  op("workspaces", GET, workspaces.list, reads(), listWorkspaces),
+  op("workspaces/{workspace_name}", GET, workspaces.name, reads(), getWorkspace),
   op("experiments/create", POST, experiments.create, creates(), experimentOps.createExperiment),
   op("experiments/get", GET, experiments.get, reads("experiment"), experimentOps.getExperiment),
   op("experiments/get-by-name", GET, experiments.getByName, reads(), experimentOps.getExperimentByName),
   op("experiments/search", GET_POST, experiments.search, reads(), experimentOps.searchExperiments),
   op("experiments/update", POST, experiments.update, changes("experiment"), experimentOps.updateExperiment),
-  op("experiments/delete", POST, experiments.get, changes("experiment"), experimentOps.deleteExperiment),
+  op("experiments/delete", POST, experiments.get, deletes("experiment"), experimentOps.deleteExperiment),
   op("experiments/restore", POST, experiments.get, changes("experiment"), experimentOps.restoreExperiment),
   op("experiments/set-experiment-tag", POST, experiments.setTag, changes("experiment"), experimentOps.setExperimentTag),
   op("experiments/delete-experiment-tag", POST, experiments.deleteTag, changes("experiment"), experimentOps.deleteExperimentTag),
   op("runs/create", POST, runs.create, creates("experiment"), runOps.createRun),
   op("runs/get", GET, runs.id, reads("run"), runOps.getRun),
   op("runs/update", POST, runs.update, changes("active-run"), runOps.updateRun),
-  op("runs/delete", POST, runs.id, changes("run"), runOps.deleteRun),
+  op("runs/delete", POST, runs.id, deletes("run"), runOps.deleteRun),
   op("runs/restore", POST, runs.id, changes("run"), runOps.restoreRun),
   op("runs/search", GET_POST, runs.search, reads(), runOps.searchRuns),
   op("runs/log-metric", POST, metrics.logMetric, changes("active-run"), metricOps.logMetric),
@@ -161,7 +175,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("registered-models/search", GET, registry.search, reads(), registryOps.searchRegisteredModels),
   op("registered-models/update", PATCH, registry.updateModel, changes("registered-model"), registryOps.updateRegisteredModel),
   op("registered-models/rename", POST, registry.rename, changes("registered-model"), registryOps.renameModel),
-  op("registered-models/delete", DELETE, registry.model, changes("registered-model"), registryOps.deleteRegisteredModel),
+  op("registered-models/delete", DELETE, registry.model, deletes("registered-model"), registryOps.deleteRegisteredModel),
   op(
     "registered-models/set-tag",
     POST,
@@ -207,7 +221,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("model-versions/get", GET, registry.version, reads("model-version"), registryOps.getModelVersion),
   op("model-versions/search", GET, registry.search, reads(), registryOps.searchModelVersions),
   op("model-versions/update", PATCH, registry.updateVersion, changes("model-version"), registryOps.updateModelVersion),
-  op("model-versions/delete", DELETE, registry.version, changes("model-version"), registryOps.deleteModelVersion),
+  op("model-versions/delete", DELETE, registry.version, deletes("model-version"), registryOps.deleteModelVersion),
   op("model-versions/transition-stage", POST, registry.transition, changes("model-version"), registryOps.transitionModelVersionStage),
   op("model-versions/get-download-uri", GET, registry.version, reads("model-version"), registryOps.getModelVersionDownloadUri),
   op(
@@ -232,7 +246,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("logged-models/search", POST, loggedModels.search, reads(), loggedModelOps.searchLoggedModels),
   op("logged-models/{model_id}", GET, loggedModels.model, reads("logged-model"), loggedModelOps.getLoggedModel),
   op("logged-models/{model_id}", PATCH, loggedModels.finalize, changes("logged-model"), loggedModelOps.finalizeLoggedModel),
-  op("logged-models/{model_id}", DELETE, loggedModels.model, changes("logged-model"), loggedModelOps.deleteLoggedModel),
+  op("logged-models/{model_id}", DELETE, loggedModels.model, deletes("logged-model"), loggedModelOps.deleteLoggedModel),
   op("logged-models/{model_id}/tags", PATCH, loggedModels.setTags, changes("logged-model"), loggedModelOps.setLoggedModelTags),
   op(
     "logged-models/{model_id}/tags/{tag_key}",
@@ -247,17 +261,17 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   op("traces", POST, traces.startV2, creates(), traceOps.startTraceV2),
   op("traces", GET, traces.searchV2, reads(), traceOps.searchTracesV2),
   op("traces/{request_id}", PATCH, traces.endV2, changes("trace"), traceOps.endTraceV2),
-  op("traces/{request_id}/info", GET, traces.requestId, reads(), traceOps.getTraceInfoV2),
+  op("traces/{request_id}/info", GET, traces.requestId, reads("trace"), traceOps.getTraceInfoV2),
   op("traces/{request_id}/tags", PATCH, traces.setTagV2, changes("trace"), traceOps.setTraceTag),
   op("traces/{request_id}/tags", DELETE, traces.deleteTagV2, changes("trace"), traceOps.removeTraceTag),
   ...v2AndV3(op("traces/delete-traces", POST, traces.delete, changesEach(), traceOps.deleteTraces)),
   ...v2AndV3(op("traces/link-to-run", POST, traces.link, changesEach(), traceOps.linkTraces)),
-  ...v2AndV3(traceFile(op("get-trace-artifact", GET, traces.traceData, reads(), traceOps.getTraceData))),
+  ...v2AndV3(traceFile(op("get-trace-artifact", GET, traces.traceData, reads("trace"), traceOps.getTraceData))),
   // rest_store.calculate_trace_filter_correlation: its own row, so the path is never read as a trace id.
   v3(op("traces/calculate-filter-correlation", POST, traces.filterCorrelation, reads(), traceOps.calculateFilterCorrelation)),
   v3(op("traces", POST, traces.startV3, creates(), traceOps.startTraceV3)),
   v3(op("traces/search", GET_POST, traces.searchV3, reads(), traceOps.searchTracesV3)),
-  v3(op("traces/{trace_id}", GET, traces.traceId, reads(), traceOps.getTraceInfoV3)),
+  v3(op("traces/{trace_id}", GET, traces.traceId, reads("trace"), traceOps.getTraceInfoV3)),
   v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, changes("trace"), traceOps.setTraceTag)),
   v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, changes("trace"), traceOps.removeTraceTag)),
   v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, changes("trace"), traceAssessments.createAssessment)),

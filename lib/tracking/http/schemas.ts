@@ -63,6 +63,9 @@ const withRunId = <T extends z.ZodRawShape>(shape: T) => z.object({ ...shape, ..
 const experimentId = z.object({ experiment_id: requiredText() });
 const search = { max_results: int64(), page_token: text(), filter: text(), order_by: stringList() };
 
+/** MLflow 3.10's workspaces: projects (lib/tracking/workspace.ts). */
+export const workspaces = { list: z.object({}), name: z.object({ workspace_name: requiredText() }) };
+
 export const experiments = {
   create: z.object({ name: rule(requiredText(), validateExperimentName), artifact_location: text(), tags: list(experimentTag) }),
   get: experimentId,

@@ -12,7 +12,9 @@ import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
 import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
+  DEFAULT_EXPERIMENT_ID,
   assertCan,
+  can,
   experimentResource,
   loggedModelResource,
   registeredModelResource,
@@ -60,6 +62,8 @@ export interface Access<K extends TargetKind> {
    * handler asks lib/auth/access.ts for each of the several things it changes.
    */
   mode: "read" | "create" | "change" | "each";
+  /** What a change needs (lib/auth/access.ts): "write" (EDIT), or "manage" (MANAGE) for a delete, as MLflow's auth app asks. */
+  action?: "write" | "manage";
   /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins): the sentence of everyone else's 403 PERMISSION_DENIED. */
   adminOnly?: string;
 }
@@ -67,6 +71,8 @@ export interface Access<K extends TargetKind> {
 export const reads = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "read" });
 export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): Access<K> => ({ kind, mode: "create" });
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
+/** A delete: MLflow's auth app asks MANAGE for it (a project's owners, the creator, an admin). */
+export const deletes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change", action: "manage" });
 export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
 /** An admin-only row: `read` runs without a transaction (it may wait on the network), `create` in one. */
 export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
@@ -91,15 +97,22 @@ export async function loggedModelOrThrow(db: Db, id: string): Promise<LoggedMode
   return row;
 }
 
+/** The run as the access rule sees it: in its experiment's space. */
+export async function runResourceOf(db: Db, run: RunRow): Promise<Resource> {
+  return runResource(run, await experimentOrThrow(db, String(run.experimentId)));
+}
+
 /** Only who may write to the run (lib/auth/access.ts) may write to it (and say it produced a model). */
-export function assertRunWriter(p: Caller, run: RunRow, what?: string): void {
-  assertCan(p, "write", runResource(run), refusedTracking, what);
+export async function assertRunWriter(db: Db, p: Caller, run: RunRow, what?: string): Promise<void> {
+  assertCan(p, "write", await runResourceOf(db, run), refusedTracking, what);
 }
 
 interface Loaded<T> {
   row: T;
-  /** What access is checked on: every one of them for a change. */
+  /** What access is checked on: every one of them (a dataset's experiments) for a change, any one for a read. */
   resource?: Resource | readonly Resource[];
+  /** What a caller who may not read it is told: that it does not exist, in MLflow's words. */
+  missing?: string;
 }
 
 async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<RunRow>> {
@@ -107,22 +120,24 @@ async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<Run
   if (!id) throw missingParam("run_id");
   validateRunId(id);
   const run = await runOrThrow(db, id);
-  return { row: run, resource: runResource(run) };
+  return { row: run, resource: await runResourceOf(db, run), missing: `Run with id=${id} not found` };
 }
 
 async function loadRegisteredModel(db: Db, name: string): Promise<Loaded<RegisteredModelRow>> {
+  const missing = `Registered Model with name=${name} not found`;
   const model = await findRegisteredModel(db, name);
-  if (!model) throw doesNotExist(`Registered Model with name=${name} not found`);
-  return { row: model, resource: registeredModelResource(model) };
+  if (!model) throw doesNotExist(missing);
+  return { row: model, resource: registeredModelResource(model), missing };
 }
 
 const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boolean) => Promise<Loaded<TargetOf<K>>> } = {
   none: async () => ({ row: undefined }),
   experiment: async (db, { experiment_id: id }) => {
     const n = parseExperimentId(id);
+    const missing = `No Experiment with id=${id} exists`;
     const exp = n === null ? undefined : await findExperiment(db, n);
-    if (!exp) throw doesNotExist(`No Experiment with id=${id} exists`);
-    return { row: exp, resource: experimentResource(exp) };
+    if (!exp) throw doesNotExist(missing);
+    return { row: exp, resource: experimentResource(exp), missing };
   },
   run: loadRun,
   "active-run": loadRun,
@@ -130,24 +145,26 @@ const LOADERS: { [K in TargetKind]: (db: Db, keys: TargetKeys<K>, forChange: boo
   "model-version": async (db, { name, version }) => {
     const row = await modelVersionOrThrow(db, name, version);
     const model = await loadRegisteredModel(db, row.name);
-    return { ...model, row: { model: model.row, version: row } };
+    return { ...model, row: { model: model.row, version: row }, missing: `Model Version (name=${name}, version=${version}) not found` };
   },
   "logged-model": async (db, { model_id: id }) => {
     const model = await loggedModelOrThrow(db, id);
-    return { row: model, resource: loggedModelResource(model) };
+    const experiment = await experimentOrThrow(db, String(model.experimentId));
+    return { row: model, resource: loggedModelResource(model, experiment), missing: `Logged model with ID '${id}' not found.` };
   },
   trace: async (db, { trace_id, request_id }, forChange) => {
     const [id, field] = trace_id !== undefined ? [trace_id, "trace_id"] : [request_id, "request_id"];
     if (id === undefined) throw missingParam("trace_id");
     const trace = await traceOrThrow(db, id, field, forChange);
-    return { row: trace, resource: traceResource(trace, await experimentOrThrow(db, String(trace.experimentId))) };
+    const resource = traceResource(trace, await experimentOrThrow(db, String(trace.experimentId)));
+    return { row: trace, resource, missing: `Trace with ID ${id} is not found.` };
   },
   dataset: async (db, { dataset_id: id }, forChange) => {
     const dataset = await findDataset(db, id, forChange);
     if (!dataset) throw doesNotExist(`Dataset '${id}' not found.`);
     const experimentIds = (await experimentIdsOfDatasets(db, [id])).get(id) ?? [];
     const resources = await Promise.all(experimentIds.map(async (e) => experimentResource(await experimentOrThrow(db, String(e)))));
-    return { row: { dataset, experimentIds }, resource: resources };
+    return { row: { dataset, experimentIds }, resource: resources, missing: `Dataset '${id}' not found.` };
   },
 };
 
@@ -156,19 +173,32 @@ export function assertMayCall(ctx: TrackingContext, access: Access<TargetKind>):
   if (access.adminOnly !== undefined && !ctx.principal.admin) throw permissionDenied(access.adminOnly);
 }
 
-/** The operation's target, after the access check for a change. */
+/** A run (or logged model) created in MLflow's Default experiment: allowed to everyone, as before projects. */
+const takesEveryonesRuns = (access: Access<TargetKind>, row: unknown) =>
+  access.mode === "create" && access.kind === "experiment" && (row as ExperimentRow).id === DEFAULT_EXPERIMENT_ID;
+
+/**
+ * The operation's target, after the access check: one the caller may not read does not exist for her; a change
+ * needs EDIT on it, and so does creating something in it (a run or a logged model in an experiment).
+ */
 export async function resolveTarget<K extends TargetKind>(
   ctx: TrackingContext,
   access: Access<K>,
   keys: TargetKeys<K>,
 ): Promise<TargetOf<K>> {
-  const { row, resource } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
-  if (access.mode !== "change" || !resource) return row;
+  const { row, resource, missing } = await LOADERS[access.kind](ctx.db, keys, access.mode === "change");
+  if (!resource || takesEveryonesRuns(access, row)) return row;
   const resources: readonly Resource[] = Array.isArray(resource) ? (resource as readonly Resource[]) : [resource as Resource];
+  if (missing !== undefined && resources.length > 0 && !resources.some((r) => can(ctx.principal, "read", r))) throw doesNotExist(missing);
+  if (access.mode === "read") return row;
   // A dataset in no experiment (none is made so) has nobody to defer to but an admin.
   if (resources.length === 0 && !ctx.principal.admin)
     throw permissionDenied("Only an admin may change a dataset that belongs to no experiment.");
-  for (const r of resources) assertCan(ctx.principal, "write", r, refusedTracking);
+  for (const r of resources) {
+    const named = `${r.kind.replace("_", " ")} ${r.id}`;
+    const what = access.mode === "create" ? `add to ${named}` : access.action === "manage" ? `delete ${named}` : undefined;
+    assertCan(ctx.principal, access.action ?? "write", r, refusedTracking, what);
+  }
   if (access.kind === "active-run") {
     const run = row as RunRow;
     if (run.lifecycleStage !== "active")

@@ -47,7 +47,7 @@ export async function createLoggedModel(ctx: TrackingContext, input: Input<typeo
   // MLflow's store records source_run_id without looking the run up (mlflow/store/tracking/sqlalchemy_store.py
   // create_logged_model), so a model from a run this server never saw is accepted; a known run must be the caller's.
   const sourceRun = sourceRunId === null ? undefined : await findRun(ctx.db, sourceRunId);
-  if (sourceRun) assertRunWriter(ctx.principal, sourceRun, `log models to run ${sourceRunId}`);
+  if (sourceRun) await assertRunWriter(ctx.db, ctx.principal, sourceRun, `log models to run ${sourceRunId}`);
   const modelId = `m-${randomUUID().replaceAll("-", "")}`;
   const now = nowOf(ctx);
   const row = await insertLoggedModel(

@@ -46,6 +46,7 @@ import { isLatestAlias, MODEL_STAGES } from "../validation";
 import { appendToUriPath } from "../artifact-uri";
 import { modelVersionsToWire, registeredModelsToWire } from "./entities";
 import { readableBy } from "@/lib/auth/access";
+import { creationProject } from "../workspace";
 
 export const MAX_MODELS_SEARCH_RESULTS = 1000;
 export const MAX_VERSIONS_SEARCH_RESULTS = 200_000;
@@ -59,11 +60,13 @@ export async function createRegisteredModel(
   ctx: TrackingContext,
   { name, tags, description }: Input<typeof registry.createModel>,
 ): Promise<Body> {
+  const projectId = await creationProject(ctx, "registered models");
   const row = await insertRegisteredModel(ctx.db, {
     name,
     description: description ?? null,
     userId: ctx.principal.name,
     ownerId: ctx.principal.userId ?? null,
+    projectId,
     now: nowOf(ctx),
     tags,
   });

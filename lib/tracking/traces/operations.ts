@@ -92,7 +92,7 @@ async function assertMayListUnderRun(ctx: TrackingContext, metadata: Record<stri
   const runId = metadata[SOURCE_RUN_METADATA];
   if (runId === undefined || runId === before[SOURCE_RUN_METADATA]) return;
   const run = await findRun(ctx.db, runId);
-  if (run) assertRunWriter(ctx.principal, run, `link traces to run ${run.runUuid}`);
+  if (run) await assertRunWriter(ctx.db, ctx.principal, run, `link traces to run ${run.runUuid}`);
 }
 
 /** StartTraceV3 (POST /api/3.0/mlflow/traces): the whole trace info, sent when the trace has ended. */
@@ -297,7 +297,7 @@ export async function linkTraces(ctx: TrackingContext, input: In<"link">): Promi
   }
   const run = await findRun(ctx.db, input.run_id);
   if (!run) throw doesNotExist(`Run with id=${input.run_id} not found`);
-  assertRunWriter(ctx.principal, run, `link traces to run ${run.runUuid}`);
+  await assertRunWriter(ctx.db, ctx.principal, run, `link traces to run ${run.runUuid}`);
   const ids = [...new Set(input.trace_ids.map((id, i) => validateTraceId(id, `trace_ids[${i}]`)))];
   const found = new Set((await findTraces(ctx.db, ids)).map((t) => t.traceId));
   const missing = ids.find((id) => !found.has(id));
