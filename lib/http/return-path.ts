@@ -7,7 +7,7 @@ export function returnPath(next: unknown): string {
   if (typeof next !== "string" || next.length > 2000) return "/";
   if (!next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
   // Browsers drop tabs and newlines from URLs and treat "\" as "/": "/\t/evil" would be "//evil".
-  if (/[\u0000-\u001f\u007f\\]/.test(next)) return "/";
+  if ([...next].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || c === "\\")) return "/";
   if (next === "/signin" || next.startsWith("/signin?") || next.startsWith("/api/auth")) return "/";
   return next;
 }
