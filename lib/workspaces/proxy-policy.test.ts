@@ -835,7 +835,7 @@ describe("workspace proxy: workspaces on their own origin (fake upstream)", () =
   });
 
   it("takes unsafe requests and WebSockets from this workspace's own origin only", async () => {
-    const admin: Principal = { name: ADMIN, role: "admin", admin: true, via: "session" };
+    const admin: Principal = { name: ADMIN, userId: (await findUser(db(), ADMIN))?.id, role: "admin", admin: true, via: "session" };
     const cookie = await signIn(admin);
     const own = originOf(OWNER, "echo");
     const sibling = originOf(OTHER, "echo");
