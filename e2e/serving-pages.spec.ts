@@ -42,6 +42,17 @@ async function shoot(page: Page, path: string, name: string) {
 }
 
 test("the Deployments pages: list, endpoint page with charts and drift, request log, rollback, Deploy form", async ({ page, request }) => {
+  // A change during a rollout is refused (RESOURCE_CONFLICT): wait until the leader's reconciler has taken each config
+  // up. These runs recorded no image, so each rollout fails at once with a sentence (e2e/serving-api.spec.ts).
+  const settled = (endpoint: string) =>
+    expect
+      .poll(
+        async () =>
+          ((await (await request.get(`${API}/${endpoint}`, { headers })).json()) as { state?: { config_update?: string } }).state
+            ?.config_update,
+        { timeout: 60_000 },
+      )
+      .not.toBe("IN_PROGRESS");
   test.setTimeout(240_000);
   await page.setViewportSize(DESKTOP);
   await signInWithSso(page, "alice", "alice-pw");
@@ -80,6 +91,7 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   });
   expect(created.status(), await created.text()).toBe(200);
   const { id: endpointId } = (await created.json()) as { id: string };
+  await settled(name);
   const canary = await request.put(`${API}/${name}/config`, {
     headers,
     data: {
@@ -96,6 +108,7 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
     },
   });
   expect(canary.status(), await canary.text()).toBe(200);
+  await settled(name);
 
   // The request log: 240 requests in the last hour (every 12th a 500, every 5th from bob, v2 slower), plus 200 a day and a
   // half ago whose inputs were younger: the drift reference.

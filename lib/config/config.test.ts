@@ -27,6 +27,7 @@ describe("parseConfig defaults", () => {
     expect(cfg({})).toStrictEqual({
       databaseUrl: undefined,
       dataDir: ".atrium",
+      defaultPermission: "READ",
       authSecret: undefined,
       oidc: undefined,
       adminUsers: ["admin"],
