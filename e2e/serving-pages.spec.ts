@@ -159,7 +159,8 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Serving" }).click();
   await expect(page).toHaveURL(`${SSO_URL}/serving`);
   const row = page.getByTestId(`endpoint-${name}`);
-  await expect(row).toContainText("Starting");
+  // Its runs recorded no image, so the reconciler failed the rollout; the list says so.
+  await expect(row).toContainText("Failed");
   await expect(row).toContainText(`${model} v1 · 90 %`);
   await expect(row).toContainText(`${model} v2 · 10 %`);
   await expect(row).toContainText("alice");
@@ -217,7 +218,8 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   // Rollback to revision 1: a confirmation, then a new revision 3 with revision 1's config, rolling out.
   await page.getByTestId("rollback-1").click();
   await page.getByTestId("confirm-rollback").click();
-  await expect(page.getByTestId("revision-3")).toContainText("rolling out");
+  // Rolling out, and failed at once by the reconciler for the same reason as the first two.
+  await expect(page.getByTestId("revision-3")).toContainText(/rolling out|failed/);
   await expect(page.getByTestId("revision-3")).toContainText(`${model} v1 · 100 %`);
   const after = (await (await request.get(`${API}/${name}`, { headers })).json()) as { pending_config: { config_version: number } };
   expect(after.pending_config.config_version).toBe(3);
