@@ -10,7 +10,7 @@ import { createEndpoint, updateEndpointConfig } from "./endpoints";
 import { endpointPage, endpointsOverview } from "./overview";
 import { endpointDrift, endpointSeries, exportRequests, listRequests, requestQuerySchema } from "./request-log";
 import { createEndpointSchema, endpointConfigInputSchema } from "./schemas";
-import { churnConfig, seedServing, type Person } from "./testing";
+import { churnConfig, failRollout, seedServing, type Person } from "./testing";
 
 const query = (q: Record<string, string> = {}) => parseWith(requestQuerySchema, q);
 
@@ -101,6 +101,8 @@ for (const kind of DB_KINDS) {
     });
 
     it("lists revisions with the config a rollback PUTs, which makes the same config again as a new revision", async () => {
+      // A change is refused during a rollout: each one here has failed, as a rollout with no image does.
+      await failRollout(db(), "churn-api");
       await updateEndpointConfig(db(), p.alice, "churn-api", parseWith(endpointConfigInputSchema, churnConfig({ entity_version: "1" })));
       const page = await endpointPage(db(), p.alice, "churn-api");
       expect(page.revisions.map((r) => [r.version, r.role, r.served_entities[0]?.version])).toEqual([
@@ -111,6 +113,7 @@ for (const kind of DB_KINDS) {
       expect(page.grants).toEqual([]);
       const v1 = page.revisions[1];
       if (!v1) throw new Error("no revision 1");
+      await failRollout(db(), "churn-api");
       await updateEndpointConfig(db(), p.alice, "churn-api", parseWith(endpointConfigInputSchema, v1.config));
       const after = await endpointPage(db(), p.alice, "churn-api");
       expect(after.revisions[0]).toMatchObject({ version: 3, role: "pending", served_entities: v1.served_entities, routes: v1.routes });

@@ -96,6 +96,11 @@ export const churnConfig = (extra: Record<string, unknown> = {}) => ({
   served_entities: [{ entity_name: "churn", entity_version: "2", workload_size: "Small", scale_to_zero_enabled: false, ...extra }],
 });
 
+/** Ends an endpoint's rollout as failed, as the reconciler does when its replicas never answer, so a change is taken again. */
+export async function failRollout(db: Db, name: string): Promise<void> {
+  await db.update(servingEndpoints).set({ configUpdate: "UPDATE_FAILED" }).where(eq(servingEndpoints.name, name));
+}
+
 /** Makes an endpoint's pending config the active one, as the reconciler does once its replicas answer (reconcile.ts). */
 export async function finishRollout(db: Db, name: string): Promise<void> {
   const [e] = await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, name));
