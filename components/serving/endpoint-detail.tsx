@@ -51,10 +51,15 @@ function RolloutProgress({ page }: { page: EndpointPage }) {
   const pending = page.revisions.find((r) => r.role === "pending");
   if (!pending) return null;
   const reason = page.endpoint.pending_config?.served_entities[0]?.state.deployment_state_message;
+  const failedRollout = page.endpoint.state.config_update === "UPDATE_FAILED";
   return (
     <Card
-      title={`Rolling out revision ${pending.version}`}
-      description="New replicas start and must answer /ping before traffic moves to them; until then what served before keeps serving."
+      title={failedRollout ? `Revision ${pending.version} did not roll out` : `Rolling out revision ${pending.version}`}
+      description={
+        failedRollout
+          ? "What served before keeps serving. The reason is below: change the config, or roll back, to try again."
+          : "New replicas start and must answer /ping before traffic moves to them; until then what served before keeps serving."
+      }
     >
       <ul className="space-y-3 text-sm" data-testid="rollout">
         {pending.served_entities.map((s) => {
@@ -82,7 +87,7 @@ function RolloutProgress({ page }: { page: EndpointPage }) {
           );
         })}
       </ul>
-      {reason && <p className="mt-3 text-xs text-slate-500">{reason}</p>}
+      {reason && <p className={`mt-3 text-xs ${failedRollout ? "text-red-700" : "text-slate-500"}`}>{reason}</p>}
     </Card>
   );
 }

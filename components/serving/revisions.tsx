@@ -26,6 +26,8 @@ export function Revisions({ name, page }: { name: string; page: EndpointPage }) 
   const [confirming, setConfirming] = useState<number | null>(null);
   const action = useAction("The rollback did not go through.");
   const current = page.revisions.find((r) => r.role === "pending") ?? page.revisions.find((r) => r.role === "active");
+  // The pending revision's rollout ended without it serving (the reconciler's reason is on the rollout card).
+  const failedRollout = page.endpoint.state.config_update === "UPDATE_FAILED";
   const rollBack = (r: RevisionView) =>
     action.run(async () => {
       await apiFetch(`/api/2.0/serving-endpoints/${encodeURIComponent(name)}/config`, { method: "PUT", body: JSON.stringify(r.config) });
@@ -54,9 +56,9 @@ export function Revisions({ name, page }: { name: string; page: EndpointPage }) 
               {r.version}
               {r.role && (
                 <span
-                  className={`ml-2 rounded px-1.5 text-xs ${r.role === "active" ? "bg-emerald-100 text-emerald-800" : "bg-amber-100 text-amber-800"}`}
+                  className={`ml-2 rounded px-1.5 text-xs ${r.role === "active" ? "bg-emerald-100 text-emerald-800" : failedRollout ? "bg-red-100 text-red-800" : "bg-amber-100 text-amber-800"}`}
                 >
-                  {r.role === "active" ? "serving" : "rolling out"}
+                  {r.role === "active" ? "serving" : failedRollout ? "failed" : "rolling out"}
                 </span>
               )}
             </td>
