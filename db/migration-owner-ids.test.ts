@@ -79,10 +79,11 @@ for (const kind of DB_KINDS) {
           ["m-1", ALICE],
           ["m-3", null],
         ]);
-        const usage = rowsOf<{ user_id: string; bytes: string | number }>(await x(sql`select user_id, bytes from storage_usage`));
-        expect(usage.map((r) => [r.user_id, Number(r.bytes)])).toEqual([[ALICE, 100]]);
+        // The id this migration put in storage_usage.user_id is owner_id since 0027_owner_ids_everywhere.
+        const usage = rowsOf<{ owner_id: string; bytes: string | number }>(await x(sql`select owner_id, bytes from storage_usage`));
+        expect(usage.map((r) => [r.owner_id, Number(r.bytes)])).toEqual([[ALICE, 100]]);
         // The new key is the primary key: a second row for the same person is refused.
-        await expect(x(sql`insert into storage_usage (user_id, bytes) values (${ALICE}, 1)`)).rejects.toThrow();
+        await expect(x(sql`insert into storage_usage (owner_id, bytes) values (${ALICE}, 1)`)).rejects.toThrow();
       } finally {
         await h.close();
       }
