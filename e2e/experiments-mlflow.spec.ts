@@ -59,6 +59,8 @@ test("a fresh install: mlflow is not in the default environment, the page says h
   await expect(python).toContainText("mlflow not installed");
   const missing = page.getByTestId("mlflow-missing");
   await expect(missing).toContainText("is not installed in “Python 3.13 · JupyterLab”");
+  // Why the default image has none, and what an admin does about it (README, "Environments").
+  await expect(page.getByTestId("mlflow-missing-why")).toContainText("PYPI_INDEX_URL");
   await expect(page.getByTestId("install-mlflow-link")).toHaveAttribute("href", "/packages/mlflow");
   await expect(page.getByTestId("mlflow-works")).toHaveCount(0);
   const rest = (await page.getByTestId("rest-snippet").textContent()) ?? "";

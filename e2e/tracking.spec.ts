@@ -178,6 +178,12 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
       "    print('SIGN-IN SERVED')",
       "except urllib.error.HTTPError as e:",
       "    print('sign-in', e.code)",
+      // A page that rebinds its own name to this address gets nothing either, even with the token (lib/http/allowed-host.ts).
+      "try:",
+      "    urllib.request.urlopen(urllib.request.Request(uri + '/api/2.0/mlflow/experiments/search?max_results=1', headers={'Authorization': 'Bearer ' + tok, 'Host': 'rebind.attacker.example'}), timeout=20)",
+      "    print('HOSTILE HOST SERVED')",
+      "except urllib.error.HTTPError as e:",
+      "    print('hostile host', e.code)",
     ].join("\n");
     const docker = new Dockerode();
     const [c] = await docker.listContainers({ filters: { label: ["atrium.user=notebooker", "atrium.server=default"] } });
@@ -190,6 +196,7 @@ test("code inside a real workspace logs a run through the injected MLFLOW_* vari
     });
     expect((await exec.inspect()).ExitCode, out).toBe(0);
     expect(out).toContain("sign-in 404");
+    expect(out).toContain("hostile host 421");
     const runId = /[0-9a-f]{32}/.exec(out)?.[0];
     const got = (await (await request.get(`${base}/api/2.0/mlflow/runs/get?run_id=${runId}`, { headers: bearer(token) })).json()) as {
       run: {

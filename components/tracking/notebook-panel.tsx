@@ -113,6 +113,10 @@ export function NotebookPanel({
           <p>
             <Code>mlflow</Code> is not installed in {names(missing)}. Either:
           </p>
+          <p className="mt-1 text-xs text-slate-500" data-testid="mlflow-missing-why">
+            Atrium&apos;s default image is built from Debian packages, which have no mlflow; an admin who builds it with the company&apos;s
+            index (<Code>PYPI_INDEX_URL</Code>) gets <Code>mlflow-skinny</Code> in it.
+          </p>
           <ol className="mt-2 list-decimal space-y-3 pl-5">
             <li>
               Start a workspace, then install <Code>mlflow</Code> into it from the{" "}

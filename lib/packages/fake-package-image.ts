@@ -1,7 +1,7 @@
 /**
  * Test helpers: images FROM a workspace image, changed by one shell script run as root and committed
- * (no build context, no network), keeping the base's command and user. Remove them with the returned
- * function.
+ * (no build context; no network unless asked for the host's, to reach a test index on loopback),
+ * keeping the base's command and user. Remove them with the returned function.
  */
 import Dockerode from "dockerode";
 
@@ -10,7 +10,7 @@ export interface DerivedImage {
   remove: () => Promise<void>;
 }
 
-export async function derivedImage(base: string, tag: string, script: string): Promise<DerivedImage> {
+export async function derivedImage(base: string, tag: string, script: string, opts: { hostNetwork?: boolean } = {}): Promise<DerivedImage> {
   const docker = new Dockerode();
   const baseConfig = (await docker.getImage(base).inspect()).Config;
   const container = await docker.createContainer({
@@ -18,7 +18,7 @@ export async function derivedImage(base: string, tag: string, script: string): P
     User: "root",
     // An empty ENTRYPOINT in a commit's changes does not clear one, so override it only when the base has one.
     ...(baseConfig.Entrypoint?.length ? { Entrypoint: ["sh", "-c"], Cmd: [script] } : { Cmd: ["sh", "-c", script] }),
-    NetworkDisabled: true,
+    ...(opts.hostNetwork ? { HostConfig: { NetworkMode: "host" } } : { NetworkDisabled: true }),
     Labels: { "atrium.purpose": "test-image-build" },
   });
   try {

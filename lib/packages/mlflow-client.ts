@@ -5,9 +5,12 @@
 import type { ImagePackage } from "@/db/schema";
 import { normalizeName } from "./names";
 
+const CLIENTS = new Set(["mlflow", "mlflow-skinny"]);
+
 export type MlflowClient = { installed: true; version: string } | { installed: false };
 
 export function mlflowClientIn(packages: readonly ImagePackage[]): MlflowClient {
-  const found = packages.find((p) => normalizeName(p.name) === "mlflow");
+  // mlflow-skinny is the same client without the server (build.sh installs it when it has an index).
+  const found = packages.find((p) => CLIENTS.has(normalizeName(p.name)));
   return found ? { installed: true, version: found.version } : { installed: false };
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build Atrium's workspace images from Debian packages only: debootstrap a rootfs, install Jupyter in
-# a chroot, then `docker import` it. No registry, no PyPI, no npm.
+# a chroot, then `docker import` it. No registry, no npm; PyPI only for mlflow-skinny when PYPI_INDEX_URL is set.
 #
 #   build.sh [--force] [lab|classic]
 #
 #   lab      atrium-jupyterlab:1  JupyterLab 4 on Debian trixie (Python 3.13) with numpy, pandas,
-#            scipy, scikit-learn and matplotlib. The seeded default environment.
+#            scipy, scikit-learn and matplotlib. The seeded default environment. With PYPI_INDEX_URL
+#            set, also mlflow-skinny from that index (install-mlflow.sh); without, no mlflow.
 #   classic  atrium-workspace:1   Jupyter Notebook 6 on Debian bookworm (Python 3.11). Small and
 #            quick to start; kept for tests that only need "a Jupyter".
 #
@@ -99,6 +100,19 @@ EOF
     rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /root/.cache /tmp/* /usr/sbin/policy-rc.d /etc/resolv.conf
   "
   if [ -n "${CONFIGURE:-}" ]; then "$CONFIGURE" "$ROOT"; fi
+  # mlflow-skinny only from an index given at build time (install-mlflow.sh); the label says which.
+  local mlflow="none"
+  if [ "${WITH_MLFLOW:-0}" = 1 ]; then
+    if [ -n "${PYPI_INDEX_URL:-}" ]; then
+      install -m 755 "$HERE/install-mlflow.sh" "$ROOT/usr/local/sbin/atrium-install-mlflow"
+      cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+      mlflow=$(chroot "$ROOT" /usr/local/sbin/atrium-install-mlflow "$PYPI_INDEX_URL" | tail -n 1)
+      rm -rf "$ROOT/etc/resolv.conf" "$ROOT/root/.cache" "$ROOT/usr/local/sbin/atrium-install-mlflow"
+      echo "$ref: mlflow-skinny $mlflow installed from PYPI_INDEX_URL"
+    else
+      echo "$ref: no mlflow (Debian packages none, and PYPI_INDEX_URL is not set); notebooks log with the standard-library snippet on the Experiments page, or set PYPI_INDEX_URL and build with --force"
+    fi
+  fi
   # Last, after every package: no setuid or setgid file in a workspace image (strip-setuid.sh).
   chroot "$ROOT" /usr/local/sbin/atrium-strip-setuid
   umount "$ROOT/proc"
@@ -116,6 +130,7 @@ EOF
       --change 'EXPOSE 8888' \
       --change "LABEL org.atrium.workspace=$ref" \
       --change "LABEL org.atrium.build=$BUILD_REVISION" \
+      --change "LABEL org.atrium.mlflow=$mlflow" \
       --change 'CMD ["/usr/local/bin/atrium-start-notebook"]' \
       "$@" \
       - "$ref"
@@ -143,7 +158,7 @@ for flavour in "${FLAVOURS[@]}"; do
       # does not work: node-babel7's postinst needs its files.) dpkg still lists the packages.
       # The Python byte code Debian compiled stays: without it (-200 MB) a kernel's first
       # `import pandas, sklearn, matplotlib` takes three times as long, at every start.
-      PRUNE="/usr/share/nodejs /usr/lib/nodejs /usr/lib/*/libnode.so* /usr/bin/esbuild" CONFIGURE=configure_lab build_image atrium-jupyterlab:1 trixie \
+      PRUNE="/usr/share/nodejs /usr/lib/nodejs /usr/lib/*/libnode.so* /usr/bin/esbuild" CONFIGURE=configure_lab WITH_MLFLOW=1 build_image atrium-jupyterlab:1 trixie \
         "jupyterlab jupyter-core python3-pip python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib" \
         lab/start.sh
       ;;
