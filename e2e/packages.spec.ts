@@ -19,6 +19,13 @@ const OTHER = "pk-eve";
 const BASE = localUrl(extraPort(10));
 const DISTS = [
   { name: "Atrium_Demo.Pkg", version: "1.0.0", summary: "A tiny package the Atrium tests build and serve.", sdist: true },
+  // Built for CPython 3.11 only, with no source: it cannot install into the default image's Python 3.13.
+  {
+    name: "Atrium_Demo.Pkg",
+    version: "1.0.5",
+    summary: "A tiny package the Atrium tests build and serve.",
+    wheelTag: "cp311-cp311-manylinux2014_x86_64",
+  },
   { name: "Atrium_Demo.Pkg", version: "1.1.0", summary: "A tiny package the Atrium tests build and serve.", requiresPython: ">=3.8" },
   {
     name: "Atrium_Demo.Pkg",
@@ -83,7 +90,13 @@ test("the API searches, pages and describes packages, and refuses bad names", as
   expect(detail.status()).toBe(200);
   const d = (await detail.json()) as { name: string; summary: string; latest: string; versions: { version: string; yanked: boolean }[] };
   expect([d.name, d.summary, d.latest]).toEqual(["Atrium_Demo.Pkg", "A tiny package the Atrium tests build and serve.", "1.1.0"]);
-  expect(d.versions.map((v) => `${v.version}${v.yanked ? " (yanked)" : ""}`)).toEqual(["2.0.0rc1", "1.2.0 (yanked)", "1.1.0", "1.0.0"]);
+  expect(d.versions.map((v) => `${v.version}${v.yanked ? " (yanked)" : ""}`)).toEqual([
+    "2.0.0rc1",
+    "1.2.0 (yanked)",
+    "1.1.0",
+    "1.0.5",
+    "1.0.0",
+  ]);
   expect((await request.get(`${BASE}/api/packages/no-such-package`, { headers: h })).status()).toBe(404);
   const bad = await request.get(`${BASE}/api/packages/${encodeURIComponent("--index-url=http://evil")}`, { headers: h });
   expect(bad.status()).toBe(400);
@@ -124,6 +137,13 @@ test("install checks the name, version, owner and workspace state before pip run
     expect(res.status(), JSON.stringify(data)).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain(field);
   }
+  // A pinned version whose only wheel is for another Python is refused before pip runs, saying why.
+  const unfit = await request.post(url, { headers: h, data: { name: "atrium-demo-pkg", version: "1.0.5" } });
+  expect(unfit.status()).toBe(409);
+  expect(await errorCode(unfit)).toBe("version_does_not_fit");
+  expect(((await unfit.json()) as { message: string }).message).toContain(
+    "Atrium_Demo.Pkg 1.0.5 cannot be installed into pk-dana/default: it has no source and its wheels (cp311-cp311-manylinux2014_x86_64) are not for Python 3.13",
+  );
   const denied = await request.post(url, { headers: bearer(otherToken), data: { name: "atrium-demo-pkg" } });
   expect(denied.status()).toBe(403);
   expect(await errorCode(denied)).toBe("forbidden");
@@ -151,6 +171,12 @@ test("a person searches, opens a package and installs it into their running work
   await expect(page.getByTestId("install-persistence")).toHaveText(
     "Installs in default go to your home folder and are kept when the workspace restarts.",
   );
+  // The cp311-only version says so, and is offered greyed out with why; nothing is installed yet.
+  await expect(page.getByTestId("version-1.0.5").getByTestId("version-python")).toHaveText("cp311 only");
+  await expect(page.getByTestId("install-version").locator('option[value="1.0.5"]')).toBeDisabled();
+  await expect(page.getByTestId("install-unfit")).toContainText("default runs Python 3.13");
+  await expect(page.getByTestId("install-unfit")).toContainText("1 version of Atrium_Demo.Pkg cannot install there");
+  await expect(page.getByTestId("install-installed")).toHaveText("Atrium_Demo.Pkg is not installed in default yet.");
   await screenshot(page, "package-detail");
   await page.getByTestId("install-version").selectOption("1.0.0");
   await page.getByRole("button", { name: "Install into default" }).click();
@@ -161,6 +187,7 @@ test("a person searches, opens a package and installs it into their running work
   });
   await expect(page.getByTestId("install-output")).toContainText("Successfully installed Atrium_Demo.Pkg-1.0.0");
   await expect(page.getByTestId("install-output")).toContainText("$ pip install Atrium_Demo.Pkg==1.0.0");
+  await expect(page.getByTestId("install-installed")).toHaveText("Atrium_Demo.Pkg 1.0.0 is installed in default (by you)");
   await screenshot(page, "package-installed");
 
   const installed = (await (

@@ -2,27 +2,39 @@
 
 import { Button } from "@/components/ui/button";
 import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
+import { apiFetch } from "@/components/ui/api";
 import { LabelledSelect } from "@/components/ui/field";
 import type { InstallEvent } from "@/lib/packages/install";
 import type { InstallTarget } from "@/lib/packages/install-targets";
+import type { InstalledPackage } from "@/lib/packages/installed";
+import { normalizeName } from "@/lib/packages/names";
 import { postEventStream } from "./read-sse";
 
 type Done = Extract<InstallEvent, { type: "done" }>;
 
-/** "Install into…": pick a running workspace and a version; pip's output streams into a terminal box. */
+/**
+ * "Install into…": pick a running workspace and a version; pip's output streams into a terminal box.
+ * Versions that cannot install into the chosen workspace's Python (lib/packages/fit.ts) are offered
+ * greyed out with why, and what is installed there now is shown.
+ */
 export function InstallPanel({
   user,
   packageName,
   versions,
   latest,
   targets,
+  unfit,
 }: {
   user: string;
   packageName: string;
+  /** Newest first, without yanked ones. */
   versions: string[];
   latest?: string;
   targets: InstallTarget[];
+  /** Per workspace: the versions that do not fit its Python, and why. */
+  unfit: Record<string, Record<string, string>>;
 }) {
   const [server, setServer] = useState(targets[0]?.server ?? "");
   const [version, setVersion] = useState("");
@@ -32,6 +44,7 @@ export function InstallPanel({
   const [now, setNow] = useState(0);
   const [result, setResult] = useState<Done | { type: "error"; message: string } | null>(null);
   const box = useRef<HTMLPreElement>(null);
+  const queries = useQueryClient();
 
   useEffect(() => {
     if (!running) return;
@@ -58,6 +71,9 @@ export function InstallPanel({
   }
 
   const target = targets.find((t) => t.server === server);
+  const unfitHere = unfit[server] ?? {};
+  const unfitCount = Object.keys(unfitHere).length;
+  const newestFitting = latest && !unfitHere[latest] ? latest : versions.find((v) => !unfitHere[v]);
   const install = async () => {
     setLines([]);
     setResult(null);
@@ -71,7 +87,10 @@ export function InstallPanel({
         (e) => {
           if (e.type === "start") setLines([`$ ${e.command}`]);
           else if (e.type === "line") setLines((l) => [...l.slice(-499), e.line]);
-          else setResult(e);
+          else {
+            setResult(e);
+            void queries.invalidateQueries({ queryKey: ["installed", user, server] });
+          }
         },
       );
     } catch (err) {
@@ -105,10 +124,11 @@ export function InstallPanel({
           onChange={(e) => setVersion(e.target.value)}
           disabled={running}
         >
-          <option value="">newest pip picks{latest ? ` (${latest})` : ""}</option>
+          <option value="">newest pip picks{newestFitting ? ` (${newestFitting})` : ""}</option>
           {versions.map((v) => (
-            <option key={v} value={v}>
+            <option key={v} value={v} disabled={Boolean(unfitHere[v])} title={unfitHere[v]}>
               {v}
+              {unfitHere[v] ? " — does not fit this workspace" : ""}
             </option>
           ))}
         </LabelledSelect>
@@ -116,6 +136,14 @@ export function InstallPanel({
           {running ? "Installing…" : `Install into ${server}`}
         </Button>
       </div>
+      {target && <InstalledHere user={user} server={server} packageName={packageName} />}
+      {target?.python && unfitCount > 0 && (
+        <p className="text-xs text-amber-800" data-testid="install-unfit">
+          {server} runs Python {target.python.python} on {target.python.arch}: {unfitCount} version{unfitCount === 1 ? "" : "s"} of{" "}
+          {packageName} cannot install there and {unfitCount === 1 ? "is" : "are"} greyed out
+          {versions.length > 0 && unfitHere[versions[0] ?? ""] ? ` (the newest: ${unfitHere[versions[0] ?? ""]})` : ""}.
+        </p>
+      )}
       {target && (
         <p className="text-xs text-slate-500" data-testid="install-persistence">
           {target.keptOnRestart === true
@@ -166,5 +194,32 @@ export function InstallPanel({
       )}
       <style>{`@keyframes atrium-slide { 0% { transform: translateX(-100%); } 100% { transform: translateX(300%); } }`}</style>
     </div>
+  );
+}
+
+/** What pip lists in the workspace for this package: the version installed there, or that there is none. */
+function InstalledHere({ user, server, packageName }: { user: string; server: string; packageName: string }) {
+  const q = useQuery({
+    queryKey: ["installed", user, server],
+    queryFn: () => apiFetch<InstalledPackage[]>(`/api/users/${encodeURIComponent(user)}/servers/${encodeURIComponent(server)}/packages`),
+    staleTime: 30_000,
+    retry: false,
+  });
+  if (q.isPending) return <p className="text-xs text-slate-400">Checking what {server} has installed…</p>;
+  if (q.isError) return null;
+  const found = q.data.find((p) => normalizeName(p.name) === normalizeName(packageName));
+  return (
+    <p className="text-xs" data-testid="install-installed" data-version={found?.version ?? ""}>
+      {found ? (
+        <span className="rounded-full bg-emerald-50 px-2 py-0.5 font-medium text-emerald-800 ring-1 ring-inset ring-emerald-200">
+          {packageName} {found.version} is installed in {server}
+          {found.inHome ? " (by you)" : " (part of the environment)"}
+        </span>
+      ) : (
+        <span className="text-slate-500">
+          {packageName} is not installed in {server} yet.
+        </span>
+      )}
+    </p>
   );
 }

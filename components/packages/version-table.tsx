@@ -1,10 +1,14 @@
 import { DataTable } from "@/components/ui/data-table";
-import type { VersionInfo } from "@atrium/core/lib/packages/simple-client";
+import { pythonsOfWheelsOnly } from "@atrium/core/lib/packages/fit";
+import type { ProjectFile, VersionInfo } from "@atrium/core/lib/packages/simple-client";
 
 const badge = "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
 
-/** Versions newest first, with what pip would think of each: latest, pre-release, yanked, Python range. */
-export function VersionTable({ versions, latest }: { versions: VersionInfo[]; latest?: string }) {
+/**
+ * Versions newest first, with what pip would think of each: latest, pre-release, yanked, and which
+ * Pythons: Requires-Python, else what its wheels are built for ("cp311 only"), else any.
+ */
+export function VersionTable({ versions, latest, files }: { versions: VersionInfo[]; latest?: string; files: ProjectFile[] }) {
   return (
     <DataTable
       testId="versions"
@@ -26,7 +30,11 @@ export function VersionTable({ versions, latest }: { versions: VersionInfo[]; la
               )}
             </span>
           </td>
-          <td className="py-2 pr-4 font-mono text-xs">{v.requiresPython ?? <span className="text-slate-400">any</span>}</td>
+          <td className="py-2 pr-4 font-mono text-xs" data-testid="version-python">
+            {v.requiresPython ?? pythonsOfWheelsOnly(files.filter((f) => f.version === v.version)) ?? (
+              <span className="text-slate-400">any</span>
+            )}
+          </td>
           <td className="py-2 text-xs text-slate-500">{v.kinds.length ? v.kinds.join(", ") : "—"}</td>
         </tr>
       ))}

@@ -4,6 +4,8 @@ import { listServersOf } from "@/db/queries/servers";
 import { readableBy, type Caller } from "@/lib/auth/access";
 import type { Spawner } from "@/lib/spawner";
 import { packagesOfImage } from "./environment-packages";
+import type { PythonTarget } from "./fit";
+import { pythonOfImage } from "./workspace-python";
 
 export interface InstallTarget {
   server: string;
@@ -11,6 +13,8 @@ export interface InstallTarget {
   environmentName: string;
   /** Installs land in the home volume and survive a restart; null when that could not be read. */
   keptOnRestart: boolean | null;
+  /** Its Python, for which versions fit (fit.ts); null when the image scan could not tell. */
+  python: PythonTarget | null;
 }
 
 /** The person's running workspaces a package can go into, with whether installs there are kept. */
@@ -30,7 +34,8 @@ export async function installTargets(db: Db, spawner: Spawner, caller: Caller): 
             () => null,
           )
         : null;
-      return { server: s.name, environmentId: s.environmentId, environmentName: env?.name ?? s.environmentId, keptOnRestart: kept };
+      const python = image ? await pythonOfImage(db, spawner, image) : null;
+      return { server: s.name, environmentId: s.environmentId, environmentName: env?.name ?? s.environmentId, keptOnRestart: kept, python };
     }),
   );
 }

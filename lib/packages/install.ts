@@ -12,6 +12,9 @@ import { normalizeName } from "./names";
 import { pipInstallArgv, requirementOf } from "./pip-argv";
 import type { InstallRequest } from "./schemas";
 import { workspaceRef } from "@/lib/workspaces/workload";
+import { findEnvironment } from "@/db/queries/environments";
+import type { PackageCatalog } from "./catalog";
+import { assertVersionFits, pythonOfImage } from "./workspace-python";
 import { execError, requireRunningWorkspace } from "./workspace-target";
 
 export type InstallEvent =
@@ -74,9 +77,12 @@ export async function startInstall(
   server: string,
   req: InstallRequest,
   indexUrl: string | undefined,
+  /** The portal's view of the index: a pinned version that cannot fit the workspace's Python is refused before pip runs. */
+  catalog?: PackageCatalog,
 ): Promise<AsyncIterable<InstallEvent>> {
-  await requireRunningWorkspace(db, actor, user, server);
+  const row = await requireRunningWorkspace(db, actor, user, server);
   if (!indexUrl) throw indexNotConfigured();
+  if (catalog && req.version) await refuseUnfitVersion(db, spawner, catalog, row, req.name, req.version, `${user}/${server}`);
   const argv = pipInstallArgv(req.name, req.version, indexUrl);
   const requirement = requirementOf(req.name, req.version);
   const siteExisted = await userSiteExists(spawner, user, server);
@@ -87,6 +93,22 @@ export async function startInstall(
     throw execError(err, user, server);
   }
   return installEvents(db, actor, user, server, req, requirement, argv, exec, siteExisted);
+}
+
+async function refuseUnfitVersion(
+  db: Db,
+  spawner: Spawner,
+  catalog: PackageCatalog,
+  row: { imageId: string | null; environmentId: string },
+  name: string,
+  version: string,
+  where: string,
+): Promise<void> {
+  // An index or scan that does not answer refuses nothing: pip then says what it finds.
+  const pkg = await catalog.get(name).catch(() => null);
+  const image = row.imageId ?? (await findEnvironment(db, row.environmentId))?.image;
+  const target = pkg && image ? await pythonOfImage(db, spawner, image) : null;
+  if (pkg && target) assertVersionFits(pkg, version, target, where);
 }
 
 async function* installEvents(

@@ -23,6 +23,8 @@ export interface TestDist {
   yanked?: true | string;
   /** Also publish an sdist (name-version.tar.gz). */
   sdist?: boolean;
+  /** The wheel's python-abi-platform tag (default py3-none-any), e.g. "cp311-cp311-manylinux2014_x86_64". */
+  wheelTag?: string;
 }
 
 export interface BuiltFile {
@@ -37,14 +39,14 @@ const BUILD_SCRIPT = String.raw`
 import base64, hashlib, io, json, sys, tarfile, zipfile
 spec = json.loads(sys.argv[1]); out = sys.argv[2]
 for d in spec:
-    mod, ver = d["module"], d["version"]
+    mod, ver, tag = d["module"], d["version"], d.get("wheelTag") or "py3-none-any"
     dist_info = f"{mod}-{ver}.dist-info"
     meta = f"Metadata-Version: 2.1\nName: {d['name']}\nVersion: {ver}\nSummary: {d.get('summary') or ''}\n"
     if d.get("requiresPython"): meta += f"Requires-Python: {d['requiresPython']}\n"
     files = {
         f"{mod}/__init__.py": f"__version__ = {ver!r}\nGREETING = 'hello from {mod} {ver}'\n",
         f"{dist_info}/METADATA": meta,
-        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: atrium-test-index\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": f"Wheel-Version: 1.0\nGenerator: atrium-test-index\nRoot-Is-Purelib: true\nTag: {tag}\n",
     }
     record = []
     for p, text in files.items():
@@ -53,7 +55,7 @@ for d in spec:
         record.append(f"{p},sha256={digest},{len(data)}")
     record.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
-    with zipfile.ZipFile(f"{out}/{mod}-{ver}-py3-none-any.whl", "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(f"{out}/{mod}-{ver}-{tag}.whl", "w", zipfile.ZIP_DEFLATED) as z:
         for p, text in files.items(): z.writestr(p, text)
     if d.get("sdist"):
         with tarfile.open(f"{out}/{d['sdistStem']}-{ver}.tar.gz", "w:gz") as t:
@@ -69,7 +71,7 @@ export function buildDistributions(dists: TestDist[]): BuiltFile[] {
     execFileSync("python3", ["-c", BUILD_SCRIPT, JSON.stringify(spec), dir], { stdio: ["ignore", "ignore", "inherit"] });
     return dists.flatMap((d) => {
       const mod = normalizeName(d.name).replaceAll("-", "_");
-      const names = [`${mod}-${d.version}-py3-none-any.whl`, ...(d.sdist ? [`${d.name}-${d.version}.tar.gz`] : [])];
+      const names = [`${mod}-${d.version}-${d.wheelTag ?? "py3-none-any"}.whl`, ...(d.sdist ? [`${d.name}-${d.version}.tar.gz`] : [])];
       return names.map((filename) => ({
         project: normalizeName(d.name),
         version: d.version,

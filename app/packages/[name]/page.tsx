@@ -11,6 +11,7 @@ import { ApiError } from "@atrium/core/lib/http/api-error";
 import { catalogFor, type PackageDetail } from "@atrium/core/lib/packages/catalog";
 import { installTargets } from "@atrium/core/lib/packages/install-targets";
 import { packageNameSchema } from "@atrium/core/lib/packages/schemas";
+import { unfitVersions } from "@atrium/core/lib/packages/workspace-python";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { requireUser } from "../../_lib/page-auth";
@@ -72,10 +73,11 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
               versions={pkg.versions.filter((v) => !v.yanked).map((v) => v.version)}
               latest={pkg.latest}
               targets={targets}
+              unfit={Object.fromEntries(targets.map((t) => [t.server, t.python ? unfitVersions(pkg, t.python) : {}]))}
             />
           </Card>
           <Card title="Versions" description="Newest first. pip skips yanked versions and pre-releases unless you pin one.">
-            <VersionTable versions={pkg.versions} latest={pkg.latest} />
+            <VersionTable versions={pkg.versions} latest={pkg.latest} files={pkg.files} />
           </Card>
           <Card title="Files" description="Wheels install without building; an sdist is built from source in the workspace.">
             <details>

@@ -2,6 +2,7 @@ import { getConfig } from "@atrium/core/lib/config";
 import { readJson } from "@atrium/core/lib/http/parse";
 import { sseResponse } from "@atrium/core/lib/http/sse";
 import { withUser } from "@atrium/core/lib/http/with-user";
+import { catalogFor } from "@atrium/core/lib/packages/catalog";
 import { startInstall } from "@atrium/core/lib/packages/install";
 import { listInstalled } from "@atrium/core/lib/packages/installed";
 import { installRequestLabels, installRequestSchema } from "@atrium/core/lib/packages/schemas";
@@ -22,7 +23,9 @@ export const POST = withUser(
   "servers:install",
   async (req, { db, principal, params }) => {
     const ask = await readJson(req, installRequestSchema, installRequestLabels);
-    const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, getConfig().workspacePipIndexUrl);
+    const config = getConfig();
+    const catalog = config.pypiIndexUrl ? catalogFor(config.pypiIndexUrl) : undefined;
+    const events = await startInstall(db, getSpawner(), principal, params.name, params.server, ask, config.workspacePipIndexUrl, catalog);
     return sseResponse(events, new AbortController());
   },
   serverParams,
