@@ -62,11 +62,17 @@ export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask & { projectI
   if (!ask.projectId) return { fits: true, limits };
   const inProject = await judgeInProject(db, ask.projectId, { what: "job", cpu: ask.cpu, memGb: ask.memGb });
   if (inProject.fits) return { fits: true, limits, project: inProject.project };
-  return inProject.never ? { ...inProject, code: "project_allowance_exceeded" } : { ...inProject, reason: `waiting for its project's allowance: ${inProject.reason.replace(/\.$/, "")}` };
+  return inProject.never
+    ? { ...inProject, code: "project_allowance_exceeded" }
+    : { ...inProject, reason: `waiting for its project's allowance: ${inProject.reason.replace(/\.$/, "")}` };
 }
 
 /** A 403 when the job alone can never run for its owner or in its project (run now after limits were lowered). */
-export async function assertCanEverRun(db: Db, owner: UserRow | undefined, ask: Ask & { projectId?: string | null }): Promise<QuotaVerdict> {
+export async function assertCanEverRun(
+  db: Db,
+  owner: UserRow | undefined,
+  ask: Ask & { projectId?: string | null },
+): Promise<QuotaVerdict> {
   if (!owner) throw notFound("user_not_found", "The job's owner no longer exists.");
   const verdict = await quotaVerdict(db, owner, ask);
   if (!verdict.fits && verdict.never) {

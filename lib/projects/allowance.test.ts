@@ -7,7 +7,6 @@
  */
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db/client";
 import { findEnvironment, insertEnvironment } from "@/db/queries/environments";
 import { insertExecution } from "@/db/queries/jobs";
 import { findProject, projectRolesOf } from "@/db/queries/projects";

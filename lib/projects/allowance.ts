@@ -28,8 +28,7 @@ export interface ProjectInUse {
 }
 
 export type AllowanceAsk = { cpu: number; memGb: number } & (
-  | { what: "server" | "job" }
-  | { what: "endpoint"; newEndpoint: boolean; exceptEndpointId?: string }
+  { what: "server" | "job" } | { what: "endpoint"; newEndpoint: boolean; exceptEndpointId?: string }
 );
 
 export const allowanceOf = (p: Pick<ProjectRow, "maxCpu" | "maxMemGb" | "maxEndpoints">): ProjectAllowance => ({
@@ -58,7 +57,12 @@ const cpus = (n: number) => `${n} CPU${n === 1 ? "" : "s"}`;
 const ASKER = { server: "this server", job: "this job", endpoint: "this endpoint's config" } as const;
 
 /** Why the ask does not fit beside what the project holds, in one sentence naming the project and the limit; null when it fits. */
-export function projectAllowanceRefusal(project: string, allowance: ProjectAllowance, inUse: ProjectInUse, ask: AllowanceAsk): string | null {
+export function projectAllowanceRefusal(
+  project: string,
+  allowance: ProjectAllowance,
+  inUse: ProjectInUse,
+  ask: AllowanceAsk,
+): string | null {
   const asker = ASKER[ask.what];
   if (ask.what === "endpoint" && ask.newEndpoint && allowance.endpoints !== null && inUse.endpoints + 1 > allowance.endpoints) {
     return `Project "${project}" allows ${allowance.endpoints} serving endpoint${allowance.endpoints === 1 ? "" : "s"} and has ${inUse.endpoints}; delete one first or ask an admin to raise its allowance.`;

@@ -30,7 +30,13 @@ import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound, refused } from "@/lib/http/api-error";
 import { allowanceOf, projectInUse, type ProjectAllowance, type ProjectInUse } from "./allowance";
-import { PERSONAL_WORKSPACE, type AddMemberRequest, type AllowanceRequest, type CreateProjectRequest, type UpdateProjectRequest } from "./schemas";
+import {
+  PERSONAL_WORKSPACE,
+  type AddMemberRequest,
+  type AllowanceRequest,
+  type CreateProjectRequest,
+  type UpdateProjectRequest,
+} from "./schemas";
 
 /** The most projects one portal holds: each is a row every member's principal may name (lib/auth/principal.ts). */
 export const MAX_PROJECTS = 1000;

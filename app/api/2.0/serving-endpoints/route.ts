@@ -19,7 +19,12 @@ export const POST = withUser(
   "serving",
   async (req, { db, principal }) =>
     Response.json(
-      await createEndpoint(db, principal, await readJson(req, createEndpointSchema), req.headers.get(WORKSPACE_HEADER)?.trim() || undefined),
+      await createEndpoint(
+        db,
+        principal,
+        await readJson(req, createEndpointSchema),
+        req.headers.get(WORKSPACE_HEADER)?.trim() || undefined,
+      ),
     ),
   undefined,
   { errors: "mlflow" },
