@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { deleteJob, findJob, findJobByName, insertJob, latestExecutions, listJobs, updateJob, type JobRow } from "@/db/queries/jobs";
-import { findProjectById } from "@/db/queries/projects";
+import { findProjectById, type ProjectRow } from "@/db/queries/projects";
 import { findRole } from "@/db/queries/roles";
 import { findUser, type UserRow } from "@/db/queries/users";
 import type { JobTrigger } from "@/db/schema";
@@ -76,6 +76,12 @@ async function assertRunnable(db: Db, owner: string, ask: { environment: string;
   return user;
 }
 
+/** A 403 when the job alone is more than its project's allowance, even with nothing else running there. */
+function assertFitsProject(project: ProjectRow | null | undefined, ask: { cpu: number; memGb: number }): void {
+  const never = project && neverFitsProject(project.name, allowanceOf(project), { what: "job", cpu: ask.cpu, memGb: ask.memGb });
+  if (never) throw forbidden("project_allowance_exceeded", never);
+}
+
 async function assertNameFree(db: Db, owner: string, name: string, self?: string): Promise<void> {
   const other = await findJobByName(db, owner, name);
   if (other && other.id !== self) throw conflict("job_exists", `${owner} already has a job named "${name}".`);
@@ -89,10 +95,7 @@ export async function createJob(db: Db, principal: Principal, ask: CreateJobRequ
   const id = generateId("job");
   return db.transaction(async (tx) => {
     const user = await assertRunnable(tx, owner, ask);
-    if (project) {
-      const never = neverFitsProject(project.name, allowanceOf(project), { what: "job", cpu: ask.cpu, memGb: ask.memGb });
-      if (never) throw forbidden("project_allowance_exceeded", never);
-    }
+    assertFitsProject(project, ask);
     await assertNameFree(tx, owner, ask.name);
     const row = await insertJob(tx, {
       id,
@@ -131,9 +134,7 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
     const cpu = ask.cpu ?? job.cpu;
     const memGb = ask.memGb ?? job.memGb;
     const owner = await assertRunnable(tx, job.ownerName, { environment, cpu, memGb });
-    const project = job.projectId === null ? undefined : await findProjectById(tx, job.projectId);
-    const never = project && neverFitsProject(project.name, allowanceOf(project), { what: "job", cpu, memGb });
-    if (never) throw forbidden("project_allowance_exceeded", never);
+    assertFitsProject(job.projectId === null ? undefined : await findProjectById(tx, job.projectId), { cpu, memGb });
     if (ask.name !== undefined) await assertNameFree(tx, job.ownerName, ask.name, id);
     const trigger = ask.trigger ? await triggerColumns(tx, job.ownerName, id, ask.trigger) : {};
     // A changed schedule starts counting now, like a new one.
