@@ -241,11 +241,14 @@ export const servers = pgTable(
     startedAt: timestampTz("started_at"),
     stoppedAt: timestampTz("stopped_at"),
     lastActivity: timestampTz("last_activity"),
+    /** The project it was started in (its allowance counts it, its notebooks log there); null: its owner's personal space. */
+    projectId: projectRef(),
   },
   (t) => [
     primaryKey({ columns: [t.userName, t.name] }),
     index("servers_status_idx").on(t.status),
     index("servers_owner_idx").on(t.ownerId, t.status),
+    index("servers_project_idx").on(t.projectId, t.status),
   ],
 );
 
@@ -1190,6 +1193,14 @@ export const projects = pgTable("projects", {
   createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  /**
+   * The project's allowance (lib/projects/allowance.ts), set by admins: CPUs and GiB its servers, running job
+   * executions and endpoints hold in all, and how many endpoints it has. Null: no project limit (each person's
+   * own limits still apply).
+   */
+  maxCpu: real("max_cpu"),
+  maxMemGb: real("max_mem_gb"),
+  maxEndpoints: integer("max_endpoints"),
 });
 
 /** A project's members: a person (by id) or an SSO group (by the name its claim carries), each with one role. */

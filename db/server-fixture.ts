@@ -36,6 +36,7 @@ export async function serverRowFixture(
     startedAt: now,
     stoppedAt: null,
     lastActivity: now,
+    projectId: null,
     ...overrides,
   };
 }

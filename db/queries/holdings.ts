@@ -25,8 +25,13 @@ export interface HoldingRow {
   running: boolean;
 }
 
-/** The workloads holding resources now, of one owner (by id) or of everyone. */
-export async function listHoldingRows(db: Db, ownerId?: string): Promise<HoldingRow[]> {
+/** Whose holdings: one person's (by id), one project's (what was started in it), or everyone's. */
+export type HoldingsOf = { ownerId: string } | { projectId: string } | undefined;
+
+/** The workloads holding resources now, of one owner (by id), of one project, or of everyone. */
+export async function listHoldingRows(db: Db, of?: HoldingsOf): Promise<HoldingRow[]> {
+  const serverOf = of === undefined ? undefined : "ownerId" in of ? eq(servers.ownerId, of.ownerId) : eq(servers.projectId, of.projectId);
+  const jobOf = of === undefined ? undefined : "ownerId" in of ? eq(jobs.ownerId, of.ownerId) : eq(jobs.projectId, of.projectId);
   const serverRows = db
     .select({
       kind: sql<WorkloadKind>`'server'`.as("kind"),
@@ -39,7 +44,7 @@ export async function listHoldingRows(db: Db, ownerId?: string): Promise<Holding
       running: sql<boolean>`${servers.status} = 'running'`.as("running"),
     })
     .from(servers)
-    .where(and(inArray(servers.status, ACTIVE_STATES), ownerId === undefined ? undefined : eq(servers.ownerId, ownerId)));
+    .where(and(inArray(servers.status, ACTIVE_STATES), serverOf));
   const executionRows = db
     .select({
       kind: sql<WorkloadKind>`'job'`.as("kind"),
@@ -53,6 +58,6 @@ export async function listHoldingRows(db: Db, ownerId?: string): Promise<Holding
     })
     .from(jobExecutions)
     .innerJoin(jobs, eq(jobs.id, jobExecutions.jobId))
-    .where(and(eq(jobExecutions.state, "running"), ownerId === undefined ? undefined : eq(jobs.ownerId, ownerId)));
+    .where(and(eq(jobExecutions.state, "running"), jobOf));
   return serverRows.unionAll(executionRows);
 }

@@ -131,3 +131,30 @@ export async function lockOwners(db: Db, projectId: string): Promise<number> {
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, "owner")));
   return rows[0]?.n ?? 0;
 }
+
+export async function findProjectById(db: Db, id: string): Promise<ProjectRow | undefined> {
+  const rows = await db.select().from(projects).where(eq(projects.id, id)).limit(1);
+  return rows[0];
+}
+
+/**
+ * The project's row, locked until the transaction ends: starts in one project are checked against its allowance
+ * one at a time (lib/projects/allowance.ts). Callers lock their owner's users row first, then this one.
+ */
+export async function lockProject(db: Db, id: string): Promise<ProjectRow | undefined> {
+  const rows = await db.select().from(projects).where(eq(projects.id, id)).for("update");
+  return rows[0];
+}
+
+export async function updateAllowance(
+  db: Db,
+  id: string,
+  set: { maxCpu: number | null; maxMemGb: number | null; maxEndpoints: number | null },
+): Promise<ProjectRow | undefined> {
+  const rows = await db
+    .update(projects)
+    .set({ ...set, updatedAt: new Date() })
+    .where(eq(projects.id, id))
+    .returning();
+  return rows[0];
+}

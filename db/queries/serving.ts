@@ -104,15 +104,15 @@ export function findConfigs(db: Db, ids: readonly string[]): Promise<EndpointCon
 }
 
 /**
- * The config each of the owner's endpoints holds resources for (the pending one while a change rolls out, else
+ * The config each of the owner's (or the project's) endpoints holds resources for (the pending one while a change rolls out, else
  * the active one), except `exceptEndpointId`'s: what the serving allowance counts.
  */
 export async function heldConfigs(
   db: Db,
-  ownerId: string,
+  of: { ownerId: string } | { projectId: string },
   exceptEndpointId?: string,
 ): Promise<{ endpoints: number; configs: EndpointConfigRow[] }> {
-  const owner = eq(servingEndpoints.ownerId, ownerId);
+  const owner = "ownerId" in of ? eq(servingEndpoints.ownerId, of.ownerId) : eq(servingEndpoints.projectId, of.projectId);
   const endpoints = await db
     .select({ held: sql<string | null>`coalesce(${servingEndpoints.pendingConfigId}, ${servingEndpoints.activeConfigId})` })
     .from(servingEndpoints)

@@ -48,6 +48,7 @@ export const AUDIT_ACTIONS = [
   "project.member_add",
   "project.member_update",
   "project.member_remove",
+  "project.allowance",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

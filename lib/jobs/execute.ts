@@ -90,7 +90,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
     };
     if (!owner) return fail("not started: the owner no longer exists");
     if (!env) return fail(`not started: the environment "${job.environmentId}" no longer exists`);
-    const verdict = await quotaVerdict(tx, owner, exec);
+    const verdict = await quotaVerdict(tx, owner, { cpu: exec.cpu, memGb: exec.memGb, projectId: job.projectId });
     if (!verdict.fits && verdict.never) return fail(`not started: ${verdict.reason.replace(/\.$/, "")}`);
     if (!verdict.fits) {
       if (exec.reason !== verdict.reason) await updateExecution(tx, exec.id, { reason: verdict.reason }, ["queued"]);
@@ -105,16 +105,16 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       "queued",
     ]);
     if (!running) return undefined;
-    return { exec: running, job, owner, env, token, pids: verdict.limits.maxPids };
+    return { exec: running, job, owner, env, token, pids: verdict.limits.maxPids, project: verdict.project?.name };
   });
   if (!claimed) return false;
-  const { exec, job, owner, env, token, pids } = claimed;
+  const { exec, job, owner, env, token, pids, project } = claimed;
   try {
     const image = await spawner.imageInfo(env.image);
     if (!image.present) throw new Error(`the image "${env.image}" is not on the engine; an admin has to build or pull it`);
-    const run = await openRun(db, ownerPrincipal(owner), job, exec, image.id);
+    const run = await openRun(db, await ownerPrincipal(db, owner), job, exec, image.id);
     await updateExecution(db, exec.id, { mlflowRunId: run.runId, imageId: image.id ?? null }, ["running"]);
-    const base = portalEnv({ user: owner.name, environment: env.id, image: env.image, trackingToken: token.token });
+    const base = portalEnv({ user: owner.name, environment: env.id, image: env.image, trackingToken: token.token, project });
     const extra = {
       MLFLOW_RUN_ID: run.runId,
       MLFLOW_EXPERIMENT_ID: String(run.experimentId),
@@ -207,7 +207,7 @@ export async function finishExecution(deps: JobDeps, executionId: string, outcom
         const durationS = (now.getTime() - done.startedAt.getTime()) / 1000;
         await closeRun(
           db,
-          ownerPrincipal(owner),
+          await ownerPrincipal(db, owner),
           deps.store,
           done.mlflowRunId,
           { status: RUN_END[outcome.state], durationS, reason: outcome.reason },

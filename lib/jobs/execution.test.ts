@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { findExecution, listExecutions, updateJob } from "@/db/queries/jobs";
-import { findRun } from "@/db/queries/tracking";
+import { findProject, projectRolesOf } from "@/db/queries/projects";
+import { findExperiment, findRun } from "@/db/queries/tracking";
 import { insertUser } from "@/db/queries/users";
 import { apiTokens, auditEvents, latestMetrics, runParams, runTags, users as usersTable } from "@/db/schema";
 import { openTestDatabase, postgresAvailable } from "@/db/testing";
@@ -26,6 +27,7 @@ import { eq } from "drizzle-orm";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { peakRssGrowth } from "@/lib/util/rss-testing";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
+import { createProject } from "@/lib/projects/manage";
 import { EXECUTED_NOTEBOOK } from "./command";
 import { DEFAULT_JOB_LOG_MAX_BYTES, NOTEBOOK_LIMIT } from "./output-spool";
 import { removeUser } from "@/lib/users/manage";
@@ -70,7 +72,7 @@ uri, token, run_id = os.environ["MLFLOW_TRACKING_URI"], os.environ["MLFLOW_TRACK
 body = json.dumps({"run_id": run_id, "key": "score", "value": float(sys.argv[2]), "timestamp": int(time.time() * 1000)}).encode()
 req = urllib.request.Request(uri + "/api/2.0/mlflow/runs/log-metric", data=body, method="POST",
     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-print("logged", urllib.request.urlopen(req).status, "argv", sys.argv[1:], flush=True)
+print("logged", urllib.request.urlopen(req).status, "argv", sys.argv[1:], "workspace", os.environ.get("MLFLOW_WORKSPACE"), flush=True)
 `;
 
 describe.each(backends.filter((b) => b.notReady === undefined || CI))("job executions on $name (real engine, Postgres)", (backend) => {
@@ -176,8 +178,26 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
   }, 90_000);
 
   it("runs a script that logs a metric through the MLflow variables; the run has params, tags, status, duration and the log", async () => {
-    const j = await job({ name: "score", path: "jobs/score.py", parameters: { alpha: "0.75" } });
-    const queued = await runJobNow(db(), owner, j.id);
+    // In a project: the execution finds it as MLFLOW_WORKSPACE, and its experiment lives there.
+    const project = `${owner.name}-team`;
+    await createProject(db(), owner, { name: project, description: "" });
+    const member = { ...owner, projectRoles: await projectRolesOf(db(), owner.userId ?? "", []) };
+    const j = await createJob(
+      db(),
+      member,
+      createJobSchema.parse({
+        name: "score",
+        path: "jobs/score.py",
+        parameters: { alpha: "0.75" },
+        environment: "python",
+        cpu: 0.5,
+        memGb: 0.5,
+        timeoutS: 120,
+        trigger: { kind: "manual" },
+        project,
+      }),
+    );
+    const queued = await runJobNow(db(), member, j.id);
     const done = await runToEnd(queued.id);
     expect(done.state, done.reason ?? "").toBe("succeeded");
     expect(done.exitCode).toBe(0);
@@ -196,7 +216,8 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     expect(tags["atrium.environment"]).toBe("python");
     expect(tags["atrium.image_id"]).toMatch(/^sha256:/);
     const log = await deps.store.open(`${runRow?.experimentId}/${runId}/artifacts/job.log`);
-    expect(await new Response(log?.stream).text()).toContain("logged 200 argv ['--alpha', '0.75']");
+    expect(await new Response(log?.stream).text()).toContain(`logged 200 argv ['--alpha', '0.75'] workspace ${project}`);
+    expect((await findExperiment(db(), runRow?.experimentId ?? -1))?.projectId).toBe((await findProject(db(), project))?.id);
     // The execution's token was revoked and its object removed.
     expect(
       await db()

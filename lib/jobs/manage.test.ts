@@ -1,12 +1,17 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { insertExecution, updateExecution } from "@/db/queries/jobs";
+import { eq } from "drizzle-orm";
+import { findJob, insertExecution, updateExecution } from "@/db/queries/jobs";
+import { findExperimentByName } from "@/db/queries/tracking";
 import { findUser, insertUser } from "@/db/queries/users";
-import { auditEvents, jobExecutions, jobs } from "@/db/schema";
+import { auditEvents, experiments as experimentsTable, jobExecutions, jobs, runs } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import type { Principal } from "@/lib/auth/principal";
 import { bindIds } from "@/lib/auth/testing";
 import { heldBy } from "@/lib/quota/holdings";
+import { createExperiment } from "@/lib/tracking/experiments/operations";
+import { experiments } from "@/lib/tracking/http/schemas";
+import { openRun, ownerPrincipal } from "./tracking-run";
 import { createJob, deleteJobOf, getJob, listJobsFor, updateJobOf } from "./manage";
 import { createJobSchema, type CreateJobRequest } from "./schemas";
 import { engineFreeDeps, refusal, resetJobTables } from "./testing";
@@ -83,6 +88,32 @@ for (const kind of DB_KINDS) {
       expect((await updateJobOf(db(), root, job.id, { paused: true })).paused).toBe(true);
       const actions = (await db().select().from(auditEvents)).map((a) => `${a.actor}:${a.action}`);
       expect(actions).toContain("root:job.pause");
+    });
+
+    it("a job's experiment is its owner's: one someone else made first under its name is refused at create, rename and run", async () => {
+      // Anyone may create an experiment of any name: bob makes ada's job's experiment before the job exists.
+      const asBob = { db: db(), principal: bob };
+      await createExperiment(asBob, experiments.create.parse({ name: "jobs/ada/nightly" }));
+      expect(await refusal(createJob(db(), ada, ask()))).toMatchObject({
+        status: 409,
+        code: "experiment_taken",
+        message: 'The experiment "jobs/ada/nightly" belongs to someone else; choose another name for the job.',
+      });
+      expect(await db().select().from(jobs)).toHaveLength(0);
+      // Under another name the job claims its experiment when it is made: hers.
+      const job = await createJob(db(), ada, ask({ name: "etl" }));
+      expect(await findExperimentByName(db(), "jobs/ada/etl")).toMatchObject({ ownerId: await idOf("ada"), projectId: null });
+      expect(await refusal(updateJobOf(db(), ada, job.id, { name: "nightly" }))).toMatchObject({ status: 409, code: "experiment_taken" });
+      // Hers deleted for good, bob makes one under its name: the execution does not open its run there.
+      await db().delete(experimentsTable).where(eq(experimentsTable.name, "jobs/ada/etl"));
+      await createExperiment(asBob, experiments.create.parse({ name: "jobs/ada/etl" }));
+      const row = await findJob(db(), job.id);
+      const owner = await findUser(db(), "ada");
+      if (!row || !owner) throw new Error("job or owner missing");
+      await expect(openRun(db(), await ownerPrincipal(db(), owner), row, { id: "jex_x", attempt: 1 }, undefined)).rejects.toThrow(
+        'the experiment "jobs/ada/etl" exists and its owner has not given this job\'s owner the right to write to it',
+      );
+      expect(await db().select().from(runs)).toHaveLength(0);
     });
 
     it("lets a job follow another of the same owner, never itself", async () => {

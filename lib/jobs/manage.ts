@@ -6,6 +6,7 @@
 import type { Db } from "@/db/client";
 import { findEnvironment } from "@/db/queries/environments";
 import { deleteJob, findJob, findJobByName, insertJob, latestExecutions, listJobs, updateJob, type JobRow } from "@/db/queries/jobs";
+import { findProjectById, type ProjectRow } from "@/db/queries/projects";
 import { findRole } from "@/db/queries/roles";
 import { findUser, type UserRow } from "@/db/queries/users";
 import type { JobTrigger } from "@/db/schema";
@@ -15,6 +16,8 @@ import type { Principal } from "@/lib/auth/principal";
 import { generateId } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/api-error";
+import { allowanceOf, neverFitsProject } from "@/lib/projects/allowance";
+import { projectToCreateIn } from "@/lib/projects/manage";
 import { effectiveLimits } from "@/lib/quota/limits";
 import { assertCron } from "./cron";
 import type { JobDeps } from "./execute";
@@ -22,6 +25,7 @@ import { assertJobPath } from "./paths";
 import { aloneTooBig } from "./quota";
 import type { CreateJobRequest, TriggerInput, UpdateJobRequest } from "./schemas";
 import { stopExecutions } from "./stop-executions";
+import { claimJobExperiment } from "./tracking-run";
 import { jobView, type JobView } from "./view";
 
 const jobNotFound = (id: string) => notFound("job_not_found", `There is no job "${id}".`);
@@ -72,6 +76,12 @@ async function assertRunnable(db: Db, owner: string, ask: { environment: string;
   return user;
 }
 
+/** A 403 when the job alone is more than its project's allowance, even with nothing else running there. */
+function assertFitsProject(project: ProjectRow | null | undefined, ask: { cpu: number; memGb: number }): void {
+  const never = project && neverFitsProject(project.name, allowanceOf(project), { what: "job", cpu: ask.cpu, memGb: ask.memGb });
+  if (never) throw forbidden("project_allowance_exceeded", never);
+}
+
 async function assertNameFree(db: Db, owner: string, name: string, self?: string): Promise<void> {
   const other = await findJobByName(db, owner, name);
   if (other && other.id !== self) throw conflict("job_exists", `${owner} already has a job named "${name}".`);
@@ -81,9 +91,11 @@ export async function createJob(db: Db, principal: Principal, ask: CreateJobRequ
   if (!can(principal, "write", userResource(await ownerNamed(db, owner))))
     throw forbidden("forbidden", "Only an admin can create another person's jobs.");
   assertJobPath(ask.path);
+  const project = await projectToCreateIn(db, principal, ask.project, "write", "create a job");
   const id = generateId("job");
   return db.transaction(async (tx) => {
     const user = await assertRunnable(tx, owner, ask);
+    assertFitsProject(project, ask);
     await assertNameFree(tx, owner, ask.name);
     const row = await insertJob(tx, {
       id,
@@ -101,8 +113,15 @@ export async function createJob(db: Db, principal: Principal, ask: CreateJobRequ
       // Schedules count from now: a new job does not run the times before it existed.
       scheduledThrough: new Date(),
       ...(await triggerColumns(tx, owner, id, ask.trigger)),
+      projectId: project?.id ?? null,
     });
-    await recordAudit(tx, { actor: principal.name, action: "job.create", target: `${owner}/${ask.name}`, detail: { id, path: ask.path } });
+    await claimJobExperiment(tx, user, row);
+    await recordAudit(tx, {
+      actor: principal.name,
+      action: "job.create",
+      target: `${owner}/${ask.name}`,
+      detail: { id, path: ask.path, ...(project ? { project: project.name } : {}) },
+    });
     return jobView(row);
   });
 }
@@ -114,7 +133,8 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
     const environment = ask.environment ?? job.environmentId;
     const cpu = ask.cpu ?? job.cpu;
     const memGb = ask.memGb ?? job.memGb;
-    await assertRunnable(tx, job.ownerName, { environment, cpu, memGb });
+    const owner = await assertRunnable(tx, job.ownerName, { environment, cpu, memGb });
+    assertFitsProject(job.projectId === null ? undefined : await findProjectById(tx, job.projectId), { cpu, memGb });
     if (ask.name !== undefined) await assertNameFree(tx, job.ownerName, ask.name, id);
     const trigger = ask.trigger ? await triggerColumns(tx, job.ownerName, id, ask.trigger) : {};
     // A changed schedule starts counting now, like a new one.
@@ -133,6 +153,7 @@ export async function updateJobOf(db: Db, principal: Principal, id: string, ask:
       ...rescheduled,
     });
     if (!row) throw jobNotFound(id);
+    if (ask.name !== undefined && ask.name !== job.name) await claimJobExperiment(tx, owner, row);
     const pausedOnly = Object.keys(ask).length === 1 && ask.paused !== undefined;
     const action = pausedOnly ? (ask.paused ? "job.pause" : "job.resume") : "job.update";
     await recordAudit(tx, {

@@ -9,6 +9,8 @@ import type { Db } from "@/db/client";
 import type { UserRow } from "@/db/queries/users";
 import { findRole } from "@/db/queries/roles";
 import { forbidden, notFound } from "@/lib/http/api-error";
+import type { ProjectRow } from "@/db/queries/projects";
+import { judgeInProject } from "@/lib/projects/allowance";
 import { heldBy } from "@/lib/quota/holdings";
 import { effectiveLimits, type Limits } from "@/lib/quota/limits";
 
@@ -39,24 +41,42 @@ export function waitingReason(ask: Ask, limits: Limits, usage: Ask, role: string
   return undefined;
 }
 
-/** When it fits, the owner's limits it was judged by (the container's pids limit comes from them). */
-export type QuotaVerdict = { fits: true; limits: Limits } | { fits: false; never: boolean; reason: string };
+/** When it fits, the owner's limits it was judged by (the container's pids limit comes from them) and its project. */
+export type QuotaVerdict =
+  | { fits: true; limits: Limits; project?: ProjectRow }
+  | { fits: false; never: boolean; reason: string; code?: "project_allowance_exceeded" };
 
-/** The verdict for one execution of `owner` now; call it with her row locked when the answer starts something. */
-export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask): Promise<QuotaVerdict> {
+/**
+ * The verdict for one execution of `owner` now, against her limits and, for a job in a project, the project's
+ * allowance (lib/projects/allowance.ts, which locks the project's row); call it with her row locked when the
+ * answer starts something.
+ */
+export async function quotaVerdict(db: Db, owner: UserRow, ask: Ask & { projectId?: string | null }): Promise<QuotaVerdict> {
   const role = await findRole(db, owner.role);
   if (!role) return { fits: false, never: true, reason: `the role '${owner.role}' no longer exists` };
   const limits = effectiveLimits(role, owner.limits);
   const alone = aloneTooBig(ask, limits, owner.role);
   if (alone) return { fits: false, never: true, reason: alone };
   const waiting = waitingReason(ask, limits, await heldBy(db, owner.id), owner.role);
-  return waiting ? { fits: false, never: false, reason: waiting } : { fits: true, limits };
+  if (waiting) return { fits: false, never: false, reason: waiting };
+  if (!ask.projectId) return { fits: true, limits };
+  const inProject = await judgeInProject(db, ask.projectId, { what: "job", cpu: ask.cpu, memGb: ask.memGb });
+  if (inProject.fits) return { fits: true, limits, project: inProject.project };
+  return inProject.never
+    ? { ...inProject, code: "project_allowance_exceeded" }
+    : { ...inProject, reason: `waiting for its project's allowance: ${inProject.reason.replace(/\.$/, "")}` };
 }
 
-/** A 403 when the job alone can never run for its owner (run now after her limits were lowered). */
-export async function assertCanEverRun(db: Db, owner: UserRow | undefined, ask: Ask): Promise<QuotaVerdict> {
+/** A 403 when the job alone can never run for its owner or in its project (run now after limits were lowered). */
+export async function assertCanEverRun(
+  db: Db,
+  owner: UserRow | undefined,
+  ask: Ask & { projectId?: string | null },
+): Promise<QuotaVerdict> {
   if (!owner) throw notFound("user_not_found", "The job's owner no longer exists.");
   const verdict = await quotaVerdict(db, owner, ask);
-  if (!verdict.fits && verdict.never) throw forbidden("limit_exceeded", verdict.reason);
+  if (!verdict.fits && verdict.never) {
+    throw forbidden(verdict.code ?? "limit_exceeded", verdict.reason);
+  }
   return verdict;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FieldLabels } from "@/lib/http/parse";
+import { projectChoice } from "@/lib/projects/schemas";
 
 export const jobNameSchema = z
   .string()
@@ -39,7 +40,8 @@ const fields = {
   paused: z.boolean().default(false),
 };
 
-export const createJobSchema = z.strictObject(fields);
+/** `project`: the project it is created in (editors and owners there); absent: the personal space. */
+export const createJobSchema = z.strictObject({ ...fields, project: projectChoice });
 export type CreateJobRequest = z.output<typeof createJobSchema>;
 
 export const updateJobSchema = z.strictObject({
@@ -66,6 +68,7 @@ export const jobRequestLabels: FieldLabels = {
   memGb: "Memory",
   timeoutS: "Timeout",
   retries: "Retries",
+  project: "Project",
   "trigger.cron": "Cron expression",
   "trigger.timeZone": "Time zone",
 };

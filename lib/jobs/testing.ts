@@ -15,7 +15,7 @@ import { resolvePrincipal } from "@/lib/auth/principal";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { ApiError } from "@/lib/http/api-error";
 import { DockerSpawner } from "@/lib/spawner";
-import { auditEvents, jobExecutions, jobs, users } from "@/db/schema";
+import { auditEvents, experiments, jobExecutions, jobs, users } from "@/db/schema";
 import type { JobDeps } from "./execute";
 import { handleTrackingRequest } from "@/lib/tracking/http/dispatch";
 
@@ -124,6 +124,8 @@ export async function refusal(p: Promise<unknown>): Promise<{ status: number; co
 export async function resetJobTables(db: Db): Promise<void> {
   await db.delete(jobExecutions);
   await db.delete(jobs);
+  // A job claims its experiment when it is made (tracking-run.ts): a fresh "ada" must not meet the last one's.
+  await db.delete(experiments);
   await db.delete(auditEvents);
   await db.delete(users);
 }

@@ -7,12 +7,16 @@
 import { createReadStream } from "node:fs";
 import type { Db } from "@/db/client";
 import type { JobRow } from "@/db/queries/jobs";
-import { findExperimentByName, findRun } from "@/db/queries/tracking";
+import { projectRolesOf } from "@/db/queries/projects";
+import { findExperimentByName, findRun, insertExperiment } from "@/db/queries/tracking";
+import type { UserRow } from "@/db/queries/users";
+import { can, experimentResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
+import { conflict } from "@/lib/http/api-error";
 import { uploadArtifact } from "@/lib/artifacts/service";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import { createExperiment } from "@/lib/tracking/experiments/operations";
-import { experiments, runs } from "@/lib/tracking/http/schemas";
+import { runs } from "@/lib/tracking/http/schemas";
+import { DEFAULT_ARTIFACT_ROOT } from "@/lib/tracking/runs/constants";
 import { ENVIRONMENT_TAG, EXECUTION_TAG, IMAGE_ID_TAG, JOB_TAG, REASON_TAG } from "@/lib/tracking/runs/atrium-tags";
 import { logBatch } from "@/lib/tracking/runs/data";
 import { createRun, updateRun } from "@/lib/tracking/runs/operations";
@@ -22,19 +26,53 @@ export function experimentNameOf(job: Pick<JobRow, "ownerName" | "name">): strin
   return `jobs/${job.ownerName}/${job.name}`;
 }
 
-/** The owner as the tracking layer sees her: runs and experiments are hers, not the portal's. */
-export function ownerPrincipal(owner: { name: string; id: string; role: string }): Principal {
-  return { name: owner.name, userId: owner.id, role: owner.role, admin: false, via: "token" };
+/** The owner as the tracking layer sees her, with her project roles: runs and experiments are hers, not the portal's. */
+export async function ownerPrincipal(db: Db, owner: Pick<UserRow, "name" | "id" | "role" | "ssoGroups">): Promise<Principal> {
+  const projectRoles = await projectRolesOf(db, owner.id, owner.ssoGroups);
+  return { name: owner.name, userId: owner.id, role: owner.role, admin: false, via: "token", projectRoles };
 }
 
+const experimentTaken = (name: string) =>
+  `the experiment "${name}" exists and its owner has not given this job's owner the right to write to it; rename the job or delete that experiment`;
+
+/**
+ * The job's experiment, made now (owned by the job's owner, in the job's project) unless it exists; one that
+ * exists must be one the owner may write to. Anyone may create an experiment of any name, so without this
+ * someone could make `jobs/<owner>/<job>` first and read every run, parameter and artifact the job logs.
+ */
 async function experimentOf(db: Db, principal: Principal, job: JobRow) {
   const name = experimentNameOf(job);
-  const found = await findExperimentByName(db, name);
-  if (found) return found;
-  await createExperiment({ db, principal }, experiments.create.parse({ name, tags: [{ key: JOB_TAG, value: job.id }] }));
-  const made = await findExperimentByName(db, name);
-  if (!made) throw new Error(`the experiment ${name} was not created`);
-  return made;
+  const found =
+    (await findExperimentByName(db, name)) ??
+    (await insertExperiment(db, {
+      name,
+      owner: principal.name,
+      ownerId: principal.userId ?? null,
+      projectId: job.projectId,
+      now: Date.now(),
+      tags: [{ key: JOB_TAG, value: job.id }],
+      defaultRoot: DEFAULT_ARTIFACT_ROOT,
+    })) ??
+    (await findExperimentByName(db, name));
+  if (!found) throw new Error(`the experiment ${name} was not created`);
+  if (!can(principal, "write", experimentResource(found))) throw new Error(experimentTaken(name));
+  return found;
+}
+
+/**
+ * Claims the job's experiment when the job is created or renamed: a 409 when someone else's is in the way, so
+ * the owner hears it now rather than from a failed execution.
+ */
+export async function claimJobExperiment(db: Db, owner: UserRow, job: JobRow): Promise<void> {
+  try {
+    await experimentOf(db, await ownerPrincipal(db, owner), job);
+  } catch (err) {
+    const name = experimentNameOf(job);
+    if (err instanceof Error && err.message === experimentTaken(name)) {
+      throw conflict("experiment_taken", `The experiment "${name}" belongs to someone else; choose another name for the job.`);
+    }
+    throw err;
+  }
 }
 
 /** Creates the run of an execution that is starting; returns its id and where its artifacts go. */

@@ -17,6 +17,7 @@ import {
   listProjects,
   lockOwners,
   updateMemberRole,
+  updateAllowance,
   updateProject,
   type MemberKey,
   type MemberRow,
@@ -28,7 +29,14 @@ import { assertCan, projectIdsOf, projectResource, roleIn, type Action, type Cal
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound, refused } from "@/lib/http/api-error";
-import type { AddMemberRequest, CreateProjectRequest, UpdateProjectRequest } from "./schemas";
+import { allowanceOf, projectInUse, type ProjectAllowance, type ProjectInUse } from "./allowance";
+import {
+  PERSONAL_WORKSPACE,
+  type AddMemberRequest,
+  type AllowanceRequest,
+  type CreateProjectRequest,
+  type UpdateProjectRequest,
+} from "./schemas";
 
 /** The most projects one portal holds: each is a row every member's principal may name (lib/auth/principal.ts). */
 export const MAX_PROJECTS = 1000;
@@ -63,7 +71,7 @@ function projectView(caller: Caller, p: ProjectRow): ProjectView {
 }
 
 /** The project named, when the caller may do this to it; one she may not even read does not exist for her. */
-export async function projectFor(db: Db, caller: Caller, name: string, action: Action = "read"): Promise<ProjectRow> {
+export async function projectFor(db: Db, caller: Caller, name: string, action: Action = "read", deed?: string): Promise<ProjectRow> {
   const project = await findProject(db, name);
   if (!project) throw projectNotFound(name);
   assertCan(
@@ -71,9 +79,25 @@ export async function projectFor(db: Db, caller: Caller, name: string, action: A
     action,
     projectResource(project),
     (r) => (r.status === 404 ? projectNotFound(name) : refused(r)),
-    projectDeed(action, name),
+    deed ?? projectDeed(action, name),
   );
   return project;
+}
+
+/**
+ * The project something new is started or created in, by the name a request gave (absent or "default": the
+ * caller's personal space, null), when the caller's role there allows `action`: "use" to start servers and run
+ * jobs (users and up), "write" to create jobs and endpoints (editors and up). `what` names the deed in refusals.
+ */
+export async function projectToCreateIn(
+  db: Db,
+  caller: Caller,
+  name: string | undefined,
+  action: "use" | "write",
+  what: string,
+): Promise<ProjectRow | null> {
+  if (name === undefined || name === PERSONAL_WORKSPACE) return null;
+  return projectFor(db, caller, name, action, `${what} in project "${name}"`);
 }
 
 const projectDeed = (action: Action, name: string) =>
@@ -110,9 +134,32 @@ export async function listProjectsFor(db: Db, caller: Caller): Promise<ProjectVi
   return rows.map((p) => projectView(caller, p));
 }
 
-export async function getProject(db: Db, caller: Caller, name: string): Promise<ProjectView & { members: MemberView[] }> {
+export interface ProjectDetail extends ProjectView {
+  members: MemberView[];
+  /** What an admin allows the project (null: no limit of that kind) and what its servers, jobs and endpoints hold now. */
+  allowance: ProjectAllowance;
+  inUse: ProjectInUse;
+}
+
+export async function getProject(db: Db, caller: Caller, name: string): Promise<ProjectDetail> {
   const project = await projectFor(db, caller, name);
-  return { ...projectView(caller, project), members: (await listMembers(db, project.id)).map(memberView) };
+  return {
+    ...projectView(caller, project),
+    members: (await listMembers(db, project.id)).map(memberView),
+    allowance: allowanceOf(project),
+    inUse: await projectInUse(db, project.id),
+  };
+}
+
+/** Sets the project's allowance (admins only: it spends the company's machines); what runs already keeps running. */
+export async function setProjectAllowance(db: Db, admin: Principal, name: string, ask: AllowanceRequest): Promise<ProjectDetail> {
+  await db.transaction(async (tx) => {
+    const project = await findProject(tx, name);
+    if (!project) throw projectNotFound(name);
+    await updateAllowance(tx, project.id, { maxCpu: ask.cpu, maxMemGb: ask.memGb, maxEndpoints: ask.endpoints });
+    await recordAudit(tx, { actor: admin.name, action: "project.allowance", target: name, detail: { ...ask } });
+  });
+  return getProject(db, admin, name);
 }
 
 export async function changeProject(db: Db, principal: Principal, name: string, ask: UpdateProjectRequest): Promise<ProjectView> {

@@ -24,6 +24,20 @@ export const addMemberSchema = z.union([
 ]);
 export const changeMemberSchema = z.strictObject({ role: projectRoleSchema });
 
+/**
+ * Where a server, job or endpoint is started or created: a project's name, or "default" (the personal space, as
+ * when absent). Any name is looked up: one the caller cannot see is a 404 like one that does not exist.
+ */
+export const projectChoice = z.string().min(1).max(63).optional();
+
+/** An admin sets a project's allowance (lib/projects/allowance.ts); null lifts that limit. */
+export const allowanceSchema = z.strictObject({
+  cpu: z.number().positive().max(100_000).nullable(),
+  memGb: z.number().positive().max(1_000_000).nullable(),
+  endpoints: z.number().int().min(0).max(100_000).nullable(),
+});
+export type AllowanceRequest = z.output<typeof allowanceSchema>;
+
 export const projectParams = z.object({ project: z.string().min(1).max(63) });
 /** `<name>` for a person, `group:<name>` for a group. */
 export const memberParams = z.object({ project: z.string().min(1).max(63), member: z.string().min(1).max(263) });

@@ -39,5 +39,13 @@ export function listHoldings(db: Db): Promise<HoldingRow[]> {
 
 /** What the person (by id) holds now; call it with her users row locked when the answer starts something. */
 export async function heldBy(db: Db, ownerId: string): Promise<Held> {
-  return (await listHoldingRows(db, ownerId)).reduce(addHolding, nothingHeld());
+  return (await listHoldingRows(db, { ownerId })).reduce(addHolding, nothingHeld());
+}
+
+/**
+ * What was started in the project (by id) and holds now, whoever started it: what its allowance counts
+ * (lib/projects/allowance.ts); call it with the project's row locked when the answer starts something.
+ */
+export async function heldIn(db: Db, projectId: string): Promise<Held> {
+  return (await listHoldingRows(db, { projectId })).reduce(addHolding, nothingHeld());
 }

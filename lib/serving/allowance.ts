@@ -55,7 +55,7 @@ export async function assertWithinAllowance(
   entities: readonly ServedEntityRecord[],
   endpoint: { newEndpoint: true } | { newEndpoint: false; id: string },
 ): Promise<void> {
-  const held = await heldConfigs(db, ownerId, endpoint.newEndpoint ? undefined : endpoint.id);
+  const held = await heldConfigs(db, { ownerId }, endpoint.newEndpoint ? undefined : endpoint.id);
   const others = holdOf(held.configs.flatMap((c) => c.servedEntities));
   const refusal = allowanceRefusal(
     role,

@@ -26,7 +26,9 @@ import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { recordEvents } from "@/lib/events/outbox";
 import { assertMay, endpointNamed, permissionLevelOf } from "./access";
-import { assertWithinAllowance } from "./allowance";
+import { judgeInProject } from "@/lib/projects/allowance";
+import { projectToCreateIn } from "@/lib/projects/manage";
+import { assertWithinAllowance, holdOf } from "./allowance";
 import { resolveConfig, type ResolvedConfig } from "./config";
 import { servingError } from "./errors";
 import { endpointEvent } from "./events";
@@ -94,18 +96,39 @@ async function viewOf(db: Db, caller: Principal, e: OwnedEndpoint): Promise<Endp
 }
 
 /** POST /api/2.0/serving-endpoints: the caller owns the new endpoint. */
-export async function createEndpoint(db: Db, caller: Principal, input: CreateEndpointInput): Promise<EndpointView> {
+/** Refuses (RESOURCE_EXHAUSTED) a config that does not fit its project's allowance; callers hold the owner's row lock. */
+async function assertWithinProjectAllowance(
+  tx: Db,
+  projectId: string | null,
+  entities: ResolvedConfig["servedEntities"],
+  endpoint: { newEndpoint: true } | { newEndpoint: false; id: string },
+): Promise<void> {
+  if (projectId === null) return;
+  const exceptEndpointId = endpoint.newEndpoint ? undefined : endpoint.id;
+  const ask = { what: "endpoint" as const, newEndpoint: endpoint.newEndpoint, exceptEndpointId, ...holdOf(entities) };
+  const verdict = await judgeInProject(tx, projectId, ask);
+  if (!verdict.fits) throw servingError("RESOURCE_EXHAUSTED", verdict.reason);
+}
+
+/**
+ * POST /api/2.0/serving-endpoints. `workspace`: the client's `X-MLFLOW-WORKSPACE`; the body's `project` wins over
+ * it. Creating in a project needs EDIT there (its editors and owners).
+ */
+export async function createEndpoint(db: Db, caller: Principal, input: CreateEndpointInput, workspace?: string): Promise<EndpointView> {
   if (caller.userId === undefined) {
     throw servingError("PERMISSION_DENIED", "The bootstrap token has no account to own an endpoint; create it with a person's API token.");
   }
   const ownerId = caller.userId;
   const exists = () => servingError("RESOURCE_ALREADY_EXISTS", `A serving endpoint named "${input.name}" already exists.`);
+  const project = await projectToCreateIn(db, caller, input.project ?? workspace, "write", "create a serving endpoint");
+  const projectId = project?.id ?? null;
   return db.transaction(async (tx) => {
     const { role } = await ownerAndRole(tx, ownerId, caller.name);
     if (await findEndpoint(tx, input.name)) throw exists();
     const resolved = await resolveConfig(tx, caller, role.name, input.config);
     await assertWithinAllowance(tx, role, ownerId, resolved.servedEntities, { newEndpoint: true });
-    const endpoint = await insertEndpoint(tx, { id: newId(), name: input.name, ownerId, tags: input.tags ?? [] });
+    await assertWithinProjectAllowance(tx, projectId, resolved.servedEntities, { newEndpoint: true });
+    const endpoint = await insertEndpoint(tx, { id: newId(), name: input.name, ownerId, tags: input.tags ?? [], projectId });
     if (!endpoint) throw exists();
     const version = await addRevision(tx, caller, endpoint, resolved);
     const summary = configSummary(version, resolved);
@@ -152,6 +175,7 @@ export async function updateEndpointConfig(db: Db, caller: Principal, name: stri
     const { role } = await ownerAndRole(tx, e.ownerId, e.ownerName);
     const resolved = await resolveConfig(tx, caller, role.name, input);
     await assertWithinAllowance(tx, role, e.ownerId, resolved.servedEntities, { newEndpoint: false, id: e.id });
+    await assertWithinProjectAllowance(tx, e.projectId, resolved.servedEntities, { newEndpoint: false, id: e.id });
     const version = await addRevision(tx, caller, e, resolved);
     const summary = configSummary(version, resolved);
     await recordAudit(tx, { actor: caller.name, action: "endpoint.config_update", target: e.name, detail: { id: e.id, ...summary } });

@@ -32,7 +32,9 @@ import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { insertReplica, updateReplica } from "@/db/queries/serving-replicas";
-import { servingEndpoints } from "@/db/schema";
+import { findProject, projectRolesOf } from "@/db/queries/projects";
+import { projects, servingEndpoints } from "@/db/schema";
+import { addMember, createProject } from "@/lib/projects/manage";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import { putFile } from "@/lib/artifacts/store";
 import { issueBundleToken, revokeBundleToken } from "./bundle-token";
@@ -56,8 +58,13 @@ const BASE = "http://localhost:3000/api/2.0/serving-endpoints";
  * `Authorization: Bearer $DATABRICKS_TOKEN`, its X-Databricks-Endpoints-API-Client header, and for anything but GET
  * the body as requests' `json=`; a GET passes its (absent) body as query parameters, a DELETE sends none.
  */
-async function call(route: Route, method: string, token: string | null, opts: { name?: string; path?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { "x-databricks-endpoints-api-client": "Databricks Deployment Client" };
+async function call(
+  route: Route,
+  method: string,
+  token: string | null,
+  opts: { name?: string; path?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { "x-databricks-endpoints-api-client": "Databricks Deployment Client", ...opts.headers };
   if (token) headers.authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   const url = `${BASE}${opts.name ? `/${opts.name}` : ""}${opts.path ?? ""}`;
@@ -83,6 +90,32 @@ describe("postgres", () => {
     tokens.aliceInvoke = await make("alice", "tok_alice_invoke", ["serving:invoke"]);
     tokens.aliceMlflow = await make("alice", "tok_alice_mlflow", ["mlflow"]);
     tokens.bob = await make("bob", "tok_bob", ["serving"]);
+  });
+
+  it("creates in the project X-MLFLOW-WORKSPACE names, refusing in MLflow's shape one the caller cannot see or may not create in", async () => {
+    const { getDb } = await import("@/lib/runtime/db");
+    const db = await getDb();
+    await db.delete(projects);
+    await createProject(db, p.alice, { name: "risk", description: "" });
+    const body = (name: string) => ({ name, config: { served_entities: SERVED } });
+    const inRisk = { "x-mlflow-workspace": "risk" };
+    expect(await call(collection.POST, "POST", tokens.bob, { body: body("b1"), headers: inRisk })).toEqual({
+      status: 404,
+      body: { error_code: "RESOURCE_DOES_NOT_EXIST", message: 'There is no project "risk".' },
+    });
+    const alice = { ...p.alice, projectRoles: await projectRolesOf(db, p.alice.userId ?? "", []) };
+    await addMember(db, alice, "risk", { name: "bob", role: "user" });
+    expect(await call(collection.POST, "POST", tokens.bob, { body: body("b1"), headers: inRisk })).toEqual({
+      status: 403,
+      body: {
+        error_code: "PERMISSION_DENIED",
+        message: `Only its project's editors and owners or an admin may create a serving endpoint in project "risk".`,
+      },
+    });
+    expect((await call(collection.POST, "POST", tokens.alice, { body: body("a1"), headers: inRisk })).status).toBe(200);
+    const [row] = await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, "a1"));
+    expect(row?.projectId).toBe((await findProject(db, "risk"))?.id);
+    expect(await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, "b1"))).toEqual([]);
   });
 
   it("answers every call of MLflow's Databricks deployment client with Databricks' shapes", async () => {

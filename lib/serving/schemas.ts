@@ -4,6 +4,7 @@
  * Atrium does not support are unknown fields, refused by name rather than ignored.
  */
 import { z } from "zod";
+import { projectChoice } from "@/lib/projects/schemas";
 
 /** Databricks' endpoint and served entity names: 1 to 63 letters, digits, dashes and underscores. */
 export const ENDPOINT_NAME = /^[A-Za-z0-9_-]{1,63}$/;
@@ -84,6 +85,8 @@ export const createEndpointSchema = z.strictObject({
   config: endpointConfigInputSchema,
   tags: z.array(tagSchema).max(MAX_TAGS).optional(),
   route_optimized: z.boolean().optional(),
+  /** Atrium: the project it is created in (else `X-MLFLOW-WORKSPACE`, else the personal space). */
+  project: projectChoice,
 });
 export type CreateEndpointInput = z.output<typeof createEndpointSchema>;
 

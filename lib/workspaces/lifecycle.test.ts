@@ -14,11 +14,13 @@ import type { DbHandle } from "@/db/client";
 import { findEnvironment, insertEnvironment, updateEnvironment } from "@/db/queries/environments";
 import { findServer, updateServer } from "@/db/queries/servers";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
+import { projectRolesOf } from "@/db/queries/projects";
 import { deleteUser, findUser, insertUser, updateUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
+import { createProject } from "@/lib/projects/manage";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, removeIdleNetworksOnceGone, swarmReadiness, TEST_IMAGE } from "@/lib/spawner/testing";
 import { workspaceRef } from "./workload";
@@ -216,8 +218,15 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect((await docker.getVolume(home).inspect()).Name).toBe(home);
     expect(await resolveWorkspaceTarget(db(), me.name, "default")).toBeNull();
 
-    await startServer(db(), spawner, me, me.name, "default", { environment: "python", cpu: 1, memGb: 1 });
+    // Started again, in a project: its notebooks' mlflow logs there without code (MLFLOW_WORKSPACE); the first had none.
+    expect(env.some((e) => e.startsWith("MLFLOW_WORKSPACE="))).toBe(false);
+    const project = `lc-${run}${backend.name[0]}`;
+    await createProject(db(), me, { name: project, description: "" });
+    const member = { ...me, projectRoles: await projectRolesOf(db(), me.userId ?? "", []) };
+    await startServer(db(), spawner, member, me.name, "default", { environment: "python", cpu: 1, memGb: 1, project });
     expect(await settle(me.name, "default")).toMatchObject({ status: "running", reason: null });
+    const again = await docker.getContainer((await runningContainerOf(me.name))?.Id ?? "").inspect();
+    expect(again.Config.Env ?? []).toContain(`MLFLOW_WORKSPACE=${project}`);
     const file = await jupyter(me.name, "default", "api/contents/keep.txt");
     expect(((await file.json()) as { content: string }).content).toBe("still here");
     await stopServer(db(), spawner, me, me.name, "default", { wait: true });

@@ -3,8 +3,9 @@ import { getConfig } from "@/lib/config";
 /**
  * What every workspace and job execution finds in its environment so `mlflow` and `pip` reach the
  * portal without set-up: the tracking server (this portal), a token of its owner with only the
- * workspace scopes (DEFAULT_SCOPES.workspace in lib/auth/scopes.ts), and the company index. Jupyter's
- * own variables are the workspace's (workload.ts).
+ * workspace scopes (DEFAULT_SCOPES.workspace in lib/auth/scopes.ts), the project it was started in as
+ * MLflow's workspace (so `mlflow` logs into the project without code, docs/projects.md), and the company
+ * index. Jupyter's own variables are the workspace's (workload.ts).
  */
 export function portalEnv(opts: {
   user: string;
@@ -13,6 +14,8 @@ export function portalEnv(opts: {
   environment: string;
   image: string;
   trackingToken: string;
+  /** The project's name when it was started in one; MLflow's client sends it as `X-MLFLOW-WORKSPACE`. */
+  project?: string;
 }): Record<string, string> {
   const config = getConfig();
   const env: Record<string, string> = {
@@ -26,6 +29,7 @@ export function portalEnv(opts: {
     ...(opts.server === undefined ? {} : { ATRIUM_SERVER: opts.server }),
     ATRIUM_ENVIRONMENT: opts.environment,
     ATRIUM_IMAGE: opts.image,
+    ...(opts.project === undefined ? {} : { MLFLOW_WORKSPACE: opts.project }),
   };
   const index = config.workspacePipIndexUrl;
   if (index) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { FieldLabels } from "@/lib/http/parse";
 import { userNameSchema } from "@/lib/auth/names";
+import { projectChoice } from "@/lib/projects/schemas";
 
 export const serverNameSchema = z
   .string()
@@ -12,11 +13,13 @@ export const startServerSchema = z.strictObject({
   environment: z.string().min(1).max(64),
   cpu: z.number().positive().max(512),
   memGb: z.number().positive().max(8192),
+  /** The project it is started in (its allowance counts it, its notebooks log there); absent: the personal space. */
+  project: projectChoice,
 });
 export type StartRequest = z.output<typeof startServerSchema>;
 
 /** The start form's labels (components/workspaces/start-form.tsx). */
-export const startServerLabels: FieldLabels = { environment: "Environment", cpu: "CPU", memGb: "Memory" };
+export const startServerLabels: FieldLabels = { environment: "Environment", cpu: "CPU", memGb: "Memory", project: "Project" };
 
 /** DELETE's body, as JupyterHub's: `{ "remove": true }` deletes a stopped or failed server instead of stopping it. */
 export const stopServerSchema = z.strictObject({ remove: z.boolean().optional() });

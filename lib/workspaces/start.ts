@@ -23,6 +23,8 @@ import { workspaceRef, workspaceSpec } from "./workload";
 import type { StartRequest } from "./schemas";
 import { serverView, type ServerView } from "./view";
 import { portalEnv } from "./portal-env";
+import { judgeInProject } from "@/lib/projects/allowance";
+import { projectToCreateIn } from "@/lib/projects/manage";
 
 /**
  * How long to wait before asking the engine again whether a container that Jupyter has not answered
@@ -63,6 +65,7 @@ export async function startServer(
 ): Promise<ServerView> {
   const resource = await serverResourceAt(db, user, server);
   assertCan(actor, "operate", resource, refused);
+  const project = await projectToCreateIn(db, actor, ask.project, "use", "start a server");
   if (!(await spawner.ping())) throw engineUnavailable();
   const jupyterToken = randomBytes(24).toString("base64url");
   const ownerId = resource.owner.id;
@@ -80,11 +83,15 @@ export async function startServer(
     const refusal = quotaRefusal(ask, limits, await heldBy(tx, owner.id), owner.role);
     // Every role is read only to name one that would allow the ask.
     if (refusal) throw quotaError(refusal, owner.role, await listRoles(tx));
+    if (project) {
+      const inProject = await judgeInProject(tx, project.id, { what: "server", cpu: ask.cpu, memGb: ask.memGb });
+      if (!inProject.fits) throw forbidden("project_allowance_exceeded", inProject.reason);
+    }
     await recordAudit(tx, {
       actor: actor.name,
       action: "server.start",
       target: labelOf({ user, server }),
-      detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb },
+      detail: { environment: env.id, cpu: ask.cpu, memGb: ask.memGb, ...(project ? { project: project.name } : {}) },
     });
     // The workspace's MLflow token is made in the same transaction: a refused start leaves none behind,
     // and a start commits once before the engine is asked for anything.
@@ -113,10 +120,11 @@ export async function startServer(
       startedAt: null,
       stoppedAt: null,
       lastActivity: now,
+      projectId: project?.id ?? null,
     });
-    return { row, env, tracking, owner: { id: owner.id, homeVolume: owner.homeVolume, pids: limits.maxPids } };
+    return { row, env, tracking, project: project?.name, owner: { id: owner.id, homeVolume: owner.homeVolume, pids: limits.maxPids } };
   });
-  void spawnInBackground(db, spawner, reserved.env, reserved.row, reserved.owner, jupyterToken, reserved.tracking);
+  void spawnInBackground(db, spawner, reserved.env, reserved.row, reserved.owner, jupyterToken, reserved.tracking, reserved.project);
   return serverView(reserved.row);
 }
 
@@ -142,6 +150,8 @@ async function spawnInBackground(
   owner: { id: string; homeVolume: string; pids: number },
   jupyterToken: string,
   tracking: { id: string; token: string },
+  /** The project's name, for MLFLOW_WORKSPACE; undefined: the personal space. */
+  project: string | undefined,
 ): Promise<void> {
   const user = row.userName;
   const server = row.name;
@@ -167,7 +177,7 @@ async function spawnInBackground(
         memGb: row.memGb,
         pids: owner.pids,
         token: jupyterToken,
-        env: portalEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token }),
+        env: portalEnv({ user, server, environment: env.id, image: env.image, trackingToken: tracking.token, project }),
       }),
       // "creating" was written just before; only the step to "starting" is news.
       (e) => void (e.phase === "starting" ? progress(db, user, server, e.phase, 40, e.message) : undefined),
