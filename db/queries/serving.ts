@@ -61,7 +61,19 @@ export async function updateEndpoint(
   db: Db,
   id: string,
   set: Partial<
-    Pick<EndpointRow, "pendingConfigId" | "activeConfigId" | "ready" | "configUpdate" | "stateReason" | "followedAliases" | "tags">
+    Pick<
+      EndpointRow,
+      | "pendingConfigId"
+      | "activeConfigId"
+      | "ready"
+      | "configUpdate"
+      | "stateReason"
+      | "followedAliases"
+      | "tags"
+      | "logSampleRate"
+      | "logSampleBytes"
+      | "logRetentionDays"
+    >
   >,
 ): Promise<EndpointRow> {
   const rows = await db

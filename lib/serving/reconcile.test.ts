@@ -16,7 +16,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replicasOfEndpoint, type ReplicaRow } from "@/db/queries/serving-replicas";
 import { insertExperiment, insertRun } from "@/db/queries/tracking";
-import { apiTokens, modelVersions, servingEndpoints } from "@/db/schema";
+import { apiTokens, modelVersions, servingEndpoints, servingRequestLog } from "@/db/schema";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { bodyChunks } from "@/lib/artifacts/http";
 import { LocalArtifactStore } from "@/lib/artifacts/local-store";
@@ -87,6 +87,9 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
     spawnTimeoutMs: 150_000,
     drainMs: 300,
     idleMs: 60_000,
+    targetConcurrency: 4,
+    scaleDownMs: 300_000,
+    busyAt: new Map(),
     ...extra,
   });
   const endpointRow = async (name: string) => (await db().select().from(servingEndpoints).where(eq(servingEndpoints.name, name)))[0];
@@ -280,7 +283,7 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
     it("scales an idle scale-to-zero entity to no replica, and starts one when a call asks it to wake", async () => {
       // A call a moment ago: the rollout starts one replica, as the proxy would need it.
       await db().update(servingEndpoints).set({ lastInvokedAt: new Date() }).where(eq(servingEndpoints.name, "iris"));
-      await updateEndpointConfig(db(), p.alice, "iris", config("2", { scale_to_zero_enabled: true }));
+      await updateEndpointConfig(db(), p.alice, "iris", config("2", { scale_to_zero_enabled: true, max_replicas: 2 }));
       await reconcileUntil(
         deps(),
         async () => ((await endpointRow("iris"))?.configUpdate === "NOT_UPDATING" ? true : undefined),
@@ -307,6 +310,71 @@ describe.skipIf(notReady !== undefined && !CI)("serving reconciler on the real e
       await db().update(servingEndpoints).set({ wakeRequestedAt: new Date() }).where(eq(servingEndpoints.name, "iris"));
       const woken = await reconcileUntil(deps(), async () => (await live()).find((r) => r.state === "ready"), "woken");
       expect(await predict(woken.url!)).toEqual({ status: 200, body: { predictions: expected } });
+    }, 300_000);
+
+    it("scales up toward max_replicas while the request log shows load, and back down after the cool-down", async () => {
+      const e = await endpointRow("iris");
+      const live = () => replicas("iris").then((rows) => rows.filter((r) => r.state === "ready" || r.state === "starting"));
+      const [first] = await live();
+      expect(first?.state).toBe("ready");
+      // What the proxies of every portal write: eight 5-second calls in the last 10 s are four calls in flight on
+      // average, which at a target of one per replica wants four replicas; max_replicas is 2. Re-stamped each look:
+      // the load goes on.
+      const busy = async () => {
+        await db().delete(servingRequestLog).where(eq(servingRequestLog.endpointId, e!.id));
+        await db()
+          .insert(servingRequestLog)
+          .values(
+            Array.from({ length: 8 }, () => ({
+              endpointId: e!.id,
+              endpointName: "iris",
+              at: new Date(Date.now() - 1_000),
+              callerName: "alice",
+              servedEntity: "churn-2",
+              modelVersion: 2,
+              status: 200,
+              latencyMs: 5_000,
+            })),
+          );
+        await db().update(servingEndpoints).set({ lastInvokedAt: new Date() }).where(eq(servingEndpoints.name, "iris"));
+      };
+      const loaded = depsFor(spawner, { targetConcurrency: 1, scaleDownMs: 3_000 });
+      const both = await reconcileUntil(
+        loaded,
+        async () => {
+          await busy();
+          const ready = (await live()).filter((r) => r.state === "ready");
+          return ready.length === 2 ? ready : undefined;
+        },
+        "scaled up to two",
+      );
+      const added = both.find((r) => r.id !== first!.id);
+      expect(await predict(added!.url!)).toEqual({ status: 200, body: { predictions: expected } });
+      // Never past max_replicas, however long the load lasts.
+      await busy();
+      await reconcileServing(loaded);
+      expect(await live()).toHaveLength(2);
+
+      // The load stops (the calls are an hour old); the endpoint is still called now and then, so it keeps its floor.
+      await db()
+        .update(servingRequestLog)
+        .set({ at: new Date(Date.now() - 3_600_000) })
+        .where(eq(servingRequestLog.endpointId, e!.id));
+      const quiet = Date.now();
+      await reconcileServing(loaded);
+      expect(await live()).toHaveLength(2);
+      await reconcileUntil(
+        loaded,
+        async () => {
+          await db().update(servingEndpoints).set({ lastInvokedAt: new Date() }).where(eq(servingEndpoints.name, "iris"));
+          return (await replicas("iris")).find((r) => r.id === added!.id)?.state === "stopped" ? true : undefined;
+        },
+        "scaled back to one",
+      );
+      expect(Date.now() - quiet).toBeGreaterThanOrEqual(3_000);
+      // The newer replica went; the one known to answer stays.
+      expect((await live()).map((r) => r.id)).toEqual([first!.id]);
+      expect(await spawner.status(replicaRef(added!.id))).toEqual({ state: "missing" });
     }, 300_000);
 
     it("removes a deleted endpoint's containers in the one reconcile", async () => {
