@@ -184,6 +184,21 @@ export async function writeGrants(
     .onConflictDoNothing();
 }
 
+/** Removes one grant; whether there was one. */
+export async function deleteGrant(db: Db, endpointId: string, grant: GrantRow): Promise<boolean> {
+  const gone = await db
+    .delete(servingEndpointGrants)
+    .where(
+      and(
+        eq(servingEndpointGrants.endpointId, endpointId),
+        eq(servingEndpointGrants.granteeKind, grant.granteeKind),
+        eq(servingEndpointGrants.granteeId, grant.granteeId),
+      ),
+    )
+    .returning({ id: servingEndpointGrants.granteeId });
+  return gone.length > 0;
+}
+
 export async function countGrants(db: Db, endpointId: string): Promise<number> {
   const rows = await db
     .select({ n: sql<number>`count(*)`.mapWith(Number) })

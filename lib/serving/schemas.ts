@@ -139,3 +139,7 @@ const grantSchema = z
 
 export const permissionsInputSchema = z.strictObject({ access_control_list: z.array(grantSchema).max(MAX_GRANTS) });
 export type PermissionsInput = z.output<typeof permissionsInputSchema>;
+
+/** The endpoint page's removal of one grant: the grantee as the page lists it (a person's id, or a token's). */
+export const grantRemovalSchema = z.strictObject({ kind: z.enum(["user", "token"]), id: z.string().min(1).max(200) });
+export type GrantRemovalInput = z.output<typeof grantRemovalSchema>;
