@@ -125,7 +125,9 @@ export async function requestSeries(db: Db, endpointId: string, range: { from: D
     .groupBy(bucket, log.servedEntity)
     .orderBy(bucket, log.servedEntity);
   return rows.flatMap((r) =>
-    r.servedEntity === null ? [] : [{ ...r, servedEntity: r.servedEntity, modelVersion: r.modelVersion === null ? null : Number(r.modelVersion) }],
+    r.servedEntity === null
+      ? []
+      : [{ ...r, servedEntity: r.servedEntity, modelVersion: r.modelVersion === null ? null : Number(r.modelVersion) }],
   );
 }
 

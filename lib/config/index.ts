@@ -149,7 +149,9 @@ const envSchema = z.object({
     .refine((n) => Number.isInteger(n) && n >= 10 && n <= 604800, { message: "must be a whole number of seconds from 10 to 604800" }),
   ATRIUM_SERVING_TARGET_CONCURRENCY: optionalString
     .transform((v) => (v === undefined ? 4 : Number(v)))
-    .refine((n) => Number.isFinite(n) && n >= 0.1 && n <= 1000, { message: "must be a number of calls in flight per replica from 0.1 to 1000" }),
+    .refine((n) => Number.isFinite(n) && n >= 0.1 && n <= 1000, {
+      message: "must be a number of calls in flight per replica from 0.1 to 1000",
+    }),
   ATRIUM_SERVING_SCALE_DOWN_S: optionalString
     .transform((v) => (v === undefined ? 300 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 10 && n <= 86400, { message: "must be a whole number of seconds from 10 to 86400" }),

@@ -79,7 +79,9 @@ export async function addRevision(db: Db, actor: Principal, endpoint: EndpointRo
 }
 
 /** The request log's settings an `auto_capture_config` gives; what it leaves out stays as it is. */
-export function logSettingsOf(c: AutoCaptureConfigInput | undefined): Partial<Pick<EndpointRow, "logSampleRate" | "logSampleBytes" | "logRetentionDays">> {
+export function logSettingsOf(
+  c: AutoCaptureConfigInput | undefined,
+): Partial<Pick<EndpointRow, "logSampleRate" | "logSampleBytes" | "logRetentionDays">> {
   if (!c) return {};
   const rate = c.enabled === false ? 0 : c.log_sample_rate;
   return {
@@ -130,7 +132,11 @@ export async function createEndpoint(db: Db, caller: Principal, input: CreateEnd
       actor: caller.name,
       action: "endpoint.create",
       target: endpoint.name,
-      detail: { id: endpoint.id, ...summary, ...(input.config.auto_capture_config ? { auto_capture_config: input.config.auto_capture_config } : {}) },
+      detail: {
+        id: endpoint.id,
+        ...summary,
+        ...(input.config.auto_capture_config ? { auto_capture_config: input.config.auto_capture_config } : {}),
+      },
     });
     await recordEvents(tx, caller, [endpointEvent("endpoint.created", endpoint, { owner: caller.name, ...summary })]);
     return viewOf(tx, caller, await endpointNamed(tx, endpoint.name));

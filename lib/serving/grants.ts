@@ -62,7 +62,13 @@ async function granteesOf(db: Db, input: PermissionsInput): Promise<GrantRow[]> 
 }
 
 /** One change of the grants, by the owner or an admin, with its audit entry and event; the list as it is after. */
-function changeGrants(db: Db, caller: Principal, name: string, mode: "add" | "replace" | "remove", change: (tx: Db, e: OwnedEndpoint) => Promise<void>) {
+function changeGrants(
+  db: Db,
+  caller: Principal,
+  name: string,
+  mode: "add" | "replace" | "remove",
+  change: (tx: Db, e: OwnedEndpoint) => Promise<void>,
+) {
   return db.transaction(async (tx) => {
     const e = await endpointNamed(tx, name, true);
     assertMay(caller, "write", e);

@@ -324,8 +324,7 @@ class EndpointPass {
   private readiness(): "READY" | "NOT_READY" {
     const active = this.configs.get(this.e.activeConfigId ?? "");
     if (!active) return "NOT_READY";
-    const served = (x: ServedEntityRecord) =>
-      this.floor(x) === 0 || this.live(active.id, x.name).some((r) => r.state === "ready");
+    const served = (x: ServedEntityRecord) => this.floor(x) === 0 || this.live(active.id, x.name).some((r) => r.state === "ready");
     return active.servedEntities.every(served) ? "READY" : "NOT_READY";
   }
 
@@ -419,7 +418,9 @@ export async function reconcileServing(deps: ServingDeps): Promise<boolean> {
   for (const e of endpoints) {
     const mine = replicas.filter((r) => r.endpointId === e.id);
     const load = new Map(busy.filter((b) => b.endpointId === e.id).map((b) => [b.servedEntity, b.busyMs / LOAD_WINDOW_MS]));
-    await new EndpointPass(deps, e, mine, listed, load).run().catch((err: unknown) => console.warn(`[atrium] serving endpoint ${e.name}:`, err));
+    await new EndpointPass(deps, e, mine, listed, load)
+      .run()
+      .catch((err: unknown) => console.warn(`[atrium] serving endpoint ${e.name}:`, err));
   }
   await settleReplicas(deps.db, deps.spawner, endpointObjects, { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] });
   await deleteStaleBundleTokens(deps.db);

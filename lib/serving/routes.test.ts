@@ -198,7 +198,11 @@ describe("postgres", () => {
 
     // What a PUT leaves out stays; Databricks' enabled: false keeps no bodies.
     const put = (auto: unknown) =>
-      call(config.PUT, "PUT", tokens.alice, { name: "captured", path: "/config", body: { served_entities: SERVED, auto_capture_config: auto } });
+      call(config.PUT, "PUT", tokens.alice, {
+        name: "captured",
+        path: "/config",
+        body: { served_entities: SERVED, auto_capture_config: auto },
+      });
     const updated = await put({ enabled: false, log_retention_days: 90 });
     expect(updated.status).toBe(200);
     expect(await settings("captured")).toEqual({ rate: 0, bytes: 1024, days: 90 });

@@ -71,7 +71,9 @@ export function endpointView(e: OwnedEndpoint, configs: ReadonlyMap<string, Endp
     last_updated_timestamp: e.updatedAt.getTime(),
     state: { ready: e.ready, config_update: e.configUpdate },
     ...(active ? { config: configView(e, active, e.ready === "READY" ? "DEPLOYMENT_READY" : "DEPLOYMENT_RECOVERING", message) } : {}),
-    ...(pending ? { pending_config: { ...configView(e, pending, pendingDeployment, message), start_time: pending.createdAt.getTime() } } : {}),
+    ...(pending
+      ? { pending_config: { ...configView(e, pending, pendingDeployment, message), start_time: pending.createdAt.getTime() } }
+      : {}),
     tags: e.tags,
     permission_level: permissionLevel,
     route_optimized: false,
