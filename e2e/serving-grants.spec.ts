@@ -1,5 +1,6 @@
 import { expect as baseExpect, test, type Page } from "@playwright/test";
 import { asBootstrap, bearer, mlflowPost } from "./support/api";
+import { ssoSignIn } from "./support/browser";
 import { SSO_URL } from "./support/env";
 
 /**
@@ -13,15 +14,6 @@ const expect = baseExpect.configure({ timeout: 20_000 });
 const API = `${SSO_URL}/api/2.0/serving-endpoints`;
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-async function signInWithSso(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${SSO_URL}/`);
-  await page.getByRole("button", { name: "Sign in with SSO" }).click();
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(username, { timeout: 20_000 });
-}
 
 async function shoot(page: Page, name: string) {
   for (const [size, viewport] of [
@@ -40,7 +32,7 @@ async function shoot(page: Page, name: string) {
 test("the endpoint page adds and removes who may call it, and shows the request log's settings", async ({ page, request }) => {
   test.setTimeout(180_000);
   await page.setViewportSize(DESKTOP);
-  await signInWithSso(page, "alice", "alice-pw");
+  await ssoSignIn(page, SSO_URL, "alice", "alice-pw");
   const tok = await request.post(`${SSO_URL}/api/users/alice/tokens`, { headers: asBootstrap, data: { note: "serving grants" } });
   expect(tok.status(), await tok.text()).toBe(201);
   const token = ((await tok.json()) as { token: string }).token;
