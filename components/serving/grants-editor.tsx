@@ -96,7 +96,7 @@ export function GrantsEditor({ name, grants }: { name: string; grants: Grant[] }
             <option value="token">an API token</option>
           </select>
         </label>
-        <label className="min-w-0 flex-1 text-sm">
+        <label className="min-w-[12rem] flex-1 text-sm">
           <span className="block font-medium text-slate-700">{kind === "user" ? "User name" : "Token id"}</span>
           <input
             value={who}
