@@ -1020,7 +1020,8 @@ export const servingRequestLog = pgTable(
     callerId: text("caller_id"),
     callerName: text("caller_name").notNull(),
     tokenId: text("token_id"),
-    servedEntity: text("served_entity").notNull(),
+    /** Null for a call refused before it reached a replica (401, 403, 503; docs/serving.md, "The request log"). */
+    servedEntity: text("served_entity"),
     modelVersion: integer("model_version"),
     /** A copy sent to the shadow entity, whose answer the caller never saw. */
     shadow: boolean("shadow").notNull().default(false),

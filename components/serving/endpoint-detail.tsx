@@ -9,6 +9,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageHeader } from "@/components/ui/page-header";
 import { EndpointCharts } from "./endpoint-charts";
+import { GrantsEditor } from "./grants-editor";
 import { DriftPanel } from "./drift-panel";
 import { StateBadge } from "./endpoint-state";
 import { RequestLog } from "./request-log";
@@ -137,7 +138,23 @@ function Served({ page }: { page: EndpointPage }) {
           );
         })}
       </DataTable>
+      <LogSettings endpoint={page.endpoint} />
     </Card>
+  );
+}
+
+/** The request log's settings (auto_capture_config), changed with PUT …/config (docs/serving.md, "The request log"). */
+function LogSettings({ endpoint }: { endpoint: EndpointPage["endpoint"] }) {
+  const c = (endpoint.config ?? endpoint.pending_config)?.auto_capture_config;
+  if (!c) return null;
+  const bodies =
+    c.log_sample_rate === 0 || c.log_sample_bytes === 0
+      ? "keeps no request or response bodies"
+      : `keeps the first ${c.log_sample_bytes.toLocaleString("en")} bytes of the bodies of ${Math.round(c.log_sample_rate * 1000) / 10} % of calls`;
+  return (
+    <p className="mt-3 text-xs text-slate-500" data-testid="log-settings">
+      The request log has a row for every call, {bodies}, and keeps rows {c.log_retention_days} days.
+    </p>
   );
 }
 
@@ -158,29 +175,7 @@ function Callers({ page }: { page: EndpointPage }) {
       title="Who may call it"
       description="Besides you and admins. A person may call it with their sign-in or any of their tokens with serving:invoke; a token grant lets that one token call it."
     >
-      {page.grants.length === 0 ? (
-        <p className="text-sm text-slate-500" data-testid="grants">
-          Nobody else yet. Grant access with{" "}
-          <code className="text-xs">PATCH /api/2.0/serving-endpoints/{page.endpoint.name}/permissions</code>.
-        </p>
-      ) : (
-        <ul className="space-y-1 text-sm" data-testid="grants">
-          {page.grants.map((g) => (
-            <li key={`${g.kind}-${g.id}`}>
-              {g.kind === "user" ? (
-                <>
-                  <span className="font-medium">{g.name ?? "a deleted account"}</span> <span className="text-slate-500">(person)</span>
-                </>
-              ) : (
-                <>
-                  token <code className="text-xs">{g.id}</code>{" "}
-                  <span className="text-slate-500">{g.token_owner ? `of ${g.token_owner}` : "(revoked)"}</span>
-                </>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      <GrantsEditor name={page.endpoint.name} grants={page.grants} />
     </Card>
   );
 }

@@ -157,7 +157,7 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
                     {r.token_id && <span className="block text-xs text-slate-400">token {r.token_id}</span>}
                   </td>
                   <td className="pr-4 font-mono text-xs">
-                    {r.served_entity}
+                    {r.served_entity ?? <span className="font-sans text-slate-500">refused</span>}
                     {r.shadow && <span className="ml-1 rounded bg-slate-100 px-1 font-sans text-slate-600">shadow</span>}
                   </td>
                   <td

@@ -120,31 +120,36 @@ export async function requestSeries(db: Db, endpointId: string, range: { from: D
       p99: pct(0.99),
     })
     .from(log)
-    .where(and(eq(log.endpointId, endpointId), gte(log.at, range.from), lt(log.at, range.to)))
+    // Per served version: a refused call (no served entity) reached none.
+    .where(and(eq(log.endpointId, endpointId), gte(log.at, range.from), lt(log.at, range.to), isNotNull(log.servedEntity)))
     .groupBy(bucket, log.servedEntity)
     .orderBy(bucket, log.servedEntity);
-  return rows.map((r) => ({ ...r, modelVersion: r.modelVersion === null ? null : Number(r.modelVersion) }));
+  return rows.flatMap((r) =>
+    r.servedEntity === null
+      ? []
+      : [{ ...r, servedEntity: r.servedEntity, modelVersion: r.modelVersion === null ? null : Number(r.modelVersion) }],
+  );
 }
 
-/** Requests each of these endpoints answered since `since` (shadow copies not counted: no caller saw them). */
+/** Requests each of these endpoints answered since `since` (shadow copies and refused calls not counted). */
 export async function requestCountsSince(db: Db, endpointIds: readonly string[], since: Date): Promise<Map<string, number>> {
   if (endpointIds.length === 0) return new Map();
   const rows = await db
     .select({ id: log.endpointId, n: sql<number>`count(*)`.mapWith(Number) })
     .from(log)
-    .where(and(inArray(log.endpointId, [...endpointIds]), gte(log.at, since), eq(log.shadow, false)))
+    .where(and(inArray(log.endpointId, [...endpointIds]), gte(log.at, since), eq(log.shadow, false), isNotNull(log.servedEntity)))
     .groupBy(log.endpointId);
   return new Map(rows.map((r) => [r.id, r.n]));
 }
 
 /** Sampled request and response bodies of answered (status < 400) requests in a window, newest first, at most `limit`. */
-export function sampledBodies(
+export async function sampledBodies(
   db: Db,
   endpointId: string,
   range: { from: Date; to: Date },
   limit: number,
 ): Promise<{ servedEntity: string; request: string | null; response: string | null }[]> {
-  return db
+  const rows = await db
     .select({ servedEntity: log.servedEntity, request: log.requestSample, response: log.responseSample })
     .from(log)
     .where(
@@ -152,4 +157,25 @@ export function sampledBodies(
     )
     .orderBy(desc(log.at))
     .limit(limit);
+  // A refused call has no served entity, and no body either: it never matches, which the type cannot know.
+  return rows.flatMap((r) => (r.servedEntity === null ? [] : [{ ...r, servedEntity: r.servedEntity }]));
+}
+
+/**
+ * The load signal of autoscaling (lib/serving/desired-replicas.ts): per endpoint and served entity, the summed latency
+ * in ms of the calls that started since `since` (shadow copies included: they load their replicas too; refused calls,
+ * which reached none, not). Over the window's length it is the calls in flight on average (Little's law). Every portal
+ * writes its calls here, so the leader sees the load of all of them. The time index bounds the read to the window.
+ */
+export async function busyMsSince(db: Db, since: Date): Promise<{ endpointId: string; servedEntity: string; busyMs: number }[]> {
+  const rows = await db
+    .select({
+      endpointId: log.endpointId,
+      servedEntity: log.servedEntity,
+      busyMs: sql<number>`coalesce(sum(${log.latencyMs}), 0)`.mapWith(Number),
+    })
+    .from(log)
+    .where(and(gte(log.at, since), isNotNull(log.servedEntity)))
+    .groupBy(log.endpointId, log.servedEntity);
+  return rows.flatMap((r) => (r.servedEntity === null ? [] : [{ ...r, servedEntity: r.servedEntity }]));
 }

@@ -61,7 +61,19 @@ export async function updateEndpoint(
   db: Db,
   id: string,
   set: Partial<
-    Pick<EndpointRow, "pendingConfigId" | "activeConfigId" | "ready" | "configUpdate" | "stateReason" | "followedAliases" | "tags">
+    Pick<
+      EndpointRow,
+      | "pendingConfigId"
+      | "activeConfigId"
+      | "ready"
+      | "configUpdate"
+      | "stateReason"
+      | "followedAliases"
+      | "tags"
+      | "logSampleRate"
+      | "logSampleBytes"
+      | "logRetentionDays"
+    >
   >,
 ): Promise<EndpointRow> {
   const rows = await db
@@ -170,6 +182,21 @@ export async function writeGrants(
     .insert(servingEndpointGrants)
     .values(grants.map((g) => ({ endpointId, granteeKind: g.granteeKind, granteeId: g.granteeId, grantedById })))
     .onConflictDoNothing();
+}
+
+/** Removes one grant; whether there was one. */
+export async function deleteGrant(db: Db, endpointId: string, grant: GrantRow): Promise<boolean> {
+  const gone = await db
+    .delete(servingEndpointGrants)
+    .where(
+      and(
+        eq(servingEndpointGrants.endpointId, endpointId),
+        eq(servingEndpointGrants.granteeKind, grant.granteeKind),
+        eq(servingEndpointGrants.granteeId, grant.granteeId),
+      ),
+    )
+    .returning({ id: servingEndpointGrants.granteeId });
+  return gone.length > 0;
 }
 
 export async function countGrants(db: Db, endpointId: string): Promise<number> {

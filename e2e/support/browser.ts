@@ -36,6 +36,16 @@ export async function devSignIn(page: Page, base: string, name: string): Promise
   }
 }
 
+/** Signs in through the real OIDC provider from the portal at `base` (its "Sign in with SSO"). */
+export async function ssoSignIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await visit(page, `${base}/`);
+  await page.getByRole("button", { name: "Sign in with SSO" }).click();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("me-name")).toHaveText(username, { timeout: 20_000 });
+}
+
 /** Removes the containers and home volumes a spec's people left behind on the engine (found by label). */
 export async function removeWorkspaces(users: string[]): Promise<void> {
   await removeEverythingOf(users);

@@ -147,6 +147,14 @@ const envSchema = z.object({
   ATRIUM_SERVING_IDLE_SECONDS: optionalString
     .transform((v) => (v === undefined ? 1800 : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 10 && n <= 604800, { message: "must be a whole number of seconds from 10 to 604800" }),
+  ATRIUM_SERVING_TARGET_CONCURRENCY: optionalString
+    .transform((v) => (v === undefined ? 4 : Number(v)))
+    .refine((n) => Number.isFinite(n) && n >= 0.1 && n <= 1000, {
+      message: "must be a number of calls in flight per replica from 0.1 to 1000",
+    }),
+  ATRIUM_SERVING_SCALE_DOWN_S: optionalString
+    .transform((v) => (v === undefined ? 300 : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= 10 && n <= 86400, { message: "must be a whole number of seconds from 10 to 86400" }),
   ATRIUM_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
@@ -265,7 +273,15 @@ export interface AtriumConfig {
    * replica taken out of rotation lives on for its requests in flight (ATRIUM_SERVING_DRAIN_S), and how long a
    * scale-to-zero entity stays up without a call (ATRIUM_SERVING_IDLE_SECONDS).
    */
-  serving: { tickMs: number; drainMs: number; idleMs: number };
+  serving: {
+    tickMs: number;
+    drainMs: number;
+    idleMs: number;
+    /** Calls in flight one replica should carry; more scale an entity up toward max_replicas (ATRIUM_SERVING_TARGET_CONCURRENCY). */
+    targetConcurrency: number;
+    /** How long an entity's load must have wanted fewer replicas before they drain (ATRIUM_SERVING_SCALE_DOWN_S). */
+    scaleDownMs: number;
+  };
   /** The leader's event delivery (docs/architecture.md §5): between two passes, and how long delivered events are kept. */
   events: { tickMs: number; retentionDays: number };
   /** Who may read /metrics: a bearer token, and addresses or CIDR ranges (lib/metrics/access.ts). */
@@ -448,6 +464,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AtriumConfig {
       tickMs: e.ATRIUM_SERVING_TICK_S * 1000,
       drainMs: e.ATRIUM_SERVING_DRAIN_S * 1000,
       idleMs: e.ATRIUM_SERVING_IDLE_SECONDS * 1000,
+      targetConcurrency: e.ATRIUM_SERVING_TARGET_CONCURRENCY,
+      scaleDownMs: e.ATRIUM_SERVING_SCALE_DOWN_S * 1000,
     },
     events: { tickMs: e.ATRIUM_EVENTS_TICK_S * 1000, retentionDays: e.ATRIUM_EVENTS_RETENTION_DAYS },
     metrics: { token: e.ATRIUM_METRICS_TOKEN, allow: checkMetricsAllow(e.ATRIUM_METRICS_ALLOW) },

@@ -68,6 +68,11 @@ export function createMetrics(db: () => Promise<Db>) {
       help: "Request log rows dropped because the write queue was full (the calls themselves were answered).",
       registers: [registry],
     }),
+    servingRefusalsUnlogged: new Counter({
+      name: "atrium_serving_refusals_unlogged_total",
+      help: "Refused invocations given no request log row because refusals came faster than the log takes them (per endpoint and per portal).",
+      registers: [registry],
+    }),
     servingShadowSkipped: new Counter({
       name: "atrium_serving_shadow_skipped_total",
       help: "Calls not copied to the shadow entity: a body over the endpoint's sample byte cap, no ready shadow replica, or too many copies in flight.",

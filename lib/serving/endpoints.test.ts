@@ -10,7 +10,7 @@ import { parseWith } from "@/lib/http/parse";
 import { apiError } from "@/lib/http/testing";
 import { invokeRefusal } from "./access";
 import { createEndpoint, ROLLING_OUT, deleteEndpoint, getEndpoint, listEndpoints, updateEndpointConfig } from "./endpoints";
-import { getPermissions, updatePermissions } from "./grants";
+import { getPermissions, removeGrant, updatePermissions } from "./grants";
 import { createEndpointSchema, endpointConfigInputSchema, permissionsInputSchema } from "./schemas";
 import { churnConfig, finishRollout, seedServing, tokenOf, type Person } from "./testing";
 
@@ -79,6 +79,7 @@ for (const kind of DB_KINDS) {
             },
           ],
           traffic_config: { routes: [{ served_model_name: "churn-2", served_entity_name: "churn-2", traffic_percentage: 100 }] },
+          auto_capture_config: { enabled: true, log_sample_rate: 1, log_sample_bytes: 4096, log_retention_days: 30 },
           config_version: 1,
           start_time: view.pending_config?.start_time,
         },
@@ -439,6 +440,33 @@ for (const kind of DB_KINDS) {
       await grant(db(), p.alice, "api", [{ user_name: "carol", permission_level: "CAN_QUERY" }], "replace");
       expect(await invokeRefusal(db(), x.principal, "api")).toEqual(denied);
       expect(await invokeRefusal(db(), p.carol, "api")).toBeNull();
+    });
+
+    it("removes one grant by the grantee's id (the endpoint page's Remove), audited; only the owner or an admin may", async () => {
+      await create(db(), p.alice, "api");
+      const x = await tokenOf(db(), p.bob, "tok_x", ["serving:invoke"]);
+      await grant(db(), p.alice, "api", [
+        { token_id: "tok_x", permission_level: "CAN_QUERY" },
+        { user_name: "carol", permission_level: "CAN_QUERY" },
+      ]);
+      expect(refusal(await apiError(removeGrant(db(), p.bob, "api", { kind: "token", id: "tok_x" })))).toMatchObject({ status: 403 });
+      const after = await removeGrant(db(), p.root, "api", { kind: "user", id: p.carol.userId ?? "" });
+      expect(after.access_control_list).toEqual([
+        { user_name: "alice", permission_level: "CAN_MANAGE" },
+        { token_id: "tok_x", token_owner: "bob", permission_level: "CAN_QUERY" },
+      ]);
+      expect(await invokeRefusal(db(), p.carol, "api")).toMatchObject({ status: 403 });
+      expect(await invokeRefusal(db(), x.principal, "api")).toBeNull();
+      expect(refusal(await apiError(removeGrant(db(), p.alice, "api", { kind: "user", id: p.carol.userId ?? "" })))).toEqual({
+        status: 404,
+        error_code: "RESOURCE_DOES_NOT_EXIST",
+        message: 'The endpoint "api" has no grant to that person; it may have been removed already.',
+      });
+      const audit = await db().select().from(auditEvents).where(eq(auditEvents.action, "endpoint.permissions_update"));
+      expect(audit.map((a) => [a.actor, (a.detail as { mode: string }).mode])).toEqual([
+        ["alice", "add"],
+        ["root", "remove"],
+      ]);
     });
 
     it("refuses a grant to someone or some token that does not exist, and changes nothing", async () => {

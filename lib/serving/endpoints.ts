@@ -32,7 +32,7 @@ import { assertWithinAllowance, holdOf } from "./allowance";
 import { resolveConfig, type ResolvedConfig } from "./config";
 import { servingError } from "./errors";
 import { endpointEvent } from "./events";
-import type { CreateEndpointInput, EndpointConfigInput } from "./schemas";
+import type { AutoCaptureConfigInput, CreateEndpointInput, EndpointConfigInput } from "./schemas";
 import { endpointView, type EndpointView } from "./view";
 
 /** What an endpoint's state says while its pending config is rolled out (reconcile.ts). */
@@ -78,6 +78,19 @@ export async function addRevision(db: Db, actor: Principal, endpoint: EndpointRo
     followedAliases: resolved.followedAliases,
   });
   return version;
+}
+
+/** The request log's settings an `auto_capture_config` gives; what it leaves out stays as it is. */
+export function logSettingsOf(
+  c: AutoCaptureConfigInput | undefined,
+): Partial<Pick<EndpointRow, "logSampleRate" | "logSampleBytes" | "logRetentionDays">> {
+  if (!c) return {};
+  const rate = c.enabled === false ? 0 : c.log_sample_rate;
+  return {
+    ...(rate !== undefined ? { logSampleRate: rate } : {}),
+    ...(c.log_sample_bytes !== undefined ? { logSampleBytes: c.log_sample_bytes } : {}),
+    ...(c.log_retention_days !== undefined ? { logRetentionDays: c.log_retention_days } : {}),
+  };
 }
 
 /** What the audit log and the events say about a config. */
@@ -128,7 +141,14 @@ export async function createEndpoint(db: Db, caller: Principal, input: CreateEnd
     const resolved = await resolveConfig(tx, caller, role.name, input.config);
     await assertWithinAllowance(tx, role, ownerId, resolved.servedEntities, { newEndpoint: true });
     await assertWithinProjectAllowance(tx, projectId, resolved.servedEntities, { newEndpoint: true });
-    const endpoint = await insertEndpoint(tx, { id: newId(), name: input.name, ownerId, tags: input.tags ?? [], projectId });
+    const endpoint = await insertEndpoint(tx, {
+      id: newId(),
+      name: input.name,
+      ownerId,
+      tags: input.tags ?? [],
+      projectId,
+      ...logSettingsOf(input.config.auto_capture_config),
+    });
     if (!endpoint) throw exists();
     const version = await addRevision(tx, caller, endpoint, resolved);
     const summary = configSummary(version, resolved);
@@ -136,7 +156,11 @@ export async function createEndpoint(db: Db, caller: Principal, input: CreateEnd
       actor: caller.name,
       action: "endpoint.create",
       target: endpoint.name,
-      detail: { id: endpoint.id, ...summary },
+      detail: {
+        id: endpoint.id,
+        ...summary,
+        ...(input.config.auto_capture_config ? { auto_capture_config: input.config.auto_capture_config } : {}),
+      },
     });
     await recordEvents(tx, caller, [endpointEvent("endpoint.created", endpoint, { owner: caller.name, ...summary })]);
     return viewOf(tx, caller, await endpointNamed(tx, endpoint.name));
@@ -177,8 +201,15 @@ export async function updateEndpointConfig(db: Db, caller: Principal, name: stri
     await assertWithinAllowance(tx, role, e.ownerId, resolved.servedEntities, { newEndpoint: false, id: e.id });
     await assertWithinProjectAllowance(tx, e.projectId, resolved.servedEntities, { newEndpoint: false, id: e.id });
     const version = await addRevision(tx, caller, e, resolved);
+    const logSettings = logSettingsOf(input.auto_capture_config);
+    if (Object.keys(logSettings).length > 0) await updateEndpoint(tx, e.id, logSettings);
     const summary = configSummary(version, resolved);
-    await recordAudit(tx, { actor: caller.name, action: "endpoint.config_update", target: e.name, detail: { id: e.id, ...summary } });
+    await recordAudit(tx, {
+      actor: caller.name,
+      action: "endpoint.config_update",
+      target: e.name,
+      detail: { id: e.id, ...summary, ...(input.auto_capture_config ? { auto_capture_config: input.auto_capture_config } : {}) },
+    });
     await recordEvents(tx, caller, [endpointEvent("endpoint.config_updated", e, summary)]);
     return viewOf(tx, caller, await endpointNamed(tx, name));
   });

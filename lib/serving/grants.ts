@@ -5,14 +5,22 @@
  * endpoint's owner or an admin reads or changes the list.
  */
 import type { Db } from "@/db/client";
-import { countGrants, describeGrants, findGrantees, writeGrants, type GrantRow, type OwnedEndpoint } from "@/db/queries/serving";
+import {
+  countGrants,
+  deleteGrant,
+  describeGrants,
+  findGrantees,
+  writeGrants,
+  type GrantRow,
+  type OwnedEndpoint,
+} from "@/db/queries/serving";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { recordEvents } from "@/lib/events/outbox";
 import { assertMay, endpointNamed } from "./access";
-import { invalidEndpointInput } from "./errors";
+import { invalidEndpointInput, servingError } from "./errors";
 import { endpointEvent } from "./events";
-import { MAX_GRANTS, type PermissionsInput } from "./schemas";
+import { MAX_GRANTS, type GrantRemovalInput, type PermissionsInput } from "./schemas";
 
 async function permissionsView(db: Db, e: OwnedEndpoint) {
   const grants = await describeGrants(db, e.id);
@@ -53,20 +61,48 @@ async function granteesOf(db: Db, input: PermissionsInput): Promise<GrantRow[]> 
   ];
 }
 
-/** PATCH adds grants, PUT makes the list exactly these (Databricks' semantics); both are audited. */
-export async function updatePermissions(db: Db, caller: Principal, name: string, input: PermissionsInput, mode: "add" | "replace") {
+/** One change of the grants, by the owner or an admin, with its audit entry and event; the list as it is after. */
+function changeGrants(
+  db: Db,
+  caller: Principal,
+  name: string,
+  mode: "add" | "replace" | "remove",
+  change: (tx: Db, e: OwnedEndpoint) => Promise<void>,
+) {
   return db.transaction(async (tx) => {
     const e = await endpointNamed(tx, name, true);
     assertMay(caller, "write", e);
-    const grants = await granteesOf(tx, input);
-    await writeGrants(tx, e.id, grants, caller.userId ?? null, mode);
-    if ((await countGrants(tx, e.id)) > MAX_GRANTS) {
-      throw invalidEndpointInput(`An endpoint may have at most ${MAX_GRANTS} grants; remove some with PUT first.`);
-    }
+    await change(tx, e);
     const view = await permissionsView(tx, e);
     const detail = { id: e.id, mode, access_control_list: view.access_control_list };
     await recordAudit(tx, { actor: caller.name, action: "endpoint.permissions_update", target: e.name, detail });
     await recordEvents(tx, caller, [endpointEvent("endpoint.permissions_updated", e, detail)]);
     return view;
+  });
+}
+
+/** PATCH adds grants, PUT makes the list exactly these (Databricks' semantics); both are audited. */
+export function updatePermissions(db: Db, caller: Principal, name: string, input: PermissionsInput, mode: "add" | "replace") {
+  return changeGrants(db, caller, name, mode, async (tx, e) => {
+    const grants = await granteesOf(tx, input);
+    await writeGrants(tx, e.id, grants, caller.userId ?? null, mode);
+    if ((await countGrants(tx, e.id)) > MAX_GRANTS) {
+      throw invalidEndpointInput(`An endpoint may have at most ${MAX_GRANTS} grants; remove some with PUT first.`);
+    }
+  });
+}
+
+/**
+ * The endpoint page's "Remove" (DELETE /api/serving/<name>/grants): one grant by the grantee's id, which also
+ * names a deleted account's grant. Atrium's; Databricks' API removes only by replacing the whole list.
+ */
+export function removeGrant(db: Db, caller: Principal, name: string, input: GrantRemovalInput) {
+  return changeGrants(db, caller, name, "remove", async (tx, e) => {
+    if (!(await deleteGrant(tx, e.id, { granteeKind: input.kind, granteeId: input.id }))) {
+      throw servingError(
+        "RESOURCE_DOES_NOT_EXIST",
+        `The endpoint "${e.name}" has no grant to that ${input.kind === "user" ? "person" : "token"}; it may have been removed already.`,
+      );
+    }
   });
 }

@@ -205,8 +205,22 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     expect(exported).toMatch(/atrium_serving_request_duration_seconds_count\{endpoint="churn-live",entity="churn-2"\} [2-9]/);
   }, 120_000);
 
+  /** The request log rows of refused calls (no served entity) of an endpoint, once `n` have been written. */
+  async function refusedRows(log: RequestLog, id: string, n: number) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await log.flush();
+      const rows = (await db().select().from(servingRequestLog).where(eq(servingRequestLog.endpointId, id))).filter(
+        (r) => r.servedEntity === null,
+      );
+      if (rows.length >= n || Date.now() > deadline) return rows;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   it("refuses no credential, the wrong scope, a caller not granted, and an unknown endpoint, in MLflow's shape", async () => {
-    const { base } = await startProxy();
+    await db().delete(servingRequestLog);
+    const { base, log } = await startProxy();
     const denied = { status: 403, type: "application/json; charset=utf-8" };
     expect(await invoke(base, {})).toMatchObject({ status: 401, body: { error_code: "UNAUTHENTICATED" } });
     const scope = await invoke(base, { Authorization: `Bearer ${tokens.bobmlflow}` });
@@ -221,6 +235,29 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     });
     const get = await fetch(`${base}/serving-endpoints/churn-live/invocations`, { headers: { Authorization: `Bearer ${tokens.bob}` } });
     expect(get.status).toBe(405);
+    // A content type the scoring server does not take: its own 415, passed through and logged on its replica.
+    const csvless = await fetch(`${base}/serving-endpoints/churn-live/invocations`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.bob}`, "content-type": "text/plain" },
+      body: "1,2",
+    });
+    expect(csvless.status).toBe(415);
+    await csvless.text();
+
+    // Each refusal is a row of the endpoint, with the caller when the credential named one; the unknown name has none.
+    const rows = await refusedRows(log, endpointId, 4);
+    expect(rows.map((r) => [r.status, r.callerName, r.tokenId, r.modelVersion, r.shadow]).sort()).toEqual(
+      [
+        [401, "anonymous", null, null, false],
+        [403, "bob", `tok_bobmlflow_${process.pid}`, null, false],
+        [403, "carol", `tok_carol_${process.pid}`, null, false],
+        [405, "anonymous", null, null, false],
+      ].sort(),
+    );
+    expect(rows.find((r) => r.callerName === "carol")?.callerId).toBe(people.carol.userId);
+    const all = await db().select().from(servingRequestLog);
+    expect(all.filter((r) => r.endpointName === "nope")).toEqual([]);
+    expect(all.find((r) => r.status === 415)).toMatchObject({ endpointId, servedEntity: "churn-2", callerName: "bob" });
   });
 
   it("takes the session cookie only from the portal's own origin, not from a page on another port of the same host", async () => {
@@ -238,8 +275,9 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     expect((await invoke(base, { cookie })).status).toBe(403);
   });
 
-  it("refuses a body over the cap with 413 and answers 503 in a sentence when no replica is ready", async () => {
-    const { base, policy } = await startProxy({ routingCacheMs: 0 });
+  it("refuses a body over the cap with 413 and answers 503 in a sentence when no replica is ready, logging both", async () => {
+    await db().delete(servingRequestLog);
+    const { base, policy, log } = await startProxy({ routingCacheMs: 0 });
     // The cap is checked from Content-Length before a byte is read, so the request is written by hand.
     const raw = await new Promise<string>((resolve, reject) => {
       const u = new URL(base);
@@ -266,6 +304,13 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
     } finally {
       await db().update(servingReplicas).set({ state: "ready" }).where(eq(servingReplicas.endpointId, endpointId));
     }
+    await log.flush();
+    const rows = await db().select().from(servingRequestLog).where(eq(servingRequestLog.endpointId, endpointId));
+    expect(rows.map((r) => [r.status, r.callerName]).sort()).toEqual([
+      [413, "bob"],
+      [503, "bob"],
+    ]);
+    expect(rows.find((r) => r.status === 503)?.servedEntity).toBeNull();
   });
 
   /** A second endpoint with this config, made active, with ready replicas of the named entities at the real container. */
@@ -357,10 +402,13 @@ describe.skipIf(notReady !== undefined && !CI)("the invocations proxy (real Post
 
     // Without a replica within the spawn timeout: 503 in one sentence.
     await db().delete(servingReplicas).where(eq(servingReplicas.endpointId, id));
-    const { base: quick } = await startProxy({ coldStartTimeoutMs: 500, routingCacheMs: 0 });
+    const { base: quick, log } = await startProxy({ coldStartTimeoutMs: 500, routingCacheMs: 0 });
     const late = await invoke(quick, { Authorization: `Bearer ${tokens.pat}` }, BODY, "churn-asleep");
     expect(late).toMatchObject({ status: 503, body: { error_code: "TEMPORARILY_UNAVAILABLE" } });
     expect(late.body.message).toMatch(/scaled to zero and did not start within 1 s/);
+    const [timedOut] = await refusedRows(log, id, 1);
+    expect(timedOut).toMatchObject({ status: 503, callerName: "pat", servedEntity: null });
+    expect(timedOut!.latencyMs).toBeGreaterThanOrEqual(400);
   }, 60_000);
 
   it("logs a body holding a NUL byte (which Postgres text cannot store) instead of losing the batch", async () => {

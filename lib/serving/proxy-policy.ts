@@ -24,6 +24,7 @@ import type { Decision, Exchange, ProxyPolicy, Upstream } from "@/lib/proxy/poli
 import type { PrincipalCache } from "@/lib/proxy/principal-cache";
 import { proxyError, unauthorized, type ProxyError } from "@/lib/proxy/replies";
 import { invokeRefusalWith } from "./access";
+import { refusalBudget } from "./refusal-budget";
 import type { RequestLog } from "./request-log-writer";
 import { InFlight, pickEntity, pickReplica, type Replica } from "./routing";
 
@@ -31,6 +32,9 @@ import { InFlight, pickEntity, pickReplica, type Replica } from "./routing";
 export const MAX_INVOCATION_BYTES = 64 * 1024 * 1024;
 /** The most bytes of a body the request log keeps, whatever an endpoint's log_sample_bytes says. */
 export const MAX_SAMPLE_BYTES = 64 * 1024;
+/** Refused calls logged per endpoint a second, and per portal a second; the rest are counted (refusal-budget.ts). */
+export const REFUSALS_LOGGED_PER_ENDPOINT_S = 10;
+export const REFUSALS_LOGGED_PER_PORTAL_S = 100;
 /** Shadow copies on their way at once, over all endpoints; more are skipped and counted. */
 export const MAX_SHADOW_IN_FLIGHT = 64;
 
@@ -52,6 +56,19 @@ export interface ServingProxyDeps {
   /** Test hook: [0, 1) for the traffic draw and sampling. */
   random?: () => number;
 }
+
+/** What authorize learnt of a call before refusing it: the endpoint's name, and its routing and caller once known. */
+interface Attempt {
+  name: string;
+  principal?: Principal;
+  routing?: Routing;
+}
+
+const callerOf = (principal: Principal | undefined) => ({
+  id: principal?.userId ?? null,
+  name: principal?.name ?? "anonymous",
+  tokenId: principal?.tokenId ?? null,
+});
 
 /** A call as forwarded: which endpoint, replica and caller, and what the log keeps. */
 export interface ServingUpstream extends Upstream {
@@ -99,6 +116,9 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
   const shadowAgent = new Agent({ keepAlive: true, maxSockets: MAX_SHADOW_IN_FLIGHT, timeout: 5_000 });
   let shadowsInFlight = 0;
   const m = metrics();
+  /** Calls authorize saw, until their exchange is reported: a refused one becomes a log row of its endpoint. */
+  const attempts = new WeakMap<IncomingMessage, Attempt>();
+  const refusals = refusalBudget({ perEndpoint: REFUSALS_LOGGED_PER_ENDPOINT_S, total: REFUSALS_LOGGED_PER_PORTAL_S });
 
   function routingNamed(db: Db, name: string): Promise<Routing | undefined> {
     const now = Date.now();
@@ -165,7 +185,7 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
         captureBytes: sampled || config?.shadowEntity ? sampleBytes : 0,
         routing,
         replica,
-        caller: { id: principal.userId ?? null, name: principal.name, tokenId: principal.tokenId ?? null },
+        caller: callerOf(principal),
         sampled,
       },
     };
@@ -174,6 +194,8 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
   async function authorize(req: IncomingMessage, principals: PrincipalCache): Promise<Decision<ServingUpstream>> {
     const name = INVOCATIONS.exec(pathOf(req.url ?? ""))?.[1];
     if (!name) return reject(404, "ENDPOINT_NOT_FOUND", "Serving endpoints answer at /serving-endpoints/<name>/invocations.");
+    const attempt: Attempt = { name };
+    if (deps.requestLog) attempts.set(req, attempt);
     if (req.method !== "POST") return reject(405, "BAD_REQUEST", "Call /invocations with POST and a JSON or CSV body.");
     const credential = credentialOf(headerSource(req.headers));
     if (!credential) return { kind: "reject", error: unauthorized() };
@@ -187,8 +209,10 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     const db = await deps.getDb();
     const principal = await principals.get(credential, () => resolveCredential(db, credential));
     if (!principal) return { kind: "reject", error: unauthorized() };
+    attempt.principal = principal;
     let routing = await routingNamed(db, name);
     if (!routing) return reject(404, "RESOURCE_DOES_NOT_EXIST", `There is no serving endpoint "${name}".`);
+    attempt.routing = routing;
     const refusal = invokeRefusalWith(principal, routing.endpoint, routing.grants);
     if (refusal) return reject(refusal.status, refusal.status === 404 ? "RESOURCE_DOES_NOT_EXIST" : "PERMISSION_DENIED", refusal.message);
     const config = routing.config;
@@ -305,9 +329,48 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     shadowReq.end(body);
   }
 
+  /**
+   * A call refused before it reached a replica (401, 403, 405, 503): a row of its endpoint, when there is one, with
+   * the caller when known. An endpoint not yet looked up (a 401 or 405) is looked up after the answer, through the
+   * routing cache; a name that is no endpoint gets no row.
+   */
+  function logRefusal(ex: Exchange<ServingUpstream>): void {
+    const attempt = attempts.get(ex.req);
+    const log = deps.requestLog;
+    if (!attempt || !log || ex.status < 400) return;
+    if (!refusals.admit(attempt.name)) return m.servingRefusalsUnlogged.inc();
+    const at = new Date(Date.now() - ex.durationMs);
+    const write = (routing: Routing | undefined) => {
+      if (!routing) return;
+      const caller = callerOf(attempt.principal);
+      log.add({
+        endpointId: routing.endpoint.id,
+        endpointName: routing.endpoint.name,
+        at,
+        callerId: caller.id,
+        callerName: caller.name,
+        tokenId: caller.tokenId,
+        servedEntity: null,
+        modelVersion: null,
+        shadow: false,
+        status: ex.status,
+        latencyMs: Math.round(ex.durationMs * 1000) / 1000,
+        requestBytes: 0,
+        responseBytes: 0,
+        requestSample: null,
+        responseSample: null,
+      });
+    };
+    if (attempt.routing) return write(attempt.routing);
+    void deps
+      .getDb()
+      .then((db) => routingNamed(db, attempt.name))
+      .then(write, (err: unknown) => console.warn("[atrium] serving: a refused call's endpoint could not be looked up:", err));
+  }
+
   function onExchange(ex: Exchange<ServingUpstream>): void {
     const upstream = ex.upstream;
-    if (!upstream) return;
+    if (!upstream) return logRefusal(ex);
     inFlight.done(upstream.replica.id);
     const endpoint = upstream.routing.endpoint.name;
     const entity = upstream.replica.servedEntity;

@@ -9,7 +9,9 @@
  * Then a pending config in progress gets its replicas; once every served entity has its count ready, it becomes the
  * active config and the old replicas drain. A pending replica that fails fails the rollout (UPDATE_FAILED, the reason,
  * the old config keeps serving). The active config keeps its count: a crashed replica is replaced, and a
- * scale-to-zero entity with no call for the idle time drops to none until a wake request. Nothing waits inside a
+ * scale-to-zero entity with no call for the idle time drops to none until a wake request; under load (the request
+ * log's last seconds, written by every portal) it grows toward max_replicas and shrinks after a cool-down
+ * (desired-replicas.ts). Nothing waits inside a
  * pass but the engine's start: readiness is asked once per tick, so a slow model never holds up the others.
  */
 import type { Db } from "@/db/client";
@@ -27,6 +29,7 @@ import {
   type ReconciledEndpoint,
   type ReplicaRow,
 } from "@/db/queries/serving-replicas";
+import { busyMsSince } from "@/db/queries/serving-request-log";
 import type { ReplicaState, ServedEntityRecord } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { SYSTEM_PRINCIPAL } from "@/lib/auth/principal";
@@ -35,6 +38,7 @@ import { nounOf, SpawnError, type ListedWorkload, type Spawner } from "@/lib/spa
 import type { OutputLimit } from "@/lib/spawner/bounded-output";
 import type { ReconcileReport } from "@/lib/workspaces/reconcile";
 import { issueBundleToken, revokeBundleToken } from "./bundle-token";
+import { floorReplicas, loadReplicas } from "./desired-replicas";
 import { ReplicaRefusal, servedImage } from "./image";
 import { newReplicaId, replicaRef, replicaSpec } from "./workload";
 
@@ -50,6 +54,15 @@ export interface ServingDeps {
   drainMs: number;
   /** A scale-to-zero entity with no call for this long drops to no replica (ATRIUM_SERVING_IDLE_SECONDS). */
   idleMs: number;
+  /** Calls in flight per replica before an entity scales up (ATRIUM_SERVING_TARGET_CONCURRENCY). */
+  targetConcurrency: number;
+  /** How long the load must want fewer replicas before they drain (ATRIUM_SERVING_SCALE_DOWN_S). */
+  scaleDownMs: number;
+  /**
+   * The leader's memory of when each active entity's load last wanted the replicas it has (desired-replicas.ts):
+   * kept between passes; a new leader starts empty, which only delays a scale-down by one cool-down.
+   */
+  busyAt?: Map<string, number>;
   /** Whether a replica at this URL answers GET /ping with 200; default: one request of at most 2 s. */
   ping?: (url: string) => Promise<boolean>;
   now?: () => number;
@@ -66,8 +79,16 @@ export function servingDepsOf(db: Db, spawner: Spawner): ServingDeps {
     spawnTimeoutMs: config.spawnTimeoutS * 1000,
     drainMs: config.serving.drainMs,
     idleMs: config.serving.idleMs,
+    targetConcurrency: config.serving.targetConcurrency,
+    scaleDownMs: config.serving.scaleDownMs,
+    busyAt: leaderBusyAt,
   };
 }
+
+/** This process's memory of load (ServingDeps.busyAt), while it is the leader. */
+const leaderBusyAt = new Map<string, number>();
+/** The window the load is averaged over: long enough to smooth bursts, short enough to scale up within a few ticks. */
+export const LOAD_WINDOW_MS = 10_000;
 
 /** The line the scoring server prints before exiting when the model cannot be loaded (runtime/mlmodel.py). */
 export const LOAD_FAILURE_PREFIX = "[atrium] model failed to load: ";
@@ -89,18 +110,6 @@ async function pingOnce(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** How many replicas an entity should have now: its minimum, at least one unless it scaled to zero while idle. */
-export function desiredReplicas(
-  entity: ServedEntityRecord,
-  e: Pick<ReconciledEndpoint, "lastInvokedAt" | "wakeRequestedAt">,
-  now: number,
-  idleMs: number,
-): number {
-  if (!entity.scaleToZeroEnabled) return Math.max(1, entity.minReplicas);
-  const lastCall = Math.max(e.lastInvokedAt?.getTime() ?? 0, e.wakeRequestedAt?.getTime() ?? 0);
-  return Math.max(entity.minReplicas, now - lastCall < idleMs ? 1 : 0);
 }
 
 /** The reason a replica's log gives for the model not loading, if it printed one. */
@@ -126,6 +135,8 @@ class EndpointPass {
     /** Its replicas that hold a workload; states are updated here as the pass changes them. */
     private readonly replicas: ReplicaRow[],
     private readonly listed: ReadonlyMap<string, ListedWorkload>,
+    /** Calls in flight per served entity of this endpoint, averaged over LOAD_WINDOW_MS. */
+    private readonly load: ReadonlyMap<string, number>,
   ) {
     this.now = deps.now?.() ?? Date.now();
     this.ping = deps.ping ?? pingOnce;
@@ -232,12 +243,36 @@ class EndpointPass {
     }
   }
 
+  private floor(entity: ServedEntityRecord): number {
+    return floorReplicas(entity, this.e, this.now, this.deps.idleMs);
+  }
+
+  /** The active config's entity scales with its load between its floor and max_replicas; a pending one starts at its floor. */
+  private wanted(config: EndpointConfigRow, entity: ServedEntityRecord, current: number): number {
+    const floor = this.floor(entity);
+    if (config.id !== this.e.activeConfigId) return floor;
+    const key = `${config.id}/${entity.name}`;
+    const busy = this.deps.busyAt;
+    const { want, busyAt } = loadReplicas({
+      floor,
+      max: entity.maxReplicas,
+      current,
+      concurrency: this.load.get(entity.name) ?? 0,
+      target: this.deps.targetConcurrency,
+      now: this.now,
+      busyAt: busy?.get(key),
+      cooldownMs: this.deps.scaleDownMs,
+    });
+    busy?.set(key, busyAt);
+    return want;
+  }
+
   /** Starts what a config lacks and drains what it has too many of; whether every entity has its count ready. */
   private async fill(config: EndpointConfigRow): Promise<boolean> {
     let ready = true;
     for (const entity of config.servedEntities) {
-      const want = desiredReplicas(entity, this.e, this.now, this.deps.idleMs);
       const mine = this.live(config.id, entity.name);
+      const want = this.wanted(config, entity, mine.length);
       for (let i = mine.length; i < want; i++) await this.startReplica(config, entity);
       // The newest go first: the older ones are the ones known to answer.
       for (const extra of mine.slice(want).reverse()) await this.set(extra, "draining");
@@ -289,8 +324,7 @@ class EndpointPass {
   private readiness(): "READY" | "NOT_READY" {
     const active = this.configs.get(this.e.activeConfigId ?? "");
     if (!active) return "NOT_READY";
-    const served = (x: ServedEntityRecord) =>
-      desiredReplicas(x, this.e, this.now, this.deps.idleMs) === 0 || this.live(active.id, x.name).some((r) => r.state === "ready");
+    const served = (x: ServedEntityRecord) => this.floor(x) === 0 || this.live(active.id, x.name).some((r) => r.state === "ready");
     return active.servedEntities.every(served) ? "READY" : "NOT_READY";
   }
 
@@ -357,6 +391,13 @@ export async function settleReplicas(db: Db, spawner: Spawner, listed: ListedWor
   }
 }
 
+/** Forgets the load memory of configs no longer active, so the map holds at most the active entities. */
+function pruneBusyAt(busyAt: Map<string, number> | undefined, endpoints: readonly ReconciledEndpoint[]): void {
+  if (!busyAt) return;
+  const active = new Set(endpoints.flatMap((e) => (e.activeConfigId ? [e.activeConfigId] : [])));
+  for (const key of busyAt.keys()) if (!active.has(key.slice(0, key.indexOf("/")))) busyAt.delete(key);
+}
+
 /**
  * One serving pass over every endpoint; false when the engine cannot be reached (nothing changed then). Without an
  * endpoint it asks the engine nothing: a deleted endpoint's containers are then the 30-second reconcile's.
@@ -371,9 +412,15 @@ export async function reconcileServing(deps: ServingDeps): Promise<boolean> {
   const endpointObjects = (await deps.spawner.list()).filter((l) => l.ref.kind === "endpoint");
   const listed = new Map(endpointObjects.map((l) => [l.ref.id, l]));
   const replicas = await liveReplicas(deps.db);
+  const now = deps.now?.() ?? Date.now();
+  const busy = await busyMsSince(deps.db, new Date(now - LOAD_WINDOW_MS));
+  pruneBusyAt(deps.busyAt, endpoints);
   for (const e of endpoints) {
     const mine = replicas.filter((r) => r.endpointId === e.id);
-    await new EndpointPass(deps, e, mine, listed).run().catch((err: unknown) => console.warn(`[atrium] serving endpoint ${e.name}:`, err));
+    const load = new Map(busy.filter((b) => b.endpointId === e.id).map((b) => [b.servedEntity, b.busyMs / LOAD_WINDOW_MS]));
+    await new EndpointPass(deps, e, mine, listed, load)
+      .run()
+      .catch((err: unknown) => console.warn(`[atrium] serving endpoint ${e.name}:`, err));
   }
   await settleReplicas(deps.db, deps.spawner, endpointObjects, { adopted: [], stopped: [], failed: [], unknown: [], orphaned: [] });
   await deleteStaleBundleTokens(deps.db);

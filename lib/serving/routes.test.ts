@@ -33,7 +33,7 @@ import { Readable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { insertReplica, updateReplica } from "@/db/queries/serving-replicas";
 import { findProject, projectRolesOf } from "@/db/queries/projects";
-import { projects, servingEndpoints } from "@/db/schema";
+import { auditEvents, projects, servingEndpointConfigs, servingEndpoints } from "@/db/schema";
 import { addMember, createProject } from "@/lib/projects/manage";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import { putFile } from "@/lib/artifacts/store";
@@ -204,6 +204,67 @@ describe("postgres", () => {
       status: 404,
       body: { error_code: "RESOURCE_DOES_NOT_EXIST", message: 'There is no serving endpoint "legacy".' },
     });
+  });
+
+  it("sets the request log's sample rate, byte cap and retention through auto_capture_config on create and PUT …/config", async () => {
+    const { getDb } = await import("@/lib/runtime/db");
+    const db = await getDb();
+    const settings = async (name: string) => {
+      const [row] = await db.select().from(servingEndpoints).where(eq(servingEndpoints.name, name));
+      return row && { rate: row.logSampleRate, bytes: row.logSampleBytes, days: row.logRetentionDays };
+    };
+    const created = await call(collection.POST, "POST", tokens.alice, {
+      body: {
+        name: "captured",
+        config: { served_entities: SERVED, auto_capture_config: { log_sample_rate: 0.25, log_sample_bytes: 1024, log_retention_days: 7 } },
+      },
+    });
+    expect(created.status).toBe(200);
+    expect((created.body.pending_config as Record<string, unknown>).auto_capture_config).toEqual({
+      enabled: true,
+      log_sample_rate: 0.25,
+      log_sample_bytes: 1024,
+      log_retention_days: 7,
+    });
+    expect(await settings("captured")).toEqual({ rate: 0.25, bytes: 1024, days: 7 });
+    await finishRollout(db, "captured");
+
+    // What a PUT leaves out stays; Databricks' enabled: false keeps no bodies.
+    const put = (auto: unknown) =>
+      call(config.PUT, "PUT", tokens.alice, {
+        name: "captured",
+        path: "/config",
+        body: { served_entities: SERVED, auto_capture_config: auto },
+      });
+    const updated = await put({ enabled: false, log_retention_days: 90 });
+    expect(updated.status).toBe(200);
+    expect(await settings("captured")).toEqual({ rate: 0, bytes: 1024, days: 90 });
+    const got = await call(one.GET, "GET", tokens.alice, { name: "captured" });
+    expect((got.body.config as Record<string, unknown>).auto_capture_config).toEqual({
+      enabled: false,
+      log_sample_rate: 0,
+      log_sample_bytes: 1024,
+      log_retention_days: 90,
+    });
+    const [audit] = await db.select().from(auditEvents).where(eq(auditEvents.action, "endpoint.config_update"));
+    expect(audit?.detail).toMatchObject({ auto_capture_config: { enabled: false, log_retention_days: 90 } });
+    await finishRollout(db, "captured");
+
+    // Bad values: 400 in one sentence, and nothing changes (no new revision either).
+    const bad = (message: string) => ({ status: 400, body: { error_code: "INVALID_PARAMETER_VALUE", message } });
+    expect(await put({ log_sample_rate: 1.5 })).toEqual(bad('"auto_capture_config.log_sample_rate" must be from 0 to 1.'));
+    expect(await put({ log_sample_bytes: 65537 })).toEqual(bad('"auto_capture_config.log_sample_bytes" must be from 0 to 65536.'));
+    expect(await put({ log_sample_bytes: 10.5 })).toEqual(bad('"auto_capture_config.log_sample_bytes" must be a whole number of bytes.'));
+    expect(await put({ log_retention_days: 0 })).toEqual(bad('"auto_capture_config.log_retention_days" must be from 1 to 3650.'));
+    expect(await put({ log_sample_rate: "all" })).toMatchObject({ status: 400, body: { error_code: "INVALID_PARAMETER_VALUE" } });
+    expect(await put({ catalog_name: "main", schema_name: "default" })).toMatchObject({
+      status: 400,
+      body: { error_code: "INVALID_PARAMETER_VALUE" },
+    });
+    expect(await put({ enabled: false, log_sample_rate: 0.5 })).toMatchObject({ status: 400 });
+    expect(await settings("captured")).toEqual({ rate: 0, bytes: 1024, days: 90 });
+    const versions = await db.select().from(servingEndpointConfigs);
+    expect(versions).toHaveLength(2);
   });
 
   it("refuses bad input with a 4xx and one sentence in MLflow's error shape", async () => {

@@ -65,12 +65,46 @@ const routeSchema = z.strictObject({
   traffic_percentage: z.int().min(0).max(100),
 });
 
+/** The request log's bounds per endpoint (docs/serving.md, "The request log"). */
+export const MAX_LOG_SAMPLE_BYTES = 64 * 1024;
+export const MAX_LOG_RETENTION_DAYS = 3650;
+
+/**
+ * Databricks' `auto_capture_config` (the inference table) as the request log's settings. Atrium keeps the log in its
+ * own database, so Databricks' catalog_name, schema_name and table_name_prefix are unknown fields; `enabled: false`
+ * keeps no bodies (every call still gets its row, which the charts read). Atrium's own fields say what they set.
+ */
+export const autoCaptureConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    /** Atrium: the share of calls whose bodies are kept, 0 to 1 (default 1). */
+    log_sample_rate: z.number().min(0, { error: "must be from 0 to 1" }).max(1, { error: "must be from 0 to 1" }).optional(),
+    /** Atrium: the most bytes kept of each sampled body, 0 to 65536 (default 4096). */
+    log_sample_bytes: z
+      .int({ error: "must be a whole number of bytes" })
+      .min(0, { error: `must be from 0 to ${MAX_LOG_SAMPLE_BYTES}` })
+      .max(MAX_LOG_SAMPLE_BYTES, { error: `must be from 0 to ${MAX_LOG_SAMPLE_BYTES}` })
+      .optional(),
+    /** Atrium: days the rows are kept, 1 to 3650 (default 30). */
+    log_retention_days: z
+      .int({ error: "must be a whole number of days" })
+      .min(1, { error: `must be from 1 to ${MAX_LOG_RETENTION_DAYS}` })
+      .max(MAX_LOG_RETENTION_DAYS, { error: `must be from 1 to ${MAX_LOG_RETENTION_DAYS}` })
+      .optional(),
+  })
+  .refine((c) => !(c.enabled === false && c.log_sample_rate !== undefined && c.log_sample_rate > 0), {
+    error: "says enabled: false, which keeps no bodies, and a log_sample_rate above 0; give one or the other",
+  });
+export type AutoCaptureConfigInput = z.output<typeof autoCaptureConfigSchema>;
+
 /** Databricks' EndpointCoreConfigInput: the body of PUT …/config, and `config` of a create. */
 export const endpointConfigInputSchema = z.strictObject({
   served_entities: z.array(servedEntityInputSchema).min(1).max(MAX_SERVED_ENTITIES),
   traffic_config: z.strictObject({ routes: z.array(routeSchema).min(1).max(MAX_SERVED_ENTITIES) }).optional(),
   /** Atrium: a served entity that gets a copy of the traffic; its answers are logged, never returned. */
   shadow_entity_name: endpointName.optional(),
+  /** The request log's settings; unchanged where left out. */
+  auto_capture_config: autoCaptureConfigSchema.optional(),
 });
 export type EndpointConfigInput = z.output<typeof endpointConfigInputSchema>;
 
@@ -108,3 +142,7 @@ const grantSchema = z
 
 export const permissionsInputSchema = z.strictObject({ access_control_list: z.array(grantSchema).max(MAX_GRANTS) });
 export type PermissionsInput = z.output<typeof permissionsInputSchema>;
+
+/** The endpoint page's removal of one grant: the grantee as the page lists it (a person's id, or a token's). */
+export const grantRemovalSchema = z.strictObject({ kind: z.enum(["user", "token"]), id: z.string().min(1).max(200) });
+export type GrantRemovalInput = z.output<typeof grantRemovalSchema>;

@@ -2,7 +2,8 @@
  * An endpoint as Databricks' REST API answers it (ServingEndpointDetailed), which MLflow's Databricks deployment
  * client returns as a dict: name, id, creator, timestamps in epoch ms, state, `config` (what serves) and
  * `pending_config` (what is being rolled out). Atrium's additions sit on the served entities (cpu, memory_gb,
- * min_replicas, max_replicas, environment, entity_alias) and the config (shadow_entity_name).
+ * min_replicas, max_replicas, environment, entity_alias) and the config (shadow_entity_name, and the request log's
+ * settings in auto_capture_config).
  */
 import type { EndpointConfigRow, OwnedEndpoint } from "@/db/queries/serving";
 import type { ServedEntityRecord } from "@/db/schema";
@@ -30,7 +31,17 @@ function entityView(e: ServedEntityRecord, config: EndpointConfigRow, deployment
   };
 }
 
-function configView(config: EndpointConfigRow, deployment: Deployment, message: string) {
+/** Databricks' `auto_capture_config`, with Atrium's request log settings; the endpoint's, whichever revision serves. */
+function autoCaptureView(e: OwnedEndpoint) {
+  return {
+    enabled: e.logSampleRate > 0,
+    log_sample_rate: e.logSampleRate,
+    log_sample_bytes: e.logSampleBytes,
+    log_retention_days: e.logRetentionDays,
+  };
+}
+
+function configView(e: OwnedEndpoint, config: EndpointConfigRow, deployment: Deployment, message: string) {
   return {
     served_entities: config.servedEntities.map((e) => entityView(e, config, deployment, message)),
     traffic_config: {
@@ -41,6 +52,7 @@ function configView(config: EndpointConfigRow, deployment: Deployment, message: 
       })),
     },
     ...(config.shadowEntity !== null ? { shadow_entity_name: config.shadowEntity } : {}),
+    auto_capture_config: autoCaptureView(e),
     config_version: config.version,
   };
 }
@@ -58,8 +70,10 @@ export function endpointView(e: OwnedEndpoint, configs: ReadonlyMap<string, Endp
     creation_timestamp: e.createdAt.getTime(),
     last_updated_timestamp: e.updatedAt.getTime(),
     state: { ready: e.ready, config_update: e.configUpdate },
-    ...(active ? { config: configView(active, e.ready === "READY" ? "DEPLOYMENT_READY" : "DEPLOYMENT_RECOVERING", message) } : {}),
-    ...(pending ? { pending_config: { ...configView(pending, pendingDeployment, message), start_time: pending.createdAt.getTime() } } : {}),
+    ...(active ? { config: configView(e, active, e.ready === "READY" ? "DEPLOYMENT_READY" : "DEPLOYMENT_RECOVERING", message) } : {}),
+    ...(pending
+      ? { pending_config: { ...configView(e, pending, pendingDeployment, message), start_time: pending.createdAt.getTime() } }
+      : {}),
     tags: e.tags,
     permission_level: permissionLevel,
     route_optimized: false,

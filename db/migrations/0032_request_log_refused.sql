@@ -1,0 +1,1 @@
+ALTER TABLE "serving_request_log" ALTER COLUMN "served_entity" DROP NOT NULL;
