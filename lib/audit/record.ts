@@ -48,6 +48,9 @@ export const AUDIT_ACTIONS = [
   "project.member_add",
   "project.member_update",
   "project.member_remove",
+  "permission.grant",
+  "permission.update",
+  "permission.revoke",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -19,11 +19,10 @@ const restoreEnv = vi.hoisted(() => {
 afterAll(restoreEnv);
 
 import type { Db } from "@/db/client";
-import { projectRolesOf } from "@/db/queries/projects";
 import { findUser, insertUser, updateUser, type UserRow } from "@/db/queries/users";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import type { Principal } from "@/lib/auth/principal";
+import { personPrincipal, type Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { trackingClient, type Reply } from "@/lib/tracking/testing";
 import { addMember, changeMember, changeProject, createProject, getProject, listProjectsFor, removeMember } from "./manage";
@@ -45,9 +44,7 @@ const ALLOWED: Readonly<Record<Role, readonly Op[]>> = {
 
 /** A principal as resolvePrincipal builds it: her project roles read from the memberships (lib/auth/principal.ts). */
 async function principalOf(db: Db, name: string): Promise<Principal> {
-  const user = (await findUser(db, name)) as UserRow;
-  const projectRoles = await projectRolesOf(db, user.id, user.ssoGroups);
-  return { name, userId: user.id, role: "user", admin: false, via: "token", projectRoles };
+  return { projectRoles: {}, ...(await personPrincipal(db, (await findUser(db, name)) as UserRow, "token")) };
 }
 
 const ws = (name: string) => ({ "x-mlflow-workspace": name });

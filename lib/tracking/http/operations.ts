@@ -29,7 +29,8 @@ import * as scorerOps from "../evaluation/scorers";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { getWorkspace, listWorkspaces } from "../workspace";
-import { experiments, loggedModels, metrics, registry, runs, workspaces } from "./schemas";
+import * as permissionOps from "../permissions";
+import { experiments, loggedModels, metrics, permissions, registry, runs, workspaces } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
 import * as webhookOps from "@/lib/webhooks/operations";
 import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
@@ -39,6 +40,7 @@ import {
   changesEach,
   creates,
   deletes,
+  managesPermissionsOf,
   reads,
   type Access,
   type TargetKeys,
@@ -94,6 +96,21 @@ function webhookRows(): Operation[] {
     op("webhooks/{webhook_id}", PATCH, webhooks.update, write, webhookOps.updateWebhook),
     op("webhooks/{webhook_id}", DELETE, webhooks.id, write, webhookOps.deleteWebhook),
     op("webhooks/{webhook_id}/test", POST, webhooks.test, read, webhookOps.testWebhook),
+  ];
+}
+
+/** MLflow's auth app's per-resource permissions (lib/tracking/permissions.ts): MANAGE on the resource. */
+function permissionRows(): Operation[] {
+  const [experiment, model] = [managesPermissionsOf("experiment"), managesPermissionsOf("registered-model")];
+  return [
+    op("experiments/permissions/create", POST, permissions.experimentLevel, experiment, permissionOps.createExperimentPermission),
+    op("experiments/permissions/get", GET, permissions.experiment, experiment, permissionOps.getExperimentPermission),
+    op("experiments/permissions/update", PATCH, permissions.experimentLevel, experiment, permissionOps.updateExperimentPermission),
+    op("experiments/permissions/delete", DELETE, permissions.experiment, experiment, permissionOps.deleteExperimentPermission),
+    op("registered-models/permissions/create", POST, permissions.modelLevel, model, permissionOps.createRegisteredModelPermission),
+    op("registered-models/permissions/get", GET, permissions.model, model, permissionOps.getRegisteredModelPermission),
+    op("registered-models/permissions/update", PATCH, permissions.modelLevel, model, permissionOps.updateRegisteredModelPermission),
+    op("registered-models/permissions/delete", DELETE, permissions.model, model, permissionOps.deleteRegisteredModelPermission),
   ];
 }
 
@@ -287,4 +304,5 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   ),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, changes("trace"), traceAssessments.deleteAssessment)),
   ...evaluationRows(),
+  ...permissionRows(),
 ];

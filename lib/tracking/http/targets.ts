@@ -64,6 +64,8 @@ export interface Access<K extends TargetKind> {
   mode: "read" | "create" | "change" | "each";
   /** What a change needs (lib/auth/access.ts): "write" (EDIT), or "manage" (MANAGE) for a delete, as MLflow's auth app asks. */
   action?: "write" | "manage";
+  /** The deed a refusal names, before the target ("manage the permissions of"); absent: from the mode and action. */
+  what?: string;
   /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins): the sentence of everyone else's 403 PERMISSION_DENIED. */
   adminOnly?: string;
 }
@@ -73,6 +75,13 @@ export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): A
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
 /** A delete: MLflow's auth app asks MANAGE for it (a project's owners, the creator, an admin). */
 export const deletes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change", action: "manage" });
+/** MLflow's per-resource permission endpoints: MANAGE on the target, as its auth app asks, for reading them too. */
+export const managesPermissionsOf = <K extends "experiment" | "registered-model">(kind: K): Access<K> => ({
+  kind,
+  mode: "change",
+  action: "manage",
+  what: "manage the permissions of",
+});
 export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
 /** An admin-only row: `read` runs without a transaction (it may wait on the network), `create` in one. */
 export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
@@ -196,7 +205,14 @@ export async function resolveTarget<K extends TargetKind>(
     throw permissionDenied("Only an admin may change a dataset that belongs to no experiment.");
   for (const r of resources) {
     const named = `${r.kind.replace("_", " ")} ${r.id}`;
-    const what = access.mode === "create" ? `add to ${named}` : access.action === "manage" ? `delete ${named}` : undefined;
+    const what =
+      access.what !== undefined
+        ? `${access.what} ${named}`
+        : access.mode === "create"
+          ? `add to ${named}`
+          : access.action === "manage"
+            ? `delete ${named}`
+            : undefined;
     assertCan(ctx.principal, access.action ?? "write", r, refusedTracking, what);
   }
   if (access.kind === "active-run") {
