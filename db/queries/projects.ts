@@ -1,6 +1,6 @@
 /** SQL for projects and their members (docs/projects.md); who may do what is lib/auth/access.ts, the rules lib/projects/. */
 import { randomBytes } from "node:crypto";
-import { and, asc, count, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { projectMembers, projects, users, type ProjectRole } from "../schema";
 

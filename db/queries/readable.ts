@@ -53,7 +53,8 @@ export function memberRows(member: Member): ReadFilter {
   return (owner) => {
     const own = ownOrInProjects(member, owner.id, owner.project);
     if (owner.granted) {
-      const grant = "experiment" in owner.granted ? grantedExperiment(owner.granted.experiment) : grantedModel(owner.granted.registeredModel);
+      const grant =
+        "experiment" in owner.granted ? grantedExperiment(owner.granted.experiment) : grantedModel(owner.granted.registeredModel);
       return or(own, grant) as SQL;
     }
     if (owner.experiment) {

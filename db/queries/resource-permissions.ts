@@ -26,7 +26,13 @@ export interface Memberships {
 
 /** One round trip for everything a person is let into besides her own things: her projects and her grants. */
 export async function membershipsOf(db: Db, userId: string, groups: readonly string[]): Promise<Memberships> {
-  const byGroup = groups.length > 0 ? sql` or ${projectMembers.groupName} in (${sql.join(groups.map((g) => sql`${g}`), sql`, `)})` : sql``;
+  const byGroup =
+    groups.length > 0
+      ? sql` or ${projectMembers.groupName} in (${sql.join(
+          groups.map((g) => sql`${g}`),
+          sql`, `,
+        )})`
+      : sql``;
   const rows = await db.execute(sql`
     select 'project' as kind, ${projectMembers.projectId} as key, ${projectMembers.role} as level from ${projectMembers}
       where ${projectMembers.userId} = ${userId}${byGroup}

@@ -67,12 +67,14 @@ export interface Resource {
   rolesAllowed?: readonly string[];
   /** An endpoint's invoke grants: people (by id) and API tokens (by id) who may call it besides its owner. */
   invokers?: Invokers;
-  /** A server's shares (lib/sharing/): people (by id) and SSO groups who may "use" (open) it besides its owner. */
+  /** A server's shares (lib/sharing/): people (by id), SSO groups and projects' members who may "use" (open) it besides its owner. */
   sharedWith?: Grantees;
 }
 export interface Grantees {
   userIds: readonly string[];
   groups: readonly string[];
+  /** Projects (by id) whose members, in any role, may open it (docs/sharing.md). */
+  projectIds?: readonly string[];
 }
 export interface Invokers {
   userIds: readonly string[];
@@ -201,11 +203,12 @@ function isInvoker(caller: Caller, invokers: Invokers | undefined): boolean {
   return caller.via === "token" && caller.tokenId !== undefined && invokers.tokenIds.includes(caller.tokenId);
 }
 
-/** The server is shared with this person, by her id or one of her SSO groups (never by a token of its own). */
+/** The server is shared with this person, by her id, one of her SSO groups or one of her projects (never by a token of its own). */
 export function isSharedWith(caller: Caller, resource: Resource): boolean {
   const shares = resource.sharedWith;
   if (!shares || caller.userId === undefined) return false;
-  return shares.userIds.includes(caller.userId) || (caller.groups ?? []).some((g) => shares.groups.includes(g));
+  if (shares.userIds.includes(caller.userId) || (caller.groups ?? []).some((g) => shares.groups.includes(g))) return true;
+  return (shares.projectIds ?? []).some((id) => caller.projectRoles?.[id] !== undefined);
 }
 
 const PERSONAL: readonly ResourceKind[] = ["user", "token", "server", "job"];

@@ -43,7 +43,10 @@ export interface Principal {
    */
   grants?: Grants;
 }
-export type Grants = Readonly<{ experiment: Readonly<Record<string, GrantPermission>>; registered_model: Readonly<Record<string, GrantPermission>> }>;
+export type Grants = Readonly<{
+  experiment: Readonly<Record<string, GrantPermission>>;
+  registered_model: Readonly<Record<string, GrantPermission>>;
+}>;
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
 /** The portal itself, as the actor of what its background jobs do (tracking tokens, culling). */

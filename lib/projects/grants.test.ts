@@ -120,9 +120,9 @@ for (const kind of DB_KINDS) {
     it("grants READ, then EDIT, then nothing: reads and searches, then logs, then 404 again", async () => {
       const r = await ownersThings();
       const runIdsIn = async (who: Principal) =>
-        (((await ok(call("POST", "runs/search", { experiment_ids: [r.experimentId] }, who))).runs ?? []) as { info: { run_id: string } }[]).map(
-          (x) => x.info.run_id,
-        );
+        (
+          ((await ok(call("POST", "runs/search", { experiment_ids: [r.experimentId] }, who))).runs ?? []) as { info: { run_id: string } }[]
+        ).map((x) => x.info.run_id);
       const experimentIdsFor = async (who: Principal) =>
         (((await ok(call("POST", "experiments/search", { max_results: 1000 }, who))).experiments ?? []) as { experiment_id: string }[]).map(
           (x) => x.experiment_id,
@@ -154,11 +154,17 @@ for (const kind of DB_KINDS) {
         `may manage the permissions of experiment ${r.experimentId}`,
       );
       // Someone who cannot read it learns nothing, not even that it exists.
-      await fails(call("GET", "experiments/permissions/get", { ...e, username: "gr-reader" }, await as("gr-other")), 404, "RESOURCE_DOES_NOT_EXIST");
+      await fails(
+        call("GET", "experiments/permissions/get", { ...e, username: "gr-reader" }, await as("gr-other")),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+      );
 
       const owner = await as("gr-owner");
       expect(await ok(call("GET", "experiments/permissions/get", { ...e, username: "gr-reader" }, owner))).toEqual(created);
-      expect(await ok(call("PATCH", "experiments/permissions/update", { ...e, username: "gr-reader", permission: "EDIT" }, owner))).toEqual({});
+      expect(await ok(call("PATCH", "experiments/permissions/update", { ...e, username: "gr-reader", permission: "EDIT" }, owner))).toEqual(
+        {},
+      );
       reader = await as("gr-reader");
       await ok(call("POST", "runs/log-metric", logMetric, reader));
       const { run: own } = (await ok(call("POST", "runs/create", e, reader))) as { run: { info: { run_id: string } } };
@@ -184,9 +190,11 @@ for (const kind of DB_KINDS) {
     it("lists a granted registered model and follows it through a rename; the grant goes with the model", async () => {
       const r = await ownersThings();
       const names = async () =>
-        (((await ok(call("GET", "registered-models/search", { max_results: 1000 }, await as("gr-reader")))).registered_models ?? []) as {
-          name: string;
-        }[]).map((m) => m.name);
+        (
+          ((await ok(call("GET", "registered-models/search", { max_results: 1000 }, await as("gr-reader")))).registered_models ?? []) as {
+            name: string;
+          }[]
+        ).map((m) => m.name);
       expect(await names()).not.toContain(r.model);
       await grant("registered-models", { name: r.model }, "gr-reader", "READ");
       expect(await names()).toContain(r.model);
@@ -213,7 +221,12 @@ for (const kind of DB_KINDS) {
         "INVALID_PARAMETER_VALUE",
         "Invalid permission 'ADMIN'. Valid permissions are: ('READ', 'USE', 'EDIT', 'MANAGE', 'NO_PERMISSIONS')",
       );
-      await fails(call("POST", "experiments/permissions/create", { ...e, permission: "READ" }, owner), 400, "INVALID_PARAMETER_VALUE", "username");
+      await fails(
+        call("POST", "experiments/permissions/create", { ...e, permission: "READ" }, owner),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "username",
+      );
       await fails(
         call("POST", "experiments/permissions/create", { ...e, username: "nobody-at-all", permission: "READ" }, owner),
         404,

@@ -85,7 +85,12 @@ async function create(ctx: TrackingContext, g: Granted, username: string, permis
   }
   const row = await insertGrant(ctx.db, g.target, { userId: user.id, permission, grantedBy: ctx.principal.userId ?? null });
   if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `${g.label} permission (${g.key}, username=${username}) already exists.`);
-  await recordAudit(ctx.db, { actor: ctx.principal.name, action: "permission.grant", target: g.audited, detail: { user: username, permission } });
+  await recordAudit(ctx.db, {
+    actor: ctx.principal.name,
+    action: "permission.grant",
+    target: g.audited,
+    detail: { user: username, permission },
+  });
   return { [g.field]: g.entity(user.id, permission) };
 }
 
@@ -99,7 +104,12 @@ async function get(ctx: TrackingContext, g: Granted, username: string): Promise<
 async function update(ctx: TrackingContext, g: Granted, username: string, permission: GrantPermission): Promise<Body> {
   const user = await granteeOf(ctx, username);
   if (!(await updateGrant(ctx.db, g.target, user.id, permission))) throw notFound(g, username);
-  await recordAudit(ctx.db, { actor: ctx.principal.name, action: "permission.update", target: g.audited, detail: { user: username, permission } });
+  await recordAudit(ctx.db, {
+    actor: ctx.principal.name,
+    action: "permission.update",
+    target: g.audited,
+    detail: { user: username, permission },
+  });
   return {};
 }
 
@@ -118,7 +128,8 @@ const level = (p: string) => p as GrantPermission;
 
 export const createExperimentPermission = (ctx: TrackingContext, i: ExperimentLevelIn, e: ExperimentRow) =>
   create(ctx, experimentGranted(e), i.username, level(i.permission));
-export const getExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) => get(ctx, experimentGranted(e), i.username);
+export const getExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) =>
+  get(ctx, experimentGranted(e), i.username);
 export const updateExperimentPermission = (ctx: TrackingContext, i: ExperimentLevelIn, e: ExperimentRow) =>
   update(ctx, experimentGranted(e), i.username, level(i.permission));
 export const deleteExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) =>
@@ -126,7 +137,8 @@ export const deleteExperimentPermission = (ctx: TrackingContext, i: ExperimentIn
 
 export const createRegisteredModelPermission = (ctx: TrackingContext, i: ModelLevelIn, m: RegisteredModelRow) =>
   create(ctx, modelGranted(m), i.username, level(i.permission));
-export const getRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) => get(ctx, modelGranted(m), i.username);
+export const getRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) =>
+  get(ctx, modelGranted(m), i.username);
 export const updateRegisteredModelPermission = (ctx: TrackingContext, i: ModelLevelIn, m: RegisteredModelRow) =>
   update(ctx, modelGranted(m), i.username, level(i.permission));
 export const deleteRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) =>

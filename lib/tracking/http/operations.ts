@@ -272,7 +272,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     changes("logged-model"),
     loggedModelOps.deleteLoggedModelTag,
   ),
-  op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
+  op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads("logged-model"), listLoggedModelArtifacts),
   op("logged-models/{model_id}/params", POST, loggedModels.logParams, changes("logged-model"), loggedModelOps.logLoggedModelParams),
   // Traces: delete-traces and link-to-run change several traces, each checked by the handler (changesEach).
   op("traces", POST, traces.startV2, creates(), traceOps.startTraceV2),
@@ -292,7 +292,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, changes("trace"), traceOps.setTraceTag)),
   v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, changes("trace"), traceOps.removeTraceTag)),
   v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, changes("trace"), traceAssessments.createAssessment)),
-  v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads(), traceAssessments.getAssessment)),
+  v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads("trace"), traceAssessments.getAssessment)),
   v3(
     op(
       "traces/{trace_id}/assessments/{assessment_id}",

@@ -10,7 +10,7 @@ import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
 import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
-import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import { findExperiment, findRun, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
   DEFAULT_EXPERIMENT_ID,
   assertCan,
@@ -109,6 +109,35 @@ export async function loggedModelOrThrow(db: Db, id: string): Promise<LoggedMode
 /** The run as the access rule sees it: in its experiment's space. */
 export async function runResourceOf(db: Db, run: RunRow): Promise<Resource> {
   return runResource(run, await experimentOrThrow(db, String(run.experimentId)));
+}
+
+/**
+ * Runs a read names by id (metric history in bulk), each one the caller may read: a run she may not read does
+ * not exist for her, in the same words as one that does not exist at all. In the order asked, without repeats.
+ */
+export async function readableRunsOrThrow(ctx: TrackingContext, ids: readonly string[]): Promise<RunRow[]> {
+  const unique = [...new Set(ids)];
+  const found = new Map((await findRunsByIds(ctx.db, unique)).map((r) => [r.runUuid, r]));
+  const experiments = new Map<number, ExperimentRow>();
+  const out: RunRow[] = [];
+  for (const id of unique) {
+    const run = found.get(id);
+    let experiment = run ? experiments.get(run.experimentId) : undefined;
+    if (run && !experiment) {
+      experiment = await experimentOrThrow(ctx.db, String(run.experimentId));
+      experiments.set(experiment.id, experiment);
+    }
+    if (!run || !can(ctx.principal, "read", runResource(run, experiment))) throw doesNotExist(`Run with id=${id} not found`);
+    out.push(run);
+  }
+  return out;
+}
+
+/** An experiment a read names by id (a dataset search's), which the caller must be able to read, else it does not exist. */
+export async function readableExperimentOrThrow(ctx: TrackingContext, id: string): Promise<ExperimentRow> {
+  const exp = await experimentOrThrow(ctx.db, id);
+  if (!can(ctx.principal, "read", experimentResource(exp))) throw doesNotExist(`No Experiment with id=${id} exists`);
+  return exp;
 }
 
 /** Only who may write to the run (lib/auth/access.ts) may write to it (and say it produced a model). */
