@@ -98,8 +98,8 @@ for (const kind of DB_KINDS) {
         "PERMISSION_DENIED",
         `Only lm-alice or an admin may write to run ${runId}.`,
       );
-      const model = (await findLoggedModel(db(), modelId))!;
-      expect(await listLoggedModelArtifacts({ db: db(), principal: bob, store }, { model_id: modelId }, model)).toEqual({
+      const row = (await findLoggedModel(db(), modelId))!;
+      expect(await listLoggedModelArtifacts({ db: db(), principal: bob, store }, { model_id: modelId }, row)).toEqual({
         root_uri: artifactUri,
         files: [
           { path: "MLmodel", is_dir: false, file_size: mlmodel.length },
