@@ -273,16 +273,20 @@ export const serverShares = pgTable(
     ...sharedServer(),
     granteeUserId: text("grantee_user_id").references(() => users.id, onDeleteCascade),
     granteeGroup: text("grantee_group"),
+    /** A project: its members, whoever they are at each request (docs/sharing.md); the share goes with the project. */
+    granteeProjectId: text("grantee_project_id").references(() => projects.id, onDeleteCascade),
     createdById: text("created_by_id"),
     createdAt: createdAt(),
   },
   (t) => [
     sharedServerKey(t, "server_shares_server_fk"),
-    check("server_shares_one_grantee", sql`(${t.granteeUserId} is null) <> (${t.granteeGroup} is null)`),
+    check("server_shares_one_grantee", sql`num_nonnulls(${t.granteeUserId}, ${t.granteeGroup}, ${t.granteeProjectId}) = 1`),
     uniqueIndex("server_shares_user_idx").on(t.userName, t.serverName, t.granteeUserId),
     uniqueIndex("server_shares_group_idx").on(t.userName, t.serverName, t.granteeGroup),
+    uniqueIndex("server_shares_project_idx").on(t.userName, t.serverName, t.granteeProjectId),
     index("server_shares_grantee_user_idx").on(t.granteeUserId),
     index("server_shares_grantee_group_idx").on(t.granteeGroup),
+    index("server_shares_grantee_project_idx").on(t.granteeProjectId),
   ],
 );
 
@@ -1221,5 +1225,40 @@ export const projectMembers = pgTable(
     index("project_members_by_group_idx").on(t.groupName),
     check("project_members_one_member", sql`(${t.userId} is null) <> (${t.groupName} is null)`),
     check("project_members_role", sql`${t.role} in ('viewer', 'user', 'editor', 'owner')`),
+  ],
+);
+
+/** MLflow's permission names, as its auth app's endpoints take and answer them (docs/projects.md, "Grants"). */
+export type GrantPermission = "NO_PERMISSIONS" | "READ" | "USE" | "EDIT" | "MANAGE";
+const grantColumns = () => ({
+  /** The person it is granted to (users.id): a namesake made after she was deleted gets nothing. */
+  userId: belongsTo(text("user_id"), () => users.id),
+  permission: text("permission").$type<GrantPermission>().notNull(),
+  /** Who granted it (users.id); null once she is deleted. */
+  grantedBy: text("granted_by").references(() => users.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+const grantPermissionCheck = (name: string, permission: AnyPgColumn) =>
+  check(name, sql`${permission} in ('NO_PERMISSIONS', 'READ', 'USE', 'EDIT', 'MANAGE')`);
+
+/**
+ * MLflow's per-experiment permissions (its auth app's `experiments/permissions/*`): one person's level on one
+ * experiment, an input to the one access rule (lib/auth/access.ts), deleted with the experiment or the person.
+ */
+export const experimentPermissions = pgTable("experiment_permissions", { experimentId: experimentRef(), ...grantColumns() }, (t) => [
+  primaryKey({ columns: [t.experimentId, t.userId] }),
+  index("experiment_permissions_user_idx").on(t.userId),
+  grantPermissionCheck("experiment_permissions_permission", t.permission),
+]);
+
+/** MLflow's per-registered-model permissions (`registered-models/permissions/*`); they follow a rename. */
+export const registeredModelPermissions = pgTable(
+  "registered_model_permissions",
+  { name: registeredModelRef(), ...grantColumns() },
+  (t) => [
+    primaryKey({ columns: [t.name, t.userId] }),
+    index("registered_model_permissions_user_idx").on(t.userId),
+    grantPermissionCheck("registered_model_permissions_permission", t.permission),
   ],
 );

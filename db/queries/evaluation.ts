@@ -1,7 +1,8 @@
 /** GenAI evaluation: evaluation datasets, their experiment links and records, and registered scorer versions (lib/tracking/evaluation/). */
 import { and, asc, desc, eq, inArray, max, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { evaluationDatasetExperiments, evaluationDatasetRecords, evaluationDatasets, scorerVersions } from "../schema";
+import { evaluationDatasetExperiments, evaluationDatasetRecords, evaluationDatasets, experiments, scorerVersions } from "../schema";
+import { allRows, type ReadFilter } from "./readable";
 
 export type DatasetRow = typeof evaluationDatasets.$inferSelect;
 export type NewDataset = typeof evaluationDatasets.$inferInsert;
@@ -66,6 +67,8 @@ export async function unlinkDatasetExperiments(db: Db, datasetId: string, experi
 export interface DatasetSearch {
   /** Empty: every experiment's. */
   experimentIds: readonly number[];
+  /** Only datasets in an experiment the caller may read (lib/auth/access.ts `readableBy`). */
+  readable: ReadFilter;
   conditions: readonly SQL[];
   order: readonly SQL[];
   limit: number;
@@ -73,7 +76,15 @@ export interface DatasetSearch {
 }
 
 export async function searchDatasets(db: Db, s: DatasetSearch): Promise<DatasetRow[]> {
-  const where: SQL[] = [...s.conditions];
+  const readableExperiments = db
+    .select({ id: experiments.id })
+    .from(experiments)
+    .where(s.readable({ id: experiments.ownerId, project: experiments.projectId, granted: { experiment: experiments.id } }));
+  const inReadable = db
+    .select({ id: evaluationDatasetExperiments.datasetId })
+    .from(evaluationDatasetExperiments)
+    .where(inArray(evaluationDatasetExperiments.experimentId, readableExperiments));
+  const where: SQL[] = [...s.conditions, inArray(evaluationDatasets.datasetId, inReadable)];
   if (s.experimentIds.length > 0) {
     where.push(
       inArray(
@@ -220,10 +231,11 @@ export async function countDatasetsOfExperiment(db: Db, experimentId: number): P
   return row?.n ?? 0;
 }
 
-/** The experiment's datasets for its page, most recently changed first. */
+/** The experiment's datasets for its page (which checked the caller may read it), most recently changed first. */
 export async function datasetsOfExperiment(db: Db, experimentId: number, limit: number): Promise<DatasetRow[]> {
   return searchDatasets(db, {
     experimentIds: [experimentId],
+    readable: allRows,
     conditions: [],
     order: [desc(evaluationDatasets.lastUpdateTime)],
     limit,

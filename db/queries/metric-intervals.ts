@@ -26,7 +26,7 @@ const valueList = (values: readonly number[]) =>
   );
 
 /** Rows of db.execute: postgres.js returns an array, PGlite an object with `rows`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
+export function rowsOf(result: unknown): Record<string, unknown>[] {
   if (result && typeof result === "object" && Symbol.iterator in result) return [...(result as Iterable<Record<string, unknown>>)];
   return (result as { rows: Record<string, unknown>[] }).rows;
 }

@@ -1,29 +1,12 @@
 /** SQL for projects and their members (docs/projects.md); who may do what is lib/auth/access.ts, the rules lib/projects/. */
 import { randomBytes } from "node:crypto";
-import { and, asc, count, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { projectMembers, projects, users, type ProjectRole } from "../schema";
 
 export type ProjectRow = typeof projects.$inferSelect;
 /** A member as pages and the API show it: a person (by her current name) or a group. */
 export type MemberRow = { userId: string | null; userName: string | null; groupName: string | null; role: ProjectRole };
-
-const ROLE_ORDER: readonly ProjectRole[] = ["viewer", "user", "editor", "owner"];
-
-/** A person's role in each project she is in, directly or through one of her SSO groups: the strongest wins. */
-export async function projectRolesOf(db: Db, userId: string, groups: readonly string[]): Promise<Record<string, ProjectRole>> {
-  const byGroup = groups.length > 0 ? inArray(projectMembers.groupName, [...groups]) : undefined;
-  const rows = await db
-    .select({ projectId: projectMembers.projectId, role: projectMembers.role })
-    .from(projectMembers)
-    .where(or(eq(projectMembers.userId, userId), byGroup));
-  const roles: Record<string, ProjectRole> = {};
-  for (const { projectId, role } of rows) {
-    const held = roles[projectId];
-    if (!held || ROLE_ORDER.indexOf(role) > ROLE_ORDER.indexOf(held)) roles[projectId] = role;
-  }
-  return roles;
-}
 
 export async function insertProject(
   db: Db,

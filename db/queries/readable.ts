@@ -1,5 +1,6 @@
 import { inArray, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { experiments, registeredModels } from "../schema";
+import { grantedExperimentIds, grantedModelNames } from "./resource-permissions";
 
 /**
  * The columns of a table a list reads that say whose it is and where it lives: its owner's id (users.id),
@@ -11,6 +12,8 @@ export interface OwnerColumns {
   project?: AnyColumn;
   experiment?: AnyColumn;
   registeredModel?: AnyColumn;
+  /** The row's own key in MLflow's per-resource permissions: an experiment's id, a registered model's name. */
+  granted?: { experiment: AnyColumn } | { registeredModel: AnyColumn };
 }
 
 /**
@@ -37,20 +40,32 @@ function ownOrInProjects(member: Member, ownerId: AnyColumn | undefined, project
 
 /**
  * What a member may read (lib/auth/access.ts `readableBy` when outsiders see nothing): rows she made, rows in
- * her projects, and rows held by an experiment or a registered model she may read. The project ids travel
- * as parameters (a person is in few projects); experiments and registered models are indexed by owner and
- * project, so the holder's subquery is an index scan.
+ * her projects, rows granted to her (MLflow's per-resource permissions), and rows held by an experiment or a
+ * registered model she may read. The project ids travel as parameters (a person is in few projects);
+ * experiments and registered models are indexed by owner and project, and grants by person, so each
+ * subquery is an index scan.
  */
 export function memberRows(member: Member): ReadFilter {
+  const granted = (column: AnyColumn, ids: (userId: string) => SQL) =>
+    member.userId === undefined ? undefined : sql`${column} in (${ids(member.userId)})`;
+  const grantedExperiment = (column: AnyColumn) => granted(column, grantedExperimentIds);
+  const grantedModel = (column: AnyColumn) => granted(column, grantedModelNames);
   return (owner) => {
     const own = ownOrInProjects(member, owner.id, owner.project);
+    if (owner.granted) {
+      const grant =
+        "experiment" in owner.granted ? grantedExperiment(owner.granted.experiment) : grantedModel(owner.granted.registeredModel);
+      return or(own, grant) as SQL;
+    }
     if (owner.experiment) {
       const readable = ownOrInProjects(member, experiments.ownerId, experiments.projectId);
-      return or(own, sql`${owner.experiment} in (select ${experiments.id} from ${experiments} where ${readable})`) as SQL;
+      const held = sql`${owner.experiment} in (select ${experiments.id} from ${experiments} where ${readable})`;
+      return or(own, held, grantedExperiment(owner.experiment)) as SQL;
     }
     if (owner.registeredModel) {
       const readable = ownOrInProjects(member, registeredModels.ownerId, registeredModels.projectId);
-      return or(own, sql`${owner.registeredModel} in (select ${registeredModels.name} from ${registeredModels} where ${readable})`) as SQL;
+      const held = sql`${owner.registeredModel} in (select ${registeredModels.name} from ${registeredModels} where ${readable})`;
+      return or(own, held, grantedModel(owner.registeredModel)) as SQL;
     }
     return own;
   };

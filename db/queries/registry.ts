@@ -67,7 +67,16 @@ export async function searchRegisteredModelRows(
   return db
     .select()
     .from(registeredModels)
-    .where(and(q.readable({ id: registeredModels.ownerId, project: registeredModels.projectId }), q.filter))
+    .where(
+      and(
+        q.readable({
+          id: registeredModels.ownerId,
+          project: registeredModels.projectId,
+          granted: { registeredModel: registeredModels.name },
+        }),
+        q.filter,
+      ),
+    )
     .orderBy(...q.orderBy)
     .limit(q.limit)
     .offset(q.offset);

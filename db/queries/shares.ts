@@ -1,41 +1,48 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { serverShareCodes, serverShares, servers, users } from "../schema";
+import { projects, serverShareCodes, serverShares, servers, users } from "../schema";
 
 export type ShareRow = typeof serverShares.$inferSelect;
 export type ShareCodeRow = typeof serverShareCodes.$inferSelect;
-/** A share with its grantee's current name (null for a group share). */
+/** A share with its grantee's current name: a person's or a project's (null for a group share). */
 export type ShareWithName = ShareRow & { granteeName: string | null };
 
 export interface ServerKey {
   user: string;
   server: string;
 }
-export type Grantee = { userId: string } | { group: string };
+export type Grantee = { userId: string } | { group: string } | { projectId: string };
 
 const onServer = (t: typeof serverShares | typeof serverShareCodes, ref: ServerKey) =>
   and(eq(t.userName, ref.user), eq(t.serverName, ref.server));
-const isGrantee = (g: Grantee) => ("userId" in g ? eq(serverShares.granteeUserId, g.userId) : eq(serverShares.granteeGroup, g.group));
+const isGrantee = (g: Grantee) =>
+  "userId" in g
+    ? eq(serverShares.granteeUserId, g.userId)
+    : "group" in g
+      ? eq(serverShares.granteeGroup, g.group)
+      : eq(serverShares.granteeProjectId, g.projectId);
 
 export function listShares(db: Db, ref: ServerKey): Promise<ShareWithName[]> {
   return db
-    .select({ share: serverShares, granteeName: users.name })
+    .select({ share: serverShares, person: users.name, project: projects.name })
     .from(serverShares)
     .leftJoin(users, eq(users.id, serverShares.granteeUserId))
+    .leftJoin(projects, eq(projects.id, serverShares.granteeProjectId))
     .where(onServer(serverShares, ref))
     .orderBy(asc(serverShares.createdAt), asc(serverShares.id))
-    .then((rows) => rows.map((r) => ({ ...r.share, granteeName: r.granteeName })));
+    .then((rows) => rows.map((r) => ({ ...r.share, granteeName: r.person ?? r.project })));
 }
 
 /** Who a server is shared with, as the access rule needs it (lib/auth/access.ts). */
-export async function granteesOf(db: Db, ref: ServerKey): Promise<{ userIds: string[]; groups: string[] }> {
+export async function granteesOf(db: Db, ref: ServerKey): Promise<{ userIds: string[]; groups: string[]; projectIds: string[] }> {
   const rows = await db
-    .select({ userId: serverShares.granteeUserId, group: serverShares.granteeGroup })
+    .select({ userId: serverShares.granteeUserId, group: serverShares.granteeGroup, projectId: serverShares.granteeProjectId })
     .from(serverShares)
     .where(onServer(serverShares, ref));
   return {
     userIds: rows.flatMap((r) => (r.userId ? [r.userId] : [])),
     groups: rows.flatMap((r) => (r.group ? [r.group] : [])),
+    projectIds: rows.flatMap((r) => (r.projectId ? [r.projectId] : [])),
   };
 }
 
@@ -47,13 +54,14 @@ export async function countShares(db: Db, ref: ServerKey): Promise<number> {
 /** Inserts the share unless this grantee has one already; returns the share either way. */
 export async function upsertShare(
   db: Db,
-  row: Omit<ShareRow, "createdAt" | "granteeUserId" | "granteeGroup">,
+  row: Omit<ShareRow, "createdAt" | "granteeUserId" | "granteeGroup" | "granteeProjectId">,
   grantee: Grantee,
 ): Promise<{ share: ShareRow; created: boolean }> {
   const values = {
     ...row,
     granteeUserId: "userId" in grantee ? grantee.userId : null,
     granteeGroup: "group" in grantee ? grantee.group : null,
+    granteeProjectId: "projectId" in grantee ? grantee.projectId : null,
   };
   const inserted = await db.insert(serverShares).values(values).onConflictDoNothing().returning();
   if (inserted[0]) return { share: inserted[0], created: true };
@@ -78,20 +86,21 @@ export function deleteAllShares(db: Db, ref: ServerKey): Promise<ShareRow[]> {
   return db.delete(serverShares).where(onServer(serverShares, ref)).returning();
 }
 
-/** Servers shared with this person, directly or through one of her groups, with their rows (status, owner). */
+/** Servers shared with this person, directly or through one of her groups or projects, with their rows (status, owner). */
 export async function listSharedWith(
   db: Db,
-  person: { userId: string; groups: readonly string[] },
+  person: { userId: string; groups: readonly string[]; projectIds: readonly string[] },
   limit: number,
 ): Promise<{ share: ShareRow; server: typeof servers.$inferSelect }[]> {
   const byGroup = person.groups.length > 0 ? inArray(serverShares.granteeGroup, [...person.groups]) : sql`false`;
+  const byProject = person.projectIds.length > 0 ? inArray(serverShares.granteeProjectId, [...person.projectIds]) : sql`false`;
   return db
     .select({ share: serverShares, server: servers })
     .from(serverShares)
     .innerJoin(servers, and(eq(servers.userName, serverShares.userName), eq(servers.name, serverShares.serverName)))
     .where(
       and(
-        or(eq(serverShares.granteeUserId, person.userId), and(isNotNull(serverShares.granteeGroup), byGroup)),
+        or(eq(serverShares.granteeUserId, person.userId), and(isNotNull(serverShares.granteeGroup), byGroup), byProject),
         sql`${servers.ownerId} <> ${person.userId}`,
       ),
     )

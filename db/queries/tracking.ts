@@ -130,7 +130,7 @@ export async function searchExperimentRows(
     .from(experiments)
     .where(
       and(
-        q.readable({ id: experiments.ownerId, project: experiments.projectId }),
+        q.readable({ id: experiments.ownerId, project: experiments.projectId, granted: { experiment: experiments.id } }),
         q.lifecycle ? eq(experiments.lifecycleStage, q.lifecycle) : undefined,
         q.filter,
       ),

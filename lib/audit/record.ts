@@ -49,6 +49,9 @@ export const AUDIT_ACTIONS = [
   "project.member_update",
   "project.member_remove",
   "project.allowance",
+  "permission.grant",
+  "permission.update",
+  "permission.revoke",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -67,12 +67,14 @@ export interface Resource {
   rolesAllowed?: readonly string[];
   /** An endpoint's invoke grants: people (by id) and API tokens (by id) who may call it besides its owner. */
   invokers?: Invokers;
-  /** A server's shares (lib/sharing/): people (by id) and SSO groups who may "use" (open) it besides its owner. */
+  /** A server's shares (lib/sharing/): people (by id), SSO groups and projects' members who may "use" (open) it besides its owner. */
   sharedWith?: Grantees;
 }
 export interface Grantees {
   userIds: readonly string[];
   groups: readonly string[];
+  /** Projects (by id) whose members, in any role, may open it (docs/sharing.md). */
+  projectIds?: readonly string[];
 }
 export interface Invokers {
   userIds: readonly string[];
@@ -80,7 +82,7 @@ export interface Invokers {
 }
 /** A Principal or a narrower caller (lib/auth/scopes.ts); no `admin` is not an admin. */
 export type Caller = Pick<Principal, "name" | "role" | "via"> &
-  Partial<Pick<Principal, "admin" | "userId" | "tokenId" | "tokenKind" | "groups" | "projectRoles">>;
+  Partial<Pick<Principal, "admin" | "userId" | "tokenId" | "tokenKind" | "groups" | "projectRoles" | "grants">>;
 /** Each layer turns it into its own error: `refused` (lib/http/api-error.ts), `refusedTracking` (lib/tracking/errors.ts). */
 export interface Refusal {
   status: 403 | 404;
@@ -201,11 +203,12 @@ function isInvoker(caller: Caller, invokers: Invokers | undefined): boolean {
   return caller.via === "token" && caller.tokenId !== undefined && invokers.tokenIds.includes(caller.tokenId);
 }
 
-/** The server is shared with this person, by her id or one of her SSO groups (never by a token of its own). */
+/** The server is shared with this person, by her id, one of her SSO groups or one of her projects (never by a token of its own). */
 export function isSharedWith(caller: Caller, resource: Resource): boolean {
   const shares = resource.sharedWith;
   if (!shares || caller.userId === undefined) return false;
-  return shares.userIds.includes(caller.userId) || (caller.groups ?? []).some((g) => shares.groups.includes(g));
+  if (shares.userIds.includes(caller.userId) || (caller.groups ?? []).some((g) => shares.groups.includes(g))) return true;
+  return (shares.projectIds ?? []).some((id) => caller.projectRoles?.[id] !== undefined);
 }
 
 const PERSONAL: readonly ResourceKind[] = ["user", "token", "server", "job"];
@@ -226,14 +229,34 @@ export function roleIn(caller: Caller, space: Space): ProjectRole | undefined {
   return space.ownerId !== null && caller.userId !== undefined && caller.userId === space.ownerId ? "owner" : undefined;
 }
 
-/** The caller's MLflow level on a resource that lives in a space (docs/projects.md, "The one rule"). */
+/**
+ * What MLflow's per-resource permissions grant the caller on it (docs/projects.md, "Grants"): her grant on the
+ * experiment (or what holds it: a run's, trace's or logged model's) or on the registered model (a version's).
+ */
+function grantedLevel(caller: Caller, resource: Resource): Level {
+  const grants = caller.grants;
+  if (!grants) return "NONE";
+  const held = resource.parent ?? resource;
+  const permission =
+    held.kind === "experiment"
+      ? grants.experiment[held.id]
+      : held.kind === "registered_model" || held.kind === "model_version"
+        ? grants.registered_model[held.id]
+        : undefined;
+  return permission === undefined || permission === "NO_PERMISSIONS" ? "NONE" : permission;
+}
+
+const strongest = (levels: readonly Level[]): Level => levels.reduce((a, b) => (rank(b) > rank(a) ? b : a), "NONE");
+
+/**
+ * The caller's MLflow level on a resource that lives in a space (docs/projects.md, "The one rule"): the
+ * strongest of MANAGE for admins and creators, her role in its space, her grant on it, and the default.
+ */
 export function levelOf(caller: Caller, resource: Resource): Level {
   if (caller.admin === true || isOwner(caller, resource.owner)) return "MANAGE";
   if (resource.parent && isOwner(caller, resource.parent.owner)) return "MANAGE";
   const role = roleIn(caller, spaceOfResource(resource));
-  const level = role ? ROLE_LEVEL[role] : "NONE";
-  const fallback = defaultLevel(resource.kind);
-  return rank(level) >= rank(fallback) ? level : fallback;
+  return strongest([role ? ROLE_LEVEL[role] : "NONE", grantedLevel(caller, resource), defaultLevel(resource.kind)]);
 }
 
 export function isOwner(caller: Caller, owner: Owner): boolean {

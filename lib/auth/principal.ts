@@ -1,9 +1,9 @@
 import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
-import { projectRolesOf } from "@/db/queries/projects";
+import { membershipsOf } from "@/db/queries/resource-permissions";
 import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
 import { findUser, touchUserLastSeen, type UserRow } from "@/db/queries/users";
-import type { ProjectRole, TokenKind } from "@/db/schema";
+import type { GrantPermission, ProjectRole, TokenKind } from "@/db/schema";
 import { getConfig } from "@/lib/config";
 import { credentialOf, type Credential, type HeaderSource } from "./credential";
 import { tokenGrant, type ScopeName } from "./scopes";
@@ -37,7 +37,16 @@ export interface Principal {
    * sign-in; read with the principal, so the access rule (lib/auth/access.ts) decides without a query.
    */
   projectRoles?: Readonly<Record<string, ProjectRole>>;
+  /**
+   * Her MLflow permissions on single experiments (by id) and registered models (by name), granted through
+   * MLflow's `experiments/permissions/*` and `registered-models/permissions/*` (docs/projects.md, "Grants").
+   */
+  grants?: Grants;
 }
+export type Grants = Readonly<{
+  experiment: Readonly<Record<string, GrantPermission>>;
+  registered_model: Readonly<Record<string, GrantPermission>>;
+}>;
 
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: "bootstrap", role: "admin", admin: true, via: "bootstrap" };
 /** The portal itself, as the actor of what its background jobs do (tracking tokens, culling). */
@@ -48,11 +57,17 @@ export type { HeaderSource } from "./credential";
 /** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
 export { SESSION_USER_CLAIM } from "./sessions";
 
-/** A person as a principal, with her project roles. */
-async function personPrincipal(db: Db, user: UserRow, via: Principal["via"]): Promise<Principal> {
-  const projectRoles = await projectRolesOf(db, user.id, user.ssoGroups);
+/** A person as a principal, with her project roles and grants (one query). */
+export async function personPrincipal(
+  db: Db,
+  user: Pick<UserRow, "id" | "name" | "role" | "ssoGroups">,
+  via: Principal["via"],
+): Promise<Principal> {
+  const { projectRoles, grants } = await membershipsOf(db, user.id, user.ssoGroups);
   const inProjects = Object.keys(projectRoles).length > 0 ? { projectRoles } : {};
-  return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups, ...inProjects };
+  const granted = Object.keys(grants.experiment).length + Object.keys(grants.registered_model).length > 0 ? { grants } : {};
+  const base = { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups };
+  return { ...base, ...inProjects, ...granted };
 }
 
 async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {

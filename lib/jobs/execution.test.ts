@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { findExecution, listExecutions, updateJob } from "@/db/queries/jobs";
-import { findProject, projectRolesOf } from "@/db/queries/projects";
+import { findProject } from "@/db/queries/projects";
+import { membershipsOf } from "@/db/queries/resource-permissions";
 import { findExperiment, findRun } from "@/db/queries/tracking";
 import { insertUser } from "@/db/queries/users";
 import { apiTokens, auditEvents, latestMetrics, runParams, runTags, users as usersTable } from "@/db/schema";
@@ -181,7 +182,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     // In a project: the execution finds it as MLFLOW_WORKSPACE, and its experiment lives there.
     const project = `${owner.name}-team`;
     await createProject(db(), owner, { name: project, description: "" });
-    const member = { ...owner, projectRoles: await projectRolesOf(db(), owner.userId ?? "", []) };
+    const member = { ...owner, projectRoles: (await membershipsOf(db(), owner.userId ?? "", [])).projectRoles };
     const j = await createJob(
       db(),
       member,

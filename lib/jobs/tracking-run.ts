@@ -7,9 +7,9 @@
 import { createReadStream } from "node:fs";
 import type { Db } from "@/db/client";
 import type { JobRow } from "@/db/queries/jobs";
-import { projectRolesOf } from "@/db/queries/projects";
 import { findExperimentByName, findRun, insertExperiment } from "@/db/queries/tracking";
 import type { UserRow } from "@/db/queries/users";
+import { personPrincipal } from "@/lib/auth/principal";
 import { can, experimentResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { conflict } from "@/lib/http/api-error";
@@ -26,10 +26,12 @@ export function experimentNameOf(job: Pick<JobRow, "ownerName" | "name">): strin
   return `jobs/${job.ownerName}/${job.name}`;
 }
 
-/** The owner as the tracking layer sees her, with her project roles: runs and experiments are hers, not the portal's. */
+/**
+ * The owner as the tracking layer sees her, with her project roles and grants: runs and experiments are
+ * hers, not the portal's; never an admin's powers, whoever owns the job.
+ */
 export async function ownerPrincipal(db: Db, owner: Pick<UserRow, "name" | "id" | "role" | "ssoGroups">): Promise<Principal> {
-  const projectRoles = await projectRolesOf(db, owner.id, owner.ssoGroups);
-  return { name: owner.name, userId: owner.id, role: owner.role, admin: false, via: "token", projectRoles };
+  return { ...(await personPrincipal(db, owner, "token")), admin: false };
 }
 
 const experimentTaken = (name: string) =>

@@ -19,11 +19,10 @@ const restoreEnv = vi.hoisted(() => {
 afterAll(restoreEnv);
 
 import type { Db } from "@/db/client";
-import { projectRolesOf } from "@/db/queries/projects";
 import { findUser, insertUser, updateUser, type UserRow } from "@/db/queries/users";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
-import type { Principal } from "@/lib/auth/principal";
+import { personPrincipal, type Principal } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/http/api-error";
 import { trackingClient, type Reply } from "@/lib/tracking/testing";
 import { addMember, changeMember, changeProject, createProject, getProject, listProjectsFor, removeMember } from "./manage";
@@ -45,9 +44,7 @@ const ALLOWED: Readonly<Record<Role, readonly Op[]>> = {
 
 /** A principal as resolvePrincipal builds it: her project roles read from the memberships (lib/auth/principal.ts). */
 async function principalOf(db: Db, name: string): Promise<Principal> {
-  const user = (await findUser(db, name)) as UserRow;
-  const projectRoles = await projectRolesOf(db, user.id, user.ssoGroups);
-  return { name, userId: user.id, role: "user", admin: false, via: "token", projectRoles };
+  return { projectRoles: {}, ...(await personPrincipal(db, (await findUser(db, name)) as UserRow, "token")) };
 }
 
 const ws = (name: string) => ({ "x-mlflow-workspace": name });
@@ -56,6 +53,7 @@ for (const kind of DB_KINDS) {
   describe(`projects: the access matrix (${kind}, ATRIUM_DEFAULT_PERMISSION=NONE)`, () => {
     const db = useTestDatabase(kind);
     const { call, ok } = trackingClient(db);
+    const v3 = trackingClient(db, "/api/3.0/mlflow/");
     const who: Record<string, Principal> = {};
     let seq = 0;
     const unique = (p: string) => `${p}-${++seq}`;
@@ -75,7 +73,10 @@ for (const kind of DB_KINDS) {
         who[name] = await principalOf(db(), name);
     });
 
-    /** A fresh experiment with a run, and a registered model, in the place; made by the place's owner. */
+    /**
+     * A fresh experiment with a run (with a metric), a logged model, a trace with an assessment and an evaluation
+     * dataset, and a registered model, in the place; made by the place's owner.
+     */
     async function resourcesIn(place: Place) {
       const [maker, headers] =
         place === "in-project"
@@ -83,23 +84,70 @@ for (const kind of DB_KINDS) {
           : place === "other project"
             ? [who["pm-stranger"]!, ws("other")]
             : [who["pm-stranger"]!, {}];
-      const { experiment_id } = await ok(call("POST", "experiments/create", { name: unique("pm-exp") }, maker, headers));
+      const experimentName = unique("pm-exp");
+      const { experiment_id } = await ok(call("POST", "experiments/create", { name: experimentName }, maker, headers));
       const { run } = (await ok(call("POST", "runs/create", { experiment_id }, maker))) as { run: { info: { run_id: string } } };
+      await ok(call("POST", "runs/log-metric", { run_id: run.info.run_id, key: "loss", value: 1, timestamp: 1, step: 0 }, maker));
+      const { model: logged } = (await ok(call("POST", "logged-models", { experiment_id }, maker))) as {
+        model: { info: { model_id: string } };
+      };
+      const { trace_info } = (await ok(call("POST", "traces", { experiment_id, timestamp_ms: 1 }, maker))) as {
+        trace_info: { request_id: string };
+      };
+      const traceId = trace_info.request_id;
+      const assessment = {
+        assessment_name: "ok",
+        trace_id: traceId,
+        source: { source_type: "HUMAN", source_id: "me" },
+        feedback: { value: true },
+      };
+      const { assessment: made } = (await ok(v3.call("POST", `traces/${traceId}/assessments`, { assessment }, maker))) as {
+        assessment: { assessment_id: string };
+      };
+      await ok(v3.call("POST", "datasets/create", { name: unique("pm-ds"), experiment_ids: [String(experiment_id)] }, maker));
       const model = unique("pm-model");
       await ok(call("POST", "registered-models/create", { name: model }, maker, headers));
-      return { experimentId: String(experiment_id), runId: run.info.run_id, model };
+      return {
+        experimentId: String(experiment_id),
+        experimentName,
+        runId: run.info.run_id,
+        model,
+        loggedModelId: logged.info.model_id,
+        traceId,
+        assessmentId: made.assessment_id,
+      };
+    }
+    type Made = Awaited<ReturnType<typeof resourcesIn>>;
+
+    /** Every read that names the resource, the side doors too: each must be a 404 where the caller may not read it. */
+    async function reads(caller: Principal, r: Made): Promise<Reply[]> {
+      const e = { experiment_id: r.experimentId };
+      const run = { run_id: r.runId };
+      return [
+        await call("GET", "experiments/get", e, caller),
+        await call("GET", "experiments/get-by-name", { experiment_name: r.experimentName }, caller),
+        await call("GET", "runs/get", run, caller),
+        await call("GET", "metrics/get-history", { ...run, metric_key: "loss" }, caller),
+        await call("GET", "metrics/get-history-bulk", { ...run, metric_key: "loss" }, caller),
+        await call("GET", "metrics/get-history-bulk-interval", { run_ids: r.runId, metric_key: "loss", max_results: 10 }, caller),
+        await call("GET", "artifacts/list", run, caller),
+        await call("GET", `logged-models/${r.loggedModelId}`, {}, caller),
+        await call("GET", `logged-models/${r.loggedModelId}/artifacts/directories`, {}, caller),
+        await call("GET", `traces/${r.traceId}/info`, {}, caller),
+        await v3.call("GET", `traces/${r.traceId}/assessments/${r.assessmentId}`, {}, caller),
+        await v3.call("GET", "datasets/search", { experiment_ids: r.experimentId }, caller),
+        await v3.call("GET", "scorers/list", e, caller),
+        await call("GET", "registered-models/get", { name: r.model }, caller),
+        await call("GET", "registered-models/get-latest-versions", { name: r.model }, caller),
+      ];
     }
 
     /** The calls one cell makes; each must succeed, or all be refused. */
-    async function attempt(op: Op, caller: Principal, r: { experimentId: string; runId: string; model: string }): Promise<Reply[]> {
+    async function attempt(op: Op, caller: Principal, r: Made): Promise<Reply[]> {
       const e = { experiment_id: r.experimentId };
       switch (op) {
         case "read":
-          return [
-            await call("GET", "experiments/get", e, caller),
-            await call("GET", "runs/get", { run_id: r.runId }, caller),
-            await call("GET", "registered-models/get", { name: r.model }, caller),
-          ];
+          return reads(caller, r);
         case "create run":
           return [await call("POST", "runs/create", e, caller)];
         case "write":

@@ -9,7 +9,8 @@ import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { findEnvironment, insertEnvironment } from "@/db/queries/environments";
 import { insertExecution } from "@/db/queries/jobs";
-import { findProject, projectRolesOf } from "@/db/queries/projects";
+import { findProject } from "@/db/queries/projects";
+import { membershipsOf } from "@/db/queries/resource-permissions";
 import { findServer, upsertServer } from "@/db/queries/servers";
 import { findUser, insertUser, type UserRow } from "@/db/queries/users";
 import { apiTokens, auditEvents, experiments, jobExecutions, jobs, projects, servers, servingEndpoints } from "@/db/schema";
@@ -53,7 +54,7 @@ for (const kind of DB_KINDS) {
     /** The principal as resolvePrincipal builds it, with the project roles read now. */
     async function principal(name: string): Promise<Principal> {
       const user = (await findUser(db(), name)) as UserRow;
-      const projectRoles = await projectRolesOf(db(), user.id, user.ssoGroups);
+      const projectRoles = (await membershipsOf(db(), user.id, user.ssoGroups)).projectRoles;
       return { name, userId: user.id, role: user.role, admin: user.role === "admin", via: "session", projectRoles };
     }
 

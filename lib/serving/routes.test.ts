@@ -32,7 +32,8 @@ import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { insertReplica, updateReplica } from "@/db/queries/serving-replicas";
-import { findProject, projectRolesOf } from "@/db/queries/projects";
+import { findProject } from "@/db/queries/projects";
+import { membershipsOf } from "@/db/queries/resource-permissions";
 import { auditEvents, projects, servingEndpointConfigs, servingEndpoints } from "@/db/schema";
 import { addMember, createProject } from "@/lib/projects/manage";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
@@ -103,7 +104,7 @@ describe("postgres", () => {
       status: 404,
       body: { error_code: "RESOURCE_DOES_NOT_EXIST", message: 'There is no project "risk".' },
     });
-    const alice = { ...p.alice, projectRoles: await projectRolesOf(db, p.alice.userId ?? "", []) };
+    const alice = { ...p.alice, projectRoles: (await membershipsOf(db, p.alice.userId ?? "", [])).projectRoles };
     await addMember(db, alice, "risk", { name: "bob", role: "user" });
     expect(await call(collection.POST, "POST", tokens.bob, { body: body("b1"), headers: inRisk })).toEqual({
       status: 403,

@@ -1,6 +1,7 @@
 /** What the share routes accept (JupyterHub's shapes, docs/sharing.md). */
 import { z } from "zod";
 import { userNameSchema } from "@/lib/auth/names";
+import { projectNameSchema } from "@/lib/projects/schemas";
 import { serverNameSchema } from "@/lib/workspaces/schemas";
 
 /** The one permission a share gives, in JupyterHub's words; a filtered form (`access:servers!server=u/s`) is read as it. */
@@ -13,10 +14,11 @@ const groupSchema = z
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   .regex(/^[^\u0000-\u001f\u007f]+$/, "must be a group name from your sign-in provider, without control characters");
 
-/** `{ user }` or `{ group }`, exactly one. */
-export const granteeSchema = z.union([z.strictObject({ user: userNameSchema }), z.strictObject({ group: groupSchema })], {
-  error: 'Send exactly one of "user" (a person\'s name) or "group" (an SSO group).',
-});
+/** `{ user }`, `{ group }` (JupyterHub's) or `{ project }` (its members), exactly one. */
+export const granteeSchema = z.union(
+  [z.strictObject({ user: userNameSchema }), z.strictObject({ group: groupSchema }), z.strictObject({ project: projectNameSchema })],
+  { error: 'Send exactly one of "user" (a person\'s name), "group" (an SSO group) or "project" (its members).' },
+);
 export type GranteeInput = z.output<typeof granteeSchema>;
 
 /** POST: the grantee, and optionally the scopes (only access:servers exists). */
@@ -24,8 +26,9 @@ export const shareCreateSchema = z.union(
   [
     z.strictObject({ user: userNameSchema, scopes: z.array(z.string().max(200)).max(10).optional() }),
     z.strictObject({ group: groupSchema, scopes: z.array(z.string().max(200)).max(10).optional() }),
+    z.strictObject({ project: projectNameSchema, scopes: z.array(z.string().max(200)).max(10).optional() }),
   ],
-  { error: 'Send exactly one of "user" (a person\'s name) or "group" (an SSO group), and optionally "scopes".' },
+  { error: 'Send exactly one of "user" (a person\'s name), "group" (an SSO group) or "project" (its members), and optionally "scopes".' },
 );
 
 /** PATCH, as JupyterHub's: the scopes to take away from one grantee; taking access:servers ends the share. */
@@ -33,13 +36,14 @@ export const sharePatchSchema = z.union(
   [
     z.strictObject({ user: userNameSchema, scopes: z.array(z.string().max(200)).min(1).max(10) }),
     z.strictObject({ group: groupSchema, scopes: z.array(z.string().max(200)).min(1).max(10) }),
+    z.strictObject({ project: projectNameSchema, scopes: z.array(z.string().max(200)).min(1).max(10) }),
   ],
-  { error: 'Send "scopes" to revoke and exactly one of "user" or "group".' },
+  { error: 'Send "scopes" to revoke and exactly one of "user", "group" or "project".' },
 );
 
 /** DELETE: one grantee, or (no body, `{}`) every share of the server. */
 export const shareDeleteSchema = z.union([granteeSchema, z.strictObject({})], {
-  error: 'Send one of "user" or "group" to revoke one share, or no body to revoke them all.',
+  error: 'Send one of "user", "group" or "project" to revoke one share, or no body to revoke them all.',
 });
 
 /** `/api/shares/<user>/<server>` and `/api/share-codes/<user>/<server>`. */

@@ -17,12 +17,15 @@ import {
   type Grantee,
   type ShareRow,
 } from "@/db/queries/shares";
+import { findProject, listProjects } from "@/db/queries/projects";
+import { membershipsOf } from "@/db/queries/resource-permissions";
 import { findUser } from "@/db/queries/users";
 import { deleteWorkspaceSessionsOf } from "@/db/queries/workspace-auth";
 import { assertCan } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/api-error";
+import { projectFor } from "@/lib/projects/manage";
 import { closeRevokedConnections } from "@/lib/workspaces/connections";
 import { labelOf, type ServerRef } from "@/lib/workspaces/names";
 import { serverResourceAt } from "@/lib/workspaces/query";
@@ -44,12 +47,26 @@ export async function assertManages(db: Db, caller: Principal, ref: ServerRef): 
     throw notFound("server_not_found", `There is no server ${labelOf(ref)}; start it once before sharing it.`);
 }
 
-/** A named person's id (404 when there is none), or the group as given. */
-async function granteeOf(db: Db, input: GranteeInput): Promise<{ grantee: Grantee; label: string }> {
-  if ("group" in input) return { grantee: { group: input.group }, label: `group ${input.group}` };
+/**
+ * A named person's id (404 when there is none), the group as given, or a project the caller can see (one she is
+ * not in is 404 `project_not_found`, as everywhere: sharing must not tell her which projects exist).
+ */
+async function granteeOf(
+  db: Db,
+  caller: Principal,
+  input: GranteeInput,
+  forRevoke = false,
+): Promise<{ grantee: Grantee; label: string; name: string }> {
+  if ("group" in input) return { grantee: { group: input.group }, label: `group ${input.group}`, name: input.group };
+  if ("project" in input) {
+    // A share made while she was in the project stays hers to revoke after she left it; an unknown name is simply not shared with.
+    const project = forRevoke ? await findProject(db, input.project) : await projectFor(db, caller, input.project);
+    const projectId = project?.id ?? "";
+    return { grantee: { projectId }, label: `project ${input.project}`, name: input.project };
+  }
   const person = await findUser(db, input.user);
   if (!person) throw notFound("user_not_found", `There is no user "${input.user}".`);
-  return { grantee: { userId: person.id }, label: person.name };
+  return { grantee: { userId: person.id }, label: person.name, name: person.name };
 }
 
 export async function listServerShares(db: Db, caller: Principal, ref: ServerRef): Promise<ShareView[]> {
@@ -69,7 +86,7 @@ export async function shareServer(
   const unknown = (input.scopes ?? []).filter((s) => !isShareScope(s, labelOf(ref)));
   if (unknown.length > 0)
     throw badRequest("invalid_scopes", `A share gives access:servers only (opening the server); ${unknown.join(", ")} cannot be shared.`);
-  const { grantee, label } = await granteeOf(db, input);
+  const { grantee, label, name } = await granteeOf(db, caller, input);
   const server = await findServer(db, ref.user, ref.server);
   if ("userId" in grantee && server?.ownerId === grantee.userId)
     throw badRequest("share_with_owner", `${label} owns ${labelOf(ref)} already; share it with someone else.`);
@@ -88,8 +105,7 @@ export async function shareServer(
     return made;
   });
   forgetWorkspaceTarget(db, ref.user, ref.server);
-  const name = "userId" in grantee ? label : null;
-  return { share: shareView({ ...result.share, granteeName: name }, server), created: result.created };
+  return { share: shareView({ ...result.share, granteeName: "group" in grantee ? null : name }, server), created: result.created };
 }
 
 /** Ends what the revoked share let in: the proxy's cached grantees, open WebSockets, a person's workspace cookies. */
@@ -105,7 +121,7 @@ async function afterRevoke(db: Db, ref: ServerRef, revoked: readonly ShareRow[])
 /** Revokes one grantee's share (404 when there is none) or, with no grantee, every share of the server. Returns what went. */
 export async function revokeShares(db: Db, caller: Principal, ref: ServerRef, input?: GranteeInput): Promise<number> {
   await assertManages(db, caller, ref);
-  const target = input ? await granteeOf(db, input) : undefined;
+  const target = input ? await granteeOf(db, caller, input, true) : undefined;
   const revoked = await db.transaction(async (tx) => {
     const rows = target
       ? [await deleteShare(tx, ref, target.grantee)].filter((r): r is ShareRow => r !== undefined)
@@ -134,24 +150,38 @@ export async function patchShare(
   const unknown = input.scopes.filter((s) => !isShareScope(s, labelOf(ref)));
   if (unknown.length > 0)
     throw badRequest("invalid_scopes", `A share has access:servers only; ${unknown.join(", ")} is not one of its scopes.`);
-  await revokeShares(db, caller, ref, "user" in input ? { user: input.user } : { group: input.group });
+  await revokeShares(
+    db,
+    caller,
+    ref,
+    "user" in input ? { user: input.user } : "group" in input ? { group: input.group } : { project: input.project },
+  );
   return null;
 }
 
-/** What is shared with the person `name` (herself, or an admin asking): by her id or one of her SSO groups. */
+/** What is shared with the person `name` (herself, or an admin asking): by her id, one of her SSO groups or projects. */
 export async function sharedWith(db: Db, caller: Principal, name: string): Promise<ShareView[]> {
   const person = await findUser(db, name);
   if (!person) throw notFound("user_not_found", `There is no user "${name}".`);
   if (caller.userId !== person.id && !caller.admin)
     throw forbidden("forbidden", `Only ${name} or an admin may see what is shared with ${name}.`);
-  const rows = await listSharedWith(db, { userId: person.id, groups: person.ssoGroups }, MAX_SHARED_WITH_LISTED);
-  // One server may come through a personal and a group share: listed once.
+  const { projectRoles } = await membershipsOf(db, person.id, person.ssoGroups);
+  const projectIds = Object.keys(projectRoles);
+  const rows = await listSharedWith(db, { userId: person.id, groups: person.ssoGroups, projectIds }, MAX_SHARED_WITH_LISTED);
+  const projectNames = new Map((await listProjects(db, projectIds, projectIds.length)).map((p) => [p.id, p.name]));
+  // One server may come through a personal, a group and a project share: listed once.
   const seen = new Set<string>();
   return rows.flatMap(({ share, server }) => {
     const key = labelOf({ user: share.userName, server: share.serverName });
     if (seen.has(key)) return [];
     seen.add(key);
-    return [shareView({ ...share, granteeName: share.granteeUserId ? person.name : null }, server)];
+    // A project share names its project, which she is in (and so may see).
+    const granteeName = share.granteeUserId
+      ? person.name
+      : share.granteeProjectId
+        ? (projectNames.get(share.granteeProjectId) ?? null)
+        : null;
+    return [shareView({ ...share, granteeName }, server)];
   });
 }
 

@@ -3,13 +3,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { upsertServer } from "@/db/queries/servers";
 import { findUser, updateUser, withNewIdentity } from "@/db/queries/users";
 import { insertWorkspaceSession } from "@/db/queries/workspace-auth";
-import { auditEvents, serverShareCodes, serverShares, servers, users, workspaceSessions } from "@/db/schema";
+import { auditEvents, projects, serverShareCodes, serverShares, servers, users, workspaceSessions } from "@/db/schema";
 import { serverRowFixture } from "@/db/server-fixture";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { can } from "@/lib/auth/access";
-import type { Principal } from "@/lib/auth/principal";
+import { personPrincipal, type Principal } from "@/lib/auth/principal";
 import { bindIds } from "@/lib/auth/testing";
+import { addMember, createProject, removeMember } from "@/lib/projects/manage";
 import { setWorkspaceWebSocketCloser } from "@/lib/workspaces/connections";
 import type { WorkspaceUpstream } from "@/lib/workspaces/proxy-policy";
 import { serverResourceAt } from "@/lib/workspaces/query";
@@ -44,6 +45,7 @@ for (const kind of DB_KINDS) {
       await db().delete(servers);
       await db().delete(auditEvents);
       await db().delete(users);
+      await db().delete(projects);
       await db()
         .insert(users)
         .values([
@@ -118,6 +120,64 @@ for (const kind of DB_KINDS) {
       await updateUser(db(), "carol", { ssoGroups: [] });
       expect(await sharedWith(db(), carol, "carol")).toEqual([]);
       expect(await mayUse(db(), { ...carol, groups: [] })).toBe(false);
+    });
+
+    it("a project share admits its members in any role, while they are members; revoking it closes their WebSockets", async () => {
+      // As resolvePrincipal builds them: with their project roles.
+      const fresh = async (p: Principal) => personPrincipal(db(), (await findUser(db(), p.name))!, "session");
+      await createProject(db(), alice, { name: "vision", description: "" });
+      await addMember(db(), await fresh(alice), "vision", { name: "bob", role: "viewer" });
+      await addMember(db(), await fresh(alice), "vision", { group: "team", role: "user" });
+      await createProject(db(), dave, { name: "dave-only", description: "" });
+      // A project she is not in does not exist for her, as everywhere.
+      await expect(shareServer(db(), await fresh(alice), X, { project: "dave-only" })).rejects.toMatchObject({
+        status: 404,
+        code: "project_not_found",
+      });
+      expect(await mayUse(db(), await fresh(bob))).toBe(false);
+      const { share } = await shareServer(db(), await fresh(alice), X, { project: "vision" });
+      expect(share).toMatchObject({ kind: "project", project: { name: "vision" }, user: null, group: null });
+      expect((await listServerShares(db(), alice, X)).map((s) => s.project?.name)).toEqual(["vision"]);
+      expect(await mayUse(db(), await fresh(bob))).toBe(true);
+      expect(await mayUse(db(), await fresh(carol))).toBe(true);
+      expect(await mayUse(db(), await fresh(dave))).toBe(false);
+      const resource = await serverResourceAt(db(), X.user, X.server);
+      for (const action of ["read", "write", "operate"] as const) expect(can(await fresh(bob), action, resource), action).toBe(false);
+      expect((await sharedWith(db(), bob, "bob")).map((s) => s.project?.name)).toEqual(["vision"]);
+      expect(await sharedWith(db(), dave, "dave")).toEqual([]);
+
+      // Leaving the project ends it for her at her next request.
+      await removeMember(db(), await fresh(alice), "vision", "bob");
+      expect(await mayUse(db(), await fresh(bob))).toBe(false);
+      expect(await sharedWith(db(), bob, "bob")).toEqual([]);
+      await addMember(db(), await fresh(alice), "vision", { name: "bob", role: "editor" });
+
+      const sockets: Array<{ upstream: WorkspaceUpstream; open: boolean }> = [];
+      for (const who of [alice, bob, carol]) {
+        const caller = await fresh(who);
+        sockets.push({ upstream: { url: "http://x", label: "alice/default", auth: {}, secrets: [], ref: X, caller }, open: true });
+      }
+      setWorkspaceWebSocketCloser((match) => {
+        let n = 0;
+        for (const s of sockets) {
+          if (!s.open || !match(s.upstream)) continue;
+          s.open = false;
+          n++;
+        }
+        return n;
+      });
+      expect(await revokeShares(db(), alice, X, { project: "vision" })).toBe(1);
+      expect(sockets.map((s) => [s.upstream.caller.name, s.open])).toEqual([
+        ["alice", true],
+        ["bob", false],
+        ["carol", false],
+      ]);
+      expect(await mayUse(db(), await fresh(bob))).toBe(false);
+      await expect(revokeShares(db(), alice, X, { project: "dave-only" })).rejects.toMatchObject({ status: 404, code: "share_not_found" });
+      await expect(revokeShares(db(), alice, X, { project: "no-such-project" })).rejects.toMatchObject({
+        status: 404,
+        code: "share_not_found",
+      });
     });
 
     it("revoking ends her access, her workspace cookies and (through the proxy's hook) her WebSockets, not the owner's", async () => {

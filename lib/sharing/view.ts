@@ -14,15 +14,22 @@ export function sharedServerView(ref: ServerRef, row?: Pick<ServerRow, "status">
   };
 }
 
-/** JupyterHub's share model: `{ server, scopes, user | group, kind, created_at }`. */
+const kindOf = (share: ShareRow) =>
+  share.granteeGroup !== null ? ("group" as const) : share.granteeProjectId !== null ? ("project" as const) : ("user" as const);
+
+/**
+ * JupyterHub's share model: `{ server, scopes, user | group, kind, created_at }`; a share with a project's
+ * members (Atrium's own) has kind "project" and `project: { name }`, and `user` and `group` null.
+ */
 export function shareView(share: ShareRow & { granteeName?: string | null }, server?: Pick<ServerRow, "status"> | null) {
   const ref = { user: share.userName, server: share.serverName };
   return {
     server: sharedServerView(ref, server),
     scopes: [`${SHARE_SCOPE}!server=${labelOf(ref)}`],
-    kind: share.granteeGroup !== null ? ("group" as const) : ("user" as const),
+    kind: kindOf(share),
     user: share.granteeUserId !== null ? { name: share.granteeName ?? null } : null,
     group: share.granteeGroup !== null ? { name: share.granteeGroup } : null,
+    project: share.granteeProjectId !== null ? { name: share.granteeName ?? null } : null,
     created_at: share.createdAt.toISOString(),
   };
 }

@@ -200,6 +200,22 @@ describe.skipIf(notReady !== undefined && !CI)("DockerSpawner (real engine)", ()
     }
   });
 
+  it("leaves one network when several processes create it at once (engines no longer refuse a duplicate name)", async () => {
+    const want = { ...ISOLATED_BRIDGE, name: `atrium-test-${run}-raced` };
+    try {
+      // Separate engine clients, as separate portal or test processes are.
+      await Promise.all(Array.from({ length: 6 }, () => ensureNetwork(new Engine({ docker: new Dockerode() }), want)));
+      const named = (await docker.listNetworks({ filters: { name: [want.name] } })).filter((n) => n.Name === want.name);
+      expect(named).toHaveLength(1);
+    } finally {
+      for (const n of await docker.listNetworks({ filters: { name: [want.name] } }))
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
+    }
+  });
+
   it("does not cut off a command that is quiet for longer than the request timeout", async () => {
     const s = spec(`${run}q`, "default", { command: ["sleep", "30"] });
     await spawner.start(s);

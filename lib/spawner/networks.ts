@@ -35,6 +35,8 @@ export interface WantedNetwork {
 }
 
 interface FoundNetwork {
+  Id: string;
+  Created?: string;
   Name: string;
   Driver: string;
   Attachable?: boolean;
@@ -58,12 +60,7 @@ function unfit(found: FoundNetwork, want: WantedNetwork): string | undefined {
 /** Creates the network when it is missing; refuses one of that name that is not as wanted. */
 export async function ensureNetwork(engine: Engine, want: WantedNetwork, who?: string): Promise<void> {
   const { name } = want;
-  const nets = (await engine.request(
-    "list the networks",
-    (abortSignal) => engine.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
-    who,
-  )) as FoundNetwork[];
-  const found = nets.find((n) => n.Name === name); // the name filter matches substrings
+  const found = (await networksNamed(engine, name, who))[0];
   if (found) {
     const why = unfit(found, want);
     if (why) {
@@ -79,8 +76,9 @@ export async function ensureNetwork(engine: Engine, want: WantedNetwork, who?: s
     ...(want.options ? { Options: want.options } : {}),
     Labels: { ...want.labels, [LABEL_MANAGED]: "true", [LABEL_NETWORK]: want.purpose },
   };
+  let createdId: string;
   try {
-    await engine.call((abortSignal) => engine.docker.createNetwork({ ...create, abortSignal }));
+    createdId = (await engine.call((abortSignal) => engine.docker.createNetwork({ ...create, abortSignal }))).id;
   } catch (err) {
     if (statusCodeOf(err) === 409) return; // created meanwhile
     if (/non-overlapping|address pool|no available network/i.test(engineMessage(err))) {
@@ -92,6 +90,32 @@ export async function ensureNetwork(engine: Engine, want: WantedNetwork, who?: s
     }
     throw engine.failure(`create the network ${name}`, err, who);
   }
+  await keepOneNamed(engine, name, createdId, who);
+}
+
+/** The networks of exactly this name (the engine's filter matches substrings), oldest first, then by id. */
+async function networksNamed(engine: Engine, name: string, who?: string): Promise<FoundNetwork[]> {
+  const nets = (await engine.request(
+    "list the networks",
+    (abortSignal) => engine.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
+    who,
+  )) as FoundNetwork[];
+  const key = (n: FoundNetwork) => `${n.Created ?? ""} ${n.Id}`;
+  return nets.filter((n) => n.Name === name).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * Engines no longer refuse a second network of the same name (CheckDuplicate is ignored), so two
+ * processes creating it at once make two, and every container naming it then fails ("network not
+ * found": the name is ambiguous). Each creator looks again: the oldest stays, and a creator whose
+ * network is not the oldest removes its own (nothing has joined it: the name was ambiguous meanwhile).
+ */
+async function keepOneNamed(engine: Engine, name: string, createdId: string, who?: string): Promise<void> {
+  const nets = await networksNamed(engine, name, who);
+  if (nets.length < 2 || nets[0]?.Id === createdId) return;
+  await engine
+    .call((abortSignal) => engine.docker.getNetwork(createdId).remove({ abortSignal }))
+    .catch((err: unknown) => console.warn(`[atrium] removing the duplicate network ${name} (${createdId}) failed:`, err));
 }
 
 export const ISOLATED_BRIDGE: WantedNetwork = {

@@ -14,7 +14,7 @@ import type { DbHandle } from "@/db/client";
 import { findEnvironment, insertEnvironment, updateEnvironment } from "@/db/queries/environments";
 import { findServer, updateServer } from "@/db/queries/servers";
 import { insertDeletedUser } from "@/db/queries/deleted-users";
-import { projectRolesOf } from "@/db/queries/projects";
+import { membershipsOf } from "@/db/queries/resource-permissions";
 import { deleteUser, findUser, insertUser, updateUser } from "@/db/queries/users";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase } from "@/db/testing";
@@ -222,7 +222,7 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("workspace
     expect(env.some((e) => e.startsWith("MLFLOW_WORKSPACE="))).toBe(false);
     const project = `lc-${run}${backend.name[0]}`;
     await createProject(db(), me, { name: project, description: "" });
-    const member = { ...me, projectRoles: await projectRolesOf(db(), me.userId ?? "", []) };
+    const member = { ...me, projectRoles: (await membershipsOf(db(), me.userId ?? "", [])).projectRoles };
     await startServer(db(), spawner, member, me.name, "default", { environment: "python", cpu: 1, memGb: 1, project });
     expect(await settle(me.name, "default")).toMatchObject({ status: "running", reason: null });
     const again = await docker.getContainer((await runningContainerOf(me.name))?.Id ?? "").inspect();

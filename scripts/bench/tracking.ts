@@ -19,6 +19,7 @@ import type { Db } from "../../db/client";
 import { TEST_DATABASE_URL, openTestDatabase } from "../../db/testing";
 import type { Principal } from "../../lib/auth/principal";
 import { handleTrackingRequest } from "../../lib/tracking/http/dispatch";
+import { searchQuery, seedRuns } from "./seed-runs";
 import { median, ms, percentile, verdict } from "./stats";
 import { TARGET_TRACE_SEARCH_MS, TRACE_ROWS, benchTraceIngest, benchTraceSearch } from "./traces";
 
@@ -103,28 +104,9 @@ async function benchIngest(db: Db): Promise<number> {
 
 async function benchSearch(db: Db): Promise<number> {
   const exp = String((await call(db, "POST", "experiments/create", { name: "bench-search" })).experiment_id);
-  const t0 = performance.now();
-  await db.execute(sql`
-    INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
-    SELECT md5('bench-' || g), ${Number(exp)}, 'run-' || g, 'bench', 'FINISHED', 1700000000000 + g, 'active', 'mlflow-artifacts:/bench/' || g
-    FROM generate_series(1, ${RUNS}) AS g`);
-  await db.execute(sql`
-    INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
-    SELECT md5('bench-' || g), k, random(), 1700000000000 + g, 100, false
-    FROM generate_series(1, ${RUNS}) AS g, (VALUES ('acc'), ('loss'), ('f1')) AS keys(k)`);
-  await db.execute(sql`
-    INSERT INTO run_params (run_uuid, key, value)
-    SELECT md5('bench-' || g), 'lr', (ARRAY['0.1', '0.01', '0.001'])[1 + g % 3] FROM generate_series(1, ${RUNS}) AS g`);
-  await db.execute(sql`ANALYZE runs; ANALYZE latest_metrics; ANALYZE run_params`);
-  console.log(
-    `search: seeded ${RUNS.toLocaleString("en")} runs × 3 metrics + 1 param in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  const query = {
-    experiment_ids: [exp],
-    filter: "metrics.acc > 0.5 AND params.lr = '0.01'",
-    order_by: ["metrics.acc DESC"],
-    max_results: 100,
-  };
+  const seconds = await seedRuns(db, exp, RUNS);
+  console.log(`search: seeded ${RUNS.toLocaleString("en")} runs × 3 metrics + 1 param in ${seconds.toFixed(1)} s`);
+  const query = searchQuery(exp);
   let first: string[] = [];
   const times = await timed(REPEAT, async () => {
     const body = await call(db, "POST", "runs/search", query);

@@ -17,12 +17,13 @@ import {
   updateDataset,
   type DatasetRow,
 } from "@/db/queries/evaluation";
-import { assertCan, experimentResource } from "@/lib/auth/access";
+import { assertCan, experimentResource, readableBy } from "@/lib/auth/access";
 import type { z } from "zod";
 import { nowOf, type Body, type TrackingContext } from "../context";
 import { invalidParam, refusedTracking } from "../errors";
 import { decodePageToken, pageOf } from "../search/page-token";
 import { experimentOrThrow } from "../traces/access";
+import { readableExperimentOrThrow } from "../http/targets";
 import { exhausted, MAX_DATASETS_PER_EXPERIMENT, MAX_PAGE } from "./limits";
 import type { evaluationSchemas } from "./schemas";
 import { datasetFilterSql, datasetOrderSql } from "./search";
@@ -107,10 +108,11 @@ export async function searchDatasets(ctx: TrackingContext, input: In<"searchData
   if (max < 1 || max > MAX_PAGE)
     throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied: it must be between 1 and ${MAX_PAGE}.`);
   const experimentIds: number[] = [];
-  for (const id of input.experiment_ids) experimentIds.push((await experimentOrThrow(ctx.db, id)).id);
+  for (const id of input.experiment_ids) experimentIds.push((await readableExperimentOrThrow(ctx, id)).id);
   const offset = decodePageToken(input.page_token);
   const rows = await searchDatasetRows(ctx.db, {
     experimentIds,
+    readable: readableBy(ctx.principal, "experiment"),
     conditions: datasetFilterSql(input.filter_string),
     order: datasetOrderSql(input.order_by),
     limit: max + 1,

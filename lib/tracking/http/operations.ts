@@ -29,7 +29,8 @@ import * as scorerOps from "../evaluation/scorers";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
 import { getWorkspace, listWorkspaces } from "../workspace";
-import { experiments, loggedModels, metrics, registry, runs, workspaces } from "./schemas";
+import * as permissionOps from "../permissions";
+import { experiments, loggedModels, metrics, permissions, registry, runs, workspaces } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
 import * as webhookOps from "@/lib/webhooks/operations";
 import { webhookSchemas as webhooks } from "@/lib/webhooks/schemas";
@@ -39,6 +40,7 @@ import {
   changesEach,
   creates,
   deletes,
+  managesPermissionsOf,
   reads,
   type Access,
   type TargetKeys,
@@ -94,6 +96,21 @@ function webhookRows(): Operation[] {
     op("webhooks/{webhook_id}", PATCH, webhooks.update, write, webhookOps.updateWebhook),
     op("webhooks/{webhook_id}", DELETE, webhooks.id, write, webhookOps.deleteWebhook),
     op("webhooks/{webhook_id}/test", POST, webhooks.test, read, webhookOps.testWebhook),
+  ];
+}
+
+/** MLflow's auth app's per-resource permissions (lib/tracking/permissions.ts): MANAGE on the resource. */
+function permissionRows(): Operation[] {
+  const [experiment, model] = [managesPermissionsOf("experiment"), managesPermissionsOf("registered-model")];
+  return [
+    op("experiments/permissions/create", POST, permissions.experimentLevel, experiment, permissionOps.createExperimentPermission),
+    op("experiments/permissions/get", GET, permissions.experiment, experiment, permissionOps.getExperimentPermission),
+    op("experiments/permissions/update", PATCH, permissions.experimentLevel, experiment, permissionOps.updateExperimentPermission),
+    op("experiments/permissions/delete", DELETE, permissions.experiment, experiment, permissionOps.deleteExperimentPermission),
+    op("registered-models/permissions/create", POST, permissions.modelLevel, model, permissionOps.createRegisteredModelPermission),
+    op("registered-models/permissions/get", GET, permissions.model, model, permissionOps.getRegisteredModelPermission),
+    op("registered-models/permissions/update", PATCH, permissions.modelLevel, model, permissionOps.updateRegisteredModelPermission),
+    op("registered-models/permissions/delete", DELETE, permissions.model, model, permissionOps.deleteRegisteredModelPermission),
   ];
 }
 
@@ -255,7 +272,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
     changes("logged-model"),
     loggedModelOps.deleteLoggedModelTag,
   ),
-  op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads(), listLoggedModelArtifacts),
+  op("logged-models/{model_id}/artifacts/directories", GET, loggedModels.listArtifacts, reads("logged-model"), listLoggedModelArtifacts),
   op("logged-models/{model_id}/params", POST, loggedModels.logParams, changes("logged-model"), loggedModelOps.logLoggedModelParams),
   // Traces: delete-traces and link-to-run change several traces, each checked by the handler (changesEach).
   op("traces", POST, traces.startV2, creates(), traceOps.startTraceV2),
@@ -275,7 +292,7 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   v3(op("traces/{trace_id}/tags", PATCH, traces.setTagV3, changes("trace"), traceOps.setTraceTag)),
   v3(op("traces/{trace_id}/tags", DELETE, traces.deleteTagV3, changes("trace"), traceOps.removeTraceTag)),
   v3(op("traces/{trace_id}/assessments", POST, traces.createAssessment, changes("trace"), traceAssessments.createAssessment)),
-  v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads(), traceAssessments.getAssessment)),
+  v3(op("traces/{trace_id}/assessments/{assessment_id}", GET, traces.assessment, reads("trace"), traceAssessments.getAssessment)),
   v3(
     op(
       "traces/{trace_id}/assessments/{assessment_id}",
@@ -287,4 +304,5 @@ export const TRACKING_OPERATIONS: readonly Operation[] = [
   ),
   v3(op("traces/{trace_id}/assessments/{assessment_id}", DELETE, traces.assessment, changes("trace"), traceAssessments.deleteAssessment)),
   ...evaluationRows(),
+  ...permissionRows(),
 ];

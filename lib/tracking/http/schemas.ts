@@ -229,3 +229,19 @@ export const loggedModels = {
   deleteTag: z.object({ model_id: requiredText(), tag_key: requiredText() }),
   listArtifacts: z.object({ model_id: requiredText(), artifact_directory_path: text() }),
 };
+
+/** MLflow's permission names, in the order its auth app lists them (mlflow/server/auth/permissions.py ALL_PERMISSIONS). */
+export const GRANT_PERMISSIONS = ["READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS"] as const;
+const grantPermission = rule(requiredText(), (p) => {
+  if (!(GRANT_PERMISSIONS as readonly string[]).includes(p))
+    throw invalidParam(`Invalid permission '${p}'. Valid permissions are: (${GRANT_PERMISSIONS.map((n) => `'${n}'`).join(", ")})`);
+});
+const grantee = { username: requiredText() };
+
+/** MLflow's per-resource permission endpoints (lib/tracking/permissions.ts). */
+export const permissions = {
+  experiment: z.object({ experiment_id: requiredText(), ...grantee }),
+  experimentLevel: z.object({ experiment_id: requiredText(), ...grantee, permission: grantPermission }),
+  model: z.object({ name: modelName(), ...grantee }),
+  modelLevel: z.object({ name: modelName(), ...grantee, permission: grantPermission }),
+};

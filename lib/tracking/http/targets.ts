@@ -10,7 +10,7 @@ import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
 import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
-import { findExperiment, findRun, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import { findExperiment, findRun, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
   DEFAULT_EXPERIMENT_ID,
   assertCan,
@@ -64,6 +64,8 @@ export interface Access<K extends TargetKind> {
   mode: "read" | "create" | "change" | "each";
   /** What a change needs (lib/auth/access.ts): "write" (EDIT), or "manage" (MANAGE) for a delete, as MLflow's auth app asks. */
   action?: "write" | "manage";
+  /** The deed a refusal names, before the target ("manage the permissions of"); absent: from the mode and action. */
+  what?: string;
   /** Only an admin may call it at all (MLflow's auth app keeps webhooks to admins): the sentence of everyone else's 403 PERMISSION_DENIED. */
   adminOnly?: string;
 }
@@ -73,6 +75,13 @@ export const creates = <K extends TargetKind = "none">(kind: K = "none" as K): A
 export const changes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change" });
 /** A delete: MLflow's auth app asks MANAGE for it (a project's owners, the creator, an admin). */
 export const deletes = <K extends TargetKind>(kind: K): Access<K> => ({ kind, mode: "change", action: "manage" });
+/** MLflow's per-resource permission endpoints: MANAGE on the target, as its auth app asks, for reading them too. */
+export const managesPermissionsOf = <K extends "experiment" | "registered-model">(kind: K): Access<K> => ({
+  kind,
+  mode: "change",
+  action: "manage",
+  what: "manage the permissions of",
+});
 export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" });
 /** An admin-only row: `read` runs without a transaction (it may wait on the network), `create` in one. */
 export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
@@ -100,6 +109,35 @@ export async function loggedModelOrThrow(db: Db, id: string): Promise<LoggedMode
 /** The run as the access rule sees it: in its experiment's space. */
 export async function runResourceOf(db: Db, run: RunRow): Promise<Resource> {
   return runResource(run, await experimentOrThrow(db, String(run.experimentId)));
+}
+
+/**
+ * Runs a read names by id (metric history in bulk), each one the caller may read: a run she may not read does
+ * not exist for her, in the same words as one that does not exist at all. In the order asked, without repeats.
+ */
+export async function readableRunsOrThrow(ctx: TrackingContext, ids: readonly string[]): Promise<RunRow[]> {
+  const unique = [...new Set(ids)];
+  const found = new Map((await findRunsByIds(ctx.db, unique)).map((r) => [r.runUuid, r]));
+  const experiments = new Map<number, ExperimentRow>();
+  const out: RunRow[] = [];
+  for (const id of unique) {
+    const run = found.get(id);
+    let experiment = run ? experiments.get(run.experimentId) : undefined;
+    if (run && !experiment) {
+      experiment = await experimentOrThrow(ctx.db, String(run.experimentId));
+      experiments.set(experiment.id, experiment);
+    }
+    if (!run || !can(ctx.principal, "read", runResource(run, experiment))) throw doesNotExist(`Run with id=${id} not found`);
+    out.push(run);
+  }
+  return out;
+}
+
+/** An experiment a read names by id (a dataset search's), which the caller must be able to read, else it does not exist. */
+export async function readableExperimentOrThrow(ctx: TrackingContext, id: string): Promise<ExperimentRow> {
+  const exp = await experimentOrThrow(ctx.db, id);
+  if (!can(ctx.principal, "read", experimentResource(exp))) throw doesNotExist(`No Experiment with id=${id} exists`);
+  return exp;
 }
 
 /** Only who may write to the run (lib/auth/access.ts) may write to it (and say it produced a model). */
@@ -196,7 +234,14 @@ export async function resolveTarget<K extends TargetKind>(
     throw permissionDenied("Only an admin may change a dataset that belongs to no experiment.");
   for (const r of resources) {
     const named = `${r.kind.replace("_", " ")} ${r.id}`;
-    const what = access.mode === "create" ? `add to ${named}` : access.action === "manage" ? `delete ${named}` : undefined;
+    const what =
+      access.what !== undefined
+        ? `${access.what} ${named}`
+        : access.mode === "create"
+          ? `add to ${named}`
+          : access.action === "manage"
+            ? `delete ${named}`
+            : undefined;
     assertCan(ctx.principal, access.action ?? "write", r, refusedTracking, what);
   }
   if (access.kind === "active-run") {

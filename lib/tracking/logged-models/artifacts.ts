@@ -2,11 +2,11 @@
  * ListLoggedModelArtifacts (`GET logged-models/<id>/artifacts/directories?artifact_directory_path=`): the
  * files of a logged model, with paths relative to its artifact root, as runs/list-artifacts answers for runs.
  */
-import { findLoggedModel } from "@/db/queries/logged-models";
+import type { LoggedModelRow } from "@/db/queries/logged-models";
 import { segmentsFromPath, UnsafeArtifactPath } from "@/lib/artifacts/paths";
 import { getArtifactStore } from "@/lib/artifacts/runtime";
 import type { ArtifactStore } from "@/lib/artifacts/store";
-import { doesNotExist, invalidParam } from "../errors";
+import { invalidParam } from "../errors";
 import type { Body, TrackingContext } from "../context";
 import type { Input, loggedModels } from "../http/schemas";
 
@@ -46,12 +46,11 @@ export async function listFilesUnder(
   return body;
 }
 
+/** The model is the operation's target (lib/tracking/http/targets.ts): one the caller may not read is a 404. */
 export async function listLoggedModelArtifacts(
   ctx: TrackingContext & { store?: ArtifactStore },
   input: Input<typeof loggedModels.listArtifacts>,
+  model: LoggedModelRow,
 ): Promise<Body> {
-  const id = input.model_id;
-  const model = await findLoggedModel(ctx.db, id);
-  if (!model) throw doesNotExist(`Logged model with ID '${id}' not found.`);
-  return listFilesUnder(ctx, model.artifactLocation, input.artifact_directory_path ?? "", `logged model ${id}`);
+  return listFilesUnder(ctx, model.artifactLocation, input.artifact_directory_path ?? "", `logged model ${model.modelId}`);
 }

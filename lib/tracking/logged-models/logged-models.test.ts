@@ -13,7 +13,7 @@ import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { segmentsFromPath } from "@/lib/artifacts/paths";
 import { downloadArtifact, listArtifacts, uploadArtifact } from "@/lib/artifacts/service";
 import { ApiError } from "@/lib/http/api-error";
-import { runOutputsOf } from "@/db/queries/logged-models";
+import { findLoggedModel, runOutputsOf } from "@/db/queries/logged-models";
 import { listLoggedModelArtifacts } from "./artifacts";
 import { principal, trackingClient, type Json } from "../testing";
 
@@ -98,7 +98,8 @@ for (const kind of DB_KINDS) {
         "PERMISSION_DENIED",
         `Only lm-alice or an admin may write to run ${runId}.`,
       );
-      expect(await listLoggedModelArtifacts({ db: db(), principal: bob, store }, { model_id: modelId })).toEqual({
+      const row = (await findLoggedModel(db(), modelId))!;
+      expect(await listLoggedModelArtifacts({ db: db(), principal: bob, store }, { model_id: modelId }, row)).toEqual({
         root_uri: artifactUri,
         files: [
           { path: "MLmodel", is_dir: false, file_size: mlmodel.length },

@@ -2,12 +2,14 @@
  * metrics/get-history-bulk (`GET …?run_id=a&run_id=b&metric_key=loss[&max_results=…]`), the UI's older chart
  * route, answered as mlflow/server/handlers.py get_metric_history_bulk_handler does: 1–20 runs taken in sorted
  * order, each run's full history by (timestamp, step, value), each point with its run_id, at most
- * max_results points in all (capped at 25,000, not refused). A run without the metric adds nothing.
+ * max_results points in all (capped at 25,000, not refused). A run without the metric adds nothing; a run that
+ * is not there, or that the caller may not read, is a 404.
  */
 import { metricHistory } from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
 import { metricToWire } from "../entities";
 import { invalidParam } from "../errors";
+import { readableRunsOrThrow } from "../http/targets";
 import type { Input, metrics } from "../http/schemas";
 import { maxResults } from "../search/max-results";
 
@@ -25,6 +27,8 @@ export async function getMetricHistoryBulk(ctx: TrackingContext, input: Input<ty
   const key = input.metric_key;
   if (key === undefined) throw invalidParam("GetMetricHistoryBulk request must specify a metric_key.");
   const max = Math.min(maxResults(input.max_results, MAX_BULK_HISTORY_RESULTS), MAX_BULK_HISTORY_RESULTS);
+  // As MLflow's auth app checks each run's experiment: one the caller may not read, or that is not there, is a 404.
+  await readableRunsOrThrow(ctx, runIds);
   const out: Body[] = [];
   for (const runId of [...runIds].sort()) {
     if (out.length >= max) break;

@@ -8,10 +8,10 @@
  * `{ metrics: [{ key, value, timestamp, step, run_id }] }` ordered by the given run order, then step, timestamp, value.
  */
 import { countDistinctSteps, distinctStepsAt, pointsAtSteps, stepBoundsPerRun } from "@/db/queries/metric-intervals";
-import { findRunsByIds } from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
 import { wireDouble } from "../entities";
-import { doesNotExist, invalidParam } from "../errors";
+import { invalidParam } from "../errors";
+import { readableRunsOrThrow } from "../http/targets";
 import type { Input, metrics } from "../http/schemas";
 import { maxResults } from "../search/max-results";
 import { sampledPositions, sampledRange, withRunBounds } from "./sampled-steps";
@@ -37,9 +37,7 @@ export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: 
     throw invalidParam(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
   }
   if ((start === null) !== (end === null)) throw invalidParam("If either start step or end step are specified, both must be specified.");
-  const known = new Set((await findRunsByIds(ctx.db, runIds)).map((r) => r.runUuid));
-  const missing = runIds.find((id) => !known.has(id));
-  if (missing !== undefined) throw doesNotExist(`Run with id=${missing} not found`);
+  await readableRunsOrThrow(ctx, runIds);
   const bounds = await stepBoundsPerRun(ctx.db, runIds, key);
   const range = sampledRange(start, end, bounds);
   const positions = sampledPositions(await countDistinctSteps(ctx.db, runIds, key, range.start, range.end), max);

@@ -19,7 +19,6 @@ import { nowOf, type Body, type TrackingContext } from "../context";
 import { doesNotExist, invalidParam } from "../errors";
 import { missingParam } from "../http/fields";
 import type { AssessmentInput, traceSchemas } from "../http/trace-schemas";
-import { traceOrThrow } from "./access";
 import { isAssessmentId, newAssessmentId } from "./ids";
 import { idToHex } from "./spans";
 import { assessmentView } from "./wire";
@@ -115,8 +114,8 @@ export async function storeAssessment(
   return row;
 }
 
-export async function getAssessment(ctx: TrackingContext, input: In<"assessment">): Promise<Body> {
-  const trace = await traceOrThrow(ctx.db, input.trace_id);
+/** The trace is the operation's target (lib/tracking/http/targets.ts): one the caller may not read is a 404. */
+export async function getAssessment(ctx: TrackingContext, input: In<"assessment">, trace: TraceRow): Promise<Body> {
   return { assessment: assessmentView(await assessmentOrThrow(ctx, trace.traceId, input.assessment_id)) };
 }
 
