@@ -207,7 +207,7 @@ class EndpointPass {
   }
 
   private async startReplica(config: EndpointConfigRow, entity: ServedEntityRecord): Promise<void> {
-    const image = await servedImage(this.db, entity);
+    const image = await servedImage(this.db, this.deps.spawner, entity, this.e.ownerRole);
     const role = await findRole(this.db, this.e.ownerRole);
     const owner = { id: this.e.ownerId, name: this.e.ownerName };
     const row = await insertReplica(this.db, {
