@@ -39,7 +39,7 @@ describe("parseConfig defaults", () => {
       swarmPublish: "host",
       pypiIndexUrl: undefined,
       servingBundleMaxBytes: 2048 * 1024 * 1024,
-      serving: { tickMs: 2000, drainMs: 30_000, idleMs: 1_800_000 },
+      serving: { tickMs: 2000, drainMs: 30_000, idleMs: 1_800_000, targetConcurrency: 4, scaleDownMs: 300_000 },
       publicUrl: "http://localhost:3000",
       workspacePortalUrl: "http://host.docker.internal:3000",
       workspacePortalUrlGiven: false,
@@ -147,12 +147,26 @@ describe("parseConfig defaults", () => {
       );
   });
 
-  it("reads the serving reconciler's tick, drain period and idle time (scale to zero)", () => {
-    expect(cfg({ ATRIUM_SERVING_TICK_S: "0.5", ATRIUM_SERVING_DRAIN_S: "3", ATRIUM_SERVING_IDLE_SECONDS: "60" }).serving).toEqual({
-      tickMs: 500,
-      drainMs: 3000,
-      idleMs: 60_000,
-    });
+  it("reads the serving reconciler's tick, drain period, idle time (scale to zero) and load target and cool-down", () => {
+    expect(
+      cfg({
+        ATRIUM_SERVING_TICK_S: "0.5",
+        ATRIUM_SERVING_DRAIN_S: "3",
+        ATRIUM_SERVING_IDLE_SECONDS: "60",
+        ATRIUM_SERVING_TARGET_CONCURRENCY: "2.5",
+        ATRIUM_SERVING_SCALE_DOWN_S: "60",
+      }).serving,
+    ).toEqual({ tickMs: 500, drainMs: 3000, idleMs: 60_000, targetConcurrency: 2.5, scaleDownMs: 60_000 });
+    for (const bad of ["0", "0.05", "1001", "many"])
+      expect(() => cfg({ ATRIUM_SERVING_TARGET_CONCURRENCY: bad })).toThrow(
+        new ConfigError(
+          "ATRIUM_SERVING_TARGET_CONCURRENCY is invalid: it must be a number of calls in flight per replica from 0.1 to 1000.",
+        ),
+      );
+    for (const bad of ["9", "1.5", "86401"])
+      expect(() => cfg({ ATRIUM_SERVING_SCALE_DOWN_S: bad })).toThrow(
+        new ConfigError("ATRIUM_SERVING_SCALE_DOWN_S is invalid: it must be a whole number of seconds from 10 to 86400."),
+      );
     for (const bad of ["9", "1.5", "604801", "lots"])
       expect(() => cfg({ ATRIUM_SERVING_IDLE_SECONDS: bad })).toThrow(
         new ConfigError("ATRIUM_SERVING_IDLE_SECONDS is invalid: it must be a whole number of seconds from 10 to 604800."),

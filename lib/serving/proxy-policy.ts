@@ -338,6 +338,8 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     const attempt = attempts.get(ex.req);
     const log = deps.requestLog;
     if (!attempt || !log || ex.status < 400) return;
+    // No such endpoint: nothing to look up again, and no budget spent on it.
+    if (!attempt.routing && ex.status === 404) return;
     if (!refusals.admit(attempt.name)) return m.servingRefusalsUnlogged.inc();
     const at = new Date(Date.now() - ex.durationMs);
     const write = (routing: Routing | undefined) => {

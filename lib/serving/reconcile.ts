@@ -11,8 +11,8 @@
  * the old config keeps serving). The active config keeps its count: a crashed replica is replaced, and a
  * scale-to-zero entity with no call for the idle time drops to none until a wake request; under load (the request
  * log's last seconds, written by every portal) it grows toward max_replicas and shrinks after a cool-down
- * (desired-replicas.ts). Nothing waits inside a
- * pass but the engine's start: readiness is asked once per tick, so a slow model never holds up the others.
+ * (desired-replicas.ts). Nothing waits inside a pass but the engine's start: readiness is asked once per tick, so a
+ * slow model never holds up the others.
  */
 import type { Db } from "@/db/client";
 import { findRole } from "@/db/queries/roles";
