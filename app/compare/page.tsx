@@ -6,10 +6,10 @@ import { findRunView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requireUser();
+  const principal = await requireUser();
   const ids = parseRunList((await searchParams).runs);
   const db = await getDb();
-  const found = await Promise.all(ids.map((id) => findRunView(db, id)));
+  const found = await Promise.all(ids.map((id) => findRunView(db, id, principal)));
   const runs = found.filter((r) => r !== null);
   const missing = ids.filter((_, i) => found[i] === null);
   const experimentId = runs[0]?.info.experiment_id;

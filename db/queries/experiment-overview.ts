@@ -1,6 +1,7 @@
 /** Read-only aggregates for the experiment pages: run counts, last activity and the column keys of an experiment. */
 import { and, asc, count, desc, eq, max, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import type { ReadFilter } from "./readable";
 import { experiments, latestMetrics, runParams, runTags, runs } from "../schema";
 
 export interface ExperimentOverviewRow {
@@ -8,6 +9,7 @@ export interface ExperimentOverviewRow {
   name: string;
   owner: string | null;
   ownerId: string | null;
+  projectId: string | null;
   creationTime: number;
   lastUpdateTime: number;
   runCount: number;
@@ -15,8 +17,8 @@ export interface ExperimentOverviewRow {
   lastRunActivity: number | null;
 }
 
-/** Active experiments with how many active runs each has and when one last started or ended. */
-export async function experimentOverviewRows(db: Db): Promise<ExperimentOverviewRow[]> {
+/** Active experiments the viewer may read, with how many active runs each has and when one last started or ended. */
+export async function experimentOverviewRows(db: Db, readable: ReadFilter): Promise<ExperimentOverviewRow[]> {
   const perRun = db
     .select({
       experimentId: runs.experimentId,
@@ -33,6 +35,7 @@ export async function experimentOverviewRows(db: Db): Promise<ExperimentOverview
       name: experiments.name,
       owner: experiments.owner,
       ownerId: experiments.ownerId,
+      projectId: experiments.projectId,
       creationTime: experiments.creationTime,
       lastUpdateTime: experiments.lastUpdateTime,
       runCount: perRun.runCount,
@@ -40,7 +43,12 @@ export async function experimentOverviewRows(db: Db): Promise<ExperimentOverview
     })
     .from(experiments)
     .leftJoin(perRun, eq(perRun.experimentId, experiments.id))
-    .where(eq(experiments.lifecycleStage, "active"))
+    .where(
+      and(
+        eq(experiments.lifecycleStage, "active"),
+        readable({ id: experiments.ownerId, project: experiments.projectId, granted: { experiment: experiments.id } }),
+      ),
+    )
     .orderBy(desc(experiments.creationTime), asc(experiments.id));
   // Aggregates come back as strings from postgres.js (bigint) and numbers from PGlite: normalise here.
   return rows.map((r) => ({

@@ -35,6 +35,24 @@ const at = (ms: number) => new Date(t0.getTime() + ms);
 const mayUse = async (db: Parameters<typeof serverResourceAt>[0], who: Principal) =>
   can(who, "use", await serverResourceAt(db, X.user, X.server));
 
+/** One open WebSocket to X per caller, closed through the proxy's hook as server.ts wires it. */
+function openSockets(callers: readonly Principal[]): Array<{ upstream: WorkspaceUpstream; open: boolean }> {
+  const sockets = callers.map((caller) => ({
+    upstream: { url: "http://x", label: "alice/default", auth: {}, secrets: [], ref: X, caller },
+    open: true,
+  }));
+  setWorkspaceWebSocketCloser((match) => {
+    let n = 0;
+    for (const s of sockets) {
+      if (!s.open || !match(s.upstream)) continue;
+      s.open = false;
+      n++;
+    }
+    return n;
+  });
+  return sockets;
+}
+
 for (const kind of DB_KINDS) {
   describe(kind, () => {
     const db = useTestDatabase(kind);
@@ -152,20 +170,7 @@ for (const kind of DB_KINDS) {
       expect(await sharedWith(db(), bob, "bob")).toEqual([]);
       await addMember(db(), await fresh(alice), "vision", { name: "bob", role: "editor" });
 
-      const sockets: Array<{ upstream: WorkspaceUpstream; open: boolean }> = [];
-      for (const who of [alice, bob, carol]) {
-        const caller = await fresh(who);
-        sockets.push({ upstream: { url: "http://x", label: "alice/default", auth: {}, secrets: [], ref: X, caller }, open: true });
-      }
-      setWorkspaceWebSocketCloser((match) => {
-        let n = 0;
-        for (const s of sockets) {
-          if (!s.open || !match(s.upstream)) continue;
-          s.open = false;
-          n++;
-        }
-        return n;
-      });
+      const sockets = openSockets([await fresh(alice), await fresh(bob), await fresh(carol)]);
       expect(await revokeShares(db(), alice, X, { project: "vision" })).toBe(1);
       expect(sockets.map((s) => [s.upstream.caller.name, s.open])).toEqual([
         ["alice", true],
@@ -208,19 +213,7 @@ for (const kind of DB_KINDS) {
         },
         t0,
       );
-      const sockets: Array<{ upstream: WorkspaceUpstream; open: boolean }> = [alice, bob, carol].map((caller) => ({
-        upstream: { url: "http://x", label: "alice/default", auth: {}, secrets: [], ref: X, caller },
-        open: true,
-      }));
-      setWorkspaceWebSocketCloser((match) => {
-        let n = 0;
-        for (const s of sockets) {
-          if (!s.open || !match(s.upstream)) continue;
-          s.open = false;
-          n++;
-        }
-        return n;
-      });
+      const sockets = openSockets([alice, bob, carol]);
       expect(await revokeShares(db(), alice, X, { user: "bob" })).toBe(1);
       expect(await mayUse(db(), bob)).toBe(false);
       expect(sockets.map((s) => [s.upstream.caller.name, s.open])).toEqual([

@@ -29,7 +29,7 @@ export default async function ExperimentPage({
   const tab = query.tab === "traces" || query.tab === "evaluation" ? query.tab : "runs";
   const trace = typeof query.trace === "string" ? query.trace : undefined;
   const db = await getDb();
-  const experiment = await findExperimentView(db, id);
+  const experiment = await findExperimentView(db, id, principal);
   if (!experiment) notFound();
   const keys = await columnKeysOf(db, experiment.experiment_id);
   const empty = keys.metrics.length === 0 && keys.params.length === 0;

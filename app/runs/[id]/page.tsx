@@ -10,9 +10,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const principal = await requireUser();
   const { id } = await params;
   const db = await getDb();
-  const run = await findRunView(db, id);
+  const run = await findRunView(db, id, principal);
   if (!run) notFound();
-  const experiment = await findExperimentView(db, run.info.experiment_id);
+  const experiment = await findExperimentView(db, run.info.experiment_id, principal);
   const traces = await tracesOfRunView({ db, principal }, run.info.run_id);
   return (
     <div className="space-y-6">

@@ -80,13 +80,13 @@ for (const kind of DB_KINDS) {
 
     it("finds experiments and runs in MLflow's shape, and null for unknown or malformed ids", async () => {
       const { id, runIds } = await experimentWithRuns([{ start: 1_000 }]);
-      expect((await findExperimentView(db(), id))?.experiment_id).toBe(id);
-      expect(await findExperimentView(db(), "999999")).toBeNull();
-      expect(await findExperimentView(db(), "../etc")).toBeNull();
-      const run = await findRunView(db(), runIds[0] ?? "");
+      expect((await findExperimentView(db(), id, ann))?.experiment_id).toBe(id);
+      expect(await findExperimentView(db(), "999999", ann)).toBeNull();
+      expect(await findExperimentView(db(), "../etc", ann)).toBeNull();
+      const run = await findRunView(db(), runIds[0] ?? "", ann);
       expect(run?.info).toMatchObject({ experiment_id: id, status: "RUNNING", user_id: "xp-ann" });
-      expect(await findRunView(db(), "0123456789abcdef0123456789abcdef")).toBeNull();
-      expect(await findRunView(db(), "!bad")).toBeNull();
+      expect(await findRunView(db(), "0123456789abcdef0123456789abcdef", ann)).toBeNull();
+      expect(await findRunView(db(), "!bad", ann)).toBeNull();
     });
   });
 }

@@ -3,7 +3,7 @@
  * the metric/param/tag keys a runs table can offer as columns. Read-only; every signed-in person may read.
  */
 import type { Db } from "@/db/client";
-import { can, experimentResource } from "@/lib/auth/access";
+import { can, experimentResource, readableBy, runResource, type Caller } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
 import { ensureDefaultExperiment, experimentTagRows, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
@@ -31,7 +31,7 @@ export interface ExperimentOverview {
 export async function listExperimentOverview(db: Db, viewer: Principal): Promise<ExperimentOverview[]> {
   // The Default experiment exists for every client from its first request; the list shows it from the start too.
   await ensureDefaultExperiment(db);
-  const rows = await experimentOverviewRows(db);
+  const rows = await experimentOverviewRows(db, readableBy(viewer, "experiment"));
   return rows.map((r) => ({
     experimentId: String(r.id),
     name: r.name,
@@ -43,11 +43,11 @@ export async function listExperimentOverview(db: Db, viewer: Principal): Promise
   }));
 }
 
-/** The experiment in MLflow's shape, or null when the id is malformed or unknown. */
-export async function findExperimentView(db: Db, id: string): Promise<WireExperiment | null> {
+/** The experiment in MLflow's shape, or null when the id is malformed, unknown, or one the viewer may not read. */
+export async function findExperimentView(db: Db, id: string, viewer: Caller): Promise<WireExperiment | null> {
   const n = experimentNumber(id);
   const row = n === null ? undefined : await findExperiment(db, n);
-  if (!row) return null;
+  if (!row || !can(viewer, "read", experimentResource(row))) return null;
   return experimentToWire(row, await experimentTagRows.get(db, { experimentId: row.id }));
 }
 
@@ -58,10 +58,11 @@ export async function columnKeysOf(db: Db, experimentId: string): Promise<Column
 }
 
 /** A run in MLflow's shape (info + data), or null when the id is unknown. */
-export async function findRunView(db: Db, runId: string): Promise<WireRun | null> {
+/** The run in MLflow's shape, or null when the id is malformed, unknown, or one the viewer may not read. */
+export async function findRunView(db: Db, runId: string, viewer: Caller): Promise<WireRun | null> {
   if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) return null;
   const row = await findRun(db, runId);
-  if (!row) return null;
+  if (!row || !can(viewer, "read", runResource(row, await findExperiment(db, row.experimentId)))) return null;
   const data = await runDataOf(db, [row.runUuid]);
   return runToWire(row, data.get(row.runUuid));
 }
