@@ -31,7 +31,7 @@ const docker = new Dockerode();
 /** The multiplexed log stream of a container (8-byte frame headers) as its stdout. */
 function stdoutOf(buf: Buffer): string {
   const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= buf.length; ) {
+  for (let i = 0; i + 8 <= buf.length;) {
     const size = buf.readUInt32BE(i + 4);
     if (buf[i] === 1) out.push(buf.subarray(i + 8, i + 8 + size));
     i += 8 + size;
@@ -61,11 +61,16 @@ async function trainModel(): Promise<{ files: Record<string, Buffer>; prediction
   try {
     await container.start();
     const waited = container.wait() as Promise<{ StatusCode: number }>;
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("training took over 5 minutes")), 300_000).unref());
+    const deadline = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("training took over 5 minutes")), 300_000).unref(),
+    );
     const { StatusCode } = await Promise.race([waited, deadline]);
     const out = stdoutOf(await container.logs({ stdout: true, stderr: true, follow: false }));
     if (StatusCode !== 0) throw new Error(`training failed (${StatusCode}): ${out.slice(-2000)}`);
-    const parsed = JSON.parse(out.trim().split("\n").at(-1) ?? "") as { model: Record<string, string>; expected: { predictions: number[] } };
+    const parsed = JSON.parse(out.trim().split("\n").at(-1) ?? "") as {
+      model: Record<string, string>;
+      expected: { predictions: number[] };
+    };
     return {
       files: Object.fromEntries(Object.entries(parsed.model).map(([k, v]) => [k, Buffer.from(v, "base64")])),
       predictions: parsed.expected.predictions,
@@ -85,7 +90,10 @@ async function signInWithSso(page: Page, username: string, password: string): Pr
 }
 
 async function tokenOf(request: APIRequestContext, note: string, scopes?: string[]): Promise<string> {
-  const res = await request.post(`${SSO_URL}/api/users/alice/tokens`, { headers: asBootstrap, data: { note, ...(scopes ? { scopes } : {}) } });
+  const res = await request.post(`${SSO_URL}/api/users/alice/tokens`, {
+    headers: asBootstrap,
+    data: { note, ...(scopes ? { scopes } : {}) },
+  });
   expect(res.status(), await res.text()).toBe(201);
   return ((await res.json()) as { token: string }).token;
 }
@@ -103,6 +111,27 @@ async function invoke(name: string, token: string): Promise<{ status: number; bo
     return { status: res.status, body: JSON.parse(text) as unknown };
   } catch {
     return { status: res.status, body: text };
+  }
+}
+
+/**
+ * Waits until `version` serves (READY, NOT_UPDATING); a failed rollout fails at once with the reconciler's reason
+ * rather than at the deadline.
+ */
+async function settled(request: APIRequestContext, headers: Record<string, string>, name: string, version: number): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const e = (await (await request.get(`${API}/${name}`, { headers })).json()) as {
+      state: { ready: string; config_update: string };
+      config?: { config_version: number };
+      pending_config?: { served_entities: { state: { deployment_state_message?: string } }[] };
+    };
+    if (e.state.config_update === "UPDATE_FAILED")
+      throw new Error(`the rollout failed: ${e.pending_config?.served_entities[0]?.state.deployment_state_message ?? "no reason"}`);
+    if (e.state.ready === "READY" && e.state.config_update === "NOT_UPDATING" && e.config?.config_version === version) return;
+    if (Date.now() > deadline)
+      throw new Error(`config version ${version} of ${name} did not serve within 300 s: ${JSON.stringify(e.state)}`);
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
@@ -167,8 +196,11 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   await expect(page).toHaveURL(`${SSO_URL}/serving/${name}`);
   const created = (await (await request.get(`${API}/${name}`, { headers })).json()) as { id: string };
 
-  // Live: the state goes to Ready and the replica is counted as ready; the rollout card is gone once it serves.
-  await expect(page.getByTestId("endpoint-state")).toHaveText("Ready", { timeout: 300_000 });
+  // Live: while the replica starts the page shows the rollout's progress; then the state goes to Ready, the replica is
+  // counted as ready and the rollout card is gone. A failed rollout ends the wait with its reason.
+  await expect(page.getByTestId("rollout").or(page.getByTestId("endpoint-state").getByText("Ready", { exact: true }))).toBeVisible();
+  await settled(request, headers, name, 1);
+  await expect(page.getByTestId("endpoint-state")).toHaveText("Ready");
   await expect(page.getByTestId("served-entities")).toContainText(`${model} v1`);
   await expect(page.getByTestId("served-entities").locator("tr").nth(1).locator("td").last()).toHaveText("1");
   await expect(page.getByTestId("rollout")).toHaveCount(0);
@@ -196,8 +228,12 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   await expect(log.getByTestId("log-row").first()).toContainText("token");
   await expect(log.getByTestId("log-row").nth(1)).toContainText("alice");
   await page.reload();
-  for (const chart of ["chart-rps", "chart-latency"])
-    await expect(page.getByTestId(chart).locator(".recharts-line path.recharts-curve").first()).toBeVisible();
+  // A bucket or two so far: each drawn as a dot (a line needs two points).
+  for (const chart of ["chart-rps", "chart-latency", "chart-errors"])
+    await expect(
+      page.getByTestId(chart).locator(".recharts-line .recharts-dot, .recharts-line path.recharts-curve").filter({ visible: true }).first(),
+    ).toBeVisible();
+  await expect(page.getByTestId("chart-rps").locator(".recharts-legend-item-text")).toHaveText([`${model}-1 (v1)`]);
   await shoot(page, "serving-live-endpoint");
 
   // Version 2 rolled out while an application keeps calling through the portal: not one call fails.
@@ -218,18 +254,7 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
     await page.reload();
     await expect(page.getByTestId("endpoint-state")).toHaveText("Ready · updating");
     await expect(page.getByTestId("rollout")).toBeVisible();
-    await expect
-      .poll(
-        async () => {
-          const e = (await (await request.get(`${API}/${name}`, { headers })).json()) as {
-            state: { config_update: string };
-            config?: { config_version: number };
-          };
-          return [e.state.config_update, e.config?.config_version];
-        },
-        { timeout: 300_000, intervals: [1000] },
-      )
-      .toEqual(["NOT_UPDATING", 2]);
+    await settled(request, headers, name, 2);
     // Calls keep going a little past the switch, onto the new replica only once the old one drained.
     const switched = outcomes.length;
     await expect.poll(() => outcomes.length, { timeout: 60_000 }).toBeGreaterThan(switched + 10);

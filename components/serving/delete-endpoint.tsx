@@ -20,7 +20,10 @@ export function DeleteEndpoint({ name }: { name: string }) {
     if (ok) router.push("/serving");
   };
   return (
-    <Card title="Delete this endpoint" description="Its URL stops answering and its replicas stop. Its request log is kept until its retention ends.">
+    <Card
+      title="Delete this endpoint"
+      description="Its URL stops answering and its replicas stop. Its request log is kept until its retention ends."
+    >
       {confirming ? (
         <div className="flex flex-wrap items-center gap-2">
           <span className="text-sm text-slate-700">Delete {name} now? Callers get 404 from then on.</span>

@@ -164,7 +164,12 @@ export async function updateEndpointConfig(db: Db, caller: Principal, name: stri
  * PATCH /api/2.0/serving-endpoints/<name>/tags (MLflow's `update_endpoint_tags`): removes `delete_tags` by key, then sets
  * `add_tags` (a key already there takes the new value). Answers `{tags}` as Databricks does.
  */
-export async function patchEndpointTags(db: Db, caller: Principal, name: string, input: PatchTagsInput): Promise<{ tags: EndpointRow["tags"] }> {
+export async function patchEndpointTags(
+  db: Db,
+  caller: Principal,
+  name: string,
+  input: PatchTagsInput,
+): Promise<{ tags: EndpointRow["tags"] }> {
   return db.transaction(async (tx) => {
     const e = await endpointNamed(tx, name, true);
     assertMay(caller, "write", e);

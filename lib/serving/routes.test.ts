@@ -188,7 +188,13 @@ describe("postgres", () => {
     const patched = await call(tags.PATCH, "PATCH", tokens.alice, {
       name: "tagged",
       path: "/tags",
-      body: { add_tags: [{ key: "team", value: "fraud" }, { key: "stage", value: "prod" }], delete_tags: ["tier"] },
+      body: {
+        add_tags: [
+          { key: "team", value: "fraud" },
+          { key: "stage", value: "prod" },
+        ],
+        delete_tags: ["tier"],
+      },
     });
     expect(patched).toEqual({
       status: 200,
@@ -217,7 +223,7 @@ describe("postgres", () => {
     // update_endpoint_rate_limits: PUT …/<name>/rate-limits; update_endpoint_ai_gateway: PUT …/<name>/ai-gateway (the same
     // file). Atrium has neither: 404 ENDPOINT_NOT_FOUND, Databricks' code for an unknown call, in one sentence.
     for (const sub of ["rate-limits", "ai-gateway"]) {
-      const res = await unsupported.PUT(
+      const res = unsupported.PUT(
         new Request(`${BASE}/tagged/${sub}`, { method: "PUT", headers: { authorization: `Bearer ${tokens.alice}` }, body: "{}" }),
       );
       expect([res.status, await res.json()]).toEqual([
