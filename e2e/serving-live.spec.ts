@@ -135,8 +135,16 @@ async function settled(request: APIRequestContext, headers: Record<string, strin
   }
 }
 
-const replicaContainers = (endpointId: string) =>
-  docker.listContainers({ all: true, filters: { label: ["atrium.managed=true", `atrium.endpoint=${endpointId}`] } });
+/**
+ * The endpoint's replicas on the engine: its services on swarm (ATRIUM_SPAWNER=swarm), else its containers, running or not;
+ * and every container of it, which Delete must leave none of (a removed service's task containers included).
+ */
+async function replicasOnEngine(endpointId: string): Promise<{ replicas: number; containers: number }> {
+  const filters = { label: ["atrium.managed=true", `atrium.endpoint=${endpointId}`] };
+  const containers = (await docker.listContainers({ all: true, filters })).length;
+  const services = process.env.ATRIUM_SPAWNER === "swarm" ? (await docker.listServices({ filters })).length : undefined;
+  return { replicas: services ?? containers, containers };
+}
 
 async function shoot(page: Page, name: string): Promise<void> {
   for (const [size, viewport] of [
@@ -204,7 +212,7 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   await expect(page.getByTestId("served-entities")).toContainText(`${model} v1`);
   await expect(page.getByTestId("served-entities").locator("tr").nth(1).locator("td").last()).toHaveText("1");
   await expect(page.getByTestId("rollout")).toHaveCount(0);
-  expect(await replicaContainers(created.id)).toHaveLength(1);
+  expect((await replicasOnEngine(created.id)).replicas).toBe(1);
 
   // Try it: the model's own rows, sent with alice's session, answered by the model.
   await page.getByTestId("try-body").fill(JSON.stringify(BODY));
@@ -268,7 +276,7 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   await expect(page.getByText("Serving now")).toBeVisible();
   await expect(page.getByText(/^Revision 2\./)).toBeVisible();
   await expect(page.getByTestId("served-entities")).toContainText(`${model} v2`);
-  await expect.poll(async () => (await replicaContainers(created.id)).length, { timeout: 120_000 }).toBe(1);
+  await expect.poll(async () => (await replicasOnEngine(created.id)).replicas, { timeout: 120_000 }).toBe(1);
   await shoot(page, "serving-live-v2");
 
   // Delete from the page: a confirmation, the list again, and no container of the endpoint left on the engine.
@@ -276,5 +284,5 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   await page.getByTestId("confirm-delete").click();
   await expect(page).toHaveURL(`${SSO_URL}/serving`);
   expect((await request.get(`${API}/${name}`, { headers })).status()).toBe(404);
-  await expect.poll(async () => (await replicaContainers(created.id)).length, { timeout: 120_000 }).toBe(0);
+  await expect.poll(async () => await replicasOnEngine(created.id), { timeout: 120_000 }).toEqual({ replicas: 0, containers: 0 });
 });
