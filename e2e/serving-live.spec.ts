@@ -3,6 +3,7 @@ import Dockerode from "dockerode";
 import { expect as baseExpect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { asBootstrap, bearer, mlflowPost } from "./support/api";
 import { SSO_URL } from "./support/env";
+import { ssoSignIn } from "./support/browser";
 
 /**
  * A really trained scikit-learn model served by the production portal (issue 27; docs/serving.md), end to end: the
@@ -80,15 +81,6 @@ async function trainModel(): Promise<{ files: Record<string, Buffer>; prediction
   }
 }
 
-async function signInWithSso(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${SSO_URL}/`);
-  await page.getByRole("button", { name: "Sign in with SSO" }).click();
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(username, { timeout: 20_000 });
-}
-
 async function tokenOf(request: APIRequestContext, note: string, scopes?: string[]): Promise<string> {
   const res = await request.post(`${SSO_URL}/api/users/alice/tokens`, {
     headers: asBootstrap,
@@ -163,7 +155,7 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   test.setTimeout(900_000);
   const { files, predictions } = await trainModel();
   await page.setViewportSize({ width: 1440, height: 900 });
-  await signInWithSso(page, "alice", "alice-pw");
+  await ssoSignIn(page, SSO_URL, "alice", "alice-pw");
   const token = await tokenOf(request, "serving live");
   const headers = bearer(token);
   // alice's role allows two endpoints: those an earlier spec left are removed first.

@@ -40,3 +40,13 @@ export async function devSignIn(page: Page, base: string, name: string): Promise
 export async function removeWorkspaces(users: string[]): Promise<void> {
   await removeEverythingOf(users);
 }
+
+/** Signs in at the SSO portal through the real OIDC provider's login form (e2e/support/oidc-server.ts). */
+export async function ssoSignIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Sign in with SSO" }).click();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("me-name")).toHaveText(username, { timeout: 20_000 });
+}
