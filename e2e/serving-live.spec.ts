@@ -231,7 +231,7 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   // A bucket or two so far: each drawn as a dot (a line needs two points).
   for (const chart of ["chart-rps", "chart-latency", "chart-errors"])
     await expect(
-      page.getByTestId(chart).locator(".recharts-line .recharts-dot, .recharts-line path.recharts-curve").filter({ visible: true }).first(),
+      page.getByTestId(chart).locator("circle.recharts-dot, .recharts-line path.recharts-curve").filter({ visible: true }).first(),
     ).toBeVisible();
   await expect(page.getByTestId("chart-rps").locator(".recharts-legend-item-text")).toHaveText([`${model}-1 (v1)`]);
   await shoot(page, "serving-live-endpoint");
