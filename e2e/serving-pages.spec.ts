@@ -3,6 +3,7 @@ import { expect as baseExpect, test, type Page } from "@playwright/test";
 import postgres from "postgres";
 import { asBootstrap, bearer, mlflowPost } from "./support/api";
 import { E2E_DATABASE_URL, SSO_URL } from "./support/env";
+import { ssoSignIn } from "./support/browser";
 
 /**
  * The Deployments pages a data scientist uses (docs/serving.md, "The pages"), in Chromium against the Postgres portal
@@ -17,15 +18,6 @@ const expect = baseExpect.configure({ timeout: 20_000 });
 const API = `${SSO_URL}/api/2.0/serving-endpoints`;
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-async function signInWithSso(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${SSO_URL}/`);
-  await page.getByRole("button", { name: "Sign in with SSO" }).click();
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(username, { timeout: 20_000 });
-}
 
 async function shoot(page: Page, path: string, name: string) {
   for (const [size, viewport] of [
@@ -55,7 +47,7 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
       .not.toBe("IN_PROGRESS");
   test.setTimeout(240_000);
   await page.setViewportSize(DESKTOP);
-  await signInWithSso(page, "alice", "alice-pw");
+  await ssoSignIn(page, SSO_URL, "alice", "alice-pw");
   const tok = await request.post(`${SSO_URL}/api/users/alice/tokens`, { headers: asBootstrap, data: { note: "serving pages" } });
   expect(tok.status(), await tok.text()).toBe(201);
   const token = ((await tok.json()) as { token: string }).token;

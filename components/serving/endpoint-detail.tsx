@@ -5,11 +5,14 @@ import Link from "next/link";
 import { useRef } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { Card } from "@/components/ui/card";
+import { CopyButton } from "@/components/ui/copy-button";
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageHeader } from "@/components/ui/page-header";
 import { EndpointCharts } from "./endpoint-charts";
 import { GrantsEditor } from "./grants-editor";
+import { nextPollMs } from "./poll";
+import { DeleteEndpoint } from "./delete-endpoint";
 import { DriftPanel } from "./drift-panel";
 import { StateBadge } from "./endpoint-state";
 import { RequestLog } from "./request-log";
@@ -17,14 +20,6 @@ import { Revisions } from "./revisions";
 import { Snippets } from "./snippets-card";
 import { TryIt } from "./try-it";
 import type { EndpointPage } from "./types";
-
-/**
- * How long until the next poll: every 2 s while a change rolls out, 10 s otherwise, doubling (up to a minute) for
- * each poll that found nothing new, so an idle page left open costs next to nothing.
- */
-export function nextPollMs(busy: boolean, unchanged: number): number {
-  return Math.min(60_000, (busy ? 2000 : 10_000) * 2 ** Math.min(unchanged, 5));
-}
 
 function usePolledEndpoint(name: string, initial: EndpointPage) {
   const last = useRef("");
@@ -201,9 +196,12 @@ export function EndpointDetail({ name, initial, portalUrl }: { name: string; ini
           Owned by {e.creator} · created {formatDateTime(e.creation_timestamp)} · {page.requests_last_hour.toLocaleString("en")} requests in
           the last hour
         </p>
-        <p className="mt-1 break-all font-mono text-xs text-slate-600" data-testid="invocations-url">
-          POST {invocations}
-        </p>
+        <div className="mt-1 flex items-center gap-2">
+          <p className="break-all font-mono text-xs text-slate-600" data-testid="invocations-url">
+            POST {invocations}
+          </p>
+          <CopyButton text={invocations} label="Copy URL" testId="copy-invocations-url" />
+        </div>
         {polled.error && <p className="mt-1 text-sm text-red-700">Could not refresh: {polled.error.message}</p>}
       </PageHeader>
       <RolloutProgress page={page} />
@@ -215,6 +213,7 @@ export function EndpointDetail({ name, initial, portalUrl }: { name: string; ini
       {page.may_read_log && <RequestLog name={name} versions={page.revisions[0]?.served_entities.map((s) => s.name) ?? []} />}
       <Revisions name={name} page={page} />
       <Callers page={page} />
+      {page.may_manage && <DeleteEndpoint name={name} />}
     </div>
   );
 }

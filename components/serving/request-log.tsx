@@ -1,6 +1,6 @@
 "use client";
 
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { Button, buttonClass } from "@/components/ui/button";
@@ -44,6 +44,7 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
   const [openId, setOpenId] = useState<number | null>(null);
   const base = `/api/serving/${encodeURIComponent(name)}/requests`;
   const token = tokens.at(-1);
+  const client = useQueryClient();
   const q = useQuery({
     queryKey: ["serving-requests", name, filters, token],
     queryFn: () => {
@@ -54,11 +55,15 @@ export function RequestLog({ name, versions }: { name: string; versions: string[
     },
     placeholderData: keepPreviousData,
     retry: false,
+    // The newest page follows new calls while it is open; older pages stay as they were read.
+    refetchInterval: token ? false : 15_000,
   });
   const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft({ ...draft, [key]: e.target.value });
+  // Applying the same filters again reads the log again: the way to see calls made a moment ago.
   const apply = () => {
     setFilters(draft);
     setTokens([]);
+    void client.invalidateQueries({ queryKey: ["serving-requests", name] });
   };
   const exportHref = `${base}/export?${filterQuery(filters)}`;
   return (

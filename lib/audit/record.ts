@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   "endpoint.create",
   "endpoint.config_update",
   "endpoint.permissions_update",
+  "endpoint.tags_update",
   "endpoint.delete",
   "endpoint.rollout",
   "endpoint.rollout_failed",

@@ -32,7 +32,7 @@ import { assertWithinAllowance, holdOf } from "./allowance";
 import { resolveConfig, type ResolvedConfig } from "./config";
 import { servingError } from "./errors";
 import { endpointEvent } from "./events";
-import type { AutoCaptureConfigInput, CreateEndpointInput, EndpointConfigInput } from "./schemas";
+import { MAX_TAGS, type AutoCaptureConfigInput, type CreateEndpointInput, type EndpointConfigInput, type PatchTagsInput } from "./schemas";
 import { endpointView, type EndpointView } from "./view";
 
 /** What an endpoint's state says while its pending config is rolled out (reconcile.ts). */
@@ -212,6 +212,30 @@ export async function updateEndpointConfig(db: Db, caller: Principal, name: stri
     });
     await recordEvents(tx, caller, [endpointEvent("endpoint.config_updated", e, summary)]);
     return viewOf(tx, caller, await endpointNamed(tx, name));
+  });
+}
+
+/**
+ * PATCH /api/2.0/serving-endpoints/<name>/tags (MLflow's `update_endpoint_tags`): removes `delete_tags` by key, then sets
+ * `add_tags` (a key already there takes the new value). Answers `{tags}` as Databricks does.
+ */
+export async function patchEndpointTags(
+  db: Db,
+  caller: Principal,
+  name: string,
+  input: PatchTagsInput,
+): Promise<{ tags: EndpointRow["tags"] }> {
+  return db.transaction(async (tx) => {
+    const e = await endpointNamed(tx, name, true);
+    assertMay(caller, "write", e);
+    const added = new Map((input.add_tags ?? []).map((t) => [t.key, t.value]));
+    const dropped = new Set([...(input.delete_tags ?? []), ...added.keys()]);
+    const tags = [...e.tags.filter((t) => !dropped.has(t.key)), ...[...added].map(([key, value]) => ({ key, value }))];
+    if (tags.length > MAX_TAGS)
+      throw servingError("INVALID_PARAMETER_VALUE", `An endpoint has at most ${MAX_TAGS} tags; this change would leave ${tags.length}.`);
+    await updateEndpoint(tx, e.id, { tags });
+    await recordAudit(tx, { actor: caller.name, action: "endpoint.tags_update", target: e.name, detail: { id: e.id, tags } });
+    return { tags };
   });
 }
 

@@ -28,3 +28,18 @@ export function servingError(code: ServingErrorCode, message: string): ApiError 
 
 export const invalidEndpointInput = (message: string) => servingError("INVALID_PARAMETER_VALUE", message);
 export const noSuchEndpoint = (name: string) => servingError("RESOURCE_DOES_NOT_EXIST", `There is no serving endpoint "${name}".`);
+
+/**
+ * A serving-endpoints call Databricks has and Atrium does not (rate limits, the AI gateway, build logs, …): 404
+ * `ENDPOINT_NOT_FOUND`, Databricks' code for an unknown API path, with the calls there are.
+ */
+export function unsupportedServingCall(method: string, path: string): Response {
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  return Response.json(
+    {
+      error_code: "ENDPOINT_NOT_FOUND",
+      message: `Atrium has no ${method} ${shown} call; an endpoint's calls are its config (PUT), permissions (GET, PATCH, PUT) and tags (PATCH) (docs/serving.md).`,
+    },
+    { status: 404 },
+  );
+}

@@ -26,6 +26,8 @@ import * as collection from "@/app/api/2.0/serving-endpoints/route";
 import * as one from "@/app/api/2.0/serving-endpoints/[name]/route";
 import * as config from "@/app/api/2.0/serving-endpoints/[name]/config/route";
 import * as permissions from "@/app/api/2.0/serving-endpoints/[name]/permissions/route";
+import * as tags from "@/app/api/2.0/serving-endpoints/[name]/tags/route";
+import * as unsupported from "@/app/api/2.0/serving-endpoints/[name]/[...rest]/route";
 import * as mlflow from "@/app/api/2.0/mlflow/[...path]/route";
 import * as bundle from "@/app/api/serving/bundles/[replica]/route";
 import { rm } from "node:fs/promises";
@@ -266,6 +268,67 @@ describe("postgres", () => {
     expect(await settings("captured")).toEqual({ rate: 0, bytes: 1024, days: 90 });
     const versions = await db.select().from(servingEndpointConfigs);
     expect(versions).toHaveLength(2);
+  });
+
+  it("answers the client's tag call, and names the Databricks calls Atrium does not have in MLflow's error shape", async () => {
+    const made = await call(collection.POST, "POST", tokens.alice, {
+      body: { name: "tagged", config: { served_entities: SERVED }, tags: [{ key: "team", value: "risk" }, { key: "tier" }] },
+    });
+    expect(made.body.tags).toEqual([
+      { key: "team", value: "risk" },
+      { key: "tier", value: "" },
+    ]);
+    // update_endpoint_tags(endpoint, config): PATCH …/<name>/tags with {add_tags, delete_tags}; Databricks answers {tags}
+    // (mlflow/deployments/databricks/__init__.py, DatabricksDeploymentClient.update_endpoint_tags).
+    const patched = await call(tags.PATCH, "PATCH", tokens.alice, {
+      name: "tagged",
+      path: "/tags",
+      body: {
+        add_tags: [
+          { key: "team", value: "fraud" },
+          { key: "stage", value: "prod" },
+        ],
+        delete_tags: ["tier"],
+      },
+    });
+    expect(patched).toEqual({
+      status: 200,
+      body: {
+        tags: [
+          { key: "team", value: "fraud" },
+          { key: "stage", value: "prod" },
+        ],
+      },
+    });
+    expect((await call(one.GET, "GET", tokens.alice, { name: "tagged" })).body.tags).toEqual(patched.body.tags);
+    // Someone who may not change it, and a token without `serving`, are refused; nothing changed.
+    expect(await call(tags.PATCH, "PATCH", tokens.bob, { name: "tagged", path: "/tags", body: { delete_tags: ["team"] } })).toMatchObject({
+      status: 403,
+      body: { error_code: "PERMISSION_DENIED" },
+    });
+    expect(
+      await call(tags.PATCH, "PATCH", tokens.aliceInvoke, { name: "tagged", path: "/tags", body: { delete_tags: ["team"] } }),
+    ).toMatchObject({ status: 403 });
+    expect(await call(tags.PATCH, "PATCH", tokens.alice, { name: "tagged", path: "/tags", body: { add_tags: [{ value: "x" }] } })).toEqual({
+      status: 400,
+      body: { error_code: "INVALID_PARAMETER_VALUE", message: expect.stringMatching(/add_tags\.0\.key/) as unknown },
+    });
+    expect((await call(one.GET, "GET", tokens.alice, { name: "tagged" })).body.tags).toEqual(patched.body.tags);
+
+    // update_endpoint_rate_limits: PUT …/<name>/rate-limits; update_endpoint_ai_gateway: PUT …/<name>/ai-gateway (the same
+    // file). Atrium has neither: 404 ENDPOINT_NOT_FOUND, Databricks' code for an unknown call, in one sentence.
+    for (const sub of ["rate-limits", "ai-gateway"]) {
+      const res = unsupported.PUT(
+        new Request(`${BASE}/tagged/${sub}`, { method: "PUT", headers: { authorization: `Bearer ${tokens.alice}` }, body: "{}" }),
+      );
+      expect([res.status, await res.json()]).toEqual([
+        404,
+        {
+          error_code: "ENDPOINT_NOT_FOUND",
+          message: `Atrium has no PUT /api/2.0/serving-endpoints/tagged/${sub} call; an endpoint's calls are its config (PUT), permissions (GET, PATCH, PUT) and tags (PATCH) (docs/serving.md).`,
+        },
+      ]);
+    }
   });
 
   it("refuses bad input with a 4xx and one sentence in MLflow's error shape", async () => {

@@ -124,6 +124,13 @@ export const createEndpointSchema = z.strictObject({
 });
 export type CreateEndpointInput = z.output<typeof createEndpointSchema>;
 
+/** PATCH /api/2.0/serving-endpoints/<name>/tags, as MLflow's `update_endpoint_tags` sends it (Databricks' PatchServingEndpointTags). */
+export const patchTagsSchema = z.strictObject({
+  add_tags: z.array(tagSchema).max(MAX_TAGS).optional(),
+  delete_tags: z.array(z.string().min(1).max(255)).max(MAX_TAGS).optional(),
+});
+export type PatchTagsInput = z.output<typeof patchTagsSchema>;
+
 export const MAX_GRANTS = 100;
 
 /**
