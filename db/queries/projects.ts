@@ -10,6 +10,29 @@ export type MemberRow = { userId: string | null; userName: string | null; groupN
 
 const ROLE_ORDER: readonly ProjectRole[] = ["viewer", "user", "editor", "owner"];
 
+/** One membership of a person, directly or through one of her SSO groups. */
+export type Membership = { projectId: string; role: ProjectRole };
+
+/**
+ * A select field: the memberships of the `users` row of the query it is in, as a JSON list, so reading a
+ * person and her project roles is one round trip (lib/auth/principal.ts resolves every request with it).
+ */
+export function membershipsOfUserRow(): SQL<Membership[]> {
+  return sql<Membership[]>`coalesce((select json_agg(json_build_object('projectId', ${projectMembers.projectId}, 'role', ${projectMembers.role}))
+    from ${projectMembers} where ${projectMembers.userId} = ${users.id}
+    or ${projectMembers.groupName} in (select jsonb_array_elements_text(${users.ssoGroups}))), '[]'::json)`;
+}
+
+/** Per project, the strongest of the roles a person holds in it. */
+export function strongestRoles(memberships: readonly Membership[]): Record<string, ProjectRole> {
+  const roles: Record<string, ProjectRole> = {};
+  for (const { projectId, role } of memberships) {
+    const held = roles[projectId];
+    if (!held || ROLE_ORDER.indexOf(role) > ROLE_ORDER.indexOf(held)) roles[projectId] = role;
+  }
+  return roles;
+}
+
 /** A person's role in each project she is in, directly or through one of her SSO groups: the strongest wins. */
 export async function projectRolesOf(db: Db, userId: string, groups: readonly string[]): Promise<Record<string, ProjectRole>> {
   const byGroup = groups.length > 0 ? inArray(projectMembers.groupName, [...groups]) : undefined;
@@ -17,12 +40,7 @@ export async function projectRolesOf(db: Db, userId: string, groups: readonly st
     .select({ projectId: projectMembers.projectId, role: projectMembers.role })
     .from(projectMembers)
     .where(or(eq(projectMembers.userId, userId), byGroup));
-  const roles: Record<string, ProjectRole> = {};
-  for (const { projectId, role } of rows) {
-    const held = roles[projectId];
-    if (!held || ROLE_ORDER.indexOf(role) > ROLE_ORDER.indexOf(held)) roles[projectId] = role;
-  }
-  return roles;
+  return strongestRoles(rows);
 }
 
 export async function insertProject(

@@ -1,10 +1,11 @@
 import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
-import { projectRolesOf } from "@/db/queries/projects";
-import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
-import { findUser, touchUserLastSeen, type UserRow } from "@/db/queries/users";
+import { strongestRoles, type Membership } from "@/db/queries/projects";
+import { findTokenWithOwner, touchTokenLastUsed } from "@/db/queries/tokens";
+import { touchUserLastSeen, type UserRow } from "@/db/queries/users";
 import type { ProjectRole, TokenKind } from "@/db/schema";
 import { getConfig } from "@/lib/config";
+import { activityDue } from "./activity";
 import { credentialOf, type Credential, type HeaderSource } from "./credential";
 import { tokenGrant, type ScopeName } from "./scopes";
 import { getAuthSecret, usesSecureCookies } from "./secret";
@@ -48,18 +49,11 @@ export type { HeaderSource } from "./credential";
 /** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
 export { SESSION_USER_CLAIM } from "./sessions";
 
-/** A person as a principal, with her project roles. */
-async function personPrincipal(db: Db, user: UserRow, via: Principal["via"]): Promise<Principal> {
-  const projectRoles = await projectRolesOf(db, user.id, user.ssoGroups);
+/** A person as a principal, with her project roles (read in the same query as her row). */
+function personPrincipal(user: UserRow, memberships: readonly Membership[], via: Principal["via"]): Principal {
+  const projectRoles = strongestRoles(memberships);
   const inProjects = Object.keys(projectRoles).length > 0 ? { projectRoles } : {};
   return { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups, ...inProjects };
-}
-
-async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {
-  const user = await findUser(db, name);
-  if (!user) return null;
-  await touchUserLastSeen(db, name);
-  return personPrincipal(db, user, via);
 }
 
 /**
@@ -77,13 +71,20 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
     const raw = credential.token;
     const bootstrap = getConfig().bootstrapToken;
     if (bootstrap && constantTimeEqual(raw, bootstrap)) return BOOTSTRAP_PRINCIPAL;
-    const row = await findTokenByHash(db, hashToken(raw));
-    if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
+    // One query: the token, its owner and her project roles. Nothing is cached, so a revoked token, a deleted
+    // person or a changed role counts from the next request on, on every replica.
+    const found = await findTokenWithOwner(db, hashToken(raw));
+    const now = Date.now();
+    if (!found || (found.token.expiresAt && found.token.expiresAt.getTime() <= now)) return null;
+    const { token: row, user } = found;
     // A serving replica's bundle token opens its one bundle (lib/serving/bundle-token.ts) and is nobody anywhere else.
     if (row.kind === "bundle") return null;
-    await touchTokenLastUsed(db, row.id);
-    const principal = await principalForUser(db, row.userName, "token");
-    return principal && { ...principal, ...tokenGrant(row, principal.admin) };
+    await Promise.all([
+      activityDue(row.lastUsedAt, now) ? touchTokenLastUsed(db, row.id) : undefined,
+      activityDue(user.lastSeenAt, now) ? touchUserLastSeen(db, user.name) : undefined,
+    ]);
+    const principal = personPrincipal(user, found.memberships, "token");
+    return { ...principal, ...tokenGrant(row, principal.admin) };
   }
   const jwt = await getToken({
     req: { headers: { cookie: credential.cookies } },
@@ -92,5 +93,5 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
   });
   // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
   const live = await userOfSession(db, jwt);
-  return live && { ...(await personPrincipal(db, live.user, "session")), sessionIdHash: live.idHash };
+  return live && { ...personPrincipal(live.user, live.memberships, "session"), sessionIdHash: live.idHash };
 }
