@@ -219,25 +219,41 @@ export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]
     const cur = latest.get(p.key);
     if (!cur || newer(p, cur)) latest.set(p.key, p);
   }
-  const encode = (list: MetricRow[]) => JSON.stringify(list.map((p) => [p.key, p.value, p.timestamp, p.step, p.isNan]));
   const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const columns = (x: SQL) =>
-    sql`${runUuid}, ${x}->>0, (${x}->>1)::double precision, (${x}->>2)::bigint, (${x}->>3)::bigint, (${x}->>4)::boolean`;
-  // One statement (atomic without BEGIN/COMMIT round trips), and the points travel as one JSON parameter: six
-  // bound parameters per point cost several times more to build, send and parse than the insert itself.
-  // latest_metrics rows are upserted in key order so concurrent writers to one run cannot deadlock.
+  // One statement (atomic without BEGIN/COMMIT round trips). The points travel as five array parameters, one a
+  // column, unnested side by side: six bound parameters per point cost several times the insert to build, send
+  // and parse, and a JSON parameter costs Postgres a parse and five casts a point. latest_metrics gets one row a
+  // key, upserted in key order so concurrent writers to one run cannot deadlock.
+  const rows = (list: MetricRow[]) => sql`unnest(${textArray(list.map((p) => p.key))}::text[],
+    ${numberArray(list.map((p) => p.value))}::double precision[], ${numberArray(list.map((p) => p.timestamp))}::bigint[],
+    ${numberArray(list.map((p) => p.step))}::bigint[], ${boolArray(list.map((p) => p.isNan))}::boolean[])`;
   await db.execute(sql`
     WITH history AS (
       INSERT INTO ${metrics} (run_uuid, key, value, timestamp, step, is_nan)
-      SELECT ${columns(sql`p`)} FROM json_array_elements(${encode(points)}::json) AS p
+      SELECT ${runUuid}, p.key, p.value, p.timestamp, p.step, p.is_nan FROM ${rows(points)} AS p(key, value, timestamp, step, is_nan)
       ON CONFLICT DO NOTHING
     )
     INSERT INTO ${latestMetrics} (run_uuid, key, value, timestamp, step, is_nan)
-    SELECT ${columns(sql`l.p`)} FROM json_array_elements(${encode(latestRows)}::json) WITH ORDINALITY AS l(p, n)
+    SELECT ${runUuid}, l.key, l.value, l.timestamp, l.step, l.is_nan
+    FROM ${rows(latestRows)} WITH ORDINALITY AS l(key, value, timestamp, step, is_nan, n)
     ORDER BY l.n
     ON CONFLICT (run_uuid, key) DO UPDATE
       SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
       WHERE (excluded.step, excluded.timestamp, excluded.value) > (${latestMetrics.step}, ${latestMetrics.timestamp}, ${latestMetrics.value})`);
+}
+
+/** A Postgres array literal of texts, each quoted (so commas, braces, spaces and NULL-looking words stay text). */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
+}
+
+/** Finite numbers only (storedPoint maps NaN and the infinities): JavaScript's shortest form reads back exactly. */
+function numberArray(values: readonly number[]): string {
+  return `{${values.join(",")}}`;
+}
+
+function boolArray(values: readonly boolean[]): string {
+  return `{${values.map((b) => (b ? "t" : "f")).join(",")}}`;
 }
 
 /** A metric's history ordered by (timestamp, step, value); `limit` null means all points. */

@@ -186,7 +186,7 @@ function peerTrace(spans: OtlpSpan[], experimentId: number): PeerTrace {
         span_type: "TOOL",
         status_code: "OK",
         start_us: startUs(s),
-        end_us: Number(BigInt(s.endNs) / 1000n),
+        end_us: Number(BigInt(s.endNs ?? s.startNs) / 1000n),
         content,
         size_bytes: JSON.stringify(content).length,
       };
