@@ -3,6 +3,7 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import { experimentTags, experiments, latestMetrics, metrics, runParams, runTags, runs, type LifecycleStage } from "../schema";
+import { boolArray, numberArray, textArray } from "./array-params";
 import { KeyValueRows, type KeyValue } from "./key-values";
 import type { ReadFilter } from "./readable";
 
@@ -220,10 +221,9 @@ export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]
     if (!cur || newer(p, cur)) latest.set(p.key, p);
   }
   const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  // One statement (atomic without BEGIN/COMMIT round trips). The points travel as five array parameters, one a
-  // column, unnested side by side: six bound parameters per point cost several times the insert to build, send
-  // and parse, and a JSON parameter costs Postgres a parse and five casts a point. latest_metrics gets one row a
-  // key, upserted in key order so concurrent writers to one run cannot deadlock.
+  // One statement (atomic without BEGIN/COMMIT round trips); the points travel as one array parameter a column
+  // (array-params.ts). latest_metrics gets one row a key, upserted in key order so concurrent writers to one run
+  // cannot deadlock.
   const rows = (list: MetricRow[]) => sql`unnest(${textArray(list.map((p) => p.key))}::text[],
     ${numberArray(list.map((p) => p.value))}::double precision[], ${numberArray(list.map((p) => p.timestamp))}::bigint[],
     ${numberArray(list.map((p) => p.step))}::bigint[], ${boolArray(list.map((p) => p.isNan))}::boolean[])`;
@@ -240,20 +240,6 @@ export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]
     ON CONFLICT (run_uuid, key) DO UPDATE
       SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
       WHERE (excluded.step, excluded.timestamp, excluded.value) > (${latestMetrics.step}, ${latestMetrics.timestamp}, ${latestMetrics.value})`);
-}
-
-/** A Postgres array literal of texts, each quoted (so commas, braces, spaces and NULL-looking words stay text). */
-function textArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
-}
-
-/** Finite numbers only (storedPoint maps NaN and the infinities): JavaScript's shortest form reads back exactly. */
-function numberArray(values: readonly number[]): string {
-  return `{${values.join(",")}}`;
-}
-
-function boolArray(values: readonly boolean[]): string {
-  return `{${values.map((b) => (b ? "t" : "f")).join(",")}}`;
 }
 
 /** A metric's history ordered by (timestamp, step, value); `limit` null means all points. */
