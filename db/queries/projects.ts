@@ -18,7 +18,9 @@ export type Membership = { projectId: string; role: ProjectRole };
  * person and her project roles is one round trip (lib/auth/principal.ts resolves every request with it).
  */
 export function membershipsOfUserRow(): SQL<Membership[]> {
-  return sql<Membership[]>`coalesce((select json_agg(json_build_object('projectId', ${projectMembers.projectId}, 'role', ${projectMembers.role}))
+  return sql<
+    Membership[]
+  >`coalesce((select json_agg(json_build_object('projectId', ${projectMembers.projectId}, 'role', ${projectMembers.role}))
     from ${projectMembers} where ${projectMembers.userId} = ${users.id}
     or ${projectMembers.groupName} in (select jsonb_array_elements_text(${users.ssoGroups}))), '[]'::json)`;
 }

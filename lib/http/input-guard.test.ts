@@ -33,7 +33,10 @@ describe("findInputProblemInJson", () => {
   });
 
   it("passes clean bodies, including an escaped backslash before u0000 (no NUL: the walk confirms)", () => {
-    const batch = JSON.stringify({ run_id: "r", metrics: Array.from({ length: 1000 }, (_, i) => ({ key: `m${i % 10}`, value: i, timestamp: i })) });
+    const batch = JSON.stringify({
+      run_id: "r",
+      metrics: Array.from({ length: 1000 }, (_, i) => ({ key: `m${i % 10}`, value: i, timestamp: i })),
+    });
     expect(bothOf(batch)).toStrictEqual([undefined, undefined]);
     expect(bothOf('{"path": "C:\\\\u0000dir"}')).toStrictEqual([undefined, undefined]);
     expect(bothOf("{}")).toStrictEqual([undefined, undefined]);

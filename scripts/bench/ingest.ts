@@ -66,7 +66,10 @@ async function interleaved<A, B>(
   for (let round = 0; round <= ROUNDS; round++) {
     const count = round > 0;
     const work = make(round);
-    const sides = [() => phase(out.atrium, work.atrium, atrium, itemsEach, count), () => phase(out.peer, work.peer, peer, itemsEach, count)];
+    const sides = [
+      () => phase(out.atrium, work.atrium, atrium, itemsEach, count),
+      () => phase(out.peer, work.peer, peer, itemsEach, count),
+    ];
     if (round % 2 === 1) sides.reverse();
     for (const side of sides) await side();
   }
@@ -89,7 +92,12 @@ interface Point {
 function batchOf(round: number, b: number): Point[] {
   const base = (round * BATCHES + b) * 100;
   const now = Date.now();
-  return Array.from({ length: POINTS }, (_, i) => ({ key: `m${i % 10}`, value: Math.random(), timestamp: now, step: base + Math.floor(i / 10) }));
+  return Array.from({ length: POINTS }, (_, i) => ({
+    key: `m${i % 10}`,
+    value: Math.random(),
+    timestamp: now,
+    step: base + Math.floor(i / 10),
+  }));
 }
 
 export async function benchLogBatch(portal: BenchPortal, sql: Sql): Promise<{ rate: number; ratio: number; lines: string[] }> {

@@ -39,9 +39,8 @@ export async function startBenchPortal(name: string, port: number, connections: 
     ...profile,
   });
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
-  const call: BenchPortal["call"] = (method, p, body, headers = {}) =>
-    new Promise((resolve, reject) => {
-      const payload = typeof body === "string" ? Buffer.from(body) : body;
+  const once = (method: string, p: string, payload: Uint8Array | undefined, headers: Record<string, string>) =>
+    new Promise<Buffer>((resolve, reject) => {
       const all = { authorization: `Bearer ${token}`, ...(payload ? { "content-length": String(payload.byteLength) } : {}), ...headers };
       const req = request({ agent, host: "127.0.0.1", port, path: p, method, headers: all }, (res) => {
         const chunks: Buffer[] = [];
@@ -53,9 +52,16 @@ export async function startBenchPortal(name: string, port: number, connections: 
         });
         res.on("error", reject);
       });
-      req.on("error", reject);
+      // A kept-alive socket the server closed while it sat idle: the request never reached the server (Node's
+      // documented case, `reusedSocket`), so it is sent again on a new one.
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && err.code === "ECONNRESET") once(method, p, payload, headers).then(resolve, reject);
+        else reject(err);
+      });
       req.end(payload);
     });
+  const call: BenchPortal["call"] = (method, p, body, headers = {}) =>
+    once(method, p, typeof body === "string" ? Buffer.from(body) : body, headers);
   const json: BenchPortal["json"] = async (method, p, payload) => {
     if (method === "GET") {
       const url = new URL(p, "http://x");

@@ -56,7 +56,9 @@ async function benchSearch(portal: BenchPortal, sql: Sql): Promise<number> {
   await sql`ANALYZE runs`;
   await sql`ANALYZE latest_metrics`;
   await sql`ANALYZE run_params`;
-  console.log(`search: seeded ${RUNS.toLocaleString("en")} runs × 3 metrics + 1 param in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `search: seeded ${RUNS.toLocaleString("en")} runs × 3 metrics + 1 param in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const query = {
     experiment_ids: [exp],
     filter: "metrics.acc > 0.5 AND params.lr = '0.01'",
@@ -106,13 +108,19 @@ async function main(): Promise<void> {
     if (PARTS.has("search")) {
       const p50 = await benchSearch(portal, sql);
       verdicts.push(
-        verdict(p50 <= TARGET_SEARCH_MS, `runs/search over ${RUNS.toLocaleString("en")} runs, first page p50 ${ms(p50)} (target ≤ ${TARGET_SEARCH_MS} ms)`),
+        verdict(
+          p50 <= TARGET_SEARCH_MS,
+          `runs/search over ${RUNS.toLocaleString("en")} runs, first page p50 ${ms(p50)} (target ≤ ${TARGET_SEARCH_MS} ms)`,
+        ),
       );
     }
     if (PARTS.has("chart")) {
       const p50 = await benchChart(portal, sql);
       verdicts.push(
-        verdict(p50 <= TARGET_CHART_MS, `chart data for a ${POINTS.toLocaleString("en")}-point metric p50 ${ms(p50)} (target ≤ ${TARGET_CHART_MS} ms)`),
+        verdict(
+          p50 <= TARGET_CHART_MS,
+          `chart data for a ${POINTS.toLocaleString("en")}-point metric p50 ${ms(p50)} (target ≤ ${TARGET_CHART_MS} ms)`,
+        ),
       );
     }
     if (PARTS.has("traces")) {

@@ -20,7 +20,13 @@ function byParseInput(fields: Record<string, unknown>): unknown {
   }
 }
 
-const point = (i: number, extra: Record<string, unknown> = {}) => ({ key: `m${i % 10}`, value: i / 7, timestamp: 1700000000000 + i, step: i, ...extra });
+const point = (i: number, extra: Record<string, unknown> = {}) => ({
+  key: `m${i % 10}`,
+  value: i / 7,
+  timestamp: 1700000000000 + i,
+  step: i,
+  ...extra,
+});
 const batch = (metrics: unknown, rest: Record<string, unknown> = {}) => ({ run_id: "0123456789abcdef0123456789abcdef", metrics, ...rest });
 
 afterEach(() => vi.restoreAllMocks());
