@@ -29,15 +29,17 @@ export async function startBenchPortal(name: string, port: number, connections: 
   } finally {
     await handle.close();
   }
-  const profile = process.env.BENCH_PROFILE
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}` }
-    : ({} as Record<string, string>);
-  const portal = await startPortal(name, port, {
-    DATABASE_URL: TEST_DATABASE_URL,
-    AUTH_SECRET: `${name}-auth-secret-0123456789abcdef`,
-    ATRIUM_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    ...profile,
-  });
+  const nodeArgs = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  const portal = await startPortal(
+    name,
+    port,
+    {
+      DATABASE_URL: TEST_DATABASE_URL,
+      AUTH_SECRET: `${name}-auth-secret-0123456789abcdef`,
+      ATRIUM_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    },
+    { nodeArgs },
+  );
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const once = (method: string, p: string, payload: Uint8Array | undefined, headers: Record<string, string>) =>
     new Promise<Buffer>((resolve, reject) => {
