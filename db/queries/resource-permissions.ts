@@ -5,7 +5,7 @@
 import { and, count, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { rowsOf } from "./metric-intervals";
-import { experimentPermissions, projectMembers, registeredModelPermissions, type GrantPermission, type ProjectRole } from "../schema";
+import { experimentPermissions, projectMembers, registeredModelPermissions, users, type GrantPermission, type ProjectRole } from "../schema";
 
 /** What a grant is on: an experiment by id, or a registered model by name. */
 export type GrantTarget = { kind: "experiment"; id: number } | { kind: "registered_model"; name: string };
@@ -24,26 +24,13 @@ export interface Memberships {
   grants: { experiment: Record<string, GrantPermission>; registered_model: Record<string, GrantPermission> };
 }
 
-/** One round trip for everything a person is let into besides her own things: her projects and her grants. */
-export async function membershipsOf(db: Db, userId: string, groups: readonly string[]): Promise<Memberships> {
-  const byGroup =
-    groups.length > 0
-      ? sql` or ${projectMembers.groupName} in (${sql.join(
-          groups.map((g) => sql`${g}`),
-          sql`, `,
-        )})`
-      : sql``;
-  const rows = await db.execute(sql`
-    select 'project' as kind, ${projectMembers.projectId} as key, ${projectMembers.role} as level from ${projectMembers}
-      where ${projectMembers.userId} = ${userId}${byGroup}
-    union all
-    select 'experiment', ${experimentPermissions.experimentId}::text, ${experimentPermissions.permission} from ${experimentPermissions}
-      where ${experimentPermissions.userId} = ${userId} and ${experimentPermissions.permission} <> 'NO_PERMISSIONS'
-    union all
-    select 'registered_model', ${registeredModelPermissions.name}, ${registeredModelPermissions.permission} from ${registeredModelPermissions}
-      where ${registeredModelPermissions.userId} = ${userId} and ${registeredModelPermissions.permission} <> 'NO_PERMISSIONS'`);
+/** One thing a person is let into: a project role, or a grant on an experiment or a registered model. */
+export type MembershipRow = { kind: string; key: string; level: string };
+
+/** Her project roles (the strongest per project) and grants, from the rows both queries below read. */
+export function foldMemberships(rows: readonly MembershipRow[]): Memberships {
   const out: Memberships = { projectRoles: {}, grants: { experiment: {}, registered_model: {} } };
-  for (const { kind, key, level } of rowsOf(rows) as { kind: string; key: string; level: string }[]) {
+  for (const { kind, key, level } of rows) {
     if (kind === "project") {
       const held = out.projectRoles[key];
       const role = level as ProjectRole;
@@ -51,6 +38,41 @@ export async function membershipsOf(db: Db, userId: string, groups: readonly str
     } else if (kind === "experiment" || kind === "registered_model") out.grants[kind][key] = level as GrantPermission;
   }
   return out;
+}
+
+/** The rows of `membershipsOf`, for a person given by an id and groups as SQL (a parameter, or a column). */
+function membershipRows(userId: SQL, groupMatch: SQL): SQL {
+  return sql`
+    select 'project' as kind, ${projectMembers.projectId} as key, ${projectMembers.role} as level from ${projectMembers}
+      where ${projectMembers.userId} = ${userId} or ${groupMatch}
+    union all
+    select 'experiment', ${experimentPermissions.experimentId}::text, ${experimentPermissions.permission} from ${experimentPermissions}
+      where ${experimentPermissions.userId} = ${userId} and ${experimentPermissions.permission} <> 'NO_PERMISSIONS'
+    union all
+    select 'registered_model', ${registeredModelPermissions.name}, ${registeredModelPermissions.permission} from ${registeredModelPermissions}
+      where ${registeredModelPermissions.userId} = ${userId} and ${registeredModelPermissions.permission} <> 'NO_PERMISSIONS'`;
+}
+
+/** One round trip for everything a person is let into besides her own things: her projects and her grants. */
+export async function membershipsOf(db: Db, userId: string, groups: readonly string[]): Promise<Memberships> {
+  const byGroup =
+    groups.length > 0
+      ? sql`${projectMembers.groupName} in (${sql.join(
+          groups.map((g) => sql`${g}`),
+          sql`, `,
+        )})`
+      : sql`false`;
+  const rows = await db.execute(membershipRows(sql`${userId}`, byGroup));
+  return foldMemberships(rowsOf(rows) as MembershipRow[]);
+}
+
+/**
+ * The same rows as a select field of a query that reads a `users` row, as a JSON list: reading a person with
+ * her projects and grants is then one round trip (lib/auth/principal.ts resolves every request with it).
+ */
+export function membershipsOfUserRow(): SQL<MembershipRow[]> {
+  const rows = membershipRows(sql`${users.id}`, sql`${projectMembers.groupName} in (select jsonb_array_elements_text(${users.ssoGroups}))`);
+  return sql<MembershipRow[]>`coalesce((select json_agg(m) from (${rows}) m), '[]'::json)`;
 }
 
 /** The table and the row condition for one target (and one person). */

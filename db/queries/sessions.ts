@@ -1,6 +1,7 @@
 import { and, count, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../client";
 import { sessions, users } from "../schema";
+import { membershipsOfUserRow, type MembershipRow } from "./resource-permissions";
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -14,14 +15,15 @@ export async function insertSession(db: Db, values: { idHash: string; ownerId: s
 /**
  * The unexpired session with this hash and the person it belongs to (by id, so a person created
  * again under the same name does not match); undefined when revoked, expired or the person is gone.
+ * With her project memberships, so a request with a cookie costs one query.
  */
 export async function findLiveSession(
   db: Db,
   idHash: string,
   now = new Date(),
-): Promise<{ session: SessionRow; user: typeof users.$inferSelect } | undefined> {
+): Promise<{ session: SessionRow; user: typeof users.$inferSelect; memberships: MembershipRow[] } | undefined> {
   const rows = await db
-    .select({ session: sessions, user: users })
+    .select({ session: sessions, user: users, memberships: membershipsOfUserRow() })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.ownerId))
     .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)))

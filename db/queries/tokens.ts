@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client";
-import { apiTokens, type TokenKind } from "../schema";
+import { apiTokens, users, type TokenKind } from "../schema";
+import { membershipsOfUserRow, type MembershipRow } from "./resource-permissions";
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -25,6 +26,20 @@ export async function insertToken(
 
 export async function findTokenByHash(db: Db, hash: string): Promise<TokenRow | undefined> {
   const rows = await db.select().from(apiTokens).where(eq(apiTokens.hash, hash)).limit(1);
+  return rows[0];
+}
+
+/** A token with its owner and her project memberships, in one query: what authenticating a request reads. */
+export async function findTokenWithOwner(
+  db: Db,
+  hash: string,
+): Promise<{ token: TokenRow; user: typeof users.$inferSelect; memberships: MembershipRow[] } | undefined> {
+  const rows = await db
+    .select({ token: apiTokens, user: users, memberships: membershipsOfUserRow() })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.name, apiTokens.userName))
+    .where(eq(apiTokens.hash, hash))
+    .limit(1);
   return rows[0];
 }
 

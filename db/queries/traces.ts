@@ -1,7 +1,7 @@
 /** MLflow 3 traces: their info rows, spans (paged), run links and assessments (lib/tracking/traces/). */
 import { and, asc, desc, eq, gt, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { fromExcluded } from "./excluded";
+import { numberArray, textArray } from "./array-params";
 import type { ReadFilter } from "./readable";
 import { traceAssessments, traceRunLinks, traces, traceSpans } from "../schema";
 
@@ -113,15 +113,19 @@ export async function spanBytesByOwner(db: Db): Promise<Map<string, number>> {
  * ones) and returns the trace's span bytes afterwards, kept on the trace row.
  */
 export async function upsertSpans(db: Db, traceId: string, spans: NewSpan[]): Promise<number> {
-  for (let i = 0; i < spans.length; i += 500) {
-    const chunk = spans.slice(i, i + 500).map((s) => ({ ...s, traceId }));
-    await db
-      .insert(traceSpans)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: [traceSpans.traceId, traceSpans.spanId],
-        set: fromExcluded(traceSpans, ["parentSpanId", "name", "spanType", "statusCode", "startUs", "endUs", "content", "sizeBytes"]),
-      });
+  if (spans.length > 0) {
+    // All of them in one statement, one array parameter a column (array-params.ts).
+    const col = <K extends keyof NewSpan>(k: K) => spans.map((s) => s[k]);
+    await db.execute(sql`
+      INSERT INTO ${traceSpans} (trace_id, span_id, parent_span_id, name, span_type, status_code, start_us, end_us, content, size_bytes)
+      SELECT ${traceId}, s.* FROM unnest(${textArray(col("spanId"))}::text[], ${textArray(col("parentSpanId"))}::text[],
+        ${textArray(col("name"))}::text[], ${textArray(col("spanType"))}::text[], ${textArray(col("statusCode"))}::text[],
+        ${numberArray(col("startUs"))}::bigint[], ${numberArray(col("endUs"))}::bigint[],
+        ${textArray(spans.map((s) => JSON.stringify(s.content)))}::jsonb[], ${numberArray(col("sizeBytes"))}::integer[])
+        AS s(span_id, parent_span_id, name, span_type, status_code, start_us, end_us, content, size_bytes)
+      ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name,
+        span_type = excluded.span_type, status_code = excluded.status_code, start_us = excluded.start_us,
+        end_us = excluded.end_us, content = excluded.content, size_bytes = excluded.size_bytes`);
   }
   const [row] = await db
     .update(traces)

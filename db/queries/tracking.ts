@@ -3,6 +3,7 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import { experimentTags, experiments, latestMetrics, metrics, runParams, runTags, runs, type LifecycleStage } from "../schema";
+import { boolArray, numberArray, textArray } from "./array-params";
 import { KeyValueRows, type KeyValue } from "./key-values";
 import type { ReadFilter } from "./readable";
 
@@ -219,21 +220,22 @@ export async function insertMetrics(db: Db, runUuid: string, points: MetricRow[]
     const cur = latest.get(p.key);
     if (!cur || newer(p, cur)) latest.set(p.key, p);
   }
-  const encode = (list: MetricRow[]) => JSON.stringify(list.map((p) => [p.key, p.value, p.timestamp, p.step, p.isNan]));
   const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const columns = (x: SQL) =>
-    sql`${runUuid}, ${x}->>0, (${x}->>1)::double precision, (${x}->>2)::bigint, (${x}->>3)::bigint, (${x}->>4)::boolean`;
-  // One statement (atomic without BEGIN/COMMIT round trips), and the points travel as one JSON parameter: six
-  // bound parameters per point cost several times more to build, send and parse than the insert itself.
-  // latest_metrics rows are upserted in key order so concurrent writers to one run cannot deadlock.
+  // One statement (atomic without BEGIN/COMMIT round trips); the points travel as one array parameter a column
+  // (array-params.ts). latest_metrics gets one row a key, upserted in key order so concurrent writers to one run
+  // cannot deadlock.
+  const rows = (list: MetricRow[]) => sql`unnest(${textArray(list.map((p) => p.key))}::text[],
+    ${numberArray(list.map((p) => p.value))}::double precision[], ${numberArray(list.map((p) => p.timestamp))}::bigint[],
+    ${numberArray(list.map((p) => p.step))}::bigint[], ${boolArray(list.map((p) => p.isNan))}::boolean[])`;
   await db.execute(sql`
     WITH history AS (
       INSERT INTO ${metrics} (run_uuid, key, value, timestamp, step, is_nan)
-      SELECT ${columns(sql`p`)} FROM json_array_elements(${encode(points)}::json) AS p
+      SELECT ${runUuid}, p.key, p.value, p.timestamp, p.step, p.is_nan FROM ${rows(points)} AS p(key, value, timestamp, step, is_nan)
       ON CONFLICT DO NOTHING
     )
     INSERT INTO ${latestMetrics} (run_uuid, key, value, timestamp, step, is_nan)
-    SELECT ${columns(sql`l.p`)} FROM json_array_elements(${encode(latestRows)}::json) WITH ORDINALITY AS l(p, n)
+    SELECT ${runUuid}, l.key, l.value, l.timestamp, l.step, l.is_nan
+    FROM ${rows(latestRows)} WITH ORDINALITY AS l(key, value, timestamp, step, is_nan, n)
     ORDER BY l.n
     ON CONFLICT (run_uuid, key) DO UPDATE
       SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan

@@ -69,6 +69,8 @@ export interface StartOptions {
   /** The script node runs; the built server unless a test of this helper says otherwise. */
   entry?: string;
   startTimeoutMs?: number;
+  /** Options for node itself, before the script (a benchmark's `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -87,7 +89,7 @@ export async function startPortal(
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const out = openSync(logFile, "a");
-  const child = spawn(process.execPath, ["--enable-source-maps", opts.entry ?? SERVER_ENTRY], {
+  const child = spawn(process.execPath, ["--enable-source-maps", ...(opts.nodeArgs ?? []), opts.entry ?? SERVER_ENTRY], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), ATRIUM_LISTEN_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", out, out],

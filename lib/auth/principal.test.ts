@@ -26,9 +26,10 @@ afterAll(restoreEnv);
 
 import { encode } from "next-auth/jwt";
 import type { Db } from "@/db/client";
-import { findTokenByHash, insertToken } from "@/db/queries/tokens";
-import { deleteUser, findUser, insertUser } from "@/db/queries/users";
-import { auditEvents, users } from "@/db/schema";
+import { insertMember, insertProject } from "@/db/queries/projects";
+import { deleteToken, findTokenByHash, insertToken } from "@/db/queries/tokens";
+import { deleteUser, findUser, insertUser, updateUser } from "@/db/queries/users";
+import { auditEvents, projects, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { getConfig } from "@/lib/config";
@@ -38,6 +39,25 @@ import { startSession } from "./sessions";
 import { generateToken, hashToken } from "./tokens";
 
 const COOKIE = "authjs.session-token";
+
+/** The database, counting the statements started through it (each select/insert/update/delete/execute is one). */
+function counting(db: Db): { db: Db; counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
+  const statements = new Set(["select", "insert", "update", "delete", "execute", "transaction"]);
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop === "string" && statements.has(prop) && typeof value === "function") {
+        return (...args: unknown[]) => {
+          counts[prop] = (counts[prop] ?? 0) + 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
+  return { db: proxy, counts };
+}
 
 /** A cookie as sign-in makes it: a live session row for the person, named in the JWT (lib/auth/sessions.ts). */
 async function sessionCookie(db: Db, name: string): Promise<string> {
@@ -64,6 +84,7 @@ for (const kind of DB_KINDS) {
     let aliceToken: string;
     beforeEach(async () => {
       await db().delete(auditEvents);
+      await db().delete(projects);
       await db().delete(users);
       await insertUser(db(), { name: "alice", role: "power", roleSource: "oidc" });
       await insertUser(db(), { name: "root", role: "admin", roleSource: "config" });
@@ -108,6 +129,53 @@ for (const kind of DB_KINDS) {
       expect(row?.lastUsedAt?.getTime()).toBeGreaterThanOrEqual(before);
       const user = await findUser(db(), "alice");
       expect(user?.lastSeenAt?.getTime()).toBeGreaterThanOrEqual(before);
+    });
+
+    it("authenticates a token with one query once its activity stamps are fresh, and writes them at most once a minute", async () => {
+      const auth = headers({ authorization: `Bearer ${aliceToken}` });
+      const first = counting(db());
+      expect((await resolvePrincipal(first.db, auth))?.name).toBe("alice");
+      // Never used: the token's and the person's stamps are written, beside the one read.
+      expect(first.counts).toStrictEqual({ select: 1, update: 2 });
+      const next = counting(db());
+      for (let i = 0; i < 3; i++) expect((await resolvePrincipal(next.db, auth))?.name).toBe("alice");
+      expect(next.counts).toStrictEqual({ select: 3 });
+    });
+
+    it("authenticates a session cookie with one query once its activity stamps are fresh", async () => {
+      const auth = headers({ cookie: await sessionCookie(db(), "alice") });
+      expect((await resolvePrincipal(db(), auth))?.via).toBe("session");
+      const next = counting(db());
+      expect((await resolvePrincipal(next.db, auth))?.via).toBe("session");
+      expect(next.counts).toStrictEqual({ select: 1 });
+    });
+
+    it("reads a token's project roles, direct and through SSO groups, the strongest winning, in that one query", async () => {
+      const alice = await findUser(db(), "alice");
+      if (!alice) throw new Error("no alice");
+      await updateUser(db(), "alice", { ssoGroups: ["ml", "data"] });
+      const p1 = await insertProject(db(), { name: "p1", description: "", createdBy: null });
+      const p2 = await insertProject(db(), { name: "p2", description: "", createdBy: null });
+      const p3 = await insertProject(db(), { name: "p3", description: "", createdBy: null });
+      if (!p1 || !p2 || !p3) throw new Error("no projects");
+      await insertMember(db(), p1.id, { userId: alice.id }, "viewer");
+      await insertMember(db(), p1.id, { groupName: "ml" }, "editor");
+      await insertMember(db(), p2.id, { groupName: "data" }, "user");
+      await insertMember(db(), p3.id, { groupName: "other" }, "owner");
+      const auth = headers({ authorization: `Bearer ${aliceToken}` });
+      expect((await resolvePrincipal(db(), auth))?.projectRoles).toStrictEqual({ [p1.id]: "editor", [p2.id]: "user" });
+      const cookie = headers({ cookie: await sessionCookie(db(), "alice") });
+      expect((await resolvePrincipal(db(), cookie))?.projectRoles).toStrictEqual({ [p1.id]: "editor", [p2.id]: "user" });
+    });
+
+    it("refuses a revoked token at the very next request, and a changed role counts at once", async () => {
+      const auth = headers({ authorization: `Bearer ${aliceToken}` });
+      expect((await resolvePrincipal(db(), auth))?.role).toBe("power");
+      await updateUser(db(), "alice", { role: "user" });
+      expect((await resolvePrincipal(db(), auth))?.role).toBe("user");
+      const alice = await findUser(db(), "alice");
+      expect(await deleteToken(db(), alice?.id ?? "", "tok_alice")).toBe(true);
+      expect(await resolvePrincipal(db(), auth)).toBeNull();
     });
 
     it("accepts JupyterHub's `token x` form and any case", async () => {

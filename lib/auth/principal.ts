@@ -1,10 +1,11 @@
 import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
-import { membershipsOf } from "@/db/queries/resource-permissions";
-import { findTokenByHash, touchTokenLastUsed } from "@/db/queries/tokens";
-import { findUser, touchUserLastSeen, type UserRow } from "@/db/queries/users";
+import { foldMemberships, membershipsOf, type Memberships, type MembershipRow } from "@/db/queries/resource-permissions";
+import { findTokenWithOwner, touchTokenLastUsed } from "@/db/queries/tokens";
+import { touchUserLastSeen, type UserRow } from "@/db/queries/users";
 import type { GrantPermission, ProjectRole, TokenKind } from "@/db/schema";
 import { getConfig } from "@/lib/config";
+import { activityDue } from "./activity";
 import { credentialOf, type Credential, type HeaderSource } from "./credential";
 import { tokenGrant, type ScopeName } from "./scopes";
 import { getAuthSecret, usesSecureCookies } from "./secret";
@@ -57,24 +58,27 @@ export type { HeaderSource } from "./credential";
 /** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
 export { SESSION_USER_CLAIM } from "./sessions";
 
-/** A person as a principal, with her project roles and grants (one query). */
-export async function personPrincipal(
-  db: Db,
-  user: Pick<UserRow, "id" | "name" | "role" | "ssoGroups">,
-  via: Principal["via"],
-): Promise<Principal> {
-  const { projectRoles, grants } = await membershipsOf(db, user.id, user.ssoGroups);
+/** A person as a principal, with her project roles and grants as read (lib/auth/access.ts reads both). */
+function principalOf(user: Pick<UserRow, "id" | "name" | "role" | "ssoGroups">, m: Memberships, via: Principal["via"]): Principal {
+  const { projectRoles, grants } = m;
   const inProjects = Object.keys(projectRoles).length > 0 ? { projectRoles } : {};
   const granted = Object.keys(grants.experiment).length + Object.keys(grants.registered_model).length > 0 ? { grants } : {};
   const base = { name: user.name, userId: user.id, role: user.role, admin: user.role === "admin", via, groups: user.ssoGroups };
   return { ...base, ...inProjects, ...granted };
 }
 
-async function principalForUser(db: Db, name: string, via: Principal["via"]): Promise<Principal | null> {
-  const user = await findUser(db, name);
-  if (!user) return null;
-  await touchUserLastSeen(db, name);
-  return personPrincipal(db, user, via);
+/** A person as a principal, her project roles and grants read now (one query). */
+export async function personPrincipal(
+  db: Db,
+  user: Pick<UserRow, "id" | "name" | "role" | "ssoGroups">,
+  via: Principal["via"],
+): Promise<Principal> {
+  return principalOf(user, await membershipsOf(db, user.id, user.ssoGroups), via);
+}
+
+/** A person and the membership rows read in the same query as her row (db/queries/tokens.ts, sessions.ts). */
+function principalWith(user: UserRow, rows: readonly MembershipRow[], via: Principal["via"]): Principal {
+  return principalOf(user, foldMemberships(rows), via);
 }
 
 /**
@@ -92,13 +96,20 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
     const raw = credential.token;
     const bootstrap = getConfig().bootstrapToken;
     if (bootstrap && constantTimeEqual(raw, bootstrap)) return BOOTSTRAP_PRINCIPAL;
-    const row = await findTokenByHash(db, hashToken(raw));
-    if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
+    // One query: the token, its owner and her project roles. Nothing is cached, so a revoked token, a deleted
+    // person or a changed role counts from the next request on, on every replica.
+    const found = await findTokenWithOwner(db, hashToken(raw));
+    const now = Date.now();
+    if (!found || (found.token.expiresAt && found.token.expiresAt.getTime() <= now)) return null;
+    const { token: row, user } = found;
     // A serving replica's bundle token opens its one bundle (lib/serving/bundle-token.ts) and is nobody anywhere else.
     if (row.kind === "bundle") return null;
-    await touchTokenLastUsed(db, row.id);
-    const principal = await principalForUser(db, row.userName, "token");
-    return principal && { ...principal, ...tokenGrant(row, principal.admin) };
+    await Promise.all([
+      activityDue(row.lastUsedAt, now) ? touchTokenLastUsed(db, row.id) : undefined,
+      activityDue(user.lastSeenAt, now) ? touchUserLastSeen(db, user.name) : undefined,
+    ]);
+    const principal = principalWith(user, found.memberships, "token");
+    return { ...principal, ...tokenGrant(row, principal.admin) };
   }
   const jwt = await getToken({
     req: { headers: { cookie: credential.cookies } },
@@ -107,5 +118,5 @@ export async function resolveCredential(db: Db, credential: Credential): Promise
   });
   // Only a live server-side session counts, not merely a validly signed cookie (lib/auth/sessions.ts).
   const live = await userOfSession(db, jwt);
-  return live && { ...(await personPrincipal(db, live.user, "session")), sessionIdHash: live.idHash };
+  return live && { ...principalWith(live.user, live.memberships, "session"), sessionIdHash: live.idHash };
 }

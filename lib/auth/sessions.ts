@@ -9,8 +9,10 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { deleteSession, deleteSessionsOf, findLiveSession, insertSession, touchSession } from "@/db/queries/sessions";
+import type { MembershipRow } from "@/db/queries/resource-permissions";
 import { touchUserLastSeen, type UserRow } from "@/db/queries/users";
 import { recordAudit } from "@/lib/audit/record";
+import { activityDue } from "./activity";
 import { hashToken } from "./tokens";
 
 /** The claims the session JWT carries; set by the sign-in callback (app/_lib/next-auth.ts). */
@@ -20,9 +22,6 @@ export const SESSION_ID_CLAIM = "atriumSession";
 
 /** A session lasts this long after its last use (the cookie's own maxAge is the same). */
 export const SESSION_MAX_AGE_S = 7 * 24 * 3600;
-
-/** touchSession and touchUserLastSeen write at most this often (their own WHERE says the same). */
-const TOUCH_EVERY_MS = 60_000;
 
 type Claims = Record<string, unknown>;
 
@@ -46,7 +45,10 @@ export async function endSession(db: Db, token: Claims | null | undefined): Prom
  * belong to the person of that name AND id (a cookie made for a deleted "alice" names her old id,
  * which no new "alice" has). Cookies from before server-side sessions carry no session id: refused.
  */
-export async function userOfSession(db: Db, token: Claims | null): Promise<{ user: UserRow; idHash: string } | null> {
+export async function userOfSession(
+  db: Db,
+  token: Claims | null,
+): Promise<{ user: UserRow; memberships: MembershipRow[]; idHash: string } | null> {
   const name = token?.[SESSION_USER_CLAIM];
   const userId = token?.[SESSION_USER_ID_CLAIM];
   const sessionId = token?.[SESSION_ID_CLAIM];
@@ -55,14 +57,13 @@ export async function userOfSession(db: Db, token: Claims | null): Promise<{ use
   const live = await findLiveSession(db, idHash);
   if (!live || live.user.id !== userId || live.user.name !== name) return null;
   // Writes at most once a minute each, and only when the row just read says it is due: a busy page
-  // costs one query a request (the joined read), as reading the user alone did before sessions.
+  // costs one query a request (the joined read, project memberships included).
   const now = Date.now();
-  const due = (at: Date | null) => !at || now - at.getTime() > TOUCH_EVERY_MS;
   await Promise.all([
-    due(live.session.lastSeenAt) ? touchSession(db, idHash, SESSION_MAX_AGE_S * 1000) : undefined,
-    due(live.user.lastSeenAt) ? touchUserLastSeen(db, name) : undefined,
+    activityDue(live.session.lastSeenAt, now) ? touchSession(db, idHash, SESSION_MAX_AGE_S * 1000) : undefined,
+    activityDue(live.user.lastSeenAt, now) ? touchUserLastSeen(db, name) : undefined,
   ]);
-  return { user: live.user, idHash };
+  return { user: live.user, memberships: live.memberships, idHash };
 }
 
 /** An admin (`actor`) ends every session of a person (she has to sign in again); returns how many there were. */

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ApiError, badRequest } from "./api-error";
 import { BodyTooLarge, MAX_JSON_BODY_BYTES, readBodyText } from "./body";
-import { describeInputProblem, findInputProblem, findNulInPairs, type InputProblem } from "./input-guard";
+import { describeInputProblem, findInputProblemInJson, findNulInPairs, type InputProblem } from "./input-guard";
 
 const TYPE_NAMES: Record<string, string> = {
   object: "an object",
@@ -114,7 +114,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S, lab
   } catch {
     throw badRequest("invalid_json", "The request body is not valid JSON.");
   }
-  assertCleanInput(findInputProblem(value));
+  assertCleanInput(findInputProblemInJson(text, value));
   return parseWith(schema, value, "invalid_request", labels);
 }
 

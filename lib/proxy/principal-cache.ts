@@ -1,6 +1,6 @@
 /**
- * Who is calling, remembered for a few seconds per credential. resolvePrincipal costs two to four
- * queries (token or session lookup, user, last-seen writes); a notebook page makes dozens of requests
+ * Who is calling, remembered for a few seconds per credential. resolvePrincipal costs a query (the
+ * credential joined to its person and project roles; a last-use write once a minute); a notebook page makes dozens of requests
  * and a kernel many more, and the proxy's budget is about a millisecond. Only successful answers are
  * kept, keyed by a hash of the credential (never the credential itself), so a revoked token, a
  * deleted user or a changed role takes effect within the TTL; a TTL of 0 turns the cache off.

@@ -170,8 +170,23 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return `Invalid value ${shown(issue.input)} for parameter '${name}' supplied: expected ${expected}.`;
 }
 
+const FAST_PATHS = new WeakMap<z.ZodType, (fields: Record<string, unknown>) => unknown>();
+
+/**
+ * `schema` with a hand-written reader for the common, valid shape of a large input (log-batch's 1,000 points,
+ * where zod costs microseconds a point). `fast` returns exactly what the schema would, or undefined for
+ * anything it does not take on, which the schema then reads: every refusal is still the schema's sentence.
+ */
+export function withFastPath<S extends z.ZodType>(schema: S, fast: (fields: Record<string, unknown>) => z.output<S> | undefined): S {
+  FAST_PATHS.set(schema, fast);
+  return schema;
+}
+
 /** The typed input, or a 400 INVALID_PARAMETER_VALUE naming the first wrong field. */
 export function parseInput<S extends z.ZodType>(schema: S, fields: unknown): z.output<S> {
+  const fast = FAST_PATHS.get(schema);
+  const quick = fast && typeof fields === "object" && fields !== null ? fast(fields as Record<string, unknown>) : undefined;
+  if (quick !== undefined) return quick as z.output<S>;
   const result = schema.safeParse(fields, { reportInput: true });
   if (result.success) return result.data;
   const first = result.error.issues[0];

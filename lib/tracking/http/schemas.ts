@@ -37,6 +37,7 @@ import {
   requiredVersion,
   rule,
   text,
+  withFastPath,
 } from "./fields";
 
 export type Input<S extends z.ZodType> = z.output<S>;
@@ -111,6 +112,44 @@ function toPoint(m: MetricFields, ctx: z.core.$RefinementCtx) {
   return z.NEVER;
 }
 const metric = z.object(metricFields).transform(toPoint);
+type Point = z.output<typeof metric>;
+
+/**
+ * A metric point as `metric` reads it, for the common case only: a valid key, a JSON number value, an integer
+ * timestamp ≥ 0 and step, no logged model. Anything else is undefined, and `metric` reads it (with its refusal).
+ * `validKeys` remembers the keys already checked in this batch (a batch repeats a few keys many times).
+ */
+function plainPoint(m: unknown, validKeys: Set<string>): Point | undefined {
+  if (typeof m !== "object" || m === null) return undefined;
+  const { key, value, timestamp, step, model_id, dataset_name, dataset_digest } = m as Record<string, unknown>;
+  if (typeof key !== "string" || key === "" || typeof value !== "number") return undefined;
+  if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) || timestamp < 0) return undefined;
+  if (step !== undefined && (typeof step !== "number" || !Number.isSafeInteger(step))) return undefined;
+  if (model_id !== undefined || dataset_name !== undefined || dataset_digest !== undefined) return undefined;
+  if (!validKeys.has(key)) {
+    try {
+      validateKey(key, "metric");
+    } catch {
+      return undefined;
+    }
+    validKeys.add(key);
+  }
+  return { key, value, timestamp, step: step ?? 0, model: null };
+}
+
+/** A log-batch's metrics through plainPoint, or undefined when any point is not plain. */
+function plainPoints(list: unknown): Point[] | undefined {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) return undefined;
+  const validKeys = new Set<string>();
+  const out: Point[] = new Array<Point>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const p = plainPoint(list[i], validKeys);
+    if (!p) return undefined;
+    out[i] = p;
+  }
+  return out;
+}
 
 const datasetInput = z.object({
   dataset: z.object({
@@ -131,6 +170,9 @@ function outputStep(step = 0): number {
   return step;
 }
 
+/** log-batch but its metrics, for the fast path: params and tags are few (100 at most). */
+const logBatchRest = withRunId({ params: list(param), tags: list(runTag) });
+
 export const runs = {
   /** Without an experiment, the client's default experiment "0". */
   create: z.object({ experiment_id: convert(text(), (id) => id || "0"), run_name: text(), start_time: int64(), tags: list(runTag) }),
@@ -138,7 +180,12 @@ export const runs = {
   update: withRunId({ status: oneOf(RUN_STATUSES), end_time: int64(), run_name: text() }),
   search: z.object({ ...search, experiment_ids: stringList(), run_view_type: oneOf(VIEW_TYPES) }),
   logParameter: withRunId(param.shape),
-  logBatch: withRunId({ metrics: list(metric), params: list(param), tags: list(runTag) }),
+  logBatch: withFastPath(withRunId({ metrics: list(metric), params: list(param), tags: list(runTag) }), (fields) => {
+    const metrics = plainPoints(fields.metrics);
+    if (!metrics) return undefined;
+    const rest = logBatchRest.safeParse(fields);
+    return rest.success ? { ...rest.data, metrics } : undefined;
+  }),
   setTag: withRunId(runTag.shape),
   deleteTag: withRunId({ key: requiredText() }),
   logInputs: withRunId({ datasets: list(datasetInput), models: list(z.object({ model_id: requiredText() })) }),
