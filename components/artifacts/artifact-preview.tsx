@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { bytes } from "@/components/workspaces/format";
 import { downloadUrl, fetchHead } from "./artifact-api";
 import { modelLoadUri } from "./load-uri";
+import { NotebookPreview } from "./notebook-preview";
 import type { SelectedFile } from "./artifact-tree";
 import { csvHead, mlmodelFlavors, previewKind } from "./preview-kind";
 
@@ -27,6 +28,8 @@ export function ArtifactPreview({ file }: { file: SelectedFile }) {
       {kind === "image" ? (
         // eslint-disable-next-line @next/next/no-img-element -- an artifact, not a static asset
         <img src={downloadUrl(file.fullPath)} alt={file.name} className="max-h-[28rem] rounded border border-slate-200" />
+      ) : kind === "notebook" ? (
+        <NotebookPreview file={file} />
       ) : kind === "none" ? (
         <p className="rounded bg-slate-50 px-3 py-6 text-center text-sm text-slate-500">
           No preview for this kind of file; download it to open it.

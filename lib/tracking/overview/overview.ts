@@ -3,7 +3,7 @@
  * the metric/param/tag keys a runs table can offer as columns. Read-only; every signed-in person may read.
  */
 import type { Db } from "@/db/client";
-import { can, experimentResource } from "@/lib/auth/access";
+import { can, experimentResource, runResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { experimentColumnKeys, experimentOverviewRows, type ColumnKeys } from "@/db/queries/experiment-overview";
 import { ensureDefaultExperiment, experimentTagRows, findExperiment, findRun, runDataOf } from "@/db/queries/tracking";
@@ -64,4 +64,12 @@ export async function findRunView(db: Db, runId: string): Promise<WireRun | null
   if (!row) return null;
   const data = await runDataOf(db, [row.runUuid]);
   return runToWire(row, data.get(row.runUuid));
+}
+
+/** What the viewer may do to a run on its page: change it (EDIT) and delete or restore it (MANAGE, as MLflow's DeleteRun). */
+export async function runAccessOf(db: Db, viewer: Principal, runId: string): Promise<{ canEdit: boolean; canDelete: boolean }> {
+  const run = await findRun(db, runId);
+  if (!run) return { canEdit: false, canDelete: false };
+  const resource = runResource(run, await findExperiment(db, run.experimentId));
+  return { canEdit: can(viewer, "write", resource), canDelete: can(viewer, "manage", resource) };
 }
