@@ -78,7 +78,11 @@ function blocks(source: string): ReactNode[] {
       continue;
     }
     const para: string[] = [];
-    for (; i < lines.length && (lines[i] ?? "").trim() !== "" && !/^(#{1,6}\s|\s*(```|~~~|>)|\s*([-*+]|\d+[.)])\s)/.test(lines[i] ?? ""); i++) {
+    for (
+      ;
+      i < lines.length && (lines[i] ?? "").trim() !== "" && !/^(#{1,6}\s|\s*(```|~~~|>)|\s*([-*+]|\d+[.)])\s)/.test(lines[i] ?? "");
+      i++
+    ) {
       para.push(lines[i] ?? "");
     }
     if (para.length === 0) para.push(lines[i++] ?? "");
@@ -88,7 +92,8 @@ function blocks(source: string): ReactNode[] {
 }
 
 /** `code`, **bold**, *italic* / _italic_, [text](href) and ![alt](src) (shown as its alt text); the rest as text. */
-const INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|!\[([^\]]*)\]\(([^)\s]*)\)|\[([^\]]+)\]\(([^)\s]+)\)/g;
+const INLINE =
+  /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|!\[([^\]]*)\]\(([^)\s]*)\)|\[([^\]]+)\]\(([^)\s]+)\)/g;
 
 function inline(text: string): ReactNode {
   const parts: ReactNode[] = [];

@@ -32,7 +32,8 @@ export function NotebookPreview({ file }: { file: SelectedFile }) {
   if (doc.isPending) return <p className="text-sm text-slate-400">Reading the notebook…</p>;
   if (doc.isError) return <p className="text-sm text-red-600">{doc.error.message}</p>;
   const nb = parseNotebook(doc.data.text);
-  if (!nb) return <p className="text-sm text-red-600">This file is not a notebook Atrium can read (not nbformat JSON); download it to open it.</p>;
+  if (!nb)
+    return <p className="text-sm text-red-600">This file is not a notebook Atrium can read (not nbformat JSON); download it to open it.</p>;
   return (
     <div className="max-h-[40rem] space-y-3 overflow-auto rounded border border-slate-200 p-3" data-testid="notebook-preview">
       {nb.cells.length === 0 && <p className="text-sm text-slate-500">This notebook has no cells.</p>}

@@ -28,7 +28,8 @@ const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 // eslint-disable-next-line no-control-regex -- the escape character is what is being removed
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
-const textOf = (v: unknown): string => (Array.isArray(v) ? v.filter((x) => typeof x === "string").join("") : typeof v === "string" ? v : "");
+const textOf = (v: unknown): string =>
+  Array.isArray(v) ? v.filter((x) => typeof x === "string").join("") : typeof v === "string" ? v : "";
 
 function outputOf(raw: unknown): NotebookOutput | null {
   if (typeof raw !== "object" || raw === null) return null;
@@ -58,7 +59,10 @@ export function parseNotebook(text: string): Notebook | null {
     return null;
   }
   if (typeof doc !== "object" || doc === null || !Array.isArray((doc as { cells?: unknown }).cells)) return null;
-  const { cells, metadata } = doc as { cells: unknown[]; metadata?: { kernelspec?: { language?: unknown }; language_info?: { name?: unknown } } };
+  const { cells, metadata } = doc as {
+    cells: unknown[];
+    metadata?: { kernelspec?: { language?: unknown }; language_info?: { name?: unknown } };
+  };
   const language = textOf(metadata?.language_info?.name) || textOf(metadata?.kernelspec?.language) || "python";
   const out: NotebookCell[] = [];
   for (const raw of cells.slice(0, MAX_CELLS)) {

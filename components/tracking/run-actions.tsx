@@ -93,8 +93,8 @@ function DeleteRunDialog({ run, onClose }: { run: EditableRun; onClose: () => vo
   return (
     <Dialog title={`Delete run ${run.name}?`}>
       <p className="mt-2 text-sm text-slate-600">
-        The run leaves the experiment’s runs table. Its metrics, parameters, tags and artifacts are kept, and you can restore it from
-        this page (MLflow’s soft delete).
+        The run leaves the experiment’s runs table. Its metrics, parameters, tags and artifacts are kept, and you can restore it from this
+        page (MLflow’s soft delete).
       </p>
       {error && (
         <p role="alert" className="mt-3 text-sm text-red-700">
@@ -171,7 +171,11 @@ function EditRunDialog({ run, onClose }: { run: EditableRun; onClose: () => void
                 aria-label={`Tag ${i + 1} value`}
                 onChange={(e) => setTag(i, { value: e.target.value })}
               />
-              <Button variant="link-quiet" onClick={() => setTags((all) => all.filter((_, j) => j !== i))} aria-label={`Remove tag ${i + 1}`}>
+              <Button
+                variant="link-quiet"
+                onClick={() => setTags((all) => all.filter((_, j) => j !== i))}
+                aria-label={`Remove tag ${i + 1}`}
+              >
                 Remove
               </Button>
             </div>

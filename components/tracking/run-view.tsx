@@ -60,7 +60,10 @@ export function RunView({ run, experimentName, access }: { run: WireRun; experim
       >
         <p className="flex flex-wrap items-center gap-x-1 text-sm text-slate-500">
           by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)}{" "}
-          · {runDuration(info)} · run ID <code className="text-xs" data-testid="run-id">{info.run_id}</code>
+          · {runDuration(info)} · run ID{" "}
+          <code className="text-xs" data-testid="run-id">
+            {info.run_id}
+          </code>
           <CopyButton text={info.run_id} label="Copy ID" testId="copy-run-id" />
         </p>
         {description && (

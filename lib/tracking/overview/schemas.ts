@@ -28,3 +28,21 @@ export const editRunSchema = z.object({
 });
 
 export const editRunLabels = { name: "Run name", description: "Description", setTags: "Tags", deleteTags: "Removed tags" } as const;
+
+const keyList = z
+  .string()
+  .max(4000)
+  .default("")
+  .transform((s) => (s === "" ? [] : s.split(",")))
+  .pipe(z.array(z.string().min(1).max(250)).max(20, "can name at most 20 keys"));
+
+/** GET /api/experiments/<id>/chart?filter=…&sort=…&desc=1&metrics=a,b&params=c: the runs table's filter and order. */
+export const chartQuerySchema = z.object({
+  filter: z.string().max(20_000).default(""),
+  sort: z.string().max(500).optional(),
+  desc: z.enum(["0", "1"]).optional(),
+  metrics: keyList,
+  params: keyList,
+});
+
+export const chartLabels = { filter: "Filter", sort: "Sort", metrics: "Metrics", params: "Params" } as const;

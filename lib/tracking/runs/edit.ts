@@ -10,7 +10,6 @@ import type { Principal } from "@/lib/auth/principal";
 import { DESCRIPTION_TAG } from "./constants";
 import { asPortal, callOperation } from "../http/portal-call";
 
-
 export interface RunEdit {
   name?: string | undefined;
   /** "" removes the description. */
