@@ -1,5 +1,6 @@
 "use client";
 
+import { CopyableCode } from "@/components/ui/code-block";
 import { buttonClass } from "@/components/ui/button";
 import { useQuery } from "@tanstack/react-query";
 import { bytes } from "@/components/workspaces/format";
@@ -101,7 +102,7 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
           {loadUri && (
             <>
               {" "}
-              Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;{loadUri}&quot;)</code>.
+              Load it with <CopyableCode text={`mlflow.pyfunc.load_model("${loadUri}")`} testId="copy-load-model" />
             </>
           )}
         </p>
