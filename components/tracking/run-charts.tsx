@@ -90,7 +90,7 @@ export function RunCharts({
             : "No runs to chart yet."
           : capped
             ? `Charting the first ${limit} runs the filter selects, in the table's order; narrow the filter to chart the others.`
-            : `Charting ${runs.length} ${runs.length === 1 ? "run" : "runs"}${filter ? " that match the filter" : ""}.`}
+            : `Charting ${runs.length === 1 ? "1 run" : `${runs.length} runs`}${filter ? (runs.length === 1 ? " that matches the filter" : " that match the filter") : ""}.`}
       </p>
       {runs.length > 0 && (
         <div className="grid gap-4 xl:grid-cols-2">
