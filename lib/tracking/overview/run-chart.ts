@@ -36,6 +36,7 @@ export async function chartRuns(
   principal: Principal,
   experimentId: number,
   ask: { filter: string; orderBy: string[]; metrics: string[]; params: string[] },
+  limit = MAX_CHART_RUNS,
 ): Promise<ChartData> {
   let ids: string[];
   try {
@@ -45,7 +46,7 @@ export async function chartRuns(
         filter: ask.filter,
         orderBy: ask.orderBy,
         lifecycle: "active",
-        limit: MAX_CHART_RUNS + 1,
+        limit: limit + 1,
         offset: 0,
       }),
     );
@@ -53,8 +54,8 @@ export async function chartRuns(
     if (err instanceof FilterSyntaxError) throw badRequest("invalid_filter", err.message);
     throw err;
   }
-  const capped = ids.length > MAX_CHART_RUNS;
-  const shown = ids.slice(0, MAX_CHART_RUNS);
+  const capped = ids.length > limit;
+  const shown = ids.slice(0, limit);
   const rows = await chartRowsOf(db, shown, ask.metrics, ask.params);
   const byId = new Map<string, ChartRun>(shown.map((id) => [id, { runId: id, name: id, metrics: {}, params: {} }]));
   for (const r of rows.names) {
@@ -69,5 +70,5 @@ export async function chartRuns(
     const run = byId.get(p.runUuid);
     if (run) run.params[p.key] = p.value;
   }
-  return { runs: [...byId.values()], capped, limit: MAX_CHART_RUNS };
+  return { runs: [...byId.values()], capped, limit };
 }
