@@ -48,22 +48,22 @@ export function RunView({ run, experimentName, access }: { run: WireRun; experim
           </>
         }
         actions={
-          <>
+          <div className="flex w-full flex-wrap items-start gap-2 sm:w-auto sm:max-w-md sm:justify-end">
             <RunActions
               run={{ runId: info.run_id, name: info.run_name, description, tags: userTags, deleted }}
               canEdit={access.canEdit}
               canDelete={access.canDelete}
             />
             {!deleted && <RegisterModel runId={info.run_id} suggestedName={experimentName} />}
-          </>
+          </div>
         }
       >
-        <p className="flex flex-wrap items-center gap-x-1 text-sm text-slate-500">
+        <p className="text-sm text-slate-500">
           by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)}{" "}
           · {runDuration(info)} · run ID{" "}
-          <code className="text-xs" data-testid="run-id">
+          <code className="break-all text-xs" data-testid="run-id">
             {info.run_id}
-          </code>
+          </code>{" "}
           <CopyButton text={info.run_id} label="Copy ID" testId="copy-run-id" />
         </p>
         {description && (
