@@ -91,9 +91,9 @@ function blocks(source: string): ReactNode[] {
   return out;
 }
 
-/** `code`, **bold**, *italic* / _italic_, [text](href) and ![alt](src) (shown as its alt text); the rest as text. */
+/** `code`, **bold**, *italic* / _italic_ (underscores only at word edges, so `window.__x` stays text), [text](href) and ![alt](src) (shown as its alt text); the rest as text. */
 const INLINE =
-  /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|!\[([^\]]*)\]\(([^)\s]*)\)|\[([^\]]+)\]\(([^)\s]+)\)/g;
+  /`([^`]+)`|\*\*([^*]+)\*\*|(?<!\w)__([^_]+)__(?!\w)|\*([^*\s][^*]*)\*|(?<!\w)_([^_\s][^_]*)_(?!\w)|!\[([^\]]*)\]\(([^)\s]*)\)|\[([^\]]+)\]\(([^)\s]+)\)/g;
 
 function inline(text: string): ReactNode {
   const parts: ReactNode[] = [];
