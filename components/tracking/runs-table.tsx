@@ -3,6 +3,7 @@
 import { Button, buttonClass } from "@/components/ui/button";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageButtons } from "@/components/ui/page-buttons";
+import { SegmentedSwitch } from "@/components/ui/segmented-switch";
 import { submitWith } from "@/components/ui/submit-with";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -232,25 +233,16 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
 
 function DisplaySwitch({ display, onChange }: { display: "table" | "charts"; onChange: (d: "table" | "charts") => void }) {
   return (
-    <div
-      role="radiogroup"
-      aria-label="Show runs as"
-      className="inline-flex shrink-0 rounded-lg border border-slate-300 bg-white p-0.5 text-sm"
-    >
-      {(["table", "charts"] as const).map((d) => (
-        <button
-          key={d}
-          type="button"
-          role="radio"
-          aria-checked={display === d}
-          data-testid={`display-${d}`}
-          onClick={() => onChange(d)}
-          className={`rounded-md px-3 py-1 ${display === d ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
-        >
-          {d === "table" ? "Table" : "Charts"}
-        </button>
-      ))}
-    </div>
+    <SegmentedSwitch
+      label="Show runs as"
+      value={display}
+      onChange={onChange}
+      testIdPrefix="display"
+      options={[
+        { value: "table", label: "Table" },
+        { value: "charts", label: "Charts" },
+      ]}
+    />
   );
 }
 
