@@ -56,7 +56,7 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
   }
   return (
     <form
-      className="flex flex-wrap items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200"
+      className="flex min-w-0 max-w-full flex-wrap items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200 [overflow-wrap:anywhere]"
       onSubmit={submitWith(() => register.mutate())}
     >
       <label className="text-sm text-slate-600" htmlFor="model-name">
@@ -66,7 +66,7 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
         id="model-name"
         value={name}
         onChange={(e) => setName(e.target.value)}
-        className="w-56 rounded-md border border-slate-300 px-2 py-1 text-sm"
+        className="w-full min-w-0 rounded-md border border-slate-300 px-2 py-1 text-sm sm:w-56"
         autoFocus
       />
       <SubmitButton label="Register" pendingLabel="Registering…" pending={register.isPending} blocked={name.trim() === ""} />
