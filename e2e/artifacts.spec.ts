@@ -8,7 +8,7 @@ import { bearer, errorCode, userWithToken, mlflowPost } from "./support/api";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
 import { sampleRss, treeRssBytes } from "./support/process-memory";
-import { screenshot } from "./support/screens";
+import { screenshot, screenshotBothWidths } from "./support/screens";
 import { devSignIn } from "./support/browser";
 
 /**
@@ -290,6 +290,87 @@ test("the run page browses the artifacts with previews", async ({ page }) => {
   await page.getByRole("link", { name: "Download" }).click();
   expect((await download).suggestedFilename()).toBe("val_accuracy.png");
   await screenshot(page, "run-artifacts-image");
+});
+
+test("an .ipynb artifact is rendered: markdown, code and outputs; script in markdown or an HTML output never runs", async ({ page }) => {
+  const owner = tokens[OWNER] ?? "";
+  const png = (await chartPng(page)).toString("base64");
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "python3", language: "python" } },
+    cells: [
+      {
+        cell_type: "markdown",
+        metadata: {},
+        source: [
+          "# Churn model\n",
+          "Trained **nightly**; see [the docs](https://mlflow.org/docs/latest/).\n",
+          "<script>window.__xss = 'markdown'</script>\n",
+          "<img src=x onerror=\"window.__xss = 'img'\">\n",
+          "[click](javascript:window.__xss='link')",
+        ],
+      },
+      {
+        cell_type: "code",
+        execution_count: 1,
+        metadata: {},
+        source: ["print('accuracy', 0.93)"],
+        outputs: [{ output_type: "stream", name: "stdout", text: ["accuracy 0.93\n"] }],
+      },
+      {
+        cell_type: "code",
+        execution_count: 2,
+        metadata: {},
+        source: ["df.head()"],
+        outputs: [
+          {
+            output_type: "execute_result",
+            execution_count: 2,
+            metadata: {},
+            data: { "text/html": ["<script>window.__xss = 'html'</script><b>table</b>"] },
+          },
+        ],
+      },
+      {
+        cell_type: "code",
+        execution_count: 3,
+        metadata: {},
+        source: ["plt.plot(history)"],
+        outputs: [{ output_type: "display_data", metadata: {}, data: { "image/png": png, "text/plain": ["<Figure>"] } }],
+      },
+    ],
+  };
+  const put = await raw("PUT", `${API}/${runPath}/notebooks/executed.ipynb`, owner, Buffer.from(JSON.stringify(notebook)));
+  expect(put.status).toBe(200);
+
+  const dialogs: string[] = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await devSignIn(page, BASE, OTHER);
+  await page.goto(`${BASE}/runs/${runId}`);
+  const tree = page.getByTestId("artifact-tree");
+  await tree.getByRole("button", { name: "notebooks", exact: true }).click();
+  await tree.getByRole("button", { name: /executed\.ipynb/ }).click();
+  const nb = page.getByTestId("notebook-preview");
+  await expect(nb.getByRole("heading", { name: "Churn model" })).toBeVisible();
+  await expect(nb.locator("strong")).toHaveText("nightly");
+  await expect(nb.getByRole("link", { name: "the docs" })).toHaveAttribute("href", "https://mlflow.org/docs/latest/");
+  // Markup in markdown is shown as the characters it is; a javascript: link is no link.
+  await expect(nb.getByTestId("notebook-markdown")).toContainText("<script>window.__xss = 'markdown'</script>");
+  await expect(nb.getByRole("link", { name: "click" })).toHaveCount(0);
+  await expect(nb.getByTestId("notebook-code")).toHaveCount(3);
+  await expect(nb.getByTestId("notebook-text-output").first()).toHaveText("accuracy 0.93");
+  await expect(nb.getByTestId("notebook-source-output")).toContainText("<script>window.__xss = 'html'</script><b>table</b>");
+  await expect(nb.locator("b")).toHaveCount(0);
+  const img = nb.getByTestId("notebook-image");
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : 0))).toBeGreaterThan(300);
+  expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  await nb.scrollIntoViewIfNeeded();
+  await screenshotBothWidths(page, "run-artifacts-notebook");
 });
 
 test("a run without artifacts says how to log them", async ({ page, request }) => {

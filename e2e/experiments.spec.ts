@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { bearer, userWithToken } from "./support/api";
 import { DEV_URL } from "./support/env";
-import { screenshot } from "./support/screens";
+import { screenshot, screenshotBothWidths } from "./support/screens";
 import { devSignIn } from "./support/browser";
 
 /**
@@ -100,6 +100,20 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
   }
   const [deep = "", shallow = "", logreg = ""] = ids;
   return { experimentId: experiment_id, runs: { deep, shallow, logreg } };
+}
+
+/** An MLmodel file in the run's model/ folder, as mlflow.sklearn.log_model leaves one. */
+async function putMlmodel(request: APIRequestContext, runId: string): Promise<void> {
+  const run = (await (await mlflow(request, token).get("runs/get", { run_id: runId })).json()) as {
+    run: { info: { artifact_uri: string } };
+  };
+  const folder = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\/*/, "");
+  const mlmodel = "artifact_path: model\nflavors:\n  sklearn:\n    pickled_model: model.pkl\n";
+  const put = await request.put(`${DEV_URL}/api/2.0/mlflow-artifacts/artifacts/${folder}/model/MLmodel`, {
+    headers: bearer(token),
+    data: Buffer.from(mlmodel),
+  });
+  expect(put.status(), await put.text()).toBe(200);
 }
 
 const runNames = (page: Page) => page.getByTestId("run-row").getByTestId("run-name").allTextContents();
@@ -290,9 +304,24 @@ test("a model page lists versions with aliases, stage and the source run; a run 
   await page.getByTestId("version-2").getByTestId("source-run").click();
   await expect(page.getByTestId("run-title")).toHaveText("xgb-deep");
 
-  // Register from the run page: a third version of the same model.
+  // Register from the run page: refused while the run has no model files (no empty version is made), then a
+  // third version of the same model once an MLmodel file is there.
   await page.getByRole("button", { name: "Register model" }).click();
   await page.getByLabel("Model name").fill("xp-churn-model");
+  await page.getByRole("button", { name: "Register", exact: true }).click();
+  await expect(page.getByTestId("register-error")).toHaveText(
+    'Run xgb-deep has no model files at "model" (no MLmodel file there), so there is nothing to register; log a model first, e.g. mlflow.sklearn.log_model(model, name="model").',
+  );
+  await screenshotBothWidths(page, "experiments-register-refused");
+  const versions = (await (await api.get("model-versions/search", { filter: "name='xp-churn-model'" })).json()) as {
+    model_versions?: unknown[];
+  };
+  expect(versions.model_versions).toHaveLength(2);
+  // The portal's route refuses the same way for a script.
+  const refused = await request.post(`${DEV_URL}/api/runs/${deep}/register`, { headers: bearer(token), data: { name: "xp-churn-model" } });
+  expect(refused.status()).toBe(409);
+  expect(await refused.json()).toMatchObject({ error: "no_model_files" });
+  await putMlmodel(request, deep);
   await page.getByRole("button", { name: "Register", exact: true }).click();
   await expect(page.getByTestId("registered")).toHaveText("Registered as xp-churn-model version 3.");
   await page.getByTestId("registered").getByRole("link").click();
@@ -304,15 +333,7 @@ test("a model version page edits the description, points an alias, moves the sta
   request,
 }) => {
   const api = mlflow(request, token);
-  const { deep } = data().runs;
-  const run = (await (await api.get("runs/get", { run_id: deep })).json()) as { run: { info: { artifact_uri: string } } };
-  const folder = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\/*/, "");
-  const mlmodel = "artifact_path: model\nflavors:\n  sklearn:\n    pickled_model: model.pkl\n";
-  const put = await request.put(`${DEV_URL}/api/2.0/mlflow-artifacts/artifacts/${folder}/model/MLmodel`, {
-    headers: bearer(token),
-    data: Buffer.from(mlmodel),
-  });
-  expect(put.status(), await put.text()).toBe(200);
+  await putMlmodel(request, data().runs.deep);
 
   await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/models/xp-churn-model`);
@@ -378,4 +399,104 @@ test("a model is renamed and then deleted from its page; its runs stay", async (
   await expect(page.getByTestId("models-table")).not.toContainText("xp-baseline-model");
   expect((await api.get("registered-models/get", { name: "xp-baseline-model" })).status()).toBe(404);
   expect((await api.get("runs/get", { run_id: logreg })).status()).toBe(200);
+});
+
+test("the chart view draws the runs the table's filter selects: bars, a scatter and parallel coordinates", async ({ page }) => {
+  const { experimentId } = data();
+  await devSignIn(page, DEV_URL, USER);
+  await page.goto(`${DEV_URL}/experiments/${experimentId}`);
+  await page.getByTestId("display-charts").click();
+  await expect(page).toHaveURL(/display=charts/);
+  await expect(page.getByTestId("chart-run-count")).toHaveText(`Charting ${3 + SWEEP_RUNS} runs.`);
+  await expect(page.getByTestId("chart-bars")).toHaveAttribute("data-points", String(3 + SWEEP_RUNS));
+  // Scatter: acc against depth, every run has both.
+  await page.getByLabel("Scatter X").selectOption("params:depth");
+  await page.getByLabel("Scatter Y").selectOption("metrics:acc");
+  await expect(page.getByTestId("chart-scatter")).toHaveAttribute("data-points", String(3 + SWEEP_RUNS));
+  // Parallel coordinates over depth, lr and model → acc: a line per run.
+  const parallel = page.getByTestId("chart-parallel");
+  await page.getByRole("checkbox", { name: "seed" }).uncheck();
+  await expect(parallel).toHaveAttribute("data-lines", String(3 + SWEEP_RUNS));
+  await expect(parallel.locator("polyline")).toHaveCount(3 + SWEEP_RUNS);
+  await screenshotBothWidths(page, "experiments-charts");
+
+  // The table's filter drives the charts, and stays when switching back to the table.
+  await page.getByLabel("Filter runs").fill("params.model = 'xgboost' AND metrics.acc > 0.85");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByTestId("chart-run-count")).toHaveText("Charting 2 runs that match the filter.");
+  await expect(page.getByTestId("chart-bars")).toHaveAttribute("data-points", "2");
+  await expect(parallel.locator("polyline")).toHaveCount(2);
+  await page.getByTestId("display-table").click();
+  await expect(page.getByTestId("run-row").getByTestId("run-name")).toHaveText(["sweep-13", "xgb-deep"]);
+});
+
+test("a run's name, description and tags are edited on its page; it is deleted after a confirmation and restored", async ({
+  page,
+  request,
+  context,
+}) => {
+  const api = mlflow(request, token);
+  const { experimentId } = data();
+  const created = (await api.post("runs/create", { experiment_id: experimentId, run_name: "xp-edit-me" })) as {
+    run: { info: { run_id: string } };
+  };
+  const id = created.run.info.run_id;
+  await api.post("runs/set-tag", { run_id: id, key: "team", value: "growth" });
+
+  // Someone else may read the run but not change it: no buttons, and the portal route refuses.
+  const bob = await userWithToken(request, DEV_URL, "xp-bob");
+  const foreign = await request.patch(`${DEV_URL}/api/runs/${id}`, { headers: bearer(bob), data: { name: "hijacked" } });
+  expect(foreign.status()).toBe(403);
+  expect(((await foreign.json()) as { message: string }).message).toMatch(/^Only /);
+
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await devSignIn(page, DEV_URL, USER);
+  await page.goto(`${DEV_URL}/runs/${id}`);
+  await page.getByTestId("copy-run-id").click();
+  await expect(page.getByTestId("copy-run-id")).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(id);
+
+  await page.getByTestId("edit-run").click();
+  const dialog = page.getByRole("dialog", { name: "Edit run" });
+  await dialog.getByLabel("Run name").fill("xp-edited");
+  await dialog.getByLabel("Description").fill("Baseline for the March review.\nSecond line.");
+  await dialog.getByRole("button", { name: "Remove tag 1" }).click();
+  await dialog.getByRole("button", { name: "+ Add tag" }).click();
+  await dialog.getByLabel("Tag 1 key").fill("stage");
+  await dialog.getByLabel("Tag 1 value").fill("review");
+  await screenshotBothWidths(page, "experiments-run-edit");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByTestId("run-title")).toHaveText("xp-edited");
+  await expect(page.getByTestId("run-description")).toHaveText("Baseline for the March review.\nSecond line.");
+  await expect(page.getByTestId("run-tags")).toContainText("stage");
+  await expect(page.getByTestId("run-tags")).not.toContainText("team");
+  const stored = (await (await api.get("runs/get", { run_id: id })).json()) as {
+    run: { info: { run_name: string }; data: { tags: { key: string; value: string }[] } };
+  };
+  expect(stored.run.info.run_name).toBe("xp-edited");
+  const tags = Object.fromEntries(stored.run.data.tags.map((t) => [t.key, t.value]));
+  expect(tags).toMatchObject({
+    stage: "review",
+    "mlflow.note.content": "Baseline for the March review.\nSecond line.",
+    "mlflow.runName": "xp-edited",
+  });
+  expect(tags.team).toBeUndefined();
+
+  await page.getByTestId("delete-run").click();
+  await expect(page.getByRole("dialog", { name: "Delete run xp-edited?" })).toContainText("you can restore it");
+  await screenshotBothWidths(page, "experiments-run-delete-confirm");
+  await page.getByTestId("confirm-delete-run").click();
+  await expect(page.getByTestId("run-deleted-note")).toBeVisible();
+  const gone = (await (await api.get("runs/get", { run_id: id })).json()) as { run: { info: { lifecycle_stage: string } } };
+  expect(gone.run.info.lifecycle_stage).toBe("deleted");
+  await screenshotBothWidths(page, "experiments-run-deleted");
+  await page.goto(`${DEV_URL}/experiments/${experimentId}?filter=${encodeURIComponent("attributes.run_name = 'xp-edited'")}`);
+  await expect(page.getByTestId("no-matching-runs")).toBeVisible();
+
+  await page.goto(`${DEV_URL}/runs/${id}`);
+  await page.getByTestId("restore-run").click();
+  await expect(page.getByTestId("edit-run")).toBeVisible();
+  const back = (await (await api.get("runs/get", { run_id: id })).json()) as { run: { info: { lifecycle_stage: string } } };
+  expect(back.run.info.lifecycle_stage).toBe("active");
 });

@@ -1,5 +1,6 @@
 "use client";
 
+import { CopyButton } from "@/components/ui/copy-button";
 import { Button } from "@/components/ui/button";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -115,7 +116,10 @@ export function TokensPanel({ userName, admin }: { userName: string; admin: bool
       {fresh && (
         <div className="rounded-lg border border-emerald-200 bg-emerald-50 p-3 text-sm" data-testid="new-token">
           <p className="font-medium text-emerald-900">Copy this token now: it is shown only once.</p>
-          <code className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs text-slate-800">{fresh}</code>
+          <div className="mt-2 flex items-center gap-2">
+            <code className="block min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs text-slate-800">{fresh}</code>
+            <CopyButton text={fresh} testId="copy-token" />
+          </div>
           <p className="mt-2 text-emerald-800">
             Use it as <code>Authorization: Bearer …</code>, or as <code>MLFLOW_TRACKING_TOKEN</code> outside Atrium.
           </p>

@@ -1,10 +1,12 @@
 "use client";
 
+import { CopyableCode } from "@/components/ui/code-block";
 import { buttonClass } from "@/components/ui/button";
 import { useQuery } from "@tanstack/react-query";
 import { bytes } from "@/components/workspaces/format";
 import { downloadUrl, fetchHead } from "./artifact-api";
 import { modelLoadUri } from "./load-uri";
+import { NotebookPreview } from "./notebook-preview";
 import type { SelectedFile } from "./artifact-tree";
 import { csvHead, mlmodelFlavors, previewKind } from "./preview-kind";
 
@@ -27,6 +29,8 @@ export function ArtifactPreview({ file }: { file: SelectedFile }) {
       {kind === "image" ? (
         // eslint-disable-next-line @next/next/no-img-element -- an artifact, not a static asset
         <img src={downloadUrl(file.fullPath)} alt={file.name} className="max-h-[28rem] rounded border border-slate-200" />
+      ) : kind === "notebook" ? (
+        <NotebookPreview file={file} />
       ) : kind === "none" ? (
         <p className="rounded bg-slate-50 px-3 py-6 text-center text-sm text-slate-500">
           No preview for this kind of file; download it to open it.
@@ -98,7 +102,7 @@ function TextualPreview({ file, kind }: { file: SelectedFile; kind: "csv" | "mlm
           {loadUri && (
             <>
               {" "}
-              Load it with <code className="text-xs">mlflow.pyfunc.load_model(&quot;{loadUri}&quot;)</code>.
+              Load it with <CopyableCode text={`mlflow.pyfunc.load_model("${loadUri}")`} testId="copy-load-model" />
             </>
           )}
         </p>

@@ -1,5 +1,5 @@
 /** How a file is previewed, from its name alone. */
-export type PreviewKind = "image" | "csv" | "mlmodel" | "text" | "none";
+export type PreviewKind = "image" | "csv" | "mlmodel" | "notebook" | "text" | "none";
 
 const IMAGE = new Set(["png", "jpg", "jpeg", "gif", "webp"]);
 const TEXT = new Set(["txt", "json", "yaml", "yml", "md", "log", "py", "toml", "cfg", "ini", "html", "xml", "sql", "sh", "r"]);
@@ -9,6 +9,7 @@ export function previewKind(name: string): PreviewKind {
   const ext = name.includes(".") ? (name.split(".").pop() ?? "").toLowerCase() : "";
   if (IMAGE.has(ext)) return "image";
   if (ext === "csv" || ext === "tsv") return "csv";
+  if (ext === "ipynb") return "notebook";
   if (TEXT.has(ext) || name === "requirements.txt" || name === "Dockerfile") return "text";
   return "none";
 }

@@ -1,3 +1,4 @@
+import { CodeBlock } from "@/components/ui/code-block";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
@@ -15,13 +16,14 @@ export function EvaluationView({ overview, experimentName }: { overview: Evaluat
         {datasets.length === 0 ? (
           <div className="space-y-2 text-sm text-slate-600" data-testid="datasets-empty">
             <p>No evaluation datasets yet. Create one from Python and add records:</p>
-            <pre className="overflow-x-auto rounded bg-slate-50 p-3 text-xs text-slate-800">
-              {`import mlflow
+            <CodeBlock
+              tone="light"
+              text={`import mlflow
 from mlflow.genai.datasets import create_dataset
 mlflow.set_experiment("${experimentName}")
 ds = create_dataset(name="golden-set")
 ds.merge_records([{"inputs": {"question": "..."}, "expectations": {"answer": "..."}}])`}
-            </pre>
+            />
           </div>
         ) : (
           <div className="space-y-5" data-testid="datasets">
@@ -58,11 +60,12 @@ ds.merge_records([{"inputs": {"question": "..."}, "expectations": {"answer": "..
         {scorers.length === 0 ? (
           <div className="space-y-2 text-sm text-slate-600" data-testid="scorers-empty">
             <p>No registered scorers yet. Register one from Python:</p>
-            <pre className="overflow-x-auto rounded bg-slate-50 p-3 text-xs text-slate-800">
-              {`from mlflow.genai.judges import make_judge
+            <CodeBlock
+              tone="light"
+              text={`from mlflow.genai.judges import make_judge
 judge = make_judge(name="relevance", instructions="Is {{ outputs }} relevant to {{ inputs }}?")
 judge.register()`}
-            </pre>
+            />
           </div>
         ) : (
           <DataTable testId="scorers" columns={["Name", "Version", "Kind", "Registered"]}>

@@ -1,6 +1,7 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { SegmentedSwitch } from "@/components/ui/segmented-switch";
 import { duration, elapsedTick, metricValue } from "./format";
 import { useMetricSeries, type RunSeries } from "./metric-series";
 
@@ -99,23 +100,14 @@ export function MetricChart({
 /** Step | Time switch for the charts on a page. */
 export function XAxisSwitch({ mode, onChange }: { mode: XAxisMode; onChange: (m: XAxisMode) => void }) {
   return (
-    <div
-      role="radiogroup"
-      aria-label="Horizontal axis"
-      className="inline-flex shrink-0 whitespace-nowrap rounded-lg border border-slate-300 bg-white p-0.5 text-sm"
-    >
-      {(["step", "time"] as const).map((m) => (
-        <button
-          key={m}
-          type="button"
-          role="radio"
-          aria-checked={mode === m}
-          onClick={() => onChange(m)}
-          className={`rounded-md px-3 py-1 ${mode === m ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
-        >
-          {m === "step" ? "By step" : "By time"}
-        </button>
-      ))}
-    </div>
+    <SegmentedSwitch
+      label="Horizontal axis"
+      value={mode}
+      onChange={onChange}
+      options={[
+        { value: "step", label: "By step" },
+        { value: "time", label: "By time" },
+      ]}
+    />
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { CopyableCode } from "@/components/ui/code-block";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatDateTime } from "@/components/ui/dates";
 import { ArtifactBrowser } from "@/components/artifacts/artifact-browser";
@@ -42,9 +43,7 @@ export function ModelVersionView({ name, version }: { name: string; version: str
         <p className="text-sm text-slate-500">
           Registered {formatDateTime(v.creation_timestamp)}
           {v.user_id ? ` by ${v.user_id}` : ""} · load it with{" "}
-          <code>
-            mlflow.pyfunc.load_model(&quot;models:/{name}/{v.version}&quot;)
-          </code>
+          <CopyableCode text={`mlflow.pyfunc.load_model("models:/${name}/${v.version}")`} testId="copy-load-model" />
         </p>
       </PageHeader>
 

@@ -1,5 +1,6 @@
 "use client";
 
+import { CopyableCode } from "@/components/ui/code-block";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatDateTime } from "@/components/ui/dates";
 import Link from "next/link";
@@ -46,7 +47,7 @@ export function ModelView({ name }: { name: string }) {
         <p className="mt-1 text-sm text-slate-500">
           Created {formatDateTime(m.creation_timestamp)}
           {m.user_id ? ` by ${m.user_id}` : ""} · load it with{" "}
-          <code>mlflow.pyfunc.load_model(&quot;models:/{m.name}@&lt;alias&gt;&quot;)</code>
+          <CopyableCode text={`mlflow.pyfunc.load_model("models:/${m.name}@<alias>")`} testId="copy-load-model" />
         </p>
       </PageHeader>
 

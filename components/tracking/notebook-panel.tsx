@@ -1,5 +1,6 @@
 "use client";
 
+import { CodeBlock } from "@/components/ui/code-block";
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { apiFetch } from "@/components/ui/api";
@@ -25,14 +26,7 @@ type Check =
 const Code = ({ children }: { children: React.ReactNode }) => <code className="rounded bg-white px-1">{children}</code>;
 
 function Snippet({ text, testId }: { text: string; testId: string }) {
-  return (
-    <pre
-      className="mt-2 overflow-x-auto rounded-lg bg-slate-900 px-4 py-3 font-mono text-sm leading-relaxed text-slate-100"
-      data-testid={testId}
-    >
-      {text}
-    </pre>
-  );
+  return <CodeBlock text={text} testId={testId} />;
 }
 
 const names = (envs: { name: string }[]) => envs.map((e) => `“${e.name}”`).join(", ");
@@ -150,9 +144,11 @@ export function NotebookPanel({
             </Link>{" "}
             under “API tokens”, then:
           </p>
-          <pre className="mt-2 overflow-x-auto rounded-lg bg-white px-4 py-2 font-mono text-xs text-slate-800 ring-1 ring-slate-200">
-            {`export MLFLOW_TRACKING_URI=${trackingUri}\nexport MLFLOW_TRACKING_TOKEN=<your personal token>`}
-          </pre>
+          <CodeBlock
+            tone="light"
+            testId="tracking-env"
+            text={`export MLFLOW_TRACKING_URI=${trackingUri}\nexport MLFLOW_TRACKING_TOKEN=<your personal token>`}
+          />
         </div>
       )}
     </section>

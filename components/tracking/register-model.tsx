@@ -6,29 +6,19 @@ import Link from "next/link";
 import { useState } from "react";
 import { submitWith } from "@/components/ui/submit-with";
 import { CancelButton, SubmitButton } from "./form-controls";
-import { MlflowError, mlflowPost, type WireModelVersion } from "./mlflow";
+import { apiFetch } from "@/components/ui/api";
+import { type WireModelVersion } from "./mlflow";
 
 /**
- * Registers this run's `model` artifact path as a new version of a registered model, as mlflow.register_model
- * does: create the model (an existing one is fine), then create a version with source runs:/<run_id>/model.
+ * Registers this run's `model` folder as a new version of a registered model, as mlflow.register_model does,
+ * through the portal's route, which refuses a folder without an MLmodel file (no empty versions).
  */
 async function registerVersion(name: string, runId: string): Promise<WireModelVersion> {
-  try {
-    await mlflowPost("registered-models/create", { name });
-  } catch (err) {
-    if (!(err instanceof MlflowError && err.code === "RESOURCE_ALREADY_EXISTS")) throw err;
-  }
-  const res = await mlflowPost<{ model_version: WireModelVersion }>("model-versions/create", {
-    name,
-    source: `runs:/${runId}/model`,
-    run_id: runId,
+  const res = await apiFetch<{ model_version: WireModelVersion }>(`/api/runs/${runId}/register`, {
+    method: "POST",
+    body: JSON.stringify({ name, path: "model" }),
   });
   return res.model_version;
-}
-
-function explain(err: Error): string {
-  if (err instanceof MlflowError && err.code === "ENDPOINT_NOT_FOUND") return "The model registry is not available on this server yet.";
-  return err.message;
 }
 
 export function RegisterModel({ runId, suggestedName }: { runId: string; suggestedName: string }) {
@@ -66,7 +56,7 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
   }
   return (
     <form
-      className="flex flex-wrap items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200"
+      className="flex min-w-0 max-w-full flex-wrap items-center gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200 [overflow-wrap:anywhere]"
       onSubmit={submitWith(() => register.mutate())}
     >
       <label className="text-sm text-slate-600" htmlFor="model-name">
@@ -76,7 +66,7 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
         id="model-name"
         value={name}
         onChange={(e) => setName(e.target.value)}
-        className="w-56 rounded-md border border-slate-300 px-2 py-1 text-sm"
+        className="w-full min-w-0 rounded-md border border-slate-300 px-2 py-1 text-sm sm:w-56"
         autoFocus
       />
       <SubmitButton label="Register" pendingLabel="Registering…" pending={register.isPending} blocked={name.trim() === ""} />
@@ -85,8 +75,8 @@ export function RegisterModel({ runId, suggestedName }: { runId: string; suggest
         Adds a new version whose source is <code>runs:/{runId.slice(0, 8)}…/model</code>. An existing model name gets its next version.
       </p>
       {register.error && (
-        <p role="alert" className="w-full text-sm text-red-700">
-          {explain(register.error)}
+        <p role="alert" className="w-full text-sm text-red-700" data-testid="register-error">
+          {register.error.message}
         </p>
       )}
     </form>

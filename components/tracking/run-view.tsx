@@ -10,18 +10,28 @@ import { KeyValueTable } from "./key-value-table";
 import { MetricChart, XAxisSwitch, type XAxisMode } from "./metric-chart";
 import type { WireRun } from "./mlflow";
 import { RegisterModel } from "./register-model";
+import { RunActions } from "./run-actions";
 import { RunStatus } from "./run-status";
+import { CopyButton } from "@/components/ui/copy-button";
+import { DESCRIPTION_TAG } from "@/lib/tracking/runs/constants";
 
 const isSystemTag = (key: string) => key.startsWith("mlflow.") || key.startsWith("atrium.");
 
+export interface RunPermissions {
+  canEdit: boolean;
+  canDelete: boolean;
+}
+
 /** One run: what it is, its latest metrics, a chart per metric, its params and tags, and registering its model. */
-export function RunView({ run, experimentName }: { run: WireRun; experimentName: string }) {
+export function RunView({ run, experimentName, access }: { run: WireRun; experimentName: string; access: RunPermissions }) {
   const { info, data } = run;
   const [mode, setMode] = useState<XAxisMode>("step");
   const metrics = data.metrics ?? [];
   const tags = data.tags ?? [];
   const userTags = tags.filter((t) => !isSystemTag(t.key));
   const systemTags = tags.filter((t) => isSystemTag(t.key));
+  const description = tags.find((t) => t.key === DESCRIPTION_TAG)?.value ?? "";
+  const deleted = info.lifecycle_stage === "deleted";
   return (
     <div className="space-y-6">
       <PageHeader
@@ -37,12 +47,35 @@ export function RunView({ run, experimentName }: { run: WireRun; experimentName:
             )}
           </>
         }
-        actions={<RegisterModel runId={info.run_id} suggestedName={experimentName} />}
+        actions={
+          <div className="flex w-full flex-wrap items-start gap-2 sm:w-auto sm:max-w-md sm:justify-end">
+            <RunActions
+              run={{ runId: info.run_id, name: info.run_name, description, tags: userTags, deleted }}
+              canEdit={access.canEdit}
+              canDelete={access.canDelete}
+            />
+            {!deleted && <RegisterModel runId={info.run_id} suggestedName={experimentName} />}
+          </div>
+        }
       >
         <p className="text-sm text-slate-500">
           by <strong className="font-medium text-slate-700">{info.user_id || "unknown"}</strong> · started {formatDateTime(info.start_time)}{" "}
-          · {runDuration(info)} · run ID <code className="text-xs">{info.run_id}</code>
+          · {runDuration(info)} · run ID{" "}
+          <code className="break-all text-xs" data-testid="run-id">
+            {info.run_id}
+          </code>{" "}
+          <CopyButton text={info.run_id} label="Copy ID" testId="copy-run-id" />
         </p>
+        {description && (
+          <p className="mt-2 whitespace-pre-wrap text-sm text-slate-700" data-testid="run-description">
+            {description}
+          </p>
+        )}
+        {deleted && (
+          <p className="mt-2 text-sm text-red-700" data-testid="run-deleted-note">
+            This run is deleted: it no longer shows in its experiment. Restore it to bring it back.
+          </p>
+        )}
       </PageHeader>
 
       {metrics.length > 0 && (

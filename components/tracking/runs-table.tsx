@@ -3,6 +3,7 @@
 import { Button, buttonClass } from "@/components/ui/button";
 import { formatDateTime } from "@/components/ui/dates";
 import { PageButtons } from "@/components/ui/page-buttons";
+import { SegmentedSwitch } from "@/components/ui/segmented-switch";
 import { submitWith } from "@/components/ui/submit-with";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -12,6 +13,7 @@ import type { ColumnKeys } from "@/lib/tracking/overview/overview";
 import { ColumnPicker, defaultColumns, splitColumnId, type ColumnId } from "./column-picker";
 import { metricValue, runDuration, searchIdentifier } from "./format";
 import { mlflowPost, type WireRun } from "./mlflow";
+import { RunCharts } from "./run-charts";
 import { RunStatus } from "./run-status";
 import { parseRunsView, runsViewQuery, type RunsSort, type RunsView } from "./runs-view-url";
 
@@ -39,6 +41,16 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
     window.history.replaceState(null, "", q ? `${window.location.pathname}?${q}` : window.location.pathname);
   };
   const [draft, setDraft] = useState(filter);
+  // Table or charts: one filter drives both; the choice is in the URL (?display=charts) like the rest of the view.
+  const [display, setDisplayState] = useState<"table" | "charts">(searchParams.get("display") === "charts" ? "charts" : "table");
+  const setDisplay = (next: "table" | "charts") => {
+    setDisplayState(next);
+    const q = new URLSearchParams(window.location.search);
+    if (next === "charts") q.set("display", "charts");
+    else q.delete("display");
+    const qs = q.toString();
+    window.history.replaceState(null, "", qs ? `${window.location.pathname}?${qs}` : window.location.pathname);
+  };
   // Tokens of the pages before the current one; the last entry is the current page's token.
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
   const [selected, setSelected] = useState<string[]>([]);
@@ -135,72 +147,102 @@ export function RunsTable({ experimentId, keys }: { experimentId: string; keys: 
             </p>
           )}
         </form>
-        <ColumnPicker keys={keys} chosen={columns} onChange={(next) => setView({ columns: next })} />
-        <CompareButton selected={selected} />
-      </div>
-
-      <div
-        className={`overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm transition-opacity ${runs.isFetching ? "opacity-60" : ""}`}
-      >
-        <table className="w-full text-sm" data-testid="runs-table">
-          <thead className="bg-slate-50 text-slate-500">
-            <tr>
-              <th className="w-8 px-3 py-2">
-                <span className="sr-only">Select</span>
-              </th>
-              {header("Run", "attributes.run_name")}
-              {header("Status", "attributes.status")}
-              {header("Started", "attributes.start_time")}
-              <th className="whitespace-nowrap px-3 py-2 text-left font-medium">Duration</th>
-              {header("User", "attributes.user_id")}
-              {columns.map((id) => {
-                const { group, key } = splitColumnId(id);
-                const label = (
-                  <span>
-                    <span className="mr-1 text-[10px] uppercase tracking-wide text-slate-400">
-                      {group === "metrics" ? "metric" : group === "params" ? "param" : "tag"}
-                    </span>
-                    <span className="font-mono text-xs">{key}</span>
-                  </span>
-                );
-                return <Fragment key={id}>{header(label, searchIdentifier(group, key), group === "metrics" ? "right" : "left")}</Fragment>;
-              })}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {page.map((run) => (
-              <RunRow
-                key={run.info.run_id}
-                run={run}
-                columns={columns}
-                checked={selected.includes(run.info.run_id)}
-                onToggle={() => toggle(run.info.run_id)}
-                disabled={!selected.includes(run.info.run_id) && selected.length >= MAX_COMPARE}
-              />
-            ))}
-          </tbody>
-        </table>
-        {runs.isPending && <p className="px-4 py-6 text-center text-sm text-slate-500">Loading runs…</p>}
-        {!runs.isPending && page.length === 0 && !badFilter && (
-          <p className="px-4 py-8 text-center text-sm text-slate-500" data-testid="no-matching-runs">
-            {filter
-              ? "No run matches this filter."
-              : tokens.length > 1
-                ? "No more runs."
-                : "No runs in this experiment yet. Log one from a notebook (see below)."}
-          </p>
+        <DisplaySwitch display={display} onChange={setDisplay} />
+        {display === "table" && (
+          <>
+            <ColumnPicker keys={keys} chosen={columns} onChange={(next) => setView({ columns: next })} />
+            <CompareButton selected={selected} />
+          </>
         )}
       </div>
 
-      <div className="flex items-center justify-between text-sm text-slate-600">
-        <span data-testid="page-range">{page.length > 0 ? `Runs ${first}–${first + page.length - 1}` : ""}</span>
-        <PageButtons
-          labels={["← Previous", "Next →"]}
-          onPrevious={tokens.length <= 1 ? undefined : () => setTokens((t) => t.slice(0, -1))}
-          onNext={!runs.data?.next_page_token || runs.isFetching ? undefined : () => setTokens((t) => [...t, runs.data?.next_page_token])}
-        />
-      </div>
+      {display === "charts" ? (
+        <RunCharts experimentId={experimentId} keys={keys} filter={filter} sort={sort} />
+      ) : (
+        <>
+          <div
+            className={`overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm transition-opacity ${runs.isFetching ? "opacity-60" : ""}`}
+          >
+            <table className="w-full text-sm" data-testid="runs-table">
+              <thead className="bg-slate-50 text-slate-500">
+                <tr>
+                  <th className="w-8 px-3 py-2">
+                    <span className="sr-only">Select</span>
+                  </th>
+                  {header("Run", "attributes.run_name")}
+                  {header("Status", "attributes.status")}
+                  {header("Started", "attributes.start_time")}
+                  <th className="whitespace-nowrap px-3 py-2 text-left font-medium">Duration</th>
+                  {header("User", "attributes.user_id")}
+                  {columns.map((id) => {
+                    const { group, key } = splitColumnId(id);
+                    const label = (
+                      <span>
+                        <span className="mr-1 text-[10px] uppercase tracking-wide text-slate-400">
+                          {group === "metrics" ? "metric" : group === "params" ? "param" : "tag"}
+                        </span>
+                        <span className="font-mono text-xs">{key}</span>
+                      </span>
+                    );
+                    return (
+                      <Fragment key={id}>{header(label, searchIdentifier(group, key), group === "metrics" ? "right" : "left")}</Fragment>
+                    );
+                  })}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {page.map((run) => (
+                  <RunRow
+                    key={run.info.run_id}
+                    run={run}
+                    columns={columns}
+                    checked={selected.includes(run.info.run_id)}
+                    onToggle={() => toggle(run.info.run_id)}
+                    disabled={!selected.includes(run.info.run_id) && selected.length >= MAX_COMPARE}
+                  />
+                ))}
+              </tbody>
+            </table>
+            {runs.isPending && <p className="px-4 py-6 text-center text-sm text-slate-500">Loading runs…</p>}
+            {!runs.isPending && page.length === 0 && !badFilter && (
+              <p className="px-4 py-8 text-center text-sm text-slate-500" data-testid="no-matching-runs">
+                {filter
+                  ? "No run matches this filter."
+                  : tokens.length > 1
+                    ? "No more runs."
+                    : "No runs in this experiment yet. Log one from a notebook (see below)."}
+              </p>
+            )}
+          </div>
+
+          <div className="flex items-center justify-between text-sm text-slate-600">
+            <span data-testid="page-range">{page.length > 0 ? `Runs ${first}–${first + page.length - 1}` : ""}</span>
+            <PageButtons
+              labels={["← Previous", "Next →"]}
+              onPrevious={tokens.length <= 1 ? undefined : () => setTokens((t) => t.slice(0, -1))}
+              onNext={
+                !runs.data?.next_page_token || runs.isFetching ? undefined : () => setTokens((t) => [...t, runs.data?.next_page_token])
+              }
+            />
+          </div>
+        </>
+      )}
     </div>
+  );
+}
+
+function DisplaySwitch({ display, onChange }: { display: "table" | "charts"; onChange: (d: "table" | "charts") => void }) {
+  return (
+    <SegmentedSwitch
+      label="Show runs as"
+      value={display}
+      onChange={onChange}
+      testIdPrefix="display"
+      options={[
+        { value: "table", label: "Table" },
+        { value: "charts", label: "Charts" },
+      ]}
+    />
   );
 }
 

@@ -1,5 +1,6 @@
 "use client";
 
+import { CodeBlock } from "@/components/ui/code-block";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/dates";
@@ -61,7 +62,9 @@ function EmptyTraces({ experimentName }: { experimentName: string }) {
       <p className="mt-1">
         Decorate the functions of your app with MLflow&apos;s tracer; every call becomes a trace with its spans, inputs and outputs:
       </p>
-      <pre className="mt-3 overflow-x-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">{`import mlflow
+      <CodeBlock
+        testId="traces-snippet"
+        text={`import mlflow
 
 mlflow.set_experiment("${experimentName}")
 
@@ -69,7 +72,8 @@ mlflow.set_experiment("${experimentName}")
 def answer(question: str) -> str:
     return "42"
 
-answer("What is the meaning of life?")`}</pre>
+answer("What is the meaning of life?")`}
+      />
       <p className="mt-2 text-xs text-slate-500">
         Autologgers (mlflow.openai.autolog(), mlflow.langchain.autolog(), …) and any OpenTelemetry exporter sending to /v1/traces work too.
       </p>

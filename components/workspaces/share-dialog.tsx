@@ -1,5 +1,6 @@
 "use client";
 
+import { CopyButton } from "@/components/ui/copy-button";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
@@ -31,7 +32,6 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
   const [who, setWho] = useState("");
   const [expiry, setExpiry] = useState<number>(86_400);
   const [made, setMade] = useState<MadeCode | null>(null);
-  const [copied, setCopied] = useState(false);
   const path = `${encodeURIComponent(user)}/${encodeURIComponent(server)}`;
   const sharesKey = ["shares", user, server];
   const codesKey = ["share-codes", user, server];
@@ -64,7 +64,6 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
     mutationFn: () => apiFetch<MadeCode>(`/api/share-codes/${path}`, { method: "POST", body: JSON.stringify({ expires_in: expiry }) }),
     onSuccess: (c) => {
       setMade(c);
-      setCopied(false);
       refresh();
     },
   });
@@ -72,10 +71,6 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
     mutationFn: (id: string) => apiFetch<void>(`/api/share-codes/${path}?id=${encodeURIComponent(id)}`, { method: "DELETE" }),
     onSuccess: refresh,
   });
-  const copy = async (text: string) => {
-    await navigator.clipboard.writeText(text).catch(() => undefined);
-    setCopied(true);
-  };
   const failure = add.error ?? revoke.error ?? makeCode.error ?? dropCode.error ?? shares.error ?? codes.error;
 
   return (
@@ -185,9 +180,7 @@ export function ShareDialog({ user, server, workspaceHost }: { user: string; ser
                   onFocus={(e) => e.currentTarget.select()}
                   className="min-w-0 flex-1 rounded-lg border border-slate-300 bg-slate-50 px-3 py-1.5 font-mono text-xs"
                 />
-                <Button variant="secondary" size="sm" onClick={() => void copy(made.accept_url)}>
-                  {copied ? "Copied" : "Copy"}
-                </Button>
+                <CopyButton text={made.accept_url} testId="copy-share-link" />
               </div>
             )}
             {(codes.data?.items.length ?? 0) > 0 && (

@@ -1,4 +1,5 @@
 import { PageHeader } from "@/components/ui/page-header";
+import { CopyableCode } from "@/components/ui/code-block";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { NotebookPanel } from "@/components/tracking/notebook-panel";
@@ -48,9 +49,9 @@ export default async function ExperimentPage({
           </>
         }
       >
-        <p className="text-sm text-slate-500">
-          Experiment ID <code>{experiment.experiment_id}</code> · log to it with{" "}
-          <code>mlflow.set_experiment(&quot;{experiment.name}&quot;)</code>
+        <p className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-slate-500">
+          Experiment ID <CopyableCode text={experiment.experiment_id} testId="copy-experiment-id" /> · log to it with{" "}
+          <CopyableCode text={`mlflow.set_experiment("${experiment.name}")`} testId="copy-set-experiment" />
         </p>
       </PageHeader>
       <nav className="flex gap-1 border-b border-slate-200 text-sm" aria-label="Experiment views">

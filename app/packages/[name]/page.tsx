@@ -1,3 +1,4 @@
+import { CopyableCode } from "@/components/ui/code-block";
 import { PageHeader } from "@/components/ui/page-header";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -75,6 +76,10 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
               targets={targets}
               unfit={Object.fromEntries(targets.map((t) => [t.server, t.python ? unfitVersions(pkg, t.python) : {}]))}
             />
+            <p className="mt-4 text-sm text-slate-600">
+              Or from a notebook cell:{" "}
+              <CopyableCode text={`%pip install ${pkg.name}`} testId="copy-pip-command" />
+            </p>
           </Card>
           <Card title="Versions" description="Newest first. pip skips yanked versions and pre-releases unless you pin one.">
             <VersionTable versions={pkg.versions} latest={pkg.latest} files={pkg.files} />

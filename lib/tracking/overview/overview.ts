@@ -66,3 +66,11 @@ export async function findRunView(db: Db, runId: string, viewer: Caller): Promis
   const data = await runDataOf(db, [row.runUuid]);
   return runToWire(row, data.get(row.runUuid));
 }
+
+/** What the viewer may do to a run on its page: change it (EDIT) and delete or restore it (MANAGE, as MLflow's DeleteRun). */
+export async function runAccessOf(db: Db, viewer: Principal, runId: string): Promise<{ canEdit: boolean; canDelete: boolean }> {
+  const run = await findRun(db, runId);
+  if (!run) return { canEdit: false, canDelete: false };
+  const resource = runResource(run, await findExperiment(db, run.experimentId));
+  return { canEdit: can(viewer, "write", resource), canDelete: can(viewer, "manage", resource) };
+}

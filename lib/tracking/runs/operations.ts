@@ -30,6 +30,7 @@ import { runInputsOf } from "./inputs";
 import { generateRunName } from "./run-names";
 import { workspaceRunTags } from "./workspace-tags";
 import { readableBy } from "@/lib/auth/access";
+import type { Principal } from "@/lib/auth/principal";
 
 export const MAX_RUNS_SEARCH_RESULTS = 50000;
 
@@ -90,22 +91,40 @@ export async function restoreRun(ctx: TrackingContext, _input: unknown, run: Run
   return {};
 }
 
+/**
+ * The ids of the runs a filter and order_by select, a page at a time: runs/search and the experiment page's
+ * charts (lib/tracking/overview/run-chart.ts) ask the same question, so the table and the charts show the same runs.
+ */
+export async function matchingRunIds(
+  db: Db,
+  principal: Principal,
+  q: { experimentIds: number[]; filter: string; orderBy: string[]; lifecycle: "active" | "deleted" | null; limit: number; offset: number },
+): Promise<string[]> {
+  const parsed = parseFilter(q.filter);
+  const filter = compileRunFilter(parsed);
+  const { leading, orderBy } = compileRunSort(parseOrderByList(q.orderBy), parsed);
+  if (q.experimentIds.length === 0) return [];
+  return searchRunIds(db, {
+    readable: readableBy(principal, "run"),
+    experimentIds: q.experimentIds,
+    lifecycle: q.lifecycle,
+    filter,
+    orderBy,
+    leading,
+    limit: q.limit,
+    offset: q.offset,
+  });
+}
+
 export async function searchRuns(ctx: TrackingContext, input: Input<typeof runs.search>): Promise<Body> {
   const experimentIds = input.experiment_ids.map(parseExperimentId).filter((n) => n !== null);
   const max = maxResults(input.max_results, 1000, MAX_RUNS_SEARCH_RESULTS);
   const offset = decodePageToken(input.page_token);
-  const parsed = parseFilter(input.filter ?? "");
-  const filter = compileRunFilter(parsed);
-  const { leading, orderBy } = compileRunSort(parseOrderByList(input.order_by), parsed);
-  if (experimentIds.length === 0) return {};
-  const lifecycle = lifecycleOf(input.run_view_type);
-  const ids = await searchRunIds(ctx.db, {
-    readable: readableBy(ctx.principal, "run"),
+  const ids = await matchingRunIds(ctx.db, ctx.principal, {
     experimentIds,
-    lifecycle,
-    filter,
-    orderBy,
-    leading,
+    filter: input.filter ?? "",
+    orderBy: input.order_by,
+    lifecycle: lifecycleOf(input.run_view_type),
     limit: max,
     offset,
   });
