@@ -245,6 +245,8 @@ test("comparing three runs highlights the params that differ and overlays their 
   for (const name of ["xgb-deep", "xgb-shallow", "logreg"]) await page.getByLabel(`Select ${name}`).check();
   await page.getByRole("link", { name: "Compare" }).click();
   await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
+  // The breadcrumb names the experiment the runs are in, not "runs".
+  await expect(page.getByTestId("compare-experiment")).toHaveText(EXPERIMENT);
   const params = page.getByTestId("compare-params");
   await expect(params.getByRole("row", { name: /depth/ })).toHaveAttribute("data-differs", "true");
   await expect(params.getByRole("row", { name: /model/ })).toHaveAttribute("data-differs", "true");

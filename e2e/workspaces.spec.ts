@@ -60,9 +60,9 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   // Live use: one sample from the engine, against the allocation.
   await expect(row.getByTestId("live-cpu")).toContainText(/\d+\.\d\d of 1 core$/, { timeout: 20_000 });
   await expect(row.getByTestId("live-mem")).toContainText(/\d+(\.\d)? [KMG]iB of 2 GiB$/);
-  // One server is all the user role allows: the form says so instead of offering a useless start.
+  // One server is all the user role allows: the form shows the server's own refusal, with whom to ask.
   await expect(page.getByTestId("no-room")).toHaveText(
-    "You are running 1 of the 1 workspace your role (user) allows; stop one to start another.",
+    "You already run 1 of the 1 server role 'user' allows; stop one first; an admin can give you the 'power' role.",
   );
   await expect(page.getByRole("meter", { name: "Servers" })).toHaveAttribute("aria-valuenow", "1");
   await screenshot(page, "workspaces-running");
@@ -76,8 +76,18 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   await screenshot(jupyter, "workspace-jupyterlab");
   await jupyter.close();
 
+  // Stop asks first; dismissed, nothing happens.
+  page.once("dialog", (d) => void d.dismiss());
   await row.getByRole("button", { name: "Stop" }).click();
+  await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running");
+  const asked = page.waitForEvent("dialog");
+  await row.getByRole("button", { name: "Stop" }).click();
+  const dialog = await asked;
+  expect(dialog.message()).toBe("Stop default? Its kernels end and unsaved notebook changes are lost; your home folder stays.");
+  await dialog.accept();
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "stopped", { timeout: 60_000 });
+  // The meter is read with the list: the moment the row says stopped, it no longer counts it as running.
+  expect(await page.getByRole("meter", { name: "Servers" }).getAttribute("aria-valuenow")).toBe("0");
   await expect(row.getByRole("button", { name: "Start again" })).toBeVisible();
   await expect(row.getByRole("link", { name: /Open/ })).toHaveCount(0);
   await expect(page.getByTestId("start-form")).toBeVisible();
@@ -136,6 +146,7 @@ test("the page for a stopped server starts it again and then opens Jupyter; othe
   await visit(page, `${DEV_URL}/`);
   const row = page.getByTestId("server-default");
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running");
+  page.once("dialog", (d) => void d.accept());
   await row.getByRole("button", { name: "Stop" }).click();
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "stopped", { timeout: 60_000 });
 });
@@ -235,6 +246,18 @@ test("when the container engine is unreachable, the home page says so and the re
     await page.getByRole("button", { name: "Create token" }).click();
     await expect(page.getByTestId("new-token")).toBeVisible();
     await screenshot(page, "workspaces-engine-down");
+    // An admin's Servers page says the engine is down and names the command that starts it, instead of
+    // "No workspace is running".
+    await page.context().clearCookies();
+    await devSignIn(page, base, "admin");
+    await visit(page, `${base}/admin/servers`);
+    await expect(page.getByTestId("engine-fix")).toContainText("sudo bash scripts/ensure-docker.sh");
+    await expect(page.getByTestId("no-active-servers")).toContainText("The container engine does not answer");
+    await expect(page.getByText("No workspace is running")).toHaveCount(0);
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `admin-servers-engine-down-${width}`);
+    }
   } finally {
     await portal.stop();
   }

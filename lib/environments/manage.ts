@@ -57,6 +57,17 @@ export async function listEnvironmentsWithAvailability(db: Db, spawner: Spawner,
   return envs.map((e) => environmentView(e, images.get(e.image) ?? false, principal));
 }
 
+/**
+ * The environments a form offers the person (a job's): allowed for her role and not deprecated, by id and
+ * name. The engine is not asked: whether the image is there is said when something starts.
+ */
+export async function environmentChoices(db: Db, principal: Principal): Promise<Array<{ id: string; name: string }>> {
+  return (await listEnvironments(db))
+    .map((e) => environmentView(e, true, principal))
+    .filter((e) => e.allowed && !e.deprecated)
+    .map(({ id, name }) => ({ id, name }));
+}
+
 /** What the person may start now: allowed for their role and not deprecated, with whether the image is here. */
 export async function startableEnvironments(db: Db, spawner: Spawner, principal: Principal): Promise<EnvironmentView[]> {
   return (await listEnvironmentsWithAvailability(db, spawner, principal)).filter((e) => e.allowed && !e.deprecated);
