@@ -201,6 +201,17 @@ test("the runs table pages, filters (a bad filter says why inline), sorts by a m
   await screenshot(page, "experiments-column-picker");
   await picker.getByRole("button", { name: "Done" }).click();
   await expect(page.getByRole("columnheader", { name: /param\s*seed/ })).toHaveCount(0);
+  // Escape closes it and gives the focus back to its button; so does a click outside it.
+  const columns = page.getByRole("button", { name: /Columns/ });
+  await columns.click();
+  await expect(picker).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(picker).toHaveCount(0);
+  await expect(columns).toBeFocused();
+  await columns.click();
+  await expect(picker).toBeVisible();
+  await page.getByRole("heading", { level: 1 }).click();
+  await expect(picker).toHaveCount(0);
   const deepRow = page.getByTestId("run-row").filter({ hasText: "xgb-deep" });
   await expect(deepRow.locator('[data-column="tags:team"]')).toHaveText("growth");
   await expect(deepRow.locator('[data-column="metrics:acc"]')).toHaveText("0.9291");

@@ -159,7 +159,15 @@ test("an admin deletes a user from the Users list, keeping her home volume", asy
   // A scheduled job: the dialog says it goes with her.
   const job = await request.post(`${DEV_URL}/api/jobs`, {
     headers: bearer(token),
-    data: { name: "nightly", path: "train.py", environment: "python", cpu: 0.25, memGb: 0.25, timeoutS: 60, trigger: { kind: "cron", cron: "0 3 * * *" } },
+    data: {
+      name: "nightly",
+      path: "train.py",
+      environment: "python",
+      cpu: 0.25,
+      memGb: 0.25,
+      timeoutS: 60,
+      trigger: { kind: "cron", cron: "0 3 * * *" },
+    },
   });
   expect(job.status(), await job.text()).toBe(201);
   await devSignIn(page, DEV_URL, "admin");

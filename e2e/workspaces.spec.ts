@@ -167,7 +167,21 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
   await devSignIn(page, DEV_URL, "admin");
+  // The admin role allows 16 CPUs a workspace; the start form offers no more than the engine has, and says why.
+  const cap = page.getByTestId("machine-cpu-cap");
+  await expect(cap).toContainText(
+    /^The machine workspaces run on has \d+ CPUs?, so no workspace can have more, although your role allows 16 CPUs\.$/,
+  );
+  const machineCpus = Number(/has (\d+) CPU/.exec((await cap.textContent()) ?? "")?.[1]);
+  await expect(page.getByLabel("CPU", { exact: true })).toHaveAttribute("max", String(machineCpus));
   await visit(page, `${DEV_URL}/environments`);
+  // The seeded environment comes back at every start: it offers no Delete, and the API refuses one.
+  const seeded = page.getByTestId("environment-python");
+  await expect(seeded.getByTestId("seeded-note")).toHaveText("Made by the portal at start-up; deprecate it rather than delete it.");
+  await expect(seeded.getByRole("button", { name: "Delete" })).toHaveCount(0);
+  const refusedDelete = await page.request.delete(`${DEV_URL}/api/environments/python`, { headers: { origin: DEV_URL } });
+  expect(refusedDelete.status()).toBe(409);
+  expect(await errorCode(refusedDelete)).toBe("environment_seeded");
   const form = page.getByTestId("add-environment");
   await form.getByLabel("Id", { exact: true }).fill("e2e-missing");
   await form.getByLabel("Name", { exact: true }).fill("R 4.4 · JupyterLab");

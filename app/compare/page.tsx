@@ -21,7 +21,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       <PageHeader
         crumbs={[
           { href: "/experiments", label: "Experiments" },
-          ...(experiment ? [{ href: `/experiments/${experiment.experiment_id}`, label: experiment.name, testId: "compare-experiment" }] : []),
+          ...(experiment
+            ? [{ href: `/experiments/${experiment.experiment_id}`, label: experiment.name, testId: "compare-experiment" }]
+            : []),
         ]}
         title={`Compare ${runs.length} runs`}
       />

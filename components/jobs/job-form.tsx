@@ -72,7 +72,10 @@ export function JobForm({
   const [path, setPath] = useState(job?.path ?? "");
   const [environment, setEnvironment] = useState(job?.environment ?? environments[0]?.id ?? "");
   // A job keeps an environment that is no longer offered (deprecated, or no longer for her role) until she picks another.
-  const offered = job && !environments.some((e) => e.id === job.environment) ? [...environments, { id: job.environment, name: job.environment }] : environments;
+  const offered =
+    job && !environments.some((e) => e.id === job.environment)
+      ? [...environments, { id: job.environment, name: job.environment }]
+      : environments;
   const [cpu, setCpu] = useState(String(job?.cpu ?? 1));
   const [memGb, setMemGb] = useState(String(job?.memGb ?? 1));
   const [timeoutS, setTimeoutS] = useState(String(job?.timeoutS ?? 3600));

@@ -32,7 +32,12 @@ export function ColumnPicker({ keys, chosen, onChange }: { keys: ColumnKeys; cho
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   const opener = useRef<HTMLButtonElement>(null);
-  useDismiss(open, useCallback(() => setOpen(false), []), box, opener);
+  useDismiss(
+    open,
+    useCallback(() => setOpen(false), []),
+    box,
+    opener,
+  );
   const toggle = (id: ColumnId) => onChange(chosen.includes(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   return (
     <div className="relative" ref={box}>

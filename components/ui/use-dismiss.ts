@@ -6,7 +6,12 @@ import { useEffect, type RefObject } from "react";
  * Closes a popover while it is open: on Escape (focus goes back to `returnFocus`), and on a press outside
  * `inside` (the popover and the button that opens it).
  */
-export function useDismiss(open: boolean, close: () => void, inside: RefObject<HTMLElement | null>, returnFocus?: RefObject<HTMLElement | null>) {
+export function useDismiss(
+  open: boolean,
+  close: () => void,
+  inside: RefObject<HTMLElement | null>,
+  returnFocus?: RefObject<HTMLElement | null>,
+) {
   useEffect(() => {
     if (!open) return;
     const onKey = (e: KeyboardEvent) => {

@@ -12,7 +12,13 @@ export function JobHoldings({ rows, owners, testId }: { rows: Holding[]; owners:
     <DataTable
       testId={testId}
       panel
-      columns={[...(owners ? ["Owner"] : []), "Job", "Execution", { label: "CPU", className: "text-right" }, { label: "Memory", className: "text-right" }]}
+      columns={[
+        ...(owners ? ["Owner"] : []),
+        "Job",
+        "Execution",
+        { label: "CPU", className: "text-right" },
+        { label: "Memory", className: "text-right" },
+      ]}
       empty={jobs.length === 0 ? "No job execution is running." : undefined}
     >
       {jobs.map((r) => (

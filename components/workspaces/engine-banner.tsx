@@ -26,8 +26,8 @@ export function EngineBanner({ admin = false }: { admin?: boolean }) {
         {admin && (
           <p data-testid="engine-fix">
             On the portal&apos;s host, start it again with{" "}
-            <code className="break-all rounded bg-amber-100 px-1 font-mono">{ENGINE_START_COMMAND}</code>; what was running
-            is listed here again once it answers.
+            <code className="break-all rounded bg-amber-100 px-1 font-mono">{ENGINE_START_COMMAND}</code>; what was running is listed here
+            again once it answers.
           </p>
         )}
       </div>

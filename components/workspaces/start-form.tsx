@@ -89,7 +89,10 @@ export function StartForm({
   engineDown,
   existing = [],
   defaultName = "default",
+  machineCpu,
 }: {
+  /** The engine's CPUs (lib/usage/capacity.ts), when it said: no offer goes past them. */
+  machineCpu?: number;
   me: Me;
   /** The person's servers, to say what a name that is taken will do. */
   existing?: { name: string; status: string }[];
@@ -142,13 +145,16 @@ export function StartForm({
   if (!env) return null;
 
   const { limits, usage } = me;
-  const range = sizeRange(me, env);
+  const range = sizeRange(me, env, machineCpu);
+  // The machine, not her limits, is what stops the slider: say so, or the number looks arbitrary.
+  const machineCaps =
+    machineCpu !== undefined && machineCpu < Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env.maxCpu ?? Infinity);
   const { cpuMin, cpuMax, memMin, memMax } = range;
   const { cpu, memGb } = fitSize(range, { cpu: cpuChoice ?? env.defaultCpu, memGb: memChoice ?? env.defaultMemGb });
   const nameOk = new RegExp(`^${NAME_PATTERN}$`).test(name);
   const taken = existing.find((s) => s.name === name);
   const busy = taken && ACTIVE.has(taken.status);
-  const cpuHint = `the smallest of: ${cpus(limits.maxCpu)} per workspace, ${cpus(limits.maxTotalCpu - usage.cpu)} left in your total${env.maxCpu ? `, ${cpus(env.maxCpu)} for this environment` : ""}`;
+  const cpuHint = `the smallest of: ${cpus(limits.maxCpu)} per workspace, ${cpus(limits.maxTotalCpu - usage.cpu)} left in your total${env.maxCpu ? `, ${cpus(env.maxCpu)} for this environment` : ""}${machineCpu !== undefined ? `, ${cpus(machineCpu)} on the machine` : ""}`;
   const memHint = `the smallest of: ${gib(limits.maxMemGb)} per workspace, ${gib(limits.maxTotalMemGb - usage.memGb)} left in your total${env.maxMemGb ? `, ${gib(env.maxMemGb)} for this environment` : ""}`;
 
   return (
@@ -223,6 +229,12 @@ export function StartForm({
         <Slider id="cpu" label="CPU" value={cpu} min={cpuMin} max={cpuMax} format={cpus} onChange={setCpuChoice} hint={cpuHint} />
         <Slider id="memory" label="Memory" value={memGb} min={memMin} max={memMax} format={gib} onChange={setMemChoice} hint={memHint} />
       </div>
+      {machineCaps && machineCpu !== undefined && (
+        <p className="text-sm text-slate-600" data-testid="machine-cpu-cap">
+          The machine workspaces run on has {cpus(machineCpu)}, so no workspace can have more, although your role allows{" "}
+          {cpus(limits.maxCpu)}.
+        </p>
+      )}
       <div className="flex flex-wrap items-center gap-4">
         <Button type="submit" size="lg" loading={start.isPending} disabled={!nameOk || busy || !usable(env) || engineDown}>
           {start.isPending ? "Starting…" : "Start"}

@@ -15,7 +15,10 @@ export function WorkspacesHome({
   initialMe,
   initialServers,
   defaultName,
+  machineCpu,
 }: {
+  /** The engine's CPUs, when it said (lib/usage/capacity.ts). */
+  machineCpu?: number;
   initialMe: Me;
   initialServers: ServerView[];
   defaultName?: string;
@@ -47,6 +50,7 @@ export function WorkspacesHome({
             engineDown={engineDown}
             existing={servers}
             defaultName={defaultName}
+            machineCpu={machineCpu}
           />
         </Card>
       </div>

@@ -65,9 +65,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             <Stat
               label="Busiest people in this window"
               value={String(report.topUsers.length)}
-              note={
-                report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${cpus(report.topUsers[0].cpuPeak)}` : "nobody ran a server"
-              }
+              note={report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${cpus(report.topUsers[0].cpuPeak)}` : "nobody ran a server"}
             />
           </div>
           {(
