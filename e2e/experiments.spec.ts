@@ -146,6 +146,8 @@ test("the experiments list shows run counts and how to log from a notebook; a ne
 });
 
 test("the runs table pages, filters (a bad filter says why inline), sorts by a metric and picks columns", async ({ page }) => {
+  // Many steps, each a server round trip: a minute is too little on a machine busy with containers.
+  test.setTimeout(150_000);
   await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
   await expect(page.getByTestId("run-row")).toHaveCount(25);
@@ -248,6 +250,7 @@ test("a run page shows params, tags, latest metrics and a chart per metric, by s
 });
 
 test("comparing three runs highlights the params that differ and overlays their metrics", async ({ page }) => {
+  test.setTimeout(120_000);
   await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
   await page.getByLabel("Filter runs").fill("attributes.run_name IN ('xgb-deep', 'xgb-shallow', 'logreg')");

@@ -136,7 +136,8 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
   await form.getByLabel("CPU", { exact: true }).fill("0.5");
   await form.getByLabel("Memory (GiB)").fill("0.5");
   await form.getByRole("button", { name: "Create job" }).click();
-  await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible();
+  // The create, then the job page's first render: seconds on a machine busy with containers.
+  await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible({ timeout: 30_000 });
   // Issue 25 item 3: the page is live. Every state the execution passes through appears without a
   // reload, and nothing is logged to the console (an EventSource once got the ended log as text/plain).
   const consoleErrors: string[] = [];

@@ -30,7 +30,9 @@ export async function describeMe(db: Db, principal: Principal): Promise<Me> {
   if (!role) throw new Error(`role ${principal.role} is missing`);
   const limits = effectiveLimits(role, user?.limits ?? {});
   const usage = user ? await heldBy(db, user.id) : nothingHeld();
-  const refusal = quotaRefusal(SMALLEST_START, limits, usage, principal.role);
+  // The smallest start the form offers, never more than a workspace may have: only totals and counts can refuse it.
+  const smallest = { cpu: Math.min(SMALLEST_START.cpu, limits.maxCpu), memGb: Math.min(SMALLEST_START.memGb, limits.maxMemGb) };
+  const refusal = quotaRefusal(smallest, limits, usage, principal.role);
   return {
     name: principal.name,
     displayName: user?.displayName ?? null,
