@@ -44,7 +44,8 @@ test("a new person starts a workspace, watches it start, sees its live use, open
 
   await page.getByRole("button", { name: "Start", exact: true }).click();
   const row = page.getByTestId("server-default");
-  await expect(row).toBeVisible();
+  // The start's answer, then one poll of the list and the allowance together: seconds on a busy machine.
+  await expect(row).toBeVisible({ timeout: 30_000 });
   // The progress bar comes from the event stream; catch it while the server is starting.
   const bar = row.getByRole("progressbar", { name: "Starting default" });
   await expect(bar).toBeVisible();
