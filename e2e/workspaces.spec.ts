@@ -153,6 +153,7 @@ test("the page for a stopped server starts it again and then opens Jupyter; othe
 });
 
 test("everyone sees the environments; only admins add, deprecate and delete them", async ({ page }) => {
+  test.setTimeout(120_000);
   await devSignIn(page, DEV_URL, OTHER);
   await page.getByRole("link", { name: "Environments" }).click();
   await expect(page).toHaveURL(`${DEV_URL}/environments`);
