@@ -244,7 +244,12 @@ test("the servers table shows live use and stops several at once, each recorded 
   await expect(page.getByTestId("servers-summary")).toHaveText("2 active servers holding 1.5 CPUs and 1.5 GiB");
   await expect(page.getByRole("meter", { name: `Memory of ${ANN}/default` })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId(`server-row-${ANN}/default`)).toContainText("python");
+  // Job executions hold CPU and memory like servers: the page has their table too.
+  await expect(page.getByTestId("running-executions")).toContainText("No job execution is running.");
   await screenshot(page, "admin-servers");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "admin-servers-390");
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByLabel("Select all servers").check();
   await page.getByRole("button", { name: "Stop selected (2)" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Stopping 2 servers" })).toBeVisible();

@@ -160,6 +160,8 @@ test("the experiments list shows run counts and how to log from a notebook; a ne
 });
 
 test("the runs table pages, filters (a bad filter says why inline), sorts by a metric and picks columns", async ({ page }) => {
+  // Many steps, each a server round trip: a minute is too little on a machine busy with containers.
+  test.setTimeout(150_000);
   await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
   await expect(page.getByTestId("run-row")).toHaveCount(25);
@@ -215,6 +217,17 @@ test("the runs table pages, filters (a bad filter says why inline), sorts by a m
   await screenshot(page, "experiments-column-picker");
   await picker.getByRole("button", { name: "Done" }).click();
   await expect(page.getByRole("columnheader", { name: /param\s*seed/ })).toHaveCount(0);
+  // Escape closes it and gives the focus back to its button; so does a click outside it.
+  const columns = page.getByRole("button", { name: /Columns/ });
+  await columns.click();
+  await expect(picker).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(picker).toHaveCount(0);
+  await expect(columns).toBeFocused();
+  await columns.click();
+  await expect(picker).toBeVisible();
+  await page.getByRole("heading", { level: 1 }).click();
+  await expect(picker).toHaveCount(0);
   const deepRow = page.getByTestId("run-row").filter({ hasText: "xgb-deep" });
   await expect(deepRow.locator('[data-column="tags:team"]')).toHaveText("growth");
   await expect(deepRow.locator('[data-column="metrics:acc"]')).toHaveText("0.9291");
@@ -251,6 +264,7 @@ test("a run page shows params, tags, latest metrics and a chart per metric, by s
 });
 
 test("comparing three runs highlights the params that differ and overlays their metrics", async ({ page }) => {
+  test.setTimeout(120_000);
   await devSignIn(page, DEV_URL, USER);
   await page.goto(`${DEV_URL}/experiments/${data().experimentId}`);
   await page.getByLabel("Filter runs").fill("attributes.run_name IN ('xgb-deep', 'xgb-shallow', 'logreg')");
@@ -259,6 +273,8 @@ test("comparing three runs highlights the params that differ and overlays their 
   for (const name of ["xgb-deep", "xgb-shallow", "logreg"]) await page.getByLabel(`Select ${name}`).check();
   await page.getByRole("link", { name: "Compare" }).click();
   await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
+  // The breadcrumb names the experiment the runs are in, not "runs".
+  await expect(page.getByTestId("compare-experiment")).toHaveText(EXPERIMENT);
   const params = page.getByTestId("compare-params");
   await expect(params.getByRole("row", { name: /depth/ })).toHaveAttribute("data-differs", "true");
   await expect(params.getByRole("row", { name: /model/ })).toHaveAttribute("data-differs", "true");

@@ -124,6 +124,9 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
   const form = page.getByTestId("job-form");
   await form.getByLabel("Name", { exact: true }).fill("nightly");
   await form.getByLabel("Notebook or script in your home").fill("jobs/missing.py");
+  // The environment is picked from those her role may use, by name.
+  await form.getByLabel("Environment").selectOption({ label: "Python 3.13 · JupyterLab" });
+  await expect(form.getByLabel("Environment")).toHaveValue("python");
   await page.getByTestId("cron-input").fill("0 25 * * *");
   await expect(page.getByTestId("cron-error")).toHaveText('The cron expression "0 25 * * *" is not valid: Invalid value for hour: 25.');
   await page.getByTestId("cron-input").fill("*/30 * * * *");
@@ -133,7 +136,8 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
   await form.getByLabel("CPU", { exact: true }).fill("0.5");
   await form.getByLabel("Memory (GiB)").fill("0.5");
   await form.getByRole("button", { name: "Create job" }).click();
-  await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible();
+  // The create, then the job page's first render: seconds on a machine busy with containers.
+  await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible({ timeout: 30_000 });
   // Issue 25 item 3: the page is live. Every state the execution passes through appears without a
   // reload, and nothing is logged to the console (an EventSource once got the ended log as text/plain).
   const consoleErrors: string[] = [];

@@ -155,15 +155,33 @@ test("an admin deletes a user from her page after a dialog that names what goes 
 });
 
 test("an admin deletes a user from the Users list, keeping her home volume", async ({ page, request }) => {
-  await userWithToken(request, DEV_URL, "b-list");
+  const token = await userWithToken(request, DEV_URL, "b-list");
+  // A scheduled job: the dialog says it goes with her.
+  const job = await request.post(`${DEV_URL}/api/jobs`, {
+    headers: bearer(token),
+    data: {
+      name: "nightly",
+      path: "train.py",
+      environment: "python",
+      cpu: 0.25,
+      memGb: 0.25,
+      timeoutS: 60,
+      trigger: { kind: "cron", cron: "0 3 * * *" },
+    },
+  });
+  expect(job.status(), await job.text()).toBe(201);
   await devSignIn(page, DEV_URL, "admin");
   await page.goto(`${DEV_URL}/admin/users?q=b-list`);
   const row = page.getByTestId("user-b-list");
   await row.getByRole("button", { name: "Delete b-list…" }).click();
   const dialog = page.getByRole("dialog", { name: "Delete b-list?" });
   await expect(dialog).toContainText("b-list has no running servers.");
+  await expect(dialog.getByTestId("delete-user-jobs")).toHaveText("1 job (nightly) will be deleted and never run again.");
   await expect(dialog.getByLabel(/Keep the home volume atrium-home-[0-9a-f]{32}/)).toBeChecked();
   await screenshot(page, "admin-users-delete-dialog-keep");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "admin-users-delete-dialog-keep-390");
+  await page.setViewportSize({ width: 1440, height: 900 });
   await dialog.getByRole("button", { name: "Delete b-list" }).click();
   await expect(row).toHaveCount(0);
   expect((await request.get(`${DEV_URL}/api/users/b-list`, { headers: asBootstrap })).status()).toBe(404);

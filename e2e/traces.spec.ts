@@ -240,6 +240,10 @@ test("the Traces tab lists, filters and opens a trace: span waterfall, inputs an
   const detail = page.getByTestId("trace-detail");
   const spans = detail.getByTestId("span-row");
   await expect(spans).toHaveCount(3);
+  // The opened trace is in the address: a reload shows it again.
+  await expect(page).toHaveURL(/[?&]trace=[^&]+/);
+  await page.reload();
+  await expect(spans).toHaveCount(3);
   await expect(spans.nth(0)).toContainText("answer_question");
   await expect(spans.nth(1)).toContainText("retrieve_docs");
   await expect(spans.nth(2)).toContainText("chat_completion");

@@ -44,7 +44,8 @@ test("a new person starts a workspace, watches it start, sees its live use, open
 
   await page.getByRole("button", { name: "Start", exact: true }).click();
   const row = page.getByTestId("server-default");
-  await expect(row).toBeVisible();
+  // The start's answer, then one poll of the list and the allowance together: seconds on a busy machine.
+  await expect(row).toBeVisible({ timeout: 30_000 });
   // The progress bar comes from the event stream; catch it while the server is starting.
   const bar = row.getByRole("progressbar", { name: "Starting default" });
   await expect(bar).toBeVisible();
@@ -60,9 +61,9 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   // Live use: one sample from the engine, against the allocation.
   await expect(row.getByTestId("live-cpu")).toContainText(/\d+\.\d\d of 1 core$/, { timeout: 20_000 });
   await expect(row.getByTestId("live-mem")).toContainText(/\d+(\.\d)? [KMG]iB of 2 GiB$/);
-  // One server is all the user role allows: the form says so instead of offering a useless start.
+  // One server is all the user role allows: the form shows the server's own refusal, with whom to ask.
   await expect(page.getByTestId("no-room")).toHaveText(
-    "You are running 1 of the 1 workspace your role (user) allows; stop one to start another.",
+    "You already run 1 of the 1 server role 'user' allows; stop one first; an admin can give you the 'power' role.",
   );
   await expect(page.getByRole("meter", { name: "Servers" })).toHaveAttribute("aria-valuenow", "1");
   await screenshot(page, "workspaces-running");
@@ -76,8 +77,18 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   await screenshot(jupyter, "workspace-jupyterlab");
   await jupyter.close();
 
+  // Stop asks first; dismissed, nothing happens.
+  page.once("dialog", (d) => void d.dismiss());
   await row.getByRole("button", { name: "Stop" }).click();
+  await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running");
+  const asked = page.waitForEvent("dialog");
+  await row.getByRole("button", { name: "Stop" }).click();
+  const dialog = await asked;
+  expect(dialog.message()).toBe("Stop default? Its kernels end and unsaved notebook changes are lost; your home folder stays.");
+  await dialog.accept();
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "stopped", { timeout: 60_000 });
+  // The meter is read with the list: the moment the row says stopped, it no longer counts it as running.
+  expect(await page.getByRole("meter", { name: "Servers" }).getAttribute("aria-valuenow")).toBe("0");
   await expect(row.getByRole("button", { name: "Start again" })).toBeVisible();
   await expect(row.getByRole("link", { name: /Open/ })).toHaveCount(0);
   await expect(page.getByTestId("start-form")).toBeVisible();
@@ -136,11 +147,13 @@ test("the page for a stopped server starts it again and then opens Jupyter; othe
   await visit(page, `${DEV_URL}/`);
   const row = page.getByTestId("server-default");
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running");
+  page.once("dialog", (d) => void d.accept());
   await row.getByRole("button", { name: "Stop" }).click();
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "stopped", { timeout: 60_000 });
 });
 
 test("everyone sees the environments; only admins add, deprecate and delete them", async ({ page }) => {
+  test.setTimeout(120_000);
   await devSignIn(page, DEV_URL, OTHER);
   await page.getByRole("link", { name: "Environments" }).click();
   await expect(page).toHaveURL(`${DEV_URL}/environments`);
@@ -156,7 +169,21 @@ test("everyone sees the environments; only admins add, deprecate and delete them
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
   await devSignIn(page, DEV_URL, "admin");
+  // The admin role allows 16 CPUs a workspace; the start form offers no more than the engine has, and says why.
+  const cap = page.getByTestId("machine-cpu-cap");
+  await expect(cap).toContainText(
+    /^The machine workspaces run on has \d+ CPUs?, so no workspace can have more, although your role allows 16 CPUs\.$/,
+  );
+  const machineCpus = Number(/has (\d+) CPU/.exec((await cap.textContent()) ?? "")?.[1]);
+  await expect(page.getByLabel("CPU", { exact: true })).toHaveAttribute("max", String(machineCpus));
   await visit(page, `${DEV_URL}/environments`);
+  // The seeded environment comes back at every start: it offers no Delete, and the API refuses one.
+  const seeded = page.getByTestId("environment-python");
+  await expect(seeded.getByTestId("seeded-note")).toHaveText("Made by the portal at start-up; deprecate it rather than delete it.");
+  await expect(seeded.getByRole("button", { name: "Delete" })).toHaveCount(0);
+  const refusedDelete = await page.request.delete(`${DEV_URL}/api/environments/python`, { headers: { origin: DEV_URL } });
+  expect(refusedDelete.status()).toBe(409);
+  expect(await errorCode(refusedDelete)).toBe("environment_seeded");
   const form = page.getByTestId("add-environment");
   await form.getByLabel("Id", { exact: true }).fill("e2e-missing");
   await form.getByLabel("Name", { exact: true }).fill("R 4.4 · JupyterLab");
@@ -235,6 +262,18 @@ test("when the container engine is unreachable, the home page says so and the re
     await page.getByRole("button", { name: "Create token" }).click();
     await expect(page.getByTestId("new-token")).toBeVisible();
     await screenshot(page, "workspaces-engine-down");
+    // An admin's Servers page says the engine is down and names the command that starts it, instead of
+    // "No workspace is running".
+    await page.context().clearCookies();
+    await devSignIn(page, base, "admin");
+    await visit(page, `${base}/admin/servers`);
+    await expect(page.getByTestId("engine-fix")).toContainText("sudo bash scripts/ensure-docker.sh");
+    await expect(page.getByTestId("no-active-servers")).toContainText("The container engine does not answer");
+    await expect(page.getByText("No workspace is running")).toHaveCount(0);
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `admin-servers-engine-down-${width}`);
+    }
   } finally {
     await portal.stop();
   }

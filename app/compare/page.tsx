@@ -2,7 +2,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { parseRunList } from "@/components/tracking/compare";
 import { CompareView } from "@/components/tracking/compare-view";
 import { getDb } from "@atrium/core/lib/runtime/db";
-import { findRunView } from "@atrium/core/lib/tracking/overview/overview";
+import { findExperimentView, findRunView } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -12,13 +12,18 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const found = await Promise.all(ids.map((id) => findRunView(db, id, principal)));
   const runs = found.filter((r) => r !== null);
   const missing = ids.filter((_, i) => found[i] === null);
-  const experimentId = runs[0]?.info.experiment_id;
+  // The crumb names the experiment of the runs when they share one (the runs table's Compare), else none.
+  const experimentIds = new Set(runs.map((r) => r.info.experiment_id));
+  const experimentId = experimentIds.size === 1 ? runs[0]?.info.experiment_id : undefined;
+  const experiment = experimentId === undefined ? null : await findExperimentView(db, experimentId, principal);
   return (
     <div className="space-y-6">
       <PageHeader
         crumbs={[
           { href: "/experiments", label: "Experiments" },
-          ...(experimentId === undefined ? [] : [{ href: `/experiments/${experimentId}`, label: "runs" }]),
+          ...(experiment
+            ? [{ href: `/experiments/${experiment.experiment_id}`, label: experiment.name, testId: "compare-experiment" }]
+            : []),
         ]}
         title={`Compare ${runs.length} runs`}
       />

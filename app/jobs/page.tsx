@@ -8,6 +8,7 @@ import { LiveRefresh } from "@/components/ui/live-refresh";
 import { formatDateTime } from "@/components/ui/dates";
 import { listJobsFor } from "@atrium/core/lib/jobs/manage";
 import { getDb } from "@atrium/core/lib/runtime/db";
+import { environmentChoices } from "@atrium/core/lib/environments/manage";
 import { requireUser } from "../_lib/page-auth";
 
 export default async function JobsPage() {
@@ -57,7 +58,7 @@ export default async function JobsPage() {
         </JobTable>
       </Card>
       <Card title="New job" description="The cron expression is checked as you type; the next five times are shown in UTC.">
-        <JobForm otherJobs={mine} />
+        <JobForm otherJobs={mine} environments={await environmentChoices(db, principal)} />
       </Card>
     </div>
   );

@@ -11,7 +11,7 @@ export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n ==
 
 /**
  * "Delete user…" and the dialog it opens, which names everything that goes with the person: running
- * servers, API tokens, sessions, and the home volume (kept, or removed when the admin says so). The
+ * servers, jobs and their unfinished executions, API tokens, sessions, and the home volume (kept, or removed when the admin says so). The
  * summary is read when the dialog opens (GET /api/users/<name>/deletion), so it is current.
  */
 export function DeleteUserButton({ name, compact = false }: { name: string; compact?: boolean }) {
@@ -68,6 +68,15 @@ export function DeleteUserButton({ name, compact = false }: { name: string; comp
                 {summary.activeServers.length === 0
                   ? `${name} has no running servers.`
                   : `${plural(summary.activeServers.length, "running server")} (${summary.activeServers.join(", ")}) will be stopped and removed; unsaved work in them is lost.`}
+              </li>
+              <li data-testid="delete-user-jobs">
+                {summary.jobs.length === 0
+                  ? "No jobs."
+                  : `${plural(summary.jobs.length, "job")} (${summary.jobs.join(", ")}) will be deleted and never run again${
+                      summary.unfinishedExecutions > 0
+                        ? `; ${plural(summary.unfinishedExecutions, "queued or running execution")} will be cancelled`
+                        : ""
+                    }.`}
               </li>
               <li>{summary.tokens === 0 ? "No API tokens." : `${plural(summary.tokens, "API token")} will stop working.`}</li>
               <li>{summary.sessions === 0 ? "Not signed in anywhere." : `${plural(summary.sessions, "session")} will end.`}</li>

@@ -7,8 +7,9 @@ import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { num } from "@/components/workspaces/format";
+import { cpus, num } from "@/components/workspaces/format";
 import { CellMeter } from "@/components/ui/meter";
+import { useHealth } from "@/components/workspaces/queries";
 import { StatusBadge } from "@/components/workspaces/status-badge";
 import type { AdminServerView, StopOutcome } from "@/lib/admin/servers-table";
 
@@ -60,6 +61,7 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
     refetchInterval: 15_000,
   });
   const rows = live.data ?? initial;
+  const engineDown = useHealth().data?.engine === "down";
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [now, setNow] = useState(() => Date.now());
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -109,7 +111,7 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
     <div className="space-y-3">
       <div className="flex flex-wrap items-center gap-3 text-sm">
         <span className="text-slate-600" data-testid="servers-summary">
-          {rows.length} active server{rows.length === 1 ? "" : "s"} holding {num(totals.cpu)} CPUs and {num(totals.mem)} GiB
+          {rows.length} active server{rows.length === 1 ? "" : "s"} holding {cpus(totals.cpu)} and {num(totals.mem)} GiB
         </span>
         {live.isFetching && (
           <span className="inline-flex items-center gap-2 text-xs text-slate-500" role="status">
@@ -182,7 +184,7 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
               <td className="px-2 text-slate-600">{s.environment}</td>
               <td className="px-2 tabular-nums text-slate-600">{uptime(s.startedAt, now)}</td>
               <td className="px-2">
-                <UseBar used={s.used?.cpu} given={s.cpu} unit="CPU" label={`CPU of ${k}`} />
+                <UseBar used={s.used?.cpu} given={s.cpu} unit={s.cpu === 1 ? "CPU" : "CPUs"} label={`CPU of ${k}`} />
               </td>
               <td className="px-2">
                 <UseBar used={s.used?.memGb} given={s.memGb} unit="GiB" label={`Memory of ${k}`} />
@@ -206,7 +208,9 @@ export function ServersTable({ initial }: { initial: AdminServerView[] }) {
         {rows.length === 0 && (
           <tr>
             <td colSpan={9} className="px-4 py-10 text-center text-slate-500" data-testid="no-active-servers">
-              No workspace is running. When people start one on their home page it appears here, with its live CPU and memory.
+              {engineDown
+                ? "The container engine does not answer, so what runs on it cannot be listed; see above."
+                : "No workspace is running. When people start one on their home page it appears here, with its live CPU and memory."}
             </td>
           </tr>
         )}

@@ -198,7 +198,11 @@ export function EnvironmentActions({ env }: { env: EnvironmentView }) {
       <div className="flex flex-wrap items-center gap-2">
         <span className="mr-auto text-xs uppercase tracking-wide text-slate-400">Admin</span>
         {button(env.deprecated ? "Undeprecate" : "Deprecate", "secondary", toggle)}
-        {confirming ? (
+        {env.seeded ? (
+          <span className="text-xs text-slate-500" data-testid="seeded-note">
+            Made by the portal at start-up; deprecate it rather than delete it.
+          </span>
+        ) : confirming ? (
           <>
             <span className="text-xs text-slate-600">Delete “{env.name}”?</span>
             {button("Yes, delete", "danger", () => run(() => apiFetch(path, { method: "DELETE" })))}

@@ -57,12 +57,25 @@ function CronPreview({ cron, timeZone }: { cron: string; timeZone: string }) {
   );
 }
 
-/** Creates a job, or changes one (`job` given). */
-export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ id: string; name: string }> }) {
+/** Creates a job, or changes one (`job` given). `environments`: what the person may pick (lib/environments/manage.ts). */
+export function JobForm({
+  job,
+  otherJobs,
+  environments,
+}: {
+  job?: JobView;
+  otherJobs: Array<{ id: string; name: string }>;
+  environments: Array<{ id: string; name: string }>;
+}) {
   const router = useRouter();
   const [name, setName] = useState(job?.name ?? "");
   const [path, setPath] = useState(job?.path ?? "");
-  const [environment, setEnvironment] = useState(job?.environment ?? "python");
+  const [environment, setEnvironment] = useState(job?.environment ?? environments[0]?.id ?? "");
+  // A job keeps an environment that is no longer offered (deprecated, or no longer for her role) until she picks another.
+  const offered =
+    job && !environments.some((e) => e.id === job.environment)
+      ? [...environments, { id: job.environment, name: job.environment }]
+      : environments;
   const [cpu, setCpu] = useState(String(job?.cpu ?? 1));
   const [memGb, setMemGb] = useState(String(job?.memGb ?? 1));
   const [timeoutS, setTimeoutS] = useState(String(job?.timeoutS ?? 3600));
@@ -114,7 +127,15 @@ export function JobForm({ job, otherJobs }: { job?: JobView; otherJobs: Array<{ 
       </label>
       <label className={label}>
         Environment
-        <input className={input} value={environment} onChange={(e) => setEnvironment(e.target.value)} />
+        <select className={`${input} bg-white`} value={environment} onChange={(e) => setEnvironment(e.target.value)} required>
+          {offered.length === 0 && <option value="">No environment is available to your role</option>}
+          {offered.map((e) => (
+            <option key={e.id} value={e.id}>
+              {e.name}
+              {environments.some((o) => o.id === e.id) ? "" : " (no longer offered)"}
+            </option>
+          ))}
+        </select>
       </label>
       <div className="grid grid-cols-2 gap-3">
         <label className={label}>

@@ -1,7 +1,8 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
-import { useState } from "react";
+import { useCallback, useRef, useState } from "react";
+import { useDismiss } from "@/components/ui/use-dismiss";
 import type { ColumnKeys } from "@/lib/tracking/overview/overview";
 
 export type ColumnGroup = "metrics" | "params" | "tags";
@@ -26,13 +27,21 @@ const GROUPS: { group: ColumnGroup; label: string }[] = [
   { group: "tags", label: "Tags" },
 ];
 
-/** A drop-down of checkboxes, one group each for metrics, params and tags. */
+/** A drop-down of checkboxes, one group each for metrics, params and tags; Escape or a press outside closes it. */
 export function ColumnPicker({ keys, chosen, onChange }: { keys: ColumnKeys; chosen: ColumnId[]; onChange: (next: ColumnId[]) => void }) {
   const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  useDismiss(
+    open,
+    useCallback(() => setOpen(false), []),
+    box,
+    opener,
+  );
   const toggle = (id: ColumnId) => onChange(chosen.includes(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   return (
-    <div className="relative">
-      <Button variant="secondary" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+    <div className="relative" ref={box}>
+      <Button ref={opener} variant="secondary" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
         Columns ({chosen.length}) ▾
       </Button>
       {open && (

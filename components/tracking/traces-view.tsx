@@ -230,7 +230,15 @@ export function TracesView({
   const [draft, setDraft] = useState("");
   const [filter, setFilter] = useState("");
   const [tokens, setTokens] = useState<string[]>([]);
-  const [selected, setSelected] = useState<string | undefined>(initialTrace);
+  const [selected, setSelectedState] = useState<string | undefined>(initialTrace);
+  // The opened trace is in the address (`?trace=`), so a reload, a copied link or Back keeps it open.
+  const setSelected = (id: string | undefined) => {
+    setSelectedState(id);
+    const url = new URL(window.location.href);
+    if (id === undefined) url.searchParams.delete("trace");
+    else url.searchParams.set("trace", id);
+    window.history.replaceState(window.history.state, "", url);
+  };
   const page = tokens[tokens.length - 1];
   const traces = useQuery({
     queryKey: ["traces", experimentId, filter, page],

@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from "react";
+import type { ButtonHTMLAttributes, Ref } from "react";
 
 /**
  * The portal's one set of button looks (docs/architecture.md §2): `primary` for the action a form or
@@ -40,7 +40,13 @@ export function Button({
   children,
   type = "button",
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: ButtonVariant; size?: ButtonSize; loading?: boolean }) {
+}: ButtonHTMLAttributes<HTMLButtonElement> & {
+  variant?: ButtonVariant;
+  size?: ButtonSize;
+  loading?: boolean;
+  /** React 19 passes a ref as a prop; it reaches the <button>. */
+  ref?: Ref<HTMLButtonElement>;
+}) {
   return (
     <button
       type={type}

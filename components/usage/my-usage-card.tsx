@@ -6,6 +6,8 @@ import { getDb } from "@atrium/core/lib/runtime/db";
 import { USAGE_RANGES } from "@atrium/core/lib/usage/ranges";
 import { myRecentUsage } from "@atrium/core/lib/usage/report";
 import { describeMe } from "@atrium/core/lib/users/me";
+import { listHoldings } from "@atrium/core/lib/quota/holdings";
+import { JobHoldings } from "./job-holdings";
 import { UsageChart } from "./usage-chart";
 
 const GIB = 1024 ** 3;
@@ -15,13 +17,14 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
   const db = await getDb();
   const me = await describeMe(db, principal);
   const report = await myRecentUsage(db, principal.userId, me.limits);
+  const held = principal.userId ? await listHoldings(db, principal.userId) : [];
   const ran = report.rows.some((r) => (r.cpuAllocated ?? 0) > 0);
   const ms = USAGE_RANGES[report.range].ms;
-  const window = report.range === "1h" ? "the last hour (your workspaces ran only in that hour)" : "the last 24 hours";
+  const window = report.range === "1h" ? "the last hour (nothing of yours ran before it)" : "the last 24 hours";
   return (
     <Card
       title="My usage"
-      description={`Your artifacts against your storage quota, and ${window} of your workspaces, sampled every minute (UTC).`}
+      description={`Your artifacts against your storage quota, and ${window} of your workspaces and job executions, sampled every minute (UTC).`}
     >
       <div className="mb-6 max-w-md">
         <Meter
@@ -65,8 +68,14 @@ export async function MyUsageCard({ principal }: { principal: Principal }) {
         </div>
       ) : (
         <p className="text-sm text-slate-500" data-testid="my-usage-empty">
-          No workspace of yours ran in the last 24 hours. Start one above; its CPU and memory show up here a minute later.
+          Nothing of yours ran in the last 24 hours. Start a workspace above or run a job; its CPU and memory show up here a minute later.
         </p>
+      )}
+      {held.some((h) => h.kind === "job") && (
+        <div className="mt-6">
+          <h3 className="mb-2 text-sm font-medium text-slate-700">Your job executions running now</h3>
+          <JobHoldings rows={held} owners={false} testId="my-running-executions" />
+        </div>
       )}
     </Card>
   );

@@ -23,5 +23,7 @@ describe("restartSize", () => {
 
   it("keeps the sliders' step: a limit between steps rounds down to one", () => {
     expect(sizeRange({ ...idle, limits: { ...limits, maxCpu: 1.3 } }, undefined).cpuMax).toBe(1.25);
+    // A role allowing more than the machine has is capped at the machine.
+    expect(sizeRange({ ...idle, limits: { ...limits, maxCpu: 16, maxTotalCpu: 32 } }, undefined, 2).cpuMax).toBe(2);
   });
 });

@@ -17,13 +17,15 @@ export interface SizeRange {
   memMax: number;
 }
 
-/** The smallest of the per-workspace limit, what is left of the total, and the environment's ceiling. */
+/** The smallest of the per-workspace limit, what is left of the total, the environment's ceiling and the machine. */
 export function sizeRange(
   me: Pick<Me, "limits" | "usage">,
   env: { maxCpu: number | null; maxMemGb: number | null } | undefined,
+  /** The engine's CPUs: a role may allow more than the machine has, and the engine refuses such a start. */
+  machineCpu = Infinity,
 ): SizeRange {
   const { limits, usage } = me;
-  const cpuMax = ceiling(Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env?.maxCpu ?? Infinity));
+  const cpuMax = ceiling(Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env?.maxCpu ?? Infinity, machineCpu));
   const memMax = ceiling(Math.min(limits.maxMemGb, limits.maxTotalMemGb - usage.memGb, env?.maxMemGb ?? Infinity));
   return { cpuMax, memMax, cpuMin: Math.min(STEP, cpuMax), memMin: Math.min(STEP, memMax) };
 }

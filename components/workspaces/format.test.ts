@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Me } from "@/lib/users/me";
 import { bytes, cpus, gib, relativeTime } from "./format";
-import { noRoomReason } from "./start-form";
+import { freeName } from "./start-form";
 
 describe("relativeTime", () => {
   const now = Date.parse("2026-01-01T12:00:00Z");
@@ -29,28 +28,16 @@ describe("units", () => {
   });
 });
 
-describe("noRoomReason", () => {
-  const me = (usage: Me["usage"]): Me => ({
-    name: "sam",
-    displayName: null,
-    role: "user",
-    admin: false,
-    limits: { maxCpu: 2, maxMemGb: 4, maxServers: 2, maxTotalCpu: 3, maxTotalMemGb: 6, maxStorageGb: 10, maxPids: 1024 },
-    usage,
-    storage: { usedBytes: 0, limitBytes: 10 * 1024 ** 3 },
-  });
-  it("is null while there is room", () => {
-    expect(noRoomReason(me({ servers: 1, cpu: 2, memGb: 4 }))).toBeNull();
-  });
-  it("names the numbers that are used up", () => {
-    expect(noRoomReason(me({ servers: 2, cpu: 2, memGb: 2 }))).toBe(
-      "You are running 2 of the 2 workspaces your role (user) allows; stop one to start another.",
-    );
-    expect(noRoomReason(me({ servers: 1, cpu: 3, memGb: 2 }))).toBe(
-      "Your workspaces already use 3 of your 3 CPUs; stop one to start another.",
-    );
-    expect(noRoomReason(me({ servers: 1, cpu: 1, memGb: 6 }))).toBe(
-      "Your workspaces already use 6 of your 6 GiB of memory; stop one to start another.",
-    );
+describe("freeName", () => {
+  it("offers the preferred name unless a workspace by that name is active", () => {
+    expect(freeName("default", [])).toBe("default");
+    expect(freeName("default", [{ name: "default", status: "stopped" }])).toBe("default");
+    expect(freeName("default", [{ name: "default", status: "running" }])).toBe("default-2");
+    expect(
+      freeName("default", [
+        { name: "default", status: "pending" },
+        { name: "default-2", status: "stopping" },
+      ]),
+    ).toBe("default-3");
   });
 });

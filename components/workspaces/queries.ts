@@ -8,20 +8,31 @@ import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
 
 export const keys = {
-  me: ["me"] as const,
-  servers: (user: string) => ["servers", user] as const,
+  /** The person's servers and her allowance, read together (useHome). */
+  home: (user: string) => ["home", user] as const,
   environments: ["environments"] as const,
   health: ["health"] as const,
 };
 
-export function useMe(initial?: Me) {
-  return useQuery({ queryKey: keys.me, queryFn: () => apiFetch<Me>("/api/me"), initialData: initial, refetchInterval: 3_000 });
+export interface Home {
+  me: Me;
+  servers: ServerView[];
 }
 
-export function useServers(user: string, initial?: ServerView[]) {
+/**
+ * The person's servers and what she holds against her limits, fetched in one go every 3 s: polled apart,
+ * a stopped server would sit beside a meter still counting it as running until the other poll came.
+ */
+export function useHome(initial: Home) {
   return useQuery({
-    queryKey: keys.servers(user),
-    queryFn: () => apiFetch<ServerView[]>(`/api/users/${encodeURIComponent(user)}/servers`),
+    queryKey: keys.home(initial.me.name),
+    queryFn: async (): Promise<Home> => {
+      const [me, servers] = await Promise.all([
+        apiFetch<Me>("/api/me"),
+        apiFetch<ServerView[]>(`/api/users/${encodeURIComponent(initial.me.name)}/servers`),
+      ]);
+      return { me, servers };
+    },
     initialData: initial,
     refetchInterval: 3_000,
   });

@@ -9,7 +9,6 @@ import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
 import { restartSize } from "./allowed-size";
-import { noRoomReason } from "./start-form";
 import { cpus, endedAs, gib, serverPath } from "./format";
 import { LiveUsage } from "./live-usage";
 import { keys } from "./queries";
@@ -47,12 +46,11 @@ function ServerRow({
   // A start made here is followed from its 202 on: one that fails at once may never be seen pending in the list.
   const [following, setFollowing] = useState<ServerView | null>(null);
   const refresh = () => {
-    void client.invalidateQueries({ queryKey: keys.servers(user) });
-    void client.invalidateQueries({ queryKey: keys.me });
+    void client.invalidateQueries({ queryKey: keys.home(user) });
   };
   // The size it last had, or the most the person may use now if an admin lowered the limits since.
   const size = restartSize(me, env, s);
-  const noRoom = noRoomReason(me);
+  const noRoom = me.startRefusal;
   const stop = useMutation({ mutationFn: () => apiFetch(serverPath(user, s.name), { method: "DELETE" }), onSettled: refresh });
   const start = useMutation({
     mutationFn: () =>
@@ -107,7 +105,16 @@ function ServerRow({
             </a>
           )}
           {(s.status === "running" || s.status === "pending") && (
-            <Button variant="secondary" loading={stop.isPending} disabled={engineDown} onClick={() => stop.mutate()}>
+            <Button
+              variant="secondary"
+              loading={stop.isPending}
+              disabled={engineDown}
+              onClick={() => {
+                if (window.confirm(`Stop ${s.name}? Its kernels end and unsaved notebook changes are lost; your home folder stays.`)) {
+                  stop.mutate();
+                }
+              }}
+            >
               {stop.isPending ? "Stopping…" : "Stop"}
             </Button>
           )}

@@ -9,24 +9,24 @@ import { missingImageAdvice } from "@/lib/environments/image-hint";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
 import { fitSize, sizeRange, STEP } from "./allowed-size";
-import { cpus, gib, num, serverPath } from "./format";
+import { cpus, gib, serverPath } from "./format";
 import { keys } from "./queries";
 
 const NAME_PATTERN = "[a-z0-9][a-z0-9\\-]{0,29}";
 
-/** Why nothing more can start, in one sentence with the numbers; null when there is room. */
-export function noRoomReason(me: Me): string | null {
-  const { limits, usage } = me;
-  if (usage.servers >= limits.maxServers) {
-    return `You are running ${usage.servers} of the ${limits.maxServers} workspace${limits.maxServers === 1 ? "" : "s"} your role (${me.role}) allows; stop one to start another.`;
+const ACTIVE = new Set(["pending", "running", "stopping"]);
+
+/**
+ * The name the form offers: `preferred` unless a workspace of hers by that name is active, else the first
+ * `preferred-2`, `preferred-3`… that is not (a stopped one's name is fine: it starts again with its files).
+ */
+export function freeName(preferred: string, existing: { name: string; status: string }[]): string {
+  const active = new Set(existing.filter((s) => ACTIVE.has(s.status)).map((s) => s.name));
+  if (!active.has(preferred)) return preferred;
+  for (let i = 2; ; i++) {
+    const candidate = `${preferred.slice(0, 26)}-${i}`;
+    if (!active.has(candidate)) return candidate;
   }
-  if (limits.maxTotalCpu - usage.cpu < STEP) {
-    return `Your workspaces already use ${num(usage.cpu)} of your ${cpus(limits.maxTotalCpu)}; stop one to start another.`;
-  }
-  if (limits.maxTotalMemGb - usage.memGb < STEP) {
-    return `Your workspaces already use ${num(usage.memGb)} of your ${gib(limits.maxTotalMemGb)} of memory; stop one to start another.`;
-  }
-  return null;
 }
 
 /** Environments the person may pick: allowed ones, deprecated last. */
@@ -89,7 +89,10 @@ export function StartForm({
   engineDown,
   existing = [],
   defaultName = "default",
+  machineCpu,
 }: {
+  /** The engine's CPUs (lib/usage/capacity.ts), when it said: no offer goes past them. */
+  machineCpu?: number;
   me: Me;
   /** The person's servers, to say what a name that is taken will do. */
   existing?: { name: string; status: string }[];
@@ -102,22 +105,23 @@ export function StartForm({
   const [envId, setEnvId] = useState<string | null>(null);
   const [cpuChoice, setCpuChoice] = useState<number | null>(null);
   const [memChoice, setMemChoice] = useState<number | null>(null);
-  const [name, setName] = useState(defaultName);
+  // Until she types one, the offered name follows the list: never one of her active workspaces.
+  const [typedName, setName] = useState<string | null>(null);
+  const name = typedName ?? freeName(defaultName, existing);
 
   const start = useMutation({
     mutationFn: (ask: { environment: string; cpu: number; memGb: number }) =>
       apiFetch(serverPath(me.name, name), { method: "POST", body: JSON.stringify(ask) }),
     onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.servers(me.name) });
-      void client.invalidateQueries({ queryKey: keys.me });
+      void client.invalidateQueries({ queryKey: keys.home(me.name) });
     },
   });
 
-  const noRoom = noRoomReason(me);
-  if (noRoom) {
+  // The server's own sentence for the smallest start she could ask for (lib/users/me.ts), with whom to ask.
+  if (me.startRefusal) {
     return (
-      <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-700" data-testid="no-room">
-        {noRoom}
+      <p className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="no-room" role="status">
+        {me.startRefusal}
       </p>
     );
   }
@@ -141,13 +145,16 @@ export function StartForm({
   if (!env) return null;
 
   const { limits, usage } = me;
-  const range = sizeRange(me, env);
+  const range = sizeRange(me, env, machineCpu);
+  // The machine, not her limits, is what stops the slider: say so, or the number looks arbitrary.
+  const machineCaps =
+    machineCpu !== undefined && machineCpu < Math.min(limits.maxCpu, limits.maxTotalCpu - usage.cpu, env.maxCpu ?? Infinity);
   const { cpuMin, cpuMax, memMin, memMax } = range;
   const { cpu, memGb } = fitSize(range, { cpu: cpuChoice ?? env.defaultCpu, memGb: memChoice ?? env.defaultMemGb });
   const nameOk = new RegExp(`^${NAME_PATTERN}$`).test(name);
   const taken = existing.find((s) => s.name === name);
-  const busy = taken && (taken.status === "pending" || taken.status === "running" || taken.status === "stopping");
-  const cpuHint = `the smallest of: ${cpus(limits.maxCpu)} per workspace, ${cpus(limits.maxTotalCpu - usage.cpu)} left in your total${env.maxCpu ? `, ${cpus(env.maxCpu)} for this environment` : ""}`;
+  const busy = taken && ACTIVE.has(taken.status);
+  const cpuHint = `the smallest of: ${cpus(limits.maxCpu)} per workspace, ${cpus(limits.maxTotalCpu - usage.cpu)} left in your total${env.maxCpu ? `, ${cpus(env.maxCpu)} for this environment` : ""}${machineCpu !== undefined ? `, ${cpus(machineCpu)} on the machine` : ""}`;
   const memHint = `the smallest of: ${gib(limits.maxMemGb)} per workspace, ${gib(limits.maxTotalMemGb - usage.memGb)} left in your total${env.maxMemGb ? `, ${gib(env.maxMemGb)} for this environment` : ""}`;
 
   return (
@@ -222,6 +229,12 @@ export function StartForm({
         <Slider id="cpu" label="CPU" value={cpu} min={cpuMin} max={cpuMax} format={cpus} onChange={setCpuChoice} hint={cpuHint} />
         <Slider id="memory" label="Memory" value={memGb} min={memMin} max={memMax} format={gib} onChange={setMemChoice} hint={memHint} />
       </div>
+      {machineCaps && machineCpu !== undefined && (
+        <p className="text-sm text-slate-600" data-testid="machine-cpu-cap">
+          The machine workspaces run on has {cpus(machineCpu)}, so no workspace can have more, although your role allows{" "}
+          {cpus(limits.maxCpu)}.
+        </p>
+      )}
       <div className="flex flex-wrap items-center gap-4">
         <Button type="submit" size="lg" loading={start.isPending} disabled={!nameOk || busy || !usable(env) || engineDown}>
           {start.isPending ? "Starting…" : "Start"}

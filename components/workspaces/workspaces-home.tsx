@@ -6,7 +6,7 @@ import type { Me } from "@/lib/users/me";
 import type { ServerView } from "@/lib/workspaces/view";
 import { cpus, gib } from "./format";
 import { EngineBanner } from "./engine-banner";
-import { useEnvironments, useHealth, useMe, useServers } from "./queries";
+import { useEnvironments, useHealth, useHome } from "./queries";
 import { ServerList } from "./server-list";
 import { StartForm } from "./start-form";
 
@@ -15,13 +15,16 @@ export function WorkspacesHome({
   initialMe,
   initialServers,
   defaultName,
+  machineCpu,
 }: {
+  /** The engine's CPUs, when it said (lib/usage/capacity.ts). */
+  machineCpu?: number;
   initialMe: Me;
   initialServers: ServerView[];
   defaultName?: string;
 }) {
-  const me = useMe(initialMe).data ?? initialMe;
-  const servers = useServers(initialMe.name, initialServers);
+  const home = useHome({ me: initialMe, servers: initialServers });
+  const { me, servers } = home.data;
   const environments = useEnvironments();
   const engineDown = useHealth().data?.engine === "down";
   const { limits, usage } = me;
@@ -32,16 +35,8 @@ export function WorkspacesHome({
         title="Your workspaces"
         description="Each workspace is a Jupyter server of your own. Your home folder is kept when you stop one."
       >
-        {servers.data ? (
-          <ServerList me={me} servers={servers.data} environments={environments.data} engineDown={engineDown} />
-        ) : servers.error ? (
-          <p className="text-sm text-red-600">{servers.error.message}</p>
-        ) : (
-          <p className="text-sm text-slate-500">Loading your workspaces…</p>
-        )}
-        {servers.error && servers.data && (
-          <p className="mt-3 text-xs text-amber-700">Could not refresh the list: {servers.error.message}</p>
-        )}
+        <ServerList me={me} servers={servers} environments={environments.data} engineDown={engineDown} />
+        {home.error && <p className="mt-3 text-xs text-amber-700">Could not refresh the list: {home.error.message}</p>}
       </Card>
       <div id="start">
         <Card
@@ -53,8 +48,9 @@ export function WorkspacesHome({
             environments={environments.data}
             environmentsError={environments.error?.message}
             engineDown={engineDown}
-            existing={servers.data}
+            existing={servers}
             defaultName={defaultName}
+            machineCpu={machineCpu}
           />
         </Card>
       </div>

@@ -8,6 +8,7 @@ import {
   type EnvironmentRow,
 } from "@/db/queries/environments";
 import { listServersIn } from "@/db/queries/servers";
+import { seedEnvironments } from "@/db/seed";
 import { can, environmentResource } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
@@ -32,8 +33,12 @@ export function environmentView(e: EnvironmentRow, available: boolean, principal
     available,
     /** The caller's role may start it. */
     allowed: !principal || can(principal, "use", environmentResource(e)),
+    /** Made by the portal at start-up (db/seed.ts): it cannot be deleted, as the next start would make it again. */
+    seeded: isSeeded(e.id),
   };
 }
+
+const isSeeded = (id: string) => seedEnvironments.some((s) => s.id === id);
 export type EnvironmentView = ReturnType<typeof environmentView>;
 
 /** Whether the engine has the image; an engine that cannot be asked counts as not having it. */
@@ -55,6 +60,17 @@ export async function listEnvironmentsWithAvailability(db: Db, spawner: Spawner,
   const images = new Map<string, boolean>();
   await Promise.all([...new Set(envs.map((e) => e.image))].map(async (image) => images.set(image, await imagePresent(spawner, image))));
   return envs.map((e) => environmentView(e, images.get(e.image) ?? false, principal));
+}
+
+/**
+ * The environments a form offers the person (a job's): allowed for her role and not deprecated, by id and
+ * name. The engine is not asked: whether the image is there is said when something starts.
+ */
+export async function environmentChoices(db: Db, principal: Principal): Promise<Array<{ id: string; name: string }>> {
+  return (await listEnvironments(db))
+    .map((e) => environmentView(e, true, principal))
+    .filter((e) => e.allowed && !e.deprecated)
+    .map(({ id, name }) => ({ id, name }));
 }
 
 /** What the person may start now: allowed for their role and not deprecated, with whether the image is here. */
@@ -88,6 +104,12 @@ export async function changeEnvironment(
 
 /** Refused while servers use it: deprecate it instead, so nobody new picks it. */
 export async function removeEnvironment(db: Db, actor: Principal, id: string): Promise<void> {
+  if (isSeeded(id)) {
+    throw conflict(
+      "environment_seeded",
+      `"${id}" is the environment the portal makes at start-up and would make again; deprecate it instead, so nobody new picks it.`,
+    );
+  }
   await db.transaction(async (tx) => {
     const inUse = (await listServersIn(tx, ["pending", "running", "stopping"])).filter((s) => s.environmentId === id);
     if (inUse.length > 0)

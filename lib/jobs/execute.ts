@@ -100,6 +100,7 @@ export async function launchExecution(deps: JobDeps, executionId: string): Promi
       kind: "workspace",
       scopes: ["mlflow"],
       note: `MLflow token of job execution ${exec.id}`,
+      audit: false,
     });
     const running = await updateExecution(tx, exec.id, { state: "running", reason: null, startedAt: new Date(), tokenId: token.id }, [
       "queued",

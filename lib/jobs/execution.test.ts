@@ -24,7 +24,7 @@ import { LocalArtifactStore } from "@/lib/artifacts/local-store";
 import { DockerSpawner, SwarmSpawner, type Spawner } from "@/lib/spawner";
 import { engineReadiness, removeIdleNetworksOnceGone, swarmReadiness, SEEDED_IMAGE } from "@/lib/spawner/testing";
 import { executionRef } from "./workload";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { ArtifactStore } from "@/lib/artifacts/store";
 import { peakRssGrowth } from "@/lib/util/rss-testing";
 import { launchExecution, watchExecution, type JobDeps } from "./execute";
@@ -219,6 +219,12 @@ describe.each(backends.filter((b) => b.notReady === undefined || CI))("job execu
     const log = await deps.store.open(`${runRow?.experimentId}/${runId}/artifacts/job.log`);
     expect(await new Response(log?.stream).text()).toContain(`logged 200 argv ['--alpha', '0.75'] workspace ${project}`);
     expect((await findExperiment(db(), runRow?.experimentId ?? -1))?.projectId).toBe((await findProject(db(), project))?.id);
+    // Its token is named by the execution row, not by a token.create audit line per run.
+    const tokenAudits = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "token.create"), eq(auditEvents.target, owner.name)));
+    expect(tokenAudits.filter((a) => a.detail.id === done.tokenId)).toEqual([]);
     // The execution's token was revoked and its object removed.
     expect(
       await db()

@@ -267,7 +267,7 @@ for (const kind of DB_KINDS) {
           { name: "vision", description: "" },
         ],
       });
-      expect(await ok(call("GET", "workspaces/vision", {}, who["pm-viewer"]!))).toEqual({ name: "vision", description: "" });
+      expect(await ok(call("GET", "workspaces/vision", {}, who["pm-viewer"]!))).toEqual({ workspace: { name: "vision", description: "" } });
       const hidden = await call("GET", "workspaces/other", {}, who["pm-viewer"]!);
       expect([hidden.status, hidden.body.error_code]).toEqual([404, "RESOURCE_DOES_NOT_EXIST"]);
     });

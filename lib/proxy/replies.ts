@@ -59,8 +59,13 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 const errorPage = (title: string, message: string, home: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
-  `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#0f172a}code{background:#f1f5f9;padding:0 .2em}</style></head>` +
-  `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message).replace(/(ATRIUM_[A-Z_]+(?:=true)?)/g, "<code>$1</code>")}</p><p><a href="${escapeHtml(home)}">Back to the portal</a></p></body></html>`;
+  `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+  // The portal's card (app/not-found.tsx) in plain CSS: the proxy answers without Next or its stylesheet.
+  `<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:4rem 1rem;background:#f8fafc;color:#0f172a}` +
+  `main{max-width:28rem;margin:0 auto;padding:2rem;background:#fff;border:1px solid #e2e8f0;border-radius:.75rem;box-shadow:0 1px 2px rgb(0 0 0/.05);text-align:center}` +
+  `h1{font-size:1.25rem;font-weight:600;margin:0}p{color:#475569;margin:.5rem 0 0;overflow-wrap:anywhere}a{display:inline-block;margin-top:1.5rem;color:#4f46e5;text-decoration:none}a:hover{text-decoration:underline}` +
+  `code{background:#f1f5f9;padding:0 .2em;border-radius:.25rem}</style></head>` +
+  `<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message).replace(/(ATRIUM_[A-Z_]+(?:=true)?)/g, "<code>$1</code>")}</p><a href="${escapeHtml(home)}">Back to the portal</a></main></body></html>`;
 
 /** JSON in the policy's shape, or for a browser navigation (`format.pageHome` set) a small page when the error has a title. */
 export function sendError(res: ServerResponse, e: ProxyError, format: ErrorFormat = {}): void {

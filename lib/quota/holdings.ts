@@ -32,9 +32,12 @@ export function addHolding(into: Held, h: Pick<HoldingRow, "kind" | "cpu" | "mem
   return into;
 }
 
-/** Every workload holding resources now, of everyone: what the usage sampler records. */
-export function listHoldings(db: Db): Promise<HoldingRow[]> {
-  return listHoldingRows(db);
+/**
+ * Every workload holding resources now, of everyone or of one owner (by id): what the usage sampler records,
+ * and what admin Servers and "My usage" list beside the servers (job executions count as much).
+ */
+export function listHoldings(db: Db, ownerId?: string): Promise<HoldingRow[]> {
+  return listHoldingRows(db, ownerId === undefined ? undefined : { ownerId });
 }
 
 /** What the person (by id) holds now; call it with her users row locked when the answer starts something. */

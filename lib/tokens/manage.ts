@@ -35,13 +35,15 @@ export function scopesToGrant(creator: ScopedCaller, asked: readonly string[], o
 
 /**
  * The token row and its audit row, inside a transaction the caller holds and for a user the caller
- * has already found (a workspace start makes its MLflow token this way).
+ * has already found (a workspace start makes its MLflow token this way). `audit: false` for a token that
+ * lives and dies with a record of its own: a job execution's, named by the execution row (`tokenId`), would
+ * otherwise write a `token.create` line per run, once a minute for a minutely cron.
  */
 export async function insertApiToken(
   tx: Db,
   actor: Principal,
   owner: { name: string; id: string },
-  opts: { note?: string; expiresInDays?: number; kind?: TokenKind; scopes?: readonly ScopeName[] },
+  opts: { note?: string; expiresInDays?: number; kind?: TokenKind; scopes?: readonly ScopeName[]; audit?: boolean },
 ): Promise<Created> {
   const token = generateToken();
   const kind = opts.kind ?? "personal";
@@ -55,12 +57,13 @@ export async function insertApiToken(
     scopes: [...(opts.scopes ?? DEFAULT_SCOPES[kind])],
     expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * DAY_MS) : null,
   });
-  await recordAudit(tx, {
-    actor: actor.name,
-    action: "token.create",
-    target: owner.name,
-    detail: { id: row.id, kind: row.kind, note: row.note, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
-  });
+  if (opts.audit !== false)
+    await recordAudit(tx, {
+      actor: actor.name,
+      action: "token.create",
+      target: owner.name,
+      detail: { id: row.id, kind: row.kind, note: row.note, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
+    });
   return { id: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null, scopes: row.scopes };
 }
 

@@ -29,13 +29,13 @@ const root = mkdtempSync(path.join(os.tmpdir(), "atrium-parity-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("the MLflow version the portal answers", () => {
-  it("is the one constant, a 3.x release at least as new as OTLP ingest (3.6.0)", async () => {
+  it("is the one constant, a 3.x release at least as new as workspaces and the server-info probe (3.10.0)", async () => {
     const { GET } = await import("@/app/version/route");
     const res = GET();
     expect(await res.text()).toBe(MLFLOW_API_VERSION);
     expect(res.headers.get("content-type")).toBe("text/plain");
     expect(MLFLOW_API_VERSION).toMatch(/^3\.(\d+)\.\d+$/);
-    expect(Number(MLFLOW_API_VERSION.split(".")[1])).toBeGreaterThanOrEqual(6);
+    expect(Number(MLFLOW_API_VERSION.split(".")[1])).toBeGreaterThanOrEqual(10);
   });
 });
 
@@ -56,6 +56,24 @@ for (const kind of DB_KINDS) {
     const patch = (p: string, body: Json = {}, who = alice) => call("PATCH", p, body, who);
     let seq = 0;
     const unique = (p: string) => `${p}-${kind}-${++seq}`;
+
+    it("answers MLflow 3.10's workspace probe and workspace reads under /api/3.0/mlflow/ as its client parses them", async () => {
+      // mlflow/store/workspace/rest_store.py and the server-info probe of its REST stores: GET, no body.
+      const v3 = trackingClient(db, "/api/3.0/mlflow/");
+      expect(await v3.ok(v3.call("GET", "server-info", {}, alice))).toEqual({
+        store_type: "SqlStore",
+        workspaces_enabled: true,
+        trace_archival_enabled: false,
+      });
+      const listed = await v3.ok(v3.call("GET", "workspaces", {}, alice));
+      expect((listed.workspaces as Json[])[0]).toEqual({ name: "default", description: "Your personal space" });
+      expect(await v3.ok(v3.call("GET", "workspaces/default", {}, alice))).toEqual({
+        workspace: { name: "default", description: "Your personal space" },
+      });
+      await v3.fails(v3.call("GET", "workspaces/nowhere", {}, alice), 404, "RESOURCE_DOES_NOT_EXIST", "Workspace 'nowhere' not found.");
+      // server-info is MLflow 3's only: the 2.0 surface does not claim it.
+      await fails(get("server-info"), 404, "ENDPOINT_NOT_FOUND");
+    });
 
     async function experimentAndRun(extra: Json = {}): Promise<{ experimentId: string; runId: string; run: Json }> {
       const exp = await ok(post("experiments/create", { name: unique("parity"), ...extra }));

@@ -40,10 +40,22 @@ export async function listWorkspaces(ctx: TrackingContext): Promise<Body> {
   return { workspaces: [personalWorkspace, ...projects.map((p) => ({ name: p.name, description: p.description }))] };
 }
 
-/** GET workspaces/<name>: one the caller may see, else MLflow's not-found. */
+/**
+ * GET workspaces/<name>: one the caller may see, else MLflow's not-found. MLflow's GetWorkspace.Response nests it
+ * under `workspace` (the client's RestWorkspaceStore refuses an answer without that field).
+ */
 export async function getWorkspace(ctx: TrackingContext, { workspace_name: name }: { workspace_name: string }): Promise<Body> {
-  if (name === PERSONAL_WORKSPACE) return personalWorkspace;
+  if (name === PERSONAL_WORKSPACE) return { workspace: personalWorkspace };
   const project = await findProject(ctx.db, name);
   if (!project || !can(ctx.principal, "read", projectResource(project))) throw noSuchWorkspace(name);
-  return { name: project.name, description: project.description };
+  return { workspace: { name: project.name, description: project.description } };
+}
+
+/**
+ * GET server-info (MLflow 3.10, /api/3.0/mlflow/server-info): what the client probes before it sends
+ * `X-MLFLOW-WORKSPACE`; without `workspaces_enabled: true` an MLflow client with a workspace set refuses to talk
+ * to the portal. The store is SQL; traces are never archived elsewhere.
+ */
+export async function serverInfo(): Promise<Body> {
+  return { store_type: "SqlStore", workspaces_enabled: true, trace_archival_enabled: false };
 }

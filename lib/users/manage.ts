@@ -5,7 +5,7 @@ import { allRows } from "@/db/queries/readable";
 import { ACTIVE_STATES, listServersOf } from "@/db/queries/servers";
 import { heldBy } from "@/lib/quota/holdings";
 import { countLiveSessions, deleteSessionsOf } from "@/db/queries/sessions";
-import { listUnfinishedExecutions } from "@/db/queries/jobs";
+import { listJobs, listUnfinishedExecutions } from "@/db/queries/jobs";
 import { listTokens } from "@/db/queries/tokens";
 import { deleteUser, insertUser, lockUserById, searchUsers, updateUser, type UserRow } from "@/db/queries/users";
 import type { LimitOverrides } from "@/db/schema";
@@ -91,22 +91,30 @@ export interface DeletionSummary {
   tokens: number;
   /** Browser sessions, ended. */
   sessions: number;
+  /** Her jobs, deleted with her: their schedules end. */
+  jobs: string[];
+  /** Her job executions that are queued or running: cancelled first. */
+  unfinishedExecutions: number;
   /** Her home volume on the engine, kept or removed as the admin chooses. */
   homeVolume: string;
 }
 
 export async function deletionSummary(db: Db, name: string): Promise<DeletionSummary> {
   const user = await getUserOrThrow(db, name);
-  const [servers, tokens, sessions] = await Promise.all([
+  const [servers, tokens, sessions, jobs, unfinished] = await Promise.all([
     listServersOf(db, user.id, allRows),
     listTokens(db, user.id),
     countLiveSessions(db, user.id),
+    listJobs(db, allRows, user.id),
+    listUnfinishedExecutions(db, user.id),
   ]);
   return {
     name,
     activeServers: servers.filter((r) => ACTIVE_STATES.includes(r.status)).map((r) => r.name),
     tokens: tokens.length,
     sessions,
+    jobs: jobs.map((j) => j.name),
+    unfinishedExecutions: unfinished.length,
     homeVolume: user.homeVolume,
   };
 }

@@ -205,7 +205,9 @@ export function workspaceProxyPolicy(deps: WorkspaceProxyDeps): ProxyPolicy<Work
       return reject(portalUnavailable());
     }
     // Who may use a server at all: the one access rule, its owner, an admin or whom it is shared with.
-    if (!can(principal, "use", resource)) return reject(forbiddenWorkspace(ref.user));
+    if (!can(principal, "use", resource)) {
+      return reject(forbiddenWorkspace(ref.user, principal.via !== "session" || onWorkspaceOrigin || deps.adminAccess === true));
+    }
     // Someone else's workspace on the portal's origin: its scripts would act with the visitor's cookie
     // (JupyterHub's admin_access). An admin may accept that with ATRIUM_ADMIN_ACCESS; a person it is shared
     // with never does (her custom.js would act as him): shares need ATRIUM_WORKSPACE_HOST. API tokens are

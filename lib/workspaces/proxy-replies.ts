@@ -1,8 +1,18 @@
 /** The workspace proxy policy's own refusals (lib/workspaces/proxy-policy.ts); the shared ones are in lib/proxy/replies.ts. */
 import { proxyError } from "@/lib/proxy/replies";
 
-export const forbiddenWorkspace = (user: string) =>
-  proxyError(403, "forbidden", `Only ${user} or an admin may open this workspace.`, "This workspace is not yours");
+/**
+ * Someone who may not use the workspace at all. `adminsMayOpen`: whether an admin could open it the way the
+ * caller came (a browser session reaches others' workspaces only with ATRIUM_ADMIN_ACCESS or on their own
+ * origin); the sentence must not promise what the caller's admin could not do.
+ */
+export const forbiddenWorkspace = (user: string, adminsMayOpen: boolean) =>
+  proxyError(
+    403,
+    "forbidden",
+    adminsMayOpen ? `Only ${user} or an admin may open this workspace.` : `Only ${user} may open this workspace.`,
+    "This workspace is not yours",
+  );
 
 /** JupyterHub's admin_access, off by default: see docs/workspace-origin.md. */
 export const adminAccessOff = (user: string) =>

@@ -16,6 +16,9 @@ function betterRole(roles: RoleRow[], current: string, fits: (r: RoleRow) => boo
   return roles.filter((r) => r.name !== current && fits(r)).sort((a, b) => a.maxCpu - b.maxCpu || a.maxMemGb - b.maxMemGb)[0]?.name;
 }
 
+/** The smallest workspace the start form offers (its sliders' step): whether even this fits says whether any start can. */
+export const SMALLEST_START: Ask = { cpu: 0.25, memGb: 0.25 };
+
 export interface QuotaRefusal {
   code: "limit_exceeded" | "quota_exceeded";
   /** The numbers, without the hint. */

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { TopUsersChart } from "@/components/usage/top-users-chart";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { Card } from "@/components/ui/card";
-import { num } from "@/components/workspaces/format";
+import { cpus, num } from "@/components/workspaces/format";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { USAGE_RANGES, usageRangeSchema, type UsageRange } from "@atrium/core/lib/usage/ranges";
@@ -55,7 +55,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             <Stat
               label="CPU allocated now"
               value={`${num(now?.cpuAllocated ?? 0)} of ${num(report.capacity.cpu)}`}
-              note={`${num(round1(now?.cpuUsed ?? 0))} CPUs in use by ${now?.servers ?? 0} server${now?.servers === 1 ? "" : "s"}`}
+              note={`${cpus(round1(now?.cpuUsed ?? 0))} in use by ${now?.servers ?? 0} server${now?.servers === 1 ? "" : "s"}`}
             />
             <Stat
               label="Memory allocated now"
@@ -65,9 +65,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             <Stat
               label="Busiest people in this window"
               value={String(report.topUsers.length)}
-              note={
-                report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${num(report.topUsers[0].cpuPeak)} CPUs` : "nobody ran a server"
-              }
+              note={report.topUsers[0] ? `${report.topUsers[0].name} peaked at ${cpus(report.topUsers[0].cpuPeak)}` : "nobody ran a server"}
             />
           </div>
           {(

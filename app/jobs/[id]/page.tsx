@@ -13,6 +13,7 @@ import { ApiError } from "@atrium/core/lib/http/api-error";
 import { getJob, listJobsFor } from "@atrium/core/lib/jobs/manage";
 import { listExecutionsFor } from "@atrium/core/lib/jobs/run";
 import { getDb } from "@atrium/core/lib/runtime/db";
+import { environmentChoices } from "@atrium/core/lib/environments/manage";
 import { requireUser } from "../../_lib/page-auth";
 
 export default async function JobPage({
@@ -100,7 +101,7 @@ export default async function JobPage({
         </Card>
       )}
       <Card title="Edit">
-        <JobForm job={job} otherJobs={others} />
+        <JobForm job={job} otherJobs={others} environments={await environmentChoices(db, principal)} />
       </Card>
     </div>
   );

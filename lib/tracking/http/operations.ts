@@ -28,7 +28,7 @@ import { evaluationSchemas as evaluation } from "../evaluation/schemas";
 import * as scorerOps from "../evaluation/scorers";
 import * as traceAssessments from "../traces/assessments";
 import * as traceOps from "../traces/operations";
-import { getWorkspace, listWorkspaces } from "../workspace";
+import { getWorkspace, listWorkspaces, serverInfo } from "../workspace";
 import * as permissionOps from "../permissions";
 import { experiments, loggedModels, metrics, permissions, registry, runs, workspaces } from "./schemas";
 import { traceSchemas as traces } from "./trace-schemas";
@@ -151,8 +151,10 @@ const v3 = (row: Operation): Operation => ({ ...row, api: "3.0" });
 const v2AndV3 = (row: Operation): Operation[] => [row, v3(row)];
 
 export const TRACKING_OPERATIONS: readonly Operation[] = [
-  op("workspaces", GET, workspaces.list, reads(), listWorkspaces),
-  op("workspaces/{workspace_name}", GET, workspaces.name, reads(), getWorkspace),
+  // MLflow 3.10's client calls these under /api/3.0/mlflow/ (mlflow/store/workspace/rest_store.py); 2.0 stays for earlier callers.
+  ...v2AndV3(op("workspaces", GET, workspaces.list, reads(), listWorkspaces)),
+  ...v2AndV3(op("workspaces/{workspace_name}", GET, workspaces.name, reads(), getWorkspace)),
+  v3(op("server-info", GET, workspaces.list, reads(), serverInfo)),
   op("experiments/create", POST, experiments.create, creates(), experimentOps.createExperiment),
   op("experiments/get", GET, experiments.get, reads("experiment"), experimentOps.getExperiment),
   op("experiments/get-by-name", GET, experiments.getByName, reads(), experimentOps.getExperimentByName),
