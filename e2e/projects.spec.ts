@@ -105,6 +105,7 @@ test("someone outside the project finds no trace of it", async () => {
   const res = await fetchStatus(viewer, "GET", `/api/projects/${PROJECT}`);
   expect(res).toEqual({ status: 404, error: "project_not_found" });
   await viewer.goto(`${SSO_URL}/projects/${PROJECT}`);
+  await expect(viewer.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(viewer.getByText(PROJECT)).toHaveCount(0);
   await viewer.goto(`${SSO_URL}/projects`);
   await expect(viewer.getByTestId("projects-empty")).toBeVisible();

@@ -158,7 +158,7 @@ function AddMemberForm({ project }: { project: string }) {
           onChange={(e) => setWho(e.target.value)}
           placeholder={kind === "name" ? "user name, e.g. alice" : "group as the directory names it"}
           maxLength={kind === "name" ? 63 : 256}
-          className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-1.5 text-sm sm:max-w-xs"
+          className="w-full min-w-0 rounded-md border border-slate-300 px-3 py-1.5 text-sm sm:w-auto sm:max-w-xs sm:flex-1"
         />
         <RoleSelect label="Role of the new member" value={role} onChange={setRole} />
         <Button type="submit" loading={add.isPending} disabled={who.trim() === ""}>

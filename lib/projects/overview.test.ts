@@ -89,9 +89,9 @@ for (const kind of DB_KINDS) {
       expect(page.contents.registeredModels.map((m) => m.name)).toEqual(["po-model"]);
       expect(page.contents.jobs.map((j) => [j.name, j.owner])).toEqual([["nightly", "po-owner"]]);
       expect(page.contents.endpoints).toEqual([]);
-      expect([page.canManage, page.canCreate]).toEqual([true, true]);
+      expect([page.canManage, page.canCreate, page.canStart]).toEqual([true, true, true]);
       const seen = await projectPage(db(), who["po-viewer"]!, "churn");
-      expect([seen.role, seen.canManage, seen.canCreate]).toEqual(["viewer", false, false]);
+      expect([seen.role, seen.canManage, seen.canCreate, seen.canStart]).toEqual(["viewer", false, false, false]);
       expect(seen.contents.experiments.map((e) => e.name)).toEqual(["po-kept"]);
     });
 

@@ -34,6 +34,8 @@ export interface ProjectPage extends ProjectSummary {
   canManage: boolean;
   /** Whether she may create experiments, models, jobs and endpoints in it (editors, owners and admins). */
   canCreate: boolean;
+  /** Whether she may start servers in it (users and up). */
+  canStart: boolean;
 }
 
 /** One project as its page shows it; a project the caller may not read is `project_not_found` (a 404). */
@@ -50,5 +52,6 @@ export async function projectPage(db: Db, caller: Caller, name: string): Promise
     contents,
     canManage: can(caller, "manage", projectResource(project)),
     canCreate: can(caller, "write", projectResource(project)),
+    canStart: can(caller, "use", projectResource(project)),
   };
 }

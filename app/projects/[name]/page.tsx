@@ -52,7 +52,11 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
         }
         actions={
           project.canCreate ? (
-            <Link href={`/experiments?project=${q}`} className={buttonClass("secondary")} data-testid="new-experiment-here">
+            <Link
+              href={`/experiments?project=${q}`}
+              className={buttonClass("secondary", "md", "w-full sm:w-auto")}
+              data-testid="new-experiment-here"
+            >
               New experiment here
             </Link>
           ) : undefined
@@ -115,7 +119,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
           testId="project-models"
           items={contents.registeredModels}
           total={counts.registeredModels}
-          empty="None yet. A model registered from an MLflow client working in this project lands here."
+          empty={project.canCreate ? "None yet. A model registered from an MLflow client working in this project lands here." : "None yet."}
           item={(m) => ({
             key: m.name,
             href: `/models/${encodeURIComponent(m.name)}`,
@@ -130,13 +134,17 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
           items={contents.jobs}
           total={counts.jobs}
           empty={
-            <>
-              None yet. Pick this project in the{" "}
-              <Link href="/jobs" className={inline}>
-                job form
-              </Link>
-              .
-            </>
+            project.canCreate ? (
+              <>
+                None yet. Pick this project in the{" "}
+                <Link href="/jobs" className={inline}>
+                  job form
+                </Link>
+                .
+              </>
+            ) : (
+              "None yet."
+            )
           }
           item={(j) => ({ key: j.id, href: `/jobs/${j.id}`, name: j.name, by: j.owner, detail: j.paused ? "paused" : undefined })}
         />
@@ -145,7 +153,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
           testId="project-endpoints"
           items={contents.endpoints}
           total={counts.endpoints}
-          empty="None yet. Deploy a model version from its page and pick this project."
+          empty={project.canCreate ? "None yet. Deploy a model version from its page and pick this project." : "None yet."}
           item={(e) => ({
             key: e.name,
             href: `/serving/${encodeURIComponent(e.name)}`,
@@ -158,12 +166,16 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
 
       <Card title="Servers">
         <p className="text-sm text-slate-600">
-          Start a server in this project from{" "}
-          <Link href="/" className={inline}>
-            Workspaces
-          </Link>{" "}
-          (pick the project in the start form): its notebooks then log into the project without any code. Servers stay their owner&apos;s;
-          share one with the team from its page.
+          {project.canStart && (
+            <>
+              Start a server in this project from{" "}
+              <Link href="/" className={inline}>
+                Workspaces
+              </Link>{" "}
+              (pick the project in the start form): its notebooks then log into the project without any code.{" "}
+            </>
+          )}
+          A server stays its owner&apos;s; she shares it with the team from its page.
         </p>
       </Card>
 
