@@ -59,6 +59,8 @@ let owner: Page;
 let viewer: Page;
 
 test.beforeAll(async ({ browser }) => {
+  // Two sign-ins through the provider: generous on a loaded machine.
+  test.setTimeout(180_000);
   // Pat signs in first so that there is a person of that name to add.
   viewer = await signInWithSso(browser, "Pat.Power@Example.com", "pat-pw", "pat.power");
   owner = await signInWithSso(browser, "alice", "alice-pw", "alice");

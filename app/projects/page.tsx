@@ -54,7 +54,7 @@ export default async function ProjectsPage() {
                 <Link href={`/projects/${encodeURIComponent(p.name)}`} className="font-medium text-brand-700 hover:underline">
                   {p.name}
                 </Link>
-                {p.description && <p className="max-w-md truncate text-xs text-slate-500">{p.description}</p>}
+                {p.description && <p className="max-w-[14rem] truncate text-xs text-slate-500 sm:max-w-md">{p.description}</p>}
               </td>
               <td className="px-4 py-3">
                 <RoleBadge role={p.role} />
