@@ -39,6 +39,12 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await screenshot(page, `${name}-1440`);
 }
 
+/** Opens the page and waits until it has settled: typing before React hydrates a form is lost. */
+async function open(page: Page, path: string): Promise<void> {
+  await page.goto(`${SSO_URL}${path}`);
+  await page.waitForLoadState("networkidle");
+}
+
 /** A request from the page itself, with its session cookie and origin, as the page's own scripts make them. */
 async function fetchStatus(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; error?: string }> {
   return page.evaluate(
@@ -79,11 +85,13 @@ test("someone in no project sees what a project is and how to make one", async (
 });
 
 test("an owner creates a project and is refused removing its last owner where she acted", async () => {
-  await owner.goto(`${SSO_URL}/projects`);
+  await open(owner, `/projects`);
   await owner.getByLabel("Name", { exact: true }).fill(PROJECT);
+  await expect(owner.getByLabel("Name", { exact: true })).toHaveValue(PROJECT);
   await owner.getByLabel("Description", { exact: true }).fill("Image models for the shop floor cameras.");
   await owner.getByRole("button", { name: "Create project" }).click();
-  await expect(owner).toHaveURL(`${SSO_URL}/projects/${PROJECT}`);
+  await expect(owner).toHaveURL(`${SSO_URL}/projects/${PROJECT}`, { timeout: 20_000 });
+  await owner.waitForLoadState("networkidle");
   await expect(owner.getByTestId("project-title")).toHaveText(PROJECT);
   const me = owner.getByTestId("member-alice");
   await expect(me.getByLabel("Role of alice")).toHaveValue("owner");
@@ -96,6 +104,7 @@ test("an owner creates a project and is refused removing its last owner where sh
   await me.getByRole("button", { name: "Remove alice" }).click();
   await expect(me.getByTestId("member-error")).toContainText("needs an owner");
   await owner.reload();
+  await owner.waitForLoadState("networkidle");
   await expect(owner.getByTestId("member-alice")).toBeVisible();
   // A person who does not exist: refused under the add form.
   await owner.getByLabel("Person's user name").fill("nobody-here");
@@ -106,15 +115,15 @@ test("an owner creates a project and is refused removing its last owner where sh
 test("someone outside the project finds no trace of it", async () => {
   const res = await fetchStatus(viewer, "GET", `/api/projects/${PROJECT}`);
   expect(res).toEqual({ status: 404, error: "project_not_found" });
-  await viewer.goto(`${SSO_URL}/projects/${PROJECT}`);
+  await open(viewer, `/projects/${PROJECT}`);
   await expect(viewer.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(viewer.getByText(PROJECT)).toHaveCount(0);
-  await viewer.goto(`${SSO_URL}/projects`);
+  await open(viewer, `/projects`);
   await expect(viewer.getByTestId("projects-empty")).toBeVisible();
 });
 
 test("the owner adds a viewer and creates an experiment in the project from the picker", async () => {
-  await owner.goto(`${SSO_URL}/projects/${PROJECT}`);
+  await open(owner, `/projects/${PROJECT}`);
   await owner.getByLabel("Person's user name").fill("pat.power");
   await owner.getByLabel("Role of the new member").selectOption("viewer");
   await owner.getByRole("button", { name: "Add", exact: true }).click();
@@ -122,21 +131,22 @@ test("the owner adds a viewer and creates an experiment in the project from the 
 
   // The experiments page's create form, reached from the project page, has the project picked.
   await owner.getByTestId("new-experiment-here").click();
-  await expect(owner).toHaveURL(`${SSO_URL}/experiments?project=${PROJECT}`);
+  await expect(owner).toHaveURL(`${SSO_URL}/experiments?project=${PROJECT}`, { timeout: 20_000 });
+  await owner.waitForLoadState("networkidle");
   const picker = owner.getByTestId("project-picker");
   await expect(picker).toHaveValue(PROJECT);
   await expect(picker.locator("option")).toHaveText(["Personal space (only you)", `${PROJECT} (owner)`]);
   await screenshots(owner, "experiments-project-picker");
   await owner.getByLabel("Experiment name").fill(EXPERIMENT);
   await owner.getByRole("button", { name: "New experiment" }).click();
-  await expect(owner).toHaveURL(/\/experiments\/\d+$/);
+  await expect(owner).toHaveURL(/\/experiments\/\d+$/, { timeout: 20_000 });
 
-  await owner.goto(`${SSO_URL}/projects/${PROJECT}`);
+  await open(owner, `/projects/${PROJECT}`);
   await expect(owner.getByTestId("project-experiments").getByRole("link", { name: EXPERIMENT })).toBeVisible();
   await expect(owner.getByTestId("project-usage")).toContainText("Experiments1");
   await screenshots(owner, "project-owner");
 
-  await owner.goto(`${SSO_URL}/projects`);
+  await open(owner, `/projects`);
   const row = owner.getByTestId(`project-${PROJECT}`);
   await expect(row).toContainText("owner");
   await expect(row.getByRole("cell")).toHaveText([new RegExp(PROJECT), "owner", "2", "1", "0", "0", "0"]);
@@ -144,9 +154,10 @@ test("the owner adds a viewer and creates an experiment in the project from the 
 });
 
 test("the viewer sees the project read-only and may not change its members, on the page or through the API", async () => {
-  await viewer.goto(`${SSO_URL}/projects`);
+  await open(viewer, `/projects`);
   await expect(viewer.getByTestId(`project-${PROJECT}`)).toContainText("viewer");
   await viewer.getByRole("link", { name: PROJECT }).click();
+  await viewer.waitForLoadState("networkidle");
   await expect(viewer.getByTestId("project-title")).toHaveText(PROJECT);
   await expect(viewer.getByTestId("project-experiments").getByRole("link", { name: EXPERIMENT })).toBeVisible();
   await expect(viewer.getByTestId("members-read-only")).toBeVisible();
@@ -172,7 +183,7 @@ test("the viewer sees the project read-only and may not change its members, on t
   expect(await fetchStatus(viewer, "DELETE", `/api/projects/${PROJECT}`)).toEqual({ status: 403, error: "permission_denied" });
 
   // A viewer may not create in the project, so the create form offers only her personal space.
-  await viewer.goto(`${SSO_URL}/experiments?project=${PROJECT}`);
+  await open(viewer, `/experiments?project=${PROJECT}`);
   await expect(viewer.getByLabel("Experiment name")).toBeVisible();
   await viewer.waitForLoadState("networkidle");
   await expect(viewer.getByTestId("project-picker")).toHaveCount(0);
