@@ -60,7 +60,13 @@ async function seed(request: Parameters<typeof userWithToken>[0]) {
     data: { name: endpoint, config: { served_entities: [{ entity_name: model, entity_version: "1" }] } },
   });
   expect(served.status(), await served.text()).toBe(200);
-  return { experimentId, runs, model, jobId, endpoint };
+  const project = `phone-project-${Date.now()}`;
+  const made = await request.post(`${DEV_URL}/api/projects`, {
+    headers: bearer(token),
+    data: { name: project, description: "The churn team's experiments, models and nightly jobs." },
+  });
+  expect(made.status(), await made.text()).toBe(201);
+  return { experimentId, runs, model, jobId, endpoint, project };
 }
 
 async function settle(page: Page) {
@@ -70,10 +76,10 @@ async function settle(page: Page) {
 }
 
 test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", async ({ page, request }, info) => {
-  test.setTimeout(300_000);
+  test.setTimeout(360_000); // every page at two widths, on a machine busy with containers
   await page.setViewportSize(PHONE);
   await devSignIn(page, DEV_URL, ADMIN);
-  const { experimentId, runs, model, jobId, endpoint } = await seed(request);
+  const { experimentId, runs, model, jobId, endpoint, project } = await seed(request);
   const pages: Record<string, string> = {
     home: "/",
     environments: "/environments",
@@ -96,6 +102,8 @@ test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", 
     "model-version": `/models/${model}/versions/1`,
     serving: "/serving",
     "serving-endpoint": `/serving/${endpoint}`,
+    projects: "/projects",
+    project: `/projects/${project}`,
     "admin-users": "/admin/users",
     "admin-user": `/admin/users/${ADMIN}`,
     "admin-roles": "/admin/roles",
@@ -133,6 +141,7 @@ test("at 390 px the navigation is behind a menu button that opens, closes on Esc
   await expect(menu).toHaveAttribute("aria-expanded", "true");
   await expect(nav.getByRole("link", { name: "Experiments" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Users" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Projects" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   // Focus moves into the menu, and Escape closes it and gives focus back to the button.
   await expect(nav.getByRole("link", { name: "Workspaces" })).toBeFocused();

@@ -9,7 +9,9 @@ import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { listExperimentOverview } from "@atrium/core/lib/tracking/overview/overview";
 import { requireUser } from "../_lib/page-auth";
 
-export default async function ExperimentsPage() {
+/** `?project=<name>` preselects that project in the create form (the project page links here). */
+export default async function ExperimentsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const asked = (await searchParams).project;
   const principal = await requireUser();
   const db = await getDb();
   const [experiments, environments] = await Promise.all([
@@ -19,7 +21,7 @@ export default async function ExperimentsPage() {
   const anyRuns = experiments.some((e) => e.runCount > 0);
   return (
     <div className="space-y-6">
-      <PageHeader title="Experiments" actions={<NewExperimentForm />}>
+      <PageHeader title="Experiments" actions={<NewExperimentForm project={typeof asked === "string" ? asked : ""} />}>
         Runs logged with MLflow, grouped by experiment. Everyone on the team can see them; only a run’s author changes it.
       </PageHeader>
       {!anyRuns && (

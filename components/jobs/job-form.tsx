@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { formatDateTime } from "@/components/ui/dates";
 import type { JobView } from "@/lib/jobs/view";
+import { ProjectPicker, projectField } from "@/components/projects/project-picker";
 import { RequestError, useJobRequest } from "./parts";
 
 type Kind = "manual" | "cron" | "after";
@@ -90,6 +91,8 @@ export function JobForm({
       .map(([k, v]) => `${k}=${v}`)
       .join("\n"),
   );
+  // Where a new job lives; a job stays where it was created.
+  const [project, setProject] = useState("");
   const { busy, error, run } = useJobRequest();
 
   const submit = (e: React.FormEvent) => {
@@ -106,6 +109,7 @@ export function JobForm({
         retries: Number(retries),
         parameters: parseParameters(params),
         trigger,
+        ...(job ? {} : projectField(project)),
       });
       const saved = job
         ? await apiFetch<JobView>(`/api/jobs/${job.id}`, { method: "PATCH", body })
@@ -121,6 +125,7 @@ export function JobForm({
         Name
         <input className={input} value={name} onChange={(e) => setName(e.target.value)} placeholder="nightly-train" required />
       </label>
+      {!job && <ProjectPicker id="job-project" value={project} onChange={setProject} minRole="editor" className={input} />}
       <label className={label}>
         Notebook or script in your home
         <input className={input} value={path} onChange={(e) => setPath(e.target.value)} placeholder="jobs/train.ipynb" required />

@@ -13,6 +13,7 @@ const NAV = [
   { href: "/experiments", label: "Experiments", admin: false },
   { href: "/models", label: "Models", admin: false },
   { href: "/serving", label: "Serving", admin: false },
+  { href: "/projects", label: "Projects", admin: false },
   { href: "/admin/users", label: "Users", admin: true },
 ] as const;
 

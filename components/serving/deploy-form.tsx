@@ -10,6 +10,7 @@ import { Field } from "@/components/ui/field";
 import { useAction } from "@/components/ui/use-action";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import { ENDPOINT_NAME, endpointNameRule, MAX_REPLICAS, WORKLOAD_SIZES } from "@/lib/serving/schemas";
+import { ProjectPicker, projectField } from "@/components/projects/project-picker";
 import { defaultEndpointName, deployBody, type DeployChoices, type Size } from "./deploy-body";
 
 export type { DeployChoices };
@@ -41,6 +42,7 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
   const [scaleToZero, setScaleToZero] = useState(false);
   const [people, setPeople] = useState("");
   const [tokens, setTokens] = useState("");
+  const [project, setProject] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const action = useAction("The endpoint could not be created.");
   const envs = useQuery({ queryKey: ["environments"], queryFn: () => apiFetch<EnvironmentView[]>("/api/environments"), retry: false });
@@ -52,7 +54,7 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
     const body = deployBody({ name, model: choices.model, choice, environment, size, cpu, memGb, min, max, scaleToZero });
     const grants = [...list(people).map((user_name) => ({ user_name })), ...list(tokens).map((token_id) => ({ token_id }))];
     const ok = await action.run(async () => {
-      await apiFetch("/api/2.0/serving-endpoints", { method: "POST", body: JSON.stringify(body) });
+      await apiFetch("/api/2.0/serving-endpoints", { method: "POST", body: JSON.stringify({ ...body, ...projectField(project) }) });
       if (grants.length > 0) {
         const acl = grants.map((g) => ({ ...g, permission_level: "CAN_QUERY" }));
         await apiFetch(`/api/2.0/serving-endpoints/${encodeURIComponent(name)}/permissions`, {
@@ -96,6 +98,7 @@ export function DeployForm({ choices, onCancel }: { choices: DeployChoices; onCa
             aria-describedby="deploy-name-hint"
           />
         </Field>
+        <ProjectPicker id="deploy-project" value={project} onChange={setProject} minRole="editor" className={input} />
         <Field
           id="deploy-serve"
           label="Serve"

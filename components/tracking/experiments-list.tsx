@@ -8,6 +8,7 @@ import { useState } from "react";
 import { DataTable } from "@/components/ui/data-table";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { submitWith } from "@/components/ui/submit-with";
+import { ProjectPicker } from "@/components/projects/project-picker";
 import type { ExperimentOverview } from "@/lib/tracking/overview/overview";
 
 import { mlflowPost } from "./mlflow";
@@ -80,16 +81,32 @@ function ExperimentRow({ exp, canEdit }: { exp: ExperimentOverview; canEdit: boo
   );
 }
 
-/** Creates an experiment through the MLflow API and opens it. */
-export function NewExperimentForm() {
+/**
+ * Creates an experiment through the MLflow API and opens it; in a project when one is picked, as an MLflow client
+ * picks its workspace (`X-MLFLOW-WORKSPACE`, lib/tracking/workspace.ts), else in the personal space.
+ */
+export function NewExperimentForm({ project: initialProject = "" }: { project?: string }) {
   const router = useRouter();
   const [name, setName] = useState("");
+  const [project, setProject] = useState(initialProject);
   const create = useMutation({
-    mutationFn: () => mlflowPost<{ experiment_id: string }>("experiments/create", { name: name.trim() }),
+    mutationFn: () =>
+      mlflowPost<{ experiment_id: string }>(
+        "experiments/create",
+        { name: name.trim() },
+        project === "" ? {} : { "X-MLFLOW-WORKSPACE": project },
+      ),
     onSuccess: (r) => router.push(`/experiments/${r.experiment_id}`),
   });
   return (
-    <form className="flex flex-wrap items-center gap-2" onSubmit={submitWith(() => create.mutate())}>
+    <form className="flex flex-wrap items-end gap-2" onSubmit={submitWith(() => create.mutate())}>
+      <ProjectPicker
+        id="experiment-project"
+        value={project}
+        onChange={setProject}
+        minRole="editor"
+        className="mt-1 w-full rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm sm:w-56"
+      />
       <input
         aria-label="Experiment name"
         value={name}

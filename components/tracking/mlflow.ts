@@ -33,10 +33,10 @@ function queryString(q: Query): string {
   return s ? `?${s}` : "";
 }
 
-async function call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, query?: Query, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(`${BASE}${path}${query ? queryString(query) : ""}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
     cache: "no-store",
   });
@@ -55,7 +55,9 @@ async function call<T>(method: string, path: string, body?: unknown, query?: Que
 }
 
 export const mlflowGet = <T>(path: string, query: Query) => call<T>("GET", path, undefined, query);
-export const mlflowPost = <T>(path: string, body: unknown) => call<T>("POST", path, body);
+/** `headers`: e.g. MLflow's `X-MLFLOW-WORKSPACE`, the project a create puts its experiment or model in (docs/projects.md). */
+export const mlflowPost = <T>(path: string, body: unknown, headers?: Record<string, string>) =>
+  call<T>("POST", path, body, undefined, headers);
 export const mlflowPatch = <T>(path: string, body: unknown) => call<T>("PATCH", path, body);
 export const mlflowDelete = <T>(path: string, body: unknown) => call<T>("DELETE", path, body);
 

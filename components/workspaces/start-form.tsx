@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { submitWith } from "@/components/ui/submit-with";
+import { ProjectPicker, projectField } from "@/components/projects/project-picker";
 import { missingImageAdvice } from "@/lib/environments/image-hint";
 import type { EnvironmentView } from "@/lib/environments/manage";
 import type { Me } from "@/lib/users/me";
@@ -108,10 +109,11 @@ export function StartForm({
   // Until she types one, the offered name follows the list: never one of her active workspaces.
   const [typedName, setName] = useState<string | null>(null);
   const name = typedName ?? freeName(defaultName, existing);
+  const [project, setProject] = useState("");
 
   const start = useMutation({
     mutationFn: (ask: { environment: string; cpu: number; memGb: number }) =>
-      apiFetch(serverPath(me.name, name), { method: "POST", body: JSON.stringify(ask) }),
+      apiFetch(serverPath(me.name, name), { method: "POST", body: JSON.stringify({ ...ask, ...projectField(project) }) }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: keys.home(me.name) });
     },
@@ -225,6 +227,15 @@ export function StartForm({
               </code>
             </p>
           )}
+          <div className="mt-3">
+            <ProjectPicker
+              id="server-project"
+              value={project}
+              onChange={setProject}
+              minRole="user"
+              className="mt-1 w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm"
+            />
+          </div>
         </div>
         <Slider id="cpu" label="CPU" value={cpu} min={cpuMin} max={cpuMax} format={cpus} onChange={setCpuChoice} hint={cpuHint} />
         <Slider id="memory" label="Memory" value={memGb} min={memMin} max={memMax} format={gib} onChange={setMemChoice} hint={memHint} />

@@ -65,7 +65,7 @@ const memberView = (m: MemberRow): MemberView =>
     ? { member: `group:${m.groupName}`, kind: "group", name: m.groupName, role: m.role }
     : { member: m.userName ?? "", kind: "user", name: m.userName ?? "", role: m.role };
 
-function projectView(caller: Caller, p: ProjectRow): ProjectView {
+export function projectView(caller: Caller, p: ProjectRow): ProjectView {
   const role = roleIn(caller, { projectId: p.id, ownerId: null });
   return { name: p.name, description: p.description, ...(role ? { role } : {}), createdAt: p.createdAt.toISOString() };
 }
@@ -128,10 +128,13 @@ export async function createProject(db: Db, principal: Principal, ask: CreatePro
   });
 }
 
+/** The rows of the projects the caller is in (directly or through a group); an admin's: every project. */
+export const projectRowsFor = (db: Db, caller: Caller): Promise<ProjectRow[]> =>
+  listProjects(db, caller.admin === true ? undefined : projectIdsOf(caller), MAX_PROJECTS);
+
 /** The projects the caller is in (directly or through a group); an admin sees every project. */
 export async function listProjectsFor(db: Db, caller: Caller): Promise<ProjectView[]> {
-  const rows = await listProjects(db, caller.admin === true ? undefined : projectIdsOf(caller), MAX_PROJECTS);
-  return rows.map((p) => projectView(caller, p));
+  return (await projectRowsFor(db, caller)).map((p) => projectView(caller, p));
 }
 
 export interface ProjectDetail extends ProjectView {
