@@ -5,7 +5,14 @@
 import { and, count, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { rowsOf } from "./metric-intervals";
-import { experimentPermissions, projectMembers, registeredModelPermissions, users, type GrantPermission, type ProjectRole } from "../schema";
+import {
+  experimentPermissions,
+  projectMembers,
+  registeredModelPermissions,
+  users,
+  type GrantPermission,
+  type ProjectRole,
+} from "../schema";
 
 /** What a grant is on: an experiment by id, or a registered model by name. */
 export type GrantTarget = { kind: "experiment"; id: number } | { kind: "registered_model"; name: string };

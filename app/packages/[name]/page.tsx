@@ -77,8 +77,7 @@ export default async function PackagePage({ params }: { params: Promise<{ name: 
               unfit={Object.fromEntries(targets.map((t) => [t.server, t.python ? unfitVersions(pkg, t.python) : {}]))}
             />
             <p className="mt-4 text-sm text-slate-600">
-              Or from a notebook cell:{" "}
-              <CopyableCode text={`%pip install ${pkg.name}`} testId="copy-pip-command" />
+              Or from a notebook cell: <CopyableCode text={`%pip install ${pkg.name}`} testId="copy-pip-command" />
             </p>
           </Card>
           <Card title="Versions" description="Newest first. pip skips yanked versions and pre-releases unless you pin one.">
