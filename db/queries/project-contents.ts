@@ -5,7 +5,8 @@
  */
 import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../client";
-import { experiments, jobs, modelVersions, projectMembers, registeredModels, runs, servingEndpoints, users } from "../schema";
+import { ACTIVE_STATES } from "./servers";
+import { experiments, jobs, modelVersions, projectMembers, registeredModels, runs, servers, servingEndpoints, users } from "../schema";
 
 export interface ProjectCounts {
   members: number;
@@ -107,7 +108,13 @@ export interface ProjectEndpointRow {
   owner: string | null;
   ready: string;
 }
+export interface ProjectServerRow {
+  owner: string;
+  name: string;
+  status: string;
+}
 export interface ProjectContents {
+  servers: ProjectServerRow[];
   experiments: ProjectExperimentRow[];
   registeredModels: ProjectModelRow[];
   jobs: ProjectJobRow[];
@@ -116,7 +123,14 @@ export interface ProjectContents {
 
 /** The project's things, newest first, at most `limit` of each kind (the counts say how many there are). */
 export async function projectContents(db: Db, projectId: string, limit: number): Promise<ProjectContents> {
-  const [exps, models, jobRows, endpoints] = await Promise.all([
+  const [serverRows, exps, models, jobRows, endpoints] = await Promise.all([
+    // Started in the project and not ended: what counts against its allowance.
+    db
+      .select({ owner: servers.userName, name: servers.name, status: servers.status })
+      .from(servers)
+      .where(and(eq(servers.projectId, projectId), inArray(servers.status, ACTIVE_STATES)))
+      .orderBy(asc(servers.userName), asc(servers.name))
+      .limit(limit),
     db
       .select({ id: experiments.id, name: experiments.name, owner: experiments.owner, lastUpdateTime: experiments.lastUpdateTime })
       .from(experiments)
@@ -144,6 +158,7 @@ export async function projectContents(db: Db, projectId: string, limit: number):
       .limit(limit),
   ]);
   return {
+    servers: serverRows,
     experiments: exps,
     registeredModels: models,
     jobs: jobRows,

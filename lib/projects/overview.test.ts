@@ -6,6 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { findProject } from "@/db/queries/projects";
+import { upsertServer } from "@/db/queries/servers";
+import { serverRowFixture } from "@/db/server-fixture";
 import { membershipsOf } from "@/db/queries/resource-permissions";
 import { findUser, insertUser, type UserRow } from "@/db/queries/users";
 import { jobs } from "@/db/schema";
@@ -66,6 +68,10 @@ for (const kind of DB_KINDS) {
         trigger: "manual",
         projectId: churnId,
       });
+      // A running server in the project, a stopped one (holds nothing), and one in her personal space.
+      await upsertServer(db(), await serverRowFixture(db(), "po-owner", "lab", { projectId: churnId, status: "running", cpu: 2 }));
+      await upsertServer(db(), await serverRowFixture(db(), "po-owner", "old", { projectId: churnId, status: "stopped" }));
+      await upsertServer(db(), await serverRowFixture(db(), "po-owner", "mine", { status: "running" }));
       // In her personal space: counted nowhere.
       await ok(call("POST", "experiments/create", { name: "po-personal" }, owner));
     });
@@ -90,6 +96,10 @@ for (const kind of DB_KINDS) {
       expect(page.contents.registeredModels.map((m) => m.name)).toEqual(["po-model"]);
       expect(page.contents.jobs.map((j) => [j.name, j.owner])).toEqual([["nightly", "po-owner"]]);
       expect(page.contents.endpoints).toEqual([]);
+      // What holds against its allowance: the running server only; no limit set.
+      expect(page.contents.servers).toEqual([{ owner: "po-owner", name: "lab", status: "running" }]);
+      expect(page.inUse).toMatchObject({ cpu: 2, servers: 1, jobs: 0 });
+      expect(page.allowance).toEqual({ cpu: null, memGb: null, endpoints: null });
       expect([page.canManage, page.canCreate, page.canStart]).toEqual([true, true, true]);
       const seen = await projectPage(db(), who["po-viewer"]!, "churn");
       expect([seen.role, seen.canManage, seen.canCreate, seen.canStart]).toEqual(["viewer", false, false, false]);

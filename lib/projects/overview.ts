@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { NO_CONTENTS, projectContents, projectCounts, type ProjectContents, type ProjectCounts } from "@/db/queries/project-contents";
 import { can, projectResource, type Caller } from "@/lib/auth/access";
-import { getProject, projectFor, projectRowsFor, projectView, type MemberView, type ProjectView } from "./manage";
+import { getProject, projectFor, projectRowsFor, projectView, type ProjectDetail, type ProjectView } from "./manage";
 
 export type { ProjectContents, ProjectCounts };
 
@@ -27,8 +27,7 @@ export async function listProjectSummaries(db: Db, caller: Caller): Promise<Proj
   return rows.map((r) => ({ ...projectView(caller, r), counts: counts.get(r.id) ?? NO_CONTENTS }));
 }
 
-export interface ProjectPage extends ProjectSummary {
-  members: MemberView[];
+export interface ProjectPage extends ProjectSummary, ProjectDetail {
   contents: ProjectContents;
   /** Whether the caller may change its members and settings and delete it (owners and admins). */
   canManage: boolean;

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AllowanceMeters } from "@/components/projects/allowance-meters";
 import { ContentsList } from "@/components/projects/contents-list";
 import { MembersPanel } from "@/components/projects/members-panel";
 import { ProjectSettings } from "@/components/projects/project-settings";
@@ -81,6 +82,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
             </div>
           ))}
         </dl>
+        <AllowanceMeters allowance={project.allowance} inUse={project.inUse} />
       </Card>
 
       <Card
@@ -164,7 +166,21 @@ export default async function ProjectPage({ params }: { params: Promise<{ name: 
         />
       </div>
 
-      <Card title="Servers">
+      <ContentsList
+        title="Servers"
+        testId="project-servers"
+        items={contents.servers}
+        total={project.inUse.servers}
+        empty="None running in this project."
+        item={(sv) => ({
+          key: `${sv.owner}/${sv.name}`,
+          href: `/servers/${encodeURIComponent(sv.owner)}/${encodeURIComponent(sv.name)}`,
+          name: `${sv.owner}/${sv.name}`,
+          by: sv.owner,
+          detail: sv.status,
+        })}
+      />
+      <Card title="Starting a server here">
         <p className="text-sm text-slate-600">
           {project.canStart && (
             <>
