@@ -127,9 +127,17 @@ test("an environment whose image has mlflow gets the plain snippet; one whose sc
   await expect(broken).toContainText("could not check its packages");
   await screenshot(page, "experiments-mlflow-installed");
 
-  // Only the environment with mlflow left: the page shows the one snippet and no install advice.
-  for (const id of ["broken", "python"])
-    expect((await request.delete(`${BASE}/api/environments/${id}`, { headers: asBootstrap })).status()).toBe(204);
+  // Only the environment with mlflow left: the page shows the one snippet and no install advice. The seeded
+  // environment cannot be deleted (the portal would make it again): deprecated, nobody new picks it.
+  expect((await request.delete(`${BASE}/api/environments/broken`, { headers: asBootstrap })).status()).toBe(204);
+  const seeded = {
+    name: "Python 3.13 · JupyterLab",
+    image: "atrium-jupyterlab:1",
+    defaultCpu: 1,
+    defaultMemGb: 2,
+    deprecated: true,
+  };
+  expect((await request.put(`${BASE}/api/environments/python`, { headers: asBootstrap, data: seeded })).status()).toBe(200);
   await visit(page, `${BASE}/experiments`);
   await expect(page.getByTestId("mlflow-env-with-mlflow")).toHaveAttribute("data-state", "installed");
   await expect(page.getByTestId("mlflow-env-python")).toHaveCount(0);
