@@ -76,7 +76,7 @@ async function settle(page: Page) {
 }
 
 test("every page fits a 390 px screen and is screenshotted at 390 and 1440 px", async ({ page, request }, info) => {
-  test.setTimeout(360_000); // every page at two widths, on a machine busy with containers
+  test.setTimeout(600_000); // 28 pages at two widths, on a machine busy with containers
   await page.setViewportSize(PHONE);
   await devSignIn(page, DEV_URL, ADMIN);
   const { experimentId, runs, model, jobId, endpoint, project } = await seed(request);

@@ -220,13 +220,15 @@ test("a trained scikit-learn model deployed, called, rolled to v2 under load and
   expect(refused.status).toBe(403);
   expect(refused.body).toEqual({ error_code: "PERMISSION_DENIED", message: expect.stringMatching(/serving:invoke.*\.$/) as unknown });
 
-  // The request log shows the two calls that reached the model (newest first), the charts draw them.
+  // The request log shows the three calls, newest first: the refused one (a row without a served version, its
+  // caller's token named), then the two that reached the model; the charts draw them.
   await page.getByTestId("apply-filters").click();
   const log = page.getByTestId("request-log");
-  await expect(log.getByTestId("log-row")).toHaveCount(2);
-  await expect(log.getByTestId("log-status")).toHaveText(["200", "200"]);
-  await expect(log.getByTestId("log-row").first()).toContainText("token");
-  await expect(log.getByTestId("log-row").nth(1)).toContainText("alice");
+  await expect(log.getByTestId("log-row")).toHaveCount(3);
+  await expect(log.getByTestId("log-status")).toHaveText(["403", "200", "200"]);
+  await expect(log.getByTestId("log-row").first()).toContainText("refused");
+  await expect(log.getByTestId("log-row").nth(1)).toContainText("token");
+  await expect(log.getByTestId("log-row").nth(2)).toContainText("alice");
   await page.reload();
   // A bucket or two so far: each drawn as a dot (a line needs two points).
   for (const chart of ["chart-rps", "chart-latency", "chart-errors"])
