@@ -82,11 +82,14 @@ test("a new person starts a workspace, watches it start, sees its live use, open
   page.once("dialog", (d) => void d.dismiss());
   await row.getByRole("button", { name: "Stop" }).click();
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "running");
-  const asked = page.waitForEvent("dialog");
+  // confirm() blocks the page until it is answered, so it is answered in the handler, not after the click.
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.accept();
+  });
   await row.getByRole("button", { name: "Stop" }).click();
-  const dialog = await asked;
-  expect(dialog.message()).toBe("Stop default? Its kernels end and unsaved notebook changes are lost; your home folder stays.");
-  await dialog.accept();
+  expect(asked).toBe("Stop default? Its kernels end and unsaved notebook changes are lost; your home folder stays.");
   await expect(row.getByTestId("server-status")).toHaveAttribute("data-status", "stopped", { timeout: 60_000 });
   // The meter is read with the list: the moment the row says stopped, it no longer counts it as running.
   expect(await page.getByRole("meter", { name: "Servers" }).getAttribute("aria-valuenow")).toBe("0");
