@@ -2,6 +2,7 @@
 
 import { Button } from "@/components/ui/button";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { apiFetch } from "@/components/ui/api";
 import { RelativeTime } from "@/components/ui/relative-time";
 import type { ServerView } from "@/lib/workspaces/view";
@@ -43,6 +44,12 @@ export function ServerStartPanel({
   });
   // The API's address: on the workspace origin when ATRIUM_WORKSPACE_HOST is set.
   const url = s.url;
+  // Started from this page: go to Jupyter once it runs, also when the 3 s poll sees "running" before the
+  // progress stream says ready (the progress bar, and its onDone, are gone by then).
+  const startedHere = start.isSuccess;
+  useEffect(() => {
+    if (startedHere && s.status === "running" && url) window.location.assign(url);
+  }, [startedHere, s.status, url]);
 
   return (
     <div className="space-y-4">
