@@ -16,6 +16,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { insertUser } from "../../db/queries/users";
 import { servingEndpointConfigs, servingEndpoints, servingReplicas, servingRequestLog } from "../../db/schema";
 import { openTestDatabase } from "../../db/testing";
+import { openLeaderLockSession } from "../../db/leader-lock";
 import { eq, count } from "drizzle-orm";
 import { SYSTEM_PRINCIPAL } from "../../lib/auth/principal";
 import { SEEDED_IMAGE } from "../../lib/spawner/testing";
@@ -75,6 +76,7 @@ async function main() {
   const handle = await openTestDatabase("postgres");
   const db = handle.db;
   const portals: RunningPortal[] = [];
+  let leaderLock: ReturnType<typeof openLeaderLockSession> | undefined;
   const scoring = await startScoringContainer(`atrium-bench-serving-${run}`, SEEDED_IMAGE);
   try {
     // The endpoint as the reconciler leaves it: an active config with one ready replica (the container).
@@ -113,6 +115,10 @@ async function main() {
       .values({ id: `${run}-r1`, endpointId, configId, servedEntity: "iris-1", modelVersion: 1, state: "ready", url: scoring.url });
 
     const databaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://atrium:atrium@127.0.0.1:5432/atrium_test";
+    // The bench holds the leader lock so both portals stay followers: a leader's reconciler would retire the
+    // replica row above, whose container is not a workload it started (lib/serving/reconcile.ts).
+    leaderLock = openLeaderLockSession(databaseUrl, "atrium-bench-serving");
+    if (!(await leaderLock.tryAcquire())) throw new Error("another portal leads this database; stop it or use another TEST_DATABASE_URL");
     const env = (port: number, log: boolean) => ({
       DATABASE_URL: databaseUrl,
       AUTH_SECRET: "bench-serving-auth-secret-0123456789abcdef",
@@ -194,6 +200,7 @@ async function main() {
   } finally {
     for (const p of portals) await p.stop().catch(() => undefined);
     await scoring.remove();
+    await leaderLock?.close();
     await handle.close();
   }
 }

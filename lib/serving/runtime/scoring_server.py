@@ -16,6 +16,7 @@ import inspect
 import json
 import os
 import signal
+import socket
 import socketserver
 import sys
 import threading
@@ -369,6 +370,12 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     # Seconds a connection may stay silent (idle keep-alive, or a stalled body), as uvicorn's keep-alive.
     timeout = 5
+
+    def setup(self):
+        super().setup()
+        # The headers and the body leave in two writes; with Nagle's algorithm the body then waits for the
+        # client's delayed ACK, about 40 ms on every answer of a keep-alive connection (docs/serving.md, "Benchmark").
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
