@@ -1,4 +1,5 @@
 import { Meter } from "@/components/ui/meter";
+import { formatBytes } from "@/lib/quota/bytes";
 import type { ProjectAllowance, ProjectInUse } from "@atrium/core/lib/projects/allowance";
 
 /**
@@ -6,11 +7,19 @@ import type { ProjectAllowance, ProjectInUse } from "@atrium/core/lib/projects/a
  * (docs/projects.md, "Allowances"); a limit an admin did not set reads "no limit".
  */
 export function AllowanceMeters({ allowance, inUse }: { allowance: ProjectAllowance; inUse: ProjectInUse }) {
-  const rows: { label: string; used: number; max: number | null; unit: string }[] = [
+  const GIB = 1024 ** 3;
+  const stored = formatBytes(inUse.storageBytes);
+  const rows: { label: string; used: number; max: number | null; unit: string; text?: string }[] = [
     { label: "CPUs", used: inUse.cpu, max: allowance.cpu, unit: "CPUs" },
     { label: "Memory", used: inUse.memGb, max: allowance.memGb, unit: "GiB" },
     { label: "Endpoints", used: inUse.endpoints, max: allowance.endpoints, unit: "" },
-    { label: "Storage", used: inUse.storageBytes / 1024 ** 3, max: allowance.storageGb, unit: "GiB" },
+    {
+      label: "Storage",
+      used: inUse.storageBytes / GIB,
+      max: allowance.storageGb,
+      unit: "GiB",
+      text: `${stored} / ${formatBytes(Math.floor((allowance.storageGb ?? 0) * GIB))}`,
+    },
   ];
   const limited = rows.some((r) => r.max !== null);
   return (
@@ -24,9 +33,23 @@ export function AllowanceMeters({ allowance, inUse }: { allowance: ProjectAllowa
         <div className="mt-3 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           {rows.map((r) =>
             r.max === null ? (
-              <Meter key={r.label} label={r.label} used={r.used} max={0} text={`${fmt(r.used)} ${r.unit} · no limit`.trim()} />
+              <Meter
+                key={r.label}
+                label={r.label}
+                used={r.used}
+                max={0}
+                text={`${r.label === "Storage" ? stored : `${fmt(r.used)} ${r.unit}`.trim()} · no limit`}
+              />
             ) : (
-              <Meter key={r.label} testId={`allowance-${r.label.toLowerCase()}`} label={r.label} used={r.used} max={r.max} unit={r.unit} />
+              <Meter
+                key={r.label}
+                testId={`allowance-${r.label.toLowerCase()}`}
+                label={r.label}
+                used={r.used}
+                max={r.max}
+                unit={r.unit}
+                text={r.text}
+              />
             ),
           )}
         </div>
@@ -39,5 +62,5 @@ export function AllowanceMeters({ allowance, inUse }: { allowance: ProjectAllowa
 }
 
 function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n < 0.1 ? n.toFixed(2) : n.toFixed(1);
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
