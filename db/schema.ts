@@ -329,6 +329,11 @@ export const experiments = pgTable(
      */
     ownerId: text("owner_id"),
     projectId: projectRef(),
+    /**
+     * Bytes of its runs' and logged models' artifacts in the store, counted as uploads and deletes happen
+     * (lib/projects/allowance-storage.ts): what its project's storage budget sums. Travels with the experiment.
+     */
+    artifactBytes: bigintNumber("artifact_bytes").notNull().default(0),
   },
   (t) => [
     uniqueIndex("experiments_name_idx").on(t.name),
@@ -1206,6 +1211,8 @@ export const projects = pgTable("projects", {
   maxCpu: real("max_cpu"),
   maxMemGb: real("max_mem_gb"),
   maxEndpoints: integer("max_endpoints"),
+  /** GiB of artifacts its experiments' runs and logged models may store in all (`experiments.artifact_bytes`); null: no limit. */
+  maxStorageGb: real("max_storage_gb"),
 });
 
 /** A project's members: a person (by id) or an SSO group (by the name its claim carries), each with one role. */

@@ -7,6 +7,7 @@ const TABS = [
   { href: "/admin/users", label: "Users" },
   { href: "/admin/servers", label: "Servers" },
   { href: "/admin/roles", label: "Roles & limits" },
+  { href: "/admin/projects", label: "Projects" },
   { href: "/admin/usage", label: "Usage" },
   { href: "/admin/audit", label: "Audit log" },
   { href: "/admin/webhooks", label: "Webhooks" },

@@ -132,7 +132,7 @@ export async function lockProject(db: Db, id: string): Promise<ProjectRow | unde
 export async function updateAllowance(
   db: Db,
   id: string,
-  set: { maxCpu: number | null; maxMemGb: number | null; maxEndpoints: number | null },
+  set: { maxCpu: number | null; maxMemGb: number | null; maxEndpoints: number | null; maxStorageGb?: number | null },
 ): Promise<ProjectRow | undefined> {
   const rows = await db
     .update(projects)

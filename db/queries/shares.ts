@@ -46,6 +46,15 @@ export async function granteesOf(db: Db, ref: ServerKey): Promise<{ userIds: str
   };
 }
 
+/** The servers shared with a project (at most `limit`), so a change to its members reaches their open WebSockets. */
+export function serversSharedWithProject(db: Db, projectId: string, limit = 10_000): Promise<ServerKey[]> {
+  return db
+    .selectDistinct({ user: serverShares.userName, server: serverShares.serverName })
+    .from(serverShares)
+    .where(eq(serverShares.granteeProjectId, projectId))
+    .limit(limit);
+}
+
 export async function countShares(db: Db, ref: ServerKey): Promise<number> {
   const [row] = await db.select({ n: count() }).from(serverShares).where(onServer(serverShares, ref));
   return row?.n ?? 0;

@@ -7,6 +7,7 @@
  */
 import type { Db } from "@/db/client";
 import { findLoggedModel } from "@/db/queries/logged-models";
+import { replaceExperimentBytes } from "@/db/queries/project-storage";
 import { replaceStorage } from "@/db/queries/storage-usage";
 import { spanBytesByOwner } from "@/db/queries/traces";
 import { findRun } from "@/db/queries/tracking";
@@ -44,13 +45,18 @@ async function ownedFolders(db: Db, store: ArtifactStore): Promise<{ key: string
 export async function recountStorage(db: Db, store: ArtifactStore, actor: Principal): Promise<RecountResult> {
   // MLflow 3 trace spans are stored data too, counted against their trace's owner (lib/tracking/traces/store-spans.ts).
   const byOwner = await spanBytesByOwner(db);
+  // Each experiment's artifact bytes too, which its project's storage budget sums (lib/projects/allowance-storage.ts).
+  const byExperiment = new Map<number, number>();
   let orphanBytes = 0;
   for (const { key, ownerId } of await ownedFolders(db, store)) {
     const bytes = await store.sizeOf(key);
+    const experimentId = Number(key.split("/")[0]);
+    if (Number.isSafeInteger(experimentId)) byExperiment.set(experimentId, (byExperiment.get(experimentId) ?? 0) + bytes);
     if (ownerId === null) orphanBytes += bytes;
     else byOwner.set(ownerId, (byOwner.get(ownerId) ?? 0) + bytes);
   }
   await replaceStorage(db, byOwner);
+  await replaceExperimentBytes(db, byExperiment);
   const result = { owners: byOwner.size, bytes: [...byOwner.values()].reduce((a, b) => a + b, 0), orphanBytes };
   await recordAudit(db, { actor: actor.name, action: "storage.recount", target: null, detail: { ...result } });
   return result;

@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import type { Principal } from "@/lib/auth/principal";
 import { ApiError, badRequest, conflict, notFound } from "@/lib/http/api-error";
+import { chargeProjectStorage, expectProjectStorage, ProjectStorageExceeded } from "@/lib/projects/allowance-storage";
 import { freeStorage, StorageMeter, StorageQuotaExceeded, underStorageLock } from "@/lib/quota/storage";
 import { UnsafeArtifactPath } from "./paths";
 import { assertArtifactWriter, resolveRunScope } from "./scope";
@@ -30,13 +31,15 @@ export function pathOrBadRequest<T>(fn: () => T): T {
 }
 
 /** 413 in both formats: MLflow's client shows `error_code`, the portal's API readers `error`. */
-function quotaError(err: StorageQuotaExceeded): ApiError {
-  return new ApiError(413, "storage_quota_exceeded", err.message, { error_code: "RESOURCE_EXHAUSTED" });
+function quotaError(err: StorageQuotaExceeded | ProjectStorageExceeded): ApiError {
+  const code = err instanceof ProjectStorageExceeded ? "project_allowance_exceeded" : "storage_quota_exceeded";
+  return new ApiError(413, code, err.message, { error_code: "RESOURCE_EXHAUSTED" });
 }
 
 /**
- * Stores an upload, counted against the scope owner's storage quota as it streams: a body that passes
- * the quota (or declares a length that would) is refused with 413 and nothing of it is kept. The body is
+ * Stores an upload, counted against the scope owner's storage quota as it streams and against its experiment's
+ * project's storage budget (lib/projects/allowance-storage.ts): a body that passes either (or declares a length
+ * that would) is refused with 413 and nothing of it is kept. The body is
  * staged without a lock; making it the file and counting it is one step under the owner's storage lock,
  * measured from what the store holds then, so parallel overwrites and deletes cannot skew the count.
  */
@@ -51,13 +54,18 @@ export async function uploadArtifact(
   if (scope.inside.length === 0)
     throw badRequest("invalid_path", `Upload to a file path inside the artifacts of ${scope.label}, not to the folder itself.`);
   // An overwritten file's bytes are already counted: while the body streams, the new one may reuse them.
-  const meter = await StorageMeter.forOwner(ctx.db, scope.owner, await ctx.store.sizeOf(scope.key));
+  const replacing = await ctx.store.sizeOf(scope.key);
+  const meter = await StorageMeter.forOwner(ctx.db, scope.owner, replacing);
+  const experimentId = Number(scope.experimentId);
   try {
     await meter.expect(declaredBytes);
+    await expectProjectStorage(ctx.db, experimentId, declaredBytes === undefined ? undefined : declaredBytes - replacing);
     const staged = await ctx.store.stage(scope.key, meter.metered(data));
     try {
       await underStorageLock(ctx.db, scope.owner.id, async (tx) => {
-        await meter.commit(tx, staged.size, await ctx.store.sizeOf(scope.key));
+        const replaced = await ctx.store.sizeOf(scope.key);
+        await meter.commit(tx, staged.size, replaced);
+        await chargeProjectStorage(tx, experimentId, staged.size - replaced);
         await staged.commit();
       });
     } catch (err) {
@@ -67,7 +75,7 @@ export async function uploadArtifact(
     return { size: staged.size };
   } catch (err) {
     await meter.release();
-    if (err instanceof StorageQuotaExceeded) throw quotaError(err);
+    if (err instanceof StorageQuotaExceeded || err instanceof ProjectStorageExceeded) throw quotaError(err);
     if (err instanceof ArtifactConflict) throw conflict("artifact_conflict", err.message);
     throw err;
   }
@@ -104,7 +112,9 @@ export async function deleteArtifact(ctx: ArtifactContext, segments: string[]): 
       failed = err instanceof Error ? err : new Error(String(err));
     }
     // A removal that failed half-way (S3 deletes in batches) still freed what it removed.
-    await freeStorage(tx, scope.owner.id, before - (failed === undefined ? 0 : await ctx.store.sizeOf(scope.key)));
+    const freed = before - (failed === undefined ? 0 : await ctx.store.sizeOf(scope.key));
+    await freeStorage(tx, scope.owner.id, freed);
+    await chargeProjectStorage(tx, Number(scope.experimentId), -freed);
     return failed;
   });
   if (failure !== undefined) throw failure;

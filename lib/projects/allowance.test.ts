@@ -127,8 +127,8 @@ for (const kind of DB_KINDS) {
 
       // A Small replica (0.5 CPU, 1 GiB) × its max replicas (1) counts like a server.
       const detail = await getProject(db(), who.pat!, "vision");
-      expect(detail.allowance).toEqual({ cpu: 2, memGb: 8, endpoints: 1 });
-      expect(detail.inUse).toEqual({ cpu: 2.25, memGb: 4.5, servers: 2, jobs: 1, endpoints: 1 });
+      expect(detail.allowance).toEqual({ cpu: 2, memGb: 8, endpoints: 1, storageGb: null });
+      expect(detail.inUse).toEqual({ cpu: 2.25, memGb: 4.5, servers: 2, jobs: 1, endpoints: 1, storageBytes: 0 });
       const audit = await db().select().from(auditEvents).where(eq(auditEvents.action, "project.allowance"));
       expect(audit.map((a) => [a.actor, a.target])).toEqual([["root", "vision"]]);
       // Only admins set it.

@@ -7,6 +7,7 @@
  */
 import type { Db } from "@/db/client";
 import { lockProject, type ProjectRow } from "@/db/queries/projects";
+import { projectStoredBytes } from "@/db/queries/project-storage";
 import { heldConfigs } from "@/db/queries/serving";
 import { heldIn } from "@/lib/quota/holdings";
 import { holdOf } from "@/lib/serving/allowance";
@@ -16,6 +17,8 @@ export interface ProjectAllowance {
   cpu: number | null;
   memGb: number | null;
   endpoints: number | null;
+  /** GiB of artifacts its experiments may store (lib/projects/allowance-storage.ts judges uploads against it). */
+  storageGb: number | null;
 }
 
 export interface ProjectInUse {
@@ -25,16 +28,19 @@ export interface ProjectInUse {
   servers: number;
   jobs: number;
   endpoints: number;
+  /** Artifact bytes of its experiments' runs and logged models. */
+  storageBytes: number;
 }
 
 export type AllowanceAsk = { cpu: number; memGb: number } & (
   { what: "server" | "job" } | { what: "endpoint"; newEndpoint: boolean; exceptEndpointId?: string }
 );
 
-export const allowanceOf = (p: Pick<ProjectRow, "maxCpu" | "maxMemGb" | "maxEndpoints">): ProjectAllowance => ({
+export const allowanceOf = (p: Pick<ProjectRow, "maxCpu" | "maxMemGb" | "maxEndpoints" | "maxStorageGb">): ProjectAllowance => ({
   cpu: p.maxCpu,
   memGb: p.maxMemGb,
   endpoints: p.maxEndpoints,
+  storageGb: p.maxStorageGb,
 });
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -44,12 +50,14 @@ export async function projectInUse(db: Db, projectId: string, exceptEndpointId?:
   const held = await heldIn(db, projectId);
   const serving = await heldConfigs(db, { projectId }, exceptEndpointId);
   const endpoints = holdOf(serving.configs.flatMap((c) => c.servedEntities));
+  const storageBytes = await projectStoredBytes(db, projectId);
   return {
     cpu: round(held.cpu + endpoints.cpu),
     memGb: round(held.memGb + endpoints.memGb),
     servers: held.servers,
     jobs: held.jobs,
     endpoints: serving.endpoints,
+    storageBytes,
   };
 }
 
@@ -78,7 +86,7 @@ export function projectAllowanceRefusal(
 
 /** Why the ask could never fit the project, even with nothing else running in it; null when it could. */
 export function neverFitsProject(project: string, allowance: ProjectAllowance, ask: AllowanceAsk): string | null {
-  const nothing: ProjectInUse = { cpu: 0, memGb: 0, servers: 0, jobs: 0, endpoints: 0 };
+  const nothing: ProjectInUse = { cpu: 0, memGb: 0, servers: 0, jobs: 0, endpoints: 0, storageBytes: 0 };
   return projectAllowanceRefusal(project, allowance, nothing, ask);
 }
 

@@ -23,12 +23,14 @@ import {
   type MemberRow,
   type ProjectRow,
 } from "@/db/queries/projects";
+import { serversSharedWithProject } from "@/db/queries/shares";
 import { findUser } from "@/db/queries/users";
 import type { ProjectRole } from "@/db/schema";
 import { assertCan, projectIdsOf, projectResource, roleIn, type Action, type Caller } from "@/lib/auth/access";
 import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { badRequest, conflict, notFound, refused } from "@/lib/http/api-error";
+import { closeFormerMembersConnections } from "@/lib/workspaces/connections";
 import { allowanceOf, projectInUse, type ProjectAllowance, type ProjectInUse } from "./allowance";
 import {
   PERSONAL_WORKSPACE,
@@ -159,7 +161,12 @@ export async function setProjectAllowance(db: Db, admin: Principal, name: string
   await db.transaction(async (tx) => {
     const project = await findProject(tx, name);
     if (!project) throw projectNotFound(name);
-    await updateAllowance(tx, project.id, { maxCpu: ask.cpu, maxMemGb: ask.memGb, maxEndpoints: ask.endpoints });
+    await updateAllowance(tx, project.id, {
+      maxCpu: ask.cpu,
+      maxMemGb: ask.memGb,
+      maxEndpoints: ask.endpoints,
+      ...(ask.storageGb !== undefined ? { maxStorageGb: ask.storageGb } : {}),
+    });
     await recordAudit(tx, { actor: admin.name, action: "project.allowance", target: name, detail: { ...ask } });
   });
   return getProject(db, admin, name);
@@ -177,11 +184,15 @@ export async function changeProject(db: Db, principal: Principal, name: string, 
 
 /** Deletes the project; its experiments, models, jobs and endpoints go back to their creators' personal spaces. */
 export async function removeProject(db: Db, principal: Principal, name: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  const { projectId, shared } = await db.transaction(async (tx) => {
     const project = await projectFor(tx, principal, name, "manage");
+    // Read before the deletion takes the project's shares with it.
+    const servers = await serversSharedWithProject(tx, project.id);
     await deleteProject(tx, project.id);
     await recordAudit(tx, { actor: principal.name, action: "project.delete", target: name });
+    return { projectId: project.id, shared: servers };
   });
+  await closeFormerMembersConnections(db, projectId, shared);
 }
 
 /** A member as the URL names it: `group:<g>` for a group, else a person's name (who must exist). */
@@ -247,7 +258,7 @@ export async function changeMember(db: Db, principal: Principal, name: string, m
 }
 
 export async function removeMember(db: Db, principal: Principal, name: string, member: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  const projectId = await db.transaction(async (tx) => {
     const project = await projectFor(tx, principal, name, "manage");
     const { key, label } = await memberKeyAt(tx, member);
     const was = await findMemberRole(tx, project.id, key);
@@ -255,5 +266,8 @@ export async function removeMember(db: Db, principal: Principal, name: string, m
     await assertOwnerLeft(tx, project, was, null);
     await deleteMember(tx, project.id, key);
     await recordAudit(tx, { actor: principal.name, action: "project.member_remove", target: name, detail: { member: label, role: was } });
+    return project.id;
   });
+  // A share to the project let her open its servers: what she opened through one closes now (any role keeps a share's "use").
+  await closeFormerMembersConnections(db, projectId, await serversSharedWithProject(db, projectId));
 }

@@ -35,6 +35,8 @@ export const allowanceSchema = z.strictObject({
   cpu: z.number().positive().max(100_000).nullable(),
   memGb: z.number().positive().max(1_000_000).nullable(),
   endpoints: z.number().int().min(0).max(100_000).nullable(),
+  /** Absent: the storage budget stays as it is (clients that predate it send the other three). */
+  storageGb: z.number().positive().max(1_000_000).nullable().optional(),
 });
 export type AllowanceRequest = z.output<typeof allowanceSchema>;
 

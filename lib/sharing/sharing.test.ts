@@ -10,7 +10,7 @@ import { useTestDatabase } from "@/db/testing-hooks";
 import { can } from "@/lib/auth/access";
 import { personPrincipal, type Principal } from "@/lib/auth/principal";
 import { bindIds } from "@/lib/auth/testing";
-import { addMember, createProject, removeMember } from "@/lib/projects/manage";
+import { addMember, createProject, removeMember, removeProject } from "@/lib/projects/manage";
 import { setWorkspaceWebSocketCloser } from "@/lib/workspaces/connections";
 import type { WorkspaceUpstream } from "@/lib/workspaces/proxy-policy";
 import { serverResourceAt } from "@/lib/workspaces/query";
@@ -183,6 +183,41 @@ for (const kind of DB_KINDS) {
         status: 404,
         code: "share_not_found",
       });
+    });
+
+    it("removing a member, or deleting the project, closes the WebSockets she opened through the project's share", async () => {
+      const fresh = async (p: Principal) => personPrincipal(db(), (await findUser(db(), p.name))!, "session");
+      await createProject(db(), alice, { name: "vision", description: "" });
+      await addMember(db(), await fresh(alice), "vision", { name: "bob", role: "viewer" });
+      await addMember(db(), await fresh(alice), "vision", { name: "dave", role: "editor" });
+      await addMember(db(), await fresh(alice), "vision", { group: "team", role: "user" });
+      await shareServer(db(), await fresh(alice), X, { project: "vision" });
+      // Dave may also open it through a share of his own, which his leaving the project does not take away.
+      await shareServer(db(), alice, X, { user: "dave" });
+      const sockets = openSockets([await fresh(alice), await fresh(bob), await fresh(carol), await fresh(dave)]);
+      const open = () => sockets.map((s) => [s.upstream.caller.name, s.open]);
+
+      await removeMember(db(), await fresh(alice), "vision", "bob");
+      expect(open()).toEqual([
+        ["alice", true],
+        ["bob", false],
+        ["carol", true],
+        ["dave", true],
+      ]);
+      await removeMember(db(), await fresh(alice), "vision", "dave");
+      expect(open()).toEqual([
+        ["alice", true],
+        ["bob", false],
+        ["carol", true],
+        ["dave", true],
+      ]);
+      await removeProject(db(), await fresh(alice), "vision");
+      expect(open()).toEqual([
+        ["alice", true],
+        ["bob", false],
+        ["carol", false],
+        ["dave", true],
+      ]);
     });
 
     it("revoking ends her access, her workspace cookies and (through the proxy's hook) her WebSockets, not the owner's", async () => {

@@ -5,6 +5,6 @@ import { allowanceSchema, projectParams } from "@atrium/core/lib/projects/schema
 
 // A project's allowance (docs/projects.md, "Allowances"): admins set it; members read it with GET /api/projects/<p>.
 export const PUT = withAdmin(async (req, { db, principal, params }) => {
-  const ask = await readJson(req, allowanceSchema, { cpu: "CPU", memGb: "Memory", endpoints: "Endpoints" });
+  const ask = await readJson(req, allowanceSchema, { cpu: "CPU", memGb: "Memory", endpoints: "Endpoints", storageGb: "Storage" });
   return Response.json(await setProjectAllowance(db, principal, params.project, ask));
 }, projectParams);
