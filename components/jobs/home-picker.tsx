@@ -47,7 +47,9 @@ export function HomePicker({ owner, environment, onPick }: { owner: string; envi
       )}
       {state.loading && !listing && <p className="text-slate-500">Reading your home folder…</p>}
       {listing && listing.entries.length === 0 && (
-        <p className="text-slate-500">{dir ? "No notebooks, scripts or folders here." : "Your home folder has no notebooks or scripts yet."}</p>
+        <p className="text-slate-500">
+          {dir ? "No notebooks, scripts or folders here." : "Your home folder has no notebooks or scripts yet."}
+        </p>
       )}
       {listing && listing.entries.length > 0 && (
         <ul className="max-h-56 overflow-y-auto">
@@ -68,7 +70,9 @@ export function HomePicker({ owner, environment, onPick }: { owner: string; envi
           ))}
         </ul>
       )}
-      {listing?.truncated && <p className="mt-1 text-xs text-amber-700">This folder has more entries than are shown; type the path instead.</p>}
+      {listing?.truncated && (
+        <p className="mt-1 text-xs text-amber-700">This folder has more entries than are shown; type the path instead.</p>
+      )}
     </div>
   );
 }
