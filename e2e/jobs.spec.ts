@@ -1,13 +1,16 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { bearer, errorCode, userWithToken } from "./support/api";
 import { devSignIn, visit } from "./support/browser";
-import { removeEverythingOf } from "./support/engine";
+import { removeEverythingOf, writeHomeOf } from "./support/engine";
 import { DEV_URL, PORTALS } from "./support/env";
-import { screenshot } from "./support/screens";
+import { screenshot, screenshotBothWidths } from "./support/screens";
+
+/** A script in the home that fails the way a person's bug does: a line on stderr, exit code 2. */
+const FAILING = { "jobs/nightly.py": 'import sys\nprint("boom: no data for today", file=sys.stderr)\nsys.exit(2)\n' };
 
 const job = (over: Record<string, unknown> = {}) => ({
   name: "nightly",
-  path: "jobs/missing.py",
+  path: "jobs/nightly.py",
   environment: "python",
   cpu: 0.5,
   memGb: 0.5,
@@ -45,6 +48,19 @@ PORTALS.forEach((portal, i) => {
     await refused(job({ path: "../other/x.py" }), 400, "invalid_path");
     await refused(job({ path: "/etc/x.py" }), 400, "invalid_path");
     await refused(job({ cpu: 64 }), 403, "limit_exceeded");
+    // Issue 25 item 7: a path that names no file in her home is refused at create, not by nbformat later.
+    await refused(job({ path: "jobs/missing.ipynb" }), 400, "path_not_found");
+    await refused(job(), 400, "path_not_found");
+    await writeHomeOf(request, base, `jobs-ada-${i}`, FAILING);
+    // Her home lists what is in it, her server stopped (none was ever started); another person's is not his to read.
+    const home = await request.get(`${base}/api/users/jobs-ada-${i}/home?dir=jobs&environment=python`, { headers: bearer(ada) });
+    expect(home.status(), await home.text()).toBe(200);
+    expect(await home.json()).toEqual({ dir: "jobs", entries: [{ name: "nightly.py", kind: "script" }], truncated: false });
+    const peek = await request.get(`${base}/api/users/jobs-ada-${i}/home?dir=jobs&environment=python`, { headers: bearer(bob) });
+    expect([403, 404]).toContain(peek.status());
+    const escape = await request.get(`${base}/api/users/jobs-ada-${i}/home?dir=..&environment=python`, { headers: bearer(ada) });
+    expect(escape.status()).toBe(400);
+    expect(await errorCode(escape)).toBe("invalid_path");
 
     const preview = await request.get(`${base}/api/jobs/cron-preview?cron=${encodeURIComponent("*/30 * * * *")}&timeZone=UTC`, {
       headers: bearer(ada),
@@ -85,20 +101,20 @@ PORTALS.forEach((portal, i) => {
       ((await (await request.post(`${base}/api/jobs/${j.id}/resume`, { headers: bearer(ada) })).json()) as { paused: boolean }).paused,
     ).toBe(false);
 
-    // Run now: the script does not exist in the new home, so python3 exits with 2 and says why.
+    // Run now: the script fails with exit code 2, and its last line says why.
     const run = await request.post(`${base}/api/jobs/${j.id}/executions`, { headers: bearer(ada) });
     expect(run.status(), await run.text()).toBe(202);
     const { id } = (await run.json()) as { id: string };
     await expect.poll(async () => (await execution(request, base, ada, j.id, id)).state, { timeout: 60_000 }).toBe("failed");
     const ended = await execution(request, base, ada, j.id, id);
     expect(ended.exitCode).toBe(2);
-    expect(ended.reason).toMatch(/^exited with code 2: .*can't open file/);
+    expect(ended.reason).toBe("exited with code 2: boom: no data for today");
     expect(ended.mlflowRunId).toMatch(/^[0-9a-f]{32}$/);
     // The row ends first; the log is stored after the token and the object are gone (docs/jobs.md, "Finish").
     const logUrl = `${base}/api/jobs/${j.id}/executions/${id}/log`;
     await expect.poll(async () => (await request.get(logUrl, { headers: bearer(ada) })).status(), { timeout: 30_000 }).toBe(200);
     const log = await request.get(logUrl, { headers: bearer(ada) });
-    expect(await log.text()).toContain("can't open file");
+    expect(await log.text()).toContain("boom: no data for today");
     const history = (await (await request.get(`${base}/api/jobs/${j.id}/executions`, { headers: bearer(ada) })).json()) as {
       executions: Array<{ id: string; state: string; durationS: number | null }>;
     };
@@ -118,6 +134,7 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
   test.setTimeout(120_000);
   const name = "jobs-page-user";
   await devSignIn(page, DEV_URL, name);
+  await writeHomeOf(page.request, DEV_URL, name, { ...FAILING, "jobs/report.ipynb": "{}", "notes/readme.txt": "not a job" });
   await visit(page, `${DEV_URL}/jobs`);
   await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
   await page.waitForLoadState("networkidle");
@@ -135,6 +152,24 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
   await screenshot(page, "jobs-form");
   await form.getByLabel("CPU", { exact: true }).fill("0.5");
   await form.getByLabel("Memory (GiB)").fill("0.5");
+  // Issue 25 item 7: a typed path that names no file is refused at create, with a sentence.
+  await form.getByRole("button", { name: "Create job" }).click();
+  await expect(form.getByRole("alert")).toHaveText(
+    `There is no script at "jobs/missing.py" in the home of ${name}; create it there first or pick one.`,
+    { timeout: 60_000 },
+  );
+  // The picker browses her home (no server of hers runs): folders, then notebooks and scripts; other files are left out.
+  await form.getByRole("button", { name: "Browse" }).click();
+  const picker = page.getByTestId("home-picker");
+  await expect(picker.getByRole("button")).toHaveText(["folderjobs/", "foldernotes/"], { timeout: 60_000 });
+  await picker.getByRole("button", { name: "jobs/" }).click();
+  await expect(page.getByTestId("home-picker-dir")).toHaveText("~/jobs");
+  await expect(picker.getByRole("button", { name: /nightly\.py/ })).toBeVisible({ timeout: 60_000 });
+  await expect(picker.getByRole("button", { name: /report\.ipynb/ })).toBeVisible();
+  await screenshotBothWidths(page, "jobs-form-picker");
+  await picker.getByRole("button", { name: /nightly\.py/ }).click();
+  await expect(picker).toHaveCount(0);
+  await expect(form.getByTestId("job-path")).toHaveValue("jobs/nightly.py");
   await form.getByRole("button", { name: "Create job" }).click();
   // The create, then the job page's first render: seconds on a machine busy with containers.
   await expect(page.getByRole("heading", { name: "nightly" })).toBeVisible({ timeout: 30_000 });
@@ -161,7 +196,7 @@ test("the Jobs pages: a form that checks the cron and shows the next five times,
     [...seen].join(", "),
   ).toBe(true);
   await expect(page.getByTestId("executions-table")).toContainText("exited with code 2");
-  await expect(page.getByTestId("execution-log")).toContainText("can't open file");
+  await expect(page.getByTestId("execution-log")).toContainText("boom: no data for today");
   await screenshot(page, "jobs-job-page");
   // A run started elsewhere (the API, a cron slot) appears on the open page too.
   const jobId = new URL(page.url()).pathname.split("/").pop() ?? "";

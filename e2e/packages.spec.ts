@@ -6,7 +6,7 @@ import { startTestIndex, type TestIndex } from "../lib/packages/test-index";
 import { asBootstrap, bearer, errorCode, userWithToken } from "./support/api";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, DEV_URL, extraPort, localUrl } from "./support/env";
 import { startPortal, type RunningPortal } from "./support/portal";
-import { screenshot } from "./support/screens";
+import { screenshot, screenshotBothWidths } from "./support/screens";
 import { devSignIn, removeWorkspaces, visit } from "./support/browser";
 
 /**
@@ -45,6 +45,8 @@ test.describe.configure({ mode: "serial" });
 let index: TestIndex;
 let portal: RunningPortal;
 let ownerToken = "";
+/** The portal's settings, kept to restart it with another workspace index (its data directory, so its PGlite, stays). */
+let portalEnv: Record<string, string> = {};
 let otherToken = "";
 
 test.beforeAll(async () => {
@@ -52,7 +54,7 @@ test.beforeAll(async () => {
   await removeWorkspaces([OWNER, OTHER]);
   // On all interfaces: the workspace reaches it through host.docker.internal (the engine's bridge).
   index = await startTestIndex({ format: "json", dists: DISTS, extraProjects: EXTRA, host: "0.0.0.0" });
-  portal = await startPortal("packages", extraPort(10), {
+  portalEnv = {
     AUTH_SECRET,
     ATRIUM_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
     ATRIUM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "atrium-packages-")),
@@ -60,7 +62,8 @@ test.beforeAll(async () => {
     ATRIUM_ADMIN_USERS: "admin",
     PYPI_INDEX_URL: index.url,
     ATRIUM_WORKSPACE_PIP_INDEX_URL: index.urlVia("host.docker.internal"),
-  });
+  };
+  portal = await startPortal("packages", extraPort(10), portalEnv);
 });
 
 test.afterAll(async () => {
@@ -177,6 +180,8 @@ test("a person searches, opens a package and installs it into their running work
   await expect(page.getByTestId("install-unfit")).toContainText("default runs Python 3.13");
   await expect(page.getByTestId("install-unfit")).toContainText("1 version of Atrium_Demo.Pkg cannot install there");
   await expect(page.getByTestId("install-installed")).toHaveText("Atrium_Demo.Pkg is not installed in default yet.");
+  // Its terminal's pip uses the index the portal gives now: nothing to say about it.
+  await expect(page.getByTestId("install-terminal-index")).toHaveCount(0);
   await screenshot(page, "package-detail");
   await page.getByTestId("install-version").selectOption("1.0.0");
   await page.getByRole("button", { name: "Install into default" }).click();
@@ -198,6 +203,21 @@ test("a person searches, opens a package and installs it into their running work
     inHome: boolean;
   }[];
   expect(installed.filter((p) => p.inHome).map((p) => `${p.name} ${p.version}`)).toEqual(["Atrium_Demo.Pkg 1.0.0"]);
+});
+
+test("after the index changes, the install panel says the running workspace's terminal pip still uses the old one", async ({ page }) => {
+  test.setTimeout(240_000);
+  // Issue 25 item 8: the operator moves the workspaces' index; the running workspace keeps the PIP_INDEX_URL it started with.
+  await portal.stop();
+  portalEnv = { ...portalEnv, ATRIUM_WORKSPACE_PIP_INDEX_URL: `${index.urlVia("host.docker.internal")}?moved=1` };
+  portal = await startPortal("packages-moved", extraPort(10), portalEnv);
+  await devSignIn(page, BASE, OWNER);
+  await visit(page, `${BASE}/packages/atrium-demo-pkg`);
+  await expect(page.getByTestId("install-terminal-index")).toHaveText(
+    "The package index has changed since default started: installs from this page use the new one, but pip typed in its terminal still uses the index it started with until you restart default.",
+    { timeout: 60_000 },
+  );
+  await screenshotBothWidths(page, "package-terminal-index");
 });
 
 test("environments show their Python packages and compare side by side", async ({ page, request }) => {

@@ -58,7 +58,7 @@ export default async function JobsPage() {
         </JobTable>
       </Card>
       <Card title="New job" description="The cron expression is checked as you type; the next five times are shown in UTC.">
-        <JobForm otherJobs={mine} environments={await environmentChoices(db, principal)} />
+        <JobForm owner={principal.name} otherJobs={mine} environments={await environmentChoices(db, principal)} />
       </Card>
     </div>
   );

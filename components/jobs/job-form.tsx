@@ -7,6 +7,7 @@ import { apiFetch } from "@/components/ui/api";
 import { formatDateTime } from "@/components/ui/dates";
 import type { JobView } from "@/lib/jobs/view";
 import { ProjectPicker, projectField } from "@/components/projects/project-picker";
+import { HomePicker } from "./home-picker";
 import { RequestError, useJobRequest } from "./parts";
 
 type Kind = "manual" | "cron" | "after";
@@ -58,19 +59,25 @@ function CronPreview({ cron, timeZone }: { cron: string; timeZone: string }) {
   );
 }
 
-/** Creates a job, or changes one (`job` given). `environments`: what the person may pick (lib/environments/manage.ts). */
+/**
+ * Creates a job, or changes one (`job` given). `environments`: what the person may pick (lib/environments/manage.ts);
+ * `owner`: whose home the file picker browses.
+ */
 export function JobForm({
   job,
+  owner,
   otherJobs,
   environments,
 }: {
   job?: JobView;
+  owner: string;
   otherJobs: Array<{ id: string; name: string }>;
   environments: Array<{ id: string; name: string }>;
 }) {
   const router = useRouter();
   const [name, setName] = useState(job?.name ?? "");
   const [path, setPath] = useState(job?.path ?? "");
+  const [browsing, setBrowsing] = useState(false);
   const [environment, setEnvironment] = useState(job?.environment ?? environments[0]?.id ?? "");
   // A job keeps an environment that is no longer offered (deprecated, or no longer for her role) until she picks another.
   const offered =
@@ -126,10 +133,34 @@ export function JobForm({
         <input className={input} value={name} onChange={(e) => setName(e.target.value)} placeholder="nightly-train" required />
       </label>
       {!job && <ProjectPicker id="job-project" value={project} onChange={setProject} minRole="editor" className={input} />}
-      <label className={label}>
-        Notebook or script in your home
-        <input className={input} value={path} onChange={(e) => setPath(e.target.value)} placeholder="jobs/train.ipynb" required />
-      </label>
+      <div>
+        <div className="flex items-end gap-2">
+          <label className={`${label} min-w-0 flex-1`}>
+            Notebook or script in your home
+            <input
+              className={input}
+              value={path}
+              onChange={(e) => setPath(e.target.value)}
+              placeholder="jobs/train.ipynb"
+              required
+              data-testid="job-path"
+            />
+          </label>
+          <Button type="button" variant="secondary" onClick={() => setBrowsing((b) => !b)} disabled={!environment}>
+            {browsing ? "Close" : "Browse"}
+          </Button>
+        </div>
+        {browsing && environment && (
+          <HomePicker
+            owner={owner}
+            environment={environment}
+            onPick={(picked) => {
+              setPath(picked);
+              setBrowsing(false);
+            }}
+          />
+        )}
+      </div>
       <label className={label}>
         Environment
         <select className={`${input} bg-white`} value={environment} onChange={(e) => setEnvironment(e.target.value)} required>

@@ -153,6 +153,12 @@ export function InstallPanel({
               : "Whether installs survive a restart is unknown for this environment."}
         </p>
       )}
+      {target?.terminalIndex === "other" && (
+        <p className="text-xs text-amber-800" data-testid="install-terminal-index">
+          The package index has changed since {target.server} started: installs from this page use the new one, but pip typed in its
+          terminal still uses the index it started with until you restart {target.server}.
+        </p>
+      )}
       {(running || lines.length > 0) && (
         <div>
           {running && (

@@ -2,7 +2,10 @@
  * What the engine itself holds for a person, read straight from Docker (not through the portal), so a
  * test can check that the portal really stopped a container or gave someone a different volume.
  */
+import type { APIRequestContext } from "@playwright/test";
 import Dockerode from "dockerode";
+import { writeHomeFiles } from "../../lib/jobs/write-home-testing";
+import { asBootstrap } from "./api";
 
 const docker = new Dockerode();
 
@@ -53,4 +56,17 @@ export async function removeEverythingOf(users: string[]): Promise<void> {
         .remove()
         .catch(() => undefined);
   }
+}
+
+/**
+ * Writes files (path relative to the home → text) into `user`'s home volume, made with the labels a portal gives it
+ * (so removeEverythingOf removes it) when she has none yet; her volume's name comes from the admin's deletion summary.
+ */
+export async function writeHomeOf(request: APIRequestContext, base: string, user: string, files: Record<string, string>): Promise<void> {
+  const summary = await request.get(`${base}/api/users/${user}/deletion`, { headers: asBootstrap });
+  if (!summary.ok()) throw new Error(`no deletion summary for ${user}: ${summary.status()} ${await summary.text()}`);
+  const { homeVolume } = (await summary.json()) as { homeVolume: string };
+  const id = homeVolume.replace(/^atrium-home-/, "");
+  await docker.createVolume({ Name: homeVolume, Labels: { "atrium.managed": "true", "atrium.user": user, "atrium.user-id": id } });
+  await writeHomeFiles(docker, "atrium-jupyterlab:1", homeVolume, files);
 }

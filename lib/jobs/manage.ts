@@ -19,9 +19,12 @@ import { badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/a
 import { allowanceOf, neverFitsProject } from "@/lib/projects/allowance";
 import { projectToCreateIn } from "@/lib/projects/manage";
 import { effectiveLimits } from "@/lib/quota/limits";
+import type { Spawner } from "@/lib/spawner";
+import { machineCapacity, machineRefusal, type Capacity } from "@/lib/usage/capacity";
 import { assertCron } from "./cron";
 import type { JobDeps } from "./execute";
 import { assertJobPath } from "./paths";
+import { assertHomeFile } from "./home-files";
 import { aloneTooBig } from "./quota";
 import type { CreateJobRequest, TriggerInput, UpdateJobRequest } from "./schemas";
 import { stopExecutions } from "./stop-executions";
@@ -61,9 +64,16 @@ async function triggerColumns(db: Db, owner: string, self: string, t: TriggerInp
   return { trigger: "manual", cron: null, timeZone: null, afterJobId: null };
 }
 
-/** The environment exists and the owner may use it, and the ask fits one server's limits and the totals of her role. */
-/** The owner, when the job may run for her at all. */
-async function assertRunnable(db: Db, owner: string, ask: { environment: string; cpu: number; memGb: number }): Promise<UserRow> {
+/**
+ * The owner, when the job may run for her at all: the environment exists and she may use it, and the ask fits one
+ * server's limits and the totals of her role, and the machine (`machine`, when the engine was asked).
+ */
+async function assertRunnable(
+  db: Db,
+  owner: string,
+  ask: { environment: string; cpu: number; memGb: number },
+  machine?: Capacity,
+): Promise<UserRow> {
   const user = await findUser(db, owner);
   const role = user ? await findRole(db, user.role) : undefined;
   if (!user || !role) throw notFound("user_not_found", `There is no user named "${owner}".`);
@@ -71,8 +81,11 @@ async function assertRunnable(db: Db, owner: string, ask: { environment: string;
   if (!env) throw badRequest("unknown_environment", `There is no environment "${ask.environment}".`);
   const notAllowed = environmentRefusal(user.role, env);
   if (notAllowed) throw refused(notAllowed);
-  const tooBig = aloneTooBig(ask, effectiveLimits(role, user.limits), user.role, env);
+  const limits = effectiveLimits(role, user.limits);
+  const tooBig = aloneTooBig(ask, limits, user.role, env);
   if (tooBig) throw forbidden("limit_exceeded", tooBig);
+  const beyondMachine = machine && machineRefusal(ask, machine, user.role, limits);
+  if (beyondMachine) throw forbidden("exceeds_machine", beyondMachine);
   return user;
 }
 
@@ -87,14 +100,25 @@ async function assertNameFree(db: Db, owner: string, name: string, self?: string
   if (other && other.id !== self) throw conflict("job_exists", `${owner} already has a job named "${name}".`);
 }
 
-export async function createJob(db: Db, principal: Principal, ask: CreateJobRequest, owner = principal.name): Promise<JobView> {
+/**
+ * With `spawner` (the routes), the engine is asked, before anything is written, whether the path names a file in the
+ * owner's home (lib/jobs/home-files.ts) and whether the machine has the CPUs and memory asked for.
+ */
+export async function createJob(
+  db: Db,
+  principal: Principal,
+  ask: CreateJobRequest,
+  owner = principal.name,
+  spawner?: Spawner,
+): Promise<JobView> {
   if (!can(principal, "write", userResource(await ownerNamed(db, owner))))
     throw forbidden("forbidden", "Only an admin can create another person's jobs.");
   assertJobPath(ask.path);
   const project = await projectToCreateIn(db, principal, ask.project, "write", "create a job");
+  const machine = spawner && (await engineChecks(db, spawner, owner, ask.environment, ask.path));
   const id = generateId("job");
   return db.transaction(async (tx) => {
-    const user = await assertRunnable(tx, owner, ask);
+    const user = await assertRunnable(tx, owner, ask, machine);
     assertFitsProject(project, ask);
     await assertNameFree(tx, owner, ask.name);
     const row = await insertJob(tx, {
@@ -126,14 +150,24 @@ export async function createJob(db: Db, principal: Principal, ask: CreateJobRequ
   });
 }
 
-export async function updateJobOf(db: Db, principal: Principal, id: string, ask: UpdateJobRequest): Promise<JobView> {
+/** The machine's capacity, once the path (when given) was found in the owner's home; before any transaction (the engine is slow). */
+async function engineChecks(db: Db, spawner: Spawner, owner: string, environment: string, path: string | undefined): Promise<Capacity> {
+  if (path !== undefined) await assertHomeFile(db, spawner, owner, environment, path);
+  return machineCapacity(spawner);
+}
+
+/** `spawner` as in createJob: a changed path must name a file, and the size fit the machine. */
+export async function updateJobOf(db: Db, principal: Principal, id: string, ask: UpdateJobRequest, spawner?: Spawner): Promise<JobView> {
   if (ask.path !== undefined) assertJobPath(ask.path);
+  const before = spawner && (await jobFor(db, principal, id, "write"));
+  const machine =
+    before && spawner && (await engineChecks(db, spawner, before.ownerName, ask.environment ?? before.environmentId, ask.path));
   return db.transaction(async (tx) => {
     const job = await jobFor(tx, principal, id, "write");
     const environment = ask.environment ?? job.environmentId;
     const cpu = ask.cpu ?? job.cpu;
     const memGb = ask.memGb ?? job.memGb;
-    const owner = await assertRunnable(tx, job.ownerName, { environment, cpu, memGb });
+    const owner = await assertRunnable(tx, job.ownerName, { environment, cpu, memGb }, machine);
     assertFitsProject(job.projectId === null ? undefined : await findProjectById(tx, job.projectId), { cpu, memGb });
     if (ask.name !== undefined) await assertNameFree(tx, job.ownerName, ask.name, id);
     const trigger = ask.trigger ? await triggerColumns(tx, job.ownerName, id, ask.trigger) : {};

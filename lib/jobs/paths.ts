@@ -11,6 +11,14 @@ const MAX_PATH = 512;
  */
 export function pathProblem(path: string): string | undefined {
   if (path.length === 0) return "The path is empty; give a notebook (.ipynb) or script (.py) in your home folder.";
+  const inHome = insideHomeProblem(path);
+  if (inHome) return inHome;
+  if (!/\.(ipynb|py)$/.test(path)) return `The path "${path}" is neither a notebook (.ipynb) nor a Python script (.py).`;
+  return undefined;
+}
+
+/** Why a non-empty path relative to the home (a file or a folder) could name something outside it, or undefined. */
+export function insideHomeProblem(path: string): string | undefined {
   if (path.length > MAX_PATH) return `The path is longer than ${MAX_PATH} characters.`;
   if (path.includes("\0")) return "The path contains a NUL character.";
   if (path.includes("\\")) return "The path contains a backslash; separate folders with '/'.";
@@ -20,7 +28,6 @@ export function pathProblem(path: string): string | undefined {
   const segments = path.split("/");
   if (segments.some((s) => s === "..")) return `The path "${path}" leaves your home folder ('..').`;
   if (segments.some((s) => s === "" || s === ".")) return `The path "${path}" has an empty or '.' folder.`;
-  if (!/\.(ipynb|py)$/.test(path)) return `The path "${path}" is neither a notebook (.ipynb) nor a Python script (.py).`;
   return undefined;
 }
 

@@ -5,7 +5,6 @@
  * writing files into a person's home volume with a one-off container (argv, no shell).
  */
 import { createServer, type Server } from "node:http";
-import type Dockerode from "dockerode";
 import type { Db } from "@/db/client";
 import { ARTIFACTS_ROUTE_PREFIX, bodyChunks, encodedTailOf } from "@/lib/artifacts/http";
 import { segmentsFromUrlTail } from "@/lib/artifacts/paths";
@@ -18,6 +17,8 @@ import { DockerSpawner } from "@/lib/spawner";
 import { auditEvents, experiments, jobExecutions, jobs, users } from "@/db/schema";
 import type { JobDeps } from "./execute";
 import { handleTrackingRequest } from "@/lib/tracking/http/dispatch";
+
+export { writeHomeFiles } from "./write-home-testing";
 
 export async function startTrackingEndpoint(db: () => Db, store: () => ArtifactStore): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -54,30 +55,6 @@ export async function startTrackingEndpoint(db: () => Db, store: () => ArtifactS
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return { server, url: `http://host.docker.internal:${port}` };
-}
-
-/** Writes files (path relative to the home → text) into a home volume, as the image's user. */
-export async function writeHomeFiles(docker: Dockerode, image: string, volume: string, files: Record<string, string>): Promise<void> {
-  const code = [
-    "import json, os, sys",
-    "for p, t in json.loads(sys.argv[1]).items():",
-    "    os.makedirs(os.path.dirname(os.path.join('/home/jovyan', p)), exist_ok=True)",
-    "    open(os.path.join('/home/jovyan', p), 'w').write(t)",
-  ].join("\n");
-  const c = await docker.createContainer({
-    Image: image,
-    Entrypoint: ["python3", "-c", code, JSON.stringify(files)],
-    Cmd: [],
-    Labels: { "atrium.purpose": "test-write-home" },
-    HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: "/home/jovyan" }] },
-  });
-  try {
-    await c.start();
-    const { StatusCode } = (await c.wait()) as { StatusCode: number };
-    if (StatusCode !== 0) throw new Error(`writing into ${volume} exited with ${StatusCode}`);
-  } finally {
-    await c.remove({ force: true });
-  }
 }
 
 export function notebook(cells: Array<{ source: string; tags?: string[] }>): string {

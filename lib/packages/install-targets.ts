@@ -2,9 +2,11 @@ import type { Db } from "@/db/client";
 import { listEnvironments } from "@/db/queries/environments";
 import { listServersOf } from "@/db/queries/servers";
 import { readableBy, type Caller } from "@/lib/auth/access";
+import { getConfig } from "@/lib/config";
 import type { Spawner } from "@/lib/spawner";
 import { packagesOfImage } from "./environment-packages";
 import type { PythonTarget } from "./fit";
+import { terminalIndexOf } from "./terminal-index";
 import { pythonOfImage } from "./workspace-python";
 
 export interface InstallTarget {
@@ -15,6 +17,8 @@ export interface InstallTarget {
   keptOnRestart: boolean | null;
   /** Its Python, for which versions fit (fit.ts); null when the image scan could not tell. */
   python: PythonTarget | null;
+  /** Whether `pip` in its terminal uses the portal's current index or the one it started with; null when unknown. */
+  terminalIndex: "current" | "other" | null;
 }
 
 /** The person's running workspaces a package can go into, with whether installs there are kept. */
@@ -35,7 +39,15 @@ export async function installTargets(db: Db, spawner: Spawner, caller: Caller): 
           )
         : null;
       const python = image ? await pythonOfImage(db, spawner, image) : null;
-      return { server: s.name, environmentId: s.environmentId, environmentName: env?.name ?? s.environmentId, keptOnRestart: kept, python };
+      const terminalIndex = await terminalIndexOf(spawner, s.userName, s.name, getConfig().workspacePipIndexUrl);
+      return {
+        server: s.name,
+        environmentId: s.environmentId,
+        environmentName: env?.name ?? s.environmentId,
+        keptOnRestart: kept,
+        python,
+        terminalIndex,
+      };
     }),
   );
 }

@@ -13,7 +13,16 @@ import { MIB, STOP_GRACE_S, envList, imageMissingMessage } from "./container-spe
 import { checkName } from "./kinds";
 import { demuxBuffer, lastLogLine } from "./exec-lines";
 import { hardenedHostConfig, hardening } from "./hardening";
-import { EngineUnavailableError, NotRunningError, SpawnError, type ExecOptions, type ExecResult, type RunResult } from "./types";
+import {
+  EngineUnavailableError,
+  NotRunningError,
+  SpawnError,
+  VolumeMissingError,
+  type ExecOptions,
+  type ExecResult,
+  type RunResult,
+  type WorkloadMount,
+} from "./types";
 
 export interface EngineOptions {
   /** A ready client (tests); otherwise one is made from dockerHost / DOCKER_HOST / the default socket. */
@@ -325,7 +334,17 @@ export class Engine {
   // --- one-off commands ------------------------------------------------------------------------------
 
   /** See Spawner.runInImage. Labelled atrium.purpose, never atrium.managed: reconcile leaves it alone. */
-  async runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult> {
+  async runInImage(image: string, argv: string[], timeoutMs: number, mount?: WorkloadMount): Promise<RunResult> {
+    // The engine would create a missing volume, unlabelled: a person's home is made only by her first start.
+    if (mount) {
+      checkName("volume", mount.volume);
+      const volume = this.docker.getVolume(mount.volume);
+      const found = await this.lookup(`inspect the volume ${mount.volume}`, (abortSignal) => volume.inspect({ abortSignal }));
+      if (!found) throw new VolumeMissingError(`There is no volume ${mount.volume}.`);
+    }
+    const volumeMounts: Dockerode.MountConfig = mount
+      ? [{ Type: "volume", Source: mount.volume, Target: mount.target, ReadOnly: mount.readOnly ?? true }]
+      : [];
     const create: Dockerode.ContainerCreateOptions = {
       name: `atrium-once-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
       Image: image,
@@ -333,7 +352,13 @@ export class Engine {
       Cmd: [],
       Labels: { "atrium.purpose": "run-in-image" },
       NetworkDisabled: true,
-      HostConfig: { NetworkMode: "none", Memory: 512 * MIB, NanoCpus: 1e9, ...hardenedHostConfig(hardening(undefined)) },
+      HostConfig: {
+        NetworkMode: "none",
+        Memory: 512 * MIB,
+        NanoCpus: 1e9,
+        ...(mount ? { Mounts: volumeMounts } : {}),
+        ...hardenedHostConfig(hardening(undefined)),
+      },
     };
     const created = await this.lookup(`create a container of ${image}`, (abortSignal) =>
       this.docker.createContainer({ ...create, abortSignal }),

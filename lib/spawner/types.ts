@@ -134,10 +134,12 @@ export interface Spawner {
   /**
    * argv in a one-off container of `image` (no network, small limits, no Atrium labels) on the
    * engine the portal talks to, removed afterwards; for reading what an image ships
-   * (lib/packages/image-scan.ts). A SpawnError when it does not end within timeoutMs; an
-   * OutputLimitError when it printed more than RUN_IN_IMAGE_MAX_BYTES.
+   * (lib/packages/image-scan.ts), or, with `mount`, what a volume holds (a person's home, running
+   * or not: lib/jobs/home-files.ts; a volume that does not exist is a VolumeMissingError, never
+   * created). A SpawnError when it does not end within timeoutMs; an OutputLimitError when it
+   * printed more than RUN_IN_IMAGE_MAX_BYTES.
    */
-  runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  runInImage(image: string, argv: string[], timeoutMs: number, mount?: WorkloadMount): Promise<RunResult>;
   /** The CPUs and memory of the machine the engine runs on (0 where the engine does not say). */
   capacity(): Promise<{ cpu: number; memBytes: number }>;
   /**
@@ -181,6 +183,11 @@ export class EngineUnavailableError extends SpawnError {
     super(message, "engine_unavailable");
     if (options && "cause" in options) this.cause = options.cause;
   }
+}
+
+/** runInImage() was asked to mount a volume the engine does not have. */
+export class VolumeMissingError extends Error {
+  override name = "VolumeMissingError";
 }
 
 /** exec()/stats() on a workload that has no running container. */

@@ -21,6 +21,7 @@ import {
   type RunResult,
   type SpawnEvent,
   type Spawner,
+  type WorkloadMount,
   type WorkloadRef,
   type WorkloadSpec,
   type WorkloadStatus,
@@ -34,7 +35,7 @@ export interface WorkloadRuntime {
   exec(containerId: string, cmd: string[], opts: ExecOptions, notRunning: () => Error): Promise<ExecResult>;
   stats(containerId: string, notRunning: () => Error): Promise<{ cpu: number; memBytes: number }>;
   lastLogLine(containerId: string): Promise<string | undefined>;
-  runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  runInImage(image: string, argv: string[], timeoutMs: number, mount?: WorkloadMount): Promise<RunResult>;
   capacity(): Promise<{ cpu: number; memBytes: number }>;
   hostGateway(): Promise<string | undefined>;
 }
@@ -243,9 +244,9 @@ export abstract class WorkloadSpawner<W> implements Spawner {
     return this.runtime.imageInfo(image);
   }
 
-  async runInImage(image: string, argv: string[], timeoutMs: number): Promise<RunResult> {
+  async runInImage(image: string, argv: string[], timeoutMs: number, mount?: WorkloadMount): Promise<RunResult> {
     assertArgv("runInImage", argv);
-    return this.runtime.runInImage(image, argv, timeoutMs);
+    return this.runtime.runInImage(image, argv, timeoutMs, mount);
   }
 
   capacity(): Promise<{ cpu: number; memBytes: number }> {

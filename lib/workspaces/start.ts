@@ -14,6 +14,7 @@ import { metrics, spawnFailureReason } from "@/lib/metrics/registry";
 import { missingImageAdvice } from "@/lib/environments/image-hint";
 import { heldBy } from "@/lib/quota/holdings";
 import { effectiveLimits } from "@/lib/quota/limits";
+import { machineCapacity, machineRefusal } from "@/lib/usage/capacity";
 import { SpawnError, type Spawner } from "@/lib/spawner";
 import { insertApiToken, revokeTokenById } from "@/lib/tokens/manage";
 import { baseUrlOf, labelOf } from "./names";
@@ -67,6 +68,7 @@ export async function startServer(
   assertCan(actor, "operate", resource, refused);
   const project = await projectToCreateIn(db, actor, ask.project, "use", "start a server");
   if (!(await spawner.ping())) throw engineUnavailable();
+  const machine = await machineCapacity(spawner);
   const jupyterToken = randomBytes(24).toString("base64url");
   const ownerId = resource.owner.id;
   const reserved = await db.transaction(async (tx) => {
@@ -83,6 +85,8 @@ export async function startServer(
     const refusal = quotaRefusal(ask, limits, await heldBy(tx, owner.id), owner.role);
     // Every role is read only to name one that would allow the ask.
     if (refusal) throw quotaError(refusal, owner.role, await listRoles(tx));
+    const tooBig = machineRefusal(ask, machine, owner.role, limits);
+    if (tooBig) throw forbidden("exceeds_machine", tooBig);
     if (project) {
       const inProject = await judgeInProject(tx, project.id, { what: "server", cpu: ask.cpu, memGb: ask.memGb });
       if (!inProject.fits) throw forbidden("project_allowance_exceeded", inProject.reason);

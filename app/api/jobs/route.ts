@@ -3,6 +3,7 @@ import { readJson, readQuery } from "@atrium/core/lib/http/parse";
 import { withUser } from "@atrium/core/lib/http/with-user";
 import { createJob, listJobsFor } from "@atrium/core/lib/jobs/manage";
 import { createJobSchema, jobRequestLabels } from "@atrium/core/lib/jobs/schemas";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
 const listQuery = z.object({ all: z.enum(["true", "false"]).optional() });
 
@@ -14,5 +15,5 @@ export const GET = withUser("jobs", async (req, { db, principal }) => {
 
 export const POST = withUser("jobs", async (req, { db, principal }) => {
   const ask = await readJson(req, createJobSchema, jobRequestLabels);
-  return Response.json(await createJob(db, principal, ask), { status: 201 });
+  return Response.json(await createJob(db, principal, ask, principal.name, getSpawner()), { status: 201 });
 });

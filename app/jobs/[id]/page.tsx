@@ -101,7 +101,7 @@ export default async function JobPage({
         </Card>
       )}
       <Card title="Edit">
-        <JobForm job={job} otherJobs={others} environments={await environmentChoices(db, principal)} />
+        <JobForm job={job} owner={job.owner} otherJobs={others} environments={await environmentChoices(db, principal)} />
       </Card>
     </div>
   );

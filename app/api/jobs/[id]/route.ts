@@ -3,6 +3,7 @@ import { withUser } from "@atrium/core/lib/http/with-user";
 import { deleteJobOf, getJob, updateJobOf } from "@atrium/core/lib/jobs/manage";
 import { jobDeps } from "@atrium/core/lib/jobs/runtime";
 import { jobRequestLabels, jobParams, updateJobSchema } from "@atrium/core/lib/jobs/schemas";
+import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 
 export const GET = withUser(
   "jobs",
@@ -14,7 +15,7 @@ export const PATCH = withUser(
   "jobs",
   async (req, { db, principal, params }) => {
     const ask = await readJson(req, updateJobSchema, jobRequestLabels);
-    return Response.json(await updateJobOf(db, principal, params.id, ask));
+    return Response.json(await updateJobOf(db, principal, params.id, ask, getSpawner()));
   },
   jobParams,
 );
