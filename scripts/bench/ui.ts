@@ -80,11 +80,13 @@ async function seed(db: Db): Promise<Seeded> {
   console.log(`seeded a ${POINTS}-point metric by ${Math.round(performance.now() - t0)} ms`);
 
   for (let i = 0; i < USERS; i += 1000) {
-    await db.insert(users).values(
-      Array.from({ length: Math.min(1000, USERS - i) }, (_, k) =>
-        withNewIdentity({ name: `person-${String(i + k).padStart(5, "0")}`, role: "user", roleSource: "oidc" as const }),
-      ),
-    );
+    await db
+      .insert(users)
+      .values(
+        Array.from({ length: Math.min(1000, USERS - i) }, (_, k) =>
+          withNewIdentity({ name: `person-${String(i + k).padStart(5, "0")}`, role: "user", roleSource: "oidc" as const }),
+        ),
+      );
   }
   for (let i = 0; i < SERVERS; i++) {
     const name = `person-${String(Math.floor(i / 5)).padStart(5, "0")}`;
@@ -211,7 +213,12 @@ async function main(): Promise<void> {
       }
     }
 
-    console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} cores`);
+    console.log(
+      `\nload average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} on ${os.cpus().length} cores`,
+    );
     cases.forEach((c, i) => console.log(line(c.label, times[i] ?? [])));
     const p50 = (i: number) => median(times[i] ?? []);
     const before = cases.findIndex((c) => c.label.includes("(before)"));
