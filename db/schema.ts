@@ -395,6 +395,27 @@ export const latestMetrics = pgTable("latest_metrics", metricPoint(), (t) => [
   index("latest_metrics_key_value_idx").on(t.key, t.value),
 ]);
 
+/** What a key names in `experiment_keys`: a metric, a param or a tag of a run. */
+export type ExperimentKeyKind = "metric" | "param" | "tag";
+
+/**
+ * Every metric, param and tag key ever logged to a run of the experiment: the runs page's column choices,
+ * kept where the keys are written (lib/tracking/runs/keys.ts) so a view reads a few rows instead of a DISTINCT
+ * over every run. Keys stay when runs are deleted or a tag is removed (a column then shows blanks).
+ */
+export const experimentKeys = pgTable(
+  "experiment_keys",
+  {
+    experimentId: experimentRef(),
+    kind: text("kind").$type<ExperimentKeyKind>().notNull(),
+    key: text("key").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.experimentId, t.kind, t.key] }),
+    check("experiment_keys_kind", sql`${t.kind} in ('metric', 'param', 'tag')`),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Usage over time (admin charts, "my usage" on the home page). One row per minute per subject; the
 // sampler deletes rows older than the retention window.

@@ -2,7 +2,7 @@
 import { and, asc, count, desc, eq, max, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import type { ReadFilter } from "./readable";
-import { experiments, latestMetrics, runParams, runTags, runs } from "../schema";
+import { experimentKeys, experiments, runs, type ExperimentKeyKind } from "../schema";
 
 export interface ExperimentOverviewRow {
   id: number;
@@ -64,19 +64,21 @@ export interface ColumnKeys {
   tags: string[];
 }
 
-/** Distinct metric, param and tag keys over an experiment's active runs, sorted; at most `limit` of each. */
+/**
+ * The metric, param and tag keys ever logged to the experiment's runs, sorted; at most `limit` of each. Read from
+ * `experiment_keys` (kept by the writes, db/queries/experiment-keys.ts): a few index rows, however many runs there are.
+ * A deleted run's keys stay (its columns show blanks for the active runs).
+ */
 export async function experimentColumnKeys(db: Db, experimentId: number, limit = 500): Promise<ColumnKeys> {
-  const inExperiment = and(eq(runs.experimentId, experimentId), eq(runs.lifecycleStage, "active"));
-  const keysOf = async (table: typeof latestMetrics | typeof runParams | typeof runTags) => {
+  const keysOf = async (kind: ExperimentKeyKind) => {
     const rows = await db
-      .selectDistinct({ key: table.key })
-      .from(table)
-      .innerJoin(runs, eq(runs.runUuid, table.runUuid))
-      .where(inExperiment)
-      .orderBy(asc(table.key))
+      .select({ key: experimentKeys.key })
+      .from(experimentKeys)
+      .where(and(eq(experimentKeys.experimentId, experimentId), eq(experimentKeys.kind, kind)))
+      .orderBy(asc(experimentKeys.key))
       .limit(limit);
     return rows.map((r) => r.key);
   };
-  const [metrics, params, tags] = await Promise.all([keysOf(latestMetrics), keysOf(runParams), keysOf(runTags)]);
+  const [metrics, params, tags] = await Promise.all([keysOf("metric"), keysOf("param"), keysOf("tag")]);
   return { metrics, params, tags };
 }

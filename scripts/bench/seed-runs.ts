@@ -24,6 +24,12 @@ export async function seedRuns(db: Db, experimentId: string, runs: number, owner
   await db.execute(sql`
     INSERT INTO run_params (run_uuid, key, value)
     SELECT md5('bench-' || g), 'lr', (ARRAY['0.1', '0.01', '0.001'])[1 + g % 3] FROM generate_series(1, ${runs}) AS g`);
+  // What the write paths record for the runs page's columns (db/queries/experiment-keys.ts).
+  await db.execute(sql`
+    INSERT INTO experiment_keys (experiment_id, kind, key)
+    VALUES (${Number(experimentId)}, 'metric', 'acc'), (${Number(experimentId)}, 'metric', 'loss'), (${Number(experimentId)}, 'metric', 'f1'),
+      (${Number(experimentId)}, 'param', 'lr')
+    ON CONFLICT DO NOTHING`);
   await db.execute(sql`ANALYZE runs; ANALYZE latest_metrics; ANALYZE run_params`);
   return (performance.now() - t0) / 1000;
 }

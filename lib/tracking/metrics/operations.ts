@@ -1,5 +1,6 @@
 /** runs/log-metric and metrics/get-history (docs/mlflow-rest.md §1, §4 "Metrics"): metrics are append-only. */
 import { insertMetrics, metricHistory, storedPoint, type RunRow } from "@/db/queries/tracking";
+import { keysOfKind, recordExperimentKeys } from "@/db/queries/experiment-keys";
 import type { Db } from "@/db/client";
 import { findLoggedModel, insertLoggedModelMetrics } from "@/db/queries/logged-models";
 import type { Body, TrackingContext } from "../context";
@@ -44,6 +45,7 @@ export async function logRunMetrics(db: Db, run: RunRow, points: LoggedPoint[]):
 
 export async function logMetric(ctx: TrackingContext, { point }: Input<typeof metrics.logMetric>, run: RunRow): Promise<Body> {
   await logRunMetrics(ctx.db, run, [point]);
+  await recordExperimentKeys(ctx.db, run.experimentId, keysOfKind("metric", [point]));
   return {};
 }
 

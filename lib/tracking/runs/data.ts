@@ -5,6 +5,7 @@
  */
 import type { Db } from "@/db/client";
 import { insertDatasetInputs } from "@/db/queries/datasets";
+import { keysOfKind, recordExperimentKeys } from "@/db/queries/experiment-keys";
 import { insertRunModelInputs } from "@/db/queries/logged-models";
 import { runParamRows, runTagRows, updateRunRow, type KeyValue, type RunRow } from "@/db/queries/tracking";
 import type { Body, TrackingContext } from "../context";
@@ -36,6 +37,7 @@ async function writeParams(db: Db, runUuid: string, params: KeyValue[], batch: b
 
 export async function logParameter(ctx: TrackingContext, { key, value }: Input<typeof runs.logParameter>, run: RunRow): Promise<Body> {
   await writeParams(ctx.db, run.runUuid, [{ key, value }], false);
+  await recordExperimentKeys(ctx.db, run.experimentId, keysOfKind("param", [{ key }]));
   return {};
 }
 
@@ -53,11 +55,18 @@ export async function logBatch(ctx: TrackingContext, { metrics, params, tags }: 
   await writeParams(ctx.db, run.runUuid, params, true);
   await logRunMetrics(ctx.db, run, metrics);
   await touchTags(ctx.db, run, tags);
+  // The runs page's column keys: one statement for the whole batch (db/queries/experiment-keys.ts).
+  await recordExperimentKeys(ctx.db, run.experimentId, [
+    ...keysOfKind("param", params),
+    ...keysOfKind("metric", metrics),
+    ...keysOfKind("tag", tags),
+  ]);
   return {};
 }
 
 export async function setTag(ctx: TrackingContext, { key, value }: Input<typeof runs.setTag>, run: RunRow): Promise<Body> {
   await touchTags(ctx.db, run, [{ key, value }]);
+  await recordExperimentKeys(ctx.db, run.experimentId, keysOfKind("tag", [{ key }]));
   return {};
 }
 

@@ -5,6 +5,7 @@
  * mlflow/models/model.py `Model.get_tags_dict`). The run must be active and the caller its writer (dispatch).
  */
 import { randomUUID } from "node:crypto";
+import { keysOfKind, recordExperimentKeys } from "@/db/queries/experiment-keys";
 import { runTagRows, type RunRow } from "@/db/queries/tracking";
 import { pythonJson } from "@/lib/util/python-json";
 import type { Body, TrackingContext } from "../context";
@@ -69,5 +70,6 @@ export async function logModel(ctx: TrackingContext, { model_json }: Input<typeo
       `The run's ${LOG_MODEL_HISTORY_TAG} tag would be ${value.length} characters long, more than the ${MAX_RUN_TAG_VALUE_LENGTH} a tag may hold; the model's files are logged, its summary is not.`,
     );
   await runTagRows.set(ctx.db, { runUuid: run.runUuid }, [{ key: LOG_MODEL_HISTORY_TAG, value }]);
+  await recordExperimentKeys(ctx.db, run.experimentId, keysOfKind("tag", [{ key: LOG_MODEL_HISTORY_TAG }]));
   return {};
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/db/client";
+import { keysOfKind, recordExperimentKeys } from "@/db/queries/experiment-keys";
 import {
   findRunsByIds,
   insertRun,
@@ -65,7 +66,9 @@ export async function createRun(ctx: TrackingContext, input: Input<typeof runs.c
     endTime: null,
     artifactUri: appendToUriPath(exp.artifactLocation, runUuid, "artifacts"),
   };
-  return { run: await fullRun(ctx.db, await insertRun(ctx.db, row, tags)) };
+  const created = await insertRun(ctx.db, row, tags);
+  await recordExperimentKeys(ctx.db, exp.id, keysOfKind("tag", tags));
+  return { run: await fullRun(ctx.db, created) };
 }
 
 export const getRun = async (ctx: TrackingContext, _input: unknown, run: RunRow): Promise<Body> => ({ run: await fullRun(ctx.db, run) });
@@ -77,7 +80,10 @@ export async function updateRun(ctx: TrackingContext, input: Input<typeof runs.u
   if (input.end_time !== undefined) patch.endTime = input.end_time;
   if (name !== undefined) patch.name = name;
   const row = await updateRunRow(ctx.db, run.runUuid, patch);
-  if (name !== undefined) await runTagRows.set(ctx.db, { runUuid: run.runUuid }, [{ key: RUN_NAME_TAG, value: name }]);
+  if (name !== undefined) {
+    await runTagRows.set(ctx.db, { runUuid: run.runUuid }, [{ key: RUN_NAME_TAG, value: name }]);
+    await recordExperimentKeys(ctx.db, run.experimentId, keysOfKind("tag", [{ key: RUN_NAME_TAG }]));
+  }
   return { run_info: runInfoToWire(row ?? run) };
 }
 
