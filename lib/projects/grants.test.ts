@@ -284,9 +284,9 @@ for (const kind of DB_KINDS) {
           (x) => x.experiment_id,
         );
       const modelNamesFor = async (who: Principal) =>
-        (((await ok(call("GET", "registered-models/search", { max_results: 1000 }, who))).registered_models ?? []) as { name: string }[]).map(
-          (x) => x.name,
-        );
+        (
+          ((await ok(call("GET", "registered-models/search", { max_results: 1000 }, who))).registered_models ?? []) as { name: string }[]
+        ).map((x) => x.name);
 
       it("lets the group's members read and edit by it, lists it in searches, and drops it when a sign-in no longer names the group", async () => {
         const r = await ownersThings();
@@ -297,7 +297,9 @@ for (const kind of DB_KINDS) {
         await fails(call("GET", "experiments/get", e, member), 404, "RESOURCE_DOES_NOT_EXIST");
         expect(await experimentIdsFor(member)).not.toContain(r.experimentId);
 
-        const created = await ok(call("POST", "experiments/permissions/create", { ...e, group_name: "gr-team", permission: "EDIT" }, owner));
+        const created = await ok(
+          call("POST", "experiments/permissions/create", { ...e, group_name: "gr-team", permission: "EDIT" }, owner),
+        );
         expect(created).toEqual({ experiment_permission: { experiment_id: r.experimentId, group_name: "gr-team", permission: "EDIT" } });
         await ok(call("POST", "registered-models/permissions/create", { name: r.model, group_name: "gr-team", permission: "READ" }, owner));
         member = await as("gr-member");

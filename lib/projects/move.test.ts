@@ -74,8 +74,9 @@ for (const dbKind of DB_KINDS) {
 
     beforeAll(async () => {
       if (!db.ready()) return;
-      maker = await insertUser(db(), { name: "mv-maker", role: "user", roleSource: "default" });
-      for (const here of HERE) for (const there of THERE) await insertUser(db(), { name: `mv-${here}-${there}`, role: "user", roleSource: "default" });
+      maker = (await insertUser(db(), { name: "mv-maker", role: "user", roleSource: "default" })) as UserRow;
+      for (const here of HERE)
+        for (const there of THERE) await insertUser(db(), { name: `mv-${here}-${there}`, role: "user", roleSource: "default" });
       await createProject(db(), await as("mv-maker"), { name: "mv-src", description: "" });
       await createProject(db(), await as("mv-maker"), { name: "mv-dst", description: "" });
       const boss = await as("mv-maker");
@@ -100,7 +101,15 @@ for (const dbKind of DB_KINDS) {
           const row = first(
             await db()
               .insert(experiments)
-              .values({ name, artifactLocation: "a", creationTime: now, lastUpdateTime: now, owner: maker.name, ownerId: maker.id, projectId })
+              .values({
+                name,
+                artifactLocation: "a",
+                creationTime: now,
+                lastUpdateTime: now,
+                owner: maker.name,
+                ownerId: maker.id,
+                projectId,
+              })
               .returning(),
           );
           const projectNow = async () => first(await db().select().from(experiments).where(eq(experiments.id, row.id))).projectId;
@@ -132,8 +141,7 @@ for (const dbKind of DB_KINDS) {
         }
         case "endpoint": {
           await db().insert(servingEndpoints).values({ id: name, name, ownerId: maker.id, projectId });
-          const projectNow = async () =>
-            first(await db().select().from(servingEndpoints).where(eq(servingEndpoints.name, name))).projectId;
+          const projectNow = async () => first(await db().select().from(servingEndpoints).where(eq(servingEndpoints.name, name))).projectId;
           return { id: name, projectNow };
         }
       }
@@ -190,7 +198,8 @@ for (const dbKind of DB_KINDS) {
       const { run } = (await ok(call("POST", "runs/create", { experiment_id }, creator))) as { run: { info: { run_id: string } } };
       const viewer = await as("mv-none-viewer");
       const search = async () =>
-        ((await ok(call("POST", "runs/search", { experiment_ids: [experiment_id] }, viewer))) as { runs?: { info: { run_id: string } }[] }).runs ?? [];
+        ((await ok(call("POST", "runs/search", { experiment_ids: [experiment_id] }, viewer))) as { runs?: { info: { run_id: string } }[] })
+          .runs ?? [];
       expect(await search()).toEqual([]);
       await moveToProject(db(), creator, "mv-dst", { kind: "experiment", id: String(experiment_id) });
       expect((await search()).map((r) => r.info.run_id)).toEqual([run.info.run_id]);

@@ -40,13 +40,18 @@ export interface MoveView {
 }
 
 /** The thing as the rule judges it, with where it lives now; undefined when there is none by that key. */
-async function movable(db: Db, kind: MovableKind, id: string): Promise<{ row: MovedRow; resource: Resource; projectId: string | null } | undefined> {
+async function movable(
+  db: Db,
+  kind: MovableKind,
+  id: string,
+): Promise<{ row: MovedRow; resource: Resource; projectId: string | null } | undefined> {
   switch (kind) {
     case "experiment": {
       const n = /^\d{1,18}$/.test(id) ? Number(id) : NaN;
       const e = Number.isSafeInteger(n) ? await findExperiment(db, n) : undefined;
       if (!e) return undefined;
-      if (e.id === DEFAULT_EXPERIMENT_ID) throw badRequest("not_movable", "The Default experiment takes everyone's runs; it stays where it is.");
+      if (e.id === DEFAULT_EXPERIMENT_ID)
+        throw badRequest("not_movable", "The Default experiment takes everyone's runs; it stays where it is.");
       return { row: { kind, id: e.id }, resource: experimentResource(e), projectId: e.projectId };
     }
     case "registered_model": {
@@ -99,4 +104,15 @@ export async function moveToProject(db: Db, caller: Caller & { name: string }, t
     }
     return { kind: ask.kind, id: ask.id, project: to?.name ?? null };
   });
+}
+
+/**
+ * What a page's "Move to project…" control needs: where the thing is now (a project's name, null: its creator's
+ * personal space), or null when the caller may not move it (no MANAGE on it) or there is none.
+ */
+export async function moveChoice(db: Db, caller: Caller, kind: MovableKind, id: string): Promise<{ project: string | null } | null> {
+  const found = await movable(db, kind, id).catch(() => undefined);
+  if (!found || refusalOf(caller, "manage", found.resource) !== null) return null;
+  const project = found.projectId === null ? null : ((await findProjectById(db, found.projectId))?.name ?? null);
+  return { project };
 }

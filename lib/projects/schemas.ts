@@ -53,4 +53,11 @@ export type CreateProjectRequest = z.output<typeof createProjectSchema>;
 export type UpdateProjectRequest = z.output<typeof updateProjectSchema>;
 export type AddMemberRequest = z.output<typeof addMemberSchema>;
 
-export const projectRequestLabels: FieldLabels = { name: "The name", description: "The description", role: "The role", group: "The group", kind: "The kind", id: "The id" };
+export const projectRequestLabels: FieldLabels = {
+  name: "The name",
+  description: "The description",
+  role: "The role",
+  group: "The group",
+  kind: "The kind",
+  id: "The id",
+};

@@ -86,7 +86,13 @@ async function whomOf(ctx: TrackingContext, i: { username?: string | undefined; 
   const username = i.username ?? "";
   const user = await findUser(ctx.db, username);
   if (!user) throw doesNotExist(`User with username=${username} not found`);
-  return { grantee: { userId: user.id }, answer: { user_id: user.id }, key: `username=${username}`, audit: { user: username }, named: username };
+  return {
+    grantee: { userId: user.id },
+    answer: { user_id: user.id },
+    key: `username=${username}`,
+    audit: { user: username },
+    named: username,
+  };
 }
 
 const notFound = (g: Granted, w: Whom) => doesNotExist(`${g.label} permission with ${g.key} and ${w.key} not found`);
@@ -109,7 +115,12 @@ async function create(ctx: TrackingContext, g: Granted, i: GranteeIn, permission
   }
   const row = await insertGrant(ctx.db, g.target, w.grantee, { permission, grantedBy: ctx.principal.userId ?? null });
   if (!row) throw new TrackingError("RESOURCE_ALREADY_EXISTS", `${g.label} permission (${g.key}, ${w.key}) already exists.`);
-  await recordAudit(ctx.db, { actor: ctx.principal.name, action: "permission.grant", target: g.audited, detail: { ...w.audit, permission } });
+  await recordAudit(ctx.db, {
+    actor: ctx.principal.name,
+    action: "permission.grant",
+    target: g.audited,
+    detail: { ...w.audit, permission },
+  });
   return { [g.field]: g.entity(w.answer, permission) };
 }
 
@@ -123,7 +134,12 @@ async function get(ctx: TrackingContext, g: Granted, i: GranteeIn): Promise<Body
 async function update(ctx: TrackingContext, g: Granted, i: GranteeIn, permission: GrantPermission): Promise<Body> {
   const w = await whomOf(ctx, i);
   if (!(await updateGrant(ctx.db, g.target, w.grantee, permission))) throw notFound(g, w);
-  await recordAudit(ctx.db, { actor: ctx.principal.name, action: "permission.update", target: g.audited, detail: { ...w.audit, permission } });
+  await recordAudit(ctx.db, {
+    actor: ctx.principal.name,
+    action: "permission.update",
+    target: g.audited,
+    detail: { ...w.audit, permission },
+  });
   return {};
 }
 
@@ -142,18 +158,14 @@ const level = (p: string) => p as GrantPermission;
 
 export const createExperimentPermission = (ctx: TrackingContext, i: ExperimentLevelIn, e: ExperimentRow) =>
   create(ctx, experimentGranted(e), i, level(i.permission));
-export const getExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) =>
-  get(ctx, experimentGranted(e), i);
+export const getExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) => get(ctx, experimentGranted(e), i);
 export const updateExperimentPermission = (ctx: TrackingContext, i: ExperimentLevelIn, e: ExperimentRow) =>
   update(ctx, experimentGranted(e), i, level(i.permission));
-export const deleteExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) =>
-  remove(ctx, experimentGranted(e), i);
+export const deleteExperimentPermission = (ctx: TrackingContext, i: ExperimentIn, e: ExperimentRow) => remove(ctx, experimentGranted(e), i);
 
 export const createRegisteredModelPermission = (ctx: TrackingContext, i: ModelLevelIn, m: RegisteredModelRow) =>
   create(ctx, modelGranted(m), i, level(i.permission));
-export const getRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) =>
-  get(ctx, modelGranted(m), i);
+export const getRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) => get(ctx, modelGranted(m), i);
 export const updateRegisteredModelPermission = (ctx: TrackingContext, i: ModelLevelIn, m: RegisteredModelRow) =>
   update(ctx, modelGranted(m), i, level(i.permission));
-export const deleteRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) =>
-  remove(ctx, modelGranted(m), i);
+export const deleteRegisteredModelPermission = (ctx: TrackingContext, i: ModelIn, m: RegisteredModelRow) => remove(ctx, modelGranted(m), i);
