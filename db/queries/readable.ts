@@ -44,7 +44,7 @@ function ownOrInProjects(member: Member, ownerId: AnyColumn | undefined, project
  * What a member may read (lib/auth/access.ts `readableBy` when outsiders see nothing): rows she made, rows in
  * her projects, rows granted to her or her SSO groups (MLflow's per-resource permissions), and rows held by an experiment or a
  * registered model she may read. The project ids travel as parameters (a person is in few projects);
- * experiments and registered models are indexed by owner and project, and grants by person, so each
+ * experiments and registered models are indexed by owner and project, and grants by person and by group, so each
  * subquery is an index scan.
  */
 export function memberRows(member: Member): ReadFilter {

@@ -77,7 +77,10 @@ interface Whom {
   named: string;
 }
 
-async function whomOf(ctx: TrackingContext, i: { username?: string | undefined; group_name?: string | undefined }): Promise<Whom> {
+/** What a request gives: exactly one of them (the schemas' `oneGrantee`). */
+type GranteeIn = { username?: string | undefined; group_name?: string | undefined };
+
+async function whomOf(ctx: TrackingContext, i: GranteeIn): Promise<Whom> {
   if (i.group_name !== undefined) {
     const group = i.group_name;
     if (group.length > MAX_GROUP_NAME_LENGTH) throw invalidParam(`A group name is at most ${MAX_GROUP_NAME_LENGTH} characters.`);
@@ -96,8 +99,6 @@ async function whomOf(ctx: TrackingContext, i: { username?: string | undefined; 
 }
 
 const notFound = (g: Granted, w: Whom) => doesNotExist(`${g.label} permission with ${g.key} and ${w.key} not found`);
-
-type GranteeIn = { username?: string | undefined; group_name?: string | undefined };
 
 async function create(ctx: TrackingContext, g: Granted, i: GranteeIn, permission: GrantPermission): Promise<Body> {
   const w = await whomOf(ctx, i);
