@@ -1259,8 +1259,10 @@ export const projectMembers = pgTable(
 /** MLflow's permission names, as its auth app's endpoints take and answer them (docs/projects.md, "Grants"). */
 export type GrantPermission = "NO_PERMISSIONS" | "READ" | "USE" | "EDIT" | "MANAGE";
 const grantColumns = () => ({
-  /** The person it is granted to (users.id): a namesake made after she was deleted gets nothing. */
-  userId: belongsTo(text("user_id"), () => users.id),
+  /** The person it is granted to (users.id): a namesake made after she was deleted gets nothing. Null: a group's. */
+  userId: text("user_id").references(() => users.id, onDeleteCascade),
+  /** Or an SSO group, as the groups claim spells it (an Atrium extension: MLflow grants to people only). */
+  granteeGroup: text("grantee_group"),
   permission: text("permission").$type<GrantPermission>().notNull(),
   /** Who granted it (users.id); null once she is deleted. */
   grantedBy: text("granted_by").references(() => users.id, { onDelete: "set null" }),
@@ -1269,14 +1271,21 @@ const grantColumns = () => ({
 });
 const grantPermissionCheck = (name: string, permission: AnyPgColumn) =>
   check(name, sql`${permission} in ('NO_PERMISSIONS', 'READ', 'USE', 'EDIT', 'MANAGE')`);
+/** One grantee per row, a person or a group; one row per resource and grantee; found by grantee for the principal. */
+const grantKeys = (table: string, resource: AnyPgColumn, t: { userId: AnyPgColumn; granteeGroup: AnyPgColumn }) => [
+  check(`${table}_one_grantee`, sql`(${t.userId} is null) <> (${t.granteeGroup} is null)`),
+  uniqueIndex(`${table}_person_idx`).on(resource, t.userId),
+  uniqueIndex(`${table}_group_idx`).on(resource, t.granteeGroup),
+  index(`${table}_user_idx`).on(t.userId),
+  index(`${table}_grantee_group_idx`).on(t.granteeGroup),
+];
 
 /**
  * MLflow's per-experiment permissions (its auth app's `experiments/permissions/*`): one person's level on one
  * experiment, an input to the one access rule (lib/auth/access.ts), deleted with the experiment or the person.
  */
 export const experimentPermissions = pgTable("experiment_permissions", { experimentId: experimentRef(), ...grantColumns() }, (t) => [
-  primaryKey({ columns: [t.experimentId, t.userId] }),
-  index("experiment_permissions_user_idx").on(t.userId),
+  ...grantKeys("experiment_permissions", t.experimentId, t),
   grantPermissionCheck("experiment_permissions_permission", t.permission),
 ]);
 
@@ -1285,8 +1294,7 @@ export const registeredModelPermissions = pgTable(
   "registered_model_permissions",
   { name: registeredModelRef(), ...grantColumns() },
   (t) => [
-    primaryKey({ columns: [t.name, t.userId] }),
-    index("registered_model_permissions_user_idx").on(t.userId),
+    ...grantKeys("registered_model_permissions", t.name, t),
     grantPermissionCheck("registered_model_permissions_permission", t.permission),
   ],
 );

@@ -198,3 +198,40 @@ test("the viewer sees the project read-only and may not change its members, on t
   }, PROJECT);
   expect(create).toBe(403);
 });
+
+test("the owner moves an experiment from her personal space into the project; the viewer sees it there and may not move it", async () => {
+  const moved = "vision-moved-in";
+  const made = await owner.evaluate(async (name) => {
+    const res = await fetch("/ajax-api/2.0/mlflow/experiments/create", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name }),
+    });
+    return (await res.json()) as { experiment_id: string };
+  }, moved);
+  await open(owner, `/experiments/${made.experiment_id}`);
+  const control = owner.getByTestId("move-to-project");
+  await expect(control.getByTestId("current-project")).toHaveText("its creator's personal space");
+  await control.getByRole("button", { name: "Move to project…" }).click();
+  const picker = control.getByTestId("project-picker");
+  await expect(picker.locator("option")).toHaveText(["Personal space (only you)", `${PROJECT} (owner)`]);
+  await picker.selectOption(PROJECT);
+  await screenshots(owner, "experiment-move");
+  await control.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(control.getByTestId("current-project")).toHaveText(`project ${PROJECT}`, { timeout: 20_000 });
+
+  await open(owner, `/projects/${PROJECT}`);
+  await expect(owner.getByTestId("project-experiments").getByRole("link", { name: moved })).toBeVisible();
+  await expect(owner.getByTestId("project-usage")).toContainText("Experiments2");
+
+  // The viewer now reads it through the project, sees no move control, and the API refuses her a move.
+  await open(viewer, `/projects/${PROJECT}`);
+  await viewer.getByTestId("project-experiments").getByRole("link", { name: moved }).click();
+  await expect(viewer.getByTestId("experiment-name")).toHaveText(moved, { timeout: 20_000 });
+  await viewer.waitForLoadState("networkidle");
+  await expect(viewer.getByTestId("move-to-project")).toHaveCount(0);
+  expect(await fetchStatus(viewer, "POST", "/api/projects/default/move", { kind: "experiment", id: made.experiment_id })).toEqual({
+    status: 403,
+    error: "permission_denied",
+  });
+});

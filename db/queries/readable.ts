@@ -1,6 +1,6 @@
 import { inArray, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { experiments, registeredModels } from "../schema";
-import { grantedExperimentIds, grantedModelNames } from "./resource-permissions";
+import { grantedExperimentIds, grantedModelNames, type GrantReader } from "./resource-permissions";
 
 /**
  * The columns of a table a list reads that say whose it is and where it lives: its owner's id (users.id),
@@ -29,6 +29,8 @@ export const allRows: ReadFilter = () => sql`true`;
 export interface Member {
   userId: string | undefined;
   projectIds: readonly string[];
+  /** Her SSO groups: grants to a group reach its members (docs/projects.md, "Grants"). */
+  groups?: readonly string[];
 }
 
 /** Made by her, or in one of her projects; a personal-space row (project null) is its owner's alone. */
@@ -40,14 +42,14 @@ function ownOrInProjects(member: Member, ownerId: AnyColumn | undefined, project
 
 /**
  * What a member may read (lib/auth/access.ts `readableBy` when outsiders see nothing): rows she made, rows in
- * her projects, rows granted to her (MLflow's per-resource permissions), and rows held by an experiment or a
+ * her projects, rows granted to her or her SSO groups (MLflow's per-resource permissions), and rows held by an experiment or a
  * registered model she may read. The project ids travel as parameters (a person is in few projects);
- * experiments and registered models are indexed by owner and project, and grants by person, so each
+ * experiments and registered models are indexed by owner and project, and grants by person and by group, so each
  * subquery is an index scan.
  */
 export function memberRows(member: Member): ReadFilter {
-  const granted = (column: AnyColumn, ids: (userId: string) => SQL) =>
-    member.userId === undefined ? undefined : sql`${column} in (${ids(member.userId)})`;
+  const granted = (column: AnyColumn, ids: (reader: GrantReader) => SQL) =>
+    member.userId === undefined ? undefined : sql`${column} in (${ids({ userId: member.userId, groups: member.groups ?? [] })})`;
   const grantedExperiment = (column: AnyColumn) => granted(column, grantedExperimentIds);
   const grantedModel = (column: AnyColumn) => granted(column, grantedModelNames);
   return (owner) => {

@@ -50,6 +50,7 @@ export const AUDIT_ACTIONS = [
   "project.member_update",
   "project.member_remove",
   "project.allowance",
+  "project.move",
   "permission.grant",
   "permission.update",
   "permission.revoke",

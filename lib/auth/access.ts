@@ -345,6 +345,6 @@ export const projectIdsOf = (caller: Caller): string[] => Object.keys(caller.pro
  */
 export function readableBy(caller: Caller, kind: ResourceKind): ReadFilter {
   if (caller.admin === true || defaultLevel(kind) === "READ") return allRows;
-  if (inSpaces(kind)) return memberRows({ userId: caller.userId, projectIds: projectIdsOf(caller) });
+  if (inSpaces(kind)) return memberRows({ userId: caller.userId, projectIds: projectIdsOf(caller), groups: caller.groups });
   return ({ id }) => (id && caller.userId !== undefined ? sql`${id} = ${caller.userId}` : sql`false`);
 }

@@ -18,14 +18,15 @@ const restoreEnv = vi.hoisted(() => {
 });
 afterAll(restoreEnv);
 
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { findUser, insertUser, withNewIdentity, type UserRow } from "@/db/queries/users";
-import { experimentPermissions, users } from "@/db/schema";
+import { auditEvents, experimentPermissions, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { personPrincipal, type Principal } from "@/lib/auth/principal";
 import { MAX_GRANTS_PER_RESOURCE } from "@/lib/tracking/permissions";
+import { signInUser } from "@/lib/users/sign-in";
 import { trackingClient, type Json, type Reply } from "@/lib/tracking/testing";
 
 type Permission = "READ" | "USE" | "EDIT" | "MANAGE" | "NO_PERMISSIONS";
@@ -271,6 +272,111 @@ for (const kind of DB_KINDS) {
         `Experiment ${r.experimentId} already has ${MAX_GRANTS_PER_RESOURCE} permissions, the most it may have: delete one, or add the people to a project instead.`,
       );
       await fails(call("GET", "experiments/permissions/get", { ...e, username: "gr-other" }, owner), 404, "RESOURCE_DOES_NOT_EXIST");
+    });
+    describe("grants to an SSO group (group_name, an Atrium extension)", () => {
+      /** An SSO sign-in whose groups claim says `groups`, as lib/users/sign-in.ts stores it; then her principal. */
+      const signIn = async (name: string, groups: string[]) => {
+        const user = await signInUser(db(), { method: "oidc", name, identity: { issuer: "https://idp.test", subject: name }, groups });
+        return principalOf(db(), user.name);
+      };
+      const experimentIdsFor = async (who: Principal) =>
+        (((await ok(call("POST", "experiments/search", { max_results: 1000 }, who))).experiments ?? []) as { experiment_id: string }[]).map(
+          (x) => x.experiment_id,
+        );
+      const modelNamesFor = async (who: Principal) =>
+        (
+          ((await ok(call("GET", "registered-models/search", { max_results: 1000 }, who))).registered_models ?? []) as { name: string }[]
+        ).map((x) => x.name);
+
+      it("lets the group's members read and edit by it, lists it in searches, and drops it when a sign-in no longer names the group", async () => {
+        const r = await ownersThings();
+        const owner = await as("gr-owner");
+        const e = { experiment_id: r.experimentId };
+        let member = await signIn("gr-member", ["gr-team", "other-team"]);
+        const outsider = await signIn("gr-outsider", ["other-team"]);
+        await fails(call("GET", "experiments/get", e, member), 404, "RESOURCE_DOES_NOT_EXIST");
+        expect(await experimentIdsFor(member)).not.toContain(r.experimentId);
+
+        const created = await ok(
+          call("POST", "experiments/permissions/create", { ...e, group_name: "gr-team", permission: "EDIT" }, owner),
+        );
+        expect(created).toEqual({ experiment_permission: { experiment_id: r.experimentId, group_name: "gr-team", permission: "EDIT" } });
+        await ok(call("POST", "registered-models/permissions/create", { name: r.model, group_name: "gr-team", permission: "READ" }, owner));
+        member = await as("gr-member");
+        await ok(call("GET", "experiments/get", e, member));
+        await ok(call("POST", "runs/create", e, member));
+        await ok(call("POST", "experiments/set-experiment-tag", { ...e, key: "by", value: "group" }, member));
+        await ok(call("GET", "registered-models/get", { name: r.model }, member));
+        await fails(call("POST", "registered-models/set-tag", { name: r.model, key: "k", value: "v" }, member), 403, "PERMISSION_DENIED");
+        await fails(call("POST", "experiments/delete", e, member), 403, "PERMISSION_DENIED");
+        // The list filter (ATRIUM_DEFAULT_PERMISSION=NONE) includes what her group was granted, and only for her.
+        expect(await experimentIdsFor(member)).toContain(r.experimentId);
+        expect(await modelNamesFor(member)).toContain(r.model);
+        expect(await experimentIdsFor(outsider)).not.toContain(r.experimentId);
+        await fails(call("GET", "experiments/get", e, outsider), 404, "RESOURCE_DOES_NOT_EXIST");
+        // Her own grant and her group's: the strongest wins.
+        await grant("registered-models", { name: r.model }, "gr-member", "MANAGE");
+        await ok(call("POST", "registered-models/set-tag", { name: r.model, key: "k", value: "v" }, await as("gr-member")));
+        await ok(call("DELETE", "registered-models/permissions/delete", { name: r.model, username: "gr-member" }, owner));
+
+        // The identity provider drops her from the group: from her next sign-in the grant no longer reaches her.
+        member = await signIn("gr-member", ["other-team"]);
+        await fails(call("GET", "experiments/get", e, member), 404, "RESOURCE_DOES_NOT_EXIST");
+        await fails(call("POST", "runs/create", e, member), 404, "RESOURCE_DOES_NOT_EXIST");
+        expect(await experimentIdsFor(member)).not.toContain(r.experimentId);
+        expect(await modelNamesFor(member)).not.toContain(r.model);
+      });
+
+      it("gets, updates and deletes a group's grant, audited, and refuses a second one or a request naming both or neither", async () => {
+        const r = await ownersThings();
+        const owner = await as("gr-owner");
+        const e = { experiment_id: r.experimentId };
+        await ok(call("POST", "experiments/permissions/create", { ...e, group_name: "gr-crew", permission: "READ" }, owner));
+        await fails(
+          call("POST", "experiments/permissions/create", { ...e, group_name: "gr-crew", permission: "EDIT" }, owner),
+          400,
+          "RESOURCE_ALREADY_EXISTS",
+          `Experiment permission (experiment_id=${r.experimentId}, group_name=gr-crew) already exists.`,
+        );
+        // A person's grant and a group's are apart even under one name.
+        await ok(call("POST", "experiments/permissions/create", { ...e, username: "gr-reader", permission: "READ" }, owner));
+        await ok(call("PATCH", "experiments/permissions/update", { ...e, group_name: "gr-crew", permission: "MANAGE" }, owner));
+        expect(await ok(call("GET", "experiments/permissions/get", { ...e, group_name: "gr-crew" }, owner))).toEqual({
+          experiment_permission: { experiment_id: r.experimentId, group_name: "gr-crew", permission: "MANAGE" },
+        });
+        await ok(call("DELETE", "experiments/permissions/delete", { ...e, group_name: "gr-crew" }, owner));
+        await fails(
+          call("GET", "experiments/permissions/get", { ...e, group_name: "gr-crew" }, owner),
+          404,
+          "RESOURCE_DOES_NOT_EXIST",
+          `Experiment permission with experiment_id=${r.experimentId} and group_name=gr-crew not found`,
+        );
+        for (const both of [{ username: "gr-reader", group_name: "gr-crew" }, {}]) {
+          await fails(
+            call("POST", "experiments/permissions/create", { ...e, ...both, permission: "READ" }, owner),
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "Give exactly one of 'username' (a person) and 'group_name' (an SSO group).",
+          );
+        }
+        await fails(
+          call("POST", "experiments/permissions/create", { ...e, group_name: "g".repeat(257), permission: "READ" }, owner),
+          400,
+          "INVALID_PARAMETER_VALUE",
+        );
+        const audit = await db()
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.target, `experiment ${r.experimentId}`))
+          .orderBy(auditEvents.id);
+        const rows = audit.map((a) => [a.action, a.detail]);
+        expect(rows).toEqual([
+          ["permission.grant", { group: "gr-crew", permission: "READ" }],
+          ["permission.grant", { user: "gr-reader", permission: "READ" }],
+          ["permission.update", { group: "gr-crew", permission: "MANAGE" }],
+          ["permission.revoke", { group: "gr-crew" }],
+        ]);
+      });
     });
   });
 }

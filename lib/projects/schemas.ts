@@ -30,6 +30,13 @@ export const changeMemberSchema = z.strictObject({ role: projectRoleSchema });
  */
 export const projectChoice = z.string().min(1).max(63).optional();
 
+/** What to move into a project (lib/projects/move.ts): an experiment by id, a registered model or an endpoint by name, a job by id. */
+export const moveSchema = z.strictObject({
+  kind: z.enum(["experiment", "registered_model", "job", "endpoint"]),
+  id: z.string().min(1).max(256),
+});
+export type MoveRequest = z.output<typeof moveSchema>;
+
 /** An admin sets a project's allowance (lib/projects/allowance.ts); null lifts that limit. */
 export const allowanceSchema = z.strictObject({
   cpu: z.number().positive().max(100_000).nullable(),
@@ -48,4 +55,11 @@ export type CreateProjectRequest = z.output<typeof createProjectSchema>;
 export type UpdateProjectRequest = z.output<typeof updateProjectSchema>;
 export type AddMemberRequest = z.output<typeof addMemberSchema>;
 
-export const projectRequestLabels: FieldLabels = { name: "The name", description: "The description", role: "The role", group: "The group" };
+export const projectRequestLabels: FieldLabels = {
+  name: "The name",
+  description: "The description",
+  role: "The role",
+  group: "The group",
+  kind: "The kind",
+  id: "The id",
+};

@@ -13,6 +13,8 @@ import { getDb } from "@atrium/core/lib/runtime/db";
 import { getSpawner } from "@atrium/core/lib/runtime/spawner";
 import { evaluationOverview } from "@atrium/core/lib/tracking/evaluation/overview";
 import { columnKeysOf, findExperimentView } from "@atrium/core/lib/tracking/overview/overview";
+import { MoveToProject } from "@/components/projects/move-to-project";
+import { moveChoice } from "@atrium/core/lib/projects/move";
 import { requireUser } from "../../_lib/page-auth";
 
 const TAB_LABELS = { runs: "Runs", traces: "Traces", evaluation: "Evaluation" } as const;
@@ -35,6 +37,7 @@ export default async function ExperimentPage({
   const keys = await columnKeysOf(db, experiment.experiment_id);
   const empty = keys.metrics.length === 0 && keys.params.length === 0;
   const environments = empty ? await startableEnvironments(db, getSpawner(), principal) : [];
+  const move = await moveChoice(db, principal, "experiment", experiment.experiment_id);
   return (
     <div className="space-y-6">
       <PageHeader
@@ -53,6 +56,7 @@ export default async function ExperimentPage({
           Experiment ID <CopyableCode text={experiment.experiment_id} testId="copy-experiment-id" /> · log to it with{" "}
           <CopyableCode text={`mlflow.set_experiment("${experiment.name}")`} testId="copy-set-experiment" />
         </p>
+        {move && <MoveToProject kind="experiment" id={experiment.experiment_id} project={move.project} />}
       </PageHeader>
       <nav className="flex gap-1 border-b border-slate-200 text-sm" aria-label="Experiment views">
         {(["runs", "traces", "evaluation"] as const).map((t) => (

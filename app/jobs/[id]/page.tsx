@@ -14,6 +14,8 @@ import { getJob, listJobsFor } from "@atrium/core/lib/jobs/manage";
 import { listExecutionsFor } from "@atrium/core/lib/jobs/run";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { environmentChoices } from "@atrium/core/lib/environments/manage";
+import { MoveToProject } from "@/components/projects/move-to-project";
+import { moveChoice } from "@atrium/core/lib/projects/move";
 import { requireUser } from "../../_lib/page-auth";
 
 export default async function JobPage({
@@ -33,7 +35,11 @@ export default async function JobPage({
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
   }
-  const [executions, jobs] = await Promise.all([listExecutionsFor(db, principal, id), listJobsFor(db, principal, principal.admin)]);
+  const [executions, jobs, move] = await Promise.all([
+    listExecutionsFor(db, principal, id),
+    listJobsFor(db, principal, principal.admin),
+    moveChoice(db, principal, "job", id),
+  ]);
   const shown = (await searchParams).execution;
   const selected = executions.find((e) => e.id === shown) ?? executions[0];
   // An admin editing another person's job picks among that person's jobs, so everyone's are listed for her.
@@ -56,6 +62,7 @@ export default async function JobPage({
               ? "Runs after another job succeeds."
               : "Runs when started."}
         </p>
+        {move && <MoveToProject kind="job" id={job.id} project={move.project} />}
       </PageHeader>
       <Card title="History" description="Newest first. Each execution is an MLflow run.">
         <JobTable

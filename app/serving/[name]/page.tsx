@@ -6,6 +6,8 @@ import { getConfig } from "@atrium/core/lib/config";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { endpointPage } from "@atrium/core/lib/serving/overview";
 import { ENDPOINT_NAME } from "@atrium/core/lib/serving/schemas";
+import { MoveToProject } from "@/components/projects/move-to-project";
+import { moveChoice } from "@atrium/core/lib/projects/move";
 import { requireUser } from "../../_lib/page-auth";
 
 export const dynamic = "force-dynamic";
@@ -16,9 +18,16 @@ export default async function EndpointPage({ params }: { params: Promise<{ name:
   const principal = await requireUser();
   const parsed = paramsSchema.safeParse(await params);
   if (!parsed.success) notFound();
-  const initial = await endpointPage(await getDb(), principal, parsed.data.name).catch((err: unknown) => {
+  const db = await getDb();
+  const initial = await endpointPage(db, principal, parsed.data.name).catch((err: unknown) => {
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
   });
-  return <EndpointDetail name={parsed.data.name} initial={initial} portalUrl={getConfig().publicUrl} />;
+  const move = await moveChoice(db, principal, "endpoint", parsed.data.name);
+  return (
+    <div className="space-y-4">
+      <EndpointDetail name={parsed.data.name} initial={initial} portalUrl={getConfig().publicUrl} />
+      {move && <MoveToProject kind="endpoint" id={parsed.data.name} project={move.project} />}
+    </div>
+  );
 }

@@ -283,12 +283,18 @@ const grantPermission = rule(requiredText(), (p) => {
   if (!(GRANT_PERMISSIONS as readonly string[]).includes(p))
     throw invalidParam(`Invalid permission '${p}'. Valid permissions are: (${GRANT_PERMISSIONS.map((n) => `'${n}'`).join(", ")})`);
 });
-const grantee = { username: requiredText() };
+/** A person by `username` (MLflow's), or an SSO group by `group_name` (an Atrium extension, docs/projects.md "Grants"). */
+const grantee = { username: text(), group_name: text() };
+const oneGrantee = <S extends z.ZodType<{ username?: string | undefined; group_name?: string | undefined }>>(schema: S) =>
+  rule(schema, (v) => {
+    if ((v.username === undefined) === (v.group_name === undefined))
+      throw invalidParam("Give exactly one of 'username' (a person) and 'group_name' (an SSO group).");
+  });
 
 /** MLflow's per-resource permission endpoints (lib/tracking/permissions.ts). */
 export const permissions = {
-  experiment: z.object({ experiment_id: requiredText(), ...grantee }),
-  experimentLevel: z.object({ experiment_id: requiredText(), ...grantee, permission: grantPermission }),
-  model: z.object({ name: modelName(), ...grantee }),
-  modelLevel: z.object({ name: modelName(), ...grantee, permission: grantPermission }),
+  experiment: oneGrantee(z.object({ experiment_id: requiredText(), ...grantee })),
+  experimentLevel: oneGrantee(z.object({ experiment_id: requiredText(), ...grantee, permission: grantPermission })),
+  model: oneGrantee(z.object({ name: modelName(), ...grantee })),
+  modelLevel: oneGrantee(z.object({ name: modelName(), ...grantee, permission: grantPermission })),
 };
