@@ -24,7 +24,8 @@ async function signInWithSso(browser: Browser, username: string, password: strin
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(expected);
+  // Generous: on a loaded machine the header fills in its name after the page itself.
+  await expect(page.getByTestId("me-name")).toHaveText(expected, { timeout: 30_000 });
   return page;
 }
 
@@ -219,6 +220,7 @@ test("the owner moves an experiment from her personal space into the project; th
   await screenshots(owner, "experiment-move");
   await control.getByRole("button", { name: "Move", exact: true }).click();
   await expect(control.getByTestId("current-project")).toHaveText(`project ${PROJECT}`, { timeout: 20_000 });
+  await screenshots(owner, "experiment-moved");
 
   await open(owner, `/projects/${PROJECT}`);
   await expect(owner.getByTestId("project-experiments").getByRole("link", { name: moved })).toBeVisible();
