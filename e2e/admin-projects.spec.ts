@@ -1,4 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { ssoSignIn } from "./support/browser";
 import { SSO_URL } from "./support/env";
 import { screenshot } from "./support/screens";
 
@@ -14,18 +15,6 @@ const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 
 test.describe.configure({ mode: "serial" });
-
-async function signInWithSso(browser: Browser, username: string, password: string, expected: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
-  await page.goto(`${SSO_URL}/`);
-  await expect(page).toHaveURL(/\/signin/);
-  await page.getByRole("button", { name: "Sign in with SSO" }).click();
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("me-name")).toHaveText(expected);
-  return page;
-}
 
 /** A request from the page itself, with its session cookie and origin, as the page's own scripts make them. */
 async function call(
@@ -52,7 +41,8 @@ let admin: Page;
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
-  admin = await signInWithSso(browser, "root-admin", "root-pw", "root-admin");
+  admin = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+  await ssoSignIn(admin, SSO_URL, "root-admin", "root-pw");
   // From an earlier run of this spec on the same database.
   await call(admin, "DELETE", `/api/projects/${PROJECT}`);
   expect((await call(admin, "POST", "/api/projects", { name: PROJECT, description: "Allowances from the admin page" })).status).toBe(201);
