@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { bearer, mlflowPost, userWithToken } from "./support/api";
+import { writeHomeOf } from "./support/engine";
 import { devSignIn, visit } from "./support/browser";
 import { DEV_URL } from "./support/env";
 
@@ -40,6 +41,7 @@ async function seed(request: Parameters<typeof userWithToken>[0]) {
   const model = `phone-layout-model-${Date.now()}`;
   await post("registered-models/create", { name: model, description: "Predicts which customers leave next month." });
   await post("model-versions/create", { name: model, source: `runs:/${runs[0]}/model`, run_id: runs[0] });
+  await writeHomeOf(request, DEV_URL, ADMIN, { "jobs/train-the-churn-model.ipynb": "{}" });
   const job = await request.post(`${DEV_URL}/api/jobs`, {
     headers: bearer(token),
     data: {

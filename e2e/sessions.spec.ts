@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type BrowserContext } from "@playwright/test";
 import { asBootstrap, bearer, userWithToken } from "./support/api";
 import { devSignIn } from "./support/browser";
-import { containersOf, execIn, removeEverythingOf } from "./support/engine";
+import { containersOf, execIn, removeEverythingOf, writeHomeOf } from "./support/engine";
 import { DEV_URL } from "./support/env";
 import { screenshot } from "./support/screens";
 
@@ -156,7 +156,8 @@ test("an admin deletes a user from her page after a dialog that names what goes 
 
 test("an admin deletes a user from the Users list, keeping her home volume", async ({ page, request }) => {
   const token = await userWithToken(request, DEV_URL, "b-list");
-  // A scheduled job: the dialog says it goes with her.
+  // A scheduled job (of a script in her home: a job is refused without its file): the dialog says it goes with her.
+  await writeHomeOf(request, DEV_URL, "b-list", { "train.py": "print('train')\n" });
   const job = await request.post(`${DEV_URL}/api/jobs`, {
     headers: bearer(token),
     data: {

@@ -10,7 +10,7 @@ import { sendExecute, stdoutOf } from "../lib/workspaces/kernel-test-client";
 import { asBootstrap, bearer, errorCode, mlflowPost, userWithToken } from "./support/api";
 import { devSignIn, visit } from "./support/browser";
 import { ensureDatabase, resetDatabase } from "./support/database";
-import { removeEverythingOf } from "./support/engine";
+import { removeEverythingOf, writeHomeOf } from "./support/engine";
 import { AUTH_SECRET, BOOTSTRAP_TOKEN, E2E_DATABASE_URL, extraPort, localUrl } from "./support/env";
 import { hostRequest } from "./support/host-request";
 import { startPortal, type RunningPortal } from "./support/portal";
@@ -399,6 +399,7 @@ test("a page on another port of the same host can neither write, nor open the wo
         (t) => t.note,
       );
     const tokensBefore = await tokens();
+    await writeHomeOf(request, DIRECT, USER, { "victim.py": "print('victim')\n" });
     const job = await request.post(`${DIRECT}/api/jobs`, {
       headers: auth(),
       data: { name: "victim", path: "victim.py", environment: "python", cpu: 0.5, memGb: 0.5, timeoutS: 60, trigger: { kind: "manual" } },

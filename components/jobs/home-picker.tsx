@@ -13,21 +13,23 @@ const joined = (dir: string, name: string) => (dir ? `${dir}/${name}` : name);
  */
 export function HomePicker({ owner, environment, onPick }: { owner: string; environment: string; onPick: (path: string) => void }) {
   const [dir, setDir] = useState("");
-  const [state, setState] = useState<{ listing?: HomeListing; error?: string; loading: boolean }>({ loading: true });
+  // The answer for one folder; another `key` than the one asked now means it is still on its way.
+  const [state, setState] = useState<{ key: string; listing?: HomeListing; error?: string }>({ key: "" });
+  const key = new URLSearchParams({ dir, environment }).toString();
   useEffect(() => {
     let live = true;
-    setState((s) => ({ ...s, loading: true, error: undefined }));
-    const q = new URLSearchParams({ dir, environment });
-    apiFetch<HomeListing>(`/api/users/${encodeURIComponent(owner)}/home?${q.toString()}`).then(
-      (listing) => live && setState({ listing, loading: false }),
-      (err: unknown) => live && setState({ error: err instanceof Error ? err.message : String(err), loading: false }),
+    apiFetch<HomeListing>(`/api/users/${encodeURIComponent(owner)}/home?${key}`).then(
+      (listing) => live && setState({ key, listing }),
+      (err: unknown) => live && setState({ key, error: err instanceof Error ? err.message : String(err) }),
     );
     return () => {
       live = false;
     };
-  }, [owner, environment, dir]);
+  }, [owner, key]);
 
-  const listing = state.listing?.dir === dir ? state.listing : undefined;
+  const loading = state.key !== key;
+  const listing = loading ? undefined : state.listing;
+  const error = loading ? undefined : state.error;
   return (
     <div className="mt-2 rounded-md border border-slate-200 bg-slate-50 p-2 text-sm" data-testid="home-picker">
       <div className="mb-1 flex items-center gap-2 text-xs text-slate-600">
@@ -40,12 +42,12 @@ export function HomePicker({ owner, environment, onPick }: { owner: string; envi
           </button>
         )}
       </div>
-      {state.error && (
+      {error && (
         <p className="text-red-700" role="alert">
-          {state.error}
+          {error}
         </p>
       )}
-      {state.loading && !listing && <p className="text-slate-500">Reading your home folder…</p>}
+      {loading && <p className="text-slate-500">Reading your home folder…</p>}
       {listing && listing.entries.length === 0 && (
         <p className="text-slate-500">
           {dir ? "No notebooks, scripts or folders here." : "Your home folder has no notebooks or scripts yet."}
