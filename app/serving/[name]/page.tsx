@@ -3,8 +3,10 @@ import { z } from "zod";
 import { EndpointDetail } from "@/components/serving/endpoint-detail";
 import { ApiError } from "@atrium/core/lib/http/api-error";
 import { getConfig } from "@atrium/core/lib/config";
+import { getArtifactStore } from "@atrium/core/lib/artifacts/runtime";
 import { getDb } from "@atrium/core/lib/runtime/db";
 import { endpointPage } from "@atrium/core/lib/serving/overview";
+import { servedExample } from "@atrium/core/lib/serving/served-example";
 import { ENDPOINT_NAME } from "@atrium/core/lib/serving/schemas";
 import { requireUser } from "../../_lib/page-auth";
 
@@ -20,5 +22,6 @@ export default async function EndpointPage({ params }: { params: Promise<{ name:
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
   });
-  return <EndpointDetail name={parsed.data.name} initial={initial} portalUrl={getConfig().publicUrl} />;
+  const example = await servedExample(await getDb(), getArtifactStore(), principal, parsed.data.name);
+  return <EndpointDetail name={parsed.data.name} initial={initial} portalUrl={getConfig().publicUrl} example={example} />;
 }
