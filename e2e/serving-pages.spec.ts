@@ -196,7 +196,9 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   await expect(page.getByTestId("snippet")).not.toContainText(token);
 
   // Both start from the model's signature: one row of its columns.
-  await expect(page.getByTestId("snippet")).toContainText('inputs={"dataframe_split": {"columns": ["age", "plan"], "data": [[1, "text"]]}}');
+  await expect(page.getByTestId("snippet")).toContainText(
+    'inputs={"dataframe_split": {"columns": ["age", "plan"], "data": [[1, "text"]]}}',
+  );
   expect(JSON.parse(await page.getByTestId("try-body").inputValue())).toEqual({
     dataframe_split: { columns: ["age", "plan"], data: [[1, "text"]] },
   });

@@ -30,7 +30,7 @@ signature:
   outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'
   params: null
 `;
-const WITHOUT_EXAMPLE = MLMODEL.replace(/saved_input_example_info:\n(  .*\n)+/, "");
+const WITHOUT_EXAMPLE = MLMODEL.replace(/saved_input_example_info:\n( {2}.*\n)+/, "");
 const COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
 describe("reading an MLmodel as yaml.safe_dump writes it (example-body.ts)", () => {
@@ -93,12 +93,26 @@ describe("the example body (example-body.ts)", () => {
   });
 
   it("prefers the logged input example, its first row only, in the serving form or from input_example.json", () => {
-    const serving = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]] } });
+    const serving = JSON.stringify({
+      dataframe_split: {
+        columns: COLUMNS,
+        data: [
+          [5.1, 3.5, 1.4, 0.2],
+          [6.2, 2.9, 4.3, 1.3],
+        ],
+      },
+    });
     expect(exampleBodyOf(MLMODEL, [serving])).toEqual({
       body: { dataframe_split: { columns: COLUMNS, data: [[5.1, 3.5, 1.4, 0.2]] } },
       source: "input_example",
     });
-    const split = JSON.stringify({ columns: COLUMNS, data: [[7.7, 3.0, 6.1, 2.3], [1, 2, 3, 4]] });
+    const split = JSON.stringify({
+      columns: COLUMNS,
+      data: [
+        [7.7, 3.0, 6.1, 2.3],
+        [1, 2, 3, 4],
+      ],
+    });
     expect(exampleBodyOf(MLMODEL, [split]).body).toEqual({ dataframe_split: { columns: COLUMNS, data: [[7.7, 3.0, 6.1, 2.3]] } });
     const records = MLMODEL.replace("pandas_orient: split", "pandas_orient: records");
     expect(exampleBodyOf(records, [JSON.stringify([{ a: 1 }, { a: 2 }])]).body).toEqual({ dataframe_records: [{ a: 1 }] });
@@ -108,7 +122,11 @@ describe("the example body (example-body.ts)", () => {
     expect(exampleBodyOf(MLMODEL, ["not json"]).source).toBe("signature");
     const huge = JSON.stringify({ inputs: ["x".repeat(MAX_EXAMPLE_CHARS)] });
     expect(exampleBodyOf(MLMODEL, [huge]).source).toBe("signature");
-    expect(exampleBodyOf("artifact_path: model\nflavors: {}\n")).toEqual({ body: EXAMPLE_BODY, source: "placeholder", note: NO_SIGNATURE_NOTE });
+    expect(exampleBodyOf("artifact_path: model\nflavors: {}\n")).toEqual({
+      body: EXAMPLE_BODY,
+      source: "placeholder",
+      note: NO_SIGNATURE_NOTE,
+    });
     expect(exampleBodyOf("signature:\n  inputs: 'not json'\n").source).toBe("placeholder");
   });
 });

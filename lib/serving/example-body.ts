@@ -164,7 +164,10 @@ function firstRowOf(body: unknown): Record<string, unknown> | undefined {
  * The logged input example as a body with its first row: `serving_input_example.json` (already a body, MLflow
  * 2.17 and later), else `input_example.json` of a DataFrame (split or records orient) or of a tensor (`inputs`).
  */
-export function bodyFromInputExample(exampleJson: string, info: { type?: string; pandasOrient?: string }): Record<string, unknown> | undefined {
+export function bodyFromInputExample(
+  exampleJson: string,
+  info: { type?: string; pandasOrient?: string },
+): Record<string, unknown> | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(exampleJson);

@@ -130,9 +130,7 @@ async function main() {
     const [loggedPort, unloggedPort] = [PORT_BASE + 70, PORT_BASE + 71];
     // BENCH_PROFILE=<dir>: each portal writes its CPU profile there when it stops (as bench:tracking's portal does).
     const profile = (name: string) =>
-      process.env.BENCH_PROFILE
-        ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE, name)}`] }
-        : {};
+      process.env.BENCH_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE, name)}`] } : {};
     portals.push(await startPortal("bench-serving-logged", loggedPort, env(loggedPort, true), profile("logged")));
     portals.push(await startPortal("bench-serving-unlogged", unloggedPort, env(unloggedPort, false), profile("unlogged")));
     const path = `/serving-endpoints/${run}/invocations`;
