@@ -64,7 +64,21 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   const { experiment_id } = (await mlflowPost(request, SSO_URL, token, "experiments/create", { name: `pages-${stamp}` })) as {
     experiment_id: string;
   };
-  const run = (await mlflowPost(request, SSO_URL, token, "runs/create", { experiment_id })) as { run: { info: { run_id: string } } };
+  const run = (await mlflowPost(request, SSO_URL, token, "runs/create", { experiment_id })) as {
+    run: { info: { run_id: string; artifact_uri: string } };
+  };
+  // The model's MLmodel as yaml.safe_dump writes it, with a signature: "Try it" and the snippets start from its columns.
+  const mlmodel = [
+    "artifact_path: model",
+    "signature:",
+    `  inputs: '[{"type": "long", "name": "age", "required": true}, {"type": "string", "name": "plan", "required":`,
+    "    true}]'",
+    "  outputs: null",
+    "",
+  ].join("\n");
+  const artifacts = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\//, "");
+  const put = await request.put(`${SSO_URL}/api/2.0/mlflow-artifacts/artifacts/${artifacts}/model/MLmodel`, { headers, data: mlmodel });
+  expect(put.status(), await put.text()).toBe(200);
   await mlflowPost(request, SSO_URL, token, "registered-models/create", { name: model });
   for (let i = 0; i < 2; i++) {
     await mlflowPost(request, SSO_URL, token, "model-versions/create", {
@@ -180,6 +194,15 @@ test("the Deployments pages: list, endpoint page with charts and drift, request 
   await page.getByRole("tab", { name: "MLflow client" }).click();
   await expect(page.getByTestId("snippet")).toContainText(`client.predict(endpoint="${name}"`);
   await expect(page.getByTestId("snippet")).not.toContainText(token);
+
+  // Both start from the model's signature: one row of its columns.
+  await expect(page.getByTestId("snippet")).toContainText(
+    'inputs={"dataframe_split": {"columns": ["age", "plan"], "data": [[1, "text"]]}}',
+  );
+  expect(JSON.parse(await page.getByTestId("try-body").inputValue())).toEqual({
+    dataframe_split: { columns: ["age", "plan"], data: [[1, "text"]] },
+  });
+  await expect(page.getByTestId("try-note")).toHaveCount(0);
 
   // Try it: the body goes to the invocations route with the session and its answer is shown, whatever it is.
   await page.getByTestId("try-send").click();

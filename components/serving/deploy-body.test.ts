@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createEndpointSchema } from "@/lib/serving/schemas";
 import { defaultEndpointName, deployBody } from "./deploy-body";
-import { curlSnippet, EXAMPLE_BODY, mlflowSnippet, requestsSnippet } from "./snippets";
+import { EXAMPLE_BODY } from "@/lib/serving/example-body";
+import { curlSnippet, mlflowSnippet, pythonLiteral, requestsSnippet } from "./snippets";
 
 const fields = {
   name: "churn-2",
@@ -56,7 +57,14 @@ describe("the snippets", () => {
     const curl = curlSnippet("https://atrium.example.com/serving-endpoints/churn/invocations", { inputs: ["it's"] });
     expect(curl).toContain('-H "Authorization: Bearer $ATRIUM_TOKEN"');
     expect(curl).toContain(`-d '{"inputs":["it'\\''s"]}'`);
-    expect(requestsSnippet("https://a/serving-endpoints/churn/invocations")).toContain(`json=${JSON.stringify(EXAMPLE_BODY)}`);
+    expect(requestsSnippet("https://a/serving-endpoints/churn/invocations")).toContain(`json=${pythonLiteral(EXAMPLE_BODY)}`);
     expect(mlflowSnippet("https://a", "churn")).toContain('client.predict(endpoint="churn"');
+  });
+  it("write the body as a Python literal in the Python snippets: a model's example may hold true, false and null", () => {
+    const body = { dataframe_records: [{ "it's": true, b: false, c: null, d: [1.5, "x"] }] };
+    const literal = '{"dataframe_records": [{"it\'s": True, "b": False, "c": None, "d": [1.5, "x"]}]}';
+    expect(pythonLiteral(body)).toBe(literal);
+    expect(requestsSnippet("https://a/x", body)).toContain(`json=${literal},`);
+    expect(mlflowSnippet("https://a", "churn", body)).toContain(`inputs=${literal}))`);
   });
 });

@@ -19,6 +19,7 @@ import { RequestLog } from "./request-log";
 import { Revisions } from "./revisions";
 import { Snippets } from "./snippets-card";
 import { TryIt } from "./try-it";
+import type { ExampleBody } from "@/lib/serving/example-body";
 import type { EndpointPage } from "./types";
 
 function usePolledEndpoint(name: string, initial: EndpointPage) {
@@ -176,7 +177,18 @@ function Callers({ page }: { page: EndpointPage }) {
 }
 
 /** One endpoint: live state, what it serves, charts, drift, try it, snippets, the request log, revisions and callers. */
-export function EndpointDetail({ name, initial, portalUrl }: { name: string; initial: EndpointPage; portalUrl: string }) {
+export function EndpointDetail({
+  name,
+  initial,
+  portalUrl,
+  example,
+}: {
+  name: string;
+  initial: EndpointPage;
+  portalUrl: string;
+  /** The body "Try it" and the snippets start with (lib/serving/served-example.ts). */
+  example: ExampleBody;
+}) {
   const polled = usePolledEndpoint(name, initial);
   const page = polled.data;
   const e = page.endpoint;
@@ -208,8 +220,8 @@ export function EndpointDetail({ name, initial, portalUrl }: { name: string; ini
       <Served page={page} />
       <EndpointCharts name={name} />
       {page.may_read_log && <DriftPanel name={name} />}
-      <TryIt name={name} />
-      <Snippets url={invocations} portal={portalUrl} name={name} />
+      <TryIt name={name} example={example} />
+      <Snippets url={invocations} portal={portalUrl} name={name} example={example} />
       {page.may_read_log && <RequestLog name={name} versions={page.revisions[0]?.served_entities.map((s) => s.name) ?? []} />}
       <Revisions name={name} page={page} />
       <Callers page={page} />

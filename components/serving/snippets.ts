@@ -3,8 +3,19 @@
  * client. None holds a token value: each reads it from an environment variable the person sets.
  */
 
-/** An example body in MLflow's `dataframe_split` form, the one `mlflow models serve` documents first. */
-export const EXAMPLE_BODY = { dataframe_split: { columns: ["feature_1", "feature_2"], data: [[1.0, 2.0]] } };
+import { EXAMPLE_BODY } from "@/lib/serving/example-body";
+
+/** A JSON value as a Python literal: `true`, `false` and `null` are not Python (a body from a model's example may hold them). */
+export function pythonLiteral(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
+  if (typeof value === "object")
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`)
+      .join(", ")}}`;
+  return JSON.stringify(value);
+}
 
 export function curlSnippet(url: string, body: unknown = EXAMPLE_BODY): string {
   return `curl -X POST ${url} \\
@@ -19,7 +30,7 @@ export function requestsSnippet(url: string, body: unknown = EXAMPLE_BODY): stri
 response = requests.post(
     ${JSON.stringify(url)},
     headers={"Authorization": f"Bearer {os.environ['ATRIUM_TOKEN']}"},
-    json=${JSON.stringify(body)},
+    json=${pythonLiteral(body)},
     timeout=60,
 )
 response.raise_for_status()
@@ -33,5 +44,5 @@ from mlflow.deployments import get_deploy_client
 os.environ["DATABRICKS_HOST"] = ${JSON.stringify(portal)}
 os.environ["DATABRICKS_TOKEN"] = os.environ["ATRIUM_TOKEN"]
 client = get_deploy_client("databricks")
-print(client.predict(endpoint=${JSON.stringify(endpoint)}, inputs=${JSON.stringify(body)}))`;
+print(client.predict(endpoint=${JSON.stringify(endpoint)}, inputs=${pythonLiteral(body)}))`;
 }

@@ -3,14 +3,14 @@
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { EXAMPLE_BODY } from "./snippets";
+import type { ExampleBody } from "@/lib/serving/example-body";
 
 /** The most of an answer the box shows; the rest is cut with a note, so a huge prediction cannot freeze the page. */
 const MAX_SHOWN = 64 * 1024;
 
 /** Sends a JSON body to the endpoint with the person's own sign-in and shows the answer as it came. */
-export function TryIt({ name }: { name: string }) {
-  const [body, setBody] = useState(JSON.stringify(EXAMPLE_BODY, null, 2));
+export function TryIt({ name, example }: { name: string; example: ExampleBody }) {
+  const [body, setBody] = useState(JSON.stringify(example.body, null, 2));
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<{ status: number; text: string; ms: number } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -72,6 +72,11 @@ export function TryIt({ name }: { name: string }) {
         className="w-full rounded-md border border-slate-300 p-2 font-mono text-xs"
         data-testid="try-body"
       />
+      {example.note && (
+        <p className="mt-1 text-sm text-slate-600" data-testid="try-note">
+          {example.note}
+        </p>
+      )}
       <div className="mt-2 flex items-center gap-3">
         <Button onClick={() => void send()} loading={busy} data-testid="try-send">
           Send

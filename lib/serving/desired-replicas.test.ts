@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServedEntityRecord } from "@/db/schema";
-import { floorReplicas, loadReplicas, type LoadInput } from "./desired-replicas";
+import { floorReplicas, loadReplicas, replacedEntity, rolloutReplicas, type LoadInput } from "./desired-replicas";
 
 const entity = (extra: Partial<ServedEntityRecord> = {}): ServedEntityRecord => ({
   name: "churn-1",
@@ -74,5 +74,30 @@ describe("scaling with load between the floor and max_replicas (desired-replicas
   it("lets an idle scale-to-zero entity go to none, and a woken one grow under load", () => {
     expect(want({ floor: 0, current: 1, concurrency: 0, busyAt: NOW })).toBe(0);
     expect(want({ floor: 1, current: 1, concurrency: 6 })).toBe(2);
+  });
+});
+
+describe("a rollout starts the new config at the replicas the old one has ready (desired-replicas.ts)", () => {
+  it("starts as many as the replaced entity has ready, within the new entity's floor and max_replicas", () => {
+    // Under load the old config runs 3: the new one starts 3, not its floor of 1.
+    expect(rolloutReplicas(1, 4, 3)).toBe(3);
+    expect(rolloutReplicas(1, 2, 3)).toBe(2);
+    expect(rolloutReplicas(2, 4, 1)).toBe(2);
+    // Nothing to replace (a first config, a new entity, the old one scaled to zero): its floor.
+    expect(rolloutReplicas(1, 4, 0)).toBe(1);
+    expect(rolloutReplicas(0, 4, 0)).toBe(0);
+    // A floor above max_replicas cannot happen in a valid config; the floor wins, as in loadReplicas.
+    expect(rolloutReplicas(3, 2, 1)).toBe(3);
+  });
+
+  it("takes over from the entity of the same name, else of the same registered model, else the only one", () => {
+    const v3 = entity({ name: "churn-3", entityVersion: 3 });
+    const fraud = entity({ name: "fraud-1", entityName: "fraud" });
+    expect(replacedEntity([entity(), fraud], entity({ maxReplicas: 4 }), 2)).toBe("churn-1");
+    expect(replacedEntity([fraud, entity()], v3, 2)).toBe("churn-1");
+    expect(replacedEntity([fraud], v3, 1)).toBe("fraud-1");
+    // Two entities now and a different model among them: nothing it replaces.
+    expect(replacedEntity([fraud], v3, 2)).toBeUndefined();
+    expect(replacedEntity([], v3, 1)).toBeUndefined();
   });
 });

@@ -52,3 +52,27 @@ export function loadReplicas(x: LoadInput): { want: number; busyAt: number } {
   if (x.now - busyAt < x.cooldownMs) return { want: Math.min(x.current, top), busyAt };
   return { want: byLoad, busyAt: x.now };
 }
+
+/**
+ * The active config's entity a pending one takes over from: the one of the same name, else the one serving the same
+ * registered model (a new version is a new default name), else the only one when each config serves one.
+ */
+export function replacedEntity(
+  active: readonly Pick<ServedEntityRecord, "name" | "entityName">[],
+  pending: Pick<ServedEntityRecord, "name" | "entityName">,
+  pendingCount: number,
+): string | undefined {
+  return (
+    active.find((a) => a.name === pending.name)?.name ??
+    active.find((a) => a.entityName === pending.entityName)?.name ??
+    (active.length === 1 && pendingCount === 1 ? active[0]?.name : undefined)
+  );
+}
+
+/**
+ * The replicas a pending config's entity starts with: as many as the entity it replaces has ready now, within its
+ * own floor and max_replicas, so a rollout under load does not drop to the floor and wait for the scaler.
+ */
+export function rolloutReplicas(floor: number, max: number, replacingReady: number): number {
+  return Math.min(Math.max(floor, max), Math.max(floor, replacingReady));
+}

@@ -133,19 +133,44 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     return routing;
   }
 
+  /** A routing's replicas by served entity and those of the routed entities, worked out once per routing read. */
+  const indexes = new WeakMap<Routing, { byEntity: Map<string, Replica[]>; routed: Replica[] }>();
+  function indexOf(routing: Routing) {
+    let index = indexes.get(routing);
+    if (!index) {
+      const byEntity = new Map<string, Replica[]>();
+      for (const r of routing.replicas) byEntity.set(r.servedEntity, [...(byEntity.get(r.servedEntity) ?? []), r]);
+      const routed = new Set(routing.config?.routes.filter((r) => r.trafficPercentage > 0).map((r) => r.servedEntityName));
+      index = { byEntity, routed: routing.replicas.filter((r) => routed.has(r.servedEntity)) };
+      indexes.set(routing, index);
+    }
+    return index;
+  }
+
   /** A ready replica for this call: the drawn entity's, else (mid-rollout, failed entity) any routed one's. */
   function choose(routing: Routing, entity: string, exclude?: string): Replica | undefined {
-    const own = routing.replicas.filter((r) => r.servedEntity === entity);
-    const routed = new Set(routing.config?.routes.filter((r) => r.trafficPercentage > 0).map((r) => r.servedEntityName));
-    return (
-      pickReplica(own, inFlight.get, random(), exclude) ??
-      pickReplica(
-        routing.replicas.filter((r) => routed.has(r.servedEntity)),
-        inFlight.get,
-        random(),
-        exclude,
-      )
-    );
+    const { byEntity, routed } = indexOf(routing);
+    return pickReplica(byEntity.get(entity) ?? [], inFlight.get, random(), exclude) ?? pickReplica(routed, inFlight.get, random(), exclude);
+  }
+
+  /** Prometheus children per endpoint, entity and version: inc({labels}) would hash the label set on every call. */
+  const series = new Map<string, { requests: Map<string, { inc(): void }>; duration: { observe(v: number): void } }>();
+  function count(endpoint: string, replica: Replica, status: number, seconds: number): void {
+    const key = `${endpoint}\0${replica.servedEntity}\0${replica.modelVersion}`;
+    let s = series.get(key);
+    if (!s) {
+      if (series.size >= 1_000) series.clear();
+      s = { requests: new Map(), duration: m.servingDuration.labels({ endpoint, entity: replica.servedEntity }) };
+      series.set(key, s);
+    }
+    const cls = statusClass(status);
+    let requests = s.requests.get(cls);
+    if (!requests) {
+      requests = m.servingRequests.labels({ endpoint, entity: replica.servedEntity, version: String(replica.modelVersion), class: cls });
+      s.requests.set(cls, requests);
+    }
+    requests.inc();
+    s.duration.observe(seconds);
   }
 
   /** Wakes a scaled-to-zero entity and polls for its first ready replica, with backoff, until the deadline or the caller leaves. */
@@ -374,10 +399,7 @@ export function servingProxyPolicy(deps: ServingProxyDeps): ProxyPolicy<ServingU
     const upstream = ex.upstream;
     if (!upstream) return logRefusal(ex);
     inFlight.done(upstream.replica.id);
-    const endpoint = upstream.routing.endpoint.name;
-    const entity = upstream.replica.servedEntity;
-    m.servingRequests.inc({ endpoint, entity, version: String(upstream.replica.modelVersion), class: statusClass(ex.status) });
-    m.servingDuration.observe({ endpoint, entity }, ex.durationMs / 1000);
+    count(upstream.routing.endpoint.name, upstream.replica, ex.status, ex.durationMs / 1000);
     deps.requestLog?.add(logRow(upstream, ex, false));
     sendShadow(ex, upstream);
   }

@@ -38,7 +38,7 @@ import { nounOf, SpawnError, type ListedWorkload, type Spawner } from "@/lib/spa
 import type { OutputLimit } from "@/lib/spawner/bounded-output";
 import type { ReconcileReport } from "@/lib/workspaces/reconcile";
 import { issueBundleToken, revokeBundleToken } from "./bundle-token";
-import { floorReplicas, loadReplicas } from "./desired-replicas";
+import { floorReplicas, loadReplicas, replacedEntity, rolloutReplicas } from "./desired-replicas";
 import { ReplicaRefusal, servedImage } from "./image";
 import { newReplicaId, replicaRef, replicaSpec } from "./workload";
 
@@ -247,10 +247,18 @@ class EndpointPass {
     return floorReplicas(entity, this.e, this.now, this.deps.idleMs);
   }
 
-  /** The active config's entity scales with its load between its floor and max_replicas; a pending one starts at its floor. */
+  /**
+   * The active config's entity scales with its load between its floor and max_replicas; a pending one starts with
+   * as many as the entity it replaces has ready (desired-replicas.ts `rolloutReplicas`), at least its floor.
+   */
   private wanted(config: EndpointConfigRow, entity: ServedEntityRecord, current: number): number {
     const floor = this.floor(entity);
-    if (config.id !== this.e.activeConfigId) return floor;
+    if (config.id !== this.e.activeConfigId) {
+      const active = this.configs.get(this.e.activeConfigId ?? "");
+      const replaced = active ? replacedEntity(active.servedEntities, entity, config.servedEntities.length) : undefined;
+      const replacing = active && replaced ? this.live(active.id, replaced).filter((r) => r.state === "ready").length : 0;
+      return rolloutReplicas(floor, entity.maxReplicas, replacing);
+    }
     const key = `${config.id}/${entity.name}`;
     const busy = this.deps.busyAt;
     const { want, busyAt } = loadReplicas({

@@ -39,5 +39,38 @@ for (const kind of DB_KINDS) {
         ["gone", 20],
       ]);
     });
+
+    it("writes every field of a batch as given, whatever the bodies hold (one array parameter a column)", async () => {
+      const at = new Date("2026-12-07T10:00:00.123Z");
+      const full = {
+        endpointId: "e1",
+        endpointName: "churn",
+        at,
+        callerId: "u1",
+        callerName: "alice",
+        tokenId: "tok_1",
+        servedEntity: "churn-2",
+        modelVersion: 2,
+        shadow: true,
+        status: 200,
+        latencyMs: 1.25,
+        requestBytes: 10,
+        responseBytes: 20,
+        requestSample: 'a "quoted", {braced} \\ back\\slash, NULL, ünïcode ☃\n',
+        responseSample: "NULL",
+      };
+      const bare = { endpointId: "e1", endpointName: "churn", at, callerName: "anonymous", status: 401, latencyMs: 0.5 };
+      await insertRequestLogRows(db(), [full, bare]);
+      const rows = await db()
+        .select()
+        .from(servingRequestLog)
+        .where(eq(servingRequestLog.endpointId, "e1"))
+        .orderBy(servingRequestLog.status);
+      const defaults = { callerId: null, tokenId: null, servedEntity: null, modelVersion: null, shadow: false, requestBytes: 0 };
+      expect(rows.map(({ id: _id, ...r }) => r)).toEqual([
+        full,
+        { ...defaults, responseBytes: 0, requestSample: null, responseSample: null, ...bare },
+      ]);
+    });
   });
 }

@@ -10,9 +10,11 @@
  *
  * Targets (issue 27): added p50 ≤ 1 ms and throughput ≥ 0.9 × direct; full sampling ≥ 0.9 × logging off in req/s.
  * Needs `npm run build`, Docker with atrium-jupyterlab:1, and Postgres at TEST_DATABASE_URL (its migrations are
- * applied; rows are added under names unique to the run). BENCH_DURATION_S (5), BENCH_ROUNDS (2), E2E_PORT_BASE.
+ * applied; rows are added under names unique to the run). BENCH_DURATION_S (5), BENCH_ROUNDS (2), E2E_PORT_BASE,
+ * BENCH_PROFILE=<dir> (each portal's CPU profile, in <dir>/logged and <dir>/unlogged).
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import { insertUser } from "../../db/queries/users";
 import { servingEndpointConfigs, servingEndpoints, servingReplicas, servingRequestLog } from "../../db/schema";
 import { openTestDatabase } from "../../db/testing";
@@ -126,8 +128,11 @@ async function main() {
       ATRIUM_SERVING_REQUEST_LOG: String(log),
     });
     const [loggedPort, unloggedPort] = [PORT_BASE + 70, PORT_BASE + 71];
-    portals.push(await startPortal("bench-serving-logged", loggedPort, env(loggedPort, true)));
-    portals.push(await startPortal("bench-serving-unlogged", unloggedPort, env(unloggedPort, false)));
+    // BENCH_PROFILE=<dir>: each portal writes its CPU profile there when it stops (as bench:tracking's portal does).
+    const profile = (name: string) =>
+      process.env.BENCH_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE, name)}`] } : {};
+    portals.push(await startPortal("bench-serving-logged", loggedPort, env(loggedPort, true), profile("logged")));
+    portals.push(await startPortal("bench-serving-unlogged", unloggedPort, env(unloggedPort, false), profile("unlogged")));
     const path = `/serving-endpoints/${run}/invocations`;
     const auth = { authorization: `Bearer ${token}` };
     const targets: Record<Mode, Target> = {
