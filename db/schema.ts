@@ -400,7 +400,7 @@ export type ExperimentKeyKind = "metric" | "param" | "tag";
 
 /**
  * Every metric, param and tag key ever logged to a run of the experiment: the runs page's column choices,
- * kept where the keys are written (lib/tracking/runs/keys.ts) so a view reads a few rows instead of a DISTINCT
+ * kept where the keys are written (db/queries/experiment-keys.ts) so a view reads a few rows instead of a DISTINCT
  * over every run. Keys stay when runs are deleted or a tag is removed (a column then shows blanks).
  */
 export const experimentKeys = pgTable(

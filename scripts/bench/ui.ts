@@ -73,7 +73,7 @@ async function seed(db: Db): Promise<Seeded> {
   await db.execute(sql`INSERT INTO runs (run_uuid, experiment_id, name, user_id, owner_id, status, start_time, lifecycle_stage, artifact_uri)
     VALUES (${chartRunId}, ${chartExperiment}, 'million', ${OWNER}, ${owner.id}, 'FINISHED', ${now}, 'active', 'mlflow-artifacts:/bench/chart')`);
   await db.execute(sql`INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
-    SELECT ${chartRunId}, 'loss', 1.0 / (1 + g) + random() * 0.01, ${now} + g, g, false FROM generate_series(1, ${POINTS}) AS g`);
+    SELECT ${chartRunId}, 'loss', 1.0 / (1 + g) + random() * 0.01, ${now}::bigint + g, g, false FROM generate_series(1, ${POINTS}) AS g`);
   await db.execute(sql`INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
     VALUES (${chartRunId}, 'loss', 0.001, ${now + POINTS}, ${POINTS}, false)`);
   await db.execute(sql`INSERT INTO experiment_keys (experiment_id, kind, key) VALUES (${chartExperiment}, 'metric', 'loss')`);
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
         const t = await c.measure();
         if (round >= WARMUP) times[i]?.push(t);
       }
+      if ((round + 1) % 5 === 0) console.log(`round ${round + 1} of ${WARMUP + SAMPLES}`);
     }
 
     console.log(
