@@ -14,7 +14,8 @@ const EXPERIMENT = "vision-baseline";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 
-test.describe.configure({ mode: "serial" });
+// Generous per test: each drives two browsers through several production pages on a loaded shared machine.
+test.describe.configure({ mode: "serial", timeout: 180_000 });
 
 async function signInWithSso(browser: Browser, username: string, password: string, expected: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
