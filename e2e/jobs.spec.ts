@@ -30,6 +30,19 @@ async function execution(request: APIRequestContext, base: string, token: string
   };
 }
 
+async function refusedAt(
+  request: APIRequestContext,
+  base: string,
+  token: string,
+  data: Record<string, unknown>,
+  status: number,
+  code: string,
+) {
+  const res = await request.post(`${base}/api/jobs`, { headers: bearer(token), data });
+  expect(res.status(), await res.text()).toBe(status);
+  expect(await errorCode(res)).toBe(code);
+}
+
 PORTALS.forEach((portal, i) => {
   test(`jobs API on ${portal.name}: create, refuse, preview, run now, history, log, pause`, async ({ request }) => {
     test.setTimeout(120_000);
@@ -37,21 +50,17 @@ PORTALS.forEach((portal, i) => {
     const ada = await userWithToken(request, base, `jobs-ada-${i}`);
     const bob = await userWithToken(request, base, `jobs-bob-${i}`);
 
+    // Issue 25 item 7: a path that names no file in her home is refused at create, not by nbformat later.
+    await refusedAt(request, base, ada, job({ path: "jobs/missing.ipynb" }), 400, "path_not_found");
+    await refusedAt(request, base, ada, job(), 400, "path_not_found");
+    await writeHomeOf(request, base, `jobs-ada-${i}`, FAILING);
     // Refusals, each an {error, message} sentence.
-    const refused = async (data: Record<string, unknown>, status: number, code: string) => {
-      const res = await request.post(`${base}/api/jobs`, { headers: bearer(ada), data });
-      expect(res.status(), await res.text()).toBe(status);
-      expect(await errorCode(res)).toBe(code);
-    };
+    const refused = (data: Record<string, unknown>, status: number, code: string) => refusedAt(request, base, ada, data, status, code);
     await refused(job({ trigger: { kind: "cron", cron: "0 25 * * *", timeZone: "UTC" } }), 400, "invalid_cron");
     await refused(job({ trigger: { kind: "cron", cron: "0 3 * * *", timeZone: "Mars/Base" } }), 400, "invalid_cron");
     await refused(job({ path: "../other/x.py" }), 400, "invalid_path");
     await refused(job({ path: "/etc/x.py" }), 400, "invalid_path");
     await refused(job({ cpu: 64 }), 403, "limit_exceeded");
-    // Issue 25 item 7: a path that names no file in her home is refused at create, not by nbformat later.
-    await refused(job({ path: "jobs/missing.ipynb" }), 400, "path_not_found");
-    await refused(job(), 400, "path_not_found");
-    await writeHomeOf(request, base, `jobs-ada-${i}`, FAILING);
     // Her home lists what is in it, her server stopped (none was ever started); another person's is not his to read.
     const home = await request.get(`${base}/api/users/jobs-ada-${i}/home?dir=jobs&environment=python`, { headers: bearer(ada) });
     expect(home.status(), await home.text()).toBe(200);
@@ -131,7 +140,7 @@ PORTALS.forEach((portal, i) => {
 test("the Jobs pages: a form that checks the cron and shows the next five times, the job page, run now, history and log", async ({
   page,
 }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   const name = "jobs-page-user";
   await devSignIn(page, DEV_URL, name);
   await writeHomeOf(page.request, DEV_URL, name, { ...FAILING, "jobs/report.ipynb": "{}", "notes/readme.txt": "not a job" });

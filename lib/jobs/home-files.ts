@@ -18,6 +18,9 @@ export const HOME_LIST_MAX_ENTRIES = 500;
 export const HOME_LIST_MAX_DEPTH = 32;
 /** The one-off container's deadline, start included, on a loaded engine. */
 const LIST_DEADLINE_MS = 60_000;
+/** One-off containers reading homes at once in this process; past it a read is refused, not queued. */
+export const HOME_READS_AT_ONCE = 4;
+let readsInFlight = 0;
 
 export interface HomeEntry {
   name: string;
@@ -86,6 +89,10 @@ async function homeOf(db: Db, owner: string, environment: string): Promise<{ vol
 }
 
 async function ask(spawner: Spawner, home: { volume: string; image: string }, mode: "list" | "stat", rel: string): Promise<Answer> {
+  if (readsInFlight >= HOME_READS_AT_ONCE) {
+    throw new ApiError(429, "too_many_requests", "Too many home folders are being read right now; try again in a few seconds.");
+  }
+  readsInFlight++;
   let run;
   try {
     run = await spawner.runInImage(home.image, ["python3", "-c", SCRIPT, mode, rel, String(HOME_LIST_MAX_ENTRIES)], LIST_DEADLINE_MS, {
@@ -98,6 +105,8 @@ async function ask(spawner: Spawner, home: { volume: string; image: string }, mo
     if (err instanceof VolumeMissingError) return { state: "missing" };
     if (err instanceof SpawnError || err instanceof OutputLimitError) throw engineTrouble(err);
     throw err;
+  } finally {
+    readsInFlight--;
   }
   const line = run.stdout.trim().split("\n").pop() ?? "";
   if (run.exitCode !== 0 || !line.startsWith("{")) throw engineTrouble(new Error(`the listing exited with code ${run.exitCode}`));
