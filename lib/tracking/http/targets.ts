@@ -10,7 +10,7 @@ import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
 import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
-import { findExperiment, findRun, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import { findExperiment, findRun, findRunWithExperiment, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
   DEFAULT_EXPERIMENT_ID,
   assertCan,
@@ -157,8 +157,9 @@ async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<Run
   const id = run_id || run_uuid;
   if (!id) throw missingParam("run_id");
   validateRunId(id);
-  const run = await runOrThrow(db, id);
-  return { row: run, resource: await runResourceOf(db, run), missing: `Run with id=${id} not found` };
+  const found = await findRunWithExperiment(db, id);
+  if (!found) throw doesNotExist(`Run with id=${id} not found`);
+  return { row: found.run, resource: runResource(found.run, found.experiment), missing: `Run with id=${id} not found` };
 }
 
 async function loadRegisteredModel(db: Db, name: string): Promise<Loaded<RegisteredModelRow>> {
