@@ -10,7 +10,7 @@ import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
 import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
-import { findExperiment, findRun, findRunWithExperiment, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import { findExperiment, findRunWithExperiment, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
   DEFAULT_EXPERIMENT_ID,
   assertCan,
@@ -87,12 +87,6 @@ export const changesEach = (): Access<"none"> => ({ kind: "none", mode: "each" }
 export const administers = (mode: "read" | "create", refusal: string): Access<"none"> => ({ kind: "none", mode, adminOnly: refusal });
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
-
-export async function runOrThrow(db: Db, id: string): Promise<RunRow> {
-  const row = await findRun(db, id);
-  if (!row) throw doesNotExist(`Run with id=${id} not found`);
-  return row;
-}
 
 export async function modelVersionOrThrow(db: Db, name: string, version: number): Promise<ModelVersionRow> {
   const row = await findModelVersion(db, name, version);
