@@ -1,6 +1,7 @@
 import { eq, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { storageUsage } from "../schema";
+import { rowsOf } from "./metric-intervals";
 
 /** Artifact bytes a person (by id) owns; 0 before their first upload. */
 export async function storedBytes(db: Db, ownerId: string): Promise<number> {
@@ -22,12 +23,15 @@ export async function lockStorageRow(tx: Db, ownerId: string): Promise<void> {
  * concurrent uploads cannot together pass the quota. Returns whether the bytes were added.
  */
 export async function reserveStorage(db: Db, ownerId: string, bytes: number, limitBytes: number): Promise<boolean> {
-  await db.insert(storageUsage).values({ ownerId, bytes: 0 }).onConflictDoNothing();
-  const rows = await db
-    .update(storageUsage)
-    .set({ bytes: sql`${storageUsage.bytes} + ${bytes}::bigint`, updatedAt: new Date() })
-    .where(sql`${storageUsage.ownerId} = ${ownerId} and ${storageUsage.bytes} + ${bytes}::bigint <= ${limitBytes}::bigint`)
-    .returning({ bytes: storageUsage.bytes });
+  // One statement: a missing row is made holding the bytes if they fit (and not at all if they do not).
+  const rows = rowsOf(
+    await db.execute(sql`
+      INSERT INTO ${storageUsage} (owner_id, bytes, updated_at)
+      SELECT ${ownerId}, ${bytes}::bigint, now() WHERE ${bytes}::bigint <= ${limitBytes}::bigint
+      ON CONFLICT (owner_id) DO UPDATE SET bytes = ${storageUsage.bytes} + excluded.bytes, updated_at = now()
+        WHERE ${storageUsage.bytes} + excluded.bytes <= ${limitBytes}::bigint
+      RETURNING bytes`),
+  );
   return rows.length > 0;
 }
 

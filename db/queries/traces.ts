@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { numberArray, textArray } from "./array-params";
+import { rowsOf } from "./metric-intervals";
 import type { ReadFilter } from "./readable";
 import { traceAssessments, traceRunLinks, traces, traceSpans } from "../schema";
 
@@ -113,28 +114,31 @@ export async function spanBytesByOwner(db: Db): Promise<Map<string, number>> {
  * ones) and returns the trace's span bytes afterwards, kept on the trace row.
  */
 export async function upsertSpans(db: Db, traceId: string, spans: NewSpan[]): Promise<number> {
-  if (spans.length > 0) {
-    // All of them in one statement, one array parameter a column (array-params.ts).
-    const col = <K extends keyof NewSpan>(k: K) => spans.map((s) => s[k]);
+  // One statement, one array parameter a column (array-params.ts). Its parts all see the spans as they were
+  // before it, so the trace's new total is the spans it keeps (those not sent again) plus the ones sent: what a
+  // sum after the insert would give, without a second round trip. The caller holds the trace row locked.
+  const col = <K extends keyof NewSpan>(k: K) => spans.map((s) => s[k]);
+  const ids = textArray(col("spanId"));
+  const [row] = rowsOf(
     await db.execute(sql`
+    WITH written AS (
       INSERT INTO ${traceSpans} (trace_id, span_id, parent_span_id, name, span_type, status_code, start_us, end_us, content, size_bytes)
-      SELECT ${traceId}, s.* FROM unnest(${textArray(col("spanId"))}::text[], ${textArray(col("parentSpanId"))}::text[],
+      SELECT ${traceId}, s.* FROM unnest(${ids}::text[], ${textArray(col("parentSpanId"))}::text[],
         ${textArray(col("name"))}::text[], ${textArray(col("spanType"))}::text[], ${textArray(col("statusCode"))}::text[],
         ${numberArray(col("startUs"))}::bigint[], ${numberArray(col("endUs"))}::bigint[],
         ${textArray(spans.map((s) => JSON.stringify(s.content)))}::jsonb[], ${numberArray(col("sizeBytes"))}::integer[])
         AS s(span_id, parent_span_id, name, span_type, status_code, start_us, end_us, content, size_bytes)
       ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name,
         span_type = excluded.span_type, status_code = excluded.status_code, start_us = excluded.start_us,
-        end_us = excluded.end_us, content = excluded.content, size_bytes = excluded.size_bytes`);
-  }
-  const [row] = await db
-    .update(traces)
-    .set({
-      spanBytes: sql`(select coalesce(sum(${traceSpans.sizeBytes}), 0) from ${traceSpans} where ${traceSpans.traceId} = ${traceId})::int`,
-    })
-    .where(eq(traces.traceId, traceId))
-    .returning({ bytes: traces.spanBytes });
-  return row?.bytes ?? 0;
+        end_us = excluded.end_us, content = excluded.content, size_bytes = excluded.size_bytes
+    )
+    UPDATE ${traces} SET span_bytes = (
+      (SELECT coalesce(sum(k.size_bytes), 0) FROM ${traceSpans} k WHERE k.trace_id = ${traceId} AND NOT (k.span_id = ANY(${ids}::text[])))
+      + ${spans.reduce((n, s) => n + s.sizeBytes, 0)}::bigint)::int
+    WHERE trace_id = ${traceId}
+    RETURNING span_bytes AS bytes`),
+  );
+  return Number(row?.bytes ?? 0);
 }
 
 export interface SpanCursor {

@@ -161,6 +161,17 @@ export async function findRun(db: Db, runUuid: string): Promise<RunRow | undefin
   return rows[0];
 }
 
+/** A run and its experiment in one round trip (every run write checks both). */
+export async function findRunWithExperiment(db: Db, runUuid: string): Promise<{ run: RunRow; experiment: ExperimentRow } | undefined> {
+  const rows = await db
+    .select({ run: runs, experiment: experiments })
+    .from(runs)
+    .innerJoin(experiments, eq(experiments.id, runs.experimentId))
+    .where(eq(runs.runUuid, runUuid))
+    .limit(1);
+  return rows[0];
+}
+
 export async function findRunsByIds(db: Db, ids: string[]): Promise<RunRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(runs).where(inArray(runs.runUuid, ids));

@@ -7,9 +7,8 @@
  * owns (an owner id of null: the bootstrap token's runs) is neither counted nor limited.
  */
 import type { Db } from "@/db/client";
-import { findRole } from "@/db/queries/roles";
+import { findUserRole } from "@/db/queries/roles";
 import { addStorage, lockStorageRow, reserveStorage, storedBytes } from "@/db/queries/storage-usage";
-import { findUserById } from "@/db/queries/users";
 import type { Owner } from "@/lib/auth/access";
 import { formatBytes } from "./bytes";
 import { effectiveLimits } from "./limits";
@@ -45,10 +44,9 @@ export interface StorageUsage {
 
 /** The quota in bytes of a person (by id), from their role and overrides; null when there is no such person. */
 export async function storageLimitBytes(db: Db, ownerId: string | null): Promise<number | null> {
-  const user = ownerId === null ? undefined : await findUserById(db, ownerId);
-  const role = user ? await findRole(db, user.role) : undefined;
-  if (!user || !role) return null;
-  return Math.floor(effectiveLimits(role, user.limits).maxStorageGb * GIB);
+  const found = ownerId === null ? undefined : await findUserRole(db, ownerId);
+  if (!found) return null;
+  return Math.floor(effectiveLimits(found.role, found.user.limits).maxStorageGb * GIB);
 }
 
 /** A person's usage by id; null (the bootstrap token, which is nobody) owns nothing that is counted. */
@@ -163,7 +161,12 @@ export async function underStorageLock<T>(db: Db, ownerId: string | null, fn: (t
  * and nothing is kept), a shrink frees. Owners are charged in id order, so two transactions never wait on each
  * other's usage rows; callers lock their own rows (traces) before this.
  */
-export async function chargeStorage(tx: Db, charges: Iterable<{ owner: Owner; bytes: number }>): Promise<void> {
+export async function chargeStorage(
+  tx: Db,
+  charges: Iterable<{ owner: Owner; bytes: number }>,
+  /** Owners' quotas already read in this transaction (storageLimitBytes), by owner id. */
+  knownLimits: ReadonlyMap<string, number | null> = new Map(),
+): Promise<void> {
   const byOwner = new Map<string, { name: string | null; bytes: number }>();
   for (const { owner, bytes } of charges) {
     if (owner.id === null) continue;
@@ -172,7 +175,8 @@ export async function chargeStorage(tx: Db, charges: Iterable<{ owner: Owner; by
     byOwner.set(owner.id, sum);
   }
   for (const [ownerId, { name, bytes }] of [...byOwner].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const limit = bytes > 0 ? await storageLimitBytes(tx, ownerId) : null;
+    const known = knownLimits.get(ownerId);
+    const limit = bytes <= 0 ? null : known !== undefined ? known : await storageLimitBytes(tx, ownerId);
     if (limit === null) await addStorage(tx, ownerId, bytes);
     else if (!(await reserveStorage(tx, ownerId, bytes, limit)))
       throw new StorageQuotaExceeded(name, limit, await storedBytes(tx, ownerId), "spans");

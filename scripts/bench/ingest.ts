@@ -23,6 +23,8 @@ const BATCHES = Number(process.env.BENCH_BATCHES ?? 6);
 const POINTS = 1000;
 const SPANS = Number(process.env.BENCH_SPANS ?? 50);
 const TRACES = Number(process.env.BENCH_TRACES ?? 12);
+/** BENCH_INGEST (log-batch,otlp) picks which of the two run. */
+const INGEST = new Set((process.env.BENCH_INGEST ?? "log-batch,otlp").split(","));
 /** Issue 26's goals. */
 const GOAL_POINTS_RATIO = 0.9;
 const GOAL_POINTS_RATE = 100_000;
@@ -240,22 +242,30 @@ export async function benchOtlp(portal: BenchPortal, sql: Sql): Promise<{ rate: 
 export async function benchIngest(portal: BenchPortal): Promise<string[]> {
   const sql = postgres(TEST_DATABASE_URL, { max: WRITERS, onnotice: () => {} });
   try {
-    const points = await benchLogBatch(portal, sql);
-    const spans = await benchOtlp(portal, sql);
-    return [
-      verdict(
-        points.ratio >= GOAL_POINTS_RATIO,
-        `log-batch ${points.ratio.toFixed(2)}× the plain multi-row INSERT (goal ≥ ${GOAL_POINTS_RATIO}×)${points.ratio >= GOAL_POINTS_RATIO ? "" : ": goal missed"}`,
-      ),
-      verdict(
-        points.rate >= GOAL_POINTS_RATE,
-        `log-batch ${fmt(points.rate)} points/s (goal ≥ ${fmt(GOAL_POINTS_RATE)}/s)${points.rate >= GOAL_POINTS_RATE ? "" : ": goal missed"}`,
-      ),
-      verdict(
-        spans.ratio >= GOAL_SPANS_RATIO,
-        `OTLP ${fmt(spans.rate)} spans/s, ${spans.ratio.toFixed(2)}× the one-transaction insert (goal ≥ ${GOAL_SPANS_RATIO}×)${spans.ratio >= GOAL_SPANS_RATIO ? "" : ": goal missed"}`,
-      ),
-    ];
+    const verdicts: string[] = [];
+    if (INGEST.has("log-batch")) {
+      const points = await benchLogBatch(portal, sql);
+      verdicts.push(
+        verdict(
+          points.ratio >= GOAL_POINTS_RATIO,
+          `log-batch ${points.ratio.toFixed(2)}× the plain multi-row INSERT (goal ≥ ${GOAL_POINTS_RATIO}×)${points.ratio >= GOAL_POINTS_RATIO ? "" : ": goal missed"}`,
+        ),
+        verdict(
+          points.rate >= GOAL_POINTS_RATE,
+          `log-batch ${fmt(points.rate)} points/s (goal ≥ ${fmt(GOAL_POINTS_RATE)}/s)${points.rate >= GOAL_POINTS_RATE ? "" : ": goal missed"}`,
+        ),
+      );
+    }
+    if (INGEST.has("otlp")) {
+      const spans = await benchOtlp(portal, sql);
+      verdicts.push(
+        verdict(
+          spans.ratio >= GOAL_SPANS_RATIO,
+          `OTLP ${fmt(spans.rate)} spans/s, ${spans.ratio.toFixed(2)}× the one-transaction insert (goal ≥ ${GOAL_SPANS_RATIO}×)${spans.ratio >= GOAL_SPANS_RATIO ? "" : ": goal missed"}`,
+        ),
+      );
+    }
+    return verdicts;
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -10,7 +10,7 @@ import { findLoggedModel, type LoggedModelRow } from "@/db/queries/logged-models
 import { findModelVersion, findRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from "@/db/queries/registry";
 import { experimentIdsOfDatasets, findDataset } from "@/db/queries/evaluation";
 import type { TraceRow } from "@/db/queries/traces";
-import { findExperiment, findRun, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
+import { findExperiment, findRunWithExperiment, findRunsByIds, type ExperimentRow, type RunRow } from "@/db/queries/tracking";
 import {
   DEFAULT_EXPERIMENT_ID,
   assertCan,
@@ -88,12 +88,6 @@ export const administers = (mode: "read" | "create", refusal: string): Access<"n
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
 
-export async function runOrThrow(db: Db, id: string): Promise<RunRow> {
-  const row = await findRun(db, id);
-  if (!row) throw doesNotExist(`Run with id=${id} not found`);
-  return row;
-}
-
 export async function modelVersionOrThrow(db: Db, name: string, version: number): Promise<ModelVersionRow> {
   const row = await findModelVersion(db, name, version);
   if (!row) throw doesNotExist(`Model Version (name=${name}, version=${version}) not found`);
@@ -157,8 +151,9 @@ async function loadRun(db: Db, { run_id, run_uuid }: RunRef): Promise<Loaded<Run
   const id = run_id || run_uuid;
   if (!id) throw missingParam("run_id");
   validateRunId(id);
-  const run = await runOrThrow(db, id);
-  return { row: run, resource: await runResourceOf(db, run), missing: `Run with id=${id} not found` };
+  const found = await findRunWithExperiment(db, id);
+  if (!found) throw doesNotExist(`Run with id=${id} not found`);
+  return { row: found.run, resource: runResource(found.run, found.experiment), missing: `Run with id=${id} not found` };
 }
 
 async function loadRegisteredModel(db: Db, name: string): Promise<Loaded<RegisteredModelRow>> {

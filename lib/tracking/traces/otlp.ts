@@ -6,6 +6,7 @@
  */
 import protobuf from "protobufjs";
 import { invalidParam } from "../errors";
+import { readOtlpSpans, type WireSpan } from "./otlp-protobuf";
 
 /** The subset of opentelemetry/proto/trace/v1/trace.proto and common.proto that spans use, with the names and numbers those files give. */
 const OTLP_PROTO = `
@@ -32,7 +33,8 @@ message ArrayValue { repeated AnyValue values = 1; }
 message KeyValueList { repeated KeyValue values = 1; }
 `;
 
-const ExportRequest = protobuf.parse(OTLP_PROTO).root.lookupType("ExportTraceServiceRequest");
+/** The request message, for encodeOtlpProtobuf and as the reference otlp-protobuf.ts is tested against. */
+export const ExportRequest = protobuf.parse(OTLP_PROTO).root.lookupType("ExportTraceServiceRequest");
 
 type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -80,9 +82,20 @@ function idHex(v: unknown, bytes: number, encoding: "base64" | "hex", field: str
   return hex.toLowerCase();
 }
 
+/** A protobuf id: empty is unset, any length but `bytes` is refused as idHex refuses it. */
+function bytesHex(v: Uint8Array | undefined, bytes: number, field: string): string | undefined {
+  if (v === undefined || v.length === 0) return undefined;
+  if (v.length !== bytes) throw invalidParam(`Invalid OTLP span: '${field}' must be ${bytes} bytes.`);
+  return Buffer.from(v.buffer, v.byteOffset, v.length).toString("hex");
+}
+
 const nanos = (v: unknown): string => (typeof v === "string" && /^\d+$/.test(v) ? v : typeof v === "number" ? String(Math.trunc(v)) : "0");
 
-function spansOf(request: Dict, encoding: "base64" | "hex"): OtlpSpan[] {
+const statusCodeOf = (code: unknown): number =>
+  typeof code === "number" ? code : code === "STATUS_CODE_OK" ? 1 : code === "STATUS_CODE_ERROR" ? 2 : 0;
+
+/** An OTLP JSON request (or protobufjs's toObject of one, ids in base64) → spans. */
+export function spansOfOtlpObject(request: Dict, encoding: "base64" | "hex"): OtlpSpan[] {
   const out: OtlpSpan[] = [];
   for (const rs of list(request.resourceSpans)) {
     for (const ss of list(isDict(rs) ? rs.scopeSpans : [])) {
@@ -102,14 +115,7 @@ function spansOf(request: Dict, encoding: "base64" | "hex"): OtlpSpan[] {
           startNs: nanos(s.startTimeUnixNano),
           ...(end !== "0" ? { endNs: end } : {}),
           attributes: keyValues(s.attributes),
-          statusCode:
-            typeof status.code === "number"
-              ? status.code
-              : status.code === "STATUS_CODE_OK"
-                ? 1
-                : status.code === "STATUS_CODE_ERROR"
-                  ? 2
-                  : 0,
+          statusCode: statusCodeOf(status.code),
           statusMessage: typeof status.message === "string" ? status.message : "",
           events: list(s.events).map((e) => {
             const ev = isDict(e) ? e : {};
@@ -128,14 +134,30 @@ function spansOf(request: Dict, encoding: "base64" | "hex"): OtlpSpan[] {
 
 /** An `application/x-protobuf` body. */
 export function decodeOtlpProtobuf(body: Uint8Array): OtlpSpan[] {
-  let message: protobuf.Message;
+  let wire: WireSpan[];
   try {
-    message = ExportRequest.decode(body);
+    wire = readOtlpSpans(body);
   } catch {
     throw invalidParam("Invalid OpenTelemetry protobuf format.");
   }
-  const obj = ExportRequest.toObject(message, { longs: String, bytes: String, defaults: false, oneofs: false });
-  return spansOf(obj, "base64");
+  return wire.map((s) => {
+    const traceIdHex = bytesHex(s.traceId, 16, "traceId");
+    const spanIdHex = bytesHex(s.spanId, 8, "spanId");
+    if (!traceIdHex || !spanIdHex) throw invalidParam("Invalid OTLP span: 'traceId' and 'spanId' are required.");
+    const parent = bytesHex(s.parentSpanId, 8, "parentSpanId");
+    return {
+      traceIdHex,
+      spanIdHex,
+      ...(parent ? { parentSpanIdHex: parent } : {}),
+      name: s.name,
+      startNs: s.startNs,
+      ...(s.endNs !== "0" ? { endNs: s.endNs } : {}),
+      attributes: s.attributes,
+      statusCode: s.statusCode,
+      statusMessage: s.statusMessage,
+      events: s.events,
+    };
+  });
 }
 
 /** An `application/json` body (OTLP JSON: ids in hex). */
@@ -147,7 +169,7 @@ export function decodeOtlpJson(text: string): OtlpSpan[] {
     throw invalidParam("Malformed JSON in the OTLP request body.");
   }
   if (!isDict(value)) throw invalidParam("The OTLP request body must be a JSON object with 'resourceSpans'.");
-  return spansOf(value, "hex");
+  return spansOfOtlpObject(value, "hex");
 }
 
 /** For tests and the benchmark: a protobuf body holding these spans. */

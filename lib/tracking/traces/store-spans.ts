@@ -14,19 +14,35 @@ export interface SpanWrite {
   /** Locked by the caller; its `spanBytes` is what it held before this write. */
   trace: TraceRow;
   spans: NewSpan[];
+  /** The trace was inserted by this transaction, so it holds no spans yet. */
+  created?: boolean;
 }
 
 const ownerOf = (trace: TraceRow) => ({ id: trace.ownerId, name: trace.creator });
+const sumOf = (spans: NewSpan[]) => spans.reduce((n, s) => n + s.sizeBytes, 0);
 
-export async function storeSpans(db: Db, writes: SpanWrite[]): Promise<void> {
+/** `knownLimits`: owners' quotas already read in this transaction (lib/quota/storage.ts `chargeStorage`). */
+export async function storeSpans(db: Db, writes: SpanWrite[], knownLimits?: ReadonlyMap<string, number | null>): Promise<void> {
   const charges: { owner: { id: string | null; name: string | null }; bytes: number }[] = [];
+  if (writes.every((w) => w.created)) {
+    // New traces grow by exactly their spans: every write and the charge are known before any is made, so they
+    // are sent together (postgres.js pipelines a transaction's queries), one round trip for all.
+    for (const { trace, spans } of writes) {
+      const bytes = sumOf(spans);
+      if (bytes > MAX_TRACE_SPAN_BYTES) throw traceTooLarge(trace.traceId, bytes);
+      charges.push({ owner: ownerOf(trace), bytes });
+    }
+    const upserts = writes.filter((w) => w.spans.length > 0).map((w) => upsertSpans(db, w.trace.traceId, w.spans));
+    await Promise.all([...upserts, chargeSpanBytes(db, charges, knownLimits)]);
+    return;
+  }
   for (const { trace, spans } of writes) {
     if (spans.length === 0) continue;
     const bytes = await upsertSpans(db, trace.traceId, spans);
     if (bytes > MAX_TRACE_SPAN_BYTES) throw traceTooLarge(trace.traceId, bytes);
     charges.push({ owner: ownerOf(trace), bytes: bytes - trace.spanBytes });
   }
-  await chargeSpanBytes(db, charges);
+  await chargeSpanBytes(db, charges, knownLimits);
 }
 
 /** Deleted traces: their span bytes no longer count against their owners. */
@@ -38,9 +54,13 @@ export async function releaseSpanBytes(db: Db, deleted: TraceRow[]): Promise<voi
 }
 
 /** Over the quota: MLflow's RESOURCE_EXHAUSTED with the portal's sentence (413, as an artifact upload's refusal). */
-async function chargeSpanBytes(db: Db, charges: Parameters<typeof chargeStorage>[1]): Promise<void> {
+async function chargeSpanBytes(
+  db: Db,
+  charges: Parameters<typeof chargeStorage>[1],
+  knownLimits?: ReadonlyMap<string, number | null>,
+): Promise<void> {
   try {
-    await chargeStorage(db, charges);
+    await chargeStorage(db, charges, knownLimits);
   } catch (err) {
     if (err instanceof StorageQuotaExceeded) throw new TrackingError("RESOURCE_EXHAUSTED", err.message);
     throw err;

@@ -632,6 +632,18 @@ for (const kind of DB_KINDS) {
       expect(otlpRefused.status).toBe(413);
       expect(await downloadSpans(exp, id)).toHaveLength(1);
       expect((await used()) - before).toBe(firstBytes);
+      // A new trace's spans and their charge are sent together: past the quota neither the trace nor its spans stay …
+      const t2 = hex(16);
+      const newRefused = await otlp(exp, encodeOtlpProtobuf([mlflowOtelSpan(t2, hex(8), undefined, "x".repeat(60_000), 1, 2)]), owner);
+      expect(newRefused.status).toBe(413);
+      expect(await newRefused.json()).toMatchObject({ error_code: "RESOURCE_EXHAUSTED" });
+      await fails(v2.call("GET", `traces/tr-${t2}/info`, {}, owner), 404, "RESOURCE_DOES_NOT_EXIST");
+      expect((await used()) - before).toBe(firstBytes);
+      // … and within it, the new trace counts exactly the bytes it stores.
+      const t3 = hex(16);
+      expect((await otlp(exp, encodeOtlpProtobuf([mlflowOtelSpan(t3, hex(8), undefined, "small", 1, 2)]), owner)).status).toBe(200);
+      const [stored] = await downloadSpans(exp, `tr-${t3}`);
+      expect((await used()) - before).toBe(firstBytes + Buffer.byteLength(JSON.stringify(stored)));
       // The recount counts span rows as the writes did.
       await recountStorage(db(), new LocalArtifactStore(mkdtempSync(path.join(os.tmpdir(), "atrium-trace-recount-"))), admin);
       const recounted = await used();
