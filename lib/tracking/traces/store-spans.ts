@@ -21,8 +21,20 @@ export interface SpanWrite {
 const ownerOf = (trace: TraceRow) => ({ id: trace.ownerId, name: trace.creator });
 const sumOf = (spans: NewSpan[]) => spans.reduce((n, s) => n + s.sizeBytes, 0);
 
+/** A span sent twice in one export is kept once, as sent last (a later export replaces it the same way); one
+ * statement cannot upsert a row twice. */
+function lastOfEachId(spans: NewSpan[]): NewSpan[] {
+  const byId = new Map<string, NewSpan>();
+  for (const span of spans) {
+    byId.delete(span.spanId);
+    byId.set(span.spanId, span);
+  }
+  return byId.size === spans.length ? spans : [...byId.values()];
+}
+
 /** `knownLimits`: owners' quotas already read in this transaction (lib/quota/storage.ts `chargeStorage`). */
-export async function storeSpans(db: Db, writes: SpanWrite[], knownLimits?: ReadonlyMap<string, number | null>): Promise<void> {
+export async function storeSpans(db: Db, sent: SpanWrite[], knownLimits?: ReadonlyMap<string, number | null>): Promise<void> {
+  const writes = sent.map((w) => ({ ...w, spans: lastOfEachId(w.spans) }));
   const charges: { owner: { id: string | null; name: string | null }; bytes: number }[] = [];
   if (writes.every((w) => w.created)) {
     // New traces grow by exactly their spans: every write and the charge are known before any is made, so they

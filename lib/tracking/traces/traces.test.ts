@@ -239,6 +239,25 @@ for (const kind of DB_KINDS) {
       });
     });
 
+    it("keeps the last of two spans with one id in one export, for a new trace and for one it already holds", async () => {
+      const exp = await newExperiment();
+      const t = hex(16);
+      const root = hex(8);
+      const twice = [
+        mlflowOtelSpan(t, root, undefined, "first", 1748779200100, 1748779200112),
+        mlflowOtelSpan(t, root, undefined, "second", 1748779200100, 1748779200112),
+      ];
+      // Postgres refuses to upsert one row twice in a statement; that was a 500 for a body a client sent.
+      expect((await otlp(exp, encodeOtlpProtobuf(twice))).status).toBe(200);
+      expect((await downloadSpans(exp, `tr-${t}`)).map((s) => s.name)).toEqual(["second"]);
+      const again = [
+        mlflowOtelSpan(t, root, undefined, "third", 1748779200100, 1748779200112),
+        mlflowOtelSpan(t, root, undefined, "fourth", 1748779200100, 1748779200112),
+      ];
+      expect((await otlp(exp, encodeOtlpProtobuf(again))).status).toBe(200);
+      expect((await downloadSpans(exp, `tr-${t}`)).map((s) => s.name)).toEqual(["fourth"]);
+    });
+
     it("refuses OTLP without the experiment header, with a wrong type or a broken body", async () => {
       const exp = await newExperiment();
       const noHeader = await ingestOtlpRequest(
