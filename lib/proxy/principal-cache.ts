@@ -4,6 +4,10 @@
  * and a kernel many more, and the proxy's budget is about a millisecond. Only successful answers are
  * kept, keyed by a hash of the credential (never the credential itself), so a revoked token, a
  * deleted user or a changed role takes effect within the TTL; a TTL of 0 turns the cache off.
+ *
+ * The TTL runs on the monotonic clock (performance.now): a wall clock stepped back must not keep a revoked
+ * credential alive past the TTL, and in the portal Next replaces `Date` with a version that asks its
+ * request context on every `Date.now()` (Next's own advice: performance.now for measuring time).
  */
 import type { Principal } from "@/lib/auth/principal";
 import { credentialCacheKey, type CachedCredential } from "@/lib/auth/credential";
@@ -22,7 +26,7 @@ export function createPrincipalCache(ttlMs: number): PrincipalCache {
     async get(credential, load) {
       if (ttlMs <= 0) return load();
       const key = credentialCacheKey(credential);
-      const now = Date.now();
+      const now = performance.now();
       const hit = entries.get(key);
       if (hit && hit.expires > now) return hit.principal;
       if (hit) entries.delete(key);
