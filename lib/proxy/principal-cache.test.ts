@@ -42,4 +42,31 @@ describe("the proxy's principal cache", () => {
     await cache.get(TOKEN, load);
     expect(load).toHaveBeenCalledTimes(2);
   });
+
+  it("shares one lookup among the requests that arrive while it runs, and keeps no refusal afterwards", async () => {
+    const cache = createPrincipalCache(5_000);
+    const answers: ((p: Principal | null) => void)[] = [];
+    const load = vi.fn(() => new Promise<Principal | null>((resolve) => answers.push(resolve)));
+    const waiting = Array.from({ length: 50 }, () => cache.get(TOKEN, load));
+    for (const answer of answers) answer(null);
+    expect(await Promise.all(waiting)).toEqual(Array(50).fill(null));
+    expect(load).toHaveBeenCalledTimes(1);
+    // The refusal is not remembered: the next request looks again, and this time succeeds.
+    const again = vi.fn(() => Promise.resolve(ALICE));
+    expect(await cache.get(TOKEN, again)).toBe(ALICE);
+    expect(again).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not keep what a lookup that clear() overtook found", async () => {
+    const cache = createPrincipalCache(5_000);
+    let answer!: (p: Principal | null) => void;
+    const slow = vi.fn(() => new Promise<Principal | null>((resolve) => (answer = resolve)));
+    const first = cache.get(TOKEN, slow);
+    cache.clear();
+    answer(ALICE);
+    expect(await first).toBe(ALICE);
+    const load = vi.fn(() => Promise.resolve(null));
+    expect(await cache.get(TOKEN, load)).toBeNull();
+    expect(load).toHaveBeenCalledTimes(1);
+  });
 });
