@@ -230,10 +230,20 @@ async function main() {
     );
     if (!nginx) console.log("  nginx is not installed: measured without it");
     const figures = new Map<number, Partial<Record<Mode, Summary>>>();
+    const background = { cpu: 0, seconds: 0 };
     for (const conns of CONNECTIONS) {
       const results = new Map<Mode, Measured[]>(modes.map((m) => [m, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) results.get(mode)?.push(await measure(endpoints[mode]!, conns));
+        for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+          const before = cpuSeconds(portal.pid);
+          const measured = await measure(endpoints[mode]!, conns);
+          results.get(mode)?.push(measured);
+          // What the portal burns while it proxies nothing (the leader's loops): read beside its per-request figure.
+          if (mode !== "atrium") {
+            background.cpu += cpuSeconds(portal.pid) - before;
+            background.seconds += measured.seconds + WARMUP_MS / 1000;
+          }
+        }
       }
       const row: Partial<Record<Mode, Summary>> = {};
       for (const mode of modes) row[mode] = summary(results.get(mode) ?? []);
@@ -247,6 +257,9 @@ async function main() {
         );
     }
 
+    console.log(
+      `\nthe portal's background work (leader loops) while the peers were measured: ${ms((background.cpu / background.seconds) * 1000)} CPU per second`,
+    );
     const busy = figures.get(Math.max(...CONNECTIONS));
     const quiet = figures.get(Math.min(...CONNECTIONS));
     if (busy?.atrium && busy.chp && quiet?.atrium && quiet.direct) {
