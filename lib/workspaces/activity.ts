@@ -11,7 +11,7 @@ export function throttleActivity(report: ActivityReporter | undefined, intervalM
   const last = new Map<string, number>();
   return (user, server) => {
     const key = `${user}/${server}`;
-    const now = Date.now();
+    const now = performance.now();
     const prev = last.get(key);
     if (prev !== undefined && now - prev < intervalMs) return;
     if (prev === undefined && last.size >= MAX_TRACKED) {

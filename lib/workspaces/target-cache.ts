@@ -20,7 +20,8 @@ export interface WorkspaceTarget {
  * rest of the proxy's work together. Only running servers are remembered, so a server that has just
  * become ready is reachable at once; stopServer and reconcile forget a server the moment it stops
  * being running here, and the TTL bounds what another portal replica's stop leaves behind (a stale
- * entry points at a workspace token the next container does not accept). The process has one
+ * entry points at a workspace token the next container does not accept). The TTL runs on the monotonic
+ * clock, as the principal cache's does (lib/proxy/principal-cache.ts). The process has one
  * (lib/runtime/context.ts), shared by the proxy in server.ts and the route handlers that stop servers.
  */
 const TARGET_TTL_MS = 2_000;
@@ -53,7 +54,7 @@ export class WorkspaceTargetCache {
   resolve(db: Db, user: string, server: string): Promise<WorkspaceTarget | null> {
     const key = keyOf(user, server);
     const entries = mapFor(this.entries, db);
-    const now = Date.now();
+    const now = performance.now();
     const hit = entries.get(key);
     if (hit && hit.expires > now) return Promise.resolve(hit.target);
     // Concurrent requests for the same workspace share one query.
@@ -67,7 +68,7 @@ export class WorkspaceTargetCache {
         if (!target) entries.delete(key);
         else if (this.epoch === epoch) {
           if (entries.size >= MAX_ENTRIES) entries.clear();
-          entries.set(key, { target, expires: Date.now() + TARGET_TTL_MS });
+          entries.set(key, { target, expires: performance.now() + TARGET_TTL_MS });
         }
         return target;
       },

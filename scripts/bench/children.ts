@@ -1,10 +1,9 @@
 /**
- * bench:proxy's helper processes: started detached from the terminal's output, each announcing itself
- * with one JSON line on stdout, and stopped by process id when the bench ends.
+ * bench:proxy's peer proxies (configurable-http-proxy, nginx): started detached from the terminal's output
+ * and stopped by process id when the bench ends; their CPU time read from /proc.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 
 export interface Child {
@@ -36,58 +35,12 @@ function track(proc: ChildProcess, name: string): Child {
   return child;
 }
 
-/** Runs a TypeScript file of this folder with tsx and waits for its first JSON line. */
-export async function startScript<T>(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ child: Child; info: T }> {
-  // BENCH_PROFILE=<dir> writes a CPU profile of each helper there (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const proc = spawn(process.execPath, [...profile, "--import", "tsx", path.join(import.meta.dirname, file), ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env,
-  });
-  const child = track(proc, file);
-  const info = await new Promise<T>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${file} did not start within 60 s`)), 60_000);
-    proc.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.trim().startsWith("{"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as T);
-      }
-    });
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${file} exited (code ${code}) before it was ready`));
-    });
-  });
-  proc.stdout?.resume();
-  return { child, info };
-}
-
 export function startBinary(bin: string, args: string[], env: NodeJS.ProcessEnv): Child {
   return track(spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], env }), path.basename(bin));
 }
 
 export function stopAll(): void {
   for (const c of started) c.stop();
-}
-
-/** A port nobody listens on right now (for programs that must be told their port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = address && typeof address === "object" ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**
