@@ -6,7 +6,7 @@ import postgres from "postgres";
  * 0x41545249 is "ATRI". Advisory locks are per database, so portals on different databases never
  * compete.
  */
-export const LEADER_LOCK_KEYS = [0x41545249, 1] as const;
+const LEADER_LOCK_KEYS = [0x41545249, 1] as const;
 
 export interface LeaderLockSession {
   /** Takes the lock when it is free. True when this session holds it (just now or already). */

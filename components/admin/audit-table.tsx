@@ -11,7 +11,7 @@ const TONE: Record<string, string> = {
 };
 
 /** "cpu 1 · memGb 2 · environment python"; before/after pairs as "role user → power". */
-export function describeDetail(detail: Record<string, unknown>): string {
+function describeDetail(detail: Record<string, unknown>): string {
   const before = detail.before as Record<string, unknown> | null | undefined;
   const after = detail.after as Record<string, unknown> | undefined;
   if (after && typeof after === "object") {

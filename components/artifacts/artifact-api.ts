@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 
 /** One entry of a folder listing, as /api/2.0/mlflow-artifacts/artifacts?path= returns it. */
-export interface ArtifactFileInfo {
+interface ArtifactFileInfo {
   path: string;
   is_dir: boolean;
   file_size?: number;

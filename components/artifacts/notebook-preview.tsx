@@ -11,7 +11,7 @@ import { parseNotebook, type NotebookOutput } from "./notebook";
  * Notebooks are drawn whole or not at all (a cut JSON document does not parse), so they have their own cap:
  * an executed notebook with a few plots is a few hundred KiB; past this one the page says to download it.
  */
-export const NOTEBOOK_PREVIEW_BYTES = 2 * 1024 * 1024;
+const NOTEBOOK_PREVIEW_BYTES = 2 * 1024 * 1024;
 
 /** An .ipynb artifact rendered: markdown as safe elements, code with its outputs, HTML outputs as text. */
 export function NotebookPreview({ file }: { file: SelectedFile }) {

@@ -9,7 +9,7 @@ export type NotebookOutput =
   | { kind: "image"; mime: "image/png" | "image/jpeg"; dataUrl: string }
   | { kind: "source"; mime: string; text: string };
 
-export type NotebookCell =
+type NotebookCell =
   | { kind: "markdown"; source: string }
   | { kind: "code"; source: string; executionCount: number | null; outputs: NotebookOutput[] }
   | { kind: "raw"; source: string };

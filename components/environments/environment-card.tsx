@@ -12,7 +12,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-export function AvailabilityBadge({ available, engineDown }: { available: boolean; engineDown: boolean }) {
+function AvailabilityBadge({ available, engineDown }: { available: boolean; engineDown: boolean }) {
   if (engineDown) {
     return (
       <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-inset ring-slate-200">

@@ -9,7 +9,7 @@ export type ColumnGroup = "metrics" | "params" | "tags";
 /** A chosen column, `<group>:<key>`. */
 export type ColumnId = `${ColumnGroup}:${string}`;
 
-export const columnId = (group: ColumnGroup, key: string): ColumnId => `${group}:${key}`;
+const columnId = (group: ColumnGroup, key: string): ColumnId => `${group}:${key}`;
 
 export function splitColumnId(id: ColumnId): { group: ColumnGroup; key: string } {
   const i = id.indexOf(":");

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { MlflowError, mlflowGet, wireNumber, type WireMetric } from "./mlflow";
 
 /** Points a chart draws per run; the server downsamples to about this many. */
-export const CHART_POINTS = 1000;
+const CHART_POINTS = 1000;
 
 export interface SeriesPoint {
   step: number;

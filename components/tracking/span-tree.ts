@@ -31,7 +31,7 @@ export interface SpanNode {
 const ms = (ns: number | string | null | undefined) => (ns === undefined || ns === null ? null : Number(ns) / 1e6);
 
 /** An attribute as MLflow stores it: a JSON-encoded string. */
-export function decodeAttribute(v: unknown): unknown {
+function decodeAttribute(v: unknown): unknown {
   if (typeof v !== "string") return v;
   try {
     return JSON.parse(v);

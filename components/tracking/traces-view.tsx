@@ -154,7 +154,7 @@ function AssessmentList({ items }: { items: Assessment[] }) {
 }
 
 /** One trace: its span tree as a waterfall, each span's inputs and outputs, and the trace's assessments. */
-export function TraceDetail({ traceId, onClose }: { traceId: string; onClose?: () => void }) {
+function TraceDetail({ traceId, onClose }: { traceId: string; onClose?: () => void }) {
   const [open, setOpen] = useState<Set<string>>(new Set());
   const info = useQuery({
     queryKey: ["trace", traceId],

@@ -1,3 +1,5 @@
+import { WarningBanner } from "@/components/ui/warning-banner";
+
 /**
  * Shown where a person expects a notebook to log to the portal (Experiments, a server's page) when no
  * workspace can reach it: why, and the fix (lib/http/workspace-listener.ts decides).
@@ -5,17 +7,10 @@
 export function PortalReachNotice({ reason }: { reason: string | undefined }) {
   if (!reason) return null;
   return (
-    <div
-      role="status"
-      data-testid="portal-reach-notice"
-      className="flex items-start gap-3 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
-    >
-      <span aria-hidden className="mt-0.5 grid h-5 w-5 shrink-0 place-items-center rounded-full bg-amber-400 text-xs font-bold text-white">
-        !
-      </span>
+    <WarningBanner testId="portal-reach-notice">
       <p>
         <strong>Notebooks cannot log to this portal yet.</strong> {reason}
       </p>
-    </div>
+    </WarningBanner>
   );
 }

@@ -38,7 +38,7 @@ function appendEntry(log: SpawnLogEntry[], e: { message: string; failed?: boolea
   return [...log, { at, message, ...(e.failed ? { failed: true } : {}) }];
 }
 
-export function ProgressBar({ label, value, message }: { label: string; value: number; message: string }) {
+function ProgressBar({ label, value, message }: { label: string; value: number; message: string }) {
   const pct = Math.max(0, Math.min(100, Math.round(value)));
   return (
     <div data-testid="spawn-progress">

@@ -3,6 +3,7 @@ import type { Db } from "../client";
 import { roles, servers, storageUsage, users, type LimitOverrides, type RoleSource } from "../schema";
 import type { RoleLimits } from "./roles";
 import { ACTIVE_STATES } from "./servers";
+import { escapeLike } from "./like";
 
 export const ADMIN_USER_SORTS = ["name", "role", "lastSeen", "servers", "cpu", "memGb"] as const;
 export type AdminUserSort = (typeof ADMIN_USER_SORTS)[number];
@@ -24,10 +25,6 @@ export interface AdminUserRow {
   memGb: number;
   /** Artifact bytes the person owns (lib/quota/storage.ts). */
   storedBytes: number;
-}
-
-function escapeLike(q: string): string {
-  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /**

@@ -2,10 +2,7 @@ import { and, desc, eq, gte, like, lte, or, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { auditEvents } from "../schema";
 import type { AuditRow } from "./audit";
-
-function escapeLike(q: string): string {
-  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
+import { escapeLike } from "./like";
 
 export interface AuditFilter {
   /** Who did it. */

@@ -7,7 +7,7 @@ import { KeyValueRows, type KeyValue } from "./key-values";
 
 const inputTagRows = new KeyValueRows(runInputTags);
 
-export interface DatasetFields {
+interface DatasetFields {
   name: string;
   digest: string;
   sourceType: string;

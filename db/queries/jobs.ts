@@ -11,7 +11,7 @@ export type ExecutionInsert = typeof jobExecutions.$inferInsert;
 export type ExecutionPatch = Partial<Omit<ExecutionRow, "id" | "jobId" | "runKey" | "createdAt">>;
 
 /** Executions that have not ended; `running` ones hold CPU and memory against the owner's totals. */
-export const UNFINISHED_STATES: ExecutionState[] = ["queued", "running"];
+const UNFINISHED_STATES: ExecutionState[] = ["queued", "running"];
 
 export async function insertJob(db: Db, row: JobInsert): Promise<JobRow> {
   const [inserted] = await db.insert(jobs).values(row).returning();

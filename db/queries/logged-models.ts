@@ -111,7 +111,7 @@ export type LoggedModelOrderColumn = keyof typeof LOGGED_MODEL_ORDER_COLUMNS;
 
 export type StringOp = "=" | "!=" | "LIKE" | "ILIKE";
 export type NumberOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
-export interface DatasetRef {
+interface DatasetRef {
   name: string;
   digest?: string | undefined;
 }

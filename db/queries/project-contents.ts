@@ -86,29 +86,29 @@ export async function projectCounts(db: Db, ids: readonly string[]): Promise<Map
   return result;
 }
 
-export interface ProjectExperimentRow {
+interface ProjectExperimentRow {
   id: number;
   name: string;
   owner: string | null;
   lastUpdateTime: number;
 }
-export interface ProjectModelRow {
+interface ProjectModelRow {
   name: string;
   owner: string;
   lastUpdatedTime: number;
 }
-export interface ProjectJobRow {
+interface ProjectJobRow {
   id: string;
   name: string;
   owner: string;
   paused: boolean;
 }
-export interface ProjectEndpointRow {
+interface ProjectEndpointRow {
   name: string;
   owner: string | null;
   ready: string;
 }
-export interface ProjectServerRow {
+interface ProjectServerRow {
   owner: string;
   name: string;
   status: string;

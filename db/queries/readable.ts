@@ -7,7 +7,7 @@ import { grantedExperimentIds, grantedModelNames, type GrantReader } from "./res
  * its project (null: the owner's personal space), or what holds it (a run's experiment, a version's model),
  * whose readability it shares.
  */
-export interface OwnerColumns {
+interface OwnerColumns {
   id?: AnyColumn;
   project?: AnyColumn;
   experiment?: AnyColumn;

@@ -15,7 +15,7 @@ export interface AliasRow {
 export const modelTagRows = new KeyValueRows(registeredModelTags);
 export const versionTagRows = new KeyValueRows(modelVersionTags);
 
-export const DELETED_STAGE: ModelStage = "Deleted_Internal";
+const DELETED_STAGE: ModelStage = "Deleted_Internal";
 const live = ne(modelVersions.currentStage, DELETED_STAGE);
 
 // --- registered models ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { servingEndpointConfigs, servingReplicas, type ReplicaState } from "../s
 import type { EndpointConfigRow } from "./serving";
 
 /** The most revisions the endpoint page lists, newest first. */
-export const MAX_LISTED_REVISIONS = 50;
+const MAX_LISTED_REVISIONS = 50;
 
 export function listRevisions(db: Db, endpointId: string, limit = MAX_LISTED_REVISIONS): Promise<EndpointConfigRow[]> {
   return db

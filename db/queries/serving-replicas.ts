@@ -11,7 +11,7 @@ export type ReplicaRow = typeof servingReplicas.$inferSelect;
 export type NewReplica = Pick<ReplicaRow, "id" | "endpointId" | "configId" | "servedEntity" | "modelVersion">;
 
 /** The states in which a replica holds a workload. */
-export const LIVE_REPLICA_STATES: readonly ReplicaState[] = ["starting", "ready", "draining"];
+const LIVE_REPLICA_STATES: readonly ReplicaState[] = ["starting", "ready", "draining"];
 
 export async function insertReplica(db: Db, values: NewReplica): Promise<ReplicaRow> {
   const rows = await db.insert(servingReplicas).values(values).returning();
@@ -75,7 +75,7 @@ export async function endpointsToReconcile(db: Db): Promise<ReconciledEndpoint[]
 
 const BUNDLE_TOKEN_PREFIX = "bundle_";
 /** A replica's bundle token's id: one per replica, so revoking it needs nothing but the replica's id. */
-export const bundleTokenId = (replicaId: string) => `${BUNDLE_TOKEN_PREFIX}${replicaId}`;
+const bundleTokenId = (replicaId: string) => `${BUNDLE_TOKEN_PREFIX}${replicaId}`;
 
 export async function insertBundleToken(db: Db, replicaId: string, owner: { id: string; name: string }, hash: string): Promise<void> {
   await db.insert(apiTokens).values({

@@ -7,7 +7,7 @@ import { and, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from "drizz
 import type { Db } from "../client";
 import { servingRequestLog as log } from "../schema";
 
-export type RequestLogRow = typeof log.$inferSelect;
+type RequestLogRow = typeof log.$inferSelect;
 
 /** Which rows: a status class or exact status, a served entity, a caller's name, a time range (from inclusive, to exclusive). */
 export interface RequestFilter {

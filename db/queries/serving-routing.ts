@@ -15,7 +15,7 @@ export interface ReadyReplica {
   url: string;
 }
 
-export interface ActiveConfig {
+interface ActiveConfig {
   id: string;
   servedEntities: ServedEntityRecord[];
   routes: TrafficRouteRecord[];

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, asc, count, eq, ilike, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { users, type LimitOverrides, type RoleSource } from "../schema";
+import { escapeLike } from "./like";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -14,7 +15,7 @@ export function newUserId(): string {
  * The home volume of a person created today: named from her id, so a person later created under the
  * same name never mounts it. People older than ids keep atrium-home-<name> (migration 0010).
  */
-export function homeVolumeOf(id: string): string {
+function homeVolumeOf(id: string): string {
   return `atrium-home-${id}`;
 }
 
@@ -105,10 +106,6 @@ export async function updateUser(
 export async function deleteUser(db: Db, name: string): Promise<boolean> {
   const rows = await db.delete(users).where(eq(users.name, name)).returning({ name: users.name });
   return rows.length > 0;
-}
-
-function escapeLike(q: string): string {
-  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export async function searchUsers(

@@ -19,7 +19,7 @@ export interface AdminUserView {
   lastSeenAt: string | null;
 }
 
-export function adminUserView(row: AdminUserRow): AdminUserView {
+function adminUserView(row: AdminUserRow): AdminUserView {
   return {
     name: row.name,
     displayName: row.displayName,

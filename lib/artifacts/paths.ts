@@ -15,8 +15,8 @@ export class UnsafeArtifactPath extends Error {
 }
 
 /** File systems refuse longer names (ENAMETOOLONG); S3 keys stop at 1024 bytes, so whole paths do too. */
-export const MAX_SEGMENT_BYTES = 255;
-export const MAX_PATH_BYTES = 1024;
+const MAX_SEGMENT_BYTES = 255;
+const MAX_PATH_BYTES = 1024;
 
 const bytesOf = (s: string) => Buffer.byteLength(s, "utf8");
 

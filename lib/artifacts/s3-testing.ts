@@ -10,7 +10,7 @@ import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { s3ClientFor } from "./s3-store";
 
-export const TEST_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+const TEST_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
 export interface TestS3 {
   endpoint: string;

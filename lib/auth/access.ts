@@ -28,11 +28,11 @@ export type ResourceKind = PersonalKind | TrackingKind | "environment" | "projec
 export type Action = "read" | "write" | "operate" | "use" | "manage";
 
 /** MLflow's permission levels, weakest first; NONE: not even read. */
-export const LEVELS = ["NONE", "READ", "USE", "EDIT", "MANAGE"] as const;
-export type Level = (typeof LEVELS)[number];
+const LEVELS = ["NONE", "READ", "USE", "EDIT", "MANAGE"] as const;
+type Level = (typeof LEVELS)[number];
 const rank = (level: Level) => LEVELS.indexOf(level);
 /** What each project role may do (docs/projects.md). */
-export const ROLE_LEVEL: Readonly<Record<ProjectRole, Level>> = { viewer: "READ", user: "USE", editor: "EDIT", owner: "MANAGE" };
+const ROLE_LEVEL: Readonly<Record<ProjectRole, Level>> = { viewer: "READ", user: "USE", editor: "EDIT", owner: "MANAGE" };
 const ACTION_LEVEL: Readonly<Record<Action, Level>> = { read: "READ", use: "USE", operate: "USE", write: "EDIT", manage: "MANAGE" };
 /** Who in a project reaches this level, for refusals. */
 const MEMBERS_AT: Readonly<Record<Level, string>> = {
@@ -204,7 +204,7 @@ function isInvoker(caller: Caller, invokers: Invokers | undefined): boolean {
 }
 
 /** The server is shared with this person, by her id, one of her SSO groups or one of her projects (never by a token of its own). */
-export function isSharedWith(caller: Caller, resource: Resource): boolean {
+function isSharedWith(caller: Caller, resource: Resource): boolean {
   const shares = resource.sharedWith;
   if (!shares || caller.userId === undefined) return false;
   if (shares.userIds.includes(caller.userId) || (caller.groups ?? []).some((g) => shares.groups.includes(g))) return true;

@@ -4,7 +4,7 @@
  * request writes only when one is due; the UPDATEs' own WHERE repeats the rule, so concurrent requests that all
  * saw a stale stamp write it once between them (db/queries/tokens.ts, users.ts, sessions.ts).
  */
-export const ACTIVITY_WRITE_EVERY_MS = 60_000;
+const ACTIVITY_WRITE_EVERY_MS = 60_000;
 
 /** Whether a stamp read with the credential is old enough to be written again. */
 export function activityDue(at: Date | null, now = Date.now()): boolean {

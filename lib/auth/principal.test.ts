@@ -33,9 +33,9 @@ import { auditEvents, projects, users } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { getConfig } from "@/lib/config";
-import { BOOTSTRAP_PRINCIPAL, SESSION_USER_CLAIM, resolvePrincipal } from "./principal";
+import { BOOTSTRAP_PRINCIPAL, resolvePrincipal } from "./principal";
 import { expandScopes } from "./scopes";
-import { startSession } from "./sessions";
+import { SESSION_USER_CLAIM, startSession } from "./sessions";
 import { generateToken, hashToken } from "./tokens";
 
 const COOKIE = "authjs.session-token";

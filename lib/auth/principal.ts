@@ -55,9 +55,6 @@ export const SYSTEM_PRINCIPAL: Principal = { name: "atrium", role: "admin", admi
 
 export type { HeaderSource } from "./credential";
 
-/** The name the session JWT carries; set by the sign-in callback (lib/auth/sessions.ts). */
-export { SESSION_USER_CLAIM } from "./sessions";
-
 /** A person as a principal, with her project roles and grants as read (lib/auth/access.ts reads both). */
 function principalOf(user: Pick<UserRow, "id" | "name" | "role" | "ssoGroups">, m: Memberships, via: Principal["via"]): Principal {
   const { projectRoles, grants } = m;

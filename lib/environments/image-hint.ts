@@ -5,7 +5,7 @@
  * image this repository builds (scripts/workspace-image/build.sh), so for that one the answer is a
  * command; any other image is the admin's to pull or build.
  */
-export const WORKSPACE_IMAGE_COMMAND = "npm run image:workspace";
+const WORKSPACE_IMAGE_COMMAND = "npm run image:workspace";
 
 const BUILT_HERE = /^atrium-workspace:[\w.-]+$/;
 

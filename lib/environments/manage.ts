@@ -15,7 +15,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { conflict, notFound } from "@/lib/http/api-error";
 import type { Spawner } from "@/lib/spawner";
 
-export function environmentView(e: EnvironmentRow, available: boolean, principal?: Principal) {
+function environmentView(e: EnvironmentRow, available: boolean, principal?: Principal) {
   return {
     id: e.id,
     name: e.name,

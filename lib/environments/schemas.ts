@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FieldLabels } from "@/lib/http/parse";
 import { roleNameSchema } from "@/lib/auth/names";
 
-export const environmentIdSchema = z
+const environmentIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lower-case letters, digits or '-', starting with a letter or digit");
 

@@ -21,7 +21,7 @@ export interface DeliveryOptions {
   now?: () => number;
 }
 
-export const EVENT_BATCH_SIZE = 100;
+const EVENT_BATCH_SIZE = 100;
 const MAX_BATCHES_PER_PASS = 10;
 const DEADLINE_MS = 30_000;
 /** 1 s, 2 s, 4 s … at most 5 min between tries. */
@@ -47,7 +47,7 @@ async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: nu
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 
 /** Delivers what is waiting for one consumer; returns how many events it took (0 when it was busy elsewhere or waiting to retry). */
-export async function deliverToConsumer(db: Db, consumer: EventConsumer, opts: DeliveryOptions = {}): Promise<number> {
+async function deliverToConsumer(db: Db, consumer: EventConsumer, opts: DeliveryOptions = {}): Promise<number> {
   const batchSize = opts.batchSize ?? EVENT_BATCH_SIZE;
   const now = opts.now ?? Date.now;
   let delivered = 0;
@@ -95,7 +95,7 @@ export async function deliverEvents(db: Db, consumers: readonly EventConsumer[],
   return counts;
 }
 
-export const EVENT_PRUNE_LIMIT = 10_000;
+const EVENT_PRUNE_LIMIT = 10_000;
 
 /**
  * Deletes events every consumer has had once they are `retentionDays` old, and any event four times that old

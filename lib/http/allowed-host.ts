@@ -66,7 +66,7 @@ export function isAllowedHost(list: HostAllowList, header: string | undefined): 
 }
 
 /** 421 with one sentence; the Host is echoed shortened (a header may be 16 KiB). */
-export function misdirected(header: string | undefined): ProxyError {
+function misdirected(header: string | undefined): ProxyError {
   return {
     status: 421,
     error: "misdirected_request",

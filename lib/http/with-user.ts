@@ -10,7 +10,7 @@ import { findNulInPairs } from "./input-guard";
 import { assertCleanInput, parseWith } from "./parse";
 import { hasBody, isJsonContentType, isSameOriginRequest, isUnsafeMethod } from "./same-origin";
 
-export interface HandlerContext<P> {
+interface HandlerContext<P> {
   principal: Principal;
   params: P;
   db: Db;
@@ -26,7 +26,7 @@ type ErrorFormat = "portal" | "mlflow";
  * What a route acts on and how (JupyterHub's @needs_scope with its user and server, dub's withWorkspace
  * with requiredPermissions): checked by lib/auth/access.ts after the scope, before the handler runs.
  */
-export interface RouteResource<P> {
+interface RouteResource<P> {
   action: Action;
   resource: (params: P, db: Db) => Resource | Promise<Resource>;
 }
@@ -59,7 +59,7 @@ export async function respond(fn: () => Promise<Response>, errors: ErrorFormat =
  * with a JSON body only as application/json: a form or a beacon can send text/plain without asking
  * the browser's permission first, application/json it cannot.
  */
-export function assertNotForged(req: Request, principal: Principal, options: Pick<GuardOptions, "body"> = {}): void {
+function assertNotForged(req: Request, principal: Principal, options: Pick<GuardOptions, "body"> = {}): void {
   if (principal.via !== "session" || !isUnsafeMethod(req.method)) return;
   if (!isSameOriginRequest(req.headers, getConfig().publicUrl)) {
     throw new ApiError(

@@ -3,8 +3,6 @@ import { partKey, runtime } from "@/lib/runtime/context";
 import { getDb } from "@/lib/runtime/db";
 import { createMetrics, type AtriumMetrics } from "./create";
 
-export type { AtriumMetrics } from "./create";
-
 const METRICS = partKey<AtriumMetrics>("metrics");
 
 export function metrics(): AtriumMetrics {

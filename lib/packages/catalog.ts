@@ -19,7 +19,7 @@ interface ListedProject {
   normalized: string;
 }
 
-export interface PackageHit {
+interface PackageHit {
   name: string;
   latest?: string;
 }

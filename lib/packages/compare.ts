@@ -3,7 +3,7 @@ import { normalizeName } from "./names";
 
 export type CompareStatus = "same" | "different" | "only-left" | "only-right";
 
-export interface CompareRow {
+interface CompareRow {
   name: string;
   left?: string;
   right?: string;

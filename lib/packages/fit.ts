@@ -82,7 +82,7 @@ interface WheelTags {
 }
 
 /** PEP 427's name-version[-build]-python-abi-platform.whl; each tag may be a "."-joined set. */
-export function wheelTags(filename: string): WheelTags | undefined {
+function wheelTags(filename: string): WheelTags | undefined {
   if (!filename.toLowerCase().endsWith(".whl")) return undefined;
   const parts = filename.slice(0, -4).split("-");
   if (parts.length !== 5 && parts.length !== 6) return undefined;

@@ -58,7 +58,7 @@ export async function scanImage(spawner: Pick<Spawner, "runInImage">, image: str
   return parseScan(image, run.stdout);
 }
 
-export function parseScan(image: string, stdout: string): ImageScan {
+function parseScan(image: string, stdout: string): ImageScan {
   let out: ScanOutput;
   try {
     out = JSON.parse(lastLine(stdout)) as ScanOutput;

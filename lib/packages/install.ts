@@ -47,7 +47,7 @@ const USER_SITE_LIMIT: OutputLimit = {
  * pip's output is streamed to the person, never kept whole; the cap and deadline keep an install
  * nobody watches any more (pip carries on after a closed tab) from being read for ever.
  */
-export const PIP_INSTALL_LIMIT: OutputLimit = {
+const PIP_INSTALL_LIMIT: OutputLimit = {
   maxBytes: 32 * 1024 * 1024,
   deadlineMs: 30 * 60_000,
   what: "pip",
@@ -176,7 +176,7 @@ async function* installEvents(
 }
 
 /** "Successfully installed atrium-demo-pkg-1.1.0 other-2.0" → "1.1.0" for atrium_demo.pkg. */
-export function installedVersionOf(lines: string[], name: string): string | undefined {
+function installedVersionOf(lines: string[], name: string): string | undefined {
   const want = normalizeName(name);
   for (const line of lines) {
     const m = /^Successfully installed (.+)$/.exec(line.trim());

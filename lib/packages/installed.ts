@@ -18,7 +18,7 @@ export interface InstalledPackage {
  * pip's list is a few hundred KiB at most; a workspace whose Python prints more (a
  * usercustomize.py in the home volume runs with every interpreter) is refused, not read.
  */
-export const PIP_LIST_LIMIT: OutputLimit = {
+const PIP_LIST_LIMIT: OutputLimit = {
   maxBytes: 8 * 1024 * 1024,
   deadlineMs: 60_000,
   what: "pip",

@@ -239,7 +239,7 @@ function fileFromAnchor(href: string, text: string, attrs: Record<string, string
 }
 
 /** PEP 592: a version is yanked when every one of its files is. */
-export function buildPage(name: string, format: "json" | "html", files: ProjectFile[], extraVersions: string[]): ProjectPage {
+function buildPage(name: string, format: "json" | "html", files: ProjectFile[], extraVersions: string[]): ProjectPage {
   const byVersion = new Map<string, ProjectFile[]>();
   for (const f of files) if (f.version) byVersion.set(f.version, [...(byVersion.get(f.version) ?? []), f]);
   for (const v of extraVersions) if (!byVersion.has(v)) byVersion.set(v, []);

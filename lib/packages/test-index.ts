@@ -5,7 +5,7 @@
  * do) or as a PEP 691 index that negotiates JSON, with /pypi/<name>/json summaries. Not for production.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import os from "node:os";
@@ -27,7 +27,7 @@ export interface TestDist {
   wheelTag?: string;
 }
 
-export interface BuiltFile {
+interface BuiltFile {
   project: string;
   version: string;
   filename: string;
@@ -64,7 +64,7 @@ for d in spec:
 `;
 
 /** Builds the wheels (and sdists) of `dists` with python3; returns the files with their bytes. */
-export function buildDistributions(dists: TestDist[]): BuiltFile[] {
+function buildDistributions(dists: TestDist[]): BuiltFile[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), "atrium-wheels-"));
   try {
     const spec = dists.map((d) => ({ ...d, module: normalizeName(d.name).replaceAll("-", "_"), sdistStem: d.name }));
@@ -248,9 +248,4 @@ export async function closedPortUrl(): Promise<string> {
 function closeServer(server: http.Server, sockets: Set<Socket>): Promise<void> {
   for (const s of sockets) s.destroy();
   return new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** For a test that wants a wheel on disk (e.g. to inspect it). */
-export function writeFiles(dir: string, files: BuiltFile[]): void {
-  for (const f of files) writeFileSync(path.join(dir, f.filename), f.body);
 }

@@ -16,7 +16,7 @@ const VERSION_RE = new RegExp(
   "i",
 );
 
-export const MAX_VERSION_LENGTH = 100;
+const MAX_VERSION_LENGTH = 100;
 
 export interface ParsedVersion {
   epoch: number;

@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { listHoldingRows, type HoldingRow } from "@/db/queries/holdings";
 
-export type { HoldingRow as Holding, WorkloadKind } from "@/db/queries/holdings";
+export type { HoldingRow as Holding } from "@/db/queries/holdings";
 
 /** What pages show and quota refusals are worded from. */
 export interface Usage {
@@ -24,7 +24,7 @@ export interface Held extends Usage {
 export const nothingHeld = (): Held => ({ cpu: 0, memGb: 0, servers: 0, jobs: 0 });
 
 /** Adds one workload to a sum, in place. */
-export function addHolding(into: Held, h: Pick<HoldingRow, "kind" | "cpu" | "memGb">): Held {
+function addHolding(into: Held, h: Pick<HoldingRow, "kind" | "cpu" | "memGb">): Held {
   into.cpu += h.cpu;
   into.memGb += h.memGb;
   if (h.kind === "server") into.servers += 1;

@@ -4,7 +4,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_PIDS_LIMIT } from "@/lib/spawner/hardening";
 
-export function roleView(r: RoleRow) {
+function roleView(r: RoleRow) {
   return {
     name: r.name,
     maxCpu: r.maxCpu,

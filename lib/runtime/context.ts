@@ -86,11 +86,6 @@ export class PortalRuntime {
     return this.#spawner;
   }
 
-  /** Tests swap in another backend; `undefined` goes back to the configured one. */
-  set spawner(next: Spawner | undefined) {
-    this.#spawner = next;
-  }
-
   /**
    * This runtime's part named by `key`, made by `create` on first use (again on the next use if
    * `create` throws). Each key belongs to the module that owns the part (lib/metrics/registry.ts

@@ -5,8 +5,3 @@ import { runtime } from "./context";
 export function getSpawner(): Spawner {
   return runtime.spawner;
 }
-
-/** Tests swap in another backend (a fake for lifecycle logic, or a differently configured engine). */
-export function setSpawner(next: Spawner | undefined): void {
-  runtime.spawner = next;
-}

@@ -30,7 +30,7 @@ import { shareCodeView, shareView, type ShareCodeView, type ShareView } from "./
 /** Live links per server: enough for a class, few enough that a script cannot fill the table. */
 export const MAX_CODES_PER_SERVER = 50;
 
-export const acceptPath = (code: string) => `/share/accept?${new URLSearchParams({ code }).toString()}`;
+const acceptPath = (code: string) => `/share/accept?${new URLSearchParams({ code }).toString()}`;
 
 /** A new link; `code` and `accept_url` appear in this answer only. */
 export async function createShareCode(

@@ -15,7 +15,7 @@ const groupSchema = z
   .regex(/^[^\u0000-\u001f\u007f]+$/, "must be a group name from your sign-in provider, without control characters");
 
 /** `{ user }`, `{ group }` (JupyterHub's) or `{ project }` (its members), exactly one. */
-export const granteeSchema = z.union(
+const granteeSchema = z.union(
   [z.strictObject({ user: userNameSchema }), z.strictObject({ group: groupSchema }), z.strictObject({ project: projectNameSchema })],
   { error: 'Send exactly one of "user" (a person\'s name), "group" (an SSO group) or "project" (its members).' },
 );
@@ -49,9 +49,9 @@ export const shareDeleteSchema = z.union([granteeSchema, z.strictObject({})], {
 /** `/api/shares/<user>/<server>` and `/api/share-codes/<user>/<server>`. */
 export const sharedServerParams = z.object({ user: userNameSchema, server: serverNameSchema });
 
-export const MIN_CODE_TTL_S = 60;
+const MIN_CODE_TTL_S = 60;
 export const DEFAULT_CODE_TTL_S = 24 * 3600;
-export const MAX_CODE_TTL_S = 7 * 24 * 3600;
+const MAX_CODE_TTL_S = 7 * 24 * 3600;
 
 export const codeCreateSchema = z.strictObject({
   expires_in: z

@@ -34,9 +34,9 @@ import { isShareScope, type GranteeInput } from "./schemas";
 import { shareView, type ShareView } from "./view";
 
 /** A server's shares are few in practice; a group share covers a team. */
-export const MAX_SHARES_PER_SERVER = 100;
+const MAX_SHARES_PER_SERVER = 100;
 /** "Shared with me" lists at most this many servers. */
-export const MAX_SHARED_WITH_LISTED = 500;
+const MAX_SHARED_WITH_LISTED = 500;
 
 export const newShareId = () => randomBytes(12).toString("hex");
 

@@ -4,7 +4,7 @@ import { labelOf, workspaceAddress, type ServerRef } from "@/lib/workspaces/name
 import { SHARE_SCOPE } from "./schemas";
 
 /** The server part of a share, as JupyterHub's share model names it. */
-export function sharedServerView(ref: ServerRef, row?: Pick<ServerRow, "status"> | null) {
+function sharedServerView(ref: ServerRef, row?: Pick<ServerRow, "status"> | null) {
   return {
     name: ref.server,
     user: { name: ref.user },

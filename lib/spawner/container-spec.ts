@@ -22,8 +22,6 @@ export const MIB = 1024 ** 2;
  */
 export const OOM_LOG_LINE = "[atrium] out of memory: the kernel killed a process at the memory limit";
 
-export { LABEL_MANAGED, LABEL_USER, LABEL_USER_ID } from "./kinds";
-
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The home volume of people created before user ids (and of tests); new people get atrium-home-<id>. */

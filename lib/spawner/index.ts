@@ -6,8 +6,8 @@ export * from "./types";
 export { OutputLimitError, type OutputLimit } from "./bounded-output";
 export { OOM_LOG_LINE, legacyVolumeName } from "./container-spec";
 export { LABEL_ENV, LABEL_SERVER, LABEL_USER, nounOf, objectName } from "./kinds";
-export { DockerSpawner, type DockerSpawnerOptions } from "./docker";
-export { SwarmSpawner, type SwarmSpawnerOptions } from "./swarm";
+export { DockerSpawner } from "./docker";
+export { SwarmSpawner } from "./swarm";
 
 export interface SpawnerConfig {
   spawner: "docker" | "swarm";

@@ -7,16 +7,16 @@
  */
 
 export const LABEL_MANAGED = "atrium.managed";
-export const LABEL_KIND = "atrium.kind";
+const LABEL_KIND = "atrium.kind";
 /** The workload's id on kinds that name it no other way. */
-export const LABEL_ID = "atrium.id";
+const LABEL_ID = "atrium.id";
 export const LABEL_USER = "atrium.user";
 /** The owner's immutable id (users.id): an object of a deleted person is never taken for a new one of that name. */
 export const LABEL_USER_ID = "atrium.user-id";
 /** The port the portal reaches it on (objects from before it: Jupyter's 8888, see portOf). */
 export const LABEL_PORT = "atrium.port";
 export const LABEL_SERVER = "atrium.server";
-export const LABEL_EXECUTION = "atrium.execution";
+const LABEL_EXECUTION = "atrium.execution";
 /** The environment (environments.id) whose image it runs. */
 export const LABEL_ENV = "atrium.env";
 

@@ -10,7 +10,7 @@ import { engineMessage, statusCodeOf, type Engine } from "./engine";
 import { SpawnError } from "./types";
 import { RecentAnswers } from "@/lib/util/recent-answers";
 
-export const LABEL_NETWORK = "atrium.network";
+const LABEL_NETWORK = "atrium.network";
 
 /**
  * The docker backend's network when the portal runs on the host: a bridge with inter-container
@@ -19,7 +19,7 @@ export const LABEL_NETWORK = "atrium.network";
  * outside; the portal reaches each through its port published on 127.0.0.1.
  */
 export const ISOLATED_NETWORK = "atrium-isolated";
-export const ICC_OPTION = "com.docker.network.bridge.enable_icc";
+const ICC_OPTION = "com.docker.network.bridge.enable_icc";
 
 export interface WantedNetwork {
   name: string;
@@ -126,7 +126,7 @@ export const ISOLATED_BRIDGE: WantedNetwork = {
   remedy: "remove it once no container uses it, and Atrium creates it again with inter-container traffic off",
 };
 
-export const PERSONAL_PURPOSE = "personal";
+const PERSONAL_PURPOSE = "personal";
 
 /**
  * Where a backend's workloads go: the one isolated bridge (the docker backend with the portal on the

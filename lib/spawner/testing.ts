@@ -8,7 +8,8 @@ import { seedEnvironments } from "@/db/seed";
 import { executionSpec } from "@/lib/jobs/workload";
 import { baseUrlOf } from "@/lib/workspaces/names";
 import { workspaceSpec } from "@/lib/workspaces/workload";
-import { LABEL_MANAGED, LABEL_USER, legacyVolumeName } from "./container-spec";
+import { legacyVolumeName } from "./container-spec";
+import { LABEL_MANAGED, LABEL_USER } from "./kinds";
 import { DockerSpawner } from "./docker";
 import type { Spawner, WorkloadRef, WorkloadSpec, WorkloadStatus } from "./types";
 

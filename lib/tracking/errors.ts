@@ -1,7 +1,7 @@
 import type { Refusal } from "@/lib/auth/access";
 
 /** MLflow's ErrorCode names this server uses, with their HTTP status (docs/mlflow-rest.md §3). */
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   INVALID_PARAMETER_VALUE: 400,
   BAD_REQUEST: 400,
   RESOURCE_ALREADY_EXISTS: 400,

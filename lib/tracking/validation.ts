@@ -5,11 +5,11 @@ export const MAX_KEY_LENGTH = 250;
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 export const MAX_RUN_TAG_VALUE_LENGTH = 8000;
 export const MAX_EXPERIMENT_TAG_VALUE_LENGTH = 5000;
-export const MAX_EXPERIMENT_NAME_LENGTH = 500;
-export const MAX_BATCH_METRICS = 1000;
-export const MAX_BATCH_PARAMS = 100;
-export const MAX_BATCH_TAGS = 100;
-export const MAX_BATCH_TOTAL = 1000;
+const MAX_EXPERIMENT_NAME_LENGTH = 500;
+const MAX_BATCH_METRICS = 1000;
+const MAX_BATCH_PARAMS = 100;
+const MAX_BATCH_TAGS = 100;
+const MAX_BATCH_TOTAL = 1000;
 
 const KEY_CHARS = /^[/\w.\- :]*$/;
 const RUN_ID = /^[a-zA-Z0-9][\w-]{0,255}$/;
@@ -94,8 +94,8 @@ export function validateBatchLimits(metrics: number, params: number, tags: numbe
 export const MAX_MODEL_NAME_LENGTH = 256;
 export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;
 export const MAX_DESCRIPTION_LENGTH = 5000;
-export const MAX_ALIAS_LENGTH = 255;
-export const MAX_SOURCE_LENGTH = 500;
+const MAX_ALIAS_LENGTH = 255;
+const MAX_SOURCE_LENGTH = 500;
 /** Stages a client may set, in MLflow's order. */
 export const MODEL_STAGES = ["None", "Staging", "Production", "Archived"] as const;
 /** Versions are stored as Postgres `integer`; a larger number cannot name one and would fail the query (22003). */

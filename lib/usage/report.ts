@@ -11,7 +11,7 @@ import { bucketsOf, USAGE_RANGES, type UsageRange } from "./ranges";
 /** One chart row: `t` is epoch ms; other keys are series (null = no sample, drawn as a gap). */
 export type ChartRow = { t: number } & Record<string, number | null>;
 
-export interface TopUser {
+interface TopUser {
   name: string;
   role: string;
   cpuPeak: number;

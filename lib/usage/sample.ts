@@ -16,7 +16,7 @@ type Totals = Omit<UsageSampleRow, "at" | "scope" | "subject">;
 const zero = (): Totals => ({ cpuAllocated: 0, memGbAllocated: 0, cpuUsed: 0, memGbUsed: 0, servers: 0 });
 
 /** Samples are stamped on the whole minute, so two readings in one minute collide and only one is kept. */
-export const minuteOf = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
+const minuteOf = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
 
 function add(into: Map<string, Totals>, key: string, h: Holding, use: LiveUse | undefined): void {
   const t = into.get(key) ?? zero();
@@ -29,7 +29,7 @@ function add(into: Map<string, Totals>, key: string, h: Holding, use: LiveUse | 
 }
 
 /** The workload a holding is: a server's container, or a running job execution's. */
-export const workloadOf = (h: Holding): WorkloadRef =>
+const workloadOf = (h: Holding): WorkloadRef =>
   h.kind === "job" && h.executionId !== null ? executionRef(h.executionId) : workspaceRef({ user: h.ownerName, server: h.name });
 
 /**

@@ -30,7 +30,7 @@ export const roleLimitsSchema = z.strictObject({
 });
 
 /** A per-user override: a number sets it, null removes it (back to the role's value). */
-export const limitOverridesSchema = z.strictObject({
+const limitOverridesSchema = z.strictObject({
   maxCpu: cpu.nullable().optional(),
   maxMemGb: memGb.nullable().optional(),
   maxServers: servers.nullable().optional(),

@@ -28,10 +28,10 @@ export const MAX_NAME_SUFFIX = 20;
 
 /** How many SSO groups, of at most how many characters, a person's row keeps (a claim is the IdP's to size). */
 export const MAX_SSO_GROUPS = 200;
-export const MAX_SSO_GROUP_LENGTH = 256;
+const MAX_SSO_GROUP_LENGTH = 256;
 
 /** The groups claim as stored: strings only, each bounded, at most MAX_SSO_GROUPS (the rest match no share or project). */
-export function storedGroups(groups: readonly string[] | undefined): string[] {
+function storedGroups(groups: readonly string[] | undefined): string[] {
   const kept = (groups ?? []).filter((g) => g.length > 0 && g.length <= MAX_SSO_GROUP_LENGTH);
   if (kept.length > MAX_SSO_GROUPS)
     console.warn(`[atrium] SSO sign-in: ${kept.length} groups, keeping the first ${MAX_SSO_GROUPS} for shares and projects.`);

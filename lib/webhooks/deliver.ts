@@ -24,7 +24,7 @@ import { isRetryable, sendAttempt, webhookBody, type AttemptOutcome } from "./se
 import { checkUrlShape, WebhookUrlError } from "./url";
 
 /** The longest Retry-After honoured; a longer one is cut to this. */
-export const MAX_RETRY_AFTER_MS = 600_000;
+const MAX_RETRY_AFTER_MS = 600_000;
 const MAX_BACKOFF_MS = 60_000;
 const SEND_CONCURRENCY = 4;
 export const SEND_BATCH = 20;
@@ -103,7 +103,7 @@ async function stopped(db: Db, row: WebhookDeliveryRow, error: string): Promise<
 }
 
 /** Sends one queued attempt of an event now; a webhook deleted or disabled since it was queued gets nothing. */
-export async function sendOne(db: Db, row: WebhookDeliveryRow, settings: WebhookSettings, now = Date.now): Promise<AttemptOutcome> {
+async function sendOne(db: Db, row: WebhookDeliveryRow, settings: WebhookSettings, now = Date.now): Promise<AttemptOutcome> {
   const webhook = await findWebhook(db, row.webhookId);
   if (!webhook) return stopped(db, row, "The webhook was deleted.");
   if (webhook.status !== "ACTIVE") return stopped(db, row, "The webhook was disabled before this attempt.");

@@ -3,7 +3,7 @@
  * stored and matched as "entity.action" strings (the outbox's event types, lib/events/outbox.ts), answered as
  * the proto's `{ entity: "MODEL_VERSION", action: "CREATED" }`.
  */
-export const WEBHOOK_EVENTS = [
+const WEBHOOK_EVENTS = [
   "registered_model.created",
   "model_version.created",
   "model_version_tag.set",

@@ -8,7 +8,7 @@ import { sendDueDeliveries, SEND_BATCH } from "./deliver";
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_LIMIT = 10_000;
 /** Finished attempts kept per webhook, whatever their age (docs/webhooks.md "Kept"): a busy or failing webhook cannot fill the table within the retention. */
-export const DELIVERIES_KEPT_PER_WEBHOOK = 1000;
+const DELIVERIES_KEPT_PER_WEBHOOK = 1000;
 /** Full batches sent back to back in one tick before the loop lets the next tick come. */
 const MAX_BATCHES_PER_TICK = 10;
 

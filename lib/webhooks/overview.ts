@@ -7,13 +7,13 @@ import type { Db } from "@/db/client";
 import { countWebhooks, listWebhookPage, recentDeliveriesOf, type WebhookDeliveryRow } from "@/db/queries/webhooks";
 
 /** Webhooks listed on the page; the rest are named by count (the API lists them all). */
-export const WEBHOOKS_SHOWN = 100;
+const WEBHOOKS_SHOWN = 100;
 /** Attempts shown per webhook. */
 export const DELIVERIES_SHOWN = 20;
 /** Characters of a receiver's answer shown (of the 4 KiB kept). */
 export const ANSWER_SHOWN = 500;
 
-export type DeliveryState = "delivered" | "failed" | "sending" | "queued";
+type DeliveryState = "delivered" | "failed" | "sending" | "queued";
 
 export interface DeliveryView {
   id: number;
@@ -52,7 +52,7 @@ function stateOf(row: WebhookDeliveryRow, now: number): DeliveryState {
   return row.claimedUntil && row.claimedUntil.getTime() > now ? "sending" : "queued";
 }
 
-export function deliveryView(row: WebhookDeliveryRow, now = Date.now()): DeliveryView {
+function deliveryView(row: WebhookDeliveryRow, now = Date.now()): DeliveryView {
   const answer = row.responseSnippet;
   return {
     id: row.id,

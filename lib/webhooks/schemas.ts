@@ -19,8 +19,7 @@ const ENTITIES = [
   "PROMPT_ALIAS",
 ] as const;
 const ACTIONS = ["ACTION_UNSPECIFIED", "CREATED", "UPDATED", "DELETED", "SET"] as const;
-export const WEBHOOK_STATUSES = ["ACTIVE", "DISABLED"] as const;
-export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+const WEBHOOK_STATUSES = ["ACTIVE", "DISABLED"] as const;
 
 const event = z.object({ entity: oneOf(ENTITIES, 0), action: oneOf(ACTIONS, 0) });
 export type EventInput = z.output<typeof event>;

@@ -12,7 +12,7 @@ export interface ServerRef {
   server: string;
 }
 
-export const WORKSPACE_PREFIX = "/user/";
+const WORKSPACE_PREFIX = "/user/";
 
 const PATH_RE = /^\/user\/([a-z0-9][a-z0-9._-]*)\/([a-z0-9][a-z0-9-]*)(\/.*)?$/;
 

@@ -33,7 +33,7 @@ import { projectToCreateIn } from "@/lib/projects/manage";
  * less often as the wait grows, because 20 starts in a queue would otherwise put 20 inspects a second
  * on the same engine that is starting their containers.
  */
-export function statusCheckGapMs(elapsedMs: number): number {
+function statusCheckGapMs(elapsedMs: number): number {
   return Math.min(3_000, Math.max(1_000, elapsedMs / 3));
 }
 

@@ -10,7 +10,7 @@ import { workspaceRef } from "./workload";
 
 const GIB = 1024 ** 3;
 /** How old a reading the live meter may show: it asks every 5 s, so viewers of one server share one engine call. */
-export const LIVE_METER_MAX_AGE_MS = 4_000;
+const LIVE_METER_MAX_AGE_MS = 4_000;
 
 export interface ServerStats {
   /** Cores in use now (one sample). */

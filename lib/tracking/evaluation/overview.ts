@@ -11,7 +11,7 @@ const PREVIEW_RECORDS = 5;
 /** Characters of a record's JSON shown in a preview cell. */
 const PREVIEW_CHARS = 160;
 
-export interface DatasetSummary {
+interface DatasetSummary {
   datasetId: string;
   name: string;
   recordCount: number;
@@ -20,7 +20,7 @@ export interface DatasetSummary {
   preview: { inputs: string; expectations: string }[];
 }
 
-export interface ScorerSummary {
+interface ScorerSummary {
   name: string;
   version: number;
   versions: number;

@@ -21,7 +21,8 @@ import { decodePageToken, pageOf } from "../search/page-token";
 import { touchDataset, type DatasetTarget } from "./datasets";
 import { exhausted, MAX_DATASET_BYTES, MAX_DATASET_RECORDS, MAX_PAGE } from "./limits";
 import type { evaluationSchemas } from "./schemas";
-import { isDict, mergeTags, recordView, tagsOf } from "./wire";
+import { isDict } from "@/lib/util/is-dict";
+import { mergeTags, recordView, tagsOf } from "./wire";
 
 type In<K extends keyof typeof evaluationSchemas> = z.output<(typeof evaluationSchemas)[K]>;
 

@@ -1,5 +1,6 @@
 /** The JSON MLflow's client reads for datasets, records and scorers (mlflow/protos/datasets.proto, service.proto `Scorer`). */
 import type { DatasetRecordRow, DatasetRow, ScorerVersionRow } from "@/db/queries/evaluation";
+import { isDict } from "@/lib/util/is-dict";
 import { invalidParam } from "../errors";
 
 /** `Dataset`: tags as JSON text, experiment ids as strings. */
@@ -50,8 +51,6 @@ export function scorerView(s: ScorerVersionRow): Record<string, unknown> {
   };
 }
 
-const isDict = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** A JSON text field that must hold an object (tags, a record's parts); `field` names it in the refusal. */
 export function parseJsonObject(text: string, field: string): Record<string, unknown> {
   let v: unknown;
@@ -84,5 +83,3 @@ export function mergeTags(base: Record<string, string>, patch: Record<string, st
   }
   return out;
 }
-
-export { isDict };

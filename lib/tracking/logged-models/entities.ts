@@ -3,7 +3,7 @@ import type { KeyValue } from "@/db/queries/key-values";
 import type { LoggedModelData, LoggedModelMetricRow, LoggedModelRow } from "@/db/queries/logged-models";
 import { wireDouble } from "../entities";
 
-export interface WireLoggedModelInfo {
+interface WireLoggedModelInfo {
   model_id: string;
   experiment_id: string;
   name: string;
@@ -18,7 +18,7 @@ export interface WireLoggedModelInfo {
 }
 
 /** service.proto Metric as a logged model carries it: the point, plus the run and dataset it was measured in. */
-export interface WireModelMetric {
+interface WireModelMetric {
   key: string;
   value: number | string;
   timestamp: number;

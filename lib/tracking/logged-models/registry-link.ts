@@ -5,7 +5,7 @@ import { loggedModelOrThrow } from "../http/targets";
 import { pythonJson } from "@/lib/util/python-json";
 
 /** The tag MLflow 3 keeps on a logged model listing the registry versions made from it. */
-export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
+const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
 /**
  * The logged model a registry source means, as MLflow 3's server resolves it: `models:/<model_id>`, an

@@ -13,8 +13,8 @@ import { readableRunsOrThrow } from "../http/targets";
 import type { Input, metrics } from "../http/schemas";
 import { maxResults } from "../search/max-results";
 
-export const MAX_BULK_HISTORY_RESULTS = 25000;
-export const MAX_RUNS_PER_BULK_REQUEST = 20;
+const MAX_BULK_HISTORY_RESULTS = 25000;
+const MAX_RUNS_PER_BULK_REQUEST = 20;
 
 export async function getMetricHistoryBulk(ctx: TrackingContext, input: Input<typeof metrics.bulk>): Promise<Body> {
   const runIds = input.run_id;

@@ -16,10 +16,10 @@ import type { Input, metrics } from "../http/schemas";
 import { maxResults } from "../search/max-results";
 import { sampledPositions, sampledRange, withRunBounds } from "./sampled-steps";
 
-export const MAX_RUNS_PER_INTERVAL_REQUEST = 100;
-export const MAX_POINTS_PER_RUN = 2500;
+const MAX_RUNS_PER_INTERVAL_REQUEST = 100;
+const MAX_POINTS_PER_RUN = 2500;
 /** MLflow's MAX_RESULTS_GET_METRIC_HISTORY: points answered per run (several may share a picked step). */
-export const MAX_ANSWERED_PER_RUN = 25_000;
+const MAX_ANSWERED_PER_RUN = 25_000;
 
 export async function getMetricHistoryBulkInterval(ctx: TrackingContext, input: Input<typeof metrics.bulkInterval>): Promise<Body> {
   const runIds = [...new Set(input.run_ids)];

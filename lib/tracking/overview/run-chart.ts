@@ -12,9 +12,7 @@ import { asPortal } from "../http/portal-call";
 import { matchingRunIds } from "../runs/operations";
 
 /** The most runs one chart draws; past it the page says it shows the first ones. */
-export const MAX_CHART_RUNS = 500;
-/** The most metric and param keys one request reads (the charts use a handful). */
-export const MAX_CHART_KEYS = 20;
+const MAX_CHART_RUNS = 500;
 
 export interface ChartRun {
   runId: string;

@@ -17,7 +17,7 @@ export const registerFromRunSchema = z.object({
 export const registerLabels = { name: "Model name", path: "Model path" } as const;
 
 /** At most this many tags change in one edit: a form's worth, and a bound on one transaction. */
-export const MAX_TAGS_PER_EDIT = 100;
+const MAX_TAGS_PER_EDIT = 100;
 const tag = z.object({ key: z.string().min(1).max(250), value: z.string().max(8000) });
 
 export const editRunSchema = z.object({
@@ -29,12 +29,14 @@ export const editRunSchema = z.object({
 
 export const editRunLabels = { name: "Run name", description: "Description", setTags: "Tags", deleteTags: "Removed tags" } as const;
 
+/** The most metric and param keys one request reads (the charts use a handful). */
+const MAX_CHART_KEYS = 20;
 const keyList = z
   .string()
   .max(4000)
   .default("")
   .transform((s) => (s === "" ? [] : s.split(",")))
-  .pipe(z.array(z.string().min(1).max(250)).max(20, "can name at most 20 keys"));
+  .pipe(z.array(z.string().min(1).max(250)).max(MAX_CHART_KEYS, `can name at most ${MAX_CHART_KEYS} keys`));
 
 /** GET /api/experiments/<id>/chart?filter=…&sort=…&desc=1&metrics=a,b&params=c: the runs table's filter and order. */
 export const chartQuerySchema = z.object({

@@ -39,7 +39,7 @@ export interface WireRegisteredModel {
   aliases?: { alias: string; version: string }[];
 }
 
-export function modelVersionToWire(row: ModelVersionRow, tags: KeyValue[] = [], aliases: string[] = []): WireModelVersion {
+function modelVersionToWire(row: ModelVersionRow, tags: KeyValue[] = [], aliases: string[] = []): WireModelVersion {
   const out: WireModelVersion = {
     name: row.name,
     version: String(row.version),

@@ -26,19 +26,12 @@ async function modelLocationOf(db: Db, runId: string, artifactUri: string, path:
 }
 
 /** Whether an MLflow model directory (its `MLmodel` file) is at `location` in the portal's artifact store. */
-export async function hasModelFiles(store: ArtifactStore, location: string): Promise<boolean> {
+async function hasModelFiles(store: ArtifactStore, location: string): Promise<boolean> {
   if (!location.startsWith(PROXIED)) return false;
   const file = await store.open(`${modelKeyOf(location)}/MLmodel`);
   if (!file) return false;
   await file.stream.cancel();
   return true;
-}
-
-/** Whether the run's `path` (default `model`) holds model files: the run page offers registering only then. */
-export async function runHasModelFiles(db: Db, store: ArtifactStore, runId: string, path = "model"): Promise<boolean> {
-  const run = await findRun(db, runId);
-  if (!run) return false;
-  return hasModelFiles(store, await modelLocationOf(db, run.runUuid, run.artifactUri, path));
 }
 
 /**

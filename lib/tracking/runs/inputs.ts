@@ -10,12 +10,12 @@ import type { KeyValue } from "@/db/queries/tracking";
 /** The input tag that `datasets.context` filters on ("training", "eval", …). */
 export const DATASET_CONTEXT_TAG = "mlflow.data.context";
 
-export interface WireDatasetInput {
+interface WireDatasetInput {
   tags?: KeyValue[];
   dataset: { name: string; digest: string; source_type: string; source: string; schema?: string; profile?: string };
 }
 
-export function datasetInputToWire(row: DatasetInputRow): WireDatasetInput {
+function datasetInputToWire(row: DatasetInputRow): WireDatasetInput {
   const d = row.dataset;
   const dataset: WireDatasetInput["dataset"] = { name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source };
   if (d.schema) dataset.schema = d.schema;

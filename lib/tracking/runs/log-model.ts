@@ -14,14 +14,14 @@ import type { Input, runs } from "../http/schemas";
 import { MAX_RUN_TAG_VALUE_LENGTH } from "../validation";
 
 /** mlflow/utils/mlflow_tags.py MLFLOW_LOGGED_MODELS. */
-export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
+const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
 const MANDATORY = ["artifact_path", "flavors", "run_id", "utc_time_created"];
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** `Model.from_dict(model).get_tags_dict()`: run_id, artifact_path, utc_time_created, model_uuid and the flavors without their `config`. */
-export function modelSummary(model: Json): Json {
+function modelSummary(model: Json): Json {
   const flavors = isObject(model.flavors) ? model.flavors : {};
   return {
     run_id: model.run_id,

@@ -29,7 +29,7 @@ export interface FilterTarget {
 
 export const opSql = (op: string) => sql.raw(op === "!=" ? "<>" : op);
 
-export class AttributeFilterParser extends BooleanSqlParser {
+class AttributeFilterParser extends BooleanSqlParser {
   /** The tag keys the filter mentions. */
   readonly mentionedTags = new Set<string>();
 

@@ -6,7 +6,7 @@ import { clip, syntaxError, type StringToken, type IdentToken, type IdentPart, t
 import type { AttributeValueType, FilterEntity } from "./types";
 
 /** Entity prefixes MLflow accepts (case-sensitive), mapped to the AST entity. */
-export const ENTITY_PREFIXES: ReadonlyMap<string, FilterEntity> = new Map<string, FilterEntity>([
+const ENTITY_PREFIXES: ReadonlyMap<string, FilterEntity> = new Map<string, FilterEntity>([
   ["metric", "metric"],
   ["metrics", "metric"],
   ["param", "param"],
@@ -28,7 +28,7 @@ export const ENTITY_PREFIXES: ReadonlyMap<string, FilterEntity> = new Map<string
  * types. `lifecycle_stage` is an Atrium extension; MLflow only exposes it via
  * `run_view_type`.
  */
-export const RUN_ATTRIBUTES: ReadonlyMap<string, AttributeValueType> = new Map<string, AttributeValueType>([
+const RUN_ATTRIBUTES: ReadonlyMap<string, AttributeValueType> = new Map<string, AttributeValueType>([
   ["run_id", "string"],
   ["run_name", "string"],
   ["status", "string"],
@@ -40,7 +40,7 @@ export const RUN_ATTRIBUTES: ReadonlyMap<string, AttributeValueType> = new Map<s
 ]);
 
 /** MLflow's attribute aliases (exact spelling), mapped to canonical names. */
-export const ATTRIBUTE_ALIASES: ReadonlyMap<string, string> = new Map([
+const ATTRIBUTE_ALIASES: ReadonlyMap<string, string> = new Map([
   ["created", "start_time"],
   ["Created", "start_time"],
   ["run name", "run_name"],
@@ -49,13 +49,13 @@ export const ATTRIBUTE_ALIASES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Keys valid after `datasets.`. */
-export const DATASET_KEYS: readonly string[] = ["name", "digest", "context"];
+const DATASET_KEYS: readonly string[] = ["name", "digest", "context"];
 
 /**
  * Canonical attribute name for `name` (resolving aliases such as `created`),
  * or undefined if it is not a run attribute.
  */
-export function canonicalAttribute(name: string): string | undefined {
+function canonicalAttribute(name: string): string | undefined {
   const canonical = ATTRIBUTE_ALIASES.get(name) ?? name;
   return RUN_ATTRIBUTES.has(canonical) ? canonical : undefined;
 }

@@ -44,7 +44,7 @@ export interface IdentPart {
   start: number;
 }
 
-export type ComparisonOperator = "=" | "!=" | "<" | "<=" | ">" | ">=";
+type ComparisonOperator = "=" | "!=" | "<" | "<=" | ">" | ">=";
 
 interface TokenBase {
   start: number;
@@ -66,17 +66,17 @@ export interface StringToken extends TokenBase {
   quote: "'" | '"';
 }
 
-export interface NumberToken extends TokenBase {
+interface NumberToken extends TokenBase {
   kind: "number";
   value: number;
 }
 
-export interface OperatorToken extends TokenBase {
+interface OperatorToken extends TokenBase {
   kind: "op";
   value: ComparisonOperator;
 }
 
-export interface PunctToken extends TokenBase {
+interface PunctToken extends TokenBase {
   kind: "lparen" | "rparen" | "comma" | "eof";
 }
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { FilterSyntaxError, MAX_FILTER_DEPTH, parseFilter } from "./parse-filter";
+import { FilterSyntaxError } from "./lexer";
+import { MAX_FILTER_DEPTH, parseFilter } from "./parse-filter";
 import type { FilterComparison, FilterEntity, FilterNode, FilterOp, FilterValue } from "./types";
 
 function cmp(entity: FilterEntity, key: string, op: FilterOp, value: FilterValue): FilterComparison {

@@ -20,16 +20,14 @@ import { FILTER_SUBJECT, describeToken, keywordOf, syntaxError, tokenize, type F
 import { resolveIdentifier, type ResolvedIdentifier } from "./identifiers";
 import type { FilterComparison, FilterNode, FilterOp, FilterValue } from "./types";
 
-export { FilterSyntaxError } from "./lexer";
-
 /** Maximum nesting depth of parentheses (guards against stack exhaustion). */
 export const MAX_FILTER_DEPTH = 64;
 
 /** Operators valid on metrics and numeric attributes (start_time, end_time). */
-export const NUMERIC_OPERATORS: readonly FilterOp[] = ["=", "!=", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL"];
+const NUMERIC_OPERATORS: readonly FilterOp[] = ["=", "!=", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL"];
 
 /** Operators valid on params, tags, string attributes and dataset fields. */
-export const STRING_OPERATORS: readonly FilterOp[] = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"];
+const STRING_OPERATORS: readonly FilterOp[] = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"];
 
 const RESERVED = new Set(["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"]);
 

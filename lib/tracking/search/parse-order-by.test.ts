@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { FilterSyntaxError, parseOrderBy, parseOrderByList } from "./parse-order-by";
+import { FilterSyntaxError } from "./lexer";
+import { parseOrderBy, parseOrderByList } from "./parse-order-by";
 import type { OrderByClause } from "./types";
 
 function expectError(clause: string, position: number, fragment?: string): FilterSyntaxError {

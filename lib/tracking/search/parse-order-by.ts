@@ -11,8 +11,6 @@ import { describeToken, keywordOf, syntaxError, tokenize, type SyntaxSubject } f
 import { resolveIdentifier } from "./identifiers";
 import type { OrderByClause } from "./types";
 
-export { FilterSyntaxError } from "./lexer";
-
 /**
  * Parse one order_by clause such as `metrics.acc DESC`, `params.lr ASC`,
  * `attributes.start_time` or `run_name`.

@@ -121,7 +121,7 @@ export function compileRunFilter(node: FilterNode | null): SQL | undefined {
  * ORDER BY terms for parsed order_by clauses, then MLflow's tiebreak (start_time DESC, run_id ASC).
  * Missing values sort last in both directions; a NaN metric sorts after every number.
  */
-export function compileRunOrderBy(clauses: OrderByClause[]): SQL[] {
+function compileRunOrderBy(clauses: OrderByClause[]): SQL[] {
   const out: SQL[] = [];
   const dir = (ascending: boolean) => sql.raw(ascending ? "ASC" : "DESC");
   for (const c of clauses) {

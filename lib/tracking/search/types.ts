@@ -38,7 +38,7 @@ export interface FilterComparison {
  * same kind (`a AND (b AND c)` gives one `and` with three items) and never
  * produces a group with fewer than two items.
  */
-export interface FilterGroup {
+interface FilterGroup {
   kind: "and" | "or";
   items: FilterNode[];
 }
@@ -46,7 +46,7 @@ export interface FilterGroup {
 export type FilterNode = FilterGroup | FilterComparison;
 
 /** Entities that can be sorted on (datasets cannot). */
-export type OrderByEntity = Exclude<FilterEntity, "dataset">;
+type OrderByEntity = Exclude<FilterEntity, "dataset">;
 
 /** One parsed order_by clause, e.g. `metrics.acc DESC`. */
 export interface OrderByClause {

@@ -6,7 +6,6 @@ import { invalidParam } from "../errors";
 const TRACE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const ASSESSMENT_ID = /^a-[0-9a-f]{32}$/;
 
-export const newTraceId = () => `tr-${randomBytes(16).toString("hex")}`;
 export const newAssessmentId = () => `a-${randomBytes(16).toString("hex")}`;
 /** MLflow 3's id for an OpenTelemetry trace id (32 hex characters). */
 export const traceIdOfOtel = (hex: string) => `tr-${hex}`;

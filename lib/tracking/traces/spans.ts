@@ -5,10 +5,10 @@
  * tree, its times in microseconds for ordering, and the dictionary itself, returned as it came.
  */
 import type { NewSpan } from "@/db/queries/traces";
+import { isDict } from "@/lib/util/is-dict";
 import { invalidParam } from "../errors";
 
 type Dict = Record<string, unknown>;
-const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** An id in base64 (MLflow 3), `0x`-hex (MLflow 2) or plain hex → lower-case hex; undefined when empty. */
 export function idToHex(v: unknown, bytes: number): string | undefined {
@@ -21,14 +21,14 @@ export function idToHex(v: unknown, bytes: number): string | undefined {
 }
 
 /** Nanoseconds (number or decimal string) → whole microseconds. */
-export function nanosToMicros(v: unknown): number | undefined {
+function nanosToMicros(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return Math.floor(v / 1000);
   if (typeof v === "string" && /^\d{1,20}$/.test(v)) return Number(BigInt(v) / 1000n);
   return undefined;
 }
 
 /** An attribute as MLflow stores it: a JSON-encoded string; the decoded value, or the raw one. */
-export function attributeValue(attrs: Dict, key: string): unknown {
+function attributeValue(attrs: Dict, key: string): unknown {
   const raw = attrs[key];
   if (typeof raw !== "string") return raw;
   try {

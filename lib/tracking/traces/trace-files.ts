@@ -16,7 +16,7 @@ import { traceSpanContents } from "./operations";
 import { spansOfTraceData } from "./spans";
 import { storeSpans } from "./store-spans";
 
-export const TRACE_DATA_FILE = "traces.json";
+const TRACE_DATA_FILE = "traces.json";
 
 /** Whether an artifact path is under a trace's folder: `<exp>/traces/<trace_id>/...`. */
 export const isTracePath = (segments: readonly string[]) => segments[1] === "traces";

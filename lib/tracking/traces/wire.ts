@@ -13,7 +13,7 @@ export const TRACE_STATUSES = ["TRACE_STATUS_UNSPECIFIED", "OK", "ERROR", "IN_PR
 export type TraceStatus = (typeof TRACE_STATUSES)[number];
 
 export const stateOfStatus = (s: TraceStatus): TraceState => (s === "TRACE_STATUS_UNSPECIFIED" ? "STATE_UNSPECIFIED" : s);
-export const statusOfState = (s: TraceState): TraceStatus => (s === "STATE_UNSPECIFIED" ? "TRACE_STATUS_UNSPECIFIED" : s);
+const statusOfState = (s: TraceState): TraceStatus => (s === "STATE_UNSPECIFIED" ? "TRACE_STATUS_UNSPECIFIED" : s);
 
 /** Tag keys MLflow reads (mlflow/tracing/constant.py). */
 export const TRACE_NAME_TAG = "mlflow.traceName";
@@ -39,8 +39,8 @@ export function parseDuration(v: string | number, field: string): number {
   return Math.round(Number(`${m[1]}.${m[2] ?? "0"}`) * 1000);
 }
 
-export const formatTimestamp = (ms: number) => new Date(ms).toISOString();
-export const formatDuration = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+const formatTimestamp = (ms: number) => new Date(ms).toISOString();
+const formatDuration = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
 const pairs = (o: Record<string, string>) => Object.entries(o).map(([key, value]) => ({ key, value }));
 
