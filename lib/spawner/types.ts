@@ -19,7 +19,7 @@ export interface WorkloadRef {
 }
 
 /** A named volume in the workload's filesystem; created with the owner's labels when missing. */
-interface WorkloadMount {
+export interface WorkloadMount {
   volume: string;
   target: string;
   readOnly?: boolean;
