@@ -29,7 +29,7 @@ export async function startBenchPortal(name: string, port: number, connections: 
   } finally {
     await handle.close();
   }
-  const nodeArgs = process.env.BENCH_MEMLOG ? ["--expose-gc", "--require", process.env.BENCH_MEMLOG] : process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  const nodeArgs = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
   const portal = await startPortal(
     name,
     port,
