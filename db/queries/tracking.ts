@@ -1,5 +1,5 @@
 /** SQL for MLflow-style experiments and runs; the rules (validation, permissions, wire shapes) live in lib/tracking. */
-import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client";
 import { experimentTags, experiments, latestMetrics, metrics, runParams, runTags, runs, type LifecycleStage } from "../schema";
@@ -277,6 +277,21 @@ export interface LeadingMetricOrder {
   orderBy: SQL[];
 }
 
+/** Which of these experiments the caller may read (`readable`, lib/auth/access.ts `readableBy`). */
+async function readableExperimentIds(db: Db, readable: ReadFilter, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ id: experiments.id })
+    .from(experiments)
+    .where(
+      and(
+        inArray(experiments.id, ids),
+        readable({ id: experiments.ownerId, project: experiments.projectId, granted: { experiment: experiments.id } }),
+      ),
+    );
+  return rows.map((r) => r.id);
+}
+
 /**
  * One page of run ids for runs/search; `filter` and `orderBy` come compiled from lib/tracking/search/runs-sql.ts.
  * Ordered by a metric, runs having it come first, read in index order from latest_metrics so a page over
@@ -295,12 +310,21 @@ export async function searchRunIds(
     offset: number;
   },
 ): Promise<string[]> {
-  const where = and(
-    q.readable({ id: runs.ownerId, experiment: runs.experimentId }),
-    inArray(runs.experimentId, q.experimentIds),
-    q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined,
-    q.filter,
-  );
+  // A run is readable when its experiment is, or when the caller made it. Deciding that per experiment first (a
+  // few indexed rows) keeps a search over experiments she may not read from walking every run, in metric order,
+  // to answer an empty page (docs/projects.md, "The one rule").
+  const readableIds = await readableExperimentIds(db, q.readable, q.experimentIds);
+  const others = q.experimentIds.filter((id) => !readableIds.includes(id));
+  const ownIn = (ids: number[]) => and(inArray(runs.experimentId, ids), q.readable({ id: runs.ownerId }));
+  if (readableIds.length === 0) {
+    const [own] = await db.select({ id: runs.runUuid }).from(runs).where(ownIn(others)).limit(1);
+    if (!own) return [];
+  }
+  const visible =
+    others.length === 0
+      ? inArray(runs.experimentId, readableIds)
+      : or(readableIds.length > 0 ? inArray(runs.experimentId, readableIds) : undefined, ownIn(others));
+  const where = and(visible, q.lifecycle ? eq(runs.lifecycleStage, q.lifecycle) : undefined, q.filter);
   const lead = q.leading;
   if (!lead) {
     const rows = await db

@@ -235,6 +235,28 @@ for (const kind of DB_KINDS) {
       expect((lonerExps.experiments ?? []).map((e) => e.experiment_id)).not.toContain(mine.experimentId);
     });
 
+    it("keeps a former member's own runs in her searches of the project's experiment, and nobody else's", async () => {
+      const r = await resourcesIn("in-project");
+      const editor = who["pm-editor"]!;
+      const { run } = (await ok(call("POST", "runs/create", { experiment_id: r.experimentId }, editor))) as {
+        run: { info: { run_id: string } };
+      };
+      const search = async (p: Principal, ids: string[]) =>
+        (
+          ((await ok(call("POST", "runs/search", { experiment_ids: ids, max_results: 1000 }, p))).runs ?? []) as {
+            info: { run_id: string };
+          }[]
+        ).map((x) => x.info.run_id);
+      // She left the project: its experiment is no longer hers to read, the run she made still is.
+      const former = { ...editor, projectRoles: {} };
+      expect(await search(former, [r.experimentId])).toEqual([run.info.run_id]);
+      const mixed = await search(former, [r.experimentId, (await resourcesIn("personal")).experimentId]);
+      expect(mixed).toEqual([run.info.run_id]);
+      // Someone who may read none of it and made none of it gets an empty page.
+      expect(await search({ ...who["pm-stranger"]!, projectRoles: {} }, [r.experimentId])).toEqual([]);
+      expect(await search(editor, [r.experimentId])).toEqual(expect.arrayContaining([r.runId, run.info.run_id]));
+    });
+
     it("admits a group's members by the SSO groups of their latest sign-in, and drops them when the group goes", async () => {
       const r = await resourcesIn("in-project");
       const grouped = who["pm-grouped"]!;
