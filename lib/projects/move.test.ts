@@ -24,7 +24,7 @@ import { insertJob } from "@/db/queries/jobs";
 import type { ProjectRow } from "@/db/queries/projects";
 import { findProject } from "@/db/queries/projects";
 import { findUser, insertUser, type UserRow } from "@/db/queries/users";
-import { auditEvents, experiments, jobs, registeredModels, servingEndpoints } from "@/db/schema";
+import { auditEvents, experiments, jobs, projects, registeredModels, servingEndpoints } from "@/db/schema";
 import { DB_KINDS } from "@/db/testing";
 import { useTestDatabase } from "@/db/testing-hooks";
 import { personPrincipal, type Principal } from "@/lib/auth/principal";
@@ -165,6 +165,21 @@ for (const dbKind of DB_KINDS) {
         expect(cells).toEqual(wanted);
       });
     }
+
+    it("endpoint: a project whose endpoint allowance is used up refuses it in one sentence, and it stays where it was", async () => {
+      if (!db.ready()) return;
+      const boss = await as("mv-maker");
+      await createProject(db(), boss, { name: "mv-full", description: "" });
+      await db().update(projects).set({ maxEndpoints: 0 }).where(eq(projects.name, "mv-full"));
+      const thing = await made("endpoint", null);
+      const refusal = await moveToProject(db(), await as("mv-maker"), "mv-full", { kind: "endpoint", id: thing.id }).catch(
+        (e: unknown) => e,
+      );
+      expect(refusal).toBeInstanceOf(ApiError);
+      expect(refusal).toMatchObject({ status: 403, code: "project_allowance_exceeded" });
+      expect((refusal as ApiError).message).toMatch(/^Project "mv-full" allows 0 serving endpoints and has 0;/);
+      expect(await thing.projectNow()).toBeNull();
+    });
 
     for (const kind of KINDS) {
       it(`${kind}: its creator moves it from her personal space into a project she edits in and back`, async () => {

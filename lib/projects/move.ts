@@ -12,7 +12,7 @@ import type { Db } from "@/db/client";
 import { setProjectOf, type MovedRow } from "@/db/queries/project-moves";
 import { findProjectById } from "@/db/queries/projects";
 import { findRegisteredModel } from "@/db/queries/registry";
-import { findEndpoint } from "@/db/queries/serving";
+import { findConfigs, findEndpoint } from "@/db/queries/serving";
 import { findExperiment } from "@/db/queries/tracking";
 import { findJob } from "@/db/queries/jobs";
 import {
@@ -26,7 +26,9 @@ import {
   type Resource,
 } from "@/lib/auth/access";
 import { recordAudit } from "@/lib/audit/record";
-import { badRequest, conflict, notFound, refused } from "@/lib/http/api-error";
+import { badRequest, conflict, forbidden, notFound, refused } from "@/lib/http/api-error";
+import { holdOf } from "@/lib/serving/allowance";
+import { judgeInProject } from "./allowance";
 import { projectToCreateIn } from "./manage";
 import { PERSONAL_WORKSPACE, type MoveRequest } from "./schemas";
 
@@ -92,6 +94,7 @@ export async function moveToProject(db: Db, caller: Caller & { name: string }, t
     const toId = to?.id ?? null;
     const from = found.projectId === null ? null : ((await findProjectById(tx, found.projectId))?.name ?? null);
     if (found.projectId !== toId) {
+      if (ask.kind === "endpoint" && toId !== null) await assertEndpointFits(tx, ask.id, toId);
       if (!(await setProjectOf(tx, found.row, found.projectId, toId))) {
         throw conflict("moved_meanwhile", `The ${what} was moved or deleted meanwhile; look at it again and retry.`);
       }
@@ -104,6 +107,18 @@ export async function moveToProject(db: Db, caller: Caller & { name: string }, t
     }
     return { kind: ask.kind, id: ask.id, project: to?.name ?? null };
   });
+}
+
+/**
+ * An endpoint moved into a project joins what the project's allowance counts (docs/projects.md, "Allowances"), as
+ * if it were created there with the config it holds now; the project's row stays locked until the move commits.
+ */
+async function assertEndpointFits(tx: Db, name: string, projectId: string): Promise<void> {
+  const endpoint = await findEndpoint(tx, name);
+  const held = endpoint?.pendingConfigId ?? endpoint?.activeConfigId;
+  const entities = held ? (await findConfigs(tx, [held])).flatMap((c) => c.servedEntities) : [];
+  const verdict = await judgeInProject(tx, projectId, { what: "endpoint", newEndpoint: true, ...holdOf(entities) });
+  if (!verdict.fits) throw forbidden("project_allowance_exceeded", verdict.reason);
 }
 
 /**
