@@ -99,7 +99,7 @@ for (const kind of DB_KINDS) {
       // What holds against its allowance: the running server only; no limit set.
       expect(page.contents.servers).toEqual([{ owner: "po-owner", name: "lab", status: "running" }]);
       expect(page.inUse).toMatchObject({ cpu: 2, servers: 1, jobs: 0 });
-      expect(page.allowance).toEqual({ cpu: null, memGb: null, endpoints: null });
+      expect(page.allowance).toEqual({ cpu: null, memGb: null, endpoints: null, storageGb: null });
       expect([page.canManage, page.canCreate, page.canStart]).toEqual([true, true, true]);
       const seen = await projectPage(db(), who["po-viewer"]!, "churn");
       expect([seen.role, seen.canManage, seen.canCreate, seen.canStart]).toEqual(["viewer", false, false, false]);
